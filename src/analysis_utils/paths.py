@@ -1,0 +1,25 @@
+"""Project paths. Every other module and notebook takes its folders from here.
+
+``PROJECT_ROOT`` assumes the editable install from the ``src`` layout (``make env``).
+Each folder can be overridden by a notebook parameter; these are only the defaults.
+"""
+
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DATA_RAW = PROJECT_ROOT / "data" / "raw"
+DATA_PROCESSED = PROJECT_ROOT / "data" / "processed"
+FIGURES = PROJECT_ROOT / "figures"
+REPORTS = PROJECT_ROOT / "reports"
+NOTEBOOKS = PROJECT_ROOT / "notebooks"
+CDISC_PILOT = PROJECT_ROOT.parent / "shared" / "external" / "cdiscpilot01"
+
+
+def resolve(path: str | Path) -> Path:
+    """Return ``path`` as an absolute path, relative paths taken from the project root.
+
+    >>> resolve("data/raw") == DATA_RAW
+    True
+    """
+    path = Path(path)
+    return path if path.is_absolute() else PROJECT_ROOT / path
