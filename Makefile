@@ -1,24 +1,100 @@
-# Reproducible analysis of the baricitinib pilot in primary Sjögren's syndrome.
-# `make help` lists the targets.
+# Reproducible analysis of the baricitinib pilot in primary Sjögren's syndrome (NCT04916756).
+# `make help` lists the targets. A fresh machine needs two: `make report` and `make test`.
 
 SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
 .DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
 
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 ENV_STAMP := $(VENV)/.installed
+PIP := $(PY) -m pip --quiet --disable-pip-version-check
 
-.PHONY: help env
+# The raw export to analyse (a folder of CSVs or one .xlsx workbook) and its data cut date.
+DATA_DIR ?= data/raw
+DATA_CUTOFF ?= 2022-01-31
+
+DATA_FILES := $(shell find $(DATA_DIR) -type f 2>/dev/null | LC_ALL=C sort)
+SRC_FILES := $(wildcard src/analysis_utils/*.py)
+NOTEBOOK_FILES := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
+# A change of DATA_DIR, DATA_CUTOFF or of the list of input files re-runs the report.
+BUILD_PARAMS := data_dir=$(abspath $(DATA_DIR)) cutoff=$(DATA_CUTOFF) files=$(DATA_FILES)
+PARAMS_FILE := .build/params
+$(shell mkdir -p .build && { printf '%s\n' '$(BUILD_PARAMS)' | cmp -s - $(PARAMS_FILE) || printf '%s\n' '$(BUILD_PARAMS)' > $(PARAMS_FILE); })
+
+.PHONY: help env report validate synthetic test test-slow test-all check-repro bench lab docs lock clean
+
 ## List the targets
 help:
-	@awk '/^## /{doc=substr($$0,4); next} /^[a-zA-Z_-]+:/{if(doc){split($$1,t,":"); printf "  %-14s %s\n", t[1], doc}; doc=""}' $(MAKEFILE_LIST)
+	@awk '/^## /{doc=substr($$0,4); next} /^[a-zA-Z_-]+:/{if(doc){split($$1,t,":"); printf "  %-12s %s\n", t[1], doc}; doc=""}' $(MAKEFILE_LIST)
+	@echo "  Variables: DATA_DIR=$(DATA_DIR)  DATA_CUTOFF=$(DATA_CUTOFF)"
 
-## Create .venv with the pinned runtime and test dependencies (venv + pip)
+## Create .venv with the pinned runtime and test dependencies (venv + pip; no conda needed)
 env: $(ENV_STAMP)
 $(ENV_STAMP): requirements.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (the project needs Python 3.11)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(PIP) install -r requirements.txt 2> >(grep -v 'is ignored: it is neither' >&2)
+	@# The package is used in place from src/ (what an editable install does, with no build step).
+	$(PY) -c "import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()['purelib'], 'analysis_utils.pth').write_text(str(pathlib.Path('src').resolve()) + '\n')"
 	touch $@
+
+## Build reports/report.html from DATA_DIR (sets up the environment first if missing)
+report: reports/report.html
+reports/report.html: $(ENV_STAMP) $(PARAMS_FILE) $(SRC_FILES) $(NOTEBOOK_FILES) $(DATA_FILES)
+	$(PY) -m analysis_utils.runner --data-dir '$(DATA_DIR)' --data-cutoff '$(DATA_CUTOFF)'
+
+## Check a raw export and write reports/data_queries.csv, without running the analysis
+validate: $(ENV_STAMP)
+	$(PY) -m analysis_utils.validation '$(DATA_DIR)' --reports reports
+
+## Rewrite data/raw with the seeded synthetic 11-patient trial (byte-identical every time)
+synthetic: $(ENV_STAMP)
+	$(PY) -m analysis_utils.synthetic --n-subjects 11 --out data/raw
+
+## Run the fast test suite (unit tests and doctests)
+test: $(ENV_STAMP)
+	$(PY) -m pytest -q -m "not slow"
+
+## Run the slow end-to-end tests (full pipeline, reproducibility, headless browser)
+test-slow: $(ENV_STAMP)
+	$(PY) -m pytest -q -m slow
+
+## Run every test
+test-all: $(ENV_STAMP)
+	$(PY) -m pytest -q
+
+## Build the report twice and check that every output is byte-identical
+check-repro: $(ENV_STAMP)
+	$(PY) scripts/check_repro.py --data-dir '$(DATA_DIR)' --data-cutoff '$(DATA_CUTOFF)'
+
+## Print timings: cold setup, full report, no-op make, 10,000 subjects, against the library import time
+bench: $(ENV_STAMP)
+	$(PY) scripts/bench.py
+	$(PY) scripts/bench_scoring.py
+	$(PY) scripts/bench_planning.py
+
+## Open JupyterLab on the notebooks with the project's kernel (JupyterLab lives in .venv-lab)
+lab: $(ENV_STAMP)
+	@test -x .venv-lab/bin/jupyter || { $(PYTHON) -m venv .venv-lab && .venv-lab/bin/pip install --quiet --disable-pip-version-check jupyterlab==4.6.6; }
+	$(PY) -m ipykernel install --prefix "$(abspath .venv-lab)" --name python3 --display-name "Python 3 (analysis_utils)" >/dev/null
+	.venv-lab/bin/jupyter lab notebooks
+
+## Regenerate docs/data_dictionary.md from the data dictionary in the package
+docs: $(ENV_STAMP)
+	$(PY) -m analysis_utils.dictionary > docs/data_dictionary.md
+
+## Re-lock requirements.txt from the pins in pyproject.toml (in a scratch venv)
+lock:
+	rm -rf .build/lock && $(PYTHON) -m venv .build/lock
+	.build/lock/bin/pip install --quiet --disable-pip-version-check ".[dev]"
+	{ echo "# Locked environment for runtime + dev (pytest, hypothesis, playwright), Python 3.11."; \
+	  echo "# Top-level pins live in pyproject.toml; regenerate with 'make lock' after changing them."; \
+	  .build/lock/bin/pip freeze --exclude analysis-utils; } > requirements.txt
+
+## Remove generated data, figures and reports (never data/raw)
+clean:
+	find data/processed figures reports -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
+	rm -rf .build

@@ -1,0 +1,86 @@
+"""Whole-process timings of the pipeline, printed against the library import time.
+
+Usage: python scripts/bench.py [--runs 3] [--skip-cold]
+
+Figures (wall-clock seconds, median and range over several runs):
+- import floor: ``python -c "import pandas, scipy.stats, matplotlib.pyplot, seaborn, pingouin"``;
+- cold setup: a new venv with ``pip install -r requirements.txt`` (one run; pip's cache as it is);
+- full report: ``make report`` with the environment in place and the report removed;
+- no-op: ``make report`` when nothing changed;
+- 10,000 subjects: the synthetic generator's 10,000-subject trial through the same pipeline
+  (into .build/bench, leaving data/ and reports/ alone), with the size of its report.
+Targets: full report within 3x the import floor; no-op under 0.5 s; 10,000 subjects within
+3x the 11-subject time, report under 10 MB.
+"""
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = str(ROOT / ".venv" / "bin" / "python")
+BENCH = ROOT / ".build" / "bench"
+IMPORTS = "import pandas, scipy.stats, matplotlib.pyplot, seaborn, pingouin"
+
+
+def timed(cmd: list[str], *, before=None, runs: int = 3) -> list[float]:
+    times = []
+    for _ in range(runs):
+        if before:
+            before()
+        start = time.perf_counter()
+        subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def row(label: str, times: list[float], floor: float | None) -> str:
+    med = statistics.median(times)
+    ratio = f"{med / floor:5.2f}x" if floor else "     "
+    return f"{label:<34} {med:8.2f} s  ({min(times):.2f}-{max(times):.2f}, n={len(times)})  {ratio}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Pipeline benchmark")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--skip-cold", action="store_true", help="skip the cold environment setup (about a minute)")
+    args = parser.parse_args()
+    BENCH.mkdir(parents=True, exist_ok=True)
+    report = ROOT / "reports" / "report.html"
+
+    floor = timed([PY, "-c", IMPORTS], runs=5)
+    floor_med = statistics.median(floor)
+    lines = [row("import floor (pandas..pingouin)", floor, floor_med)]
+    if not args.skip_cold:
+        venv = BENCH / "venv"
+        cold = timed(["bash", "-c", f"rm -rf {venv} && python3.11 -m venv {venv} && "
+                      f"{venv}/bin/pip install -q --disable-pip-version-check -r requirements.txt"], runs=1)
+        shutil.rmtree(venv, ignore_errors=True)
+        lines.append(row("cold setup (venv + pip install)", cold, None))
+    full = timed(["make", "-s", "report"], before=lambda: report.unlink(missing_ok=True), runs=args.runs)
+    lines.append(row("full make report (11 subjects)", full, floor_med))
+    noop = timed(["make", "-s", "report"], runs=5)
+    lines.append(row("no-op make report", noop, None))
+
+    raw10k, out10k = BENCH / "raw10k", BENCH / "out10k"
+    subprocess.run([PY, "-m", "analysis_utils.synthetic", "--n-subjects", "10000", "--out", str(raw10k)],
+                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    big = timed([PY, "-m", "analysis_utils.runner", "--data-dir", str(raw10k), "--data-cutoff", "2022-01-31",
+                 "--out-root", str(out10k)], runs=max(1, args.runs - 1))
+    size_mb = (out10k / "reports" / "report.html").stat().st_size / 1e6
+    lines.append(row("report, 10,000 subjects", big, floor_med))
+
+    print("\n".join(lines))
+    print(f"full report / import floor: {statistics.median(full) / floor_med:.2f} (target <= 3)")
+    print(f"no-op make report: {statistics.median(noop):.2f} s (target < 0.5)")
+    print(f"10,000 / 11 subjects: {statistics.median(big) / statistics.median(full):.2f} (target <= 3); "
+          f"report {size_mb:.2f} MB (target < 10)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

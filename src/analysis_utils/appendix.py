@@ -1,0 +1,146 @@
+"""The report's title page and appendix (data queries, data dictionary, methods, provenance), and the tables workbook."""
+
+import io as _io
+import zipfile
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from analysis_utils import htmlreport, tables, vocabulary
+
+#: Packages whose versions the provenance lists (the pinned runtime).
+PROVENANCE_PACKAGES = (
+    "numpy", "scipy", "pandas", "matplotlib", "seaborn", "pingouin", "statsmodels", "pyarrow",
+    "openpyxl", "pyreadstat", "papermill", "nbclient", "nbformat", "ipykernel", "mistune",
+)
+
+#: Fixed timestamp for the workbook's zip entries (the earliest a zip can hold), for byte-reproducibility.
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+METHODS_MARKDOWN = """
+**Design and populations.** Single-arm, open-label pilot; every analysis is exploratory and descriptive.
+There is no control group, no multiplicity adjustment and no causal claim: changes from baseline include
+regression to the mean, placebo response and the natural course of the disease. The full analysis set (FAS)
+and the safety set are all enrolled patients who took at least one dose.
+
+**Scores.** ESSDAI: sum over 12 domains of weight × activity level (Seror et al. 2010; range 0-123).
+ESSPRI: mean of dryness, fatigue and pain (0-10; all three items required). PGA on a 0-10 scale.
+MCII: ESSDAI decrease ≥ 3 points; ESSPRI decrease ≥ 1 point or ≥ 15 % of baseline (Seror et al. 2016),
+evaluated on exact item sums. PASS: ESSPRI < 5. Activity: low < 5, moderate 5-13, high ≥ 14.
+Decisions where the sources are silent (IgG = 16.0 g/L scores 0 in the biological domain; missing
+biological assays scored from the available items with a data query; only disease-related cytopenias
+score; lab-implied levels never override the physician) are documented in `analysis_utils.scoring`.
+
+**Statistics.** Summaries: n, mean (SD), median [Q1, Q3], min-max. Paired comparisons of each visit with
+baseline: Wilcoxon signed-rank test, paired t-test with the 95 % CI of the mean change, Hodges-Lehmann
+estimate with its CI; the options of each test are listed with its results in the efficacy section and in
+the `method` column of `ard.csv`. Responder rates: n/N (%) with exact Clopper-Pearson 95 % CIs. Missing
+data: observed cases are primary; baseline observation carried forward (a dropout is a non-responder),
+last observation carried forward and a linear mixed model with a random intercept per patient are
+sensitivity analyses.
+
+**Laboratory.** Values in SI units; normal-range categories from the laboratory's reference range;
+toxicity grades by CTCAE v5.0 (laboratory criteria only).
+
+**Rounding.** Numbers are stored unrounded in `ard.csv`. For display they are rounded half up on their
+shortest decimal representation (as SAS `ROUND`): 42.65 shows as 42.7. Percentages have one decimal,
+p-values three (`<0.001` below that).
+"""
+
+
+def _fragment(frame: pd.DataFrame, *, caption: str = "", note: str = "") -> str:
+    return tables.to_html(frame, caption=caption, note=note)
+
+
+def _queries_part(reports: Path) -> str:
+    path = reports / "data_queries.csv"
+    queries = pd.read_csv(path, dtype=str, keep_default_na=False) if path.exists() else pd.DataFrame()
+    if queries.empty:
+        return "<p>No data queries were raised.</p>"
+    by_rule = queries.groupby(["source", "rule"], sort=True).size().rename("queries").reset_index()
+    return _fragment(by_rule, caption="Data queries by rule") + _fragment(
+        queries, caption="Data queries", note="Full listing: data_queries.csv beside the report.")
+
+
+def _dictionary_part() -> str:
+    from analysis_utils import dictionary
+
+    frame = dictionary.dictionary_frame()
+    return tables.to_html(frame, caption="Data dictionary of the raw export", max_rows=None,
+                          note="Generated from analysis_utils.dictionary, as is docs/data_dictionary.md.")
+
+
+def _provenance_part(data_dir: Path, data_cutoff: str, git: dict, notebooks: list[str]) -> str:
+    from analysis_utils import export
+
+    manifest = export.file_manifest(data_dir)
+    versions = pd.DataFrame({"package": PROVENANCE_PACKAGES,
+                             "version": [metadata.version(p) for p in PROVENANCE_PACKAGES]})
+    params = pd.DataFrame({"parameter": ["DATA_DIR", "DATA_CUTOFF", "notebooks", "git commit", "uncommitted changes"],
+                           "value": [data_dir.name, data_cutoff, ", ".join(notebooks), git["commit"], git["dirty"]]})
+    return (_fragment(params, caption="Build parameters")
+            + tables.to_html(manifest, caption="Input files (SHA-256)", max_rows=None)
+            + _fragment(versions, caption="Package versions"))
+
+
+def render(executed: list, *, stage_reports: Path, data_dir: Path, data_cutoff: str, synthetic: bool,
+           git: dict, notebooks: list[str]) -> str:
+    """Return the full HTML report for the executed notebooks."""
+    import mistune
+
+    title_block = {
+        "Title": vocabulary.STUDY_TITLE,
+        "Registry": f"ClinicalTrials.gov {vocabulary.STUDYID}",
+        "Publication": vocabulary.STUDY_REFERENCE,
+        "Design": vocabulary.STUDY_DESIGN,
+        "Data cut": data_cutoff,
+        "Input": ("the synthetic trial shipped with the project (invented data)" if synthetic else data_dir.name),
+        "Software": f"analysis_utils at git commit {git['commit'][:12]}"
+                    + (" with uncommitted changes" if git["dirty"].startswith("yes") else ""),
+    }
+    methods = mistune.create_markdown(escape=True)(METHODS_MARKDOWN)
+    parts = [
+        ("Data queries", _queries_part(stage_reports)),
+        ("Data dictionary", _dictionary_part()),
+        ("Methods", methods),
+        ("Provenance", _provenance_part(data_dir, data_cutoff, git, notebooks)),
+    ]
+    return htmlreport.render_report(executed, title_block=title_block, synthetic=synthetic, appendix=parts)
+
+
+def write_tables_workbook(reports: Path, *, data_cutoff: str) -> Path:
+    """Write every table CSV under ``reports/tables`` (and the data queries) into ``reports/tables.xlsx``.
+
+    The workbook is byte-reproducible: its document dates are the data cut and its zip entries
+    carry a fixed timestamp.
+    """
+    from openpyxl import Workbook
+
+    sources = sorted((reports / "tables").glob("*.csv"))
+    if (reports / "data_queries.csv").exists():
+        sources.append(reports / "data_queries.csv")
+    wb = Workbook()
+    wb.remove(wb.active)
+    index = wb.create_sheet("index")
+    index.append(["sheet", "table"])
+    for i, path in enumerate(sources, start=1):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        sheet = wb.create_sheet(f"T{i:02d}")
+        index.append([sheet.title, path.stem])
+        sheet.append(list(frame.columns))
+        for row in frame.itertuples(index=False):
+            sheet.append(list(row))
+    stamp = datetime.fromisoformat(data_cutoff)
+    wb.properties.created = wb.properties.modified = stamp
+    wb.properties.creator = "analysis_utils"
+    buffer = _io.BytesIO()
+    wb.save(buffer)
+    out = reports / "tables.xlsx"
+    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_EPOCH)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(fixed, src.read(info.filename))
+    return out

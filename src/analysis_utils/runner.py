@@ -1,0 +1,262 @@
+"""Build the report: validate the export, run the numbered notebooks in one kernel, render one HTML.
+
+Usage::
+
+    python -m analysis_utils.runner --data-dir data/raw --data-cutoff 2022-01-31
+
+Design (../shared/performance.md §8): one Jupyter kernel executes every notebook in order
+(kernel start and library imports are paid once); between notebooks the kernel is reset
+(user namespace, matplotlib figures and rcParams, pandas display options, warning filters),
+so each notebook's outputs are the same as when it runs alone with papermill
+(``tests/test_pipeline.py`` checks it).
+
+Nothing is replaced until everything succeeded: the notebooks write into a staging folder
+(``.build/stage``), and only after the last notebook ran and the HTML rendered are the outputs
+moved into ``data/processed``, ``figures`` and ``reports`` (``report.html`` last, by rename).
+On failure the previous ``report.html`` is renamed ``report.previous.html`` (it describes
+other inputs, so it must not look current), the partly executed notebook is kept under
+``reports/failed/``, and the process exits non-zero naming the notebook, the cell and the error.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+
+from analysis_utils import paths
+
+#: Libraries imported in the kernel as soon as it starts, while the parent validates the export.
+WARMUP_IMPORTS = (
+    "import numpy, pandas, scipy.stats, matplotlib, matplotlib.pyplot, seaborn, pingouin, statsmodels.api\n"
+    "import analysis_utils.report, analysis_utils.tables\n"
+)
+
+#: Run in the kernel before the first notebook: snapshot the state that RESET_CODE restores.
+SNAPSHOT_CODE = (
+    "import matplotlib as __mpl, warnings as __w, pandas as __pd\n"
+    "__mpl_rc0 = __mpl.rcParams.copy(); __warn0 = list(__w.filters)\n"
+    "import builtins as __b; __b.__analysis_kernel_state__ = (__mpl_rc0, __warn0)\n"
+)
+
+#: Run in the kernel between notebooks (store_history off, so execution counts are not shifted).
+RESET_CODE = (
+    "%reset -f\n"
+    "import builtins as __b, matplotlib as __mpl, matplotlib.pyplot as __plt, warnings as __w, pandas as __pd\n"
+    "__plt.close('all'); __rc0, __warn0 = __b.__analysis_kernel_state__\n"
+    "__mpl.rcParams.clear(); __mpl.rcParams.update(__rc0)\n"
+    "__w.filters[:] = __warn0; __w._filters_mutated()\n"
+    "__pd.reset_option('display')\n"
+    "%reset -f\n"
+)
+
+#: Environment of the kernel: fixed hash seed and source date, so outputs do not vary by run.
+KERNEL_ENV = {"PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+
+
+class NotebookFailed(RuntimeError):
+    """A notebook raised an error; the message names the notebook, the cell and the error."""
+
+
+def list_notebooks(folder: Path = paths.NOTEBOOKS) -> list[Path]:
+    """Return the numbered pipeline notebooks (``NN_name.ipynb``) in order."""
+    return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
+
+
+def inject_parameters(nb, parameters: dict):
+    """Insert a cell tagged ``injected-parameters`` after the ``parameters`` cell (papermill's contract).
+
+    Only names the notebook declares in its parameters cell are injected. The cell gets the
+    fixed id ``injected-parameters`` so that executed notebooks are byte-reproducible.
+    """
+    index = next((i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])), None)
+    if index is None:
+        raise ValueError("notebook has no cell tagged 'parameters'")
+    declared = nb.cells[index].source
+    lines = [f"{k} = {json.dumps(v)}" for k, v in parameters.items() if f"{k} =" in declared or f"{k}=" in declared]
+    cell = nbformat.v4.new_code_cell(source="# Parameters\n" + "\n".join(lines) + "\n")
+    cell.id = "injected-parameters"
+    cell.metadata["tags"] = ["injected-parameters"]
+    nb.cells.insert(index + 1, cell)
+    return nb
+
+
+def normalise_executed(nb):
+    """Strip run-dependent metadata so two runs give byte-identical notebooks.
+
+    Removes timing and papermill metadata, renumbers execution counts 1..n in cell order
+    (the shared kernel's counter runs across notebooks) and drops the kernel's stderr
+    warnings about its transport.
+    """
+    nb.metadata.pop("papermill", None)
+    count = 0
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("papermill", None)
+        if cell.cell_type == "code":
+            count += 1
+            cell.execution_count = count if cell.get("outputs") is not None else None
+            for out in cell.get("outputs", []):
+                if "execution_count" in out:
+                    out["execution_count"] = count
+    return nb
+
+
+def _run_in_kernel(client, code: str) -> None:
+    msg_id = client.kc.execute(code, silent=False, store_history=False)
+    reply = client.wait_for_reply(msg_id)
+    if reply is None or reply["content"]["status"] != "ok":
+        raise RuntimeError(f"kernel set-up code failed: {reply and reply['content']}")
+
+
+def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path, *, timeout: int = 600) -> list:
+    """Execute the notebooks in order in one kernel; write each executed notebook to ``stage``."""
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    km = KernelManager(kernel_name="python3", transport="ipc")  # IPC: no TCP ports, no unencrypted-TCP warning
+    km.start_kernel(env={**os.environ, **KERNEL_ENV}, cwd=str(paths.PROJECT_ROOT))
+    client = NotebookClient(nbformat.v4.new_notebook(), km=km, timeout=timeout, record_timing=False,
+                            kernel_name="python3", allow_errors=False)
+    executed = []
+    try:
+        client.start_new_kernel_client()
+        client.kc.execute(WARMUP_IMPORTS, silent=True, store_history=False)
+        _run_in_kernel(client, SNAPSHOT_CODE)
+        for i, path in enumerate(notebook_paths):
+            nb = inject_parameters(nbformat.read(path, as_version=4), parameters)
+            if i:
+                _run_in_kernel(client, RESET_CODE)
+            client.nb = nb
+            try:
+                client.execute()
+            except CellExecutionError as err:
+                failed = stage.parent / "failed"
+                failed.mkdir(parents=True, exist_ok=True)
+                nbformat.write(normalise_executed(nb), failed / path.name)
+                index, cell = next(((j, c) for j, c in enumerate(nb.cells) for o in c.get("outputs", [])
+                                    if o.get("output_type") == "error"), (None, None))
+                where = f"cell {index} (id {cell.id})" if cell is not None else "a cell"
+                raise NotebookFailed(
+                    f"{path.name}: {where} failed: {err.ename}: {err.evalue}\n"
+                    f"(partly executed notebook: reports/failed/{path.name})"
+                ) from None
+            nb = normalise_executed(nb)
+            out = stage / "reports" / "executed" / path.name
+            out.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, out)
+            executed.append(nb)
+    finally:
+        if client.kc is not None:
+            client.kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    return executed
+
+
+def git_state(root: Path = paths.PROJECT_ROOT) -> dict:
+    """Return the git commit of ``root`` and whether its tracked files differ from it."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip() != ""
+    except (OSError, subprocess.CalledProcessError):
+        return {"commit": "not a git checkout", "dirty": "unknown"}
+    return {"commit": commit, "dirty": "yes (uncommitted changes)" if dirty else "no"}
+
+
+def _project_relative(path: Path) -> str:
+    """Path as notebooks receive it: relative to the project root when inside it (no machine paths in outputs)."""
+    path = Path(path).resolve()
+    return path.relative_to(paths.PROJECT_ROOT).as_posix() if path.is_relative_to(paths.PROJECT_ROOT) else str(path)
+
+
+def _publish(stage: Path, out_root: Path) -> None:
+    """Move the staged outputs into place; ``report.html`` last, by an atomic rename."""
+    targets = {"processed": out_root / "data" / "processed", "figures": out_root / "figures", "reports": out_root / "reports"}
+    for name, target in targets.items():
+        target.mkdir(parents=True, exist_ok=True)
+        for old in target.iterdir():
+            if old.name in (".gitkeep", "report.html") or (name == "reports" and old.name == "failed"):
+                continue
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
+        for new in sorted((stage / name).iterdir()):
+            if new.name != "report.html":
+                os.replace(new, target / new.name)
+    shutil.rmtree(out_root / "reports" / "failed", ignore_errors=True)
+    (out_root / "reports" / "report.previous.html").unlink(missing_ok=True)
+    os.replace(stage / "reports" / "report.html", out_root / "reports" / "report.html")
+
+
+def _retire_old_report(out_root: Path) -> None:
+    old = out_root / "reports" / "report.html"
+    if old.exists():
+        os.replace(old, out_root / "reports" / "report.previous.html")
+
+
+def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_ROOT,
+          notebooks: list[Path] | None = None) -> Path:
+    """Run the whole pipeline and publish the outputs under ``out_root``; return the report path."""
+    from analysis_utils import appendix, export, validation
+
+    notebooks = notebooks or list_notebooks()
+    stage = out_root / ".build" / "stage"
+    shutil.rmtree(stage, ignore_errors=True)
+    for sub in ("processed", "figures", "reports"):
+        (stage / sub).mkdir(parents=True)
+    try:
+        validation.check_export(data_dir)  # a bad export stops the build before anything runs
+        parameters = {
+            "DATA_DIR": _project_relative(data_dir), "DATA_CUTOFF": data_cutoff,
+            "PROCESSED_DIR": _project_relative(stage / "processed"),
+            "REPORTS_DIR": _project_relative(stage / "reports"), "FIGURES_DIR": _project_relative(stage / "figures"),
+        }
+        executed = execute_notebooks(notebooks, parameters, stage)
+        synthetic = export.is_synthetic(data_dir)
+        html_text = appendix.render(executed, stage_reports=stage / "reports", data_dir=data_dir,
+                                    data_cutoff=data_cutoff, synthetic=synthetic, git=git_state(),
+                                    notebooks=[p.name for p in notebooks])
+        (stage / "reports" / "report.html").write_text(html_text, encoding="utf-8")
+        appendix.write_tables_workbook(stage / "reports", data_cutoff=data_cutoff)
+    except BaseException:
+        _retire_old_report(out_root)
+        failed = stage / "failed"
+        if failed.exists():
+            dest = out_root / "reports" / "failed"
+            shutil.rmtree(dest, ignore_errors=True)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(failed, dest)
+        raise
+    _publish(stage, out_root)
+    shutil.rmtree(out_root / ".build" / "stage", ignore_errors=True)
+    return out_root / "reports" / "report.html"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Build the HTML report from a raw export.")
+    parser.add_argument("--data-dir", default="data/raw", help="raw export: folder of CSVs or an .xlsx workbook")
+    parser.add_argument("--data-cutoff", required=True, help="data cut or export date shown on the title page (YYYY-MM-DD)")
+    parser.add_argument("--out-root", default=str(paths.PROJECT_ROOT), help="where data/processed, figures and reports go")
+    args = parser.parse_args(argv)
+    from analysis_utils.validation import ExportValidationError
+
+    start = time.perf_counter()
+    try:
+        report = build(paths.resolve(args.data_dir), args.data_cutoff, out_root=Path(args.out_root).resolve())
+    except ExportValidationError as err:
+        print(f"error: the export failed validation; nothing was replaced.\n{err}", file=sys.stderr)
+        return 1
+    except NotebookFailed as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"report: {report} ({time.perf_counter() - start:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""The three pin lists agree: pyproject.toml (top level), requirements.txt (lock), environment.yml (conda mirror)."""
+
+import re
+import tomllib
+
+from analysis_utils import paths
+
+ROOT = paths.PROJECT_ROOT
+
+
+def _pins(lines):
+    pins = {}
+    for line in lines:
+        m = re.match(r"^\s*-?\s*([A-Za-z0-9_.\-]+)==([^\s#]+)", line)
+        if m:
+            pins[m.group(1).lower().replace("_", "-")] = m.group(2)
+    return pins
+
+
+def _pyproject_pins():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    deps = project["dependencies"] + [d for extra in project["optional-dependencies"].values() for d in extra]
+    return _pins(deps)
+
+
+def test_every_pyproject_dependency_is_pinned_exactly():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    deps = project["dependencies"] + [d for extra in project["optional-dependencies"].values() for d in extra]
+    assert all("==" in d for d in deps), [d for d in deps if "==" not in d]
+
+
+def test_lock_file_has_the_pyproject_versions():
+    lock = _pins((ROOT / "requirements.txt").read_text().splitlines())
+    top = _pyproject_pins()
+    runtime_and_dev = {k: v for k, v in top.items() if k != "jupyterlab"}
+    assert {k: lock.get(k) for k in runtime_and_dev} == runtime_and_dev
+
+
+def test_environment_yml_mirrors_pyproject():
+    conda = _pins((ROOT / "environment.yml").read_text().splitlines())
+    assert conda == _pyproject_pins()
+    assert "python=3.11" in (ROOT / "environment.yml").read_text()
