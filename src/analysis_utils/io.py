@@ -2,6 +2,8 @@
 
 - ``read_processed(name)`` / ``write_processed(df, name)``: the project's ADaM-style datasets
   (``data/processed/<name>.parquet``).
+- ``read_adam(path)``: an ADaM dataset in any common format (XPT, CSV, parquet), normalised
+  to one set of conventions (exact zeros, ``datetime64`` dates, ``""`` for character missing).
 """
 
 import os
@@ -41,3 +43,86 @@ def read_processed(name: str, *, folder: str | Path = paths.DATA_PROCESSED) -> p
             f"{path}: analysis dataset '{name}' not found; run the notebooks in order (make report)"
         )
     return pd.read_parquet(path, engine="pyarrow")
+
+
+#: File types ``read_adam`` reads, by suffix.
+ADAM_SUFFIXES = (".xpt", ".csv", ".csv.gz", ".parquet")
+
+
+def _is_adam_date_name(name: str) -> bool:
+    """ADaM naming rule: numeric dates end in ``DT`` (``ADT``, ``TRTSDT``), datetimes in ``DTM``."""
+    return name.endswith(("DT", "DTM"))
+
+
+def _normalise_adam(data: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Give every reader's output the same conventions (see ``read_adam``)."""
+    out = data.copy()
+    for col in out.columns:
+        values = out[col]
+        kind = pd.api.types.infer_dtype(values, skipna=True)
+        if kind in ("date", "datetime", "datetime64"):
+            out[col] = pd.to_datetime(values).astype("datetime64[ns]")
+        elif pd.api.types.is_string_dtype(values.dtype) and kind in ("string", "empty"):
+            text = values.fillna("").astype(str).str.strip()
+            if _is_adam_date_name(col) and path.suffix.lower() != ".xpt":
+                parsed = pd.to_datetime(text.where(text != ""), format="ISO8601", errors="coerce")
+                bad = parsed.isna() & (text != "")
+                if bad.any():
+                    row = int(bad.to_numpy().nonzero()[0][0])
+                    raise ValueError(f"{path}: column {col} row {row}: {text.iloc[row]!r} is not an ISO 8601 date")
+                out[col] = parsed.astype("datetime64[ns]")
+            else:
+                out[col] = text
+    return out
+
+
+def read_adam(path: str | Path) -> pd.DataFrame:
+    """Read an ADaM dataset from SAS transport (``.xpt``), CSV (``.csv``, ``.csv.gz``) or ``.parquet``.
+
+    Whatever the format, the frame comes back with the same conventions:
+
+    - **Numbers exact.** ``.xpt`` is read with ``pyreadstat.read_xport``, which returns true
+      zeros (``pandas.read_sas`` returns 5.4e-79 for some zeros, pandas issues #50670 and
+      #30051, so ``TRT01PN == 0`` would select nobody).
+    - **Dates are** ``datetime64[ns]``: in ``.xpt`` the variables with a SAS date or datetime
+      format (``DATE9.``, ``DATETIME20.``, ...); in CSV and parquet the character columns whose
+      names follow the ADaM rule for numeric dates (ending in ``DT`` or ``DTM``; ISO 8601 text).
+      Character ``--DTC`` variables stay text. An unparsable date raises ``ValueError``
+      naming the file, column and row.
+    - **Character missing is** ``""`` (as in SAS): CSV empty fields and parquet nulls in text
+      columns become ``""``, so flags are compared with ``== "Y"``. Only empty CSV fields are
+      missing (a literal ``"NA"`` stays text); an entirely empty CSV column is numeric NaN.
+    - **Text is stripped** of leading and trailing blanks (SAS pads values; the CSV copies of
+      the CDISC pilot have ``AVISIT`` values such as ``"        Baseline"``). Use ``AVISITN``
+      for logic all the same.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file; relative paths are taken from the project root.
+
+    Returns
+    -------
+    DataFrame
+
+    Examples
+    --------
+    >>> adsl = read_adam(paths.CDISC_PILOT / "adam" / "adsl.xpt")
+    >>> int((adsl["TRT01PN"] == 0).sum()), str(adsl["TRTSDT"].dtype)
+    (86, 'datetime64[ns]')
+    """
+    path = paths.resolve(path)
+    name = path.name.lower()
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: ADaM dataset not found")
+    if name.endswith(".xpt"):
+        import pyreadstat
+
+        data, _meta = pyreadstat.read_xport(str(path))
+    elif name.endswith((".csv", ".csv.gz")):
+        data = pd.read_csv(path, keep_default_na=False, na_values=[""], low_memory=False)
+    elif name.endswith(".parquet"):
+        data = pd.read_parquet(path, engine="pyarrow")
+    else:
+        raise ValueError(f"{path}: unsupported ADaM file type (expected one of {', '.join(ADAM_SUFFIXES)})")
+    return _normalise_adam(data, path)

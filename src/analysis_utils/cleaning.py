@@ -1,0 +1,565 @@
+"""Derivation of the ADaM-style analysis datasets from a validated raw export.
+
+Pure functions: raw forms in (text frames from ``export.read_export`` or typed frames from
+``synthetic.generate_trial``), analysis datasets out, as specified in ``docs/analysis_datasets.md``:
+
+- ``derive_adsl``: one row per subject;
+- ``derive_adqs``: item-level efficacy assessments (ESSDAI domain levels and attribution, ESSPRI
+  items, PGA, ILD assessment) by visit;
+- ``derive_adlb``: laboratory results in standard (SI) units with reference-range indicators,
+  baseline and change;
+- ``derive_adae``: adverse events with study days and the treatment-emergent flag;
+- ``derive_adcm``: concomitant medications with prior and on-treatment flags;
+- ``derive_adie``: eligibility items and answers, one row per subject and criterion (input of the
+  eligibility analysis; not in the contract's list, an addition).
+
+Only the pseudonymous ``USUBJID`` (``STUDYID-SITEID-SUBJID``) and the subject number leave the raw
+data: the direct identifiers of the data dictionary (``dictionary.IDENTIFIERS``) are never copied.
+"""
+
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from analysis_utils import dictionary, validation
+from analysis_utils.vocabulary import (
+    ARM, ESSDAI_DOMAINS, ESSDAI_LEVEL_PARAMCD, ESSPRI_ITEM_PARAMCD, HAEM_ATTRIBUTION_PARAMCD, ILD_PARAMCD,
+    LAB_PARAMS, STUDYID, VISITS,
+)
+
+#: Treatment-emergent window: an AE starting on or after the first dose and no later than this many
+#: days after the last dose is treatment-emergent (docs/analysis_datasets.md, ``adae``).
+TRTEM_WINDOW_DAYS = 30
+#: Days in a year, for the disease duration DURDIS (years).
+DAYS_PER_YEAR = 365.25
+#: Decimals kept after a unit conversion: removes binary floating-point noise of the product
+#: (e.g. 1.1 x 88.4 = 97.24000000000001) without changing any reported digit.
+CONVERSION_DECIMALS = 9
+#: Prednisone-equivalent factor per mg of each glucocorticoid (equivalent doses: prednisone 5 mg =
+#: prednisolone 5 = methylprednisolone 4 = triamcinolone 4 = hydrocortisone 20 = cortisone 25 =
+#: dexamethasone 0.75 = betamethasone 0.6; Liu D et al. Allergy Asthma Clin Immunol 2013;9:30, Table 1).
+PREDNISONE_EQUIVALENT = MappingProxyType({
+    "PREDNISONE": 1.0, "PREDNISOLONE": 1.0, "METHYLPREDNISOLONE": 5 / 4, "TRIAMCINOLONE": 5 / 4,
+    "HYDROCORTISONE": 5 / 20, "CORTISONE": 5 / 25, "DEXAMETHASONE": 5 / 0.75, "BETAMETHASONE": 5 / 0.6,
+})
+#: Administrations per day of each CRF dosing frequency (PRN and blank: unknown).
+DOSES_PER_DAY = MappingProxyType({"QD": 1.0, "BID": 2.0, "TID": 3.0, "QID": 4.0, "QOD": 0.5, "QW": 1 / 7})
+#: Relationship categories counted as related (RELFL = "Y").
+RELATED = ("RELATED", "POSSIBLY RELATED")
+
+ADSL_COLUMNS = (
+    "STUDYID", "USUBJID", "SUBJID", "SITEID", "AGE", "AGEU", "SEX", "RACE", "ETHNIC", "HEIGHTBL", "WEIGHTBL",
+    "BMIBL", "TRT01P", "TRT01A", "TRTSDT", "TRTEDT", "TRTDURD", "CUMDOSE", "ADHERPCT", "SAFFL", "FASFL",
+    "COMP12FL", "COMP24FL", "EOSSTT", "DCSREAS", "EOSDT", "DTHFL", "DIAGDT", "DURDIS", "ANTISSA", "ANTISSB",
+    "HBVHXFL", "ILDFL", "GCFL", "GCDOSEBL", "HCQFL", "ISFL", "IGGBL", "ESRBL", "CRPBL",
+)
+ADQS_COLUMNS = ("STUDYID", "USUBJID", "PARCAT1", "PARAMCD", "PARAM", "AVISIT", "AVISITN", "ADT", "ADY", "AVAL",
+                "AVALC", "ABLFL")
+ADLB_COLUMNS = ("STUDYID", "USUBJID", "PARCAT1", "PARAMCD", "PARAM", "AVISIT", "AVISITN", "ADT", "ADY", "AVAL",
+                "AVALC", "AVALU", "ANRLO", "ANRHI", "ANRIND", "ABLFL", "BASE", "BNRIND", "CHG", "PCHG", "LBSTRESC")
+ADAE_COLUMNS = ("STUDYID", "USUBJID", "AESEQ", "AETERM", "AEDECOD", "AEBODSYS", "ASTDT", "AENDT", "ASTDY", "AENDY",
+                "ADURN", "TRTEMFL", "AESER", "AETOXGR", "AEREL", "RELFL", "AEACN", "AEOUT", "DTHFL")
+ADCM_COLUMNS = ("STUDYID", "USUBJID", "CMSEQ", "CMTRT", "CMDECOD", "CMCLAS", "CMDOSE", "CMDOSU", "CMDOSFRQ",
+                "ASTDT", "AENDT", "PREFL", "ONTRTFL")
+ADIE_COLUMNS = ("STUDYID", "USUBJID", "IECAT", "IETESTCD", "IETEST", "IEORRES", "IESTRESN", "IEORRESU", "IEDT")
+
+#: Labels (PARAM) of the item-level efficacy parameters, in display order.
+ADQS_PARAMS = MappingProxyType({
+    **{ESSDAI_LEVEL_PARAMCD[d]: ("ESSDAI", f"ESSDAI {d} domain activity level (0-3)") for d in ESSDAI_DOMAINS},
+    HAEM_ATTRIBUTION_PARAMCD: ("ESSDAI", "ESSDAI haematological finding disease-related (Y/N)"),
+    **{code: ("ESSPRI", f"ESSPRI {item} (0-10)") for item, code in ESSPRI_ITEM_PARAMCD.items()},
+    "PGA": ("PGA", "Physician global assessment (0-10)"),
+    ILD_PARAMCD["symptoms"]: ("ILD", "ILD respiratory symptoms versus baseline"),
+    ILD_PARAMCD["hrct"]: ("ILD", "ILD HRCT change versus baseline"),
+})
+
+_AVISIT = {code: label for code, (label, _) in VISITS.items()} | {dictionary.UNSCHEDULED: "Unscheduled"}
+_AVISITN = {code: week for code, (_, week) in VISITS.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared helpers
+# ---------------------------------------------------------------------------------------------
+
+def _typed(tables: dict) -> dict:
+    """Return the forms typed per the data dictionary (already-typed input is returned as is)."""
+    if tables and all(frame.attrs.get("typed") for frame in tables.values()):
+        return tables
+    parsed = validation.parse_export(tables)
+    for frame in parsed.values():
+        frame.attrs["typed"] = True
+    return parsed
+
+
+def compute_usubjid(subjid: pd.Series, siteid: pd.Series | str) -> pd.Series:
+    """Compute the pseudonymous subject identifier ``STUDYID-SITEID-SUBJID``.
+
+    Examples
+    --------
+    >>> compute_usubjid(pd.Series(["001"]), "01").tolist()
+    ['NCT04916756-01-001']
+    """
+    return STUDYID + "-" + pd.Series(siteid, index=subjid.index).astype(str) + "-" + subjid.astype(str)
+
+
+def compute_study_day(dates: pd.Series, first_dose: pd.Series) -> pd.Series:
+    """Compute the study day: ``date - first dose + 1`` on or after the first dose, ``date - first dose`` before.
+
+    Examples
+    --------
+    >>> d = pd.to_datetime(pd.Series(["2021-07-01", "2021-07-05", "2021-06-30"]))
+    >>> compute_study_day(d, pd.Series(pd.to_datetime(["2021-07-01"] * 3))).tolist()
+    [1, 5, -1]
+    """
+    days = (dates - first_dose).dt.days
+    return (days + (days >= 0)).astype("Int64")
+
+
+def lookup(values: pd.Series, mapping) -> pd.Series:
+    """Map ``values`` through ``mapping`` (missing where absent), looking up each distinct value once.
+
+    Faster than ``Series.map`` on long text columns with few distinct values.
+
+    Examples
+    --------
+    >>> lookup(pd.Series(["BL", "W12", "BL", "X"]), {"BL": 0, "W12": 12}).tolist()
+    [0.0, 12.0, 0.0, nan]
+    """
+    codes, uniques = pd.factorize(values)
+    table = np.array([mapping.get(u, np.nan) for u in uniques] + [np.nan], dtype=object)
+    out = pd.Series(table[codes], index=values.index)
+    return out.infer_objects()
+
+
+def _flag(mask) -> pd.Series:
+    return pd.Series(np.where(np.asarray(mask, dtype=bool), "Y", "N"))
+
+
+def _date(series: pd.Series) -> pd.Series:
+    return pd.to_datetime(series).astype("datetime64[ns]")
+
+
+def _subject_keys(tables: dict) -> pd.DataFrame:
+    dm = tables["demographics"]
+    return pd.DataFrame({"SUBJID": dm["SUBJID"], "USUBJID": compute_usubjid(dm["SUBJID"], dm["SITEID"])})
+
+
+def _with_subject(frame: pd.DataFrame, tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
+    """Add USUBJID, TRTSDT and TRTEDT to a raw form (by SUBJID)."""
+    keys = _subject_keys(tables).merge(adsl[["USUBJID", "TRTSDT", "TRTEDT"]], on="USUBJID", how="left")
+    return frame.merge(keys, on="SUBJID", how="left", validate="many_to_one")
+
+
+def _at_first_dose(cm: pd.DataFrame, first_dose: pd.Series) -> pd.Series:
+    return ((cm["CMSTDT"] <= first_dose) & (cm["CMENDT"].isna() | (cm["CMENDT"] >= first_dose))).fillna(False)
+
+
+# ---------------------------------------------------------------------------------------------
+# ADSL
+# ---------------------------------------------------------------------------------------------
+
+def compute_prednisone_equivalent(cm: pd.DataFrame) -> pd.Series:
+    """Compute the prednisone-equivalent daily dose (mg/day) of glucocorticoid records.
+
+    ``CMDOSE`` (mg) x administrations per day (``DOSES_PER_DAY[CMDOSFRQ]``) x
+    ``PREDNISONE_EQUIVALENT[CMDECOD]``; NaN when the drug, unit or frequency is not known.
+
+    Examples
+    --------
+    >>> cm = pd.DataFrame({"CMDECOD": ["METHYLPREDNISOLONE", "PREDNISONE"], "CMDOSE": [4.0, 5.0],
+    ...                    "CMDOSU": ["mg", "mg"], "CMDOSFRQ": ["QD", "BID"]})
+    >>> compute_prednisone_equivalent(cm).tolist()
+    [5.0, 10.0]
+    """
+    factor = cm["CMDECOD"].map(PREDNISONE_EQUIVALENT).astype(float)
+    per_day = cm["CMDOSFRQ"].map(DOSES_PER_DAY).astype(float)
+    mg = cm["CMDOSE"].astype(float).where(cm["CMDOSU"] == "mg")
+    return mg * per_day * factor
+
+
+def _baseline_conmeds(cm: pd.DataFrame, first_dose: pd.Series) -> pd.DataFrame:
+    """Per subject: glucocorticoid, HCQ and immunosuppressant flags and the GC dose at the first dose."""
+    cm = cm.assign(TRTSDT=cm["SUBJID"].map(first_dose))
+    at_bl = cm[_at_first_dose(cm, cm["TRTSDT"])]
+    gc = at_bl[at_bl["CMCLAS"] == "GLUCOCORTICOID"]
+    dose = compute_prednisone_equivalent(gc).groupby(gc["SUBJID"]).sum(min_count=1)
+    subjects = first_dose.index
+    return pd.DataFrame({
+        "GCFL": _flag(subjects.isin(gc["SUBJID"])).to_numpy(),
+        "GCDOSEBL": dose.reindex(subjects).fillna(0.0).to_numpy(),
+        "HCQFL": _flag(subjects.isin(at_bl.loc[at_bl["CMDECOD"] == "HYDROXYCHLOROQUINE", "SUBJID"])).to_numpy(),
+        "ISFL": _flag(subjects.isin(at_bl.loc[at_bl["CMCLAS"] == "IMMUNOSUPPRESSANT", "SUBJID"])).to_numpy(),
+    }, index=subjects)
+
+
+def _exposure(t: dict) -> pd.DataFrame:
+    ex = t["exposure"].drop_duplicates("SUBJID").set_index("SUBJID")
+    days = (ex["EXENDT"] - ex["EXSTDT"]).dt.days + 1
+    taken = days - ex["EXMISSED"].astype(float)
+    return pd.DataFrame({"TRTSDT": ex["EXSTDT"], "TRTEDT": ex["EXENDT"], "TRTDURD": days.astype("Int64"),
+                         "CUMDOSE": ex["EXDOSE"] * taken, "ADHERPCT": 100 * taken / days})
+
+
+def _disposition(t: dict, subjects: pd.Index) -> pd.DataFrame:
+    ds = t["disposition"].drop_duplicates("SUBJID").set_index("SUBJID").reindex(subjects)
+    completed = ds["DSDECOD"] == "COMPLETED"
+    status = np.where(ds["DSDECOD"].isna(), "ONGOING", np.where(completed, "COMPLETED", "DISCONTINUED"))
+    fatal = t["adverse_events"].loc[t["adverse_events"]["AEOUT"] == "FATAL", "SUBJID"]
+    return pd.DataFrame({
+        "EOSSTT": status, "DCSREAS": ds["DSDECOD"].where(~completed, "").fillna(""), "EOSDT": ds["DSSTDT"],
+        "DTHFL": _flag((ds["DSDECOD"] == "DEATH").fillna(False) | subjects.isin(fatal)).to_numpy(),
+    }, index=subjects)
+
+
+def _baseline_labs(t: dict) -> pd.DataFrame:
+    labs = t["labs"]
+    bl = standardize_labs(labs[(labs["VISIT"] == "BL") & labs["LBTESTCD"].isin(["IGG", "ESR", "CRP"])])
+    bl = bl.drop_duplicates(["SUBJID", "PARAMCD"])
+    wide = bl.pivot(index="SUBJID", columns="PARAMCD", values="AVAL")
+    return pd.DataFrame({f"{p}BL": wide[p] if p in wide else np.nan for p in ("IGG", "ESR", "CRP")})
+
+
+def derive_adsl(tables: dict) -> pd.DataFrame:
+    """Derive ADSL, one row per subject (columns ``ADSL_COLUMNS``, sorted by USUBJID).
+
+    Populations: ``SAFFL`` = received at least one dose (first dose date recorded); ``FASFL`` = in
+    the safety population with a baseline ESSDAI assessment. ``COMP12FL``/``COMP24FL`` = the week-12 /
+    week-24 visit took place. ``EOSSTT`` is ``ONGOING`` for a subject without a disposition record.
+    ``CUMDOSE`` = daily dose x days dosed (``TRTDURD`` minus missed doses); ``ADHERPCT`` = days dosed /
+    ``TRTDURD`` x 100. ``DURDIS`` = (first dose - diagnosis) in years of 365.25 days.
+    """
+    t = _typed(tables)
+    dm = t["demographics"].drop_duplicates("SUBJID").set_index("SUBJID", drop=False)
+    subjects = dm.index
+    ex = _exposure(t).reindex(subjects)
+    visits = t["visits"]
+    bl_essdai = t["essdai"].loc[t["essdai"]["VISIT"] == "BL", "SUBJID"]
+    out = pd.DataFrame({
+        "STUDYID": STUDYID, "USUBJID": compute_usubjid(dm["SUBJID"], dm["SITEID"]), "SUBJID": dm["SUBJID"],
+        "SITEID": dm["SITEID"], "AGE": dm["AGE"], "AGEU": "YEARS", "SEX": dm["SEX"], "RACE": dm["RACE"],
+        "ETHNIC": dm["ETHNIC"], "HEIGHTBL": dm["HEIGHT"], "WEIGHTBL": dm["WEIGHT"],
+        "BMIBL": dm["WEIGHT"] / (dm["HEIGHT"] / 100) ** 2, "TRT01P": ARM, "TRT01A": ARM,
+    }, index=subjects).join(ex)
+    saffl = out["TRTSDT"].notna()
+    out["SAFFL"] = _flag(saffl).to_numpy()
+    out["FASFL"] = _flag(saffl & subjects.isin(bl_essdai)).to_numpy()
+    for flag, visit in (("COMP12FL", "W12"), ("COMP24FL", "W24")):
+        out[flag] = _flag(subjects.isin(visits.loc[visits["VISIT"] == visit, "SUBJID"])).to_numpy()
+    out = out.join(_disposition(t, subjects))
+    out["DIAGDT"] = dm["DIAGDT"]
+    out["DURDIS"] = (out["TRTSDT"] - dm["DIAGDT"]).dt.days / DAYS_PER_YEAR
+    out["ANTISSA"], out["ANTISSB"] = dm["ANTISSA"], dm["ANTISSB"]
+    out["HBVHXFL"] = _flag(dm["ANTIHBC"] == "POSITIVE").to_numpy()
+    out["ILDFL"] = _flag(dm["ILD"] == "Y").to_numpy()
+    out = out.join(_baseline_conmeds(t["conmeds"], out["TRTSDT"])).join(_baseline_labs(t))
+    for col in ("TRTSDT", "TRTEDT", "EOSDT", "DIAGDT"):
+        out[col] = _date(out[col])
+    out["AGE"] = out["AGE"].astype("int64")
+    return out[list(ADSL_COLUMNS)].sort_values("USUBJID").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# ADQS
+# ---------------------------------------------------------------------------------------------
+
+def _melt(frame: pd.DataFrame, params: list) -> pd.DataFrame:
+    present = [p for p in params if p in frame.columns]
+    return frame.melt(id_vars=["SUBJID", "VISIT"], value_vars=present, var_name="PARAMCD", value_name="VALUE")
+
+
+def derive_adqs(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
+    """Derive ADQS, the item-level efficacy BDS (columns ``ADQS_COLUMNS``).
+
+    One row per subject x visit x PARAMCD: ESSDAI domain levels (``EDL...``, AVAL 0-3), the
+    haematological attribution ``EDHAEMDR`` (AVALC Y/N, AVAL 1/0), ESSPRI items, PGA, and the ILD
+    assessment (AVALC only). ``ADT`` is the visit date; ``ABLFL = "Y"`` on the baseline visit when the
+    item was recorded. Sorted by USUBJID, AVISITN and parameter order (``ADQS_PARAMS``).
+    """
+    t = _typed(tables)
+    numeric = pd.concat([
+        _melt(t["essdai"], [ESSDAI_LEVEL_PARAMCD[d] for d in ESSDAI_DOMAINS]),
+        _melt(t["esspri"], list(ESSPRI_ITEM_PARAMCD.values())), _melt(t["pga"], ["PGA"]),
+    ], ignore_index=True)
+    numeric = numeric.assign(AVAL=numeric["VALUE"].astype(float), AVALC="")
+    haem = _melt(t["essdai"], [HAEM_ATTRIBUTION_PARAMCD])
+    haem = haem.assign(AVAL=lookup(haem["VALUE"], {"Y": 1.0, "N": 0.0}).astype(float),
+                       AVALC=haem["VALUE"].fillna("").astype(str))
+    ild = _melt(t["ild"], list(ILD_PARAMCD.values()))
+    ild = ild.assign(AVAL=np.nan, AVALC=ild["VALUE"].fillna("").astype(str))
+    qs = pd.concat([numeric, haem, ild], ignore_index=True).drop(columns="VALUE")
+    qs = qs.merge(t["visits"][["SUBJID", "VISIT", "VISITDT"]].drop_duplicates(["SUBJID", "VISIT"]),
+                  on=["SUBJID", "VISIT"], how="left")
+    qs = _with_subject(qs, t, adsl)
+    order = {code: i for i, code in enumerate(ADQS_PARAMS)}
+    out = qs.assign(
+        STUDYID=STUDYID, PARCAT1=lookup(qs["PARAMCD"], {c: v[0] for c, v in ADQS_PARAMS.items()}),
+        PARAM=lookup(qs["PARAMCD"], {c: v[1] for c, v in ADQS_PARAMS.items()}), AVISIT=lookup(qs["VISIT"], _AVISIT),
+        AVISITN=lookup(qs["VISIT"], _AVISITN).astype("int64"), ADT=_date(qs["VISITDT"]),
+        ADY=compute_study_day(qs["VISITDT"], qs["TRTSDT"]), _ORDER=lookup(qs["PARAMCD"], order),
+    )
+    recorded = out["AVAL"].notna() | (out["AVALC"] != "")
+    out["ABLFL"] = _flag((out["VISIT"] == "BL") & recorded).to_numpy()
+    out = out.sort_values(["USUBJID", "AVISITN", "_ORDER"], kind="stable")
+    return out[list(ADQS_COLUMNS)].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# ADLB
+# ---------------------------------------------------------------------------------------------
+
+def standardize_labs(labs: pd.DataFrame) -> pd.DataFrame:
+    """Convert raw laboratory results to the standard (SI) units of ``vocabulary.LAB_PARAMS``.
+
+    The factor of each (test, unit) is ``dictionary.LAB_UNITS``; reference limits are converted
+    with the same factor. Qualitative tests keep their text result in ``AVALC`` (AVAL NaN).
+
+    Returns
+    -------
+    DataFrame
+        The raw key columns (``SUBJID, VISIT, LBDT``) and ``PARAMCD, AVAL, AVALC, AVALU, ANRLO, ANRHI``.
+
+    Raises
+    ------
+    ValueError
+        A unit that is not accepted for its test (validation reports it first, with the row).
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"SUBJID": ["001"], "VISIT": ["BL"], "LBDT": pd.to_datetime(["2021-07-01"]),
+    ...                     "LBTESTCD": ["HGB"], "LBORRES": ["12.5"], "LBORRESU": ["g/dL"],
+    ...                     "LBORNRLO": [11.5], "LBORNRHI": [15.0]})
+    >>> standardize_labs(raw)[["AVAL", "AVALU", "ANRLO", "ANRHI"]].values.tolist()
+    [[125.0, 'g/L', 115.0, 150.0]]
+    """
+    unit = labs["LBORRESU"].fillna("").astype(str).str.strip()
+    factors = {f"{t}|{u}": f for t, units in dictionary.LAB_UNITS.items() for u, f in units.items()}
+    factor = lookup(labs["LBTESTCD"].astype(str) + "|" + unit, factors).astype(float)
+    unknown = factor.isna()
+    if unknown.any():
+        i = unknown.to_numpy().nonzero()[0][0]
+        raise ValueError(f"labs: unit '{unit.iloc[i]}' of test {labs['LBTESTCD'].iloc[i]} (subject "
+                         f"{labs['SUBJID'].iloc[i]}) is not an accepted unit; run validation first")
+    result = labs["LBORRES"].fillna("").astype(str).str.strip()
+    qualitative = labs["LBTESTCD"].isin(dictionary.QUALITATIVE_TESTS)
+    convert = (lambda x: (x.astype(float) * factor).round(CONVERSION_DECIMALS))
+    return pd.DataFrame({
+        "SUBJID": labs["SUBJID"], "VISIT": labs["VISIT"], "LBDT": labs["LBDT"], "PARAMCD": labs["LBTESTCD"],
+        "AVAL": convert(pd.to_numeric(result.where(~qualitative & (result != "")), errors="coerce")),
+        "AVALC": result.where(qualitative, ""),
+        "AVALU": lookup(labs["LBTESTCD"], {p: v[1] for p, v in LAB_PARAMS.items()}),
+        "ANRLO": convert(labs["LBORNRLO"]), "ANRHI": convert(labs["LBORNRHI"]),
+    }, index=labs.index)
+
+
+def compute_range_indicator(aval: pd.Series, low: pd.Series, high: pd.Series) -> pd.Series:
+    """Compute ANRIND: ``LOW`` below the lower limit, ``HIGH`` above the upper, else ``NORMAL``; ``""``
+    when the value or both limits are missing.
+
+    Examples
+    --------
+    >>> compute_range_indicator(pd.Series([1.0, 5.0, 9.0, None]), pd.Series([2.0] * 4),
+    ...                         pd.Series([8.0] * 4)).tolist()
+    ['LOW', 'NORMAL', 'HIGH', '']
+    """
+    no_range = low.isna() & high.isna()
+    ind = np.where(aval < low, "LOW", np.where(aval > high, "HIGH", "NORMAL"))
+    return pd.Series(np.where(aval.isna() | no_range, "", ind), index=aval.index)
+
+
+def derive_adlb(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
+    """Derive ADLB, laboratory results in SI units (columns ``ADLB_COLUMNS``).
+
+    One row per subject x PARAMCD x sample. Scheduled samples carry AVISIT Baseline / Week 12 /
+    Week 24; unscheduled samples ``AVISIT = "Unscheduled"`` with ``AVISITN`` missing (AVISITN is float).
+    ``ABLFL = "Y"`` on the baseline-visit result; ``BASE``/``BNRIND`` from it; ``CHG = AVAL - BASE``
+    and ``PCHG = 100 x CHG / BASE`` (NaN when BASE is 0) on post-baseline samples (study day > 1).
+    ``LBSTRESC`` is the standard result as text.
+    """
+    t = _typed(tables)
+    lb = _with_subject(standardize_labs(t["labs"]), t, adsl)
+    lb["ADT"] = _date(lb["LBDT"])
+    lb["ADY"] = compute_study_day(lb["ADT"], lb["TRTSDT"])
+    lb["ANRIND"] = compute_range_indicator(lb["AVAL"], lb["ANRLO"], lb["ANRHI"])
+    recorded = lb["AVAL"].notna() | (lb["AVALC"] != "")
+    lb["ABLFL"] = _flag((lb["VISIT"] == "BL") & recorded).to_numpy()
+    base = lb.loc[lb["ABLFL"] == "Y"].drop_duplicates(["USUBJID", "PARAMCD"])
+    base = base.set_index(["USUBJID", "PARAMCD"])[["AVAL", "ANRIND"]].rename(
+        columns={"AVAL": "BASE", "ANRIND": "BNRIND"})
+    lb = lb.join(base, on=["USUBJID", "PARAMCD"])
+    lb["BNRIND"] = lb["BNRIND"].fillna("")
+    post = (lb["ADY"] > 1).fillna(False).astype(bool) & (lb["ABLFL"] != "Y")
+    lb["CHG"] = (lb["AVAL"] - lb["BASE"]).where(post)
+    lb["PCHG"] = (100 * lb["CHG"] / lb["BASE"]).where(lb["BASE"] != 0)
+    params = pd.DataFrame.from_dict(LAB_PARAMS, orient="index", columns=["PARAM", "_UNIT", "PARCAT1"])
+    lb = lb.join(params[["PARAM", "PARCAT1"]], on="PARAMCD")
+    lb["LBSTRESC"] = lb["AVAL"].astype(str).where(lb["AVAL"].notna(), lb["AVALC"])
+    lb = lb.assign(STUDYID=STUDYID, AVISIT=lookup(lb["VISIT"], _AVISIT),
+                   AVISITN=lookup(lb["VISIT"], _AVISITN).astype(float),
+                   _ORDER=lookup(lb["PARAMCD"], {p: i for i, p in enumerate(LAB_PARAMS)}))
+    lb = lb.sort_values(["USUBJID", "_ORDER", "ADT"], kind="stable")
+    return lb[list(ADLB_COLUMNS)].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# ADAE, ADCM, ADIE
+# ---------------------------------------------------------------------------------------------
+
+def derive_adae(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
+    """Derive ADAE, one row per adverse event (columns ``ADAE_COLUMNS``).
+
+    ``TRTEMFL = "Y"`` when the event starts on or after the first dose and no later than
+    ``TRTEM_WINDOW_DAYS`` (30) days after the last dose. ``ADURN = AENDT - ASTDT + 1`` days (NaN if
+    ongoing). ``RELFL = "Y"`` for RELATED or POSSIBLY RELATED. ``AESEQ`` numbers a subject's events by
+    start date, then CRF number.
+    """
+    t = _typed(tables)
+    ae = _with_subject(t["adverse_events"], t, adsl)
+    ae = ae.assign(ASTDT=_date(ae["AESTDT"]), AENDT=_date(ae["AEENDT"]))
+    ae = ae.sort_values(["USUBJID", "ASTDT", "AESPID"], kind="stable")
+    last = ae["TRTEDT"] + pd.Timedelta(days=TRTEM_WINDOW_DAYS)
+    emergent = (ae["ASTDT"] >= ae["TRTSDT"]) & (last.isna() | (ae["ASTDT"] <= last))
+    out = ae.assign(
+        STUDYID=STUDYID, AESEQ=ae.groupby("USUBJID").cumcount().astype("int64") + 1,
+        ASTDY=compute_study_day(ae["ASTDT"], ae["TRTSDT"]), AENDY=compute_study_day(ae["AENDT"], ae["TRTSDT"]),
+        ADURN=((ae["AENDT"] - ae["ASTDT"]).dt.days + 1).astype("Int64"),
+        TRTEMFL=_flag(emergent.fillna(False)).to_numpy(), AETOXGR=ae["AETOXGR"].astype("int64"),
+        RELFL=_flag(ae["AEREL"].isin(RELATED)).to_numpy(), DTHFL=_flag(ae["AEOUT"] == "FATAL").to_numpy(),
+    )
+    return out[list(ADAE_COLUMNS)].reset_index(drop=True)
+
+
+def derive_adcm(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
+    """Derive ADCM, one row per medication record (columns ``ADCM_COLUMNS``).
+
+    ``PREFL = "Y"`` when started before the first dose; ``ONTRTFL = "Y"`` when taken on at least one
+    day of treatment (start on or before the last dose and end missing or on or after the first dose).
+    """
+    t = _typed(tables)
+    cm = _with_subject(t["conmeds"], t, adsl)
+    cm = cm.assign(ASTDT=_date(cm["CMSTDT"]), AENDT=_date(cm["CMENDT"]))
+    cm = cm.sort_values(["USUBJID", "CMSPID"], kind="stable")
+    on_trt = (cm["ASTDT"] <= cm["TRTEDT"]) & (cm["AENDT"].isna() | (cm["AENDT"] >= cm["TRTSDT"]))
+    out = cm.assign(
+        STUDYID=STUDYID, CMSEQ=cm.groupby("USUBJID").cumcount().astype("int64") + 1,
+        CMDOSU=cm["CMDOSU"].fillna(""), CMDOSFRQ=cm["CMDOSFRQ"].fillna(""),
+        PREFL=_flag((cm["ASTDT"] < cm["TRTSDT"]).fillna(False)).to_numpy(),
+        ONTRTFL=_flag(on_trt.fillna(False)).to_numpy(),
+    )
+    return out[list(ADCM_COLUMNS)].reset_index(drop=True)
+
+
+#: Eligibility items: CRF variable -> (IECAT, label).
+ELIGIBILITY_ITEMS = MappingProxyType({
+    **{v: ("ACR-EULAR ITEM", dictionary.FORMS["eligibility"].variable(v).description)
+       for v in ("FOCUSSC", "OSS", "SCHIRMER", "UWSFR")},
+    **{k: ("ACR-EULAR ENTRY", t) for k, t in dictionary.ACR_EULAR_ENTRY.items()},
+    **{k: ("ACR-EULAR EXCLUSION", t) for k, t in dictionary.ACR_EULAR_EXCLUSION.items()},
+    **{k: ("INCLUSION", t) for k, t in dictionary.PROTOCOL_INCLUSION.items()},
+    **{k: ("EXCLUSION", t) for k, t in dictionary.PROTOCOL_EXCLUSION.items()},
+})
+
+
+def derive_adie(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
+    """Derive ADIE, the eligibility answers, one row per subject x item (columns ``ADIE_COLUMNS``).
+
+    ``IEORRES`` is the answer as text (``""`` when not done); ``IESTRESN`` the numeric result of the
+    ACR/EULAR measurements (focus score, OSS, Schirmer, saliva flow), NaN for Y/N answers.
+    """
+    t = _typed(tables)
+    el = _with_subject(t["eligibility"], t, adsl)
+    long = el.melt(id_vars=["USUBJID", "ELIGDT"], value_vars=list(ELIGIBILITY_ITEMS), var_name="IETESTCD",
+                   value_name="VALUE")
+    numeric = pd.to_numeric(long["VALUE"].where(~long["VALUE"].isin(dictionary.YES_NO)), errors="coerce")
+    units = {v.name: v.unit for v in dictionary.FORMS["eligibility"].variables}
+    order = {k: i for i, k in enumerate(ELIGIBILITY_ITEMS)}
+    out = long.assign(
+        STUDYID=STUDYID, IECAT=lookup(long["IETESTCD"], {k: v[0] for k, v in ELIGIBILITY_ITEMS.items()}),
+        IETEST=lookup(long["IETESTCD"], {k: v[1] for k, v in ELIGIBILITY_ITEMS.items()}),
+        IEORRES=long["VALUE"].astype(object).where(long["VALUE"].notna(), "").astype(str).str.replace(
+            r"\.0$", "", regex=True),
+        IESTRESN=numeric.astype(float), IEORRESU=lookup(long["IETESTCD"], units).fillna(""),
+        IEDT=_date(long["ELIGDT"]), _ORDER=lookup(long["IETESTCD"], order),
+    )
+    out = out.sort_values(["USUBJID", "_ORDER"], kind="stable")
+    return out[list(ADIE_COLUMNS)].reset_index(drop=True)
+
+
+def _before(frame: pd.DataFrame, column: str, cutoff: pd.Timestamp) -> pd.DataFrame:
+    return frame[~(frame[column] > cutoff).fillna(False).astype(bool)]
+
+
+def apply_data_cutoff(tables: dict, cutoff: str) -> dict:
+    """Keep only what was known at the data cut: records dated after ``cutoff`` are left out.
+
+    Visits after the cut (and their ESSDAI, ESSPRI, PGA and ILD assessments), laboratory samples,
+    adverse events and medications starting after it, and dispositions after it (the subject is then
+    ongoing) are removed; end dates after the cut become missing (ongoing) and the last dose is
+    truncated to the cut. The raw frames are not modified.
+
+    Examples
+    --------
+    >>> from analysis_utils import synthetic
+    >>> cut = apply_data_cutoff(synthetic.generate_trial(), "2021-10-31")
+    >>> sorted(cut["visits"]["VISIT"].unique().tolist())
+    ['BL', 'W12']
+    """
+    t, cut = _typed(tables), pd.Timestamp(cutoff)
+    out = dict(t)
+    out["visits"] = _before(t["visits"], "VISITDT", cut)
+    kept = pd.MultiIndex.from_frame(out["visits"][["SUBJID", "VISIT"]])
+    for name in ("essdai", "esspri", "pga", "ild"):
+        out[name] = t[name][pd.MultiIndex.from_frame(t[name][["SUBJID", "VISIT"]]).isin(kept)]
+    out["labs"] = _before(t["labs"], "LBDT", cut)
+    out["disposition"] = _before(t["disposition"], "DSSTDT", cut)
+    for name, start, end in (("adverse_events", "AESTDT", "AEENDT"), ("conmeds", "CMSTDT", "CMENDT")):
+        frame = _before(t[name], start, cut)
+        out[name] = frame.assign(**{end: frame[end].where(~(frame[end] > cut))})
+    out["exposure"] = t["exposure"].assign(EXENDT=t["exposure"]["EXENDT"].where(
+        ~(t["exposure"]["EXENDT"] > cut), cut))
+    for frame in out.values():
+        frame.attrs["typed"] = True
+    return out
+
+
+def summarize_datasets(datasets: dict) -> pd.DataFrame:
+    """Count records, subjects and columns of each analysis dataset.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``dataset, records, subjects, columns``, in the order of ``datasets``.
+
+    Examples
+    --------
+    >>> summarize_datasets({"adsl": pd.DataFrame({"USUBJID": ["a", "b"]})}).values.tolist()
+    [['adsl', 2, 2, 1]]
+    """
+    return pd.DataFrame({
+        "dataset": list(datasets), "records": [len(d) for d in datasets.values()],
+        "subjects": [d["USUBJID"].nunique() for d in datasets.values()],
+        "columns": [d.shape[1] for d in datasets.values()],
+    })
+
+
+def derive_all(tables: dict, *, data_cutoff: str | None = None) -> dict:
+    """Derive every analysis dataset from a (validated) raw export.
+
+    Parameters
+    ----------
+    tables : dict of str to DataFrame
+        The raw forms (text or typed).
+    data_cutoff : str, optional
+        ISO date of the data cut; when given, ``apply_data_cutoff`` is applied first.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        ``adsl``, ``adqs``, ``adlb``, ``adae``, ``adcm``, ``adie``.
+    """
+    t = _typed(tables)
+    if data_cutoff:
+        t = apply_data_cutoff(t, data_cutoff)
+    adsl = derive_adsl(t)
+    return {"adsl": adsl, "adqs": derive_adqs(t, adsl), "adlb": derive_adlb(t, adsl), "adae": derive_adae(t, adsl),
+            "adcm": derive_adcm(t, adsl), "adie": derive_adie(t, adsl)}

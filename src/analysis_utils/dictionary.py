@@ -1,0 +1,440 @@
+"""The data dictionary of the raw CRF export: the single source of truth for its forms and variables.
+
+A raw export is one CSV per form (``<form>.csv`` in a folder) or one ``.xlsx`` workbook with one
+sheet per form. Every form, variable, type, unit, allowed value or range, and whether a value is
+required, is declared here once. ``validation`` generates its rules from these declarations and
+``render_markdown`` writes the human-readable page ``docs/data_dictionary.md``::
+
+    python -m analysis_utils.dictionary > docs/data_dictionary.md
+
+Variables marked ``identifier`` are direct identifiers (name initials, hospital record number):
+they exist in ``data/raw`` only and never reach an analysis dataset.
+"""
+
+import sys
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import pandas as pd
+
+from analysis_utils import scoring
+from analysis_utils.vocabulary import (
+    ESSDAI_DOMAINS, ESSDAI_LEVEL_PARAMCD, ESSPRI_ITEM_PARAMCD, HAEM_ATTRIBUTION_PARAMCD, LAB_PARAMS,
+    STUDYID, VISITS,
+)
+
+#: Variable types of the raw export, as written in the CSV text.
+TYPES = MappingProxyType({
+    "str": "text",
+    "int": "integer (digits only)",
+    "float": "decimal number (point as decimal separator)",
+    "date": "date, ISO 8601 YYYY-MM-DD",
+})
+
+#: Visit codes of the CRF (``VISIT``) and their analysis labels (``vocabulary.VISITS``).
+#: ``UNS`` is an unscheduled laboratory sample (labs only).
+VISIT_CODES = tuple(VISITS)
+UNSCHEDULED = "UNS"
+VISIT_LABELS = MappingProxyType({**{code: label for code, (label, _) in VISITS.items()},
+                                 UNSCHEDULED: "Unscheduled"})
+
+YES_NO = ("Y", "N")
+POS_NEG = ("POSITIVE", "NEGATIVE")
+
+# Laboratory units. The SI unit of each test is vocabulary.LAB_PARAMS; the factors below convert a
+# result reported in another unit to it (SI value = raw value x factor). Sources: standard SI
+# conversion tables (AMA Manual of Style, SI conversion units; CTCAE v5.0 gives both units for
+# haemoglobin, cholesterol and triglycerides, domain.md §5).
+#: g/dL -> g/L (haemoglobin).
+G_DL_TO_G_L = 10.0
+#: cells/mm3 (= cells/uL) -> 10^9/L.
+PER_MM3_TO_10E9_L = 0.001
+#: Creatinine mg/dL -> umol/L (molar mass 113.12 g/mol).
+CREAT_MG_DL_TO_UMOL_L = 88.4
+#: Total bilirubin mg/dL -> umol/L (molar mass 584.66 g/mol).
+BILI_MG_DL_TO_UMOL_L = 17.1
+#: Total cholesterol mg/dL -> mmol/L (1 mmol/L = 38.67 mg/dL).
+CHOL_MG_DL_TO_MMOL_L = 1 / 38.67
+#: Triglycerides mg/dL -> mmol/L (1 mmol/L = 88.57 mg/dL).
+TRIG_MG_DL_TO_MMOL_L = 1 / 88.57
+#: Proteins mg/dL -> g/L (IgG, C3, C4).
+MG_DL_TO_G_L = 0.01
+#: CRP mg/dL -> mg/L.
+MG_DL_TO_MG_L = 10.0
+#: Urine protein mg/24h -> g/24h.
+MG_TO_G = 0.001
+
+_COUNT_UNITS = {"10^9/L": 1.0, "10^3/uL": 1.0, "/mm3": PER_MM3_TO_10E9_L}
+_PROTEIN_UNITS = {"g/L": 1.0, "mg/dL": MG_DL_TO_G_L}
+_ENZYME_UNITS = {"U/L": 1.0, "IU/L": 1.0}
+
+#: Accepted units per laboratory test and the factor to the SI unit (LAB_PARAMS). Any other unit
+#: is a validation error ("unknown_unit").
+LAB_UNITS = MappingProxyType({
+    "WBC": _COUNT_UNITS, "NEUT": _COUNT_UNITS, "LYM": _COUNT_UNITS, "PLAT": _COUNT_UNITS,
+    "HGB": {"g/L": 1.0, "g/dL": G_DL_TO_G_L},
+    "ALT": _ENZYME_UNITS, "AST": _ENZYME_UNITS, "CK": _ENZYME_UNITS,
+    "BILI": {"umol/L": 1.0, "mg/dL": BILI_MG_DL_TO_UMOL_L},
+    "CREAT": {"umol/L": 1.0, "mg/dL": CREAT_MG_DL_TO_UMOL_L},
+    "CHOL": {"mmol/L": 1.0, "mg/dL": CHOL_MG_DL_TO_MMOL_L},
+    "TRIG": {"mmol/L": 1.0, "mg/dL": TRIG_MG_DL_TO_MMOL_L},
+    "ESR": {"mm/h": 1.0},
+    "CRP": {"mg/L": 1.0, "mg/dL": MG_DL_TO_MG_L},
+    "IGG": _PROTEIN_UNITS, "C3": _PROTEIN_UNITS, "C4": _PROTEIN_UNITS,
+    "MCOMP": {"": 1.0}, "CRYO": {"": 1.0},
+    "UPROT": {"g/24h": 1.0, "mg/24h": MG_TO_G},
+    "HBVDNA": {"IU/mL": 1.0},
+})
+#: Qualitative tests: LBORRES is POSITIVE or NEGATIVE, with no unit.
+QUALITATIVE_TESTS = ("MCOMP", "CRYO")
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One variable (column) of a raw form."""
+
+    name: str
+    type: str
+    description: str
+    unit: str = ""
+    allowed: tuple = ()
+    low: float | None = None
+    high: float | None = None
+    required: bool = True
+    query_missing: bool = True
+    identifier: bool = False
+
+    def allowed_text(self) -> str:
+        """Return the allowed values or range as one line of text."""
+        if self.allowed:
+            return ", ".join(str(a) if a != "" else '""' for a in self.allowed)
+        if self.low is not None or self.high is not None:
+            lo = "" if self.low is None else f"{self.low:g}"
+            hi = "" if self.high is None else f"{self.high:g}"
+            return f"{lo} to {hi}" if lo and hi else (f">= {lo}" if lo else f"<= {hi}")
+        return ""
+
+
+@dataclass(frozen=True)
+class Form:
+    """One CRF form: a CSV file or a workbook sheet, with its unique key."""
+
+    name: str
+    description: str
+    variables: tuple
+    keys: tuple
+
+    @property
+    def columns(self) -> tuple:
+        """Return the variable names in file order."""
+        return tuple(v.name for v in self.variables)
+
+    def variable(self, name: str) -> Variable:
+        """Return the variable called ``name``."""
+        return next(v for v in self.variables if v.name == name)
+
+
+def _v(name, type_, description, **kw) -> Variable:
+    return Variable(name, type_, description, **kw)
+
+
+_SUBJID = _v("SUBJID", "str", "Subject number within the site (3 digits or more), the key of every form.")
+_VISIT = _v("VISIT", "str", "Visit code: BL baseline (day 1, first dose), W12 week 12, W24 week 24.",
+            allowed=VISIT_CODES)
+_YN = {"allowed": YES_NO}
+
+
+def _study_form() -> Form:
+    return Form("study", "One row describing the export.", (
+        _v("STUDYID", "str", "Study identifier (ClinicalTrials.gov).", allowed=(STUDYID,)),
+        _v("SITEID", "str", "Site number (single-centre study)."),
+        _v("SYNTHETIC", "str", "Y when the export is the invented synthetic trial, N for real data.", **_YN),
+        _v("EXPORTDT", "date", "Date of the EDC export."),
+    ), ("STUDYID",))
+
+
+def _demographics_form() -> Form:
+    return Form("demographics", "Demographics and baseline characteristics, one row per subject.", (
+        _SUBJID,
+        _v("SITEID", "str", "Site number."),
+        _v("INITIALS", "str", "Name initials.", identifier=True),
+        _v("HOSPNO", "str", "Hospital record number.", identifier=True),
+        _v("CONSDT", "date", "Date of informed consent."),
+        _v("AGE", "int", "Age at consent.", unit="years", low=18, high=100),
+        _v("SEX", "str", "Sex.", allowed=("F", "M")),
+        _v("RACE", "str", "Race (CDISC terminology).",
+           allowed=("ASIAN", "WHITE", "BLACK OR AFRICAN AMERICAN", "OTHER")),
+        _v("ETHNIC", "str", "Ethnicity (CDISC terminology).",
+           allowed=("HISPANIC OR LATINO", "NOT HISPANIC OR LATINO", "NOT REPORTED")),
+        _v("HEIGHT", "float", "Height at baseline.", unit="cm", low=120, high=220),
+        _v("WEIGHT", "float", "Weight at baseline.", unit="kg", low=30, high=200),
+        _v("DIAGDT", "date", "Date of diagnosis of primary Sjögren's syndrome."),
+        _v("ANTISSA", "str", "Anti-SSA/Ro antibody.", allowed=POS_NEG),
+        _v("ANTISSB", "str", "Anti-SSB/La antibody.", allowed=POS_NEG),
+        _v("ANTIHBC", "str", "Anti-HBc antibody (past hepatitis B infection when positive).", allowed=POS_NEG),
+        _v("HBSAG", "str", "Hepatitis B surface antigen.", allowed=POS_NEG),
+        _v("ILD", "str", "Interstitial lung disease at baseline (HRCT).", **_YN),
+    ), ("SUBJID",))
+
+
+#: Entry questions of the 2016 ACR/EULAR criteria (Shiboski et al. 2017; domain.md §4).
+ACR_EULAR_ENTRY = MappingProxyType({
+    "ENTRY1": "Daily, persistent, troublesome dry eyes for more than 3 months",
+    "ENTRY2": "Recurrent sensation of sand or gravel in the eyes",
+    "ENTRY3": "Use of tear substitutes more than 3 times a day",
+    "ENTRY4": "Daily feeling of dry mouth for more than 3 months",
+    "ENTRY5": "Frequently drinking liquids to aid in swallowing dry food",
+    "ENTRY6": "Suspicion of Sjögren's syndrome from the ESSDAI (at least one domain with a positive item)",
+})
+#: Exclusion criteria of the 2016 ACR/EULAR criteria (prior diagnosis of ...; domain.md §4).
+ACR_EULAR_EXCLUSION = MappingProxyType({
+    "ACREX1": "History of head and neck radiation treatment",
+    "ACREX2": "Active hepatitis C infection (PCR confirmed)",
+    "ACREX3": "Acquired immunodeficiency syndrome",
+    "ACREX4": "Sarcoidosis",
+    "ACREX5": "Amyloidosis",
+    "ACREX6": "Graft-versus-host disease",
+    "ACREX7": "IgG4-related disease",
+})
+#: Protocol inclusion criteria as answered on the CRF (registry, domain.md §7.2).
+PROTOCOL_INCLUSION = MappingProxyType({
+    "INC1": "Fulfils the 2016 ACR/EULAR classification criteria for primary Sjögren's syndrome",
+    "INC2": "Moderate or high disease activity (ESSDAI >= 5)",
+    "INC3": "Serological activity: elevated CRP, ESR and/or IgG",
+    "INC4": "Age 18 years or older",
+})
+#: Protocol exclusion criteria as answered on the CRF (registry, domain.md §7.2).
+PROTOCOL_EXCLUSION = MappingProxyType({
+    "EXC1": "Active CNS disease or dysfunction of a major organ (heart, liver, kidney)",
+    "EXC2": "Pregnancy or lactation",
+    "EXC3": "Current severe infection",
+    "EXC4": "Glucocorticoids or immunosuppressants at a stable dose for less than 12 weeks",
+})
+
+
+def _eligibility_form() -> Form:
+    items = (
+        _v("ELIGDT", "date", "Date of the eligibility assessment (screening)."),
+        _v("FOCUSSC", "float", "Labial salivary gland biopsy focus score (blank: not done).",
+           unit="foci/4 mm2", low=0, high=12, required=False, query_missing=False),
+        _v("OSS", "int", "Ocular Staining Score, worse eye (blank: not done).", low=0, high=12,
+           required=False, query_missing=False),
+        _v("SCHIRMER", "float", "Schirmer's test, worse eye (blank: not done).", unit="mm/5 min",
+           low=0, high=35, required=False, query_missing=False),
+        _v("UWSFR", "float", "Unstimulated whole saliva flow rate (blank: not done).", unit="mL/min",
+           low=0, high=2, required=False, query_missing=False),
+    )
+    answers = tuple(
+        _v(code, "str", f"{text} (Y/N).", **_YN)
+        for code, text in {**ACR_EULAR_ENTRY, **ACR_EULAR_EXCLUSION, **PROTOCOL_INCLUSION,
+                           **PROTOCOL_EXCLUSION}.items()
+    )
+    return Form("eligibility", "Eligibility: 2016 ACR/EULAR items, entry and exclusion criteria, "
+                "protocol inclusion and exclusion answers; one row per subject.",
+                (_SUBJID, *items, *answers), ("SUBJID",))
+
+
+def _visit_forms() -> tuple:
+    levels = tuple(
+        _v(ESSDAI_LEVEL_PARAMCD[d], "int", f"ESSDAI {d} domain activity level.",
+           allowed=tuple(sorted(scoring.ESSDAI_ALLOWED_LEVELS[d])))
+        for d in ESSDAI_DOMAINS
+    )
+    esspri = tuple(
+        _v(code, "int", f"ESSPRI {item} (0-10 numerical rating scale).", low=0, high=10, required=False)
+        for item, code in ESSPRI_ITEM_PARAMCD.items()
+    )
+    return (
+        Form("visits", "Visits: one row per subject and visit.", (
+            _SUBJID, _VISIT, _v("VISITDT", "date", "Visit date."),
+        ), ("SUBJID", "VISIT")),
+        Form("essdai", "ESSDAI domain activity levels per visit (Seror et al. 2010, 12 domains), with the "
+             "attribution of haematological findings.", (
+                 _SUBJID, _VISIT, *levels,
+                 _v(HAEM_ATTRIBUTION_PARAMCD, "str", "Cytopenia disease-related (auto-immune): Y; N when "
+                    "there is no cytopenia or it has another cause (e.g. drug-induced lymphopenia).", **_YN),
+             ), ("SUBJID", "VISIT")),
+        Form("esspri", "ESSPRI items per visit (Seror et al. 2011).", (_SUBJID, _VISIT, *esspri),
+             ("SUBJID", "VISIT")),
+        Form("pga", "Physician global assessment of disease activity per visit, 0-10 scale (domain.md §9 (d)).", (
+            _SUBJID, _VISIT,
+            _v("PGA", "float", "Physician global assessment (0-10).", low=0, high=10, required=False),
+        ), ("SUBJID", "VISIT")),
+        Form("ild", "Interstitial lung disease assessment at weeks 12 and 24, patients with ILD at baseline.", (
+            _SUBJID, _v("VISIT", "str", "Visit code (W12, W24).", allowed=("W12", "W24")),
+            _v("ILDSYMP", "str", "Respiratory symptoms versus baseline.", allowed=("IMPROVED", "STABLE", "WORSENED")),
+            _v("ILDHRCT", "str", "HRCT change versus baseline.", allowed=("IMPROVED", "STABLE", "PROGRESSED")),
+        ), ("SUBJID", "VISIT")),
+    )
+
+
+def _labs_form() -> Form:
+    return Form("labs", "Laboratory results in long form: one row per subject, test and sample date.", (
+        _SUBJID,
+        _v("VISIT", "str", "Visit code of the sample (UNS: unscheduled).", allowed=(*VISIT_CODES, UNSCHEDULED)),
+        _v("LBDT", "date", "Sample date."),
+        _v("LBTESTCD", "str", "Test code (vocabulary.LAB_PARAMS).", allowed=tuple(LAB_PARAMS)),
+        _v("LBORRES", "str", "Result as reported: a number, or POSITIVE/NEGATIVE for MCOMP and CRYO; "
+           "HBV DNA 0 means not detected.", required=False),
+        _v("LBORRESU", "str", "Unit as reported (accepted units per test: see Laboratory units).",
+           required=False, query_missing=False),
+        _v("LBORNRLO", "float", "Reference range lower limit, in the reported unit.", required=False,
+           query_missing=False),
+        _v("LBORNRHI", "float", "Reference range upper limit, in the reported unit.", required=False,
+           query_missing=False),
+    ), ("SUBJID", "LBTESTCD", "LBDT"))
+
+
+def _safety_forms() -> tuple:
+    return (
+        Form("adverse_events", "Adverse events, one row per event.", (
+            _SUBJID,
+            _v("AESPID", "int", "Event number within the subject.", low=1),
+            _v("AETERM", "str", "Verbatim term as reported."),
+            _v("AEDECOD", "str", "MedDRA preferred term."),
+            _v("AEBODSYS", "str", "MedDRA primary system organ class."),
+            _v("AESTDT", "date", "Start date."),
+            _v("AEENDT", "date", "End date (blank: ongoing).", required=False, query_missing=False),
+            _v("AESER", "str", "Serious adverse event.", **_YN),
+            _v("AETOXGR", "int", "CTCAE v5.0 grade.", allowed=(1, 2, 3, 4, 5)),
+            _v("AEREL", "str", "Relationship to baricitinib.",
+               allowed=("RELATED", "POSSIBLY RELATED", "UNLIKELY RELATED", "NOT RELATED")),
+            _v("AEACN", "str", "Action taken with baricitinib.",
+               allowed=("DOSE NOT CHANGED", "DRUG INTERRUPTED", "DRUG WITHDRAWN")),
+            _v("AEOUT", "str", "Outcome.", allowed=(
+                "RECOVERED/RESOLVED", "RECOVERING/RESOLVING", "NOT RECOVERED/NOT RESOLVED",
+                "RECOVERED/RESOLVED WITH SEQUELAE", "FATAL", "UNKNOWN")),
+        ), ("SUBJID", "AESPID")),
+        Form("conmeds", "Concomitant medications, one row per medication record.", (
+            _SUBJID,
+            _v("CMSPID", "int", "Record number within the subject.", low=1),
+            _v("CMTRT", "str", "Medication as reported."),
+            _v("CMDECOD", "str", "Standardised medication name (upper case)."),
+            _v("CMCLAS", "str", "Medication class.",
+               allowed=("GLUCOCORTICOID", "ANTIMALARIAL", "IMMUNOSUPPRESSANT", "OTHER")),
+            _v("CMDOSE", "float", "Dose per administration.", low=0, required=False, query_missing=False),
+            _v("CMDOSU", "str", "Dose unit.", allowed=("mg", "g", "ug", "IU", "mL", "drop", ""),
+               required=False, query_missing=False),
+            _v("CMDOSFRQ", "str", "Dosing frequency.", allowed=("QD", "BID", "TID", "QID", "QOD", "QW", "PRN", ""),
+               required=False, query_missing=False),
+            _v("CMSTDT", "date", "Start date."),
+            _v("CMENDT", "date", "End date (blank: ongoing).", required=False, query_missing=False),
+        ), ("SUBJID", "CMSPID")),
+        Form("exposure", "Study drug exposure, one row per subject.", (
+            _SUBJID,
+            _v("EXDOSE", "float", "Daily dose of baricitinib.", unit="mg", allowed=(), low=0, high=4),
+            _v("EXSTDT", "date", "Date of the first dose."),
+            _v("EXENDT", "date", "Date of the last dose."),
+            _v("EXMISSED", "int", "Daily doses missed between first and last dose (tablet count).", low=0),
+        ), ("SUBJID",)),
+        Form("disposition", "End of study, one row per subject.", (
+            _SUBJID,
+            _v("DSDECOD", "str", "Status at end of study: COMPLETED, or the reason for discontinuation.",
+               allowed=("COMPLETED", "ADVERSE EVENT", "LOST TO FOLLOW-UP", "WITHDRAWAL BY SUBJECT",
+                        "LACK OF EFFICACY", "PHYSICIAN DECISION", "DEATH", "OTHER")),
+            _v("DSSTDT", "date", "Date of completion or discontinuation."),
+        ), ("SUBJID",)),
+    )
+
+
+#: Every form of the raw export, in file order.
+FORMS = MappingProxyType({f.name: f for f in (
+    _study_form(), _demographics_form(), _eligibility_form(), *_visit_forms(), _labs_form(), *_safety_forms(),
+)})
+
+#: Direct identifiers (never copied to an analysis dataset).
+IDENTIFIERS = tuple(v.name for f in FORMS.values() for v in f.variables if v.identifier)
+
+
+def dictionary_frame() -> pd.DataFrame:
+    """Return the data dictionary as one row per form and variable.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``form, variable, type, unit, allowed, required, description, identifier``
+        (``required`` and ``identifier`` are ``"Y"``/``"N"``).
+
+    Examples
+    --------
+    >>> d = dictionary_frame()
+    >>> d.loc[d["variable"] == "INITIALS", ["form", "identifier"]].values.tolist()
+    [['demographics', 'Y']]
+    >>> d.loc[(d["form"] == "pga") & (d["variable"] == "PGA"), "allowed"].item()
+    '0 to 10'
+    """
+    rows = [
+        {"form": f.name, "variable": v.name, "type": v.type, "unit": v.unit, "allowed": v.allowed_text(),
+         "required": "Y" if v.required else "N", "description": v.description,
+         "identifier": "Y" if v.identifier else "N"}
+        for f in FORMS.values() for v in f.variables
+    ]
+    return pd.DataFrame(rows)
+
+
+def _md_escape(text: str) -> str:
+    return str(text).replace("|", "\\|")
+
+
+def _markdown_form(form: Form) -> list:
+    lines = [f"## `{form.name}`", "", form.description, "",
+             f"File `{form.name}.csv` (or sheet `{form.name}`). Unique key: "
+             + ", ".join(f"`{k}`" for k in form.keys) + ".", "",
+             "| variable | type | unit | allowed values or range | required | description |",
+             "|---|---|---|---|---|---|"]
+    for v in form.variables:
+        desc = v.description + (" **Direct identifier: stays in data/raw.**" if v.identifier else "")
+        lines.append(f"| `{v.name}` | {v.type} | {_md_escape(v.unit)} | {_md_escape(v.allowed_text())} | "
+                     f"{'yes' if v.required else 'no'} | {_md_escape(desc)} |")
+    return lines + [""]
+
+
+def _markdown_units() -> list:
+    lines = ["## Laboratory units", "",
+             "Accepted units per test (`LBTESTCD`) and the factor converting them to the standard (SI) unit "
+             "of the analysis dataset `adlb`. Any other unit is a validation error.", "",
+             "| test | standard unit | accepted unit | factor to standard |", "|---|---|---|---|"]
+    for test, units in LAB_UNITS.items():
+        for unit, factor in units.items():
+            lines.append(f"| `{test}` | {_md_escape(LAB_PARAMS[test][1])} | {_md_escape(unit) or '(none)'} | "
+                         f"{factor:.10g} |")
+    return lines + [""]
+
+
+def render_markdown() -> str:
+    """Return the human-readable data dictionary page (``docs/data_dictionary.md``).
+
+    Examples
+    --------
+    >>> render_markdown().splitlines()[0]
+    '# Data dictionary of the raw export'
+    """
+    from analysis_utils import validation  # the rule list lives with the rules
+
+    lines = [
+        "# Data dictionary of the raw export", "",
+        "Generated by `python -m analysis_utils.dictionary > docs/data_dictionary.md` from "
+        "`analysis_utils.dictionary`, the single source of truth that the validation rules are generated "
+        "from. Do not edit by hand.", "",
+        "A raw export is a folder with one CSV per form (`<form>.csv`, UTF-8, header on line 1) or one "
+        "`.xlsx` workbook with one sheet per form. Types: "
+        + "; ".join(f"`{t}` {d}" for t, d in TYPES.items()) + ". An empty cell is a missing value. "
+        "Visit codes: " + ", ".join(f"`{c}` {label}" for c, label in VISIT_LABELS.items()) + ".", "",
+        "The shipped export in `data/raw` is an invented synthetic trial (form `study`, `SYNTHETIC = Y`).", "",
+    ]
+    for form in FORMS.values():
+        lines += _markdown_form(form)
+    lines += _markdown_units()
+    lines += ["## Validation rules", "",
+              "Errors stop the run (exit status 1); queries are listed in `reports/data_queries.csv`. "
+              "Visit windows on the study day (day 1 = first dose): baseline day "
+              f"{validation.BASELINE_WINDOW[0]} to {validation.BASELINE_WINDOW[1]}; "
+              + "; ".join(f"{VISIT_LABELS[v]} day {t} +/- {w}" for v, (t, w) in validation.VISIT_WINDOWS.items())
+              + ".", "",
+              "| rule | kind | meaning |", "|---|---|---|"]
+    lines += [f"| `{rule}` | {kind} | {_md_escape(text)} |" for rule, (kind, text) in validation.RULES.items()]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render_markdown())

@@ -1,0 +1,443 @@
+"""Subject-level tables from ADSL: disposition (with its CONSORT-style flow figure), exposure,
+demographics and baseline characteristics (Table 1), and the listing of discontinuations and deaths.
+
+ICH E3 sections 14.1 (disposition, demographics) and 14.3.1 (exposure). Counting rules as in
+``analysis_utils.safety``: one row per subject in ADSL, the arm from ADSL, ``big_n`` from ADSL, numbers
+unrounded (``pct = 100 * n / big_n``); ``safety.to_ard`` turns the results into ARD rows.
+
+- Disposition counts every enrolled subject (every ADSL row) by planned arm (``TRT01P``);
+  percentages are of the enrolled subjects of the arm.
+- Exposure and Table 1 describe the safety population (``SAFFL == "Y"``) by actual arm (``TRT01A``).
+"""
+
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from analysis_utils import ard, tables
+from analysis_utils.safety import (
+    MISSING_LABEL, SAFETY_FLAG, _arm_levels, _require_columns, _safety_population, summarize_continuous, to_ard,
+)
+
+#: Stages of the disposition flow, in order: label -> ADSL flag (``== "Y"``); ``None`` = every ADSL row.
+#: Treated = safety population (at least one dose); completion flags per docs/analysis_datasets.md.
+DISPOSITION_STAGES = MappingProxyType({
+    "Enrolled": None,
+    "Treated": SAFETY_FLAG,
+    "Completed week 12": "COMP12FL",
+    "Completed week 24": "COMP24FL",
+})
+#: ADSL end-of-study status of a discontinued subject (CDISC NCOMPLT codelist).
+STATUS_DISCONTINUED = "DISCONTINUED"
+#: Row label of the discontinued subjects; their reasons (``DCSREAS``) follow as sub-rows.
+DISCONTINUED_LABEL = "Discontinued"
+#: ADSL end-of-study status of a subject still in the study at the data cut-off (CDISC: ONGOING).
+STATUS_ONGOING = "ONGOING"
+#: Row label of the subjects still in the study at the data cut-off (the last row).
+ONGOING_LABEL = "Ongoing at data cut-off"
+#: Exposure variables of ADSL (docs/analysis_datasets.md): days on treatment, cumulative dose (mg), adherence (%).
+EXPOSURE_VARIABLES = ("TRTDURD", "CUMDOSE", "ADHERPCT")
+#: Statistics of a continuous Table 1 row, in display order.
+CONTINUOUS_STATS = ("n", "mean", "sd", "median", "q1", "q3", "min", "max", "missing")
+#: Table 1 of this trial (docs/analysis_datasets.md ADSL; baseline scores merged from ADEFF by
+#: ``derive_vars_baseline_params``): demographics, then disease characteristics, each continuous
+#: variables first. Levels are shown in the order of ``TABLE1_LEVELS``; RACE and ETHNIC by frequency.
+DEMOGRAPHICS_CONTINUOUS = ("AGE", "HEIGHTBL", "WEIGHTBL", "BMIBL")
+DEMOGRAPHICS_CATEGORICAL = ("SEX", "RACE", "ETHNIC")
+DISEASE_CONTINUOUS = ("DURDIS", "ESSDAIBL", "ESSPRIBL", "PGABL", "IGGBL", "ESRBL", "CRPBL", "GCDOSEBL")
+DISEASE_CATEGORICAL = ("ANTISSA", "ANTISSB", "GCFL", "HCQFL", "ISFL", "HBVHXFL", "ILDFL")
+_YN = ("Y", "N")
+TABLE1_LEVELS = MappingProxyType({
+    "SEX": ("F", "M"), "ANTISSA": ("POSITIVE", "NEGATIVE"), "ANTISSB": ("POSITIVE", "NEGATIVE"),
+    "GCFL": _YN, "HCQFL": _YN, "ISFL": _YN, "HBVHXFL": _YN, "ILDFL": _YN,
+})
+TABLE1_LABELS = MappingProxyType({
+    "AGE": "Age (years)", "HEIGHTBL": "Height (cm)", "WEIGHTBL": "Weight (kg)", "BMIBL": "BMI (kg/m2)",
+    "SEX": "Sex", "RACE": "Race", "ETHNIC": "Ethnicity", "DURDIS": "Disease duration (years)",
+    "ESSDAIBL": "ESSDAI", "ESSPRIBL": "ESSPRI", "PGABL": "Physician global assessment (0-10)",
+    "IGGBL": "IgG (g/L)", "ESRBL": "ESR (mm/h)", "CRPBL": "CRP (mg/L)",
+    "GCDOSEBL": "Glucocorticoid dose (mg/day prednisone equivalent)", "ANTISSA": "Anti-SSA/Ro",
+    "ANTISSB": "Anti-SSB/La", "GCFL": "Glucocorticoids at baseline", "HCQFL": "Hydroxychloroquine at baseline",
+    "ISFL": "Immunosuppressant at baseline", "HBVHXFL": "Past hepatitis B (anti-HBc positive)",
+    "ILDFL": "Interstitial lung disease", "TRTDURD": "Days on treatment", "CUMDOSE": "Cumulative dose (mg)",
+    "ADHERPCT": "Adherence (%)",
+})
+#: Decimals of the mean, median, quartiles and extremes (SD one more) by variable; 1 otherwise.
+TABLE1_DECIMALS = MappingProxyType({"AGE": 1, "TRTDURD": 1, "CUMDOSE": 1, "ESSDAIBL": 1, "GCDOSEBL": 1})
+
+#: Columns of the listing of discontinuations and deaths, when present in ADSL.
+DISCONTINUATION_COLUMNS = ("USUBJID", "TRT01A", "TRTSDT", "TRTEDT", "EOSDT", "EOSDY", "EOSSTT", "DCSREAS",
+                           "DTHFL", "DTHDT")
+
+
+def _blank(values: pd.Series) -> pd.Series:
+    return values.isna() | (values.astype(str).str.strip() == "")
+
+
+def _frequency_order(values: pd.Series) -> list:
+    """Levels by descending frequency, ties alphabetically (the rule when no order is given)."""
+    counts = values.value_counts()
+    return sorted(counts.index, key=lambda level: (-counts[level], str(level)))
+
+
+def summarize_disposition(adsl: pd.DataFrame, *, arm: str = "TRT01P", stages=DISPOSITION_STAGES) -> pd.DataFrame:
+    """Count subjects at each stage of the study and the discontinued subjects by reason.
+
+    Parameters
+    ----------
+    adsl : DataFrame
+        ``USUBJID``, ``arm``, the stage flags, ``EOSSTT`` and ``DCSREAS``.
+    arm : str, default 'TRT01P'
+        Planned arm (enrolled subjects may be untreated).
+    stages : mapping, default ``DISPOSITION_STAGES``
+        Label -> ADSL flag column (``None`` counts every row), in display order.
+
+    Returns
+    -------
+    DataFrame
+        ``arm, category, reason, n_subjects, big_n, pct``: the stages, then ``"Discontinued"``
+        (``EOSSTT == "DISCONTINUED"``, ``reason == ""``) and one row per reason (``DCSREAS``, by
+        descending frequency then alphabetically; blank reasons are ``"Missing"``), then
+        ``"Ongoing at data cut-off"`` (``EOSSTT == "ONGOING"``). ``big_n`` is the number of enrolled
+        subjects of the arm. Every arm has every row.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2", "3"], "TRT01P": "Bari", "SAFFL": "Y",
+    ...                      "COMP24FL": ["Y", "Y", "N"], "EOSSTT": ["COMPLETED"] * 2 + ["DISCONTINUED"],
+    ...                      "DCSREAS": ["", "", "Adverse event"]})
+    >>> out = summarize_disposition(adsl, stages={"Enrolled": None, "Completed week 24": "COMP24FL"})
+    >>> out[["category", "reason", "n_subjects"]].values.tolist()
+    [['Enrolled', '', 3], ['Completed week 24', '', 2], ['Discontinued', '', 1], ['Discontinued', 'Adverse event', 1], \
+['Ongoing at data cut-off', '', 0]]
+    """
+    flags = [f for f in stages.values() if f]
+    _require_columns(adsl, ["USUBJID", arm, "EOSSTT", "DCSREAS", *flags], "ADSL")
+    subjects = adsl[["USUBJID", arm]].rename(columns={arm: "arm"})
+    parts = [subjects[adsl[f] == "Y"] if f else subjects for f in stages.values()]
+    parts = [p.assign(category=label, reason="") for p, label in zip(parts, stages)]
+    stopped = adsl["EOSSTT"] == STATUS_DISCONTINUED
+    reasons = adsl.loc[stopped, "DCSREAS"].where(~_blank(adsl.loc[stopped, "DCSREAS"]), MISSING_LABEL)
+    parts += [subjects[stopped].assign(category=DISCONTINUED_LABEL, reason=""),
+              subjects[stopped].assign(category=DISCONTINUED_LABEL, reason=reasons),
+              subjects[adsl["EOSSTT"] == STATUS_ONGOING].assign(category=ONGOING_LABEL, reason="")]
+    hits = pd.concat(parts, ignore_index=True)
+    rows = pd.concat([pd.DataFrame({"category": [*stages, DISCONTINUED_LABEL], "reason": ""}),
+                      pd.DataFrame({"category": DISCONTINUED_LABEL, "reason": _frequency_order(reasons)}),
+                      pd.DataFrame({"category": [ONGOING_LABEL], "reason": [""]})], ignore_index=True)
+    counts = hits.groupby(["arm", "category", "reason"])["USUBJID"].nunique().rename("n_subjects").reset_index()
+    arms = pd.DataFrame({"arm": _arm_levels(subjects["arm"])})
+    out = rows.assign(_row=np.arange(len(rows))).merge(arms, how="cross").merge(counts, how="left")
+    out["n_subjects"] = out["n_subjects"].fillna(0).astype("int64")
+    out["big_n"] = out["arm"].map(subjects.groupby("arm")["USUBJID"].nunique()).astype("int64")
+    out["pct"] = 100.0 * out["n_subjects"] / out["big_n"]
+    return out[["arm", "category", "reason", "n_subjects", "big_n", "pct"]]
+
+
+def plot_consort(counts: pd.DataFrame, *, ax=None):
+    """Draw the CONSORT-style flow of ``summarize_disposition`` (all arms together) as boxes and arrows.
+
+    The stages form a vertical chain; the discontinued subjects and their reasons sit in a box to
+    the right, and the subjects still ongoing at the data cut-off (if any) in a box beside the last
+    stage. Deterministic: positions depend only on the number of stages.
+
+    Parameters
+    ----------
+    counts : DataFrame
+        Output of ``summarize_disposition``.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 5.5))
+    total = counts.groupby(["category", "reason"], sort=False)["n_subjects"].sum().reset_index()
+    stages = total[~total["category"].isin([DISCONTINUED_LABEL, ONGOING_LABEL])]
+    stopped = total[total["category"] == DISCONTINUED_LABEL]
+    ongoing = int(total.loc[total["category"] == ONGOING_LABEL, "n_subjects"].sum())
+    box = {"boxstyle": "round,pad=0.5", "facecolor": "white", "edgecolor": "black"}
+    ys = np.linspace(0.9, 0.1, len(stages))
+    for i, (label, n) in enumerate(zip(stages["category"], stages["n_subjects"])):
+        ax.text(0.3, ys[i], f"{label}\n(n = {n})", ha="center", va="center", fontsize=10, bbox=box)
+        if i:
+            ax.annotate("", xy=(0.3, ys[i] + 0.06), xytext=(0.3, ys[i - 1] - 0.06),
+                        arrowprops={"arrowstyle": "->", "color": "black"})
+    lines = [f"{DISCONTINUED_LABEL} (n = {stopped['n_subjects'].iloc[0]})"]
+    lines += [f"{r}: {n}" for r, n in zip(stopped["reason"].iloc[1:], stopped["n_subjects"].iloc[1:]) if n]
+    y_side = float(np.mean(ys[1:3])) if len(ys) > 2 else 0.5  # between "treated" and the next stage
+    ax.text(0.6, y_side, "\n".join(lines), ha="left", va="center", fontsize=9, bbox=box)
+    ax.annotate("", xy=(0.58, y_side), xytext=(0.3, y_side), arrowprops={"arrowstyle": "->", "color": "black"})
+    if ongoing:
+        ax.text(0.6, ys[-1], f"{ONGOING_LABEL}\n(n = {ongoing})", ha="left", va="center", fontsize=9, bbox=box)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_axis_off()
+    return ax
+
+
+def summarize_exposure(adsl: pd.DataFrame, *, arm: str = "TRT01A", variables=EXPOSURE_VARIABLES) -> pd.DataFrame:
+    """Describe exposure (days on treatment, cumulative dose, adherence) in the safety population.
+
+    Returns
+    -------
+    DataFrame
+        As ``summarize_table1`` with ``continuous=variables``: ``arm, variable, category, stat_name,
+        stat_value, big_n``.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "SAFFL": "Y", "TRT01A": "Bari", "TRTDURD": [169.0, 20.0]})
+    >>> out = summarize_exposure(adsl, variables=["TRTDURD"]).set_index("stat_name")["stat_value"]
+    >>> out[["n", "mean", "missing"]].tolist()
+    [2.0, 94.5, 0.0]
+    """
+    return summarize_table1(adsl, continuous=variables, arm=arm)
+
+
+def _continuous_rows(pop: pd.DataFrame, variables) -> pd.DataFrame:
+    """n, mean, ... , missing per arm and variable; arms and variables in the given order."""
+    long = pop.melt(id_vars=["USUBJID", "arm"], value_vars=list(variables), var_name="variable")
+    long["value"] = pd.to_numeric(long["value"], errors="raise")
+    out = summarize_continuous(long, by=["arm", "variable"], value="value")
+    big_n = pop.groupby("arm")["USUBJID"].nunique()
+    out["big_n"] = out["arm"].map(big_n).astype("int64")
+    out["missing"] = out["big_n"] - out["n"]
+    rank = np.lexsort((out["arm"].map({a: i for i, a in enumerate(_arm_levels(pop["arm"]))}).to_numpy(),
+                       out["variable"].map({v: i for i, v in enumerate(variables)}).to_numpy()))
+    return out.iloc[rank][["arm", "variable", *CONTINUOUS_STATS, "big_n"]].reset_index(drop=True)
+
+
+def _categorical_rows(pop: pd.DataFrame, variables, levels_order) -> pd.DataFrame:
+    """n and % per arm, variable and level (then ``Missing``); levels as given or by frequency."""
+    parts = []
+    for var in variables:
+        values = pop[var].where(~_blank(pop[var])).astype(object)
+        observed = values.dropna()
+        levels = list(levels_order.get(var, _frequency_order(observed.astype(str))))
+        unknown = ~observed.astype(str).isin([str(v) for v in levels])
+        if unknown.any():
+            subject = pop.loc[unknown[unknown].index[0], "USUBJID"]
+            raise ValueError(f"Table 1: {var} = {observed[unknown].iloc[0]!r} (subject {subject!r}) is not in "
+                             f"the levels given {levels}")
+        labels = values.astype(str).where(values.notna(), MISSING_LABEL)
+        cells = pd.DataFrame({"variable": var, "category": [*map(str, levels), MISSING_LABEL]})
+        hits = pop[["USUBJID", "arm"]].assign(variable=var, category=labels)
+        parts.append((cells, hits))
+    rows = pd.concat([c for c, _ in parts], ignore_index=True)
+    hits = pd.concat([h for _, h in parts], ignore_index=True)
+    counts = hits.groupby(["arm", "variable", "category"])["USUBJID"].nunique().rename("n").reset_index()
+    arms = pd.DataFrame({"arm": _arm_levels(pop["arm"])})
+    out = rows.merge(arms, how="cross").merge(counts, how="left")
+    out["n"] = out["n"].fillna(0).astype("int64")
+    out["big_n"] = out["arm"].map(pop.groupby("arm")["USUBJID"].nunique()).astype("int64")
+    out["pct"] = 100.0 * out["n"] / out["big_n"]
+    return out[["arm", "variable", "category", "n", "pct", "big_n"]]
+
+
+def summarize_table1(adsl: pd.DataFrame, *, continuous=(), categorical=(), arm: str = "TRT01A",
+                     levels_order=None) -> pd.DataFrame:
+    """Summarise demographics and baseline characteristics in the safety population (Table 1, DMT01).
+
+    Parameters
+    ----------
+    adsl : DataFrame
+    continuous : sequence of str
+        Numeric ADSL columns, in display order: n, mean, SD, median, Q1, Q3 (``safety.QUANTILE_METHOD``),
+        min, max and the number missing.
+    categorical : sequence of str
+        ADSL columns shown as n (%) per level, in display order, after the continuous ones.
+    arm : str, default 'TRT01A'
+    levels_order : mapping, optional
+        Column -> levels in display order. A column without an entry shows its levels by descending
+        frequency (all arms together), ties alphabetically. An observed value outside the given
+        levels raises ``ValueError``; blank or missing values are the ``"Missing"`` level, always shown last.
+
+    Returns
+    -------
+    DataFrame
+        Long: ``arm, variable, category, stat_name, stat_value, big_n``. Continuous variables have
+        ``category == ""`` and ``stat_name`` in ``CONTINUOUS_STATS``; categorical ones one ``n`` and one
+        ``pct`` row per level (``pct = 100 * n / big_n``, big_n = safety subjects of the arm).
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2", "3"], "SAFFL": "Y", "TRT01A": "Bari",
+    ...                      "AGE": [40.0, 50.0, None], "SEX": ["F", "F", "M"]})
+    >>> t1 = summarize_table1(adsl, continuous=["AGE"], categorical=["SEX"], levels_order={"SEX": ["M", "F"]})
+    >>> t1[t1["stat_name"].isin(["mean", "missing", "n"])][["variable", "category", "stat_name",
+    ...                                                      "stat_value"]].values.tolist()
+    [['AGE', '', 'n', 2.0], ['AGE', '', 'mean', 45.0], ['AGE', '', 'missing', 1.0], ['SEX', 'M', 'n', 1.0], \
+['SEX', 'F', 'n', 2.0], ['SEX', 'Missing', 'n', 0.0]]
+    """
+    _require_columns(adsl, [*continuous, *categorical], "ADSL")
+    pop = _safety_population(adsl, arm).merge(adsl[["USUBJID", *continuous, *categorical]], on="USUBJID")
+    parts = []
+    if len(continuous):
+        cont = _continuous_rows(pop, continuous).assign(category="")
+        parts.append(cont.melt(id_vars=["arm", "variable", "category", "big_n"], value_vars=list(CONTINUOUS_STATS),
+                               var_name="stat_name", value_name="stat_value").assign(
+            _v=lambda d: d["variable"].map({v: i for i, v in enumerate(continuous)}), _c=0,
+            _s=lambda d: d["stat_name"].map({s: i for i, s in enumerate(CONTINUOUS_STATS)})))
+    if len(categorical):
+        cat = _categorical_rows(pop, categorical, dict(levels_order or {}))
+        cat["_c"] = cat.groupby("variable", sort=False).cumcount() // len(_arm_levels(pop["arm"]))
+        parts.append(cat.melt(id_vars=["arm", "variable", "category", "big_n", "_c"], value_vars=["n", "pct"],
+                              var_name="stat_name", value_name="stat_value").assign(
+            _v=lambda d: d["variable"].map({v: i + len(continuous) for i, v in enumerate(categorical)}),
+            _s=lambda d: (d["stat_name"] == "pct").astype(int)))
+    out = pd.concat(parts, ignore_index=True)
+    out["_a"] = out["arm"].map({a: i for i, a in enumerate(_arm_levels(pop["arm"]))})
+    out = out.sort_values(["_v", "_c", "_s", "_a"], kind="stable")
+    out["stat_value"] = out["stat_value"].astype(float)
+    return out[["arm", "variable", "category", "stat_name", "stat_value", "big_n"]].reset_index(drop=True)
+
+
+def derive_vars_baseline_params(adsl: pd.DataFrame, bds: pd.DataFrame, *, params=("ESSDAI", "ESSPRI", "PGA"),
+                                suffix: str = "BL") -> pd.DataFrame:
+    """Add the baseline value (``ABLFL == "Y"``) of each BDS parameter to ADSL as ``<PARAMCD><suffix>``.
+
+    Subjects without a baseline record get NaN. Two baseline records of a subject and parameter raise
+    ``ValueError`` naming them.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"]})
+    >>> adeff = pd.DataFrame({"USUBJID": ["1", "1", "2"], "PARAMCD": "ESSDAI", "ABLFL": ["Y", "", ""],
+    ...                       "AVAL": [10.0, 3.0, 7.0]})
+    >>> derive_vars_baseline_params(adsl, adeff, params=["ESSDAI"])["ESSDAIBL"].tolist()
+    [10.0, nan]
+    """
+    _require_columns(bds, ["USUBJID", "PARAMCD", "ABLFL", "AVAL"], "BDS")
+    base = bds.loc[(bds["ABLFL"] == "Y") & bds["PARAMCD"].isin(list(params)), ["USUBJID", "PARAMCD", "AVAL"]]
+    dup = base.duplicated(["USUBJID", "PARAMCD"])
+    if dup.any():
+        row = base[dup].iloc[0]
+        raise ValueError(f"BDS: subject {row['USUBJID']!r} has several baseline records of {row['PARAMCD']}")
+    wide = base.pivot(index="USUBJID", columns="PARAMCD", values="AVAL").reindex(columns=list(params))
+    wide.columns = [f"{p}{suffix}" for p in params]
+    return adsl.merge(wide.reset_index(), on="USUBJID", how="left")
+
+
+def compute_study_day(dates: pd.Series, start: pd.Series) -> pd.Series:
+    """Study day of ``dates`` relative to the first dose ``start``: ``date - start + 1`` on or after it,
+    ``date - start`` before it (no day 0; docs/analysis_datasets.md).
+
+    >>> compute_study_day(pd.to_datetime(pd.Series(["2021-07-01", "2021-06-30", None])),
+    ...                   pd.to_datetime(pd.Series(["2021-07-01"] * 3))).tolist()
+    [1.0, -1.0, nan]
+    """
+    days = (pd.to_datetime(dates) - pd.to_datetime(start)).dt.days.astype(float)
+    return days.where(days < 0, days + 1)
+
+
+def list_discontinuations(adsl: pd.DataFrame) -> pd.DataFrame:
+    """List the subjects who discontinued the study or died, with the study day of the end of study.
+
+    Returns
+    -------
+    DataFrame
+        The columns of ``DISCONTINUATION_COLUMNS`` that ADSL has (``EOSDY`` computed from ``EOSDT`` and
+        ``TRTSDT``), sorted by ``USUBJID``.
+    """
+    _require_columns(adsl, ["USUBJID", "EOSSTT"], "ADSL")
+    died = adsl["DTHFL"] == "Y" if "DTHFL" in adsl.columns else pd.Series(False, index=adsl.index)
+    out = adsl[(adsl["EOSSTT"] == STATUS_DISCONTINUED) | died].copy()
+    if {"EOSDT", "TRTSDT"} <= set(out.columns):
+        out["EOSDY"] = compute_study_day(out["EOSDT"], out["TRTSDT"])
+    columns = [c for c in DISCONTINUATION_COLUMNS if c in out.columns]
+    return out[columns].sort_values("USUBJID", kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# ARD rows
+
+
+def disposition_to_ard(result: pd.DataFrame, *, analysis_id: str) -> pd.DataFrame:
+    """ARD rows of ``summarize_disposition``: group = arm, variable = stage, category = reason.
+
+    >>> adsl = pd.DataFrame({"USUBJID": ["1"], "TRT01P": "Bari", "EOSSTT": "COMPLETED", "DCSREAS": ""})
+    >>> rows = disposition_to_ard(summarize_disposition(adsl, stages={"Enrolled": None}), analysis_id="DSP-1")
+    >>> rows[["variable", "stat_name", "stat_value"]].values.tolist()[:2]
+    [['Enrolled', 'n_subjects', 1.0], ['Enrolled', 'big_n', 1.0]]
+    """
+    return to_ard(result, analysis_id=analysis_id, columns={"group": "arm", "variable": "category",
+                                                             "category": "reason"},
+                  stats=("n_subjects", "big_n", "pct"), population="Enrolled subjects (ADSL)",
+                  label="Disposition of patients")
+
+
+def table1_to_ard(result: pd.DataFrame, *, analysis_id: str, population: str = "Safety population (SAFFL = Y)"
+                  ) -> pd.DataFrame:
+    """ARD rows of ``summarize_table1`` / ``summarize_exposure``, plus one ``big_n`` row per arm.
+
+    >>> adsl = pd.DataFrame({"USUBJID": ["1"], "SAFFL": "Y", "TRT01A": "Bari", "AGE": [40.0]})
+    >>> rows = table1_to_ard(summarize_table1(adsl, continuous=["AGE"]), analysis_id="DEM-1")
+    >>> rows[["variable", "stat_name", "stat_value"]].values.tolist()[:2]
+    [['', 'big_n', 1.0], ['AGE', 'n', 1.0]]
+    """
+    big_n = result.drop_duplicates("arm")[["arm", "big_n"]].rename(columns={"big_n": "stat_value"})
+    rows = pd.concat([big_n.assign(stat_name="big_n"), result.drop(columns="big_n")], ignore_index=True)
+    return ard.make_ard(rows.rename(columns={"arm": "group"}), analysis_id=analysis_id, population=population)
+
+
+# ---------------------------------------------------------------------------------------------
+# display frames
+
+
+def format_disposition(result: pd.DataFrame) -> pd.DataFrame:
+    """Display frame of ``summarize_disposition``: one ``n (%)`` column per arm, ``"Arm (N=n)"``."""
+    label = result["category"].where(result["reason"] == "", "    " + result["reason"])
+    cells = [tables.format_n_pct(n, big) for n, big in zip(result["n_subjects"], result["big_n"])]
+    frame = pd.DataFrame({"Status": label.to_numpy(), "_cell": cells,
+                          "_col": [f"{a} (N={n})" for a, n in zip(result["arm"], result["big_n"])]})
+    frame["_row"] = np.arange(len(frame)) // result["arm"].nunique()
+    wide = frame.pivot(index="_row", columns="_col", values="_cell")[list(dict.fromkeys(frame["_col"]))]
+    return frame.drop_duplicates("_row").set_index("_row")[["Status"]].join(wide).reset_index(drop=True)
+
+
+def _continuous_cells(stats: pd.DataFrame, decimals: int) -> list[tuple[str, str]]:
+    s = stats.set_index("stat_name")["stat_value"]
+    return [("n", tables.format_number(s["n"], 0)),
+            ("Mean (SD)", tables.format_mean_sd(s["mean"], s["sd"], decimals)),
+            ("Median [Q1, Q3]", tables.format_median_q1q3(s["median"], s["q1"], s["q3"], decimals)),
+            ("Min - Max", tables.format_min_max(s["min"], s["max"], decimals)),
+            ("Missing", tables.format_number(s["missing"], 0))]
+
+
+def format_table1(result: pd.DataFrame, *, labels=None, decimals=None) -> pd.DataFrame:
+    """Display frame of ``summarize_table1`` (or of ``summarize_exposure`` melted the same way).
+
+    Parameters
+    ----------
+    result : DataFrame
+    labels : mapping, optional
+        Column -> display label (e.g. ``{"AGE": "Age (years)"}``); the column name otherwise.
+    decimals : mapping, optional
+        Column -> decimals of mean, median, quartiles and extremes (SD gets one more); 1 by default.
+
+    Returns
+    -------
+    DataFrame
+        ``Characteristic, Statistic`` and one column per arm ``"Arm (N=n)"``; rows in the result's order.
+    """
+    labels, decimals = dict(labels or {}), dict(decimals or {})
+    records = []
+    for (var, cat, arm), part in result.groupby(["variable", "category", "arm"], sort=False):
+        header = f"{arm} (N={int(part['big_n'].iloc[0])})"
+        if (part["stat_name"] == "mean").any():
+            cells = _continuous_cells(part, decimals.get(var, 1))
+        else:
+            s = part.set_index("stat_name")["stat_value"]
+            cells = [(cat, tables.format_n_pct(s["n"], part["big_n"].iloc[0]))]
+        records += [(labels.get(var, var), stat, header, cell) for stat, cell in cells]
+    frame = pd.DataFrame(records, columns=["Characteristic", "Statistic", "_col", "_cell"])
+    frame["_row"] = frame.groupby(["Characteristic", "Statistic"], sort=False).ngroup()
+    wide = frame.pivot(index="_row", columns="_col", values="_cell")[list(dict.fromkeys(frame["_col"]))]
+    out = frame.drop_duplicates("_row").set_index("_row")[["Characteristic", "Statistic"]].join(wide)
+    out["Characteristic"] = out["Characteristic"].where(~out["Characteristic"].duplicated(), "")
+    return out.reset_index(drop=True)

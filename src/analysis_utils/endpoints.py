@@ -1,0 +1,1158 @@
+"""Efficacy endpoints: summaries, paired tests, estimates, responder rates and missing-data analyses.
+
+Every function returns unrounded numbers; ``summarize_efficacy`` gathers them into ARD rows
+(``analysis_utils.ard``) and the ``format_*`` / ``describe_*`` functions at the end of the module
+only lay out ARD rows for display (rounding through ``analysis_utils.tables``).
+
+Methods (fixed here, stated in each ARD row's ``method``)
+---------------------------------------------------------
+- Summaries: n, mean, SD (n - 1 denominator), median, Q1, Q3, min, max of the non-missing values.
+  Quartiles are Hyndman-Fan type 2 (``QUANTILE_METHOD``), the SAS default (QNTLDEF=5) and the default
+  of tern's summaries; with 11 patients the choice changes Q1/Q3, so it is fixed and stated.
+- Paired Wilcoxon signed-rank test on the change from baseline, two-sided. Zero differences are
+  dropped before ranking (``WILCOXON_ZERO_METHOD = "wilcox"``, as R ``wilcox.test`` and SAS PROC
+  UNIVARIATE); tied absolute differences get mid-ranks. The p-value is exact: the permutation
+  distribution of the mid-rank statistic over all 2^n sign flips (which, without ties, is the
+  classical exact distribution), for up to ``EXACT_MAX_N`` non-zero differences; beyond, the normal
+  approximation with tie and continuity correction. The statistic reported is V = W+ (sum of the
+  ranks of the positive differences, R's ``V``).
+  It is the primary test of the change (no normality needed with n = 11); the paired t-test is shown beside it.
+- Hodges-Lehmann estimate: median of the n(n+1)/2 Walsh averages of all differences (zeros kept;
+  R's ``wilcox.test`` drops them first).
+  Its CI: Walsh averages of order k and M + 1 - k, M = n(n+1)/2, k from the exact null distribution
+  of the signed-rank statistic without ties (Hollander, Wolfe & Chicken 2014, §3.3; as R's exact
+  ``wilcox.test(conf.int = TRUE)``); the achieved level is reported (``conf_level``). With ties or
+  zeros the coverage is approximate. For n <= 5 no such interval reaches 95 % and the CI is missing.
+- Paired t-test on the change, with its 95 % CI mean +/- t(0.975, n-1) SD / sqrt(n).
+- Effect sizes: Cohen's dz = mean change / SD of change; matched-pairs rank-biserial correlation
+  r = (W+ - W-) / (W+ + W-) over the non-zero differences (Kerby 2014), negative when values fall.
+- Responder rates: n/N (%) with N = patients with an evaluable flag at the visit, and the exact
+  Clopper-Pearson 95 % CI from beta quantiles.
+- Friedman test across the three visits on the complete cases (chi-square approximation with tie
+  correction, scipy).
+- Missing data: observed cases on the full analysis set are primary (each patient's visits as
+  attended; nothing is assumed about values never measured, and n is shown at every visit).
+  Side by side: BOCF (``impute_bocf``: the baseline record fills a missed visit, so a dropout is
+  unchanged and an MCII non-responder), LOCF (``impute_locf``: the last observed record) and a
+  linear mixed model (``fit_mixed_model``: ``AVAL ~ C(AVISITN)`` with a random intercept per
+  subject over every available visit, baseline included, REML; valid under missing at random).
+  The model on AVAL was preferred to ``CHG ~ visit + BASE`` because with two post-baseline visits
+  the latter drops the subjects who have only a baseline value.
+- Display: ``format_*`` lay ARD rows out as tables and ``describe_*`` write the one-sentence
+  interpretations; both take every number from the ARD and round only through ``analysis_utils.tables``
+  (decimals: ``DISPLAY_DECIMALS``).
+
+Analysis identifiers (ARD ``analysis_id``; ``{P}`` = ESSDAI, ESSPRI, PGA or a lab PARAMCD,
+``{V}`` = W12 or W24, ``{S}`` = "" for observed cases or "-BOCF" / "-LOCF")
+-------------------------------------------------------------------------------------------------
+- ``EFF-{P}-SUMMARY{S}``: n ... max of AVAL by visit, and of CHG, PCHG at post-baseline visits.
+- ``EFF-{P}-{V}-WILCOXON{S}``: statistic (V = W+), p_value, n (pairs), n_nonzero.
+- ``EFF-{P}-{V}-TTEST{S}``: estimate (mean change), ci_lower, ci_upper, statistic, df, p_value.
+- ``EFF-{P}-{V}-HL{S}``: estimate, ci_lower, ci_upper, conf_level (achieved).
+- ``EFF-{P}-{V}-EFFSIZE{S}``: estimate, category ``cohen_dz`` or ``rank_biserial``.
+- ``EFF-{P}-FRIEDMAN``: statistic, df, p_value, n (complete cases), observed cases.
+- ``EFF-{P}-MIXED``: estimate, ci_lower, ci_upper, p_value at each post-baseline visit; n_subjects,
+  n_obs and converged (1/0) at avisit ``""``.
+- ``EFF-ESSDAI-MCII{S}``, ``EFF-ESSPRI-MCII{S}``, ``EFF-ESSPRI-PASS{S}``: n_responders, n_evaluable,
+  pct, ci_lower, ci_upper.
+- ``EFF-ESSDAI-ACTCAT{S}``: n, n_evaluable, pct per category (Low / Moderate / High).
+- ``EFF-REMISSION``: responder statistics of REMARTIC, REMCUTAN, REMHAEM and ILDIMP (patients
+  involved at baseline).
+- ``EFF-EDS-SUMMARY``: summaries of the ESSDAI domain scores by visit.
+"""
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis_utils import ard as ard_mod
+from analysis_utils import tables
+from analysis_utils.vocabulary import (
+    ARM, AVISIT_ORDER, AVISITN, ESSDAI_SCORE_PARAMCD, PARAMCD_ESSDAI, PARAMCD_ESSPRI, PARAMCD_PGA,
+)
+
+#: Confidence level of every interval in the efficacy section.
+CONF_LEVEL = 0.95
+#: ESSDAI minimal clinically important improvement: a change of -3 points or less (Seror et al.
+#: Ann Rheum Dis 2016;75:382-9; domain.md §1.4). Used for the waterfall line; the flag itself is CRIT1FL.
+ESSDAI_MCII_CHANGE = -3.0
+#: numpy quantile method for Q1/Q3: Hyndman-Fan type 2 (SAS QNTLDEF=5, tern default).
+QUANTILE_METHOD = "averaged_inverted_cdf"
+#: Zero differences are dropped before ranking (Wilcoxon 1945; R wilcox.test, SAS UNIVARIATE).
+WILCOXON_ZERO_METHOD = "wilcox"
+#: Largest number of non-zero differences with an exact signed-rank p-value (normal approximation beyond).
+EXACT_MAX_N = 50
+#: Differences are rounded to this many decimals before ranking, so that binary noise
+#: (e.g. 5.67 - 4.33 versus 1.34 for ESSPRI thirds) neither breaks nor invents ties.
+DIFF_DECIMALS = 10
+#: Statistics of a continuous summary, in display order.
+SUMMARY_STATS = ("n", "mean", "sd", "median", "q1", "q3", "min", "max")
+#: Population labels of the ARD, by missing-data approach.
+POPULATIONS = {
+    "OC": "FAS (observed cases)", "BOCF": "FAS (BOCF)", "LOCF": "FAS (LOCF)", "MIXED": "FAS (mixed model)",
+}
+#: Endpoint totals analysed by visit.
+ENDPOINT_PARAMCDS = (PARAMCD_ESSDAI, PARAMCD_ESSPRI, PARAMCD_PGA)
+#: Laboratory markers of disease activity analysed as change from baseline (adlb PARAMCD).
+EFFICACY_LAB_PARAMCDS = ("IGG", "ESR", "CRP", "C3", "C4")
+#: Remission/improvement parameters of adeff (post-baseline, patients involved at baseline).
+REMISSION_PARAMCDS = ("REMARTIC", "REMCUTAN", "REMHAEM", "ILDIMP")
+#: ESSDAI activity categories of AVALCAT1 (Seror et al. 2016: < 5, 5-13, >= 14).
+ACTIVITY_CATEGORIES = ("Low", "Moderate", "High")
+#: Responder flags on change from baseline: a record carried from baseline is a non-responder.
+CHANGE_CRITERIA = ("CRIT1FL", "CRIT2FL")
+#: Short visit codes used in analysis identifiers.
+VISIT_CODE = {"Week 12": "W12", "Week 24": "W24"}
+
+#: Method statements of the ARD rows, by analysis type.
+METHODS = {
+    "summary": "n, mean, SD (n-1), median, Q1/Q3 (Hyndman-Fan type 2, as SAS QNTLDEF=5), min, max",
+    "ttest": "Paired t-test, two-sided; 95% CI mean +/- t(0.975, n-1) SD/sqrt(n)",
+    "hl": ("Hodges-Lehmann: median of Walsh averages; CI from Walsh-average order statistics "
+           "(exact signed-rank distribution without ties)"),
+    "effsize": "Cohen's dz = mean/SD of change; matched-pairs rank-biserial (Kerby 2014)",
+    "cp": "n/N (%), N = patients evaluable at the visit; exact Clopper-Pearson 95% CI",
+    "category": "n/N (%), N = patients with a category at the visit",
+    "friedman": "Friedman test across Baseline, Week 12, Week 24 on complete cases (chi-square, tie-corrected)",
+    "mixed": ("Linear mixed model AVAL ~ C(AVISITN) + random intercept per subject (statsmodels MixedLM, "
+              "REML), all available visits; change = visit coefficient, 95% Wald CI"),
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Descriptive summaries
+# --------------------------------------------------------------------------------------------
+
+def compute_quantile(values, q: float) -> float:
+    """Return the ``q`` quantile of the non-missing ``values`` by ``QUANTILE_METHOD`` (type 2).
+
+    Type 2 averages the two middle order statistics when ``n q`` is an integer, else takes
+    the next order statistic up.
+
+    Examples
+    --------
+    >>> compute_quantile([1, 2, 3, 4], 0.25), compute_quantile([1, 2, 3, 4, 5], 0.25)
+    (1.5, 2.0)
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    return float(np.quantile(x, q, method=QUANTILE_METHOD)) if len(x) else math.nan
+
+
+def summarize_by_visit(data: pd.DataFrame, *, value: str = "AVAL", by=("PARAMCD", "AVISIT"),
+                       group: str | None = None) -> pd.DataFrame:
+    """Summarise ``value`` (n, mean, SD, median, Q1, Q3, min, max) within each ``by`` x ``group`` cell.
+
+    Missing values are left out (n counts the non-missing ones); a cell without any value has no rows.
+    SD has the n - 1 denominator (NaN for n = 1); quartiles follow ``QUANTILE_METHOD``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long data (one row per subject x parameter x visit, e.g. adeff or CDISC ADADAS).
+    value : str, default 'AVAL'
+        Numeric column to summarise (``AVAL``, ``CHG``, ``PCHG``...).
+    by : sequence of str, default ('PARAMCD', 'AVISIT')
+        Columns defining the cells.
+    group : str, optional
+        Column of the treatment group (e.g. ``TRTP``), added to the cells.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``*by, [group], variable, stat_name, stat_value``; ``variable`` is ``value`` and
+        ``stat_name`` runs through ``SUMMARY_STATS`` within each cell, cells sorted by key.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"PARAMCD": "X", "AVISIT": "Baseline", "AVAL": [1.0, 2.0, 4.0, None]})
+    >>> summarize_by_visit(d).set_index("stat_name")["stat_value"].round(4).to_dict()
+    {'n': 3.0, 'mean': 2.3333, 'sd': 1.5275, 'median': 2.0, 'q1': 1.0, 'q3': 4.0, 'min': 1.0, 'max': 4.0}
+    """
+    keys = list(by) + ([group] if group else [])
+    absent = [c for c in keys + [value] if c not in data.columns]
+    if absent:
+        raise ValueError(f"summarize_by_visit: column(s) {absent} not in the data")
+    numbers = pd.to_numeric(data[value], errors="coerce")
+    _reject(data, numbers.isna() & data[value].notna(),
+            f"{value} is not a number: {data.loc[numbers.isna() & data[value].notna(), value].head(1).tolist()}")
+    x = data[keys + [value]].assign(**{value: numbers})
+    grouped = x.dropna(subset=[value]).groupby(keys, sort=True)[value]
+    table = pd.DataFrame({
+        "n": grouped.count(), "mean": grouped.mean(), "sd": grouped.std(ddof=1), "median": grouped.median(),
+        "q1": grouped.agg(compute_quantile, q=0.25), "q3": grouped.agg(compute_quantile, q=0.75),
+        "min": grouped.min(), "max": grouped.max(),
+    }, columns=list(SUMMARY_STATS)).astype(float)
+    long = table.stack(future_stack=True).rename("stat_value").reset_index()
+    long = long.rename(columns={long.columns[len(keys)]: "stat_name"})
+    long.insert(len(keys), "variable", value)
+    return long.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Paired tests and estimates on one vector of differences
+# --------------------------------------------------------------------------------------------
+
+def _differences(diff) -> np.ndarray:
+    d = np.round(np.asarray(diff, dtype=float), DIFF_DECIMALS)
+    return d[~np.isnan(d)]
+
+
+def signed_rank_null_counts(n: int) -> np.ndarray:
+    """Return, for T+ = 0 ... n(n+1)/2, the number of the 2^n sign patterns giving that signed-rank sum.
+
+    The exact null distribution of the Wilcoxon signed-rank statistic without ties (ranks 1..n).
+
+    Examples
+    --------
+    >>> signed_rank_null_counts(3).tolist()
+    [1, 1, 1, 2, 1, 1, 1]
+    """
+    counts = np.zeros(n * (n + 1) // 2 + 1, dtype=np.int64)
+    counts[0] = 1
+    for rank in range(1, n + 1):
+        shifted = np.zeros_like(counts)
+        shifted[rank:] = counts[:-rank]
+        counts = counts + shifted
+    return counts
+
+
+def _signed_rank_p_value(weights: np.ndarray, observed: int) -> float:
+    """Two-sided exact p-value of the signed-rank sum with integer rank ``weights`` (all 2^n sign flips)."""
+    counts = np.zeros(int(weights.sum()) + 1, dtype=np.int64)
+    counts[0] = 1
+    for w in weights:
+        shifted = np.zeros_like(counts)
+        shifted[w:] = counts[:len(counts) - w]
+        counts = counts + shifted
+    sums = np.arange(len(counts))
+    total2 = int(weights.sum())  # twice the null mean
+    extreme = np.abs(2 * sums - total2) >= abs(2 * observed - total2)
+    return min(float(counts[extreme].sum() / 2.0 ** len(weights)), 1.0)
+
+
+def compute_wilcoxon(diff) -> dict:
+    """Test whether paired differences are centred on zero: two-sided Wilcoxon signed-rank test.
+
+    Zero differences are dropped and tied absolute differences get mid-ranks. For up to
+    ``EXACT_MAX_N`` non-zero differences the p-value is exact: the share of the 2^n sign flips whose
+    signed-rank sum W+ lies at least as far from its null mean as the observed one, counted by
+    convolution over the (doubled, hence integer) mid-ranks. This is the exact conditional
+    (permutation) distribution; it equals ``scipy.stats.wilcoxon(method=PermutationMethod())`` and,
+    without ties, ``method="exact"``. Beyond, scipy's normal approximation with tie and continuity
+    correction. ``method`` says which was used.
+
+    Returns
+    -------
+    dict
+        ``statistic`` (V = W+), ``p_value``, ``n`` (all differences), ``n_nonzero``, ``method``.
+
+    Examples
+    --------
+    >>> r = compute_wilcoxon([-3, -3, -1, 0, 2, -5])
+    >>> r["statistic"], r["p_value"], r["n_nonzero"]
+    (2.0, 0.1875, 5.0)
+    """
+    d = _differences(diff)
+    nz = d[d != 0]
+    out = {"statistic": math.nan, "p_value": math.nan, "n": float(len(d)), "n_nonzero": float(len(nz))}
+    zeros = f"{len(d) - len(nz)} zero difference(s) dropped" if len(d) > len(nz) else "no zero differences"
+    if len(nz) == 0:
+        return {**out, "method": f"Wilcoxon signed-rank: no non-zero differences ({zeros})"}
+    ranks = stats.rankdata(np.abs(nz))
+    ties = "mid-ranks for ties" if len(np.unique(np.abs(nz))) < len(nz) else "no ties"
+    w_plus = float(ranks[nz > 0].sum())
+    if len(nz) <= EXACT_MAX_N:
+        doubled = np.rint(2 * ranks).astype(np.int64)
+        p_value = _signed_rank_p_value(doubled, int(round(2 * w_plus)))
+        kind = f"exact distribution over all 2^n sign flips ({ties})"
+    else:
+        p_value = float(stats.wilcoxon(nz, zero_method=WILCOXON_ZERO_METHOD, method="approx", correction=True).pvalue)
+        kind = f"normal approximation with tie and continuity correction ({ties})"
+    method = f"Wilcoxon signed-rank, two-sided, {kind}; {zeros} (zero_method='wilcox'); statistic V = W+"
+    return {**out, "statistic": w_plus, "p_value": p_value, "method": method}
+
+
+def compute_hodges_lehmann(diff, *, conf_level: float = CONF_LEVEL) -> dict:
+    """Estimate the median paired difference by Hodges-Lehmann, with its distribution-free CI.
+
+    Returns
+    -------
+    dict
+        ``estimate`` (median of the Walsh averages), ``ci_lower``, ``ci_upper`` (Walsh averages of
+        order k and M + 1 - k) and ``conf_level`` (achieved level 1 - 2 P0(T+ <= k - 1)); the CI
+        is NaN when n is too small to reach ``conf_level``.
+
+    Examples
+    --------
+    >>> r = compute_hodges_lehmann([-4, -3, -3, -2, -1, 0, 1])
+    >>> r["estimate"], r["ci_lower"], r["ci_upper"], round(r["conf_level"], 4)
+    (-1.75, -3.5, 0.0, 0.9531)
+    """
+    d = _differences(diff)
+    n = len(d)
+    i, j = np.triu_indices(n)
+    walsh = np.sort((d[i] + d[j]) / 2.0)
+    out = {"estimate": float(np.median(walsh)) if n else math.nan,
+           "ci_lower": math.nan, "ci_upper": math.nan, "conf_level": math.nan}
+    if n == 0:
+        return out
+    cdf = np.cumsum(signed_rank_null_counts(n)) / 2.0 ** n
+    alpha = 1.0 - conf_level
+    k = int(np.searchsorted(cdf, alpha / 2.0, side="right"))  # largest k with P0(T+ <= k-1) <= alpha/2
+    if k == 0:
+        return out
+    m = len(walsh)
+    return {**out, "ci_lower": float(walsh[k - 1]), "ci_upper": float(walsh[m - k]),
+            "conf_level": float(1.0 - 2.0 * cdf[k - 1])}
+
+
+def compute_paired_t(diff, *, conf_level: float = CONF_LEVEL) -> dict:
+    """Test the mean paired difference against zero (two-sided t-test) and give its CI.
+
+    Returns
+    -------
+    dict
+        ``estimate`` (mean), ``sd``, ``ci_lower``, ``ci_upper`` (mean +/- t SD / sqrt(n)),
+        ``statistic`` (t), ``df`` (n - 1), ``p_value``.
+
+    Examples
+    --------
+    >>> r = compute_paired_t([-2.0, -4.0, -6.0])
+    >>> r["estimate"], round(r["statistic"], 6), r["df"]
+    (-4.0, -3.464102, 2.0)
+    """
+    d = _differences(diff)
+    n = len(d)
+    mean = float(d.mean()) if n else math.nan
+    sd = float(d.std(ddof=1)) if n > 1 else math.nan
+    out = {"estimate": mean, "sd": sd, "ci_lower": math.nan, "ci_upper": math.nan,
+           "statistic": math.nan, "df": float(n - 1) if n else math.nan, "p_value": math.nan}
+    if n < 2 or sd == 0:
+        return out
+    half = stats.t.ppf(0.5 + conf_level / 2.0, n - 1) * sd / math.sqrt(n)
+    t_stat = mean / (sd / math.sqrt(n))
+    return {**out, "ci_lower": mean - half, "ci_upper": mean + half, "statistic": t_stat,
+            "p_value": float(2.0 * stats.t.sf(abs(t_stat), n - 1))}
+
+
+def compute_effect_sizes(diff) -> dict:
+    """Return Cohen's dz (mean / SD) and the matched-pairs rank-biserial correlation of differences.
+
+    Examples
+    --------
+    >>> compute_effect_sizes([-3.0, -1.0, 0.0, 2.0])
+    {'cohen_dz': -0.2401922307076307, 'rank_biserial': -0.3333333333333333}
+    """
+    d = _differences(diff)
+    nz = d[d != 0]
+    sd = d.std(ddof=1) if len(d) > 1 else math.nan
+    dz = float(d.mean() / sd) if len(d) > 1 and sd > 0 else math.nan
+    if len(nz) == 0:
+        return {"cohen_dz": dz, "rank_biserial": math.nan}
+    ranks = stats.rankdata(np.abs(nz))
+    w_plus, w_minus = ranks[nz > 0].sum(), ranks[nz < 0].sum()
+    return {"cohen_dz": dz, "rank_biserial": float((w_plus - w_minus) / (w_plus + w_minus))}
+
+
+def compute_clopper_pearson(x: int, n: int, *, conf_level: float = CONF_LEVEL) -> tuple[float, float]:
+    """Return the exact Clopper-Pearson CI of a proportion x/n from beta quantiles.
+
+    Examples
+    --------
+    >>> tuple(round(v, 4) for v in compute_clopper_pearson(8, 9))
+    (0.5175, 0.9972)
+    """
+    if n == 0:
+        return math.nan, math.nan
+    alpha = 1.0 - conf_level
+    lo = 0.0 if x == 0 else float(stats.beta.ppf(alpha / 2.0, x, n - x + 1))
+    hi = 1.0 if x == n else float(stats.beta.ppf(1.0 - alpha / 2.0, x + 1, n - x))
+    return lo, hi
+
+
+# --------------------------------------------------------------------------------------------
+# Results frames over the data
+# --------------------------------------------------------------------------------------------
+
+def _stat_rows(analysis: str, results: dict, names, *, category: str = "") -> pd.DataFrame:
+    return pd.DataFrame({"analysis": analysis, "category": category, "stat_name": list(names),
+                         "stat_value": [float(results[k]) for k in names]})
+
+
+def compare_paired(diff, *, conf_level: float = CONF_LEVEL) -> pd.DataFrame:
+    """Run the paired analyses of one set of changes: Wilcoxon, t-test, Hodges-Lehmann, effect sizes.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``analysis`` (WILCOXON, TTEST, HL, EFFSIZE), ``category``, ``stat_name``,
+        ``stat_value``, ``method``.
+
+    Examples
+    --------
+    >>> compare_paired([-3, -1, -4, 0, -2, -5, 1]).groupby("analysis", sort=False).size().to_dict()
+    {'WILCOXON': 4, 'TTEST': 6, 'HL': 4, 'EFFSIZE': 2}
+    """
+    w = compute_wilcoxon(diff)
+    t = compute_paired_t(diff, conf_level=conf_level)
+    hl = compute_hodges_lehmann(diff, conf_level=conf_level)
+    es = compute_effect_sizes(diff)
+    parts = [
+        _stat_rows("WILCOXON", w, ("statistic", "p_value", "n", "n_nonzero")).assign(method=w["method"]),
+        _stat_rows("TTEST", t, ("estimate", "ci_lower", "ci_upper", "statistic", "df", "p_value"))
+        .assign(method=METHODS["ttest"]),
+        _stat_rows("HL", hl, ("estimate", "ci_lower", "ci_upper", "conf_level")).assign(method=METHODS["hl"]),
+        _stat_rows("EFFSIZE", {"estimate": es["cohen_dz"]}, ("estimate",), category="cohen_dz"),
+        _stat_rows("EFFSIZE", {"estimate": es["rank_biserial"]}, ("estimate",), category="rank_biserial"),
+    ]
+    out = pd.concat(parts, ignore_index=True)
+    out["method"] = out["method"].fillna(METHODS["effsize"])
+    return out
+
+
+def _reject(data: pd.DataFrame, bad: pd.Series, rule: str) -> None:
+    """Raise ``ValueError`` naming the first offending record (subject, parameter, visit) and the rule."""
+    if bad.any():
+        row = data.loc[bad].iloc[0]
+        where = ", ".join(f"{c} {row[c]}" for c in ("USUBJID", "PARAMCD", "AVISIT") if c in data.columns)
+        raise ValueError(f"{where}: {rule}")
+
+
+def summarize_responders(data: pd.DataFrame, *, flag: str = "CRIT1FL", by=("PARAMCD", "AVISIT"),
+                         conf_level: float = CONF_LEVEL) -> pd.DataFrame:
+    """Count responders (``flag == "Y"``) among evaluable records (``flag`` in Y/N) in each ``by`` cell.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``*by, stat_name, stat_value`` with stat_name n_responders, n_evaluable, pct
+        (0-100), ci_lower, ci_upper (exact Clopper-Pearson, proportions 0-1).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"PARAMCD": "ESSDAI", "AVISIT": "Week 24", "CRIT1FL": ["Y"] * 8 + ["N", ""]})
+    >>> summarize_responders(d)["stat_value"].round(4).tolist()
+    [8.0, 9.0, 88.8889, 0.5175, 0.9972]
+    """
+    keys = list(by)
+    bad = data[flag].notna() & ~data[flag].isin(["Y", "N", ""])
+    _reject(data, bad, f"{flag} must be 'Y', 'N' or blank, got {data.loc[bad, flag].head(1).tolist()}")
+    evaluable = data[data[flag].isin(["Y", "N"])]
+    counts = evaluable.assign(_y=evaluable[flag].eq("Y")).groupby(keys, sort=True)["_y"].agg(["sum", "count"])
+    lo_hi = [compute_clopper_pearson(int(x), int(n), conf_level=conf_level)
+             for x, n in zip(counts["sum"], counts["count"])]
+    table = pd.DataFrame({
+        "n_responders": counts["sum"].astype(float), "n_evaluable": counts["count"].astype(float),
+        "pct": 100.0 * counts["sum"] / counts["count"],
+        "ci_lower": [lo for lo, _ in lo_hi], "ci_upper": [hi for _, hi in lo_hi],
+    }, index=counts.index)
+    long = table.stack(future_stack=True).rename("stat_value").reset_index()
+    return long.rename(columns={long.columns[len(keys)]: "stat_name"})
+
+
+def summarize_categories(data: pd.DataFrame, *, var: str = "AVALCAT1", levels=ACTIVITY_CATEGORIES,
+                         by=("PARAMCD", "AVISIT")) -> pd.DataFrame:
+    """Count each category of ``var`` (all ``levels``, zeros included) among records with a category.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``*by, category, stat_name, stat_value`` with stat_name n, n_evaluable, pct (0-100).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"PARAMCD": "ESSDAI", "AVISIT": "Week 24", "AVALCAT1": ["Low", "Low", "High"]})
+    >>> summarize_categories(d).query("stat_name == 'n'")[["category", "stat_value"]].values.tolist()
+    [['Low', 2.0], ['Moderate', 0.0], ['High', 1.0]]
+    """
+    keys = list(by)
+    known = data[data[var].isin(levels)]
+    bad = data[var].notna() & (data[var] != "") & ~data[var].isin(levels)
+    _reject(data, bad, f"{var} value {data.loc[bad, var].head(1).tolist()} is not one of {list(levels)}")
+    counts = known.groupby(keys + [var], sort=True).size().unstack(var, fill_value=0)
+    long = counts.reindex(columns=list(levels), fill_value=0).stack(future_stack=True).rename("n").reset_index()
+    long.columns = keys + ["category", "n"]
+    long["n_evaluable"] = long.groupby(keys, sort=False)["n"].transform("sum")
+    long["pct"] = 100.0 * long["n"] / long["n_evaluable"]
+    out = long.melt(id_vars=keys + ["category"], value_vars=["n", "n_evaluable", "pct"],
+                    var_name="stat_name", value_name="stat_value")
+    out["_c"] = out["category"].map({c: i for i, c in enumerate(levels)})
+    out["_s"] = out["stat_name"].map({s: i for i, s in enumerate(("n", "n_evaluable", "pct"))})
+    out = out.sort_values(keys + ["_c", "_s"], kind="stable").drop(columns=["_c", "_s"])
+    out["stat_value"] = out["stat_value"].astype(float)
+    return out.reset_index(drop=True)
+
+
+def compare_visits_friedman(data: pd.DataFrame, *, value: str = "AVAL", visits=AVISIT_ORDER,
+                            subject: str = "USUBJID") -> dict:
+    """Test whether ``value`` differs across ``visits`` (Friedman) on subjects with every visit.
+
+    ``data`` holds one parameter; each subject x visit must be unique.
+
+    Returns
+    -------
+    dict
+        ``statistic`` (chi-square, tie-corrected), ``df`` (visits - 1), ``p_value``, ``n`` (complete cases).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"USUBJID": list("aaabbbccc"), "AVISIT": ["Baseline", "Week 12", "Week 24"] * 3,
+    ...                   "AVAL": [9, 5, 3, 8, 6, 2, 7, 7, 1]})
+    >>> round(compare_visits_friedman(d)["statistic"], 4)  # (31/6) / (1 - 6/72), tie-corrected
+    5.6364
+    """
+    rows = data[data["AVISIT"].isin(visits)].dropna(subset=[value])
+    dup = rows.duplicated([subject, "AVISIT"], keep=False)
+    if dup.any():
+        first = rows.loc[dup].iloc[0]
+        raise ValueError(f"Friedman: several records for subject {first[subject]} at {first['AVISIT']}")
+    wide = rows.pivot(index=subject, columns="AVISIT", values=value).reindex(columns=list(visits)).dropna()
+    out = {"statistic": math.nan, "df": float(len(visits) - 1), "p_value": math.nan, "n": float(len(wide))}
+    if len(wide) < 2:
+        return out
+    res = stats.friedmanchisquare(*[wide[v].to_numpy(dtype=float) for v in visits])
+    return {**out, "statistic": float(res.statistic), "p_value": float(res.pvalue)}
+
+
+def fit_mixed_model(data: pd.DataFrame, *, value: str = "AVAL", subject: str = "USUBJID") -> pd.DataFrame:
+    """Estimate the change from baseline at each visit with a random-intercept linear mixed model.
+
+    Model ``value ~ C(AVISITN)`` with a random intercept per subject (statsmodels MixedLM, REML),
+    fitted on every available record of one parameter (baseline included), which is valid when
+    data are missing at random given the observed values. The coefficient of a post-baseline visit
+    is the model-based mean change from baseline; CIs are 95 % Wald intervals.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``AVISIT, stat_name, stat_value``: estimate, ci_lower, ci_upper, p_value per
+        post-baseline visit, then n_subjects, n_obs, converged (1/0) with AVISIT ``""``.
+    """
+    import statsmodels.formula.api as smf
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+    rows = data.dropna(subset=[value])[[subject, "AVISITN", value]].rename(columns={value: "y"})
+    rows["AVISITN"] = rows["AVISITN"].round().astype(int)  # float weeks (12.0) would name terms "T.12.0"
+    rows = rows.sort_values([subject, "AVISITN"], kind="stable").reset_index(drop=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        fit = smf.mixedlm("y ~ C(AVISITN)", rows, groups=rows[subject]).fit(reml=True)
+    converged = fit.converged and not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    ci = fit.conf_int(alpha=1.0 - CONF_LEVEL)
+    label = {week: name for name, week in AVISITN.items()}
+    parts = []
+    for week in sorted(w for w in rows["AVISITN"].unique() if w != 0):
+        term = f"C(AVISITN)[T.{week}]"
+        parts.append(pd.DataFrame({"AVISIT": label.get(week, str(week)),
+                                   "stat_name": ["estimate", "ci_lower", "ci_upper", "p_value"],
+                                   "stat_value": [fit.params[term], ci.loc[term, 0], ci.loc[term, 1],
+                                                  fit.pvalues[term]]}))
+    parts.append(pd.DataFrame({"AVISIT": "", "stat_name": ["n_subjects", "n_obs", "converged"],
+                               "stat_value": [rows[subject].nunique(), len(rows), float(converged)]}))
+    out = pd.concat(parts, ignore_index=True)
+    out["stat_value"] = out["stat_value"].astype(float)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Missing post-baseline visits: carried-forward records
+# --------------------------------------------------------------------------------------------
+
+def _observed(data: pd.DataFrame) -> pd.DataFrame:
+    """Keep the observed records (no ``DTYPE`` or a blank one) that have a value."""
+    keep = data["AVAL"].notna()
+    if "DTYPE" in data.columns:
+        keep &= data["DTYPE"].fillna("").eq("")
+    return data[keep]
+
+
+def _missing_slots(data: pd.DataFrame, subjects, visits) -> pd.DataFrame:
+    """Subject x parameter x post-baseline visit cells without an observed value, for pairs with a baseline."""
+    obs = _observed(data)
+    pairs = obs.loc[obs["AVISITN"].eq(0) & obs["USUBJID"].isin(list(subjects)), ["USUBJID", "PARAMCD"]]
+    post = pd.DataFrame({"AVISIT": [v for v in visits if AVISITN[v] != 0]})
+    post["AVISITN"] = post["AVISIT"].map(AVISITN)
+    grid = pairs.drop_duplicates().merge(post, how="cross")
+    seen = obs[["USUBJID", "PARAMCD", "AVISITN"]].drop_duplicates().assign(_seen=True)
+    grid = grid.merge(seen, on=["USUBJID", "PARAMCD", "AVISITN"], how="left")
+    return grid[grid["_seen"].isna()].drop(columns="_seen").reset_index(drop=True)
+
+
+def _carried_records(data: pd.DataFrame, slots: pd.DataFrame, source: pd.Series, dtype: str) -> pd.DataFrame:
+    """Build the carried records: the source record's values at the missing visit, CHG/PCHG recomputed."""
+    rows = data.loc[source.to_numpy()].reset_index(drop=True)
+    from_baseline = rows["AVISITN"].eq(0).to_numpy()
+    rows["AVISIT"], rows["AVISITN"], rows["DTYPE"] = slots["AVISIT"].to_numpy(), slots["AVISITN"].to_numpy(), dtype
+    rows["CHG"] = rows["AVAL"] - rows["BASE"]
+    rows["PCHG"] = (100.0 * rows["CHG"] / rows["BASE"]).where(rows["BASE"] != 0)
+    if "ABLFL" in rows.columns:
+        rows["ABLFL"] = "N"
+    for flag in CHANGE_CRITERIA:
+        if flag in rows.columns:
+            has_flag = rows["PARAMCD"].isin(data.loc[data[flag].isin(["Y", "N"]), "PARAMCD"].unique())
+            rows.loc[from_baseline & has_flag.to_numpy(), flag] = "N"
+    return rows
+
+
+def _with_carried(data: pd.DataFrame, slots: pd.DataFrame, carried: pd.DataFrame) -> pd.DataFrame:
+    key = ["USUBJID", "PARAMCD", "AVISITN"]
+    base = data.assign(DTYPE=data["DTYPE"].fillna("") if "DTYPE" in data.columns else "")
+    hit = base[key].merge(slots[key].assign(_slot=True), on=key, how="left")["_slot"].notna().to_numpy()
+    out = pd.concat([base[~hit], carried], ignore_index=True)
+    return out.sort_values(key + ["DTYPE"], kind="stable").reset_index(drop=True)
+
+
+def impute_locf(data: pd.DataFrame, *, subjects, visits=AVISIT_ORDER) -> pd.DataFrame:
+    """Fill missing post-baseline visits by last observation carried forward (``DTYPE = "LOCF"``).
+
+    For every subject in ``subjects`` (the FAS) and parameter with an observed baseline, a
+    post-baseline visit in ``visits`` without an observed value gets a copy of the latest earlier
+    observed record (the baseline one if there is no post-baseline value at all), with the visit
+    replaced, ``CHG``/``PCHG`` recomputed and ``DTYPE = "LOCF"``. Value-based flags (CRIT3FL,
+    AVALCAT1) travel with the value; change-based flags (``CHANGE_CRITERIA``) are copied from a
+    post-baseline source and set to ``"N"`` when the source is the baseline (no change, no response).
+    Observed records are kept with ``DTYPE = ""``; a record without a value at a filled visit is dropped.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"USUBJID": ["a", "a", "b"], "PARAMCD": "ESSDAI",
+    ...                   "AVISIT": ["Baseline", "Week 12", "Baseline"], "AVISITN": [0, 12, 0],
+    ...                   "AVAL": [10.0, 6.0, 8.0], "BASE": [10.0, 10.0, 8.0],
+    ...                   "CHG": [None, -4.0, None], "PCHG": [None, -40.0, None], "CRIT1FL": ["", "Y", ""]})
+    >>> impute_locf(d, subjects=["a", "b"])[["USUBJID", "AVISITN", "AVAL", "CRIT1FL", "DTYPE"]].values.tolist()
+    [['a', 0, 10.0, '', ''], ['a', 12, 6.0, 'Y', ''], ['a', 24, 6.0, 'Y', 'LOCF'], ['b', 0, 8.0, '', ''], \
+['b', 12, 8.0, 'N', 'LOCF'], ['b', 24, 8.0, 'N', 'LOCF']]
+    """
+    data = data.reset_index(drop=True)
+    slots = _missing_slots(data, subjects, visits)
+    obs = _observed(data)
+    src = obs[["USUBJID", "PARAMCD", "AVISITN"]].assign(_src=obs.index).sort_values("AVISITN", kind="stable")
+    left = slots.reset_index().sort_values("AVISITN", kind="stable")
+    found = pd.merge_asof(left, src.astype({"AVISITN": left["AVISITN"].dtype}), on="AVISITN",
+                          by=["USUBJID", "PARAMCD"], direction="backward", allow_exact_matches=False)
+    found = found.sort_values("index").reset_index(drop=True)
+    return _with_carried(data, slots, _carried_records(data, slots, found["_src"].astype(int), "LOCF"))
+
+
+def impute_bocf(data: pd.DataFrame, *, subjects, visits=AVISIT_ORDER) -> pd.DataFrame:
+    """Fill missing post-baseline visits by baseline observation carried forward (``DTYPE = "BOCF"``).
+
+    As ``impute_locf`` but the carried record is always the baseline one: a patient without a
+    value at the visit counts as unchanged, hence a non-responder for MCII (``CHANGE_CRITERIA`` = "N").
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"USUBJID": ["a", "a"], "PARAMCD": "ESSDAI", "AVISIT": ["Baseline", "Week 12"],
+    ...                   "AVISITN": [0, 12], "AVAL": [10.0, 6.0], "BASE": [10.0, 10.0],
+    ...                   "CHG": [None, -4.0], "PCHG": [None, -40.0], "CRIT1FL": ["", "Y"]})
+    >>> impute_bocf(d, subjects=["a"])[["AVISITN", "AVAL", "CHG", "CRIT1FL", "DTYPE"]].values.tolist()
+    [[0, 10.0, nan, '', ''], [12, 6.0, -4.0, 'Y', ''], [24, 10.0, 0.0, 'N', 'BOCF']]
+    """
+    data = data.reset_index(drop=True)
+    slots = _missing_slots(data, subjects, visits)
+    obs = _observed(data)
+    base = obs.loc[obs["AVISITN"].eq(0), ["USUBJID", "PARAMCD"]].assign(_src=obs.index[obs["AVISITN"].eq(0)])
+    dup = base.duplicated(["USUBJID", "PARAMCD"], keep=False)
+    if dup.any():
+        first = base.loc[dup].iloc[0]
+        raise ValueError(f"BOCF: several baseline records for subject {first['USUBJID']}, {first['PARAMCD']}")
+    found = slots.merge(base, on=["USUBJID", "PARAMCD"], how="left")
+    return _with_carried(data, slots, _carried_records(data, slots, found["_src"].astype(int), "BOCF"))
+
+
+# --------------------------------------------------------------------------------------------
+# ARD rows of the efficacy section
+# --------------------------------------------------------------------------------------------
+
+def _suffix(approach: str) -> str:
+    return "" if approach == "OC" else f"-{approach}"
+
+
+def _ard(results: pd.DataFrame, **constants) -> pd.DataFrame:
+    """Results with ARD column names and constants (``make_ard`` types them once, in ``_stack``)."""
+    return results.rename(columns={"PARAMCD": "paramcd", "AVISIT": "avisit"}).assign(**constants)
+
+
+def _stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """One ARD from parts: typed once by ``make_ard``, duplicate keys refused by ``stack_ard``."""
+    return ard_mod.stack_ard([pd.concat(parts, ignore_index=True)])
+
+
+def summarize_endpoint(data: pd.DataFrame, *, paramcd: str, approach: str = "OC", group: str = ARM) -> pd.DataFrame:
+    """Return the ARD rows of one continuous endpoint: summaries by visit and paired analyses of change.
+
+    AVAL is summarised at every visit, CHG and PCHG at post-baseline visits
+    (``EFF-{P}-SUMMARY{S}``); at Week 12 and Week 24 the changes get the Wilcoxon test, the paired
+    t-test, the Hodges-Lehmann estimate and the effect sizes (``EFF-{P}-{V}-...{S}``).
+
+    Parameters
+    ----------
+    data : DataFrame
+        BDS records (adeff or adlb) of the analysis population, observed or with carried records.
+    paramcd : str
+        Parameter analysed.
+    approach : {'OC', 'BOCF', 'LOCF'}, default 'OC'
+        Missing-data approach of ``data``; sets the identifier suffix and the population label.
+    group : str, default vocabulary.ARM
+        ARD ``group`` (treatment arm).
+    """
+    rows = data[data["PARAMCD"] == paramcd]
+    post = rows[rows["AVISITN"] != 0]
+    sfx, pop = _suffix(approach), POPULATIONS[approach]
+    summary = pd.concat([summarize_by_visit(rows, value="AVAL"), summarize_by_visit(post, value="CHG"),
+                         summarize_by_visit(post, value="PCHG")], ignore_index=True)
+    parts = [_ard(summary, analysis_id=f"EFF-{paramcd}-SUMMARY{sfx}", group=group, population=pop,
+                  method=METHODS["summary"], label=f"{paramcd}: value and change from baseline by visit")]
+    for avisit, code in VISIT_CODE.items():
+        chg = post.loc[post["AVISIT"] == avisit, "CHG"].dropna()
+        if chg.empty:
+            continue
+        res = compare_paired(chg.to_numpy())
+        res["analysis_id"] = f"EFF-{paramcd}-{code}-" + res["analysis"] + sfx
+        parts.append(_ard(res.drop(columns="analysis"), paramcd=paramcd, avisit=avisit, variable="CHG",
+                          group=group, population=pop, label=f"{paramcd}: change from baseline to {avisit}"))
+    return _stack(parts)
+
+
+def summarize_response(data: pd.DataFrame, *, paramcd: str, flag: str, variable: str, approach: str = "OC",
+                       group: str = ARM) -> pd.DataFrame:
+    """Return the ARD rows (``EFF-{P}-{variable}{S}``) of a responder flag by visit: n/N (%), exact CI."""
+    res = summarize_responders(data[data["PARAMCD"] == paramcd], flag=flag)
+    return _stack([_ard(res, analysis_id=f"EFF-{paramcd}-{variable}{_suffix(approach)}", variable=variable,
+                        group=group, population=POPULATIONS[approach], method=METHODS["cp"],
+                        label=f"{paramcd} {variable} ({flag} = Y)")])
+
+
+def summarize_activity(data: pd.DataFrame, *, approach: str = "OC", group: str = ARM) -> pd.DataFrame:
+    """Return the ARD rows (``EFF-ESSDAI-ACTCAT{S}``) of the ESSDAI activity categories by visit."""
+    res = summarize_categories(data[data["PARAMCD"] == PARAMCD_ESSDAI], var="AVALCAT1")
+    return _stack([_ard(res, analysis_id=f"EFF-ESSDAI-ACTCAT{_suffix(approach)}", variable="AVALCAT1",
+                        group=group, population=POPULATIONS[approach], method=METHODS["category"],
+                        label="ESSDAI activity: Low (<5), Moderate (5-13), High (>=14)")])
+
+
+def summarize_visits_and_model(data: pd.DataFrame, *, paramcd: str, group: str = ARM) -> pd.DataFrame:
+    """Return the Friedman (``EFF-{P}-FRIEDMAN``) and mixed-model (``EFF-{P}-MIXED``) ARD rows of one parameter."""
+    rows = _observed(data[data["PARAMCD"] == paramcd])
+    fried = compare_visits_friedman(rows)
+    parts = [_ard(pd.DataFrame({"stat_name": list(fried), "stat_value": list(fried.values())}),
+                  analysis_id=f"EFF-{paramcd}-FRIEDMAN", paramcd=paramcd, variable="AVAL", group=group,
+                  population=POPULATIONS["OC"], method=METHODS["friedman"],
+                  label=f"{paramcd}: Friedman test across visits (complete cases)")]
+    parts.append(_ard(fit_mixed_model(rows), analysis_id=f"EFF-{paramcd}-MIXED", paramcd=paramcd, variable="CHG",
+                      group=group, population=POPULATIONS["MIXED"], method=METHODS["mixed"],
+                      label=f"{paramcd}: model-based change from baseline"))
+    return _stack(parts)
+
+
+def summarize_remission(data: pd.DataFrame, *, group: str = ARM) -> pd.DataFrame:
+    """Return the ARD rows (``EFF-REMISSION``) of the remission/improvement parameters (AVALC Y/N)."""
+    rows = data[data["PARAMCD"].isin(REMISSION_PARAMCDS)]
+    res = summarize_responders(rows, flag="AVALC")
+    return _stack([_ard(res, analysis_id="EFF-REMISSION", variable="RESPONSE", group=group,
+                        population=POPULATIONS["OC"],
+                        method=METHODS["cp"] + "; N = patients involved at baseline with an assessment at the visit",
+                        label="Remission (domain level 0) or ILD improvement among patients involved at baseline")])
+
+
+def select_fas(data: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
+    """Keep the records of full-analysis-set subjects (``adsl.FASFL == "Y"``) at the analysis visits.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["a", "b"], "FASFL": ["Y", "N"]})
+    >>> d = pd.DataFrame({"USUBJID": ["a", "a", "b"], "AVISIT": ["Baseline", "Unscheduled", "Baseline"]})
+    >>> select_fas(d, adsl).index.tolist()
+    [0]
+    """
+    for col in ("USUBJID", "FASFL"):
+        if col not in adsl.columns:
+            raise ValueError(f"adsl: column {col} missing (needed for the full analysis set)")
+    fas = adsl.loc[adsl["FASFL"] == "Y", "USUBJID"]
+    return data[data["USUBJID"].isin(fas) & data["AVISIT"].isin(AVISIT_ORDER)]
+
+
+def _scenarios(adeff: pd.DataFrame, subjects) -> dict:
+    endpoints = adeff[adeff["PARAMCD"].isin(ENDPOINT_PARAMCDS)]
+    return {"OC": _observed(endpoints), "BOCF": impute_bocf(endpoints, subjects=subjects),
+            "LOCF": impute_locf(endpoints, subjects=subjects)}
+
+
+def summarize_efficacy(adsl: pd.DataFrame, adeff: pd.DataFrame, adlb: pd.DataFrame, *,
+                       group: str = ARM) -> pd.DataFrame:
+    """Compute every number of the efficacy section as ARD rows (full analysis set, ``FASFL == "Y"``).
+
+    Observed cases (primary) and BOCF/LOCF for the ESSDAI, ESSPRI and PGA summaries, paired analyses,
+    MCII, PASS and activity categories; on observed cases, the Friedman tests, the mixed models,
+    remission, the ESSDAI domain scores and the laboratory markers (``EFFICACY_LAB_PARAMCDS``).
+    The identifiers are listed in the module docstring.
+    """
+    fas = adsl.loc[adsl["FASFL"] == "Y", "USUBJID"]
+    eff = select_fas(adeff, adsl)
+    parts = []
+    for approach, data in _scenarios(eff, fas).items():
+        parts += [summarize_endpoint(data, paramcd=p, approach=approach, group=group) for p in ENDPOINT_PARAMCDS]
+        parts.append(summarize_response(data, paramcd=PARAMCD_ESSDAI, flag="CRIT1FL", variable="MCII",
+                                        approach=approach, group=group))
+        parts.append(summarize_response(data, paramcd=PARAMCD_ESSPRI, flag="CRIT2FL", variable="MCII",
+                                        approach=approach, group=group))
+        parts.append(summarize_response(data, paramcd=PARAMCD_ESSPRI, flag="CRIT3FL", variable="PASS",
+                                        approach=approach, group=group))
+        parts.append(summarize_activity(data, approach=approach, group=group))
+    parts += [summarize_visits_and_model(eff, paramcd=p, group=group) for p in ENDPOINT_PARAMCDS]
+    parts.append(summarize_remission(eff, group=group))
+    domains = _observed(eff[eff["PARAMCD"].isin(list(ESSDAI_SCORE_PARAMCD.values()))])
+    parts.append(_ard(summarize_by_visit(domains), analysis_id="EFF-EDS-SUMMARY", group=group,
+                      population=POPULATIONS["OC"], method=METHODS["summary"], label="ESSDAI domain scores by visit"))
+    labs = select_fas(adlb, adsl)
+    parts += [summarize_endpoint(_observed(labs), paramcd=p, group=group) for p in EFFICACY_LAB_PARAMCDS
+              if (labs["PARAMCD"] == p).any()]
+    return _stack(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# Display: tables and sentences laid out from ARD rows (rounding only through analysis_utils.tables)
+# --------------------------------------------------------------------------------------------
+
+#: Display decimals of means, medians, quartiles, CIs and min/max by parameter (SD gets one more);
+#: 1 unless listed (complement in g/L needs 2).
+DISPLAY_DECIMALS = {"C3": 2, "C4": 2}
+#: Display names of the ARD variables.
+VARIABLE_LABELS = {"AVAL": "Value", "CHG": "Change from baseline", "PCHG": "% change from baseline"}
+
+
+def _decimals(paramcd: str) -> int:
+    return DISPLAY_DECIMALS.get(paramcd, 1)
+
+
+def _cell(ard: pd.DataFrame, analysis_id: str) -> pd.DataFrame:
+    """Rows of one analysis, one column per stat_name, indexed by the remaining keys."""
+    rows = ard[ard["analysis_id"] == analysis_id]
+    if rows.empty:
+        raise KeyError(f"ARD: no rows for analysis_id={analysis_id!r}")
+    keys = ["paramcd", "avisit", "variable", "category"]
+    wide = rows.set_index(keys + ["stat_name"])["stat_value"].unstack("stat_name")
+    return wide.reset_index().rename_axis(columns=None)
+
+
+def _visit_rank(avisit: pd.Series) -> pd.Series:
+    return avisit.map({v: i for i, v in enumerate(AVISIT_ORDER)}).fillna(len(AVISIT_ORDER))
+
+
+def format_summary_table(ard: pd.DataFrame, *, analysis_id) -> pd.DataFrame:
+    """Lay out ``EFF-{P}-SUMMARY`` analyses: one row per variable x visit, n, mean (SD), median [Q1, Q3], min - max.
+
+    ``analysis_id`` is one identifier or a list of them (shown in that order); with more than one
+    parameter a first column names it.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"PARAMCD": "ESSDAI", "AVISIT": "Baseline", "AVAL": [8.0, 12.0]})
+    >>> a = _stack([_ard(summarize_by_visit(d), analysis_id="EFF-ESSDAI-SUMMARY")])
+    >>> format_summary_table(a, analysis_id="EFF-ESSDAI-SUMMARY").iloc[0].tolist()
+    ['Baseline', 'Value', '2', '10.0 (2.83)', '10.0 [8.0, 12.0]', '8.0 - 12.0']
+    """
+    ids = [analysis_id] if isinstance(analysis_id, str) else list(analysis_id)
+    w = pd.concat([_cell(ard, i).assign(_i=k) for k, i in enumerate(ids)], ignore_index=True)
+    w = w.assign(_v=w["variable"].map({v: i for i, v in enumerate(VARIABLE_LABELS)}), _a=_visit_rank(w["avisit"]))
+    w = w.sort_values(["_i", "paramcd", "_v", "_a"], kind="stable")
+    dec = [_decimals(p) for p in w["paramcd"]]
+    first = {"Parameter": w["paramcd"].to_numpy()} if w["paramcd"].nunique() > 1 else {}
+    return pd.DataFrame({
+        **first, "Visit": w["avisit"].to_numpy(), "Variable": w["variable"].map(VARIABLE_LABELS).to_numpy(),
+        "n": [tables.format_number(n, 0) for n in w["n"]],
+        "Mean (SD)": [tables.format_mean_sd(m, s, d) for m, s, d in zip(w["mean"], w["sd"], dec)],
+        "Median [Q1, Q3]": [tables.format_median_q1q3(m, a, b, d) for m, a, b, d in zip(w["median"], w["q1"],
+                                                                                          w["q3"], dec)],
+        "Min - Max": [tables.format_min_max(a, b, d) for a, b, d in zip(w["min"], w["max"], dec)],
+    })
+
+
+def format_paired_table(ard: pd.DataFrame, *, paramcds, approach: str = "OC") -> pd.DataFrame:
+    """Lay out the paired analyses of change: one row per parameter x post-baseline visit.
+
+    Columns: n, mean change (95 % CI, t), t-test p, Hodges-Lehmann (95 % CI), Wilcoxon V and p,
+    Cohen's dz and rank-biserial r.
+    """
+    out = []
+    for paramcd in paramcds:
+        for avisit, code in VISIT_CODE.items():
+            stem, sfx = f"EFF-{paramcd}-{code}-", _suffix(approach)
+            if not (ard["analysis_id"] == f"{stem}TTEST{sfx}").any():
+                continue
+            t, w = _cell(ard, f"{stem}TTEST{sfx}").iloc[0], _cell(ard, f"{stem}WILCOXON{sfx}").iloc[0]
+            hl, es = _cell(ard, f"{stem}HL{sfx}").iloc[0], _cell(ard, f"{stem}EFFSIZE{sfx}").set_index("category")
+            d = _decimals(paramcd)
+            out.append({
+                "Parameter": paramcd, "Visit": avisit, "n": tables.format_number(w["n"], 0),
+                "Mean change (95% CI)": f"{tables.format_number(t['estimate'], d)} "
+                                        f"{tables.format_ci(t['ci_lower'], t['ci_upper'], d)}",
+                "t-test p": tables.format_pvalue(t["p_value"]),
+                "Hodges-Lehmann (95% CI)": f"{tables.format_number(hl['estimate'], d)} "
+                                           f"{tables.format_ci(hl['ci_lower'], hl['ci_upper'], d)}",
+                "Wilcoxon V": tables.format_number(w["statistic"], 1),
+                "Wilcoxon p": tables.format_pvalue(w["p_value"]),
+                "Cohen's dz": tables.format_number(es.loc["cohen_dz", "estimate"], 2),
+                "Rank-biserial r": tables.format_number(es.loc["rank_biserial", "estimate"], 2),
+            })
+    return pd.DataFrame(out)
+
+
+def format_responder_table(ard: pd.DataFrame, *, analysis_ids) -> pd.DataFrame:
+    """Lay out responder analyses: one row per analysis x parameter x visit, n/N (%) and exact 95 % CI (%)."""
+    out = []
+    for analysis_id in analysis_ids:
+        w = _cell(ard, analysis_id)
+        w = w.assign(_a=_visit_rank(w["avisit"])).sort_values(["paramcd", "_a"], kind="stable")
+        pop = ard.loc[ard["analysis_id"] == analysis_id, "population"].iloc[0]
+        for _, r in w.iterrows():
+            out.append({
+                "Parameter": r["paramcd"], "Response": r["variable"], "Visit": r["avisit"], "Population": pop,
+                "n/N (%)": f"{tables.format_number(r['n_responders'], 0)}/{tables.format_number(r['n_evaluable'], 0)}"
+                           f" ({tables.format_number(r['pct'], tables.PCT_DECIMALS)})",
+                "95% CI (%)": tables.format_ci(100 * r["ci_lower"], 100 * r["ci_upper"], tables.PCT_DECIMALS),
+            })
+    return pd.DataFrame(out)
+
+
+def format_category_table(ard: pd.DataFrame, *, analysis_id: str = "EFF-ESSDAI-ACTCAT") -> pd.DataFrame:
+    """Lay out the activity categories: one row per visit, N and n (%) of each category."""
+    w = _cell(ard, analysis_id)
+    w = w.assign(_a=_visit_rank(w["avisit"]))
+    out = []
+    for avisit, rows in w.sort_values("_a", kind="stable").groupby("avisit", sort=False):
+        row = {"Visit": avisit, "N": tables.format_number(rows["n_evaluable"].iloc[0], 0)}
+        for _, r in rows.iterrows():
+            row[r["category"]] = tables.format_n_pct(r["n"], r["n_evaluable"])
+        out.append(row)
+    levels = [c for c in ACTIVITY_CATEGORIES if c in w["category"].unique()]
+    return pd.DataFrame(out, columns=["Visit", "N", *levels])
+
+
+def format_sensitivity_table(ard: pd.DataFrame, *, paramcd: str) -> pd.DataFrame:
+    """Lay out the change at each post-baseline visit under observed cases, BOCF, LOCF and the mixed model.
+
+    Columns: approach (population label), visit, n, mean change (95 % CI) and its p-value (paired
+    t-test for the data sets, Wald test for the mixed model), and for ESSDAI the MCII n/N (%).
+    """
+    d, out = _decimals(paramcd), []
+    for approach in ("OC", "BOCF", "LOCF", "MIXED"):
+        for avisit, code in VISIT_CODE.items():
+            if approach == "MIXED":
+                m = _cell(ard, f"EFF-{paramcd}-MIXED").set_index("avisit")
+                n, est = m.loc["", "n_subjects"], m.loc[avisit]
+            else:
+                ident = f"EFF-{paramcd}-{code}-TTEST{_suffix(approach)}"
+                if not (ard["analysis_id"] == ident).any():
+                    continue
+                est = _cell(ard, ident).iloc[0]
+                n = _cell(ard, f"EFF-{paramcd}-{code}-WILCOXON{_suffix(approach)}").iloc[0]["n"]
+            row = {"Parameter": paramcd, "Analysis": POPULATIONS[approach], "Visit": avisit,
+                   "n": tables.format_number(n, 0),
+                   "Mean change (95% CI)": f"{tables.format_number(est['estimate'], d)} "
+                                           f"{tables.format_ci(est['ci_lower'], est['ci_upper'], d)}",
+                   "p": tables.format_pvalue(est["p_value"])}
+            mcii = f"EFF-{paramcd}-MCII{_suffix(approach)}"
+            if paramcd == PARAMCD_ESSDAI and approach != "MIXED" and (ard["analysis_id"] == mcii).any():
+                r = _cell(ard, mcii).set_index("avisit").loc[avisit]
+                row["MCII n/N (%)"] = (f"{tables.format_number(r['n_responders'], 0)}/"
+                                       f"{tables.format_number(r['n_evaluable'], 0)} "
+                                       f"({tables.format_number(r['pct'], tables.PCT_DECIMALS)})")
+            out.append(row)
+    return pd.DataFrame(out).fillna("")
+
+
+def format_friedman_table(ard: pd.DataFrame, *, paramcds=ENDPOINT_PARAMCDS) -> pd.DataFrame:
+    """Lay out the Friedman tests: one row per parameter, complete cases n, chi-square, df, p."""
+    rows = [_cell(ard, f"EFF-{p}-FRIEDMAN").iloc[0] for p in paramcds]
+    return pd.DataFrame({
+        "Parameter": list(paramcds), "n (complete cases)": [tables.format_number(r["n"], 0) for r in rows],
+        "Chi-square": [tables.format_number(r["statistic"], 2) for r in rows],
+        "df": [tables.format_number(r["df"], 0) for r in rows],
+        "p": [tables.format_pvalue(r["p_value"]) for r in rows],
+    })
+
+
+def _p_text(p: float) -> str:
+    """``"p = 0.004"`` or ``"p < 0.001"`` for a sentence."""
+    shown = tables.format_pvalue(p)
+    return f"p < {shown[1:]}" if shown.startswith("<") else f"p = {shown}"
+
+
+def _ci_side(lo: float, hi: float) -> str:
+    """Where a CI of a change lies, in words."""
+    if hi < 0:
+        return "entirely below zero"
+    if lo > 0:
+        return "entirely above zero"
+    return "which includes zero, so no change is compatible with the data"
+
+
+def _change_words(ard: pd.DataFrame, paramcd: str, avisit: str, approach: str = "OC") -> dict:
+    code, sfx, d = VISIT_CODE[avisit], _suffix(approach), _decimals(paramcd)
+    summ = _cell(ard, f"EFF-{paramcd}-SUMMARY{sfx}").set_index(["variable", "avisit"])
+    t = _cell(ard, f"EFF-{paramcd}-{code}-TTEST{sfx}").iloc[0]
+    w = _cell(ard, f"EFF-{paramcd}-{code}-WILCOXON{sfx}").iloc[0]
+    hl = _cell(ard, f"EFF-{paramcd}-{code}-HL{sfx}").iloc[0]
+    return {
+        "n": tables.format_number(w["n"], 0), "n_base": tables.format_number(summ.loc[("AVAL", "Baseline"), "n"], 0),
+        "base": tables.format_number(summ.loc[("AVAL", "Baseline"), "mean"], d),
+        "value": tables.format_number(summ.loc[("AVAL", avisit), "mean"], d),
+        "direction": "fell" if t["estimate"] < 0 else "rose",
+        "size": tables.format_number(abs(t["estimate"]), d), "ci": tables.format_ci(t["ci_lower"], t["ci_upper"], d),
+        "hl": tables.format_number(hl["estimate"], d), "p": _p_text(w["p_value"]),
+        "ci_side": _ci_side(t["ci_lower"], t["ci_upper"]),
+    }
+
+
+def describe_change(ard: pd.DataFrame, *, paramcd: str, avisit: str, approach: str = "OC") -> str:
+    """Say in one sentence how ``paramcd`` changed from baseline to ``avisit``, from the ARD numbers.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"USUBJID": list("abcabc"), "PARAMCD": "PGA",
+    ...                   "AVISIT": ["Baseline"] * 3 + ["Week 12"] * 3, "AVISITN": [0, 0, 0, 12, 12, 12],
+    ...                   "AVAL": [6.0, 5, 7, 3, 4, 3], "CHG": [None] * 3 + [-3.0, -1, -4]})
+    >>> d["PCHG"] = 100 * d["CHG"] / [6.0, 5, 7, 6, 5, 7]
+    >>> print(describe_change(summarize_endpoint(d, paramcd="PGA"), paramcd="PGA", avisit="Week 12"))
+    PGA fell by 2.7 points on average from baseline to Week 12 in the 3 patients assessed at both (mean 6.0 at \
+baseline in 3 patients, 3.3 at Week 12; 95% CI of the mean change (-6.5, 1.1), which includes zero, so no \
+change is compatible with the data; median (Hodges-Lehmann) change -2.8; Wilcoxon p = 0.250).
+    """
+    x = _change_words(ard, paramcd, avisit, approach)
+    return (f"{paramcd} {x['direction']} by {x['size']} points on average from baseline to {avisit} in the "
+            f"{x['n']} patients assessed at both (mean {x['base']} at baseline in {x['n_base']} patients, "
+            f"{x['value']} at {avisit}; 95% CI of the mean change {x['ci']}, {x['ci_side']}; median (Hodges-Lehmann) "
+            f"change {x['hl']}; Wilcoxon {x['p']}).")
+
+
+def describe_responders(ard: pd.DataFrame, *, analysis_id: str, paramcd: str, avisit: str, what: str) -> str:
+    """Say in one sentence how many patients responded (``what``, e.g. "the ESSDAI MCII") at ``avisit``.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"PARAMCD": "ESSDAI", "AVISIT": "Week 24", "CRIT1FL": ["Y"] * 8 + ["N"]})
+    >>> a = summarize_response(d, paramcd="ESSDAI", flag="CRIT1FL", variable="MCII")
+    >>> print(describe_responders(a, analysis_id="EFF-ESSDAI-MCII", paramcd="ESSDAI", avisit="Week 24",
+    ...                           what="the ESSDAI MCII (a fall of 3 points or more)"))
+    At Week 24, 8 of the 9 patients evaluable (88.9%) reached the ESSDAI MCII (a fall of 3 points or more); \
+exact 95% CI 51.8% to 99.7%.
+    """
+    r = _cell(ard, analysis_id)
+    r = r[(r["paramcd"] == paramcd) & (r["avisit"] == avisit)].iloc[0]
+    pct = tables.PCT_DECIMALS
+    return (f"At {avisit}, {tables.format_number(r['n_responders'], 0)} of the "
+            f"{tables.format_number(r['n_evaluable'], 0)} patients evaluable "
+            f"({tables.format_number(r['pct'], pct)}%) reached {what}; exact 95% CI "
+            f"{tables.format_number(100 * r['ci_lower'], pct)}% to {tables.format_number(100 * r['ci_upper'], pct)}%.")
+
+
+def describe_sensitivity(ard: pd.DataFrame, *, paramcd: str, avisit: str) -> str:
+    """Say in one sentence whether the change at ``avisit`` depends on how missing visits are handled."""
+    d, code = _decimals(paramcd), VISIT_CODE[avisit]
+    est = {a: _cell(ard, f"EFF-{paramcd}-{code}-TTEST{_suffix(a)}").iloc[0] for a in ("OC", "BOCF", "LOCF")}
+    est["MIXED"] = _cell(ard, f"EFF-{paramcd}-MIXED").set_index("avisit").loc[avisit]
+    names = {"OC": "observed cases", "BOCF": "BOCF", "LOCF": "LOCF", "MIXED": "mixed model"}
+    values = ", ".join(f"{names[a]} {tables.format_number(e['estimate'], d)}" for a, e in est.items())
+    with_zero = [names[a] for a, e in est.items() if e["ci_lower"] <= 0 <= e["ci_upper"]]
+    verdict = ("the 95% CI excludes zero under every approach, so the conclusion does not depend on how "
+               "missing visits are handled" if not with_zero else
+               f"the 95% CI includes zero under: {', '.join(with_zero)}")
+    return f"Mean change in {paramcd} from baseline to {avisit}: {values}; {verdict}."
+
+
+def describe_population(ard: pd.DataFrame, *, paramcd: str = PARAMCD_ESSDAI) -> str:
+    """Say how many patients of the full analysis set have ``paramcd`` at each visit (observed cases)."""
+    n = _cell(ard, f"EFF-{paramcd}-SUMMARY").query("variable == 'AVAL'").set_index("avisit")["n"]
+    parts = [f"{tables.format_number(n[v], 0)} at {v}" for v in AVISIT_ORDER if v in n.index]
+    return f"Patients of the full analysis set with an {paramcd} assessment: {', '.join(parts)}."
+
+
+def describe_categories(ard: pd.DataFrame, *, avisit: str, analysis_id: str = "EFF-ESSDAI-ACTCAT") -> str:
+    """Say how the patients assessed at baseline and at ``avisit`` split into activity categories."""
+    w = _cell(ard, analysis_id).set_index(["avisit", "category"])
+
+    def split(visit):
+        return ", ".join(f"{tables.format_number(w.loc[(visit, c), 'n'], 0)} {c.lower()}"
+                         for c in ACTIVITY_CATEGORIES)
+    return (f"At baseline the {tables.format_number(w.loc[('Baseline', ACTIVITY_CATEGORIES[0]), 'n_evaluable'], 0)} "
+            f"patients had {split('Baseline')} ESSDAI activity; at {avisit} the "
+            f"{tables.format_number(w.loc[(avisit, ACTIVITY_CATEGORIES[0]), 'n_evaluable'], 0)} patients assessed "
+            f"had {split(avisit)} activity.")
+
+
+def describe_friedman(ard: pd.DataFrame, *, paramcds=ENDPOINT_PARAMCDS) -> str:
+    """Say in one sentence what the Friedman tests across the three visits found."""
+    rows = {p: _cell(ard, f"EFF-{p}-FRIEDMAN").iloc[0] for p in paramcds}
+    parts = [f"{p} {_p_text(r['p_value'])} (n = {tables.format_number(r['n'], 0)})"
+             for p, r in rows.items()]
+    return ("Among the patients assessed at all three visits, the Friedman test compares the three visits "
+            f"without assuming normality: {'; '.join(parts)}.")
+
+
+def describe_remission(ard: pd.DataFrame, *, avisit: str) -> str:
+    """Say, for each remission/improvement parameter, how many involved patients remitted at ``avisit``."""
+    w = _cell(ard, "EFF-REMISSION")
+    w = w[w["avisit"] == avisit].set_index("paramcd")
+    names = {"REMARTIC": "arthritis remitted", "REMCUTAN": "cutaneous involvement remitted",
+             "REMHAEM": "haematological involvement remitted", "ILDIMP": "interstitial lung disease improved"}
+    parts = [f"{names.get(p, p)} in {tables.format_number(w.loc[p, 'n_responders'], 0)} of "
+             f"{tables.format_number(w.loc[p, 'n_evaluable'], 0)}" for p in REMISSION_PARAMCDS if p in w.index]
+    if not parts:
+        return f"No patient involved at baseline was assessed for remission at {avisit}."
+    return f"At {avisit}, among the patients involved at baseline: {'; '.join(parts)}."
+
+
+def describe_labs(ard: pd.DataFrame, *, avisit: str, paramcds=EFFICACY_LAB_PARAMCDS) -> str:
+    """Say, for each laboratory marker, the mean change to ``avisit`` and whether its 95 % CI excludes no change."""
+    parts = []
+    for p in paramcds:
+        ident = f"EFF-{p}-{VISIT_CODE[avisit]}-TTEST"
+        if not (ard["analysis_id"] == ident).any():
+            continue
+        t = _cell(ard, ident).iloc[0]
+        with_zero = t["ci_lower"] <= 0 <= t["ci_upper"]
+        parts.append(f"{p} {tables.format_number(t['estimate'], _decimals(p))} "
+                     f"{tables.format_ci(t['ci_lower'], t['ci_upper'], _decimals(p))}"
+                     f"{', CI includes zero' if with_zero else ''}")
+    return f"Mean change from baseline to {avisit} (95% CI): {'; '.join(parts)}."
+
+
+def format_methods_note(ard: pd.DataFrame, *, analysis_ids) -> str:
+    """Return the methods of ``analysis_ids`` (from the ARD ``method`` column) as one table note."""
+    rows = ard[ard["analysis_id"].isin(list(analysis_ids))].drop_duplicates("analysis_id")
+    rows = rows.set_index("analysis_id").reindex([i for i in analysis_ids if i in set(rows.index)])
+    return " | ".join(f"{i}: {m}" for i, m in rows["method"].items())
+
+
+def describe_course(ard: pd.DataFrame, *, paramcd: str, stat: str = "mean") -> str:
+    """Say ``stat`` (mean or median) of ``paramcd`` at each visit, with the number of patients assessed.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"PARAMCD": "PGA", "AVISIT": ["Baseline", "Baseline", "Week 12"], "AVAL": [6.0, 5, 3]})
+    >>> a = _stack([_ard(summarize_by_visit(d), analysis_id="EFF-PGA-SUMMARY")])
+    >>> describe_course(a, paramcd="PGA")
+    'Mean PGA by visit: 5.5 at Baseline (n = 2), 3.0 at Week 12 (n = 1).'
+    """
+    w = _cell(ard, f"EFF-{paramcd}-SUMMARY").query("variable == 'AVAL'").set_index("avisit")
+    parts = [f"{tables.format_number(w.loc[v, stat], _decimals(paramcd))} at {v} "
+             f"(n = {tables.format_number(w.loc[v, 'n'], 0)})" for v in AVISIT_ORDER if v in w.index]
+    return f"{stat.capitalize()} {paramcd} by visit: {', '.join(parts)}."
+
+
+def describe_domains(ard: pd.DataFrame, *, avisits=("Baseline", "Week 24"), top: int = 3) -> str:
+    """Say which ESSDAI domains had the highest mean scores at ``avisits`` (from ``EFF-EDS-SUMMARY``)."""
+    w = _cell(ard, "EFF-EDS-SUMMARY")
+    names = {code: d for d, code in ESSDAI_SCORE_PARAMCD.items()}
+    parts = []
+    for avisit in avisits:
+        v = w[(w["avisit"] == avisit) & (w["mean"] > 0)].sort_values(["mean", "paramcd"], ascending=[False, True])
+        listed = ", ".join(f"{names.get(p, p)} {tables.format_number(m, 1)}" for p, m in
+                           zip(v["paramcd"].head(top), v["mean"].head(top)))
+        parts.append(f"at {avisit}, {listed or 'no domain scored'}")
+    return f"Domains with the highest mean scores (weight x level): {'; '.join(parts)}."

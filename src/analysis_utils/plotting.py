@@ -1,0 +1,221 @@
+"""Figures of the efficacy section: per-patient trajectories, box plots, waterfall, domain heatmap.
+
+Each function draws on ``ax`` (a new figure if ``None``) and returns the Axes; nothing is computed
+beyond laying out the records it is given (observed records only: ``DTYPE`` blank or absent).
+Colours are the Okabe-Ito palette (Okabe & Ito 2008, safe for the common colour-vision
+deficiencies) and the ColorBrewer ``Blues`` colour map; jitter is seeded, so figures are deterministic.
+"""
+
+import os
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from analysis_utils.endpoints import compute_quantile
+from analysis_utils.vocabulary import AVISIT_ORDER, AVISITN, ESSDAI_DOMAINS, ESSDAI_SCORE_PARAMCD
+
+#: Okabe-Ito colour-blind-safe palette.
+OKABE_ITO = {
+    "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73",
+    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7",
+}
+#: Grey of the individual patients' lines and points.
+PATIENT_GREY = "#8C8C8C"
+#: Sequential single-hue colour map for the heatmap (ColorBrewer Blues: colour-blind-safe, 0 = white).
+HEATMAP_CMAP = "Blues"
+#: Colour of a heatmap cell without a record.
+MISSING_GREY = "#D9D9D9"
+#: Half-width of the horizontal jitter of points in box plots (in visit units).
+JITTER_WIDTH = 0.08
+#: Short display names of the ESSDAI domains (heatmap columns).
+DOMAIN_LABELS = {
+    "constitutional": "Constitutional", "lymphadenopathy": "Lymphadenopathy", "glandular": "Glandular",
+    "articular": "Articular", "cutaneous": "Cutaneous", "pulmonary": "Pulmonary", "renal": "Renal",
+    "muscular": "Muscular", "pns": "PNS", "cns": "CNS", "haematological": "Haematological",
+    "biological": "Biological",
+}
+
+
+def _axes(ax):
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 4.2))
+    return ax
+
+
+def _observed(data: pd.DataFrame, paramcds) -> pd.DataFrame:
+    rows = data[data["PARAMCD"].isin(list(paramcds)) & data["AVISIT"].isin(AVISIT_ORDER) & data["AVAL"].notna()]
+    if "DTYPE" in rows.columns:
+        rows = rows[rows["DTYPE"].fillna("").eq("")]
+    return rows
+
+
+def _short_ids(ids) -> list[str]:
+    """Subject labels without the part all share up to its last ``-``.
+
+    >>> _short_ids(["NCT04916756-01-007", "NCT04916756-01-011", "NCT04916756-02-003"])
+    ['01-007', '01-011', '02-003']
+    >>> _short_ids(["NCT04916756-01-007", "NCT04916756-01-011"])
+    ['007', '011']
+    """
+    ids = [str(i) for i in ids]
+    common = os.path.commonprefix(ids) if len(ids) > 1 else ""
+    cut = common.rfind("-") + 1 if "-" in common else 0
+    return [i[cut:] for i in ids]
+
+
+def _visit_axis(ax, weeks) -> None:
+    label = {w: v for v, w in AVISITN.items()}
+    ax.set_xticks(list(weeks), [label.get(w, str(w)) for w in weeks])
+    ax.set_xlabel("Visit")
+
+
+def plot_trajectories(adeff: pd.DataFrame, *, paramcd: str, ax=None):
+    """Plot each patient's observed values over the visits (grey) with the mean per visit overlaid.
+
+    The patients' lines come first in ``ax.lines`` (sorted by ``USUBJID``; x = ``AVISITN``), the mean
+    line last (label ``"Mean"``), so a patient who dropped out shows a shorter line.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"USUBJID": ["a", "a", "b"], "PARAMCD": "ESSDAI",
+    ...                   "AVISIT": ["Baseline", "Week 12", "Baseline"], "AVISITN": [0, 12, 0],
+    ...                   "AVAL": [10.0, 6.0, 8.0]})
+    >>> ax = plot_trajectories(d, paramcd="ESSDAI")
+    >>> ax.lines[0].get_xydata().tolist(), ax.lines[-1].get_xydata().tolist()
+    ([[0.0, 10.0], [12.0, 6.0]], [[0.0, 9.0], [12.0, 6.0]])
+    """
+    ax = _axes(ax)
+    rows = _observed(adeff, [paramcd]).sort_values(["USUBJID", "AVISITN"], kind="stable")
+    for _, one in rows.groupby("USUBJID", sort=True):
+        ax.plot(one["AVISITN"], one["AVAL"], color=PATIENT_GREY, linewidth=0.9, marker="o", markersize=3, alpha=0.8)
+    mean = rows.groupby("AVISITN", sort=True)["AVAL"].mean()
+    ax.plot(mean.index, mean.to_numpy(), color=OKABE_ITO["vermillion"], linewidth=2.5, marker="s", label="Mean")
+    _visit_axis(ax, sorted(rows["AVISITN"].unique()))
+    ax.set_ylabel(paramcd)
+    ax.legend(frameon=False, loc="upper right")
+    return ax
+
+
+def _box_stats(values: np.ndarray) -> dict:
+    """Box of ``values`` with the tables' quartiles (``endpoints.QUANTILE_METHOD``), whiskers to 1.5 IQR."""
+    q1, med, q3 = (compute_quantile(values, q) for q in (0.25, 0.5, 0.75))
+    inside = values[(values >= q1 - 1.5 * (q3 - q1)) & (values <= q3 + 1.5 * (q3 - q1))]
+    return {"med": med, "q1": q1, "q3": q3, "whislo": inside.min(), "whishi": inside.max(), "fliers": []}
+
+
+def plot_box_points(adeff: pd.DataFrame, *, paramcd: str, seed: int, ax=None):
+    """Plot the values by visit as box plots (median, quartiles, 1.5 IQR whiskers) with every patient's point.
+
+    The quartiles are those of the summary tables (``endpoints.QUANTILE_METHOD``, type 2), so box
+    edges and table agree; whiskers reach the most extreme values within 1.5 box lengths.
+
+    Points are jittered horizontally by a generator seeded with ``seed`` (reproducible); the box
+    patches are ``ax.patches`` in visit order and the points ``ax.collections[0]``.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"USUBJID": list("abab"), "PARAMCD": "PGA", "AVISIT": ["Baseline"] * 2 + ["Week 12"] * 2,
+    ...                   "AVISITN": [0, 0, 12, 12], "AVAL": [6.0, 4.0, 3.0, 2.0]})
+    >>> ax = plot_box_points(d, paramcd="PGA", seed=1)
+    >>> len(ax.patches), ax.collections[0].get_offsets()[:, 1].tolist()
+    (2, [6.0, 4.0, 3.0, 2.0])
+    """
+    ax = _axes(ax)
+    rows = _observed(adeff, [paramcd]).sort_values(["AVISITN", "USUBJID"], kind="stable")
+    visits = [v for v in AVISIT_ORDER if v in set(rows["AVISIT"])]
+    position = {v: i for i, v in enumerate(visits)}
+    boxes = [_box_stats(rows.loc[rows["AVISIT"] == v, "AVAL"].to_numpy(dtype=float)) for v in visits]
+    ax.bxp(boxes, positions=range(len(visits)), widths=0.5, patch_artist=True, showfliers=False,
+           boxprops={"facecolor": OKABE_ITO["sky_blue"], "alpha": 0.5},
+           medianprops={"color": OKABE_ITO["black"], "linewidth": 1.5})
+    jitter = np.random.default_rng(seed).uniform(-JITTER_WIDTH, JITTER_WIDTH, size=len(rows))
+    x = rows["AVISIT"].map(position).to_numpy(dtype=float) + jitter
+    ax.scatter(x, rows["AVAL"].to_numpy(), s=18, color=OKABE_ITO["blue"], zorder=3)
+    ax.set_xticks(range(len(visits)), visits)
+    ax.set_xlabel("Visit")
+    ax.set_ylabel(paramcd)
+    return ax
+
+
+def plot_waterfall(adeff: pd.DataFrame, *, avisits=("Week 12", "Week 24"), threshold: float = -3, ax=None,
+                   paramcd: str = "ESSDAI"):
+    """Plot each patient's change from baseline as bars, one colour per visit, with the MCII line.
+
+    Patients are ordered from the largest increase to the largest decrease at the last visit of
+    ``avisits`` (patients without it first, then by the earlier visit; ties by ``USUBJID``); patients
+    with no change at any of ``avisits`` are left out. Ticks name the subjects without the prefix all
+    share (``_short_ids``). The bars
+    of visit i are ``ax.containers[i]``; a patient without a value at a visit has a bar of height
+    NaN (not drawn). A dashed line marks ``threshold`` (ESSDAI MCII: a change of -3 or less).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"USUBJID": ["a", "a", "b"], "PARAMCD": "ESSDAI", "AVISIT": ["Week 12", "Week 24", "Week 12"],
+    ...                   "AVISITN": [12, 24, 12], "AVAL": [6.0, 4.0, 7.0], "CHG": [-4.0, -6.0, -1.0]})
+    >>> ax = plot_waterfall(d)
+    >>> [float(b.get_height()) for b in ax.containers[0]], [float(b.get_height()) for b in ax.containers[1]]
+    ([-1.0, -4.0], [nan, -6.0])
+    """
+    ax = _axes(ax)
+    rows = _observed(adeff, [paramcd])
+    wide = rows.pivot_table(index="USUBJID", columns="AVISIT", values="CHG", aggfunc="first")
+    wide = wide.reindex(columns=list(avisits)).dropna(how="all")
+    order = wide.assign(_id=wide.index).sort_values(
+        list(reversed(avisits)) + ["_id"], ascending=[False] * len(avisits) + [True], na_position="first",
+        kind="stable")
+    colours = [OKABE_ITO["orange"], OKABE_ITO["blue"], OKABE_ITO["green"], OKABE_ITO["purple"]]
+    width = 0.8 / len(avisits)
+    x = np.arange(len(order))
+    for i, visit in enumerate(avisits):
+        ax.bar(x + (i - (len(avisits) - 1) / 2) * width, order[visit].to_numpy(dtype=float), width=width,
+               color=colours[i % len(colours)], label=visit)
+    ax.axhline(threshold, color=OKABE_ITO["black"], linestyle="--", linewidth=1, label=f"MCII ({threshold:g})")
+    ax.axhline(0, color=PATIENT_GREY, linewidth=0.8)
+    ax.set_xticks(x, _short_ids(order.index), rotation=60, ha="right", fontsize=7)
+    ax.set_xlabel("Patient")
+    ax.set_ylabel(f"Change in {paramcd} from baseline")
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def plot_domain_heatmap(adeff: pd.DataFrame, *, ax=None):
+    """Plot the ESSDAI domain scores (weight x level) as a heatmap: patient x visit rows, domain columns.
+
+    Rows run by ``USUBJID`` then visit; columns follow ``vocabulary.ESSDAI_DOMAINS``; without ``ax``
+    the new figure's height follows the number of rows. A cell without
+    a record is blank (NaN, drawn in grey); non-zero scores are written in the cell; rows name the
+    subjects as ``_short_ids`` does. The
+    matrix is ``ax.images[0].get_array()``.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"USUBJID": "a", "PARAMCD": ["EDSARTIC", "EDSBIOL"], "AVISIT": "Baseline",
+    ...                   "AVISITN": 0, "AVAL": [4.0, 1.0]})
+    >>> ax = plot_domain_heatmap(d)
+    >>> ax.images[0].get_array()[0, [2, 3, 11]].tolist()
+    [None, 4.0, 1.0]
+    """
+    code_to_domain = {code: d for d, code in ESSDAI_SCORE_PARAMCD.items()}
+    rows = _observed(adeff, code_to_domain)
+    wide = rows.pivot_table(index=["USUBJID", "AVISITN"], columns="PARAMCD", values="AVAL", aggfunc="first")
+    wide = wide.reindex(columns=[ESSDAI_SCORE_PARAMCD[d] for d in ESSDAI_DOMAINS]).sort_index()
+    if ax is None:  # one row per patient x visit: the height follows the number of rows
+        _, ax = plt.subplots(figsize=(8, 1.5 + 0.18 * len(wide)), layout="constrained")
+    cmap = plt.get_cmap(HEATMAP_CMAP).with_extremes(bad=MISSING_GREY)
+    values = np.ma.masked_invalid(wide.to_numpy(dtype=float))
+    image = ax.imshow(values, aspect="auto", cmap=cmap, vmin=0, interpolation="nearest")
+    for (i, j), v in np.ndenumerate(wide.to_numpy(dtype=float)):
+        if v > 0:
+            ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=6,
+                    color="black" if v < 0.6 * np.nanmax(wide.to_numpy(dtype=float)) else "white")
+    week_label = {w: v for v, w in AVISITN.items()}
+    names = dict(zip(wide.index.get_level_values(0), _short_ids(wide.index.get_level_values(0))))
+    ax.set_yticks(range(len(wide)), [f"{names[s]}  {week_label.get(w, w)}" for s, w in wide.index], fontsize=6)
+    ax.set_xticks(range(len(ESSDAI_DOMAINS)), [DOMAIN_LABELS[d] for d in ESSDAI_DOMAINS], rotation=60,
+                  ha="right", fontsize=7)
+    starts = [i for i in range(1, len(wide)) if wide.index[i][0] != wide.index[i - 1][0]]
+    for i in starts:
+        ax.axhline(i - 0.5, color=PATIENT_GREY, linewidth=1.0)
+    ax.figure.colorbar(image, ax=ax, label="Domain score (weight x level)", shrink=0.6)
+    return ax

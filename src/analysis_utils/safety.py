@@ -1,0 +1,835 @@
+"""Safety tables: adverse events and laboratory results, as tidy results frames.
+
+ICH E3 section 14.3 conventions, with the table IDs of the Roche tlg-catalog (style.md §6):
+
+- ``summarize_ae_overview`` (AET01): subjects with any TEAE, related, serious, CTCAE grade >= 3,
+  leading to discontinuation, fatal, and the adverse events of special interest (AESI) of JAK inhibitors.
+- ``summarize_ae_by_soc_pt`` (AET02): TEAEs by system organ class (SOC) and preferred term (PT);
+  with ``where="AESER"`` the serious AEs.
+- ``summarize_ae_by_max_grade`` (AET04): subjects by their maximum grade, overall, per SOC and per PT.
+- ``summarize_lab_by_visit`` (LBT01), ``summarize_lab_shift`` (LBT04/LBT14 style),
+  ``list_lab_alerts`` (grade >= 3 values and values crossing the label's interruption thresholds).
+- ``list_adverse_events``: the AE listing with study days.
+
+Counting rules, for every table:
+
+- The population is ADSL's safety population (``SAFFL == "Y"``); ``big_n`` (the N of the column
+  header) is its number of subjects per arm, taken from ADSL, never from the AE or lab data.
+- The arm of a record is taken from ADSL by ``USUBJID``; records of subjects outside the safety
+  population are not counted. AE tables count treatment-emergent records only (``TRTEMFL == "Y"``).
+- A subject is counted once per row (``n_subjects``); events (records) are counted separately (``n_events``).
+- ``pct = 100 * n_subjects / big_n``, unrounded. Rounding happens only in ``analysis_utils.tables``.
+- Arms appear in sorted order (or the category order if the arm column is categorical); every arm gets
+  every row, zero rows included.
+
+Every ``summarize_*`` returns a long frame with documented columns; ``to_ard`` turns it into ARD rows
+and the ``format_*`` functions into display frames.
+"""
+
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from analysis_utils import ard as ard_mod
+from analysis_utils import tables
+from analysis_utils.vocabulary import LAB_PARAMS
+
+#: ADSL population flag of every safety table (ICH E9: subjects who received at least one dose).
+SAFETY_FLAG = "SAFFL"
+#: ADAE flag of treatment-emergent records (docs/analysis_datasets.md: start on or after the first
+#: dose and no later than 30 days after the last dose).
+TEAE_FLAG = "TRTEMFL"
+#: numpy quantile method of Q1 and Q3: Hyndman-Fan type 2 (SAS QNTLDEF=5, the tern default), the
+#: rule of the whole report (the same as ``endpoints.QUANTILE_METHOD``; tests pin both).
+QUANTILE_METHOD = "averaged_inverted_cdf"
+#: Label of a missing category (no baseline value, no post-baseline value, no grade).
+MISSING_LABEL = "Missing"
+
+#: CTCAE v5.0 grades, in order (grade 5 = death related to the AE).
+CTCAE_GRADES = (1, 2, 3, 4, 5)
+#: Grade from which an AE or a lab value is "severe" in the overview and the alert listing (CTCAE v5.0).
+SEVERE_GRADE = 3
+#: AEACN value of an AE that led to permanent discontinuation of the study drug (CDISC ACN codelist).
+ACTION_DRUG_WITHDRAWN = "DRUG WITHDRAWN"
+#: AEOUT value of a fatal AE (CDISC OUT codelist).
+OUTCOME_FATAL = "FATAL"
+#: MedDRA SOCs used by SOC-level AESI rules (matched case-insensitively).
+SOC_INFECTIONS = "Infections and infestations"
+SOC_NEOPLASMS = "Neoplasms benign, malignant and unspecified (incl cysts and polyps)"
+
+#: AESI of JAK inhibitors by MedDRA preferred term (matched case-insensitively). Categories follow
+#: the baricitinib label's boxed warning and monitoring advice (domain.md §6: serious and opportunistic
+#: infections, herpes zoster, HBV reactivation, VTE, MACE, malignancy, GI perforation). The PT lists are
+#: this project's selection, not a MedDRA SMQ (SMQs are licensed): they catch the usual PTs and need
+#: medical review for other terms. A PT may belong to several categories (disseminated zoster; HBV
+#: reactivation, which the opportunistic-infection consensus list of Winthrop KL et al., Ann Rheum Dis
+#: 2015;74:2107-16 includes [unverified here], is also an opportunistic infection).
+AESI_PTS = MappingProxyType({
+    "Opportunistic infection": frozenset({
+        "tuberculosis", "pulmonary tuberculosis", "latent tuberculosis", "pneumocystis jirovecii pneumonia",
+        "oesophageal candidiasis", "cytomegalovirus infection", "cytomegalovirus viraemia",
+        "herpes zoster disseminated", "cryptococcosis", "histoplasmosis", "aspergillus infection",
+        "progressive multifocal leukoencephalopathy", "hepatitis b reactivation"}),
+    "Herpes zoster": frozenset({
+        "herpes zoster", "herpes zoster disseminated", "herpes zoster oticus", "ophthalmic herpes zoster",
+        "herpes zoster meningitis"}),
+    "Hepatitis B reactivation": frozenset({"hepatitis b reactivation", "hepatitis b", "hepatitis b dna increased"}),
+    "Venous thromboembolism": frozenset({
+        "deep vein thrombosis", "pulmonary embolism", "venous thrombosis", "venous thrombosis limb",
+        "embolism venous", "pulmonary thrombosis"}),
+    "MACE": frozenset({
+        "myocardial infarction", "acute myocardial infarction", "cerebrovascular accident", "ischaemic stroke",
+        "haemorrhagic stroke", "cardiac death", "sudden cardiac death"}),
+    "GI perforation": frozenset({
+        "gastrointestinal perforation", "intestinal perforation", "large intestine perforation",
+        "small intestinal perforation", "gastric perforation", "duodenal perforation",
+        "diverticular perforation", "oesophageal perforation"}),
+})
+
+#: Baricitinib label thresholds below which treatment is interrupted (domain.md §6: Olumiant HCP
+#: treatment considerations; EU SmPC): ANC < 1.0 x10^9/L, lymphocytes < 0.5 x10^9/L, Hb < 80 g/L.
+#: PARAMCD -> threshold in the SI unit of ``vocabulary.LAB_PARAMS``; a value strictly below alerts.
+LAB_INTERRUPTION_THRESHOLDS = MappingProxyType({"NEUT": 1.0, "LYM": 0.5, "HGB": 80.0})
+
+#: Laboratory parameters of the safety tables (haematology and chemistry of ``vocabulary.LAB_PARAMS``),
+#: in display order. Disease markers (ESR, CRP, IgG, complement) belong to the efficacy section.
+SAFETY_LAB_PARAMS = ("WBC", "NEUT", "LYM", "HGB", "PLAT", "ALT", "AST", "BILI", "CREAT", "CK", "CHOL", "TRIG")
+#: Display decimals of the laboratory summaries (mean, median, quartiles, extremes; SD one more), by PARAMCD.
+LAB_DECIMALS = MappingProxyType({
+    "WBC": 2, "NEUT": 2, "LYM": 2, "HGB": 1, "PLAT": 0, "ALT": 1, "AST": 1, "BILI": 1, "CREAT": 1, "CK": 0,
+    "CHOL": 2, "TRIG": 2,
+})
+#: CTCAE grades of laboratory values (grade 0 = within the grade-1 limits).
+LAB_GRADES = (0, 1, 2, 3, 4)
+
+#: Columns of the AE listing, when present in ADAE.
+AE_LISTING_COLUMNS = (
+    "USUBJID", "AESEQ", "AETERM", "AEDECOD", "AEBODSYS", "ASTDT", "ASTDY", "AENDT", "AENDY", "ADURN",
+    "TRTEMFL", "AESER", "AETOXGR", "AESEV", "AEREL", "AEACN", "AEOUT",
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# population and record selection
+
+
+def _require_columns(data: pd.DataFrame, columns, name: str) -> None:
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise ValueError(f"{name}: missing column(s) {missing}")
+
+
+def _arm_levels(arm: pd.Series) -> list:
+    if isinstance(arm.dtype, pd.CategoricalDtype):
+        return list(arm.cat.categories)
+    return sorted(arm.unique())
+
+
+def _safety_population(adsl: pd.DataFrame, arm: str) -> pd.DataFrame:
+    """Return ``USUBJID, arm`` of the safety population, refusing duplicate subjects."""
+    _require_columns(adsl, ["USUBJID", SAFETY_FLAG, arm], "ADSL")
+    pop = adsl.loc[adsl[SAFETY_FLAG] == "Y", ["USUBJID", arm]].rename(columns={arm: "arm"})
+    dup = pop["USUBJID"].duplicated()
+    if dup.any():
+        raise ValueError(f"ADSL: subject {pop.loc[dup, 'USUBJID'].iloc[0]!r} has more than one row")
+    if (pop["arm"].isna() | (pop["arm"].astype(str) == "")).any():
+        subject = pop.loc[pop["arm"].isna() | (pop["arm"].astype(str) == ""), "USUBJID"].iloc[0]
+        raise ValueError(f"ADSL: safety subject {subject!r} has no {arm}")
+    return pop.reset_index(drop=True)
+
+
+def compute_big_n(adsl: pd.DataFrame, *, arm: str = "TRT01A") -> pd.Series:
+    """Count the safety-population subjects per arm (the N of the column headers).
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2", "3"], "SAFFL": ["Y", "Y", "N"], "TRT01A": ["A", "B", "B"]})
+    >>> compute_big_n(adsl).to_dict()
+    {'A': 1, 'B': 1}
+    """
+    pop = _safety_population(adsl, arm)
+    return pop.groupby("arm", sort=False)["USUBJID"].nunique().reindex(_arm_levels(pop["arm"])).rename("big_n")
+
+
+def _where_mask(data: pd.DataFrame, where) -> pd.Series:
+    if where is None:
+        return pd.Series(True, index=data.index)
+    if isinstance(where, str):
+        _require_columns(data, [where], "filter")
+        return data[where] == "Y"
+    mask = pd.Series(where)
+    if not mask.index.equals(data.index) or mask.dtype != bool:
+        raise ValueError("filter: a boolean Series with the index of the data, or the name of a Y/N flag column")
+    return mask
+
+
+def _teae_records(adae: pd.DataFrame, pop: pd.DataFrame, where, columns) -> pd.DataFrame:
+    """Treatment-emergent records (optionally filtered) of safety subjects, with their ADSL arm."""
+    _require_columns(adae, ["USUBJID", TEAE_FLAG, *columns], "ADAE")
+    keep = (adae[TEAE_FLAG] == "Y") & _where_mask(adae, where)
+    records = adae.loc[keep, ["USUBJID", *dict.fromkeys(columns)]]
+    return records.merge(pop, on="USUBJID", how="inner", validate="many_to_one")
+
+
+def _complete_grid(counts: pd.DataFrame, rows: pd.DataFrame, pop: pd.DataFrame, stats) -> pd.DataFrame:
+    """Put ``counts`` on the full grid rows x arms (zeros where absent), with ``big_n`` and ``pct``."""
+    big_n = pop.groupby("arm", sort=False)["USUBJID"].nunique()
+    arms = pd.DataFrame({"arm": _arm_levels(pop["arm"])})
+    keys = list(rows.columns)
+    grid = rows.assign(_row=np.arange(len(rows))).merge(arms, how="cross")
+    out = grid.merge(counts, on=["arm", *keys], how="left")
+    out[list(stats)] = out[list(stats)].fillna(0).astype("int64")
+    out["big_n"] = out["arm"].map(big_n).astype("int64")
+    out["pct"] = 100.0 * out["n_subjects"] / out["big_n"]
+    arm_rank = out["arm"].map({a: i for i, a in enumerate(arms["arm"])})
+    order = np.lexsort((arm_rank.to_numpy(), out["_row"].to_numpy()))
+    return out.iloc[order].drop(columns="_row").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# adverse events
+
+
+def _soc_pt_levels(records: pd.DataFrame, soc: str, pt: str) -> pd.DataFrame:
+    """Stack each record three times: as 'any TEAE' (soc = pt = ""), under its SOC, under its PT."""
+    for col in (soc, pt):
+        blank = records[col].isna() | (records[col].astype(str).str.strip() == "")
+        if blank.any():
+            raise ValueError(f"ADAE: subject {records.loc[blank, 'USUBJID'].iloc[0]!r} has a TEAE with blank {col} "
+                             "(uncoded term)")
+    base = records.drop(columns=[c for c in (soc, pt) if c in ("soc", "pt")])
+    return pd.concat([base.assign(soc="", pt=""), base.assign(soc=records[soc], pt=""),
+                      base.assign(soc=records[soc], pt=records[pt])], ignore_index=True)
+
+
+def _soc_pt_order(levels: pd.DataFrame) -> pd.DataFrame:
+    """Rows in display order: any TEAE, then SOCs by descending subjects then name, PTs likewise within."""
+    total = levels.groupby(["soc", "pt"])["USUBJID"].nunique().rename("n").reset_index()
+    total = pd.concat([pd.DataFrame({"soc": [""], "pt": [""], "n": [0]}), total]).drop_duplicates(["soc", "pt"],
+                                                                                                  keep="last")
+    soc_n = total.loc[total["pt"] == "", ["soc", "n"]].rename(columns={"n": "soc_n"})
+    total = total.merge(soc_n, on="soc")
+    total["is_pt"] = total["pt"] != ""
+    total["not_any"] = total["soc"] != ""
+    total = total.sort_values(["not_any", "soc_n", "soc", "is_pt", "n", "pt"],
+                              ascending=[True, False, True, True, False, True], kind="stable")
+    return total[["soc", "pt"]].reset_index(drop=True)
+
+
+def summarize_ae_by_soc_pt(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TRT01A",
+                           soc: str = "AEBODSYS", pt: str = "AEDECOD", where=None) -> pd.DataFrame:
+    """Count subjects and events with TEAEs by system organ class and preferred term (AET02).
+
+    Parameters
+    ----------
+    adae, adsl : DataFrame
+        ADAE (``USUBJID``, ``TRTEMFL``, ``soc``, ``pt``) and ADSL (``USUBJID``, ``SAFFL``, ``arm``).
+    arm : str, default 'TRT01A'
+        ADSL column of the treatment arm.
+    soc, pt : str, default 'AEBODSYS', 'AEDECOD'
+        ADAE columns of the SOC and the PT.
+    where : str or boolean Series, optional
+        Further record filter: the name of a ``Y``/``N`` flag (``"AESER"`` gives the serious-AE
+        table) or a boolean Series on ADAE's index. Always combined with ``TRTEMFL == "Y"``.
+
+    Returns
+    -------
+    DataFrame
+        ``arm, soc, pt, n_subjects, n_events, big_n, pct``. Per arm: one row with ``soc == pt == ""``
+        (any TEAE), one per SOC with ``pt == ""`` (SOC total) and one per SOC and PT. Rows: any TEAE,
+        then SOCs by descending number of subjects (all arms together) then alphabetically, each
+        followed by its PTs in the same order; within a row, arms in order. Every arm has every row.
+
+    Raises
+    ------
+    ValueError
+        Missing columns, a TEAE with a blank SOC or PT, a subject twice in ADSL.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "SAFFL": "Y", "TRT01A": "Bari"})
+    >>> adae = pd.DataFrame({"USUBJID": ["1", "1"], "TRTEMFL": "Y", "AEBODSYS": "Infections",
+    ...                      "AEDECOD": ["Herpes zoster", "Herpes zoster"]})
+    >>> summarize_ae_by_soc_pt(adae, adsl)[["soc", "pt", "n_subjects", "n_events", "pct"]].values.tolist()
+    [['', '', 1, 2, 50.0], ['Infections', '', 1, 2, 50.0], ['Infections', 'Herpes zoster', 1, 2, 50.0]]
+    """
+    pop = _safety_population(adsl, arm)
+    records = _teae_records(adae, pop, where, [soc, pt])
+    levels = _soc_pt_levels(records, soc, pt)
+    counts = (levels.groupby(["arm", "soc", "pt"])["USUBJID"].agg(n_subjects="nunique", n_events="size")
+              .reset_index())
+    out = _complete_grid(counts, _soc_pt_order(levels), pop, ("n_subjects", "n_events"))
+    return out[["arm", "soc", "pt", "n_subjects", "n_events", "big_n", "pct"]]
+
+
+def _flag_rule(column: str):
+    def rule(ae: pd.DataFrame) -> pd.Series:
+        return ae[column] == "Y"
+    return rule
+
+
+def _grade_rule(ae: pd.DataFrame) -> pd.Series:
+    return pd.to_numeric(ae["AETOXGR"], errors="raise") >= SEVERE_GRADE
+
+
+def _withdrawn_rule(ae: pd.DataFrame) -> pd.Series:
+    return ae["AEACN"] == ACTION_DRUG_WITHDRAWN
+
+
+def _fatal_rule(ae: pd.DataFrame) -> pd.Series:
+    return ae["AEOUT"] == OUTCOME_FATAL
+
+
+def _soc_rule(soc: str, *, serious: bool):
+    def rule(ae: pd.DataFrame) -> pd.Series:
+        mask = ae["AEBODSYS"].str.lower() == soc.lower()
+        return mask & (ae["AESER"] == "Y") if serious else mask
+    return rule
+
+
+def _pt_rule(terms: frozenset):
+    def rule(ae: pd.DataFrame) -> pd.Series:
+        return ae["AEDECOD"].str.lower().isin(terms)
+    return rule
+
+
+#: Rows of the AE overview (AET01), in display order: label -> rule on ADAE records (True = counted).
+#: Related = ``RELFL == "Y"`` (related or possibly related); grade from ``AETOXGR`` (CTCAE v5.0);
+#: discontinuation = ``AEACN == "DRUG WITHDRAWN"``; fatal = ``AEOUT == "FATAL"``. Then the AESI:
+#: serious infections (SOC infections and serious), malignancy (neoplasm SOC; includes benign
+#: neoplasms, so every case needs review) and the PT-based categories of ``AESI_PTS``.
+AE_OVERVIEW_CATEGORIES = MappingProxyType({
+    "Any TEAE": lambda ae: pd.Series(True, index=ae.index),
+    "Related TEAE": _flag_rule("RELFL"),
+    "Serious TEAE": _flag_rule("AESER"),
+    f"TEAE of CTCAE grade >= {SEVERE_GRADE}": _grade_rule,
+    "TEAE leading to discontinuation of study drug": _withdrawn_rule,
+    "TEAE with fatal outcome": _fatal_rule,
+    "AESI: serious infection": _soc_rule(SOC_INFECTIONS, serious=True),
+    "AESI: opportunistic infection": _pt_rule(AESI_PTS["Opportunistic infection"]),
+    "AESI: herpes zoster": _pt_rule(AESI_PTS["Herpes zoster"]),
+    "AESI: hepatitis B reactivation": _pt_rule(AESI_PTS["Hepatitis B reactivation"]),
+    "AESI: venous thromboembolism": _pt_rule(AESI_PTS["Venous thromboembolism"]),
+    "AESI: MACE": _pt_rule(AESI_PTS["MACE"]),
+    "AESI: malignancy (neoplasm SOC)": _soc_rule(SOC_NEOPLASMS, serious=False),
+    "AESI: GI perforation": _pt_rule(AESI_PTS["GI perforation"]),
+})
+
+
+def summarize_ae_overview(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TRT01A",
+                          categories=AE_OVERVIEW_CATEGORIES) -> pd.DataFrame:
+    """Count subjects and events per overview category of TEAEs (AET01), AESI included.
+
+    Parameters
+    ----------
+    adae, adsl : DataFrame
+        ADAE with the columns the rules read, ADSL with ``USUBJID``, ``SAFFL`` and ``arm``.
+    arm : str, default 'TRT01A'
+    categories : mapping, default ``AE_OVERVIEW_CATEGORIES``
+        Row label -> function of the TEAE records returning a boolean Series. Every category is
+        shown, zero rows included, in the mapping's order.
+
+    Returns
+    -------
+    DataFrame
+        ``arm, category, n_subjects, n_events, big_n, pct``.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "SAFFL": "Y", "TRT01A": "Bari"})
+    >>> adae = pd.DataFrame({"USUBJID": ["1"], "TRTEMFL": "Y", "AESER": "Y"})
+    >>> rules = {"Any TEAE": lambda ae: ae["USUBJID"] != "", "Serious": lambda ae: ae["AESER"] == "Y",
+    ...          "Fatal": lambda ae: ae["AESER"] == "F"}
+    >>> summarize_ae_overview(adae, adsl, categories=rules)[["category", "n_subjects", "pct"]].values.tolist()
+    [['Any TEAE', 1, 50.0], ['Serious', 1, 50.0], ['Fatal', 0, 0.0]]
+    """
+    pop = _safety_population(adsl, arm)
+    records = _teae_records(adae, pop, None, [c for c in adae.columns if c != "USUBJID"])
+    parts = []
+    for label, rule in categories.items():
+        try:
+            mask = pd.Series(rule(records), index=records.index).fillna(False).astype(bool)
+        except KeyError as err:
+            raise ValueError(f"AE overview category {label!r}: ADAE has no column {err}") from None
+        parts.append(records.loc[mask, ["USUBJID", "arm"]].assign(category=label))
+    hits = pd.concat(parts, ignore_index=True)
+    counts = hits.groupby(["arm", "category"])["USUBJID"].agg(n_subjects="nunique", n_events="size").reset_index()
+    out = _complete_grid(counts, pd.DataFrame({"category": list(categories)}), pop, ("n_subjects", "n_events"))
+    return out[["arm", "category", "n_subjects", "n_events", "big_n", "pct"]]
+
+
+def _plain(value):
+    """A numpy scalar as the Python value (for readable error messages)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _rank_levels(values: pd.Series, levels, where: pd.DataFrame, name: str) -> pd.Series:
+    """Rank of each value in ``levels`` (0, 1, ...); -1 if missing; unknown values raise."""
+    rank = values.map({v: i for i, v in enumerate(levels)})
+    missing = values.isna() | (values.astype(str).str.strip() == "")
+    unknown = rank.isna() & ~missing
+    if unknown.any():
+        i = unknown.to_numpy().nonzero()[0][0]
+        context = ", ".join(f"{c} {_plain(where[c].iloc[i])!r}" for c in where.columns)
+        raise ValueError(f"{name}: {context}: value {_plain(values.iloc[i])!r} not in the levels {list(levels)}")
+    return rank.fillna(-1).astype("int64")
+
+
+def _level_labels(levels) -> list:
+    return [MISSING_LABEL] + [str(v) for v in levels]
+
+
+def summarize_ae_by_max_grade(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TRT01A",
+                              grade: str = "AETOXGR", levels=CTCAE_GRADES) -> pd.DataFrame:
+    """Count subjects by their maximum grade of TEAE, overall, per SOC and per PT (AET04).
+
+    A subject is counted once per row, at the highest grade of their TEAEs in that row
+    (``AEBODSYS`` / ``AEDECOD``). A record without a grade ranks below grade 1 and shows as
+    ``"Missing"`` only if the subject has no graded TEAE in the row.
+
+    Parameters
+    ----------
+    adae, adsl : DataFrame
+    arm : str, default 'TRT01A'
+    grade : str, default 'AETOXGR'
+        ADAE column of the grade (``"AESEV"`` with ``levels=("MILD", "MODERATE", "SEVERE")`` for
+        severity).
+    levels : sequence, default ``CTCAE_GRADES``
+        Grades from lowest to highest. A value outside them raises ``ValueError``.
+
+    Returns
+    -------
+    DataFrame
+        ``arm, soc, pt, grade, n_subjects, big_n, pct``; ``grade`` is the label (``"Missing"``, then
+        ``str(level)``). Rows as in ``summarize_ae_by_soc_pt``, each with every grade.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "SAFFL": "Y", "TRT01A": "Bari"})
+    >>> adae = pd.DataFrame({"USUBJID": ["1", "1"], "TRTEMFL": "Y", "AEBODSYS": "Infections",
+    ...                      "AEDECOD": ["Herpes zoster", "Cystitis"], "AETOXGR": [1, 3]})
+    >>> out = summarize_ae_by_max_grade(adae, adsl)
+    >>> out.loc[(out["soc"] == "") & (out["n_subjects"] > 0), ["grade", "n_subjects"]].values.tolist()
+    [['3', 1]]
+    """
+    pop = _safety_population(adsl, arm)
+    records = _teae_records(adae, pop, None, ["AEBODSYS", "AEDECOD", grade])
+    records["_rank"] = _rank_levels(records[grade], levels, records[["USUBJID", "AEDECOD"]], f"ADAE {grade}")
+    stacked = _soc_pt_levels(records[["USUBJID", "arm", "AEBODSYS", "AEDECOD", "_rank"]], "AEBODSYS", "AEDECOD")
+    worst = stacked.groupby(["arm", "soc", "pt", "USUBJID"])["_rank"].max().reset_index()
+    labels = _level_labels(levels)
+    worst["grade"] = np.array(labels, dtype=object)[worst["_rank"].to_numpy(dtype=int) + 1]
+    counts = worst.groupby(["arm", "soc", "pt", "grade"])["USUBJID"].agg(n_subjects="nunique").reset_index()
+    rows = _soc_pt_order(stacked).merge(pd.DataFrame({"grade": labels}), how="cross")
+    out = _complete_grid(counts, rows, pop, ("n_subjects",))
+    return out[["arm", "soc", "pt", "grade", "n_subjects", "big_n", "pct"]]
+
+
+def list_adverse_events(adae: pd.DataFrame, *, where=None) -> pd.DataFrame:
+    """List adverse events by subject and start date, with study days (AEL01-style listing).
+
+    Parameters
+    ----------
+    adae : DataFrame
+    where : str or boolean Series, optional
+        Record filter as in ``summarize_ae_by_soc_pt`` (e.g. ``"AESER"`` for serious AEs).
+        All records are listed otherwise, treatment-emergent or not (``TRTEMFL`` is a column).
+
+    Returns
+    -------
+    DataFrame
+        The columns of ``AE_LISTING_COLUMNS`` that ADAE has, sorted by ``USUBJID``, ``ASTDT``, ``AESEQ``.
+    """
+    _require_columns(adae, ["USUBJID", "ASTDT", "AESEQ"], "ADAE")
+    columns = [c for c in AE_LISTING_COLUMNS if c in adae.columns]
+    listing = adae.loc[_where_mask(adae, where), columns]
+    return listing.sort_values(["USUBJID", "ASTDT", "AESEQ"], kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# laboratory
+
+
+def _quantile(values: pd.Series, q: float) -> float:
+    x = values.dropna().to_numpy(dtype=float)
+    return float(np.quantile(x, q, method=QUANTILE_METHOD)) if len(x) else np.nan
+
+
+def _param_order(codes) -> list:
+    """PARAMCDs in the order of ``vocabulary.LAB_PARAMS``, others after it alphabetically."""
+    known = {p: i for i, p in enumerate(LAB_PARAMS)}
+    return sorted(set(codes), key=lambda p: (known.get(p, len(known)), p))
+
+
+def summarize_continuous(data: pd.DataFrame, *, by, value: str) -> pd.DataFrame:
+    """Describe ``value`` within groups: n, mean, SD, median, Q1, Q3, min, max (missing values skipped).
+
+    SD uses ``n - 1``; Q1 and Q3 follow ``QUANTILE_METHOD``. Groups in sorted order.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"g": ["a"] * 4 + ["b"], "x": [1.0, 2.0, 3.0, 4.0, None]})
+    >>> summarize_continuous(d, by=["g"], value="x").round(4).values.tolist()
+    [['a', 4, 2.5, 1.291, 2.5, 1.5, 3.5, 1.0, 4.0], ['b', 0, nan, nan, nan, nan, nan, nan, nan]]
+    """
+    groups = data.groupby(list(by), dropna=False, observed=True)[value]
+    out = groups.agg(n="count", mean="mean", sd="std", median="median", min="min", max="max")
+    out["q1"] = groups.agg(_quantile, q=0.25)
+    out["q3"] = groups.agg(_quantile, q=0.75)
+    out["n"] = out["n"].astype("int64")
+    return out[["n", "mean", "sd", "median", "q1", "q3", "min", "max"]].reset_index()
+
+
+def summarize_lab_by_visit(adlb: pd.DataFrame, adsl: pd.DataFrame, *, params=None, arm: str = "TRT01A",
+                           variables=("AVAL", "CHG")) -> pd.DataFrame:
+    """Summarise laboratory values and their change from baseline by parameter and visit (LBT01).
+
+    Records without ``AVISITN`` (unscheduled, unwindowed) are not summarised; groups without
+    any value (``CHG`` at baseline) are left out.
+
+    Parameters
+    ----------
+    adlb, adsl : DataFrame
+        ADLB with ``USUBJID, PARAMCD, AVISIT, AVISITN`` and ``variables``; ADSL as for the AE tables.
+    params : sequence of str, optional
+        PARAMCDs to summarise, in display order; by default all, in the order of
+        ``vocabulary.LAB_PARAMS`` (others after it alphabetically).
+    arm : str, default 'TRT01A'
+    variables : sequence of str, default ('AVAL', 'CHG')
+
+    Returns
+    -------
+    DataFrame
+        ``arm, PARAMCD, AVISITN, AVISIT, variable, n, mean, sd, median, q1, q3, min, max``, sorted by
+        parameter (``params`` order), visit number, variable (``variables`` order) and arm.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "SAFFL": "Y", "TRT01A": "Bari"})
+    >>> adlb = pd.DataFrame({"USUBJID": ["1", "2", "1", "2"], "PARAMCD": "HGB", "AVISIT": ["Baseline"] * 2
+    ...                      + ["Week 12"] * 2, "AVISITN": [0, 0, 12, 12], "AVAL": [120.0, 130, 110, 128],
+    ...                      "CHG": [None, None, -10.0, -2.0]})
+    >>> summarize_lab_by_visit(adlb, adsl)[["AVISIT", "variable", "n", "mean"]].values.tolist()
+    [['Baseline', 'AVAL', 2, 125.0], ['Week 12', 'AVAL', 2, 119.0], ['Week 12', 'CHG', 2, -6.0]]
+    """
+    _require_columns(adlb, ["USUBJID", "PARAMCD", "AVISIT", "AVISITN", *variables], "ADLB")
+    pop = _safety_population(adsl, arm)
+    order = list(params) if params is not None else _param_order(adlb["PARAMCD"].unique())
+    records = adlb.loc[adlb["PARAMCD"].isin(order) & adlb["AVISITN"].notna(),
+                       ["USUBJID", "PARAMCD", "AVISITN", "AVISIT", *variables]]
+    records = records.merge(pop, on="USUBJID", how="inner", validate="many_to_one")
+    long = records.melt(id_vars=["arm", "PARAMCD", "AVISITN", "AVISIT"], value_vars=list(variables),
+                        var_name="variable", value_name="value")
+    out = summarize_continuous(long, by=["arm", "PARAMCD", "AVISITN", "AVISIT", "variable"], value="value")
+    out = out[out["n"] > 0]
+    ranks = [out["PARAMCD"].map({p: i for i, p in enumerate(order)}), out["AVISITN"],
+             out["variable"].map({v: i for i, v in enumerate(variables)}),
+             out["arm"].map({a: i for i, a in enumerate(_arm_levels(pop["arm"]))})]
+    out = out.iloc[np.lexsort([r.to_numpy() for r in reversed(ranks)])]
+    return out[["arm", "PARAMCD", "AVISITN", "AVISIT", "variable", "n", "mean", "sd", "median", "q1", "q3",
+                "min", "max"]].reset_index(drop=True)
+
+
+#: Post-baseline records of the shift tables: not the baseline record and ``AVISITN > 0``
+#: (scheduled visits after day 1; unscheduled records without ``AVISITN`` are not used).
+def _is_post_baseline(adlb: pd.DataFrame) -> pd.Series:
+    return (adlb["ABLFL"] != "Y") & (adlb["AVISITN"] > 0)
+
+
+def summarize_lab_shift(adlb: pd.DataFrame, adsl: pd.DataFrame, *, by: str = "ANRIND",
+                        levels=("LOW", "NORMAL", "HIGH"), worst: str = "high",
+                        arm: str = "TRT01A") -> pd.DataFrame:
+    """Cross the baseline category with the worst post-baseline category, per parameter (shift table).
+
+    Baseline is the ``ABLFL == "Y"`` record (one per subject and parameter at most); post-baseline
+    records are those with ``AVISITN > 0`` that are not the baseline record. The worst category
+    is the highest (``worst="high"``) or lowest (``worst="low"``) level reached in the order of
+    ``levels``: for ``ANRIND`` (LOW < NORMAL < HIGH) that gives the two usual tables, shift to
+    worst high and shift to worst low; for a CTCAE grade (0 < 1 < ... < 4) ``worst="high"`` is the
+    maximum grade. Blank or missing values are ``"Missing"``, and a subject without a baseline
+    (or post-baseline) value is counted in the ``"Missing"`` baseline (or worst) category.
+
+    Parameters
+    ----------
+    adlb, adsl : DataFrame
+        ADLB with ``USUBJID, PARAMCD, AVISITN, ABLFL`` and ``by``.
+    by : str, default 'ANRIND'
+        The category column (a reference-range indicator or a grade column).
+    levels : sequence, default ('LOW', 'NORMAL', 'HIGH')
+        Categories from lowest to highest (the CDISC pilot codes them ``("L", "N", "H")``).
+    worst : {'high', 'low'}, default 'high'
+    arm : str, default 'TRT01A'
+
+    Returns
+    -------
+    DataFrame
+        ``arm, PARAMCD, baseline, worst, shift, n_subjects, big_n, pct`` (``shift`` is
+        ``"<baseline> to <worst>"``, the ARD category): every combination of
+        ``["Missing", *levels]`` for baseline and worst, per parameter (``vocabulary.LAB_PARAMS``
+        order, others alphabetically after) and arm. ``big_n``
+        is the number of safety subjects of the arm with a record of the parameter; ``pct`` is
+        ``100 * n_subjects / big_n``.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "SAFFL": "Y", "TRT01A": "Bari"})
+    >>> adlb = pd.DataFrame({"USUBJID": ["1", "1", "1", "2", "2"], "PARAMCD": "NEUT",
+    ...                      "AVISITN": [0, 12, 24, 0, 12], "ABLFL": ["Y", "", "", "Y", ""],
+    ...                      "ANRIND": ["NORMAL", "LOW", "HIGH", "NORMAL", "NORMAL"]})
+    >>> out = summarize_lab_shift(adlb, adsl, worst="low")
+    >>> out.loc[out["n_subjects"] > 0, ["baseline", "worst", "n_subjects", "pct"]].values.tolist()
+    [['NORMAL', 'LOW', 1, 50.0], ['NORMAL', 'NORMAL', 1, 50.0]]
+    """
+    if worst not in ("high", "low"):
+        raise ValueError(f"summarize_lab_shift: worst must be 'high' or 'low', not {worst!r}")
+    _require_columns(adlb, ["USUBJID", "PARAMCD", "AVISITN", "ABLFL", by], "ADLB")
+    pop = _safety_population(adsl, arm)
+    records = adlb[["USUBJID", "PARAMCD", "AVISITN", "ABLFL", by]].merge(pop, on="USUBJID", how="inner",
+                                                                         validate="many_to_one")
+    records["_rank"] = _rank_levels(records[by], levels, records[["USUBJID", "PARAMCD", "AVISITN"]], f"ADLB {by}")
+    is_base = records["ABLFL"] == "Y"
+    dup = records[is_base].duplicated(["USUBJID", "PARAMCD"])
+    if dup.any():
+        row = records[is_base][dup].iloc[0]
+        raise ValueError(f"ADLB: subject {row['USUBJID']!r} has several baseline records of {row['PARAMCD']}")
+    subjects = records[["arm", "USUBJID", "PARAMCD"]].drop_duplicates()
+    base = records.loc[is_base, ["USUBJID", "PARAMCD", "_rank"]].rename(columns={"_rank": "_base"})
+    post = records[_is_post_baseline(records) & (records["_rank"] >= 0)].groupby(["USUBJID", "PARAMCD"])["_rank"]
+    post = (post.max() if worst == "high" else post.min()).rename("_worst").reset_index()
+    shifts = subjects.merge(base, how="left").merge(post, how="left").fillna({"_base": -1, "_worst": -1})
+    labels = _level_labels(levels)
+    shifts["baseline"] = np.array(labels, dtype=object)[shifts["_base"].to_numpy(dtype=int) + 1]
+    shifts["worst"] = np.array(labels, dtype=object)[shifts["_worst"].to_numpy(dtype=int) + 1]
+    return _shift_counts(shifts, labels, pop)
+
+
+def _shift_counts(shifts: pd.DataFrame, labels: list, pop: pd.DataFrame) -> pd.DataFrame:
+    """Count the subjects of each baseline x worst cell; ``big_n`` per arm and parameter."""
+    counts = shifts.groupby(["arm", "PARAMCD", "baseline", "worst"])["USUBJID"].agg(n_subjects="nunique")
+    cells = pd.MultiIndex.from_product([_param_order(shifts["PARAMCD"].unique()), labels, labels],
+                                       names=["PARAMCD", "baseline", "worst"]).to_frame(index=False)
+    out = _complete_grid(counts.reset_index(), cells, pop, ("n_subjects",))
+    big_n = shifts.groupby(["arm", "PARAMCD"])["USUBJID"].nunique().rename("big_n").reset_index()
+    out = out.drop(columns="big_n").merge(big_n, on=["arm", "PARAMCD"], how="left")
+    out["big_n"] = out["big_n"].fillna(0).astype("int64")
+    out["pct"] = (100.0 * out["n_subjects"] / out["big_n"]).where(out["big_n"] > 0, 0.0)
+    out["shift"] = out["baseline"] + " to " + out["worst"]
+    return out[["arm", "PARAMCD", "baseline", "worst", "shift", "n_subjects", "big_n", "pct"]]
+
+
+def list_lab_alerts(adlb: pd.DataFrame, *, grade_col: str | None = "ATOXGR",
+                    thresholds=LAB_INTERRUPTION_THRESHOLDS) -> pd.DataFrame:
+    """List laboratory values of CTCAE grade >= 3 or below the label's interruption thresholds.
+
+    Parameters
+    ----------
+    adlb : DataFrame
+        ADLB with ``USUBJID, PARAMCD, AVAL`` (and ``grade_col``); ``PARAM, AVISIT, AVISITN, ADT, ADY,
+        AVALU`` are listed when present.
+    grade_col : str or None, default 'ATOXGR'
+        Column of the CTCAE grade (numeric); ``None`` lists threshold alerts only.
+    thresholds : mapping, default ``LAB_INTERRUPTION_THRESHOLDS``
+        PARAMCD -> value below which the label interrupts treatment.
+
+    Returns
+    -------
+    DataFrame
+        The listed columns plus ``ALERT`` (the reasons, ``"; "``-separated), sorted by subject,
+        parameter and date (or visit).
+
+    Examples
+    --------
+    >>> adlb = pd.DataFrame({"USUBJID": ["1", "1", "2"], "PARAMCD": ["NEUT", "HGB", "ALT"],
+    ...                      "AVAL": [0.9, 85.0, 260.0], "ATOXGR": [3.0, 2.0, 3.0]})
+    >>> list_lab_alerts(adlb)[["USUBJID", "PARAMCD", "ALERT"]].values.tolist()
+    [['1', 'NEUT', 'CTCAE grade >= 3; below label threshold (NEUT < 1.0)'], ['2', 'ALT', 'CTCAE grade >= 3']]
+    """
+    _require_columns(adlb, ["USUBJID", "PARAMCD", "AVAL", *([grade_col] if grade_col else [])], "ADLB")
+    limit = adlb["PARAMCD"].map(dict(thresholds))
+    below = adlb["AVAL"] < limit
+    severe = (pd.to_numeric(adlb[grade_col]) >= SEVERE_GRADE) if grade_col else pd.Series(False, index=adlb.index)
+    reason_threshold = "below label threshold (" + adlb["PARAMCD"] + " < " + limit.astype(str) + ")"
+    alert = (severe.map({True: f"CTCAE grade >= {SEVERE_GRADE}", False: ""}) + "; "
+             + reason_threshold.where(below, "")).str.strip("; ")
+    columns = [c for c in ("USUBJID", "PARAMCD", "PARAM", "AVISIT", "AVISITN", "ADT", "ADY", "AVAL", "AVALU",
+                           grade_col) if c and c in adlb.columns]
+    out = adlb.loc[severe | below, columns].assign(ALERT=alert[severe | below])
+    sort = ["USUBJID", "PARAMCD"] + [c for c in ("ADT", "AVISITN") if c in out.columns]
+    return out.sort_values(sort, kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# ARD rows and display frames
+
+
+def to_ard(result: pd.DataFrame, *, analysis_id: str, columns, stats, by_stat: str | None = None,
+           **constants: str) -> pd.DataFrame:
+    """Turn a results frame into ARD rows, one per result row and statistic (unrounded).
+
+    Parameters
+    ----------
+    result : DataFrame
+        A ``summarize_*`` output.
+    analysis_id : str
+        E.g. ``"SAF-AET02"``.
+    columns : mapping
+        ARD column -> result column, e.g. ``{"group": "arm", "variable": "soc", "category": "pt"}``.
+    stats : sequence of str
+        Result columns that become ``stat_name`` / ``stat_value`` rows, in this order.
+    by_stat : str, optional
+        A result column whose value is appended to ``stat_name`` (``"grade"`` gives
+        ``n_subjects_grade3``), for tables with one more dimension than the ARD has columns.
+    **constants : str
+        Other ARD columns (``section``, ``population``, ``method``, ``label``...).
+
+    Examples
+    --------
+    >>> res = pd.DataFrame({"arm": ["Bari"], "category": ["Any TEAE"], "n_subjects": [1], "pct": [50.0]})
+    >>> to_ard(res, analysis_id="SAF-AET01", columns={"group": "arm", "category": "category"},
+    ...        stats=["n_subjects", "pct"])[["group", "category", "stat_name", "stat_value"]].values.tolist()
+    [['Bari', 'Any TEAE', 'n_subjects', 1.0], ['Bari', 'Any TEAE', 'pct', 50.0]]
+    """
+    keep = result[[*columns.values(), *([by_stat] if by_stat else []), *stats]].reset_index(drop=True)
+    keep = keep.rename(columns={v: k for k, v in columns.items()})
+    long = keep.reset_index(names="_row").melt(id_vars=["_row", *columns, *([by_stat] if by_stat else [])],
+                                               value_vars=list(stats), var_name="stat_name",
+                                               value_name="stat_value")
+    long["_stat"] = long["stat_name"].map({s: i for i, s in enumerate(stats)})
+    long = long.sort_values(["_row", "_stat"], kind="stable")
+    if by_stat:
+        long["stat_name"] = long["stat_name"] + f"_{by_stat}" + long[by_stat].astype(str)
+    return ard_mod.make_ard(long.drop(columns=["_row", "_stat"]), analysis_id=analysis_id, **constants)
+
+
+_AE_STATS = ("n_subjects", "n_events", "big_n", "pct")
+_SAFETY_POPULATION = "Safety population (SAFFL = Y)"
+
+#: How each results frame maps onto the ARD (``to_ard(result, analysis_id=..., **ARD_LAYOUTS[kind])``).
+ARD_LAYOUTS = MappingProxyType({
+    "ae_overview": {"columns": {"group": "arm", "category": "category"}, "stats": _AE_STATS,
+                    "population": _SAFETY_POPULATION, "method": "Subjects counted once per row; events counted",
+                    "label": "Overview of treatment-emergent adverse events (AET01)"},
+    "ae_soc_pt": {"columns": {"group": "arm", "variable": "soc", "category": "pt"}, "stats": _AE_STATS,
+                  "population": _SAFETY_POPULATION,
+                  "method": "MedDRA SOC (variable) and PT (category); subjects once per SOC and per PT",
+                  "label": "TEAEs by system organ class and preferred term (AET02)"},
+    "ae_max_grade": {"columns": {"group": "arm", "variable": "soc", "category": "pt"},
+                     "stats": ("n_subjects", "big_n", "pct"), "by_stat": "grade", "population": _SAFETY_POPULATION,
+                     "method": "Subjects counted once per row at their maximum grade",
+                     "label": "TEAEs by maximum grade (AET04)"},
+    "lab_summary": {"columns": {"group": "arm", "paramcd": "PARAMCD", "avisit": "AVISIT", "variable": "variable"},
+                    "stats": ("n", "mean", "sd", "median", "q1", "q3", "min", "max"),
+                    "population": _SAFETY_POPULATION,
+                    "method": "n, mean, SD (n-1), median, Q1/Q3 (Hyndman-Fan type 2), min, max",
+                    "label": "Laboratory values and change from baseline by visit (LBT01)"},
+    "lab_shift": {"columns": {"group": "arm", "paramcd": "PARAMCD", "category": "shift"},
+                  "stats": ("n_subjects", "big_n", "pct"), "population": _SAFETY_POPULATION,
+                  "method": "Baseline to worst post-baseline category; N = subjects with the parameter",
+                  "label": "Laboratory shift from baseline to worst post-baseline category"},
+})
+
+
+def _arm_header(arm: str, big_n: int) -> str:
+    return f"{arm} (N={int(big_n)})"
+
+
+def _spread_arms(result: pd.DataFrame, rows, cell: pd.Series) -> pd.DataFrame:
+    """One display column per arm (``"Arm (N=n)"``), rows kept in the results' order."""
+    frame = result[list(rows)].assign(_cell=cell.to_numpy(), _col=[_arm_header(a, n) for a, n in
+                                                                     zip(result["arm"], result["big_n"])])
+    frame["_row"] = frame.groupby(list(rows), sort=False).ngroup()
+    wide = frame.pivot(index="_row", columns="_col", values="_cell")
+    labels = frame.drop_duplicates("_row").set_index("_row")[list(rows)]
+    return labels.join(wide[list(dict.fromkeys(frame["_col"]))]).reset_index(drop=True)
+
+
+def format_ae_table(result: pd.DataFrame, *, any_label: str = "Any TEAE") -> pd.DataFrame:
+    """Display frame of ``summarize_ae_by_soc_pt``: SOC and PT columns, ``n (%) [events]`` per arm.
+
+    Examples
+    --------
+    >>> res = pd.DataFrame({"arm": "Bari", "soc": ["", "Infections"], "pt": ["", ""], "n_subjects": [1, 1],
+    ...                     "n_events": [2, 2], "big_n": 11, "pct": 100 / 11})
+    >>> format_ae_table(res).values.tolist()
+    [['Any TEAE', '', '1 (9.1) [2]'], ['Infections', '', '1 (9.1) [2]']]
+    """
+    cells = pd.Series([tables.format_n_pct_events(n, big, ev) for n, big, ev in
+                       zip(result["n_subjects"], result["big_n"], result["n_events"])])
+    shown = result.assign(soc=result["soc"].where((result["soc"] == "") | (result["pt"] == ""), ""))
+    shown["soc"] = shown["soc"].where(result["soc"] != "", any_label)
+    out = _spread_arms(shown.assign(_key=np.arange(len(shown)) // len(_arm_levels(result["arm"]))),
+                       ["_key", "soc", "pt"], cells)
+    return out.drop(columns="_key").rename(columns={"soc": "System organ class", "pt": "Preferred term"})
+
+
+def format_ae_overview(result: pd.DataFrame) -> pd.DataFrame:
+    """Display frame of ``summarize_ae_overview``: category and ``n (%) [events]`` per arm."""
+    cells = pd.Series([tables.format_n_pct_events(n, big, ev) for n, big, ev in
+                       zip(result["n_subjects"], result["big_n"], result["n_events"])])
+    return _spread_arms(result, ["category"], cells).rename(columns={"category": "Subjects with"})
+
+
+def format_max_grade_table(result: pd.DataFrame, *, any_label: str = "Any TEAE") -> pd.DataFrame:
+    """Display frame of ``summarize_ae_by_max_grade``: one ``n (%)`` column per arm and grade."""
+    shown = result.assign(soc=result["soc"].where(result["soc"] != "", any_label),
+                          arm=result["arm"] + ": grade " + result["grade"])
+    cells = pd.Series([tables.format_n_pct(n, big) for n, big in zip(result["n_subjects"], result["big_n"])])
+    out = _spread_arms(shown, ["soc", "pt"], cells)
+    arm_first = [_arm_header(a, n) for a, n in dict.fromkeys(zip(shown["arm"], result["big_n"]))]
+    arm_first = sorted(arm_first, key=lambda col: _arm_levels(result["arm"]).index(col.split(": grade ")[0]))
+    out = out[["soc", "pt", *arm_first]]
+    return out.rename(columns={"soc": "System organ class", "pt": "Preferred term"})
+
+
+def format_lab_summary(result: pd.DataFrame, *, decimals=None) -> pd.DataFrame:
+    """Display frame of ``summarize_lab_by_visit``; ``decimals`` maps PARAMCD -> decimals (default 1)."""
+    dec = result["PARAMCD"].map(dict(decimals or {})).fillna(1).astype(int)
+    rows = zip(result["mean"], result["sd"], result["median"], result["q1"], result["q3"], result["min"],
+               result["max"], dec)
+    body = pd.DataFrame([(tables.format_mean_sd(m, s, d), tables.format_median_q1q3(md, a, b, d),
+                          tables.format_min_max(lo, hi, d)) for m, s, md, a, b, lo, hi, d in rows],
+                        columns=["Mean (SD)", "Median [Q1, Q3]", "Min - Max"])
+    out = pd.concat([result[["arm", "PARAMCD", "AVISIT", "variable", "n"]].reset_index(drop=True), body], axis=1)
+    out["variable"] = out["variable"].map({"AVAL": "Value", "CHG": "Change from baseline"}).fillna(out["variable"])
+    return out.rename(columns={"arm": "Arm", "PARAMCD": "Parameter", "AVISIT": "Visit", "variable": ""})
+
+
+def format_shift_table(result: pd.DataFrame) -> pd.DataFrame:
+    """Display frame of ``summarize_lab_shift``: rows parameter x baseline; per arm, its N for the
+    parameter (``"N <arm>"``) and one ``n (%)`` column per worst category (``"<arm>: <category>"``)."""
+    cells = [tables.format_n_pct(n, big) for n, big in zip(result["n_subjects"], result["big_n"])]
+    frame = result[["PARAMCD", "baseline"]].assign(_cell=cells, _col=result["arm"] + ": " + result["worst"])
+    frame["_row"] = frame.groupby(["PARAMCD", "baseline"], sort=False).ngroup()
+    wide = frame.pivot(index="_row", columns="_col", values="_cell")
+    labels = frame.drop_duplicates("_row").set_index("_row")[["PARAMCD", "baseline"]]
+    big_n = result.drop_duplicates(["PARAMCD", "arm"]).assign(_col=lambda d: "N " + d["arm"])
+    big_n = big_n.pivot(index="PARAMCD", columns="_col", values="big_n")
+    columns = [c for arm in dict.fromkeys(result["arm"]) for c in [f"N {arm}"] +
+               [k for k in dict.fromkeys(frame["_col"]) if k.startswith(f"{arm}: ")]]
+    out = labels.join(wide).join(big_n, on="PARAMCD").reset_index(drop=True)
+    out = out[["PARAMCD", "baseline", *columns]]
+    return out.rename(columns={"PARAMCD": "Parameter", "baseline": "Baseline"})
+
+
+def format_listing(listing: pd.DataFrame) -> pd.DataFrame:
+    """Display frame of a listing: dates as ``YYYY-MM-DD`` (blank if missing), whole-number floats
+    (study days, sequence numbers, grades) as integers, missing values blank.
+
+    Examples
+    --------
+    >>> format_listing(pd.DataFrame({"ASTDT": pd.to_datetime(["2021-07-22", None]), "ASTDY": [22.0, None],
+    ...                              "AVAL": [0.25, 1.0]})).values.tolist()
+    [['2021-07-22', '22', '0.25'], ['', '', '1.0']]
+    """
+    out = pd.DataFrame(index=listing.index)
+    for col in listing.columns:
+        values = listing[col]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            out[col] = values.dt.strftime("%Y-%m-%d").fillna("")
+        elif pd.api.types.is_float_dtype(values) and (values.dropna() % 1 == 0).all():
+            whole = values.astype("Int64")
+            out[col] = whole.astype(str).where(whole.notna(), "")
+        else:
+            out[col] = values.astype(str).where(values.notna(), "")
+    return out.reset_index(drop=True)

@@ -1,0 +1,510 @@
+"""Validation of a raw export against the data dictionary: errors that stop the run, and data queries.
+
+Every rule is generated from ``analysis_utils.dictionary`` (forms, columns, types, allowed values,
+ranges, required items, keys, lab units) plus the cross-form rules listed in ``RULES``. A problem is
+one row with the columns of ``report.QUERY_COLUMNS`` (without ``source``): the file, the row number
+(CSV line, header = line 1), the pseudonymous subject (``USUBJID``) and visit, the column, the rule,
+the offending value and a message naming them all.
+
+Errors invalidate the analysis; ``check_export`` raises ``ExportValidationError`` listing them, and
+the command line exits with status 1::
+
+    python -m analysis_utils.validation data/raw --reports reports
+
+Queries (a visit outside its window, a missing non-required item, an incomplete biological
+assessment) do not stop the run: they are listed in ``reports/data_queries.csv``.
+"""
+
+import argparse
+import sys
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from analysis_utils import dictionary, export
+from analysis_utils.vocabulary import STUDYID
+
+#: Every rule: name -> (kind, meaning). Kind "error" stops the run; "query" is listed for review.
+RULES = MappingProxyType({
+    "missing_file": ("error", "a form of the data dictionary is absent from the export"),
+    "missing_column": ("error", "a column of the data dictionary is absent from a form"),
+    "wrong_type": ("error", "a value is not of the declared type (integer, decimal, YYYY-MM-DD date)"),
+    "required": ("error", "a required value is empty"),
+    "not_allowed": ("error", "a value is not in the allowed set"),
+    "out_of_range": ("error", "a value is outside the allowed range"),
+    "duplicate_subject": ("error", "a subject appears twice in a one-row-per-subject form"),
+    "duplicate_visit": ("error", "a subject and visit appear twice in a one-row-per-visit form"),
+    "duplicate_record": ("error", "a record key (subject and sequence number, or subject, test and date) "
+                                  "appears twice"),
+    "unknown_subject": ("error", "a subject is not in the demographics form"),
+    "unknown_visit": ("error", "an assessment refers to a visit absent from the visits form"),
+    "end_before_start": ("error", "an end date is before its start date (adverse event, medication, exposure)"),
+    "visit_before_consent": ("error", "a visit date is before the date of informed consent"),
+    "unknown_unit": ("error", "a laboratory unit is not an accepted unit of its test"),
+    "lab_result_type": ("error", "a laboratory result is not a number (or POSITIVE/NEGATIVE for qualitative tests)"),
+    "visit_window": ("query", "a visit is outside its window (study day target +/- half-width)"),
+    "missing_item": ("query", "a non-required item is empty"),
+    "incomplete_biological": ("query", "C3, C4, monoclonal component or cryoglobulins missing at an ESSDAI visit"),
+})
+
+#: Visit windows on the study day (day 1 = first dose): visit -> (target day, half-width).
+#: Week 12 = day 85 +/- 14, week 24 = day 169 +/- 14 (project decision).
+VISIT_WINDOWS = MappingProxyType({"W12": (85, 14), "W24": (169, 14)})
+#: Baseline window: the baseline visit lies between study day -28 and day 1 (the first dose).
+BASELINE_WINDOW = (-28, 1)
+#: Assays of the ESSDAI biological domain other than IgG (domain.md §1.2 row 12; decision (b), §9).
+BIOLOGICAL_ASSAYS = ("C3", "C4", "MCOMP", "CRYO")
+#: Date-order rules: form -> (start column, end column).
+DATE_ORDER = MappingProxyType({
+    "adverse_events": ("AESTDT", "AEENDT"), "conmeds": ("CMSTDT", "CMENDT"), "exposure": ("EXSTDT", "EXENDT"),
+})
+#: Number of errors quoted in the message of ExportValidationError.
+MAX_ERRORS_IN_MESSAGE = 20
+
+#: Columns of the error and query frames (report.QUERY_COLUMNS without ``source``).
+PROBLEM_COLUMNS = ("file", "row", "USUBJID", "AVISIT", "variable", "rule", "value", "message")
+_ASSESSMENT_FORMS = ("essdai", "esspri", "pga", "ild")
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """Errors (stop the run) and queries (listed for review) of one export."""
+
+    errors: pd.DataFrame
+    queries: pd.DataFrame
+
+    @property
+    def ok(self) -> bool:
+        """Return True when there is no error."""
+        return self.errors.empty
+
+
+class ExportValidationError(Exception):
+    """The raw export has errors; ``.errors`` lists them all (columns ``PROBLEM_COLUMNS``)."""
+
+    def __init__(self, errors: pd.DataFrame):
+        self.errors = errors
+        shown = errors["message"].head(MAX_ERRORS_IN_MESSAGE).tolist()
+        more = len(errors) - len(shown)
+        text = f"{len(errors)} validation error(s) in the raw export:\n" + "\n".join(f"  {m}" for m in shown)
+        super().__init__(text + (f"\n  ... and {more} more" if more > 0 else ""))
+
+
+# ---------------------------------------------------------------------------------------------
+# Problem rows
+# ---------------------------------------------------------------------------------------------
+
+_EMPTY = pd.DataFrame({c: pd.Series(dtype=object) for c in PROBLEM_COLUMNS})
+
+
+def _empty() -> pd.DataFrame:
+    """The empty problem frame (shared: callers only concatenate it, never modify it)."""
+    return _EMPTY
+
+
+def _isin(values: pd.Series, candidates) -> np.ndarray:
+    """Return whether each text value is among ``candidates`` (hash-based; fast for many candidates)."""
+    left = pd.Series(values.to_numpy(dtype=object), dtype=object)
+    return left.isin(np.asarray(list(candidates), dtype=object)).to_numpy()
+
+
+def _subject_ids(tables: dict) -> tuple:
+    """Return (SUBJID -> SITEID map, default site) used to build pseudonymous USUBJIDs."""
+    study = tables.get("study")
+    default = study["SITEID"].iloc[0] if study is not None and "SITEID" in study and len(study) else ""
+    demog = tables.get("demographics")
+    if demog is None or not {"SUBJID", "SITEID"} <= set(demog.columns):
+        return {}, default
+    return dict(zip(demog["SUBJID"], demog["SITEID"])), default
+
+
+def _usubjid(subjid: pd.Series, sites: tuple) -> pd.Series:
+    site_map, default = sites
+    site = subjid.map(site_map).fillna(default).astype(str)
+    return (STUDYID + "-" + site + "-" + subjid.astype(str)).where(subjid.astype(str) != "", "")
+
+
+def _context(name: str, frame: pd.DataFrame, sites: tuple) -> pd.DataFrame:
+    """Return file, row, USUBJID and AVISIT of every row of a form."""
+    n = len(frame)
+    subjid = frame["SUBJID"] if "SUBJID" in frame else pd.Series([""] * n, index=frame.index)
+    visit = frame["VISIT"] if "VISIT" in frame else pd.Series([""] * n, index=frame.index)
+    return pd.DataFrame({
+        "file": frame.attrs.get("file", f"{name}.csv"),
+        "row": np.arange(n) + export.FIRST_DATA_ROW,
+        "USUBJID": _usubjid(subjid, sites).to_numpy(),
+        "AVISIT": visit.map(dictionary.VISIT_LABELS).fillna(visit).to_numpy(),
+    }, index=frame.index)
+
+
+def _problems(ctx: pd.DataFrame, mask, variable: str, rule: str, value: pd.Series, detail) -> pd.DataFrame:
+    """Problem rows for the rows of ``ctx`` where ``mask`` holds; ``detail`` is a str or a Series."""
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():
+        return _empty()
+    out = ctx[mask].copy()
+    out["variable"] = variable
+    out["rule"] = rule
+    out["value"] = value[mask].astype(str).to_numpy()
+    detail = detail[mask].astype(str).to_numpy() if isinstance(detail, pd.Series) else detail
+    where = (out["file"] + ", row " + out["row"].astype(str) + ", subject " + out["USUBJID"].replace("", "-")
+             + ", visit " + out["AVISIT"].replace("", "-") + ", column " + variable)
+    out["message"] = where + ": " + rule + ": value '" + out["value"] + "' " + detail
+    return out[list(PROBLEM_COLUMNS)]
+
+
+def _file_problem(file: str, rule: str, variable: str, message: str) -> pd.DataFrame:
+    return pd.DataFrame([{"file": file, "row": "", "USUBJID": "", "AVISIT": "", "variable": variable,
+                          "rule": rule, "value": "", "message": f"{file}: {rule}: {message}"}])
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-form rules generated from the dictionary
+# ---------------------------------------------------------------------------------------------
+
+def parse_column(text: pd.Series, type_: str) -> tuple:
+    """Parse a text column to its declared type.
+
+    Returns
+    -------
+    (Series, Series)
+        The parsed values (missing where empty or unparseable) and a boolean mask of non-empty
+        values that could not be parsed.
+
+    Examples
+    --------
+    >>> values, bad = parse_column(pd.Series(["3", "", "x", "2.5"]), "int")
+    >>> values.tolist(), bad.tolist()
+    ([3, <NA>, <NA>, <NA>], [False, False, True, True])
+    """
+    return _parse(text.astype(str).str.strip(), type_)
+
+
+def _parse(stripped: pd.Series, type_: str) -> tuple:
+    if type_ == "str":
+        return stripped, np.zeros(len(stripped), dtype=bool)
+    present = stripped != ""
+    if type_ == "date":
+        values = pd.to_datetime(stripped.where(present), format="%Y-%m-%d", errors="coerce")
+        return values, (present & values.isna()).to_numpy()
+    numbers = pd.to_numeric(stripped.where(present), errors="coerce")
+    if type_ == "int":
+        integral = numbers.notna() & (numbers == np.floor(numbers.fillna(0)))
+        return numbers.where(integral).astype("Int64"), (present & ~integral).to_numpy()
+    return numbers.astype(float), (present & numbers.isna()).to_numpy()
+
+
+def _allowed_mask(var: dictionary.Variable, stripped: pd.Series, values: pd.Series) -> np.ndarray:
+    if var.type == "str":
+        return ((stripped != "") & ~stripped.isin([str(a) for a in var.allowed])).to_numpy()
+    return (values.notna() & ~values.isin(list(var.allowed))).to_numpy()
+
+
+def _range_mask(var: dictionary.Variable, values: pd.Series) -> np.ndarray:
+    numbers = values.to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        low = numbers < var.low if var.low is not None else np.zeros(len(numbers), dtype=bool)
+        high = numbers > var.high if var.high is not None else np.zeros(len(numbers), dtype=bool)
+    return low | high
+
+
+def _check_variable(var: dictionary.Variable, text: pd.Series, ctx: pd.DataFrame) -> tuple:
+    stripped = text.astype(str).str.strip()
+    values, bad_type = _parse(stripped, var.type)
+    parts = [_problems(ctx, bad_type, var.name, "wrong_type", text, f"is not of type {var.type}")]
+    if var.required or var.query_missing:
+        empty = (stripped == "").to_numpy()
+        rule, detail = (("required", "is empty (a value is required)") if var.required
+                        else ("missing_item", "is empty (item not recorded)"))
+        parts.append(_problems(ctx, empty, var.name, rule, text, detail))
+    if var.allowed:
+        parts.append(_problems(ctx, _allowed_mask(var, stripped, values), var.name, "not_allowed", text,
+                               f"is not one of: {var.allowed_text()}"))
+    if var.type in ("int", "float") and (var.low is not None or var.high is not None):
+        parts.append(_problems(ctx, _range_mask(var, values), var.name, "out_of_range", text,
+                               f"is outside {var.allowed_text()}"))
+    return values, pd.concat([p for p in parts if not p.empty] or [_empty()], ignore_index=True)
+
+
+def _check_form(form: dictionary.Form, frame: pd.DataFrame, ctx: pd.DataFrame) -> tuple:
+    """Check one form's columns and values; return (typed frame, problems)."""
+    file = frame.attrs.get("file", f"{form.name}.csv")
+    parts, typed = [], {}
+    for var in form.variables:
+        if var.name not in frame.columns:
+            parts.append(_file_problem(file, "missing_column", var.name,
+                                       f"column '{var.name}' is missing (data dictionary form '{form.name}')"))
+            continue
+        typed[var.name], problems = _check_variable(var, frame[var.name], ctx)
+        parts.append(problems)
+    return pd.DataFrame(typed, index=frame.index), pd.concat([p for p in parts if not p.empty] or [_empty()],
+                                                             ignore_index=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Cross-form rules
+# ---------------------------------------------------------------------------------------------
+
+def _duplicate_rule(form: dictionary.Form) -> str:
+    if form.keys == ("SUBJID",):
+        return "duplicate_subject"
+    return "duplicate_visit" if "VISIT" in form.keys else "duplicate_record"
+
+
+def _check_keys(form: dictionary.Form, frame: pd.DataFrame, ctx: pd.DataFrame) -> pd.DataFrame:
+    keys = [k for k in form.keys if k in frame.columns]
+    if len(keys) < len(form.keys) or frame.empty:
+        return _empty()
+    dup = frame.duplicated(subset=keys, keep="first")
+    value = frame[keys[0]].astype(str)
+    for key in keys[1:]:
+        value = value + "/" + frame[key].astype(str)
+    return _problems(ctx, dup, "/".join(keys), _duplicate_rule(form), value,
+                     f"repeats the key ({', '.join(keys)}) of an earlier row")
+
+
+def _check_subjects(name: str, frame: pd.DataFrame, subjects: pd.Index, ctx: pd.DataFrame) -> pd.DataFrame:
+    if name in ("study", "demographics") or "SUBJID" not in frame:
+        return _empty()
+    unknown = ~_isin(frame["SUBJID"], subjects)
+    return _problems(ctx, unknown, "SUBJID", "unknown_subject", frame["SUBJID"],
+                     "is not a subject of demographics")
+
+
+def _check_assessment_visits(name: str, frame: pd.DataFrame, visits: pd.DataFrame | None,
+                             ctx: pd.DataFrame) -> pd.DataFrame:
+    if name not in _ASSESSMENT_FORMS or visits is None or not {"SUBJID", "VISIT"} <= set(frame.columns):
+        return _empty()
+    known = pd.MultiIndex.from_frame(visits[["SUBJID", "VISIT"]])
+    absent = ~pd.MultiIndex.from_frame(frame[["SUBJID", "VISIT"]]).isin(known)
+    return _problems(ctx, absent, "VISIT", "unknown_visit", frame["VISIT"], "has no date in the visits form")
+
+
+def _check_date_order(name: str, typed: pd.DataFrame, text: pd.DataFrame, ctx: pd.DataFrame) -> pd.DataFrame:
+    if name not in DATE_ORDER or not set(DATE_ORDER[name]) <= set(typed.columns):
+        return _empty()
+    start, end = DATE_ORDER[name]
+    bad = (typed[end] < typed[start]).fillna(False).astype(bool)
+    return _problems(ctx, bad, end, "end_before_start", text[end], "is before " + start + " " + text[start])
+
+
+def _check_consent(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
+    visits, demog = typed.get("visits"), typed.get("demographics")
+    if visits is None or demog is None or "VISITDT" not in visits or "CONSDT" not in demog:
+        return _empty()
+    consent = visits["SUBJID"].map(demog.drop_duplicates("SUBJID").set_index("SUBJID")["CONSDT"])
+    bad = (visits["VISITDT"] < consent).fillna(False).astype(bool)
+    detail = "is before the informed consent on " + consent.dt.strftime("%Y-%m-%d").fillna("")
+    return _problems(ctxs["visits"], bad, "VISITDT", "visit_before_consent", text["visits"]["VISITDT"], detail)
+
+
+def _check_labs(labs: pd.DataFrame, ctx: pd.DataFrame) -> pd.DataFrame:
+    if not {"LBTESTCD", "LBORRES", "LBORRESU"} <= set(labs.columns):
+        return _empty()
+    test, unit, res = labs["LBTESTCD"], labs["LBORRESU"].str.strip(), labs["LBORRES"].str.strip()
+    accepted = pd.Series([f"{t}|{u}" for t, units in dictionary.LAB_UNITS.items() for u in units])
+    known_test = test.isin(list(dictionary.LAB_UNITS))
+    bad_unit = known_test & ~_isin(test + "|" + unit, accepted)
+    units_text = test.map({t: ", ".join(u or '""' for u in units) for t, units in dictionary.LAB_UNITS.items()})
+    qualitative = test.isin(dictionary.QUALITATIVE_TESTS)
+    numeric = pd.to_numeric(res.where(res != ""), errors="coerce")
+    bad_result = (res != "") & known_test & np.where(qualitative, ~res.isin(dictionary.POS_NEG), numeric.isna())
+    return pd.concat([
+        _problems(ctx, bad_unit, "LBORRESU", "unknown_unit", labs["LBORRESU"],
+                  "is not an accepted unit of " + test + " (accepted: " + units_text.fillna("") + ")"),
+        _problems(ctx, bad_result, "LBORRES", "lab_result_type", labs["LBORRES"],
+                  "is not a valid result of " + test),
+    ], ignore_index=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Queries
+# ---------------------------------------------------------------------------------------------
+
+def _study_day(dates: pd.Series, first_dose: pd.Series) -> pd.Series:
+    days = (dates - first_dose).dt.days
+    return days + (days >= 0).astype("Int64")
+
+
+def _query_windows(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
+    visits, exposure = typed.get("visits"), typed.get("exposure")
+    if visits is None or exposure is None or not {"VISITDT", "VISIT"} <= set(visits) or "EXSTDT" not in exposure:
+        return _empty()
+    first = visits["SUBJID"].map(exposure.drop_duplicates("SUBJID").set_index("SUBJID")["EXSTDT"])
+    day = _study_day(visits["VISITDT"], first)
+    lo = visits["VISIT"].map({v: t - w for v, (t, w) in VISIT_WINDOWS.items()} | {"BL": BASELINE_WINDOW[0]})
+    hi = visits["VISIT"].map({v: t + w for v, (t, w) in VISIT_WINDOWS.items()} | {"BL": BASELINE_WINDOW[1]})
+    bad = ((day < lo) | (day > hi)).fillna(False).astype(bool)
+    detail = ("is on study day " + day.astype(str) + ", outside the window day " + lo.astype("Int64").astype(str)
+              + " to " + hi.astype("Int64").astype(str))
+    return _problems(ctxs["visits"], bad, "VISITDT", "visit_window", text["visits"]["VISITDT"], detail)
+
+
+def _query_biological(text: dict, ctxs: dict) -> pd.DataFrame:
+    essdai, labs = text.get("essdai"), text.get("labs")
+    if essdai is None or labs is None or not {"SUBJID", "VISIT"} <= set(essdai) \
+            or not {"SUBJID", "VISIT", "LBTESTCD", "LBORRES"} <= set(labs):
+        return _empty()
+    done = labs[labs["LBTESTCD"].isin(BIOLOGICAL_ASSAYS) & (labs["LBORRES"].str.strip() != "")]
+    done_keys = set(done["SUBJID"] + "|" + done["VISIT"] + "|" + done["LBTESTCD"])
+    visit_key = essdai["SUBJID"] + "|" + essdai["VISIT"] + "|"
+    missing = pd.DataFrame({a: ~_isin(visit_key + a, done_keys) for a in BIOLOGICAL_ASSAYS}, index=essdai.index)
+    listed = pd.Series("", index=essdai.index)
+    for assay in BIOLOGICAL_ASSAYS:
+        listed = listed + np.where(missing[assay], assay + " ", "")
+    listed = listed.str.strip().str.replace(" ", ", ")
+    return _problems(ctxs["essdai"], missing.any(axis=1), "LBTESTCD", "incomplete_biological", listed,
+                     "not available at this ESSDAI visit: the biological domain is scored from the items available")
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry points
+# ---------------------------------------------------------------------------------------------
+
+def _sorted(problems: list) -> pd.DataFrame:
+    frames = [p for p in problems if not p.empty]
+    if not frames:
+        return _empty()
+    out = pd.concat(frames, ignore_index=True)
+    order = out.assign(_row=pd.to_numeric(out["row"], errors="coerce").fillna(0))
+    order = order.sort_values(["file", "_row", "variable", "rule"], kind="stable")
+    return order[list(PROBLEM_COLUMNS)].astype(str).reset_index(drop=True)
+
+
+def _coerce(col: pd.Series, type_: str) -> pd.Series:
+    """Return ``col`` with its declared type, parsing text only when the column is not typed already."""
+    if type_ == "date" and pd.api.types.is_datetime64_any_dtype(col):
+        return col
+    if type_ == "int" and pd.api.types.is_integer_dtype(col):
+        return col.astype("Int64")
+    if type_ == "float" and pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        return col.astype(float)
+    return parse_column(export.to_text(col.to_frame())[col.name], type_)[0]
+
+
+def parse_export(tables: dict) -> dict:
+    """Return the forms of the dictionary typed (Int64, float64, datetime64, str), unparseable values missing.
+
+    Text columns are parsed; columns that already have their type are kept. Columns outside the
+    dictionary are dropped; forms absent from ``tables`` are absent from the result.
+    """
+    out = {}
+    for name, form in dictionary.FORMS.items():
+        if name not in tables:
+            continue
+        frame = tables[name]
+        out[name] = pd.DataFrame({v.name: _coerce(frame[v.name], v.type)
+                                  for v in form.variables if v.name in frame.columns}, index=frame.index)
+    return out
+
+
+def validate_export(tables: dict) -> ValidationResult:
+    """Validate a raw export against the data dictionary.
+
+    Parameters
+    ----------
+    tables : dict of str to DataFrame
+        Form name to frame, as returned by ``export.read_export`` (text) or
+        ``synthetic.generate_trial`` (typed; converted to text first).
+
+    Returns
+    -------
+    ValidationResult
+        ``errors`` and ``queries`` frames, columns ``PROBLEM_COLUMNS``, sorted by file and row.
+
+    Examples
+    --------
+    >>> from analysis_utils import synthetic
+    >>> trial = synthetic.generate_trial()
+    >>> validate_export(trial).ok
+    True
+    >>> trial["pga"].loc[0, "PGA"] = 55.0
+    >>> validate_export(trial).errors[["row", "variable", "rule", "value"]].values.tolist()
+    [['2', 'PGA', 'out_of_range', '55.0']]
+    """
+    text = {name: export.to_text(frame) for name, frame in tables.items()}
+    sites = _subject_ids(text)
+    problems, typed, ctxs = [], {}, {}
+    for name, form in dictionary.FORMS.items():
+        if name not in text:
+            problems.append(_file_problem(f"{name}.csv", "missing_file", "",
+                                          f"form '{name}' of the data dictionary is missing from the export"))
+            continue
+        ctxs[name] = _context(name, text[name], sites)
+        typed[name], found = _check_form(form, text[name], ctxs[name])
+        problems.append(found)
+    subjects = pd.Index(text["demographics"]["SUBJID"]) if "SUBJID" in text.get("demographics", {}) else pd.Index([])
+    for name, form in dictionary.FORMS.items():
+        if name in text:
+            problems += [_check_keys(form, text[name], ctxs[name]),
+                         _check_subjects(name, text[name], subjects, ctxs[name]),
+                         _check_assessment_visits(name, text[name], text.get("visits"), ctxs[name]),
+                         _check_date_order(name, typed[name], text[name], ctxs[name])]
+    problems.append(_check_consent(typed, text, ctxs))
+    if "labs" in text:
+        problems.append(_check_labs(text["labs"], ctxs["labs"]))
+    all_problems = _sorted(problems + [_query_windows(typed, text, ctxs), _query_biological(text, ctxs)])
+    is_query = all_problems["rule"].map(lambda r: RULES[r][0]) == "query"
+    return ValidationResult(errors=all_problems[~is_query].reset_index(drop=True),
+                            queries=all_problems[is_query].reset_index(drop=True))
+
+
+def summarize_queries(queries: pd.DataFrame) -> pd.DataFrame:
+    """Count problems by rule.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``rule, meaning, n``, one row per rule present, in the order of ``RULES``.
+
+    Examples
+    --------
+    >>> q = pd.DataFrame({"rule": ["visit_window", "missing_item", "visit_window"]})
+    >>> summarize_queries(q)[["rule", "n"]].values.tolist()
+    [['visit_window', 2], ['missing_item', 1]]
+    """
+    counts = queries["rule"].value_counts()
+    rules = [r for r in RULES if r in counts.index]
+    return pd.DataFrame({"rule": rules, "meaning": [RULES[r][1] for r in rules],
+                         "n": [int(counts[r]) for r in rules]})
+
+
+def check_export(path) -> ValidationResult:
+    """Read and validate the export at ``path``; raise ``ExportValidationError`` if it has errors.
+
+    Returns the ``ValidationResult`` (with its queries) when there is no error.
+    """
+    result = validate_export(export.read_export(path))
+    if not result.ok:
+        raise ExportValidationError(result.errors)
+    return result
+
+
+def main(argv: list | None = None) -> int:
+    """Command line: validate DATA_DIR, write reports/data_queries.csv, exit 1 on errors."""
+    from analysis_utils import report
+
+    parser = argparse.ArgumentParser(prog="python -m analysis_utils.validation",
+                                     description="Validate a raw export against the data dictionary.")
+    parser.add_argument("data_dir", help="folder of CSV files or an .xlsx workbook")
+    parser.add_argument("--reports", default="reports", help="folder of data_queries.csv (default: reports)")
+    args = parser.parse_args(argv)
+    try:
+        result = validate_export(export.read_export(args.data_dir))
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    report.save_queries(pd.concat([result.errors, result.queries], ignore_index=True), "validation",
+                        reports_dir=args.reports)
+    if not result.ok:
+        print(ExportValidationError(result.errors), file=sys.stderr)
+        return 1
+    print(f"{args.data_dir}: no validation error; {len(result.queries)} data quer(ies) written to "
+          f"{args.reports}/data_queries.csv")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,100 @@
+"""The whole pipeline on the shipped synthetic trial: outputs, privacy, reproducibility, failure handling."""
+
+import filecmp
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pandas as pd
+import pytest
+
+from analysis_utils import paths, runner
+from analysis_utils.validation import ExportValidationError
+
+DATA_CUTOFF = "2022-01-31"
+
+pytestmark = pytest.mark.slow
+
+
+def test_build_writes_every_output(built):
+    reports = built / "reports"
+    for name in ("report.html", "ard.csv", "data_queries.csv", "input_manifest.csv", "tables.xlsx"):
+        assert (reports / name).stat().st_size > 0, name
+    executed = sorted(p.name for p in (reports / "executed").glob("*.ipynb"))
+    assert executed == [p.name for p in runner.list_notebooks()]
+    assert sorted(p.stem for p in (built / "data" / "processed").glob("*.parquet")) >= ["adae", "adcm", "adeff", "adlb", "adsl"]
+    assert list((built / "figures").glob("*.png")) and list((built / "figures").glob("*.svg"))
+    assert list((reports / "tables").glob("*.csv"))
+    assert not (built / ".build" / "stage").exists()
+
+
+def test_report_is_self_contained(built):
+    text = (built / "reports" / "report.html").read_text()
+    assert "<script" not in text and "<link" not in text
+    assert "cdnjs" not in text and "mathjax" not in text.lower()
+    assert 'id="synthetic-banner"' in text
+
+
+def test_no_direct_identifier_leaves_data_raw(built):
+    from analysis_utils import dictionary, export
+
+    ident = dictionary.dictionary_frame().query("identifier == 'Y'")
+    raw = export.read_export(paths.DATA_RAW)
+    values = {str(v) for form, var in ident[["form", "variable"]].itertuples(index=False)
+              for v in raw[form][var].dropna().unique() if len(str(v)) >= 4}
+    assert values, "the synthetic export has direct identifiers to test with"
+    outputs = [p for p in built.rglob("*") if p.is_file() and p.suffix in (".html", ".csv", ".ipynb", ".svg")]
+    for path in outputs:
+        text = path.read_text(errors="ignore")
+        leaked = [v for v in values if v in text]
+        assert not leaked, f"{path.name} contains {leaked[:3]}"
+    for path in (built / "data" / "processed").glob("*.parquet"):
+        frame = pd.read_parquet(path).astype(str)
+        assert not set(frame.to_numpy().ravel()) & values, path.name
+        assert not set(frame.columns) & set(ident["variable"]), path.name
+
+
+def test_two_builds_are_byte_identical(built, tmp_path):
+    first = tmp_path / "first"
+    shutil.copytree(built, first, ignore=shutil.ignore_patterns(".build"))
+    runner.build(paths.DATA_RAW, DATA_CUTOFF, out_root=built)
+    for sub in ("reports", "figures", "data/processed"):
+        cmp = filecmp.dircmp(first / sub, built / sub)
+        stack, diffs = [cmp], []
+        while stack:
+            c = stack.pop()
+            diffs += [f"{c.left}/{f}" for f in c.left_only + c.right_only]
+            diffs += [f"{c.left}/{f}" for f in c.common_files if not filecmp.cmp(f"{c.left}/{f}", f"{c.right}/{f}", shallow=False)]
+            stack += c.subdirs.values()
+        assert diffs == [], diffs
+
+
+def _outputs(nb):
+    return [(c.cell_type, c.get("outputs")) for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+
+
+@pytest.mark.parametrize("notebook", [p.name for p in runner.list_notebooks()])
+def test_notebook_alone_gives_the_outputs_of_the_shared_kernel(built, scratch_copy, notebook):
+    out = scratch_copy / "alone.ipynb"
+    params = ["-p", "DATA_DIR", str(paths.DATA_RAW), "-p", "DATA_CUTOFF", DATA_CUTOFF,
+              "-p", "PROCESSED_DIR", str(scratch_copy / "data" / "processed"),
+              "-p", "REPORTS_DIR", str(scratch_copy / "reports"), "-p", "FIGURES_DIR", str(scratch_copy / "figures")]
+    subprocess.run([sys.executable, "-m", "papermill", str(paths.NOTEBOOKS / notebook), str(out), "--no-progress-bar",
+                    "--cwd", str(paths.PROJECT_ROOT), *params], check=True, capture_output=True)
+    alone = runner.normalise_executed(nbformat.read(out, as_version=4))
+    shared = nbformat.read(built / "reports" / "executed" / notebook, as_version=4)
+    assert _outputs(alone) == _outputs(shared)
+
+
+def test_bad_export_stops_the_build_before_anything_is_replaced(built, scratch_copy, tmp_path):
+    bad = tmp_path / "bad_export"
+    shutil.copytree(paths.DATA_RAW, bad)
+    forms = sorted(bad.glob("*.csv"))
+    forms[0].write_text(forms[0].read_text().replace(",", ";", 1))  # a header no longer splits into its columns
+    processed_before = {p.name: p.read_bytes() for p in (scratch_copy / "data" / "processed").iterdir()}
+    with pytest.raises(ExportValidationError):
+        runner.build(bad, DATA_CUTOFF, out_root=scratch_copy)
+    assert not (scratch_copy / "reports" / "report.html").exists()
+    assert (scratch_copy / "reports" / "report.previous.html").exists()
+    assert {p.name: p.read_bytes() for p in (scratch_copy / "data" / "processed").iterdir()} == processed_before

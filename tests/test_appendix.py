@@ -1,0 +1,24 @@
+import zipfile
+
+import pandas as pd
+
+from analysis_utils import appendix, report
+
+
+def test_tables_workbook_is_byte_reproducible_and_complete(tmp_path):
+    report.save_table(pd.DataFrame({"Statistic": ["n"], "Value": ["11"]}), "t14_1_essdai", reports_dir=tmp_path)
+    report.save_table(pd.DataFrame({"SOC": ["Infections"], "n (%)": ["1 (9.1)"]}), "t14_3_aet02", reports_dir=tmp_path)
+    first = appendix.write_tables_workbook(tmp_path, data_cutoff="2022-01-31").read_bytes()
+    second = appendix.write_tables_workbook(tmp_path, data_cutoff="2022-01-31").read_bytes()
+    assert first == second
+    with zipfile.ZipFile(tmp_path / "tables.xlsx") as z:
+        assert {i.date_time for i in z.infolist()} == {appendix.ZIP_EPOCH}
+    sheets = pd.read_excel(tmp_path / "tables.xlsx", sheet_name=None, dtype=str)
+    assert sheets["index"]["table"].tolist() == ["t14_1_essdai", "t14_3_aet02"]
+    assert sheets["T02"].iloc[0].tolist() == ["Infections", "1 (9.1)"]
+
+
+def test_methods_state_the_rounding_rule_and_the_exploratory_nature():
+    text = appendix.METHODS_MARKDOWN
+    assert "half up" in text and "42.7" in text
+    assert "exploratory" in text and "no causal claim" in text

@@ -1,0 +1,224 @@
+"""Derivation of the analysis datasets: hand-typed examples, the synthetic trial, identifier removal."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis_utils import cleaning, dictionary, export, synthetic
+from analysis_utils.vocabulary import LAB_PARAMS
+
+SUBJ = "NCT04916756-01-"
+
+
+@pytest.fixture
+def datasets(synthetic_export):
+    return cleaning.derive_all(synthetic_export)
+
+
+
+
+# --- hand-worked unit examples ---------------------------------------------------------------
+
+def test_study_day_has_no_day_zero():
+    first = pd.Series(pd.to_datetime(["2021-07-01"] * 4))
+    dates = pd.Series(pd.to_datetime(["2021-06-29", "2021-06-30", "2021-07-01", "2021-09-23"]))
+    assert cleaning.compute_study_day(dates, first).tolist() == [-2, -1, 1, 85]
+
+
+def test_standardize_labs_converts_to_si_with_named_factors():
+    raw = pd.DataFrame({
+        "SUBJID": ["001"] * 6, "VISIT": ["BL"] * 6, "LBDT": pd.to_datetime(["2021-07-01"] * 6),
+        "LBTESTCD": ["HGB", "PLAT", "CREAT", "BILI", "IGG", "CRYO"],
+        "LBORRES": ["12.4", "224000", "1.1", "1.0", "1650", "POSITIVE"],
+        "LBORRESU": ["g/dL", "/mm3", "mg/dL", "mg/dL", "mg/dL", ""],
+        "LBORNRLO": [11.5, 125000, 0.5, 0.3, 700, np.nan], "LBORNRHI": [15.0, 350000, 0.95, 1.3, 1700, np.nan],
+    })
+    out = cleaning.standardize_labs(raw)
+    assert out["AVAL"].tolist()[:5] == [124.0, 224.0, 97.24, 17.1, 16.5]
+    assert np.isnan(out["AVAL"].iloc[5]) and out["AVALC"].tolist() == ["", "", "", "", "", "POSITIVE"]
+    assert out["AVALU"].tolist() == ["g/L", "10^9/L", "umol/L", "umol/L", "g/L", ""]
+    assert out["ANRLO"].tolist()[:5] == [115.0, 125.0, 44.2, 5.13, 7.0]
+
+
+def test_standardize_labs_rejects_an_unknown_unit():
+    raw = pd.DataFrame({"SUBJID": ["001"], "VISIT": ["BL"], "LBDT": pd.to_datetime(["2021-07-01"]),
+                        "LBTESTCD": ["HGB"], "LBORRES": ["7.7"], "LBORRESU": ["mmol/L"],
+                        "LBORNRLO": [np.nan], "LBORNRHI": [np.nan]})
+    with pytest.raises(ValueError, match="'mmol/L' of test HGB"):
+        cleaning.standardize_labs(raw)
+
+
+def test_range_indicator_boundaries_are_normal():
+    ind = cleaning.compute_range_indicator(pd.Series([6.9, 7.0, 17.0, 17.1, 5.0]),
+                                           pd.Series([7.0] * 4 + [np.nan]), pd.Series([17.0] * 4 + [np.nan]))
+    assert ind.tolist() == ["LOW", "NORMAL", "NORMAL", "HIGH", ""]
+
+
+def test_prednisone_equivalents():
+    cm = pd.DataFrame({"CMDECOD": ["PREDNISONE", "METHYLPREDNISOLONE", "DEXAMETHASONE", "HYDROCORTISONE", "X"],
+                       "CMDOSE": [10.0, 4.0, 0.75, 20.0, 5.0], "CMDOSU": ["mg"] * 5,
+                       "CMDOSFRQ": ["QD", "BID", "QD", "QD", "QD"]})
+    assert cleaning.compute_prednisone_equivalent(cm).tolist()[:4] == pytest.approx([10.0, 10.0, 5.0, 5.0])
+    assert np.isnan(cleaning.compute_prednisone_equivalent(cm).iloc[4])
+
+
+def test_treatment_emergent_window_boundaries(synthetic_export):
+    assert cleaning.TRTEM_WINDOW_DAYS == 30
+    t = synthetic_export
+    first, last = pd.Timestamp("2021-06-28"), pd.Timestamp("2021-12-13")  # subject 001
+    starts = [first - pd.Timedelta(days=1), first, last + pd.Timedelta(days=30), last + pd.Timedelta(days=31)]
+    ae = t["adverse_events"]
+    rows = pd.DataFrame([ae.iloc[0]] * 4).assign(AESPID=[11, 12, 13, 14], AESTDT=starts, AEENDT=pd.NaT)
+    t["adverse_events"] = pd.concat([ae, rows], ignore_index=True)
+    adsl = cleaning.derive_adsl(t)
+    adae = cleaning.derive_adae(t, adsl).query("USUBJID == @SUBJ + '001'")
+    assert adae[["ASTDY", "TRTEMFL"]].values.tolist() == [
+        [-1, "N"], [1, "Y"], [5, "Y"], [199, "Y"], [200, "N"]]
+    assert adae["AESEQ"].tolist() == [1, 2, 3, 4, 5]
+
+
+# --- the synthetic trial -----------------------------------------------------------------------
+
+def test_adsl_follows_the_contract(datasets):
+    adsl = datasets["adsl"]
+    assert tuple(adsl.columns) == cleaning.ADSL_COLUMNS
+    assert len(adsl) == 11 and adsl["USUBJID"].is_unique
+    assert adsl["USUBJID"].iloc[0] == SUBJ + "001" and (adsl["STUDYID"] == "NCT04916756").all()
+    assert (adsl[["SAFFL", "FASFL"]] == "Y").all().all()
+    assert adsl["COMP12FL"].eq("Y").sum() == 10 and adsl["COMP24FL"].eq("Y").sum() == 9
+    assert adsl.set_index("SUBJID").loc[["007", "010"], ["EOSSTT", "DCSREAS"]].values.tolist() == [
+        ["DISCONTINUED", "ADVERSE EVENT"], ["DISCONTINUED", "LOST TO FOLLOW-UP"]]
+    assert adsl.loc[adsl["EOSSTT"] == "COMPLETED", "DCSREAS"].eq("").all()
+    assert adsl.loc[adsl["HBVHXFL"] == "Y", "SUBJID"].tolist() == ["007"]
+    assert adsl.loc[adsl["ILDFL"] == "Y", "SUBJID"].tolist() == ["004", "008"]
+    assert str(adsl["TRTSDT"].dtype) == "datetime64[ns]"
+    for flag in ("SAFFL", "FASFL", "COMP12FL", "COMP24FL", "DTHFL", "HBVHXFL", "ILDFL", "GCFL", "HCQFL", "ISFL"):
+        assert set(adsl[flag]) <= {"Y", "N"}, flag
+
+
+def test_adsl_exposure_and_baseline_values_hand_worked(datasets):
+    s = datasets["adsl"].set_index("SUBJID")
+    # 001: 2021-06-28 to 2021-12-13 = 169 days, 2 missed doses, 2 mg a day
+    assert s.loc["001", ["TRTDURD", "CUMDOSE"]].tolist() == [169, 334.0]
+    assert s.loc["001", "ADHERPCT"] == pytest.approx(100 * 167 / 169)
+    assert s.loc["001", "BMIBL"] == pytest.approx(55.0 / 1.58 ** 2)
+    # 009 takes methylprednisolone 4 mg QD = prednisone 5 mg; 002 prednisone 10 mg and methotrexate
+    assert s.loc["009", ["GCFL", "GCDOSEBL"]].tolist() == ["Y", 5.0]
+    assert s.loc["002", ["GCDOSEBL", "ISFL", "HCQFL"]].tolist() == [10.0, "Y", "N"]
+    assert s.loc["001", ["IGGBL", "ESRBL"]].tolist() == [18.5, 32.0]
+    assert s.loc["003", "DURDIS"] == pytest.approx(548 / 365.25)
+
+
+def test_adqs_items_by_visit(datasets):
+    adqs = datasets["adqs"]
+    assert tuple(adqs.columns) == cleaning.ADQS_COLUMNS
+    # 30 visits x (12 levels + attribution + 3 ESSPRI items + PGA) + 4 ILD visits x 2 items
+    assert len(adqs) == 30 * 17 + 4 * 2
+    assert not adqs.duplicated(["USUBJID", "AVISIT", "PARAMCD"]).any()
+    assert set(adqs["AVISIT"]) == {"Baseline", "Week 12", "Week 24"}
+    s1 = adqs[adqs["USUBJID"] == SUBJ + "001"].set_index(["AVISIT", "PARAMCD"])
+    assert s1.loc[("Baseline", "EDLARTIC"), ["AVAL", "ABLFL", "ADY"]].tolist() == [2.0, "Y", 1]
+    assert s1.loc[("Baseline", "EDHAEMDR"), ["AVAL", "AVALC"]].tolist() == [1.0, "Y"]
+    assert s1.loc[("Week 12", "PGA"), ["AVAL", "ABLFL", "ADY"]].tolist() == [3.0, "N", 85]
+    ild = adqs[adqs["PARCAT1"] == "ILD"]
+    assert ild["AVAL"].isna().all() and set(ild["AVALC"]) <= {"IMPROVED", "STABLE", "WORSENED", "PROGRESSED"}
+
+
+def test_adlb_si_units_baseline_and_change(datasets):
+    adlb = datasets["adlb"]
+    assert tuple(adlb.columns) == cleaning.ADLB_COLUMNS
+    assert (adlb["AVALU"] == adlb["PARAMCD"].map({p: v[1] for p, v in LAB_PARAMS.items()})).all()
+    hgb = adlb[(adlb["USUBJID"] == SUBJ + "002") & (adlb["PARAMCD"] == "HGB")].set_index("AVISIT")
+    assert hgb.loc["Week 24", ["AVAL", "ANRLO", "ANRHI"]].tolist() == [124.0, 115.0, 150.0]  # 12.4 g/dL
+    base = hgb.loc["Baseline", "AVAL"]
+    assert hgb.loc["Week 24", ["BASE", "CHG"]].tolist() == [base, 124.0 - base]
+    assert np.isnan(hgb.loc["Baseline", "CHG"])
+    igg = adlb[(adlb["USUBJID"] == SUBJ + "001") & (adlb["PARAMCD"] == "IGG")].set_index("AVISIT")
+    assert igg.loc["Week 24", ["AVAL", "BASE", "BNRIND", "ANRIND"]].tolist() == [16.8, 18.5, "HIGH", "NORMAL"]
+    assert igg.loc["Week 24", "PCHG"] == pytest.approx(100 * (16.8 - 18.5) / 18.5)
+    dna = adlb[adlb["PARAMCD"] == "HBVDNA"].set_index("AVISIT")
+    assert dna.loc["Unscheduled", ["AVAL", "ANRIND", "ADY", "CHG"]].tolist() == [24000.0, "HIGH", 22, 24000.0]
+    assert np.isnan(dna.loc["Unscheduled", "AVISITN"])
+    cryo = adlb[(adlb["PARAMCD"] == "CRYO") & (adlb["USUBJID"] == SUBJ + "009")]
+    assert cryo["AVALC"].eq("POSITIVE").all() and cryo["AVAL"].isna().all() and cryo["ANRIND"].eq("").all()
+
+
+def test_adae_from_the_synthetic_trial(datasets):
+    adae = datasets["adae"]
+    assert tuple(adae.columns) == cleaning.ADAE_COLUMNS
+    hbv = adae[adae["AEDECOD"] == "Hepatitis B reactivation"].iloc[0]
+    assert (hbv["USUBJID"], hbv["ASTDY"], hbv["TRTEMFL"], hbv["AEACN"], hbv["RELFL"]) == (
+        SUBJ + "007", 22, "Y", "DRUG WITHDRAWN", "Y")
+    caries = adae[adae["AEDECOD"] == "Dental caries"].iloc[0]
+    assert (caries["ASTDY"], caries["TRTEMFL"]) == (-3, "N")
+    ongoing = adae[adae["AEOUT"] == "NOT RECOVERED/NOT RESOLVED"]
+    assert ongoing["AENDT"].isna().all() and ongoing["ADURN"].isna().all()
+    assert adae["TRTEMFL"].eq("Y").sum() == 6
+
+
+def test_adcm_flags(datasets):
+    adcm = datasets["adcm"]
+    assert tuple(adcm.columns) == cleaning.ADCM_COLUMNS
+    entecavir = adcm[adcm["CMDECOD"] == "ENTECAVIR"].iloc[0]
+    assert (entecavir["PREFL"], entecavir["ONTRTFL"]) == ("N", "N")  # started after the last dose of 007
+    background = adcm[adcm["CMCLAS"] == "GLUCOCORTICOID"]
+    assert background["PREFL"].eq("Y").all() and background["ONTRTFL"].eq("Y").all()
+
+
+def test_adie_eligibility_items(datasets):
+    adie = datasets["adie"]
+    assert tuple(adie.columns) == cleaning.ADIE_COLUMNS
+    assert len(adie) == 11 * len(cleaning.ELIGIBILITY_ITEMS)
+    s3 = adie[adie["USUBJID"] == SUBJ + "003"].set_index("IETESTCD")
+    assert s3.loc["FOCUSSC", ["IECAT", "IESTRESN", "IEORRESU"]].tolist() == ["ACR-EULAR ITEM", 2.0, "foci/4 mm2"]
+    assert s3.loc["INC1", ["IECAT", "IEORRES"]].tolist() == ["INCLUSION", "Y"]
+    assert s3.loc["OSS", "IEORRES"] == ""  # not done
+
+
+def test_no_direct_identifier_leaves_the_raw_data(synthetic_export, datasets):
+    raw_ids = set(synthetic_export["demographics"][list(dictionary.IDENTIFIERS)].to_numpy().ravel())
+    assert dictionary.IDENTIFIERS == ("INITIALS", "HOSPNO")
+    for name, data in datasets.items():
+        assert not set(data.columns) & set(dictionary.IDENTIFIERS), name
+        for col in data.columns:
+            values = set(data[col].dropna().astype(str))
+            assert not values & raw_ids, (name, col)
+            assert not any(i in v for v in values for i in raw_ids), (name, col)
+
+
+def test_raw_files_are_not_modified(tmp_export):
+    before = export.file_manifest(tmp_export)
+    cleaning.derive_all(export.read_export(tmp_export), data_cutoff="2022-01-31")
+    pd.testing.assert_frame_equal(export.file_manifest(tmp_export), before)
+
+
+def test_text_and_typed_input_give_the_same_datasets(tmp_export, datasets):
+    from_files = cleaning.derive_all(export.read_export(tmp_export))
+    for name, data in datasets.items():
+        pd.testing.assert_frame_equal(from_files[name], data, check_dtype=False)
+
+
+def test_data_cutoff_removes_later_records(synthetic_export):
+    cut = cleaning.derive_all(synthetic_export, data_cutoff="2021-10-31")
+    assert set(cut["adqs"]["AVISIT"]) == {"Baseline", "Week 12"}
+    assert cut["adsl"]["COMP24FL"].eq("N").all()
+    assert (cut["adsl"]["TRTEDT"] <= "2021-10-31").all()
+    assert cut["adsl"].set_index("SUBJID").loc["001", "EOSSTT"] == "ONGOING"
+    assert (cut["adae"]["ASTDT"] <= "2021-10-31").all()
+
+
+def test_summarize_datasets(datasets):
+    counts = cleaning.summarize_datasets(datasets).set_index("dataset")
+    assert counts.loc["adsl", ["records", "subjects"]].tolist() == [11, 11]
+    assert counts.loc["adqs", "records"] == 518
+
+
+@pytest.mark.slow
+def test_cleaning_ten_thousand_subjects_takes_seconds():
+    import time
+
+    trial = synthetic.generate_trial(10_000)
+    start = time.perf_counter()
+    out = cleaning.derive_all(trial)
+    assert time.perf_counter() - start < 15
+    assert len(out["adsl"]) == 10_000

@@ -1,0 +1,196 @@
+"""Tests of analysis_utils.disposition: disposition, CONSORT figure, exposure, Table 1 and listings,
+hand-worked and on the CDISC pilot ADSL."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from analysis_utils import disposition, io, paths  # noqa: E402
+
+ADAM = paths.CDISC_PILOT / "adam"
+needs_pilot = pytest.mark.skipif(not ADAM.exists(), reason="CDISC pilot data not available")
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def _adsl():
+    # S1 completes; S2 completes week 12 then is lost; S3 stops for HBV reactivation before week 12;
+    # S4 is enrolled but never treated (withdrew consent).
+    return pd.DataFrame({
+        "USUBJID": ["S1", "S2", "S3", "S4"],
+        "TRT01P": "Bari", "TRT01A": ["Bari", "Bari", "Bari", ""],
+        "SAFFL": ["Y", "Y", "Y", "N"],
+        "COMP12FL": ["Y", "Y", "N", "N"], "COMP24FL": ["Y", "N", "N", "N"],
+        "EOSSTT": ["COMPLETED", "DISCONTINUED", "DISCONTINUED", "DISCONTINUED"],
+        "DCSREAS": ["", "Lost to follow-up", "Adverse event", "Withdrew consent"],
+        "TRTSDT": pd.to_datetime(["2021-07-01", "2021-07-05", "2021-07-10", None]),
+        "TRTEDT": pd.to_datetime(["2021-12-16", "2021-10-01", "2021-08-01", None]),
+        "EOSDT": pd.to_datetime(["2021-12-16", "2021-11-01", "2021-08-05", "2021-06-20"]),
+        "DTHFL": ["N", "N", "N", "N"],
+        "AGE": [45.0, 52.0, 38.0, 60.0], "SEX": ["F", "F", "M", "F"],
+        "ANTISSA": ["POSITIVE", "NEGATIVE", "POSITIVE", "POSITIVE"],
+        "TRTDURD": [169.0, 89.0, 23.0, np.nan], "CUMDOSE": [338.0, 178.0, 46.0, np.nan],
+        "ADHERPCT": [100.0, 100.0, 100.0, np.nan],
+    })
+
+
+def test_disposition_stages_pinned():
+    assert dict(disposition.DISPOSITION_STAGES) == {
+        "Enrolled": None, "Treated": "SAFFL", "Completed week 12": "COMP12FL", "Completed week 24": "COMP24FL"}
+
+
+def test_summarize_disposition_hand_worked():
+    out = disposition.summarize_disposition(_adsl())
+    expected = pd.DataFrame({
+        "arm": ["Bari"] * 9,
+        "category": ["Enrolled", "Treated", "Completed week 12", "Completed week 24", "Discontinued",
+                     "Discontinued", "Discontinued", "Discontinued", "Ongoing at data cut-off"],
+        "reason": ["", "", "", "", "", "Adverse event", "Lost to follow-up", "Withdrew consent", ""],
+        "n_subjects": [4, 3, 2, 1, 3, 1, 1, 1, 0],
+        "big_n": [4] * 9,
+        "pct": [100.0, 75.0, 50.0, 25.0, 75.0, 25.0, 25.0, 25.0, 0.0],
+    })
+    pd.testing.assert_frame_equal(out, expected)
+
+
+def test_summarize_disposition_blank_reason_is_missing_and_reasons_by_frequency():
+    adsl = _adsl().assign(DCSREAS=["", "Adverse event", "Adverse event", ""])
+    out = disposition.summarize_disposition(adsl)
+    assert out.loc[out["reason"] != "", ["reason", "n_subjects"]].values.tolist() == [
+        ["Adverse event", 2], ["Missing", 1]]
+
+
+def test_summarize_disposition_counts_ongoing_subjects_and_plots_them():
+    adsl = _adsl().assign(EOSSTT=["COMPLETED", "ONGOING", "DISCONTINUED", "DISCONTINUED"])
+    out = disposition.summarize_disposition(adsl)
+    assert out.iloc[-1][["category", "n_subjects"]].tolist() == ["Ongoing at data cut-off", 1]
+    texts = [t.get_text() for t in disposition.plot_consort(out).texts if t.get_text()]
+    assert texts[-1] == "Ongoing at data cut-off\n(n = 1)"
+
+
+def test_format_disposition():
+    out = disposition.format_disposition(disposition.summarize_disposition(_adsl()))
+    assert list(out.columns) == ["Status", "Bari (N=4)"]
+    assert out.values.tolist()[:5] == [["Enrolled", "4 (100.0)"], ["Treated", "3 (75.0)"],
+                                       ["Completed week 12", "2 (50.0)"], ["Completed week 24", "1 (25.0)"],
+                                       ["Discontinued", "3 (75.0)"]]
+    assert out["Status"].iloc[5] == "    Adverse event"
+
+
+def test_plot_consort_draws_every_stage_and_the_reasons():
+    ax = disposition.plot_consort(disposition.summarize_disposition(_adsl()))
+    texts = [t.get_text() for t in ax.texts if t.get_text()]  # arrows are empty annotations
+    assert texts[:4] == ["Enrolled\n(n = 4)", "Treated\n(n = 3)", "Completed week 12\n(n = 2)",
+                         "Completed week 24\n(n = 1)"]
+    assert texts[4] == "Discontinued (n = 3)\nAdverse event: 1\nLost to follow-up: 1\nWithdrew consent: 1"
+    assert sum(1 for t in ax.texts if not t.get_text()) == 4  # three arrows down the chain, one to the side
+
+
+def test_summarize_exposure_safety_population_only():
+    out = disposition.summarize_exposure(_adsl())
+    stats = out.pivot(index="variable", columns="stat_name", values="stat_value")
+    assert list(out["variable"].drop_duplicates()) == ["TRTDURD", "CUMDOSE", "ADHERPCT"]
+    assert stats.loc["TRTDURD", ["n", "mean", "median", "min", "max", "missing"]].tolist() == [
+        3.0, 281 / 3, 89.0, 23.0, 169.0, 0.0]
+    assert stats.loc["CUMDOSE", "sd"] == pytest.approx(np.std([338.0, 178.0, 46.0], ddof=1))
+    assert (out["big_n"] == 3).all()
+
+
+def test_summarize_table1_order_missing_and_levels():
+    adsl = _adsl().assign(AGE=[45.0, np.nan, 38.0, 60.0], SEX=["F", "", "M", "F"])
+    out = disposition.summarize_table1(adsl, continuous=["AGE"], categorical=["SEX", "ANTISSA"],
+                                       levels_order={"ANTISSA": ["POSITIVE", "NEGATIVE"]})
+    cont = out[out["variable"] == "AGE"].set_index("stat_name")["stat_value"]
+    assert list(cont.index) == list(disposition.CONTINUOUS_STATS)
+    assert cont[["n", "mean", "min", "max", "missing"]].tolist() == [2.0, 41.5, 38.0, 45.0, 1.0]
+    cat = out[out["stat_name"] == "n"][["variable", "category", "stat_value"]].values.tolist()
+    # SEX without an order: by frequency (F 1, M 1 -> alphabetical), then Missing
+    assert cat == [["AGE", "", 2.0], ["SEX", "F", 1.0], ["SEX", "M", 1.0], ["SEX", "Missing", 1.0],
+                   ["ANTISSA", "POSITIVE", 2.0], ["ANTISSA", "NEGATIVE", 1.0], ["ANTISSA", "Missing", 0.0]]
+    pct = out[(out["variable"] == "ANTISSA") & (out["stat_name"] == "pct")]["stat_value"].tolist()
+    assert pct == [200 / 3, 100 / 3, 0.0]
+
+
+def test_summarize_table1_unknown_level_names_the_subject():
+    with pytest.raises(ValueError, match=r"SEX = 'M' \(subject 'S3'\) is not in the levels given \['F'\]"):
+        disposition.summarize_table1(_adsl(), categorical=["SEX"], levels_order={"SEX": ["F"]})
+
+
+def test_format_table1():
+    res = disposition.summarize_table1(_adsl(), continuous=["AGE"], categorical=["SEX"],
+                                       levels_order={"SEX": ["F", "M"]})
+    out = disposition.format_table1(res, labels={"AGE": "Age (years)", "SEX": "Sex"}, decimals={"AGE": 0})
+    assert out.values.tolist() == [
+        ["Age (years)", "n", "3"], ["", "Mean (SD)", "45 (7.0)"], ["", "Median [Q1, Q3]", "45 [38, 52]"],
+        ["", "Min - Max", "38 - 52"], ["", "Missing", "0"],
+        ["Sex", "F", "2 (66.7)"], ["", "M", "1 (33.3)"], ["", "Missing", "0"]]
+    assert list(out.columns) == ["Characteristic", "Statistic", "Bari (N=3)"]
+
+
+def test_derive_vars_baseline_params():
+    adeff = pd.DataFrame({"USUBJID": ["S1", "S1", "S2", "S2", "S3"],
+                          "PARAMCD": ["ESSDAI", "ESSPRI", "ESSDAI", "ESSDAI", "PGA"],
+                          "ABLFL": ["Y", "Y", "Y", "", "Y"], "AVAL": [12.0, 6.0, 9.0, 3.0, 5.0]})
+    out = disposition.derive_vars_baseline_params(_adsl()[["USUBJID"]], adeff)
+    expected = pd.DataFrame({"USUBJID": ["S1", "S2", "S3", "S4"], "ESSDAIBL": [12.0, 9.0, np.nan, np.nan],
+                             "ESSPRIBL": [6.0, np.nan, np.nan, np.nan], "PGABL": [np.nan, np.nan, 5.0, np.nan]})
+    pd.testing.assert_frame_equal(out, expected)
+    with pytest.raises(ValueError, match="subject 'S2' has several baseline records of ESSDAI"):
+        disposition.derive_vars_baseline_params(_adsl(), adeff.assign(ABLFL="Y"))
+
+
+def test_compute_study_day_has_no_day_zero():
+    start = pd.Series(pd.to_datetime(["2021-07-01"] * 4))
+    dates = pd.Series(pd.to_datetime(["2021-07-01", "2021-07-02", "2021-06-30", "2021-12-15"]))
+    assert disposition.compute_study_day(dates, start).tolist() == [1.0, 2.0, -1.0, 168.0]
+
+
+def test_list_discontinuations_with_study_day():
+    out = disposition.list_discontinuations(_adsl())
+    assert out["USUBJID"].tolist() == ["S2", "S3", "S4"]
+    assert out["EOSDY"].tolist()[:2] == [120.0, 27.0] and np.isnan(out["EOSDY"].iloc[2])
+    assert out["DCSREAS"].tolist() == ["Lost to follow-up", "Adverse event", "Withdrew consent"]
+
+
+@needs_pilot
+def test_pilot_table1_invariants_and_independent_counts():
+    adsl = io.read_adam(ADAM / "adsl.xpt")
+    out = disposition.summarize_table1(adsl, continuous=["AGE", "WEIGHTBL", "BMIBL"],
+                                       categorical=["SEX", "AGEGR1", "RACE"],
+                                       levels_order={"AGEGR1": ["<65", "65-80", ">80"], "SEX": ["F", "M"]})
+    big_n = adsl[adsl["SAFFL"] == "Y"].groupby("TRT01A").size()
+    assert out.groupby("arm")["big_n"].first().to_dict() == big_n.to_dict()
+    stats = out[out["category"] == ""].pivot_table(index=["arm", "variable"], columns="stat_name", values="stat_value")
+    assert ((stats["n"] + stats["missing"]).groupby("arm").first() == big_n.astype(float)).all()
+    assert stats.loc[("Xanomeline Low Dose", "WEIGHTBL"), "missing"] == 1  # the subject without baseline weight
+    np.testing.assert_allclose(stats.xs("AGE", level="variable")["mean"], adsl.groupby("TRT01A")["AGE"].mean())
+    counts = out[(out["stat_name"] == "n") & (out["category"] != "")]
+    assert (counts.groupby(["arm", "variable"])["stat_value"].sum().groupby("arm").first() == big_n).all()
+    sex = counts[counts["variable"] == "SEX"].pivot(index="arm", columns="category", values="stat_value")
+    assert sex[["F", "M"]].astype(int).to_dict("index") == pd.crosstab(adsl["TRT01A"], adsl["SEX"]).to_dict("index")
+    ages = out[(out["variable"] == "AGEGR1") & (out["stat_name"] == "n")]["category"].drop_duplicates().tolist()
+    assert ages == ["<65", "65-80", ">80", "Missing"]
+    pct = out[out["stat_name"] == "pct"]["stat_value"].to_numpy()
+    np.testing.assert_allclose(pct, 100 * counts["stat_value"].to_numpy() / counts["big_n"].to_numpy())
+
+
+@needs_pilot
+def test_pilot_disposition_counts():
+    adsl = io.read_adam(ADAM / "adsl.xpt")
+    out = disposition.summarize_disposition(
+        adsl, stages={"Enrolled": None, "Treated": "SAFFL", "Completed week 24": "COMP24FL"})
+    enrolled = out[out["category"] == "Enrolled"].set_index("arm")["n_subjects"]
+    assert enrolled.to_dict() == adsl.groupby("TRT01P").size().to_dict()
+    reasons = out[(out["category"] == "Discontinued") & (out["reason"] != "")]
+    stopped = out[(out["category"] == "Discontinued") & (out["reason"] == "")].set_index("arm")["n_subjects"]
+    assert (reasons.groupby("arm")["n_subjects"].sum() == stopped).all()
+    assert stopped.sum() == (adsl["EOSSTT"] == "DISCONTINUED").sum()

@@ -1,0 +1,91 @@
+"""Reading and writing raw exports: CSV folders, xlsx workbooks, manifests, the synthetic marker."""
+
+import hashlib
+
+import pandas as pd
+import pytest
+
+from analysis_utils import export, validation
+
+
+def test_read_everything_as_text_with_rows_and_file(tmp_export):
+    tables = export.read_export(tmp_export)
+    assert "demographics" in tables and "README" not in tables
+    dm = tables["demographics"]
+    assert dm.attrs["file"] == "demographics.csv"
+    assert dm["AGE"].iloc[0] == "45" and isinstance(dm["AGE"].iloc[0], str)
+    assert tables["adverse_events"]["AEENDT"].eq("").sum() == 1  # empty cell = ""
+    assert list(dm.index) == list(range(len(dm)))
+
+
+def test_to_text_formats_each_type():
+    frame = pd.DataFrame({"f": [1.5, 24000.0, None], "i": pd.array([3, None, 0], dtype="Int64"),
+                          "d": pd.to_datetime(["2021-06-01", None, "2022-01-31"]), "s": ["a", None, "c"]})
+    assert export.to_text(frame).values.tolist() == [
+        ["1.5", "3", "2021-06-01", "a"], ["24000.0", "", "", ""], ["", "0", "2022-01-31", "c"]]
+
+
+def test_write_then_read_round_trip(tmp_path, synthetic_export):
+    export.write_export(synthetic_export, tmp_path)
+    back = export.read_export(tmp_path)
+    for name, frame in synthetic_export.items():
+        expected = export.to_text(frame)
+        pd.testing.assert_frame_equal(back[name].astype(str), expected.astype(str), check_dtype=False), name
+    assert (tmp_path / "pga.csv").read_bytes().startswith(b"SUBJID,VISIT,PGA\n001,BL,5.0\n")
+
+
+def test_xlsx_workbook_reads_like_the_csv_folder(tmp_path, tmp_export):
+    csv = export.read_export(tmp_export)
+    book = tmp_path / "export.xlsx"
+    with pd.ExcelWriter(book, engine="openpyxl") as writer:
+        for name, frame in csv.items():
+            out = frame.copy()
+            if name == "visits":  # a real date cell, as an EDC would write it
+                out["VISITDT"] = pd.to_datetime(out["VISITDT"])
+            out.to_excel(writer, sheet_name=name, index=False)
+    xlsx = export.read_export(book)
+    assert sorted(xlsx) == sorted(csv)
+    for name in csv:
+        pd.testing.assert_frame_equal(xlsx[name].astype(str), csv[name].astype(str), check_dtype=False)
+    assert xlsx["visits"].attrs["file"] == "export.xlsx[visits]"
+    assert validation.check_export(book).ok
+
+
+def test_xlsx_errors_name_the_sheet_and_row(tmp_path, tmp_export):
+    csv = export.read_export(tmp_export)
+    csv["pga"].loc[2, "PGA"] = "12"
+    book = tmp_path / "export.xlsx"
+    with pd.ExcelWriter(book, engine="openpyxl") as writer:
+        for name, frame in csv.items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+    with pytest.raises(validation.ExportValidationError, match=r"export\.xlsx\[pga\], row 4, .*PGA: out_of_range"):
+        validation.check_export(book)
+
+
+def test_manifest_hashes_every_file(tmp_path):
+    (tmp_path / "a.csv").write_bytes(b"x\n1\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.txt").write_bytes(b"")
+    (tmp_path / ".hidden").write_bytes(b"secret")
+    manifest = export.file_manifest(tmp_path)
+    assert manifest.values.tolist() == [
+        ["a.csv", hashlib.sha256(b"x\n1\n").hexdigest(), 4],
+        ["sub/b.txt", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 0],
+    ]
+    assert export.file_manifest(tmp_path / "a.csv")["file"].tolist() == ["a.csv"]
+
+
+def test_missing_export_raises(tmp_path):
+    with pytest.raises(FileNotFoundError, match="raw export not found"):
+        export.read_export(tmp_path / "none")
+    with pytest.raises(FileNotFoundError):
+        export.file_manifest(tmp_path / "none")
+
+
+def test_is_synthetic(tmp_export, tmp_path):
+    assert export.is_synthetic(tmp_export)
+    assert export.describe_source(tmp_export) == export.SYNTHETIC_STATEMENT
+    (tmp_export / "study.csv").write_text("STUDYID,SITEID,SYNTHETIC,EXPORTDT\nNCT04916756,01,N,2022-01-31\n")
+    assert not export.is_synthetic(tmp_export) and export.describe_source(tmp_export) == ""
+    (tmp_export / "study.csv").unlink()
+    assert not export.is_synthetic(tmp_export)

@@ -1,0 +1,516 @@
+"""Tests of analysis_utils.planning and planning_plots: sample sizes, power, scenarios, ARD rows.
+
+Expected values are worked by hand (arithmetic in the comments), taken from printed tables
+(chi-square quantiles, Cohen's 64 per group), or come from an independent implementation
+(a naive re-implementation with the standard library, scipy's fisher_exact and chi2_contingency,
+statsmodels' t-test power).
+"""
+
+import math
+from statistics import NormalDist
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from scipy import stats  # noqa: E402
+
+from analysis_utils import planning  # noqa: E402
+from analysis_utils.planning import (  # noqa: E402
+    collect_pilot_inputs, compute_continuity_correction, compute_n_control_two_proportions,
+    compute_power_t_test, compute_power_two_proportions, compute_pvalue_table, compute_sd_limits,
+    compute_sd_upper_limit, derive_scenarios, make_power_grid, melt_to_ard, sample_size_two_means,
+    sample_size_two_proportions, simulate_power_t_test, simulate_power_two_proportions, size_scenarios,
+    summarize_power_grid,
+)
+from analysis_utils.planning_plots import OKABE_ITO, plot_power_curves  # noqa: E402
+
+
+def naive_n_control(pt, pc, k, alpha=0.05, power=0.8):
+    """The textbook formula typed afresh with the standard library (pooled H0, unpooled H1)."""
+    z = NormalDist().inv_cdf
+    pbar = (k * pt + pc) / (1 + k)
+    num = z(1 - alpha / 2) * math.sqrt(pbar * (1 - pbar) * (1 + 1 / k)) + z(power) * math.sqrt(
+        pc * (1 - pc) + pt * (1 - pt) / k)
+    return num ** 2 / (pt - pc) ** 2
+
+
+# --- constants ---------------------------------------------------------------------------------
+
+def test_joquer_rates_are_seror_2016_table5():
+    # Seror 2016 Table 5, JOQUER, baseline ESSDAI >= 5, decrease >= 3: HCQ 7/14 (50.0 %), placebo 10/18 (55.6 %).
+    assert dict(planning.JOQUER_MCII) == {"hydroxychloroquine": (7, 14), "placebo": (10, 18)}
+
+
+def test_planning_constants():
+    assert planning.SD_UPPER_LEVEL == 0.80  # Browne 1995
+    assert planning.PLANNING_SCENARIOS["scenario"].tolist() == ["optimistic", "intermediate", "conservative"]
+    assert planning.PLANNING_SCENARIOS["weight"].tolist() == [1.0, 0.75, 0.5]
+    assert planning.FISHER_RELATIVE_TOLERANCE == 1e-7
+
+
+# --- sample size, two proportions --------------------------------------------------------------
+
+def test_n_control_hand_worked_equal_allocation():
+    # 60 % vs 30 %, k = 1: p̄ = 0.45; 1.959964 * sqrt(0.45*0.55*2) = 1.378958;
+    # 0.841621 * sqrt(0.21 + 0.24) = 0.564575; (1.943533)² / 0.09 = 41.970 -> 42 + 42.
+    assert compute_n_control_two_proportions(0.6, 0.3, ratio=1.0) == pytest.approx(41.970, abs=5e-4)
+    size = sample_size_two_proportions(0.6, 0.3, ratio=1.0)
+    assert (size.n_treatment, size.n_control, size.n_total) == (42, 42, 84)
+
+
+def test_n_control_hand_worked_two_to_one():
+    # 60 % vs 30 %, k = 2: p̄ = (1.2 + 0.3)/3 = 0.5; 1.959964 * sqrt(0.25*1.5) = 1.200235;
+    # 0.841621 * sqrt(0.21 + 0.12) = 0.483477; (1.683712)² / 0.09 = 31.498 -> n_c 32, n_t 64.
+    assert compute_n_control_two_proportions(0.6, 0.3) == pytest.approx(31.498, abs=5e-4)
+    size = sample_size_two_proportions(0.6, 0.3)
+    assert (size.n_treatment, size.n_control, size.n_total) == (64, 32, 96)
+
+
+@pytest.mark.parametrize("pt, pc, k", [(0.6, 0.3, 1.0), (0.8, 0.5, 2.0), (0.55, 0.5, 2.0), (0.1, 0.3, 1.5),
+                                       (1.0, 0.5, 2.0), (0.5, 0.0, 1.0)])
+def test_n_control_matches_naive_reimplementation(pt, pc, k):
+    assert compute_n_control_two_proportions(pt, pc, ratio=k) == pytest.approx(naive_n_control(pt, pc, k), rel=1e-12)
+
+
+def test_domain_md_illustrations_are_reproduced():
+    # domain.md §8.3: three assumption sets that all give 87 = 58 + 29 (illustrations, not the trial's).
+    unpooled = compute_n_control_two_proportions(0.6, 0.3, variance="unpooled")  # 7.848879 * 0.33 / 0.09
+    assert unpooled == pytest.approx(28.779, abs=5e-4) and math.ceil(unpooled) == 29  # -> 58 + 29
+    pooled = sample_size_two_proportions(0.7, 0.35, dropout=0.2)  # 46 + 23 = 69; 57.5 -> 58, 28.75 -> 29
+    assert (pooled.n_treatment, pooled.n_control, pooled.n_total) == (46, 23, 69)
+    assert (pooled.n_treatment_inflated, pooled.n_control_inflated, pooled.n_total_inflated) == (58, 29, 87)
+    cc = compute_continuity_correction(compute_n_control_two_proportions(0.75, 0.4, variance="unpooled"), 0.35)
+    assert math.ceil(cc) == 26  # 52 + 26 = 78; / 0.9 -> 58 + 29 = 87
+    assert math.ceil(52 / 0.9) + math.ceil(26 / 0.9) == 87
+
+
+def test_continuity_correction_hand_worked():
+    # Fleiss-Tytun-Ury, n = 41.970, k = 1, Δ = 0.3: 1 + 2*2/(41.970*0.3) = 1.317686; sqrt = 1.147905;
+    # 41.970/4 * (2.147905)² = 10.4925 * 4.613496 = 48.407 -> 49 per arm.
+    assert compute_continuity_correction(41.970253, 0.3, ratio=1.0) == pytest.approx(48.407, abs=5e-4)
+    size = sample_size_two_proportions(0.6, 0.3, ratio=1.0, continuity=True)
+    assert (size.n_treatment, size.n_control) == (49, 49)
+
+
+def test_dropout_inflation_rounds_each_arm_up():
+    size = sample_size_two_proportions(0.6, 0.3, ratio=1.0, dropout=0.1)  # 42 / 0.9 = 46.67 -> 47
+    assert (size.n_treatment_inflated, size.n_control_inflated, size.n_total_inflated) == (47, 47, 94)
+
+
+def test_dropout_inflation_ignores_floating_point_noise():
+    # 42 / (1 - 0.3) is 60.00000000000001 in binary floating point; the documented answer is 60.
+    assert planning._round_arms(41.5, ratio=1.0, dropout=0.3).n_control_inflated == 60
+
+
+def test_ratio_one_gives_equal_arms_and_is_symmetric():
+    a = sample_size_two_proportions(0.7, 0.4, ratio=1.0)
+    b = sample_size_two_proportions(0.4, 0.7, ratio=1.0)
+    assert a.n_treatment == a.n_control and a == b
+
+
+def test_equal_rates_raise_clear_error():
+    with pytest.raises(ValueError, match="no finite sample size"):
+        sample_size_two_proportions(0.5, 0.5)
+
+
+def test_rates_zero_or_one():
+    # Allowed when one arm has variance: p_t = 1, p_c = 0.5, k = 2: p̄ = 5/6;
+    # 1.959964 * sqrt(5/36 * 1.5) = 0.894613; 0.841621 * sqrt(0.25) = 0.420811; (1.315424)² / 0.25 = 6.921.
+    assert compute_n_control_two_proportions(1.0, 0.5) == pytest.approx(6.921, abs=5e-4)
+    assert sample_size_two_proportions(1.0, 0.5).n_control == 7
+    with pytest.raises(ValueError, match="no variance"):
+        sample_size_two_proportions(1.0, 0.0)
+    with pytest.raises(ValueError, match=r"p_treatment must be a proportion in \[0, 1\], got 1.2"):
+        sample_size_two_proportions(1.2, 0.5)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"ratio": 0.0}, "allocation ratio"), ({"ratio": -1.0}, "allocation ratio"),
+    ({"dropout": 1.0}, r"dropout must be in \[0, 1\)"), ({"dropout": -0.1}, "dropout"),
+    ({"alpha": 0.0}, "alpha"), ({"power": 1.0}, "power"),
+])
+def test_bad_design_raises(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        sample_size_two_proportions(0.8, 0.5, **kwargs)
+
+
+def test_bad_variance_option_raises():
+    with pytest.raises(ValueError, match="variance must be"):
+        compute_n_control_two_proportions(0.8, 0.5, variance="exact")
+
+
+# --- p-value tables and power ------------------------------------------------------------------
+
+@pytest.mark.parametrize("n_t, n_c", [(4, 7), (9, 5), (12, 12)])
+def test_fisher_table_matches_scipy(n_t, n_c):
+    table = compute_pvalue_table(n_t, n_c, test="fisher")
+    expected = np.array([[stats.fisher_exact([[a, n_t - a], [b, n_c - b]]).pvalue for b in range(n_c + 1)]
+                         for a in range(n_t + 1)])
+    np.testing.assert_allclose(table, expected, rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("n_t, n_c", [(4, 7), (10, 5)])
+def test_chi2_table_matches_scipy(n_t, n_c):
+    def pearson(a, b):
+        if a + b in (0, n_t + n_c):
+            return 1.0  # nobody or everybody responds: no evidence
+        return stats.chi2_contingency([[a, n_t - a], [b, n_c - b]], correction=False).pvalue
+    expected = np.array([[pearson(a, b) for b in range(n_c + 1)] for a in range(n_t + 1)])
+    np.testing.assert_allclose(compute_pvalue_table(n_t, n_c, test="chi2"), expected, rtol=1e-10, atol=1e-14)
+
+
+def test_fisher_hand_worked_table():
+    # 3/3 vs 0/3: the observed table has probability 1/C(6,3) = 0.05, as does 0/3 vs 3/3 -> p = 0.1.
+    assert compute_pvalue_table(3, 3)[3, 0] == pytest.approx(0.1, rel=1e-12)
+
+
+def test_pvalue_table_rejects_bad_input():
+    with pytest.raises(ValueError, match="test must be one of"):
+        compute_pvalue_table(5, 5, test="barnard")
+    with pytest.raises(ValueError, match="positive integers"):
+        compute_pvalue_table(0, 5)
+
+
+def test_exact_power_hand_worked():
+    # n = 1 per arm: no table is significant, so power is 0; Fisher with 3 v 3 rejects only 3/3 v 0/3 and
+    # 0/3 v 3/3 at alpha 0.1: power = 0.9³ 0.9³ + 0.1³ 0.1³ with p_t = 0.9, p_c = 0.1.
+    assert compute_power_two_proportions(1, 1, 0.9, 0.1) == 0.0
+    assert compute_power_two_proportions(3, 3, 0.9, 0.1, alpha=0.1) == pytest.approx(0.9 ** 6 + 0.1 ** 6)
+
+
+def test_simulated_power_at_analytic_n_hits_target():
+    # 80 % vs 50 %, 2:1 -> 56 + 28. Seeded; 10,000 trials: SE = sqrt(0.8 * 0.2 / 10,000) = 0.004.
+    size = sample_size_two_proportions(0.8, 0.5)
+    assert (size.n_treatment, size.n_control) == (56, 28)
+    se = math.sqrt(0.8 * 0.2 / 10_000)
+    chi2 = simulate_power_two_proportions(56, 28, 0.8, 0.5, test="chi2", seed=20210615)
+    assert abs(chi2 - 0.80) < 3 * se
+    # Fisher's exact test is conservative: lower power at the same n (documented), about 0.75 here;
+    # at the continuity-corrected size (66 + 33) it reaches the target.
+    fisher = simulate_power_two_proportions(56, 28, 0.8, 0.5, test="fisher", seed=20210615)
+    assert fisher < chi2 - 0.02
+    cc = sample_size_two_proportions(0.8, 0.5, continuity=True)
+    assert simulate_power_two_proportions(cc.n_treatment, cc.n_control, 0.8, 0.5, seed=1) > 0.80 - 3 * se
+
+
+@pytest.mark.parametrize("test", ["fisher", "chi2"])
+def test_simulation_agrees_with_exact_enumeration(test):
+    exact = compute_power_two_proportions(40, 20, 0.75, 0.4, test=test)
+    simulated = simulate_power_two_proportions(40, 20, 0.75, 0.4, test=test, seed=7)
+    assert abs(simulated - exact) < 3 * math.sqrt(exact * (1 - exact) / 10_000)
+
+
+def test_simulation_is_reproducible_with_seed():
+    a = simulate_power_two_proportions(30, 15, 0.8, 0.5, seed=3)
+    assert a == simulate_power_two_proportions(30, 15, 0.8, 0.5, seed=3)
+
+
+# --- continuous endpoint -----------------------------------------------------------------------
+
+def test_sample_size_two_means_cohen_64_per_group():
+    # Cohen (1988) Table 2.4.1: d = 0.5, two-sided alpha 0.05, power 0.80 -> 64 per group.
+    size = sample_size_two_means(0.5, 1.0, ratio=1.0)
+    assert (size.n_treatment, size.n_control) == (64, 64)
+    # normal approximation: (1.959964 + 0.841621)² * 2 / 0.25 = 62.79
+    assert size.n_control_raw == pytest.approx(62.791, abs=5e-4)
+
+
+def test_sample_size_two_means_agrees_with_statsmodels():
+    from statsmodels.stats.power import TTestIndPower
+    # ESSDAI-like: Δ = 3, SD 6, 2:1. statsmodels: nobs1 (treatment) with nobs2 = 0.5 nobs1.
+    size = sample_size_two_means(3.0, 6.0, ratio=2.0, dropout=0.1)
+    n1 = TTestIndPower().solve_power(effect_size=0.5, alpha=0.05, power=0.8, ratio=0.5)  # 95.48
+    assert (size.n_treatment, size.n_control) == (96, 48) and math.ceil(n1) == 96
+    assert compute_power_t_test(96, 48, 3.0, 6.0) == pytest.approx(TTestIndPower().power(0.5, 96, 0.05, ratio=0.5))
+    assert compute_power_t_test(95, 47, 3.0, 6.0) < 0.8  # one fewer per arm misses the target
+    assert (size.n_treatment_inflated, size.n_control_inflated) == (107, 54)  # 96/0.9 = 106.7, 48/0.9 = 53.3
+
+
+def test_simulated_t_test_power_matches_noncentral_t():
+    exact = float(compute_power_t_test(64, 64, 0.5, 1.0))
+    simulated = simulate_power_t_test(64, 64, 0.5, 1.0, seed=11)
+    assert abs(simulated - exact) < 3 * math.sqrt(exact * (1 - exact) / 10_000)
+
+
+def test_sample_size_two_means_bad_input():
+    with pytest.raises(ValueError, match="no finite sample size"):
+        sample_size_two_means(0.0, 5.0)
+    with pytest.raises(ValueError, match="sd must be positive"):
+        sample_size_two_means(3.0, 0.0)
+
+
+def test_sd_limits_from_chi_square_table():
+    # df = 10: chi-square quantiles 0.025 -> 3.247, 0.975 -> 20.483, 0.20 -> 6.179 (printed tables).
+    lo, hi = compute_sd_limits(6.0, 11)
+    assert lo == pytest.approx(6.0 * math.sqrt(10 / 20.483), abs=2e-3)  # 4.192
+    assert hi == pytest.approx(6.0 * math.sqrt(10 / 3.247), abs=2e-3)  # 10.530
+    assert compute_sd_upper_limit(6.0, 11) == pytest.approx(6.0 * math.sqrt(10 / 6.179), abs=2e-3)  # 7.633
+    with pytest.raises(ValueError, match="at least 2 observations"):
+        compute_sd_upper_limit(6.0, 1)
+
+
+# --- scenarios, grid, ARD ----------------------------------------------------------------------
+
+def _inputs(responders, n, p_control):
+    return pd.DataFrame({"input": ["pilot_mcii", "control_mcii"], "n_responders": [responders, 7],
+                         "n": [n, 14], "estimate": [responders / n, p_control]})
+
+
+def test_derive_scenarios_definitions():
+    s = derive_scenarios(_inputs(8, 10, 0.5))
+    # 0.5 + w * (0.8 - 0.5), w = 1, 0.75, 0.5
+    assert s["p_treatment"].tolist() == pytest.approx([0.8, 0.725, 0.65])
+    assert s["p_control"].tolist() == [0.5, 0.5, 0.5]
+    assert s["scenario"].tolist() == ["optimistic", "intermediate", "conservative"]
+
+
+def test_derive_scenarios_all_responders_gives_distinct_scenarios():
+    s = derive_scenarios(_inputs(10, 10, 0.5))  # 10/10: 1.0, 0.875, 0.75
+    assert s["p_treatment"].tolist() == [1.0, 0.875, 0.75]
+    assert sample_size_two_proportions(1.0, 0.5).n_total == 21  # p_t = 1 is allowed (control arm has variance)
+
+
+def test_derive_scenarios_refuses_pilot_below_control():
+    with pytest.raises(ValueError, match="is not above the control rate"):
+        derive_scenarios(_inputs(5, 10, 0.5))
+
+
+def test_size_scenarios_adds_sample_sizes():
+    s = pd.DataFrame({"scenario": ["x", "y"], "p_treatment": [0.6, 0.7], "p_control": [0.3, 0.35]})
+    out = size_scenarios(s, dropout=0.2)
+    assert out[["n_treatment", "n_control", "n_total_inflated"]].values.tolist() == [[64, 32, 120], [46, 23, 87]]
+
+
+def test_make_power_grid():
+    s = pd.DataFrame({"scenario": ["a", "b"], "method": ["r", "r"], "p_treatment": [0.9, 0.7], "p_control": 0.5})
+    expected = pd.DataFrame({
+        "scenario": ["a", "a", "b", "b"], "p_treatment": [0.9, 0.9, 0.7, 0.7], "p_control": 0.5,
+        "n_total": [30, 45, 30, 45], "n_treatment": [20, 30, 20, 30], "n_control": [10, 15, 10, 15],
+    })
+    pd.testing.assert_frame_equal(make_power_grid(s, [30, 45]), expected, check_dtype=False)
+
+
+def test_summarize_power_grid_columns_and_values():
+    g = pd.DataFrame({"n_treatment": [56, 56], "n_control": [28, 28], "p_treatment": [0.8, 0.5],
+                      "p_control": [0.5, 0.5]})
+    out = summarize_power_grid(g, test="chi2", seed=5)
+    assert list(out.columns[-4:]) == ["power_normal", "power_exact", "power_simulated", "power_simulated_se"]
+    assert out["power_normal"].iloc[0] == pytest.approx(0.8019, abs=1e-4)
+    # under H0 (equal rates) power is the size of the test, about alpha
+    assert abs(out["power_exact"].iloc[1] - 0.05) < 0.01
+    assert np.all(np.abs(out["power_simulated"] - out["power_exact"]) < 3 * out["power_simulated_se"] + 1e-3)
+    pd.testing.assert_frame_equal(out, summarize_power_grid(g, test="chi2", seed=5))
+
+
+def test_melt_to_ard_rows():
+    f = pd.DataFrame({"scenario": ["opt", "pess"], "n_total": [30, 90], "n_treatment": [20, 60], "power": [0.9, 0.7]})
+    out = melt_to_ard(f, category=["scenario", "n_total"], stats=["n_treatment", "power"],
+                      analysis_id="PLAN-X", paramcd="ESSDAI")
+    assert out[["analysis_id", "paramcd", "category", "stat_name", "stat_value"]].values.tolist() == [
+        ["PLAN-X", "ESSDAI", "opt; n_total=30", "n_treatment", 20.0],
+        ["PLAN-X", "ESSDAI", "opt; n_total=30", "power", 0.9],
+        ["PLAN-X", "ESSDAI", "pess; n_total=90", "n_treatment", 60.0],
+        ["PLAN-X", "ESSDAI", "pess; n_total=90", "power", 0.7],
+    ]
+
+
+ADEFF = pd.DataFrame({
+    "USUBJID": ["P01", "P02", "P03", "P04", "P01", "P02"],
+    "PARAMCD": "ESSDAI",
+    "AVISIT": ["Week 12"] * 4 + ["Week 24"] * 2,
+    "CHG": [-6.0, -3.0, -1.0, None, -8.0, -2.0],
+    "CRIT1FL": ["Y", "Y", "N", "", "Y", "N"],
+})
+
+
+def test_collect_pilot_inputs_from_adeff_only():
+    out = collect_pilot_inputs(None, ADEFF).set_index("input")
+    # Week 12: responders 2 of 3 evaluable; CHG -6, -3, -1: mean -10/3,
+    # SD = sqrt((2.667² + 0.333² + 2.333²) / 2) = sqrt(19/3) = 2.517
+    assert out.loc["n_responders", "value"] == 2 and out.loc["n_evaluable", "value"] == 3
+    assert out.loc["chg_mean", "value"] == pytest.approx(-10 / 3)
+    assert out.loc["chg_sd", "value"] == pytest.approx(math.sqrt(19 / 3))
+    assert out.loc["ci_lower", "value"] == pytest.approx(stats.beta.ppf(0.025, 2, 2))
+    assert out.loc["rate", "value"] == pytest.approx(2 / 3)
+    assert set(out["source"].iloc[:-1]) == {"adeff"}
+
+
+def test_collect_pilot_inputs_prefers_ard():
+    ard = pd.DataFrame({
+        "section": "efficacy", "analysis_id": ["EFF-ESSDAI-MCII"] * 2, "group": "", "paramcd": "ESSDAI",
+        "avisit": "Week 12", "variable": "", "category": "", "stat_name": ["n_responders", "n_evaluable"],
+        "stat_value": [7.0, 10.0], "method": "", "population": "", "label": "",
+    })
+    out = collect_pilot_inputs(ard, ADEFF).set_index("input")
+    assert out.loc["n_responders", ["value", "source"]].tolist() == [7.0, "ARD EFF-ESSDAI-MCII"]
+    assert out.loc["chg_sd", "source"] == "adeff"  # not in this ARD
+    assert out.loc["rate", "value"] == 0.7
+    with pytest.raises(ValueError, match="'ci_lower' is not in the ARD"):
+        collect_pilot_inputs(ard, None)
+
+
+# --- figure -------------------------------------------------------------------------------------
+
+def test_plot_power_curves_draws_each_scenario():
+    g = pd.DataFrame({"scenario": ["b", "b", "a", "a"], "n_total": [60, 30, 30, 60],
+                      "power_exact": [0.8, 0.5, 0.3, 0.6], "power_simulated": [0.81, 0.49, 0.31, 0.6]})
+    ax = plot_power_curves(g, target=0.8)
+    assert ax.lines[0].get_xydata().tolist() == [[30.0, 0.5], [60.0, 0.8]]  # scenario "b" first, sorted by n
+    assert ax.lines[2].get_xydata().tolist() == [[30.0, 0.3], [60.0, 0.6]]
+    assert ax.lines[0].get_color() == OKABE_ITO[0] and ax.lines[2].get_color() == OKABE_ITO[1]
+    assert list(ax.lines[4].get_ydata()) == [0.8, 0.8]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["b", "a", "target power 0.8",
+                                                                   "markers: simulated trials"]
+    plt.close(ax.figure)
+
+
+# --- inputs, continuous sizes, display -----------------------------------------------------------
+
+PILOT = pd.DataFrame({
+    "input": ["n_responders", "n_evaluable", "ci_lower", "ci_upper", "chg_n", "chg_mean", "chg_sd", "rate"],
+    "value": [8.0, 10.0, 0.4439, 0.9748, 10.0, -5.0, 6.0, 0.8],
+    "source": ["ARD EFF-ESSDAI-MCII"] * 4 + ["ARD EFF-ESSDAI-SUMMARY"] * 3 + ["n_responders / n_evaluable"],
+})
+
+
+def test_summarize_inputs():
+    out = planning.summarize_inputs(PILOT, p_control=0.5, control_n=14, control_source="JOQUER HCQ 7/14")
+    assert out["input"].tolist() == ["pilot_mcii", "pilot_sd", "control_mcii"]
+    assert out["n_responders"].tolist()[::2] == [8.0, 7.0] and math.isnan(out["n_responders"].iloc[1])
+    assert out["estimate"].tolist() == [0.8, 6.0, 0.5]
+    # SD 6 with n = 10 (df 9): chi-square 0.975 -> 19.023, 0.025 -> 2.700, 0.20 -> 5.380 (printed tables)
+    sd = out.iloc[1]
+    assert sd["ci_lower"] == pytest.approx(6 * math.sqrt(9 / 19.023), abs=2e-3)
+    assert sd["ci_upper"] == pytest.approx(6 * math.sqrt(9 / 2.700), abs=5e-3)
+    assert sd["upper_limit"] == pytest.approx(6 * math.sqrt(9 / 5.380), abs=2e-3)
+    # control 7/14: exact 95 % CI 0.2304 to 0.7696 (symmetric around 0.5)
+    assert out["ci_lower"].iloc[2] == pytest.approx(0.2304, abs=1e-4)
+    assert out["ci_lower"].iloc[2] + out["ci_upper"].iloc[2] == pytest.approx(1.0)
+    assert out["method"].tolist()[0] == "Pilot, ARD EFF-ESSDAI-MCII; exact Clopper-Pearson CI"
+    assert out["method"].tolist()[2] == "JOQUER HCQ 7/14; exact Clopper-Pearson CI"
+
+
+def test_derive_sd_bases_and_size_two_means():
+    inputs = planning.summarize_inputs(PILOT, p_control=0.5, control_n=14, control_source="x")
+    bases = planning.derive_sd_bases(inputs)
+    assert bases["basis"].tolist() == ["pilot SD", "upper 80% confidence limit"]
+    sized = planning.size_two_means(bases, delta=3.0, ratio=2.0, dropout=0.1)
+    assert sized.loc[0, ["n_treatment", "n_control"]].tolist() == [96, 48]  # SD 6, Δ 3 (statsmodels, above)
+    assert sized["n_total"].iloc[1] > sized["n_total"].iloc[0]  # the larger SD needs more patients
+    assert (sized["power_exact"] >= 0.8).all()
+    checked = planning.check_t_test_power(sized, seed=3)
+    se = np.sqrt(checked["power_exact"] * (1 - checked["power_exact"]) / 10_000)
+    assert (np.abs(checked["power_simulated"] - checked["power_exact"]) < 3 * se).all()
+
+
+def test_check_power_at_n_adds_both_tests():
+    s = pd.DataFrame({"scenario": ["x"], "n_treatment": [56], "n_control": [28], "p_treatment": [0.8],
+                      "p_control": [0.5]})
+    out = planning.check_power_at_n(s, seed=1)
+    assert out.columns.tolist()[-5:] == ["power_normal", "power_chi2_exact", "power_chi2_simulated",
+                                         "power_fisher_exact", "power_fisher_simulated"]
+    exact_chi2 = compute_power_two_proportions(56, 28, 0.8, 0.5, test="chi2")
+    assert out["power_chi2_exact"].iloc[0] == pytest.approx(exact_chi2)
+    assert out["power_fisher_exact"].iloc[0] < out["power_chi2_exact"].iloc[0]
+
+
+def test_fisher_table_larger_arms_matches_scipy():
+    table = compute_pvalue_table(30, 17)
+    for a, b in [(0, 0), (30, 0), (25, 6), (20, 11), (15, 9), (9, 12), (30, 17)]:
+        expected = stats.fisher_exact([[a, 30 - a], [b, 17 - b]]).pvalue
+        assert table[a, b] == pytest.approx(expected, rel=1e-9, abs=1e-15)
+
+
+def _planning_rows():
+    inputs = planning.summarize_inputs(PILOT, p_control=0.5, control_n=14, control_source="JOQUER")
+    scen = planning.derive_scenarios(inputs)
+    sized = planning.check_power_at_n(planning.size_scenarios(scen, dropout=0.1), n_sim=2000, seed=1)
+    cc = planning.size_scenarios(scen, dropout=0.1, continuity=True)
+    chg = planning.check_t_test_power(planning.size_two_means(planning.derive_sd_bases(inputs), delta=3.0),
+                                      n_sim=2000, seed=1)
+    design = planning.summarize_design(alpha=0.05, power=0.8, ratio=2.0, dropout=0.1, delta_chg=3.0)
+    return pd.concat([
+        melt_to_ard(inputs, category="input", analysis_id="PLAN-INPUTS"),
+        melt_to_ard(sized, category="scenario", analysis_id="PLAN-MCII-SCENARIOS"),
+        melt_to_ard(cc, category="scenario", analysis_id="PLAN-MCII-SCENARIOS-CC"),
+        melt_to_ard(chg, category="basis", analysis_id="PLAN-CHG-N"),
+        melt_to_ard(design, category="category", analysis_id="PLAN-DESIGN"),
+    ], ignore_index=True)
+
+
+def test_format_inputs_table():
+    table = planning.format_inputs_table(_planning_rows())
+    assert table.columns.tolist() == ["Input", "Estimate", "Uncertainty", "Source"]
+    assert table["Estimate"].tolist() == ["8/10 (80.0%)", "6.00 (n = 10)", "7/14 (50.0%)"]
+    assert table["Uncertainty"].iloc[0] == "95% CI 44.4% to 97.5%"
+    assert table["Uncertainty"].iloc[2] == "95% CI 23.0% to 77.0%"
+    assert table["Uncertainty"].iloc[1].startswith("95% CI 4.13 to 10.95; one-sided upper 80% limit 7.76")
+
+
+def test_format_scenario_and_chg_tables():
+    rows = _planning_rows()
+    table = planning.format_scenario_table(rows)
+    assert table["Scenario"].tolist() == ["optimistic", "intermediate", "conservative"]
+    assert table.loc[0, "MCII rate, baricitinib + HCQ vs HCQ"] == "80.0% vs 50.0%"
+    assert table.loc[0, "Evaluable patients"] == "56 + 28 = 84"  # hand-worked above
+    assert table.loc[0, "To randomise"] == "63 + 32 = 95"  # 56 / 0.9 = 62.2, 28 / 0.9 = 31.1
+    assert table.loc[0, "To randomise for Fisher's test (continuity-corrected)"] == "74 + 37 = 111"  # 66/0.9, 33/0.9
+    chg = planning.format_chg_table(rows)
+    assert chg.loc[0, "Evaluable patients"] == "96 + 48 = 144"
+    assert chg.loc[0, "SD used"] == "pilot SD: 6.00"
+    assert planning.format_design_note(rows) == ("Two-sided alpha 0.05; power 80%; allocation 2:1 "
+                                                 "(baricitinib + HCQ : HCQ); dropout allowance 10%.")
+
+
+def test_format_table_names_missing_analysis():
+    with pytest.raises(KeyError, match="PLAN-CHG-N"):
+        planning.format_chg_table(_planning_rows().query("analysis_id != 'PLAN-CHG-N'"))
+
+
+@pytest.mark.slow
+def test_notebook_runs_on_a_small_study(tmp_path):
+    """Run notebook 05 through papermill on a hand-made adeff (no ARD) and check its ARD section."""
+    import papermill
+
+    from analysis_utils import io, paths, report
+    chg = [-6.0, -5.0, -4.0, -2.0, -7.0, -9.0, -3.0, -5.0, -1.0, -8.0]
+    adeff = pd.DataFrame({"USUBJID": [f"S{i:02d}" for i in range(10)], "PARAMCD": "ESSDAI", "AVISIT": "Week 12",
+                          "CHG": chg, "CRIT1FL": ["Y" if c <= -3 else "N" for c in chg]})
+    io.write_processed(adeff, "adeff", folder=tmp_path / "processed")
+    papermill.execute_notebook(
+        str(paths.NOTEBOOKS / "05_next_trial_planning.ipynb"), str(tmp_path / "out.ipynb"), cwd=str(paths.PROJECT_ROOT),
+        parameters={"REPORTS_DIR": str(tmp_path / "reports"), "PROCESSED_DIR": str(tmp_path / "processed"),
+                    "FIGURES_DIR": str(tmp_path / "figures"), "N_SIM": 2000}, progress_bar=False)
+    ard = report.read_ard(tmp_path / "reports")
+    assert set(ard["section"]) == {"planning"}
+    assert ard_get(ard, "n_total", "PLAN-MCII-SCENARIOS", "optimistic") == 84.0  # 8/10 vs 0.5, 2:1
+    assert ard_get(ard, "n_responders", "PLAN-INPUTS", "pilot_mcii") == 8.0
+    assert (tmp_path / "figures" / "planning_power_curves.png").exists()
+
+
+def ard_get(ard, stat_name, analysis_id, category):
+    from analysis_utils.ard import get_stat
+    return get_stat(ard, stat_name, analysis_id=analysis_id, category=category)
+
+
+def test_notebook_parameters_match_documented_defaults():
+    import ast
+    import json
+
+    from analysis_utils import paths
+    nb = json.loads((paths.NOTEBOOKS / "05_next_trial_planning.ipynb").read_text(encoding="utf-8"))
+    assert nb["metadata"]["report"] == {"section": "planning"}
+    assert [c["id"] for c in nb["cells"]] == [f"cell-{i:02d}" for i in range(1, len(nb["cells"]) + 1)]
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
+    (params,) = [c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", [])]
+    values = {node.targets[0].id: ast.literal_eval(node.value) for node in ast.parse("".join(params["source"])).body}
+    responders, n = planning.JOQUER_MCII["hydroxychloroquine"]
+    assert values["P_CONTROL"] == responders / n and values["P_CONTROL_N"] == n  # 7/14, Seror 2016 Table 5
+    assert values["RATIO"] == 2.0 and values["SD_UPPER_LEVEL"] == planning.SD_UPPER_LEVEL
+    assert values["POWER_TEST"] in planning.TESTS

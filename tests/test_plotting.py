@@ -1,0 +1,114 @@
+"""Tests of analysis_utils.plotting: the data drawn on the Axes, read back under Agg."""
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.colors import to_hex  # noqa: E402
+
+from analysis_utils import plotting  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+ADEFF = pd.DataFrame({
+    "USUBJID": ["S2", "S2", "S2", "S1", "S1", "S3", "S3", "S3"],
+    "PARAMCD": "ESSDAI",
+    "AVISIT": ["Baseline", "Week 12", "Week 24", "Baseline", "Week 12", "Baseline", "Week 12", "Week 24"],
+    "AVISITN": [0, 12, 24, 0, 12, 0, 12, 24],
+    "AVAL": [10.0, 7.0, 4.0, 8.0, 7.0, 12.0, 5.0, 3.0],
+    "CHG": [np.nan, -3.0, -6.0, np.nan, -1.0, np.nan, -7.0, -9.0],
+    "DTYPE": ["", "", "", "", "", "", "", ""],
+})
+LOCF_ROW = pd.DataFrame({"USUBJID": ["S1"], "PARAMCD": "ESSDAI", "AVISIT": ["Week 24"], "AVISITN": [24],
+                         "AVAL": [7.0], "CHG": [-1.0], "DTYPE": ["LOCF"]})
+
+
+def test_trajectories_one_line_per_patient_then_mean():
+    ax = plotting.plot_trajectories(pd.concat([ADEFF, LOCF_ROW]), paramcd="ESSDAI")
+    assert len(ax.lines) == 4
+    assert ax.lines[0].get_xydata().tolist() == [[0, 8], [12, 7]]  # S1: observed only, the LOCF row is not drawn
+    assert ax.lines[1].get_xydata().tolist() == [[0, 10], [12, 7], [24, 4]]
+    mean = ax.lines[-1]
+    assert mean.get_label() == "Mean"
+    assert mean.get_xydata().tolist() == [[0, 10], [12, 19 / 3], [24, 3.5]]
+    assert to_hex(mean.get_color()) == plotting.OKABE_ITO["vermillion"].lower()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Baseline", "Week 12", "Week 24"]
+
+
+def test_box_points_boxes_points_and_seeded_jitter():
+    ax = plotting.plot_box_points(ADEFF, paramcd="ESSDAI", seed=20210615)
+    assert len(ax.patches) == 3  # one box per visit
+    points = ax.collections[0].get_offsets()
+    assert sorted(points[:, 1].tolist()) == sorted(ADEFF["AVAL"].tolist())
+    expected_x = np.array([0, 0, 0, 1, 1, 1, 2, 2], dtype=float)  # rows sorted by visit, then subject
+    assert np.all(np.abs(points[:, 0] - expected_x) <= plotting.JITTER_WIDTH)
+    again = plotting.plot_box_points(ADEFF, paramcd="ESSDAI", seed=20210615).collections[0].get_offsets()
+    other = plotting.plot_box_points(ADEFF, paramcd="ESSDAI", seed=1).collections[0].get_offsets()
+    assert np.array_equal(points, again) and not np.array_equal(points, other)
+
+
+def test_waterfall_orders_patients_and_marks_threshold():
+    baseline_only = pd.DataFrame({"USUBJID": ["S4"], "PARAMCD": "ESSDAI", "AVISIT": ["Baseline"], "AVISITN": [0],
+                                  "AVAL": [9.0], "CHG": [0.0], "DTYPE": [""]})
+    ax = plotting.plot_waterfall(pd.concat([ADEFF, baseline_only]))  # S4 has no change to show: left out
+    week12, week24 = ax.containers
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == ["S1", "S2", "S3"]  # S1 has no week 24 (first), then -6, -9
+    assert [float(b.get_height()) for b in week12] == [-1.0, -3.0, -7.0]
+    assert np.isnan(week24[0].get_height()) and [float(b.get_height()) for b in week24[1:]] == [-6.0, -9.0]
+    threshold = [line for line in ax.lines if line.get_label() == "MCII (-3)"]
+    assert len(threshold) == 1 and threshold[0].get_ydata()[0] == -3
+
+
+def test_domain_heatmap_places_scores_by_patient_visit_and_domain():
+    scores = pd.DataFrame({
+        "USUBJID": ["S2", "S1", "S1", "S1"], "PARAMCD": ["EDSARTIC", "EDSBIOL", "EDSARTIC", "ESSDAI"],
+        "AVISIT": ["Baseline", "Week 12", "Baseline", "Baseline"], "AVISITN": [0, 12, 0, 0],
+        "AVAL": [4.0, 1.0, 2.0, 9.0],
+    })
+    ax = plotting.plot_domain_heatmap(scores)
+    matrix = ax.images[0].get_array()
+    assert matrix.shape == (3, 12)  # rows S1 Baseline, S1 Week 12, S2 Baseline; 12 domains
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["S1  Baseline", "S1  Week 12", "S2  Baseline"]
+    named = plotting.plot_domain_heatmap(scores.assign(USUBJID="NCT04916756-01-" + scores["USUBJID"]))
+    assert named.get_yticklabels()[0].get_text() == "S1  Baseline"  # common study prefix dropped
+    assert matrix[0, 3] == 2.0 and matrix[1, 11] == 1.0 and matrix[2, 3] == 4.0
+    assert matrix.mask[0, 0]  # no record: blank cell
+    assert [t.get_text() for t in ax.get_xticklabels()][:4] == ["Constitutional", "Lymphadenopathy", "Glandular",
+                                                                "Articular"]
+
+
+def test_figures_are_byte_reproducible():
+    def render():
+        fig, ax = plt.subplots()
+        plotting.plot_box_points(ADEFF, paramcd="ESSDAI", seed=7, ax=ax)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", metadata={"Software": None})
+        return buffer.getvalue()
+    assert render() == render()
+
+
+def test_palette_is_okabe_ito():
+    assert list(plotting.OKABE_ITO.values()) == [
+        "#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"]
+
+
+def test_box_edges_are_the_tables_type_2_quartiles():
+    data = pd.DataFrame({"USUBJID": list("abcd"), "PARAMCD": "PGA", "AVISIT": "Baseline", "AVISITN": 0,
+                         "AVAL": [1.0, 2.0, 3.0, 10.0]})
+    ax = plotting.plot_box_points(data, paramcd="PGA", seed=0)
+    box_y = ax.patches[0].get_path().vertices[:, 1]
+    assert (box_y.min(), box_y.max()) == (1.5, 6.5)  # type 2: (1 + 2) / 2 and (3 + 10) / 2
+    whiskers = sorted(y for line in ax.lines for y in line.get_ydata())
+    assert whiskers[0] == 1.0 and whiskers[-1] == 10.0

@@ -1,0 +1,455 @@
+"""Tests of analysis_utils.safety: hand-worked AE and lab tables, then invariants and independent
+counts on the CDISC pilot ADaM (254 subjects, three arms)."""
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis_utils import ard, io, paths, safety
+
+ADAM = paths.CDISC_PILOT / "adam"
+needs_pilot = pytest.mark.skipif(not ADAM.exists(), reason="CDISC pilot data not available")
+
+INF, SKIN = "Infections and infestations", "Skin and subcutaneous tissue disorders"
+
+
+def _adsl(arms=("Bari", "Bari", "Bari", "Bari")):
+    return pd.DataFrame({"USUBJID": ["S1", "S2", "S3", "S4"], "SAFFL": ["Y", "Y", "Y", "N"],
+                         "TRT01A": list(arms)})
+
+
+def _adae():
+    # S1: two herpes zoster events and a rash; S2: HBV reactivation (serious, grade 3, drug withdrawn);
+    # S3: a rash before the first dose (not treatment-emergent); S4: outside the safety population.
+    return pd.DataFrame({
+        "USUBJID": ["S1", "S1", "S1", "S2", "S3", "S4"],
+        "AESEQ": [1, 2, 3, 1, 1, 1],
+        "AEBODSYS": [INF, INF, SKIN, INF, SKIN, INF],
+        "AEDECOD": ["Herpes zoster", "Herpes zoster", "Rash", "Hepatitis B reactivation", "Rash", "Nasopharyngitis"],
+        "TRTEMFL": ["Y", "Y", "Y", "Y", "N", "Y"],
+        "AESER": ["N", "N", "N", "Y", "N", "N"],
+        "AETOXGR": [2, 1, 1, 3, 1, 1],
+        "RELFL": ["N", "N", "N", "Y", "N", "N"],
+        "AEACN": ["DOSE NOT CHANGED", "DOSE NOT CHANGED", "DOSE NOT CHANGED", "DRUG WITHDRAWN",
+                  "DOSE NOT CHANGED", "DOSE NOT CHANGED"],
+        "AEOUT": ["RECOVERED/RESOLVED"] * 6,
+        "ASTDT": pd.to_datetime(["2021-08-01", "2021-09-01", "2021-08-15", "2021-07-20", "2021-06-01",
+                                 "2021-08-01"]),
+    })
+
+
+# ---------------------------------------------------------------------------------------------
+# AE by SOC and PT
+
+
+def test_summarize_ae_by_soc_pt_hand_worked():
+    out = safety.summarize_ae_by_soc_pt(_adae(), _adsl())
+    expected = pd.DataFrame({
+        "arm": ["Bari"] * 6,
+        "soc": ["", INF, INF, INF, SKIN, SKIN],
+        "pt": ["", "", "Hepatitis B reactivation", "Herpes zoster", "", "Rash"],
+        "n_subjects": [2, 2, 1, 1, 1, 1],
+        "n_events": [4, 3, 1, 2, 1, 1],
+        "big_n": [3] * 6,
+        "pct": [200 / 3, 200 / 3, 100 / 3, 100 / 3, 100 / 3, 100 / 3],
+    })
+    pd.testing.assert_frame_equal(out, expected)
+
+
+def test_summarize_ae_by_soc_pt_two_arms_keeps_zero_rows_and_takes_arm_from_adsl():
+    adae = _adae().assign(TRT01A="wrong arm column in ADAE is ignored")
+    out = safety.summarize_ae_by_soc_pt(adae, _adsl(arms=("B", "A", "B", "A")))
+    assert out["arm"].tolist()[:2] == ["A", "B"]
+    rash = out[out["pt"] == "Rash"].set_index("arm")
+    assert rash.loc["A", "n_subjects"] == 0 and rash.loc["B", "n_subjects"] == 1
+    assert out.groupby("arm")["big_n"].first().to_dict() == {"A": 1, "B": 2}
+    assert len(out) == 2 * 6
+
+
+def test_summarize_ae_by_soc_pt_serious_filter():
+    out = safety.summarize_ae_by_soc_pt(_adae(), _adsl(), where="AESER")
+    assert out[["soc", "pt", "n_subjects", "n_events"]].values.tolist() == [
+        ["", "", 1, 1], [INF, "", 1, 1], [INF, "Hepatitis B reactivation", 1, 1]]
+
+
+def test_summarize_ae_by_soc_pt_no_events_gives_zero_any_row():
+    out = safety.summarize_ae_by_soc_pt(_adae(), _adsl(), where=pd.Series(False, index=_adae().index))
+    assert out[["soc", "pt", "n_subjects", "n_events", "big_n", "pct"]].values.tolist() == [["", "", 0, 0, 3, 0.0]]
+
+
+def test_summarize_ae_by_soc_pt_errors_name_the_subject():
+    adae = _adae()
+    adae.loc[1, "AEDECOD"] = ""
+    with pytest.raises(ValueError, match="subject 'S1' has a TEAE with blank AEDECOD"):
+        safety.summarize_ae_by_soc_pt(adae, _adsl())
+    adsl = pd.concat([_adsl(), _adsl().head(1)])
+    with pytest.raises(ValueError, match="subject 'S1' has more than one row"):
+        safety.summarize_ae_by_soc_pt(_adae(), adsl)
+    with pytest.raises(ValueError, match=r"ADAE: missing column\(s\) \['AEBODSYS'\]"):
+        safety.summarize_ae_by_soc_pt(_adae().drop(columns="AEBODSYS"), _adsl())
+
+
+# ---------------------------------------------------------------------------------------------
+# AE overview and maximum grade
+
+
+def test_summarize_ae_overview_hand_worked():
+    out = safety.summarize_ae_overview(_adae(), _adsl()).set_index("category")
+    expected = {  # category: (subjects, events)
+        "Any TEAE": (2, 4), "Related TEAE": (1, 1), "Serious TEAE": (1, 1), "TEAE of CTCAE grade >= 3": (1, 1),
+        "TEAE leading to discontinuation of study drug": (1, 1), "TEAE with fatal outcome": (0, 0),
+        "AESI: serious infection": (1, 1), "AESI: opportunistic infection": (1, 1), "AESI: herpes zoster": (1, 2),
+        "AESI: hepatitis B reactivation": (1, 1), "AESI: venous thromboembolism": (0, 0), "AESI: MACE": (0, 0),
+        "AESI: malignancy (neoplasm SOC)": (0, 0), "AESI: GI perforation": (0, 0),
+    }
+    assert list(out.index) == list(expected)
+    assert {k: (int(r.n_subjects), int(r.n_events)) for k, r in out.iterrows()} == expected
+    assert (out["big_n"] == 3).all()
+    assert out.loc["Any TEAE", "pct"] == pytest.approx(200 / 3)
+
+
+def test_aesi_lookup_pins_the_hbv_term_and_is_case_insensitive():
+    assert "hepatitis b reactivation" in safety.AESI_PTS["Hepatitis B reactivation"]
+    adae = _adae().assign(AEDECOD=lambda d: d["AEDECOD"].str.upper())
+    out = safety.summarize_ae_overview(adae, _adsl()).set_index("category")
+    assert out.loc["AESI: hepatitis B reactivation", "n_subjects"] == 1
+    assert safety.ACTION_DRUG_WITHDRAWN == "DRUG WITHDRAWN" and safety.SEVERE_GRADE == 3
+
+
+def test_ae_overview_rules_fatal_soc_and_pt_categories():
+    adsl = pd.DataFrame({"USUBJID": ["A", "B", "C", "D"], "SAFFL": "Y", "TRT01A": "Bari"})
+    adae = pd.DataFrame({
+        "USUBJID": ["A", "B", "C", "D", "D"], "TRTEMFL": "Y", "RELFL": "N", "AETOXGR": [5, 3, 2, 4, 2],
+        "AEBODSYS": [INF, safety.SOC_NEOPLASMS.upper(), "Vascular disorders", "Cardiac disorders",
+                     "Gastrointestinal disorders"],
+        "AEDECOD": ["Pneumonia", "Basal cell carcinoma", "Deep vein thrombosis", "Myocardial infarction",
+                    "Large intestine perforation"],
+        "AESER": ["Y", "N", "Y", "Y", "Y"], "AEACN": "DOSE NOT CHANGED", "AEOUT": ["FATAL"] + ["RECOVERED/RESOLVED"] * 4,
+    })
+    out = safety.summarize_ae_overview(adae, adsl).set_index("category")["n_subjects"]
+    assert out[["TEAE of CTCAE grade >= 3", "TEAE with fatal outcome", "AESI: serious infection",
+                "AESI: malignancy (neoplasm SOC)", "AESI: venous thromboembolism", "AESI: MACE",
+                "AESI: GI perforation", "AESI: opportunistic infection"]].tolist() == [3, 1, 1, 1, 1, 1, 1, 0]
+    assert safety.OUTCOME_FATAL == "FATAL" and safety.SOC_INFECTIONS == INF
+
+
+def test_summarize_ae_overview_missing_column_is_named():
+    with pytest.raises(ValueError, match="'Related TEAE': ADAE has no column 'RELFL'"):
+        safety.summarize_ae_overview(_adae().drop(columns="RELFL"), _adsl())
+
+
+def test_summarize_ae_by_max_grade_counts_each_subject_at_the_highest_grade():
+    out = safety.summarize_ae_by_max_grade(_adae(), _adsl())
+    hits = out[out["n_subjects"] > 0][["soc", "pt", "grade", "n_subjects"]].values.tolist()
+    assert hits == [["", "", "2", 1], ["", "", "3", 1], [INF, "", "2", 1], [INF, "", "3", 1],
+                    [INF, "Hepatitis B reactivation", "3", 1], [INF, "Herpes zoster", "2", 1],
+                    [SKIN, "", "1", 1], [SKIN, "Rash", "1", 1]]
+    assert len(out) == 6 * 6  # 6 rows x (Missing + 5 grades), zeros kept
+    assert out.groupby(["soc", "pt"])["n_subjects"].sum().loc[("", "")] == 2
+
+
+def test_summarize_ae_by_max_grade_missing_and_unknown_grades():
+    adae = _adae().astype({"AETOXGR": float})
+    adae.loc[2, "AETOXGR"] = np.nan
+    out = safety.summarize_ae_by_max_grade(adae, _adsl())
+    rash = out[(out["pt"] == "Rash") & (out["n_subjects"] > 0)]
+    assert rash["grade"].tolist() == ["Missing"]
+    adae.loc[2, "AETOXGR"] = 7
+    with pytest.raises(ValueError, match="USUBJID 'S1', AEDECOD 'Rash': value 7.0 not in the levels"):
+        safety.summarize_ae_by_max_grade(adae, _adsl())
+
+
+def test_list_adverse_events_sorted_with_study_days_and_filter():
+    adae = _adae().assign(ASTDY=[13, 44, 27, 20, -30, 13])
+    listing = safety.list_adverse_events(adae)
+    assert listing[["USUBJID", "AESEQ"]].values.tolist() == [["S1", 1], ["S1", 3], ["S1", 2], ["S2", 1],
+                                                              ["S3", 1], ["S4", 1]]
+    assert "ASTDY" in listing.columns and "AETERM" not in listing.columns
+    assert safety.list_adverse_events(adae, where="AESER")["AEDECOD"].tolist() == ["Hepatitis B reactivation"]
+
+
+# ---------------------------------------------------------------------------------------------
+# laboratory
+
+
+def _adlb():
+    return pd.DataFrame({
+        "USUBJID": ["S1", "S2", "S3", "S1", "S2", "S3", "S1", "S4"],
+        "PARAMCD": "HGB",
+        "AVISIT": ["Baseline"] * 3 + ["Week 12"] * 3 + ["Week 24", "Baseline"],
+        "AVISITN": [0, 0, 0, 12, 12, 12, 24, 0],
+        "ABLFL": ["Y", "Y", "Y", "", "", "", "", "Y"],
+        "AVAL": [120.0, 130.0, 140.0, 110.0, 128.0, np.nan, 75.0, 90.0],
+        "CHG": [np.nan, np.nan, np.nan, -10.0, -2.0, np.nan, -45.0, np.nan],
+        "ANRIND": ["NORMAL", "NORMAL", "HIGH", "LOW", "NORMAL", "", "LOW", "LOW"],
+    })
+
+
+def test_summarize_lab_by_visit_hand_worked():
+    out = safety.summarize_lab_by_visit(_adlb(), _adsl())
+    base = out[(out["AVISIT"] == "Baseline") & (out["variable"] == "AVAL")].iloc[0]
+    # 120, 130, 140: mean 130, SD 10; type-2 quartiles: Q1 = x(ceil(0.75)) = 120, Q3 = x(ceil(2.25)) = 140
+    assert (base["n"], base["mean"], base["sd"], base["median"], base["q1"], base["q3"]) == (3, 130, 10, 130, 120, 140)
+    assert out[["AVISIT", "variable", "n"]].values.tolist() == [
+        ["Baseline", "AVAL", 3], ["Week 12", "AVAL", 2], ["Week 12", "CHG", 2], ["Week 24", "AVAL", 1],
+        ["Week 24", "CHG", 1]]
+    chg = out[(out["AVISIT"] == "Week 12") & (out["variable"] == "CHG")].iloc[0]
+    assert (chg["mean"], chg["min"], chg["max"]) == (-6.0, -10.0, -2.0)
+
+
+def test_quantile_rule_is_type_2_as_in_the_efficacy_tables():
+    # Hyndman-Fan type 2 (SAS QNTLDEF=5), the rule of endpoints.QUANTILE_METHOD: with n = 4 the
+    # quartiles average two order statistics, with n = 5 they take one.
+    assert safety.QUANTILE_METHOD == "averaged_inverted_cdf"
+    four = safety.summarize_continuous(pd.DataFrame({"g": 1, "x": [1.0, 2.0, 3.0, 4.0]}), by=["g"], value="x")
+    five = safety.summarize_continuous(pd.DataFrame({"g": 1, "x": [1.0, 2.0, 3.0, 4.0, 5.0]}), by=["g"], value="x")
+    assert (four["q1"].iloc[0], four["q3"].iloc[0], five["q1"].iloc[0], five["q3"].iloc[0]) == (1.5, 3.5, 2.0, 4.0)
+
+
+def test_summarize_lab_shift_worst_high_and_low():
+    high = safety.summarize_lab_shift(_adlb(), _adsl(), worst="high")
+    low = safety.summarize_lab_shift(_adlb(), _adsl(), worst="low")
+    # S1: NORMAL -> LOW, LOW; S2: NORMAL -> NORMAL; S3: HIGH -> blank (missing); S4 not in the safety population
+    cells = {"high": [["NORMAL", "LOW", 1], ["NORMAL", "NORMAL", 1], ["HIGH", "Missing", 1]],
+             "low": [["NORMAL", "LOW", 1], ["NORMAL", "NORMAL", 1], ["HIGH", "Missing", 1]]}
+    for name, out in (("high", high), ("low", low)):
+        assert out.loc[out["n_subjects"] > 0, ["baseline", "worst", "n_subjects"]].values.tolist() == cells[name]
+        assert len(out) == 16 and (out["big_n"] == 3).all()
+        assert out["n_subjects"].sum() == 3
+
+
+def test_summarize_lab_shift_high_and_low_differ_when_both_directions_occur():
+    adlb = _adlb()
+    adlb.loc[4, "ANRIND"] = "HIGH"  # S2 week 12 high, then add a low value at week 24
+    adlb = pd.concat([adlb, adlb.iloc[[4]].assign(AVISIT="Week 24", AVISITN=24, ANRIND="LOW")], ignore_index=True)
+    s2 = {w: safety.summarize_lab_shift(adlb, _adsl(), worst=w) for w in ("high", "low")}
+    pick = {w: o.loc[(o["baseline"] == "NORMAL") & (o["n_subjects"] > 0), "worst"].tolist() for w, o in s2.items()}
+    assert pick == {"high": ["LOW", "HIGH"], "low": ["LOW"]}
+
+
+def test_summarize_lab_shift_by_grade_and_errors():
+    adlb = _adlb().assign(ATOXGR=[0, 0, 0, 1, 0, np.nan, 3, 2])
+    out = safety.summarize_lab_shift(adlb, _adsl(), by="ATOXGR", levels=(0, 1, 2, 3, 4))
+    assert out.loc[out["n_subjects"] > 0, ["baseline", "worst", "n_subjects"]].values.tolist() == [
+        ["0", "Missing", 1], ["0", "0", 1], ["0", "3", 1]]
+    with pytest.raises(ValueError, match="USUBJID 'S1', PARAMCD 'HGB', AVISITN 12: value 'VERY LOW'"):
+        safety.summarize_lab_shift(_adlb().replace({"ANRIND": {"LOW": "VERY LOW"}}), _adsl())
+    dup = pd.concat([_adlb(), _adlb().head(1)], ignore_index=True)
+    with pytest.raises(ValueError, match="subject 'S1' has several baseline records of HGB"):
+        safety.summarize_lab_shift(dup, _adsl())
+    with pytest.raises(ValueError, match="worst must be"):
+        safety.summarize_lab_shift(_adlb(), _adsl(), worst="max")
+
+
+def test_lab_interruption_thresholds_pinned_with_boundaries():
+    assert dict(safety.LAB_INTERRUPTION_THRESHOLDS) == {"NEUT": 1.0, "LYM": 0.5, "HGB": 80.0}
+    adlb = pd.DataFrame({"USUBJID": ["S1"] * 7, "PARAMCD": ["NEUT", "NEUT", "LYM", "LYM", "HGB", "HGB", "ALT"],
+                         "ADT": pd.to_datetime(["2021-07-01"] * 7),
+                         "AVAL": [0.99, 1.0, 0.49, 0.5, 79.0, 80.0, 300.0], "ATOXGR": [3, 2, 3, 2, 3, 2, 3]})
+    out = safety.list_lab_alerts(adlb)
+    assert out[["PARAMCD", "AVAL", "ALERT"]].values.tolist() == [
+        ["ALT", 300.0, "CTCAE grade >= 3"],
+        ["HGB", 79.0, "CTCAE grade >= 3; below label threshold (HGB < 80.0)"],
+        ["LYM", 0.49, "CTCAE grade >= 3; below label threshold (LYM < 0.5)"],
+        ["NEUT", 0.99, "CTCAE grade >= 3; below label threshold (NEUT < 1.0)"]]
+    only_threshold = safety.list_lab_alerts(adlb.assign(ATOXGR=0), grade_col=None)
+    assert only_threshold["AVAL"].tolist() == [79.0, 0.49, 0.99]
+
+
+# ---------------------------------------------------------------------------------------------
+# ARD and display
+
+
+def test_to_ard_rows_and_keys_are_unique():
+    res = safety.summarize_ae_by_soc_pt(_adae(), _adsl())
+    rows = safety.to_ard(res, analysis_id="SAF-AET02", columns={"group": "arm", "variable": "soc", "category": "pt"},
+                         stats=["n_subjects", "n_events", "big_n", "pct"], section="safety")
+    assert len(rows) == 6 * 4
+    assert ard.get_stat(rows, "n_events", variable=INF, category="Herpes zoster") == 2.0
+    assert ard.get_stat(rows, "pct", variable="", category="") == pytest.approx(200 / 3)
+    ard.stack_ard([rows])  # raises on a duplicate key
+    grades = safety.to_ard(safety.summarize_ae_by_max_grade(_adae(), _adsl()), analysis_id="SAF-AET04",
+                           columns={"group": "arm", "variable": "soc", "category": "pt"},
+                           stats=["n_subjects", "pct"], by_stat="grade")
+    assert ard.get_stat(grades, "n_subjects_grade3", variable="", category="") == 1.0
+    ard.stack_ard([grades])
+
+
+def test_format_ae_table_shows_n_pct_events_and_blank_soc_on_pt_rows():
+    out = safety.format_ae_table(safety.summarize_ae_by_soc_pt(_adae(), _adsl()))
+    assert list(out.columns) == ["System organ class", "Preferred term", "Bari (N=3)"]
+    assert out.values.tolist()[:3] == [["Any TEAE", "", "2 (66.7) [4]"], [INF, "", "2 (66.7) [3]"],
+                                       ["", "Hepatitis B reactivation", "1 (33.3) [1]"]]
+
+
+def test_format_shift_and_lab_summary_tables():
+    shift = safety.format_shift_table(safety.summarize_lab_shift(_adlb(), _adsl()))
+    assert list(shift.columns) == ["Parameter", "Baseline", "N Bari", "Bari: Missing", "Bari: LOW", "Bari: NORMAL",
+                                   "Bari: HIGH"]
+    assert shift.loc[shift["Baseline"] == "NORMAL", ["Bari: LOW", "Bari: NORMAL"]].values.tolist() == [
+        ["1 (33.3)", "1 (33.3)"]]
+    summary = safety.format_lab_summary(safety.summarize_lab_by_visit(_adlb(), _adsl()), decimals={"HGB": 0})
+    assert summary.iloc[0][["Mean (SD)", "Median [Q1, Q3]", "Min - Max"]].tolist() == ["130 (10.0)", "130 [120, 140]",
+                                                                                       "120 - 140"]
+
+
+# ---------------------------------------------------------------------------------------------
+# CDISC pilot: invariants and independent counts
+
+
+@pytest.fixture(scope="module")
+def pilot():
+    return {"adsl": io.read_adam(ADAM / "adsl.xpt"), "adae": io.read_adam(ADAM / "adae.xpt"),
+            "adlb": io.read_adam(ADAM / "adlbc.csv.gz")}
+
+
+def _timed(func, *args, **kwargs):
+    start = time.perf_counter()
+    out = func(*args, **kwargs)
+    assert time.perf_counter() - start < 1.0, f"{func.__name__} took more than a second"
+    return out
+
+
+@needs_pilot
+def test_pilot_ae_by_soc_pt_invariants_and_independent_counts(pilot):
+    adsl, adae = pilot["adsl"], pilot["adae"]
+    out = _timed(safety.summarize_ae_by_soc_pt, adae, adsl)
+    big_n = adsl[adsl["SAFFL"] == "Y"].groupby("TRT01A").size()
+    assert out.groupby("arm")["big_n"].first().to_dict() == big_n.to_dict() == {
+        "Placebo": 86, "Xanomeline High Dose": 84, "Xanomeline Low Dose": 84}
+    assert not out.duplicated(["arm", "soc", "pt"]).any()
+    assert (out.groupby(["soc", "pt"]).size() == 3).all()  # every row in every arm
+    np.testing.assert_allclose(out["pct"], 100 * out["n_subjects"] / out["big_n"])
+    soc_rows = out[(out["soc"] != "") & (out["pt"] == "")].set_index(["arm", "soc"])
+    pt_rows = out[out["pt"] != ""]
+    any_rows = out[out["soc"] == ""].set_index("arm")
+    assert (pt_rows["n_subjects"].to_numpy() <= soc_rows.loc[list(zip(pt_rows["arm"], pt_rows["soc"])),
+                                                             "n_subjects"].to_numpy()).all()
+    assert (soc_rows["n_subjects"] <= soc_rows.index.get_level_values("arm").map(any_rows["n_subjects"])).all()
+    pt_events = pt_rows.groupby(["arm", "soc"])["n_events"].sum()
+    assert (pt_events.reindex(soc_rows.index) == soc_rows["n_events"]).all()
+    assert (soc_rows.groupby("arm")["n_events"].sum().reindex(any_rows.index) == any_rows["n_events"]).all()
+    # independent counts from the raw records (arm taken from ADSL)
+    te = adae[adae["TRTEMFL"] == "Y"].merge(adsl[["USUBJID", "TRT01A"]], on="USUBJID")
+    assert any_rows["n_subjects"].to_dict() == te.groupby("TRT01A")["USUBJID"].nunique().to_dict()
+    assert any_rows["n_subjects"].to_dict() == {"Placebo": 65, "Xanomeline High Dose": 76, "Xanomeline Low Dose": 77}
+    pruritus = te[te["AEDECOD"] == "APPLICATION SITE PRURITUS"].groupby("TRT01A")["USUBJID"]
+    got = out[out["pt"] == "APPLICATION SITE PRURITUS"].set_index("arm")
+    assert got["n_subjects"].to_dict() == pruritus.nunique().to_dict()
+    assert got["n_events"].to_dict() == pruritus.size().to_dict()
+    soc_total = soc_rows.groupby(level="soc")["n_subjects"].sum()
+    order = list(dict.fromkeys(out.loc[(out["soc"] != "") & (out["pt"] == ""), "soc"]))
+    assert soc_total.loc[order].is_monotonic_decreasing
+
+
+@needs_pilot
+def test_pilot_serious_ae_table_matches_the_raw_serious_records(pilot):
+    out = _timed(safety.summarize_ae_by_soc_pt, pilot["adae"], pilot["adsl"], where="AESER")
+    raw = pilot["adae"][(pilot["adae"]["AESER"] == "Y") & (pilot["adae"]["TRTEMFL"] == "Y")]
+    assert out.loc[out["soc"] == "", "n_events"].sum() == len(raw)
+    assert set(out.loc[out["pt"] != "", "pt"]) == set(raw["AEDECOD"])
+
+
+@needs_pilot
+def test_pilot_ae_by_max_severity(pilot):
+    out = _timed(safety.summarize_ae_by_max_grade, pilot["adae"], pilot["adsl"], grade="AESEV",
+                 levels=("MILD", "MODERATE", "SEVERE"))
+    overall = out[out["soc"] == ""].groupby("arm")["n_subjects"].sum()
+    any_teae = safety.summarize_ae_by_soc_pt(pilot["adae"], pilot["adsl"]).query("soc == ''").set_index("arm")
+    assert overall.to_dict() == any_teae["n_subjects"].to_dict()
+
+
+@needs_pilot
+def test_pilot_lab_summary_against_a_direct_computation(pilot):
+    adlb = pilot["adlb"][~pilot["adlb"]["PARAMCD"].str.startswith("_")]
+    out = _timed(safety.summarize_lab_by_visit, adlb, pilot["adsl"], params=["ALT", "CREAT"])
+    assert list(dict.fromkeys(out["PARAMCD"])) == ["ALT", "CREAT"]
+    alt = out[(out["PARAMCD"] == "ALT") & (out["variable"] == "AVAL")]
+    assert alt.groupby("arm")["AVISITN"].apply(lambda v: v.is_monotonic_increasing).all()
+    raw = adlb[(adlb["PARAMCD"] == "ALT") & (adlb["AVISITN"] == 0)].merge(pilot["adsl"][["USUBJID", "TRT01A"]])
+    got = alt[alt["AVISITN"] == 0].set_index("arm")
+    assert got["n"].to_dict() == raw.groupby("TRT01A")["AVAL"].count().to_dict()
+    np.testing.assert_allclose(got["mean"], raw.groupby("TRT01A")["AVAL"].mean().loc[got.index])
+    np.testing.assert_allclose(got["sd"], raw.groupby("TRT01A")["AVAL"].std().loc[got.index])
+    chg = out[(out["PARAMCD"] == "ALT") & (out["variable"] == "CHG")]
+    assert (chg["AVISITN"] > 0).all()  # no change-from-baseline row at baseline
+
+
+@needs_pilot
+def test_pilot_shift_table_against_a_naive_reimplementation(pilot):
+    adlb = pilot["adlb"][~pilot["adlb"]["PARAMCD"].str.startswith("_")]
+    out = _timed(safety.summarize_lab_shift, adlb, pilot["adsl"], levels=("L", "N", "H"))
+    sums = out.groupby(["arm", "PARAMCD"])["n_subjects"].sum()
+    assert (sums == out.groupby(["arm", "PARAMCD"])["big_n"].first()).all()
+    # naive: loop over ALT subjects, worst high = H if any H, else N if any N, else L
+    alt = adlb[adlb["PARAMCD"] == "ALT"].merge(pilot["adsl"][["USUBJID", "TRT01A"]])
+    expected = {}
+    for (arm, subject), rec in alt.groupby(["TRT01A", "USUBJID"]):
+        base = rec.loc[rec["ABLFL"] == "Y", "ANRIND"]
+        post = set(rec.loc[(rec["ABLFL"] != "Y") & (rec["AVISITN"] > 0), "ANRIND"]) - {""}
+        worst = next((c for c in ("H", "N", "L") if c in post), "Missing")
+        key = (arm, base.iloc[0] if len(base) and base.iloc[0] else "Missing", worst)
+        expected[key] = expected.get(key, 0) + 1
+    got = out[(out["PARAMCD"] == "ALT") & (out["n_subjects"] > 0)]
+    assert {(a, b, w): n for a, b, w, n in got[["arm", "baseline", "worst", "n_subjects"]].values} == expected
+
+
+def test_every_ard_layout_gives_unique_keys():
+    results = {
+        "ae_overview": safety.summarize_ae_overview(_adae(), _adsl()),
+        "ae_soc_pt": safety.summarize_ae_by_soc_pt(_adae(), _adsl()),
+        "ae_max_grade": safety.summarize_ae_by_max_grade(_adae(), _adsl()),
+        "lab_summary": safety.summarize_lab_by_visit(_adlb(), _adsl()),
+        "lab_shift": safety.summarize_lab_shift(_adlb(), _adsl()),
+    }
+    assert set(results) == set(safety.ARD_LAYOUTS)
+    parts = [safety.to_ard(res, analysis_id=kind, **safety.ARD_LAYOUTS[kind]) for kind, res in results.items()]
+    stacked = ard.stack_ard(parts)
+    assert (stacked["population"] == "Safety population (SAFFL = Y)").all()
+    assert ard.get_stat(stacked, "n_subjects", analysis_id="lab_shift", paramcd="HGB",
+                        category="NORMAL to LOW") == 1.0
+
+
+def test_format_overview_and_max_grade_tables():
+    overview = safety.format_ae_overview(safety.summarize_ae_overview(_adae(), _adsl()))
+    assert overview.iloc[0].tolist() == ["Any TEAE", "2 (66.7) [4]"]
+    grades = safety.format_max_grade_table(safety.summarize_ae_by_max_grade(_adae(), _adsl()))
+    assert list(grades.columns) == ["System organ class", "Preferred term"] + [
+        f"Bari: grade {g} (N=3)" for g in ("Missing", "1", "2", "3", "4", "5")]
+    assert grades.iloc[0, 2:].tolist() == ["0", "0", "1 (33.3)", "1 (33.3)", "0", "0"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The shipped synthetic trial: the HBV reactivation in every table
+
+
+def test_shipped_trial_hbv_reactivation_counted_in_every_table(synthetic_export):
+    from analysis_utils import cleaning, disposition
+
+    data = cleaning.derive_all(synthetic_export)
+    adsl, adae = data["adsl"], data["adae"]
+    raw = synthetic_export["adverse_events"]
+    hbv_raw = raw[raw["AEDECOD"] == "Hepatitis B reactivation"].iloc[0]  # what the CRF says
+    first_dose = synthetic_export["exposure"].groupby("SUBJID")["EXSTDT"].min()[hbv_raw["SUBJID"]]
+    expected_day = (hbv_raw["AESTDT"] - first_dose).days + 1
+    serious = hbv_raw["AESER"] == "Y"
+
+    overview = safety.summarize_ae_overview(adae, adsl).set_index("category")["n_subjects"]
+    assert overview["AESI: hepatitis B reactivation"] == 1
+    assert overview["TEAE leading to discontinuation of study drug"] == 1
+    assert overview["Serious TEAE"] == (1 if serious else 0)
+    soc_pt = safety.summarize_ae_by_soc_pt(adae, adsl)
+    row = soc_pt[soc_pt["pt"] == "Hepatitis B reactivation"].iloc[0]
+    assert (row["soc"], row["n_subjects"], row["n_events"], row["big_n"]) == (INF, 1, 1, 11)
+    saes = safety.summarize_ae_by_soc_pt(adae, adsl, where="AESER")
+    assert ("Hepatitis B reactivation" in set(saes["pt"])) == serious
+    grades = safety.summarize_ae_by_max_grade(adae, adsl)
+    hit = grades[(grades["pt"] == "Hepatitis B reactivation") & (grades["n_subjects"] > 0)]
+    assert hit["grade"].tolist() == [str(hbv_raw["AETOXGR"])]
+    listing = safety.list_adverse_events(adae, where=adae["AEACN"] == safety.ACTION_DRUG_WITHDRAWN)
+    assert listing[["AEDECOD", "TRTEMFL", "ASTDY"]].values.tolist() == [["Hepatitis B reactivation", "Y",
+                                                                       expected_day]]
+    stopped = disposition.list_discontinuations(adsl)
+    assert stopped.loc[stopped["DCSREAS"] == "ADVERSE EVENT", "USUBJID"].tolist() == [listing["USUBJID"].iloc[0]]

@@ -1,0 +1,224 @@
+"""Validation rules: each one on a deliberately broken copy of the synthetic export."""
+
+import pandas as pd
+import pytest
+
+from analysis_utils import export, validation
+
+SUBJ = "NCT04916756-01-"
+
+
+def _break(folder, form, change):
+    """Read ``form`` as text, apply ``change`` (frame -> frame) and write it back."""
+    path = folder / f"{form}.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    change(frame).to_csv(path, index=False, lineterminator="\n")
+
+
+def _set(row, column, value):
+    def change(frame):
+        frame.loc[row, column] = value
+        return frame
+    return change
+
+
+def _append_copy(row):
+    return lambda frame: pd.concat([frame, frame.iloc[[row]]], ignore_index=True)
+
+
+def _errors(folder):
+    before = export.file_manifest(folder)
+    with pytest.raises(validation.ExportValidationError) as info:
+        validation.check_export(folder)
+    pd.testing.assert_frame_equal(export.file_manifest(folder), before)  # raw files unchanged
+    return info.value.errors
+
+FORMS_WITH_SUBJECTS = ("eligibility", "visits", "essdai", "esspri", "pga", "ild", "labs", "adverse_events",
+                       "conmeds", "exposure", "disposition")
+
+
+def _last_row_subject(frame):
+    return _set(len(frame) - 1, "SUBJID", "777")(frame)
+
+
+# (form, change) applied together to one copy of the export; each touches its own row.
+BREAKAGES = [
+    ("demographics", _set(2, "AGE", "forty")),
+    ("demographics", _set(0, "SEX", "X")),
+    ("visits", _set(0, "VISITDT", "28/06/2021")),
+    ("visits", _set(1, "VISITDT", "")),
+    ("visits", _set(3, "VISITDT", "2021-06-01")),
+    ("pga", _set(0, "PGA", "11")),
+    ("essdai", _set(0, "EDLCONST", "3")),
+    ("essdai", _set(3, "EDLCNS", "1")),
+    ("adverse_events", _set(0, "AEENDT", "2021-06-01")),
+    ("labs", _set(5, "SUBJID", "999")),
+    ("labs", _set(0, "LBORRESU", "mmol/L")),
+    ("labs", _set(1, "LBORRES", "high")),
+    *[(form, _last_row_subject) for form in FORMS_WITH_SUBJECTS],
+    ("demographics", _append_copy(4)),
+    ("visits", _append_copy(4)),
+    ("adverse_events", _append_copy(1)),
+    # subject 010 was lost to follow-up after week 12: an ESSPRI at week 24 has no visit date
+    ("esspri", lambda f: pd.concat([f, pd.DataFrame([{"SUBJID": "010", "VISIT": "W24", "ESPDRY": "5",
+                                                      "ESPFAT": "5", "ESPPAIN": "5"}])], ignore_index=True)),
+]
+# case -> expected (file, row, USUBJID, AVISIT, variable, rule, value)
+EXPECTED = {
+    "wrong_type": ("demographics.csv", "4", SUBJ + "003", "", "AGE", "wrong_type", "forty"),
+    "wrong_type_date": ("visits.csv", "2", SUBJ + "001", "Baseline", "VISITDT", "wrong_type", "28/06/2021"),
+    "required": ("visits.csv", "3", SUBJ + "001", "Week 12", "VISITDT", "required", ""),
+    "out_of_range": ("pga.csv", "2", SUBJ + "001", "Baseline", "PGA", "out_of_range", "11"),
+    "not_allowed_level": ("essdai.csv", "2", SUBJ + "001", "Baseline", "EDLCONST", "not_allowed", "3"),
+    "not_allowed_cns": ("essdai.csv", "5", SUBJ + "002", "Baseline", "EDLCNS", "not_allowed", "1"),
+    "not_allowed_sex": ("demographics.csv", "2", SUBJ + "001", "", "SEX", "not_allowed", "X"),
+    "duplicate_subject": ("demographics.csv", "13", SUBJ + "005", "", "SUBJID", "duplicate_subject", "005"),
+    "duplicate_visit": ("visits.csv", "32", SUBJ + "002", "Week 12", "SUBJID/VISIT", "duplicate_visit", "002/W12"),
+    "duplicate_record": ("adverse_events.csv", "9", SUBJ + "002", "", "SUBJID/AESPID", "duplicate_record", "002/1"),
+    "unknown_subject": ("labs.csv", "7", SUBJ + "999", "Baseline", "SUBJID", "unknown_subject", "999"),
+    "unknown_visit": ("esspri.csv", "32", SUBJ + "010", "Week 24", "VISIT", "unknown_visit", "W24"),
+    "end_before_start": ("adverse_events.csv", "2", SUBJ + "001", "", "AEENDT", "end_before_start", "2021-06-01"),
+    "visit_before_consent": ("visits.csv", "5", SUBJ + "002", "Baseline", "VISITDT", "visit_before_consent",
+                             "2021-06-01"),
+    "unknown_unit": ("labs.csv", "2", SUBJ + "001", "Baseline", "LBORRESU", "unknown_unit", "mmol/L"),
+    "lab_result_type": ("labs.csv", "3", SUBJ + "001", "Baseline", "LBORRES", "lab_result_type", "high"),
+}
+
+
+@pytest.fixture(scope="module")
+def broken_errors(tmp_path_factory, _synthetic_trial):
+    """Errors of one copy of the export carrying every breakage (raw files checked unchanged)."""
+    folder = tmp_path_factory.mktemp("broken")
+    export.write_export(_synthetic_trial, folder)
+    for form, change in BREAKAGES:
+        _break(folder, form, change)
+    return _errors(folder)
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_each_rule_gives_its_specific_error(broken_errors, case):
+    expected = EXPECTED[case]
+    hits = broken_errors[(broken_errors["file"] == expected[0]) & (broken_errors["row"] == expected[1])
+                         & (broken_errors["rule"] == expected[5])]
+    assert len(hits) == 1, broken_errors
+    row = hits.iloc[0]
+    assert tuple(row[list(validation.PROBLEM_COLUMNS[:-1])]) == expected
+    for part in (expected[0], f"row {expected[1]}", expected[2], f"column {expected[4]}", expected[5],
+                 f"'{expected[6]}'"):
+        assert part in row["message"]
+
+
+@pytest.mark.parametrize("form", FORMS_WITH_SUBJECTS)
+def test_unknown_subject_in_any_form(broken_errors, form, _synthetic_trial):
+    hit = broken_errors[(broken_errors["rule"] == "unknown_subject") & (broken_errors["file"] == f"{form}.csv")
+                        & (broken_errors["value"] == "777")]
+    assert hit["row"].tolist() == [str(len(_synthetic_trial[form]) + 1)]
+
+
+def test_no_error_without_a_breakage(broken_errors):
+    assert set(broken_errors["rule"]) == {e[5] for e in EXPECTED.values()}
+
+
+def test_missing_file(tmp_export):
+    (tmp_export / "pga.csv").unlink()
+    row = _errors(tmp_export).query("rule == 'missing_file'").iloc[0]
+    assert row["file"] == "pga.csv" and "missing" in row["message"]
+
+
+def test_missing_column(tmp_export):
+    _break(tmp_export, "demographics", lambda f: f.drop(columns="SEX"))
+    row = _errors(tmp_export).query("rule == 'missing_column'").iloc[0]
+    assert (row["file"], row["variable"]) == ("demographics.csv", "SEX")
+
+
+def test_missing_folder_raises_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError, match="raw export not found"):
+        validation.check_export(tmp_path / "nowhere")
+
+
+def test_shipped_export_has_no_error_and_two_queries(tmp_export):
+    result = validation.check_export(tmp_export)
+    assert result.ok
+    assert result.queries[["USUBJID", "AVISIT", "rule"]].values.tolist() == [
+        [SUBJ + "008", "Week 12", "incomplete_biological"],
+        [SUBJ + "009", "Week 12", "visit_window"],
+    ]
+    assert "study day 101, outside the window day 71 to 99" in result.queries["message"].iloc[1]
+
+
+def test_missing_non_required_item_is_a_query_not_an_error(tmp_export):
+    _break(tmp_export, "esspri", _set(0, "ESPPAIN", ""))
+    result = validation.check_export(tmp_export)
+    row = result.queries.query("rule == 'missing_item'").iloc[0]
+    assert (row["file"], row["row"], row["USUBJID"], row["variable"]) == ("esspri.csv", "2", SUBJ + "001", "ESPPAIN")
+
+
+def test_missing_monoclonal_component_is_an_incomplete_biological_assessment(tmp_export):
+    _break(tmp_export, "labs",
+           lambda f: f[~((f["SUBJID"] == "001") & (f["VISIT"] == "BL") & (f["LBTESTCD"] == "MCOMP"))])
+    queries = validation.check_export(tmp_export).queries
+    row = queries[(queries["rule"] == "incomplete_biological") & (queries["USUBJID"] == SUBJ + "001")].iloc[0]
+    assert (row["AVISIT"], row["value"]) == ("Baseline", "MCOMP")
+
+
+def test_visit_window_boundaries(synthetic_export):
+    assert validation.VISIT_WINDOWS == {"W12": (85, 14), "W24": (169, 14)}
+    assert validation.BASELINE_WINDOW == (-28, 1)
+    visits = synthetic_export["visits"]
+    first_dose = visits["SUBJID"].map(synthetic_export["exposure"].set_index("SUBJID")["EXSTDT"])
+    days = {("001", "W12"): 70, ("002", "W12"): 71, ("003", "W12"): 99, ("004", "W12"): 100,
+            ("001", "W24"): 154, ("002", "W24"): 155, ("003", "W24"): 183, ("004", "W24"): 184}
+    for (subjid, visit), day in days.items():
+        row = (visits["SUBJID"] == subjid) & (visits["VISIT"] == visit)
+        visits.loc[row, "VISITDT"] = first_dose[row] + pd.Timedelta(days=day - 1)
+    queries = validation.validate_export(synthetic_export).queries.query("rule == 'visit_window'")
+    assert queries[["USUBJID", "AVISIT"]].values.tolist() == [
+        [SUBJ + "001", "Week 12"], [SUBJ + "001", "Week 24"], [SUBJ + "004", "Week 12"], [SUBJ + "004", "Week 24"],
+        [SUBJ + "009", "Week 12"]]
+
+
+def test_error_message_lists_first_twenty_and_counts_the_rest(tmp_export):
+    _break(tmp_export, "labs", lambda f: f.assign(LBORRESU="furlongs"))
+    with pytest.raises(validation.ExportValidationError) as info:
+        validation.check_export(tmp_export)
+    text = str(info.value)
+    n = len(info.value.errors)
+    assert text.startswith(f"{n} validation error(s)") and f"... and {n - 20} more" in text
+    assert text.count("unknown_unit") == 20
+
+
+def test_parse_column_types():
+    values, bad = validation.parse_column(pd.Series(["2021-06-01", "2021-13-01", ""]), "date")
+    assert bad.tolist() == [False, True, False]
+    assert values.iloc[0] == pd.Timestamp("2021-06-01") and values.iloc[2] is pd.NaT
+    values, bad = validation.parse_column(pd.Series(["1.5", "1,5"]), "float")
+    assert values.tolist()[0] == 1.5 and bad.tolist() == [False, True]
+
+
+def test_validation_of_typed_tables_equals_validation_of_the_files(tmp_export, synthetic_export):
+    from_files = validation.validate_export(export.read_export(tmp_export))
+    from_frames = validation.validate_export(synthetic_export)
+    pd.testing.assert_frame_equal(from_files.queries, from_frames.queries)
+
+
+def test_summarize_queries_counts_by_rule():
+    q = pd.DataFrame({"rule": ["incomplete_biological", "visit_window", "visit_window"]})
+    assert validation.summarize_queries(q)[["rule", "n"]].values.tolist() == [
+        ["visit_window", 2], ["incomplete_biological", 1]]
+
+
+def test_cli_exit_status_and_query_file(tmp_export, tmp_path, capsys):
+    reports = tmp_path / "reports"
+    assert validation.main([str(tmp_export), "--reports", str(reports)]) == 0
+    written = pd.read_csv(reports / "data_queries.csv", dtype=str, keep_default_na=False)
+    assert written["source"].unique().tolist() == ["validation"] and len(written) == 2
+    _break(tmp_export, "pga", _set(0, "PGA", "55"))
+    assert validation.main([str(tmp_export), "--reports", str(reports)]) == 1
+    assert "out_of_range" in capsys.readouterr().err
+
+
+def test_every_rule_is_documented_with_its_kind():
+    kinds = {kind for kind, _ in validation.RULES.values()}
+    assert kinds == {"error", "query"}
+    assert {"visit_window", "missing_item", "incomplete_biological"} == {
+        r for r, (k, _) in validation.RULES.items() if k == "query"}
