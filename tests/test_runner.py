@@ -45,14 +45,18 @@ def test_normalise_executed_strips_timing_and_renumbers():
 
 @pytest.mark.slow
 def test_shared_kernel_is_reset_between_notebooks(tmp_path):
-    first = _notebook("import matplotlib as mpl; mpl.rcParams['lines.linewidth'] = 9; leaked = 1")
-    second = _notebook("import matplotlib as mpl\nprint(mpl.rcParams['lines.linewidth'], 'leaked' in dir())")
+    first = _notebook("import matplotlib as mpl; mpl.rcParams['lines.linewidth'] = 9; leaked = 1",
+                      "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nplt.show()")
+    second = _notebook("import matplotlib as mpl\nprint(mpl.rcParams['lines.linewidth'], 'leaked' in dir())",
+                       "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([1, 2]);")
     paths = []
     for name, nb in (("01_a.ipynb", first), ("02_b.ipynb", second)):
         nbformat.write(nb, tmp_path / name)
         paths.append(tmp_path / name)
     executed = runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage")
-    assert executed[1].cells[-1].outputs[0]["text"] == "1.5 False\n"
+    assert executed[1].cells[-2].outputs[0]["text"] == "1.5 False\n"
+    # figures still display by themselves (the inline backend survives the reset)
+    assert any("image/png" in o.get("data", {}) for o in executed[1].cells[-1].outputs)
     assert (tmp_path / "stage" / "reports" / "executed" / "02_b.ipynb").exists()
 
 

@@ -1,6 +1,7 @@
 """The report's title page and appendix (data queries, data dictionary, methods, provenance), and the tables workbook."""
 
 import io as _io
+import re
 import zipfile
 from datetime import datetime
 from importlib import metadata
@@ -142,5 +143,9 @@ def write_tables_workbook(reports: Path, *, data_cutoff: str) -> Path:
         for info in src.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_EPOCH)
             fixed.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(fixed, src.read(info.filename))
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time; use the data cut instead
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                              rb"\g<1>" + stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>", data)
+            dst.writestr(fixed, data)
     return out

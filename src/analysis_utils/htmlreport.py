@@ -40,7 +40,7 @@ header.title-page{padding-top:24px;border-bottom:2px solid #444;margin-bottom:16
 header.title-page h1{font-size:1.7em;margin:.2em 0}
 dl.study{display:grid;grid-template-columns:max-content auto;gap:4px 16px}
 dl.study dt{font-weight:bold}dl.study dd{margin:0}
-nav#toc ol{padding-left:1.4em}nav#toc li{margin:2px 0}
+nav#toc ol{padding-left:1.4em;list-style:none}nav#toc li{margin:2px 0}
 section.report-section{border-top:1px solid #ccc;margin-top:28px;padding-top:8px}
 h2{font-size:1.45em}h3{font-size:1.2em;margin-top:1.4em}h4{font-size:1.05em;margin-top:1.2em}
 table.report-table{border-collapse:collapse;margin:10px 0 4px;font-size:.9em}
@@ -70,9 +70,10 @@ class _Renderer(mistune.HTMLRenderer):
         return f"<em>[image not embedded: {html.escape(text)}]</em>"
 
     def heading(self, text: str, level: int, **attrs) -> str:
+        in_toc = level == 2  # a notebook's "## " result headings; its "# " title stays out of the contents
         level = min(level + 2, 6)
         anchor = self.doc.new_id(re.sub(r"<[^>]+>", "", text))
-        if level <= 4:
+        if in_toc:
             self.doc.toc[-1][2].append((anchor, html.unescape(re.sub(r"<[^>]+>", "", text))))
         return f'<h{level} id="{anchor}">{text}</h{level}>\n'
 
@@ -85,7 +86,9 @@ class _Document:
     used: dict = field(default_factory=dict)
 
     def new_id(self, text: str) -> str:
-        slug = re.sub(r"[^a-z0-9]+", "-", html.unescape(text).lower()).strip("-")[:60] or "part"
+        slug = re.sub(r"[^a-z0-9]+", "-", html.unescape(text).lower()).strip("-")[:60].strip("-") or "part"
+        if slug[0].isdigit():
+            slug = f"s-{slug}"  # an id may not start with a digit in a CSS selector
         n = self.used.get(slug, 0) + 1
         self.used[slug] = n
         return slug if n == 1 else f"{slug}-{n}"

@@ -45,11 +45,13 @@ SNAPSHOT_CODE = (
 )
 
 #: Run in the kernel between notebooks (store_history off, so execution counts are not shifted).
+#: ``backend`` and ``interactive`` are left alone: the inline backend turns interactive mode on at
+#: the first figure, and restoring the snapshot's value would stop figures from displaying.
 RESET_CODE = (
     "%reset -f\n"
     "import builtins as __b, matplotlib as __mpl, matplotlib.pyplot as __plt, warnings as __w, pandas as __pd\n"
     "__plt.close('all'); __rc0, __warn0 = __b.__analysis_kernel_state__\n"
-    "__mpl.rcParams.clear(); __mpl.rcParams.update(__rc0)\n"
+    "__mpl.rcParams.update({__k: __v for __k, __v in __rc0.items() if __k not in ('backend', 'interactive')})\n"
     "__w.filters[:] = __warn0; __w._filters_mutated()\n"
     "__pd.reset_option('display')\n"
     "%reset -f\n"
@@ -114,8 +116,13 @@ def _run_in_kernel(client, code: str) -> None:
         raise RuntimeError(f"kernel set-up code failed: {reply and reply['content']}")
 
 
-def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path, *, timeout: int = 600) -> list:
-    """Execute the notebooks in order in one kernel; write each executed notebook to ``stage``."""
+def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path, *, timeout: int = 600,
+                      while_starting=None) -> list:
+    """Execute the notebooks in order in one kernel; write each executed notebook to ``stage``.
+
+    ``while_starting`` (a callable) runs in this process while the kernel starts and imports the
+    libraries; if it raises, no notebook runs.
+    """
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -128,6 +135,8 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
     try:
         client.start_new_kernel_client()
         client.kc.execute(WARMUP_IMPORTS, silent=True, store_history=False)
+        if while_starting is not None:
+            while_starting()
         _run_in_kernel(client, SNAPSHOT_CODE)
         for i, path in enumerate(notebook_paths):
             nb = inject_parameters(nbformat.read(path, as_version=4), parameters)
@@ -210,13 +219,14 @@ def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_RO
     for sub in ("processed", "figures", "reports"):
         (stage / sub).mkdir(parents=True)
     try:
-        validation.check_export(data_dir)  # a bad export stops the build before anything runs
         parameters = {
             "DATA_DIR": _project_relative(data_dir), "DATA_CUTOFF": data_cutoff,
             "PROCESSED_DIR": _project_relative(stage / "processed"),
             "REPORTS_DIR": _project_relative(stage / "reports"), "FIGURES_DIR": _project_relative(stage / "figures"),
         }
-        executed = execute_notebooks(notebooks, parameters, stage)
+        # A bad export stops the build before any notebook runs (checked while the kernel starts).
+        executed = execute_notebooks(notebooks, parameters, stage,
+                                     while_starting=lambda: validation.check_export(data_dir))
         synthetic = export.is_synthetic(data_dir)
         html_text = appendix.render(executed, stage_reports=stage / "reports", data_dir=data_dir,
                                     data_cutoff=data_cutoff, synthetic=synthetic, git=git_state(),

@@ -35,7 +35,7 @@ def page(built):
         page.route("**/*", route)
         page.goto(report.as_uri(), wait_until="load")
         yield page
-        page.screenshot(path=str(built / "reports" / "report_screenshot.png"), full_page=False)
+        page.screenshot(path=str(built / "report_screenshot.png"), full_page=False)  # beside, not in, the outputs
         browser.close()
 
 
@@ -55,7 +55,7 @@ def test_every_toc_link_lands_on_its_section(page):
     assert len(targets) >= 6
     for href in targets:
         page.click(f'nav#toc a[href="{href}"]')
-        top = page.eval_on_selector(href, "el => el.getBoundingClientRect().top")
+        top = page.eval_on_selector(f'[id="{href[1:]}"]', "el => el.getBoundingClientRect().top")
         banner = page.eval_on_selector("#synthetic-banner", "el => el.getBoundingClientRect().height")
         assert -1 <= top <= banner + 60, (href, top)
         page.evaluate("window.scrollTo(0, 0)")
