@@ -112,3 +112,16 @@ def test_box_edges_are_the_tables_type_2_quartiles():
     assert (box_y.min(), box_y.max()) == (1.5, 6.5)  # type 2: (1 + 2) / 2 and (3 + 10) / 2
     whiskers = sorted(y for line in ax.lines for y in line.get_ydata())
     assert whiskers[0] == 1.0 and whiskers[-1] == 10.0
+
+
+def test_domain_heatmap_shows_visit_means_for_large_trials():
+    from analysis_utils import plotting
+
+    n = plotting.HEATMAP_MAX_SUBJECTS + 1
+    d = pd.DataFrame({"USUBJID": [f"S{i:03d}" for i in range(n)] * 2, "PARAMCD": "EDSARTIC",
+                      "AVISIT": ["Baseline"] * n + ["Week 12"] * n, "AVISITN": [0] * n + [12] * n,
+                      "AVAL": [4.0] * n + [0.0] * (n - 1) + [2.0]})
+    ax = plotting.plot_domain_heatmap(d)
+    matrix = ax.images[0].get_array()
+    assert matrix.shape == (2, 12)
+    assert matrix[0, 3] == 4.0 and matrix[1, 3] == pytest.approx(2.0 / n)

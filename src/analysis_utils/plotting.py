@@ -179,6 +179,11 @@ def plot_waterfall(adeff: pd.DataFrame, *, avisits=("Week 12", "Week 24"), thres
     return ax
 
 
+#: Above this many patients the heatmap shows the mean domain score per visit instead of one row
+#: per patient and visit (a readable figure of bounded size for large trials).
+HEATMAP_MAX_SUBJECTS = 60
+
+
 def plot_domain_heatmap(adeff: pd.DataFrame, *, ax=None):
     """Plot the ESSDAI domain scores (weight x level) as a heatmap: patient x visit rows, domain columns.
 
@@ -198,7 +203,11 @@ def plot_domain_heatmap(adeff: pd.DataFrame, *, ax=None):
     """
     code_to_domain = {code: d for d, code in ESSDAI_SCORE_PARAMCD.items()}
     rows = _observed(adeff, code_to_domain)
-    wide = rows.pivot_table(index=["USUBJID", "AVISITN"], columns="PARAMCD", values="AVAL", aggfunc="first")
+    if rows["USUBJID"].nunique() > HEATMAP_MAX_SUBJECTS:  # one row per visit: the mean over patients
+        rows = rows.assign(USUBJID=f"Mean of {rows['USUBJID'].nunique()} patients")
+        wide = rows.pivot_table(index=["USUBJID", "AVISITN"], columns="PARAMCD", values="AVAL", aggfunc="mean")
+    else:
+        wide = rows.pivot_table(index=["USUBJID", "AVISITN"], columns="PARAMCD", values="AVAL", aggfunc="first")
     wide = wide.reindex(columns=[ESSDAI_SCORE_PARAMCD[d] for d in ESSDAI_DOMAINS]).sort_index()
     if ax is None:  # one row per patient x visit: the height follows the number of rows
         _, ax = plt.subplots(figsize=(8, 1.5 + 0.18 * len(wide)), layout="constrained")
@@ -207,7 +216,7 @@ def plot_domain_heatmap(adeff: pd.DataFrame, *, ax=None):
     image = ax.imshow(values, aspect="auto", cmap=cmap, vmin=0, interpolation="nearest")
     for (i, j), v in np.ndenumerate(wide.to_numpy(dtype=float)):
         if v > 0:
-            ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=6,
+            ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=6,
                     color="black" if v < 0.6 * np.nanmax(wide.to_numpy(dtype=float)) else "white")
     week_label = {w: v for v, w in AVISITN.items()}
     names = dict(zip(wide.index.get_level_values(0), _short_ids(wide.index.get_level_values(0))))
