@@ -275,9 +275,12 @@ def test_derive_scenarios_all_responders_gives_distinct_scenarios():
     assert sample_size_two_proportions(1.0, 0.5).n_total == 21  # p_t = 1 is allowed (control arm has variance)
 
 
-def test_derive_scenarios_refuses_pilot_below_control():
-    with pytest.raises(ValueError, match="is not above the control rate"):
-        derive_scenarios(_inputs(5, 10, 0.5))
+def test_derive_scenarios_without_pilot_advantage_uses_assumed_advantages():
+    s = derive_scenarios(_inputs(5, 10, 0.5))  # 50 % = control: no advantage to scale
+    assert s["p_treatment"].round(10).tolist() == [0.8, 0.7, 0.6]
+    assert s["method"].str.contains("not above control: assumed advantage").all()
+    high = derive_scenarios(_inputs(1, 10, 0.85))
+    assert high["p_treatment"].round(10).tolist() == [1.0, 1.0, 0.95]  # capped at 1
 
 
 def test_size_scenarios_adds_sample_sizes():

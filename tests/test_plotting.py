@@ -125,3 +125,18 @@ def test_domain_heatmap_shows_visit_means_for_large_trials():
     matrix = ax.images[0].get_array()
     assert matrix.shape == (2, 12)
     assert matrix[0, 3] == 4.0 and matrix[1, 3] == pytest.approx(2.0 / n)
+
+
+def test_trajectories_and_waterfall_use_one_collection_for_many_patients():
+    from analysis_utils import plotting
+
+    n = plotting.MANY_PATIENTS + 1
+    ids = [f"S{i:04d}" for i in range(n)]
+    d = pd.DataFrame({"USUBJID": ids * 2, "PARAMCD": "ESSDAI", "AVISIT": ["Baseline"] * n + ["Week 12"] * n,
+                      "AVISITN": [0] * n + [12] * n, "AVAL": [10.0] * n + [6.0] * n,
+                      "CHG": [np.nan] * n + [-4.0] * n})
+    ax = plotting.plot_trajectories(d, paramcd="ESSDAI")
+    assert len(ax.collections) == 1 and len(ax.collections[0].get_segments()) == n
+    assert ax.lines[-1].get_xydata().tolist() == [[0.0, 10.0], [12.0, 6.0]]  # the mean
+    ax = plotting.plot_waterfall(d, avisits=("Week 12",))
+    assert len(ax.patches) == 0 and len(ax.collections[0].get_segments()) == n

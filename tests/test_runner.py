@@ -66,5 +66,5 @@ def test_failing_notebook_names_the_notebook_and_cell_and_keeps_the_partial_note
     nbformat.write(nb, tmp_path / "03_broken.ipynb")
     with pytest.raises(runner.NotebookFailed, match=r"03_broken.ipynb: cell 3 \(id cell-02\) failed: ValueError: bad ESSDAI level"):
         runner.execute_notebooks([tmp_path / "03_broken.ipynb"], {"DATA_DIR": "d"}, tmp_path / "stage")
-    partial = nbformat.read(tmp_path / "failed" / "03_broken.ipynb", as_version=4)
+    partial = nbformat.read(tmp_path / "stage" / "failed" / "03_broken.ipynb", as_version=4)
     assert partial.cells[3].outputs[0]["output_type"] == "error"

@@ -294,20 +294,39 @@ def compute_hodges_lehmann(diff, *, conf_level: float = CONF_LEVEL) -> dict:
     """
     d = _differences(diff)
     n = len(d)
-    i, j = np.triu_indices(n)
-    walsh = np.sort((d[i] + d[j]) / 2.0)
-    out = {"estimate": float(np.median(walsh)) if n else math.nan,
-           "ci_lower": math.nan, "ci_upper": math.nan, "conf_level": math.nan}
+    out = {"estimate": math.nan, "ci_lower": math.nan, "ci_upper": math.nan, "conf_level": math.nan}
     if n == 0:
         return out
-    cdf = np.cumsum(signed_rank_null_counts(n)) / 2.0 ** n
+    walsh = _walsh_order_statistic(d)
+    m = n * (n + 1) // 2
+    out["estimate"] = walsh(m // 2 + 1) if m % 2 else (walsh(m // 2) + walsh(m // 2 + 1)) / 2.0
     alpha = 1.0 - conf_level
-    k = int(np.searchsorted(cdf, alpha / 2.0, side="right"))  # largest k with P0(T+ <= k-1) <= alpha/2
-    if k == 0:
+    if n <= EXACT_MAX_N:
+        cdf = np.cumsum(signed_rank_null_counts(n)) / 2.0 ** n
+        k = int(np.searchsorted(cdf, alpha / 2.0, side="right"))  # largest k with P0(T+ <= k-1) <= alpha/2
+        achieved = 1.0 - 2.0 * cdf[k - 1] if k else math.nan
+    else:  # normal approximation of T+ (mean n(n+1)/4, variance n(n+1)(2n+1)/24), continuity-corrected
+        mu, sigma = n * (n + 1) / 4.0, math.sqrt(n * (n + 1) * (2 * n + 1) / 24.0)
+        k = int(math.floor(mu - 0.5 + sigma * stats.norm.ppf(alpha / 2.0))) + 1
+        achieved = 1.0 - 2.0 * float(stats.norm.cdf((k - 1 + 0.5 - mu) / sigma))
+    if k <= 0:
         return out
-    m = len(walsh)
-    return {**out, "ci_lower": float(walsh[k - 1]), "ci_upper": float(walsh[m - k]),
-            "conf_level": float(1.0 - 2.0 * cdf[k - 1])}
+    return {**out, "ci_lower": walsh(k), "ci_upper": walsh(m + 1 - k), "conf_level": float(achieved)}
+
+
+def _walsh_order_statistic(d: np.ndarray):
+    """Return ``f(k)``, the k-th smallest (1-based) of the n(n+1)/2 Walsh averages of ``d``.
+
+    Works on the distinct values and their counts, so tied data (integer scores) of any size
+    need only (number of distinct values)^2 / 2 pairs, never n^2 / 2.
+    """
+    values, counts = np.unique(d, return_counts=True)
+    i, j = np.triu_indices(len(values))
+    weights = np.where(i == j, counts[i] * (counts[i] + 1) // 2, counts[i] * counts[j])
+    averages = (values[i] + values[j]) / 2.0
+    order = np.argsort(averages, kind="stable")
+    averages, cumulative = averages[order], np.cumsum(weights[order])
+    return lambda k: float(averages[np.searchsorted(cumulative, k, side="left")])
 
 
 def compute_paired_t(diff, *, conf_level: float = CONF_LEVEL) -> dict:
@@ -538,24 +557,75 @@ def fit_mixed_model(data: pd.DataFrame, *, value: str = "AVAL", subject: str = "
     rows = data.dropna(subset=[value])[[subject, "AVISITN", value]].rename(columns={value: "y"})
     rows["AVISITN"] = rows["AVISITN"].round().astype(int)  # float weeks (12.0) would name terms "T.12.0"
     rows = rows.sort_values([subject, "AVISITN"], kind="stable").reset_index(drop=True)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
-        fit = smf.mixedlm("y ~ C(AVISITN)", rows, groups=rows[subject]).fit(reml=True)
-    converged = fit.converged and not any(issubclass(w.category, ConvergenceWarning) for w in caught)
-    ci = fit.conf_int(alpha=1.0 - CONF_LEVEL)
+    if rows[subject].nunique() > MIXED_MODEL_STATSMODELS_MAX_SUBJECTS:
+        params, ci, pvalues, converged = _fit_random_intercept_reml(rows, subject=subject)
+    else:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            fit = smf.mixedlm("y ~ C(AVISITN)", rows, groups=rows[subject]).fit(reml=True)
+        converged = fit.converged and not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+        params, ci, pvalues = fit.params, fit.conf_int(alpha=1.0 - CONF_LEVEL), fit.pvalues
     label = {week: name for name, week in AVISITN.items()}
     parts = []
     for week in sorted(w for w in rows["AVISITN"].unique() if w != 0):
         term = f"C(AVISITN)[T.{week}]"
         parts.append(pd.DataFrame({"AVISIT": label.get(week, str(week)),
                                    "stat_name": ["estimate", "ci_lower", "ci_upper", "p_value"],
-                                   "stat_value": [fit.params[term], ci.loc[term, 0], ci.loc[term, 1],
-                                                  fit.pvalues[term]]}))
+                                   "stat_value": [params[term], ci.loc[term, 0], ci.loc[term, 1],
+                                                  pvalues[term]]}))
     parts.append(pd.DataFrame({"AVISIT": "", "stat_name": ["n_subjects", "n_obs", "converged"],
                                "stat_value": [rows[subject].nunique(), len(rows), float(converged)]}))
     out = pd.concat(parts, ignore_index=True)
     out["stat_value"] = out["stat_value"].astype(float)
     return out
+
+
+#: statsmodels' MixedLM loops over subjects in Python (about 17 s for 10,000 subjects); above this
+#: many subjects the same REML fit is computed by ``_fit_random_intercept_reml`` in closed form per
+#: subject (tests check the two agree).
+MIXED_MODEL_STATSMODELS_MAX_SUBJECTS = 500
+
+
+def _fit_random_intercept_reml(rows: pd.DataFrame, *, subject: str):
+    """REML fit of ``y ~ C(AVISITN)`` + random intercept, vectorised over subjects.
+
+    With V_i = s2 (I + lam J) for a subject with n_i records, V_i^-1 = (I - c_i J) / s2 with
+    c_i = lam / (1 + n_i lam); s2 is profiled out (s2 = Q / (N - p)) and the REML criterion
+    (N - p) log s2 + sum log(1 + n_i lam) + log |X'WX| is minimised over log lam.
+    Returns params, Wald CIs (normal quantiles, as statsmodels' MixedLM), p-values, converged.
+    """
+    from scipy import optimize
+
+    weeks = sorted(rows["AVISITN"].unique())
+    terms = ["Intercept"] + [f"C(AVISITN)[T.{w}]" for w in weeks[1:]]
+    x = np.column_stack([np.ones(len(rows))] + [(rows["AVISITN"] == w).to_numpy(float) for w in weeks[1:]])
+    y = rows["y"].to_numpy(float)
+    codes, _ = pd.factorize(rows[subject])
+    n_i = np.bincount(codes).astype(float)
+    sx = np.stack([np.bincount(codes, weights=x[:, k]) for k in range(x.shape[1])], axis=1)
+    sy = np.bincount(codes, weights=y)
+    n_obs, p = x.shape
+
+    def solve(log_lam):
+        c = np.exp(log_lam) / (1.0 + n_i * np.exp(log_lam))
+        xwx = x.T @ x - (sx * c[:, None]).T @ sx
+        beta = np.linalg.solve(xwx, x.T @ y - (sx * c[:, None]).T @ sy)
+        r = y - x @ beta
+        q = r @ r - np.sum(c * np.bincount(codes, weights=r) ** 2)
+        return beta, xwx, q / (n_obs - p), c
+
+    def criterion(log_lam):
+        _, xwx, s2, _ = solve(log_lam)
+        return (n_obs - p) * np.log(s2) + np.sum(np.log1p(n_i * np.exp(log_lam))) + np.linalg.slogdet(xwx)[1]
+
+    res = optimize.minimize_scalar(criterion, bounds=(-20.0, 12.0), method="bounded", options={"xatol": 1e-10})
+    beta, xwx, s2, _ = solve(res.x)
+    se = np.sqrt(np.diag(s2 * np.linalg.inv(xwx)))
+    z = stats.norm.ppf(0.5 + CONF_LEVEL / 2.0)
+    params = pd.Series(beta, index=terms)
+    ci = pd.DataFrame({0: beta - z * se, 1: beta + z * se}, index=terms)
+    pvalues = pd.Series(2.0 * stats.norm.sf(np.abs(beta / se)), index=terms)
+    return params, ci, pvalues, bool(res.success)
 
 
 # --------------------------------------------------------------------------------------------

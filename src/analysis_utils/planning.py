@@ -83,6 +83,15 @@ PLANNING_SCENARIOS = pd.DataFrame({
     "weight": [1.0, 0.75, 0.5],
 })
 
+#: Scenarios when the pilot's MCII rate is not above the control rate (a real export may show no
+#: benefit): assumed absolute advantages over the control rate, the largest a confirmatory trial of
+#: this size could plausibly target and two smaller ones. A planning assumption, not a sourced value.
+NO_ADVANTAGE_SCENARIOS = pd.DataFrame({
+    "scenario": ["optimistic", "intermediate", "conservative"],
+    "weight": [np.nan, np.nan, np.nan],
+    "advantage": [0.30, 0.20, 0.10],
+})
+
 #: One-sided level of the upper confidence limit of the pilot SD used for planning (Browne 1995
 #: recommends an upper one-sided 80 % limit; Sim & Lewis 2012 discuss 80-95 %).
 SD_UPPER_LEVEL = 0.80
@@ -665,10 +674,9 @@ def derive_scenarios(inputs: pd.DataFrame) -> pd.DataFrame:
     DataFrame
         Columns ``scenario, method, weight, p_treatment, p_control``.
 
-    Raises
-    ------
-    ValueError
-        The pilot rate is not above the control rate (no scenario favours the treatment).
+    When the pilot rate is not above the control rate there is no advantage to scale: the
+    scenarios then assume the advantages of ``NO_ADVANTAGE_SCENARIOS`` over the control rate, and
+    their ``method`` says so.
 
     Examples
     --------
@@ -680,9 +688,12 @@ def derive_scenarios(inputs: pd.DataFrame) -> pd.DataFrame:
     v = inputs.set_index("input")
     responders, n = int(v.loc["pilot_mcii", "n_responders"]), int(v.loc["pilot_mcii", "n"])
     p_control, p_pilot = float(v.loc["control_mcii", "estimate"]), responders / n
-    if not p_pilot > p_control:
-        raise ValueError(f"pilot MCII rate {responders}/{n} = {p_pilot:.3f} is not above the control rate "
-                         f"{p_control!r}: the planning scenarios assume a benefit")
+    if not p_pilot > p_control:  # the pilot gives no advantage to scale: assumed advantages instead
+        advantage = NO_ADVANTAGE_SCENARIOS["advantage"]
+        return NO_ADVANTAGE_SCENARIOS.drop(columns="advantage").assign(
+            method=[f"Pilot rate {responders}/{n} not above control: assumed advantage of {a:.0%} over control"
+                    for a in advantage],
+            p_treatment=np.minimum(p_control + advantage, 1.0), p_control=p_control)
     weight = PLANNING_SCENARIOS["weight"]
     return PLANNING_SCENARIOS.assign(p_treatment=p_control + weight * (p_pilot - p_control), p_control=p_control)
 

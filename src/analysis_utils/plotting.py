@@ -9,6 +9,7 @@ deficiencies) and the ColorBrewer ``Blues`` colour map; jitter is seeded, so fig
 import os
 
 import matplotlib.pyplot as plt
+from matplotlib.collections import LineCollection
 import numpy as np
 import pandas as pd
 
@@ -28,6 +29,10 @@ HEATMAP_CMAP = "Blues"
 MISSING_GREY = "#D9D9D9"
 #: Half-width of the horizontal jitter of points in box plots (in visit units).
 JITTER_WIDTH = 0.08
+
+#: Above this many patients, trajectories and waterfall bars are drawn as one collection each
+#: (thin lines without per-patient ticks): the figure stays readable and fast for large trials.
+MANY_PATIENTS = 200
 #: Short display names of the ESSDAI domains (heatmap columns).
 DOMAIN_LABELS = {
     "constitutional": "Constitutional", "lymphadenopathy": "Lymphadenopathy", "glandular": "Glandular",
@@ -87,8 +92,15 @@ def plot_trajectories(adeff: pd.DataFrame, *, paramcd: str, ax=None):
     """
     ax = _axes(ax)
     rows = _observed(adeff, [paramcd]).sort_values(["USUBJID", "AVISITN"], kind="stable")
-    for _, one in rows.groupby("USUBJID", sort=True):
-        ax.plot(one["AVISITN"], one["AVAL"], color=PATIENT_GREY, linewidth=0.9, marker="o", markersize=3, alpha=0.8)
+    if rows["USUBJID"].nunique() > MANY_PATIENTS:  # one collection of thin lines, not one artist per patient
+        xy = rows[["AVISITN", "AVAL"]].to_numpy(float)
+        starts = np.flatnonzero(rows["USUBJID"].ne(rows["USUBJID"].shift()).to_numpy())[1:]
+        ax.add_collection(LineCollection(np.split(xy, starts), colors=PATIENT_GREY, linewidths=0.3, alpha=0.15,
+                                         rasterized=True))  # raster inside the SVG: small and fast
+    else:
+        for _, one in rows.groupby("USUBJID", sort=True):
+            ax.plot(one["AVISITN"], one["AVAL"], color=PATIENT_GREY, linewidth=0.9, marker="o", markersize=3,
+                    alpha=0.8)
     mean = rows.groupby("AVISITN", sort=True)["AVAL"].mean()
     ax.plot(mean.index, mean.to_numpy(), color=OKABE_ITO["vermillion"], linewidth=2.5, marker="s", label="Mean")
     _visit_axis(ax, sorted(rows["AVISITN"].unique()))
@@ -167,13 +179,21 @@ def plot_waterfall(adeff: pd.DataFrame, *, avisits=("Week 12", "Week 24"), thres
     colours = [OKABE_ITO["orange"], OKABE_ITO["blue"], OKABE_ITO["green"], OKABE_ITO["purple"]]
     width = 0.8 / len(avisits)
     x = np.arange(len(order))
+    many = len(order) > MANY_PATIENTS
     for i, visit in enumerate(avisits):
-        ax.bar(x + (i - (len(avisits) - 1) / 2) * width, order[visit].to_numpy(dtype=float), width=width,
-               color=colours[i % len(colours)], label=visit)
+        xs, heights = x + (i - (len(avisits) - 1) / 2) * width, order[visit].to_numpy(dtype=float)
+        if many:  # one collection of vertical lines, not one bar per patient
+            ax.vlines(xs, 0, heights, colors=colours[i % len(colours)], linewidth=0.4, label=visit, rasterized=True)
+        else:
+            ax.bar(xs, heights, width=width, color=colours[i % len(colours)], label=visit)
     ax.axhline(threshold, color=OKABE_ITO["black"], linestyle="--", linewidth=1, label=f"MCII ({threshold:g})")
     ax.axhline(0, color=PATIENT_GREY, linewidth=0.8)
-    ax.set_xticks(x, _short_ids(order.index), rotation=60, ha="right", fontsize=7)
-    ax.set_xlabel("Patient")
+    if many:
+        ax.set_xticks([])
+        ax.set_xlabel(f"Patients (n = {len(order)}), ordered by change")
+    else:
+        ax.set_xticks(x, _short_ids(order.index), rotation=60, ha="right", fontsize=7)
+        ax.set_xlabel("Patient")
     ax.set_ylabel(f"Change in {paramcd} from baseline")
     ax.legend(frameon=False, fontsize=8)
     return ax

@@ -146,7 +146,7 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
             try:
                 client.execute()
             except CellExecutionError as err:
-                failed = stage.parent / "failed"
+                failed = stage / "failed"
                 failed.mkdir(parents=True, exist_ok=True)
                 nbformat.write(normalise_executed(nb), failed / path.name)
                 index, cell = next(((j, c) for j, c in enumerate(nb.cells) for o in c.get("outputs", [])
