@@ -151,7 +151,7 @@ def test_derive_vars_baseline_params():
 def test_compute_study_day_has_no_day_zero():
     start = pd.Series(pd.to_datetime(["2021-07-01"] * 4))
     dates = pd.Series(pd.to_datetime(["2021-07-01", "2021-07-02", "2021-06-30", "2021-12-15"]))
-    assert disposition.compute_study_day(dates, start).tolist() == [1.0, 2.0, -1.0, 168.0]
+    assert disposition.compute_study_day(dates, start).tolist() == [1, 2, -1, 168]
 
 
 def test_list_discontinuations_with_study_day():

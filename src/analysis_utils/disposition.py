@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analysis_utils import ard, tables
+from analysis_utils.cleaning import compute_study_day
 from analysis_utils.safety import (
     MISSING_LABEL, SAFETY_FLAG, _arm_levels, _require_columns, _safety_population, summarize_continuous, to_ard,
 )
@@ -323,18 +324,6 @@ def derive_vars_baseline_params(adsl: pd.DataFrame, bds: pd.DataFrame, *, params
     return adsl.merge(wide.reset_index(), on="USUBJID", how="left")
 
 
-def compute_study_day(dates: pd.Series, start: pd.Series) -> pd.Series:
-    """Study day of ``dates`` relative to the first dose ``start``: ``date - start + 1`` on or after it,
-    ``date - start`` before it (no day 0; docs/analysis_datasets.md).
-
-    >>> compute_study_day(pd.to_datetime(pd.Series(["2021-07-01", "2021-06-30", None])),
-    ...                   pd.to_datetime(pd.Series(["2021-07-01"] * 3))).tolist()
-    [1.0, -1.0, nan]
-    """
-    days = (pd.to_datetime(dates) - pd.to_datetime(start)).dt.days.astype(float)
-    return days.where(days < 0, days + 1)
-
-
 def list_discontinuations(adsl: pd.DataFrame) -> pd.DataFrame:
     """List the subjects who discontinued the study or died, with the study day of the end of study.
 
@@ -348,7 +337,7 @@ def list_discontinuations(adsl: pd.DataFrame) -> pd.DataFrame:
     died = adsl["DTHFL"] == "Y" if "DTHFL" in adsl.columns else pd.Series(False, index=adsl.index)
     out = adsl[(adsl["EOSSTT"] == STATUS_DISCONTINUED) | died].copy()
     if {"EOSDT", "TRTSDT"} <= set(out.columns):
-        out["EOSDY"] = compute_study_day(out["EOSDT"], out["TRTSDT"])
+        out["EOSDY"] = compute_study_day(out["EOSDT"], out["TRTSDT"]).astype(float)  # NaN, not NA, if no date
     columns = [c for c in DISCONTINUATION_COLUMNS if c in out.columns]
     return out[columns].sort_values("USUBJID", kind="stable").reset_index(drop=True)
 

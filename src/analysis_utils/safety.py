@@ -33,6 +33,7 @@ import pandas as pd
 
 from analysis_utils import ard as ard_mod
 from analysis_utils import tables
+from analysis_utils.endpoints import QUANTILE_METHOD, compute_quantile  # one quartile rule for the report
 from analysis_utils.vocabulary import LAB_PARAMS
 
 #: ADSL population flag of every safety table (ICH E9: subjects who received at least one dose).
@@ -40,9 +41,6 @@ SAFETY_FLAG = "SAFFL"
 #: ADAE flag of treatment-emergent records (docs/analysis_datasets.md: start on or after the first
 #: dose and no later than 30 days after the last dose).
 TEAE_FLAG = "TRTEMFL"
-#: numpy quantile method of Q1 and Q3: Hyndman-Fan type 2 (SAS QNTLDEF=5, the tern default), the
-#: rule of the whole report (the same as ``endpoints.QUANTILE_METHOD``; tests pin both).
-QUANTILE_METHOD = "averaged_inverted_cdf"
 #: Label of a missing category (no baseline value, no post-baseline value, no grade).
 MISSING_LABEL = "Missing"
 
@@ -452,8 +450,7 @@ def list_adverse_events(adae: pd.DataFrame, *, where=None) -> pd.DataFrame:
 
 
 def _quantile(values: pd.Series, q: float) -> float:
-    x = values.dropna().to_numpy(dtype=float)
-    return float(np.quantile(x, q, method=QUANTILE_METHOD)) if len(x) else np.nan
+    return compute_quantile(values.dropna(), q) if values.notna().any() else np.nan
 
 
 def _param_order(codes) -> list:
