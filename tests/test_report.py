@@ -1,0 +1,32 @@
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from analysis_utils import report  # noqa: E402
+
+
+def _figure():
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.plot([0, 12, 24], [10, 6, 3], marker="o")
+    return fig
+
+
+def test_save_figure_is_byte_reproducible_without_dates_or_versions(tmp_path):
+    png1, svg1 = report.save_figure(_figure(), "essdai", figures_dir=tmp_path / "a")
+    png2, svg2 = report.save_figure(_figure(), "essdai", figures_dir=tmp_path / "b")
+    assert png1.read_bytes() == png2.read_bytes()
+    assert svg1.read_bytes() == svg2.read_bytes()
+    assert b"Matplotlib version" not in png1.read_bytes() and b"<dc:date>" not in svg1.read_bytes()
+
+
+def test_show_figure_displays_the_saved_png_and_closes_the_figure(tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, metadata=None: shown.append((obj, metadata)))
+    fig = _figure()
+    report.show_figure(fig, "essdai_by_visit", figures_dir=tmp_path)
+    assert not plt.fignum_exists(fig.number)
+    (image, metadata), = shown
+    assert image.data == (tmp_path / "essdai_by_visit.png").read_bytes()
+    assert metadata == {"alt": "essdai by visit"}
+    assert (tmp_path / "essdai_by_visit.svg").exists()
