@@ -43,7 +43,7 @@ dl.study dt{font-weight:bold}dl.study dd{margin:0}
 nav#toc ol{padding-left:1.4em;list-style:none}nav#toc li{margin:2px 0}
 section.report-section{border-top:1px solid #ccc;margin-top:28px;padding-top:8px}
 h2{font-size:1.45em}h3{font-size:1.2em;margin-top:1.4em}h4{font-size:1.05em;margin-top:1.2em}
-table.report-table{border-collapse:collapse;margin:10px 0 4px;font-size:.9em}
+table.report-table{border-collapse:collapse;margin:10px 0 4px;font-size:.9em;display:block;max-width:100%;overflow-x:auto}
 table.report-table caption{caption-side:top;text-align:left;font-weight:bold;padding:4px 0}
 table.report-table th,table.report-table td{border-bottom:1px solid #ddd;padding:3px 10px;vertical-align:top}
 table.report-table thead th{border-bottom:2px solid #444;text-align:left}
