@@ -10,6 +10,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 ENV_STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 PIP := $(PY) -m pip --quiet --disable-pip-version-check
 
 # The raw export to analyse (a folder of CSVs or one .xlsx workbook) and its data cut date.
@@ -31,7 +32,7 @@ help:
 	@awk '/^## /{doc=substr($$0,4); next} /^[a-zA-Z_-]+:/{if(doc){split($$1,t,":"); printf "  %-12s %s\n", t[1], doc}; doc=""}' $(MAKEFILE_LIST)
 	@echo "  Variables: DATA_DIR=$(DATA_DIR)  DATA_CUTOFF=$(DATA_CUTOFF)"
 
-## Create .venv with the pinned runtime and test dependencies (venv + pip; no conda needed)
+## Create .venv with the pinned runtime (venv + pip; no conda needed); the test tools come with `make test`
 env: $(ENV_STAMP)
 $(ENV_STAMP): requirements.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (the project needs Python 3.11)"; exit 1; }
@@ -39,6 +40,10 @@ $(ENV_STAMP): requirements.txt pyproject.toml
 	$(PIP) install -r requirements.txt 2> >(grep -v 'is ignored: it is neither' >&2)
 	@# The package is used in place from src/ (what an editable install does, with no build step).
 	$(PY) -c "import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()['purelib'], 'analysis_utils.pth').write_text(str(pathlib.Path('src').resolve()) + '\n')"
+	touch $@
+
+$(DEV_STAMP): $(ENV_STAMP) requirements-dev.txt
+	$(PIP) install -r requirements-dev.txt 2> >(grep -v 'is ignored: it is neither' >&2)
 	touch $@
 
 ## Build reports/report.html from DATA_DIR (sets up the environment first if missing)
@@ -55,15 +60,15 @@ synthetic: $(ENV_STAMP)
 	$(PY) -m analysis_utils.synthetic --n-subjects 11 --out data/raw
 
 ## Run the fast test suite (unit tests and doctests)
-test: $(ENV_STAMP)
+test: $(DEV_STAMP)
 	$(PY) -m pytest -q -m "not slow"
 
 ## Run the slow end-to-end tests (full pipeline, reproducibility, headless browser)
-test-slow: $(ENV_STAMP)
+test-slow: $(DEV_STAMP)
 	$(PY) -m pytest -q -m slow
 
 ## Run every test
-test-all: $(ENV_STAMP)
+test-all: $(DEV_STAMP)
 	$(PY) -m pytest -q
 
 ## Build the report twice and check that every output is byte-identical
@@ -86,13 +91,19 @@ lab: $(ENV_STAMP)
 docs: $(ENV_STAMP)
 	$(PY) -m analysis_utils.dictionary > docs/data_dictionary.md
 
-## Re-lock requirements.txt from the pins in pyproject.toml (in a scratch venv)
+## Re-lock requirements.txt and requirements-dev.txt from the pins in pyproject.toml (in scratch venvs)
 lock:
 	rm -rf .build/lock && $(PYTHON) -m venv .build/lock
-	.build/lock/bin/pip install --quiet --disable-pip-version-check ".[dev]"
-	{ echo "# Locked environment for runtime + dev (pytest, hypothesis, playwright), Python 3.11."; \
+	.build/lock/bin/pip install --quiet --disable-pip-version-check .
+	{ echo "# Locked runtime environment (what \`make report\` needs), Python 3.11."; \
 	  echo "# Top-level pins live in pyproject.toml; regenerate with 'make lock' after changing them."; \
 	  .build/lock/bin/pip freeze --exclude analysis-utils; } > requirements.txt
+	.build/lock/bin/pip freeze --exclude analysis-utils > .build/lock/runtime.txt
+	.build/lock/bin/pip install --quiet --disable-pip-version-check ".[dev]"
+	{ echo "# Locked test tools (pytest, hypothesis, playwright) on top of requirements.txt, Python 3.11."; \
+	  echo "# Top-level pins live in pyproject.toml ([project.optional-dependencies] dev); regenerate with 'make lock'."; \
+	  echo "-r requirements.txt"; \
+	  .build/lock/bin/pip freeze --exclude analysis-utils | grep -vxF -f .build/lock/runtime.txt; } > requirements-dev.txt
 
 ## Remove generated data, figures and reports (never data/raw)
 clean:

@@ -29,11 +29,15 @@ def test_every_pyproject_dependency_is_pinned_exactly():
     assert all("==" in d for d in deps), [d for d in deps if "==" not in d]
 
 
-def test_lock_file_has_the_pyproject_versions():
-    lock = _pins((ROOT / "requirements.txt").read_text().splitlines())
-    top = _pyproject_pins()
-    runtime_and_dev = {k: v for k, v in top.items() if k != "jupyterlab"}
-    assert {k: lock.get(k) for k in runtime_and_dev} == runtime_and_dev
+def test_lock_files_have_the_pyproject_versions():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime = _pins((ROOT / "requirements.txt").read_text().splitlines())
+    dev = _pins((ROOT / "requirements-dev.txt").read_text().splitlines())
+    assert {k: runtime.get(k) for k, v in _pins(project["dependencies"]).items()} == _pins(project["dependencies"])
+    dev_pins = _pins(project["optional-dependencies"]["dev"])
+    assert {k: dev.get(k) for k in dev_pins} == dev_pins
+    assert not set(runtime) & set(dev), "a package is locked twice"
+    assert "-r requirements.txt" in (ROOT / "requirements-dev.txt").read_text()
 
 
 def test_environment_yml_mirrors_pyproject():
