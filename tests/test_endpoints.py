@@ -503,28 +503,6 @@ def test_describe_sentences_come_from_ard(small_ard):
     assert ", mixed model -" in ep.describe_sensitivity(small_ard, paramcd="ESSDAI", avisit="Week 24")
 
 
-# ------------------------------------------------------------------------------------------
-# The shipped synthetic trial (needs data/processed from notebooks 01-02)
-# ------------------------------------------------------------------------------------------
-
-@pytest.mark.slow
-def test_shipped_trial_reproduces_published_figures():
-    from analysis_utils import io
-
-    try:
-        adsl, adeff, adlb = (io.read_processed(n) for n in ("adsl", "adeff", "adlb"))
-    except FileNotFoundError:
-        pytest.skip("data/processed not built (run notebooks 01 and 02)")
-    ard = ep.summarize_efficacy(adsl, adeff, adlb)
-    summary = dict(analysis_id="EFF-ESSDAI-SUMMARY", paramcd="ESSDAI", variable="AVAL")
-    assert ard_mod.get_stat(ard, "n", avisit="Baseline", **summary) == 11
-    assert round(ard_mod.get_stat(ard, "mean", avisit="Baseline", **summary), 1) == 10.0
-    assert ard_mod.get_stat(ard, "n", avisit="Week 24", **summary) == 9
-    assert round(ard_mod.get_stat(ard, "mean", avisit="Week 24", **summary), 1) == 3.4
-    mcii = dict(analysis_id="EFF-ESSDAI-MCII", avisit="Week 24")
-    assert (ard_mod.get_stat(ard, "n_responders", **mcii), ard_mod.get_stat(ard, "n_evaluable", **mcii)) == (8, 9)
-
-
 def test_float_visit_numbers_give_the_same_results():
     floats = CARRY.assign(AVISITN=CARRY["AVISITN"].astype(float))
     as_int = ep.impute_locf(CARRY, subjects=["S1", "S2", "S3"])

@@ -31,6 +31,20 @@ def test_build_writes_every_output(built):
     assert not (built / ".build" / "stage").exists()
 
 
+def test_ard_reproduces_the_published_figures(built):
+    """Mean ESSDAI 10.0 at baseline (n = 11) and 3.4 at week 24 (n = 9); 8 of 9 MCII responders at week 24."""
+    from analysis_utils import ard, report
+
+    rows = report.read_ard(built / "reports")
+    summary = dict(section="efficacy", analysis_id="EFF-ESSDAI-SUMMARY", paramcd="ESSDAI", variable="AVAL")
+    assert ard.get_stat(rows, "n", avisit="Baseline", **summary) == 11
+    assert ard.get_stat(rows, "mean", avisit="Baseline", **summary) == pytest.approx(10.0, abs=1e-12)
+    assert ard.get_stat(rows, "n", avisit="Week 24", **summary) == 9
+    assert ard.get_stat(rows, "mean", avisit="Week 24", **summary) == pytest.approx(31 / 9, abs=1e-12)  # 3.4
+    mcii = dict(section="efficacy", analysis_id="EFF-ESSDAI-MCII", avisit="Week 24")
+    assert (ard.get_stat(rows, "n_responders", **mcii), ard.get_stat(rows, "n_evaluable", **mcii)) == (8, 9)
+
+
 def test_report_is_self_contained(built):
     text = (built / "reports" / "report.html").read_text()
     assert "<script" not in text and "<link" not in text
