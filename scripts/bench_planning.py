@@ -10,9 +10,10 @@ trials at one design point, including the p-value table of Fisher's exact test.
 """
 
 import argparse
-import time
 
 import pandas as pd
+
+from benchtools import timed
 
 from analysis_utils import planning
 
@@ -20,17 +21,6 @@ SEED = 20210615
 #: Design points (n_treatment, n_control, p_treatment, p_control): 2:1 trials of growing size.
 POINTS = ((56, 28, 0.80, 0.50), (100, 50, 0.75, 0.50), (252, 126, 0.65, 0.50), (400, 200, 0.60, 0.50))
 GRID_TOTALS = (30, 45, 60, 75, 90, 120, 150, 180, 240, 300, 360, 420, 480)
-
-
-def timed(func, repeat: int) -> tuple[float, float]:
-    func()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    times.sort()
-    return times[len(times) // 2], times[0]
 
 
 def main() -> None:

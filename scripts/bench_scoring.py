@@ -10,10 +10,11 @@ second per function for one million rows.
 """
 
 import argparse
-import time
 
 import numpy as np
 import pandas as pd
+
+from benchtools import timed
 
 from analysis_utils import ctcae, scoring
 from analysis_utils.vocabulary import AVISITN, ESSDAI_DOMAINS, ESSDAI_LEVEL_PARAMCD, ESSPRI_ITEM_PARAMCD
@@ -57,16 +58,6 @@ def make_adqs(n_subjects: int, rng: np.random.Generator) -> pd.DataFrame:
         "ADY": 1 + np.array([w for _, w in visits])[visit] * 7, "AVAL": aval.astype(float), "AVALC": "",
         "ABLFL": np.where(visit == 0, "Y", "N"),
     })
-
-
-def timed(func, repeat: int) -> tuple[float, float]:
-    func()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times)), float(np.min(times))
 
 
 def main() -> None:

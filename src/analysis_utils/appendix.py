@@ -51,17 +51,13 @@ p-values three (`<0.001` below that).
 """
 
 
-def _fragment(frame: pd.DataFrame, *, caption: str = "", note: str = "") -> str:
-    return tables.to_html(frame, caption=caption, note=note)
-
-
 def _queries_part(reports: Path) -> str:
     path = reports / "data_queries.csv"
     queries = pd.read_csv(path, dtype=str, keep_default_na=False) if path.exists() else pd.DataFrame()
     if queries.empty:
         return "<p>No data queries were raised.</p>"
     by_rule = queries.groupby(["source", "rule"], sort=True).size().rename("queries").reset_index()
-    return _fragment(by_rule, caption="Data queries by rule") + _fragment(
+    return tables.to_html(by_rule, caption="Data queries by rule") + tables.to_html(
         queries, caption="Data queries", note="Full listing: data_queries.csv beside the report.")
 
 
@@ -81,9 +77,9 @@ def _provenance_part(data_dir: Path, data_cutoff: str, git: dict, notebooks: lis
                              "version": [metadata.version(p) for p in PROVENANCE_PACKAGES]})
     params = pd.DataFrame({"parameter": ["DATA_DIR", "DATA_CUTOFF", "notebooks", "git commit", "uncommitted changes"],
                            "value": [data_dir.name, data_cutoff, ", ".join(notebooks), git["commit"], git["dirty"]]})
-    return (_fragment(params, caption="Build parameters")
+    return (tables.to_html(params, caption="Build parameters")
             + tables.to_html(manifest, caption="Input files (SHA-256)", max_rows=None)
-            + _fragment(versions, caption="Package versions"))
+            + tables.to_html(versions, caption="Package versions"))
 
 
 def render(executed: list, *, stage_reports: Path, data_dir: Path, data_cutoff: str, synthetic: bool,

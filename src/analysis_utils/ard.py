@@ -23,6 +23,8 @@ ARD_COLUMNS = (
     "stat_name", "stat_value", "method", "population", "label",
 )
 _TEXT_COLUMNS = tuple(c for c in ARD_COLUMNS if c != "stat_value")
+#: Order of the sections in ard.csv (the report's order; the notebooks write one or more each).
+SECTION_ORDER = ("disposition", "demographics", "efficacy", "safety", "planning")
 ARD_KEY = ("section", "analysis_id", "group", "paramcd", "avisit", "variable", "category", "stat_name")
 
 
@@ -93,5 +95,3 @@ def replace_section(current: pd.DataFrame | None, section_rows: pd.DataFrame, se
     rank = ard["section"].map(order).fillna(len(order)).to_numpy()
     return ard.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
 
-
-SECTION_ORDER = ("data", "scoring", "disposition", "demographics", "efficacy", "safety", "planning")

@@ -477,35 +477,37 @@ def derive_lab_wide(adlb: pd.DataFrame) -> pd.DataFrame:
     (AVALC); absent tests are missing. A duplicate subject x visit x test raises ``ValueError``.
     """
     _require_columns(adlb, ("USUBJID", "AVISIT", "PARAMCD", "AVAL", "AVALC", "ANRLO"), "adlb")
+    sources = {code: (code, column) for code, column in _LAB_WIDE_SOURCES}
+    sources.update({f"{code}LLN": (code, "ANRLO") for code in ("C3", "C4")})
     keys = ["USUBJID", "AVISIT"]
-    lab = adlb[adlb["PARAMCD"].isin([c for c, _ in _LAB_WIDE_SOURCES])]
-    dup = lab.duplicated(keys + ["PARAMCD"], keep=False)
-    if dup.any():
-        row = lab.loc[dup].iloc[0]
-        raise ValueError(f"adlb: duplicate {row['PARAMCD']} result for {row['USUBJID']} at {row['AVISIT']}")
     index = pd.MultiIndex.from_frame(adlb[keys].drop_duplicates().sort_values(keys))
+    return _pivot_items(adlb, sources, what="adlb: duplicate {} result", index=index)
+
+
+def _pivot_items(data: pd.DataFrame, sources: dict, *, what: str, index=None) -> pd.DataFrame:
+    """Pivot rows to one row per ``USUBJID, AVISIT``: ``{output column: (PARAMCD, source column)}``.
+
+    ``index`` defaults to the subject-visits that have any of the PARAMCDs. A duplicate subject x
+    visit x PARAMCD raises ``ValueError`` with ``what`` (formatted with the PARAMCD), subject and visit.
+    """
+    keys = ["USUBJID", "AVISIT"]
+    rows = data[data["PARAMCD"].isin({code for code, _ in sources.values()})]
+    dup = rows.duplicated(keys + ["PARAMCD"], keep=False)
+    if dup.any():
+        row = rows.loc[dup].iloc[0]
+        raise ValueError(f"{what.format(row['PARAMCD'])} for {row['USUBJID']} at {row['AVISIT']}")
+    if index is None:
+        index = pd.MultiIndex.from_frame(rows[keys].drop_duplicates().sort_values(keys))
     wide = pd.DataFrame(index=index)
-    for code, column in _LAB_WIDE_SOURCES:
-        part = lab[lab["PARAMCD"] == code].set_index(keys)
-        wide[code] = part[column].reindex(index)
-        if code in ("C3", "C4"):
-            wide[f"{code}LLN"] = part["ANRLO"].reindex(index)
+    for out, (code, column) in sources.items():
+        wide[out] = rows[rows["PARAMCD"] == code].set_index(keys)[column].reindex(index)
     return wide
 
 
 def _wide_items(adqs: pd.DataFrame, sources: dict) -> pd.DataFrame:
     """Pivot item rows of ``adqs`` to one row per ``USUBJID, AVISIT``: ``{PARAMCD: column}`` -> columns."""
-    keys = ["USUBJID", "AVISIT"]
-    rows = adqs[adqs["PARAMCD"].isin(list(sources))]
-    dup = rows.duplicated(keys + ["PARAMCD"], keep=False)
-    if dup.any():
-        row = rows.loc[dup].iloc[0]
-        raise ValueError(f"adqs: duplicate {row['PARAMCD']} record for {row['USUBJID']} at {row['AVISIT']}")
-    index = pd.MultiIndex.from_frame(rows[keys].drop_duplicates().sort_values(keys))
-    wide = pd.DataFrame(index=index)
-    for code, column in sources.items():
-        wide[code] = rows[rows["PARAMCD"] == code].set_index(keys)[column].reindex(index)
-    return wide
+    return _pivot_items(adqs, {code: (code, column) for code, column in sources.items()},
+                        what="adqs: duplicate {} record")
 
 
 def _text(values: pd.Series, unit: str = "") -> pd.Series:
