@@ -554,3 +554,29 @@ def test_vectorised_reml_fit_matches_statsmodels_mixedlm():
         assert ci.loc[term, 0] == pytest.approx(fit.conf_int().loc[term, 0], abs=2e-3)
         assert ci.loc[term, 1] == pytest.approx(fit.conf_int().loc[term, 1], abs=2e-3)
         assert pvalues[term] == pytest.approx(fit.pvalues[term], rel=1e-2, abs=1e-12)
+
+
+def test_summarize_primary_gives_the_efficacy_sections_essdai_rows_to_the_last_bit(small_ard):
+    adsl, adeff, _ = _small_study()
+    primary = ep.summarize_primary(adsl, adeff)
+    ids = {"EFF-ESSDAI-SUMMARY", "EFF-ESSDAI-MCII"} | {f"EFF-ESSDAI-{v}-{a}" for v in ("W12", "W24")
+                                                          for a in ("WILCOXON", "TTEST", "HL", "EFFSIZE")}
+    assert set(primary["analysis_id"]) == ids
+    expected = small_ard[small_ard["analysis_id"].isin(ids)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(primary, expected)  # same rows, same order, same bits (NaN = NaN)
+    assert ard_mod.get_stat(primary, "n", analysis_id="EFF-ESSDAI-SUMMARY", avisit="Baseline", variable="AVAL") == 4
+
+
+def test_cell_refuses_two_values_of_one_statistic():
+    a = pd.DataFrame({"analysis_id": "A", "paramcd": "P", "avisit": "W12", "variable": "CHG", "category": "",
+                      "stat_name": ["n", "n"], "stat_value": [9.0, 10.0]})
+    with pytest.raises(ValueError, match="several values of 'n' for A"):
+        ep._cell(a, "A")
+
+
+def test_summarize_by_visit_keeps_cells_of_a_frame_with_repeated_index_labels():
+    d = pd.DataFrame({"PARAMCD": "X", "AVISIT": ["Week 12", "Baseline", "Baseline"], "AVAL": [5.0, 1.0, 3.0]},
+                     index=[7, 7, 7])
+    out = ep.summarize_by_visit(d).set_index(["AVISIT", "stat_name"])["stat_value"]
+    assert out[("Baseline", "n")] == 2 and out[("Baseline", "mean")] == 2.0 and out[("Week 12", "max")] == 5.0
+    assert len(out) == 2 * len(ep.SUMMARY_STATS)

@@ -477,14 +477,18 @@ def test_format_table_names_missing_analysis():
 
 @pytest.mark.slow
 def test_notebook_runs_on_a_small_study(tmp_path):
-    """Run notebook 05 through papermill on a hand-made adeff (no ARD) and check its ARD section."""
+    """Run notebook 05 through papermill on a hand-made adsl and adeff (no ARD) and check its ARD section."""
     import papermill
 
     from analysis_utils import io, paths, report
     chg = [-6.0, -5.0, -4.0, -2.0, -7.0, -9.0, -3.0, -5.0, -1.0, -8.0]
-    adeff = pd.DataFrame({"USUBJID": [f"S{i:02d}" for i in range(10)], "PARAMCD": "ESSDAI", "AVISIT": "Week 12",
-                          "CHG": chg, "CRIT1FL": ["Y" if c <= -3 else "N" for c in chg]})
-    io.write_processed(adeff, "adeff", folder=tmp_path / "processed")
+    ids = [f"S{i:02d}" for i in range(10)]
+    base = pd.DataFrame({"USUBJID": ids, "PARAMCD": "ESSDAI", "AVISIT": "Baseline", "AVISITN": 0, "AVAL": 12.0,
+                         "BASE": 12.0, "CHG": float("nan"), "PCHG": float("nan"), "CRIT1FL": ""})
+    week12 = base.assign(AVISIT="Week 12", AVISITN=12, AVAL=[12.0 + c for c in chg], CHG=chg,
+                         PCHG=[100 * c / 12 for c in chg], CRIT1FL=["Y" if c <= -3 else "N" for c in chg])
+    io.write_processed(pd.DataFrame({"USUBJID": ids, "FASFL": "Y"}), "adsl", folder=tmp_path / "processed")
+    io.write_processed(pd.concat([base, week12], ignore_index=True), "adeff", folder=tmp_path / "processed")
     papermill.execute_notebook(
         str(paths.NOTEBOOKS / "05_next_trial_planning.ipynb"), str(tmp_path / "out.ipynb"), cwd=str(paths.PROJECT_ROOT),
         parameters={"REPORTS_DIR": str(tmp_path / "reports"), "PROCESSED_DIR": str(tmp_path / "processed"),
@@ -507,7 +511,7 @@ def test_notebook_parameters_match_documented_defaults():
 
     from analysis_utils import paths
     nb = json.loads((paths.NOTEBOOKS / "05_next_trial_planning.ipynb").read_text(encoding="utf-8"))
-    assert nb["metadata"]["report"] == {"section": "planning"}
+    assert nb["metadata"]["report"] == {"section": "planning", "needs": ["02_scoring"]}
     assert [c["id"] for c in nb["cells"]] == [f"cell-{i:02d}" for i in range(1, len(nb["cells"]) + 1)]
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)

@@ -30,3 +30,29 @@ def test_show_figure_displays_the_saved_png_and_closes_the_figure(tmp_path, monk
     assert image.data == (tmp_path / "essdai_by_visit.png").read_bytes()
     assert metadata == {"alt": "essdai by visit"}
     assert (tmp_path / "essdai_by_visit.svg").exists()
+
+
+def _save_sections_many_times(reports_dir, section, times):
+    import pandas as pd
+
+    for i in range(times):
+        rows = pd.DataFrame({"analysis_id": f"{section.upper()}-1", "stat_name": ["n"], "stat_value": [float(i)]})
+        report.save_ard(rows, section, reports_dir=reports_dir)
+        report.save_queries(pd.DataFrame({"message": [f"{section} {i}"]}), section, reports_dir=reports_dir)
+
+
+def test_notebooks_side_by_side_lose_no_ard_section_or_query(tmp_path):
+    """Two processes (as two kernels do) updating ard.csv and data_queries.csv: every last write survives."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    writers = [context.Process(target=_save_sections_many_times, args=(tmp_path, s, 40)) for s in ("efficacy", "safety")]
+    for w in writers:
+        w.start()
+    for w in writers:
+        w.join()
+    assert [w.exitcode for w in writers] == [0, 0]
+    ard = report.read_ard(tmp_path)
+    assert ard["section"].tolist() == ["efficacy", "safety"] and ard["stat_value"].tolist() == [39.0, 39.0]
+    queries = (tmp_path / "data_queries.csv").read_text()
+    assert "efficacy 39" in queries and "safety 39" in queries

@@ -68,3 +68,83 @@ def test_failing_notebook_names_the_notebook_and_cell_and_keeps_the_partial_note
         runner.execute_notebooks([tmp_path / "03_broken.ipynb"], {"DATA_DIR": "d"}, tmp_path / "stage")
     partial = nbformat.read(tmp_path / "stage" / "failed" / "03_broken.ipynb", as_version=4)
     assert partial.cells[3].outputs[0]["output_type"] == "error"
+
+
+def test_notebook_needs_default_to_every_earlier_notebook_and_must_be_earlier():
+    meta = {"01_a.ipynb": {}, "02_b.ipynb": {"report": {"needs": []}}, "03_c.ipynb": {"report": {"needs": ["01_a"]}}}
+    assert runner.notebook_needs(meta) == {"01_a.ipynb": [], "02_b.ipynb": [], "03_c.ipynb": ["01_a.ipynb"]}
+    assert runner._width(runner.notebook_needs(meta)) == 3
+    with pytest.raises(ValueError, match=r"01_a.ipynb: metadata report.needs names \['02_b.ipynb'\]"):
+        runner.notebook_needs({"01_a.ipynb": {"report": {"needs": ["02_b"]}}, "02_b.ipynb": {}})
+
+
+def test_each_shipped_notebook_needs_the_notebooks_that_write_what_it_reads():
+    """What a notebook reads (analysis datasets, the ARD) is written by a notebook it needs, directly or not."""
+    import inspect
+    import json
+    import re
+
+    from analysis_utils import cleaning
+
+    meta, sources = {}, {}
+    for path in runner.list_notebooks():
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        meta[path.name] = nb["metadata"]
+        sources[path.name] = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    needs = runner.notebook_needs(meta)
+    writes = {name: {m for cell in cells for m in re.findall(r'write_processed\(\w+, "(\w+)"', cell)}
+              | ({"ard"} if any("save_ard(" in cell for cell in cells) else set()) for name, cells in sources.items()}
+    writes["01_data_cleaning.ipynb"] |= set(re.findall(r'"(ad\w+)":', inspect.getsource(cleaning.derive_all)))
+    for name, cells in sources.items():
+        reads = {m for cell in cells if "read_processed" in cell for m in re.findall(r'"(ad\w+)"', cell)}
+        reads |= {"ard"} if any("read_ard(" in cell for cell in cells) else set()
+        before, stack = set(), list(needs[name])
+        while stack:
+            needed = stack.pop()
+            before |= writes[needed]
+            stack += needs[needed]
+        assert reads <= before, (name, sorted(reads - before))
+        assert reads or not needs[name], name  # a notebook that needs others reads something of theirs
+    assert needs["03_efficacy.ipynb"] == needs["04_safety.ipynb"] == ["02_scoring.ipynb"]  # they run side by side
+
+
+@pytest.mark.slow
+def test_notebooks_that_need_the_same_one_run_side_by_side(tmp_path):
+    stamp = tmp_path / "stamp"
+    first = _notebook(f"import pathlib; pathlib.Path({str(stamp)!r}).write_text('1')")
+    later = ("import time, pathlib\nstart = time.time(); time.sleep(2)\n"
+             f"print(pathlib.Path({str(stamp)!r}).read_text(), start, time.time())")
+    second, third = _notebook(later), _notebook(later)
+    for nb in (second, third):
+        nb.metadata["report"] = {"needs": ["01_a"]}
+    paths = []
+    for name, nb in (("01_a.ipynb", first), ("02_b.ipynb", second), ("03_c.ipynb", third)):
+        nbformat.write(nb, tmp_path / name)
+        paths.append(tmp_path / name)
+    executed = runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", kernels=2,
+                                        while_starting=lambda: None)
+    (b_stamp, b_start, b_end), (c_stamp, c_start, c_end) = (nb.cells[-1].outputs[0]["text"].split()
+                                                            for nb in executed[1:])
+    assert b_stamp == c_stamp == "1"  # both ran after 01 wrote its file
+    assert float(b_start) < float(c_end) and float(c_start) < float(b_end)  # and at the same time
+    assert [c.execution_count for c in executed[2].cells] == [1, 2, 3]  # numbered per notebook
+
+
+@pytest.mark.slow
+def test_a_failing_notebook_stops_the_one_running_beside_it(tmp_path):
+    import time
+
+    first = _notebook("ok = 1")
+    slow = _notebook("import time; time.sleep(60)")
+    broken = _notebook("raise ValueError('bad ESSPRI item')")
+    for nb in (slow, broken):
+        nb.metadata["report"] = {"needs": ["01_a"]}
+    paths = []
+    for name, nb in (("01_a.ipynb", first), ("02_slow.ipynb", slow), ("03_broken.ipynb", broken)):
+        nbformat.write(nb, tmp_path / name)
+        paths.append(tmp_path / name)
+    start = time.perf_counter()
+    with pytest.raises(runner.NotebookFailed, match=r"03_broken.ipynb: cell 2 \(id cell-01\) failed: ValueError"):
+        runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", kernels=2)
+    assert time.perf_counter() - start < 30  # the 60-second notebook was stopped, not waited for
+    assert (tmp_path / "stage" / "failed" / "03_broken.ipynb").exists()

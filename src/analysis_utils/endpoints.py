@@ -179,17 +179,27 @@ def summarize_by_visit(data: pd.DataFrame, *, value: str = "AVAL", by=("PARAMCD"
     numbers = pd.to_numeric(data[value], errors="coerce")
     _reject(data, numbers.isna() & data[value].notna(),
             f"{value} is not a number: {data.loc[numbers.isna() & data[value].notna(), value].head(1).tolist()}")
-    x = data[keys + [value]].assign(**{value: numbers})
-    grouped = x.dropna(subset=[value]).groupby(keys, sort=True)[value]
-    table = pd.DataFrame({
-        "n": grouped.count(), "mean": grouped.mean(), "sd": grouped.std(ddof=1), "median": grouped.median(),
-        "q1": grouped.agg(compute_quantile, q=0.25), "q3": grouped.agg(compute_quantile, q=0.75),
-        "min": grouped.min(), "max": grouped.max(),
-    }, columns=list(SUMMARY_STATS)).astype(float)
-    long = table.stack(future_stack=True).rename("stat_value").reset_index()
-    long = long.rename(columns={long.columns[len(keys)]: "stat_name"})
-    long.insert(len(keys), "variable", value)
-    return long.reset_index(drop=True)
+    # Codes of each key in sorted order (missing key: -1, left out as groupby does); one sort then puts
+    # each cell's values together, cells in key order and values increasing, so each cell is a slice.
+    codes = np.array([pd.factorize(data[k], sort=True)[0] for k in keys]).reshape(len(keys), len(data))
+    keep = numbers.notna().to_numpy() & (codes >= 0).all(axis=0)
+    codes, values = codes[:, keep], numbers.to_numpy(dtype=float)[keep]
+    order = np.lexsort((values, *codes[::-1]))
+    codes, values = codes[:, order], values[order]
+    new_cell = np.r_[len(values) > 0, (codes[:, 1:] != codes[:, :-1]).any(axis=0)]
+    starts = np.flatnonzero(new_cell)
+    stats_ = [_summary_stats(values[a:b]) for a, b in zip(starts, np.r_[starts[1:], len(values)])]
+    cells = data.loc[keep, keys].iloc[order[starts]]
+    long = cells.iloc[np.repeat(np.arange(len(cells)), len(SUMMARY_STATS))].reset_index(drop=True)
+    return long.assign(variable=value, stat_name=SUMMARY_STATS * len(starts),
+                       stat_value=np.array(stats_, dtype=float).reshape(-1))
+
+
+def _summary_stats(ordered: np.ndarray) -> tuple:
+    """``SUMMARY_STATS`` of a non-empty vector sorted in increasing order."""
+    n = len(ordered)
+    q1, median, q3 = np.quantile(ordered, (0.25, 0.5, 0.75), method=QUANTILE_METHOD)  # type 2 median = usual median
+    return (n, ordered.mean(), ordered.std(ddof=1) if n > 1 else math.nan, median, q1, q3, ordered[0], ordered[-1])
 
 
 # --------------------------------------------------------------------------------------------
@@ -397,9 +407,8 @@ def compute_clopper_pearson(x: int, n: int, *, conf_level: float = CONF_LEVEL) -
 # Results frames over the data
 # --------------------------------------------------------------------------------------------
 
-def _stat_rows(analysis: str, results: dict, names, *, category: str = "") -> pd.DataFrame:
-    return pd.DataFrame({"analysis": analysis, "category": category, "stat_name": list(names),
-                         "stat_value": [float(results[k]) for k in names]})
+def _stat_records(analysis: str, results: dict, names, method: str, *, category: str = "") -> list[tuple]:
+    return [(analysis, category, name, float(results[name]), method) for name in names]
 
 
 def compare_paired(diff, *, conf_level: float = CONF_LEVEL) -> pd.DataFrame:
@@ -420,17 +429,17 @@ def compare_paired(diff, *, conf_level: float = CONF_LEVEL) -> pd.DataFrame:
     t = compute_paired_t(diff, conf_level=conf_level)
     hl = compute_hodges_lehmann(diff, conf_level=conf_level)
     es = compute_effect_sizes(diff)
-    parts = [
-        _stat_rows("WILCOXON", w, ("statistic", "p_value", "n", "n_nonzero")).assign(method=w["method"]),
-        _stat_rows("TTEST", t, ("estimate", "ci_lower", "ci_upper", "statistic", "df", "p_value"))
-        .assign(method=METHODS["ttest"]),
-        _stat_rows("HL", hl, ("estimate", "ci_lower", "ci_upper", "conf_level")).assign(method=METHODS["hl"]),
-        _stat_rows("EFFSIZE", {"estimate": es["cohen_dz"]}, ("estimate",), category="cohen_dz"),
-        _stat_rows("EFFSIZE", {"estimate": es["rank_biserial"]}, ("estimate",), category="rank_biserial"),
+    records = [
+        *_stat_records("WILCOXON", w, ("statistic", "p_value", "n", "n_nonzero"), w["method"]),
+        *_stat_records("TTEST", t, ("estimate", "ci_lower", "ci_upper", "statistic", "df", "p_value"),
+                       METHODS["ttest"]),
+        *_stat_records("HL", hl, ("estimate", "ci_lower", "ci_upper", "conf_level"), METHODS["hl"]),
+        *_stat_records("EFFSIZE", {"estimate": es["cohen_dz"]}, ("estimate",), METHODS["effsize"],
+                       category="cohen_dz"),
+        *_stat_records("EFFSIZE", {"estimate": es["rank_biserial"]}, ("estimate",), METHODS["effsize"],
+                       category="rank_biserial"),
     ]
-    out = pd.concat(parts, ignore_index=True)
-    out["method"] = out["method"].fillna(METHODS["effsize"])
-    return out
+    return pd.DataFrame(records, columns=["analysis", "category", "stat_name", "stat_value", "method"])
 
 
 def _reject(data: pd.DataFrame, bad: pd.Series, rule: str) -> None:
@@ -846,10 +855,26 @@ def select_fas(data: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     return data[data["USUBJID"].isin(fas) & data["AVISIT"].isin(AVISIT_ORDER)]
 
 
-def _scenarios(adeff: pd.DataFrame, subjects) -> dict:
+def _scenarios(adeff: pd.DataFrame, subjects, *, approaches=("OC", "BOCF", "LOCF")) -> dict:
+    """The endpoint records under each missing-data approach: observed cases, BOCF, LOCF."""
     endpoints = adeff[adeff["PARAMCD"].isin(ENDPOINT_PARAMCDS)]
-    return {"OC": _observed(endpoints), "BOCF": impute_bocf(endpoints, subjects=subjects),
-            "LOCF": impute_locf(endpoints, subjects=subjects)}
+    make = {"OC": lambda: _observed(endpoints), "BOCF": lambda: impute_bocf(endpoints, subjects=subjects),
+            "LOCF": lambda: impute_locf(endpoints, subjects=subjects)}
+    return {approach: make[approach]() for approach in approaches}
+
+
+def summarize_primary(adsl: pd.DataFrame, adeff: pd.DataFrame, *, group: str = ARM) -> pd.DataFrame:
+    """Return the ESSDAI rows of the efficacy ARD on observed cases: summaries, paired analyses and MCII.
+
+    The same rows, to the last bit, as ``summarize_efficacy`` gives (``EFF-ESSDAI-SUMMARY``,
+    ``EFF-ESSDAI-{W12,W24}-*``, ``EFF-ESSDAI-MCII``): the same functions on the same records of the
+    full analysis set. For a notebook that needs the primary endpoint's results without the whole
+    efficacy section (``05_next_trial_planning``), so that it need not wait for ``03_efficacy``.
+    """
+    eff = select_fas(adeff, adsl)
+    data = _scenarios(eff[eff["PARAMCD"] == PARAMCD_ESSDAI], None, approaches=("OC",))["OC"]
+    return _stack([summarize_endpoint(data, paramcd=PARAMCD_ESSDAI, group=group),
+                   summarize_response(data, paramcd=PARAMCD_ESSDAI, flag="CRIT1FL", variable="MCII", group=group)])
 
 
 def summarize_efficacy(adsl: pd.DataFrame, adeff: pd.DataFrame, adlb: pd.DataFrame, *,
@@ -899,14 +924,34 @@ def _decimals(paramcd: str) -> int:
     return DISPLAY_DECIMALS.get(paramcd, 1)
 
 
+_CELL_KEYS = ("paramcd", "avisit", "variable", "category")
+
+
 def _cell(ard: pd.DataFrame, analysis_id: str) -> pd.DataFrame:
-    """Rows of one analysis, one column per stat_name, indexed by the remaining keys."""
+    """Rows of one analysis: one row per key (``_CELL_KEYS``, sorted), one column per stat_name (sorted).
+
+    A table of a few rows, so it is pivoted in plain Python (a pandas unstack costs ~100x more).
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"analysis_id": "A", "paramcd": "P", "avisit": ["W24", "W12", "W12"], "variable": "CHG",
+    ...                   "category": "", "stat_name": ["n", "n", "mean"], "stat_value": [9.0, 10.0, -5.5]})
+    >>> _cell(a, "A").values.tolist()
+    [['P', 'W12', 'CHG', '', -5.5, 10.0], ['P', 'W24', 'CHG', '', nan, 9.0]]
+    """
     rows = ard[ard["analysis_id"] == analysis_id]
     if rows.empty:
         raise KeyError(f"ARD: no rows for analysis_id={analysis_id!r}")
-    keys = ["paramcd", "avisit", "variable", "category"]
-    wide = rows.set_index(keys + ["stat_name"])["stat_value"].unstack("stat_name")
-    return wide.reset_index().rename_axis(columns=None)
+    cells: dict[tuple, dict] = {}
+    columns = [rows[c].tolist() for c in (*_CELL_KEYS, "stat_name", "stat_value")]
+    for *key, name, value in zip(*columns):
+        stats = cells.setdefault(tuple(key), {})
+        if name in stats:
+            raise ValueError(f"ARD: several values of {name!r} for {analysis_id} {dict(zip(_CELL_KEYS, key))}")
+        stats[name] = value
+    names = sorted({name for stats in cells.values() for name in stats})
+    return pd.DataFrame([[*key, *(stats.get(n, math.nan) for n in names)] for key, stats in sorted(cells.items())],
+                        columns=[*_CELL_KEYS, *names])
 
 
 def _visit_rank(avisit: pd.Series) -> pd.Series:

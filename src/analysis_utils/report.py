@@ -5,6 +5,9 @@ byte-identical files (fixed column order, ``\\n`` line ends, ``repr``-exact floa
 without dates or version strings).
 """
 
+import contextlib
+import fcntl
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +28,22 @@ def write_csv(data: pd.DataFrame, path: str | Path) -> Path:
     return _atomic_write(paths.resolve(path), lambda p: data.to_csv(p, index=False, lineterminator="\n"))
 
 
+@contextlib.contextmanager
+def _folder_lock(folder: Path):
+    """Hold an exclusive lock on ``folder`` while a shared file in it is read, changed and written.
+
+    Notebooks running side by side (``runner``) update the same ``ard.csv`` and
+    ``data_queries.csv``; the lock makes each read-change-write whole, so no section is lost.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
 def read_ard(reports_dir: str | Path = paths.REPORTS) -> pd.DataFrame | None:
     """Read ``reports/ard.csv`` if it exists, else return ``None``."""
     path = paths.resolve(reports_dir) / "ard.csv"
@@ -39,8 +58,9 @@ def save_ard(rows: pd.DataFrame, section: str, *, reports_dir: str | Path = path
 
     Returns the whole ARD as written.
     """
-    ard = ard_mod.replace_section(read_ard(reports_dir), rows, section)
-    write_csv(ard, paths.resolve(reports_dir) / "ard.csv")
+    with _folder_lock(paths.resolve(reports_dir)):
+        ard = ard_mod.replace_section(read_ard(reports_dir), rows, section)
+        write_csv(ard, paths.resolve(reports_dir) / "ard.csv")
     return ard
 
 
@@ -51,9 +71,10 @@ def save_queries(queries: pd.DataFrame, source: str, *, reports_dir: str | Path 
     for col in QUERY_COLUMNS:
         new[col] = new[col].astype(str).where(new[col].notna(), "") if col in new else ""
     new = new[list(QUERY_COLUMNS)]
-    old = pd.read_csv(path, dtype=str, keep_default_na=False) if path.exists() else None
-    out = pd.concat([old[old["source"] != source], new], ignore_index=True) if old is not None else new
-    write_csv(out, path)
+    with _folder_lock(path.parent):
+        old = pd.read_csv(path, dtype=str, keep_default_na=False) if path.exists() else None
+        out = pd.concat([old[old["source"] != source], new], ignore_index=True) if old is not None else new
+        write_csv(out, path)
     return out
 
 
@@ -63,7 +84,11 @@ def save_table(table: pd.DataFrame, name: str, *, reports_dir: str | Path = path
 
 
 def save_figure(fig, name: str, *, figures_dir: str | Path = paths.FIGURES) -> tuple[Path, Path]:
-    """Save ``fig`` as ``<name>.png`` and ``<name>.svg``, byte-reproducibly (no dates, no versions)."""
+    """Save ``fig`` as ``<name>.png`` and ``<name>.svg``, byte-reproducibly (no dates, no versions).
+
+    The layout computed for the PNG is kept (the figure's layout engine is switched off after it),
+    so both files show the same layout and it is computed once.
+    """
     import matplotlib
 
     folder = paths.resolve(figures_dir)
@@ -71,6 +96,8 @@ def save_figure(fig, name: str, *, figures_dir: str | Path = paths.FIGURES) -> t
     png, svg = folder / f"{name}.png", folder / f"{name}.svg"
     with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT}):
         _atomic_write(png, lambda p: fig.savefig(p, format="png", dpi=110, metadata={"Software": None}))
+        # The PNG's draw placed every axes; keep that layout for the SVG rather than computing it again.
+        fig.set_layout_engine("none")
         _atomic_write(svg, lambda p: fig.savefig(p, format="svg", metadata={"Date": None, "Creator": None}))
     return png, svg
 

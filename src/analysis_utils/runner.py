@@ -1,14 +1,17 @@
-"""Build the report: validate the export, run the numbered notebooks in one kernel, render one HTML.
+"""Build the report: validate the export, run the numbered notebooks in two kernels, render one HTML.
 
 Usage::
 
     python -m analysis_utils.runner --data-dir data/raw --data-cutoff 2022-01-31
 
-Design (../shared/performance.md §8): one Jupyter kernel executes every notebook in order
-(kernel start and library imports are paid once); between notebooks the kernel is reset
-(user namespace, matplotlib figures and rcParams, pandas display options, warning filters),
-so each notebook's outputs are the same as when it runs alone with papermill
-(``tests/test_pipeline.py`` checks it).
+Design (../shared/performance.md §8): a few long-lived Jupyter kernels (``MAX_KERNELS``, one per
+core) execute the notebooks, so kernel start and library imports are paid once per kernel, not
+once per notebook. A notebook starts when a kernel is free and the notebooks whose outputs it
+reads (its metadata ``report.needs``) have finished: 03 (efficacy) and 04 (safety) both need only
+02, so they run side by side. Between notebooks a kernel is reset (user namespace, matplotlib
+figures and rcParams, pandas display options, warning filters), so each notebook's outputs are
+the same as when it runs alone with papermill (``tests/e2e/test_pipeline.py`` checks it).
+Notebooks that write the same file (``reports/ard.csv``) do so under a lock (``report``).
 
 Nothing is replaced until everything succeeded: the notebooks write into a staging folder
 (``.build/stage``), and only after the last notebook ran and the HTML rendered are the outputs
@@ -19,12 +22,14 @@ other inputs, so it must not look current), the partly executed notebook is kept
 """
 
 import argparse
+import asyncio
 import json
 import os
 import shutil
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import nbformat
@@ -61,7 +66,8 @@ RESET_CODE = (
 )
 
 #: Environment of the kernel: fixed hash seed and source date, so outputs do not vary by run.
-KERNEL_ENV = {"PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+KERNEL_ENV = {"PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+              "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 class NotebookFailed(RuntimeError):
@@ -112,63 +118,185 @@ def normalise_executed(nb):
     return nb
 
 
-def _run_in_kernel(client, code: str) -> None:
+#: Kernels executing notebooks side by side: one per core on the 2-core machines the project is
+#: built on (more would only compete for the cores). ``report.needs`` decides what can overlap.
+MAX_KERNELS = 2
+
+
+def notebook_needs(metadata: dict[str, dict]) -> dict[str, list[str]]:
+    """Return, for each notebook (file name, in run order), the notebooks whose outputs it reads.
+
+    ``metadata`` maps each notebook's file name to its notebook metadata. A notebook lists what it
+    reads in ``report.needs`` (file stems, e.g. ``["02_scoring"]``); without that list it needs
+    every earlier notebook. A needed notebook must come earlier in the numbered order, so running
+    the notebooks one by one in that order is always valid.
+
+    Examples
+    --------
+    >>> notebook_needs({"01_a.ipynb": {}, "02_b.ipynb": {"report": {"needs": ["01_a"]}}, "03_c.ipynb": {}})
+    {'01_a.ipynb': [], '02_b.ipynb': ['01_a.ipynb'], '03_c.ipynb': ['01_a.ipynb', '02_b.ipynb']}
+    """
+    names = list(metadata)
+    needs = {}
+    for i, (name, meta) in enumerate(metadata.items()):
+        declared = meta.get("report", {}).get("needs")
+        if declared is None:
+            needs[name] = names[:i]
+            continue
+        found = [f"{stem}.ipynb" for stem in declared]
+        late = [n for n in found if n not in names[:i]]
+        if late:
+            raise ValueError(f"{name}: metadata report.needs names {late}, which is not an earlier notebook")
+        needs[name] = found
+    return needs
+
+
+def _width(needs: dict[str, list[str]]) -> int:
+    """An upper bound on how many notebooks can run side by side: 1 for a chain (each needs all before it).
+
+    >>> _width({"a": [], "b": ["a"], "c": ["b"]}), _width({"a": [], "b": ["a"], "c": ["a"], "d": ["c"]})
+    (1, 2)
+    """
+    names, before = list(needs), {}
+    for name in names:
+        before[name] = set(needs[name]).union(*(before[n] for n in needs[name]))
+    # A notebook that does not depend on the one just before it can overlap with it.
+    return 1 + sum(1 for prev, name in zip(names, names[1:]) if prev not in before[name])
+
+
+async def _run_in_kernel(client, code: str) -> None:
     msg_id = client.kc.execute(code, silent=False, store_history=False)
-    reply = client.wait_for_reply(msg_id)
+    reply = await client.async_wait_for_reply(msg_id)
     if reply is None or reply["content"]["status"] != "ok":
         raise RuntimeError(f"kernel set-up code failed: {reply and reply['content']}")
 
 
-def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path, *, timeout: int = 600,
-                      while_starting=None) -> list:
-    """Execute the notebooks in order in one kernel; write each executed notebook to ``stage``.
-
-    ``while_starting`` (a callable) runs in this process while the kernel starts and imports the
-    libraries; if it raises, no notebook runs.
-    """
-    from jupyter_client.manager import KernelManager
+async def _start_kernel(timeout: int):
+    """Start a kernel and its client, and send the library imports without waiting for them."""
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.paths import jupyter_runtime_dir
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
 
-    km = KernelManager(kernel_name="python3", transport="ipc")  # IPC: no TCP ports, no unencrypted-TCP warning
-    km.start_kernel(env={**os.environ, **KERNEL_ENV}, cwd=str(paths.PROJECT_ROOT))
+    # IPC: no TCP ports, no unencrypted-TCP warning. A connection file of its own gives each kernel its
+    # own socket paths (without one, kernels started together would pick the same ones).
+    runtime = Path(jupyter_runtime_dir())
+    runtime.mkdir(parents=True, exist_ok=True)
+    km = AsyncKernelManager(kernel_name="python3", transport="ipc",
+                            connection_file=str(runtime / f"kernel-{uuid.uuid4()}.json"))
+    await km.start_kernel(env={**os.environ, **KERNEL_ENV}, cwd=str(paths.PROJECT_ROOT))
     client = NotebookClient(nbformat.v4.new_notebook(), km=km, timeout=timeout, record_timing=False,
                             kernel_name="python3", allow_errors=False)
-    executed = []
+    await client.async_start_new_kernel_client()
+    client.kc.execute(WARMUP_IMPORTS, silent=True, store_history=False)
+    return client
+
+
+async def _stop_kernel(client) -> None:
+    if client.kc is not None:
+        client.kc.stop_channels()
+    await client.km.shutdown_kernel(now=True)
+
+
+async def _execute(client, path: Path, nb, stage: Path, *, fresh: bool):
+    """Execute one notebook in ``client``'s kernel (reset first unless ``fresh``); write it to ``stage``."""
+    from nbclient.exceptions import CellExecutionError
+
+    if not fresh:
+        await _run_in_kernel(client, RESET_CODE)
+    client.nb = nb
     try:
-        client.start_new_kernel_client()
-        client.kc.execute(WARMUP_IMPORTS, silent=True, store_history=False)
-        if while_starting is not None:
-            while_starting()
-        _run_in_kernel(client, SNAPSHOT_CODE)
-        for i, path in enumerate(notebook_paths):
-            nb = inject_parameters(nbformat.read(path, as_version=4), parameters)
-            if i:
-                _run_in_kernel(client, RESET_CODE)
-            client.nb = nb
-            try:
-                client.execute()
-            except CellExecutionError as err:
-                failed = stage / "failed"
-                failed.mkdir(parents=True, exist_ok=True)
-                nbformat.write(normalise_executed(nb), failed / path.name)
-                index, cell = next(((j, c) for j, c in enumerate(nb.cells) for o in c.get("outputs", [])
-                                    if o.get("output_type") == "error"), (None, None))
-                where = f"cell {index} (id {cell.id})" if cell is not None else "a cell"
-                raise NotebookFailed(
-                    f"{path.name}: {where} failed: {err.ename}: {err.evalue}\n"
-                    f"(partly executed notebook: reports/failed/{path.name})"
-                ) from None
-            nb = normalise_executed(nb)
-            out = stage / "reports" / "executed" / path.name
-            out.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(nb, out)
-            executed.append(nb)
+        await client.async_execute()
+    except CellExecutionError as err:
+        failed = stage / "failed"
+        failed.mkdir(parents=True, exist_ok=True)
+        nbformat.write(normalise_executed(nb), failed / path.name)
+        index, cell = next(((j, c) for j, c in enumerate(nb.cells) for o in c.get("outputs", [])
+                            if o.get("output_type") == "error"), (None, None))
+        where = f"cell {index} (id {cell.id})" if cell is not None else "a cell"
+        raise NotebookFailed(
+            f"{path.name}: {where} failed: {err.ename}: {err.evalue}\n"
+            f"(partly executed notebook: reports/failed/{path.name})"
+        ) from None
+    nb = normalise_executed(nb)
+    out = stage / "reports" / "executed" / path.name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, out)
+    return nb
+
+
+async def _execute_all(notebook_paths: list[Path], parameters: dict, stage: Path, *, timeout: int,
+                       while_starting, kernels: int) -> list:
+    needs = notebook_needs({p.name: json.loads(p.read_text(encoding="utf-8"))["metadata"] for p in notebook_paths})
+    by_name = {p.name: p for p in notebook_paths}
+    kernels = max(1, min(kernels, _width(needs)))
+    clients = []
+    try:
+        def prepare():  # in a thread, while the kernels start
+            read = {p.name: inject_parameters(nbformat.read(p, as_version=4), parameters) for p in notebook_paths}
+            if while_starting is not None:
+                while_starting()
+            return read
+
+        starting = [asyncio.create_task(_start_kernel(timeout)) for _ in range(kernels)]
+        preparing = asyncio.create_task(asyncio.to_thread(prepare))
+        await asyncio.wait([*starting, preparing])
+        clients = [task.result() for task in starting if not task.exception()]
+        for task in [*starting, preparing]:
+            if task.exception():
+                raise task.exception()
+        notebooks = preparing.result()
+        for client in clients:
+            await _run_in_kernel(client, SNAPSHOT_CODE)
+
+        waiting, done, executed = list(notebooks), set(), {}
+        changed = asyncio.Condition()
+
+        def next_ready():
+            return next((n for n in waiting if set(needs[n]) <= done), None)
+
+        async def lane(client):
+            fresh = True
+            while True:
+                async with changed:
+                    await changed.wait_for(lambda: not waiting or next_ready() is not None)
+                    if not waiting:
+                        return
+                    name = next_ready()
+                    waiting.remove(name)
+                executed[name] = await _execute(client, by_name[name], notebooks[name], stage, fresh=fresh)
+                fresh = False
+                async with changed:
+                    done.add(name)
+                    changed.notify_all()
+
+        lanes = [asyncio.create_task(lane(client)) for client in clients]
+        try:
+            await asyncio.gather(*lanes)
+        except BaseException:
+            for task in lanes:
+                task.cancel()
+            await asyncio.gather(*lanes, return_exceptions=True)
+            raise
     finally:
-        if client.kc is not None:
-            client.kc.stop_channels()
-        km.shutdown_kernel(now=True)
-    return executed
+        await asyncio.gather(*(_stop_kernel(client) for client in clients), return_exceptions=True)
+    return [executed[name] for name in notebooks]
+
+
+def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path, *, timeout: int = 600,
+                      while_starting=None, kernels: int | None = None) -> list:
+    """Execute the notebooks in up to ``kernels`` kernels (default: ``MAX_KERNELS``, at most one per core).
+
+    Each kernel starts, imports the libraries once and then runs notebook after notebook, reset in
+    between; a notebook starts as soon as a kernel is free and the notebooks it needs
+    (``notebook_needs``) have finished. No more kernels start than notebooks can overlap (one for
+    a chain). Each executed notebook is written to ``stage/reports/executed``; they are returned in
+    ``notebook_paths`` order.
+    ``while_starting`` (a callable) runs in this process while the kernels start and import the
+    libraries; if it raises, no notebook runs. The first failing notebook stops every kernel.
+    """
+    kernels = kernels or min(MAX_KERNELS, os.cpu_count() or 1)
+    return asyncio.run(_execute_all(notebook_paths, parameters, stage, timeout=timeout,
+                                    while_starting=while_starting, kernels=kernels))
 
 
 def git_state(root: Path = paths.PROJECT_ROOT) -> dict:
@@ -211,11 +339,19 @@ def _retire_old_report(out_root: Path) -> None:
         os.replace(old, out_root / "reports" / "report.previous.html")
 
 
+def _check_export(data_dir: Path) -> None:
+    """Validate the export while the kernels start: a bad export stops the build before any notebook runs.
+
+    pandas and the package are imported here, not earlier, so that the kernels start first.
+    """
+    from analysis_utils import validation
+
+    validation.check_export(data_dir)
+
+
 def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_ROOT,
           notebooks: list[Path] | None = None) -> Path:
     """Run the whole pipeline and publish the outputs under ``out_root``; return the report path."""
-    from analysis_utils import appendix, export, validation
-
     notebooks = notebooks or list_notebooks()
     stage = out_root / ".build" / "stage"
     shutil.rmtree(stage, ignore_errors=True)
@@ -227,9 +363,9 @@ def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_RO
             "PROCESSED_DIR": _project_relative(stage / "processed"),
             "REPORTS_DIR": _project_relative(stage / "reports"), "FIGURES_DIR": _project_relative(stage / "figures"),
         }
-        # A bad export stops the build before any notebook runs (checked while the kernel starts).
-        executed = execute_notebooks(notebooks, parameters, stage,
-                                     while_starting=lambda: validation.check_export(data_dir))
+        executed = execute_notebooks(notebooks, parameters, stage, while_starting=lambda: _check_export(data_dir))
+        from analysis_utils import appendix, export
+
         synthetic = export.is_synthetic(data_dir)
         html_text = appendix.render(executed, stage_reports=stage / "reports", data_dir=data_dir,
                                     data_cutoff=data_cutoff, synthetic=synthetic, git=git_state(),
@@ -256,16 +392,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-cutoff", required=True, help="data cut or export date shown on the title page (YYYY-MM-DD)")
     parser.add_argument("--out-root", default=str(paths.PROJECT_ROOT), help="where data/processed, figures and reports go")
     args = parser.parse_args(argv)
-    from analysis_utils.validation import ExportValidationError
-
     start = time.perf_counter()
     try:
         report = build(paths.resolve(args.data_dir), args.data_cutoff, out_root=Path(args.out_root).resolve())
-    except ExportValidationError as err:
-        print(f"error: the export failed validation; nothing was replaced.\n{err}", file=sys.stderr)
-        return 1
     except NotebookFailed as err:
         print(f"error: {err}", file=sys.stderr)
+        return 1
+    except Exception as err:
+        from analysis_utils.validation import ExportValidationError  # imported late: pandas would delay the kernels
+
+        if not isinstance(err, ExportValidationError):
+            raise
+        print(f"error: the export failed validation; nothing was replaced.\n{err}", file=sys.stderr)
         return 1
     print(f"report: {report} ({time.perf_counter() - start:.1f} s)")
     return 0
