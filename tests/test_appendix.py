@@ -24,3 +24,13 @@ def test_methods_state_the_rounding_rule_and_the_exploratory_nature():
     text = appendix.METHODS_MARKDOWN
     assert "half up" in text and "42.7" in text
     assert "exploratory" in text and "no causal claim" in text
+
+
+def test_tables_workbook_keeps_every_cell_as_the_csv_has_it(tmp_path):
+    listing = pd.DataFrame({"Term": ['Rash, "maculopapular"', "Nausea\nand vomiting", "NA"], "Day": ["1", "", "007"]})
+    report.save_table(listing, "ael01_listing", reports_dir=tmp_path)
+    report.save_table(pd.DataFrame({"Parameter": []}), "empty_table", reports_dir=tmp_path)
+    appendix.write_tables_workbook(tmp_path, data_cutoff="2022-01-31")
+    sheets = pd.read_excel(tmp_path / "tables.xlsx", sheet_name=None, dtype=str, keep_default_na=False)
+    assert sheets["T01"].to_dict("list") == listing.to_dict("list")  # quotes, line breaks, "NA", leading zeros
+    assert list(sheets["T02"].columns) == ["Parameter"] and sheets["T02"].empty

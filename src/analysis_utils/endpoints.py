@@ -751,14 +751,30 @@ def _suffix(approach: str) -> str:
     return "" if approach == "OC" else f"-{approach}"
 
 
-def _ard(results: pd.DataFrame, **constants) -> pd.DataFrame:
-    """Results with ARD column names and constants (``make_ard`` types them once, in ``_stack``)."""
-    return results.rename(columns={"PARAMCD": "paramcd", "AVISIT": "avisit"}).assign(**constants)
+def _ard(results: pd.DataFrame, **constants) -> tuple[pd.DataFrame, dict]:
+    """A part of an ARD: results with ARD column names, and the constants of its other columns.
+
+    The constants are filled in by ``_stack``, for all parts at once (one column at a time, not
+    one small frame at a time).
+    """
+    return results.rename(columns={"PARAMCD": "paramcd", "AVISIT": "avisit"}), constants
 
 
-def _stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """One ARD from parts: typed once by ``make_ard``, duplicate keys refused by ``stack_ard``."""
-    return ard_mod.stack_ard([pd.concat(parts, ignore_index=True)])
+def _stack(parts: list) -> pd.DataFrame:
+    """One ARD from parts (``_ard`` parts or ARD frames): typed once by ``make_ard``, duplicates refused.
+
+    A constant of a part replaces that column in the part's rows, as ``DataFrame.assign`` would.
+    """
+    parts = [part if isinstance(part, tuple) else (part, {}) for part in parts]
+    frames = [frame for frame, _ in parts]
+    out = pd.concat(frames, ignore_index=True)
+    part_of_row = np.repeat(np.arange(len(parts)), [len(frame) for frame in frames])
+    for col in dict.fromkeys(name for _, constants in parts for name in constants):
+        given = np.array([col in constants for _, constants in parts])
+        values = np.array([constants.get(col) for _, constants in parts], dtype=object)
+        old = out[col].to_numpy(dtype=object) if col in out else np.full(len(out), None, dtype=object)
+        out[col] = np.where(given[part_of_row], values[part_of_row], old)
+    return ard_mod.stack_ard([out])
 
 
 def summarize_endpoint(data: pd.DataFrame, *, paramcd: str, approach: str = "OC", group: str = ARM) -> pd.DataFrame:
@@ -779,6 +795,10 @@ def summarize_endpoint(data: pd.DataFrame, *, paramcd: str, approach: str = "OC"
     group : str, default vocabulary.ARM
         ARD ``group`` (treatment arm).
     """
+    return _stack(_endpoint_parts(data, paramcd=paramcd, approach=approach, group=group))
+
+
+def _endpoint_parts(data: pd.DataFrame, *, paramcd: str, approach: str, group: str) -> list:
     rows = data[data["PARAMCD"] == paramcd]
     post = rows[rows["AVISITN"] != 0]
     sfx, pop = _suffix(approach), POPULATIONS[approach]
@@ -794,24 +814,33 @@ def summarize_endpoint(data: pd.DataFrame, *, paramcd: str, approach: str = "OC"
         res["analysis_id"] = f"EFF-{paramcd}-{code}-" + res["analysis"] + sfx
         parts.append(_ard(res.drop(columns="analysis"), paramcd=paramcd, avisit=avisit, variable="CHG",
                           group=group, population=pop, label=f"{paramcd}: change from baseline to {avisit}"))
-    return _stack(parts)
+    return parts
 
 
 def summarize_response(data: pd.DataFrame, *, paramcd: str, flag: str, variable: str, approach: str = "OC",
                        group: str = ARM) -> pd.DataFrame:
     """Return the ARD rows (``EFF-{P}-{variable}{S}``) of a responder flag by visit: n/N (%), exact CI."""
+    return _stack([_response_part(data, paramcd=paramcd, flag=flag, variable=variable, approach=approach,
+                                  group=group)])
+
+
+def _response_part(data: pd.DataFrame, *, paramcd: str, flag: str, variable: str, approach: str, group: str):
     res = summarize_responders(data[data["PARAMCD"] == paramcd], flag=flag)
-    return _stack([_ard(res, analysis_id=f"EFF-{paramcd}-{variable}{_suffix(approach)}", variable=variable,
-                        group=group, population=POPULATIONS[approach], method=METHODS["cp"],
-                        label=f"{paramcd} {variable} ({flag} = Y)")])
+    return _ard(res, analysis_id=f"EFF-{paramcd}-{variable}{_suffix(approach)}", variable=variable,
+                group=group, population=POPULATIONS[approach], method=METHODS["cp"],
+                label=f"{paramcd} {variable} ({flag} = Y)")
 
 
 def summarize_activity(data: pd.DataFrame, *, approach: str = "OC", group: str = ARM) -> pd.DataFrame:
     """Return the ARD rows (``EFF-ESSDAI-ACTCAT{S}``) of the ESSDAI activity categories by visit."""
+    return _stack([_activity_part(data, approach=approach, group=group)])
+
+
+def _activity_part(data: pd.DataFrame, *, approach: str, group: str):
     res = summarize_categories(data[data["PARAMCD"] == PARAMCD_ESSDAI], var="AVALCAT1")
-    return _stack([_ard(res, analysis_id=f"EFF-ESSDAI-ACTCAT{_suffix(approach)}", variable="AVALCAT1",
-                        group=group, population=POPULATIONS[approach], method=METHODS["category"],
-                        label="ESSDAI activity: Low (<5), Moderate (5-13), High (>=14)")])
+    return _ard(res, analysis_id=f"EFF-ESSDAI-ACTCAT{_suffix(approach)}", variable="AVALCAT1",
+                group=group, population=POPULATIONS[approach], method=METHODS["category"],
+                label="ESSDAI activity: Low (<5), Moderate (5-13), High (>=14)")
 
 
 def summarize_visits_and_model(data: pd.DataFrame, *, paramcd: str, group: str = ARM) -> pd.DataFrame:
@@ -873,8 +902,9 @@ def summarize_primary(adsl: pd.DataFrame, adeff: pd.DataFrame, *, group: str = A
     """
     eff = select_fas(adeff, adsl)
     data = _scenarios(eff[eff["PARAMCD"] == PARAMCD_ESSDAI], None, approaches=("OC",))["OC"]
-    return _stack([summarize_endpoint(data, paramcd=PARAMCD_ESSDAI, group=group),
-                   summarize_response(data, paramcd=PARAMCD_ESSDAI, flag="CRIT1FL", variable="MCII", group=group)])
+    return _stack([*_endpoint_parts(data, paramcd=PARAMCD_ESSDAI, approach="OC", group=group),
+                   _response_part(data, paramcd=PARAMCD_ESSDAI, flag="CRIT1FL", variable="MCII", approach="OC",
+                                  group=group)])
 
 
 def summarize_efficacy(adsl: pd.DataFrame, adeff: pd.DataFrame, adlb: pd.DataFrame, *,
@@ -890,22 +920,22 @@ def summarize_efficacy(adsl: pd.DataFrame, adeff: pd.DataFrame, adlb: pd.DataFra
     eff = select_fas(adeff, adsl)
     parts = []
     for approach, data in _scenarios(eff, fas).items():
-        parts += [summarize_endpoint(data, paramcd=p, approach=approach, group=group) for p in ENDPOINT_PARAMCDS]
-        parts.append(summarize_response(data, paramcd=PARAMCD_ESSDAI, flag="CRIT1FL", variable="MCII",
-                                        approach=approach, group=group))
-        parts.append(summarize_response(data, paramcd=PARAMCD_ESSPRI, flag="CRIT2FL", variable="MCII",
-                                        approach=approach, group=group))
-        parts.append(summarize_response(data, paramcd=PARAMCD_ESSPRI, flag="CRIT3FL", variable="PASS",
-                                        approach=approach, group=group))
-        parts.append(summarize_activity(data, approach=approach, group=group))
+        for p in ENDPOINT_PARAMCDS:
+            parts += _endpoint_parts(data, paramcd=p, approach=approach, group=group)
+        for paramcd, flag, variable in ((PARAMCD_ESSDAI, "CRIT1FL", "MCII"), (PARAMCD_ESSPRI, "CRIT2FL", "MCII"),
+                                        (PARAMCD_ESSPRI, "CRIT3FL", "PASS")):
+            parts.append(_response_part(data, paramcd=paramcd, flag=flag, variable=variable, approach=approach,
+                                        group=group))
+        parts.append(_activity_part(data, approach=approach, group=group))
     parts += [summarize_visits_and_model(eff, paramcd=p, group=group) for p in ENDPOINT_PARAMCDS]
     parts.append(summarize_remission(eff, group=group))
     domains = _observed(eff[eff["PARAMCD"].isin(list(ESSDAI_SCORE_PARAMCD.values()))])
     parts.append(_ard(summarize_by_visit(domains), analysis_id="EFF-EDS-SUMMARY", group=group,
                       population=POPULATIONS["OC"], method=METHODS["summary"], label="ESSDAI domain scores by visit"))
     labs = select_fas(adlb, adsl)
-    parts += [summarize_endpoint(_observed(labs), paramcd=p, group=group) for p in EFFICACY_LAB_PARAMCDS
-              if (labs["PARAMCD"] == p).any()]
+    for p in EFFICACY_LAB_PARAMCDS:
+        if (labs["PARAMCD"] == p).any():
+            parts += _endpoint_parts(_observed(labs), paramcd=p, approach="OC", group=group)
     return _stack(parts)
 
 
@@ -927,10 +957,40 @@ def _decimals(paramcd: str) -> int:
 _CELL_KEYS = ("paramcd", "avisit", "variable", "category")
 
 
+class _Cells:
+    """The ARD's analyses as small wide tables: ``cells(analysis_id)`` is what ``_cell`` returns.
+
+    One pass over the ARD, then each lookup works on a few rows in plain Python (a pandas filter
+    and unstack per lookup costs ~100x more, and a table layout makes dozens of lookups).
+    """
+
+    def __init__(self, ard: pd.DataFrame):
+        self._columns = {c: ard[c].tolist() for c in (*_CELL_KEYS, "stat_name", "stat_value")}
+        self._rows: dict[str, list[int]] = {}
+        for i, analysis_id in enumerate(ard["analysis_id"].tolist()):
+            self._rows.setdefault(analysis_id, []).append(i)
+
+    def __contains__(self, analysis_id: str) -> bool:
+        return analysis_id in self._rows
+
+    def __call__(self, analysis_id: str) -> pd.DataFrame:
+        if analysis_id not in self._rows:
+            raise KeyError(f"ARD: no rows for analysis_id={analysis_id!r}")
+        cells: dict[tuple, dict] = {}
+        columns = self._columns
+        for i in self._rows[analysis_id]:
+            key, name = tuple(columns[c][i] for c in _CELL_KEYS), columns["stat_name"][i]
+            stats = cells.setdefault(key, {})
+            if name in stats:
+                raise ValueError(f"ARD: several values of {name!r} for {analysis_id} {dict(zip(_CELL_KEYS, key))}")
+            stats[name] = columns["stat_value"][i]
+        names = sorted({name for stats in cells.values() for name in stats})
+        return pd.DataFrame([[*key, *(stats.get(n, math.nan) for n in names)] for key, stats in sorted(cells.items())],
+                            columns=[*_CELL_KEYS, *names])
+
+
 def _cell(ard: pd.DataFrame, analysis_id: str) -> pd.DataFrame:
     """Rows of one analysis: one row per key (``_CELL_KEYS``, sorted), one column per stat_name (sorted).
-
-    A table of a few rows, so it is pivoted in plain Python (a pandas unstack costs ~100x more).
 
     Examples
     --------
@@ -939,19 +999,7 @@ def _cell(ard: pd.DataFrame, analysis_id: str) -> pd.DataFrame:
     >>> _cell(a, "A").values.tolist()
     [['P', 'W12', 'CHG', '', -5.5, 10.0], ['P', 'W24', 'CHG', '', nan, 9.0]]
     """
-    rows = ard[ard["analysis_id"] == analysis_id]
-    if rows.empty:
-        raise KeyError(f"ARD: no rows for analysis_id={analysis_id!r}")
-    cells: dict[tuple, dict] = {}
-    columns = [rows[c].tolist() for c in (*_CELL_KEYS, "stat_name", "stat_value")]
-    for *key, name, value in zip(*columns):
-        stats = cells.setdefault(tuple(key), {})
-        if name in stats:
-            raise ValueError(f"ARD: several values of {name!r} for {analysis_id} {dict(zip(_CELL_KEYS, key))}")
-        stats[name] = value
-    names = sorted({name for stats in cells.values() for name in stats})
-    return pd.DataFrame([[*key, *(stats.get(n, math.nan) for n in names)] for key, stats in sorted(cells.items())],
-                        columns=[*_CELL_KEYS, *names])
+    return _Cells(ard)(analysis_id)
 
 
 def _visit_rank(avisit: pd.Series) -> pd.Series:
@@ -972,7 +1020,8 @@ def format_summary_table(ard: pd.DataFrame, *, analysis_id) -> pd.DataFrame:
     ['Baseline', 'Value', '2', '10.0 (2.83)', '10.0 [8.0, 12.0]', '8.0 - 12.0']
     """
     ids = [analysis_id] if isinstance(analysis_id, str) else list(analysis_id)
-    w = pd.concat([_cell(ard, i).assign(_i=k) for k, i in enumerate(ids)], ignore_index=True)
+    cells = _Cells(ard)
+    w = pd.concat([cells(i).assign(_i=k) for k, i in enumerate(ids)], ignore_index=True)
     w = w.assign(_v=w["variable"].map({v: i for i, v in enumerate(VARIABLE_LABELS)}), _a=_visit_rank(w["avisit"]))
     w = w.sort_values(["_i", "paramcd", "_v", "_a"], kind="stable")
     dec = [_decimals(p) for p in w["paramcd"]]
@@ -993,14 +1042,15 @@ def format_paired_table(ard: pd.DataFrame, *, paramcds, approach: str = "OC") ->
     Columns: n, mean change (95 % CI, t), t-test p, Hodges-Lehmann (95 % CI), Wilcoxon V and p,
     Cohen's dz and rank-biserial r.
     """
+    cells = _Cells(ard)
     out = []
     for paramcd in paramcds:
         for avisit, code in VISIT_CODE.items():
             stem, sfx = f"EFF-{paramcd}-{code}-", _suffix(approach)
-            if not (ard["analysis_id"] == f"{stem}TTEST{sfx}").any():
+            if f"{stem}TTEST{sfx}" not in cells:
                 continue
-            t, w = _cell(ard, f"{stem}TTEST{sfx}").iloc[0], _cell(ard, f"{stem}WILCOXON{sfx}").iloc[0]
-            hl, es = _cell(ard, f"{stem}HL{sfx}").iloc[0], _cell(ard, f"{stem}EFFSIZE{sfx}").set_index("category")
+            t, w = cells(f"{stem}TTEST{sfx}").iloc[0], cells(f"{stem}WILCOXON{sfx}").iloc[0]
+            hl, es = cells(f"{stem}HL{sfx}").iloc[0], cells(f"{stem}EFFSIZE{sfx}").set_index("category")
             d = _decimals(paramcd)
             out.append({
                 "Parameter": paramcd, "Visit": avisit, "n": tables.format_number(w["n"], 0),
@@ -1019,11 +1069,12 @@ def format_paired_table(ard: pd.DataFrame, *, paramcds, approach: str = "OC") ->
 
 def format_responder_table(ard: pd.DataFrame, *, analysis_ids) -> pd.DataFrame:
     """Lay out responder analyses: one row per analysis x parameter x visit, n/N (%) and exact 95 % CI (%)."""
-    out = []
+    out, cells = [], _Cells(ard)
+    population = dict(zip(ard["analysis_id"], ard["population"]))
     for analysis_id in analysis_ids:
-        w = _cell(ard, analysis_id)
+        w = cells(analysis_id)
         w = w.assign(_a=_visit_rank(w["avisit"])).sort_values(["paramcd", "_a"], kind="stable")
-        pop = ard.loc[ard["analysis_id"] == analysis_id, "population"].iloc[0]
+        pop = population[analysis_id]
         for _, r in w.iterrows():
             out.append({
                 "Parameter": r["paramcd"], "Response": r["variable"], "Visit": r["avisit"], "Population": pop,
@@ -1054,26 +1105,27 @@ def format_sensitivity_table(ard: pd.DataFrame, *, paramcd: str) -> pd.DataFrame
     Columns: approach (population label), visit, n, mean change (95 % CI) and its p-value (paired
     t-test for the data sets, Wald test for the mixed model), and for ESSDAI the MCII n/N (%).
     """
+    cells = _Cells(ard)
     d, out = _decimals(paramcd), []
     for approach in ("OC", "BOCF", "LOCF", "MIXED"):
         for avisit, code in VISIT_CODE.items():
             if approach == "MIXED":
-                m = _cell(ard, f"EFF-{paramcd}-MIXED").set_index("avisit")
+                m = cells(f"EFF-{paramcd}-MIXED").set_index("avisit")
                 n, est = m.loc["", "n_subjects"], m.loc[avisit]
             else:
                 ident = f"EFF-{paramcd}-{code}-TTEST{_suffix(approach)}"
-                if not (ard["analysis_id"] == ident).any():
+                if ident not in cells:
                     continue
-                est = _cell(ard, ident).iloc[0]
-                n = _cell(ard, f"EFF-{paramcd}-{code}-WILCOXON{_suffix(approach)}").iloc[0]["n"]
+                est = cells(ident).iloc[0]
+                n = cells(f"EFF-{paramcd}-{code}-WILCOXON{_suffix(approach)}").iloc[0]["n"]
             row = {"Parameter": paramcd, "Analysis": POPULATIONS[approach], "Visit": avisit,
                    "n": tables.format_number(n, 0),
                    "Mean change (95% CI)": f"{tables.format_number(est['estimate'], d)} "
                                            f"{tables.format_ci(est['ci_lower'], est['ci_upper'], d)}",
                    "p": tables.format_pvalue(est["p_value"])}
             mcii = f"EFF-{paramcd}-MCII{_suffix(approach)}"
-            if paramcd == PARAMCD_ESSDAI and approach != "MIXED" and (ard["analysis_id"] == mcii).any():
-                r = _cell(ard, mcii).set_index("avisit").loc[avisit]
+            if paramcd == PARAMCD_ESSDAI and approach != "MIXED" and mcii in cells:
+                r = cells(mcii).set_index("avisit").loc[avisit]
                 row["MCII n/N (%)"] = (f"{tables.format_number(r['n_responders'], 0)}/"
                                        f"{tables.format_number(r['n_evaluable'], 0)} "
                                        f"({tables.format_number(r['pct'], tables.PCT_DECIMALS)})")
@@ -1083,7 +1135,8 @@ def format_sensitivity_table(ard: pd.DataFrame, *, paramcd: str) -> pd.DataFrame
 
 def format_friedman_table(ard: pd.DataFrame, *, paramcds=ENDPOINT_PARAMCDS) -> pd.DataFrame:
     """Lay out the Friedman tests: one row per parameter, complete cases n, chi-square, df, p."""
-    rows = [_cell(ard, f"EFF-{p}-FRIEDMAN").iloc[0] for p in paramcds]
+    cells = _Cells(ard)
+    rows = [cells(f"EFF-{p}-FRIEDMAN").iloc[0] for p in paramcds]
     return pd.DataFrame({
         "Parameter": list(paramcds), "n (complete cases)": [tables.format_number(r["n"], 0) for r in rows],
         "Chi-square": [tables.format_number(r["statistic"], 2) for r in rows],
@@ -1108,11 +1161,12 @@ def _ci_side(lo: float, hi: float) -> str:
 
 
 def _change_words(ard: pd.DataFrame, paramcd: str, avisit: str, approach: str = "OC") -> dict:
+    cells = _Cells(ard)
     code, sfx, d = VISIT_CODE[avisit], _suffix(approach), _decimals(paramcd)
-    summ = _cell(ard, f"EFF-{paramcd}-SUMMARY{sfx}").set_index(["variable", "avisit"])
-    t = _cell(ard, f"EFF-{paramcd}-{code}-TTEST{sfx}").iloc[0]
-    w = _cell(ard, f"EFF-{paramcd}-{code}-WILCOXON{sfx}").iloc[0]
-    hl = _cell(ard, f"EFF-{paramcd}-{code}-HL{sfx}").iloc[0]
+    summ = cells(f"EFF-{paramcd}-SUMMARY{sfx}").set_index(["variable", "avisit"])
+    t = cells(f"EFF-{paramcd}-{code}-TTEST{sfx}").iloc[0]
+    w = cells(f"EFF-{paramcd}-{code}-WILCOXON{sfx}").iloc[0]
+    hl = cells(f"EFF-{paramcd}-{code}-HL{sfx}").iloc[0]
     return {
         "n": tables.format_number(w["n"], 0), "n_base": tables.format_number(summ.loc[("AVAL", "Baseline"), "n"], 0),
         "base": tables.format_number(summ.loc[("AVAL", "Baseline"), "mean"], d),
@@ -1168,9 +1222,10 @@ exact 95% CI 51.8% to 99.7%.
 
 def describe_sensitivity(ard: pd.DataFrame, *, paramcd: str, avisit: str) -> str:
     """Say in one sentence whether the change at ``avisit`` depends on how missing visits are handled."""
+    cells = _Cells(ard)
     d, code = _decimals(paramcd), VISIT_CODE[avisit]
-    est = {a: _cell(ard, f"EFF-{paramcd}-{code}-TTEST{_suffix(a)}").iloc[0] for a in ("OC", "BOCF", "LOCF")}
-    est["MIXED"] = _cell(ard, f"EFF-{paramcd}-MIXED").set_index("avisit").loc[avisit]
+    est = {a: cells(f"EFF-{paramcd}-{code}-TTEST{_suffix(a)}").iloc[0] for a in ("OC", "BOCF", "LOCF")}
+    est["MIXED"] = cells(f"EFF-{paramcd}-MIXED").set_index("avisit").loc[avisit]
     names = {"OC": "observed cases", "BOCF": "BOCF", "LOCF": "LOCF", "MIXED": "mixed model"}
     values = ", ".join(f"{names[a]} {tables.format_number(e['estimate'], d)}" for a, e in est.items())
     with_zero = [names[a] for a, e in est.items() if e["ci_lower"] <= 0 <= e["ci_upper"]]
@@ -1202,7 +1257,8 @@ def describe_categories(ard: pd.DataFrame, *, avisit: str, analysis_id: str = "E
 
 def describe_friedman(ard: pd.DataFrame, *, paramcds=ENDPOINT_PARAMCDS) -> str:
     """Say in one sentence what the Friedman tests across the three visits found."""
-    rows = {p: _cell(ard, f"EFF-{p}-FRIEDMAN").iloc[0] for p in paramcds}
+    cells = _Cells(ard)
+    rows = {p: cells(f"EFF-{p}-FRIEDMAN").iloc[0] for p in paramcds}
     parts = [f"{p} {_p_text(r['p_value'])} (n = {tables.format_number(r['n'], 0)})"
              for p, r in rows.items()]
     return ("Among the patients assessed at all three visits, the Friedman test compares the three visits "
@@ -1224,12 +1280,13 @@ def describe_remission(ard: pd.DataFrame, *, avisit: str) -> str:
 
 def describe_labs(ard: pd.DataFrame, *, avisit: str, paramcds=EFFICACY_LAB_PARAMCDS) -> str:
     """Say, for each laboratory marker, the mean change to ``avisit`` and whether its 95 % CI excludes no change."""
+    cells = _Cells(ard)
     parts = []
     for p in paramcds:
         ident = f"EFF-{p}-{VISIT_CODE[avisit]}-TTEST"
-        if not (ard["analysis_id"] == ident).any():
+        if ident not in cells:
             continue
-        t = _cell(ard, ident).iloc[0]
+        t = cells(ident).iloc[0]
         with_zero = t["ci_lower"] <= 0 <= t["ci_upper"]
         parts.append(f"{p} {tables.format_number(t['estimate'], _decimals(p))} "
                      f"{tables.format_ci(t['ci_lower'], t['ci_upper'], _decimals(p))}"

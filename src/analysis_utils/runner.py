@@ -1,4 +1,4 @@
-"""Build the report: validate the export, run the numbered notebooks in two kernels, render one HTML.
+"""Build the report: run the numbered notebooks in two kernels, render one HTML report.
 
 Usage::
 
@@ -7,11 +7,15 @@ Usage::
 Design (../shared/performance.md §8): a few long-lived Jupyter kernels (``MAX_KERNELS``, one per
 core) execute the notebooks, so kernel start and library imports are paid once per kernel, not
 once per notebook. A notebook starts when a kernel is free and the notebooks whose outputs it
-reads (its metadata ``report.needs``) have finished: 03 (efficacy) and 04 (safety) both need only
-02, so they run side by side. Between notebooks a kernel is reset (user namespace, matplotlib
-figures and rcParams, pandas display options, warning filters), so each notebook's outputs are
-the same as when it runs alone with papermill (``tests/e2e/test_pipeline.py`` checks it).
-Notebooks that write the same file (``reports/ard.csv``) do so under a lock (``report``).
+reads (its metadata ``report.needs``) have finished: 03 (efficacy), 04 (safety) and 05 (planning)
+need only 02, so two of them run side by side. Between notebooks a kernel is reset (user
+namespace, matplotlib figures and rcParams, pandas display options, warning filters), so each
+notebook's outputs are the same as when it runs alone with papermill
+(``tests/e2e/test_pipeline.py`` checks it). Notebooks that write the same file
+(``reports/ard.csv``) do so under a lock (``report``).
+
+The export is validated by the first notebook (``01_data_cleaning``) before anything is derived
+from it; a bad export stops the build there with the list of errors.
 
 Nothing is replaced until everything succeeded: the notebooks write into a staging folder
 (``.build/stage``), and only after the last notebook ran and the HTML rendered are the outputs
@@ -36,9 +40,8 @@ import nbformat
 
 from analysis_utils import paths
 
-#: Libraries the notebooks use, imported in the kernel as soon as it starts while the parent
-#: validates the export (pingouin and seaborn are not imported: no notebook uses them, and
-#: pingouin alone costs about 1.7 s).
+#: Libraries the notebooks use, imported in each kernel as soon as it starts (pingouin and seaborn
+#: are not imported: no notebook uses them, and pingouin alone costs about 1.7 s).
 WARMUP_IMPORTS = (
     "import numpy, pandas, pyarrow.parquet, scipy.stats, matplotlib.pyplot, statsmodels.formula.api\n"
     "from analysis_utils import cleaning, ctcae, disposition, eligibility, endpoints, export, io, planning, "
@@ -71,7 +74,15 @@ KERNEL_ENV = {"PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "0", "MPLBACKEND": "mo
 
 
 class NotebookFailed(RuntimeError):
-    """A notebook raised an error; the message names the notebook, the cell and the error."""
+    """A notebook raised an error; the message names the notebook, the cell and the error.
+
+    ``ename`` is the name of the exception the cell raised (``ExportValidationError`` when
+    ``01_data_cleaning`` finds errors in the raw export) and ``evalue`` its message.
+    """
+
+    def __init__(self, message: str, *, ename: str = "", evalue: str = ""):
+        super().__init__(message)
+        self.ename, self.evalue = ename, evalue
 
 
 def list_notebooks(folder: Path = paths.NOTEBOOKS) -> list[Path]:
@@ -121,6 +132,9 @@ def normalise_executed(nb):
 #: Kernels executing notebooks side by side: one per core on the 2-core machines the project is
 #: built on (more would only compete for the cores). ``report.needs`` decides what can overlap.
 MAX_KERNELS = 2
+#: CPU priority (``os.nice`` increment) of every kernel but the first: they are not needed before the
+#: first notebooks have run, so the first kernel imports the libraries at full speed.
+LATER_KERNEL_NICE = 10
 
 
 def notebook_needs(metadata: dict[str, dict]) -> dict[str, list[str]]:
@@ -171,8 +185,12 @@ async def _run_in_kernel(client, code: str) -> None:
         raise RuntimeError(f"kernel set-up code failed: {reply and reply['content']}")
 
 
-async def _start_kernel(timeout: int):
-    """Start a kernel and its client, and send the library imports without waiting for them."""
+async def _start_kernel(timeout: int, *, nice: int = 0):
+    """Start a kernel and its client, and send the library imports without waiting for them.
+
+    ``nice`` > 0 lowers the kernel's CPU priority (``os.nice``), so that while the kernels import
+    the libraries the first one, which runs the first notebook, is not slowed by the others.
+    """
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.paths import jupyter_runtime_dir
     from nbclient import NotebookClient
@@ -187,7 +205,8 @@ async def _start_kernel(timeout: int):
     client = NotebookClient(nbformat.v4.new_notebook(), km=km, timeout=timeout, record_timing=False,
                             kernel_name="python3", allow_errors=False)
     await client.async_start_new_kernel_client()
-    client.kc.execute(WARMUP_IMPORTS, silent=True, store_history=False)
+    client.kc.execute((f"import os; os.nice({nice})\n" if nice else "") + WARMUP_IMPORTS, silent=True,
+                      store_history=False)
     return client
 
 
@@ -215,7 +234,7 @@ async def _execute(client, path: Path, nb, stage: Path, *, fresh: bool):
         where = f"cell {index} (id {cell.id})" if cell is not None else "a cell"
         raise NotebookFailed(
             f"{path.name}: {where} failed: {err.ename}: {err.evalue}\n"
-            f"(partly executed notebook: reports/failed/{path.name})"
+            f"(partly executed notebook: reports/failed/{path.name})", ename=err.ename, evalue=err.evalue,
         ) from None
     nb = normalise_executed(nb)
     out = stage / "reports" / "executed" / path.name
@@ -237,7 +256,8 @@ async def _execute_all(notebook_paths: list[Path], parameters: dict, stage: Path
                 while_starting()
             return read
 
-        starting = [asyncio.create_task(_start_kernel(timeout)) for _ in range(kernels)]
+        starting = [asyncio.create_task(_start_kernel(timeout, nice=LATER_KERNEL_NICE if i else 0))
+                    for i in range(kernels)]
         preparing = asyncio.create_task(asyncio.to_thread(prepare))
         await asyncio.wait([*starting, preparing])
         clients = [task.result() for task in starting if not task.exception()]
@@ -245,8 +265,6 @@ async def _execute_all(notebook_paths: list[Path], parameters: dict, stage: Path
             if task.exception():
                 raise task.exception()
         notebooks = preparing.result()
-        for client in clients:
-            await _run_in_kernel(client, SNAPSHOT_CODE)
 
         waiting, done, executed = list(notebooks), set(), {}
         changed = asyncio.Condition()
@@ -255,6 +273,7 @@ async def _execute_all(notebook_paths: list[Path], parameters: dict, stage: Path
             return next((n for n in waiting if set(needs[n]) <= done), None)
 
         async def lane(client):
+            await _run_in_kernel(client, SNAPSHOT_CODE)  # waits for this kernel's imports
             fresh = True
             while True:
                 async with changed:
@@ -339,14 +358,9 @@ def _retire_old_report(out_root: Path) -> None:
         os.replace(old, out_root / "reports" / "report.previous.html")
 
 
-def _check_export(data_dir: Path) -> None:
-    """Validate the export while the kernels start: a bad export stops the build before any notebook runs.
-
-    pandas and the package are imported here, not earlier, so that the kernels start first.
-    """
-    from analysis_utils import validation
-
-    validation.check_export(data_dir)
+def _import_for_rendering() -> None:
+    """Import what rendering needs (pandas, the HTML and workbook writers) while the kernels start."""
+    from analysis_utils import appendix, export  # noqa: F401
 
 
 def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_ROOT,
@@ -363,7 +377,9 @@ def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_RO
             "PROCESSED_DIR": _project_relative(stage / "processed"),
             "REPORTS_DIR": _project_relative(stage / "reports"), "FIGURES_DIR": _project_relative(stage / "figures"),
         }
-        executed = execute_notebooks(notebooks, parameters, stage, while_starting=lambda: _check_export(data_dir))
+        # The export is validated by the first notebook, before anything is derived from it: a bad
+        # export stops the build there (ename ExportValidationError), and nothing is published.
+        executed = execute_notebooks(notebooks, parameters, stage, while_starting=_import_for_rendering)
         from analysis_utils import appendix, export
 
         synthetic = export.is_synthetic(data_dir)
@@ -396,14 +412,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         report = build(paths.resolve(args.data_dir), args.data_cutoff, out_root=Path(args.out_root).resolve())
     except NotebookFailed as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    except Exception as err:
-        from analysis_utils.validation import ExportValidationError  # imported late: pandas would delay the kernels
-
-        if not isinstance(err, ExportValidationError):
-            raise
-        print(f"error: the export failed validation; nothing was replaced.\n{err}", file=sys.stderr)
+        if err.ename == "ExportValidationError":
+            print(f"error: the export {args.data_dir} failed validation; nothing was replaced.\n{err.evalue}\n"
+                  f"(`make validate DATA_DIR={args.data_dir}` lists every error in reports/data_queries.csv)",
+                  file=sys.stderr)
+        else:
+            print(f"error: {err}", file=sys.stderr)
         return 1
     print(f"report: {report} ({time.perf_counter() - start:.1f} s)")
     return 0

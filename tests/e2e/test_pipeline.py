@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 from analysis_utils import paths, runner
-from analysis_utils.validation import ExportValidationError
 
 DATA_CUTOFF = "2022-01-31"
 
@@ -104,14 +103,17 @@ def test_notebook_alone_gives_the_outputs_of_the_shared_kernel(built, scratch_co
     assert _outputs(alone) == _outputs(shared)
 
 
-def test_bad_export_stops_the_build_before_anything_is_replaced(built, scratch_copy, tmp_path):
+def test_bad_export_stops_the_build_before_anything_is_replaced(built, scratch_copy, tmp_path, capsys):
     bad = tmp_path / "bad_export"
     shutil.copytree(paths.DATA_RAW, bad)
     forms = sorted(bad.glob("*.csv"))
     forms[0].write_text(forms[0].read_text().replace(",", ";", 1))  # a header no longer splits into its columns
     processed_before = {p.name: p.read_bytes() for p in (scratch_copy / "data" / "processed").iterdir()}
-    with pytest.raises(ExportValidationError):
-        runner.build(bad, DATA_CUTOFF, out_root=scratch_copy)
+    assert runner.main(["--data-dir", str(bad), "--data-cutoff", DATA_CUTOFF, "--out-root", str(scratch_copy)]) == 1
+    message = capsys.readouterr().err
+    assert f"error: the export {bad} failed validation; nothing was replaced." in message
+    assert forms[0].name in message and "validation error(s) in the raw export" in message
+    assert (scratch_copy / "reports" / "failed" / "01_data_cleaning.ipynb").exists()  # stopped at validation
     assert not (scratch_copy / "reports" / "report.html").exists()
     assert (scratch_copy / "reports" / "report.previous.html").exists()
     assert {p.name: p.read_bytes() for p in (scratch_copy / "data" / "processed").iterdir()} == processed_before
