@@ -14,6 +14,13 @@ def _notebook(*sources, params="DATA_DIR = 'data/raw'\nSEED = 1\n"):
     return nb
 
 
+def _write(folder, notebooks: dict) -> list:
+    """Write ``{file name: notebook}`` into ``folder``; return the paths in that order."""
+    for name, nb in notebooks.items():
+        nbformat.write(nb, folder / name)
+    return [folder / name for name in notebooks]
+
+
 def test_inject_parameters_adds_only_declared_names_after_the_parameters_cell():
     nb = runner.inject_parameters(_notebook("x = 1"), {"DATA_DIR": "/x", "FIGURES_DIR": "figs"})
     injected = nb.cells[1]
@@ -49,10 +56,7 @@ def test_shared_kernel_is_reset_between_notebooks(tmp_path):
                       "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nplt.show()")
     second = _notebook("import matplotlib as mpl\nprint(mpl.rcParams['lines.linewidth'], 'leaked' in dir())",
                        "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([1, 2]);")
-    paths = []
-    for name, nb in (("01_a.ipynb", first), ("02_b.ipynb", second)):
-        nbformat.write(nb, tmp_path / name)
-        paths.append(tmp_path / name)
+    paths = _write(tmp_path, {"01_a.ipynb": first, "02_b.ipynb": second})
     executed = runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage")
     assert executed[1].cells[-2].outputs[0]["text"] == "1.5 False\n"
     # figures still display by themselves (the inline backend survives the reset)
@@ -63,9 +67,9 @@ def test_shared_kernel_is_reset_between_notebooks(tmp_path):
 @pytest.mark.slow
 def test_failing_notebook_names_the_notebook_and_cell_and_keeps_the_partial_notebook(tmp_path):
     nb = _notebook("ok = 1", "raise ValueError('bad ESSDAI level')", "never = 1")
-    nbformat.write(nb, tmp_path / "03_broken.ipynb")
+    paths = _write(tmp_path, {"03_broken.ipynb": nb})
     with pytest.raises(runner.NotebookFailed, match=r"03_broken.ipynb: cell 3 \(id cell-02\) failed: ValueError: bad ESSDAI level"):
-        runner.execute_notebooks([tmp_path / "03_broken.ipynb"], {"DATA_DIR": "d"}, tmp_path / "stage")
+        runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage")
     partial = nbformat.read(tmp_path / "stage" / "failed" / "03_broken.ipynb", as_version=4)
     assert partial.cells[3].outputs[0]["output_type"] == "error"
 
@@ -117,10 +121,7 @@ def test_notebooks_that_need_the_same_one_run_side_by_side(tmp_path):
     second, third = _notebook(later), _notebook(later)
     for nb in (second, third):
         nb.metadata["report"] = {"needs": ["01_a"]}
-    paths = []
-    for name, nb in (("01_a.ipynb", first), ("02_b.ipynb", second), ("03_c.ipynb", third)):
-        nbformat.write(nb, tmp_path / name)
-        paths.append(tmp_path / name)
+    paths = _write(tmp_path, {"01_a.ipynb": first, "02_b.ipynb": second, "03_c.ipynb": third})
     executed = runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", kernels=2,
                                         while_starting=lambda: None)
     (b_stamp, b_start, b_end), (c_stamp, c_start, c_end) = (nb.cells[-1].outputs[0]["text"].split()
@@ -139,10 +140,7 @@ def test_a_failing_notebook_stops_the_one_running_beside_it(tmp_path):
     broken = _notebook("raise ValueError('bad ESSPRI item')")
     for nb in (slow, broken):
         nb.metadata["report"] = {"needs": ["01_a"]}
-    paths = []
-    for name, nb in (("01_a.ipynb", first), ("02_slow.ipynb", slow), ("03_broken.ipynb", broken)):
-        nbformat.write(nb, tmp_path / name)
-        paths.append(tmp_path / name)
+    paths = _write(tmp_path, {"01_a.ipynb": first, "02_slow.ipynb": slow, "03_broken.ipynb": broken})
     start = time.perf_counter()
     with pytest.raises(runner.NotebookFailed, match=r"03_broken.ipynb: cell 2 \(id cell-01\) failed: ValueError"):
         runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", kernels=2)

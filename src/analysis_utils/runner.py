@@ -68,9 +68,12 @@ RESET_CODE = (
     "%reset -f\n"
 )
 
-#: Environment of the kernel: fixed hash seed and source date, so outputs do not vary by run.
-KERNEL_ENV = {"PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-              "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+#: Environment of the kernels: fixed hash seed and source date, so outputs do not vary by run, and one
+#: BLAS/OpenMP thread each (the kernels already share the cores between them).
+KERNEL_ENV = {
+    "PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+}
 
 
 class NotebookFailed(RuntimeError):
