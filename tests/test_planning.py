@@ -322,17 +322,24 @@ def test_melt_to_ard_rows():
     ]
 
 
-ADEFF = pd.DataFrame({
-    "USUBJID": ["P01", "P02", "P03", "P04", "P01", "P02"],
-    "PARAMCD": "ESSDAI",
-    "AVISIT": ["Week 12"] * 4 + ["Week 24"] * 2,
-    "CHG": [-6.0, -3.0, -1.0, None, -8.0, -2.0],
-    "CRIT1FL": ["Y", "Y", "N", "", "Y", "N"],
-})
+def _pilot_ard():
+    """The primary-endpoint ARD rows of four patients: week 12 changes -6, -3, -1 (P04 not assessed)."""
+    from analysis_utils.endpoints import summarize_primary
+
+    chg = {"P01": (-6.0, -8.0), "P02": (-3.0, -2.0), "P03": (-1.0, None), "P04": (None, None)}
+    rows = []
+    for subject, changes in chg.items():
+        rows.append((subject, "Baseline", 0, 12.0, None, ""))
+        for (avisit, week), c in zip((("Week 12", 12), ("Week 24", 24)), changes):
+            if c is not None:
+                rows.append((subject, avisit, week, 12.0 + c, c, "Y" if c <= -3 else "N"))
+    adeff = pd.DataFrame(rows, columns=["USUBJID", "AVISIT", "AVISITN", "AVAL", "CHG", "CRIT1FL"])
+    adeff = adeff.assign(PARAMCD="ESSDAI", BASE=12.0, PCHG=100 * adeff["CHG"] / 12.0)
+    return summarize_primary(pd.DataFrame({"USUBJID": list(chg), "FASFL": "Y"}), adeff)
 
 
-def test_collect_pilot_inputs_from_adeff_only():
-    out = collect_pilot_inputs(None, ADEFF).set_index("input")
+def test_collect_pilot_inputs_from_the_primary_endpoint_rows():
+    out = collect_pilot_inputs(_pilot_ard()).set_index("input")
     # Week 12: responders 2 of 3 evaluable; CHG -6, -3, -1: mean -10/3,
     # SD = sqrt((2.667² + 0.333² + 2.333²) / 2) = sqrt(19/3) = 2.517
     assert out.loc["n_responders", "value"] == 2 and out.loc["n_evaluable", "value"] == 3
@@ -340,21 +347,20 @@ def test_collect_pilot_inputs_from_adeff_only():
     assert out.loc["chg_sd", "value"] == pytest.approx(math.sqrt(19 / 3))
     assert out.loc["ci_lower", "value"] == pytest.approx(stats.beta.ppf(0.025, 2, 2))
     assert out.loc["rate", "value"] == pytest.approx(2 / 3)
-    assert set(out["source"].iloc[:-1]) == {"adeff"}
+    assert out.loc["n_responders", "source"] == "ARD EFF-ESSDAI-MCII"
+    assert out.loc["chg_sd", "source"] == "ARD EFF-ESSDAI-SUMMARY"
 
 
-def test_collect_pilot_inputs_prefers_ard():
-    ard = pd.DataFrame({
-        "section": "efficacy", "analysis_id": ["EFF-ESSDAI-MCII"] * 2, "group": "", "paramcd": "ESSDAI",
-        "avisit": "Week 12", "variable": "", "category": "", "stat_name": ["n_responders", "n_evaluable"],
-        "stat_value": [7.0, 10.0], "method": "", "population": "", "label": "",
-    })
-    out = collect_pilot_inputs(ard, ADEFF).set_index("input")
+def test_collect_pilot_inputs_takes_the_ard_values_and_names_a_missing_one():
+    ard = _pilot_ard()
+    mcii = (ard["analysis_id"] == "EFF-ESSDAI-MCII") & (ard["avisit"] == "Week 12")
+    ard.loc[mcii & (ard["stat_name"] == "n_responders"), "stat_value"] = 7.0
+    ard.loc[mcii & (ard["stat_name"] == "n_evaluable"), "stat_value"] = 10.0
+    out = collect_pilot_inputs(ard).set_index("input")
     assert out.loc["n_responders", ["value", "source"]].tolist() == [7.0, "ARD EFF-ESSDAI-MCII"]
-    assert out.loc["chg_sd", "source"] == "adeff"  # not in this ARD
     assert out.loc["rate", "value"] == 0.7
-    with pytest.raises(ValueError, match="'ci_lower' is not in the ARD"):
-        collect_pilot_inputs(ard, None)
+    with pytest.raises(ValueError, match=r"'ci_lower' is not in the ARD \(EFF-ESSDAI-MCII, ci_lower, Week 12\)"):
+        collect_pilot_inputs(ard[~(mcii & (ard["stat_name"] == "ci_lower"))])
 
 
 # --- figure -------------------------------------------------------------------------------------

@@ -146,3 +146,9 @@ def test_a_failing_notebook_stops_the_one_running_beside_it(tmp_path):
         runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", kernels=2)
     assert time.perf_counter() - start < 30  # the 60-second notebook was stopped, not waited for
     assert (tmp_path / "stage" / "failed" / "03_broken.ipynb").exists()
+
+
+def test_a_broken_notebook_file_is_named_before_any_kernel_starts(tmp_path):
+    (tmp_path / "01_a.ipynb").write_text('{"cells": [', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"01_a.ipynb: not a notebook file \(JSONDecodeError"):
+        runner.execute_notebooks([tmp_path / "01_a.ipynb"], {"DATA_DIR": "d"}, tmp_path / "stage")

@@ -11,7 +11,7 @@ change; a comparator rate comes from the literature. This module turns those int
   chi-square test for MCII (exactly by enumeration, ``compute_power_two_proportions``, and by
   simulation, ``simulate_power_two_proportions``), the pooled two-sample t-test for the change
   (``simulate_power_t_test``), all vectorised with numpy;
-- the pilot's inputs with their uncertainty, from the efficacy ARD or adeff
+- the pilot's inputs with their uncertainty, from the efficacy ARD rows of ESSDAI
   (``collect_pilot_inputs``, ``summarize_inputs``, ``compute_sd_limits``, ``compute_sd_upper_limit``);
 - the planning scenarios (``PLANNING_SCENARIOS``, ``derive_scenarios``, ``size_scenarios``,
   ``check_power_at_n``), a power grid (``make_power_grid``, ``summarize_power_grid``), the
@@ -581,22 +581,8 @@ PILOT_ARD_KEYS = MappingProxyType({
 PILOT_CI_LEVEL = 0.95  # level of the exact CI of the pilot MCII rate (as in the efficacy section)
 
 
-def _pilot_from_adeff(adeff: pd.DataFrame, visit: str) -> dict:
-    rows = adeff[(adeff["PARAMCD"] == "ESSDAI") & (adeff["AVISIT"] == visit)]
-    if rows.empty:
-        raise ValueError(f"adeff: no ESSDAI rows at AVISIT {visit!r}; cannot compute the pilot inputs")
-    flag = rows.loc[rows["CRIT1FL"].isin(["Y", "N"]), "CRIT1FL"]
-    chg = pd.to_numeric(rows["CHG"], errors="raise").dropna()
-    x, n = int((flag == "Y").sum()), int(len(flag))
-    lo, hi = compute_clopper_pearson(x, n, conf_level=PILOT_CI_LEVEL)
-    return {"n_responders": x, "n_evaluable": n, "ci_lower": lo, "ci_upper": hi,
-            "chg_n": len(chg), "chg_mean": chg.mean(), "chg_sd": chg.std(ddof=1)}
-
-
-def _lookup_ard(ard: pd.DataFrame | None, name: str, visit: str) -> float | None:
+def _lookup_ard(ard: pd.DataFrame, name: str, visit: str) -> float | None:
     """The ARD value of pilot input ``name`` (``PILOT_ARD_KEYS``), or None when the ARD lacks it."""
-    if ard is None:
-        return None
     analysis_id, variable, stat_name = PILOT_ARD_KEYS[name]
     where = {"analysis_id": analysis_id, "paramcd": "ESSDAI", "avisit": visit}
     if variable:
@@ -607,49 +593,34 @@ def _lookup_ard(ard: pd.DataFrame | None, name: str, visit: str) -> float | None
         return None
 
 
-def collect_pilot_inputs(ard: pd.DataFrame | None, adeff: pd.DataFrame | None, *,
-                         visit: str = "Week 12") -> pd.DataFrame:
-    """Collect the pilot's planning inputs: from the efficacy ARD where present, else from adeff.
+def collect_pilot_inputs(ard: pd.DataFrame, *, visit: str = "Week 12") -> pd.DataFrame:
+    """Collect the pilot's planning inputs from the efficacy ARD rows of ESSDAI.
 
     Parameters
     ----------
-    ard : DataFrame or None
-        The ARD (``report.read_ard``); looked up with ``ard.get_stat`` at ``PILOT_ARD_KEYS``.
-    adeff : DataFrame or None
-        The efficacy BDS (ESSDAI rows with CHG and CRIT1FL, responders among ``Y``/``N`` flags);
-        needed only for inputs the ARD lacks.
+    ard : DataFrame
+        ARD rows holding ``PILOT_ARD_KEYS``: the efficacy section (``report.read_ard``) or
+        ``endpoints.summarize_primary(adsl, adeff)``, which computes the same rows.
     visit : str, default 'Week 12'
 
     Returns
     -------
     DataFrame
         One row per input with columns ``input, value, source``: the ``PILOT_ARD_KEYS`` inputs
-        (source ``ARD <analysis_id>`` or ``adeff``), then ``rate`` = n_responders / n_evaluable.
+        (source ``ARD <analysis_id>``), then ``rate`` = n_responders / n_evaluable.
 
     Raises
     ------
     ValueError
-        An input missing from the ARD when no adeff is given, or adeff without rows at ``visit``.
-
-    Examples
-    --------
-    >>> adeff = pd.DataFrame({"PARAMCD": "ESSDAI", "AVISIT": "Week 12",
-    ...                       "CHG": [-6.0, -4.0, -1.0, None], "CRIT1FL": ["Y", "Y", "N", ""]})
-    >>> inputs = collect_pilot_inputs(None, adeff).set_index("input")["value"]
-    >>> round(float(inputs["chg_sd"]), 3), float(inputs["rate"])
-    (2.517, 0.6666666666666666)
+        An input missing from the ARD (named with its analysis, statistic and visit).
     """
-    values, sources, computed = [], [], None
+    values, sources = [], []
     for name, (analysis_id, _, stat_name) in PILOT_ARD_KEYS.items():
-        value, source = _lookup_ard(ard, name, visit), f"ARD {analysis_id}"
+        value = _lookup_ard(ard, name, visit)
         if value is None:
-            if adeff is None:
-                raise ValueError(f"pilot input {name!r} is not in the ARD ({analysis_id}, {stat_name}, {visit}) "
-                                 "and no adeff was given to compute it")
-            computed = computed or _pilot_from_adeff(adeff, visit)
-            value, source = float(computed[name]), "adeff"
+            raise ValueError(f"pilot input {name!r} is not in the ARD ({analysis_id}, {stat_name}, {visit})")
         values.append(value)
-        sources.append(source)
+        sources.append(f"ARD {analysis_id}")
     out = pd.DataFrame({"input": list(PILOT_ARD_KEYS), "value": values, "source": sources})
     rate = pd.DataFrame({"input": ["rate"], "value": [values[0] / values[1]],
                          "source": ["n_responders / n_evaluable"]})

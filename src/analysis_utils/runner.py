@@ -246,9 +246,17 @@ async def _execute(client, path: Path, nb, stage: Path, *, fresh: bool):
     return nb
 
 
+def _metadata(path: Path) -> dict:
+    """A notebook's metadata, read without nbformat's validation (so the kernels can start first)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))["metadata"]
+    except (ValueError, KeyError, TypeError) as err:
+        raise ValueError(f"{path}: not a notebook file ({type(err).__name__}: {err})") from None
+
+
 async def _execute_all(notebook_paths: list[Path], parameters: dict, stage: Path, *, timeout: int,
                        while_starting, kernels: int) -> list:
-    needs = notebook_needs({p.name: json.loads(p.read_text(encoding="utf-8"))["metadata"] for p in notebook_paths})
+    needs = notebook_needs({p.name: _metadata(p) for p in notebook_paths})
     by_name = {p.name: p for p in notebook_paths}
     kernels = max(1, min(kernels, _width(needs)))
     clients = []
