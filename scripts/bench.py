@@ -4,7 +4,8 @@ Usage: python scripts/bench.py [--runs 3] [--skip-cold]
 
 Figures (wall-clock seconds, median and range over several runs):
 - import floor: ``python -c "import pandas, scipy.stats, matplotlib.pyplot, seaborn, pingouin"``;
-- cold setup: a new venv with ``pip install -r requirements.txt`` (one run; pip's cache as it is);
+- cold setup: ``make env`` into a new venv with an empty uv cache, so every package is downloaded
+  (one run);
 - full report: ``make report`` with the environment in place and the report removed;
 - no-op: ``make report`` when nothing changed;
 - 10,000 subjects: the synthetic generator's 10,000-subject trial through the same pipeline
@@ -56,11 +57,11 @@ def main() -> int:
     floor_med = statistics.median(floor)
     lines = [row("import floor (pandas..pingouin)", floor, floor_med)]
     if not args.skip_cold:
-        venv = BENCH / "venv"
-        cold = timed(["bash", "-c", f"rm -rf {venv} && python3.11 -m venv {venv} && "
-                      f"{venv}/bin/pip install -q --disable-pip-version-check -r requirements.txt"], runs=1)
+        venv, cache = BENCH / "venv", BENCH / "uv-cache"
+        cold = timed(["bash", "-c", f"rm -rf {venv} {cache} && UV_CACHE_DIR={cache} make -s env VENV={venv}"], runs=1)
         shutil.rmtree(venv, ignore_errors=True)
-        lines.append(row("cold setup (venv + pip install)", cold, None))
+        shutil.rmtree(cache, ignore_errors=True)
+        lines.append(row("cold setup (make env: venv, pip, uv)", cold, None))
     full = timed(["make", "-s", "report"], before=lambda: report.unlink(missing_ok=True), runs=args.runs)
     lines.append(row("full make report (11 subjects)", full, floor_med))
     noop = timed(["make", "-s", "report"], runs=5)

@@ -51,15 +51,15 @@ def test_normalise_executed_strips_timing_and_renumbers():
 
 
 @pytest.mark.slow
-def test_shared_kernel_is_reset_between_notebooks(tmp_path):
+def test_each_notebook_runs_in_a_fresh_kernel(tmp_path):
     first = _notebook("import matplotlib as mpl; mpl.rcParams['lines.linewidth'] = 9; leaked = 1",
                       "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nplt.show()")
     second = _notebook("import matplotlib as mpl\nprint(mpl.rcParams['lines.linewidth'], 'leaked' in dir())",
                        "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([1, 2]);")
     paths = _write(tmp_path, {"01_a.ipynb": first, "02_b.ipynb": second})
     executed = runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage")
-    assert executed[1].cells[-2].outputs[0]["text"] == "1.5 False\n"
-    # figures still display by themselves (the inline backend survives the reset)
+    assert executed[1].cells[-2].outputs[0]["text"] == "1.5 False\n"  # nothing of 01_a is left
+    # figures display by themselves: the inline backend is set up in a forked kernel as in a new one
     assert any("image/png" in o.get("data", {}) for o in executed[1].cells[-1].outputs)
     assert (tmp_path / "stage" / "reports" / "executed" / "02_b.ipynb").exists()
 
@@ -152,3 +152,41 @@ def test_a_broken_notebook_file_is_named_before_any_kernel_starts(tmp_path):
     (tmp_path / "01_a.ipynb").write_text('{"cells": [', encoding="utf-8")
     with pytest.raises(ValueError, match=r"01_a.ipynb: not a notebook file \(JSONDecodeError"):
         runner.execute_notebooks([tmp_path / "01_a.ipynb"], {"DATA_DIR": "d"}, tmp_path / "stage")
+
+
+def test_kernel_stage_comes_from_the_notebook_metadata():
+    assert runner.notebook_kernel_stage("01_a.ipynb", {"report": {"kernel": "base"}}) == "base"
+    assert runner.notebook_kernel_stage("03_c.ipynb", {"report": {"needs": []}}) == "full"
+    with pytest.raises(ValueError, match=r"02_b.ipynb: metadata report.kernel is 'light'; expected one of base, full"):
+        runner.notebook_kernel_stage("02_b.ipynb", {"report": {"kernel": "light"}})
+
+
+@pytest.mark.slow
+def test_base_and_full_kernels_give_the_same_outputs_and_are_stopped(tmp_path):
+    """A notebook imports what it uses, so the stage it is forked from changes nothing in its outputs."""
+    import os
+    import time
+    from pathlib import Path
+
+    source = ("import os, sys, matplotlib.pyplot as plt, pandas as pd\n"
+              "print(pd.DataFrame({'AVAL': [1.5, 2.5]}).mean().iloc[0], sys.flags.hash_randomization, hash('essdai'))\n"
+              "fig, ax = plt.subplots(figsize=(2, 2)); ax.plot([0, 1]); plt.show()")
+    base, full = _notebook(source, "print(os.getpid())"), _notebook(source, "print(os.getpid())")
+    base.metadata["report"] = {"kernel": "base", "needs": []}
+    full.metadata["report"] = {"kernel": "full", "needs": []}
+    paths = _write(tmp_path, {"01_base.ipynb": base, "02_full.ipynb": full})
+    executed = runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage")
+    outputs = [nb.cells[2].outputs for nb in executed]
+    assert outputs[0] == outputs[1]
+    assert outputs[0][0]["text"].startswith("2.0 0 ")  # PYTHONHASHSEED=0 in every kernel
+    assert any("image/png" in o.get("data", {}) for o in outputs[0])
+    def stopped(pid):  # gone, or a zombie waiting to be reaped
+        status = Path(f"/proc/{pid}/status")
+        return not status.exists() or "State:\tZ" in status.read_text()
+
+    for nb in executed:
+        pid = int(nb.cells[-1].outputs[0]["text"])
+        deadline = time.monotonic() + 5
+        while not stopped(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert pid != os.getpid() and stopped(pid)

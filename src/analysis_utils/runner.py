@@ -1,17 +1,16 @@
-"""Build the report: run the numbered notebooks in two kernels, render one HTML report.
+"""Build the report: run the numbered notebooks, two at a time, and render one HTML report.
 
 Usage::
 
     python -m analysis_utils.runner --data-dir data/raw --data-cutoff 2022-01-31
 
-Design (../shared/performance.md §8): a few long-lived Jupyter kernels (``MAX_KERNELS``, one per
-core) execute the notebooks, so kernel start and library imports are paid once per kernel, not
-once per notebook. A notebook starts when a kernel is free and the notebooks whose outputs it
-reads (its metadata ``report.needs``) have finished: 03 (efficacy), 04 (safety) and 05 (planning)
-need only 02, so two of them run side by side. Between notebooks a kernel is reset (user
-namespace, matplotlib figures and rcParams, pandas display options, warning filters), so each
-notebook's outputs are the same as when it runs alone with papermill
-(``tests/e2e/test_pipeline.py`` checks it). Notebooks that write the same file
+Design (../shared/performance.md §8, and ``kernels``): every notebook runs in a fresh Jupyter
+kernel of its own, forked from a template process that imported the libraries once, so no
+notebook pays for a kernel start or for imports, and none sees another's state: its outputs are
+the same as when it runs alone with papermill (``tests/e2e/test_pipeline.py`` checks it). Up to
+``MAX_KERNELS`` notebooks (one per core) run at once. A notebook starts when the notebooks whose
+outputs it reads (its metadata ``report.needs``) have finished: 03 (efficacy), 04 (safety) and 05
+(planning) need only 02, so two of them run side by side. Notebooks that write the same file
 (``reports/ard.csv``) do so under a lock (``report``).
 
 The export is validated by the first notebook (``01_data_cleaning``) before anything is derived
@@ -33,47 +32,9 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
-import nbformat
-
 from analysis_utils import paths
-
-#: Libraries the notebooks use, imported in each kernel as soon as it starts (pingouin and seaborn
-#: are not imported: no notebook uses them, and pingouin alone costs about 1.7 s).
-WARMUP_IMPORTS = (
-    "import numpy, pandas, pyarrow.parquet, scipy.stats, matplotlib.pyplot, statsmodels.formula.api\n"
-    "from analysis_utils import cleaning, ctcae, disposition, eligibility, endpoints, export, io, planning, "
-    "planning_plots, plotting, report, safety, scoring, tables, validation\n"
-)
-
-#: Run in the kernel before the first notebook: snapshot the state that RESET_CODE restores.
-SNAPSHOT_CODE = (
-    "import matplotlib as __mpl, warnings as __w, pandas as __pd\n"
-    "__mpl_rc0 = __mpl.rcParams.copy(); __warn0 = list(__w.filters)\n"
-    "import builtins as __b; __b.__analysis_kernel_state__ = (__mpl_rc0, __warn0)\n"
-)
-
-#: Run in the kernel between notebooks (store_history off, so execution counts are not shifted).
-#: ``backend`` and ``interactive`` are left alone: the inline backend turns interactive mode on at
-#: the first figure, and restoring the snapshot's value would stop figures from displaying.
-RESET_CODE = (
-    "%reset -f\n"
-    "import builtins as __b, matplotlib as __mpl, matplotlib.pyplot as __plt, warnings as __w, pandas as __pd\n"
-    "__plt.close('all'); __rc0, __warn0 = __b.__analysis_kernel_state__\n"
-    "__mpl.rcParams.update({__k: __v for __k, __v in __rc0.items() if __k not in ('backend', 'interactive')})\n"
-    "__w.filters[:] = __warn0; __w._filters_mutated()\n"
-    "__pd.reset_option('display')\n"
-    "%reset -f\n"
-)
-
-#: Environment of the kernels: fixed hash seed and source date, so outputs do not vary by run, and one
-#: BLAS/OpenMP thread each (the kernels already share the cores between them).
-KERNEL_ENV = {
-    "PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-    "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-}
 
 
 class NotebookFailed(RuntimeError):
@@ -99,6 +60,8 @@ def inject_parameters(nb, parameters: dict):
     Only names the notebook declares in its parameters cell are injected. The cell gets the
     fixed id ``injected-parameters`` so that executed notebooks are byte-reproducible.
     """
+    import nbformat
+
     index = next((i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])), None)
     if index is None:
         raise ValueError("notebook has no cell tagged 'parameters'")
@@ -114,9 +77,8 @@ def inject_parameters(nb, parameters: dict):
 def normalise_executed(nb):
     """Strip run-dependent metadata so two runs give byte-identical notebooks.
 
-    Removes timing and papermill metadata, renumbers execution counts 1..n in cell order
-    (the shared kernel's counter runs across notebooks) and drops the kernel's stderr
-    warnings about its transport.
+    Removes timing and papermill metadata and renumbers execution counts 1..n in cell order
+    (so the numbers never depend on what the kernel ran before).
     """
     nb.metadata.pop("papermill", None)
     count = 0
@@ -132,12 +94,10 @@ def normalise_executed(nb):
     return nb
 
 
-#: Kernels executing notebooks side by side: one per core on the 2-core machines the project is
-#: built on (more would only compete for the cores). ``report.needs`` decides what can overlap.
+#: Notebooks executing side by side, each in a kernel of its own: one per core on the 2-core
+#: machines the project is built on (more would only compete for the cores). ``report.needs``
+#: decides what can overlap.
 MAX_KERNELS = 2
-#: CPU priority (``os.nice`` increment) of every kernel but the first: they are not needed before the
-#: first notebooks have run, so the first kernel imports the libraries at full speed.
-LATER_KERNEL_NICE = 10
 
 
 def notebook_needs(metadata: dict[str, dict]) -> dict[str, list[str]]:
@@ -181,55 +141,20 @@ def _width(needs: dict[str, list[str]]) -> int:
     return 1 + sum(1 for prev, name in zip(names, names[1:]) if prev not in before[name])
 
 
-async def _run_in_kernel(client, code: str) -> None:
-    msg_id = client.kc.execute(code, silent=False, store_history=False)
-    reply = await client.async_wait_for_reply(msg_id)
-    if reply is None or reply["content"]["status"] != "ok":
-        raise RuntimeError(f"kernel set-up code failed: {reply and reply['content']}")
-
-
-async def _start_kernel(timeout: int, *, nice: int = 0):
-    """Start a kernel and its client, and send the library imports without waiting for them.
-
-    ``nice`` > 0 lowers the kernel's CPU priority (``os.nice``), so that while the kernels import
-    the libraries the first one, which runs the first notebook, is not slowed by the others.
-    """
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.paths import jupyter_runtime_dir
+async def _execute(template, path: Path, nb, stage_dir: Path, *, kernel_stage: str, timeout: int):
+    """Execute one notebook in a kernel of its own, forked from ``kernel_stage``; write it to ``stage_dir``."""
+    import nbformat
     from nbclient import NotebookClient
-
-    # IPC: no TCP ports, no unencrypted-TCP warning. A connection file of its own gives each kernel its
-    # own socket paths (without one, kernels started together would pick the same ones).
-    runtime = Path(jupyter_runtime_dir())
-    runtime.mkdir(parents=True, exist_ok=True)
-    km = AsyncKernelManager(kernel_name="python3", transport="ipc",
-                            connection_file=str(runtime / f"kernel-{uuid.uuid4()}.json"))
-    await km.start_kernel(env={**os.environ, **KERNEL_ENV}, cwd=str(paths.PROJECT_ROOT))
-    client = NotebookClient(nbformat.v4.new_notebook(), km=km, timeout=timeout, record_timing=False,
-                            kernel_name="python3", allow_errors=False)
-    await client.async_start_new_kernel_client()
-    client.kc.execute((f"import os; os.nice({nice})\n" if nice else "") + WARMUP_IMPORTS, silent=True,
-                      store_history=False)
-    return client
-
-
-async def _stop_kernel(client) -> None:
-    if client.kc is not None:
-        client.kc.stop_channels()
-    await client.km.shutdown_kernel(now=True)
-
-
-async def _execute(client, path: Path, nb, stage: Path, *, fresh: bool):
-    """Execute one notebook in ``client``'s kernel (reset first unless ``fresh``); write it to ``stage``."""
     from nbclient.exceptions import CellExecutionError
 
-    if not fresh:
-        await _run_in_kernel(client, RESET_CODE)
-    client.nb = nb
+    kc, km = await template.kernel(kernel_stage)
+    client = NotebookClient(nb, km=km, timeout=timeout, record_timing=False, kernel_name="python3",
+                            allow_errors=False)
+    client.kc = kc
     try:
         await client.async_execute()
     except CellExecutionError as err:
-        failed = stage / "failed"
+        failed = stage_dir / "failed"
         failed.mkdir(parents=True, exist_ok=True)
         nbformat.write(normalise_executed(nb), failed / path.name)
         index, cell = next(((j, c) for j, c in enumerate(nb.cells) for o in c.get("outputs", [])
@@ -239,8 +164,10 @@ async def _execute(client, path: Path, nb, stage: Path, *, fresh: bool):
             f"{path.name}: {where} failed: {err.ename}: {err.evalue}\n"
             f"(partly executed notebook: reports/failed/{path.name})", ename=err.ename, evalue=err.evalue,
         ) from None
+    finally:
+        template.release(kc, km)
     nb = normalise_executed(nb)
-    out = stage / "reports" / "executed" / path.name
+    out = stage_dir / "reports" / "executed" / path.name
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out)
     return nb
@@ -254,38 +181,50 @@ def _metadata(path: Path) -> dict:
         raise ValueError(f"{path}: not a notebook file ({type(err).__name__}: {err})") from None
 
 
+def notebook_kernel_stage(name: str, metadata: dict) -> str:
+    """The template stage a notebook's kernel is forked from: metadata ``report.kernel`` (default ``full``).
+
+    ``base`` (numpy, pandas, pyarrow, the data modules imported) suits notebooks that only read,
+    check and derive data: their kernel is ready about 1.5 s sooner (``kernels``).
+
+    >>> notebook_kernel_stage("01_a.ipynb", {"report": {"kernel": "base"}}), notebook_kernel_stage("02_b.ipynb", {})
+    ('base', 'full')
+    """
+    from analysis_utils.kernels import STAGES
+
+    stage = metadata.get("report", {}).get("kernel", "full")
+    if stage not in STAGES:
+        raise ValueError(f"{name}: metadata report.kernel is {stage!r}; expected one of {', '.join(STAGES)}")
+    return stage
+
+
 async def _execute_all(notebook_paths: list[Path], parameters: dict, stage: Path, *, timeout: int,
                        while_starting, kernels: int) -> list:
-    needs = notebook_needs({p.name: _metadata(p) for p in notebook_paths})
+    from analysis_utils.kernels import KernelTemplate
+
+    metadata = {p.name: _metadata(p) for p in notebook_paths}
+    needs = notebook_needs(metadata)
+    kernel_stage = {name: notebook_kernel_stage(name, meta) for name, meta in metadata.items()}
     by_name = {p.name: p for p in notebook_paths}
     kernels = max(1, min(kernels, _width(needs)))
-    clients = []
-    try:
-        def prepare():  # in a thread, while the kernels start
-            read = {p.name: inject_parameters(nbformat.read(p, as_version=4), parameters) for p in notebook_paths}
-            if while_starting is not None:
-                while_starting()
-            return read
 
-        starting = [asyncio.create_task(_start_kernel(timeout, nice=LATER_KERNEL_NICE if i else 0))
-                    for i in range(kernels)]
-        preparing = asyncio.create_task(asyncio.to_thread(prepare))
-        await asyncio.wait([*starting, preparing])
-        clients = [task.result() for task in starting if not task.exception()]
-        for task in [*starting, preparing]:
-            if task.exception():
-                raise task.exception()
-        notebooks = preparing.result()
+    def read_notebooks():  # in a thread, while the template imports the libraries
+        import nbformat
 
+        return {p.name: inject_parameters(nbformat.read(p, as_version=4), parameters) for p in notebook_paths}
+
+    demand = {stage: list(kernel_stage.values()).count(stage) for stage in set(kernel_stage.values())}
+    async with KernelTemplate(paths.PROJECT_ROOT, demand=demand, spares=kernels, timeout=timeout) as template:
+        notebooks = await asyncio.to_thread(read_notebooks)
+        # What rendering needs is imported meanwhile; the first notebook does not wait for it.
+        starting = asyncio.create_task(asyncio.to_thread(while_starting or (lambda: None)))
         waiting, done, executed = list(notebooks), set(), {}
         changed = asyncio.Condition()
 
         def next_ready():
             return next((n for n in waiting if set(needs[n]) <= done), None)
 
-        async def lane(client):
-            await _run_in_kernel(client, SNAPSHOT_CODE)  # waits for this kernel's imports
-            fresh = True
+        async def lane():
             while True:
                 async with changed:
                     await changed.wait_for(lambda: not waiting or next_ready() is not None)
@@ -293,36 +232,34 @@ async def _execute_all(notebook_paths: list[Path], parameters: dict, stage: Path
                         return
                     name = next_ready()
                     waiting.remove(name)
-                executed[name] = await _execute(client, by_name[name], notebooks[name], stage, fresh=fresh)
-                fresh = False
+                executed[name] = await _execute(template, by_name[name], notebooks[name], stage,
+                                                kernel_stage=kernel_stage[name], timeout=timeout)
                 async with changed:
                     done.add(name)
                     changed.notify_all()
 
-        lanes = [asyncio.create_task(lane(client)) for client in clients]
+        lanes = [asyncio.create_task(lane()) for _ in range(kernels)]
         try:
-            await asyncio.gather(*lanes)
+            await asyncio.gather(starting, *lanes)
         except BaseException:
             for task in lanes:
                 task.cancel()
-            await asyncio.gather(*lanes, return_exceptions=True)
+            await asyncio.gather(starting, *lanes, return_exceptions=True)
             raise
-    finally:
-        await asyncio.gather(*(_stop_kernel(client) for client in clients), return_exceptions=True)
     return [executed[name] for name in notebooks]
 
 
 def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path, *, timeout: int = 600,
                       while_starting=None, kernels: int | None = None) -> list:
-    """Execute the notebooks in up to ``kernels`` kernels (default: ``MAX_KERNELS``, at most one per core).
+    """Execute the notebooks, up to ``kernels`` at a time (default ``MAX_KERNELS``, at most one per core).
 
-    Each kernel starts, imports the libraries once and then runs notebook after notebook, reset in
-    between; a notebook starts as soon as a kernel is free and the notebooks it needs
-    (``notebook_needs``) have finished. No more kernels start than notebooks can overlap (one for
-    a chain). Each executed notebook is written to ``stage/reports/executed``; they are returned in
+    Each notebook runs in a fresh kernel of its own, forked from a template process that has
+    already imported the libraries (``kernels``); a notebook starts as soon as fewer than
+    ``kernels`` are running and the notebooks it needs (``notebook_needs``) have finished. Each
+    executed notebook is written to ``stage/reports/executed``; they are returned in
     ``notebook_paths`` order.
-    ``while_starting`` (a callable) runs in this process while the kernels start and import the
-    libraries; if it raises, no notebook runs. The first failing notebook stops every kernel.
+    ``while_starting`` (a callable) runs in this process while the template imports the libraries;
+    if it raises, no notebook runs. The first failing notebook stops every kernel.
     """
     kernels = kernels or min(MAX_KERNELS, os.cpu_count() or 1)
     return asyncio.run(_execute_all(notebook_paths, parameters, stage, timeout=timeout,
@@ -370,7 +307,9 @@ def _retire_old_report(out_root: Path) -> None:
 
 
 def _import_for_rendering() -> None:
-    """Import what rendering needs (pandas, the HTML and workbook writers) while the kernels start."""
+    """Import what rendering needs (pandas, the HTML and workbook writers) while the notebooks run."""
+    import openpyxl  # noqa: F401  (the workbook's writer: 0.2-0.3 s to import)
+
     from analysis_utils import appendix, export  # noqa: F401
 
 

@@ -91,9 +91,11 @@ def _outputs(nb):
 
 
 @pytest.mark.parametrize("notebook", [p.name for p in runner.list_notebooks()])
-def test_notebook_alone_gives_the_outputs_of_the_shared_kernel(built, scratch_copy, notebook):
+def test_notebook_alone_gives_the_outputs_of_the_pipeline(built, scratch_copy, notebook):
+    """papermill in a new kernel against the pipeline's kernel forked from the template (``kernels``)."""
     out = scratch_copy / "alone.ipynb"
-    params = ["-p", "DATA_DIR", "data/raw",  # as the runner passes it: relative to the project root "-p", "DATA_CUTOFF", DATA_CUTOFF,
+    params = ["-p", "DATA_DIR", "data/raw",  # as the runner passes it: relative to the project root
+              "-p", "DATA_CUTOFF", DATA_CUTOFF,
               "-p", "PROCESSED_DIR", str(scratch_copy / "data" / "processed"),
               "-p", "REPORTS_DIR", str(scratch_copy / "reports"), "-p", "FIGURES_DIR", str(scratch_copy / "figures")]
     subprocess.run([sys.executable, "-m", "papermill", str(paths.NOTEBOOKS / notebook), str(out), "--no-progress-bar",
