@@ -213,7 +213,7 @@ async def _execute_all(notebook_paths: list[Path], parameters: dict, stage: Path
 
         return {p.name: inject_parameters(nbformat.read(p, as_version=4), parameters) for p in notebook_paths}
 
-    demand = {stage: list(kernel_stage.values()).count(stage) for stage in set(kernel_stage.values())}
+    demand = {k: list(kernel_stage.values()).count(k) for k in set(kernel_stage.values())}
     async with KernelTemplate(paths.PROJECT_ROOT, demand=demand, spares=kernels, timeout=timeout) as template:
         notebooks = await asyncio.to_thread(read_notebooks)
         # What rendering needs is imported meanwhile; the first notebook does not wait for it.
@@ -258,8 +258,8 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
     ``kernels`` are running and the notebooks it needs (``notebook_needs``) have finished. Each
     executed notebook is written to ``stage/reports/executed``; they are returned in
     ``notebook_paths`` order.
-    ``while_starting`` (a callable) runs in this process while the template imports the libraries;
-    if it raises, no notebook runs. The first failing notebook stops every kernel.
+    ``while_starting`` (a callable) runs in a thread of this process while the notebooks run; if it
+    raises, the build stops. The first failing notebook stops every kernel.
     """
     kernels = kernels or min(MAX_KERNELS, os.cpu_count() or 1)
     return asyncio.run(_execute_all(notebook_paths, parameters, stage, timeout=timeout,
