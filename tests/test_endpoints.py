@@ -567,6 +567,22 @@ def test_summarize_primary_gives_the_efficacy_sections_essdai_rows_to_the_last_b
     assert ard_mod.get_stat(primary, "n", analysis_id="EFF-ESSDAI-SUMMARY", avisit="Baseline", variable="AVAL") == 4
 
 
+def test_summarize_course_gives_the_efficacy_sections_rows_for_the_figures_to_the_last_bit():
+    adsl, adeff, adlb = _small_study()
+    domains = _bds([(s, code, w, float(v), "") for s, code, w, v in (
+        ("S1", "EDSARTIC", 0, 4), ("S1", "EDSARTIC", 12, 2), ("S2", "EDSBIOL", 0, 1), ("S2", "EDSBIOL", 24, 0),
+        ("S5", "EDSARTIC", 0, 6))])  # S5 is outside the full analysis set
+    adeff = pd.concat([adeff, domains], ignore_index=True)
+    full, course = ep.summarize_efficacy(adsl, adeff, adlb), ep.summarize_course(adsl, adeff)
+    ids = {"EFF-ESSDAI-SUMMARY", "EFF-ESSPRI-SUMMARY", "EFF-PGA-SUMMARY", "EFF-ESSDAI-MCII", "EFF-EDS-SUMMARY"}
+    assert set(course["analysis_id"]) == ids
+    expected = full[full["analysis_id"].isin(ids)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(course, expected)  # same rows, same order, same bits (NaN = NaN)
+    assert ep.describe_domains(course) == ep.describe_domains(full) == (
+        "Domains with the highest mean scores (weight x level): at Baseline, articular 4.0, biological 1.0; "
+        "at Week 24, no domain scored.")
+
+
 def test_cell_refuses_two_values_of_one_statistic():
     a = pd.DataFrame({"analysis_id": "A", "paramcd": "P", "avisit": "W12", "variable": "CHG", "category": "",
                       "stat_name": ["n", "n"], "stat_value": [9.0, 10.0]})

@@ -17,10 +17,10 @@ def test_base_stage_leaves_out_the_slow_libraries_and_full_stage_not_the_inline_
     """The base stage is ready early only while it imports no scipy, matplotlib or statsmodels; and
     the inline backend must be imported inside a kernel (it hooks into the kernel's shell then), never by
     the template, or figures left open would not be displayed."""
-    base = _modules_after(list(kernels.STAGE_IMPORTS["base"]))
+    base = _modules_after(list(kernels.stage_imports("base")))
     assert {"pandas", "numpy", "pyarrow", "ipykernel"} <= base
     assert not {"scipy", "matplotlib", "statsmodels"} & base
-    full = _modules_after([*kernels.STAGE_IMPORTS["base"], *kernels.STAGE_IMPORTS["full"]])
+    full = _modules_after(list(kernels.stage_imports("full")))
     assert {"scipy", "matplotlib", "statsmodels"} <= full
     assert "matplotlib_inline.backend_inline" not in full
 

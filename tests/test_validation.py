@@ -222,3 +222,20 @@ def test_every_rule_is_documented_with_its_kind():
     assert kinds == {"error", "query"}
     assert {"visit_window", "missing_item", "incomplete_biological"} == {
         r for r, (k, _) in validation.RULES.items() if k == "query"}
+
+
+def test_validation_hands_cleaning_the_forms_parse_export_gives(tmp_path):
+    """01_data_cleaning derives the datasets from ``result.typed``: it must be what parsing the text again gives."""
+    from analysis_utils import cleaning, synthetic
+
+    export.write_export(synthetic.generate_trial(), tmp_path)
+    text = export.read_export(tmp_path)
+    result = validation.validate_export(text)
+    expected = validation.parse_export(text)
+    assert result.typed.keys() == expected.keys()
+    for name, frame in expected.items():
+        pd.testing.assert_frame_equal(result.typed[name], frame, check_flags=False)
+        assert result.typed[name].attrs["typed"]
+    from_typed, from_text = cleaning.derive_all(result.typed), cleaning.derive_all(text)
+    for name in from_text:
+        pd.testing.assert_frame_equal(from_typed[name], from_text[name])

@@ -1,16 +1,14 @@
 """The report's title page and appendix (data queries, data dictionary, methods, provenance), and the tables workbook."""
 
 import csv
-import io as _io
-import re
-import zipfile
+import os
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
-from analysis_utils import htmlreport, tables, vocabulary
+from analysis_utils import htmlreport, tables, vocabulary, xlsx
 
 #: Packages whose versions the provenance lists (the pinned runtime).
 PROVENANCE_PACKAGES = (
@@ -18,8 +16,8 @@ PROVENANCE_PACKAGES = (
     "openpyxl", "pyreadstat", "papermill", "nbclient", "nbformat", "ipykernel", "mistune",
 )
 
-#: Fixed timestamp for the workbook's zip entries (the earliest a zip can hold), for byte-reproducibility.
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+#: Fixed timestamp of the workbook's zip entries (``xlsx.ZIP_EPOCH``), for byte-reproducibility.
+ZIP_EPOCH = xlsx.ZIP_EPOCH
 
 METHODS_MARKDOWN = """
 **Design and populations.** Single-arm, open-label pilot; every analysis is exploratory and descriptive.
@@ -111,37 +109,21 @@ def render(executed: list, *, stage_reports: Path, data_dir: Path, data_cutoff: 
 def write_tables_workbook(reports: Path, *, data_cutoff: str) -> Path:
     """Write every table CSV under ``reports/tables`` (and the data queries) into ``reports/tables.xlsx``.
 
-    The workbook is byte-reproducible: its document dates are the data cut and its zip entries
-    carry a fixed timestamp.
+    A first sheet ``index`` names the table on each sheet ``T01``, ``T02``, ... (CSV file names sorted).
+    Every cell is text, as the CSV holds it (``xlsx``); the workbook is byte-reproducible: its
+    document dates are the data cut and its zip entries carry a fixed timestamp.
     """
-    from openpyxl import Workbook
-
     sources = sorted((reports / "tables").glob("*.csv"))
     if (reports / "data_queries.csv").exists():
         sources.append(reports / "data_queries.csv")
-    wb = Workbook(write_only=True)  # rows streamed as they are appended: several times faster
-    index = wb.create_sheet("index")
-    index.append(["sheet", "table"])
+    index, sheets = [["sheet", "table"]], []
     for i, path in enumerate(sources, start=1):
         with path.open(newline="", encoding="utf-8") as f:
-            rows = list(csv.reader(f))  # every cell as text, as the CSV holds it
-        sheet = wb.create_sheet(f"T{i:02d}")
-        index.append([sheet.title, path.stem])
-        for row in rows:
-            sheet.append(row)
-    stamp = datetime.fromisoformat(data_cutoff)
-    wb.properties.created = wb.properties.modified = stamp
-    wb.properties.creator = "analysis_utils"
-    buffer = _io.BytesIO()
-    wb.save(buffer)
+            sheets.append((f"T{i:02d}", list(csv.reader(f))))  # every cell as text, as the CSV holds it
+        index.append([f"T{i:02d}", path.stem])
     out = reports / "tables.xlsx"
-    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_EPOCH)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time; use the data cut instead
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                              rb"\g<1>" + stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>", data)
-            dst.writestr(fixed, data)
+    tmp = out.with_name(out.name + ".tmp")
+    xlsx.write_workbook(tmp, [("index", index), *sheets], date=datetime.fromisoformat(data_cutoff),
+                        creator="analysis_utils")
+    os.replace(tmp, out)
     return out

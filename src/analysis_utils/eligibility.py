@@ -201,8 +201,27 @@ def derive_ie_wide(adie: pd.DataFrame) -> pd.DataFrame:
     value = pd.Series(adie["IESTRESN"].to_numpy(dtype=object), index=adie.index).where(
         adie["IESTRESN"].notna(), text.where(text != "").astype(object))
     wide = adie.assign(_value=value).pivot(index="USUBJID", columns="IETESTCD", values="_value")
-    order = list(dict.fromkeys(adie["IETESTCD"]))
+    order = list(pd.unique(adie["IETESTCD"]))  # order of first appearance
     return wide[order].rename_axis(columns=None).reset_index()
+
+
+def _blank_to_missing(frame: pd.DataFrame) -> pd.DataFrame:
+    """Texts that are empty or only whitespace become missing; every other value is kept.
+
+    >>> _blank_to_missing(pd.DataFrame({"a": ["Y", " ", ""], "b": [1, None, 2], "c": ["x", 3, "\\t"]})).to_dict("list")
+    {'a': ['Y', nan, nan], 'b': [1.0, nan, 2.0], 'c': ['x', 3, nan]}
+    """
+    out = {}
+    for column, values in frame.items():
+        if pd.api.types.is_string_dtype(values) and values.dtype != object:  # pandas str columns: vectorised
+            blank = values.str.strip().eq("").fillna(False).to_numpy(dtype=bool)
+        elif values.dtype == object:  # mixed values: only texts can be blank
+            blank = np.array([isinstance(v, str) and not v.strip() for v in values], dtype=bool)
+        else:
+            out[column] = values
+            continue
+        out[column] = values.astype(object).where(~blank, np.nan) if blank.any() else values
+    return pd.DataFrame(out, index=frame.index)
 
 
 def _subjects(adsl: pd.DataFrame, eligibility: pd.DataFrame | None) -> pd.DataFrame:
@@ -212,7 +231,7 @@ def _subjects(adsl: pd.DataFrame, eligibility: pd.DataFrame | None) -> pd.DataFr
         return subj
     key = "USUBJID" if "USUBJID" in eligibility.columns else "SUBJID"
     # A raw export read as text holds "" for a blank answer: treat it as missing.
-    elig = eligibility.replace(r"^\s*$", np.nan, regex=True)
+    elig = _blank_to_missing(eligibility)
     elig = elig.assign(**{key: elig[key].astype(str).str.strip()})
     dup = elig[key].duplicated()
     if dup.any():

@@ -798,14 +798,19 @@ def summarize_endpoint(data: pd.DataFrame, *, paramcd: str, approach: str = "OC"
     return _stack(_endpoint_parts(data, paramcd=paramcd, approach=approach, group=group))
 
 
+def _summary_part(rows: pd.DataFrame, post: pd.DataFrame, *, paramcd: str, approach: str, group: str):
+    summary = pd.concat([summarize_by_visit(rows, value="AVAL"), summarize_by_visit(post, value="CHG"),
+                         summarize_by_visit(post, value="PCHG")], ignore_index=True)
+    return _ard(summary, analysis_id=f"EFF-{paramcd}-SUMMARY{_suffix(approach)}", group=group,
+                population=POPULATIONS[approach], method=METHODS["summary"],
+                label=f"{paramcd}: value and change from baseline by visit")
+
+
 def _endpoint_parts(data: pd.DataFrame, *, paramcd: str, approach: str, group: str) -> list:
     rows = data[data["PARAMCD"] == paramcd]
     post = rows[rows["AVISITN"] != 0]
     sfx, pop = _suffix(approach), POPULATIONS[approach]
-    summary = pd.concat([summarize_by_visit(rows, value="AVAL"), summarize_by_visit(post, value="CHG"),
-                         summarize_by_visit(post, value="PCHG")], ignore_index=True)
-    parts = [_ard(summary, analysis_id=f"EFF-{paramcd}-SUMMARY{sfx}", group=group, population=pop,
-                  method=METHODS["summary"], label=f"{paramcd}: value and change from baseline by visit")]
+    parts = [_summary_part(rows, post, paramcd=paramcd, approach=approach, group=group)]
     for avisit, code in VISIT_CODE.items():
         chg = post.loc[post["AVISIT"] == avisit, "CHG"].dropna()
         if chg.empty:
@@ -892,13 +897,39 @@ def _scenarios(adeff: pd.DataFrame, subjects, *, approaches=("OC", "BOCF", "LOCF
     return {approach: make[approach]() for approach in approaches}
 
 
+def _domains_part(eff: pd.DataFrame, *, group: str):
+    domains = _observed(eff[eff["PARAMCD"].isin(list(ESSDAI_SCORE_PARAMCD.values()))])
+    return _ard(summarize_by_visit(domains), analysis_id="EFF-EDS-SUMMARY", group=group,
+                population=POPULATIONS["OC"], method=METHODS["summary"], label="ESSDAI domain scores by visit")
+
+
+def summarize_course(adsl: pd.DataFrame, adeff: pd.DataFrame, *, group: str = ARM) -> pd.DataFrame:
+    """Return the efficacy ARD rows the efficacy figures describe, on observed cases.
+
+    The summaries by visit of ESSDAI, ESSPRI and PGA (``EFF-{P}-SUMMARY``) and of the ESSDAI domain
+    scores (``EFF-EDS-SUMMARY``), and the ESSDAI MCII (``EFF-ESSDAI-MCII``): the same rows, to the
+    last bit, as ``summarize_efficacy`` gives, from the same functions on the same records of the
+    full analysis set. For ``04_efficacy_figures``, so that it need not wait for ``03_efficacy``.
+    """
+    eff = select_fas(adeff, adsl)
+    data = _scenarios(eff, None, approaches=("OC",))["OC"]
+    parts = []
+    for p in ENDPOINT_PARAMCDS:
+        rows = data[data["PARAMCD"] == p]
+        parts.append(_summary_part(rows, rows[rows["AVISITN"] != 0], paramcd=p, approach="OC", group=group))
+    parts.append(_response_part(data, paramcd=PARAMCD_ESSDAI, flag="CRIT1FL", variable="MCII", approach="OC",
+                                group=group))
+    parts.append(_domains_part(eff, group=group))
+    return _stack(parts)
+
+
 def summarize_primary(adsl: pd.DataFrame, adeff: pd.DataFrame, *, group: str = ARM) -> pd.DataFrame:
     """Return the ESSDAI rows of the efficacy ARD on observed cases: summaries, paired analyses and MCII.
 
     The same rows, to the last bit, as ``summarize_efficacy`` gives (``EFF-ESSDAI-SUMMARY``,
     ``EFF-ESSDAI-{W12,W24}-*``, ``EFF-ESSDAI-MCII``): the same functions on the same records of the
     full analysis set. For a notebook that needs the primary endpoint's results without the whole
-    efficacy section (``05_next_trial_planning``), so that it need not wait for ``03_efficacy``.
+    efficacy section (``06_next_trial_planning``), so that it need not wait for ``03_efficacy``.
     """
     eff = select_fas(adeff, adsl)
     data = _scenarios(eff[eff["PARAMCD"] == PARAMCD_ESSDAI], None, approaches=("OC",))["OC"]
@@ -929,9 +960,7 @@ def summarize_efficacy(adsl: pd.DataFrame, adeff: pd.DataFrame, adlb: pd.DataFra
         parts.append(_activity_part(data, approach=approach, group=group))
     parts += [summarize_visits_and_model(eff, paramcd=p, group=group) for p in ENDPOINT_PARAMCDS]
     parts.append(summarize_remission(eff, group=group))
-    domains = _observed(eff[eff["PARAMCD"].isin(list(ESSDAI_SCORE_PARAMCD.values()))])
-    parts.append(_ard(summarize_by_visit(domains), analysis_id="EFF-EDS-SUMMARY", group=group,
-                      population=POPULATIONS["OC"], method=METHODS["summary"], label="ESSDAI domain scores by visit"))
+    parts.append(_domains_part(eff, group=group))
     labs = select_fas(adlb, adsl)
     for p in EFFICACY_LAB_PARAMCDS:
         if (labs["PARAMCD"] == p).any():

@@ -6,13 +6,14 @@ paid again by every kernel. Here one *template* process (``python -m analysis_ut
 imports them once, and every notebook gets a kernel of its own by ``os.fork()`` of the template:
 a new process, so notebooks share no state, ready in about 0.2 s.
 
-The template has two stages, so that the first notebooks need not wait for every library:
+The template has two stages, so that the first notebooks need not wait for every library. It
+imports what every kernel needs (``COMMON_IMPORTS``: ipykernel, numpy, pandas, pyarrow), then forks:
 
-- ``base`` (``STAGE_IMPORTS["base"]``): ipykernel, numpy, pandas, pyarrow and the modules that
-  read, check and derive the data; ready about 1 s after the build starts.
-- ``full``: a child of the base template that also imports scipy, matplotlib, statsmodels and the
-  analysis modules, and draws one figure (``_warm_matplotlib``); ready about 1.5 s later, while the
-  first notebooks run.
+- ``base`` (the template itself) adds the modules that read, check and derive the data; ready
+  about 1 s after the build starts.
+- ``full`` (its child, at the same time on the other core) adds those and scipy, matplotlib,
+  statsmodels and the analysis modules, and draws one figure (``_warm_matplotlib``); ready about
+  2 s later, while the first notebooks run.
 
 A notebook picks its stage in its metadata (``report.kernel``, default ``full``). The stage only
 decides what is imported before the notebook's first cell: a notebook imports what it uses
@@ -39,11 +40,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-#: Modules each stage imports (the full stage adds its list to the base one's).
+#: Imported by the template before it splits into its two stages: what every kernel needs.
+COMMON_IMPORTS = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "numpy", "pandas",
+                  "pyarrow.parquet")
+#: Imported by each stage after the split, at the same time (the full stage imports the base list too).
 STAGE_IMPORTS = {
     "base": (
-        "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell",
-        "numpy", "pandas", "pyarrow.parquet",
+        "ipykernel.debugger", "IPython.core.history",  # what a kernel's start imports (about 0.1 s)
         "analysis_utils.cleaning", "analysis_utils.eligibility", "analysis_utils.export", "analysis_utils.io",
         "analysis_utils.report", "analysis_utils.scoring", "analysis_utils.tables", "analysis_utils.validation",
     ),
@@ -55,12 +58,23 @@ STAGE_IMPORTS = {
 }
 STAGES = tuple(STAGE_IMPORTS)
 
+
+def stage_imports(stage: str) -> tuple[str, ...]:
+    """Every module a stage's kernels start with, in import order.
+
+    >>> stage_imports("base")[:2], stage_imports("full")[-1]
+    (('ipykernel.kernelapp', 'ipykernel.ipkernel'), 'analysis_utils.safety')
+    """
+    return COMMON_IMPORTS + STAGE_IMPORTS["base"] + (STAGE_IMPORTS["full"] if stage == "full" else ())
+
 #: Environment of the template and so of every kernel: fixed hash seed and source date, so that
 #: outputs do not vary by run; one BLAS/OpenMP thread each (the kernels already share the cores,
-#: and a process that forks must not have started thread pools).
+#: and a process that forks must not have started thread pools); no warning from the debugger
+#: (debugpy, imported by the template) about frozen modules, as ipykernel itself sets it.
 KERNEL_ENV = {
     "PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
 }
 
 
@@ -131,18 +145,20 @@ def template_main(fds: list[int]) -> None:
     base_requests, base_replies, full_requests, full_replies = fds
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked kernels are reaped as they exit
     gc.disable()  # no collections in the template: they would leave holes in pages the kernels share
-    for name in STAGE_IMPORTS["base"]:
+    for name in COMMON_IMPORTS:
         importlib.import_module(name)
-    if os.fork() == 0:  # the full stage: a child that goes on importing
+    if os.fork() == 0:  # the full stage: a child that imports the rest, beside the base stage
         os.close(base_requests), os.close(base_replies)
         try:
-            for name in STAGE_IMPORTS["full"]:
+            for name in stage_imports("full")[len(COMMON_IMPORTS):]:
                 importlib.import_module(name)
             _warm_matplotlib()
             _serve("full", full_requests, full_replies)
         finally:
             os._exit(1)
     os.close(full_requests), os.close(full_replies)
+    for name in STAGE_IMPORTS["base"]:
+        importlib.import_module(name)
     _serve("base", base_requests, base_replies)
 
 

@@ -181,6 +181,33 @@ def _metadata(path: Path) -> dict:
         raise ValueError(f"{path}: not a notebook file ({type(err).__name__}: {err})") from None
 
 
+#: CPU priority (``nice`` increment) of the thread that runs ``while_starting``.
+BACKGROUND_NICE = 10
+
+
+def _in_background(function) -> None:
+    """Run ``function`` in a new thread at lower CPU priority (Linux: priority is per thread); wait for it."""
+    import threading
+
+    failure = []
+
+    def run():
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
+        except (AttributeError, OSError):  # not Linux: the thread runs at normal priority
+            pass
+        try:
+            function()
+        except BaseException as err:  # re-raised in the caller
+            failure.append(err)
+
+    thread = threading.Thread(target=run, name="while-starting", daemon=True)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+
+
 def notebook_kernel_stage(name: str, metadata: dict) -> str:
     """The template stage a notebook's kernel is forked from: metadata ``report.kernel`` (default ``full``).
 
@@ -216,8 +243,9 @@ async def _execute_all(notebook_paths: list[Path], parameters: dict, stage: Path
     demand = {k: list(kernel_stage.values()).count(k) for k in set(kernel_stage.values())}
     async with KernelTemplate(paths.PROJECT_ROOT, demand=demand, spares=kernels, timeout=timeout) as template:
         notebooks = await asyncio.to_thread(read_notebooks)
-        # What rendering needs is imported meanwhile; the first notebook does not wait for it.
-        starting = asyncio.create_task(asyncio.to_thread(while_starting or (lambda: None)))
+        # What rendering needs is imported meanwhile, at low priority: the first notebooks and the
+        # template's imports come first.
+        starting = asyncio.create_task(asyncio.to_thread(_in_background, while_starting or (lambda: None)))
         waiting, done, executed = list(notebooks), set(), {}
         changed = asyncio.Condition()
 
@@ -308,8 +336,6 @@ def _retire_old_report(out_root: Path) -> None:
 
 def _import_for_rendering() -> None:
     """Import what rendering needs (pandas, the HTML and workbook writers) while the notebooks run."""
-    import openpyxl  # noqa: F401  (the workbook's writer: 0.2-0.3 s to import)
-
     from analysis_utils import appendix, export  # noqa: F401
 
 

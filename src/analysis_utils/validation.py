@@ -17,7 +17,7 @@ assessment) do not stop the run: they are listed in ``reports/data_queries.csv``
 
 import argparse
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
@@ -70,10 +70,17 @@ _ASSESSMENT_FORMS = ("essdai", "esspri", "pga", "ild")
 
 @dataclass(frozen=True)
 class ValidationResult:
-    """Errors (stop the run) and queries (listed for review) of one export."""
+    """Errors (stop the run) and queries (listed for review) of one export.
+
+    ``typed`` holds the export's forms as validation parsed them from their text: the dictionary's
+    columns with their declared types, unparseable values missing, as ``parse_export`` gives them
+    for an export read as text. ``cleaning.derive_all`` takes them as they are, so the export is
+    neither read nor parsed a second time.
+    """
 
     errors: pd.DataFrame
     queries: pd.DataFrame
+    typed: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -126,20 +133,36 @@ def _usubjid(subjid: pd.Series, sites: tuple) -> pd.Series:
     return (STUDYID + "-" + site + "-" + subjid.astype(str)).where(subjid.astype(str) != "", "")
 
 
-def _context(name: str, frame: pd.DataFrame, sites: tuple) -> pd.DataFrame:
-    """Return file, row, USUBJID and AVISIT of every row of a form."""
-    n = len(frame)
-    subjid = frame["SUBJID"] if "SUBJID" in frame else pd.Series([""] * n, index=frame.index)
-    visit = frame["VISIT"] if "VISIT" in frame else pd.Series([""] * n, index=frame.index)
-    return pd.DataFrame({
-        "file": frame.attrs.get("file", f"{name}.csv"),
-        "row": np.arange(n) + export.FIRST_DATA_ROW,
-        "USUBJID": _usubjid(subjid, sites).to_numpy(),
-        "AVISIT": visit.map(dictionary.VISIT_LABELS).fillna(visit).to_numpy(),
-    }, index=frame.index)
+class _Context:
+    """File, row, USUBJID and AVISIT of a form's rows, built only for the rows a rule flags.
+
+    ``ctx[mask]`` is the frame of those columns for the rows where ``mask`` holds (the row numbers
+    as in the file). Built for every row, the subject ids alone cost about 0.6 s at 10,000 patients.
+    """
+
+    def __init__(self, name: str, frame: pd.DataFrame, sites: tuple):
+        self.file, self.frame, self.sites = frame.attrs.get("file", f"{name}.csv"), frame, sites
+
+    def __getitem__(self, mask) -> pd.DataFrame:
+        mask = np.asarray(mask, dtype=bool)
+        rows = self.frame[mask]
+        n = len(rows)
+        subjid = rows["SUBJID"] if "SUBJID" in rows else pd.Series([""] * n, index=rows.index)
+        visit = rows["VISIT"] if "VISIT" in rows else pd.Series([""] * n, index=rows.index)
+        return pd.DataFrame({
+            "file": self.file,
+            "row": np.flatnonzero(mask) + export.FIRST_DATA_ROW,
+            "USUBJID": _usubjid(subjid, self.sites).to_numpy(),
+            "AVISIT": visit.map(dictionary.VISIT_LABELS).fillna(visit).to_numpy(),
+        }, index=rows.index)
 
 
-def _problems(ctx: pd.DataFrame, mask, variable: str, rule: str, value: pd.Series, detail) -> pd.DataFrame:
+def _context(name: str, frame: pd.DataFrame, sites: tuple) -> _Context:
+    """Return the file, row, USUBJID and AVISIT of the rows of a form (``_Context``)."""
+    return _Context(name, frame, sites)
+
+
+def _problems(ctx: _Context, mask, variable: str, rule: str, value: pd.Series, detail) -> pd.DataFrame:
     """Problem rows for the rows of ``ctx`` where ``mask`` holds; ``detail`` is a str or a Series."""
     mask = np.asarray(mask, dtype=bool)
     if not mask.any():
@@ -210,7 +233,7 @@ def _range_mask(var: dictionary.Variable, values: pd.Series) -> np.ndarray:
     return low | high
 
 
-def _check_variable(var: dictionary.Variable, text: pd.Series, ctx: pd.DataFrame) -> tuple:
+def _check_variable(var: dictionary.Variable, text: pd.Series, ctx: _Context) -> tuple:
     stripped = text.astype(str).str.strip()
     values, bad_type = _parse(stripped, var.type)
     parts = [_problems(ctx, bad_type, var.name, "wrong_type", text, f"is not of type {var.type}")]
@@ -228,7 +251,7 @@ def _check_variable(var: dictionary.Variable, text: pd.Series, ctx: pd.DataFrame
     return values, pd.concat([p for p in parts if not p.empty] or [_empty()], ignore_index=True)
 
 
-def _check_form(form: dictionary.Form, frame: pd.DataFrame, ctx: pd.DataFrame) -> tuple:
+def _check_form(form: dictionary.Form, frame: pd.DataFrame, ctx: _Context) -> tuple:
     """Check one form's columns and values; return (typed frame, problems)."""
     file = frame.attrs.get("file", f"{form.name}.csv")
     parts, typed = [], {}
@@ -253,7 +276,7 @@ def _duplicate_rule(form: dictionary.Form) -> str:
     return "duplicate_visit" if "VISIT" in form.keys else "duplicate_record"
 
 
-def _check_keys(form: dictionary.Form, frame: pd.DataFrame, ctx: pd.DataFrame) -> pd.DataFrame:
+def _check_keys(form: dictionary.Form, frame: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
     keys = [k for k in form.keys if k in frame.columns]
     if len(keys) < len(form.keys) or frame.empty:
         return _empty()
@@ -265,7 +288,7 @@ def _check_keys(form: dictionary.Form, frame: pd.DataFrame, ctx: pd.DataFrame) -
                      f"repeats the key ({', '.join(keys)}) of an earlier row")
 
 
-def _check_subjects(name: str, frame: pd.DataFrame, subjects: pd.Index, ctx: pd.DataFrame) -> pd.DataFrame:
+def _check_subjects(name: str, frame: pd.DataFrame, subjects: pd.Index, ctx: _Context) -> pd.DataFrame:
     if name in ("study", "demographics") or "SUBJID" not in frame:
         return _empty()
     unknown = ~_isin(frame["SUBJID"], subjects)
@@ -274,7 +297,7 @@ def _check_subjects(name: str, frame: pd.DataFrame, subjects: pd.Index, ctx: pd.
 
 
 def _check_assessment_visits(name: str, frame: pd.DataFrame, visits: pd.DataFrame | None,
-                             ctx: pd.DataFrame) -> pd.DataFrame:
+                             ctx: _Context) -> pd.DataFrame:
     if name not in _ASSESSMENT_FORMS or visits is None or not {"SUBJID", "VISIT"} <= set(frame.columns):
         return _empty()
     known = pd.MultiIndex.from_frame(visits[["SUBJID", "VISIT"]])
@@ -282,7 +305,7 @@ def _check_assessment_visits(name: str, frame: pd.DataFrame, visits: pd.DataFram
     return _problems(ctx, absent, "VISIT", "unknown_visit", frame["VISIT"], "has no date in the visits form")
 
 
-def _check_date_order(name: str, typed: pd.DataFrame, text: pd.DataFrame, ctx: pd.DataFrame) -> pd.DataFrame:
+def _check_date_order(name: str, typed: pd.DataFrame, text: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
     if name not in DATE_ORDER or not set(DATE_ORDER[name]) <= set(typed.columns):
         return _empty()
     start, end = DATE_ORDER[name]
@@ -300,7 +323,7 @@ def _check_consent(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
     return _problems(ctxs["visits"], bad, "VISITDT", "visit_before_consent", text["visits"]["VISITDT"], detail)
 
 
-def _check_labs(labs: pd.DataFrame, ctx: pd.DataFrame) -> pd.DataFrame:
+def _check_labs(labs: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
     if not {"LBTESTCD", "LBORRES", "LBORRESU"} <= set(labs.columns):
         return _empty()
     test, unit, res = labs["LBTESTCD"], labs["LBORRESU"].str.strip(), labs["LBORRES"].str.strip()
@@ -447,8 +470,10 @@ def validate_export(tables: dict) -> ValidationResult:
         problems.append(_check_labs(text["labs"], ctxs["labs"]))
     all_problems = _sorted(problems + [_query_windows(typed, text, ctxs), _query_biological(text, ctxs)])
     is_query = all_problems["rule"].map(lambda r: RULES[r][0]) == "query"
+    for frame in typed.values():
+        frame.attrs["typed"] = True  # cleaning takes typed forms as they are
     return ValidationResult(errors=all_problems[~is_query].reset_index(drop=True),
-                            queries=all_problems[is_query].reset_index(drop=True))
+                            queries=all_problems[is_query].reset_index(drop=True), typed=typed)
 
 
 def summarize_queries(queries: pd.DataFrame) -> pd.DataFrame:
