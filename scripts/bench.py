@@ -1,8 +1,10 @@
 """Whole-process timings of the pipeline, printed against the library import time.
 
-Usage: python scripts/bench.py [--runs 3] [--skip-cold]
+Usage: python scripts/bench.py [--runs 5] [--skip-cold]
 
-Figures (wall-clock seconds, median and range over several runs):
+Figures (wall-clock seconds, median and range over several rounds; each round times the import
+floor, the full build and the 10,000-subject build in turn, and ratios are taken within a round,
+because the machine's speed drifts over minutes):
 - import floor: ``python -c "import pandas, scipy.stats, matplotlib.pyplot, seaborn, pingouin"``;
 - cold setup: ``make env`` into a new venv with an empty uv cache, so every package is downloaded
   (one run);
@@ -28,7 +30,7 @@ BENCH = ROOT / ".build" / "bench"
 IMPORTS = "import pandas, scipy.stats, matplotlib.pyplot, seaborn, pingouin"
 
 
-def timed(cmd: list[str], *, before=None, runs: int = 3) -> list[float]:
+def timed(cmd: list[str], *, before=None, runs: int = 1) -> list[float]:
     times = []
     for _ in range(runs):
         if before:
@@ -39,47 +41,53 @@ def timed(cmd: list[str], *, before=None, runs: int = 3) -> list[float]:
     return times
 
 
-def row(label: str, times: list[float], floor: float | None) -> str:
+def row(label: str, times: list[float], ratios: list[float] | None = None) -> str:
     med = statistics.median(times)
-    ratio = f"{med / floor:5.2f}x" if floor else "     "
-    return f"{label:<34} {med:8.2f} s  ({min(times):.2f}-{max(times):.2f}, n={len(times)})  {ratio}"
+    ratio = f"{statistics.median(ratios):5.2f}x" if ratios else "     "
+    return f"{label:<36} {med:8.2f} s  ({min(times):.2f}-{max(times):.2f}, n={len(times)})  {ratio}"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Pipeline benchmark")
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--skip-cold", action="store_true", help="skip the cold environment setup (about a minute)")
+    parser.add_argument("--runs", type=int, default=5, help="rounds (default 5)")
+    parser.add_argument("--skip-cold", action="store_true", help="skip the cold environment setup (about 30 s)")
     args = parser.parse_args()
     BENCH.mkdir(parents=True, exist_ok=True)
     report = ROOT / "reports" / "report.html"
-
-    floor = timed([PY, "-c", IMPORTS], runs=5)
-    floor_med = statistics.median(floor)
-    lines = [row("import floor (pandas..pingouin)", floor, floor_med)]
-    if not args.skip_cold:
-        venv, cache = BENCH / "venv", BENCH / "uv-cache"
-        cold = timed(["bash", "-c", f"rm -rf {venv} {cache} && UV_CACHE_DIR={cache} make -s env VENV={venv}"], runs=1)
-        shutil.rmtree(venv, ignore_errors=True)
-        shutil.rmtree(cache, ignore_errors=True)
-        lines.append(row("cold setup (make env: venv, pip, uv)", cold, None))
-    full = timed(["make", "-s", "report"], before=lambda: report.unlink(missing_ok=True), runs=args.runs)
-    lines.append(row("full make report (11 subjects)", full, floor_med))
-    noop = timed(["make", "-s", "report"], runs=5)
-    lines.append(row("no-op make report", noop, None))
-
     raw10k, out10k = BENCH / "raw10k", BENCH / "out10k"
     subprocess.run([PY, "-m", "analysis_utils.synthetic", "--n-subjects", "10000", "--out", str(raw10k)],
                    cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    big = timed([PY, "-m", "analysis_utils.runner", "--data-dir", str(raw10k), "--data-cutoff", "2022-01-31",
-                 "--out-root", str(out10k)], runs=max(1, args.runs - 1))
-    size_mb = (out10k / "reports" / "report.html").stat().st_size / 1e6
-    lines.append(row("report, 10,000 subjects", big, floor_med))
 
+    lines = []
+    if not args.skip_cold:
+        venv, cache = BENCH / "venv", BENCH / "uv-cache"
+        cold = timed(["bash", "-c", f"rm -rf {venv} {cache} && UV_CACHE_DIR={cache} make -s env VENV={venv}"])
+        shutil.rmtree(venv, ignore_errors=True)
+        shutil.rmtree(cache, ignore_errors=True)
+        lines.append(row("cold setup (make env: venv, pip, uv)", cold))
+    # The machine's speed drifts, so each round times the import floor, the full build and the
+    # 10,000-subject build one after another, and the ratios are taken within a round.
+    floor, full, big = [], [], []
+    for _ in range(args.runs):
+        floor += timed([PY, "-c", IMPORTS])
+        full += timed(["make", "-s", "report"], before=lambda: report.unlink(missing_ok=True))
+        big += timed([PY, "-m", "analysis_utils.runner", "--data-dir", str(raw10k), "--data-cutoff", "2022-01-31",
+                      "--out-root", str(out10k)])
+    noop = timed(["make", "-s", "report"], runs=5)
+    size_mb = (out10k / "reports" / "report.html").stat().st_size / 1e6
+    full_ratio = [f / i for f, i in zip(full, floor)]
+    big_ratio = [b / f for b, f in zip(big, full)]
+    lines += [row("import floor (pandas..pingouin)", floor),
+              row("full make report (11 subjects)", full, full_ratio),
+              row("no-op make report", noop),
+              row("report, 10,000 subjects", big, big_ratio)]
     print("\n".join(lines))
-    print(f"full report / import floor: {statistics.median(full) / floor_med:.2f} (target <= 3)")
+    print("ratios: median over the rounds of each round's ratio")
+    print(f"full report / import floor: {statistics.median(full_ratio):.2f} (target <= 3); "
+          f"rounds: {', '.join(f'{r:.2f}' for r in full_ratio)}")
     print(f"no-op make report: {statistics.median(noop):.2f} s (target < 0.5)")
-    print(f"10,000 / 11 subjects: {statistics.median(big) / statistics.median(full):.2f} (target <= 3); "
-          f"report {size_mb:.2f} MB (target < 10)")
+    print(f"10,000 / 11 subjects: {statistics.median(big_ratio):.2f} (target <= 3); "
+          f"rounds: {', '.join(f'{r:.2f}' for r in big_ratio)}; report {size_mb:.2f} MB (target < 10)")
     return 0
 
 
