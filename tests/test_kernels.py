@@ -28,3 +28,28 @@ def test_base_stage_leaves_out_the_slow_libraries_and_full_stage_not_the_inline_
 def test_kernel_environment_fixes_hashing_dates_and_threads():
     assert kernels.KERNEL_ENV["PYTHONHASHSEED"] == "0" and kernels.KERNEL_ENV["SOURCE_DATE_EPOCH"] == "0"
     assert {kernels.KERNEL_ENV[k] for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")} == {"1"}
+
+
+def test_a_stage_that_cannot_import_closes_its_pipe_and_prints_why(monkeypatch, capfd):
+    """The runner sees the full stage's reply pipe close (and names the stage); the traceback is on stderr."""
+    monkeypatch.setitem(kernels.STAGE_IMPORTS, "full", ("analysis_utils.no_such_module",))
+    monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    pipes = [os.pipe() for _ in range(4)]  # base requests, base replies, full requests, full replies
+    fds = [pipes[0][0], pipes[1][1], pipes[2][0], pipes[3][1]]
+    pid = os.fork()
+    if pid == 0:  # the template, with only its ends of the pipes (as the runner starts it)
+        try:
+            for fd in (pipes[0][1], pipes[1][0], pipes[2][1], pipes[3][0]):
+                os.close(fd)
+            kernels.template_main(fds)
+        finally:
+            os._exit(1)
+    for fd in fds:
+        os.close(fd)
+    with os.fdopen(pipes[3][0], "rb") as full_replies, os.fdopen(pipes[1][0], "rb") as base_replies:
+        assert full_replies.read() == b""  # closed without {"ready": "full"}
+        assert base_replies.readline() == b'{"ready": "base"}\n'  # the base stage still serves
+        os.close(pipes[0][1])  # no more requests: the base stage exits
+        os.close(pipes[2][1])
+        os.waitpid(pid, 0)
+    assert "No module named 'analysis_utils.no_such_module'" in capfd.readouterr().err

@@ -154,6 +154,10 @@ def template_main(fds: list[int]) -> None:
                 importlib.import_module(name)
             _warm_matplotlib()
             _serve("full", full_requests, full_replies)
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()  # on the runner's stderr; the runner then names the stage that stopped
         finally:
             os._exit(1)
     os.close(full_requests), os.close(full_replies)

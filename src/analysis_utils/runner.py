@@ -9,8 +9,8 @@ kernel of its own, forked from a template process that imported the libraries on
 notebook pays for a kernel start or for imports, and none sees another's state: its outputs are
 the same as when it runs alone with papermill (``tests/e2e/test_pipeline.py`` checks it). Up to
 ``MAX_KERNELS`` notebooks (one per core) run at once. A notebook starts when the notebooks whose
-outputs it reads (its metadata ``report.needs``) have finished: 03 (efficacy), 04 (safety) and 05
-(planning) need only 02, so two of them run side by side. Notebooks that write the same file
+outputs it reads (its metadata ``report.needs``) have finished: 03 (efficacy tables), 04 (efficacy
+figures), 05 (safety) and 06 (planning) need only 02, so two of them run side by side. Notebooks that write the same file
 (``reports/ard.csv``) do so under a lock (``report``).
 
 The export is validated by the first notebook (``01_data_cleaning``) before anything is derived
