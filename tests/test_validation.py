@@ -235,7 +235,7 @@ def test_validation_hands_cleaning_the_forms_parse_export_gives(tmp_path):
     assert result.typed.keys() == expected.keys()
     for name, frame in expected.items():
         pd.testing.assert_frame_equal(result.typed[name], frame, check_flags=False)
-        assert result.typed[name].attrs["typed"]
+        assert result.typed[name].attrs[validation.TYPED_ATTR]
     from_typed, from_text = cleaning.derive_all(result.typed), cleaning.derive_all(text)
     for name in from_text:
         pd.testing.assert_frame_equal(from_typed[name], from_text[name])

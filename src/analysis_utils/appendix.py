@@ -1,7 +1,6 @@
 """The report's title page and appendix (data queries, data dictionary, methods, provenance), and the tables workbook."""
 
 import csv
-import os
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
@@ -9,15 +8,13 @@ from pathlib import Path
 import pandas as pd
 
 from analysis_utils import htmlreport, tables, vocabulary, xlsx
+from analysis_utils.io import _atomic_write
 
 #: Packages whose versions the provenance lists (the pinned runtime).
 PROVENANCE_PACKAGES = (
     "numpy", "scipy", "pandas", "matplotlib", "seaborn", "pingouin", "statsmodels", "pyarrow",
     "openpyxl", "pyreadstat", "papermill", "nbclient", "nbformat", "ipykernel", "mistune",
 )
-
-#: Fixed timestamp of the workbook's zip entries (``xlsx.ZIP_EPOCH``), for byte-reproducibility.
-ZIP_EPOCH = xlsx.ZIP_EPOCH
 
 METHODS_MARKDOWN = """
 **Design and populations.** Single-arm, open-label pilot; every analysis is exploratory and descriptive.
@@ -121,9 +118,5 @@ def write_tables_workbook(reports: Path, *, data_cutoff: str) -> Path:
         with path.open(newline="", encoding="utf-8") as f:
             sheets.append((f"T{i:02d}", list(csv.reader(f))))  # every cell as text, as the CSV holds it
         index.append([f"T{i:02d}", path.stem])
-    out = reports / "tables.xlsx"
-    tmp = out.with_name(out.name + ".tmp")
-    xlsx.write_workbook(tmp, [("index", index), *sheets], date=datetime.fromisoformat(data_cutoff),
-                        creator="analysis_utils")
-    os.replace(tmp, out)
-    return out
+    return _atomic_write(reports / "tables.xlsx", lambda path: xlsx.write_workbook(
+        path, [("index", index), *sheets], date=datetime.fromisoformat(data_cutoff), creator="analysis_utils"))

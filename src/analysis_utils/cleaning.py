@@ -84,11 +84,11 @@ _AVISITN = {code: week for code, (_, week) in VISITS.items()}
 
 def _typed(tables: dict) -> dict:
     """Return the forms typed per the data dictionary (already-typed input is returned as is)."""
-    if tables and all(frame.attrs.get("typed") for frame in tables.values()):
+    if tables and all(frame.attrs.get(validation.TYPED_ATTR) for frame in tables.values()):
         return tables
     parsed = validation.parse_export(tables)
     for frame in parsed.values():
-        frame.attrs["typed"] = True
+        frame.attrs[validation.TYPED_ATTR] = True
     return parsed
 
 
@@ -518,7 +518,7 @@ def apply_data_cutoff(tables: dict, cutoff: str) -> dict:
     out["exposure"] = t["exposure"].assign(EXENDT=t["exposure"]["EXENDT"].where(
         ~(t["exposure"]["EXENDT"] > cut), cut))
     for frame in out.values():
-        frame.attrs["typed"] = True
+        frame.attrs[validation.TYPED_ATTR] = True
     return out
 
 

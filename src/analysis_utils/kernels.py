@@ -28,6 +28,7 @@ exit when it does (ipykernel's parent poller).
 """
 
 import asyncio
+import contextlib
 import gc
 import importlib
 import json
@@ -177,22 +178,12 @@ class _ForkedKernel:
         self.pid = pid
 
     def interrupt_kernel(self) -> None:
-        with _gone():
+        with contextlib.suppress(ProcessLookupError):  # the kernel has already exited
             os.kill(self.pid, signal.SIGINT)
 
     def kill(self) -> None:
-        with _gone():
+        with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
-
-
-class _gone:
-    """Context manager: ignore ProcessLookupError (the process has already exited)."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, value, tb):
-        return kind is ProcessLookupError
 
 
 class KernelTemplate:
@@ -297,7 +288,7 @@ class KernelTemplate:
         for client, km in list(self._kernels):
             self.release(client, km)
         for request_w, _ in self._pipes.values():
-            with _gone():
+            with contextlib.suppress(OSError):
                 os.close(request_w)  # the template's stages exit when their request pipe closes
         for task in self._ready.values():
             if task.done() and not task.cancelled():

@@ -34,7 +34,7 @@ import sys
 import time
 from pathlib import Path
 
-from analysis_utils import paths
+from analysis_utils import kernels, paths
 
 
 class NotebookFailed(RuntimeError):
@@ -217,23 +217,19 @@ def notebook_kernel_stage(name: str, metadata: dict) -> str:
     >>> notebook_kernel_stage("01_a.ipynb", {"report": {"kernel": "base"}}), notebook_kernel_stage("02_b.ipynb", {})
     ('base', 'full')
     """
-    from analysis_utils.kernels import STAGES
-
     stage = metadata.get("report", {}).get("kernel", "full")
-    if stage not in STAGES:
-        raise ValueError(f"{name}: metadata report.kernel is {stage!r}; expected one of {', '.join(STAGES)}")
+    if stage not in kernels.STAGES:
+        raise ValueError(f"{name}: metadata report.kernel is {stage!r}; expected one of {', '.join(kernels.STAGES)}")
     return stage
 
 
 async def _execute_all(notebook_paths: list[Path], parameters: dict, stage: Path, *, timeout: int,
-                       while_starting, kernels: int) -> list:
-    from analysis_utils.kernels import KernelTemplate
-
+                       while_starting, parallel: int) -> list:
     metadata = {p.name: _metadata(p) for p in notebook_paths}
     needs = notebook_needs(metadata)
     kernel_stage = {name: notebook_kernel_stage(name, meta) for name, meta in metadata.items()}
     by_name = {p.name: p for p in notebook_paths}
-    kernels = max(1, min(kernels, _width(needs)))
+    parallel = max(1, min(parallel, _width(needs)))
 
     def read_notebooks():  # in a thread, while the template imports the libraries
         import nbformat
@@ -241,7 +237,8 @@ async def _execute_all(notebook_paths: list[Path], parameters: dict, stage: Path
         return {p.name: inject_parameters(nbformat.read(p, as_version=4), parameters) for p in notebook_paths}
 
     demand = {k: list(kernel_stage.values()).count(k) for k in set(kernel_stage.values())}
-    async with KernelTemplate(paths.PROJECT_ROOT, demand=demand, spares=kernels, timeout=timeout) as template:
+    async with kernels.KernelTemplate(paths.PROJECT_ROOT, demand=demand, spares=parallel,
+                                      timeout=timeout) as template:
         notebooks = await asyncio.to_thread(read_notebooks)
         # What rendering needs is imported meanwhile, at low priority: the first notebooks and the
         # template's imports come first.
@@ -266,7 +263,7 @@ async def _execute_all(notebook_paths: list[Path], parameters: dict, stage: Path
                     done.add(name)
                     changed.notify_all()
 
-        lanes = [asyncio.create_task(lane()) for _ in range(kernels)]
+        lanes = [asyncio.create_task(lane()) for _ in range(parallel)]
         try:
             await asyncio.gather(starting, *lanes)
         except BaseException:
@@ -291,7 +288,7 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
     """
     kernels = kernels or min(MAX_KERNELS, os.cpu_count() or 1)
     return asyncio.run(_execute_all(notebook_paths, parameters, stage, timeout=timeout,
-                                    while_starting=while_starting, kernels=kernels))
+                                    while_starting=while_starting, parallel=kernels))
 
 
 def git_state(root: Path = paths.PROJECT_ROOT) -> dict:

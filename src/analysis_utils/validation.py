@@ -26,6 +26,9 @@ import pandas as pd
 from analysis_utils import dictionary, export
 from analysis_utils.vocabulary import STUDYID
 
+#: Key of ``DataFrame.attrs`` marking a form already typed per the data dictionary (``cleaning`` parses others).
+TYPED_ATTR = "typed"
+
 #: Every rule: name -> (kind, meaning). Kind "error" stops the run; "query" is listed for review.
 RULES = MappingProxyType({
     "missing_file": ("error", "a form of the data dictionary is absent from the export"),
@@ -155,11 +158,6 @@ class _Context:
             "USUBJID": _usubjid(subjid, self.sites).to_numpy(),
             "AVISIT": visit.map(dictionary.VISIT_LABELS).fillna(visit).to_numpy(),
         }, index=rows.index)
-
-
-def _context(name: str, frame: pd.DataFrame, sites: tuple) -> _Context:
-    """Return the file, row, USUBJID and AVISIT of the rows of a form (``_Context``)."""
-    return _Context(name, frame, sites)
 
 
 def _problems(ctx: _Context, mask, variable: str, rule: str, value: pd.Series, detail) -> pd.DataFrame:
@@ -455,7 +453,7 @@ def validate_export(tables: dict) -> ValidationResult:
             problems.append(_file_problem(f"{name}.csv", "missing_file", "",
                                           f"form '{name}' of the data dictionary is missing from the export"))
             continue
-        ctxs[name] = _context(name, text[name], sites)
+        ctxs[name] = _Context(name, text[name], sites)
         typed[name], found = _check_form(form, text[name], ctxs[name])
         problems.append(found)
     subjects = pd.Index(text["demographics"]["SUBJID"]) if "SUBJID" in text.get("demographics", {}) else pd.Index([])
@@ -471,7 +469,7 @@ def validate_export(tables: dict) -> ValidationResult:
     all_problems = _sorted(problems + [_query_windows(typed, text, ctxs), _query_biological(text, ctxs)])
     is_query = all_problems["rule"].map(lambda r: RULES[r][0]) == "query"
     for frame in typed.values():
-        frame.attrs["typed"] = True  # cleaning takes typed forms as they are
+        frame.attrs[TYPED_ATTR] = True  # cleaning takes typed forms as they are
     return ValidationResult(errors=all_problems[~is_query].reset_index(drop=True),
                             queries=all_problems[is_query].reset_index(drop=True), typed=typed)
 
