@@ -34,3 +34,27 @@ def test_tables_workbook_keeps_every_cell_as_the_csv_has_it(tmp_path):
     sheets = pd.read_excel(tmp_path / "tables.xlsx", sheet_name=None, dtype=str, keep_default_na=False)
     assert sheets["T01"].to_dict("list") == listing.to_dict("list")  # quotes, line breaks, "NA", leading zeros
     assert list(sheets["T02"].columns) == ["Parameter"] and sheets["T02"].empty
+
+
+def test_write_report_renders_the_executed_notebooks_in_the_given_order(tmp_path):
+    import nbformat
+
+    from analysis_utils import paths
+
+    executed = tmp_path / "executed"
+    executed.mkdir()
+    for name, text in (("01_a.ipynb", "First notebook"), ("02_b.ipynb", "Second notebook")):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"## {text}\n\n<script>x</script>")])
+        nb.metadata["report"] = {"section": "efficacy"}
+        nbformat.write(nb, executed / name)
+    report.save_table(pd.DataFrame({"Statistic": ["n"], "Value": ["11"]}), "t14_1_essdai", reports_dir=tmp_path)
+    git = {"commit": "0" * 40, "dirty": "no"}
+    path = appendix.write_report(stage_reports=str(tmp_path), data_dir=str(paths.DATA_RAW), data_cutoff="2022-01-31",
+                                 git=git, notebooks=["02_b.ipynb", "01_a.ipynb"])
+    html = path.read_text(encoding="utf-8")
+    assert path == tmp_path / "report.html" and (tmp_path / "tables.xlsx").exists()
+    assert html.index("Second notebook") < html.index("First notebook")
+    assert "<script>" not in html and "&lt;script&gt;" in html  # text from the notebooks is escaped
+    assert html == appendix.render([nbformat.read(executed / n, as_version=4) for n in ("02_b.ipynb", "01_a.ipynb")],
+                                   stage_reports=tmp_path, data_dir=paths.DATA_RAW, data_cutoff="2022-01-31",
+                                   synthetic=True, git=git, notebooks=["02_b.ipynb", "01_a.ipynb"])

@@ -496,7 +496,7 @@ def test_notebook_runs_on_a_small_study(tmp_path):
     io.write_processed(pd.DataFrame({"USUBJID": ids, "FASFL": "Y"}), "adsl", folder=tmp_path / "processed")
     io.write_processed(pd.concat([base, week12], ignore_index=True), "adeff", folder=tmp_path / "processed")
     papermill.execute_notebook(
-        str(paths.NOTEBOOKS / "06_next_trial_planning.ipynb"), str(tmp_path / "out.ipynb"), cwd=str(paths.PROJECT_ROOT),
+        str(paths.NOTEBOOKS / "07_next_trial_planning.ipynb"), str(tmp_path / "out.ipynb"), cwd=str(paths.PROJECT_ROOT),
         parameters={"REPORTS_DIR": str(tmp_path / "reports"), "PROCESSED_DIR": str(tmp_path / "processed"),
                     "FIGURES_DIR": str(tmp_path / "figures"), "N_SIM": 2000}, progress_bar=False)
     ard = report.read_ard(tmp_path / "reports")
@@ -516,7 +516,7 @@ def test_notebook_parameters_match_documented_defaults():
     import json
 
     from analysis_utils import paths
-    nb = json.loads((paths.NOTEBOOKS / "06_next_trial_planning.ipynb").read_text(encoding="utf-8"))
+    nb = json.loads((paths.NOTEBOOKS / "07_next_trial_planning.ipynb").read_text(encoding="utf-8"))
     assert nb["metadata"]["report"] == {"section": "planning", "needs": ["02_scoring"]}
     assert [c["id"] for c in nb["cells"]] == [f"cell-{i:02d}" for i in range(1, len(nb["cells"]) + 1)]
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]

@@ -109,7 +109,8 @@ def test_each_shipped_notebook_needs_the_notebooks_that_write_what_it_reads():
             stack += needs[needed]
         assert reads <= before, (name, sorted(reads - before))
         assert reads or not needs[name], name  # a notebook that needs others reads something of theirs
-    side_by_side = ("03_efficacy.ipynb", "04_efficacy_figures.ipynb", "05_safety.ipynb", "06_next_trial_planning.ipynb")
+    side_by_side = ("03_eligibility.ipynb", "04_efficacy.ipynb", "05_efficacy_figures.ipynb", "06_safety.ipynb",
+                    "07_next_trial_planning.ipynb")
     assert all(needs[name] == ["02_scoring.ipynb"] for name in side_by_side)  # they run side by side
 
 
@@ -123,8 +124,7 @@ def test_notebooks_that_need_the_same_one_run_side_by_side(tmp_path):
     for nb in (second, third):
         nb.metadata["report"] = {"needs": ["01_a"]}
     paths = _write(tmp_path, {"01_a.ipynb": first, "02_b.ipynb": second, "03_c.ipynb": third})
-    executed = runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", kernels=2,
-                                        while_starting=lambda: None)
+    executed = runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", kernels=2)
     (b_stamp, b_start, b_end), (c_stamp, c_start, c_end) = (nb.cells[-1].outputs[0]["text"].split()
                                                             for nb in executed[1:])
     assert b_stamp == c_stamp == "1"  # both ran after 01 wrote its file
@@ -191,3 +191,34 @@ def test_base_and_full_kernels_give_the_same_outputs_and_are_stopped(tmp_path):
         while not stopped(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert pid != os.getpid() and stopped(pid)
+
+
+@pytest.mark.slow
+def test_finish_code_runs_after_every_notebook_and_its_error_stops_the_build(tmp_path):
+    stamp = tmp_path / "done"
+    paths = _write(tmp_path, {"01_a.ipynb": _notebook(f"import pathlib; pathlib.Path({str(stamp)!r}).write_text('a')")})
+    finish = f"import pathlib, sys; p = pathlib.Path({str(stamp)!r}); p.write_text(p.read_text() + ' finish ' + str('pandas' in sys.modules))"
+    runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", finish=finish)
+    assert stamp.read_text() == "a finish True"  # after the notebook, in a kernel of the base stage
+    with pytest.raises(runner.NotebookFailed, match=r"writing the report failed: KeyError: 'data_cutoff'"):
+        runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", finish="{}['data_cutoff']")
+
+
+def test_the_runner_does_not_import_pandas():
+    """The runner only drives kernels; the report is written in a kernel (appendix.write_report)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, nbclient, nbformat, jupyter_client.asynchronous\n"
+            "from analysis_utils import runner\n"
+            "print(sorted(m for m in ('pandas', 'numpy', 'analysis_utils.appendix') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+@pytest.mark.slow
+def test_kernels_keep_no_input_history(tmp_path):
+    """A build's cells are not written to the user's IPython history database."""
+    paths = _write(tmp_path, {"01_a.ipynb": _notebook("print(get_ipython().history_manager.enabled)")})
+    executed = runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage")
+    assert executed[0].cells[-1].outputs[0]["text"] == "False\n"

@@ -1,4 +1,7 @@
-"""The report's title page and appendix (data queries, data dictionary, methods, provenance), and the tables workbook."""
+"""The report's title page and appendix (data queries, data dictionary, methods, provenance), and the tables workbook.
+
+``write_report`` writes both from the executed notebooks; the runner calls it in a kernel of its own.
+"""
 
 import csv
 from datetime import datetime
@@ -7,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis_utils import htmlreport, tables, vocabulary, xlsx
+from analysis_utils import export, htmlreport, tables, vocabulary, xlsx
 from analysis_utils.io import _atomic_write
 
 #: Packages whose versions the provenance lists (the pinned runtime).
@@ -66,8 +69,6 @@ def _dictionary_part() -> str:
 
 
 def _provenance_part(data_dir: Path, data_cutoff: str, git: dict, notebooks: list[str]) -> str:
-    from analysis_utils import export
-
     manifest = export.file_manifest(data_dir)
     versions = pd.DataFrame({"package": PROVENANCE_PACKAGES,
                              "version": [metadata.version(p) for p in PROVENANCE_PACKAGES]})
@@ -101,6 +102,25 @@ def render(executed: list, *, stage_reports: Path, data_dir: Path, data_cutoff: 
         ("Provenance", _provenance_part(data_dir, data_cutoff, git, notebooks)),
     ]
     return htmlreport.render_report(executed, title_block=title_block, synthetic=synthetic, appendix=parts)
+
+
+def write_report(*, stage_reports: str, data_dir: str, data_cutoff: str, git: dict, notebooks: list[str]) -> Path:
+    """Write ``report.html`` and ``tables.xlsx`` into ``stage_reports``; return the report's path.
+
+    The executed notebooks are read from ``stage_reports/executed`` in the order of ``notebooks``
+    (file names); ``git`` is ``runner.git_state()``. Arguments are plain strings so that the runner
+    can pass them to a kernel as JSON.
+    """
+    import nbformat
+
+    reports = Path(stage_reports)
+    # Written (and validated) by nbformat moments ago: read without validating them again.
+    executed = [nbformat.v4.reads((reports / "executed" / name).read_text(encoding="utf-8")) for name in notebooks]
+    text = render(executed, stage_reports=reports, data_dir=Path(data_dir), data_cutoff=data_cutoff,
+                  synthetic=export.is_synthetic(data_dir), git=git, notebooks=notebooks)
+    path = _atomic_write(reports / "report.html", lambda p: p.write_text(text, encoding="utf-8"))
+    write_tables_workbook(reports, data_cutoff=data_cutoff)
+    return path
 
 
 def write_tables_workbook(reports: Path, *, data_cutoff: str) -> Path:

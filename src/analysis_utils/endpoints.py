@@ -909,7 +909,7 @@ def summarize_course(adsl: pd.DataFrame, adeff: pd.DataFrame, *, group: str = AR
     The summaries by visit of ESSDAI, ESSPRI and PGA (``EFF-{P}-SUMMARY``) and of the ESSDAI domain
     scores (``EFF-EDS-SUMMARY``), and the ESSDAI MCII (``EFF-ESSDAI-MCII``): the same rows, to the
     last bit, as ``summarize_efficacy`` gives, from the same functions on the same records of the
-    full analysis set. For ``04_efficacy_figures``, so that it need not wait for ``03_efficacy``.
+    full analysis set. For ``05_efficacy_figures``, so that it need not wait for ``04_efficacy``.
     """
     eff = select_fas(adeff, adsl)
     data = _scenarios(eff, None, approaches=("OC",))["OC"]
@@ -929,7 +929,7 @@ def summarize_primary(adsl: pd.DataFrame, adeff: pd.DataFrame, *, group: str = A
     The same rows, to the last bit, as ``summarize_efficacy`` gives (``EFF-ESSDAI-SUMMARY``,
     ``EFF-ESSDAI-{W12,W24}-*``, ``EFF-ESSDAI-MCII``): the same functions on the same records of the
     full analysis set. For a notebook that needs the primary endpoint's results without the whole
-    efficacy section (``06_next_trial_planning``), so that it need not wait for ``03_efficacy``.
+    efficacy section (``07_next_trial_planning``), so that it need not wait for ``04_efficacy``.
     """
     eff = select_fas(adeff, adsl)
     data = _scenarios(eff[eff["PARAMCD"] == PARAMCD_ESSDAI], None, approaches=("OC",))["OC"]

@@ -47,9 +47,12 @@ COMMON_IMPORTS = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshe
 #: Imported by each stage after the split, at the same time (the full stage imports the base list too).
 STAGE_IMPORTS = {
     "base": (
-        "ipykernel.debugger", "IPython.core.history",  # what a kernel's start imports (about 0.1 s)
+        # What a kernel's start imports (about 0.1 s), so that no kernel imports it again.
+        "ipykernel.debugger", "IPython.core.history", "IPython.core.debugger", "IPython.core.completerlib",
+        "IPython.extensions.storemagic", "tornado.platform.asyncio",
         "analysis_utils.cleaning", "analysis_utils.eligibility", "analysis_utils.export", "analysis_utils.io",
         "analysis_utils.report", "analysis_utils.scoring", "analysis_utils.tables", "analysis_utils.validation",
+        "nbformat", "analysis_utils.appendix",  # for the kernel that writes the report (runner.FINISH_STAGE)
     ),
     "full": (
         "scipy.stats", "matplotlib.pyplot", "statsmodels.formula.api",
@@ -97,7 +100,10 @@ def _start_kernel(connection_file: str, parent: int, close_fds: tuple[int, ...])
         os.dup2(devnull, 1)
         from ipykernel.kernelapp import IPKernelApp
 
-        IPKernelApp.launch_instance(argv=["-f", connection_file, f"--IPKernelApp.parent_handle={parent}"])
+        # No input history: a build's cells do not belong in the user's IPython history database,
+        # and kernels writing it side by side would contend for it.
+        IPKernelApp.launch_instance(argv=["-f", connection_file, f"--IPKernelApp.parent_handle={parent}",
+                                          "--HistoryManager.enabled=False"])
     finally:
         os._exit(0)
 

@@ -9,9 +9,11 @@ kernel of its own, forked from a template process that imported the libraries on
 notebook pays for a kernel start or for imports, and none sees another's state: its outputs are
 the same as when it runs alone with papermill (``tests/e2e/test_pipeline.py`` checks it). Up to
 ``MAX_KERNELS`` notebooks (one per core) run at once. A notebook starts when the notebooks whose
-outputs it reads (its metadata ``report.needs``) have finished: 03 (efficacy tables), 04 (efficacy
-figures), 05 (safety) and 06 (planning) need only 02, so two of them run side by side. Notebooks that write the same file
-(``reports/ard.csv``) do so under a lock (``report``).
+outputs it reads (its metadata ``report.needs``) have finished: 03 (eligibility), 04 (efficacy
+tables), 05 (efficacy figures), 06 (safety) and 07 (planning) need only 02, so two of them run side
+by side. Notebooks that write the same file (``reports/ard.csv``) do so under a lock (``report``).
+The HTML report and the Excel workbook are then written in one more kernel forked from the
+template (``appendix.write_report``), so this process never imports pandas.
 
 The export is validated by the first notebook (``01_data_cleaning``) before anything is derived
 from it; a bad export stops the build there with the list of errors.
@@ -28,6 +30,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -181,33 +184,6 @@ def _metadata(path: Path) -> dict:
         raise ValueError(f"{path}: not a notebook file ({type(err).__name__}: {err})") from None
 
 
-#: CPU priority (``nice`` increment) of the thread that runs ``while_starting``.
-BACKGROUND_NICE = 10
-
-
-def _in_background(function) -> None:
-    """Run ``function`` in a new thread at lower CPU priority (Linux: priority is per thread); wait for it."""
-    import threading
-
-    failure = []
-
-    def run():
-        try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
-        except (AttributeError, OSError):  # not Linux: the thread runs at normal priority
-            pass
-        try:
-            function()
-        except BaseException as err:  # re-raised in the caller
-            failure.append(err)
-
-    thread = threading.Thread(target=run, name="while-starting", daemon=True)
-    thread.start()
-    thread.join()
-    if failure:
-        raise failure[0]
-
-
 def notebook_kernel_stage(name: str, metadata: dict) -> str:
     """The template stage a notebook's kernel is forked from: metadata ``report.kernel`` (default ``full``).
 
@@ -223,8 +199,31 @@ def notebook_kernel_stage(name: str, metadata: dict) -> str:
     return stage
 
 
+async def _run_code(template, code: str, *, what: str, kernel_stage: str, timeout: int) -> None:
+    """Run ``code`` in a fresh kernel forked from ``kernel_stage``; an error raises ``NotebookFailed`` naming ``what``."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    kc, km = await template.kernel(kernel_stage)
+    client = NotebookClient(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), km=km,
+                            timeout=timeout, record_timing=False, kernel_name="python3", allow_errors=False)
+    client.kc = kc
+    try:
+        await client.async_execute()
+    except CellExecutionError as err:
+        raise NotebookFailed(f"{what} failed: {err.ename}: {err.evalue}\n{_ANSI.sub('', str(err))}",
+                             ename=err.ename, evalue=err.evalue) from None
+    finally:
+        template.release(kc, km)
+
+
+#: Terminal colour codes, as in the tracebacks a kernel sends.
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
 async def _execute_all(notebook_paths: list[Path], parameters: dict, stage: Path, *, timeout: int,
-                       while_starting, parallel: int) -> list:
+                       finish: str | None, parallel: int) -> list:
     metadata = {p.name: _metadata(p) for p in notebook_paths}
     needs = notebook_needs(metadata)
     kernel_stage = {name: notebook_kernel_stage(name, meta) for name, meta in metadata.items()}
@@ -237,12 +236,11 @@ async def _execute_all(notebook_paths: list[Path], parameters: dict, stage: Path
         return {p.name: inject_parameters(nbformat.read(p, as_version=4), parameters) for p in notebook_paths}
 
     demand = {k: list(kernel_stage.values()).count(k) for k in set(kernel_stage.values())}
+    if finish:
+        demand[FINISH_STAGE] = demand.get(FINISH_STAGE, 0) + 1
     async with kernels.KernelTemplate(paths.PROJECT_ROOT, demand=demand, spares=parallel,
                                       timeout=timeout) as template:
         notebooks = await asyncio.to_thread(read_notebooks)
-        # What rendering needs is imported meanwhile, at low priority: the first notebooks and the
-        # template's imports come first.
-        starting = asyncio.create_task(asyncio.to_thread(_in_background, while_starting or (lambda: None)))
         waiting, done, executed = list(notebooks), set(), {}
         changed = asyncio.Condition()
 
@@ -265,17 +263,23 @@ async def _execute_all(notebook_paths: list[Path], parameters: dict, stage: Path
 
         lanes = [asyncio.create_task(lane()) for _ in range(parallel)]
         try:
-            await asyncio.gather(starting, *lanes)
+            await asyncio.gather(*lanes)
         except BaseException:
             for task in lanes:
                 task.cancel()
-            await asyncio.gather(starting, *lanes, return_exceptions=True)
+            await asyncio.gather(*lanes, return_exceptions=True)
             raise
+        if finish:
+            await _run_code(template, finish, what="writing the report", kernel_stage=FINISH_STAGE, timeout=timeout)
     return [executed[name] for name in notebooks]
 
 
+#: Template stage of the kernel that runs ``finish``: pandas is imported there, scipy and matplotlib are not needed.
+FINISH_STAGE = "base"
+
+
 def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path, *, timeout: int = 600,
-                      while_starting=None, kernels: int | None = None) -> list:
+                      finish: str | None = None, kernels: int | None = None) -> list:
     """Execute the notebooks, up to ``kernels`` at a time (default ``MAX_KERNELS``, at most one per core).
 
     Each notebook runs in a fresh kernel of its own, forked from a template process that has
@@ -283,12 +287,12 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
     ``kernels`` are running and the notebooks it needs (``notebook_needs``) have finished. Each
     executed notebook is written to ``stage/reports/executed``; they are returned in
     ``notebook_paths`` order.
-    ``while_starting`` (a callable) runs in a thread of this process while the notebooks run; if it
-    raises, the build stops. The first failing notebook stops every kernel.
+    ``finish`` (Python code) then runs in one more fresh kernel, forked from ``FINISH_STAGE``; its
+    error stops the build like a notebook's. The first failing notebook stops every kernel.
     """
     kernels = kernels or min(MAX_KERNELS, os.cpu_count() or 1)
     return asyncio.run(_execute_all(notebook_paths, parameters, stage, timeout=timeout,
-                                    while_starting=while_starting, parallel=kernels))
+                                    finish=finish, parallel=kernels))
 
 
 def git_state(root: Path = paths.PROJECT_ROOT) -> dict:
@@ -331,11 +335,6 @@ def _retire_old_report(out_root: Path) -> None:
         os.replace(old, out_root / "reports" / "report.previous.html")
 
 
-def _import_for_rendering() -> None:
-    """Import what rendering needs (pandas, the HTML and workbook writers) while the notebooks run."""
-    from analysis_utils import appendix, export  # noqa: F401
-
-
 def _compile_package() -> None:
     """Write the bytecode of the package's changed modules, so the template and the runner need not compile them.
 
@@ -349,6 +348,18 @@ def _compile_package() -> None:
         compileall.compile_dir(Path(__file__).parent, quiet=2, maxlevels=0)
     except OSError:
         pass
+
+
+def render_code(**arguments) -> str:
+    """The code a kernel runs to write the report: ``appendix.write_report(**arguments)`` (JSON-able arguments).
+
+    >>> print(render_code(data_cutoff="2022-01-31"))
+    import json
+    from analysis_utils import appendix
+    appendix.write_report(**json.loads('{"data_cutoff": "2022-01-31"}'))
+    """
+    return ("import json\nfrom analysis_utils import appendix\n"
+            f"appendix.write_report(**json.loads({json.dumps(arguments, sort_keys=True)!r}))")
 
 
 def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_ROOT,
@@ -368,15 +379,9 @@ def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_RO
         }
         # The export is validated by the first notebook, before anything is derived from it: a bad
         # export stops the build there (ename ExportValidationError), and nothing is published.
-        executed = execute_notebooks(notebooks, parameters, stage, while_starting=_import_for_rendering)
-        from analysis_utils import appendix, export
-
-        synthetic = export.is_synthetic(data_dir)
-        html_text = appendix.render(executed, stage_reports=stage / "reports", data_dir=data_dir,
-                                    data_cutoff=data_cutoff, synthetic=synthetic, git=git_state(),
-                                    notebooks=[p.name for p in notebooks])
-        (stage / "reports" / "report.html").write_text(html_text, encoding="utf-8")
-        appendix.write_tables_workbook(stage / "reports", data_cutoff=data_cutoff)
+        execute_notebooks(notebooks, parameters, stage, finish=render_code(
+            stage_reports=str(stage / "reports"), data_dir=str(data_dir), data_cutoff=data_cutoff,
+            git=git_state(), notebooks=[p.name for p in notebooks]))
     except BaseException:
         _retire_old_report(out_root)
         failed = stage / "failed"
