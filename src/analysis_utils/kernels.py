@@ -9,8 +9,8 @@ a new process, so notebooks share no state, ready in about 0.2 s.
 The template has two stages, so that the first notebooks need not wait for every library. It
 imports what every kernel needs (``COMMON_IMPORTS``: ipykernel, numpy, pandas, pyarrow), then forks:
 
-- ``base`` (the template itself) adds the modules that read, check and derive the data; ready
-  about 1 s after the build starts.
+- ``base`` (the template itself) adds the modules that read, check and derive the data, and
+  those that write the report; ready about 1 s after the build starts.
 - ``full`` (its child, at the same time on the other core) adds those and scipy, matplotlib,
   statsmodels and the analysis modules, and draws one figure (``_warm_matplotlib``); ready about
   2 s later, while the first notebooks run.

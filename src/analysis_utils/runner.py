@@ -101,6 +101,9 @@ def normalise_executed(nb):
 #: machines the project is built on (more would only compete for the cores). ``report.needs``
 #: decides what can overlap.
 MAX_KERNELS = 2
+#: Template stage of the kernel that runs ``execute_notebooks``' ``finish`` code (writing the report):
+#: pandas is imported there; scipy and matplotlib are not needed.
+FINISH_STAGE = "base"
 
 
 def notebook_needs(metadata: dict[str, dict]) -> dict[str, list[str]]:
@@ -272,10 +275,6 @@ async def _execute_all(notebook_paths: list[Path], parameters: dict, stage: Path
         if finish:
             await _run_code(template, finish, what="writing the report", kernel_stage=FINISH_STAGE, timeout=timeout)
     return [executed[name] for name in notebooks]
-
-
-#: Template stage of the kernel that runs ``finish``: pandas is imported there, scipy and matplotlib are not needed.
-FINISH_STAGE = "base"
 
 
 def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path, *, timeout: int = 600,
