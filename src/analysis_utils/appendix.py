@@ -138,5 +138,5 @@ def write_tables_workbook(reports: Path, *, data_cutoff: str) -> Path:
         with path.open(newline="", encoding="utf-8") as f:
             sheets.append((f"T{i:02d}", list(csv.reader(f))))  # every cell as text, as the CSV holds it
         index.append([f"T{i:02d}", path.stem])
-    return _atomic_write(reports / "tables.xlsx", lambda path: xlsx.write_workbook(
-        path, [("index", index), *sheets], date=datetime.fromisoformat(data_cutoff), creator="analysis_utils"))
+    return _atomic_write(reports / "tables.xlsx", lambda out: xlsx.write_workbook(
+        out, [("index", index), *sheets], date=datetime.fromisoformat(data_cutoff), creator="analysis_utils"))

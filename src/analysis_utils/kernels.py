@@ -259,7 +259,7 @@ class KernelTemplate:
             name = f"k{self._count}"
             path, info = write_connection_file(str(self._folder / f"{name}.json"), transport="ipc",
                                                ip=str(self._folder / name), key=secrets.token_hex(16).encode())
-            os.write(self._pipes[stage][0], (json.dumps({"connection_file": path}) + "\n").encode())
+            _write(self._pipes[stage][0], {"connection_file": path})
             km = _ForkedKernel((await asyncio.wait_for(self._read(stage), self.timeout))["pid"])
             client = AsyncKernelClient()
             client.load_connection_info(info)

@@ -147,11 +147,12 @@ def _width(needs: dict[str, list[str]]) -> int:
     return 1 + sum(1 for prev, name in zip(names, names[1:]) if prev not in before[name])
 
 
-async def _execute(template, path: Path, nb, stage_dir: Path, *, kernel_stage: str, timeout: int):
-    """Execute one notebook in a kernel of its own, forked from ``kernel_stage``; write it to ``stage_dir``."""
-    import nbformat
+async def _run(template, nb, *, kernel_stage: str, timeout: int) -> None:
+    """Execute ``nb`` (in place) in a fresh kernel forked from ``kernel_stage``, then stop the kernel.
+
+    A failing cell raises nbclient's ``CellExecutionError``; the notebook keeps the outputs so far.
+    """
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
 
     kc, km = await template.kernel(kernel_stage)
     client = NotebookClient(nb, km=km, timeout=timeout, record_timing=False, kernel_name="python3",
@@ -159,6 +160,17 @@ async def _execute(template, path: Path, nb, stage_dir: Path, *, kernel_stage: s
     client.kc = kc
     try:
         await client.async_execute()
+    finally:
+        template.release(kc, km)
+
+
+async def _execute(template, path: Path, nb, stage_dir: Path, *, kernel_stage: str, timeout: int):
+    """Execute one notebook in a kernel of its own, forked from ``kernel_stage``; write it to ``stage_dir``."""
+    import nbformat
+    from nbclient.exceptions import CellExecutionError
+
+    try:
+        await _run(template, nb, kernel_stage=kernel_stage, timeout=timeout)
     except CellExecutionError as err:
         failed = stage_dir / "failed"
         failed.mkdir(parents=True, exist_ok=True)
@@ -170,8 +182,6 @@ async def _execute(template, path: Path, nb, stage_dir: Path, *, kernel_stage: s
             f"{path.name}: {where} failed: {err.ename}: {err.evalue}\n"
             f"(partly executed notebook: reports/failed/{path.name})", ename=err.ename, evalue=err.evalue,
         ) from None
-    finally:
-        template.release(kc, km)
     nb = normalise_executed(nb)
     out = stage_dir / "reports" / "executed" / path.name
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -205,20 +215,14 @@ def notebook_kernel_stage(name: str, metadata: dict) -> str:
 async def _run_code(template, code: str, *, what: str, kernel_stage: str, timeout: int) -> None:
     """Run ``code`` in a fresh kernel forked from ``kernel_stage``; an error raises ``NotebookFailed`` naming ``what``."""
     import nbformat
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    kc, km = await template.kernel(kernel_stage)
-    client = NotebookClient(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), km=km,
-                            timeout=timeout, record_timing=False, kernel_name="python3", allow_errors=False)
-    client.kc = kc
     try:
-        await client.async_execute()
+        await _run(template, nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]),
+                   kernel_stage=kernel_stage, timeout=timeout)
     except CellExecutionError as err:
         raise NotebookFailed(f"{what} failed: {err.ename}: {err.evalue}\n{_ANSI.sub('', str(err))}",
                              ename=err.ename, evalue=err.evalue) from None
-    finally:
-        template.release(kc, km)
 
 
 #: Terminal colour codes, as in the tracebacks a kernel sends.
