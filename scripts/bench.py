@@ -3,12 +3,14 @@
 Usage: python scripts/bench.py [--runs 5] [--skip-cold]
 
 Figures (wall-clock seconds, median and range over several rounds; each round times the import
-floor, the full build and the 10,000-subject build in turn, and ratios are taken within a round,
-because the machine's speed drifts over minutes):
-- import floor: ``python -c "import pandas, scipy.stats, matplotlib.pyplot, seaborn, pingouin"``;
+floor, the full build, the floor, the 10,000-subject build, the full build and the floor in turn,
+and ratios are taken within a round, because the machine's speed drifts over minutes):
+- import floor: ``python -c "import pandas, scipy.stats, matplotlib.pyplot, seaborn, pingouin"``,
+  a round's value the median of its three timings;
 - cold setup: ``make env`` into a new venv with an empty uv cache, so every package is downloaded
   (one run);
-- full report: ``make report`` with the environment in place and the report removed;
+- full report: ``make report`` with the environment in place and the report removed, a round's
+  value the mean of its two timings;
 - no-op: ``make report`` when nothing changed;
 - 10,000 subjects: the synthetic generator's 10,000-subject trial through the same pipeline
   (into .build/bench, leaving data/ and reports/ alone), with the size of its report.
@@ -65,20 +67,31 @@ def main() -> int:
         shutil.rmtree(venv, ignore_errors=True)
         shutil.rmtree(cache, ignore_errors=True)
         lines.append(row("cold setup (make env: venv, pip, uv)", cold))
-    # The machine's speed drifts, so each round times the import floor, the full build and the
-    # 10,000-subject build one after another, and the ratios are taken within a round.
+    # The machine's speed drifts, so a round times, one after another: the import floor, the full
+    # build, the floor, the 10,000-subject build, the full build and the floor. One timing alone
+    # varies by a quarter from run to run, so a round's floor is the median of its three timings and
+    # its full build the mean of its two (which bracket the 10,000-subject build); the ratios are
+    # taken within a round.
     floor, full, big = [], [], []
+    def clean():
+        report.unlink(missing_ok=True)
+
     for _ in range(args.runs):
-        floor += timed([PY, "-c", IMPORTS])
-        full += timed(["make", "-s", "report"], before=lambda: report.unlink(missing_ok=True))
+        floors = timed([PY, "-c", IMPORTS])
+        fulls = timed(["make", "-s", "report"], before=clean)
+        floors += timed([PY, "-c", IMPORTS])
         big += timed([PY, "-m", "analysis_utils.runner", "--data-dir", str(raw10k), "--data-cutoff", "2022-01-31",
                       "--out-root", str(out10k)])
+        fulls += timed(["make", "-s", "report"], before=clean)
+        floors += timed([PY, "-c", IMPORTS])
+        floor.append(statistics.median(floors))
+        full.append(statistics.mean(fulls))
     noop = timed(["make", "-s", "report"], runs=5)
     size_mb = (out10k / "reports" / "report.html").stat().st_size / 1e6
     full_ratio = [f / i for f, i in zip(full, floor)]
     big_ratio = [b / f for b, f in zip(big, full)]
-    lines += [row("import floor (pandas..pingouin)", floor),
-              row("full make report (11 subjects)", full, full_ratio),
+    lines += [row("import floor (pandas..pingouin; round median of 3)", floor),
+              row("full make report (11 subjects; round mean of 2)", full, full_ratio),
               row("no-op make report", noop),
               row("report, 10,000 subjects", big, big_ratio)]
     print("\n".join(lines))

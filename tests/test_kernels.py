@@ -53,3 +53,38 @@ def test_a_stage_that_cannot_import_closes_its_pipe_and_prints_why(monkeypatch, 
         os.close(pipes[2][1])
         os.waitpid(pid, 0)
     assert "No module named 'analysis_utils.no_such_module'" in capfd.readouterr().err
+
+
+def test_the_template_imports_every_module_once(monkeypatch, tmp_path):
+    """The base list is imported before the full stage is forked, so neither stage imports a module the other did."""
+    log = tmp_path / "imports"
+    monkeypatch.setattr(kernels, "COMMON_IMPORTS", ("json",))
+    monkeypatch.setattr(kernels, "STAGE_IMPORTS", {"base": ("csv", "decimal"), "full": ("fractions",)})
+    monkeypatch.setattr(kernels, "_warm_matplotlib", lambda: None)
+
+    def record(name):
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(f"{os.getpid()} {name}\n")
+
+    monkeypatch.setattr(kernels.importlib, "import_module", record)
+    pipes = [os.pipe() for _ in range(4)]  # base requests, base replies, full requests, full replies
+    fds = [pipes[0][0], pipes[1][1], pipes[2][0], pipes[3][1]]
+    pid = os.fork()
+    if pid == 0:
+        try:
+            for fd in (pipes[0][1], pipes[1][0], pipes[2][1], pipes[3][0]):
+                os.close(fd)
+            kernels.template_main(fds)
+        finally:
+            os._exit(1)
+    for fd in fds:
+        os.close(fd)
+    with os.fdopen(pipes[1][0], "rb") as base_replies, os.fdopen(pipes[3][0], "rb") as full_replies:
+        assert base_replies.readline() == b'{"ready": "base"}\n'
+        assert full_replies.readline() == b'{"ready": "full"}\n'
+        os.close(pipes[0][1])  # no more requests: both stages exit
+        os.close(pipes[2][1])
+        os.waitpid(pid, 0)
+    lines = [line.split() for line in log.read_text(encoding="utf-8").splitlines()]
+    assert [name for _, name in lines] == ["json", "csv", "decimal", "fractions"]
+    assert lines[0][0] == lines[2][0] != lines[3][0]  # the full stage imported only its own list, in a child

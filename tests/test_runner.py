@@ -222,3 +222,50 @@ def test_kernels_keep_no_input_history(tmp_path):
     paths = _write(tmp_path, {"01_a.ipynb": _notebook("print(get_ipython().history_manager.enabled)")})
     executed = runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage")
     assert executed[0].cells[-1].outputs[0]["text"] == "False\n"
+
+
+def test_pick_next_starts_the_longest_and_keeps_numbered_order_without_durations():
+    names = ["03_c.ipynb", "04_d.ipynb", "05_e.ipynb", "06_f.ipynb"]
+    assert runner.pick_next(names, {"04_d.ipynb": 1.2, "05_e.ipynb": 2.6, "06_f.ipynb": 1.9}) == "05_e.ipynb"
+    assert runner.pick_next(names, {"04_d.ipynb": 1.2}) == "04_d.ipynb"  # a known duration before unknown ones
+    assert runner.pick_next(names, {}) == "03_c.ipynb"
+    assert runner.pick_next(names, {"04_d.ipynb": 1.0, "06_f.ipynb": 1.0}) == "04_d.ipynb"  # ties: numbered order
+
+
+def test_durations_file_round_trip_and_bad_files_are_ignored(tmp_path):
+    path = tmp_path / ".build" / "notebook_seconds.json"
+    assert runner.read_durations(path) == {}
+    runner._write_durations(path, {"05_e.ipynb": 2.5, "01_a.ipynb": 0.75})
+    assert runner.read_durations(path) == {"01_a.ipynb": 0.75, "05_e.ipynb": 2.5}
+    assert path.read_text(encoding="utf-8").index("01_a") < path.read_text(encoding="utf-8").index("05_e")
+    for bad in ("{", "[1, 2]", '{"01_a.ipynb": "slow"}'):
+        path.write_text(bad, encoding="utf-8")
+        assert runner.read_durations(path) == {}
+
+
+@pytest.mark.slow
+def test_the_longest_notebook_of_the_last_build_starts_first_and_durations_are_updated(tmp_path):
+    log = tmp_path / "order"
+    record = f"import os; open({str(log)!r}, 'a').write(os.environ.get('X', '') + '{{name}}\\n')"
+    notebooks = {name: _notebook(record.format(name=name)) for name in ("01_a", "02_b", "03_c")}
+    for nb in notebooks.values():
+        nb.metadata["report"] = {"needs": [], "kernel": "base"}
+    paths = _write(tmp_path, {f"{name}.ipynb": nb for name, nb in notebooks.items()})
+    durations = {"03_c.ipynb": 9.0, "02_b.ipynb": 4.0}
+    runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", kernels=1, durations=durations)
+    assert log.read_text().split() == ["03_c", "02_b", "01_a"]
+    assert set(durations) == {"01_a.ipynb", "02_b.ipynb", "03_c.ipynb"} and durations["03_c.ipynb"] < 9.0
+
+
+@pytest.mark.slow
+def test_a_notebook_of_a_started_stage_runs_while_another_stage_imports(tmp_path):
+    """With one lane, a base-stage notebook runs before a full-stage one that would have to wait for its imports."""
+    log = tmp_path / "order"
+    record = "import sys; open({log!r}, 'a').write('{name} ' + str('scipy' in sys.modules) + '\\n')"
+    full = _notebook(record.format(log=str(log), name="01_full"))
+    base = _notebook(record.format(log=str(log), name="02_base"))
+    full.metadata["report"] = {"needs": [], "kernel": "full"}
+    base.metadata["report"] = {"needs": [], "kernel": "base"}
+    paths = _write(tmp_path, {"01_full.ipynb": full, "02_base.ipynb": base})
+    runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", kernels=1)
+    assert log.read_text().splitlines() == ["02_base False", "01_full True"]

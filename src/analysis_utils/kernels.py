@@ -7,13 +7,13 @@ imports them once, and every notebook gets a kernel of its own by ``os.fork()`` 
 a new process, so notebooks share no state, ready in about 0.2 s.
 
 The template has two stages, so that the first notebooks need not wait for every library. It
-imports what every kernel needs (``COMMON_IMPORTS``: ipykernel, numpy, pandas, pyarrow), then forks:
+imports what every kernel needs (``COMMON_IMPORTS``: ipykernel, numpy, pandas, pyarrow) and the
+modules that read, check and derive the data and write the report, then forks:
 
-- ``base`` (the template itself) adds the modules that read, check and derive the data, and
-  those that write the report; ready about 1 s after the build starts.
-- ``full`` (its child, at the same time on the other core) adds those and scipy, matplotlib,
-  statsmodels and the analysis modules, and draws one figure (``_warm_matplotlib``); ready about
-  2 s later, while the first notebooks run.
+- ``base`` (the template itself) serves kernels with those; ready about 1 s after the build starts.
+- ``full`` (its child, at the same time on the other core) adds scipy, matplotlib, statsmodels and
+  the analysis modules, and draws one figure (``_warm_matplotlib``); ready about 2 s later, while
+  the first notebooks run. No module is imported twice.
 
 A notebook picks its stage in its metadata (``report.kernel``, default ``full``). The stage only
 decides what is imported before the notebook's first cell: a notebook imports what it uses
@@ -41,10 +41,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-#: Imported by the template before it splits into its two stages: what every kernel needs.
+#: Imported by the template first: what every kernel needs.
 COMMON_IMPORTS = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "numpy", "pandas",
-                  "pyarrow.parquet")
-#: Imported by each stage after the split, at the same time (the full stage imports the base list too).
+                  "pyarrow.parquet", "pyarrow.dataset", "pandas.io.formats.csvs")  # the last two: read_parquet, to_csv
+#: Imported by each stage: the base list before the full stage is forked (so the full stage has it
+#: too), the full list by the full stage, beside the base stage.
 STAGE_IMPORTS = {
     "base": (
         # What a kernel's start imports (about 0.1 s), so that no kernel imports it again.
@@ -148,16 +149,20 @@ def _warm_matplotlib() -> None:
 
 
 def template_main(fds: list[int]) -> None:
-    """Run the template: ``fds`` are the base stage's request and reply pipes, then the full stage's."""
+    """Run the template: ``fds`` are the base stage's request and reply pipes, then the full stage's.
+
+    The base stage's modules are imported before the full stage is forked, so no module is
+    imported twice; the full stage then imports the rest while the base stage serves kernels.
+    """
     base_requests, base_replies, full_requests, full_replies = fds
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked kernels are reaped as they exit
     gc.disable()  # no collections in the template: they would leave holes in pages the kernels share
-    for name in COMMON_IMPORTS:
+    for name in stage_imports("base"):
         importlib.import_module(name)
     if os.fork() == 0:  # the full stage: a child that imports the rest, beside the base stage
         os.close(base_requests), os.close(base_replies)
         try:
-            for name in stage_imports("full")[len(COMMON_IMPORTS):]:
+            for name in STAGE_IMPORTS["full"]:
                 importlib.import_module(name)
             _warm_matplotlib()
             _serve("full", full_requests, full_replies)
@@ -168,8 +173,6 @@ def template_main(fds: list[int]) -> None:
         finally:
             os._exit(1)
     os.close(full_requests), os.close(full_replies)
-    for name in STAGE_IMPORTS["base"]:
-        importlib.import_module(name)
     _serve("base", base_requests, base_replies)
 
 
@@ -267,6 +270,10 @@ class KernelTemplate:
             self._kernels.append((client, km))
         await asyncio.wait_for(_until_answers(client), self.timeout)
         return client, km
+
+    async def started(self, stage: str) -> None:
+        """Return once ``stage`` has imported its modules, or has stopped (``kernel`` then raises why)."""
+        await asyncio.wait([self._ready[stage]])
 
     async def kernel(self, stage: str = "full"):
         """A kernel forked from ``stage`` (a spare one if ready): ``(client, km)``, once it answers."""

@@ -8,10 +8,12 @@ Design (../shared/performance.md §8, and ``kernels``): every notebook runs in a
 kernel of its own, forked from a template process that imported the libraries once, so no
 notebook pays for a kernel start or for imports, and none sees another's state: its outputs are
 the same as when it runs alone with papermill (``tests/e2e/test_pipeline.py`` checks it). Up to
-``MAX_KERNELS`` notebooks (one per core) run at once. A notebook starts when the notebooks whose
-outputs it reads (its metadata ``report.needs``) have finished: 03 (eligibility), 04 (efficacy
-tables), 05 (efficacy figures), 06 (safety) and 07 (planning) need only 02, so two of them run side
-by side. Notebooks that write the same file (``reports/ard.csv``) do so under a lock (``report``).
+``MAX_KERNELS`` notebooks (one per core) run at once. A notebook can start when the notebooks whose
+outputs it reads (its metadata ``report.needs``) have finished and its template stage has imported
+its libraries: 03 (eligibility), 04 (efficacy tables), 05 (efficacy figures), 06 (safety) and 07
+(planning) need only 02, so two of them run side by side. Of the notebooks that can start, the one
+that took longest in the last build starts first (``pick_next``; times in
+``.build/notebook_seconds.json``), so that the two lanes finish close together. Notebooks that write the same file (``reports/ard.csv``) do so under a lock (``report``).
 The HTML report and the Excel workbook are then written in one more kernel forked from the
 template (``appendix.write_report``), so this process never imports pandas.
 
@@ -229,13 +231,27 @@ async def _run_code(template, code: str, *, what: str, kernel_stage: str, timeou
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
+def pick_next(candidates: list[str], durations: dict[str, float]) -> str:
+    """The notebook to start next among ``candidates`` (in numbered order): the longest in ``durations``.
+
+    Starting the longest first leaves the short ones to fill the end, so the lanes finish close
+    together (longest-processing-time-first scheduling). Notebooks without a duration (a first
+    build) keep their numbered order, after those with one.
+
+    >>> pick_next(["03_c", "04_d", "05_e"], {"04_d": 1.5, "05_e": 2.5}), pick_next(["03_c", "04_d"], {})
+    ('05_e', '03_c')
+    """
+    return min(candidates, key=lambda name: (-durations.get(name, -1.0), candidates.index(name)))
+
+
 async def _execute_all(notebook_paths: list[Path], parameters: dict, stage: Path, *, timeout: int,
-                       finish: str | None, parallel: int) -> list:
+                       finish: str | None, parallel: int, durations: dict[str, float]) -> list:
     metadata = {p.name: _metadata(p) for p in notebook_paths}
     needs = notebook_needs(metadata)
     kernel_stage = {name: notebook_kernel_stage(name, meta) for name, meta in metadata.items()}
     by_name = {p.name: p for p in notebook_paths}
     parallel = max(1, min(parallel, _width(needs)))
+    previous = dict(durations)
 
     def read_notebooks():  # in a thread, while the template imports the libraries
         import nbformat
@@ -249,10 +265,20 @@ async def _execute_all(notebook_paths: list[Path], parameters: dict, stage: Path
                                       timeout=timeout) as template:
         notebooks = await asyncio.to_thread(read_notebooks)
         waiting, done, executed = list(notebooks), set(), {}
+        started = set()  # template stages whose kernels can start now
         changed = asyncio.Condition()
 
+        async def watch(kernel_stage_name):
+            await template.started(kernel_stage_name)
+            async with changed:
+                started.add(kernel_stage_name)
+                changed.notify_all()
+
         def next_ready():
-            return next((n for n in waiting if set(needs[n]) <= done), None)
+            # A notebook whose inputs are ready, and whose stage has started: a lane does not wait
+            # for a stage while another notebook could run.
+            candidates = [n for n in waiting if set(needs[n]) <= done and kernel_stage[n] in started]
+            return pick_next(candidates, previous) if candidates else None
 
         async def lane():
             while True:
@@ -262,12 +288,15 @@ async def _execute_all(notebook_paths: list[Path], parameters: dict, stage: Path
                         return
                     name = next_ready()
                     waiting.remove(name)
+                begin = time.monotonic()
                 executed[name] = await _execute(template, by_name[name], notebooks[name], stage,
                                                 kernel_stage=kernel_stage[name], timeout=timeout)
+                durations[name] = round(time.monotonic() - begin, 2)
                 async with changed:
                     done.add(name)
                     changed.notify_all()
 
+        watchers = [asyncio.create_task(watch(s)) for s in set(kernel_stage.values())]
         lanes = [asyncio.create_task(lane()) for _ in range(parallel)]
         try:
             await asyncio.gather(*lanes)
@@ -276,26 +305,34 @@ async def _execute_all(notebook_paths: list[Path], parameters: dict, stage: Path
                 task.cancel()
             await asyncio.gather(*lanes, return_exceptions=True)
             raise
+        finally:
+            for task in watchers:
+                task.cancel()
+            await asyncio.gather(*watchers, return_exceptions=True)
         if finish:
             await _run_code(template, finish, what="writing the report", kernel_stage=FINISH_STAGE, timeout=timeout)
     return [executed[name] for name in notebooks]
 
 
 def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path, *, timeout: int = 600,
-                      finish: str | None = None, kernels: int | None = None) -> list:
+                      finish: str | None = None, kernels: int | None = None,
+                      durations: dict[str, float] | None = None) -> list:
     """Execute the notebooks, up to ``kernels`` at a time (default ``MAX_KERNELS``, at most one per core).
 
     Each notebook runs in a fresh kernel of its own, forked from a template process that has
     already imported the libraries (``kernels``); a notebook starts as soon as fewer than
-    ``kernels`` are running and the notebooks it needs (``notebook_needs``) have finished. Each
-    executed notebook is written to ``stage/reports/executed``; they are returned in
-    ``notebook_paths`` order.
+    ``kernels`` are running, the notebooks it needs (``notebook_needs``) have finished and its
+    template stage has imported its modules. Of several such notebooks, the one that took longest
+    in ``durations`` (seconds per notebook file name, from an earlier build) starts first
+    (``pick_next``); ``durations`` is then updated with this build's times. The order changes no
+    output: a notebook reads only what the notebooks it needs wrote. Each executed notebook is
+    written to ``stage/reports/executed``; they are returned in ``notebook_paths`` order.
     ``finish`` (Python code) then runs in one more fresh kernel, forked from ``FINISH_STAGE``; its
     error stops the build like a notebook's. The first failing notebook stops every kernel.
     """
     kernels = kernels or min(MAX_KERNELS, os.cpu_count() or 1)
-    return asyncio.run(_execute_all(notebook_paths, parameters, stage, timeout=timeout,
-                                    finish=finish, parallel=kernels))
+    return asyncio.run(_execute_all(notebook_paths, parameters, stage, timeout=timeout, finish=finish,
+                                    parallel=kernels, durations={} if durations is None else durations))
 
 
 def git_state(root: Path = paths.PROJECT_ROOT) -> dict:
@@ -353,6 +390,29 @@ def _compile_package() -> None:
         pass
 
 
+#: Seconds each notebook took in the last successful build (under the output root): the next build
+#: starts the longest first (``pick_next``). Only the order of the notebooks depends on it, never an output.
+DURATIONS_FILE = Path(".build") / "notebook_seconds.json"
+
+
+def read_durations(path: Path) -> dict[str, float]:
+    """The notebook durations saved by the last build; empty if there are none (or the file is unreadable)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): float(v) for k, v in data.items() if isinstance(v, (int, float))}
+
+
+def _write_durations(path: Path, durations: dict[str, float]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(durations, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(temporary, path)
+
+
 def render_code(**arguments) -> str:
     """The code a kernel runs to write the report: ``appendix.write_report(**arguments)`` (JSON-able arguments).
 
@@ -371,6 +431,7 @@ def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_RO
     _compile_package()
     notebooks = notebooks or list_notebooks()
     stage = out_root / ".build" / "stage"
+    durations = read_durations(out_root / DURATIONS_FILE)
     shutil.rmtree(stage, ignore_errors=True)
     for sub in ("processed", "figures", "reports"):
         (stage / sub).mkdir(parents=True)
@@ -382,7 +443,7 @@ def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_RO
         }
         # The export is validated by the first notebook, before anything is derived from it: a bad
         # export stops the build there (ename ExportValidationError), and nothing is published.
-        execute_notebooks(notebooks, parameters, stage, finish=render_code(
+        execute_notebooks(notebooks, parameters, stage, durations=durations, finish=render_code(
             stage_reports=str(stage / "reports"), data_dir=str(data_dir), data_cutoff=data_cutoff,
             git=git_state(), notebooks=[p.name for p in notebooks]))
     except BaseException:
@@ -396,6 +457,7 @@ def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_RO
         raise
     _publish(stage, out_root)
     shutil.rmtree(out_root / ".build" / "stage", ignore_errors=True)
+    _write_durations(out_root / DURATIONS_FILE, durations)
     return out_root / "reports" / "report.html"
 
 
