@@ -8,12 +8,12 @@ a new process, so notebooks share no state, ready in about 0.2 s.
 
 The template has two stages, so that the first notebooks need not wait for every library. It
 imports what every kernel needs (``COMMON_IMPORTS``: ipykernel, numpy, pandas, pyarrow) and the
-modules that read, check and derive the data and write the report, then forks:
+modules that read, check and derive the data, then forks:
 
-- ``base`` (the template itself) serves kernels with those; ready about 1 s after the build starts.
-- ``full`` (its child, at the same time on the other core) adds scipy, matplotlib, statsmodels and
-  the analysis modules, and draws one figure (``_warm_matplotlib``); ready about 2 s later, while
-  the first notebooks run. No module is imported twice.
+- ``base`` (the template itself) adds what writes the report; ready about 1 s after the build starts.
+- ``full`` (its child, at the same time on the other core) adds scipy, matplotlib and the analysis
+  modules, and draws one figure (``_warm_matplotlib``); ready about 1.5 s later, while the first
+  notebooks run.
 
 A notebook picks its stage in its metadata (``report.kernel``, default ``full``). The stage only
 decides what is imported before the notebook's first cell: a notebook imports what it uses
@@ -41,22 +41,22 @@ import sys
 import tempfile
 from pathlib import Path
 
-#: Imported by the template first: what every kernel needs.
-COMMON_IMPORTS = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "numpy", "pandas",
-                  "pyarrow.parquet", "pyarrow.dataset", "pandas.io.formats.csvs")  # the last two: read_parquet, to_csv
-#: Imported by each stage: the base list before the full stage is forked (so the full stage has it
-#: too), the full list by the full stage, beside the base stage.
+#: Imported by the template before it forks the full stage: what every kernel needs (ipykernel and
+#: the modules a kernel's start imports, numpy, pandas, pyarrow with its parquet reader, pandas' CSV
+#: writer) and the modules that read, check and derive the data.
+COMMON_IMPORTS = (
+    "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger", "IPython.core.history",
+    "IPython.core.debugger", "IPython.core.completerlib", "IPython.extensions.storemagic", "tornado.platform.asyncio",
+    "numpy", "pandas", "pyarrow.parquet", "pyarrow.dataset", "pandas.io.formats.csvs",
+    "analysis_utils.cleaning", "analysis_utils.eligibility", "analysis_utils.export", "analysis_utils.io",
+    "analysis_utils.report", "analysis_utils.scoring", "analysis_utils.tables", "analysis_utils.validation",
+)
+#: Imported by each stage after the fork, side by side. statsmodels is left to the one function that
+#: fits a model (``endpoints.fit_mixed_model``): imported here, it would delay every full-stage kernel.
 STAGE_IMPORTS = {
-    "base": (
-        # What a kernel's start imports (about 0.1 s), so that no kernel imports it again.
-        "ipykernel.debugger", "IPython.core.history", "IPython.core.debugger", "IPython.core.completerlib",
-        "IPython.extensions.storemagic", "tornado.platform.asyncio",
-        "analysis_utils.cleaning", "analysis_utils.eligibility", "analysis_utils.export", "analysis_utils.io",
-        "analysis_utils.report", "analysis_utils.scoring", "analysis_utils.tables", "analysis_utils.validation",
-        "nbformat", "analysis_utils.appendix",  # for the kernel that writes the report (runner.FINISH_STAGE)
-    ),
+    "base": ("nbformat", "analysis_utils.appendix"),  # for the kernel that writes the report (runner.FINISH_STAGE)
     "full": (
-        "scipy.stats", "matplotlib.pyplot", "statsmodels.formula.api",
+        "scipy.stats", "matplotlib.pyplot",
         "analysis_utils.ctcae", "analysis_utils.disposition", "analysis_utils.endpoints", "analysis_utils.planning",
         "analysis_utils.planning_plots", "analysis_utils.plotting", "analysis_utils.safety",
     ),
@@ -67,10 +67,11 @@ STAGES = tuple(STAGE_IMPORTS)
 def stage_imports(stage: str) -> tuple[str, ...]:
     """Every module a stage's kernels start with, in import order.
 
-    >>> stage_imports("base")[:2], stage_imports("full")[-1]
-    (('ipykernel.kernelapp', 'ipykernel.ipkernel'), 'analysis_utils.safety')
+    >>> stage_imports("base")[-1], stage_imports("full")[-1]
+    ('analysis_utils.appendix', 'analysis_utils.safety')
     """
-    return COMMON_IMPORTS + STAGE_IMPORTS["base"] + (STAGE_IMPORTS["full"] if stage == "full" else ())
+    return COMMON_IMPORTS + STAGE_IMPORTS[stage]
+
 
 #: Environment of the template and so of every kernel: fixed hash seed and source date, so that
 #: outputs do not vary by run; one BLAS/OpenMP thread each (the kernels already share the cores,
@@ -151,13 +152,13 @@ def _warm_matplotlib() -> None:
 def template_main(fds: list[int]) -> None:
     """Run the template: ``fds`` are the base stage's request and reply pipes, then the full stage's.
 
-    The base stage's modules are imported before the full stage is forked, so no module is
-    imported twice; the full stage then imports the rest while the base stage serves kernels.
+    The template imports ``COMMON_IMPORTS``, then forks the full stage; each stage imports its own
+    list beside the other, so no module is imported twice.
     """
     base_requests, base_replies, full_requests, full_replies = fds
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked kernels are reaped as they exit
     gc.disable()  # no collections in the template: they would leave holes in pages the kernels share
-    for name in stage_imports("base"):
+    for name in COMMON_IMPORTS:
         importlib.import_module(name)
     if os.fork() == 0:  # the full stage: a child that imports the rest, beside the base stage
         os.close(base_requests), os.close(base_replies)
@@ -173,6 +174,8 @@ def template_main(fds: list[int]) -> None:
         finally:
             os._exit(1)
     os.close(full_requests), os.close(full_replies)
+    for name in STAGE_IMPORTS["base"]:
+        importlib.import_module(name)
     _serve("base", base_requests, base_replies)
 
 
