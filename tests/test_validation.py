@@ -1,7 +1,10 @@
 """Validation rules: each one on a deliberately broken copy of the synthetic export."""
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analysis_utils import export, validation
 
@@ -239,3 +242,42 @@ def test_validation_hands_cleaning_the_forms_parse_export_gives(tmp_path):
     from_typed, from_text = cleaning.derive_all(result.typed), cleaning.derive_all(text)
     for name in from_text:
         pd.testing.assert_frame_equal(from_typed[name], from_text[name])
+
+
+# --- parsing numbers written as text ----------------------------------------------------------
+
+_NUMBER_TEXT = st.one_of(
+    st.text(alphabet="0123456789+-.eE", min_size=1, max_size=15),
+    st.sampled_from(["inf", "-Infinity", "NaN", "nAn", "+inf", "1_000", "0x1A", "1d3", "NEG", "٣", "1,5", "-0", "-0.0",
+                     "00012", "5.", ".5", "1e400", "4.9e-324", "9007199254740993"]),
+    st.none(),
+)
+
+
+def _same(a, b) -> bool:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return bool(np.all((np.isnan(a) & np.isnan(b)) | ((a == b) & (np.signbit(a) == np.signbit(b)))))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_NUMBER_TEXT, max_size=8))
+def test_to_numbers_accepts_what_pandas_accepts_with_the_correctly_rounded_value(texts):
+    """On every generated column (numbers, words and blanks mixed): missing where pandas' parse is, else Python's float()."""
+    text = pd.Series(texts, dtype="str")
+    parsed = validation.to_numbers(text).to_numpy()
+    by_pandas = pd.to_numeric(text, errors="coerce").astype(float).to_numpy()
+    assert np.array_equal(np.isnan(parsed), np.isnan(by_pandas))
+    for value, string in zip(parsed, texts):
+        if not np.isnan(value):
+            assert _same(value, float(string) + 0.0), string
+
+
+def test_to_numbers_is_correctly_rounded_where_pandas_is_not():
+    assert validation.to_numbers(pd.Series(["+5e31"])).iloc[0] == float("+5e31") == 5e31  # pandas 3.1: 4.999999999999999e+31
+
+
+def test_to_numbers_reads_signed_zero_as_zero_and_words_as_missing():
+    assert [np.signbit(v) for v in validation.to_numbers(pd.Series(["-0", "-0.0", "-0e0"]))] == [False] * 3
+    assert [np.signbit(v) for v in validation.to_numbers(pd.Series(["-0", "x"]))] == [False, False]  # via pandas
+    parsed = validation.to_numbers(pd.Series(["7", "0x1A", "1_000", None], index=[5, 6, 7, 8]))
+    assert parsed.index.tolist() == [5, 6, 7, 8] and parsed.iloc[0] == 7.0 and parsed.iloc[1:].isna().all()

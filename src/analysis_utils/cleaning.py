@@ -345,7 +345,7 @@ def standardize_labs(labs: pd.DataFrame) -> pd.DataFrame:
     convert = (lambda x: (x.astype(float) * factor).round(CONVERSION_DECIMALS))
     return pd.DataFrame({
         "SUBJID": labs["SUBJID"], "VISIT": labs["VISIT"], "LBDT": labs["LBDT"], "PARAMCD": labs["LBTESTCD"],
-        "AVAL": convert(pd.to_numeric(result.where(~qualitative & (result != "")), errors="coerce")),
+        "AVAL": convert(validation.to_numbers(result.where(~qualitative & (result != "")))),
         "AVALC": result.where(qualitative, ""),
         "AVALU": lookup(labs["LBTESTCD"], {p: v[1] for p, v in LAB_PARAMS.items()}),
         "ANRLO": convert(labs["LBORNRLO"]), "ANRHI": convert(labs["LBORNRHI"]),
@@ -470,7 +470,7 @@ def derive_adie(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
     el = _with_subject(t["eligibility"], t, adsl)
     long = el.melt(id_vars=["USUBJID", "ELIGDT"], value_vars=list(ELIGIBILITY_ITEMS), var_name="IETESTCD",
                    value_name="VALUE")
-    numeric = pd.to_numeric(long["VALUE"].where(~long["VALUE"].isin(dictionary.YES_NO)), errors="coerce")
+    numeric = validation.to_numbers(long["VALUE"].where(~long["VALUE"].isin(dictionary.YES_NO)))
     units = {v.name: v.unit for v in dictionary.FORMS["eligibility"].variables}
     order = {k: i for i, k in enumerate(ELIGIBILITY_ITEMS)}
     out = long.assign(

@@ -22,6 +22,8 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis_utils import dictionary, export
 from analysis_utils.vocabulary import STUDYID
@@ -210,11 +212,46 @@ def _parse(stripped: pd.Series, type_: str) -> tuple:
     if type_ == "date":
         values = pd.to_datetime(stripped.where(present), format="%Y-%m-%d", errors="coerce")
         return values, (present & values.isna()).to_numpy()
-    numbers = pd.to_numeric(stripped.where(present), errors="coerce")
+    numbers = to_numbers(stripped.where(present))
     if type_ == "int":
         integral = numbers.notna() & (numbers == np.floor(numbers.fillna(0)))
         return numbers.where(integral).astype("Int64"), (present & ~integral).to_numpy()
     return numbers.astype(float), (present & numbers.isna()).to_numpy()
+
+
+#: Numbers in plain decimal notation (optional sign, digits with one optional point, optional
+#: exponent): the strings ``to_numbers`` gives to Arrow.
+PLAIN_NUMBER = r"^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$"
+
+
+def to_numbers(text: pd.Series) -> pd.Series:
+    """Parse numbers written as text to floats, as ``pd.to_numeric(text, errors="coerce")`` does, mostly by Arrow.
+
+    Arrow parses a column of numbers about 20 times faster than pandas. Values in plain decimal
+    notation (``PLAIN_NUMBER``) are parsed by Arrow, the others (``inf``, ``1_000``, a word such as
+    ``NEG``) by pandas, so what counts as a number never changes: Arrow accepts no string that
+    pandas rejects. Arrow's value is the correctly rounded one, that of Python's ``float()``;
+    pandas' own parse is one unit in the last place off for a few strings (``"+5e31"`` gives
+    4.999999999999999e+31). ``tests/test_validation.py`` checks both on generated strings. (Arrow's
+    integer parse does not qualify: it reads ``"0x1A"``.) Missing values (NaN) stay missing. A
+    signed zero (``"-0"``, ``"-0.0"``) is read as 0 (pandas keeps the sign or not depending on the
+    column's other values).
+
+    Examples
+    --------
+    >>> to_numbers(pd.Series(["3", "-0.0", None, "2.5e1"])).tolist()
+    [3.0, 0.0, nan, 25.0]
+    >>> to_numbers(pd.Series(["3", "NEG", "inf", "1_000"])).tolist()
+    [3.0, nan, inf, nan]
+    """
+    values = pa.array(text.astype("str"), from_pandas=True)  # pandas' Arrow strings: no copy
+    plain = pc.fill_null(pc.match_substring_regex(values, PLAIN_NUMBER), False).to_numpy(zero_copy_only=False)
+    numbers = np.full(len(text), np.nan)
+    numbers[plain] = pc.cast(pc.filter(values, pa.array(plain)), pa.float64()).to_numpy(zero_copy_only=False)
+    other = ~plain & text.notna().to_numpy()
+    if other.any():
+        numbers[other] = pd.to_numeric(text[other], errors="coerce").astype(float).to_numpy()
+    return pd.Series(numbers + 0.0, index=text.index)  # -0.0 + 0.0 is 0.0
 
 
 def _allowed_mask(var: dictionary.Variable, stripped: pd.Series, values: pd.Series) -> np.ndarray:
@@ -330,7 +367,7 @@ def _check_labs(labs: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
     bad_unit = known_test & ~_isin(test + "|" + unit, accepted)
     units_text = test.map({t: ", ".join(u or '""' for u in units) for t, units in dictionary.LAB_UNITS.items()})
     qualitative = test.isin(dictionary.QUALITATIVE_TESTS)
-    numeric = pd.to_numeric(res.where(res != ""), errors="coerce")
+    numeric = to_numbers(res.where(res != ""))
     bad_result = (res != "") & known_test & np.where(qualitative, ~res.isin(dictionary.POS_NEG), numeric.isna())
     return pd.concat([
         _problems(ctx, bad_unit, "LBORRESU", "unknown_unit", labs["LBORRESU"],
