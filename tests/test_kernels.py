@@ -2,6 +2,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from analysis_utils import kernels
 
 
@@ -91,3 +93,23 @@ def test_the_template_imports_every_module_once(monkeypatch, tmp_path):
     for process, name in (line.split() for line in log.read_text(encoding="utf-8").splitlines()):
         by_process.setdefault(process, []).append(name)
     assert sorted(by_process.values()) == [["fractions"], ["json", "csv", "decimal"]]
+
+
+@pytest.mark.slow
+def test_a_kernel_starts_with_nothing_left_to_import(tmp_path):
+    """Every module a new kernel has imported by its first cell came from the template (none imported per kernel)."""
+    import json
+
+    import nbformat
+
+    from analysis_utils import runner
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("DATA_DIR = 'x'"),
+                nbformat.v4.new_code_cell(f"import sys, json; json.dump(sorted(sys.modules), open({str(tmp_path / 'k.json')!r}, 'w'))")]
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    nb.metadata["report"] = {"needs": [], "kernel": "base"}
+    nbformat.write(nb, tmp_path / "01_a.ipynb")
+    runner.execute_notebooks([tmp_path / "01_a.ipynb"], {"DATA_DIR": "x"}, tmp_path / "stage")
+    in_kernel = set(json.loads((tmp_path / "k.json").read_text()))
+    assert in_kernel - _modules_after(list(kernels.stage_imports("base"))) == set()

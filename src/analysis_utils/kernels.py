@@ -47,6 +47,7 @@ from pathlib import Path
 COMMON_IMPORTS = (
     "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger", "IPython.core.history",
     "IPython.core.debugger", "IPython.core.completerlib", "IPython.extensions.storemagic", "tornado.platform.asyncio",
+    "IPython.core.oinspect", "IPython.utils.wildcard", "IPython.core.logger", "faulthandler", "runpy",
     "numpy", "pandas", "pyarrow.parquet", "pyarrow.dataset", "pandas.io.formats.csvs",
     "analysis_utils.cleaning", "analysis_utils.eligibility", "analysis_utils.export", "analysis_utils.io",
     "analysis_utils.report", "analysis_utils.scoring", "analysis_utils.tables", "analysis_utils.validation",
