@@ -113,3 +113,20 @@ def test_a_kernel_starts_with_nothing_left_to_import(tmp_path):
     runner.execute_notebooks([tmp_path / "01_a.ipynb"], {"DATA_DIR": "x"}, tmp_path / "stage")
     in_kernel = set(json.loads((tmp_path / "k.json").read_text()))
     assert in_kernel - _modules_after(list(kernels.stage_imports("base"))) == set()
+
+
+def test_waiting_for_a_stage_that_never_starts_ends_at_the_timeout(tmp_path):
+    """The runner's lanes wait for a stage with ``started``; a stage stuck in its imports must not hang the build."""
+    import asyncio
+    import shutil
+    import time
+
+    async def wait_for_stuck_stage():
+        template = kernels.KernelTemplate(tmp_path, timeout=0.2)
+        shutil.rmtree(template._folder)
+        template._ready = {"full": asyncio.get_running_loop().create_future()}  # never ready
+        start = time.monotonic()
+        await template.started("full")
+        return time.monotonic() - start
+
+    assert 0.15 < asyncio.run(wait_for_stuck_stage()) < 2

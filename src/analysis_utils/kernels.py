@@ -276,8 +276,9 @@ class KernelTemplate:
         return client, km
 
     async def started(self, stage: str) -> None:
-        """Return once ``stage`` has imported its modules, or has stopped (``kernel`` then raises why)."""
-        await asyncio.wait([self._ready[stage]])
+        """Return once ``stage`` has imported its modules, has stopped, or has not started within the
+        timeout (``kernel`` then raises why)."""
+        await asyncio.wait([self._ready[stage]], timeout=self.timeout)
 
     async def kernel(self, stage: str = "full"):
         """A kernel forked from ``stage`` (a spare one if ready): ``(client, km)``, once it answers."""

@@ -13,7 +13,8 @@ outputs it reads (its metadata ``report.needs``) have finished and its template 
 its libraries: 03 (eligibility), 04 (efficacy tables), 05 (efficacy figures), 06 (safety) and 07
 (planning) need only 02, so two of them run side by side. Of the notebooks that can start, the one
 that took longest in the last build starts first (``pick_next``; times in
-``.build/notebook_seconds.json``), so that the two lanes finish close together. Notebooks that write the same file (``reports/ard.csv``) do so under a lock (``report``).
+``.build/notebook_seconds.json``), so that the two lanes finish close together. Notebooks that
+write the same file (``reports/ard.csv``) do so under a lock (``report``).
 The HTML report and the Excel workbook are then written in one more kernel forked from the
 template (``appendix.write_report``), so this process never imports pandas.
 
