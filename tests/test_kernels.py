@@ -34,14 +34,15 @@ def test_kernel_environment_fixes_hashing_dates_and_threads():
     assert {kernels.KERNEL_ENV[k] for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")} == {"1"}
 
 
-def test_a_stage_that_cannot_import_closes_its_pipe_and_prints_why(monkeypatch, capfd):
-    """The runner sees the full stage's reply pipe close (and names the stage); the traceback is on stderr."""
-    monkeypatch.setitem(kernels.STAGE_IMPORTS, "full", ("analysis_utils.no_such_module",))
-    monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+def _fork_template():
+    """Run ``kernels.template_main`` in a child with only its ends of the pipes, as the runner starts it.
+
+    Returns the child's pid and the runner's ends: base requests, base replies, full requests, full replies.
+    """
     pipes = [os.pipe() for _ in range(4)]  # base requests, base replies, full requests, full replies
     fds = [pipes[0][0], pipes[1][1], pipes[2][0], pipes[3][1]]
     pid = os.fork()
-    if pid == 0:  # the template, with only its ends of the pipes (as the runner starts it)
+    if pid == 0:
         try:
             for fd in (pipes[0][1], pipes[1][0], pipes[2][1], pipes[3][0]):
                 os.close(fd)
@@ -50,11 +51,19 @@ def test_a_stage_that_cannot_import_closes_its_pipe_and_prints_why(monkeypatch, 
             os._exit(1)
     for fd in fds:
         os.close(fd)
-    with os.fdopen(pipes[3][0], "rb") as full_replies, os.fdopen(pipes[1][0], "rb") as base_replies:
+    return pid, pipes[0][1], pipes[1][0], pipes[2][1], pipes[3][0]
+
+
+def test_a_stage_that_cannot_import_closes_its_pipe_and_prints_why(monkeypatch, capfd):
+    """The runner sees the full stage's reply pipe close (and names the stage); the traceback is on stderr."""
+    monkeypatch.setitem(kernels.STAGE_IMPORTS, "full", ("analysis_utils.no_such_module",))
+    monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    pid, base_requests, base_replies_fd, full_requests, full_replies_fd = _fork_template()
+    with os.fdopen(full_replies_fd, "rb") as full_replies, os.fdopen(base_replies_fd, "rb") as base_replies:
         assert full_replies.read() == b""  # closed without {"ready": "full"}
         assert base_replies.readline() == b'{"ready": "base"}\n'  # the base stage still serves
-        os.close(pipes[0][1])  # no more requests: the base stage exits
-        os.close(pipes[2][1])
+        os.close(base_requests)  # no more requests: the base stage exits
+        os.close(full_requests)
         os.waitpid(pid, 0)
     assert "No module named 'analysis_utils.no_such_module'" in capfd.readouterr().err
 
@@ -71,23 +80,12 @@ def test_the_template_imports_every_module_once(monkeypatch, tmp_path):
             f.write(f"{os.getpid()} {name}\n")
 
     monkeypatch.setattr(kernels.importlib, "import_module", record)
-    pipes = [os.pipe() for _ in range(4)]  # base requests, base replies, full requests, full replies
-    fds = [pipes[0][0], pipes[1][1], pipes[2][0], pipes[3][1]]
-    pid = os.fork()
-    if pid == 0:
-        try:
-            for fd in (pipes[0][1], pipes[1][0], pipes[2][1], pipes[3][0]):
-                os.close(fd)
-            kernels.template_main(fds)
-        finally:
-            os._exit(1)
-    for fd in fds:
-        os.close(fd)
-    with os.fdopen(pipes[1][0], "rb") as base_replies, os.fdopen(pipes[3][0], "rb") as full_replies:
+    pid, base_requests, base_replies_fd, full_requests, full_replies_fd = _fork_template()
+    with os.fdopen(base_replies_fd, "rb") as base_replies, os.fdopen(full_replies_fd, "rb") as full_replies:
         assert base_replies.readline() == b'{"ready": "base"}\n'
         assert full_replies.readline() == b'{"ready": "full"}\n'
-        os.close(pipes[0][1])  # no more requests: both stages exit
-        os.close(pipes[2][1])
+        os.close(base_requests)  # no more requests: both stages exit
+        os.close(full_requests)
         os.waitpid(pid, 0)
     by_process = {}
     for process, name in (line.split() for line in log.read_text(encoding="utf-8").splitlines()):

@@ -408,6 +408,7 @@ def read_durations(path: Path) -> dict[str, float]:
 
 
 def _write_durations(path: Path, durations: dict[str, float]) -> None:
+    # Written here rather than with io._atomic_write: io imports pandas, which the runner never does.
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(durations, indent=1, sort_keys=True) + "\n", encoding="utf-8")
