@@ -54,3 +54,24 @@ def test_save_queries_replaces_rows_of_the_same_source(tmp_path):
     out = report.save_queries(q.assign(rule="window2"), "validation", reports_dir=tmp_path)
     assert sorted(out["rule"]) == ["lab", "window2"]
     assert tuple(out.columns) == report.QUERY_COLUMNS
+
+
+def test_save_ard_sections_writes_what_one_section_at_a_time_writes(tmp_path):
+    one, many = tmp_path / "one", tmp_path / "many"
+    report.save_ard(_rows(analysis_id="EFF-1"), "efficacy", reports_dir=one)
+    report.save_ard(_rows(analysis_id="EFF-1"), "efficacy", reports_dir=many)
+    sections = {"safety": _rows(analysis_id="SAF-1"), "disposition": _rows(analysis_id="DSP-1"),
+                "demographics": _rows(analysis_id="DEM-1")}
+    for section, rows in sections.items():
+        report.save_ard(rows, section, reports_dir=one)
+    written = report.save_ard_sections(sections, reports_dir=many)
+    assert (one / "ard.csv").read_bytes() == (many / "ard.csv").read_bytes()
+    assert written["section"].drop_duplicates().tolist() == ["disposition", "demographics", "efficacy", "safety"]
+    again = report.save_ard_sections({"safety": _rows(analysis_id="SAF-2"), "disposition": _rows().iloc[:0]},
+                                     reports_dir=many)  # replaced, and emptied
+    assert again["analysis_id"].drop_duplicates().tolist() == ["DEM-1", "EFF-1", "SAF-2"]
+
+
+def test_replace_sections_refuses_duplicate_statistics_within_the_new_rows():
+    with pytest.raises(ValueError, match="duplicate statistic"):
+        ard.replace_sections(None, {"safety": pd.concat([_rows(analysis_id="A"), _rows(analysis_id="A")])})

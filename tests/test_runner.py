@@ -97,7 +97,8 @@ def test_each_shipped_notebook_needs_the_notebooks_that_write_what_it_reads():
         sources[path.name] = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
     needs = runner.notebook_needs(meta)
     writes = {name: {m for cell in cells for m in re.findall(r'write_processed\(\w+, "(\w+)"', cell)}
-              | ({"ard"} if any("save_ard(" in cell for cell in cells) else set()) for name, cells in sources.items()}
+              | ({"ard"} if any(re.search(r"save_ard(_sections)?\(", cell) for cell in cells) else set())
+              for name, cells in sources.items()}
     writes["01_data_cleaning.ipynb"] |= set(re.findall(r'"(ad\w+)":', inspect.getsource(cleaning.derive_all)))
     for name, cells in sources.items():
         reads = {m for cell in cells if "read_processed" in cell for m in re.findall(r'"(ad\w+)"', cell)}

@@ -88,10 +88,26 @@ def replace_section(current: pd.DataFrame | None, section_rows: pd.DataFrame, se
 
     Rows are then sorted by section in a fixed order and kept in their own order within a section.
     """
-    rows = make_ard(section_rows, section=section)
-    kept = current[current["section"] != section] if current is not None and len(current) else None
-    ard = stack_ard([kept, rows] if kept is not None else [rows])
+    return replace_sections(current, {section: section_rows})
+
+
+def replace_sections(current: pd.DataFrame | None, sections: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Replace the rows of each section in ``sections`` (name to rows), as ``replace_section`` does for one.
+
+    ``current`` is an ARD as ``make_ard`` returns it (``report.read_ard``). The new rows are typed
+    and checked for duplicate statistics here; the rows kept from ``current`` were checked when
+    they were written, and cannot duplicate a new row, since ``section`` is part of ``ARD_KEY``.
+
+    Examples
+    --------
+    >>> rows = make_ard(pd.DataFrame({"stat_name": ["n"], "stat_value": [3]}))
+    >>> out = replace_sections(None, {"safety": rows, "disposition": rows})
+    >>> out["section"].tolist(), replace_sections(out, {"safety": rows.iloc[:0]})["section"].tolist()
+    (['disposition', 'safety'], ['disposition'])
+    """
+    new = stack_ard([make_ard(rows, section=section) for section, rows in sections.items()])
+    kept = current[~current["section"].isin(list(sections))] if current is not None and len(current) else None
+    ard = pd.concat([kept, new], ignore_index=True) if kept is not None and len(kept) else new
     order = {s: i for i, s in enumerate(SECTION_ORDER)}
     rank = ard["section"].map(order).fillna(len(order)).to_numpy()
     return ard.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
-

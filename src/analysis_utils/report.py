@@ -58,8 +58,16 @@ def save_ard(rows: pd.DataFrame, section: str, *, reports_dir: str | Path = path
 
     Returns the whole ARD as written.
     """
+    return save_ard_sections({section: rows}, reports_dir=reports_dir)
+
+
+def save_ard_sections(sections: dict[str, pd.DataFrame], *, reports_dir: str | Path = paths.REPORTS) -> pd.DataFrame:
+    """``save_ard`` for several sections (name to rows) at once: ``ard.csv`` is read and written once.
+
+    Returns the whole ARD as written.
+    """
     with _folder_lock(paths.resolve(reports_dir)):
-        ard = ard_mod.replace_section(read_ard(reports_dir), rows, section)
+        ard = ard_mod.replace_sections(read_ard(reports_dir), sections)
         write_csv(ard, paths.resolve(reports_dir) / "ard.csv")
     return ard
 
