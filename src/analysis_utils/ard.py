@@ -94,9 +94,9 @@ def replace_section(current: pd.DataFrame | None, section_rows: pd.DataFrame, se
 def replace_sections(current: pd.DataFrame | None, sections: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Replace the rows of each section in ``sections`` (name to rows), as ``replace_section`` does for one.
 
-    ``current`` is an ARD as ``make_ard`` returns it (``report.read_ard``). The new rows are typed
-    and checked for duplicate statistics here; the rows kept from ``current`` were checked when
-    they were written, and cannot duplicate a new row, since ``section`` is part of ``ARD_KEY``.
+    Every row is typed (``make_ard``); the new rows are checked for duplicate statistics. The rows
+    kept from ``current`` (``report.read_ard``) were checked when they were written, and cannot
+    duplicate a new row, since ``section`` is part of ``ARD_KEY``.
 
     Examples
     --------
@@ -106,7 +106,7 @@ def replace_sections(current: pd.DataFrame | None, sections: dict[str, pd.DataFr
     (['disposition', 'safety'], ['disposition'])
     """
     new = stack_ard([make_ard(rows, section=section) for section, rows in sections.items()])
-    kept = current[~current["section"].isin(list(sections))] if current is not None and len(current) else None
+    kept = make_ard(current[~current["section"].isin(list(sections))]) if current is not None and len(current) else None
     ard = pd.concat([kept, new], ignore_index=True) if kept is not None and len(kept) else new
     order = {s: i for i, s in enumerate(SECTION_ORDER)}
     rank = ard["section"].map(order).fillna(len(order)).to_numpy()
