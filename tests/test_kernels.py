@@ -128,3 +128,48 @@ def test_waiting_for_a_stage_that_never_starts_ends_at_the_timeout(tmp_path):
         return time.monotonic() - start
 
     assert 0.15 < asyncio.run(wait_for_stuck_stage()) < 2
+
+
+def test_a_stage_whose_runner_has_gone_exits_quietly(monkeypatch, capfd, tmp_path):
+    """A request whose reply cannot be written (the runner ended) stops the stage without a traceback,
+    and the kernel forked for it is killed."""
+    import time
+
+    monkeypatch.setattr(kernels, "COMMON_IMPORTS", ())
+    monkeypatch.setattr(kernels, "STAGE_IMPORTS", {"base": (), "full": ()})
+    monkeypatch.setattr(kernels, "_warm_matplotlib", lambda: None)
+
+    def kernel_that_waits(*args):
+        (tmp_path / str(os.getpid())).touch()
+        time.sleep(60)
+        os._exit(0)
+
+    monkeypatch.setattr(kernels, "_start_kernel", kernel_that_waits)
+    write = kernels._write
+
+    def write_later(fd, message):  # the kernel has started by the time its reply fails
+        if "pid" in message:
+            time.sleep(0.3)
+        write(fd, message)
+
+    monkeypatch.setattr(kernels, "_write", write_later)
+    pid, base_requests, base_replies_fd, full_requests, full_replies_fd = _fork_template()
+    with os.fdopen(full_replies_fd, "rb") as full_replies:
+        assert full_replies.readline() == b'{"ready": "full"}\n'
+    with os.fdopen(base_replies_fd, "rb") as base_replies:
+        assert base_replies.readline() == b'{"ready": "base"}\n'
+    # Both reply pipes are closed: the next request's reply cannot be written.
+    os.write(full_requests, b'{"connection_file": "unused.json"}\n')
+    os.write(base_requests, b'{"connection_file": "unused.json"}\n')
+    status = os.waitpid(pid, 0)[1]
+    os.close(base_requests)
+    os.close(full_requests)
+    err = capfd.readouterr().err
+    assert status == 0, err  # the base stage (the template itself) exited normally
+    assert "Traceback" not in err, err
+    kernel_pids = [int(p.name) for p in tmp_path.iterdir()]
+    assert len(kernel_pids) == 2  # one per stage
+    deadline = time.monotonic() + 5
+    while any(os.path.exists(f"/proc/{k}") for k in kernel_pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(os.path.exists(f"/proc/{k}") for k in kernel_pids)

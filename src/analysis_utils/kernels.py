@@ -116,13 +116,21 @@ def _serve(stage: str, requests: int, replies: int) -> None:
     # Objects imported so far are never collected by a kernel's garbage collector: its collections
     # do not walk (and so copy, page by page) the template's memory (Python's gc.freeze() advice).
     gc.freeze()
-    _write(replies, {"ready": stage})
-    with os.fdopen(requests, "r", encoding="utf-8") as lines:
-        for line in lines:
-            pid = os.fork()
-            if pid == 0:
-                _start_kernel(json.loads(line)["connection_file"], os.getppid(), (requests, replies))
-            _write(replies, {"pid": pid})
+    try:
+        _write(replies, {"ready": stage})
+        with os.fdopen(requests, "r", encoding="utf-8") as lines:
+            for line in lines:
+                pid = os.fork()
+                if pid == 0:
+                    _start_kernel(json.loads(line)["connection_file"], os.getppid(), (requests, replies))
+                try:
+                    _write(replies, {"pid": pid})
+                except BrokenPipeError:
+                    with contextlib.suppress(ProcessLookupError):  # it may have stopped already
+                        os.kill(pid, signal.SIGKILL)  # nobody will connect to it
+                    raise
+    except BrokenPipeError:
+        pass  # the runner has gone (its build ended or failed): no more kernels, and nothing to report
     os._exit(0)  # nothing to clean up, and exiting the interpreter with the libraries loaded is slow
 
 
