@@ -23,8 +23,8 @@ itself, so it gives the same outputs from either stage and when run alone with p
 Protocol, one JSON line each way: the runner writes ``{"connection_file": path}`` on a stage's
 request pipe; the template forks a kernel that binds the sockets named in that file and answers
 ``{"pid": n}`` on its reply pipe. The first line on each reply pipe is ``{"ready": stage}``. A
-template exits when its request pipe closes (the build ended, or the runner died), and its kernels
-exit when it does (ipykernel's parent poller).
+stage exits when its request pipe closes or its reply pipe is gone (the build ended, or the runner
+died), quietly, and its kernels exit when it does (ipykernel's parent poller).
 """
 
 import asyncio
