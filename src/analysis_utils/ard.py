@@ -105,8 +105,8 @@ def replace_sections(current: pd.DataFrame | None, sections: dict[str, pd.DataFr
     >>> out["section"].tolist(), replace_sections(out, {"safety": rows.iloc[:0]})["section"].tolist()
     (['disposition', 'safety'], ['disposition'])
     """
-    new = stack_ard([make_ard(rows, section=section) for section, rows in sections.items()])
-    kept = make_ard(current[~current["section"].isin(list(sections))]) if current is not None and len(current) else None
+    new = stack_ard([rows.assign(section=section) for section, rows in sections.items()])  # typed by stack_ard
+    kept = None if current is None or not len(current) else make_ard(current[~current["section"].isin(list(sections))])
     ard = pd.concat([kept, new], ignore_index=True) if kept is not None and len(kept) else new
     order = {s: i for i, s in enumerate(SECTION_ORDER)}
     rank = ard["section"].map(order).fillna(len(order)).to_numpy()
