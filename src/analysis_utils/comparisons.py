@@ -594,6 +594,9 @@ def fit_mmrm(data: pd.DataFrame, *, value: str = "CHG", arm: str = "TRTP", visit
         warnings.simplefilter("always")
         fit = sm.MixedLM(rows[value].to_numpy(float), x, groups=rows[subject].to_numpy()).fit(reml=True)
     converged = bool(fit.converged) and not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    for w in caught:  # convergence is reported in ``info``; any other warning is passed on
+        if not issubclass(w.category, ConvergenceWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     k = x.shape[1]
     beta = np.asarray(fit.fe_params, float)
     cov = np.asarray(fit.cov_params())[:k, :k]
