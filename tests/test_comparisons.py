@@ -115,6 +115,8 @@ def test_cdisc_pilot_primary_ancova_reproduces_the_published_table(adas_week24):
     as factors and baseline as covariate. Xanomeline - placebo: High Dose -1.0 (SE 0.84), 95% CI
     (-2.7; 0.7), p 0.233; Low Dose -0.5 (0.82), (-2.1; 1.1), p 0.569; High - Low p 0.520.
     N = 79 placebo, 74 high dose, 81 low dose."""
+    assert (adas_week24["ITTFL"] == "Y").all()  # the published program also selects ITTFL = "Y"
+    assert set(adas_week24["DTYPE"]) == {"", "LOCF"}
     r = comparisons.compare_arms_ancova(adas_week24, reference=PLACEBO, factors=["SITEGR1"])
     assert dict(zip(r.by_arm["arm"], r.by_arm["n"])) == {PLACEBO: 79, HIGH: 74, LOW: 81}
     diff = r.differences.set_index("arm")
