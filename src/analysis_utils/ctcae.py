@@ -79,6 +79,19 @@ class Term(NamedTuple):
 
 T = Threshold
 
+#: ALT and AST increased share their CTCAE v5.0 wording: (x ULN when the baseline is normal,
+#: x baseline when it is abnormal).
+_AMINOTRANSFERASE = (
+    (T(1, "ULN", 1.0, False, ">ULN - 3.0 x ULN if baseline was normal"),
+     T(2, "ULN", 3.0, False, ">3.0 - 5.0 x ULN if baseline was normal"),
+     T(3, "ULN", 5.0, False, ">5.0 - 20.0 x ULN if baseline was normal"),
+     T(4, "ULN", 20.0, False, ">20.0 x ULN if baseline was normal")),
+    (T(1, "BASE", 1.5, True, "1.5 - 3.0 x baseline if baseline was abnormal"),
+     T(2, "BASE", 3.0, False, ">3.0 - 5.0 x baseline if baseline was abnormal"),
+     T(3, "BASE", 5.0, False, ">5.0 - 20.0 x baseline if baseline was abnormal"),
+     T(4, "BASE", 20.0, False, ">20.0 x baseline if baseline was abnormal")),
+)
+
 #: CTCAE v5.0 laboratory terms graded here: PARAMCD -> Term. Units are those of vocabulary.LAB_PARAMS
 #: (10^9/L for counts; g/L for haemoglobin; U/L for ALT, AST, CK; umol/L for bilirubin and creatinine;
 #: mmol/L for cholesterol and triglycerides). Each threshold quotes the CTCAE wording of its grade.
@@ -113,28 +126,8 @@ CTCAE_V5 = MappingProxyType({
         T(2, "ABS", 100.0, False, "Hgb <10.0 - 8.0 g/dL; <6.2 - 4.9 mmol/L; <100 - 80g/L"),
         T(3, "ABS", 80.0, False, "Hgb <8.0 g/dL; <4.9 mmol/L; <80 g/L; transfusion indicated"),
     )),
-    "ALT": Term("Alanine aminotransferase increased", "H", (
-        T(1, "ULN", 1.0, False, ">ULN - 3.0 x ULN if baseline was normal"),
-        T(2, "ULN", 3.0, False, ">3.0 - 5.0 x ULN if baseline was normal"),
-        T(3, "ULN", 5.0, False, ">5.0 - 20.0 x ULN if baseline was normal"),
-        T(4, "ULN", 20.0, False, ">20.0 x ULN if baseline was normal"),
-    ), (
-        T(1, "BASE", 1.5, True, "1.5 - 3.0 x baseline if baseline was abnormal"),
-        T(2, "BASE", 3.0, False, ">3.0 - 5.0 x baseline if baseline was abnormal"),
-        T(3, "BASE", 5.0, False, ">5.0 - 20.0 x baseline if baseline was abnormal"),
-        T(4, "BASE", 20.0, False, ">20.0 x baseline if baseline was abnormal"),
-    )),
-    "AST": Term("Aspartate aminotransferase increased", "H", (
-        T(1, "ULN", 1.0, False, ">ULN - 3.0 x ULN if baseline was normal"),
-        T(2, "ULN", 3.0, False, ">3.0 - 5.0 x ULN if baseline was normal"),
-        T(3, "ULN", 5.0, False, ">5.0 - 20.0 x ULN if baseline was normal"),
-        T(4, "ULN", 20.0, False, ">20.0 x ULN if baseline was normal"),
-    ), (
-        T(1, "BASE", 1.5, True, "1.5 - 3.0 x baseline if baseline was abnormal"),
-        T(2, "BASE", 3.0, False, ">3.0 - 5.0 x baseline if baseline was abnormal"),
-        T(3, "BASE", 5.0, False, ">5.0 - 20.0 x baseline if baseline was abnormal"),
-        T(4, "BASE", 20.0, False, ">20.0 x baseline if baseline was abnormal"),
-    )),
+    "ALT": Term("Alanine aminotransferase increased", "H", *_AMINOTRANSFERASE),
+    "AST": Term("Aspartate aminotransferase increased", "H", *_AMINOTRANSFERASE),
     "BILI": Term("Blood bilirubin increased", "H", (
         T(1, "ULN", 1.0, False, ">ULN - 1.5 x ULN if baseline was normal"),
         T(2, "ULN", 1.5, False, ">1.5 - 3.0 x ULN if baseline was normal"),
