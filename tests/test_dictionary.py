@@ -52,7 +52,7 @@ def test_every_lab_test_has_its_si_unit_with_factor_one():
 
 
 @pytest.mark.parametrize(("test", "unit", "raw", "si"), [
-    ("HGB", "g/dL", 12.0, 120.0),                # Hb 12 g/dL = 120 g/L (domain.md §1.3)
+    ("HGB", "g/dL", 12.0, 120.0),                # Hb 12 g/dL = 120 g/L (SI conversion)
     ("NEUT", "/mm3", 1500, 1.5),                 # 1500/mm3 = 1.5 x 10^9/L
     ("PLAT", "/mm3", 150000, 150.0),
     ("CREAT", "mg/dL", 1.0, 88.4),

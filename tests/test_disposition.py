@@ -13,7 +13,6 @@ import pytest  # noqa: E402
 from analysis_utils import disposition, io, paths  # noqa: E402
 
 ADAM = paths.CDISC_PILOT / "adam"
-needs_pilot = pytest.mark.skipif(not ADAM.exists(), reason="CDISC pilot data not available")
 
 
 @pytest.fixture(autouse=True)
@@ -161,7 +160,6 @@ def test_list_discontinuations_with_study_day():
     assert out["DCSREAS"].tolist() == ["Lost to follow-up", "Adverse event", "Withdrew consent"]
 
 
-@needs_pilot
 def test_pilot_table1_invariants_and_independent_counts():
     adsl = io.read_adam(ADAM / "adsl.xpt")
     out = disposition.summarize_table1(adsl, continuous=["AGE", "WEIGHTBL", "BMIBL"],
@@ -183,7 +181,6 @@ def test_pilot_table1_invariants_and_independent_counts():
     np.testing.assert_allclose(pct, 100 * counts["stat_value"].to_numpy() / counts["big_n"].to_numpy())
 
 
-@needs_pilot
 def test_pilot_disposition_counts():
     adsl = io.read_adam(ADAM / "adsl.xpt")
     out = disposition.summarize_disposition(

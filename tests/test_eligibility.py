@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from analysis_utils.eligibility import (
-    compute_acr_eular_2016, compute_serology_baseline, compute_stable_dose_days, derive_adelig, derive_ie_wide,
-    summarize_criteria, summarize_eligibility,
+    ELIG_RESULTS, compute_acr_eular_2016, compute_serology_baseline, compute_stable_dose_days, derive_adelig,
+    derive_ie_wide, eligibility_to_ard, summarize_criteria, summarize_eligibility,
 )
 
 MEASURED = ("FOCUSSC", "OSS", "SCHIRMER", "UWSFR")
@@ -100,40 +100,58 @@ def study():
 
 def test_derive_adelig_one_row_per_subject_and_criterion(study):
     adelig = derive_adelig(*study[:4], adie=study[4])
-    assert list(adelig.columns) == ["USUBJID", "CRITTYPE", "CRITID", "CRITERION", "MET", "VALUE"]
+    assert list(adelig.columns) == ["USUBJID", "CRITTYPE", "CRITID", "CRITERION", "AVALC", "VALUE"]
     assert adelig.groupby("USUBJID").size().tolist() == [17, 17]
     assert not adelig.isna().any().any()
-    assert set(adelig["MET"]) == {"Y", "N"}
+    assert set(adelig["AVALC"]) == set(ELIG_RESULTS) == {"MET", "NOT MET", "NOT DONE"}
 
 
 def test_derive_adelig_evaluates_criteria_from_the_data(study):
     adelig = derive_adelig(*study[:4], adie=study[4]).set_index(["USUBJID", "CRITID"])
-    met = adelig["MET"]
-    assert met.loc["P-001"][["ACRSCORE", "ACRCLASS", "INC1", "INC2", "INC3", "INC4"]].tolist() == ["Y"] * 6
-    assert met.loc["P-001"][["EXC1", "EXC2", "EXC3", "EXC4"]].tolist() == ["N"] * 4
-    assert adelig.loc[("P-001", "ACRSCORE"), "VALUE"] == "8"  # 3 + 3 + 1 + 1
+    result = adelig["AVALC"]
+    assert result.loc["P-001"][["ACRSCORE", "ACRCLASS", "INC1", "INC2", "INC3", "INC4"]].tolist() == ["MET"] * 6
+    assert result.loc["P-001"][["EXC1", "EXC2", "EXC3", "EXC4"]].tolist() == ["NOT MET"] * 4
+    assert result.loc["P-001"][["ACR1", "ACR2", "ACR3", "ACR4", "ACR5"]].tolist() == ["MET"] * 4 + ["NOT DONE"]
+    assert adelig.loc[("P-001", "ACRSCORE"), "VALUE"] == "8"  # 3 + 3 + 1 + 1; saliva flow not done
+    assert adelig.loc[("P-001", "ACRCLASS"), "VALUE"] == "score 8 from the items done; not done: ACR5"
     assert adelig.loc[("P-001", "INC2"), "VALUE"] == "ESSDAI 9; CRF: Y"
     assert adelig.loc[("P-001", "INC3"), "VALUE"] == "CRP missing; ESR missing; IGG 21 g/L (ULN 16); CRF: Y"
-    # P-002: score 3 (anti-SSA only), ESSDAI 4, IgG normal, age 17, CNS active, prednisone stable 30 days,
-    # severe-infection answer missing (counts against eligibility).
-    assert met.loc["P-002"][["ACRCLASS", "INC1", "INC2", "INC3", "INC4"]].tolist() == ["N"] * 5
-    assert met.loc["P-002"][["EXC1", "EXC2", "EXC3", "EXC4"]].tolist() == ["Y", "N", "Y", "Y"]
+    # P-002: biopsy not done, anti-SSA only (score 3, at most 6 with the biopsy): the score and the
+    # classification, hence INC1, are not done; ESSDAI 4; IgG normal with CRP and ESR missing (not done);
+    # age 17; CNS active; prednisone stable 30 days; the severe-infection answer is missing (not done).
+    assert result.loc["P-002"][["ACR1", "ACR2", "ACR3", "ACR4", "ACR5"]].tolist() == [
+        "NOT DONE", "MET", "NOT MET", "NOT MET", "NOT MET"]
+    assert result.loc["P-002"][["ACRSCORE", "ACRCLASS", "INC1"]].tolist() == ["NOT DONE"] * 3
+    assert result.loc["P-002"][["INC2", "INC3", "INC4"]].tolist() == ["NOT MET", "NOT DONE", "NOT MET"]
+    assert result.loc["P-002"][["EXC1", "EXC2", "EXC3", "EXC4"]].tolist() == ["MET", "NOT MET", "NOT DONE", "MET"]
+    assert adelig.loc[("P-002", "ACRCLASS"), "VALUE"] == "score 3 from the items done; not done: ACR1; not evaluable"
     assert adelig.loc[("P-002", "EXC4"), "VALUE"] == "dose stable 30 days at first dose; CRF: N"
     assert adelig.loc[("P-002", "EXC3"), "VALUE"] == "CRF: missing"
 
 
-def test_summarize_eligibility_reports_failing_subjects_with_the_criteria(study):
+def test_summarize_eligibility_lists_failed_and_not_done_criteria_apart(study):
     summary = summarize_eligibility(derive_adelig(*study[:4], adie=study[4]))
+    assert summary.columns.tolist() == ["USUBJID", "ELIGFL", "ACRSCORE", "ACRCLASS", "FAILED", "NOTDONE"]
     assert summary.values.tolist() == [
-        ["P-001", "Y", "8", ""],
-        ["P-002", "N", "3", "INC1, INC2, INC3, INC4, EXC1, EXC3, EXC4"],
+        ["P-001", "Y", "8", "MET", "", ""],
+        ["P-002", "N", "3", "NOT DONE", "INC2, INC4, EXC1, EXC4", "INC1, INC3, EXC3"],
     ]
 
 
-def test_derive_adelig_without_crf_form_marks_crf_criteria_missing(study):
+def test_a_subject_with_only_criteria_not_done_is_not_shown_eligible_nor_failed(study):
+    adsl, adeff, adlb, adcm, adie = study
+    adie = adie[~((adie["USUBJID"] == "P-001") & (adie["IETESTCD"] == "EXC3"))]  # answer left blank
+    summary = summarize_eligibility(derive_adelig(adsl, adeff, adlb, adcm, adie=adie)).set_index("USUBJID")
+    assert summary.loc["P-001", ["ELIGFL", "FAILED", "NOTDONE"]].tolist() == ["N", "", "EXC3"]
+
+
+def test_derive_adelig_without_crf_form_marks_crf_criteria_not_done(study):
     adelig = derive_adelig(*study[:4]).set_index(["USUBJID", "CRITID"])
-    assert adelig.loc[("P-001", "EXC3"), ["MET", "VALUE"]].tolist() == ["Y", "CRF: missing"]
+    assert adelig.loc[("P-001", "EXC3"), ["AVALC", "VALUE"]].tolist() == ["NOT DONE", "CRF: missing"]
     assert adelig.loc[("P-001", "ACRSCORE"), "VALUE"] == "3"  # anti-SSA from adsl only
+    # Anti-SSA (3) with the four other tests not done (at most 9), no entry answers: not evaluable.
+    assert adelig.loc[("P-001", "ACRCLASS"), "AVALC"] == "NOT DONE"
+    assert adelig.loc[("P-001", "ACR1"), ["AVALC", "VALUE"]].tolist() == ["NOT DONE", "not done"]
 
 
 def test_derive_ie_wide_takes_measurements_from_iestresn_and_blank_answers_as_missing():
@@ -146,8 +164,83 @@ def test_derive_ie_wide_takes_measurements_from_iestresn_and_blank_answers_as_mi
         derive_ie_wide(pd.concat([adie, adie.iloc[[1]]]))
 
 
-def test_summarize_criteria_counts_subjects_meeting_each_criterion(study):
+def test_summarize_criteria_counts_met_not_met_and_not_done_with_the_denominator(study):
     counts = summarize_criteria(derive_adelig(*study[:4], adie=study[4])).set_index("CRITID")
-    assert counts.loc["INC4", ["MET", "SUBJECTS"]].tolist() == [1, 2]
-    assert counts.loc["EXC2", ["MET", "SUBJECTS"]].tolist() == [0, 2]
+    assert counts.columns.tolist() == ["CRITTYPE", "CRITERION", "MET", "NOTMET", "NOTDONE", "SUBJECTS"]
+    assert counts.loc["INC4", ["MET", "NOTMET", "NOTDONE", "SUBJECTS"]].tolist() == [1, 1, 0, 2]
+    assert counts.loc["EXC2", ["MET", "NOTMET", "NOTDONE", "SUBJECTS"]].tolist() == [0, 2, 0, 2]
+    assert counts.loc["ACR1", ["MET", "NOTMET", "NOTDONE", "SUBJECTS"]].tolist() == [1, 0, 1, 2]
+    assert counts.loc["EXC3", ["MET", "NOTMET", "NOTDONE", "SUBJECTS"]].tolist() == [0, 1, 1, 2]
+    assert (counts[["MET", "NOTMET", "NOTDONE"]].sum(axis=1) == counts["SUBJECTS"]).all()
     assert counts.index.tolist()[:2] == ["ACR1", "ACR2"] and counts.index.tolist()[-1] == "EXC4"
+
+
+def test_labial_biopsy_never_done_is_counted_as_not_done_not_as_not_met():
+    # The case: 11 subjects, the biopsy done in 3 (all positive), never done in 8.
+    ids = [f"S{i:02d}" for i in range(11)]
+    d = pd.Timestamp
+    adsl = pd.DataFrame({"USUBJID": ids, "AGE": 40, "SEX": "F", "ANTISSA": "POSITIVE", "TRTSDT": d("2021-07-01")})
+    adeff = pd.DataFrame({"USUBJID": ids, "PARAMCD": "ESSDAI", "ABLFL": "Y", "AVAL": 8.0})
+    adlb = pd.DataFrame({"USUBJID": ids, "PARAMCD": "IGG", "ABLFL": "Y", "AVAL": 20.0, "ANRHI": 16.0})
+    adcm = pd.DataFrame({"USUBJID": ["S00"], "CMDECOD": ["HYDROXYCHLOROQUINE"], "CMCLAS": ["ANTIMALARIAL"],
+                         "CMDOSE": [400.0], "ASTDT": [d("2021-01-01")], "AENDT": [pd.NaT]})
+    wide = pd.DataFrame({"USUBJID": ids, "FOCUSSC": [2.0] * 3 + [np.nan] * 8, "OSS": 6, "SCHIRMER": 3.0,
+                         "UWSFR": 0.05, "ENTRY1": "Y"})
+    counts = summarize_criteria(derive_adelig(adsl, adeff, adlb, adcm, adie=to_adie(wide))).set_index("CRITID")
+    assert counts.loc["ACR1", ["MET", "NOTMET", "NOTDONE", "SUBJECTS"]].tolist() == [3, 0, 8, 11]
+    # anti-SSA (3) + OSS, Schirmer, saliva (3 x 1) = 6 >= 4 without the biopsy: the score is met in all 11.
+    assert counts.loc["ACRSCORE", ["MET", "NOTMET", "NOTDONE"]].tolist() == [11, 0, 0]
+
+
+# Hand-worked 2016 ACR/EULAR cases with tests not done (weights: biopsy 3, anti-SSA 3, OSS 1, Schirmer 1,
+# saliva 1; classified when the score is >= 4, an entry answer is Y and no exclusion answer is Y).
+NO_EXCLUSION = {f"ACREX{i}": "N" for i in range(1, 8)}
+ALL_ENTRY_N = {f"ENTRY{i}": "N" for i in range(1, 7)}
+
+
+@pytest.mark.parametrize("values, score, score_max, classified, evaluable", [
+    # anti-SSA + OSS = 4 without the biopsy: classified; the biopsy can only add points.
+    ({"FOCUSSC": np.nan, "ANTISSA": "POSITIVE", "OSS": 5, **NO_EXCLUSION}, 4, 7, True, True),
+    # OSS only = 1, biopsy not done: at most 1 + 3 = 4, so the biopsy decides: not evaluable.
+    ({"FOCUSSC": np.nan, "OSS": 5, **NO_EXCLUSION}, 1, 4, False, False),
+    # nothing positive, biopsy not done: at most 3 < 4, not classified whatever the biopsy shows.
+    ({"FOCUSSC": np.nan, **NO_EXCLUSION}, 0, 3, False, True),
+    # anti-SSA = 3, OSS not done: at most 4, not evaluable.
+    ({"ANTISSA": "POSITIVE", "OSS": np.nan, **NO_EXCLUSION}, 3, 4, False, False),
+    # anti-SSA not done (blank), biopsy 3: at most 6, not evaluable.
+    ({"ANTISSA": "", "FOCUSSC": 1.0, **NO_EXCLUSION}, 3, 6, False, False),
+    # score 9 but exclusion answers 2-7 missing: classified on the answers recorded, not evaluable.
+    ({"FOCUSSC": 2.0, "ANTISSA": "POSITIVE", "OSS": 6, "SCHIRMER": 3.0, "UWSFR": 0.05}, 9, 9, True, False),
+    # score 9 but every entry answer N: not classified, evaluable.
+    ({"FOCUSSC": 2.0, "ANTISSA": "POSITIVE", "OSS": 6, "SCHIRMER": 3.0, "UWSFR": 0.05, **ALL_ENTRY_N,
+      **NO_EXCLUSION}, 9, 9, False, True),
+    # an exclusion answered Y settles it, whatever is missing.
+    ({"FOCUSSC": np.nan, "ACREX4": "Y"}, 0, 3, False, True),
+])
+def test_acr_eular_not_done_scores_0_and_flags_the_classification_not_evaluable(values, score, score_max,
+                                                                                  classified, evaluable):
+    got = compute_acr_eular_2016(acr(**values)).iloc[0]
+    assert (got["SCORE"], got["SCOREMAX"], got["CLASSIFIED"], got["EVALUABLE"]) == (
+        score, score_max, classified, evaluable)
+
+
+def test_summarize_criteria_rejects_an_unknown_result():
+    e = pd.DataFrame({"USUBJID": ["A"], "CRITTYPE": "INCLUSION", "CRITID": "INC4", "CRITERION": "",
+                      "AVALC": ["Y"], "VALUE": ""})
+    with pytest.raises(ValueError, match="AVALC must be one of"):
+        summarize_criteria(e)
+
+
+def test_eligibility_ard_rows_match_the_tables(study):
+    adelig = derive_adelig(*study[:4], adie=study[4])
+    by_criterion, by_subject = summarize_criteria(adelig), summarize_eligibility(adelig)
+    rows = eligibility_to_ard(by_criterion, by_subject)
+    assert set(rows["analysis_id"]) == {"ELIG-CRITERIA", "ELIG-SUBJECTS"}
+    crit = rows[rows["analysis_id"] == "ELIG-CRITERIA"]
+    acr1 = crit[crit["paramcd"] == "ACR1"].set_index(["stat_name", "category"])["stat_value"]
+    assert acr1.to_dict() == {("n", "MET"): 1.0, ("n", "NOT MET"): 0.0, ("n", "NOT DONE"): 1.0, ("big_n", ""): 2.0}
+    n = crit[crit["stat_name"] == "n"].groupby("paramcd", sort=False)["stat_value"].sum()
+    big_n = crit[crit["stat_name"] == "big_n"].set_index("paramcd")["stat_value"]
+    assert len(n) == 17 and (n == big_n.reindex(n.index)).all()
+    subjects = rows[rows["analysis_id"] == "ELIG-SUBJECTS"].set_index("category")["stat_value"]
+    assert subjects.to_dict() == {"Y": 1.0, "N": 1.0, "": 2.0}

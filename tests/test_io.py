@@ -9,7 +9,6 @@ import pytest
 from analysis_utils import io, paths
 
 ADAM = paths.CDISC_PILOT / "adam"
-needs_pilot = pytest.mark.skipif(not ADAM.exists(), reason="CDISC pilot data not available")
 
 
 def test_read_adam_csv_blank_text_is_empty_string_and_dates_are_datetime(tmp_path):
@@ -60,7 +59,6 @@ def test_read_adam_unknown_suffix_and_missing_file(tmp_path):
         io.read_adam(tmp_path / "nope.xpt")
 
 
-@needs_pilot
 def test_read_adam_xpt_zeros_are_exact():
     adsl = io.read_adam(ADAM / "adsl.xpt")
     assert (adsl["TRT01PN"] == 0).sum() == 86
@@ -75,7 +73,6 @@ def test_read_adam_xpt_zeros_are_exact():
     assert (adtte["CNSR"] == 0).sum() == (raw_tte["CNSR"].abs() < 1e-70).sum() == 152
 
 
-@needs_pilot
 def test_read_adam_xpt_sas_dates_are_real_dates():
     adsl = io.read_adam(ADAM / "adsl.xpt")
     assert adsl["TRTSDT"].dtype == "datetime64[ns]"
@@ -86,14 +83,12 @@ def test_read_adam_xpt_sas_dates_are_real_dates():
     assert first == pd.Timestamp("2014-01-02")
 
 
-@needs_pilot
 def test_read_adam_xpt_character_missing_is_empty_string():
     adae = io.read_adam(ADAM / "adae.xpt")
     assert set(adae["TRTEMFL"]) == {"Y", ""}
     assert (adae["TRTEMFL"] == "Y").sum() == 1126
 
 
-@needs_pilot
 def test_read_adam_csv_pilot_lab_visits_stripped_and_dates_parsed():
     adlb = io.read_adam(ADAM / "adlbc.csv.gz")
     assert len(adlb) == 74264

@@ -78,7 +78,7 @@ def test_n_control_matches_naive_reimplementation(pt, pc, k):
 
 
 def test_domain_md_illustrations_are_reproduced():
-    # domain.md §8.3: three assumption sets that all give 87 = 58 + 29 (illustrations, not the trial's).
+    # Three assumption sets that all give 87 = 58 + 29 (illustrations, not the trial's; its protocol is silent).
     unpooled = compute_n_control_two_proportions(0.6, 0.3, variance="unpooled")  # 7.848879 * 0.33 / 0.09
     assert unpooled == pytest.approx(28.779, abs=5e-4) and math.ceil(unpooled) == 29  # -> 58 + 29
     pooled = sample_size_two_proportions(0.7, 0.35, dropout=0.2)  # 46 + 23 = 69; 57.5 -> 58, 28.75 -> 29

@@ -10,7 +10,6 @@ import pytest
 from analysis_utils import ard, io, paths, safety
 
 ADAM = paths.CDISC_PILOT / "adam"
-needs_pilot = pytest.mark.skipif(not ADAM.exists(), reason="CDISC pilot data not available")
 
 INF, SKIN = "Infections and infestations", "Skin and subcutaneous tissue disorders"
 
@@ -312,7 +311,6 @@ def _timed(func, *args, **kwargs):
     return out
 
 
-@needs_pilot
 def test_pilot_ae_by_soc_pt_invariants_and_independent_counts(pilot):
     adsl, adae = pilot["adsl"], pilot["adae"]
     out = _timed(safety.summarize_ae_by_soc_pt, adae, adsl)
@@ -344,7 +342,6 @@ def test_pilot_ae_by_soc_pt_invariants_and_independent_counts(pilot):
     assert soc_total.loc[order].is_monotonic_decreasing
 
 
-@needs_pilot
 def test_pilot_serious_ae_table_matches_the_raw_serious_records(pilot):
     out = _timed(safety.summarize_ae_by_soc_pt, pilot["adae"], pilot["adsl"], where="AESER")
     raw = pilot["adae"][(pilot["adae"]["AESER"] == "Y") & (pilot["adae"]["TRTEMFL"] == "Y")]
@@ -352,7 +349,6 @@ def test_pilot_serious_ae_table_matches_the_raw_serious_records(pilot):
     assert set(out.loc[out["pt"] != "", "pt"]) == set(raw["AEDECOD"])
 
 
-@needs_pilot
 def test_pilot_ae_by_max_severity(pilot):
     out = _timed(safety.summarize_ae_by_max_grade, pilot["adae"], pilot["adsl"], grade="AESEV",
                  levels=("MILD", "MODERATE", "SEVERE"))
@@ -361,7 +357,6 @@ def test_pilot_ae_by_max_severity(pilot):
     assert overall.to_dict() == any_teae["n_subjects"].to_dict()
 
 
-@needs_pilot
 def test_pilot_lab_summary_against_a_direct_computation(pilot):
     adlb = pilot["adlb"][~pilot["adlb"]["PARAMCD"].str.startswith("_")]
     out = _timed(safety.summarize_lab_by_visit, adlb, pilot["adsl"], params=["ALT", "CREAT"])
@@ -377,7 +372,6 @@ def test_pilot_lab_summary_against_a_direct_computation(pilot):
     assert (chg["AVISITN"] > 0).all()  # no change-from-baseline row at baseline
 
 
-@needs_pilot
 def test_pilot_shift_table_against_a_naive_reimplementation(pilot):
     adlb = pilot["adlb"][~pilot["adlb"]["PARAMCD"].str.startswith("_")]
     out = _timed(safety.summarize_lab_shift, adlb, pilot["adsl"], levels=("L", "N", "H"))

@@ -17,7 +17,7 @@ from analysis_utils.scoring import (
 DOMAINS = ["constitutional", "lymphadenopathy", "glandular", "articular", "cutaneous", "pulmonary",
            "renal", "muscular", "pns", "cns", "haematological", "biological"]
 
-# Typed by hand from Seror et al. 2010, Table 3 (domain.md §1.2), independently of the module.
+# Typed by hand from Seror et al. 2010, Table 3, independently of the module.
 NAIVE_TABLE = {
     "constitutional": (3, [0, 1, 2]), "lymphadenopathy": (4, [0, 1, 2, 3]), "glandular": (2, [0, 1, 2]),
     "articular": (2, [0, 1, 2, 3]), "cutaneous": (3, [0, 1, 2, 3]), "pulmonary": (5, [0, 1, 2, 3]),

@@ -99,7 +99,7 @@ def test_all_patients_meet_the_inclusion_criteria(synthetic_export):
     t = synthetic_export
     el = t["eligibility"].set_index("SUBJID")
     ssa = t["demographics"].set_index("SUBJID")["ANTISSA"] == "POSITIVE"
-    # 2016 ACR/EULAR weights, hand-coded here (domain.md §4)
+    # 2016 ACR/EULAR weights, hand-coded here (Shiboski CH et al. Ann Rheum Dis 2017;76:9-16)
     score = (3 * (el["FOCUSSC"] >= 1) + 3 * ssa + (el["OSS"] >= 5) + (el["SCHIRMER"] <= 5) + (el["UWSFR"] <= 0.1))
     assert (score >= 4).all(), score
     entry = el[["ENTRY1", "ENTRY2", "ENTRY3", "ENTRY4", "ENTRY5", "ENTRY6"]].eq("Y").any(axis=1)
@@ -112,7 +112,7 @@ def test_all_patients_meet_the_inclusion_criteria(synthetic_export):
 
 
 def _haem_level(neut, lym, hgb, plat):
-    """Naive lab-implied haematological level (domain.md §1.2 row 11, SI units)."""
+    """Naive lab-implied haematological level (Seror et al. 2010, Table 3, row 11, SI units)."""
     def level(x, low, moderate, high=None):
         if high is not None and x < high:
             return 3

@@ -44,7 +44,7 @@ POS_NEG = ("POSITIVE", "NEGATIVE")
 # Laboratory units. The SI unit of each test is vocabulary.LAB_PARAMS; the factors below convert a
 # result reported in another unit to it (SI value = raw value x factor). Sources: standard SI
 # conversion tables (AMA Manual of Style, SI conversion units; CTCAE v5.0 gives both units for
-# haemoglobin, cholesterol and triglycerides, domain.md §5).
+# haemoglobin, cholesterol and triglycerides: NCI CTCAE v5.0, 27 Nov 2017).
 #: g/dL -> g/L (haemoglobin).
 G_DL_TO_G_L = 10.0
 #: cells/mm3 (= cells/uL) -> 10^9/L.
@@ -177,7 +177,7 @@ def _demographics_form() -> Form:
     ), ("SUBJID",))
 
 
-#: Entry questions of the 2016 ACR/EULAR criteria (Shiboski et al. 2017; domain.md §4).
+#: Entry questions of the 2016 ACR/EULAR criteria (Shiboski CH et al. Ann Rheum Dis 2017;76:9-16).
 ACR_EULAR_ENTRY = MappingProxyType({
     "ENTRY1": "Daily, persistent, troublesome dry eyes for more than 3 months",
     "ENTRY2": "Recurrent sensation of sand or gravel in the eyes",
@@ -186,7 +186,7 @@ ACR_EULAR_ENTRY = MappingProxyType({
     "ENTRY5": "Frequently drinking liquids to aid in swallowing dry food",
     "ENTRY6": "Suspicion of Sjögren's syndrome from the ESSDAI (at least one domain with a positive item)",
 })
-#: Exclusion criteria of the 2016 ACR/EULAR criteria (prior diagnosis of ...; domain.md §4).
+#: Exclusion criteria of the 2016 ACR/EULAR criteria (prior diagnosis of ...; Shiboski et al. 2017).
 ACR_EULAR_EXCLUSION = MappingProxyType({
     "ACREX1": "History of head and neck radiation treatment",
     "ACREX2": "Active hepatitis C infection (PCR confirmed)",
@@ -196,14 +196,14 @@ ACR_EULAR_EXCLUSION = MappingProxyType({
     "ACREX6": "Graft-versus-host disease",
     "ACREX7": "IgG4-related disease",
 })
-#: Protocol inclusion criteria as answered on the CRF (registry, domain.md §7.2).
+#: Protocol inclusion criteria as answered on the CRF (registered eligibility, ClinicalTrials.gov NCT04916756).
 PROTOCOL_INCLUSION = MappingProxyType({
     "INC1": "Fulfils the 2016 ACR/EULAR classification criteria for primary Sjögren's syndrome",
     "INC2": "Moderate or high disease activity (ESSDAI >= 5)",
     "INC3": "Serological activity: elevated CRP, ESR and/or IgG",
     "INC4": "Age 18 years or older",
 })
-#: Protocol exclusion criteria as answered on the CRF (registry, domain.md §7.2).
+#: Protocol exclusion criteria as answered on the CRF (registered eligibility, ClinicalTrials.gov NCT04916756).
 PROTOCOL_EXCLUSION = MappingProxyType({
     "EXC1": "Active CNS disease or dysfunction of a major organ (heart, liver, kidney)",
     "EXC2": "Pregnancy or lactation",
@@ -256,7 +256,7 @@ def _visit_forms() -> tuple:
              ), ("SUBJID", "VISIT")),
         Form("esspri", "ESSPRI items per visit (Seror et al. 2011).", (_SUBJID, _VISIT, *esspri),
              ("SUBJID", "VISIT")),
-        Form("pga", "Physician global assessment of disease activity per visit, 0-10 scale (domain.md §9 (d)).", (
+        Form("pga", "Physician global assessment of disease activity per visit, 0-10 scale (docs/decisions.md (d)).", (
             _SUBJID, _VISIT,
             _v("PGA", "float", "Physician global assessment (0-10).", low=0, high=10, required=False),
         ), ("SUBJID", "VISIT")),

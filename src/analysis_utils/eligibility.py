@@ -2,19 +2,30 @@
 
 Sources:
 
-- 2016 ACR/EULAR classification criteria: Shiboski CH et al. Ann Rheum Dis 2017;76:9-16 and Arthritis
-  Rheumatol 2017;69:35-45 (domain.md §4): five weighted items (score 0-9), classified when the score is
-  >= 4 in a patient who meets the entry criterion and has no exclusion condition.
-- Protocol criteria: the registered eligibility of NCT04916756 (domain.md §7.2).
+- 2016 ACR/EULAR classification criteria: Shiboski CH, Shiboski SC, Seror R, et al. Ann Rheum Dis
+  2017;76:9-16 and Arthritis Rheumatol 2017;69:35-45 (the table of items and weights): five weighted items
+  (score 0-9), classified when the score is >= 4 in a patient who meets the entry criterion and has no
+  exclusion condition.
+- Protocol criteria: the registered eligibility of NCT04916756 (ClinicalTrials.gov, "A Prospective Pilot
+  Study to Explore Efficacy and Safety of Baricitinib in Active Primary Sjogren's Syndrome Patients").
 
 ``derive_adelig`` returns one row per subject x criterion (docs/analysis_datasets.md, ``adelig``):
-``USUBJID, CRITTYPE (INCLUSION / EXCLUSION / ACR-EULAR), CRITID, CRITERION, MET, VALUE``. Criteria are
+``USUBJID, CRITTYPE (INCLUSION / EXCLUSION / ACR-EULAR), CRITID, CRITERION, AVALC, VALUE``. Criteria are
 evaluated from the data wherever the data hold them (age, baseline ESSDAI, baseline CNS level, serology
 against the lab's ULN, concomitant-medication dates); the CRF's own answer is shown in ``VALUE`` next to
-it. ``MET`` is "Y" when the criterion holds: for an INCLUSION row the subject satisfies it, for an
-EXCLUSION row the exclusion applies. A criterion that cannot be evaluated (data missing) counts against
-eligibility (inclusion "N", exclusion "Y") and says "missing" in ``VALUE``. A subject who fails is
-listed by ``summarize_eligibility``, never dropped.
+it. ``AVALC`` has three states (``ELIG_RESULTS``):
+
+- ``"MET"``: the criterion holds; for an EXCLUSION row, the exclusion applies;
+- ``"NOT MET"``: it does not hold, whatever the tests not done would have shown;
+- ``"NOT DONE"``: a test or answer it needs is missing (e.g. no labial biopsy) and the outcome could
+  change with it.
+
+A criterion not done is counted apart from "not met" (``summarize_criteria``) but still counts against
+eligibility: a subject is eligible (``ELIGFL`` "Y") only when every inclusion is MET and every exclusion
+NOT MET; ``summarize_eligibility`` lists the criteria not met and those not done separately. A subject
+who fails is listed, never dropped. The 2016 ACR/EULAR score counts a test not done as 0 and the
+classification is "not evaluable" (NOT DONE) when the tests not done could change it (docs/decisions.md,
+"Eligibility: criteria not done").
 """
 
 from types import MappingProxyType
@@ -22,6 +33,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from analysis_utils import ard
 from analysis_utils import vocabulary as voc
 from analysis_utils.dictionary import ACR_EULAR_ENTRY, ACR_EULAR_EXCLUSION, PROTOCOL_EXCLUSION
 
@@ -41,10 +53,11 @@ ACR_EULAR_RESOLUTION = 1000
 ACR_EULAR_MIN_SCORE = 4
 ACR_EULAR_MAX_SCORE = sum(item[3] for item in ACR_EULAR_ITEMS.values())
 
-#: Protocol inclusion thresholds (domain.md §7.2): minimum age; baseline ESSDAI >= 5 (moderate or high activity).
+#: Protocol inclusion thresholds (registered eligibility of NCT04916756): minimum age; baseline ESSDAI >= 5
+#: (moderate or high activity).
 MIN_AGE = 18
 MIN_BASELINE_ESSDAI = 5
-#: Serological activity: CRP, ESR and/or IgG above the lab's ULN at baseline (domain.md §7.2, inclusion 3).
+#: Serological activity: CRP, ESR and/or IgG above the lab's ULN at baseline (NCT04916756, inclusion 3).
 SEROLOGY_PARAMS = ("CRP", "ESR", "IGG")
 #: Exclusion 4: glucocorticoids or immunosuppressants at a stable dose for less than 12 weeks before the
 #: first dose. Classes counted (adcm CMCLAS) and the minimum stable period in days (12 weeks).
@@ -64,59 +77,112 @@ EXCLUSION_TEXT = MappingProxyType({
     "EXC4": f"Glucocorticoid or immunosuppressant dose stable for less than {STABLE_DOSE_MIN_DAYS // 7} weeks "
             "before the first dose",
 })
-ADELIG_COLUMNS = ("USUBJID", "CRITTYPE", "CRITID", "CRITERION", "MET", "VALUE")
+ADELIG_COLUMNS = ("USUBJID", "CRITTYPE", "CRITID", "CRITERION", "AVALC", "VALUE")
+#: The three results of a criterion (``adelig.AVALC``).
+MET, NOT_MET, NOT_DONE = "MET", "NOT MET", "NOT DONE"
+ELIG_RESULTS = (MET, NOT_MET, NOT_DONE)
 
 
 def _numeric(series: pd.Series) -> np.ndarray:
     return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
+def _answer(series: pd.Series) -> pd.Series:
+    return series.astype(object).fillna("").astype(str).str.strip().str.upper()
+
+
 def _yes(series: pd.Series) -> np.ndarray:
-    return (series.astype(object).fillna("").astype(str).str.strip().str.upper() == "Y").to_numpy()
+    return (_answer(series) == "Y").to_numpy()
+
+
+def _answered(series: pd.Series) -> np.ndarray:
+    """A Y/N answer was recorded (blank, missing or anything else is not an answer)."""
+    return _answer(series).isin(["Y", "N"]).to_numpy()
+
+
+def _result(met, not_met) -> np.ndarray:
+    """AVALC from two exclusive conditions: MET where ``met``, NOT MET where ``not_met``, else NOT DONE."""
+    return np.select([np.asarray(met, dtype=bool), np.asarray(not_met, dtype=bool)], [MET, NOT_MET], NOT_DONE)
 
 
 def compute_acr_eular_2016(items: pd.DataFrame) -> pd.DataFrame:
     """Compute the 2016 ACR/EULAR weighted score, entry criterion, exclusion and classification.
+
+    A test not done (missing) contributes 0 to ``SCORE``, as the criteria count only positive items, and
+    ``CLASSIFIED`` is the classification on the items done. Where the tests not done or the missing
+    entry/exclusion answers could change that classification, ``EVALUABLE`` is False: the patient would be
+    classified if every missing item were positive (``SCOREMAX >= 4``), every missing entry answer Y and
+    every missing exclusion answer N, and would not be if every missing item were negative. So a score
+    of 4 or more from the items done is classified and evaluable, whatever else is missing; a score of 1
+    with the biopsy not done (at most 4) is not classified and not evaluable (docs/decisions.md,
+    "Eligibility: criteria not done").
 
     Parameters
     ----------
     items : DataFrame
         One row per subject with ``FOCUSSC`` (foci/4 mm2), ``ANTISSA`` (POSITIVE/NEGATIVE), ``OSS``,
         ``SCHIRMER`` (mm/5 min), ``UWSFR`` (mL/min), the entry answers ``ENTRY1``-``ENTRY6`` and the
-        exclusion answers ``ACREX1``-``ACREX7`` (Y/N). A test not done (missing) scores 0.
+        exclusion answers ``ACREX1``-``ACREX7`` (Y/N). A test not done is missing; an answer column
+        that is absent counts as unanswered.
 
     Returns
     -------
     DataFrame
-        Same index; ``ACR1``-``ACR5`` (points of each item), ``SCORE`` (0-9), ``ENTRY`` (bool, any entry
-        answer Y), ``EXCLUDED`` (bool, any exclusion answer Y), ``CLASSIFIED`` (score >= 4, entry met,
-        not excluded).
+        Same index; ``ACR1``-``ACR5`` (points of each item, 0 if not done), ``SCORE`` (0-9, items done),
+        ``NOTDONE`` (the CRITIDs of the items not done, "" if none), ``SCOREMAX`` (the score if every item
+        not done were positive), ``ENTRY`` (bool, any entry answer Y), ``EXCLUDED`` (bool, any exclusion
+        answer Y), ``CLASSIFIED`` (score >= 4, entry met, not excluded, on the items and answers
+        recorded) and ``EVALUABLE`` (bool, the missing items and answers cannot change ``CLASSIFIED``).
 
     Examples
     --------
-    >>> items = pd.DataFrame({"FOCUSSC": [1.0, 0.9], "ANTISSA": ["NEGATIVE", "POSITIVE"], "OSS": [5, 4],
-    ...                       "SCHIRMER": [6.0, 5.0], "UWSFR": [0.1, 0.11], "ENTRY1": "Y", "ACREX1": "N"})
-    >>> compute_acr_eular_2016(items)[["SCORE", "CLASSIFIED"]].values.tolist()
-    [[5, True], [4, True]]
+    >>> items = pd.DataFrame({"FOCUSSC": [1.0, 0.9, None], "ANTISSA": ["NEGATIVE", "POSITIVE", "NEGATIVE"],
+    ...                       "OSS": [5, 4, 5], "SCHIRMER": [6.0, 5.0, 6.0], "UWSFR": [0.1, 0.11, 0.2],
+    ...                       "ENTRY1": "Y", **{f"ACREX{i}": "N" for i in range(1, 8)}})
+    >>> compute_acr_eular_2016(items)[["SCORE", "NOTDONE", "SCOREMAX", "CLASSIFIED", "EVALUABLE"]].values.tolist()
+    [[5, '', 5, True, True], [4, '', 4, True, True], [1, 'ACR1', 4, False, False]]
     """
     out = pd.DataFrame(index=items.index)
+    not_done = pd.Series("", index=items.index, dtype=object)
+    weight_not_done = np.zeros(len(items), dtype=int)
     for critid, (column, op, threshold, weight, _) in ACR_EULAR_ITEMS.items():
         if column not in items.columns:
             raise ValueError(f"ACR/EULAR 2016: missing column '{column}' ({critid})")
-        if threshold is None:
-            met = (items[column].astype(object).fillna("").astype(str).str.strip().str.upper() == op).to_numpy()
-        else:
-            x = np.rint(_numeric(items[column]) * ACR_EULAR_RESOLUTION)
-            t = round(threshold * ACR_EULAR_RESOLUTION)
-            met = (x >= t) if op == ">=" else (x <= t)
+        met, done = _item_met(items[column], op, threshold)
         out[critid] = np.where(met, weight, 0)
+        not_done += np.where(done, "", critid + ", ")
+        weight_not_done += np.where(done, 0, weight)
     out["SCORE"] = out[list(ACR_EULAR_ITEMS)].sum(axis=1)
+    out["NOTDONE"] = not_done.str.removesuffix(", ")
+    out["SCOREMAX"] = out["SCORE"] + weight_not_done
     entry = [c for c in ACR_EULAR_ENTRY if c in items.columns]
     exclusion = [c for c in ACR_EULAR_EXCLUSION if c in items.columns]
     out["ENTRY"] = np.logical_or.reduce([_yes(items[c]) for c in entry]) if entry else False
     out["EXCLUDED"] = np.logical_or.reduce([_yes(items[c]) for c in exclusion]) if exclusion else False
     out["CLASSIFIED"] = (out["SCORE"] >= ACR_EULAR_MIN_SCORE) & out["ENTRY"] & ~out["EXCLUDED"]
+    entry_open = ~out["ENTRY"].to_numpy() & ~_all_answered(items, ACR_EULAR_ENTRY)
+    exclusion_open = ~out["EXCLUDED"].to_numpy() & ~_all_answered(items, ACR_EULAR_EXCLUSION)
+    best = (out["SCOREMAX"] >= ACR_EULAR_MIN_SCORE) & (out["ENTRY"] | entry_open) & ~out["EXCLUDED"]
+    worst = out["CLASSIFIED"] & ~exclusion_open
+    out["EVALUABLE"] = best == worst
     return out
+
+
+def _item_met(values: pd.Series, op: str, threshold) -> tuple[np.ndarray, np.ndarray]:
+    """Whether one ACR/EULAR item is positive, and whether it was done (a value was recorded)."""
+    if threshold is None:
+        text = _answer(values)
+        return (text == op).to_numpy(), (text != "").to_numpy()
+    x = np.rint(_numeric(values) * ACR_EULAR_RESOLUTION)
+    t = round(threshold * ACR_EULAR_RESOLUTION)
+    return ((x >= t) if op == ">=" else (x <= t)), ~np.isnan(x)
+
+
+def _all_answered(items: pd.DataFrame, codes) -> np.ndarray:
+    """Every one of ``codes`` has a Y/N answer (a code absent from ``items`` is unanswered)."""
+    if any(c not in items.columns for c in codes):
+        return np.zeros(len(items), dtype=bool)
+    return np.logical_and.reduce([_answered(items[c]) for c in codes])
 
 
 def compute_stable_dose_days(adcm: pd.DataFrame, adsl: pd.DataFrame) -> pd.Series:
@@ -142,26 +208,28 @@ def compute_serology_baseline(adlb: pd.DataFrame) -> pd.DataFrame:
     """Baseline CRP, ESR and IgG with their ULN, one row per USUBJID (``SEROLOGY_PARAMS``).
 
     Returns columns ``<P>`` (value), ``<P>ULN`` and ``RAISED`` (any value > its ULN; values and limits
-    compared as given, both in the SI unit of ``vocabulary.LAB_PARAMS``) and ``MISSING`` (no value at all).
+    compared as given, both in the SI unit of ``vocabulary.LAB_PARAMS``), ``MISSING`` (no value at all)
+    and ``COMPLETE`` (every parameter has a value and a ULN, so "none raised" is known).
     """
     base = adlb[(adlb["ABLFL"] == "Y") & adlb["PARAMCD"].isin(SEROLOGY_PARAMS)]
     out = pd.DataFrame(index=pd.Index(sorted(adlb["USUBJID"].unique()), name="USUBJID"))
     raised = np.zeros(len(out), dtype=bool)
     present = np.zeros(len(out), dtype=bool)
+    complete = np.ones(len(out), dtype=bool)
     for code in SEROLOGY_PARAMS:
         part = base[base["PARAMCD"] == code].drop_duplicates("USUBJID").set_index("USUBJID")
         out[code] = part["AVAL"].reindex(out.index).astype(float)
         out[f"{code}ULN"] = part["ANRHI"].reindex(out.index).astype(float)
         raised |= (out[code] > out[f"{code}ULN"]).to_numpy()
         present |= out[code].notna().to_numpy()
-    out["RAISED"], out["MISSING"] = raised, ~present
+        complete &= (out[code].notna() & out[f"{code}ULN"].notna()).to_numpy()
+    out["RAISED"], out["MISSING"], out["COMPLETE"] = raised, ~present, complete
     return out
 
 
-def _rows(subjects, crittype: str, critid: str, text: str, met, value) -> pd.DataFrame:
+def _rows(subjects, crittype: str, critid: str, text: str, result, value) -> pd.DataFrame:
     return pd.DataFrame({"USUBJID": subjects, "CRITTYPE": crittype, "CRITID": critid, "CRITERION": text,
-                         "MET": np.where(np.asarray(met, dtype=bool), "Y", "N"),
-                         "VALUE": np.asarray(value, dtype=object)})
+                         "AVALC": np.asarray(result, dtype=object), "VALUE": np.asarray(value, dtype=object)})
 
 
 def _fmt(values, missing: str = "missing") -> pd.Series:
@@ -248,26 +316,38 @@ def _acr(subj: pd.DataFrame) -> pd.DataFrame:
     return compute_acr_eular_2016(subj[present].reindex(columns=sorted(columns)))
 
 
-def _acr_rows(subj: pd.DataFrame) -> list:
-    acr = _acr(subj)
+def _acr_rows(subj: pd.DataFrame, acr: pd.DataFrame) -> list:
     ids, parts = subj["USUBJID"], []
-    for critid, (column, _, _, weight, text) in ACR_EULAR_ITEMS.items():
+    for critid, (column, op, threshold, weight, text) in ACR_EULAR_ITEMS.items():
         value = _fmt(subj[column].to_numpy(), "not done") if column in subj else "not done"
-        parts.append(_rows(ids, "ACR-EULAR", critid, f"{text} (weight {weight})", acr[critid] > 0, value))
+        met, done = _item_met(subj[column], op, threshold) if column in subj else (False, False)
+        parts.append(_rows(ids, "ACR-EULAR", critid, f"{text} (weight {weight})",
+                           _result(met, ~np.asarray(met) & done), value))
     entry = [c for c in ACR_EULAR_ENTRY if c in subj.columns]
     excl = [c for c in ACR_EULAR_EXCLUSION if c in subj.columns]
+    score_txt = _fmt(acr["SCORE"].to_numpy())
+    not_done = ("; not done: " + acr["NOTDONE"]).where(acr["NOTDONE"] != "", "").reset_index(drop=True)
+    class_txt = ("score " + score_txt + " from the items done" + not_done).where(
+        acr["EVALUABLE"].to_numpy(), "score " + score_txt + " from the items done" + not_done + "; not evaluable")
     parts += [
         _rows(ids, "ACR-EULAR", "ACRSCORE", f"Weighted score >= {ACR_EULAR_MIN_SCORE} (0-{ACR_EULAR_MAX_SCORE})",
-              acr["SCORE"] >= ACR_EULAR_MIN_SCORE, _fmt(acr["SCORE"].to_numpy())),
+              _result(acr["SCORE"] >= ACR_EULAR_MIN_SCORE, acr["SCOREMAX"] < ACR_EULAR_MIN_SCORE), score_txt),
         _rows(ids, "ACR-EULAR", "ACRENTRY", "Entry criterion: at least one symptom of ocular or oral dryness, "
-              "or suspicion from the ESSDAI", acr["ENTRY"], _answered_yes(subj, entry)),
+              "or suspicion from the ESSDAI",
+              _result(acr["ENTRY"], _all_answered(subj, ACR_EULAR_ENTRY)), _answered_yes(subj, entry)),
         _rows(ids, "ACR-EULAR", "ACREXCL", "No exclusion condition (prior head and neck radiation, active "
               "hepatitis C, AIDS, sarcoidosis, amyloidosis, GVHD, IgG4-related disease)",
-              ~acr["EXCLUDED"], _answered_yes(subj, excl)),
+              _result(~acr["EXCLUDED"] & _all_answered(subj, ACR_EULAR_EXCLUSION), acr["EXCLUDED"]),
+              _answered_yes(subj, excl)),
         _rows(ids, "ACR-EULAR", "ACRCLASS", "Classified as primary Sjögren's syndrome (2016 ACR/EULAR)",
-              acr["CLASSIFIED"], "score " + _fmt(acr["SCORE"].to_numpy())),
+              _classification(acr), class_txt),
     ]
     return parts
+
+
+def _classification(acr: pd.DataFrame) -> np.ndarray:
+    """AVALC of the 2016 ACR/EULAR classification: NOT DONE where it is not evaluable."""
+    return _result(acr["CLASSIFIED"] & acr["EVALUABLE"], ~acr["CLASSIFIED"] & acr["EVALUABLE"])
 
 
 def _answered_yes(subj: pd.DataFrame, codes: list) -> pd.Series:
@@ -287,9 +367,8 @@ def _baseline_aval(adeff: pd.DataFrame, paramcd: str, subjects: pd.Series) -> np
     return rows.set_index("USUBJID")["AVAL"].reindex(subjects).to_numpy(dtype=float)
 
 
-def _inclusion_rows(subj: pd.DataFrame, adeff: pd.DataFrame, adlb: pd.DataFrame) -> list:
+def _inclusion_rows(subj: pd.DataFrame, acr: pd.DataFrame, adeff: pd.DataFrame, adlb: pd.DataFrame) -> list:
     ids = subj["USUBJID"]
-    acr = _acr(subj)
     essdai = _baseline_aval(adeff, voc.PARAMCD_ESSDAI, ids)
     sero = compute_serology_baseline(adlb).reindex(ids)
     sero_txt = pd.Series("", index=range(len(subj)))
@@ -297,23 +376,27 @@ def _inclusion_rows(subj: pd.DataFrame, adeff: pd.DataFrame, adlb: pd.DataFrame)
         unit = voc.LAB_PARAMS[code][1]
         shown = f"{code} " + _fmt(sero[code].to_numpy()) + f" {unit} (ULN " + _fmt(sero[f"{code}ULN"].to_numpy()) + ")"
         sero_txt += np.where(sero[code].isna().to_numpy(), f"{code} missing", shown) + "; "
+    raised = sero["RAISED"].fillna(False).to_numpy(bool)
     age = _numeric(subj["AGE"])
     return [
-        _rows(ids, "INCLUSION", "INC1", INCLUSION_TEXT["INC1"], acr["CLASSIFIED"],
+        _rows(ids, "INCLUSION", "INC1", INCLUSION_TEXT["INC1"], _classification(acr),
               "ACR/EULAR score " + _fmt(acr["SCORE"].to_numpy()) + "; " + _crf(subj, "INC1")),
-        _rows(ids, "INCLUSION", "INC2", INCLUSION_TEXT["INC2"], essdai >= MIN_BASELINE_ESSDAI,
+        _rows(ids, "INCLUSION", "INC2", INCLUSION_TEXT["INC2"],
+              _result(essdai >= MIN_BASELINE_ESSDAI, essdai < MIN_BASELINE_ESSDAI),
               "ESSDAI " + _fmt(essdai) + "; " + _crf(subj, "INC2")),
-        _rows(ids, "INCLUSION", "INC3", INCLUSION_TEXT["INC3"], sero["RAISED"].fillna(False).to_numpy(bool),
-              sero_txt + _crf(subj, "INC3")),
-        _rows(ids, "INCLUSION", "INC4", INCLUSION_TEXT["INC4"], age >= MIN_AGE,
+        _rows(ids, "INCLUSION", "INC3", INCLUSION_TEXT["INC3"],
+              _result(raised, ~raised & sero["COMPLETE"].fillna(False).to_numpy(bool)), sero_txt + _crf(subj, "INC3")),
+        _rows(ids, "INCLUSION", "INC4", INCLUSION_TEXT["INC4"], _result(age >= MIN_AGE, age < MIN_AGE),
               "age " + _fmt(age) + "; " + _crf(subj, "INC4")),
     ]
 
 
-def _crf_yes_or_missing(subj: pd.DataFrame, code: str) -> np.ndarray:
+def _crf_answer(subj: pd.DataFrame, code: str) -> tuple[np.ndarray, np.ndarray]:
+    """(answered Y, answered N) of a CRF question; both False where it is missing or absent."""
     if code not in subj.columns:
-        return np.ones(len(subj), dtype=bool)
-    return _yes(subj[code]) | subj[code].isna().to_numpy()
+        return np.zeros(len(subj), dtype=bool), np.zeros(len(subj), dtype=bool)
+    answer = _answer(subj[code]).to_numpy()
+    return answer == "Y", answer == "N"
 
 
 def _exclusion_rows(subj: pd.DataFrame, adeff: pd.DataFrame, adcm: pd.DataFrame) -> list:
@@ -323,15 +406,16 @@ def _exclusion_rows(subj: pd.DataFrame, adeff: pd.DataFrame, adcm: pd.DataFrame)
     stable = compute_stable_dose_days(adcm, subj).reindex(ids).to_numpy(dtype=float)
     stable_txt = ("dose stable " + _fmt(stable) + " days at first dose").where(
         ~np.isnan(stable), "no glucocorticoid or immunosuppressant at first dose")
+    (yes1, no1), (yes2, no2), (yes3, no3) = (_crf_answer(subj, c) for c in ("EXC1", "EXC2", "EXC3"))
     return [
-        _rows(ids, "EXCLUSION", "EXC1", EXCLUSION_TEXT["EXC1"],
-              ~(cns == 0) | _crf_yes_or_missing(subj, "EXC1"), "CNS level " + _fmt(cns) + "; " + _crf(subj, "EXC1")),
-        _rows(ids, "EXCLUSION", "EXC2", EXCLUSION_TEXT["EXC2"], ~male & _crf_yes_or_missing(subj, "EXC2"),
+        _rows(ids, "EXCLUSION", "EXC1", EXCLUSION_TEXT["EXC1"], _result((cns > 0) | yes1, (cns == 0) & no1),
+              "CNS level " + _fmt(cns) + "; " + _crf(subj, "EXC1")),
+        _rows(ids, "EXCLUSION", "EXC2", EXCLUSION_TEXT["EXC2"], _result(~male & yes2, male | no2),
               "sex " + _fmt(subj["SEX"].to_numpy() if "SEX" in subj else [None] * len(subj)) + "; "
               + _crf(subj, "EXC2")),
-        _rows(ids, "EXCLUSION", "EXC3", EXCLUSION_TEXT["EXC3"], _crf_yes_or_missing(subj, "EXC3"),
-              _crf(subj, "EXC3")),
-        _rows(ids, "EXCLUSION", "EXC4", EXCLUSION_TEXT["EXC4"], stable < STABLE_DOSE_MIN_DAYS,
+        _rows(ids, "EXCLUSION", "EXC3", EXCLUSION_TEXT["EXC3"], _result(yes3, no3), _crf(subj, "EXC3")),
+        _rows(ids, "EXCLUSION", "EXC4", EXCLUSION_TEXT["EXC4"],
+              _result(stable < STABLE_DOSE_MIN_DAYS, ~(stable < STABLE_DOSE_MIN_DAYS)),
               stable_txt + "; " + _crf(subj, "EXC4")),
     ]
 
@@ -349,16 +433,17 @@ def derive_adelig(adsl: pd.DataFrame, adeff: pd.DataFrame, adlb: pd.DataFrame, a
         The CRF eligibility answers, one row per subject x item (``USUBJID, IETESTCD, IEORRES,
         IESTRESN``; items ``FOCUSSC, OSS, SCHIRMER, UWSFR``, entry answers ``ENTRY1``-``ENTRY6``,
         exclusion answers ``ACREX1``-``ACREX7``, protocol answers ``INC1``-``INC4``, ``EXC1``-``EXC4``).
-        Without it, what needs the CRF is "missing".
+        Without it, what needs the CRF is "missing" and the criteria that need it are NOT DONE.
 
     Returns
     -------
     DataFrame
         ``ADELIG_COLUMNS``, one row per subject x criterion, subjects in USUBJID order, criteria in the
-        order ACR-EULAR, INCLUSION, EXCLUSION. ``MET`` semantics: see the module docstring.
+        order ACR-EULAR, INCLUSION, EXCLUSION. ``AVALC`` is MET, NOT MET or NOT DONE (module docstring).
     """
     subj = _subjects(adsl, None if adie is None else derive_ie_wide(adie))
-    parts = _acr_rows(subj) + _inclusion_rows(subj, adeff, adlb) + _exclusion_rows(subj, adeff, adcm)
+    acr = _acr(subj)
+    parts = _acr_rows(subj, acr) + _inclusion_rows(subj, acr, adeff, adlb) + _exclusion_rows(subj, adeff, adcm)
     out = pd.concat(parts, ignore_index=True)
     out["_order"] = np.arange(len(out)) // len(subj) if len(subj) else 0
     out = out.sort_values(["USUBJID", "_order"], kind="stable")
@@ -366,39 +451,96 @@ def derive_adelig(adsl: pd.DataFrame, adeff: pd.DataFrame, adlb: pd.DataFrame, a
 
 
 def summarize_eligibility(adelig: pd.DataFrame) -> pd.DataFrame:
-    """One row per subject: ``ELIGFL`` ("Y" if every inclusion is met and no exclusion applies), the
-    2016 ACR/EULAR score, and ``FAILED`` (the CRITIDs that make the subject ineligible, "" if none).
+    """One row per subject: eligibility, the 2016 ACR/EULAR score and classification, and why not eligible.
+
+    ``ELIGFL`` is "Y" when every inclusion is MET and every exclusion NOT MET; ``ACRSCORE`` the weighted
+    score from the items done and ``ACRCLASS`` the classification (MET, NOT MET, or NOT DONE when not
+    evaluable; "" without an ACRCLASS row); ``FAILED`` the CRITIDs that make the subject ineligible
+    (an inclusion NOT MET or an exclusion MET) and ``NOTDONE`` the inclusion and exclusion CRITIDs that
+    could not be evaluated (both "" if none). A criterion not done is never listed as failed, but a
+    subject with one is not shown eligible (``ELIGFL`` "N").
 
     Examples
     --------
-    >>> e = pd.DataFrame({"USUBJID": ["A", "A", "A", "B", "B", "B"], "CRITTYPE": ["ACR-EULAR", "INCLUSION",
-    ...     "EXCLUSION"] * 2, "CRITID": ["ACRSCORE", "INC1", "EXC1"] * 2, "CRITERION": "",
-    ...     "MET": ["Y", "Y", "N", "N", "N", "Y"], "VALUE": ["7", "", "", "2", "", ""]})
+    >>> e = pd.DataFrame({"USUBJID": ["A"] * 3 + ["B"] * 3 + ["C"] * 3, "CRITTYPE": ["ACR-EULAR", "INCLUSION",
+    ...     "EXCLUSION"] * 3, "CRITID": ["ACRSCORE", "INC1", "EXC1"] * 3, "CRITERION": "",
+    ...     "AVALC": ["MET", "MET", "NOT MET", "NOT MET", "NOT MET", "MET", "NOT DONE", "NOT DONE", "NOT MET"],
+    ...     "VALUE": ["7", "", "", "2", "", "", "3", "", ""]})
     >>> summarize_eligibility(e).values.tolist()
-    [['A', 'Y', '7', ''], ['B', 'N', '2', 'INC1, EXC1']]
+    [['A', 'Y', '7', '', '', ''], ['B', 'N', '2', '', 'INC1, EXC1', ''], ['C', 'N', '3', '', '', 'INC1']]
     """
-    fails = ((adelig["CRITTYPE"] == "INCLUSION") & (adelig["MET"] != "Y")) | (
-        (adelig["CRITTYPE"] == "EXCLUSION") & (adelig["MET"] != "N"))
+    inclusion, exclusion = adelig["CRITTYPE"] == "INCLUSION", adelig["CRITTYPE"] == "EXCLUSION"
+    fails = (inclusion & (adelig["AVALC"] == NOT_MET)) | (exclusion & (adelig["AVALC"] == MET))
+    open_ = (inclusion | exclusion) & (adelig["AVALC"] == NOT_DONE)
     subjects = pd.Index(sorted(adelig["USUBJID"].unique()), name="USUBJID")
-    failed = adelig[fails].groupby("USUBJID", sort=True)["CRITID"].agg(", ".join).reindex(subjects, fill_value="")
-    score = adelig[adelig["CRITID"] == "ACRSCORE"].set_index("USUBJID")["VALUE"].reindex(failed.index)
-    return pd.DataFrame({"USUBJID": failed.index, "ELIGFL": np.where(failed == "", "Y", "N"),
-                         "ACRSCORE": score.fillna("").to_numpy(), "FAILED": failed.to_numpy()})
+
+    def listed(mask: pd.Series) -> pd.Series:
+        return adelig[mask].groupby("USUBJID", sort=True)["CRITID"].agg(", ".join).reindex(subjects, fill_value="")
+
+    failed, not_done = listed(fails), listed(open_)
+    by_crit = adelig.set_index(["CRITID", "USUBJID"])
+    score = by_crit["VALUE"].get("ACRSCORE", pd.Series(dtype=object)).reindex(subjects)
+    acr_class = by_crit["AVALC"].get("ACRCLASS", pd.Series(dtype=object)).reindex(subjects)
+    return pd.DataFrame({"USUBJID": subjects, "ELIGFL": np.where((failed == "") & (not_done == ""), "Y", "N"),
+                         "ACRSCORE": score.fillna("").to_numpy(), "ACRCLASS": acr_class.fillna("").to_numpy(),
+                         "FAILED": failed.to_numpy(), "NOTDONE": not_done.to_numpy()})
+
+
+#: Columns of ``summarize_criteria``: one count per result, and the denominator.
+CRITERIA_COUNTS = ("MET", "NOTMET", "NOTDONE", "SUBJECTS")
 
 
 def summarize_criteria(adelig: pd.DataFrame) -> pd.DataFrame:
-    """Count, per criterion, the subjects for whom it is met (``MET`` = "Y") out of all subjects.
+    """Count, per criterion, the subjects for whom it is met, not met and not done, out of all subjects.
 
-    Returns ``CRITTYPE, CRITID, CRITERION, MET, SUBJECTS`` in the order of ``adelig``'s criteria.
+    Returns ``CRITTYPE, CRITID, CRITERION, MET, NOTMET, NOTDONE, SUBJECTS`` in the order of ``adelig``'s
+    criteria; ``MET + NOTMET + NOTDONE = SUBJECTS`` (for an exclusion, MET means the exclusion applies).
 
     Examples
     --------
-    >>> e = pd.DataFrame({"USUBJID": ["A", "B"], "CRITTYPE": "INCLUSION", "CRITID": "INC4",
-    ...                   "CRITERION": "Age 18 years or older", "MET": ["Y", "N"], "VALUE": ""})
+    >>> e = pd.DataFrame({"USUBJID": ["A", "B", "C"], "CRITTYPE": "ACR-EULAR", "CRITID": "ACR1",
+    ...                   "CRITERION": "Labial biopsy", "AVALC": ["MET", "NOT DONE", "NOT DONE"], "VALUE": ""})
     >>> summarize_criteria(e).values.tolist()
-    [['INCLUSION', 'INC4', 'Age 18 years or older', 1, 2]]
+    [['ACR-EULAR', 'ACR1', 'Labial biopsy', 1, 0, 2, 3]]
     """
+    unknown = set(adelig["AVALC"]) - set(ELIG_RESULTS)
+    if unknown:
+        raise ValueError(f"adelig: AVALC must be one of {ELIG_RESULTS}, not {sorted(unknown)}")
     keys = ["CRITTYPE", "CRITID", "CRITERION"]
-    grouped = adelig.assign(_met=adelig["MET"].eq("Y")).groupby(keys, sort=False)
-    out = grouped.agg(MET=("_met", "sum"), SUBJECTS=("USUBJID", "nunique")).reset_index()
-    return out.astype({"MET": int, "SUBJECTS": int})
+    flags = {name: adelig["AVALC"].eq(result) for name, result in zip(CRITERIA_COUNTS, ELIG_RESULTS)}
+    grouped = adelig.assign(**flags).groupby(keys, sort=False)
+    out = grouped.agg(**{name: (name, "sum") for name in flags}, SUBJECTS=("USUBJID", "nunique")).reset_index()
+    return out.astype({name: int for name in CRITERIA_COUNTS})
+
+
+def eligibility_to_ard(by_criterion: pd.DataFrame, by_subject: pd.DataFrame) -> pd.DataFrame:
+    """ARD rows of the eligibility tables (section ``eligibility``).
+
+    ``ELIG-CRITERIA``: per criterion (``paramcd`` = CRITID, ``variable`` = CRITTYPE, ``label`` = its text),
+    ``n`` for each result in ``category`` (MET, NOT MET, NOT DONE) and ``big_n`` (the subjects).
+    ``ELIG-SUBJECTS``: ``n`` of subjects eligible (category ``Y``) and not (``N``), and ``big_n``.
+
+    >>> crit = pd.DataFrame({"CRITTYPE": ["ACR-EULAR"], "CRITID": ["ACR1"], "CRITERION": ["Biopsy"],
+    ...                      "MET": [3], "NOTMET": [0], "NOTDONE": [8], "SUBJECTS": [11]})
+    >>> subj = pd.DataFrame({"USUBJID": ["A", "B"], "ELIGFL": ["Y", "N"]})
+    >>> rows = eligibility_to_ard(crit, subj)
+    >>> rows[["analysis_id", "paramcd", "category", "stat_name", "stat_value"]].values.tolist()[:4]
+    [['ELIG-CRITERIA', 'ACR1', 'MET', 'n', 3.0], ['ELIG-CRITERIA', 'ACR1', 'NOT MET', 'n', 0.0], \
+['ELIG-CRITERIA', 'ACR1', 'NOT DONE', 'n', 8.0], ['ELIG-CRITERIA', 'ACR1', '', 'big_n', 11.0]]
+    """
+    parts = []
+    for (name, result) in zip(CRITERIA_COUNTS, ELIG_RESULTS + ("",)):
+        parts.append(pd.DataFrame({"paramcd": by_criterion["CRITID"], "variable": by_criterion["CRITTYPE"],
+                                   "label": by_criterion["CRITERION"], "category": result,
+                                   "stat_name": "big_n" if name == "SUBJECTS" else "n",
+                                   "stat_value": by_criterion[name], "_row": np.arange(len(by_criterion))}))
+    criteria = pd.concat(parts).sort_values("_row", kind="stable").drop(columns="_row")
+    criteria = ard.make_ard(criteria, analysis_id="ELIG-CRITERIA", population="Enrolled subjects (ADSL)",
+                            method="Each criterion MET, NOT MET or NOT DONE per subject (eligibility.derive_adelig)")
+    counts = by_subject["ELIGFL"].value_counts().reindex(["Y", "N"], fill_value=0)
+    subjects = pd.DataFrame({"category": ["Y", "N", ""], "stat_name": ["n", "n", "big_n"],
+                             "stat_value": [counts["Y"], counts["N"], len(by_subject)]})
+    subjects = ard.make_ard(subjects, analysis_id="ELIG-SUBJECTS", variable="ELIGFL",
+                            population="Enrolled subjects (ADSL)", label="Subjects eligible (every inclusion met, "
+                            "no exclusion, nothing not done)")
+    return ard.stack_ard([criteria, subjects])

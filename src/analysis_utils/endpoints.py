@@ -77,7 +77,7 @@ from analysis_utils.vocabulary import (
 #: Confidence level of every interval in the efficacy section.
 CONF_LEVEL = 0.95
 #: ESSDAI minimal clinically important improvement: a change of -3 points or less (Seror et al.
-#: Ann Rheum Dis 2016;75:382-9; domain.md §1.4). Used for the waterfall line; the flag itself is CRIT1FL.
+#: Ann Rheum Dis 2016;75:382-9, abstract and Table 4). Used for the waterfall line; the flag itself is CRIT1FL.
 ESSDAI_MCII_CHANGE = -3.0
 #: numpy quantile method for Q1/Q3: Hyndman-Fan type 2 (SAS QNTLDEF=5, tern default).
 QUANTILE_METHOD = "averaged_inverted_cdf"

@@ -12,7 +12,7 @@ DATA_PROCESSED = PROJECT_ROOT / "data" / "processed"
 FIGURES = PROJECT_ROOT / "figures"
 REPORTS = PROJECT_ROOT / "reports"
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
-CDISC_PILOT = PROJECT_ROOT.parent / "shared" / "external" / "cdiscpilot01"
+CDISC_PILOT = PROJECT_ROOT / "tests" / "data" / "cdiscpilot01"  # public CDISC pilot ADaM used by the tests
 
 
 def resolve(path: str | Path) -> Path:

@@ -19,7 +19,7 @@ change; a comparator rate comes from the literature. This module turns those int
   their ARD rows (``melt_to_ard``) and display tables (``format_*``; rounding via ``tables``).
 
 Conventions: ``ratio`` is the allocation k = n_treatment / n_control (2.0 for the 2:1 follow-on
-protocol, domain.md §8.1); tests are two-sided at level ``alpha``; ``dropout`` is the fraction of
+protocol: Bai W et al. Trials 2023); tests are two-sided at level ``alpha``; ``dropout`` is the fraction of
 randomised patients expected to give no primary-endpoint data. Sample sizes are rounded up
 only at the steps documented in ``sample_size_two_proportions``.
 
@@ -32,7 +32,7 @@ References
 - Browne RH. On the use of a pilot sample for sample size determination. Stat Med 1995;14:1933-40.
 - Sim J, Lewis M. The size of a pilot study for a clinical trial should be calculated in relation
   to considerations of precision and efficiency. J Clin Epidemiol 2012;65:301-8.
-- Seror R et al. Ann Rheum Dis 2016;75:382-9, Table 5 (JOQUER MCII rates; domain.md §8.3).
+- Seror R et al. Ann Rheum Dis 2016;75:382-9, Table 5 (JOQUER MCII rates).
 """
 
 import math
@@ -49,7 +49,7 @@ from analysis_utils.tables import format_number
 
 #: ESSDAI MCII rates (decrease >= 3 points) in JOQUER among patients with baseline ESSDAI >= 5,
 #: as (responders, patients): Seror R et al. Ann Rheum Dis 2016;75:382-9, Table 5, row "JOQUER"
-#: (domain.md §8.3). The follow-on trial compares baricitinib + HCQ with HCQ, so the HCQ arm is
+#: (arm rows of that table). The follow-on trial compares baricitinib + HCQ with HCQ, so the HCQ arm is
 #: the natural control-arm assumption. Whether the trial's designers used it is not known.
 JOQUER_MCII = MappingProxyType({"hydroxychloroquine": (7, 14), "placebo": (10, 18)})
 
@@ -274,7 +274,7 @@ def sample_size_two_proportions(
     >>> s = sample_size_two_proportions(0.6, 0.3, ratio=1.0, dropout=0.1)
     >>> s.n_treatment, s.n_control, s.n_total, s.n_total_inflated
     (42, 42, 84, 94)
-    >>> sample_size_two_proportions(0.7, 0.35, dropout=0.2).n_total_inflated  # domain.md §8.3 illustration
+    >>> sample_size_two_proportions(0.7, 0.35, dropout=0.2).n_total_inflated  # one set giving 87
     87
     """
     _check_design(ratio=ratio, alpha=alpha, power=power, dropout=dropout)

@@ -57,7 +57,7 @@ SOC_INFECTIONS = "Infections and infestations"
 SOC_NEOPLASMS = "Neoplasms benign, malignant and unspecified (incl cysts and polyps)"
 
 #: AESI of JAK inhibitors by MedDRA preferred term (matched case-insensitively). Categories follow
-#: the baricitinib label's boxed warning and monitoring advice (domain.md §6: serious and opportunistic
+#: the baricitinib label's boxed warning and monitoring advice (Olumiant label: serious and opportunistic
 #: infections, herpes zoster, HBV reactivation, VTE, MACE, malignancy, GI perforation). The PT lists are
 #: this project's selection, not a MedDRA SMQ (SMQs are licensed): they catch the usual PTs and need
 #: medical review for other terms. A PT may belong to several categories (disseminated zoster; HBV
@@ -85,7 +85,7 @@ AESI_PTS = MappingProxyType({
         "diverticular perforation", "oesophageal perforation"}),
 })
 
-#: Baricitinib label thresholds below which treatment is interrupted (domain.md §6: Olumiant HCP
+#: Baricitinib label thresholds below which treatment is interrupted (Olumiant label; Olumiant HCP
 #: treatment considerations; EU SmPC): ANC < 1.0 x10^9/L, lymphocytes < 0.5 x10^9/L, Hb < 80 g/L.
 #: PARAMCD -> threshold in the SI unit of ``vocabulary.LAB_PARAMS``; a value strictly below alerts.
 LAB_INTERRUPTION_THRESHOLDS = MappingProxyType({"NEUT": 1.0, "LYM": 0.5, "HGB": 80.0})

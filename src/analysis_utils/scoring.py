@@ -1,17 +1,17 @@
 """Clinical scores of primary Sjögren's syndrome: ESSDAI, ESSPRI, PGA, responses and lab-implied levels.
 
-Sources (see ../shared/domain.md §1-§4, §9):
+Sources:
 
 - ESSDAI: Seror R et al. Ann Rheum Dis 2010;69:1103-9, Table 3 (domains, weights, levels);
   Seror R et al. RMD Open 2015;1:e000022 (user guide).
 - Activity states and MCII: Seror R et al. Ann Rheum Dis 2016;75:382-9.
 - ESSPRI: Seror R et al. Ann Rheum Dis 2011;70:968-72 (mean of dryness, fatigue and pain, 0-10).
-- Project decisions (a)-(f) of domain.md §9: IgG boundaries, biological domain with missing assays,
-  attribution of cytopenias, PGA on 0-10, all three ESSPRI items required, ClinESSDAI.
+- Project decisions docs/decisions.md (a)-(f) ("Scoring decisions"): IgG boundaries, biological domain
+  with missing assays, attribution of cytopenias, PGA on 0-10, all three ESSPRI items required, ClinESSDAI.
 
 ClinESSDAI is **not implemented**: its weights were found only in an unattributed public code file and
-have not been verified against Table 2 of Seror R et al. Ann Rheum Dis 2016;75:1945-50 (domain.md §1.5,
-decision (f)). No value in this package is a ClinESSDAI.
+have not been verified against Table 2 of Seror R et al. Ann Rheum Dis 2016;75:1945-50
+(docs/decisions.md (f)). No value in this package is a ClinESSDAI.
 
 Exact arithmetic: every boundary is compared on integers. ESSDAI totals are integer sums; ESSPRI
 responses are decided on integer item sums; lab values are rounded to their reporting resolution and
@@ -65,20 +65,20 @@ ESSDAI_MCII_DECREASE = 3
 
 #: ESSPRI item scale: integer numerical rating scales 0-10 (Seror et al. 2011).
 ESSPRI_ITEM_RANGE = (0, 10)
-#: Patient acceptable symptom state: ESSPRI < 5 (Seror et al. 2016; domain.md §2).
+#: Patient acceptable symptom state: ESSPRI < 5 (Seror R et al. Ann Rheum Dis 2016;75:382-9).
 ESSPRI_PASS_CUTOFF = 5
-#: ESSPRI MCII, absolute rule: a decrease of at least 1 point (Seror et al. 2016, Table 4; domain.md §2).
+#: ESSPRI MCII, absolute rule: a decrease of at least 1 point (Seror R et al. Ann Rheum Dis 2016;75:382-9, Table 4).
 ESSPRI_MCII_POINTS = 1
 #: ESSPRI MCII, relative rule: a decrease of at least 15 % of baseline, as a percentage (same source).
 ESSPRI_MCII_PERCENT = 15
 #: Tolerance of ``is_esspri_mcii`` on float ESSPRI values (absolute, in ESSPRI points / fraction of baseline).
 #: 1e-9 is far below the smallest real difference (1/3 point) and far above float error (~1e-15).
 ESSPRI_FLOAT_TOLERANCE = 1e-9
-#: Physician global assessment scale (decision (d), domain.md §9): 0-10.
+#: Physician global assessment scale (docs/decisions.md (d)): 0-10.
 PGA_RANGE = (0, 10)
 
 # ---------------------------------------------------------------------------------------------------
-# Lab-implied ESSDAI levels (Seror et al. 2010, Table 3, rows 11-12; domain.md §1.3; decisions (a)-(c))
+# Lab-implied ESSDAI levels (Seror et al. 2010, Table 3, rows 11-12; docs/decisions.md (a)-(c))
 # ---------------------------------------------------------------------------------------------------
 
 #: Haematological items compared in integer units after rounding to the unit's resolution:
@@ -86,7 +86,7 @@ PGA_RANGE = (0, 10)
 HAEM_LAB_UNITS = MappingProxyType({
     "NEUT": (1000, "cells/uL"), "LYM": (1000, "cells/uL"), "PLAT": (1000, "cells/uL"), "HGB": (1, "g/L"),
 })
-#: Haematological levels per item, in integer units (Seror et al. 2010 row 11; domain.md §1.2-§1.3).
+#: Haematological levels per item, in integer units (Seror R et al. Ann Rheum Dis 2010;69:1103-9, Table 3, row 11).
 #: Each level is (lower, lower_inclusive, upper, upper_inclusive); None = unbounded. Low uses strict
 #: inequalities, moderate inclusive ones: ANC 1000 < x < 1500 low, 500 <= x <= 1000 moderate, < 500 high;
 #: Hb 100 < x < 120 g/L low, 80-100 moderate, < 80 high; platelets 100,000 < x < 150,000/µL low,
@@ -98,7 +98,7 @@ HAEM_LEVEL_BOUNDS = MappingProxyType({
     "LYM": {2: (None, False, 500, True), 1: (500, False, 1000, False)},
 })
 
-#: IgG in integer tenths of g/L (decision (a), domain.md §9): > 16.0 and <= 20.0 g/L -> low (1);
+#: IgG in integer tenths of g/L (docs/decisions.md (a)): > 16.0 and <= 20.0 g/L -> low (1);
 #: > 20.0 g/L -> moderate (2); 16.0 exactly -> 0.
 IGG_TENTHS_LOW_ABOVE = 160
 IGG_TENTHS_MODERATE_ABOVE = 200
@@ -113,7 +113,7 @@ BIOL_QUALITATIVE_LEVEL = MappingProxyType({"MCOMP": 1, "CRYO": 2})
 POSITIVE = "POSITIVE"
 
 # ---------------------------------------------------------------------------------------------------
-# Organ responses (domain.md §1.3; study-specific endpoints, §7.2)
+# Organ responses (remission = ESSDAI domain level 0, Seror et al. 2010; study-specific endpoints of NCT04916756)
 # ---------------------------------------------------------------------------------------------------
 
 #: Organ remission = domain level 0 at a post-baseline visit, among subjects with level > 0 at baseline.
@@ -122,7 +122,7 @@ REMISSION_DOMAINS = MappingProxyType({
     "REMCUTAN": ("cutaneous", "Cutaneous remission (ESSDAI cutaneous level 0)"),
     "REMHAEM": ("haematological", "Haematological remission (ESSDAI haematological level 0)"),
 })
-#: ILD improvement (study-specific, not an ESSDAI construct; domain.md §1.3). Project rule: improved on
+#: ILD improvement (study-specific, not an ESSDAI construct; docs/decisions.md). Project rule: improved on
 #: both the CRF's symptom assessment and its HRCT assessment at the visit.
 ILD_IMPROVED = MappingProxyType({"ILDSYMP": "IMPROVED", "ILDHRCT": "IMPROVED"})
 
@@ -229,7 +229,7 @@ def compute_essdai(levels: pd.DataFrame) -> pd.Series:
     """Compute the ESSDAI total (0-123) from the 12 domain activity levels.
 
     A row with any missing domain gets a missing total: ESSDAI is defined on all 12 domains, and no
-    rule for imputing a missing domain is documented (domain.md §1).
+    rule for imputing a missing domain is documented (Seror et al. 2010; RMD Open 2015 user guide).
 
     Examples
     --------
@@ -293,7 +293,7 @@ def compute_esspri_sum(items: pd.DataFrame) -> pd.Series:
 def compute_esspri(items: pd.DataFrame) -> pd.Series:
     """Compute ESSPRI, the mean of the dryness, fatigue and pain scales (0-10).
 
-    All three items are required (decision (e), domain.md §9): a row with a missing item gets NaN.
+    All three items are required (docs/decisions.md (e)): a row with a missing item gets NaN.
 
     Examples
     --------
@@ -359,7 +359,7 @@ def is_esspri_mcii(base: pd.Series, follow_up: pd.Series) -> pd.Series:
 
 
 def check_pga(pga: pd.Series) -> pd.Series:
-    """Return ``pga`` as float after checking the 0-10 scale (decision (d)); raise naming row and value.
+    """Return ``pga`` as float after checking the 0-10 scale (docs/decisions.md (d)); raise naming row and value.
 
     Examples
     --------
@@ -368,19 +368,19 @@ def check_pga(pga: pd.Series) -> pd.Series:
     >>> check_pga(pd.Series([5, 55]))
     Traceback (most recent call last):
     ...
-    ValueError: PGA: value 55 at row 1 is outside the 0-10 scale (decision (d), domain.md §9)
+    ValueError: PGA: value 55 at row 1 is outside the 0-10 scale (docs/decisions.md (d))
     """
     values = pd.to_numeric(pga, errors="coerce").astype(float)
     bad = (values.isna() & pga.notna()) | (values < PGA_RANGE[0]) | (values > PGA_RANGE[1])
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise ValueError(f"PGA: value {_scalar(pga.iloc[i])!r} at row {_scalar(pga.index[i])!r} is outside the "
-                         f"{PGA_RANGE[0]}-{PGA_RANGE[1]} scale (decision (d), domain.md §9)")
+                         f"{PGA_RANGE[0]}-{PGA_RANGE[1]} scale (docs/decisions.md (d))")
     return values
 
 
 # ---------------------------------------------------------------------------------------------------
-# Lab-implied ESSDAI levels and data queries (decisions (a)-(c), domain.md §9)
+# Lab-implied ESSDAI levels and data queries (docs/decisions.md (a)-(c))
 # ---------------------------------------------------------------------------------------------------
 
 
@@ -434,13 +434,13 @@ def _qualitative_level(result: pd.Series, level: int) -> np.ndarray:
 
 
 def compute_biol_level_from_labs(labs: pd.DataFrame) -> pd.Series:
-    """Compute the biological ESSDAI level implied by the immunology results (decisions (a), (b)).
+    """Compute the biological ESSDAI level implied by the immunology results (docs/decisions.md (a), (b)).
 
     ``labs`` has the columns ``IGG`` (g/L), ``C3``, ``C4`` (g/L) with their lab's lower limits ``C3LLN``,
     ``C4LLN``, and ``MCOMP``, ``CRYO`` (``POSITIVE``/``NEGATIVE``). Rules (Seror et al. 2010 row 12):
     IgG in tenths of g/L > 160 and <= 200 -> 1, > 200 -> 2, < 50 -> 2 (hypogammaglobulinaemia; whether
     it is recent is the physician's call); C3 or C4 below LLN (hundredths of g/L) -> 1; monoclonal
-    component -> 1; cryoglobulins -> 2. Missing items are not assumed abnormal (decision (b)): the level
+    component -> 1; cryoglobulins -> 2. Missing items are not assumed abnormal (docs/decisions.md (b)): the level
     comes from the items available, NaN if none.
 
     Examples
@@ -563,14 +563,14 @@ def _attribution_queries(both: pd.DataFrame) -> pd.DataFrame:
         "value": ("level " + lv + ", EDHAEMDR N").to_numpy(),
         "message": ("ESSDAI haematological domain: level " + lv + " recorded although the cytopenia is "
                     "flagged as not disease-related (EDHAEMDR = N); only auto-immune cytopenias count "
-                    "(decision (c), domain.md §9).").to_numpy(),
+                    "(docs/decisions.md (c)).").to_numpy(),
     })
 
 
 def derive_lab_level_queries(adqs: pd.DataFrame, adlb: pd.DataFrame) -> pd.DataFrame:
     """List the visits where the lab-implied haematological or biological level differs from the recorded one.
 
-    Never overrides the physician (decision (c), domain.md §9): each difference becomes a data query
+    Never overrides the physician (docs/decisions.md (c)): each difference becomes a data query
     naming subject, visit, domain, both levels and the lab values. A cytopenia the physician attributed
     to another cause (``EDHAEMDR`` = N) should carry level 0; when it does not, a second query says so.
     Incomplete biological assessments (missing complement, monoclonal component or cryoglobulins) are

@@ -2,7 +2,8 @@
 
 THE DATA ARE INVENTED. No individual patient data of the pilot (NCT04916756) are public; this
 generator produces an export in the raw data model of ``analysis_utils.dictionary`` that is
-consistent with the published summary figures (domain.md §7.3) and otherwise merely plausible.
+consistent with the published summary figures (Bai W et al. Ann Rheum Dis 2022;81(7):1050, as reported by
+medwireNews, 6 April 2022) and otherwise merely plausible.
 
 With the default ``n_subjects=11`` the trial is a hand-specified, calibrated scenario:
 

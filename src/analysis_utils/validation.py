@@ -59,7 +59,7 @@ RULES = MappingProxyType({
 VISIT_WINDOWS = MappingProxyType({"W12": (85, 14), "W24": (169, 14)})
 #: Baseline window: the baseline visit lies between study day -28 and day 1 (the first dose).
 BASELINE_WINDOW = (-28, 1)
-#: Assays of the ESSDAI biological domain other than IgG (domain.md §1.2 row 12; decision (b), §9).
+#: Assays of the ESSDAI biological domain other than IgG (Seror et al. 2010, Table 3, row 12; docs/decisions.md (b)).
 BIOLOGICAL_ASSAYS = ("C3", "C4", "MCOMP", "CRYO")
 #: Date-order rules: form -> (start column, end column).
 DATE_ORDER = MappingProxyType({
