@@ -1,7 +1,6 @@
 """Between-arm comparisons: hand-worked examples, Newcombe's published intervals and the CDISC pilot ANCOVA."""
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -9,10 +8,10 @@ import pytest
 from scipy import stats
 
 from analysis_utils import ard as ard_mod
-from analysis_utils import comparisons
+from analysis_utils import comparisons, paths
 from analysis_utils.io import read_adam
 
-ADAM = Path(__file__).parent / "data" / "cdiscpilot01" / "adam"
+ADAM = paths.CDISC_PILOT / "adam"
 PLACEBO, LOW, HIGH = "Placebo", "Xanomeline Low Dose", "Xanomeline High Dose"
 
 
