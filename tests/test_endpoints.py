@@ -559,8 +559,8 @@ def test_vectorised_reml_fit_matches_statsmodels_mixedlm():
 def test_summarize_primary_gives_the_efficacy_sections_essdai_rows_to_the_last_bit(small_ard):
     adsl, adeff, _ = _small_study()
     primary = ep.summarize_primary(adsl, adeff)
-    ids = {"EFF-ESSDAI-SUMMARY", "EFF-ESSDAI-MCII"} | {f"EFF-ESSDAI-{v}-{a}" for v in ("W12", "W24")
-                                                          for a in ("WILCOXON", "TTEST", "HL", "EFFSIZE")}
+    ids = {"EFF-ESSDAI-SUMMARY", "EFF-ESSDAI-MCII", "EFF-VISITS-DUE"} | {
+        f"EFF-ESSDAI-{v}-{a}" for v in ("W12", "W24") for a in ("WILCOXON", "TTEST", "HL", "EFFSIZE")}
     assert set(primary["analysis_id"]) == ids
     expected = small_ard[small_ard["analysis_id"].isin(ids)].reset_index(drop=True)
     pd.testing.assert_frame_equal(primary, expected)  # same rows, same order, same bits (NaN = NaN)
@@ -574,7 +574,8 @@ def test_summarize_course_gives_the_efficacy_sections_rows_for_the_figures_to_th
         ("S5", "EDSARTIC", 0, 6))])  # S5 is outside the full analysis set
     adeff = pd.concat([adeff, domains], ignore_index=True)
     full, course = ep.summarize_efficacy(adsl, adeff, adlb), ep.summarize_course(adsl, adeff)
-    ids = {"EFF-ESSDAI-SUMMARY", "EFF-ESSPRI-SUMMARY", "EFF-PGA-SUMMARY", "EFF-ESSDAI-MCII", "EFF-EDS-SUMMARY"}
+    ids = {"EFF-ESSDAI-SUMMARY", "EFF-ESSPRI-SUMMARY", "EFF-PGA-SUMMARY", "EFF-ESSDAI-MCII", "EFF-EDS-SUMMARY",
+           "EFF-VISITS-DUE"}
     assert set(course["analysis_id"]) == ids
     expected = full[full["analysis_id"].isin(ids)].reset_index(drop=True)
     pd.testing.assert_frame_equal(course, expected)  # same rows, same order, same bits (NaN = NaN)
