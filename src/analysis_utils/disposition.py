@@ -361,6 +361,17 @@ def list_discontinuations(adsl: pd.DataFrame) -> pd.DataFrame:
 # Data cut: interim or final
 
 
+def data_cut_date(adsl: pd.DataFrame) -> str:
+    """Return the data cut of ADSL (``DCUTDT``) as ``YYYY-MM-DD``, ``""`` when ADSL has none.
+
+    >>> data_cut_date(pd.DataFrame({"DCUTDT": pd.to_datetime(["2021-12-20", "2021-12-20"])}))
+    '2021-12-20'
+    """
+    if "DCUTDT" not in adsl.columns or adsl["DCUTDT"].isna().all():
+        return ""
+    return pd.Timestamp(adsl["DCUTDT"].dropna().iloc[0]).strftime("%Y-%m-%d")
+
+
 def is_final_cut(adsl: pd.DataFrame) -> bool:
     """Say whether the data cut is final: no subject ongoing and every scheduled visit due for every subject.
 

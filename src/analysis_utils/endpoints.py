@@ -1179,6 +1179,17 @@ def describe_no_data(ard: pd.DataFrame, *, what: str, avisit: str) -> str:
             f"of the {tables.format_number(n_fas, 0)} patients).")
 
 
+#: Text of a display table that has no result yet (an early data cut).
+NO_DATA_TEXT = "no data at the data cut"
+
+
+def _or_no_data(rows: list, columns) -> pd.DataFrame:
+    """``rows`` as a table; one row saying ``NO_DATA_TEXT`` (in the first column) when there are none."""
+    if rows:
+        return pd.DataFrame(rows)
+    return pd.DataFrame([[NO_DATA_TEXT] + [""] * (len(columns) - 1)], columns=list(columns))
+
+
 def _visit_rank(avisit: pd.Series) -> pd.Series:
     return avisit.map({v: i for i, v in enumerate(AVISIT_ORDER)}).fillna(len(AVISIT_ORDER))
 
@@ -1241,7 +1252,8 @@ def format_paired_table(ard: pd.DataFrame, *, paramcds, approach: str = "OC") ->
                 "Cohen's dz": tables.format_number(es.loc["cohen_dz", "estimate"], 2),
                 "Rank-biserial r": tables.format_number(es.loc["rank_biserial", "estimate"], 2),
             })
-    return pd.DataFrame(out)
+    return _or_no_data(out, ["Parameter", "Visit", "n", "Mean change (95% CI)", "t-test p",
+                             "Hodges-Lehmann (95% CI)", "Wilcoxon V", "Wilcoxon p", "Cohen's dz", "Rank-biserial r"])
 
 
 def format_responder_table(ard: pd.DataFrame, *, analysis_ids) -> pd.DataFrame:
@@ -1249,6 +1261,8 @@ def format_responder_table(ard: pd.DataFrame, *, analysis_ids) -> pd.DataFrame:
     out, cells = [], _Cells(ard)
     population = dict(zip(ard["analysis_id"], ard["population"]))
     for analysis_id in analysis_ids:
+        if analysis_id not in cells:  # no patient evaluable yet (an early data cut)
+            continue
         w = cells(analysis_id)
         w = w.assign(_a=_visit_rank(w["avisit"])).sort_values(["paramcd", "_a"], kind="stable")
         pop = population[analysis_id]
@@ -1259,7 +1273,7 @@ def format_responder_table(ard: pd.DataFrame, *, analysis_ids) -> pd.DataFrame:
                            f" ({tables.format_number(r['pct'], tables.PCT_DECIMALS)})",
                 "95% CI (%)": tables.format_ci(100 * r["ci_lower"], 100 * r["ci_upper"], tables.PCT_DECIMALS),
             })
-    return pd.DataFrame(out)
+    return _or_no_data(out, ["Parameter", "Response", "Visit", "Population", "n/N (%)", "95% CI (%)"])
 
 
 def format_category_table(ard: pd.DataFrame, *, analysis_id: str = "EFF-ESSDAI-ACTCAT") -> pd.DataFrame:
@@ -1311,10 +1325,7 @@ def format_sensitivity_table(ard: pd.DataFrame, *, paramcd: str) -> pd.DataFrame
                                        f"{tables.format_number(r['n_evaluable'], 0)} "
                                        f"({tables.format_number(r['pct'], tables.PCT_DECIMALS)})")
             out.append(row)
-    if not out:
-        return pd.DataFrame({"Parameter": [paramcd], "Analysis": [""], "Visit": [""], "n": ["0"],
-                             "Mean change (95% CI)": ["no post-baseline data at the data cut"], "p": [""]})
-    return pd.DataFrame(out).fillna("")
+    return _or_no_data(out, ["Parameter", "Analysis", "Visit", "n", "Mean change (95% CI)", "p"]).fillna("")
 
 
 def format_friedman_table(ard: pd.DataFrame, *, paramcds=ENDPOINT_PARAMCDS) -> pd.DataFrame:
@@ -1473,7 +1484,10 @@ def describe_friedman(ard: pd.DataFrame, *, paramcds=ENDPOINT_PARAMCDS) -> str:
 
 def describe_remission(ard: pd.DataFrame, *, avisit: str) -> str:
     """Say, for each remission/improvement parameter, how many involved patients remitted at ``avisit``."""
-    w = _cell(ard, "EFF-REMISSION")
+    cells = _Cells(ard)
+    if "EFF-REMISSION" not in cells:
+        return describe_no_data(ard, what="Remission among the patients involved at baseline", avisit=avisit)
+    w = cells("EFF-REMISSION")
     w = w[w["avisit"] == avisit].set_index("paramcd")
     names = {"REMARTIC": "arthritis remitted", "REMCUTAN": "cutaneous involvement remitted",
              "REMHAEM": "haematological involvement remitted", "ILDIMP": "interstitial lung disease improved"}
