@@ -227,7 +227,8 @@ def _baseline_labs(t: dict) -> pd.DataFrame:
     bl = standardize_labs(labs[(labs["VISIT"] == "BL") & labs["LBTESTCD"].isin(["IGG", "ESR", "CRP"])])
     bl = bl.drop_duplicates(["SUBJID", "PARAMCD"])
     wide = bl.pivot(index="SUBJID", columns="PARAMCD", values="AVAL")
-    return pd.DataFrame({f"{p}BL": wide[p] if p in wide else np.nan for p in ("IGG", "ESR", "CRP")})
+    return pd.DataFrame({f"{p}BL": wide[p] if p in wide else np.nan for p in ("IGG", "ESR", "CRP")},
+                        index=wide.index)  # an index even without any sample (a data cut before the first)
 
 
 def compute_visit_due(first_dose: pd.Series, status: pd.Series, attended: pd.Series, cutoff, visit: str) -> pd.Series:
@@ -614,7 +615,9 @@ def derive_all(tables: dict, *, data_cutoff: str | None = None) -> dict:
     tables : dict of str to DataFrame
         The raw forms (text or typed).
     data_cutoff : str, optional
-        ISO date of the data cut; when given, ``apply_data_cutoff`` is applied first.
+        ISO date of the data cut; when given, ``apply_data_cutoff`` is applied first. A cut before the
+        first dose of the study raises ``ValueError`` (no patient treated: nothing to analyse); any later
+        cut gives the datasets an interim analysis needs (docs/decisions.md, "Interim data cuts").
 
     Returns
     -------
@@ -623,6 +626,11 @@ def derive_all(tables: dict, *, data_cutoff: str | None = None) -> dict:
     """
     t = _typed(tables)
     if data_cutoff:
+        first_dose = t["exposure"]["EXSTDT"].min() if len(t["exposure"]) else pd.NaT
+        if pd.isna(first_dose) or pd.Timestamp(data_cutoff) < first_dose:
+            raise ValueError(f"data cut {data_cutoff} is before the first dose of the study "
+                             f"({'none recorded' if pd.isna(first_dose) else first_dose.date()}): no patient is "
+                             "treated at the cut, so there is nothing to analyse; choose a later data cut")
         t = apply_data_cutoff(t, data_cutoff)
     adsl = derive_adsl(t, data_cutoff=data_cutoff)
     return {"adsl": adsl, "adqs": derive_adqs(t, adsl), "adlb": derive_adlb(t, adsl), "adae": derive_adae(t, adsl),

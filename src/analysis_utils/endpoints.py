@@ -1165,18 +1165,17 @@ def describe_no_data(ard: pd.DataFrame, *, what: str, avisit: str) -> str:
     --------
     >>> adsl = pd.DataFrame({"USUBJID": ["a", "b"], "FASFL": "Y", "DUE12FL": "Y", "DUE24FL": "N"})
     >>> describe_no_data(summarize_visits_due(adsl), what="ESSDAI change", avisit="Week 24")
-    'ESSDAI change at Week 24: not yet due at the data cut (the visit was due for none of the 2 patients).'
+    'ESSDAI change at Week 24: not yet due at the data cut (the visit was due for 0 of 2 patients).'
     >>> describe_no_data(summarize_visits_due(adsl), what="ESSDAI change", avisit="Week 12")
-    'ESSDAI change at Week 12: no data at the data cut (the visit was due for 2 of the 2 patients).'
+    'ESSDAI change at Week 12: no data at the data cut (the visit was due for 2 of 2 patients).'
     """
     n_fas, n_due = _n_due(_Cells(ard), avisit)
     if math.isnan(n_due):
         return f"{what} at {avisit}: no data."
+    due = f"the visit was due for {tables.format_number(n_due, 0)} of {tables.format_number(n_fas, 0)} patients"
     if n_due == 0:
-        return (f"{what} at {avisit}: not yet due at the data cut (the visit was due for none of the "
-                f"{tables.format_number(n_fas, 0)} patients).")
-    return (f"{what} at {avisit}: no data at the data cut (the visit was due for {tables.format_number(n_due, 0)} "
-            f"of the {tables.format_number(n_fas, 0)} patients).")
+        return f"{what} at {avisit}: not yet due at the data cut ({due})."
+    return f"{what} at {avisit}: no data at the data cut ({due})."
 
 
 #: Text of a display table that has no result yet (an early data cut).

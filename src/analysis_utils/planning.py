@@ -616,13 +616,15 @@ def missing_pilot_inputs(ard: pd.DataFrame, *, visit: str = "Week 12") -> list[s
 
 
 def describe_missing_inputs(missing, *, visit: str = "Week 12") -> str:
-    """Say that the planning is not computed at this data cut, and which pilot inputs are missing.
+    """Say that the planning is not computed at this data cut, and which pilot results are missing.
 
     >>> describe_missing_inputs(["n_responders", "chg_sd"], visit="Week 12")
-    'Not computed at this data cut: the pilot has no Week 12 ESSDAI result yet for n_responders, chg_sd \
+    'Not computed at this data cut: the pilot has no Week 12 ESSDAI MCII rate and SD of the ESSDAI change yet \
 (the visit is not yet due, or too few patients were assessed).'
     """
-    return (f"Not computed at this data cut: the pilot has no {visit} ESSDAI result yet for {', '.join(missing)} "
+    what = list(dict.fromkeys("SD of the ESSDAI change" if name.startswith("chg_") else "MCII rate"
+                              for name in missing))
+    return (f"Not computed at this data cut: the pilot has no {visit} ESSDAI {' and '.join(what)} yet "
             "(the visit is not yet due, or too few patients were assessed).")
 
 
