@@ -597,3 +597,45 @@ def test_summarize_by_visit_keeps_cells_of_a_frame_with_repeated_index_labels():
     out = ep.summarize_by_visit(d).set_index(["AVISIT", "stat_name"])["stat_value"]
     assert out[("Baseline", "n")] == 2 and out[("Baseline", "mean")] == 2.0 and out[("Week 12", "max")] == 5.0
     assert len(out) == 2 * len(ep.SUMMARY_STATS)
+
+
+def test_imputation_fills_only_the_visits_due_at_the_data_cut():
+    # S2 misses week 24 and S3 both post-baseline visits; at the cut S3's week 24 is not yet due and S2's is.
+    due = pd.DataFrame({"USUBJID": ["S1", "S2", "S3", "S1", "S2"],
+                        "AVISIT": ["Week 12", "Week 12", "Week 12", "Week 24", "Week 24"]})
+    for impute, dtype in ((ep.impute_bocf, "BOCF"), (ep.impute_locf, "LOCF")):
+        got = impute(CARRY, subjects=["S1", "S2", "S3"], due=due)
+        carried = got[got["DTYPE"] == dtype]
+        assert carried[["USUBJID", "PARAMCD", "AVISIT"]].values.tolist() == [
+            ["S1", "PGA", "Week 12"], ["S2", "ESSDAI", "Week 24"], ["S3", "ESSDAI", "Week 12"]]
+        everything = impute(CARRY, subjects=["S1", "S2", "S3"])  # no due list: every visit is due
+        assert len(everything[everything["DTYPE"] == dtype]) == 4
+
+
+def test_visits_due_from_adsl_and_absent_flags_mean_all_due():
+    adsl = pd.DataFrame({"USUBJID": ["A", "B"], "FASFL": "Y", "DUE12FL": ["Y", "Y"], "DUE24FL": ["Y", "N"]})
+    assert ep.visits_due(adsl).values.tolist() == [["A", "Week 12"], ["B", "Week 12"], ["A", "Week 24"]]
+    assert ep.visits_due(adsl[["USUBJID", "FASFL"]]) is None
+    rows = ep.summarize_visits_due(adsl[["USUBJID", "FASFL"]])
+    assert rows.loc[rows["stat_name"] == "n_due", "stat_value"].tolist() == [2.0, 2.0]
+
+
+def test_mixed_model_estimates_each_visit_on_the_patients_due_there():
+    # Week 24 due for A, B, C only (D and E not yet): its estimate is the fit on A, B, C's records; week 12 and
+    # the footer use everyone. With every visit due the result is fit_mixed_model's, to the last bit.
+    rows = MIXED[~(MIXED["USUBJID"].isin(["D", "E"]) & (MIXED["AVISITN"] == 24))]
+    due = pd.DataFrame({"USUBJID": list("ABCDE") + list("ABC"), "AVISIT": ["Week 12"] * 5 + ["Week 24"] * 3})
+    got = ep.fit_mixed_model_due(rows, due=due).set_index(["AVISIT", "stat_name"])["stat_value"]
+    abc = ep.fit_mixed_model(rows[rows["USUBJID"].isin(list("ABC"))]).set_index(["AVISIT", "stat_name"])["stat_value"]
+    full = ep.fit_mixed_model(rows).set_index(["AVISIT", "stat_name"])["stat_value"]
+    assert got[("Week 24", "estimate")] == abc[("Week 24", "estimate")]
+    assert got[("Week 12", "estimate")] == full[("Week 12", "estimate")]
+    assert (got[("Week 24", "n_subjects")], got[("", "n_subjects")]) == (3.0, 5.0)
+    all_due = pd.DataFrame({"USUBJID": list("ABCDE") * 2, "AVISIT": ["Week 12"] * 5 + ["Week 24"] * 5})
+    pd.testing.assert_frame_equal(ep.fit_mixed_model_due(MIXED, due=all_due), ep.fit_mixed_model(MIXED))
+
+
+def test_mixed_model_with_baseline_values_only_reports_counts_without_estimates():
+    got = ep.fit_mixed_model(MIXED[MIXED["AVISITN"] == 0])
+    assert got[["AVISIT", "stat_name", "stat_value"]].values.tolist() == [
+        ["", "n_subjects", 5.0], ["", "n_obs", 5.0], ["", "converged", 0.0]]
