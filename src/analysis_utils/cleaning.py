@@ -552,8 +552,9 @@ def apply_data_cutoff(tables: dict, cutoff: str) -> dict:
     after the cut (and their ESSDAI, ESSPRI, PGA and ILD assessments), eligibility assessments, laboratory
     samples, adverse events and medications starting after it, a first dose after it (the subject is then
     not yet treated) and dispositions after it (the subject is then ongoing) are removed; end dates after
-    the cut become missing (ongoing) and the last dose is truncated to the cut. The raw frames are not
-    modified.
+    the cut become missing (ongoing) and the last dose is truncated to the cut. The missed doses are a total
+    without dates, so they cannot be cut: they are kept, but never more than the days from the first dose to
+    the cut (no negative dose or adherence). The raw frames are not modified.
 
     Examples
     --------
@@ -581,7 +582,9 @@ def apply_data_cutoff(tables: dict, cutoff: str) -> dict:
         frame = _before(t[name], start, cut)
         out[name] = frame.assign(**{end: frame[end].where(~(frame[end] > cut))})
     exposure = _before(t["exposure"], "EXSTDT", cut)
-    out["exposure"] = exposure.assign(EXENDT=exposure["EXENDT"].where(~(exposure["EXENDT"] > cut), cut))
+    exposure = exposure.assign(EXENDT=exposure["EXENDT"].where(~(exposure["EXENDT"] > cut), cut))
+    days = (exposure["EXENDT"] - exposure["EXSTDT"]).dt.days + 1
+    out["exposure"] = exposure.assign(EXMISSED=exposure["EXMISSED"].where(~(exposure["EXMISSED"] > days), days))
     for frame in out.values():
         frame.attrs[validation.TYPED_ATTR] = True
     return out
