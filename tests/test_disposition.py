@@ -44,7 +44,61 @@ def _adsl():
 
 def test_disposition_stages_pinned():
     assert dict(disposition.DISPOSITION_STAGES) == {
-        "Enrolled": None, "Treated": "SAFFL", "Completed week 12": "COMP12FL", "Completed week 24": "COMP24FL"}
+        "Enrolled": None, "Treated": "SAFFL", "Completed week 12": "COMP12FL",
+        "Completed week 24": ("EOSSTT", "COMPLETED")}
+
+
+def test_completed_without_week_24_visit_is_counted_once_as_the_crf_says():
+    # S1 is recorded COMPLETED but has no week-24 visit (COMP24FL = N): counted completed, as the CRF says.
+    adsl = _adsl().assign(COMP24FL="N")
+    out = disposition.summarize_disposition(adsl).set_index(["category", "reason"])["n_subjects"]
+    assert out[("Completed week 24", "")] == 1
+    assert out[("Completed week 24", "")] + out[("Discontinued", "")] + out[("Ongoing at data cut-off", "")] \
+        == out[("Enrolled", "")] == 4
+
+
+def test_disposition_adds_up_to_the_enrolled_with_ongoing_patients():
+    adsl = _adsl().assign(EOSSTT=["ONGOING", "DISCONTINUED", "DISCONTINUED", "DISCONTINUED"], DCSREAS=[
+        "", "Lost to follow-up", "Adverse event", "Withdrew consent"])
+    out = disposition.summarize_disposition(adsl).set_index(["category", "reason"])["n_subjects"]
+    assert (out[("Completed week 24", "")], out[("Discontinued", "")], out[("Ongoing at data cut-off", "")]) == (0, 3, 1)
+
+
+def test_data_cut_is_interim_while_a_patient_is_ongoing_or_a_visit_not_due():
+    adsl = _adsl().assign(DUE12FL="Y", DUE24FL="Y")
+    assert disposition.is_final_cut(adsl)
+    assert not disposition.is_final_cut(adsl.assign(DUE24FL=["Y", "Y", "Y", "N"]))
+    assert not disposition.is_final_cut(adsl.assign(EOSSTT=["ONGOING"] + ["DISCONTINUED"] * 3))
+    cut = disposition.summarize_data_cut(adsl.assign(EOSSTT=["ONGOING"] + ["DISCONTINUED"] * 3,
+                                                     DUE24FL=["N", "Y", "Y", "Y"]))
+    got = cut.set_index(["avisit", "stat_name"])["stat_value"].to_dict()
+    assert got == {("", "n_enrolled"): 4, ("", "n_completed"): 0, ("", "n_discontinued"): 3, ("", "n_ongoing"): 1,
+                   ("", "interim"): 1, ("Week 12", "n_due"): 4, ("Week 12", "n_not_due"): 0,
+                   ("Week 24", "n_due"): 3, ("Week 24", "n_not_due"): 1}
+    rows = disposition.data_cut_to_ard(cut, data_cutoff="2021-12-20")
+    assert set(rows["category"]) == {"interim"} and rows["label"].iloc[0] == "Data cut 2021-12-20: interim"
+    assert rows["analysis_id"].eq("DISP-DATACUT").all()
+
+
+def test_visit_window_rule_and_deviation_listing_hand_worked():
+    # Windows (validation.VISIT_WINDOWS): week 12 day 85 +/- 14 = 71-99; week 24 day 169 +/- 14 = 155-183;
+    # baseline day -28 to 1. S1's week 12 on day 101 is 2 days late; S2's week 24 on day 150 is 5 days early;
+    # day 99 and day 155 are inside (the limits belong to the window).
+    bds = pd.DataFrame({
+        "USUBJID": ["S1", "S1", "S1", "S1", "S2", "S2", "S2"],
+        "AVISIT": ["Baseline", "Week 12", "Week 12", "Week 24", "Baseline", "Week 12", "Week 24"],
+        "ADT": pd.to_datetime(["2021-07-01", "2021-10-09", "2021-10-09", "2021-12-16", "2021-07-01", "2021-10-07",
+                               "2021-11-27"]),
+        "ADY": [1, 101, 101, 169, 1, 99, 150]})
+    listing = disposition.list_visit_deviations(bds)
+    assert listing[["USUBJID", "AVISIT", "ADY", "WINDOW", "DAYSOUT"]].values.tolist() == [
+        ["S1", "Week 12", 101, "day 71 to 99", 2], ["S2", "Week 24", 150, "day 155 to 183", -5]]
+    counts = disposition.summarize_visit_deviations(bds).set_index(["avisit", "stat_name"])["stat_value"]
+    assert counts[("Week 12", "n_visits")] == 2 and counts[("Week 12", "n_out_of_window")] == 1
+    assert counts[("Week 24", "n_early")] == 1 and counts[("Baseline", "n_out_of_window")] == 0
+    shown = disposition.format_visit_deviations(listing)
+    assert shown["Days outside"].tolist() == ["+2 (late)", "-5 (early)"]
+    assert "nominal visit" in disposition.VISIT_WINDOW_RULE
 
 
 def test_summarize_disposition_hand_worked():

@@ -491,7 +491,7 @@ def test_format_responder_and_sensitivity_tables(small_ard):
     resp = ep.format_responder_table(small_ard, analysis_ids=["EFF-ESSDAI-MCII", "EFF-ESSDAI-MCII-BOCF"])
     assert resp[["Visit", "Population", "n/N (%)"]].values.tolist()[-1] == ["Week 24", "FAS (BOCF)", "3/4 (75.0)"]
     sens = ep.format_sensitivity_table(small_ard, paramcd="ESSDAI")
-    assert sens["Analysis"].unique().tolist() == list(ep.POPULATIONS.values())
+    assert sens["Analysis"].unique().tolist() == [ep.POPULATIONS[a] for a in ("OC", "BOCF", "LOCF", "MIXED")]
     assert sens.loc[(sens["Analysis"] == "FAS (LOCF)") & (sens["Visit"] == "Week 24"), "n"].item() == "4"
 
 
@@ -559,8 +559,8 @@ def test_vectorised_reml_fit_matches_statsmodels_mixedlm():
 def test_summarize_primary_gives_the_efficacy_sections_essdai_rows_to_the_last_bit(small_ard):
     adsl, adeff, _ = _small_study()
     primary = ep.summarize_primary(adsl, adeff)
-    ids = {"EFF-ESSDAI-SUMMARY", "EFF-ESSDAI-MCII"} | {f"EFF-ESSDAI-{v}-{a}" for v in ("W12", "W24")
-                                                          for a in ("WILCOXON", "TTEST", "HL", "EFFSIZE")}
+    ids = {"EFF-ESSDAI-SUMMARY", "EFF-ESSDAI-MCII", "EFF-VISITS-DUE"} | {
+        f"EFF-ESSDAI-{v}-{a}" for v in ("W12", "W24") for a in ("WILCOXON", "TTEST", "HL", "EFFSIZE")}
     assert set(primary["analysis_id"]) == ids
     expected = small_ard[small_ard["analysis_id"].isin(ids)].reset_index(drop=True)
     pd.testing.assert_frame_equal(primary, expected)  # same rows, same order, same bits (NaN = NaN)
@@ -574,7 +574,8 @@ def test_summarize_course_gives_the_efficacy_sections_rows_for_the_figures_to_th
         ("S5", "EDSARTIC", 0, 6))])  # S5 is outside the full analysis set
     adeff = pd.concat([adeff, domains], ignore_index=True)
     full, course = ep.summarize_efficacy(adsl, adeff, adlb), ep.summarize_course(adsl, adeff)
-    ids = {"EFF-ESSDAI-SUMMARY", "EFF-ESSPRI-SUMMARY", "EFF-PGA-SUMMARY", "EFF-ESSDAI-MCII", "EFF-EDS-SUMMARY"}
+    ids = {"EFF-ESSDAI-SUMMARY", "EFF-ESSPRI-SUMMARY", "EFF-PGA-SUMMARY", "EFF-ESSDAI-MCII", "EFF-EDS-SUMMARY",
+           "EFF-VISITS-DUE"}
     assert set(course["analysis_id"]) == ids
     expected = full[full["analysis_id"].isin(ids)].reset_index(drop=True)
     pd.testing.assert_frame_equal(course, expected)  # same rows, same order, same bits (NaN = NaN)
@@ -596,3 +597,45 @@ def test_summarize_by_visit_keeps_cells_of_a_frame_with_repeated_index_labels():
     out = ep.summarize_by_visit(d).set_index(["AVISIT", "stat_name"])["stat_value"]
     assert out[("Baseline", "n")] == 2 and out[("Baseline", "mean")] == 2.0 and out[("Week 12", "max")] == 5.0
     assert len(out) == 2 * len(ep.SUMMARY_STATS)
+
+
+def test_imputation_fills_only_the_visits_due_at_the_data_cut():
+    # S2 misses week 24 and S3 both post-baseline visits; at the cut S3's week 24 is not yet due and S2's is.
+    due = pd.DataFrame({"USUBJID": ["S1", "S2", "S3", "S1", "S2"],
+                        "AVISIT": ["Week 12", "Week 12", "Week 12", "Week 24", "Week 24"]})
+    for impute, dtype in ((ep.impute_bocf, "BOCF"), (ep.impute_locf, "LOCF")):
+        got = impute(CARRY, subjects=["S1", "S2", "S3"], due=due)
+        carried = got[got["DTYPE"] == dtype]
+        assert carried[["USUBJID", "PARAMCD", "AVISIT"]].values.tolist() == [
+            ["S1", "PGA", "Week 12"], ["S2", "ESSDAI", "Week 24"], ["S3", "ESSDAI", "Week 12"]]
+        everything = impute(CARRY, subjects=["S1", "S2", "S3"])  # no due list: every visit is due
+        assert len(everything[everything["DTYPE"] == dtype]) == 4
+
+
+def test_visits_due_from_adsl_and_absent_flags_mean_all_due():
+    adsl = pd.DataFrame({"USUBJID": ["A", "B"], "FASFL": "Y", "DUE12FL": ["Y", "Y"], "DUE24FL": ["Y", "N"]})
+    assert ep.visits_due(adsl).values.tolist() == [["A", "Week 12"], ["B", "Week 12"], ["A", "Week 24"]]
+    assert ep.visits_due(adsl[["USUBJID", "FASFL"]]) is None
+    rows = ep.summarize_visits_due(adsl[["USUBJID", "FASFL"]])
+    assert rows.loc[rows["stat_name"] == "n_due", "stat_value"].tolist() == [2.0, 2.0]
+
+
+def test_mixed_model_estimates_each_visit_on_the_patients_due_there():
+    # Week 24 due for A, B, C only (D and E not yet): its estimate is the fit on A, B, C's records; week 12 and
+    # the footer use everyone. With every visit due the result is fit_mixed_model's, to the last bit.
+    rows = MIXED[~(MIXED["USUBJID"].isin(["D", "E"]) & (MIXED["AVISITN"] == 24))]
+    due = pd.DataFrame({"USUBJID": list("ABCDE") + list("ABC"), "AVISIT": ["Week 12"] * 5 + ["Week 24"] * 3})
+    got = ep.fit_mixed_model_due(rows, due=due).set_index(["AVISIT", "stat_name"])["stat_value"]
+    abc = ep.fit_mixed_model(rows[rows["USUBJID"].isin(list("ABC"))]).set_index(["AVISIT", "stat_name"])["stat_value"]
+    full = ep.fit_mixed_model(rows).set_index(["AVISIT", "stat_name"])["stat_value"]
+    assert got[("Week 24", "estimate")] == abc[("Week 24", "estimate")]
+    assert got[("Week 12", "estimate")] == full[("Week 12", "estimate")]
+    assert (got[("Week 24", "n_subjects")], got[("", "n_subjects")]) == (3.0, 5.0)
+    all_due = pd.DataFrame({"USUBJID": list("ABCDE") * 2, "AVISIT": ["Week 12"] * 5 + ["Week 24"] * 5})
+    pd.testing.assert_frame_equal(ep.fit_mixed_model_due(MIXED, due=all_due), ep.fit_mixed_model(MIXED))
+
+
+def test_mixed_model_with_baseline_values_only_reports_counts_without_estimates():
+    got = ep.fit_mixed_model(MIXED[MIXED["AVISITN"] == 0])
+    assert got[["AVISIT", "stat_name", "stat_value"]].values.tolist() == [
+        ["", "n_subjects", 5.0], ["", "n_obs", 5.0], ["", "converged", 0.0]]

@@ -527,3 +527,16 @@ def test_notebook_parameters_match_documented_defaults():
     assert values["P_CONTROL"] == responders / n and values["P_CONTROL_N"] == n  # 7/14, Seror 2016 Table 5
     assert values["RATIO"] == 2.0 and values["SD_UPPER_LEVEL"] == planning.SD_UPPER_LEVEL
     assert values["POWER_TEST"] in planning.TESTS
+
+
+def test_planning_inputs_missing_at_an_early_data_cut():
+    # A data cut before any week-12 visit: the pilot ARD has baseline summaries only.
+    from analysis_utils import endpoints
+    adsl = pd.DataFrame({"USUBJID": ["a", "b"], "FASFL": "Y", "DUE12FL": "N", "DUE24FL": "N"})
+    adeff = pd.DataFrame({"USUBJID": ["a", "b"], "PARAMCD": "ESSDAI", "AVISIT": "Baseline", "AVISITN": 0,
+                          "AVAL": [9.0, 7.0], "BASE": [9.0, 7.0], "CHG": np.nan, "PCHG": np.nan, "CRIT1FL": "",
+                          "DTYPE": ""})
+    pilot = endpoints.summarize_primary(adsl, adeff)
+    assert planning.missing_pilot_inputs(pilot) == list(planning.PILOT_ARD_KEYS)
+    assert planning.describe_missing_inputs(planning.missing_pilot_inputs(pilot)).startswith(
+        "Not computed at this data cut: the pilot has no Week 12 ESSDAI MCII rate and SD of the ESSDAI change yet")

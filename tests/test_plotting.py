@@ -18,7 +18,6 @@ from analysis_utils import plotting  # noqa: E402
 @pytest.fixture(autouse=True)
 def close_figures():
     yield
-    plt.close("all")
 
 
 ADEFF = pd.DataFrame({
@@ -140,3 +139,22 @@ def test_trajectories_and_waterfall_use_one_collection_for_many_patients():
     assert ax.lines[-1].get_xydata().tolist() == [[0.0, 10.0], [12.0, 6.0]]  # the mean
     ax = plotting.plot_waterfall(d, avisits=("Week 12",))
     assert len(ax.patches) == 0 and len(ax.collections[0].get_segments()) == n
+
+
+def test_figures_of_an_early_data_cut_without_post_baseline_values():
+    # At an early interim cut only baseline values exist: every figure is drawn, empty where there is nothing yet.
+    d = pd.DataFrame({"USUBJID": ["a", "b"], "PARAMCD": "ESSDAI", "AVISIT": "Baseline", "AVISITN": 0,
+                      "AVAL": [10.0, 8.0], "CHG": [np.nan, np.nan]})
+    ax = plotting.plot_trajectories(d, paramcd="ESSDAI")
+    assert ax.lines[-1].get_xydata().tolist() == [[0.0, 9.0]]
+    assert len(plotting.plot_box_points(d, paramcd="ESSDAI", seed=1).patches) == 1
+    waterfall = plotting.plot_waterfall(d, avisits=("Week 12", "Week 24"))
+    assert [len(c) for c in waterfall.containers] == [0, 0]
+
+
+def test_waterfall_without_week_24_draws_week_12_only():
+    d = pd.DataFrame({"USUBJID": ["a", "b"], "PARAMCD": "ESSDAI", "AVISIT": "Week 12", "AVISITN": 12,
+                      "AVAL": [6.0, 7.0], "CHG": [-4.0, -1.0]})
+    ax = plotting.plot_waterfall(d, avisits=("Week 12", "Week 24"))
+    heights = [[float(b.get_height()) for b in c] for c in ax.containers]
+    assert heights[0] == [-1.0, -4.0] and all(np.isnan(h) for h in heights[1])

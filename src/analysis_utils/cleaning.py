@@ -47,11 +47,21 @@ PREDNISONE_EQUIVALENT = MappingProxyType({
 DOSES_PER_DAY = MappingProxyType({"QD": 1.0, "BID": 2.0, "TID": 3.0, "QID": 4.0, "QOD": 0.5, "QW": 1 / 7})
 #: Relationship categories counted as related (RELFL = "Y").
 RELATED = ("RELATED", "POSSIBLY RELATED")
+#: ADSL flag of each post-baseline visit saying that the visit was due at the data cut (``"Y"``/``"N"``).
+DUE_FLAGS = MappingProxyType({"W12": "DUE12FL", "W24": "DUE24FL"})
+#: When a scheduled visit counts as due at the data cut (the rule of ``compute_visit_due``; decision in
+#: docs/decisions.md, "Interim data cuts"): the visit took place, or the patient left the study (completed or
+#: discontinued: every later visit is then missing for good), or the visit's window closed before the cut,
+#: i.e. the study day of the cut is after the window's last day, target day + half-width
+#: (``validation.VISIT_WINDOWS``: week 12 day 85 +/- 14, week 24 day 169 +/- 14, from the protocol's visit
+#: schedule). A visit not yet due is not missing: it is neither imputed (BOCF, LOCF) nor counted in the
+#: denominator of an analysis of that visit, and the mixed model's estimate at that visit leaves the patient out.
+VISIT_DUE_RULE = "attended, or the patient left the study, or the window (target day + half-width) closed before the cut"
 
 ADSL_COLUMNS = (
     "STUDYID", "USUBJID", "SUBJID", "SITEID", "AGE", "AGEU", "SEX", "RACE", "ETHNIC", "HEIGHTBL", "WEIGHTBL",
     "BMIBL", "TRT01P", "TRT01A", "TRTSDT", "TRTEDT", "TRTDURD", "CUMDOSE", "ADHERPCT", "SAFFL", "FASFL",
-    "COMP12FL", "COMP24FL", "EOSSTT", "DCSREAS", "EOSDT", "DTHFL", "DIAGDT", "DURDIS", "ANTISSA", "ANTISSB",
+    "COMP12FL", "COMP24FL", "DCUTDT", "DUE12FL", "DUE24FL", "EOSSTT", "DCSREAS", "EOSDT", "DTHFL", "DIAGDT", "DURDIS", "ANTISSA", "ANTISSB",
     "HBVHXFL", "ILDFL", "GCFL", "GCDOSEBL", "HCQFL", "ISFL", "IGGBL", "ESRBL", "CRPBL",
 )
 ADQS_COLUMNS = ("STUDYID", "USUBJID", "PARCAT1", "PARAMCD", "PARAM", "AVISIT", "AVISITN", "ADT", "ADY", "AVAL",
@@ -217,15 +227,56 @@ def _baseline_labs(t: dict) -> pd.DataFrame:
     bl = standardize_labs(labs[(labs["VISIT"] == "BL") & labs["LBTESTCD"].isin(["IGG", "ESR", "CRP"])])
     bl = bl.drop_duplicates(["SUBJID", "PARAMCD"])
     wide = bl.pivot(index="SUBJID", columns="PARAMCD", values="AVAL")
-    return pd.DataFrame({f"{p}BL": wide[p] if p in wide else np.nan for p in ("IGG", "ESR", "CRP")})
+    return pd.DataFrame({f"{p}BL": wide[p] if p in wide else np.nan for p in ("IGG", "ESR", "CRP")},
+                        index=wide.index)  # an index even without any sample (a data cut before the first)
 
 
-def derive_adsl(tables: dict) -> pd.DataFrame:
+def compute_visit_due(first_dose: pd.Series, status: pd.Series, attended: pd.Series, cutoff, visit: str) -> pd.Series:
+    """Flag whether ``visit`` was due at the data cut ``cutoff`` (``VISIT_DUE_RULE``), ``"Y"``/``"N"``.
+
+    Due when the visit took place (``attended``), or the subject left the study (``status`` COMPLETED or
+    DISCONTINUED, i.e. not ONGOING), or the last day of the visit's window (``validation.VISIT_WINDOWS``:
+    target + half-width) is before the study day of the cut. A subject without a first dose has no study
+    days: due only if attended or no longer in the study. A missing ``cutoff`` (NaT) closes every window.
+
+    Examples
+    --------
+    Week 12 (window day 71-99) at a cut on 2021-10-05, first dose 2021-07-01 (the cut is study day 97):
+
+    >>> first = pd.Series(pd.to_datetime(["2021-07-01"] * 4))
+    >>> status = pd.Series(["ONGOING", "ONGOING", "DISCONTINUED", "ONGOING"])
+    >>> attended = pd.Series([False, True, False, False])
+    >>> compute_visit_due(first, status, attended, pd.Timestamp("2021-10-05"), "W12").tolist()
+    ['N', 'Y', 'Y', 'N']
+    >>> compute_visit_due(first, status, attended, pd.Timestamp("2021-10-08"), "W12").tolist()  # day 100
+    ['Y', 'Y', 'Y', 'Y']
+    """
+    target, half_width = validation.VISIT_WINDOWS[visit]
+    cut = pd.Timestamp(cutoff)
+    if pd.isna(cut):
+        closed = pd.Series(True, index=first_dose.index)
+    else:
+        cut_day = compute_study_day(pd.Series(cut, index=first_dose.index), first_dose)
+        closed = (cut_day > target + half_width).fillna(False).astype(bool)
+    left = status.isin(["COMPLETED", "DISCONTINUED"])
+    return _flag(attended.to_numpy(bool) | left.to_numpy(bool) | closed.to_numpy(bool)).set_axis(first_dose.index)
+
+
+def _export_date(t: dict):
+    study = t.get("study")
+    if study is None or "EXPORTDT" not in study or study.empty:
+        return pd.NaT
+    return pd.Timestamp(study["EXPORTDT"].iloc[0])
+
+
+def derive_adsl(tables: dict, *, data_cutoff: str | None = None) -> pd.DataFrame:
     """Derive ADSL, one row per subject (columns ``ADSL_COLUMNS``, sorted by USUBJID).
 
     Populations: ``SAFFL`` = received at least one dose (first dose date recorded); ``FASFL`` = in
     the safety population with a baseline ESSDAI assessment. ``COMP12FL``/``COMP24FL`` = the week-12 /
-    week-24 visit took place. ``EOSSTT`` is ``ONGOING`` for a subject without a disposition record.
+    week-24 visit took place. ``DCUTDT`` is the data cut (``data_cutoff``, else the export date of the
+    study form, else missing) and ``DUE12FL``/``DUE24FL`` say whether that visit was due at the cut
+    (``compute_visit_due``, rule ``VISIT_DUE_RULE``). ``EOSSTT`` is ``ONGOING`` for a subject without a disposition record.
     ``CUMDOSE`` = daily dose x days dosed (``TRTDURD`` minus missed doses); ``ADHERPCT`` = days dosed /
     ``TRTDURD`` x 100. ``DURDIS`` = (first dose - diagnosis) in years of 365.25 days.
     """
@@ -247,13 +298,18 @@ def derive_adsl(tables: dict) -> pd.DataFrame:
     for flag, visit in (("COMP12FL", "W12"), ("COMP24FL", "W24")):
         out[flag] = _flag(subjects.isin(visits.loc[visits["VISIT"] == visit, "SUBJID"])).to_numpy()
     out = out.join(_disposition(t, subjects))
+    out["DCUTDT"] = pd.Timestamp(data_cutoff) if data_cutoff else _export_date(t)
+    for visit, flag in DUE_FLAGS.items():
+        attended = pd.Series(subjects.isin(visits.loc[visits["VISIT"] == visit, "SUBJID"]), index=subjects)
+        out[flag] = compute_visit_due(out["TRTSDT"], out["EOSSTT"], attended, out["DCUTDT"].iloc[0] if len(out)
+                                      else pd.NaT, visit)
     out["DIAGDT"] = dm["DIAGDT"]
     out["DURDIS"] = (out["TRTSDT"] - dm["DIAGDT"]).dt.days / DAYS_PER_YEAR
     out["ANTISSA"], out["ANTISSB"] = dm["ANTISSA"], dm["ANTISSB"]
     out["HBVHXFL"] = _flag(dm["ANTIHBC"] == "POSITIVE").to_numpy()
     out["ILDFL"] = _flag(dm["ILD"] == "Y").to_numpy()
     out = out.join(_baseline_conmeds(t["conmeds"], out["TRTSDT"])).join(_baseline_labs(t))
-    for col in ("TRTSDT", "TRTEDT", "EOSDT", "DIAGDT"):
+    for col in ("TRTSDT", "TRTEDT", "EOSDT", "DIAGDT", "DCUTDT"):
         out[col] = _date(out[col])
     out["AGE"] = out["AGE"].astype("int64")
     return out[list(ADSL_COLUMNS)].sort_values("USUBJID").reset_index(drop=True)
@@ -492,10 +548,13 @@ def _before(frame: pd.DataFrame, column: str, cutoff: pd.Timestamp) -> pd.DataFr
 def apply_data_cutoff(tables: dict, cutoff: str) -> dict:
     """Keep only what was known at the data cut: records dated after ``cutoff`` are left out.
 
-    Visits after the cut (and their ESSDAI, ESSPRI, PGA and ILD assessments), laboratory samples,
-    adverse events and medications starting after it, and dispositions after it (the subject is then
-    ongoing) are removed; end dates after the cut become missing (ongoing) and the last dose is
-    truncated to the cut. The raw frames are not modified.
+    Subjects who consented after the cut (``CONSDT``) are not yet enrolled and leave every form. Visits
+    after the cut (and their ESSDAI, ESSPRI, PGA and ILD assessments), eligibility assessments, laboratory
+    samples, adverse events and medications starting after it, a first dose after it (the subject is then
+    not yet treated) and dispositions after it (the subject is then ongoing) are removed; end dates after
+    the cut become missing (ongoing) and the last dose is truncated to the cut. The missed doses are a total
+    without dates, so they cannot be cut: they are kept, but never more than the days from the first dose to
+    the cut (no negative dose or adherence). The raw frames are not modified.
 
     Examples
     --------
@@ -505,6 +564,11 @@ def apply_data_cutoff(tables: dict, cutoff: str) -> dict:
     ['BL', 'W12']
     """
     t, cut = _typed(tables), pd.Timestamp(cutoff)
+    dm = t["demographics"]
+    enrolled = set(dm.loc[~(dm["CONSDT"] > cut).fillna(False).astype(bool), "SUBJID"]) if "CONSDT" in dm \
+        else set(dm["SUBJID"])
+    t = {name: (frame[frame["SUBJID"].isin(enrolled)] if "SUBJID" in frame.columns else frame)
+         for name, frame in t.items()}
     out = dict(t)
     out["visits"] = _before(t["visits"], "VISITDT", cut)
     kept = pd.MultiIndex.from_frame(out["visits"][["SUBJID", "VISIT"]])
@@ -512,11 +576,15 @@ def apply_data_cutoff(tables: dict, cutoff: str) -> dict:
         out[name] = t[name][pd.MultiIndex.from_frame(t[name][["SUBJID", "VISIT"]]).isin(kept)]
     out["labs"] = _before(t["labs"], "LBDT", cut)
     out["disposition"] = _before(t["disposition"], "DSSTDT", cut)
+    if "eligibility" in t:
+        out["eligibility"] = _before(t["eligibility"], "ELIGDT", cut)
     for name, start, end in (("adverse_events", "AESTDT", "AEENDT"), ("conmeds", "CMSTDT", "CMENDT")):
         frame = _before(t[name], start, cut)
         out[name] = frame.assign(**{end: frame[end].where(~(frame[end] > cut))})
-    out["exposure"] = t["exposure"].assign(EXENDT=t["exposure"]["EXENDT"].where(
-        ~(t["exposure"]["EXENDT"] > cut), cut))
+    exposure = _before(t["exposure"], "EXSTDT", cut)
+    exposure = exposure.assign(EXENDT=exposure["EXENDT"].where(~(exposure["EXENDT"] > cut), cut))
+    days = (exposure["EXENDT"] - exposure["EXSTDT"]).dt.days + 1
+    out["exposure"] = exposure.assign(EXMISSED=exposure["EXMISSED"].where(~(exposure["EXMISSED"] > days), days))
     for frame in out.values():
         frame.attrs[validation.TYPED_ATTR] = True
     return out
@@ -550,7 +618,9 @@ def derive_all(tables: dict, *, data_cutoff: str | None = None) -> dict:
     tables : dict of str to DataFrame
         The raw forms (text or typed).
     data_cutoff : str, optional
-        ISO date of the data cut; when given, ``apply_data_cutoff`` is applied first.
+        ISO date of the data cut; when given, ``apply_data_cutoff`` is applied first. A cut before the
+        first dose of the study raises ``ValueError`` (no patient treated: nothing to analyse); any later
+        cut gives the datasets an interim analysis needs (docs/decisions.md, "Interim data cuts").
 
     Returns
     -------
@@ -559,7 +629,12 @@ def derive_all(tables: dict, *, data_cutoff: str | None = None) -> dict:
     """
     t = _typed(tables)
     if data_cutoff:
+        first_dose = t["exposure"]["EXSTDT"].min() if len(t["exposure"]) else pd.NaT
+        if pd.isna(first_dose) or pd.Timestamp(data_cutoff) < first_dose:
+            raise ValueError(f"data cut {data_cutoff} is before the first dose of the study "
+                             f"({'none recorded' if pd.isna(first_dose) else first_dose.date()}): no patient is "
+                             "treated at the cut, so there is nothing to analyse; choose a later data cut")
         t = apply_data_cutoff(t, data_cutoff)
-    adsl = derive_adsl(t)
+    adsl = derive_adsl(t, data_cutoff=data_cutoff)
     return {"adsl": adsl, "adqs": derive_adqs(t, adsl), "adlb": derive_adlb(t, adsl), "adae": derive_adae(t, adsl),
             "adcm": derive_adcm(t, adsl), "adie": derive_adie(t, adsl)}

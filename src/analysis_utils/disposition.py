@@ -15,19 +15,27 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from analysis_utils import ard, tables
-from analysis_utils.cleaning import compute_study_day
+from analysis_utils import ard, tables, validation
+from analysis_utils.cleaning import DUE_FLAGS, compute_study_day
+from analysis_utils.vocabulary import VISITS
 from analysis_utils.safety import (
     MISSING_LABEL, SAFETY_FLAG, _arm_levels, _require_columns, _safety_population, summarize_continuous, to_ard,
 )
 
-#: Stages of the disposition flow, in order: label -> ADSL flag (``== "Y"``); ``None`` = every ADSL row.
-#: Treated = safety population (at least one dose); completion flags per docs/analysis_datasets.md.
+#: ADSL end-of-study status of a subject who completed the study (CDISC NCOMPLT codelist).
+STATUS_COMPLETED = "COMPLETED"
+#: Stages of the disposition flow, in order: label -> ADSL flag (``== "Y"``), or ``(column, value)``
+#: (``column == value``); ``None`` = every ADSL row. Treated = safety population (at least one dose);
+#: week 12 = the week-12 visit took place (``COMP12FL``). "Completed week 24" counts the subjects whose CRF
+#: says they completed the study (``EOSSTT == "COMPLETED"``; the study ends with the week-24 visit), so that
+#: completed + discontinued + ongoing at the data cut = enrolled, always. A subject recorded COMPLETED
+#: without a week-24 visit is counted there, as the CRF says, and validation raises a data query on the
+#: contradiction (decision in docs/decisions.md, "Interim data cuts").
 DISPOSITION_STAGES = MappingProxyType({
     "Enrolled": None,
     "Treated": SAFETY_FLAG,
     "Completed week 12": "COMP12FL",
-    "Completed week 24": "COMP24FL",
+    "Completed week 24": ("EOSSTT", STATUS_COMPLETED),
 })
 #: ADSL end-of-study status of a discontinued subject (CDISC NCOMPLT codelist).
 STATUS_DISCONTINUED = "DISCONTINUED"
@@ -92,7 +100,8 @@ def summarize_disposition(adsl: pd.DataFrame, *, arm: str = "TRT01P", stages=DIS
     arm : str, default 'TRT01P'
         Planned arm (enrolled subjects may be untreated).
     stages : mapping, default ``DISPOSITION_STAGES``
-        Label -> ADSL flag column (``None`` counts every row), in display order.
+        Label -> ADSL flag column (``== "Y"``), or ``(column, value)`` pair, or ``None`` (every row), in
+        display order.
 
     Returns
     -------
@@ -113,10 +122,16 @@ def summarize_disposition(adsl: pd.DataFrame, *, arm: str = "TRT01P", stages=DIS
     [['Enrolled', '', 3], ['Completed week 24', '', 2], ['Discontinued', '', 1], ['Discontinued', 'Adverse event', 1], \
 ['Ongoing at data cut-off', '', 0]]
     """
-    flags = [f for f in stages.values() if f]
+    flags = [f[0] if isinstance(f, tuple) else f for f in stages.values() if f]
     _require_columns(adsl, ["USUBJID", arm, "EOSSTT", "DCSREAS", *flags], "ADSL")
     subjects = adsl[["USUBJID", arm]].rename(columns={arm: "arm"})
-    parts = [subjects[adsl[f] == "Y"] if f else subjects for f in stages.values()]
+
+    def at_stage(f):
+        if not f:
+            return subjects
+        column, value = f if isinstance(f, tuple) else (f, "Y")
+        return subjects[adsl[column] == value]
+    parts = [at_stage(f) for f in stages.values()]
     parts = [p.assign(category=label, reason="") for p, label in zip(parts, stages)]
     stopped = adsl["EOSSTT"] == STATUS_DISCONTINUED
     reasons = adsl.loc[stopped, "DCSREAS"].where(~_blank(adsl.loc[stopped, "DCSREAS"]), MISSING_LABEL)
@@ -340,6 +355,213 @@ def list_discontinuations(adsl: pd.DataFrame) -> pd.DataFrame:
         out["EOSDY"] = compute_study_day(out["EOSDT"], out["TRTSDT"]).astype(float)  # NaN, not NA, if no date
     columns = [c for c in DISCONTINUATION_COLUMNS if c in out.columns]
     return out[columns].sort_values("USUBJID", kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Data cut: interim or final
+
+
+def data_cut_date(adsl: pd.DataFrame) -> str:
+    """Return the data cut of ADSL (``DCUTDT``) as ``YYYY-MM-DD``, ``""`` when ADSL has none.
+
+    >>> data_cut_date(pd.DataFrame({"DCUTDT": pd.to_datetime(["2021-12-20", "2021-12-20"])}))
+    '2021-12-20'
+    """
+    if "DCUTDT" not in adsl.columns or adsl["DCUTDT"].isna().all():
+        return ""
+    return pd.Timestamp(adsl["DCUTDT"].dropna().iloc[0]).strftime("%Y-%m-%d")
+
+
+def is_final_cut(adsl: pd.DataFrame) -> bool:
+    """Say whether the data cut is final: no subject ongoing and every scheduled visit due for every subject.
+
+    Interim otherwise (a DSMB or mid-study look). Visits due per the ADSL flags ``DUE12FL``/``DUE24FL``
+    (``cleaning.VISIT_DUE_RULE``); an ADSL without them is judged on the ongoing subjects alone.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"EOSSTT": ["COMPLETED", "DISCONTINUED"], "DUE12FL": "Y", "DUE24FL": "Y"})
+    >>> is_final_cut(adsl), is_final_cut(adsl.assign(EOSSTT=["COMPLETED", "ONGOING"]))
+    (True, False)
+    """
+    _require_columns(adsl, ["EOSSTT"], "ADSL")
+    flags = [f for f in DUE_FLAGS.values() if f in adsl.columns]
+    return bool(len(adsl)) and not (adsl["EOSSTT"] == STATUS_ONGOING).any() and bool((adsl[flags] == "Y").all().all())
+
+
+def summarize_data_cut(adsl: pd.DataFrame) -> pd.DataFrame:
+    """Count the enrolled subjects by status at the data cut, and the subjects due at each visit.
+
+    Returns
+    -------
+    DataFrame
+        ``avisit, stat_name, stat_value``: at avisit ``""`` n_enrolled, n_completed, n_discontinued,
+        n_ongoing (completed + discontinued + ongoing = enrolled, ``EOSSTT``) and interim (1 = interim,
+        0 = final, ``is_final_cut``); at each post-baseline visit with a due flag, n_due and n_not_due.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"EOSSTT": ["COMPLETED", "DISCONTINUED", "ONGOING"], "DUE12FL": "Y",
+    ...                      "DUE24FL": ["Y", "Y", "N"]})
+    >>> summarize_data_cut(adsl).query("avisit != 'Week 12'")["stat_value"].tolist()
+    [3.0, 1.0, 1.0, 1.0, 1.0, 2.0, 1.0]
+    """
+    _require_columns(adsl, ["EOSSTT"], "ADSL")
+    status = adsl["EOSSTT"]
+    counts = [("", "n_enrolled", len(adsl)), ("", "n_completed", (status == STATUS_COMPLETED).sum()),
+              ("", "n_discontinued", (status == STATUS_DISCONTINUED).sum()),
+              ("", "n_ongoing", (status == STATUS_ONGOING).sum()), ("", "interim", float(not is_final_cut(adsl)))]
+    unknown = ~status.isin([STATUS_COMPLETED, STATUS_DISCONTINUED, STATUS_ONGOING])
+    if unknown.any():
+        raise ValueError(f"ADSL: EOSSTT {status[unknown].iloc[0]!r} is not COMPLETED, DISCONTINUED or ONGOING")
+    for code, flag in DUE_FLAGS.items():
+        if flag in adsl.columns:
+            due = int((adsl[flag] == "Y").sum())
+            counts += [(VISITS[code][0], "n_due", due), (VISITS[code][0], "n_not_due", len(adsl) - due)]
+    out = pd.DataFrame(counts, columns=["avisit", "stat_name", "stat_value"])
+    out["stat_value"] = out["stat_value"].astype(float)
+    return out
+
+
+def data_cut_to_ard(result: pd.DataFrame, *, data_cutoff: str = "", analysis_id: str = "DISP-DATACUT"
+                    ) -> pd.DataFrame:
+    """ARD rows of ``summarize_data_cut``: ``category`` is ``"interim"`` or ``"final"`` on every row and the
+    label says ``"Data cut <date>: interim"`` (or final), for the title page.
+
+    >>> adsl = pd.DataFrame({"EOSSTT": ["COMPLETED"], "DUE12FL": "Y", "DUE24FL": "Y"})
+    >>> rows = data_cut_to_ard(summarize_data_cut(adsl), data_cutoff="2022-01-31")
+    >>> rows[["category", "stat_name", "stat_value"]].values.tolist()[:2], rows["label"].iloc[0]
+    ([['final', 'n_enrolled', 1.0], ['final', 'n_completed', 1.0]], 'Data cut 2022-01-31: final')
+    """
+    interim = result.loc[(result["avisit"] == "") & (result["stat_name"] == "interim"), "stat_value"]
+    status = "interim" if float(interim.iloc[0]) else "final"
+    return ard.make_ard(result.assign(category=status), analysis_id=analysis_id, population="Enrolled subjects (ADSL)",
+                        method="Status at the data cut (EOSSTT); visit due: attended, left the study, or window "
+                               "closed before the cut",
+                        label=f"Data cut {data_cutoff}: {status}" if data_cutoff else f"Data cut: {status}")
+
+
+def describe_data_cut(result: pd.DataFrame, *, data_cutoff: str = "") -> str:
+    """Say in one sentence whether the cut is interim or final and how many patients were ongoing.
+
+    >>> adsl = pd.DataFrame({"EOSSTT": ["COMPLETED", "ONGOING"], "DUE12FL": "Y", "DUE24FL": ["Y", "N"]})
+    >>> describe_data_cut(summarize_data_cut(adsl), data_cutoff="2021-12-20")
+    'Interim data cut (2021-12-20): of 2 enrolled patients, 1 completed, 0 discontinued and 1 ongoing; Week 24 not yet due for 1.'
+    """
+    s = result.set_index(["avisit", "stat_name"])["stat_value"]
+    n = {k: tables.format_number(s[("", k)], 0) for k in ("n_enrolled", "n_completed", "n_discontinued", "n_ongoing")}
+    not_due = [f"{v} not yet due for {tables.format_number(s[(v, 'n_not_due')], 0)}"
+               for v in dict.fromkeys(result.loc[result["avisit"] != "", "avisit"]) if s[(v, "n_not_due")] > 0]
+    kind = "Interim" if s[("", "interim")] else "Final"
+    when = f" ({data_cutoff})" if data_cutoff else ""
+    return (f"{kind} data cut{when}: of {n['n_enrolled']} enrolled patients, {n['n_completed']} completed, "
+            f"{n['n_discontinued']} discontinued and {n['n_ongoing']} ongoing"
+            + (f"; {'; '.join(not_due)}." if not_due else "."))
+
+
+# ---------------------------------------------------------------------------------------------
+# Visit windows: protocol deviations
+
+#: Visit-window rule of the analysis: every assessment is analysed at its nominal (CRF) visit whatever its
+#: study day; it is neither re-assigned to another visit nor excluded. A visit outside its protocol window
+#: (``validation.VISIT_WINDOWS``: target study day +/- half-width, week 12 day 71-99 and week 24 day 155-183;
+#: baseline ``validation.BASELINE_WINDOW``, day -28 to 1) is a protocol deviation: listed by
+#: ``list_visit_deviations``, counted in the ARD (``DEV-VISIT-WINDOW``) and raised as a data query by validation.
+#: Decision in docs/decisions.md, "Visit windows" (ICH E9 §5.2.1 and E3 §10.2: deviations are listed and
+#: their effect on the analysis stated).
+VISIT_WINDOW_RULE = ("Each assessment is analysed at its nominal visit whatever its study day; a visit outside "
+                     "its protocol window (target day +/- half-width) is a protocol deviation, listed, not "
+                     "re-assigned or excluded.")
+#: Columns of the visit-window deviation listing.
+VISIT_DEVIATION_COLUMNS = ("USUBJID", "AVISIT", "ADT", "ADY", "WINDOW", "DAYSOUT")
+
+
+def _visit_windows() -> dict:
+    """AVISIT -> (first, last) study day of its window."""
+    windows = {VISITS[code][0]: (t - w, t + w) for code, (t, w) in validation.VISIT_WINDOWS.items()}
+    return {VISITS["BL"][0]: tuple(validation.BASELINE_WINDOW), **windows}
+
+
+def list_visit_deviations(bds: pd.DataFrame) -> pd.DataFrame:
+    """List the visits outside their protocol window (``VISIT_WINDOW_RULE``), one row per subject and visit.
+
+    Parameters
+    ----------
+    bds : DataFrame
+        A BDS with visit dates and study days (``adqs`` or ``adeff``: ``USUBJID, AVISIT, ADT, ADY``); each
+        subject x visit is taken once.
+
+    Returns
+    -------
+    DataFrame
+        ``VISIT_DEVIATION_COLUMNS``: the window as ``"day 71 to 99"`` and ``DAYSOUT``, the days outside it
+        (positive: after its last day; negative: before its first day), sorted by subject and visit.
+
+    Examples
+    --------
+    >>> bds = pd.DataFrame({"USUBJID": ["a", "a", "b"], "AVISIT": ["Week 12", "Week 12", "Week 12"],
+    ...                     "ADT": pd.to_datetime(["2021-11-03"] * 2 + ["2021-10-01"]), "ADY": [101, 101, 85]})
+    >>> list_visit_deviations(bds)[["USUBJID", "AVISIT", "ADY", "WINDOW", "DAYSOUT"]].values.tolist()
+    [['a', 'Week 12', 101, 'day 71 to 99', 2]]
+    """
+    _require_columns(bds, ["USUBJID", "AVISIT", "ADT", "ADY"], "BDS")
+    windows = _visit_windows()
+    visits = bds[bds["AVISIT"].isin(list(windows))].drop_duplicates(["USUBJID", "AVISIT"])
+    visits = visits[visits["ADY"].notna()]
+    lo = visits["AVISIT"].map({v: w[0] for v, w in windows.items()}).astype("int64")
+    hi = visits["AVISIT"].map({v: w[1] for v, w in windows.items()}).astype("int64")
+    day = visits["ADY"].astype("int64")
+    out = visits.assign(ADY=day, WINDOW="day " + lo.astype(str) + " to " + hi.astype(str),
+                        DAYSOUT=(day - hi).where(day > hi, (day - lo).where(day < lo, 0)).astype("int64"))
+    out = out[out["DAYSOUT"] != 0]
+    order = {v: i for i, v in enumerate(windows)}
+    out = out.assign(_v=out["AVISIT"].map(order)).sort_values(["USUBJID", "_v"], kind="stable")
+    return out[list(VISIT_DEVIATION_COLUMNS)].reset_index(drop=True)
+
+
+def summarize_visit_deviations(bds: pd.DataFrame) -> pd.DataFrame:
+    """Count, per visit, the visits attended (with a study day) and those outside their window.
+
+    Returns
+    -------
+    DataFrame
+        ``avisit, stat_name, stat_value``: n_visits, n_out_of_window, n_early, n_late per visit, every visit
+        of the windows listed (zeros included).
+
+    Examples
+    --------
+    >>> bds = pd.DataFrame({"USUBJID": ["a", "b"], "AVISIT": "Week 12", "ADT": pd.to_datetime(["2021-11-03"] * 2),
+    ...                     "ADY": [101, 85]})
+    >>> summarize_visit_deviations(bds).query("avisit == 'Week 12'")["stat_value"].tolist()
+    [2.0, 1.0, 0.0, 1.0]
+    """
+    windows = _visit_windows()
+    attended = bds[bds["AVISIT"].isin(list(windows)) & bds["ADY"].notna()].drop_duplicates(["USUBJID", "AVISIT"])
+    dev = list_visit_deviations(bds)
+    rows = []
+    for avisit in windows:
+        d = dev[dev["AVISIT"] == avisit]
+        rows += [(avisit, "n_visits", (attended["AVISIT"] == avisit).sum()), (avisit, "n_out_of_window", len(d)),
+                 (avisit, "n_early", (d["DAYSOUT"] < 0).sum()), (avisit, "n_late", (d["DAYSOUT"] > 0).sum())]
+    out = pd.DataFrame(rows, columns=["avisit", "stat_name", "stat_value"])
+    out["stat_value"] = out["stat_value"].astype(float)
+    return out
+
+
+def visit_deviations_to_ard(result: pd.DataFrame, *, analysis_id: str = "DEV-VISIT-WINDOW") -> pd.DataFrame:
+    """ARD rows of ``summarize_visit_deviations`` (one row per visit and statistic)."""
+    return ard.make_ard(result, analysis_id=analysis_id, population="Enrolled subjects with a dated visit",
+                        method=VISIT_WINDOW_RULE, label="Visits outside the protocol window (protocol deviations)")
+
+
+def format_visit_deviations(listing: pd.DataFrame) -> pd.DataFrame:
+    """Display frame of ``list_visit_deviations``: subject, visit, date, study day, window, days outside."""
+    return pd.DataFrame({
+        "Subject": listing["USUBJID"].to_numpy(), "Visit": listing["AVISIT"].to_numpy(),
+        "Date": pd.to_datetime(listing["ADT"]).dt.strftime("%Y-%m-%d").to_numpy(),
+        "Study day": [str(int(d)) for d in listing["ADY"]], "Window": listing["WINDOW"].to_numpy(),
+        "Days outside": [f"{int(d):+d} ({'late' if d > 0 else 'early'})" for d in listing["DAYSOUT"]],
+    })
 
 
 # ---------------------------------------------------------------------------------------------

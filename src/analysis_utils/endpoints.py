@@ -38,6 +38,10 @@ Methods (fixed here, stated in each ARD row's ``method``)
   subject over every available visit, baseline included, REML; valid under missing at random).
   The model on AVAL was preferred to ``CHG ~ visit + BASE`` because with two post-baseline visits
   the latter drops the subjects who have only a baseline value.
+- Interim data cuts: a visit is imputed (BOCF, LOCF) or modelled as missing (mixed model) only when it
+  was due at the data cut (ADSL ``DUE12FL``/``DUE24FL``, rule ``cleaning.VISIT_DUE_RULE``): a patient whose
+  visit is not yet due is not in that visit's denominator, and the mixed model's estimate at a visit is
+  fitted on the patients for whom that visit was due. At the final cut every visit is due.
 - Display: ``format_*`` lay ARD rows out as tables and ``describe_*`` write the one-sentence
   interpretations; both take every number from the ARD and round only through ``analysis_utils.tables``
   (decimals: ``DISPLAY_DECIMALS``).
@@ -59,6 +63,8 @@ Analysis identifiers (ARD ``analysis_id``; ``{P}`` = ESSDAI, ESSPRI, PGA or a la
 - ``EFF-REMISSION``: responder statistics of REMARTIC, REMCUTAN, REMHAEM and ILDIMP (patients
   involved at baseline).
 - ``EFF-EDS-SUMMARY``: summaries of the ESSDAI domain scores by visit.
+- ``EFF-VISITS-DUE``: n_fas and n_due (patients of the full analysis set whose visit was due at the data
+  cut) at each post-baseline visit.
 """
 
 import math
@@ -70,6 +76,7 @@ from scipy import stats
 
 from analysis_utils import ard as ard_mod
 from analysis_utils import tables
+from analysis_utils.cleaning import DUE_FLAGS
 from analysis_utils.vocabulary import (
     ARM, AVISIT_ORDER, AVISITN, ESSDAI_SCORE_PARAMCD, PARAMCD_ESSDAI, PARAMCD_ESSPRI, PARAMCD_PGA,
 )
@@ -93,6 +100,7 @@ SUMMARY_STATS = ("n", "mean", "sd", "median", "q1", "q3", "min", "max")
 #: Population labels of the ARD, by missing-data approach.
 POPULATIONS = {
     "OC": "FAS (observed cases)", "BOCF": "FAS (BOCF)", "LOCF": "FAS (LOCF)", "MIXED": "FAS (mixed model)",
+    "DUE": "FAS (visit due at the data cut)",
 }
 #: Endpoint totals analysed by visit.
 ENDPOINT_PARAMCDS = (PARAMCD_ESSDAI, PARAMCD_ESSPRI, PARAMCD_PGA)
@@ -106,6 +114,8 @@ ACTIVITY_CATEGORIES = ("Low", "Moderate", "High")
 CHANGE_CRITERIA = ("CRIT1FL", "CRIT2FL")
 #: Short visit codes used in analysis identifiers.
 VISIT_CODE = {"Week 12": "W12", "Week 24": "W24"}
+#: ADSL flag saying that a post-baseline visit was due at the data cut (``cleaning.DUE_FLAGS``), by AVISIT.
+VISIT_DUE_FLAG = {avisit: DUE_FLAGS[code] for avisit, code in VISIT_CODE.items()}
 
 #: Method statements of the ARD rows, by analysis type.
 METHODS = {
@@ -119,6 +129,8 @@ METHODS = {
     "friedman": "Friedman test across Baseline, Week 12, Week 24 on complete cases (chi-square, tie-corrected)",
     "mixed": ("Linear mixed model AVAL ~ C(AVISITN) + random intercept per subject (statsmodels MixedLM, "
               "REML), all available visits; change = visit coefficient, 95% Wald CI"),
+    "due": ("Patients of the full analysis set whose visit was due at the data cut: attended, left the study, "
+            "or window (target day + half-width) closed before the cut"),
 }
 
 
@@ -566,6 +578,10 @@ def fit_mixed_model(data: pd.DataFrame, *, value: str = "AVAL", subject: str = "
     rows = data.dropna(subset=[value])[[subject, "AVISITN", value]].rename(columns={value: "y"})
     rows["AVISITN"] = rows["AVISITN"].round().astype(int)  # float weeks (12.0) would name terms "T.12.0"
     rows = rows.sort_values([subject, "AVISITN"], kind="stable").reset_index(drop=True)
+    footer = pd.DataFrame({"AVISIT": "", "stat_name": ["n_subjects", "n_obs", "converged"],
+                           "stat_value": [float(rows[subject].nunique()), float(len(rows)), 0.0]})
+    if rows["AVISITN"].nunique() < 2 or rows[subject].nunique() < 2 or len(rows) <= rows["AVISITN"].nunique():
+        return footer  # nothing to estimate yet (e.g. an early data cut: baseline values only)
     if rows[subject].nunique() > MIXED_MODEL_STATSMODELS_MAX_SUBJECTS:
         params, ci, pvalues, converged = _fit_random_intercept_reml(rows, subject=subject)
     else:
@@ -649,8 +665,11 @@ def _observed(data: pd.DataFrame) -> pd.DataFrame:
     return data[keep]
 
 
-def _missing_slots(data: pd.DataFrame, subjects, visits) -> pd.DataFrame:
-    """Subject x parameter x post-baseline visit cells without an observed value, for pairs with a baseline."""
+def _missing_slots(data: pd.DataFrame, subjects, visits, due=None) -> pd.DataFrame:
+    """Subject x parameter x post-baseline visit cells without an observed value, for pairs with a baseline.
+
+    With ``due`` (``visits_due``: the ``USUBJID, AVISIT`` pairs due at the data cut), only due cells.
+    """
     obs = _observed(data)
     pairs = obs.loc[obs["AVISITN"].eq(0) & obs["USUBJID"].isin(list(subjects)), ["USUBJID", "PARAMCD"]]
     post = pd.DataFrame({"AVISIT": [v for v in visits if AVISITN[v] != 0]})
@@ -658,7 +677,10 @@ def _missing_slots(data: pd.DataFrame, subjects, visits) -> pd.DataFrame:
     grid = pairs.drop_duplicates().merge(post, how="cross")
     seen = obs[["USUBJID", "PARAMCD", "AVISITN"]].drop_duplicates().assign(_seen=True)
     grid = grid.merge(seen, on=["USUBJID", "PARAMCD", "AVISITN"], how="left")
-    return grid[grid["_seen"].isna()].drop(columns="_seen").reset_index(drop=True)
+    grid = grid[grid["_seen"].isna()].drop(columns="_seen")
+    if due is not None:
+        grid = grid.merge(due[["USUBJID", "AVISIT"]].drop_duplicates(), on=["USUBJID", "AVISIT"], how="inner")
+    return grid.reset_index(drop=True)
 
 
 def _carried_records(data: pd.DataFrame, slots: pd.DataFrame, source: pd.Series, dtype: str) -> pd.DataFrame:
@@ -685,7 +707,7 @@ def _with_carried(data: pd.DataFrame, slots: pd.DataFrame, carried: pd.DataFrame
     return out.sort_values(key + ["DTYPE"], kind="stable").reset_index(drop=True)
 
 
-def impute_locf(data: pd.DataFrame, *, subjects, visits=AVISIT_ORDER) -> pd.DataFrame:
+def impute_locf(data: pd.DataFrame, *, subjects, visits=AVISIT_ORDER, due=None) -> pd.DataFrame:
     """Fill missing post-baseline visits by last observation carried forward (``DTYPE = "LOCF"``).
 
     For every subject in ``subjects`` (the FAS) and parameter with an observed baseline, a
@@ -695,6 +717,8 @@ def impute_locf(data: pd.DataFrame, *, subjects, visits=AVISIT_ORDER) -> pd.Data
     AVALCAT1) travel with the value; change-based flags (``CHANGE_CRITERIA``) are copied from a
     post-baseline source and set to ``"N"`` when the source is the baseline (no change, no response).
     Observed records are kept with ``DTYPE = ""``; a record without a value at a filled visit is dropped.
+    With ``due`` (``visits_due``), only the visits due at the data cut are filled: a visit not yet due is
+    not missing.
 
     Examples
     --------
@@ -707,7 +731,7 @@ def impute_locf(data: pd.DataFrame, *, subjects, visits=AVISIT_ORDER) -> pd.Data
 ['b', 12, 8.0, 'N', 'LOCF'], ['b', 24, 8.0, 'N', 'LOCF']]
     """
     data = data.reset_index(drop=True)
-    slots = _missing_slots(data, subjects, visits)
+    slots = _missing_slots(data, subjects, visits, due)
     obs = _observed(data)
     src = obs[["USUBJID", "PARAMCD", "AVISITN"]].assign(_src=obs.index).sort_values("AVISITN", kind="stable")
     left = slots.reset_index().sort_values("AVISITN", kind="stable")
@@ -717,11 +741,12 @@ def impute_locf(data: pd.DataFrame, *, subjects, visits=AVISIT_ORDER) -> pd.Data
     return _with_carried(data, slots, _carried_records(data, slots, found["_src"].astype(int), "LOCF"))
 
 
-def impute_bocf(data: pd.DataFrame, *, subjects, visits=AVISIT_ORDER) -> pd.DataFrame:
+def impute_bocf(data: pd.DataFrame, *, subjects, visits=AVISIT_ORDER, due=None) -> pd.DataFrame:
     """Fill missing post-baseline visits by baseline observation carried forward (``DTYPE = "BOCF"``).
 
     As ``impute_locf`` but the carried record is always the baseline one: a patient without a
     value at the visit counts as unchanged, hence a non-responder for MCII (``CHANGE_CRITERIA`` = "N").
+    With ``due`` (``visits_due``), only the visits due at the data cut are filled.
 
     Examples
     --------
@@ -732,7 +757,7 @@ def impute_bocf(data: pd.DataFrame, *, subjects, visits=AVISIT_ORDER) -> pd.Data
     [[0, 10.0, nan, '', ''], [12, 6.0, -4.0, 'Y', ''], [24, 10.0, 0.0, 'N', 'BOCF']]
     """
     data = data.reset_index(drop=True)
-    slots = _missing_slots(data, subjects, visits)
+    slots = _missing_slots(data, subjects, visits, due)
     obs = _observed(data)
     base = obs.loc[obs["AVISITN"].eq(0), ["USUBJID", "PARAMCD"]].assign(_src=obs.index[obs["AVISITN"].eq(0)])
     dup = base.duplicated(["USUBJID", "PARAMCD"], keep=False)
@@ -848,15 +873,102 @@ def _activity_part(data: pd.DataFrame, *, approach: str, group: str):
                 label="ESSDAI activity: Low (<5), Moderate (5-13), High (>=14)")
 
 
-def summarize_visits_and_model(data: pd.DataFrame, *, paramcd: str, group: str = ARM) -> pd.DataFrame:
-    """Return the Friedman (``EFF-{P}-FRIEDMAN``) and mixed-model (``EFF-{P}-MIXED``) ARD rows of one parameter."""
+def visits_due(adsl: pd.DataFrame) -> pd.DataFrame | None:
+    """List the post-baseline visits due at the data cut: one ``USUBJID, AVISIT`` row per due visit.
+
+    From the ADSL flags ``DUE12FL``/``DUE24FL`` (``VISIT_DUE_FLAG``, rule ``cleaning.VISIT_DUE_RULE``).
+    ``None`` when ADSL has no such flag (a dataset from elsewhere): every visit is then taken as due.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["a", "b"], "DUE12FL": ["Y", "Y"], "DUE24FL": ["Y", "N"]})
+    >>> visits_due(adsl).values.tolist()
+    [['a', 'Week 12'], ['b', 'Week 12'], ['a', 'Week 24']]
+    """
+    flags = {avisit: flag for avisit, flag in VISIT_DUE_FLAG.items() if flag in adsl.columns}
+    if not flags:
+        return None
+    parts = [pd.DataFrame({"USUBJID": adsl.loc[adsl[flag] == "Y", "USUBJID"], "AVISIT": avisit})
+             for avisit, flag in flags.items()]
+    return pd.concat(parts, ignore_index=True)
+
+
+def summarize_visits_due(adsl: pd.DataFrame, *, group: str = ARM) -> pd.DataFrame:
+    """Return the ``EFF-VISITS-DUE`` ARD rows: n_fas and n_due at each post-baseline visit.
+
+    n_due counts the full-analysis-set patients whose visit was due at the data cut (``visits_due``;
+    all of them when ADSL has no due flags). Tables and sentences use it to tell a visit not yet due
+    from a visit without data.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["a", "b"], "FASFL": "Y", "DUE12FL": ["Y", "Y"], "DUE24FL": ["Y", "N"]})
+    >>> summarize_visits_due(adsl)[["avisit", "stat_name", "stat_value"]].values.tolist()
+    [['Week 12', 'n_fas', 2.0], ['Week 12', 'n_due', 2.0], ['Week 24', 'n_fas', 2.0], ['Week 24', 'n_due', 1.0]]
+    """
+    return _stack([_visits_due_part(adsl, group=group)])
+
+
+def _visits_due_part(adsl: pd.DataFrame, *, group: str):
+    fas = adsl.loc[adsl["FASFL"] == "Y", "USUBJID"]
+    due = visits_due(adsl)
+    rows = []
+    for avisit in VISIT_CODE:
+        n_due = len(fas) if due is None else int(due.loc[due["AVISIT"] == avisit, "USUBJID"].isin(fas).sum())
+        rows += [(avisit, "n_fas", float(len(fas))), (avisit, "n_due", float(n_due))]
+    res = pd.DataFrame(rows, columns=["AVISIT", "stat_name", "stat_value"])
+    return _ard(res, analysis_id="EFF-VISITS-DUE", group=group, population=POPULATIONS["DUE"], method=METHODS["due"],
+                label="Patients whose visit was due at the data cut")
+
+
+def fit_mixed_model_due(data: pd.DataFrame, *, due=None, value: str = "AVAL", subject: str = "USUBJID"
+                        ) -> pd.DataFrame:
+    """Fit ``fit_mixed_model`` so that each visit's estimate uses only the patients for whom it was due.
+
+    Without ``due`` (``visits_due``), one fit on every record. With it, the estimate at a post-baseline
+    visit comes from the fit on the records of the patients for whom that visit was due at the data cut
+    (a patient whose visit is not yet due is not modelled as missing there); the footer rows (avisit
+    ``""``: n_subjects, n_obs, converged) describe the fit on the patients with any post-baseline visit
+    due. A visit fitted on other patients than the footer's also gets its own n_subjects and n_obs rows.
+    When every visit is due for the same patients (a final cut) this is exactly ``fit_mixed_model``.
+    """
+    if due is None:
+        return fit_mixed_model(data, value=value, subject=subject)
+    present = set(data[subject])
+    sets = {avisit: frozenset(due.loc[due["AVISIT"] == avisit, "USUBJID"]) & present for avisit in VISIT_CODE}
+    overall = frozenset().union(*sets.values())
+    fits: dict = {}
+
+    def fit(subjects):
+        if subjects not in fits:
+            fits[subjects] = fit_mixed_model(data[data[subject].isin(subjects)], value=value, subject=subject)
+        return fits[subjects]
+
+    parts = []
+    for avisit, subjects in sets.items():
+        res = fit(subjects)
+        part = res[res["AVISIT"] == avisit]
+        if len(part) and subjects != overall:
+            part = pd.concat([part, res[(res["AVISIT"] == "") & res["stat_name"].isin(["n_subjects", "n_obs"])]
+                              .assign(AVISIT=avisit)], ignore_index=True)
+        parts.append(part)
+    parts.append(fit(overall).query("AVISIT == ''"))
+    return pd.concat(parts, ignore_index=True)
+
+
+def summarize_visits_and_model(data: pd.DataFrame, *, paramcd: str, group: str = ARM, due=None) -> pd.DataFrame:
+    """Return the Friedman (``EFF-{P}-FRIEDMAN``) and mixed-model (``EFF-{P}-MIXED``) ARD rows of one parameter.
+
+    ``due`` (``visits_due``): the visits due at the data cut, for the mixed model (``fit_mixed_model_due``).
+    """
     rows = _observed(data[data["PARAMCD"] == paramcd])
     fried = compare_visits_friedman(rows)
     parts = [_ard(pd.DataFrame({"stat_name": list(fried), "stat_value": list(fried.values())}),
                   analysis_id=f"EFF-{paramcd}-FRIEDMAN", paramcd=paramcd, variable="AVAL", group=group,
                   population=POPULATIONS["OC"], method=METHODS["friedman"],
                   label=f"{paramcd}: Friedman test across visits (complete cases)")]
-    parts.append(_ard(fit_mixed_model(rows), analysis_id=f"EFF-{paramcd}-MIXED", paramcd=paramcd, variable="CHG",
+    parts.append(_ard(fit_mixed_model_due(rows, due=due), analysis_id=f"EFF-{paramcd}-MIXED", paramcd=paramcd,
+                      variable="CHG",
                       group=group, population=POPULATIONS["MIXED"], method=METHODS["mixed"],
                       label=f"{paramcd}: model-based change from baseline"))
     return _stack(parts)
@@ -889,11 +1001,11 @@ def select_fas(data: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     return data[data["USUBJID"].isin(fas) & data["AVISIT"].isin(AVISIT_ORDER)]
 
 
-def _scenarios(adeff: pd.DataFrame, subjects, *, approaches=("OC", "BOCF", "LOCF")) -> dict:
-    """The endpoint records under each missing-data approach: observed cases, BOCF, LOCF."""
+def _scenarios(adeff: pd.DataFrame, subjects, *, approaches=("OC", "BOCF", "LOCF"), due=None) -> dict:
+    """The endpoint records under each missing-data approach: observed cases, BOCF, LOCF (due visits only)."""
     endpoints = adeff[adeff["PARAMCD"].isin(ENDPOINT_PARAMCDS)]
-    make = {"OC": lambda: _observed(endpoints), "BOCF": lambda: impute_bocf(endpoints, subjects=subjects),
-            "LOCF": lambda: impute_locf(endpoints, subjects=subjects)}
+    make = {"OC": lambda: _observed(endpoints), "BOCF": lambda: impute_bocf(endpoints, subjects=subjects, due=due),
+            "LOCF": lambda: impute_locf(endpoints, subjects=subjects, due=due)}
     return {approach: make[approach]() for approach in approaches}
 
 
@@ -920,6 +1032,7 @@ def summarize_course(adsl: pd.DataFrame, adeff: pd.DataFrame, *, group: str = AR
     parts.append(_response_part(data, paramcd=PARAMCD_ESSDAI, flag="CRIT1FL", variable="MCII", approach="OC",
                                 group=group))
     parts.append(_domains_part(eff, group=group))
+    parts.append(_visits_due_part(adsl, group=group))
     return _stack(parts)
 
 
@@ -935,7 +1048,8 @@ def summarize_primary(adsl: pd.DataFrame, adeff: pd.DataFrame, *, group: str = A
     data = _scenarios(eff[eff["PARAMCD"] == PARAMCD_ESSDAI], None, approaches=("OC",))["OC"]
     return _stack([*_endpoint_parts(data, paramcd=PARAMCD_ESSDAI, approach="OC", group=group),
                    _response_part(data, paramcd=PARAMCD_ESSDAI, flag="CRIT1FL", variable="MCII", approach="OC",
-                                  group=group)])
+                                  group=group),
+                   _visits_due_part(adsl, group=group)])
 
 
 def summarize_efficacy(adsl: pd.DataFrame, adeff: pd.DataFrame, adlb: pd.DataFrame, *,
@@ -944,13 +1058,15 @@ def summarize_efficacy(adsl: pd.DataFrame, adeff: pd.DataFrame, adlb: pd.DataFra
 
     Observed cases (primary) and BOCF/LOCF for the ESSDAI, ESSPRI and PGA summaries, paired analyses,
     MCII, PASS and activity categories; on observed cases, the Friedman tests, the mixed models,
-    remission, the ESSDAI domain scores and the laboratory markers (``EFFICACY_LAB_PARAMCDS``).
-    The identifiers are listed in the module docstring.
+    remission, the ESSDAI domain scores and the laboratory markers (``EFFICACY_LAB_PARAMCDS``); the
+    patients due at each visit (``EFF-VISITS-DUE``). BOCF, LOCF and the mixed model treat as missing only
+    the visits due at the data cut (``visits_due``). The identifiers are listed in the module docstring.
     """
     fas = adsl.loc[adsl["FASFL"] == "Y", "USUBJID"]
     eff = select_fas(adeff, adsl)
+    due = visits_due(adsl)
     parts = []
-    for approach, data in _scenarios(eff, fas).items():
+    for approach, data in _scenarios(eff, fas, due=due).items():
         for p in ENDPOINT_PARAMCDS:
             parts += _endpoint_parts(data, paramcd=p, approach=approach, group=group)
         for paramcd, flag, variable in ((PARAMCD_ESSDAI, "CRIT1FL", "MCII"), (PARAMCD_ESSPRI, "CRIT2FL", "MCII"),
@@ -958,13 +1074,14 @@ def summarize_efficacy(adsl: pd.DataFrame, adeff: pd.DataFrame, adlb: pd.DataFra
             parts.append(_response_part(data, paramcd=paramcd, flag=flag, variable=variable, approach=approach,
                                         group=group))
         parts.append(_activity_part(data, approach=approach, group=group))
-    parts += [summarize_visits_and_model(eff, paramcd=p, group=group) for p in ENDPOINT_PARAMCDS]
+    parts += [summarize_visits_and_model(eff, paramcd=p, group=group, due=due) for p in ENDPOINT_PARAMCDS]
     parts.append(summarize_remission(eff, group=group))
     parts.append(_domains_part(eff, group=group))
     labs = select_fas(adlb, adsl)
     for p in EFFICACY_LAB_PARAMCDS:
         if (labs["PARAMCD"] == p).any():
             parts += _endpoint_parts(_observed(labs), paramcd=p, approach="OC", group=group)
+    parts.append(_visits_due_part(adsl, group=group))
     return _stack(parts)
 
 
@@ -1031,6 +1148,47 @@ def _cell(ard: pd.DataFrame, analysis_id: str) -> pd.DataFrame:
     return _Cells(ard)(analysis_id)
 
 
+def _n_due(cells: "_Cells", avisit: str) -> tuple[float, float]:
+    """(n_fas, n_due) at ``avisit`` from ``EFF-VISITS-DUE`` (NaN, NaN when the ARD has no such rows)."""
+    if "EFF-VISITS-DUE" not in cells:
+        return math.nan, math.nan
+    w = cells("EFF-VISITS-DUE").set_index("avisit")
+    if avisit not in w.index:
+        return math.nan, math.nan
+    return float(w.loc[avisit, "n_fas"]), float(w.loc[avisit, "n_due"])
+
+
+def describe_no_data(ard: pd.DataFrame, *, what: str, avisit: str) -> str:
+    """Say why ``what`` has no result at ``avisit``: the visit was not yet due at the data cut, or no data.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["a", "b"], "FASFL": "Y", "DUE12FL": "Y", "DUE24FL": "N"})
+    >>> describe_no_data(summarize_visits_due(adsl), what="ESSDAI change", avisit="Week 24")
+    'ESSDAI change at Week 24: not yet due at the data cut (the visit was due for 0 of 2 patients).'
+    >>> describe_no_data(summarize_visits_due(adsl), what="ESSDAI change", avisit="Week 12")
+    'ESSDAI change at Week 12: no data at the data cut (the visit was due for 2 of 2 patients).'
+    """
+    n_fas, n_due = _n_due(_Cells(ard), avisit)
+    if math.isnan(n_due):
+        return f"{what} at {avisit}: no data."
+    due = f"the visit was due for {tables.format_number(n_due, 0)} of {tables.format_number(n_fas, 0)} patients"
+    if n_due == 0:
+        return f"{what} at {avisit}: not yet due at the data cut ({due})."
+    return f"{what} at {avisit}: no data at the data cut ({due})."
+
+
+#: Text of a display table that has no result yet (an early data cut).
+NO_DATA_TEXT = "no data at the data cut"
+
+
+def _or_no_data(rows: list, columns) -> pd.DataFrame:
+    """``rows`` as a table; one row saying ``NO_DATA_TEXT`` (in the first column) when there are none."""
+    if rows:
+        return pd.DataFrame(rows)
+    return pd.DataFrame([[NO_DATA_TEXT] + [""] * (len(columns) - 1)], columns=list(columns))
+
+
 def _visit_rank(avisit: pd.Series) -> pd.Series:
     return avisit.map({v: i for i, v in enumerate(AVISIT_ORDER)}).fillna(len(AVISIT_ORDER))
 
@@ -1093,7 +1251,8 @@ def format_paired_table(ard: pd.DataFrame, *, paramcds, approach: str = "OC") ->
                 "Cohen's dz": tables.format_number(es.loc["cohen_dz", "estimate"], 2),
                 "Rank-biserial r": tables.format_number(es.loc["rank_biserial", "estimate"], 2),
             })
-    return pd.DataFrame(out)
+    return _or_no_data(out, ["Parameter", "Visit", "n", "Mean change (95% CI)", "t-test p",
+                             "Hodges-Lehmann (95% CI)", "Wilcoxon V", "Wilcoxon p", "Cohen's dz", "Rank-biserial r"])
 
 
 def format_responder_table(ard: pd.DataFrame, *, analysis_ids) -> pd.DataFrame:
@@ -1101,6 +1260,8 @@ def format_responder_table(ard: pd.DataFrame, *, analysis_ids) -> pd.DataFrame:
     out, cells = [], _Cells(ard)
     population = dict(zip(ard["analysis_id"], ard["population"]))
     for analysis_id in analysis_ids:
+        if analysis_id not in cells:  # no patient evaluable yet (an early data cut)
+            continue
         w = cells(analysis_id)
         w = w.assign(_a=_visit_rank(w["avisit"])).sort_values(["paramcd", "_a"], kind="stable")
         pop = population[analysis_id]
@@ -1111,7 +1272,7 @@ def format_responder_table(ard: pd.DataFrame, *, analysis_ids) -> pd.DataFrame:
                            f" ({tables.format_number(r['pct'], tables.PCT_DECIMALS)})",
                 "95% CI (%)": tables.format_ci(100 * r["ci_lower"], 100 * r["ci_upper"], tables.PCT_DECIMALS),
             })
-    return pd.DataFrame(out)
+    return _or_no_data(out, ["Parameter", "Response", "Visit", "Population", "n/N (%)", "95% CI (%)"])
 
 
 def format_category_table(ard: pd.DataFrame, *, analysis_id: str = "EFF-ESSDAI-ACTCAT") -> pd.DataFrame:
@@ -1140,7 +1301,10 @@ def format_sensitivity_table(ard: pd.DataFrame, *, paramcd: str) -> pd.DataFrame
         for avisit, code in VISIT_CODE.items():
             if approach == "MIXED":
                 m = cells(f"EFF-{paramcd}-MIXED").set_index("avisit")
-                n, est = m.loc["", "n_subjects"], m.loc[avisit]
+                if avisit not in m.index:
+                    continue
+                est = m.loc[avisit]
+                n = est["n_subjects"] if not pd.isna(est.get("n_subjects", math.nan)) else m.loc["", "n_subjects"]
             else:
                 ident = f"EFF-{paramcd}-{code}-TTEST{_suffix(approach)}"
                 if ident not in cells:
@@ -1153,13 +1317,14 @@ def format_sensitivity_table(ard: pd.DataFrame, *, paramcd: str) -> pd.DataFrame
                                            f"{tables.format_ci(est['ci_lower'], est['ci_upper'], d)}",
                    "p": tables.format_pvalue(est["p_value"])}
             mcii = f"EFF-{paramcd}-MCII{_suffix(approach)}"
-            if paramcd == PARAMCD_ESSDAI and approach != "MIXED" and mcii in cells:
+            if paramcd == PARAMCD_ESSDAI and approach != "MIXED" and mcii in cells \
+                    and avisit in set(cells(mcii)["avisit"]):
                 r = cells(mcii).set_index("avisit").loc[avisit]
                 row["MCII n/N (%)"] = (f"{tables.format_number(r['n_responders'], 0)}/"
                                        f"{tables.format_number(r['n_evaluable'], 0)} "
                                        f"({tables.format_number(r['pct'], tables.PCT_DECIMALS)})")
             out.append(row)
-    return pd.DataFrame(out).fillna("")
+    return _or_no_data(out, ["Parameter", "Analysis", "Visit", "n", "Mean change (95% CI)", "p"]).fillna("")
 
 
 def format_friedman_table(ard: pd.DataFrame, *, paramcds=ENDPOINT_PARAMCDS) -> pd.DataFrame:
@@ -1221,6 +1386,8 @@ def describe_change(ard: pd.DataFrame, *, paramcd: str, avisit: str, approach: s
 baseline in 3 patients, 3.3 at Week 12; 95% CI of the mean change (-6.5, 1.1), which includes zero, so no \
 change is compatible with the data; median (Hodges-Lehmann) change -2.8; Wilcoxon p = 0.250).
     """
+    if f"EFF-{paramcd}-{VISIT_CODE[avisit]}-TTEST{_suffix(approach)}" not in _Cells(ard):
+        return describe_no_data(ard, what=f"Change in {paramcd} from baseline", avisit=avisit)
     x = _change_words(ard, paramcd, avisit, approach)
     return (f"{paramcd} {x['direction']} by {x['size']} points on average from baseline to {avisit} in the "
             f"{x['n']} patients assessed at both (mean {x['base']} at baseline in {x['n_base']} patients, "
@@ -1240,8 +1407,12 @@ def describe_responders(ard: pd.DataFrame, *, analysis_id: str, paramcd: str, av
     At Week 24, 8 of the 9 patients evaluable (88.9%) reached the ESSDAI MCII (a fall of 3 points or more); \
 exact 95% CI 51.8% to 99.7%.
     """
-    r = _cell(ard, analysis_id)
-    r = r[(r["paramcd"] == paramcd) & (r["avisit"] == avisit)].iloc[0]
+    cells = _Cells(ard)
+    r = cells(analysis_id) if analysis_id in cells else pd.DataFrame(columns=["paramcd", "avisit"])
+    r = r[(r["paramcd"] == paramcd) & (r["avisit"] == avisit)]
+    if r.empty:
+        return describe_no_data(ard, what=what[0].upper() + what[1:], avisit=avisit)
+    r = r.iloc[0]
     pct = tables.PCT_DECIMALS
     return (f"At {avisit}, {tables.format_number(r['n_responders'], 0)} of the "
             f"{tables.format_number(r['n_evaluable'], 0)} patients evaluable "
@@ -1253,8 +1424,13 @@ def describe_sensitivity(ard: pd.DataFrame, *, paramcd: str, avisit: str) -> str
     """Say in one sentence whether the change at ``avisit`` depends on how missing visits are handled."""
     cells = _Cells(ard)
     d, code = _decimals(paramcd), VISIT_CODE[avisit]
-    est = {a: cells(f"EFF-{paramcd}-{code}-TTEST{_suffix(a)}").iloc[0] for a in ("OC", "BOCF", "LOCF")}
-    est["MIXED"] = cells(f"EFF-{paramcd}-MIXED").set_index("avisit").loc[avisit]
+    est = {a: cells(f"EFF-{paramcd}-{code}-TTEST{_suffix(a)}").iloc[0] for a in ("OC", "BOCF", "LOCF")
+           if f"EFF-{paramcd}-{code}-TTEST{_suffix(a)}" in cells}
+    mixed = cells(f"EFF-{paramcd}-MIXED").set_index("avisit") if f"EFF-{paramcd}-MIXED" in cells else None
+    if mixed is not None and avisit in mixed.index:
+        est["MIXED"] = mixed.loc[avisit]
+    if "OC" not in est:
+        return describe_no_data(ard, what=f"Change in {paramcd} from baseline", avisit=avisit)
     names = {"OC": "observed cases", "BOCF": "BOCF", "LOCF": "LOCF", "MIXED": "mixed model"}
     values = ", ".join(f"{names[a]} {tables.format_number(e['estimate'], d)}" for a, e in est.items())
     with_zero = [names[a] for a, e in est.items() if e["ci_lower"] <= 0 <= e["ci_upper"]]
@@ -1266,14 +1442,25 @@ def describe_sensitivity(ard: pd.DataFrame, *, paramcd: str, avisit: str) -> str
 
 def describe_population(ard: pd.DataFrame, *, paramcd: str = PARAMCD_ESSDAI) -> str:
     """Say how many patients of the full analysis set have ``paramcd`` at each visit (observed cases)."""
-    n = _cell(ard, f"EFF-{paramcd}-SUMMARY").query("variable == 'AVAL'").set_index("avisit")["n"]
-    parts = [f"{tables.format_number(n[v], 0)} at {v}" for v in AVISIT_ORDER if v in n.index]
-    return f"Patients of the full analysis set with an {paramcd} assessment: {', '.join(parts)}."
+    cells = _Cells(ard)
+    n = cells(f"EFF-{paramcd}-SUMMARY").query("variable == 'AVAL'").set_index("avisit")["n"]
+    parts = [f"{tables.format_number(n[v], 0) if v in n.index else '0'} at {v}" for v in AVISIT_ORDER]
+    due = []
+    for avisit in VISIT_CODE:
+        n_fas, n_due = _n_due(cells, avisit)
+        if n_due < n_fas:
+            due.append(f"{avisit} was due for {tables.format_number(n_due, 0)} of the "
+                       f"{tables.format_number(n_fas, 0)} patients (not yet due for "
+                       f"{tables.format_number(n_fas - n_due, 0)})")
+    interim = f" At this interim data cut, {'; '.join(due)}." if due else ""
+    return f"Patients of the full analysis set with an {paramcd} assessment: {', '.join(parts)}.{interim}"
 
 
 def describe_categories(ard: pd.DataFrame, *, avisit: str, analysis_id: str = "EFF-ESSDAI-ACTCAT") -> str:
     """Say how the patients assessed at baseline and at ``avisit`` split into activity categories."""
     w = _cell(ard, analysis_id).set_index(["avisit", "category"])
+    if (avisit, ACTIVITY_CATEGORIES[0]) not in w.index:
+        return describe_no_data(ard, what="ESSDAI activity category", avisit=avisit)
 
     def split(visit):
         return ", ".join(f"{tables.format_number(w.loc[(visit, c), 'n'], 0)} {c.lower()}"
@@ -1288,15 +1475,18 @@ def describe_friedman(ard: pd.DataFrame, *, paramcds=ENDPOINT_PARAMCDS) -> str:
     """Say in one sentence what the Friedman tests across the three visits found."""
     cells = _Cells(ard)
     rows = {p: cells(f"EFF-{p}-FRIEDMAN").iloc[0] for p in paramcds}
-    parts = [f"{p} {_p_text(r['p_value'])} (n = {tables.format_number(r['n'], 0)})"
-             for p, r in rows.items()]
+    parts = [f"{p} {_p_text(r['p_value']) if not pd.isna(r['p_value']) else 'not computed'} "
+             f"(n = {tables.format_number(r['n'], 0)})" for p, r in rows.items()]
     return ("Among the patients assessed at all three visits, the Friedman test compares the three visits "
             f"without assuming normality: {'; '.join(parts)}.")
 
 
 def describe_remission(ard: pd.DataFrame, *, avisit: str) -> str:
     """Say, for each remission/improvement parameter, how many involved patients remitted at ``avisit``."""
-    w = _cell(ard, "EFF-REMISSION")
+    cells = _Cells(ard)
+    if "EFF-REMISSION" not in cells:
+        return describe_no_data(ard, what="Remission among the patients involved at baseline", avisit=avisit)
+    w = cells("EFF-REMISSION")
     w = w[w["avisit"] == avisit].set_index("paramcd")
     names = {"REMARTIC": "arthritis remitted", "REMCUTAN": "cutaneous involvement remitted",
              "REMHAEM": "haematological involvement remitted", "ILDIMP": "interstitial lung disease improved"}
@@ -1320,6 +1510,8 @@ def describe_labs(ard: pd.DataFrame, *, avisit: str, paramcds=EFFICACY_LAB_PARAM
         parts.append(f"{p} {tables.format_number(t['estimate'], _decimals(p))} "
                      f"{tables.format_ci(t['ci_lower'], t['ci_upper'], _decimals(p))}"
                      f"{', CI includes zero' if with_zero else ''}")
+    if not parts:
+        return describe_no_data(ard, what="Change in the laboratory markers", avisit=avisit)
     return f"Mean change from baseline to {avisit} (95% CI): {'; '.join(parts)}."
 
 
@@ -1352,6 +1544,9 @@ def describe_domains(ard: pd.DataFrame, *, avisits=("Baseline", "Week 24"), top:
     names = {code: d for d, code in ESSDAI_SCORE_PARAMCD.items()}
     parts = []
     for avisit in avisits:
+        if not (w["avisit"] == avisit).any():
+            parts.append(f"at {avisit}, no data at the data cut")
+            continue
         v = w[(w["avisit"] == avisit) & (w["mean"] > 0)].sort_values(["mean", "paramcd"], ascending=[False, True])
         listed = ", ".join(f"{names.get(p, p)} {tables.format_number(m, 1)}" for p, m in
                            zip(v["paramcd"].head(top), v["mean"].head(top)))

@@ -593,6 +593,41 @@ def _lookup_ard(ard: pd.DataFrame, name: str, visit: str) -> float | None:
         return None
 
 
+def missing_pilot_inputs(ard: pd.DataFrame, *, visit: str = "Week 12") -> list[str]:
+    """Name the pilot inputs (``PILOT_ARD_KEYS``) that the ARD lacks or leaves missing at ``visit``.
+
+    Empty when planning can proceed. At an early data cut (no patient evaluable at ``visit`` yet, or too
+    few for an SD of the change) the planning notebook shows ``describe_missing_inputs`` instead.
+
+    Examples
+    --------
+    >>> ard = pd.DataFrame({"analysis_id": "EFF-ESSDAI-SUMMARY", "paramcd": "ESSDAI", "avisit": "Week 12",
+    ...                     "variable": "CHG", "category": "", "stat_name": ["n", "mean", "sd"],
+    ...                     "stat_value": [1.0, -3.0, float("nan")]})
+    >>> missing_pilot_inputs(ard)
+    ['n_responders', 'n_evaluable', 'ci_lower', 'ci_upper', 'chg_sd']
+    """
+    missing = []
+    for name in PILOT_ARD_KEYS:
+        value = _lookup_ard(ard, name, visit)
+        if value is None or not np.isfinite(value) or (name == "n_evaluable" and value == 0):
+            missing.append(name)
+    return missing
+
+
+def describe_missing_inputs(missing, *, visit: str = "Week 12") -> str:
+    """Say that the planning is not computed at this data cut, and which pilot results are missing.
+
+    >>> describe_missing_inputs(["n_responders", "chg_sd"], visit="Week 12")
+    'Not computed at this data cut: the pilot has no Week 12 ESSDAI MCII rate and SD of the ESSDAI change yet \
+(the visit is not yet due, or too few patients were assessed).'
+    """
+    what = list(dict.fromkeys("SD of the ESSDAI change" if name.startswith("chg_") else "MCII rate"
+                              for name in missing))
+    return (f"Not computed at this data cut: the pilot has no {visit} ESSDAI {' and '.join(what)} yet "
+            "(the visit is not yet due, or too few patients were assessed).")
+
+
 def collect_pilot_inputs(ard: pd.DataFrame, *, visit: str = "Week 12") -> pd.DataFrame:
     """Collect the pilot's planning inputs from the efficacy ARD rows of ESSDAI.
 

@@ -1,0 +1,189 @@
+"""Interim data cuts of the shipped 11-patient trial: counts at the cut, visits due, imputation denominators.
+
+The expected numbers are worked out by hand from the raw CSVs of data/raw (the same trial as
+``synthetic.generate_trial()``):
+
+- demographics.csv ``CONSDT``: 001 2021-06-19, 002 06-24, 003 06-25, 004 06-30, ... 011 07-26 (enrolled at the cut
+  when consented on or before it);
+- exposure.csv ``EXSTDT`` (first dose, study day 1): 001 06-28, 002 07-01, 003 07-05, 004 07-08, 005 07-12,
+  006 07-15, 007 07-19, 008 07-22, 009 07-26, 010 07-29, 011 08-02;
+- disposition.csv: 007 ADVERSE EVENT 2021-08-15, 010 LOST TO FOLLOW-UP 2021-11-18; COMPLETED 001 12-13,
+  002 12-18, 003 12-19, 005 12-25, 004 12-26, 006 12-30, 008 2022-01-07, 009 01-14, 011 01-19;
+- visits.csv: week 12 for all but 007 (009's on 2021-11-03 = study day 101); week 24 for all but 007 and 010.
+
+Windows (validation.VISIT_WINDOWS): week 12 closes after study day 85 + 14 = 99, week 24 after 169 + 14 = 183.
+The study day of a cut is ``cut - first dose + 1``.
+"""
+
+import pandas as pd
+import pytest
+
+from analysis_utils import cleaning, disposition, endpoints, scoring
+from analysis_utils.ard import get_stat
+
+
+def _cut(tables, cutoff):
+    data = cleaning.derive_all(tables, data_cutoff=cutoff)
+    return data["adsl"], scoring.derive_adeff(data["adqs"]), data["adlb"]
+
+
+def _status(adsl):
+    return {s: int((adsl["EOSSTT"] == s).sum()) for s in ("COMPLETED", "DISCONTINUED", "ONGOING")}
+
+
+def _subjects(adsl, flag):
+    return sorted(adsl.loc[adsl[flag] == "Y", "SUBJID"])
+
+
+@pytest.fixture(scope="module")
+def cuts():
+    from analysis_utils import synthetic
+    trial = synthetic.generate_trial()
+    return {c: _cut(trial, c) for c in ("2021-08-20", "2021-11-01", "2021-12-20", "2022-01-31")}
+
+
+@pytest.fixture(scope="module")
+def efficacy(cuts):
+    return {c: endpoints.summarize_efficacy(*data) for c, data in cuts.items()}
+
+
+def test_visit_due_rule_hand_worked():
+    # First dose 2021-07-26 (subject 009): the cut 2021-11-01 is study day 99, the last day of the week-12 window,
+    # so the window has not closed; on 2021-11-02 (day 100) it has.
+    first = pd.Series(pd.to_datetime(["2021-07-26"]))
+    ongoing, absent = pd.Series(["ONGOING"]), pd.Series([False])
+    assert cleaning.compute_visit_due(first, ongoing, absent, pd.Timestamp("2021-11-01"), "W12").tolist() == ["N"]
+    assert cleaning.compute_visit_due(first, ongoing, absent, pd.Timestamp("2021-11-02"), "W12").tolist() == ["Y"]
+    # Week 24 closes after day 183: 2021-07-26 + 182 days = 2022-01-24 is day 183.
+    assert cleaning.compute_visit_due(first, ongoing, absent, pd.Timestamp("2022-01-24"), "W24").tolist() == ["N"]
+    assert cleaning.compute_visit_due(first, ongoing, absent, pd.Timestamp("2022-01-25"), "W24").tolist() == ["Y"]
+    # A subject who left the study, or attended the visit, has it due whatever the cut.
+    left = cleaning.compute_visit_due(first, pd.Series(["DISCONTINUED"]), absent, pd.Timestamp("2021-08-01"), "W24")
+    assert left.tolist() == ["Y"]
+    came = cleaning.compute_visit_due(first, ongoing, pd.Series([True]), pd.Timestamp("2021-10-20"), "W12")
+    assert came.tolist() == ["Y"]
+    assert "window" in cleaning.VISIT_DUE_RULE and dict(cleaning.DUE_FLAGS) == {"W12": "DUE12FL", "W24": "DUE24FL"}
+
+
+@pytest.mark.parametrize("cutoff, status, due12, due24", [
+    # 08-20: only 007 has left (AE on 08-15); the earliest first dose (06-28) puts the cut on day 54 < 99.
+    ("2021-08-20", {"COMPLETED": 0, "DISCONTINUED": 1, "ONGOING": 10}, ["007"], ["007"]),
+    # 11-01: 010 leaves only on 11-18. Week 12 attended by 9 (not 007, not 009: visit on 11-03) and due for 007
+    # (left); 009's cut day is 99, so its window is still open. Week 24: 007 only.
+    ("2021-11-01", {"COMPLETED": 0, "DISCONTINUED": 1, "ONGOING": 10},
+     ["001", "002", "003", "004", "005", "006", "007", "008", "010", "011"], ["007"]),
+    # 12-20: 001, 002, 003 completed, 007 and 010 left; 004 (day 166), 005, 006, 008, 009, 011 are ongoing with
+    # their week-24 window (day 155-183) still open.
+    ("2021-12-20", {"COMPLETED": 3, "DISCONTINUED": 2, "ONGOING": 6},
+     [f"{i:03d}" for i in range(1, 12)], ["001", "002", "003", "007", "010"]),
+    ("2022-01-31", {"COMPLETED": 9, "DISCONTINUED": 2, "ONGOING": 0},
+     [f"{i:03d}" for i in range(1, 12)], [f"{i:03d}" for i in range(1, 12)]),
+])
+def test_status_and_visits_due_at_each_cut(cuts, cutoff, status, due12, due24):
+    adsl = cuts[cutoff][0]
+    assert len(adsl) == 11 and _status(adsl) == status and sum(status.values()) == len(adsl)
+    assert _subjects(adsl, "DUE12FL") == due12 and _subjects(adsl, "DUE24FL") == due24
+    assert adsl["DCUTDT"].eq(pd.Timestamp(cutoff)).all()
+    assert disposition.is_final_cut(adsl) == (cutoff == "2022-01-31")
+    disp = disposition.summarize_disposition(adsl).set_index(["category", "reason"])["n_subjects"]
+    assert (disp[("Completed week 24", "")], disp[("Discontinued", "")], disp[("Ongoing at data cut-off", "")]) == (
+        status["COMPLETED"], status["DISCONTINUED"], status["ONGOING"])
+
+
+def test_a_cut_before_the_last_consent_leaves_out_the_patients_not_yet_enrolled(synthetic_export):
+    # 2021-06-28: consented 001 (06-19), 002 (06-24), 003 (06-25); only 001 dosed (06-28, study day 1).
+    adsl = cleaning.derive_all(synthetic_export, data_cutoff="2021-06-28")["adsl"]
+    assert adsl["SUBJID"].tolist() == ["001", "002", "003"]
+    assert _subjects(adsl, "SAFFL") == ["001"] and adsl["TRTDURD"].dropna().tolist() == [1]
+    assert _status(adsl)["ONGOING"] == 3 and adsl["DUE12FL"].eq("N").all()
+
+
+def test_a_cut_before_the_first_dose_stops_with_a_clear_message(synthetic_export):
+    with pytest.raises(ValueError, match=r"data cut 2021-06-25 is before the first dose of the study \(2021-06-28\)"):
+        cleaning.derive_all(synthetic_export, data_cutoff="2021-06-25")
+
+
+@pytest.mark.parametrize("cutoff, visit, n_observed, n_imputed_bocf", [
+    ("2021-08-20", "Week 12", 0, 1),   # 007 only: left before week 12
+    ("2021-11-01", "Week 12", 9, 10),  # + 007; 009 (not yet due) is not imputed
+    ("2021-11-01", "Week 24", 0, 1),   # 007 only
+    ("2021-12-20", "Week 24", 3, 5),   # 001-003 observed + 007, 010 (left); the 6 ongoing are not imputed
+    ("2022-01-31", "Week 24", 9, 11),  # every visit due: 9 observed + 007, 010
+])
+def test_imputed_denominators_count_only_the_visits_due(efficacy, cutoff, visit, n_observed, n_imputed_bocf):
+    ard = efficacy[cutoff]
+
+    def n(suffix):
+        where = dict(analysis_id=f"EFF-ESSDAI-SUMMARY{suffix}", paramcd="ESSDAI", avisit=visit, variable="AVAL")
+        try:
+            return get_stat(ard, "n", **where)
+        except KeyError:
+            return 0
+    assert n("") == n_observed and n("-BOCF") == n_imputed_bocf and n("-LOCF") == n_imputed_bocf
+    assert get_stat(ard, "n_due", analysis_id="EFF-VISITS-DUE", avisit=visit) == n_imputed_bocf
+
+
+def test_mcii_at_week_24_of_the_december_cut(efficacy):
+    # Before the fix BOCF gave 2/11: the 6 patients not yet due counted as non-responders.
+    ard = efficacy["2021-12-20"]
+
+    def mcii(suffix):
+        where = dict(analysis_id=f"EFF-ESSDAI-MCII{suffix}", paramcd="ESSDAI", avisit="Week 24")
+        return get_stat(ard, "n_responders", **where), get_stat(ard, "n_evaluable", **where)
+    # 007 (no post-baseline value) is carried from baseline under both; 010 carries its week-12 value under
+    # LOCF (an MCII at week 12) and its baseline under BOCF.
+    assert mcii("") == (2, 3) and mcii("-BOCF") == (2, 5) and mcii("-LOCF") == (3, 5)
+    # The mixed model's week-24 estimate uses the 5 patients due at week 24; week 12 all 11.
+    mixed = dict(analysis_id="EFF-ESSDAI-MIXED", paramcd="ESSDAI")
+    assert get_stat(ard, "n_subjects", avisit="Week 24", **mixed) == 5
+    assert get_stat(ard, "n_subjects", avisit="", **mixed) == 11
+
+
+def test_final_cut_mixed_model_is_one_fit_on_everyone(efficacy, cuts):
+    ard = efficacy["2022-01-31"]
+    rows = ard[(ard["analysis_id"] == "EFF-ESSDAI-MIXED")]
+    assert set(rows.loc[rows["avisit"] == "Week 24", "stat_name"]) == {"estimate", "ci_lower", "ci_upper", "p_value"}
+    adsl, adeff, _ = cuts["2022-01-31"]
+    alone = endpoints.fit_mixed_model(endpoints._observed(endpoints.select_fas(adeff, adsl).query(
+        "PARAMCD == 'ESSDAI'")))
+    assert rows["stat_value"].tolist() == alone["stat_value"].tolist()
+
+
+def test_sentences_and_tables_say_not_yet_due(efficacy):
+    ard = efficacy["2021-08-20"]
+    assert endpoints.describe_change(ard, paramcd="ESSDAI", avisit="Week 12") == (
+        "Change in ESSDAI from baseline at Week 12: no data at the data cut (the visit was due for 1 of 11 patients).")
+    assert "not yet due" not in endpoints.describe_change(ard, paramcd="ESSDAI", avisit="Week 12")
+    assert endpoints.format_paired_table(ard, paramcds=["ESSDAI"]).iloc[0, 0] == endpoints.NO_DATA_TEXT
+    assert endpoints.format_responder_table(ard, analysis_ids=["EFF-ESSDAI-MCII"]).iloc[0, 0] == endpoints.NO_DATA_TEXT
+    december = efficacy["2021-12-20"]
+    assert endpoints.describe_population(december).endswith(
+        "At this interim data cut, Week 24 was due for 5 of the 11 patients (not yet due for 6).")
+    assert "interim" not in endpoints.describe_population(efficacy["2022-01-31"])
+
+
+def test_completed_without_week_24_visit_is_counted_once(synthetic_export):
+    # 011 is recorded COMPLETED but its week-24 visit and assessments are taken out: counted completed (the CRF),
+    # the visit is due (011 left the study), so BOCF fills it, and the cut is final.
+    t = {k: v.copy() for k, v in synthetic_export.items()}
+    for name in ("visits", "essdai", "esspri", "pga", "ild"):
+        t[name] = t[name][~((t[name]["SUBJID"] == "011") & (t[name]["VISIT"] == "W24"))]
+    adsl, adeff, adlb = _cut(t, "2022-01-31")
+    assert _status(adsl) == {"COMPLETED": 9, "DISCONTINUED": 2, "ONGOING": 0}
+    row = adsl.set_index("SUBJID").loc["011"]
+    assert (row["COMP24FL"], row["DUE24FL"]) == ("N", "Y") and disposition.is_final_cut(adsl)
+    ard = endpoints.summarize_efficacy(adsl, adeff, adlb)
+    assert get_stat(ard, "n", analysis_id="EFF-ESSDAI-SUMMARY", avisit="Week 24", variable="AVAL") == 8
+    assert get_stat(ard, "n", analysis_id="EFF-ESSDAI-SUMMARY-BOCF", avisit="Week 24", variable="AVAL") == 11
+
+
+def test_visit_deviations_on_the_derived_data(cuts):
+    # 009: first dose 2021-07-26, week 12 on 2021-11-03 = study day 101, 2 days after the window (71-99).
+    adsl, adeff, _ = cuts["2022-01-31"]
+    listing = disposition.list_visit_deviations(adeff)
+    assert listing[["USUBJID", "AVISIT", "ADY", "WINDOW", "DAYSOUT"]].values.tolist() == [
+        ["NCT04916756-01-009", "Week 12", 101, "day 71 to 99", 2]]
+    counts = disposition.summarize_visit_deviations(adeff).set_index(["avisit", "stat_name"])["stat_value"]
+    assert counts[("Week 12", "n_visits")] == 10 and counts[("Week 24", "n_visits")] == 9
+    # At 2021-11-01 009's week-12 visit has not happened yet: nothing to list.
+    assert disposition.list_visit_deviations(cuts["2021-11-01"][1]).empty
