@@ -496,7 +496,7 @@ def _eair_adae():
 
 
 def test_aesi_eair_censors_at_the_first_event_and_ends_30_days_after_the_last_dose():
-    zoster = {"Herpes zoster": safety.AESI_CATEGORIES["Herpes zoster"], "MACE": safety.AESI_CATEGORIES["MACE"]}
+    zoster = {"Herpes zoster": safety.AESI_CATEGORIES["Herpes zoster"], "MACE": safety.AESI_CATEGORIES["Major adverse cardiovascular event (MACE)"]}
     out = safety.summarize_aesi_eair(_eair_adae(), _eair_adsl(), categories=zoster).set_index("category")
     # Herpes zoster: S1 at risk 2021-01-01..01-31 = 31 days; S2 2021-01-01..04-20 = 110 days; S3 without
     # a TEAE: 2021-02-01..(07-31 + 30 = 08-30) = 211 days. 352 days = 0.96372 PY; 2 patients, 3 events.
@@ -534,13 +534,16 @@ def test_aesi_eair_refuses_an_event_without_a_start_date():
 
 def test_aesi_categories_are_the_overview_rows_and_every_printed_term_is_caught():
     overview = [label for label in safety.AE_OVERVIEW_CATEGORIES if label.startswith("AESI: ")]
-    assert [label.lower() for label in safety.AESI_CATEGORIES] == [o.removeprefix("AESI: ").lower() for o in overview]
+    assert list(safety.AESI_LABELS) == overview
+    assert list(safety.AESI_CATEGORIES) == list(safety.AESI_LABELS.values())
+    assert all(safety.AESI_CATEGORIES[safety.AESI_LABELS[o]] is safety.AE_OVERVIEW_CATEGORIES[o] for o in overview)
     assert list(safety.AESI_DEFINITIONS) == list(safety.AESI_CATEGORIES)
+    pt_lists = {"Major adverse cardiovascular event (MACE)": "MACE", "Gastrointestinal perforation": "GI perforation"}
     for category, text in safety.AESI_DEFINITIONS.items():
         rule = safety.AESI_CATEGORIES[category]
         if text.startswith("Preferred terms: "):
             terms = text.removeprefix("Preferred terms: ").removesuffix(".").split("; ")
-            assert {t.lower() for t in terms} == safety.AESI_PTS[category]
+            assert {t.lower() for t in terms} == safety.AESI_PTS[pt_lists.get(category, category)]
             ae = pd.DataFrame({"AEDECOD": terms, "AEBODSYS": "Any", "AESER": "N"})
             assert rule(ae).all(), category  # each printed term, as printed, is counted
         else:

@@ -33,6 +33,8 @@ ESSDAI_DOMAIN_LABELS = MappingProxyType({
     "muscular": "Muscular", "pns": "Peripheral nervous system", "cns": "Central nervous system",
     "haematological": "Haematological", "biological": "Biological",
 })
+#: Parameters of the ESSDAI listing: the 12 domain activity levels and the ESSDAI score.
+ESSDAI_LISTING_PARAMCDS = (*(ESSDAI_LEVEL_PARAMCD[d] for d in ESSDAI_DOMAINS), PARAMCD_ESSDAI)
 #: Columns of the ESSPRI and PGA listing: PARAMCD -> header (scales 0-10: Seror R et al. Ann Rheum Dis
 #: 2011;70:968-72 for the ESSPRI; PGA as scored in ``analysis_utils.scoring``).
 ESSPRI_PGA_COLUMNS = MappingProxyType({
@@ -113,8 +115,8 @@ def list_essdai_domains(adeff: pd.DataFrame) -> pd.DataFrame:
     >>> row[["Patient", "Study day", "Glandular", "Articular", "Renal", "ESSDAI score"]].tolist()
     ['1', '1', 'No', 'Moderate', '', '4']
     """
-    levels = [ESSDAI_LEVEL_PARAMCD[d] for d in ESSDAI_DOMAINS]
-    wide = _wide(adeff, [*levels, PARAMCD_ESSDAI], "ADEFF")
+    levels = ESSDAI_LISTING_PARAMCDS[:-1]
+    wide = _wide(adeff, ESSDAI_LISTING_PARAMCDS, "ADEFF")
     out = _key_columns(wide)
     for domain, code in zip(ESSDAI_DOMAINS, levels):
         words = wide[code].map(dict(ESSDAI_LEVEL_WORDS))

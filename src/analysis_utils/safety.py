@@ -455,12 +455,21 @@ def _sentence_case(label: str) -> str:
     return label[:1].upper() + label[1:]
 
 
-#: AESI of the exposure-adjusted incidence table: the ``"AESI: "`` rows of ``AE_OVERVIEW_CATEGORIES``
-#: (same rules), labelled without the prefix, in the same order.
-AESI_CATEGORIES = MappingProxyType({
-    _sentence_case(label.removeprefix("AESI: ")): rule
-    for label, rule in AE_OVERVIEW_CATEGORIES.items() if label.startswith("AESI: ")
+#: Labels, in words, of the ``"AESI: "`` rows of ``AE_OVERVIEW_CATEGORIES`` (overview row -> label).
+AESI_LABELS = MappingProxyType({
+    "AESI: serious infection": "Serious infection",
+    "AESI: opportunistic infection": "Opportunistic infection",
+    "AESI: herpes zoster": "Herpes zoster",
+    "AESI: hepatitis B reactivation": "Hepatitis B reactivation",
+    "AESI: venous thromboembolism": "Venous thromboembolism",
+    "AESI: MACE": "Major adverse cardiovascular event (MACE)",
+    "AESI: malignancy (neoplasm SOC)": "Malignancy (any neoplasm)",
+    "AESI: GI perforation": "Gastrointestinal perforation",
 })
+#: AESI of the exposure-adjusted incidence table: the ``"AESI: "`` rows of ``AE_OVERVIEW_CATEGORIES``
+#: (same rules), labelled by ``AESI_LABELS``, in the same order.
+AESI_CATEGORIES = MappingProxyType({AESI_LABELS[label]: rule for label, rule in AE_OVERVIEW_CATEGORIES.items()
+                                    if label.startswith("AESI: ")})
 
 #: Words of the MedDRA preferred terms that are written in capitals (``AESI_PTS`` holds lower case).
 _PT_CAPITALS = {"b": "B", "dna": "DNA"}
@@ -488,10 +497,10 @@ AESI_DEFINITIONS = MappingProxyType({
     "Herpes zoster": _pt_definition("Herpes zoster"),
     "Hepatitis B reactivation": _pt_definition("Hepatitis B reactivation"),
     "Venous thromboembolism": _pt_definition("Venous thromboembolism"),
-    "MACE": _pt_definition("MACE"),
-    "Malignancy (neoplasm SOC)": f"Any adverse event in the system organ class {SOC_NEOPLASMS} "
+    "Major adverse cardiovascular event (MACE)": _pt_definition("MACE"),
+    "Malignancy (any neoplasm)": f"Any adverse event in the system organ class {SOC_NEOPLASMS} "
                                  "(benign neoplasms included: every case needs medical review).",
-    "GI perforation": _pt_definition("GI perforation"),
+    "Gastrointestinal perforation": _pt_definition("GI perforation"),
 })
 
 
