@@ -116,7 +116,9 @@ def test_gc_dose_summary_follows_the_baseline_users_and_counts_every_change():
     assert (wk12["n"], wk12["mean"], wk12["n_on_gc"], wk12["n_changed"]) == (2, 2.0, 2, 2)
     assert wk12["pct_changed"] == pytest.approx(200 / 3)
     table = conmeds.format_gc_dose(out.reset_index())
-    assert table.iloc[1].tolist() == ["Week 12", "3", "2 (66.7)", "2", "2.0 (2.83)", "2.0", "0.0 - 4.0", "2 (66.7)"]
+    assert table.columns.tolist() == ["", "Baseline", "Week 12"]
+    assert table["Week 12"].tolist() == ["3", "2 (66.7)", "2", "2.0 (2.83)", "2.0", "0.0 - 4.0", "2 (66.7)"]
+    assert table[""].iloc[-1] == "Dose changed from baseline, n (%)"
 
 
 @pytest.fixture(scope="module")

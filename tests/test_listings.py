@@ -33,6 +33,11 @@ def test_essdai_listing_words_every_level_and_orders_patients_and_visits():
                                                                       ["B", "Week 12", "85"]]
     assert out.iloc[2, 3:7].tolist() == ["No", "Low", "Moderate", "High"]
     assert out["ESSDAI score"].tolist() == ["20", "0", "40"]
+    first, second = (listings.list_essdai_domains(adeff, domains=part, score=part is listings.ESSDAI_LISTING_PARTS[1])
+                     for part in listings.ESSDAI_LISTING_PARTS)
+    assert first.columns.tolist() == out.columns[:9].tolist()  # keys and the first six domains
+    assert second.columns.tolist() == [*out.columns[:3], *out.columns[9:]]
+    assert second.iloc[2, 3:].tolist() == ["Moderate", "High", "No", "Low", "Moderate", "High", "40"]
 
 
 def test_essdai_listing_leaves_an_unassessed_domain_blank_and_refuses_a_level_outside_0_to_3():
@@ -53,7 +58,7 @@ def test_shipped_trial_essdai_listing_as_in_the_crf(trial):
     out = listings.list_essdai_domains(trial["adeff"])
     assert len(out) == 30
     first = out.iloc[0]
-    assert first["Patient"].endswith("-001") and first["Visit"] == "Baseline" and first["Study day"] == "1"
+    assert first["Patient"] == "01-001" and first["Visit"] == "Baseline" and first["Study day"] == "1"
     assert first.iloc[3:].tolist() == ["No", "No", "Low", "Moderate", "No", "No", "No", "No", "No", "No", "Low",
                                        "Low", "9"]
     assert out.loc[out["Patient"].str.endswith("-007"), "Visit"].tolist() == ["Baseline"]
@@ -65,7 +70,7 @@ def test_shipped_trial_esspri_pga_listing_as_in_the_crf(trial):
     PGA 3; 007 at baseline 7, 6, 6 (ESSPRI 19/3 = 6.33), PGA 5."""
     out = listings.list_esspri_pga(trial["adeff"])
     assert out.columns.tolist() == ["Patient", "Visit", "Study day", "Dryness (0-10)", "Fatigue (0-10)",
-                                    "Pain (0-10)", "ESSPRI (0-10)", "Physician global assessment (0-10)"]
+                                    "Pain (0-10)", "ESSPRI (0-10)", "Physician global (0-10)"]
     one = out[out["Patient"].str.endswith("-001") & (out["Visit"] == "Week 12")]
     assert one.iloc[0, 2:].tolist() == ["85", "6", "4", "3", "4.33", "3"]
     seven = out[out["Patient"].str.endswith("-007")]

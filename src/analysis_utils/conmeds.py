@@ -328,7 +328,8 @@ def summarize_gc_dose(doses: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TR
 
 
 def format_gc_dose(result: pd.DataFrame, *, decimals: int = 1) -> pd.DataFrame:
-    """Display frame of ``summarize_gc_dose``: one row per visit (and arm, when there are several).
+    """Display frame of ``summarize_gc_dose``: one row per statistic, one column per visit (``"<arm> (N=n):
+    <visit>"`` when there are several arms).
 
     Examples
     --------
@@ -336,23 +337,26 @@ def format_gc_dose(result: pd.DataFrame, *, decimals: int = 1) -> pd.DataFrame:
     ...                     "n": [5], "mean": [7.5], "sd": [2.5], "median": [7.5], "min": [5.0], "max": [10.0],
     ...                     "n_changed": [0], "big_n": [11]})
     >>> format_gc_dose(res).values.tolist()
-    [['Week 12', '10', '5 (50.0)', '5', '7.5 (2.50)', '7.5', '5.0 - 10.0', '0']]
+    [['Patients assessed', '10'], ['Taking a glucocorticoid, n (%)', '5 (50.0)'], \
+['Dose (mg/day) of patients on a glucocorticoid at baseline: n', '5'], ['Mean (SD)', '7.5 (2.50)'], \
+['Median', '7.5'], ['Min - Max', '5.0 - 10.0'], ['Dose changed from baseline, n (%)', '0']]
     """
-    out = pd.DataFrame({
-        "Visit": result["AVISIT"].to_numpy(),
+    rows = {
         "Patients assessed": [str(int(n)) for n in result["n_assessed"]],
         "Taking a glucocorticoid, n (%)": [tables.format_n_pct(n, a) for n, a in
                                            zip(result["n_on_gc"], result["n_assessed"])],
-        "Dose (mg/day): n": [str(int(n)) for n in result["n"]],
+        "Dose (mg/day) of patients on a glucocorticoid at baseline: n": [str(int(n)) for n in result["n"]],
         "Mean (SD)": [tables.format_mean_sd(m, s, decimals) for m, s in zip(result["mean"], result["sd"])],
         "Median": [tables.format_number(m, decimals) for m in result["median"]],
         "Min - Max": [tables.format_min_max(lo, hi, decimals) for lo, hi in zip(result["min"], result["max"])],
         "Dose changed from baseline, n (%)": [tables.format_n_pct(n, a) for n, a in
                                               zip(result["n_changed"], result["n_assessed"])],
-    })
-    if result["arm"].nunique() > 1:
-        out.insert(0, "Arm", [_arm_header(a, n) for a, n in zip(result["arm"], result["big_n"])])
-    return out
+    }
+    several = result["arm"].nunique() > 1
+    columns = [f"{_arm_header(a, n)}: {v}" if several else v
+               for a, n, v in zip(result["arm"], result["big_n"], result["AVISIT"])]
+    body = pd.DataFrame(rows, index=columns).T
+    return body.rename_axis("").reset_index().rename(columns={"index": ""})
 
 
 #: How each results frame maps onto the ARD (``safety.to_ard(result, analysis_id=..., **ARD_LAYOUTS[kind])``).

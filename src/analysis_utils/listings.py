@@ -8,7 +8,9 @@
   ESSDAI observed at each visit.
 
 Listings are display frames: headers in words, values formatted, one row per patient and visit
-(patients by ``USUBJID``, visits in ``vocabulary.AVISIT_ORDER``); a value not assessed is blank.
+(patients by ``USUBJID``, visits in ``vocabulary.AVISIT_ORDER``); a value not assessed is blank. The
+patient is shown by site and patient number: ``USUBJID`` without the study identifier, which every
+patient shares (``"NCT04916756-01-001"`` shows as ``"01-001"``).
 """
 
 from types import MappingProxyType
@@ -20,7 +22,7 @@ from analysis_utils import tables
 from analysis_utils.safety import _require_columns
 from analysis_utils.vocabulary import (
     AVISIT_ORDER, ESSDAI_DOMAINS, ESSDAI_LEVEL_PARAMCD, ESSPRI_ITEM_PARAMCD, PARAMCD_ESSDAI, PARAMCD_ESSPRI,
-    PARAMCD_PGA,
+    PARAMCD_PGA, STUDYID,
 )
 
 #: Words of the ESSDAI domain activity levels 0-3: no, low, moderate and high activity
@@ -35,12 +37,14 @@ ESSDAI_DOMAIN_LABELS = MappingProxyType({
 })
 #: Parameters of the ESSDAI listing: the 12 domain activity levels and the ESSDAI score.
 ESSDAI_LISTING_PARAMCDS = (*(ESSDAI_LEVEL_PARAMCD[d] for d in ESSDAI_DOMAINS), PARAMCD_ESSDAI)
+#: The ESSDAI listing in two parts of six domains each, so that each fits the width of a page.
+ESSDAI_LISTING_PARTS = (ESSDAI_DOMAINS[:6], ESSDAI_DOMAINS[6:])
 #: Columns of the ESSPRI and PGA listing: PARAMCD -> header (scales 0-10: Seror R et al. Ann Rheum Dis
 #: 2011;70:968-72 for the ESSPRI; PGA as scored in ``analysis_utils.scoring``).
 ESSPRI_PGA_COLUMNS = MappingProxyType({
     ESSPRI_ITEM_PARAMCD["dryness"]: "Dryness (0-10)", ESSPRI_ITEM_PARAMCD["fatigue"]: "Fatigue (0-10)",
     ESSPRI_ITEM_PARAMCD["pain"]: "Pain (0-10)", PARAMCD_ESSPRI: "ESSPRI (0-10)",
-    PARAMCD_PGA: "Physician global assessment (0-10)",
+    PARAMCD_PGA: "Physician global (0-10)",
 })
 #: Decimals of the listed values by PARAMCD: the ESSPRI, a mean of three items (thirds), with 2. Other
 #: values show as whole numbers when they are, with ``DEFAULT_DECIMALS`` otherwise.
@@ -72,9 +76,18 @@ def _wide(adeff: pd.DataFrame, paramcds, name: str) -> pd.DataFrame:
     return out.drop(columns="_rank").reset_index(drop=True)
 
 
+def patient_label(usubjid: str) -> str:
+    """The patient as listed: ``USUBJID`` without the study identifier.
+
+    >>> patient_label("NCT04916756-01-001"), patient_label("X-9")
+    ('01-001', 'X-9')
+    """
+    return str(usubjid).removeprefix(f"{STUDYID}-")
+
+
 def _key_columns(wide: pd.DataFrame) -> pd.DataFrame:
     day = wide["ADY"].astype("Int64")
-    return pd.DataFrame({KEY_LABELS["USUBJID"]: wide["USUBJID"], KEY_LABELS["AVISIT"]: wide["AVISIT"],
+    return pd.DataFrame({KEY_LABELS["USUBJID"]: wide["USUBJID"].map(patient_label), KEY_LABELS["AVISIT"]: wide["AVISIT"],
                          KEY_LABELS["ADY"]: day.astype(str).where(day.notna(), "")})
 
 
@@ -87,7 +100,7 @@ def _format_value(value: float, decimals: int | None = None) -> str:
     return tables.format_number(value, decimals)
 
 
-def list_essdai_domains(adeff: pd.DataFrame) -> pd.DataFrame:
+def list_essdai_domains(adeff: pd.DataFrame, *, domains=ESSDAI_DOMAINS, score: bool = True) -> pd.DataFrame:
     """Listing of the ESSDAI domain activity levels (in words) and the ESSDAI score, by patient and visit.
 
     Parameters
@@ -95,12 +108,18 @@ def list_essdai_domains(adeff: pd.DataFrame) -> pd.DataFrame:
     adeff : DataFrame
         ADEFF (or ADQS plus the ``ESSDAI`` rows) with ``USUBJID, PARAMCD, AVISIT, ADY, AVAL``; levels
         from the ``EDL...`` rows (``vocabulary.ESSDAI_LEVEL_PARAMCD``).
+    domains : sequence of str, default ``vocabulary.ESSDAI_DOMAINS``
+        The domains to list, in this order (``ESSDAI_LISTING_PARTS`` splits the twelve in two listings
+        narrow enough for a page).
+    score : bool, default True
+        List the ESSDAI score after the domains.
 
     Returns
     -------
     DataFrame
         ``Patient, Visit, Study day``, one column per domain (``ESSDAI_DOMAIN_LABELS``) with
-        ``ESSDAI_LEVEL_WORDS``, and ``ESSDAI score``; blank where not assessed.
+        ``ESSDAI_LEVEL_WORDS``, and ``ESSDAI score``; blank where not assessed. A patient and visit
+        is listed when any ESSDAI level or score was recorded.
 
     Raises
     ------
@@ -115,10 +134,10 @@ def list_essdai_domains(adeff: pd.DataFrame) -> pd.DataFrame:
     >>> row[["Patient", "Study day", "Glandular", "Articular", "Renal", "ESSDAI score"]].tolist()
     ['1', '1', 'No', 'Moderate', '', '4']
     """
-    levels = ESSDAI_LISTING_PARAMCDS[:-1]
+    levels = [ESSDAI_LEVEL_PARAMCD[d] for d in domains]
     wide = _wide(adeff, ESSDAI_LISTING_PARAMCDS, "ADEFF")
     out = _key_columns(wide)
-    for domain, code in zip(ESSDAI_DOMAINS, levels):
+    for domain, code in zip(domains, levels):
         words = wide[code].map(dict(ESSDAI_LEVEL_WORDS))
         bad = wide[code].notna() & words.isna()
         if bad.any():
@@ -126,7 +145,8 @@ def list_essdai_domains(adeff: pd.DataFrame) -> pd.DataFrame:
             raise ValueError(f"ADEFF: subject {row['USUBJID']!r}, visit {row['AVISIT']!r}: {code} = {float(row[code])!r} "
                              f"is not an activity level {list(ESSDAI_LEVEL_WORDS)}")
         out[ESSDAI_DOMAIN_LABELS[domain]] = words.fillna("")
-    out["ESSDAI score"] = wide[PARAMCD_ESSDAI].map(_format_value)
+    if score:
+        out["ESSDAI score"] = wide[PARAMCD_ESSDAI].map(_format_value)
     return out
 
 
