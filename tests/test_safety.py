@@ -575,6 +575,8 @@ def test_shipped_trial_hbv_reactivation_exposure_adjusted(synthetic_export):
     assert (zoster["n_subjects"], zoster["rate"]) == (0, 0.0)
     assert zoster["pyears"] == pytest.approx((1928 - 22 + 21 + 30) / 365.25)  # 007 to last dose (day 21) + 30
     table = safety.format_aesi_eair(out.reset_index())
+    assert table.columns.tolist() == ["Adverse event of special interest", "Patients, n (%)", "Events",
+                                      "Patient-years at risk", "Rate per 100 patient-years (95% CI)"]
     assert table.loc[3].tolist() == ["Hepatitis B reactivation", "1 (9.1)", "1", "5.28", "18.9 (0.5, 105.6)"]
     rows = safety.to_ard(out.reset_index(), analysis_id="SAF-AESI-EAIR", **safety.ARD_LAYOUTS["aesi_eair"])
     assert ard.get_stat(rows, "rate", category="Hepatitis B reactivation") == pytest.approx(hbv["rate"])

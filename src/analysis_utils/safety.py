@@ -680,11 +680,10 @@ def format_aesi_eair(result: pd.DataFrame, *, pyears_decimals: int = 2, rate_dec
     """
     out = pd.DataFrame({
         "Adverse event of special interest": result["category"].to_numpy(),
-        "Patients with the event, n (%)": [tables.format_n_pct(n, big) for n, big in
-                                           zip(result["n_subjects"], result["big_n"])],
+        "Patients, n (%)": [tables.format_n_pct(n, big) for n, big in zip(result["n_subjects"], result["big_n"])],
         "Events": [str(int(e)) for e in result["n_events"]],
         "Patient-years at risk": [tables.format_number(p, pyears_decimals) for p in result["pyears"]],
-        f"Incidence per {PER_PATIENT_YEARS:g} patient-years (95% CI)": [
+        f"Rate per {PER_PATIENT_YEARS:g} patient-years (95% CI)": [
             f"{tables.format_number(r, rate_decimals)} {tables.format_ci(lo, hi, rate_decimals)}"
             for r, lo, hi in zip(result["rate"], result["ci_lower"], result["ci_upper"])],
     })
