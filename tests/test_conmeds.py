@@ -62,6 +62,8 @@ def test_medication_table_puts_an_unknown_class_last_and_refuses_an_uncoded_drug
     assert list(dict.fromkeys(out.loc[out["cmdecod"] == "", "cmclas"])) == ["", "GLUCOCORTICOID", "ANTIMALARIAL",
                                                                             "OTHER", "ANTIVIRAL"]
     assert conmeds.format_conmeds(out)["Medication class"].iloc[-2] == "ANTIVIRAL"
+    with pytest.raises(ValueError, match=r"medication period 'Concomitant': ADCM has no column 'ONTRTFL'"):
+        conmeds.summarize_conmeds(adcm.drop(columns="ONTRTFL"), _adsl())
     adcm.loc[1, "CMDECOD"] = " "
     with pytest.raises(ValueError, match=r"'S1' has a medication record with blank CMDECOD"):
         conmeds.summarize_conmeds(adcm, _adsl())

@@ -496,7 +496,8 @@ def _eair_adae():
 
 
 def test_aesi_eair_censors_at_the_first_event_and_ends_30_days_after_the_last_dose():
-    zoster = {"Herpes zoster": safety.AESI_CATEGORIES["Herpes zoster"], "MACE": safety.AESI_CATEGORIES["Major adverse cardiovascular event (MACE)"]}
+    zoster = {"Herpes zoster": safety.AESI_CATEGORIES["Herpes zoster"],
+              "MACE": safety.AESI_CATEGORIES["Major adverse cardiovascular event (MACE)"]}
     out = safety.summarize_aesi_eair(_eair_adae(), _eair_adsl(), categories=zoster).set_index("category")
     # Herpes zoster: S1 at risk 2021-01-01..01-31 = 31 days; S2 2021-01-01..04-20 = 110 days; S3 without
     # a TEAE: 2021-02-01..(07-31 + 30 = 08-30) = 211 days. 352 days = 0.96372 PY; 2 patients, 3 events.

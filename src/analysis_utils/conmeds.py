@@ -22,7 +22,8 @@ import pandas as pd
 from analysis_utils import tables
 from analysis_utils.cleaning import compute_prednisone_equivalent
 from analysis_utils.safety import (
-    _SAFETY_POPULATION, _arm_header, _complete_grid, _require_columns, _safety_population, summarize_continuous,
+    _SAFETY_POPULATION, _apply_rule, _arm_header, _complete_grid, _require_columns, _safety_population,
+    summarize_continuous,
 )
 from analysis_utils.vocabulary import AVISIT_ORDER
 
@@ -110,7 +111,8 @@ def summarize_conmeds(adcm: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TRT
     ...                      "PREFL": ["Y", "N"], "ONTRTFL": ["N", "Y"]})
     >>> out = summarize_conmeds(adcm, adsl)
     >>> out[["period", "cmdecod", "n_subjects", "pct"]].values.tolist()[-3:]
-    [['Prior', 'PREDNISONE', 1, 50.0], ['Concomitant', 'PREDNISONE', 1, 50.0], ['After treatment', 'PREDNISONE', 0, 0.0]]
+    [['Prior', 'PREDNISONE', 1, 50.0], ['Concomitant', 'PREDNISONE', 1, 50.0], \
+['After treatment', 'PREDNISONE', 0, 0.0]]
     """
     pop = _safety_population(adsl, arm)
     _require_columns(adcm, ["USUBJID", "CMCLAS", "CMDECOD"], "ADCM")
@@ -122,10 +124,7 @@ def summarize_conmeds(adcm: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TRT
             raise ValueError(f"ADCM: subject {row['USUBJID']!r} has a medication record with blank {col} (not coded)")
     parts = []
     for label, rule in periods.items():
-        try:
-            mask = pd.Series(rule(records), index=records.index).fillna(False).astype(bool)
-        except KeyError as err:
-            raise ValueError(f"medication period {label!r}: ADCM has no column {err}") from None
+        mask = _apply_rule(rule, records, f"medication period {label!r}", "ADCM")
         parts.append(records.loc[mask, ["USUBJID", "arm", "CMCLAS", "CMDECOD"]].assign(period=label))
     hits = pd.concat(parts, ignore_index=True)
     levels = pd.concat([hits.assign(cmclas="", cmdecod=""), hits.assign(cmclas=hits["CMCLAS"], cmdecod=""),

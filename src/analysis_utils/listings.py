@@ -87,7 +87,8 @@ def patient_label(usubjid: str) -> str:
 
 def _key_columns(wide: pd.DataFrame) -> pd.DataFrame:
     day = wide["ADY"].astype("Int64")
-    return pd.DataFrame({KEY_LABELS["USUBJID"]: wide["USUBJID"].map(patient_label), KEY_LABELS["AVISIT"]: wide["AVISIT"],
+    return pd.DataFrame({KEY_LABELS["USUBJID"]: wide["USUBJID"].map(patient_label),
+                         KEY_LABELS["AVISIT"]: wide["AVISIT"],
                          KEY_LABELS["ADY"]: day.astype(str).where(day.notna(), "")})
 
 
@@ -142,8 +143,8 @@ def list_essdai_domains(adeff: pd.DataFrame, *, domains=ESSDAI_DOMAINS, score: b
         bad = wide[code].notna() & words.isna()
         if bad.any():
             row = wide[bad].iloc[0]
-            raise ValueError(f"ADEFF: subject {row['USUBJID']!r}, visit {row['AVISIT']!r}: {code} = {float(row[code])!r} "
-                             f"is not an activity level {list(ESSDAI_LEVEL_WORDS)}")
+            raise ValueError(f"ADEFF: subject {row['USUBJID']!r}, visit {row['AVISIT']!r}: "
+                             f"{code} = {float(row[code])!r} is not an activity level {list(ESSDAI_LEVEL_WORDS)}")
         out[ESSDAI_DOMAIN_LABELS[domain]] = words.fillna("")
     if score:
         out["ESSDAI score"] = wide[PARAMCD_ESSDAI].map(_format_value)

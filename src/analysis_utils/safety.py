@@ -317,6 +317,15 @@ AE_OVERVIEW_CATEGORIES = MappingProxyType({
 })
 
 
+def _apply_rule(rule, records: pd.DataFrame, name: str, dataset: str) -> pd.Series:
+    """The records a category rule selects (boolean Series; missing counts as False); a column the rule
+    needs and the data lack is a ``ValueError`` naming the category ``name`` and the ``dataset``."""
+    try:
+        return pd.Series(rule(records), index=records.index).fillna(False).astype(bool)
+    except KeyError as err:
+        raise ValueError(f"{name}: {dataset} has no column {err}") from None
+
+
 def summarize_ae_overview(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TRT01A",
                           categories=AE_OVERVIEW_CATEGORIES) -> pd.DataFrame:
     """Count subjects and events per overview category of TEAEs (AET01), AESI included.
@@ -348,10 +357,7 @@ def summarize_ae_overview(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = 
     records = _teae_records(adae, pop, None, [c for c in adae.columns if c != "USUBJID"])
     parts = []
     for label, rule in categories.items():
-        try:
-            mask = pd.Series(rule(records), index=records.index).fillna(False).astype(bool)
-        except KeyError as err:
-            raise ValueError(f"AE overview category {label!r}: ADAE has no column {err}") from None
+        mask = _apply_rule(rule, records, f"AE overview category {label!r}", "ADAE")
         parts.append(records.loc[mask, ["USUBJID", "arm"]].assign(category=label))
     hits = pd.concat(parts, ignore_index=True)
     counts = hits.groupby(["arm", "category"])["USUBJID"].agg(n_subjects="nunique", n_events="size").reset_index()
@@ -628,7 +634,8 @@ def summarize_aesi_eair(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "T
     ...                      "ASTDT": pd.to_datetime(["2021-01-10"])})
     >>> rules = {"Herpes zoster": lambda ae: ae["AEDECOD"] == "Herpes zoster"}
     >>> out = summarize_aesi_eair(adae, adsl, categories=rules)  # at risk 10 days, and 335 + 30 days
-    >>> int(out["n_subjects"].iloc[0]), round(float(out["pyears"].iloc[0]) * 365.25), round(float(out["rate"].iloc[0]), 2)
+    >>> days = round(float(out["pyears"].iloc[0]) * 365.25)
+    >>> int(out["n_subjects"].iloc[0]), days, round(float(out["rate"].iloc[0]), 2)
     (1, 375, 97.4)
     """
     pop = _safety_population(adsl, arm)
@@ -637,10 +644,7 @@ def summarize_aesi_eair(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "T
     _require_columns(records, ["ASTDT"], "ADAE")
     parts = []
     for label, rule in categories.items():
-        try:
-            mask = pd.Series(rule(records), index=records.index).fillna(False).astype(bool)
-        except KeyError as err:
-            raise ValueError(f"AESI category {label!r}: ADAE has no column {err}") from None
+        mask = _apply_rule(rule, records, f"AESI category {label!r}", "ADAE")
         hits = records.loc[mask, ["USUBJID", "ASTDT"]]
         if hits["ASTDT"].isna().any():
             subject = hits.loc[hits["ASTDT"].isna(), "USUBJID"].iloc[0]
