@@ -397,6 +397,7 @@ def test_every_ard_layout_gives_unique_keys():
         "ae_max_grade": safety.summarize_ae_by_max_grade(_adae(), _adsl()),
         "lab_summary": safety.summarize_lab_by_visit(_adlb(), _adsl()),
         "lab_shift": safety.summarize_lab_shift(_adlb(), _adsl()),
+        "aesi_eair": safety.summarize_aesi_eair(_eair_adae(), _eair_adsl()),
     }
     assert set(results) == set(safety.ARD_LAYOUTS)
     parts = [safety.to_ard(res, analysis_id=kind, **safety.ARD_LAYOUTS[kind]) for kind, res in results.items()]
@@ -447,3 +448,131 @@ def test_shipped_trial_hbv_reactivation_counted_in_every_table(synthetic_export)
                                                                        expected_day]]
     stopped = disposition.list_discontinuations(adsl)
     assert stopped.loc[stopped["DCSREAS"] == "ADVERSE EVENT", "USUBJID"].tolist() == [listing["USUBJID"].iloc[0]]
+
+
+# ---------------------------------------------------------------------------------------------
+# Adverse events of special interest: exposure-adjusted incidence per 100 patient-years
+
+
+@pytest.mark.parametrize(("count", "lower", "upper"), [
+    (0, 0.0, 3.6889),     # upper = -ln(0.025) (Garwood 1936; Ulm 1990 table)
+    (1, 0.0253, 5.5716),  # lower = -ln(0.975)
+    (3, 0.6187, 8.7673),
+])
+def test_poisson_ci_is_garwoods_exact_interval(count, lower, upper):
+    lo, hi = safety.compute_poisson_ci(count, 100.0)  # per 100 units of exposure: the expected count's bounds
+    assert (round(lo, 4), round(hi, 4)) == (lower, upper)
+    lo2, hi2 = safety.compute_poisson_ci(count, 200.0)  # twice the exposure: half the rate
+    assert (lo2, hi2) == pytest.approx((lo / 2, hi / 2))
+
+
+def test_poisson_ci_refuses_a_negative_count_or_no_exposure():
+    with pytest.raises(ValueError, match="exposure"):
+        safety.compute_poisson_ci(1, 0.0)
+    with pytest.raises(ValueError, match="count"):
+        safety.compute_poisson_ci(-1, 10.0)
+
+
+def _eair_adsl():
+    return pd.DataFrame({"USUBJID": ["S1", "S2", "S3", "S4"], "SAFFL": ["Y", "Y", "Y", "N"], "TRT01A": "Bari",
+                         "TRTSDT": pd.to_datetime(["2021-01-01", "2021-01-01", "2021-02-01", "2021-01-01"]),
+                         "TRTEDT": pd.to_datetime(["2021-06-30", "2021-03-31", "2021-07-31", "2021-06-30"])})
+
+
+def _eair_adae():
+    # S1: herpes zoster on day 31, again on day 100 (one patient, two events); S2: zoster on 2021-04-20,
+    # 20 days after the last dose (inside the 30-day window); S3: zoster before the first dose (not a TEAE);
+    # S4: not in the safety population.
+    return pd.DataFrame({"USUBJID": ["S1", "S1", "S2", "S3", "S4"], "TRTEMFL": ["Y", "Y", "Y", "N", "Y"],
+                         "AEDECOD": "Herpes zoster", "AEBODSYS": INF, "AESER": "N",
+                         "ASTDT": pd.to_datetime(["2021-01-31", "2021-04-10", "2021-04-20", "2021-01-20",
+                                                  "2021-02-01"])})
+
+
+def test_aesi_eair_censors_at_the_first_event_and_ends_30_days_after_the_last_dose():
+    zoster = {"Herpes zoster": safety.AESI_CATEGORIES["Herpes zoster"],
+              "MACE": safety.AESI_CATEGORIES["Major adverse cardiovascular event (MACE)"]}
+    out = safety.summarize_aesi_eair(_eair_adae(), _eair_adsl(), categories=zoster).set_index("category")
+    # Herpes zoster: S1 at risk 2021-01-01..01-31 = 31 days; S2 2021-01-01..04-20 = 110 days; S3 without
+    # a TEAE: 2021-02-01..(07-31 + 30 = 08-30) = 211 days. 352 days = 0.96372 PY; 2 patients, 3 events.
+    hz = out.loc["Herpes zoster"]
+    assert (hz["n_subjects"], hz["n_events"], hz["big_n"]) == (2, 3, 3)
+    assert hz["pyears"] == pytest.approx(352 / 365.25)
+    assert hz["rate"] == pytest.approx(100 * 2 / (352 / 365.25))
+    lo, hi = safety.compute_poisson_ci(2, 352 / 365.25)
+    assert (hz["ci_lower"], hz["ci_upper"]) == pytest.approx((lo, hi))
+    # MACE: nobody; every patient at risk to last dose + 30 days: 211 + 120 + 211 = 542 days.
+    mace = out.loc["MACE"]
+    assert (mace["n_subjects"], mace["rate"], mace["ci_lower"]) == (0, 0.0, 0.0)
+    assert mace["pyears"] == pytest.approx(542 / 365.25)
+    assert mace["ci_upper"] == pytest.approx(100 * 3.6888794541 / (542 / 365.25))
+
+
+def test_aesi_eair_stops_the_time_at_risk_at_the_data_cut():
+    adsl = _eair_adsl().assign(TRTEDT=pd.to_datetime(["2021-06-30", "2021-03-31", pd.NaT, "2021-06-30"]))
+    hz = {"Herpes zoster": safety.AESI_CATEGORIES["Herpes zoster"]}
+    with pytest.raises(ValueError, match=r"'S3' has no TRTEDT"):
+        safety.summarize_aesi_eair(_eair_adae(), adsl, categories=hz)
+    out = safety.summarize_aesi_eair(_eair_adae(), adsl, categories=hz, data_cutoff="2021-04-15")
+    # S1 31 days (event); S2's event on 04-20 is after the cut: not counted, at risk 01-01..04-15 = 105 days;
+    # S3 still on treatment: 02-01..04-15 = 74 days.
+    assert (out["n_subjects"].iloc[0], out["n_events"].iloc[0]) == (1, 2)
+    assert out["pyears"].iloc[0] == pytest.approx((31 + 105 + 74) / 365.25)
+
+
+def test_aesi_eair_refuses_an_event_without_a_start_date():
+    adae = _eair_adae()
+    adae.loc[0, "ASTDT"] = pd.NaT
+    with pytest.raises(ValueError, match=r"'S1' has a TEAE of 'Herpes zoster' without a start date"):
+        safety.summarize_aesi_eair(adae, _eair_adsl())
+
+
+def test_aesi_categories_are_the_overview_rows_and_every_printed_term_is_caught():
+    overview = [label for label in safety.AE_OVERVIEW_CATEGORIES if label.startswith("AESI: ")]
+    assert list(safety.AESI_LABELS) == overview
+    assert list(safety.AESI_CATEGORIES) == list(safety.AESI_LABELS.values())
+    assert all(safety.AESI_CATEGORIES[safety.AESI_LABELS[o]] is safety.AE_OVERVIEW_CATEGORIES[o] for o in overview)
+    assert list(safety.AESI_DEFINITIONS) == list(safety.AESI_CATEGORIES)
+    pt_lists = {"Major adverse cardiovascular event (MACE)": "MACE", "Gastrointestinal perforation": "GI perforation"}
+    for category, text in safety.AESI_DEFINITIONS.items():
+        rule = safety.AESI_CATEGORIES[category]
+        if text.startswith("Preferred terms: "):
+            terms = text.removeprefix("Preferred terms: ").removesuffix(".").split("; ")
+            assert {t.lower() for t in terms} == safety.AESI_PTS[pt_lists.get(category, category)]
+            ae = pd.DataFrame({"AEDECOD": terms, "AEBODSYS": "Any", "AESER": "N"})
+            assert rule(ae).all(), category  # each printed term, as printed, is counted
+        else:
+            soc = safety.SOC_INFECTIONS if "infection" in category else safety.SOC_NEOPLASMS
+            assert soc in text
+            ae = pd.DataFrame({"AEDECOD": ["x", "x"], "AEBODSYS": [soc, "Other"], "AESER": ["Y", "Y"]})
+            assert rule(ae).tolist() == [True, False]
+    table = safety.list_aesi_definitions()
+    assert table.columns.tolist() == ["Adverse event of special interest", "Definition (MedDRA)"]
+    assert table.iloc[3].tolist() == ["Hepatitis B reactivation", "Preferred terms: Hepatitis B; "
+                                      "Hepatitis B DNA increased; Hepatitis B reactivation."]
+
+
+def test_shipped_trial_hbv_reactivation_exposure_adjusted(synthetic_export):
+    """By hand from data/raw (exposure.csv, adverse_events.csv, cut 2022-01-31): patient 007 (first dose
+    2021-07-19) had hepatitis B reactivation on 2021-08-09, day 22. The others are at risk to last dose
+    + 30 days: 001 169+30, 002 171+30, 003 168+30, 004 172+30, 005 167+30, 006 169+30, 010 113+30, and up to
+    the cut for 008 (170+24), 009 (173+17), 011 (171+12): 1906 days; with 007's 22: 1928 days = 5.2786 PY."""
+    from analysis_utils import cleaning
+
+    data = cleaning.derive_all(synthetic_export, data_cutoff="2022-01-31")
+    out = safety.summarize_aesi_eair(data["adae"], data["adsl"], data_cutoff="2022-01-31").set_index("category")
+    hbv = out.loc["Hepatitis B reactivation"]
+    assert (hbv["n_subjects"], hbv["n_events"], hbv["big_n"]) == (1, 1, 11)
+    assert hbv["pyears"] == pytest.approx(1928 / 365.25)
+    assert round(hbv["rate"], 2) == 18.94
+    assert out.loc["Opportunistic infection", "n_subjects"] == 1  # the same event (consensus list)
+    zoster = out.loc["Herpes zoster"]
+    assert (zoster["n_subjects"], zoster["rate"]) == (0, 0.0)
+    assert zoster["pyears"] == pytest.approx((1928 - 22 + 21 + 30) / 365.25)  # 007 to last dose (day 21) + 30
+    table = safety.format_aesi_eair(out.reset_index())
+    assert table.columns.tolist() == ["Adverse event of special interest", "Patients, n (%)", "Events",
+                                      "Patient-years at risk", "Rate per 100 patient-years (95% CI)"]
+    assert table.loc[3].tolist() == ["Hepatitis B reactivation", "1 (9.1)", "1", "5.28", "18.9 (0.5, 105.6)"]
+    rows = safety.to_ard(out.reset_index(), analysis_id="SAF-AESI-EAIR", **safety.ARD_LAYOUTS["aesi_eair"])
+    assert ard.get_stat(rows, "rate", category="Hepatitis B reactivation") == pytest.approx(hbv["rate"])
+    assert len(rows) == 8 * len(safety.AESI_CATEGORIES)

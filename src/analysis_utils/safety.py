@@ -30,9 +30,11 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from analysis_utils import ard as ard_mod
 from analysis_utils import tables
+from analysis_utils.cleaning import DAYS_PER_YEAR, TRTEM_WINDOW_DAYS
 from analysis_utils.endpoints import QUANTILE_METHOD, compute_quantile  # one quartile rule for the report
 from analysis_utils.vocabulary import LAB_PARAMS
 
@@ -315,6 +317,15 @@ AE_OVERVIEW_CATEGORIES = MappingProxyType({
 })
 
 
+def _apply_rule(rule, records: pd.DataFrame, name: str, dataset: str) -> pd.Series:
+    """The records a category rule selects (boolean Series; missing counts as False); a column the rule
+    needs and the data lack is a ``ValueError`` naming the category ``name`` and the ``dataset``."""
+    try:
+        return pd.Series(rule(records), index=records.index).fillna(False).astype(bool)
+    except KeyError as err:
+        raise ValueError(f"{name}: {dataset} has no column {err}") from None
+
+
 def summarize_ae_overview(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TRT01A",
                           categories=AE_OVERVIEW_CATEGORIES) -> pd.DataFrame:
     """Count subjects and events per overview category of TEAEs (AET01), AESI included.
@@ -346,10 +357,7 @@ def summarize_ae_overview(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = 
     records = _teae_records(adae, pop, None, [c for c in adae.columns if c != "USUBJID"])
     parts = []
     for label, rule in categories.items():
-        try:
-            mask = pd.Series(rule(records), index=records.index).fillna(False).astype(bool)
-        except KeyError as err:
-            raise ValueError(f"AE overview category {label!r}: ADAE has no column {err}") from None
+        mask = _apply_rule(rule, records, f"AE overview category {label!r}", "ADAE")
         parts.append(records.loc[mask, ["USUBJID", "arm"]].assign(category=label))
     hits = pd.concat(parts, ignore_index=True)
     counts = hits.groupby(["arm", "category"])["USUBJID"].agg(n_subjects="nunique", n_events="size").reset_index()
@@ -443,6 +451,249 @@ def list_adverse_events(adae: pd.DataFrame, *, where=None) -> pd.DataFrame:
     columns = [c for c in AE_LISTING_COLUMNS if c in adae.columns]
     listing = adae.loc[_where_mask(adae, where), columns]
     return listing.sort_values(["USUBJID", "ASTDT", "AESEQ"], kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# adverse events of special interest: exposure-adjusted incidence
+
+
+def _sentence_case(label: str) -> str:
+    return label[:1].upper() + label[1:]
+
+
+#: Labels, in words, of the ``"AESI: "`` rows of ``AE_OVERVIEW_CATEGORIES`` (overview row -> label).
+AESI_LABELS = MappingProxyType({
+    "AESI: serious infection": "Serious infection",
+    "AESI: opportunistic infection": "Opportunistic infection",
+    "AESI: herpes zoster": "Herpes zoster",
+    "AESI: hepatitis B reactivation": "Hepatitis B reactivation",
+    "AESI: venous thromboembolism": "Venous thromboembolism",
+    "AESI: MACE": "Major adverse cardiovascular event (MACE)",
+    "AESI: malignancy (neoplasm SOC)": "Malignancy (any neoplasm)",
+    "AESI: GI perforation": "Gastrointestinal perforation",
+})
+#: AESI of the exposure-adjusted incidence table: the ``"AESI: "`` rows of ``AE_OVERVIEW_CATEGORIES``
+#: (same rules), labelled by ``AESI_LABELS``, in the same order.
+AESI_CATEGORIES = MappingProxyType({AESI_LABELS[label]: rule for label, rule in AE_OVERVIEW_CATEGORIES.items()
+                                    if label.startswith("AESI: ")})
+
+#: Words of the MedDRA preferred terms that are written in capitals (``AESI_PTS`` holds lower case).
+_PT_CAPITALS = {"b": "B", "dna": "DNA"}
+
+
+def format_preferred_term(term: str) -> str:
+    """Write a lower-case preferred term of ``AESI_PTS`` as MedDRA spells it (first letter and acronyms capital).
+
+    >>> format_preferred_term("hepatitis b dna increased"), format_preferred_term("deep vein thrombosis")
+    ('Hepatitis B DNA increased', 'Deep vein thrombosis')
+    """
+    words = [_PT_CAPITALS.get(w, w) for w in term.split(" ")]
+    return _sentence_case(" ".join(words))
+
+
+def _pt_definition(category: str) -> str:
+    return "Preferred terms: " + "; ".join(sorted(format_preferred_term(t) for t in AESI_PTS[category])) + "."
+
+
+#: How each category of ``AESI_CATEGORIES`` is defined, in words, from the same constants as its rule
+#: (printed under the exposure-adjusted incidence table; a test checks every listed term is caught).
+AESI_DEFINITIONS = MappingProxyType({
+    "Serious infection": f"Any serious adverse event in the system organ class {SOC_INFECTIONS}.",
+    "Opportunistic infection": _pt_definition("Opportunistic infection"),
+    "Herpes zoster": _pt_definition("Herpes zoster"),
+    "Hepatitis B reactivation": _pt_definition("Hepatitis B reactivation"),
+    "Venous thromboembolism": _pt_definition("Venous thromboembolism"),
+    "Major adverse cardiovascular event (MACE)": _pt_definition("MACE"),
+    "Malignancy (any neoplasm)": f"Any adverse event in the system organ class {SOC_NEOPLASMS} "
+                                 "(benign neoplasms included: every case needs medical review).",
+    "Gastrointestinal perforation": _pt_definition("GI perforation"),
+})
+
+
+def list_aesi_definitions(definitions=AESI_DEFINITIONS) -> pd.DataFrame:
+    """The definition of each adverse event of special interest, as a display frame.
+
+    Returns
+    -------
+    DataFrame
+        ``Adverse event of special interest``, ``Definition (MedDRA)``, in the order of ``definitions``.
+
+    Examples
+    --------
+    >>> list_aesi_definitions().iloc[2].tolist()
+    ['Herpes zoster', 'Preferred terms: Herpes zoster; Herpes zoster disseminated; Herpes zoster meningitis; \
+Herpes zoster oticus; Ophthalmic herpes zoster.']
+    """
+    return pd.DataFrame({"Adverse event of special interest": list(definitions),
+                         "Definition (MedDRA)": list(definitions.values())})
+
+
+#: Exposure-adjusted incidence rates are given per this many patient-years.
+PER_PATIENT_YEARS = 100
+#: Confidence level of the exact Poisson interval of an incidence rate.
+CONF_LEVEL = 0.95
+
+
+def compute_poisson_ci(count: int, exposure: float, *, conf_level: float = CONF_LEVEL,
+                       per: float = PER_PATIENT_YEARS) -> tuple[float, float]:
+    """Exact (Garwood) confidence interval of a Poisson rate ``count / exposure``, times ``per``.
+
+    Garwood F. Biometrika 1936;28:437-42: with ``a = 1 - conf_level``, the bounds of the expected
+    count are ``chi2.ppf(a/2, 2k) / 2`` (0 when ``k = 0``) and ``chi2.ppf(1 - a/2, 2k + 2) / 2``;
+    both are divided by the exposure.
+
+    Examples
+    --------
+    >>> lo, hi = compute_poisson_ci(1, 100.0)  # 1 event in 100 patient-years
+    >>> round(lo, 4), round(hi, 4)
+    (0.0253, 5.5716)
+    >>> compute_poisson_ci(0, 100.0)[0]
+    0.0
+    """
+    if count < 0 or exposure <= 0 or not 0 < conf_level < 1:
+        raise ValueError(f"compute_poisson_ci: count {count!r} must be >= 0, exposure {exposure!r} > 0 and "
+                         f"conf_level {conf_level!r} between 0 and 1")
+    alpha = 1.0 - conf_level
+    lower = stats.chi2.ppf(alpha / 2, 2 * count) / 2 if count > 0 else 0.0
+    upper = stats.chi2.ppf(1 - alpha / 2, 2 * count + 2) / 2
+    return float(per * lower / exposure), float(per * upper / exposure)
+
+
+def _risk_window_end(adsl: pd.DataFrame, pop: pd.DataFrame, window_days: int, data_cutoff) -> pd.DataFrame:
+    """``USUBJID, TRTSDT, _end``: the first dose and the last day at risk of each safety subject."""
+    _require_columns(adsl, ["USUBJID", "TRTSDT", "TRTEDT"], "ADSL")
+    dates = pop.merge(adsl[["USUBJID", "TRTSDT", "TRTEDT"]], on="USUBJID", how="left", validate="one_to_one")
+    cutoff = pd.Timestamp(data_cutoff) if data_cutoff is not None else None
+    no_start = dates["TRTSDT"].isna()
+    no_end = dates["TRTEDT"].isna() & (cutoff is None)
+    if (no_start | no_end).any():
+        row = dates[no_start | no_end].iloc[0]
+        column = "TRTSDT" if pd.isna(row["TRTSDT"]) else "TRTEDT (and no data cut-off was given)"
+        raise ValueError(f"ADSL: safety subject {row['USUBJID']!r} has no {column}: the time at risk is unknown")
+    end = dates["TRTEDT"] + pd.Timedelta(days=window_days)
+    if cutoff is not None:
+        end = end.fillna(cutoff).clip(upper=cutoff)
+    return dates.assign(_end=end)
+
+
+def summarize_aesi_eair(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TRT01A",
+                        categories=AESI_CATEGORIES, window_days: int = TRTEM_WINDOW_DAYS, data_cutoff=None,
+                        per: float = PER_PATIENT_YEARS, conf_level: float = CONF_LEVEL) -> pd.DataFrame:
+    """Exposure-adjusted incidence rate (EAIR) of each adverse event of special interest, per 100 patient-years.
+
+    The rate is the number of patients with a first treatment-emergent event of the category divided by
+    their total time at risk, as the integrated safety analyses of baricitinib report it ("incidence
+    rates per 100 patient-years at risk": Taylor PC et al. Ann Rheum Dis 2022;81:335-43, abstract;
+    Bieber T et al. J Eur Acad Dermatol Venereol 2021;35:476-85, pooled atopic dermatitis trials). The time at risk
+    is this project's choice, stated here (the censoring rules of those papers were not checked):
+
+    - it starts at the first dose (``TRTSDT``, study day 1);
+    - it ends at the start of the patient's first TEAE of the category (``ASTDT``, that day included);
+      a patient without one is at risk up to the end of the treatment-emergent window, the last dose
+      (``TRTEDT``) plus ``window_days`` (``cleaning.TRTEM_WINDOW_DAYS``, the window of ``TRTEMFL``), so
+      every counted event lies inside the time at risk;
+    - no later than ``data_cutoff`` when one is given (a patient is not at risk after the data cut;
+      a patient still on treatment, without ``TRTEDT``, is at risk up to it).
+
+    Days at risk are ``end - TRTSDT + 1``; patient-years are days / ``cleaning.DAYS_PER_YEAR`` (365.25).
+    Rate = ``per * n_subjects / pyears``, with the exact Poisson (Garwood) interval of
+    ``compute_poisson_ci``.
+
+    Parameters
+    ----------
+    adae, adsl : DataFrame
+        ADAE with ``USUBJID, TRTEMFL, ASTDT`` and the columns the rules read; ADSL with ``USUBJID,
+        SAFFL, TRTSDT, TRTEDT`` and ``arm``.
+    arm : str, default 'TRT01A'
+    categories : mapping, default ``AESI_CATEGORIES``
+        Label -> rule on TEAE records (as in ``summarize_ae_overview``), in display order.
+    window_days : int, default ``cleaning.TRTEM_WINDOW_DAYS`` (30)
+    data_cutoff : str or Timestamp, optional
+    per : float, default 100
+    conf_level : float, default 0.95
+
+    Returns
+    -------
+    DataFrame
+        ``arm, category, n_subjects, n_events, big_n, pct, pyears, rate, ci_lower, ci_upper``:
+        ``n_events`` counts every TEAE of the category in the time at risk or after the first event;
+        ``pyears`` is the arm's total time at risk for that category.
+
+    Raises
+    ------
+    ValueError
+        A safety subject without a first dose date, or without a last dose date when no data cut-off is
+        given; a TEAE of a category without a start date.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "SAFFL": "Y", "TRT01A": "Bari",
+    ...                      "TRTSDT": pd.to_datetime(["2021-01-01", "2021-01-01"]),
+    ...                      "TRTEDT": pd.to_datetime(["2021-12-01", "2021-12-01"])})
+    >>> adae = pd.DataFrame({"USUBJID": ["1"], "TRTEMFL": "Y", "AEDECOD": "Herpes zoster",
+    ...                      "ASTDT": pd.to_datetime(["2021-01-10"])})
+    >>> rules = {"Herpes zoster": lambda ae: ae["AEDECOD"] == "Herpes zoster"}
+    >>> out = summarize_aesi_eair(adae, adsl, categories=rules)  # at risk 10 days, and 335 + 30 days
+    >>> days = round(float(out["pyears"].iloc[0]) * 365.25)
+    >>> int(out["n_subjects"].iloc[0]), days, round(float(out["rate"].iloc[0]), 2)
+    (1, 375, 97.4)
+    """
+    pop = _safety_population(adsl, arm)
+    dates = _risk_window_end(adsl, pop, window_days, data_cutoff)
+    records = _teae_records(adae, pop, None, [c for c in adae.columns if c not in ("USUBJID", "arm")])
+    _require_columns(records, ["ASTDT"], "ADAE")
+    parts = []
+    for label, rule in categories.items():
+        mask = _apply_rule(rule, records, f"AESI category {label!r}", "ADAE")
+        hits = records.loc[mask, ["USUBJID", "ASTDT"]]
+        if hits["ASTDT"].isna().any():
+            subject = hits.loc[hits["ASTDT"].isna(), "USUBJID"].iloc[0]
+            raise ValueError(f"ADAE: subject {subject!r} has a TEAE of {label!r} without a start date (ASTDT)")
+        at = dates.merge(hits.groupby("USUBJID")["ASTDT"].agg(_first="min", n_events="size").reset_index(),
+                         on="USUBJID", how="left")
+        event = at["_first"].notna() & (at["_first"] <= at["_end"])
+        end = at["_first"].where(event, at["_end"])
+        days = (end - at["TRTSDT"]).dt.days + 1
+        parts.append(at.assign(category=label, _event=event.astype("int64"),
+                               _events=at["n_events"].where(event, 0).fillna(0).astype("int64"),
+                               _years=days / DAYS_PER_YEAR))
+    per_subject = pd.concat(parts, ignore_index=True)
+    sums = (per_subject.groupby(["arm", "category"], sort=False)
+            .agg(n_subjects=("_event", "sum"), n_events=("_events", "sum"), pyears=("_years", "sum")).reset_index())
+    out = _complete_grid(sums.drop(columns="pyears"), pd.DataFrame({"category": list(categories)}), pop,
+                         ("n_subjects", "n_events"))
+    out = out.merge(sums[["arm", "category", "pyears"]], on=["arm", "category"], how="left")
+    out["rate"] = per * out["n_subjects"] / out["pyears"]
+    bounds = [compute_poisson_ci(int(n), float(py), conf_level=conf_level, per=per)
+              for n, py in zip(out["n_subjects"], out["pyears"])]
+    out["ci_lower"], out["ci_upper"] = [b[0] for b in bounds], [b[1] for b in bounds]
+    return out[["arm", "category", "n_subjects", "n_events", "big_n", "pct", "pyears", "rate", "ci_lower",
+                "ci_upper"]]
+
+
+def format_aesi_eair(result: pd.DataFrame, *, pyears_decimals: int = 2, rate_decimals: int = 1) -> pd.DataFrame:
+    """Display frame of ``summarize_aesi_eair``: one row per category (and arm, when there are several).
+
+    Examples
+    --------
+    >>> res = pd.DataFrame({"arm": "Bari", "category": ["Herpes zoster"], "n_subjects": [1], "n_events": [2],
+    ...                     "big_n": [11], "pct": [100 / 11], "pyears": [5.2786], "rate": [18.944],
+    ...                     "ci_lower": [0.4796], "ci_upper": [105.55]})
+    >>> format_aesi_eair(res).values.tolist()
+    [['Herpes zoster', '1 (9.1)', '2', '5.28', '18.9 (0.5, 105.6)']]
+    """
+    out = pd.DataFrame({
+        "Adverse event of special interest": result["category"].to_numpy(),
+        "Patients, n (%)": [tables.format_n_pct(n, big) for n, big in zip(result["n_subjects"], result["big_n"])],
+        "Events": [str(int(e)) for e in result["n_events"]],
+        "Patient-years at risk": [tables.format_number(p, pyears_decimals) for p in result["pyears"]],
+        f"Rate per {PER_PATIENT_YEARS:g} patient-years (95% CI)": [
+            f"{tables.format_number(r, rate_decimals)} {tables.format_ci(lo, hi, rate_decimals)}"
+            for r, lo, hi in zip(result["rate"], result["ci_lower"], result["ci_upper"])],
+    })
+    if result["arm"].nunique() > 1:
+        out.insert(0, "Arm", [_arm_header(a, n) for a, n in zip(result["arm"], result["big_n"])])
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -724,6 +975,13 @@ ARD_LAYOUTS = MappingProxyType({
                   "stats": ("n_subjects", "big_n", "pct"), "population": _SAFETY_POPULATION,
                   "method": "Baseline to worst post-baseline category; N = subjects with the parameter",
                   "label": "Laboratory shift from baseline to worst post-baseline category"},
+    "aesi_eair": {"columns": {"group": "arm", "category": "category"},
+                  "stats": ("n_subjects", "n_events", "big_n", "pct", "pyears", "rate", "ci_lower", "ci_upper"),
+                  "population": _SAFETY_POPULATION,
+                  "method": "Patients with a first TEAE of the category per 100 patient-years at risk (first dose "
+                            f"to first event, or to last dose + {TRTEM_WINDOW_DAYS} days, at most the data cut); "
+                            "exact Poisson (Garwood) 95% CI",
+                  "label": "Adverse events of special interest: exposure-adjusted incidence rates"},
 })
 
 

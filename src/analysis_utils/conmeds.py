@@ -1,0 +1,376 @@
+"""Prior and concomitant medications, and the glucocorticoid dose over time.
+
+- ``summarize_conmeds`` (CMT01 of the Roche tlg-catalog): patients taking each medication, by
+  medication class (``CMCLAS``) and standardised drug name (``CMDECOD``), before the first dose
+  (prior) and during treatment (concomitant), n (%) of the safety population.
+- ``derive_gc_dose_by_visit`` and ``summarize_gc_dose``: the prednisone-equivalent glucocorticoid
+  dose of every patient at baseline, week 12 and week 24, and whether it changed. The registered
+  protocol excludes patients whose glucocorticoid or immunosuppressant dose had been stable for less
+  than 12 weeks (ClinicalTrials.gov NCT04916756, exclusion 4), so background glucocorticoids were
+  allowed at a stable dose; the table shows whether the dose stayed unchanged during the trial.
+
+Counting rules as in ``analysis_utils.safety``: the population is ADSL's safety population
+(``SAFFL == "Y"``), ``big_n`` comes from ADSL, a patient is counted once per row, ``pct`` is
+unrounded.
+"""
+
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from analysis_utils import tables
+from analysis_utils.cleaning import compute_prednisone_equivalent
+from analysis_utils.safety import (
+    _SAFETY_POPULATION, _apply_rule, _arm_header, _complete_grid, _require_columns, _safety_population,
+    summarize_continuous,
+)
+from analysis_utils.vocabulary import AVISIT_ORDER
+
+#: Medication classes of ADCM (docs/analysis_datasets.md), in display order, with their labels.
+#: A class not listed here is shown after them, in alphabetical order, under its own name.
+CM_CLASS_LABELS = MappingProxyType({
+    "GLUCOCORTICOID": "Glucocorticoid", "IMMUNOSUPPRESSANT": "Immunosuppressant",
+    "ANTIMALARIAL": "Antimalarial", "OTHER": "Other",
+})
+
+
+def _prior(cm: pd.DataFrame) -> pd.Series:
+    return cm["PREFL"] == "Y"
+
+
+def _concomitant(cm: pd.DataFrame) -> pd.Series:
+    return cm["ONTRTFL"] == "Y"
+
+
+def _after(cm: pd.DataFrame) -> pd.Series:
+    return (cm["PREFL"] != "Y") & (cm["ONTRTFL"] != "Y")
+
+
+#: Periods of the medication table: label -> rule on ADCM records, from the flags of
+#: ``cleaning.derive_adcm``. Prior: started before the first dose (``PREFL``); concomitant: taken on at
+#: least one day of treatment (``ONTRTFL``); a record can be both. After treatment: neither, i.e. started
+#: after the last dose (such as a treatment of an adverse event that stopped the study drug), so that
+#: no record is left out of the table.
+CM_PERIODS = MappingProxyType({"Prior": _prior, "Concomitant": _concomitant, "After treatment": _after})
+#: Class of the glucocorticoid records (prednisone equivalents by ``cleaning.compute_prednisone_equivalent``).
+GC_CLASS = "GLUCOCORTICOID"
+#: Label of the "any medication" row.
+ANY_LABEL = "Any medication"
+
+
+def format_drug_name(name: str) -> str:
+    """Write a standardised drug name (WHO Drug style capitals, ingredients separated by ``;``) in sentence case.
+
+    >>> format_drug_name("CALCIUM CARBONATE;COLECALCIFEROL"), format_drug_name("HYDROXYCHLOROQUINE")
+    ('Calcium carbonate; colecalciferol', 'Hydroxychloroquine')
+    """
+    parts = [p.strip().lower() for p in str(name).split(";")]
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:]
+
+
+def _class_order(classes) -> list:
+    known = list(CM_CLASS_LABELS)
+    return sorted(set(classes), key=lambda c: (known.index(c) if c in known else len(known), c))
+
+
+def summarize_conmeds(adcm: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TRT01A",
+                      periods=CM_PERIODS) -> pd.DataFrame:
+    """Count patients taking each medication before the first dose, during treatment and after it (CMT01).
+
+    A patient is counted once per row and period, whatever the number of records. Rows: any
+    medication, then each class (``CM_CLASS_LABELS`` order) followed by its drugs, by descending
+    number of patients (all periods and arms together) then name. Medications of patients outside
+    the safety population are not counted.
+
+    Parameters
+    ----------
+    adcm, adsl : DataFrame
+        ADCM with ``USUBJID, CMCLAS, CMDECOD`` and the columns the period rules read (``PREFL``,
+        ``ONTRTFL``); ADSL with ``USUBJID, SAFFL`` and ``arm``.
+    arm : str, default 'TRT01A'
+    periods : mapping, default ``CM_PERIODS``
+        Period label -> function of the ADCM records returning a boolean Series, in display order.
+
+    Returns
+    -------
+    DataFrame
+        ``arm, period, cmclas, cmdecod, n_subjects, big_n, pct``; ``cmclas == cmdecod == ""`` is any
+        medication, ``cmdecod == ""`` a class total.
+
+    Raises
+    ------
+    ValueError
+        Missing columns, a record with a blank class or drug name (not coded), a subject twice in ADSL.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "SAFFL": "Y", "TRT01A": "Bari"})
+    >>> adcm = pd.DataFrame({"USUBJID": ["1", "1"], "CMCLAS": "GLUCOCORTICOID", "CMDECOD": "PREDNISONE",
+    ...                      "PREFL": ["Y", "N"], "ONTRTFL": ["N", "Y"]})
+    >>> out = summarize_conmeds(adcm, adsl)
+    >>> out[["period", "cmdecod", "n_subjects", "pct"]].values.tolist()[-3:]
+    [['Prior', 'PREDNISONE', 1, 50.0], ['Concomitant', 'PREDNISONE', 1, 50.0], \
+['After treatment', 'PREDNISONE', 0, 0.0]]
+    """
+    pop = _safety_population(adsl, arm)
+    _require_columns(adcm, ["USUBJID", "CMCLAS", "CMDECOD"], "ADCM")
+    records = adcm.merge(pop, on="USUBJID", how="inner", validate="many_to_one")
+    for col in ("CMCLAS", "CMDECOD"):
+        blank = records[col].isna() | (records[col].astype(str).str.strip() == "")
+        if blank.any():
+            row = records[blank].iloc[0]
+            raise ValueError(f"ADCM: subject {row['USUBJID']!r} has a medication record with blank {col} (not coded)")
+    parts = []
+    for label, rule in periods.items():
+        mask = _apply_rule(rule, records, f"medication period {label!r}", "ADCM")
+        parts.append(records.loc[mask, ["USUBJID", "arm", "CMCLAS", "CMDECOD"]].assign(period=label))
+    hits = pd.concat(parts, ignore_index=True)
+    levels = pd.concat([hits.assign(cmclas="", cmdecod=""), hits.assign(cmclas=hits["CMCLAS"], cmdecod=""),
+                        hits.assign(cmclas=hits["CMCLAS"], cmdecod=hits["CMDECOD"])], ignore_index=True)
+    counts = levels.groupby(["arm", "period", "cmclas", "cmdecod"])["USUBJID"].agg(n_subjects="nunique").reset_index()
+    rows = _row_order(levels, list(periods))
+    out = _complete_grid(counts, rows, pop, ("n_subjects",))
+    return out[["arm", "period", "cmclas", "cmdecod", "n_subjects", "big_n", "pct"]]
+
+
+def _row_order(levels: pd.DataFrame, periods: list) -> pd.DataFrame:
+    """Rows cmclas x cmdecod x period in display order (any, then classes, drugs by frequency)."""
+    drugs = levels[levels["cmdecod"] != ""].groupby(["cmclas", "cmdecod"])["USUBJID"].nunique().rename("n")
+    drugs = drugs.reset_index().sort_values(["n", "cmdecod"], ascending=[False, True], kind="stable")
+    order = [("", "")]
+    for cls in _class_order(levels.loc[levels["cmclas"] != "", "cmclas"]):
+        order.append((cls, ""))
+        order += [(cls, d) for d in drugs.loc[drugs["cmclas"] == cls, "cmdecod"]]
+    keys = pd.DataFrame(order, columns=["cmclas", "cmdecod"])
+    return keys.merge(pd.DataFrame({"period": periods}), how="cross")[["cmclas", "cmdecod", "period"]]
+
+
+def format_conmeds(result: pd.DataFrame) -> pd.DataFrame:
+    """Display frame of ``summarize_conmeds``: class and drug in words, one ``n (%)`` column per period
+    (and arm, as ``"<arm> (N=n): <period>"``, when there are several arms).
+
+    Examples
+    --------
+    >>> res = pd.DataFrame({"arm": "Bari", "period": ["Prior", "Concomitant"], "cmclas": "ANTIMALARIAL",
+    ...                     "cmdecod": "HYDROXYCHLOROQUINE", "n_subjects": [6, 5], "big_n": 11, "pct": 0.0})
+    >>> format_conmeds(res).values.tolist()
+    [['', 'Hydroxychloroquine', '6 (54.5)', '5 (45.5)']]
+    """
+    several = result["arm"].nunique() > 1
+    cells = [tables.format_n_pct(n, big) for n, big in zip(result["n_subjects"], result["big_n"])]
+    columns = [f"{_arm_header(a, n)}: {p}" if several else f"{p}, n (%)"
+               for a, n, p in zip(result["arm"], result["big_n"], result["period"])]
+    frame = result[["cmclas", "cmdecod"]].assign(_cell=cells, _col=columns)
+    frame["_row"] = frame.groupby(["cmclas", "cmdecod"], sort=False).ngroup()
+    wide = frame.pivot(index="_row", columns="_col", values="_cell")[list(dict.fromkeys(columns))]
+    labels = frame.drop_duplicates("_row").set_index("_row")[["cmclas", "cmdecod"]]
+    is_class = labels["cmdecod"] == ""
+    shown = pd.DataFrame({
+        "Medication class": np.where(labels["cmclas"] == "", ANY_LABEL,
+                                     np.where(is_class, labels["cmclas"].map(lambda c: CM_CLASS_LABELS.get(c, c)), "")),
+        "Medication": [format_drug_name(d) if d else "" for d in labels["cmdecod"]],
+    }, index=labels.index)
+    return shown.join(wide).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# glucocorticoid dose over time
+
+
+def visit_dates(adsl: pd.DataFrame, adeff: pd.DataFrame, *, visits=AVISIT_ORDER) -> pd.DataFrame:
+    """Date of each patient's scheduled visits: baseline is the first dose, later visits their assessment date.
+
+    Baseline is ``TRTSDT`` (the date of ADSL's ``GCDOSEBL``, so the baseline dose of the glucocorticoid
+    table is ADSL's); a later visit is the date (``ADT``) of the patient's efficacy assessments at it.
+    A visit without any assessment is absent.
+
+    Returns
+    -------
+    DataFrame
+        ``USUBJID, AVISIT, ADT``, by subject and visit order.
+
+    Raises
+    ------
+    ValueError
+        A patient with efficacy assessments on different dates at one visit, or without a first dose date.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["1"], "TRTSDT": pd.to_datetime(["2021-07-01"])})
+    >>> adeff = pd.DataFrame({"USUBJID": "1", "AVISIT": ["Baseline", "Week 12", "Week 12"],
+    ...                       "ADT": pd.to_datetime(["2021-06-30", "2021-09-23", "2021-09-23"])})
+    >>> visit_dates(adsl, adeff)["ADT"].dt.strftime("%Y-%m-%d").tolist()
+    ['2021-07-01', '2021-09-23']
+    """
+    _require_columns(adsl, ["USUBJID", "TRTSDT"], "ADSL")
+    _require_columns(adeff, ["USUBJID", "AVISIT", "ADT"], "ADEFF")
+    no_start = adsl["TRTSDT"].isna()
+    if no_start.any():
+        raise ValueError(f"ADSL: subject {adsl.loc[no_start, 'USUBJID'].iloc[0]!r} has no TRTSDT (first dose date)")
+    later = adeff.loc[adeff["AVISIT"].isin(visits[1:]) & adeff["ADT"].notna(), ["USUBJID", "AVISIT", "ADT"]]
+    later = later.drop_duplicates()
+    dup = later.duplicated(["USUBJID", "AVISIT"])
+    if dup.any():
+        row = later[dup].iloc[0]
+        raise ValueError(f"ADEFF: subject {row['USUBJID']!r}, visit {row['AVISIT']!r}: assessments on different "
+                         "dates; the visit date is ambiguous")
+    base = adsl[["USUBJID", "TRTSDT"]].rename(columns={"TRTSDT": "ADT"}).assign(AVISIT=visits[0])
+    out = pd.concat([base[["USUBJID", "AVISIT", "ADT"]], later], ignore_index=True)
+    rank = out["AVISIT"].map({v: i for i, v in enumerate(visits)})
+    return out.assign(_rank=rank).sort_values(["USUBJID", "_rank"], kind="stable").drop(columns="_rank") \
+        .reset_index(drop=True)
+
+
+def derive_gc_dose_by_visit(adcm: pd.DataFrame, dates: pd.DataFrame) -> pd.DataFrame:
+    """Prednisone-equivalent glucocorticoid dose (mg/day) of each patient on each visit date.
+
+    A glucocorticoid record counts on a date when it started on or before it and had not ended
+    before it (``ASTDT <= ADT`` and ``AENDT`` missing or ``>= ADT``), the rule of ADSL's
+    ``GCDOSEBL``; the doses of the records that count are added
+    (``cleaning.compute_prednisone_equivalent``). A patient taking none has dose 0.
+
+    Parameters
+    ----------
+    adcm : DataFrame
+        ADCM with ``USUBJID, CMSEQ, CMCLAS, CMDECOD, CMDOSE, CMDOSU, CMDOSFRQ, ASTDT, AENDT``.
+    dates : DataFrame
+        ``USUBJID, AVISIT, ADT`` (``visit_dates``); the first visit of each patient is the baseline.
+
+    Returns
+    -------
+    DataFrame
+        ``USUBJID, AVISIT, ADT, AVAL`` (mg/day), ``BASE`` (the dose at the patient's first listed
+        visit), ``CHG`` and ``CHGFL`` (``"Y"`` when the dose differs from baseline).
+
+    Raises
+    ------
+    ValueError
+        A glucocorticoid record that counts on a visit date but has no known prednisone equivalent
+        (drug, unit or frequency), named by subject, ``CMSEQ`` and visit.
+
+    Examples
+    --------
+    >>> adcm = pd.DataFrame({"USUBJID": "1", "CMSEQ": [1, 2], "CMCLAS": "GLUCOCORTICOID",
+    ...                      "CMDECOD": "PREDNISONE", "CMDOSE": [10.0, 5.0], "CMDOSU": "mg", "CMDOSFRQ": "QD",
+    ...                      "ASTDT": pd.to_datetime(["2021-01-01", "2021-08-01"]),
+    ...                      "AENDT": pd.to_datetime(["2021-07-31", None])})
+    >>> dates = pd.DataFrame({"USUBJID": "1", "AVISIT": ["Baseline", "Week 12"],
+    ...                       "ADT": pd.to_datetime(["2021-07-01", "2021-09-23"])})
+    >>> derive_gc_dose_by_visit(adcm, dates)[["AVISIT", "AVAL", "CHG", "CHGFL"]].values.tolist()
+    [['Baseline', 10.0, 0.0, 'N'], ['Week 12', 5.0, -5.0, 'Y']]
+    """
+    _require_columns(adcm, ["USUBJID", "CMSEQ", "CMCLAS", "CMDECOD", "CMDOSE", "CMDOSU", "CMDOSFRQ", "ASTDT",
+                            "AENDT"], "ADCM")
+    gc = adcm[adcm["CMCLAS"] == GC_CLASS]
+    gc = gc.assign(_dose=compute_prednisone_equivalent(gc))[["USUBJID", "CMSEQ", "CMDECOD", "ASTDT", "AENDT", "_dose"]]
+    pairs = dates[["USUBJID", "AVISIT", "ADT"]].reset_index(drop=True).reset_index(names="_visit")
+    active = pairs.merge(gc, on="USUBJID", how="inner")
+    active = active[(active["ASTDT"] <= active["ADT"]) & (active["AENDT"].isna() | (active["AENDT"] >= active["ADT"]))]
+    unknown = active["_dose"].isna()
+    if unknown.any():
+        row = active[unknown].iloc[0]
+        raise ValueError(f"ADCM: subject {row['USUBJID']!r}, CMSEQ {int(row['CMSEQ'])}, taken at {row['AVISIT']}: "
+                         f"no prednisone equivalent for {row['CMDECOD']!r} with its dose unit and frequency")
+    dose = active.groupby("_visit")["_dose"].sum()
+    out = pairs.assign(AVAL=pairs["_visit"].map(dose).fillna(0.0).astype(float))
+    out["BASE"] = out.groupby("USUBJID", sort=False)["AVAL"].transform("first")
+    out["CHG"] = out["AVAL"] - out["BASE"]
+    out["CHGFL"] = np.where(out["CHG"] != 0, "Y", "N")
+    return out[["USUBJID", "AVISIT", "ADT", "AVAL", "BASE", "CHG", "CHGFL"]]
+
+
+def summarize_gc_dose(doses: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TRT01A",
+                      visits=AVISIT_ORDER) -> pd.DataFrame:
+    """Summarise the glucocorticoid dose by visit, and count the patients whose dose changed from baseline.
+
+    Per arm and visit:
+
+    - ``n_assessed``: safety patients with a dose at the visit (the visit took place);
+    - ``n_on_gc``: of those, patients taking a glucocorticoid (dose > 0);
+    - ``n, mean, sd, median, q1, q3, min, max``: the dose (mg/day) of the patients taking a
+      glucocorticoid at baseline, at that visit (the same patients at every visit, a stopped
+      glucocorticoid counting as 0);
+    - ``n_changed``: patients assessed whose dose differs from their baseline dose (started,
+      stopped, raised or lowered);
+    - ``big_n``: the arm's safety population; ``pct_on_gc`` and ``pct_changed`` are percentages of
+      ``n_assessed``.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "SAFFL": "Y", "TRT01A": "Bari"})
+    >>> doses = pd.DataFrame({"USUBJID": ["1", "1", "2", "2"], "AVISIT": ["Baseline", "Week 12"] * 2,
+    ...                       "AVAL": [10.0, 5.0, 0.0, 0.0], "BASE": [10.0, 10.0, 0.0, 0.0],
+    ...                       "CHGFL": ["N", "Y", "N", "N"]})
+    >>> out = summarize_gc_dose(doses, adsl)
+    >>> out[["AVISIT", "n_assessed", "n_on_gc", "n", "mean", "n_changed"]].values.tolist()
+    [['Baseline', 2, 1, 1, 10.0, 0], ['Week 12', 2, 1, 1, 5.0, 1]]
+    """
+    _require_columns(doses, ["USUBJID", "AVISIT", "AVAL", "BASE", "CHGFL"], "glucocorticoid doses")
+    pop = _safety_population(adsl, arm)
+    big_n = pop.groupby("arm", sort=False)["USUBJID"].nunique()
+    data = doses[doses["AVISIT"].isin(visits)].merge(pop, on="USUBJID", how="inner", validate="many_to_one")
+    counts = data.assign(_on=data["AVAL"] > 0, _chg=data["CHGFL"] == "Y").groupby(["arm", "AVISIT"]).agg(
+        n_assessed=("USUBJID", "nunique"), n_on_gc=("_on", "sum"), n_changed=("_chg", "sum")).reset_index()
+    stats = summarize_continuous(data[data["BASE"] > 0], by=["arm", "AVISIT"], value="AVAL")
+    grid = pd.MultiIndex.from_product([list(big_n.index), [v for v in visits if v in set(data["AVISIT"])]],
+                                      names=["arm", "AVISIT"]).to_frame(index=False)
+    out = grid.merge(counts, how="left").merge(stats, how="left")
+    for col in ("n_assessed", "n_on_gc", "n_changed", "n"):
+        out[col] = out[col].fillna(0).astype("int64")
+    out["big_n"] = out["arm"].map(big_n).astype("int64")
+    out["pct_on_gc"] = 100.0 * out["n_on_gc"] / out["n_assessed"]
+    out["pct_changed"] = 100.0 * out["n_changed"] / out["n_assessed"]
+    return out[["arm", "AVISIT", "n_assessed", "n_on_gc", "pct_on_gc", "n", "mean", "sd", "median", "q1", "q3",
+                "min", "max", "n_changed", "pct_changed", "big_n"]]
+
+
+def format_gc_dose(result: pd.DataFrame, *, decimals: int = 1) -> pd.DataFrame:
+    """Display frame of ``summarize_gc_dose``: one row per statistic, one column per visit (``"<arm> (N=n):
+    <visit>"`` when there are several arms).
+
+    Examples
+    --------
+    >>> res = pd.DataFrame({"arm": "Bari", "AVISIT": ["Week 12"], "n_assessed": [10], "n_on_gc": [5],
+    ...                     "n": [5], "mean": [7.5], "sd": [2.5], "median": [7.5], "min": [5.0], "max": [10.0],
+    ...                     "n_changed": [0], "big_n": [11]})
+    >>> format_gc_dose(res).values.tolist()
+    [['Patients assessed', '10'], ['Taking a glucocorticoid, n (%)', '5 (50.0)'], \
+['Dose (mg/day) of patients on a glucocorticoid at baseline: n', '5'], ['Mean (SD)', '7.5 (2.50)'], \
+['Median', '7.5'], ['Min - Max', '5.0 - 10.0'], ['Dose changed from baseline, n (%)', '0']]
+    """
+    rows = {
+        "Patients assessed": [str(int(n)) for n in result["n_assessed"]],
+        "Taking a glucocorticoid, n (%)": [tables.format_n_pct(n, a) for n, a in
+                                           zip(result["n_on_gc"], result["n_assessed"])],
+        "Dose (mg/day) of patients on a glucocorticoid at baseline: n": [str(int(n)) for n in result["n"]],
+        "Mean (SD)": [tables.format_mean_sd(m, s, decimals) for m, s in zip(result["mean"], result["sd"])],
+        "Median": [tables.format_number(m, decimals) for m in result["median"]],
+        "Min - Max": [tables.format_min_max(lo, hi, decimals) for lo, hi in zip(result["min"], result["max"])],
+        "Dose changed from baseline, n (%)": [tables.format_n_pct(n, a) for n, a in
+                                              zip(result["n_changed"], result["n_assessed"])],
+    }
+    several = result["arm"].nunique() > 1
+    columns = [f"{_arm_header(a, n)}: {v}" if several else v
+               for a, n, v in zip(result["arm"], result["big_n"], result["AVISIT"])]
+    body = pd.DataFrame(rows, index=columns).T
+    return body.rename_axis("").reset_index().rename(columns={"index": ""})
+
+
+#: How each results frame maps onto the ARD (``safety.to_ard(result, analysis_id=..., **ARD_LAYOUTS[kind])``).
+ARD_LAYOUTS = MappingProxyType({
+    "conmeds": {"columns": {"group": "arm", "avisit": "period", "variable": "cmclas", "category": "cmdecod"},
+                "stats": ("n_subjects", "big_n", "pct"), "population": _SAFETY_POPULATION,
+                "method": "Patients counted once per class and drug; prior = started before the first dose, "
+                          "concomitant = taken on at least one day of treatment, after treatment = started after "
+                          "the last dose",
+                "label": "Prior and concomitant medications by class and drug (CMT01)"},
+    "gc_dose": {"columns": {"group": "arm", "avisit": "AVISIT"},
+                "stats": ("n_assessed", "n_on_gc", "pct_on_gc", "n", "mean", "sd", "median", "q1", "q3", "min",
+                          "max", "n_changed", "pct_changed", "big_n"),
+                "population": _SAFETY_POPULATION,
+                "method": "Prednisone-equivalent dose (mg/day) on the visit date (baseline: first dose); summary of "
+                          "the patients on a glucocorticoid at baseline; changed = dose differs from baseline",
+                "label": "Glucocorticoid dose by visit"},
+})

@@ -1,0 +1,297 @@
+"""Efficacy data listings by patient and visit (ICH E3 16.2.6), and the table of analysis sets.
+
+- ``list_essdai_domains``: the activity level of each of the 12 ESSDAI domains, in words, and the
+  ESSDAI score, per patient and visit.
+- ``list_esspri_pga``: the three ESSPRI items, the ESSPRI and the physician global assessment.
+- ``summarize_listed``: how many patients each listing shows per parameter and visit (its ARD rows).
+- ``summarize_analysis_sets``: patients enrolled, in the safety and full analysis sets, and with an
+  ESSDAI observed at each visit.
+
+Listings are display frames: headers in words, values formatted, one row per patient and visit
+(patients by ``USUBJID``, visits in ``vocabulary.AVISIT_ORDER``); a value not assessed is blank. The
+patient is shown by site and patient number: ``USUBJID`` without the study identifier, which every
+patient shares (``"NCT04916756-01-001"`` shows as ``"01-001"``).
+"""
+
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from analysis_utils import tables
+from analysis_utils.safety import _require_columns
+from analysis_utils.vocabulary import (
+    AVISIT_ORDER, ESSDAI_DOMAINS, ESSDAI_LEVEL_PARAMCD, ESSPRI_ITEM_PARAMCD, PARAMCD_ESSDAI, PARAMCD_ESSPRI,
+    PARAMCD_PGA, STUDYID,
+)
+
+#: Words of the ESSDAI domain activity levels 0-3: no, low, moderate and high activity
+#: (Seror R et al. Ann Rheum Dis 2010;69:1103-9, Table 3; a domain may lack the higher levels).
+ESSDAI_LEVEL_WORDS = MappingProxyType({0: "No", 1: "Low", 2: "Moderate", 3: "High"})
+#: Column headers of the ESSDAI domains (Seror et al. 2010), in ``vocabulary.ESSDAI_DOMAINS`` order.
+ESSDAI_DOMAIN_LABELS = MappingProxyType({
+    "constitutional": "Constitutional", "lymphadenopathy": "Lymphadenopathy", "glandular": "Glandular",
+    "articular": "Articular", "cutaneous": "Cutaneous", "pulmonary": "Pulmonary", "renal": "Renal",
+    "muscular": "Muscular", "pns": "Peripheral nervous system", "cns": "Central nervous system",
+    "haematological": "Haematological", "biological": "Biological",
+})
+#: Parameters of the ESSDAI listing: the 12 domain activity levels and the ESSDAI score.
+ESSDAI_LISTING_PARAMCDS = (*(ESSDAI_LEVEL_PARAMCD[d] for d in ESSDAI_DOMAINS), PARAMCD_ESSDAI)
+#: The ESSDAI listing in two parts of six domains each, so that each fits the width of a page.
+ESSDAI_LISTING_PARTS = (ESSDAI_DOMAINS[:6], ESSDAI_DOMAINS[6:])
+#: Columns of the ESSPRI and PGA listing: PARAMCD -> header (scales 0-10: Seror R et al. Ann Rheum Dis
+#: 2011;70:968-72 for the ESSPRI; PGA as scored in ``analysis_utils.scoring``).
+ESSPRI_PGA_COLUMNS = MappingProxyType({
+    ESSPRI_ITEM_PARAMCD["dryness"]: "Dryness (0-10)", ESSPRI_ITEM_PARAMCD["fatigue"]: "Fatigue (0-10)",
+    ESSPRI_ITEM_PARAMCD["pain"]: "Pain (0-10)", PARAMCD_ESSPRI: "ESSPRI (0-10)",
+    PARAMCD_PGA: "Physician global (0-10)",
+})
+#: Decimals of the listed values by PARAMCD: the ESSPRI, a mean of three items (thirds), with 2. Other
+#: values show as whole numbers when they are, with ``DEFAULT_DECIMALS`` otherwise.
+LISTING_DECIMALS = MappingProxyType({PARAMCD_ESSPRI: 2})
+DEFAULT_DECIMALS = 1
+#: Headers of the key columns of every listing.
+KEY_LABELS = MappingProxyType({"USUBJID": "Patient", "AVISIT": "Visit", "ADY": "Study day"})
+
+
+def _visit_rank(visits: pd.Series) -> pd.Series:
+    return visits.map({v: i for i, v in enumerate(AVISIT_ORDER)})
+
+
+def _wide(adeff: pd.DataFrame, paramcds, name: str) -> pd.DataFrame:
+    """``USUBJID, AVISIT, ADY`` and one AVAL column per PARAMCD, one row per patient and scheduled visit."""
+    _require_columns(adeff, ["USUBJID", "PARAMCD", "AVISIT", "ADY", "AVAL"], name)
+    rows = adeff[adeff["PARAMCD"].isin(list(paramcds)) & adeff["AVISIT"].isin(AVISIT_ORDER)]
+    dup = rows.duplicated(["USUBJID", "AVISIT", "PARAMCD"])
+    if dup.any():
+        row = rows[dup].iloc[0]
+        raise ValueError(f"{name}: subject {row['USUBJID']!r}, visit {row['AVISIT']!r}: several {row['PARAMCD']} "
+                         "records")
+    values = rows.pivot(index=["USUBJID", "AVISIT"], columns="PARAMCD", values="AVAL")
+    values = values.reindex(columns=list(paramcds))
+    # the study day of the visit: the earliest of its listed assessments
+    day = rows.groupby(["USUBJID", "AVISIT"])["ADY"].min().rename("ADY")
+    out = values.join(day).reset_index()
+    out = out.assign(_rank=_visit_rank(out["AVISIT"])).sort_values(["USUBJID", "_rank"], kind="stable")
+    return out.drop(columns="_rank").reset_index(drop=True)
+
+
+def patient_label(usubjid: str) -> str:
+    """The patient as listed: ``USUBJID`` without the study identifier.
+
+    >>> patient_label("NCT04916756-01-001"), patient_label("X-9")
+    ('01-001', 'X-9')
+    """
+    return str(usubjid).removeprefix(f"{STUDYID}-")
+
+
+def _key_columns(wide: pd.DataFrame) -> pd.DataFrame:
+    day = wide["ADY"].astype("Int64")
+    return pd.DataFrame({KEY_LABELS["USUBJID"]: wide["USUBJID"].map(patient_label),
+                         KEY_LABELS["AVISIT"]: wide["AVISIT"],
+                         KEY_LABELS["ADY"]: day.astype(str).where(day.notna(), "")})
+
+
+def _format_value(value: float, decimals: int | None = None) -> str:
+    """A listed value: blank if missing; ``decimals`` if given, else whole or ``DEFAULT_DECIMALS``."""
+    if pd.isna(value):
+        return ""
+    if decimals is None:
+        decimals = 0 if float(value).is_integer() else DEFAULT_DECIMALS
+    return tables.format_number(value, decimals)
+
+
+def list_essdai_domains(adeff: pd.DataFrame, *, domains=ESSDAI_DOMAINS, score: bool = True) -> pd.DataFrame:
+    """Listing of the ESSDAI domain activity levels (in words) and the ESSDAI score, by patient and visit.
+
+    Parameters
+    ----------
+    adeff : DataFrame
+        ADEFF (or ADQS plus the ``ESSDAI`` rows) with ``USUBJID, PARAMCD, AVISIT, ADY, AVAL``; levels
+        from the ``EDL...`` rows (``vocabulary.ESSDAI_LEVEL_PARAMCD``).
+    domains : sequence of str, default ``vocabulary.ESSDAI_DOMAINS``
+        The domains to list, in this order (``ESSDAI_LISTING_PARTS`` splits the twelve in two listings
+        narrow enough for a page).
+    score : bool, default True
+        List the ESSDAI score after the domains.
+
+    Returns
+    -------
+    DataFrame
+        ``Patient, Visit, Study day``, one column per domain (``ESSDAI_DOMAIN_LABELS``) with
+        ``ESSDAI_LEVEL_WORDS``, and ``ESSDAI score``; blank where not assessed. A patient and visit
+        is listed when any ESSDAI level or score was recorded.
+
+    Raises
+    ------
+    ValueError
+        A level outside 0-3 (named by subject, visit and PARAMCD), or a parameter recorded twice at a visit.
+
+    Examples
+    --------
+    >>> adeff = pd.DataFrame({"USUBJID": "1", "AVISIT": "Baseline", "ADY": 1,
+    ...                       "PARAMCD": ["EDLARTIC", "EDLGLAND", "ESSDAI"], "AVAL": [2.0, 0.0, 4.0]})
+    >>> row = list_essdai_domains(adeff).iloc[0]
+    >>> row[["Patient", "Study day", "Glandular", "Articular", "Renal", "ESSDAI score"]].tolist()
+    ['1', '1', 'No', 'Moderate', '', '4']
+    """
+    levels = [ESSDAI_LEVEL_PARAMCD[d] for d in domains]
+    wide = _wide(adeff, ESSDAI_LISTING_PARAMCDS, "ADEFF")
+    out = _key_columns(wide)
+    for domain, code in zip(domains, levels):
+        words = wide[code].map(dict(ESSDAI_LEVEL_WORDS))
+        bad = wide[code].notna() & words.isna()
+        if bad.any():
+            row = wide[bad].iloc[0]
+            raise ValueError(f"ADEFF: subject {row['USUBJID']!r}, visit {row['AVISIT']!r}: "
+                             f"{code} = {float(row[code])!r} is not an activity level {list(ESSDAI_LEVEL_WORDS)}")
+        out[ESSDAI_DOMAIN_LABELS[domain]] = words.fillna("")
+    if score:
+        out["ESSDAI score"] = wide[PARAMCD_ESSDAI].map(_format_value)
+    return out
+
+
+def list_esspri_pga(adeff: pd.DataFrame) -> pd.DataFrame:
+    """Listing of the ESSPRI items, the ESSPRI and the physician global assessment, by patient and visit.
+
+    The ESSPRI is shown with ``LISTING_DECIMALS`` (2) decimals; the items and the PGA as whole
+    numbers, or with ``DEFAULT_DECIMALS`` if not whole (round half up, ``tables.format_number``).
+
+    Examples
+    --------
+    >>> adeff = pd.DataFrame({"USUBJID": "1", "AVISIT": "Week 12", "ADY": [85, 85, 85, 85, 86],
+    ...                       "PARAMCD": ["ESPDRY", "ESPFAT", "ESPPAIN", "ESSPRI", "PGA"],
+    ...                       "AVAL": [6.0, 5.0, 5.0, 16 / 3, 4.0]})
+    >>> list_esspri_pga(adeff).iloc[0].tolist()
+    ['1', 'Week 12', '85', '6', '5', '5', '5.33', '4']
+    """
+    wide = _wide(adeff, list(ESSPRI_PGA_COLUMNS), "ADEFF")
+    out = _key_columns(wide)
+    for code, label in ESSPRI_PGA_COLUMNS.items():
+        out[label] = wide[code].map(lambda v, d=LISTING_DECIMALS.get(code): _format_value(v, d))
+    return out
+
+
+def summarize_listed(adeff: pd.DataFrame, paramcds) -> pd.DataFrame:
+    """Count the patients with a value of each parameter at each visit (the ARD rows of a listing).
+
+    Returns
+    -------
+    DataFrame
+        ``PARAMCD, AVISIT, n_subjects``: every parameter of ``paramcds`` (in that order) x visit of
+        ``vocabulary.AVISIT_ORDER``, zeros included.
+
+    Examples
+    --------
+    >>> adeff = pd.DataFrame({"USUBJID": ["1", "2", "1"], "PARAMCD": "PGA", "AVISIT": ["Baseline", "Baseline",
+    ...                       "Week 12"], "AVAL": [5.0, None, 3.0]})
+    >>> summarize_listed(adeff, ["PGA"])["n_subjects"].tolist()
+    [1, 1, 0]
+    """
+    _require_columns(adeff, ["USUBJID", "PARAMCD", "AVISIT", "AVAL"], "ADEFF")
+    rows = adeff[adeff["PARAMCD"].isin(list(paramcds)) & adeff["AVAL"].notna()]
+    counts = rows.groupby(["PARAMCD", "AVISIT"])["USUBJID"].nunique().rename("n_subjects")
+    grid = pd.MultiIndex.from_product([list(paramcds), list(AVISIT_ORDER)], names=["PARAMCD", "AVISIT"])
+    return counts.reindex(grid, fill_value=0).astype("int64").reset_index()
+
+
+# ---------------------------------------------------------------------------------------------
+# analysis sets
+
+#: Rows of the analysis-set table: label -> (definition in words, ADSL flag or ``None`` for every
+#: ADSL row). ``cleaning.derive_adsl``: ``SAFFL`` = received at least one dose; ``FASFL`` = in the safety
+#: set with a baseline ESSDAI.
+ANALYSIS_SETS = MappingProxyType({
+    "Enrolled": ("Every patient enrolled in the study", None),
+    "Safety set": ("Enrolled patients who took at least one dose of baricitinib", "SAFFL"),
+    "Full analysis set": ("Safety set patients with a baseline ESSDAI", "FASFL"),
+})
+#: Population flag of the per-visit rows (an ESSDAI observed at the visit, in the full analysis set).
+VISIT_SET_FLAG = "FASFL"
+
+
+def summarize_analysis_sets(adsl: pd.DataFrame, adeff: pd.DataFrame, *, visits=AVISIT_ORDER) -> pd.DataFrame:
+    """Count the patients of each analysis set and, per visit, those with an ESSDAI observed (n, % of enrolled).
+
+    Parameters
+    ----------
+    adsl : DataFrame
+        ``USUBJID`` and the flags of ``ANALYSIS_SETS`` (``SAFFL``, ``FASFL``); every row is an enrolled patient.
+    adeff : DataFrame
+        ``USUBJID, PARAMCD, AVISIT, AVAL``: a visit counts for a patient of the full analysis set
+        with a non-missing ``ESSDAI`` at it.
+    visits : sequence of str, default ``vocabulary.AVISIT_ORDER``
+
+    Returns
+    -------
+    DataFrame
+        ``category, definition, n_subjects, big_n, pct`` (``big_n`` = enrolled patients).
+
+    Raises
+    ------
+    ValueError
+        A patient twice in ADSL, or a flag that is not ``Y``/``N``.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "SAFFL": ["Y", "Y"], "FASFL": ["Y", "N"]})
+    >>> adeff = pd.DataFrame({"USUBJID": ["1", "2"], "PARAMCD": "ESSDAI", "AVISIT": "Baseline", "AVAL": [9.0, 7.0]})
+    >>> summarize_analysis_sets(adsl, adeff, visits=["Baseline"])[["category", "n_subjects", "pct"]].values.tolist()
+    [['Enrolled', 2, 100.0], ['Safety set', 2, 100.0], ['Full analysis set', 1, 50.0], \
+['ESSDAI observed at baseline', 1, 50.0]]
+    """
+    flags = [f for _, f in ANALYSIS_SETS.values() if f]
+    _require_columns(adsl, ["USUBJID", *flags], "ADSL")
+    _require_columns(adeff, ["USUBJID", "PARAMCD", "AVISIT", "AVAL"], "ADEFF")
+    dup = adsl["USUBJID"].duplicated()
+    if dup.any():
+        raise ValueError(f"ADSL: subject {adsl.loc[dup, 'USUBJID'].iloc[0]!r} has more than one row")
+    for flag in flags:
+        bad = ~adsl[flag].isin(["Y", "N"])
+        if bad.any():
+            row = adsl[bad].iloc[0]
+            raise ValueError(f"ADSL: subject {row['USUBJID']!r}: {flag} = {row[flag]!r}, not 'Y' or 'N'")
+    big_n = len(adsl)
+    rows = [(label, text, len(adsl) if flag is None else int((adsl[flag] == "Y").sum()))
+            for label, (text, flag) in ANALYSIS_SETS.items()]
+    fas = set(adsl.loc[adsl[VISIT_SET_FLAG] == "Y", "USUBJID"])
+    observed = adeff[(adeff["PARAMCD"] == PARAMCD_ESSDAI) & adeff["AVAL"].notna() & adeff["USUBJID"].isin(fas)]
+    for visit in visits:
+        n = observed.loc[observed["AVISIT"] == visit, "USUBJID"].nunique()
+        rows.append((f"ESSDAI observed at {visit[:1].lower() + visit[1:]}",
+                     "Full analysis set patients with an ESSDAI score at the visit", n))
+    out = pd.DataFrame(rows, columns=["category", "definition", "n_subjects"])
+    out["n_subjects"] = out["n_subjects"].astype("int64")
+    out["big_n"] = np.int64(big_n)
+    out["pct"] = 100.0 * out["n_subjects"] / big_n if big_n else 0.0
+    return out
+
+
+def format_analysis_sets(result: pd.DataFrame) -> pd.DataFrame:
+    """Display frame of ``summarize_analysis_sets``: set, definition and ``n (%)`` of the enrolled patients.
+
+    Examples
+    --------
+    >>> res = pd.DataFrame({"category": ["Safety set"], "definition": ["Took a dose"], "n_subjects": [11],
+    ...                     "big_n": [11], "pct": [100.0]})
+    >>> format_analysis_sets(res).values.tolist()
+    [['Safety set', 'Took a dose', '11 (100.0)']]
+    """
+    return pd.DataFrame({
+        "Analysis set": result["category"].to_numpy(), "Definition": result["definition"].to_numpy(),
+        "Patients, n (%)": [tables.format_n_pct(n, big) for n, big in zip(result["n_subjects"], result["big_n"])],
+    })
+
+
+#: ARD layouts (``safety.to_ard(result, analysis_id=..., **ARD_LAYOUTS[kind])``).
+ARD_LAYOUTS = MappingProxyType({
+    "analysis_sets": {"columns": {"category": "category"}, "stats": ("n_subjects", "big_n", "pct"),
+                      "population": "Enrolled patients",
+                      "method": "Patients per analysis set; per visit, full analysis set patients with an ESSDAI; "
+                                "percentages of the enrolled patients",
+                      "label": "Analysis sets"},
+    "listed": {"columns": {"paramcd": "PARAMCD", "avisit": "AVISIT"}, "stats": ("n_subjects",),
+               "population": "Every patient with the assessment",
+               "method": "Patients with a value of the parameter at the visit, as listed",
+               "label": "Patients listed by parameter and visit"},
+})

@@ -1,0 +1,115 @@
+"""Tests of analysis_utils.listings: efficacy listings and the analysis sets, by hand on small frames and
+on the shipped synthetic trial (data/raw/essdai.csv, esspri.csv, pga.csv read by hand)."""
+
+import pandas as pd
+import pytest
+
+from analysis_utils import ard, cleaning, listings, safety, scoring
+from analysis_utils.vocabulary import ESSDAI_DOMAINS, ESSDAI_LEVEL_PARAMCD
+
+
+@pytest.fixture(scope="module")
+def trial(_synthetic_trial):
+    data = cleaning.derive_all(_synthetic_trial, data_cutoff="2022-01-31")
+    data["adeff"] = scoring.derive_adeff(data["adqs"])
+    return data
+
+
+def _levels(subject, visit, day, levels, essdai):
+    codes = [ESSDAI_LEVEL_PARAMCD[d] for d in ESSDAI_DOMAINS]
+    return pd.DataFrame({"USUBJID": subject, "AVISIT": visit, "ADY": day, "PARAMCD": [*codes, "ESSDAI"],
+                         "AVAL": [*levels, essdai]})
+
+
+def test_essdai_listing_words_every_level_and_orders_patients_and_visits():
+    adeff = pd.concat([_levels("B", "Week 12", 85, [0, 1, 2, 3] * 3, 40.0),
+                       _levels("A", "Week 24", 170, [0] * 12, 0.0), _levels("A", "Baseline", 1, [1] * 12, 20.0)])
+    out = listings.list_essdai_domains(adeff)
+    assert out.columns.tolist() == ["Patient", "Visit", "Study day", "Constitutional", "Lymphadenopathy", "Glandular",
+                                    "Articular", "Cutaneous", "Pulmonary", "Renal", "Muscular",
+                                    "Peripheral nervous system", "Central nervous system", "Haematological",
+                                    "Biological", "ESSDAI score"]
+    assert out[["Patient", "Visit", "Study day"]].values.tolist() == [["A", "Baseline", "1"], ["A", "Week 24", "170"],
+                                                                      ["B", "Week 12", "85"]]
+    assert out.iloc[2, 3:7].tolist() == ["No", "Low", "Moderate", "High"]
+    assert out["ESSDAI score"].tolist() == ["20", "0", "40"]
+    first, second = (listings.list_essdai_domains(adeff, domains=part, score=part is listings.ESSDAI_LISTING_PARTS[1])
+                     for part in listings.ESSDAI_LISTING_PARTS)
+    assert first.columns.tolist() == out.columns[:9].tolist()  # keys and the first six domains
+    assert second.columns.tolist() == [*out.columns[:3], *out.columns[9:]]
+    assert second.iloc[2, 3:].tolist() == ["Moderate", "High", "No", "Low", "Moderate", "High", "40"]
+
+
+def test_essdai_listing_leaves_an_unassessed_domain_blank_and_refuses_a_level_outside_0_to_3():
+    adeff = _levels("A", "Baseline", 1, [1] * 12, 20.0)
+    out = listings.list_essdai_domains(adeff[adeff["PARAMCD"] != "EDLRENAL"])
+    assert out["Renal"].tolist() == [""] and out["Muscular"].tolist() == ["Low"]
+    bad = adeff.assign(AVAL=adeff["AVAL"].where(adeff["PARAMCD"] != "EDLPULM", 4.0))
+    with pytest.raises(ValueError, match=r"'A', visit 'Baseline': EDLPULM = 4.0 is not an activity level"):
+        listings.list_essdai_domains(bad)
+    with pytest.raises(ValueError, match=r"several EDLCONST records"):
+        listings.list_essdai_domains(pd.concat([adeff, adeff.iloc[[0]]]))
+
+
+def test_shipped_trial_essdai_listing_as_in_the_crf(trial):
+    """data/raw/essdai.csv, patient 001 at baseline: levels 0,0,1,2,0,0,0,0,0,0,1,1 (glandular low, articular
+    moderate, haematological and biological low): ESSDAI 2x1 + 2x2 + 2x1 + 1x1 = 9. Patient 007 left after
+    baseline and 010 after week 12: 11 + 10 + 9 = 30 rows."""
+    out = listings.list_essdai_domains(trial["adeff"])
+    assert len(out) == 30
+    first = out.iloc[0]
+    assert first["Patient"] == "01-001" and first["Visit"] == "Baseline" and first["Study day"] == "1"
+    assert first.iloc[3:].tolist() == ["No", "No", "Low", "Moderate", "No", "No", "No", "No", "No", "No", "Low",
+                                       "Low", "9"]
+    assert out.loc[out["Patient"].str.endswith("-007"), "Visit"].tolist() == ["Baseline"]
+    assert out.loc[out["Patient"].str.endswith("-010"), "Visit"].tolist() == ["Baseline", "Week 12"]
+
+
+def test_shipped_trial_esspri_pga_listing_as_in_the_crf(trial):
+    """data/raw/esspri.csv and pga.csv: 001 at week 12 dryness 6, fatigue 4, pain 3 (ESSPRI 13/3 = 4.33),
+    PGA 3; 007 at baseline 7, 6, 6 (ESSPRI 19/3 = 6.33), PGA 5."""
+    out = listings.list_esspri_pga(trial["adeff"])
+    assert out.columns.tolist() == ["Patient", "Visit", "Study day", "Dryness (0-10)", "Fatigue (0-10)",
+                                    "Pain (0-10)", "ESSPRI (0-10)", "Physician global (0-10)"]
+    one = out[out["Patient"].str.endswith("-001") & (out["Visit"] == "Week 12")]
+    assert one.iloc[0, 2:].tolist() == ["85", "6", "4", "3", "4.33", "3"]
+    seven = out[out["Patient"].str.endswith("-007")]
+    assert seven.iloc[0, 1:].tolist() == ["Baseline", "1", "7", "6", "6", "6.33", "5"]
+    assert out.loc[0, "ESSPRI (0-10)"] == "6.00"  # 001 at baseline: (7 + 6 + 5) / 3, two decimals throughout
+
+
+def test_listed_counts_give_the_listings_ard_rows(trial):
+    counts = listings.summarize_listed(trial["adeff"], ["ESSDAI", "PGA"])
+    assert counts.values.tolist() == [["ESSDAI", "Baseline", 11], ["ESSDAI", "Week 12", 10], ["ESSDAI", "Week 24", 9],
+                                      ["PGA", "Baseline", 11], ["PGA", "Week 12", 10], ["PGA", "Week 24", 9]]
+    rows = safety.to_ard(counts, analysis_id="LIST-ESSDAI", **listings.ARD_LAYOUTS["listed"])
+    assert ard.get_stat(rows, "n_subjects", paramcd="PGA", avisit="Week 24") == 9
+
+
+def test_analysis_sets_count_flags_and_the_essdai_of_full_analysis_set_patients_per_visit():
+    adsl = pd.DataFrame({"USUBJID": ["1", "2", "3", "4"], "SAFFL": ["Y", "Y", "Y", "N"],
+                         "FASFL": ["Y", "Y", "N", "N"]})
+    # 3 has an ESSDAI but is not in the full analysis set; 2's week-12 ESSDAI is missing.
+    adeff = pd.DataFrame({"USUBJID": ["1", "1", "2", "2", "3", "1"],
+                          "PARAMCD": ["ESSDAI", "ESSDAI", "ESSDAI", "ESSDAI", "ESSDAI", "PGA"],
+                          "AVISIT": ["Baseline", "Week 12", "Baseline", "Week 12", "Week 12", "Week 24"],
+                          "AVAL": [9.0, 4.0, 8.0, None, 5.0, 3.0]})
+    out = listings.summarize_analysis_sets(adsl, adeff)
+    assert out[["category", "n_subjects", "big_n", "pct"]].values.tolist() == [
+        ["Enrolled", 4, 4, 100.0], ["Safety set", 3, 4, 75.0], ["Full analysis set", 2, 4, 50.0],
+        ["ESSDAI observed at baseline", 2, 4, 50.0], ["ESSDAI observed at week 12", 1, 4, 25.0],
+        ["ESSDAI observed at week 24", 0, 4, 0.0]]
+    table = listings.format_analysis_sets(out)
+    assert table.columns.tolist() == ["Analysis set", "Definition", "Patients, n (%)"]
+    assert table["Patients, n (%)"].tolist() == ["4 (100.0)", "3 (75.0)", "2 (50.0)", "2 (50.0)", "1 (25.0)", "0"]
+    with pytest.raises(ValueError, match=r"subject '2': FASFL = '', not 'Y' or 'N'"):
+        listings.summarize_analysis_sets(adsl.assign(FASFL=["Y", "", "N", "N"]), adeff)
+
+
+def test_shipped_trial_analysis_sets(trial):
+    """11 patients enrolled, all dosed and with a baseline ESSDAI; ESSDAI at week 12 for all but 007 (left on
+    day 21) and at week 24 for all but 007 and 010 (left on day 113): data/raw/visits.csv."""
+    out = listings.summarize_analysis_sets(trial["adsl"], trial["adeff"])
+    assert out["n_subjects"].tolist() == [11, 11, 11, 11, 10, 9]
+    rows = safety.to_ard(out, analysis_id="DSP-ANALYSIS-SETS", **listings.ARD_LAYOUTS["analysis_sets"])
+    assert ard.get_stat(rows, "pct", category="ESSDAI observed at week 24") == pytest.approx(900 / 11)
