@@ -223,8 +223,12 @@ def test_cli_exit_status_and_query_file(tmp_export, tmp_path, capsys):
 def test_every_rule_is_documented_with_its_kind():
     kinds = {kind for kind, _ in validation.RULES.values()}
     assert kinds == {"error", "query"}
-    assert {"visit_window", "missing_item", "incomplete_biological"} == {
-        r for r, (k, _) in validation.RULES.items() if k == "query"}
+    assert {"visit_window", "missing_item", "incomplete_biological", "unknown_form", "unknown_column", "empty_form",
+            "identifier_restored", "no_assessment", "completed_without_final_visit", "discontinued_after_final_visit",
+            "visit_after_end_of_study"} == {r for r, (k, _) in validation.RULES.items() if k == "query"}
+    assert set(validation.STRUCTURE_RULES) <= set(validation.RULES)
+    assert set(export.READ_QUERIES) == {r for r in validation.STRUCTURE_RULES if validation.RULES[r][0] == "query"
+                                        and r not in ("unknown_form", "unknown_column", "empty_form")}
 
 
 def test_validation_hands_cleaning_the_forms_parse_export_gives(tmp_path):
