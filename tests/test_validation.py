@@ -106,7 +106,7 @@ def test_each_rule_gives_its_specific_error(broken_errors, case):
     assert len(hits) == 1, broken_errors
     row = hits.iloc[0]
     assert tuple(row[list(validation.PROBLEM_COLUMNS[:-1])]) == expected
-    for part in (expected[0], f"row {expected[1]}", expected[2], f"column {expected[4]}", expected[5],
+    for part in (expected[0], f"line {expected[1]}", expected[2], f"column {expected[4]}", expected[5],
                  f"'{expected[6]}'"):
         assert part in row["message"]
 

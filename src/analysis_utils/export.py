@@ -202,7 +202,7 @@ def _scan_unquoted(body: bytes) -> tuple:
 
 def _scan_quoted(text: str, file: str) -> tuple:
     """As ``_scan_unquoted`` for a CSV with quotes (Python's csv module), plus the rows; or a problem."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header, head, lines, rows = None, 0, [], []
     while True:
         start = reader.line_num + 1
@@ -210,9 +210,12 @@ def _scan_quoted(text: str, file: str) -> tuple:
             row = next(reader)
         except StopIteration:
             break
-        except csv.Error:
-            return None, _problem(file, start, "unclosed_quote", "a text in double quotes starts on this line and "
-                                  "its closing quote is missing (the rest of the file would be read as one text)")
+        except csv.Error as exc:
+            if "unexpected end of data" in str(exc):
+                return None, _problem(file, start, "unclosed_quote", "a text in double quotes starts on this line "
+                                      "and its closing quote is missing (the rest of the file would be one text)")
+            return None, _problem(file, reader.line_num, "unclosed_quote", f"a quote out of place ({exc}): a text "
+                                  'holding a quote is written in double quotes, its quotes doubled ("")')
         if not row:
             continue  # a blank line
         if header is None:

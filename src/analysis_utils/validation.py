@@ -3,7 +3,7 @@
 Every rule is generated from ``analysis_utils.dictionary`` (forms, columns, types, allowed values,
 ranges, required items, keys, lab units) plus the cross-form rules listed in ``RULES``. A problem is
 one row with the columns of ``report.QUERY_COLUMNS`` (without ``source``): the file, the row number
-(CSV line, header = line 1), the pseudonymous subject (``USUBJID``) and visit, the column, the rule,
+(the CSV line as a text editor numbers it, header = line 1; the row of a workbook sheet), the pseudonymous subject (``USUBJID``) and visit, the column, the rule,
 the offending value and a message naming them all.
 
 Errors invalidate the analysis; ``check_export`` raises ``ExportValidationError`` listing them, and
@@ -109,6 +109,8 @@ MAX_ERRORS_IN_MESSAGE = 20
 #: Columns of the error and query frames (report.QUERY_COLUMNS without ``source``).
 PROBLEM_COLUMNS = ("file", "row", "USUBJID", "AVISIT", "variable", "rule", "value", "message")
 _VISIT_FORMS = ("essdai", "esspri", "pga", "ild")
+#: A sheet of a workbook, as ``export`` names it: ``book.xlsx[sheet]`` (its rows are sheet rows, not lines).
+_WORKBOOK_FILE = re.compile(r"^(?P<book>.+\.xlsx)\[(?P<sheet>.*)\]$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -219,7 +221,8 @@ def _problems(ctx: _Context, mask, variable: str, rule: str, value: pd.Series, d
         detail = detail(mask).astype(str).to_numpy()
     elif isinstance(detail, pd.Series):
         detail = detail[mask].astype(str).to_numpy()
-    where = (out["file"] + ", row " + out["row"].astype(str) + ", subject " + out["USUBJID"].replace("", "-")
+    unit = ", row " if _WORKBOOK_FILE.match(ctx.file) else ", line "
+    where = (out["file"] + unit + out["row"].astype(str) + ", subject " + out["USUBJID"].replace("", "-")
              + ", visit " + out["AVISIT"].replace("", "-") + ", column " + variable)
     out["message"] = where + ": " + rule + ": value '" + out["value"] + "' " + detail
     return out[list(PROBLEM_COLUMNS)]
@@ -545,9 +548,6 @@ def _query_biological(text: dict, ctxs: dict) -> pd.DataFrame:
 # Entry points
 # ---------------------------------------------------------------------------------------------
 
-_WORKBOOK_FILE = re.compile(r"^(?P<book>.+\.xlsx)\[(?P<sheet>.*)\]$", re.IGNORECASE)
-
-
 def _workbook(text: dict, read_problems) -> str | None:
     """The workbook's file name when the export was read from an ``.xlsx`` workbook, else None."""
     files = [f.attrs.get("file", "") for f in text.values()] + [p.file for p in read_problems]
@@ -601,16 +601,23 @@ def _form_structure(name: str, form: dictionary.Form, frame: pd.DataFrame) -> li
 
 def _check_structure(text: dict, read_problems=()) -> pd.DataFrame:
     """Problems of the files, sheets, columns and rows (rules in ``STRUCTURE_RULES``), missing forms first."""
+    names = set(text) | {p.form for p in read_problems}
+
+    def unknown(name: str) -> bool:  # neither a form nor a form's name in another case
+        return name not in dictionary.FORMS and not any(
+            _case_variants(form, [name]) for form in dictionary.FORMS if form not in names)
+
+    not_read = "not a form of the data dictionary: not read"
     parts = [pd.DataFrame([{"file": p.file, "row": "" if p.line is None else p.line, "USUBJID": "", "AVISIT": "",
                             "variable": p.variable, "rule": p.rule, "value": p.value, "message": p.message}
-                           for p in read_problems], columns=list(PROBLEM_COLUMNS))]
-    names = set(text) | {p.form for p in read_problems}
+                           for p in read_problems if not unknown(p.form)], columns=list(PROBLEM_COLUMNS))]
+    parts += [_file_problem(p.file, "unknown_form", "", f"{not_read} (and not readable: {p.rule})")
+              for p in read_problems if unknown(p.form)]
     for name, frame in text.items():
         if name in dictionary.FORMS:
             parts += _form_structure(name, dictionary.FORMS[name], frame)
-        elif not any(_case_variants(form, [name]) for form in dictionary.FORMS if form not in names):
-            parts.append(_file_problem(frame.attrs.get("file", name), "unknown_form", "",
-                                       "not a form of the data dictionary: not read"))
+        elif unknown(name):
+            parts.append(_file_problem(frame.attrs.get("file", name), "unknown_form", "", not_read))
     return pd.concat([_missing_forms(text, read_problems).astype(str), _sorted(parts)], ignore_index=True)
 
 
