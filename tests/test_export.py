@@ -89,3 +89,42 @@ def test_is_synthetic(tmp_export, tmp_path):
     assert not export.is_synthetic(tmp_export) and export.describe_source(tmp_export) == ""
     (tmp_export / "study.csv").unlink()
     assert not export.is_synthetic(tmp_export)
+
+
+def test_stored_synthetic_manifest_is_that_of_the_generator_and_of_data_raw(tmp_export):
+    """``tmp_export`` is what ``make synthetic`` writes; a change of the generator or of data/raw fails here."""
+    from analysis_utils import paths
+
+    fix = "regenerate it: python -m analysis_utils.export --synthetic-manifest (and make synthetic)"
+    stored = export.shipped_synthetic_manifest()
+    pd.testing.assert_frame_equal(export.file_manifest(tmp_export), stored, obj=fix)
+    pd.testing.assert_frame_equal(export.file_manifest(paths.DATA_RAW), stored, obj=fix)
+    assert export.write_synthetic_manifest(tmp_export.parent / "m.json").read_bytes() == \
+        export.SYNTHETIC_MANIFEST.read_bytes()
+
+
+@pytest.mark.parametrize("change", ["edit a value", "add a file", "remove a file", "rename a file"])
+def test_only_the_untouched_synthetic_export_matches_it(tmp_export, change):
+    assert export.matches_shipped_synthetic(tmp_export)
+    if change == "edit a value":
+        path = tmp_export / "pga.csv"
+        path.write_bytes(path.read_bytes().replace(b"001,BL,5.0", b"001,BL,6.0"))
+    elif change == "add a file":
+        (tmp_export / "notes.txt").write_text("x")
+    elif change == "remove a file":
+        (tmp_export / "README.md").unlink()
+    else:
+        (tmp_export / "ild.csv").rename(tmp_export / "ild_old.csv")
+    assert not export.matches_shipped_synthetic(tmp_export)
+    assert export.is_synthetic(tmp_export)  # the export still says it is invented: the banner stays
+
+
+def test_a_workbook_or_a_missing_folder_is_not_the_shipped_export(tmp_path, tmp_export):
+    assert not export.matches_shipped_synthetic(tmp_path / "none")
+    (tmp_export / ".DS_Store").write_bytes(b"\x00")  # hidden files are not inputs
+    assert export.matches_shipped_synthetic(tmp_export)
+    book = tmp_path / "export.xlsx"
+    with pd.ExcelWriter(book, engine="openpyxl") as writer:
+        for name, frame in export.read_export(tmp_export).items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+    assert not export.matches_shipped_synthetic(book) and export.is_synthetic(book)

@@ -19,6 +19,7 @@ import csv
 import datetime
 import hashlib
 import io
+import json
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -615,6 +616,51 @@ def is_synthetic(path: str | Path) -> bool:
     return "SYNTHETIC" in study.columns and bool((study["SYNTHETIC"] == "Y").any())
 
 
+#: SHA-256 and size of every file of the shipped synthetic export (``data/raw``), as
+#: ``python -m analysis_utils.synthetic --n-subjects 11 --out data/raw`` (``make synthetic``) writes it.
+#: Regenerate after a change of the generator: ``python -m analysis_utils.export --synthetic-manifest``.
+SYNTHETIC_MANIFEST = Path(__file__).with_name("synthetic_manifest.json")
+
+
+def shipped_synthetic_manifest() -> pd.DataFrame:
+    """Return the stored manifest of the shipped synthetic export (columns as ``file_manifest``)."""
+    stored = json.loads(SYNTHETIC_MANIFEST.read_text(encoding="utf-8"))
+    return pd.DataFrame([{"file": f, **entry} for f, entry in sorted(stored.items())],
+                        columns=["file", "sha256", "bytes"]).astype({"bytes": "int64"})
+
+
+def matches_shipped_synthetic(path: str | Path) -> bool:
+    """Return True only when the export at ``path`` is, byte for byte, the synthetic export shipped with the project.
+
+    Every file of the folder (hidden files excepted) must be one of ``SYNTHETIC_MANIFEST`` with its
+    SHA-256, and none of them missing: an edited copy, a real export that says ``SYNTHETIC = Y``,
+    a workbook, are not the shipped export. (``is_synthetic`` reads the export's own flag.)
+
+    Examples
+    --------
+    >>> matches_shipped_synthetic(paths.DATA_RAW)
+    True
+    """
+    path = paths.resolve(path)
+    if not path.is_dir():
+        return False
+    return file_manifest(path).equals(shipped_synthetic_manifest())
+
+
+def write_synthetic_manifest(target: str | Path = SYNTHETIC_MANIFEST) -> Path:
+    """Generate the synthetic export (as ``make synthetic``) in a scratch folder and store its manifest at ``target``."""
+    import tempfile
+
+    from analysis_utils import synthetic
+
+    with tempfile.TemporaryDirectory() as scratch:
+        synthetic.main(["--n-subjects", "11", "--out", scratch])
+        manifest = file_manifest(scratch)
+    entries = {row.file: {"sha256": row.sha256, "bytes": int(row.bytes)} for row in manifest.itertuples()}
+    text = json.dumps(entries, indent=1, sort_keys=True) + "\n"
+    return write_text(text, target)
+
+
 #: One-line statement shown with every output built from a synthetic export.
 SYNTHETIC_STATEMENT = ("Synthetic data: this export is an invented trial, consistent with the published summary "
                        "of the pilot but not its data; no result shown here is a result of the trial.")
@@ -623,3 +669,11 @@ SYNTHETIC_STATEMENT = ("Synthetic data: this export is an invented trial, consis
 def describe_source(path: str | Path) -> str:
     """Return ``SYNTHETIC_STATEMENT`` when the export at ``path`` is synthetic, else ``""``."""
     return SYNTHETIC_STATEMENT if is_synthetic(path) else ""
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["--synthetic-manifest"]:
+        sys.exit("usage: python -m analysis_utils.export --synthetic-manifest")
+    print(write_synthetic_manifest())
