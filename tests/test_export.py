@@ -1,9 +1,13 @@
 """Reading and writing raw exports: CSV folders, xlsx workbooks, manifests, the synthetic marker."""
 
+import csv
 import hashlib
+import io
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analysis_utils import export, validation
 
@@ -128,3 +132,42 @@ def test_a_workbook_or_a_missing_folder_is_not_the_shipped_export(tmp_path, tmp_
         for name, frame in export.read_export(tmp_export).items():
             frame.to_excel(writer, sheet_name=name, index=False)
     assert not export.matches_shipped_synthetic(book) and export.is_synthetic(book)
+
+
+# --- reading CSV text: values and editor lines, whatever the quoting ---------------------------
+
+_CELL = st.text(alphabet='ab,"\n 1-', max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.lists(_CELL, min_size=3, max_size=3), max_size=6),
+       blanks=st.lists(st.integers(min_value=0, max_value=8), max_size=3),
+       quote_all=st.booleans(), crlf=st.booleans())
+def test_csv_values_and_lines_are_those_of_the_csv_module(tmp_path_factory, rows, blanks, quote_all, crlf):
+    """Any table written as CSV (commas, quotes, line breaks in text; blank lines) reads back with its editor lines."""
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL,
+               lineterminator="\r\n" if crlf else "\n").writerows([["A", "B", "C"], *rows])
+    records = buffer.getvalue().split("\r\n" if crlf else "\n")  # a record may hold line breaks in quotes
+    lines_out = records[:1]
+    for i, record in enumerate(records[1:], start=1):
+        lines_out += [""] * blanks.count(i) + [record]
+    text = ("\r\n" if crlf else "\n").join(lines_out)
+    path = tmp_path_factory.mktemp("csv") / "f.csv"
+    path.write_bytes(text.encode("utf-8"))
+    frame, problems = export._read_csv(path)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    expected, starts = [], []
+    while True:
+        start = reader.line_num + 1
+        row = next(reader, None)
+        if row is None:
+            break
+        if row:
+            expected.append(row)
+            starts.append(start)
+    assert problems == []
+    assert frame.columns.tolist() == ["A", "B", "C"]
+    assert frame.values.tolist() == [[cell.replace("\r\n", "\n") if crlf else cell for cell in row]
+                                     for row in expected[1:]] or frame.empty
+    assert export.row_lines(frame, range(len(frame))).tolist() == starts[1:]

@@ -182,27 +182,63 @@ def _decode(raw: bytes, file: str) -> tuple:
     return text, body, None
 
 
-def _scan_unquoted(body: bytes) -> tuple:
-    """Lines and field counts of a CSV without quotes: (header fields, header line, data lines, field counts)."""
+_QUOTE, _COMMA, _LF, _CR = (ord(c) for c in '",\n\r')
+
+
+def _outside_quotes(data: np.ndarray, positions: np.ndarray, quotes: np.ndarray) -> np.ndarray:
+    """Which ``positions`` lie outside quoted text (an even number of quotes before them)."""
+    return np.searchsorted(quotes, positions) % 2 == 0
+
+
+def _regular_quotes(data: np.ndarray, quotes: np.ndarray) -> bool:
+    """True when every quote opens a field, closes one or doubles another (RFC 4180): then counting them is exact."""
+    if len(quotes) % 2:
+        return False
+    opens, closes = quotes[0::2], quotes[1::2]
+    before = data[np.maximum(opens - 1, 0)]
+    after = data[np.minimum(closes + 1, len(data) - 1)]
+    doubled = np.zeros(len(opens), dtype=bool)  # a quote doubled inside quoted text: close then open at once
+    doubled[1:] = opens[1:] == closes[:-1] + 1
+    reopened = np.append(doubled[1:], False)
+    open_ok = (opens == 0) | (before == _COMMA) | (before == _LF) | (before == _CR) | doubled
+    close_ok = (closes == len(data) - 1) | (after == _COMMA) | (after == _LF) | (after == _CR) | reopened
+    return bool(open_ok.all() and close_ok.all())
+
+
+def _scan(body: bytes) -> tuple | None:
+    """Lines and field counts of a CSV, by counting bytes (numpy): (header fields, header line, data lines, field counts).
+
+    Exact for a file without quotes, or whose quotes all follow RFC 4180 (a quoted field's quotes at
+    its ends, doubled inside): commas and line breaks in quoted text do not count. None otherwise
+    (Python's csv module reads it then). A line of the result is the line a text editor shows
+    where the record starts; blank lines are not records.
+    """
     data = np.frombuffer(body, dtype=np.uint8)
-    newlines = np.flatnonzero(data == ord("\n"))
+    all_newlines = np.flatnonzero(data == _LF)
+    commas = np.flatnonzero(data == _COMMA)
+    newlines = all_newlines
+    quotes = np.flatnonzero(data == _QUOTE)
+    if len(quotes):
+        if not _regular_quotes(data, quotes):
+            return None
+        newlines = all_newlines[_outside_quotes(data, all_newlines, quotes)]
+        commas = commas[_outside_quotes(data, commas, quotes)]
     ends = newlines if body.endswith(b"\n") else np.append(newlines, len(data))
     starts = np.concatenate(([0], newlines + 1))[:len(ends)]
-    commas = np.flatnonzero(data == ord(","))
     fields = np.diff(np.searchsorted(commas, np.concatenate(([-1], ends)))) + 1
     length = ends - starts
     cr = np.zeros(len(ends), dtype=bool)
-    cr[length > 0] = data[ends[length > 0] - 1] == ord("\r")
-    blank = (length - cr) == 0
-    non_blank = np.flatnonzero(~blank)
-    head = int(non_blank[0])
-    header = body[starts[head]:ends[head] - int(cr[head])].decode("utf-8").split(",")
-    rows = non_blank[1:]
-    return header, head + 1, rows + 1, fields[rows]
+    cr[length > 0] = data[ends[length > 0] - 1] == _CR
+    non_blank = np.flatnonzero((length - cr) != 0)
+    lines = np.searchsorted(all_newlines, starts[non_blank]) + 1
+    head = non_blank[0]
+    header_text = body[starts[head]:ends[head] - int(cr[head])].decode("utf-8")
+    header = next(csv.reader([header_text])) if len(quotes) else header_text.split(",")
+    return header, int(lines[0]), lines[1:], fields[non_blank[1:]]
 
 
 def _scan_quoted(text: str, file: str) -> tuple:
-    """As ``_scan_unquoted`` for a CSV with quotes (Python's csv module), plus the rows; or a problem."""
+    """As ``_scan`` for any CSV (Python's csv module), plus the rows; or a problem (an unclosed quote)."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header, head, lines, rows = None, 0, [], []
     while True:
@@ -262,14 +298,14 @@ def _read_csv(path: Path) -> tuple:
     text, body, problem = _decode(path.read_bytes(), file)
     if problem:
         return None, [problem]
-    rows = None
-    if b'"' in body:
+    rows, scanned = None, _scan(body)
+    if scanned is None:  # quotes out of the ordinary: the csv module reads the file
         scanned, problem = _scan_quoted(text, file)
         if problem:
             return None, [problem]
         header, head, lines, fields, rows = scanned
     else:
-        header, head, lines, fields = _scan_unquoted(body)
+        header, head, lines, fields = scanned
     problems = [p for p in (_check_header(file, header, head), _check_fields(file, header, head, lines, fields))
                 if p is not None]
     if problems:
