@@ -171,3 +171,18 @@ def test_csv_values_and_lines_are_those_of_the_csv_module(tmp_path_factory, rows
     assert frame.values.tolist() == [[cell.replace("\r\n", "\n") if crlf else cell for cell in row]
                                      for row in expected[1:]] or frame.empty
     assert export.row_lines(frame, range(len(frame))).tolist() == starts[1:]
+
+
+def test_csv_module_reading_gives_the_same_frame(tmp_export):
+    """The fallback for quotes out of the ordinary reads the shipped files as the byte-counting path does."""
+    for path in sorted(tmp_export.glob("*.csv")):
+        fast, slow = export._read_csv(path), export._read_csv(path, by_bytes=False)
+        pd.testing.assert_frame_equal(fast[0], slow[0], check_dtype=False, obj=path.name)
+        assert fast[0].attrs == slow[0].attrs
+
+
+def test_literal_quote_inside_unquoted_text_is_read_as_text(tmp_path):
+    (tmp_path / "f.csv").write_text('a,b\n1,5" tall\n\n2,"x, y"\n')
+    frame, problems = export._read_csv(tmp_path / "f.csv")
+    assert problems == [] and frame["b"].tolist() == ['5" tall', "x, y"]
+    assert export.row_lines(frame, [0, 1]).tolist() == [2, 4]

@@ -285,3 +285,27 @@ def test_to_numbers_reads_signed_zero_as_zero_and_words_as_missing():
     assert [np.signbit(v) for v in validation.to_numbers(pd.Series(["-0", "x"]))] == [False, False]  # via pandas
     parsed = validation.to_numbers(pd.Series(["7", "0x1A", "1_000", None], index=[5, 6, 7, 8]))
     assert parsed.index.tolist() == [5, 6, 7, 8] and parsed.iloc[0] == 7.0 and parsed.iloc[1:].isna().all()
+
+
+def test_typed_tables_get_the_structural_rules_too(synthetic_export):
+    """``validate_export`` on frames (no files): a missing form stops first; an extra column is a query, not carried."""
+    trial = dict(synthetic_export)
+    trial["demographics"] = trial["demographics"].assign(NOTES="x")
+    result = validation.validate_export(trial)
+    assert result.ok and result.queries.query("rule == 'unknown_column'")["variable"].tolist() == ["NOTES"]
+    assert "NOTES" not in result.typed["demographics"]
+    del trial["visits"]
+    errors = validation.validate_export(trial).errors
+    assert errors[["file", "rule"]].values.tolist() == [["visits.csv", "missing_file"]]
+    assert errors["message"].iloc[0] == "visits.csv: missing_file: form visits missing (expected visits.csv)"
+
+
+def test_no_assessment_is_asked_only_for_dosed_subjects(synthetic_export):
+    trial = dict(synthetic_export)
+    for form in validation.ASSESSMENT_FORMS + ("ild",):
+        trial[form] = trial[form][trial[form]["SUBJID"] != "004"].reset_index(drop=True)
+    queries = validation.validate_export(trial).queries.query("rule == 'no_assessment'")
+    assert queries[["file", "row", "USUBJID"]].values.tolist() == [["demographics.csv", "5", SUBJ + "004"]]
+    trial["exposure"].loc[trial["exposure"]["SUBJID"] == "004", "EXSTDT"] = pd.NaT
+    trial["exposure"].loc[trial["exposure"]["SUBJID"] == "004", "EXENDT"] = pd.NaT
+    assert "no_assessment" not in set(validation.validate_export(trial).queries["rule"])

@@ -292,14 +292,30 @@ def _check_header(file: str, header: list, head: int, *, unit: str = "line") -> 
                     variable=", ".join(dups))
 
 
-def _read_csv(path: Path) -> tuple:
-    """Read one CSV as text: (frame or None, problems). The frame's attrs: file, header line, line shifts."""
+def _with_source(frame: pd.DataFrame, file: str, head: int, lines) -> pd.DataFrame:
+    """Record where ``frame`` comes from: ``attrs`` file, header line (when not 1), line shifts (``row_lines``)."""
+    frame.attrs["file"] = file
+    if head != 1:
+        frame.attrs["header_line"] = head
+    shifts = _line_shifts(lines, FIRST_DATA_ROW)
+    if shifts:
+        frame.attrs["line_shifts"] = shifts
+    return frame
+
+
+def _read_csv(path: Path, *, by_bytes: bool = True) -> tuple:
+    """Read one CSV as text: (frame or None, problems). The frame's attrs: file, header line, line shifts.
+
+    The structure is found by counting bytes (``_scan``) and the values read by pandas, or, for
+    quotes out of the ordinary (``by_bytes`` False, or the two readings disagreeing), both by
+    Python's csv module.
+    """
     file = path.name
     text, body, problem = _decode(path.read_bytes(), file)
     if problem:
         return None, [problem]
-    rows, scanned = None, _scan(body)
-    if scanned is None:  # quotes out of the ordinary: the csv module reads the file
+    rows, scanned = None, _scan(body) if by_bytes else None
+    if scanned is None:
         scanned, problem = _scan_quoted(text, file)
         if problem:
             return None, [problem]
@@ -310,21 +326,15 @@ def _read_csv(path: Path) -> tuple:
                 if p is not None]
     if problems:
         return None, problems
-    if rows is None:
-        frame = pd.read_csv(io.BytesIO(body), dtype=str, keep_default_na=False, na_filter=False, index_col=False,
-                            encoding="utf-8", skiprows=head - 1)
-        frame.columns = header
-    else:
+    if rows is not None:
         frame = pd.DataFrame(rows, columns=header, dtype=str) if rows else pd.DataFrame(columns=header, dtype=str)
-    if len(frame) != len(lines):  # the two readings disagree: never guess
-        raise RuntimeError(f"{file}: read {len(frame)} rows where the file has {len(lines)} data lines")
-    frame.attrs["file"] = file
-    if head != 1:
-        frame.attrs["header_line"] = head
-    shifts = _line_shifts(lines, FIRST_DATA_ROW)
-    if shifts:
-        frame.attrs["line_shifts"] = shifts
-    return frame, []
+        return _with_source(frame, file, head, lines), []
+    frame = pd.read_csv(io.BytesIO(body), dtype=str, keep_default_na=False, na_filter=False, index_col=False,
+                        encoding="utf-8", skiprows=head - 1)
+    if len(frame) != len(lines):  # pandas saw the records otherwise: never guess
+        return _read_csv(path, by_bytes=False)
+    frame.columns = header
+    return _with_source(frame, file, head, lines), []
 
 
 def _cell_text(value) -> str:
@@ -453,13 +463,7 @@ def _read_xlsx(path: Path) -> tuple:
             continue
         frame = pd.DataFrame({h: restored.get(h) or [_cell_text(r[i]) for r in rows] for i, h in enumerate(header)},
                              index=pd.RangeIndex(len(rows)), dtype=str)
-        frame.attrs["file"] = file
-        if head != 1:
-            frame.attrs["header_line"] = head
-        shifts = _line_shifts(numbers, FIRST_DATA_ROW)
-        if shifts:
-            frame.attrs["line_shifts"] = shifts
-        out[str(name)] = frame
+        out[str(name)] = _with_source(frame, file, head, numbers)
     return out, problems
 
 
@@ -527,13 +531,7 @@ def read_forms(path: str | Path) -> tuple:
 
 
 def read_export(path: str | Path) -> dict:
-    """Read a raw export as text frames, one per form.
-
-    Parameters
-    ----------
-    path : str or Path
-        A folder of ``<form>.csv`` files, or one ``.xlsx`` workbook with a sheet per form.
-        Relative paths are taken from the project root.
+    """Read a raw export (``path`` as for ``read_forms``) as text frames, one per form, or raise.
 
     Returns
     -------

@@ -6,12 +6,19 @@ one row with the columns of ``report.QUERY_COLUMNS`` (without ``source``): the f
 (the CSV line as a text editor numbers it, header = line 1; the row of a workbook sheet), the pseudonymous subject (``USUBJID``) and visit, the column, the rule,
 the offending value and a message naming them all.
 
+The structure is checked first (``STRUCTURE_RULES``): every form present under its lower-case name,
+every file readable as UTF-8 CSV with as many fields on each line as in its header, each column
+name once, the dictionary's columns present, rows where a form needs them. A structural error stops
+validation there, missing forms listed first, so that one misnamed file gives one message and not
+hundreds of follow-on ones. Then the values, one form at a time, and the rules across forms.
+
 Errors invalidate the analysis; ``check_export`` raises ``ExportValidationError`` listing them, and
 the command line exits with status 1::
 
     python -m analysis_utils.validation data/raw --reports reports
 
 Queries (a visit outside its window, a missing non-required item, an incomplete biological
+assessment, a column not in the dictionary, disposition against the visits, a dosed subject without
 assessment) do not stop the run: they are listed in ``reports/data_queries.csv``.
 """
 
