@@ -81,3 +81,21 @@ def test_markdown_has_a_section_per_form_and_the_rules():
     for name in dictionary.FORMS:
         assert f"## `{name}`" in text
     assert "## Laboratory units" in text and "| `unknown_unit` | error |" in text
+
+
+def test_forms_that_may_be_empty_are_those_of_events_that_may_not_have_happened():
+    """Header only: a stop for these forms' absence of data, a query for the others (docs/data_dictionary.md)."""
+    optional = {name for name, form in dictionary.FORMS.items() if not form.rows_required}
+    assert optional == {"adverse_events", "conmeds", "ild", "disposition"}
+
+
+def test_identifiers_are_zero_padded_digits():
+    for form in dictionary.FORMS.values():
+        if "SUBJID" in form.columns:
+            assert form.variable("SUBJID").min_digits == dictionary.SUBJID_DIGITS == 3, form.name
+        if "SITEID" in form.columns:
+            assert form.variable("SITEID").min_digits == dictionary.SITEID_DIGITS == 2, form.name
+    subjid = dictionary.FORMS["visits"].variable("SUBJID")
+    assert subjid.pattern == "[0-9]{3,}"
+    assert subjid.allowed_text() == "digits only, at least 3, zero-padded (e.g. 001); text, not a number"
+    assert dictionary.FORMS["visits"].variable("VISIT").pattern == ""

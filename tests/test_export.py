@@ -1,9 +1,13 @@
 """Reading and writing raw exports: CSV folders, xlsx workbooks, manifests, the synthetic marker."""
 
+import csv
 import hashlib
+import io
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analysis_utils import export, validation
 
@@ -89,3 +93,96 @@ def test_is_synthetic(tmp_export, tmp_path):
     assert not export.is_synthetic(tmp_export) and export.describe_source(tmp_export) == ""
     (tmp_export / "study.csv").unlink()
     assert not export.is_synthetic(tmp_export)
+
+
+def test_stored_synthetic_manifest_is_that_of_the_generator_and_of_data_raw(tmp_export):
+    """``tmp_export`` is what ``make synthetic`` writes; a change of the generator or of data/raw fails here."""
+    from analysis_utils import paths
+
+    fix = "regenerate it: python -m analysis_utils.export --synthetic-manifest (and make synthetic)"
+    stored = export.shipped_synthetic_manifest()
+    pd.testing.assert_frame_equal(export.file_manifest(tmp_export), stored, obj=fix)
+    pd.testing.assert_frame_equal(export.file_manifest(paths.DATA_RAW), stored, obj=fix)
+    assert export.write_synthetic_manifest(tmp_export.parent / "m.json").read_bytes() == \
+        export.SYNTHETIC_MANIFEST.read_bytes()
+
+
+@pytest.mark.parametrize("change", ["edit a value", "add a file", "remove a file", "rename a file"])
+def test_only_the_untouched_synthetic_export_matches_it(tmp_export, change):
+    assert export.matches_shipped_synthetic(tmp_export)
+    if change == "edit a value":
+        path = tmp_export / "pga.csv"
+        path.write_bytes(path.read_bytes().replace(b"001,BL,5.0", b"001,BL,6.0"))
+    elif change == "add a file":
+        (tmp_export / "notes.txt").write_text("x")
+    elif change == "remove a file":
+        (tmp_export / "README.md").unlink()
+    else:
+        (tmp_export / "ild.csv").rename(tmp_export / "ild_old.csv")
+    assert not export.matches_shipped_synthetic(tmp_export)
+    assert export.is_synthetic(tmp_export)  # the export still says it is invented: the banner stays
+
+
+def test_a_workbook_or_a_missing_folder_is_not_the_shipped_export(tmp_path, tmp_export):
+    assert not export.matches_shipped_synthetic(tmp_path / "none")
+    (tmp_export / ".DS_Store").write_bytes(b"\x00")  # hidden files are not inputs
+    assert export.matches_shipped_synthetic(tmp_export)
+    book = tmp_path / "export.xlsx"
+    with pd.ExcelWriter(book, engine="openpyxl") as writer:
+        for name, frame in export.read_export(tmp_export).items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+    assert not export.matches_shipped_synthetic(book) and export.is_synthetic(book)
+
+
+# --- reading CSV text: values and editor lines, whatever the quoting ---------------------------
+
+_CELL = st.text(alphabet='ab,"\n 1-', max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.lists(_CELL, min_size=3, max_size=3), max_size=6),
+       blanks=st.lists(st.integers(min_value=0, max_value=8), max_size=3),
+       quote_all=st.booleans(), crlf=st.booleans())
+def test_csv_values_and_lines_are_those_of_the_csv_module(tmp_path_factory, rows, blanks, quote_all, crlf):
+    """Any table written as CSV (commas, quotes, line breaks in text; blank lines) reads back with its editor lines."""
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL,
+               lineterminator="\r\n" if crlf else "\n").writerows([["A", "B", "C"], *rows])
+    records = buffer.getvalue().split("\r\n" if crlf else "\n")  # a record may hold line breaks in quotes
+    lines_out = records[:1]
+    for i, record in enumerate(records[1:], start=1):
+        lines_out += [""] * blanks.count(i) + [record]
+    text = ("\r\n" if crlf else "\n").join(lines_out)
+    path = tmp_path_factory.mktemp("csv") / "f.csv"
+    path.write_bytes(text.encode("utf-8"))
+    frame, problems = export._read_csv(path)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    expected, starts = [], []
+    while True:
+        start = reader.line_num + 1
+        row = next(reader, None)
+        if row is None:
+            break
+        if row:
+            expected.append(row)
+            starts.append(start)
+    assert problems == []
+    assert frame.columns.tolist() == ["A", "B", "C"]
+    assert frame.values.tolist() == [[cell.replace("\r\n", "\n") if crlf else cell for cell in row]
+                                     for row in expected[1:]] or frame.empty
+    assert export.row_lines(frame, range(len(frame))).tolist() == starts[1:]
+
+
+def test_csv_module_reading_gives_the_same_frame(tmp_export):
+    """The fallback for quotes out of the ordinary reads the shipped files as the byte-counting path does."""
+    for path in sorted(tmp_export.glob("*.csv")):
+        fast, slow = export._read_csv(path), export._read_csv(path, by_bytes=False)
+        pd.testing.assert_frame_equal(fast[0], slow[0], check_dtype=False, obj=path.name)
+        assert fast[0].attrs == slow[0].attrs
+
+
+def test_literal_quote_inside_unquoted_text_is_read_as_text(tmp_path):
+    (tmp_path / "f.csv").write_text('a,b\n1,5" tall\n\n2,"x, y"\n')
+    frame, problems = export._read_csv(tmp_path / "f.csv")
+    assert problems == [] and frame["b"].tolist() == ['5" tall', "x, y"]
+    assert export.row_lines(frame, [0, 1]).tolist() == [2, 4]

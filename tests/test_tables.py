@@ -73,3 +73,54 @@ def test_to_html_is_deterministic():
     frame = pd.DataFrame({"a": [1.5, None], "b": ["x", "y"]})
     assert tables.to_html(frame) == tables.to_html(frame.copy())
     assert tables.show(frame)._repr_html_() == tables.to_html(frame)
+
+
+# --- CSV injection (OWASP) ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("cell, written", [
+    ("=HYPERLINK(\"http://x\",\"click\")", "'=HYPERLINK(\"http://x\",\"click\")"),
+    ("+1+1", "+1+1"),  # no letter: arithmetic at most, kept readable
+    ("+AE", "'+AE"),
+    ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"),
+    ("@SUM(1,2)", "'@SUM(1,2)"),
+    ("\t=1", "'\t=1"),
+    ("\r=1", "'\r=1"),
+    ("\t12", "'\t12"),  # a tab first: always prefixed
+    ("  =1", "'  =1"),  # leading spaces do not hide a formula
+    ("-", "'-"),  # a lone sign is no number
+    ("-1.5", "-1.5"),
+    ("-1.5 (2.10)", "-1.5 (2.10)"),
+    ("-3 (-4, -2)", "-3 (-4, -2)"),
+    ("-0.5 [-1.0, 0.0]", "-0.5 [-1.0, 0.0]"),
+    ("+12.5 %", "+12.5 %"),
+    ("-2 \u2013 3", "-2 \u2013 3"),
+    ("-1.5e3", "'-1.5e3"),  # a letter: not a display number
+    ("-1:2", "'-1:2"),  # a range operator
+    ("nausea", "nausea"),
+    ("8 (72.7)", "8 (72.7)"),
+    ("<0.001", "<0.001"),
+    ("a=b", "a=b"),  # only the first character counts
+    ("", ""),
+])
+def test_neutralise_formulas_cells(cell, written):
+    assert tables.neutralise_formulas(pd.DataFrame({"c": [cell]}))["c"].tolist() == [written]
+
+
+def test_neutralise_formulas_leaves_numbers_and_the_input_alone():
+    frame = pd.DataFrame({"n": [-1, 2], "x": [-1.5, float("nan")], "flag": [True, False],
+                          "d": pd.to_datetime(["2021-06-01", None]), "mixed": [-3, "=1"],
+                          "s": pd.Series(["-x", None], dtype="str"), "=head": ["a", "b"]})
+    before = frame.copy()
+    out = tables.neutralise_formulas(frame)
+    pd.testing.assert_frame_equal(frame, before)
+    assert out.columns.tolist() == ["n", "x", "flag", "d", "mixed", "s", "'=head"]
+    for col in ("n", "x", "flag", "d"):
+        pd.testing.assert_series_equal(out[col], frame[col])
+    assert out["mixed"].tolist() == [-3, "'=1"] and out["s"].dtype == frame["s"].dtype
+    assert out["s"].iloc[0] == "'-x" and pd.isna(out["s"].iloc[1])
+
+
+def test_neutralised_csv_opens_as_text(tmp_path):
+    frame = tables.neutralise_formulas(pd.DataFrame({"Term": ["=2+5", "-1.5 (2.10)"]}))
+    frame.to_csv(tmp_path / "t.csv", index=False, lineterminator="\n")
+    assert (tmp_path / "t.csv").read_text() == "Term\n'=2+5\n-1.5 (2.10)\n"

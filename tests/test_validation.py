@@ -106,7 +106,7 @@ def test_each_rule_gives_its_specific_error(broken_errors, case):
     assert len(hits) == 1, broken_errors
     row = hits.iloc[0]
     assert tuple(row[list(validation.PROBLEM_COLUMNS[:-1])]) == expected
-    for part in (expected[0], f"row {expected[1]}", expected[2], f"column {expected[4]}", expected[5],
+    for part in (expected[0], f"line {expected[1]}", expected[2], f"column {expected[4]}", expected[5],
                  f"'{expected[6]}'"):
         assert part in row["message"]
 
@@ -223,8 +223,12 @@ def test_cli_exit_status_and_query_file(tmp_export, tmp_path, capsys):
 def test_every_rule_is_documented_with_its_kind():
     kinds = {kind for kind, _ in validation.RULES.values()}
     assert kinds == {"error", "query"}
-    assert {"visit_window", "missing_item", "incomplete_biological"} == {
-        r for r, (k, _) in validation.RULES.items() if k == "query"}
+    assert {"visit_window", "missing_item", "incomplete_biological", "unknown_form", "unknown_column", "empty_form",
+            "identifier_restored", "no_assessment", "completed_without_final_visit", "discontinued_after_final_visit",
+            "visit_after_end_of_study"} == {r for r, (k, _) in validation.RULES.items() if k == "query"}
+    assert set(validation.STRUCTURE_RULES) <= set(validation.RULES)
+    assert set(export.READ_QUERIES) == {r for r in validation.STRUCTURE_RULES if validation.RULES[r][0] == "query"
+                                        and r not in ("unknown_form", "unknown_column", "empty_form")}
 
 
 def test_validation_hands_cleaning_the_forms_parse_export_gives(tmp_path):
@@ -281,3 +285,27 @@ def test_to_numbers_reads_signed_zero_as_zero_and_words_as_missing():
     assert [np.signbit(v) for v in validation.to_numbers(pd.Series(["-0", "x"]))] == [False, False]  # via pandas
     parsed = validation.to_numbers(pd.Series(["7", "0x1A", "1_000", None], index=[5, 6, 7, 8]))
     assert parsed.index.tolist() == [5, 6, 7, 8] and parsed.iloc[0] == 7.0 and parsed.iloc[1:].isna().all()
+
+
+def test_typed_tables_get_the_structural_rules_too(synthetic_export):
+    """``validate_export`` on frames (no files): a missing form stops first; an extra column is a query, not carried."""
+    trial = dict(synthetic_export)
+    trial["demographics"] = trial["demographics"].assign(NOTES="x")
+    result = validation.validate_export(trial)
+    assert result.ok and result.queries.query("rule == 'unknown_column'")["variable"].tolist() == ["NOTES"]
+    assert "NOTES" not in result.typed["demographics"]
+    del trial["visits"]
+    errors = validation.validate_export(trial).errors
+    assert errors[["file", "rule"]].values.tolist() == [["visits.csv", "missing_file"]]
+    assert errors["message"].iloc[0] == "visits.csv: missing_file: form visits missing (expected visits.csv)"
+
+
+def test_no_assessment_is_asked_only_for_dosed_subjects(synthetic_export):
+    trial = dict(synthetic_export)
+    for form in validation.ASSESSMENT_FORMS + ("ild",):
+        trial[form] = trial[form][trial[form]["SUBJID"] != "004"].reset_index(drop=True)
+    queries = validation.validate_export(trial).queries.query("rule == 'no_assessment'")
+    assert queries[["file", "row", "USUBJID"]].values.tolist() == [["demographics.csv", "5", SUBJ + "004"]]
+    trial["exposure"].loc[trial["exposure"]["SUBJID"] == "004", "EXSTDT"] = pd.NaT
+    trial["exposure"].loc[trial["exposure"]["SUBJID"] == "004", "EXENDT"] = pd.NaT
+    assert "no_assessment" not in set(validation.validate_export(trial).queries["rule"])

@@ -272,8 +272,11 @@ def _export_date(t: dict):
 def derive_adsl(tables: dict, *, data_cutoff: str | None = None) -> pd.DataFrame:
     """Derive ADSL, one row per subject (columns ``ADSL_COLUMNS``, sorted by USUBJID).
 
-    Populations: ``SAFFL`` = received at least one dose (first dose date recorded); ``FASFL`` = in
-    the safety population with a baseline ESSDAI assessment. ``COMP12FL``/``COMP24FL`` = the week-12 /
+    Populations: ``SAFFL`` = received at least one dose (first dose date recorded); ``FASFL`` = the
+    same patients (the methods: "all enrolled patients who took at least one dose"; ICH E9 §5.2.1,
+    as close as possible to intention to treat). A dosed patient without any assessment stays in
+    both, every assessment missing (validation raises the query ``no_assessment``); one row per
+    subject of demographics, whatever the other forms hold. ``COMP12FL``/``COMP24FL`` = the week-12 /
     week-24 visit took place. ``DCUTDT`` is the data cut (``data_cutoff``, else the export date of the
     study form, else missing) and ``DUE12FL``/``DUE24FL`` say whether that visit was due at the cut
     (``compute_visit_due``, rule ``VISIT_DUE_RULE``). ``EOSSTT`` is ``ONGOING`` for a subject without a disposition record.
@@ -285,7 +288,6 @@ def derive_adsl(tables: dict, *, data_cutoff: str | None = None) -> pd.DataFrame
     subjects = dm.index
     ex = _exposure(t).reindex(subjects)
     visits = t["visits"]
-    bl_essdai = t["essdai"].loc[t["essdai"]["VISIT"] == "BL", "SUBJID"]
     out = pd.DataFrame({
         "STUDYID": STUDYID, "USUBJID": compute_usubjid(dm["SUBJID"], dm["SITEID"]), "SUBJID": dm["SUBJID"],
         "SITEID": dm["SITEID"], "AGE": dm["AGE"], "AGEU": "YEARS", "SEX": dm["SEX"], "RACE": dm["RACE"],
@@ -294,7 +296,7 @@ def derive_adsl(tables: dict, *, data_cutoff: str | None = None) -> pd.DataFrame
     }, index=subjects).join(ex)
     saffl = out["TRTSDT"].notna()
     out["SAFFL"] = _flag(saffl).to_numpy()
-    out["FASFL"] = _flag(saffl & subjects.isin(bl_essdai)).to_numpy()
+    out["FASFL"] = out["SAFFL"]
     for flag, visit in (("COMP12FL", "W12"), ("COMP24FL", "W24")):
         out[flag] = _flag(subjects.isin(visits.loc[visits["VISIT"] == visit, "SUBJID"])).to_numpy()
     out = out.join(_disposition(t, subjects))

@@ -1,7 +1,7 @@
 """The data dictionary of the raw CRF export: the single source of truth for its forms and variables.
 
-A raw export is one CSV per form (``<form>.csv`` in a folder) or one ``.xlsx`` workbook with one
-sheet per form. Every form, variable, type, unit, allowed value or range, and whether a value is
+A raw export is one CSV per form (``<form>.csv`` in a folder, UTF-8, file names in lower case as
+the form names) or one ``.xlsx`` workbook with one sheet per form. Every form, variable, type, unit, allowed value or range, and whether a value is
 required, is declared here once. ``validation`` generates its rules from these declarations and
 ``render_markdown`` writes the human-readable page ``docs/data_dictionary.md``::
 
@@ -103,9 +103,22 @@ class Variable:
     required: bool = True
     query_missing: bool = True
     identifier: bool = False
+    min_digits: int = 0
+
+    @property
+    def pattern(self) -> str:
+        """Return the regular expression a value must match in full (``""``: any text).
+
+        A code declared with ``min_digits`` is digits only, at least that many, zero-padded
+        (``"008"``): an identifier, text that looks like a number.
+        """
+        return f"[0-9]{{{self.min_digits},}}" if self.min_digits else ""
 
     def allowed_text(self) -> str:
         """Return the allowed values or range as one line of text."""
+        if self.min_digits:
+            return (f"digits only, at least {self.min_digits}, zero-padded "
+                    f"(e.g. {'1'.zfill(self.min_digits)}); text, not a number")
         if self.allowed:
             return ", ".join(str(a) if a != "" else '""' for a in self.allowed)
         if self.low is not None or self.high is not None:
@@ -117,12 +130,19 @@ class Variable:
 
 @dataclass(frozen=True)
 class Form:
-    """One CRF form: a CSV file or a workbook sheet, with its unique key."""
+    """One CRF form: a CSV file or a workbook sheet, with its unique key.
+
+    ``rows_required``: an export whose form has a header but no data rows stops (rule ``no_rows``).
+    Forms that hold what may not have happened (no adverse event, no concomitant medication, no
+    patient with interstitial lung disease, no patient finished yet) may be empty: an empty one is a
+    data query (``empty_form``), so that an empty file is still looked at.
+    """
 
     name: str
     description: str
     variables: tuple
     keys: tuple
+    rows_required: bool = True
 
     @property
     def columns(self) -> tuple:
@@ -138,7 +158,14 @@ def _v(name, type_, description, **kw) -> Variable:
     return Variable(name, type_, description, **kw)
 
 
-_SUBJID = _v("SUBJID", "str", "Subject number within the site (3 digits or more), the key of every form.")
+#: Digits of a subject number at least (zero-padded, ``"008"``); every subject of an export has the
+#: same number of digits (the synthetic trial: 3 for 11 patients, 5 for 10,000).
+SUBJID_DIGITS = 3
+#: Digits of a site number at least (zero-padded, ``"01"``).
+SITEID_DIGITS = 2
+_SUBJID = _v("SUBJID", "str", "Subject number within the site, the key of every form; the same number of "
+             "digits for every subject.", min_digits=SUBJID_DIGITS)
+_SITEID = _v("SITEID", "str", "Site number (single-centre study).", min_digits=SITEID_DIGITS)
 _VISIT = _v("VISIT", "str", "Visit code: BL baseline (day 1, first dose), W12 week 12, W24 week 24.",
             allowed=VISIT_CODES)
 _YN = {"allowed": YES_NO}
@@ -147,7 +174,7 @@ _YN = {"allowed": YES_NO}
 def _study_form() -> Form:
     return Form("study", "One row describing the export.", (
         _v("STUDYID", "str", "Study identifier (ClinicalTrials.gov).", allowed=(STUDYID,)),
-        _v("SITEID", "str", "Site number (single-centre study)."),
+        _SITEID,
         _v("SYNTHETIC", "str", "Y when the export is the invented synthetic trial, N for real data.", **_YN),
         _v("EXPORTDT", "date", "Date of the EDC export."),
     ), ("STUDYID",))
@@ -156,7 +183,7 @@ def _study_form() -> Form:
 def _demographics_form() -> Form:
     return Form("demographics", "Demographics and baseline characteristics, one row per subject.", (
         _SUBJID,
-        _v("SITEID", "str", "Site number."),
+        _SITEID,
         _v("INITIALS", "str", "Name initials.", identifier=True),
         _v("HOSPNO", "str", "Hospital record number.", identifier=True),
         _v("CONSDT", "date", "Date of informed consent."),
@@ -264,7 +291,7 @@ def _visit_forms() -> tuple:
             _SUBJID, _v("VISIT", "str", "Visit code (W12, W24).", allowed=("W12", "W24")),
             _v("ILDSYMP", "str", "Respiratory symptoms versus baseline.", allowed=("IMPROVED", "STABLE", "WORSENED")),
             _v("ILDHRCT", "str", "HRCT change versus baseline.", allowed=("IMPROVED", "STABLE", "PROGRESSED")),
-        ), ("SUBJID", "VISIT")),
+        ), ("SUBJID", "VISIT"), rows_required=False),
     )
 
 
@@ -278,9 +305,9 @@ def _labs_form() -> Form:
            "HBV DNA 0 means not detected.", required=False),
         _v("LBORRESU", "str", "Unit as reported (accepted units per test: see Laboratory units).",
            required=False, query_missing=False),
-        _v("LBORNRLO", "float", "Reference range lower limit, in the reported unit.", required=False,
+        _v("LBORNRLO", "float", "Reference range lower limit, in the reported unit.", low=0, required=False,
            query_missing=False),
-        _v("LBORNRHI", "float", "Reference range upper limit, in the reported unit.", required=False,
+        _v("LBORNRHI", "float", "Reference range upper limit, in the reported unit.", low=0, required=False,
            query_missing=False),
     ), ("SUBJID", "LBTESTCD", "LBDT"))
 
@@ -304,7 +331,7 @@ def _safety_forms() -> tuple:
             _v("AEOUT", "str", "Outcome.", allowed=(
                 "RECOVERED/RESOLVED", "RECOVERING/RESOLVING", "NOT RECOVERED/NOT RESOLVED",
                 "RECOVERED/RESOLVED WITH SEQUELAE", "FATAL", "UNKNOWN")),
-        ), ("SUBJID", "AESPID")),
+        ), ("SUBJID", "AESPID"), rows_required=False),
         Form("conmeds", "Concomitant medications, one row per medication record.", (
             _SUBJID,
             _v("CMSPID", "int", "Record number within the subject.", low=1),
@@ -319,7 +346,7 @@ def _safety_forms() -> tuple:
                required=False, query_missing=False),
             _v("CMSTDT", "date", "Start date."),
             _v("CMENDT", "date", "End date (blank: ongoing).", required=False, query_missing=False),
-        ), ("SUBJID", "CMSPID")),
+        ), ("SUBJID", "CMSPID"), rows_required=False),
         Form("exposure", "Study drug exposure, one row per subject.", (
             _SUBJID,
             _v("EXDOSE", "float", "Daily dose of baricitinib.", unit="mg", allowed=(), low=0, high=4),
@@ -333,7 +360,7 @@ def _safety_forms() -> tuple:
                allowed=("COMPLETED", "ADVERSE EVENT", "LOST TO FOLLOW-UP", "WITHDRAWAL BY SUBJECT",
                         "LACK OF EFFICACY", "PHYSICIAN DECISION", "DEATH", "OTHER")),
             _v("DSSTDT", "date", "Date of completion or discontinuation."),
-        ), ("SUBJID",)),
+        ), ("SUBJID",), rows_required=False),
     )
 
 
@@ -377,9 +404,11 @@ def _md_escape(text: str) -> str:
 
 
 def _markdown_form(form: Form) -> list:
+    rows = ("at least one data row is required (header only: the run stops)" if form.rows_required
+            else "may be empty (header only: a data query)")
     lines = [f"## `{form.name}`", "", form.description, "",
              f"File `{form.name}.csv` (or sheet `{form.name}`). Unique key: "
-             + ", ".join(f"`{k}`" for k in form.keys) + ".", "",
+             + ", ".join(f"`{k}`" for k in form.keys) + f". Rows: {rows}.", "",
              "| variable | type | unit | allowed values or range | required | description |",
              "|---|---|---|---|---|---|"]
     for v in form.variables:
@@ -416,9 +445,13 @@ def render_markdown() -> str:
         "Generated by `python -m analysis_utils.dictionary > docs/data_dictionary.md` from "
         "`analysis_utils.dictionary`, the single source of truth that the validation rules are generated "
         "from. Do not edit by hand.", "",
-        "A raw export is a folder with one CSV per form (`<form>.csv`, UTF-8, header on line 1) or one "
-        "`.xlsx` workbook with one sheet per form. Types: "
-        + "; ".join(f"`{t}` {d}" for t, d in TYPES.items()) + ". An empty cell is a missing value. "
+        "A raw export is a folder with one CSV per form (`<form>.csv`, the file name in lower case as below; "
+        "text encoded in UTF-8, a byte-order mark accepted; header on the first line; comma-separated, a text "
+        "holding a comma, quote or line break in double quotes) or one `.xlsx` workbook with one sheet per "
+        "form. Types: " + "; ".join(f"`{t}` {d}" for t, d in TYPES.items()) + ". An empty cell is a missing "
+        "value. Identifiers (`SUBJID`, `SITEID`) are text of digits, zero-padded: stored as numbers in a "
+        "workbook, they are restored to this format when the width is certain (a data query says so), or "
+        "the run stops. Columns not listed here are not read (a data query lists them). "
         "Visit codes: " + ", ".join(f"`{c}` {label}" for c, label in VISIT_LABELS.items()) + ".", "",
         "The shipped export in `data/raw` is an invented synthetic trial (form `study`, `SYNTHETIC = Y`).", "",
     ]
@@ -427,6 +460,10 @@ def render_markdown() -> str:
     lines += _markdown_units()
     lines += ["## Validation rules", "",
               "Errors stop the run (exit status 1); queries are listed in `reports/data_queries.csv`. "
+              "The structure of every file is checked first (the files, their encoding and CSV syntax, "
+              "their columns and rows): a structural error stops the run before any value is checked, so "
+              "that one missing form does not give hundreds of follow-on errors. Messages give the line as "
+              "a text editor numbers it (header = line 1), or the sheet row. "
               "Visit windows on the study day (day 1 = first dose): baseline day "
               f"{validation.BASELINE_WINDOW[0]} to {validation.BASELINE_WINDOW[1]}; "
               + "; ".join(f"{VISIT_LABELS[v]} day {t} +/- {w}" for v, (t, w) in validation.VISIT_WINDOWS.items())

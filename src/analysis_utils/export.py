@@ -2,20 +2,32 @@
 
 Everything is read as text first (empty cell = ``""``), so that validation can report a wrong type
 with its row number. Each frame read carries its source in ``frame.attrs["file"]``. Row numbers in
-messages are the CSV line number (header = line 1), or the sheet row: data row ``i`` (from 0) is
-row ``i + 2``.
+messages are the CSV line as a text editor numbers it (header = line 1; blank lines and text in
+quotes spanning lines counted), or the sheet row: ``row_lines`` gives them.
+
+The structure of each file is checked before its values are read (``read_forms``): an empty
+file, text that is not UTF-8, a binary file, a line with the wrong number of fields (an unquoted
+comma in free text), an unclosed quote, a column name twice. pandas alone would pass most of
+these silently (a short line filled with blanks, a second ``AGE`` renamed ``AGE.1``).
 
 Writing is byte-deterministic: columns in the given order, dates as ``YYYY-MM-DD``, floats in
 their shortest exact ``repr``, integers without a decimal point, ``"\\n"`` line ends.
 """
 
+import codecs
+import csv
+import datetime
 import hashlib
+import io
+import json
 import os
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from analysis_utils import paths
+from analysis_utils import dictionary, paths
 from analysis_utils.io import _atomic_write
 
 #: Form holding the export-level flags (``SYNTHETIC``).
@@ -54,30 +66,435 @@ def to_text(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
-    frame.attrs["file"] = path.name
+# ---------------------------------------------------------------------------------------------
+# Reading: structure first (encoding, CSV syntax, header), then the values as text
+# ---------------------------------------------------------------------------------------------
+
+#: Text encoding of a CSV export. A UTF-8 byte-order mark (as Excel's "CSV UTF-8" writes) is accepted.
+ENCODING = "UTF-8"
+#: Rules of reading problems that are data queries (listed, the run goes on); every other one stops
+#: the run. ``validation.RULES`` describes every rule.
+READ_QUERIES = ("identifier_restored",)
+#: Line numbers of the other bad lines quoted in a ``wrong_field_count`` message.
+MAX_LINES_QUOTED = 5
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+@dataclass(frozen=True)
+class ReadProblem:
+    """A problem found while reading one file or sheet of the export.
+
+    ``message`` is complete: it names the file (``labs.csv``, ``export.xlsx[labs]``), the line (CSV
+    line as a text editor numbers it, header = line 1) or sheet row where there is one, and the rule.
+    """
+
+    file: str
+    line: int | None
+    rule: str
+    message: str
+    form: str = ""
+    variable: str = ""
+    value: str = ""
+
+
+class ExportReadError(ValueError):
+    """The export cannot be read as forms; ``.problems`` lists every ``ReadProblem`` that stops the run."""
+
+    def __init__(self, problems: list):
+        self.problems = list(problems)
+        super().__init__(f"{len(self.problems)} problem(s) reading the raw export:\n"
+                         + "\n".join(f"  {p.message}" for p in self.problems))
+
+
+def _problem(file: str, line: int | None, rule: str, text: str, *, unit: str = "line", **kw) -> ReadProblem:
+    where = f"{file}, {unit} {line}" if line is not None else file
+    return ReadProblem(file=file, line=line, rule=rule, message=f"{where}: {rule}: {text}", **kw)
+
+
+def _line_shifts(lines: np.ndarray, first: int) -> tuple:
+    """Encode each data row's line compactly: ``((row, extra lines from there on), ...)``, empty when row i is line first + i."""
+    shift = np.asarray(lines, dtype=np.int64) - (np.arange(len(lines)) + first)
+    if not len(shift) or not shift.any():
+        return ()
+    change = np.flatnonzero(np.diff(shift, prepend=0))
+    return tuple((int(i), int(shift[i])) for i in change)
+
+
+def row_lines(frame: pd.DataFrame, positions) -> np.ndarray:
+    """Return the file line (CSV, as a text editor numbers it) or sheet row of data rows at ``positions``.
+
+    Row ``i`` of a frame read from a file is line ``i + FIRST_DATA_ROW`` unless blank lines, lines
+    before the header or text spanning several lines came before it: ``read_export`` records
+    those shifts in ``frame.attrs["line_shifts"]``.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"a": ["1", "2", "3"]})
+    >>> row_lines(frame, [0, 2]).tolist()
+    [2, 4]
+    >>> frame.attrs["line_shifts"] = ((1, 1), (2, 3))  # a blank line before row 1, two more before row 2
+    >>> row_lines(frame, [0, 1, 2]).tolist()
+    [2, 4, 7]
+    """
+    positions = np.asarray(positions, dtype=np.int64)
+    lines = positions + FIRST_DATA_ROW
+    shifts = frame.attrs.get("line_shifts", ())
+    if shifts:
+        starts = np.array([r for r, _ in shifts], dtype=np.int64)
+        extra = np.array([0] + [e for _, e in shifts], dtype=np.int64)
+        lines = lines + extra[np.searchsorted(starts, positions, side="right")]
+    return lines
+
+
+def header_line(frame: pd.DataFrame) -> int:
+    """Return the line (or sheet row) of ``frame``'s header: 1 unless blank lines came before it."""
+    return int(frame.attrs.get("header_line", 1))
+
+
+def _decode(raw: bytes, file: str) -> tuple:
+    """Return (text, body bytes without BOM, problem or None)."""
+    if not raw:
+        return None, raw, _problem(file, None, "empty_file", "the file is empty (0 bytes): a form needs at least "
+                                   "its header line")
+    if raw.startswith(_UTF16_BOMS):
+        return None, raw, _problem(file, 1, "not_utf8", f"the file is UTF-16 text; expected {ENCODING} "
+                                   "(a byte-order mark is accepted): save it as 'CSV UTF-8'")
+    if raw.startswith(_ZIP_MAGIC):
+        return None, raw, _problem(file, 1, "binary_file", "the file is an Excel workbook or a zip archive, not "
+                                   "CSV text: save each sheet as 'CSV UTF-8', or give the .xlsx workbook itself")
+    body = raw[len(codecs.BOM_UTF8):] if raw.startswith(codecs.BOM_UTF8) else raw
+    nul = body.find(b"\x00")
+    if nul >= 0:
+        return None, body, _problem(file, body.count(b"\n", 0, nul) + 1, "binary_file",
+                                    f"the file is not text (a NUL byte): expected CSV text in {ENCODING}")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = body.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (body.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, body, _problem(
+            file, line, "not_utf8", f"byte 0x{body[exc.start]:02X} (character {column} of the line) is not "
+            f"{ENCODING} text; the export must be encoded in {ENCODING} (a byte-order mark is accepted). Latin-1 or "
+            "Windows-1252 text (an accented letter) gives this: save the file as 'CSV UTF-8'")
+    if not text.strip():
+        return None, body, _problem(file, None, "empty_file", "the file has no header line (only blank lines)")
+    return text, body, None
+
+
+_QUOTE, _COMMA, _LF, _CR = (ord(c) for c in '",\n\r')
+
+
+def _outside_quotes(data: np.ndarray, positions: np.ndarray, quotes: np.ndarray) -> np.ndarray:
+    """Which ``positions`` lie outside quoted text (an even number of quotes before them)."""
+    return np.searchsorted(quotes, positions) % 2 == 0
+
+
+def _regular_quotes(data: np.ndarray, quotes: np.ndarray) -> bool:
+    """True when every quote opens a field, closes one or doubles another (RFC 4180): then counting them is exact."""
+    if len(quotes) % 2:
+        return False
+    opens, closes = quotes[0::2], quotes[1::2]
+    before = data[np.maximum(opens - 1, 0)]
+    after = data[np.minimum(closes + 1, len(data) - 1)]
+    doubled = np.zeros(len(opens), dtype=bool)  # a quote doubled inside quoted text: close then open at once
+    doubled[1:] = opens[1:] == closes[:-1] + 1
+    reopened = np.append(doubled[1:], False)
+    open_ok = (opens == 0) | (before == _COMMA) | (before == _LF) | (before == _CR) | doubled
+    close_ok = (closes == len(data) - 1) | (after == _COMMA) | (after == _LF) | (after == _CR) | reopened
+    return bool(open_ok.all() and close_ok.all())
+
+
+def _scan(body: bytes) -> tuple | None:
+    """Lines and field counts of a CSV, by counting bytes (numpy): (header fields, header line, data lines, field counts).
+
+    Exact for a file without quotes, or whose quotes all follow RFC 4180 (a quoted field's quotes at
+    its ends, doubled inside): commas and line breaks in quoted text do not count. None otherwise
+    (Python's csv module reads it then). A line of the result is the line a text editor shows
+    where the record starts; blank lines are not records.
+    """
+    data = np.frombuffer(body, dtype=np.uint8)
+    all_newlines = np.flatnonzero(data == _LF)
+    commas = np.flatnonzero(data == _COMMA)
+    newlines = all_newlines
+    quotes = np.flatnonzero(data == _QUOTE)
+    if len(quotes):
+        if not _regular_quotes(data, quotes):
+            return None
+        newlines = all_newlines[_outside_quotes(data, all_newlines, quotes)]
+        commas = commas[_outside_quotes(data, commas, quotes)]
+    ends = newlines if body.endswith(b"\n") else np.append(newlines, len(data))
+    starts = np.concatenate(([0], newlines + 1))[:len(ends)]
+    fields = np.diff(np.searchsorted(commas, np.concatenate(([-1], ends)))) + 1
+    length = ends - starts
+    cr = np.zeros(len(ends), dtype=bool)
+    cr[length > 0] = data[ends[length > 0] - 1] == _CR
+    non_blank = np.flatnonzero((length - cr) != 0)
+    lines = np.searchsorted(all_newlines, starts[non_blank]) + 1
+    head = non_blank[0]
+    header_text = body[starts[head]:ends[head] - int(cr[head])].decode("utf-8")
+    header = next(csv.reader([header_text])) if len(quotes) else header_text.split(",")
+    return header, int(lines[0]), lines[1:], fields[non_blank[1:]]
+
+
+def _scan_quoted(text: str, file: str) -> tuple:
+    """As ``_scan`` for any CSV (Python's csv module), plus the rows; or a problem (an unclosed quote)."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header, head, lines, rows = None, 0, [], []
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            if "unexpected end of data" in str(exc):
+                return None, _problem(file, start, "unclosed_quote", "a text in double quotes starts on this line "
+                                      "and its closing quote is missing (the rest of the file would be one text)")
+            return None, _problem(file, reader.line_num, "unclosed_quote", f"a quote out of place ({exc}): a text "
+                                  'holding a quote is written in double quotes, its quotes doubled ("")')
+        if not row:
+            continue  # a blank line
+        if header is None:
+            header, head = row, start
+        else:
+            lines.append(start)
+            rows.append(row)
+    return (header, head, np.array(lines, dtype=np.int64), np.array([len(r) for r in rows], dtype=np.int64),
+            rows), None
+
+
+def _check_fields(file: str, header: list, head: int, lines: np.ndarray, fields: np.ndarray) -> ReadProblem | None:
+    bad = np.flatnonzero(fields != len(header))
+    if not len(bad):
+        return None
+    first = int(bad[0])
+    n, line = int(fields[first]), int(lines[first])
+    cause = ("a comma inside a text that is not in double quotes? Put the text in double quotes or remove the comma"
+             if n > len(header) else "a value or a separating comma is missing")
+    others = [str(int(lines[i])) for i in bad[1:1 + MAX_LINES_QUOTED]]
+    more = (f"; also line(s) {', '.join(others)}" + (" and more" if len(bad) > 1 + MAX_LINES_QUOTED else "")
+            if others else "")
+    return _problem(file, line, "wrong_field_count", f"{n} fields where the header (line {head}) has "
+                    f"{len(header)}: {cause}{more}", value=str(n))
+
+
+def _check_header(file: str, header: list, head: int, *, unit: str = "line") -> ReadProblem | None:
+    seen: dict = {}
+    for position, name in enumerate(header, start=1):
+        seen.setdefault(name, []).append(position)
+    dups = {name: pos for name, pos in seen.items() if len(pos) > 1}
+    if not dups:
+        return None
+    text = "; ".join(f"column name '{name}' appears {len(pos)} times (columns {', '.join(map(str, pos))})"
+                     for name, pos in dups.items())
+    return _problem(file, head, "duplicate_column", text + ": each column must have its own name", unit=unit,
+                    variable=", ".join(dups))
+
+
+def _with_source(frame: pd.DataFrame, file: str, head: int, lines) -> pd.DataFrame:
+    """Record where ``frame`` comes from: ``attrs`` file, header line (when not 1), line shifts (``row_lines``)."""
+    frame.attrs["file"] = file
+    if head != 1:
+        frame.attrs["header_line"] = head
+    shifts = _line_shifts(lines, FIRST_DATA_ROW)
+    if shifts:
+        frame.attrs["line_shifts"] = shifts
     return frame
 
 
-def _normalise_sheet_cell(col: pd.Series) -> pd.Series:
-    # openpyxl returns real dates for date cells; keep the date part as ISO text.
-    return col.str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", r"\1", regex=True)
+def _read_csv(path: Path, *, by_bytes: bool = True) -> tuple:
+    """Read one CSV as text: (frame or None, problems). The frame's attrs: file, header line, line shifts.
+
+    The structure is found by counting bytes (``_scan``) and the values read by pandas, or, for
+    quotes out of the ordinary (``by_bytes`` False, or the two readings disagreeing), both by
+    Python's csv module.
+    """
+    file = path.name
+    text, body, problem = _decode(path.read_bytes(), file)
+    if problem:
+        return None, [problem]
+    rows, scanned = None, _scan(body) if by_bytes else None
+    if scanned is None:
+        scanned, problem = _scan_quoted(text, file)
+        if problem:
+            return None, [problem]
+        header, head, lines, fields, rows = scanned
+    else:
+        header, head, lines, fields = scanned
+    problems = [p for p in (_check_header(file, header, head), _check_fields(file, header, head, lines, fields))
+                if p is not None]
+    if problems:
+        return None, problems
+    if rows is not None:
+        frame = pd.DataFrame(rows, columns=header, dtype=str) if rows else pd.DataFrame(columns=header, dtype=str)
+        return _with_source(frame, file, head, lines), []
+    frame = pd.read_csv(io.BytesIO(body), dtype=str, keep_default_na=False, na_filter=False, index_col=False,
+                        encoding="utf-8", skiprows=head - 1)
+    if len(frame) != len(lines):  # pandas saw the records otherwise: never guess
+        return _read_csv(path, by_bytes=False)
+    frame.columns = header
+    return _with_source(frame, file, head, lines), []
 
 
-def _read_xlsx(path: Path) -> dict:
-    sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, na_filter=False,
-                           engine="openpyxl")
-    out = {}
-    for name, frame in sheets.items():
-        frame = frame.astype(str).apply(_normalise_sheet_cell)
-        frame.attrs["file"] = f"{path.name}[{name}]"
-        out[str(name)] = frame
+def _cell_text(value) -> str:
+    """A workbook cell as the text a CSV export would hold (dates ISO, whole numbers without a point)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time(0) else value.isoformat(sep=" ")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _sheet(ws, file: str) -> tuple:
+    """One worksheet as (header, header row, data rows as tuples of cell values, their sheet rows) or a problem."""
+    header, head, rows, numbers = None, 0, [], []
+    for number, values in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue
+        if header is None:
+            names = list(values)
+            while names and names[-1] is None:
+                names.pop()
+            header, head = [_cell_text(v) for v in names], number
+            continue
+        extra = [i for i, v in enumerate(values[len(header):], start=len(header) + 1) if v not in (None, "")]
+        if extra:
+            return None, _problem(file, number, "wrong_field_count", f"a value in column {extra[0]}, beyond the "
+                                  f"{len(header)} columns of the header (row {head})", unit="row")
+        rows.append(tuple(values[:len(header)]) + (None,) * (len(header) - len(values)))
+        numbers.append(number)
+    if header is None:
+        return None, _problem(file, None, "empty_file", "the sheet is empty: a form needs at least its header row")
+    return (header, head, rows, np.array(numbers, dtype=np.int64)), None
+
+
+def _identifier_widths(sheets: dict) -> dict:
+    """Widths of the identifiers stored as text, per identifier column, over every form sheet."""
+    widths: dict = {}
+    for name, (header, _, rows, _) in sheets.items():
+        for var in dictionary.FORMS[name].variables if name in dictionary.FORMS else ():
+            if var.min_digits and var.name in header:
+                i = header.index(var.name)
+                widths.setdefault(var.name, set()).update(
+                    len(v.strip()) for r in rows if isinstance(v := r[i], str) and v.strip().isdigit())
+    return widths
+
+
+def _restore_identifiers(name: str, file: str, sheet: tuple, widths: dict) -> tuple:
+    """Text of the identifier columns of one sheet, numbers restored as zero-padded text: (columns, problems)."""
+    header, _, rows, numbers = sheet
+    columns, problems = {}, []
+    form = dictionary.FORMS.get(name)
+    for var in (v for v in form.variables if v.min_digits and v.name in header) if form else ():
+        i = header.index(var.name)
+        cells = [r[i] for r in rows]
+        at = [k for k, v in enumerate(cells) if _is_number(v)]
+        if not at:
+            continue
+        bad = [k for k in at if not (float(cells[k]).is_integer() and cells[k] >= 0)]
+        text_widths = widths.get(var.name, set())
+        width = (next(iter(text_widths)) if len(text_widths) == 1
+                 else max(var.min_digits, max(len(str(int(cells[k]))) for k in at if k not in bad) if len(bad) < len(at)
+                          else var.min_digits))
+        too_long = [k for k in at if k not in bad and len(str(int(cells[k]))) > width]
+        where = dict(unit="row", form=name, variable=var.name)
+        if bad:
+            k = bad[0]
+            problems.append(_problem(file, int(numbers[k]), "identifier_number", f"column {var.name}: the number "
+                                     f"{cells[k]!r} cannot be a {var.name} ({var.allowed_text()})",
+                                     value=_cell_text(cells[k]), **where))
+        elif len(text_widths) > 1 or too_long:
+            k = too_long[0] if too_long else at[0]
+            why = (f"the {var.name} values stored as text have {len(text_widths)} widths "
+                   f"({', '.join(map(str, sorted(text_widths)))} digits)" if len(text_widths) > 1
+                   else f"it has more digits than the {width} of the {var.name} values stored as text")
+            problems.append(_problem(file, int(numbers[k]), "identifier_number", f"column {var.name}: "
+                                     f"{len(at)} value(s) stored as numbers (the first {cells[k]!r}) cannot be "
+                                     f"restored to zero-padded text: {why}. Store the column as text",
+                                     value=_cell_text(cells[k]), **where))
+        else:
+            restored = [str(int(cells[k])).zfill(width) if k in set(at) else _cell_text(v)
+                        for k, v in enumerate(cells)]
+            k = at[0]
+            source = ("the width of the values stored as text" if text_widths
+                      else f"at least {var.min_digits} digits, the width of the largest number")
+            problems.append(_problem(file, int(numbers[k]), "identifier_restored", f"column {var.name}: {len(at)} "
+                                     f"value(s) stored as numbers were read as text of {width} digits ({source}): "
+                                     f"{cells[k]!r} -> '{restored[k]}'", value=_cell_text(cells[k]), **where))
+            columns[var.name] = restored
+    return columns, problems
+
+
+def _read_xlsx(path: Path) -> tuple:
+    """Read every sheet of a workbook as text frames: (sheet name -> frame, problems)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheets, problems = {}, []
+        for ws in book.worksheets:
+            file = f"{path.name}[{ws.title}]"
+            sheet, problem = _sheet(ws, file)
+            if problem is None:
+                header, head, _, _ = sheet
+                problem = _check_header(file, header, head, unit="row")
+            if problem is not None:
+                problems.append(replace(problem, form=ws.title))
+                continue
+            sheets[ws.title] = sheet
+    finally:
+        book.close()
+    widths, out = _identifier_widths(sheets), {}
+    for name, sheet in sheets.items():
+        file = f"{path.name}[{name}]"
+        header, head, rows, numbers = sheet
+        restored, found = _restore_identifiers(name, file, sheet, widths)
+        problems += found
+        if any(p.rule not in READ_QUERIES for p in found):
+            continue
+        frame = pd.DataFrame({h: restored.get(h) or [_cell_text(r[i]) for r in rows] for i, h in enumerate(header)},
+                             index=pd.RangeIndex(len(rows)), dtype=str)
+        out[str(name)] = _with_source(frame, file, head, numbers)
+    return out, problems
+
+
+def _drop_unknown_columns(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop the columns a form of the dictionary does not have, naming them in ``attrs["dropped_columns"]``."""
+    form = dictionary.FORMS.get(name)
+    extra = [c for c in frame.columns if form is not None and c not in form.columns]
+    if not extra:
+        return frame
+    out = frame.drop(columns=extra)
+    out.attrs = {**frame.attrs, "dropped_columns": tuple(extra)}
     return out
 
 
-def read_export(path: str | Path) -> dict:
-    """Read a raw export as text frames, one per form.
+def _csv_files(folder: Path) -> list:
+    """The CSV files of a folder (any case of the suffix), by name; hidden files excepted."""
+    return sorted((p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".csv"
+                   and not p.name.startswith(".")), key=lambda p: p.name)
+
+
+def read_forms(path: str | Path) -> tuple:
+    """Read a raw export as text frames, one per file or sheet, and the problems met reading it.
+
+    A file that cannot be read as a form (empty, not UTF-8 text, binary, a wrong number of fields
+    on a line, an unclosed quote, a column name twice) is left out and its problem listed, naming
+    the file and the line (or sheet row). Columns a form of the data dictionary does not have are
+    dropped at once (named in ``attrs["dropped_columns"]``; validation lists them as data queries).
+    In a workbook, identifiers stored as numbers (``SUBJID`` 8 for ``"008"``) are restored to the
+    dictionary's zero-padded text when the width is certain: the width of the same identifier
+    stored as text elsewhere in the workbook when that is one width, else the dictionary's minimum
+    or the width of the largest number if wider; otherwise the sheet is left out (``identifier_number``).
 
     Parameters
     ----------
@@ -87,14 +504,50 @@ def read_export(path: str | Path) -> dict:
 
     Returns
     -------
-    dict of str to DataFrame
-        Form name to a frame of strings (missing = ``""``), sorted by form name, each with a
-        ``RangeIndex`` (data row ``i`` is file row ``i + 2``) and ``attrs["file"]``.
+    (dict of str to DataFrame, list of ReadProblem)
+        File stem (``demographics`` for ``demographics.csv``; ``Demographics`` for
+        ``Demographics.csv``; the full name for another suffix case such as ``pga.CSV``) or sheet
+        name to frame, sorted; and the problems (``READ_QUERIES`` are notes, the others stop the run).
 
     Raises
     ------
     FileNotFoundError
         The folder or workbook does not exist.
+    """
+    path = paths.resolve(path)
+    if path.is_dir():
+        tables, problems = {}, []
+        for p in _csv_files(path):
+            name = p.stem if p.suffix == ".csv" else p.name
+            frame, found = _read_csv(p)
+            problems += [replace(q, form=name) for q in found]
+            if frame is not None:
+                tables[name] = frame
+    elif path.suffix.lower() == ".xlsx" and path.is_file():
+        tables, problems = _read_xlsx(path)
+    else:
+        raise FileNotFoundError(f"{path}: raw export not found (expected a folder of CSV files or an .xlsx workbook)")
+    return {name: _drop_unknown_columns(name, tables[name]) for name in sorted(tables)}, problems
+
+
+def read_export(path: str | Path) -> dict:
+    """Read a raw export (``path`` as for ``read_forms``) as text frames, one per form, or raise.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        Form name to a frame of strings (missing = ``""``), sorted by form name, each with a
+        ``RangeIndex`` and ``attrs["file"]``; ``row_lines`` gives the file line of a data row
+        (row ``i`` is line ``i + 2`` unless blank or multi-line records came before it).
+        Columns that are not in the data dictionary are dropped (see ``read_forms``).
+
+    Raises
+    ------
+    FileNotFoundError
+        The folder or workbook does not exist.
+    ExportReadError
+        A file or sheet cannot be read as a form; the error lists every such problem with its file
+        and line (``validation.check_export`` reports them as validation errors).
 
     Examples
     --------
@@ -102,12 +555,11 @@ def read_export(path: str | Path) -> dict:
     >>> tables["visits"].loc[0, ["SUBJID", "VISIT", "VISITDT"]].tolist(), tables["visits"].attrs["file"]
     (['001', 'BL', '2021-06-28'], 'visits.csv')
     """
-    path = paths.resolve(path)
-    if path.is_dir():
-        return {p.stem: _read_csv(p) for p in sorted(path.glob("*.csv"))}
-    if path.suffix.lower() == ".xlsx" and path.is_file():
-        return dict(sorted(_read_xlsx(path).items()))
-    raise FileNotFoundError(f"{path}: raw export not found (expected a folder of CSV files or an .xlsx workbook)")
+    tables, problems = read_forms(path)
+    errors = [p for p in problems if p.rule not in READ_QUERIES]
+    if errors:
+        raise ExportReadError(errors)
+    return tables
 
 
 def write_export(tables: dict, folder: str | Path) -> list:
@@ -188,12 +640,59 @@ def is_synthetic(path: str | Path) -> bool:
         study_file = path / f"{STUDY_FORM}.csv"
         if not study_file.is_file():
             return False
-        study = _read_csv(study_file)
+        study = _read_csv(study_file)[0]
+        if study is None:
+            return False
     else:
-        study = read_export(path).get(STUDY_FORM)
+        study = read_forms(path)[0].get(STUDY_FORM)
         if study is None:
             return False
     return "SYNTHETIC" in study.columns and bool((study["SYNTHETIC"] == "Y").any())
+
+
+#: SHA-256 and size of every file of the shipped synthetic export (``data/raw``), as
+#: ``python -m analysis_utils.synthetic --n-subjects 11 --out data/raw`` (``make synthetic``) writes it.
+#: Regenerate after a change of the generator: ``python -m analysis_utils.export --synthetic-manifest``.
+SYNTHETIC_MANIFEST = Path(__file__).with_name("synthetic_manifest.json")
+
+
+def shipped_synthetic_manifest() -> pd.DataFrame:
+    """Return the stored manifest of the shipped synthetic export (columns as ``file_manifest``)."""
+    stored = json.loads(SYNTHETIC_MANIFEST.read_text(encoding="utf-8"))
+    return pd.DataFrame([{"file": f, **entry} for f, entry in sorted(stored.items())],
+                        columns=["file", "sha256", "bytes"]).astype({"bytes": "int64"})
+
+
+def matches_shipped_synthetic(path: str | Path) -> bool:
+    """Return True only when the export at ``path`` is, byte for byte, the synthetic export shipped with the project.
+
+    Every file of the folder (hidden files excepted) must be one of ``SYNTHETIC_MANIFEST`` with its
+    SHA-256, and none of them missing: an edited copy, a real export that says ``SYNTHETIC = Y``,
+    a workbook, are not the shipped export. (``is_synthetic`` reads the export's own flag.)
+
+    Examples
+    --------
+    >>> matches_shipped_synthetic(paths.DATA_RAW)
+    True
+    """
+    path = paths.resolve(path)
+    if not path.is_dir():
+        return False
+    return file_manifest(path).equals(shipped_synthetic_manifest())
+
+
+def write_synthetic_manifest(target: str | Path = SYNTHETIC_MANIFEST) -> Path:
+    """Generate the synthetic export (as ``make synthetic``) in a scratch folder and store its manifest at ``target``."""
+    import tempfile
+
+    from analysis_utils import synthetic
+
+    with tempfile.TemporaryDirectory() as scratch:
+        synthetic.main(["--n-subjects", "11", "--out", scratch])
+        manifest = file_manifest(scratch)
+    entries = {row.file: {"sha256": row.sha256, "bytes": int(row.bytes)} for row in manifest.itertuples()}
+    text = json.dumps(entries, indent=1, sort_keys=True) + "\n"
+    return write_text(text, target)
 
 
 #: One-line statement shown with every output built from a synthetic export.
@@ -204,3 +703,11 @@ SYNTHETIC_STATEMENT = ("Synthetic data: this export is an invented trial, consis
 def describe_source(path: str | Path) -> str:
     """Return ``SYNTHETIC_STATEMENT`` when the export at ``path`` is synthetic, else ``""``."""
     return SYNTHETIC_STATEMENT if is_synthetic(path) else ""
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["--synthetic-manifest"]:
+        sys.exit("usage: python -m analysis_utils.export --synthetic-manifest")
+    print(write_synthetic_manifest())

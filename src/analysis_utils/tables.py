@@ -12,6 +12,7 @@ binary value is 42.6499...; Python's ``round`` and ``'%.1f'`` would give ``42.6`
 """
 
 import html
+import re
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -184,3 +185,59 @@ def to_html(frame: pd.DataFrame, *, caption: str = "", note: str = "", max_rows:
 def show(frame: pd.DataFrame, *, caption: str = "", note: str = "", max_rows: int | None = MAX_HTML_ROWS) -> HTMLTable:
     """Return ``frame`` as a displayable, escaped, deterministic HTML table (see ``to_html``)."""
     return HTMLTable(to_html(frame, caption=caption, note=note, max_rows=max_rows))
+
+
+# --------------------------------------------------------------------------------------------
+# CSV injection (OWASP): text from the data must not act as a spreadsheet formula
+# --------------------------------------------------------------------------------------------
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection":
+#: equals, plus, minus, at sign, tab, carriage return).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: Prefix that makes a spreadsheet show the cell as text (OWASP's recommendation: a single quote).
+FORMULA_ESCAPE = "'"
+#: A display number that stays as it is although it starts with a sign: only digits, spaces, the
+#: decimal point, commas, parentheses, brackets, percent, plus, minus and en dash, with at least
+#: one digit ("-1.5", "-1.5 (2.10)", "-3 (-4, -2)", "-0.5 [-1.0, 0.0]", "+12.5 %", "-2 – 3").
+#: Without letters, ``=``, ``@``, ``|``, ``!`` or ``:``, no function, cell reference or external
+#: call can be written, so such a cell can do no harm; a quote before it would only spoil it.
+NUMERIC_DISPLAY = re.compile(r"[0-9 .,()\[\]%+\-\u2013]*[0-9][0-9 .,()\[\]%+\-\u2013]*")
+
+
+def _neutralise(value):
+    if not isinstance(value, str) or not value:
+        return value
+    first = value[0] if value[0] in ("\t", "\r") else value.lstrip(" ")[:1]
+    if first in FORMULA_TRIGGERS and not NUMERIC_DISPLAY.fullmatch(value):
+        return FORMULA_ESCAPE + value
+    return value
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with every text cell that a spreadsheet would run as a formula made inert.
+
+    OWASP "CSV Injection": a cell written to a CSV file whose text starts with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return (``FORMULA_TRIGGERS``; after leading spaces too) is prefixed
+    with a single quote (``FORMULA_ESCAPE``), so that a spreadsheet shows it as text instead of
+    evaluating it (``=HYPERLINK(...)`` typed as an adverse-event term). Not changed: numbers
+    (numeric columns, and numbers in text columns), and display numbers written as text that start
+    with a sign (``NUMERIC_DISPLAY``: ``"-1.5 (2.10)"``, ``"-3 (-4, -2)"``), which hold no letter
+    and so can call no function. Column names are treated like cells. Pure: ``frame`` is not modified.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"Term": ["=1+2", "@SUM(A1)", "-cmd|' /C calc'!A0", "rash", "-1.5 (2.10)", "+AE"],
+    ...                   "n": [1, -2, 3, 4, 5, 6]})
+    >>> neutralise_formulas(t).values.tolist()
+    [["'=1+2", 1], ["'@SUM(A1)", -2], ["'-cmd|' /C calc'!A0", 3], ['rash', 4], ['-1.5 (2.10)', 5], ["'+AE", 6]]
+    """
+    out = frame.copy()
+    for i in range(out.shape[1]):
+        col = out.iloc[:, i]
+        kind = col.dtype
+        if pd.api.types.is_numeric_dtype(kind) or kind.kind in "mM":
+            continue  # numbers, booleans, dates and durations are written as numbers
+        mapped = col.map(_neutralise)
+        out.isetitem(i, mapped if isinstance(kind, pd.CategoricalDtype) else mapped.astype(kind))
+    out.columns = [_neutralise(c) for c in out.columns]
+    return out

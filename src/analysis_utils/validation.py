@@ -3,8 +3,14 @@
 Every rule is generated from ``analysis_utils.dictionary`` (forms, columns, types, allowed values,
 ranges, required items, keys, lab units) plus the cross-form rules listed in ``RULES``. A problem is
 one row with the columns of ``report.QUERY_COLUMNS`` (without ``source``): the file, the row number
-(CSV line, header = line 1), the pseudonymous subject (``USUBJID``) and visit, the column, the rule,
+(the CSV line as a text editor numbers it, header = line 1; the row of a workbook sheet), the pseudonymous subject (``USUBJID``) and visit, the column, the rule,
 the offending value and a message naming them all.
+
+The structure is checked first (``STRUCTURE_RULES``): every form present under its lower-case name,
+every file readable as UTF-8 CSV with as many fields on each line as in its header, each column
+name once, the dictionary's columns present, rows where a form needs them. A structural error stops
+validation there, missing forms listed first, so that one misnamed file gives one message and not
+hundreds of follow-on ones. Then the values, one form at a time, and the rules across forms.
 
 Errors invalidate the analysis; ``check_export`` raises ``ExportValidationError`` listing them, and
 the command line exits with status 1::
@@ -12,10 +18,12 @@ the command line exits with status 1::
     python -m analysis_utils.validation data/raw --reports reports
 
 Queries (a visit outside its window, a missing non-required item, an incomplete biological
+assessment, a column not in the dictionary, disposition against the visits, a dosed subject without
 assessment) do not stop the run: they are listed in ``reports/data_queries.csv``.
 """
 
 import argparse
+import re
 import sys
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -33,9 +41,21 @@ TYPED_ATTR = "typed"
 
 #: Every rule: name -> (kind, meaning). Kind "error" stops the run; "query" is listed for review.
 RULES = MappingProxyType({
-    "missing_file": ("error", "a form of the data dictionary is absent from the export"),
+    # Structure: checked first; any of these stops the run before a value is checked.
+    "missing_file": ("error", "a form of the data dictionary is absent from the export (file names are lower case)"),
+    "empty_file": ("error", "a file or sheet is empty: not even a header line"),
+    "not_utf8": ("error", "a file is not UTF-8 text (a byte-order mark is accepted)"),
+    "binary_file": ("error", "a file is not text at all (NUL bytes, a workbook or archive renamed .csv)"),
+    "wrong_field_count": ("error", "a line has more or fewer fields than the header (an unquoted comma in free text)"),
+    "unclosed_quote": ("error", "a text in double quotes is never closed"),
+    "duplicate_column": ("error", "a column name appears twice in a header"),
+    "no_rows": ("error", "a form that needs data rows has only its header"),
     "missing_column": ("error", "a column of the data dictionary is absent from a form"),
+    "identifier_number": ("error", "an identifier stored as a number in a workbook cannot be restored to its "
+                                   "zero-padded text with certainty"),
+    # Values, one form at a time.
     "wrong_type": ("error", "a value is not of the declared type (integer, decimal, YYYY-MM-DD date)"),
+    "wrong_format": ("error", "an identifier is not text of the declared digits (leading zeros lost?)"),
     "required": ("error", "a required value is empty"),
     "not_allowed": ("error", "a value is not in the allowed set"),
     "out_of_range": ("error", "a value is outside the allowed range"),
@@ -43,16 +63,41 @@ RULES = MappingProxyType({
     "duplicate_visit": ("error", "a subject and visit appear twice in a one-row-per-visit form"),
     "duplicate_record": ("error", "a record key (subject and sequence number, or subject, test and date) "
                                   "appears twice"),
+    # Across forms.
     "unknown_subject": ("error", "a subject is not in the demographics form"),
     "unknown_visit": ("error", "an assessment refers to a visit absent from the visits form"),
     "end_before_start": ("error", "an end date is before its start date (adverse event, medication, exposure)"),
     "visit_before_consent": ("error", "a visit date is before the date of informed consent"),
     "unknown_unit": ("error", "a laboratory unit is not an accepted unit of its test"),
     "lab_result_type": ("error", "a laboratory result is not a number (or POSITIVE/NEGATIVE for qualitative tests)"),
+    "negative_result": ("error", "a laboratory result is negative: no concentration, count, rate or activity can be"),
+    "missed_doses_exceed_days": ("error", "more daily doses missed than days from the first to the last dose"),
+    # Data queries: listed for the investigators; the run goes on.
+    "unknown_form": ("query", "a file or sheet is not a form of the data dictionary: not read"),
+    "unknown_column": ("query", "a column is not in the data dictionary: dropped when read, never carried further"),
+    "empty_form": ("query", "a form that may be empty (no adverse event, medication, ILD assessment or end of "
+                            "study yet) has no rows"),
+    "identifier_restored": ("query", "identifiers stored as numbers in a workbook were restored to zero-padded text"),
     "visit_window": ("query", "a visit is outside its window (study day target +/- half-width)"),
     "missing_item": ("query", "a non-required item is empty"),
     "incomplete_biological": ("query", "C3, C4, monoclonal component or cryoglobulins missing at an ESSDAI visit"),
+    "no_assessment": ("query", "a dosed subject has no row in the ESSDAI, ESSPRI and PGA forms (kept in the "
+                               "analysis sets, every assessment missing)"),
+    "completed_without_final_visit": ("query", "a subject marked COMPLETED has no week-24 visit"),
+    "discontinued_after_final_visit": ("query", "a subject marked as discontinued had the week-24 visit"),
+    "visit_after_end_of_study": ("query", "a visit is dated after the subject's end-of-study date"),
 })
+
+#: Structural rules: checked first, on the files, their columns and rows; any error among them
+#: stops validation before a value is checked (so that one missing form does not give hundreds of
+#: follow-on "unknown subject" errors).
+STRUCTURE_RULES = ("missing_file", "empty_file", "not_utf8", "binary_file", "wrong_field_count", "unclosed_quote",
+                   "duplicate_column", "identifier_number", "no_rows", "missing_column", "unknown_form",
+                   "unknown_column", "empty_form", "identifier_restored")
+#: The last scheduled visit: a subject who completed the study had it (protocol: week 24, end of study).
+FINAL_VISIT = "W24"
+#: Forms holding the efficacy assessments: a dosed subject with no row in any of them is a query.
+ASSESSMENT_FORMS = ("essdai", "esspri", "pga")
 
 #: Visit windows on the study day (day 1 = first dose): visit -> (target day, half-width).
 #: Week 12 = day 85 +/- 14, week 24 = day 169 +/- 14 (project decision).
@@ -70,7 +115,9 @@ MAX_ERRORS_IN_MESSAGE = 20
 
 #: Columns of the error and query frames (report.QUERY_COLUMNS without ``source``).
 PROBLEM_COLUMNS = ("file", "row", "USUBJID", "AVISIT", "variable", "rule", "value", "message")
-_ASSESSMENT_FORMS = ("essdai", "esspri", "pga", "ild")
+_VISIT_FORMS = ("essdai", "esspri", "pga", "ild")
+#: A sheet of a workbook, as ``export`` names it: ``book.xlsx[sheet]`` (its rows are sheet rows, not lines).
+_WORKBOOK_FILE = re.compile(r"^(?P<book>.+\.xlsx)\[(?P<sheet>.*)\]$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -147,7 +194,7 @@ class _Context:
     """File, row, USUBJID and AVISIT of a form's rows, built only for the rows a rule flags.
 
     ``ctx[mask]`` is the frame of those columns for the rows where ``mask`` holds (the row numbers
-    as in the file). Built for every row, the subject ids alone cost about 0.6 s at 10,000 patients.
+    as in the file: ``export.row_lines``). Built for every row, the subject ids alone cost about 0.6 s at 10,000 patients.
     """
 
     def __init__(self, name: str, frame: pd.DataFrame, sites: tuple):
@@ -161,14 +208,15 @@ class _Context:
         visit = rows["VISIT"] if "VISIT" in rows else pd.Series([""] * n, index=rows.index)
         return pd.DataFrame({
             "file": self.file,
-            "row": np.flatnonzero(mask) + export.FIRST_DATA_ROW,
+            "row": export.row_lines(self.frame, np.flatnonzero(mask)),
             "USUBJID": _usubjid(subjid, self.sites).to_numpy(),
             "AVISIT": visit.map(dictionary.VISIT_LABELS).fillna(visit).to_numpy(),
         }, index=rows.index)
 
 
 def _problems(ctx: _Context, mask, variable: str, rule: str, value: pd.Series, detail) -> pd.DataFrame:
-    """Problem rows for the rows of ``ctx`` where ``mask`` holds; ``detail`` is a str or a Series."""
+    """Problem rows for the rows of ``ctx`` where ``mask`` holds; ``detail`` is a str, a Series, or a
+    function of the mask returning a Series indexed as ``value`` (to build it only when a row is flagged)."""
     mask = np.asarray(mask, dtype=bool)
     if not mask.any():
         return _empty()
@@ -176,16 +224,22 @@ def _problems(ctx: _Context, mask, variable: str, rule: str, value: pd.Series, d
     out["variable"] = variable
     out["rule"] = rule
     out["value"] = value[mask].astype(str).to_numpy()
-    detail = detail[mask].astype(str).to_numpy() if isinstance(detail, pd.Series) else detail
-    where = (out["file"] + ", row " + out["row"].astype(str) + ", subject " + out["USUBJID"].replace("", "-")
+    if callable(detail):  # built only for the flagged rows
+        detail = detail(mask).astype(str).to_numpy()
+    elif isinstance(detail, pd.Series):
+        detail = detail[mask].astype(str).to_numpy()
+    unit = ", row " if _WORKBOOK_FILE.match(ctx.file) else ", line "
+    where = (out["file"] + unit + out["row"].astype(str) + ", subject " + out["USUBJID"].replace("", "-")
              + ", visit " + out["AVISIT"].replace("", "-") + ", column " + variable)
     out["message"] = where + ": " + rule + ": value '" + out["value"] + "' " + detail
     return out[list(PROBLEM_COLUMNS)]
 
 
-def _file_problem(file: str, rule: str, variable: str, message: str) -> pd.DataFrame:
-    return pd.DataFrame([{"file": file, "row": "", "USUBJID": "", "AVISIT": "", "variable": variable,
-                          "rule": rule, "value": "", "message": f"{file}: {rule}: {message}"}])
+def _file_problem(file: str, rule: str, variable: str, message: str, *, row="", value: str = "",
+                  unit: str = "line") -> pd.DataFrame:
+    where = f"{file}, {unit} {row}" if row != "" else file
+    return pd.DataFrame([{"file": file, "row": row, "USUBJID": "", "AVISIT": "", "variable": variable,
+                          "rule": rule, "value": value, "message": f"{where}: {rule}: {message}"}])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -263,6 +317,17 @@ def to_numbers(text: pd.Series) -> pd.Series:
     return pd.Series(numbers + 0.0, index=text.index)  # -0.0 + 0.0 is 0.0
 
 
+def _format_mask(var: dictionary.Variable, stripped: pd.Series) -> np.ndarray:
+    """Non-empty values not matching ``var.pattern`` in full (Arrow's regular expressions: fast on long columns).
+
+    >>> _format_mask(dictionary.FORMS["visits"].variable("SUBJID"), pd.Series(["008", "8", "", "1234", "0x8"])).tolist()
+    [False, True, False, False, True]
+    """
+    values = pa.array(stripped.astype("str"), from_pandas=True)
+    ok = pc.fill_null(pc.match_substring_regex(values, f"^(?:{var.pattern})$"), False).to_numpy(zero_copy_only=False)
+    return (stripped != "").to_numpy() & ~ok
+
+
 def _allowed_mask(var: dictionary.Variable, stripped: pd.Series, values: pd.Series) -> np.ndarray:
     if var.type == "str":
         return ((stripped != "") & ~stripped.isin([str(a) for a in var.allowed])).to_numpy()
@@ -281,6 +346,10 @@ def _check_variable(var: dictionary.Variable, text: pd.Series, ctx: _Context) ->
     stripped = text.astype(str).str.strip()
     values, bad_type = _parse(stripped, var.type)
     parts = [_problems(ctx, bad_type, var.name, "wrong_type", text, f"is not of type {var.type}")]
+    if var.pattern:
+        parts.append(_problems(ctx, _format_mask(var, stripped), var.name, "wrong_format", text,
+                               f"is not {var.allowed_text()}: leading zeros lost? (a spreadsheet program may "
+                               "have read the column as numbers)"))
     if var.required or var.query_missing:
         empty = (stripped == "").to_numpy()
         rule, detail = (("required", "is empty (a value is required)") if var.required
@@ -296,13 +365,10 @@ def _check_variable(var: dictionary.Variable, text: pd.Series, ctx: _Context) ->
 
 
 def _check_form(form: dictionary.Form, frame: pd.DataFrame, ctx: _Context) -> tuple:
-    """Check one form's columns and values; return (typed frame, problems)."""
-    file = frame.attrs.get("file", f"{form.name}.csv")
+    """Check one form's values (its columns were checked by ``_check_structure``); return (typed frame, problems)."""
     parts, typed = [], {}
     for var in form.variables:
         if var.name not in frame.columns:
-            parts.append(_file_problem(file, "missing_column", var.name,
-                                       f"column '{var.name}' is missing (data dictionary form '{form.name}')"))
             continue
         typed[var.name], problems = _check_variable(var, frame[var.name], ctx)
         parts.append(problems)
@@ -342,7 +408,7 @@ def _check_subjects(name: str, frame: pd.DataFrame, subjects: pd.Index, ctx: _Co
 
 def _check_assessment_visits(name: str, frame: pd.DataFrame, visits: pd.DataFrame | None,
                              ctx: _Context) -> pd.DataFrame:
-    if name not in _ASSESSMENT_FORMS or visits is None or not {"SUBJID", "VISIT"} <= set(frame.columns):
+    if name not in _VISIT_FORMS or visits is None or not {"SUBJID", "VISIT"} <= set(frame.columns):
         return _empty()
     known = pd.MultiIndex.from_frame(visits[["SUBJID", "VISIT"]])
     absent = ~pd.MultiIndex.from_frame(frame[["SUBJID", "VISIT"]]).isin(known)
@@ -374,16 +440,30 @@ def _check_labs(labs: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
     accepted = pd.Series([f"{t}|{u}" for t, units in dictionary.LAB_UNITS.items() for u in units])
     known_test = test.isin(list(dictionary.LAB_UNITS))
     bad_unit = known_test & ~_isin(test + "|" + unit, accepted)
-    units_text = test.map({t: ", ".join(u or '""' for u in units) for t, units in dictionary.LAB_UNITS.items()})
+    units_text = {t: ", ".join(u or '""' for u in units) for t, units in dictionary.LAB_UNITS.items()}
     qualitative = test.isin(dictionary.QUALITATIVE_TESTS)
     numeric = to_numbers(res.where(res != ""))
     bad_result = (res != "") & known_test & np.where(qualitative, ~res.isin(dictionary.POS_NEG), numeric.isna())
+    negative = (known_test & ~qualitative & (numeric < 0)).to_numpy()
+    flagged = lambda m: test[m]  # noqa: E731 (the test codes of the flagged rows only)
     return pd.concat([
         _problems(ctx, bad_unit, "LBORRESU", "unknown_unit", labs["LBORRESU"],
-                  "is not an accepted unit of " + test + " (accepted: " + units_text.fillna("") + ")"),
+                  lambda m: "is not an accepted unit of " + flagged(m) + " (accepted: "
+                  + flagged(m).map(units_text).fillna("") + ")"),
         _problems(ctx, bad_result, "LBORRES", "lab_result_type", labs["LBORRES"],
-                  "is not a valid result of " + test),
+                  lambda m: "is not a valid result of " + flagged(m)),
+        _problems(ctx, negative, "LBORRES", "negative_result", labs["LBORRES"],
+                  lambda m: "is negative: a result of " + flagged(m) + " cannot be below 0"),
     ], ignore_index=True)
+
+
+def _check_missed_doses(exposure: pd.DataFrame, text: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
+    if not {"EXSTDT", "EXENDT", "EXMISSED"} <= set(exposure.columns):
+        return _empty()
+    days = (exposure["EXENDT"] - exposure["EXSTDT"]).dt.days + 1
+    bad = ((days >= 1) & (exposure["EXMISSED"].astype(float) > days)).fillna(False).astype(bool)
+    return _problems(ctx, bad, "EXMISSED", "missed_doses_exceed_days", text["EXMISSED"],
+                     "is more than the " + days.astype("Int64").astype(str) + " days from the first to the last dose")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -409,6 +489,51 @@ def _query_windows(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
     return _problems(ctxs["visits"], bad, "VISITDT", "visit_window", text["visits"]["VISITDT"], detail)
 
 
+def _query_no_assessment(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
+    """A dosed subject (a first-dose date) with no row in any form of ``ASSESSMENT_FORMS``."""
+    demog, exposure = text.get("demographics"), typed.get("exposure")
+    if demog is None or exposure is None or "EXSTDT" not in exposure:
+        return _empty()
+    first_dose = exposure.dropna(subset=["EXSTDT"]).drop_duplicates("SUBJID").set_index("SUBJID")["EXSTDT"]
+    assessed = pd.Index(pd.concat([text[f]["SUBJID"] for f in ASSESSMENT_FORMS if f in text] or [pd.Series([], dtype=str)])
+                        .unique())
+    bad = _isin(demog["SUBJID"], first_dose.index) & ~_isin(demog["SUBJID"], assessed)
+    if not bad.any():
+        return _empty()
+    dose = demog["SUBJID"].map(first_dose).dt.strftime("%Y-%m-%d").fillna("")
+    return _problems(ctxs["demographics"], bad, "SUBJID", "no_assessment", demog["SUBJID"],
+                     "received the study drug (first dose " + dose + ") but has no row in "
+                     + ", ".join(ASSESSMENT_FORMS) + ": kept in the analysis sets, every assessment missing")
+
+
+def _query_disposition(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
+    """Disposition against the visits: COMPLETED without the final visit, discontinued after it, visits after the end."""
+    visits, ds = typed.get("visits"), typed.get("disposition")
+    if visits is None or ds is None or ds.empty or not {"VISIT", "VISITDT"} <= set(visits) \
+            or not {"DSDECOD", "DSSTDT"} <= set(ds):
+        return _empty()
+    final = visits[visits["VISIT"] == FINAL_VISIT].drop_duplicates("SUBJID").set_index("SUBJID")["VISITDT"]
+    has_final = _isin(ds["SUBJID"], final.index)
+    final_date = ds["SUBJID"].map(final)
+    completed = (ds["DSDECOD"] == "COMPLETED").to_numpy()
+    label = dictionary.VISIT_LABELS[FINAL_VISIT].lower()
+    after_final = ~(final_date > ds["DSSTDT"]).fillna(False).astype(bool).to_numpy()
+    end = ds.drop_duplicates("SUBJID").set_index("SUBJID")
+    end_date = visits["SUBJID"].map(end["DSSTDT"])
+    late = (visits["VISITDT"] > end_date).fillna(False).astype(bool)
+    return pd.concat([
+        _problems(ctxs["disposition"], completed & ~has_final, "DSDECOD", "completed_without_final_visit",
+                  text["disposition"]["DSDECOD"], f"but the subject has no {label} visit in the visits form"),
+        _problems(ctxs["disposition"], ~completed & ds["DSDECOD"].notna().to_numpy() & has_final & after_final,
+                  "DSDECOD", "discontinued_after_final_visit", text["disposition"]["DSDECOD"],
+                  f"but the {label} visit took place on " + final_date.dt.strftime("%Y-%m-%d").fillna("")
+                  + ": completed?"),
+        _problems(ctxs["visits"], late, "VISITDT", "visit_after_end_of_study", text["visits"]["VISITDT"],
+                  "is after the end of study on " + end_date.dt.strftime("%Y-%m-%d").fillna("") + " ("
+                  + visits["SUBJID"].map(end["DSDECOD"]).fillna("").astype(str) + ")"),
+    ], ignore_index=True)
+
+
 def _query_biological(text: dict, ctxs: dict) -> pd.DataFrame:
     essdai, labs = text.get("essdai"), text.get("labs")
     if essdai is None or labs is None or not {"SUBJID", "VISIT"} <= set(essdai) \
@@ -429,6 +554,79 @@ def _query_biological(text: dict, ctxs: dict) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 # Entry points
 # ---------------------------------------------------------------------------------------------
+
+def _workbook(text: dict, read_problems) -> str | None:
+    """The workbook's file name when the export was read from an ``.xlsx`` workbook, else None."""
+    files = [f.attrs.get("file", "") for f in text.values()] + [p.file for p in read_problems]
+    return next((m["book"] for m in map(_WORKBOOK_FILE.match, files) if m), None)
+
+
+def _case_variants(name: str, names) -> list:
+    return [k for k in names if k != name and k.lower() in (name, f"{name}.csv")]
+
+
+def _missing_forms(text: dict, read_problems) -> pd.DataFrame:
+    unreadable = {p.form: p.file for p in read_problems}
+    found = {**unreadable, **{k: f.attrs.get("file", f"{k}.csv") for k, f in text.items()}}
+    book, parts = _workbook(text, read_problems), []
+    for name in dictionary.FORMS:
+        if name in text or name in unreadable:
+            continue
+        file = f"{book}[{name}]" if book else f"{name}.csv"
+        variants = _case_variants(name, found)
+        if variants:
+            hint = (f"found sheet {', '.join(variants)}: sheet names are lower case" if book
+                    else f"found {', '.join(found[k] for k in variants)}: file names are lower case")
+        else:
+            hint = f"expected {'sheet ' + name if book else file}"
+        parts.append(_file_problem(file, "missing_file", "", f"form {name} missing ({hint})"))
+    return pd.concat(parts, ignore_index=True) if parts else _empty()
+
+
+def _form_structure(name: str, form: dictionary.Form, frame: pd.DataFrame) -> list:
+    """Rows and columns of one form: no_rows / empty_form, missing_column, unknown_column."""
+    file, head = frame.attrs.get("file", f"{name}.csv"), export.header_line(frame)
+    unit = "row" if _WORKBOOK_FILE.match(file) else "line"
+    parts = []
+    if frame.empty:
+        rule, text = (("no_rows", f"the form has its header but no data rows; form {name} needs at least one row")
+                      if form.rows_required else
+                      ("empty_form", f"the form has no rows; form {name} may be empty (nothing recorded): is it?"))
+        parts.append(_file_problem(file, rule, "", text))
+    extra = list(frame.attrs.get("dropped_columns", ())) + [c for c in frame.columns if c not in form.columns]
+    for var in form.columns:
+        if var not in frame.columns:
+            near = [c for c in extra if str(c).strip().upper() == var]
+            hint = f" (found '{near[0]}': column names are upper case, without spaces)" if near else ""
+            parts.append(_file_problem(file, "missing_column", var, f"column '{var}' is missing (data dictionary "
+                                       f"form '{name}'){hint}", row=head, unit=unit))
+    for col in extra:
+        parts.append(_file_problem(file, "unknown_column", str(col), f"column '{col}' is not in the data dictionary "
+                                   f"(form '{name}'): not read, carried nowhere", row=head, value=str(col), unit=unit))
+    return parts
+
+
+def _check_structure(text: dict, read_problems=()) -> pd.DataFrame:
+    """Problems of the files, sheets, columns and rows (rules in ``STRUCTURE_RULES``), missing forms first."""
+    names = set(text) | {p.form for p in read_problems}
+
+    def unknown(name: str) -> bool:  # neither a form nor a form's name in another case
+        return name not in dictionary.FORMS and not any(
+            _case_variants(form, [name]) for form in dictionary.FORMS if form not in names)
+
+    not_read = "not a form of the data dictionary: not read"
+    parts = [pd.DataFrame([{"file": p.file, "row": "" if p.line is None else p.line, "USUBJID": "", "AVISIT": "",
+                            "variable": p.variable, "rule": p.rule, "value": p.value, "message": p.message}
+                           for p in read_problems if not unknown(p.form)], columns=list(PROBLEM_COLUMNS))]
+    parts += [_file_problem(p.file, "unknown_form", "", f"{not_read} (and not readable: {p.rule})")
+              for p in read_problems if unknown(p.form)]
+    for name, frame in text.items():
+        if name in dictionary.FORMS:
+            parts += _form_structure(name, dictionary.FORMS[name], frame)
+        elif unknown(name):
+            parts.append(_file_problem(frame.attrs.get("file", name), "unknown_form", "", not_read))
+    return pd.concat([_missing_forms(text, read_problems).astype(str), _sorted(parts)], ignore_index=True)
+
 
 def _sorted(problems: list) -> pd.DataFrame:
     frames = [p for p in problems if not p.empty]
@@ -467,14 +665,24 @@ def parse_export(tables: dict) -> dict:
     return out
 
 
-def validate_export(tables: dict) -> ValidationResult:
+def _kind(problems: pd.DataFrame) -> pd.Series:
+    return problems["rule"].map(lambda r: RULES[r][0])
+
+
+def validate_export(tables: dict, read_problems=()) -> ValidationResult:
     """Validate a raw export against the data dictionary.
+
+    The structure comes first (``STRUCTURE_RULES``: forms present, files readable, columns, rows);
+    when it has an error, the result holds only the structural problems, missing forms first, and
+    no value is checked. Then every value, one form at a time, and the rules across forms.
 
     Parameters
     ----------
     tables : dict of str to DataFrame
-        Form name to frame, as returned by ``export.read_export`` (text) or
+        Form name to frame, as returned by ``export.read_forms`` (text) or
         ``synthetic.generate_trial`` (typed; converted to text first).
+    read_problems : sequence of export.ReadProblem, optional
+        The problems ``export.read_forms`` met reading the files (their forms are not missing).
 
     Returns
     -------
@@ -492,28 +700,29 @@ def validate_export(tables: dict) -> ValidationResult:
     [['2', 'PGA', 'out_of_range', '55.0']]
     """
     text = {name: export.to_text(frame) for name, frame in tables.items()}
+    structure = _check_structure(text, read_problems)
+    structure_error = _kind(structure) == "error"
+    if structure_error.any():
+        return ValidationResult(errors=structure[structure_error].reset_index(drop=True),
+                                queries=structure[~structure_error].reset_index(drop=True))
     sites = _subject_ids(text)
-    problems, typed, ctxs = [], {}, {}
+    problems, typed, ctxs = [structure], {}, {}
     for name, form in dictionary.FORMS.items():
-        if name not in text:
-            problems.append(_file_problem(f"{name}.csv", "missing_file", "",
-                                          f"form '{name}' of the data dictionary is missing from the export"))
-            continue
         ctxs[name] = _Context(name, text[name], sites)
         typed[name], found = _check_form(form, text[name], ctxs[name])
         problems.append(found)
-    subjects = pd.Index(text["demographics"]["SUBJID"]) if "SUBJID" in text.get("demographics", {}) else pd.Index([])
+    subjects = pd.Index(text["demographics"]["SUBJID"])
     for name, form in dictionary.FORMS.items():
-        if name in text:
-            problems += [_check_keys(form, text[name], ctxs[name]),
-                         _check_subjects(name, text[name], subjects, ctxs[name]),
-                         _check_assessment_visits(name, text[name], text.get("visits"), ctxs[name]),
-                         _check_date_order(name, typed[name], text[name], ctxs[name])]
-    problems.append(_check_consent(typed, text, ctxs))
-    if "labs" in text:
-        problems.append(_check_labs(text["labs"], ctxs["labs"]))
-    all_problems = _sorted(problems + [_query_windows(typed, text, ctxs), _query_biological(text, ctxs)])
-    is_query = all_problems["rule"].map(lambda r: RULES[r][0]) == "query"
+        problems += [_check_keys(form, text[name], ctxs[name]),
+                     _check_subjects(name, text[name], subjects, ctxs[name]),
+                     _check_assessment_visits(name, text[name], text.get("visits"), ctxs[name]),
+                     _check_date_order(name, typed[name], text[name], ctxs[name])]
+    problems += [_check_consent(typed, text, ctxs), _check_labs(text["labs"], ctxs["labs"]),
+                 _check_missed_doses(typed["exposure"], text["exposure"], ctxs["exposure"]),
+                 _query_windows(typed, text, ctxs), _query_biological(text, ctxs),
+                 _query_no_assessment(typed, text, ctxs), _query_disposition(typed, text, ctxs)]
+    all_problems = _sorted(problems)
+    is_query = _kind(all_problems) == "query"
     for frame in typed.values():
         frame.attrs[TYPED_ATTR] = True  # cleaning takes typed forms as they are
     return ValidationResult(errors=all_problems[~is_query].reset_index(drop=True),
@@ -543,9 +752,12 @@ def summarize_queries(queries: pd.DataFrame) -> pd.DataFrame:
 def check_export(path) -> ValidationResult:
     """Read and validate the export at ``path``; raise ``ExportValidationError`` if it has errors.
 
-    Returns the ``ValidationResult`` (with its queries) when there is no error.
+    Every problem of the export's structure is an error here too, naming the file and line: a
+    missing form, a file that is empty, not UTF-8 text or not text at all, a line with the wrong
+    number of fields, a duplicated column name, a form with no rows that needs them. Returns the
+    ``ValidationResult`` (with its queries) when there is no error.
     """
-    result = validate_export(export.read_export(path))
+    result = validate_export(*export.read_forms(path))
     if not result.ok:
         raise ExportValidationError(result.errors)
     return result
@@ -561,7 +773,7 @@ def main(argv: list | None = None) -> int:
     parser.add_argument("--reports", default="reports", help="folder of data_queries.csv (default: reports)")
     args = parser.parse_args(argv)
     try:
-        result = validate_export(export.read_export(args.data_dir))
+        result = validate_export(*export.read_forms(args.data_dir))
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

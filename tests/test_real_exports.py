@@ -1,0 +1,415 @@
+"""A corpus of broken and realistic exports, each a small change to a copy of the shipped one.
+
+Each case says what it gives: a stop (``ExportValidationError``) naming the file, the line as a text
+editor numbers it and the rule; a data query with its rule name; or the same analysis datasets and
+queries as the shipped export.
+"""
+
+import codecs
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from analysis_utils import cleaning, export, validation
+
+SUBJ = "NCT04916756-01-"
+
+
+# --- editing a copy of the export as a user or an EDC would ---------------------------------
+
+def _text(folder, form):
+    return (folder / f"{form}.csv").read_text(encoding="utf-8")
+
+
+def _put(folder, form, text, encoding="utf-8"):
+    (folder / f"{form}.csv").write_bytes(text.encode(encoding))
+
+
+def _edit_lines(form, change):
+    """A mutation applying ``change`` (list of lines -> list of lines) to ``form``'s lines (line n is index n - 1)."""
+    def mutate(folder):
+        lines = _text(folder, form).split("\n")
+        _put(folder, form, "\n".join(change(lines)))
+        return folder
+    return mutate
+
+
+def _set_line(form, number, line):
+    def change(lines):
+        lines[number - 1] = line
+        return lines
+    return _edit_lines(form, change)
+
+
+def _replace_in_line(form, number, old, new):
+    def change(lines):
+        assert old in lines[number - 1], lines[number - 1]
+        lines[number - 1] = lines[number - 1].replace(old, new, 1)
+        return lines
+    return _edit_lines(form, change)
+
+
+def _insert_line(form, before, line):
+    def change(lines):
+        return lines[:before - 1] + [line] + lines[before - 1:]
+    return _edit_lines(form, change)
+
+
+def _keep_rows(form, keep):
+    """Keep the header and the lines for which ``keep(line)`` holds."""
+    def change(lines):
+        return lines[:1] + [x for x in lines[1:] if x == "" or keep(x)]
+    return _edit_lines(form, change)
+
+
+def _raw(form, data: bytes):
+    def mutate(folder):
+        (folder / f"{form}.csv").write_bytes(data)
+        return folder
+    return mutate
+
+
+def _rename(form, name):
+    def mutate(folder):
+        (folder / f"{form}.csv").rename(folder / name)
+        return folder
+    return mutate
+
+
+def _chain(*mutations):
+    def mutate(folder):
+        for m in mutations:
+            folder = m(folder)
+        return folder
+    return mutate
+
+
+def _every_file(transform):
+    """Apply ``transform`` (bytes -> bytes) to every CSV file."""
+    def mutate(folder):
+        for path in folder.glob("*.csv"):
+            path.write_bytes(transform(path.read_bytes()))
+        return folder
+    return mutate
+
+
+def _quote_every_field(data: bytes) -> bytes:
+    frame = pd.read_csv(pd.io.common.BytesIO(data), dtype=str, keep_default_na=False)
+    return frame.to_csv(index=False, quoting=1, lineterminator="\n").encode("utf-8")
+
+
+# --- the corpus ------------------------------------------------------------------------------
+# case -> (mutation, expected); expected is ("stop", rule, file, line or None, text in the message),
+# ("query", rule, file, line or None, text in the message) or ("same",).
+
+STOPS = {
+    "empty file": (_raw("labs", b""), ("stop", "empty_file", "labs.csv", None, "the file is empty (0 bytes)")),
+    "only blank lines": (_raw("pga", b"\n\n\r\n"), ("stop", "empty_file", "pga.csv", None, "no header line")),
+    "binary garbage": (_raw("visits", b"SUBJID,VISIT,VISITDT\n001,BL,2021-06-28\n\x89\x00\x13\xff\xfe\x00garbage"),
+                       ("stop", "binary_file", "visits.csv", 3, "not text")),
+    "workbook renamed .csv": (_raw("esspri", b"PK\x03\x04\x14\x00\x06\x00rest of a zip"),
+                              ("stop", "binary_file", "esspri.csv", 1, "Excel workbook")),
+    "Latin-1 text": (lambda folder: _put(folder, "adverse_events", _text(folder, "adverse_events").replace(
+        "common cold", "fi\u00e8vre"), "latin-1") or folder,
+        ("stop", "not_utf8", "adverse_events.csv", 3, "byte 0xE8 (character 9 of the line) is not UTF-8")),
+    "UTF-16 text": (lambda folder: _put(folder, "study", "\ufeff" + _text(folder, "study"), "utf-16-le") or folder,
+                    ("stop", "not_utf8", "study.csv", 1, "UTF-16")),
+    "unquoted comma in free text": (
+        _replace_in_line("adverse_events", 4, '"toothache, dental caries"', "toothache, dental caries"),
+        ("stop", "wrong_field_count", "adverse_events.csv", 4,
+         "13 fields where the header (line 1) has 12: a comma inside a text that is not in double quotes")),
+    "line with a field missing": (_replace_in_line("exposure", 3, ",2.0,", ","),
+                                  ("stop", "wrong_field_count", "exposure.csv", 3, "4 fields where the header")),
+    "unclosed quote": (_replace_in_line("conmeds", 5, ",", ',"', ),
+                       ("stop", "unclosed_quote", "conmeds.csv", 5, "closing quote is missing")),
+    "header-only essdai.csv": (_keep_rows("essdai", lambda line: False),
+                               ("stop", "no_rows", "essdai.csv", None, "form essdai needs at least one row")),
+    "header-only demographics.csv": (_keep_rows("demographics", lambda line: False),
+                                     ("stop", "no_rows", "demographics.csv", None, "no data rows")),
+    "Demographics.csv": (_rename("demographics", "Demographics.csv"),
+                         ("stop", "missing_file", "demographics.csv", None,
+                          "form demographics missing (found Demographics.csv: file names are lower case)")),
+    "pga.CSV": (_rename("pga", "pga.CSV"),
+                ("stop", "missing_file", "pga.csv", None, "form pga missing (found pga.CSV: file names are lower case)")),
+    "duplicated column header": (_replace_in_line("demographics", 1, ",WEIGHT,", ",AGE,"),
+                                 ("stop", "duplicate_column", "demographics.csv", 1,
+                                  "column name 'AGE' appears 2 times (columns 6, 11)")),
+    "column renamed in lower case": (_replace_in_line("demographics", 1, ",SEX,", ",sex,"),
+                                     ("stop", "missing_column", "demographics.csv", 1,
+                                      "column 'SEX' is missing (data dictionary form 'demographics') (found 'sex'")),
+    # content errors: the line counted as an editor counts it, whatever came before
+    "blank line then an error": (_chain(_insert_line("pga", 4, ""), _replace_in_line("pga", 6, ",7.0", ",17.0")),
+                                 ("stop", "out_of_range", "pga.csv", 6, "value '17.0' is outside 0 to 10")),
+    "blank lines before the header": (_chain(_insert_line("pga", 1, ""), _insert_line("pga", 1, ""),
+                                             _replace_in_line("pga", 4, ",5.0", ",-1")),
+                                      ("stop", "out_of_range", "pga.csv", 4, "value '-1'")),
+    "text over two lines then an error": (
+        _chain(_replace_in_line("adverse_events", 2, "nausea after tablets", '"nausea\nafter tablets"'),
+               _replace_in_line("adverse_events", 6, ",N,", ",MAYBE,")),
+        ("stop", "not_allowed", "adverse_events.csv", 6, "value 'MAYBE' is not one of: Y, N")),
+    "negative neutrophils": (_replace_in_line("labs", 17, ",NEUT,3.39,", ",NEUT,-3.39,"),
+                             ("stop", "negative_result", "labs.csv", 17, "is negative: a result of NEUT")),
+    "negative reference limit": (_replace_in_line("labs", 17, ",1.8,6.3", ",-1.8,6.3"),
+                                 ("stop", "out_of_range", "labs.csv", 17, "value '-1.8' is outside >= 0")),
+    "negative dose": (_replace_in_line("exposure", 2, ",2.0,", ",-2.0,"),
+                      ("stop", "out_of_range", "exposure.csv", 2, "value '-2.0' is outside 0 to 4")),
+    "more missed doses than days": (_set_line("exposure", 8, "007,2.0,2021-07-19,2021-08-08,99"),
+                                    ("stop", "missed_doses_exceed_days", "exposure.csv", 8,
+                                     "is more than the 21 days from the first to the last dose")),
+    "leading zeros lost in a CSV": (_replace_in_line("visits", 2, "001,BL", "1,BL"),
+                                    ("stop", "wrong_format", "visits.csv", 2,
+                                     "value '1' is not digits only, at least 3, zero-padded")),
+}
+
+QUERIES = {
+    "unknown extra column": (_edit_lines("demographics", lambda ls: [ls[0] + ",NOTES"] + [
+        x + ",free text" if x else x for x in ls[1:]]),
+        ("query", "unknown_column", "demographics.csv", 1, "column 'NOTES' is not in the data dictionary")),
+    "COMPLETED without week-24 visit": (_replace_in_line("disposition", 11, "LOST TO FOLLOW-UP", "COMPLETED"),
+                                        ("query", "completed_without_final_visit", "disposition.csv", 11,
+                                         "value 'COMPLETED' but the subject has no week 24 visit")),
+    "discontinued after the week-24 visit": (_replace_in_line("disposition", 2, "COMPLETED", "WITHDRAWAL BY SUBJECT"),
+                                             ("query", "discontinued_after_final_visit", "disposition.csv", 2,
+                                              "the week 24 visit took place on 2021-12-13")),
+    "visit after the end of study": (_replace_in_line("disposition", 2, "2021-12-13", "2021-11-30"),
+                                     ("query", "visit_after_end_of_study", "visits.csv", 4,
+                                      "is after the end of study on 2021-11-30 (COMPLETED)")),
+    "header-only adverse_events.csv": (_keep_rows("adverse_events", lambda line: False),
+                                       ("query", "empty_form", "adverse_events.csv", None, "may be empty")),
+    "a file that is not a form": (lambda folder: (folder / "notes.csv").write_text("a,b\n1,2\n") and folder,
+                                  ("query", "unknown_form", "notes.csv", None, "not a form of the data dictionary")),
+    "week-12 visit out of its window": (lambda folder: folder,
+                                        ("query", "visit_window", "visits.csv", 25,
+                                         "is on study day 101, outside the window day 71 to 99")),
+}
+
+SAME = {
+    "UTF-8 byte-order mark": _every_file(lambda b: codecs.BOM_UTF8 + b),
+    "Windows line ends": _every_file(lambda b: b.replace(b"\n", b"\r\n")),
+    "every field in quotes": _every_file(_quote_every_field),
+    "no newline at the end": _every_file(lambda b: b.rstrip(b"\n")),
+    "blank lines at the end": _every_file(lambda b: b + b"\n\n"),
+}
+
+
+def _stopped(folder):
+    before = export.file_manifest(folder)
+    with pytest.raises(validation.ExportValidationError) as info:
+        validation.check_export(folder)
+    pd.testing.assert_frame_equal(export.file_manifest(folder), before)  # raw files never modified
+    return info.value
+
+
+def _hit(problems, rule, file, line):
+    hits = problems[(problems["rule"] == rule) & (problems["file"] == file)]
+    if line is not None:
+        hits = hits[hits["row"] == str(line)]
+    assert len(hits) == 1, problems.to_string()
+    return hits.iloc[0]
+
+
+@pytest.mark.parametrize("case", sorted(STOPS))
+def test_broken_export_stops_naming_file_line_and_rule(tmp_export, case):
+    mutate, (_, rule, file, line, text) = STOPS[case]
+    error = _stopped(mutate(tmp_export))
+    row = _hit(error.errors, rule, file, line)
+    assert text in row["message"], row["message"]
+    where = f"{file}, line {line}" if line is not None else f"{file}"
+    assert row["message"].startswith(where) and f"{rule}: " in row["message"]
+    assert row["message"] in str(error)  # what the runner prints
+
+
+@pytest.mark.parametrize("case", sorted(QUERIES))
+def test_questionable_export_gives_a_named_query(tmp_export, case):
+    mutate, (_, rule, file, line, text) = QUERIES[case]
+    result = validation.check_export(mutate(tmp_export))
+    row = _hit(result.queries, rule, file, line)
+    assert text in row["message"], row["message"]
+    assert validation.RULES[rule][0] == "query"
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory, _synthetic_trial):
+    folder = tmp_path_factory.mktemp("shipped")
+    export.write_export(_synthetic_trial, folder)
+    result = validation.check_export(folder)
+    return result.queries, cleaning.derive_all(result.typed)
+
+
+def _same_as_shipped(result, shipped):
+    queries, datasets = shipped
+    pd.testing.assert_frame_equal(result.queries.drop(columns=["file", "message"]),
+                                  queries.drop(columns=["file", "message"]))
+    derived = cleaning.derive_all(result.typed)
+    for name, frame in datasets.items():
+        pd.testing.assert_frame_equal(derived[name], frame, obj=name)
+
+
+@pytest.mark.parametrize("case", sorted(SAME))
+def test_realistic_variant_gives_the_same_result(tmp_export, shipped, case):
+    _same_as_shipped(validation.check_export(SAME[case](tmp_export)), shipped)
+
+
+def test_missing_form_is_reported_first_without_follow_on_errors(tmp_export):
+    _rename("demographics", "Demographics.csv")(tmp_export)
+    _raw("pga", b"")(tmp_export)
+    error = _stopped(tmp_export)
+    assert error.errors["rule"].tolist() == ["missing_file", "empty_file"]
+    assert str(error).splitlines()[1].strip() == (
+        "demographics.csv: missing_file: form demographics missing (found Demographics.csv: file names are lower case)")
+    assert "unknown_subject" not in str(error)
+
+
+def test_every_broken_file_is_reported_at_once(tmp_export):
+    _raw("labs", b"")(tmp_export)
+    _replace_in_line("adverse_events", 4, '"toothache, dental caries"', "toothache, dental caries")(tmp_export)
+    _keep_rows("essdai", lambda line: False)(tmp_export)
+    error = _stopped(tmp_export)
+    assert sorted(error.errors["rule"]) == ["empty_file", "no_rows", "wrong_field_count"]
+
+
+def test_the_runner_message_names_the_file_and_line(tmp_export):
+    """What 01_data_cleaning shows: the error's text, with file, line and rule."""
+    _replace_in_line("adverse_events", 4, '"toothache, dental caries"', "toothache, dental caries")(tmp_export)
+    text = str(_stopped(tmp_export))
+    assert text.startswith("1 validation error(s) in the raw export:")
+    assert "adverse_events.csv, line 4: wrong_field_count: 13 fields where the header (line 1) has 12" in text
+
+
+def test_many_bad_lines_give_one_message_with_the_first_lines(tmp_export):
+    _edit_lines("labs", lambda ls: [ls[0]] + [x + "," if x else x for x in ls[1:]])(tmp_export)
+    row = _hit(_stopped(tmp_export).errors, "wrong_field_count", "labs.csv", 2)
+    assert "also line(s) 3, 4, 5, 6, 7 and more" in row["message"]
+
+
+def test_completed_subject_with_no_assessment_stays_in_the_analysis_sets(tmp_export, shipped):
+    _, datasets = shipped
+    for form in ("essdai", "esspri", "pga"):
+        _keep_rows(form, lambda line: not line.startswith("005,"))(tmp_export)
+    result = validation.check_export(tmp_export)
+    row = _hit(result.queries, "no_assessment", "demographics.csv", 6)
+    assert row["USUBJID"] == SUBJ + "005"
+    assert "first dose 2021-07-12" in row["message"] and "kept in the analysis sets" in row["message"]
+    adsl = cleaning.derive_all(result.typed)["adsl"]
+    assert len(adsl) == len(datasets["adsl"]) == 11
+    subject = adsl.set_index("USUBJID").loc[SUBJ + "005"]
+    assert (subject["SAFFL"], subject["FASFL"], subject["EOSSTT"]) == ("Y", "Y", "COMPLETED")
+    assert adsl["FASFL"].eq("Y").sum() == 11
+
+
+def test_extra_column_is_carried_nowhere(tmp_export, shipped):
+    QUERIES["unknown extra column"][0](tmp_export)
+    tables = export.read_export(tmp_export)
+    assert "NOTES" not in tables["demographics"] and tables["demographics"].attrs["dropped_columns"] == ("NOTES",)
+    result = validation.check_export(tmp_export)
+    assert all("NOTES" not in frame for frame in result.typed.values())
+    queries, datasets = shipped
+    derived = cleaning.derive_all(result.typed)
+    for name, frame in datasets.items():
+        pd.testing.assert_frame_equal(derived[name], frame, obj=name)
+
+
+def test_empty_optional_form_still_builds_the_datasets(tmp_export):
+    _keep_rows("adverse_events", lambda line: False)(tmp_export)
+    result = validation.check_export(tmp_export)
+    assert len(cleaning.derive_all(result.typed)["adae"]) == 0
+
+
+def test_csv_line_numbers_after_blank_lines_and_multi_line_text(tmp_path):
+    (tmp_path / "f.csv").write_text('a,b\n\n1,"x\ny\nz"\n2,3\n\n\n4,5\n')
+    frame, problems = export._read_csv(tmp_path / "f.csv")
+    assert problems == [] and frame["b"].tolist() == ["x\ny\nz", "3", "5"]
+    assert export.row_lines(frame, [0, 1, 2]).tolist() == [3, 6, 9]
+
+
+# --- Excel workbooks ---------------------------------------------------------------------------
+
+def _workbook(tables: dict, path, *, numbers=()):
+    """Write ``tables`` (text frames) as a workbook, the columns in ``numbers`` as numeric cells."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, frame in tables.items():
+        ws = book.create_sheet(name)
+        ws.append(list(frame.columns))
+        for row in frame.itertuples(index=False):
+            ws.append([int(v) if c in numbers and v.isdigit() else v for c, v in zip(frame.columns, row)])
+    book.save(path)
+    return path
+
+
+def test_xlsx_numeric_subject_numbers_are_restored_with_a_query(tmp_path, tmp_export, shipped):
+    book = _workbook(export.read_export(tmp_export), tmp_path / "export.xlsx", numbers=("SUBJID", "SITEID"))
+    assert openpyxl.load_workbook(book)["visits"]["A2"].value == 1  # as Excel keeps a number
+    result = validation.check_export(book)
+    restored = result.queries[result.queries["rule"] == "identifier_restored"]
+    assert len(restored) == 12 + 2  # SUBJID in 12 forms, SITEID in study and demographics
+    row = _hit(result.queries, "identifier_restored", "export.xlsx[visits]", 2)
+    assert row["message"] == ("export.xlsx[visits], row 2: identifier_restored: column SUBJID: 30 value(s) stored as "
+                              "numbers were read as text of 3 digits (at least 3 digits, the width of the largest "
+                              "number): 1 -> '001'")
+    adsl = cleaning.derive_all(result.typed)["adsl"]
+    pd.testing.assert_frame_equal(adsl, shipped[1]["adsl"])
+    assert adsl["USUBJID"].iloc[7] == SUBJ + "008"
+
+
+def test_xlsx_numeric_subject_numbers_take_the_width_of_those_stored_as_text(tmp_path, tmp_export):
+    tables = export.read_export(tmp_export)
+    for frame in tables.values():
+        if "SUBJID" in frame:
+            frame["SUBJID"] = "0" + frame["SUBJID"]
+    book = _workbook(tables, tmp_path / "export.xlsx", numbers=("SUBJID",))
+    wb = openpyxl.load_workbook(book)
+    for i in range(2, 13):  # demographics keeps its numbers as text: 4 digits
+        wb["demographics"][f"A{i}"] = f"{i - 1:04d}"
+    wb.save(book)
+    result = validation.check_export(book)
+    assert "read as text of 4 digits (the width of the values stored as text)" in _hit(
+        result.queries, "identifier_restored", "export.xlsx[labs]", 2)["message"]
+    assert sorted(result.typed["visits"]["SUBJID"].unique())[:2] == ["0001", "0002"]
+
+
+@pytest.mark.parametrize("cell, text", [
+    (("visits", "A5", 2.5), "export.xlsx[visits], row 5: identifier_number: column SUBJID: the number 2.5 cannot be a "
+                            "SUBJID"),
+    (("visits", "A5", "0002"), "export.xlsx[visits], row 2: identifier_number: column SUBJID: 29 value(s) stored as "
+                               "numbers (the first 1) cannot be restored to zero-padded text: the SUBJID values stored "
+                               "as text have 2 widths (3, 4 digits)"),
+])
+def test_xlsx_numeric_subject_number_that_cannot_be_restored_stops(tmp_path, tmp_export, cell, text):
+    tables = export.read_export(tmp_export)
+    book = _workbook({"visits": tables["visits"]}, tmp_path / "visits.xlsx", numbers=("SUBJID",))
+    wb = openpyxl.load_workbook(book)
+    for name, frame in tables.items():  # the other sheets keep their numbers as text
+        if name != "visits":
+            ws = wb.create_sheet(name)
+            for row in [list(frame.columns), *frame.itertuples(index=False)]:
+                ws.append(list(row))
+    wb[cell[0]][cell[1]] = cell[2]
+    wb.save(tmp_path / "export.xlsx")
+    error = _stopped(tmp_path / "export.xlsx")
+    assert text in str(error)
+    assert error.errors["rule"].tolist() == ["identifier_number"]
+
+
+def test_xlsx_structure_problems_name_the_sheet_and_row(tmp_path, tmp_export):
+    tables = {"Demographics" if name == "demographics" else name: frame
+              for name, frame in export.read_export(tmp_export).items()}
+    book = _workbook(tables, tmp_path / "export.xlsx")
+    wb = openpyxl.load_workbook(book)
+    wb["pga"]["B1"] = "SUBJID"
+    wb["esspri"]["G4"] = "stray note"
+    wb.create_sheet("labs_old")
+    del wb["ild"]
+    wb.create_sheet("ild")
+    wb.save(book)
+    error = _stopped(book)
+    assert error.errors["message"].tolist() == [
+        "export.xlsx[demographics]: missing_file: form demographics missing (found sheet Demographics: sheet names "
+        "are lower case)",
+        "export.xlsx[esspri], row 4: wrong_field_count: a value in column 7, beyond the 5 columns of the header (row 1)",
+        "export.xlsx[ild]: empty_file: the sheet is empty: a form needs at least its header row",
+        "export.xlsx[pga], row 1: duplicate_column: column name 'SUBJID' appears 2 times (columns 1, 2): each column "
+        "must have its own name",
+    ]
+    assert "labs_old" not in str(error)  # an empty sheet that is not a form is a query at most
