@@ -8,7 +8,7 @@ kernel comes to life, and hands it to papermill as its kernel manager (``km=``):
   to pay. Only where ``os.fork`` exists and is safe after importing these libraries: not Windows
   (no ``os.fork``), not macOS (Python's documentation calls it unsafe there).
 - ``warm`` (everywhere): a kernel process per notebook, started ahead of its notebook
-  (``python -m analysis_utils.kernels warm -f <connection file>`` imports the libraries, then
+  (``python -m analysis_utils.kernels full -f <connection file>`` imports the libraries, then
   becomes an ipykernel), never reused, shut down by the runner.
 - ``plain``: papermill starts its own ``python3`` kernel (the last resort; the notebook imports
   everything itself).
@@ -31,14 +31,18 @@ import threading
 from pathlib import Path
 
 PATHS = ("fork", "warm", "plain")
-#: Imported before a notebook's first cell (fork and warm paths): what a kernel needs and the
-#: libraries the notebooks use. statsmodels is left to the one function that fits a model.
-IMPORTS = (
-    "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "numpy", "pandas", "pyarrow.parquet",
-    "scipy.stats", "matplotlib.pyplot", "analysis_utils.cleaning", "analysis_utils.endpoints",
-    "analysis_utils.eligibility", "analysis_utils.plotting", "analysis_utils.report", "analysis_utils.safety",
-    "analysis_utils.planning", "analysis_utils.validation",
-)
+#: Imported before a notebook's first cell (fork and warm paths), by the notebook's metadata
+#: ``report.kernel``: ``base`` (what a kernel needs, numpy, pandas, pyarrow and the data modules)
+#: for notebooks that read, check and derive data, ``full`` (default) adds scipy, matplotlib and the
+#: analysis modules. The notebook imports what it uses, so this changes when, never what, it imports.
+#: statsmodels is left to the one function that fits a model.
+IMPORTS = {
+    "base": ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "numpy", "pandas", "pyarrow.parquet",
+             "analysis_utils.cleaning", "analysis_utils.eligibility", "analysis_utils.report",
+             "analysis_utils.scoring", "analysis_utils.tables", "analysis_utils.validation"),
+    "full": ("scipy.stats", "matplotlib.pyplot", "analysis_utils.endpoints", "analysis_utils.plotting",
+             "analysis_utils.safety", "analysis_utils.planning"),
+}
 #: Environment of every kernel: outputs that do not vary by run (hash seed, source date), one
 #: BLAS/OpenMP thread each (the kernels share the cores; a process that forks must not have
 #: started thread pools), and the inline backend for figures.
@@ -75,12 +79,15 @@ def choose(requested: str | None = None, platform: str = sys.platform) -> str:
     return requested
 
 
-def _import_all() -> None:
-    """Import ``IMPORTS`` and draw one small figure off-screen (fonts and PNG/SVG writers loaded once)."""
+def _import_all(stage: str = "full") -> None:
+    """Import ``IMPORTS`` of ``stage`` (``full`` includes ``base``); for ``full`` also draw one small
+    figure off-screen (fonts and the PNG and SVG writers loaded once)."""
     import io
 
-    for name in IMPORTS:
+    for name in IMPORTS["base"] + (IMPORTS["full"] if stage == "full" else ()):
         importlib.import_module(name)
+    if stage != "full":
+        return
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(3, 2), layout="constrained")
@@ -151,7 +158,7 @@ class Kernels:
     def __init__(self, path: str, cwd: Path):
         self.path, self.cwd, self._started, self._lock = path, cwd, {}, threading.Lock()
         self._folder = Path(tempfile.mkdtemp(prefix="report-kernels-"))  # short: ipc socket paths are limited
-        self._template, self._live, self._environ = None, [], dict(os.environ)
+        self._template, self._live, self._environ, self._count = None, [], dict(os.environ), 0
 
     def __enter__(self):
         if self.path == "plain":  # papermill's kernel inherits the environment
@@ -162,18 +169,18 @@ class Kernels:
                 env={**os.environ, **KERNEL_ENV}, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         return self
 
-    def start(self, name: str) -> None:
+    def start(self, name: str, stage: str = "full") -> None:
         if self.path == "plain" or name in self._started:
             return
         with self._lock:
-            self._started[name] = self._fork(name) if self.path == "fork" else self._warm(name)
+            self._started[name] = self._fork(name) if self.path == "fork" else self._warm(stage)
 
     def _fork(self, name: str) -> ForkedKernel:
         from jupyter_client.connect import write_connection_file
 
-        stem = f"k{len(list(self._folder.glob('k*.json')))}"
-        path, info = write_connection_file(str(self._folder / f"{stem}.json"), transport="ipc",
-                                           ip=str(self._folder / stem))
+        self._count += 1
+        path, info = write_connection_file(str(self._folder / f"k{self._count}.json"), transport="ipc",
+                                           ip=str(self._folder / f"k{self._count}"))
         self._template.stdin.write(path + "\n")
         self._template.stdin.flush()
         reply = self._template.stdout.readline()
@@ -181,23 +188,25 @@ class Kernels:
             raise RuntimeError(f"the kernel template stopped (exit code {self._template.wait()}); its error is above")
         return ForkedKernel(int(reply), info)
 
-    def _warm(self, name: str):
+    def _warm(self, stage: str):
         from jupyter_client import AsyncKernelManager
         from jupyter_client.kernelspec import KernelSpecManager
         from jupyter_core.utils import run_sync
 
-        spec = self._folder / "warm"
-        if not spec.exists():
+        spec = self._folder / f"warm-{stage}"
+        if not spec.exists():  # a kernelspec: this Python imports the libraries, then becomes an ipykernel
             spec.mkdir()
-            argv = [sys.executable, "-m", "analysis_utils.kernels", "warm", "-f", "{connection_file}", *KERNEL_ARGS]
+            argv = [sys.executable, "-m", "analysis_utils.kernels", stage, "-f", "{connection_file}", *KERNEL_ARGS]
             (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "warm", "language": "python",
                                                           "env": KERNEL_ENV}), encoding="utf-8")
-        km = AsyncKernelManager(kernel_name="warm", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(self._folder)]))
+        self._count += 1
+        km = AsyncKernelManager(kernel_name=spec.name, transport="ipc", ip=str(self._folder / f"w{self._count}"),
+                                kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(self._folder)]))
         run_sync(km.start_kernel)(cwd=str(self.cwd))
         return km
 
-    def take(self, name: str):
-        self.start(name)
+    def take(self, name: str, stage: str = "full"):
+        self.start(name, stage)
         with self._lock:
             km = self._started.pop(name, None)
             self._live.append(km)
@@ -239,8 +248,8 @@ class Kernels:
 if __name__ == "__main__":
     if sys.argv[1] == "template":
         _template()
-    else:  # warm: import the libraries, then become an ipykernel
-        _import_all()
+    else:  # a warm kernel: import the libraries of its stage, then become an ipykernel
+        _import_all(sys.argv[1])
         from ipykernel.kernelapp import launch_new_instance
 
         launch_new_instance(argv=sys.argv[2:])

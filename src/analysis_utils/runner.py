@@ -117,16 +117,18 @@ def normalise_executed(nb):
     """Strip run-dependent metadata so two runs give byte-identical notebooks.
 
     Removes papermill's and nbclient's timing metadata, gives papermill's injected cell the fixed
-    id ``injected-parameters`` (its own is random), and numbers execution counts 1..n in cell order.
+    id ``injected-parameters`` (its own is random; so are those of its notes on a failure), and numbers execution counts 1..n in cell order.
     """
     nb.metadata.pop("papermill", None)
     count = 0
-    for cell in nb.cells:
+    for index, cell in enumerate(nb.cells):
         cell.metadata.pop("execution", None)
         cell.metadata.pop("papermill", None)
-        for tag in ("injected-parameters", "papermill-error-cell-tag"):
-            if tag in cell.metadata.get("tags", []):
-                cell.id = tag
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags:
+            cell.id = "injected-parameters"
+        elif "papermill-error-cell-tag" in tags:  # papermill's notes on a failed notebook
+            cell.id = f"papermill-error-{index}"
         if cell.cell_type == "code":
             count += 1
             cell.execution_count = count if cell.get("outputs") is not None else None
@@ -147,14 +149,14 @@ def _read(path: Path) -> tuple[dict, set[str]]:
         raise ValueError(f"{path}: not a notebook file ({type(err).__name__}: {err})") from None
 
 
-def _execute(path: Path, parameters: dict, stage: Path, pool: "kernels.Kernels", timeout: int):
+def _execute(path: Path, parameters: dict, stage: Path, pool: "kernels.Kernels", timeout: int, kernel_stage: str):
     """Execute one notebook with papermill in a fresh kernel; write it to ``stage/reports/executed``."""
     import nbformat
     import papermill
 
     out = stage / "reports" / "executed" / path.name
     out.parent.mkdir(parents=True, exist_ok=True)
-    km = pool.take(path.name)
+    km = pool.take(path.name, kernel_stage)
     try:
         nb = papermill.execute_notebook(str(path), str(out), parameters=parameters, kernel_name="python3", km=km,
                                         progress_bar=False, record_timing=False, request_save_on_cell_execute=False,
@@ -162,9 +164,10 @@ def _execute(path: Path, parameters: dict, stage: Path, pool: "kernels.Kernels",
     except papermill.PapermillExecutionError as err:
         failed = stage / "failed" / path.name
         failed.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(normalise_executed(nbformat.read(out, as_version=4)), failed)
+        partial = normalise_executed(nbformat.read(out, as_version=4))
+        nbformat.write(partial, failed)
         out.unlink()
-        cell = nbformat.read(failed, as_version=4).cells[err.cell_index]
+        cell = next(c for c in partial.cells if any(o.output_type == "error" for o in c.get("outputs", [])))
         raise NotebookFailed(f"{path.name}: cell {err.cell_index} (id {cell.id}) failed: {err.ename}: {err.evalue}\n"
                              f"(partly executed notebook: reports/failed/{path.name})",
                              ename=err.ename, evalue=err.evalue) from None
@@ -188,6 +191,10 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
     read = {p.name: _read(p) for p in notebook_paths}
     needs = notebook_needs({name: meta for name, (meta, _) in read.items()})
     by_name = {p.name: p for p in notebook_paths}
+    kernel_stage = {name: meta.get("report", {}).get("kernel", "full") for name, (meta, _) in read.items()}
+    for name, value in kernel_stage.items():
+        if value not in kernels.IMPORTS:
+            raise ValueError(f"{name}: metadata report.kernel is {value!r}; expected one of {', '.join(kernels.IMPORTS)}")
     parallel = max(1, min(parallel or min(MAX_KERNELS, os.cpu_count() or 1), _width(needs)))
     durations = {} if durations is None else durations
     previous, waiting, done, running, executed = dict(durations), list(by_name), set(), {}, {}
@@ -195,7 +202,7 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
     def run(name):
         begin = time.monotonic()
         params = {k: v for k, v in parameters.items() if k in read[name][1]}
-        executed[name] = _execute(by_name[name], params, stage, pool, timeout)
+        executed[name] = _execute(by_name[name], params, stage, pool, timeout, kernel_stage[name])
         durations[name] = round(time.monotonic() - begin, 2)
 
     with kernels.Kernels(kernels.choose(kernel_path), paths.PROJECT_ROOT) as pool, \
@@ -206,9 +213,11 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
                 name = pick_next(ready, previous)
                 ready.remove(name), waiting.remove(name)
                 running[threads.submit(run, name)] = name
-            # start the kernels of the next notebooks ahead of them: one per lane
-            for name in sorted(waiting, key=lambda n: (not set(needs[n]) <= done, -previous.get(n, -1.0)))[:parallel]:
-                pool.start(name)
+            # start the kernels of the next notebooks ahead of them: forked ones (cheap) one per lane,
+            # pre-started ones (each imports the libraries) one in all, so that they use an idle core
+            ahead = parallel if pool.path == "fork" else 1
+            for name in sorted(waiting, key=lambda n: (not set(needs[n]) <= done, -previous.get(n, -1.0)))[:ahead]:
+                pool.start(name, kernel_stage[name])
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 done.add(running.pop(future))
