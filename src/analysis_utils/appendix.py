@@ -129,7 +129,7 @@ EXCEL_CELL_LIMIT = 32_767
 def fit_cell(text: str) -> str:
     """``text``, or its start with a visible marker when it exceeds Excel's ``EXCEL_CELL_LIMIT``.
 
-    >>> len(fit_cell("x" * 40_000)) == EXCEL_CELL_LIMIT, fit_cell("x" * 40_000)[-30:]
+    >>> len(fit_cell("x" * 40_000)) == EXCEL_CELL_LIMIT, fit_cell("x" * 40_000)[-31:]
     (True, '… [truncated: 40000 characters]')
     """
     if len(text) <= EXCEL_CELL_LIMIT:
