@@ -1,16 +1,12 @@
 """Render the executed notebooks as one self-contained HTML report with nbconvert.
 
-The notebooks are merged into one notebook in ICH E3 section order (``SECTIONS``) and rendered by
-nbconvert's ``HTMLExporter`` with the package's template (``templates/report``: JupyterLab's
-look, its script blocks emptied), code hidden. A notebook's cells go to the section named by its
-metadata ``report.section``; a cell tagged ``section-<name>`` switches the section from that cell
-on; a cell tagged ``report-exclude`` (and the parameters cells) is left out, and so are the
-cells' stderr streams (warnings): the investigators' page shows results only.
-
-Private by construction and checked: raw HTML in markdown is escaped (data text in tables is
-escaped by ``tables``), figures are inlined, cell ids are prefixed by their notebook, heading ids
-come from their text (made unique in page order), and a page that would load anything from
-outside the file (``<script>``, ``<link>``, an http(s) URL) fails the build.
+The notebooks are merged in ICH E3 section order (``SECTIONS``): a notebook's cells go to the
+section of its metadata ``report.section``, a cell tagged ``section-<name>`` switches the section,
+a cell tagged ``report-exclude`` (and the parameters cells) is left out, and so are stderr streams
+(warnings). nbconvert's ``HTMLExporter`` renders them with the package's template
+(``templates/report``: JupyterLab's look, no script), code hidden. Raw HTML in markdown is escaped
+(data text in tables is escaped by ``tables``), figures are inlined, ids come from the content,
+and a page that would load anything from outside the file fails the build.
 """
 
 import html
@@ -30,21 +26,13 @@ EXCLUDE_TAG = "report-exclude"
 SECTION_TAG_PREFIX = "section-"
 TEMPLATES = Path(__file__).parent / "templates"
 
-STYLE = """
-.banner-synthetic{position:sticky;top:0;z-index:10;background:#b00020;color:#fff;padding:10px 24px;
- font-weight:bold;text-align:center;letter-spacing:.02em}
-header.title-page,nav#toc{max-width:1100px;margin:0 auto;padding:0 24px}
-header.title-page{padding-top:24px;border-bottom:2px solid #444;margin-bottom:16px}
-dl.study{display:grid;grid-template-columns:max-content auto;gap:4px 16px}
-dl.study dt{font-weight:bold}dl.study dd{margin:0}
-nav#toc ol{padding-left:1.4em;list-style:none}nav#toc li{margin:2px 0}
-h1.report-section{border-top:1px solid #ccc;margin-top:28px;padding-top:8px}
-table.report-table{border-collapse:collapse;margin:10px 0 4px;display:block;max-width:100%;overflow-x:auto}
-table.report-table caption{caption-side:top;text-align:left;font-weight:bold;padding:4px 0}
-table.report-table .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-p.table-note{font-size:.85em;color:#555;margin:2px 0 12px}
-img.figure{max-width:100%;height:auto}
-"""
+STYLE = """.banner-synthetic{position:sticky;top:0;z-index:10;background:#b00020;color:#fff;padding:10px 24px;
+font-weight:bold;text-align:center} header.title-page,nav#toc{max-width:1100px;margin:0 auto;padding:0 24px}
+header.title-page{border-bottom:2px solid #444} dl.study{display:grid;grid-template-columns:max-content auto;gap:4px 16px}
+dl.study dd{margin:0} nav#toc ol{list-style:none} h1.report-section{border-top:1px solid #ccc;padding-top:8px}
+table.report-table{border-collapse:collapse;display:block;max-width:100%;overflow-x:auto}
+table.report-table caption{text-align:left;font-weight:bold} table.report-table .num{text-align:right;white-space:nowrap}
+p.table-note{font-size:.85em;color:#555} img.figure{max-width:100%;height:auto}"""
 #: What would make the page load something from outside the file.
 _OUTSIDE = re.compile(r"<script|<link|<iframe|@import|(?:src|href)\s*=\s*[\"']?\s*(?:https?:)?//|url\(\s*[\"']?(?:https?:)?//",
                       re.I)

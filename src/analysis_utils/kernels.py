@@ -1,21 +1,14 @@
-"""Fresh Jupyter kernels for papermill, one per notebook, by the fastest path the platform allows.
+"""Fresh Jupyter kernels for papermill, one per notebook, handed to it as ``km`` by one of three paths.
 
-Papermill executes every notebook (``runner``); this module only decides how each notebook's new
-kernel comes to life, and hands it to papermill as its kernel manager (``km=``):
+- ``fork`` (Linux): a *template* process imports the libraries once and forks each kernel, ready
+  in about 0.2 s. Only where ``os.fork`` exists and is safe after such imports: not on Windows (no
+  ``os.fork``) nor macOS (Python's documentation calls it unsafe there).
+- ``warm`` (everywhere): a new Python per notebook imports the libraries, then becomes an
+  ipykernel; started ahead of its notebook, never reused, shut down by the runner.
+- ``plain``: papermill starts its own ``python3`` kernel (the last resort).
 
-- ``fork`` (Linux): one *template* process (``python -m analysis_utils.kernels template``) imports
-  the libraries once; each kernel is an ``os.fork()`` of it, ready in about 0.2 s with no import
-  to pay. Only where ``os.fork`` exists and is safe after importing these libraries: not Windows
-  (no ``os.fork``), not macOS (Python's documentation calls it unsafe there).
-- ``warm`` (everywhere): a kernel process per notebook, started ahead of its notebook
-  (``python -m analysis_utils.kernels full -f <connection file>`` imports the libraries, then
-  becomes an ipykernel), never reused, shut down by the runner.
-- ``plain``: papermill starts its own ``python3`` kernel (the last resort; the notebook imports
-  everything itself).
-
-``choose`` picks ``fork`` where it is safe and ``warm`` elsewhere; ``KERNELS=fork|warm|plain``
-(``make report KERNELS=warm``, or ``--kernels``) overrides it. Every path gives the same outputs:
-a notebook imports what it uses, and every kernel gets ``KERNEL_ENV``.
+``choose`` picks fork where it is safe, else warm; ``KERNELS`` or ``--kernels`` overrides it. Every
+path gives the same outputs: a notebook imports what it uses, and every kernel gets ``KERNEL_ENV``.
 """
 
 import contextlib
@@ -80,28 +73,20 @@ def choose(requested: str | None = None, platform: str = sys.platform) -> str:
 
 
 def _import_all(stage: str = "full") -> None:
-    """Import ``IMPORTS`` of ``stage`` (``full`` includes ``base``); for ``full`` also draw one small
-    figure off-screen (fonts and the PNG and SVG writers loaded once)."""
-    import io
-
+    """Import ``IMPORTS`` of ``stage`` (``full`` includes ``base``); for ``full`` also draw a figure
+    off-screen, so that fonts and the PNG and SVG writers are loaded once (not by each notebook)."""
     for name in IMPORTS["base"] + (IMPORTS["full"] if stage == "full" else ()):
         importlib.import_module(name)
-    if stage != "full":
-        return
-    from matplotlib.figure import Figure
+    if stage == "full":
+        import io
 
-    fig = Figure(figsize=(3, 2), layout="constrained")
-    ax = fig.subplots()
-    ax.plot([0, 1], [0, 1], marker="o", label="line")
-    ax.bar([0.5], [0.5])
-    fig.colorbar(ax.imshow([[0, 1], [1, 0]], extent=(0, 1, 0, 1)), ax=ax, label="scale")
-    ax.set(title="Warm-up", xlabel="Visit", ylabel="ESSDAI")
-    ax.legend(frameon=False)
-    for fmt in ("png", "svg"):
-        fig.savefig(io.BytesIO(), format=fmt)
+        from matplotlib.figure import Figure
 
+        ax = Figure(figsize=(3, 2), layout="constrained").subplots()
+        ax.plot([0, 1], marker="o", label="line"), ax.legend(), ax.set(title="Warm-up", xlabel="Visit")
+        for fmt in ("png", "svg"):
+            ax.figure.savefig(io.BytesIO(), format=fmt)
 
-# --- fork: the template process and papermill's adapter ---------------------------------------
 
 def _template() -> None:
     """Import the libraries, then fork a kernel for each connection file read on stdin; answer its pid."""

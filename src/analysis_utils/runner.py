@@ -1,23 +1,16 @@
-"""Build the report: papermill executes the numbered notebooks, two at a time, then one HTML report is rendered.
+"""Build the report: papermill executes the numbered notebooks, two at a time, then the report is rendered.
 
 Usage::
 
     python -m analysis_utils.runner --data-dir data/raw --data-cutoff 2022-01-31 [--kernels fork|warm|plain]
 
-``papermill.execute_notebook`` runs every notebook in a fresh kernel of its own (``kernels``: forked
-from a template that imported the libraries on Linux, pre-started elsewhere, or papermill's own).
-A notebook starts once the notebooks whose outputs it reads (its metadata ``report.needs``) have
-finished; of those that can start, the one that took longest in the last build first
-(``pick_next``), so that the two lanes finish close together. Notebooks write only files of their
-own (``report``: one ARD part per section, one query part per source), so none waits for a lock.
-
-Nothing is replaced until everything succeeded: the notebooks write into ``.build/stage`` (its
-folders passed as parameters; a notebook run alone writes to ``scratch/``); the report
-(``appendix.write_report``) is rendered there, and only then are the outputs moved into
-``data/processed``, ``figures`` and ``reports`` (``report.html`` last, by rename). On failure the
-previous ``report.html`` is renamed ``report.previous.html`` (it describes other inputs), the
-partly executed notebook is kept under ``reports/failed/``, and the process exits non-zero naming
-the notebook, the cell and the error.
+Every notebook runs in a fresh kernel of its own (``kernels``) once the notebooks it reads
+(metadata ``report.needs``) have finished, the longest of the last build first (``pick_next``).
+The notebooks write into ``.build/stage`` (passed as parameters); only when every notebook ran
+and the report rendered (``appendix.write_report``) are the outputs moved into ``data/processed``,
+``figures`` and ``reports`` (``report.html`` last). On failure the old ``report.html`` becomes
+``report.previous.html``, the partly executed notebook is kept in ``reports/failed/``, and the
+error names the notebook, the cell and the exception.
 """
 
 import argparse
@@ -35,19 +28,15 @@ from analysis_utils import kernels, paths
 
 
 class NotebookFailed(RuntimeError):
-    """A notebook raised an error; the message names the notebook, the cell and the error.
-
-    ``ename`` is the name of the exception the cell raised (``ExportValidationError`` when
-    ``01_data_cleaning`` finds errors in the raw export) and ``evalue`` its message.
-    """
+    """A notebook raised an error: the message names the notebook, the cell and the error; ``ename``
+    and ``evalue`` are the exception's name (``ExportValidationError`` for a bad export) and message."""
 
     def __init__(self, message: str, *, ename: str = "", evalue: str = ""):
         super().__init__(message)
         self.ename, self.evalue = ename, evalue
 
 
-#: Notebooks executing side by side, each in a kernel of its own: one per core on the 2-core machines
-#: the project is built on. ``report.needs`` decides what can overlap.
+#: Notebooks executing side by side: one per core on the 2-core machines the project is built on.
 MAX_KERNELS = 2
 #: Seconds each notebook took in the last successful build: only the order of the notebooks depends on it.
 DURATIONS_FILE = Path(".build") / "notebook_seconds.json"
@@ -77,18 +66,6 @@ def notebook_needs(metadata: dict[str, dict]) -> dict[str, list[str]]:
     return needs
 
 
-def _width(needs: dict[str, list[str]]) -> int:
-    """An upper bound on how many notebooks can run side by side: 1 for a chain.
-
-    >>> _width({"a": [], "b": ["a"], "c": ["b"]}), _width({"a": [], "b": ["a"], "c": ["a"], "d": ["c"]})
-    (1, 2)
-    """
-    names, before = list(needs), {}
-    for name in names:
-        before[name] = set(needs[name]).union(*(before[n] for n in needs[name]))
-    return 1 + sum(1 for prev, name in zip(names, names[1:]) if prev not in before[name])
-
-
 def pick_next(candidates: list[str], durations: dict[str, float]) -> str:
     """The notebook to start next among ``candidates`` (in numbered order): the longest in ``durations``,
     then those without a duration in numbered order.
@@ -103,9 +80,9 @@ def read_durations(path: Path) -> dict[str, float]:
     """The notebook durations saved by the last build; empty if there are none or the file is unreadable."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return {str(k): float(v) for k, v in data.items() if isinstance(v, (int, float))}
+    except (OSError, ValueError, AttributeError):
         return {}
-    return {str(k): float(v) for k, v in data.items() if isinstance(v, (int, float))} if isinstance(data, dict) else {}
 
 
 def _write_durations(path: Path, durations: dict[str, float]) -> None:
@@ -158,7 +135,7 @@ def _execute(path: Path, parameters: dict, stage: Path, pool: "kernels.Kernels",
     out.parent.mkdir(parents=True, exist_ok=True)
     km = pool.take(path.name, kernel_stage)
     try:
-        nb = papermill.execute_notebook(str(path), str(out), parameters=parameters, kernel_name="python3", km=km,
+        nb = papermill.execute_notebook(str(path), str(out), parameters=parameters, kernel_name="python3", language="python", km=km,
                                         progress_bar=False, record_timing=False, request_save_on_cell_execute=False,
                                         execution_timeout=timeout, start_timeout=timeout)
     except papermill.PapermillExecutionError as err:
@@ -189,13 +166,18 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
     raises ``NotebookFailed`` and stops the kernels of the others.
     """
     read = {p.name: _read(p) for p in notebook_paths}
+    # Imported before the threads start: a module two threads import at once can be seen half-initialised.
+    import jupyter_client.asynchronous  # noqa: F401
+    import nbformat  # noqa: F401
+    import papermill  # noqa: F401
+
     needs = notebook_needs({name: meta for name, (meta, _) in read.items()})
     by_name = {p.name: p for p in notebook_paths}
     kernel_stage = {name: meta.get("report", {}).get("kernel", "full") for name, (meta, _) in read.items()}
     for name, value in kernel_stage.items():
         if value not in kernels.IMPORTS:
             raise ValueError(f"{name}: metadata report.kernel is {value!r}; expected one of {', '.join(kernels.IMPORTS)}")
-    parallel = max(1, min(parallel or min(MAX_KERNELS, os.cpu_count() or 1), _width(needs)))
+    parallel = parallel or min(MAX_KERNELS, os.cpu_count() or 1)
     durations = {} if durations is None else durations
     previous, waiting, done, running, executed = dict(durations), list(by_name), set(), {}, {}
 
