@@ -129,8 +129,9 @@ def _snapshot(root):
 
 def test_a_notebook_run_alone_with_its_defaults_writes_only_to_scratch():
     """Exploring is safe: papermill with the notebook's own parameters publishes nothing."""
-    scratch = paths.PROJECT_ROOT / "scratch"
-    shutil.rmtree(scratch, ignore_errors=True)
+    scratch = paths.PROJECT_ROOT / "scratch"  # in the repository (empty but for .gitkeep), ignored by git
+    for old in ("processed", "reports", "01_data_cleaning.ipynb"):
+        shutil.rmtree(scratch / old, ignore_errors=True)
     before = _snapshot(paths.PROJECT_ROOT)
     out = scratch / "01_data_cleaning.ipynb"
     subprocess.run([sys.executable, "-m", "papermill", str(paths.NOTEBOOKS / "01_data_cleaning.ipynb"), str(out),
@@ -139,6 +140,7 @@ def test_a_notebook_run_alone_with_its_defaults_writes_only_to_scratch():
     assert {p.stem for p in (scratch / "processed").glob("*.parquet")} >= {"adsl", "adqs", "adae"}
     assert (scratch / "reports" / "queries" / "validation.csv").exists()
     assert (scratch / "reports" / "input_manifest.csv").exists()
+    (scratch / "01_data_cleaning.ipynb").unlink()
     ignored = subprocess.run(["git", "check-ignore", "scratch/processed/adsl.parquet"], cwd=paths.PROJECT_ROOT,
                              capture_output=True, text=True)
     assert ignored.returncode == 0, "scratch/ must be ignored by git"
