@@ -114,7 +114,8 @@ def write_report(*, stage_reports: Path, data_dir: Path, data_cutoff: str, git: 
     import nbformat
 
     reports, data_dir = Path(stage_reports), Path(data_dir)
-    executed = [nbformat.read(reports / "executed" / name, as_version=4) for name in notebooks]
+    # Written (and validated) moments ago: read without validating them again.
+    executed = [nbformat.v4.reads((reports / "executed" / name).read_text(encoding="utf-8")) for name in notebooks]
     text = render(executed, stage_reports=reports, data_dir=data_dir, data_cutoff=data_cutoff,
                   synthetic=export.is_synthetic(data_dir), git=git, notebooks=notebooks)
     path = _atomic_write(reports / "report.html", lambda p: p.write_text(text, encoding="utf-8"))

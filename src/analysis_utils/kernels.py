@@ -72,10 +72,10 @@ def choose(requested: str | None = None, platform: str = sys.platform) -> str:
     return requested
 
 
-def _import_all(stage: str = "full") -> None:
-    """Import ``IMPORTS`` of ``stage`` (``full`` includes ``base``); for ``full`` also draw a figure
-    off-screen, so that fonts and the PNG and SVG writers are loaded once (not by each notebook)."""
-    for name in IMPORTS["base"] + (IMPORTS["full"] if stage == "full" else ()):
+def _import_all(stage: str = "full", only: bool = False) -> None:
+    """Import ``IMPORTS`` of ``stage`` (``full`` includes ``base`` unless ``only``); for ``full`` also draw
+    a figure off-screen, so that fonts and the PNG and SVG writers are loaded once (not by each notebook)."""
+    for name in (() if only else IMPORTS["base"]) + (IMPORTS["full"] if stage == "full" else ()):
         importlib.import_module(name)
     if stage == "full":
         import io
@@ -89,11 +89,19 @@ def _import_all(stage: str = "full") -> None:
 
 
 def _template() -> None:
-    """Import the libraries, then fork a kernel for each connection file read on stdin; answer its pid."""
+    """Fork a kernel for each ``<stage> <connection file>`` line on stdin; answer its pid.
+
+    The ``base`` imports come first; the ``full`` ones when a ``full`` kernel is first asked for,
+    so that the first notebooks (``base``) need not wait for scipy and matplotlib.
+    """
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked kernels are reaped as they exit
-    _import_all()
-    parent, replies = os.getpid(), os.fdopen(os.dup(1), "w")
+    _import_all("base")
+    parent, replies, full = os.getpid(), os.fdopen(os.dup(1), "w"), False
     for line in sys.stdin:
+        stage, connection_file = line.strip().split(" ", 1)
+        if stage == "full" and not full:
+            _import_all("full", only=True)
+            full = True
         pid = os.fork()
         if pid == 0:
             try:
@@ -102,7 +110,7 @@ def _template() -> None:
                 os.dup2(devnull, 0), os.dup2(devnull, 1)
                 from ipykernel.kernelapp import IPKernelApp
 
-                IPKernelApp.launch_instance(argv=["-f", line.strip(), f"--IPKernelApp.parent_handle={parent}",
+                IPKernelApp.launch_instance(argv=["-f", connection_file, f"--IPKernelApp.parent_handle={parent}",
                                                   *KERNEL_ARGS])
             finally:
                 os._exit(0)
@@ -144,6 +152,7 @@ class Kernels:
         self.path, self.cwd, self._started, self._lock = path, cwd, {}, threading.Lock()
         self._folder = Path(tempfile.mkdtemp(prefix="report-kernels-"))  # short: ipc socket paths are limited
         self._template, self._live, self._environ, self._count = None, [], dict(os.environ), 0
+        self._pending: list[tuple[str, dict]] = []  # fork requests not answered yet (notebook, connection info)
 
     def __enter__(self):
         if self.path == "plain":  # papermill's kernel inherits the environment
@@ -155,23 +164,31 @@ class Kernels:
         return self
 
     def start(self, name: str, stage: str = "full") -> None:
-        if self.path == "plain" or name in self._started:
-            return
+        """Begin the kernel of notebook ``name`` (without waiting for it)."""
         with self._lock:
-            self._started[name] = self._fork(name) if self.path == "fork" else self._warm(stage)
+            if self.path == "plain" or name in self._started:
+                return
+            self._started[name] = self._fork(name, stage) if self.path == "fork" else self._warm(stage)
 
-    def _fork(self, name: str) -> ForkedKernel:
+    def _fork(self, name: str, stage: str) -> None:
+        """Ask the template for a kernel; its pid is read when the notebook takes it (``take``)."""
         from jupyter_client.connect import write_connection_file
 
         self._count += 1
         path, info = write_connection_file(str(self._folder / f"k{self._count}.json"), transport="ipc",
                                            ip=str(self._folder / f"k{self._count}"))
-        self._template.stdin.write(path + "\n")
+        self._template.stdin.write(f"{stage} {path}\n")
         self._template.stdin.flush()
-        reply = self._template.stdout.readline()
-        if not reply:
-            raise RuntimeError(f"the kernel template stopped (exit code {self._template.wait()}); its error is above")
-        return ForkedKernel(int(reply), info)
+        self._pending.append((name, info))
+
+    def _forked(self, name: str) -> None:
+        """Read the template's answers (in the order of the requests) until ``name``'s kernel is known."""
+        while self._started.get(name) is None and self._pending:
+            reply = self._template.stdout.readline()
+            if not reply:
+                raise RuntimeError(f"the kernel template stopped (exit code {self._template.wait()}); its error is above")
+            asked, info = self._pending.pop(0)
+            self._started[asked] = ForkedKernel(int(reply), info)
 
     def _warm(self, stage: str):
         from jupyter_client import AsyncKernelManager
@@ -191,8 +208,11 @@ class Kernels:
         return km
 
     def take(self, name: str, stage: str = "full"):
+        """The ``km`` of notebook ``name`` for papermill (``None`` on the plain path)."""
         self.start(name, stage)
         with self._lock:
+            if self.path == "fork":
+                self._forked(name)
             km = self._started.pop(name, None)
             self._live.append(km)
         return km
@@ -212,6 +232,9 @@ class Kernels:
     def stop_all(self) -> None:
         """Stop every kernel: those started ahead and those running a notebook (after a failure)."""
         with self._lock:
+            if self._template is not None and self._pending:
+                with contextlib.suppress(RuntimeError):  # those asked for are stopped below, not left to run
+                    self._forked(self._pending[-1][0])
             self._live += [km for km in self._started.values()]
             self._started.clear()
         for km in list(self._live):

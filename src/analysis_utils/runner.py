@@ -14,12 +14,14 @@ error names the notebook, the cell and the exception.
 """
 
 import argparse
+import importlib
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
@@ -38,6 +40,8 @@ class NotebookFailed(RuntimeError):
 
 #: Notebooks executing side by side: one per core on the 2-core machines the project is built on.
 MAX_KERNELS = 2
+#: Imported while the notebooks run: what renders the report and writes the workbook.
+_RENDER_MODULES = ("analysis_utils.appendix", "analysis_utils.dictionary", "nbconvert", "mistune", "xlsxwriter")
 #: Seconds each notebook took in the last successful build: only the order of the notebooks depends on it.
 DURATIONS_FILE = Path(".build") / "notebook_seconds.json"
 
@@ -166,11 +170,6 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
     raises ``NotebookFailed`` and stops the kernels of the others.
     """
     read = {p.name: _read(p) for p in notebook_paths}
-    # Imported before the threads start: a module two threads import at once can be seen half-initialised.
-    import jupyter_client.asynchronous  # noqa: F401
-    import nbformat  # noqa: F401
-    import papermill  # noqa: F401
-
     needs = notebook_needs({name: meta for name, (meta, _) in read.items()})
     by_name = {p.name: p for p in notebook_paths}
     kernel_stage = {name: meta.get("report", {}).get("kernel", "full") for name, (meta, _) in read.items()}
@@ -187,25 +186,33 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
         executed[name] = _execute(by_name[name], params, stage, pool, timeout, kernel_stage[name])
         durations[name] = round(time.monotonic() - begin, 2)
 
-    with kernels.Kernels(kernels.choose(kernel_path), paths.PROJECT_ROOT) as pool, \
-            ThreadPoolExecutor(parallel) as threads:
-        while waiting or running:
-            ready = [n for n in waiting if set(needs[n]) <= done]
-            while ready and len(running) < parallel:
-                name = pick_next(ready, previous)
-                ready.remove(name), waiting.remove(name)
-                running[threads.submit(run, name)] = name
-            # start the kernels of the next notebooks ahead of them: forked ones (cheap) one per lane,
-            # pre-started ones (each imports the libraries) one in all, so that they use an idle core
-            ahead = parallel if pool.path == "fork" else 1
-            for name in sorted(waiting, key=lambda n: (not set(needs[n]) <= done, -previous.get(n, -1.0)))[:ahead]:
-                pool.start(name, kernel_stage[name])
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                done.add(running.pop(future))
-                if future.exception() is not None:
-                    pool.stop_all()
-                    raise future.exception()
+    with kernels.Kernels(kernels.choose(kernel_path), paths.PROJECT_ROOT) as pool:  # the template imports meanwhile
+        # Imported before the threads start: a module two threads import at once can be seen half-initialised.
+        import jupyter_client.asynchronous  # noqa: F401
+        import nbformat  # noqa: F401
+        import papermill  # noqa: F401
+
+        # What renders the report, imported meanwhile (a core is idle while 01 and 02 run one after the other).
+        threading.Thread(target=lambda: [importlib.import_module(m) for m in _RENDER_MODULES], daemon=True).start()
+        with ThreadPoolExecutor(parallel) as threads:
+            while waiting or running:
+                ready = [n for n in waiting if set(needs[n]) <= done]
+                while ready and len(running) < parallel:
+                    name = pick_next(ready, previous)
+                    ready.remove(name), waiting.remove(name)
+                    running[threads.submit(run, name)] = name
+                # start the kernels of the next notebooks ahead of them: forked ones (cheap) one per lane,
+                # pre-started ones (each imports the libraries) one in all, so that they use an idle core
+                ahead = parallel if pool.path == "fork" else 1
+                unmet = {n: sum(m not in done and m not in running.values() for m in needs[n]) for n in waiting}
+                for name in sorted(waiting, key=lambda n: (unmet[n], -previous.get(n, -1.0)))[:ahead]:
+                    pool.start(name, kernel_stage[name])
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    done.add(running.pop(future))
+                    if future.exception() is not None:
+                        pool.stop_all()
+                        raise future.exception()
     return [executed[p.name] for p in notebook_paths]
 
 
