@@ -22,6 +22,13 @@ INSTALL = $(VENV)/bin/uv pip install --quiet --python $(PY) --compile-bytecode -
 # The raw export to analyse (a folder of CSVs or one .xlsx workbook) and its data cut date.
 DATA_DIR ?= data/raw
 DATA_CUTOFF ?= 2022-01-31
+# How the notebooks' kernels start: fork (Linux), warm (pre-started, any platform) or plain (papermill's
+# own); empty: fork where it is safe, else warm.
+KERNELS ?=
+# Extra arguments of `make lab`, e.g. LAB_ARGS="--no-browser --ip=0.0.0.0 --port=8890".
+LAB_ARGS ?=
+# JupyterLab refuses to run as root unless told to (containers often run as root).
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
 DATA_FILES := $(shell find $(DATA_DIR) -type f 2>/dev/null | LC_ALL=C sort)
 SRC_FILES := $(wildcard src/analysis_utils/*.py)
@@ -36,7 +43,7 @@ $(shell mkdir -p .build && { printf '%s\n' '$(BUILD_PARAMS)' | cmp -s - $(PARAMS
 ## List the targets
 help:
 	@awk '/^## /{doc=substr($$0,4); next} /^[a-zA-Z_-]+:/{if(doc){split($$1,t,":"); printf "  %-12s %s\n", t[1], doc}; doc=""}' $(MAKEFILE_LIST)
-	@echo "  Variables: DATA_DIR=$(DATA_DIR)  DATA_CUTOFF=$(DATA_CUTOFF)"
+	@echo "  Variables: DATA_DIR=$(DATA_DIR)  DATA_CUTOFF=$(DATA_CUTOFF)  KERNELS=$(KERNELS)  LAB_ARGS=$(LAB_ARGS)"
 
 ## Create .venv with the pinned runtime (venv + pip + uv; no conda needed); the test tools come with `make test`
 env: $(ENV_STAMP)
@@ -56,7 +63,7 @@ $(DEV_STAMP): $(ENV_STAMP) requirements-dev.txt
 ## Build reports/report.html from DATA_DIR (sets up the environment first if missing)
 report: reports/report.html
 reports/report.html: $(ENV_STAMP) $(PARAMS_FILE) $(SRC_FILES) $(NOTEBOOK_FILES) $(DATA_FILES)
-	$(PY) -m analysis_utils.runner --data-dir '$(DATA_DIR)' --data-cutoff '$(DATA_CUTOFF)'
+	$(PY) -m analysis_utils.runner --data-dir '$(DATA_DIR)' --data-cutoff '$(DATA_CUTOFF)' $(if $(KERNELS),--kernels '$(KERNELS)')
 
 ## Check a raw export and write reports/data_queries.csv, without running the analysis
 validate: $(ENV_STAMP)
@@ -80,7 +87,7 @@ test-all: $(DEV_STAMP)
 
 ## Build the report twice and check that every output is byte-identical
 check-repro: $(ENV_STAMP)
-	$(PY) scripts/check_repro.py --data-dir '$(DATA_DIR)' --data-cutoff '$(DATA_CUTOFF)'
+	$(PY) scripts/check_repro.py --data-dir '$(DATA_DIR)' --data-cutoff '$(DATA_CUTOFF)' $(if $(KERNELS),--kernels '$(KERNELS)')
 
 ## Print timings: cold setup, full report, no-op make, 10,000 subjects, against the library import time
 bench: $(ENV_STAMP)
@@ -88,11 +95,11 @@ bench: $(ENV_STAMP)
 	$(PY) scripts/bench_scoring.py
 	$(PY) scripts/bench_planning.py
 
-## Open JupyterLab on the notebooks with the project's kernel (JupyterLab lives in .venv-lab)
+## Open JupyterLab on the notebooks with the project's kernel (JupyterLab lives in .venv-lab; LAB_ARGS passed on)
 lab: $(ENV_STAMP)
 	@test -x .venv-lab/bin/jupyter || { $(PYTHON) -m venv .venv-lab && .venv-lab/bin/pip install --quiet --disable-pip-version-check jupyterlab==4.6.6; }
 	$(PY) -m ipykernel install --prefix "$(abspath .venv-lab)" --name python3 --display-name "Python 3 (analysis_utils)" >/dev/null
-	.venv-lab/bin/jupyter lab notebooks
+	.venv-lab/bin/jupyter lab notebooks $(ALLOW_ROOT) $(LAB_ARGS)
 
 ## Regenerate docs/data_dictionary.md from the data dictionary in the package
 docs: $(ENV_STAMP)
@@ -115,4 +122,4 @@ lock:
 ## Remove generated data, figures and reports (never data/raw)
 clean:
 	find data/processed figures reports -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
-	rm -rf .build
+	rm -rf .build scratch

@@ -1,9 +1,10 @@
 import time
 import zipfile
 
+import openpyxl
 import pandas as pd
 
-from analysis_utils import appendix, report, xlsx
+from analysis_utils import appendix, report
 
 
 def test_tables_workbook_is_byte_reproducible_and_complete(tmp_path):
@@ -14,7 +15,10 @@ def test_tables_workbook_is_byte_reproducible_and_complete(tmp_path):
     second = appendix.write_tables_workbook(tmp_path, data_cutoff="2022-01-31").read_bytes()
     assert first == second
     with zipfile.ZipFile(tmp_path / "tables.xlsx") as z:
-        assert {i.date_time for i in z.infolist()} == {xlsx.ZIP_EPOCH}
+        dates = {i.date_time for i in z.infolist()}
+        assert len(dates) == 1 and dates.pop()[0] == 1980  # XlsxWriter's fixed zip date, not the clock
+    book = openpyxl.load_workbook(tmp_path / "tables.xlsx")
+    assert str(book.properties.created) == str(book.properties.modified) == "2022-01-31 00:00:00"  # the data cut
     sheets = pd.read_excel(tmp_path / "tables.xlsx", sheet_name=None, dtype=str)
     assert sheets["index"]["table"].tolist() == ["t14_1_essdai", "t14_3_aet02"]
     assert sheets["T02"].iloc[0].tolist() == ["Infections", "1 (9.1)"]
@@ -49,7 +53,7 @@ def test_write_report_renders_the_executed_notebooks_in_the_given_order(tmp_path
         nbformat.write(nb, executed / name)
     report.save_table(pd.DataFrame({"Statistic": ["n"], "Value": ["11"]}), "t14_1_essdai", reports_dir=tmp_path)
     git = {"commit": "0" * 40, "dirty": "no"}
-    path = appendix.write_report(stage_reports=str(tmp_path), data_dir=str(paths.DATA_RAW), data_cutoff="2022-01-31",
+    path = appendix.write_report(stage_reports=tmp_path, data_dir=paths.DATA_RAW, data_cutoff="2022-01-31",
                                  git=git, notebooks=["02_b.ipynb", "01_a.ipynb"])
     html = path.read_text(encoding="utf-8")
     assert path == tmp_path / "report.html" and (tmp_path / "tables.xlsx").exists()
@@ -58,3 +62,27 @@ def test_write_report_renders_the_executed_notebooks_in_the_given_order(tmp_path
     assert html == appendix.render([nbformat.read(executed / n, as_version=4) for n in ("02_b.ipynb", "01_a.ipynb")],
                                    stage_reports=tmp_path, data_dir=paths.DATA_RAW, data_cutoff="2022-01-31",
                                    synthetic=True, git=git, notebooks=["02_b.ipynb", "01_a.ipynb"])
+
+
+def test_formula_and_link_like_text_stays_text(tmp_path):
+    """Excel must never evaluate a cell of data (CSV injection) nor turn it into a link or a number."""
+    texts = ["=1+1", "@SUM(A1)", "+1", "-2", "=HYPERLINK(\"http://x\")", "http://x", "mailto:a@b", "1.50", "007", "1e5"]
+    report.save_table(pd.DataFrame({"Term": texts}), "injection", reports_dir=tmp_path)
+    appendix.write_tables_workbook(tmp_path, data_cutoff="2022-01-31")
+    sheet = openpyxl.load_workbook(tmp_path / "tables.xlsx")["T01"]
+    cells = [row[0] for row in sheet.iter_rows(min_row=2)]
+    assert [c.value for c in cells] == texts
+    assert {c.data_type for c in cells} == {"s"} and not any(c.hyperlink for c in cells)
+
+
+def test_a_cell_over_excels_limit_is_cut_with_a_marker_and_a_note(tmp_path):
+    long = "x" * 40_000
+    report.save_table(pd.DataFrame({"Narrative": [long, "short"]}), "ael_narratives", reports_dir=tmp_path)
+    appendix.write_tables_workbook(tmp_path, data_cutoff="2022-01-31")
+    sheet = openpyxl.load_workbook(tmp_path / "tables.xlsx")["T01"]
+    values = [row[0].value for row in sheet.iter_rows()]
+    assert len(values[1]) == appendix.EXCEL_CELL_LIMIT == 32_767
+    assert values[1].endswith("… [truncated: 40000 characters]") and values[1].startswith("x" * 32_000)
+    assert values[2] == "short"
+    assert values[-1].startswith("Note: 1 cell(s) exceed Excel's limit of 32,767 characters")
+    assert appendix.fit_cell("x" * 32_767) == "x" * 32_767  # at the limit: kept whole

@@ -44,3 +44,31 @@ def test_environment_yml_mirrors_pyproject():
     conda = _pins((ROOT / "environment.yml").read_text().splitlines())
     assert conda == _pyproject_pins()
     assert "python=3.11" in (ROOT / "environment.yml").read_text()
+
+
+def _make_lab_command(tmp_path, uid: str) -> str:
+    """The jupyter command `make -n lab` would run, with `id -u` answering ``uid``."""
+    import os
+    import subprocess
+
+    fake = tmp_path / "bin"
+    fake.mkdir(exist_ok=True)
+    (fake / "id").write_text(f"#!/bin/sh\necho {uid}\n")
+    (fake / "id").chmod(0o755)
+    out = subprocess.run(["make", "-n", "-s", "lab", "LAB_ARGS=--no-browser --ip=0.0.0.0 --port=8890"], cwd=ROOT,
+                         capture_output=True, text=True, check=True,
+                         env={**os.environ, "PATH": f"{fake}:{os.environ['PATH']}"}).stdout
+    return next(line for line in out.splitlines() if "jupyter lab" in line)
+
+
+def test_make_lab_allows_root_only_as_root_and_passes_lab_args(tmp_path):
+    as_root, as_user = _make_lab_command(tmp_path, "0"), _make_lab_command(tmp_path, "1000")
+    assert as_root.endswith("jupyter lab notebooks --allow-root --no-browser --ip=0.0.0.0 --port=8890")
+    assert as_user.endswith("jupyter lab notebooks  --no-browser --ip=0.0.0.0 --port=8890")
+
+
+def test_requirements_are_sorted_and_xlsxwriter_is_locked():
+    names = [line.split("==")[0] for line in (ROOT / "requirements.txt").read_text().splitlines()
+             if line and not line.startswith("#")]
+    assert names == sorted(names, key=str.lower)
+    assert _pins((ROOT / "requirements.txt").read_text().splitlines())["xlsxwriter"] == _pyproject_pins()["xlsxwriter"]

@@ -2,6 +2,7 @@ import base64
 import re
 
 import nbformat
+import pytest
 
 from analysis_utils import htmlreport
 
@@ -14,6 +15,8 @@ def _nb(section, cells):
     nb = nbformat.v4.new_notebook()
     nb.metadata["report"] = {"section": section}
     nb.cells = cells
+    for i, cell in enumerate(cells):
+        cell.id = f"cell-{i:02d}"
     return nb
 
 
@@ -35,6 +38,10 @@ def _render(notebooks, synthetic=True):
                                     synthetic=synthetic, appendix=[("Provenance", "<p>sha</p>")])
 
 
+def _stdout(text):
+    return nbformat.v4.new_output("stream", name="stdout", text=text)
+
+
 def test_sections_follow_ich_order_whatever_the_notebook_order():
     efficacy = _nb("efficacy", [_md("## ESSDAI change")])
     safety = _nb("safety", [_md("## Overview"), _md("## Demographics", tags=["section-disposition"])])
@@ -42,43 +49,65 @@ def test_sections_follow_ich_order_whatever_the_notebook_order():
     order = [out.index(f'id="sec-{s}"') for s in ("disposition", "efficacy", "safety", "appendix")]
     assert order == sorted(order)
     # the demographics heading moved with its section switch
-    assert out.index('id="demographics"') < out.index('id="sec-efficacy"')
+    assert out.index('id="Demographics"') < out.index('id="sec-efficacy"')
 
 
-def test_every_toc_link_has_a_target_and_ids_are_unique():
+def test_contents_link_every_section_and_result_heading_and_ids_are_unique():
     nb = _nb("efficacy", [_md("## Result"), _md("## Result"), _md("### Detail")])
     out = _render([nb])
     ids = re.findall(r' id="([^"]+)"', out)
     assert len(ids) == len(set(ids))
+    toc = re.search(r'<nav id="toc">.*?</nav>', out, re.S).group(0)
+    assert re.findall(r'href="#([^"]+)"', toc) == ["sec-efficacy", "Result", "Result-2", "sec-appendix", "provenance"]
     for target in re.findall(r'<a href="#([^"]+)"', out):
         assert target in ids
+    assert 'id="cell-id=nb01-cell-00"' in out  # merged cell ids carry their notebook's number
 
 
 def test_no_script_no_external_resource_and_markdown_html_is_escaped():
-    nb = _nb("efficacy", [_md("Text <script>alert(1)</script> ![logo](http://example.org/x.png)"),
-                          _code([nbformat.v4.new_output("display_data", data={"image/png": PNG_1PX})])])
+    nb = _nb("efficacy", [_md("Text <script>alert(1)</script> <img src=x onerror=alert(1)>"),
+                          _code([nbformat.v4.new_output("display_data", data={"image/png": PNG_1PX},
+                                                        metadata={"alt": "ESSDAI by visit"})])])
     out = _render([nb])
-    assert "<script" not in out
-    assert "&lt;script&gt;" in out
+    assert "<script" not in out and "&lt;script&gt;" in out and "<img src=x" not in out
     assert not re.search(r'src="(?!data:)', out)
-    assert "<link" not in out and "@import" not in out and "url(" not in out
-    assert f"data:image/png;base64,{PNG_1PX}" in out
+    assert "<link" not in out and "@import" not in out and not re.search(r"https?://", out)
+    image, = re.findall(r"<img [^>]*>", out)
+    assert f'src="data:image/png;base64,{PNG_1PX}"' in image and 'alt="ESSDAI by visit"' in image
+    assert "x = 1" not in out  # code is hidden
 
 
-def test_excluded_and_parameter_cells_are_left_out():
-    params = _code([nbformat.v4.new_output("stream", name="stdout", text="SECRET_PATH\n")], tags=["parameters"])
-    hidden = _code([nbformat.v4.new_output("stream", name="stdout", text="HIDDEN\n")], tags=["report-exclude"])
-    shown = _code([nbformat.v4.new_output("stream", name="stdout", text="SHOWN\n")])
-    out = _render([_nb("efficacy", [params, hidden, shown])])
-    assert "SHOWN" in out and "HIDDEN" not in out and "SECRET_PATH" not in out
+def test_a_page_that_would_load_from_outside_fails_the_build():
+    nb = _nb("efficacy", [_md("![logo](http://example.org/x.png)")])
+    with pytest.raises(ValueError, match="would load something from outside the file"):
+        _render([nb])
 
 
-def test_synthetic_banner_only_for_synthetic_input():
+def test_excluded_parameter_cells_and_stderr_are_left_out():
+    params = _code([_stdout("SECRET_PATH\n")], tags=["parameters"])
+    injected = _code([_stdout("INJECTED_PATH\n")], tags=["injected-parameters"])
+    hidden = _code([_stdout("HIDDEN\n")], tags=["report-exclude"])
+    warning = nbformat.v4.new_output("stream", name="stderr", text="UserWarning: WARNED\n")
+    shown = _code([_stdout("SHOWN\n"), warning])
+    out = _render([_nb("efficacy", [params, injected, hidden, shown])])
+    assert "SHOWN" in out
+    assert not {"HIDDEN", "SECRET_PATH", "INJECTED_PATH", "WARNED"} & set(re.findall(r"[A-Z_]{5,}", out))
+
+
+def test_synthetic_banner_only_for_synthetic_input_and_title_block_escaped():
     nb = _nb("efficacy", [_md("## A")])
     assert 'id="synthetic-banner"' in _render([nb], synthetic=True)
     assert 'id="synthetic-banner"' not in _render([nb], synthetic=False)
+    out = htmlreport.render_report([nb], title_block={"Title": "T", "Input": "<b>x</b>"}, synthetic=False, appendix=[])
+    assert "<dt>Input</dt><dd>&lt;b&gt;x&lt;/b&gt;</dd>" in out
+
+
+def test_an_unknown_section_names_the_notebook():
+    with pytest.raises(ValueError, match="04_efficacy.ipynb: unknown report section 'results'"):
+        htmlreport.render_report([_nb("results", [_md("## A")])], title_block={}, synthetic=False, appendix=[],
+                                 names=["04_efficacy.ipynb"])
 
 
 def test_rendering_is_deterministic():
-    nb = _nb("efficacy", [_md("## A"), _code([nbformat.v4.new_output("stream", name="stdout", text="1\n")])])
+    nb = _nb("efficacy", [_md("## A"), _code([_stdout("1\n")])])
     assert _render([nb]) == _render([nb])

@@ -97,3 +97,22 @@ def test_read_adam_csv_pilot_lab_visits_stripped_and_dates_parsed():
     assert set(adlb["ANL01FL"]) == {"Y", ""}
     base = adlb[adlb["AVISIT"] == "Baseline"]
     assert (base["AVISITN"] == 0).all()
+
+
+def test_written_files_follow_the_umask(tmp_path):
+    """Under umask 022 outputs are readable by group and others (a shared drive); under 077 private."""
+    import os
+    import stat
+
+    from analysis_utils.io import _atomic_write
+
+    old = os.umask(0o022)
+    try:
+        shared = _atomic_write(tmp_path / "report.html", lambda p: p.write_text("x"))
+        os.umask(0o077)
+        private = _atomic_write(tmp_path / "private.csv", lambda p: p.write_text("x"))
+        assert os.umask(0o077) == 0o077  # _atomic_write left the umask as it found it
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o644
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600

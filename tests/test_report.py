@@ -56,3 +56,41 @@ def test_notebooks_side_by_side_lose_no_ard_section_or_query(tmp_path):
     assert ard["section"].tolist() == ["efficacy", "safety"] and ard["stat_value"].tolist() == [39.0, 39.0]
     queries = (tmp_path / "data_queries.csv").read_text()
     assert "efficacy 39" in queries and "safety 39" in queries
+
+
+def test_each_notebook_writes_its_own_parts_and_the_combination_has_a_fixed_order(tmp_path):
+    """Parts written in any order combine to the same ard.csv and data_queries.csv bytes."""
+    import pandas as pd
+
+    from analysis_utils import ard
+
+    rows = ard.make_ard(pd.DataFrame({"stat_name": ["n"], "stat_value": [11.0]}))
+    query = pd.DataFrame({"USUBJID": ["S-001"], "rule": ["r"], "message": ["m"]})
+    written = {}
+    for order in (("planning", "zeta", "efficacy", "disposition"), ("disposition", "efficacy", "zeta", "planning")):
+        folder = tmp_path / "-".join(order)
+        for section in order:
+            report.save_ard(rows, section, reports_dir=folder)
+            report.save_queries(query, {"zeta": "other", "planning": "scoring"}.get(section, "validation"),
+                                reports_dir=folder)
+        assert sorted(p.name for p in (folder / "ard").iterdir()) == [f"{s}.csv" for s in sorted(order)]
+        (folder / "ard.csv").unlink()
+        report.combine_parts(folder)
+        written[order] = ((folder / "ard.csv").read_bytes(), (folder / "data_queries.csv").read_bytes())
+        assert report.read_ard(folder)["section"].tolist() == ["disposition", "efficacy", "planning", "zeta"]
+        assert pd.read_csv(folder / "data_queries.csv")["source"].tolist() == ["validation", "scoring", "other"]
+    assert len(set(written.values())) == 1
+
+
+def test_read_ard_reads_ard_csv_when_there_are_no_parts(tmp_path):
+    import shutil
+
+    import pandas as pd
+
+    from analysis_utils import ard
+
+    written = report.save_ard(ard.make_ard(pd.DataFrame({"stat_name": ["n"], "stat_value": [1 / 3]})), "efficacy",
+                              reports_dir=tmp_path)
+    shutil.rmtree(tmp_path / "ard")
+    pd.testing.assert_frame_equal(report.read_ard(tmp_path), written)
+    assert report.read_ard(tmp_path / "nothing") is None

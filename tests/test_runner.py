@@ -21,21 +21,6 @@ def _write(folder, notebooks: dict) -> list:
     return [folder / name for name in notebooks]
 
 
-def test_inject_parameters_adds_only_declared_names_after_the_parameters_cell():
-    nb = runner.inject_parameters(_notebook("x = 1"), {"DATA_DIR": "/x", "FIGURES_DIR": "figs"})
-    injected = nb.cells[1]
-    assert injected.id == "injected-parameters"
-    assert injected.metadata["tags"] == ["injected-parameters"]
-    assert 'DATA_DIR = "/x"' in injected.source and "FIGURES_DIR" not in injected.source
-
-
-def test_inject_parameters_needs_a_parameters_cell():
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("x = 1")]
-    with pytest.raises(ValueError, match="parameters"):
-        runner.inject_parameters(nb, {"DATA_DIR": "x"})
-
-
 def test_normalise_executed_strips_timing_and_renumbers():
     nb = _notebook("x = 1", "y = 2")
     nb.metadata["papermill"] = {"start_time": "now"}
@@ -43,7 +28,10 @@ def test_normalise_executed_strips_timing_and_renumbers():
         cell.execution_count = 40 + i
         cell.metadata["execution"] = {"iopub.status.busy": "now"}
         cell.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "1"}, execution_count=40 + i)]
+    nb.cells[1].metadata["tags"] = ["injected-parameters"]
+    nb.cells[1].id = "f3a9c2d1-random"  # papermill's own id is random
     out = runner.normalise_executed(nb)
+    assert out.cells[1].id == "injected-parameters"
     assert "papermill" not in out.metadata
     assert [c.execution_count for c in out.cells] == [1, 2, 3]
     assert [c.outputs[0]["execution_count"] for c in out.cells] == [1, 2, 3]
@@ -51,13 +39,14 @@ def test_normalise_executed_strips_timing_and_renumbers():
 
 
 @pytest.mark.slow
-def test_each_notebook_runs_in_a_fresh_kernel(tmp_path):
+@pytest.mark.parametrize("kernel_path", ["fork", "warm", "plain"])
+def test_each_notebook_runs_in_a_fresh_kernel(tmp_path, kernel_path):
     first = _notebook("import matplotlib as mpl; mpl.rcParams['lines.linewidth'] = 9; leaked = 1",
                       "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nplt.show()")
     second = _notebook("import matplotlib as mpl\nprint(mpl.rcParams['lines.linewidth'], 'leaked' in dir())",
                        "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([1, 2]);")
     paths = _write(tmp_path, {"01_a.ipynb": first, "02_b.ipynb": second})
-    executed = runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage")
+    executed = runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", kernel_path=kernel_path)
     assert executed[1].cells[-2].outputs[0]["text"] == "1.5 False\n"  # nothing of 01_a is left
     # figures display by themselves: the inline backend is set up in a forked kernel as in a new one
     assert any("image/png" in o.get("data", {}) for o in executed[1].cells[-1].outputs)
@@ -71,13 +60,14 @@ def test_failing_notebook_names_the_notebook_and_cell_and_keeps_the_partial_note
     with pytest.raises(runner.NotebookFailed, match=r"03_broken.ipynb: cell 3 \(id cell-02\) failed: ValueError: bad ESSDAI level"):
         runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage")
     partial = nbformat.read(tmp_path / "stage" / "failed" / "03_broken.ipynb", as_version=4)
-    assert partial.cells[3].outputs[0]["output_type"] == "error"
+    assert partial.cells[0].id == "papermill-error-0"  # papermill's note on where it failed, first
+    assert partial.cells[5].id == "cell-02" and partial.cells[5].outputs[0]["output_type"] == "error"
+    assert partial.cells[6].outputs == []  # never ran
 
 
 def test_notebook_needs_default_to_every_earlier_notebook_and_must_be_earlier():
     meta = {"01_a.ipynb": {}, "02_b.ipynb": {"report": {"needs": []}}, "03_c.ipynb": {"report": {"needs": ["01_a"]}}}
     assert runner.notebook_needs(meta) == {"01_a.ipynb": [], "02_b.ipynb": [], "03_c.ipynb": ["01_a.ipynb"]}
-    assert runner._width(runner.notebook_needs(meta)) == 3
     with pytest.raises(ValueError, match=r"01_a.ipynb: metadata report.needs names \['02_b.ipynb'\]"):
         runner.notebook_needs({"01_a.ipynb": {"report": {"needs": ["02_b"]}}, "02_b.ipynb": {}})
 
@@ -125,7 +115,7 @@ def test_notebooks_that_need_the_same_one_run_side_by_side(tmp_path):
     for nb in (second, third):
         nb.metadata["report"] = {"needs": ["01_a"]}
     paths = _write(tmp_path, {"01_a.ipynb": first, "02_b.ipynb": second, "03_c.ipynb": third})
-    executed = runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", kernels=2)
+    executed = runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", parallel=2)
     (b_stamp, b_start, b_end), (c_stamp, c_start, c_end) = (nb.cells[-1].outputs[0]["text"].split()
                                                             for nb in executed[1:])
     assert b_stamp == c_stamp == "1"  # both ran after 01 wrote its file
@@ -145,7 +135,7 @@ def test_a_failing_notebook_stops_the_one_running_beside_it(tmp_path):
     paths = _write(tmp_path, {"01_a.ipynb": first, "02_slow.ipynb": slow, "03_broken.ipynb": broken})
     start = time.perf_counter()
     with pytest.raises(runner.NotebookFailed, match=r"03_broken.ipynb: cell 2 \(id cell-01\) failed: ValueError"):
-        runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", kernels=2)
+        runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", parallel=2)
     assert time.perf_counter() - start < 30  # the 60-second notebook was stopped, not waited for
     assert (tmp_path / "stage" / "failed" / "03_broken.ipynb").exists()
 
@@ -156,16 +146,9 @@ def test_a_broken_notebook_file_is_named_before_any_kernel_starts(tmp_path):
         runner.execute_notebooks([tmp_path / "01_a.ipynb"], {"DATA_DIR": "d"}, tmp_path / "stage")
 
 
-def test_kernel_stage_comes_from_the_notebook_metadata():
-    assert runner.notebook_kernel_stage("01_a.ipynb", {"report": {"kernel": "base"}}) == "base"
-    assert runner.notebook_kernel_stage("03_c.ipynb", {"report": {"needs": []}}) == "full"
-    with pytest.raises(ValueError, match=r"02_b.ipynb: metadata report.kernel is 'light'; expected one of base, full"):
-        runner.notebook_kernel_stage("02_b.ipynb", {"report": {"kernel": "light"}})
-
-
 @pytest.mark.slow
-def test_base_and_full_kernels_give_the_same_outputs_and_are_stopped(tmp_path):
-    """A notebook imports what it uses, so the stage it is forked from changes nothing in its outputs."""
+def test_every_kernel_path_gives_the_same_outputs_and_stops_its_kernels(tmp_path):
+    """A notebook imports what it uses, so the way its kernel started changes nothing in its outputs."""
     import os
     import time
     from pathlib import Path
@@ -173,55 +156,29 @@ def test_base_and_full_kernels_give_the_same_outputs_and_are_stopped(tmp_path):
     source = ("import os, sys, matplotlib.pyplot as plt, pandas as pd\n"
               "print(pd.DataFrame({'AVAL': [1.5, 2.5]}).mean().iloc[0], sys.flags.hash_randomization, hash('essdai'))\n"
               "fig, ax = plt.subplots(figsize=(2, 2)); ax.plot([0, 1]); plt.show()")
-    base, full = _notebook(source, "print(os.getpid())"), _notebook(source, "print(os.getpid())")
-    base.metadata["report"] = {"kernel": "base", "needs": []}
-    full.metadata["report"] = {"kernel": "full", "needs": []}
-    paths = _write(tmp_path, {"01_base.ipynb": base, "02_full.ipynb": full})
-    executed = runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage")
-    outputs = [nb.cells[2].outputs for nb in executed]
-    assert outputs[0] == outputs[1]
-    assert outputs[0][0]["text"].startswith("2.0 0 ")  # PYTHONHASHSEED=0 in every kernel
-    assert any("image/png" in o.get("data", {}) for o in outputs[0])
-    def stopped(pid):  # gone, or a zombie waiting to be reaped
+    paths = _write(tmp_path, {"01_a.ipynb": _notebook(source, "print(os.getpid())")})
+    outputs = {}
+    for kernel_path in ("fork", "warm", "plain"):
+        executed = runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / kernel_path, kernel_path=kernel_path)
+        outputs[kernel_path] = executed[0].cells[2].outputs
+        pid = int(executed[0].cells[-1].outputs[0]["text"])
         status = Path(f"/proc/{pid}/status")
-        return not status.exists() or "State:\tZ" in status.read_text()
-
-    for nb in executed:
-        pid = int(nb.cells[-1].outputs[0]["text"])
         deadline = time.monotonic() + 5
-        while not stopped(pid) and time.monotonic() < deadline:
+        while status.exists() and "State:\tZ" not in status.read_text() and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert pid != os.getpid() and stopped(pid)
+        assert pid != os.getpid() and (not status.exists() or "State:\tZ" in status.read_text()), kernel_path
+        assert (tmp_path / kernel_path / "reports" / "executed" / "01_a.ipynb").exists()
+    assert outputs["fork"] == outputs["warm"] == outputs["plain"]
+    assert outputs["fork"][0]["text"].startswith("2.0 0 ")  # PYTHONHASHSEED=0 in every kernel
+    assert any("image/png" in o.get("data", {}) for o in outputs["fork"])
 
 
 @pytest.mark.slow
-def test_finish_code_runs_after_every_notebook_and_its_error_stops_the_build(tmp_path):
-    stamp = tmp_path / "done"
-    paths = _write(tmp_path, {"01_a.ipynb": _notebook(f"import pathlib; pathlib.Path({str(stamp)!r}).write_text('a')")})
-    finish = f"import pathlib, sys; p = pathlib.Path({str(stamp)!r}); p.write_text(p.read_text() + ' finish ' + str('pandas' in sys.modules))"
-    runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", finish=finish)
-    assert stamp.read_text() == "a finish True"  # after the notebook, in a kernel of the base stage
-    with pytest.raises(runner.NotebookFailed, match=r"writing the report failed: KeyError: 'data_cutoff'"):
-        runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", finish="{}['data_cutoff']")
-
-
-def test_the_runner_does_not_import_pandas():
-    """The runner only drives kernels; the report is written in a kernel (appendix.write_report)."""
-    import subprocess
-    import sys
-
-    code = ("import sys, nbclient, nbformat, jupyter_client.asynchronous\n"
-            "from analysis_utils import runner\n"
-            "print(sorted(m for m in ('pandas', 'numpy', 'analysis_utils.appendix') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
-
-
-@pytest.mark.slow
-def test_kernels_keep_no_input_history(tmp_path):
+@pytest.mark.parametrize("kernel_path", ["fork", "warm"])
+def test_kernels_keep_no_input_history(tmp_path, kernel_path):
     """A build's cells are not written to the user's IPython history database."""
     paths = _write(tmp_path, {"01_a.ipynb": _notebook("print(get_ipython().history_manager.enabled)")})
-    executed = runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage")
+    executed = runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", kernel_path=kernel_path)
     assert executed[0].cells[-1].outputs[0]["text"] == "False\n"
 
 
@@ -253,20 +210,8 @@ def test_the_longest_notebook_of_the_last_build_starts_first_and_durations_are_u
         nb.metadata["report"] = {"needs": [], "kernel": "base"}
     paths = _write(tmp_path, {f"{name}.ipynb": nb for name, nb in notebooks.items()})
     durations = {"03_c.ipynb": 9.0, "02_b.ipynb": 4.0}
-    runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", kernels=1, durations=durations)
+    runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", parallel=1, durations=durations)
     assert log.read_text().split() == ["03_c", "02_b", "01_a"]
     assert set(durations) == {"01_a.ipynb", "02_b.ipynb", "03_c.ipynb"} and durations["03_c.ipynb"] < 9.0
 
 
-@pytest.mark.slow
-def test_a_notebook_of_a_started_stage_runs_while_another_stage_imports(tmp_path):
-    """With one lane, a base-stage notebook runs before a full-stage one that would have to wait for its imports."""
-    log = tmp_path / "order"
-    record = "import sys; open({log!r}, 'a').write('{name} ' + str('scipy' in sys.modules) + '\\n')"
-    full = _notebook(record.format(log=str(log), name="01_full"))
-    base = _notebook(record.format(log=str(log), name="02_base"))
-    full.metadata["report"] = {"needs": [], "kernel": "full"}
-    base.metadata["report"] = {"needs": [], "kernel": "base"}
-    paths = _write(tmp_path, {"01_full.ipynb": full, "02_base.ipynb": base})
-    runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", kernels=1)
-    assert log.read_text().splitlines() == ["02_base False", "01_full True"]

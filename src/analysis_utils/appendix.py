@@ -1,6 +1,7 @@
 """The report's title page and appendix (data queries, data dictionary, methods, provenance), and the tables workbook.
 
-``write_report`` writes both from the executed notebooks; the runner calls it in a kernel of its own.
+``write_report`` writes both from the executed notebooks (the runner calls it once every notebook ran):
+the HTML with nbconvert (``htmlreport``), the workbook with XlsxWriter.
 """
 
 import csv
@@ -10,13 +11,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis_utils import export, htmlreport, tables, vocabulary, xlsx
+from analysis_utils import export, htmlreport, tables, vocabulary
 from analysis_utils.io import _atomic_write
 
 #: Packages whose versions the provenance lists (the pinned runtime).
 PROVENANCE_PACKAGES = (
     "numpy", "scipy", "pandas", "matplotlib", "seaborn", "pingouin", "statsmodels", "pyarrow",
-    "openpyxl", "pyreadstat", "papermill", "nbclient", "nbformat", "ipykernel", "mistune",
+    "openpyxl", "pyreadstat", "papermill", "nbclient", "nbconvert", "nbformat", "ipykernel", "mistune", "xlsxwriter",
 )
 
 METHODS_MARKDOWN = """
@@ -81,7 +82,7 @@ def _provenance_part(data_dir: Path, data_cutoff: str, git: dict, notebooks: lis
 
 def render(executed: list, *, stage_reports: Path, data_dir: Path, data_cutoff: str, synthetic: bool,
            git: dict, notebooks: list[str]) -> str:
-    """Return the full HTML report for the executed notebooks."""
+    """Return the full HTML report for the executed notebooks (file names ``notebooks``)."""
     import mistune
 
     title_block = {
@@ -94,49 +95,84 @@ def render(executed: list, *, stage_reports: Path, data_dir: Path, data_cutoff: 
         "Software": f"analysis_utils at git commit {git['commit'][:12]}"
                     + (" with uncommitted changes" if git["dirty"].startswith("yes") else ""),
     }
-    methods = mistune.create_markdown(escape=True)(METHODS_MARKDOWN)
     parts = [
         ("Data queries", _queries_part(stage_reports)),
         ("Data dictionary", _dictionary_part()),
-        ("Methods", methods),
+        ("Methods", mistune.create_markdown(escape=True)(METHODS_MARKDOWN)),
         ("Provenance", _provenance_part(data_dir, data_cutoff, git, notebooks)),
     ]
-    return htmlreport.render_report(executed, title_block=title_block, synthetic=synthetic, appendix=parts)
+    return htmlreport.render_report(executed, title_block=title_block, synthetic=synthetic, appendix=parts,
+                                    names=notebooks)
 
 
-def write_report(*, stage_reports: str, data_dir: str, data_cutoff: str, git: dict, notebooks: list[str]) -> Path:
+def write_report(*, stage_reports: Path, data_dir: Path, data_cutoff: str, git: dict, notebooks: list[str]) -> Path:
     """Write ``report.html`` and ``tables.xlsx`` into ``stage_reports``; return the report's path.
 
     The executed notebooks are read from ``stage_reports/executed`` in the order of ``notebooks``
-    (file names); ``git`` is ``runner.git_state()``. Arguments are plain strings so that the runner
-    can pass them to a kernel as JSON.
+    (file names); ``git`` is ``runner.git_state()``.
     """
     import nbformat
 
-    reports = Path(stage_reports)
-    # Written (and validated) by nbformat moments ago: read without validating them again.
+    reports, data_dir = Path(stage_reports), Path(data_dir)
+    # Written (and validated) moments ago: read without validating them again.
     executed = [nbformat.v4.reads((reports / "executed" / name).read_text(encoding="utf-8")) for name in notebooks]
-    text = render(executed, stage_reports=reports, data_dir=Path(data_dir), data_cutoff=data_cutoff,
+    text = render(executed, stage_reports=reports, data_dir=data_dir, data_cutoff=data_cutoff,
                   synthetic=export.is_synthetic(data_dir), git=git, notebooks=notebooks)
     path = _atomic_write(reports / "report.html", lambda p: p.write_text(text, encoding="utf-8"))
     write_tables_workbook(reports, data_cutoff=data_cutoff)
     return path
 
 
+#: Excel's limit on the characters of one cell.
+EXCEL_CELL_LIMIT = 32_767
+
+
+def fit_cell(text: str) -> str:
+    """``text``, or its start with a visible marker when it exceeds Excel's ``EXCEL_CELL_LIMIT``.
+
+    >>> len(fit_cell("x" * 40_000)) == EXCEL_CELL_LIMIT, fit_cell("x" * 40_000)[-31:]
+    (True, '… [truncated: 40000 characters]')
+    """
+    if len(text) <= EXCEL_CELL_LIMIT:
+        return text
+    marker = f"… [truncated: {len(text)} characters]"
+    return text[:EXCEL_CELL_LIMIT - len(marker)] + marker
+
+
 def write_tables_workbook(reports: Path, *, data_cutoff: str) -> Path:
     """Write every table CSV under ``reports/tables`` (and the data queries) into ``reports/tables.xlsx``.
 
-    A first sheet ``index`` names the table on each sheet ``T01``, ``T02``, ... (CSV file names sorted).
-    Every cell is text, as the CSV holds it (``xlsx``); the workbook is byte-reproducible: its
-    document dates are the data cut and its zip entries carry a fixed timestamp.
+    A first sheet ``index`` names the table on each sheet ``T01``, ``T02``, ... (CSV file names
+    sorted). Every cell is text as the CSV holds it: XlsxWriter never turns a string into a number,
+    formula or link. A cell over Excel's limit is cut with a marker (``fit_cell``) and a note row
+    ends its sheet. The workbook is byte-reproducible: its document dates are the data cut.
     """
+    import xlsxwriter
+
     sources = sorted((reports / "tables").glob("*.csv"))
     if (reports / "data_queries.csv").exists():
         sources.append(reports / "data_queries.csv")
-    index, sheets = [["sheet", "table"]], []
+    sheets = {"index": [["sheet", "table"]] + [[f"T{i:02d}", p.stem] for i, p in enumerate(sources, start=1)]}
     for i, path in enumerate(sources, start=1):
         with path.open(newline="", encoding="utf-8") as f:
-            sheets.append((f"T{i:02d}", list(csv.reader(f))))  # every cell as text, as the CSV holds it
-        index.append([f"T{i:02d}", path.stem])
-    return _atomic_write(reports / "tables.xlsx", lambda out: xlsx.write_workbook(
-        out, [("index", index), *sheets], date=datetime.fromisoformat(data_cutoff), creator="analysis_utils"))
+            sheets[f"T{i:02d}"] = list(csv.reader(f))
+
+    def write(out: Path) -> None:
+        book = xlsxwriter.Workbook(str(out), {"strings_to_formulas": False, "strings_to_urls": False,
+                                              "strings_to_numbers": False})
+        date = datetime.fromisoformat(data_cutoff)
+        book.set_properties({"created": date, "author": "analysis_utils", "comments": f"data cut {data_cutoff}"})
+        for name, rows in sheets.items():
+            sheet = book.add_worksheet(name)
+            cut = 0
+            for r, row in enumerate(rows):
+                for c, value in enumerate(row):
+                    cut += len(value) > EXCEL_CELL_LIMIT
+                    if value != "":
+                        sheet.write_string(r, c, fit_cell(value))
+            if cut:
+                sheet.write_string(len(rows) + 1, 0, f"Note: {cut} cell(s) exceed Excel's limit of {EXCEL_CELL_LIMIT:,} "
+                                                     "characters and are cut; the CSV holds the full text.")
+        book.close()
+
+    return _atomic_write(reports / "tables.xlsx", write)

@@ -15,13 +15,25 @@ import pandas as pd
 from analysis_utils import paths
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it and setting it back: the portable way)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _atomic_write(path: Path, write) -> Path:
-    """Write through a temporary file in the same folder, then rename: never a half-written file."""
+    """Write through a temporary file in the same folder, then rename: never a half-written file.
+
+    The file gets the mode a plain ``open()`` would give it (``0o666`` less the umask), not the
+    temporary file's private ``0o600``: under umask 022 a colleague can read the report.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -1,357 +1,263 @@
-"""Jupyter kernels forked from a template process that has already imported the libraries.
+"""Fresh Jupyter kernels for papermill, one per notebook, handed to it as ``km`` by one of three paths.
 
-A kernel started the usual way is a new Python process that imports ipykernel and then, in the
-notebook's first cells, pandas, scipy, matplotlib and statsmodels: about 2.5 s before any work,
-paid again by every kernel. Here one *template* process (``python -m analysis_utils.kernels``)
-imports them once, and every notebook gets a kernel of its own by ``os.fork()`` of the template:
-a new process, so notebooks share no state, ready in about 0.2 s.
+- ``fork`` (Linux): a *template* process imports the libraries once and forks each kernel, ready
+  in about 0.2 s. Only where ``os.fork`` exists and is safe after such imports: not on Windows (no
+  ``os.fork``) nor macOS (Python's documentation calls it unsafe there).
+- ``warm`` (everywhere): a new Python per notebook imports the libraries, then becomes an
+  ipykernel; started ahead of its notebook, never reused, shut down by the runner.
+- ``plain``: papermill starts its own ``python3`` kernel (the last resort).
 
-The template has two stages, so that the first notebooks need not wait for every library. It
-imports what every kernel needs (``COMMON_IMPORTS``: ipykernel, numpy, pandas, pyarrow) and the
-modules that read, check and derive the data, then forks:
-
-- ``base`` (the template itself) adds what writes the report; ready about 1 s after the build starts.
-- ``full`` (its child, at the same time on the other core) adds scipy, matplotlib and the analysis
-  modules, and draws one figure (``_warm_matplotlib``); ready about 1.5 s later, while the first
-  notebooks run.
-
-A notebook picks its stage in its metadata (``report.kernel``, default ``full``). The stage only
-decides what is imported before the notebook's first cell: a notebook imports what it uses
-itself, so it gives the same outputs from either stage and when run alone with papermill
-(``tests/e2e/test_pipeline.py`` checks it).
-
-Protocol, one JSON line each way: the runner writes ``{"connection_file": path}`` on a stage's
-request pipe; the template forks a kernel that binds the sockets named in that file and answers
-``{"pid": n}`` on its reply pipe. The first line on each reply pipe is ``{"ready": stage}``. A
-stage exits when its request pipe closes or its reply pipe is gone (the build ended, or the runner
-died), quietly, and its kernels exit when it does (ipykernel's parent poller).
+``choose`` picks fork where it is safe, else warm; ``KERNELS`` or ``--kernels`` overrides it. Every
+path gives the same outputs: a notebook imports what it uses, and every kernel gets ``KERNEL_ENV``.
 """
 
-import asyncio
 import contextlib
-import gc
 import importlib
 import json
 import os
-import secrets
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
-#: Imported by the template before it forks the full stage: what every kernel needs (ipykernel and
-#: the modules a kernel's start imports, numpy, pandas, pyarrow with its parquet reader, pandas' CSV
-#: writer) and the modules that read, check and derive the data.
-COMMON_IMPORTS = (
-    "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger", "IPython.core.history",
-    "IPython.core.debugger", "IPython.core.completerlib", "IPython.extensions.storemagic", "tornado.platform.asyncio",
-    "IPython.core.oinspect", "IPython.utils.wildcard", "IPython.core.logger", "faulthandler", "runpy",
-    "numpy", "pandas", "pyarrow.parquet", "pyarrow.dataset", "pandas.io.formats.csvs",
-    "analysis_utils.cleaning", "analysis_utils.eligibility", "analysis_utils.export", "analysis_utils.io",
-    "analysis_utils.report", "analysis_utils.scoring", "analysis_utils.tables", "analysis_utils.validation",
-)
-#: Imported by each stage after the fork, side by side. statsmodels is left to the one function that
-#: fits a model (``endpoints.fit_mixed_model``): imported here, it would delay every full-stage kernel.
-STAGE_IMPORTS = {
-    "base": ("nbformat", "analysis_utils.appendix"),  # for the kernel that writes the report (runner.FINISH_STAGE)
-    "full": (
-        "scipy.stats", "matplotlib.pyplot",
-        "analysis_utils.ctcae", "analysis_utils.disposition", "analysis_utils.endpoints", "analysis_utils.planning",
-        "analysis_utils.planning_plots", "analysis_utils.plotting", "analysis_utils.safety",
-    ),
+PATHS = ("fork", "warm", "plain")
+#: Imported before a notebook's first cell (fork and warm paths), by the notebook's metadata
+#: ``report.kernel``: ``base`` (what a kernel needs, numpy, pandas, pyarrow and the data modules)
+#: for notebooks that read, check and derive data, ``full`` (default) adds scipy, matplotlib and the
+#: analysis modules. The notebook imports what it uses, so this changes when, never what, it imports.
+#: statsmodels is left to the one function that fits a model.
+IMPORTS = {
+    "base": ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "numpy", "pandas", "pyarrow.parquet",
+             "analysis_utils.cleaning", "analysis_utils.eligibility", "analysis_utils.report",
+             "analysis_utils.scoring", "analysis_utils.tables", "analysis_utils.validation"),
+    "full": ("scipy.stats", "matplotlib.pyplot", "analysis_utils.endpoints", "analysis_utils.plotting",
+             "analysis_utils.safety", "analysis_utils.planning"),
 }
-STAGES = tuple(STAGE_IMPORTS)
-
-
-def stage_imports(stage: str) -> tuple[str, ...]:
-    """Every module a stage's kernels start with, in import order.
-
-    >>> stage_imports("base")[-1], stage_imports("full")[-1]
-    ('analysis_utils.appendix', 'analysis_utils.safety')
-    """
-    return COMMON_IMPORTS + STAGE_IMPORTS[stage]
-
-
-#: Environment of the template and so of every kernel: fixed hash seed and source date, so that
-#: outputs do not vary by run; one BLAS/OpenMP thread each (the kernels already share the cores,
-#: and a process that forks must not have started thread pools); no warning from the debugger
-#: (debugpy, imported by the template) about frozen modules, as ipykernel itself sets it.
+#: Environment of every kernel: outputs that do not vary by run (hash seed, source date), one
+#: BLAS/OpenMP thread each (the kernels share the cores; a process that forks must not have
+#: started thread pools), and the inline backend for figures.
 KERNEL_ENV = {
     "PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-    "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
 }
+#: No input history: a build's cells do not belong in the user's IPython history database.
+KERNEL_ARGS = ["--HistoryManager.enabled=False"]
 
 
-# --- the template process -------------------------------------------------------------------
+def fork_is_safe(platform: str = sys.platform) -> bool:
+    """``os.fork`` exists and is safe after importing the libraries: Linux only.
 
-def _write(fd: int, message: dict) -> None:
-    os.write(fd, (json.dumps(message) + "\n").encode())
-
-
-def _start_kernel(connection_file: str, parent: int, close_fds: tuple[int, ...]) -> None:
-    """In a forked child: become an ipykernel serving ``connection_file``; never returns."""
-    try:
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the template ignores it; kernels run subprocesses
-        gc.enable()
-        for fd in close_fds:
-            os.close(fd)
-        devnull = os.open(os.devnull, os.O_RDWR)
-        os.dup2(devnull, 0)
-        os.dup2(devnull, 1)
-        from ipykernel.kernelapp import IPKernelApp
-
-        # No input history: a build's cells do not belong in the user's IPython history database,
-        # and kernels writing it side by side would contend for it.
-        IPKernelApp.launch_instance(argv=["-f", connection_file, f"--IPKernelApp.parent_handle={parent}",
-                                          "--HistoryManager.enabled=False"])
-    finally:
-        os._exit(0)
-
-
-def _serve(stage: str, requests: int, replies: int) -> None:
-    """Answer kernel requests on ``requests`` until it closes, then exit."""
-    # Objects imported so far are never collected by a kernel's garbage collector: its collections
-    # do not walk (and so copy, page by page) the template's memory (Python's gc.freeze() advice).
-    gc.freeze()
-    try:
-        _write(replies, {"ready": stage})
-        with os.fdopen(requests, "r", encoding="utf-8") as lines:
-            for line in lines:
-                pid = os.fork()
-                if pid == 0:
-                    _start_kernel(json.loads(line)["connection_file"], os.getppid(), (requests, replies))
-                try:
-                    _write(replies, {"pid": pid})
-                except BrokenPipeError:
-                    with contextlib.suppress(ProcessLookupError):  # it may have stopped already
-                        os.kill(pid, signal.SIGKILL)  # nobody will connect to it
-                    raise
-    except BrokenPipeError:
-        pass  # the runner has gone (its build ended or failed): no more kernels, and nothing to report
-    os._exit(0)  # nothing to clean up, and exiting the interpreter with the libraries loaded is slow
-
-
-def _warm_matplotlib() -> None:
-    """Draw and save one small figure, as PNG and SVG, in the template.
-
-    The first figure a process draws pays for loading fonts and the PNG and SVG writers (about
-    0.3 s); done once here, no notebook pays it. The figure is drawn on its own canvas, not through
-    pyplot, and no setting is changed, so nothing a notebook sees differs.
+    >>> fork_is_safe("darwin"), fork_is_safe("win32")
+    (False, False)
     """
-    import io
-
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(3, 2), layout="constrained")
-    ax = fig.subplots()
-    ax.plot([0, 1], [0, 1], marker="o", label="line")
-    ax.bar([0.5], [0.5], label="bar")
-    ax.scatter([0.2], [0.8])
-    fig.colorbar(ax.imshow([[0, 1], [1, 0]], extent=(0, 1, 0, 1)), ax=ax, label="scale")
-    ax.text(0.5, 0.5, "0.5", ha="center", fontsize=6)
-    ax.set(title="Warm-up", xlabel="Visit", ylabel="ESSDAI")
-    ax.legend(frameon=False)
-    for fmt in ("png", "svg"):
-        fig.savefig(io.BytesIO(), format=fmt)
+    return platform.startswith("linux") and hasattr(os, "fork")
 
 
-def template_main(fds: list[int]) -> None:
-    """Run the template: ``fds`` are the base stage's request and reply pipes, then the full stage's.
+def choose(requested: str | None = None, platform: str = sys.platform) -> str:
+    """The kernel path: ``requested`` (or the ``KERNELS`` variable) if given, else fork where safe, else warm.
 
-    The template imports ``COMMON_IMPORTS``, then forks the full stage; each stage imports its own
-    list beside the other, so no module is imported twice.
+    >>> choose("plain"), choose(None, platform="darwin")
+    ('plain', 'warm')
     """
-    base_requests, base_replies, full_requests, full_replies = fds
+    requested = requested or os.environ.get("KERNELS") or "auto"
+    if requested == "auto":
+        return "fork" if fork_is_safe(platform) else "warm"
+    if requested not in PATHS:
+        raise ValueError(f"unknown kernel path {requested!r}; expected one of auto, {', '.join(PATHS)}")
+    if requested == "fork" and not fork_is_safe(platform):
+        raise ValueError(f"kernel path 'fork' needs os.fork on Linux (this is {platform}); use warm or plain")
+    return requested
+
+
+def _import_all(stage: str = "full", only: bool = False) -> None:
+    """Import ``IMPORTS`` of ``stage`` (``full`` includes ``base`` unless ``only``); for ``full`` also draw
+    a figure off-screen, so that fonts and the PNG and SVG writers are loaded once (not by each notebook)."""
+    for name in (() if only else IMPORTS["base"]) + (IMPORTS["full"] if stage == "full" else ()):
+        importlib.import_module(name)
+    if stage == "full":
+        import io
+
+        from matplotlib.figure import Figure
+
+        ax = Figure(figsize=(3, 2), layout="constrained").subplots()
+        ax.plot([0, 1], marker="o", label="line"), ax.legend(), ax.set(title="Warm-up", xlabel="Visit")
+        for fmt in ("png", "svg"):
+            ax.figure.savefig(io.BytesIO(), format=fmt)
+
+
+def _template() -> None:
+    """Fork a kernel for each ``<stage> <connection file>`` line on stdin; answer its pid.
+
+    The ``base`` imports come first; the ``full`` ones when a ``full`` kernel is first asked for,
+    so that the first notebooks (``base``) need not wait for scipy and matplotlib.
+    """
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked kernels are reaped as they exit
-    gc.disable()  # no collections in the template: they would leave holes in pages the kernels share
-    for name in COMMON_IMPORTS:
-        importlib.import_module(name)
-    if os.fork() == 0:  # the full stage: a child that imports the rest, beside the base stage
-        os.close(base_requests), os.close(base_replies)
-        try:
-            for name in STAGE_IMPORTS["full"]:
-                importlib.import_module(name)
-            _warm_matplotlib()
-            _serve("full", full_requests, full_replies)
-        except BaseException:
-            import traceback
+    _import_all("base")
+    parent, replies, full = os.getpid(), os.fdopen(os.dup(1), "w"), False
+    for line in sys.stdin:
+        stage, connection_file = line.strip().split(" ", 1)
+        if stage == "full" and not full:
+            _import_all("full", only=True)
+            full = True
+        pid = os.fork()
+        if pid == 0:
+            try:
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # kernels run subprocesses
+                devnull = os.open(os.devnull, os.O_RDWR)
+                os.dup2(devnull, 0), os.dup2(devnull, 1)
+                from ipykernel.kernelapp import IPKernelApp
 
-            traceback.print_exc()  # on the runner's stderr; the runner then names the stage that stopped
-        finally:
-            os._exit(1)
-    os.close(full_requests), os.close(full_replies)
-    for name in STAGE_IMPORTS["base"]:
-        importlib.import_module(name)
-    _serve("base", base_requests, base_replies)
+                IPKernelApp.launch_instance(argv=["-f", connection_file, f"--IPKernelApp.parent_handle={parent}",
+                                                  *KERNEL_ARGS])
+            finally:
+                os._exit(0)
+        replies.write(f"{pid}\n")
+        replies.flush()
+    os._exit(0)  # stdin closed: the build is over (exiting with the libraries loaded is slow)
 
 
-# --- the runner's side ----------------------------------------------------------------------
-
-class _ForkedKernel:
-    """What nbclient asks of a kernel manager, for a kernel forked by the template."""
+class ForkedKernel:
+    """What papermill (nbclient) asks of ``km`` for a kernel it did not start: a client, interrupt, stop."""
 
     has_kernel = True
 
-    def __init__(self, pid: int):
-        self.pid = pid
+    def __init__(self, pid: int, info: dict):
+        self.pid, self.info = pid, info
+
+    def client(self):
+        from jupyter_client.asynchronous import AsyncKernelClient
+
+        client = AsyncKernelClient()
+        client.load_connection_info(self.info)
+        return client
 
     def interrupt_kernel(self) -> None:
-        with contextlib.suppress(ProcessLookupError):  # the kernel has already exited
+        with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGINT)
 
-    def kill(self) -> None:
+    def shutdown(self) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
 
 
-class KernelTemplate:
-    """Start the template process and hand out kernels forked from it.
+class Kernels:
+    """Start kernels for notebooks by one path; ``start(name)`` begins a notebook's kernel (ahead of it
+    if wanted), ``take(name)`` returns its ``km`` for papermill (``None``: papermill starts its own),
+    ``release(km)`` stops it. Use as a context manager: every kernel is stopped on exit."""
 
-    Use as an async context manager; ``await kernel(stage)`` returns a ready ``AsyncKernelClient``
-    and its ``_ForkedKernel`` (nbclient's ``km``). ``demand`` (kernels each stage will be asked
-    for) lets the template fork kernels before they are asked for, up to ``spares`` per stage, so
-    that a notebook finds its kernel ready (starting one takes about 0.2 s). Every kernel is
-    stopped on exit.
-    """
+    def __init__(self, path: str, cwd: Path):
+        self.path, self.cwd, self._started, self._lock = path, cwd, {}, threading.Lock()
+        self._folder = Path(tempfile.mkdtemp(prefix="report-kernels-"))  # short: ipc socket paths are limited
+        self._template, self._live, self._environ, self._count = None, [], dict(os.environ), 0
+        self._pending: list[tuple[str, dict]] = []  # fork requests not answered yet (notebook, connection info)
 
-    def __init__(self, cwd: Path, *, demand: dict[str, int] | None = None, spares: int = 1,
-                 timeout: float = 120):
-        self.cwd, self.timeout, self.spares = cwd, timeout, spares
-        self._demand = {stage: 0 for stage in STAGES} | (demand or {})
-        self._folder = Path(tempfile.mkdtemp(prefix="report-kernels-"))  # short: socket paths are limited
-        self._process = None
-        self._pipes: dict[str, tuple[int, object]] = {}
-        self._lock = {stage: asyncio.Lock() for stage in STAGES}
-        self._pool: dict[str, list[asyncio.Task]] = {stage: [] for stage in STAGES}
-        self._kernels: list[tuple[object, _ForkedKernel]] = []
-        self._count = 0
-
-    async def __aenter__(self):
-        fds, child_fds = {}, []
-        for stage in STAGES:
-            request_r, request_w = os.pipe()
-            reply_r, reply_w = os.pipe()
-            fds[stage] = (request_w, reply_r)
-            child_fds += [request_r, reply_w]
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "analysis_utils.kernels", *map(str, child_fds)], pass_fds=child_fds,
-            cwd=self.cwd, env={**os.environ, **KERNEL_ENV}, stdin=subprocess.DEVNULL, start_new_session=True)
-        for fd in child_fds:
-            os.close(fd)
-        loop = asyncio.get_running_loop()
-        for stage, (request_w, reply_r) in fds.items():
-            reader = asyncio.StreamReader()
-            await loop.connect_read_pipe(lambda r=reader: asyncio.StreamReaderProtocol(r), os.fdopen(reply_r, "rb"))
-            self._pipes[stage] = (request_w, reader)
-        self._ready = {stage: asyncio.create_task(self._read(stage)) for stage in STAGES}
-        for stage in STAGES:
-            self._top_up(stage)
+    def __enter__(self):
+        if self.path == "plain":  # papermill's kernel inherits the environment
+            os.environ.update(KERNEL_ENV)
+        if self.path == "fork":
+            self._template = subprocess.Popen(
+                [sys.executable, "-m", "analysis_utils.kernels", "template"], cwd=self.cwd, text=True,
+                env={**os.environ, **KERNEL_ENV}, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         return self
 
-    async def _read(self, stage: str) -> dict:
-        line = await self._pipes[stage][1].readline()
-        if not line:
-            code = self._process.poll()
-            raise RuntimeError(f"the kernel template's {stage} stage stopped (template exit code {code}); "
-                               "its error is printed above")
-        return json.loads(line)
+    def start(self, name: str, stage: str = "full") -> None:
+        """Begin the kernel of notebook ``name`` (without waiting for it)."""
+        with self._lock:
+            if self.path == "plain" or name in self._started:
+                return
+            self._started[name] = self._fork(name, stage) if self.path == "fork" else self._warm(stage)
 
-    def _top_up(self, stage: str) -> None:
-        while len(self._pool[stage]) < min(self.spares, self._demand[stage]):
-            self._demand[stage] -= 1
-            self._pool[stage].append(asyncio.create_task(self._fork(stage)))
-
-    async def _fork(self, stage: str):
-        from jupyter_client.asynchronous import AsyncKernelClient
+    def _fork(self, name: str, stage: str) -> None:
+        """Ask the template for a kernel; its pid is read when the notebook takes it (``take``)."""
         from jupyter_client.connect import write_connection_file
 
-        async with self._lock[stage]:
-            await asyncio.wait_for(asyncio.shield(self._ready[stage]), self.timeout)
-            self._count += 1
-            name = f"k{self._count}"
-            path, info = write_connection_file(str(self._folder / f"{name}.json"), transport="ipc",
-                                               ip=str(self._folder / name), key=secrets.token_hex(16).encode())
-            _write(self._pipes[stage][0], {"connection_file": path})
-            km = _ForkedKernel((await asyncio.wait_for(self._read(stage), self.timeout))["pid"])
-            client = AsyncKernelClient()
-            client.load_connection_info(info)
-            client.start_channels()
-            self._kernels.append((client, km))
-        await asyncio.wait_for(_until_answers(client), self.timeout)
-        return client, km
+        self._count += 1
+        path, info = write_connection_file(str(self._folder / f"k{self._count}.json"), transport="ipc",
+                                           ip=str(self._folder / f"k{self._count}"))
+        self._template.stdin.write(f"{stage} {path}\n")
+        self._template.stdin.flush()
+        self._pending.append((name, info))
 
-    async def started(self, stage: str) -> None:
-        """Return once ``stage`` has imported its modules, has stopped, or has not started within the
-        timeout (``kernel`` then raises why)."""
-        await asyncio.wait([self._ready[stage]], timeout=self.timeout)
+    def _forked(self, name: str) -> None:
+        """Read the template's answers (in the order of the requests) until ``name``'s kernel is known."""
+        while self._started.get(name) is None and self._pending:
+            reply = self._template.stdout.readline()
+            if not reply:
+                raise RuntimeError(f"the kernel template stopped (exit code {self._template.wait()}); its error is above")
+            asked, info = self._pending.pop(0)
+            self._started[asked] = ForkedKernel(int(reply), info)
 
-    async def kernel(self, stage: str = "full"):
-        """A kernel forked from ``stage`` (a spare one if ready): ``(client, km)``, once it answers."""
-        if stage not in STAGES:
-            raise ValueError(f"unknown kernel stage {stage!r} (one of {', '.join(STAGES)})")
-        if not self._pool[stage]:
-            self._demand[stage] += 1
-            self._top_up(stage)
-        task = self._pool[stage].pop(0)
-        self._top_up(stage)
-        return await task
+    def _warm(self, stage: str):
+        from jupyter_client import AsyncKernelManager
+        from jupyter_client.kernelspec import KernelSpecManager
+        from jupyter_core.utils import run_sync
 
-    def release(self, client, km: _ForkedKernel) -> None:
-        """Stop a kernel that has done its work."""
-        if (client, km) in self._kernels:
-            self._kernels.remove((client, km))
-            client.stop_channels()
-            km.kill()
+        spec = self._folder / f"warm-{stage}"
+        if not spec.exists():  # a kernelspec: this Python imports the libraries, then becomes an ipykernel
+            spec.mkdir()
+            argv = [sys.executable, "-m", "analysis_utils.kernels", stage, "-f", "{connection_file}", *KERNEL_ARGS]
+            (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "warm", "language": "python",
+                                                          "env": KERNEL_ENV}), encoding="utf-8")
+        self._count += 1
+        km = AsyncKernelManager(kernel_name=spec.name, transport="ipc", ip=str(self._folder / f"w{self._count}"),
+                                kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(self._folder)]))
+        run_sync(km.start_kernel)(cwd=str(self.cwd))
+        return km
 
-    async def __aexit__(self, *exc):
-        pending = [task for pool in self._pool.values() for task in pool]
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
-        for client, km in list(self._kernels):
-            self.release(client, km)
-        for request_w, _ in self._pipes.values():
-            with contextlib.suppress(OSError):
-                os.close(request_w)  # the template's stages exit when their request pipe closes
-        for task in self._ready.values():
-            if task.done() and not task.cancelled():
-                task.exception()  # retrieved: a stage that failed to start is reported by kernel()
-            task.cancel()
-        if self._process is not None:
+    def take(self, name: str, stage: str = "full"):
+        """The ``km`` of notebook ``name`` for papermill (``None`` on the plain path)."""
+        self.start(name, stage)
+        with self._lock:
+            if self.path == "fork":
+                self._forked(name)
+            km = self._started.pop(name, None)
+            self._live.append(km)
+        return km
+
+    def release(self, km) -> None:
+        with self._lock:
+            if km not in self._live:
+                return
+            self._live.remove(km)
+        if isinstance(km, ForkedKernel):
+            km.shutdown()
+        elif km is not None:
+            from jupyter_core.utils import run_sync
+
+            run_sync(km.shutdown_kernel)(now=True)
+
+    def stop_all(self) -> None:
+        """Stop every kernel: those started ahead and those running a notebook (after a failure)."""
+        with self._lock:
+            if self._template is not None and self._pending:
+                with contextlib.suppress(RuntimeError):  # those asked for are stopped below, not left to run
+                    self._forked(self._pending[-1][0])
+            self._live += [km for km in self._started.values()]
+            self._started.clear()
+        for km in list(self._live):
+            self.release(km)
+
+    def __exit__(self, *exc):
+        self.stop_all()
+        if self._template is not None:
+            self._template.stdin.close()  # the template exits; its kernels follow (parent_handle)
             try:
-                await asyncio.wait_for(asyncio.to_thread(self._process.wait), 5)
-            except TimeoutError:
-                os.killpg(self._process.pid, signal.SIGKILL)
+                self._template.wait(5)
+            except subprocess.TimeoutExpired:
+                self._template.kill()
+        os.environ.clear()
+        os.environ.update(self._environ)
         shutil.rmtree(self._folder, ignore_errors=True)
 
 
-async def _until_answers(client) -> None:
-    """Wait until the kernel answers a kernel_info request on shell *and* IOPub.
-
-    Both must be connected before the first cell, or its first outputs could be lost (ZeroMQ's
-    slow joiner). jupyter_client's ``wait_for_ready`` does the same but then waits 0.2 s more
-    for IOPub to fall quiet.
-    """
-    from queue import Empty
-
-    while True:
-        msg_id = client.kernel_info()
-        try:
-            await client.get_shell_msg(timeout=5)
-        except Empty:
-            continue
-        try:
-            while True:
-                msg = await client.get_iopub_msg(timeout=0.05)
-                if (msg["parent_header"].get("msg_id") == msg_id
-                        and msg["content"].get("execution_state") == "idle"):
-                    return
-        except Empty:
-            pass  # IOPub was not subscribed yet when the kernel answered: ask again
-
-
 if __name__ == "__main__":
-    template_main([int(fd) for fd in sys.argv[1:]])
+    if sys.argv[1] == "template":
+        _template()
+    else:  # a warm kernel: import the libraries of its stage, then become an ipykernel
+        _import_all(sys.argv[1])
+        from ipykernel.kernelapp import launch_new_instance
+
+        launch_new_instance(argv=sys.argv[2:])

@@ -1,13 +1,13 @@
 """Outputs of the notebooks: the ARD, data queries, tables and figures, written reproducibly.
 
-Every writer is atomic (temporary file, then rename) and deterministic: the same inputs give
-byte-identical files (fixed column order, ``\\n`` line ends, ``repr``-exact floats, PNG and SVG
-without dates or version strings).
+A notebook writes only files of its own: ARD sections as ``ard/<section>.csv`` and data queries
+as ``queries/<source>.csv``; ``combine_parts`` joins them into ``ard.csv`` and
+``data_queries.csv`` in a fixed order (the build does it once every notebook has run), so
+notebooks running side by side need no lock. Every writer is atomic (temporary file, then
+rename) and deterministic: the same inputs give byte-identical files (fixed column order,
+``\\n`` line ends, ``repr``-exact floats, PNG and SVG without dates or version strings).
 """
 
-import contextlib
-import fcntl
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -28,62 +28,86 @@ def write_csv(data: pd.DataFrame, path: str | Path) -> Path:
     return _atomic_write(paths.resolve(path), lambda p: data.to_csv(p, index=False, lineterminator="\n"))
 
 
-@contextlib.contextmanager
-def _folder_lock(folder: Path):
-    """Hold an exclusive lock on ``folder`` while a shared file in it is read, changed and written.
-
-    Notebooks running side by side (``runner``) update the same ``ard.csv`` and
-    ``data_queries.csv``; the lock makes each read-change-write whole, so no section is lost.
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing the descriptor releases the lock
+#: Query sources in the order of the pipeline; any other source follows, alphabetically.
+QUERY_SOURCE_ORDER = ("validation", "scoring", "eligibility")
 
 
-def read_ard(reports_dir: str | Path = paths.REPORTS) -> pd.DataFrame | None:
-    """Read ``reports/ard.csv`` if it exists, else return ``None``."""
-    path = paths.resolve(reports_dir) / "ard.csv"
-    if not path.exists():
-        return None
+def _ordered_parts(folder: Path, order: tuple[str, ...]) -> list[Path]:
+    """The part files (``<name>.csv``) in ``folder``: names in ``order`` first, then the others alphabetically."""
+    rank = {name: i for i, name in enumerate(order)}
+    return sorted(folder.glob("*.csv"), key=lambda p: (rank.get(p.stem, len(rank)), p.stem))
+
+
+def _read_ard_csv(path: Path) -> pd.DataFrame:
     return ard_mod.make_ard(pd.read_csv(path, dtype={c: str for c in ard_mod._TEXT_COLUMNS},
                                         keep_default_na=False, na_values={"stat_value": [""]}))
 
 
-def save_ard(rows: pd.DataFrame, section: str, *, reports_dir: str | Path = paths.REPORTS) -> pd.DataFrame:
-    """Put ``rows`` into ``reports/ard.csv`` as the rows of ``section`` (replacing that section's old rows).
+def read_ard(reports_dir: str | Path = paths.REPORTS) -> pd.DataFrame | None:
+    """The whole ARD of ``reports_dir``, as ``reports/ard.csv`` holds it after a build; ``None`` if there is none.
 
-    Returns the whole ARD as written.
+    Each notebook writes its sections as parts (``ard/<section>.csv``, ``save_ard``); the ARD is
+    their rows in ``ard.SECTION_ORDER`` (other sections after, alphabetically). Without parts,
+    ``ard.csv`` itself is read.
+    """
+    folder = paths.resolve(reports_dir)
+    parts = _ordered_parts(folder / "ard", ard_mod.SECTION_ORDER)
+    if parts:
+        return ard_mod.replace_sections(None, {p.stem: _read_ard_csv(p) for p in parts})
+    return _read_ard_csv(folder / "ard.csv") if (folder / "ard.csv").exists() else None
+
+
+def save_ard(rows: pd.DataFrame, section: str, *, reports_dir: str | Path = paths.REPORTS) -> pd.DataFrame:
+    """Write ``rows`` as the ARD rows of ``section`` (``ard/<section>.csv``, replacing that section's old rows).
+
+    Returns the whole ARD (``read_ard``), also written to ``ard.csv``.
     """
     return save_ard_sections({section: rows}, reports_dir=reports_dir)
 
 
 def save_ard_sections(sections: dict[str, pd.DataFrame], *, reports_dir: str | Path = paths.REPORTS) -> pd.DataFrame:
-    """``save_ard`` for several sections (name to rows) at once: ``ard.csv`` is read and written once.
+    """``save_ard`` for several sections (name to rows) at once. Returns the whole ARD.
 
-    Returns the whole ARD as written.
+    Each section is a file of its own, so notebooks running side by side never write the same file
+    (no lock). ``ard.csv`` is combined from the parts here and again by the build once every
+    notebook has run (``combine_parts``): only the build's combination is published.
     """
-    with _folder_lock(paths.resolve(reports_dir)):
-        ard = ard_mod.replace_sections(read_ard(reports_dir), sections)
-        write_csv(ard, paths.resolve(reports_dir) / "ard.csv")
-    return ard
+    folder = paths.resolve(reports_dir)
+    typed = ard_mod.replace_sections(None, sections)  # checks the rows; an empty section stays a part
+    for section in sections:
+        write_csv(typed[typed["section"] == section], folder / "ard" / f"{section}.csv")
+    return combine_parts(folder)
 
 
 def save_queries(queries: pd.DataFrame, source: str, *, reports_dir: str | Path = paths.REPORTS) -> pd.DataFrame:
-    """Put data queries raised by ``source`` into ``reports/data_queries.csv`` (replacing that source's rows)."""
-    path = paths.resolve(reports_dir) / "data_queries.csv"
+    """Write the data queries raised by ``source`` (``queries/<source>.csv``, replacing its old rows).
+
+    Returns every query of ``reports_dir`` (``data_queries.csv``, combined as ``combine_parts`` does).
+    """
+    folder = paths.resolve(reports_dir)
     new = queries.assign(source=source)
     for col in QUERY_COLUMNS:
         new[col] = new[col].astype(str).where(new[col].notna(), "") if col in new else ""
-    new = new[list(QUERY_COLUMNS)]
-    with _folder_lock(path.parent):
-        old = pd.read_csv(path, dtype=str, keep_default_na=False) if path.exists() else None
-        out = pd.concat([old[old["source"] != source], new], ignore_index=True) if old is not None else new
-        write_csv(out, path)
-    return out
+    write_csv(new[list(QUERY_COLUMNS)], folder / "queries" / f"{source}.csv")
+    combine_parts(folder)
+    return pd.read_csv(folder / "data_queries.csv", dtype=str, keep_default_na=False)
+
+
+def combine_parts(reports_dir: str | Path) -> pd.DataFrame | None:
+    """Write ``ard.csv`` and ``data_queries.csv`` from the parts in ``reports_dir``, in a fixed order.
+
+    ARD sections in ``ard.SECTION_ORDER``, query sources in ``QUERY_SOURCE_ORDER`` (others after,
+    alphabetically). Returns the ARD (``None`` without ARD parts).
+    """
+    folder = paths.resolve(reports_dir)
+    queries = _ordered_parts(folder / "queries", QUERY_SOURCE_ORDER)
+    if queries:
+        frames = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in queries]
+        write_csv(pd.concat(frames, ignore_index=True), folder / "data_queries.csv")
+    ard = read_ard(folder) if (folder / "ard").is_dir() else None
+    if ard is not None:
+        write_csv(ard, folder / "ard.csv")
+    return ard
 
 
 def save_table(table: pd.DataFrame, name: str, *, reports_dir: str | Path = paths.REPORTS) -> Path:

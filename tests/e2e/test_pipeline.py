@@ -92,11 +92,12 @@ def _outputs(nb):
 
 @pytest.mark.parametrize("notebook", [p.name for p in runner.list_notebooks()])
 def test_notebook_alone_gives_the_outputs_of_the_pipeline(built, scratch_copy, notebook):
-    """papermill in a new kernel against the pipeline's kernel forked from the template (``kernels``)."""
+    """The papermill command line (papermill's own kernel) against the build's kernel (forked from the template)."""
     out = scratch_copy / "alone.ipynb"
     params = ["-p", "DATA_DIR", "data/raw",  # as the runner passes it: relative to the project root
               "-p", "DATA_CUTOFF", DATA_CUTOFF,
               "-p", "PROCESSED_DIR", str(scratch_copy / "data" / "processed"),
+              "-p", "OUT_PROCESSED_DIR", str(scratch_copy / "data" / "processed"),
               "-p", "REPORTS_DIR", str(scratch_copy / "reports"), "-p", "FIGURES_DIR", str(scratch_copy / "figures")]
     subprocess.run([sys.executable, "-m", "papermill", str(paths.NOTEBOOKS / notebook), str(out), "--no-progress-bar",
                     "--cwd", str(paths.PROJECT_ROOT), *params], check=True, capture_output=True)
@@ -119,3 +120,43 @@ def test_bad_export_stops_the_build_before_anything_is_replaced(built, scratch_c
     assert not (scratch_copy / "reports" / "report.html").exists()
     assert (scratch_copy / "reports" / "report.previous.html").exists()
     assert {p.name: p.read_bytes() for p in (scratch_copy / "data" / "processed").iterdir()} == processed_before
+
+
+def _snapshot(root):
+    return {p: p.read_bytes() for sub in ("reports", "figures", "data/processed") for p in sorted((root / sub).rglob("*"))
+            if p.is_file()}
+
+
+def test_a_notebook_run_alone_with_its_defaults_writes_only_to_scratch():
+    """Exploring is safe: papermill with the notebook's own parameters publishes nothing."""
+    scratch = paths.PROJECT_ROOT / "scratch"  # in the repository (empty but for .gitkeep), ignored by git
+    for old in ("processed", "reports", "01_data_cleaning.ipynb"):
+        shutil.rmtree(scratch / old, ignore_errors=True)
+    before = _snapshot(paths.PROJECT_ROOT)
+    out = scratch / "01_data_cleaning.ipynb"
+    subprocess.run([sys.executable, "-m", "papermill", str(paths.NOTEBOOKS / "01_data_cleaning.ipynb"), str(out),
+                    "--no-progress-bar"], check=True, capture_output=True, cwd=paths.PROJECT_ROOT)
+    assert _snapshot(paths.PROJECT_ROOT) == before
+    assert {p.stem for p in (scratch / "processed").glob("*.parquet")} >= {"adsl", "adqs", "adae"}
+    assert (scratch / "reports" / "queries" / "validation.csv").exists()
+    assert (scratch / "reports" / "input_manifest.csv").exists()
+    (scratch / "01_data_cleaning.ipynb").unlink()
+    ignored = subprocess.run(["git", "check-ignore", "scratch/processed/adsl.parquet"], cwd=paths.PROJECT_ROOT,
+                             capture_output=True, text=True)
+    assert ignored.returncode == 0, "scratch/ must be ignored by git"
+
+
+@pytest.mark.parametrize("kernel_path", ["warm", "plain"])
+def test_every_kernel_path_builds_the_same_bytes(built, tmp_path, kernel_path):
+    """The portable paths give the bytes of the default (fork) build, except where the build's folder is named."""
+    out_root = tmp_path / "build"
+    shutil.copytree(built, out_root, ignore=shutil.ignore_patterns("reports", "figures", "data"))
+    runner.build(paths.DATA_RAW, DATA_CUTOFF, out_root=out_root, kernel_path=kernel_path)
+    for sub in ("reports", "figures", "data/processed"):
+        files = sorted(p.relative_to(built / sub) for p in (built / sub).rglob("*") if p.is_file())
+        assert files == sorted(p.relative_to(out_root / sub) for p in (out_root / sub).rglob("*") if p.is_file())
+        for name in files:
+            ours, theirs = (out_root / sub / name).read_bytes(), (built / sub / name).read_bytes()
+            if name.suffix == ".ipynb":  # the injected parameters name the build's own stage folder
+                ours = ours.replace(str(out_root).encode(), str(built).encode())
+            assert ours == theirs, f"{kernel_path}: {sub}/{name}"
