@@ -3,6 +3,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+import pandas as pd  # noqa: E402
+
 from analysis_utils import report  # noqa: E402
 
 
@@ -94,3 +96,13 @@ def test_read_ard_reads_ard_csv_when_there_are_no_parts(tmp_path):
     shutil.rmtree(tmp_path / "ard")
     pd.testing.assert_frame_equal(report.read_ard(tmp_path), written)
     assert report.read_ard(tmp_path / "nothing") is None
+
+
+def test_save_table_neutralises_text_that_a_spreadsheet_would_run(tmp_path):
+    table = pd.DataFrame({"term": ["=HYPERLINK(\"http://x\")", "@SUM(A1)", "Headache"],
+                          "change": ["-1.5 (2.1)", "+cmd|' /C calc'!A0", "-3 (-4, -2)"], "n": [1, -2, 3]})
+    path = report.save_table(table, "t", reports_dir=tmp_path)
+    back = pd.read_csv(path, dtype=str)
+    assert back["term"].tolist() == ["'=HYPERLINK(\"http://x\")", "'@SUM(A1)", "Headache"]
+    assert back["change"].tolist() == ["-1.5 (2.1)", "'+cmd|' /C calc'!A0", "-3 (-4, -2)"]
+    assert back["n"].tolist() == ["1", "-2", "3"]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis_utils import ard as ard_mod
-from analysis_utils import paths
+from analysis_utils import paths, tables
 from analysis_utils.io import _atomic_write
 
 #: Columns of the data-query listing (reports/data_queries.csv).
@@ -111,8 +111,13 @@ def combine_parts(reports_dir: str | Path) -> pd.DataFrame | None:
 
 
 def save_table(table: pd.DataFrame, name: str, *, reports_dir: str | Path = paths.REPORTS) -> Path:
-    """Write a display table as ``reports/tables/<name>.csv`` (the report's tables, for re-use)."""
-    return write_csv(table, paths.resolve(reports_dir) / "tables" / f"{name}.csv")
+    """Write a display table as ``reports/tables/<name>.csv`` (the report's tables, for re-use).
+
+    Text from the data cannot act as a spreadsheet formula when the file is opened: a text cell
+    starting with ``=``, ``+``, ``-`` or ``@`` gets a leading ``'`` (``tables.neutralise_formulas``,
+    OWASP CSV injection); numbers and numbers shown as text (``-1.5 (2.1)``) are written as they are.
+    """
+    return write_csv(tables.neutralise_formulas(table), paths.resolve(reports_dir) / "tables" / f"{name}.csv")
 
 
 def save_figure(fig, name: str, *, figures_dir: str | Path = paths.FIGURES) -> tuple[Path, Path]:
