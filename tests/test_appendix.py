@@ -71,7 +71,9 @@ def test_formula_and_link_like_text_stays_text(tmp_path):
     appendix.write_tables_workbook(tmp_path, data_cutoff="2022-01-31")
     sheet = openpyxl.load_workbook(tmp_path / "tables.xlsx")["T01"]
     cells = [row[0] for row in sheet.iter_rows(min_row=2)]
-    assert [c.value for c in cells] == texts
+    # As the CSV holds them: text a spreadsheet would run starts with ' (report.save_table), the rest as written.
+    assert [c.value for c in cells] == ["'=1+1", "'@SUM(A1)", "+1", "-2", "'=HYPERLINK(\"http://x\")", "http://x",
+                                        "mailto:a@b", "1.50", "007", "1e5"]
     assert {c.data_type for c in cells} == {"s"} and not any(c.hyperlink for c in cells)
 
 
@@ -86,3 +88,26 @@ def test_a_cell_over_excels_limit_is_cut_with_a_marker_and_a_note(tmp_path):
     assert values[2] == "short"
     assert values[-1].startswith("Note: 1 cell(s) exceed Excel's limit of 32,767 characters")
     assert appendix.fit_cell("x" * 32_767) == "x" * 32_767  # at the limit: kept whole
+
+
+def test_the_input_is_called_the_shipped_synthetic_trial_only_when_its_files_match(tmp_export):
+    # tmp_export: the synthetic export written afresh (the same bytes as data/raw)
+    assert appendix.describe_input(tmp_export, synthetic=True).endswith(": the synthetic trial shipped with the project (invented data)")
+    pga = tmp_export / "pga.csv"
+    pga.write_text(pga.read_text(encoding="utf-8").replace("001,W12,3.0", "001,W12,4.0", 1), encoding="utf-8")
+    edited = appendix.describe_input(tmp_export, synthetic=True)
+    assert edited.endswith("a synthetic export (invented data) that differs from the one shipped with the project")
+    assert edited.startswith(str(tmp_export))  # outside the project: the folder as given, in full
+    assert appendix.describe_input(tmp_export, synthetic=False) == str(tmp_export)
+
+
+def test_the_title_page_says_whether_the_data_cut_is_interim_or_final():
+    from analysis_utils import disposition
+
+    adsl = pd.DataFrame({"EOSSTT": ["COMPLETED", "DISCONTINUED", "ONGOING"], "DUE12FL": "Y", "DUE24FL": ["Y", "Y", "N"]})
+    rows = disposition.data_cut_to_ard(disposition.summarize_data_cut(adsl), data_cutoff="2021-12-20")
+    assert appendix.describe_data_cut_rows(rows, "2021-12-20") == "2021-12-20, interim analysis (1 of 3 patients still on study)"
+    done = adsl.assign(EOSSTT=["COMPLETED", "DISCONTINUED", "COMPLETED"], DUE24FL="Y")
+    rows = disposition.data_cut_to_ard(disposition.summarize_data_cut(done), data_cutoff="2022-01-31")
+    assert appendix.describe_data_cut_rows(rows, "2022-01-31") == "2022-01-31, final analysis"
+    assert appendix.describe_data_cut_rows(None, "2022-01-31") == "2022-01-31"

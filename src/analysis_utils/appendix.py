@@ -5,13 +5,14 @@ the HTML with nbconvert (``htmlreport``), the workbook with XlsxWriter.
 """
 
 import csv
+import platform
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
-from analysis_utils import export, htmlreport, tables, vocabulary
+from analysis_utils import export, htmlreport, paths, tables, vocabulary
 from analysis_utils.io import _atomic_write
 
 #: Packages whose versions the provenance lists (the pinned runtime).
@@ -42,6 +43,14 @@ data: observed cases are primary; baseline observation carried forward (a dropou
 last observation carried forward and a linear mixed model with a random intercept per patient are
 sensitivity analyses.
 
+**Visits and data cuts.** Each assessment is analysed at its nominal visit whatever its study day. The
+protocol windows are week 12 on study day 85 ± 14 and week 24 on day 169 ± 14 (day 1 = first dose);
+a visit outside its window is a protocol deviation, listed with the days outside and counted in
+`ard.csv` (`DEV-VISIT-WINDOW`), never re-assigned or excluded. At an interim data cut a visit counts as
+due when it took place, the patient left the study, or its window closed before the cut; BOCF, LOCF and
+the mixed model fill or model only visits that were due, and a visit not yet due is shown as such.
+Disposition counts the patients completed, discontinued and still on study at the cut.
+
 **Laboratory.** Values in SI units; normal-range categories from the laboratory's reference range;
 toxicity grades by CTCAE v5.0 (laboratory criteria only).
 
@@ -69,15 +78,70 @@ def _dictionary_part() -> str:
                           note="Generated from analysis_utils.dictionary, as is docs/data_dictionary.md.")
 
 
+def describe_input(data_dir: Path, *, synthetic: bool) -> str:
+    """The title page's "Input": the folder as given (relative to the project when inside it) and what it is.
+
+    The shipped synthetic trial is named as such only when its files match the shipped ones byte for
+    byte (``export.matches_shipped_synthetic``); an export that says it is synthetic but differs is
+    labelled an edited synthetic export; anything else is named by its folder alone.
+
+    >>> describe_input(paths.DATA_RAW, synthetic=True)
+    'data/raw: the synthetic trial shipped with the project (invented data)'
+    """
+    where = data_source(data_dir)
+    if export.matches_shipped_synthetic(data_dir):
+        return f"{where}: the synthetic trial shipped with the project (invented data)"
+    if synthetic:
+        return f"{where}: a synthetic export (invented data) that differs from the one shipped with the project"
+    return where
+
+
+def data_source(data_dir: Path) -> str:
+    """``data_dir`` as the user gives it: relative to the project root when inside it, else absolute.
+
+    >>> data_source(paths.DATA_RAW), data_source(Path("/srv/exports/cut-2"))
+    ('data/raw', '/srv/exports/cut-2')
+    """
+    path = Path(data_dir).resolve()
+    return path.relative_to(paths.PROJECT_ROOT).as_posix() if path.is_relative_to(paths.PROJECT_ROOT) else str(path)
+
+
+def describe_data_cut(reports: Path, data_cutoff: str) -> str:
+    """The title page's "Data cut": the date and whether the cut is interim or final (ARD ``DISP-DATACUT``)."""
+    from analysis_utils import report
+
+    ard = report.read_ard(reports)
+    rows = ard[ard["analysis_id"] == "DISP-DATACUT"] if ard is not None else None
+    return describe_data_cut_rows(rows, data_cutoff)
+
+
+def describe_data_cut_rows(rows: pd.DataFrame | None, data_cutoff: str) -> str:
+    """``describe_data_cut`` from the ``DISP-DATACUT`` rows (``data_cutoff`` alone when there are none).
+
+    >>> from analysis_utils import disposition
+    >>> adsl = pd.DataFrame({"EOSSTT": ["COMPLETED", "ONGOING"], "DUE12FL": "Y", "DUE24FL": ["Y", "N"]})
+    >>> rows = disposition.data_cut_to_ard(disposition.summarize_data_cut(adsl), data_cutoff="2021-12-20")
+    >>> describe_data_cut_rows(rows, "2021-12-20")
+    '2021-12-20, interim analysis (1 of 2 patients still on study)'
+    """
+    if rows is None or rows.empty:
+        return data_cutoff
+    value = rows[rows["avisit"] == ""].set_index("stat_name")["stat_value"]
+    if not value["interim"]:
+        return f"{data_cutoff}, final analysis"
+    return (f"{data_cutoff}, interim analysis ({value['n_ongoing']:.0f} of {value['n_enrolled']:.0f} patients "
+            "still on study)")
+
+
 def _provenance_part(data_dir: Path, data_cutoff: str, git: dict, notebooks: list[str]) -> str:
     manifest = export.file_manifest(data_dir)
-    versions = pd.DataFrame({"package": PROVENANCE_PACKAGES,
-                             "version": [metadata.version(p) for p in PROVENANCE_PACKAGES]})
+    versions = pd.DataFrame({"package": ("python", *PROVENANCE_PACKAGES),
+                             "version": [platform.python_version(), *(metadata.version(p) for p in PROVENANCE_PACKAGES)]})
     params = pd.DataFrame({"parameter": ["DATA_DIR", "DATA_CUTOFF", "notebooks", "git commit", "uncommitted changes"],
-                           "value": [data_dir.name, data_cutoff, ", ".join(notebooks), git["commit"], git["dirty"]]})
+                           "value": [data_source(data_dir), data_cutoff, ", ".join(notebooks), git["commit"], git["dirty"]]})
     return (tables.to_html(params, caption="Build parameters")
             + tables.to_html(manifest, caption="Input files (SHA-256)", max_rows=None)
-            + tables.to_html(versions, caption="Package versions"))
+            + tables.to_html(versions, caption="Python and package versions"))
 
 
 def render(executed: list, *, stage_reports: Path, data_dir: Path, data_cutoff: str, synthetic: bool,
@@ -90,10 +154,11 @@ def render(executed: list, *, stage_reports: Path, data_dir: Path, data_cutoff: 
         "Registry": f"ClinicalTrials.gov {vocabulary.STUDYID}",
         "Publication": vocabulary.STUDY_REFERENCE,
         "Design": vocabulary.STUDY_DESIGN,
-        "Data cut": data_cutoff,
-        "Input": ("the synthetic trial shipped with the project (invented data)" if synthetic else data_dir.name),
+        "Data cut": describe_data_cut(stage_reports, data_cutoff),
+        "Input": describe_input(data_dir, synthetic=synthetic),
         "Software": f"analysis_utils at git commit {git['commit'][:12]}"
-                    + (" with uncommitted changes" if git["dirty"].startswith("yes") else ""),
+                    + (" with uncommitted changes" if git["dirty"].startswith("yes") else "")
+                    + f", Python {platform.python_version()}",
     }
     parts = [
         ("Data queries", _queries_part(stage_reports)),
