@@ -184,7 +184,8 @@ def visit_dates(adsl: pd.DataFrame, adeff: pd.DataFrame, *, visits=AVISIT_ORDER)
 
     Baseline is ``TRTSDT`` (the date of ADSL's ``GCDOSEBL``, so the baseline dose of the glucocorticoid
     table is ADSL's); a later visit is the date (``ADT``) of the patient's efficacy assessments at it.
-    A visit without any assessment is absent.
+    A visit without any assessment is absent, and so is a patient never dosed (no ``TRTSDT``: not in
+    the safety set, no treatment period whose dose could change).
 
     Returns
     -------
@@ -194,7 +195,7 @@ def visit_dates(adsl: pd.DataFrame, adeff: pd.DataFrame, *, visits=AVISIT_ORDER)
     Raises
     ------
     ValueError
-        A patient with efficacy assessments on different dates at one visit, or without a first dose date.
+        A patient with efficacy assessments on different dates at one visit.
 
     Examples
     --------
@@ -203,12 +204,13 @@ def visit_dates(adsl: pd.DataFrame, adeff: pd.DataFrame, *, visits=AVISIT_ORDER)
     ...                       "ADT": pd.to_datetime(["2021-06-30", "2021-09-23", "2021-09-23"])})
     >>> visit_dates(adsl, adeff)["ADT"].dt.strftime("%Y-%m-%d").tolist()
     ['2021-07-01', '2021-09-23']
+    >>> len(visit_dates(adsl.assign(TRTSDT=pd.NaT), adeff))  # never dosed: no treatment period
+    0
     """
     _require_columns(adsl, ["USUBJID", "TRTSDT"], "ADSL")
     _require_columns(adeff, ["USUBJID", "AVISIT", "ADT"], "ADEFF")
-    no_start = adsl["TRTSDT"].isna()
-    if no_start.any():
-        raise ValueError(f"ADSL: subject {adsl.loc[no_start, 'USUBJID'].iloc[0]!r} has no TRTSDT (first dose date)")
+    adsl = adsl[adsl["TRTSDT"].notna()]
+    adeff = adeff[adeff["USUBJID"].isin(adsl["USUBJID"])]
     later = adeff.loc[adeff["AVISIT"].isin(visits[1:]) & adeff["ADT"].notna(), ["USUBJID", "AVISIT", "ADT"]]
     later = later.drop_duplicates()
     dup = later.duplicated(["USUBJID", "AVISIT"])

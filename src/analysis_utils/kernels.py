@@ -202,8 +202,10 @@ class Kernels:
             (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "warm", "language": "python",
                                                           "env": KERNEL_ENV}), encoding="utf-8")
         self._count += 1
-        km = AsyncKernelManager(kernel_name=spec.name, transport="ipc", ip=str(self._folder / f"w{self._count}"),
-                                kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(self._folder)]))
+        # Unix sockets where the platform has them; TCP on loopback on Windows.
+        where = {"transport": "tcp"} if sys.platform == "win32" else {"transport": "ipc", "ip": str(self._folder / f"w{self._count}")}
+        km = AsyncKernelManager(kernel_name=spec.name, kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(self._folder)]),
+                                **where)
         run_sync(km.start_kernel)(cwd=str(self.cwd))
         return km
 
