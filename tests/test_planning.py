@@ -77,7 +77,7 @@ def test_n_control_matches_naive_reimplementation(pt, pc, k):
     assert compute_n_control_two_proportions(pt, pc, ratio=k) == pytest.approx(naive_n_control(pt, pc, k), rel=1e-12)
 
 
-def test_published_sample_size_illustrations_are_reproduced():
+def test_three_illustrative_assumption_sets_give_87_patients():
     # Three assumption sets that all give 87 = 58 + 29 (illustrations, not the trial's; its protocol is silent).
     unpooled = compute_n_control_two_proportions(0.6, 0.3, variance="unpooled")  # 7.848879 * 0.33 / 0.09
     assert unpooled == pytest.approx(28.779, abs=5e-4) and math.ceil(unpooled) == 29  # -> 58 + 29
