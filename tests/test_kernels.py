@@ -92,3 +92,38 @@ def test_a_platform_without_fork_and_fcntl_runs_a_notebook(tmp_path, kernel_path
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["warm", "False", "1"]
     assert (tmp_path / "stage" / "reports" / "ard" / "efficacy.csv").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kernel_path", ["fork", "warm"])
+def test_a_kernel_is_ready_once_it_answers_on_shell_and_iopub(tmp_path, kernel_path):
+    """The client's wait_for_ready returns without jupyter_client's 0.2 s of IOPub quiet, and the
+    first output of the first cell still arrives (IOPub is connected by then)."""
+    import time
+
+    from jupyter_core.utils import run_sync
+
+    if kernel_path == "fork" and not kernels.fork_is_safe():
+        pytest.skip("fork needs Linux")
+    with kernels.Kernels(kernel_path, paths.PROJECT_ROOT) as pool:
+        km = pool.take("01_a.ipynb", "base")
+        client = km.client()
+        assert isinstance(client, kernels.ready_client())
+        client.start_channels()
+        run_sync(client.wait_for_ready)(timeout=60)  # started: time the second wait only
+        start = time.monotonic()
+        run_sync(client.wait_for_ready)(timeout=60)
+        assert time.monotonic() - start < 0.2
+        msg_id = client.execute("print('first')")
+        texts = []
+        while True:
+            msg = run_sync(client.get_iopub_msg)(timeout=10)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "stream":
+                texts.append(msg["content"]["text"])
+            if msg["content"].get("execution_state") == "idle":
+                break
+        client.stop_channels()
+        pool.release(km)
+    assert texts == ["first\n"]
