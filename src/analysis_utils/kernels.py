@@ -28,16 +28,17 @@ from queue import Empty
 
 PATHS = ("fork", "warm", "plain")
 #: Imported before a notebook's first cell (fork and warm paths), by the notebook's metadata
-#: ``report.kernel``: ``base`` (what a kernel needs, numpy, pandas, pyarrow and the data modules)
-#: for notebooks that read, check and derive data, ``full`` (default) adds scipy, matplotlib and the
-#: analysis modules. The notebook imports what it uses, so this changes when, never what, it imports.
-#: statsmodels is left to the one function that fits a model.
+#: ``report.kernel``; each set adds to the one before it: ``base`` (what a kernel needs, numpy, pandas,
+#: pyarrow and the data modules) for notebooks that read, check and derive data, ``stats`` adds scipy
+#: and the analysis modules for notebooks that draw no figure, ``full`` (default) adds matplotlib (and
+#: draws a figure off-screen). The notebook imports what it uses, so this changes when, never what,
+#: it imports. statsmodels is left to the one function that fits a model.
 IMPORTS = {
     "base": ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "numpy", "pandas", "pyarrow.parquet",
              "analysis_utils.cleaning", "analysis_utils.eligibility", "analysis_utils.report",
              "analysis_utils.scoring", "analysis_utils.tables", "analysis_utils.validation"),
-    "full": ("scipy.stats", "matplotlib.pyplot", "analysis_utils.endpoints", "analysis_utils.plotting",
-             "analysis_utils.safety", "analysis_utils.planning"),
+    "stats": ("scipy.stats", "analysis_utils.endpoints", "analysis_utils.safety", "analysis_utils.planning"),
+    "full": ("matplotlib.pyplot", "analysis_utils.plotting"),
 }
 #: Environment of every kernel: outputs that do not vary by run (hash seed, source date), one
 #: BLAS/OpenMP thread each (the kernels share the cores; a process that forks must not have
@@ -75,12 +76,15 @@ def choose(requested: str | None = None, platform: str = sys.platform) -> str:
     return requested
 
 
-def _import_all(stage: str = "full", only: bool = False) -> None:
-    """Import ``IMPORTS`` of ``stage`` (``full`` includes ``base`` unless ``only``); for ``full`` also draw
-    a figure off-screen, so that fonts and the PNG and SVG writers are loaded once (not by each notebook)."""
-    for name in (() if only else IMPORTS["base"]) + (IMPORTS["full"] if stage == "full" else ()):
-        importlib.import_module(name)
-    if stage == "full":
+def _import_all(stage: str = "full", after: str | None = None) -> None:
+    """Import the sets of ``IMPORTS`` up to ``stage`` (those after the set ``after`` only); for ``full``
+    also draw a figure off-screen, so that fonts and the PNG and SVG writers are loaded once (not by
+    each notebook)."""
+    stages = list(IMPORTS)
+    for name in stages[stages.index(after) + 1 if after else 0:stages.index(stage) + 1]:
+        for module in IMPORTS[name]:
+            importlib.import_module(module)
+    if stage == "full" and after != "full":
         import io
 
         from matplotlib.figure import Figure
@@ -94,17 +98,18 @@ def _import_all(stage: str = "full", only: bool = False) -> None:
 def _template() -> None:
     """Fork a kernel for each ``<stage> <connection file>`` line on stdin; answer its pid.
 
-    The ``base`` imports come first; the ``full`` ones when a ``full`` kernel is first asked for,
-    so that the first notebooks (``base``) need not wait for scipy and matplotlib.
+    The ``base`` imports come first; those of a later set when a kernel of that set is first asked
+    for, so that the first notebooks (``base``) need not wait for scipy and matplotlib.
     """
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked kernels are reaped as they exit
     _import_all("base")
-    parent, replies, full = os.getpid(), os.fdopen(os.dup(1), "w"), False
+    parent, replies, imported = os.getpid(), os.fdopen(os.dup(1), "w"), "base"
+    stages = list(IMPORTS)
     for line in sys.stdin:
         stage, connection_file = line.strip().split(" ", 1)
-        if stage == "full" and not full:
-            _import_all("full", only=True)
-            full = True
+        if stages.index(stage) > stages.index(imported):
+            _import_all(stage, after=imported)
+            imported = stage
         pid = os.fork()
         if pid == 0:
             try:

@@ -202,8 +202,9 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
                     ready.remove(name), waiting.remove(name)
                     running[threads.submit(run, name)] = name
                 # start the kernels of the next notebooks ahead of them: forked ones (cheap) one per lane,
-                # pre-started ones (each imports the libraries) one in all, so that they use an idle core
-                ahead = parallel if pool.path == "fork" else 1
+                # pre-started ones (each imports the libraries) one, and one more per idle lane (while
+                # 01 and 02 run one after the other a core is free)
+                ahead = parallel if pool.path == "fork" else 1 + parallel - len(running)
                 unmet = {n: sum(m not in done and m not in running.values() for m in needs[n]) for n in waiting}
                 for name in sorted(waiting, key=lambda n: (unmet[n], -previous.get(n, -1.0)))[:ahead]:
                     pool.start(name, kernel_stage[name])
