@@ -92,3 +92,89 @@ def test_a_platform_without_fork_and_fcntl_runs_a_notebook(tmp_path, kernel_path
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["warm", "False", "1"]
     assert (tmp_path / "stage" / "reports" / "ard" / "efficacy.csv").exists()
+
+
+def _run(km, code: str) -> list[str]:
+    """Execute ``code`` in the kernel of ``km``; return the texts it printed."""
+    from jupyter_core.utils import run_sync
+
+    client = km.client()
+    client.start_channels()
+    try:
+        run_sync(client.wait_for_ready)(timeout=60)
+        msg_id, texts = client.execute(code), []
+        while True:
+            msg = run_sync(client.get_iopub_msg)(timeout=30)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "stream":
+                texts.append(msg["content"]["text"])
+            if msg["content"].get("execution_state") == "idle":
+                return texts
+    finally:
+        client.stop_channels()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kernel_path", ["fork", "warm"])
+def test_a_kernel_is_ready_once_it_answers_on_shell_and_iopub(kernel_path):
+    """The client's wait_for_ready returns without jupyter_client's 0.2 s of IOPub quiet, and the
+    first output of the first cell still arrives (IOPub is connected by then)."""
+    import time
+
+    from jupyter_core.utils import run_sync
+
+    if kernel_path == "fork" and not kernels.fork_is_safe():
+        pytest.skip("fork needs Linux")
+    with kernels.Kernels(kernel_path, paths.PROJECT_ROOT) as pool:
+        km = pool.take("01_a.ipynb", "base")
+        client = km.client()
+        assert isinstance(client, kernels.ready_client())
+        client.start_channels()
+        run_sync(client.wait_for_ready)(timeout=60)  # started: time a second wait
+        start = time.monotonic()
+        run_sync(client.wait_for_ready)(timeout=60)
+        assert time.monotonic() - start < 0.2
+        client.stop_channels()
+        assert _run(km, "print('first')") == ["first\n"]
+        pool.release(km)
+
+
+def test_each_import_set_adds_to_the_one_before():
+    assert list(kernels.IMPORTS) == ["base", "stats", "full"]
+    code = ("from analysis_utils import kernels; import sys; kernels._import_all('stats'); a = set(sys.modules)\n"
+            "kernels._import_all('full', after='stats'); b = set(sys.modules)\n"
+            "print('scipy.stats' in a, 'matplotlib' in a, 'matplotlib.pyplot' in b)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, **kernels.KERNEL_ENV}).stdout.split()
+    assert out == ["True", "False", "True"]
+
+
+def test_notebooks_on_the_lighter_kernels_draw_no_figures():
+    """``base`` and ``stats`` kernels import no matplotlib: their notebooks must not draw."""
+    import json
+
+    lighter = 0
+    for path in sorted((paths.PROJECT_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        if nb["metadata"].get("report", {}).get("kernel", "full") == "full":
+            continue
+        lighter += 1
+        source = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+        assert not re.search(r"matplotlib|plotting|planning_plots|show_figure|savefig", source), path.name
+    assert lighter >= 5  # 01-03 on base, 04 and 08 on stats
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kernel_path", ["fork", "warm"])
+def test_kernels_of_each_set_have_imported_that_set(kernel_path):
+    """The template imports a set when a kernel of it is first asked for; a later set adds to it."""
+    if kernel_path == "fork" and not kernels.fork_is_safe():
+        pytest.skip("fork needs Linux")
+    code = "import sys; print('scipy.stats' in sys.modules, 'matplotlib.pyplot' in sys.modules)"
+    with kernels.Kernels(kernel_path, paths.PROJECT_ROOT) as pool:
+        for name, stage in (("01_a", "base"), ("02_b", "stats"), ("03_c", "full")):
+            pool.start(name, stage)
+        seen = {stage: _run(km, code) for name, stage in (("01_a", "base"), ("02_b", "stats"), ("03_c", "full"))
+                for km in [pool.take(name, stage)]}
+    assert seen == {"base": ["False False\n"], "stats": ["True False\n"], "full": ["True True\n"]}

@@ -215,3 +215,7 @@ def test_the_longest_notebook_of_the_last_build_starts_first_and_durations_are_u
     assert set(durations) == {"01_a.ipynb", "02_b.ipynb", "03_c.ipynb"} and durations["03_c.ipynb"] < 9.0
 
 
+def test_rendering_is_prepared_by_a_one_cell_report_that_is_not_kept(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert runner._prepare_rendering() is None
+    assert list(tmp_path.iterdir()) == []

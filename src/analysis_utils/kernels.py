@@ -12,6 +12,7 @@ path gives the same outputs: a notebook imports what it uses, and every kernel g
 """
 
 import contextlib
+import functools
 import importlib
 import json
 import os
@@ -21,20 +22,23 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
+from queue import Empty
 
 PATHS = ("fork", "warm", "plain")
 #: Imported before a notebook's first cell (fork and warm paths), by the notebook's metadata
-#: ``report.kernel``: ``base`` (what a kernel needs, numpy, pandas, pyarrow and the data modules)
-#: for notebooks that read, check and derive data, ``full`` (default) adds scipy, matplotlib and the
-#: analysis modules. The notebook imports what it uses, so this changes when, never what, it imports.
-#: statsmodels is left to the one function that fits a model.
+#: ``report.kernel``; each set adds to the one before it: ``base`` (what a kernel needs, numpy, pandas,
+#: pyarrow and the data modules) for notebooks that read, check and derive data, ``stats`` adds scipy
+#: and the analysis modules for notebooks that draw no figure, ``full`` (default) adds matplotlib (and
+#: draws a figure off-screen). The notebook imports what it uses, so this changes when, never what,
+#: it imports. statsmodels is left to the one function that fits a model.
 IMPORTS = {
     "base": ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "numpy", "pandas", "pyarrow.parquet",
              "analysis_utils.cleaning", "analysis_utils.eligibility", "analysis_utils.report",
              "analysis_utils.scoring", "analysis_utils.tables", "analysis_utils.validation"),
-    "full": ("scipy.stats", "matplotlib.pyplot", "analysis_utils.endpoints", "analysis_utils.plotting",
-             "analysis_utils.safety", "analysis_utils.planning"),
+    "stats": ("scipy.stats", "analysis_utils.endpoints", "analysis_utils.safety", "analysis_utils.planning"),
+    "full": ("matplotlib.pyplot", "analysis_utils.plotting"),
 }
 #: Environment of every kernel: outputs that do not vary by run (hash seed, source date), one
 #: BLAS/OpenMP thread each (the kernels share the cores; a process that forks must not have
@@ -72,12 +76,15 @@ def choose(requested: str | None = None, platform: str = sys.platform) -> str:
     return requested
 
 
-def _import_all(stage: str = "full", only: bool = False) -> None:
-    """Import ``IMPORTS`` of ``stage`` (``full`` includes ``base`` unless ``only``); for ``full`` also draw
-    a figure off-screen, so that fonts and the PNG and SVG writers are loaded once (not by each notebook)."""
-    for name in (() if only else IMPORTS["base"]) + (IMPORTS["full"] if stage == "full" else ()):
-        importlib.import_module(name)
-    if stage == "full":
+def _import_all(stage: str = "full", after: str | None = None) -> None:
+    """Import the sets of ``IMPORTS`` up to ``stage`` (those after the set ``after`` only); for ``full``
+    also draw a figure off-screen, so that fonts and the PNG and SVG writers are loaded once (not by
+    each notebook)."""
+    stages = list(IMPORTS)
+    for name in stages[stages.index(after) + 1 if after else 0:stages.index(stage) + 1]:
+        for module in IMPORTS[name]:
+            importlib.import_module(module)
+    if stage == "full" and after != "full":
         import io
 
         from matplotlib.figure import Figure
@@ -91,17 +98,18 @@ def _import_all(stage: str = "full", only: bool = False) -> None:
 def _template() -> None:
     """Fork a kernel for each ``<stage> <connection file>`` line on stdin; answer its pid.
 
-    The ``base`` imports come first; the ``full`` ones when a ``full`` kernel is first asked for,
-    so that the first notebooks (``base``) need not wait for scipy and matplotlib.
+    The ``base`` imports come first; those of a later set when a kernel of that set is first asked
+    for, so that the first notebooks (``base``) need not wait for scipy and matplotlib.
     """
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked kernels are reaped as they exit
     _import_all("base")
-    parent, replies, full = os.getpid(), os.fdopen(os.dup(1), "w"), False
+    parent, replies, imported = os.getpid(), os.fdopen(os.dup(1), "w"), "base"
+    stages = list(IMPORTS)
     for line in sys.stdin:
         stage, connection_file = line.strip().split(" ", 1)
-        if stage == "full" and not full:
-            _import_all("full", only=True)
-            full = True
+        if stages.index(stage) > stages.index(imported):
+            _import_all(stage, after=imported)
+            imported = stage
         pid = os.fork()
         if pid == 0:
             try:
@@ -119,6 +127,51 @@ def _template() -> None:
     os._exit(0)  # stdin closed: the build is over (exiting with the libraries loaded is slow)
 
 
+@functools.cache
+def ready_client():
+    """The class of kernel clients used here (imported when first needed: the template starts first)."""
+    from jupyter_client.asynchronous import AsyncKernelClient
+
+    class ReadyClient(AsyncKernelClient):
+        """A kernel client whose ``wait_for_ready`` returns as soon as the kernel is ready for a notebook.
+
+        That is when it has answered a kernel_info request on shell *and* its idle status for that request
+        has come on IOPub: both channels are connected, so no output of the first cell is lost (ZeroMQ's
+        slow joiner). jupyter_client's own waits for a heartbeat first (0.2 s steps, for a kernel it did
+        not start) and then for 0.2 s of quiet on IOPub, about 0.4 s per notebook.
+        """
+
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+            while True:
+                msg_id = self.kernel_info()
+                try:
+                    reply = await self._async_recv_reply(msg_id, timeout=1)
+                except TimeoutError:
+                    pass
+                else:
+                    self._handle_kernel_info_reply(reply)
+                    if await self._idle_after(msg_id):
+                        return
+                if not await self._async_is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+
+        async def _idle_after(self, msg_id: str) -> bool:
+            """Whether IOPub brings the kernel's idle status for request ``msg_id`` (no message for 0.05 s:
+            IOPub was not subscribed yet when the kernel answered, so ask again)."""
+            while True:
+                try:
+                    msg = await self.get_iopub_msg(timeout=0.05)
+                except Empty:
+                    return False
+                if msg["parent_header"].get("msg_id") == msg_id and msg["content"].get("execution_state") == "idle":
+                    return True
+
+    return ReadyClient
+
+
 class ForkedKernel:
     """What papermill (nbclient) asks of ``km`` for a kernel it did not start: a client, interrupt, stop."""
 
@@ -128,9 +181,7 @@ class ForkedKernel:
         self.pid, self.info = pid, info
 
     def client(self):
-        from jupyter_client.asynchronous import AsyncKernelClient
-
-        client = AsyncKernelClient()
+        client = ready_client()()
         client.load_connection_info(self.info)
         return client
 
@@ -206,6 +257,7 @@ class Kernels:
         where = {"transport": "tcp"} if sys.platform == "win32" else {"transport": "ipc", "ip": str(self._folder / f"w{self._count}")}
         km = AsyncKernelManager(kernel_name=spec.name, kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(self._folder)]),
                                 **where)
+        km.client_factory = ready_client()
         run_sync(km.start_kernel)(cwd=str(self.cwd))
         return km
 

@@ -44,6 +44,8 @@ MAX_KERNELS = 2
 _RENDER_MODULES = ("analysis_utils.appendix", "analysis_utils.dictionary", "nbconvert", "mistune", "xlsxwriter")
 #: Seconds each notebook took in the last successful build: only the order of the notebooks depends on it.
 DURATIONS_FILE = Path(".build") / "notebook_seconds.json"
+#: The thread preparing the rendering while notebooks run; the report is rendered once it has finished.
+_PREPARING: list[threading.Thread] = []
 
 
 def list_notebooks(folder: Path = paths.NOTEBOOKS) -> list[Path]:
@@ -158,6 +160,21 @@ def _execute(path: Path, parameters: dict, stage: Path, pool: "kernels.Kernels",
     return nb
 
 
+def _prepare_rendering() -> None:
+    """Import what renders the report and render a one-cell report, unused: what nbconvert, its
+    templates and the HTML filters load on first use is then loaded before the notebooks finish."""
+    for name in _RENDER_MODULES:
+        importlib.import_module(name)
+    import nbformat
+
+    from analysis_utils import htmlreport
+
+    output = nbformat.v4.new_output("display_data", data={"text/html": "<table><tr><td>1</td></tr></table>"})
+    cells = [nbformat.v4.new_markdown_cell("# Warm-up\n*text*"), nbformat.v4.new_code_cell("1", outputs=[output])]
+    htmlreport.render_report([nbformat.v4.new_notebook(cells=cells)], title_block={"Title": "Warm-up"}, synthetic=True,
+                             appendix=[("Appendix", "<p>text</p>")], names=["00_warm_up.ipynb"])
+
+
 def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path, *, kernel_path: str | None = None,
                       parallel: int | None = None, durations: dict[str, float] | None = None, timeout: int = 600) -> list:
     """Execute the notebooks with papermill, up to ``parallel`` at a time, each in a fresh kernel.
@@ -192,8 +209,11 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
         import nbformat  # noqa: F401
         import papermill  # noqa: F401
 
-        # What renders the report, imported meanwhile (a core is idle while 01 and 02 run one after the other).
-        threading.Thread(target=lambda: [importlib.import_module(m) for m in _RENDER_MODULES], daemon=True).start()
+        # What renders the report, imported and tried once meanwhile (a core is idle while 01 and 02 run
+        # one after the other).
+        if not _PREPARING:  # once per process
+            _PREPARING.append(threading.Thread(target=_prepare_rendering, daemon=True))
+            _PREPARING[0].start()
         with ThreadPoolExecutor(parallel) as threads:
             while waiting or running:
                 ready = [n for n in waiting if set(needs[n]) <= done]
@@ -202,8 +222,9 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
                     ready.remove(name), waiting.remove(name)
                     running[threads.submit(run, name)] = name
                 # start the kernels of the next notebooks ahead of them: forked ones (cheap) one per lane,
-                # pre-started ones (each imports the libraries) one in all, so that they use an idle core
-                ahead = parallel if pool.path == "fork" else 1
+                # pre-started ones (each imports the libraries) one, and one more per idle lane (while
+                # 01 and 02 run one after the other a core is free)
+                ahead = parallel if pool.path == "fork" else 1 + parallel - len(running)
                 unmet = {n: sum(m not in done and m not in running.values() for m in needs[n]) for n in waiting}
                 for name in sorted(waiting, key=lambda n: (unmet[n], -previous.get(n, -1.0)))[:ahead]:
                     pool.start(name, kernel_stage[name])
@@ -279,6 +300,8 @@ def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_RO
         # The export is validated by the first notebook, before anything is derived from it: a bad
         # export stops the build there (ename ExportValidationError), and nothing is published.
         execute_notebooks(notebooks, parameters, stage, kernel_path=kernel_path, durations=durations)
+        for thread in _PREPARING:
+            thread.join()
         from analysis_utils import appendix, report
 
         report.combine_parts(stage / "reports")  # ard.csv and data_queries.csv, in a fixed order
