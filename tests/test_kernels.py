@@ -178,3 +178,9 @@ def test_kernels_of_each_set_have_imported_that_set(kernel_path):
         seen = {stage: _run(km, code) for name, stage in (("01_a", "base"), ("02_b", "stats"), ("03_c", "full"))
                 for km in [pool.take(name, stage)]}
     assert seen == {"base": ["False False\n"], "stats": ["True False\n"], "full": ["True True\n"]}
+
+
+def test_the_fork_template_refuses_to_start_where_fork_is_not_safe(monkeypatch):
+    monkeypatch.setattr(kernels, "fork_is_safe", lambda: False)  # as on Windows or macOS
+    with pytest.raises(SystemExit, match="needs os.fork on Linux"):
+        kernels._template()

@@ -101,6 +101,9 @@ def _template() -> None:
     The ``base`` imports come first; those of a later set when a kernel of that set is first asked
     for, so that the first notebooks (``base``) need not wait for scipy and matplotlib.
     """
+    if not fork_is_safe():  # only ``choose`` starts a template, and only where fork is safe
+        raise SystemExit(f"the kernel template needs os.fork on Linux (this is {sys.platform}); "
+                         "use KERNELS=warm or KERNELS=plain")
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked kernels are reaped as they exit
     _import_all("base")
     parent, replies, imported = os.getpid(), os.fdopen(os.dup(1), "w"), "base"
