@@ -182,39 +182,6 @@ def test_kernels_keep_no_input_history(tmp_path, kernel_path):
     assert executed[0].cells[-1].outputs[0]["text"] == "False\n"
 
 
-def test_pick_next_starts_the_longest_and_keeps_numbered_order_without_durations():
-    names = ["03_c.ipynb", "04_d.ipynb", "05_e.ipynb", "06_f.ipynb"]
-    assert runner.pick_next(names, {"04_d.ipynb": 1.2, "05_e.ipynb": 2.6, "06_f.ipynb": 1.9}) == "05_e.ipynb"
-    assert runner.pick_next(names, {"04_d.ipynb": 1.2}) == "04_d.ipynb"  # a known duration before unknown ones
-    assert runner.pick_next(names, {}) == "03_c.ipynb"
-    assert runner.pick_next(names, {"04_d.ipynb": 1.0, "06_f.ipynb": 1.0}) == "04_d.ipynb"  # ties: numbered order
-
-
-def test_durations_file_round_trip_and_bad_files_are_ignored(tmp_path):
-    path = tmp_path / ".build" / "notebook_seconds.json"
-    assert runner.read_durations(path) == {}
-    runner._write_durations(path, {"05_e.ipynb": 2.5, "01_a.ipynb": 0.75})
-    assert runner.read_durations(path) == {"01_a.ipynb": 0.75, "05_e.ipynb": 2.5}
-    assert path.read_text(encoding="utf-8").index("01_a") < path.read_text(encoding="utf-8").index("05_e")
-    for bad in ("{", "[1, 2]", '{"01_a.ipynb": "slow"}'):
-        path.write_text(bad, encoding="utf-8")
-        assert runner.read_durations(path) == {}
-
-
-@pytest.mark.slow
-def test_the_longest_notebook_of_the_last_build_starts_first_and_durations_are_updated(tmp_path):
-    log = tmp_path / "order"
-    record = f"import os; open({str(log)!r}, 'a').write(os.environ.get('X', '') + '{{name}}\\n')"
-    notebooks = {name: _notebook(record.format(name=name)) for name in ("01_a", "02_b", "03_c")}
-    for nb in notebooks.values():
-        nb.metadata["report"] = {"needs": [], "kernel": "base"}
-    paths = _write(tmp_path, {f"{name}.ipynb": nb for name, nb in notebooks.items()})
-    durations = {"03_c.ipynb": 9.0, "02_b.ipynb": 4.0}
-    runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", parallel=1, durations=durations)
-    assert log.read_text().split() == ["03_c", "02_b", "01_a"]
-    assert set(durations) == {"01_a.ipynb", "02_b.ipynb", "03_c.ipynb"} and durations["03_c.ipynb"] < 9.0
-
-
 def test_rendering_is_prepared_by_a_one_cell_report_that_is_not_kept(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert runner._prepare_rendering() is None

@@ -4,7 +4,7 @@
   in about 0.2 s. Only where ``os.fork`` exists and is safe after such imports: not on Windows (no
   ``os.fork``) nor macOS (Python's documentation calls it unsafe there).
 - ``warm`` (everywhere): a new Python per notebook imports the libraries, then becomes an
-  ipykernel; started ahead of its notebook, never reused, shut down by the runner.
+  ipykernel; started ahead of its notebook, never reused.
 - ``plain``: papermill starts its own ``python3`` kernel (the last resort).
 
 ``choose`` picks fork where it is safe, else warm; ``KERNELS`` or ``--kernels`` overrides it. Every
@@ -14,25 +14,22 @@ path gives the same outputs: a notebook imports what it uses, and every kernel g
 import contextlib
 import functools
 import importlib
-import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from queue import Empty
 
 PATHS = ("fork", "warm", "plain")
 #: Imported before a notebook's first cell (fork and warm paths), by the notebook's metadata
-#: ``report.kernel``; each set adds to the one before it: ``base`` (what a kernel needs, numpy, pandas,
-#: pyarrow and the data modules) for notebooks that read, check and derive data, ``stats`` adds scipy
-#: and the analysis modules for notebooks that draw no figure, ``full`` (default) adds matplotlib (and
-#: draws a figure off-screen). The notebook imports what it uses, so this changes when, never what,
-#: it imports. statsmodels is left to the one function that fits a model.
+#: ``report.kernel``; each set adds to the one before it: ``base`` (a kernel, numpy, pandas, pyarrow
+#: and the data modules), ``stats`` (scipy and the analysis modules, for notebooks that draw no
+#: figure), ``full`` (default; matplotlib, and a figure drawn off-screen). The notebook imports what
+#: it uses, so this changes when, never what, it imports.
 IMPORTS = {
     "base": ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "numpy", "pandas", "pyarrow.parquet",
              "analysis_utils.cleaning", "analysis_utils.eligibility", "analysis_utils.report",
@@ -78,8 +75,7 @@ def choose(requested: str | None = None, platform: str = sys.platform) -> str:
 
 def _import_all(stage: str = "full", after: str | None = None) -> None:
     """Import the sets of ``IMPORTS`` up to ``stage`` (those after the set ``after`` only); for ``full``
-    also draw a figure off-screen, so that fonts and the PNG and SVG writers are loaded once (not by
-    each notebook)."""
+    also draw a figure off-screen, so that fonts and the PNG and SVG writers load once, not per notebook."""
     stages = list(IMPORTS)
     for name in stages[stages.index(after) + 1 if after else 0:stages.index(stage) + 1]:
         for module in IMPORTS[name]:
@@ -95,38 +91,38 @@ def _import_all(stage: str = "full", after: str | None = None) -> None:
             ax.figure.savefig(io.BytesIO(), format=fmt)
 
 
-def _template() -> None:
-    """Fork a kernel for each ``<stage> <connection file>`` line on stdin; answer its pid.
+def _launch(argv: list[str]) -> None:
+    from ipykernel.kernelapp import IPKernelApp
 
-    The ``base`` imports come first; those of a later set when a kernel of that set is first asked
-    for, so that the first notebooks (``base``) need not wait for scipy and matplotlib.
-    """
+    IPKernelApp.launch_instance(argv=[*argv, *KERNEL_ARGS])
+
+
+def _template() -> None:
+    """Fork a kernel for each ``<stage> <connection file>`` line on stdin; kill it on ``stop <connection file>``.
+    A later set of ``IMPORTS`` is imported when a kernel of it is first asked for (01 needs only ``base``)."""
     if not fork_is_safe():  # only ``choose`` starts a template, and only where fork is safe
         raise SystemExit(f"the kernel template needs os.fork on Linux (this is {sys.platform}); "
                          "use KERNELS=warm or KERNELS=plain")
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked kernels are reaped as they exit
     _import_all("base")
-    parent, replies, imported = os.getpid(), os.fdopen(os.dup(1), "w"), "base"
-    stages = list(IMPORTS)
+    parent, imported, stages, pids = os.getpid(), "base", list(IMPORTS), {}
     for line in sys.stdin:
         stage, connection_file = line.strip().split(" ", 1)
+        if stage == "stop":
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pids.pop(connection_file), signal.SIGKILL)
+            continue
         if stages.index(stage) > stages.index(imported):
             _import_all(stage, after=imported)
             imported = stage
-        pid = os.fork()
-        if pid == 0:
+        pids[connection_file] = os.fork()
+        if pids[connection_file] == 0:
             try:
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # kernels run subprocesses
-                devnull = os.open(os.devnull, os.O_RDWR)
-                os.dup2(devnull, 0), os.dup2(devnull, 1)
-                from ipykernel.kernelapp import IPKernelApp
-
-                IPKernelApp.launch_instance(argv=["-f", connection_file, f"--IPKernelApp.parent_handle={parent}",
-                                                  *KERNEL_ARGS])
+                os.dup2(os.open(os.devnull, os.O_RDWR), 0)
+                _launch(["-f", connection_file, f"--IPKernelApp.parent_handle={parent}"])
             finally:
                 os._exit(0)
-        replies.write(f"{pid}\n")
-        replies.flush()
     os._exit(0)  # stdin closed: the build is over (exiting with the libraries loaded is slow)
 
 
@@ -136,171 +132,103 @@ def ready_client():
     from jupyter_client.asynchronous import AsyncKernelClient
 
     class ReadyClient(AsyncKernelClient):
-        """A kernel client whose ``wait_for_ready`` returns as soon as the kernel is ready for a notebook.
-
-        That is when it has answered a kernel_info request on shell *and* its idle status for that request
-        has come on IOPub: both channels are connected, so no output of the first cell is lost (ZeroMQ's
-        slow joiner). jupyter_client's own waits for a heartbeat first (0.2 s steps, for a kernel it did
-        not start) and then for 0.2 s of quiet on IOPub, about 0.4 s per notebook.
-        """
+        """A client whose ``wait_for_ready`` returns once the kernel has answered kernel_info on shell
+        *and* its idle status for that request has come on IOPub: both channels are connected, so no
+        output of the first cell is lost. jupyter_client's own waits for a heartbeat (0.2 s steps, for a
+        kernel it did not start), then for 0.2 s of quiet on IOPub: about 0.4 s per notebook."""
 
         async def wait_for_ready(self, timeout: float | None = None) -> None:
             deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
             while True:
                 msg_id = self.kernel_info()
-                try:
-                    reply = await self._async_recv_reply(msg_id, timeout=1)
-                except TimeoutError:
-                    pass
-                else:
-                    self._handle_kernel_info_reply(reply)
-                    if await self._idle_after(msg_id):
-                        return
-                if not await self._async_is_alive():
+                with contextlib.suppress(TimeoutError, Empty):  # Empty: IOPub was not subscribed yet
+                    self._handle_kernel_info_reply(await self._async_recv_reply(msg_id, timeout=1))
+                    while True:
+                        msg = await self.get_iopub_msg(timeout=0.05)
+                        if msg["parent_header"].get("msg_id") == msg_id and msg["content"].get("execution_state") == "idle":
+                            return
+                if self.exit_code() is not None:  # the process (warm) or template (fork): no heartbeat before the kernel exists
                     raise RuntimeError("Kernel died before replying to kernel_info")
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
 
-        async def _idle_after(self, msg_id: str) -> bool:
-            """Whether IOPub brings the kernel's idle status for request ``msg_id`` (no message for 0.05 s:
-            IOPub was not subscribed yet when the kernel answered, so ask again)."""
-            while True:
-                try:
-                    msg = await self.get_iopub_msg(timeout=0.05)
-                except Empty:
-                    return False
-                if msg["parent_header"].get("msg_id") == msg_id and msg["content"].get("execution_state") == "idle":
-                    return True
-
     return ReadyClient
 
 
-class ForkedKernel:
-    """What papermill (nbclient) asks of ``km`` for a kernel it did not start: a client, interrupt, stop."""
+class Kernel:
+    """What papermill (nbclient) asks of ``km`` for a kernel it did not start: a client, and ``shutdown``."""
 
     has_kernel = True
 
-    def __init__(self, pid: int, info: dict):
-        self.pid, self.info = pid, info
+    def __init__(self, info: dict, shutdown, exit_code):
+        self.info, self.shutdown, self.exit_code = info, shutdown, exit_code
 
     def client(self):
         client = ready_client()()
         client.load_connection_info(self.info)
+        client.exit_code = self.exit_code
         return client
-
-    def interrupt_kernel(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGINT)
-
-    def shutdown(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
 
 
 class Kernels:
-    """Start kernels for notebooks by one path; ``start(name)`` begins a notebook's kernel (ahead of it
-    if wanted), ``take(name)`` returns its ``km`` for papermill (``None``: papermill starts its own),
-    ``release(km)`` stops it. Use as a context manager: every kernel is stopped on exit."""
+    """Kernels by one path: ``start(name)`` begins notebook ``name``'s kernel (ahead of it if wanted),
+    ``take(name)`` returns its ``km`` for papermill (``None``: papermill starts its own), ``release(km)``
+    stops it. As a context manager it stops every kernel it started on exit."""
 
     def __init__(self, path: str, cwd: Path):
-        self.path, self.cwd, self._started, self._lock = path, cwd, {}, threading.Lock()
+        self.path, self.cwd, self._environ, self._template, self._count = path, cwd, dict(os.environ), None, 0
         self._folder = Path(tempfile.mkdtemp(prefix="report-kernels-"))  # short: ipc socket paths are limited
-        self._template, self._live, self._environ, self._count = None, [], dict(os.environ), 0
-        self._pending: list[tuple[str, dict]] = []  # fork requests not answered yet (notebook, connection info)
+        self._ahead: dict[str, Kernel] = {}  # started, not taken yet
+        self._live: list[Kernel] = []  # taken, not released yet
 
     def __enter__(self):
         if self.path == "plain":  # papermill's kernel inherits the environment
             os.environ.update(KERNEL_ENV)
         if self.path == "fork":
-            self._template = subprocess.Popen(
-                [sys.executable, "-m", "analysis_utils.kernels", "template"], cwd=self.cwd, text=True,
-                env={**os.environ, **KERNEL_ENV}, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            self._template = subprocess.Popen([sys.executable, "-m", "analysis_utils.kernels", "template"], cwd=self.cwd,
+                                              text=True, env={**os.environ, **KERNEL_ENV}, stdin=subprocess.PIPE)
         return self
+
+    def _tell(self, *words: str) -> None:
+        self._template.stdin.write(" ".join(words) + "\n")
+        self._template.stdin.flush()
 
     def start(self, name: str, stage: str = "full") -> None:
         """Begin the kernel of notebook ``name`` (without waiting for it)."""
-        with self._lock:
-            if self.path == "plain" or name in self._started:
-                return
-            self._started[name] = self._fork(name, stage) if self.path == "fork" else self._warm(stage)
-
-    def _fork(self, name: str, stage: str) -> None:
-        """Ask the template for a kernel; its pid is read when the notebook takes it (``take``)."""
+        if self.path == "plain" or name in self._ahead:
+            return
         from jupyter_client.connect import write_connection_file
 
-        self._count += 1
-        path, info = write_connection_file(str(self._folder / f"k{self._count}.json"), transport="ipc",
-                                           ip=str(self._folder / f"k{self._count}"))
-        self._template.stdin.write(f"{stage} {path}\n")
-        self._template.stdin.flush()
-        self._pending.append((name, info))
+        self._count += 1  # Unix sockets where the platform has them; TCP on loopback on Windows
+        where = {"transport": "tcp"} if sys.platform == "win32" else {"transport": "ipc", "ip": str(self._folder / f"k{self._count}")}
+        file, info = write_connection_file(str(self._folder / f"k{self._count}.json"), **where)
+        if self.path == "fork":
+            self._tell(stage, file)
+            self._ahead[name] = Kernel(info, functools.partial(self._tell, "stop", file), self._template.poll)
+            return
+        watch = [] if sys.platform == "win32" else [f"--IPKernelApp.parent_handle={os.getpid()}"]  # dies with the build
+        process = subprocess.Popen([sys.executable, "-m", "analysis_utils.kernels", stage, "-f", file, *watch],
+                                   cwd=self.cwd, env={**os.environ, **KERNEL_ENV}, stdin=subprocess.DEVNULL)
+        self._ahead[name] = Kernel(info, lambda: (process.kill(), process.wait()), process.poll)
 
-    def _forked(self, name: str) -> None:
-        """Read the template's answers (in the order of the requests) until ``name``'s kernel is known."""
-        while self._started.get(name) is None and self._pending:
-            reply = self._template.stdout.readline()
-            if not reply:
-                raise RuntimeError(f"the kernel template stopped (exit code {self._template.wait()}); its error is above")
-            asked, info = self._pending.pop(0)
-            self._started[asked] = ForkedKernel(int(reply), info)
-
-    def _warm(self, stage: str):
-        from jupyter_client import AsyncKernelManager
-        from jupyter_client.kernelspec import KernelSpecManager
-        from jupyter_core.utils import run_sync
-
-        spec = self._folder / f"warm-{stage}"
-        if not spec.exists():  # a kernelspec: this Python imports the libraries, then becomes an ipykernel
-            spec.mkdir()
-            argv = [sys.executable, "-m", "analysis_utils.kernels", stage, "-f", "{connection_file}", *KERNEL_ARGS]
-            (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "warm", "language": "python",
-                                                          "env": KERNEL_ENV}), encoding="utf-8")
-        self._count += 1
-        # Unix sockets where the platform has them; TCP on loopback on Windows.
-        where = {"transport": "tcp"} if sys.platform == "win32" else {"transport": "ipc", "ip": str(self._folder / f"w{self._count}")}
-        km = AsyncKernelManager(kernel_name=spec.name, kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(self._folder)]),
-                                **where)
-        km.client_factory = ready_client()
-        run_sync(km.start_kernel)(cwd=str(self.cwd))
-        return km
-
-    def take(self, name: str, stage: str = "full"):
+    def take(self, name: str, stage: str = "full") -> Kernel | None:
         """The ``km`` of notebook ``name`` for papermill (``None`` on the plain path)."""
         self.start(name, stage)
-        with self._lock:
-            if self.path == "fork":
-                self._forked(name)
-            km = self._started.pop(name, None)
-            self._live.append(km)
-        return km
+        kernel = self._ahead.pop(name, None)
+        self._live += [kernel] if kernel else []
+        return kernel
 
-    def release(self, km) -> None:
-        with self._lock:
-            if km not in self._live:
-                return
-            self._live.remove(km)
-        if isinstance(km, ForkedKernel):
-            km.shutdown()
-        elif km is not None:
-            from jupyter_core.utils import run_sync
-
-            run_sync(km.shutdown_kernel)(now=True)
-
-    def stop_all(self) -> None:
-        """Stop every kernel: those started ahead and those running a notebook (after a failure)."""
-        with self._lock:
-            if self._template is not None and self._pending:
-                with contextlib.suppress(RuntimeError):  # those asked for are stopped below, not left to run
-                    self._forked(self._pending[-1][0])
-            self._live += [km for km in self._started.values()]
-            self._started.clear()
-        for km in list(self._live):
-            self.release(km)
+    def release(self, kernel: Kernel | None) -> None:
+        if kernel in self._live:
+            self._live.remove(kernel)
+            kernel.shutdown()
 
     def __exit__(self, *exc):
-        self.stop_all()
+        for kernel in [*self._ahead.values(), *self._live]:
+            with contextlib.suppress(OSError):  # a template that stopped has taken its kernels with it
+                kernel.shutdown()
         if self._template is not None:
-            self._template.stdin.close()  # the template exits; its kernels follow (parent_handle)
+            self._template.stdin.close()  # the template exits
             try:
                 self._template.wait(5)
             except subprocess.TimeoutExpired:
@@ -315,6 +243,4 @@ if __name__ == "__main__":
         _template()
     else:  # a warm kernel: import the libraries of its stage, then become an ipykernel
         _import_all(sys.argv[1])
-        from ipykernel.kernelapp import launch_new_instance
-
-        launch_new_instance(argv=sys.argv[2:])
+        _launch(sys.argv[2:])
