@@ -1,10 +1,10 @@
 """Fresh Jupyter kernels for papermill, one per notebook, handed to it as ``km`` by one of three paths.
 
-- ``fork`` (Linux): a *template* process imports the libraries once and forks each kernel, ready
-  in about 0.2 s. Only where ``os.fork`` exists and is safe after such imports: not on Windows (no
-  ``os.fork``) nor macOS (Python's documentation calls it unsafe there).
-- ``warm`` (everywhere): a new Python per notebook imports the libraries, then becomes an
-  ipykernel; started ahead of its notebook, never reused.
+- ``fork`` (Linux): a *template* process imports the libraries once and forks each kernel, ready in
+  about 0.2 s; only where ``os.fork`` exists and is safe after such imports (not on Windows, which has
+  no ``os.fork``, nor macOS, where Python's documentation calls it unsafe).
+- ``warm`` (everywhere): a new Python per notebook imports the libraries, then becomes an ipykernel;
+  started ahead of its notebook, never reused.
 - ``plain``: papermill starts its own ``python3`` kernel (the last resort).
 
 ``choose`` picks fork where it is safe, else warm; ``KERNELS`` or ``--kernels`` overrides it. Every
@@ -25,11 +25,10 @@ from pathlib import Path
 from queue import Empty
 
 PATHS = ("fork", "warm", "plain")
-#: Imported before a notebook's first cell (fork and warm paths), by the notebook's metadata
-#: ``report.kernel``; each set adds to the one before it: ``base`` (a kernel, numpy, pandas, pyarrow
-#: and the data modules), ``stats`` (scipy and the analysis modules, for notebooks that draw no
-#: figure), ``full`` (default; matplotlib, and a figure drawn off-screen). The notebook imports what
-#: it uses, so this changes when, never what, it imports.
+#: Imported before a notebook's first cell (fork and warm paths), up to the set its metadata
+#: ``report.kernel`` names: ``base`` (a kernel, numpy, pandas, pyarrow, the data modules), ``stats``
+#: (scipy, the analysis modules), ``full`` (default; matplotlib, and a figure drawn off-screen). A
+#: notebook imports what it uses, so this changes when, never what, it imports.
 IMPORTS = {
     "base": ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "numpy", "pandas", "pyarrow.parquet",
              "analysis_utils.cleaning", "analysis_utils.eligibility", "analysis_utils.report",
@@ -73,22 +72,53 @@ def choose(requested: str | None = None, platform: str = sys.platform) -> str:
     return requested
 
 
-def _import_all(stage: str = "full", after: str | None = None) -> None:
-    """Import the sets of ``IMPORTS`` up to ``stage`` (those after the set ``after`` only); for ``full``
-    also draw a figure off-screen, so that fonts and the PNG and SVG writers load once, not per notebook."""
-    stages = list(IMPORTS)
-    for name in stages[stages.index(after) + 1 if after else 0:stages.index(stage) + 1]:
+def _import_all(stage: str = "full") -> None:
+    """Import the sets of ``IMPORTS`` up to ``stage`` (again: at no cost); for ``full`` draw a figure once."""
+    for name in list(IMPORTS)[:list(IMPORTS).index(stage) + 1]:
         for module in IMPORTS[name]:
             importlib.import_module(module)
-    if stage == "full" and after != "full":
-        import io
+    if stage == "full":
+        _draw_figure()
 
-        from matplotlib.figure import Figure
 
-        ax = Figure(figsize=(3, 2), layout="constrained").subplots()
-        ax.plot([0, 1], marker="o", label="line"), ax.legend(), ax.set(title="Warm-up", xlabel="Visit")
-        for fmt in ("png", "svg"):
-            ax.figure.savefig(io.BytesIO(), format=fmt)
+@functools.cache
+def _draw_figure() -> None:
+    """Draw a figure off-screen: fonts and the PNG and SVG writers then load once, not in each notebook."""
+    import io
+
+    from matplotlib.figure import Figure
+
+    ax = Figure(figsize=(3, 2), layout="constrained").subplots()
+    ax.plot([0, 1], marker="o", label="line"), ax.legend(), ax.set(title="Warm-up", xlabel="Visit")
+    for fmt in ("png", "svg"):
+        ax.figure.savefig(io.BytesIO(), format=fmt)
+
+
+def _template() -> None:
+    """Fork a kernel for each ``<stage> <connection file>`` line on stdin, having imported that stage's
+    sets (the first notebooks need ``base`` only); kill it on ``stop <connection file>``."""
+    if not fork_is_safe():  # only ``choose`` starts a template, and only where fork is safe
+        raise SystemExit(f"the kernel template needs os.fork on Linux (this is {sys.platform}); "
+                         "use KERNELS=warm or KERNELS=plain")
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked kernels are reaped as they exit
+    _import_all("base")
+    pids = {}
+    for line in sys.stdin:
+        stage, connection_file = line.strip().split(" ", 1)
+        if stage == "stop":
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pids.pop(connection_file), signal.SIGKILL)
+            continue
+        _import_all(stage)
+        pids[connection_file] = os.fork()
+        if pids[connection_file] == 0:
+            try:
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # kernels run subprocesses
+                os.dup2(os.open(os.devnull, os.O_RDWR), 0)
+                _launch(["-f", connection_file, f"--IPKernelApp.parent_handle={os.getppid()}"])
+            finally:
+                os._exit(0)
+    os._exit(0)  # stdin closed: the build is over (exiting with the libraries loaded is slow)
 
 
 def _launch(argv: list[str]) -> None:
@@ -97,66 +127,36 @@ def _launch(argv: list[str]) -> None:
     IPKernelApp.launch_instance(argv=[*argv, *KERNEL_ARGS])
 
 
-def _template() -> None:
-    """Fork a kernel for each ``<stage> <connection file>`` line on stdin; kill it on ``stop <connection file>``.
-    A later set of ``IMPORTS`` is imported when a kernel of it is first asked for (01 needs only ``base``)."""
-    if not fork_is_safe():  # only ``choose`` starts a template, and only where fork is safe
-        raise SystemExit(f"the kernel template needs os.fork on Linux (this is {sys.platform}); "
-                         "use KERNELS=warm or KERNELS=plain")
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked kernels are reaped as they exit
-    _import_all("base")
-    parent, imported, stages, pids = os.getpid(), "base", list(IMPORTS), {}
-    for line in sys.stdin:
-        stage, connection_file = line.strip().split(" ", 1)
-        if stage == "stop":
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pids.pop(connection_file), signal.SIGKILL)
-            continue
-        if stages.index(stage) > stages.index(imported):
-            _import_all(stage, after=imported)
-            imported = stage
-        pids[connection_file] = os.fork()
-        if pids[connection_file] == 0:
-            try:
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # kernels run subprocesses
-                os.dup2(os.open(os.devnull, os.O_RDWR), 0)
-                _launch(["-f", connection_file, f"--IPKernelApp.parent_handle={parent}"])
-            finally:
-                os._exit(0)
-    os._exit(0)  # stdin closed: the build is over (exiting with the libraries loaded is slow)
-
-
 @functools.cache
 def ready_client():
     """The class of kernel clients used here (imported when first needed: the template starts first)."""
     from jupyter_client.asynchronous import AsyncKernelClient
 
     class ReadyClient(AsyncKernelClient):
-        """A client whose ``wait_for_ready`` returns once the kernel has answered kernel_info on shell
-        *and* its idle status for that request has come on IOPub: both channels are connected, so no
-        output of the first cell is lost. jupyter_client's own waits for a heartbeat (0.2 s steps, for a
-        kernel it did not start), then for 0.2 s of quiet on IOPub: about 0.4 s per notebook."""
+        """A client whose ``wait_for_ready`` returns once the kernel has answered kernel_info on shell *and*
+        its idle status for that request has come on IOPub (both channels connected: no output of the first
+        cell is lost). jupyter_client's own trusts the heartbeat, which fails while a forked kernel is not
+        yet forked, and waits for 0.2 s of quiet on IOPub."""
 
         async def wait_for_ready(self, timeout: float | None = None) -> None:
             deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
-            while True:
+            while time.monotonic() < deadline:
                 msg_id = self.kernel_info()
                 with contextlib.suppress(TimeoutError, Empty):  # Empty: IOPub was not subscribed yet
                     self._handle_kernel_info_reply(await self._async_recv_reply(msg_id, timeout=1))
-                    while True:
-                        msg = await self.get_iopub_msg(timeout=0.05)
-                        if msg["parent_header"].get("msg_id") == msg_id and msg["content"].get("execution_state") == "idle":
-                            return
-                if self.exit_code() is not None:  # the process (warm) or template (fork): no heartbeat before the kernel exists
+                    while (msg := await self.get_iopub_msg(timeout=0.05))["parent_header"].get("msg_id") != msg_id \
+                            or msg["content"].get("execution_state") != "idle":
+                        pass
+                    return
+                if self.exit_code() is not None:  # of the kernel (warm) or of the template (fork)
                     raise RuntimeError("Kernel died before replying to kernel_info")
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+            raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
 
     return ReadyClient
 
 
 class Kernel:
-    """What papermill (nbclient) asks of ``km`` for a kernel it did not start: a client, and ``shutdown``."""
+    """What papermill (nbclient) asks of ``km`` for a kernel it did not start: ``client()``; and ``shutdown()``."""
 
     has_kernel = True
 
@@ -176,7 +176,7 @@ class Kernels:
     stops it. As a context manager it stops every kernel it started on exit."""
 
     def __init__(self, path: str, cwd: Path):
-        self.path, self.cwd, self._environ, self._template, self._count = path, cwd, dict(os.environ), None, 0
+        self.path, self.cwd, self._environ, self._template = path, cwd, dict(os.environ), None
         self._folder = Path(tempfile.mkdtemp(prefix="report-kernels-"))  # short: ipc socket paths are limited
         self._ahead: dict[str, Kernel] = {}  # started, not taken yet
         self._live: list[Kernel] = []  # taken, not released yet
@@ -199,9 +199,9 @@ class Kernels:
             return
         from jupyter_client.connect import write_connection_file
 
-        self._count += 1  # Unix sockets where the platform has them; TCP on loopback on Windows
-        where = {"transport": "tcp"} if sys.platform == "win32" else {"transport": "ipc", "ip": str(self._folder / f"k{self._count}")}
-        file, info = write_connection_file(str(self._folder / f"k{self._count}.json"), **where)
+        file = str(self._folder / f"k{len(list(self._folder.glob('*.json')))}")  # sockets, or TCP on Windows:
+        file, info = write_connection_file(f"{file}.json", **{"transport": "tcp"} if sys.platform == "win32" else
+                                           {"transport": "ipc", "ip": file})
         if self.path == "fork":
             self._tell(stage, file)
             self._ahead[name] = Kernel(info, functools.partial(self._tell, "stop", file), self._template.poll)
