@@ -180,9 +180,3 @@ def test_kernels_keep_no_input_history(tmp_path, kernel_path):
     paths = _write(tmp_path, {"01_a.ipynb": _notebook("print(get_ipython().history_manager.enabled)")})
     executed = runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", kernel_path=kernel_path)
     assert executed[0].cells[-1].outputs[0]["text"] == "False\n"
-
-
-def test_rendering_is_prepared_by_a_one_cell_report_that_is_not_kept(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    assert runner._prepare_rendering() is None
-    assert list(tmp_path.iterdir()) == []

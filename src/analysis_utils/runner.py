@@ -10,6 +10,7 @@ the partly executed notebook is kept in ``reports/failed/``, and the error names
 """
 
 import argparse
+import importlib
 import json
 import os
 import re
@@ -25,6 +26,8 @@ from analysis_utils import kernels, paths
 
 #: Notebooks executing side by side: one per core on the 2-core machines the project is built on.
 MAX_KERNELS = 2
+#: Imported while the notebooks run (off the critical path): what renders the report and the workbook.
+_RENDER_MODULES = ("analysis_utils.appendix", "nbconvert", "mistune", "xlsxwriter")
 
 
 class NotebookFailed(RuntimeError):
@@ -153,19 +156,6 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
     return [executed[p.name] for p in notebook_paths]
 
 
-def _prepare_rendering() -> None:
-    """Import what renders the report and render a one-cell report, unused, while the notebooks run
-    (a core is idle while 01 and 02 run one after the other): nbconvert, its templates and filters."""
-    import nbformat
-
-    from analysis_utils import appendix, dictionary, htmlreport  # noqa: F401
-
-    cells = [nbformat.v4.new_markdown_cell("# Warm-up\n*text*"), nbformat.v4.new_code_cell("1", outputs=[
-        nbformat.v4.new_output("display_data", data={"text/html": "<table><tr><td>1</td></tr></table>"})])]
-    htmlreport.render_report([nbformat.v4.new_notebook(cells=cells)], title_block={"Title": "Warm-up"}, synthetic=True,
-                             appendix=[("Appendix", "<p>text</p>")], names=["00_warm_up.ipynb"])
-
-
 def git_state(root: Path = paths.PROJECT_ROOT) -> dict:
     """Return the git commit of ``root`` and whether its tracked files differ from it."""
     git = ["git", "-C", str(root)]
@@ -221,13 +211,11 @@ def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_RO
                   **{k: _project_relative(stage / v) for k, v in folders.items()}}
     import papermill  # noqa: F401  (before the thread: a module two threads import at once can be half-initialised)
 
-    preparing = threading.Thread(target=_prepare_rendering, daemon=True)
-    preparing.start()
+    threading.Thread(target=lambda: [importlib.import_module(m) for m in _RENDER_MODULES], daemon=True).start()
     try:
         # The first notebook validates the export before anything is derived from it: a bad export
         # stops the build there (ename ExportValidationError), and nothing is published.
         execute_notebooks(notebooks, parameters, stage, kernel_path=kernel_path)
-        preparing.join()
         from analysis_utils import appendix, report
 
         report.combine_parts(stage / "reports")  # ard.csv and data_queries.csv, in a fixed order
