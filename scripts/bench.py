@@ -39,9 +39,10 @@ IMPORTS = "import pandas, scipy.stats, matplotlib.pyplot, seaborn, pingouin"
 #: What runs the notebooks and renders the report and the workbook: whole files, or the named
 #: top-level definitions of a file (the rest of appendix.py writes the report's text). It replaced 1,255 lines.
 EXECUTION_AND_RENDERING = {
-    "src/analysis_utils/runner.py": None, "src/analysis_utils/kernels.py": None, "src/analysis_utils/htmlreport.py": None,
-    "src/analysis_utils/templates/report/index.html.j2": None,
-    "src/analysis_utils/appendix.py": ("render", "write_report", "EXCEL_CELL_LIMIT", "fit_cell", "write_tables_workbook"),
+    "src/analysis_utils/runner.py": None, "src/analysis_utils/kernels.py": None,
+    "src/analysis_utils/htmlreport.py": None, "src/analysis_utils/templates/report/index.html.j2": None,
+    "src/analysis_utils/appendix.py": ("render", "write_report", "EXCEL_CELL_LIMIT", "fit_cell",
+                                       "write_tables_workbook"),
 }
 REPLACED_LINES = 1255
 
@@ -61,6 +62,23 @@ def code_lines() -> str:
     parts = ", ".join(f"{name} {n}" for name, n in counts.items())
     return f"execution and rendering code: {total} lines ({parts}; appendix.py: rendering and workbook only), " \
            f"{total / REPLACED_LINES:.0%} of the {REPLACED_LINES} replaced (target well under half)"
+
+
+def timed(cmd: list[str], *, before=None, runs: int = 1) -> list[float]:
+    times = []
+    for _ in range(runs):
+        if before:
+            before()
+        start = time.perf_counter()
+        subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def row(label: str, times: list[float], ratios: list[float] | None = None) -> str:
+    med = statistics.median(times)
+    ratio = f"{statistics.median(ratios):5.2f}x" if ratios else "     "
+    return f"{label:<36} {med:8.2f} s  ({min(times):.2f}-{max(times):.2f}, n={len(times)})  {ratio}"
 
 
 def main() -> int:

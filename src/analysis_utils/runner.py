@@ -131,11 +131,13 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
         raise ValueError(f"metadata report.kernel {bad}: expected one of {', '.join(kernels.IMPORTS)}")
     parallel = parallel or min(MAX_KERNELS, os.cpu_count() or 1)
     by_name, executed, running = {p.name: p for p in notebook_paths}, {}, {}
-    waiting = list(by_name)
+    # notebooks on heavier kernels (figures: ``full``) first, a better balance of the two lanes; else numbered order
+    waiting = sorted(by_name, key=lambda n: -list(kernels.IMPORTS).index(imports[n]))
     import nbformat  # noqa: F401  (imported before the threads: a module two threads import at once
     import papermill  # noqa: F401  can be seen half-initialised)
 
-    with ThreadPoolExecutor(parallel) as threads, kernels.Kernels(kernels.choose(kernel_path), paths.PROJECT_ROOT) as pool:
+    pool = kernels.Kernels(kernels.choose(kernel_path), paths.PROJECT_ROOT)
+    with ThreadPoolExecutor(parallel) as threads, pool:
         while waiting or running:
             unfinished = lambda: {*waiting, *(n for n, _ in running.values())}  # noqa: E731
             for name in [n for n in waiting if not {*needs[n]} & unfinished()][:parallel - len(running)]:
@@ -177,7 +179,8 @@ def _project_relative(path: Path) -> str:
 def _publish(stage: Path, out_root: Path) -> None:
     """Move the staged outputs into place, replacing the old ones; ``report.html`` last, by an atomic rename."""
     reports = out_root / "reports"
-    for name, target in {"processed": out_root / "data" / "processed", "figures": out_root / "figures", "reports": reports}.items():
+    targets = {"processed": out_root / "data" / "processed", "figures": out_root / "figures", "reports": reports}
+    for name, target in targets.items():
         target.mkdir(parents=True, exist_ok=True)
         for old in target.iterdir():
             if old.name not in (".gitkeep", "report.html"):
@@ -206,7 +209,8 @@ def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_RO
     shutil.rmtree(stage, ignore_errors=True)
     for sub in ("processed", "figures", "reports/executed"):
         (stage / sub).mkdir(parents=True)
-    folders = {"PROCESSED_DIR": "processed", "OUT_PROCESSED_DIR": "processed", "REPORTS_DIR": "reports", "FIGURES_DIR": "figures"}
+    folders = {"PROCESSED_DIR": "processed", "OUT_PROCESSED_DIR": "processed", "REPORTS_DIR": "reports",
+               "FIGURES_DIR": "figures"}
     parameters = {"DATA_DIR": _project_relative(data_dir), "DATA_CUTOFF": data_cutoff,
                   **{k: _project_relative(stage / v) for k, v in folders.items()}}
     import papermill  # noqa: F401  (before the thread: a module two threads import at once can be half-initialised)
