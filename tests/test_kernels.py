@@ -129,7 +129,7 @@ def test_a_kernel_is_ready_once_it_answers_on_shell_and_iopub(kernel_path):
     with kernels.Kernels(kernel_path, paths.PROJECT_ROOT) as pool:
         km = pool.take("01_a.ipynb", "base")
         client = km.client()
-        assert isinstance(client, kernels.ready_client())
+        assert isinstance(client, kernels.ReadyClient)
         client.start_channels()
         run_sync(client.wait_for_ready)(timeout=60)  # started: time a second wait
         start = time.monotonic()

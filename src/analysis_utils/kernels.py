@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from queue import Empty
 
+from jupyter_client.asynchronous import AsyncKernelClient
+
 PATHS = ("fork", "warm", "plain")
 #: Imported before a notebook's first cell (fork and warm paths), up to the set its metadata
 #: ``report.kernel`` names: ``base`` (a kernel, numpy, pandas, pyarrow, the data modules), ``stats``
@@ -127,32 +129,25 @@ def _launch(argv: list[str]) -> None:
     IPKernelApp.launch_instance(argv=[*argv, *KERNEL_ARGS])
 
 
-@functools.cache
-def ready_client():
-    """The class of kernel clients used here (imported when first needed: the template starts first)."""
-    from jupyter_client.asynchronous import AsyncKernelClient
+class ReadyClient(AsyncKernelClient):
+    """A client whose ``wait_for_ready`` returns once the kernel has answered kernel_info on shell *and* its
+    idle status for that request has come on IOPub (both channels connected: no output of the first cell is
+    lost). jupyter_client's own trusts the heartbeat, which fails while a forked kernel is not yet forked,
+    and waits for 0.2 s of quiet on IOPub."""
 
-    class ReadyClient(AsyncKernelClient):
-        """A client whose ``wait_for_ready`` returns once the kernel has answered kernel_info on shell *and*
-        its idle status for that request has come on IOPub (both channels connected: no output of the first
-        cell is lost). jupyter_client's own trusts the heartbeat, which fails while a forked kernel is not
-        yet forked, and waits for 0.2 s of quiet on IOPub."""
-
-        async def wait_for_ready(self, timeout: float | None = None) -> None:
-            deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
-            while time.monotonic() < deadline:
-                msg_id = self.kernel_info()
-                with contextlib.suppress(TimeoutError, Empty):  # Empty: IOPub was not subscribed yet
-                    self._handle_kernel_info_reply(await self._async_recv_reply(msg_id, timeout=1))
-                    while (msg := await self.get_iopub_msg(timeout=0.05))["parent_header"].get("msg_id") != msg_id \
-                            or msg["content"].get("execution_state") != "idle":
-                        pass
-                    return
-                if self.exit_code() is not None:  # of the kernel (warm) or of the template (fork)
-                    raise RuntimeError("Kernel died before replying to kernel_info")
-            raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
-
-    return ReadyClient
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+        while time.monotonic() < deadline:
+            msg_id = self.kernel_info()
+            with contextlib.suppress(TimeoutError, Empty):  # Empty: IOPub was not subscribed yet
+                self._handle_kernel_info_reply(await self._async_recv_reply(msg_id, timeout=1))
+                while (msg := await self.get_iopub_msg(timeout=0.05))["parent_header"].get("msg_id") != msg_id \
+                        or msg["content"].get("execution_state") != "idle":
+                    pass
+                return
+            if self.exit_code() is not None:  # of the kernel (warm) or of the template (fork)
+                raise RuntimeError("Kernel died before replying to kernel_info")
+        raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
 
 
 class Kernel:
@@ -164,7 +159,7 @@ class Kernel:
         self.info, self.shutdown, self.exit_code = info, shutdown, exit_code
 
     def client(self):
-        client = ready_client()()
+        client = ReadyClient()
         client.load_connection_info(self.info)
         client.exit_code = self.exit_code
         return client
