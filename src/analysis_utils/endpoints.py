@@ -68,6 +68,7 @@ Analysis identifiers (ARD ``analysis_id``; ``{P}`` = ESSDAI, ESSPRI, PGA or a la
 """
 
 import math
+import re
 import warnings
 
 import numpy as np
@@ -1515,11 +1516,42 @@ def describe_labs(ard: pd.DataFrame, *, avisit: str, paramcds=EFFICACY_LAB_PARAM
     return f"Mean change from baseline to {avisit} (95% CI): {'; '.join(parts)}."
 
 
+def _method_kind(method: str) -> str:
+    """The name of a method statement: its text before the first comma, semicolon or colon."""
+    return re.split(r"[,;:]", method, maxsplit=1)[0].strip()
+
+
 def format_methods_note(ard: pd.DataFrame, *, analysis_ids) -> str:
-    """Return the methods of ``analysis_ids`` (from the ARD ``method`` column) as one table note."""
-    rows = ard[ard["analysis_id"].isin(list(analysis_ids))].drop_duplicates("analysis_id")
-    rows = rows.set_index("analysis_id").reindex([i for i in analysis_ids if i in set(rows.index)])
-    return " | ".join(f"{i}: {m}" for i, m in rows["method"].items())
+    """Return the methods of ``analysis_ids`` (the ARD ``method`` column) as sentences for a table note.
+
+    Each distinct statement appears once, in the order of ``analysis_ids``; identifiers without ARD
+    rows (an analysis not run at an early data cut) or without a method are skipped. Where one method
+    has different statements for different analyses (a Wilcoxon test that dropped zero differences
+    at one visit only), each statement is prefixed by the parameter and visit it applies to.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"analysis_id": ["S", "S", "W1", "W2", "T1", "T2"], "paramcd": "PGA",
+    ...                   "avisit": ["", "", "Week 12", "Week 24", "Week 12", "Week 24"],
+    ...                   "method": ["n, mean", "n, mean", "Wilcoxon, 1 zero dropped", "Wilcoxon, none dropped",
+    ...                              "Paired t-test", "Paired t-test"]})
+    >>> format_methods_note(a, analysis_ids=["T1", "T2", "W1", "W2", "S", "X"])
+    'Paired t-test. PGA Week 12: Wilcoxon, 1 zero dropped. PGA Week 24: Wilcoxon, none dropped. n, mean.'
+    """
+    known = ard.drop_duplicates("analysis_id").set_index("analysis_id")
+    ids = [i for i in dict.fromkeys(analysis_ids) if i in known.index and str(known.loc[i, "method"]).strip()]
+    statements = {}  # method text -> analysis ids that use it
+    for i in ids:
+        statements.setdefault(str(known.loc[i, "method"]).strip(), []).append(i)
+    kinds = pd.Series([_method_kind(m) for m in statements]).value_counts()
+    parts = []
+    for method, users in statements.items():
+        if kinds[_method_kind(method)] > 1:
+            where = " and ".join(" ".join(p for p in (known.loc[i, "paramcd"], known.loc[i, "avisit"]) if p)
+                                 for i in users)
+            method = f"{where}: {method}" if where else method
+        parts.append(method if method.endswith(".") else method + ".")
+    return " ".join(parts)
 
 
 def describe_course(ard: pd.DataFrame, *, paramcd: str, stat: str = "mean") -> str:
