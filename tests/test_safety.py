@@ -585,3 +585,21 @@ def test_shipped_trial_hbv_reactivation_exposure_adjusted(synthetic_export):
     rows = safety.to_ard(out.reset_index(), analysis_id="SAF-AESI-EAIR", **safety.ARD_LAYOUTS["aesi_eair"])
     assert ard.get_stat(rows, "rate", category="Hepatitis B reactivation") == pytest.approx(hbv["rate"])
     assert len(rows) == 8 * len(safety.AESI_CATEGORIES)
+
+
+def test_format_listing_heads_columns_in_words_and_decodes_codes_but_not_terms():
+    listing = pd.DataFrame({"USUBJID": ["S1"], "AEDECOD": ["HEPATITIS B REACTIVATION"], "AESER": ["Y"],
+                            "AEACN": ["DRUG WITHDRAWN"], "ASTDY": [22.0]})
+    out = safety.format_listing(listing)
+    assert out.columns.tolist() == ["Subject", "Preferred term", "Serious", "Action with study drug", "Start day"]
+    # a MedDRA term stays as coded (capitals included); flags and CDISC values are shown in words
+    assert out.values.tolist() == [["S1", "HEPATITIS B REACTIVATION", "Yes", "Drug withdrawn", "22"]]
+
+
+def test_max_grade_table_shows_a_missing_row_only_where_a_grade_is_missing():
+    res = pd.DataFrame({"arm": "Bari", "soc": ["", "", "", INF, INF, INF], "pt": "",
+                        "grade": ["Missing", "1", "2"] * 2, "n_subjects": [1, 1, 0, 0, 1, 0], "big_n": 4, "pct": 0.0})
+    out = safety.format_max_grade_table(res, any_label="Any TEAE")
+    assert out.values.tolist() == [["Any TEAE", "", "Missing", "1 (25.0)"], ["", "", "Grade 1", "1 (25.0)"],
+                                   ["", "", "Grade 2", "0"], [INF, "", "Grade 1", "1 (25.0)"],
+                                   ["", "", "Grade 2", "0"]]

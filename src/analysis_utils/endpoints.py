@@ -1565,7 +1565,8 @@ def _method_kind(method: str) -> str:
 def format_methods_note(ard: pd.DataFrame, *, analysis_ids) -> str:
     """Return the methods of ``analysis_ids`` (the ARD ``method`` column) as sentences for a table note.
 
-    Each distinct statement appears once, in the order of ``analysis_ids``; identifiers without ARD
+    Each distinct statement appears once, in the order of ``analysis_ids`` (statements of one method
+    next to each other); identifiers without ARD
     rows (an analysis not run at an early data cut) or without a method are skipped. Where one method
     has different statements for different analyses (a Wilcoxon test that dropped zero differences
     at one visit only), each statement is prefixed by the parameter and visit it applies to.
@@ -1585,8 +1586,9 @@ def format_methods_note(ard: pd.DataFrame, *, analysis_ids) -> str:
     for i in ids:
         statements.setdefault(str(known.loc[i, "method"]).strip(), []).append(i)
     kinds = pd.Series([_method_kind(m) for m in statements]).value_counts()
+    rank = {kind: i for i, kind in enumerate(dict.fromkeys(_method_kind(m) for m in statements))}
     parts = []
-    for method, users in statements.items():
+    for method, users in sorted(statements.items(), key=lambda item: rank[_method_kind(item[0])]):
         if kinds[_method_kind(method)] > 1:
             where = ", ".join(" ".join(p for p in (known.loc[i, "paramcd"], known.loc[i, "avisit"]) if p)
                                  for i in users)
