@@ -591,7 +591,7 @@ def test_format_listing_heads_columns_in_words_and_decodes_codes_but_not_terms()
     listing = pd.DataFrame({"USUBJID": ["S1"], "AEDECOD": ["HEPATITIS B REACTIVATION"], "AESER": ["Y"],
                             "AEACN": ["DRUG WITHDRAWN"], "ASTDY": [22.0]})
     out = safety.format_listing(listing)
-    assert out.columns.tolist() == ["Subject", "Preferred term", "Serious", "Action with study drug", "Start day"]
+    assert out.columns.tolist() == ["Patient", "Preferred term", "Serious", "Action", "Start day"]
     # a MedDRA term stays as coded (capitals included); flags and CDISC values are shown in words
     assert out.values.tolist() == [["S1", "HEPATITIS B REACTIVATION", "Yes", "Drug withdrawn", "22"]]
 

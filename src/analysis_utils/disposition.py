@@ -17,7 +17,7 @@ import pandas as pd
 
 from analysis_utils import ard, tables, validation
 from analysis_utils.cleaning import DUE_FLAGS, compute_study_day
-from analysis_utils.vocabulary import VISITS, decode, sentence_case
+from analysis_utils.vocabulary import VISITS, decode, patient_label, sentence_case
 from analysis_utils.safety import (
     MISSING_LABEL, SAFETY_FLAG, _arm_levels, _require_columns, _safety_population, summarize_continuous, to_ard,
 )
@@ -555,9 +555,10 @@ def visit_deviations_to_ard(result: pd.DataFrame, *, analysis_id: str = "DEV-VIS
 
 
 def format_visit_deviations(listing: pd.DataFrame) -> pd.DataFrame:
-    """Display frame of ``list_visit_deviations``: subject, visit, date, study day, window, days outside."""
+    """Display frame of ``list_visit_deviations``: patient (site and patient number), visit, date, study day,
+    window, days outside."""
     return pd.DataFrame({
-        "Subject": listing["USUBJID"].to_numpy(), "Visit": listing["AVISIT"].to_numpy(),
+        "Patient": listing["USUBJID"].map(patient_label).to_numpy(), "Visit": listing["AVISIT"].to_numpy(),
         "Date": pd.to_datetime(listing["ADT"]).dt.strftime("%Y-%m-%d").to_numpy(),
         "Study day": [str(int(d)) for d in listing["ADY"]], "Window": listing["WINDOW"].to_numpy(),
         "Days outside": [f"{int(d):+d} ({'late' if d > 0 else 'early'})" for d in listing["DAYSOUT"]],

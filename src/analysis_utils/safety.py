@@ -36,7 +36,7 @@ from analysis_utils import ard as ard_mod
 from analysis_utils import tables
 from analysis_utils.cleaning import DAYS_PER_YEAR, TRTEM_WINDOW_DAYS
 from analysis_utils.endpoints import QUANTILE_METHOD, compute_quantile  # one quartile rule for the report
-from analysis_utils.vocabulary import LAB_PARAMS, VARIABLE_HEADERS, decode, param_label
+from analysis_utils.vocabulary import LAB_PARAMS, VARIABLE_HEADERS, decode, param_label, patient_label
 
 #: ADSL population flag of every safety table (ICH E9: subjects who received at least one dose).
 SAFETY_FLAG = "SAFFL"
@@ -1143,19 +1143,28 @@ def format_shift_table(result: pd.DataFrame) -> pd.DataFrame:
 DECODED_LISTING_COLUMNS = ("TRTEMFL", "AESER", "AESEV", "AEREL", "AEACN", "AEOUT", "EOSSTT", "DCSREAS", "DTHFL")
 
 
+#: Listing dates shown with their study day in one column: date column -> (study-day column, header).
+DATE_WITH_DAY = MappingProxyType({
+    "ASTDT": ("ASTDY", "Start date (study day)"), "AENDT": ("AENDY", "End date (study day)"),
+    "EOSDT": ("EOSDY", "End of study (study day)"), "ADT": ("ADY", "Date (study day)"),
+})
+
+
 def format_listing(listing: pd.DataFrame) -> pd.DataFrame:
-    """Display frame of a listing: headers in words (``vocabulary.VARIABLE_HEADERS``), codes of
-    ``DECODED_LISTING_COLUMNS`` in words (``"Y"`` -> ``"Yes"``, ``"DRUG WITHDRAWN"`` -> ``"Drug
-    withdrawn"``), dates as ``YYYY-MM-DD`` (blank if missing), whole-number floats (study days,
-    sequence numbers, grades) as integers, missing values blank. Terms (MedDRA) stay as coded.
+    """Display frame of a listing: headers in words (``vocabulary.VARIABLE_HEADERS``), the patient
+    as site and patient number, codes of ``DECODED_LISTING_COLUMNS`` in words (``"Y"`` -> ``"Yes"``,
+    ``"DRUG WITHDRAWN"`` -> ``"Drug withdrawn"``), dates as ``YYYY-MM-DD`` with their study day in
+    the same column where the listing has both (``DATE_WITH_DAY``: ``"2021-07-22 (22)"``), whole-number
+    floats (study days, sequence numbers, grades) as integers, missing values blank. Terms (MedDRA)
+    stay as coded.
 
     Examples
     --------
     >>> format_listing(pd.DataFrame({"ASTDT": pd.to_datetime(["2021-07-22", None]), "ASTDY": [22.0, None],
     ...                              "AESER": ["N", "Y"], "AVAL": [0.25, 1.0]})).values.tolist()
-    [['2021-07-22', '22', 'No', '0.25'], ['', '', 'Yes', '1.0']]
-    >>> format_listing(pd.DataFrame({"USUBJID": ["01-001"], "ADY": [3]})).columns.tolist()
-    ['Subject', 'Study day']
+    [['2021-07-22 (22)', 'No', '0.25'], ['', 'Yes', '1.0']]
+    >>> format_listing(pd.DataFrame({"USUBJID": ["NCT04916756-01-001"], "ADY": [3]})).values.tolist()
+    [['01-001', '3']]
     """
     out = pd.DataFrame(index=listing.index)
     for col in listing.columns:
@@ -1165,7 +1174,15 @@ def format_listing(listing: pd.DataFrame) -> pd.DataFrame:
         elif pd.api.types.is_float_dtype(values) and (values.dropna() % 1 == 0).all():
             whole = values.astype("Int64")
             out[col] = whole.astype(str).where(whole.notna(), "")
+        elif col == "USUBJID":
+            out[col] = values.map(patient_label)
         else:
             shown = values.map(decode) if col in DECODED_LISTING_COLUMNS else values
             out[col] = shown.astype(str).where(values.notna(), "")
-    return out.reset_index(drop=True).rename(columns=VARIABLE_HEADERS)
+    headers = dict(VARIABLE_HEADERS)
+    for date, (day, header) in DATE_WITH_DAY.items():
+        if date in out and day in out:
+            out[date] = [f"{d} ({n})" if d and n else d or (f"day {n}" if n else "") for d, n in zip(out[date], out[day])]
+            out = out.drop(columns=day)
+            headers[date] = header
+    return out.reset_index(drop=True).rename(columns=headers)

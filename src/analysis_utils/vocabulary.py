@@ -100,18 +100,23 @@ LEVEL_LABELS = {
     "F": "Female", "M": "Male", "U": "Unknown", "Y": "Yes", "N": "No", "POSITIVE": "Positive",
     "NEGATIVE": "Negative", "LOW": "Low", "NORMAL": "Normal", "HIGH": "High",
 }
-#: Listing column headers in words, by ADaM variable.
+#: Listing column headers in words, by ADaM variable; short where a listing is wide (explained by
+#: ``LISTING_ABBREVIATIONS`` in the listing's footnote).
 VARIABLE_HEADERS = {
-    "USUBJID": "Subject", "AESEQ": "AE number", "AETERM": "Reported term", "AEDECOD": "Preferred term",
+    "USUBJID": "Patient", "AESEQ": "No.", "AETERM": "Reported term", "AEDECOD": "Preferred term",
     "AEBODSYS": "System organ class", "ASTDT": "Start date", "ASTDY": "Start day", "AENDT": "End date",
-    "AENDY": "End day", "ADURN": "Duration (days)", "TRTEMFL": "Treatment-emergent", "AESER": "Serious",
-    "AETOXGR": "CTCAE grade", "AESEV": "Severity", "AEREL": "Relationship to study drug",
-    "AEACN": "Action with study drug", "AEOUT": "Outcome", "TRT01A": "Treatment", "TRTSDT": "First dose",
+    "AENDY": "End day", "ADURN": "Days", "TRTEMFL": "TEAE", "AESER": "Serious",
+    "AETOXGR": "Grade", "AESEV": "Severity", "AEREL": "Relationship",
+    "AEACN": "Action", "AEOUT": "Outcome", "TRT01A": "Treatment", "TRTSDT": "First dose",
     "TRTEDT": "Last dose", "EOSDT": "End of study", "EOSDY": "Study day at end", "EOSSTT": "Status",
     "DCSREAS": "Reason", "DTHFL": "Died", "DTHDT": "Date of death", "PARAMCD": "Parameter code",
     "PARAM": "Parameter", "AVISIT": "Visit", "AVISITN": "Week", "ADT": "Date", "ADY": "Study day",
-    "AVAL": "Value", "AVALU": "Unit", "ATOXGR": "CTCAE grade", "ALERT": "Alert",
+    "AVAL": "Value", "AVALU": "Unit", "ATOXGR": "Grade", "ALERT": "Alert",
 }
+#: The short listing headers explained, for the footnote of an adverse-event listing.
+LISTING_ABBREVIATIONS = ("No.: sequence number of the patient's adverse event; Days: duration in days; TEAE: "
+                         "treatment-emergent adverse event; Grade: CTCAE version 5.0 grade; Relationship: to the "
+                         "study drug; Action: taken with the study drug.")
 
 
 def param_label(paramcd: str) -> str:
@@ -143,3 +148,12 @@ def decode(value):
     if not isinstance(value, str):
         return value
     return LEVEL_LABELS.get(value, sentence_case(value))
+
+
+def patient_label(usubjid: str) -> str:
+    """The patient as listed: ``USUBJID`` without the study identifier (site and patient number).
+
+    >>> patient_label("NCT04916756-01-001"), patient_label("X-9")
+    ('01-001', 'X-9')
+    """
+    return str(usubjid).removeprefix(f"{STUDYID}-")
