@@ -1150,6 +1150,20 @@ DATE_WITH_DAY = MappingProxyType({
 })
 
 
+#: Columns of an adverse-event listing left out of its display (kept in its CSV file): the sequence
+#: number only tells apart records that the dates already order.
+AE_LISTING_HIDDEN = ("AESEQ",)
+
+
+def format_ae_listing(listing: pd.DataFrame) -> pd.DataFrame:
+    """Display frame of ``list_adverse_events``: ``format_listing`` without ``AE_LISTING_HIDDEN``.
+
+    >>> format_ae_listing(pd.DataFrame({"USUBJID": ["X-1"], "AESEQ": [1], "AESER": ["N"]})).columns.tolist()
+    ['Patient', 'Serious']
+    """
+    return format_listing(listing.drop(columns=[c for c in AE_LISTING_HIDDEN if c in listing.columns]))
+
+
 def format_listing(listing: pd.DataFrame) -> pd.DataFrame:
     """Display frame of a listing: headers in words (``vocabulary.VARIABLE_HEADERS``), the patient
     as site and patient number, codes of ``DECODED_LISTING_COLUMNS`` in words (``"Y"`` -> ``"Yes"``,

@@ -114,7 +114,7 @@ VARIABLE_HEADERS = {
     "AVAL": "Value", "AVALU": "Unit", "ATOXGR": "Grade", "ALERT": "Alert",
 }
 #: The short listing headers explained, for the footnote of an adverse-event listing.
-LISTING_ABBREVIATIONS = ("No.: sequence number of the patient's adverse event; Days: duration in days; TEAE: "
+LISTING_ABBREVIATIONS = ("Days: duration in days; TEAE: "
                          "treatment-emergent adverse event; Grade: CTCAE version 5.0 grade; Relationship: to the "
                          "study drug; Action: taken with the study drug.")
 
