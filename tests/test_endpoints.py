@@ -647,8 +647,14 @@ def test_mixed_model_with_baseline_values_only_reports_counts_without_estimates(
 
 def test_format_methods_note_gives_each_method_once_from_the_ard(small_ard):
     # the ARD's own method statements (endpoints.METHODS), looked up by analysis id
+    # ... with its code put in words (the ARD keeps "as SAS QNTLDEF=5")
     assert ep.format_methods_note(small_ard, analysis_ids=["EFF-ESSDAI-SUMMARY"]) == (
-        "n, mean, SD (n-1), median, Q1/Q3 (Hyndman-Fan type 2, as SAS QNTLDEF=5), min, max.")
+        "n, mean, SD (n-1), median, Q1/Q3 (Hyndman-Fan type 2, the SAS default), min, max.")
+    assert "(zero_method='wilcox')" in small_ard.loc[small_ard["analysis_id"] == "EFF-ESSDAI-W12-WILCOXON",
+                                                     "method"].iloc[0]
+    assert "zero_method" not in ep.format_methods_note(small_ard, analysis_ids=["EFF-ESSDAI-W12-WILCOXON"])
+    assert ep.format_methods_note(small_ard, analysis_ids=["EFF-ESSDAI-MIXED"]).startswith(
+        "Linear mixed model of the value on the visit (categorical), random intercept per patient (")
     # the t-test and effect-size statements are shared by both visits: once each; ids not in the ARD are skipped
     note = ep.format_methods_note(small_ard, analysis_ids=["EFF-ESSDAI-W12-TTEST", "EFF-ESSDAI-W24-TTEST",
                                                            "EFF-ESSDAI-W12-EFFSIZE", "EFF-ESSDAI-W24-EFFSIZE",

@@ -1562,6 +1562,22 @@ def _method_kind(method: str) -> str:
     return re.split(r"[,;:]", method, maxsplit=1)[0].strip()
 
 
+#: Code in the ARD's method statements and the words a reader sees instead (the ARD keeps the exact
+#: statement; only the report's note is reworded). A fragment not found is left alone.
+METHOD_WORDS = {
+    " (zero_method='wilcox')": "",
+    "AVAL ~ C(AVISITN) + random intercept per subject": "of the value on the visit (categorical), random intercept "
+                                                       "per patient",
+    "as SAS QNTLDEF=5": "the SAS default",
+}
+
+
+def _method_words(method: str) -> str:
+    for code, words in METHOD_WORDS.items():
+        method = method.replace(code, words)
+    return method
+
+
 def format_methods_note(ard: pd.DataFrame, *, analysis_ids) -> str:
     """Return the methods of ``analysis_ids`` (the ARD ``method`` column) as sentences for a table note.
 
@@ -1569,7 +1585,8 @@ def format_methods_note(ard: pd.DataFrame, *, analysis_ids) -> str:
     next to each other); identifiers without ARD
     rows (an analysis not run at an early data cut) or without a method are skipped. Where one method
     has different statements for different analyses (a Wilcoxon test that dropped zero differences
-    at one visit only), each statement is prefixed by the parameter and visit it applies to.
+    at one visit only), each statement is prefixed by the parameter and visit it applies to. Code in
+    a statement is put in words (``METHOD_WORDS``).
 
     Examples
     --------
@@ -1584,13 +1601,13 @@ def format_methods_note(ard: pd.DataFrame, *, analysis_ids) -> str:
     ids = [i for i in dict.fromkeys(analysis_ids) if i in known.index and str(known.loc[i, "method"]).strip()]
     statements = {}  # method text -> analysis ids that use it
     for i in ids:
-        statements.setdefault(str(known.loc[i, "method"]).strip(), []).append(i)
+        statements.setdefault(_method_words(str(known.loc[i, "method"]).strip()), []).append(i)
     kinds = pd.Series([_method_kind(m) for m in statements]).value_counts()
     rank = {kind: i for i, kind in enumerate(dict.fromkeys(_method_kind(m) for m in statements))}
     parts = []
     for method, users in sorted(statements.items(), key=lambda item: rank[_method_kind(item[0])]):
         if kinds[_method_kind(method)] > 1:
-            where = ", ".join(" ".join(p for p in (known.loc[i, "paramcd"], known.loc[i, "avisit"]) if p)
+            where = ", ".join(" ".join(p for p in (param_label(known.loc[i, "paramcd"]), known.loc[i, "avisit"]) if p)
                                  for i in users)
             method = f"{where}: {method}" if where else method
         parts.append(method if method.endswith(".") else method + ".")
