@@ -48,8 +48,9 @@ def test_medication_table_counts_patients_once_per_row_and_period():
                     ("ANTIMALARIAL", "HYDROXYCHLOROQUINE"), ("OTHER", ""), ("OTHER", "ENTECAVIR"),
                     ("OTHER", "SODIUM HYALURONATE")]
     table = conmeds.format_conmeds(out)
-    assert table.columns.tolist() == ["Medication class", "Medication", "Prior, n (%)", "Concomitant, n (%)",
-                                      "After treatment, n (%)"]
+    arm = "Bari (N = 2)"
+    assert table.columns.tolist() == [("", "Medication class"), ("", "Medication"), (arm, "Prior, n (%)"),
+                                      (arm, "Concomitant, n (%)"), (arm, "After treatment, n (%)")]
     assert table.iloc[0].tolist() == ["Any medication", "", "1 (50.0)", "2 (100.0)", "1 (50.0)"]
     assert table.iloc[1].tolist() == ["Glucocorticoid", "", "1 (50.0)", "1 (50.0)", "0"]
     assert table.iloc[7].tolist() == ["", "Sodium hyaluronate", "0", "1 (50.0)", "0"]
@@ -61,7 +62,7 @@ def test_medication_table_puts_an_unknown_class_last_and_refuses_an_uncoded_drug
     out = conmeds.summarize_conmeds(adcm, _adsl())
     assert list(dict.fromkeys(out.loc[out["cmdecod"] == "", "cmclas"])) == ["", "GLUCOCORTICOID", "ANTIMALARIAL",
                                                                             "OTHER", "ANTIVIRAL"]
-    assert conmeds.format_conmeds(out)["Medication class"].iloc[-2] == "ANTIVIRAL"
+    assert conmeds.format_conmeds(out)[("", "Medication class")].iloc[-2] == "ANTIVIRAL"
     with pytest.raises(ValueError, match=r"medication period 'Concomitant': ADCM has no column 'ONTRTFL'"):
         conmeds.summarize_conmeds(adcm.drop(columns="ONTRTFL"), _adsl())
     adcm.loc[1, "CMDECOD"] = " "
@@ -118,9 +119,10 @@ def test_gc_dose_summary_follows_the_baseline_users_and_counts_every_change():
     assert (wk12["n"], wk12["mean"], wk12["n_on_gc"], wk12["n_changed"]) == (2, 2.0, 2, 2)
     assert wk12["pct_changed"] == pytest.approx(200 / 3)
     table = conmeds.format_gc_dose(out.reset_index())
-    assert table.columns.tolist() == ["", "Baseline", "Week 12"]
-    assert table["Week 12"].tolist() == ["3", "2 (66.7)", "2", "2.0 (2.83)", "2.0", "0.0 - 4.0", "2 (66.7)"]
-    assert table[""].iloc[-1] == "Dose changed from baseline, n (%)"
+    arm = table.columns[1][0]
+    assert table.columns.tolist() == [("", ""), (arm, "Baseline"), (arm, "Week 12")] and arm.endswith("(N = 3)")
+    assert table[(arm, "Week 12")].tolist() == ["3", "2 (66.7)", "2", "2.0 (2.83)", "2.0", "0.0 - 4.0", "2 (66.7)"]
+    assert table[("", "")].iloc[-1] == "Dose changed from baseline, n (%)"
 
 
 @pytest.fixture(scope="module")

@@ -132,7 +132,7 @@ def test_summarize_disposition_counts_ongoing_subjects_and_plots_them():
 
 def test_format_disposition():
     out = disposition.format_disposition(disposition.summarize_disposition(_adsl()))
-    assert list(out.columns) == ["Status", "Bari (N=4)"]
+    assert list(out.columns) == ["Status", "Bari (N = 4)"]
     assert out.values.tolist()[:5] == [["Enrolled", "4 (100.0)"], ["Treated", "3 (75.0)"],
                                        ["Completed week 12", "2 (50.0)"], ["Completed week 24", "1 (25.0)"],
                                        ["Discontinued", "3 (75.0)"]]
@@ -185,8 +185,8 @@ def test_format_table1():
     assert out.values.tolist() == [
         ["Age (years)", "n", "3"], ["", "Mean (SD)", "45 (7.0)"], ["", "Median [Q1, Q3]", "45 [38, 52]"],
         ["", "Min - Max", "38 - 52"], ["", "Missing", "0"],
-        ["Sex", "F", "2 (66.7)"], ["", "M", "1 (33.3)"], ["", "Missing", "0"]]
-    assert list(out.columns) == ["Characteristic", "Statistic", "Bari (N=3)"]
+        ["Sex", "Female", "2 (66.7)"], ["", "Male", "1 (33.3)"], ["", "Missing", "0"]]
+    assert list(out.columns) == ["Characteristic", "Statistic", "Bari (N = 3)"]
 
 
 def test_derive_vars_baseline_params():

@@ -639,3 +639,55 @@ def test_mixed_model_with_baseline_values_only_reports_counts_without_estimates(
     got = ep.fit_mixed_model(MIXED[MIXED["AVISITN"] == 0])
     assert got[["AVISIT", "stat_name", "stat_value"]].values.tolist() == [
         ["", "n_subjects", 5.0], ["", "n_obs", 5.0], ["", "converged", 0.0]]
+
+
+# ------------------------------------------------------------------------------------------
+# Table notes and layout for the report (methods under each table, spanned headers, words for codes)
+# ------------------------------------------------------------------------------------------
+
+def test_format_methods_note_gives_each_method_once_from_the_ard(small_ard):
+    # the ARD's own method statements (endpoints.METHODS), looked up by analysis id
+    # ... with its code put in words (the ARD keeps "as SAS QNTLDEF=5")
+    assert ep.format_methods_note(small_ard, analysis_ids=["EFF-ESSDAI-SUMMARY"]) == (
+        "n, mean, SD (n-1), median, Q1/Q3 (Hyndman-Fan type 2, the SAS default), min, max.")
+    assert "(zero_method='wilcox')" in small_ard.loc[small_ard["analysis_id"] == "EFF-ESSDAI-W12-WILCOXON",
+                                                     "method"].iloc[0]
+    assert "zero_method" not in ep.format_methods_note(small_ard, analysis_ids=["EFF-ESSDAI-W12-WILCOXON"])
+    assert ep.format_methods_note(small_ard, analysis_ids=["EFF-ESSDAI-MIXED"]).startswith(
+        "Linear mixed model of the value on the visit (categorical), random intercept per patient (")
+    # the t-test and effect-size statements are shared by both visits: once each; ids not in the ARD are skipped
+    note = ep.format_methods_note(small_ard, analysis_ids=["EFF-ESSDAI-W12-TTEST", "EFF-ESSDAI-W24-TTEST",
+                                                           "EFF-ESSDAI-W12-EFFSIZE", "EFF-ESSDAI-W24-EFFSIZE",
+                                                           "EFF-NOTHING"])
+    assert note == ("Paired t-test, two-sided; 95% CI mean +/- t(0.975, n-1) SD/sqrt(n). "
+                    "Cohen's dz = mean/SD of change; matched-pairs rank-biserial (Kerby 2014).")
+    assert ep.format_methods_note(small_ard, analysis_ids=["EFF-NOTHING"]) == ""
+
+
+def test_format_methods_note_names_where_one_method_was_applied_differently():
+    ard = pd.DataFrame({"analysis_id": ["W1", "W2", "W3", "H1"], "paramcd": ["ESSPRI", "ESSPRI", "PGA", "ESSPRI"],
+                        "avisit": ["Week 12", "Week 24", "Week 12", "Week 12"],
+                        "method": ["Wilcoxon signed-rank, 1 zero difference dropped", "Wilcoxon signed-rank, none",
+                                   "Wilcoxon signed-rank, none", "Hodges-Lehmann: median of Walsh averages"]})
+    assert ep.format_methods_note(ard, analysis_ids=["W1", "H1", "W2", "W3"]) == (
+        "ESSPRI Week 12: Wilcoxon signed-rank, 1 zero difference dropped. "
+        "ESSPRI Week 24, PGA Week 12: Wilcoxon signed-rank, none. Hodges-Lehmann: median of Walsh averages.")
+
+
+def test_format_paired_table_groups_columns_under_their_test_and_names_parameters_with_units(small_ard):
+    table = ep.format_paired_table(small_ard, paramcds=["ESSDAI", "IGG"])
+    assert table.columns.tolist() == [
+        ("", "Parameter"), ("", "Visit"), ("", "n"), ("Paired t-test", "Mean change (95% CI)"), ("Paired t-test", "p"),
+        ("Wilcoxon signed-rank test", "Hodges-Lehmann median (95% CI)"), ("Wilcoxon signed-rank test", "V"),
+        ("Wilcoxon signed-rank test", "p"), ("Effect size", "Cohen's dz"), ("Effect size", "Rank-biserial r")]
+    # ESSDAI week 12 changes -4, -2, -5, -2: mean -13/4 = -3.25 -> -3.3 (half up); every change negative: r = -1
+    assert table.iloc[0].tolist()[:3] == ["ESSDAI", "Week 12", "4"]
+    assert table.iloc[0, 3].startswith("-3.3 (") and table.iloc[0, 9] == "-1.00"
+    assert table[("", "Parameter")].tolist() == ["ESSDAI", "ESSDAI", "IgG (g/L)"]
+
+
+def test_format_responder_table_shows_remission_codes_in_words(small_ard):
+    table = ep.format_responder_table(small_ard, analysis_ids=["EFF-REMISSION"])
+    assert table[["Parameter", "Response", "Visit", "n/N (%)"]].values.tolist() == [
+        ["Articular involvement", "Remission", "Week 12", "0/1 (0.0)"],
+        ["Articular involvement", "Remission", "Week 24", "2/2 (100.0)"]]

@@ -106,3 +106,46 @@ def test_save_table_neutralises_text_that_a_spreadsheet_would_run(tmp_path):
     assert back["term"].tolist() == ["'=HYPERLINK(\"http://x\")", "'@SUM(A1)", "Headache"]
     assert back["change"].tolist() == ["-1.5 (2.1)", "'+cmd|' /C calc'!A0", "-3 (-4, -2)"]
     assert back["n"].tolist() == ["1", "-2", "3"]
+
+
+def _spanned_table():
+    from analysis_utils import tables
+
+    columns = pd.MultiIndex.from_tuples([("", "Subjects with"), ("Bari (N = 11)", "n (%) [events]")])
+    info = tables.TableInfo("Table 14.3.1.1", "Overview of TEAEs", "Safety set", 11, ("ADAE", "ADSL"),
+                            "Subjects counted once per row", ("TEAE: treatment-emergent adverse event.",))
+    return pd.DataFrame([["Any TEAE", "6 (54.5) [6]"], ["=HYPERLINK(1)", "0"]], columns=columns), info
+
+
+def test_save_table_flattens_spanners_and_writes_the_title_and_footnotes_beside_the_csv(tmp_path):
+    table, info = _spanned_table()
+    path = report.save_table(table, "aet01", info=info, reports_dir=tmp_path)
+    assert path.read_text(encoding="utf-8") == (
+        "Subjects with,Bari (N = 11): n (%) [events]\nAny TEAE,6 (54.5) [6]\n'=HYPERLINK(1),0\n")
+    assert (tmp_path / "tables" / "aet01.txt").read_text(encoding="utf-8") == (
+        "Table 14.3.1.1 Overview of TEAEs \u2014 Safety set (N = 11)\nPopulation: Safety set (N = 11).\n"
+        "Source: ADAE, ADSL.\nMethod: Subjects counted once per row.\nTEAE: treatment-emergent adverse event.\n")
+    # saved again without a title: the old footnotes must not stay behind as if they belonged to it
+    report.save_table(table, "aet01", reports_dir=tmp_path)
+    assert not (tmp_path / "tables" / "aet01.txt").exists()
+
+
+def test_workbook_sheet_has_the_title_above_and_the_footnotes_below_the_table(tmp_path):
+    import openpyxl
+
+    from analysis_utils import appendix
+
+    table, info = _spanned_table()
+    report.save_table(table, "aet01", info=info, reports_dir=tmp_path)
+    report.save_table(pd.DataFrame({"a": ["x"]}), "plain", reports_dir=tmp_path)
+    appendix.write_tables_workbook(tmp_path, data_cutoff="2022-01-31")
+    book = openpyxl.load_workbook(tmp_path / "tables.xlsx")
+    rows = [[c for c in row if c is not None] for row in book["T01"].iter_rows(values_only=True)]
+    assert rows == [["Table 14.3.1.1 Overview of TEAEs \u2014 Safety set (N = 11)"], [],
+                    ["Subjects with", "Bari (N = 11): n (%) [events]"], ["Any TEAE", "6 (54.5) [6]"],
+                    ["'=HYPERLINK(1)", "0"], [], ["Population: Safety set (N = 11)."], ["Source: ADAE, ADSL."],
+                    ["Method: Subjects counted once per row."], ["TEAE: treatment-emergent adverse event."]]
+    assert [list(r) for r in book["T02"].iter_rows(values_only=True)] == [["a"], ["x"]]
+    assert [list(r) for r in book["index"].iter_rows(values_only=True)] == [
+        ["sheet", "table", "title"], ["T01", "aet01", "Table 14.3.1.1 Overview of TEAEs \u2014 Safety set (N = 11)"],
+        ["T02", "plain", "plain"]]

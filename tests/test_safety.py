@@ -278,17 +278,20 @@ def test_to_ard_rows_and_keys_are_unique():
 
 def test_format_ae_table_shows_n_pct_events_and_blank_soc_on_pt_rows():
     out = safety.format_ae_table(safety.summarize_ae_by_soc_pt(_adae(), _adsl()))
-    assert list(out.columns) == ["System organ class", "Preferred term", "Bari (N=3)"]
+    assert list(out.columns) == [("", "System organ class"), ("", "Preferred term"), ("Bari (N = 3)", "n (%) [events]")]
     assert out.values.tolist()[:3] == [["Any TEAE", "", "2 (66.7) [4]"], [INF, "", "2 (66.7) [3]"],
                                        ["", "Hepatitis B reactivation", "1 (33.3) [1]"]]
 
 
 def test_format_shift_and_lab_summary_tables():
     shift = safety.format_shift_table(safety.summarize_lab_shift(_adlb(), _adsl()))
-    assert list(shift.columns) == ["Parameter", "Baseline", "N Bari", "Bari: Missing", "Bari: LOW", "Bari: NORMAL",
-                                   "Bari: HIGH"]
-    assert shift.loc[shift["Baseline"] == "NORMAL", ["Bari: LOW", "Bari: NORMAL"]].values.tolist() == [
+    worst = "Bari: worst post-baseline"
+    assert list(shift.columns) == [("", "Parameter"), ("", "Baseline"), (worst, "N"), (worst, "Missing"),
+                                   (worst, "Low"), (worst, "Normal"), (worst, "High")]
+    assert shift.loc[shift[("", "Baseline")] == "Normal", [(worst, "Low"), (worst, "Normal")]].values.tolist() == [
         ["1 (33.3)", "1 (33.3)"]]
+    # the parameter is named once, by name and unit, on the first row of its block
+    assert shift[("", "Parameter")].tolist() == ["Haemoglobin (g/L)", "", "", ""]
     summary = safety.format_lab_summary(safety.summarize_lab_by_visit(_adlb(), _adsl()), decimals={"HGB": 0})
     assert summary.iloc[0][["Mean (SD)", "Median [Q1, Q3]", "Min - Max"]].tolist() == ["130 (10.0)", "130 [120, 140]",
                                                                                        "120 - 140"]
@@ -411,9 +414,15 @@ def test_format_overview_and_max_grade_tables():
     overview = safety.format_ae_overview(safety.summarize_ae_overview(_adae(), _adsl()))
     assert overview.iloc[0].tolist() == ["Any TEAE", "2 (66.7) [4]"]
     grades = safety.format_max_grade_table(safety.summarize_ae_by_max_grade(_adae(), _adsl()))
-    assert list(grades.columns) == ["System organ class", "Preferred term"] + [
-        f"Bari: grade {g} (N=3)" for g in ("Missing", "1", "2", "3", "4", "5")]
-    assert grades.iloc[0, 2:].tolist() == ["0", "0", "1 (33.3)", "1 (33.3)", "0", "0"]
+    assert list(grades.columns) == [("", "System organ class"), ("", "Preferred term"), ("", "Maximum grade"),
+                                    ("Bari (N = 3)", "n (%)")]
+    # grades as rows: S1 at grade 2 (zoster 2 and 1, rash 1), S2 at grade 3 (HBV); no "Missing" row (none missing)
+    assert grades.values.tolist()[:5] == [["Any TEAE", "", "Grade 1", "0"], ["", "", "Grade 2", "1 (33.3)"],
+                                          ["", "", "Grade 3", "1 (33.3)"], ["", "", "Grade 4", "0"],
+                                          ["", "", "Grade 5", "0"]]
+    hbv = grades.index[grades[("", "Preferred term")] == "Hepatitis B reactivation"][0]
+    assert grades.iloc[hbv:hbv + 5, 2:].values.tolist() == [["Grade 1", "0"], ["Grade 2", "0"],
+                                                            ["Grade 3", "1 (33.3)"], ["Grade 4", "0"], ["Grade 5", "0"]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -576,3 +585,21 @@ def test_shipped_trial_hbv_reactivation_exposure_adjusted(synthetic_export):
     rows = safety.to_ard(out.reset_index(), analysis_id="SAF-AESI-EAIR", **safety.ARD_LAYOUTS["aesi_eair"])
     assert ard.get_stat(rows, "rate", category="Hepatitis B reactivation") == pytest.approx(hbv["rate"])
     assert len(rows) == 8 * len(safety.AESI_CATEGORIES)
+
+
+def test_format_listing_heads_columns_in_words_and_decodes_codes_but_not_terms():
+    listing = pd.DataFrame({"USUBJID": ["S1"], "AEDECOD": ["HEPATITIS B REACTIVATION"], "AESER": ["Y"],
+                            "AEACN": ["DRUG WITHDRAWN"], "ASTDY": [22.0]})
+    out = safety.format_listing(listing)
+    assert out.columns.tolist() == ["Patient", "Preferred term", "Serious", "Action", "Start day"]
+    # a MedDRA term stays as coded (capitals included); flags and CDISC values are shown in words
+    assert out.values.tolist() == [["S1", "HEPATITIS B REACTIVATION", "Yes", "Drug withdrawn", "22"]]
+
+
+def test_max_grade_table_shows_a_missing_row_only_where_a_grade_is_missing():
+    res = pd.DataFrame({"arm": "Bari", "soc": ["", "", "", INF, INF, INF], "pt": "",
+                        "grade": ["Missing", "1", "2"] * 2, "n_subjects": [1, 1, 0, 0, 1, 0], "big_n": 4, "pct": 0.0})
+    out = safety.format_max_grade_table(res, any_label="Any TEAE")
+    assert out.values.tolist() == [["Any TEAE", "", "Missing", "1 (25.0)"], ["", "", "Grade 1", "1 (25.0)"],
+                                   ["", "", "Grade 2", "0"], [INF, "", "Grade 1", "1 (25.0)"],
+                                   ["", "", "Grade 2", "0"]]

@@ -124,3 +124,126 @@ def test_neutralised_csv_opens_as_text(tmp_path):
     frame = tables.neutralise_formulas(pd.DataFrame({"Term": ["=2+5", "-1.5 (2.10)"]}))
     frame.to_csv(tmp_path / "t.csv", index=False, lineterminator="\n")
     assert (tmp_path / "t.csv").read_text() == "Term\n'=2+5\n-1.5 (2.10)\n"
+
+
+# --- Table titles, footnotes and spanners -------------------------------------------------------
+
+def _info(**changes):
+    fields = dict(number="Table 14.2.1", title="ESSDAI by visit", population="Full analysis set", n=11,
+                  source=("ADEFF", "ADSL"), method="Paired t-test, two-sided", notes=("SD: standard deviation.",))
+    return tables.TableInfo(**{**fields, **changes})
+
+
+def test_table_info_caption_and_footnotes_name_population_n_source_and_method():
+    info = _info()
+    assert info.caption == "Table 14.2.1 ESSDAI by visit \u2014 Full analysis set (N = 11)"
+    assert info.footnotes == ["Population: Full analysis set (N = 11).", "Source: ADEFF, ADSL.",
+                              "Method: Paired t-test, two-sided.", "SD: standard deviation."]
+    assert info.companion_text() == (
+        "Table 14.2.1 ESSDAI by visit \u2014 Full analysis set (N = 11)\nPopulation: Full analysis set (N = 11).\n"
+        "Source: ADEFF, ADSL.\nMethod: Paired t-test, two-sided.\nSD: standard deviation.\n")
+    # no method (a listing), no N (inputs from the literature): neither is invented
+    bare = _info(method="", n=None, notes=())
+    assert bare.caption == "Table 14.2.1 ESSDAI by visit \u2014 Full analysis set"
+    assert bare.footnotes == ["Population: Full analysis set.", "Source: ADEFF, ADSL."]
+
+
+@pytest.mark.parametrize("changes, error", [
+    (dict(source="ADEFF"), TypeError),  # a string would print as "A, D, E, F, F"
+    (dict(source=()), ValueError),
+    (dict(n=10.5), ValueError),
+    (dict(n=-1), ValueError),
+    (dict(n=True), ValueError),
+])
+def test_table_info_refuses_what_would_print_a_wrong_footnote(changes, error):
+    with pytest.raises(error, match="Table 14.2.1"):
+        _info(**changes)
+
+
+def test_to_html_with_info_puts_the_title_above_and_the_footnotes_below():
+    out = tables.to_html(pd.DataFrame({"Visit": ["Baseline"], "n": ["11"]}), info=_info(notes=()),
+                         note="<one>")
+    assert out == "\n".join([
+        '<table class="report-table">',
+        "<caption>Table 14.2.1 ESSDAI by visit \u2014 Full analysis set (N = 11)</caption>",
+        '<thead><tr><th>Visit</th><th class="num">n</th></tr></thead>',
+        "<tbody>",
+        '<tr><td>Baseline</td><td class="num">11</td></tr>',
+        "</tbody>",
+        "</table>",
+        '<p class="table-note">Population: Full analysis set (N = 11).</p>',
+        '<p class="table-note">Source: ADEFF, ADSL.</p>',
+        '<p class="table-note">Method: Paired t-test, two-sided.</p>',
+        '<p class="table-note">&lt;one&gt;</p>',
+    ])
+    with pytest.raises(ValueError, match="caption"):
+        tables.to_html(pd.DataFrame({"a": [1]}), caption="x", info=_info())
+
+
+def test_to_html_draws_a_spanner_over_its_columns_in_a_two_row_header():
+    columns = pd.MultiIndex.from_tuples([("", "Term"), ("Bari (N = 11)", "n (%)"), ("Bari (N = 11)", "Events"),
+                                         ("Total <all>", "")])
+    frame = pd.DataFrame([["Rash", "1 (9.1)", "2", "1"]], columns=columns)
+    head = tables.to_html(frame).split("\n")[1]
+    assert head == ('<thead><tr><th rowspan="2">Term</th><th colspan="2" class="spanner">Bari (N = 11)</th>'
+                    '<th rowspan="2" class="num">Total &lt;all&gt;</th></tr>'
+                    '<tr><th class="num">n (%)</th><th class="num">Events</th></tr></thead>')
+
+
+def test_flatten_columns_joins_spanner_and_column_for_the_csv():
+    columns = pd.MultiIndex.from_tuples([("", "Term"), ("Bari (N = 11)", "n (%)"), ("Total", "")])
+    frame = pd.DataFrame([["Rash", "1 (9.1)", "1"]], columns=columns)
+    assert tables.flatten_columns(frame).columns.tolist() == ["Term", "Bari (N = 11): n (%)", "Total"]
+    plain = pd.DataFrame({"a": [1]})
+    assert tables.flatten_columns(plain) is plain
+    with pytest.raises(ValueError, match="2 levels"):
+        tables.flatten_columns(pd.DataFrame([[1]], columns=pd.MultiIndex.from_tuples([("a", "b", "c")])))
+
+
+# --- Numbers in the report's reading order --------------------------------------------------------
+
+def _table_numbers_in_reading_order():
+    """(number, notebook, cell id) of every table and listing, in the order the report shows them
+    (notebooks merged by section as ``htmlreport.merge`` does)."""
+    import json
+    import re
+    from pathlib import Path
+
+    from analysis_utils import htmlreport, runner
+
+    number = re.compile(r'"((?:Table|Listing) (?:\d+(?:\.\d+)+|[A-Z]\.\d+))')
+    grouped = {key: [] for key, _ in htmlreport.SECTIONS}
+    shown_without_info = []
+    for path in runner.list_notebooks(Path(__file__).parents[1] / "notebooks"):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        section = nb["metadata"].get("report", {}).get("section", "appendix")
+        for cell in nb["cells"]:
+            tags = cell.get("metadata", {}).get("tags", [])
+            section = next((t[len(htmlreport.SECTION_TAG_PREFIX):] for t in tags
+                            if t.startswith(htmlreport.SECTION_TAG_PREFIX)), section)
+            source = "".join(cell["source"])
+            if cell["cell_type"] != "code" or {htmlreport.EXCLUDE_TAG, "parameters"} & set(tags):
+                continue
+            found = number.findall(source)
+            grouped[section] += [(n, path.stem, cell["id"]) for n in found]
+            if section != "appendix" and "tables.show(" in source and "TableInfo(" not in source:
+                shown_without_info.append((path.stem, cell["id"]))
+    return [x for key, _ in htmlreport.SECTIONS for x in grouped[key]], shown_without_info
+
+
+def _number_key(label: str):
+    parts = label.split(" ", 1)[1].split(".")
+    return (0, *map(int, parts)) if parts[0].isdigit() else (1, parts[0], *map(int, parts[1:]))
+
+
+def test_table_numbers_increase_in_the_reading_order_of_the_report():
+    found, without_info = _table_numbers_in_reading_order()
+    assert len(found) >= 40
+    keys = [_number_key(n) for n, _, _ in found]
+    out_of_order = [(a, b) for a, b, ka, kb in zip(found, found[1:], keys, keys[1:]) if kb < ka]
+    assert not out_of_order, f"table numbers out of reading order: {out_of_order}"
+    cells_of = {}
+    for n, nb, cid in found:
+        cells_of.setdefault(n, set()).add((nb, cid))
+    assert not {n: c for n, c in cells_of.items() if len(c) > 1}, "a number used in two places"
+    assert not without_info, f"tables shown without number, title and footnotes: {without_info}"

@@ -204,11 +204,26 @@ def fit_cell(text: str) -> str:
     return text[:EXCEL_CELL_LIMIT - len(marker)] + marker
 
 
+def _table_sheet(path: Path) -> tuple[str, list[list[str]]]:
+    """(title, rows) of a table CSV's sheet: its caption (first line of the ``<name>.txt`` companion,
+    ``report.save_table``) and a blank row above the table, its footnotes after a blank row below.
+    Without a companion, the title is the file name and the sheet holds the table alone."""
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    companion = path.with_suffix(".txt")
+    if not companion.exists():
+        return path.stem, rows
+    caption, *footnotes = companion.read_text(encoding="utf-8").splitlines()
+    return caption, [[caption], [], *rows, [], *([n] for n in footnotes)]
+
+
 def write_tables_workbook(reports: Path, *, data_cutoff: str) -> Path:
     """Write every table CSV under ``reports/tables`` (and the data queries) into ``reports/tables.xlsx``.
 
     A first sheet ``index`` names the table on each sheet ``T01``, ``T02``, ... (CSV file names
-    sorted). Every cell is text as the CSV holds it: XlsxWriter never turns a string into a number,
+    sorted) with its title. A table with a caption file (``<name>.txt``) has its caption in the
+    sheet's first row and its footnotes (population, source, method) below it (``_table_sheet``).
+    Every cell is text as the CSV holds it: XlsxWriter never turns a string into a number,
     formula or link. A cell over Excel's limit is cut with a marker (``fit_cell``) and a note row
     ends its sheet. The workbook is byte-reproducible: its document dates are the data cut.
     """
@@ -217,10 +232,11 @@ def write_tables_workbook(reports: Path, *, data_cutoff: str) -> Path:
     sources = sorted((reports / "tables").glob("*.csv"))
     if (reports / "data_queries.csv").exists():
         sources.append(reports / "data_queries.csv")
-    sheets = {"index": [["sheet", "table"]] + [[f"T{i:02d}", p.stem] for i, p in enumerate(sources, start=1)]}
+    sheets, index = {}, [["sheet", "table", "title"]]
     for i, path in enumerate(sources, start=1):
-        with path.open(newline="", encoding="utf-8") as f:
-            sheets[f"T{i:02d}"] = list(csv.reader(f))
+        title, sheets[f"T{i:02d}"] = _table_sheet(path)
+        index.append([f"T{i:02d}", path.stem, title])
+    sheets = {"index": index, **sheets}
 
     def write(out: Path) -> None:
         book = xlsxwriter.Workbook(str(out), {"strings_to_formulas": False, "strings_to_urls": False,

@@ -148,23 +148,23 @@ def _row_order(levels: pd.DataFrame, periods: list) -> pd.DataFrame:
 
 
 def format_conmeds(result: pd.DataFrame) -> pd.DataFrame:
-    """Display frame of ``summarize_conmeds``: class and drug in words, one ``n (%)`` column per period
-    (and arm, as ``"<arm> (N=n): <period>"``, when there are several arms).
+    """Display frame of ``summarize_conmeds``: class and drug in words, one ``n (%)`` column per period,
+    under its arm with the arm's N (two-level columns, ``("<arm> (N = n)", "<period>, n (%)")``).
 
     Examples
     --------
     >>> res = pd.DataFrame({"arm": "Bari", "period": ["Prior", "Concomitant"], "cmclas": "ANTIMALARIAL",
     ...                     "cmdecod": "HYDROXYCHLOROQUINE", "n_subjects": [6, 5], "big_n": 11, "pct": 0.0})
-    >>> format_conmeds(res).values.tolist()
-    [['', 'Hydroxychloroquine', '6 (54.5)', '5 (45.5)']]
+    >>> out = format_conmeds(res)
+    >>> out.values.tolist(), out.columns[-1]
+    ([['', 'Hydroxychloroquine', '6 (54.5)', '5 (45.5)']], ('Bari (N = 11)', 'Concomitant, n (%)'))
     """
-    several = result["arm"].nunique() > 1
     cells = [tables.format_n_pct(n, big) for n, big in zip(result["n_subjects"], result["big_n"])]
-    columns = [f"{_arm_header(a, n)}: {p}" if several else f"{p}, n (%)"
-               for a, n, p in zip(result["arm"], result["big_n"], result["period"])]
+    columns = [(_arm_header(a, n), f"{p}, n (%)") for a, n, p in zip(result["arm"], result["big_n"], result["period"])]
     frame = result[["cmclas", "cmdecod"]].assign(_cell=cells, _col=columns)
     frame["_row"] = frame.groupby(["cmclas", "cmdecod"], sort=False).ngroup()
     wide = frame.pivot(index="_row", columns="_col", values="_cell")[list(dict.fromkeys(columns))]
+    wide.columns = pd.MultiIndex.from_tuples(list(wide.columns))
     labels = frame.drop_duplicates("_row").set_index("_row")[["cmclas", "cmdecod"]]
     is_class = labels["cmdecod"] == ""
     shown = pd.DataFrame({
@@ -172,6 +172,7 @@ def format_conmeds(result: pd.DataFrame) -> pd.DataFrame:
                                      np.where(is_class, labels["cmclas"].map(lambda c: CM_CLASS_LABELS.get(c, c)), "")),
         "Medication": [format_drug_name(d) if d else "" for d in labels["cmdecod"]],
     }, index=labels.index)
+    shown.columns = pd.MultiIndex.from_tuples([("", c) for c in shown.columns])
     return shown.join(wide).reset_index(drop=True)
 
 
@@ -329,8 +330,8 @@ def summarize_gc_dose(doses: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TR
 
 
 def format_gc_dose(result: pd.DataFrame, *, decimals: int = 1) -> pd.DataFrame:
-    """Display frame of ``summarize_gc_dose``: one row per statistic, one column per visit (``"<arm> (N=n):
-    <visit>"`` when there are several arms).
+    """Display frame of ``summarize_gc_dose``: one row per statistic, one column per visit under its arm
+    with the arm's N (two-level columns, ``("<arm> (N = n)", "<visit>")``).
 
     Examples
     --------
@@ -353,11 +354,11 @@ def format_gc_dose(result: pd.DataFrame, *, decimals: int = 1) -> pd.DataFrame:
         "Dose changed from baseline, n (%)": [tables.format_n_pct(n, a) for n, a in
                                               zip(result["n_changed"], result["n_assessed"])],
     }
-    several = result["arm"].nunique() > 1
-    columns = [f"{_arm_header(a, n)}: {v}" if several else v
-               for a, n, v in zip(result["arm"], result["big_n"], result["AVISIT"])]
+    columns = pd.MultiIndex.from_tuples([(_arm_header(a, n), v) for a, n, v in
+                                         zip(result["arm"], result["big_n"], result["AVISIT"])])
     body = pd.DataFrame(rows, index=columns).T
-    return body.rename_axis("").reset_index().rename(columns={"index": ""})
+    body.insert(0, ("", ""), body.index)
+    return body.reset_index(drop=True)
 
 
 #: How each results frame maps onto the ARD (``safety.to_ard(result, analysis_id=..., **ARD_LAYOUTS[kind])``).

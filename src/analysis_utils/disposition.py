@@ -17,7 +17,7 @@ import pandas as pd
 
 from analysis_utils import ard, tables, validation
 from analysis_utils.cleaning import DUE_FLAGS, compute_study_day
-from analysis_utils.vocabulary import VISITS
+from analysis_utils.vocabulary import VISITS, decode, patient_label, sentence_case
 from analysis_utils.safety import (
     MISSING_LABEL, SAFETY_FLAG, _arm_levels, _require_columns, _safety_population, summarize_continuous, to_ard,
 )
@@ -555,9 +555,10 @@ def visit_deviations_to_ard(result: pd.DataFrame, *, analysis_id: str = "DEV-VIS
 
 
 def format_visit_deviations(listing: pd.DataFrame) -> pd.DataFrame:
-    """Display frame of ``list_visit_deviations``: subject, visit, date, study day, window, days outside."""
+    """Display frame of ``list_visit_deviations``: patient (site and patient number), visit, date, study day,
+    window, days outside."""
     return pd.DataFrame({
-        "Subject": listing["USUBJID"].to_numpy(), "Visit": listing["AVISIT"].to_numpy(),
+        "Patient": listing["USUBJID"].map(patient_label).to_numpy(), "Visit": listing["AVISIT"].to_numpy(),
         "Date": pd.to_datetime(listing["ADT"]).dt.strftime("%Y-%m-%d").to_numpy(),
         "Study day": [str(int(d)) for d in listing["ADY"]], "Window": listing["WINDOW"].to_numpy(),
         "Days outside": [f"{int(d):+d} ({'late' if d > 0 else 'early'})" for d in listing["DAYSOUT"]],
@@ -601,11 +602,19 @@ def table1_to_ard(result: pd.DataFrame, *, analysis_id: str, population: str = "
 
 
 def format_disposition(result: pd.DataFrame) -> pd.DataFrame:
-    """Display frame of ``summarize_disposition``: one ``n (%)`` column per arm, ``"Arm (N=n)"``."""
-    label = result["category"].where(result["reason"] == "", "    " + result["reason"])
+    """Display frame of ``summarize_disposition``: one ``n (%)`` column per arm, ``"Arm (N = n)"``;
+    reasons indented under their stage, in sentence case (``"ADVERSE EVENT"`` -> ``"Adverse event"``).
+
+    >>> res = pd.DataFrame({"arm": "Bari", "category": ["Treated", "Discontinued"], "reason": ["", "ADVERSE EVENT"],
+    ...                     "n_subjects": [11, 1], "big_n": 11, "pct": 0.0})
+    >>> out = format_disposition(res)
+    >>> out.columns.tolist(), out.values.tolist()
+    (['Status', 'Bari (N = 11)'], [['Treated', '11 (100.0)'], ['    Adverse event', '1 (9.1)']])
+    """
+    label = result["category"].where(result["reason"] == "", "    " + result["reason"].map(sentence_case))
     cells = [tables.format_n_pct(n, big) for n, big in zip(result["n_subjects"], result["big_n"])]
     frame = pd.DataFrame({"Status": label.to_numpy(), "_cell": cells,
-                          "_col": [f"{a} (N={n})" for a, n in zip(result["arm"], result["big_n"])]})
+                          "_col": [f"{a} (N = {int(n)})" for a, n in zip(result["arm"], result["big_n"])]})
     frame["_row"] = np.arange(len(frame)) // result["arm"].nunique()
     wide = frame.pivot(index="_row", columns="_col", values="_cell")[list(dict.fromkeys(frame["_col"]))]
     return frame.drop_duplicates("_row").set_index("_row")[["Status"]].join(wide).reset_index(drop=True)
@@ -634,17 +643,25 @@ def format_table1(result: pd.DataFrame, *, labels=None, decimals=None) -> pd.Dat
     Returns
     -------
     DataFrame
-        ``Characteristic, Statistic`` and one column per arm ``"Arm (N=n)"``; rows in the result's order.
+        ``Characteristic, Statistic`` and one column per arm ``"Arm (N = n)"``; rows in the result's order.
+        Coded levels in words (``vocabulary.decode``: ``F`` -> ``Female``, ``Y`` -> ``Yes``).
+
+    Examples
+    --------
+    >>> res = pd.DataFrame({"variable": "SEX", "category": ["F", "M"], "arm": "Bari", "big_n": 11,
+    ...                     "stat_name": "n", "stat_value": [10.0, 1.0]})
+    >>> format_table1(res, labels={"SEX": "Sex"}).values.tolist()
+    [['Sex', 'Female', '10 (90.9)'], ['', 'Male', '1 (9.1)']]
     """
     labels, decimals = dict(labels or {}), dict(decimals or {})
     records = []
     for (var, cat, arm), part in result.groupby(["variable", "category", "arm"], sort=False):
-        header = f"{arm} (N={int(part['big_n'].iloc[0])})"
+        header = f"{arm} (N = {int(part['big_n'].iloc[0])})"
         if (part["stat_name"] == "mean").any():
             cells = _continuous_cells(part, decimals.get(var, 1))
         else:
             s = part.set_index("stat_name")["stat_value"]
-            cells = [(cat, tables.format_n_pct(s["n"], part["big_n"].iloc[0]))]
+            cells = [(decode(cat), tables.format_n_pct(s["n"], part["big_n"].iloc[0]))]
         records += [(labels.get(var, var), stat, header, cell) for stat, cell in cells]
     frame = pd.DataFrame(records, columns=["Characteristic", "Statistic", "_col", "_cell"])
     frame["_row"] = frame.groupby(["Characteristic", "Statistic"], sort=False).ngroup()

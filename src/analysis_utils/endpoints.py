@@ -68,6 +68,7 @@ Analysis identifiers (ARD ``analysis_id``; ``{P}`` = ESSDAI, ESSPRI, PGA or a la
 """
 
 import math
+import re
 import warnings
 
 import numpy as np
@@ -78,7 +79,8 @@ from analysis_utils import ard as ard_mod
 from analysis_utils import tables
 from analysis_utils.cleaning import DUE_FLAGS
 from analysis_utils.vocabulary import (
-    ARM, AVISIT_ORDER, AVISITN, ESSDAI_SCORE_PARAMCD, PARAMCD_ESSDAI, PARAMCD_ESSPRI, PARAMCD_PGA,
+    ARM, AVISIT_ORDER, AVISITN, ESSDAI_SCORE_PARAMCD, PARAMCD_ESSDAI, PARAMCD_ESSPRI, PARAMCD_PGA, RESPONSE_LABELS,
+    param_label,
 )
 
 #: Confidence level of every interval in the efficacy section.
@@ -1212,7 +1214,7 @@ def format_summary_table(ard: pd.DataFrame, *, analysis_id) -> pd.DataFrame:
     w = w.assign(_v=w["variable"].map({v: i for i, v in enumerate(VARIABLE_LABELS)}), _a=_visit_rank(w["avisit"]))
     w = w.sort_values(["_i", "paramcd", "_v", "_a"], kind="stable")
     dec = [_decimals(p) for p in w["paramcd"]]
-    first = {"Parameter": w["paramcd"].to_numpy()} if w["paramcd"].nunique() > 1 else {}
+    first = {"Parameter": w["paramcd"].map(param_label).to_numpy()} if w["paramcd"].nunique() > 1 else {}
     return pd.DataFrame({
         **first, "Visit": w["avisit"].to_numpy(), "Variable": w["variable"].map(VARIABLE_LABELS).to_numpy(),
         "n": [tables.format_number(n, 0) for n in w["n"]],
@@ -1223,11 +1225,33 @@ def format_summary_table(ard: pd.DataFrame, *, analysis_id) -> pd.DataFrame:
     })
 
 
+#: Columns of the paired-change table: (spanner, column); the spanner names the test, so that the
+#: columns themselves stay short ("p", "V", "r") and the table fits a page.
+PAIRED_COLUMNS = (
+    ("", "Parameter"), ("", "Visit"), ("", "n"),
+    ("Paired t-test", "Mean change (95% CI)"), ("Paired t-test", "p"),
+    ("Wilcoxon signed-rank test", "Hodges-Lehmann median (95% CI)"), ("Wilcoxon signed-rank test", "V"),
+    ("Wilcoxon signed-rank test", "p"),
+    ("Effect size", "Cohen's dz"), ("Effect size", "Rank-biserial r"),
+)
+
+
+def paired_analysis_ids(paramcds, *, approach: str = "OC") -> list[str]:
+    """Identifiers of the paired analyses of change that ``format_paired_table`` lays out, in its order.
+
+    >>> paired_analysis_ids(["PGA"])[:4]
+    ['EFF-PGA-W12-TTEST', 'EFF-PGA-W12-WILCOXON', 'EFF-PGA-W12-HL', 'EFF-PGA-W12-EFFSIZE']
+    """
+    return [f"EFF-{p}-{code}-{kind}{_suffix(approach)}" for p in paramcds for code in VISIT_CODE.values()
+            for kind in ("TTEST", "WILCOXON", "HL", "EFFSIZE")]
+
+
 def format_paired_table(ard: pd.DataFrame, *, paramcds, approach: str = "OC") -> pd.DataFrame:
     """Lay out the paired analyses of change: one row per parameter x post-baseline visit.
 
-    Columns: n, mean change (95 % CI, t), t-test p, Hodges-Lehmann (95 % CI), Wilcoxon V and p,
-    Cohen's dz and rank-biserial r.
+    Columns (``PAIRED_COLUMNS``, two-level): n; paired t-test mean change (95 % CI) and p; Wilcoxon
+    signed-rank Hodges-Lehmann median change (95 % CI), V and p; Cohen's dz and rank-biserial r.
+    Parameters by name and unit (``vocabulary.param_label``).
     """
     cells = _Cells(ard)
     out = []
@@ -1239,24 +1263,25 @@ def format_paired_table(ard: pd.DataFrame, *, paramcds, approach: str = "OC") ->
             t, w = cells(f"{stem}TTEST{sfx}").iloc[0], cells(f"{stem}WILCOXON{sfx}").iloc[0]
             hl, es = cells(f"{stem}HL{sfx}").iloc[0], cells(f"{stem}EFFSIZE{sfx}").set_index("category")
             d = _decimals(paramcd)
-            out.append({
-                "Parameter": paramcd, "Visit": avisit, "n": tables.format_number(w["n"], 0),
-                "Mean change (95% CI)": f"{tables.format_number(t['estimate'], d)} "
-                                        f"{tables.format_ci(t['ci_lower'], t['ci_upper'], d)}",
-                "t-test p": tables.format_pvalue(t["p_value"]),
-                "Hodges-Lehmann (95% CI)": f"{tables.format_number(hl['estimate'], d)} "
-                                           f"{tables.format_ci(hl['ci_lower'], hl['ci_upper'], d)}",
-                "Wilcoxon V": tables.format_number(w["statistic"], 1),
-                "Wilcoxon p": tables.format_pvalue(w["p_value"]),
-                "Cohen's dz": tables.format_number(es.loc["cohen_dz", "estimate"], 2),
-                "Rank-biserial r": tables.format_number(es.loc["rank_biserial", "estimate"], 2),
-            })
-    return _or_no_data(out, ["Parameter", "Visit", "n", "Mean change (95% CI)", "t-test p",
-                             "Hodges-Lehmann (95% CI)", "Wilcoxon V", "Wilcoxon p", "Cohen's dz", "Rank-biserial r"])
+            out.append(dict(zip(PAIRED_COLUMNS, [
+                param_label(paramcd), avisit, tables.format_number(w["n"], 0),
+                f"{tables.format_number(t['estimate'], d)} {tables.format_ci(t['ci_lower'], t['ci_upper'], d)}",
+                tables.format_pvalue(t["p_value"]),
+                f"{tables.format_number(hl['estimate'], d)} {tables.format_ci(hl['ci_lower'], hl['ci_upper'], d)}",
+                tables.format_number(w["statistic"], 1), tables.format_pvalue(w["p_value"]),
+                tables.format_number(es.loc["cohen_dz", "estimate"], 2),
+                tables.format_number(es.loc["rank_biserial", "estimate"], 2),
+            ])))
+    table = _or_no_data(out, PAIRED_COLUMNS)
+    return table.set_axis(pd.MultiIndex.from_tuples(PAIRED_COLUMNS), axis=1)
 
 
 def format_responder_table(ard: pd.DataFrame, *, analysis_ids) -> pd.DataFrame:
-    """Lay out responder analyses: one row per analysis x parameter x visit, n/N (%) and exact 95 % CI (%)."""
+    """Lay out responder analyses: one row per analysis x parameter x visit, n/N (%) and exact 95 % CI (%).
+
+    Parameters and responses in words (``vocabulary.param_label``, ``vocabulary.RESPONSE_LABELS``:
+    ``REMARTIC``/``RESPONSE`` shows as ``Articular involvement``/``Remission``).
+    """
     out, cells = [], _Cells(ard)
     population = dict(zip(ard["analysis_id"], ard["population"]))
     for analysis_id in analysis_ids:
@@ -1267,7 +1292,9 @@ def format_responder_table(ard: pd.DataFrame, *, analysis_ids) -> pd.DataFrame:
         pop = population[analysis_id]
         for _, r in w.iterrows():
             out.append({
-                "Parameter": r["paramcd"], "Response": r["variable"], "Visit": r["avisit"], "Population": pop,
+                "Parameter": param_label(r["paramcd"]),
+                "Response": RESPONSE_LABELS.get(r["paramcd"], r["variable"]) if r["variable"] == "RESPONSE"
+                else r["variable"], "Visit": r["avisit"], "Population": pop,
                 "n/N (%)": f"{tables.format_number(r['n_responders'], 0)}/{tables.format_number(r['n_evaluable'], 0)}"
                            f" ({tables.format_number(r['pct'], tables.PCT_DECIMALS)})",
                 "95% CI (%)": tables.format_ci(100 * r["ci_lower"], 100 * r["ci_upper"], tables.PCT_DECIMALS),
@@ -1287,6 +1314,21 @@ def format_category_table(ard: pd.DataFrame, *, analysis_id: str = "EFF-ESSDAI-A
         out.append(row)
     levels = [c for c in ACTIVITY_CATEGORIES if c in w["category"].unique()]
     return pd.DataFrame(out, columns=["Visit", "N", *levels])
+
+
+def sensitivity_analysis_ids(paramcd: str) -> list[str]:
+    """Identifiers of the analyses ``format_sensitivity_table`` lays out: the t-tests under observed
+    cases, BOCF and LOCF, the mixed model and (ESSDAI) the MCII, in the table's order.
+
+    >>> sensitivity_analysis_ids("PGA")
+    ['EFF-PGA-W12-TTEST', 'EFF-PGA-W24-TTEST', 'EFF-PGA-W12-TTEST-BOCF', 'EFF-PGA-W24-TTEST-BOCF', \
+'EFF-PGA-W12-TTEST-LOCF', 'EFF-PGA-W24-TTEST-LOCF', 'EFF-PGA-MIXED']
+    """
+    ids = [f"EFF-{paramcd}-{code}-TTEST{_suffix(a)}" for a in ("OC", "BOCF", "LOCF") for code in VISIT_CODE.values()]
+    ids.append(f"EFF-{paramcd}-MIXED")
+    if paramcd == PARAMCD_ESSDAI:
+        ids += [f"EFF-{paramcd}-MCII{_suffix(a)}" for a in ("OC", "BOCF", "LOCF")]
+    return ids
 
 
 def format_sensitivity_table(ard: pd.DataFrame, *, paramcd: str) -> pd.DataFrame:
@@ -1311,7 +1353,7 @@ def format_sensitivity_table(ard: pd.DataFrame, *, paramcd: str) -> pd.DataFrame
                     continue
                 est = cells(ident).iloc[0]
                 n = cells(f"EFF-{paramcd}-{code}-WILCOXON{_suffix(approach)}").iloc[0]["n"]
-            row = {"Parameter": paramcd, "Analysis": POPULATIONS[approach], "Visit": avisit,
+            row = {"Parameter": param_label(paramcd), "Analysis": POPULATIONS[approach], "Visit": avisit,
                    "n": tables.format_number(n, 0),
                    "Mean change (95% CI)": f"{tables.format_number(est['estimate'], d)} "
                                            f"{tables.format_ci(est['ci_lower'], est['ci_upper'], d)}",
@@ -1515,11 +1557,61 @@ def describe_labs(ard: pd.DataFrame, *, avisit: str, paramcds=EFFICACY_LAB_PARAM
     return f"Mean change from baseline to {avisit} (95% CI): {'; '.join(parts)}."
 
 
+def _method_kind(method: str) -> str:
+    """The name of a method statement: its text before the first comma, semicolon or colon."""
+    return re.split(r"[,;:]", method, maxsplit=1)[0].strip()
+
+
+#: Code in the ARD's method statements and the words a reader sees instead (the ARD keeps the exact
+#: statement; only the report's note is reworded). A fragment not found is left alone.
+METHOD_WORDS = {
+    " (zero_method='wilcox')": "",
+    "AVAL ~ C(AVISITN) + random intercept per subject": "of the value on the visit (categorical), random intercept "
+                                                       "per patient",
+    "as SAS QNTLDEF=5": "the SAS default",
+}
+
+
+def _method_words(method: str) -> str:
+    for code, words in METHOD_WORDS.items():
+        method = method.replace(code, words)
+    return method
+
+
 def format_methods_note(ard: pd.DataFrame, *, analysis_ids) -> str:
-    """Return the methods of ``analysis_ids`` (from the ARD ``method`` column) as one table note."""
-    rows = ard[ard["analysis_id"].isin(list(analysis_ids))].drop_duplicates("analysis_id")
-    rows = rows.set_index("analysis_id").reindex([i for i in analysis_ids if i in set(rows.index)])
-    return " | ".join(f"{i}: {m}" for i, m in rows["method"].items())
+    """Return the methods of ``analysis_ids`` (the ARD ``method`` column) as sentences for a table note.
+
+    Each distinct statement appears once, in the order of ``analysis_ids`` (statements of one method
+    next to each other); identifiers without ARD
+    rows (an analysis not run at an early data cut) or without a method are skipped. Where one method
+    has different statements for different analyses (a Wilcoxon test that dropped zero differences
+    at one visit only), each statement is prefixed by the parameter and visit it applies to. Code in
+    a statement is put in words (``METHOD_WORDS``).
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"analysis_id": ["S", "S", "W1", "W2", "T1", "T2"], "paramcd": "PGA",
+    ...                   "avisit": ["", "", "Week 12", "Week 24", "Week 12", "Week 24"],
+    ...                   "method": ["n, mean", "n, mean", "Wilcoxon, 1 zero dropped", "Wilcoxon, none dropped",
+    ...                              "Paired t-test", "Paired t-test"]})
+    >>> format_methods_note(a, analysis_ids=["T1", "T2", "W1", "W2", "S", "X"])
+    'Paired t-test. PGA Week 12: Wilcoxon, 1 zero dropped. PGA Week 24: Wilcoxon, none dropped. n, mean.'
+    """
+    known = ard.drop_duplicates("analysis_id").set_index("analysis_id")
+    ids = [i for i in dict.fromkeys(analysis_ids) if i in known.index and str(known.loc[i, "method"]).strip()]
+    statements = {}  # method text -> analysis ids that use it
+    for i in ids:
+        statements.setdefault(_method_words(str(known.loc[i, "method"]).strip()), []).append(i)
+    kinds = pd.Series([_method_kind(m) for m in statements]).value_counts()
+    rank = {kind: i for i, kind in enumerate(dict.fromkeys(_method_kind(m) for m in statements))}
+    parts = []
+    for method, users in sorted(statements.items(), key=lambda item: rank[_method_kind(item[0])]):
+        if kinds[_method_kind(method)] > 1:
+            where = ", ".join(" ".join(p for p in (param_label(known.loc[i, "paramcd"]), known.loc[i, "avisit"]) if p)
+                                 for i in users)
+            method = f"{where}: {method}" if where else method
+        parts.append(method if method.endswith(".") else method + ".")
+    return " ".join(parts)
 
 
 def describe_course(ard: pd.DataFrame, *, paramcd: str, stat: str = "mean") -> str:

@@ -22,7 +22,7 @@ from analysis_utils import tables
 from analysis_utils.safety import _require_columns
 from analysis_utils.vocabulary import (
     AVISIT_ORDER, ESSDAI_DOMAINS, ESSDAI_LEVEL_PARAMCD, ESSPRI_ITEM_PARAMCD, PARAMCD_ESSDAI, PARAMCD_ESSPRI,
-    PARAMCD_PGA, STUDYID,
+    PARAMCD_PGA, patient_label,
 )
 
 #: Words of the ESSDAI domain activity levels 0-3: no, low, moderate and high activity
@@ -74,15 +74,6 @@ def _wide(adeff: pd.DataFrame, paramcds, name: str) -> pd.DataFrame:
     out = values.join(day).reset_index()
     out = out.assign(_rank=_visit_rank(out["AVISIT"])).sort_values(["USUBJID", "_rank"], kind="stable")
     return out.drop(columns="_rank").reset_index(drop=True)
-
-
-def patient_label(usubjid: str) -> str:
-    """The patient as listed: ``USUBJID`` without the study identifier.
-
-    >>> patient_label("NCT04916756-01-001"), patient_label("X-9")
-    ('01-001', 'X-9')
-    """
-    return str(usubjid).removeprefix(f"{STUDYID}-")
 
 
 def _key_columns(wide: pd.DataFrame) -> pd.DataFrame:

@@ -110,14 +110,25 @@ def combine_parts(reports_dir: str | Path) -> pd.DataFrame | None:
     return ard
 
 
-def save_table(table: pd.DataFrame, name: str, *, reports_dir: str | Path = paths.REPORTS) -> Path:
+def save_table(table: pd.DataFrame, name: str, *, info: "tables.TableInfo | None" = None,
+               reports_dir: str | Path = paths.REPORTS) -> Path:
     """Write a display table as ``reports/tables/<name>.csv`` (the report's tables, for re-use).
 
-    Text from the data cannot act as a spreadsheet formula when the file is opened: a text cell
-    starting with ``=``, ``+``, ``-`` or ``@`` gets a leading ``'`` (``tables.neutralise_formulas``,
-    OWASP CSV injection); numbers and numbers shown as text (``-1.5 (2.1)``) are written as they are.
+    Two-level headers (spanner, column) are joined into one (``tables.flatten_columns``). With
+    ``info`` (``tables.TableInfo``) its caption and footnotes are written beside the CSV as
+    ``<name>.txt`` (one per line: caption, population, source, method, notes), which the workbook
+    puts above and below the table. Text from the data cannot act as a spreadsheet formula when
+    the file is opened: a text cell starting with ``=``, ``+``, ``-`` or ``@`` gets a leading ``'``
+    (``tables.neutralise_formulas``, OWASP CSV injection); numbers and numbers shown as text
+    (``-1.5 (2.1)``) are written as they are.
     """
-    return write_csv(tables.neutralise_formulas(table), paths.resolve(reports_dir) / "tables" / f"{name}.csv")
+    folder = paths.resolve(reports_dir) / "tables"
+    companion = folder / f"{name}.txt"
+    if info is not None:
+        _atomic_write(companion, lambda p: p.write_text(info.companion_text(), encoding="utf-8", newline="\n"))
+    elif companion.exists():
+        companion.unlink()  # a footnote of an earlier build must not outlive its table
+    return write_csv(tables.neutralise_formulas(tables.flatten_columns(table)), folder / f"{name}.csv")
 
 
 def save_figure(fig, name: str, *, figures_dir: str | Path = paths.FIGURES) -> tuple[Path, Path]:

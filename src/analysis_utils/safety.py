@@ -36,7 +36,7 @@ from analysis_utils import ard as ard_mod
 from analysis_utils import tables
 from analysis_utils.cleaning import DAYS_PER_YEAR, TRTEM_WINDOW_DAYS
 from analysis_utils.endpoints import QUANTILE_METHOD, compute_quantile  # one quartile rule for the report
-from analysis_utils.vocabulary import LAB_PARAMS
+from analysis_utils.vocabulary import LAB_PARAMS, VARIABLE_HEADERS, decode, param_label, patient_label
 
 #: ADSL population flag of every safety table (ICH E9: subjects who received at least one dose).
 SAFETY_FLAG = "SAFFL"
@@ -986,11 +986,11 @@ ARD_LAYOUTS = MappingProxyType({
 
 
 def _arm_header(arm: str, big_n: int) -> str:
-    return f"{arm} (N={int(big_n)})"
+    return f"{arm} (N = {int(big_n)})"
 
 
 def _spread_arms(result: pd.DataFrame, rows, cell: pd.Series) -> pd.DataFrame:
-    """One display column per arm (``"Arm (N=n)"``), rows kept in the results' order."""
+    """One display column per arm (``"Arm (N = n)"``), rows kept in the results' order."""
     frame = result[list(rows)].assign(_cell=cell.to_numpy(), _col=[_arm_header(a, n) for a, n in
                                                                      zip(result["arm"], result["big_n"])])
     frame["_row"] = frame.groupby(list(rows), sort=False).ngroup()
@@ -999,15 +999,35 @@ def _spread_arms(result: pd.DataFrame, rows, cell: pd.Series) -> pd.DataFrame:
     return labels.join(wide[list(dict.fromkeys(frame["_col"]))]).reset_index(drop=True)
 
 
+def with_spanners(frame: pd.DataFrame, labels, stat: str) -> pd.DataFrame:
+    """Two-level columns: the row-label columns ``labels`` alone, every other column (an arm with its N)
+    as a spanner over ``stat`` (the statistic its cells hold), as in rtables and SAS TLF headers.
+
+    >>> t = pd.DataFrame([["Any TEAE", "6 (54.5) [6]"]], columns=["Subjects with", "Bari (N = 11)"])
+    >>> with_spanners(t, ["Subjects with"], "n (%) [events]").columns.tolist()
+    [('', 'Subjects with'), ('Bari (N = 11)', 'n (%) [events]')]
+    """
+    labels = list(labels)
+    return frame.set_axis(pd.MultiIndex.from_tuples([("", c) if c in labels else (c, stat) for c in frame.columns]),
+                          axis=1)
+
+
+def _blank_repeats(values: pd.Series) -> pd.Series:
+    """``values`` with each repeat of the row above left blank (a label shown once per block)."""
+    return values.where(values.ne(values.shift()), "")
+
+
 def format_ae_table(result: pd.DataFrame, *, any_label: str = "Any TEAE") -> pd.DataFrame:
-    """Display frame of ``summarize_ae_by_soc_pt``: SOC and PT columns, ``n (%) [events]`` per arm.
+    """Display frame of ``summarize_ae_by_soc_pt``: SOC and PT columns, ``n (%) [events]`` per arm
+    (the arm with its N spanning the statistic, ``with_spanners``). Terms as coded (MedDRA).
 
     Examples
     --------
     >>> res = pd.DataFrame({"arm": "Bari", "soc": ["", "Infections"], "pt": ["", ""], "n_subjects": [1, 1],
     ...                     "n_events": [2, 2], "big_n": 11, "pct": 100 / 11})
-    >>> format_ae_table(res).values.tolist()
-    [['Any TEAE', '', '1 (9.1) [2]'], ['Infections', '', '1 (9.1) [2]']]
+    >>> out = format_ae_table(res)
+    >>> out.values.tolist(), out.columns[-1]
+    ([['Any TEAE', '', '1 (9.1) [2]'], ['Infections', '', '1 (9.1) [2]']], ('Bari (N = 11)', 'n (%) [events]'))
     """
     cells = pd.Series([tables.format_n_pct_events(n, big, ev) for n, big, ev in
                        zip(result["n_subjects"], result["big_n"], result["n_events"])])
@@ -1015,30 +1035,58 @@ def format_ae_table(result: pd.DataFrame, *, any_label: str = "Any TEAE") -> pd.
     shown["soc"] = shown["soc"].where(result["soc"] != "", any_label)
     out = _spread_arms(shown.assign(_key=np.arange(len(shown)) // len(_arm_levels(result["arm"]))),
                        ["_key", "soc", "pt"], cells)
-    return out.drop(columns="_key").rename(columns={"soc": "System organ class", "pt": "Preferred term"})
+    out = out.drop(columns="_key").rename(columns={"soc": "System organ class", "pt": "Preferred term"})
+    return with_spanners(out, ["System organ class", "Preferred term"], "n (%) [events]")
 
 
 def format_ae_overview(result: pd.DataFrame) -> pd.DataFrame:
-    """Display frame of ``summarize_ae_overview``: category and ``n (%) [events]`` per arm."""
+    """Display frame of ``summarize_ae_overview``: category and ``n (%) [events]`` per arm (spanned)."""
     cells = pd.Series([tables.format_n_pct_events(n, big, ev) for n, big, ev in
                        zip(result["n_subjects"], result["big_n"], result["n_events"])])
-    return _spread_arms(result, ["category"], cells).rename(columns={"category": "Subjects with"})
+    out = _spread_arms(result, ["category"], cells).rename(columns={"category": "Subjects with"})
+    return with_spanners(out, ["Subjects with"], "n (%) [events]")
 
 
 def format_max_grade_table(result: pd.DataFrame, *, any_label: str = "Any TEAE") -> pd.DataFrame:
-    """Display frame of ``summarize_ae_by_max_grade``: one ``n (%)`` column per arm and grade."""
-    shown = result.assign(soc=result["soc"].where(result["soc"] != "", any_label),
-                          arm=result["arm"] + ": grade " + result["grade"])
-    cells = pd.Series([tables.format_n_pct(n, big) for n, big in zip(result["n_subjects"], result["big_n"])])
-    out = _spread_arms(shown, ["soc", "pt"], cells)
-    arm_first = [_arm_header(a, n) for a, n in dict.fromkeys(zip(shown["arm"], result["big_n"]))]
-    arm_first = sorted(arm_first, key=lambda col: _arm_levels(result["arm"]).index(col.split(": grade ")[0]))
-    out = out[["soc", "pt", *arm_first]]
-    return out.rename(columns={"soc": "System organ class", "pt": "Preferred term"})
+    """Display frame of ``summarize_ae_by_max_grade``: the grades as rows under each SOC and PT, one
+    ``n (%)`` column per arm, so that every grade is visible however narrow the page (tern's AET04).
+
+    Every graded level is shown (grades 1 to 5); the ``"Missing"`` row only where a patient has it.
+    SOC and PT are named on the first row of their block.
+
+    Examples
+    --------
+    >>> res = pd.DataFrame({"arm": "Bari", "soc": "", "pt": "", "grade": ["Missing", "1", "2"],
+    ...                     "n_subjects": [0, 5, 1], "big_n": 11, "pct": 0.0})
+    >>> out = format_max_grade_table(res)
+    >>> out.values.tolist()
+    [['Any TEAE', '', 'Grade 1', '5 (45.5)'], ['', '', 'Grade 2', '1 (9.1)']]
+    >>> out.columns.tolist()[-2:]
+    [('', 'Maximum grade'), ('Bari (N = 11)', 'n (%)')]
+    """
+    block = result[["soc", "pt"]].apply(tuple, axis=1)
+    seen_missing = result.loc[(result["grade"] == MISSING_LABEL) & (result["n_subjects"] > 0)]
+    missing_blocks = set(seen_missing[["soc", "pt"]].apply(tuple, axis=1)) if len(seen_missing) else set()
+    keep = (result["grade"] != MISSING_LABEL) | block.isin(missing_blocks)
+    kept = result[keep].reset_index(drop=True)
+    shown = kept.assign(soc=kept["soc"].where(kept["soc"] != "", any_label),
+                        grade=kept["grade"].where(kept["grade"] == MISSING_LABEL, "Grade " + kept["grade"]))
+    cells = pd.Series([tables.format_n_pct(n, big) for n, big in zip(kept["n_subjects"], kept["big_n"])])
+    out = _spread_arms(shown, ["soc", "pt", "grade"], cells)
+    first = out[["soc", "pt"]].apply(tuple, axis=1)
+    is_first = first.ne(first.shift())
+    out["soc"] = out["soc"].where(is_first & (out["pt"] == ""), "")
+    out["pt"] = out["pt"].where(is_first, "")
+    out = out.rename(columns={"soc": "System organ class", "pt": "Preferred term", "grade": "Maximum grade"})
+    return with_spanners(out, ["System organ class", "Preferred term", "Maximum grade"], "n (%)")
 
 
 def format_lab_summary(result: pd.DataFrame, *, decimals=None) -> pd.DataFrame:
-    """Display frame of ``summarize_lab_by_visit``; ``decimals`` maps PARAMCD -> decimals (default 1)."""
+    """Display frame of ``summarize_lab_by_visit``; ``decimals`` maps PARAMCD -> decimals (default 1).
+
+    Parameters by name and unit (``vocabulary.param_label``), each named once; with a single arm its
+    name goes to the table's title and the arm column is left out.
+    """
     dec = result["PARAMCD"].map(dict(decimals or {})).fillna(1).astype(int)
     rows = zip(result["mean"], result["sd"], result["median"], result["q1"], result["q3"], result["min"],
                result["max"], dec)
@@ -1047,35 +1095,90 @@ def format_lab_summary(result: pd.DataFrame, *, decimals=None) -> pd.DataFrame:
                         columns=["Mean (SD)", "Median [Q1, Q3]", "Min - Max"])
     out = pd.concat([result[["arm", "PARAMCD", "AVISIT", "variable", "n"]].reset_index(drop=True), body], axis=1)
     out["variable"] = out["variable"].map({"AVAL": "Value", "CHG": "Change from baseline"}).fillna(out["variable"])
-    return out.rename(columns={"arm": "Arm", "PARAMCD": "Parameter", "AVISIT": "Visit", "variable": ""})
+    out["PARAMCD"] = _blank_repeats(out["arm"] + "\0" + out["PARAMCD"]).where(
+        lambda s: s == "", out["PARAMCD"].map(param_label))
+    if out["arm"].nunique() <= 1:
+        out = out.drop(columns="arm")
+    return out.rename(columns={"arm": "Arm", "PARAMCD": "Parameter", "AVISIT": "Visit", "variable": "Statistic of"})
 
 
 def format_shift_table(result: pd.DataFrame) -> pd.DataFrame:
-    """Display frame of ``summarize_lab_shift``: rows parameter x baseline; per arm, its N for the
-    parameter (``"N <arm>"``) and one ``n (%)`` column per worst category (``"<arm>: <category>"``)."""
+    """Display frame of ``summarize_lab_shift``: rows parameter (name and unit) x baseline category;
+    per arm, a spanner ``"<arm>: worst post-baseline"`` over its N for the parameter and one ``n (%)``
+    column per worst category. Categories in words (``"Low"``, ``"Grade 2"``).
+
+    Examples
+    --------
+    >>> res = pd.DataFrame({"arm": "Bari", "PARAMCD": "ALT", "baseline": ["NORMAL", "NORMAL"],
+    ...                     "worst": ["NORMAL", "HIGH"], "n_subjects": [9, 1], "big_n": 10, "pct": 0.0})
+    >>> out = format_shift_table(res)
+    >>> out.values.tolist()
+    [['ALT (U/L)', 'Normal', 10, '9 (90.0)', '1 (10.0)']]
+    >>> out.columns.tolist()[2:]
+    [('Bari: worst post-baseline', 'N'), ('Bari: worst post-baseline', 'Normal'), ('Bari: worst post-baseline', 'High')]
+    """
+    def words(level: str) -> str:
+        return f"Grade {level}" if str(level).isdigit() else decode(level)
+
     cells = [tables.format_n_pct(n, big) for n, big in zip(result["n_subjects"], result["big_n"])]
-    frame = result[["PARAMCD", "baseline"]].assign(_cell=cells, _col=result["arm"] + ": " + result["worst"])
+    frame = result[["PARAMCD", "baseline"]].assign(_cell=cells, _arm=result["arm"].to_numpy(),
+                                                   _worst=result["worst"].map(words))
+    frame["_col"] = list(zip(frame["_arm"] + ": worst post-baseline", frame["_worst"]))
     frame["_row"] = frame.groupby(["PARAMCD", "baseline"], sort=False).ngroup()
     wide = frame.pivot(index="_row", columns="_col", values="_cell")
     labels = frame.drop_duplicates("_row").set_index("_row")[["PARAMCD", "baseline"]]
-    big_n = result.drop_duplicates(["PARAMCD", "arm"]).assign(_col=lambda d: "N " + d["arm"])
+    big_n = result.drop_duplicates(["PARAMCD", "arm"])
+    big_n = big_n.assign(_col=[(f"{a}: worst post-baseline", "N") for a in big_n["arm"]])
     big_n = big_n.pivot(index="PARAMCD", columns="_col", values="big_n")
-    columns = [c for arm in dict.fromkeys(result["arm"]) for c in [f"N {arm}"] +
-               [k for k in dict.fromkeys(frame["_col"]) if k.startswith(f"{arm}: ")]]
+    columns = [c for arm in dict.fromkeys(result["arm"]) for c in [(f"{arm}: worst post-baseline", "N")] +
+               [k for k in dict.fromkeys(frame["_col"]) if k[0] == f"{arm}: worst post-baseline"]]
     out = labels.join(wide).join(big_n, on="PARAMCD").reset_index(drop=True)
     out = out[["PARAMCD", "baseline", *columns]]
-    return out.rename(columns={"PARAMCD": "Parameter", "baseline": "Baseline"})
+    out["PARAMCD"] = _blank_repeats(out["PARAMCD"]).where(lambda s: s == "", out["PARAMCD"].map(param_label))
+    out["baseline"] = out["baseline"].map(words)
+    return out.set_axis(pd.MultiIndex.from_tuples([("", "Parameter"), ("", "Baseline"), *columns]), axis=1)
+
+
+#: Listing columns whose codes are shown in words (``vocabulary.decode``); MedDRA terms stay as coded.
+DECODED_LISTING_COLUMNS = ("TRTEMFL", "AESER", "AESEV", "AEREL", "AEACN", "AEOUT", "EOSSTT", "DCSREAS", "DTHFL")
+
+
+#: Listing dates shown with their study day in one column: date column -> (study-day column, header).
+DATE_WITH_DAY = MappingProxyType({
+    "ASTDT": ("ASTDY", "Start date (study day)"), "AENDT": ("AENDY", "End date (study day)"),
+    "EOSDT": ("EOSDY", "End of study (study day)"), "ADT": ("ADY", "Date (study day)"),
+})
+
+
+#: Columns of an adverse-event listing left out of its display (kept in its CSV file): the sequence
+#: number only tells apart records that the dates already order.
+AE_LISTING_HIDDEN = ("AESEQ",)
+
+
+def format_ae_listing(listing: pd.DataFrame) -> pd.DataFrame:
+    """Display frame of ``list_adverse_events``: ``format_listing`` without ``AE_LISTING_HIDDEN``.
+
+    >>> format_ae_listing(pd.DataFrame({"USUBJID": ["X-1"], "AESEQ": [1], "AESER": ["N"]})).columns.tolist()
+    ['Patient', 'Serious']
+    """
+    return format_listing(listing.drop(columns=[c for c in AE_LISTING_HIDDEN if c in listing.columns]))
 
 
 def format_listing(listing: pd.DataFrame) -> pd.DataFrame:
-    """Display frame of a listing: dates as ``YYYY-MM-DD`` (blank if missing), whole-number floats
-    (study days, sequence numbers, grades) as integers, missing values blank.
+    """Display frame of a listing: headers in words (``vocabulary.VARIABLE_HEADERS``), the patient
+    as site and patient number, codes of ``DECODED_LISTING_COLUMNS`` in words (``"Y"`` -> ``"Yes"``,
+    ``"DRUG WITHDRAWN"`` -> ``"Drug withdrawn"``), dates as ``YYYY-MM-DD`` with their study day in
+    the same column where the listing has both (``DATE_WITH_DAY``: ``"2021-07-22 (22)"``), whole-number
+    floats (study days, sequence numbers, grades) as integers, missing values blank. Terms (MedDRA)
+    stay as coded.
 
     Examples
     --------
     >>> format_listing(pd.DataFrame({"ASTDT": pd.to_datetime(["2021-07-22", None]), "ASTDY": [22.0, None],
-    ...                              "AVAL": [0.25, 1.0]})).values.tolist()
-    [['2021-07-22', '22', '0.25'], ['', '', '1.0']]
+    ...                              "AESER": ["N", "Y"], "AVAL": [0.25, 1.0]})).values.tolist()
+    [['2021-07-22 (22)', 'No', '0.25'], ['', 'Yes', '1.0']]
+    >>> format_listing(pd.DataFrame({"USUBJID": ["NCT04916756-01-001"], "ADY": [3]})).values.tolist()
+    [['01-001', '3']]
     """
     out = pd.DataFrame(index=listing.index)
     for col in listing.columns:
@@ -1085,6 +1188,15 @@ def format_listing(listing: pd.DataFrame) -> pd.DataFrame:
         elif pd.api.types.is_float_dtype(values) and (values.dropna() % 1 == 0).all():
             whole = values.astype("Int64")
             out[col] = whole.astype(str).where(whole.notna(), "")
+        elif col == "USUBJID":
+            out[col] = values.map(patient_label)
         else:
-            out[col] = values.astype(str).where(values.notna(), "")
-    return out.reset_index(drop=True)
+            shown = values.map(decode) if col in DECODED_LISTING_COLUMNS else values
+            out[col] = shown.astype(str).where(values.notna(), "")
+    headers = dict(VARIABLE_HEADERS)
+    for date, (day, header) in DATE_WITH_DAY.items():
+        if date in out and day in out:
+            out[date] = [f"{d} ({n})" if d and n else d or (f"day {n}" if n else "") for d, n in zip(out[date], out[day])]
+            out = out.drop(columns=day)
+            headers[date] = header
+    return out.reset_index(drop=True).rename(columns=headers)

@@ -14,6 +14,7 @@ binary value is 42.6499...; Python's ``round`` and ``'%.1f'`` would give ``42.6`
 import html
 import re
 import math
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
@@ -146,13 +147,133 @@ def _is_numeric_text(value: str) -> bool:
     return head.isdigit() or value in (MISSING, "")
 
 
-def to_html(frame: pd.DataFrame, *, caption: str = "", note: str = "", max_rows: int | None = MAX_HTML_ROWS) -> str:
+@dataclass(frozen=True)
+class TableInfo:
+    """What a reader needs around a table: its number and title, population and N, source and method.
+
+    Parameters
+    ----------
+    number : str
+        ``"Table 14.2.1"`` or ``"Listing 16.2.1"``; numbers follow the report's reading order.
+    title : str
+        What the table shows, without the population (``"ESSDAI by visit"``).
+    population : str
+        The analysis set in words (``"Full analysis set"``).
+    n : int or None
+        Patients in ``population``, counted from the data by the caller (never typed); ``None`` only
+        where no patient count applies (planning inputs from the literature).
+    source : tuple of str
+        Analysis datasets the numbers come from (``("ADEFF", "ADSL")``).
+    method : str
+        The method or test, in words; may be empty for a listing.
+    notes : tuple of str
+        Further footnotes (abbreviations, conventions), each a sentence.
+
+    Examples
+    --------
+    >>> info = TableInfo("Table 14.2.1", "ESSDAI by visit", "Full analysis set", 11, ("ADEFF", "ADSL"),
+    ...                  "Observed cases.", ("SD: standard deviation.",))
+    >>> info.caption
+    'Table 14.2.1 ESSDAI by visit \u2014 Full analysis set (N = 11)'
+    >>> info.footnotes
+    ['Population: Full analysis set (N = 11).', 'Source: ADEFF, ADSL.', 'Method: Observed cases.', \
+'SD: standard deviation.']
+    """
+
+    number: str
+    title: str
+    population: str
+    n: int | None
+    source: tuple[str, ...]
+    method: str = ""
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if isinstance(self.source, str) or isinstance(self.notes, str):
+            raise TypeError(f"{self.number}: source and notes are tuples of strings, not a string")
+        if not self.source:
+            raise ValueError(f"{self.number}: a table names its source dataset(s)")
+        if self.n is not None and (isinstance(self.n, bool) or int(self.n) != self.n or self.n < 0):
+            raise ValueError(f"{self.number}: N must be a count of patients, not {self.n!r}")
+
+    @property
+    def _population_n(self) -> str:
+        return self.population if self.n is None else f"{self.population} (N = {int(self.n)})"
+
+    @property
+    def caption(self) -> str:
+        """``"<number> <title> \u2014 <population> (N = n)"``."""
+        return f"{self.number} {self.title} \u2014 {self._population_n}"
+
+    @property
+    def footnotes(self) -> list[str]:
+        """Population, source, method (when given) and the further notes, one sentence each."""
+        method = [f"Method: {_sentence(self.method)}"] if self.method else []
+        return [f"Population: {self._population_n}.", f"Source: {', '.join(self.source)}.", *method,
+                *(_sentence(n) for n in self.notes if n)]
+
+    def companion_text(self) -> str:
+        """The caption and the footnotes, one per line: the text file written beside the table's CSV."""
+        return "\n".join([self.caption, *self.footnotes]) + "\n"
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def flatten_columns(frame: pd.DataFrame, *, sep: str = ": ") -> pd.DataFrame:
+    """Return ``frame`` with two-level (spanner, column) headers joined into one (for CSV files).
+
+    An empty spanner or column part is left out. A frame with plain columns is returned unchanged.
+
+    >>> t = pd.DataFrame([["n", "11"]], columns=pd.MultiIndex.from_tuples([("", "Statistic"), ("Bari (N = 11)", "n (%)")]))
+    >>> flatten_columns(t).columns.tolist()
+    ['Statistic', 'Bari (N = 11): n (%)']
+    """
+    if not isinstance(frame.columns, pd.MultiIndex):
+        return frame
+    if frame.columns.nlevels != 2:
+        raise ValueError(f"headers of {frame.columns.nlevels} levels: only a spanner over columns (2 levels) is supported")
+    return frame.set_axis([sep.join(p for p in (str(top), str(leaf)) if p) for top, leaf in frame.columns], axis=1)
+
+
+def _header_rows(columns: pd.Index, attr: list[str]) -> list[str]:
+    """``<tr>`` rows of the header: one for plain columns; two for (spanner, column) pairs, where
+    adjacent columns under the same spanner share one spanning cell and a column without a spanner
+    (or a spanner without columns) fills both rows."""
+    if not isinstance(columns, pd.MultiIndex):
+        return ["<tr>" + "".join(f"<th{a}>{html.escape(str(c))}</th>" for c, a in zip(columns, attr)) + "</tr>"]
+    if columns.nlevels != 2:
+        raise ValueError(f"headers of {columns.nlevels} levels: only a spanner over columns (2 levels) is supported")
+    pairs = [(str(t), str(leaf)) for t, leaf in columns]
+    top, below, i = [], [], 0
+    while i < len(pairs):
+        spanner, leaf = pairs[i]
+        if not spanner or not leaf:
+            top.append(f'<th rowspan="2"{attr[i]}>{html.escape(spanner or leaf)}</th>')
+            i += 1
+            continue
+        j = i
+        while j < len(pairs) and pairs[j][0] == spanner and pairs[j][1]:
+            below.append(f"<th{attr[j]}>{html.escape(pairs[j][1])}</th>")
+            j += 1
+        top.append(f'<th colspan="{j - i}" class="spanner">{html.escape(spanner)}</th>')
+        i = j
+    return ["<tr>" + "".join(top) + "</tr>", "<tr>" + "".join(below) + "</tr>"]
+
+
+def to_html(frame: pd.DataFrame, *, caption: str = "", note: str = "", max_rows: int | None = MAX_HTML_ROWS,
+            info: TableInfo | None = None) -> str:
     """Render ``frame`` as an escaped HTML table (``<table class="report-table">``).
 
     Every cell and header is HTML-escaped (free text from the data can never inject markup);
     columns whose cells are all numbers (or number-led cells like ``"8 (88.9)"``) are
-    right-aligned. With more than ``max_rows`` rows only the first ``max_rows`` are shown,
-    followed by a note saying so. The output depends only on ``frame``: no ids, no styles from state.
+    right-aligned. Two-level columns (spanner, column) give a two-row header, the spanner over its
+    columns (``_header_rows``). With ``info`` (``TableInfo``) the caption is its number, title,
+    population and N, and its footnotes (population, source, method, notes) follow the table,
+    before ``note``. With more than ``max_rows`` rows only the first ``max_rows`` are shown,
+    followed by a note saying so. The output depends only on the arguments: no ids, no styles from state.
 
     >>> print(to_html(pd.DataFrame({"Term": ["<b>rash</b>"], "n (%)": ["1 (9.1)"]}), caption="AEs"))
     <table class="report-table">
@@ -163,28 +284,35 @@ def to_html(frame: pd.DataFrame, *, caption: str = "", note: str = "", max_rows:
     </tbody>
     </table>
     """
+    if info is not None and caption:
+        raise ValueError("give the caption either as text or by a TableInfo, not both")
     shown = frame if max_rows is None or len(frame) <= max_rows else frame.head(max_rows)
     cells = shown.astype(object).where(shown.notna(), "").astype(str)
-    numeric = [bool(len(cells)) and all(_is_numeric_text(v) for v in cells[c]) for c in cells.columns]
+    numeric = [bool(len(cells)) and all(_is_numeric_text(v) for v in cells.iloc[:, i]) for i in range(cells.shape[1])]
     attr = [' class="num"' if is_num else "" for is_num in numeric]
     lines = ['<table class="report-table">']
+    caption = info.caption if info is not None else caption
     if caption:
         lines.append(f"<caption>{html.escape(caption)}</caption>")
-    head = "".join(f"<th{a}>{html.escape(str(c))}</th>" for c, a in zip(cells.columns, attr))
-    lines += [f"<thead><tr>{head}</tr></thead>", "<tbody>"]
+    lines += [f"<thead>{''.join(_header_rows(cells.columns, attr))}</thead>", "<tbody>"]
     for row in cells.itertuples(index=False):
         lines.append("<tr>" + "".join(f"<td{a}>{html.escape(v)}</td>" for v, a in zip(row, attr)) + "</tr>")
     lines += ["</tbody>", "</table>"]
-    notes = [note] if note else []
+    notes = [*(info.footnotes if info is not None else []), *([note] if note else [])]
     if len(shown) < len(frame):
         notes.append(f"Showing the first {len(shown)} of {len(frame)} rows; the full table is in the CSV beside the report.")
     lines += [f'<p class="table-note">{html.escape(n)}</p>' for n in notes]
     return "\n".join(lines)
 
 
-def show(frame: pd.DataFrame, *, caption: str = "", note: str = "", max_rows: int | None = MAX_HTML_ROWS) -> HTMLTable:
-    """Return ``frame`` as a displayable, escaped, deterministic HTML table (see ``to_html``)."""
-    return HTMLTable(to_html(frame, caption=caption, note=note, max_rows=max_rows))
+def show(frame: pd.DataFrame, info: TableInfo | None = None, *, caption: str = "", note: str = "",
+         max_rows: int | None = MAX_HTML_ROWS) -> HTMLTable:
+    """Return ``frame`` as a displayable, escaped, deterministic HTML table (see ``to_html``).
+
+    Every table of the report passes a ``TableInfo`` (number, title, population and N, source,
+    method); ``note`` adds a remark that holds for this display only (a listing with no rows).
+    """
+    return HTMLTable(to_html(frame, caption=caption, note=note, max_rows=max_rows, info=info))
 
 
 # --------------------------------------------------------------------------------------------

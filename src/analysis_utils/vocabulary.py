@@ -67,3 +67,93 @@ LAB_PARAMS = {
     "UPROT": ("Urine protein (g/24h)", "g/24h", "URINALYSIS"),
     "HBVDNA": ("HBV DNA (IU/mL)", "IU/mL", "VIROLOGY"),
 }
+
+# ---------------------------------------------------------------------------------------------
+# Words for display. Datasets, the ARD and the keys of the CSV tables keep the codes; only what a
+# reader sees (report tables, listings) is decoded, through these.
+
+#: Short display names of the laboratory parameters, with their unit (abbreviations as in clinical use).
+LAB_SHORT_LABELS = {
+    "WBC": "Leukocytes (10^9/L)", "NEUT": "Neutrophils (10^9/L)", "LYM": "Lymphocytes (10^9/L)",
+    "HGB": "Haemoglobin (g/L)", "PLAT": "Platelets (10^9/L)", "ALT": "ALT (U/L)", "AST": "AST (U/L)",
+    "BILI": "Bilirubin (umol/L)", "CREAT": "Creatinine (umol/L)", "CK": "CK (U/L)",
+    "CHOL": "Cholesterol (mmol/L)", "TRIG": "Triglycerides (mmol/L)", "ESR": "ESR (mm/h)", "CRP": "CRP (mg/L)",
+    "IGG": "IgG (g/L)", "C3": "C3 (g/L)", "C4": "C4 (g/L)", "MCOMP": "Monoclonal component",
+    "CRYO": "Cryoglobulins", "UPROT": "Urine protein (g/24h)", "HBVDNA": "HBV DNA (IU/mL)",
+}
+#: Abbreviations of ``LAB_SHORT_LABELS``, for a table's footnote.
+LAB_ABBREVIATIONS = {
+    "ALT": "alanine aminotransferase", "AST": "aspartate aminotransferase", "CK": "creatine kinase",
+    "ESR": "erythrocyte sedimentation rate", "CRP": "C-reactive protein", "IgG": "immunoglobulin G",
+    "C3": "complement C3", "C4": "complement C4", "HBV": "hepatitis B virus",
+}
+#: Efficacy parameters other than laboratory ones: PARAMCD -> display name.
+EFFICACY_PARAM_LABELS = {
+    PARAMCD_ESSDAI: "ESSDAI", PARAMCD_ESSPRI: "ESSPRI", PARAMCD_PGA: "PGA",
+    "REMARTIC": "Articular involvement", "REMCUTAN": "Cutaneous involvement",
+    "REMHAEM": "Haematological involvement", "ILDIMP": "Interstitial lung disease",
+}
+#: Responses of the remission parameters in words: PARAMCD -> what a response is.
+RESPONSE_LABELS = {"REMARTIC": "Remission", "REMCUTAN": "Remission", "REMHAEM": "Remission", "ILDIMP": "Improvement"}
+#: Coded levels in words (CDISC controlled terminology: sex, no/yes, reference-range indicator).
+LEVEL_LABELS = {
+    "F": "Female", "M": "Male", "U": "Unknown", "Y": "Yes", "N": "No", "POSITIVE": "Positive",
+    "NEGATIVE": "Negative", "LOW": "Low", "NORMAL": "Normal", "HIGH": "High",
+}
+#: Listing column headers in words, by ADaM variable; short where a listing is wide (explained by
+#: ``LISTING_ABBREVIATIONS`` in the listing's footnote).
+VARIABLE_HEADERS = {
+    "USUBJID": "Patient", "AESEQ": "No.", "AETERM": "Reported term", "AEDECOD": "Preferred term",
+    "AEBODSYS": "System organ class", "ASTDT": "Start date", "ASTDY": "Start day", "AENDT": "End date",
+    "AENDY": "End day", "ADURN": "Days", "TRTEMFL": "TEAE", "AESER": "Serious",
+    "AETOXGR": "Grade", "AESEV": "Severity", "AEREL": "Relationship",
+    "AEACN": "Action", "AEOUT": "Outcome", "TRT01A": "Treatment", "TRTSDT": "First dose",
+    "TRTEDT": "Last dose", "EOSDT": "End of study", "EOSDY": "Study day at end", "EOSSTT": "Status",
+    "DCSREAS": "Reason", "DTHFL": "Died", "DTHDT": "Date of death", "PARAMCD": "Parameter code",
+    "PARAM": "Parameter", "AVISIT": "Visit", "AVISITN": "Week", "ADT": "Date", "ADY": "Study day",
+    "AVAL": "Value", "AVALU": "Unit", "ATOXGR": "Grade", "ALERT": "Alert",
+}
+#: The short listing headers explained, for the footnote of an adverse-event listing.
+LISTING_ABBREVIATIONS = ("Days: duration in days; TEAE: "
+                         "treatment-emergent adverse event; Grade: CTCAE version 5.0 grade; Relationship: to the "
+                         "study drug; Action: taken with the study drug.")
+
+
+def param_label(paramcd: str) -> str:
+    """Display name of a parameter code: laboratory ones with their unit, others in words; else the code.
+
+    >>> param_label("ALT"), param_label("REMARTIC"), param_label("ESSDAI"), param_label("XYZ")
+    ('ALT (U/L)', 'Articular involvement', 'ESSDAI', 'XYZ')
+    """
+    return LAB_SHORT_LABELS.get(paramcd) or EFFICACY_PARAM_LABELS.get(paramcd, paramcd)
+
+
+def sentence_case(text: str) -> str:
+    """A text written in capitals (CDISC submission values) in sentence case; other text unchanged.
+
+    >>> sentence_case("ADVERSE EVENT"), sentence_case("LOST TO FOLLOW-UP"), sentence_case("Hepatitis B reactivation")
+    ('Adverse event', 'Lost to follow-up', 'Hepatitis B reactivation')
+    """
+    if not isinstance(text, str) or text != text.upper() or not any(ch.isalpha() for ch in text):
+        return text
+    return text[:1] + text[1:].lower()
+
+
+def decode(value):
+    """A coded level in words (``LEVEL_LABELS``), a text in capitals in sentence case, anything else as it is.
+
+    >>> decode("F"), decode("Y"), decode("DRUG WITHDRAWN"), decode(2)
+    ('Female', 'Yes', 'Drug withdrawn', 2)
+    """
+    if not isinstance(value, str):
+        return value
+    return LEVEL_LABELS.get(value, sentence_case(value))
+
+
+def patient_label(usubjid: str) -> str:
+    """The patient as listed: ``USUBJID`` without the study identifier (site and patient number).
+
+    >>> patient_label("NCT04916756-01-001"), patient_label("X-9")
+    ('01-001', 'X-9')
+    """
+    return str(usubjid).removeprefix(f"{STUDYID}-")
