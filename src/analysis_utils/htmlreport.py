@@ -26,13 +26,6 @@ EXCLUDE_TAG = "report-exclude"
 SECTION_TAG_PREFIX = "section-"
 TEMPLATES = Path(__file__).parent / "templates"
 
-STYLE = """.banner-synthetic{position:sticky;top:0;z-index:10;background:#b00020;color:#fff;padding:10px 24px;
-font-weight:bold;text-align:center} header.title-page,nav#toc{max-width:1100px;margin:0 auto;padding:0 24px}
-header.title-page{border-bottom:2px solid #444} dl.study{display:grid;grid-template-columns:max-content auto;gap:4px 16px}
-dl.study dd{margin:0} nav#toc ol{list-style:none} h1.report-section{border-top:1px solid #ccc;padding-top:8px}
-table.report-table{border-collapse:collapse;display:block;max-width:100%;overflow-x:auto}
-table.report-table caption{text-align:left;font-weight:bold} table.report-table .num{text-align:right;white-space:nowrap}
-p.table-note{font-size:.85em;color:#555} img.figure{max-width:100%;height:auto}"""
 #: What would make the page load something from outside the file.
 _OUTSIDE = re.compile(r"<script|<link|<iframe|@import|(?:src|href)\s*=\s*[\"']?\s*(?:https?:)?//|url\(\s*[\"']?(?:https?:)?//",
                       re.I)
@@ -151,7 +144,7 @@ def render_report(notebooks: list, *, title_block: dict, synthetic: bool, append
               "testing the analysis; these are not the trial's results.</div>" if synthetic else "")
     facts = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(str(v))}</dd>" for k, v in title_block.items() if k != "Title")
     header = f'{banner}\n<header class="title-page"><h1>{title}</h1><dl class="study">{facts}</dl></header>\n<!--contents-->'
-    page, _ = _exporter().from_notebook_node(merged, resources={"report": {"style": STYLE, "header": header}})
+    page, _ = _exporter().from_notebook_node(merged, resources={"report": {"header": header}})
     head, main = page.split("<main>", 1)
     head = re.sub(r"/\*.*?\*/", "", head, flags=re.S)  # CSS comments (JupyterLab's cite web pages)
     main = _unique_heading_ids(main)
