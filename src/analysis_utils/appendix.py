@@ -5,6 +5,7 @@ the HTML with nbconvert (``htmlreport``), the workbook with XlsxWriter.
 """
 
 import csv
+import html
 import platform
 from datetime import datetime
 from importlib import metadata
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis_utils import export, htmlreport, paths, tables, vocabulary
+from analysis_utils import export, findings, htmlreport, paths, report, tables, vocabulary
 from analysis_utils.io import _atomic_write
 
 #: Packages whose versions the provenance lists (the pinned runtime).
@@ -66,8 +67,8 @@ def _queries_part(reports: Path) -> str:
     if queries.empty:
         return "<p>No data queries were raised.</p>"
     by_rule = queries.groupby(["source", "rule"], sort=True).size().rename("queries").reset_index()
-    return tables.to_html(by_rule, caption="Data queries by rule") + tables.to_html(
-        queries, caption="Data queries", note="Full listing: data_queries.csv beside the report.")
+    return tables.to_html(by_rule, caption="Data queries by rule", note="Source: data_queries.csv.") + tables.to_html(
+        queries, caption="Data queries", note="Source: data_queries.csv beside the report (full listing).")
 
 
 def _dictionary_part() -> str:
@@ -75,7 +76,7 @@ def _dictionary_part() -> str:
 
     frame = dictionary.dictionary_frame()
     return tables.to_html(frame, caption="Data dictionary of the raw export", max_rows=None,
-                          note="Generated from analysis_utils.dictionary, as is docs/data_dictionary.md.")
+                          note="Source: the data dictionary of the analysis software, as in docs/data_dictionary.md.")
 
 
 def describe_input(data_dir: Path, *, synthetic: bool) -> str:
@@ -108,8 +109,6 @@ def data_source(data_dir: Path) -> str:
 
 def describe_data_cut(reports: Path, data_cutoff: str) -> str:
     """The title page's "Data cut": the date and whether the cut is interim or final (ARD ``DISP-DATACUT``)."""
-    from analysis_utils import report
-
     ard = report.read_ard(reports)
     rows = ard[ard["analysis_id"] == "DISP-DATACUT"] if ard is not None else None
     return describe_data_cut_rows(rows, data_cutoff)
@@ -139,9 +138,9 @@ def _provenance_part(data_dir: Path, data_cutoff: str, git: dict, notebooks: lis
                              "version": [platform.python_version(), *(metadata.version(p) for p in PROVENANCE_PACKAGES)]})
     params = pd.DataFrame({"parameter": ["DATA_DIR", "DATA_CUTOFF", "notebooks", "git commit", "uncommitted changes"],
                            "value": [data_source(data_dir), data_cutoff, ", ".join(notebooks), git["commit"], git["dirty"]]})
-    return (tables.to_html(params, caption="Build parameters")
-            + tables.to_html(manifest, caption="Input files (SHA-256)", max_rows=None)
-            + tables.to_html(versions, caption="Python and package versions"))
+    return (tables.to_html(params, caption="Build parameters", note="Source: the build's command line and git.")
+            + tables.to_html(manifest, caption="Input files (SHA-256)", max_rows=None, note="Source: the input folder.")
+            + tables.to_html(versions, caption="Python and package versions", note="Source: the installed packages."))
 
 
 def render(executed: list, *, stage_reports: Path, data_dir: Path, data_cutoff: str, synthetic: bool,
@@ -166,8 +165,10 @@ def render(executed: list, *, stage_reports: Path, data_dir: Path, data_cutoff: 
         ("Methods", mistune.create_markdown(escape=True)(METHODS_MARKDOWN)),
         ("Provenance", _provenance_part(data_dir, data_cutoff, git, notebooks)),
     ]
+    ard = report.read_ard(stage_reports)
+    safety = [("Interpretation of the safety data", f"<p>{html.escape(findings.describe_safety(ard))}</p>")]
     return htmlreport.render_report(executed, title_block=title_block, synthetic=synthetic, appendix=parts,
-                                    names=notebooks)
+                                    parts={"safety": safety}, summary=findings.to_html(ard), names=notebooks)
 
 
 def write_report(*, stage_reports: Path, data_dir: Path, data_cutoff: str, git: dict, notebooks: list[str]) -> Path:

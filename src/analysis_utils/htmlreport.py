@@ -45,10 +45,9 @@ def _html_cell(fragment: str, cell_id: str):
     return cell
 
 
-def merge(notebooks: list, names: list[str], appendix: list[tuple[str, str]]):
-    """One notebook: a heading per section in ``SECTIONS`` order, each followed by its cells, then the
-    ``appendix`` parts ((heading, HTML) pairs) in the appendix section. Cell ids get the notebook's
-    number as prefix (``nb04-cell-07``)."""
+def merge(notebooks: list, names: list[str], parts: dict[str, list[tuple[str, str]]]):
+    """One notebook: a heading per section in ``SECTIONS`` order, each followed by its cells, then its
+    ``parts`` ((heading, HTML) pairs, by section key). Cell ids get the notebook's number as prefix (``nb04-cell-07``)."""
     import nbformat
 
     grouped = {key: [] for key, _ in SECTIONS}
@@ -68,7 +67,7 @@ def merge(notebooks: list, names: list[str], appendix: list[tuple[str, str]]):
             grouped[section].append(cell)
     cells = []
     for number, (key, title) in enumerate(SECTIONS, start=1):
-        extra = appendix if key == "appendix" else []
+        extra = parts.get(key, [])
         if grouped[key] or extra:
             label = "A" if key == "appendix" else str(number)
             cells.append(_html_cell(f'<h1 id="sec-{key}" class="report-section">{label} {html.escape(title)}</h1>',
@@ -122,7 +121,7 @@ def _exporter():
 
 
 def render_report(notebooks: list, *, title_block: dict, synthetic: bool, appendix: list[tuple[str, str]],
-                  names: list[str] | None = None) -> str:
+                  parts: dict | None = None, summary: str = "", names: list[str] | None = None) -> str:
     """Return the report as one HTML document.
 
     Parameters
@@ -134,16 +133,17 @@ def render_report(notebooks: list, *, title_block: dict, synthetic: bool, append
     synthetic : bool
         Show the synthetic-data banner on every screen.
     appendix : list of (heading, html)
-        Appendix parts (data queries, dictionary, methods, provenance), already escaped HTML.
+        Appendix parts (data queries, dictionary, methods, provenance), already escaped HTML; ``parts``
+        (section key -> such a list) end other sections; ``summary`` (escaped HTML) follows the title page.
     """
     names = names or [f"{i:02d}" for i in range(1, len(notebooks) + 1)]
-    merged = merge(notebooks, names, appendix)
+    merged = merge(notebooks, names, {**(parts or {}), "appendix": appendix})
     title = html.escape(title_block.get("Title", "Report"))
     merged.metadata["title"] = title_block.get("Title", "Report")
     banner = ('<div class="banner-synthetic" id="synthetic-banner" role="alert">SYNTHETIC DATA: invented for '
               "testing the analysis; these are not the trial's results.</div>" if synthetic else "")
     facts = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(str(v))}</dd>" for k, v in title_block.items() if k != "Title")
-    header = f'{banner}\n<header class="title-page"><h1>{title}</h1><dl class="study">{facts}</dl></header>\n<!--contents-->'
+    header = f'{banner}\n<header class="title-page"><h1>{title}</h1><dl class="study">{facts}</dl></header>\n{summary}<!--contents-->'
     page, _ = _exporter().from_notebook_node(merged, resources={"report": {"header": header}})
     head, main = page.split("<main>", 1)
     head = re.sub(r"/\*.*?\*/", "", head, flags=re.S)  # CSS comments (JupyterLab's cite web pages)
