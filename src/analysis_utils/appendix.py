@@ -74,7 +74,7 @@ def _queries_part(reports: Path) -> str:
 def _dictionary_part() -> str:
     from analysis_utils import dictionary
 
-    frame = dictionary.dictionary_frame()
+    frame = dictionary.dictionary_frame().replace(r" ?\((?:[a-z_]+\.)+[A-Z_]+\)", "", regex=True)  # no code names
     return tables.to_html(frame, caption="Data dictionary of the raw export", max_rows=None,
                           note="Source: the data dictionary of the analysis software, as in docs/data_dictionary.md.")
 
@@ -136,7 +136,7 @@ def _provenance_part(data_dir: Path, data_cutoff: str, git: dict, notebooks: lis
     manifest = export.file_manifest(data_dir)
     versions = pd.DataFrame({"package": ("python", *PROVENANCE_PACKAGES),
                              "version": [platform.python_version(), *(metadata.version(p) for p in PROVENANCE_PACKAGES)]})
-    params = pd.DataFrame({"parameter": ["DATA_DIR", "DATA_CUTOFF", "notebooks", "git commit", "uncommitted changes"],
+    params = pd.DataFrame({"parameter": ["Data folder", "Data cut", "Analysis steps", "Git commit", "Uncommitted changes"],
                            "value": [data_source(data_dir), data_cutoff, ", ".join(notebooks), git["commit"], git["dirty"]]})
     return (tables.to_html(params, caption="Build parameters", note="Source: the build's command line and git.")
             + tables.to_html(manifest, caption="Input files (SHA-256)", max_rows=None, note="Source: the input folder.")
