@@ -34,12 +34,12 @@ MCII: ESSDAI decrease ≥ 3 points; ESSPRI decrease ≥ 1 point or ≥ 15 % of b
 evaluated on exact item sums. PASS: ESSPRI < 5. Activity: low < 5, moderate 5-13, high ≥ 14.
 Decisions where the sources are silent (IgG = 16.0 g/L scores 0 in the biological domain; missing
 biological assays scored from the available items with a data query; only disease-related cytopenias
-score; lab-implied levels never override the physician) are documented in `analysis_utils.scoring`.
+score; lab-implied levels never override the physician) are documented with the scoring rules of the software.
 
 **Statistics.** Summaries: n, mean (SD), median [Q1, Q3], min-max. Paired comparisons of each visit with
 baseline: Wilcoxon signed-rank test, paired t-test with the 95 % CI of the mean change, Hodges-Lehmann
 estimate with its CI; the options of each test are listed with its results in the efficacy section and in
-the `method` column of `ard.csv`. Responder rates: n/N (%) with exact Clopper-Pearson 95 % CIs. Missing
+the method column of the analysis results dataset (ard.csv). Responder rates: n/N (%) with exact Clopper-Pearson 95 % CIs. Missing
 data: observed cases are primary; baseline observation carried forward (a dropout is a non-responder),
 last observation carried forward and a linear mixed model with a random intercept per patient are
 sensitivity analyses.
@@ -47,7 +47,7 @@ sensitivity analyses.
 **Visits and data cuts.** Each assessment is analysed at its nominal visit whatever its study day. The
 protocol windows are week 12 on study day 85 ± 14 and week 24 on day 169 ± 14 (day 1 = first dose);
 a visit outside its window is a protocol deviation, listed with the days outside and counted in
-`ard.csv` (`DEV-VISIT-WINDOW`), never re-assigned or excluded. At an interim data cut a visit counts as
+the analysis results dataset, never re-assigned or excluded. At an interim data cut a visit counts as
 due when it took place, the patient left the study, or its window closed before the cut; BOCF, LOCF and
 the mixed model fill or model only visits that were due, and a visit not yet due is shown as such.
 Disposition counts the patients completed, discontinued and still on study at the cut.
@@ -55,7 +55,7 @@ Disposition counts the patients completed, discontinued and still on study at th
 **Laboratory.** Values in SI units; normal-range categories from the laboratory's reference range;
 toxicity grades by CTCAE v5.0 (laboratory criteria only).
 
-**Rounding.** Numbers are stored unrounded in `ard.csv`. For display they are rounded half up on their
+**Rounding.** Numbers are stored unrounded in the analysis results dataset (ard.csv). For display they are rounded half up on their
 shortest decimal representation (as SAS `ROUND`): 42.65 shows as 42.7. Percentages have one decimal,
 p-values three (`<0.001` below that).
 """
