@@ -1,21 +1,10 @@
 """The CONSORT flow: each patient who left in the interval in which they left, boxes that add up, and the
 patients analysed at each visit, on hand-worked ADSLs."""
 
-import matplotlib
+import pandas as pd
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-
-from analysis_utils import disposition  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+from analysis_utils import disposition
 
 
 def _adsl():
@@ -59,8 +48,12 @@ def test_boxes_that_do_not_add_up_are_refused():
 
 
 def test_flow_draws_each_box_with_its_count_and_leaves_out_empty_ones():
-    ax = disposition.plot_consort(disposition.summarize_consort(_adsl(), _adeff()))
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    disposition.plot_consort(disposition.summarize_consort(_adsl(), _adeff()), ax=ax)
     texts = [t.get_text() for t in ax.texts if t.get_text()]
+    plt.close(fig)
     assert texts == [
         "Enrolled\n(n = 7)", "Treated\n(n = 6)", "In study at week 12\n(n = 4)", "Completed week 24\n(n = 2)",
         "Not treated (n = 1)",

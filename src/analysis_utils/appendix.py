@@ -34,15 +34,15 @@ MCII: ESSDAI decrease ≥ 3 points; ESSPRI decrease ≥ 1 point or ≥ 15 % of b
 evaluated on exact item sums. PASS: ESSPRI < 5. Activity: low < 5, moderate 5-13, high ≥ 14.
 Decisions where the sources are silent (IgG = 16.0 g/L scores 0 in the biological domain; missing
 biological assays scored from the available items with a data query; only disease-related cytopenias
-score; lab-implied levels never override the physician) are documented with the scoring rules of the software.
+score; lab-implied levels never override the physician) are documented with the software's scoring rules.
 
 **Statistics.** Summaries: n, mean (SD), median [Q1, Q3], min-max. Paired comparisons of each visit with
 baseline: Wilcoxon signed-rank test, paired t-test with the 95 % CI of the mean change, Hodges-Lehmann
 estimate with its CI; the options of each test are listed with its results in the efficacy section and in
-the method column of the analysis results dataset (ard.csv). Responder rates: n/N (%) with exact Clopper-Pearson 95 % CIs. Missing
-data: observed cases are primary; baseline observation carried forward (a dropout is a non-responder),
-last observation carried forward and a linear mixed model with a random intercept per patient are
-sensitivity analyses.
+the method column of the analysis results dataset (ard.csv). Responder rates: n/N (%) with exact
+Clopper-Pearson 95 % CIs. Missing data: observed cases are primary; baseline observation carried
+forward (a dropout is a non-responder), last observation carried forward and a linear mixed model with a
+random intercept per patient are sensitivity analyses.
 
 **Visits and data cuts.** Each assessment is analysed at its nominal visit whatever its study day. The
 protocol windows are week 12 on study day 85 ± 14 and week 24 on day 169 ± 14 (day 1 = first dose);
@@ -55,9 +55,9 @@ Disposition counts the patients completed, discontinued and still on study at th
 **Laboratory.** Values in SI units; normal-range categories from the laboratory's reference range;
 toxicity grades by CTCAE v5.0 (laboratory criteria only).
 
-**Rounding.** Numbers are stored unrounded in the analysis results dataset (ard.csv). For display they are rounded half up on their
-shortest decimal representation (as SAS `ROUND`): 42.65 shows as 42.7. Percentages have one decimal,
-p-values three (`<0.001` below that).
+**Rounding.** Numbers are stored unrounded in the analysis results dataset (ard.csv). For display they
+are rounded half up on their shortest decimal representation (as SAS ROUND): 42.65 shows as 42.7.
+Percentages have one decimal, p-values three (`<0.001` below that).
 """
 
 
