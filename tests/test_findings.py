@@ -61,6 +61,9 @@ def test_key_findings_at_an_interim_cut_say_not_yet_due():
     assert table["Result"].iloc[:5].tolist() == [findings.NOT_DUE] * 5
     assert table["Result"].iloc[5] == "3 of 6 patients (50.0%), 5 events"
     assert set(findings.key_findings(None)["Result"]) == {findings.NOT_DUE}
+    no_aesi = _ard()[lambda d: d["analysis_id"] != findings.AESI_ID]
+    assert findings.key_findings(no_aesi)["Result"].iloc[-1] == findings.NOT_DUE
+    assert "special interest" not in findings.describe_safety(no_aesi)
 
 
 def test_safety_interpretation_quotes_the_ard():
