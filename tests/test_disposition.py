@@ -1,4 +1,4 @@
-"""Tests of analysis_utils.disposition: disposition, CONSORT figure, exposure, Table 1 and listings,
+"""Tests of analysis_utils.disposition: disposition, exposure, Table 1 and listings,
 hand-worked and on the CDISC pilot ADSL."""
 
 import matplotlib
@@ -122,12 +122,10 @@ def test_summarize_disposition_blank_reason_is_missing_and_reasons_by_frequency(
         ["Adverse event", 2], ["Missing", 1]]
 
 
-def test_summarize_disposition_counts_ongoing_subjects_and_plots_them():
+def test_summarize_disposition_counts_ongoing_subjects():
     adsl = _adsl().assign(EOSSTT=["COMPLETED", "ONGOING", "DISCONTINUED", "DISCONTINUED"])
     out = disposition.summarize_disposition(adsl)
     assert out.iloc[-1][["category", "n_subjects"]].tolist() == ["Ongoing at data cut-off", 1]
-    texts = [t.get_text() for t in disposition.plot_consort(out).texts if t.get_text()]
-    assert texts[-1] == "Ongoing at data cut-off\n(n = 1)"
 
 
 def test_format_disposition():
@@ -137,15 +135,6 @@ def test_format_disposition():
                                        ["Completed week 12", "2 (50.0)"], ["Completed week 24", "1 (25.0)"],
                                        ["Discontinued", "3 (75.0)"]]
     assert out["Status"].iloc[5] == "    Adverse event"
-
-
-def test_plot_consort_draws_every_stage_and_the_reasons():
-    ax = disposition.plot_consort(disposition.summarize_disposition(_adsl()))
-    texts = [t.get_text() for t in ax.texts if t.get_text()]  # arrows are empty annotations
-    assert texts[:4] == ["Enrolled\n(n = 4)", "Treated\n(n = 3)", "Completed week 12\n(n = 2)",
-                         "Completed week 24\n(n = 1)"]
-    assert texts[4] == "Discontinued (n = 3)\nAdverse event: 1\nLost to follow-up: 1\nWithdrew consent: 1"
-    assert sum(1 for t in ax.texts if not t.get_text()) == 4  # three arrows down the chain, one to the side
 
 
 def test_summarize_exposure_safety_population_only():

@@ -111,3 +111,22 @@ def test_an_unknown_section_names_the_notebook():
 def test_rendering_is_deterministic():
     nb = _nb("efficacy", [_md("## A"), _code([_stdout("1\n")])])
     assert _render([nb]) == _render([nb])
+
+
+def test_summary_follows_the_title_page_and_parts_end_their_section():
+    nb = _nb("safety", [_md("## Overview")])
+    out = htmlreport.render_report([nb, _nb("planning", [_md("## Power")])], title_block={"Title": "T"},
+                                   synthetic=False, appendix=[], summary='<section id="key-findings">K</section>',
+                                   parts={"safety": [("Interpretation", "<p>Few events.</p>")]})
+    assert out.index("</header>") < out.index('id="key-findings"') < out.index('<nav id="toc">')
+    assert out.index('id="Overview"') < out.index('id="interpretation"') < out.index('id="sec-planning"')
+    assert '<a href="#interpretation">Interpretation</a>' in out
+
+
+def test_style_sheet_is_the_template_file_inlined_after_jupyterlabs():
+    out = _render([_nb("efficacy", [_md("## A")])])
+    css = (htmlreport.TEMPLATES / "report" / "report.css").read_text(encoding="utf-8")
+    rule = "@page{size:A4 landscape;margin:12mm}"
+    assert rule in css and rule in out
+    assert out.index(".jp-RenderedHTMLCommon table {") < out.index(rule)  # the report's rules win
+    assert "<link" not in out

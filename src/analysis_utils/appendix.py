@@ -5,6 +5,7 @@ the HTML with nbconvert (``htmlreport``), the workbook with XlsxWriter.
 """
 
 import csv
+import html
 import platform
 from datetime import datetime
 from importlib import metadata
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis_utils import export, htmlreport, paths, tables, vocabulary
+from analysis_utils import export, findings, htmlreport, paths, report, tables, vocabulary
 from analysis_utils.io import _atomic_write
 
 #: Packages whose versions the provenance lists (the pinned runtime).
@@ -33,20 +34,20 @@ MCII: ESSDAI decrease ≥ 3 points; ESSPRI decrease ≥ 1 point or ≥ 15 % of b
 evaluated on exact item sums. PASS: ESSPRI < 5. Activity: low < 5, moderate 5-13, high ≥ 14.
 Decisions where the sources are silent (IgG = 16.0 g/L scores 0 in the biological domain; missing
 biological assays scored from the available items with a data query; only disease-related cytopenias
-score; lab-implied levels never override the physician) are documented in `analysis_utils.scoring`.
+score; lab-implied levels never override the physician) are documented with the software's scoring rules.
 
 **Statistics.** Summaries: n, mean (SD), median [Q1, Q3], min-max. Paired comparisons of each visit with
 baseline: Wilcoxon signed-rank test, paired t-test with the 95 % CI of the mean change, Hodges-Lehmann
 estimate with its CI; the options of each test are listed with its results in the efficacy section and in
-the `method` column of `ard.csv`. Responder rates: n/N (%) with exact Clopper-Pearson 95 % CIs. Missing
-data: observed cases are primary; baseline observation carried forward (a dropout is a non-responder),
-last observation carried forward and a linear mixed model with a random intercept per patient are
-sensitivity analyses.
+the method column of the analysis results dataset (ard.csv). Responder rates: n/N (%) with exact
+Clopper-Pearson 95 % CIs. Missing data: observed cases are primary; baseline observation carried
+forward (a dropout is a non-responder), last observation carried forward and a linear mixed model with a
+random intercept per patient are sensitivity analyses.
 
 **Visits and data cuts.** Each assessment is analysed at its nominal visit whatever its study day. The
 protocol windows are week 12 on study day 85 ± 14 and week 24 on day 169 ± 14 (day 1 = first dose);
 a visit outside its window is a protocol deviation, listed with the days outside and counted in
-`ard.csv` (`DEV-VISIT-WINDOW`), never re-assigned or excluded. At an interim data cut a visit counts as
+the analysis results dataset, never re-assigned or excluded. At an interim data cut a visit counts as
 due when it took place, the patient left the study, or its window closed before the cut; BOCF, LOCF and
 the mixed model fill or model only visits that were due, and a visit not yet due is shown as such.
 Disposition counts the patients completed, discontinued and still on study at the cut.
@@ -54,9 +55,9 @@ Disposition counts the patients completed, discontinued and still on study at th
 **Laboratory.** Values in SI units; normal-range categories from the laboratory's reference range;
 toxicity grades by CTCAE v5.0 (laboratory criteria only).
 
-**Rounding.** Numbers are stored unrounded in `ard.csv`. For display they are rounded half up on their
-shortest decimal representation (as SAS `ROUND`): 42.65 shows as 42.7. Percentages have one decimal,
-p-values three (`<0.001` below that).
+**Rounding.** Numbers are stored unrounded in the analysis results dataset (ard.csv). For display they
+are rounded half up on their shortest decimal representation (as SAS ROUND): 42.65 shows as 42.7.
+Percentages have one decimal, p-values three (`<0.001` below that).
 """
 
 
@@ -66,16 +67,16 @@ def _queries_part(reports: Path) -> str:
     if queries.empty:
         return "<p>No data queries were raised.</p>"
     by_rule = queries.groupby(["source", "rule"], sort=True).size().rename("queries").reset_index()
-    return tables.to_html(by_rule, caption="Data queries by rule") + tables.to_html(
-        queries, caption="Data queries", note="Full listing: data_queries.csv beside the report.")
+    return tables.to_html(by_rule, caption="Data queries by rule", note="Source: data_queries.csv.") + tables.to_html(
+        queries, caption="Data queries", note="Source: data_queries.csv beside the report (full listing).")
 
 
 def _dictionary_part() -> str:
     from analysis_utils import dictionary
 
-    frame = dictionary.dictionary_frame()
+    frame = dictionary.dictionary_frame().replace(r" ?\((?:[a-z_]+\.)+[A-Z_]+\)", "", regex=True)  # no code names
     return tables.to_html(frame, caption="Data dictionary of the raw export", max_rows=None,
-                          note="Generated from analysis_utils.dictionary, as is docs/data_dictionary.md.")
+                          note="Source: the data dictionary of the analysis software, as in docs/data_dictionary.md.")
 
 
 def describe_input(data_dir: Path, *, synthetic: bool) -> str:
@@ -108,8 +109,6 @@ def data_source(data_dir: Path) -> str:
 
 def describe_data_cut(reports: Path, data_cutoff: str) -> str:
     """The title page's "Data cut": the date and whether the cut is interim or final (ARD ``DISP-DATACUT``)."""
-    from analysis_utils import report
-
     ard = report.read_ard(reports)
     rows = ard[ard["analysis_id"] == "DISP-DATACUT"] if ard is not None else None
     return describe_data_cut_rows(rows, data_cutoff)
@@ -137,11 +136,11 @@ def _provenance_part(data_dir: Path, data_cutoff: str, git: dict, notebooks: lis
     manifest = export.file_manifest(data_dir)
     versions = pd.DataFrame({"package": ("python", *PROVENANCE_PACKAGES),
                              "version": [platform.python_version(), *(metadata.version(p) for p in PROVENANCE_PACKAGES)]})
-    params = pd.DataFrame({"parameter": ["DATA_DIR", "DATA_CUTOFF", "notebooks", "git commit", "uncommitted changes"],
+    params = pd.DataFrame({"parameter": ["Data folder", "Data cut", "Analysis steps", "Git commit", "Uncommitted changes"],
                            "value": [data_source(data_dir), data_cutoff, ", ".join(notebooks), git["commit"], git["dirty"]]})
-    return (tables.to_html(params, caption="Build parameters")
-            + tables.to_html(manifest, caption="Input files (SHA-256)", max_rows=None)
-            + tables.to_html(versions, caption="Python and package versions"))
+    return (tables.to_html(params, caption="Build parameters", note="Source: the build's command line and git.")
+            + tables.to_html(manifest, caption="Input files (SHA-256)", max_rows=None, note="Source: the input folder.")
+            + tables.to_html(versions, caption="Python and package versions", note="Source: the installed packages."))
 
 
 def render(executed: list, *, stage_reports: Path, data_dir: Path, data_cutoff: str, synthetic: bool,
@@ -166,8 +165,10 @@ def render(executed: list, *, stage_reports: Path, data_dir: Path, data_cutoff: 
         ("Methods", mistune.create_markdown(escape=True)(METHODS_MARKDOWN)),
         ("Provenance", _provenance_part(data_dir, data_cutoff, git, notebooks)),
     ]
+    ard = report.read_ard(stage_reports)
+    safety = [("Interpretation of the safety data", f"<p>{html.escape(findings.describe_safety(ard))}</p>")]
     return htmlreport.render_report(executed, title_block=title_block, synthetic=synthetic, appendix=parts,
-                                    names=notebooks)
+                                    parts={"safety": safety}, summary=findings.to_html(ard), names=notebooks)
 
 
 def write_report(*, stage_reports: Path, data_dir: Path, data_cutoff: str, git: dict, notebooks: list[str]) -> Path:

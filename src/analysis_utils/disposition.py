@@ -1,4 +1,4 @@
-"""Subject-level tables from ADSL: disposition (with its CONSORT-style flow figure), exposure,
+"""Subject-level tables from ADSL: disposition (with its CONSORT flow figure), exposure,
 demographics and baseline characteristics (Table 1), and the listing of discontinuations and deaths.
 
 ICH E3 sections 14.1 (disposition, demographics) and 14.3.1 (exposure). Counting rules as in
@@ -151,45 +151,92 @@ def summarize_disposition(adsl: pd.DataFrame, *, arm: str = "TRT01P", stages=DIS
     return out[["arm", "category", "reason", "n_subjects", "big_n", "pct"]]
 
 
-def plot_consort(counts: pd.DataFrame, *, ax=None):
-    """Draw the CONSORT-style flow of ``summarize_disposition`` (all arms together) as boxes and arrows.
+#: Boxes of the CONSORT flow (``summarize_consort``), in order. A treated patient who left the study is
+#: placed before week 12 unless their week-12 visit took place (``COMP12FL``), then between week 12 and
+#: week 24: the interval in which they left. "Analysed" counts the full analysis set with an ESSDAI at the visit.
+CONSORT_BOXES = ("Enrolled", "Not treated", "Treated", "Left before week 12", "Week 12 not yet due",
+                 "In study at week 12", "Analysed at week 12", "Left between week 12 and week 24",
+                 "Still on study at the data cut", "Completed week 24", "Analysed at week 24")
 
-    The stages form a vertical chain; the discontinued subjects and their reasons sit in a box to
-    the right, and the subjects still ongoing at the data cut-off (if any) in a box beside the last
-    stage. Deterministic: positions depend only on the number of stages.
 
-    Parameters
-    ----------
-    counts : DataFrame
-        Output of ``summarize_disposition``.
-    ax : matplotlib Axes, optional
+def summarize_consort(adsl: pd.DataFrame, adeff: pd.DataFrame, *, paramcd: str = "ESSDAI") -> pd.DataFrame:
+    """Count the patients in each box of the CONSORT flow (``CONSORT_BOXES``), all arms together.
+
+    Treated = safety population (``SAFFL``); a treated patient who left the study (``EOSSTT ==
+    "DISCONTINUED"``) is counted in the interval in which they left (before week 12 unless their
+    week-12 visit took place, ``COMP12FL``), with one row per reason (``DCSREAS``); a patient still on
+    study whose week-12 visit is not yet due (``DUE12FL``) is "Week 12 not yet due". The boxes add up:
+    in study at week 12 = treated - left before week 12 - week 12 not yet due, and completed week 24 =
+    in study at week 12 - left between week 12 and week 24 - still on study (a ``ValueError`` otherwise).
+    Analysed = patients of the full analysis set (``FASFL``) with a ``paramcd`` value at the visit in ``adeff``.
 
     Returns
     -------
-    matplotlib Axes
+    DataFrame
+        ``box, reason, n``: one row per box (``reason == ""``), then the reasons of the "Left" boxes.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": list("ABCD"), "SAFFL": "Y", "FASFL": "Y", "COMP12FL": list("YYNY"),
+    ...     "DUE12FL": "Y", "EOSSTT": ["COMPLETED", "COMPLETED", "DISCONTINUED", "DISCONTINUED"],
+    ...     "DCSREAS": ["", "", "ADVERSE EVENT", "LOST TO FOLLOW-UP"]})
+    >>> adeff = pd.DataFrame({"USUBJID": list("ABD"), "PARAMCD": "ESSDAI", "AVISIT": "Week 12", "AVAL": 3.0})
+    >>> out = summarize_consort(adsl, adeff)
+    >>> out.loc[out["reason"] == "", "n"].tolist()
+    [4, 0, 4, 1, 0, 3, 3, 1, 0, 2, 0]
     """
+    _require_columns(adsl, ["USUBJID", "SAFFL", "FASFL", "COMP12FL", "DUE12FL", "EOSSTT", "DCSREAS"], "ADSL")
+    treated = adsl[adsl["SAFFL"] == "Y"]
+    left = treated["EOSSTT"] == STATUS_DISCONTINUED
+    ongoing = treated["EOSSTT"] == STATUS_ONGOING
+    before = left & (treated["COMP12FL"] != "Y")
+    not_due = ongoing & (treated["DUE12FL"] != "Y")
+    fas = set(adsl.loc[adsl["FASFL"] == "Y", "USUBJID"])
+    assessed = adeff[(adeff["PARAMCD"] == paramcd) & adeff["AVAL"].notna() & adeff["USUBJID"].isin(fas)]
+    analysed = {v: assessed.loc[assessed["AVISIT"] == v, "USUBJID"].nunique() for v in ("Week 12", "Week 24")}
+    n = dict(zip(CONSORT_BOXES, [len(adsl), len(adsl) - len(treated), len(treated), int(before.sum()), int(not_due.sum()),
+                                 len(treated) - int(before.sum()) - int(not_due.sum()), analysed["Week 12"],
+                                 int((left & ~before).sum()), int((ongoing & ~not_due).sum()),
+                                 int((treated["EOSSTT"] == STATUS_COMPLETED).sum()), analysed["Week 24"]]))
+    if n["Completed week 24"] != n["In study at week 12"] - n["Left between week 12 and week 24"] - n["Still on study at the data cut"]:
+        raise ValueError(f"ADSL: the CONSORT boxes do not add up ({n}); every treated patient's EOSSTT must be "
+                         f"{STATUS_COMPLETED}, {STATUS_DISCONTINUED} or {STATUS_ONGOING}")
+    reasons = [(box, r, int(k)) for box, mask in (("Left before week 12", before), ("Left between week 12 and week 24", left & ~before))
+               for r, k in treated.loc[mask, "DCSREAS"].where(~_blank(treated.loc[mask, "DCSREAS"]), MISSING_LABEL)
+               .value_counts().sort_index().items()]
+    return pd.DataFrame([(box, "", count) for box, count in n.items()] + reasons, columns=["box", "reason", "n"])
+
+
+def plot_consort(counts: pd.DataFrame, *, ax=None):
+    """Draw the CONSORT flow of ``summarize_consort``: the patients in study down the middle, those who left
+    (with their reasons) or are not yet due on the right of the interval in which it happened, the
+    patients analysed at each visit on the left. Empty side boxes are left out; deterministic."""
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(7.5, 5.5))
-    total = counts.groupby(["category", "reason"], sort=False)["n_subjects"].sum().reset_index()
-    stages = total[~total["category"].isin([DISCONTINUED_LABEL, ONGOING_LABEL])]
-    stopped = total[total["category"] == DISCONTINUED_LABEL]
-    ongoing = int(total.loc[total["category"] == ONGOING_LABEL, "n_subjects"].sum())
+        _, ax = plt.subplots(figsize=(9, 5.5))
+    n = dict(zip(counts.loc[counts["reason"] == "", "box"], counts.loc[counts["reason"] == "", "n"]))
     box = {"boxstyle": "round,pad=0.5", "facecolor": "white", "edgecolor": "black"}
-    ys = np.linspace(0.9, 0.1, len(stages))
-    for i, (label, n) in enumerate(zip(stages["category"], stages["n_subjects"])):
-        ax.text(0.3, ys[i], f"{label}\n(n = {n})", ha="center", va="center", fontsize=10, bbox=box)
+    arrow = {"arrowstyle": "->", "color": "black"}
+    main = {"Enrolled": 0.92, "Treated": 0.7, "In study at week 12": 0.4, "Completed week 24": 0.08}
+    for i, (label, y) in enumerate(main.items()):
+        ax.text(0.45, y, f"{label}\n(n = {n[label]})", ha="center", va="center", fontsize=10, bbox=box)
         if i:
-            ax.annotate("", xy=(0.3, ys[i] + 0.06), xytext=(0.3, ys[i - 1] - 0.06),
-                        arrowprops={"arrowstyle": "->", "color": "black"})
-    lines = [f"{DISCONTINUED_LABEL} (n = {stopped['n_subjects'].iloc[0]})"]
-    lines += [f"{r}: {n}" for r, n in zip(stopped["reason"].iloc[1:], stopped["n_subjects"].iloc[1:]) if n]
-    y_side = float(np.mean(ys[1:3])) if len(ys) > 2 else 0.5  # between "treated" and the next stage
-    ax.text(0.6, y_side, "\n".join(lines), ha="left", va="center", fontsize=9, bbox=box)
-    ax.annotate("", xy=(0.58, y_side), xytext=(0.3, y_side), arrowprops={"arrowstyle": "->", "color": "black"})
-    if ongoing:
-        ax.text(0.6, ys[-1], f"{ONGOING_LABEL}\n(n = {ongoing})", ha="left", va="center", fontsize=9, bbox=box)
+            ax.annotate("", xy=(0.45, y + 0.06), xytext=(0.45, list(main.values())[i - 1] - 0.06), arrowprops=arrow)
+    sides = {0.81: ["Not treated"], 0.55: ["Left before week 12", "Week 12 not yet due"],
+             0.24: ["Left between week 12 and week 24", "Still on study at the data cut"]}
+    for y, labels in sides.items():
+        lines = []
+        for label in (b for b in labels if n[b]):
+            why = counts[(counts["box"] == label) & (counts["reason"] != "")]
+            lines += [f"{label} (n = {n[label]})"] + [f"  {r.capitalize() if r.isupper() else r}: {k}"
+                                                         for r, k in zip(why["reason"], why["n"])]
+        if lines:
+            ax.text(0.66, y, "\n".join(lines), ha="left", va="center", fontsize=9, bbox=box)
+            ax.annotate("", xy=(0.64, y), xytext=(0.45, y), arrowprops=arrow)
+    for label, y in (("Analysed at week 12", main["In study at week 12"]), ("Analysed at week 24", main["Completed week 24"])):
+        ax.text(0.02, y, f"{label}\n(n = {n[label]})", ha="left", va="center", fontsize=9, bbox=box)
+        ax.annotate("", xy=(0.2, y), xytext=(0.33, y), arrowprops=arrow)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_axis_off()

@@ -26,13 +26,6 @@ EXCLUDE_TAG = "report-exclude"
 SECTION_TAG_PREFIX = "section-"
 TEMPLATES = Path(__file__).parent / "templates"
 
-STYLE = """.banner-synthetic{position:sticky;top:0;z-index:10;background:#b00020;color:#fff;padding:10px 24px;
-font-weight:bold;text-align:center} header.title-page,nav#toc{max-width:1100px;margin:0 auto;padding:0 24px}
-header.title-page{border-bottom:2px solid #444} dl.study{display:grid;grid-template-columns:max-content auto;gap:4px 16px}
-dl.study dd{margin:0} nav#toc ol{list-style:none} h1.report-section{border-top:1px solid #ccc;padding-top:8px}
-table.report-table{border-collapse:collapse;display:block;max-width:100%;overflow-x:auto}
-table.report-table caption{text-align:left;font-weight:bold} table.report-table .num{text-align:right;white-space:nowrap}
-p.table-note{font-size:.85em;color:#555} img.figure{max-width:100%;height:auto}"""
 #: What would make the page load something from outside the file.
 _OUTSIDE = re.compile(r"<script|<link|<iframe|@import|(?:src|href)\s*=\s*[\"']?\s*(?:https?:)?//|url\(\s*[\"']?(?:https?:)?//",
                       re.I)
@@ -52,10 +45,9 @@ def _html_cell(fragment: str, cell_id: str):
     return cell
 
 
-def merge(notebooks: list, names: list[str], appendix: list[tuple[str, str]]):
-    """One notebook: a heading per section in ``SECTIONS`` order, each followed by its cells, then the
-    ``appendix`` parts ((heading, HTML) pairs) in the appendix section. Cell ids get the notebook's
-    number as prefix (``nb04-cell-07``)."""
+def merge(notebooks: list, names: list[str], parts: dict[str, list[tuple[str, str]]]):
+    """One notebook: a heading per section in ``SECTIONS`` order, each followed by its cells, then its
+    ``parts`` ((heading, HTML) pairs, by section key). Cell ids get the notebook's number as prefix (``nb04-cell-07``)."""
     import nbformat
 
     grouped = {key: [] for key, _ in SECTIONS}
@@ -75,7 +67,7 @@ def merge(notebooks: list, names: list[str], appendix: list[tuple[str, str]]):
             grouped[section].append(cell)
     cells = []
     for number, (key, title) in enumerate(SECTIONS, start=1):
-        extra = appendix if key == "appendix" else []
+        extra = parts.get(key, [])
         if grouped[key] or extra:
             label = "A" if key == "appendix" else str(number)
             cells.append(_html_cell(f'<h1 id="sec-{key}" class="report-section">{label} {html.escape(title)}</h1>',
@@ -129,7 +121,7 @@ def _exporter():
 
 
 def render_report(notebooks: list, *, title_block: dict, synthetic: bool, appendix: list[tuple[str, str]],
-                  names: list[str] | None = None) -> str:
+                  parts: dict | None = None, summary: str = "", names: list[str] | None = None) -> str:
     """Return the report as one HTML document.
 
     Parameters
@@ -141,17 +133,18 @@ def render_report(notebooks: list, *, title_block: dict, synthetic: bool, append
     synthetic : bool
         Show the synthetic-data banner on every screen.
     appendix : list of (heading, html)
-        Appendix parts (data queries, dictionary, methods, provenance), already escaped HTML.
+        Appendix parts (data queries, dictionary, methods, provenance), already escaped HTML; ``parts``
+        (section key -> such a list) end other sections; ``summary`` (escaped HTML) follows the title page.
     """
     names = names or [f"{i:02d}" for i in range(1, len(notebooks) + 1)]
-    merged = merge(notebooks, names, appendix)
+    merged = merge(notebooks, names, {**(parts or {}), "appendix": appendix})
     title = html.escape(title_block.get("Title", "Report"))
     merged.metadata["title"] = title_block.get("Title", "Report")
     banner = ('<div class="banner-synthetic" id="synthetic-banner" role="alert">SYNTHETIC DATA: invented for '
               "testing the analysis; these are not the trial's results.</div>" if synthetic else "")
     facts = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(str(v))}</dd>" for k, v in title_block.items() if k != "Title")
-    header = f'{banner}\n<header class="title-page"><h1>{title}</h1><dl class="study">{facts}</dl></header>\n<!--contents-->'
-    page, _ = _exporter().from_notebook_node(merged, resources={"report": {"style": STYLE, "header": header}})
+    header = f'{banner}\n<header class="title-page"><h1>{title}</h1><dl class="study">{facts}</dl></header>\n{summary}<!--contents-->'
+    page, _ = _exporter().from_notebook_node(merged, resources={"report": {"header": header}})
     head, main = page.split("<main>", 1)
     head = re.sub(r"/\*.*?\*/", "", head, flags=re.S)  # CSS comments (JupyterLab's cite web pages)
     main = _unique_heading_ids(main)

@@ -150,16 +150,17 @@ def save_figure(fig, name: str, *, figures_dir: str | Path = paths.FIGURES) -> t
     return png, svg
 
 
-def show_figure(fig, name: str, *, figures_dir: str | Path = paths.FIGURES) -> None:
+def show_figure(fig, name: str, *, alt: str = "", figures_dir: str | Path = paths.FIGURES) -> None:
     """Save ``fig`` (``save_figure``), display the saved PNG in the notebook and close the figure.
 
     The notebook shows exactly the file written under ``figures/``, and the figure is drawn
     twice (PNG, SVG) instead of four times (the inline backend would draw it again, twice,
-    to trim its margins). The PNG's alt text is ``name`` in words.
+    to trim its margins). The PNG's alt text is ``alt`` (what the figure shows, for a reader who
+    cannot see it), by default ``name`` in words.
     """
     import matplotlib.pyplot as plt
     from IPython.display import Image, display
 
     png, _ = save_figure(fig, name, figures_dir=figures_dir)
     plt.close(fig)
-    display(Image(data=png.read_bytes(), format="png"), metadata={"alt": name.replace("_", " ")})
+    display(Image(data=png.read_bytes(), format="png"), metadata={"alt": alt or name.replace("_", " ")})

@@ -1,15 +1,34 @@
 """Open the report in headless Chromium (Debian's package) with no network, as an investigator would."""
 
+import re
 import shutil
 from pathlib import Path
 
 import pytest
+
+from analysis_utils import htmlreport
 
 pytestmark = pytest.mark.slow
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+#: Width of the printable area of an A4 landscape page (297 mm less the 12 mm margins of report.css), in CSS px.
+A4_LANDSCAPE_PX = round((297 - 2 * 12) / 25.4 * 96)
+#: Names from the code that must never reach a reader, and patterns of such names.
+CODE_NAMES = ("PROCESSED_DIR", "REPORTS_DIR", "FIGURES_DIR", "DATA_DIR", "DATA_CUTOFF", "N_SIM", "AESI_PTS",
+              "TABLE1_LEVELS", "VISIT_WINDOW_RULE", "VISIT_DUE_RULE", "FASFL", "TRTEMFL", "computed in the next cell",
+              "notebook", "parameters cell")
+CODE_PATTERNS = (re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9]\b"),  # CONSTANT_NAMES
+                 re.compile(r"\b(?:analysis_utils|safety|disposition|endpoints|planning|cleaning|tables|vocabulary)"
+                            r"\.[A-Za-z_]+\b(?<!\.csv)"),  # module.attribute
+                 re.compile(r"^\d\d [A-Z][a-z]+", re.M))  # a notebook title ("06 Safety")
+#: Tables wider than their container (their caption or first words), in the page's current media and width.
+TOO_WIDE = """() => [...document.querySelectorAll('table')].filter(t => t.scrollWidth > t.parentElement.clientWidth + 1
+    || t.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+    .map(t => (t.caption ? t.caption.innerText : t.innerText).slice(0, 80))"""
 
 
 @pytest.fixture(scope="module")
@@ -44,21 +63,59 @@ def test_no_console_errors_and_no_request_leaves_the_file(page):
     assert page.outside_requests == []
 
 
-def test_every_image_decodes_with_a_size(page):
-    sizes = page.eval_on_selector_all("img", "imgs => imgs.map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
+def test_every_image_decodes_with_a_size_and_has_alt_text(page):
+    sizes = page.eval_on_selector_all("img", "imgs => imgs.map(i => [i.complete, i.naturalWidth, i.naturalHeight, i.alt])")
     assert sizes, "the report has no figure"
-    assert all(done and w > 0 and h > 0 for done, w, h in sizes)
+    assert all(done and w > 0 and h > 0 for done, w, h, _ in sizes)
+    assert all(len(alt.split()) >= 5 for *_, alt in sizes), [alt for *_, alt in sizes]
 
 
-def test_every_toc_link_lands_on_its_section(page):
+def test_every_toc_link_lands_on_its_section_below_the_banner(page):
     targets = page.eval_on_selector_all("nav#toc a", "as => as.map(a => a.getAttribute('href'))")
     assert len(targets) >= 6
     for href in targets:
         page.click(f'nav#toc a[href="{href}"]')
         top = page.eval_on_selector(f'[id="{href[1:]}"]', "el => el.getBoundingClientRect().top")
-        banner = page.eval_on_selector("#synthetic-banner", "el => el.getBoundingClientRect().height")
-        assert -1 <= top <= banner + 60, (href, top)
+        banner = page.eval_on_selector("#synthetic-banner", "el => el.getBoundingClientRect().bottom")
+        assert banner <= top <= banner + 60, (href, top, banner)
         page.evaluate("window.scrollTo(0, 0)")
+
+
+def test_no_table_is_wider_than_its_container_on_screen_or_on_a4(page):
+    assert page.evaluate(TOO_WIDE) == []  # 1280 px screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280  # no sideways scroll bar
+    css = (htmlreport.TEMPLATES / "report" / "report.css").read_text(encoding="utf-8")
+    assert "@page{size:A4 landscape;margin:12mm}" in css
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": A4_LANDSCAPE_PX, "height": 900})
+    try:
+        assert page.evaluate(TOO_WIDE) == []
+        assert page.eval_on_selector("#synthetic-banner", "el => getComputedStyle(el).position") == "static"
+    finally:
+        page.emulate_media(media="screen")
+        page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_every_table_has_a_source_footnote(page):
+    missing = page.evaluate("""() => [...document.querySelectorAll('table')].filter(t => {
+        for (let e = t.nextElementSibling; e && e.tagName !== 'TABLE'; e = e.nextElementSibling)
+            if (e.matches('.table-note') && e.textContent.includes('Source:')) return false;
+        return true }).map(t => (t.caption ? t.caption.innerText : t.innerText).slice(0, 80))""")
+    assert missing == []
+
+
+def test_no_code_name_or_notebook_title_in_the_visible_text(page):
+    text = page.inner_text("body")
+    assert [name for name in CODE_NAMES if name.lower() in text.lower()] == []
+    assert [p.findall(text) for p in CODE_PATTERNS] == [[]] * len(CODE_PATTERNS)
+
+
+def test_key_findings_follow_the_title_page_with_the_caveat(page):
+    order = page.evaluate("() => [...document.body.children].map(e => e.id || e.className)")
+    assert order.index("key-findings") == order.index("toc") - 1
+    findings = page.inner_text("#key-findings")
+    assert "ESSDAI change from baseline to week 12" in findings and "95% CI" in findings
+    assert "no control group" in findings
 
 
 def test_synthetic_banner_is_visible_while_scrolling(page):

@@ -1,0 +1,214 @@
+"""Key findings and the interpretation of the safety data, written from the ARD alone.
+
+Every number in these sentences and tables is a row of the analysis results dataset (``reports/ard.csv``),
+rounded for display by ``tables``; nothing is typed in. A number the ARD does not hold (an interim data cut
+before week 12, say) is shown as ``NOT_DUE``.
+"""
+
+import pandas as pd
+
+from analysis_utils import tables
+
+#: Shown where the ARD holds no result yet (a visit not yet due at the data cut).
+NOT_DUE = "not yet due at the data cut"
+#: The visit of the primary analysis (protocol: ESSDAI change from baseline to week 12).
+PRIMARY_VISIT = "Week 12"
+#: Decimals of a change shown in the key findings (ESSDAI, ESSPRI and PGA, as in the efficacy tables).
+CHANGE_DECIMALS = 1
+#: The one-sentence caveat of an uncontrolled pilot.
+CAVEAT = ("This single-arm, open-label pilot has no control group: a change from baseline cannot be attributed to "
+          "baricitinib, and every result is exploratory.")
+#: Rows of the adverse-event overview (ARD ``SAF-AET01``, categories of ``safety.AE_OVERVIEW_CATEGORIES``).
+AE_ANY, AE_SERIOUS, AE_GRADE3 = "Any TEAE", "Serious TEAE", "TEAE of CTCAE grade >= 3"
+AE_WITHDRAWN, AE_FATAL = "TEAE leading to discontinuation of study drug", "TEAE with fatal outcome"
+#: Analysis ids of the ARD the findings read.
+OVERVIEW_ID, AESI_ID, DISPOSITION_ID = "SAF-AET01", "SAF-AESI-EAIR", "DSP-DISPOSITION"
+
+
+def stat(ard: pd.DataFrame | None, analysis_id: str, stat_name: str, **where) -> float | None:
+    """The ``stat_value`` of the one ARD row of ``analysis_id`` and ``stat_name`` matching ``where``
+    (column -> value); ``None`` when there is no such row or its value is missing.
+
+    >>> ard = pd.DataFrame({"analysis_id": ["A"], "avisit": ["Week 12"], "stat_name": ["n"], "stat_value": [3.0]})
+    >>> stat(ard, "A", "n", avisit="Week 12"), stat(ard, "A", "n", avisit="Week 24")
+    (3.0, None)
+    """
+    if ard is None:
+        return None
+    mask = (ard["analysis_id"] == analysis_id) & (ard["stat_name"] == stat_name)
+    for column, value in where.items():
+        mask &= ard[column] == value
+    values = ard.loc[mask, "stat_value"].dropna()
+    if len(values) > 1:
+        raise ValueError(f"ARD: {len(values)} rows of {analysis_id} {stat_name} {where}; expected one")
+    return float(values.iloc[0]) if len(values) else None
+
+
+def _visit_code(avisit: str) -> str:
+    return "W" + avisit.split()[-1]
+
+
+def describe_change(ard: pd.DataFrame | None, paramcd: str, avisit: str = PRIMARY_VISIT) -> str:
+    """The mean change of ``paramcd`` from baseline at ``avisit``: its 95 % CI, paired t-test and Wilcoxon p, n.
+
+    >>> ard = pd.DataFrame({"analysis_id": ["EFF-X-W12-TTEST"] * 4 + ["EFF-X-W12-WILCOXON"] * 2,
+    ...     "avisit": "Week 12", "stat_name": ["estimate", "ci_lower", "ci_upper", "p_value", "p_value", "n"],
+    ...     "stat_value": [-5.4, -6.67, -4.13, 0.000005, 0.00195, 10.0]})
+    >>> describe_change(ard, "X"), describe_change(ard, "X", "Week 24")
+    ('-5.4 (95% CI -6.7 to -4.1); paired t-test p < 0.001, Wilcoxon p = 0.002; n = 10', 'not yet due at the data cut')
+    """
+    prefix = f"EFF-{paramcd}-{_visit_code(avisit)}"
+    mean, lo, hi = (stat(ard, f"{prefix}-TTEST", s, avisit=avisit) for s in ("estimate", "ci_lower", "ci_upper"))
+    if mean is None:
+        return NOT_DUE
+    p_t, p_w = stat(ard, f"{prefix}-TTEST", "p_value", avisit=avisit), stat(ard, f"{prefix}-WILCOXON", "p_value", avisit=avisit)
+    n = stat(ard, f"{prefix}-WILCOXON", "n", avisit=avisit)
+
+    def p(value):
+        shown = tables.format_pvalue(value)
+        return f"p < {shown[1:]}" if shown.startswith("<") else f"p = {shown}"
+
+    return (f"{tables.format_number(mean, CHANGE_DECIMALS)} (95% CI {tables.format_number(lo, CHANGE_DECIMALS)} to "
+            f"{tables.format_number(hi, CHANGE_DECIMALS)}); paired t-test {p(p_t)}, Wilcoxon {p(p_w)}; "
+            f"n = {tables.format_number(n, 0)}")
+
+
+def describe_responders(ard: pd.DataFrame | None, analysis_id: str, avisit: str = PRIMARY_VISIT) -> str:
+    """Responders at ``avisit`` as ``n/N (%; 95% CI lo to hi %)`` from the ARD rows of ``analysis_id``.
+
+    >>> ard = pd.DataFrame({"analysis_id": "R", "avisit": "Week 12",
+    ...     "stat_name": ["n_responders", "n_evaluable", "pct", "ci_lower", "ci_upper"],
+    ...     "stat_value": [9.0, 10.0, 90.0, 0.554984, 0.997471]})
+    >>> describe_responders(ard, "R")
+    '9/10 (90.0%; 95% CI 55.5 to 99.7%)'
+    """
+    n, big_n, pct, lo, hi = (stat(ard, analysis_id, s, avisit=avisit)
+                             for s in ("n_responders", "n_evaluable", "pct", "ci_lower", "ci_upper"))
+    if n is None or big_n is None:
+        return NOT_DUE
+    return (f"{n:.0f}/{big_n:.0f} ({tables.format_number(pct, tables.PCT_DECIMALS)}%; 95% CI "
+            f"{tables.format_number(100 * lo, tables.PCT_DECIMALS)} to {tables.format_number(100 * hi, tables.PCT_DECIMALS)}%)")
+
+
+def _patients(ard: pd.DataFrame | None, analysis_id: str, **where) -> tuple[float, float, float] | None:
+    """(patients, N, events) of one category of an adverse-event table; ``None`` when the ARD lacks it."""
+    values = [stat(ard, analysis_id, s, **where) for s in ("n_subjects", "big_n", "n_events")]
+    return None if values[0] is None or values[1] is None else tuple(values)
+
+
+def _plural(n: float, word: str) -> str:
+    return f"{n:.0f} {word}{'' if n == 1 else 's'}"
+
+
+def _name(label: str) -> str:
+    """A category label inside a sentence: first letter lower case unless the word is an abbreviation."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
+def _n_of(counts: tuple | None, *, events: bool = True) -> str:
+    if counts is None:
+        return NOT_DUE
+    n, big_n, n_events = counts
+    text = f"{n:.0f} of {big_n:.0f} patients ({tables.format_number(100 * n / big_n if big_n else 0, tables.PCT_DECIMALS)}%)"
+    return text + (f", {_plural(n_events, 'event')}" if events and n_events is not None and n else "")
+
+
+def _aesi(ard: pd.DataFrame | None) -> pd.DataFrame:
+    """The special-interest categories (ARD ``SAF-AESI-EAIR``): category, patients, patient-years, upper 95 % limit."""
+    if ard is None:
+        return pd.DataFrame(columns=["category", "n_subjects", "pyears", "ci_upper"])
+    rows = ard[ard["analysis_id"] == AESI_ID].pivot_table(index="category", columns="stat_name", values="stat_value",
+                                                          sort=False)
+    return rows.reindex(columns=["n_subjects", "pyears", "ci_upper"]).reset_index()
+
+
+def _aesi_words(aesi: pd.DataFrame) -> tuple[str, str]:
+    """The categories with a patient (``herpes zoster in 1 patient``) and those without, as text."""
+    seen = [f"{_name(c)} in {_plural(n, 'patient')}" for c, n in zip(aesi["category"], aesi["n_subjects"]) if n > 0]
+    return "; ".join(seen), ", ".join(_name(c) for c, n in zip(aesi["category"], aesi["n_subjects"]) if n == 0)
+
+
+def describe_discontinued(ard: pd.DataFrame | None) -> str:
+    """Patients who left the study early, with the number for each reason (ARD ``DSP-DISPOSITION``).
+
+    >>> ard = pd.DataFrame({"analysis_id": "DSP-DISPOSITION", "variable": "Discontinued",
+    ...     "category": ["", "", "ADVERSE EVENT", "LOST TO FOLLOW-UP"], "stat_name": ["n_subjects", "big_n", "n_subjects",
+    ...     "n_subjects"], "stat_value": [2.0, 11.0, 1.0, 1.0]})
+    >>> describe_discontinued(ard)
+    '2 of 11 patients (18.2%): adverse event 1, lost to follow-up 1'
+    """
+    counts = _patients(ard, DISPOSITION_ID, variable="Discontinued", category="")
+    if counts is None:
+        return NOT_DUE
+    rows = ard[(ard["analysis_id"] == DISPOSITION_ID) & (ard["variable"] == "Discontinued") & (ard["category"] != "")
+               & (ard["stat_name"] == "n_subjects")]
+    reasons = ", ".join(f"{c.lower() if c.isupper() else _name(c)} {n:.0f}" for c, n in zip(rows["category"], rows["stat_value"]))
+    return _n_of(counts, events=False) + (f": {reasons}" if reasons else "")
+
+
+def key_findings(ard: pd.DataFrame | None) -> pd.DataFrame:
+    """The key findings as a two-column table (finding, result), every number from the ARD.
+
+    Efficacy at the primary visit (observed cases of the full analysis set): the ESSDAI change (primary),
+    ESSDAI and ESSPRI MCII, the ESSPRI and PGA changes; safety (safety population): patients with TEAEs,
+    serious TEAEs, TEAEs leading to discontinuation of study drug, adverse events of special interest.
+    """
+    visit = PRIMARY_VISIT.lower()
+    seen, none = _aesi_words(_aesi(ard))
+    rows = [
+        (f"ESSDAI change from baseline to {visit} (primary endpoint), mean", describe_change(ard, "ESSDAI")),
+        (f"ESSDAI MCII (decrease of 3 points or more) at {visit}", describe_responders(ard, "EFF-ESSDAI-MCII")),
+        (f"ESSPRI change from baseline to {visit}, mean", describe_change(ard, "ESSPRI")),
+        (f"ESSPRI MCII (decrease of 1 point or 15% or more) at {visit}", describe_responders(ard, "EFF-ESSPRI-MCII")),
+        (f"PGA change from baseline to {visit}, mean", describe_change(ard, "PGA")),
+        ("Patients with a treatment-emergent adverse event (TEAE)", _n_of(_patients(ard, OVERVIEW_ID, category=AE_ANY))),
+        ("Patients with a serious TEAE", _n_of(_patients(ard, OVERVIEW_ID, category=AE_SERIOUS))),
+        ("Patients who stopped study drug because of a TEAE", _n_of(_patients(ard, OVERVIEW_ID, category=AE_WITHDRAWN))),
+        ("Patients who left the study early", describe_discontinued(ard)),
+        ("Adverse events of special interest", "; ".join(filter(None, [seen, none and f"none of: {none}"])) or NOT_DUE),
+    ]
+    return pd.DataFrame(rows, columns=["Finding", "Result"])
+
+
+def _or(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+def describe_safety(ard: pd.DataFrame | None) -> str:
+    """A short interpretation of the safety tables, in sentences, every number from the ARD."""
+    counts = {c: _patients(ard, OVERVIEW_ID, category=c) for c in (AE_ANY, AE_SERIOUS, AE_GRADE3, AE_WITHDRAWN, AE_FATAL)}
+    if counts[AE_ANY] is None:
+        return f"Adverse events: {NOT_DUE}."
+    text = [f"{_n_of(counts[AE_ANY], events=False)} had at least one treatment-emergent adverse event."]
+    absent = [name for name, key in (("serious", AE_SERIOUS), ("of CTCAE grade 3 or more", AE_GRADE3), ("fatal", AE_FATAL))
+              if counts[key] is not None and counts[key][0] == 0]
+    if absent:
+        text.append(f"No adverse event was {_or(absent)}.")
+    if counts[AE_WITHDRAWN] is not None:
+        n = counts[AE_WITHDRAWN][0]
+        text.append(f"{'No patient' if n == 0 else _n_of(counts[AE_WITHDRAWN], events=False)} stopped study drug "
+                    "because of an adverse event.")
+    aesi = _aesi(ard)
+    seen, none = _aesi_words(aesi)
+    if seen:
+        text.append(f"Adverse events of special interest of JAK inhibitors: {seen}.")
+    zero = aesi[aesi["n_subjects"] == 0]
+    if len(zero):
+        pyears, upper = zero["pyears"].iloc[0], zero["ci_upper"].iloc[0]
+        text.append(f"No patient had {_or(none.split(', '))}: with {tables.format_number(pyears, 1)} "
+                    f"patient-years at risk, a rate of up to {tables.format_number(upper, 1)} per 100 patient-years "
+                    "(upper 95% confidence limit) is still compatible with that.")
+    text.append(f"With {counts[AE_ANY][1]:.0f} patients and no control group, these counts describe this pilot only: they "
+                "cannot show that baricitinib is safe or rule out uncommon adverse events.")
+    return " ".join(text)
+
+
+def to_html(ard: pd.DataFrame | None) -> str:
+    """The key-findings page: the table, its source note and the caveat, as escaped HTML."""
+    import html
+
+    table = tables.to_html(key_findings(ard),
+                           note="Source: analysis results dataset (ard.csv); efficacy: full analysis set, observed "
+                                "cases; safety: safety population.")
+    return (f'<section class="key-findings jp-RenderedHTMLCommon" id="key-findings"><h2>Key findings</h2>\n{table}\n'
+            f'<p class="caveat"><strong>{html.escape(CAVEAT)}</strong></p></section>')

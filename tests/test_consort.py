@@ -1,0 +1,65 @@
+"""The CONSORT flow: each patient who left in the interval in which they left, boxes that add up, and the
+patients analysed at each visit, on hand-worked ADSLs."""
+
+import pandas as pd
+import pytest
+
+from analysis_utils import disposition
+
+
+def _adsl():
+    # P1, P2 complete; P3 stops for an adverse event on day 28 (no week-12 visit); P4 attends week 12 and is
+    # lost to follow-up on day 113; P5 is on study with week 12 done, P6 on study before week 12 is due
+    # (interim cut); P7 is enrolled and never treated. P2 is in the FAS but missed week 24 (no ESSDAI).
+    return pd.DataFrame({
+        "USUBJID": [f"P{i}" for i in range(1, 8)], "SAFFL": list("YYYYYYN"), "FASFL": list("YYYYYYN"),
+        "COMP12FL": list("YYNYYNN"), "DUE12FL": list("YYYYYNN"),
+        "EOSSTT": ["COMPLETED", "COMPLETED", "DISCONTINUED", "DISCONTINUED", "ONGOING", "ONGOING", "DISCONTINUED"],
+        "DCSREAS": ["", "", "ADVERSE EVENT", "LOST TO FOLLOW-UP", "", "", "WITHDRAWAL BY SUBJECT"]})
+
+
+def _adeff():
+    visits = [("P1", "Week 12"), ("P1", "Week 24"), ("P2", "Week 12"), ("P4", "Week 12"), ("P5", "Week 12"),
+              ("P7", "Week 12")]  # P7 is not in the FAS: never analysed
+    return pd.DataFrame({"USUBJID": [u for u, _ in visits], "AVISIT": [v for _, v in visits],
+                         "PARAMCD": "ESSDAI", "AVAL": 4.0})
+
+
+def test_each_patient_who_left_is_in_the_interval_in_which_they_left():
+    out = disposition.summarize_consort(_adsl(), _adeff())
+    boxes = out[out["reason"] == ""].set_index("box")["n"].to_dict()
+    assert boxes == {
+        "Enrolled": 7, "Not treated": 1, "Treated": 6,
+        "Left before week 12": 1, "Week 12 not yet due": 1,
+        "In study at week 12": 4,  # 6 - 1 - 1
+        "Analysed at week 12": 4,  # P1, P2, P4, P5
+        "Left between week 12 and week 24": 1, "Still on study at the data cut": 1,
+        "Completed week 24": 2,  # 4 - 1 - 1
+        "Analysed at week 24": 1,  # P1
+    }
+    assert out[out["reason"] != ""].values.tolist() == [
+        ["Left before week 12", "ADVERSE EVENT", 1], ["Left between week 12 and week 24", "LOST TO FOLLOW-UP", 1]]
+
+
+def test_boxes_that_do_not_add_up_are_refused():
+    adsl = _adsl().assign(EOSSTT=lambda d: d["EOSSTT"].replace({"ONGOING": "UNKNOWN"}))
+    with pytest.raises(ValueError, match="do not add up"):
+        disposition.summarize_consort(adsl, _adeff())
+
+
+def test_flow_draws_each_box_with_its_count_and_leaves_out_empty_ones():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    disposition.plot_consort(disposition.summarize_consort(_adsl(), _adeff()), ax=ax)
+    texts = [t.get_text() for t in ax.texts if t.get_text()]
+    plt.close(fig)
+    assert texts == [
+        "Enrolled\n(n = 7)", "Treated\n(n = 6)", "In study at week 12\n(n = 4)", "Completed week 24\n(n = 2)",
+        "Not treated (n = 1)",
+        "Left before week 12 (n = 1)\n  Adverse event: 1\nWeek 12 not yet due (n = 1)",
+        "Left between week 12 and week 24 (n = 1)\n  Lost to follow-up: 1\nStill on study at the data cut (n = 1)",
+        "Analysed at week 12\n(n = 4)", "Analysed at week 24\n(n = 1)",
+    ]
+    # 3 arrows down the middle, 3 to the side boxes, 2 to the analysed boxes
+    assert sum(1 for t in ax.texts if not t.get_text()) == 8
