@@ -383,12 +383,15 @@ def test_mixed_model_equals_direct_statsmodels_fit_with_missing_visits():
     data = MIXED.drop(index=[5, 7]).reset_index(drop=True)  # B week 24 and C week 12 missing
     got = ep.fit_mixed_model(data).set_index(["AVISIT", "stat_name"])["stat_value"]
     direct = smf.mixedlm("AVAL ~ C(AVISITN)", data, groups=data["USUBJID"]).fit(reml=True)
-    ci = direct.conf_int()
+    df = 13 - 5 - 2  # records - subjects - visit effects (within-subject df)
+    q = stats.t.ppf(0.975, df)
     for visit, term in (("Week 12", "C(AVISITN)[T.12]"), ("Week 24", "C(AVISITN)[T.24]")):
-        assert got[(visit, "estimate")] == pytest.approx(direct.params[term], rel=1e-6)
-        assert got[(visit, "ci_lower")] == pytest.approx(ci.loc[term, 0], rel=1e-6)
-        assert got[(visit, "ci_upper")] == pytest.approx(ci.loc[term, 1], rel=1e-6)
-        assert got[(visit, "p_value")] == pytest.approx(direct.pvalues[term], rel=1e-6)
+        est, se = direct.params[term], direct.bse[term]
+        assert got[(visit, "estimate")] == pytest.approx(est, rel=1e-6)
+        assert got[(visit, "ci_lower")] == pytest.approx(est - q * se, rel=1e-6)
+        assert got[(visit, "ci_upper")] == pytest.approx(est + q * se, rel=1e-6)
+        assert got[(visit, "p_value")] == pytest.approx(2 * stats.t.sf(abs(est / se), df), rel=1e-6)
+        assert got[(visit, "df")] == df
     assert got[("", "n_obs")] == 13.0
 
 
@@ -544,16 +547,14 @@ def test_vectorised_reml_fit_matches_statsmodels_mixedlm():
     y = 10 - 0.3 * weeks + np.repeat(rng.normal(0, 2, 80), 3) + rng.normal(0, 1.5, 240)
     rows = pd.DataFrame({"USUBJID": subjects, "AVISITN": weeks, "y": y}).iloc[rng.permutation(240)[:200]]
     rows = rows.sort_values(["USUBJID", "AVISITN"]).reset_index(drop=True)
-    params, ci, pvalues, converged = ep._fit_random_intercept_reml(rows, subject="USUBJID")
+    params, se, converged = ep._fit_random_intercept_reml(rows, subject="USUBJID")
     fit = smf.mixedlm("y ~ C(AVISITN)", rows, groups=rows["USUBJID"]).fit(reml=True)
     assert converged
     for term in ("C(AVISITN)[T.12]", "C(AVISITN)[T.24]"):
         assert params[term] == pytest.approx(fit.params[term], abs=1e-5)
         # standard errors: s2 (X'V^-1 X)^-1 at the REML optimum here, statsmodels' numerical
         # information matrix there; they agree to well under the displayed precision
-        assert ci.loc[term, 0] == pytest.approx(fit.conf_int().loc[term, 0], abs=2e-3)
-        assert ci.loc[term, 1] == pytest.approx(fit.conf_int().loc[term, 1], abs=2e-3)
-        assert pvalues[term] == pytest.approx(fit.pvalues[term], rel=1e-2, abs=1e-12)
+        assert se[term] == pytest.approx(fit.bse[term], abs=1e-3)
 
 
 def test_summarize_primary_gives_the_efficacy_sections_essdai_rows_to_the_last_bit(small_ard):
@@ -691,3 +692,64 @@ def test_format_responder_table_shows_remission_codes_in_words(small_ard):
     assert table[["Parameter", "Response", "Visit", "n/N (%)"]].values.tolist() == [
         ["Articular involvement", "Remission", "Week 12", "0/1 (0.0)"],
         ["Articular involvement", "Remission", "Week 24", "2/2 (100.0)"]]
+# Mixed model: t-based intervals on the within-subject degrees of freedom; p-value display
+# ------------------------------------------------------------------------------------------
+
+def _pilot_like_mixed():
+    """11 subjects at weeks 0, 12, 24 with three records missing, like the pilot (30 records)."""
+    rng = np.random.default_rng(11)
+    rows = [(f"S{i:02d}", "ESSDAI", week, float(np.round(12 - 0.25 * week + rng.normal(0, 2.5), 0)), "")
+            for i in range(11) for week in (0, 12, 24)]
+    return _bds([r for k, r in enumerate(rows) if k not in (5, 20, 32)])
+
+
+def test_mixed_model_interval_is_wald_widened_by_t_over_z_on_the_within_subject_df():
+    # Independent computation: statsmodels MixedLM's own Wald interval, widened by t(0.975, df) / z(0.975)
+    # with df = 30 records - 11 subjects - 2 visit effects = 17: t = 2.1098, 7.6% wider than z = 1.96
+    # (the "about 8 %" of the week-12 interval with 11 patients).
+    import statsmodels.formula.api as smf
+
+    data = _pilot_like_mixed()
+    got = ep.fit_mixed_model(data).set_index(["AVISIT", "stat_name"])["stat_value"]
+    direct = smf.mixedlm("AVAL ~ C(AVISITN)", data, groups=data["USUBJID"]).fit(reml=True)
+    wald = direct.conf_int()
+    widening = stats.t.ppf(0.975, 17) / stats.norm.ppf(0.975)
+    assert widening == pytest.approx(1.0765, abs=1e-4)
+    for visit, term in (("Week 12", "C(AVISITN)[T.12]"), ("Week 24", "C(AVISITN)[T.24]")):
+        assert got[(visit, "df")] == 17.0
+        width = got[(visit, "ci_upper")] - got[(visit, "ci_lower")]
+        assert width == pytest.approx(widening * (wald.loc[term, 1] - wald.loc[term, 0]), rel=1e-6)
+        assert got[(visit, "p_value")] > direct.pvalues[term]  # the t tail is heavier than the normal one
+
+
+def test_within_subject_df_by_hand():
+    complete = pd.DataFrame({"USUBJID": np.repeat(list("ABCDE"), 3), "AVISITN": np.tile([0, 12, 24], 5)})
+    assert ep.compute_within_subject_df(complete) == (5 - 1) * (3 - 1)
+    # a subject seen once adds a record and a subject: no within-subject information
+    once = pd.concat([complete, pd.DataFrame({"USUBJID": ["F"], "AVISITN": [12]})], ignore_index=True)
+    assert ep.compute_within_subject_df(once) == 8.0
+    # every subject seen once: df 0, so the model gives no interval
+    single = pd.DataFrame({"USUBJID": list("ABCD"), "AVISITN": [0, 0, 12, 12]})
+    assert ep.compute_within_subject_df(single) == 0.0
+    assert all(math.isnan(x) for x in ep.compute_t_interval(-1.0, 0.5, 0.0))
+
+
+def test_t_interval_by_hand():
+    # t(0.975, 10) = 2.228139; -5 +/- 2.228139; p = 2 P(T_10 > 5) = 0.000537
+    lo, hi, p = ep.compute_t_interval(-5.0, 1.0, 10)
+    assert (lo, hi) == (pytest.approx(-7.228139, abs=1e-6), pytest.approx(-2.771861, abs=1e-6))
+    assert p == pytest.approx(0.000537, abs=1e-6)
+
+
+def test_mixed_model_ard_keeps_full_precision_and_display_shows_below_0001():
+    data = _pilot_like_mixed()
+    rows = ep.summarize_visits_and_model(data, paramcd="ESSDAI")
+    mixed = rows[rows["analysis_id"] == "EFF-ESSDAI-MIXED"]
+    p = ard_mod.get_stat(mixed, "p_value", avisit="Week 24")
+    est, lo = (ard_mod.get_stat(mixed, name, avisit="Week 24") for name in ("estimate", "ci_lower"))
+    se = (est - lo) / stats.t.ppf(0.975, 17)
+    assert p == pytest.approx(2 * stats.t.sf(abs(est / se), 17), rel=1e-9) and p < 0.001  # unrounded in the ARD
+    assert ard_mod.get_stat(mixed, "df", avisit="Week 24") == 17.0
+    assert "t distribution" in mixed["method"].iloc[0] and "within-subject" in mixed["method"].iloc[0]
+    assert ep._p_text(p) == "p < 0.001" and ep._p_text(2.5e-23) == "p < 0.001"
+    assert ep._p_text(0.0123) == "p = 0.012"

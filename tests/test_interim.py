@@ -142,7 +142,7 @@ def test_mcii_at_week_24_of_the_december_cut(efficacy):
 def test_final_cut_mixed_model_is_one_fit_on_everyone(efficacy, cuts):
     ard = efficacy["2022-01-31"]
     rows = ard[(ard["analysis_id"] == "EFF-ESSDAI-MIXED")]
-    assert set(rows.loc[rows["avisit"] == "Week 24", "stat_name"]) == {"estimate", "ci_lower", "ci_upper", "p_value"}
+    assert set(rows.loc[rows["avisit"] == "Week 24", "stat_name"]) == {"estimate", "ci_lower", "ci_upper", "p_value", "df"}
     adsl, adeff, _ = cuts["2022-01-31"]
     alone = endpoints.fit_mixed_model(endpoints._observed(endpoints.select_fas(adeff, adsl).query(
         "PARAMCD == 'ESSDAI'")))

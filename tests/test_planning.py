@@ -6,6 +6,7 @@ Expected values are worked by hand (arithmetic in the comments), taken from prin
 statsmodels' t-test power).
 """
 
+import functools
 import math
 from statistics import NormalDist
 
@@ -46,11 +47,22 @@ def test_joquer_rates_are_seror_2016_table5():
     assert dict(planning.JOQUER_MCII) == {"hydroxychloroquine": (7, 14), "placebo": (10, 18)}
 
 
+def test_etap_rates_are_felten_2021_table3():
+    # Felten 2021 Table 3, "3-point decrease in ESSDAI", W12: tocilizumab 29/49 (59.2), placebo 29/49 (59.2).
+    assert dict(planning.ETAP_MCII_WEEK12) == {"tocilizumab": (29, 49), "placebo": (29, 49)}
+    controls = planning.CONTROL_RATES.set_index("key")
+    assert controls.loc["control_joquer_hcq", ["n_responders", "n"]].tolist() == [7, 14]
+    assert controls.loc["control_etap_placebo", ["n_responders", "n"]].tolist() == [29, 49]
+    assert round(29 / 49, 3) == 0.592  # "about 59 %" of placebo patients
+
+
 def test_planning_constants():
     assert planning.SD_UPPER_LEVEL == 0.80  # Browne 1995
-    assert planning.PLANNING_SCENARIOS["scenario"].tolist() == ["optimistic", "intermediate", "conservative"]
-    assert planning.PLANNING_SCENARIOS["weight"].tolist() == [1.0, 0.75, 0.5]
+    assert planning.PILOT_RATE_ASSUMPTIONS["kind"].tolist() == ["posterior_mean", "lower", "lower"]
+    assert planning.PILOT_RATE_ASSUMPTIONS["level"].tolist()[1:] == [0.80, 0.975]
     assert planning.FISHER_RELATIVE_TOLERANCE == 1e-7
+    assert dict(planning.PLANNED_TRIAL) == {"n_total": 87, "ratio": 2, "n_centres": 8,
+                                            "arms": ("Baricitinib 4 mg + HCQ 400 mg", "HCQ 400 mg")}
 
 
 # --- sample size, two proportions --------------------------------------------------------------
@@ -256,31 +268,52 @@ def test_sd_limits_from_chi_square_table():
 
 # --- scenarios, grid, ARD ----------------------------------------------------------------------
 
-def _inputs(responders, n, p_control):
-    return pd.DataFrame({"input": ["pilot_mcii", "control_mcii"], "n_responders": [responders, 7],
-                         "n": [n, 14], "estimate": [responders / n, p_control]})
+def _inputs(responders, n, p_controls=(0.5,)):
+    return pd.DataFrame({"input": ["pilot_mcii", *[f"control_{i}" for i in range(len(p_controls))]],
+                         "n_responders": [responders, *[7] * len(p_controls)], "n": [n, *[14] * len(p_controls)],
+                         "estimate": [responders / n, *p_controls],
+                         "label": ["pilot", *[f"ESSDAI MCII rate, control arm: C{i}" for i in range(len(p_controls))]]})
 
 
-def test_derive_scenarios_definitions():
-    s = derive_scenarios(_inputs(8, 10, 0.5))
-    # 0.5 + w * (0.8 - 0.5), w = 1, 0.75, 0.5
-    assert s["p_treatment"].tolist() == pytest.approx([0.8, 0.725, 0.65])
-    assert s["p_control"].tolist() == [0.5, 0.5, 0.5]
-    assert s["scenario"].tolist() == ["optimistic", "intermediate", "conservative"]
+def test_pilot_rates_by_hand():
+    # 10/10: posterior Beta(11, 1), mean 11/12; Clopper-Pearson lower limit = Beta(10, 1) quantile = q ** (1/10)
+    assert planning.compute_pilot_rate(10, 10, kind="posterior_mean") == 11 / 12
+    assert planning.compute_pilot_rate(10, 10, kind="lower", level=0.8) == pytest.approx(0.2 ** 0.1, rel=1e-12)
+    assert planning.compute_pilot_rate(10, 10, kind="lower", level=0.975) == pytest.approx(0.025 ** 0.1, rel=1e-12)
+    assert round(0.025 ** 0.1, 3) == 0.692  # the pilot's exact lower 95 % limit, 69 %
+    # 8/10: posterior mean 9/12; lower 80 % limit from scipy's beta quantile; x = 0 gives 0
+    assert planning.compute_pilot_rate(8, 10, kind="posterior_mean") == 0.75
+    assert planning.compute_pilot_rate(8, 10, kind="lower", level=0.8) == pytest.approx(stats.beta.ppf(0.2, 8, 3))
+    assert planning.compute_pilot_rate(0, 10, kind="lower", level=0.8) == 0.0
+    with pytest.raises(ValueError, match="kind"):
+        planning.compute_pilot_rate(1, 2, kind="median")
 
 
-def test_derive_scenarios_all_responders_gives_distinct_scenarios():
-    s = derive_scenarios(_inputs(10, 10, 0.5))  # 10/10: 1.0, 0.875, 0.75
-    assert s["p_treatment"].tolist() == [1.0, 0.875, 0.75]
-    assert sample_size_two_proportions(1.0, 0.5).n_total == 21  # p_t = 1 is allowed (control arm has variance)
+def test_derive_scenarios_cross_pilot_rates_with_control_rates():
+    s = derive_scenarios(_inputs(10, 10, (0.5, 29 / 49)))
+    assert s["scenario"].tolist() == [
+        "pilot posterior mean vs C0", "pilot posterior mean vs C1", "pilot 80% lower limit vs C0",
+        "pilot 80% lower limit vs C1", "pilot 95% lower limit vs C0", "pilot 95% lower limit vs C1"]
+    assert s["p_treatment"].tolist() == pytest.approx([11 / 12] * 2 + [0.2 ** 0.1] * 2 + [0.025 ** 0.1] * 2)
+    assert s["p_control"].tolist() == pytest.approx([0.5, 29 / 49] * 3)
+    assert (s["p_treatment"] < 1).all()  # no degenerate 100 % arm from 10/10
+    assert s["advantage"].tolist() == [1.0] * 6
+    assert s["method"].iloc[0].startswith("Mean of the Beta(1 + x, 1 + n - x) posterior") and "10/10" in s["method"].iloc[0]
 
 
-def test_derive_scenarios_without_pilot_advantage_uses_assumed_advantages():
-    s = derive_scenarios(_inputs(5, 10, 0.5))  # 50 % = control: no advantage to scale
-    assert s["p_treatment"].round(10).tolist() == [0.8, 0.7, 0.6]
-    assert s["method"].str.contains("not above control: assumed advantage").all()
-    high = derive_scenarios(_inputs(1, 10, 0.85))
-    assert high["p_treatment"].round(10).tolist() == [1.0, 1.0, 0.95]  # capped at 1
+def test_scenarios_without_advantage_are_not_sized():
+    s = derive_scenarios(_inputs(7, 10, (0.45,)))
+    # 8/12 = 0.667 and Beta(7, 4)'s 20 % quantile 0.516 are above 0.45, its 2.5 % quantile 0.348 is not
+    assert s["advantage"].tolist() == [1.0, 1.0, 0.0]
+    sized = size_scenarios(s.assign(method="m"), test="fisher")
+    assert sized["method"].iloc[2] == "m; no advantage over control: not sized"
+    # 0.516 vs 0.45 needs far more than EXACT_MAX_N_CONTROL: the continuity-corrected formula, said so
+    assert "continuity correction); beyond 300 per arm" in sized["method"].iloc[1]
+    cc = sample_size_two_proportions(s["p_treatment"].iloc[1], 0.45, continuity=True)
+    assert sized["n_control"].iloc[1] == cc.n_control > planning.EXACT_MAX_N_CONTROL
+    assert sized["n_total"].isna().tolist() == [False, False, True]
+    checked = planning.check_power_at_n(sized, n_sim=200, seed=1)
+    assert math.isnan(checked["power_fisher_exact"].iloc[2]) and checked["power_fisher_exact"].iloc[0] >= 0.8
 
 
 def test_size_scenarios_adds_sample_sizes():
@@ -388,10 +421,10 @@ PILOT = pd.DataFrame({
 
 
 def test_summarize_inputs():
-    out = planning.summarize_inputs(PILOT, p_control=0.5, control_n=14, control_source="JOQUER HCQ 7/14")
-    assert out["input"].tolist() == ["pilot_mcii", "pilot_sd", "control_mcii"]
-    assert out["n_responders"].tolist()[::2] == [8.0, 7.0] and math.isnan(out["n_responders"].iloc[1])
-    assert out["estimate"].tolist() == [0.8, 6.0, 0.5]
+    out = planning.summarize_inputs(PILOT)
+    assert out["input"].tolist() == ["pilot_mcii", "pilot_sd", "control_joquer_hcq", "control_etap_placebo"]
+    assert out["n_responders"].tolist()[2:] == [7.0, 29.0] and math.isnan(out["n_responders"].iloc[1])
+    assert out["estimate"].tolist() == [0.8, 6.0, 0.5, 29 / 49]
     # SD 6 with n = 10 (df 9): chi-square 0.975 -> 19.023, 0.025 -> 2.700, 0.20 -> 5.380 (printed tables)
     sd = out.iloc[1]
     assert sd["ci_lower"] == pytest.approx(6 * math.sqrt(9 / 19.023), abs=2e-3)
@@ -401,11 +434,13 @@ def test_summarize_inputs():
     assert out["ci_lower"].iloc[2] == pytest.approx(0.2304, abs=1e-4)
     assert out["ci_lower"].iloc[2] + out["ci_upper"].iloc[2] == pytest.approx(1.0)
     assert out["method"].tolist()[0] == "Pilot, ARD EFF-ESSDAI-MCII; exact Clopper-Pearson CI"
-    assert out["method"].tolist()[2] == "JOQUER HCQ 7/14; exact Clopper-Pearson CI"
+    assert out["method"].tolist()[3].startswith("Felten R et al. Ann Rheum Dis 2021;80:329-38, Table 3")
+    assert out["label"].tolist()[2:] == ["ESSDAI MCII rate, control arm: HCQ (JOQUER)",
+                                         "ESSDAI MCII rate, control arm: placebo (ETAP)"]
 
 
 def test_derive_sd_bases_and_size_two_means():
-    inputs = planning.summarize_inputs(PILOT, p_control=0.5, control_n=14, control_source="x")
+    inputs = planning.summarize_inputs(PILOT)
     bases = planning.derive_sd_bases(inputs)
     assert bases["basis"].tolist() == ["pilot SD", "upper 80% confidence limit"]
     sized = planning.size_two_means(bases, delta=3.0, ratio=2.0, dropout=0.1)
@@ -436,17 +471,22 @@ def test_fisher_table_larger_arms_matches_scipy():
 
 
 def _planning_rows():
-    inputs = planning.summarize_inputs(PILOT, p_control=0.5, control_n=14, control_source="JOQUER")
+    return _cached_planning_rows().copy()
+
+
+@functools.lru_cache(maxsize=1)
+def _cached_planning_rows():
+    inputs = planning.summarize_inputs(PILOT)
     scen = planning.derive_scenarios(inputs)
-    sized = planning.check_power_at_n(planning.size_scenarios(scen, dropout=0.1), n_sim=2000, seed=1)
-    cc = planning.size_scenarios(scen, dropout=0.1, continuity=True)
+    sized = planning.check_power_at_n(planning.size_scenarios(scen, test="fisher", dropout=0.1), n_sim=2000, seed=1)
+    formula = planning.check_power_at_n(planning.size_scenarios(scen, dropout=0.1), n_sim=2000, seed=1)
     chg = planning.check_t_test_power(planning.size_two_means(planning.derive_sd_bases(inputs), delta=3.0),
                                       n_sim=2000, seed=1)
     design = planning.summarize_design(alpha=0.05, power=0.8, ratio=2.0, dropout=0.1, delta_chg=3.0)
     return pd.concat([
         melt_to_ard(inputs, category="input", analysis_id="PLAN-INPUTS"),
         melt_to_ard(sized, category="scenario", analysis_id="PLAN-MCII-SCENARIOS"),
-        melt_to_ard(cc, category="scenario", analysis_id="PLAN-MCII-SCENARIOS-CC"),
+        melt_to_ard(formula, category="scenario", analysis_id="PLAN-MCII-SCENARIOS-CHI2"),
         melt_to_ard(chg, category="basis", analysis_id="PLAN-CHG-N"),
         melt_to_ard(design, category="category", analysis_id="PLAN-DESIGN"),
     ], ignore_index=True)
@@ -455,20 +495,27 @@ def _planning_rows():
 def test_format_inputs_table():
     table = planning.format_inputs_table(_planning_rows())
     assert table.columns.tolist() == ["Input", "Estimate", "Uncertainty", "Source"]
-    assert table["Estimate"].tolist() == ["8/10 (80.0%)", "6.00 (n = 10)", "7/14 (50.0%)"]
+    assert table["Estimate"].tolist() == ["8/10 (80.0%)", "6.00 (n = 10)", "7/14 (50.0%)", "29/49 (59.2%)"]
     assert table["Uncertainty"].iloc[0] == "95% CI 44.4% to 97.5%"
     assert table["Uncertainty"].iloc[2] == "95% CI 23.0% to 77.0%"
     assert table["Uncertainty"].iloc[1].startswith("95% CI 4.13 to 10.95; one-sided upper 80% limit 7.76")
+    assert table["Input"].iloc[3] == "ESSDAI MCII rate, control arm: placebo (ETAP)"
 
 
 def test_format_scenario_and_chg_tables():
     rows = _planning_rows()
     table = planning.format_scenario_table(rows)
-    assert table["Scenario"].tolist() == ["optimistic", "intermediate", "conservative"]
-    assert table.loc[0, "MCII rate, baricitinib + HCQ vs HCQ"] == "80.0% vs 50.0%"
-    assert table.loc[0, "Evaluable patients"] == "56 + 28 = 84"  # hand-worked above
-    assert table.loc[0, "To randomise"] == "63 + 32 = 95"  # 56 / 0.9 = 62.2, 28 / 0.9 = 31.1
-    assert table.loc[0, "To randomise for Fisher's test (continuity-corrected)"] == "74 + 37 = 111"  # 66/0.9, 33/0.9
+    assert table["Scenario"].iloc[0] == "pilot posterior mean vs HCQ (JOQUER)"
+    assert table.loc[0, "MCII rate, baricitinib + HCQ vs control"] == "75.0% vs 50.0%"  # 9/12 for 8/10
+    # 0.75 vs 0.5, 2:1: the chi-square formula gives n_c = 42.25 -> 43 + 86; Fisher's test needs 46 + 92
+    assert planning.sample_size_two_proportions(0.75, 0.5).n_control == 43
+    assert planning.sample_size_exact_two_proportions(0.75, 0.5).n_control == 46
+    assert table.loc[0, "Evaluable patients (Fisher's exact test)"] == "92 + 46 = 138"
+    assert table.loc[0, "To randomise"] == "103 + 52 = 155"  # 92 / 0.9 = 102.2, 46 / 0.9 = 51.1
+    assert table.loc[0, "Chi-square formula: to randomise"] == "96 + 48 = 144"  # 86 / 0.9, 43 / 0.9
+    fisher_at_formula = compute_power_two_proportions(86, 43, 0.75, 0.5)
+    assert fisher_at_formula < 0.8
+    assert table.loc[0, "Fisher's power at the formula's size (exact)"] == f"{100 * fisher_at_formula:.1f}%"
     chg = planning.format_chg_table(rows)
     assert chg.loc[0, "Evaluable patients"] == "96 + 48 = 144"
     assert chg.loc[0, "SD used"] == "pilot SD: 6.00"
@@ -498,10 +545,12 @@ def test_notebook_runs_on_a_small_study(tmp_path):
     papermill.execute_notebook(
         str(paths.NOTEBOOKS / "07_next_trial_planning.ipynb"), str(tmp_path / "out.ipynb"), cwd=str(paths.PROJECT_ROOT),
         parameters={"REPORTS_DIR": str(tmp_path / "reports"), "PROCESSED_DIR": str(tmp_path / "processed"),
-                    "FIGURES_DIR": str(tmp_path / "figures"), "N_SIM": 2000}, progress_bar=False)
+                    "FIGURES_DIR": str(tmp_path / "figures"), "N_SIM": 2000, "N_SIM_TRIALS": 5}, progress_bar=False)
     ard = report.read_ard(tmp_path / "reports")
     assert set(ard["section"]) == {"planning"}
-    assert ard_get(ard, "n_total", "PLAN-MCII-SCENARIOS", "optimistic") == 84.0  # 8/10 vs 0.5, 2:1
+    # 8/10: posterior mean 9/12 = 0.75 vs 0.5, 2:1: Fisher's exact test needs 92 + 46 (test above)
+    assert ard_get(ard, "n_total", "PLAN-MCII-SCENARIOS", "pilot posterior mean vs HCQ (JOQUER)") == 138.0
+    assert ard_get(ard, "n_trials", "PLAN-TRIAL-SIMULATION", "pilot posterior mean vs HCQ (JOQUER)") == 5.0
     assert ard_get(ard, "n_responders", "PLAN-INPUTS", "pilot_mcii") == 8.0
     assert (tmp_path / "figures" / "planning_power_curves.png").exists()
 
@@ -518,13 +567,14 @@ def test_notebook_parameters_match_documented_defaults():
     from analysis_utils import paths
     nb = json.loads((paths.NOTEBOOKS / "07_next_trial_planning.ipynb").read_text(encoding="utf-8"))
     assert nb["metadata"]["report"] == {"section": "planning", "needs": ["02_scoring"]}
-    assert [c["id"] for c in nb["cells"]] == [f"cell-{i:02d}" for i in range(1, len(nb["cells"]) + 1)]
+    ids = [c["id"] for c in nb["cells"]]
+    assert len(set(ids)) == len(ids) and all(i.startswith("cell-") for i in ids)
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
     (params,) = [c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", [])]
     values = {node.targets[0].id: ast.literal_eval(node.value) for node in ast.parse("".join(params["source"])).body}
-    responders, n = planning.JOQUER_MCII["hydroxychloroquine"]
-    assert values["P_CONTROL"] == responders / n and values["P_CONTROL_N"] == n  # 7/14, Seror 2016 Table 5
+    assert values["PLANNED_N_TOTAL"] == planning.PLANNED_TRIAL["n_total"]
+    assert values["N_CENTRES"] == planning.PLANNED_TRIAL["n_centres"]
     assert values["RATIO"] == 2.0 and values["SD_UPPER_LEVEL"] == planning.SD_UPPER_LEVEL
     assert values["POWER_TEST"] in planning.TESTS
 
@@ -540,3 +590,119 @@ def test_planning_inputs_missing_at_an_early_data_cut():
     assert planning.missing_pilot_inputs(pilot) == list(planning.PILOT_ARD_KEYS)
     assert planning.describe_missing_inputs(planning.missing_pilot_inputs(pilot)).startswith(
         "Not computed at this data cut: the pilot has no Week 12 ESSDAI MCII rate and SD of the ESSDAI change yet")
+
+
+# --- exact sizes for Fisher's test; the planned trial simulated and analysed as planned -----------
+
+def _fisher_power_by_enumeration(n_t, n_c, p_t, p_c, alpha=0.05):
+    """Exact power typed afresh: every table, scipy's fisher_exact, binomial weights."""
+    power = 0.0
+    for x_t in range(n_t + 1):
+        for x_c in range(n_c + 1):
+            p = stats.fisher_exact([[x_t, n_t - x_t], [x_c, n_c - x_c]]).pvalue
+            if p <= alpha * (1 + 1e-9):
+                power += stats.binom.pmf(x_t, n_t, p_t) * stats.binom.pmf(x_c, n_c, p_c)
+    return power
+
+
+def test_fisher_power_at_small_n_by_enumeration():
+    # 6 vs 3 patients, 0.95 vs 0.2. Tables with p <= 0.05 (hypergeometric probabilities by hand):
+    # 6/6 vs 0/3 (1/84), 5/6 vs 0/3 (6/126), and the other direction 0/6 vs 3/3 (1/84), 1/6 vs 3/3 (6/126);
+    # 6/6 vs 1/3 has p = 3/36 = 0.083 and 4/6 vs 0/3 has 15/126 + ... > 0.05.
+    significant = [(6, 0), (5, 0), (0, 3), (1, 3)]
+    for x_t, x_c in significant:
+        assert stats.fisher_exact([[x_t, 6 - x_t], [x_c, 3 - x_c]]).pvalue <= 0.05
+    assert stats.fisher_exact([[6, 0], [1, 2]]).pvalue == pytest.approx(3 / 36)
+    assert stats.fisher_exact([[4, 2], [0, 3]]).pvalue > 0.05
+    by_hand = (0.95 ** 6 * 0.8 ** 3 + 6 * 0.95 ** 5 * 0.05 * 0.8 ** 3
+               + 0.05 ** 6 * 0.2 ** 3 + 6 * 0.95 * 0.05 ** 5 * 0.2 ** 3)
+    assert compute_power_two_proportions(6, 3, 0.95, 0.2) == pytest.approx(by_hand, rel=1e-9)
+    assert compute_power_two_proportions(6, 3, 0.95, 0.2) == pytest.approx(
+        _fisher_power_by_enumeration(6, 3, 0.95, 0.2), rel=1e-9)
+    assert compute_power_two_proportions(14, 7, 0.9, 0.3) == pytest.approx(
+        _fisher_power_by_enumeration(14, 7, 0.9, 0.3), rel=1e-9)
+
+
+def test_exact_sample_size_is_the_first_size_reaching_the_target_by_independent_enumeration():
+    p_t, p_c = 0.95, 0.4
+    size = planning.sample_size_exact_two_proportions(p_t, p_c, ratio=2.0)
+    assert size.n_treatment == math.ceil(2 * size.n_control)
+    powers = {n_c: _fisher_power_by_enumeration(2 * n_c, n_c, p_t, p_c) for n_c in range(2, size.n_control + 1)}
+    assert powers[size.n_control] >= 0.8
+    assert all(powers[n_c] < 0.8 for n_c in range(2, size.n_control))  # none smaller, searched from 2
+    # the chi-square formula's size is smaller and leaves Fisher's test short of 80 %
+    formula = sample_size_two_proportions(p_t, p_c, ratio=2.0)
+    assert formula.n_control < size.n_control
+    assert compute_power_two_proportions(formula.n_treatment, formula.n_control, p_t, p_c) < 0.8
+
+
+def test_exact_sample_size_inflates_for_dropout_and_reports_the_formula_size():
+    s = planning.sample_size_exact_two_proportions(0.75, 0.5, dropout=0.1)
+    assert (s.n_treatment, s.n_control, s.n_treatment_inflated, s.n_control_inflated) == (92, 46, 103, 52)
+    assert s.n_control_raw == pytest.approx(compute_n_control_two_proportions(0.75, 0.5, ratio=2.0))
+    assert compute_power_two_proportions(90, 45, 0.75, 0.5) < 0.8 <= compute_power_two_proportions(92, 46, 0.75, 0.5)
+    with pytest.raises(ValueError, match="does not reach power"):
+        planning.sample_size_exact_two_proportions(0.75, 0.5, max_n_control=20)
+
+
+def test_simulated_trial_design():
+    d = planning.simulate_trial_responders(0.8, 0.5, seed=3, dropout=0.1)
+    assert d.columns.tolist() == ["USUBJID", "SITEID", "TRTP", "CRIT1FL"]
+    assert d.groupby("SITEID").size().tolist() == [11] * 7 + [10]  # 87 over 8 centres
+    per_centre = d.groupby("SITEID")["TRTP"].apply(lambda a: (a == planning.PLANNED_TRIAL["arms"][1]).sum())
+    # blocks of 3 (2:1): 11 patients = 3 blocks + 2 of a fourth -> 3 or 4 controls; 10 -> 3 or 4
+    assert per_centre.between(3, 4).all()
+    assert set(d["CRIT1FL"]) <= {"Y", "N", ""}
+    again = planning.simulate_trial_responders(0.8, 0.5, seed=3, dropout=0.1)
+    pd.testing.assert_frame_equal(d, again)
+    with pytest.raises(ValueError, match="positive integer"):
+        planning.simulate_trial_responders(0.8, 0.5, ratio=1.5, seed=1)
+
+
+def test_planned_trial_simulation_analyses_each_trial_with_the_between_arm_function():
+    from analysis_utils import comparisons
+    scen = pd.DataFrame({"scenario": ["s"], "p_treatment": [0.85], "p_control": [0.5]})
+    one = planning.simulate_planned_trial_power(scen, n_trials=1, dropout=0.1, seed=5)
+    # the first simulated trial is simulate_trial_responders with the same seed: analyse it by hand
+    trial = planning.simulate_trial_responders(0.85, 0.5, dropout=0.1, seed=5)
+    diff = comparisons.compare_arms_responders(trial, arm="TRTP", reference="HCQ 400 mg", strata="SITEID")
+    assert one["power_simulated"].iloc[0] == float(diff.differences["p_value"].iloc[0] <= 0.05)
+    assert one["share_cmh"].iloc[0] == float("CMH" in diff.differences["method"].iloc[0])
+    # beside it, the formula at the expected evaluable numbers 87 x 2/3 x 0.9 = 52.2 and 87 x 1/3 x 0.9 = 26.1
+    assert one["power_normal"].iloc[0] == pytest.approx(
+        float(planning.compute_power_two_proportions_normal(52.2, 26.1, 0.85, 0.5)))
+    assert one["power_fisher_exact"].iloc[0] == pytest.approx(compute_power_two_proportions(52, 26, 0.85, 0.5))
+
+
+def test_planned_trial_simulation_is_reproducible_and_reports_progress(capsys):
+    scen = pd.DataFrame({"scenario": ["a", "b"], "p_treatment": [0.9, 0.6], "p_control": [0.5, 0.5]})
+    a = planning.simulate_planned_trial_power(scen, n_trials=10, seed=2, progress=True)
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == "simulated trials analysed: 20/20" and "s" not in err.split(":")[-1].strip()
+    b = planning.simulate_planned_trial_power(scen, n_trials=10, seed=2)
+    pd.testing.assert_frame_equal(a, b)
+    assert (a["power_simulated_se"] == np.sqrt(a["power_simulated"] * (1 - a["power_simulated"]) / 10)).all()
+
+
+def test_simulated_power_agrees_with_the_formula_at_large_n():
+    # 300 patients, 2:1, 8 centres, no dropout, 0.65 vs 0.5: the CMH test without continuity correction
+    # behaves like the uncorrected chi-square test, whose power the normal formula gives (0.70).
+    scen = pd.DataFrame({"scenario": ["x"], "p_treatment": [0.65], "p_control": [0.5]})
+    out = planning.simulate_planned_trial_power(scen, n_trials=150, n_total=300, seed=11).iloc[0]
+    expected = float(planning.compute_power_two_proportions_normal(200, 100, 0.65, 0.5))
+    assert expected == pytest.approx(0.70, abs=0.01)
+    se = math.sqrt(expected * (1 - expected) / 150)
+    assert abs(out["power_simulated"] - expected) < 3 * se
+    assert out["share_cmh"] == 1.0
+
+
+def test_format_simulation_table():
+    scen = pd.DataFrame({"scenario": ["a"], "p_treatment": [0.9], "p_control": [0.5]})
+    sim = planning.simulate_planned_trial_power(scen, n_trials=4, seed=1)
+    rows = melt_to_ard(sim, category="scenario", analysis_id="PLAN-TRIAL-SIMULATION")
+    table = planning.format_simulation_table(rows)
+    r = sim.iloc[0]
+    assert table.columns.tolist()[2] == "Power, simulated trials analysed as planned (MC SE)"
+    assert table.iloc[0, 2] == f"{100 * r['power_simulated']:.1f}% ({100 * r['power_simulated_se']:.1f}%)"
+    assert table.iloc[0, 1] == "90.0% vs 50.0%"
+    assert rows["method"].iloc[0].startswith("4 simulated trials of 87 patients, 2:1")

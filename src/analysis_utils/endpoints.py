@@ -55,7 +55,7 @@ Analysis identifiers (ARD ``analysis_id``; ``{P}`` = ESSDAI, ESSPRI, PGA or a la
 - ``EFF-{P}-{V}-HL{S}``: estimate, ci_lower, ci_upper, conf_level (achieved).
 - ``EFF-{P}-{V}-EFFSIZE{S}``: estimate, category ``cohen_dz`` or ``rank_biserial``.
 - ``EFF-{P}-FRIEDMAN``: statistic, df, p_value, n (complete cases), observed cases.
-- ``EFF-{P}-MIXED``: estimate, ci_lower, ci_upper, p_value at each post-baseline visit; n_subjects,
+- ``EFF-{P}-MIXED``: estimate, ci_lower, ci_upper, p_value, df at each post-baseline visit; n_subjects,
   n_obs and converged (1/0) at avisit ``""``.
 - ``EFF-ESSDAI-MCII{S}``, ``EFF-ESSPRI-MCII{S}``, ``EFF-ESSPRI-PASS{S}``: n_responders, n_evaluable,
   pct, ci_lower, ci_upper.
@@ -130,7 +130,8 @@ METHODS = {
     "category": "n/N (%), N = patients with a category at the visit",
     "friedman": "Friedman test across Baseline, Week 12, Week 24 on complete cases (chi-square, tie-corrected)",
     "mixed": ("Linear mixed model AVAL ~ C(AVISITN) + random intercept per subject (statsmodels MixedLM, "
-              "REML), all available visits; change = visit coefficient, 95% Wald CI"),
+              "REML), all available visits; change = visit coefficient; 95% CI and p-value from the t distribution "
+              "with within-subject (containment) df = records - subjects - (visits - 1)"),
     "due": ("Patients of the full analysis set whose visit was due at the data cut: attended, left the study, "
             "or window (target day + half-width) closed before the cut"),
 }
@@ -566,13 +567,23 @@ def fit_mixed_model(data: pd.DataFrame, *, value: str = "AVAL", subject: str = "
     Model ``value ~ C(AVISITN)`` with a random intercept per subject (statsmodels MixedLM, REML),
     fitted on every available record of one parameter (baseline included), which is valid when
     data are missing at random given the observed values. The coefficient of a post-baseline visit
-    is the model-based mean change from baseline; CIs are 95 % Wald intervals.
+    is the model-based mean change from baseline.
+
+    CIs and p-values use the t distribution, not the normal one (with 11 patients Wald z-intervals
+    are too narrow): estimate +/- t(0.975, df) SE, p = 2 P(T_df > |estimate / SE|), with the
+    within-subject degrees of freedom of the visit effect (``compute_within_subject_df``): the
+    containment method of SAS PROC MIXED (``DDFM=CONTAIN``; the visit effect is not contained in the
+    random intercept, so it gets the residual df N - rank[X Z]), which for a within-subject effect
+    equals the between-within df (``DDFM=BETWITHIN``). Complete data of n subjects at v visits give
+    (n - 1)(v - 1). The SE is the REML model-based SE of the coefficient (no Kenward-Roger
+    adjustment).
 
     Returns
     -------
     DataFrame
-        Columns ``AVISIT, stat_name, stat_value``: estimate, ci_lower, ci_upper, p_value per
-        post-baseline visit, then n_subjects, n_obs, converged (1/0) with AVISIT ``""``.
+        Columns ``AVISIT, stat_name, stat_value``: estimate, ci_lower, ci_upper, p_value, df per
+        post-baseline visit, then n_subjects, n_obs, converged (1/0) with AVISIT ``""``. With df < 1
+        (every subject seen at one visit only) the CI and p-value are missing.
     """
     import statsmodels.formula.api as smf
     from statsmodels.tools.sm_exceptions import ConvergenceWarning
@@ -585,26 +596,72 @@ def fit_mixed_model(data: pd.DataFrame, *, value: str = "AVAL", subject: str = "
     if rows["AVISITN"].nunique() < 2 or rows[subject].nunique() < 2 or len(rows) <= rows["AVISITN"].nunique():
         return footer  # nothing to estimate yet (e.g. an early data cut: baseline values only)
     if rows[subject].nunique() > MIXED_MODEL_STATSMODELS_MAX_SUBJECTS:
-        params, ci, pvalues, converged = _fit_random_intercept_reml(rows, subject=subject)
+        params, se, converged = _fit_random_intercept_reml(rows, subject=subject)
     else:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
             fit = smf.mixedlm("y ~ C(AVISITN)", rows, groups=rows[subject]).fit(reml=True)
         converged = fit.converged and not any(issubclass(w.category, ConvergenceWarning) for w in caught)
-        params, ci, pvalues = fit.params, fit.conf_int(alpha=1.0 - CONF_LEVEL), fit.pvalues
+        params, se = fit.fe_params, fit.bse_fe
+    df = compute_within_subject_df(rows, subject=subject)
     label = {week: name for name, week in AVISITN.items()}
     parts = []
     for week in sorted(w for w in rows["AVISITN"].unique() if w != 0):
         term = f"C(AVISITN)[T.{week}]"
+        ci_lower, ci_upper, p_value = compute_t_interval(params[term], se[term], df)
         parts.append(pd.DataFrame({"AVISIT": label.get(week, str(week)),
-                                   "stat_name": ["estimate", "ci_lower", "ci_upper", "p_value"],
-                                   "stat_value": [params[term], ci.loc[term, 0], ci.loc[term, 1],
-                                                  pvalues[term]]}))
+                                   "stat_name": ["estimate", "ci_lower", "ci_upper", "p_value", "df"],
+                                   "stat_value": [params[term], ci_lower, ci_upper, p_value, df]}))
     parts.append(pd.DataFrame({"AVISIT": "", "stat_name": ["n_subjects", "n_obs", "converged"],
                                "stat_value": [rows[subject].nunique(), len(rows), float(converged)]}))
     out = pd.concat(parts, ignore_index=True)
     out["stat_value"] = out["stat_value"].astype(float)
     return out
+
+
+def compute_within_subject_df(rows: pd.DataFrame, *, subject: str = "USUBJID", visit: str = "AVISITN") -> float:
+    """Compute the within-subject (containment) degrees of freedom of the visit effect of a random-intercept model.
+
+    df = N - rank[X Z] = N - n_subjects - rank(visit dummies with each subject's mean removed), N the
+    records, X the fixed-effect design (intercept + visit dummies), Z the subject indicators. This is
+    the residual df of the model with fixed subject effects: SAS PROC MIXED's ``DDFM=CONTAIN`` and
+    ``DDFM=BETWITHIN`` for an effect that varies within subjects. Complete data: (n - 1)(v - 1);
+    records of a subject seen once add nothing.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"USUBJID": list("AAABBBCC"), "AVISITN": [0, 12, 24, 0, 12, 24, 0, 24]})
+    >>> compute_within_subject_df(rows)  # 8 records - 3 subjects - 2 visit effects
+    3.0
+    """
+    weeks = sorted(rows[visit].unique())
+    if len(weeks) < 2:
+        return 0.0
+    codes, _ = pd.factorize(rows[subject])
+    dummies = np.column_stack([(rows[visit] == w).to_numpy(float) for w in weeks[1:]])
+    counts = np.bincount(codes).astype(float)
+    means = np.stack([np.bincount(codes, weights=dummies[:, k]) for k in range(dummies.shape[1])], axis=1)
+    within = dummies - (means / counts[:, None])[codes]
+    rank = np.linalg.matrix_rank(within, tol=1e-9 * max(1.0, float(np.abs(within).max())))
+    return float(len(rows) - len(counts) - rank)
+
+
+def compute_t_interval(estimate: float, se: float, df: float, *, conf_level: float = CONF_LEVEL
+                       ) -> tuple[float, float, float]:
+    """Return the t-based CI and two-sided p-value of an estimate: (ci_lower, ci_upper, p_value).
+
+    estimate +/- t(1 - a/2, df) se and p = 2 P(T_df > |estimate / se|), a = 1 - conf_level; all
+    missing when df < 1 or se is not positive.
+
+    Examples
+    --------
+    >>> [round(x, 4) for x in compute_t_interval(-5.0, 1.0, 10)]
+    [-7.2281, -2.7719, 0.0005]
+    """
+    if not (df >= 1 and se > 0 and math.isfinite(se)):
+        return math.nan, math.nan, math.nan
+    q = float(stats.t.ppf(0.5 + conf_level / 2.0, df))
+    return (float(estimate - q * se), float(estimate + q * se), float(2.0 * stats.t.sf(abs(estimate / se), df)))
 
 
 #: statsmodels' MixedLM loops over subjects in Python (about 17 s for 10,000 subjects); above this
@@ -619,7 +676,8 @@ def _fit_random_intercept_reml(rows: pd.DataFrame, *, subject: str):
     With V_i = s2 (I + lam J) for a subject with n_i records, V_i^-1 = (I - c_i J) / s2 with
     c_i = lam / (1 + n_i lam); s2 is profiled out (s2 = Q / (N - p)) and the REML criterion
     (N - p) log s2 + sum log(1 + n_i lam) + log |X'WX| is minimised over log lam.
-    Returns params, Wald CIs (normal quantiles, as statsmodels' MixedLM), p-values, converged.
+    Returns params, their model-based SEs sqrt(diag(s2 (X'V^-1 X)^-1)) (Series by term) and converged;
+    ``fit_mixed_model`` turns them into t-based intervals.
     """
     from scipy import optimize
 
@@ -648,11 +706,7 @@ def _fit_random_intercept_reml(rows: pd.DataFrame, *, subject: str):
     res = optimize.minimize_scalar(criterion, bounds=(-20.0, 12.0), method="bounded", options={"xatol": 1e-10})
     beta, xwx, s2, _ = solve(res.x)
     se = np.sqrt(np.diag(s2 * np.linalg.inv(xwx)))
-    z = stats.norm.ppf(0.5 + CONF_LEVEL / 2.0)
-    params = pd.Series(beta, index=terms)
-    ci = pd.DataFrame({0: beta - z * se, 1: beta + z * se}, index=terms)
-    pvalues = pd.Series(2.0 * stats.norm.sf(np.abs(beta / se)), index=terms)
-    return params, ci, pvalues, bool(res.success)
+    return pd.Series(beta, index=terms), pd.Series(se, index=terms), bool(res.success)
 
 
 # --------------------------------------------------------------------------------------------

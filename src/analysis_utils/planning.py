@@ -4,7 +4,9 @@ The pilot (11 patients, one arm, open label) gives an ESSDAI MCII rate and an SD
 change; a comparator rate comes from the literature. This module turns those into
 
 - sample sizes for a binary primary endpoint (MCII at week 12) with an allocation ratio and a
-  dropout allowance (``sample_size_two_proportions``), by the normal approximation;
+  dropout allowance: for the test the trial will use, by an exact power search for Fisher's exact
+  test (``sample_size_exact_two_proportions``), and, for comparison, by the normal approximation
+  that targets the uncorrected chi-square test (``sample_size_two_proportions``);
 - sample sizes for the ESSDAI change (two-sample t-test, exact noncentral t) with the pilot SD or
   an upper confidence limit of it (``sample_size_two_means``, ``compute_sd_limits``);
 - the power of the tests that would actually be used: Fisher's exact test or the Pearson
@@ -13,10 +15,17 @@ change; a comparator rate comes from the literature. This module turns those int
   (``simulate_power_t_test``), all vectorised with numpy;
 - the pilot's inputs with their uncertainty, from the efficacy ARD rows of ESSDAI
   (``collect_pilot_inputs``, ``summarize_inputs``, ``compute_sd_limits``, ``compute_sd_upper_limit``);
-- the planning scenarios (``PLANNING_SCENARIOS``, ``derive_scenarios``, ``size_scenarios``,
-  ``check_power_at_n``), a power grid (``make_power_grid``, ``summarize_power_grid``), the
+- the planning scenarios: the pilot's MCII rate as a posterior mean and as lower confidence limits
+  (``PILOT_RATE_ASSUMPTIONS``, ``compute_pilot_rate``) against published control-arm rates
+  (``CONTROL_RATES``), crossed by ``derive_scenarios`` and sized by ``size_scenarios``
+  (``check_power_at_n``), a power grid (``make_power_grid``, ``summarize_power_grid``), the
   continuous-endpoint sizes (``derive_sd_bases``, ``size_two_means``, ``check_t_test_power``),
-  their ARD rows (``melt_to_ard``) and display tables (``format_*``; rounding via ``tables``).
+  their ARD rows (``melt_to_ard``) and display tables (``format_*``; rounding via ``tables``);
+- the power of the planned trial itself (``PLANNED_TRIAL``: 87 patients, 2:1, 8 centres) by
+  simulating its data (``simulate_trial_responders``) and analysing each simulated trial with the
+  project's between-arm responder analysis, ``comparisons.compare_arms_responders`` (CMH test
+  stratified by centre, or Fisher's exact test where strata are sparse):
+  ``simulate_planned_trial_power``, beside the formula's figure.
 
 Conventions: ``ratio`` is the allocation k = n_treatment / n_control (2.0 for the 2:1 follow-on
 protocol: Bai W et al. Trials 2023); tests are two-sided at level ``alpha``; ``dropout`` is the fraction of
@@ -33,9 +42,16 @@ References
 - Sim J, Lewis M. The size of a pilot study for a clinical trial should be calculated in relation
   to considerations of precision and efficiency. J Clin Epidemiol 2012;65:301-8.
 - Seror R et al. Ann Rheum Dis 2016;75:382-9, Table 5 (JOQUER MCII rates).
+- Felten R et al. Interleukin 6 receptor inhibition in primary Sjögren syndrome: a multicentre
+  double-blind randomised placebo-controlled trial (ETAP). Ann Rheum Dis 2021;80:329-38, Table 3.
+- Clopper CJ, Pearson ES. The use of confidence or fiducial limits illustrated in the case of the
+  binomial. Biometrika 1934;26:404-13.
+- Bai W et al. Trials 2023;24:212, doi 10.1186/s13063-023-07087-5 (the follow-on protocol: 87
+  patients, 2:1, 8 centres, ESSDAI MCII at week 12).
 """
 
 import math
+import sys
 from dataclasses import asdict, dataclass, replace
 from types import MappingProxyType
 
@@ -63,33 +79,54 @@ FISHER_RELATIVE_TOLERANCE = 1e-7
 #: then exceed alpha in the last bit (0.10000000000000002).
 PVALUE_RELATIVE_TOLERANCE = 1e-9
 
-#: Planning scenarios for the MCII rate under baricitinib + HCQ: the treatment-arm rate keeps a
-#: fraction ``weight`` of the pilot's advantage over the control rate,
-#: p_t = p_c + weight x (p_pilot - p_c); the control rate is the comparator assumption throughout.
-#:
-#: - optimistic (weight 1): the pilot rate at face value. An uncontrolled pilot tends to overstate
-#:   the effect (regression to the mean, no placebo arm), so its point estimate is the optimistic case.
-#: - intermediate (weight 0.75): a quarter of the pilot's advantage lost.
-#: - conservative (weight 0.5): the pilot's advantage halved.
-#:
-#: Limits of the pilot rate's CI do not serve: the upper limit cannot exceed 1 (it equals the point
-#: estimate when every evaluable patient responded), and the lower limit of an 11-patient pilot
-#: often lies at or below the control rate (no finite sample size). They are shown among the inputs.
-PLANNING_SCENARIOS = pd.DataFrame({
-    "scenario": ["optimistic", "intermediate", "conservative"],
-    "method": ["Pilot rate at face value (point estimate)",
-               "Control rate + 75% of the pilot's advantage over it",
-               "Control rate + 50% of the pilot's advantage over it"],
-    "weight": [1.0, 0.75, 0.5],
+#: ESSDAI 3-point decrease at week 12 in the ETAP trial of tocilizumab in primary Sjögren's syndrome
+#: (baseline ESSDAI >= 5), as (responders, patients): Felten R et al. Ann Rheum Dis 2021;80:329-38,
+#: Table 3, row "3-point decrease in ESSDAI", W12: tocilizumab 29/49 (59.2 %), placebo 29/49 (59.2 %).
+#: Control arms of pSS trials respond often; the placebo arm is the upper control-arm assumption.
+ETAP_MCII_WEEK12 = MappingProxyType({"tocilizumab": (29, 49), "placebo": (29, 49)})
+
+#: Control-arm MCII rates assumed for the follow-on trial (HCQ alone), one row per published arm:
+#: ``key`` (ARD input name), ``control`` (display name), ``n_responders``, ``n`` and ``source``.
+#: JOQUER's HCQ arm is the same treatment as the follow-on's control arm; ETAP's placebo arm shows
+#: how often a control arm of a pSS trial reaches the MCII by week 12 (no HCQ trial reports it).
+CONTROL_RATES = pd.DataFrame({
+    "key": ["control_joquer_hcq", "control_etap_placebo"],
+    "control": ["HCQ (JOQUER)", "placebo (ETAP)"],
+    "n_responders": [JOQUER_MCII["hydroxychloroquine"][0], ETAP_MCII_WEEK12["placebo"][0]],
+    "n": [JOQUER_MCII["hydroxychloroquine"][1], ETAP_MCII_WEEK12["placebo"][1]],
+    "source": ["Seror R et al. Ann Rheum Dis 2016;75:382-9, Table 5, JOQUER hydroxychloroquine arm, "
+               "baseline ESSDAI 5 or more, MCII 7/14",
+               "Felten R et al. Ann Rheum Dis 2021;80:329-38, Table 3, ETAP placebo arm, "
+               "3-point ESSDAI decrease at week 12, 29/49"],
 })
 
-#: Scenarios when the pilot's MCII rate is not above the control rate (a real export may show no
-#: benefit): assumed absolute advantages over the control rate, the largest a confirmatory trial of
-#: this size could plausibly target and two smaller ones. A planning assumption, not a sourced value.
-NO_ADVANTAGE_SCENARIOS = pd.DataFrame({
-    "scenario": ["optimistic", "intermediate", "conservative"],
-    "weight": [np.nan, np.nan, np.nan],
-    "advantage": [0.30, 0.20, 0.10],
+#: Treatment-arm MCII rates derived from the pilot's x/n responders, from its uncertainty rather than
+#: its point estimate (an uncontrolled 11-patient pilot: 10/10 at face value would be a degenerate
+#: 100 % arm without variance). ``kind``: ``"posterior_mean"`` = mean of the Beta(1 + x, 1 + n - x)
+#: posterior under a uniform prior, (x + 1) / (n + 2) (Laplace); ``"lower"`` = the one-sided
+#: Clopper-Pearson (1934) lower limit at ``level`` (0.80: the level Browne 1995 recommends for the
+#: pilot SD, ``SD_UPPER_LEVEL``; 0.975: the lower limit of the two-sided exact 95 % CI).
+PILOT_RATE_ASSUMPTIONS = pd.DataFrame({
+    "assumption": ["pilot posterior mean", "pilot 80% lower limit", "pilot 95% lower limit"],
+    "kind": ["posterior_mean", "lower", "lower"],
+    "level": [math.nan, 0.80, 0.975],
+    "method": ["Mean of the Beta(1 + x, 1 + n - x) posterior of the pilot rate (uniform prior)",
+               "One-sided 80% Clopper-Pearson lower limit of the pilot rate",
+               "Lower limit of the two-sided exact (Clopper-Pearson) 95% CI of the pilot rate"],
+})
+
+#: The planned follow-on trial (Bai W et al. Trials 2023): patients randomised, allocation ratio
+#: n_treatment / n_control, centres (randomisation stratified by centre in the simulation), the arm
+#: names (ADaM TRTP) with the control (reference) arm last.
+PLANNED_TRIAL = MappingProxyType({
+    "n_total": 87, "ratio": 2, "n_centres": 8,
+    "arms": ("Baricitinib 4 mg + HCQ 400 mg", "HCQ 400 mg"),
+})
+
+#: Labels of the pilot's planning inputs (the control-arm rows are labelled from ``CONTROL_RATES``).
+INPUT_LABELS = MappingProxyType({
+    "pilot_mcii": "ESSDAI MCII rate, pilot (baricitinib 2 mg, single arm)",
+    "pilot_sd": "SD of the ESSDAI change, pilot",
 })
 
 #: One-sided level of the upper confidence limit of the pilot SD used for planning (Browne 1995
@@ -284,6 +321,57 @@ def sample_size_two_proportions(
     return _round_arms(n_c, ratio=ratio, dropout=dropout)
 
 
+#: The exact search for a sample size starts at this fraction of the normal-approximation size: an
+#: exact test can reach the target power below the formula's size (Fisher's test at 0.95 x the formula
+#: at the most, for rates 1 vs 0.75; scanned for rates 0.3-1 vs 0.05-0.75, 1:1 and 2:1, n_c <= 80).
+EXACT_SEARCH_START = 0.9
+#: Largest control-arm size searched exactly: beyond it the enumeration (O(N n_c log n_c) per size, N = n_t + n_c)
+#: would take minutes, and Fisher's test is then well approximated by the Fleiss-Tytun-Ury
+#: continuity-corrected formula, which ``size_scenarios`` uses instead (and says so in ``method``).
+EXACT_MAX_N_CONTROL = 300
+
+
+def sample_size_exact_two_proportions(
+    p_treatment: float, p_control: float, *, test: str = "fisher", ratio: float = 2.0, alpha: float = 0.05,
+    power: float = 0.8, dropout: float = 0.0, max_n_control: int = EXACT_MAX_N_CONTROL,
+) -> SampleSize:
+    """Compute the sample size at which Fisher's (or the chi-square) test reaches the target power exactly.
+
+    n_control is the smallest n_c, searched upward from ``EXACT_SEARCH_START`` x the normal-approximation
+    size (``compute_n_control_two_proportions``), for which the exact power of ``test``
+    (``compute_power_two_proportions``, by enumerating every outcome) with n_t = ceil(ratio x n_c) is
+    at least ``power``. The exact power of a discrete test is not monotone in n (a saw-tooth): the
+    size returned is the first that reaches the target; a few larger sizes may fall just short of it.
+    Dropout as in ``sample_size_two_proportions``; ``n_control_raw`` is the normal approximation.
+
+    Parameters
+    ----------
+    p_treatment, p_control : float
+        Expected response rates, different, in [0, 1].
+    test : {'fisher', 'chi2'}, default 'fisher'
+    ratio, alpha, power, dropout
+        As in ``sample_size_two_proportions``.
+    max_n_control : int
+        Give up (ValueError) beyond this control-arm size (at once when the normal approximation
+        already exceeds it).
+
+    Examples
+    --------
+    >>> s = sample_size_exact_two_proportions(0.8, 0.5)
+    >>> s.n_treatment, s.n_control, round(compute_power_two_proportions(s.n_treatment, s.n_control, 0.8, 0.5), 3)
+    (62, 31, 0.812)
+    """
+    _check_design(ratio=ratio, alpha=alpha, power=power, dropout=dropout)
+    n_normal = compute_n_control_two_proportions(p_treatment, p_control, ratio=ratio, alpha=alpha, power=power)
+    first = max(1, math.floor(EXACT_SEARCH_START * n_normal))
+    for n_c in range(first, max_n_control + 1 if first <= max_n_control else 0):
+        if compute_power_two_proportions(_ceil(ratio * n_c), n_c, p_treatment, p_control, test=test,
+                                         alpha=alpha) >= power:
+            return replace(_round_arms(float(n_c), ratio=ratio, dropout=dropout), n_control_raw=float(n_normal))
+    raise ValueError(f"{TEST_LABELS[test]} does not reach power {power} with up to {max_n_control} control "
+                     f"patients (p_treatment={p_treatment!r}, p_control={p_control!r})")
+
+
 def compute_power_t_test(n_treatment, n_control, delta: float, sd: float, *, alpha: float = 0.05) -> np.ndarray:
     """Compute the exact power of the two-sided pooled two-sample t-test (noncentral t).
 
@@ -391,19 +479,18 @@ TESTS = ("fisher", "chi2")
 TEST_LABELS = MappingProxyType({"fisher": "Fisher's exact test", "chi2": "Pearson chi-square test"})
 
 
-def _log_binom(n, k):
-    return special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)
-
-
 def _hypergeom_pmf(x: np.ndarray, big_n: int, n_a: int, s: np.ndarray) -> np.ndarray:
     """P(x of the s responders are in arm a | n_a of big_n in arm a), 0 outside the support.
 
-    From log-gamma functions (relative error about 1e-12, far below the 1e-7 tie tolerance);
-    about 50 times faster than ``scipy.stats.hypergeom.pmf`` on a full table.
+    From a table of log-factorials (log-gamma; relative error about 1e-12, far below the 1e-7 tie
+    tolerance), looked up rather than evaluated per cell; much faster than ``scipy.stats.hypergeom.pmf``.
     """
     inside = (x <= s) & (s - x <= big_n - n_a)
     x_in, rest = np.where(inside, x, 0), np.where(inside, s - x, 0)
-    log_p = _log_binom(n_a, x_in) + _log_binom(big_n - n_a, rest) - _log_binom(big_n, s)
+    lf = special.gammaln(np.arange(big_n + 1) + 1.0)
+    n_b = big_n - n_a
+    log_p = (lf[n_a] - lf[x_in] - lf[n_a - x_in]) + (lf[n_b] - lf[rest] - lf[n_b - rest]) \
+        - (lf[big_n] - lf[s] - lf[big_n - s])
     return np.where(inside, np.exp(log_p), 0.0)
 
 
@@ -664,62 +751,120 @@ def collect_pilot_inputs(ard: pd.DataFrame, *, visit: str = "Week 12") -> pd.Dat
 
 # --- scenarios, grid and ARD rows -----------------------------------------------------------------
 
-def derive_scenarios(inputs: pd.DataFrame) -> pd.DataFrame:
-    """Derive the planning scenarios' MCII rates from the pilot rate and the control-arm rate.
+def compute_pilot_rate(x: int, n: int, *, kind: str, level: float = math.nan) -> float:
+    """Compute a treatment-arm rate assumption from the pilot's x/n responders (``PILOT_RATE_ASSUMPTIONS``).
 
-    p_treatment = p_control + weight x (p_pilot - p_control), one row per ``PLANNING_SCENARIOS`` row.
+    - ``kind="posterior_mean"``: (x + 1) / (n + 2), the mean of the Beta(1 + x, 1 + n - x) posterior
+      under a uniform prior;
+    - ``kind="lower"``: the one-sided Clopper-Pearson lower limit at ``level``, the (1 - level)
+      quantile of Beta(x, n - x + 1) (0 when x = 0); level 0.975 gives the lower limit of the
+      two-sided exact 95 % CI.
+
+    Examples
+    --------
+    >>> compute_pilot_rate(10, 10, kind="posterior_mean")  # 11/12
+    0.9166666666666666
+    >>> round(compute_pilot_rate(10, 10, kind="lower", level=0.8), 4)  # 0.2 ** (1/10)
+    0.8513
+    """
+    if not (0 <= x <= n and n >= 1):
+        raise ValueError(f"pilot responders must satisfy 0 <= x <= n, n >= 1; got x={x!r}, n={n!r}")
+    if kind == "posterior_mean":
+        return (x + 1) / (n + 2)
+    if kind == "lower":
+        if not 0 < level < 1:
+            raise ValueError(f"level must be in (0, 1), got {level!r}")
+        return compute_clopper_pearson(x, n, conf_level=2 * level - 1)[0]
+    raise ValueError(f"kind must be 'posterior_mean' or 'lower', got {kind!r}")
+
+
+def derive_scenarios(inputs: pd.DataFrame, *, assumptions: pd.DataFrame = PILOT_RATE_ASSUMPTIONS) -> pd.DataFrame:
+    """Cross the pilot-based treatment rates with the published control-arm rates: the planning scenarios.
 
     Parameters
     ----------
     inputs : DataFrame
-        ``summarize_inputs`` output: rows ``pilot_mcii`` (``n_responders``, ``n``) and
-        ``control_mcii`` (``estimate``).
+        ``summarize_inputs`` output: row ``pilot_mcii`` (``n_responders``, ``n``) and one row per
+        control-arm rate (``input`` starting with ``control_``: ``estimate``, ``label``).
+    assumptions : DataFrame
+        ``PILOT_RATE_ASSUMPTIONS``-like rows (``assumption, kind, level, method``).
 
     Returns
     -------
     DataFrame
-        Columns ``scenario, method, weight, p_treatment, p_control``.
-
-    When the pilot rate is not above the control rate there is no advantage to scale: the
-    scenarios then assume the advantages of ``NO_ADVANTAGE_SCENARIOS`` over the control rate, and
-    their ``method`` says so.
+        One row per assumption x control rate (assumptions outer): ``scenario`` ("<assumption> vs
+        <control>"), ``method``, ``p_treatment``, ``p_control`` and ``advantage`` (1 when p_treatment
+        > p_control, else 0: no finite sample size, the row is not sized).
 
     Examples
     --------
-    >>> inputs = pd.DataFrame({"input": ["pilot_mcii", "control_mcii"], "n_responders": [8, 7],
-    ...                        "n": [10, 14], "estimate": [0.8, 0.5]})
-    >>> derive_scenarios(inputs)["p_treatment"].round(4).tolist()
-    [0.8, 0.725, 0.65]
+    >>> inputs = pd.DataFrame({"input": ["pilot_mcii", "control_a"], "n_responders": [10, 7], "n": [10, 14],
+    ...                        "estimate": [1.0, 0.5], "label": ["pilot", "control arm: A"]})
+    >>> derive_scenarios(inputs)[["scenario", "p_treatment"]].round(4).values.tolist()
+    [['pilot posterior mean vs A', 0.9167], ['pilot 80% lower limit vs A', 0.8513], ['pilot 95% lower limit vs A', 0.6915]]
     """
     v = inputs.set_index("input")
-    responders, n = int(v.loc["pilot_mcii", "n_responders"]), int(v.loc["pilot_mcii", "n"])
-    p_control, p_pilot = float(v.loc["control_mcii", "estimate"]), responders / n
-    if not p_pilot > p_control:  # the pilot gives no advantage to scale: assumed advantages instead
-        advantage = NO_ADVANTAGE_SCENARIOS["advantage"]
-        return NO_ADVANTAGE_SCENARIOS.drop(columns="advantage").assign(
-            method=[f"Pilot rate {responders}/{n} not above control: assumed advantage of {a:.0%} over control"
-                    for a in advantage],
-            p_treatment=np.minimum(p_control + advantage, 1.0), p_control=p_control)
-    weight = PLANNING_SCENARIOS["weight"]
-    return PLANNING_SCENARIOS.assign(p_treatment=p_control + weight * (p_pilot - p_control), p_control=p_control)
+    x, n = int(v.loc["pilot_mcii", "n_responders"]), int(v.loc["pilot_mcii", "n"])
+    controls = v[v.index.str.startswith("control_")]
+    rows = []
+    for _, a in assumptions.iterrows():
+        p_t = compute_pilot_rate(x, n, kind=a["kind"], level=a["level"])
+        for _, c in controls.iterrows():
+            name = _control_name(c["label"])
+            rows.append({"scenario": f"{a['assumption']} vs {name}",
+                         "method": f"{a['method']}, pilot {x}/{n}; control: {name}",
+                         "p_treatment": p_t, "p_control": float(c["estimate"]),
+                         "advantage": float(p_t > float(c["estimate"]))})
+    return pd.DataFrame(rows)
 
 
-def size_scenarios(scenarios: pd.DataFrame, *, ratio: float = 2.0, alpha: float = 0.05, power: float = 0.8,
-                   dropout: float = 0.0, continuity: bool = False) -> pd.DataFrame:
-    """Add the sample sizes of ``sample_size_two_proportions`` to each scenario row.
+def _control_name(label: str) -> str:
+    """'ESSDAI MCII rate, control arm: HCQ (JOQUER)' -> 'HCQ (JOQUER)'."""
+    return label.split("control arm: ", 1)[-1]
+
+
+def size_scenarios(scenarios: pd.DataFrame, *, test: str | None = None, ratio: float = 2.0, alpha: float = 0.05,
+                   power: float = 0.8, dropout: float = 0.0, continuity: bool = False) -> pd.DataFrame:
+    """Add sample sizes to each scenario row: exact for ``test``, or by the normal approximation.
+
+    ``test`` ``"fisher"`` (or ``"chi2"``): ``sample_size_exact_two_proportions``, or, where the formula's
+    control-arm size exceeds ``EXACT_MAX_N_CONTROL``, the continuity-corrected formula (row's ``method``
+    says which); ``None``: the formula of ``sample_size_two_proportions`` (chi-square; ``continuity``
+    as there). Rows whose treatment rate is not above the control rate get no size (NaN): there is
+    no finite sample size to detect an advantage.
 
     Returns ``scenarios`` with the ``SampleSize`` fields as columns (``n_treatment`` ... ``n_control_raw``).
 
     Examples
     --------
-    >>> s = pd.DataFrame({"scenario": ["a"], "p_treatment": [0.7], "p_control": [0.35]})
+    >>> s = pd.DataFrame({"scenario": ["a", "b"], "p_treatment": [0.7, 0.4], "p_control": [0.35, 0.5]})
     >>> size_scenarios(s, dropout=0.2)[["n_treatment", "n_control", "n_total_inflated"]].values.tolist()
-    [[46, 23, 87]]
+    [[46.0, 23.0, 87.0], [nan, nan, nan]]
+    >>> size_scenarios(s.iloc[:1], test="fisher")[["n_treatment", "n_control"]].values.tolist()
+    [[50, 25]]
     """
-    sizes = [asdict(sample_size_two_proportions(pt, pc, ratio=ratio, alpha=alpha, power=power,
-                                                dropout=dropout, continuity=continuity))
-             for pt, pc in zip(scenarios["p_treatment"], scenarios["p_control"])]
-    return pd.concat([scenarios.reset_index(drop=True), pd.DataFrame(sizes)], axis=1)
+    nan = dict.fromkeys(SampleSize.__dataclass_fields__, math.nan)
+    formula = "sample size by the normal approximation (chi-square test{})"
+    sizes, how = [], []
+    for pt, pc in zip(scenarios["p_treatment"], scenarios["p_control"]):
+        design = dict(ratio=ratio, alpha=alpha, power=power, dropout=dropout)
+        exact = test is not None and pt > pc and compute_n_control_two_proportions(
+            pt, pc, ratio=ratio, alpha=alpha, power=power) * EXACT_SEARCH_START <= EXACT_MAX_N_CONTROL
+        if not pt > pc:
+            sizes.append(nan)
+            how.append("no advantage over control: not sized")
+        elif exact:
+            sizes.append(asdict(sample_size_exact_two_proportions(pt, pc, test=test, **design)))
+            how.append(f"sample size by exact power search, {TEST_LABELS[test]}")
+        else:
+            cc = continuity or test is not None
+            sizes.append(asdict(sample_size_two_proportions(pt, pc, continuity=cc, **design)))
+            how.append(formula.format(", Fleiss-Tytun-Ury continuity correction" if cc else "")
+                       + (f"; beyond {EXACT_MAX_N_CONTROL} per arm, instead of an exact search" if test else ""))
+    out = pd.concat([scenarios.reset_index(drop=True), pd.DataFrame(sizes)], axis=1)
+    if "method" in out:
+        out["method"] = out["method"] + "; " + pd.Series(how)
+    return out
 
 
 def make_power_grid(scenarios: pd.DataFrame, n_totals, *, ratio: float = 2.0) -> pd.DataFrame:
@@ -824,7 +969,9 @@ def check_power_at_n(sized: pd.DataFrame, *, alpha: float = 0.05, n_sim: int = 1
     ``sized`` has ``n_treatment, n_control, p_treatment, p_control`` (e.g. ``size_scenarios``).
     Adds ``power_normal`` (the formula's power at the rounded n), ``power_chi2_exact``,
     ``power_chi2_simulated``, ``power_fisher_exact``, ``power_fisher_simulated`` (``summarize_power_grid``;
-    the chi-square trials from ``seed``, the Fisher trials from ``seed + 1``).
+    the chi-square trials from ``seed``, the Fisher trials from ``seed + 1``). Rows without a size
+    (NaN, see ``size_scenarios``) or with more than ``EXACT_MAX_N_CONTROL`` control patients (whose
+    table of every outcome would take minutes) get NaN.
 
     Examples
     --------
@@ -833,12 +980,16 @@ def check_power_at_n(sized: pd.DataFrame, *, alpha: float = 0.05, n_sim: int = 1
     [[0.802, 0.808, 0.754]]
     """
     out = sized.copy()
+    has_n = sized["n_treatment"].notna() & (sized["n_control"] <= EXACT_MAX_N_CONTROL)
     for offset, test in enumerate(TESTS[::-1]):
-        powers = summarize_power_grid(sized, test=test, alpha=alpha, n_sim=n_sim,
+        out["power_normal"] = out[f"power_{test}_exact"] = out[f"power_{test}_simulated"] = math.nan
+        if not has_n.any():
+            continue
+        powers = summarize_power_grid(sized[has_n], test=test, alpha=alpha, n_sim=n_sim,
                                       seed=None if seed is None else seed + offset)
-        out["power_normal"] = powers["power_normal"]
-        out[f"power_{test}_exact"] = powers["power_exact"]
-        out[f"power_{test}_simulated"] = powers["power_simulated"]
+        out.loc[has_n, "power_normal"] = powers["power_normal"]
+        out.loc[has_n, f"power_{test}_exact"] = powers["power_exact"]
+        out.loc[has_n, f"power_{test}_simulated"] = powers["power_simulated"]
     return out
 
 
@@ -905,7 +1056,7 @@ def check_t_test_power(sized: pd.DataFrame, *, alpha: float = 0.05, n_sim: int =
     ])
 
 
-def summarize_inputs(pilot: pd.DataFrame, *, p_control: float, control_n: int, control_source: str,
+def summarize_inputs(pilot: pd.DataFrame, *, controls: pd.DataFrame = CONTROL_RATES,
                      sd_level: float = SD_UPPER_LEVEL, ci_level: float = PILOT_CI_LEVEL) -> pd.DataFrame:
     """Gather the planning inputs with their uncertainty and source, one row per input.
 
@@ -913,12 +1064,8 @@ def summarize_inputs(pilot: pd.DataFrame, *, p_control: float, control_n: int, c
     ----------
     pilot : DataFrame
         ``collect_pilot_inputs`` output (``input, value, source``).
-    p_control : float
-        Control-arm MCII rate assumed.
-    control_n : int
-        Patients behind ``p_control``; its exact CI uses round(p_control x control_n) responders.
-    control_source : str
-        Where ``p_control`` comes from (shown as the row's ``method``).
+    controls : DataFrame
+        Control-arm MCII rates (``CONTROL_RATES``: ``key, control, n_responders, n, source``).
     sd_level : float
         One-sided level of the SD's upper confidence limit (``compute_sd_upper_limit``).
     ci_level : float
@@ -927,46 +1074,207 @@ def summarize_inputs(pilot: pd.DataFrame, *, p_control: float, control_n: int, c
     Returns
     -------
     DataFrame
-        Columns ``input`` (``pilot_mcii``, ``pilot_sd``, ``control_mcii``), ``n_responders``, ``n``,
-        ``estimate``, ``ci_lower``, ``ci_upper``, ``ci_level``, ``upper_limit`` and ``upper_level``
-        (SD only, else NaN), ``method`` (source and method).
+        Columns ``input`` (``pilot_mcii``, ``pilot_sd``, then each control's ``key``), ``n_responders``,
+        ``n``, ``estimate``, ``ci_lower``, ``ci_upper``, ``ci_level``, ``upper_limit`` and ``upper_level``
+        (SD only, else NaN), ``label`` (what the input is), ``method`` (source and method).
 
     Examples
     --------
     >>> pilot = pd.DataFrame({"input": ["n_responders", "n_evaluable", "ci_lower", "ci_upper", "chg_n",
     ...                                 "chg_mean", "chg_sd", "rate"],
     ...                       "value": [8, 10, 0.44, 0.97, 10, -5.0, 4.0, 0.8], "source": "adeff"})
-    >>> summarize_inputs(pilot, p_control=0.5, control_n=14, control_source="JOQUER")["estimate"].tolist()
-    [0.8, 4.0, 0.5]
+    >>> summarize_inputs(pilot)["estimate"].round(4).tolist()
+    [0.8, 4.0, 0.5, 0.5918]
     """
     v, src = pilot.set_index("input")["value"], pilot.set_index("input")["source"]
-    x_c, sd, n_sd = round(p_control * control_n), float(v["chg_sd"]), int(v["chg_n"])
+    sd, n_sd = float(v["chg_sd"]), int(v["chg_n"])
     sd_lo, sd_hi = compute_sd_limits(sd, n_sd, level=ci_level)
-    c_lo, c_hi = compute_clopper_pearson(x_c, control_n, conf_level=ci_level)
-    nan = math.nan
+    control_ci = [compute_clopper_pearson(int(x), int(n), conf_level=ci_level)
+                  for x, n in zip(controls["n_responders"], controls["n"])]
+    nan, k = math.nan, len(controls)
     return pd.DataFrame({
-        "input": ["pilot_mcii", "pilot_sd", "control_mcii"],
-        "n_responders": [v["n_responders"], nan, float(x_c)],
-        "n": [v["n_evaluable"], float(n_sd), float(control_n)],
-        "estimate": [v["rate"], sd, float(p_control)],
-        "ci_lower": [v["ci_lower"], sd_lo, c_lo], "ci_upper": [v["ci_upper"], sd_hi, c_hi],
+        "input": ["pilot_mcii", "pilot_sd", *controls["key"]],
+        "n_responders": [v["n_responders"], nan, *controls["n_responders"].astype(float)],
+        "n": [v["n_evaluable"], float(n_sd), *controls["n"].astype(float)],
+        "estimate": [v["rate"], sd, *(controls["n_responders"] / controls["n"]).astype(float)],
+        "ci_lower": [v["ci_lower"], sd_lo, *[lo for lo, _ in control_ci]],
+        "ci_upper": [v["ci_upper"], sd_hi, *[hi for _, hi in control_ci]],
         "ci_level": ci_level,
-        "upper_limit": [nan, compute_sd_upper_limit(sd, n_sd, level=sd_level), nan],
-        "upper_level": [nan, sd_level, nan],
+        "upper_limit": [nan, compute_sd_upper_limit(sd, n_sd, level=sd_level), *[nan] * k],
+        "upper_level": [nan, sd_level, *[nan] * k],
+        "label": [INPUT_LABELS["pilot_mcii"], INPUT_LABELS["pilot_sd"],
+                  *[f"ESSDAI MCII rate, control arm: {c}" for c in controls["control"]]],
         "method": [f"Pilot, {src['n_responders']}; exact Clopper-Pearson CI",
                    f"Pilot, {src['chg_sd']}; chi-square CI; one-sided upper limit (Browne 1995)",
-                   f"{control_source}; exact Clopper-Pearson CI"],
+                   *[f"{source}; exact Clopper-Pearson CI" for source in controls["source"]]],
+    })
+
+
+# --- the planned trial, simulated and analysed as it will be ----------------------------------------
+
+def _allocate(n_total: int, ratio: int, n_centres: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Centres (0..n_centres-1, as even as possible: patient i in centre i mod n_centres) and arms
+    (1 = treatment, 0 = control) by permuted blocks of ratio + 1 (ratio treatment : 1 control)
+    within each centre, the last block of a centre cut short."""
+    centre = np.arange(n_total) % n_centres
+    block = np.r_[np.ones(ratio, dtype=int), 0]
+    arm = np.empty(n_total, dtype=int)
+    for c in range(n_centres):
+        where = np.flatnonzero(centre == c)
+        n_blocks = -(-len(where) // len(block))
+        arm[where] = np.concatenate([rng.permutation(block) for _ in range(n_blocks)])[:len(where)]
+    return centre, arm
+
+
+def _trial_frame(centre: np.ndarray, arm: np.ndarray, flag: np.ndarray, *, arms, n_centres: int) -> pd.DataFrame:
+    """A simulated trial as an analysis dataset (object columns: faster to compare than Arrow strings)."""
+    width = max(2, len(str(n_centres)))
+    return pd.DataFrame({
+        "USUBJID": pd.array([f"SIM-{i + 1:04d}" for i in range(len(arm))], dtype=object),
+        "SITEID": pd.array([f"{c + 1:0{width}d}" for c in centre], dtype=object),
+        "TRTP": pd.array(np.where(arm == 1, arms[0], arms[1]), dtype=object),
+        "CRIT1FL": pd.array(flag, dtype=object),
+    })
+
+
+def _flags(u: np.ndarray, drops: np.ndarray, arm: np.ndarray, p_treatment: float, p_control: float) -> np.ndarray:
+    """CRIT1FL: "Y" when the uniform draw is below the arm's rate, "N" otherwise, "" for a dropout."""
+    return np.where(drops, "", np.where(u < np.where(arm == 1, p_treatment, p_control), "Y", "N"))
+
+
+def simulate_trial_responders(p_treatment: float, p_control: float, *, n_total: int = PLANNED_TRIAL["n_total"],
+                              ratio: int = PLANNED_TRIAL["ratio"], n_centres: int = PLANNED_TRIAL["n_centres"],
+                              dropout: float = 0.0, arms=PLANNED_TRIAL["arms"],
+                              rng: np.random.Generator | None = None, seed: int | None = None) -> pd.DataFrame:
+    """Simulate the primary-endpoint data of one planned trial: one record per randomised patient.
+
+    Patients are spread over the centres as evenly as possible (87 over 8: seven of 11, one of 10) and
+    randomised within each centre by permuted blocks of ``ratio`` + 1 (2 treatment : 1 control), the
+    last block of a centre cut short, so the arms are about 58 : 29. Each patient responds
+    (ESSDAI MCII at week 12) with the rate of the arm, independently; a fraction ``dropout`` (each
+    patient independently) gives no week-12 value and is not evaluable (blank flag), as in the
+    planned analysis of observed cases.
+
+    Parameters
+    ----------
+    p_treatment, p_control : float
+        MCII rates in the treatment arm (``arms[0]``) and the control arm (``arms[1]``).
+    n_total, ratio, n_centres : int
+        Patients randomised, allocation ratio (a positive integer), centres (``PLANNED_TRIAL``).
+    dropout : float
+        Probability that a patient has no week-12 value.
+    arms : tuple of str
+        Arm names (ADaM TRTP), treatment first.
+    rng, seed
+        A numpy Generator, or a seed for ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    DataFrame
+        ``USUBJID, SITEID ("01".., ), TRTP, CRIT1FL ("Y", "N" or "" not evaluable)``, in patient order.
+
+    Examples
+    --------
+    >>> d = simulate_trial_responders(0.8, 0.5, seed=1)
+    >>> len(d), d["SITEID"].nunique(), d["TRTP"].value_counts().tolist()  # 2:1 within each centre
+    (87, 8, [59, 28])
+    """
+    if int(ratio) != ratio or ratio < 1:
+        raise ValueError(f"ratio must be a positive integer for block randomisation, got {ratio!r}")
+    if not 0 <= dropout < 1:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+    rng = np.random.default_rng(seed) if rng is None else rng
+    centre, arm = _allocate(int(n_total), int(ratio), int(n_centres), rng)
+    u, drops = rng.random(n_total), rng.random(n_total) < dropout
+    return _trial_frame(centre, arm, _flags(u, drops, arm, p_treatment, p_control), arms=arms, n_centres=n_centres)
+
+
+def _report_progress(done: int, total: int, *, every: int) -> None:
+    """Print a progress counter to stderr (left out of the report; no timings, so reproducible)."""
+    if done == total or done % every == 0:
+        print(f"simulated trials analysed: {done}/{total}", file=sys.stderr, flush=True)
+
+
+def simulate_planned_trial_power(scenarios: pd.DataFrame, *, n_trials: int = 200,
+                                 n_total: int = PLANNED_TRIAL["n_total"], ratio: int = PLANNED_TRIAL["ratio"],
+                                 n_centres: int = PLANNED_TRIAL["n_centres"], dropout: float = 0.0,
+                                 alpha: float = 0.05, seed: int | None = None, progress: bool = False
+                                 ) -> pd.DataFrame:
+    """Estimate the power of the planned trial by simulating it and analysing it as it will be analysed.
+
+    For each of ``n_trials`` simulated trials (``simulate_trial_responders``) and each scenario, the
+    trial is analysed by ``comparisons.compare_arms_responders`` (strata ``SITEID``: the CMH test
+    stratified by centre, or Fisher's exact test where the strata fail the Mantel-Fleiss criterion);
+    power = the share of trials with p <= ``alpha``. All scenarios share the same simulated
+    patients (centres, arms, dropouts and uniform draws: common random numbers), so differences
+    between scenarios are not simulation noise; the trials come from ``default_rng(seed)``. Monte
+    Carlo SE: sqrt(power (1 - power) / n_trials).
+
+    Beside it, the formula's figure: the normal-approximation power (``compute_power_two_proportions_normal``,
+    the uncorrected chi-square test) and the exact power of Fisher's test, at the expected numbers of
+    evaluable patients n_t = n_total k / (1 + k) (1 - dropout) and n_c = n_total / (1 + k) (1 - dropout)
+    (Fisher: rounded to whole patients).
+
+    Parameters
+    ----------
+    scenarios : DataFrame
+        ``scenario, p_treatment, p_control`` (e.g. ``derive_scenarios``).
+    n_trials : int
+        Simulated trials (each analysed once per scenario).
+    n_total, ratio, n_centres, dropout
+        The design (``PLANNED_TRIAL``); see ``simulate_trial_responders``.
+    alpha : float
+        Two-sided significance level.
+    seed : int, optional
+    progress : bool
+        Print a counter of the trials analysed to stderr (about ten lines).
+
+    Returns
+    -------
+    DataFrame
+        Per scenario: ``scenario, p_treatment, p_control, n_total, n_trials, power_simulated,
+        power_simulated_se, share_cmh`` (share of trials analysed by CMH rather than Fisher),
+        ``power_normal, power_fisher_exact``, and ``method``.
+    """
+    from analysis_utils.comparisons import compare_arms_responders
+
+    if n_trials < 1:
+        raise ValueError(f"n_trials must be at least 1, got {n_trials!r}")
+    if int(ratio) != ratio or ratio < 1 or not 0 <= dropout < 1:
+        raise ValueError(f"ratio must be a positive integer and dropout in [0, 1), got {ratio!r}, {dropout!r}")
+    rng = np.random.default_rng(seed)
+    arms = PLANNED_TRIAL["arms"]
+    p_t, p_c = scenarios["p_treatment"].to_numpy(float), scenarios["p_control"].to_numpy(float)
+    rejected, by_cmh = np.zeros(len(scenarios)), np.zeros(len(scenarios))
+    total, every = n_trials * len(scenarios), max(1, n_trials * len(scenarios) // 10)
+    for trial in range(n_trials):
+        centre, arm = _allocate(int(n_total), int(ratio), int(n_centres), rng)
+        u, drops = rng.random(n_total), rng.random(n_total) < dropout
+        for k in range(len(scenarios)):
+            data = _trial_frame(centre, arm, _flags(u, drops, arm, p_t[k], p_c[k]), arms=arms, n_centres=n_centres)
+            diff = compare_arms_responders(data, arm="TRTP", reference=arms[1], strata="SITEID").differences.iloc[0]
+            rejected[k] += _rejects(np.asarray(diff["p_value"]), alpha)
+            by_cmh[k] += diff["method"].find("CMH") >= 0
+            if progress:
+                _report_progress(trial * len(scenarios) + k + 1, total, every=every)
+    power = rejected / n_trials
+    n_t_eval = n_total * ratio / (1 + ratio) * (1 - dropout)
+    n_c_eval = n_total / (1 + ratio) * (1 - dropout)
+    fisher = [compute_power_two_proportions(max(1, round(n_t_eval)), max(1, round(n_c_eval)), a, b, alpha=alpha)
+              for a, b in zip(p_t, p_c)]
+    return pd.DataFrame({
+        "scenario": scenarios["scenario"].to_numpy(), "p_treatment": p_t, "p_control": p_c,
+        "n_total": float(n_total), "n_trials": float(n_trials), "power_simulated": power,
+        "power_simulated_se": np.sqrt(power * (1 - power) / n_trials), "share_cmh": by_cmh / n_trials,
+        "power_normal": compute_power_two_proportions_normal(n_t_eval, n_c_eval, p_t, p_c, alpha=alpha),
+        "power_fisher_exact": fisher,
+        "method": (f"{n_trials} simulated trials of {n_total} patients, {ratio}:1 by permuted blocks within "
+                   f"{n_centres} centres, dropout {dropout:.0%}; each analysed by "
+                   "comparisons.compare_arms_responders (CMH by centre, or Fisher's exact test where strata are sparse)"),
     })
 
 
 # --- display (layout of ARD rows; rounding through analysis_utils.tables) -------------------------
-
-INPUT_LABELS = MappingProxyType({
-    "pilot_mcii": "ESSDAI MCII rate, pilot (baricitinib 2 mg, single arm)",
-    "pilot_sd": "SD of the ESSDAI change, pilot",
-    "control_mcii": "ESSDAI MCII rate, control arm (HCQ)",
-})
-
 
 def _wide(rows: pd.DataFrame, analysis_id: str) -> pd.DataFrame:
     """ARD rows of one analysis as a frame: one row per category (first-seen order), one column per stat."""
@@ -975,7 +1283,7 @@ def _wide(rows: pd.DataFrame, analysis_id: str) -> pd.DataFrame:
         raise KeyError(f"ARD: no rows with analysis_id {analysis_id!r}")
     order = list(dict.fromkeys(sel["category"]))
     wide = sel.pivot(index="category", columns="stat_name", values="stat_value").reindex(order)
-    return wide.join(sel.groupby("category")["method"].first())
+    return wide.join(sel.groupby("category")[["method", "label"]].first())
 
 
 def _pct(x: float, decimals: int = 1) -> str:
@@ -985,48 +1293,80 @@ def _pct(x: float, decimals: int = 1) -> str:
 def format_inputs_table(rows: pd.DataFrame, *, analysis_id: str = "PLAN-INPUTS") -> pd.DataFrame:
     """Lay out the planning inputs (``summarize_inputs`` rows in the ARD) for display.
 
-    Returns columns ``Input, Estimate, Uncertainty, Source``.
+    Returns columns ``Input, Estimate, Uncertainty, Source``: the pilot's MCII rate, the pilot SD,
+    then each control-arm rate.
     """
     w = _wide(rows, analysis_id)
-    ci = {k: f"{format_number(100 * r['ci_level'], 0)}% CI" for k, r in w.iterrows()}
-    mcii = [f"{format_number(w.loc[k, 'n_responders'], 0)}/{format_number(w.loc[k, 'n'], 0)} "
-            f"({_pct(w.loc[k, 'estimate'])})" for k in ("pilot_mcii", "control_mcii")]
-    sd = w.loc["pilot_sd"]
-    return pd.DataFrame({
-        "Input": [INPUT_LABELS[k] for k in ("pilot_mcii", "pilot_sd", "control_mcii")],
-        "Estimate": [mcii[0], f"{format_number(sd['estimate'], 2)} (n = {format_number(sd['n'], 0)})", mcii[1]],
-        "Uncertainty": [
-            f"{ci['pilot_mcii']} {_pct(w.loc['pilot_mcii', 'ci_lower'])} to {_pct(w.loc['pilot_mcii', 'ci_upper'])}",
-            f"{ci['pilot_sd']} {format_number(sd['ci_lower'], 2)} to {format_number(sd['ci_upper'], 2)}; "
-            f"one-sided upper {format_number(100 * sd['upper_level'], 0)}% limit {format_number(sd['upper_limit'], 2)}",
-            f"{ci['control_mcii']} {_pct(w.loc['control_mcii', 'ci_lower'])} to "
-            f"{_pct(w.loc['control_mcii', 'ci_upper'])}",
-        ],
-        "Source": [w.loc[k, "method"] for k in ("pilot_mcii", "pilot_sd", "control_mcii")],
-    })
+    out = []
+    for key, r in w.iterrows():
+        ci = f"{format_number(100 * r['ci_level'], 0)}% CI"
+        if key == "pilot_sd":
+            estimate = f"{format_number(r['estimate'], 2)} (n = {format_number(r['n'], 0)})"
+            spread = (f"{ci} {format_number(r['ci_lower'], 2)} to {format_number(r['ci_upper'], 2)}; one-sided "
+                      f"upper {format_number(100 * r['upper_level'], 0)}% limit {format_number(r['upper_limit'], 2)}")
+        else:
+            estimate = (f"{format_number(r['n_responders'], 0)}/{format_number(r['n'], 0)} "
+                        f"({_pct(r['estimate'])})")
+            spread = f"{ci} {_pct(r['ci_lower'])} to {_pct(r['ci_upper'])}"
+        out.append({"Input": r["label"], "Estimate": estimate, "Uncertainty": spread, "Source": r["method"]})
+    return pd.DataFrame(out, columns=["Input", "Estimate", "Uncertainty", "Source"])
+
+
+#: Shown instead of a size when a scenario's treatment rate is not above its control rate.
+NOT_SIZED_TEXT = "no advantage over control: not sized"
+
+
+def _arms_text(r: pd.Series, suffix: str = "") -> str:
+    if pd.isna(r.get("n_total" + suffix, math.nan)):
+        return NOT_SIZED_TEXT
+    return (f"{format_number(r['n_treatment' + suffix], 0)} + {format_number(r['n_control' + suffix], 0)} = "
+            f"{format_number(r['n_total' + suffix], 0)}")
+
+
+def _pct_or_dash(x: float) -> str:
+    return "-" if pd.isna(x) else _pct(x)
 
 
 def format_scenario_table(rows: pd.DataFrame, *, analysis_id: str = "PLAN-MCII-SCENARIOS",
-                          cc_analysis_id: str = "PLAN-MCII-SCENARIOS-CC") -> pd.DataFrame:
-    """Lay out the MCII scenarios (sizes, power at that size, continuity-corrected sizes) for display."""
-    w, cc = _wide(rows, analysis_id), _wide(rows, cc_analysis_id)
+                          formula_analysis_id: str = "PLAN-MCII-SCENARIOS-CHI2") -> pd.DataFrame:
+    """Lay out the MCII scenarios for display: Fisher's exact sizes and power, beside the chi-square formula's.
 
-    def n(frame, k, suffix=""):
-        f = frame.loc[k]
-        return (f"{format_number(f['n_treatment' + suffix], 0)} + {format_number(f['n_control' + suffix], 0)} = "
-                f"{format_number(f['n_total' + suffix], 0)}")
-
+    ``analysis_id``: ``size_scenarios(..., test="fisher")`` + ``check_power_at_n`` rows (the headline
+    sizes); ``formula_analysis_id``: the same for the normal-approximation sizes, whose Fisher power
+    shows how far short of the target the formula's size leaves Fisher's test.
+    """
+    w, f = _wide(rows, analysis_id), _wide(rows, formula_analysis_id)
     return pd.DataFrame({
         "Scenario": list(w.index),
-        "MCII rate, baricitinib + HCQ vs HCQ": [f"{_pct(r['p_treatment'])} vs {_pct(r['p_control'])}"
-                                               for _, r in w.iterrows()],
-        "Evaluable patients": [n(w, k) for k in w.index],
-        "To randomise": [n(w, k, "_inflated") for k in w.index],
-        "Power at that size: chi-square / Fisher (exact)": [
-            f"{_pct(r['power_chi2_exact'])} / {_pct(r['power_fisher_exact'])}" for _, r in w.iterrows()],
-        "Power (simulated)": [f"{_pct(r['power_chi2_simulated'])} / {_pct(r['power_fisher_simulated'])}"
-                              for _, r in w.iterrows()],
-        "To randomise for Fisher's test (continuity-corrected)": [n(cc, k, "_inflated") for k in w.index],
+        "MCII rate, baricitinib + HCQ vs control": [f"{_pct(r['p_treatment'])} vs {_pct(r['p_control'])}"
+                                                    for _, r in w.iterrows()],
+        "Evaluable patients (Fisher's exact test)": [_arms_text(r) for _, r in w.iterrows()],
+        "To randomise": [_arms_text(r, "_inflated") for _, r in w.iterrows()],
+        "Power of Fisher's test at that size: exact / simulated": [
+            "-" if pd.isna(r["power_fisher_exact"]) else
+            f"{_pct(r['power_fisher_exact'])} / {_pct(r['power_fisher_simulated'])}" for _, r in w.iterrows()],
+        "Chi-square formula: to randomise": [_arms_text(f.loc[k], "_inflated") for k in w.index],
+        "Fisher's power at the formula's size (exact)": [_pct_or_dash(f.loc[k, "power_fisher_exact"])
+                                                         for k in w.index],
+    })
+
+
+def format_simulation_table(rows: pd.DataFrame, *, analysis_id: str = "PLAN-TRIAL-SIMULATION") -> pd.DataFrame:
+    """Lay out the power of the planned trial (``simulate_planned_trial_power`` rows) for display.
+
+    Columns: scenario, the rates, the simulated power of the planned analysis with its Monte Carlo SE,
+    the share analysed by CMH, and the formula's power and Fisher's exact power at the same size.
+    """
+    w = _wide(rows, analysis_id)
+    return pd.DataFrame({
+        "Scenario": list(w.index),
+        "MCII rate, baricitinib + HCQ vs control": [f"{_pct(r['p_treatment'])} vs {_pct(r['p_control'])}"
+                                                    for _, r in w.iterrows()],
+        "Power, simulated trials analysed as planned (MC SE)": [
+            f"{_pct(r['power_simulated'])} ({_pct(r['power_simulated_se'])})" for _, r in w.iterrows()],
+        "Trials analysed by CMH (rest: Fisher)": [_pct(r["share_cmh"], 0) for _, r in w.iterrows()],
+        "Power by the formula (chi-square)": [_pct(r["power_normal"]) for _, r in w.iterrows()],
+        "Power of Fisher's test (exact)": [_pct(r["power_fisher_exact"]) for _, r in w.iterrows()],
     })
 
 
