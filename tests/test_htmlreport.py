@@ -111,3 +111,13 @@ def test_an_unknown_section_names_the_notebook():
 def test_rendering_is_deterministic():
     nb = _nb("efficacy", [_md("## A"), _code([_stdout("1\n")])])
     assert _render([nb]) == _render([nb])
+
+
+def test_a_report_if_output_cell_without_output_leaves_no_trace():
+    """Analyses that apply to some trials only (the between-arm cells of 04) add nothing to the page otherwise."""
+    before = _render([_nb("efficacy", [_md("# Efficacy")])])
+    warning = nbformat.v4.new_output("stream", name="stderr", text="UserWarning: WARNED\n")
+    silent = [_md("# Efficacy"), _code([], tags=["report-if-output"]), _code([warning], tags=["report-if-output"])]
+    assert _render([_nb("efficacy", silent)]) == before
+    shown = _render([_nb("efficacy", [_md("# Efficacy"), _code([_stdout("ARMS_SHOWN\n")], tags=["report-if-output"])])])
+    assert "ARMS_SHOWN" in shown
