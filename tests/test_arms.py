@@ -1,4 +1,5 @@
-"""Between-arm analyses into the ARD: a hand-made two-arm trial (the randomised design's ADaM names) and the CDISC pilot."""
+"""Between-arm analyses into the ARD: a hand-made two-arm trial (the randomised design's ADaM names)
+and the CDISC pilot."""
 
 import math
 
@@ -175,8 +176,9 @@ def test_ancova_keeps_the_centre_when_estimable():
     out = arms.compare_change(many, paramcd="ESSDAI", avisit="Week 12", reference=HCQ)
     method = out.loc[out["analysis_id"] == "EFF-ESSDAI-CHG-DIFF", "method"].iloc[0]
     assert "+ SITEID" in method and "left out" not in method
-    direct = comparisons.compare_arms_ancova(many[many["AVISIT"] == "Week 12"].assign(TRTP=lambda d: d["TRTP"].astype(str)),
-                                             reference=HCQ, factors=["SITEID"])
+    week12 = many[many["AVISIT"] == "Week 12"]
+    direct = comparisons.compare_arms_ancova(week12.assign(TRTP=week12["TRTP"].astype(str)), reference=HCQ,
+                                             factors=["SITEID"])
     assert _values(out, "EFF-ESSDAI-CHG-DIFF")["estimate"] == pytest.approx(direct.differences["estimate"].iloc[0])
     assert direct.info["df"] == 36 - 4
 
@@ -246,14 +248,16 @@ def test_change_table_and_sentences(two_arm_ard):
     assert first["Estimate (95% CI)"].startswith("-2.4 (")
     text = arms.describe_comparison(two_arm_ard, analysis_id="EFF-ESSDAI-CHG", avisit="Week 12", what="ESSDAI")
     assert text.startswith(f"At Week 12, the mean change in ESSDAI with {BARI} was 2.4 points lower than with {HCQ}")
-    mcii = arms.describe_comparison(two_arm_ard, analysis_id="EFF-ESSDAI-MCII", avisit="Week 12", what="the ESSDAI MCII")
+    mcii = arms.describe_comparison(two_arm_ard, analysis_id="EFF-ESSDAI-MCII", avisit="Week 12",
+                                    what="the ESSDAI MCII")
     assert mcii == (f"At Week 12, the ESSDAI MCII was reached by 6 of 8 patients (75.0 %) with {BARI} and 1 of 4 "
                     f"patients (25.0 %) with {HCQ}: a difference of 50.0 percentage points (95% CI -6.4 to 77.1; "
                     "p = 0.222).")
     week24 = arms.describe_comparison(two_arm_ard, analysis_id="EFF-ESSDAI-MCII", avisit="Week 24",
                                       what="the ESSDAI MCII")
     assert week24.startswith("At Week 24 (treatment policy: each patient in the arm randomised")
-    assert "no records" in arms.describe_comparison(two_arm_ard, analysis_id="EFF-PGA-CHG", avisit="Week 12", what="PGA")
+    assert "no records" in arms.describe_comparison(two_arm_ard, analysis_id="EFF-PGA-CHG", avisit="Week 12",
+                                                    what="PGA")
     assert "Newcombe" in arms.methods_note(two_arm_ard, analysis_ids=["EFF-ESSDAI-MCII"])
 
 
@@ -310,7 +314,8 @@ def test_cdisc_pilot_week24_responders_by_arm(cdisc):
     total = _values(out, "EFF-ACTOT-IMPROVED", group="Total")
     assert total["n_evaluable"] == sum(n for _, n in counts) == 234
     high = _values(out, "EFF-ACTOT-IMPROVED-DIFF", group=f"{HIGH} vs {PLACEBO}")
-    assert high["estimate"] == pytest.approx(counts[HIGH][0] / counts[HIGH][1] - counts[PLACEBO][0] / counts[PLACEBO][1])
+    (x1, n1), (x0, n0) = counts[HIGH], counts[PLACEBO]
+    assert high["estimate"] == pytest.approx(x1 / n1 - x0 / n0)
     method = out.loc[out["analysis_id"] == "EFF-ACTOT-IMPROVED-DIFF", "method"].iloc[0]
     assert "CMH test stratified by SITEGR1" in method  # 3 site groups of about 80 patients: not sparse
     assert "EFF-ACTOT-IMPROVED-LOGISTIC-DIFF" in set(out["analysis_id"])

@@ -57,7 +57,7 @@ SWITCH_WEEK = 12
 #: Estimand strategies for the switch (ICH E9(R1) section A.3.2): primary and sensitivity.
 SWITCH_ESTIMANDS = {
     "treatment policy": "analysed in the randomised arm (TRTP) regardless of the switch",
-    "hypothetical": "post-switch records of switched patients (SWITCHFL = 'Y', AVISITN > 12) set to missing; "
+    "hypothetical": f"post-switch records of switched patients (SWITCHFL = 'Y', AVISITN > {SWITCH_WEEK}) set to missing; "
                     "repeated-measures model under missing at random",
 }
 #: When the centre enters the ANCOVA: as a categorical factor if the model with it is of full rank
@@ -305,7 +305,8 @@ def compare_repeated(rows: pd.DataFrame, *, paramcd: str, arm: str = "TRTP", ref
     without a switch.
     """
     if strategy is not None and strategy not in SWITCH_ESTIMANDS:
-        raise ValueError(f"compare_repeated: strategy must be one of {list(SWITCH_ESTIMANDS)} or None, got {strategy!r}")
+        raise ValueError(f"compare_repeated: strategy must be one of {list(SWITCH_ESTIMANDS)} or None, "
+                         f"got {strategy!r}")
     post = rows[~_is_baseline(rows)]
     if strategy == "hypothetical":
         post = post[~post_switch(post)]
@@ -515,6 +516,6 @@ def describe_comparison(ard: pd.DataFrame, *, analysis_id: str, avisit: str, wha
             sentences.append(
                 f"At {avisit}{policy}, the mean change in {what} with {arm} was {tables.format_number(abs(est), 1)} "
                 f"points {side} than with {reference} (95% CI {tables.format_number(lo, 1)} to "
-                f"{tables.format_number(hi, 1)}; {p_text}); the interval {'excludes' if hi < 0 or lo > 0 else 'includes'} "
-                "zero.")
+                f"{tables.format_number(hi, 1)}; {p_text}); the interval "
+                f"{'excludes' if hi < 0 or lo > 0 else 'includes'} zero.")
     return " ".join(sentences)
