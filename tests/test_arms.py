@@ -202,6 +202,15 @@ def test_repeated_measures_treatment_policy_and_hypothetical_sensitivity(two_arm
                                                                                                          abs=1e-6)
 
 
+@pytest.mark.parametrize("arm", ["TRT01P", "TRT01A"])
+def test_the_arm_can_be_any_adam_arm_variable(two_arm_ard, arm):
+    out = arms.summarize_arms(_two_arm_adsl(), _two_arm_adeff().drop(columns=["TRTP"]), arm=arm,
+                              change_paramcds=())
+    got = _values(out, "EFF-ESSDAI-MCII-DIFF", avisit="Week 12")
+    assert got == _values(two_arm_ard, "EFF-ESSDAI-MCII-DIFF", avisit="Week 12")
+    assert set(out.loc[out["analysis_id"] == "EFF-ESSDAI-MCII", "group"]) == {HCQ, BARI, "Total"}
+
+
 def test_without_a_switch_flag_there_is_no_hypothetical_analysis():
     out = arms.summarize_arms(_two_arm_adsl().drop(columns=["SWITCHFL"]), _two_arm_adeff().drop(columns=["TRTA"]))
     assert "EFF-ESSDAI-MMRM-HYPO" not in set(out["analysis_id"])
@@ -256,6 +265,11 @@ def test_change_table_and_sentences(two_arm_ard):
     week24 = arms.describe_comparison(two_arm_ard, analysis_id="EFF-ESSDAI-MCII", avisit="Week 24",
                                       what="the ESSDAI MCII")
     assert week24.startswith("At Week 24 (treatment policy: each patient in the arm randomised")
+    same = two_arm_ard.assign(stat_value=np.where(
+        (two_arm_ard["analysis_id"] == "EFF-ESSDAI-CHG-DIFF") & (two_arm_ard["stat_name"] == "estimate"), 0.04,
+        two_arm_ard["stat_value"]))
+    assert "was about the same as with" in arms.describe_comparison(same, analysis_id="EFF-ESSDAI-CHG",
+                                                                     avisit="Week 12", what="ESSDAI")
     assert "no records" in arms.describe_comparison(two_arm_ard, analysis_id="EFF-PGA-CHG", avisit="Week 12",
                                                     what="PGA")
     assert "Newcombe" in arms.methods_note(two_arm_ard, analysis_ids=["EFF-ESSDAI-MCII"])

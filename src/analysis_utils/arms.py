@@ -57,8 +57,8 @@ SWITCH_WEEK = 12
 #: Estimand strategies for the switch (ICH E9(R1) section A.3.2): primary and sensitivity.
 SWITCH_ESTIMANDS = {
     "treatment policy": "analysed in the randomised arm (TRTP) regardless of the switch",
-    "hypothetical": f"post-switch records of switched patients (SWITCHFL = 'Y', AVISITN > {SWITCH_WEEK}) set to missing; "
-                    "repeated-measures model under missing at random",
+    "hypothetical": f"post-switch records of switched patients (SWITCHFL = 'Y', AVISITN > {SWITCH_WEEK}) set to "
+                    "missing; repeated-measures model under missing at random",
 }
 #: When the centre enters the ANCOVA: as a categorical factor if the model with it is of full rank
 #: and keeps at least ``MIN_RESIDUAL_DF`` residual degrees of freedom; otherwise the model is fitted
@@ -512,10 +512,12 @@ def describe_comparison(ard: pd.DataFrame, *, analysis_id: str, avisit: str, wha
                 f"{tables.format_number(est, 2)} times those with {reference} (95% CI {tables.format_number(lo, 2)} "
                 f"to {tables.format_number(hi, 2)}; {p_text}).")
         else:
-            side = "lower" if est < 0 else "higher"
+            size = tables.format_number(abs(est), 1)
+            side = ("about the same as" if size == tables.format_number(0, 1)
+                    else f"{size} points {'lower' if est < 0 else 'higher'} than")
             sentences.append(
-                f"At {avisit}{policy}, the mean change in {what} with {arm} was {tables.format_number(abs(est), 1)} "
-                f"points {side} than with {reference} (95% CI {tables.format_number(lo, 1)} to "
+                f"At {avisit}{policy}, the mean change in {what} with {arm} was {side} with {reference} "
+                f"(95% CI {tables.format_number(lo, 1)} to "
                 f"{tables.format_number(hi, 1)}; {p_text}); the interval "
                 f"{'excludes' if hi < 0 or lo > 0 else 'includes'} zero.")
     return " ".join(sentences)
