@@ -130,3 +130,12 @@ def test_style_sheet_is_the_template_file_inlined_after_jupyterlabs():
     assert rule in css and rule in out
     assert out.index(".jp-RenderedHTMLCommon table {") < out.index(rule)  # the report's rules win
     assert "<link" not in out
+
+def test_a_report_if_output_cell_without_output_leaves_no_trace():
+    """Analyses that apply to some trials only (the between-arm cells of 04) add nothing to the page otherwise."""
+    before = _render([_nb("efficacy", [_md("# Efficacy")])])
+    warning = nbformat.v4.new_output("stream", name="stderr", text="UserWarning: WARNED\n")
+    silent = [_md("# Efficacy"), _code([], tags=["report-if-output"]), _code([warning], tags=["report-if-output"])]
+    assert _render([_nb("efficacy", silent)]) == before
+    shown = _render([_nb("efficacy", [_md("# Efficacy"), _code([_stdout("ARMS_SHOWN\n")], tags=["report-if-output"])])])
+    assert "ARMS_SHOWN" in shown

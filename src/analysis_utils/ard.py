@@ -24,7 +24,8 @@ ARD_COLUMNS = (
 )
 _TEXT_COLUMNS = tuple(c for c in ARD_COLUMNS if c != "stat_value")
 #: Order of the sections in ard.csv (the report's order; the notebooks write one or more each).
-SECTION_ORDER = ("disposition", "demographics", "eligibility", "efficacy", "safety", "supplement", "planning")
+SECTION_ORDER = ("disposition", "demographics", "eligibility", "efficacy", "efficacy-arms", "safety", "supplement",
+                 "planning")
 ARD_KEY = ("section", "analysis_id", "group", "paramcd", "avisit", "variable", "category", "stat_name")
 
 

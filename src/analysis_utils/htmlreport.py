@@ -3,7 +3,8 @@
 The notebooks are merged in ICH E3 section order (``SECTIONS``): a notebook's cells go to the
 section of its metadata ``report.section``, a cell tagged ``section-<name>`` switches the section,
 a cell tagged ``report-exclude`` (and the parameters cells) is left out, and so are stderr streams
-(warnings). nbconvert's ``HTMLExporter`` renders them with the package's template
+(warnings) and the code cells tagged ``report-if-output`` that show nothing (analyses that apply to
+some trials only, such as the between-arm comparisons). nbconvert's ``HTMLExporter`` renders them with the package's template
 (``templates/report``: JupyterLab's look, no script), code hidden. Raw HTML in markdown is escaped
 (data text in tables is escaped by ``tables``), figures are inlined, ids come from the content,
 and a page that would load anything from outside the file fails the build.
@@ -23,6 +24,8 @@ SECTIONS = (
     ("appendix", "Appendix: data, methods and provenance"),
 )
 EXCLUDE_TAG = "report-exclude"
+#: A code cell with this tag is left out when it has no output (no empty cell in the page).
+IF_OUTPUT_TAG = "report-if-output"
 SECTION_TAG_PREFIX = "section-"
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -64,6 +67,8 @@ def merge(notebooks: list, names: list[str], parts: dict[str, list[tuple[str, st
             cell.id = f"nb{name[:2]}-{cell.id}"
             if cell.cell_type == "code":
                 cell.outputs = [o for o in cell.outputs if o.get("name") != "stderr"]
+                if IF_OUTPUT_TAG in tags and not cell.outputs:
+                    continue
             grouped[section].append(cell)
     cells = []
     for number, (key, title) in enumerate(SECTIONS, start=1):

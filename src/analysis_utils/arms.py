@@ -1,0 +1,523 @@
+"""Between-arm analyses of a randomised trial, from ADSL and a BDS efficacy dataset into ARD rows.
+
+The arms come from ADSL (``TRT01P`` / ``TRT01PN``, or ``TRT01A`` / ``TRT01AN``): the reference
+(control) arm is the arm with the lowest code, the CDISC convention (the CDISC pilot's Placebo has
+``TRT01PN = 0``). The analysis records carry the arm in a BDS column (``TRTP``, ``TRTA``) or take
+it from ADSL (``TRT01P``, ``TRT01A``). The statistics are computed by ``comparisons``; this module
+selects the records, chooses the methods and names the ARD rows.
+
+Analyses (``summarize_arms``; every identifier with per-arm rows, ``group`` = the arm or
+``"Total"``, and between-arm rows ``<id>-DIFF`` with ``stat_name`` in ``estimate, ci_lower,
+ci_upper, p_value``, ``group`` = ``"<arm> vs <reference>"``):
+
+- ``EFF-<P>-SUMMARY-ARMS``: value and change from baseline by visit, per arm and in total
+  (``endpoints.summarize_by_visit``), the descriptive columns of the tables.
+- ``EFF-ESSDAI-MCII``: responder rates (``CRIT1FL``) per arm and in total (Clopper-Pearson CI), the
+  difference with the Newcombe hybrid score CI and the CMH test stratified by centre, or Fisher's
+  exact test when the centres are too sparse (the row's ``method`` says which and why).
+- ``EFF-ESSDAI-MCII-LOGISTIC``: odds ratio of response adjusted for the baseline ESSDAI.
+- ``EFF-<P>-CHG``: ANCOVA of the change with the baseline as covariate and the centre as a factor
+  when estimable (``CENTRE_FACTOR_RULE``).
+- ``EFF-<P>-MMRM``: repeated-measures model over every post-baseline visit, containment degrees of
+  freedom (``comparisons.fit_mmrm``).
+- ``EFF-<P>-MMRM-HYPO``: the same model with the post-switch records of switched patients left
+  out: the hypothetical-strategy sensitivity analysis (``SWITCH_ESTIMANDS``).
+
+Estimands (ICH E9(R1)): the primary analysis is at ``PRIMARY_VISIT`` (week 12), before the switch of
+control patients without a response. At ``FINAL_VISIT`` (week 24) the primary strategy for the
+switch is **treatment policy**: every patient is analysed in the arm randomised (``TRTP``) whatever
+was taken after the switch, so the week-24 comparison is "baricitinib + HCQ from week 0" against
+"HCQ, with baricitinib added at week 12 for non-responders". The **hypothetical** strategy (what
+would have happened without the switch) is a sensitivity analysis: post-switch records are set to
+missing and the repeated-measures model, valid under missing at random given the earlier values,
+estimates the week-24 difference. The decision is recorded in ``docs/decisions.md``.
+"""
+
+import numpy as np
+import pandas as pd
+
+from analysis_utils import ard as ard_mod
+from analysis_utils import comparisons, endpoints, tables
+
+#: ARD section of the between-arm rows (``reports/ard/efficacy-arms.csv``).
+SECTION = "efficacy-arms"
+#: ``group`` of the rows over all arms.
+TOTAL = "Total"
+#: The analysis population flag (full analysis set; the CDISC pilot's efficacy population is ``EFFFL``).
+POPULATION = "FASFL"
+#: Centre column of ADSL, the stratum of the CMH test and the factor of the ANCOVA.
+CENTRE = "SITEID"
+#: Primary analysis visit: week 12, before the switch (protocol, Trials 2023 doi 10.1186/s13063-023-07087-5).
+PRIMARY_VISIT = "Week 12"
+#: Final evaluation at week 24 (same protocol).
+FINAL_VISIT = "Week 24"
+#: Planned week (``AVISITN``) of the switch: control patients without an ESSDAI MCII at week 12 add
+#: baricitinib after their week-12 assessment; their later visits are post-switch (same protocol).
+SWITCH_WEEK = 12
+#: Estimand strategies for the switch (ICH E9(R1) section A.3.2): primary and sensitivity.
+SWITCH_ESTIMANDS = {
+    "treatment policy": "analysed in the randomised arm (TRTP) regardless of the switch",
+    "hypothetical": f"post-switch records of switched patients (SWITCHFL = 'Y', AVISITN > {SWITCH_WEEK}) set to "
+                    "missing; repeated-measures model under missing at random",
+}
+#: When the centre enters the ANCOVA: as a categorical factor if the model with it is of full rank
+#: and keeps at least ``MIN_RESIDUAL_DF`` residual degrees of freedom; otherwise the model is fitted
+#: without it and the row's method says so (ICH E9 section 3.2: covariates pre-specified, small
+#: centres pooled or left out rather than over-fitted).
+MIN_RESIDUAL_DF = 10
+CENTRE_FACTOR_RULE = (f"centre ({CENTRE}) as a factor if the model with it is of full rank with at least "
+                      f"{MIN_RESIDUAL_DF} residual df, else left out")
+#: ADSL arm variable (and its code ``<variable>N``) behind each BDS arm column.
+ADSL_ARM = {"TRTP": "TRT01P", "TRT01P": "TRT01P", "TRTA": "TRT01A", "TRT01A": "TRT01A"}
+#: Endpoints of the between-arm analyses: continuous parameters, and responder flags with their labels.
+CHANGE_PARAMCDS = ("ESSDAI", "ESSPRI", "PGA")
+RESPONDERS = (("ESSDAI", "CRIT1FL", "MCII", "ESSDAI MCII (decrease >= 3)"),
+              ("ESSPRI", "CRIT2FL", "MCII", "ESSPRI MCII (decrease >= 1 point or >= 15 %)"))
+
+_DISPLAY_DECIMALS = 1
+
+
+# --------------------------------------------------------------------------------------------
+# Arms
+# --------------------------------------------------------------------------------------------
+
+def _adsl_arm(arm: str) -> str:
+    if arm not in ADSL_ARM:
+        raise ValueError(f"arm column {arm!r} not supported (one of {sorted(ADSL_ARM)})")
+    return ADSL_ARM[arm]
+
+
+def arm_codes(adsl: pd.DataFrame, arm: str = "TRT01P") -> pd.Series:
+    """The code of each arm (``<arm>N``), ordered by code: index = arm, value = code.
+
+    Raises ``ValueError`` naming the subject when an arm or code is missing or an arm has two codes.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2", "3"], "TRT01P": ["B", "A", "B"], "TRT01PN": [2, 1, 2]})
+    >>> arm_codes(adsl).to_dict()
+    {'A': 1, 'B': 2}
+    """
+    var = _adsl_arm(arm)
+    code = f"{var}N"
+    for col in ("USUBJID", var, code):
+        if col not in adsl.columns:
+            raise ValueError(f"adsl: column {col} missing (needed for the arms)")
+    blank = adsl[var].isna() | adsl[var].astype(str).str.strip().eq("") | adsl[code].isna()
+    if blank.any():
+        raise ValueError(f"adsl: USUBJID {adsl.loc[blank, 'USUBJID'].iloc[0]}: {var} or {code} is missing")
+    codes = adsl.groupby(var, sort=False)[code].unique()
+    several = codes[codes.map(len) > 1]
+    if len(several):
+        raise ValueError(f"adsl: arm {several.index[0]!r} has more than one {code}: {sorted(several.iloc[0])}")
+    codes = codes.map(lambda c: c[0])
+    dup = codes[codes.duplicated(keep=False)]
+    if len(dup):
+        raise ValueError(f"adsl: {code} {dup.iloc[0]} is the code of more than one arm: {sorted(dup.index)}")
+    return codes.sort_values(kind="stable").rename(code)
+
+
+def arms_of(adsl: pd.DataFrame, arm: str = "TRT01P") -> list[str]:
+    """The arms of ADSL ordered by their code, the reference (lowest code) first."""
+    return list(arm_codes(adsl, arm).index)
+
+
+def reference_arm(adsl: pd.DataFrame, arm: str = "TRT01P") -> str:
+    """The reference (control) arm: the arm with the lowest ``TRT01PN`` (``TRT01AN`` for ``TRT01A``).
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "TRT01P": ["Drug", "Placebo"], "TRT01PN": [81, 0]})
+    >>> reference_arm(adsl)
+    'Placebo'
+    """
+    return arms_of(adsl, arm)[0]
+
+
+def has_several_arms(adsl: pd.DataFrame, arm: str = "TRT01P") -> bool:
+    """True when ADSL has more than one arm (between-arm analyses apply)."""
+    var = _adsl_arm(arm)
+    return var in adsl.columns and adsl[var].dropna().nunique() > 1
+
+
+# --------------------------------------------------------------------------------------------
+# Analysis records
+# --------------------------------------------------------------------------------------------
+
+def analysis_records(adsl: pd.DataFrame, data: pd.DataFrame, *, paramcd: str, arm: str = "TRTP",
+                     population: str = POPULATION, strata: str | None = CENTRE) -> pd.DataFrame:
+    """The records of ``paramcd`` for the analysis population, one per subject and visit.
+
+    Subjects with ``adsl[population] == "Y"``; records flagged ``ANL01FL == "Y"`` when the column
+    exists, else the observed records (blank ``DTYPE``). The arm column (``arm``) is taken from the
+    data, or from ADSL for ``TRT01P``/``TRT01A`` or when the data lack it, and made categorical in
+    the order of the arm codes (reference first); ``strata`` and ``SWITCHFL`` are added from ADSL
+    when the data lack them.
+    """
+    var = _adsl_arm(arm)
+    for col in ("USUBJID", population):
+        if col not in adsl.columns:
+            raise ValueError(f"adsl: column {col} missing (needed for the between-arm analyses)")
+    for col in ("USUBJID", "PARAMCD", "AVISIT"):
+        if col not in data.columns:
+            raise ValueError(f"analysis data: column {col} missing (needed for the between-arm analyses)")
+    rows = data[(data["PARAMCD"] == paramcd) & data["USUBJID"].isin(adsl.loc[adsl[population] == "Y", "USUBJID"])]
+    if "ANL01FL" in rows.columns:
+        rows = rows[rows["ANL01FL"] == "Y"]
+    elif "DTYPE" in rows.columns:
+        rows = rows[rows["DTYPE"].fillna("").eq("")]
+    extra = [c for c in (var, strata, "SWITCHFL") if c and c in adsl.columns and c not in rows.columns]
+    if arm not in rows.columns and var not in extra:
+        extra.append(var)
+    rows = rows.merge(adsl[["USUBJID", *extra]], on="USUBJID", how="left", validate="many_to_one") if extra else rows
+    if arm not in rows.columns:
+        rows = rows.rename(columns={var: arm})
+    order = arms_of(adsl, var)
+    unknown = ~rows[arm].isin(order)
+    if unknown.any():
+        first = rows.loc[unknown].iloc[0]
+        raise ValueError(f"analysis data: USUBJID {first['USUBJID']}, AVISIT {first['AVISIT']}: "
+                         f"{arm} {first[arm]!r} is not an arm of adsl ({order})")
+    rows = rows.assign(**{arm: pd.Categorical(rows[arm], categories=order)})
+    dup = rows.duplicated(["USUBJID", "AVISIT"], keep=False)
+    if dup.any():
+        first = rows.loc[dup].iloc[0]
+        raise ValueError(f"analysis data: USUBJID {first['USUBJID']}, AVISIT {first['AVISIT']}: more than one "
+                         f"{paramcd} record for the subject at the visit")
+    return rows.reset_index(drop=True)
+
+
+def _is_baseline(rows: pd.DataFrame) -> pd.Series:
+    if "ABLFL" in rows.columns:
+        return rows["ABLFL"].eq("Y")
+    return rows["AVISITN"].le(0) if "AVISITN" in rows.columns else rows["AVISIT"].eq("Baseline")
+
+
+def post_switch(rows: pd.DataFrame, *, switch_week: float = SWITCH_WEEK) -> pd.Series:
+    """True for the records after the switch: ``SWITCHFL == "Y"`` and ``AVISITN > switch_week``.
+
+    Without ``SWITCHFL`` no record is post-switch.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"SWITCHFL": ["Y", "Y", "N"], "AVISITN": [12, 16, 16]})
+    >>> post_switch(d).tolist()
+    [False, True, False]
+    """
+    if "SWITCHFL" not in rows.columns:
+        return pd.Series(False, index=rows.index)
+    if "AVISITN" not in rows.columns:
+        raise ValueError("analysis data: column AVISITN missing (needed to find the post-switch visits)")
+    return rows["SWITCHFL"].eq("Y") & rows["AVISITN"].gt(switch_week)
+
+
+# --------------------------------------------------------------------------------------------
+# ARD rows
+# --------------------------------------------------------------------------------------------
+
+def _arm_str(rows: pd.DataFrame, arm: str) -> pd.DataFrame:
+    return rows.assign(**{arm: rows[arm].astype(str)})
+
+
+def summarize_by_arm(rows: pd.DataFrame, *, paramcd: str, arm: str = "TRTP") -> pd.DataFrame:
+    """``EFF-<paramcd>-SUMMARY-ARMS``: n, mean, SD, median, quartiles, range of the value and the change
+    from baseline at each visit, per arm (``group`` = the arm) and in total (``group`` = ``"Total"``)."""
+    parts = []
+    for value in ("AVAL", "CHG"):
+        data = rows if value == "AVAL" else rows[~_is_baseline(rows)]
+        data = data[data[value].notna()] if value in data.columns else data.iloc[:0]
+        if not len(data):
+            continue
+        by_arm = endpoints.summarize_by_visit(_arm_str(data, arm), value=value, by=("AVISIT",), group=arm)
+        total = endpoints.summarize_by_visit(data, value=value, by=("AVISIT",)).assign(**{arm: TOTAL})
+        for part in (by_arm, total):
+            parts.append(ard_mod.make_ard(part.rename(columns={arm: "group", "AVISIT": "avisit"}),
+                                          analysis_id=f"EFF-{paramcd}-SUMMARY-ARMS", paramcd=paramcd,
+                                          method="n, mean, SD, median, Q1, Q3, min, max (observed cases)",
+                                          label=f"{paramcd} by arm and visit"))
+    return ard_mod.stack_ard(parts)
+
+
+def _total_rate(rows: pd.DataFrame, flag: str) -> pd.DataFrame:
+    known = rows[rows[flag].isin(["Y", "N"])]
+    x, n = int(known[flag].eq("Y").sum()), len(known)
+    lo, hi = endpoints.compute_clopper_pearson(x, n) if n else (np.nan, np.nan)
+    return pd.DataFrame({"group": TOTAL, "stat_name": ["n_responders", "n_evaluable", "rate", "ci_lower", "ci_upper"],
+                         "stat_value": [x, n, x / n if n else np.nan, lo, hi]})
+
+
+def compare_responders(rows: pd.DataFrame, *, paramcd: str, flag: str, avisit: str, arm: str = "TRTP",
+                       reference: str, strata: str | None = CENTRE, variable: str = "MCII",
+                       label: str = "") -> pd.DataFrame:
+    """``EFF-<paramcd>-<variable>`` at ``avisit``: responder rates per arm and in total, the difference
+    of each arm from ``reference`` with its Newcombe CI and the CMH (by ``strata``) or Fisher p-value;
+    ``EFF-<paramcd>-<variable>-LOGISTIC``: the odds ratio adjusted for the baseline (``BASE``)."""
+    at = _arm_str(rows[rows["AVISIT"] == avisit], arm)
+    analysis_id = f"EFF-{paramcd}-{variable}"
+    constants = dict(paramcd=paramcd, avisit=avisit, variable=flag, label=label or analysis_id)
+    use_strata = strata if strata and strata in at.columns else None
+    result = comparisons.compare_arms_responders(at, flag=flag, arm=arm, reference=reference, strata=use_strata)
+    total = ard_mod.make_ard(_total_rate(at, flag), analysis_id=analysis_id, method=result.method, **constants)
+    parts = [comparisons.to_ard(result, analysis_id=analysis_id, **constants), total]
+    try:
+        logistic = comparisons.fit_responder_logistic(at, flag=flag, arm=arm, reference=reference, covariates=("BASE",))
+    except ValueError as err:  # complete separation: the rates and their difference still stand
+        if "separation" not in str(err):
+            raise
+    else:
+        parts.append(comparisons.to_ard(logistic, analysis_id=f"{analysis_id}-LOGISTIC", **constants))
+    return ard_mod.stack_ard(parts)
+
+
+def compare_change(rows: pd.DataFrame, *, paramcd: str, avisit: str, arm: str = "TRTP", reference: str,
+                   centre: str | None = CENTRE) -> pd.DataFrame:
+    """``EFF-<paramcd>-CHG`` at ``avisit``: ANCOVA of the change with the baseline as covariate and the
+    centre as a factor when ``CENTRE_FACTOR_RULE`` allows; LS means per arm and their differences."""
+    at = _arm_str(rows[(rows["AVISIT"] == avisit) & ~_is_baseline(rows)], arm)
+    result, note = None, ""
+    if centre and centre in at.columns:
+        try:
+            result = comparisons.compare_arms_ancova(at, arm=arm, reference=reference, factors=[centre])
+        except ValueError as err:
+            if "full rank" not in str(err) and "residual" not in str(err):
+                raise
+            note = f"; {centre} left out (not estimable)"
+        else:
+            if result.info["df"] < MIN_RESIDUAL_DF:
+                result, note = None, f"; {centre} left out (fewer than {MIN_RESIDUAL_DF} residual df with it)"
+    if result is None:
+        result = comparisons.compare_arms_ancova(at, arm=arm, reference=reference)
+    if note:
+        result = comparisons.ArmComparison(
+            by_arm=result.by_arm, differences=result.differences.assign(method=result.differences["method"] + note),
+            reference=result.reference, method=result.method + note, info=result.info)
+    return comparisons.to_ard(result, analysis_id=f"EFF-{paramcd}-CHG", paramcd=paramcd, avisit=avisit,
+                              variable="CHG", label=f"{paramcd}: change from baseline to {avisit}")
+
+
+def compare_repeated(rows: pd.DataFrame, *, paramcd: str, arm: str = "TRTP", reference: str,
+                     strategy: str | None = None) -> pd.DataFrame:
+    """``EFF-<paramcd>-MMRM``: the repeated-measures model over every post-baseline visit.
+
+    ``strategy`` names the estimand strategy for the switch (``SWITCH_ESTIMANDS``) in the method:
+    ``"treatment policy"`` uses every record by randomised arm; ``"hypothetical"`` leaves out the
+    post-switch records (``post_switch``) and gives ``EFF-<paramcd>-MMRM-HYPO``. ``None``: a trial
+    without a switch.
+    """
+    if strategy is not None and strategy not in SWITCH_ESTIMANDS:
+        raise ValueError(f"compare_repeated: strategy must be one of {list(SWITCH_ESTIMANDS)} or None, "
+                         f"got {strategy!r}")
+    post = rows[~_is_baseline(rows)]
+    if strategy == "hypothetical":
+        post = post[~post_switch(post)]
+    post = post.drop(columns=[c for c in ("ABLFL",) if c in post.columns])
+    result = comparisons.fit_mmrm(_arm_str(post, arm), arm=arm, reference=reference)
+    note = f"; {strategy}: {SWITCH_ESTIMANDS[strategy]}" if strategy else ""
+    if not result.info["converged"]:
+        note += "; the model did not converge"
+    if note:
+        result = comparisons.ArmComparison(
+            by_arm=result.by_arm, differences=result.differences.assign(method=result.differences["method"] + note),
+            reference=result.reference, method=result.method + note, info=result.info)
+    analysis_id = f"EFF-{paramcd}-MMRM" + ("-HYPO" if strategy == "hypothetical" else "")
+    return comparisons.to_ard(result, analysis_id=analysis_id, paramcd=paramcd, variable="CHG",
+                              label=f"{paramcd}: change from baseline, repeated measures"
+                              + (f" ({strategy})" if strategy else ""))
+
+
+def _after_switch(rows: pd.DataFrame, avisit: str) -> bool:
+    """True when ``avisit`` comes after the switch (its ``AVISITN`` beyond ``SWITCH_WEEK``)."""
+    weeks = rows.loc[rows["AVISIT"] == avisit, "AVISITN"] if "AVISITN" in rows.columns else pd.Series(dtype=float)
+    return bool(len(weeks)) and float(weeks.max()) > SWITCH_WEEK
+
+
+def _with_estimand(rows: pd.DataFrame, strategy: str) -> pd.DataFrame:
+    """The ``-DIFF`` rows of ``rows`` with the estimand strategy for the switch added to their method."""
+    diff = rows["analysis_id"].str.endswith(comparisons.DIFF_SUFFIX)
+    out = rows.copy()
+    out.loc[diff, "method"] = out.loc[diff, "method"] + f"; {strategy}: {SWITCH_ESTIMANDS[strategy]}"
+    return out
+
+
+def summarize_arms(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP", population: str = POPULATION,
+                   centre: str | None = CENTRE, visits=(PRIMARY_VISIT, FINAL_VISIT),
+                   change_paramcds=CHANGE_PARAMCDS, responders=RESPONDERS) -> pd.DataFrame:
+    """Every between-arm analysis of the efficacy section as ARD rows (``SECTION``).
+
+    Per endpoint: the per-arm summaries by visit; at each of ``visits`` (primary first) the responder
+    comparisons and the ANCOVA of the change; the repeated-measures model over all visits (treatment
+    policy) and, when ADSL flags switched patients, its hypothetical-strategy sensitivity analysis.
+    The reference arm is ``reference_arm(adsl)``. Endpoints or visits without records are skipped.
+    """
+    reference = reference_arm(adsl, arm)
+    switched = "SWITCHFL" in adsl.columns and adsl["SWITCHFL"].eq("Y").any()
+    parts = []
+    for paramcd in dict.fromkeys([*change_paramcds, *(r[0] for r in responders)]):
+        rows = analysis_records(adsl, adeff, paramcd=paramcd, arm=arm, population=population, strata=centre)
+        if not len(rows):
+            continue
+        parts.append(summarize_by_arm(rows, paramcd=paramcd, arm=arm))
+        present = set(rows["AVISIT"])
+        for avisit in (v for v in visits if v in present):
+            n_before = len(parts)
+            for r_paramcd, flag, variable, label in responders:
+                if r_paramcd == paramcd and flag in rows.columns:
+                    parts.append(compare_responders(rows, paramcd=paramcd, flag=flag, avisit=avisit, arm=arm,
+                                                    reference=reference, strata=centre, variable=variable,
+                                                    label=f"{label} at {avisit}"))
+            if paramcd in change_paramcds:
+                parts.append(compare_change(rows, paramcd=paramcd, avisit=avisit, arm=arm, reference=reference,
+                                            centre=centre))
+            if switched and _after_switch(rows, avisit):
+                parts[n_before:] = [_with_estimand(p, "treatment policy") for p in parts[n_before:]]
+        if paramcd in change_paramcds:
+            strategies = ("treatment policy", "hypothetical") if switched else (None,)
+            parts += [compare_repeated(rows, paramcd=paramcd, arm=arm, reference=reference, strategy=s)
+                      for s in strategies]
+    population_label = f"{population} = 'Y', by randomised arm ({arm})"
+    return ard_mod.stack_ard([p.assign(section=SECTION, population=population_label) for p in parts])
+
+
+# --------------------------------------------------------------------------------------------
+# Display: tables and sentences from the ARD rows (rounding only through analysis_utils.tables)
+# --------------------------------------------------------------------------------------------
+
+#: Row labels of the analyses in the tables, by the ending of the analysis identifier.
+ANALYSIS_LABELS = {
+    "MCII": "Response rate, difference in % points",
+    "LOGISTIC": "Odds ratio of response, adjusted for baseline",
+    "CHG": "ANCOVA: difference in LS mean change",
+    "MMRM": "Repeated measures: difference in mean change (treatment policy)",
+    "HYPO": "Repeated measures: difference in mean change (hypothetical, no switch)",
+}
+
+
+#: What the arm and total columns of ``format_arms_table`` hold (first part of ``methods_note``).
+CELLS_NOTE = ("Arm and Total columns: responders n (%) of the patients evaluable, or mean (SD) [n] of the observed "
+              "change from baseline, by randomised arm; Estimate: each arm minus the reference")
+
+
+def _rows(ard: pd.DataFrame, analysis_id: str) -> pd.DataFrame:
+    return ard[ard["analysis_id"] == analysis_id]
+
+
+def _stat(cell: pd.DataFrame, name: str) -> float:
+    hits = cell.loc[cell["stat_name"] == name, "stat_value"]
+    return float(hits.iloc[0]) if len(hits) == 1 else np.nan
+
+
+def _visit_order(avisits) -> list:
+    """Visits in study order: by the number in ``Week <n>`` (Baseline first), else as given."""
+    def key(v):
+        digits = "".join(ch for ch in str(v) if ch.isdigit())
+        return (0, 0) if v == "Baseline" else (1, int(digits)) if digits else (2, 0)
+    return sorted(dict.fromkeys(avisits), key=key)
+
+
+def _kind(analysis_id: str) -> str:
+    return analysis_id.rsplit("-", 1)[-1]
+
+
+def _arm_cell(ard: pd.DataFrame, *, analysis_id: str, paramcd: str, avisit: str, group: str) -> str:
+    """The per-arm cell: ``n/N (%)`` for a responder analysis, else ``mean (SD) [n]`` of the change."""
+    if _kind(analysis_id) in ("MCII", "LOGISTIC"):
+        base_id = analysis_id.removesuffix("-LOGISTIC")
+        cell = _rows(ard, base_id)
+        cell = cell[(cell["avisit"] == avisit) & (cell["group"] == group)]
+        x, n = _stat(cell, "n_responders"), _stat(cell, "n_evaluable")
+        return tables.format_n_pct(x, n)
+    cell = _rows(ard, f"EFF-{paramcd}-SUMMARY-ARMS")
+    cell = cell[(cell["avisit"] == avisit) & (cell["group"] == group) & (cell["variable"] == "CHG")]
+    if not len(cell):
+        return tables.MISSING
+    mean_sd = tables.format_mean_sd(_stat(cell, "mean"), _stat(cell, "sd"), _DISPLAY_DECIMALS)
+    return f"{mean_sd} [{tables.format_number(_stat(cell, 'n'), 0)}]"
+
+
+def _estimate_text(diff: pd.DataFrame, kind: str) -> str:
+    est, lo, hi = (_stat(diff, s) for s in ("estimate", "ci_lower", "ci_upper"))
+    if kind == "MCII":
+        est, lo, hi, decimals = 100 * est, 100 * lo, 100 * hi, _DISPLAY_DECIMALS
+    else:
+        decimals = 2 if kind == "LOGISTIC" else _DISPLAY_DECIMALS
+    return f"{tables.format_number(est, decimals)} {tables.format_ci(lo, hi, decimals)}"
+
+
+def format_arms_table(ard: pd.DataFrame, *, analysis_ids) -> pd.DataFrame:
+    """Between-arm table: one row per analysis, visit and comparison, with each arm, the total and the
+    difference (estimate and 95 % CI) with its p-value.
+
+    Arm and total cells: ``n/N (%)`` of the responders for responder analyses, else ``mean (SD) [n]``
+    of the observed change from baseline (``EFF-<P>-SUMMARY-ARMS``). The estimate is the difference of
+    each arm from the reference (response rates in percentage points; the odds ratio for ``-LOGISTIC``;
+    model-based differences in mean change for ANCOVA and repeated measures).
+    """
+    records = []
+    for analysis_id in [analysis_ids] if isinstance(analysis_ids, str) else analysis_ids:
+        diffs = _rows(ard, analysis_id + comparisons.DIFF_SUFFIX)
+        if not len(diffs):
+            continue
+        kind = _kind(analysis_id)
+        per_arm_id = analysis_id.removesuffix("-LOGISTIC")
+        groups = list(dict.fromkeys(_rows(ard, per_arm_id)["group"]))
+        arm_groups = [g for g in groups if g != TOTAL] + [TOTAL]
+        paramcd = diffs["paramcd"].iloc[0]
+        for avisit in _visit_order(diffs["avisit"]):
+            for comparison, diff in diffs[diffs["avisit"] == avisit].groupby("group", sort=False):
+                row = {"Endpoint": paramcd, "Visit": avisit, "Analysis": ANALYSIS_LABELS.get(kind, kind),
+                       "Comparison": comparison}
+                for g in arm_groups:
+                    row[g] = _arm_cell(ard, analysis_id=analysis_id, paramcd=paramcd, avisit=avisit, group=g)
+                row["Estimate (95% CI)"] = _estimate_text(diff, kind)
+                row["p-value"] = tables.format_pvalue(_stat(diff, "p_value"))
+                records.append(row)
+    return pd.DataFrame(records)
+
+
+def methods_note(ard: pd.DataFrame, *, analysis_ids) -> str:
+    """The distinct methods of the between-arm rows of ``analysis_ids``, joined for a table note."""
+    ids = [a + comparisons.DIFF_SUFFIX for a in ([analysis_ids] if isinstance(analysis_ids, str) else analysis_ids)]
+    methods = ard.loc[ard["analysis_id"].isin(ids), "method"]
+    return " | ".join([CELLS_NOTE, *dict.fromkeys(methods)])
+
+
+def describe_comparison(ard: pd.DataFrame, *, analysis_id: str, avisit: str, what: str) -> str:
+    """One sentence on a between-arm difference at ``avisit``, from the ARD rows."""
+    diffs = _rows(ard, analysis_id + comparisons.DIFF_SUFFIX)
+    diffs = diffs[diffs["avisit"] == avisit]
+    if not len(diffs):
+        return f"No between-arm comparison of {what} at {avisit}: no records."
+    kind = _kind(analysis_id)
+    sentences = []
+    for comparison, diff in diffs.groupby("group", sort=False):
+        arm, reference = comparison.split(" vs ", 1)
+        est, lo, hi, p = (_stat(diff, s) for s in ("estimate", "ci_lower", "ci_upper", "p_value"))
+        p_text = endpoints._p_text(p)
+        policy = (" (treatment policy: each patient in the arm randomised, whatever was taken after the switch)"
+                  if diff["method"].str.contains("treatment policy").any() else "")
+        if kind == "MCII":
+            rates = _rows(ard, analysis_id)
+            rates = rates[rates["avisit"] == avisit]
+            cells = {}
+            for g in (arm, reference):
+                x, n = (_stat(rates[rates["group"] == g], s) for s in ("n_responders", "n_evaluable"))
+                cells[g] = f"{x:.0f} of {n:.0f} patients ({tables.format_number(100 * x / n, 1)} %)"
+            sentences.append(
+                f"At {avisit}{policy}, {what} was reached by {cells[arm]} with {arm} and {cells[reference]} with "
+                f"{reference}: a difference of {tables.format_number(100 * est, 1)} percentage points "
+                f"(95% CI {tables.format_number(100 * lo, 1)} to {tables.format_number(100 * hi, 1)}; {p_text}).")
+        elif kind == "LOGISTIC":
+            sentences.append(
+                f"Adjusted for the baseline value, the odds of {what} at {avisit} with {arm} were "
+                f"{tables.format_number(est, 2)} times those with {reference} (95% CI {tables.format_number(lo, 2)} "
+                f"to {tables.format_number(hi, 2)}; {p_text}).")
+        else:
+            size = tables.format_number(abs(est), 1)
+            side = ("about the same as" if size == tables.format_number(0, 1)
+                    else f"{size} points {'lower' if est < 0 else 'higher'} than")
+            sentences.append(
+                f"At {avisit}{policy}, the mean change in {what} with {arm} was {side} with {reference} "
+                f"(95% CI {tables.format_number(lo, 1)} to "
+                f"{tables.format_number(hi, 1)}; {p_text}); the interval "
+                f"{'excludes' if hi < 0 or lo > 0 else 'includes'} zero.")
+    return " ".join(sentences)

@@ -1,0 +1,357 @@
+"""Between-arm analyses into the ARD: a hand-made two-arm trial (the randomised design's ADaM names)
+and the CDISC pilot."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis_utils import ard as ard_mod
+from analysis_utils import arms, comparisons, paths
+from analysis_utils.io import read_adam
+
+BARI = "Baricitinib 4 mg + HCQ 400 mg"
+HCQ = "HCQ 400 mg"
+
+# Twelve patients, 8 on baricitinib + HCQ (TRT01PN 2), 4 on HCQ alone (TRT01PN 1, the control), two centres.
+# ESSDAI baseline means are equal in both arms (11), so the ANCOVA difference is the difference of mean changes.
+SUBJECTS = [f"S{i:02d}" for i in range(1, 13)]
+ARM = [BARI] * 8 + [HCQ] * 4
+SITE = ["01"] * 4 + ["02"] * 4 + ["01", "01", "02", "02"]
+BASE = [8, 10, 12, 14, 8, 10, 12, 14, 8, 10, 12, 14]
+CHG12 = [-6, -4, -3, -5, -3, -1, -7, -2, -3, -1, 0, -2]  # MCII (<= -3): 6/8 and 1/4
+CHG24 = [-6, -5, -4, -5, -3, -2, -7, -3, -3, -4, -3, -1]  # MCII: 7/8 and 3/4
+SWITCHED = {"S10", "S11", "S12"}  # control patients without an MCII at week 12
+
+
+def _two_arm_adsl() -> pd.DataFrame:
+    return pd.DataFrame({
+        "USUBJID": SUBJECTS, "SITEID": SITE, "FASFL": "Y", "TRT01P": ARM, "TRT01A": ARM,
+        "TRT01PN": [2 if a == BARI else 1 for a in ARM], "TRT01AN": [2 if a == BARI else 1 for a in ARM],
+        "SWITCHFL": ["Y" if s in SWITCHED else "N" for s in SUBJECTS],
+        "TRT02P": [BARI if s in SWITCHED else a for s, a in zip(SUBJECTS, ARM)],
+    })
+
+
+def _two_arm_adeff() -> pd.DataFrame:
+    records = []
+    for i, s in enumerate(SUBJECTS):
+        for avisit, avisitn, chg in (("Baseline", 0, np.nan), ("Week 12", 12, CHG12[i]), ("Week 24", 24, CHG24[i])):
+            aval = BASE[i] + (0 if avisitn == 0 else chg)
+            flag = "" if avisitn == 0 else ("Y" if chg <= -3 else "N")
+            trta = BARI if (s in SWITCHED and avisitn > 12) else ARM[i]
+            records.append({"USUBJID": s, "PARAMCD": "ESSDAI", "AVISIT": avisit, "AVISITN": avisitn, "AVAL": aval,
+                            "BASE": BASE[i], "CHG": chg, "ABLFL": "Y" if avisitn == 0 else "", "CRIT1FL": flag,
+                            "TRTP": ARM[i], "TRTA": trta})
+    return pd.DataFrame(records)
+
+
+@pytest.fixture(scope="module")
+def two_arm_ard() -> pd.DataFrame:
+    return arms.summarize_arms(_two_arm_adsl(), _two_arm_adeff())
+
+
+def _values(ard: pd.DataFrame, analysis_id: str, **where) -> dict:
+    rows = ard[ard["analysis_id"] == analysis_id]
+    for col, value in where.items():
+        rows = rows[rows[col] == value]
+    return dict(zip(rows["stat_name"], rows["stat_value"]))
+
+
+def _wilson(x: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    p = x / n
+    centre, half = (p + z * z / (2 * n)) / (1 + z * z / n), z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (
+        1 + z * z / n)
+    return centre - half, centre + half
+
+
+# --------------------------------------------------------------------------------------------
+# Arms
+# --------------------------------------------------------------------------------------------
+
+def test_reference_arm_is_the_lowest_code_and_arms_are_ordered_by_code():
+    adsl = _two_arm_adsl()
+    assert arms.reference_arm(adsl) == HCQ
+    assert arms.arms_of(adsl) == [HCQ, BARI]
+    assert arms.arms_of(adsl, "TRT01A") == [HCQ, BARI]
+    assert arms.has_several_arms(adsl)
+    single = adsl.assign(TRT01P="Baricitinib 2 mg", TRT01PN=1)
+    assert not arms.has_several_arms(single)
+    assert not arms.has_several_arms(adsl.drop(columns=["TRT01P"]))
+
+
+def test_arm_codes_reject_two_codes_for_an_arm_a_shared_code_and_a_missing_arm():
+    adsl = _two_arm_adsl()
+    with pytest.raises(ValueError, match="more than one TRT01PN"):
+        arms.arm_codes(adsl.assign(TRT01PN=[2] * 7 + [3] + [1] * 4))
+    with pytest.raises(ValueError, match="code of more than one arm"):
+        arms.arm_codes(adsl.assign(TRT01PN=1))
+    with pytest.raises(ValueError, match="USUBJID S03: TRT01P or TRT01PN is missing"):
+        arms.arm_codes(adsl.assign(TRT01P=["A", "A", ""] + ARM[3:]))
+    with pytest.raises(ValueError, match="not supported"):
+        arms.reference_arm(adsl, "ARM")
+
+
+def test_analysis_records_take_the_arm_from_adsl_when_the_data_lack_it_and_name_bad_rows():
+    adsl, adeff = _two_arm_adsl(), _two_arm_adeff()
+    rows = arms.analysis_records(adsl, adeff.drop(columns=["TRTP"]), paramcd="ESSDAI")
+    assert list(rows["TRTP"].cat.categories) == [HCQ, BARI]
+    assert rows["SITEID"].tolist()[:3] == ["01"] * 3 and "SWITCHFL" in rows
+    assert len(rows) == 36
+    not_fas = adsl.assign(FASFL=["N"] + ["Y"] * 11)
+    assert len(arms.analysis_records(not_fas, adeff, paramcd="ESSDAI")) == 33
+    with pytest.raises(ValueError, match="USUBJID S01, AVISIT Baseline: TRTP 'Placebo' is not an arm"):
+        arms.analysis_records(adsl, adeff.assign(TRTP=["Placebo"] + list(adeff["TRTP"][1:])), paramcd="ESSDAI")
+    with pytest.raises(ValueError, match="USUBJID S01, AVISIT Baseline: more than one ESSDAI record"):
+        arms.analysis_records(adsl, pd.concat([adeff.iloc[:1], adeff]), paramcd="ESSDAI")
+
+
+def test_post_switch_records_are_the_switched_patients_visits_after_week_12():
+    rows = arms.analysis_records(_two_arm_adsl(), _two_arm_adeff(), paramcd="ESSDAI")
+    post = rows.loc[arms.post_switch(rows)]
+    assert sorted(post["USUBJID"]) == ["S10", "S11", "S12"]
+    assert set(post["AVISIT"]) == {"Week 24"}
+    assert (post["TRTA"] == BARI).all() and (post["TRTP"] == HCQ).all()  # analysed by the randomised arm
+
+
+# --------------------------------------------------------------------------------------------
+# Responders, hand-worked
+# --------------------------------------------------------------------------------------------
+
+def test_week12_responder_rates_difference_newcombe_ci_and_fisher_p_hand_worked(two_arm_ard):
+    per_arm = {g: _values(two_arm_ard, "EFF-ESSDAI-MCII", avisit="Week 12", group=g) for g in (BARI, HCQ, "Total")}
+    assert (per_arm[BARI]["n_responders"], per_arm[BARI]["n_evaluable"], per_arm[BARI]["rate"]) == (6, 8, 0.75)
+    assert (per_arm[HCQ]["n_responders"], per_arm[HCQ]["n_evaluable"], per_arm[HCQ]["rate"]) == (1, 4, 0.25)
+    assert (per_arm["Total"]["n_responders"], per_arm["Total"]["n_evaluable"]) == (7, 12)
+    diff = _values(two_arm_ard, "EFF-ESSDAI-MCII-DIFF", avisit="Week 12", group=f"{BARI} vs {HCQ}")
+    assert diff["estimate"] == pytest.approx(0.5)
+    # Newcombe method 10 from the two Wilson intervals, by hand
+    (l1, u1), (l2, u2) = _wilson(6, 8), _wilson(1, 4)
+    assert diff["ci_lower"] == pytest.approx(0.5 - math.sqrt((0.75 - l1) ** 2 + (u2 - 0.25) ** 2), rel=1e-9)
+    assert diff["ci_upper"] == pytest.approx(0.5 + math.sqrt((u1 - 0.75) ** 2 + (0.25 - l2) ** 2), rel=1e-9)
+    # Fisher: margins 8/4 and 7 responders; P(X = k) = C(8,k) C(4,7-k) / 792 = 56, 280, 336, 112, 8 for k = 3..7;
+    # observed k = 6 (112); two-sided p = (56 + 112 + 8) / 792
+    assert diff["p_value"] == pytest.approx(176 / 792, rel=1e-12)
+    method = two_arm_ard.loc[two_arm_ard["analysis_id"] == "EFF-ESSDAI-MCII-DIFF", "method"].iloc[0]
+    assert "Newcombe" in method and "Fisher" in method and "SITEID too sparse for CMH" in method
+
+
+def test_week24_responders_by_randomised_arm_under_treatment_policy(two_arm_ard):
+    diff = _values(two_arm_ard, "EFF-ESSDAI-MCII-DIFF", avisit="Week 24")
+    assert diff["estimate"] == pytest.approx(7 / 8 - 3 / 4)
+    methods = two_arm_ard.loc[(two_arm_ard["analysis_id"] == "EFF-ESSDAI-MCII-DIFF"), ["avisit", "method"]]
+    assert methods.groupby("avisit")["method"].first().str.contains("treatment policy").to_dict() == {
+        "Week 12": False, "Week 24": True}
+
+
+def test_logistic_odds_ratio_rows_and_the_separation_case(two_arm_ard):
+    diff = _values(two_arm_ard, "EFF-ESSDAI-MCII-LOGISTIC-DIFF", avisit="Week 12")
+    assert set(diff) == set(comparisons.DIFF_STATS) and diff["ci_lower"] < diff["estimate"] < diff["ci_upper"]
+    rows = arms.analysis_records(_two_arm_adsl(), _two_arm_adeff(), paramcd="ESSDAI")
+    all_respond = rows.assign(CRIT1FL=np.where(rows["TRTP"] == BARI, "Y", rows["CRIT1FL"]))
+    out = arms.compare_responders(all_respond, paramcd="ESSDAI", flag="CRIT1FL", avisit="Week 12", reference=HCQ)
+    assert "EFF-ESSDAI-MCII-DIFF" in set(out["analysis_id"])  # rates still compared
+    assert not out["analysis_id"].str.contains("LOGISTIC").any()  # no infinite odds ratio
+
+
+# --------------------------------------------------------------------------------------------
+# Change: ANCOVA and repeated measures
+# --------------------------------------------------------------------------------------------
+
+def test_ancova_difference_is_the_difference_of_mean_changes_with_balanced_baselines(two_arm_ard):
+    diff = _values(two_arm_ard, "EFF-ESSDAI-CHG-DIFF", avisit="Week 12")
+    assert diff["estimate"] == pytest.approx(-31 / 8 - (-6 / 4), abs=1e-12)  # -3.875 - (-1.5) = -2.375
+    method = two_arm_ard.loc[two_arm_ard["analysis_id"] == "EFF-ESSDAI-CHG-DIFF", "method"].iloc[0]
+    # with the centre: 12 - 4 parameters = 8 residual df < MIN_RESIDUAL_DF, so it is left out and said so
+    assert "SITEID left out (fewer than 10 residual df with it)" in method
+    lsm = {g: _values(two_arm_ard, "EFF-ESSDAI-CHG", avisit="Week 12", group=g) for g in (BARI, HCQ)}
+    assert lsm[BARI]["lsmean"] - lsm[HCQ]["lsmean"] == pytest.approx(-2.375)
+    assert (lsm[BARI]["n"], lsm[HCQ]["n"]) == (8, 4)
+
+
+def test_ancova_keeps_the_centre_when_estimable():
+    rows = arms.analysis_records(_two_arm_adsl(), _two_arm_adeff(), paramcd="ESSDAI")
+    many = pd.concat([rows.assign(USUBJID=rows["USUBJID"] + f"-{k}") for k in range(3)], ignore_index=True)
+    out = arms.compare_change(many, paramcd="ESSDAI", avisit="Week 12", reference=HCQ)
+    method = out.loc[out["analysis_id"] == "EFF-ESSDAI-CHG-DIFF", "method"].iloc[0]
+    assert "+ SITEID" in method and "left out" not in method
+    week12 = many[many["AVISIT"] == "Week 12"]
+    direct = comparisons.compare_arms_ancova(week12.assign(TRTP=week12["TRTP"].astype(str)), reference=HCQ,
+                                             factors=["SITEID"])
+    assert _values(out, "EFF-ESSDAI-CHG-DIFF")["estimate"] == pytest.approx(direct.differences["estimate"].iloc[0])
+    assert direct.info["df"] == 36 - 4
+
+
+def test_repeated_measures_treatment_policy_and_hypothetical_sensitivity(two_arm_ard):
+    tp = two_arm_ard[two_arm_ard["analysis_id"] == "EFF-ESSDAI-MMRM"]
+    hypo = two_arm_ard[two_arm_ard["analysis_id"] == "EFF-ESSDAI-MMRM-HYPO"]
+    n_at = lambda rows, visit: rows[(rows["stat_name"] == "n") & (rows["avisit"] == visit)].set_index("group")[
+        "stat_value"].to_dict()
+    assert n_at(tp, "Week 24") == {HCQ: 4, BARI: 8}
+    assert n_at(hypo, "Week 24") == {HCQ: 1, BARI: 8}  # the three switched patients' week 24 set to missing
+    assert n_at(hypo, "Week 12") == {HCQ: 4, BARI: 8}
+    for analysis_id, strategy in (("EFF-ESSDAI-MMRM-DIFF", "treatment policy"), ("EFF-ESSDAI-MMRM-HYPO-DIFF",
+                                                                                   "hypothetical")):
+        rows = two_arm_ard[two_arm_ard["analysis_id"] == analysis_id]
+        assert sorted(set(rows["avisit"])) == ["Week 12", "Week 24"]
+        assert rows["method"].str.contains(f"{strategy}:").all()
+        assert rows["method"].str.contains("on 9 between-subject df").all()  # 12 subjects - 2 arms - 1 (baseline)
+    # with complete data at week 12 and the same baselines, the week-12 difference is the difference in means
+    assert _values(two_arm_ard, "EFF-ESSDAI-MMRM-DIFF", avisit="Week 12")["estimate"] == pytest.approx(-2.375,
+                                                                                                         abs=1e-6)
+
+
+@pytest.mark.parametrize("arm", ["TRT01P", "TRT01A"])
+def test_the_arm_can_be_any_adam_arm_variable(two_arm_ard, arm):
+    out = arms.summarize_arms(_two_arm_adsl(), _two_arm_adeff().drop(columns=["TRTP"]), arm=arm,
+                              change_paramcds=())
+    got = _values(out, "EFF-ESSDAI-MCII-DIFF", avisit="Week 12")
+    assert got == _values(two_arm_ard, "EFF-ESSDAI-MCII-DIFF", avisit="Week 12")
+    assert set(out.loc[out["analysis_id"] == "EFF-ESSDAI-MCII", "group"]) == {HCQ, BARI, "Total"}
+
+
+def test_without_a_switch_flag_there_is_no_hypothetical_analysis():
+    out = arms.summarize_arms(_two_arm_adsl().drop(columns=["SWITCHFL"]), _two_arm_adeff().drop(columns=["TRTA"]))
+    assert "EFF-ESSDAI-MMRM-HYPO" not in set(out["analysis_id"])
+    assert not out["method"].str.contains("treatment policy").any()
+
+
+def test_summary_rows_by_arm_and_total(two_arm_ard):
+    chg = two_arm_ard[(two_arm_ard["analysis_id"] == "EFF-ESSDAI-SUMMARY-ARMS") & (two_arm_ard["variable"] == "CHG")
+                      & (two_arm_ard["avisit"] == "Week 12")]
+    means = chg[chg["stat_name"] == "mean"].set_index("group")["stat_value"]
+    assert means.to_dict() == pytest.approx({BARI: -3.875, HCQ: -1.5, "Total": -37 / 12})
+    assert set(two_arm_ard["section"]) == {arms.SECTION}
+    assert ard_mod.stack_ard([two_arm_ard]).shape == two_arm_ard.shape  # no duplicate statistic
+
+
+def test_every_diff_row_has_the_four_statistics_and_a_method(two_arm_ard):
+    diff = two_arm_ard[two_arm_ard["analysis_id"].str.endswith("-DIFF")]
+    assert set(diff["analysis_id"]) == {"EFF-ESSDAI-MCII-DIFF", "EFF-ESSDAI-MCII-LOGISTIC-DIFF", "EFF-ESSDAI-CHG-DIFF",
+                                        "EFF-ESSDAI-MMRM-DIFF", "EFF-ESSDAI-MMRM-HYPO-DIFF"}
+    assert (diff.groupby(["analysis_id", "avisit", "group"])["stat_name"].apply(tuple)
+            == comparisons.DIFF_STATS).all()
+    assert diff["method"].str.len().gt(0).all() and diff["stat_value"].notna().all()
+
+
+# --------------------------------------------------------------------------------------------
+# Display
+# --------------------------------------------------------------------------------------------
+
+def test_responder_table_shows_each_arm_the_total_and_the_difference(two_arm_ard):
+    table = arms.format_arms_table(two_arm_ard, analysis_ids=["EFF-ESSDAI-MCII"])
+    assert list(table.columns) == ["Endpoint", "Visit", "Analysis", "Comparison", HCQ, BARI, "Total",
+                                   "Estimate (95% CI)", "p-value"]
+    week12 = table[table["Visit"] == "Week 12"].iloc[0]
+    assert (week12[HCQ], week12[BARI], week12["Total"]) == ("1 (25.0)", "6 (75.0)", "7 (58.3)")
+    assert week12["Estimate (95% CI)"].startswith("50.0 (")
+    assert week12["p-value"] == "0.222"
+    assert table["Visit"].tolist() == ["Week 12", "Week 24"]
+
+
+def test_change_table_and_sentences(two_arm_ard):
+    table = arms.format_arms_table(two_arm_ard, analysis_ids=["EFF-ESSDAI-CHG", "EFF-ESSDAI-MMRM"])
+    first = table.iloc[0]
+    assert (first[BARI], first[HCQ]) == ("-3.9 (2.03) [8]", "-1.5 (1.29) [4]")  # SDs sqrt(28.875/7), sqrt(5/3)
+    assert first["Estimate (95% CI)"].startswith("-2.4 (")
+    text = arms.describe_comparison(two_arm_ard, analysis_id="EFF-ESSDAI-CHG", avisit="Week 12", what="ESSDAI")
+    assert text.startswith(f"At Week 12, the mean change in ESSDAI with {BARI} was 2.4 points lower than with {HCQ}")
+    mcii = arms.describe_comparison(two_arm_ard, analysis_id="EFF-ESSDAI-MCII", avisit="Week 12",
+                                    what="the ESSDAI MCII")
+    assert mcii == (f"At Week 12, the ESSDAI MCII was reached by 6 of 8 patients (75.0 %) with {BARI} and 1 of 4 "
+                    f"patients (25.0 %) with {HCQ}: a difference of 50.0 percentage points (95% CI -6.4 to 77.1; "
+                    "p = 0.222).")
+    week24 = arms.describe_comparison(two_arm_ard, analysis_id="EFF-ESSDAI-MCII", avisit="Week 24",
+                                      what="the ESSDAI MCII")
+    assert week24.startswith("At Week 24 (treatment policy: each patient in the arm randomised")
+    same = two_arm_ard.assign(stat_value=np.where(
+        (two_arm_ard["analysis_id"] == "EFF-ESSDAI-CHG-DIFF") & (two_arm_ard["stat_name"] == "estimate"), 0.04,
+        two_arm_ard["stat_value"]))
+    assert "was about the same as with" in arms.describe_comparison(same, analysis_id="EFF-ESSDAI-CHG",
+                                                                     avisit="Week 12", what="ESSDAI")
+    assert "no records" in arms.describe_comparison(two_arm_ard, analysis_id="EFF-PGA-CHG", avisit="Week 12",
+                                                    what="PGA")
+    assert "Newcombe" in arms.methods_note(two_arm_ard, analysis_ids=["EFF-ESSDAI-MCII"])
+
+
+# --------------------------------------------------------------------------------------------
+# CDISC pilot (three arms, Placebo = TRT01PN 0)
+# --------------------------------------------------------------------------------------------
+
+ADAM = paths.CDISC_PILOT / "adam"
+PLACEBO, HIGH, LOW = "Placebo", "Xanomeline High Dose", "Xanomeline Low Dose"
+
+
+@pytest.fixture(scope="module")
+def cdisc():
+    adsl = read_adam(ADAM / "adsl.xpt")
+    adas = read_adam(ADAM / "adadas.csv.gz")
+    adas = adas[adas["PARAMCD"] == "ACTOT"]
+    # responder: ADAS-Cog(11) improved (a decrease) from baseline; evaluable when the change is known
+    adas = adas.assign(CRIT1FL=np.where(adas["CHG"].isna(), "", np.where(adas["CHG"] < 0, "Y", "N")))
+    return adsl, adas
+
+
+def test_cdisc_pilot_reference_arm_is_placebo(cdisc):
+    adsl, _ = cdisc
+    assert arms.reference_arm(adsl) == PLACEBO
+    assert arms.arms_of(adsl) == [PLACEBO, LOW, HIGH]  # TRT01PN 0, 54, 81
+
+
+def test_cdisc_pilot_week24_ancova_from_adsl_and_adadas_reproduces_table_14_3_01(cdisc):
+    """Published (CDISC pilot Table 14-3.01, ADAS-Cog(11) week 24 LOCF, site group as factor):
+    High Dose - Placebo -1.0 (-2.7; 0.7) p 0.233; Low Dose - Placebo -0.5 (-2.1; 1.1) p 0.569."""
+    adsl, adas = cdisc
+    rows = arms.analysis_records(adsl, adas, paramcd="ACTOT", population="EFFFL", strata="SITEGR1")
+    out = arms.compare_change(rows, paramcd="ACTOT", avisit="Week 24", reference=arms.reference_arm(adsl),
+                              centre="SITEGR1")
+    for arm, (est, lo, hi, p) in {HIGH: (-1.0, -2.7, 0.7, 0.233), LOW: (-0.5, -2.1, 1.1, 0.569)}.items():
+        got = _values(out, "EFF-ACTOT-CHG-DIFF", group=f"{arm} vs {PLACEBO}")
+        assert (round(got["estimate"], 1), round(got["ci_lower"], 1), round(got["ci_upper"], 1)) == (est, lo, hi)
+        assert round(got["p_value"], 3) == p
+    n = out[(out["analysis_id"] == "EFF-ACTOT-CHG") & (out["stat_name"] == "n")].set_index("group")["stat_value"]
+    assert n.to_dict() == {PLACEBO: 79, LOW: 81, HIGH: 74}
+
+
+def test_cdisc_pilot_week24_responders_by_arm(cdisc):
+    adsl, adas = cdisc
+    rows = arms.analysis_records(adsl, adas, paramcd="ACTOT", population="EFFFL", strata="SITEGR1")
+    out = arms.compare_responders(rows, paramcd="ACTOT", flag="CRIT1FL", avisit="Week 24", reference=PLACEBO,
+                                  strata="SITEGR1", variable="IMPROVED")
+    week24 = adas[(adas["AVISIT"] == "Week 24") & (adas["ANL01FL"] == "Y")
+                  & adas["USUBJID"].isin(adsl.loc[adsl["EFFFL"] == "Y", "USUBJID"])]
+    counts = week24.groupby("TRTP")["CRIT1FL"].agg(lambda f: (int((f == "Y").sum()), int(f.isin(["Y", "N"]).sum())))
+    for arm in (PLACEBO, LOW, HIGH):
+        got = _values(out, "EFF-ACTOT-IMPROVED", group=arm)
+        assert (got["n_responders"], got["n_evaluable"]) == counts[arm]
+    total = _values(out, "EFF-ACTOT-IMPROVED", group="Total")
+    assert total["n_evaluable"] == sum(n for _, n in counts) == 234
+    high = _values(out, "EFF-ACTOT-IMPROVED-DIFF", group=f"{HIGH} vs {PLACEBO}")
+    (x1, n1), (x0, n0) = counts[HIGH], counts[PLACEBO]
+    assert high["estimate"] == pytest.approx(x1 / n1 - x0 / n0)
+    method = out.loc[out["analysis_id"] == "EFF-ACTOT-IMPROVED-DIFF", "method"].iloc[0]
+    assert "CMH test stratified by SITEGR1" in method  # 3 site groups of about 80 patients: not sparse
+    assert "EFF-ACTOT-IMPROVED-LOGISTIC-DIFF" in set(out["analysis_id"])
+
+
+# --------------------------------------------------------------------------------------------
+# Notebook 04: the between-arm cells leave the single-arm report unchanged
+# --------------------------------------------------------------------------------------------
+
+def test_notebook_04_between_arm_cells_run_only_for_several_arms_and_show_nothing_otherwise():
+    import json
+
+    nb = json.loads((paths.PROJECT_ROOT / "notebooks" / "04_efficacy.ipynb").read_text(encoding="utf-8"))
+    ids = [c["id"] for c in nb["cells"]]
+    new = nb["cells"][ids.index("cell-37"):]
+    assert [c["id"] for c in new] == ["cell-37", "cell-38", "cell-39", "cell-40"]
+    assert new[0]["metadata"]["tags"] == ["report-exclude"]
+    assert "randomised = arms.has_several_arms(adsl)" in "".join(new[0]["source"])
+    for cell in new:
+        assert cell["outputs"] == [] and cell["execution_count"] is None
+        code = [line for line in "".join(cell["source"]).splitlines() if line.strip() and not line.startswith("#")]
+        body = code[code.index("if randomised:"):] if cell is new[0] else code
+        assert body[0] == "if randomised:" and all(line.startswith(" ") for line in body[1:])
+    for cell in new[1:]:
+        assert cell["metadata"]["tags"] == ["report-if-output"]
