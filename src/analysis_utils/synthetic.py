@@ -261,15 +261,18 @@ def _ordered(tables: dict) -> dict:
     """Give every form its dictionary column order, dtypes and a sorted RangeIndex."""
     out = {}
     for name, form in dictionary.FORMS.items():
+        if name not in tables and form.optional:
+            continue
         frame = tables[name].reset_index(drop=True)
-        for v in form.variables:
+        variables = [v for v in form.variables if v.column_required or v.name in frame.columns]
+        for v in variables:
             if v.type == "int":
                 frame[v.name] = pd.array(frame[v.name], dtype="Int64")
             elif v.type == "float":
                 frame[v.name] = frame[v.name].astype("float64")
             elif v.type == "date":
                 frame[v.name] = pd.to_datetime(frame[v.name])
-        out[name] = frame[list(form.columns)]
+        out[name] = frame[[v.name for v in variables]]
     return out
 
 
