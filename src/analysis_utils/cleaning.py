@@ -24,7 +24,7 @@ import pandas as pd
 
 from analysis_utils import dictionary, validation
 from analysis_utils.vocabulary import (
-    ARM, ESSDAI_DOMAINS, ESSDAI_LEVEL_PARAMCD, ESSPRI_ITEM_PARAMCD, HAEM_ATTRIBUTION_PARAMCD, ILD_PARAMCD,
+    ARM, AVISIT_ORDER, AVISITN, ESSDAI_DOMAINS, ESSDAI_LEVEL_PARAMCD, ESSPRI_ITEM_PARAMCD, HAEM_ATTRIBUTION_PARAMCD, ILD_PARAMCD,
     LAB_PARAMS, STUDYID,
 )
 
@@ -85,6 +85,27 @@ ADQS_PARAMS = MappingProxyType({
     ILD_PARAMCD["symptoms"]: ("ILD", "ILD respiratory symptoms versus baseline"),
     ILD_PARAMCD["hrct"]: ("ILD", "ILD HRCT change versus baseline"),
 })
+
+def visit_order(data: pd.DataFrame, *, default=AVISIT_ORDER) -> tuple:
+    """Return the scheduled visits (AVISIT labels) ordered by planned week: ``default`` and every visit of ``data``.
+
+    The week of a visit is its ``AVISITN`` in ``data`` (``vocabulary.AVISITN`` for the default visits);
+    rows without an AVISITN (unscheduled samples) are not visits of the schedule. The pilot's data give
+    ``vocabulary.AVISIT_ORDER``; a schedule of weeks 0-24 every 4 weeks gives its seven visits.
+
+    Examples
+    --------
+    >>> visit_order(pd.DataFrame({"AVISIT": ["Week 4", "Unscheduled"], "AVISITN": [4.0, None]}))
+    ('Baseline', 'Week 4', 'Week 12', 'Week 24')
+    >>> visit_order(pd.DataFrame({"AVISIT": ["Baseline"]}))
+    ('Baseline', 'Week 12', 'Week 24')
+    """
+    weeks = {v: float(AVISITN[v]) for v in default}
+    if {"AVISIT", "AVISITN"} <= set(data.columns):
+        pairs = data.loc[data["AVISITN"].notna(), ["AVISIT", "AVISITN"]].drop_duplicates("AVISIT")
+        weeks.update(zip(pairs["AVISIT"], pairs["AVISITN"].astype(float)))
+    return tuple(sorted(weeks, key=lambda v: weeks[v]))
+
 
 #: Treatment columns added to every BDS dataset (``derive_vars_trt``).
 BDS_TREATMENT_COLUMNS = ("TRTP", "TRTA")
