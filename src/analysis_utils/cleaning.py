@@ -107,8 +107,9 @@ def visit_order(data: pd.DataFrame, *, default=AVISIT_ORDER) -> tuple:
     return tuple(sorted(weeks, key=lambda v: weeks[v]))
 
 
-#: Treatment columns added to every BDS dataset (``derive_vars_trt``).
-BDS_TREATMENT_COLUMNS = ("TRTP", "TRTA")
+#: Treatment and analysis-window columns added to every BDS dataset (``derive_vars_trt``,
+#: ``derive_vars_window``).
+BDS_ADDED_COLUMNS = ("TRTP", "TRTA", "AWLO", "AWHI")
 
 
 def _avisit_maps(t: dict) -> tuple:
@@ -298,8 +299,32 @@ def derive_treatment(tables: dict, subjects: pd.Index) -> pd.DataFrame:
     }, index=subjects)
 
 
+def visit_windows(t: dict) -> pd.DataFrame:
+    """Return the analysis windows of the export's schedule: ``AVISIT, AWLO, AWHI`` (first and last study day).
+
+    >>> visit_windows({}).values.tolist()
+    [['Baseline', -28, 1], ['Week 12', 71, 99], ['Week 24', 155, 183]]
+    """
+    schedule = validation.export_schedule(t)
+    return pd.DataFrame({"AVISIT": schedule["AVISIT"], "AWLO": schedule["WINLO"], "AWHI": schedule["WINHI"]})
+
+
+def derive_vars_window(bds: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
+    """Add ``AWLO``/``AWHI``, the first and last study day of the visit's window (``visit_windows``), by AVISIT.
+
+    Unscheduled records have none (NaN). The windows of a BDS derived from another come from it
+    (``adeff`` from ``adqs``: ``windows = adqs``).
+
+    >>> bds = pd.DataFrame({"AVISIT": ["Week 12", "Unscheduled"]})
+    >>> derive_vars_window(bds, visit_windows({}))[["AWLO", "AWHI"]].values.tolist()
+    [[71.0, 99.0], [nan, nan]]
+    """
+    w = windows.dropna(subset=["AWLO", "AWHI"]).drop_duplicates("AVISIT").set_index("AVISIT")
+    return bds.assign(AWLO=bds["AVISIT"].map(w["AWLO"]).astype(float), AWHI=bds["AVISIT"].map(w["AWHI"]).astype(float))
+
+
 def derive_vars_trt(bds: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
-    """Add ``TRTP`` and ``TRTA`` to a BDS dataset (columns ``BDS_TREATMENT_COLUMNS``, at the end).
+    """Add ``TRTP`` and ``TRTA`` to a BDS dataset (columns ``BDS_ADDED_COLUMNS``, at the end).
 
     ``TRTP`` = ``TRT01P`` on every row (the randomised arm: treatment-policy assignment). ``TRTA`` = the
     treatment taken at the record: ``TRT02A`` when the subject switched and the record is dated after
@@ -478,7 +503,7 @@ def derive_adqs(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
     recorded = out["AVAL"].notna() | (out["AVALC"] != "")
     out["ABLFL"] = _flag((out["VISIT"] == "BL") & recorded).to_numpy()
     out = out.sort_values(["USUBJID", "AVISITN", "_ORDER"], kind="stable")
-    return derive_vars_trt(out[list(ADQS_COLUMNS)].reset_index(drop=True), adsl)
+    return derive_vars_window(derive_vars_trt(out[list(ADQS_COLUMNS)].reset_index(drop=True), adsl), visit_windows(t))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -576,7 +601,7 @@ def derive_adlb(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
                    AVISITN=lookup(lb["VISIT"], avisitn).astype(float),
                    _ORDER=lookup(lb["PARAMCD"], {p: i for i, p in enumerate(LAB_PARAMS)}))
     lb = lb.sort_values(["USUBJID", "_ORDER", "ADT"], kind="stable")
-    return derive_vars_trt(lb[list(ADLB_COLUMNS)].reset_index(drop=True), adsl)
+    return derive_vars_window(derive_vars_trt(lb[list(ADLB_COLUMNS)].reset_index(drop=True), adsl), visit_windows(t))
 
 
 # ---------------------------------------------------------------------------------------------
