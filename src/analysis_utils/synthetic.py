@@ -676,8 +676,9 @@ RANDOMISED_WINDOW_DAYS = 7
 #: Week of the primary endpoint and of the switch of control non-responders.
 SWITCH_WEEK = 12
 #: Probability of the ESSDAI MCII (decrease >= 3) at week 12 on HCQ alone: 0.59, the placebo arm of
-#: the ETAP tocilizumab trial (Felten R et al. Lancet Rheumatol 2021;3:e166-e175, ESSDAI response at
-#: week 24 59 % on placebo; control arms of pSS trials respond often).
+#: the ETAP tocilizumab trial at week 12, 29/49 (59.2 %) (Felten R et al. Ann Rheum Dis 2021;80:329-338,
+#: doi:10.1136/annrheumdis-2020-218467, Table 2; control arms of pSS trials respond often). For
+#: comparison, the HCQ arm of JOQUER had 7/14 (50 %) (Seror R et al. Ann Rheum Dis 2016, Table 5).
 CONTROL_MCII_PROBABILITY = 0.59
 #: Probability of the ESSDAI MCII at week 12 on baricitinib + HCQ: 0.85, close to the pilot (8 of 9
 #: patients with week-24 data, 89 %; Bai W et al. Ann Rheum Dis 2022;81(7):1050).
@@ -950,8 +951,8 @@ def generate_randomised_trial(n_subjects: int = 87, *, n_centres: int = 8, ratio
     Calibration (docs/decisions.md, "Randomised trials"):
 
     - ESSDAI MCII (decrease >= 3) at week 12 with probability ``CONTROL_MCII_PROBABILITY`` = 0.59 on HCQ
-      alone (the placebo arm of the ETAP tocilizumab trial, Felten R et al. Lancet Rheumatol
-      2021;3:e166-e175: control arms of pSS trials respond often) and ``TREATED_MCII_PROBABILITY`` = 0.85
+      alone (the placebo arm of the ETAP tocilizumab trial at week 12, 29/49, Felten R et al. Ann Rheum Dis
+      2021;80:329-338: control arms of pSS trials respond often) and ``TREATED_MCII_PROBABILITY`` = 0.85
       on baricitinib + HCQ (close to the pilot's 8 of 9, Bai W et al. Ann Rheum Dis 2022;81(7):1050);
     - control patients without the MCII at week 12 switch to baricitinib + HCQ at the week-12 visit
       (a second exposure period from that date) and reach the MCII at week 24 with
