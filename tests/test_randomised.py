@@ -174,6 +174,7 @@ def test_windows_queries_follow_the_schedule(small):
     visits.loc[row, "VISITDT"] = first[visits.loc[row, "SUBJID"]] + pd.Timedelta(days=37)  # study day 38 > 36
     queries = _only(validation.validate_export(small).queries, "visit_window")
     assert "is on study day 38, outside the window day 22 to 36" in " ".join(queries["message"])
+    assert "Week 4" in set(queries["AVISIT"])  # the schedule's label, not the code W4
 
 
 def test_avisitn_is_the_planned_week_and_visits_are_ordered_by_it(small):

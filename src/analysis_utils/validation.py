@@ -209,8 +209,8 @@ class _Context:
     as in the file: ``export.row_lines``). Built for every row, the subject ids alone cost about 0.6 s at 10,000 patients.
     """
 
-    def __init__(self, name: str, frame: pd.DataFrame, sites: tuple):
-        self.file, self.frame, self.sites = frame.attrs.get("file", f"{name}.csv"), frame, sites
+    def __init__(self, name: str, frame: pd.DataFrame, sites: tuple, labels=dictionary.VISIT_LABELS):
+        self.file, self.frame, self.sites, self.labels = frame.attrs.get("file", f"{name}.csv"), frame, sites, labels
 
     def __getitem__(self, mask) -> pd.DataFrame:
         mask = np.asarray(mask, dtype=bool)
@@ -222,7 +222,7 @@ class _Context:
             "file": self.file,
             "row": export.row_lines(self.frame, np.flatnonzero(mask)),
             "USUBJID": _usubjid(subjid, self.sites).to_numpy(),
-            "AVISIT": visit.map(dictionary.VISIT_LABELS).fillna(visit).to_numpy(),
+            "AVISIT": visit.map(self.labels).fillna(visit).to_numpy(),
         }, index=rows.index)
 
 
@@ -838,8 +838,9 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
     problems, typed, ctxs = [structure], {}, {}
     schedule = export_schedule(parse_export({"schedule": text["schedule"]}) if "schedule" in text else {})
     forms = {name: form for name, form in dictionary.forms_for(schedule).items() if name in text}
+    labels = {**dict(zip(schedule["VISIT"], schedule["AVISIT"])), dictionary.UNSCHEDULED: "Unscheduled"}
     for name, form in forms.items():
-        ctxs[name] = _Context(name, text[name], sites)
+        ctxs[name] = _Context(name, text[name], sites, labels)
         typed[name], found = _check_form(form, text[name], ctxs[name])
         problems.append(found)
     subjects = pd.Index(text["demographics"]["SUBJID"])
