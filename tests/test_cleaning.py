@@ -111,7 +111,7 @@ def test_adsl_exposure_and_baseline_values_hand_worked(datasets):
 
 def test_adqs_items_by_visit(datasets):
     adqs = datasets["adqs"]
-    assert tuple(adqs.columns) == cleaning.ADQS_COLUMNS
+    assert tuple(adqs.columns) == cleaning.ADQS_COLUMNS + cleaning.BDS_ADDED_COLUMNS
     # 30 visits x (12 levels + attribution + 3 ESSPRI items + PGA) + 4 ILD visits x 2 items
     assert len(adqs) == 30 * 17 + 4 * 2
     assert not adqs.duplicated(["USUBJID", "AVISIT", "PARAMCD"]).any()
@@ -126,7 +126,7 @@ def test_adqs_items_by_visit(datasets):
 
 def test_adlb_si_units_baseline_and_change(datasets):
     adlb = datasets["adlb"]
-    assert tuple(adlb.columns) == cleaning.ADLB_COLUMNS
+    assert tuple(adlb.columns) == cleaning.ADLB_COLUMNS + cleaning.BDS_ADDED_COLUMNS
     assert (adlb["AVALU"] == adlb["PARAMCD"].map({p: v[1] for p, v in LAB_PARAMS.items()})).all()
     hgb = adlb[(adlb["USUBJID"] == SUBJ + "002") & (adlb["PARAMCD"] == "HGB")].set_index("AVISIT")
     assert hgb.loc["Week 24", ["AVAL", "ANRLO", "ANRHI"]].tolist() == [124.0, 115.0, 150.0]  # 12.4 g/dL

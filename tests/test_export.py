@@ -107,6 +107,18 @@ def test_stored_synthetic_manifest_is_that_of_the_generator_and_of_data_raw(tmp_
         export.SYNTHETIC_MANIFEST.read_bytes()
 
 
+def test_the_randomised_example_is_registered_and_shows_its_own_banner():
+    from analysis_utils import paths
+
+    folder = paths.resolve("data/examples/randomised")
+    pd.testing.assert_frame_equal(export.file_manifest(folder), export.shipped_synthetic_manifest("randomised"),
+                                  obj="regenerate: python -m analysis_utils.synthetic --randomised --out "
+                                      "data/examples/randomised, then python -m analysis_utils.export --synthetic-manifest")
+    assert export.matches_shipped_synthetic(folder)
+    assert export.describe_source(folder) == export.RANDOMISED_STATEMENT
+    assert export.describe_source(paths.DATA_RAW) == export.SYNTHETIC_STATEMENT
+
+
 @pytest.mark.parametrize("change", ["edit a value", "add a file", "remove a file", "rename a file"])
 def test_only_the_untouched_synthetic_export_matches_it(tmp_export, change):
     assert export.matches_shipped_synthetic(tmp_export)

@@ -24,8 +24,8 @@ import pandas as pd
 
 from analysis_utils import dictionary, validation
 from analysis_utils.vocabulary import (
-    ARM, ESSDAI_DOMAINS, ESSDAI_LEVEL_PARAMCD, ESSPRI_ITEM_PARAMCD, HAEM_ATTRIBUTION_PARAMCD, ILD_PARAMCD,
-    LAB_PARAMS, STUDYID, VISITS,
+    ARM, AVISIT_ORDER, AVISITN, ESSDAI_DOMAINS, ESSDAI_LEVEL_PARAMCD, ESSPRI_ITEM_PARAMCD, HAEM_ATTRIBUTION_PARAMCD, ILD_PARAMCD,
+    LAB_PARAMS, STUDYID,
 )
 
 #: Treatment-emergent window: an AE starting on or after the first dose and no later than this many
@@ -58,9 +58,11 @@ DUE_FLAGS = MappingProxyType({"W12": "DUE12FL", "W24": "DUE24FL"})
 #: denominator of an analysis of that visit, and the mixed model's estimate at that visit leaves the patient out.
 VISIT_DUE_RULE = "attended, or the patient left the study, or the window (target day + half-width) closed before the cut"
 
+#: Treatment variables of ADSL (``derive_treatment``; docs/decisions.md, "Randomised trials").
+TREATMENT_COLUMNS = ("TRT01P", "TRT01PN", "TRT01A", "TRT01AN", "TRT02P", "TRT02A", "RANDDT", "SWITCHFL", "TR02SDT")
 ADSL_COLUMNS = (
     "STUDYID", "USUBJID", "SUBJID", "SITEID", "AGE", "AGEU", "SEX", "RACE", "ETHNIC", "HEIGHTBL", "WEIGHTBL",
-    "BMIBL", "TRT01P", "TRT01A", "TRTSDT", "TRTEDT", "TRTDURD", "CUMDOSE", "ADHERPCT", "SAFFL", "FASFL",
+    "BMIBL", *TREATMENT_COLUMNS, "TRTSDT", "TRTEDT", "TRTDURD", "CUMDOSE", "ADHERPCT", "SAFFL", "FASFL",
     "COMP12FL", "COMP24FL", "DCUTDT", "DUE12FL", "DUE24FL", "EOSSTT", "DCSREAS", "EOSDT", "DTHFL", "DIAGDT", "DURDIS", "ANTISSA", "ANTISSB",
     "HBVHXFL", "ILDFL", "GCFL", "GCDOSEBL", "HCQFL", "ISFL", "IGGBL", "ESRBL", "CRPBL",
 )
@@ -84,8 +86,37 @@ ADQS_PARAMS = MappingProxyType({
     ILD_PARAMCD["hrct"]: ("ILD", "ILD HRCT change versus baseline"),
 })
 
-_AVISIT = {code: label for code, (label, _) in VISITS.items()} | {dictionary.UNSCHEDULED: "Unscheduled"}
-_AVISITN = {code: week for code, (_, week) in VISITS.items()}
+def visit_order(data: pd.DataFrame, *, default=AVISIT_ORDER) -> tuple:
+    """Return the scheduled visits (AVISIT labels) ordered by planned week: ``default`` and every visit of ``data``.
+
+    The week of a visit is its ``AVISITN`` in ``data`` (``vocabulary.AVISITN`` for the default visits);
+    rows without an AVISITN (unscheduled samples) are not visits of the schedule. The pilot's data give
+    ``vocabulary.AVISIT_ORDER``; a schedule of weeks 0-24 every 4 weeks gives its seven visits.
+
+    Examples
+    --------
+    >>> visit_order(pd.DataFrame({"AVISIT": ["Week 4", "Unscheduled"], "AVISITN": [4.0, None]}))
+    ('Baseline', 'Week 4', 'Week 12', 'Week 24')
+    >>> visit_order(pd.DataFrame({"AVISIT": ["Baseline"]}))
+    ('Baseline', 'Week 12', 'Week 24')
+    """
+    weeks = {v: float(AVISITN[v]) for v in default}
+    if {"AVISIT", "AVISITN"} <= set(data.columns):
+        pairs = data.loc[data["AVISITN"].notna(), ["AVISIT", "AVISITN"]].drop_duplicates("AVISIT")
+        weeks.update(zip(pairs["AVISIT"], pairs["AVISITN"].astype(float)))
+    return tuple(sorted(weeks, key=lambda v: weeks[v]))
+
+
+#: Treatment and analysis-window columns added to every BDS dataset (``derive_vars_trt``,
+#: ``derive_vars_window``).
+BDS_ADDED_COLUMNS = ("TRTP", "TRTA", "AWLO", "AWHI")
+
+
+def _avisit_maps(t: dict) -> tuple:
+    """VISIT code -> AVISIT label and VISIT code -> AVISITN (week), from the export's schedule."""
+    schedule = validation.export_schedule(t)
+    labels = dict(zip(schedule["VISIT"], schedule["AVISIT"])) | {dictionary.UNSCHEDULED: "Unscheduled"}
+    return labels, dict(zip(schedule["VISIT"], schedule["AVISITN"].astype(int)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -204,11 +235,116 @@ def _baseline_conmeds(cm: pd.DataFrame, first_dose: pd.Series) -> pd.DataFrame:
 
 
 def _exposure(t: dict) -> pd.DataFrame:
-    ex = t["exposure"].drop_duplicates("SUBJID").set_index("SUBJID")
-    days = (ex["EXENDT"] - ex["EXSTDT"]).dt.days + 1
-    taken = days - ex["EXMISSED"].astype(float)
-    return pd.DataFrame({"TRTSDT": ex["EXSTDT"], "TRTEDT": ex["EXENDT"], "TRTDURD": days.astype("Int64"),
-                         "CUMDOSE": ex["EXDOSE"] * taken, "ADHERPCT": 100 * taken / days})
+    """Per subject over its exposure periods: first and last dose, duration, cumulative dose, adherence."""
+    ex = t["exposure"].drop_duplicates(["SUBJID", "EXSTDT"])
+    taken = (ex["EXENDT"] - ex["EXSTDT"]).dt.days + 1 - ex["EXMISSED"].astype(float)
+    per = ex.assign(_TAKEN=taken, _DOSE=ex["EXDOSE"] * taken).groupby("SUBJID", sort=True)
+    first, last = per["EXSTDT"].min(), per["EXENDT"].max()
+    days = (last - first).dt.days + 1
+    taken_days = per["_TAKEN"].sum(min_count=1)
+    return pd.DataFrame({"TRTSDT": first, "TRTEDT": last, "TRTDURD": days.astype("Int64"),
+                         "CUMDOSE": per["_DOSE"].sum(min_count=1), "ADHERPCT": 100 * taken_days / days})
+
+
+def derive_treatment(tables: dict, subjects: pd.Index) -> pd.DataFrame:
+    """Derive the treatment variables of ADSL (``TREATMENT_COLUMNS``) per SUBJID.
+
+    Without a ``randomisation`` form (the single-arm pilot): ``TRT01P = TRT01A = TRT02P = TRT02A =
+    vocabulary.ARM``, ``TRT01PN = TRT01AN = 1`` (``dictionary.SINGLE_ARM_CODE``), ``RANDDT`` missing,
+    ``SWITCHFL = "N"``. With it: ``TRT01P`` = the arm randomised to and ``TRT01PN`` its code
+    (``dictionary.RANDOMISED_ARMS``: the control arm lowest); ``TRT01A`` = the treatment of the first
+    exposure period (``EXTRT``; blank or absent: ``TRT01P``); a later exposure period with another
+    treatment is the switch: ``SWITCHFL = "Y"``, ``TR02SDT`` = its first dose, ``TRT02P = TRT02A`` = its
+    treatment; without one ``TRT02P = TRT01P`` and ``TRT02A = TRT01A``. A subject not randomised (not
+    dosed either: validation stops on a dosed one) has empty treatment variables.
+
+    Examples
+    --------
+    >>> t = {"randomisation": pd.DataFrame({"SUBJID": ["001", "002"], "ARM": ["HCQ 400 mg"] * 2,
+    ...                                     "RANDDT": pd.to_datetime(["2021-01-04"] * 2)}),
+    ...      "exposure": pd.DataFrame({"SUBJID": ["001", "001", "002"],
+    ...                                "EXTRT": ["HCQ 400 mg", "Baricitinib 4 mg + HCQ 400 mg", ""],
+    ...                                "EXSTDT": pd.to_datetime(["2021-01-05", "2021-03-30", "2021-01-06"])})}
+    >>> trt = derive_treatment(t, pd.Index(["001", "002"]))
+    >>> trt[["TRT01PN", "TRT02A", "SWITCHFL"]].values.tolist()
+    [[1.0, 'Baricitinib 4 mg + HCQ 400 mg', 'Y'], [1.0, 'HCQ 400 mg', 'N']]
+    """
+    rand = tables.get("randomisation")
+    n = len(subjects)
+    if rand is None:
+        arm = pd.Series(ARM, index=subjects, dtype=object)
+        return pd.DataFrame({"TRT01P": arm, "TRT01PN": float(dictionary.SINGLE_ARM_CODE), "TRT01A": arm,
+                             "TRT01AN": float(dictionary.SINGLE_ARM_CODE), "TRT02P": arm, "TRT02A": arm,
+                             "RANDDT": pd.Series(pd.NaT, index=subjects, dtype="datetime64[ns]"),
+                             "SWITCHFL": pd.Series(["N"] * n, index=subjects, dtype=object),
+                             "TR02SDT": pd.Series(pd.NaT, index=subjects, dtype="datetime64[ns]")}, index=subjects)
+    rand = rand.drop_duplicates("SUBJID").set_index("SUBJID").reindex(subjects)
+    planned = rand["ARM"].fillna("").astype(str)
+    ex = tables["exposure"].dropna(subset=["EXSTDT"]).sort_values(["SUBJID", "EXSTDT"], kind="stable")
+    trt = ex["EXTRT"].fillna("").astype(str) if "EXTRT" in ex else pd.Series("", index=ex.index)
+    trt = trt.where(trt != "", ex["SUBJID"].map(planned).fillna(""))
+    ex = ex.assign(_TRT=trt)
+    first = ex.drop_duplicates("SUBJID").set_index("SUBJID")["_TRT"].reindex(subjects)
+    actual = first.fillna(planned).where(first.fillna("") != "", planned)
+    changed = ex[ex["_TRT"] != ex["SUBJID"].map(actual)].drop_duplicates("SUBJID").set_index("SUBJID")
+    switched = subjects.isin(changed.index)
+    second = changed["_TRT"].reindex(subjects)
+    codes = {**dictionary.RANDOMISED_ARMS}
+    return pd.DataFrame({
+        "TRT01P": planned, "TRT01PN": planned.map(codes).astype(float), "TRT01A": actual,
+        "TRT01AN": actual.map(codes).astype(float),
+        "TRT02P": second.where(switched, planned).fillna(""), "TRT02A": second.where(switched, actual).fillna(""),
+        "RANDDT": _date(rand["RANDDT"]).to_numpy(), "SWITCHFL": _flag(switched).to_numpy(),
+        "TR02SDT": _date(changed["EXSTDT"].reindex(subjects)).to_numpy(),
+    }, index=subjects)
+
+
+def visit_windows(t: dict) -> pd.DataFrame:
+    """Return the analysis windows of the export's schedule: ``AVISIT, AWLO, AWHI`` (first and last study day).
+
+    >>> visit_windows({}).values.tolist()
+    [['Baseline', -28, 1], ['Week 12', 71, 99], ['Week 24', 155, 183]]
+    """
+    schedule = validation.export_schedule(t)
+    return pd.DataFrame({"AVISIT": schedule["AVISIT"], "AWLO": schedule["WINLO"], "AWHI": schedule["WINHI"]})
+
+
+def derive_vars_window(bds: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
+    """Add ``AWLO``/``AWHI``, the first and last study day of the visit's window (``visit_windows``), by AVISIT.
+
+    Unscheduled records have none (NaN). The windows of a BDS derived from another come from it
+    (``adeff`` from ``adqs``: ``windows = adqs``).
+
+    >>> bds = pd.DataFrame({"AVISIT": ["Week 12", "Unscheduled"]})
+    >>> derive_vars_window(bds, visit_windows({}))[["AWLO", "AWHI"]].values.tolist()
+    [[71.0, 99.0], [nan, nan]]
+    """
+    w = windows.dropna(subset=["AWLO", "AWHI"]).drop_duplicates("AVISIT").set_index("AVISIT")
+    return bds.assign(AWLO=bds["AVISIT"].map(w["AWLO"]).astype(float), AWHI=bds["AVISIT"].map(w["AWHI"]).astype(float))
+
+
+def derive_vars_trt(bds: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
+    """Add ``TRTP`` and ``TRTA`` to a BDS dataset (columns ``BDS_ADDED_COLUMNS``, at the end).
+
+    ``TRTP`` = ``TRT01P`` on every row (the randomised arm: treatment-policy assignment). ``TRTA`` = the
+    treatment taken at the record: ``TRT02A`` when the subject switched and the record is dated after
+    the switch (``ADT > TR02SDT``: an assessment on the day of the first new dose is taken before it, as
+    the baseline on day 1), else ``TRT01A``. A record without a date keeps ``TRT01A``.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["a"], "TRT01P": ["C"], "TRT01A": ["C"], "TRT02A": ["T"],
+    ...                      "TR02SDT": pd.to_datetime(["2021-03-30"])})
+    >>> bds = pd.DataFrame({"USUBJID": "a", "ADT": pd.to_datetime(["2021-01-05", "2021-03-30", "2021-04-27"])})
+    >>> derive_vars_trt(bds, adsl)[["TRTP", "TRTA"]].values.tolist()
+    [['C', 'C'], ['C', 'C'], ['C', 'T']]
+    """
+    subject = adsl.drop_duplicates("USUBJID").set_index("USUBJID")
+    key = bds["USUBJID"]
+    after = (bds["ADT"] > key.map(subject["TR02SDT"])).fillna(False).astype(bool)
+    trtp = key.map(subject["TRT01P"]).fillna("")
+    trta = key.map(subject["TRT02A"]).where(after, key.map(subject["TRT01A"])).fillna("")
+    return bds.assign(TRTP=trtp.astype(object), TRTA=trta.astype(object))
 
 
 def _disposition(t: dict, subjects: pd.Index) -> pd.DataFrame:
@@ -231,12 +367,13 @@ def _baseline_labs(t: dict) -> pd.DataFrame:
                         index=wide.index)  # an index even without any sample (a data cut before the first)
 
 
-def compute_visit_due(first_dose: pd.Series, status: pd.Series, attended: pd.Series, cutoff, visit: str) -> pd.Series:
+def compute_visit_due(first_dose: pd.Series, status: pd.Series, attended: pd.Series, cutoff, visit: str, *,
+                      last_day: int | None = None) -> pd.Series:
     """Flag whether ``visit`` was due at the data cut ``cutoff`` (``VISIT_DUE_RULE``), ``"Y"``/``"N"``.
 
     Due when the visit took place (``attended``), or the subject left the study (``status`` COMPLETED or
     DISCONTINUED, i.e. not ONGOING), or the last day of the visit's window (``validation.VISIT_WINDOWS``:
-    target + half-width) is before the study day of the cut. A subject without a first dose has no study
+    target + half-width; ``last_day`` when given, the schedule's ``WINHI``) is before the study day of the cut. A subject without a first dose has no study
     days: due only if attended or no longer in the study. A missing ``cutoff`` (NaT) closes every window.
 
     Examples
@@ -251,13 +388,15 @@ def compute_visit_due(first_dose: pd.Series, status: pd.Series, attended: pd.Ser
     >>> compute_visit_due(first, status, attended, pd.Timestamp("2021-10-08"), "W12").tolist()  # day 100
     ['Y', 'Y', 'Y', 'Y']
     """
-    target, half_width = validation.VISIT_WINDOWS[visit]
+    if last_day is None:
+        target, half_width = validation.VISIT_WINDOWS[visit]
+        last_day = target + half_width
     cut = pd.Timestamp(cutoff)
     if pd.isna(cut):
         closed = pd.Series(True, index=first_dose.index)
     else:
         cut_day = compute_study_day(pd.Series(cut, index=first_dose.index), first_dose)
-        closed = (cut_day > target + half_width).fillna(False).astype(bool)
+        closed = (cut_day > last_day).fillna(False).astype(bool)
     left = status.isin(["COMPLETED", "DISCONTINUED"])
     return _flag(attended.to_numpy(bool) | left.to_numpy(bool) | closed.to_numpy(bool)).set_axis(first_dose.index)
 
@@ -288,30 +427,34 @@ def derive_adsl(tables: dict, *, data_cutoff: str | None = None) -> pd.DataFrame
     subjects = dm.index
     ex = _exposure(t).reindex(subjects)
     visits = t["visits"]
+    schedule = validation.export_schedule(t)
+    week_code = dict(zip(schedule["AVISITN"].astype(int), schedule["VISIT"]))
+    last_day = dict(zip(schedule["VISIT"], schedule["WINHI"].astype(int)))
     out = pd.DataFrame({
         "STUDYID": STUDYID, "USUBJID": compute_usubjid(dm["SUBJID"], dm["SITEID"]), "SUBJID": dm["SUBJID"],
         "SITEID": dm["SITEID"], "AGE": dm["AGE"], "AGEU": "YEARS", "SEX": dm["SEX"], "RACE": dm["RACE"],
         "ETHNIC": dm["ETHNIC"], "HEIGHTBL": dm["HEIGHT"], "WEIGHTBL": dm["WEIGHT"],
-        "BMIBL": dm["WEIGHT"] / (dm["HEIGHT"] / 100) ** 2, "TRT01P": ARM, "TRT01A": ARM,
-    }, index=subjects).join(ex)
+        "BMIBL": dm["WEIGHT"] / (dm["HEIGHT"] / 100) ** 2,
+    }, index=subjects).join(derive_treatment(t, subjects)).join(ex)
     saffl = out["TRTSDT"].notna()
     out["SAFFL"] = _flag(saffl).to_numpy()
     out["FASFL"] = out["SAFFL"]
-    for flag, visit in (("COMP12FL", "W12"), ("COMP24FL", "W24")):
+    for flag, week in (("COMP12FL", 12), ("COMP24FL", 24)):
+        visit = week_code.get(week, "")
         out[flag] = _flag(subjects.isin(visits.loc[visits["VISIT"] == visit, "SUBJID"])).to_numpy()
     out = out.join(_disposition(t, subjects))
     out["DCUTDT"] = pd.Timestamp(data_cutoff) if data_cutoff else _export_date(t)
     for visit, flag in DUE_FLAGS.items():
         attended = pd.Series(subjects.isin(visits.loc[visits["VISIT"] == visit, "SUBJID"]), index=subjects)
         out[flag] = compute_visit_due(out["TRTSDT"], out["EOSSTT"], attended, out["DCUTDT"].iloc[0] if len(out)
-                                      else pd.NaT, visit)
+                                      else pd.NaT, visit, last_day=last_day.get(visit))
     out["DIAGDT"] = dm["DIAGDT"]
     out["DURDIS"] = (out["TRTSDT"] - dm["DIAGDT"]).dt.days / DAYS_PER_YEAR
     out["ANTISSA"], out["ANTISSB"] = dm["ANTISSA"], dm["ANTISSB"]
     out["HBVHXFL"] = _flag(dm["ANTIHBC"] == "POSITIVE").to_numpy()
     out["ILDFL"] = _flag(dm["ILD"] == "Y").to_numpy()
     out = out.join(_baseline_conmeds(t["conmeds"], out["TRTSDT"])).join(_baseline_labs(t))
-    for col in ("TRTSDT", "TRTEDT", "EOSDT", "DIAGDT", "DCUTDT"):
+    for col in ("TRTSDT", "TRTEDT", "EOSDT", "DIAGDT", "DCUTDT", "RANDDT", "TR02SDT"):
         out[col] = _date(out[col])
     out["AGE"] = out["AGE"].astype("int64")
     return out[list(ADSL_COLUMNS)].sort_values("USUBJID").reset_index(drop=True)
@@ -350,16 +493,17 @@ def derive_adqs(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
                   on=["SUBJID", "VISIT"], how="left")
     qs = _with_subject(qs, t, adsl)
     order = {code: i for i, code in enumerate(ADQS_PARAMS)}
+    avisit, avisitn = _avisit_maps(t)
     out = qs.assign(
         STUDYID=STUDYID, PARCAT1=lookup(qs["PARAMCD"], {c: v[0] for c, v in ADQS_PARAMS.items()}),
-        PARAM=lookup(qs["PARAMCD"], {c: v[1] for c, v in ADQS_PARAMS.items()}), AVISIT=lookup(qs["VISIT"], _AVISIT),
-        AVISITN=lookup(qs["VISIT"], _AVISITN).astype("int64"), ADT=_date(qs["VISITDT"]),
+        PARAM=lookup(qs["PARAMCD"], {c: v[1] for c, v in ADQS_PARAMS.items()}), AVISIT=lookup(qs["VISIT"], avisit),
+        AVISITN=lookup(qs["VISIT"], avisitn).astype("int64"), ADT=_date(qs["VISITDT"]),
         ADY=compute_study_day(qs["VISITDT"], qs["TRTSDT"]), _ORDER=lookup(qs["PARAMCD"], order),
     )
     recorded = out["AVAL"].notna() | (out["AVALC"] != "")
     out["ABLFL"] = _flag((out["VISIT"] == "BL") & recorded).to_numpy()
     out = out.sort_values(["USUBJID", "AVISITN", "_ORDER"], kind="stable")
-    return out[list(ADQS_COLUMNS)].reset_index(drop=True)
+    return derive_vars_window(derive_vars_trt(out[list(ADQS_COLUMNS)].reset_index(drop=True), adsl), visit_windows(t))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -452,11 +596,12 @@ def derive_adlb(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
     params = pd.DataFrame.from_dict(LAB_PARAMS, orient="index", columns=["PARAM", "_UNIT", "PARCAT1"])
     lb = lb.join(params[["PARAM", "PARCAT1"]], on="PARAMCD")
     lb["LBSTRESC"] = lb["AVAL"].astype(str).where(lb["AVAL"].notna(), lb["AVALC"])
-    lb = lb.assign(STUDYID=STUDYID, AVISIT=lookup(lb["VISIT"], _AVISIT),
-                   AVISITN=lookup(lb["VISIT"], _AVISITN).astype(float),
+    avisit, avisitn = _avisit_maps(t)
+    lb = lb.assign(STUDYID=STUDYID, AVISIT=lookup(lb["VISIT"], avisit),
+                   AVISITN=lookup(lb["VISIT"], avisitn).astype(float),
                    _ORDER=lookup(lb["PARAMCD"], {p: i for i, p in enumerate(LAB_PARAMS)}))
     lb = lb.sort_values(["USUBJID", "_ORDER", "ADT"], kind="stable")
-    return lb[list(ADLB_COLUMNS)].reset_index(drop=True)
+    return derive_vars_window(derive_vars_trt(lb[list(ADLB_COLUMNS)].reset_index(drop=True), adsl), visit_windows(t))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -578,6 +723,8 @@ def apply_data_cutoff(tables: dict, cutoff: str) -> dict:
         out[name] = t[name][pd.MultiIndex.from_frame(t[name][["SUBJID", "VISIT"]]).isin(kept)]
     out["labs"] = _before(t["labs"], "LBDT", cut)
     out["disposition"] = _before(t["disposition"], "DSSTDT", cut)
+    if "randomisation" in t:
+        out["randomisation"] = _before(t["randomisation"], "RANDDT", cut)
     if "eligibility" in t:
         out["eligibility"] = _before(t["eligibility"], "ELIGDT", cut)
     for name, start, end in (("adverse_events", "AESTDT", "AEENDT"), ("conmeds", "CMSTDT", "CMENDT")):

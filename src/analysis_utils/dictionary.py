@@ -12,14 +12,14 @@ they exist in ``data/raw`` only and never reach an analysis dataset.
 """
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 import pandas as pd
 
 from analysis_utils import scoring
 from analysis_utils.vocabulary import (
-    ESSDAI_DOMAINS, ESSDAI_LEVEL_PARAMCD, ESSPRI_ITEM_PARAMCD, HAEM_ATTRIBUTION_PARAMCD, LAB_PARAMS,
+    ARM, ESSDAI_DOMAINS, ESSDAI_LEVEL_PARAMCD, ESSPRI_ITEM_PARAMCD, HAEM_ATTRIBUTION_PARAMCD, LAB_PARAMS,
     STUDYID, VISITS,
 )
 
@@ -37,6 +37,27 @@ VISIT_CODES = tuple(VISITS)
 UNSCHEDULED = "UNS"
 VISIT_LABELS = MappingProxyType({**{code: label for code, (label, _) in VISITS.items()},
                                  UNSCHEDULED: "Unscheduled"})
+
+#: Visit windows on the study day (day 1 = first dose) of the pilot's schedule: visit -> (target day,
+#: half-width). Week 12 = day 85 +/- 14, week 24 = day 169 +/- 14 (project decision).
+VISIT_WINDOWS = MappingProxyType({"W12": (85, 14), "W24": (169, 14)})
+#: Baseline window of the pilot's schedule: the baseline visit lies between study day -28 and day 1 (the first dose).
+BASELINE_WINDOW = (-28, 1)
+#: Code of the baseline visit, in every schedule (its week, AVISITN, is 0).
+BASELINE = "BL"
+#: Days per study week: the target study day of week w is ``DAYS_PER_WEEK * w + 1`` (day 1 = first dose).
+DAYS_PER_WEEK = 7
+
+#: Arms of a randomised export (form ``randomisation``, ``ARM``; exposure ``EXTRT``) and their codes
+#: (ADSL ``TRT01PN``): the control (reference) arm has the lowest code, as in the CDISC convention
+#: (the CDISC pilot's placebo is 0). The follow-on randomised trial of the pilot (protocol: Trials
+#: 2023, doi:10.1186/s13063-023-07087-5): baricitinib 4 mg + hydroxychloroquine 400 mg daily versus
+#: hydroxychloroquine 400 mg alone.
+RANDOMISED_ARMS = MappingProxyType({"HCQ 400 mg": 1, "Baricitinib 4 mg + HCQ 400 mg": 2})
+#: Code of the single arm of an export without randomisation (the pilot: ``vocabulary.ARM``).
+SINGLE_ARM_CODE = 1
+#: Every treatment an exposure record may name (``EXTRT``): the single arm and the randomised arms.
+TREATMENTS = (ARM, *RANDOMISED_ARMS)
 
 YES_NO = ("Y", "N")
 POS_NEG = ("POSITIVE", "NEGATIVE")
@@ -104,6 +125,7 @@ class Variable:
     query_missing: bool = True
     identifier: bool = False
     min_digits: int = 0
+    column_required: bool = True
 
     @property
     def pattern(self) -> str:
@@ -133,6 +155,8 @@ class Form:
     """One CRF form: a CSV file or a workbook sheet, with its unique key.
 
     ``rows_required``: an export whose form has a header but no data rows stops (rule ``no_rows``).
+    ``optional``: the file may be absent altogether (``randomisation``: a single-arm study; ``schedule``:
+    the pilot's visit schedule, ``DEFAULT_SCHEDULE``).
     Forms that hold what may not have happened (no adverse event, no concomitant medication, no
     patient with interstitial lung disease, no patient finished yet) may be empty: an empty one is a
     data query (``empty_form``), so that an empty file is still looked at.
@@ -143,6 +167,7 @@ class Form:
     variables: tuple
     keys: tuple
     rows_required: bool = True
+    optional: bool = False
 
     @property
     def columns(self) -> tuple:
@@ -166,8 +191,8 @@ SITEID_DIGITS = 2
 _SUBJID = _v("SUBJID", "str", "Subject number within the site, the key of every form; the same number of "
              "digits for every subject.", min_digits=SUBJID_DIGITS)
 _SITEID = _v("SITEID", "str", "Site number (single-centre study).", min_digits=SITEID_DIGITS)
-_VISIT = _v("VISIT", "str", "Visit code: BL baseline (day 1, first dose), W12 week 12, W24 week 24.",
-            allowed=VISIT_CODES)
+_VISIT = _v("VISIT", "str", "Visit code of the schedule (form schedule; without it BL baseline (day 1, first "
+            "dose), W12 week 12, W24 week 24).", allowed=VISIT_CODES)
 _YN = {"allowed": YES_NO}
 
 
@@ -347,13 +372,19 @@ def _safety_forms() -> tuple:
             _v("CMSTDT", "date", "Start date."),
             _v("CMENDT", "date", "End date (blank: ongoing).", required=False, query_missing=False),
         ), ("SUBJID", "CMSPID"), rows_required=False),
-        Form("exposure", "Study drug exposure, one row per subject.", (
+        Form("exposure", "Study treatment exposure, one row per subject and treatment period: one row when the "
+             "treatment never changed; a treatment switch (the week-12 switch of a randomised trial) starts a "
+             "new row with the new treatment (EXTRT) and the date of its first dose.", (
             _SUBJID,
+            _v("EXTRT", "str", "Treatment taken in the period (an arm). Optional column: absent or blank, the "
+               "randomised arm (the single arm of a study without randomisation).", allowed=TREATMENTS,
+               required=False, query_missing=False, column_required=False),
             _v("EXDOSE", "float", "Daily dose of baricitinib.", unit="mg", allowed=(), low=0, high=4),
-            _v("EXSTDT", "date", "Date of the first dose."),
-            _v("EXENDT", "date", "Date of the last dose."),
-            _v("EXMISSED", "int", "Daily doses missed between first and last dose (tablet count).", low=0),
-        ), ("SUBJID",)),
+            _v("EXSTDT", "date", "Date of the first dose of the period."),
+            _v("EXENDT", "date", "Date of the last dose of the period."),
+            _v("EXMISSED", "int", "Daily doses missed between first and last dose of the period (tablet count).",
+               low=0),
+        ), ("SUBJID", "EXSTDT")),
         Form("disposition", "End of study, one row per subject.", (
             _SUBJID,
             _v("DSDECOD", "str", "Status at end of study: COMPLETED, or the reason for discontinuation.",
@@ -364,10 +395,83 @@ def _safety_forms() -> tuple:
     )
 
 
+def _design_forms() -> tuple:
+    return (
+        Form("randomisation", "Randomisation, one row per randomised subject (optional: absent for a "
+             "single-arm study). Every dosed subject of a randomised export must have a row.", (
+                 _SUBJID,
+                 _v("RANDDT", "date", "Date of randomisation (on or after consent and eligibility, on or before "
+                    "the first dose)."),
+                 _v("ARM", "str", "Arm randomised to.", allowed=tuple(RANDOMISED_ARMS)),
+                 _v("STRATUM", "str", "Stratum of the randomisation (e.g. the centre); blank when not stratified.",
+                    required=False, query_missing=False),
+             ), ("SUBJID",), optional=True),
+        Form("schedule", "Visit schedule of the protocol, one row per scheduled visit (optional: absent, the "
+             "pilot's schedule BL, W12, W24). The baseline visit BL has week 0; a visit's window holds its "
+             "target study day, 7 x week + 1.", (
+                 _v("VISIT", "str", "Visit code used by every visit-coded form (BL: baseline)."),
+                 _v("AVISIT", "str", "Analysis visit label (e.g. Week 4)."),
+                 _v("AVISITN", "int", "Planned study week of the visit (AVISITN).", low=0, high=520),
+                 _v("WINLO", "int", "First study day of the visit window (day 1 = first dose)."),
+                 _v("WINHI", "int", "Last study day of the visit window."),
+             ), ("VISIT",), optional=True),
+    )
+
+
 #: Every form of the raw export, in file order.
 FORMS = MappingProxyType({f.name: f for f in (
     _study_form(), _demographics_form(), _eligibility_form(), *_visit_forms(), _labs_form(), *_safety_forms(),
+    *_design_forms(),
 )})
+
+#: Columns of a visit schedule (form ``schedule``).
+SCHEDULE_COLUMNS = FORMS["schedule"].columns
+#: Forms whose ``VISIT`` takes the codes of the schedule: every visit, post-baseline visits only, or every
+#: visit and ``UNSCHEDULED``.
+_SCHEDULED_VISIT_FORMS = MappingProxyType({"visits": "all", "essdai": "all", "esspri": "all", "pga": "all",
+                                           "ild": "post", "labs": "unscheduled"})
+
+
+def default_schedule() -> pd.DataFrame:
+    """Return the pilot's visit schedule (used when an export has no ``schedule`` form).
+
+    Baseline (week 0, study day -28 to 1), week 12 and week 24 (target day +/- 14, ``VISIT_WINDOWS``).
+
+    Examples
+    --------
+    >>> default_schedule().values.tolist()
+    [['BL', 'Baseline', 0, -28, 1], ['W12', 'Week 12', 12, 71, 99], ['W24', 'Week 24', 24, 155, 183]]
+    """
+    rows = [(BASELINE, VISITS[BASELINE][0], VISITS[BASELINE][1], *BASELINE_WINDOW)]
+    rows += [(code, VISITS[code][0], VISITS[code][1], t - w, t + w) for code, (t, w) in VISIT_WINDOWS.items()]
+    return pd.DataFrame(rows, columns=list(SCHEDULE_COLUMNS)).astype({"AVISITN": "int64", "WINLO": "int64",
+                                                                       "WINHI": "int64"})
+
+
+def forms_for(schedule: pd.DataFrame) -> MappingProxyType:
+    """Return ``FORMS`` with the ``VISIT`` codes of the visit-coded forms taken from ``schedule``.
+
+    The pilot's schedule gives ``FORMS`` unchanged; a schedule of weeks 0-24 every 4 weeks allows
+    ``BL, W4, ..., W24`` in ``visits``, ``essdai``, ``esspri``, ``pga``, those and ``UNS`` in ``labs``,
+    and the post-baseline codes in ``ild``.
+
+    Examples
+    --------
+    >>> forms_for(default_schedule())["ild"].variable("VISIT").allowed
+    ('W12', 'W24')
+    """
+    codes = tuple(schedule.sort_values("AVISITN", kind="stable")["VISIT"].astype(str))
+    post = tuple(c for c in codes if c != BASELINE)
+    allowed = {"all": codes, "post": post, "unscheduled": (*codes, UNSCHEDULED)}
+    out = {}
+    for name, form in FORMS.items():
+        kind = _SCHEDULED_VISIT_FORMS.get(name)
+        if kind is None:
+            out[name] = form
+            continue
+        variables = tuple(replace(v, allowed=allowed[kind]) if v.name == "VISIT" else v for v in form.variables)
+        out[name] = replace(form, variables=variables)
+    return MappingProxyType(out)
 
 #: Direct identifiers (never copied to an analysis dataset).
 IDENTIFIERS = tuple(v.name for f in FORMS.values() for v in f.variables if v.identifier)
@@ -406,13 +510,16 @@ def _md_escape(text: str) -> str:
 def _markdown_form(form: Form) -> list:
     rows = ("at least one data row is required (header only: the run stops)" if form.rows_required
             else "may be empty (header only: a data query)")
+    if form.optional:
+        rows += "; the file itself is optional"
     lines = [f"## `{form.name}`", "", form.description, "",
              f"File `{form.name}.csv` (or sheet `{form.name}`). Unique key: "
              + ", ".join(f"`{k}`" for k in form.keys) + f". Rows: {rows}.", "",
              "| variable | type | unit | allowed values or range | required | description |",
              "|---|---|---|---|---|---|"]
     for v in form.variables:
-        desc = v.description + (" **Direct identifier: stays in data/raw.**" if v.identifier else "")
+        desc = v.description + (" **Direct identifier: stays in data/raw.**" if v.identifier else "") \
+            + ("" if v.column_required else " (The column may be absent.)")
         lines.append(f"| `{v.name}` | {v.type} | {_md_escape(v.unit)} | {_md_escape(v.allowed_text())} | "
                      f"{'yes' if v.required else 'no'} | {_md_escape(desc)} |")
     return lines + [""]
@@ -464,9 +571,9 @@ def render_markdown() -> str:
               "their columns and rows): a structural error stops the run before any value is checked, so "
               "that one missing form does not give hundreds of follow-on errors. Messages give the line as "
               "a text editor numbers it (header = line 1), or the sheet row. "
-              "Visit windows on the study day (day 1 = first dose): baseline day "
-              f"{validation.BASELINE_WINDOW[0]} to {validation.BASELINE_WINDOW[1]}; "
-              + "; ".join(f"{VISIT_LABELS[v]} day {t} +/- {w}" for v, (t, w) in validation.VISIT_WINDOWS.items())
+              "Visit windows on the study day (day 1 = first dose) are those of the form `schedule`; without "
+              f"it, baseline day {BASELINE_WINDOW[0]} to {BASELINE_WINDOW[1]}; "
+              + "; ".join(f"{VISIT_LABELS[v]} day {t} +/- {w}" for v, (t, w) in VISIT_WINDOWS.items())
               + ".", "",
               "| rule | kind | meaning |", "|---|---|---|"]
     lines += [f"| `{rule}` | {kind} | {_md_escape(text)} |" for rule, (kind, text) in validation.RULES.items()]

@@ -523,8 +523,12 @@ VISIT_WINDOW_RULE = ("Each assessment is analysed at its nominal visit whatever 
 VISIT_DEVIATION_COLUMNS = ("USUBJID", "AVISIT", "ADT", "ADY", "WINDOW", "DAYSOUT")
 
 
-def _visit_windows() -> dict:
-    """AVISIT -> (first, last) study day of its window."""
+def _visit_windows(bds: pd.DataFrame | None = None) -> dict:
+    """AVISIT -> (first, last) study day of its window: the BDS's own ``AWLO``/``AWHI`` (the export's
+    schedule) when it has them, else the pilot's windows."""
+    if bds is not None and {"AWLO", "AWHI", "AVISITN"} <= set(bds.columns):
+        rows = bds.dropna(subset=["AWLO", "AWHI"]).drop_duplicates("AVISIT").sort_values("AVISITN", kind="stable")
+        return {v: (int(lo), int(hi)) for v, lo, hi in zip(rows["AVISIT"], rows["AWLO"], rows["AWHI"])}
     windows = {VISITS[code][0]: (t - w, t + w) for code, (t, w) in validation.VISIT_WINDOWS.items()}
     return {VISITS["BL"][0]: tuple(validation.BASELINE_WINDOW), **windows}
 
@@ -552,7 +556,7 @@ def list_visit_deviations(bds: pd.DataFrame) -> pd.DataFrame:
     [['a', 'Week 12', 101, 'day 71 to 99', 2]]
     """
     _require_columns(bds, ["USUBJID", "AVISIT", "ADT", "ADY"], "BDS")
-    windows = _visit_windows()
+    windows = _visit_windows(bds)
     visits = bds[bds["AVISIT"].isin(list(windows))].drop_duplicates(["USUBJID", "AVISIT"])
     visits = visits[visits["ADY"].notna()]
     lo = visits["AVISIT"].map({v: w[0] for v, w in windows.items()}).astype("int64")
@@ -582,7 +586,7 @@ def summarize_visit_deviations(bds: pd.DataFrame) -> pd.DataFrame:
     >>> summarize_visit_deviations(bds).query("avisit == 'Week 12'")["stat_value"].tolist()
     [2.0, 1.0, 0.0, 1.0]
     """
-    windows = _visit_windows()
+    windows = _visit_windows(bds)
     attended = bds[bds["AVISIT"].isin(list(windows)) & bds["ADY"].notna()].drop_duplicates(["USUBJID", "AVISIT"])
     dev = list_visit_deviations(bds)
     rows = []

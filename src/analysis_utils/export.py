@@ -650,47 +650,56 @@ def is_synthetic(path: str | Path) -> bool:
     return "SYNTHETIC" in study.columns and bool((study["SYNTHETIC"] == "Y").any())
 
 
-#: SHA-256 and size of every file of the shipped synthetic export (``data/raw``), as
-#: ``python -m analysis_utils.synthetic --n-subjects 11 --out data/raw`` (``make synthetic``) writes it.
+#: The synthetic exports shipped with the project: name -> (folder, arguments of
+#: ``python -m analysis_utils.synthetic`` that write it).
+SHIPPED_SYNTHETIC = {
+    "pilot": ("data/raw", ("--n-subjects", "11")),
+    "randomised": ("data/examples/randomised", ("--randomised",)),
+}
+#: SHA-256 and size of every file of each shipped synthetic export (``SHIPPED_SYNTHETIC``), as the
+#: generator writes it (``make synthetic`` for data/raw).
 #: Regenerate after a change of the generator: ``python -m analysis_utils.export --synthetic-manifest``.
 SYNTHETIC_MANIFEST = Path(__file__).with_name("synthetic_manifest.json")
 
 
-def shipped_synthetic_manifest() -> pd.DataFrame:
-    """Return the stored manifest of the shipped synthetic export (columns as ``file_manifest``)."""
-    stored = json.loads(SYNTHETIC_MANIFEST.read_text(encoding="utf-8"))
+def shipped_synthetic_manifest(example: str = "pilot") -> pd.DataFrame:
+    """Return the stored manifest of a shipped synthetic export (columns as ``file_manifest``)."""
+    stored = json.loads(SYNTHETIC_MANIFEST.read_text(encoding="utf-8"))[example]
     return pd.DataFrame([{"file": f, **entry} for f, entry in sorted(stored.items())],
                         columns=["file", "sha256", "bytes"]).astype({"bytes": "int64"})
 
 
 def matches_shipped_synthetic(path: str | Path) -> bool:
-    """Return True only when the export at ``path`` is, byte for byte, the synthetic export shipped with the project.
+    """Return True only when the export at ``path`` is, byte for byte, a synthetic export shipped with the project.
 
-    Every file of the folder (hidden files excepted) must be one of ``SYNTHETIC_MANIFEST`` with its
+    Every file of the folder (hidden files excepted) must be one of a ``SYNTHETIC_MANIFEST`` entry with its
     SHA-256, and none of them missing: an edited copy, a real export that says ``SYNTHETIC = Y``,
-    a workbook, are not the shipped export. (``is_synthetic`` reads the export's own flag.)
+    a workbook, are not a shipped export. (``is_synthetic`` reads the export's own flag.)
 
     Examples
     --------
-    >>> matches_shipped_synthetic(paths.DATA_RAW)
-    True
+    >>> matches_shipped_synthetic(paths.DATA_RAW), matches_shipped_synthetic(paths.resolve("data/examples/randomised"))
+    (True, True)
     """
     path = paths.resolve(path)
     if not path.is_dir():
         return False
-    return file_manifest(path).equals(shipped_synthetic_manifest())
+    manifest = file_manifest(path)
+    return any(manifest.equals(shipped_synthetic_manifest(name)) for name in SHIPPED_SYNTHETIC)
 
 
 def write_synthetic_manifest(target: str | Path = SYNTHETIC_MANIFEST) -> Path:
-    """Generate the synthetic export (as ``make synthetic``) in a scratch folder and store its manifest at ``target``."""
+    """Generate every shipped synthetic export in a scratch folder and store their manifests at ``target``."""
     import tempfile
 
     from analysis_utils import synthetic
 
-    with tempfile.TemporaryDirectory() as scratch:
-        synthetic.main(["--n-subjects", "11", "--out", scratch])
-        manifest = file_manifest(scratch)
-    entries = {row.file: {"sha256": row.sha256, "bytes": int(row.bytes)} for row in manifest.itertuples()}
+    entries = {}
+    for name, (_folder, args) in SHIPPED_SYNTHETIC.items():
+        with tempfile.TemporaryDirectory() as scratch:
+            synthetic.main([*args, "--out", scratch])
+            manifest = file_manifest(scratch)
+        entries[name] = {row.file: {"sha256": row.sha256, "bytes": int(row.bytes)} for row in manifest.itertuples()}
     text = json.dumps(entries, indent=1, sort_keys=True) + "\n"
     return write_text(text, target)
 
@@ -698,11 +707,20 @@ def write_synthetic_manifest(target: str | Path = SYNTHETIC_MANIFEST) -> Path:
 #: One-line statement shown with every output built from a synthetic export.
 SYNTHETIC_STATEMENT = ("Synthetic data: this export is an invented trial, consistent with the published summary "
                        "of the pilot but not its data; no result shown here is a result of the trial.")
+#: The statement for a synthetic export with randomisation (the randomised example).
+RANDOMISED_STATEMENT = ("Synthetic data: this export is an invented randomised trial modelled on the published "
+                        "protocol of the pilot's randomised follow-on trial; no result shown here is a result of "
+                        "any trial.")
 
 
 def describe_source(path: str | Path) -> str:
-    """Return ``SYNTHETIC_STATEMENT`` when the export at ``path`` is synthetic, else ``""``."""
-    return SYNTHETIC_STATEMENT if is_synthetic(path) else ""
+    """Return ``SYNTHETIC_STATEMENT`` (``RANDOMISED_STATEMENT`` when the export has a randomisation form)
+    when the export at ``path`` is synthetic, else ``""``."""
+    if not is_synthetic(path):
+        return ""
+    path = paths.resolve(path)
+    randomised = (path / "randomisation.csv").is_file() if path.is_dir() else "randomisation" in read_forms(path)[0]
+    return RANDOMISED_STATEMENT if randomised else SYNTHETIC_STATEMENT
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from analysis_utils import tables
+from analysis_utils import cleaning, tables
 from analysis_utils.safety import _require_columns
 from analysis_utils.vocabulary import (
     AVISIT_ORDER, ESSDAI_DOMAINS, ESSDAI_LEVEL_PARAMCD, ESSPRI_ITEM_PARAMCD, PARAMCD_ESSDAI, PARAMCD_ESSPRI,
@@ -54,14 +54,15 @@ DEFAULT_DECIMALS = 1
 KEY_LABELS = MappingProxyType({"USUBJID": "Patient", "AVISIT": "Visit", "ADY": "Study day"})
 
 
-def _visit_rank(visits: pd.Series) -> pd.Series:
-    return visits.map({v: i for i, v in enumerate(AVISIT_ORDER)})
+def _visit_rank(visits: pd.Series, order=AVISIT_ORDER) -> pd.Series:
+    return visits.map({v: i for i, v in enumerate(order)})
 
 
 def _wide(adeff: pd.DataFrame, paramcds, name: str) -> pd.DataFrame:
     """``USUBJID, AVISIT, ADY`` and one AVAL column per PARAMCD, one row per patient and scheduled visit."""
     _require_columns(adeff, ["USUBJID", "PARAMCD", "AVISIT", "ADY", "AVAL"], name)
-    rows = adeff[adeff["PARAMCD"].isin(list(paramcds)) & adeff["AVISIT"].isin(AVISIT_ORDER)]
+    order = cleaning.visit_order(adeff)  # the schedule's visits, by planned week
+    rows = adeff[adeff["PARAMCD"].isin(list(paramcds)) & adeff["AVISIT"].isin(order)]
     dup = rows.duplicated(["USUBJID", "AVISIT", "PARAMCD"])
     if dup.any():
         row = rows[dup].iloc[0]
@@ -72,7 +73,7 @@ def _wide(adeff: pd.DataFrame, paramcds, name: str) -> pd.DataFrame:
     # the study day of the visit: the earliest of its listed assessments
     day = rows.groupby(["USUBJID", "AVISIT"])["ADY"].min().rename("ADY")
     out = values.join(day).reset_index()
-    out = out.assign(_rank=_visit_rank(out["AVISIT"])).sort_values(["USUBJID", "_rank"], kind="stable")
+    out = out.assign(_rank=_visit_rank(out["AVISIT"], order)).sort_values(["USUBJID", "_rank"], kind="stable")
     return out.drop(columns="_rank").reset_index(drop=True)
 
 
@@ -182,7 +183,7 @@ def summarize_listed(adeff: pd.DataFrame, paramcds) -> pd.DataFrame:
     _require_columns(adeff, ["USUBJID", "PARAMCD", "AVISIT", "AVAL"], "ADEFF")
     rows = adeff[adeff["PARAMCD"].isin(list(paramcds)) & adeff["AVAL"].notna()]
     counts = rows.groupby(["PARAMCD", "AVISIT"])["USUBJID"].nunique().rename("n_subjects")
-    grid = pd.MultiIndex.from_product([list(paramcds), list(AVISIT_ORDER)], names=["PARAMCD", "AVISIT"])
+    grid = pd.MultiIndex.from_product([list(paramcds), list(cleaning.visit_order(adeff))], names=["PARAMCD", "AVISIT"])
     return counts.reindex(grid, fill_value=0).astype("int64").reset_index()
 
 

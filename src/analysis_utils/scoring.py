@@ -774,10 +774,11 @@ def derive_adeff(adqs: pd.DataFrame) -> pd.DataFrame:
 SUMMARY_PARAMS = (voc.PARAMCD_ESSDAI, voc.PARAMCD_ESSPRI, voc.PARAMCD_PGA, *REMISSION_DOMAINS, "ILDIMP")
 
 
-def summarize_adeff_counts(adeff: pd.DataFrame, *, paramcds=SUMMARY_PARAMS) -> pd.DataFrame:
+def summarize_adeff_counts(adeff: pd.DataFrame, *, paramcds=SUMMARY_PARAMS, visits=None) -> pd.DataFrame:
     """Count the subjects with a non-missing AVAL per parameter (rows) and visit (columns).
 
-    Returns ``PARAMCD, PARAM`` and one integer column per visit of ``vocabulary.AVISIT_ORDER``.
+    Returns ``PARAMCD, PARAM`` and one integer column per visit of ``visits`` (default: those of
+    ``vocabulary.AVISIT_ORDER`` and every other scheduled visit of ``adeff``, by planned week).
 
     Examples
     --------
@@ -788,7 +789,11 @@ def summarize_adeff_counts(adeff: pd.DataFrame, *, paramcds=SUMMARY_PARAMS) -> p
     """
     rows = adeff[adeff["PARAMCD"].isin(list(paramcds)) & adeff["AVAL"].notna()]
     counts = rows.groupby(["PARAMCD", "AVISIT"])["USUBJID"].nunique().unstack("AVISIT")
-    counts = counts.reindex(index=list(paramcds), columns=list(voc.AVISIT_ORDER)).fillna(0).astype(int)
+    if visits is None:
+        from analysis_utils.cleaning import visit_order  # here: cleaning imports dictionary, which imports scoring
+
+        visits = visit_order(adeff)
+    counts = counts.reindex(index=list(paramcds), columns=list(visits)).fillna(0).astype(int)
     labels = adeff.drop_duplicates("PARAMCD").set_index("PARAMCD")["PARAM"].reindex(counts.index)
     counts.insert(0, "PARAM", labels.fillna(pd.Series(PARAM_LABELS)).fillna("").to_numpy())
     return counts.rename_axis(index="PARAMCD", columns=None).reset_index()

@@ -34,6 +34,11 @@ Any other ``n_subjects`` draws a plausible population with vectorised code (10,0
 few seconds), with the same forms and valid under ``validation``, for scale tests::
 
     python -m analysis_utils.synthetic --n-subjects 11 --out data/raw
+
+``generate_randomised_trial`` writes the second shipped example, a two-arm randomised trial with eight
+centres, visits every four weeks and the week-12 switch of control non-responders::
+
+    python -m analysis_utils.synthetic --randomised --out data/examples/randomised
 """
 
 import argparse
@@ -261,15 +266,18 @@ def _ordered(tables: dict) -> dict:
     """Give every form its dictionary column order, dtypes and a sorted RangeIndex."""
     out = {}
     for name, form in dictionary.FORMS.items():
+        if name not in tables and form.optional:
+            continue
         frame = tables[name].reset_index(drop=True)
-        for v in form.variables:
+        variables = [v for v in form.variables if v.column_required or v.name in frame.columns]
+        for v in variables:
             if v.type == "int":
                 frame[v.name] = pd.array(frame[v.name], dtype="Int64")
             elif v.type == "float":
                 frame[v.name] = frame[v.name].astype("float64")
             elif v.type == "date":
                 frame[v.name] = pd.to_datetime(frame[v.name])
-        out[name] = frame[list(form.columns)]
+        out[name] = frame[[v.name for v in variables]]
     return out
 
 
@@ -616,6 +624,7 @@ def _random_trial(n: int, seed: int) -> dict:
 def _sort(tables: dict) -> dict:
     keys = {name: list(form.keys) for name, form in dictionary.FORMS.items()}
     keys["labs"] = ["SUBJID", "LBDT", "LBTESTCD"]
+    keys["schedule"] = ["AVISITN"]
     return {name: frame.sort_values(keys[name], kind="stable").reset_index(drop=True)
             for name, frame in tables.items()}
 
@@ -649,15 +658,396 @@ def generate_trial(n_subjects: int = 11, *, seed: int = DEFAULT_SEED) -> dict:
     return _ordered(_sort(forms))
 
 
+# ---------------------------------------------------------------------------------------------
+# The randomised follow-on trial (data/examples/randomised): two arms, eight centres, weeks 0-24.
+# ---------------------------------------------------------------------------------------------
+
+#: Default seed of the randomised example (its protocol's publication month, 2023-02).
+RANDOMISED_SEED = 20230201
+#: Arms of the randomised example: (experimental, control) (``dictionary.RANDOMISED_ARMS``).
+TREATED_ARM, CONTROL_ARM = "Baricitinib 4 mg + HCQ 400 mg", "HCQ 400 mg"
+#: Daily baricitinib dose of the experimental arm (protocol, Trials 2023; EXDOSE, mg; 0 on HCQ alone).
+TREATED_DOSE = 4.0
+#: Planned weeks of the randomised example: every 4 weeks from 0 to 24 (protocol, Trials 2023).
+RANDOMISED_WEEKS = (0, 4, 8, 12, 16, 20, 24)
+#: Half-width (days) of the post-baseline visit windows of the randomised example. The protocol gives no
+#: window; +/- 7 days keeps the four-weekly windows apart (docs/decisions.md, "Randomised trials").
+RANDOMISED_WINDOW_DAYS = 7
+#: Week of the primary endpoint and of the switch of control non-responders.
+SWITCH_WEEK = 12
+#: Probability of the ESSDAI MCII (decrease >= 3) at week 12 on HCQ alone: 0.59, the placebo arm of
+#: the ETAP tocilizumab trial at week 12, 29/49 (59.2 %) (Felten R et al. Ann Rheum Dis 2021;80:329-338,
+#: doi:10.1136/annrheumdis-2020-218467, Table 2; control arms of pSS trials respond often). For
+#: comparison, the HCQ arm of JOQUER had 7/14 (50 %) (Seror R et al. Ann Rheum Dis 2016, Table 5).
+CONTROL_MCII_PROBABILITY = 0.59
+#: Probability of the ESSDAI MCII at week 12 on baricitinib + HCQ: 0.85, close to the pilot (8 of 9
+#: patients with week-24 data, 89 %; Bai W et al. Ann Rheum Dis 2022;81(7):1050).
+TREATED_MCII_PROBABILITY = 0.85
+#: Probability that a switched control non-responder reaches the MCII at week 24 (from baseline): the
+#: treated arm's rate.
+SWITCHED_MCII_PROBABILITY = TREATED_MCII_PROBABILITY
+#: Share of patients leaving the study before week 12 and between weeks 12 and 24 (invented; 9 % overall,
+#: below the pilot's 2 of 11; drawn as exact counts, 3 and 4 of 87).
+EARLY_DROPOUT_PROBABILITY = 0.04
+LATE_DROPOUT_PROBABILITY = 0.05
+#: Study start of the randomised example (first dose of the first patient) and the enrolment span in days,
+#: so that every week-24 visit lies before the data cut ``EXPORT_DATE``.
+RANDOMISED_START = "2021-01-04"
+RANDOMISED_ENROLMENT_DAYS = 150
+#: Text of data/examples/randomised/README.md.
+RANDOMISED_README = """# Synthetic randomised trial (invented data)
+
+The files in this folder are a SYNTHETIC, INVENTED two-arm trial modelled on the randomised follow-on
+trial of the pilot (protocol: Trials 2023, doi:10.1186/s13063-023-07087-5): 87 patients with ESSDAI >= 5
+in 8 centres, randomised 2:1 to baricitinib 4 mg + hydroxychloroquine (HCQ) 400 mg daily or HCQ 400 mg
+alone, visits at weeks 0, 4, 8, 12, 16, 20 and 24, primary endpoint the ESSDAI MCII (a decrease of at
+least 3 points) at week 12; patients on HCQ alone without the MCII at week 12 switch to baricitinib + HCQ.
+No result of that trial is in these files.
+
+They were written by `python -m analysis_utils.synthetic --randomised --out data/examples/randomised`,
+a seeded, deterministic generator (`synthetic.generate_randomised_trial`) that rewrites them byte for
+byte. Response probabilities at week 12: 59 % on HCQ alone (the placebo arm of the ETAP tocilizumab trial),
+85 % on baricitinib + HCQ (close to the pilot). The initials and hospital record numbers are fake.
+
+Build its report with `make report DATA_DIR=data/examples/randomised`. The forms `randomisation` and
+`schedule` and the treatment periods of `exposure` are described in docs/data_dictionary.md.
+"""
+
+
+def randomised_schedule(weeks=RANDOMISED_WEEKS, *, half_width: int = RANDOMISED_WINDOW_DAYS) -> pd.DataFrame:
+    """Return the ``schedule`` form of a trial with visits at ``weeks`` (0 first: baseline ``BL``).
+
+    Baseline keeps the pilot's window (day -28 to 1, ``dictionary.BASELINE_WINDOW``); week ``w`` is
+    ``W<w>``, "Week <w>", target study day ``7 w + 1`` +/- ``half_width``.
+
+    Examples
+    --------
+    >>> randomised_schedule((0, 4, 12)).values.tolist()
+    [['BL', 'Baseline', 0, -28, 1], ['W4', 'Week 4', 4, 22, 36], ['W12', 'Week 12', 12, 78, 92]]
+    """
+    if not weeks or weeks[0] != 0:
+        raise ValueError(f"the schedule must start with week 0 (baseline), got {weeks}")
+    rows = [(dictionary.BASELINE, "Baseline", 0, *dictionary.BASELINE_WINDOW)]
+    for w in weeks[1:]:
+        target = dictionary.DAYS_PER_WEEK * w + 1
+        rows.append((f"W{w}", f"Week {w}", w, target - half_width, target + half_width))
+    return pd.DataFrame(rows, columns=list(dictionary.SCHEDULE_COLUMNS)).astype(
+        {"AVISITN": "int64", "WINLO": "int64", "WINHI": "int64"})
+
+
+def allocate(n_subjects: int, n_centres: int, ratio: tuple, rng: np.random.Generator) -> pd.DataFrame:
+    """Allocate subjects to centres and arms by permuted blocks of ``sum(ratio)`` within each centre.
+
+    The centres get whole blocks, as evenly as possible (the first centres one more); subjects beyond
+    the last whole block (``n_subjects`` not a multiple of the block) are drawn from one more block at
+    the last centre. With whole blocks the arms are exactly in the ratio (87 patients 2:1: 58 and 29).
+
+    Returns
+    -------
+    DataFrame
+        ``SITEID`` ("01", ...) and ``ARM`` (``TREATED_ARM`` for the first share of ``ratio``, else
+        ``CONTROL_ARM``), one row per subject in enrolment order within centre.
+
+    Examples
+    --------
+    >>> a = allocate(87, 8, (2, 1), np.random.default_rng(1))
+    >>> a["ARM"].value_counts().to_dict(), a["SITEID"].nunique()
+    ({'Baricitinib 4 mg + HCQ 400 mg': 58, 'HCQ 400 mg': 29}, 8)
+    """
+    block = [TREATED_ARM] * ratio[0] + [CONTROL_ARM] * ratio[1]
+    n_blocks, rest = divmod(n_subjects, len(block))
+    per_centre = [n_blocks // n_centres + (c < n_blocks % n_centres) for c in range(n_centres)]
+    sites, arms = [], []
+    for c, blocks in enumerate(per_centre):
+        for _ in range(blocks):
+            arms += list(rng.permutation(block))
+            sites += [f"{c + 1:02d}"] * len(block)
+    arms += list(rng.permutation(block)[:rest])
+    sites += [f"{n_centres:02d}"] * rest
+    return pd.DataFrame({"SITEID": sites, "ARM": arms})
+
+
+def _lower(level: int, allowed) -> int:
+    """The next allowed level below ``level`` (CNS has no level 1)."""
+    return max(a for a in allowed if a < level)
+
+
+def _decrements(levels: dict, rng: np.random.Generator, at_least: int, at_most: int) -> list:
+    """A random sequence of one-level decreases of active domains, total ESSDAI decrease in [at_least, at_most].
+
+    Each step lowers one domain by one allowed level (weight x level difference); steps are drawn
+    among the domains whose decrease keeps the total within ``at_most``; drawing stops once the total
+    reaches ``at_least`` (with probability 1/2 after that, up to ``at_most``) or no step fits.
+    """
+    current, steps, total = dict(levels), [], 0
+    while True:
+        fits = [d for d, lv in current.items() if lv > 0 and total + scoring.ESSDAI_WEIGHTS[d] * (
+            lv - _lower(lv, scoring.ESSDAI_ALLOWED_LEVELS[d])) <= at_most]
+        if not fits or (total >= at_least and rng.random() < 0.5):
+            return steps
+        d = fits[rng.integers(len(fits))]
+        new = _lower(current[d], scoring.ESSDAI_ALLOWED_LEVELS[d])
+        total += scoring.ESSDAI_WEIGHTS[d] * (current[d] - new)
+        current[d] = new
+        steps.append(d)
+
+
+def _apply(levels: dict, steps: list) -> dict:
+    out = dict(levels)
+    for d in steps:
+        out[d] = _lower(out[d], scoring.ESSDAI_ALLOWED_LEVELS[d])
+    return out
+
+
+def _essdai(levels: dict) -> int:
+    return int(sum(scoring.ESSDAI_WEIGHTS[d] * lv for d, lv in levels.items()))
+
+
+def _randomised_levels(rng: np.random.Generator, s: pd.DataFrame, weeks: tuple) -> tuple:
+    """ESSDAI levels per subject and week, and who switched: the response model of ``generate_randomised_trial``.
+
+    Responders at week 12 (drawn with the arm's MCII probability) decrease by 3 or more from baseline,
+    non-responders by 0-2; the decrease builds up linearly over the visits before week 12. After week
+    12 the treated arm and control responders keep their state (a further small decrease with
+    probability 1/2); control non-responders switch and reach the MCII at week 24 with
+    ``SWITCHED_MCII_PROBABILITY``, again built up linearly.
+    """
+    base = _random_levels(rng, len(s))
+    base["haematological"] = base["haematological"].clip(upper=2)  # the labs show levels 1 and 2 only
+    low = scoring.compute_essdai(base).to_numpy() < 5
+    base.loc[low, "articular"] = 3  # ESSDAI >= 5 at inclusion
+    by_week, switched = {w: [] for w in weeks}, []
+    for i, arm in enumerate(s["ARM"]):
+        bl = {d: int(base.loc[i, d]) for d in ESSDAI_DOMAINS}
+        p = TREATED_MCII_PROBABILITY if arm == TREATED_ARM else CONTROL_MCII_PROBABILITY
+        responder = rng.random() < p
+        early = _decrements(bl, rng, 3, _essdai(bl)) if responder else _decrements(bl, rng, 0, 2)
+        at_12 = _apply(bl, early)
+        switch = arm == CONTROL_ARM and not responder
+        if switch:
+            more = (_decrements(at_12, rng, 3 - (_essdai(bl) - _essdai(at_12)), _essdai(at_12))
+                    if rng.random() < SWITCHED_MCII_PROBABILITY else _decrements(at_12, rng, 0, 1))
+        else:
+            more = _decrements(at_12, rng, 0, 2) if rng.random() < 0.5 else []
+        switched.append(switch)
+        for w in weeks:
+            if w <= SWITCH_WEEK:
+                k = int(round(len(early) * w / SWITCH_WEEK))
+                by_week[w].append(_apply(bl, early[:k]))
+            else:
+                k = int(round(len(more) * (w - SWITCH_WEEK) / (weeks[-1] - SWITCH_WEEK)))
+                by_week[w].append(_apply(at_12, more[:k]))
+    return {w: pd.DataFrame(rows, columns=list(ESSDAI_DOMAINS)) for w, rows in by_week.items()}, np.array(switched)
+
+
+def _randomised_subjects(rng: np.random.Generator, n: int, n_centres: int, ratio: tuple) -> pd.DataFrame:
+    s = _random_subjects(rng, n)
+    alloc = allocate(n, n_centres, ratio, rng)
+    start = pd.Timestamp(RANDOMISED_START)
+    first = start + pd.to_timedelta(np.sort(rng.integers(0, RANDOMISED_ENROLMENT_DAYS, n)), unit="D")
+    return s.assign(SITEID=alloc["SITEID"].to_numpy(), ARM=alloc["ARM"].to_numpy(), FIRSTDOSE=first,
+                    HBSAG="NEGATIVE")
+
+
+def _randomised_visits(rng: np.random.Generator, s: pd.DataFrame, schedule: pd.DataFrame) -> pd.DataFrame:
+    """Visit dates: target day +/- 3 days, one visit in ten a little outside (a window query); none after leaving."""
+    parts = []
+    for row in schedule.itertuples():
+        n = len(s)
+        if row.AVISITN == 0:
+            day = np.zeros(n, dtype=int)
+        else:
+            target = dictionary.DAYS_PER_WEEK * row.AVISITN
+            day = target + rng.integers(-3, 4, n) + np.where(rng.random(n) < 0.02, RANDOMISED_WINDOW_DAYS + 2, 0)
+        keep = (row.AVISITN <= s["_LASTWEEK"]).to_numpy()
+        parts.append(pd.DataFrame({"SUBJID": s["SUBJID"][keep], "VISIT": row.VISIT, "_WEEK": row.AVISITN,
+                                   "VISITDT": _days(s["FIRSTDOSE"][keep], day[keep])}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _randomised_exposure(s: pd.DataFrame, visits: pd.DataFrame) -> pd.DataFrame:
+    """One period per subject, two for a switched one: HCQ alone to the day before the week-12 visit, then
+    baricitinib + HCQ from that visit's date (the first new dose after the week-12 assessment)."""
+    switch_day = visits[visits["_WEEK"] == SWITCH_WEEK].set_index("SUBJID")["VISITDT"]
+    first = pd.DataFrame({"SUBJID": s["SUBJID"], "EXTRT": s["ARM"],
+                          "EXDOSE": np.where(s["ARM"] == TREATED_ARM, TREATED_DOSE, 0.0),
+                          "EXSTDT": s["FIRSTDOSE"], "EXENDT": s["LASTDOSEDT"], "EXMISSED": s["EXMISSED"]})
+    sw = s[s["SWITCHED"]]
+    start = sw["SUBJID"].map(switch_day)
+    first.loc[s["SWITCHED"].to_numpy(), "EXENDT"] = (start - _DAY).to_numpy()
+    first.loc[s["SWITCHED"].to_numpy(), "EXMISSED"] = (sw["EXMISSED"] // 2).to_numpy()
+    second = pd.DataFrame({"SUBJID": sw["SUBJID"], "EXTRT": TREATED_ARM, "EXDOSE": TREATED_DOSE,
+                           "EXSTDT": start, "EXENDT": sw["LASTDOSEDT"],
+                           "EXMISSED": sw["EXMISSED"] - sw["EXMISSED"] // 2})
+    return pd.concat([first, second], ignore_index=True)
+
+
+def _randomised_pro(rng: np.random.Generator, s: pd.DataFrame, levels: dict, visits: pd.DataFrame) -> dict:
+    """ESSDAI, ESSPRI and PGA rows at the visits attended; ESSPRI and PGA follow the ESSDAI decrease loosely."""
+    n = len(s)
+    bl_total = np.array([_essdai(r) for r in levels[0].to_dict("records")])
+    pro_bl = rng.integers(3, 10, (n, 3))
+    pga_bl = rng.integers(4, 9, n).astype(float)
+    essdai, esspri, pga = [], [], []
+    for w, lv in levels.items():
+        code = dictionary.BASELINE if w == 0 else f"W{w}"
+        drop = bl_total - np.array([_essdai(r) for r in lv.to_dict("records")])
+        frame = lv.rename(columns=ESSDAI_LEVEL_PARAMCD).assign(SUBJID=s["SUBJID"].to_numpy(), VISIT=code)
+        frame[HAEM_ATTRIBUTION_PARAMCD] = np.where(lv["haematological"] > 0, "Y", "N")
+        essdai.append(frame)
+        items = (pro_bl - np.round(drop[:, None] * rng.uniform(0, 0.4, (n, 3)))).clip(0, 10).astype(int)
+        esspri.append(pd.DataFrame(items, columns=list(ESSPRI_ITEM_PARAMCD.values())).assign(
+            SUBJID=s["SUBJID"].to_numpy(), VISIT=code))
+        score = (pga_bl - np.round(drop * rng.uniform(0.2, 0.6, n) * 2) / 2).clip(0, 10)
+        pga.append(pd.DataFrame({"SUBJID": s["SUBJID"].to_numpy(), "VISIT": code, "PGA": score}))
+    keep = visits[["SUBJID", "VISIT"]]
+    out = {name: pd.concat(parts).merge(keep, on=["SUBJID", "VISIT"]) for name, parts in
+           (("essdai", essdai), ("esspri", esspri), ("pga", pga))}
+    ild_visits = [f"W{SWITCH_WEEK}", f"W{RANDOMISED_WEEKS[-1]}"]
+    ild = keep[keep["VISIT"].isin(ild_visits) & keep["SUBJID"].isin(s.loc[s["ILD"] == "Y", "SUBJID"])]
+    out["ild"] = ild.assign(ILDSYMP=rng.choice(["IMPROVED", "STABLE", "WORSENED"], len(ild)),
+                            ILDHRCT=rng.choice(["IMPROVED", "STABLE", "PROGRESSED"], len(ild)))
+    return out
+
+
+def _randomised_labs(rng: np.random.Generator, forms: dict, levels: dict) -> pd.DataFrame:
+    """Normal laboratory values, with lymphocytes, neutrophils and IgG agreeing with the recorded
+    haematological (1: lymphopenia, 2: neutropenia) and biological (IgG 16-20 or > 20 g/L) levels."""
+    visits = forms["visits"].merge(forms["demographics"][["SUBJID", "SEX"]], on="SUBJID")
+    keys = visits.rename(columns={"VISITDT": "LBDT"})[["SUBJID", "VISIT", "LBDT", "SEX"]].reset_index(drop=True)
+    labs = _draw_labs(keys, rng)
+    frames = [lv.assign(SUBJID=forms["demographics"]["SUBJID"].to_numpy(),
+                        VISIT=dictionary.BASELINE if w == 0 else f"W{w}") for w, lv in levels.items()]
+    lv = pd.concat(frames).set_index(["SUBJID", "VISIT"])
+    at = pd.MultiIndex.from_frame(labs[["SUBJID", "VISIT"]])
+    haem, biol = lv["haematological"].reindex(at).to_numpy(), lv["biological"].reindex(at).to_numpy()
+    m = len(labs)
+    test = labs["LBTESTCD"].to_numpy()
+    value = labs["VALUE"].to_numpy(dtype=object).copy()
+    igg = np.select([biol == 2, biol == 1], [rng.uniform(20.5, 26, m), rng.uniform(16.5, 19.5, m)],
+                    rng.uniform(8, 15.5, m))
+    value[test == "IGG"] = np.round(igg[test == "IGG"], 1)
+    low = np.round(rng.uniform(0.6, 0.95, m), 2)
+    value[(test == "LYM") & (haem == 1)] = low[(test == "LYM") & (haem == 1)]
+    value[(test == "NEUT") & (haem == 2)] = low[(test == "NEUT") & (haem == 2)]
+    labs["VALUE"] = value
+    wide = labs.pivot_table(index=["SUBJID", "VISIT"], columns="LBTESTCD", values="VALUE", aggfunc="first")
+    wbc = (wide["NEUT"].astype(float) + wide["LYM"].astype(float) + 0.6).round(2)
+    is_wbc = labs["LBTESTCD"] == "WBC"
+    labs.loc[is_wbc, "VALUE"] = pd.MultiIndex.from_frame(labs.loc[is_wbc, ["SUBJID", "VISIT"]]).map(wbc)
+    return _format_labs(labs)
+
+
+def generate_randomised_trial(n_subjects: int = 87, *, n_centres: int = 8, ratio: tuple = (2, 1),
+                              seed: int = RANDOMISED_SEED) -> dict:
+    """Generate a synthetic two-arm randomised trial (invented data), one frame per form.
+
+    Modelled on the randomised follow-on trial of the pilot (protocol: Trials 2023,
+    doi:10.1186/s13063-023-07087-5): ``n_subjects`` patients with ESSDAI >= 5 (as the pilot's
+    generator draws them) in ``n_centres`` centres, randomised by permuted blocks within centre
+    (``allocate``) in ``ratio`` to baricitinib 4 mg + HCQ 400 mg (``TREATED_ARM``) or HCQ 400 mg alone
+    (``CONTROL_ARM``, the control); visits at weeks 0-24 every 4 weeks (``randomised_schedule``).
+
+    Calibration (docs/decisions.md, "Randomised trials"):
+
+    - ESSDAI MCII (decrease >= 3) at week 12 with probability ``CONTROL_MCII_PROBABILITY`` = 0.59 on HCQ
+      alone (the placebo arm of the ETAP tocilizumab trial at week 12, 29/49, Felten R et al. Ann Rheum Dis
+      2021;80:329-338: control arms of pSS trials respond often) and ``TREATED_MCII_PROBABILITY`` = 0.85
+      on baricitinib + HCQ (close to the pilot's 8 of 9, Bai W et al. Ann Rheum Dis 2022;81(7):1050);
+    - control patients without the MCII at week 12 switch to baricitinib + HCQ at the week-12 visit
+      (a second exposure period from that date) and reach the MCII at week 24 with
+      ``SWITCHED_MCII_PROBABILITY``;
+    - dropouts: a share ``EARLY_DROPOUT_PROBABILITY`` before week 12 (adverse event or withdrawal) and
+      ``LATE_DROPOUT_PROBABILITY`` after it (lost to follow-up), invented, as exact counts;
+    - laboratory IgG, lymphocytes and neutrophils agree with the recorded biological and haematological
+      levels; everything else (demographics, ESSPRI, PGA, events, medications) as the pilot's random
+      population, with no HCQ among the concomitant medications (it is study treatment).
+
+    Parameters
+    ----------
+    n_subjects : int, default 87
+    n_centres : int, default 8
+    ratio : (int, int), default (2, 1)
+        Patients on baricitinib + HCQ : patients on HCQ alone, per block.
+    seed : int, default ``RANDOMISED_SEED``
+
+    Returns
+    -------
+    dict of str to DataFrame
+        Every form of the data dictionary, ``randomisation`` and ``schedule`` included, typed, in
+        dictionary column order (exposure with ``EXTRT``), rows sorted by key.
+
+    Examples
+    --------
+    >>> trial = generate_randomised_trial()
+    >>> trial["randomisation"]["ARM"].value_counts().tolist(), trial["demographics"]["SITEID"].nunique()
+    ([58, 29], 8)
+    """
+    if n_subjects < sum(ratio) or n_centres < 1 or min(ratio) < 1:
+        raise ValueError(f"need at least one block of {sum(ratio)} subjects, one centre and both arms; got "
+                         f"n_subjects={n_subjects}, n_centres={n_centres}, ratio={ratio}")
+    rng = np.random.default_rng(seed)
+    schedule = randomised_schedule()
+    s = _randomised_subjects(rng, n_subjects, n_centres, ratio)
+    levels, switched = _randomised_levels(rng, s, RANDOMISED_WEEKS)
+    n_early, n_late = (int(round(n_subjects * p)) for p in (EARLY_DROPOUT_PROBABILITY, LATE_DROPOUT_PROBABILITY))
+    leaving = rng.permutation(n_subjects)[: n_early + n_late]
+    early, late = np.isin(np.arange(n_subjects), leaving[:n_early]), np.isin(np.arange(n_subjects), leaving[n_early:])
+    last_week = np.where(early, rng.choice([0, 4, 8], n_subjects), np.where(late, rng.choice([12, 16, 20], n_subjects),
+                                                                             RANDOMISED_WEEKS[-1]))
+    s = s.assign(_LASTWEEK=last_week, SWITCHED=switched & (last_week >= SWITCH_WEEK) & ~early)
+    forms = _scenario_subject_forms(s.assign(LASTDOSE=0, DSDAY=0, DSDECOD=""))  # visits, exposure, disposition below
+    visits = _randomised_visits(rng, s, schedule)
+    last_visit = visits.groupby("SUBJID")["VISITDT"].max()
+    leave = s["SUBJID"].map(last_visit) + pd.to_timedelta(np.where(early | late, rng.integers(3, 20, n_subjects), 0),
+                                                           unit="D")
+    s = s.assign(LASTDOSEDT=leave)
+    forms["demographics"]["SITEID"] = s["SITEID"].to_numpy()
+    forms["visits"] = visits.drop(columns="_WEEK")
+    forms["exposure"] = _randomised_exposure(s, visits)
+    forms["disposition"] = pd.DataFrame({
+        "SUBJID": s["SUBJID"], "DSSTDT": leave,
+        "DSDECOD": np.where(early, rng.choice(["ADVERSE EVENT", "WITHDRAWAL BY SUBJECT"], n_subjects),
+                            np.where(late, "LOST TO FOLLOW-UP", "COMPLETED"))})
+    forms["randomisation"] = pd.DataFrame({"SUBJID": s["SUBJID"], "RANDDT": s["FIRSTDOSE"] - _DAY,
+                                           "ARM": s["ARM"], "STRATUM": "CENTRE " + s["SITEID"]})
+    forms["schedule"] = schedule
+    forms.update(_randomised_pro(rng, s, levels, forms["visits"]))
+    forms["labs"] = _randomised_labs(rng, forms, levels)
+    events = _random_events(rng, s)
+    ends = events["SUBJID"].map(s.set_index("SUBJID")["LASTDOSEDT"])
+    forms["adverse_events"] = events[events["AESTDT"] <= ends].reset_index(drop=True)
+    conmeds = _random_conmeds(rng, s)
+    conmeds = conmeds[conmeds["CMDECOD"] != "HYDROXYCHLOROQUINE"]
+    forms["conmeds"] = conmeds.assign(CMSPID=conmeds.groupby("SUBJID").cumcount() + 1)
+    forms["study"] = _study()
+    return _ordered(_sort(forms))
+
+
 def main(argv: list | None = None) -> int:
-    """Command line: write a synthetic export (CSV files and README.md) to a folder."""
+    """Command line: write a synthetic export (CSV files and README.md) to a folder.
+
+    ``--randomised`` writes the two-arm trial (``generate_randomised_trial``, 87 patients unless
+    ``--n-subjects``); otherwise the single-arm pilot (``generate_trial``, 11 patients unless ``--n-subjects``).
+    """
     parser = argparse.ArgumentParser(prog="python -m analysis_utils.synthetic", description=__doc__.splitlines()[0])
-    parser.add_argument("--n-subjects", type=int, default=11)
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--n-subjects", type=int, default=None, help="default 11 (87 with --randomised)")
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--randomised", action="store_true",
+                        help="the randomised two-arm trial (data/examples/randomised) instead of the pilot")
+    parser.add_argument("--n-centres", type=int, default=8, help="centres of the randomised trial (default 8)")
     parser.add_argument("--out", required=True, help="output folder (e.g. data/raw)")
     args = parser.parse_args(argv)
-    export.write_export(generate_trial(args.n_subjects, seed=args.seed), args.out)
-    export.write_text(README, f"{args.out}/README.md")
+    if args.randomised:
+        trial = generate_randomised_trial(args.n_subjects or 87, n_centres=args.n_centres,
+                                          seed=RANDOMISED_SEED if args.seed is None else args.seed)
+        readme = RANDOMISED_README
+    else:
+        trial = generate_trial(11 if args.n_subjects is None else args.n_subjects,
+                               seed=DEFAULT_SEED if args.seed is None else args.seed)
+        readme = README
+    export.write_export(trial, args.out)
+    export.write_text(readme, f"{args.out}/README.md")
     return 0
 
 

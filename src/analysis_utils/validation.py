@@ -72,6 +72,15 @@ RULES = MappingProxyType({
     "lab_result_type": ("error", "a laboratory result is not a number (or POSITIVE/NEGATIVE for qualitative tests)"),
     "negative_result": ("error", "a laboratory result is negative: no concentration, count, rate or activity can be"),
     "missed_doses_exceed_days": ("error", "more daily doses missed than days from the first to the last dose"),
+    "overlapping_exposure": ("error", "two exposure periods of a subject overlap (a period starts on or before the "
+                                      "last dose of the one before)"),
+    "schedule_baseline": ("error", "the visit schedule has no baseline visit BL at week 0, or BL at another week"),
+    "schedule_window": ("error", "a visit window of the schedule does not hold the visit's target study day "
+                                 "(7 x week + 1), or the week is repeated"),
+    "not_randomised": ("error", "a dosed subject of a randomised export has no row in the randomisation form"),
+    "randomised_before_consent": ("error", "a randomisation date is before the date of informed consent"),
+    "randomised_before_eligibility": ("error", "a randomisation date is before the eligibility assessment"),
+    "dosed_before_randomisation": ("error", "the first dose is before the randomisation date"),
     # Data queries: listed for the investigators; the run goes on.
     "unknown_form": ("query", "a file or sheet is not a form of the data dictionary: not read"),
     "unknown_column": ("query", "a column is not in the data dictionary: dropped when read, never carried further"),
@@ -86,6 +95,8 @@ RULES = MappingProxyType({
     "completed_without_final_visit": ("query", "a subject marked COMPLETED has no week-24 visit"),
     "discontinued_after_final_visit": ("query", "a subject marked as discontinued had the week-24 visit"),
     "visit_after_end_of_study": ("query", "a visit is dated after the subject's end-of-study date"),
+    "treated_not_as_randomised": ("query", "the first treatment taken (exposure EXTRT) is not the arm randomised to "
+                                           "(analysed as randomised, TRT01P; TRT01A is the treatment taken)"),
 })
 
 #: Structural rules: checked first, on the files, their columns and rows; any error among them
@@ -94,16 +105,17 @@ RULES = MappingProxyType({
 STRUCTURE_RULES = ("missing_file", "empty_file", "not_utf8", "binary_file", "wrong_field_count", "unclosed_quote",
                    "duplicate_column", "identifier_number", "no_rows", "missing_column", "unknown_form",
                    "unknown_column", "empty_form", "identifier_restored")
-#: The last scheduled visit: a subject who completed the study had it (protocol: week 24, end of study).
+#: The last scheduled visit of the pilot's schedule: a subject who completed the study had it (protocol:
+#: week 24, end of study). With a ``schedule`` form, the visit with the highest week (``final_visit``).
 FINAL_VISIT = "W24"
 #: Forms holding the efficacy assessments: a dosed subject with no row in any of them is a query.
 ASSESSMENT_FORMS = ("essdai", "esspri", "pga")
 
-#: Visit windows on the study day (day 1 = first dose): visit -> (target day, half-width).
-#: Week 12 = day 85 +/- 14, week 24 = day 169 +/- 14 (project decision).
-VISIT_WINDOWS = MappingProxyType({"W12": (85, 14), "W24": (169, 14)})
-#: Baseline window: the baseline visit lies between study day -28 and day 1 (the first dose).
-BASELINE_WINDOW = (-28, 1)
+#: Visit windows of the pilot's schedule on the study day (day 1 = first dose): visit -> (target day,
+#: half-width); week 12 = day 85 +/- 14, week 24 = day 169 +/- 14 (``dictionary.VISIT_WINDOWS``).
+VISIT_WINDOWS = dictionary.VISIT_WINDOWS
+#: Baseline window of the pilot's schedule: study day -28 to day 1 (the first dose).
+BASELINE_WINDOW = dictionary.BASELINE_WINDOW
 #: Assays of the ESSDAI biological domain other than IgG (Seror et al. 2010, Table 3, row 12; docs/decisions.md (b)).
 BIOLOGICAL_ASSAYS = ("C3", "C4", "MCOMP", "CRYO")
 #: Date-order rules: form -> (start column, end column).
@@ -197,8 +209,8 @@ class _Context:
     as in the file: ``export.row_lines``). Built for every row, the subject ids alone cost about 0.6 s at 10,000 patients.
     """
 
-    def __init__(self, name: str, frame: pd.DataFrame, sites: tuple):
-        self.file, self.frame, self.sites = frame.attrs.get("file", f"{name}.csv"), frame, sites
+    def __init__(self, name: str, frame: pd.DataFrame, sites: tuple, labels=dictionary.VISIT_LABELS):
+        self.file, self.frame, self.sites, self.labels = frame.attrs.get("file", f"{name}.csv"), frame, sites, labels
 
     def __getitem__(self, mask) -> pd.DataFrame:
         mask = np.asarray(mask, dtype=bool)
@@ -210,7 +222,7 @@ class _Context:
             "file": self.file,
             "row": export.row_lines(self.frame, np.flatnonzero(mask)),
             "USUBJID": _usubjid(subjid, self.sites).to_numpy(),
-            "AVISIT": visit.map(dictionary.VISIT_LABELS).fillna(visit).to_numpy(),
+            "AVISIT": visit.map(self.labels).fillna(visit).to_numpy(),
         }, index=rows.index)
 
 
@@ -466,6 +478,83 @@ def _check_missed_doses(exposure: pd.DataFrame, text: pd.DataFrame, ctx: _Contex
                      "is more than the " + days.astype("Int64").astype(str) + " days from the first to the last dose")
 
 
+def _check_overlapping_exposure(exposure: pd.DataFrame, text: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
+    """A period starting on or before the last dose of the subject's period before it (by start date)."""
+    if not {"SUBJID", "EXSTDT", "EXENDT"} <= set(exposure.columns) or len(exposure) < 2:
+        return _empty()
+    order = exposure.sort_values(["SUBJID", "EXSTDT"], kind="stable")
+    previous_end = order.groupby("SUBJID")["EXENDT"].shift()
+    bad = (order["EXSTDT"] <= previous_end).fillna(False).astype(bool).reindex(exposure.index)
+    detail = "starts on or before the last dose of the previous period, " + previous_end.reindex(
+        exposure.index).dt.strftime("%Y-%m-%d").fillna("")
+    return _problems(ctx, bad, "EXSTDT", "overlapping_exposure", text["EXSTDT"], detail)
+
+
+def _check_schedule(schedule: pd.DataFrame, text: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
+    """The schedule form: a baseline BL at week 0; each window holds the target day 7 x week + 1; weeks once."""
+    if not set(dictionary.SCHEDULE_COLUMNS) <= set(schedule.columns):
+        return _empty()
+    code = schedule["VISIT"].astype(str).str.strip()
+    week = schedule["AVISITN"].astype("Float64")
+    is_bl = (code == dictionary.BASELINE).to_numpy()
+    parts = [_problems(ctx, is_bl & (week != 0).fillna(False).to_numpy(), "AVISITN", "schedule_baseline",
+                       text["AVISITN"], "is the week of the baseline visit BL: it must be 0")]
+    if not is_bl.any():
+        parts.append(_file_problem(ctx.file, "schedule_baseline", "VISIT",
+                                   "the schedule has no baseline visit BL (week 0)"))
+    target = week * dictionary.DAYS_PER_WEEK + 1
+    outside = ((target < schedule["WINLO"]) | (target > schedule["WINHI"])).fillna(False).astype(bool)
+    parts.append(_problems(ctx, outside, "WINLO/WINHI", "schedule_window",
+                           text["WINLO"] + " to " + text["WINHI"],
+                           "does not hold the target study day " + target.astype("Int64").astype(str)
+                           + " of week " + text["AVISITN"]))
+    repeated = (week.notna() & week.duplicated(keep="first")).to_numpy(dtype=bool)
+    parts.append(_problems(ctx, repeated, "AVISITN", "schedule_window", text["AVISITN"],
+                           "is the week of an earlier visit of the schedule"))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _check_randomisation(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
+    """Randomisation against consent, eligibility and the first dose; every dosed subject randomised."""
+    rand, demog, elig, exposure = (typed.get(n) for n in ("randomisation", "demographics", "eligibility", "exposure"))
+    if rand is None or not {"SUBJID", "RANDDT"} <= set(rand.columns):
+        return _empty()
+    ctx, raw = ctxs["randomisation"], text["randomisation"]["RANDDT"]
+    parts = []
+
+    def before(other: pd.Series, rule: str, what: str) -> pd.DataFrame:
+        when = rand["SUBJID"].map(other)
+        bad = (rand["RANDDT"] < when).fillna(False).astype(bool)
+        return _problems(ctx, bad, "RANDDT", rule, raw, "is before " + what + " on "
+                         + when.dt.strftime("%Y-%m-%d").fillna(""))
+
+    if demog is not None and "CONSDT" in demog:
+        parts.append(before(demog.drop_duplicates("SUBJID").set_index("SUBJID")["CONSDT"],
+                            "randomised_before_consent", "the informed consent"))
+    if elig is not None and "ELIGDT" in elig:
+        parts.append(before(elig.drop_duplicates("SUBJID").set_index("SUBJID")["ELIGDT"],
+                            "randomised_before_eligibility", "the eligibility assessment"))
+    if exposure is not None and "EXSTDT" in exposure:
+        first = first_doses(exposure)
+        randdt = rand.drop_duplicates("SUBJID").set_index("SUBJID")["RANDDT"]
+        dosed = demog["SUBJID"].isin(first.index).to_numpy() if demog is not None else np.zeros(0, bool)
+        missing = dosed & ~_isin(demog["SUBJID"], randdt.index)
+        parts.append(_problems(ctxs["demographics"], missing, "SUBJID", "not_randomised", demog["SUBJID"],
+                               "received the study treatment but has no row in the randomisation form"))
+        early = (rand["SUBJID"].map(first) < rand["RANDDT"]).fillna(False).astype(bool)
+        parts.append(_problems(ctx, early, "RANDDT", "dosed_before_randomisation", raw,
+                               "is after the first dose on " + rand["SUBJID"].map(first).dt.strftime(
+                                   "%Y-%m-%d").fillna("")))
+        if "EXTRT" in exposure and "ARM" in rand:
+            first_trt = exposure.dropna(subset=["EXSTDT"]).sort_values(["SUBJID", "EXSTDT"], kind="stable")
+            first_trt = first_trt.drop_duplicates("SUBJID").set_index("SUBJID")["EXTRT"].fillna("")
+            taken = rand["SUBJID"].map(first_trt).fillna("")
+            other = ((taken != "") & (taken != rand["ARM"].fillna(""))).to_numpy()
+            parts.append(_problems(ctx, other, "ARM", "treated_not_as_randomised", text["randomisation"]["ARM"],
+                                   "is the arm randomised to, but the first treatment taken is " + taken))
+    return pd.concat(parts, ignore_index=True) if parts else _empty()
+
+
 # ---------------------------------------------------------------------------------------------
 # Queries
 # ---------------------------------------------------------------------------------------------
@@ -475,14 +564,54 @@ def _study_day(dates: pd.Series, first_dose: pd.Series) -> pd.Series:
     return days + (days >= 0).astype("Int64")
 
 
-def _query_windows(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
+def first_doses(exposure: pd.DataFrame) -> pd.Series:
+    """Return each subject's first dose date (the earliest ``EXSTDT`` of its exposure periods), by SUBJID.
+
+    >>> ex = pd.DataFrame({"SUBJID": ["001", "001", "002"],
+    ...                    "EXSTDT": pd.to_datetime(["2021-09-20", "2021-06-28", None])})
+    >>> first_doses(ex).dt.strftime("%Y-%m-%d").to_dict()
+    {'001': '2021-06-28'}
+    """
+    return exposure.dropna(subset=["EXSTDT"]).groupby("SUBJID", sort=True)["EXSTDT"].min()
+
+
+def export_schedule(typed: dict) -> pd.DataFrame:
+    """Return the visit schedule of an export: its ``schedule`` form, else ``dictionary.default_schedule()``.
+
+    Rows with a missing code, week or window (values validation rejected) are left out; sorted by
+    week (AVISITN). A ``schedule`` form without any usable row gives the default schedule.
+
+    >>> export_schedule({})["VISIT"].tolist()
+    ['BL', 'W12', 'W24']
+    """
+    frame = typed.get("schedule")
+    if frame is None or not set(dictionary.SCHEDULE_COLUMNS) <= set(frame.columns):
+        return dictionary.default_schedule()
+    frame = frame[list(dictionary.SCHEDULE_COLUMNS)].dropna()
+    frame = frame[frame["VISIT"].astype(str).str.strip() != ""]
+    if frame.empty:
+        return dictionary.default_schedule()
+    frame = frame.drop_duplicates("VISIT").sort_values("AVISITN", kind="stable").reset_index(drop=True)
+    return frame.astype({"VISIT": str, "AVISIT": str, "AVISITN": "int64", "WINLO": "int64", "WINHI": "int64"})
+
+
+def final_visit(schedule: pd.DataFrame) -> str:
+    """Return the code of the last scheduled visit (the highest week).
+
+    >>> final_visit(dictionary.default_schedule())
+    'W24'
+    """
+    return str(schedule.sort_values("AVISITN", kind="stable")["VISIT"].iloc[-1])
+
+
+def _query_windows(typed: dict, text: dict, ctxs: dict, schedule: pd.DataFrame) -> pd.DataFrame:
     visits, exposure = typed.get("visits"), typed.get("exposure")
     if visits is None or exposure is None or not {"VISITDT", "VISIT"} <= set(visits) or "EXSTDT" not in exposure:
         return _empty()
-    first = visits["SUBJID"].map(exposure.drop_duplicates("SUBJID").set_index("SUBJID")["EXSTDT"])
+    first = visits["SUBJID"].map(first_doses(exposure))
     day = _study_day(visits["VISITDT"], first)
-    lo = visits["VISIT"].map({v: t - w for v, (t, w) in VISIT_WINDOWS.items()} | {"BL": BASELINE_WINDOW[0]})
-    hi = visits["VISIT"].map({v: t + w for v, (t, w) in VISIT_WINDOWS.items()} | {"BL": BASELINE_WINDOW[1]})
+    lo = visits["VISIT"].map(dict(zip(schedule["VISIT"], schedule["WINLO"])))
+    hi = visits["VISIT"].map(dict(zip(schedule["VISIT"], schedule["WINHI"])))
     bad = ((day < lo) | (day > hi)).fillna(False).astype(bool)
     detail = ("is on study day " + day.astype(str) + ", outside the window day " + lo.astype("Int64").astype(str)
               + " to " + hi.astype("Int64").astype(str))
@@ -494,7 +623,7 @@ def _query_no_assessment(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
     demog, exposure = text.get("demographics"), typed.get("exposure")
     if demog is None or exposure is None or "EXSTDT" not in exposure:
         return _empty()
-    first_dose = exposure.dropna(subset=["EXSTDT"]).drop_duplicates("SUBJID").set_index("SUBJID")["EXSTDT"]
+    first_dose = first_doses(exposure)
     assessed = pd.Index(pd.concat([text[f]["SUBJID"] for f in ASSESSMENT_FORMS if f in text] or [pd.Series([], dtype=str)])
                         .unique())
     bad = _isin(demog["SUBJID"], first_dose.index) & ~_isin(demog["SUBJID"], assessed)
@@ -506,17 +635,17 @@ def _query_no_assessment(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
                      + ", ".join(ASSESSMENT_FORMS) + ": kept in the analysis sets, every assessment missing")
 
 
-def _query_disposition(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
-    """Disposition against the visits: COMPLETED without the final visit, discontinued after it, visits after the end."""
+def _query_disposition(typed: dict, text: dict, ctxs: dict, last: str = FINAL_VISIT,
+                       label: str = "week 24") -> pd.DataFrame:
+    """Disposition against the visits: COMPLETED without the final visit ``last``, discontinued after it, visits after the end."""
     visits, ds = typed.get("visits"), typed.get("disposition")
     if visits is None or ds is None or ds.empty or not {"VISIT", "VISITDT"} <= set(visits) \
             or not {"DSDECOD", "DSSTDT"} <= set(ds):
         return _empty()
-    final = visits[visits["VISIT"] == FINAL_VISIT].drop_duplicates("SUBJID").set_index("SUBJID")["VISITDT"]
+    final = visits[visits["VISIT"] == last].drop_duplicates("SUBJID").set_index("SUBJID")["VISITDT"]
     has_final = _isin(ds["SUBJID"], final.index)
     final_date = ds["SUBJID"].map(final)
     completed = (ds["DSDECOD"] == "COMPLETED").to_numpy()
-    label = dictionary.VISIT_LABELS[FINAL_VISIT].lower()
     after_final = ~(final_date > ds["DSSTDT"]).fillna(False).astype(bool).to_numpy()
     end = ds.drop_duplicates("SUBJID").set_index("SUBJID")
     end_date = visits["SUBJID"].map(end["DSSTDT"])
@@ -569,8 +698,8 @@ def _missing_forms(text: dict, read_problems) -> pd.DataFrame:
     unreadable = {p.form: p.file for p in read_problems}
     found = {**unreadable, **{k: f.attrs.get("file", f"{k}.csv") for k, f in text.items()}}
     book, parts = _workbook(text, read_problems), []
-    for name in dictionary.FORMS:
-        if name in text or name in unreadable:
+    for name, form in dictionary.FORMS.items():
+        if name in text or name in unreadable or form.optional:
             continue
         file = f"{book}[{name}]" if book else f"{name}.csv"
         variants = _case_variants(name, found)
@@ -594,7 +723,7 @@ def _form_structure(name: str, form: dictionary.Form, frame: pd.DataFrame) -> li
                       ("empty_form", f"the form has no rows; form {name} may be empty (nothing recorded): is it?"))
         parts.append(_file_problem(file, rule, "", text))
     extra = list(frame.attrs.get("dropped_columns", ())) + [c for c in frame.columns if c not in form.columns]
-    for var in form.columns:
+    for var in (v.name for v in form.variables if v.column_required):
         if var not in frame.columns:
             near = [c for c in extra if str(c).strip().upper() == var]
             hint = f" (found '{near[0]}': column names are upper case, without spaces)" if near else ""
@@ -707,20 +836,30 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
                                 queries=structure[~structure_error].reset_index(drop=True))
     sites = _subject_ids(text)
     problems, typed, ctxs = [structure], {}, {}
-    for name, form in dictionary.FORMS.items():
-        ctxs[name] = _Context(name, text[name], sites)
+    schedule = export_schedule(parse_export({"schedule": text["schedule"]}) if "schedule" in text else {})
+    forms = {name: form for name, form in dictionary.forms_for(schedule).items() if name in text}
+    labels = {**dict(zip(schedule["VISIT"], schedule["AVISIT"])), dictionary.UNSCHEDULED: "Unscheduled"}
+    for name, form in forms.items():
+        ctxs[name] = _Context(name, text[name], sites, labels)
         typed[name], found = _check_form(form, text[name], ctxs[name])
         problems.append(found)
     subjects = pd.Index(text["demographics"]["SUBJID"])
-    for name, form in dictionary.FORMS.items():
+    for name, form in forms.items():
         problems += [_check_keys(form, text[name], ctxs[name]),
                      _check_subjects(name, text[name], subjects, ctxs[name]),
                      _check_assessment_visits(name, text[name], text.get("visits"), ctxs[name]),
                      _check_date_order(name, typed[name], text[name], ctxs[name])]
     problems += [_check_consent(typed, text, ctxs), _check_labs(text["labs"], ctxs["labs"]),
                  _check_missed_doses(typed["exposure"], text["exposure"], ctxs["exposure"]),
-                 _query_windows(typed, text, ctxs), _query_biological(text, ctxs),
-                 _query_no_assessment(typed, text, ctxs), _query_disposition(typed, text, ctxs)]
+                 _check_overlapping_exposure(typed["exposure"], text["exposure"], ctxs["exposure"]),
+                 _check_randomisation(typed, text, ctxs),
+                 _query_windows(typed, text, ctxs, schedule), _query_biological(text, ctxs),
+                 _query_no_assessment(typed, text, ctxs)]
+    if "schedule" in typed:
+        problems.append(_check_schedule(typed["schedule"], text["schedule"], ctxs["schedule"]))
+    last = final_visit(schedule)
+    label = schedule.set_index("VISIT").loc[last, "AVISIT"].lower()
+    problems.append(_query_disposition(typed, text, ctxs, last, label))
     all_problems = _sorted(problems)
     is_query = _kind(all_problems) == "query"
     for frame in typed.values():

@@ -1,0 +1,327 @@
+"""The randomised data model: the randomisation form, exposure periods, the visit schedule, the treatment
+variables of ADSL and the BDS datasets, and the generator of the randomised example."""
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis_utils import cleaning, dictionary, export, paths, scoring, synthetic, validation
+
+CONTROL, TREATED = synthetic.CONTROL_ARM, synthetic.TREATED_ARM
+
+
+@pytest.fixture(scope="module")
+def _small():
+    return synthetic.generate_randomised_trial(9, n_centres=3, seed=7)
+
+
+@pytest.fixture
+def small(_small):
+    """A small randomised export (9 patients, 3 centres, 2:1): typed frames, a fresh copy per test."""
+    return {name: frame.copy() for name, frame in _small.items()}
+
+
+@pytest.fixture(scope="module")
+def example():
+    """The shipped randomised example as generated, and its analysis datasets (adeff with TRTP/TRTA)."""
+    trial = synthetic.generate_randomised_trial()
+    ds = cleaning.derive_all(trial)
+    adeff = cleaning.derive_vars_trt(scoring.derive_adeff(ds["adqs"]), ds["adsl"])
+    return trial, ds, adeff
+
+
+def _rules(trial) -> pd.DataFrame:
+    result = validation.validate_export(trial)
+    return pd.concat([result.errors, result.queries], ignore_index=True)
+
+
+def _only(problems: pd.DataFrame, rule: str) -> pd.DataFrame:
+    return problems[problems["rule"] == rule]
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation of the randomisation form, exposure periods and the schedule
+# ---------------------------------------------------------------------------------------------
+
+def test_the_small_randomised_export_is_valid(small):
+    result = validation.validate_export(small)
+    assert result.ok, result.errors["message"].tolist()
+    assert set(small) >= {"randomisation", "schedule"} and "EXTRT" in small["exposure"]
+
+
+def test_unknown_arm_names_file_row_subject_and_allowed_arms(small):
+    small["randomisation"].loc[2, "ARM"] = "Placebo"
+    err = _only(validation.validate_export(small).errors, "not_allowed")
+    assert err[["file", "row", "variable", "value"]].values.tolist() == [["randomisation.csv", "4", "ARM", "Placebo"]]
+    subject = small["randomisation"].loc[2, "SUBJID"]
+    assert f"subject NCT04916756-{small['demographics'].loc[2, 'SITEID']}-{subject}" in err["message"].item()
+    assert "HCQ 400 mg, Baricitinib 4 mg + HCQ 400 mg" in err["message"].item()
+
+
+def test_unknown_treatment_in_exposure_is_an_error(small):
+    small["exposure"].loc[0, "EXTRT"] = "Baricitinib 8 mg"
+    err = _only(validation.validate_export(small).errors, "not_allowed")
+    assert err[["file", "variable"]].values.tolist() == [["exposure.csv", "EXTRT"]]
+
+
+def test_randomisation_before_consent_and_before_eligibility(small):
+    rand, demog, elig = small["randomisation"], small["demographics"], small["eligibility"]
+    rand.loc[0, "RANDDT"] = demog.loc[0, "CONSDT"] - pd.Timedelta(days=1)
+    rand.loc[1, "RANDDT"] = elig.loc[1, "ELIGDT"] - pd.Timedelta(days=1)
+    demog.loc[1, "CONSDT"] = elig.loc[1, "ELIGDT"] - pd.Timedelta(days=5)  # consent still before
+    errors = validation.validate_export(small).errors
+    consent = _only(errors, "randomised_before_consent")
+    assert consent[["file", "row", "variable"]].values.tolist() == [["randomisation.csv", "2", "RANDDT"]]
+    assert "before the informed consent on " + demog.loc[0, "CONSDT"].strftime("%Y-%m-%d") in consent["message"].item()
+    eligibility = _only(errors, "randomised_before_eligibility")
+    assert eligibility["row"].tolist() == ["2", "3"]  # row 2 is before both
+
+
+def test_a_dosed_patient_not_randomised_is_an_error(small):
+    subject = small["randomisation"].loc[4, "SUBJID"]
+    small["randomisation"] = small["randomisation"].drop(index=4).reset_index(drop=True)
+    err = _only(validation.validate_export(small).errors, "not_randomised")
+    assert err[["file", "row", "value"]].values.tolist() == [["demographics.csv", "6", subject]]
+
+
+def test_first_dose_before_randomisation_is_an_error(small):
+    first = small["exposure"].groupby("SUBJID")["EXSTDT"].min()
+    subject = small["randomisation"].loc[3, "SUBJID"]
+    small["randomisation"].loc[3, "RANDDT"] = first[subject] + pd.Timedelta(days=2)
+    err = _only(validation.validate_export(small).errors, "dosed_before_randomisation")
+    assert err["row"].tolist() == ["5"]
+    assert "after the first dose on " + first[subject].strftime("%Y-%m-%d") in err["message"].item()
+
+
+def test_overlapping_exposure_periods_are_an_error(small):
+    ex = small["exposure"]
+    two = ex["SUBJID"].value_counts()
+    subject = two[two == 2].index[0]  # a switched patient
+    rows = ex.index[ex["SUBJID"] == subject]
+    ex.loc[rows[1], "EXSTDT"] = ex.loc[rows[0], "EXENDT"]  # starts on the last dose of the first period
+    err = _only(validation.validate_export(small).errors, "overlapping_exposure")
+    assert err["value"].tolist() == [ex.loc[rows[0], "EXENDT"].strftime("%Y-%m-%d")]
+
+
+def test_treatment_other_than_randomised_is_a_query_not_an_error(small):
+    first = small["exposure"].drop_duplicates("SUBJID").index[0]
+    small["exposure"].loc[first, "EXTRT"] = CONTROL if small["exposure"].loc[first, "EXTRT"] == TREATED else TREATED
+    result = validation.validate_export(small)
+    assert result.ok
+    assert _only(result.queries, "treated_not_as_randomised")["file"].tolist() == ["randomisation.csv"]
+
+
+def test_the_pilot_export_needs_neither_randomisation_nor_schedule(synthetic_export):
+    assert "randomisation" not in synthetic_export and "schedule" not in synthetic_export
+    assert "EXTRT" not in synthetic_export["exposure"]
+    assert validation.validate_export(synthetic_export).ok
+
+
+def test_randomisation_rules_are_errors_and_documented():
+    for rule in ("not_randomised", "randomised_before_consent", "randomised_before_eligibility",
+                 "dosed_before_randomisation", "overlapping_exposure", "schedule_baseline", "schedule_window"):
+        assert validation.RULES[rule][0] == "error"
+        assert f"`{rule}`" in dictionary.render_markdown()
+
+
+# ---------------------------------------------------------------------------------------------
+# The visit schedule
+# ---------------------------------------------------------------------------------------------
+
+def test_three_visit_schedule_is_the_pilots():
+    schedule = validation.export_schedule({})
+    assert schedule.values.tolist() == [["BL", "Baseline", 0, -28, 1], ["W12", "Week 12", 12, 71, 99],
+                                        ["W24", "Week 24", 24, 155, 183]]
+    assert dictionary.forms_for(schedule) == dict(dictionary.FORMS)  # the pilot's dictionary unchanged
+    assert validation.final_visit(schedule) == "W24"
+
+
+def test_seven_visit_schedule_gives_its_codes_weeks_and_windows():
+    schedule = synthetic.randomised_schedule()
+    assert schedule["VISIT"].tolist() == ["BL", "W4", "W8", "W12", "W16", "W20", "W24"]
+    # week 4: target day 7 x 4 + 1 = 29, +/- 7 days -> 22 to 36; week 24: 169 +/- 7 -> 162 to 176
+    assert schedule.set_index("VISIT").loc[["W4", "W24"], ["AVISITN", "WINLO", "WINHI"]].values.tolist() == \
+        [[4, 22, 36], [24, 162, 176]]
+    forms = dictionary.forms_for(schedule)
+    assert forms["essdai"].variable("VISIT").allowed == tuple(schedule["VISIT"])
+    assert forms["ild"].variable("VISIT").allowed == ("W4", "W8", "W12", "W16", "W20", "W24")
+    assert forms["labs"].variable("VISIT").allowed[-1] == dictionary.UNSCHEDULED
+
+
+def test_a_visit_outside_the_schedule_is_not_allowed(small):
+    small["pga"].loc[1, "VISIT"] = "W6"
+    err = _only(validation.validate_export(small).errors, "not_allowed")
+    assert err[["file", "variable", "value"]].values.tolist() == [["pga.csv", "VISIT", "W6"]]
+    assert "BL, W4, W8, W12, W16, W20, W24" in err["message"].item()
+
+
+def test_schedule_without_baseline_or_with_a_window_missing_its_target(small):
+    sched = small["schedule"]
+    sched.loc[sched["VISIT"] == "W8", ["WINLO", "WINHI"]] = [30, 40]  # week 8 targets day 57
+    errors = validation.validate_export(small).errors
+    window = _only(errors, "schedule_window")
+    assert window[["file", "row", "value"]].values.tolist() == [["schedule.csv", "4", "30 to 40"]]
+    assert "target study day 57 of week 8" in window["message"].item()
+    small["schedule"] = sched[sched["VISIT"] != "BL"].reset_index(drop=True)
+    assert not _only(validation.validate_export(small).errors, "schedule_baseline").empty
+
+
+def test_windows_queries_follow_the_schedule(small):
+    visits, first = small["visits"], small["exposure"].groupby("SUBJID")["EXSTDT"].min()
+    row = visits.index[visits["VISIT"] == "W4"][0]
+    visits.loc[row, "VISITDT"] = first[visits.loc[row, "SUBJID"]] + pd.Timedelta(days=37)  # study day 38 > 36
+    queries = _only(validation.validate_export(small).queries, "visit_window")
+    assert "is on study day 38, outside the window day 22 to 36" in " ".join(queries["message"])
+    assert "Week 4" in set(queries["AVISIT"])  # the schedule's label, not the code W4
+
+
+def test_avisitn_is_the_planned_week_and_visits_are_ordered_by_it(small):
+    ds = cleaning.derive_all(small)
+    assert sorted(ds["adqs"]["AVISITN"].unique().tolist()) == [0, 4, 8, 12, 16, 20, 24]
+    assert cleaning.visit_order(ds["adqs"]) == ("Baseline", "Week 4", "Week 8", "Week 12", "Week 16", "Week 20",
+                                                "Week 24")
+    w8 = ds["adqs"][ds["adqs"]["AVISIT"] == "Week 8"]
+    assert (w8["AWLO"] == 50).all() and (w8["AWHI"] == 64).all()
+    unscheduled = ds["adlb"][ds["adlb"]["AVISIT"] == "Unscheduled"]
+    assert unscheduled["AWLO"].isna().all()
+
+
+def test_pilot_visit_order_stays_the_three_visits(synthetic_export):
+    ds = cleaning.derive_all(synthetic_export)
+    assert cleaning.visit_order(ds["adqs"]) == ("Baseline", "Week 12", "Week 24")
+    counts = scoring.summarize_adeff_counts(scoring.derive_adeff(ds["adqs"][list(scoring.ADQS_COLUMNS)]))
+    assert list(counts.columns) == ["PARAMCD", "PARAM", "Baseline", "Week 12", "Week 24"]
+
+
+# ---------------------------------------------------------------------------------------------
+# ADSL and BDS treatment variables
+# ---------------------------------------------------------------------------------------------
+
+def test_pilot_adsl_has_one_arm_coded_1_and_no_randomisation(synthetic_export):
+    adsl = cleaning.derive_all(synthetic_export)["adsl"]
+    assert set(adsl["TRT01P"]) == set(adsl["TRT01A"]) == set(adsl["TRT02A"]) == {"Baricitinib 2 mg"}
+    assert set(adsl["TRT01PN"]) == set(adsl["TRT01AN"]) == {1.0}
+    assert adsl["RANDDT"].isna().all() and adsl["TR02SDT"].isna().all() and set(adsl["SWITCHFL"]) == {"N"}
+
+
+def _hand_worked(small) -> tuple:
+    """Subject A (control) switches: HCQ alone days 1-84, 2 doses missed; baricitinib + HCQ from day 85 to 168,
+    4 missed. Subject B (treated) has one period, days 1-169, 3 missed."""
+    ex = small["exposure"]
+    rand = small["randomisation"]
+    a = rand.loc[rand["ARM"] == CONTROL, "SUBJID"].iloc[0]
+    b = rand.loc[rand["ARM"] == TREATED, "SUBJID"].iloc[0]
+    start = pd.Timestamp("2021-01-11")
+    for subject in (a, b):
+        rand.loc[rand["SUBJID"] == subject, "RANDDT"] = start - pd.Timedelta(days=1)
+    rows = [
+        {"SUBJID": a, "EXTRT": CONTROL, "EXDOSE": 0.0, "EXSTDT": start, "EXENDT": start + pd.Timedelta(days=83),
+         "EXMISSED": 2},
+        {"SUBJID": a, "EXTRT": TREATED, "EXDOSE": 4.0, "EXSTDT": start + pd.Timedelta(days=84),
+         "EXENDT": start + pd.Timedelta(days=167), "EXMISSED": 4},
+        {"SUBJID": b, "EXTRT": "", "EXDOSE": 4.0, "EXSTDT": start, "EXENDT": start + pd.Timedelta(days=168),
+         "EXMISSED": 3},
+    ]
+    ex = pd.concat([ex[~ex["SUBJID"].isin([a, b])], pd.DataFrame(rows)], ignore_index=True)
+    small["exposure"] = ex.astype({"EXMISSED": "Int64"})
+    return a, b, start
+
+
+def test_adsl_treatment_and_exposure_hand_worked(small):
+    a, b, start = _hand_worked(small)
+    adsl = cleaning.derive_adsl(small).set_index("SUBJID")
+    got = adsl.loc[a]
+    assert (got["TRT01P"], got["TRT01PN"], got["TRT01A"], got["TRT01AN"]) == (CONTROL, 1.0, CONTROL, 1.0)
+    assert (got["TRT02P"], got["TRT02A"], got["SWITCHFL"]) == (TREATED, TREATED, "Y")
+    assert got["TR02SDT"] == start + pd.Timedelta(days=84) and got["RANDDT"] == start - pd.Timedelta(days=1)
+    # 168 days from first to last dose; 84 - 2 = 82 days of HCQ alone (0 mg), 84 - 4 = 80 days of 4 mg
+    assert (got["TRTDURD"], got["CUMDOSE"]) == (168, 320.0)
+    assert got["ADHERPCT"] == pytest.approx(100 * 162 / 168)
+    got = adsl.loc[b]  # a blank EXTRT is the arm randomised to
+    assert (got["TRT01P"], got["TRT01PN"], got["TRT01A"], got["TRT02A"], got["SWITCHFL"]) == \
+        (TREATED, 2.0, TREATED, TREATED, "N")
+    assert pd.isna(got["TR02SDT"]) and (got["TRTDURD"], got["CUMDOSE"]) == (169, 4.0 * 166)
+
+
+def test_control_arm_has_the_lowest_code():
+    assert min(dictionary.RANDOMISED_ARMS, key=dictionary.RANDOMISED_ARMS.get) == CONTROL
+
+
+def test_bds_trtp_is_randomised_arm_and_trta_the_arm_taken_after_the_switch_date(small):
+    a, _b, start = _hand_worked(small)
+    adsl = cleaning.derive_adsl(small)
+    usubjid = adsl.loc[adsl["SUBJID"] == a, "USUBJID"].item()
+    bds = pd.DataFrame({"USUBJID": usubjid, "ADT": [start, start + pd.Timedelta(days=84),
+                                                   start + pd.Timedelta(days=85), pd.NaT]})
+    out = cleaning.derive_vars_trt(bds, adsl)
+    assert out["TRTP"].tolist() == [CONTROL] * 4
+    # the assessment on the day of the first new dose is taken before it; no date: the first period
+    assert out["TRTA"].tolist() == [CONTROL, CONTROL, TREATED, CONTROL]
+
+
+# ---------------------------------------------------------------------------------------------
+# The generator of the randomised example
+# ---------------------------------------------------------------------------------------------
+
+def _digest(trial: dict) -> dict:
+    return {name: hashlib.sha256(export.to_text(frame).to_csv(index=False).encode()).hexdigest()
+            for name, frame in trial.items()}
+
+
+def test_generator_is_reproducible_by_seed():
+    one = synthetic.generate_randomised_trial(30, n_centres=4, seed=3)
+    assert _digest(one) == _digest(synthetic.generate_randomised_trial(30, n_centres=4, seed=3))
+    assert _digest(one) != _digest(synthetic.generate_randomised_trial(30, n_centres=4, seed=4))
+
+
+def test_example_has_58_29_patients_in_8_centres_valid_and_with_baseline_essdai_at_least_5(example):
+    trial, ds, adeff = example
+    adsl = ds["adsl"]
+    assert adsl["TRT01P"].value_counts().to_dict() == {TREATED: 58, CONTROL: 29}
+    assert adsl.groupby("TRT01P")["TRT01PN"].first().to_dict() == {TREATED: 2.0, CONTROL: 1.0}
+    assert sorted(adsl["SITEID"].unique()) == [f"0{i}" for i in range(1, 9)]
+    assert validation.validate_export(trial).ok
+    base = adeff[(adeff["PARAMCD"] == "ESSDAI") & (adeff["ABLFL"] == "Y")]
+    assert len(base) == 87 and base["AVAL"].min() >= 5
+    assert 1 <= (adsl["EOSSTT"] == "DISCONTINUED").sum() <= 12  # some dropouts
+
+
+def test_every_switched_patient_was_control_without_mcii_at_week_12_and_every_such_patient_switched(example):
+    _trial, ds, adeff = example
+    adsl = ds["adsl"].set_index("USUBJID")
+    w12 = adeff[(adeff["PARAMCD"] == "ESSDAI") & (adeff["AVISITN"] == 12)].set_index("USUBJID")
+    switched = adsl.index[adsl["SWITCHFL"] == "Y"]
+    assert len(switched) > 0
+    assert (adsl.loc[switched, "TRT01PN"] == adsl["TRT01PN"].min()).all()
+    assert (w12.loc[switched, "CRIT1FL"] == "N").all()
+    non_responders = w12.index[(w12["TRTP"] == CONTROL) & (w12["CRIT1FL"] == "N")]
+    assert set(non_responders) == set(switched)
+    assert (adsl.loc[switched, "TR02SDT"] == w12.loc[switched, "ADT"]).all()  # switch at the week-12 visit
+    after = adeff[adeff["USUBJID"].isin(switched) & (adeff["AVISITN"] > 12)]
+    assert set(after["TRTA"]) == {TREATED} and set(after["TRTP"]) == {CONTROL}
+
+
+def test_week_12_response_rates_are_near_their_calibration(example):
+    _trial, _ds, adeff = example
+    w12 = adeff[(adeff["PARAMCD"] == "ESSDAI") & (adeff["AVISITN"] == 12) & (adeff["CRIT1FL"] != "")]
+    rate = w12.groupby("TRTP")["CRIT1FL"].apply(lambda f: (f == "Y").mean())
+    # binomial SDs: sqrt(0.59 x 0.41 / 28) = 0.093, sqrt(0.85 x 0.15 / 56) = 0.048; within 2 SD
+    assert abs(rate[CONTROL] - synthetic.CONTROL_MCII_PROBABILITY) < 2 * 0.093
+    assert abs(rate[TREATED] - synthetic.TREATED_MCII_PROBABILITY) < 2 * 0.048
+
+
+def test_allocation_is_by_permuted_blocks_within_centre():
+    alloc = synthetic.allocate(87, 8, (2, 1), np.random.default_rng(5))
+    assert alloc.groupby("SITEID").size().tolist() == [12] * 5 + [9] * 3
+    blocks = alloc.groupby(np.arange(87) // 3)["ARM"].apply(lambda a: sorted(a))
+    assert all(b == [TREATED, TREATED, CONTROL] for b in blocks)
+    with pytest.raises(ValueError, match="at least one block"):
+        synthetic.generate_randomised_trial(2)
+
+
+def test_shipped_example_is_what_the_command_line_writes(tmp_path):
+    assert synthetic.main(["--randomised", "--out", str(tmp_path)]) == 0
+    pd.testing.assert_frame_equal(export.file_manifest(tmp_path),
+                                  export.file_manifest(paths.resolve("data/examples/randomised")))
