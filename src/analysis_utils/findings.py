@@ -38,6 +38,8 @@ def stat(ard: pd.DataFrame | None, analysis_id: str, stat_name: str, **where) ->
     mask = (ard["analysis_id"] == analysis_id) & (ard["stat_name"] == stat_name)
     for column, value in where.items():
         mask &= ard[column] == value
+    if "group" in ard and "group" not in where and (mask & (ard["group"] == "Total")).any():
+        mask &= ard["group"] == "Total"  # a trial of several arms: the key findings give all patients
     values = ard.loc[mask, "stat_value"].dropna()
     if len(values) > 1:
         raise ValueError(f"ARD: {len(values)} rows of {analysis_id} {stat_name} {where}; expected one")
@@ -91,7 +93,13 @@ def describe_responders(ard: pd.DataFrame | None, analysis_id: str, avisit: str 
 
 
 def _patients(ard: pd.DataFrame | None, analysis_id: str, **where) -> tuple[float, float, float] | None:
-    """(patients, N, events) of one category of an adverse-event table; ``None`` when the ARD lacks it."""
+    """(patients, N, events) of one category of an adverse-event table; ``None`` when the ARD lacks it.
+
+    In a trial of several arms the counts of the arms add up (each patient belongs to one arm)."""
+    groups = [None] if ard is None or "group" not in ard else ard.loc[ard["analysis_id"] == analysis_id, "group"].unique()
+    if len(groups) > 1 and "group" not in where:
+        parts = [_patients(ard, analysis_id, group=g, **where) for g in groups]
+        return None if any(p is None for p in parts) else tuple(None if None in x else float(sum(x)) for x in zip(*parts))
     values = [stat(ard, analysis_id, s, **where) for s in ("n_subjects", "big_n", "n_events")]
     return None if values[0] is None or values[1] is None else tuple(values)
 
