@@ -706,3 +706,18 @@ def test_format_simulation_table():
     assert table.iloc[0, 2] == f"{100 * r['power_simulated']:.1f}% ({100 * r['power_simulated_se']:.1f}%)"
     assert table.iloc[0, 1] == "90.0% vs 50.0%"
     assert rows["method"].iloc[0].startswith("4 simulated trials of 87 patients, 2:1")
+
+
+def test_format_scenario_table_without_exact_power():
+    """Sizes beyond EXACT_MAX_N_CONTROL get no exact power; the ARD drops NaN, so no row holds the stat.
+
+    A trial with a precise pilot estimate (the 10,000-patient benchmark) sizes every scenario that large;
+    the tables then show "-" instead of failing.
+    """
+    no_power = {"power_fisher_exact", "power_fisher_simulated"}
+    rows = _planning_rows()
+    rows = rows[~(rows["analysis_id"].str.startswith("PLAN-MCII-SCENARIOS") & rows["stat_name"].isin(no_power))]
+    table = planning.format_scenario_table(rows)
+    assert set(table["Power of Fisher's test at that size: exact / simulated"]) == {"-"}
+    assert set(table["Fisher's power at the formula's size (exact)"]) == {"-"}
+    assert table.loc[0, "Evaluable patients (Fisher's exact test)"] == "92 + 46 = 138"

@@ -1276,13 +1276,18 @@ def simulate_planned_trial_power(scenarios: pd.DataFrame, *, n_trials: int = 200
 
 # --- display (layout of ARD rows; rounding through analysis_utils.tables) -------------------------
 
-def _wide(rows: pd.DataFrame, analysis_id: str) -> pd.DataFrame:
-    """ARD rows of one analysis as a frame: one row per category (first-seen order), one column per stat."""
+def _wide(rows: pd.DataFrame, analysis_id: str, optional: tuple[str, ...] = ()) -> pd.DataFrame:
+    """ARD rows of one analysis as a frame: one row per category (first-seen order), one column per stat.
+
+    ``optional``: statistics that may be absent from every row (the ARD keeps no NaN, e.g. no exact
+    power where every size is beyond ``EXACT_MAX_N_CONTROL``); they come back as NaN columns.
+    """
     sel = rows[rows["analysis_id"] == analysis_id]
     if sel.empty:
         raise KeyError(f"ARD: no rows with analysis_id {analysis_id!r}")
     order = list(dict.fromkeys(sel["category"]))
     wide = sel.pivot(index="category", columns="stat_name", values="stat_value").reindex(order)
+    wide = wide.reindex(columns=list(wide.columns) + [c for c in optional if c not in wide.columns])
     return wide.join(sel.groupby("category")[["method", "label"]].first())
 
 
@@ -1335,7 +1340,8 @@ def format_scenario_table(rows: pd.DataFrame, *, analysis_id: str = "PLAN-MCII-S
     sizes); ``formula_analysis_id``: the same for the normal-approximation sizes, whose Fisher power
     shows how far short of the target the formula's size leaves Fisher's test.
     """
-    w, f = _wide(rows, analysis_id), _wide(rows, formula_analysis_id)
+    power = ("power_fisher_exact", "power_fisher_simulated")
+    w, f = _wide(rows, analysis_id, power), _wide(rows, formula_analysis_id, power)
     return pd.DataFrame({
         "Scenario": list(w.index),
         "MCII rate, baricitinib + HCQ vs control": [f"{_pct(r['p_treatment'])} vs {_pct(r['p_control'])}"
@@ -1357,7 +1363,7 @@ def format_simulation_table(rows: pd.DataFrame, *, analysis_id: str = "PLAN-TRIA
     Columns: scenario, the rates, the simulated power of the planned analysis with its Monte Carlo SE,
     the share analysed by CMH, and the formula's power and Fisher's exact power at the same size.
     """
-    w = _wide(rows, analysis_id)
+    w = _wide(rows, analysis_id, ("power_fisher_exact",))
     return pd.DataFrame({
         "Scenario": list(w.index),
         "MCII rate, baricitinib + HCQ vs control": [f"{_pct(r['p_treatment'])} vs {_pct(r['p_control'])}"
@@ -1366,7 +1372,7 @@ def format_simulation_table(rows: pd.DataFrame, *, analysis_id: str = "PLAN-TRIA
             f"{_pct(r['power_simulated'])} ({_pct(r['power_simulated_se'])})" for _, r in w.iterrows()],
         "Trials analysed by CMH (rest: Fisher)": [_pct(r["share_cmh"], 0) for _, r in w.iterrows()],
         "Power by the formula (chi-square)": [_pct(r["power_normal"]) for _, r in w.iterrows()],
-        "Power of Fisher's test (exact)": [_pct(r["power_fisher_exact"]) for _, r in w.iterrows()],
+        "Power of Fisher's test (exact)": [_pct_or_dash(r["power_fisher_exact"]) for _, r in w.iterrows()],
     })
 
 
