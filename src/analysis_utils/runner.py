@@ -59,9 +59,27 @@ def notebook_needs(metadata: dict[str, dict]) -> dict[str, list[str]]:
     return needs
 
 
+def _join_streams(outputs: list) -> list:
+    """``outputs`` with each run of adjacent stream outputs of the same name (stdout, stderr) joined into one.
+
+    The kernel sends what a cell prints in pieces cut by time (ipykernel flushes its buffer every 0.2 s),
+    so the same text arrives as one output or as two (``"done: 24/240"`` and ``"\\n"``) depending on the
+    machine's load; joined, it is the same output on every run.
+    """
+    joined = []
+    for out in outputs:
+        if (out.get("output_type") == "stream" and joined and joined[-1].get("output_type") == "stream"
+                and joined[-1].get("name") == out.get("name")):
+            joined[-1]["text"] += out["text"]
+        else:
+            joined.append(out)
+    return joined
+
+
 def normalise_executed(nb):
     """Strip run-dependent metadata so two runs give byte-identical notebooks: papermill's and nbclient's
-    timings go, papermill's cells (random ids) get fixed ids, execution counts run 1..n in cell order."""
+    timings go, papermill's cells (random ids) get fixed ids, execution counts run 1..n in cell order,
+    and the pieces of printed text one stream sent in a row are one output (``_join_streams``)."""
     nb.metadata.pop("papermill", None)
     count = 0
     for index, cell in enumerate(nb.cells):
@@ -75,6 +93,8 @@ def normalise_executed(nb):
         if cell.cell_type == "code":
             count += 1
             cell.execution_count = count if cell.get("outputs") is not None else None
+            if cell.get("outputs"):
+                cell.outputs = _join_streams(cell.outputs)
             for out in cell.get("outputs", []):
                 if "execution_count" in out:
                     out["execution_count"] = count
