@@ -111,3 +111,62 @@ def test_the_title_page_says_whether_the_data_cut_is_interim_or_final():
     rows = disposition.data_cut_to_ard(disposition.summarize_data_cut(done), data_cutoff="2022-01-31")
     assert appendix.describe_data_cut_rows(rows, "2022-01-31") == "2022-01-31, final analysis"
     assert appendix.describe_data_cut_rows(None, "2022-01-31") == "2022-01-31"
+
+
+def _executed_with_caption(caption: str):
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell("tables.show(...)")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": f"<table><caption>{caption}</caption></table>"})]
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    nb.metadata["report"] = {"section": "appendix"}
+    return nb
+
+
+def test_the_appendix_tables_continue_the_notebooks_numbers_each_with_its_source(tmp_path):
+    import re
+
+    from analysis_utils import paths
+
+    pd.DataFrame({"source": ["validation", "validation", "scoring"], "file": ["pga.csv", "pga.csv", "adlb"],
+                  "row": ["3", "9", ""], "USUBJID": ["NCT04916756-01-002", "NCT04916756-01-003", "NCT04916756-01-004"],
+                  "AVISIT": ["Week 12", "Week 24", "Week 12"], "variable": ["PGA", "PGA", "haematological"],
+                  "rule": ["visit_window", "visit_window", "lab_level"], "value": ["", "", "1"],
+                  "message": ["late", "late", "differs"]}).to_csv(tmp_path / "data_queries.csv", index=False)
+    executed = [_executed_with_caption("Table 14.2.1 ESSDAI"), _executed_with_caption("Listing A.6 Queries <b>")]
+    git = {"commit": "0" * 40, "dirty": "no"}
+    parts = dict(appendix.appendix_parts(executed, stage_reports=tmp_path, data_dir=paths.DATA_RAW,
+                                         data_cutoff="2022-01-31", git=git, notebooks=["01_a.ipynb"]))
+    page = "".join(parts.values())
+    captions = re.findall(r"<caption>(.*?)</caption>", page)
+    assert captions == ["Table A.7 Data queries by step and rule", "Listing A.8 Data queries of every step",
+                        "Table A.9 Data dictionary of the raw export", "Table A.10 Build parameters",
+                        "Table A.11 Input files and their checksums (SHA-256)", "Table A.12 Python and package versions"]
+    # each table is followed by its footnotes, the first of which names the source
+    assert all(re.match(r'\s*<p class="table-note">Source: ', after) for after in page.split("</table>")[1:] if after)
+    assert "Source: the export&#x27;s files in data/raw." in parts["Provenance"]
+    assert "Source: the data dictionary of the analysis software (docs/data_dictionary.md)." in parts["Data dictionary"]
+    # counts by step (in the order the steps ran) and rule, headers in words, patients as site and number
+    assert re.findall(r"<tr><td>(\w+)</td><td>(\w+)</td><td class=\"num\">(\d+)</td></tr>", parts["Data queries"]) == [
+        ("Validation", "visit_window", "2"), ("Scoring", "lab_level", "1")]
+    assert "<th>Patient</th>" in parts["Data queries"] and "<td>01-003</td>" in parts["Data queries"]
+    assert "NCT04916756-01-003" not in parts["Data queries"]
+
+
+def test_without_queries_the_appendix_says_so_and_numbers_from_the_first():
+    from analysis_utils import paths
+
+    assert appendix.next_table_number([_executed_with_caption("Table P.4 Planning")]) == 1  # another series
+    parts = dict(appendix.appendix_parts([], stage_reports=paths.PROJECT_ROOT / "no-such-folder", data_dir=paths.DATA_RAW,
+                                         data_cutoff="2022-01-31", git={"commit": "0" * 40, "dirty": "no"}, notebooks=[]))
+    assert parts["Data queries"] == "<p>No data queries were raised.</p>"
+    assert "<caption>Table A.1 Data dictionary of the raw export</caption>" in parts["Data dictionary"]
+
+
+def test_data_queries_show_headers_in_words_and_the_patient_without_the_study():
+    queries = pd.DataFrame({"source": ["eligibility"], "row": ["4"], "USUBJID": ["NCT04916756-02-010"], "AVISIT": [""],
+                            "rule": ["r"], "n": [2]})
+    shown = appendix.format_queries(queries)
+    assert shown.columns.tolist() == ["Step", "Row", "Patient", "Visit", "Rule", "Queries"]
+    assert shown.iloc[0].tolist() == ["Eligibility", "4", "02-010", "", "r", 2]
+    assert queries["USUBJID"].iloc[0] == "NCT04916756-02-010"  # the input is not modified

@@ -148,7 +148,14 @@ def test_table_info_caption_and_footnotes_name_population_n_source_and_method():
     assert bare.footnotes == ["Population: Full analysis set.", "Source: ADEFF, ADSL."]
 
 
+def test_a_table_of_no_patients_names_no_population():
+    info = _info(number="Table A.1", title="Input files", population="", n=None, method="", notes=())
+    assert info.caption == "Table A.1 Input files"
+    assert info.footnotes == ["Source: ADEFF, ADSL."]
+
+
 @pytest.mark.parametrize("changes, error", [
+    (dict(population=""), ValueError),  # an N of no population
     (dict(source="ADEFF"), TypeError),  # a string would print as "A, D, E, F, F"
     (dict(source=()), ValueError),
     (dict(n=10.5), ValueError),
@@ -226,19 +233,25 @@ def _table_numbers_in_reading_order():
                 continue
             found = number.findall(source)
             grouped[section] += [(n, path.stem, cell["id"]) for n in found]
-            if section != "appendix" and "tables.show(" in source and "TableInfo(" not in source:
+            if "tables.show(" in source and "TableInfo(" not in source and "_info(" not in source:
                 shown_without_info.append((path.stem, cell["id"]))
     return [x for key, _ in htmlreport.SECTIONS for x in grouped[key]], shown_without_info
 
 
+#: Lettered series after the numbered sections, in the report's order: planning (P), appendix (A).
+LETTER_SERIES = ("P", "A")
+
+
 def _number_key(label: str):
     parts = label.split(" ", 1)[1].split(".")
-    return (0, *map(int, parts)) if parts[0].isdigit() else (1, parts[0], *map(int, parts[1:]))
+    return (0, *map(int, parts)) if parts[0].isdigit() else (1, LETTER_SERIES.index(parts[0]), *map(int, parts[1:]))
 
 
 def test_table_numbers_increase_in_the_reading_order_of_the_report():
     found, without_info = _table_numbers_in_reading_order()
-    assert len(found) >= 40
+    assert len(found) >= 45
+    assert [n for n, nb, _ in found if nb.startswith(("01", "02"))] == [
+        "Table A.1", "Table A.2", "Listing A.3", "Table A.4", "Table A.5", "Listing A.6"]  # the appendix's, from A.1
     keys = [_number_key(n) for n, _, _ in found]
     out_of_order = [(a, b) for a, b, ka, kb in zip(found, found[1:], keys, keys[1:]) if kb < ka]
     assert not out_of_order, f"table numbers out of reading order: {out_of_order}"

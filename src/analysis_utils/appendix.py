@@ -6,7 +6,9 @@ the HTML with nbconvert (``htmlreport``), the workbook with XlsxWriter.
 
 import csv
 import html
+import itertools
 import platform
+import re
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
@@ -61,22 +63,96 @@ Percentages have one decimal, p-values three (`<0.001` below that).
 """
 
 
-def _queries_part(reports: Path) -> str:
+#: Letter of the appendix's table numbers: the appendix is part "A" of the report, and its tables and
+#: listings are numbered "Table A.1", "Listing A.2", ... in reading order (one sequence for both, as
+#: sections 14 and 16 of an ICH E3 report number theirs), after every table of the study report.
+APPENDIX_SERIES = "A"
+#: Headers in words of the data-query columns (``report.QUERY_COLUMNS``) and of their summaries.
+QUERY_HEADERS = {"source": "Step", "file": "File", "row": "Row", "USUBJID": "Patient", "AVISIT": "Visit",
+                 "variable": "Variable", "rule": "Rule", "meaning": "Meaning", "value": "Value",
+                 "message": "Message", "n": "Queries", "queries": "Queries"}
+#: Source footnotes of the appendix's tables: the export's files, the validation rules, the data dictionary.
+QUERY_SOURCES = ("the export's files checked against the validation rules of the data dictionary",
+                 "the checks of scoring and eligibility on the analysis datasets (data_queries.csv)")
+DICTIONARY_SOURCE = ("the data dictionary of the analysis software (docs/data_dictionary.md)",)
+#: Headers in words of the data dictionary's columns (``dictionary.dictionary_frame``).
+DICTIONARY_HEADERS = {"form": "Form", "variable": "Variable", "type": "Type", "unit": "Unit",
+                      "allowed": "Allowed values", "required": "Required", "description": "Description",
+                      "identifier": "Identifier"}
+#: Headers in words of the input manifest (``export.file_manifest``) and of the analysis datasets
+#: summary (``cleaning.summarize_datasets``).
+MANIFEST_HEADERS = {"file": "File", "sha256": "SHA-256", "bytes": "Bytes"}
+DATASET_HEADERS = {"dataset": "Dataset", "records": "Records", "subjects": "Patients", "columns": "Variables"}
+_NUMBER = re.compile(r"<caption>(?:Table|Listing) ([A-Z])\.(\d+)\b")
+
+
+def table_number(kind: str, k: int) -> str:
+    """The number of the ``k``-th table or listing of the appendix (``kind``: ``"Table"`` or ``"Listing"``).
+
+    >>> table_number("Table", 1), table_number("Listing", 12)
+    ('Table A.1', 'Listing A.12')
+    """
+    if kind not in ("Table", "Listing"):
+        raise ValueError(f"an appendix table is a Table or a Listing, not {kind!r}")
+    return f"{kind} {APPENDIX_SERIES}.{int(k)}"
+
+
+def next_table_number(executed: list) -> int:
+    """The appendix number after the highest one the executed notebooks show (1 when they show none).
+
+    The notebooks of data cleaning and scoring number their tables ``Table A.1``, ... themselves; the
+    appendix's own tables (data queries, dictionary, provenance) follow them in the page, so they
+    continue the sequence from the captions the notebooks displayed (in ``text/html`` outputs).
+
+    >>> import nbformat
+    >>> cell = nbformat.v4.new_code_cell("t")
+    >>> cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": "<caption>Listing A.6 Queries</caption>"})]
+    >>> next_table_number([nbformat.v4.new_notebook(cells=[cell])]), next_table_number([])
+    (7, 1)
+    """
+    found = [int(k) for nb in executed for cell in nb.cells if cell.cell_type == "code"
+             for output in cell.get("outputs", []) for letter, k in _NUMBER.findall(output.get("data", {}).get("text/html", ""))
+             if letter == APPENDIX_SERIES]
+    return max(found, default=0) + 1
+
+
+def format_queries(queries: pd.DataFrame) -> pd.DataFrame:
+    """Data queries (or their counts) for display: headers in words (``QUERY_HEADERS``), the patient as
+    site and patient number (``vocabulary.patient_label``), the step that raised each query capitalised.
+
+    >>> q = pd.DataFrame({"source": ["validation"], "USUBJID": ["NCT04916756-01-008"], "rule": ["visit_window"]})
+    >>> format_queries(q).to_dict("records")
+    [{'Step': 'Validation', 'Patient': '01-008', 'Rule': 'visit_window'}]
+    """
+    out = queries.copy()
+    if "USUBJID" in out:
+        out["USUBJID"] = out["USUBJID"].map(lambda s: vocabulary.patient_label(s) if s else s)
+    if "source" in out:
+        out["source"] = out["source"].str.capitalize()
+    return out.rename(columns=QUERY_HEADERS)
+
+
+def _queries_part(reports: Path, number) -> str:
     path = reports / "data_queries.csv"
     queries = pd.read_csv(path, dtype=str, keep_default_na=False) if path.exists() else pd.DataFrame()
     if queries.empty:
         return "<p>No data queries were raised.</p>"
-    by_rule = queries.groupby(["source", "rule"], sort=True).size().rename("queries").reset_index()
-    return tables.to_html(by_rule, caption="Data queries by rule", note="Source: data_queries.csv.") + tables.to_html(
-        queries, caption="Data queries", note="Source: data_queries.csv beside the report (full listing).")
+    by_rule = queries.groupby(["source", "rule"], sort=False).size().rename("queries").reset_index()
+    summary = tables.TableInfo(table_number("Table", next(number)), "Data queries by step and rule", "", None,
+                               QUERY_SOURCES, "Count of the queries each step raised under each rule")
+    listing = tables.TableInfo(table_number("Listing", next(number)), "Data queries of every step", "", None,
+                               QUERY_SOURCES, notes=("The full listing is data_queries.csv beside the report.",))
+    return (tables.to_html(format_queries(by_rule), info=summary)
+            + tables.to_html(format_queries(queries), info=listing))
 
 
-def _dictionary_part() -> str:
+def _dictionary_part(number) -> str:
     from analysis_utils import dictionary
 
     frame = dictionary.dictionary_frame().replace(r" ?\((?:[a-z_]+\.)+[A-Z_]+\)", "", regex=True)  # no code names
-    return tables.to_html(frame, caption="Data dictionary of the raw export", max_rows=None,
-                          note="Source: the data dictionary of the analysis software, as in docs/data_dictionary.md.")
+    info = tables.TableInfo(table_number("Table", next(number)), "Data dictionary of the raw export", "", None,
+                            DICTIONARY_SOURCE, notes=("One row per variable of each form an export may hold.",))
+    return tables.to_html(frame.rename(columns=DICTIONARY_HEADERS), max_rows=None, info=info)
 
 
 def describe_input(data_dir: Path, *, synthetic: bool) -> str:
@@ -132,22 +208,52 @@ def describe_data_cut_rows(rows: pd.DataFrame | None, data_cutoff: str) -> str:
             "still on study)")
 
 
-def _provenance_part(data_dir: Path, data_cutoff: str, git: dict, notebooks: list[str]) -> str:
+def input_files_info(number: str, data_dir: Path) -> tables.TableInfo:
+    """The title and footnotes of the table of input files (``export.file_manifest``) of ``data_dir``.
+
+    >>> input_files_info("Table A.1", paths.DATA_RAW).footnotes
+    ["Source: the export's files in data/raw.", 'Method: SHA-256 checksum of the bytes of each file.']
+    """
+    return tables.TableInfo(number, "Input files and their checksums (SHA-256)", "", None,
+                            (f"the export's files in {data_source(data_dir)}",), "SHA-256 checksum of the bytes of each file")
+
+
+def _provenance_part(data_dir: Path, data_cutoff: str, git: dict, notebooks: list[str], number) -> str:
     manifest = export.file_manifest(data_dir)
-    versions = pd.DataFrame({"package": ("python", *PROVENANCE_PACKAGES),
-                             "version": [platform.python_version(), *(metadata.version(p) for p in PROVENANCE_PACKAGES)]})
-    params = pd.DataFrame({"parameter": ["Data folder", "Data cut", "Analysis steps", "Git commit", "Uncommitted changes"],
-                           "value": [data_source(data_dir), data_cutoff, ", ".join(notebooks), git["commit"], git["dirty"]]})
-    return (tables.to_html(params, caption="Build parameters", note="Source: the build's command line and git.")
-            + tables.to_html(manifest, caption="Input files (SHA-256)", max_rows=None, note="Source: the input folder.")
-            + tables.to_html(versions, caption="Python and package versions", note="Source: the installed packages."))
+    versions = pd.DataFrame({"Package": ("python", *PROVENANCE_PACKAGES),
+                             "Version": [platform.python_version(), *(metadata.version(p) for p in PROVENANCE_PACKAGES)]})
+    params = pd.DataFrame({"Parameter": ["Data folder", "Data cut", "Analysis steps", "Git commit", "Uncommitted changes"],
+                           "Value": [data_source(data_dir), data_cutoff, ", ".join(notebooks), git["commit"], git["dirty"]]})
+    params_info = tables.TableInfo(table_number("Table", next(number)), "Build parameters", "", None,
+                                   ("the build's command line and the git repository of the analysis software",))
+    files_info = input_files_info(table_number("Table", next(number)), data_dir)
+    versions_info = tables.TableInfo(table_number("Table", next(number)), "Python and package versions", "", None,
+                                     ("the packages installed in the environment that ran the analysis",))
+    return (tables.to_html(params, info=params_info)
+            + tables.to_html(manifest.rename(columns=MANIFEST_HEADERS),
+                             max_rows=None, info=files_info)
+            + tables.to_html(versions, info=versions_info))
+
+
+def appendix_parts(executed: list, *, stage_reports: Path, data_dir: Path, data_cutoff: str, git: dict,
+                   notebooks: list[str]) -> list[tuple[str, str]]:
+    """The appendix's parts after the notebooks' own: (heading, HTML) of the data queries, the data
+    dictionary, the methods and the provenance; their tables continue the appendix's numbers after
+    those the executed notebooks show (``next_table_number``)."""
+    import mistune
+
+    number = itertools.count(next_table_number(executed))
+    return [
+        ("Data queries", _queries_part(stage_reports, number)),
+        ("Data dictionary", _dictionary_part(number)),
+        ("Methods", mistune.create_markdown(escape=True)(METHODS_MARKDOWN)),
+        ("Provenance", _provenance_part(data_dir, data_cutoff, git, notebooks, number)),
+    ]
 
 
 def render(executed: list, *, stage_reports: Path, data_dir: Path, data_cutoff: str, synthetic: bool,
            git: dict, notebooks: list[str]) -> str:
     """Return the full HTML report for the executed notebooks (file names ``notebooks``)."""
-    import mistune
-
     title_block = {
         "Title": vocabulary.STUDY_TITLE,
         "Registry": f"ClinicalTrials.gov {vocabulary.STUDYID}",
@@ -159,12 +265,8 @@ def render(executed: list, *, stage_reports: Path, data_dir: Path, data_cutoff: 
                     + (" with uncommitted changes" if git["dirty"].startswith("yes") else "")
                     + f", Python {platform.python_version()}",
     }
-    parts = [
-        ("Data queries", _queries_part(stage_reports)),
-        ("Data dictionary", _dictionary_part()),
-        ("Methods", mistune.create_markdown(escape=True)(METHODS_MARKDOWN)),
-        ("Provenance", _provenance_part(data_dir, data_cutoff, git, notebooks)),
-    ]
+    parts = appendix_parts(executed, stage_reports=stage_reports, data_dir=data_dir, data_cutoff=data_cutoff, git=git,
+                           notebooks=notebooks)
     ard = report.read_ard(stage_reports)
     safety = [("Interpretation of the safety data", f"<p>{html.escape(findings.describe_safety(ard))}</p>")]
     return htmlreport.render_report(executed, title_block=title_block, synthetic=synthetic, appendix=parts,

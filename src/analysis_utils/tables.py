@@ -158,10 +158,12 @@ class TableInfo:
     title : str
         What the table shows, without the population (``"ESSDAI by visit"``).
     population : str
-        The analysis set in words (``"Full analysis set"``).
+        The analysis set in words (``"Full analysis set"``); empty for a table of no patients (the
+        input files, the data dictionary, the software's versions), whose caption and footnotes then
+        name none.
     n : int or None
         Patients in ``population``, counted from the data by the caller (never typed); ``None`` only
-        where no patient count applies (planning inputs from the literature).
+        where no patient count applies (planning inputs from the literature, no population).
     source : tuple of str
         Analysis datasets the numbers come from (``("ADEFF", "ADSL")``).
     method : str
@@ -178,6 +180,9 @@ class TableInfo:
     >>> info.footnotes
     ['Population: Full analysis set (N = 11).', 'Source: ADEFF, ADSL.', 'Method: Observed cases.', \
 'SD: standard deviation.']
+    >>> files = TableInfo("Table A.1", "Input files", "", None, ("the export's files",))
+    >>> files.caption, files.footnotes
+    ('Table A.1 Input files', ["Source: the export's files."])
     """
 
     number: str
@@ -195,6 +200,8 @@ class TableInfo:
             raise ValueError(f"{self.number}: a table names its source dataset(s)")
         if self.n is not None and (isinstance(self.n, bool) or int(self.n) != self.n or self.n < 0):
             raise ValueError(f"{self.number}: N must be a count of patients, not {self.n!r}")
+        if self.n is not None and not self.population:
+            raise ValueError(f"{self.number}: N = {self.n} of no population: name the population it counts")
 
     @property
     def _population_n(self) -> str:
@@ -202,15 +209,15 @@ class TableInfo:
 
     @property
     def caption(self) -> str:
-        """``"<number> <title> \u2014 <population> (N = n)"``."""
-        return f"{self.number} {self.title} \u2014 {self._population_n}"
+        """``"<number> <title> \u2014 <population> (N = n)"``; ``"<number> <title>"`` without a population."""
+        return f"{self.number} {self.title}" + (f" \u2014 {self._population_n}" if self.population else "")
 
     @property
     def footnotes(self) -> list[str]:
-        """Population, source, method (when given) and the further notes, one sentence each."""
+        """Population (when given), source, method (when given) and the further notes, one sentence each."""
+        population = [f"Population: {self._population_n}."] if self.population else []
         method = [f"Method: {_sentence(self.method)}"] if self.method else []
-        return [f"Population: {self._population_n}.", f"Source: {', '.join(self.source)}.", *method,
-                *(_sentence(n) for n in self.notes if n)]
+        return [*population, f"Source: {', '.join(self.source)}.", *method, *(_sentence(n) for n in self.notes if n)]
 
     def companion_text(self) -> str:
         """The caption and the footnotes, one per line: the text file written beside the table's CSV."""

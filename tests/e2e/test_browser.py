@@ -30,6 +30,24 @@ TOO_WIDE = """() => [...document.querySelectorAll('table')].filter(t => t.scroll
     || t.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
     .map(t => (t.caption ? t.caption.innerText : t.innerText).slice(0, 80))"""
 
+#: Words of table cells broken across two lines (their text and the table's caption), in the page's current
+#: media and width. A word is what lies between spaces; a long identifier may wrap after a hyphen or a slash,
+#: so its parts up to each hyphen or slash count as words.
+BROKEN_WORDS = r"""() => { const broken = [];
+  for (const t of document.querySelectorAll('table.report-table')) {
+    const walker = document.createTreeWalker(t.tBodies[0] || t, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const re = /[^\s\-\/\u2013]+[\-\/\u2013]*/g;
+      for (let m = re.exec(node.data); m; m = re.exec(node.data)) {
+        const range = document.createRange();
+        range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
+        const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+        if (tops.size > 1) broken.push([m[0], (t.caption ? t.caption.innerText : '').slice(0, 40)]);
+      }
+    }
+  }
+  return broken.slice(0, 20) }"""
+
 
 @pytest.fixture(scope="module")
 def page(built):
@@ -96,16 +114,33 @@ def test_no_table_is_wider_than_its_container_on_screen_or_on_a4(page):
         page.set_viewport_size({"width": 1280, "height": 900})
 
 
-def test_every_table_has_a_source_footnote(page):
-    # Tables of sections 1-5 (the study report's body); the appendix's data-handling tables (input files,
-    # data queries, dictionary) do not carry a source footnote yet.
-    missing = page.evaluate("""() => { const appendix = document.getElementById('sec-appendix');
-      return [...document.querySelectorAll('table')].filter(t =>
-        !(appendix && (appendix.compareDocumentPosition(t) & Node.DOCUMENT_POSITION_FOLLOWING))).filter(t => {
+def test_printed_tables_break_lines_between_words_only(page):
+    css = (htmlreport.TEMPLATES / "report" / "report.css").read_text(encoding="utf-8")
+    assert "anywhere" not in css  # overflow-wrap:anywhere lets a column shrink below its longest word
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": A4_LANDSCAPE_PX, "height": 900})
+    try:
+        assert page.evaluate(BROKEN_WORDS) == []
+    finally:
+        page.emulate_media(media="screen")
+        page.set_viewport_size({"width": 1280, "height": 900})
+    assert page.evaluate(BROKEN_WORDS) == []  # 1280 px screen
+
+
+def test_every_table_has_a_numbered_caption_and_a_source_footnote(page):
+    # Every table of the page, the appendix's (input files, data queries, dictionary, provenance) included.
+    tables = page.evaluate("""() => [...document.querySelectorAll('table')].map(t => {
+        let source = false;
         for (let e = t.nextElementSibling; e && e.tagName !== 'TABLE'; e = e.nextElementSibling)
-            if (e.matches('.table-note') && e.textContent.includes('Source:')) return false;
-        return true }).map(t => (t.caption ? t.caption.innerText : t.innerText).slice(0, 80)) }""")
-    assert missing == []
+            if (e.matches('.table-note') && e.textContent.includes('Source:')) source = true;
+        return [(t.caption ? t.caption.innerText : t.innerText).slice(0, 80), source, !!t.closest('#key-findings')] })""")
+    assert len(tables) >= 50
+    assert [caption for caption, source, _ in tables if not source] == []
+    # numbered in the reading order of sections 1-5 and the appendix; the key findings are a summary, not a table
+    number = re.compile(r"(?:Table|Listing) (?:\d+(?:\.\d+)+[a-z]?|[A-Z]\.\d+) ")
+    assert [caption for caption, _, summary in tables if not summary and not number.match(caption)] == []
+    appendix = [caption.split(" ", 2)[1] for caption, *_ in tables if re.match(r"(?:Table|Listing) A\.", caption)]
+    assert appendix == [f"A.{k}" for k in range(1, len(appendix) + 1)] and len(appendix) >= 10
 
 
 def test_no_code_name_or_notebook_title_in_the_visible_text(page):
