@@ -116,7 +116,7 @@ def test_no_table_is_wider_than_its_container_on_screen_or_on_a4(page):
 
 def test_printed_tables_break_lines_between_words_only(page):
     css = (htmlreport.TEMPLATES / "report" / "report.css").read_text(encoding="utf-8")
-    assert "anywhere" not in css  # overflow-wrap:anywhere lets a column shrink below its longest word
+    assert "overflow-wrap:anywhere" not in css  # it lets a column shrink below its longest word
     page.emulate_media(media="print")
     page.set_viewport_size({"width": A4_LANDSCAPE_PX, "height": 900})
     try:
