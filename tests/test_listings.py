@@ -113,3 +113,18 @@ def test_shipped_trial_analysis_sets(trial):
     assert out["n_subjects"].tolist() == [11, 11, 11, 11, 10, 9]
     rows = safety.to_ard(out, analysis_id="DSP-ANALYSIS-SETS", **listings.ARD_LAYOUTS["analysis_sets"])
     assert ard.get_stat(rows, "pct", category="ESSDAI observed at week 24") == pytest.approx(900 / 11)
+
+
+def test_the_visit_windows_come_from_the_schedule_of_the_data_not_from_the_pilot():
+    # a schedule every 4 weeks (the randomised example's): target day 7 x week + 1, windows of +/- 7 days
+    weeks = [0, 4, 8, 12, 16, 20, 24]
+    bds = pd.DataFrame({"AVISIT": ["Baseline" if w == 0 else f"Week {w}" for w in weeks][::-1],
+                        "AVISITN": weeks[::-1],
+                        "AWLO": [-28 if w == 0 else 7 * w + 1 - 7 for w in weeks][::-1],
+                        "AWHI": [1 if w == 0 else 7 * w + 1 + 7 for w in weeks][::-1]})
+    text = listings.describe_visit_windows(bds)
+    assert text.endswith(": Baseline, day -28 to 1; Week 4, day 22 to 36; Week 8, day 50 to 64; Week 12, day 78 to 92; "
+                         "Week 16, day 106 to 120; Week 20, day 134 to 148; Week 24, day 162 to 176.")
+    assert "71 to 99" not in text  # the pilot's week-12 window
+    with pytest.raises(ValueError, match="AWLO"):
+        listings.describe_visit_windows(bds.drop(columns="AWLO"))

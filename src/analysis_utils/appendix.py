@@ -46,8 +46,9 @@ Clopper-Pearson 95 % CIs. Missing data: observed cases are primary; baseline obs
 forward (a dropout is a non-responder), last observation carried forward and a linear mixed model with a
 random intercept per patient are sensitivity analyses.
 
-**Visits and data cuts.** Each assessment is analysed at its nominal visit whatever its study day. The
-protocol windows are week 12 on study day 85 ± 14 and week 24 on day 169 ± 14 (day 1 = first dose);
+**Visits and data cuts.** Each assessment is analysed at its nominal visit whatever its study day. Each
+visit has a protocol window of study days (day 1 = first dose), taken from the export's visit schedule and
+stated in the efficacy section and with the listing of visits outside their window;
 a visit outside its window is a protocol deviation, listed with the days outside and counted in
 the analysis results dataset, never re-assigned or excluded. At an interim data cut a visit counts as
 due when it took place, the patient left the study, or its window closed before the cut; BOCF, LOCF and

@@ -6,6 +6,7 @@
 - ``summarize_listed``: how many patients each listing shows per parameter and visit (its ARD rows).
 - ``summarize_analysis_sets``: patients enrolled, in the safety and full analysis sets, and with an
   ESSDAI observed at each visit.
+- ``describe_visit_windows``: the protocol window of each visit, in words, from the data's schedule.
 
 Listings are display frames: headers in words, values formatted, one row per patient and visit
 (patients by ``USUBJID``, visits in ``vocabulary.AVISIT_ORDER``); a value not assessed is blank. The
@@ -287,3 +288,29 @@ ARD_LAYOUTS = MappingProxyType({
                "method": "Patients with a value of the parameter at the visit, as listed",
                "label": "Patients listed by parameter and visit"},
 })
+
+
+def describe_visit_windows(bds: pd.DataFrame) -> str:
+    """One sentence naming the protocol window of each scheduled visit, from ``bds`` (``AWLO``/``AWHI``).
+
+    The windows are those of the export's schedule (its ``schedule`` form, else the pilot's, as
+    ``cleaning.derive_vars_window`` put them on the records), so the sentence is right for any
+    schedule: no window is typed into the text. Visits in order of planned week (``AVISITN``);
+    visits without a window (unscheduled) are left out; empty when no record has a window.
+
+    Examples
+    --------
+    >>> bds = pd.DataFrame({"AVISIT": ["Week 12", "Baseline", "Week 12", "Unscheduled"], "AVISITN": [12, 0, 12, None],
+    ...                     "AWLO": [71.0, -28.0, 71.0, None], "AWHI": [99.0, 1.0, 99.0, None]})
+    >>> describe_visit_windows(bds)
+    'Visit windows of the protocol, in study days (day 1 is the first dose): Baseline, day -28 to 1; Week 12, day 71 to 99.'
+    >>> describe_visit_windows(bds.iloc[3:])
+    ''
+    """
+    _require_columns(bds, ["AVISIT", "AVISITN", "AWLO", "AWHI"], "BDS")
+    visits = bds.dropna(subset=["AVISITN", "AWLO", "AWHI"]).drop_duplicates("AVISIT")
+    if visits.empty:
+        return ""
+    visits = visits.sort_values(["AVISITN", "AVISIT"], kind="stable")
+    windows = "; ".join(f"{v}, day {lo:.0f} to {hi:.0f}" for v, lo, hi in zip(visits["AVISIT"], visits["AWLO"], visits["AWHI"]))
+    return f"Visit windows of the protocol, in study days (day 1 is the first dose): {windows}."
