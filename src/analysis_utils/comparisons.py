@@ -405,7 +405,7 @@ def compare_responder_tables(tables: np.ndarray) -> tuple[np.ndarray, np.ndarray
     Mantel-Fleiss criterion (``mantel_fleiss_distances`` >= ``MANTEL_FLEISS_MIN``), else Fisher's
     exact test of the strata added up (``fisher_exact_pvalues``). The same rule and the same
     p-values (to rounding, about 1e-15) as ``compare_arms_responders(..., strata=...)``, which
-    takes about 28 ms per dataset (pandas, statsmodels and scipy per call): the planned-trial
+    takes 10-30 ms per dataset (pandas, statsmodels and scipy per call): the planned-trial
     simulation (``planning.simulate_planned_trial_power``) analyses thousands of simulated trials
     this way in milliseconds, and its tests check the p-values against ``compare_arms_responders``
     on a sample of the simulated trials.

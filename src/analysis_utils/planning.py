@@ -1391,7 +1391,7 @@ def simulate_planned_trial_power(scenarios: pd.DataFrame, *, n_trials: int = N_P
     tables, ``count_responder_tables``), which gives the same p-values as ``compare_arms_responders``
     (to about 1e-15; checked on a sample of simulated trials by the tests and by
     ``scripts/bench_planning.py`` through ``analyse_trials_one_by_one``) at a few microseconds
-    per trial instead of about 28 ms. Power = the share of trials with p <= ``alpha``. All scenarios
+    per trial instead of 10-30 ms. Power = the share of trials with p <= ``alpha``. All scenarios
     share the same simulated patients (centres, arms, dropouts and uniform draws: common random
     numbers), so differences between scenarios are not simulation noise. Monte Carlo SE:
     sqrt(power (1 - power) / n_trials).
