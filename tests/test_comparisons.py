@@ -401,3 +401,50 @@ def test_to_ard_takes_the_visit_from_a_per_visit_result():
         comparisons.to_ard(r, analysis_id="EFF-X", avisit="Week 8")
     with pytest.raises(ValueError, match="without '-DIFF'"):
         comparisons.to_ard(r, analysis_id="EFF-X-DIFF")
+
+
+# --------------------------------------------------------------------------------------------
+# Responder comparisons of many trials at once (the planned-trial simulation)
+# --------------------------------------------------------------------------------------------
+
+def test_compare_responder_tables_hand_worked_cmh_and_sparse_fisher():
+    # Trial 1: the two centres of the CMH example above, CMH = 3.6. Trial 2: three centres of 1/1 vs 0/1
+    # (Mantel-Fleiss distance 1.5 < 5): Fisher on the pooled 3/3 vs 0/3, p = 2/20.
+    cmh_trial = [[[8, 2], [5, 5]], [[7, 3], [4, 6]], [[0, 0], [0, 0]]]
+    sparse_trial = [[[1, 0], [0, 1]]] * 3
+    p, by_cmh = comparisons.compare_responder_tables(np.array([cmh_trial, sparse_trial]))
+    assert p[0] == pytest.approx(stats.chi2.sf(3.6, 1), abs=1e-15)
+    assert p[1] == pytest.approx(0.1, abs=1e-15)
+    assert by_cmh.tolist() == [True, False]
+    assert comparisons.mantel_fleiss_distances(np.array([cmh_trial, sparse_trial], float)).tolist() == [8.0, 1.5]
+
+
+def test_fisher_exact_pvalues_equal_scipy_on_every_small_table():
+    tables = np.array([[[a, n1 - a], [c, n2 - c]] for n1, n2 in [(3, 3), (6, 3), (7, 12), (0, 4)]
+                       for a in range(n1 + 1) for c in range(n2 + 1)])
+    expected = [stats.fisher_exact(t).pvalue for t in tables]
+    np.testing.assert_allclose(comparisons.fisher_exact_pvalues(tables), expected, rtol=0, atol=1e-12)
+    # the 3/3 vs 0/3 table: 2 of the C(6, 3) = 20 equally likely tables are as extreme
+    assert comparisons.fisher_exact_pvalues(np.array([[3, 0], [0, 3]])) == pytest.approx(0.1)
+
+
+def test_cmh_pvalues_equal_statsmodels_on_random_strata():
+    from statsmodels.stats.contingency_tables import StratifiedTable
+
+    rng = np.random.default_rng(3)
+    tables = rng.integers(0, 7, size=(50, 5, 2, 2))
+    tables[:, 4] = 0  # an empty stratum adds nothing
+    expected = [StratifiedTable([t.astype(float) for t in trial[:4]]).test_null_odds(correction=False).pvalue
+                for trial in tables]
+    np.testing.assert_allclose(comparisons.cmh_pvalues(tables), expected, rtol=0, atol=1e-12)
+    # a stratum of one patient makes statsmodels' variance 0/0: NaN, as there
+    assert np.isnan(comparisons.cmh_pvalues(np.array([[[[1, 0], [0, 0]], [[3, 1], [1, 3]]]]))[0])
+
+
+def test_strata_tables_count_each_stratum_with_one_pass():
+    pair = pd.DataFrame({"S": ["02", "01", "01", "02", "02"], "TRTP": ["T", "T", "C", "C", "T"],
+                         "_y": [1, 0, 1, 1, 1]})
+    tables = comparisons._strata_tables(pair, "TRTP", "T", "S")
+    # centre 01: T 0/1, C 1/1; centre 02: T 2/2, C 1/1
+    assert tables.tolist() == [[[0, 1], [1, 0]], [[2, 0], [1, 0]]]
+    assert comparisons._strata_tables(pair, "TRTP", "T", None).tolist() == [[[2, 1], [2, 0]]]

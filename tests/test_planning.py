@@ -20,7 +20,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from analysis_utils import planning  # noqa: E402
+from analysis_utils import comparisons, planning, synthetic  # noqa: E402
 from analysis_utils.planning import (  # noqa: E402
     collect_pilot_inputs, compute_continuity_correction, compute_n_control_two_proportions,
     compute_power_t_test, compute_power_two_proportions, compute_pvalue_table, compute_sd_limits,
@@ -645,29 +645,82 @@ def test_exact_sample_size_inflates_for_dropout_and_reports_the_formula_size():
         planning.sample_size_exact_two_proportions(0.75, 0.5, max_n_control=20)
 
 
-def test_simulated_trial_design():
+def test_simulated_trial_design_is_the_generators_allocation():
     d = planning.simulate_trial_responders(0.8, 0.5, seed=3, dropout=0.1)
     assert d.columns.tolist() == ["USUBJID", "SITEID", "TRTP", "CRIT1FL"]
-    assert d.groupby("SITEID").size().tolist() == [11] * 7 + [10]  # 87 over 8 centres
-    per_centre = d.groupby("SITEID")["TRTP"].apply(lambda a: (a == planning.PLANNED_TRIAL["arms"][1]).sum())
-    # blocks of 3 (2:1): 11 patients = 3 blocks + 2 of a fourth -> 3 or 4 controls; 10 -> 3 or 4
-    assert per_centre.between(3, 4).all()
+    # synthetic.allocate: 87 = 29 blocks of 3 over 8 centres, whole blocks: 29 = 8 x 3 + 5 -> five centres
+    # of 4 blocks (12 patients), three of 3 blocks (9); every block 2 treated : 1 control.
+    assert d.groupby("SITEID").size().tolist() == [12] * 5 + [9] * 3
+    controls = d.groupby("SITEID")["TRTP"].apply(lambda a: int((a == planning.PLANNED_TRIAL["arms"][1]).sum()))
+    assert controls.tolist() == [4] * 5 + [3] * 3
+    layout = synthetic.allocate(87, 8, (2, 1), np.random.default_rng(0))
+    assert d["SITEID"].tolist() == layout["SITEID"].tolist()  # the same centres, patient by patient
     assert set(d["CRIT1FL"]) <= {"Y", "N", ""}
     again = planning.simulate_trial_responders(0.8, 0.5, seed=3, dropout=0.1)
     pd.testing.assert_frame_equal(d, again)
     with pytest.raises(ValueError, match="positive integer"):
         planning.simulate_trial_responders(0.8, 0.5, ratio=1.5, seed=1)
+    with pytest.raises(ValueError, match="at least 1"):
+        planning.simulate_planned_trials(0)
+
+
+def test_allocate_trials_permutes_each_block_of_allocate():
+    centre, treated = synthetic.allocate_trials(4000, 10, 3, (2, 1), np.random.default_rng(4))
+    # allocate(10, 3, (2, 1)): 3 whole blocks, one per centre, and 1 patient of a fourth block in centre 3.
+    assert centre.tolist() == [0, 0, 0, 1, 1, 1, 2, 2, 2, 2]
+    assert (treated[:, :9].reshape(4000, 3, 3).sum(axis=2) == 2).all()  # every whole block 2 : 1
+    # each position of a block is treated with probability 2/3, the partial block's patient too
+    assert np.abs(treated.mean(axis=0) - 2 / 3).max() < 4 * math.sqrt(2 / 9 / 4000)
+    # all 3 orders of a block occur about equally often
+    orders = np.unique(treated[:, :3], axis=0, return_counts=True)[1]
+    assert len(orders) == 3 and np.abs(orders / 4000 - 1 / 3).max() < 4 * math.sqrt(2 / 9 / 4000)
+
+
+def test_count_responder_tables_hand_worked():
+    # 2 trials, 4 patients in 2 centres. Trial 1: centre 1 T responds (u 0.1 < 0.6), C does not (0.7 >= 0.4);
+    # centre 2 T does not (0.9), C drops out. Trial 2: everybody responds except the C in centre 1 (0.5).
+    t = planning.SimulatedTrials(
+        centre=np.array([0, 0, 1, 1]),
+        treated=np.array([[True, False, True, False], [False, True, True, False]]),
+        evaluable=np.array([[True, True, True, False], [True, True, True, True]]),
+        u=np.array([[0.1, 0.7, 0.9, 0.0], [0.5, 0.2, 0.3, 0.1]]), n_centres=2)
+    tables = planning.count_responder_tables(t, 0.6, 0.4)
+    assert tables.tolist() == [[[[1, 0], [0, 1]], [[0, 1], [0, 0]]],
+                               [[[1, 0], [0, 1]], [[1, 0], [1, 0]]]]
+    # the same counts as the datasets of the trials
+    for i in range(2):
+        d = planning.trial_dataset(t, i, 0.6, 0.4)
+        assert d["CRIT1FL"].eq("").sum() == (~t.evaluable[i]).sum()
+        assert (d["CRIT1FL"] == "Y").sum() == tables[i, :, :, 0].sum()
+
+
+def test_vectorised_analysis_equals_compare_arms_responders_on_a_sample():
+    """The vectorised analysis of every simulated trial gives compare_arms_responders' p-value to 1e-10.
+
+    Scenarios chosen so that both rules occur: 87 patients at high rates fail the Mantel-Fleiss
+    criterion (Fisher's test), moderate rates pass it (CMH); 30 patients in 8 centres are sparse.
+    """
+    cases = [(87, 0.10, 0.95, 0.6), (87, 0.10, 0.85, 0.5), (87, 0.0, 0.6, 0.6), (30, 0.2, 0.8, 0.4)]
+    rules = set()
+    for n_total, dropout, p_t, p_c in cases:
+        trials = planning.simulate_planned_trials(400, n_total=n_total, dropout=dropout, seed=n_total)
+        p, cmh = comparisons.compare_responder_tables(planning.count_responder_tables(trials, p_t, p_c))
+        sample = np.arange(0, 400, 16)  # 25 trials per case
+        ref = planning.analyse_trials_one_by_one(trials, sample, p_t, p_c)
+        np.testing.assert_allclose(p[sample], ref["p_value"], rtol=0, atol=1e-10)
+        assert cmh[sample].tolist() == ref["by_cmh"].tolist()
+        rules |= set(cmh[sample].tolist())
+    assert rules == {True, False}
 
 
 def test_planned_trial_simulation_analyses_each_trial_with_the_between_arm_function():
-    from analysis_utils import comparisons
     scen = pd.DataFrame({"scenario": ["s"], "p_treatment": [0.85], "p_control": [0.5]})
     one = planning.simulate_planned_trial_power(scen, n_trials=1, dropout=0.1, seed=5)
     # the first simulated trial is simulate_trial_responders with the same seed: analyse it by hand
     trial = planning.simulate_trial_responders(0.85, 0.5, dropout=0.1, seed=5)
     diff = comparisons.compare_arms_responders(trial, arm="TRTP", reference="HCQ 400 mg", strata="SITEID")
     assert one["power_simulated"].iloc[0] == float(diff.differences["p_value"].iloc[0] <= 0.05)
-    assert one["share_cmh"].iloc[0] == float("CMH" in diff.differences["method"].iloc[0])
+    assert one["share_cmh"].iloc[0] == float("CMH test stratified" in diff.differences["method"].iloc[0])
     # beside it, the formula at the expected evaluable numbers 87 x 2/3 x 0.9 = 52.2 and 87 x 1/3 x 0.9 = 26.1
     assert one["power_normal"].iloc[0] == pytest.approx(
         float(planning.compute_power_two_proportions_normal(52.2, 26.1, 0.85, 0.5)))
@@ -676,12 +729,19 @@ def test_planned_trial_simulation_analyses_each_trial_with_the_between_arm_funct
 
 def test_planned_trial_simulation_is_reproducible_and_reports_progress(capsys):
     scen = pd.DataFrame({"scenario": ["a", "b"], "p_treatment": [0.9, 0.6], "p_control": [0.5, 0.5]})
-    a = planning.simulate_planned_trial_power(scen, n_trials=10, seed=2, progress=True)
-    err = capsys.readouterr().err
-    assert err.splitlines()[-1] == "simulated trials analysed: 20/20" and "s" not in err.split(":")[-1].strip()
-    b = planning.simulate_planned_trial_power(scen, n_trials=10, seed=2)
+    a = planning.simulate_planned_trial_power(scen, n_trials=25, seed=2, progress=True)
+    err = capsys.readouterr().err.splitlines()
+    # ten chunks of 2 or 3 trials (25 = 5 x 3 + 5 x 2), both scenarios: a counter without timings
+    assert err[0] == "simulated trials analysed: 6/50" and err[-1] == "simulated trials analysed: 50/50"
+    assert len(err) == 10
+    b = planning.simulate_planned_trial_power(scen, n_trials=25, seed=2)
     pd.testing.assert_frame_equal(a, b)
-    assert (a["power_simulated_se"] == np.sqrt(a["power_simulated"] * (1 - a["power_simulated"]) / 10)).all()
+    assert (a["power_simulated_se"] == np.sqrt(a["power_simulated"] * (1 - a["power_simulated"]) / 25)).all()
+    # the power is the share of the trials whose vectorised p-value is significant
+    trials = planning.simulate_planned_trials(25, seed=2)
+    p, _ = comparisons.compare_responder_tables(planning.count_responder_tables(trials, 0.9, 0.5))
+    assert a["power_simulated"].iloc[0] == np.mean(p <= 0.05)
+    assert planning.N_PLANNED_TRIALS == 2000
 
 
 def test_simulated_power_agrees_with_the_formula_at_large_n():
@@ -721,3 +781,55 @@ def test_format_scenario_table_without_exact_power():
     assert set(table["Power of Fisher's test at that size: exact / simulated"]) == {"-"}
     assert set(table["Fisher's power at the formula's size (exact)"]) == {"-"}
     assert table.loc[0, "Evaluable patients (Fisher's exact test)"] == "92 + 46 = 138"
+
+
+# --- fast exact power: the same decisions as the p-value tables -----------------------------------
+
+@pytest.mark.parametrize("n_t, n_c", [(1, 1), (3, 3), (6, 3), (3, 6), (20, 10), (44, 22), (90, 45), (161, 80)])
+@pytest.mark.parametrize("alpha", [0.05, 0.1])
+def test_rejection_tables_make_the_same_decisions_as_the_pvalues(n_t, n_c, alpha):
+    for test in planning.TESTS:
+        expected = planning._rejects(compute_pvalue_table(n_t, n_c, test=test), alpha)
+        table = planning._rejection_table(n_t, n_c, test, alpha)
+        assert table.shape == (n_t + 1, n_c + 1) and (table == expected).all()
+        assert not table.flags.writeable and planning._rejection_table(n_t, n_c, test, alpha) is table  # kept
+
+
+def test_fisher_rejection_region_hand_worked():
+    # 3 vs 3 at alpha 0.1: only 3/3 vs 0/3 and 0/3 vs 3/3 have p = 2/20 = 0.1 (compute_pvalue_table doctest).
+    table = planning._rejection_table(3, 3, "fisher", 0.1)
+    assert np.argwhere(table).tolist() == [[0, 3], [3, 0]]
+    with pytest.raises(ValueError, match="test must be one of"):
+        planning._rejection_table(3, 3, "z", 0.1)
+
+
+def test_search_power_leaves_out_only_negligible_outcomes():
+    for n_t, n_c, p_t, p_c in [(62, 31, 0.8, 0.5), (564, 282, 0.6915, 29 / 49), (20, 10, 1.0, 0.3)]:
+        exact = compute_power_two_proportions(n_t, n_c, p_t, p_c)
+        # the same outcomes; only the order of the sums differs (rounding, about 1e-15)
+        assert planning._search_power(n_t, n_c, p_t, p_c, test="fisher", alpha=0.05) == pytest.approx(exact, abs=1e-13)
+    assert planning.NEGLIGIBLE_PROBABILITY == 1e-20
+
+
+def test_headline_sizes_of_the_planning_scenarios_are_unchanged():
+    # Sizes of the report's six scenarios (pilot 10/10; JOQUER 7/14, ETAP 29/49; 2:1; 10 % dropout),
+    # as found by the exhaustive search of every size from 0.9 x the formula with the full p-value tables.
+    inputs = pd.DataFrame({"input": ["pilot_mcii", "control_a", "control_b"], "n_responders": [10, 7, 29],
+                           "n": [10, 14, 49], "estimate": [1.0, 0.5, 29 / 49],
+                           "label": ["pilot", "control arm: A", "control arm: B"]})
+    sized = size_scenarios(derive_scenarios(inputs), test="fisher", ratio=2.0, dropout=0.1)
+    assert sized["n_total"].tolist() == [42, 60, 66, 108, 243, 846]
+    assert sized["n_total_inflated"].tolist() == [48, 68, 74, 120, 270, 941]
+
+
+def test_binomial_draws_by_inversion():
+    rng = np.random.default_rng(8)
+    draws = planning._binomial_draws(rng, np.array([10, 40, 5]), np.array([0.3, 0.9, 0.0]), 20_000)
+    assert draws.shape == (3, 20_000)
+    # mean n p, variance n p (1 - p): 3 and 2.1; 36 and 3.6; p = 0 gives 0 always
+    assert draws[0].mean() == pytest.approx(3.0, abs=4 * math.sqrt(2.1 / 20_000))
+    assert draws[1].mean() == pytest.approx(36.0, abs=4 * math.sqrt(3.6 / 20_000))
+    assert draws[0].var() == pytest.approx(2.1, rel=0.05) and draws[1].var() == pytest.approx(3.6, rel=0.05)
+    assert (draws[2] == 0).all() and draws[0].min() >= 0 and draws[1].max() <= 40
+    again = planning._binomial_draws(np.random.default_rng(8), np.array([10, 40, 5]), np.array([0.3, 0.9, 0.0]), 20_000)
+    assert (again == draws).all()

@@ -303,24 +303,133 @@ def mantel_fleiss_distance(tables) -> float:
     For stratum k with arm size n1, reference size n2 and m1 responders in all, the responders of
     the compared arm have expectation n1 m1 / N under the null and lie between max(0, m1 - n2) and
     min(n1, m1). The CMH chi-square is adequate when both summed distances reach ``MANTEL_FLEISS_MIN``.
+    One set of strata of ``mantel_fleiss_distances``.
 
     Examples
     --------
     >>> mantel_fleiss_distance([[[8, 2], [5, 5]]])  # E = 10 * 13 / 20 = 6.5, bounds 3 and 10
     3.5
     """
-    expected = lower = upper = 0.0
-    for t in tables:
-        t = np.asarray(t, float)
-        n1, n2 = t[0].sum(), t[1].sum()
-        m1 = t[:, 0].sum()
-        total = n1 + n2
-        if total == 0:
-            continue
-        expected += n1 * m1 / total
-        lower += max(0.0, m1 - n2)
-        upper += min(n1, m1)
-    return float(min(expected - lower, upper - expected))
+    return float(mantel_fleiss_distances(np.asarray(tables, float)[None])[0])
+
+
+def mantel_fleiss_distances(tables: np.ndarray) -> np.ndarray:
+    """Mantel-Fleiss distance (``mantel_fleiss_distance``) of many sets of strata at once.
+
+    ``tables`` has shape (trials, strata, 2, 2), rows and columns as in ``mantel_fleiss_distance``;
+    empty strata (no patient) add nothing. The strata are summed one after the other, in order, so
+    the result is the same floating-point number as a loop over the strata.
+
+    Examples
+    --------
+    >>> mantel_fleiss_distances(np.array([[[[8, 2], [5, 5]], [[0, 0], [0, 0]]]], float)).tolist()
+    [3.5]
+    """
+    t = np.asarray(tables, float)
+    n1, n2, m1 = t[..., 0, :].sum(-1), t[..., 1, :].sum(-1), t[..., :, 0].sum(-1)
+    total = n1 + n2
+    expected, lower, upper = (np.zeros(t.shape[0]) for _ in range(3))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for k in range(t.shape[1]):
+            has = total[:, k] > 0
+            expected += np.where(has, n1[:, k] * m1[:, k] / total[:, k], 0.0)
+            lower += np.maximum(0.0, m1[:, k] - n2[:, k])
+            upper += np.minimum(n1[:, k], m1[:, k])
+    return np.minimum(expected - lower, upper - expected)
+
+
+#: Relative tolerance for ties in Fisher's two-sided exact test as scipy's ``fisher_exact``
+#: computes it (scipy 1.17: a table is "as or less likely" than the observed one when its
+#: probability is at most (1 + 1e-14) times the observed one), so that ``compare_responder_tables``
+#: gives scipy's p-values.
+SCIPY_FISHER_TOLERANCE = 1e-14
+
+
+def fisher_exact_pvalues(tables: np.ndarray) -> np.ndarray:
+    """Two-sided Fisher exact p-values of many 2x2 tables at once, as ``scipy.stats.fisher_exact``.
+
+    ``tables`` has shape (..., 2, 2), rows = compared arm, reference arm; columns = responders,
+    non-responders. For each table, with its margins fixed, the responders of the compared arm
+    follow the hypergeometric law (probabilities from ``scipy.stats.hypergeom.pmf``, the function
+    scipy's test uses); the p-value sums the probabilities of every table at most
+    (1 + ``SCIPY_FISHER_TOLERANCE``) times as likely as the observed one, capped at 1 (1 when a
+    margin is zero). One (tables x possible counts) array: no Python loop over the tables.
+
+    Examples
+    --------
+    >>> fisher_exact_pvalues(np.array([[[3, 0], [0, 3]], [[2, 1], [1, 2]]])).round(4).tolist()
+    [0.1, 1.0]
+    """
+    t = np.asarray(tables, dtype=np.int64)
+    shape, t = t.shape[:-2], t.reshape(-1, 2, 2)
+    n1, n2, m1 = t[:, 0].sum(-1), t[:, 1].sum(-1), t[:, :, 0].sum(-1)
+    x = np.arange(int(n1.max(initial=0)) + 1)[None, :]
+    pmf = stats.hypergeom.pmf(x, (n1 + n2)[:, None], n1[:, None], m1[:, None])
+    observed = stats.hypergeom.pmf(t[:, 0, 0], n1 + n2, n1, m1)
+    p = np.where(pmf <= observed[:, None] * (1 + SCIPY_FISHER_TOLERANCE), pmf, 0.0).sum(-1)
+    empty = (np.minimum(n1, n2) == 0) | (m1 == 0) | (m1 == n1 + n2)
+    return np.where(empty, 1.0, np.minimum(p, 1.0)).reshape(shape)
+
+
+def cmh_pvalues(tables: np.ndarray) -> np.ndarray:
+    """Cochran-Mantel-Haenszel p-values (no continuity correction) of many sets of strata at once.
+
+    ``tables`` has shape (trials, strata, 2, 2) as in ``mantel_fleiss_distances``. The statistic
+    (sum_k (a_k - n1_k m1_k / N_k))² / sum_k n1_k n2_k m1_k m2_k / (N_k² (N_k - 1)) on 1 df is
+    computed term by term as statsmodels ``StratifiedTable.test_null_odds(correction=False)`` does
+    (``compare_arms_responders``); strata without patients are left out (NaN where a stratum has
+    one patient or the variance is zero, as statsmodels gives).
+
+    Examples
+    --------
+    >>> round(float(cmh_pvalues(np.array([[[[8, 2], [5, 5]], [[7, 3], [4, 6]]]]))[0]), 6)  # CMH = 9 / 2.5
+    0.05778
+    """
+    t = np.asarray(tables, float)
+    apb, apc = t[..., 0, 0] + t[..., 0, 1], t[..., 0, 0] + t[..., 1, 0]
+    bpd, cpd = t[..., 0, 1] + t[..., 1, 1], t[..., 1, 0] + t[..., 1, 1]
+    n = t.sum((-2, -1))
+    present = n > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        diff = np.where(present, t[..., 0, 0] - apb * apc / n, 0.0)
+        var = np.where(present, apb * apc * bpd * cpd / (n ** 2 * (n - 1)), 0.0)
+        statistic = np.abs(diff.sum(-1)) ** 2 / var.sum(-1)
+    return 1 - stats.chi2.cdf(statistic, 1)
+
+
+def compare_responder_tables(tables: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """p-values of many stratified responder comparisons at once, by the rule of ``compare_arms_responders``.
+
+    For each set of strata (``tables``: trials x strata x 2 x 2, rows = compared arm, reference arm;
+    columns = responders, non-responders): the CMH test (``cmh_pvalues``) when the strata pass the
+    Mantel-Fleiss criterion (``mantel_fleiss_distances`` >= ``MANTEL_FLEISS_MIN``), else Fisher's
+    exact test of the strata added up (``fisher_exact_pvalues``). The same rule and the same
+    p-values (to rounding, about 1e-15) as ``compare_arms_responders(..., strata=...)``, which
+    takes 10-30 ms per dataset (pandas, statsmodels and scipy per call): the planned-trial
+    simulation (``planning.simulate_planned_trial_power``) analyses thousands of simulated trials
+    this way in milliseconds, and its tests check the p-values against ``compare_arms_responders``
+    on a sample of the simulated trials.
+
+    Returns
+    -------
+    (p_values, by_cmh)
+        Arrays of length trials: the p-value and whether the CMH test gave it.
+
+    Examples
+    --------
+    >>> p, cmh = compare_responder_tables(np.array([[[[8, 2], [5, 5]], [[7, 3], [4, 6]]],
+    ...                                          [[[1, 0], [0, 1]]] * 2]))
+    >>> p.round(4).tolist(), cmh.tolist()  # CMH = 3.6; 2/2 vs 0/2 pooled: Fisher p = 2/6
+    ([0.0578, 0.3333], [True, False])
+    """
+    t = np.asarray(tables)
+    by_cmh = mantel_fleiss_distances(t) >= MANTEL_FLEISS_MIN
+    p = np.full(t.shape[0], np.nan)
+    if by_cmh.any():
+        p[by_cmh] = cmh_pvalues(t[by_cmh])
+    if (~by_cmh).any():
+        p[~by_cmh] = fisher_exact_pvalues(t[~by_cmh].sum(1))
+    return p, by_cmh
 
 
 def compare_arms_responders(data: pd.DataFrame, *, flag: str = "CRIT1FL", arm: str = "TRTP", reference: str,
@@ -399,23 +508,26 @@ def compare_arms_responders(data: pd.DataFrame, *, flag: str = "CRIT1FL", arm: s
                          method=METHODS["cp"].format(pct=pct), info={"n_subjects": len(rows)})
 
 
-def _two_by_two(rows: pd.DataFrame, arm: str, compared) -> list:
-    first = rows[arm] == compared
-    return [[int(rows.loc[first, "_y"].sum()), int((1 - rows.loc[first, "_y"]).sum())],
-            [int(rows.loc[~first, "_y"].sum()), int((1 - rows.loc[~first, "_y"]).sum())]]
+def _strata_tables(pair: pd.DataFrame, arm: str, compared, strata: str | None) -> np.ndarray:
+    """2x2 tables per stratum (sorted), shape (strata, 2, 2): rows = ``compared``, reference; columns =
+    responders, non-responders; one table of everybody when ``strata`` is None. One count of the
+    (stratum, arm, response) cells (``numpy.bincount``), not a pass over the rows per stratum."""
+    codes, levels = pd.factorize(pair[strata], sort=True) if strata else (np.zeros(len(pair), int), [0])
+    cell = 4 * codes + 2 * (pair[arm] != compared).to_numpy(int) + (1 - pair["_y"].to_numpy(int))
+    return np.bincount(cell, minlength=4 * len(levels)).reshape(len(levels), 2, 2)
 
 
 def _responder_test(pair: pd.DataFrame, *, arm: str, compared, strata: str | None, table_cls) -> tuple[float, str]:
     """p-value and method: CMH across ``strata`` when they pass Mantel-Fleiss, else Fisher's exact test."""
+    tables = _strata_tables(pair, arm, compared, strata)
     if strata:
-        tables = [_two_by_two(g, arm, compared) for _, g in pair.groupby(strata, sort=True)]
         if mantel_fleiss_distance(tables) >= MANTEL_FLEISS_MIN:
             result = table_cls([np.asarray(t, float) for t in tables]).test_null_odds(correction=False)
             return float(result.pvalue), METHODS["cmh"].format(strata=strata)
         method = METHODS["fisher_sparse"].format(strata=strata)
     else:
         method = METHODS["fisher"]
-    return float(stats.fisher_exact(_two_by_two(pair, arm, compared)).pvalue), method
+    return float(stats.fisher_exact(tables.sum(0)).pvalue), method
 
 
 def fit_responder_logistic(data: pd.DataFrame, *, flag: str = "CRIT1FL", arm: str = "TRTP", reference: str,

@@ -767,6 +767,38 @@ def allocate(n_subjects: int, n_centres: int, ratio: tuple, rng: np.random.Gener
     return pd.DataFrame({"SITEID": sites, "ARM": arms})
 
 
+def allocate_trials(n_trials: int, n_subjects: int, n_centres: int, ratio: tuple,
+                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Allocate ``n_trials`` trials at once by the rule of ``allocate``, for simulating a planned trial.
+
+    The centres and blocks are ``allocate``'s (called once: subject i is in the same centre and the
+    same block in every trial); within every block of every trial the arms are a uniformly random
+    permutation of the block (``ratio[0]`` treated, ``ratio[1]`` control), the last, partial block
+    being the first subjects of such a permutation, as in ``allocate``. The permutations are the
+    ranks of uniform draws (one (trials x blocks x block size) array), not ``allocate``'s
+    random stream.
+
+    Returns
+    -------
+    (centre, treated)
+        ``centre``: the centre of each subject, 0 to ``n_centres`` - 1 (``SITEID`` "01" is 0);
+        ``treated``: bool array (n_trials, n_subjects), True for ``TREATED_ARM``.
+
+    Examples
+    --------
+    >>> centre, treated = allocate_trials(1000, 87, 8, (2, 1), np.random.default_rng(1))
+    >>> np.bincount(centre).tolist(), set(treated.sum(axis=1).tolist())  # 5 centres of 4 blocks, 3 of 3
+    ([12, 12, 12, 12, 12, 9, 9, 9], {58})
+    """
+    layout = allocate(n_subjects, n_centres, ratio, rng)
+    centre = layout["SITEID"].astype(int).to_numpy() - 1
+    size = sum(ratio)
+    n_blocks = -(-n_subjects // size)
+    block = np.r_[np.ones(ratio[0], dtype=bool), np.zeros(ratio[1], dtype=bool)]
+    order = rng.random((n_trials, n_blocks, size)).argsort(axis=-1)
+    return centre, block[order].reshape(n_trials, n_blocks * size)[:, :n_subjects]
+
+
 def _lower(level: int, allowed) -> int:
     """The next allowed level below ``level`` (CNS has no level 1)."""
     return max(a for a in allowed if a < level)
