@@ -36,9 +36,14 @@ few seconds), with the same forms and valid under ``validation``, for scale test
     python -m analysis_utils.synthetic --n-subjects 11 --out data/raw
 
 ``generate_randomised_trial`` writes the second shipped example, a two-arm randomised trial with eight
-centres, visits every four weeks and the week-12 switch of control non-responders::
+centres, visits every four weeks and the week-12 switch of control non-responders, under its own study
+identity (``RANDOMISED_STUDYID``, the protocol's title and reference in the ``study`` form)::
 
     python -m analysis_utils.synthetic --randomised --out data/examples/randomised
+
+Both shipped examples at once, each in its folder (``export.SHIPPED_SYNTHETIC``; ``make synthetic``)::
+
+    python -m analysis_utils.synthetic --shipped
 """
 
 import argparse
