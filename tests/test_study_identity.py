@@ -28,7 +28,8 @@ def _errors(folder) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 
 def test_the_pilots_study_form_is_unchanged_and_gives_the_pilots_identity_and_title_page():
-    assert (paths.DATA_RAW / "study.csv").read_text() == "STUDYID,SITEID,SYNTHETIC,EXPORTDT\nNCT04916756,01,Y,2022-01-31\n"
+    assert (paths.DATA_RAW / "study.csv").read_text() == ("STUDYID,SITEID,SYNTHETIC,EXPORTDT\n"
+                                                          "NCT04916756,01,Y,2022-01-31\n")
     identity = export.study_identity(paths.DATA_RAW)
     assert identity == dictionary.PILOT_STUDY
     assert (identity.studyid, identity.title) == (vocabulary.STUDYID, vocabulary.STUDY_TITLE)

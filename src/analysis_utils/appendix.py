@@ -86,8 +86,9 @@ def describe_study(data_dir: Path) -> dict:
     ClinicalTrials.gov number); ``Registry``, ``Publication`` and ``Design`` when the export gives them (the
     pilot's defaults for the pilot's STUDYID: ``vocabulary.STUDY_TITLE``, ``STUDY_REFERENCE``, ``STUDY_DESIGN``).
 
-    >>> list(describe_study(paths.DATA_RAW).items())[:2]
-    [('Title', "Pilot study of baricitinib 2 mg daily in active primary Sjögren's syndrome"), ('Registry', 'ClinicalTrials.gov NCT04916756')]
+    >>> pilot = describe_study(paths.DATA_RAW)
+    >>> list(pilot), pilot["Registry"]
+    (['Title', 'Registry', 'Publication', 'Design'], 'ClinicalTrials.gov NCT04916756')
     >>> describe_study(paths.resolve("data/examples/randomised"))["Study identifier"]
     'BARI-PSS-RCT'
     """
