@@ -69,9 +69,9 @@ reports/report.html: $(ENV_STAMP) $(PARAMS_FILE) $(SRC_FILES) $(NOTEBOOK_FILES) 
 validate: $(ENV_STAMP)
 	$(PY) -m analysis_utils.validation '$(DATA_DIR)' --reports reports
 
-## Rewrite data/raw with the seeded synthetic 11-patient trial (byte-identical every time)
+## Rewrite both shipped examples, data/raw (pilot) and data/examples/randomised, from the seeded generator (byte-identical)
 synthetic: $(ENV_STAMP)
-	$(PY) -m analysis_utils.synthetic --n-subjects 11 --out data/raw
+	$(PY) -m analysis_utils.synthetic --shipped
 
 ## Run the fast test suite (unit tests and doctests)
 test: $(DEV_STAMP)

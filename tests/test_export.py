@@ -95,16 +95,34 @@ def test_is_synthetic(tmp_export, tmp_path):
     assert not export.is_synthetic(tmp_export)
 
 
-def test_stored_synthetic_manifest_is_that_of_the_generator_and_of_data_raw(tmp_export):
-    """``tmp_export`` is what ``make synthetic`` writes; a change of the generator or of data/raw fails here."""
-    from analysis_utils import paths
+@pytest.mark.parametrize("example", sorted(export.SHIPPED_SYNTHETIC))
+def test_each_shipped_example_is_the_generators_output_and_its_stored_manifest(example, tmp_path):
+    """Each shipped example (data/raw, data/examples/randomised) is, byte for byte, what ``make synthetic``
+    writes; a change of the generator or of a shipped file fails here."""
+    from analysis_utils import paths, synthetic
 
-    fix = "regenerate it: python -m analysis_utils.export --synthetic-manifest (and make synthetic)"
-    stored = export.shipped_synthetic_manifest()
-    pd.testing.assert_frame_equal(export.file_manifest(tmp_export), stored, obj=fix)
-    pd.testing.assert_frame_equal(export.file_manifest(paths.DATA_RAW), stored, obj=fix)
-    assert export.write_synthetic_manifest(tmp_export.parent / "m.json").read_bytes() == \
-        export.SYNTHETIC_MANIFEST.read_bytes()
+    folder, args = export.SHIPPED_SYNTHETIC[example]
+    synthetic.main([*args, "--out", str(tmp_path / example)])
+    fix = "regenerate: make synthetic, then python -m analysis_utils.export --synthetic-manifest"
+    stored = export.shipped_synthetic_manifest(example)
+    pd.testing.assert_frame_equal(export.file_manifest(tmp_path / example), stored, obj=fix)
+    pd.testing.assert_frame_equal(export.file_manifest(paths.resolve(folder)), stored, obj=fix)
+
+
+def test_make_synthetic_writes_both_shipped_examples_in_their_folders(tmp_path, monkeypatch):
+    from analysis_utils import synthetic
+
+    assert {name: folder for name, (folder, _args) in export.SHIPPED_SYNTHETIC.items()} == {
+        "pilot": "data/raw", "randomised": "data/examples/randomised"}
+    shipped = {name: (str(tmp_path / name), args) for name, (_folder, args) in export.SHIPPED_SYNTHETIC.items()}
+    monkeypatch.setattr(export, "SHIPPED_SYNTHETIC", shipped)
+    assert synthetic.main(["--shipped"]) == 0
+    for name in ("pilot", "randomised"):
+        pd.testing.assert_frame_equal(export.file_manifest(tmp_path / name), export.shipped_synthetic_manifest(name))
+
+
+def test_stored_synthetic_manifest_is_the_generators(tmp_path):
+    assert export.write_synthetic_manifest(tmp_path / "m.json").read_bytes() == export.SYNTHETIC_MANIFEST.read_bytes()
 
 
 def test_the_randomised_example_is_registered_and_shows_its_own_banner():

@@ -56,7 +56,7 @@ def test_unknown_arm_names_file_row_subject_and_allowed_arms(small):
     err = _only(validation.validate_export(small).errors, "not_allowed")
     assert err[["file", "row", "variable", "value"]].values.tolist() == [["randomisation.csv", "4", "ARM", "Placebo"]]
     subject = small["randomisation"].loc[2, "SUBJID"]
-    assert f"subject NCT04916756-{small['demographics'].loc[2, 'SITEID']}-{subject}" in err["message"].item()
+    assert f"subject BARI-PSS-RCT-{small['demographics'].loc[2, 'SITEID']}-{subject}" in err["message"].item()
     assert "HCQ 400 mg, Baricitinib 4 mg + HCQ 400 mg" in err["message"].item()
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis_utils import export, findings, htmlreport, paths, report, tables, vocabulary
+from analysis_utils import export, findings, htmlreport, paths, report, tables
 from analysis_utils.io import _atomic_write
 
 #: Packages whose versions the provenance lists (the pinned runtime).
@@ -156,6 +156,26 @@ def _dictionary_part(number) -> str:
     return tables.to_html(frame.rename(columns=DICTIONARY_HEADERS), max_rows=None, info=info)
 
 
+def describe_study(data_dir: Path) -> dict:
+    """The title page's study lines, from the export's ``study`` form (``export.study_identity``).
+
+    ``Title``; ``Study identifier`` unless the registry line shows it already (the pilot's STUDYID is its
+    ClinicalTrials.gov number); ``Registry``, ``Publication`` and ``Design`` when the export gives them (the
+    pilot's defaults for the pilot's STUDYID: ``vocabulary.STUDY_TITLE``, ``STUDY_REFERENCE``, ``STUDY_DESIGN``).
+
+    >>> pilot = describe_study(paths.DATA_RAW)
+    >>> list(pilot), pilot["Registry"]
+    (['Title', 'Registry', 'Publication', 'Design'], 'ClinicalTrials.gov NCT04916756')
+    >>> describe_study(paths.resolve("data/examples/randomised"))["Study identifier"]
+    'BARI-PSS-RCT'
+    """
+    study = export.study_identity(data_dir)
+    lines = {"Title": study.title,
+             "Study identifier": "" if study.studyid == study.regid else study.studyid,
+             "Registry": study.registry, "Publication": study.reference, "Design": study.design}
+    return {label: text for label, text in lines.items() if text}
+
+
 def describe_input(data_dir: Path, *, synthetic: bool) -> str:
     """The title page's "Input": the folder as given (relative to the project when inside it) and what it is.
 
@@ -256,10 +276,7 @@ def render(executed: list, *, stage_reports: Path, data_dir: Path, data_cutoff: 
            git: dict, notebooks: list[str]) -> str:
     """Return the full HTML report for the executed notebooks (file names ``notebooks``)."""
     title_block = {
-        "Title": vocabulary.STUDY_TITLE,
-        "Registry": f"ClinicalTrials.gov {vocabulary.STUDYID}",
-        "Publication": vocabulary.STUDY_REFERENCE,
-        "Design": vocabulary.STUDY_DESIGN,
+        **describe_study(data_dir),
         "Data cut": describe_data_cut(stage_reports, data_cutoff),
         "Input": describe_input(data_dir, synthetic=synthetic),
         "Software": f"analysis_utils at git commit {git['commit'][:12]}"

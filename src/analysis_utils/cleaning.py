@@ -15,6 +15,8 @@ Pure functions: raw forms in (text frames from ``export.read_export`` or typed f
 
 Only the pseudonymous ``USUBJID`` (``STUDYID-SITEID-SUBJID``) and the subject number leave the raw
 data: the direct identifiers of the data dictionary (``dictionary.IDENTIFIERS``) are never copied.
+``STUDYID`` is the export's own (form ``study``, ``dictionary.study_identity``; the pilot's NCT04916756
+when the export has no study form).
 """
 
 from types import MappingProxyType
@@ -133,15 +135,28 @@ def _typed(tables: dict) -> dict:
     return parsed
 
 
-def compute_usubjid(subjid: pd.Series, siteid: pd.Series | str) -> pd.Series:
+def compute_usubjid(subjid: pd.Series, siteid: pd.Series | str, studyid: str = STUDYID) -> pd.Series:
     """Compute the pseudonymous subject identifier ``STUDYID-SITEID-SUBJID``.
 
     Examples
     --------
     >>> compute_usubjid(pd.Series(["001"]), "01").tolist()
     ['NCT04916756-01-001']
+    >>> compute_usubjid(pd.Series(["012"]), pd.Series(["03"]), "BARI-PSS-RCT").tolist()
+    ['BARI-PSS-RCT-03-012']
     """
-    return STUDYID + "-" + pd.Series(siteid, index=subjid.index).astype(str) + "-" + subjid.astype(str)
+    return studyid + "-" + pd.Series(siteid, index=subjid.index).astype(str) + "-" + subjid.astype(str)
+
+
+def study_id(tables: dict) -> str:
+    """Return the export's study identifier (``STUDYID`` of form ``study``; without the form, the pilot's).
+
+    Examples
+    --------
+    >>> study_id({"study": pd.DataFrame({"STUDYID": ["BARI-PSS-RCT"]})}), study_id({})
+    ('BARI-PSS-RCT', 'NCT04916756')
+    """
+    return dictionary.study_identity(tables.get("study")).studyid
 
 
 def compute_study_day(dates: pd.Series, first_dose: pd.Series) -> pd.Series:
@@ -183,7 +198,8 @@ def _date(series: pd.Series) -> pd.Series:
 
 def _subject_keys(tables: dict) -> pd.DataFrame:
     dm = tables["demographics"]
-    return pd.DataFrame({"SUBJID": dm["SUBJID"], "USUBJID": compute_usubjid(dm["SUBJID"], dm["SITEID"])})
+    return pd.DataFrame({"SUBJID": dm["SUBJID"], "USUBJID": compute_usubjid(dm["SUBJID"], dm["SITEID"],
+                                                                            study_id(tables))})
 
 
 def _with_subject(frame: pd.DataFrame, tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
@@ -431,7 +447,8 @@ def derive_adsl(tables: dict, *, data_cutoff: str | None = None) -> pd.DataFrame
     week_code = dict(zip(schedule["AVISITN"].astype(int), schedule["VISIT"]))
     last_day = dict(zip(schedule["VISIT"], schedule["WINHI"].astype(int)))
     out = pd.DataFrame({
-        "STUDYID": STUDYID, "USUBJID": compute_usubjid(dm["SUBJID"], dm["SITEID"]), "SUBJID": dm["SUBJID"],
+        "STUDYID": study_id(t), "USUBJID": compute_usubjid(dm["SUBJID"], dm["SITEID"], study_id(t)),
+        "SUBJID": dm["SUBJID"],
         "SITEID": dm["SITEID"], "AGE": dm["AGE"], "AGEU": "YEARS", "SEX": dm["SEX"], "RACE": dm["RACE"],
         "ETHNIC": dm["ETHNIC"], "HEIGHTBL": dm["HEIGHT"], "WEIGHTBL": dm["WEIGHT"],
         "BMIBL": dm["WEIGHT"] / (dm["HEIGHT"] / 100) ** 2,
@@ -495,7 +512,7 @@ def derive_adqs(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
     order = {code: i for i, code in enumerate(ADQS_PARAMS)}
     avisit, avisitn = _avisit_maps(t)
     out = qs.assign(
-        STUDYID=STUDYID, PARCAT1=lookup(qs["PARAMCD"], {c: v[0] for c, v in ADQS_PARAMS.items()}),
+        STUDYID=study_id(t), PARCAT1=lookup(qs["PARAMCD"], {c: v[0] for c, v in ADQS_PARAMS.items()}),
         PARAM=lookup(qs["PARAMCD"], {c: v[1] for c, v in ADQS_PARAMS.items()}), AVISIT=lookup(qs["VISIT"], avisit),
         AVISITN=lookup(qs["VISIT"], avisitn).astype("int64"), ADT=_date(qs["VISITDT"]),
         ADY=compute_study_day(qs["VISITDT"], qs["TRTSDT"]), _ORDER=lookup(qs["PARAMCD"], order),
@@ -597,7 +614,7 @@ def derive_adlb(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
     lb = lb.join(params[["PARAM", "PARCAT1"]], on="PARAMCD")
     lb["LBSTRESC"] = lb["AVAL"].astype(str).where(lb["AVAL"].notna(), lb["AVALC"])
     avisit, avisitn = _avisit_maps(t)
-    lb = lb.assign(STUDYID=STUDYID, AVISIT=lookup(lb["VISIT"], avisit),
+    lb = lb.assign(STUDYID=study_id(t), AVISIT=lookup(lb["VISIT"], avisit),
                    AVISITN=lookup(lb["VISIT"], avisitn).astype(float),
                    _ORDER=lookup(lb["PARAMCD"], {p: i for i, p in enumerate(LAB_PARAMS)}))
     lb = lb.sort_values(["USUBJID", "_ORDER", "ADT"], kind="stable")
@@ -623,7 +640,7 @@ def derive_adae(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
     last = ae["TRTEDT"] + pd.Timedelta(days=TRTEM_WINDOW_DAYS)
     emergent = (ae["ASTDT"] >= ae["TRTSDT"]) & (last.isna() | (ae["ASTDT"] <= last))
     out = ae.assign(
-        STUDYID=STUDYID, AESEQ=ae.groupby("USUBJID").cumcount().astype("int64") + 1,
+        STUDYID=study_id(t), AESEQ=ae.groupby("USUBJID").cumcount().astype("int64") + 1,
         ASTDY=compute_study_day(ae["ASTDT"], ae["TRTSDT"]), AENDY=compute_study_day(ae["AENDT"], ae["TRTSDT"]),
         ADURN=((ae["AENDT"] - ae["ASTDT"]).dt.days + 1).astype("Int64"),
         TRTEMFL=_flag(emergent.fillna(False)).to_numpy(), AETOXGR=ae["AETOXGR"].astype("int64"),
@@ -644,7 +661,7 @@ def derive_adcm(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
     cm = cm.sort_values(["USUBJID", "CMSPID"], kind="stable")
     on_trt = (cm["ASTDT"] <= cm["TRTEDT"]) & (cm["AENDT"].isna() | (cm["AENDT"] >= cm["TRTSDT"]))
     out = cm.assign(
-        STUDYID=STUDYID, CMSEQ=cm.groupby("USUBJID").cumcount().astype("int64") + 1,
+        STUDYID=study_id(t), CMSEQ=cm.groupby("USUBJID").cumcount().astype("int64") + 1,
         CMDOSU=cm["CMDOSU"].fillna(""), CMDOSFRQ=cm["CMDOSFRQ"].fillna(""),
         PREFL=_flag((cm["ASTDT"] < cm["TRTSDT"]).fillna(False)).to_numpy(),
         ONTRTFL=_flag(on_trt.fillna(False)).to_numpy(),
@@ -677,7 +694,7 @@ def derive_adie(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
     units = {v.name: v.unit for v in dictionary.FORMS["eligibility"].variables}
     order = {k: i for i, k in enumerate(ELIGIBILITY_ITEMS)}
     out = long.assign(
-        STUDYID=STUDYID, IECAT=lookup(long["IETESTCD"], {k: v[0] for k, v in ELIGIBILITY_ITEMS.items()}),
+        STUDYID=study_id(t), IECAT=lookup(long["IETESTCD"], {k: v[0] for k, v in ELIGIBILITY_ITEMS.items()}),
         IETEST=lookup(long["IETESTCD"], {k: v[1] for k, v in ELIGIBILITY_ITEMS.items()}),
         IEORRES=long["VALUE"].astype(object).where(long["VALUE"].notna(), "").astype(str).str.replace(
             r"\.0$", "", regex=True),

@@ -11,6 +11,7 @@ Variables marked ``identifier`` are direct identifiers (name initials, hospital 
 they exist in ``data/raw`` only and never reach an analysis dataset.
 """
 
+import re
 import sys
 from dataclasses import dataclass, replace
 from types import MappingProxyType
@@ -20,7 +21,7 @@ import pandas as pd
 from analysis_utils import scoring
 from analysis_utils.vocabulary import (
     ARM, ESSDAI_DOMAINS, ESSDAI_LEVEL_PARAMCD, ESSPRI_ITEM_PARAMCD, HAEM_ATTRIBUTION_PARAMCD, LAB_PARAMS,
-    STUDYID, VISITS,
+    STUDY_DESIGN, STUDY_REFERENCE, STUDY_TITLE, STUDYID, VISITS,
 )
 
 #: Variable types of the raw export, as written in the CSV text.
@@ -126,14 +127,18 @@ class Variable:
     identifier: bool = False
     min_digits: int = 0
     column_required: bool = True
+    format: tuple = ()
 
     @property
     def pattern(self) -> str:
         """Return the regular expression a value must match in full (``""``: any text).
 
         A code declared with ``min_digits`` is digits only, at least that many, zero-padded
-        (``"008"``): an identifier, text that looks like a number.
+        (``"008"``): an identifier, text that looks like a number. A variable declared with
+        ``format = (regular expression, its meaning in words)`` matches that expression.
         """
+        if self.format:
+            return self.format[0]
         return f"[0-9]{{{self.min_digits},}}" if self.min_digits else ""
 
     def allowed_text(self) -> str:
@@ -141,6 +146,8 @@ class Variable:
         if self.min_digits:
             return (f"digits only, at least {self.min_digits}, zero-padded "
                     f"(e.g. {'1'.zfill(self.min_digits)}); text, not a number")
+        if self.format:
+            return self.format[1]
         if self.allowed:
             return ", ".join(str(a) if a != "" else '""' for a in self.allowed)
         if self.low is not None or self.high is not None:
@@ -190,19 +197,112 @@ SUBJID_DIGITS = 3
 SITEID_DIGITS = 2
 _SUBJID = _v("SUBJID", "str", "Subject number within the site, the key of every form; the same number of "
              "digits for every subject.", min_digits=SUBJID_DIGITS)
-_SITEID = _v("SITEID", "str", "Site number (single-centre study).", min_digits=SITEID_DIGITS)
+_SITEID = _v("SITEID", "str", "Site number: the centre of the subject (a multi-centre study has several).",
+             min_digits=SITEID_DIGITS)
 _VISIT = _v("VISIT", "str", "Visit code of the schedule (form schedule; without it BL baseline (day 1, first "
             "dose), W12 week 12, W24 week 24).", allowed=VISIT_CODES)
 _YN = {"allowed": YES_NO}
 
 
+#: Format of a study identifier (``STUDYID``, the prefix of every ``USUBJID``): non-empty text without
+#: spaces, tabs or line breaks (a regular expression matched in full, and its meaning). Any such identifier
+#: is accepted: the pilot's registry number NCT04916756, a sponsor's code such as BARI-PSS-RCT.
+STUDYID_FORMAT = (r"\S+", "text without spaces (e.g. NCT04916756 or BARI-PSS-RCT)")
+
+
 def _study_form() -> Form:
-    return Form("study", "One row describing the export.", (
-        _v("STUDYID", "str", "Study identifier (ClinicalTrials.gov).", allowed=(STUDYID,)),
-        _SITEID,
+    optional = {"required": False, "query_missing": False, "column_required": False}
+    return Form("study", "One row describing the export: the study's identity (identifier, title, registry "
+                "number, reference, design) and the export's flags. Where the optional columns are absent "
+                "or blank, an export with the pilot's STUDYID gets the pilot's title, ClinicalTrials.gov number, "
+                "publication and design; another study gets 'Study <STUDYID>' as its title.", (
+        _v("STUDYID", "str", "Study identifier (CDISC STUDYID), the prefix of every USUBJID "
+           "(STUDYID-SITEID-SUBJID): a registry number (the pilot: NCT04916756) or a sponsor's code.",
+           format=STUDYID_FORMAT),
+        replace(_SITEID, description="Site number of a single-centre study. Optional: blank or absent in a "
+                "multi-centre export, whose subjects' sites are demographics SITEID (never compared with it).",
+                **optional),
         _v("SYNTHETIC", "str", "Y when the export is the invented synthetic trial, N for real data.", **_YN),
         _v("EXPORTDT", "date", "Date of the EDC export."),
+        _v("TITLE", "str", "Study title (CDISC trial summary parameter TITLE), shown on the report's title page.",
+           **optional),
+        _v("REGID", "str", "Registry identifier (CDISC trial summary parameter REGID): a ClinicalTrials.gov number "
+           "(NCT and 8 digits, shown as 'ClinicalTrials.gov NCT...'), or another registry's name and number. "
+           "Blank: none.", **optional),
+        _v("REFERENCE", "str", "Publication describing the study (the results, or the protocol), with its doi.",
+           **optional),
+        _v("DESIGN", "str", "Design in one line (centres, blinding, arms, duration).", **optional),
     ), ("STUDYID",))
+
+
+@dataclass(frozen=True)
+class StudyIdentity:
+    """Who the export says the study is (form ``study``): the title page and every ``USUBJID`` use it.
+
+    ``regid`` is the registry identifier as given (``REGID``); ``registry`` names its registry when the
+    identifier says which (``CLINICALTRIALS_GOV``).
+    """
+
+    studyid: str
+    title: str
+    regid: str = ""
+    reference: str = ""
+    design: str = ""
+
+    @property
+    def registry(self) -> str:
+        """Return the registry identifier with its registry: ``ClinicalTrials.gov NCT04916756``; ``""`` when none.
+
+        >>> StudyIdentity("X", "T", regid="NCT04916756").registry, StudyIdentity("X", "T", regid="ChiCTR1").registry
+        ('ClinicalTrials.gov NCT04916756', 'ChiCTR1')
+        """
+        prefix, pattern = CLINICALTRIALS_GOV
+        return f"{prefix} {self.regid}" if re.fullmatch(pattern, self.regid) else self.regid
+
+
+#: A ClinicalTrials.gov identifier ("NCT Number": "NCT" followed by an 8-digit number; ClinicalTrials.gov
+#: glossary): (registry name, regular expression of its numbers).
+CLINICALTRIALS_GOV = ("ClinicalTrials.gov", r"NCT[0-9]{8}")
+#: The pilot's identity: what an export with the pilot's STUDYID and no other study column gives.
+PILOT_STUDY = StudyIdentity(STUDYID, STUDY_TITLE, regid=STUDYID, reference=STUDY_REFERENCE, design=STUDY_DESIGN)
+#: The columns of the study form read by ``study_identity`` -> the field of ``StudyIdentity``.
+_IDENTITY_COLUMNS = MappingProxyType({"TITLE": "title", "REGID": "regid", "REFERENCE": "reference",
+                                      "DESIGN": "design"})
+
+
+def study_identity(study: pd.DataFrame | None) -> StudyIdentity:
+    """Return the study's identity from the ``study`` form (text or typed; its first row).
+
+    ``STUDYID`` as given (stripped); each optional column (``TITLE``, ``REGID``, ``REFERENCE``, ``DESIGN``)
+    as given, or, absent or blank, the pilot's value (``PILOT_STUDY``) when the STUDYID is the pilot's,
+    else blank (the title: ``"Study <STUDYID>"``). No form, or no STUDYID: the pilot's identity (the
+    analysis datasets of an export without its study form are the pilot's, as before the form had these
+    columns).
+
+    Examples
+    --------
+    >>> study_identity(pd.DataFrame({"STUDYID": ["NCT04916756"], "SITEID": ["01"]})) == PILOT_STUDY
+    True
+    >>> s = study_identity(pd.DataFrame({"STUDYID": ["BARI-PSS-RCT"], "TITLE": ["A randomized study"]}))
+    >>> s.studyid, s.title, s.registry, s.design
+    ('BARI-PSS-RCT', 'A randomized study', '', '')
+    >>> study_identity(pd.DataFrame({"STUDYID": ["ABC-1"]})).title
+    'Study ABC-1'
+    """
+    if study is None or "STUDYID" not in study or study.empty:
+        return PILOT_STUDY
+    row = study.iloc[0]
+
+    def text(column: str) -> str:
+        value = row.get(column)
+        return "" if value is None or pd.isna(value) else str(value).strip()
+
+    studyid = text("STUDYID")
+    if not studyid:
+        return PILOT_STUDY
+    default = PILOT_STUDY if studyid == PILOT_STUDY.studyid else StudyIdentity(studyid, f"Study {studyid}")
+    given = {field: text(column) for column, field in _IDENTITY_COLUMNS.items()}
+    return replace(default, studyid=studyid, **{field: value for field, value in given.items() if value})
 
 
 def _demographics_form() -> Form:
@@ -560,7 +660,8 @@ def render_markdown() -> str:
         "workbook, they are restored to this format when the width is certain (a data query says so), or "
         "the run stops. Columns not listed here are not read (a data query lists them). "
         "Visit codes: " + ", ".join(f"`{c}` {label}" for c, label in VISIT_LABELS.items()) + ".", "",
-        "The shipped export in `data/raw` is an invented synthetic trial (form `study`, `SYNTHETIC = Y`).", "",
+        "The shipped exports are invented synthetic trials (form `study`, `SYNTHETIC = Y`): the pilot in "
+        "`data/raw` and a randomised two-arm trial in `data/examples/randomised` (study `BARI-PSS-RCT`).", "",
     ]
     for form in FORMS.values():
         lines += _markdown_form(form)

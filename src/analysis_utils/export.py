@@ -30,7 +30,7 @@ import pandas as pd
 from analysis_utils import dictionary, paths
 from analysis_utils.io import _atomic_write
 
-#: Form holding the export-level flags (``SYNTHETIC``).
+#: Form holding the study's identity and the export-level flags (``SYNTHETIC``).
 STUDY_FORM = "study"
 #: Permissions of written export files (readable by everyone, like the rest of the repository).
 FILE_MODE = 0o644
@@ -625,6 +625,15 @@ def file_manifest(path: str | Path) -> pd.DataFrame:
                          "bytes": [p.stat().st_size for p in files]}).astype({"bytes": "int64"})
 
 
+def _read_study_form(path: str | Path) -> pd.DataFrame | None:
+    """The ``study`` form of the export at ``path`` as text, or None when it has none (or it cannot be read)."""
+    path = paths.resolve(path)
+    if path.is_dir():
+        study_file = path / f"{STUDY_FORM}.csv"
+        return _read_csv(study_file)[0] if study_file.is_file() else None
+    return read_forms(path)[0].get(STUDY_FORM)
+
+
 def is_synthetic(path: str | Path) -> bool:
     """Return True when the export at ``path`` says it is synthetic (form ``study``, ``SYNTHETIC = "Y"``).
 
@@ -635,19 +644,19 @@ def is_synthetic(path: str | Path) -> bool:
     >>> is_synthetic(paths.DATA_RAW)
     True
     """
-    path = paths.resolve(path)
-    if path.is_dir():
-        study_file = path / f"{STUDY_FORM}.csv"
-        if not study_file.is_file():
-            return False
-        study = _read_csv(study_file)[0]
-        if study is None:
-            return False
-    else:
-        study = read_forms(path)[0].get(STUDY_FORM)
-        if study is None:
-            return False
-    return "SYNTHETIC" in study.columns and bool((study["SYNTHETIC"] == "Y").any())
+    study = _read_study_form(path)
+    return study is not None and "SYNTHETIC" in study.columns and bool((study["SYNTHETIC"] == "Y").any())
+
+
+def study_identity(path: str | Path) -> dictionary.StudyIdentity:
+    """Return the identity of the study of the export at ``path`` (its ``study`` form; ``dictionary.study_identity``).
+
+    Examples
+    --------
+    >>> study_identity(paths.DATA_RAW).registry, study_identity("data/examples/randomised").studyid
+    ('ClinicalTrials.gov NCT04916756', 'BARI-PSS-RCT')
+    """
+    return dictionary.study_identity(_read_study_form(path))
 
 
 #: The synthetic exports shipped with the project: name -> (folder, arguments of

@@ -36,9 +36,14 @@ few seconds), with the same forms and valid under ``validation``, for scale test
     python -m analysis_utils.synthetic --n-subjects 11 --out data/raw
 
 ``generate_randomised_trial`` writes the second shipped example, a two-arm randomised trial with eight
-centres, visits every four weeks and the week-12 switch of control non-responders::
+centres, visits every four weeks and the week-12 switch of control non-responders, under its own study
+identity (``RANDOMISED_STUDYID``, the protocol's title and reference in the ``study`` form)::
 
     python -m analysis_utils.synthetic --randomised --out data/examples/randomised
+
+Both shipped examples at once, each in its folder (``export.SHIPPED_SYNTHETIC``; ``make synthetic``)::
+
+    python -m analysis_utils.synthetic --shipped
 """
 
 import argparse
@@ -47,7 +52,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from analysis_utils import dictionary, export, scoring
+from analysis_utils import dictionary, export, paths, scoring
 from analysis_utils.vocabulary import (
     ESSDAI_DOMAINS, ESSDAI_LEVEL_PARAMCD, ESSPRI_ITEM_PARAMCD, HAEM_ATTRIBUTION_PARAMCD, STUDYID,
 )
@@ -285,6 +290,16 @@ def _study() -> pd.DataFrame:
     """The one-row ``study`` form, flagged synthetic."""
     return pd.DataFrame({"STUDYID": [STUDYID], "SITEID": [SITEID], "SYNTHETIC": ["Y"],
                          "EXPORTDT": [pd.Timestamp(EXPORT_DATE)]})
+
+
+def _randomised_study(n_centres: int, ratio: tuple) -> pd.DataFrame:
+    """The one-row ``study`` form of the randomised example: its own identity, no single site, flagged synthetic."""
+    design = (f"Synthetic example modelled on the protocol: multi-centre ({n_centres} centres), open-label, "
+              f"randomised {ratio[0]}:{ratio[1]} to {TREATED_ARM} or {CONTROL_ARM}, 24 weeks; patients on "
+              f"{CONTROL_ARM} without an ESSDAI response at week {SWITCH_WEEK} switch to {TREATED_ARM}")
+    return pd.DataFrame({"STUDYID": [RANDOMISED_STUDYID], "SYNTHETIC": ["Y"], "EXPORTDT": [pd.Timestamp(EXPORT_DATE)],
+                         "TITLE": [RANDOMISED_TITLE], "REGID": [""], "REFERENCE": [RANDOMISED_REFERENCE],
+                         "DESIGN": [design]})
 
 
 def _identifiers(n: int) -> tuple:
@@ -694,6 +709,15 @@ LATE_DROPOUT_PROBABILITY = 0.05
 #: so that every week-24 visit lies before the data cut ``EXPORT_DATE``.
 RANDOMISED_START = "2021-01-04"
 RANDOMISED_ENROLMENT_DAYS = 150
+#: Study identifier of the randomised example: a code that cannot be mistaken for a registry number (the
+#: trial's registry number is not in the project's sources; its protocol is ``RANDOMISED_REFERENCE``).
+RANDOMISED_STUDYID = "BARI-PSS-RCT"
+#: Title of the randomised example: the protocol's title (Trials 2023, doi:10.1186/s13063-023-07087-5).
+RANDOMISED_TITLE = ("A multi-center, open-label, randomized study to explore efficacy and safety of baricitinib in "
+                    "active primary Sjogren's syndrome patients")
+#: Reference of the randomised example: the trial's published protocol.
+RANDOMISED_REFERENCE = ("Study protocol: Bai W, Yang F, Xu H, et al. Trials 2023. doi:10.1186/s13063-023-07087-5 "
+                        "(the example's data are invented)")
 #: Text of data/examples/randomised/README.md.
 RANDOMISED_README = """# Synthetic randomised trial (invented data)
 
@@ -702,7 +726,9 @@ trial of the pilot (protocol: Trials 2023, doi:10.1186/s13063-023-07087-5): 87 p
 in 8 centres, randomised 2:1 to baricitinib 4 mg + hydroxychloroquine (HCQ) 400 mg daily or HCQ 400 mg
 alone, visits at weeks 0, 4, 8, 12, 16, 20 and 24, primary endpoint the ESSDAI MCII (a decrease of at
 least 3 points) at week 12; patients on HCQ alone without the MCII at week 12 switch to baricitinib + HCQ.
-No result of that trial is in these files.
+No result of that trial is in these files. Its study identifier, `BARI-PSS-RCT` (form `study`, the prefix
+of every USUBJID), is a code of this example, not a registry number; the study form also gives the
+protocol's title and the protocol itself as the reference (columns `TITLE`, `REFERENCE`, `DESIGN`).
 
 They were written by `python -m analysis_utils.synthetic --randomised --out data/examples/randomised`,
 a seeded, deterministic generator (`synthetic.generate_randomised_trial`) that rewrites them byte for
@@ -1052,7 +1078,7 @@ def generate_randomised_trial(n_subjects: int = 87, *, n_centres: int = 8, ratio
     conmeds = _random_conmeds(rng, s)
     conmeds = conmeds[conmeds["CMDECOD"] != "HYDROXYCHLOROQUINE"]
     forms["conmeds"] = conmeds.assign(CMSPID=conmeds.groupby("SUBJID").cumcount() + 1)
-    forms["study"] = _study()
+    forms["study"] = _randomised_study(n_centres, ratio)
     return _ordered(_sort(forms))
 
 
@@ -1061,6 +1087,8 @@ def main(argv: list | None = None) -> int:
 
     ``--randomised`` writes the two-arm trial (``generate_randomised_trial``, 87 patients unless
     ``--n-subjects``); otherwise the single-arm pilot (``generate_trial``, 11 patients unless ``--n-subjects``).
+    ``--shipped`` rewrites every example shipped with the project in its folder
+    (``export.SHIPPED_SYNTHETIC``: ``data/raw`` and ``data/examples/randomised``; ``make synthetic``).
     """
     parser = argparse.ArgumentParser(prog="python -m analysis_utils.synthetic", description=__doc__.splitlines()[0])
     parser.add_argument("--n-subjects", type=int, default=None, help="default 11 (87 with --randomised)")
@@ -1068,8 +1096,16 @@ def main(argv: list | None = None) -> int:
     parser.add_argument("--randomised", action="store_true",
                         help="the randomised two-arm trial (data/examples/randomised) instead of the pilot")
     parser.add_argument("--n-centres", type=int, default=8, help="centres of the randomised trial (default 8)")
-    parser.add_argument("--out", required=True, help="output folder (e.g. data/raw)")
+    parser.add_argument("--out", help="output folder (e.g. data/raw)")
+    parser.add_argument("--shipped", action="store_true",
+                        help="rewrite every shipped example in its folder (data/raw, data/examples/randomised)")
     args = parser.parse_args(argv)
+    if args.shipped:
+        for folder, shipped_args in export.SHIPPED_SYNTHETIC.values():
+            main([*shipped_args, "--out", str(paths.resolve(folder))])
+        return 0
+    if not args.out:
+        parser.error("--out is required (or --shipped)")
     if args.randomised:
         trial = generate_randomised_trial(args.n_subjects or 87, n_centres=args.n_centres,
                                           seed=RANDOMISED_SEED if args.seed is None else args.seed)

@@ -34,7 +34,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis_utils import dictionary, export
-from analysis_utils.vocabulary import STUDYID
 
 #: Key of ``DataFrame.attrs`` marking a form already typed per the data dictionary (``cleaning`` parses others).
 TYPED_ATTR = "typed"
@@ -55,12 +54,14 @@ RULES = MappingProxyType({
                                    "zero-padded text with certainty"),
     # Values, one form at a time.
     "wrong_type": ("error", "a value is not of the declared type (integer, decimal, YYYY-MM-DD date)"),
-    "wrong_format": ("error", "an identifier is not text of the declared digits (leading zeros lost?)"),
+    "wrong_format": ("error", "an identifier is not in its declared format: a subject or site number not text of "
+                              "the declared digits (leading zeros lost?), a study identifier with spaces"),
     "required": ("error", "a required value is empty"),
     "not_allowed": ("error", "a value is not in the allowed set"),
     "out_of_range": ("error", "a value is outside the allowed range"),
     "duplicate_subject": ("error", "a subject appears twice in a one-row-per-subject form"),
     "duplicate_visit": ("error", "a subject and visit appear twice in a one-row-per-visit form"),
+    "study_rows": ("error", "the study form has more than one row (one row describes the export and its study)"),
     "duplicate_record": ("error", "a record key (subject and sequence number, or subject, test and date) "
                                   "appears twice"),
     # Across forms.
@@ -187,19 +188,24 @@ def _isin(values: pd.Series, candidates) -> np.ndarray:
 
 
 def _subject_ids(tables: dict) -> tuple:
-    """Return (SUBJID -> SITEID map, default site) used to build pseudonymous USUBJIDs."""
+    """Return (SUBJID -> SITEID map, default site, study identifier) used to build pseudonymous USUBJIDs.
+
+    The study identifier is the export's own (``dictionary.study_identity``), so that a message names the
+    subject as its analysis datasets will; the default site is the study form's (a single-centre export).
+    """
     study = tables.get("study")
     default = study["SITEID"].iloc[0] if study is not None and "SITEID" in study and len(study) else ""
+    studyid = dictionary.study_identity(study).studyid
     demog = tables.get("demographics")
     if demog is None or not {"SUBJID", "SITEID"} <= set(demog.columns):
-        return {}, default
-    return dict(zip(demog["SUBJID"], demog["SITEID"])), default
+        return {}, default, studyid
+    return dict(zip(demog["SUBJID"], demog["SITEID"])), default, studyid
 
 
 def _usubjid(subjid: pd.Series, sites: tuple) -> pd.Series:
-    site_map, default = sites
+    site_map, default, studyid = sites
     site = subjid.map(site_map).fillna(default).astype(str)
-    return (STUDYID + "-" + site + "-" + subjid.astype(str)).where(subjid.astype(str) != "", "")
+    return (studyid + "-" + site + "-" + subjid.astype(str)).where(subjid.astype(str) != "", "")
 
 
 class _Context:
@@ -359,9 +365,10 @@ def _check_variable(var: dictionary.Variable, text: pd.Series, ctx: _Context) ->
     values, bad_type = _parse(stripped, var.type)
     parts = [_problems(ctx, bad_type, var.name, "wrong_type", text, f"is not of type {var.type}")]
     if var.pattern:
+        hint = (": leading zeros lost? (a spreadsheet program may have read the column as numbers)"
+                if var.min_digits else "")
         parts.append(_problems(ctx, _format_mask(var, stripped), var.name, "wrong_format", text,
-                               f"is not {var.allowed_text()}: leading zeros lost? (a spreadsheet program may "
-                               "have read the column as numbers)"))
+                               f"is not {var.allowed_text()}{hint}"))
     if var.required or var.query_missing:
         empty = (stripped == "").to_numpy()
         rule, detail = (("required", "is empty (a value is required)") if var.required
@@ -408,6 +415,14 @@ def _check_keys(form: dictionary.Form, frame: pd.DataFrame, ctx: _Context) -> pd
         value = value + "/" + frame[key].astype(str)
     return _problems(ctx, dup, "/".join(keys), _duplicate_rule(form), value,
                      f"repeats the key ({', '.join(keys)}) of an earlier row")
+
+
+def _check_study_rows(frame: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
+    """Every row of the study form after the first (one row describes the export: ``study_rows``)."""
+    extra = np.arange(len(frame)) > 0
+    return _problems(ctx, extra, "STUDYID", "study_rows", frame["STUDYID"] if "STUDYID" in frame else
+                     pd.Series("", index=frame.index), "is on a second row of the study form: one row describes "
+                     "the export (the first row's study is the export's)")
 
 
 def _check_subjects(name: str, frame: pd.DataFrame, subjects: pd.Index, ctx: _Context) -> pd.DataFrame:
@@ -849,7 +864,7 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
                      _check_subjects(name, text[name], subjects, ctxs[name]),
                      _check_assessment_visits(name, text[name], text.get("visits"), ctxs[name]),
                      _check_date_order(name, typed[name], text[name], ctxs[name])]
-    problems += [_check_consent(typed, text, ctxs), _check_labs(text["labs"], ctxs["labs"]),
+    problems += [_check_study_rows(text["study"], ctxs["study"]), _check_consent(typed, text, ctxs), _check_labs(text["labs"], ctxs["labs"]),
                  _check_missed_doses(typed["exposure"], text["exposure"], ctxs["exposure"]),
                  _check_overlapping_exposure(typed["exposure"], text["exposure"], ctxs["exposure"]),
                  _check_randomisation(typed, text, ctxs),

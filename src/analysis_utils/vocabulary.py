@@ -5,6 +5,10 @@ The clinical rules themselves (weights, thresholds) live with the code that appl
 (``scoring``, ``ctcae``, ``endpoints``), each with its source.
 """
 
+import re
+
+# The pilot's identity: the defaults of an export whose study form gives the pilot's STUDYID and no other
+# identity (``dictionary.study_identity``); another study's export names its own (form ``study``).
 STUDYID = "NCT04916756"
 STUDY_TITLE = "Pilot study of baricitinib 2 mg daily in active primary Sjögren's syndrome"
 STUDY_DESIGN = "Single-centre, open-label, single-arm, 24-week pilot (Peking Union Medical College Hospital)"
@@ -150,10 +154,19 @@ def decode(value):
     return LEVEL_LABELS.get(value, sentence_case(value))
 
 
+#: A USUBJID as the project builds it, ``STUDYID-SITEID-SUBJID`` (site and subject numbers digits only):
+#: the study part, then the site and subject (``patient_label``).
+_USUBJID_PARTS = re.compile(r"^(?P<study>.+)-(?P<patient>[0-9]+-[0-9]+)$")
+
+
 def patient_label(usubjid: str) -> str:
     """The patient as listed: ``USUBJID`` without the study identifier (site and patient number).
 
-    >>> patient_label("NCT04916756-01-001"), patient_label("X-9")
-    ('01-001', 'X-9')
+    Whatever the export's study identifier (``NCT04916756``, ``BARI-PSS-RCT``); an identifier of
+    another form is shown whole.
+
+    >>> patient_label("NCT04916756-01-001"), patient_label("BARI-PSS-RCT-03-012"), patient_label("X-9")
+    ('01-001', '03-012', 'X-9')
     """
-    return str(usubjid).removeprefix(f"{STUDYID}-")
+    match = _USUBJID_PARTS.match(str(usubjid))
+    return match["patient"] if match else str(usubjid)

@@ -1,5 +1,5 @@
-"""End to end: the shipped randomised example builds its whole report, with the synthetic banner, its two arms
-and its seven visits."""
+"""End to end: the shipped randomised example builds its whole report, with the synthetic banner, its own study
+identity, its two arms and its seven visits."""
 
 import subprocess
 import sys
@@ -29,6 +29,22 @@ def test_randomised_report_builds_with_banner(randomised_build):
     html = (out_root / "reports" / "report.html").read_text(encoding="utf-8")
     assert export.RANDOMISED_STATEMENT in html
     assert "the synthetic trial shipped with the project" in html
+
+
+def test_randomised_report_and_datasets_carry_the_examples_own_study_identity(randomised_build):
+    """Its title page names the protocol's title and BARI-PSS-RCT, not the pilot; every USUBJID carries its id."""
+    out_root, done = randomised_build
+    assert done.returncode == 0, done.stdout + done.stderr
+    html = (out_root / "reports" / "report.html").read_text(encoding="utf-8")
+    start = html.index('<header class="title-page">')
+    title_page = html[start:html.index("</header>", start)]
+    assert "<h1>A multi-center, open-label, randomized study to explore efficacy and safety" in title_page
+    assert "<dt>Study identifier</dt><dd>BARI-PSS-RCT</dd>" in title_page
+    assert "doi:10.1186/s13063-023-07087-5" in title_page
+    assert "NCT04916756" not in title_page and "Pilot study" not in title_page
+    adsl = pd.read_parquet(out_root / "data" / "processed" / "adsl.parquet")
+    assert set(adsl["STUDYID"]) == {"BARI-PSS-RCT"}
+    assert (adsl["USUBJID"] == "BARI-PSS-RCT-" + adsl["SITEID"] + "-" + adsl["SUBJID"]).all()
 
 
 def test_randomised_datasets_carry_both_arms_the_switch_and_seven_visits(randomised_build):
