@@ -248,8 +248,8 @@ def derive_gc_dose_by_visit(adcm: pd.DataFrame, dates: pd.DataFrame) -> pd.DataF
     Returns
     -------
     DataFrame
-        ``USUBJID, AVISIT, [AVISITN when ``dates`` has it], ADT, AVAL`` (mg/day), ``BASE`` (the dose at the patient's first listed
-        visit), ``CHG`` and ``CHGFL`` (``"Y"`` when the dose differs from baseline).
+        ``USUBJID, AVISIT, [AVISITN when ``dates`` has it], ADT, AVAL`` (mg/day), ``BASE`` (the dose at
+        the patient's first listed visit), ``CHG`` and ``CHGFL`` (``"Y"`` when the dose differs from baseline).
 
     Raises
     ------

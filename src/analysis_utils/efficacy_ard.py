@@ -78,6 +78,25 @@ METHODS = {
 }
 
 
+#: ARD ``group`` of the efficacy analyses of this module in a trial of several arms: they pool the arms
+#: (the between-arm analyses, ``arms``, give each arm and call their pooled column "Total").
+POOLED_GROUP = "All patients"
+
+
+def pooled_group(adsl: pd.DataFrame) -> str:
+    """ARD ``group`` of the pooled efficacy analyses: the one arm of ADSL ``TRT01P``, else ``POOLED_GROUP``.
+
+    Without ``TRT01P`` (a dataset from elsewhere), the pilot's arm ``vocabulary.ARM``.
+
+    >>> pooled_group(pd.DataFrame({"TRT01P": ["Baricitinib 2 mg"] * 2}))
+    'Baricitinib 2 mg'
+    >>> pooled_group(pd.DataFrame({"TRT01P": ["A", "B"]})), pooled_group(pd.DataFrame({"USUBJID": ["a"]}))
+    ('All patients', 'Baricitinib 2 mg')
+    """
+    arms = adsl["TRT01P"].dropna().unique() if "TRT01P" in adsl.columns else []
+    return ARM if len(arms) == 0 else str(arms[0]) if len(arms) == 1 else POOLED_GROUP
+
+
 def _suffix(approach: str) -> str:
     return "" if approach == "OC" else f"-{approach}"
 
@@ -112,8 +131,9 @@ def summarize_endpoint(data: pd.DataFrame, *, paramcd: str, approach: str = "OC"
     """Return the ARD rows of one continuous endpoint: summaries by visit and paired analyses of change.
 
     AVAL is summarised at every visit, CHG and PCHG at post-baseline visits
-    (``EFF-{P}-SUMMARY{S}``); at every post-baseline visit of ``data`` (``visits.visit_weeks``) the changes get the Wilcoxon test, the paired
-    t-test, the Hodges-Lehmann estimate and the effect sizes (``EFF-{P}-{V}-...{S}``).
+    (``EFF-{P}-SUMMARY{S}``); at every post-baseline visit of ``data`` (``visits.visit_weeks``) the changes
+    get the Wilcoxon test, the paired t-test, the Hodges-Lehmann estimate and the effect sizes
+    (``EFF-{P}-{V}-...{S}``).
 
     Parameters
     ----------
@@ -280,7 +300,7 @@ def _domains_part(eff: pd.DataFrame, *, group: str):
                 population=POPULATIONS["OC"], method=SUMMARY_METHOD, label="ESSDAI domain scores by visit")
 
 
-def summarize_course(adsl: pd.DataFrame, adeff: pd.DataFrame, *, group: str = ARM) -> pd.DataFrame:
+def summarize_course(adsl: pd.DataFrame, adeff: pd.DataFrame, *, group: str | None = None) -> pd.DataFrame:
     """Return the efficacy ARD rows the efficacy figures describe, on observed cases.
 
     The summaries by visit of ESSDAI, ESSPRI and PGA (``EFF-{P}-SUMMARY``) and of the ESSDAI domain
@@ -288,6 +308,7 @@ def summarize_course(adsl: pd.DataFrame, adeff: pd.DataFrame, *, group: str = AR
     last bit, as ``summarize_efficacy`` gives, from the same functions on the same records of the
     full analysis set. For ``05_efficacy_figures``, so that it need not wait for ``04_efficacy``.
     """
+    group = pooled_group(adsl) if group is None else group
     eff = select_fas(adeff, adsl)
     data = _scenarios(eff, None, approaches=("OC",))["OC"]
     parts = []
@@ -301,7 +322,7 @@ def summarize_course(adsl: pd.DataFrame, adeff: pd.DataFrame, *, group: str = AR
     return _stack(parts)
 
 
-def summarize_primary(adsl: pd.DataFrame, adeff: pd.DataFrame, *, group: str = ARM) -> pd.DataFrame:
+def summarize_primary(adsl: pd.DataFrame, adeff: pd.DataFrame, *, group: str | None = None) -> pd.DataFrame:
     """Return the ESSDAI rows of the efficacy ARD on observed cases: summaries, paired analyses and MCII.
 
     The same rows, to the last bit, as ``summarize_efficacy`` gives (``EFF-ESSDAI-SUMMARY``,
@@ -309,6 +330,7 @@ def summarize_primary(adsl: pd.DataFrame, adeff: pd.DataFrame, *, group: str = A
     full analysis set. For a notebook that needs the primary endpoint's results without the whole
     efficacy section (``07_next_trial_planning``), so that it need not wait for ``04_efficacy``.
     """
+    group = pooled_group(adsl) if group is None else group
     eff = select_fas(adeff, adsl)
     data = _scenarios(eff[eff["PARAMCD"] == PARAMCD_ESSDAI], None, approaches=("OC",))["OC"]
     return _stack([*_endpoint_parts(data, paramcd=PARAMCD_ESSDAI, approach="OC", group=group),
@@ -318,7 +340,7 @@ def summarize_primary(adsl: pd.DataFrame, adeff: pd.DataFrame, *, group: str = A
 
 
 def summarize_efficacy(adsl: pd.DataFrame, adeff: pd.DataFrame, adlb: pd.DataFrame, *,
-                       group: str = ARM) -> pd.DataFrame:
+                       group: str | None = None) -> pd.DataFrame:
     """Compute every number of the efficacy section as ARD rows (full analysis set, ``FASFL == "Y"``).
 
     Observed cases (primary) and BOCF/LOCF for the ESSDAI, ESSPRI and PGA summaries, paired analyses,
@@ -326,7 +348,9 @@ def summarize_efficacy(adsl: pd.DataFrame, adeff: pd.DataFrame, adlb: pd.DataFra
     remission, the ESSDAI domain scores and the laboratory markers (``EFFICACY_LAB_PARAMCDS``); the
     patients due at each visit (``EFF-VISITS-DUE``). BOCF, LOCF and the mixed model treat as missing only
     the visits due at the data cut (``visits_due``). The identifiers are listed in the module docstring.
+    ARD ``group``: ``group``, default ``pooled_group(adsl)`` (the arm of a single-arm trial).
     """
+    group = pooled_group(adsl) if group is None else group
     fas = adsl.loc[adsl["FASFL"] == "Y", "USUBJID"]
     eff = select_fas(adeff, adsl)
     weeks = analysis_weeks(eff, adsl)

@@ -20,13 +20,15 @@ use (``endpoints.summarize_efficacy``, ``endpoints.format_paired_table``...).
 """
 
 from analysis_utils.efficacy_ard import (  # noqa: F401
-    EFFICACY_LAB_PARAMCDS, ENDPOINT_PARAMCDS, METHODS, POPULATIONS, REMISSION_PARAMCDS, _ard, _stack, select_fas,
+    EFFICACY_LAB_PARAMCDS, ENDPOINT_PARAMCDS, METHODS, POOLED_GROUP, POPULATIONS, REMISSION_PARAMCDS, _ard, _stack,
+    pooled_group, select_fas,
     summarize_activity, summarize_course, summarize_efficacy, summarize_endpoint, summarize_primary,
     summarize_remission, summarize_response, summarize_visits_and_model, summarize_visits_due,
 )
 from analysis_utils.efficacy_tables import (  # noqa: F401
     DISPLAY_DECIMALS, METHOD_WORDS, NO_DATA_TEXT, PAIRED_COLUMNS, VARIABLE_LABELS, _cell, _Cells, _p_text,
-    analysis_visits, count_words, describe_categories, describe_change, describe_course, describe_domains, describe_friedman,
+    analysis_visits, count_words, describe_categories, describe_change, describe_course, describe_domains,
+    describe_friedman,
     describe_labs, describe_no_data, describe_population, describe_remission, describe_responders,
     describe_sensitivity, format_category_table, format_friedman_table, format_methods_note, format_paired_table,
     format_responder_table, format_sensitivity_table, format_summary_table, join_words, paired_analysis_ids,

@@ -100,7 +100,8 @@ def impute_locf(data: pd.DataFrame, *, subjects, visits=None, due=None) -> pd.Da
     ...                   "AVISIT": ["Baseline", "Week 12", "Baseline"], "AVISITN": [0, 12, 0],
     ...                   "AVAL": [10.0, 6.0, 8.0], "BASE": [10.0, 10.0, 8.0],
     ...                   "CHG": [None, -4.0, None], "PCHG": [None, -40.0, None], "CRIT1FL": ["", "Y", ""]})
-    >>> impute_locf(d, subjects=["a", "b"], visits=["Baseline", "Week 12", "Week 24"])[["USUBJID", "AVISITN", "AVAL", "CRIT1FL", "DTYPE"]].values.tolist()
+    >>> out = impute_locf(d, subjects=["a", "b"], visits=["Baseline", "Week 12", "Week 24"])
+    >>> out[["USUBJID", "AVISITN", "AVAL", "CRIT1FL", "DTYPE"]].values.tolist()
     [['a', 0, 10.0, '', ''], ['a', 12, 6.0, 'Y', ''], ['a', 24, 6.0, 'Y', 'LOCF'], ['b', 0, 8.0, '', ''], \
 ['b', 12, 8.0, 'N', 'LOCF'], ['b', 24, 8.0, 'N', 'LOCF']]
     """
@@ -127,7 +128,8 @@ def impute_bocf(data: pd.DataFrame, *, subjects, visits=None, due=None) -> pd.Da
     >>> d = pd.DataFrame({"USUBJID": ["a", "a"], "PARAMCD": "ESSDAI", "AVISIT": ["Baseline", "Week 12"],
     ...                   "AVISITN": [0, 12], "AVAL": [10.0, 6.0], "BASE": [10.0, 10.0],
     ...                   "CHG": [None, -4.0], "PCHG": [None, -40.0], "CRIT1FL": ["", "Y"]})
-    >>> impute_bocf(d, subjects=["a"], visits=["Baseline", "Week 12", "Week 24"])[["AVISITN", "AVAL", "CHG", "CRIT1FL", "DTYPE"]].values.tolist()
+    >>> out = impute_bocf(d, subjects=["a"], visits=["Baseline", "Week 12", "Week 24"])
+    >>> out[["AVISITN", "AVAL", "CHG", "CRIT1FL", "DTYPE"]].values.tolist()
     [[0, 10.0, nan, '', ''], [12, 6.0, -4.0, 'Y', ''], [24, 10.0, 0.0, 'N', 'BOCF']]
     """
     data = data.reset_index(drop=True)

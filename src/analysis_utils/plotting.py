@@ -34,6 +34,8 @@ JITTER_WIDTH = 0.08
 #: Above this many patients, trajectories and waterfall bars are drawn as one collection each
 #: (thin lines without per-patient ticks): the figure stays readable and fast for large trials.
 MANY_PATIENTS = 200
+#: Most visits whose labels stand upright under a panel; more are slanted (weeks 0-24 every 4 weeks: 7 visits).
+UPRIGHT_VISITS = 4
 #: Short display names of the ESSDAI domains (heatmap columns).
 DOMAIN_LABELS = {
     "constitutional": "Constitutional", "lymphadenopathy": "Lymphadenopathy", "glandular": "Glandular",
@@ -78,8 +80,15 @@ def _week_labels(rows: pd.DataFrame) -> dict:
     return {w: v for v, w in visit_weeks(rows).items()}
 
 
+def _visit_ticks(ax, positions, labels) -> None:
+    """Visit labels on the x axis; slanted when there are more than ``UPRIGHT_VISITS`` (they would overlap)."""
+    labels = list(labels)
+    slant = {"rotation": 45, "ha": "right"} if len(labels) > UPRIGHT_VISITS else {}
+    ax.set_xticks(list(positions), labels, **slant)
+
+
 def _visit_axis(ax, weeks, label: dict) -> None:
-    ax.set_xticks(list(weeks), [label.get(w, str(w)) for w in weeks])
+    _visit_ticks(ax, weeks, [label.get(w, str(w)) for w in weeks])
     ax.set_xlabel("Visit")
 
 
@@ -152,7 +161,7 @@ def plot_box_points(adeff: pd.DataFrame, *, paramcd: str, seed: int, ax=None):
     jitter = np.random.default_rng(seed).uniform(-JITTER_WIDTH, JITTER_WIDTH, size=len(rows))
     x = rows["AVISIT"].map(position).to_numpy(dtype=float) + jitter
     ax.scatter(x, rows["AVAL"].to_numpy(), s=18, color=OKABE_ITO["blue"], zorder=3)
-    ax.set_xticks(range(len(visits)), visits)
+    _visit_ticks(ax, range(len(visits)), visits)
     ax.set_xlabel("Visit")
     ax.set_ylabel(paramcd)
     return ax

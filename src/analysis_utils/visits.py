@@ -44,7 +44,8 @@ def visit_weeks(data: pd.DataFrame, *, default=()) -> dict:
     weeks = {v: AVISITN[v] for v in default}
     if {"AVISIT", "AVISITN"} <= set(data.columns):
         pairs = data.loc[data["AVISITN"].notna(), ["AVISIT", "AVISITN"]].drop_duplicates("AVISIT")
-        weeks.update((v, int(w) if float(w).is_integer() else float(w)) for v, w in zip(pairs["AVISIT"], pairs["AVISITN"]))
+        weeks.update((v, int(w) if float(w).is_integer() else float(w))
+                     for v, w in zip(pairs["AVISIT"], pairs["AVISITN"]))
     return {v: weeks[v] for v in cleaning.visit_order(data, default=tuple(default))}
 
 
