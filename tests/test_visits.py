@@ -155,6 +155,7 @@ def test_pooled_rows_of_several_arms_are_all_patients():
 
 
 def test_figures_show_every_visit():
+    plt.close("all")  # figures left open by earlier tests
     _, adeff, _ = _toy_trial()
     box = plotting.plot_box_points(adeff, paramcd="ESSDAI", seed=1)
     assert [t.get_text() for t in box.get_xticklabels()] == ["Baseline", "Week 4", "Week 8", "Week 12"]
