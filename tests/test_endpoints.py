@@ -617,7 +617,7 @@ def test_visits_due_from_adsl_and_absent_flags_mean_all_due():
     adsl = pd.DataFrame({"USUBJID": ["A", "B"], "FASFL": "Y", "DUE12FL": ["Y", "Y"], "DUE24FL": ["Y", "N"]})
     assert ep.visits_due(adsl).values.tolist() == [["A", "Week 12"], ["B", "Week 12"], ["A", "Week 24"]]
     assert ep.visits_due(adsl[["USUBJID", "FASFL"]]) is None
-    rows = ep.summarize_visits_due(adsl[["USUBJID", "FASFL"]])
+    rows = ep.summarize_visits_due(adsl[["USUBJID", "FASFL"]], weeks={"Baseline": 0, "Week 12": 12, "Week 24": 24})
     assert rows.loc[rows["stat_name"] == "n_due", "stat_value"].tolist() == [2.0, 2.0]
 
 

@@ -20,12 +20,11 @@ import numpy as np
 import pandas as pd
 
 from analysis_utils import tables
-from analysis_utils.cleaning import compute_prednisone_equivalent
+from analysis_utils.cleaning import compute_prednisone_equivalent, visit_order
 from analysis_utils.safety import (
     _SAFETY_POPULATION, _apply_rule, _arm_header, _complete_grid, _require_columns, _safety_population,
     summarize_continuous,
 )
-from analysis_utils.vocabulary import AVISIT_ORDER
 
 #: Medication classes of ADCM (docs/analysis_datasets.md), in display order, with their labels.
 #: A class not listed here is shown after them, in alphabetical order, under its own name.
@@ -180,18 +179,19 @@ def format_conmeds(result: pd.DataFrame) -> pd.DataFrame:
 # glucocorticoid dose over time
 
 
-def visit_dates(adsl: pd.DataFrame, adeff: pd.DataFrame, *, visits=AVISIT_ORDER) -> pd.DataFrame:
+def visit_dates(adsl: pd.DataFrame, adeff: pd.DataFrame, *, visits=None) -> pd.DataFrame:
     """Date of each patient's scheduled visits: baseline is the first dose, later visits their assessment date.
 
     Baseline is ``TRTSDT`` (the date of ADSL's ``GCDOSEBL``, so the baseline dose of the glucocorticoid
     table is ADSL's); a later visit is the date (``ADT``) of the patient's efficacy assessments at it.
     A visit without any assessment is absent, and so is a patient never dosed (no ``TRTSDT``: not in
-    the safety set, no treatment period whose dose could change).
+    the safety set, no treatment period whose dose could change). ``visits``: the scheduled visits, baseline
+    first (default ``cleaning.visit_order(adeff)``: every visit of ADEFF with a planned week, by week).
 
     Returns
     -------
     DataFrame
-        ``USUBJID, AVISIT, ADT``, by subject and visit order.
+        ``USUBJID, AVISIT, ADT``, by subject and visit order, and ``AVISITN`` (planned week) when ADEFF has it.
 
     Raises
     ------
@@ -210,6 +210,7 @@ def visit_dates(adsl: pd.DataFrame, adeff: pd.DataFrame, *, visits=AVISIT_ORDER)
     """
     _require_columns(adsl, ["USUBJID", "TRTSDT"], "ADSL")
     _require_columns(adeff, ["USUBJID", "AVISIT", "ADT"], "ADEFF")
+    visits = tuple(visit_order(adeff) if visits is None else visits)
     adsl = adsl[adsl["TRTSDT"].notna()]
     adeff = adeff[adeff["USUBJID"].isin(adsl["USUBJID"])]
     later = adeff.loc[adeff["AVISIT"].isin(visits[1:]) & adeff["ADT"].notna(), ["USUBJID", "AVISIT", "ADT"]]
@@ -222,6 +223,9 @@ def visit_dates(adsl: pd.DataFrame, adeff: pd.DataFrame, *, visits=AVISIT_ORDER)
     base = adsl[["USUBJID", "TRTSDT"]].rename(columns={"TRTSDT": "ADT"}).assign(AVISIT=visits[0])
     out = pd.concat([base[["USUBJID", "AVISIT", "ADT"]], later], ignore_index=True)
     rank = out["AVISIT"].map({v: i for i, v in enumerate(visits)})
+    if "AVISITN" in adeff.columns:  # the planned week, so that later steps order the visits by it
+        weeks = adeff.dropna(subset=["AVISITN"]).drop_duplicates("AVISIT").set_index("AVISIT")["AVISITN"]
+        out["AVISITN"] = out["AVISIT"].map(weeks)
     return out.assign(_rank=rank).sort_values(["USUBJID", "_rank"], kind="stable").drop(columns="_rank") \
         .reset_index(drop=True)
 
@@ -244,8 +248,8 @@ def derive_gc_dose_by_visit(adcm: pd.DataFrame, dates: pd.DataFrame) -> pd.DataF
     Returns
     -------
     DataFrame
-        ``USUBJID, AVISIT, ADT, AVAL`` (mg/day), ``BASE`` (the dose at the patient's first listed
-        visit), ``CHG`` and ``CHGFL`` (``"Y"`` when the dose differs from baseline).
+        ``USUBJID, AVISIT, [AVISITN when ``dates`` has it], ADT, AVAL`` (mg/day), ``BASE`` (the dose at
+        the patient's first listed visit), ``CHG`` and ``CHGFL`` (``"Y"`` when the dose differs from baseline).
 
     Raises
     ------
@@ -268,7 +272,8 @@ def derive_gc_dose_by_visit(adcm: pd.DataFrame, dates: pd.DataFrame) -> pd.DataF
                             "AENDT"], "ADCM")
     gc = adcm[adcm["CMCLAS"] == GC_CLASS]
     gc = gc.assign(_dose=compute_prednisone_equivalent(gc))[["USUBJID", "CMSEQ", "CMDECOD", "ASTDT", "AENDT", "_dose"]]
-    pairs = dates[["USUBJID", "AVISIT", "ADT"]].reset_index(drop=True).reset_index(names="_visit")
+    week = ["AVISITN"] if "AVISITN" in dates.columns else []
+    pairs = dates[["USUBJID", "AVISIT", *week, "ADT"]].reset_index(drop=True).reset_index(names="_visit")
     active = pairs.merge(gc, on="USUBJID", how="inner")
     active = active[(active["ASTDT"] <= active["ADT"]) & (active["AENDT"].isna() | (active["AENDT"] >= active["ADT"]))]
     unknown = active["_dose"].isna()
@@ -281,14 +286,15 @@ def derive_gc_dose_by_visit(adcm: pd.DataFrame, dates: pd.DataFrame) -> pd.DataF
     out["BASE"] = out.groupby("USUBJID", sort=False)["AVAL"].transform("first")
     out["CHG"] = out["AVAL"] - out["BASE"]
     out["CHGFL"] = np.where(out["CHG"] != 0, "Y", "N")
-    return out[["USUBJID", "AVISIT", "ADT", "AVAL", "BASE", "CHG", "CHGFL"]]
+    return out[["USUBJID", "AVISIT", *week, "ADT", "AVAL", "BASE", "CHG", "CHGFL"]]
 
 
 def summarize_gc_dose(doses: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TRT01A",
-                      visits=AVISIT_ORDER) -> pd.DataFrame:
+                      visits=None) -> pd.DataFrame:
     """Summarise the glucocorticoid dose by visit, and count the patients whose dose changed from baseline.
 
-    Per arm and visit:
+    The visits are ``visits``, default ``cleaning.visit_order(doses)``: every visit of ``doses`` with a planned
+    week (``AVISITN``, from ``visit_dates``), by week. Per arm and visit:
 
     - ``n_assessed``: safety patients with a dose at the visit (the visit took place);
     - ``n_on_gc``: of those, patients taking a glucocorticoid (dose > 0);
@@ -311,6 +317,7 @@ def summarize_gc_dose(doses: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TR
     [['Baseline', 2, 1, 1, 10.0, 0], ['Week 12', 2, 1, 1, 5.0, 1]]
     """
     _require_columns(doses, ["USUBJID", "AVISIT", "AVAL", "BASE", "CHGFL"], "glucocorticoid doses")
+    visits = tuple(visit_order(doses) if visits is None else visits)
     pop = _safety_population(adsl, arm)
     big_n = pop.groupby("arm", sort=False)["USUBJID"].nunique()
     data = doses[doses["AVISIT"].isin(visits)].merge(pop, on="USUBJID", how="inner", validate="many_to_one")

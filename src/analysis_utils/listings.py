@@ -203,7 +203,7 @@ ANALYSIS_SETS = MappingProxyType({
 VISIT_SET_FLAG = "FASFL"
 
 
-def summarize_analysis_sets(adsl: pd.DataFrame, adeff: pd.DataFrame, *, visits=AVISIT_ORDER) -> pd.DataFrame:
+def summarize_analysis_sets(adsl: pd.DataFrame, adeff: pd.DataFrame, *, visits=None) -> pd.DataFrame:
     """Count the patients of each analysis set and, per visit, those with an ESSDAI observed (n, % of enrolled).
 
     Parameters
@@ -213,7 +213,7 @@ def summarize_analysis_sets(adsl: pd.DataFrame, adeff: pd.DataFrame, *, visits=A
     adeff : DataFrame
         ``USUBJID, PARAMCD, AVISIT, AVAL``: a visit counts for a patient of the full analysis set
         with a non-missing ``ESSDAI`` at it.
-    visits : sequence of str, default ``vocabulary.AVISIT_ORDER``
+    visits : sequence of str, default ``cleaning.visit_order(adeff)`` (the scheduled visits, by planned week)
 
     Returns
     -------
@@ -249,7 +249,7 @@ def summarize_analysis_sets(adsl: pd.DataFrame, adeff: pd.DataFrame, *, visits=A
             for label, (text, flag) in ANALYSIS_SETS.items()]
     fas = set(adsl.loc[adsl[VISIT_SET_FLAG] == "Y", "USUBJID"])
     observed = adeff[(adeff["PARAMCD"] == PARAMCD_ESSDAI) & adeff["AVAL"].notna() & adeff["USUBJID"].isin(fas)]
-    for visit in visits:
+    for visit in cleaning.visit_order(adeff) if visits is None else visits:
         n = observed.loc[observed["AVISIT"] == visit, "USUBJID"].nunique()
         rows.append((f"ESSDAI observed at {visit[:1].lower() + visit[1:]}",
                      "Full analysis set patients with an ESSDAI score at the visit", n))

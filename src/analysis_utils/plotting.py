@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from analysis_utils.endpoints import compute_quantile
-from analysis_utils.vocabulary import AVISIT_ORDER, AVISITN, ESSDAI_DOMAINS, ESSDAI_SCORE_PARAMCD
+from analysis_utils.visits import visit_weeks
+from analysis_utils.vocabulary import ESSDAI_DOMAINS, ESSDAI_SCORE_PARAMCD
 
 #: Okabe-Ito colour-blind-safe palette.
 OKABE_ITO = {
@@ -33,6 +34,8 @@ JITTER_WIDTH = 0.08
 #: Above this many patients, trajectories and waterfall bars are drawn as one collection each
 #: (thin lines without per-patient ticks): the figure stays readable and fast for large trials.
 MANY_PATIENTS = 200
+#: Most visits whose labels stand upright under a panel; more are slanted (weeks 0-24 every 4 weeks: 7 visits).
+UPRIGHT_VISITS = 4
 #: Short display names of the ESSDAI domains (heatmap columns).
 DOMAIN_LABELS = {
     "constitutional": "Constitutional", "lymphadenopathy": "Lymphadenopathy", "glandular": "Glandular",
@@ -49,7 +52,10 @@ def _axes(ax):
 
 
 def _observed(data: pd.DataFrame, paramcds) -> pd.DataFrame:
-    rows = data[data["PARAMCD"].isin(list(paramcds)) & data["AVISIT"].isin(AVISIT_ORDER) & data["AVAL"].notna()]
+    """Observed values of ``paramcds`` at the scheduled visits of ``data`` (``visits.visit_weeks``: every visit
+    with a planned week; unscheduled and carried-forward records left out)."""
+    rows = data[data["PARAMCD"].isin(list(paramcds)) & data["AVISIT"].isin(list(visit_weeks(data)))
+                & data["AVAL"].notna()]
     if "DTYPE" in rows.columns:
         rows = rows[rows["DTYPE"].fillna("").eq("")]
     return rows
@@ -69,9 +75,20 @@ def _short_ids(ids) -> list[str]:
     return [i[cut:] for i in ids]
 
 
-def _visit_axis(ax, weeks) -> None:
-    label = {w: v for v, w in AVISITN.items()}
-    ax.set_xticks(list(weeks), [label.get(w, str(w)) for w in weeks])
+def _week_labels(rows: pd.DataFrame) -> dict:
+    """Planned week -> visit label (AVISIT) of the scheduled visits of ``rows``."""
+    return {w: v for v, w in visit_weeks(rows).items()}
+
+
+def _visit_ticks(ax, positions, labels) -> None:
+    """Visit labels on the x axis; slanted when there are more than ``UPRIGHT_VISITS`` (they would overlap)."""
+    labels = list(labels)
+    slant = {"rotation": 45, "ha": "right"} if len(labels) > UPRIGHT_VISITS else {}
+    ax.set_xticks(list(positions), labels, **slant)
+
+
+def _visit_axis(ax, weeks, label: dict) -> None:
+    _visit_ticks(ax, weeks, [label.get(w, str(w)) for w in weeks])
     ax.set_xlabel("Visit")
 
 
@@ -103,7 +120,7 @@ def plot_trajectories(adeff: pd.DataFrame, *, paramcd: str, ax=None):
                     alpha=0.8)
     mean = rows.groupby("AVISITN", sort=True)["AVAL"].mean()
     ax.plot(mean.index, mean.to_numpy(), color=OKABE_ITO["vermillion"], linewidth=2.5, marker="s", label="Mean")
-    _visit_axis(ax, sorted(rows["AVISITN"].unique()))
+    _visit_axis(ax, sorted(rows["AVISITN"].unique()), _week_labels(rows))
     ax.set_ylabel(paramcd)
     ax.legend(frameon=False, loc="upper right")
     return ax
@@ -135,7 +152,7 @@ def plot_box_points(adeff: pd.DataFrame, *, paramcd: str, seed: int, ax=None):
     """
     ax = _axes(ax)
     rows = _observed(adeff, [paramcd]).sort_values(["AVISITN", "USUBJID"], kind="stable")
-    visits = [v for v in AVISIT_ORDER if v in set(rows["AVISIT"])]
+    visits = list(visit_weeks(rows))  # the scheduled visits with a value, by planned week
     position = {v: i for i, v in enumerate(visits)}
     boxes = [_box_stats(rows.loc[rows["AVISIT"] == v, "AVAL"].to_numpy(dtype=float)) for v in visits]
     ax.bxp(boxes, positions=range(len(visits)), widths=0.5, patch_artist=True, showfliers=False,
@@ -144,7 +161,7 @@ def plot_box_points(adeff: pd.DataFrame, *, paramcd: str, seed: int, ax=None):
     jitter = np.random.default_rng(seed).uniform(-JITTER_WIDTH, JITTER_WIDTH, size=len(rows))
     x = rows["AVISIT"].map(position).to_numpy(dtype=float) + jitter
     ax.scatter(x, rows["AVAL"].to_numpy(), s=18, color=OKABE_ITO["blue"], zorder=3)
-    ax.set_xticks(range(len(visits)), visits)
+    _visit_ticks(ax, range(len(visits)), visits)
     ax.set_xlabel("Visit")
     ax.set_ylabel(paramcd)
     return ax
@@ -238,7 +255,7 @@ def plot_domain_heatmap(adeff: pd.DataFrame, *, ax=None):
         if v > 0:
             ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=6,
                     color="black" if v < 0.6 * np.nanmax(wide.to_numpy(dtype=float)) else "white")
-    week_label = {w: v for v, w in AVISITN.items()}
+    week_label = _week_labels(rows)
     names = dict(zip(wide.index.get_level_values(0), _short_ids(wide.index.get_level_values(0))))
     ax.set_yticks(range(len(wide)), [f"{names[s]}  {week_label.get(w, w)}" for s, w in wide.index], fontsize=6)
     ax.set_xticks(range(len(ESSDAI_DOMAINS)), [DOMAIN_LABELS[d] for d in ESSDAI_DOMAINS], rotation=60,
