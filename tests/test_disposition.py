@@ -232,5 +232,6 @@ def test_pilot_disposition_counts():
     assert enrolled.to_dict() == adsl.groupby("TRT01P").size().to_dict()
     reasons = out[(out["category"] == "Discontinued") & (out["reason"] != "")]
     stopped = out[(out["category"] == "Discontinued") & (out["reason"] == "")].set_index("arm")["n_subjects"]
-    assert (reasons.groupby("arm")["n_subjects"].sum() == stopped).all()
+    assert (reasons.groupby("arm")["n_subjects"].sum() == stopped.sort_index()).all()
+    assert enrolled.index.tolist() == ["Placebo", "Xanomeline Low Dose", "Xanomeline High Dose"]  # by TRT01PN
     assert stopped.sum() == (adsl["EOSSTT"] == "DISCONTINUED").sum()

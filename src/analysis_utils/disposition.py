@@ -19,7 +19,8 @@ from analysis_utils import ard, tables, validation
 from analysis_utils.cleaning import DUE_FLAGS, compute_study_day
 from analysis_utils.vocabulary import VISITS, decode, patient_label, sentence_case
 from analysis_utils.safety import (
-    MISSING_LABEL, SAFETY_FLAG, _arm_levels, _require_columns, _safety_population, summarize_continuous, to_ard,
+    MISSING_LABEL, SAFETY_FLAG, TOTAL, _arm_levels, _arm_order, _require_columns, _safety_population,
+    summarize_continuous, to_ard,
 )
 
 #: ADSL end-of-study status of a subject who completed the study (CDISC NCOMPLT codelist).
@@ -90,7 +91,8 @@ def _frequency_order(values: pd.Series) -> list:
     return sorted(counts.index, key=lambda level: (-counts[level], str(level)))
 
 
-def summarize_disposition(adsl: pd.DataFrame, *, arm: str = "TRT01P", stages=DISPOSITION_STAGES) -> pd.DataFrame:
+def summarize_disposition(adsl: pd.DataFrame, *, arm: str = "TRT01P", stages=DISPOSITION_STAGES,
+                          total: bool = False) -> pd.DataFrame:
     """Count subjects at each stage of the study and the discontinued subjects by reason.
 
     Parameters
@@ -102,6 +104,8 @@ def summarize_disposition(adsl: pd.DataFrame, *, arm: str = "TRT01P", stages=DIS
     stages : mapping, default ``DISPOSITION_STAGES``
         Label -> ADSL flag column (``== "Y"``), or ``(column, value)`` pair, or ``None`` (every row), in
         display order.
+    total : bool, default False
+        Add the arm ``safety.TOTAL`` over every enrolled subject (a trial of several arms).
 
     Returns
     -------
@@ -110,7 +114,8 @@ def summarize_disposition(adsl: pd.DataFrame, *, arm: str = "TRT01P", stages=DIS
         (``EOSSTT == "DISCONTINUED"``, ``reason == ""``) and one row per reason (``DCSREAS``, by
         descending frequency then alphabetically; blank reasons are ``"Missing"``), then
         ``"Ongoing at data cut-off"`` (``EOSSTT == "ONGOING"``). ``big_n`` is the number of enrolled
-        subjects of the arm. Every arm has every row.
+        subjects of the arm. Every arm has every row; arms in the order of their code (``<arm>N``,
+        the control first) when ADSL has it, else sorted; the total last.
 
     Examples
     --------
@@ -142,8 +147,13 @@ def summarize_disposition(adsl: pd.DataFrame, *, arm: str = "TRT01P", stages=DIS
     rows = pd.concat([pd.DataFrame({"category": [*stages, DISCONTINUED_LABEL], "reason": ""}),
                       pd.DataFrame({"category": DISCONTINUED_LABEL, "reason": _frequency_order(reasons)}),
                       pd.DataFrame({"category": [ONGOING_LABEL], "reason": [""]})], ignore_index=True)
+    levels = _arm_order(adsl, arm, subjects["arm"])
+    if total:
+        hits = pd.concat([hits, hits.assign(arm=TOTAL)], ignore_index=True)
+        subjects = pd.concat([subjects, subjects.assign(arm=TOTAL)], ignore_index=True)
+        levels.append(TOTAL)
     counts = hits.groupby(["arm", "category", "reason"])["USUBJID"].nunique().rename("n_subjects").reset_index()
-    arms = pd.DataFrame({"arm": _arm_levels(subjects["arm"])})
+    arms = pd.DataFrame({"arm": levels})
     out = rows.assign(_row=np.arange(len(rows))).merge(arms, how="cross").merge(counts, how="left")
     out["n_subjects"] = out["n_subjects"].fillna(0).astype("int64")
     out["big_n"] = out["arm"].map(subjects.groupby("arm")["USUBJID"].nunique()).astype("int64")
