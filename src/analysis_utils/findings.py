@@ -199,13 +199,19 @@ def describe_discontinued(ard: pd.DataFrame | None) -> str:
     counts = _patients(ard, DISPOSITION_ID, variable="Discontinued", category="")
     if counts is None:
         return NOT_DUE
+    reasons = _reasons(ard)
+    return _n_of(counts, events=False) + (f": {reasons}" if reasons else "")
+
+
+def _reasons(ard: pd.DataFrame) -> str:
+    """The reasons for leaving the study with their patients (``adverse event 1, lost to follow-up 1``): all
+    patients (the ``TOTAL`` group, or the arms added up)."""
     rows = ard[(ard["analysis_id"] == DISPOSITION_ID) & (ard["variable"] == "Discontinued") & (ard["category"] != "")
                & (ard["stat_name"] == "n_subjects")]
-    if "group" in rows and rows["group"].nunique() > 1:  # several arms: the Total, or the arms added up
+    if "group" in rows and rows["group"].nunique() > 1:
         rows = (rows[rows["group"] == TOTAL] if (rows["group"] == TOTAL).any()
                 else rows.groupby("category", sort=False)["stat_value"].sum().reset_index())
-    reasons = ", ".join(f"{c.lower() if c.isupper() else _name(c)} {n:.0f}" for c, n in zip(rows["category"], rows["stat_value"]))
-    return _n_of(counts, events=False) + (f": {reasons}" if reasons else "")
+    return ", ".join(f"{c.lower() if c.isupper() else _name(c)} {n:.0f}" for c, n in zip(rows["category"], rows["stat_value"]))
 
 
 #: The test behind a between-arm p-value, by the words of the ARD ``method`` that name it (first match).
@@ -254,13 +260,13 @@ def describe_difference(ard: pd.DataFrame | None, analysis_id: str, kind: str, a
     return "; ".join(parts)
 
 
-def _by_group(ard: pd.DataFrame | None, analysis_id: str, describe) -> str:
-    """``describe(group)`` for each arm of the rows of ``analysis_id`` and the total, joined: a count per
-    treatment and over all patients."""
+def _by_group(ard: pd.DataFrame | None, analysis_id: str, describe, *, total: bool = True) -> str:
+    """``describe(group)`` for each arm of the rows of ``analysis_id`` and (``total``) the total, joined: a
+    count per treatment and over all patients."""
     groups = list(dict.fromkeys(ard.loc[ard["analysis_id"] == analysis_id, "group"])) if ard is not None else []
     if not groups:
         return NOT_DUE
-    order = [g for g in groups if g != TOTAL] + [g for g in groups if g == TOTAL]
+    order = [g for g in groups if g != TOTAL] + [g for g in groups if g == TOTAL and total]
     return "; ".join(f"{'all patients' if g == TOTAL else g}: {describe(g)}" for g in order)
 
 
@@ -280,14 +286,14 @@ def _key_findings_of_arms(ard: pd.DataFrame, arms: list[str]) -> list[tuple[str,
     def overview(category, events=True):
         return _by_group(ard, OVERVIEW_ID, lambda g: _n_of(_patients(ard, OVERVIEW_ID, category=category, group=g),
                                                             events=events))
+    left = _by_group(ard, DISPOSITION_ID, lambda g: _n_of(_patients(ard, DISPOSITION_ID, variable="Discontinued",
+                                                                  category="", group=g), events=False))
+    reasons = _reasons(ard) if ard is not None else ""
     rows += [
         ("Patients with a treatment-emergent adverse event (TEAE), by treatment taken", overview(AE_ANY)),
         ("Patients with a serious TEAE, by treatment taken", overview(AE_SERIOUS)),
         ("Patients who stopped study drug because of a TEAE, by treatment taken", overview(AE_WITHDRAWN)),
-        ("Patients who left the study early, by arm randomised",
-         _by_group(ard, DISPOSITION_ID, lambda g: _n_of(_patients(ard, DISPOSITION_ID, variable="Discontinued",
-                                                                  category="", group=g), events=False))
-         + (f"; reasons: {describe_discontinued(ard).split(': ', 1)[1]}" if ": " in describe_discontinued(ard) else "")),
+        ("Patients who left the study early, by arm randomised", left + (f"; reasons: {reasons}" if reasons else "")),
         ("Adverse events of special interest, all patients",
          "; ".join(filter(None, [seen, none and f"none of: {none}"])) or NOT_DUE),
     ]
@@ -355,7 +361,7 @@ def describe_safety(ard: pd.DataFrame | None) -> str:
     arms = trial_arms(ard)
     if len(arms) > 1:
         per_arm = _by_group(ard, OVERVIEW_ID, lambda g: _n_of(_patients(ard, OVERVIEW_ID, category=AE_ANY, group=g),
-                                                              events=False))
+                                                              events=False), total=False)
         text.insert(1, f"By the treatment taken when the event started: {per_arm}.")
         text.append(f"With {counts[AE_ANY][1]:.0f} patients in {len(arms)} arms, these counts compare the treatments "
                     "only roughly: they cannot show that a treatment is safe or rule out uncommon adverse events.")
