@@ -363,10 +363,12 @@ def test_methods_text_names_every_between_arm_method_from_the_ard(two_arm_ard):
     text = appendix.describe_between_arm_methods(two_arm_ard)
     methods = two_arm_ard.loc[two_arm_ard["analysis_id"].str.endswith("-DIFF"), "method"]
     clauses = {c.strip() for m in methods for c in m.split("; treatment policy")[0].split("; hypothetical")[0].split(";")}
-    assert all(c in text for c in clauses)  # every clause of every method, read from the ARD
+    assert all(appendix.method_in_words(c) in text for c in clauses)  # every clause of every method, from the ARD
+    assert "SITEID" not in text and "CRIT1FL" not in text  # ADaM names in words
     for words in ("Newcombe hybrid score", "Logistic regression", "ANCOVA", "between-subject df",
                   "Estimands after the treatment switch", "Treatment policy: analysed in the randomised arm",
-                  "Hypothetical: post-switch records", "set to missing; repeated-measures model under missing at random."):
+                  "Hypothetical: post-switch records of switched patients set to missing; repeated-measures model "
+                  "under missing at random."):
         assert words in text
     assert "CMH test" in text or "Fisher's exact test" in text
     assert text.index("- Responder rates (ESSDAI)") < text.index("- Change from baseline at a visit (ESSDAI)")
