@@ -252,3 +252,15 @@ def test_disposition_of_several_arms_has_a_total_and_the_control_first():
         "Status", f"{hcq} (N = 2)", f"{bari} (N = 3)", "Total (N = 5)"]
     one = disposition.summarize_disposition(adsl.assign(TRT01P=bari), stages={"Enrolled": None})
     assert one["arm"].unique().tolist() == [bari]
+
+
+def test_table1_of_several_arms_has_a_total_after_the_arms_in_code_order():
+    adsl = pd.DataFrame({"USUBJID": ["1", "2", "3"], "SAFFL": "Y", "TRT01A": ["B", "A", "B"], "TRT01AN": [2, 1, 2],
+                         "AGE": [40.0, 50.0, 60.0], "SEX": ["F", "M", "F"]})
+    out = disposition.summarize_table1(adsl, continuous=["AGE"], categorical=["SEX"], total=True)
+    means = out[out["stat_name"] == "mean"].set_index("arm")["stat_value"]
+    assert means.to_dict() == {"A": 50.0, "B": 50.0, "Total": 50.0}
+    women = out[(out["category"] == "F") & (out["stat_name"] == "n")][["arm", "stat_value", "big_n"]]
+    assert women.astype({"arm": str}).values.tolist() == [["A", 0.0, 1], ["B", 2.0, 2], ["Total", 2.0, 3]]
+    table = disposition.format_table1(out)
+    assert table.columns.tolist() == ["Characteristic", "Statistic", "A (N = 1)", "B (N = 2)", "Total (N = 3)"]

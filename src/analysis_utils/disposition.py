@@ -253,8 +253,10 @@ def plot_consort(counts: pd.DataFrame, *, ax=None):
     return ax
 
 
-def summarize_exposure(adsl: pd.DataFrame, *, arm: str = "TRT01A", variables=EXPOSURE_VARIABLES) -> pd.DataFrame:
-    """Describe exposure (days on treatment, cumulative dose, adherence) in the safety population.
+def summarize_exposure(adsl: pd.DataFrame, *, arm: str = "TRT01A", variables=EXPOSURE_VARIABLES,
+                       total: bool = False) -> pd.DataFrame:
+    """Describe exposure (days on treatment, cumulative dose, adherence) in the safety population, by the arm
+    randomised and (``total``) over all patients.
 
     Returns
     -------
@@ -269,7 +271,7 @@ def summarize_exposure(adsl: pd.DataFrame, *, arm: str = "TRT01A", variables=EXP
     >>> out[["n", "mean", "missing"]].tolist()
     [2.0, 94.5, 0.0]
     """
-    return summarize_table1(adsl, continuous=variables, arm=arm)
+    return summarize_table1(adsl, continuous=variables, arm=arm, total=total)
 
 
 def _continuous_rows(pop: pd.DataFrame, variables) -> pd.DataFrame:
@@ -313,7 +315,7 @@ def _categorical_rows(pop: pd.DataFrame, variables, levels_order) -> pd.DataFram
 
 
 def summarize_table1(adsl: pd.DataFrame, *, continuous=(), categorical=(), arm: str = "TRT01A",
-                     levels_order=None) -> pd.DataFrame:
+                     levels_order=None, total: bool = False) -> pd.DataFrame:
     """Summarise demographics and baseline characteristics in the safety population (Table 1, DMT01).
 
     Parameters
@@ -329,6 +331,9 @@ def summarize_table1(adsl: pd.DataFrame, *, continuous=(), categorical=(), arm: 
         Column -> levels in display order. A column without an entry shows its levels by descending
         frequency (all arms together), ties alphabetically. An observed value outside the given
         levels raises ``ValueError``; blank or missing values are the ``"Missing"`` level, always shown last.
+    total : bool, default False
+        Add the arm ``safety.TOTAL`` over every patient; the arms then in the order of their code
+        (``<arm>N``, the control first), as in the disposition table.
 
     Returns
     -------
@@ -349,6 +354,10 @@ def summarize_table1(adsl: pd.DataFrame, *, continuous=(), categorical=(), arm: 
     """
     _require_columns(adsl, [*continuous, *categorical], "ADSL")
     pop = _safety_population(adsl, arm).merge(adsl[["USUBJID", *continuous, *categorical]], on="USUBJID")
+    if total:
+        levels = [*_arm_order(adsl, arm, pop["arm"]), TOTAL]
+        pop = pd.concat([pop, pop.assign(arm=TOTAL)], ignore_index=True)
+        pop["arm"] = pd.Categorical(pop["arm"], categories=levels)
     parts = []
     if len(continuous):
         cont = _continuous_rows(pop, continuous).assign(category="")
