@@ -746,3 +746,44 @@ def test_switch_errors_name_the_subject_and_the_rule():
     adlb.loc[4, "TRTA"] = BARI
     with pytest.raises(ValueError, match="'S4', NEUT visit 16: TRTA .* not a treatment the subject took"):
         safety.summarize_lab_shift(adlb, _switch_adsl(), arm=safety.AS_TREATED)
+    with pytest.raises(ValueError, match="ADLB: no TRTA column"):
+        safety.summarize_lab_by_visit(_switch_adlb().drop(columns="TRTA"), _switch_adsl(), arm=safety.AS_TREATED)
+
+
+@pytest.fixture(scope="module")
+def randomised_example():
+    """The analysis datasets of the shipped randomised example (87 patients, 12 switched at week 12)."""
+    from analysis_utils import cleaning, synthetic
+
+    ds = cleaning.derive_all(synthetic.generate_randomised_trial())
+    return ds["adsl"], ds["adae"]
+
+
+def test_randomised_example_counts_each_event_in_the_treatment_taken(randomised_example):
+    from analysis_utils import synthetic
+
+    adsl, adae = randomised_example
+    control, treated = synthetic.CONTROL_ARM, synthetic.TREATED_ARM
+    out = safety.summarize_ae_overview(adae, adsl, **safety.table_arms(adsl)).set_index(["category", "arm"])
+    anyae = out.loc["Any TEAE"]
+    switched = int((adsl["SWITCHFL"] == "Y").sum())
+    assert anyae["big_n"].to_dict() == {control: 29, treated: 58 + switched, "Total": 87}
+    # independently: a TEAE of a switched patient from the switch date on is the treated arm's
+    teae = adae[adae["TRTEMFL"] == "Y"].merge(adsl[["USUBJID", "TRT01A", "TRT02A", "TR02SDT"]], on="USUBJID")
+    taken = np.where(teae["TR02SDT"].notna() & (teae["ASTDT"] >= teae["TR02SDT"]), teae["TRT02A"], teae["TRT01A"])
+    expected = teae.assign(arm=taken).groupby("arm")["USUBJID"].agg(["nunique", "size"])
+    for arm in (control, treated):
+        assert anyae.loc[arm, ["n_subjects", "n_events"]].tolist() == expected.loc[arm].tolist()
+    assert anyae.loc["Total", "n_events"] == len(teae) == anyae.loc[control, "n_events"] + anyae.loc[treated, "n_events"]
+    assert anyae.loc["Total", "n_subjects"] == teae["USUBJID"].nunique()
+
+
+def test_randomised_example_exposure_of_the_treatments_adds_up_to_the_total(randomised_example):
+    adsl, adae = randomised_example
+    eair = safety.summarize_aesi_eair(adae, adsl, data_cutoff="2022-01-31", **safety.table_arms(adsl))
+    years = eair.pivot(index="category", columns="arm", values="pyears")
+    none = eair.groupby("category")["n_subjects"].sum() == 0  # without events the time at risk is the whole time
+    assert none.any()
+    np.testing.assert_allclose(years.loc[none].drop(columns="Total").sum(axis=1), years.loc[none, "Total"])
+    rows = safety.to_ard(eair, analysis_id="SAF-AESI-EAIR", **safety.ARD_LAYOUTS["aesi_eair"])
+    assert rows["group"].drop_duplicates().tolist()[-1] == "Total"

@@ -919,15 +919,16 @@ def summarize_continuous(data: pd.DataFrame, *, by, value: str) -> pd.DataFrame:
 
 
 def _lab_records(adlb: pd.DataFrame, columns, pop: pd.DataFrame) -> pd.DataFrame:
-    """``columns`` of the laboratory records of the subjects of ``pop``, with their ``arm``. A subject who
-    switched treatment (``pop`` from ``treatment_periods``): the record's own ``TRTA`` (the treatment
-    taken at that assessment, ADaM BDS), or without that column the treatment taken on ``ADT``."""
+    """``columns`` of the laboratory records of the subjects of ``pop``, with their ``arm``. When a subject
+    switched treatment (``pop`` from ``treatment_periods``): the record's own ``TRTA``, the treatment taken
+    at that assessment (ADaM BDS; ``cleaning.derive_vars_trt``: an assessment on the switch date is taken
+    before the first new dose)."""
     if "_start" not in pop.columns or not pop["_start"].notna().any():
         return adlb[columns].merge(pop.drop(columns="_start", errors="ignore").astype({"arm": object}), on="USUBJID",
                                    how="inner", validate="many_to_one")
     if AS_TREATED not in adlb.columns:
-        return _attach_arm(adlb[[*columns, *(c for c in ("ADT",) if c not in columns)]], pop, date="ADT",
-                           dataset="ADLB")[[*columns, "arm"]]
+        raise ValueError(f"ADLB: no {AS_TREATED} column: the treatment taken at each assessment of a patient who "
+                         "switched is unknown")
     records = adlb[[*columns, AS_TREATED]].rename(columns={AS_TREATED: "arm"})
     known = records.merge(pop[["USUBJID", "arm"]].astype({"arm": object}), on=["USUBJID", "arm"], how="left",
                           indicator=True)
