@@ -362,7 +362,8 @@ def test_methods_text_names_every_between_arm_method_from_the_ard(two_arm_ard):
 
     text = appendix.describe_between_arm_methods(two_arm_ard)
     methods = two_arm_ard.loc[two_arm_ard["analysis_id"].str.endswith("-DIFF"), "method"]
-    clauses = {c.strip() for m in methods for c in m.split("; treatment policy")[0].split("; hypothetical")[0].split(";")}
+    before_estimand = (m.split("; treatment policy")[0].split("; hypothetical")[0] for m in methods)
+    clauses = {c.strip() for m in before_estimand for c in m.split(";")}
     assert all(appendix.method_in_words(c) in text for c in clauses)  # every clause of every method, from the ARD
     assert "SITEID" not in text and "CRIT1FL" not in text  # ADaM names in words
     for words in ("Newcombe hybrid score", "Logistic regression", "ANCOVA", "between-subject df",

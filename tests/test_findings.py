@@ -120,7 +120,8 @@ def _two_arm_ard(*, switch=False):
     if switch:
         rows += _rows("EFF-ESSDAI-MCII-DIFF", {"estimate": 0.1}, group=f"{BARI} vs {HCQ}", avisit="Week 24",
                       method=method + "; treatment policy: analysed in the randomised arm (TRTP)")
-    for category, counts in (("Any TEAE", ((1, 1, 3), (4, 5, 7), (5, 6, 9))), ("Serious TEAE", ((0, 0, 3), (1, 1, 7), (1, 1, 9))),
+    for category, counts in (("Any TEAE", ((1, 1, 3), (4, 5, 7), (5, 6, 9))),
+                             ("Serious TEAE", ((0, 0, 3), (1, 1, 7), (1, 1, 9))),
                              ("TEAE of CTCAE grade >= 3", ((0, 0, 3), (0, 0, 7), (0, 0, 9))),
                              ("TEAE leading to discontinuation of study drug", ((0, 0, 3), (0, 0, 7), (0, 0, 9))),
                              ("TEAE with fatal outcome", ((0, 0, 3), (0, 0, 7), (0, 0, 9)))):
@@ -134,7 +135,8 @@ def _two_arm_ard(*, switch=False):
                           group=group)
     for group, (enrolled, left, ae, lost) in ((HCQ, (3, 1, 1, 0)), (BARI, (6, 1, 0, 1)), ("Total", (9, 2, 1, 1))):
         for variable, category, n in (("Enrolled", "", enrolled), ("Discontinued", "", left),
-                                      ("Discontinued", "ADVERSE EVENT", ae), ("Discontinued", "LOST TO FOLLOW-UP", lost)):
+                                      ("Discontinued", "ADVERSE EVENT", ae),
+                                      ("Discontinued", "LOST TO FOLLOW-UP", lost)):
             rows += _rows("DSP-DISPOSITION", {"n_subjects": n, "big_n": enrolled}, group=group, variable=variable,
                           category=category)
     frame = pd.DataFrame(rows)

@@ -6,7 +6,6 @@ the HTML with nbconvert (``htmlreport``), the workbook with XlsxWriter.
 
 import csv
 import html
-import re
 import platform
 from datetime import datetime
 from importlib import metadata
@@ -273,7 +272,8 @@ BETWEEN_ARM_KINDS = {
 #: ADaM names in the between-arm methods of the ARD and the words the methods text shows instead (regular
 #: expression -> words; the ARD keeps the exact statement).
 BETWEEN_ARM_WORDS = {
-    r"\bstrata SITEID\b": "the centres", r"\bCRIT\dFL\b": "response", r"\bCHG\b": "change", r"\bBASE\b": "baseline", r"\bSITEID\b": "centre",
+    r"\bstrata SITEID\b": "the centres", r"\bCRIT\dFL\b": "response", r"\bCHG\b": "change",
+    r"\bBASE\b": "baseline", r"\bSITEID\b": "centre",
     r" \(TRTP\)": "", r" \(SWITCHFL = 'Y', AVISITN > \d+\)": "",
 }
 
@@ -284,6 +284,8 @@ def method_in_words(method: str) -> str:
     >>> method_in_words("ANCOVA CHG ~ arm + SITEID + BASE (OLS); LS means at mean BASE")
     'ANCOVA change ~ arm + centre + baseline (OLS); LS means at mean baseline'
     """
+    import re
+
     for pattern, words in BETWEEN_ARM_WORDS.items():
         method = re.sub(pattern, words, method)
     return method
@@ -304,7 +306,8 @@ def describe_between_arm_methods(ard: pd.DataFrame | None) -> str:
 
     >>> ard = pd.DataFrame({"analysis_id": ["EFF-ESSDAI-MCII-DIFF", "EFF-ESSDAI-MCII-DIFF", "EFF-X-W12-TTEST"],
     ...     "method": ["Newcombe hybrid score 95% CI; CMH test stratified by SITEID",
-    ...                "Newcombe hybrid score 95% CI; Fisher's exact test; treatment policy: in the arm randomised", "t"]})
+    ...                "Newcombe hybrid score 95% CI; Fisher's exact test; treatment policy: in the arm randomised",
+    ...                "t"]})
     >>> print(describe_between_arm_methods(ard))
     <BLANKLINE>
     **Between-arm analyses.** Each arm is compared with the reference arm (lowest arm code); the methods as the analysis results dataset names them:

@@ -211,7 +211,8 @@ def _reasons(ard: pd.DataFrame) -> str:
     if "group" in rows and rows["group"].nunique() > 1:
         rows = (rows[rows["group"] == TOTAL] if (rows["group"] == TOTAL).any()
                 else rows.groupby("category", sort=False)["stat_value"].sum().reset_index())
-    return ", ".join(f"{c.lower() if c.isupper() else _name(c)} {n:.0f}" for c, n in zip(rows["category"], rows["stat_value"]))
+    return ", ".join(f"{c.lower() if c.isupper() else _name(c)} {n:.0f}"
+                     for c, n in zip(rows["category"], rows["stat_value"]))
 
 
 #: The test behind a between-arm p-value, by the words of the ARD ``method`` that name it (first match).
@@ -249,10 +250,12 @@ def describe_difference(ard: pd.DataFrame | None, analysis_id: str, kind: str, a
     rows = _diff_rows(ard, analysis_id, avisit)
     if not len(rows):
         return NOT_DUE
-    scale, unit, decimals = (100, " percentage points", tables.PCT_DECIMALS) if kind == "rate" else (1, "", CHANGE_DECIMALS)
+    scale, unit, decimals = ((100, " percentage points", tables.PCT_DECIMALS) if kind == "rate"
+                             else (1, "", CHANGE_DECIMALS))
     parts = []
     for comparison, diff in rows.groupby("group", sort=False):
-        est, lo, hi, p = (stat(diff, analysis_id + DIFF_SUFFIX, s) for s in ("estimate", "ci_lower", "ci_upper", "p_value"))
+        est, lo, hi, p = (stat(diff, analysis_id + DIFF_SUFFIX, s)
+                          for s in ("estimate", "ci_lower", "ci_upper", "p_value"))
         shown = [tables.format_number(None if v is None else scale * v, decimals) for v in (est, lo, hi)]
         test = _test_of(diff["method"].iloc[0])
         parts.append(f"{comparison}: {shown[0]}{unit} (95% CI {shown[1]} to {shown[2]}); "
