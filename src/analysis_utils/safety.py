@@ -29,6 +29,7 @@ A trial of several arms (``docs/decisions.md``, "Safety tables of a trial of sev
   to ``TRT02A``, an earlier one to ``TRT01A``; a laboratory record to its own ``TRTA``. A switched
   patient is in the N of both treatments; the exposure of the incidence rates is split at ``TR02SDT``.
 - ``total=True`` adds a column ``TOTAL`` (``"Total"``) over every patient, each counted once.
+- The treatments are ordered by their code ``TRT01AN`` (the control first, as in the efficacy tables).
 
 Every ``summarize_*`` returns a long frame with documented columns; ``to_ard`` turns it into ARD rows
 and the ``format_*`` functions into display frames.
