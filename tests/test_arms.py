@@ -355,3 +355,23 @@ def test_notebook_04_between_arm_cells_run_only_for_several_arms_and_show_nothin
         assert body[0] == "if randomised:" and all(line.startswith(" ") for line in body[1:])
     for cell in new[1:]:
         assert cell["metadata"]["tags"] == ["report-if-output"]
+
+
+def test_methods_text_names_every_between_arm_method_from_the_ard(two_arm_ard):
+    from analysis_utils import appendix
+
+    text = appendix.describe_between_arm_methods(two_arm_ard)
+    methods = two_arm_ard.loc[two_arm_ard["analysis_id"].str.endswith("-DIFF"), "method"]
+    before_estimand = (m.split("; treatment policy")[0].split("; hypothetical")[0] for m in methods)
+    clauses = {c.strip() for m in before_estimand for c in m.split(";")}
+    assert all(appendix.method_in_words(c) in text for c in clauses)  # every clause of every method, from the ARD
+    assert "SITEID" not in text and "CRIT1FL" not in text  # ADaM names in words
+    for words in ("Newcombe hybrid score", "Logistic regression", "ANCOVA", "between-subject df",
+                  "Estimands after the treatment switch", "Treatment policy: analysed in the randomised arm",
+                  "Hypothetical: post-switch records of switched patients set to missing; repeated-measures model "
+                  "under missing at random."):
+        assert words in text
+    assert "CMH test" in text or "Fisher's exact test" in text
+    assert text.index("- Responder rates (ESSDAI)") < text.index("- Change from baseline at a visit (ESSDAI)")
+    single = two_arm_ard[~two_arm_ard["analysis_id"].str.endswith("-DIFF")]
+    assert appendix.describe_between_arm_methods(single) == ""  # one arm: the methods text is unchanged

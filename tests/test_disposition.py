@@ -232,5 +232,35 @@ def test_pilot_disposition_counts():
     assert enrolled.to_dict() == adsl.groupby("TRT01P").size().to_dict()
     reasons = out[(out["category"] == "Discontinued") & (out["reason"] != "")]
     stopped = out[(out["category"] == "Discontinued") & (out["reason"] == "")].set_index("arm")["n_subjects"]
-    assert (reasons.groupby("arm")["n_subjects"].sum() == stopped).all()
+    assert (reasons.groupby("arm")["n_subjects"].sum() == stopped.sort_index()).all()
+    assert enrolled.index.tolist() == ["Placebo", "Xanomeline Low Dose", "Xanomeline High Dose"]  # by TRT01PN
     assert stopped.sum() == (adsl["EOSSTT"] == "DISCONTINUED").sum()
+
+
+def test_disposition_of_several_arms_has_a_total_and_the_control_first():
+    hcq, bari = "HCQ 400 mg", "Baricitinib 4 mg + HCQ 400 mg"
+    adsl = pd.DataFrame({"USUBJID": ["1", "2", "3", "4", "5"], "TRT01P": [bari, bari, bari, hcq, hcq],
+                         "TRT01PN": [2, 2, 2, 1, 1], "SAFFL": "Y",
+                         "EOSSTT": ["COMPLETED", "DISCONTINUED", "COMPLETED", "DISCONTINUED", "DISCONTINUED"],
+                         "DCSREAS": ["", "ADVERSE EVENT", "", "ADVERSE EVENT", "LOST TO FOLLOW-UP"]})
+    out = disposition.summarize_disposition(adsl, stages={"Enrolled": None}, total=True)
+    stopped = out[(out["category"] == "Discontinued")].set_index(["reason", "arm"])
+    # HCQ: 2 of 2 left (adverse event, lost); baricitinib: 1 of 3 (adverse event); Total: 3 of 5
+    assert stopped.loc["", ["n_subjects", "big_n"]].values.tolist() == [[2, 2], [1, 3], [3, 5]]
+    assert stopped.loc["ADVERSE EVENT", "n_subjects"].tolist() == [1, 1, 2]
+    assert disposition.format_disposition(out).columns.tolist() == [
+        "Status", f"{hcq} (N = 2)", f"{bari} (N = 3)", "Total (N = 5)"]
+    one = disposition.summarize_disposition(adsl.assign(TRT01P=bari), stages={"Enrolled": None})
+    assert one["arm"].unique().tolist() == [bari]
+
+
+def test_table1_of_several_arms_has_a_total_after_the_arms_in_code_order():
+    adsl = pd.DataFrame({"USUBJID": ["1", "2", "3"], "SAFFL": "Y", "TRT01A": ["B", "A", "B"], "TRT01AN": [2, 1, 2],
+                         "AGE": [40.0, 50.0, 60.0], "SEX": ["F", "M", "F"]})
+    out = disposition.summarize_table1(adsl, continuous=["AGE"], categorical=["SEX"], total=True)
+    means = out[out["stat_name"] == "mean"].set_index("arm")["stat_value"]
+    assert means.to_dict() == {"A": 50.0, "B": 50.0, "Total": 50.0}
+    women = out[(out["category"] == "F") & (out["stat_name"] == "n")][["arm", "stat_value", "big_n"]]
+    assert women.astype({"arm": str}).values.tolist() == [["A", 0.0, 1], ["B", 2.0, 2], ["Total", 2.0, 3]]
+    table = disposition.format_table1(out)
+    assert table.columns.tolist() == ["Characteristic", "Statistic", "A (N = 1)", "B (N = 2)", "Total (N = 3)"]

@@ -95,3 +95,99 @@ def test_page_has_the_caveat_a_source_note_and_escaped_text():
     page = findings.to_html(ard)
     assert findings.CAVEAT in page and 'class="table-note">Source:' in page
     assert "&lt;b&gt;zoster&lt;/b&gt;" in page and "<b>zoster" not in page
+
+
+# ---------------------------------------------------------------------------------------------
+# a trial of two arms: hand-made ARD of 9 patients, 3 on HCQ and 6 on baricitinib + HCQ
+
+HCQ, BARI = "HCQ", "Bari + HCQ"
+
+
+def _two_arm_ard(*, switch=False):
+    """ESSDAI MCII at week 12: 1/3 on HCQ, 5/6 on baricitinib (Clopper-Pearson limits); difference
+    5/6 - 1/3 = 0.5 with the Newcombe hybrid score CI from the Wilson limits (0.4365, 0.9699) and
+    (0.0615, 0.7923): 0.5 - sqrt(0.3969^2 + 0.4590^2) = -0.1068 to 0.5 + sqrt(0.1366^2 + 0.2718^2) = 0.8042;
+    Fisher's exact test of [[5, 1], [1, 2]]: p = 0.2262. Safety: 3 patients on HCQ and 7 on baricitinib (one
+    switched), 9 in total."""
+    rows = []
+    for group, (x, n, lo, hi) in {HCQ: (1, 3, 0.0084038, 0.9057007), BARI: (5, 6, 0.3587654, 0.9957893)}.items():
+        rows += _rows("EFF-ESSDAI-MCII", {"n_responders": x, "n_evaluable": n, "rate": x / n, "ci_lower": lo,
+                                          "ci_upper": hi}, group=group, avisit="Week 12", section="efficacy-arms")
+    method = "Newcombe hybrid score 95% CI (Newcombe 1998, method 10); Fisher's exact test (two-sided)"
+    rows += _rows("EFF-ESSDAI-MCII-DIFF", {"estimate": 0.5, "ci_lower": -0.1067672, "ci_upper": 0.8042383,
+                                           "p_value": 0.2261905}, group=f"{BARI} vs {HCQ}", avisit="Week 12",
+                  section="efficacy-arms", method=method)
+    if switch:
+        rows += _rows("EFF-ESSDAI-MCII-DIFF", {"estimate": 0.1}, group=f"{BARI} vs {HCQ}", avisit="Week 24",
+                      method=method + "; treatment policy: analysed in the randomised arm (TRTP)")
+    for category, counts in (("Any TEAE", ((1, 1, 3), (4, 5, 7), (5, 6, 9))),
+                             ("Serious TEAE", ((0, 0, 3), (1, 1, 7), (1, 1, 9))),
+                             ("TEAE of CTCAE grade >= 3", ((0, 0, 3), (0, 0, 7), (0, 0, 9))),
+                             ("TEAE leading to discontinuation of study drug", ((0, 0, 3), (0, 0, 7), (0, 0, 9))),
+                             ("TEAE with fatal outcome", ((0, 0, 3), (0, 0, 7), (0, 0, 9)))):
+        for group, (n, events, big_n) in zip((HCQ, BARI, "Total"), counts):
+            rows += _rows("SAF-AET01", {"n_subjects": n, "n_events": events, "big_n": big_n}, category=category,
+                          group=group)
+    for category, counts in (("Herpes zoster", ((0, 1.0, 368.9), (1, 3.0, 185.7), (1, 4.0, 139.3))),
+                             ("Venous thromboembolism", ((0, 1.0, 368.9), (0, 3.5, 105.4), (0, 4.5, 82.0)))):
+        for group, (n, pyears, upper) in zip((HCQ, BARI, "Total"), counts):
+            rows += _rows("SAF-AESI-EAIR", {"n_subjects": n, "pyears": pyears, "ci_upper": upper}, category=category,
+                          group=group)
+    for group, (enrolled, left, ae, lost) in ((HCQ, (3, 1, 1, 0)), (BARI, (6, 1, 0, 1)), ("Total", (9, 2, 1, 1))):
+        for variable, category, n in (("Enrolled", "", enrolled), ("Discontinued", "", left),
+                                      ("Discontinued", "ADVERSE EVENT", ae),
+                                      ("Discontinued", "LOST TO FOLLOW-UP", lost)):
+            rows += _rows("DSP-DISPOSITION", {"n_subjects": n, "big_n": enrolled}, group=group, variable=variable,
+                          category=category)
+    frame = pd.DataFrame(rows)
+    return ard_mod.make_ard(frame.assign(section=frame["section"].fillna("x")))
+
+
+def test_trial_arms_read_from_the_disposition_rows():
+    assert findings.trial_arms(_two_arm_ard()) == [HCQ, BARI]
+    assert findings.trial_arms(_ard()) == [""] and findings.trial_arms(None) == []
+
+
+def test_key_findings_of_two_arms_lead_with_the_primary_difference_and_each_arms_rate():
+    table = findings.key_findings(_two_arm_ard())
+    assert table["Finding"].iloc[0] == ("ESSDAI MCII (decrease of 3 points or more) at week 12 (primary endpoint): "
+                                        "difference between arms")
+    assert table["Result"].tolist() == [
+        f"{BARI} vs {HCQ}: 50.0 percentage points (95% CI -10.7 to 80.4); Fisher's exact test p = 0.226",
+        "1/3 (33.3%; 95% CI 0.8 to 90.6%)",
+        "5/6 (83.3%; 95% CI 35.9 to 99.6%)",
+        findings.NOT_DUE,  # no ESSDAI ANCOVA in this ARD
+        findings.NOT_DUE, findings.NOT_DUE, findings.NOT_DUE, findings.NOT_DUE, findings.NOT_DUE,
+        f"{HCQ}: 1 of 3 patients (33.3%), 1 event; {BARI}: 4 of 7 patients (57.1%), 5 events; "
+        "all patients: 5 of 9 patients (55.6%), 6 events",
+        f"{HCQ}: 0 of 3 patients (0.0%); {BARI}: 1 of 7 patients (14.3%), 1 event; "
+        "all patients: 1 of 9 patients (11.1%), 1 event",
+        f"{HCQ}: 0 of 3 patients (0.0%); {BARI}: 0 of 7 patients (0.0%); all patients: 0 of 9 patients (0.0%)",
+        f"{HCQ}: 1 of 3 patients (33.3%); {BARI}: 1 of 6 patients (16.7%); all patients: 2 of 9 patients (22.2%); "
+        "reasons: adverse event 1, lost to follow-up 1",
+        "herpes zoster in 1 patient; none of: venous thromboembolism",
+    ]
+    assert table["Finding"].iloc[1].endswith(f": {HCQ}") and table["Finding"].iloc[2].endswith(f": {BARI}")
+
+
+def test_caveat_fits_the_number_of_arms_and_the_switch():
+    assert findings.caveat(_ard()) == findings.CAVEAT
+    text = findings.caveat(_two_arm_ard())
+    assert text.startswith(f"This open-label trial randomised 9 patients to {HCQ} and {BARI}: ")
+    assert "single-arm" not in text and "switched" not in text
+    assert findings.caveat(_two_arm_ard(switch=True)).endswith(
+        "switched treatment after week 12: later comparisons are by the arm randomised (treatment policy), not of the "
+        "treatments alone.")
+    page = findings.to_html(_two_arm_ard())
+    assert findings.CAVEAT not in page and "randomised 9 patients" in page
+
+
+def test_safety_interpretation_of_two_arms_gives_each_treatment_and_all_patients():
+    assert findings.describe_safety(_two_arm_ard()) == (
+        f"5 of 9 patients (55.6%) had at least one treatment-emergent adverse event. By the treatment taken when the "
+        f"event started: {HCQ}: 1 of 3 patients (33.3%); {BARI}: 4 of 7 patients (57.1%). No adverse event was of "
+        "CTCAE grade 3 or more or fatal. No patient stopped study drug because of an adverse event. Adverse events of "
+        "special interest of JAK inhibitors: herpes zoster in 1 patient. No patient had venous thromboembolism: with "
+        "4.5 patient-years at risk, a rate of up to 82.0 per 100 patient-years (upper 95% confidence limit) is still "
+        "compatible with that. With 9 patients in 2 arms, these counts compare the treatments only roughly: they "
+        "cannot show that a treatment is safe or rule out uncommon adverse events.")

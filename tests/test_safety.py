@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis_utils import ard, io, paths, safety
+from analysis_utils import ard, io, paths, safety, tables
 
 ADAM = paths.CDISC_PILOT / "adam"
 
@@ -603,3 +603,188 @@ def test_max_grade_table_shows_a_missing_row_only_where_a_grade_is_missing():
     assert out.values.tolist() == [["Any TEAE", "", "Missing", "1 (25.0)"], ["", "", "Grade 1", "1 (25.0)"],
                                    ["", "", "Grade 2", "0"], [INF, "", "Grade 1", "1 (25.0)"],
                                    ["", "", "Grade 2", "0"]]
+
+
+# ---------------------------------------------------------------------------------------------
+# a trial of several arms: as treated (TRTA), with a Total column, exposure split at the switch
+
+HCQ, BARI = "HCQ 400 mg", "Baricitinib 4 mg + HCQ 400 mg"
+
+
+def _switch_adsl():
+    # S1, S2 randomised to baricitinib + HCQ; S3 to HCQ, switched on 2021-04-01; S4 HCQ throughout; S5 untreated.
+    # Every treated patient from 2021-01-01 to 2021-06-30: 181 days, 90 before the switch date and 91 from it.
+    return pd.DataFrame({
+        "USUBJID": ["S1", "S2", "S3", "S4", "S5"], "SAFFL": ["Y", "Y", "Y", "Y", "N"],
+        "TRT01A": [BARI, BARI, HCQ, HCQ, HCQ], "TRT01AN": [2, 2, 1, 1, 1], "TRT01P": [BARI, BARI, HCQ, HCQ, HCQ],
+        "TRT01PN": [2, 2, 1, 1, 1], "TRT02A": [BARI, BARI, BARI, HCQ, HCQ],
+        "TR02SDT": pd.to_datetime([None, None, "2021-04-01", None, None]),
+        "TRTSDT": pd.to_datetime(["2021-01-01"] * 4 + [None]), "TRTEDT": pd.to_datetime(["2021-06-30"] * 4 + [None]),
+        "EOSSTT": ["COMPLETED", "DISCONTINUED", "COMPLETED", "DISCONTINUED", "DISCONTINUED"],
+        "DCSREAS": ["", "ADVERSE EVENT", "", "LOST TO FOLLOW-UP", "WITHDRAWAL BY SUBJECT"],
+    })
+
+
+def _switch_adae():
+    # S3's zoster starts the day before the switch (HCQ), its cystitis on the switch date (baricitinib + HCQ).
+    return pd.DataFrame({
+        "USUBJID": ["S1", "S3", "S3", "S4", "S4"], "TRTEMFL": ["Y", "Y", "Y", "Y", "N"],
+        "AEBODSYS": [INF, INF, INF, INF, SKIN], "AEDECOD": ["Herpes zoster", "Herpes zoster", "Cystitis", "Cystitis",
+                                                           "Rash"],
+        "ASTDT": pd.to_datetime(["2021-02-01", "2021-03-31", "2021-04-01", "2021-02-01", "2020-12-01"]),
+        "AETOXGR": [1, 2, 3, 1, 1], "AESER": ["N", "N", "Y", "N", "N"], "RELFL": "N", "AEACN": "DOSE NOT CHANGED",
+        "AEOUT": "RECOVERED/RESOLVED",
+    })
+
+
+def test_treatment_periods_split_a_switched_patient_and_order_the_arms_by_code():
+    periods = safety.treatment_periods(_switch_adsl())
+    assert periods.astype({"arm": str})[["USUBJID", "arm"]].values.tolist() == [
+        ["S1", BARI], ["S2", BARI], ["S3", HCQ], ["S3", BARI], ["S4", HCQ]]
+    assert periods["_start"].notna().tolist() == [False, False, False, True, False]
+    assert list(periods["arm"].cat.categories) == [HCQ, BARI]  # the control (lowest TRT01AN) first
+    assert safety.compute_big_n(_switch_adsl(), arm=safety.AS_TREATED).to_dict() == {HCQ: 2, BARI: 3}
+    assert safety.table_arms(_switch_adsl()) == {"arm": safety.AS_TREATED, "total": True}
+
+
+def test_as_treated_overview_counts_each_event_in_the_treatment_taken_at_onset_with_a_total():
+    out = safety.summarize_ae_overview(_switch_adae(), _switch_adsl(), **safety.table_arms(_switch_adsl()))
+    cells = out.set_index(["category", "arm"])[["n_subjects", "n_events", "big_n"]]
+    # Any TEAE: HCQ S3 (zoster) and S4; baricitinib S1 and S3 (cystitis); Total S1, S3, S4 with 4 events
+    assert cells.loc["Any TEAE"].values.tolist() == [[2, 2, 2], [2, 2, 3], [3, 4, 4]]
+    assert cells.loc["Serious TEAE"]["n_subjects"].tolist() == [0, 1, 1]
+    assert out["arm"].drop_duplicates().tolist() == [HCQ, BARI, safety.TOTAL]
+    rows = safety.to_ard(out, analysis_id="SAF-AET01", **safety.ARD_LAYOUTS["ae_overview"])
+    assert rows["group"].drop_duplicates().tolist() == [HCQ, BARI, "Total"]  # ARD group = the arm
+    table = safety.format_ae_overview(out)
+    assert table.columns.tolist()[1:] == [(f"{HCQ} (N = 2)", "n (%) [events]"), (f"{BARI} (N = 3)", "n (%) [events]"),
+                                          ("Total (N = 4)", "n (%) [events]")]
+    assert table.iloc[0].tolist() == ["Any TEAE", "2 (100.0) [2]", "2 (66.7) [2]", "3 (75.0) [4]"]
+
+
+def test_as_treated_soc_pt_and_max_grade_by_treatment():
+    adsl, adae = _switch_adsl(), _switch_adae()
+    soc_pt = safety.summarize_ae_by_soc_pt(adae, adsl, **safety.table_arms(adsl)).set_index(["pt", "arm"])
+    assert soc_pt.loc["Herpes zoster", "n_subjects"].tolist() == [1, 1, 2]  # S3 on HCQ, S1 on baricitinib
+    assert soc_pt.loc["Cystitis", "n_subjects"].tolist() == [1, 1, 2]  # S4 on HCQ, S3 on baricitinib
+    grade = safety.summarize_ae_by_max_grade(adae, adsl, **safety.table_arms(adsl))
+    anyae = grade[(grade["soc"] == "") & (grade["n_subjects"] > 0)]
+    # HCQ: S4 grade 1, S3 grade 2; baricitinib: S1 grade 1, S3 grade 3; Total: S1, S4 grade 1, S3 grade 3
+    assert anyae[["grade", "arm", "n_subjects"]].values.tolist() == [  # grades, each with the arms in order
+        ["1", HCQ, 1], ["1", BARI, 1], ["1", "Total", 2], ["2", HCQ, 1], ["3", BARI, 1], ["3", "Total", 1]]
+
+
+def test_eair_splits_a_switched_patients_time_at_the_switch_date():
+    rules = {"Herpes zoster": lambda ae: ae["AEDECOD"] == "Herpes zoster",
+             "Cystitis": lambda ae: ae["AEDECOD"] == "Cystitis"}
+    out = safety.summarize_aesi_eair(_switch_adae(), _switch_adsl(), categories=rules, window_days=0,
+                                     **safety.table_arms(_switch_adsl()))
+    days = out.assign(days=(out["pyears"] * 365.25).round(9)).set_index(["category", "arm"])
+    # Zoster. HCQ: S3 to its event the day before the switch (90 days), S4 181 = 271, one patient.
+    # Baricitinib: S1 to its event on day 32, S2 181, S3 from the switch 91 (no zoster then) = 304, one patient.
+    # Total: 32 + 181 + 90 + 181 = 484 days, two patients (no split).
+    assert days.loc["Herpes zoster", ["n_subjects", "days"]].values.tolist() == [[1, 271], [1, 304], [2, 484]]
+    # Cystitis. HCQ: S3 90 (the whole first period), S4 to day 32 = 122; baricitinib: 181 + 181 + 1 (S3 on
+    # the switch date) = 363; Total: 181 + 181 + 91 + 32 = 485.
+    assert days.loc["Cystitis", ["n_subjects", "days"]].values.tolist() == [[1, 122], [1, 363], [2, 485]]
+    assert days.loc[("Cystitis", HCQ), "rate"] == pytest.approx(100 / (122 / 365.25))
+    table = safety.format_aesi_eair(out)
+    assert table.columns[1] == (f"{HCQ} (N = 2)", "Patients, n (%)") and table.shape == (2, 13)
+    assert table.iloc[0, -1] == f"{tables.format_number(2 / (484 / 365.25) * 100, 1)} " + tables.format_ci(
+        *safety.compute_poisson_ci(2, 484 / 365.25), 1)
+
+
+def test_without_a_switch_the_split_adds_up_to_the_whole_time():
+    adsl = _switch_adsl().assign(TRT02A=lambda d: d["TRT01A"], TR02SDT=pd.NaT)
+    out = safety.summarize_aesi_eair(_switch_adae(), adsl, categories={"Any": lambda ae: ae["USUBJID"] != ""},
+                                     window_days=0, **safety.table_arms(adsl)).set_index("arm")
+    assert out.loc[HCQ, "pyears"] + out.loc[BARI, "pyears"] == pytest.approx(out.loc["Total", "pyears"])
+    assert out["big_n"].tolist() == [2, 2, 4]
+
+
+def test_one_arm_gives_the_tables_of_today():
+    """The single-arm pilot: the as-treated arguments of ``table_arms`` change no number and add no column."""
+    adsl, adae = _adsl(), _adae()
+    assert safety.table_arms(adsl) == {"arm": safety.AS_TREATED, "total": False}
+    for summarize in (safety.summarize_ae_overview, safety.summarize_ae_by_soc_pt, safety.summarize_ae_by_max_grade):
+        pd.testing.assert_frame_equal(summarize(adae, adsl, **safety.table_arms(adsl)), summarize(adae, adsl),
+                                      check_dtype=False)
+    adlb = _adlb()
+    pd.testing.assert_frame_equal(safety.summarize_lab_shift(adlb, adsl, **safety.table_arms(adsl)),
+                                  safety.summarize_lab_shift(adlb, adsl), check_dtype=False)
+    pd.testing.assert_frame_equal(safety.summarize_lab_by_visit(adlb, adsl, **safety.table_arms(adsl)),
+                                  safety.summarize_lab_by_visit(adlb, adsl), check_dtype=False)
+
+
+def _switch_adlb():
+    # S3: baseline normal, low at week 12 (HCQ), high at week 16 (baricitinib + HCQ); S4: normal throughout.
+    return pd.DataFrame({
+        "USUBJID": ["S3", "S3", "S3", "S4", "S4"], "PARAMCD": "NEUT",
+        "AVISIT": ["Baseline", "Week 12", "Week 16", "Baseline", "Week 16"], "AVISITN": [0, 12, 16, 0, 16],
+        "ABLFL": ["Y", "N", "N", "Y", "N"], "ANRIND": ["NORMAL", "LOW", "HIGH", "NORMAL", "NORMAL"],
+        "AVAL": [2.0, 1.0, 9.0, 3.0, 3.5], "CHG": [None, -1.0, 7.0, None, 0.5], "TRTA": [HCQ, HCQ, BARI, HCQ, HCQ]})
+
+
+def test_lab_shift_takes_the_worst_value_on_each_treatment_from_the_study_baseline():
+    out = safety.summarize_lab_shift(_switch_adlb(), _switch_adsl(), worst="high", **safety.table_arms(_switch_adsl()))
+    seen = out[out["n_subjects"] > 0][["arm", "shift", "n_subjects", "big_n"]].values.tolist()
+    assert seen == [[HCQ, "NORMAL to LOW", 1, 2], [HCQ, "NORMAL to NORMAL", 1, 2], ["Total", "NORMAL to NORMAL", 1, 2],
+                    [BARI, "NORMAL to HIGH", 1, 1], ["Total", "NORMAL to HIGH", 1, 2]]
+    visits = safety.summarize_lab_by_visit(_switch_adlb(), _switch_adsl(), **safety.table_arms(_switch_adsl()))
+    week16 = visits[(visits["AVISIT"] == "Week 16") & (visits["variable"] == "AVAL")]
+    assert week16[["arm", "n", "mean"]].values.tolist() == [[HCQ, 1, 3.5], [BARI, 1, 9.0], ["Total", 2, 6.25]]
+
+
+def test_switch_errors_name_the_subject_and_the_rule():
+    with pytest.raises(ValueError, match=r"'S3' switched .* without a switch date \(TR02SDT\)"):
+        safety.treatment_periods(_switch_adsl().assign(TR02SDT=pd.NaT))
+    adae = _switch_adae()
+    adae.loc[1, "ASTDT"] = pd.NaT
+    with pytest.raises(ValueError, match="'S3' switched treatment and has a record without ASTDT"):
+        safety.summarize_ae_overview(adae, _switch_adsl(), arm=safety.AS_TREATED)
+    adlb = _switch_adlb()
+    adlb.loc[4, "TRTA"] = BARI
+    with pytest.raises(ValueError, match="'S4', NEUT visit 16: TRTA .* not a treatment the subject took"):
+        safety.summarize_lab_shift(adlb, _switch_adsl(), arm=safety.AS_TREATED)
+    with pytest.raises(ValueError, match="ADLB: no TRTA column"):
+        safety.summarize_lab_by_visit(_switch_adlb().drop(columns="TRTA"), _switch_adsl(), arm=safety.AS_TREATED)
+
+
+@pytest.fixture(scope="module")
+def randomised_example():
+    """The analysis datasets of the shipped randomised example (87 patients, 12 switched at week 12)."""
+    from analysis_utils import cleaning, synthetic
+
+    ds = cleaning.derive_all(synthetic.generate_randomised_trial())
+    return ds["adsl"], ds["adae"]
+
+
+def test_randomised_example_counts_each_event_in_the_treatment_taken(randomised_example):
+    from analysis_utils import synthetic
+
+    adsl, adae = randomised_example
+    control, treated = synthetic.CONTROL_ARM, synthetic.TREATED_ARM
+    out = safety.summarize_ae_overview(adae, adsl, **safety.table_arms(adsl)).set_index(["category", "arm"])
+    anyae = out.loc["Any TEAE"]
+    switched = int((adsl["SWITCHFL"] == "Y").sum())
+    assert anyae["big_n"].to_dict() == {control: 29, treated: 58 + switched, "Total": 87}
+    # independently: a TEAE of a switched patient from the switch date on is the treated arm's
+    teae = adae[adae["TRTEMFL"] == "Y"].merge(adsl[["USUBJID", "TRT01A", "TRT02A", "TR02SDT"]], on="USUBJID")
+    taken = np.where(teae["TR02SDT"].notna() & (teae["ASTDT"] >= teae["TR02SDT"]), teae["TRT02A"], teae["TRT01A"])
+    expected = teae.assign(arm=taken).groupby("arm")["USUBJID"].agg(["nunique", "size"])
+    for arm in (control, treated):
+        assert anyae.loc[arm, ["n_subjects", "n_events"]].tolist() == expected.loc[arm].tolist()
+    assert anyae.loc["Total", "n_events"] == len(teae)
+    assert anyae.loc[control, "n_events"] + anyae.loc[treated, "n_events"] == len(teae)
+    assert anyae.loc["Total", "n_subjects"] == teae["USUBJID"].nunique()
+
+
+def test_randomised_example_exposure_of_the_treatments_adds_up_to_the_total(randomised_example):
+    adsl, adae = randomised_example
+    eair = safety.summarize_aesi_eair(adae, adsl, data_cutoff="2022-01-31", **safety.table_arms(adsl))
+    years = eair.pivot(index="category", columns="arm", values="pyears")
+    none = eair.groupby("category")["n_subjects"].sum() == 0  # without events the time at risk is the whole time
+    assert none.any()
+    np.testing.assert_allclose(years.loc[none].drop(columns="Total").sum(axis=1), years.loc[none, "Total"])
+    rows = safety.to_ard(eair, analysis_id="SAF-AESI-EAIR", **safety.ARD_LAYOUTS["aesi_eair"])
+    assert rows["group"].drop_duplicates().tolist()[-1] == "Total"

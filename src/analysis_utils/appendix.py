@@ -267,7 +267,8 @@ def appendix_parts(executed: list, *, stage_reports: Path, data_dir: Path, data_
     return [
         ("Data queries", _queries_part(stage_reports, number)),
         ("Data dictionary", _dictionary_part(number)),
-        ("Methods", mistune.create_markdown(escape=True)(METHODS_MARKDOWN)),
+        ("Methods", mistune.create_markdown(escape=True)(
+            METHODS_MARKDOWN + describe_between_arm_methods(report.read_ard(stage_reports)))),
         ("Provenance", _provenance_part(data_dir, data_cutoff, git, notebooks, number)),
     ]
 
@@ -378,3 +379,91 @@ def write_tables_workbook(reports: Path, *, data_cutoff: str) -> Path:
         book.close()
 
     return _atomic_write(reports / "tables.xlsx", write)
+
+
+#: Between-arm analyses in the methods text, by the ending of their ARD analysis id (``EFF-<P>-<kind>-DIFF``),
+#: in the order shown: kind -> what is compared, in words.
+BETWEEN_ARM_KINDS = {
+    "MCII": "Responder rates",
+    "LOGISTIC": "Odds ratio of response, adjusted",
+    "CHG": "Change from baseline at a visit",
+    "MMRM": "Change from baseline over all visits (repeated measures)",
+    "HYPO": "Repeated measures without the post-switch values",
+}
+#: ADaM names in the between-arm methods of the ARD and the words the methods text shows instead (regular
+#: expression -> words; the ARD keeps the exact statement).
+BETWEEN_ARM_WORDS = {
+    r"\bstrata SITEID\b": "the centres", r"\bCRIT\dFL\b": "response", r"\bCHG\b": "change",
+    r"\bBASE\b": "baseline", r"\bSITEID\b": "centre",
+    r" \(TRTP\)": "", r" \(SWITCHFL = 'Y', AVISITN > \d+\)": "",
+}
+
+
+def method_in_words(method: str) -> str:
+    """A between-arm method statement with its ADaM names in words (``BETWEEN_ARM_WORDS``).
+
+    >>> method_in_words("ANCOVA CHG ~ arm + SITEID + BASE (OLS); LS means at mean BASE")
+    'ANCOVA change ~ arm + centre + baseline (OLS); LS means at mean baseline'
+    """
+    import re
+
+    for pattern, words in BETWEEN_ARM_WORDS.items():
+        method = re.sub(pattern, words, method)
+    return method
+
+
+#: Words that start the estimand clause ending a between-arm method (``arms.SWITCH_ESTIMANDS``, ``"; <strategy>: "``).
+ESTIMAND_STRATEGIES = ("treatment policy", "hypothetical")
+
+
+def describe_between_arm_methods(ard: pd.DataFrame | None) -> str:
+    """The methods paragraph of the between-arm analyses, as Markdown, read from the ARD's ``method`` column.
+
+    One bullet per kind of analysis (``BETWEEN_ARM_KINDS``) with the endpoints it covers and every distinct
+    clause of its rows' methods (a CI, a test and why, a model with its degrees of freedom), then the
+    estimands for a treatment switch (the clauses starting with ``ESTIMAND_STRATEGIES``); ADaM names in
+    words (``method_in_words``). Empty when the
+    ARD has no between-arm row (``-DIFF``): the single-arm pilot's methods stay as they are.
+
+    >>> ard = pd.DataFrame({"analysis_id": ["EFF-ESSDAI-MCII-DIFF", "EFF-ESSDAI-MCII-DIFF", "EFF-X-W12-TTEST"],
+    ...     "method": ["Newcombe hybrid score 95% CI; CMH test stratified by SITEID",
+    ...                "Newcombe hybrid score 95% CI; Fisher's exact test; treatment policy: in the arm randomised",
+    ...                "t"]})
+    >>> print(describe_between_arm_methods(ard))
+    <BLANKLINE>
+    **Between-arm analyses.** Each arm is compared with the reference arm (lowest arm code); the methods as the analysis results dataset names them:
+    <BLANKLINE>
+    - Responder rates (ESSDAI): Newcombe hybrid score 95% CI; CMH test stratified by centre; Fisher's exact test.
+    <BLANKLINE>
+    **Estimands after the treatment switch.** Treatment policy: in the arm randomised.
+    <BLANKLINE>
+    >>> describe_between_arm_methods(ard.iloc[2:]), describe_between_arm_methods(None)
+    ('', '')
+    """
+    if ard is None or not len(ard):
+        return ""
+    diffs = ard[ard["analysis_id"].str.endswith("-DIFF")].drop_duplicates(["analysis_id", "method"])
+    if not len(diffs):
+        return ""
+    names = diffs["analysis_id"].str.removesuffix("-DIFF")
+    kinds, paramcds = names.str.rsplit("-", n=1).str[-1], names.str.split("-").str[1]
+    lines, estimands = [], {}
+    for kind, label in BETWEEN_ARM_KINDS.items():
+        mask = kinds == kind
+        if not mask.any():
+            continue
+        clauses = {}
+        for method in diffs.loc[mask, "method"].astype(str).map(method_in_words):
+            starts = [method.find(f"; {s}:") for s in ESTIMAND_STRATEGIES if f"; {s}:" in method]
+            cut = min(starts) if starts else len(method)  # the estimand ends the method, ";" and all
+            if starts:
+                estimands.setdefault(method[cut + 2:].strip(), None)
+            for clause in (c.strip() for c in method[:cut].split(";") if c.strip()):
+                clauses.setdefault(clause, None)
+        lines.append(f"- {label} ({', '.join(dict.fromkeys(paramcds[mask]))}): {'; '.join(clauses)}.")
+    text = ("\n**Between-arm analyses.** Each arm is compared with the reference arm (lowest arm code); the methods as "
+            "the analysis results dataset names them:\n\n" + "\n".join(lines) + "\n")
+    if estimands:
+        text += ("\n**Estimands after the treatment switch.** "
+                 + " ".join(f"{c[:1].upper()}{c[1:]}." for c in estimands) + "\n")
+    return text

@@ -19,7 +19,8 @@ from analysis_utils import ard, tables, validation
 from analysis_utils.cleaning import DUE_FLAGS, compute_study_day
 from analysis_utils.vocabulary import VISITS, decode, patient_label, sentence_case
 from analysis_utils.safety import (
-    MISSING_LABEL, SAFETY_FLAG, _arm_levels, _require_columns, _safety_population, summarize_continuous, to_ard,
+    MISSING_LABEL, SAFETY_FLAG, TOTAL, _arm_levels, _arm_order, _require_columns, _safety_population,
+    summarize_continuous, to_ard,
 )
 
 #: ADSL end-of-study status of a subject who completed the study (CDISC NCOMPLT codelist).
@@ -90,7 +91,8 @@ def _frequency_order(values: pd.Series) -> list:
     return sorted(counts.index, key=lambda level: (-counts[level], str(level)))
 
 
-def summarize_disposition(adsl: pd.DataFrame, *, arm: str = "TRT01P", stages=DISPOSITION_STAGES) -> pd.DataFrame:
+def summarize_disposition(adsl: pd.DataFrame, *, arm: str = "TRT01P", stages=DISPOSITION_STAGES,
+                          total: bool = False) -> pd.DataFrame:
     """Count subjects at each stage of the study and the discontinued subjects by reason.
 
     Parameters
@@ -102,6 +104,8 @@ def summarize_disposition(adsl: pd.DataFrame, *, arm: str = "TRT01P", stages=DIS
     stages : mapping, default ``DISPOSITION_STAGES``
         Label -> ADSL flag column (``== "Y"``), or ``(column, value)`` pair, or ``None`` (every row), in
         display order.
+    total : bool, default False
+        Add the arm ``safety.TOTAL`` over every enrolled subject (a trial of several arms).
 
     Returns
     -------
@@ -110,7 +114,8 @@ def summarize_disposition(adsl: pd.DataFrame, *, arm: str = "TRT01P", stages=DIS
         (``EOSSTT == "DISCONTINUED"``, ``reason == ""``) and one row per reason (``DCSREAS``, by
         descending frequency then alphabetically; blank reasons are ``"Missing"``), then
         ``"Ongoing at data cut-off"`` (``EOSSTT == "ONGOING"``). ``big_n`` is the number of enrolled
-        subjects of the arm. Every arm has every row.
+        subjects of the arm. Every arm has every row; arms in the order of their code (``<arm>N``,
+        the control first) when ADSL has it, else sorted; the total last.
 
     Examples
     --------
@@ -142,8 +147,13 @@ def summarize_disposition(adsl: pd.DataFrame, *, arm: str = "TRT01P", stages=DIS
     rows = pd.concat([pd.DataFrame({"category": [*stages, DISCONTINUED_LABEL], "reason": ""}),
                       pd.DataFrame({"category": DISCONTINUED_LABEL, "reason": _frequency_order(reasons)}),
                       pd.DataFrame({"category": [ONGOING_LABEL], "reason": [""]})], ignore_index=True)
+    levels = _arm_order(adsl, arm, subjects["arm"])
+    if total:
+        hits = pd.concat([hits, hits.assign(arm=TOTAL)], ignore_index=True)
+        subjects = pd.concat([subjects, subjects.assign(arm=TOTAL)], ignore_index=True)
+        levels.append(TOTAL)
     counts = hits.groupby(["arm", "category", "reason"])["USUBJID"].nunique().rename("n_subjects").reset_index()
-    arms = pd.DataFrame({"arm": _arm_levels(subjects["arm"])})
+    arms = pd.DataFrame({"arm": levels})
     out = rows.assign(_row=np.arange(len(rows))).merge(arms, how="cross").merge(counts, how="left")
     out["n_subjects"] = out["n_subjects"].fillna(0).astype("int64")
     out["big_n"] = out["arm"].map(subjects.groupby("arm")["USUBJID"].nunique()).astype("int64")
@@ -243,8 +253,10 @@ def plot_consort(counts: pd.DataFrame, *, ax=None):
     return ax
 
 
-def summarize_exposure(adsl: pd.DataFrame, *, arm: str = "TRT01A", variables=EXPOSURE_VARIABLES) -> pd.DataFrame:
-    """Describe exposure (days on treatment, cumulative dose, adherence) in the safety population.
+def summarize_exposure(adsl: pd.DataFrame, *, arm: str = "TRT01A", variables=EXPOSURE_VARIABLES,
+                       total: bool = False) -> pd.DataFrame:
+    """Describe exposure (days on treatment, cumulative dose, adherence) in the safety population, by the arm
+    randomised and (``total``) over all patients.
 
     Returns
     -------
@@ -259,7 +271,7 @@ def summarize_exposure(adsl: pd.DataFrame, *, arm: str = "TRT01A", variables=EXP
     >>> out[["n", "mean", "missing"]].tolist()
     [2.0, 94.5, 0.0]
     """
-    return summarize_table1(adsl, continuous=variables, arm=arm)
+    return summarize_table1(adsl, continuous=variables, arm=arm, total=total)
 
 
 def _continuous_rows(pop: pd.DataFrame, variables) -> pd.DataFrame:
@@ -303,7 +315,7 @@ def _categorical_rows(pop: pd.DataFrame, variables, levels_order) -> pd.DataFram
 
 
 def summarize_table1(adsl: pd.DataFrame, *, continuous=(), categorical=(), arm: str = "TRT01A",
-                     levels_order=None) -> pd.DataFrame:
+                     levels_order=None, total: bool = False) -> pd.DataFrame:
     """Summarise demographics and baseline characteristics in the safety population (Table 1, DMT01).
 
     Parameters
@@ -319,6 +331,9 @@ def summarize_table1(adsl: pd.DataFrame, *, continuous=(), categorical=(), arm: 
         Column -> levels in display order. A column without an entry shows its levels by descending
         frequency (all arms together), ties alphabetically. An observed value outside the given
         levels raises ``ValueError``; blank or missing values are the ``"Missing"`` level, always shown last.
+    total : bool, default False
+        Add the arm ``safety.TOTAL`` over every patient; the arms then in the order of their code
+        (``<arm>N``, the control first), as in the disposition table.
 
     Returns
     -------
@@ -339,6 +354,10 @@ def summarize_table1(adsl: pd.DataFrame, *, continuous=(), categorical=(), arm: 
     """
     _require_columns(adsl, [*continuous, *categorical], "ADSL")
     pop = _safety_population(adsl, arm).merge(adsl[["USUBJID", *continuous, *categorical]], on="USUBJID")
+    if total:
+        levels = [*_arm_order(adsl, arm, pop["arm"]), TOTAL]
+        pop = pd.concat([pop, pop.assign(arm=TOTAL)], ignore_index=True)
+        pop["arm"] = pd.Categorical(pop["arm"], categories=levels)
     parts = []
     if len(continuous):
         cont = _continuous_rows(pop, continuous).assign(category="")

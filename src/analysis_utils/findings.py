@@ -3,6 +3,13 @@
 Every number in these sentences and tables is a row of the analysis results dataset (``reports/ard.csv``),
 rounded for display by ``tables``; nothing is typed in. A number the ARD does not hold (an interim data cut
 before week 12, say) is shown as ``NOT_DUE``.
+
+The page follows the design the ARD shows (``trial_arms``: the arms of the disposition table). One arm
+(the pilot): the changes from baseline and the responder rates, with the caveat of an uncontrolled
+pilot (``CAVEAT``). Several arms (a randomised trial): the primary result is the between-arm difference
+in the ESSDAI MCII rate at week 12 (``EFF-ESSDAI-MCII-DIFF``) with each arm's rate, then the other
+differences, and the safety counts per treatment with the total; the caveat is that of an open-label
+randomised trial (``caveat``).
 """
 
 import pandas as pd
@@ -23,6 +30,28 @@ AE_ANY, AE_SERIOUS, AE_GRADE3 = "Any TEAE", "Serious TEAE", "TEAE of CTCAE grade
 AE_WITHDRAWN, AE_FATAL = "TEAE leading to discontinuation of study drug", "TEAE with fatal outcome"
 #: Analysis ids of the ARD the findings read.
 OVERVIEW_ID, AESI_ID, DISPOSITION_ID = "SAF-AET01", "SAF-AESI-EAIR", "DSP-DISPOSITION"
+#: ``group`` of the rows over every patient of a trial of several arms (``safety.TOTAL``, ``arms.TOTAL``).
+TOTAL = "Total"
+#: ARD section of the between-arm analyses (``arms.SECTION``) and the ending of a difference's analysis id.
+ARMS_SECTION, DIFF_SUFFIX = "efficacy-arms", "-DIFF"
+#: Between-arm key findings of a randomised trial, in order: (finding, analysis id, kind). Kind ``rate``: a
+#: difference of proportions, shown in percentage points; ``change``: a difference in mean change.
+ARM_FINDINGS = (
+    ("ESSDAI MCII (decrease of 3 points or more) at {visit} (primary endpoint)", "EFF-ESSDAI-MCII", "rate"),
+    ("ESSDAI change from baseline to {visit}, ANCOVA", "EFF-ESSDAI-CHG", "change"),
+    ("ESSPRI MCII (decrease of 1 point or 15% or more) at {visit}", "EFF-ESSPRI-MCII", "rate"),
+    ("ESSPRI change from baseline to {visit}, ANCOVA", "EFF-ESSPRI-CHG", "change"),
+    ("PGA change from baseline to {visit}, ANCOVA", "EFF-PGA-CHG", "change"),
+)
+#: The caveat of a randomised trial: ``{n}`` patients, ``{arms}`` named. Open-label: the protocol of the
+#: randomised trial (Trials 2023, doi 10.1186/s13063-023-07087-5) and the pilot are both open-label.
+CAVEAT_RANDOMISED = ("This open-label trial randomised {n} patients to {arms}: the difference between the arms is the "
+                     "randomised comparison, but patients and investigators knew the treatment, which can bias the "
+                     "patient-reported and physician-rated outcomes; every result other than the primary endpoint is "
+                     "exploratory.")
+#: Added to ``CAVEAT_RANDOMISED`` when the between-arm rows name the treatment-policy estimand (a switch).
+CAVEAT_SWITCH = (" Patients of the control arm without a response switched treatment after {visit}: later "
+                 "comparisons are by the arm randomised (treatment policy), not of the treatments alone.")
 
 
 def stat(ard: pd.DataFrame | None, analysis_id: str, stat_name: str, **where) -> float | None:
@@ -38,8 +67,8 @@ def stat(ard: pd.DataFrame | None, analysis_id: str, stat_name: str, **where) ->
     mask = (ard["analysis_id"] == analysis_id) & (ard["stat_name"] == stat_name)
     for column, value in where.items():
         mask &= ard[column] == value
-    if "group" in ard and "group" not in where and (mask & (ard["group"] == "Total")).any():
-        mask &= ard["group"] == "Total"  # a trial of several arms: the key findings give all patients
+    if "group" in ard and "group" not in where and (mask & (ard["group"] == TOTAL)).any():
+        mask &= ard["group"] == TOTAL  # a trial of several arms: the key findings give all patients
     values = ard.loc[mask, "stat_value"].dropna()
     if len(values) > 1:
         raise ValueError(f"ARD: {len(values)} rows of {analysis_id} {stat_name} {where}; expected one")
@@ -48,6 +77,26 @@ def stat(ard: pd.DataFrame | None, analysis_id: str, stat_name: str, **where) ->
 
 def _visit_code(avisit: str) -> str:
     return "W" + avisit.split()[-1]
+
+
+def _p(value: float | None) -> str:
+    """``p = 0.032`` or ``p < 0.001`` inside a sentence."""
+    shown = tables.format_pvalue(value)
+    return f"p < {shown[1:]}" if shown.startswith("<") else f"p = {shown}"
+
+
+def trial_arms(ard: pd.DataFrame | None) -> list[str]:
+    """The arms of the trial, in the ARD's order: the groups of the disposition table (``DSP-DISPOSITION``,
+    every enrolled patient by the arm planned) other than ``TOTAL``; one arm for the single-arm pilot.
+
+    >>> ard = pd.DataFrame({"analysis_id": "DSP-DISPOSITION", "group": ["B", "A", "Total"]})
+    >>> trial_arms(ard), trial_arms(ard.assign(group="Bari")), trial_arms(None)
+    (['B', 'A'], ['Bari'], [])
+    """
+    if ard is None or "group" not in ard:
+        return []
+    groups = ard.loc[ard["analysis_id"] == DISPOSITION_ID, "group"]
+    return [g for g in dict.fromkeys(groups) if g != TOTAL]
 
 
 def describe_change(ard: pd.DataFrame | None, paramcd: str, avisit: str = PRIMARY_VISIT) -> str:
@@ -65,18 +114,14 @@ def describe_change(ard: pd.DataFrame | None, paramcd: str, avisit: str = PRIMAR
         return NOT_DUE
     p_t, p_w = stat(ard, f"{prefix}-TTEST", "p_value", avisit=avisit), stat(ard, f"{prefix}-WILCOXON", "p_value", avisit=avisit)
     n = stat(ard, f"{prefix}-WILCOXON", "n", avisit=avisit)
-
-    def p(value):
-        shown = tables.format_pvalue(value)
-        return f"p < {shown[1:]}" if shown.startswith("<") else f"p = {shown}"
-
     return (f"{tables.format_number(mean, CHANGE_DECIMALS)} (95% CI {tables.format_number(lo, CHANGE_DECIMALS)} to "
-            f"{tables.format_number(hi, CHANGE_DECIMALS)}); paired t-test {p(p_t)}, Wilcoxon {p(p_w)}; "
+            f"{tables.format_number(hi, CHANGE_DECIMALS)}); paired t-test {_p(p_t)}, Wilcoxon {_p(p_w)}; "
             f"n = {tables.format_number(n, 0)}")
 
 
-def describe_responders(ard: pd.DataFrame | None, analysis_id: str, avisit: str = PRIMARY_VISIT) -> str:
-    """Responders at ``avisit`` as ``n/N (%; 95% CI lo to hi %)`` from the ARD rows of ``analysis_id``.
+def describe_responders(ard: pd.DataFrame | None, analysis_id: str, avisit: str = PRIMARY_VISIT, **where) -> str:
+    """Responders at ``avisit`` as ``n/N (%; 95% CI lo to hi %)`` from the ARD rows of ``analysis_id``
+    (and ``where``: the ``group`` of an arm); the percentage from ``pct``, or from ``rate`` (a proportion).
 
     >>> ard = pd.DataFrame({"analysis_id": "R", "avisit": "Week 12",
     ...     "stat_name": ["n_responders", "n_evaluable", "pct", "ci_lower", "ci_upper"],
@@ -84,10 +129,13 @@ def describe_responders(ard: pd.DataFrame | None, analysis_id: str, avisit: str 
     >>> describe_responders(ard, "R")
     '9/10 (90.0%; 95% CI 55.5 to 99.7%)'
     """
-    n, big_n, pct, lo, hi = (stat(ard, analysis_id, s, avisit=avisit)
+    n, big_n, pct, lo, hi = (stat(ard, analysis_id, s, avisit=avisit, **where)
                              for s in ("n_responders", "n_evaluable", "pct", "ci_lower", "ci_upper"))
     if n is None or big_n is None:
         return NOT_DUE
+    if pct is None:
+        rate = stat(ard, analysis_id, "rate", avisit=avisit, **where)
+        pct = None if rate is None else 100 * rate
     return (f"{n:.0f}/{big_n:.0f} ({tables.format_number(pct, tables.PCT_DECIMALS)}%; 95% CI "
             f"{tables.format_number(100 * lo, tables.PCT_DECIMALS)} to {tables.format_number(100 * hi, tables.PCT_DECIMALS)}%)")
 
@@ -95,9 +143,10 @@ def describe_responders(ard: pd.DataFrame | None, analysis_id: str, avisit: str 
 def _patients(ard: pd.DataFrame | None, analysis_id: str, **where) -> tuple[float, float, float] | None:
     """(patients, N, events) of one category of an adverse-event table; ``None`` when the ARD lacks it.
 
-    In a trial of several arms the counts of the arms add up (each patient belongs to one arm)."""
+    In a trial of several arms the ``TOTAL`` group, or without one the counts of the arms added up (each
+    patient in one arm)."""
     groups = [None] if ard is None or "group" not in ard else ard.loc[ard["analysis_id"] == analysis_id, "group"].unique()
-    if len(groups) > 1 and "group" not in where:
+    if len(groups) > 1 and "group" not in where and TOTAL not in groups:  # with a Total, ``stat`` reads it
         parts = [_patients(ard, analysis_id, group=g, **where) for g in groups]
         return None if any(p is None for p in parts) else tuple(None if None in x else float(sum(x)) for x in zip(*parts))
     values = [stat(ard, analysis_id, s, **where) for s in ("n_subjects", "big_n", "n_events")]
@@ -125,8 +174,10 @@ def _aesi(ard: pd.DataFrame | None) -> pd.DataFrame:
     """The special-interest categories (ARD ``SAF-AESI-EAIR``): category, patients, patient-years, upper 95 % limit."""
     if ard is None:
         return pd.DataFrame(columns=["category", "n_subjects", "pyears", "ci_upper"])
-    rows = ard[ard["analysis_id"] == AESI_ID].pivot_table(index="category", columns="stat_name", values="stat_value",
-                                                          sort=False)
+    rows = ard[ard["analysis_id"] == AESI_ID]
+    if "group" in rows and (rows["group"] == TOTAL).any():
+        rows = rows[rows["group"] == TOTAL]  # a trial of several arms: every patient, the whole time at risk
+    rows = rows.pivot_table(index="category", columns="stat_name", values="stat_value", sort=False)
     return rows.reindex(columns=["n_subjects", "pyears", "ci_upper"]).reset_index()
 
 
@@ -148,19 +199,123 @@ def describe_discontinued(ard: pd.DataFrame | None) -> str:
     counts = _patients(ard, DISPOSITION_ID, variable="Discontinued", category="")
     if counts is None:
         return NOT_DUE
+    reasons = _reasons(ard)
+    return _n_of(counts, events=False) + (f": {reasons}" if reasons else "")
+
+
+def _reasons(ard: pd.DataFrame) -> str:
+    """The reasons for leaving the study with their patients (``adverse event 1, lost to follow-up 1``): all
+    patients (the ``TOTAL`` group, or the arms added up)."""
     rows = ard[(ard["analysis_id"] == DISPOSITION_ID) & (ard["variable"] == "Discontinued") & (ard["category"] != "")
                & (ard["stat_name"] == "n_subjects")]
-    reasons = ", ".join(f"{c.lower() if c.isupper() else _name(c)} {n:.0f}" for c, n in zip(rows["category"], rows["stat_value"]))
-    return _n_of(counts, events=False) + (f": {reasons}" if reasons else "")
+    if "group" in rows and rows["group"].nunique() > 1:
+        rows = (rows[rows["group"] == TOTAL] if (rows["group"] == TOTAL).any()
+                else rows.groupby("category", sort=False)["stat_value"].sum().reset_index())
+    return ", ".join(f"{c.lower() if c.isupper() else _name(c)} {n:.0f}"
+                     for c, n in zip(rows["category"], rows["stat_value"]))
+
+
+#: The test behind a between-arm p-value, by the words of the ARD ``method`` that name it (first match).
+P_VALUE_TESTS = (("CMH test", "CMH test"), ("Fisher's exact test", "Fisher's exact test"), ("ANCOVA", "ANCOVA"),
+                 ("Logistic regression", "logistic regression"), ("mixed model", "mixed model"))
+
+
+def _test_of(method: str) -> str:
+    """The test named in a between-arm row's ``method``, in words (``P_VALUE_TESTS``); empty if none.
+
+    >>> _test_of("Newcombe hybrid score 95% CI; CMH test stratified by SITEID"), _test_of("a new test")
+    ('CMH test', '')
+    """
+    return next((words for key, words in P_VALUE_TESTS if key in method), "")
+
+
+def _diff_rows(ard: pd.DataFrame | None, analysis_id: str, avisit: str) -> pd.DataFrame:
+    """The ``-DIFF`` rows of ``analysis_id`` at ``avisit`` (every comparison with the reference arm)."""
+    if ard is None:
+        return pd.DataFrame(columns=["group", "stat_name", "stat_value", "method"])
+    return ard[(ard["analysis_id"] == analysis_id + DIFF_SUFFIX) & (ard["avisit"] == avisit)]
+
+
+def describe_difference(ard: pd.DataFrame | None, analysis_id: str, kind: str, avisit: str = PRIMARY_VISIT) -> str:
+    """Each arm's difference from the reference at ``avisit`` (ARD ``<analysis_id>-DIFF``): the estimate, its
+    95% CI and p-value with the test that gave it (read from the row's ``method``). ``kind="rate"``: a
+    difference of proportions, in percentage points; ``"change"``: a difference in mean change.
+
+    >>> ard = pd.DataFrame({"analysis_id": "R-DIFF", "avisit": "Week 12", "group": "B vs A",
+    ...     "stat_name": ["estimate", "ci_lower", "ci_upper", "p_value"], "stat_value": [0.232, 0.028, 0.431, 0.0318],
+    ...     "method": "Newcombe hybrid score 95% CI; CMH test stratified by SITEID"})
+    >>> describe_difference(ard, "R", "rate")
+    'B vs A: 23.2 percentage points (95% CI 2.8 to 43.1); CMH test p = 0.032'
+    """
+    rows = _diff_rows(ard, analysis_id, avisit)
+    if not len(rows):
+        return NOT_DUE
+    scale, unit, decimals = ((100, " percentage points", tables.PCT_DECIMALS) if kind == "rate"
+                             else (1, "", CHANGE_DECIMALS))
+    parts = []
+    for comparison, diff in rows.groupby("group", sort=False):
+        est, lo, hi, p = (stat(diff, analysis_id + DIFF_SUFFIX, s)
+                          for s in ("estimate", "ci_lower", "ci_upper", "p_value"))
+        shown = [tables.format_number(None if v is None else scale * v, decimals) for v in (est, lo, hi)]
+        test = _test_of(diff["method"].iloc[0])
+        parts.append(f"{comparison}: {shown[0]}{unit} (95% CI {shown[1]} to {shown[2]}); "
+                     f"{test + ' ' if test else ''}{_p(p)}")
+    return "; ".join(parts)
+
+
+def _by_group(ard: pd.DataFrame | None, analysis_id: str, describe, *, total: bool = True) -> str:
+    """``describe(group)`` for each arm of the rows of ``analysis_id`` and (``total``) the total, joined: a
+    count per treatment and over all patients."""
+    groups = list(dict.fromkeys(ard.loc[ard["analysis_id"] == analysis_id, "group"])) if ard is not None else []
+    if not groups:
+        return NOT_DUE
+    order = [g for g in groups if g != TOTAL] + [g for g in groups if g == TOTAL and total]
+    return "; ".join(f"{'all patients' if g == TOTAL else g}: {describe(g)}" for g in order)
+
+
+def _key_findings_of_arms(ard: pd.DataFrame, arms: list[str]) -> list[tuple[str, str]]:
+    """The key findings of a trial of several arms: the between-arm differences (``ARM_FINDINGS``, the
+    primary first, each rate with the rate of every arm) and the safety counts per treatment."""
+    visit = PRIMARY_VISIT.lower()
+    rows = []
+    for finding, analysis_id, kind in ARM_FINDINGS:
+        title = finding.format(visit=visit)
+        rows.append((f"{title}: difference between arms", describe_difference(ard, analysis_id, kind)))
+        if kind == "rate":
+            rows += [(f"{title}: {arm}", describe_responders(ard, analysis_id, group=arm, section=ARMS_SECTION))
+                     for arm in arms]
+    seen, none = _aesi_words(_aesi(ard))
+
+    def overview(category, events=True):
+        return _by_group(ard, OVERVIEW_ID, lambda g: _n_of(_patients(ard, OVERVIEW_ID, category=category, group=g),
+                                                            events=events))
+    left = _by_group(ard, DISPOSITION_ID, lambda g: _n_of(_patients(ard, DISPOSITION_ID, variable="Discontinued",
+                                                                  category="", group=g), events=False))
+    reasons = _reasons(ard) if ard is not None else ""
+    rows += [
+        ("Patients with a treatment-emergent adverse event (TEAE), by treatment taken", overview(AE_ANY)),
+        ("Patients with a serious TEAE, by treatment taken", overview(AE_SERIOUS)),
+        ("Patients who stopped study drug because of a TEAE, by treatment taken", overview(AE_WITHDRAWN)),
+        ("Patients who left the study early, by arm randomised", left + (f"; reasons: {reasons}" if reasons else "")),
+        ("Adverse events of special interest, all patients",
+         "; ".join(filter(None, [seen, none and f"none of: {none}"])) or NOT_DUE),
+    ]
+    return rows
 
 
 def key_findings(ard: pd.DataFrame | None) -> pd.DataFrame:
     """The key findings as a two-column table (finding, result), every number from the ARD.
 
+    A trial of several arms (``trial_arms``): the between-arm findings of ``_key_findings_of_arms``.
+    One arm:
+
     Efficacy at the primary visit (observed cases of the full analysis set): the ESSDAI change (primary),
     ESSDAI and ESSPRI MCII, the ESSPRI and PGA changes; safety (safety population): patients with TEAEs,
     serious TEAEs, TEAEs leading to discontinuation of study drug, adverse events of special interest.
     """
+    arms = trial_arms(ard)
+    if len(arms) > 1:
+        return pd.DataFrame(_key_findings_of_arms(ard, arms), columns=["Finding", "Result"])
     visit = PRIMARY_VISIT.lower()
     seen, none = _aesi_words(_aesi(ard))
     rows = [
@@ -206,9 +361,45 @@ def describe_safety(ard: pd.DataFrame | None) -> str:
         text.append(f"No patient had {_or(none.split(', '))}: with {tables.format_number(pyears, 1)} "
                     f"patient-years at risk, a rate of up to {tables.format_number(upper, 1)} per 100 patient-years "
                     "(upper 95% confidence limit) is still compatible with that.")
-    text.append(f"With {counts[AE_ANY][1]:.0f} patients and no control group, these counts describe this pilot only: they "
-                "cannot show that baricitinib is safe or rule out uncommon adverse events.")
+    arms = trial_arms(ard)
+    if len(arms) > 1:
+        per_arm = _by_group(ard, OVERVIEW_ID, lambda g: _n_of(_patients(ard, OVERVIEW_ID, category=AE_ANY, group=g),
+                                                              events=False), total=False)
+        text.insert(1, f"By the treatment taken when the event started: {per_arm}.")
+        text.append(f"With {counts[AE_ANY][1]:.0f} patients in {len(arms)} arms, these counts compare the treatments "
+                    "only roughly: they cannot show that a treatment is safe or rule out uncommon adverse events.")
+    else:
+        text.append(f"With {counts[AE_ANY][1]:.0f} patients and no control group, these counts describe this pilot "
+                    "only: they cannot show that baricitinib is safe or rule out uncommon adverse events.")
     return " ".join(text)
+
+
+def caveat(ard: pd.DataFrame | None) -> str:
+    """The caveat under the key findings, for the design the ARD shows (``trial_arms``): ``CAVEAT`` for one
+    arm; for several, ``CAVEAT_RANDOMISED`` with the patients and arms, and ``CAVEAT_SWITCH`` when the
+    between-arm rows name the treatment-policy estimand of a switch.
+
+    >>> ard = pd.DataFrame({"analysis_id": "DSP-DISPOSITION", "group": ["A", "B", "Total"] * 2, "variable": "Enrolled",
+    ...     "category": "", "stat_name": ["n_subjects"] * 3 + ["big_n"] * 3, "stat_value": [29.0, 58.0, 87.0] * 2})
+    >>> caveat(ard)[:62]
+    'This open-label trial randomised 87 patients to A and B: the d'
+    >>> caveat(ard.assign(group="A")) == CAVEAT
+    True
+    """
+    arms = trial_arms(ard)
+    if len(arms) < 2:
+        return CAVEAT
+    enrolled = _patients(ard, DISPOSITION_ID, variable="Enrolled", category="")
+    n = NOT_DUE if enrolled is None else f"{enrolled[0]:.0f}"
+    text = CAVEAT_RANDOMISED.format(n=n, arms=_and(arms))
+    switched = ard["method"].str.contains("treatment policy", regex=False) if "method" in ard else pd.Series(False)
+    if (ard["analysis_id"].str.endswith(DIFF_SUFFIX) & switched).any():
+        text += CAVEAT_SWITCH.format(visit=PRIMARY_VISIT.lower())
+    return text
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def to_html(ard: pd.DataFrame | None) -> str:
@@ -219,4 +410,4 @@ def to_html(ard: pd.DataFrame | None) -> str:
                            note="Source: analysis results dataset (ard.csv); efficacy: full analysis set, observed "
                                 "cases; safety: safety population.")
     return (f'<section class="key-findings jp-RenderedHTMLCommon" id="key-findings"><h2>Key findings</h2>\n{table}\n'
-            f'<p class="caveat"><strong>{html.escape(CAVEAT)}</strong></p></section>')
+            f'<p class="caveat"><strong>{html.escape(caveat(ard))}</strong></p></section>')

@@ -22,6 +22,15 @@ Counting rules, for every table:
 - Arms appear in sorted order (or the category order if the arm column is categorical); every arm gets
   every row, zero rows included.
 
+A trial of several arms (``docs/decisions.md``, "Safety tables of a trial of several arms"):
+
+- ``arm=AS_TREATED`` (``"TRTA"``) counts each record in the treatment actually taken at its onset
+  (``treatment_periods``): an adverse event starting on or after the switch date ``TR02SDT`` belongs
+  to ``TRT02A``, an earlier one to ``TRT01A``; a laboratory record to its own ``TRTA``. A switched
+  patient is in the N of both treatments; the exposure of the incidence rates is split at ``TR02SDT``.
+- ``total=True`` adds a column ``TOTAL`` (``"Total"``) over every patient, each counted once.
+- The treatments are ordered by their code ``TRT01AN`` (the control first, as in the efficacy tables).
+
 Every ``summarize_*`` returns a long frame with documented columns; ``to_ard`` turns it into ARD rows
 and the ``format_*`` functions into display frames.
 """
@@ -45,6 +54,14 @@ SAFETY_FLAG = "SAFFL"
 TEAE_FLAG = "TRTEMFL"
 #: Label of a missing category (no baseline value, no post-baseline value, no grade).
 MISSING_LABEL = "Missing"
+#: ``arm`` of the tables that count each record in the treatment actually taken at its onset ("as
+#: treated", ADaM ``TRTA``; ``treatment_periods``).
+AS_TREATED = "TRTA"
+#: ADSL columns of the second treatment period (a switch): the treatment and its first day (ADaM IG
+#: ``TRTxxA``, ``TRxxSDT``; CONTRACT of the randomised trial: control patients switched at week 12).
+PERIOD2_ARM, PERIOD2_START = "TRT02A", "TR02SDT"
+#: ``arm`` (ARD ``group``) of the column over every patient of a trial of several arms.
+TOTAL = "Total"
 
 #: CTCAE v5.0 grades, in order (grade 5 = death related to the AE).
 CTCAE_GRADES = (1, 2, 3, 4, 5)
@@ -121,13 +138,17 @@ def _require_columns(data: pd.DataFrame, columns, name: str) -> None:
 
 
 def _arm_levels(arm: pd.Series) -> list:
+    """The arms in display order: the categories of a categorical column, else sorted; ``TOTAL`` last."""
     if isinstance(arm.dtype, pd.CategoricalDtype):
         return list(arm.cat.categories)
-    return sorted(arm.unique())
+    return sorted(arm.unique(), key=lambda a: (a == TOTAL, a))
 
 
 def _safety_population(adsl: pd.DataFrame, arm: str) -> pd.DataFrame:
-    """Return ``USUBJID, arm`` of the safety population, refusing duplicate subjects."""
+    """Return ``USUBJID, arm`` of the safety population, refusing duplicate subjects; with
+    ``arm=AS_TREATED`` one row per subject and treatment taken (``treatment_periods``)."""
+    if arm == AS_TREATED:
+        return treatment_periods(adsl)
     _require_columns(adsl, ["USUBJID", SAFETY_FLAG, arm], "ADSL")
     pop = adsl.loc[adsl[SAFETY_FLAG] == "Y", ["USUBJID", arm]].rename(columns={arm: "arm"})
     dup = pop["USUBJID"].duplicated()
@@ -137,6 +158,117 @@ def _safety_population(adsl: pd.DataFrame, arm: str) -> pd.DataFrame:
         subject = pop.loc[pop["arm"].isna() | (pop["arm"].astype(str) == ""), "USUBJID"].iloc[0]
         raise ValueError(f"ADSL: safety subject {subject!r} has no {arm}")
     return pop.reset_index(drop=True)
+
+
+def _arm_order(adsl: pd.DataFrame, arm: str, arms) -> list:
+    """``arms`` ordered by their code ``<arm>N`` in ADSL when it has one (the control, lowest code,
+    first, as in the efficacy tables), else sorted; arms without a code (a period-2 treatment of
+    its own) after them, sorted."""
+    code = f"{arm}N"
+    known = adsl[[arm, code]].dropna().drop_duplicates(arm).set_index(arm)[code] if code in adsl else pd.Series()
+    return sorted(dict.fromkeys(arms), key=lambda a: (a not in known.index, known.get(a, 0), a))
+
+
+def treatment_periods(adsl: pd.DataFrame) -> pd.DataFrame:
+    """The treatments each safety subject actually took: one row per subject and treatment period.
+
+    Period 1 is ``TRT01A`` from the first dose; a subject whose ``TRT02A`` is given and differs from
+    ``TRT01A`` switched and has a period 2, ``TRT02A`` from ``TR02SDT`` (that day included), as
+    ADaM records a treatment switch (CDISC ADaM IG: ``TRTxxA``, ``TRxxSDT``). Without ``TRT02A``
+    (the single-arm pilot) every subject has one period.
+
+    Returns
+    -------
+    DataFrame
+        ``USUBJID, arm, _start`` (``_start`` is missing for period 1, ``TR02SDT`` for period 2); ``arm``
+        categorical in the order of ``_arm_order``.
+
+    Raises
+    ------
+    ValueError
+        A switched subject without ``TR02SDT``, or the errors of the safety population.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "SAFFL": "Y", "TRT01A": ["B", "A"], "TRT01AN": [2, 1],
+    ...                      "TRT02A": ["B", "B"], "TR02SDT": pd.to_datetime([None, "2021-04-01"])})
+    >>> periods = treatment_periods(adsl)
+    >>> periods.astype({"arm": str}).values.tolist(), list(periods["arm"].cat.categories)
+    ([['1', 'B', NaT], ['2', 'A', NaT], ['2', 'B', Timestamp('2021-04-01 00:00:00')]], ['A', 'B'])
+    """
+    pop = _safety_population(adsl, "TRT01A").assign(_start=pd.NaT)
+    if PERIOD2_ARM in adsl.columns:
+        _require_columns(adsl, [PERIOD2_START], "ADSL")
+        second = pop[["USUBJID", "arm"]].merge(adsl[["USUBJID", PERIOD2_ARM, PERIOD2_START]], on="USUBJID",
+                                              how="left", validate="one_to_one")
+        given = second[PERIOD2_ARM].notna() & (second[PERIOD2_ARM].astype(str).str.strip() != "")
+        switched = given & (second[PERIOD2_ARM] != second["arm"])
+        undated = switched & second[PERIOD2_START].isna()
+        if undated.any():
+            row = second[undated].iloc[0]
+            raise ValueError(f"ADSL: subject {row['USUBJID']!r} switched from {row['arm']!r} to "
+                             f"{row[PERIOD2_ARM]!r} ({PERIOD2_ARM}) without a switch date ({PERIOD2_START})")
+        period2 = second.loc[switched, ["USUBJID", PERIOD2_ARM, PERIOD2_START]]
+        period2 = period2.rename(columns={PERIOD2_ARM: "arm", PERIOD2_START: "_start"})
+        position = dict(zip(pop["USUBJID"], range(len(pop))))  # ADSL order, period 2 after period 1
+        pop = pd.concat([pop, period2], ignore_index=True)
+        pop = pop.iloc[np.lexsort((pop["_start"].notna().to_numpy(), pop["USUBJID"].map(position).to_numpy()))]
+    levels = _arm_order(adsl, "TRT01A", pop["arm"])
+    return pop.assign(arm=pd.Categorical(pop["arm"], categories=levels)).reset_index(drop=True)
+
+
+def _attach_arm(records: pd.DataFrame, pop: pd.DataFrame, *, date: str, dataset: str) -> pd.DataFrame:
+    """``records`` of the subjects of ``pop`` with their ``arm``: the subject's arm, or with a treatment
+    switch (``pop`` from ``treatment_periods``) the treatment taken on ``date``: ``TRT02A`` from the
+    switch date on, ``TRT01A`` before; a record of a switched subject without ``date`` raises."""
+    if "_start" not in pop.columns:
+        return records.merge(pop, on="USUBJID", how="inner", validate="many_to_one")
+    first = pop.loc[pop["_start"].isna(), ["USUBJID", "arm"]].astype({"arm": object})
+    second = pop.loc[pop["_start"].notna(), ["USUBJID", "arm", "_start"]].rename(columns={"arm": "_arm2"})
+    out = records.merge(first, on="USUBJID", how="inner", validate="many_to_one")
+    out = out.merge(second.astype({"_arm2": object}), on="USUBJID", how="left", validate="many_to_one")
+    switched = out["_start"].notna()
+    if switched.any():
+        _require_columns(out, [date], dataset)
+        undated = switched & out[date].isna()
+        if undated.any():
+            raise ValueError(f"{dataset}: subject {out.loc[undated, 'USUBJID'].iloc[0]!r} switched treatment and has "
+                             f"a record without {date}: the treatment taken at that time is unknown")
+        late = switched & (out[date] >= out["_start"])
+        out["arm"] = out["arm"].where(~late, out["_arm2"])
+    return out.drop(columns=["_arm2", "_start"])
+
+
+def _with_total(pop: pd.DataFrame, records: pd.DataFrame | None = None):
+    """``pop`` (and ``records``) stacked with a copy in the arm ``TOTAL``: every subject once."""
+    levels = [*_arm_levels(pop["arm"]), TOTAL]
+    total = pop.drop_duplicates("USUBJID").assign(arm=TOTAL)
+    both = pd.concat([pop.astype({"arm": object}), total], ignore_index=True)
+    both = both.assign(arm=pd.Categorical(both["arm"], categories=levels))
+    if records is None:
+        return both
+    return both, pd.concat([records.astype({"arm": object}), records.assign(arm=TOTAL)], ignore_index=True)
+
+
+#: Table note of an as-treated table of several treatments (``AS_TREATED``).
+AS_TREATED_NOTE = ("Columns by the treatment actually taken: an event counts in the treatment taken on the day it "
+                   "started; a patient who switched treatment is in the N of both treatments and once in Total.")
+#: Table note of the incidence rates of several treatments (``summarize_aesi_eair`` with ``AS_TREATED``).
+SPLIT_EXPOSURE_NOTE = ("The time at risk of a patient who switched is split at the switch date: before it in the "
+                       "first treatment, from it on in the second, each starting at risk anew; Total: the whole time "
+                       "to the first event.")
+
+
+def table_arms(adsl: pd.DataFrame) -> dict:
+    """The ``arm`` and ``total`` arguments of the safety tables for ADSL's design: as treated
+    (``AS_TREATED``) with a Total column when the patients took more than one treatment, else one
+    column (the single-arm pilot, whose tables have no Total).
+
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "SAFFL": "Y", "TRT01A": ["A", "B"]})
+    >>> table_arms(adsl), table_arms(adsl.assign(TRT01A="A"))
+    ({'arm': 'TRTA', 'total': True}, {'arm': 'TRTA', 'total': False})
+    """
+    return {"arm": AS_TREATED, "total": len(compute_big_n(adsl, arm=AS_TREATED)) > 1}
 
 
 def compute_big_n(adsl: pd.DataFrame, *, arm: str = "TRT01A") -> pd.Series:
@@ -165,16 +297,19 @@ def _where_mask(data: pd.DataFrame, where) -> pd.Series:
 
 
 def _teae_records(adae: pd.DataFrame, pop: pd.DataFrame, where, columns) -> pd.DataFrame:
-    """Treatment-emergent records (optionally filtered) of safety subjects, with their ADSL arm."""
+    """Treatment-emergent records (optionally filtered) of safety subjects, with their arm (``_attach_arm``:
+    the ADSL arm, or the treatment taken at the onset ``ASTDT``)."""
     _require_columns(adae, ["USUBJID", TEAE_FLAG, *columns], "ADAE")
     keep = (adae[TEAE_FLAG] == "Y") & _where_mask(adae, where)
-    records = adae.loc[keep, ["USUBJID", *dict.fromkeys(columns)]]
-    return records.merge(pop, on="USUBJID", how="inner", validate="many_to_one")
+    extra = ["ASTDT"] if "_start" in pop.columns and "ASTDT" in adae.columns else []
+    records = adae.loc[keep, ["USUBJID", *dict.fromkeys([*columns, *extra])]]
+    out = _attach_arm(records, pop, date="ASTDT", dataset="ADAE")
+    return out.drop(columns=[c for c in extra if c not in columns])
 
 
 def _complete_grid(counts: pd.DataFrame, rows: pd.DataFrame, pop: pd.DataFrame, stats) -> pd.DataFrame:
     """Put ``counts`` on the full grid rows x arms (zeros where absent), with ``big_n`` and ``pct``."""
-    big_n = pop.groupby("arm", sort=False)["USUBJID"].nunique()
+    big_n = pop.groupby(pop["arm"].astype(object), sort=False)["USUBJID"].nunique()
     arms = pd.DataFrame({"arm": _arm_levels(pop["arm"])})
     keys = list(rows.columns)
     grid = rows.assign(_row=np.arange(len(rows))).merge(arms, how="cross")
@@ -218,7 +353,7 @@ def _soc_pt_order(levels: pd.DataFrame) -> pd.DataFrame:
 
 
 def summarize_ae_by_soc_pt(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TRT01A",
-                           soc: str = "AEBODSYS", pt: str = "AEDECOD", where=None) -> pd.DataFrame:
+                           soc: str = "AEBODSYS", pt: str = "AEDECOD", where=None, total: bool = False) -> pd.DataFrame:
     """Count subjects and events with TEAEs by system organ class and preferred term (AET02).
 
     Parameters
@@ -226,12 +361,14 @@ def summarize_ae_by_soc_pt(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str =
     adae, adsl : DataFrame
         ADAE (``USUBJID``, ``TRTEMFL``, ``soc``, ``pt``) and ADSL (``USUBJID``, ``SAFFL``, ``arm``).
     arm : str, default 'TRT01A'
-        ADSL column of the treatment arm.
+        ADSL column of the treatment arm, or ``AS_TREATED``: each event in the treatment taken at its onset.
     soc, pt : str, default 'AEBODSYS', 'AEDECOD'
         ADAE columns of the SOC and the PT.
     where : str or boolean Series, optional
         Further record filter: the name of a ``Y``/``N`` flag (``"AESER"`` gives the serious-AE
         table) or a boolean Series on ADAE's index. Always combined with ``TRTEMFL == "Y"``.
+    total : bool, default False
+        Add the arm ``TOTAL``: every patient once, every event once.
 
     Returns
     -------
@@ -256,6 +393,8 @@ def summarize_ae_by_soc_pt(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str =
     """
     pop = _safety_population(adsl, arm)
     records = _teae_records(adae, pop, where, [soc, pt])
+    if total:
+        pop, records = _with_total(pop, records)
     levels = _soc_pt_levels(records, soc, pt)
     counts = (levels.groupby(["arm", "soc", "pt"])["USUBJID"].agg(n_subjects="nunique", n_events="size")
               .reset_index())
@@ -327,7 +466,7 @@ def _apply_rule(rule, records: pd.DataFrame, name: str, dataset: str) -> pd.Seri
 
 
 def summarize_ae_overview(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TRT01A",
-                          categories=AE_OVERVIEW_CATEGORIES) -> pd.DataFrame:
+                          categories=AE_OVERVIEW_CATEGORIES, total: bool = False) -> pd.DataFrame:
     """Count subjects and events per overview category of TEAEs (AET01), AESI included.
 
     Parameters
@@ -335,9 +474,12 @@ def summarize_ae_overview(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = 
     adae, adsl : DataFrame
         ADAE with the columns the rules read, ADSL with ``USUBJID``, ``SAFFL`` and ``arm``.
     arm : str, default 'TRT01A'
+        ADSL column of the arm, or ``AS_TREATED`` (as in ``summarize_ae_by_soc_pt``).
     categories : mapping, default ``AE_OVERVIEW_CATEGORIES``
         Row label -> function of the TEAE records returning a boolean Series. Every category is
         shown, zero rows included, in the mapping's order.
+    total : bool, default False
+        Add the arm ``TOTAL`` over every patient.
 
     Returns
     -------
@@ -355,6 +497,8 @@ def summarize_ae_overview(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = 
     """
     pop = _safety_population(adsl, arm)
     records = _teae_records(adae, pop, None, [c for c in adae.columns if c != "USUBJID"])
+    if total:
+        pop, records = _with_total(pop, records)
     parts = []
     for label, rule in categories.items():
         mask = _apply_rule(rule, records, f"AE overview category {label!r}", "ADAE")
@@ -387,7 +531,7 @@ def _level_labels(levels) -> list:
 
 
 def summarize_ae_by_max_grade(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TRT01A",
-                              grade: str = "AETOXGR", levels=CTCAE_GRADES) -> pd.DataFrame:
+                              grade: str = "AETOXGR", levels=CTCAE_GRADES, total: bool = False) -> pd.DataFrame:
     """Count subjects by their maximum grade of TEAE, overall, per SOC and per PT (AET04).
 
     A subject is counted once per row, at the highest grade of their TEAEs in that row
@@ -398,11 +542,14 @@ def summarize_ae_by_max_grade(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: st
     ----------
     adae, adsl : DataFrame
     arm : str, default 'TRT01A'
+        ADSL column of the arm, or ``AS_TREATED`` (as in ``summarize_ae_by_soc_pt``).
     grade : str, default 'AETOXGR'
         ADAE column of the grade (``"AESEV"`` with ``levels=("MILD", "MODERATE", "SEVERE")`` for
         severity).
     levels : sequence, default ``CTCAE_GRADES``
         Grades from lowest to highest. A value outside them raises ``ValueError``.
+    total : bool, default False
+        Add the arm ``TOTAL`` over every patient.
 
     Returns
     -------
@@ -421,6 +568,8 @@ def summarize_ae_by_max_grade(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: st
     """
     pop = _safety_population(adsl, arm)
     records = _teae_records(adae, pop, None, ["AEBODSYS", "AEDECOD", grade])
+    if total:
+        pop, records = _with_total(pop, records)
     records["_rank"] = _rank_levels(records[grade], levels, records[["USUBJID", "AEDECOD"]], f"ADAE {grade}")
     stacked = _soc_pt_levels(records[["USUBJID", "arm", "AEBODSYS", "AEDECOD", "_rank"]], "AEBODSYS", "AEDECOD")
     worst = stacked.groupby(["arm", "soc", "pt", "USUBJID"])["_rank"].max().reset_index()
@@ -576,9 +725,24 @@ def _risk_window_end(adsl: pd.DataFrame, pop: pd.DataFrame, window_days: int, da
     return dates.assign(_end=end)
 
 
+def _risk_spans(pop: pd.DataFrame, whole: pd.DataFrame) -> pd.DataFrame:
+    """``USUBJID, arm, _from, _end``: the time at risk of each subject in each treatment taken. Without a
+    switch, the whole time (``whole``: first dose to ``_end``); with one, period 1 from the first dose to
+    the day before ``_start`` (at most ``_end``), period 2 from ``_start`` to ``_end``."""
+    spans = pop.astype({"arm": object}).merge(whole, on="USUBJID", how="left", validate="many_to_one")
+    if "_start" not in spans.columns:
+        return spans.rename(columns={"TRTSDT": "_from"})
+    switch = spans.groupby("USUBJID")["_start"].transform("max")
+    before = spans["_start"].isna() & switch.notna()
+    spans["_end"] = spans["_end"].where(~before, np.minimum(spans["_end"], switch - pd.Timedelta(days=1)))
+    spans["_from"] = spans["_start"].fillna(spans["TRTSDT"])
+    return spans[["USUBJID", "arm", "_from", "_end"]]
+
+
 def summarize_aesi_eair(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TRT01A",
                         categories=AESI_CATEGORIES, window_days: int = TRTEM_WINDOW_DAYS, data_cutoff=None,
-                        per: float = PER_PATIENT_YEARS, conf_level: float = CONF_LEVEL) -> pd.DataFrame:
+                        per: float = PER_PATIENT_YEARS, conf_level: float = CONF_LEVEL,
+                        total: bool = False) -> pd.DataFrame:
     """Exposure-adjusted incidence rate (EAIR) of each adverse event of special interest, per 100 patient-years.
 
     The rate is the number of patients with a first treatment-emergent event of the category divided by
@@ -599,18 +763,28 @@ def summarize_aesi_eair(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "T
     Rate = ``per * n_subjects / pyears``, with the exact Poisson (Garwood) interval of
     ``compute_poisson_ci``.
 
+    With ``arm=AS_TREATED`` the time of a switched patient is split at the switch date ``TR02SDT``
+    (``treatment_periods``): period 1 runs from the first dose to the day before the switch, period 2
+    from the switch date to the end above; each period starts at risk anew and ends at the first
+    event of the category in that period (events attributed by onset, as in ``summarize_ae_by_soc_pt``).
+    The two periods add up to the patient's time without a split. The arm ``TOTAL`` (``total=True``)
+    is the time of every patient without a split, to their first event of the study.
+
     Parameters
     ----------
     adae, adsl : DataFrame
         ADAE with ``USUBJID, TRTEMFL, ASTDT`` and the columns the rules read; ADSL with ``USUBJID,
         SAFFL, TRTSDT, TRTEDT`` and ``arm``.
     arm : str, default 'TRT01A'
+        ADSL column of the arm, or ``AS_TREATED``.
     categories : mapping, default ``AESI_CATEGORIES``
         Label -> rule on TEAE records (as in ``summarize_ae_overview``), in display order.
     window_days : int, default ``cleaning.TRTEM_WINDOW_DAYS`` (30)
     data_cutoff : str or Timestamp, optional
     per : float, default 100
     conf_level : float, default 0.95
+    total : bool, default False
+        Add the arm ``TOTAL`` over every patient.
 
     Returns
     -------
@@ -639,21 +813,26 @@ def summarize_aesi_eair(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "T
     (1, 375, 97.4)
     """
     pop = _safety_population(adsl, arm)
-    dates = _risk_window_end(adsl, pop, window_days, data_cutoff)
+    whole = _risk_window_end(adsl, pop.drop_duplicates("USUBJID")[["USUBJID"]].assign(arm=""), window_days,
+                             data_cutoff)[["USUBJID", "TRTSDT", "_end"]]
+    spans = _risk_spans(pop, whole)
     records = _teae_records(adae, pop, None, [c for c in adae.columns if c not in ("USUBJID", "arm")])
     _require_columns(records, ["ASTDT"], "ADAE")
+    if total:
+        pop, records = _with_total(pop, records)
+        spans = pd.concat([spans, whole.assign(arm=TOTAL).rename(columns={"TRTSDT": "_from"})], ignore_index=True)
     parts = []
     for label, rule in categories.items():
         mask = _apply_rule(rule, records, f"AESI category {label!r}", "ADAE")
-        hits = records.loc[mask, ["USUBJID", "ASTDT"]]
+        hits = records.loc[mask, ["USUBJID", "arm", "ASTDT"]]
         if hits["ASTDT"].isna().any():
             subject = hits.loc[hits["ASTDT"].isna(), "USUBJID"].iloc[0]
             raise ValueError(f"ADAE: subject {subject!r} has a TEAE of {label!r} without a start date (ASTDT)")
-        at = dates.merge(hits.groupby("USUBJID")["ASTDT"].agg(_first="min", n_events="size").reset_index(),
-                         on="USUBJID", how="left")
+        first = hits.groupby(["USUBJID", "arm"])["ASTDT"].agg(_first="min", n_events="size").reset_index()
+        at = spans.merge(first, on=["USUBJID", "arm"], how="left")
         event = at["_first"].notna() & (at["_first"] <= at["_end"])
         end = at["_first"].where(event, at["_end"])
-        days = (end - at["TRTSDT"]).dt.days + 1
+        days = ((end - at["_from"]).dt.days + 1).clip(lower=0)
         parts.append(at.assign(category=label, _event=event.astype("int64"),
                                _events=at["n_events"].where(event, 0).fillna(0).astype("int64"),
                                _years=days / DAYS_PER_YEAR))
@@ -672,7 +851,8 @@ def summarize_aesi_eair(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "T
 
 
 def format_aesi_eair(result: pd.DataFrame, *, pyears_decimals: int = 2, rate_decimals: int = 1) -> pd.DataFrame:
-    """Display frame of ``summarize_aesi_eair``: one row per category (and arm, when there are several).
+    """Display frame of ``summarize_aesi_eair``: one row per category; with several arms, each arm with its
+    N spans its four columns (patients, events, patient-years, rate).
 
     Examples
     --------
@@ -692,7 +872,17 @@ def format_aesi_eair(result: pd.DataFrame, *, pyears_decimals: int = 2, rate_dec
             for r, lo, hi in zip(result["rate"], result["ci_lower"], result["ci_upper"])],
     })
     if result["arm"].nunique() > 1:
-        out.insert(0, "Arm", [_arm_header(a, n) for a, n in zip(result["arm"], result["big_n"])])
+        stats = [c for c in out.columns if c != "Adverse event of special interest"]
+        shown = result[["arm", "category"]].join(out[stats].set_axis(result.index))
+        wide = _spread_arms(result, ["category"], pd.Series(range(len(result))))
+        columns = [("", "Adverse event of special interest")]
+        body = {("", "Adverse event of special interest"): wide["category"].to_numpy()}
+        for header in [c for c in wide.columns if c != "category"]:
+            rows = wide[header].astype(int).to_numpy()
+            for stat in stats:
+                columns.append((header, stat))
+                body[(header, stat)] = shown[stat].to_numpy()[rows]
+        return pd.DataFrame(body, columns=pd.MultiIndex.from_tuples(columns))
     return out
 
 
@@ -729,8 +919,31 @@ def summarize_continuous(data: pd.DataFrame, *, by, value: str) -> pd.DataFrame:
     return out[["n", "mean", "sd", "median", "q1", "q3", "min", "max"]].reset_index()
 
 
+def _lab_records(adlb: pd.DataFrame, columns, pop: pd.DataFrame) -> pd.DataFrame:
+    """``columns`` of the laboratory records of the subjects of ``pop``, with their ``arm``. When a subject
+    switched treatment (``pop`` from ``treatment_periods``): the record's own ``TRTA``, the treatment taken
+    at that assessment (ADaM BDS; ``cleaning.derive_vars_trt``: an assessment on the switch date is taken
+    before the first new dose)."""
+    if "_start" not in pop.columns or not pop["_start"].notna().any():
+        return adlb[columns].merge(pop.drop(columns="_start", errors="ignore").astype({"arm": object}), on="USUBJID",
+                                   how="inner", validate="many_to_one")
+    if AS_TREATED not in adlb.columns:
+        raise ValueError(f"ADLB: no {AS_TREATED} column: the treatment taken at each assessment of a patient who "
+                         "switched is unknown")
+    records = adlb[[*columns, AS_TREATED]].rename(columns={AS_TREATED: "arm"})
+    known = records.merge(pop[["USUBJID", "arm"]].astype({"arm": object}), on=["USUBJID", "arm"], how="left",
+                          indicator=True)
+    stray = known["_merge"] == "left_only"
+    on_study = known["USUBJID"].isin(pop["USUBJID"])
+    if (stray & on_study).any():
+        row = known[stray & on_study].iloc[0]
+        raise ValueError(f"ADLB: subject {row['USUBJID']!r}, {row['PARAMCD']} visit {_plain(row['AVISITN'])}: TRTA "
+                         f"{row['arm']!r} is not a treatment the subject took (TRT01A, TRT02A)")
+    return known[on_study].drop(columns="_merge").reset_index(drop=True)
+
+
 def summarize_lab_by_visit(adlb: pd.DataFrame, adsl: pd.DataFrame, *, params=None, arm: str = "TRT01A",
-                           variables=("AVAL", "CHG")) -> pd.DataFrame:
+                           variables=("AVAL", "CHG"), total: bool = False) -> pd.DataFrame:
     """Summarise laboratory values and their change from baseline by parameter and visit (LBT01).
 
     Records without ``AVISITN`` (unscheduled, unwindowed) are not summarised; groups without
@@ -744,7 +957,10 @@ def summarize_lab_by_visit(adlb: pd.DataFrame, adsl: pd.DataFrame, *, params=Non
         PARAMCDs to summarise, in display order; by default all, in the order of
         ``vocabulary.LAB_PARAMS`` (others after it alphabetically).
     arm : str, default 'TRT01A'
+        ADSL column of the arm, or ``AS_TREATED``: each record in the treatment taken at it (``_lab_records``).
     variables : sequence of str, default ('AVAL', 'CHG')
+    total : bool, default False
+        Add the arm ``TOTAL`` over every patient.
 
     Returns
     -------
@@ -764,9 +980,10 @@ def summarize_lab_by_visit(adlb: pd.DataFrame, adsl: pd.DataFrame, *, params=Non
     _require_columns(adlb, ["USUBJID", "PARAMCD", "AVISIT", "AVISITN", *variables], "ADLB")
     pop = _safety_population(adsl, arm)
     order = list(params) if params is not None else _param_order(adlb["PARAMCD"].unique())
-    records = adlb.loc[adlb["PARAMCD"].isin(order) & adlb["AVISITN"].notna(),
-                       ["USUBJID", "PARAMCD", "AVISITN", "AVISIT", *variables]]
-    records = records.merge(pop, on="USUBJID", how="inner", validate="many_to_one")
+    records = _lab_records(adlb.loc[adlb["PARAMCD"].isin(order) & adlb["AVISITN"].notna()],
+                           ["USUBJID", "PARAMCD", "AVISITN", "AVISIT", *variables], pop)
+    if total:
+        pop, records = _with_total(pop, records)
     long = records.melt(id_vars=["arm", "PARAMCD", "AVISITN", "AVISIT"], value_vars=list(variables),
                         var_name="variable", value_name="value")
     out = summarize_continuous(long, by=["arm", "PARAMCD", "AVISITN", "AVISIT", "variable"], value="value")
@@ -787,7 +1004,7 @@ def _is_post_baseline(adlb: pd.DataFrame) -> pd.Series:
 
 def summarize_lab_shift(adlb: pd.DataFrame, adsl: pd.DataFrame, *, by: str = "ANRIND",
                         levels=("LOW", "NORMAL", "HIGH"), worst: str = "high",
-                        arm: str = "TRT01A") -> pd.DataFrame:
+                        arm: str = "TRT01A", total: bool = False) -> pd.DataFrame:
     """Cross the baseline category with the worst post-baseline category, per parameter (shift table).
 
     Baseline is the ``ABLFL == "Y"`` record (one per subject and parameter at most); post-baseline
@@ -808,6 +1025,10 @@ def summarize_lab_shift(adlb: pd.DataFrame, adsl: pd.DataFrame, *, by: str = "AN
         Categories from lowest to highest (the CDISC pilot codes them ``("L", "N", "H")``).
     worst : {'high', 'low'}, default 'high'
     arm : str, default 'TRT01A'
+        ADSL column of the arm, or ``AS_TREATED``: the worst value is taken per treatment over the
+        records taken on it (``_lab_records``), from the patient's study baseline (``ABLFL``).
+    total : bool, default False
+        Add the arm ``TOTAL`` over every patient.
 
     Returns
     -------
@@ -833,17 +1054,19 @@ def summarize_lab_shift(adlb: pd.DataFrame, adsl: pd.DataFrame, *, by: str = "AN
         raise ValueError(f"summarize_lab_shift: worst must be 'high' or 'low', not {worst!r}")
     _require_columns(adlb, ["USUBJID", "PARAMCD", "AVISITN", "ABLFL", by], "ADLB")
     pop = _safety_population(adsl, arm)
-    records = adlb[["USUBJID", "PARAMCD", "AVISITN", "ABLFL", by]].merge(pop, on="USUBJID", how="inner",
-                                                                         validate="many_to_one")
+    records = _lab_records(adlb, ["USUBJID", "PARAMCD", "AVISITN", "ABLFL", by], pop)
+    if total:
+        pop, records = _with_total(pop, records)
     records["_rank"] = _rank_levels(records[by], levels, records[["USUBJID", "PARAMCD", "AVISITN"]], f"ADLB {by}")
     is_base = records["ABLFL"] == "Y"
-    dup = records[is_base].duplicated(["USUBJID", "PARAMCD"])
+    dup = records[is_base].duplicated(["arm", "USUBJID", "PARAMCD"])
     if dup.any():
         row = records[is_base][dup].iloc[0]
         raise ValueError(f"ADLB: subject {row['USUBJID']!r} has several baseline records of {row['PARAMCD']}")
     subjects = records[["arm", "USUBJID", "PARAMCD"]].drop_duplicates()
-    base = records.loc[is_base, ["USUBJID", "PARAMCD", "_rank"]].rename(columns={"_rank": "_base"})
-    post = records[_is_post_baseline(records) & (records["_rank"] >= 0)].groupby(["USUBJID", "PARAMCD"])["_rank"]
+    base = (records.loc[is_base, ["USUBJID", "PARAMCD", "_rank"]].drop_duplicates(["USUBJID", "PARAMCD"])
+            .rename(columns={"_rank": "_base"}))
+    post = records[_is_post_baseline(records) & (records["_rank"] >= 0)].groupby(["arm", "USUBJID", "PARAMCD"])["_rank"]
     post = (post.max() if worst == "high" else post.min()).rename("_worst").reset_index()
     shifts = subjects.merge(base, how="left").merge(post, how="left").fillna({"_base": -1, "_worst": -1})
     labels = _level_labels(levels)
