@@ -1,3 +1,5 @@
+import json
+
 import nbformat
 import pytest
 
@@ -121,6 +123,9 @@ def test_notebooks_that_need_the_same_one_run_side_by_side(tmp_path):
     assert b_stamp == c_stamp == "1"  # both ran after 01 wrote its file
     assert float(b_start) < float(c_end) and float(c_start) < float(b_end)  # and at the same time
     assert [c.execution_count for c in executed[2].cells] == [1, 2, 3]  # numbered per notebook
+    seconds = json.loads((tmp_path / "notebook-seconds.json").read_text())  # the next build's run order
+    assert set(seconds) == {"01_a.ipynb", "02_b.ipynb", "03_c.ipynb"} and seconds["02_b.ipynb"] >= 2
+    assert runner.run_order({n: "full" for n in seconds}, seconds)[-1] == "01_a.ipynb"
 
 
 @pytest.mark.slow

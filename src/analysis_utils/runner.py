@@ -78,6 +78,16 @@ def normalise_executed(nb):
     return nb
 
 
+def run_order(imports: dict[str, str], seconds: dict[str, float]) -> list[str]:
+    """Notebooks (name -> import set) in the order they start once ready: the longest of the last build first
+    (``seconds``), then those on heavier kernels (figures), then in numbered order.
+
+    >>> run_order({"01_a.ipynb": "base", "02_b.ipynb": "full", "03_c.ipynb": "stats"}, {"03_c.ipynb": 9.5})
+    ['03_c.ipynb', '02_b.ipynb', '01_a.ipynb']
+    """
+    return sorted(imports, key=lambda n: (-seconds.get(n, 0), -list(kernels.IMPORTS).index(imports[n])))
+
+
 def _read(path: Path) -> tuple[dict, set[str]]:
     """A notebook's metadata and the names its ``parameters`` cell assigns (read before any kernel starts)."""
     try:
@@ -128,7 +138,7 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
         raise ValueError(f"metadata report.kernel {bad}: expected one of {', '.join(kernels.IMPORTS)}")
     timings = stage.parent / "notebook-seconds.json"
     seconds = json.loads(timings.read_text()) if timings.exists() else {}
-    waiting = sorted(read, key=lambda n: (-seconds.get(n, 0), -list(kernels.IMPORTS).index(imports[n])))
+    waiting = run_order(imports, seconds)
     parallel = parallel or min(MAX_KERNELS, os.cpu_count() or 1)
     by_name, executed, running = {p.name: p for p in notebook_paths}, {}, {}
     (stage / "reports" / "executed").mkdir(parents=True, exist_ok=True)
