@@ -57,24 +57,18 @@ def notebook_needs(metadata: dict[str, dict]) -> dict[str, list[str]]:
 
 
 def normalise_executed(nb):
-    """Strip run-dependent metadata so two runs give byte-identical notebooks: papermill's and nbclient's
-    timings go, papermill's cells (random ids) get fixed ids, execution counts run 1..n in cell order."""
+    """Strip papermill's timings and give its cells (random ids) fixed ids, so two runs give byte-identical
+    notebooks (nbclient records no timings, ``record_timing=False``, and every notebook's fresh kernel
+    numbers its cells 1..n)."""
     nb.metadata.pop("papermill", None)
-    count = 0
     for index, cell in enumerate(nb.cells):
-        cell.metadata.pop("execution", None)
         cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)  # nbclient's timings, in a notebook run by papermill's command line
         tags = cell.metadata.get("tags", [])
         if "injected-parameters" in tags:
             cell.id = "injected-parameters"
         elif "papermill-error-cell-tag" in tags:  # papermill's notes on a failed notebook
             cell.id = f"papermill-error-{index}"
-        if cell.cell_type == "code":
-            count += 1
-            cell.execution_count = count if cell.get("outputs") is not None else None
-            for out in cell.get("outputs", []):
-                if "execution_count" in out:
-                    out["execution_count"] = count
     return nb
 
 
