@@ -22,16 +22,19 @@ from jupyter_client.asynchronous import AsyncKernelClient
 
 PATHS = ("fork", "warm", "plain")
 #: Imported before a notebook's first cell (fork, warm), up to the set its metadata ``report.kernel`` names:
-#: ``base`` (a kernel, numpy, pandas, pyarrow, the data modules), ``stats`` (scipy, statsmodels, the analysis
+#: ``base`` (a kernel, numpy, pandas, pyarrow, the data modules), ``stats`` (scipy, the analysis
 #: modules), ``full`` (default; matplotlib, and a figure drawn off-screen). This changes when, never what, is imported.
 IMPORTS = {
     "base": ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger", "IPython.display",
              "numpy", "pandas", "pyarrow.parquet", "pyarrow.dataset", *(f"analysis_utils.{m}" for m in (
                  "cleaning", "eligibility", "report", "scoring", "tables", "validation"))),
-    "stats": ("scipy.stats", "statsmodels.api", "statsmodels.formula.api", *(f"analysis_utils.{m}" for m in (
+    "stats": ("scipy.stats", *(f"analysis_utils.{m}" for m in (
         "endpoints", "safety", "planning", "disposition", "arms", "comparisons", "conmeds", "listings"))),
     "full": ("matplotlib.pyplot", "analysis_utils.plotting"),
 }
+#: Imported with ``stats`` by the fork template only (once, while the first notebooks run): statsmodels, which
+#: ``04`` uses; a warm kernel, which pays for every import itself, leaves it to the notebooks that use it.
+TEMPLATE_IMPORTS = ("statsmodels.api", "statsmodels.formula.api")
 #: Environment of every kernel: outputs that do not vary by run (hash seed, source date), one BLAS/OpenMP thread
 #: each (the kernels share the cores; a process that forks must not have started thread pools), inline figures.
 KERNEL_ENV = {
@@ -105,6 +108,8 @@ def _template() -> None:
                 os.kill(pids.pop(connection_file), signal.SIGKILL)
             continue
         _import_all(stage)
+        for module in TEMPLATE_IMPORTS if stage != "base" else ():
+            importlib.import_module(module)
         pids[connection_file] = os.fork()
         if pids[connection_file] == 0:
             try:
