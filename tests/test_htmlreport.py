@@ -77,6 +77,13 @@ def test_no_script_no_external_resource_and_markdown_html_is_escaped():
     assert "x = 1" not in out  # code is hidden
 
 
+def test_every_image_has_alt_text():
+    jpeg = nbformat.v4.new_output("display_data", data={"image/jpeg": PNG_1PX})
+    out = _render([_nb("efficacy", [_code([jpeg])])])
+    image, = re.findall(r"<img [^>]*>", out)
+    assert 'alt="Figure"' in image
+
+
 def test_a_page_that_would_load_from_outside_fails_the_build():
     nb = _nb("efficacy", [_md("![logo](http://example.org/x.png)")])
     with pytest.raises(ValueError, match="would load something from outside the file"):

@@ -137,7 +137,7 @@ def test_a_kernel_is_ready_once_it_answers_on_shell_and_iopub(kernel_path):
         assert time.monotonic() - start < 0.2
         client.stop_channels()
         assert _run(km, "print('first')") == ["first\n"]
-        pool.release(km)
+        pool.release("01_a.ipynb")
 
 
 def test_each_import_set_adds_to_the_one_before():

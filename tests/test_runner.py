@@ -1,3 +1,5 @@
+import json
+
 import nbformat
 import pytest
 
@@ -21,21 +23,18 @@ def _write(folder, notebooks: dict) -> list:
     return [folder / name for name in notebooks]
 
 
-def test_normalise_executed_strips_timing_and_renumbers():
+def test_normalise_executed_strips_timing_and_fixes_papermills_ids():
     nb = _notebook("x = 1", "y = 2")
     nb.metadata["papermill"] = {"start_time": "now"}
-    for i, cell in enumerate(nb.cells):
-        cell.execution_count = 40 + i
+    for cell in nb.cells:
+        cell.metadata["papermill"] = {"duration": 0.1}
         cell.metadata["execution"] = {"iopub.status.busy": "now"}
-        cell.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "1"}, execution_count=40 + i)]
     nb.cells[1].metadata["tags"] = ["injected-parameters"]
     nb.cells[1].id = "f3a9c2d1-random"  # papermill's own id is random
     out = runner.normalise_executed(nb)
     assert out.cells[1].id == "injected-parameters"
     assert "papermill" not in out.metadata
-    assert [c.execution_count for c in out.cells] == [1, 2, 3]
-    assert [c.outputs[0]["execution_count"] for c in out.cells] == [1, 2, 3]
-    assert all("execution" not in c.metadata for c in out.cells)
+    assert all("execution" not in c.metadata and "papermill" not in c.metadata for c in out.cells)
 
 
 @pytest.mark.slow
@@ -48,6 +47,7 @@ def test_each_notebook_runs_in_a_fresh_kernel(tmp_path, kernel_path):
     paths = _write(tmp_path, {"01_a.ipynb": first, "02_b.ipynb": second})
     executed = runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", kernel_path=kernel_path)
     assert executed[1].cells[-2].outputs[0]["text"] == "1.5 False\n"  # nothing of 01_a is left
+    assert [c.execution_count for c in executed[1].cells] == [1, 2, 3, 4]  # a fresh kernel numbers from 1
     # figures display by themselves: the inline backend is set up in a forked kernel as in a new one
     assert any("image/png" in o.get("data", {}) for o in executed[1].cells[-1].outputs)
     assert (tmp_path / "stage" / "reports" / "executed" / "02_b.ipynb").exists()
@@ -121,6 +121,8 @@ def test_notebooks_that_need_the_same_one_run_side_by_side(tmp_path):
     assert b_stamp == c_stamp == "1"  # both ran after 01 wrote its file
     assert float(b_start) < float(c_end) and float(c_start) < float(b_end)  # and at the same time
     assert [c.execution_count for c in executed[2].cells] == [1, 2, 3]  # numbered per notebook
+    seconds = json.loads((tmp_path / "notebook-seconds.json").read_text())  # the next build's run order
+    assert set(seconds) == {"01_a.ipynb", "02_b.ipynb", "03_c.ipynb"} and min(seconds.values()) >= 2
 
 
 @pytest.mark.slow

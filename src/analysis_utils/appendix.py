@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis_utils import export, findings, htmlreport, paths, report, tables
+from analysis_utils import export, findings, htmlreport, paths, report, tables, vocabulary
 from analysis_utils.io import _atomic_write
 
 #: Packages whose versions the provenance lists (the pinned runtime).
@@ -276,9 +276,10 @@ def appendix_parts(executed: list, *, stage_reports: Path, data_dir: Path, data_
 def render(executed: list, *, stage_reports: Path, data_dir: Path, data_cutoff: str, synthetic: bool,
            git: dict, notebooks: list[str]) -> str:
     """Return the full HTML report for the executed notebooks (file names ``notebooks``)."""
+    ard = report.read_ard(stage_reports)
     title_block = {
         **describe_study(data_dir),
-        "Data cut": describe_data_cut(stage_reports, data_cutoff),
+        "Data cut": describe_data_cut_rows(None if ard is None else ard[ard["analysis_id"] == "DISP-DATACUT"], data_cutoff),
         "Input": describe_input(data_dir, synthetic=synthetic),
         "Software": f"analysis_utils at git commit {git['commit'][:12]}"
                     + (" with uncommitted changes" if git["dirty"].startswith("yes") else "")
@@ -286,7 +287,6 @@ def render(executed: list, *, stage_reports: Path, data_dir: Path, data_cutoff: 
     }
     parts = appendix_parts(executed, stage_reports=stage_reports, data_dir=data_dir, data_cutoff=data_cutoff, git=git,
                            notebooks=notebooks)
-    ard = report.read_ard(stage_reports)
     safety = [("Interpretation of the safety data", f"<p>{html.escape(findings.describe_safety(ard))}</p>")]
     return htmlreport.render_report(executed, title_block=title_block, synthetic=synthetic, appendix=parts,
                                     parts={"safety": safety}, summary=findings.to_html(ard), names=notebooks)
@@ -362,18 +362,14 @@ def write_tables_workbook(reports: Path, *, data_cutoff: str) -> Path:
 
     def write(out: Path) -> None:
         book = xlsxwriter.Workbook(str(out), {"strings_to_formulas": False, "strings_to_urls": False,
-                                              "strings_to_numbers": False})
-        date = datetime.fromisoformat(data_cutoff)
-        book.set_properties({"created": date, "author": "analysis_utils", "comments": f"data cut {data_cutoff}"})
+                                              "strings_to_numbers": False})  # every cell written as text
+        book.set_properties({"created": datetime.fromisoformat(data_cutoff), "author": "analysis_utils",
+                             "comments": f"data cut {data_cutoff}"})
         for name, rows in sheets.items():
             sheet = book.add_worksheet(name)
-            cut = 0
             for r, row in enumerate(rows):
-                for c, value in enumerate(row):
-                    cut += len(value) > EXCEL_CELL_LIMIT
-                    if value != "":
-                        sheet.write_string(r, c, fit_cell(value))
-            if cut:
+                sheet.write_row(r, 0, [fit_cell(value) for value in row])  # "" leaves the cell empty
+            if cut := sum(len(value) > EXCEL_CELL_LIMIT for row in rows for value in row):
                 sheet.write_string(len(rows) + 1, 0, f"Note: {cut} cell(s) exceed Excel's limit of {EXCEL_CELL_LIMIT:,} "
                                                      "characters and are cut; the CSV holds the full text.")
         book.close()

@@ -1,13 +1,11 @@
 """Render the executed notebooks as one self-contained HTML report with nbconvert.
 
-The notebooks are merged in ICH E3 section order (``SECTIONS``): a notebook's cells go to the
-section of its metadata ``report.section``, a cell tagged ``section-<name>`` switches the section,
-a cell tagged ``report-exclude`` (and the parameters cells) is left out, and so are stderr streams
-(warnings) and the code cells tagged ``report-if-output`` that show nothing (analyses that apply to
-some trials only, such as the between-arm comparisons). nbconvert's ``HTMLExporter`` renders them with the package's template
-(``templates/report``: JupyterLab's look, no script), code hidden. Raw HTML in markdown is escaped
-(data text in tables is escaped by ``tables``), figures are inlined, ids come from the content,
-and a page that would load anything from outside the file fails the build.
+The notebooks are merged in ICH E3 section order (``SECTIONS``) by metadata ``report.section`` (a cell
+tagged ``section-<name>`` switches it), without cells tagged ``report-exclude``, parameters cells, stderr
+(warnings), and cells tagged ``report-if-output`` that show nothing (analyses of some trials only).
+nbconvert's ``HTMLExporter`` renders them with the package's template (``templates/report``), code hidden,
+raw HTML in markdown escaped, figures inlined, ids from the content; a page that would load anything
+from outside the file fails the build.
 """
 
 import html
@@ -39,13 +37,10 @@ def _slug(text: str) -> str:
     return f"s-{slug}" if slug[0].isdigit() else slug
 
 
-def _html_cell(fragment: str, cell_id: str):
+def _html_cell(fragment: str, cell_id: str) -> dict:
     """A code cell without code whose only output is ``fragment`` (HTML the package built and escaped)."""
-    import nbformat
-
-    cell = nbformat.v4.new_code_cell("# part of the report page", id=cell_id)  # an empty cell is dropped
-    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": fragment})]
-    return cell
+    return {"cell_type": "code", "id": cell_id, "metadata": {}, "execution_count": None, "source": "# report page part",
+            "outputs": [{"output_type": "display_data", "data": {"text/html": fragment}, "metadata": {}}]}
 
 
 def merge(notebooks: list, names: list[str], parts: dict[str, list[tuple[str, str]]]):
@@ -80,39 +75,35 @@ def merge(notebooks: list, names: list[str], parts: dict[str, list[tuple[str, st
             cells += grouped[key]
             cells += [_html_cell(f'<h2 id="{_slug(h)}">{html.escape(h)}</h2>\n{part}', f"appendix-{_slug(h)}")
                       for h, part in extra]
-    return nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                                         "language": "python"}})
+    return nbformat.from_dict({"nbformat": 4, "nbformat_minor": 5, "cells": cells, "metadata": {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}})
 
 
-def _unique_heading_ids(page: str) -> str:
-    """Number repeated heading ids in page order (``Summary``, ``Summary-2``), with their anchor links."""
-    seen: dict[str, int] = {}
+def _headings(main: str) -> tuple[str, str]:
+    """``main`` with repeated heading ids numbered in page order (``Summary``, ``Summary-2``, with their anchor
+    links), and the contents: each section (``sec-`` headings) with the level-2 headings under it."""
+    seen, toc = {}, []
 
     def rename(match):
-        old = match.group(2)
+        start, level, old, rest, text, end = match.groups()
         seen[old] = seen.get(old, 0) + 1
         new = old if seen[old] == 1 else f"{old}-{seen[old]}"
-        return f'{match.group(1)}id="{new}"' + match.group(3).replace(f'href="#{old}"', f'href="#{new}"')
-
-    return re.sub(r'(<h[1-6][^>]*? )id="([^"]+)"(.*?</h[1-6]>)', rename, page, flags=re.S)
-
-
-def _contents(main: str) -> str:
-    """The contents: each section (``sec-`` headings) with the level-2 headings under it."""
-    toc = []
-    for level, ident, text in re.findall(r'<h([12])[^>]*? id="([^"]+)"[^>]*>(.*?)</h\1>', main, flags=re.S):
-        text = html.escape(html.unescape(re.sub(r"<[^>]+>", "", text)).rstrip("¶").strip())
-        if level == "1" and ident.startswith("sec-"):
-            toc.append([f'<li><a href="#{ident}">{text}</a>', []])
+        item = f'<li><a href="#{new}">{html.escape(html.unescape(re.sub(r"<[^>]+>", "", text)).rstrip("¶").strip())}</a>'
+        if level == "1" and new.startswith("sec-"):
+            toc.append([item, []])
         elif level == "2" and toc:
-            toc[-1][1].append(f'<li><a href="#{ident}">{text}</a></li>')
+            toc[-1][1].append(f"{item}</li>")
+        return f'{start}id="{new}"{rest}' + text.replace(f'href="#{old}"', f'href="#{new}"') + end
+
+    main = re.sub(r'(<h([1-6])[^>]*? )id="([^"]+)"([^>]*>)(.*?)(</h\2>)', rename, main, flags=re.S)
     items = "".join(head + (f"<ol>{''.join(subs)}</ol>" if subs else "") + "</li>" for head, subs in toc)
-    return f'<nav id="toc"><h2>Contents</h2><ol>{items}</ol></nav>'
+    return main, f'<nav id="toc"><h2>Contents</h2><ol>{items}</ol></nav>'
 
 
 def _exporter():
     from jinja2 import pass_context
-    from nbconvert import HTMLExporter
+    from nbconvert import HTMLExporter, TemplateExporter
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
     from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
     class Exporter(HTMLExporter):
@@ -121,26 +112,26 @@ def _exporter():
             """Markdown with its raw HTML escaped: text from notebooks never becomes markup."""
             return MarkdownWithMath(renderer=IPythonRenderer(escape=True)).render(source)
 
+        def from_notebook_node(self, nb, resources=None, **kw):
+            """HTMLExporter's without its BeautifulSoup pass (a second each build) that adds the alt text
+            ``render_report`` adds and makes outputs focusable (the report's never scroll)."""
+            resources = self._init_resources(resources)
+            self.register_filter("highlight_code", lambda source, **kw: source)  # code is hidden
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata,
+                                                                           parent=self, resources=resources))
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    # validated once after nbconvert's preprocessors, not after each
     return Exporter(template_name="report", extra_template_basedirs=[str(TEMPLATES)], exclude_input=True,
-                    exclude_input_prompt=True, exclude_output_prompt=True)
+                    exclude_input_prompt=True, exclude_output_prompt=True, optimistic_validation=True)
 
 
 def render_report(notebooks: list, *, title_block: dict, synthetic: bool, appendix: list[tuple[str, str]],
                   parts: dict | None = None, summary: str = "", names: list[str] | None = None) -> str:
-    """Return the report as one HTML document.
-
-    Parameters
-    ----------
-    notebooks : list of NotebookNode
-        Executed notebooks, in pipeline order; ``names`` their file names (default ``NN_...``).
-    title_block : dict
-        Label -> value pairs for the title page; the key ``"Title"`` is the heading.
-    synthetic : bool
-        Show the synthetic-data banner on every screen.
-    appendix : list of (heading, html)
-        Appendix parts (data queries, dictionary, methods, provenance), already escaped HTML; ``parts``
-        (section key -> such a list) end other sections; ``summary`` (escaped HTML) follows the title page.
-    """
+    """Return the report of the executed ``notebooks`` (file ``names``, default ``NN``) as one HTML document:
+    the title page (``title_block``: label -> value, ``"Title"`` the heading; with the synthetic-data banner
+    if ``synthetic``), ``summary``, the contents, then the sections, the ``appendix`` parts (heading, HTML)
+    last and the ``parts`` of other sections (section key -> such a list) at their end (HTML escaped by the caller)."""
     names = names or [f"{i:02d}" for i in range(1, len(notebooks) + 1)]
     merged = merge(notebooks, names, {**(parts or {}), "appendix": appendix})
     title = html.escape(title_block.get("Title", "Report"))
@@ -152,8 +143,8 @@ def render_report(notebooks: list, *, title_block: dict, synthetic: bool, append
     page, _ = _exporter().from_notebook_node(merged, resources={"report": {"header": header}})
     head, main = page.split("<main>", 1)
     head = re.sub(r"/\*.*?\*/", "", head, flags=re.S)  # CSS comments (JupyterLab's cite web pages)
-    main = _unique_heading_ids(main)
-    page = head.replace("<!--contents-->", _contents(main)) + "<main>" + main
+    main, contents = _headings(re.sub(r"<img(?![^>]*\balt=)", '<img alt="Figure"', main))
+    page = head.replace("<!--contents-->", contents) + "<main>" + main
     outside = _OUTSIDE.search(page)
     if outside:
         at = page[max(0, outside.start() - 80):outside.end() + 80]

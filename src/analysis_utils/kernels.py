@@ -1,14 +1,8 @@
-"""Fresh Jupyter kernels for papermill, one per notebook, handed to it as ``km`` by one of three paths.
-
-- ``fork`` (Linux): a *template* process imports the libraries once and forks each kernel, ready in
-  about 0.2 s; only where ``os.fork`` exists and is safe after such imports (not on Windows, which has
-  no ``os.fork``, nor macOS, where Python's documentation calls it unsafe).
-- ``warm`` (everywhere): a new Python per notebook imports the libraries, then becomes an ipykernel;
-  started ahead of its notebook, never reused.
-- ``plain``: papermill starts its own ``python3`` kernel (the last resort).
-
-``choose`` picks fork where it is safe, else warm; ``KERNELS`` or ``--kernels`` overrides it. Every
-path gives the same outputs: a notebook imports what it uses, and every kernel gets ``KERNEL_ENV``.
+"""Fresh Jupyter kernels for papermill, one per notebook, handed to it as ``km`` by one of three paths:
+``fork`` (Linux only: fork is missing on Windows, unsafe on macOS), a *template* process that imports the
+libraries once and forks each kernel; ``warm`` (everywhere), a new Python per notebook that imports them,
+then becomes an ipykernel; ``plain``, papermill's own ``python3`` kernel. ``choose`` picks fork where it is
+safe, else warm. Every path gives the same outputs: a notebook imports what it uses; kernels get ``KERNEL_ENV``.
 """
 
 import contextlib
@@ -27,20 +21,22 @@ from queue import Empty
 from jupyter_client.asynchronous import AsyncKernelClient
 
 PATHS = ("fork", "warm", "plain")
-#: Imported before a notebook's first cell (fork and warm paths), up to the set its metadata
-#: ``report.kernel`` names: ``base`` (a kernel, numpy, pandas, pyarrow, the data modules), ``stats``
-#: (scipy, the analysis modules), ``full`` (default; matplotlib, and a figure drawn off-screen). A
-#: notebook imports what it uses, so this changes when, never what, it imports.
+#: Imported before a notebook's first cell (fork, warm), up to the set its metadata ``report.kernel`` names:
+#: ``base`` (a kernel, numpy, pandas, pyarrow, the data modules), ``stats`` (scipy, the analysis
+#: modules), ``full`` (default; matplotlib, and a figure drawn off-screen). This changes when, never what, is imported.
 IMPORTS = {
-    "base": ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "numpy", "pandas", "pyarrow.parquet",
-             "analysis_utils.cleaning", "analysis_utils.eligibility", "analysis_utils.report",
-             "analysis_utils.scoring", "analysis_utils.tables", "analysis_utils.validation"),
-    "stats": ("scipy.stats", "analysis_utils.endpoints", "analysis_utils.safety", "analysis_utils.planning"),
+    "base": ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger", "IPython.display",
+             "numpy", "pandas", "pyarrow.parquet", "pyarrow.dataset", *(f"analysis_utils.{m}" for m in (
+                 "cleaning", "eligibility", "report", "scoring", "tables", "validation"))),
+    "stats": ("scipy.stats", *(f"analysis_utils.{m}" for m in (
+        "endpoints", "safety", "planning", "disposition", "arms", "comparisons", "conmeds", "listings"))),
     "full": ("matplotlib.pyplot", "analysis_utils.plotting"),
 }
-#: Environment of every kernel: outputs that do not vary by run (hash seed, source date), one
-#: BLAS/OpenMP thread each (the kernels share the cores; a process that forks must not have
-#: started thread pools), and the inline backend for figures.
+#: Imported with ``stats`` by the fork template only (once, while the first notebooks run): statsmodels, which
+#: ``04`` uses; a warm kernel, which pays for every import itself, leaves it to the notebooks that use it.
+TEMPLATE_IMPORTS = ("statsmodels.api", "statsmodels.formula.api")
+#: Environment of every kernel: outputs that do not vary by run (hash seed, source date), one BLAS/OpenMP thread
+#: each (the kernels share the cores; a process that forks must not have started thread pools), inline figures.
 KERNEL_ENV = {
     "PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
@@ -98,7 +94,7 @@ def _draw_figure() -> None:
 
 def _template() -> None:
     """Fork a kernel for each ``<stage> <connection file>`` line on stdin, having imported that stage's
-    sets (the first notebooks need ``base`` only); kill it on ``stop <connection file>``."""
+    sets; kill it on ``stop <connection file>``; exit when stdin closes."""
     if not fork_is_safe():  # only ``choose`` starts a template, and only where fork is safe
         raise SystemExit(f"the kernel template needs os.fork on Linux (this is {sys.platform}); "
                          "use KERNELS=warm or KERNELS=plain")
@@ -112,6 +108,8 @@ def _template() -> None:
                 os.kill(pids.pop(connection_file), signal.SIGKILL)
             continue
         _import_all(stage)
+        for module in TEMPLATE_IMPORTS if stage != "base" else ():
+            importlib.import_module(module)
         pids[connection_file] = os.fork()
         if pids[connection_file] == 0:
             try:
@@ -120,7 +118,7 @@ def _template() -> None:
                 _launch(["-f", connection_file, f"--IPKernelApp.parent_handle={os.getppid()}"])
             finally:
                 os._exit(0)
-    os._exit(0)  # stdin closed: the build is over (exiting with the libraries loaded is slow)
+    os._exit(0)  # exiting with the libraries loaded is slow
 
 
 def _launch(argv: list[str]) -> None:
@@ -151,7 +149,7 @@ class ReadyClient(AsyncKernelClient):
 
 
 class Kernel:
-    """What papermill (nbclient) asks of ``km`` for a kernel it did not start: ``client()``; and ``shutdown()``."""
+    """What papermill (nbclient) asks of ``km`` for a kernel it did not start (``client()``), and ``shutdown()``."""
 
     has_kernel = True
 
@@ -166,15 +164,14 @@ class Kernel:
 
 
 class Kernels:
-    """Kernels by one path: ``start(name)`` begins notebook ``name``'s kernel (ahead of it if wanted),
-    ``take(name)`` returns its ``km`` for papermill (``None``: papermill starts its own), ``release(km)``
-    stops it. As a context manager it stops every kernel it started on exit."""
+    """Kernels by one path: ``start(name, stage)`` begins notebook ``name``'s kernel (ahead of it if wanted),
+    ``take(name, stage)`` returns its ``km`` for papermill (``None``: papermill starts its own),
+    ``release(km)`` stops it. As a context manager it stops every kernel it started on exit."""
 
     def __init__(self, path: str, cwd: Path):
         self.path, self.cwd, self._environ, self._template = path, cwd, dict(os.environ), None
         self._folder = Path(tempfile.mkdtemp(prefix="report-kernels-"))  # short: ipc socket paths are limited
-        self._ahead: dict[str, Kernel] = {}  # started, not taken yet
-        self._live: list[Kernel] = []  # taken, not released yet
+        self._kernels: dict[str, Kernel] = {}  # by notebook, until released
 
     def __enter__(self):
         if self.path == "plain":  # papermill's kernel inherits the environment
@@ -190,7 +187,7 @@ class Kernels:
 
     def start(self, name: str, stage: str = "full") -> None:
         """Begin the kernel of notebook ``name`` (without waiting for it)."""
-        if self.path == "plain" or name in self._ahead:
+        if self.path == "plain" or name in self._kernels:
             return
         from jupyter_client.connect import write_connection_file
 
@@ -199,35 +196,30 @@ class Kernels:
                                            {"transport": "ipc", "ip": file})
         if self.path == "fork":
             self._tell(stage, file)
-            self._ahead[name] = Kernel(info, functools.partial(self._tell, "stop", file), self._template.poll)
+            self._kernels[name] = Kernel(info, functools.partial(self._tell, "stop", file), self._template.poll)
             return
         watch = [] if sys.platform == "win32" else [f"--IPKernelApp.parent_handle={os.getpid()}"]  # dies with the build
         process = subprocess.Popen([sys.executable, "-m", "analysis_utils.kernels", stage, "-f", file, *watch],
                                    cwd=self.cwd, env={**os.environ, **KERNEL_ENV}, stdin=subprocess.DEVNULL)
-        self._ahead[name] = Kernel(info, lambda: (process.kill(), process.wait()), process.poll)
+        self._kernels[name] = Kernel(info, lambda: (process.kill(), process.wait()), process.poll)
 
     def take(self, name: str, stage: str = "full") -> Kernel | None:
         """The ``km`` of notebook ``name`` for papermill (``None`` on the plain path)."""
         self.start(name, stage)
-        kernel = self._ahead.pop(name, None)
-        self._live += [kernel] if kernel else []
-        return kernel
+        return self._kernels.get(name)
 
-    def release(self, kernel: Kernel | None) -> None:
-        if kernel in self._live:
-            self._live.remove(kernel)
-            kernel.shutdown()
-
-    def __exit__(self, *exc):
-        for kernel in [*self._ahead.values(), *self._live]:
+    def release(self, name: str) -> None:
+        """Stop the kernel of notebook ``name``."""
+        if kernel := self._kernels.pop(name, None):
             with contextlib.suppress(OSError):  # a template that stopped has taken its kernels with it
                 kernel.shutdown()
+
+    def __exit__(self, *exc):
+        for name in list(self._kernels):
+            self.release(name)
         if self._template is not None:
-            self._template.stdin.close()  # the template exits
-            try:
-                self._template.wait(5)
-            except subprocess.TimeoutExpired:
-                self._template.kill()
+            self._template.stdin.close()  # the template stops the kernels it was told to, then exits
+            self._template.wait()
         os.environ.clear()
         os.environ.update(self._environ)
         shutil.rmtree(self._folder, ignore_errors=True)

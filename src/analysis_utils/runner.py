@@ -1,12 +1,9 @@
-"""Build the report: papermill executes the numbered notebooks, two at a time, then the report is rendered.
-
-Usage: ``python -m analysis_utils.runner --data-dir data/raw --data-cutoff 2022-01-31 [--kernels fork|warm|plain]``
-
-Each notebook runs in a fresh kernel of its own (``kernels``) once the notebooks it reads (metadata
-``report.needs``) have finished, writing into ``.build/stage``. Only when every notebook ran and the
-report rendered (``appendix.write_report``) are the outputs moved into ``data/processed``, ``figures``
-and ``reports`` (``report.html`` last). On failure the old ``report.html`` becomes ``report.previous.html``,
-the partly executed notebook is kept in ``reports/failed/``, and the error names notebook, cell and exception.
+"""Build the report (``python -m analysis_utils.runner --data-dir data/raw --data-cutoff 2022-01-31``): papermill
+executes the numbered notebooks, two at a time, each in a fresh kernel (``kernels``) once the notebooks it reads
+(metadata ``report.needs``) have finished, into ``.build/stage``; once every notebook ran and the report rendered
+(``appendix.write_report``) the outputs move into ``data/processed``, ``figures`` and ``reports`` (``report.html``
+last). On failure the old report becomes ``report.previous.html``, the partly executed notebook is kept in
+``reports/failed/``, and the error names notebook, cell and exception.
 """
 
 import argparse
@@ -77,28 +74,32 @@ def _join_streams(outputs: list) -> list:
 
 
 def normalise_executed(nb):
-    """Strip run-dependent metadata so two runs give byte-identical notebooks: papermill's and nbclient's
-    timings go, papermill's cells (random ids) get fixed ids, execution counts run 1..n in cell order,
-    and the pieces of printed text one stream sent in a row are one output (``_join_streams``)."""
+    """Strip papermill's timings and give its cells (random ids) fixed ids, so two runs give byte-identical
+    notebooks (nbclient records no timings, ``record_timing=False``, and every notebook's fresh kernel
+    numbers its cells 1..n); the pieces of printed text one stream sent in a row become one output
+    (``_join_streams``)."""
     nb.metadata.pop("papermill", None)
-    count = 0
     for index, cell in enumerate(nb.cells):
-        cell.metadata.pop("execution", None)
         cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)  # nbclient's timings, in a notebook run by papermill's command line
         tags = cell.metadata.get("tags", [])
         if "injected-parameters" in tags:
             cell.id = "injected-parameters"
         elif "papermill-error-cell-tag" in tags:  # papermill's notes on a failed notebook
             cell.id = f"papermill-error-{index}"
-        if cell.cell_type == "code":
-            count += 1
-            cell.execution_count = count if cell.get("outputs") is not None else None
-            if cell.get("outputs"):
-                cell.outputs = _join_streams(cell.outputs)
-            for out in cell.get("outputs", []):
-                if "execution_count" in out:
-                    out["execution_count"] = count
+        if cell.get("outputs"):
+            cell.outputs = _join_streams(cell.outputs)
     return nb
+
+
+def run_order(imports: dict[str, str], seconds: dict[str, float]) -> list[str]:
+    """Notebooks (name -> import set) in the order they start once ready: the longest of the last build first
+    (``seconds``), then those on heavier kernels (figures), then in numbered order.
+
+    >>> run_order({"01_a.ipynb": "base", "02_b.ipynb": "full", "03_c.ipynb": "stats"}, {"03_c.ipynb": 9.5})
+    ['03_c.ipynb', '02_b.ipynb', '01_a.ipynb']
+    """
+    return sorted(imports, key=lambda n: (-seconds.get(n, 0), -list(kernels.IMPORTS).index(imports[n])))
 
 
 def _read(path: Path) -> tuple[dict, set[str]]:
@@ -117,7 +118,6 @@ def _execute(path: Path, parameters: dict, stage: Path, km, timeout: int):
     import papermill
 
     out = stage / "reports" / "executed" / path.name
-    out.parent.mkdir(parents=True, exist_ok=True)
     try:
         nb = papermill.execute_notebook(path, out, parameters=parameters, kernel_name="python3", language="python", km=km,
                                         progress_bar=False, record_timing=False, request_save_on_cell_execute=False,
@@ -136,58 +136,64 @@ def _execute(path: Path, parameters: dict, stage: Path, km, timeout: int):
 
 
 def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path, *, kernel_path: str | None = None,
-                      parallel: int | None = None, timeout: int = 600) -> list:
-    """Execute the notebooks with papermill, up to ``parallel`` at a time, each in a fresh kernel.
+                      parallel: int | None = None, timeout: int = 600, background: tuple[str, ...] = ()) -> list:
+    """Execute the notebooks with papermill, up to ``parallel`` at a time, each in a fresh kernel (``kernel_path``);
+    return them in ``notebook_paths`` order, written to ``stage/reports/executed``.
 
-    Kernels come by ``kernel_path`` (``kernels.choose``); a notebook starts when the notebooks it needs
-    (``notebook_needs``) have finished, and gets the ``parameters`` its parameters cell declares. The
-    executed notebooks are written to ``stage/reports/executed`` and returned in ``notebook_paths`` order.
-    The first failing notebook raises ``NotebookFailed`` and stops the kernels of the others.
+    A notebook starts once the notebooks it needs (``notebook_needs``) have finished, the longest of the last
+    build first (``stage/../notebook-seconds.json``; else those on heavier kernels), and gets the ``parameters``
+    its parameters cell declares; ``background`` modules are imported meanwhile. The first failing notebook
+    raises ``NotebookFailed`` and stops the kernels of the others.
     """
     read = {p.name: _read(p) for p in notebook_paths}
     needs = notebook_needs({name: meta for name, (meta, _) in read.items()})
     imports = {name: meta.get("report", {}).get("kernel", "full") for name, (meta, _) in read.items()}
     if bad := {n: v for n, v in imports.items() if v not in kernels.IMPORTS}:
         raise ValueError(f"metadata report.kernel {bad}: expected one of {', '.join(kernels.IMPORTS)}")
+    timings = stage.parent / "notebook-seconds.json"
+    seconds = json.loads(timings.read_text()) if timings.exists() else {}
+    waiting = run_order(imports, seconds)
     parallel = parallel or min(MAX_KERNELS, os.cpu_count() or 1)
     by_name, executed, running = {p.name: p for p in notebook_paths}, {}, {}
-    # notebooks on heavier kernels (figures: ``full``) first, a better balance of the two lanes; else numbered order
-    waiting = sorted(by_name, key=lambda n: -list(kernels.IMPORTS).index(imports[n]))
-    import nbformat  # noqa: F401  (imported before the threads: a module two threads import at once
-    import papermill  # noqa: F401  can be seen half-initialised)
+    (stage / "reports" / "executed").mkdir(parents=True, exist_ok=True)
+    # the kernel template (fork) starts first; a failure leaves both ``with``: the other kernels stop, then the threads
+    with ThreadPoolExecutor(parallel) as threads, kernels.Kernels(kernels.choose(kernel_path), paths.PROJECT_ROOT) as pool:
+        import nbformat  # noqa: F401  (imported before the threads: a module two threads import at once
+        import papermill  # noqa: F401  can be seen half-initialised)
 
-    pool = kernels.Kernels(kernels.choose(kernel_path), paths.PROJECT_ROOT)
-    with ThreadPoolExecutor(parallel) as threads, pool:
+        threading.Thread(target=lambda: [importlib.import_module(m) for m in background], daemon=True).start()
         while waiting or running:
-            unfinished = lambda: {*waiting, *(n for n, _ in running.values())}  # noqa: E731
-            for name in [n for n in waiting if not {*needs[n]} & unfinished()][:parallel - len(running)]:
+            for name in [n for n in waiting if not {*needs[n]} & {*waiting, *running.values()}][:parallel - len(running)]:
                 params = {k: v for k, v in parameters.items() if k in read[name][1]}
-                km = pool.take(name, imports[name])
-                running[threads.submit(_execute, by_name[name], params, stage, km, timeout)] = name, km
+                running[threads.submit(_execute, by_name[name], params, stage, pool.take(name, imports[name]), timeout)] = name
                 waiting.remove(name)
-            # the next notebooks' kernels start ahead: forked ones (cheap) one per lane, pre-started ones
-            # (each imports the libraries) one, and one more per idle lane
-            ahead = parallel if pool.path == "fork" else 1 + parallel - len(running)
-            for name in sorted(waiting, key=lambda n: len({*needs[n]} & unfinished()))[:ahead]:
+                seconds[name] = time.perf_counter()
+            # kernels start ahead, first those of notebooks that wait for running ones only: forked ones (cheap)
+            # all (the template imports the next sets while the first notebooks run), pre-started ones (each
+            # imports the libraries) one, and one more per idle lane
+            soon = [n for n in waiting if not {*needs[n]} & {*waiting}]
+            ahead = [*soon, *(n for n in waiting if n not in soon)] if pool.path == "fork" else soon[:1 + parallel - len(running)]
+            for name in ahead:
                 pool.start(name, imports[name])
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
-                name, km = running.pop(future)
-                pool.release(km)
-                executed[name] = future.result()  # a failure leaves both ``with``: the other kernels stop
+                name = running.pop(future)
+                pool.release(name)
+                executed[name] = future.result()
+                seconds[name] = round(time.perf_counter() - seconds[name], 1)
+    timings.write_text(json.dumps(seconds, indent=1, sort_keys=True) + "\n")
     return [executed[p.name] for p in notebook_paths]
 
 
 def git_state(root: Path = paths.PROJECT_ROOT) -> dict:
     """Return the git commit of ``root`` and whether its tracked files differ from it."""
-    git = ["git", "-C", str(root)]
     try:
-        commit = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run([*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True,
-                               check=True).stdout.strip() != ""
+        status = subprocess.run(["git", "-C", str(root), "status", "--porcelain=v2", "--branch", "--untracked-files=no"],
+                                capture_output=True, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return {"commit": "not a git checkout", "dirty": "unknown"}
-    return {"commit": commit, "dirty": "yes (uncommitted changes)" if dirty else "no"}
+    dirty = any(not line.startswith("#") for line in status.splitlines())
+    return {"commit": re.search(r"^# branch.oid (\S+)", status, re.M)[1], "dirty": "yes (uncommitted changes)" if dirty else "no"}
 
 
 def _project_relative(path: Path) -> str:
@@ -198,27 +204,23 @@ def _project_relative(path: Path) -> str:
 
 def _publish(stage: Path, out_root: Path) -> None:
     """Move the staged outputs into place, replacing the old ones; ``report.html`` last, by an atomic rename."""
-    reports = out_root / "reports"
-    targets = {"processed": out_root / "data" / "processed", "figures": out_root / "figures", "reports": reports}
-    for name, target in targets.items():
+    for name, target in {"processed": out_root / "data" / "processed", "figures": out_root / "figures",
+                         "reports": out_root / "reports"}.items():
         target.mkdir(parents=True, exist_ok=True)
-        for old in target.iterdir():
-            if old.name not in (".gitkeep", "report.html"):
-                shutil.rmtree(old) if old.is_dir() else old.unlink()
-        for new in sorted((stage / name).iterdir()):
-            if new.name != "report.html":
-                os.replace(new, target / new.name)
-    os.replace(stage / "reports" / "report.html", reports / "report.html")
+        for old in [p for p in target.iterdir() if p.name not in (".gitkeep", "report.html")]:
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
+        for new in [p for p in sorted((stage / name).iterdir()) if p.name != "report.html"]:
+            os.replace(new, target / new.name)
+    os.replace(stage / "reports" / "report.html", out_root / "reports" / "report.html")
 
 
-def _retire(stage: Path, out_root: Path) -> None:
+def _retire(stage: Path, reports: Path) -> None:
     """After a failure: rename the old report ``report.previous.html``; keep the partial notebook in reports/failed."""
-    reports = out_root / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
     if (reports / "report.html").exists():
         os.replace(reports / "report.html", reports / "report.previous.html")
     if (stage / "failed").exists():
         shutil.rmtree(reports / "failed", ignore_errors=True)
-        reports.mkdir(parents=True, exist_ok=True)
         os.replace(stage / "failed", reports / "failed")
 
 
@@ -227,26 +229,22 @@ def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_RO
     """Run the whole pipeline and publish the outputs under ``out_root``; return the report path."""
     notebooks, stage = notebooks or list_notebooks(), out_root / ".build" / "stage"
     shutil.rmtree(stage, ignore_errors=True)
-    for sub in ("processed", "figures", "reports/executed"):
+    for sub in ("processed", "figures", "reports"):
         (stage / sub).mkdir(parents=True)
-    folders = {"PROCESSED_DIR": "processed", "OUT_PROCESSED_DIR": "processed", "REPORTS_DIR": "reports",
-               "FIGURES_DIR": "figures"}
     parameters = {"DATA_DIR": _project_relative(data_dir), "DATA_CUTOFF": data_cutoff,
-                  **{k: _project_relative(stage / v) for k, v in folders.items()}}
-    import papermill  # noqa: F401  (before the thread: a module two threads import at once can be half-initialised)
-
-    threading.Thread(target=lambda: [importlib.import_module(m) for m in _RENDER_MODULES], daemon=True).start()
+                  **{k: _project_relative(stage / v) for k, v in {"PROCESSED_DIR": "processed", "OUT_PROCESSED_DIR":
+                     "processed", "REPORTS_DIR": "reports", "FIGURES_DIR": "figures"}.items()}}
     try:
         # The first notebook validates the export before anything is derived from it: a bad export
         # stops the build there (ename ExportValidationError), and nothing is published.
-        execute_notebooks(notebooks, parameters, stage, kernel_path=kernel_path)
+        execute_notebooks(notebooks, parameters, stage, kernel_path=kernel_path, background=_RENDER_MODULES)
         from analysis_utils import appendix, report
 
         report.combine_parts(stage / "reports")  # ard.csv and data_queries.csv, in a fixed order
         appendix.write_report(stage_reports=stage / "reports", data_dir=data_dir, data_cutoff=data_cutoff,
                               git=git_state(), notebooks=[p.name for p in notebooks])
     except BaseException:
-        _retire(stage, out_root)
+        _retire(stage, out_root / "reports")
         raise
     _publish(stage, out_root)
     shutil.rmtree(stage, ignore_errors=True)
