@@ -24,6 +24,15 @@ PROVENANCE_PACKAGES = (
     "openpyxl", "pyreadstat", "papermill", "nbclient", "nbconvert", "nbformat", "ipykernel", "mistune", "xlsxwriter",
 )
 
+#: The design paragraph of a trial of several arms (``methods_markdown``), instead of the pilot's first paragraph.
+RANDOMISED_DESIGN_MARKDOWN = """
+**Design and populations.** Randomised, open-label trial of several arms; the between-arm comparisons below
+estimate the treatment effect, and the changes from baseline in all patients together are exploratory and
+descriptive (they include regression to the mean and the natural course of the disease). P-values are not
+adjusted for multiplicity. The full analysis set and the safety set are all randomised patients who took at
+least one dose; patients are analysed in the arm they were randomised to, safety data by the treatment taken.
+"""
+
 METHODS_MARKDOWN = """
 **Design and populations.** Single-arm, open-label pilot; every analysis is exploratory and descriptive.
 There is no control group, no multiplicity adjustment and no causal claim: changes from baseline include
@@ -268,7 +277,7 @@ def appendix_parts(executed: list, *, stage_reports: Path, data_dir: Path, data_
         ("Data queries", _queries_part(stage_reports, number)),
         ("Data dictionary", _dictionary_part(number)),
         ("Methods", mistune.create_markdown(escape=True)(
-            METHODS_MARKDOWN + describe_between_arm_methods(report.read_ard(stage_reports)))),
+            methods_markdown(report.read_ard(stage_reports)))),
         ("Provenance", _provenance_part(data_dir, data_cutoff, git, notebooks, number)),
     ]
 
@@ -463,3 +472,23 @@ def describe_between_arm_methods(ard: pd.DataFrame | None) -> str:
         text += ("\n**Estimands after the treatment switch.** "
                  + " ".join(f"{c[:1].upper()}{c[1:]}." for c in estimands) + "\n")
     return text
+
+
+def methods_markdown(ard: pd.DataFrame | None) -> str:
+    """The appendix's methods text: ``METHODS_MARKDOWN``, and for a trial of several arms (the ARD holds
+    between-arm rows, ``describe_between_arm_methods``) its design paragraph replaced by
+    ``RANDOMISED_DESIGN_MARKDOWN`` and the between-arm methods added.
+
+    >>> methods_markdown(None) == METHODS_MARKDOWN
+    True
+    >>> ard = pd.DataFrame({"analysis_id": ["EFF-ESSDAI-MCII-DIFF"], "method": ["Newcombe hybrid score 95% CI"]})
+    >>> text = methods_markdown(ard)
+    >>> "Single-arm" in text, "Randomised, open-label" in text, "Newcombe" in text
+    (False, True, True)
+    """
+    between = describe_between_arm_methods(ard)
+    if not between:
+        return METHODS_MARKDOWN
+    first, rest = METHODS_MARKDOWN.lstrip("\n").split("\n\n", 1)
+    assert first.startswith("**Design and populations.**"), "METHODS_MARKDOWN must open with the design paragraph"
+    return RANDOMISED_DESIGN_MARKDOWN + "\n" + rest + between
