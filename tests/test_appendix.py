@@ -135,7 +135,7 @@ def test_the_appendix_tables_continue_the_notebooks_numbers_each_with_its_source
                   "message": ["late", "late", "differs"]}).to_csv(tmp_path / "data_queries.csv", index=False)
     executed = [_executed_with_caption("Table 14.2.1 ESSDAI"), _executed_with_caption("Listing A.6 Queries <b>")]
     git = {"commit": "0" * 40, "dirty": "no"}
-    parts = dict(appendix.appendix_parts(executed, stage_reports=tmp_path, data_dir=paths.DATA_RAW,
+    parts = dict(appendix.appendix_parts(executed, stage_reports=tmp_path, ard=None, data_dir=paths.DATA_RAW,
                                          data_cutoff="2022-01-31", git=git, notebooks=["01_a.ipynb"]))
     page = "".join(parts.values())
     captions = re.findall(r"<caption>(.*?)</caption>", page)
@@ -157,7 +157,7 @@ def test_without_queries_the_appendix_says_so_and_numbers_from_the_first():
     from analysis_utils import paths
 
     assert appendix.next_table_number([_executed_with_caption("Table P.4 Planning")]) == 1  # another series
-    parts = dict(appendix.appendix_parts([], stage_reports=paths.PROJECT_ROOT / "no-such-folder", data_dir=paths.DATA_RAW,
+    parts = dict(appendix.appendix_parts([], stage_reports=paths.PROJECT_ROOT / "no-such-folder", ard=None, data_dir=paths.DATA_RAW,
                                          data_cutoff="2022-01-31", git={"commit": "0" * 40, "dirty": "no"}, notebooks=[]))
     assert parts["Data queries"] == "<p>No data queries were raised.</p>"
     assert "<caption>Table A.1 Data dictionary of the raw export</caption>" in parts["Data dictionary"]

@@ -265,11 +265,12 @@ def _provenance_part(data_dir: Path, data_cutoff: str, git: dict, notebooks: lis
             + tables.to_html(versions, info=versions_info))
 
 
-def appendix_parts(executed: list, *, stage_reports: Path, data_dir: Path, data_cutoff: str, git: dict,
-                   notebooks: list[str]) -> list[tuple[str, str]]:
+def appendix_parts(executed: list, *, stage_reports: Path, ard: pd.DataFrame | None, data_dir: Path, data_cutoff: str,
+                   git: dict, notebooks: list[str]) -> list[tuple[str, str]]:
     """The appendix's parts after the notebooks' own: (heading, HTML) of the data queries, the data
-    dictionary, the methods and the provenance; their tables continue the appendix's numbers after
-    those the executed notebooks show (``next_table_number``)."""
+    dictionary, the methods (``methods_markdown`` of ``ard``, the build's ARD as ``report.read_ard`` gives
+    it) and the provenance; their tables continue the appendix's numbers after those the executed
+    notebooks show (``next_table_number``)."""
     import mistune
 
     number = itertools.count(next_table_number(executed))
@@ -277,7 +278,7 @@ def appendix_parts(executed: list, *, stage_reports: Path, data_dir: Path, data_
         ("Data queries", _queries_part(stage_reports, number)),
         ("Data dictionary", _dictionary_part(number)),
         ("Methods", mistune.create_markdown(escape=True)(
-            methods_markdown(report.read_ard(stage_reports)))),
+            methods_markdown(ard))),
         ("Provenance", _provenance_part(data_dir, data_cutoff, git, notebooks, number)),
     ]
 
@@ -294,8 +295,8 @@ def render(executed: list, *, stage_reports: Path, data_dir: Path, data_cutoff: 
                     + (" with uncommitted changes" if git["dirty"].startswith("yes") else "")
                     + f", Python {platform.python_version()}",
     }
-    parts = appendix_parts(executed, stage_reports=stage_reports, data_dir=data_dir, data_cutoff=data_cutoff, git=git,
-                           notebooks=notebooks)
+    parts = appendix_parts(executed, stage_reports=stage_reports, ard=ard, data_dir=data_dir, data_cutoff=data_cutoff,
+                           git=git, notebooks=notebooks)
     safety = [("Interpretation of the safety data", f"<p>{html.escape(findings.describe_safety(ard))}</p>")]
     return htmlreport.render_report(executed, title_block=title_block, synthetic=synthetic, appendix=parts,
                                     parts={"safety": safety}, summary=findings.to_html(ard), names=notebooks)
