@@ -127,7 +127,7 @@ def test_a_kernel_is_ready_once_it_answers_on_shell_and_iopub(kernel_path):
     if kernel_path == "fork" and not kernels.fork_is_safe():
         pytest.skip("fork needs Linux")
     with kernels.Kernels(kernel_path, paths.PROJECT_ROOT) as pool:
-        km = pool.take("01_a.ipynb", "base")
+        km = pool.start("01_a.ipynb", "base")
         client = km.client()
         assert isinstance(client, kernels.ReadyClient)
         client.start_channels()
@@ -176,7 +176,7 @@ def test_kernels_of_each_set_have_imported_that_set(kernel_path):
         for name, stage in (("01_a", "base"), ("02_b", "stats"), ("03_c", "full")):
             pool.start(name, stage)
         seen = {stage: _run(km, code) for name, stage in (("01_a", "base"), ("02_b", "stats"), ("03_c", "full"))
-                for km in [pool.take(name, stage)]}
+                for km in [pool.start(name, stage)]}
     assert seen == {"base": ["False False\n"], "stats": ["True False\n"], "full": ["True True\n"]}
 
 

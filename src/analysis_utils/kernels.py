@@ -1,8 +1,8 @@
-"""Fresh Jupyter kernels for papermill, one per notebook, handed to it as ``km`` by one of three paths:
-``fork`` (Linux only: fork is missing on Windows, unsafe on macOS), a *template* process that imports the
-libraries once and forks each kernel; ``warm`` (everywhere), a new Python per notebook that imports them,
-then becomes an ipykernel; ``plain``, papermill's own ``python3`` kernel. ``choose`` picks fork where it is
-safe, else warm. Every path gives the same outputs: a notebook imports what it uses; kernels get ``KERNEL_ENV``.
+"""Fresh Jupyter kernels, one per notebook, handed to papermill as ``km`` by one of three paths: ``fork``
+(Linux only: fork is missing on Windows, unsafe on macOS), forked from a *template* process that imported
+the libraries once; ``warm`` (everywhere), a new Python per notebook that imports them, then becomes an
+ipykernel; ``plain``, papermill's own ``python3`` kernel. ``choose`` picks fork where safe, else warm.
+Every path gives the same outputs: a notebook imports what it uses; kernels get ``KERNEL_ENV``.
 """
 
 import contextlib
@@ -22,8 +22,8 @@ from jupyter_client.asynchronous import AsyncKernelClient
 
 PATHS = ("fork", "warm", "plain")
 #: Imported before a notebook's first cell (fork, warm), up to the set its metadata ``report.kernel`` names:
-#: ``base`` (a kernel, numpy, pandas, pyarrow, the data modules), ``stats`` (scipy, the analysis
-#: modules), ``full`` (default; matplotlib, and a figure drawn off-screen). This changes when, never what, is imported.
+#: ``base`` (a kernel, numpy, pandas, pyarrow, the data modules), ``stats`` (scipy, the analysis modules),
+#: ``full`` (default; matplotlib, and a figure drawn off-screen). This changes when, never what, is imported.
 IMPORTS = {
     "base": ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger", "IPython.display",
              "numpy", "pandas", "pyarrow.parquet", "pyarrow.dataset", *(f"analysis_utils.{m}" for m in (
@@ -32,8 +32,8 @@ IMPORTS = {
         "endpoints", "safety", "planning", "disposition", "arms", "comparisons", "conmeds", "listings"))),
     "full": ("matplotlib.pyplot", "analysis_utils.plotting"),
 }
-#: Imported with ``stats`` by the fork template only (once, while the first notebooks run): statsmodels, which
-#: ``04`` uses; a warm kernel, which pays for every import itself, leaves it to the notebooks that use it.
+#: Imported by the fork template before its first ``stats`` kernel, after the ``full`` ones that do not need it:
+#: statsmodels (``04``). A warm kernel, which pays for every import itself, leaves it to the notebooks.
 TEMPLATE_IMPORTS = ("statsmodels.api", "statsmodels.formula.api")
 #: Environment of every kernel: outputs that do not vary by run (hash seed, source date), one BLAS/OpenMP thread
 #: each (the kernels share the cores; a process that forks must not have started thread pools), inline figures.
@@ -93,8 +93,8 @@ def _draw_figure() -> None:
 
 
 def _template() -> None:
-    """Fork a kernel for each ``<stage> <connection file>`` line on stdin, having imported that stage's
-    sets; kill it on ``stop <connection file>``; exit when stdin closes."""
+    """For each ``<stage> <connection file>`` line on stdin, import that stage's sets and fork a kernel;
+    kill it on ``stop <connection file>``; exit when stdin closes."""
     if not fork_is_safe():  # only ``choose`` starts a template, and only where fork is safe
         raise SystemExit(f"the kernel template needs os.fork on Linux (this is {sys.platform}); "
                          "use KERNELS=warm or KERNELS=plain")
@@ -108,7 +108,7 @@ def _template() -> None:
                 os.kill(pids.pop(connection_file), signal.SIGKILL)
             continue
         _import_all(stage)
-        for module in TEMPLATE_IMPORTS if stage != "base" else ():
+        for module in TEMPLATE_IMPORTS if stage == "stats" else ():
             importlib.import_module(module)
         pids[connection_file] = os.fork()
         if pids[connection_file] == 0:
@@ -128,10 +128,9 @@ def _launch(argv: list[str]) -> None:
 
 
 class ReadyClient(AsyncKernelClient):
-    """A client whose ``wait_for_ready`` returns once the kernel has answered kernel_info on shell *and* its
-    idle status for that request has come on IOPub (both channels connected: no output of the first cell is
-    lost). jupyter_client's own trusts the heartbeat, which fails while a forked kernel is not yet forked,
-    and waits for 0.2 s of quiet on IOPub."""
+    """A client whose ``wait_for_ready`` returns once the kernel has answered kernel_info on shell and its idle
+    status for that request has come on IOPub (both channels connected: no output is lost). jupyter_client's
+    own trusts the heartbeat, dead while a kernel is not yet forked, and waits for 0.2 s of quiet on IOPub."""
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:
         deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
@@ -149,7 +148,7 @@ class ReadyClient(AsyncKernelClient):
 
 
 class Kernel:
-    """What papermill (nbclient) asks of ``km`` for a kernel it did not start (``client()``), and ``shutdown()``."""
+    """What papermill (nbclient) asks of ``km`` for a kernel it did not start: ``client()``; and ``shutdown()``."""
 
     has_kernel = True
 
@@ -164,9 +163,9 @@ class Kernel:
 
 
 class Kernels:
-    """Kernels by one path: ``start(name, stage)`` begins notebook ``name``'s kernel (ahead of it if wanted),
-    ``take(name, stage)`` returns its ``km`` for papermill (``None``: papermill starts its own),
-    ``release(km)`` stops it. As a context manager it stops every kernel it started on exit."""
+    """Kernels by one path: ``start(name, stage)`` starts notebook ``name``'s kernel (once; ahead of the notebook
+    if wanted) and returns its ``km`` (``None`` on the plain path: papermill starts its own); ``release(name)``
+    stops it. As a context manager it stops every kernel it started on exit."""
 
     def __init__(self, path: str, cwd: Path):
         self.path, self.cwd, self._environ, self._template = path, cwd, dict(os.environ), None
@@ -185,10 +184,9 @@ class Kernels:
         self._template.stdin.write(" ".join(words) + "\n")
         self._template.stdin.flush()
 
-    def start(self, name: str, stage: str = "full") -> None:
-        """Begin the kernel of notebook ``name`` (without waiting for it)."""
+    def start(self, name: str, stage: str = "full") -> Kernel | None:
         if self.path == "plain" or name in self._kernels:
-            return
+            return self._kernels.get(name)
         from jupyter_client.connect import write_connection_file
 
         file = str(self._folder / f"k{len(list(self._folder.glob('*.json')))}")  # sockets, or TCP on Windows:
@@ -197,19 +195,14 @@ class Kernels:
         if self.path == "fork":
             self._tell(stage, file)
             self._kernels[name] = Kernel(info, functools.partial(self._tell, "stop", file), self._template.poll)
-            return
-        watch = [] if sys.platform == "win32" else [f"--IPKernelApp.parent_handle={os.getpid()}"]  # dies with the build
-        process = subprocess.Popen([sys.executable, "-m", "analysis_utils.kernels", stage, "-f", file, *watch],
-                                   cwd=self.cwd, env={**os.environ, **KERNEL_ENV}, stdin=subprocess.DEVNULL)
-        self._kernels[name] = Kernel(info, lambda: (process.kill(), process.wait()), process.poll)
-
-    def take(self, name: str, stage: str = "full") -> Kernel | None:
-        """The ``km`` of notebook ``name`` for papermill (``None`` on the plain path)."""
-        self.start(name, stage)
-        return self._kernels.get(name)
+        else:
+            watch = [] if sys.platform == "win32" else [f"--IPKernelApp.parent_handle={os.getpid()}"]  # dies with us
+            process = subprocess.Popen([sys.executable, "-m", "analysis_utils.kernels", stage, "-f", file, *watch],
+                                       cwd=self.cwd, env={**os.environ, **KERNEL_ENV}, stdin=subprocess.DEVNULL)
+            self._kernels[name] = Kernel(info, lambda: (process.kill(), process.wait()), process.poll)
+        return self._kernels[name]
 
     def release(self, name: str) -> None:
-        """Stop the kernel of notebook ``name``."""
         if kernel := self._kernels.pop(name, None):
             with contextlib.suppress(OSError):  # a template that stopped has taken its kernels with it
                 kernel.shutdown()

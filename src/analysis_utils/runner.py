@@ -93,13 +93,16 @@ def normalise_executed(nb):
 
 
 def run_order(imports: dict[str, str], seconds: dict[str, float]) -> list[str]:
-    """Notebooks (name -> import set) in the order they start once ready: the longest of the last build first
-    (``seconds``), then those on heavier kernels (figures), then in numbered order.
+    """Notebooks (name -> import set) in the order they start once ready: those on ``base`` kernels first (ready at
+    once, while the template imports the other sets), then the longest of the last build (``seconds``), then those
+    on heavier kernels (figures), then in numbered order.
 
-    >>> run_order({"01_a.ipynb": "base", "02_b.ipynb": "full", "03_c.ipynb": "stats"}, {"03_c.ipynb": 9.5})
-    ['03_c.ipynb', '02_b.ipynb', '01_a.ipynb']
+    >>> run_order({"01_a.ipynb": "stats", "02_b.ipynb": "full", "03_c.ipynb": "stats", "04_d.ipynb": "base"},
+    ...           {"03_c.ipynb": 9.5})
+    ['04_d.ipynb', '03_c.ipynb', '02_b.ipynb', '01_a.ipynb']
     """
-    return sorted(imports, key=lambda n: (-seconds.get(n, 0), -list(kernels.IMPORTS).index(imports[n])))
+    stages = list(kernels.IMPORTS)
+    return sorted(imports, key=lambda n: (imports[n] != "base", -seconds.get(n, 0), -stages.index(imports[n])))
 
 
 def _read(path: Path) -> tuple[dict, set[str]]:
@@ -165,12 +168,11 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
         while waiting or running:
             for name in [n for n in waiting if not {*needs[n]} & {*waiting, *running.values()}][:parallel - len(running)]:
                 params = {k: v for k, v in parameters.items() if k in read[name][1]}
-                running[threads.submit(_execute, by_name[name], params, stage, pool.take(name, imports[name]), timeout)] = name
+                running[threads.submit(_execute, by_name[name], params, stage, pool.start(name, imports[name]), timeout)] = name
                 waiting.remove(name)
                 seconds[name] = time.perf_counter()
-            # kernels start ahead, first those of notebooks that wait for running ones only: forked ones (cheap)
-            # all (the template imports the next sets while the first notebooks run), pre-started ones (each
-            # imports the libraries) one, and one more per idle lane
+            # kernels start ahead, first those of notebooks that wait for running ones only: forked ones (cheap) all,
+            # so that the template imports the next sets while the first notebooks run; warm ones one, plus one per idle lane
             soon = [n for n in waiting if not {*needs[n]} & {*waiting}]
             ahead = [*soon, *(n for n in waiting if n not in soon)] if pool.path == "fork" else soon[:1 + parallel - len(running)]
             for name in ahead:
