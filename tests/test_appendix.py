@@ -53,15 +53,15 @@ def test_write_report_renders_the_executed_notebooks_in_the_given_order(tmp_path
         nbformat.write(nb, executed / name)
     report.save_table(pd.DataFrame({"Statistic": ["n"], "Value": ["11"]}), "t14_1_essdai", reports_dir=tmp_path)
     git = {"commit": "0" * 40, "dirty": "no"}
-    path = appendix.write_report(stage_reports=tmp_path, data_dir=paths.DATA_RAW, data_cutoff="2022-01-31",
+    path = appendix.write_report(stage_reports=tmp_path, ard=None, data_dir=paths.DATA_RAW, data_cutoff="2022-01-31",
                                  git=git, notebooks=["02_b.ipynb", "01_a.ipynb"])
     html = path.read_text(encoding="utf-8")
     assert path == tmp_path / "report.html" and (tmp_path / "tables.xlsx").exists()
     assert html.index("Second notebook") < html.index("First notebook")
     assert "<script>" not in html and "&lt;script&gt;" in html  # text from the notebooks is escaped
     assert html == appendix.render([nbformat.read(executed / n, as_version=4) for n in ("02_b.ipynb", "01_a.ipynb")],
-                                   stage_reports=tmp_path, data_dir=paths.DATA_RAW, data_cutoff="2022-01-31",
-                                   synthetic=True, git=git, notebooks=["02_b.ipynb", "01_a.ipynb"])
+                                   stage_reports=tmp_path, ard=None, data_dir=paths.DATA_RAW,
+                                   data_cutoff="2022-01-31", synthetic=True, git=git, notebooks=["02_b.ipynb", "01_a.ipynb"])
 
 
 def test_formula_and_link_like_text_stays_text(tmp_path):

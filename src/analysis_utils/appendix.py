@@ -195,22 +195,12 @@ def describe_input(data_dir: Path, *, synthetic: bool) -> str:
     >>> describe_input(paths.DATA_RAW, synthetic=True)
     'data/raw: the synthetic trial shipped with the project (invented data)'
     """
-    where = data_source(data_dir)
+    where = paths.relative(data_dir)
     if export.matches_shipped_synthetic(data_dir):
         return f"{where}: the synthetic trial shipped with the project (invented data)"
     if synthetic:
         return f"{where}: a synthetic export (invented data) that differs from the one shipped with the project"
     return where
-
-
-def data_source(data_dir: Path) -> str:
-    """``data_dir`` as the user gives it: relative to the project root when inside it, else absolute.
-
-    >>> data_source(paths.DATA_RAW), data_source(Path("/srv/exports/cut-2"))
-    ('data/raw', '/srv/exports/cut-2')
-    """
-    path = Path(data_dir).resolve()
-    return path.relative_to(paths.PROJECT_ROOT).as_posix() if path.is_relative_to(paths.PROJECT_ROOT) else str(path)
 
 
 def describe_data_cut(reports: Path, data_cutoff: str) -> str:
@@ -245,7 +235,7 @@ def input_files_info(number: str, data_dir: Path) -> tables.TableInfo:
     ["Source: the export's files in data/raw.", 'Method: SHA-256 checksum of the bytes of each file.']
     """
     return tables.TableInfo(number, "Input files and their checksums (SHA-256)", "", None,
-                            (f"the export's files in {data_source(data_dir)}",), "SHA-256 checksum of the bytes of each file")
+                            (f"the export's files in {paths.relative(data_dir)}",), "SHA-256 checksum of the bytes of each file")
 
 
 def _provenance_part(data_dir: Path, data_cutoff: str, git: dict, notebooks: list[str], number) -> str:
@@ -253,7 +243,7 @@ def _provenance_part(data_dir: Path, data_cutoff: str, git: dict, notebooks: lis
     versions = pd.DataFrame({"Package": ("python", *PROVENANCE_PACKAGES),
                              "Version": [platform.python_version(), *(metadata.version(p) for p in PROVENANCE_PACKAGES)]})
     params = pd.DataFrame({"Parameter": ["Data folder", "Data cut", "Analysis steps", "Git commit", "Uncommitted changes"],
-                           "Value": [data_source(data_dir), data_cutoff, ", ".join(notebooks), git["commit"], git["dirty"]]})
+                           "Value": [paths.relative(data_dir), data_cutoff, ", ".join(notebooks), git["commit"], git["dirty"]]})
     params_info = tables.TableInfo(table_number("Table", next(number)), "Build parameters", "", None,
                                    ("the build's command line and the git repository of the analysis software",))
     files_info = input_files_info(table_number("Table", next(number)), data_dir)
@@ -283,10 +273,9 @@ def appendix_parts(executed: list, *, stage_reports: Path, ard: pd.DataFrame | N
     ]
 
 
-def render(executed: list, *, stage_reports: Path, data_dir: Path, data_cutoff: str, synthetic: bool,
+def render(executed: list, *, stage_reports: Path, ard, data_dir: Path, data_cutoff: str, synthetic: bool,
            git: dict, notebooks: list[str]) -> str:
-    """Return the full HTML report for the executed notebooks (file names ``notebooks``)."""
-    ard = report.read_ard(stage_reports)
+    """Return the full HTML report for the executed notebooks (file names ``notebooks``) and the build's ``ard``."""
     title_block = {
         **describe_study(data_dir),
         "Data cut": describe_data_cut_rows(None if ard is None else ard[ard["analysis_id"] == "DISP-DATACUT"], data_cutoff),
@@ -302,18 +291,18 @@ def render(executed: list, *, stage_reports: Path, data_dir: Path, data_cutoff: 
                                     parts={"safety": safety}, summary=findings.to_html(ard), names=notebooks)
 
 
-def write_report(*, stage_reports: Path, data_dir: Path, data_cutoff: str, git: dict, notebooks: list[str]) -> Path:
+def write_report(*, stage_reports: Path, ard, data_dir: Path, data_cutoff: str, git: dict, notebooks: list[str]) -> Path:
     """Write ``report.html`` and ``tables.xlsx`` into ``stage_reports``; return the report's path.
 
     The executed notebooks are read from ``stage_reports/executed`` in the order of ``notebooks``
-    (file names); ``git`` is ``runner.git_state()``.
+    (file names); ``ard`` is the build's (``report.combine_parts``), ``git`` is ``runner.git_state()``.
     """
     import nbformat
 
     reports, data_dir = Path(stage_reports), Path(data_dir)
     # Written (and validated) moments ago: read without validating them again.
     executed = [nbformat.v4.reads((reports / "executed" / name).read_text(encoding="utf-8")) for name in notebooks]
-    text = render(executed, stage_reports=reports, data_dir=data_dir, data_cutoff=data_cutoff,
+    text = render(executed, stage_reports=reports, ard=ard, data_dir=data_dir, data_cutoff=data_cutoff,
                   synthetic=export.is_synthetic(data_dir), git=git, notebooks=notebooks)
     path = _atomic_write(reports / "report.html", lambda p: p.write_text(text, encoding="utf-8"))
     write_tables_workbook(reports, data_cutoff=data_cutoff)

@@ -8,6 +8,7 @@ raw HTML in markdown escaped, figures inlined, ids from the content; a page that
 from outside the file fails the build.
 """
 
+import functools
 import html
 import re
 from pathlib import Path
@@ -100,6 +101,7 @@ def _headings(main: str) -> tuple[str, str]:
     return main, f'<nav id="toc"><h2>Contents</h2><ol>{items}</ol></nav>'
 
 
+@functools.cache
 def _exporter():
     from jinja2 import pass_context
     from nbconvert import HTMLExporter, TemplateExporter
@@ -124,6 +126,13 @@ def _exporter():
     # validated once after nbconvert's preprocessors, not after each
     return Exporter(template_name="report", extra_template_basedirs=[str(TEMPLATES)], exclude_input=True,
                     exclude_input_prompt=True, exclude_output_prompt=True, optimistic_validation=True)
+
+
+def compile_template() -> None:
+    """Import nbconvert and compile the report's template (a build does it while its notebooks run)."""
+    import nbformat
+
+    _exporter().from_notebook_node(nbformat.v4.new_notebook(), resources={"report": {"header": ""}})
 
 
 def render_report(notebooks: list, *, title_block: dict, synthetic: bool, appendix: list[tuple[str, str]],

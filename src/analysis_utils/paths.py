@@ -23,3 +23,13 @@ def resolve(path: str | Path) -> Path:
     """
     path = Path(path)
     return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def relative(path: str | Path) -> str:
+    """``path`` as outputs show it: relative to the project root when inside it (no machine paths), else absolute.
+
+    >>> relative(DATA_RAW), relative("/srv/exports/cut-2")
+    ('data/raw', '/srv/exports/cut-2')
+    """
+    path = Path(path).resolve()
+    return path.relative_to(PROJECT_ROOT).as_posix() if path.is_relative_to(PROJECT_ROOT) else str(path)

@@ -7,7 +7,6 @@ last). On failure the old report becomes ``report.previous.html``, the partly ex
 """
 
 import argparse
-import importlib
 import json
 import os
 import re
@@ -23,8 +22,6 @@ from analysis_utils import kernels, paths
 
 #: Notebooks executing side by side: one per core on the 2-core machines the project is built on.
 MAX_KERNELS = 2
-#: Imported while the notebooks run (off the critical path): what renders the report and the workbook.
-_RENDER_MODULES = ("analysis_utils.appendix", "nbconvert", "mistune", "xlsxwriter")
 
 
 class NotebookFailed(RuntimeError):
@@ -139,13 +136,13 @@ def _execute(path: Path, parameters: dict, stage: Path, km, timeout: int):
 
 
 def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path, *, kernel_path: str | None = None,
-                      parallel: int | None = None, timeout: int = 600, background: tuple[str, ...] = ()) -> list:
+                      parallel: int | None = None, timeout: int = 600, background=None) -> list:
     """Execute the notebooks with papermill, up to ``parallel`` at a time, each in a fresh kernel (``kernel_path``);
     return them in ``notebook_paths`` order, written to ``stage/reports/executed``.
 
     A notebook starts once the notebooks it needs (``notebook_needs``) have finished, the longest of the last
     build first (``stage/../notebook-seconds.json``; else those on heavier kernels), and gets the ``parameters``
-    its parameters cell declares; ``background`` modules are imported meanwhile. The first failing notebook
+    its parameters cell declares; ``background()`` runs meanwhile, in a thread. The first failing notebook
     raises ``NotebookFailed`` and stops the kernels of the others.
     """
     read = {p.name: _read(p) for p in notebook_paths}
@@ -164,7 +161,7 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
         import nbformat  # noqa: F401  (imported before the threads: a module two threads import at once
         import papermill  # noqa: F401  can be seen half-initialised)
 
-        threading.Thread(target=lambda: [importlib.import_module(m) for m in background], daemon=True).start()
+        (warm_up := threading.Thread(target=background or (lambda: None), daemon=True)).start()
         while waiting or running:
             for name in [n for n in waiting if not {*needs[n]} & {*waiting, *running.values()}][:parallel - len(running)]:
                 params = {k: v for k, v in parameters.items() if k in read[name][1]}
@@ -184,7 +181,17 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
                 executed[name] = future.result()
                 seconds[name] = round(time.perf_counter() - seconds[name], 1)
     timings.write_text(json.dumps(seconds, indent=1, sort_keys=True) + "\n")
+    warm_up.join()
     return [executed[p.name] for p in notebook_paths]
+
+
+def _prepare_render() -> None:
+    """Import what writes the report and the workbook and compile the report's template (run while the notebooks do)."""
+    import xlsxwriter  # noqa: F401
+
+    from analysis_utils import appendix, htmlreport  # noqa: F401
+
+    htmlreport.compile_template()
 
 
 def git_state(root: Path = paths.PROJECT_ROOT) -> dict:
@@ -196,12 +203,6 @@ def git_state(root: Path = paths.PROJECT_ROOT) -> dict:
         return {"commit": "not a git checkout", "dirty": "unknown"}
     dirty = any(not line.startswith("#") for line in status.splitlines())
     return {"commit": re.search(r"^# branch.oid (\S+)", status, re.M)[1], "dirty": "yes (uncommitted changes)" if dirty else "no"}
-
-
-def _project_relative(path: Path) -> str:
-    """Path as notebooks receive it: relative to the project root when inside it (no machine paths in outputs)."""
-    path = Path(path).resolve()
-    return path.relative_to(paths.PROJECT_ROOT).as_posix() if path.is_relative_to(paths.PROJECT_ROOT) else str(path)
 
 
 def _publish(stage: Path, out_root: Path) -> None:
@@ -233,17 +234,17 @@ def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_RO
     shutil.rmtree(stage, ignore_errors=True)
     for sub in ("processed", "figures", "reports"):
         (stage / sub).mkdir(parents=True)
-    parameters = {"DATA_DIR": _project_relative(data_dir), "DATA_CUTOFF": data_cutoff,
-                  **{k: _project_relative(stage / v) for k, v in {"PROCESSED_DIR": "processed", "OUT_PROCESSED_DIR":
+    parameters = {"DATA_DIR": paths.relative(data_dir), "DATA_CUTOFF": data_cutoff,
+                  **{k: paths.relative(stage / v) for k, v in {"PROCESSED_DIR": "processed", "OUT_PROCESSED_DIR":
                      "processed", "REPORTS_DIR": "reports", "FIGURES_DIR": "figures"}.items()}}
     try:
         # The first notebook validates the export before anything is derived from it: a bad export
         # stops the build there (ename ExportValidationError), and nothing is published.
-        execute_notebooks(notebooks, parameters, stage, kernel_path=kernel_path, background=_RENDER_MODULES)
+        execute_notebooks(notebooks, parameters, stage, kernel_path=kernel_path, background=_prepare_render)
         from analysis_utils import appendix, report
 
-        report.combine_parts(stage / "reports")  # ard.csv and data_queries.csv, in a fixed order
-        appendix.write_report(stage_reports=stage / "reports", data_dir=data_dir, data_cutoff=data_cutoff,
+        ard = report.combine_parts(stage / "reports")  # ard.csv and data_queries.csv, in a fixed order
+        appendix.write_report(stage_reports=stage / "reports", ard=ard, data_dir=data_dir, data_cutoff=data_cutoff,
                               git=git_state(), notebooks=[p.name for p in notebooks])
     except BaseException:
         _retire(stage, out_root / "reports")
