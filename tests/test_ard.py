@@ -36,9 +36,11 @@ def test_save_ard_replaces_a_section_and_keeps_the_others(tmp_path):
     report.save_ard(_rows(analysis_id="SAF-1"), "safety", reports_dir=tmp_path)
     report.save_ard(_rows(analysis_id="EFF-1"), "efficacy", reports_dir=tmp_path)
     again = report.save_ard(_rows(analysis_id="EFF-2"), "efficacy", reports_dir=tmp_path)
-    assert again["analysis_id"].tolist() == ["EFF-2", "EFF-2", "SAF-1", "SAF-1"]  # section order, no duplicates
+    assert again["analysis_id"].tolist() == ["EFF-2", "EFF-2"]  # the rows written
     back = report.read_ard(tmp_path)
-    pd.testing.assert_frame_equal(back, again)
+    assert back["analysis_id"].tolist() == ["EFF-2", "EFF-2", "SAF-1", "SAF-1"]  # section order, no duplicates
+    pd.testing.assert_frame_equal(back[back["section"] == "efficacy"], again)
+    assert not (tmp_path / "ard.csv").exists()  # combined by the build only (combine_parts)
 
 
 def test_ard_csv_keeps_values_exact(tmp_path):
@@ -65,11 +67,12 @@ def test_save_ard_sections_writes_what_one_section_at_a_time_writes(tmp_path):
     for section, rows in sections.items():
         report.save_ard(rows, section, reports_dir=one)
     written = report.save_ard_sections(sections, reports_dir=many)
+    report.combine_parts(one), report.combine_parts(many)
     assert (one / "ard.csv").read_bytes() == (many / "ard.csv").read_bytes()
-    assert written["section"].drop_duplicates().tolist() == ["disposition", "demographics", "efficacy", "safety"]
-    again = report.save_ard_sections({"safety": _rows(analysis_id="SAF-2"), "disposition": _rows().iloc[:0]},
-                                     reports_dir=many)  # replaced, and emptied
-    assert again["analysis_id"].drop_duplicates().tolist() == ["DEM-1", "EFF-1", "SAF-2"]
+    assert written["section"].drop_duplicates().tolist() == ["disposition", "demographics", "safety"]
+    report.save_ard_sections({"safety": _rows(analysis_id="SAF-2"), "disposition": _rows().iloc[:0]},
+                             reports_dir=many)  # replaced, and emptied
+    assert report.read_ard(many)["analysis_id"].drop_duplicates().tolist() == ["DEM-1", "EFF-1", "SAF-2"]
 
 
 def test_replace_sections_refuses_duplicate_statistics_within_the_new_rows():

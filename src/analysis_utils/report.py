@@ -58,25 +58,24 @@ def read_ard(reports_dir: str | Path = paths.REPORTS) -> pd.DataFrame | None:
 
 
 def save_ard(rows: pd.DataFrame, section: str, *, reports_dir: str | Path = paths.REPORTS) -> pd.DataFrame:
-    """Write ``rows`` as the ARD rows of ``section`` (``ard/<section>.csv``, replacing that section's old rows).
-
-    Returns the whole ARD (``read_ard``), also written to ``ard.csv``.
-    """
+    """Write ``rows`` as the ARD rows of ``section`` (``ard/<section>.csv``, replacing that section's old rows);
+    return them as written. ``read_ard`` reads every section as one ARD."""
     return save_ard_sections({section: rows}, reports_dir=reports_dir)
 
 
 def save_ard_sections(sections: dict[str, pd.DataFrame], *, reports_dir: str | Path = paths.REPORTS) -> pd.DataFrame:
-    """``save_ard`` for several sections (name to rows) at once. Returns the whole ARD.
+    """``save_ard`` for several sections (name to rows) at once; returns their rows as written.
 
     Each section is a file of its own, so notebooks running side by side never write the same file
-    (no lock). ``ard.csv`` is combined from the parts here and again by the build once every
-    notebook has run (``combine_parts``): only the build's combination is published.
+    (no lock). The build combines the parts into ``ard.csv`` once every notebook has run
+    (``combine_parts``); a notebook does not (combining every section each time cost the build about
+    a second of work), so a notebook run alone leaves parts only, which ``read_ard`` reads as one ARD.
     """
     folder = paths.resolve(reports_dir)
     typed = ard_mod.replace_sections(None, sections)  # checks the rows; an empty section stays a part
     for section in sections:
         write_csv(typed[typed["section"] == section], folder / "ard" / f"{section}.csv")
-    return combine_parts(folder)
+    return typed
 
 
 def save_queries(queries: pd.DataFrame, source: str, *, reports_dir: str | Path = paths.REPORTS) -> pd.DataFrame:
@@ -134,18 +133,21 @@ def save_table(table: pd.DataFrame, name: str, *, info: "tables.TableInfo | None
 def save_figure(fig, name: str, *, figures_dir: str | Path = paths.FIGURES) -> tuple[Path, Path]:
     """Save ``fig`` as ``<name>.png`` and ``<name>.svg``, byte-reproducibly (no dates, no versions).
 
-    The layout computed for the PNG is kept (the figure's layout engine is switched off after it),
-    so both files show the same layout and it is computed once.
+    The layout computed for the PNG is kept (the figure's layout engine is removed after it), so both
+    files show the same layout, computed once: without a layout engine, ``savefig`` draws the SVG once
+    instead of twice (with one, even a disabled one, it draws the figure once more first to lay it out).
     """
     import matplotlib
 
     folder = paths.resolve(figures_dir)
     folder.mkdir(parents=True, exist_ok=True)
     png, svg = folder / f"{name}.png", folder / f"{name}.svg"
-    with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT}):
+    # no layout engine when ``set_layout_engine(None)`` reads these settings
+    with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT, "figure.autolayout": False,
+                                "figure.constrained_layout.use": False}):
         _atomic_write(png, lambda p: fig.savefig(p, format="png", dpi=110, metadata={"Software": None}))
         # The PNG's draw placed every axes; keep that layout for the SVG rather than computing it again.
-        fig.set_layout_engine("none")
+        fig.set_layout_engine(None)
         _atomic_write(svg, lambda p: fig.savefig(p, format="svg", metadata={"Date": None, "Creator": None}))
     return png, svg
 
