@@ -88,8 +88,17 @@ def save_queries(queries: pd.DataFrame, source: str, *, reports_dir: str | Path 
     for col in QUERY_COLUMNS:
         new[col] = new[col].astype(str).where(new[col].notna(), "") if col in new else ""
     write_csv(new[list(QUERY_COLUMNS)], folder / "queries" / f"{source}.csv")
-    combine_parts(folder)
-    return pd.read_csv(folder / "data_queries.csv", dtype=str, keep_default_na=False)
+    return _combine_queries(folder)
+
+
+def _combine_queries(folder: Path) -> pd.DataFrame | None:
+    """Write ``data_queries.csv`` from the query parts of ``folder`` (``QUERY_SOURCE_ORDER``); return it."""
+    parts = _ordered_parts(folder / "queries", QUERY_SOURCE_ORDER)
+    if not parts:
+        return None
+    queries = pd.concat([pd.read_csv(p, dtype=str, keep_default_na=False) for p in parts], ignore_index=True)
+    write_csv(queries, folder / "data_queries.csv")
+    return queries
 
 
 def combine_parts(reports_dir: str | Path) -> pd.DataFrame | None:
@@ -99,10 +108,7 @@ def combine_parts(reports_dir: str | Path) -> pd.DataFrame | None:
     alphabetically). Returns the ARD (``None`` without ARD parts).
     """
     folder = paths.resolve(reports_dir)
-    queries = _ordered_parts(folder / "queries", QUERY_SOURCE_ORDER)
-    if queries:
-        frames = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in queries]
-        write_csv(pd.concat(frames, ignore_index=True), folder / "data_queries.csv")
+    _combine_queries(folder)
     ard = read_ard(folder) if (folder / "ard").is_dir() else None
     if ard is not None:
         write_csv(ard, folder / "ard.csv")
