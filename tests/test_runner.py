@@ -54,6 +54,16 @@ def test_each_notebook_runs_in_a_fresh_kernel(tmp_path, kernel_path):
 
 
 @pytest.mark.slow
+def test_text_printed_in_pieces_is_one_output_however_the_kernel_cut_it(tmp_path):
+    """ipykernel sends printed text in pieces cut by its 0.2 s flush timer; the executed notebook must not show the cut."""
+    nb = _notebook("import sys, time\nprint('done: 24/240', end='', flush=True); time.sleep(0.5)\nprint()\n"
+                   "print('n = 11')\nprint('warning', file=sys.stderr, flush=True); time.sleep(0.3); print('end')")
+    executed, = runner.execute_notebooks(_write(tmp_path, {"01_a.ipynb": nb}), {"DATA_DIR": "d"}, tmp_path / "stage")
+    assert [(o.name, o.text) for o in executed.cells[-1].outputs] == [
+        ("stdout", "done: 24/240\nn = 11\nend\n"), ("stderr", "warning\n")]
+
+
+@pytest.mark.slow
 def test_failing_notebook_names_the_notebook_and_cell_and_keeps_the_partial_notebook(tmp_path):
     nb = _notebook("ok = 1", "raise ValueError('bad ESSDAI level')", "never = 1")
     paths = _write(tmp_path, {"03_broken.ipynb": nb})

@@ -53,28 +53,10 @@ def notebook_needs(metadata: dict[str, dict]) -> dict[str, list[str]]:
     return needs
 
 
-def _join_streams(outputs: list) -> list:
-    """``outputs`` with each run of adjacent stream outputs of the same name (stdout, stderr) joined into one.
-
-    The kernel sends what a cell prints in pieces cut by time (ipykernel flushes its buffer every 0.2 s),
-    so the same text arrives as one output or as two (``"done: 24/240"`` and ``"\\n"``) depending on the
-    machine's load; joined, it is the same output on every run.
-    """
-    joined = []
-    for out in outputs:
-        if (out.get("output_type") == "stream" and joined and joined[-1].get("output_type") == "stream"
-                and joined[-1].get("name") == out.get("name")):
-            joined[-1]["text"] += out["text"]
-        else:
-            joined.append(out)
-    return joined
-
-
 def normalise_executed(nb):
     """Strip papermill's timings and give its cells (random ids) fixed ids, so two runs give byte-identical
     notebooks (nbclient records no timings, ``record_timing=False``, and every notebook's fresh kernel
-    numbers its cells 1..n); the pieces of printed text one stream sent in a row become one output
-    (``_join_streams``)."""
+    numbers its cells 1..n)."""
     nb.metadata.pop("papermill", None)
     for index, cell in enumerate(nb.cells):
         cell.metadata.pop("papermill", None)
@@ -84,8 +66,6 @@ def normalise_executed(nb):
             cell.id = "injected-parameters"
         elif "papermill-error-cell-tag" in tags:  # papermill's notes on a failed notebook
             cell.id = f"papermill-error-{index}"
-        if cell.get("outputs"):
-            cell.outputs = _join_streams(cell.outputs)
     return nb
 
 
@@ -113,7 +93,11 @@ def _read(path: Path) -> tuple[dict, set[str]]:
 
 
 def _execute(path: Path, parameters: dict, stage: Path, km, timeout: int):
-    """Execute one notebook with papermill on kernel ``km``; write it to ``stage/reports/executed``."""
+    """Execute one notebook with papermill on kernel ``km``; write it to ``stage/reports/executed``.
+
+    nbclient joins the text a cell prints on one stream into one output (``coalesce_streams``): the kernel
+    sends it in pieces cut by time (ipykernel flushes every 0.2 s), one output or two depending on the load.
+    """
     import nbformat
     import papermill
 
@@ -121,7 +105,7 @@ def _execute(path: Path, parameters: dict, stage: Path, km, timeout: int):
     try:
         nb = papermill.execute_notebook(path, out, parameters=parameters, kernel_name="python3", language="python", km=km,
                                         progress_bar=False, record_timing=False, request_save_on_cell_execute=False,
-                                        execution_timeout=timeout, start_timeout=60)
+                                        coalesce_streams=True, execution_timeout=timeout, start_timeout=60)
     except papermill.PapermillExecutionError as err:
         (stage / "failed").mkdir(exist_ok=True)
         partial = normalise_executed(nbformat.read(out, as_version=4))

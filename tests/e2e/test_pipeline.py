@@ -87,7 +87,19 @@ def test_two_builds_are_byte_identical(built, tmp_path):
 
 
 def _outputs(nb):
-    return [(c.cell_type, c.get("outputs")) for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+    """Cells and their outputs, a cell's printed text joined per stream as the build's nbclient joins it
+    (``coalesce_streams``; papermill's command line cannot ask for it)."""
+    def joined(outputs):
+        kept, streams = [], {}
+        for out in outputs or []:
+            if out.get("output_type") == "stream" and out.name in streams:
+                streams[out.name]["text"] += out.text
+            else:
+                kept.append(out)
+                streams.update({out.name: out} if out.get("output_type") == "stream" else {})
+        return kept
+    return [(c.cell_type, joined(c.get("outputs"))) for c in nb.cells
+            if "injected-parameters" not in c.metadata.get("tags", [])]
 
 
 @pytest.mark.parametrize("notebook", [p.name for p in runner.list_notebooks()])
