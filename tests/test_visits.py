@@ -21,7 +21,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from analysis_utils import conmeds, endpoints, plotting, visits  # noqa: E402
+from analysis_utils import cleaning, conmeds, endpoints, plotting, visits  # noqa: E402
 
 WEEKS = {0: "Baseline", 4: "Week 4", 8: "Week 8", 12: "Week 12"}
 ESSDAI = {"A": {0: 10, 4: 8, 8: 6, 12: 5}, "B": {0: 9, 4: 7}, "C": {0: 12, 4: 11, 8: 9, 12: 8}, "D": {0: 8}}
@@ -67,6 +67,14 @@ def test_the_visits_are_those_of_the_data_by_planned_week():
     assert [visits.visit_code(w) for w in (4, 8, 12)] == ["W4", "W8", "W12"]
     unscheduled = pd.concat([adeff, adeff.iloc[[0]].assign(AVISIT="Unscheduled", AVISITN=np.nan)])
     assert endpoints.select_fas(unscheduled, _toy_trial()[0])["AVISIT"].nunique() == 4  # unscheduled left out
+
+
+def test_the_visits_and_their_weeks_follow_the_schedule_order_of_cleaning():
+    # Default visits merged with the data's, a non-whole week, an unscheduled record: same order as visit_order.
+    d = pd.DataFrame({"AVISIT": ["Week 24", "Week 2.5", "Baseline", "Unscheduled"], "AVISITN": [24, 2.5, 0, None]})
+    weeks = visits.visit_weeks(d, default=("Week 12",))
+    assert weeks == {"Baseline": 0, "Week 2.5": 2.5, "Week 12": 12, "Week 24": 24}
+    assert tuple(weeks) == cleaning.visit_order(d, default=("Week 12",))
 
 
 def test_a_summary_has_the_four_visits_in_schedule_order(toy_ard):

@@ -251,10 +251,11 @@ def plot_domain_heatmap(adeff: pd.DataFrame, *, ax=None):
     cmap = plt.get_cmap(HEATMAP_CMAP).with_extremes(bad=MISSING_GREY)
     values = np.ma.masked_invalid(wide.to_numpy(dtype=float))
     image = ax.imshow(values, aspect="auto", cmap=cmap, vmin=0, interpolation="nearest")
-    for (i, j), v in np.ndenumerate(wide.to_numpy(dtype=float)):
+    scores = wide.to_numpy(dtype=float)
+    dark = 0.6 * np.nanmax(scores)  # a score from here up is written in white on its dark cell
+    for (i, j), v in np.ndenumerate(scores):
         if v > 0:
-            ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=6,
-                    color="black" if v < 0.6 * np.nanmax(wide.to_numpy(dtype=float)) else "white")
+            ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=6, color="black" if v < dark else "white")
     week_label = _week_labels(rows)
     names = dict(zip(wide.index.get_level_values(0), _short_ids(wide.index.get_level_values(0))))
     ax.set_yticks(range(len(wide)), [f"{names[s]}  {week_label.get(w, w)}" for s, w in wide.index], fontsize=6)

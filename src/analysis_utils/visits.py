@@ -14,7 +14,6 @@ patient left the study (``EOSSTT`` COMPLETED or DISCONTINUED). Without any flag 
 
 import pandas as pd
 
-from analysis_utils import cleaning
 from analysis_utils.cleaning import DUE_FLAGS
 from analysis_utils.vocabulary import AVISITN, VISITS
 
@@ -46,7 +45,8 @@ def visit_weeks(data: pd.DataFrame, *, default=()) -> dict:
         pairs = data.loc[data["AVISITN"].notna(), ["AVISIT", "AVISITN"]].drop_duplicates("AVISIT")
         weeks.update((v, int(w) if float(w).is_integer() else float(w))
                      for v, w in zip(pairs["AVISIT"], pairs["AVISITN"]))
-    return {v: weeks[v] for v in cleaning.visit_order(data, default=tuple(default))}
+    # The order of ``cleaning.visit_order``: by planned week, ties in order of first appearance.
+    return {v: weeks[v] for v in sorted(weeks, key=weeks.get)}
 
 
 def post_baseline(weeks: dict) -> dict:
