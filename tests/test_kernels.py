@@ -162,7 +162,7 @@ def test_notebooks_on_the_lighter_kernels_draw_no_figures():
         lighter += 1
         source = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
         assert not re.search(r"matplotlib|plotting|planning_plots|show_figure|savefig", source), path.name
-    assert lighter >= 5  # 01-03 on base, 04 and 08 on stats
+    assert lighter >= 5  # 01-03 and 08 on base, 04 on stats
 
 
 @pytest.mark.slow
