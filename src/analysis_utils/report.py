@@ -68,8 +68,8 @@ def save_ard_sections(sections: dict[str, pd.DataFrame], *, reports_dir: str | P
 
     Each section is a file of its own, so notebooks running side by side never write the same file
     (no lock). The build combines the parts into ``ard.csv`` once every notebook has run
-    (``combine_parts``); a notebook does not (combining every section each time cost the build about
-    a second of work), so a notebook run alone leaves parts only, which ``read_ard`` reads as one ARD.
+    (``combine_parts``); a notebook does not (combining every section each time cost a build about
+    0.7 s of CPU), so a notebook run alone leaves parts only, which ``read_ard`` reads as one ARD.
     """
     folder = paths.resolve(reports_dir)
     typed = ard_mod.replace_sections(None, sections)  # checks the rows; an empty section stays a part

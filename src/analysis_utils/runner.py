@@ -124,8 +124,8 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
     """Execute the notebooks with papermill, up to ``parallel`` at a time, each in a fresh kernel (``kernel_path``);
     return them in ``notebook_paths`` order, written to ``stage/reports/executed``.
 
-    A notebook starts once the notebooks it needs (``notebook_needs``) have finished, the longest of the last
-    build first (``stage/../notebook-seconds.json``; else those on heavier kernels), and gets the ``parameters``
+    A notebook starts once the notebooks it needs (``notebook_needs``) have finished, in ``run_order`` (the
+    durations of the last build: ``stage/../notebook-seconds.json``), and gets the ``parameters``
     its parameters cell declares; ``background()`` runs meanwhile, in a thread. The first failing notebook
     raises ``NotebookFailed`` and stops the kernels of the others.
     """
