@@ -203,15 +203,9 @@ def describe_input(data_dir: Path, *, synthetic: bool) -> str:
     return where
 
 
-def describe_data_cut(reports: Path, data_cutoff: str) -> str:
-    """The title page's "Data cut": the date and whether the cut is interim or final (ARD ``DISP-DATACUT``)."""
-    ard = report.read_ard(reports)
-    rows = ard[ard["analysis_id"] == "DISP-DATACUT"] if ard is not None else None
-    return describe_data_cut_rows(rows, data_cutoff)
-
-
 def describe_data_cut_rows(rows: pd.DataFrame | None, data_cutoff: str) -> str:
-    """``describe_data_cut`` from the ``DISP-DATACUT`` rows (``data_cutoff`` alone when there are none).
+    """The title page's "Data cut" from the ARD's ``DISP-DATACUT`` rows: the date and whether the cut is interim
+    or final (``data_cutoff`` alone when there are none).
 
     >>> from analysis_utils import disposition
     >>> adsl = pd.DataFrame({"EOSSTT": ["COMPLETED", "ONGOING"], "DUE12FL": "Y", "DUE24FL": ["Y", "N"]})
