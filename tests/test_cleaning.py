@@ -214,11 +214,7 @@ def test_summarize_datasets(datasets):
 
 
 @pytest.mark.slow
-def test_cleaning_ten_thousand_subjects_takes_seconds():
-    import time
-
+def test_cleaning_ten_thousand_subjects():  # its speed is timed by make bench (the 10,000-subject build)
     trial = synthetic.generate_trial(10_000)
-    start = time.perf_counter()
     out = cleaning.derive_all(trial)
-    assert time.perf_counter() - start < 15
     assert len(out["adsl"]) == 10_000

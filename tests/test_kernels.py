@@ -118,9 +118,10 @@ def _run(km, code: str) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("kernel_path", ["fork", "warm"])
 def test_a_kernel_is_ready_once_it_answers_on_shell_and_iopub(kernel_path):
-    """The client's wait_for_ready returns without jupyter_client's 0.2 s of IOPub quiet, and the
-    first output of the first cell still arrives (IOPub is connected by then)."""
-    import time
+    """The client's wait_for_ready returns on the idle status of its kernel_info request, without
+    jupyter_client's 0.2 s of IOPub quiet (which ends on an empty queue), and the first output of the
+    first cell still arrives (IOPub is connected by then)."""
+    from queue import Empty
 
     from jupyter_core.utils import run_sync
 
@@ -131,10 +132,23 @@ def test_a_kernel_is_ready_once_it_answers_on_shell_and_iopub(kernel_path):
         client = km.client()
         assert isinstance(client, kernels.ReadyClient)
         client.start_channels()
-        run_sync(client.wait_for_ready)(timeout=60)  # started: time a second wait
-        start = time.monotonic()
         run_sync(client.wait_for_ready)(timeout=60)
-        assert time.monotonic() - start < 0.2
+        received, get_iopub_msg = [], client.get_iopub_msg
+
+        async def recorded(*args, **kwargs):
+            try:
+                received.append(await get_iopub_msg(*args, **kwargs))
+            except Empty:
+                received.append(None)
+                raise
+            return received[-1]
+
+        client.get_iopub_msg = recorded
+        run_sync(client.wait_for_ready)(timeout=60)  # a second wait, on a kernel that is ready
+        last = received[-1] if received else None  # what the wait read last on IOPub
+        assert last is not None and last["content"].get("execution_state") == "idle"
+        assert last["parent_header"]["msg_type"] == "kernel_info_request"
+        client.get_iopub_msg = get_iopub_msg
         client.stop_channels()
         assert _run(km, "print('first')") == ["first\n"]
         pool.release("01_a.ipynb")

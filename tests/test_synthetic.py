@@ -219,11 +219,7 @@ def test_rejects_zero_subjects():
 
 
 @pytest.mark.slow
-def test_ten_thousand_subjects_in_a_few_seconds():
-    import time
-
-    start = time.perf_counter()
+def test_ten_thousand_subjects():  # its speed is timed by make bench (the 10,000-subject build)
     trial = synthetic.generate_trial(10_000)
-    assert time.perf_counter() - start < 10
     assert len(trial["demographics"]) == 10_000
     assert np.isin(trial["visits"]["VISIT"].unique(), ["BL", "W12", "W24"]).all()
