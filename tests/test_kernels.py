@@ -130,7 +130,7 @@ def test_a_kernel_is_ready_once_it_answers_on_shell_and_iopub(kernel_path):
     with kernels.Kernels(kernel_path, paths.PROJECT_ROOT) as pool:
         km = pool.start("01_a.ipynb", "base")
         client = km.client()
-        assert isinstance(client, kernels.ReadyClient)
+        assert isinstance(client, kernels.ready_client())
         client.start_channels()
         run_sync(client.wait_for_ready)(timeout=60)
         received, get_iopub_msg = [], client.get_iopub_msg

@@ -18,8 +18,6 @@ import time
 from pathlib import Path
 from queue import Empty
 
-from jupyter_client.asynchronous import AsyncKernelClient
-
 PATHS = ("fork", "warm", "plain")
 #: Imported before a notebook's first cell (fork, warm), up to the set its metadata ``report.kernel`` names:
 #: ``base`` (a kernel, numpy, pandas, pyarrow, the data modules), ``stats`` (scipy, the analysis modules),
@@ -127,24 +125,30 @@ def _launch(argv: list[str]) -> None:
     IPKernelApp.launch_instance(argv=[*argv, *KERNEL_ARGS])
 
 
-class ReadyClient(AsyncKernelClient):
-    """A client whose ``wait_for_ready`` returns once the kernel has answered kernel_info on shell and its idle
-    status for that request has come on IOPub (both channels connected: no output is lost). jupyter_client's
-    own trusts the heartbeat, dead while a kernel is not yet forked, and waits for 0.2 s of quiet on IOPub."""
+@functools.cache
+def ready_client() -> type:
+    """The client class: ``ReadyClient``, whose ``wait_for_ready`` returns once the kernel has answered kernel_info
+    on shell and its idle status for that request has come on IOPub (both channels connected: no output is lost).
+    jupyter_client's own trusts the heartbeat, dead while a kernel is not yet forked, and waits for 0.2 s of quiet
+    on IOPub. (jupyter_client is imported here, on first use: the runner starts the template 0.1 s sooner.)"""
+    from jupyter_client.asynchronous import AsyncKernelClient
 
-    async def wait_for_ready(self, timeout: float | None = None) -> None:
-        deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
-        while time.monotonic() < deadline:
-            msg_id = self.kernel_info()
-            with contextlib.suppress(TimeoutError, Empty):  # Empty: IOPub was not subscribed yet
-                self._handle_kernel_info_reply(await self._async_recv_reply(msg_id, timeout=1))
-                while (msg := await self.get_iopub_msg(timeout=0.05))["parent_header"].get("msg_id") != msg_id \
-                        or msg["content"].get("execution_state") != "idle":
-                    pass
-                return
-            if self.exit_code() is not None:  # of the kernel (warm) or of the template (fork)
-                raise RuntimeError("Kernel died before replying to kernel_info")
-        raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+    class ReadyClient(AsyncKernelClient):
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+            while time.monotonic() < deadline:
+                msg_id = self.kernel_info()
+                with contextlib.suppress(TimeoutError, Empty):  # Empty: IOPub was not subscribed yet
+                    self._handle_kernel_info_reply(await self._async_recv_reply(msg_id, timeout=1))
+                    while (msg := await self.get_iopub_msg(timeout=0.05))["parent_header"].get("msg_id") != msg_id \
+                            or msg["content"].get("execution_state") != "idle":
+                        pass
+                    return
+                if self.exit_code() is not None:  # of the kernel (warm) or of the template (fork)
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+            raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+
+    return ReadyClient
 
 
 class Kernel:
@@ -156,7 +160,7 @@ class Kernel:
         self.info, self.shutdown, self.exit_code = info, shutdown, exit_code
 
     def client(self):
-        client = ReadyClient()
+        client = ready_client()()
         client.load_connection_info(self.info)
         client.exit_code = self.exit_code
         return client
