@@ -1,7 +1,7 @@
 """Fresh Jupyter kernels, one per notebook, handed to papermill as ``km`` by one of three paths: ``fork``
 (Linux only: fork is missing on Windows, unsafe on macOS), forked from a *template* process that imported
-the libraries once; ``warm`` (everywhere), a new Python per notebook that imports them, then becomes an
-ipykernel; ``plain``, papermill's own ``python3`` kernel. ``choose`` picks fork where safe, else warm.
+the libraries once; ``warm`` (everywhere), a new ipykernel per notebook, started ahead of it, that leaves the
+imports to the notebook; ``plain``, papermill's own ``python3`` kernel. ``choose`` picks fork where safe, else warm.
 Every path gives the same outputs: a notebook imports what it uses; kernels get ``KERNEL_ENV``.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 from queue import Empty
 
 PATHS = ("fork", "warm", "plain")
-#: Imported before a notebook's first cell (fork, warm), up to the set its metadata ``report.kernel`` names:
+#: Imported by the fork template before it forks a notebook's kernel, up to the set its metadata ``report.kernel`` names:
 #: ``base`` (a kernel, numpy, pandas, pyarrow, the data modules), ``stats`` (scipy, the analysis modules),
 #: ``full`` (default; matplotlib, and a figure drawn off-screen). This changes when, never what, is imported.
 IMPORTS = {
@@ -31,7 +31,8 @@ IMPORTS = {
     "full": ("matplotlib.pyplot", "analysis_utils.plotting"),
 }
 #: Imported by the fork template before its first ``stats`` kernel, after the ``full`` ones that do not need it:
-#: statsmodels (``04``). A warm kernel, which pays for every import itself, leaves it to the notebooks.
+#: statsmodels (``04``). A warm kernel imports none of these: it would pay for each set itself, and on two busy
+#: cores a set a notebook does not use costs more than importing ahead hides (a build 9-15 % slower, measured).
 TEMPLATE_IMPORTS = ("statsmodels.api", "statsmodels.formula.api")
 #: Environment of every kernel: outputs that do not vary by run (hash seed, source date), one BLAS/OpenMP thread
 #: each (the kernels share the cores; a process that forks must not have started thread pools), inline figures.
@@ -113,16 +114,13 @@ def _template() -> None:
             try:
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # kernels run subprocesses
                 os.dup2(os.open(os.devnull, os.O_RDWR), 0)
-                _launch(["-f", connection_file, f"--IPKernelApp.parent_handle={os.getppid()}"])
+                from ipykernel.kernelapp import IPKernelApp
+
+                IPKernelApp.launch_instance(argv=["-f", connection_file, f"--IPKernelApp.parent_handle={os.getppid()}",
+                                                  *KERNEL_ARGS])
             finally:
                 os._exit(0)
     os._exit(0)  # exiting with the libraries loaded is slow
-
-
-def _launch(argv: list[str]) -> None:
-    from ipykernel.kernelapp import IPKernelApp
-
-    IPKernelApp.launch_instance(argv=[*argv, *KERNEL_ARGS])
 
 
 @functools.cache
@@ -167,9 +165,9 @@ class Kernel:
 
 
 class Kernels:
-    """Kernels by one path: ``start(name, stage)`` starts notebook ``name``'s kernel (once; ahead of the notebook
-    if wanted) and returns its ``km`` (``None`` on the plain path: papermill starts its own); ``release(name)``
-    stops it. As a context manager it stops every kernel it started on exit."""
+    """Kernels by one path: ``start(name, stage)`` starts notebook ``name``'s kernel (once; ahead of the notebook if
+    wanted; ``stage``, the set the fork template imports first) and returns its ``km`` (``None`` on the plain path:
+    papermill starts its own); ``release(name)`` stops it. As a context manager it stops every kernel it started."""
 
     def __init__(self, path: str, cwd: Path):
         self.path, self.cwd, self._environ, self._template = path, cwd, dict(os.environ), None
@@ -180,7 +178,7 @@ class Kernels:
         if self.path == "plain":  # papermill's kernel inherits the environment
             os.environ.update(KERNEL_ENV)
         if self.path == "fork":
-            self._template = subprocess.Popen([sys.executable, "-m", "analysis_utils.kernels", "template"], cwd=self.cwd,
+            self._template = subprocess.Popen([sys.executable, "-m", "analysis_utils.kernels"], cwd=self.cwd,
                                               text=True, env={**os.environ, **KERNEL_ENV}, stdin=subprocess.PIPE)
         return self
 
@@ -201,7 +199,7 @@ class Kernels:
             self._kernels[name] = Kernel(info, functools.partial(self._tell, "stop", file), self._template.poll)
         else:
             watch = [] if sys.platform == "win32" else [f"--IPKernelApp.parent_handle={os.getpid()}"]  # dies with us
-            process = subprocess.Popen([sys.executable, "-m", "analysis_utils.kernels", stage, "-f", file, *watch],
+            process = subprocess.Popen([sys.executable, "-m", "ipykernel_launcher", "-f", file, *KERNEL_ARGS, *watch],
                                        cwd=self.cwd, env={**os.environ, **KERNEL_ENV}, stdin=subprocess.DEVNULL)
             self._kernels[name] = Kernel(info, lambda: (process.kill(), process.wait()), process.poll)
         return self._kernels[name]
@@ -223,8 +221,4 @@ class Kernels:
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "template":
-        _template()
-    else:  # a warm kernel: import the libraries of its stage, then become an ipykernel
-        _import_all(sys.argv[1])
-        _launch(sys.argv[2:])
+    _template()
