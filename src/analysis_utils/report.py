@@ -8,6 +8,7 @@ rename) and deterministic: the same inputs give byte-identical files (fixed colu
 ``\\n`` line ends, ``repr``-exact floats, PNG and SVG without dates or version strings).
 """
 
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -92,13 +93,22 @@ def save_queries(queries: pd.DataFrame, source: str, *, reports_dir: str | Path 
 
 
 def _combine_queries(folder: Path) -> pd.DataFrame | None:
-    """Write ``data_queries.csv`` from the query parts of ``folder`` (``QUERY_SOURCE_ORDER``); return it."""
-    parts = _ordered_parts(folder / "queries", QUERY_SOURCE_ORDER)
-    if not parts:
-        return None
-    queries = pd.concat([pd.read_csv(p, dtype=str, keep_default_na=False) for p in parts], ignore_index=True)
-    write_csv(queries, folder / "data_queries.csv")
-    return queries
+    """Write ``data_queries.csv`` from the query parts of ``folder`` (``QUERY_SOURCE_ORDER``); return it.
+
+    Two notebooks saving queries side by side may each combine while the other writes its part, and the
+    combination written last may miss the other's newest part: each combines again until the parts it read
+    are still the parts there, so the file written last holds every part's last version (no lock).
+    """
+    def read_parts() -> dict[Path, bytes]:
+        return {p: p.read_bytes() for p in _ordered_parts(folder / "queries", QUERY_SOURCE_ORDER)}
+
+    parts, before = read_parts(), None
+    while parts != before and parts:
+        queries = pd.concat([pd.read_csv(io.BytesIO(b), dtype=str, keep_default_na=False) for b in parts.values()],
+                            ignore_index=True)
+        write_csv(queries, folder / "data_queries.csv")
+        before, parts = parts, read_parts()
+    return queries if parts else None
 
 
 def combine_parts(reports_dir: str | Path) -> pd.DataFrame | None:
