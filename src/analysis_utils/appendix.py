@@ -394,8 +394,6 @@ def method_in_words(method: str) -> str:
     >>> method_in_words("ANCOVA CHG ~ arm + SITEID + BASE (OLS); LS means at mean BASE")
     'ANCOVA change ~ arm + centre + baseline (OLS); LS means at mean baseline'
     """
-    import re
-
     for pattern, words in BETWEEN_ARM_WORDS.items():
         method = re.sub(pattern, words, method)
     return method
