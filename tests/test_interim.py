@@ -187,3 +187,22 @@ def test_visit_deviations_on_the_derived_data(cuts):
     assert counts[("Week 12", "n_visits")] == 10 and counts[("Week 24", "n_visits")] == 9
     # At 2021-11-01 009's week-12 visit has not happened yet: nothing to list.
     assert disposition.list_visit_deviations(cuts["2021-11-01"][1]).empty
+
+
+def test_every_scheduled_visit_has_its_own_due_flag_at_an_interim_cut():
+    """The randomised example visits every 4 weeks (schedule.csv: week 4 window day 22-36, week 8 day 50-64,
+    week 12 day 78-92). Patient 001 took the first dose on 2021-01-04, so a cut on 2021-03-15 is its study
+    day 71: weeks 4 and 8 are due (attended, windows closed), week 12 is not (window open, not attended).
+    Week 4 is due whatever week 12 is: a due visit is never inferred from a later one when ADSL flags it."""
+    from analysis_utils import synthetic, visits
+
+    data = cleaning.derive_all(synthetic.generate_randomised_trial(), data_cutoff="2021-03-15")
+    adsl = data["adsl"]
+    flags = [c for c in adsl.columns if c.startswith("DUE")]
+    assert flags == ["DUE12FL", "DUE24FL", "DUE4FL", "DUE8FL", "DUE16FL", "DUE20FL"]
+    assert adsl.loc[adsl["SUBJID"] == "001", flags].iloc[0].tolist() == ["N", "N", "Y", "Y", "N", "N"]
+    due = visits.visits_due(adsl, visits.visit_weeks(scoring.derive_adeff(data["adqs"])))
+    assert ("001", "Week 4") in set(zip(due["USUBJID"].str[-3:], due["AVISIT"]))
+    assert due.groupby("AVISIT").size().to_dict() == {"Week 4": (adsl["DUE4FL"] == "Y").sum(),
+                                                      "Week 8": (adsl["DUE8FL"] == "Y").sum()}
+    assert adsl["DUE12FL"].eq("N").all()  # no patient's week-12 window had closed: the old rule counted no week 4

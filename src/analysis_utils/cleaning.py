@@ -49,8 +49,18 @@ PREDNISONE_EQUIVALENT = MappingProxyType({
 DOSES_PER_DAY = MappingProxyType({"QD": 1.0, "BID": 2.0, "TID": 3.0, "QID": 4.0, "QOD": 0.5, "QW": 1 / 7})
 #: Relationship categories counted as related (RELFL = "Y").
 RELATED = ("RELATED", "POSSIBLY RELATED")
-#: ADSL flag of each post-baseline visit saying that the visit was due at the data cut (``"Y"``/``"N"``).
+#: ADSL flag of each post-baseline visit saying that the visit was due at the data cut (``"Y"``/``"N"``): the
+#: pilot's visits, always in ADSL; any other visit of the schedule adds its own (``due_flag``: ``DUE4FL``, ...).
 DUE_FLAGS = MappingProxyType({"W12": "DUE12FL", "W24": "DUE24FL"})
+
+
+def due_flag(week) -> str:
+    """The ADSL flag of the visit at planned week ``week`` that says it was due at the data cut (``DUE_FLAGS``).
+
+    >>> due_flag(12), due_flag(4), due_flag(16.0)
+    ('DUE12FL', 'DUE4FL', 'DUE16FL')
+    """
+    return f"DUE{float(week):g}FL"
 #: When a scheduled visit counts as due at the data cut (the rule of ``compute_visit_due``; decision in
 #: docs/decisions.md, "Interim data cuts"): the visit took place, or the patient left the study (completed or
 #: discontinued: every later visit is then missing for good), or the visit's window closed before the cut,
@@ -434,7 +444,8 @@ def derive_adsl(tables: dict, *, data_cutoff: str | None = None) -> pd.DataFrame
     subject of demographics, whatever the other forms hold. ``COMP12FL``/``COMP24FL`` = the week-12 /
     week-24 visit took place. ``DCUTDT`` is the data cut (``data_cutoff``, else the export date of the
     study form, else missing) and ``DUE12FL``/``DUE24FL`` say whether that visit was due at the cut
-    (``compute_visit_due``, rule ``VISIT_DUE_RULE``). ``EOSSTT`` is ``ONGOING`` for a subject without a disposition record.
+    (``compute_visit_due``, rule ``VISIT_DUE_RULE``); every other post-baseline visit of the schedule adds its
+    own flag (``due_flag``, e.g. ``DUE4FL``), after ``DUE24FL`` in week order. ``EOSSTT`` is ``ONGOING`` for a subject without a disposition record.
     ``CUMDOSE`` = daily dose x days dosed (``TRTDURD`` minus missed doses); ``ADHERPCT`` = days dosed /
     ``TRTDURD`` x 100. ``DURDIS`` = (first dose - diagnosis) in years of 365.25 days.
     """
@@ -461,7 +472,8 @@ def derive_adsl(tables: dict, *, data_cutoff: str | None = None) -> pd.DataFrame
         out[flag] = _flag(subjects.isin(visits.loc[visits["VISIT"] == visit, "SUBJID"])).to_numpy()
     out = out.join(_disposition(t, subjects))
     out["DCUTDT"] = pd.Timestamp(data_cutoff) if data_cutoff else _export_date(t)
-    for visit, flag in DUE_FLAGS.items():
+    others = {visit: due_flag(week) for week, visit in week_code.items() if week > 0 and visit not in DUE_FLAGS}
+    for visit, flag in {**DUE_FLAGS, **others}.items():
         attended = pd.Series(subjects.isin(visits.loc[visits["VISIT"] == visit, "SUBJID"]), index=subjects)
         out[flag] = compute_visit_due(out["TRTSDT"], out["EOSSTT"], attended, out["DCUTDT"].iloc[0] if len(out)
                                       else pd.NaT, visit, last_day=last_day.get(visit))
@@ -474,7 +486,9 @@ def derive_adsl(tables: dict, *, data_cutoff: str | None = None) -> pd.DataFrame
     for col in ("TRTSDT", "TRTEDT", "EOSDT", "DIAGDT", "DCUTDT", "RANDDT", "TR02SDT"):
         out[col] = _date(out[col])
     out["AGE"] = out["AGE"].astype("int64")
-    return out[list(ADSL_COLUMNS)].sort_values("USUBJID").reset_index(drop=True)
+    columns = list(ADSL_COLUMNS)
+    columns[columns.index("DUE24FL") + 1:columns.index("DUE24FL") + 1] = others.values()
+    return out[columns].sort_values("USUBJID").reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,16 +5,17 @@ schedule form of the export defines them, ``cleaning.visit_order``), ordered by 
 fixed tuple: the pilot's baseline, week 12 and week 24, or a randomised trial's weeks 0 to 24 every 4
 weeks. An analysis visit's code in analysis identifiers is ``W`` and its week (``visit_code``).
 
-Due at the data cut (``cleaning.VISIT_DUE_RULE``): ADSL carries a flag for the visits of
-``cleaning.DUE_FLAGS`` (``DUE12FL``, ``DUE24FL``). A scheduled visit without a flag of its own is due for
-a patient when the next flagged visit after it is due (a later visit due means an earlier one is due: the
-patient left the study, or an earlier window closed first); a visit after every flagged one is due when the
-patient left the study (``EOSSTT`` COMPLETED or DISCONTINUED). Without any flag in ADSL every visit is due.
+Due at the data cut (``cleaning.VISIT_DUE_RULE``): ADSL carries a flag for every post-baseline visit of the
+schedule (``cleaning.due_flag``: ``DUE12FL``, ``DUE24FL``, and a randomised trial's ``DUE4FL``, ...). In an
+ADSL from elsewhere that flags only some visits, a visit without a flag of its own is due for a patient when
+the next flagged visit after it is due (a later visit due means an earlier one is due: the patient left the
+study, or an earlier window closed first); a visit after every flagged one is due when the patient left the
+study (``EOSSTT`` COMPLETED or DISCONTINUED). Without any flag in ADSL every visit is due.
 """
 
 import pandas as pd
 
-from analysis_utils.cleaning import DUE_FLAGS
+from analysis_utils.cleaning import DUE_FLAGS, due_flag
 from analysis_utils.vocabulary import AVISITN, VISITS
 
 #: Status (ADSL ``EOSSTT``) of a patient who left the study: every later visit is missing for good, hence due.
@@ -87,7 +88,7 @@ def analysis_weeks(data: pd.DataFrame, adsl: pd.DataFrame | None = None) -> dict
 def visits_due(adsl: pd.DataFrame, weeks: dict | None = None) -> pd.DataFrame | None:
     """List the post-baseline visits due at the data cut: one ``USUBJID, AVISIT`` row per due visit.
 
-    A visit with an ADSL flag (``VISIT_DUE_FLAG``: ``DUE12FL``/``DUE24FL``, rule
+    A visit with an ADSL flag (``cleaning.due_flag`` of its week: ``DUE12FL``, ``DUE4FL``, ...; rule
     ``cleaning.VISIT_DUE_RULE``) is due where the flag is ``"Y"``. The other post-baseline visits of
     ``weeks`` (``visit_weeks``; default: the flagged visits only) are due where the next flagged visit
     after them is due, and, after every flagged visit, where the patient left the study (``LEFT_STUDY``).
@@ -104,10 +105,10 @@ def visits_due(adsl: pd.DataFrame, weeks: dict | None = None) -> pd.DataFrame | 
     >>> visits_due(adsl, weeks).groupby("AVISIT", sort=False)["USUBJID"].agg("".join).to_dict()
     {'Week 8': 'ab', 'Week 12': 'ab', 'Week 16': 'a', 'Week 24': 'a', 'Week 28': 'a'}
     """
-    flags = {avisit: flag for avisit, flag in VISIT_DUE_FLAG.items() if flag in adsl.columns}
+    weeks = {**{v: AVISITN[v] for v in flagged_visits(adsl)}, **(weeks or {})}
+    flags = {avisit: due_flag(week) for avisit, week in post_baseline(weeks).items() if due_flag(week) in adsl.columns}
     if not flags:
         return None
-    weeks = {**{v: AVISITN[v] for v in flags}, **(weeks or {})}
     flagged = sorted(flags, key=lambda v: weeks[v])
     left = adsl["EOSSTT"].isin(LEFT_STUDY) if "EOSSTT" in adsl.columns else pd.Series(True, index=adsl.index)
     parts = []
