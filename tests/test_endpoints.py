@@ -647,7 +647,7 @@ def test_mixed_model_with_baseline_values_only_reports_counts_without_estimates(
 # ------------------------------------------------------------------------------------------
 
 def test_format_methods_note_gives_each_method_once_from_the_ard(small_ard):
-    # the ARD's own method statements (endpoints.METHODS), looked up by analysis id
+    # the ARD's own method statements (the ARD's method column), looked up by analysis id
     # ... with its code put in words (the ARD keeps "as SAS QNTLDEF=5")
     assert ep.format_methods_note(small_ard, analysis_ids=["EFF-ESSDAI-SUMMARY"]) == (
         "n, mean, SD (n-1), median, Q1/Q3 (Hyndman-Fan type 2, the SAS default), min, max.")

@@ -191,3 +191,8 @@ def test_safety_interpretation_of_two_arms_gives_each_treatment_and_all_patients
         "4.5 patient-years at risk, a rate of up to 82.0 per 100 patient-years (upper 95% confidence limit) is still "
         "compatible with that. With 9 patients in 2 arms, these counts compare the treatments only roughly: they "
         "cannot show that a treatment is safe or rule out uncommon adverse events.")
+
+
+def test_the_mcii_rules_in_words_follow_their_constants():
+    assert findings.ESSDAI_MCII_WORDS == "ESSDAI MCII (decrease of 3 points or more)"
+    assert findings.ESSPRI_MCII_WORDS == "ESSPRI MCII (decrease of 1 point or 15% or more)"

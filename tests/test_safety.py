@@ -745,7 +745,7 @@ def test_switch_errors_name_the_subject_and_the_rule():
         safety.treatment_periods(_switch_adsl().assign(TR02SDT=pd.NaT))
     adae = _switch_adae()
     adae.loc[1, "ASTDT"] = pd.NaT
-    with pytest.raises(ValueError, match="'S3' switched treatment and has a record without ASTDT"):
+    with pytest.raises(ValueError, match=r"'S3' switched treatment and has a record without ASTDT \(AEDECOD Herpes zoster\)"):
         safety.summarize_ae_overview(adae, _switch_adsl(), arm=safety.AS_TREATED)
     adlb = _switch_adlb()
     adlb.loc[4, "TRTA"] = BARI

@@ -119,6 +119,12 @@ def test_compute_essdai_mcii_3_point_change_is_mcii_2_point_is_not():
     assert got.tolist() == [True, False, False, pd.NA]
 
 
+def test_the_waterfall_line_is_the_essdai_mcii_as_a_change():
+    from analysis_utils import responders
+
+    assert responders.ESSDAI_MCII_CHANGE == -3.0  # a decrease of 3 points (Seror 2016), drawn at change -3
+
+
 # --- ESSPRI and PGA -------------------------------------------------------------------------------------
 
 def test_compute_esspri_mean_of_three_items_and_missing_item_gives_nan():

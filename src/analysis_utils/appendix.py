@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis_utils import export, findings, htmlreport, paths, report, tables, vocabulary
+from analysis_utils import export, findings, htmlreport, paths, tables, vocabulary
 from analysis_utils.io import _atomic_write
 
 #: Packages whose versions the provenance lists (the pinned runtime).

@@ -40,13 +40,12 @@ import pandas as pd
 from analysis_utils import ard as ard_mod
 from analysis_utils.imputation import _observed, impute_bocf, impute_locf
 from analysis_utils.mixed_model import MIXED_METHOD, fit_mixed_model_due
-from analysis_utils.paired_tests import EFFSIZE_METHOD, HL_METHOD, TTEST_METHOD, compare_paired, \
-    compare_visits_friedman, friedman_method
+from analysis_utils.paired_tests import compare_paired, compare_visits_friedman, friedman_method
 from analysis_utils.responders import CP_METHOD, summarize_responders
 from analysis_utils.summaries import CATEGORY_METHOD, SUMMARY_METHOD, summarize_by_visit, summarize_categories
 from analysis_utils.visits import analysis_weeks, post_baseline, visit_code, visit_weeks, visits_due
 from analysis_utils.vocabulary import (
-    ARM, AVISIT_ORDER, ESSDAI_SCORE_PARAMCD, PARAMCD_ESSDAI, PARAMCD_ESSPRI, PARAMCD_PGA,
+    ARM, ESSDAI_SCORE_PARAMCD, PARAMCD_ESSDAI, PARAMCD_ESSPRI, PARAMCD_PGA,
 )
 
 #: Population labels of the ARD, by missing-data approach.
@@ -68,14 +67,10 @@ EFFICACY_LAB_PARAMCDS = ("IGG", "ESR", "CRP", "C3", "C4")
 REMISSION_PARAMCDS = ("REMARTIC", "REMCUTAN", "REMHAEM", "ILDIMP")
 
 
-#: Method statements of the ARD rows, by analysis type (each defined with the code that computes it; the
-#: Friedman test names its visits, ``paired_tests.friedman_method``: here the pilot's).
-METHODS = {
-    "summary": SUMMARY_METHOD, "ttest": TTEST_METHOD, "hl": HL_METHOD, "effsize": EFFSIZE_METHOD, "cp": CP_METHOD,
-    "category": CATEGORY_METHOD, "friedman": friedman_method(AVISIT_ORDER), "mixed": MIXED_METHOD,
-    "due": ("Patients of the full analysis set whose visit was due at the data cut: attended, left the study, "
-            "or window (target day + half-width) closed before the cut"),
-}
+#: Method statement of the ARD rows of the patients due at each visit (``EFF-VISITS-DUE``; the other rows'
+#: statements are defined with the code that computes them, e.g. ``paired_tests.TTEST_METHOD``).
+DUE_METHOD = ("Patients of the full analysis set whose visit was due at the data cut: attended, left the study, "
+              "or window (target day + half-width) closed before the cut")
 
 
 #: ARD ``group`` of the efficacy analyses of this module in a trial of several arms: they pool the arms
@@ -217,16 +212,17 @@ def summarize_visits_due(adsl: pd.DataFrame, *, group: str = ARM, weeks: dict | 
     return _stack([_visits_due_part(adsl, group=group, weeks=weeks)])
 
 
-def _visits_due_part(adsl: pd.DataFrame, *, group: str, weeks: dict | None = None):
+def _visits_due_part(adsl: pd.DataFrame, *, group: str, weeks: dict | None = None, due=False):
+    """``due``: ``visits_due(adsl, weeks)`` when the caller has it already (``None`` is a result: no ADSL flag)."""
     weeks = analysis_weeks(pd.DataFrame(), adsl) if weeks is None else weeks
     fas = adsl.loc[adsl["FASFL"] == "Y", "USUBJID"]
-    due = visits_due(adsl, weeks)
+    due = visits_due(adsl, weeks) if due is False else due
     rows = []
     for avisit in post_baseline(weeks):
         n_due = len(fas) if due is None else int(due.loc[due["AVISIT"] == avisit, "USUBJID"].isin(fas).sum())
         rows += [(avisit, "n_fas", float(len(fas))), (avisit, "n_due", float(n_due))]
     res = pd.DataFrame(rows, columns=["AVISIT", "stat_name", "stat_value"])
-    return _ard(res, analysis_id="EFF-VISITS-DUE", group=group, population=POPULATIONS["DUE"], method=METHODS["due"],
+    return _ard(res, analysis_id="EFF-VISITS-DUE", group=group, population=POPULATIONS["DUE"], method=DUE_METHOD,
                 label="Patients whose visit was due at the data cut")
 
 
@@ -369,8 +365,9 @@ def summarize_efficacy(adsl: pd.DataFrame, adeff: pd.DataFrame, adlb: pd.DataFra
     parts.append(summarize_remission(eff, group=group))
     parts.append(_domains_part(eff, group=group))
     labs = select_fas(adlb, adsl)
+    observed = _observed(labs)
     for p in EFFICACY_LAB_PARAMCDS:
         if (labs["PARAMCD"] == p).any():
-            parts += _endpoint_parts(_observed(labs), paramcd=p, approach="OC", group=group)
-    parts.append(_visits_due_part(adsl, group=group, weeks=weeks))
+            parts += _endpoint_parts(observed, paramcd=p, approach="OC", group=group)
+    parts.append(_visits_due_part(adsl, group=group, weeks=weeks, due=due))
     return _stack(parts)

@@ -132,16 +132,6 @@ def analysis_visits(ard: pd.DataFrame) -> list:
     return [v for v in dict.fromkeys(summaries) if v and v not in cells.visits()] + cells.visits()
 
 
-def join_words(items) -> str:
-    """``"A, B and C"``: items joined for a sentence or a title.
-
-    >>> join_words(["Baseline", "Week 12", "Week 24"]), join_words(["Week 12"])
-    ('Baseline, Week 12 and Week 24', 'Week 12')
-    """
-    items = [str(i) for i in items]
-    return " and ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)
-
-
 def describe_no_data(ard: pd.DataFrame, *, what: str, avisit: str) -> str:
     """Say why ``what`` has no result at ``avisit``: the visit was not yet due at the data cut, or no data.
 

@@ -20,7 +20,7 @@ use (``endpoints.summarize_efficacy``, ``endpoints.format_paired_table``...).
 """
 
 from analysis_utils.efficacy_ard import (  # noqa: F401
-    EFFICACY_LAB_PARAMCDS, ENDPOINT_PARAMCDS, METHODS, POOLED_GROUP, POPULATIONS, REMISSION_PARAMCDS, _ard, _stack,
+    EFFICACY_LAB_PARAMCDS, ENDPOINT_PARAMCDS, DUE_METHOD, POOLED_GROUP, POPULATIONS, REMISSION_PARAMCDS, _ard, _stack,
     pooled_group, select_fas,
     summarize_activity, summarize_course, summarize_efficacy, summarize_endpoint, summarize_primary,
     summarize_remission, summarize_response, summarize_visits_and_model, summarize_visits_due,
@@ -31,7 +31,7 @@ from analysis_utils.efficacy_tables import (  # noqa: F401
     describe_friedman,
     describe_labs, describe_no_data, describe_population, describe_remission, describe_responders,
     describe_sensitivity, format_category_table, format_friedman_table, format_methods_note, format_paired_table,
-    format_responder_table, format_sensitivity_table, format_summary_table, join_words, paired_analysis_ids,
+    format_responder_table, format_sensitivity_table, format_summary_table, paired_analysis_ids,
     sensitivity_analysis_ids,
 )
 from analysis_utils.imputation import CHANGE_CRITERIA, _observed, impute_bocf, impute_locf  # noqa: F401
@@ -48,4 +48,5 @@ from analysis_utils.summaries import (  # noqa: F401
     ACTIVITY_CATEGORIES, CONF_LEVEL, QUANTILE_METHOD, SUMMARY_STATS, compute_quantile, summarize_by_visit,
     summarize_categories,
 )
+from analysis_utils.tables import join_words  # noqa: F401
 from analysis_utils.visits import analysis_weeks, visit_code, visit_weeks, visits_due  # noqa: F401

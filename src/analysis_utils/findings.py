@@ -15,6 +15,7 @@ randomised trial (``caveat``).
 import pandas as pd
 
 from analysis_utils import tables
+from analysis_utils.scoring import ESSDAI_MCII_DECREASE, ESSPRI_MCII_PERCENT, ESSPRI_MCII_POINTS
 
 #: Shown where the ARD holds no result yet (a visit not yet due at the data cut).
 NOT_DUE = "not yet due at the data cut"
@@ -34,12 +35,15 @@ OVERVIEW_ID, AESI_ID, DISPOSITION_ID = "SAF-AET01", "SAF-AESI-EAIR", "DSP-DISPOS
 TOTAL = "Total"
 #: ARD section of the between-arm analyses (``arms.SECTION``) and the ending of a difference's analysis id.
 ARMS_SECTION, DIFF_SUFFIX = "efficacy-arms", "-DIFF"
+#: The MCII response rules in words, from their constants (``scoring``; Seror R et al. Ann Rheum Dis 2016;75:382-9).
+ESSDAI_MCII_WORDS = f"ESSDAI MCII (decrease of {ESSDAI_MCII_DECREASE} points or more)"
+ESSPRI_MCII_WORDS = f"ESSPRI MCII (decrease of {ESSPRI_MCII_POINTS} point or {ESSPRI_MCII_PERCENT}% or more)"
 #: Between-arm key findings of a randomised trial, in order: (finding, analysis id, kind). Kind ``rate``: a
 #: difference of proportions, shown in percentage points; ``change``: a difference in mean change.
 ARM_FINDINGS = (
-    ("ESSDAI MCII (decrease of 3 points or more) at {visit} (primary endpoint)", "EFF-ESSDAI-MCII", "rate"),
+    (ESSDAI_MCII_WORDS + " at {visit} (primary endpoint)", "EFF-ESSDAI-MCII", "rate"),
     ("ESSDAI change from baseline to {visit}, ANCOVA", "EFF-ESSDAI-CHG", "change"),
-    ("ESSPRI MCII (decrease of 1 point or 15% or more) at {visit}", "EFF-ESSPRI-MCII", "rate"),
+    (ESSPRI_MCII_WORDS + " at {visit}", "EFF-ESSPRI-MCII", "rate"),
     ("ESSPRI change from baseline to {visit}, ANCOVA", "EFF-ESSPRI-CHG", "change"),
     ("PGA change from baseline to {visit}, ANCOVA", "EFF-PGA-CHG", "change"),
 )
@@ -320,9 +324,9 @@ def key_findings(ard: pd.DataFrame | None) -> pd.DataFrame:
     seen, none = _aesi_words(_aesi(ard))
     rows = [
         (f"ESSDAI change from baseline to {visit} (primary endpoint), mean", describe_change(ard, "ESSDAI")),
-        (f"ESSDAI MCII (decrease of 3 points or more) at {visit}", describe_responders(ard, "EFF-ESSDAI-MCII")),
+        (f"{ESSDAI_MCII_WORDS} at {visit}", describe_responders(ard, "EFF-ESSDAI-MCII")),
         (f"ESSPRI change from baseline to {visit}, mean", describe_change(ard, "ESSPRI")),
-        (f"ESSPRI MCII (decrease of 1 point or 15% or more) at {visit}", describe_responders(ard, "EFF-ESSPRI-MCII")),
+        (f"{ESSPRI_MCII_WORDS} at {visit}", describe_responders(ard, "EFF-ESSPRI-MCII")),
         (f"PGA change from baseline to {visit}, mean", describe_change(ard, "PGA")),
         ("Patients with a treatment-emergent adverse event (TEAE)", _n_of(_patients(ard, OVERVIEW_ID, category=AE_ANY))),
         ("Patients with a serious TEAE", _n_of(_patients(ard, OVERVIEW_ID, category=AE_SERIOUS))),
@@ -391,15 +395,11 @@ def caveat(ard: pd.DataFrame | None) -> str:
         return CAVEAT
     enrolled = _patients(ard, DISPOSITION_ID, variable="Enrolled", category="")
     n = NOT_DUE if enrolled is None else f"{enrolled[0]:.0f}"
-    text = CAVEAT_RANDOMISED.format(n=n, arms=_and(arms))
+    text = CAVEAT_RANDOMISED.format(n=n, arms=tables.join_words(arms))
     switched = ard["method"].str.contains("treatment policy", regex=False) if "method" in ard else pd.Series(False)
     if (ard["analysis_id"].str.endswith(DIFF_SUFFIX) & switched).any():
         text += CAVEAT_SWITCH.format(visit=PRIMARY_VISIT.lower())
     return text
-
-
-def _and(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def to_html(ard: pd.DataFrame | None) -> str:

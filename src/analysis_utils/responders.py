@@ -10,13 +10,14 @@ import math
 import pandas as pd
 from scipy import stats
 
+from analysis_utils.scoring import ESSDAI_MCII_DECREASE
 from analysis_utils.summaries import CONF_LEVEL, _reject
 
 #: Method statement of a responder rate (ARD ``method``).
 CP_METHOD = "n/N (%), N = patients evaluable at the visit; exact Clopper-Pearson 95% CI"
-#: ESSDAI minimal clinically important improvement: a change of -3 points or less (Seror et al.
-#: Ann Rheum Dis 2016;75:382-9, abstract and Table 4). Used for the waterfall line; the flag itself is CRIT1FL.
-ESSDAI_MCII_CHANGE = -3.0
+#: ESSDAI minimal clinically important improvement as a change: -3 points or less (``scoring.ESSDAI_MCII_DECREASE``,
+#: Seror et al. Ann Rheum Dis 2016;75:382-9). Used for the waterfall line; the flag itself is CRIT1FL.
+ESSDAI_MCII_CHANGE = -float(ESSDAI_MCII_DECREASE)
 
 
 def compute_clopper_pearson(x: int, n: int, *, conf_level: float = CONF_LEVEL) -> tuple[float, float]:

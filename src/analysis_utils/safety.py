@@ -232,8 +232,10 @@ def _attach_arm(records: pd.DataFrame, pop: pd.DataFrame, *, date: str, dataset:
         _require_columns(out, [date], dataset)
         undated = switched & out[date].isna()
         if undated.any():
-            raise ValueError(f"{dataset}: subject {out.loc[undated, 'USUBJID'].iloc[0]!r} switched treatment and has "
-                             f"a record without {date}: the treatment taken at that time is unknown")
+            row = out.loc[undated].iloc[0]
+            which = ", ".join(f"{c} {row[c]}" for c in ("AESEQ", "AEDECOD", "PARAMCD", "AVISIT") if c in out.columns)
+            raise ValueError(f"{dataset}: subject {row['USUBJID']!r} switched treatment and has a record without "
+                             f"{date}{f' ({which})' if which else ''}: the treatment taken at that time is unknown")
         late = switched & (out[date] >= out["_start"])
         out["arm"] = out["arm"].where(~late, out["_arm2"])
     return out.drop(columns=["_arm2", "_start"])

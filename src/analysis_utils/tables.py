@@ -116,6 +116,16 @@ def format_ci(lo: float, hi: float, decimals: int) -> str:
     return f"({format_number(lo, decimals)}, {format_number(hi, decimals)})"
 
 
+def join_words(items) -> str:
+    """``"A, B and C"``: items joined for a sentence or a title.
+
+    >>> join_words(["Baseline", "Week 12", "Week 24"]), join_words(["Week 12"])
+    ('Baseline, Week 12 and Week 24', 'Week 12')
+    """
+    items = [str(i) for i in items]
+    return " and ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)
+
+
 def format_pvalue(p: float) -> str:
     """Format a p-value with three decimals, ``"<0.001"`` below 0.001.
 

@@ -40,10 +40,23 @@ def visit_weeks(data: pd.DataFrame, *, default=()) -> dict:
     {'Baseline': 0, 'Week 4': 4, 'Week 8': 8}
     >>> visit_weeks(d.iloc[:0], default=("Week 24", "Week 12"))
     {'Week 12': 12, 'Week 24': 24}
+
+    A visit with two planned weeks is an error, not pooled:
+
+    >>> visit_weeks(pd.DataFrame({"USUBJID": ["a", "b"], "AVISIT": ["Week 12", "Week 12"], "AVISITN": [12, 24]}))
+    Traceback (most recent call last):
+    ...
+    ValueError: visit 'Week 12' has planned weeks (AVISITN) 12 and 24 (USUBJID 'b'): a scheduled visit has one planned week
     """
     weeks = {v: AVISITN[v] for v in default}
     if {"AVISIT", "AVISITN"} <= set(data.columns):
-        pairs = data.loc[data["AVISITN"].notna(), ["AVISIT", "AVISITN"]].drop_duplicates("AVISIT")
+        pairs = data.loc[data["AVISITN"].notna(), ["AVISIT", "AVISITN"]].drop_duplicates()
+        if pairs["AVISIT"].duplicated().any():
+            avisit = pairs.loc[pairs["AVISIT"].duplicated(), "AVISIT"].iloc[0]
+            clash = data[(data["AVISIT"] == avisit) & data["AVISITN"].notna()].drop_duplicates("AVISITN")
+            who = f" (USUBJID {clash['USUBJID'].iloc[-1]!r})" if "USUBJID" in clash else ""
+            raise ValueError(f"visit {avisit!r} has planned weeks (AVISITN) {' and '.join(f'{w:g}' for w in clash['AVISITN'])}"
+                             f"{who}: a scheduled visit has one planned week")
         weeks.update((v, int(w) if float(w).is_integer() else float(w))
                      for v, w in zip(pairs["AVISIT"], pairs["AVISITN"]))
     # The order of ``cleaning.visit_order``: by planned week, ties in order of first appearance.
