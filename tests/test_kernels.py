@@ -200,3 +200,26 @@ def test_the_fork_template_refuses_to_start_where_fork_is_not_safe(monkeypatch):
     monkeypatch.setattr(kernels, "fork_is_safe", lambda: False)  # as on Windows or macOS
     with pytest.raises(SystemExit, match="needs os.fork on Linux"):
         kernels._template()
+
+
+def test_the_models_and_the_template_never_import_statsmodels_api():
+    """statsmodels.api costs 0.2 s more to import than the modules the package's models come from."""
+    code = ("import sys, pandas as pd; from analysis_utils import comparisons as c, kernels, mixed_model\n"
+            "[__import__(m) for m in kernels.TEMPLATE_IMPORTS]\n"
+            "d = pd.DataFrame({'USUBJID': [f's{i}' for i in range(8) for _ in (0, 1)], 'TRTP': ['A'] * 8 + ['B'] * 8,\n"
+            "                  'AVISIT': ['W4', 'W8'] * 8, 'BASE': [5.0, 5, 6, 6, 7, 7, 8, 8] * 2,\n"
+            "                  'CHG': [1.0, 2, 0, 3, 2, 2, 1, 4, 3, 5, 4, 6, 2, 5, 5, 7]})\n"
+            "c.compare_arms_ancova(d[d.AVISIT == 'W8'], reference='A'); c.fit_mmrm(d, reference='A')\n"
+            "print('statsmodels.regression.mixed_linear_model' in sys.modules, 'statsmodels.api' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True", "False"]
+
+
+@pytest.mark.slow
+def test_a_forked_kernel_collects_its_own_garbage_not_the_templates():
+    """The template's objects are frozen before the fork: a kernel's collections never walk (and copy) them."""
+    if not kernels.fork_is_safe():
+        pytest.skip("fork needs Linux")
+    code = "import gc; print(gc.isenabled(), gc.get_freeze_count() > 100_000, gc.collect() >= 0)"
+    with kernels.Kernels("fork", paths.PROJECT_ROOT) as pool:
+        assert _run(pool.start("01_a", "base"), code) == ["True True True\n"]

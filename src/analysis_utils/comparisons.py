@@ -205,7 +205,7 @@ def compare_arms_ancova(data: pd.DataFrame, *, value: str = "CHG", baseline: str
     >>> r.by_arm[["arm", "n", "lsmean"]].round(4).values.tolist()
     [['A', 3, 2.0], ['B', 3, 5.0]]
     """
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS  # not statsmodels.api: 0.2 s more to import
 
     what = "compare_arms_ancova"
     _check_conf_level(conf_level)
@@ -232,7 +232,7 @@ def compare_arms_ancova(data: pd.DataFrame, *, value: str = "CHG", baseline: str
     if np.linalg.matrix_rank(x) < x.shape[1]:
         raise ValueError(f"{what}: the design is not of full rank (an arm or factor level is confounded "
                          "with another term, or a factor has a level in one arm only)")
-    fit = sm.OLS(y, x).fit()
+    fit = OLS(y, x).fit()
     df = float(fit.df_resid)
     if df < 1:
         raise ValueError(f"{what}: {len(rows)} records for {x.shape[1]} parameters; no residual degrees of freedom")
@@ -656,7 +656,7 @@ def fit_mmrm(data: pd.DataFrame, *, value: str = "CHG", arm: str = "TRTP", visit
     """
     import warnings
 
-    import statsmodels.api as sm
+    from statsmodels.regression.mixed_linear_model import MixedLM
     from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
     what = "fit_mmrm"
@@ -704,7 +704,7 @@ def fit_mmrm(data: pd.DataFrame, *, value: str = "CHG", arm: str = "TRTP", visit
         raise ValueError(f"{what}: {n_subjects} subjects for {len(arms)} arms; no between-subject degrees of freedom")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fit = sm.MixedLM(rows[value].to_numpy(float), x, groups=rows[subject].to_numpy()).fit(reml=True)
+        fit = MixedLM(rows[value].to_numpy(float), x, groups=rows[subject].to_numpy()).fit(reml=True)
     converged = bool(fit.converged) and not any(issubclass(w.category, ConvergenceWarning) for w in caught)
     for w in caught:  # convergence is reported in ``info``; any other warning is passed on
         if not issubclass(w.category, ConvergenceWarning):
