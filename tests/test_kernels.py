@@ -223,3 +223,14 @@ def test_a_forked_kernel_collects_its_own_garbage_not_the_templates():
     code = "import gc; print(gc.isenabled(), gc.get_freeze_count() > 100_000, gc.collect() >= 0)"
     with kernels.Kernels("fork", paths.PROJECT_ROOT) as pool:
         assert _run(pool.start("01_a", "base"), code) == ["True True True\n"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kernel_path", ["fork", "warm"])
+def test_a_kernel_collects_garbage_after_gc_threshold_new_objects_and_binds_no_name(kernel_path):
+    if kernel_path == "fork" and not kernels.fork_is_safe():
+        pytest.skip("fork needs Linux")
+    assert kernels.GC_THRESHOLD == (100_000, 10, 10)
+    with kernels.Kernels(kernel_path, paths.PROJECT_ROOT) as pool:
+        out = _run(pool.start("01_a", "base"), "print(__import__('gc').get_threshold(), 'gc' in dir())")
+    assert out == ["(100000, 10, 10) False\n"]

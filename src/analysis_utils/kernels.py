@@ -42,8 +42,15 @@ KERNEL_ENV = {
     "PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
 }
-#: No input history: a build's cells do not belong in the user's IPython history database.
-KERNEL_ARGS = ["--HistoryManager.enabled=False"]
+#: Cyclic garbage collection in a kernel after 100,000 new objects, not Python's 700 (older generations as by
+#: default): a warm kernel imports the libraries in its own cells, and by default its collections walk their
+#: million objects again and again (a portable build about 5 % faster, measured; no change on forked kernels,
+#: whose template's objects are frozen). Memory freed by reference counting is freed as before.
+GC_THRESHOLD = (100_000, 10, 10)
+#: No input history (a build's cells do not belong in the user's IPython history database); ``GC_THRESHOLD``,
+#: set without binding a name in the notebook's namespace.
+KERNEL_ARGS = ["--HistoryManager.enabled=False",
+               f"--IPKernelApp.exec_lines=__import__('gc').set_threshold{GC_THRESHOLD}"]
 
 
 def fork_is_safe(platform: str = sys.platform) -> bool:
