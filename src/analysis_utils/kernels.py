@@ -6,8 +6,8 @@ Every path gives the same outputs: a notebook imports what it uses; kernels get 
 """
 
 import contextlib
-import gc
 import functools
+import gc
 import importlib
 import os
 import shutil
@@ -42,13 +42,11 @@ KERNEL_ENV = {
     "PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
 }
-#: Cyclic garbage collection in a kernel after 100,000 new objects, not Python's 700 (older generations as by
-#: default): a warm kernel imports the libraries in its own cells, and by default its collections walk their
-#: million objects again and again (a portable build about 5 % faster, measured; no change on forked kernels,
-#: whose template's objects are frozen). Memory freed by reference counting is freed as before.
+#: A kernel collects cyclic garbage after 100,000 new objects, not 700: else a warm kernel's collections walk the
+#: libraries it imported again and again (a portable build about 5 % faster, measured; forked kernels: no change).
 GC_THRESHOLD = (100_000, 10, 10)
-#: No input history (a build's cells do not belong in the user's IPython history database); ``GC_THRESHOLD``,
-#: set without binding a name in the notebook's namespace.
+#: No input history (a build's cells do not belong in the user's IPython history database); ``GC_THRESHOLD``, set
+#: without binding a name in the notebook.
 KERNEL_ARGS = ["--HistoryManager.enabled=False",
                f"--IPKernelApp.exec_lines=__import__('gc').set_threshold{GC_THRESHOLD}"]
 
@@ -102,13 +100,9 @@ def _draw_figure() -> None:
 
 def _template() -> None:
     """For each ``<stage> <connection file>`` line on stdin, import that stage's sets and fork a kernel;
-    kill it on ``stop <connection file>``; exit when stdin closes.
-
-    As Python's ``gc`` documentation advises for a fork without exec, the template imports with the cyclic
-    garbage collector off and freezes its objects before each fork (``gc.freeze``); a kernel collects only its
-    own. Otherwise each kernel's collections walk the template's objects, copying its memory page by page:
-    the eight kernels of a build used 6.5 s of CPU for their cells instead of 5.5 s (measured).
-    """
+    kill it on ``stop <connection file>``; exit when stdin closes. It imports with the garbage collector off and
+    freezes its objects before each fork (``gc.freeze``, as Python's docs advise for a fork without exec): a kernel's
+    collections never walk, and so copy, them (its cells' CPU time, 6.5 s a build, fell by 1 s)."""
     if not fork_is_safe():  # only ``choose`` starts a template, and only where fork is safe
         raise SystemExit(f"the kernel template needs os.fork on Linux (this is {sys.platform}); "
                          "use KERNELS=warm or KERNELS=plain")
