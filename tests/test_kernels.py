@@ -220,9 +220,9 @@ def test_a_forked_kernel_collects_its_own_garbage_not_the_templates():
     """The template's objects are frozen before the fork: a kernel's collections never walk (and copy) them."""
     if not kernels.fork_is_safe():
         pytest.skip("fork needs Linux")
-    code = "import gc; print(gc.isenabled(), gc.get_freeze_count() > 100_000, gc.collect() >= 0)"
+    code = "import gc; print(gc.isenabled(), gc.get_freeze_count() > 100_000)"
     with kernels.Kernels("fork", paths.PROJECT_ROOT) as pool:
-        assert _run(pool.start("01_a", "base"), code) == ["True True True\n"]
+        assert _run(pool.start("01_a", "base"), code) == ["True True\n"]
 
 
 @pytest.mark.slow
