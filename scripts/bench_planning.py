@@ -23,6 +23,8 @@ per point, the power grid, the sample-size searches).
 """
 
 import argparse
+import ast
+import json
 import os
 import time
 from pathlib import Path
@@ -34,12 +36,21 @@ from benchtools import timed
 
 from analysis_utils import planning
 
-SEED = 20210615
-#: Notebook 07's parameters (cell "parameters").
-DESIGN = dict(ratio=2.0, alpha=0.05, power=0.80, dropout=0.10)
-N_SIM = 10_000
-N_TOTAL_GRID = [12, 18, 24, 30, 36, 45, 60, 75, 90, 120, 150, 180, 240, 300, 360, 420, 480]
-PROCESSED_DIR = str(Path(__file__).resolve().parents[1] / "data" / "processed")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def notebook_parameters(path: Path = ROOT / "notebooks" / "07_next_trial_planning.ipynb") -> dict:
+    """The literals of a notebook's ``parameters`` cell (name -> value): the benchmark runs with notebook 07's."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
+    return {node.targets[0].id: ast.literal_eval(node.value)
+            for node in ast.parse("".join(cell["source"])).body if isinstance(node, ast.Assign)}
+
+
+P = notebook_parameters()
+SEED, N_SIM, N_TOTAL_GRID = P["SEED"], P["N_SIM"], P["N_TOTAL_GRID"]
+DESIGN = dict(ratio=P["RATIO"], alpha=P["ALPHA"], power=P["POWER"], dropout=P["DROPOUT"])
+PROCESSED_DIR = str(ROOT / "data" / "processed")
 #: The week-12 inputs of the shipped pilot export (data/raw) when no published datasets exist: what
 #: ``collect_pilot_inputs`` gives after ``make report``.
 PILOT_FALLBACK = pd.DataFrame({
@@ -55,10 +66,10 @@ def pilot_inputs() -> pd.DataFrame:
         from analysis_utils import endpoints, io
 
         adsl, adeff = (io.read_processed(name, folder=PROCESSED_DIR) for name in ("adsl", "adeff"))
-        pilot = planning.collect_pilot_inputs(endpoints.summarize_primary(adsl, adeff), visit="Week 12")
+        pilot = planning.collect_pilot_inputs(endpoints.summarize_primary(adsl, adeff), visit=P["PLANNING_VISIT"])
     else:
         pilot = PILOT_FALLBACK
-    return planning.summarize_inputs(pilot, sd_level=0.80)
+    return planning.summarize_inputs(pilot, sd_level=P["SD_UPPER_LEVEL"])
 
 
 def notebook_steps(inputs: pd.DataFrame, n_trials: int) -> list:
@@ -74,10 +85,11 @@ def notebook_steps(inputs: pd.DataFrame, n_trials: int) -> list:
             planning.make_power_grid(scenarios, N_TOTAL_GRID, ratio=DESIGN["ratio"]), test="fisher", alpha=alpha,
             n_sim=N_SIM, seed=SEED)),
         (f"planned trial, {n_trials} simulated trials x {len(scenarios)} scenarios",
-         lambda: planning.simulate_planned_trial_power(scenarios, n_trials=n_trials, n_total=87, ratio=2, n_centres=8,
+         lambda: planning.simulate_planned_trial_power(scenarios, n_trials=n_trials, n_total=P["PLANNED_N_TOTAL"],
+                                                       ratio=int(P["RATIO"]), n_centres=P["N_CENTRES"],
                                                        dropout=DESIGN["dropout"], alpha=alpha, seed=SEED)),
         ("sizes for the ESSDAI change + simulated t-test power", lambda: planning.check_t_test_power(
-            planning.size_two_means(planning.derive_sd_bases(inputs), delta=3.0, **DESIGN), alpha=alpha,
+            planning.size_two_means(planning.derive_sd_bases(inputs), delta=P["DELTA_CHG"], **DESIGN), alpha=alpha,
             n_sim=N_SIM, seed=SEED)),
     ]
 
@@ -154,7 +166,7 @@ def check_against_reference(n_trials: int, sample: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--n-trials", type=int, default=2000, help="simulated planned trials per scenario")
+    parser.add_argument("--n-trials", type=int, default=P["N_SIM_TRIALS"], help="simulated planned trials per scenario")
     parser.add_argument("--sample", type=int, default=200, help="trials per scenario checked one by one")
     parser.add_argument("--functions", action="store_true", help="also time the building blocks")
     args = parser.parse_args()
