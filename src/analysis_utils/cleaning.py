@@ -52,15 +52,6 @@ RELATED = ("RELATED", "POSSIBLY RELATED")
 #: ADSL flag of each post-baseline visit saying that the visit was due at the data cut (``"Y"``/``"N"``): the
 #: pilot's visits, always in ADSL; any other visit of the schedule adds its own (``due_flag``: ``DUE4FL``, ...).
 DUE_FLAGS = MappingProxyType({"W12": "DUE12FL", "W24": "DUE24FL"})
-
-
-def due_flag(week) -> str:
-    """The ADSL flag of the visit at planned week ``week`` that says it was due at the data cut (``DUE_FLAGS``).
-
-    >>> due_flag(12), due_flag(4), due_flag(16.0)
-    ('DUE12FL', 'DUE4FL', 'DUE16FL')
-    """
-    return f"DUE{float(week):g}FL"
 #: When a scheduled visit counts as due at the data cut (the rule of ``compute_visit_due``; decision in
 #: docs/decisions.md, "Interim data cuts"): the visit took place, or the patient left the study (completed or
 #: discontinued: every later visit is then missing for good), or the visit's window closed before the cut,
@@ -97,6 +88,16 @@ ADQS_PARAMS = MappingProxyType({
     ILD_PARAMCD["symptoms"]: ("ILD", "ILD respiratory symptoms versus baseline"),
     ILD_PARAMCD["hrct"]: ("ILD", "ILD HRCT change versus baseline"),
 })
+
+
+def due_flag(week) -> str:
+    """The ADSL flag of the visit at planned week ``week`` that says it was due at the data cut (``DUE_FLAGS``).
+
+    >>> due_flag(12), due_flag(4), due_flag(16.0)
+    ('DUE12FL', 'DUE4FL', 'DUE16FL')
+    """
+    return f"DUE{float(week):g}FL"
+
 
 def visit_order(data: pd.DataFrame, *, default=AVISIT_ORDER) -> tuple:
     """Return the scheduled visits (AVISIT labels) ordered by planned week: ``default`` and every visit of ``data``.
