@@ -1,4 +1,5 @@
 import json
+import re
 
 import nbformat
 import pytest
@@ -73,6 +74,23 @@ def test_failing_notebook_names_the_notebook_and_cell_and_keeps_the_partial_note
     assert partial.cells[0].id == "papermill-error-0"  # papermill's note on where it failed, first
     assert partial.cells[5].id == "cell-02" and partial.cells[5].outputs[0]["output_type"] == "error"
     assert partial.cells[6].outputs == []  # never ran
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("source", "error"), [
+    ("import os; os._exit(1)", "DeadKernelError: Kernel died"),  # as when the system stops a kernel out of memory
+    ("import time; time.sleep(60)", "CellTimeoutError: A cell timed out while it was being executed, after 2 seconds."),
+])
+def test_a_kernel_that_dies_or_a_cell_past_the_timeout_names_the_notebook_and_cell_and_keeps_what_ran(
+        tmp_path, source, error):
+    nb = _notebook("print('ok')", source, "never = 1")
+    paths = _write(tmp_path, {"04_stops.ipynb": nb})
+    with pytest.raises(runner.NotebookFailed, match=re.escape(f"04_stops.ipynb: cell 3 (id cell-02) failed: {error}")):
+        runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", timeout=2)
+    partial = nbformat.read(tmp_path / "stage" / "failed" / "04_stops.ipynb", as_version=4)
+    assert [c.id for c in partial.cells] == ["cell-00", "injected-parameters", "cell-01", "cell-02", "cell-03"]
+    assert partial.cells[2].outputs[0]["text"] == "ok\n" and partial.cells[4].outputs == []
+    assert not (tmp_path / "stage" / "reports" / "executed" / "04_stops.ipynb").exists()
 
 
 def test_notebook_needs_default_to_every_earlier_notebook_and_must_be_earlier():

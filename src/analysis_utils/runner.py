@@ -95,28 +95,41 @@ def _read(path: Path) -> tuple[dict, set[str]]:
 def _execute(path: Path, parameters: dict, stage: Path, km, timeout: int):
     """Execute one notebook with papermill on kernel ``km``; write it to ``stage/reports/executed``.
 
+    A cell that raises, a kernel that dies (out of memory, a crash in a library) or a cell still running after
+    ``timeout`` seconds raises ``NotebookFailed``, naming the notebook and the cell, and leaves the partly
+    executed notebook in ``stage/failed`` (papermill writes none for the last two: nbclient's hooks keep it).
     nbclient joins the text a cell prints on one stream into one output (``coalesce_streams``): the kernel
     sends it in pieces cut by time (ipykernel flushes every 0.2 s), one output or two depending on the load.
     """
     import nbformat
     import papermill
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-    out = stage / "reports" / "executed" / path.name
+    out, running = stage / "reports" / "executed" / path.name, {}
     try:
         nb = papermill.execute_notebook(path, out, parameters=parameters, kernel_name="python3", language="python", km=km,
                                         progress_bar=False, record_timing=False, request_save_on_cell_execute=False,
-                                        coalesce_streams=True, execution_timeout=timeout, start_timeout=60)
+                                        coalesce_streams=True, execution_timeout=timeout, start_timeout=60,
+                                        on_notebook_start=lambda notebook: running.update(nb=notebook),
+                                        on_cell_start=lambda cell, cell_index: running.update(cell=cell, index=cell_index))
     except papermill.PapermillExecutionError as err:
-        (stage / "failed").mkdir(exist_ok=True)
         partial = normalise_executed(nbformat.read(out, as_version=4))
-        nbformat.write(partial, stage / "failed" / path.name)
         out.unlink()
         cell = next(c for c in partial.cells if any(o.output_type == "error" for o in c.get("outputs", [])))
-        raise NotebookFailed(f"{path.name}: cell {err.cell_index} (id {cell.id}) failed: {err.ename}: {err.evalue}\n"
-                             f"(partly executed notebook: reports/failed/{path.name})",
-                             ename=err.ename, evalue=err.evalue) from None
-    nbformat.write(normalise_executed(nb), out)
-    return nb
+        where, ename, evalue = f"cell {err.cell_index} (id {cell.id})", err.ename, err.evalue
+    except (DeadKernelError, CellTimeoutError) as err:
+        if "cell" not in running:  # before the first cell: no notebook to keep
+            raise
+        partial = normalise_executed(running["nb"])
+        where, ename, evalue = f"cell {running['index']} (id {running['cell'].id})", type(err).__name__, str(err).split("\n")[0]
+        evalue += " (its process stopped: out of memory, or a crash in a library)" if ename == "DeadKernelError" else ""
+    else:
+        nbformat.write(normalise_executed(nb), out)
+        return nb
+    (stage / "failed").mkdir(exist_ok=True)
+    nbformat.write(partial, stage / "failed" / path.name)
+    raise NotebookFailed(f"{path.name}: {where} failed: {ename}: {evalue}\n"
+                         f"(partly executed notebook: reports/failed/{path.name})", ename=ename, evalue=evalue)
 
 
 def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path, *, kernel_path: str | None = None,
