@@ -35,13 +35,25 @@ def test_kernel_environment_fixes_hashing_dates_and_threads():
     assert {kernels.KERNEL_ENV[k] for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")} == {"1"}
 
 
-def test_the_template_imports_leave_the_inline_backend_to_the_kernel():
-    """The inline backend must be imported inside a kernel (it hooks into the kernel's shell then)."""
-    code = "from analysis_utils import kernels; kernels._import_all(); import sys; print(' '.join(sorted(sys.modules)))"
+def test_the_template_imports_every_set_and_leaves_the_inline_backend_to_the_kernel():
+    """The inline backend must be imported inside a kernel (it hooks into the kernel's shell then). A module
+    that fails to import is skipped: every module of the sets must import here (a misspelt name would not)."""
+    code = ("from analysis_utils import kernels; kernels._import_all('full', kernels.TEMPLATE_IMPORTS); import sys; "
+            "print(' '.join(sorted(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, **kernels.KERNEL_ENV}).stdout.split()
-    assert {"pandas", "scipy", "matplotlib", "ipykernel"} <= set(out)
+    assert {*(m for modules in kernels.IMPORTS.values() for m in modules), *kernels.TEMPLATE_IMPORTS} <= set(out)
     assert "matplotlib_inline.backend_inline" not in out
+
+
+def test_the_template_leaves_a_module_that_fails_to_import_to_the_notebook(tmp_path, monkeypatch):
+    (tmp_path / "being_edited.py").write_text("import json\ndef broken(:\n", encoding="utf-8")
+    (tmp_path / "fine.py").write_text("VALUE = 1\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(kernels, "IMPORTS", {"base": ("being_edited", "fine"), "stats": (), "full": ()})
+    kernels._import_all("base", ("missing_module",))  # raises nothing
+    assert "fine" in sys.modules and "being_edited" not in sys.modules and "missing_module" not in sys.modules
+    del sys.modules["fine"]
 
 
 def test_no_module_imports_fcntl_or_forks_outside_the_fork_path():
@@ -234,3 +246,14 @@ def test_a_kernel_collects_garbage_after_gc_threshold_new_objects_and_binds_no_n
     with kernels.Kernels(kernel_path, paths.PROJECT_ROOT) as pool:
         out = _run(pool.start("01_a", "base"), "print(__import__('gc').get_threshold(), 'gc' in dir())")
     assert out == ["(100000, 10, 10) False\n"]
+
+
+@pytest.mark.slow
+def test_a_template_that_stopped_is_named_as_the_error_not_a_broken_pipe():
+    if not kernels.fork_is_safe():
+        pytest.skip("fork needs Linux")
+    with pytest.raises(RuntimeError, match=r"the kernel template stopped \(exit code -9\)"):
+        with kernels.Kernels("fork", paths.PROJECT_ROOT) as pool:
+            pool._template.kill()  # as the system does to a process out of memory
+            pool._template.wait()
+            pool.start("01_a.ipynb", "base")

@@ -1,10 +1,12 @@
 import json
 import re
+import shutil
 
 import nbformat
 import pytest
 
-from analysis_utils import runner
+from analysis_utils import kernels, runner
+from analysis_utils.paths import PROJECT_ROOT
 
 
 def _notebook(*sources, params="DATA_DIR = 'data/raw'\nSEED = 1\n"):
@@ -91,6 +93,25 @@ def test_a_kernel_that_dies_or_a_cell_past_the_timeout_names_the_notebook_and_ce
     assert [c.id for c in partial.cells] == ["cell-00", "injected-parameters", "cell-01", "cell-02", "cell-03"]
     assert partial.cells[2].outputs[0]["text"] == "ok\n" and partial.cells[4].outputs == []
     assert not (tmp_path / "stage" / "reports" / "executed" / "04_stops.ipynb").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kernel_path", ["fork", "warm", "plain"])
+def test_a_package_module_with_a_syntax_error_fails_the_cell_that_imports_it_on_every_path(
+        tmp_path, monkeypatch, kernel_path):
+    """A statistician's edit with a syntax error: the fork template skips the module (it must not stop, taking every
+    kernel with it), and the notebook's own import names the error, as on the other paths."""
+    if kernel_path == "fork" and not kernels.fork_is_safe():
+        pytest.skip("fork needs Linux")
+    package = tmp_path / "src" / "analysis_utils"
+    shutil.copytree(PROJECT_ROOT / "src" / "analysis_utils", package, ignore=shutil.ignore_patterns("__pycache__"))
+    with (package / "conmeds.py").open("a", encoding="utf-8") as f:
+        f.write("\ndef broken(:\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "src"))  # the package of the kernels (and of the template)
+    nb = _notebook("ok = 1", "from analysis_utils import conmeds", "never = 1")
+    with pytest.raises(runner.NotebookFailed, match=r"04_edited.ipynb: cell 3 \(id cell-02\) failed: SyntaxError"):
+        runner.execute_notebooks(_write(tmp_path, {"04_edited.ipynb": nb}), {"DATA_DIR": "d"}, tmp_path / "stage",
+                                 kernel_path=kernel_path)
 
 
 def test_notebook_needs_default_to_every_earlier_notebook_and_must_be_earlier():

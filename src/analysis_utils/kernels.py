@@ -76,13 +76,16 @@ def choose(requested: str | None = None, platform: str = sys.platform) -> str:
     return requested
 
 
-def _import_all(stage: str = "full") -> None:
-    """Import the sets of ``IMPORTS`` up to ``stage`` (again: at no cost); for ``full`` draw a figure once."""
-    for name in list(IMPORTS)[:list(IMPORTS).index(stage) + 1]:
-        for module in IMPORTS[name]:
+def _import_all(stage: str = "full", extra: tuple[str, ...] = ()) -> None:
+    """Import the sets of ``IMPORTS`` up to ``stage`` and the modules ``extra`` (again: at no cost); for ``full`` draw
+    a figure once. What fails (a module being edited, with a syntax error) is left to the notebook that imports it,
+    whose cell then names the error, as on the other paths."""
+    for module in [*(m for name in list(IMPORTS)[:list(IMPORTS).index(stage) + 1] for m in IMPORTS[name]), *extra]:
+        with contextlib.suppress(Exception):
             importlib.import_module(module)
     if stage == "full":
-        _draw_figure()
+        with contextlib.suppress(Exception):
+            _draw_figure()
 
 
 @functools.cache
@@ -116,9 +119,7 @@ def _template() -> None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pids.pop(connection_file), signal.SIGKILL)
             continue
-        _import_all(stage)
-        for module in TEMPLATE_IMPORTS if stage == "stats" else ():
-            importlib.import_module(module)
+        _import_all(stage, TEMPLATE_IMPORTS if stage == "stats" else ())
         gc.freeze()
         pids[connection_file] = os.fork()
         if pids[connection_file] == 0:
@@ -195,8 +196,12 @@ class Kernels:
         return self
 
     def _tell(self, *words: str) -> None:
-        self._template.stdin.write(" ".join(words) + "\n")
-        self._template.stdin.flush()
+        try:
+            self._template.stdin.write(" ".join(words) + "\n")
+            self._template.stdin.flush()
+        except BrokenPipeError:
+            raise RuntimeError(f"the kernel template stopped (exit code {self._template.wait()}); "
+                               "any error it printed is above") from None
 
     def start(self, name: str, stage: str = "full") -> Kernel | None:
         if self.path == "plain" or name in self._kernels:
@@ -225,7 +230,8 @@ class Kernels:
         for name in list(self._kernels):
             self.release(name)
         if self._template is not None:
-            self._template.stdin.close()  # the template stops the kernels it was told to, then exits
+            with contextlib.suppress(BrokenPipeError):  # a template that stopped has taken its kernels with it
+                self._template.stdin.close()  # the template stops the kernels it was told to, then exits
             self._template.wait()
         os.environ.clear()
         os.environ.update(self._environ)
