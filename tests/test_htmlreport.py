@@ -90,6 +90,16 @@ def test_a_page_that_would_load_from_outside_fails_the_build():
         _render([nb])
 
 
+def test_an_image_by_file_name_fails_the_build_but_an_image_pasted_into_the_cell_is_inlined():
+    with pytest.raises(ValueError, match=r"notebook 01, cell cell-00, would load something from outside the file "
+                                         r"\('<img src=' in [\s\S]*\.\./figures/x\.png"):
+        _render([_nb("efficacy", [_md("![design](../figures/x.png)")])])
+    pasted = _md("## Design\n\n![design.png](attachment:design.png)")
+    pasted.attachments = {"design.png": {"image/png": PNG_1PX}}  # as JupyterLab stores an image pasted into a cell
+    image, = re.findall(r"<img [^>]*>", _render([_nb("efficacy", [pasted])]))
+    assert f'src="data:image/png;base64,{PNG_1PX}"' in image and 'alt="design.png"' in image
+
+
 def test_excluded_parameter_cells_and_stderr_are_left_out():
     params = _code([_stdout("SECRET_PATH\n")], tags=["parameters"])
     injected = _code([_stdout("INJECTED_PATH\n")], tags=["injected-parameters"])

@@ -28,9 +28,10 @@ IF_OUTPUT_TAG = "report-if-output"
 SECTION_TAG_PREFIX = "section-"
 TEMPLATES = Path(__file__).parent / "templates"
 
-#: What would make the page load something from outside the file.
-_OUTSIDE = re.compile(r"<script|<link|<iframe|@import|(?:src|href)\s*=\s*[\"']?\s*(?:https?:)?//|url\(\s*[\"']?(?:https?:)?//",
-                      re.I)
+#: What would make the page load something from outside the file: also an image by a file name (``![](x.png)``,
+#: which the report, moved or mailed, would not find); an image pasted into a markdown cell is inlined.
+_OUTSIDE = re.compile(r"<script|<link|<iframe|@import|<[^>]*\ssrc\s*=(?!\s*[\"']?\s*data:)|href\s*=\s*[\"']?\s*(?:https?:)?//"
+                      r"|url\(\s*[\"']?(?:https?:)?//", re.I)
 
 
 def _slug(text: str) -> str:
@@ -111,8 +112,10 @@ def _exporter():
     class Exporter(HTMLExporter):
         @pass_context
         def markdown2html(self, context, source):
-            """Markdown with its raw HTML escaped: text from notebooks never becomes markup."""
-            return MarkdownWithMath(renderer=IPythonRenderer(escape=True)).render(source)
+            """Markdown with its raw HTML escaped (text from notebooks never becomes markup), and the images pasted
+            into the cell (its attachments) inlined."""
+            attachments = context.get("cell", {}).get("attachments", {})
+            return MarkdownWithMath(renderer=IPythonRenderer(escape=True, attachments=attachments)).render(source)
 
         def from_notebook_node(self, nb, resources=None, **kw):
             """HTMLExporter's without its BeautifulSoup pass (a second each build) that adds the alt text
@@ -157,5 +160,7 @@ def render_report(notebooks: list, *, title_block: dict, synthetic: bool, append
     outside = _OUTSIDE.search(page)
     if outside:
         at = page[max(0, outside.start() - 80):outside.end() + 80]
-        raise ValueError(f"report: the page would load something from outside the file ({outside.group(0)!r} in ...{at}...)")
+        number, cell = (re.findall(r'id="cell-id=nb(\d\d)-([^"]+)"', page[:outside.start()]) or [("?", "?")])[-1]
+        raise ValueError(f"report: notebook {number}, cell {cell}, would load something from outside the file "
+                         f"({outside.group(0)!r} in ...{at}...)")
     return page
