@@ -114,6 +114,52 @@ def test_a_package_module_with_a_syntax_error_fails_the_cell_that_imports_it_on_
                                  kernel_path=kernel_path)
 
 
+@pytest.mark.slow
+def test_a_notebook_stopped_by_another_ones_failure_is_not_kept_as_failed(tmp_path):
+    failing = _notebook("import time; time.sleep(1)", "raise ValueError('bad visit')")
+    failing.metadata["report"] = {"needs": []}
+    other = _notebook("import time; time.sleep(20)")
+    other.metadata["report"] = {"needs": []}
+    paths = _write(tmp_path, {"01_fails.ipynb": failing, "02_other.ipynb": other})
+    with pytest.raises(runner.NotebookFailed, match="01_fails.ipynb: cell 3 .* ValueError: bad visit"):
+        runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", parallel=2)
+    assert sorted(p.name for p in (tmp_path / "stage" / "failed").iterdir()) == ["01_fails.ipynb"]
+
+
+def test_publishing_replaces_all_outputs_or_none_when_a_file_is_held_open(tmp_path, monkeypatch):
+    stage, out = tmp_path / ".build" / "stage", tmp_path
+    for folder, files in {"processed": ["adsl.parquet"], "figures": ["f.png"], "reports": ["report.html", "tables.xlsx"]}.items():
+        for target in (stage / folder, out / ("data/processed" if folder == "processed" else folder)):
+            target.mkdir(parents=True, exist_ok=True)
+            for name in files:
+                (target / name).write_text(f"{'new' if target.is_relative_to(stage) else 'old'} {name}")
+    replace = runner.os.replace
+
+    def held_open(src, dst):  # Windows refuses to move a file another program holds open
+        if src == out / "reports" / "tables.xlsx":
+            raise PermissionError(13, "Permission denied", str(src))
+        replace(src, dst)
+
+    monkeypatch.setattr(runner.os, "replace", held_open)
+    with pytest.raises(OSError, match=r"Permission denied \(open in another program\?\); nothing was replaced: .*tables.xlsx"):
+        runner._publish(stage, out)
+    assert {p.read_text() for p in out.rglob("*") if p.is_file() and not p.is_relative_to(stage)} == {
+        "old adsl.parquet", "old f.png", "old report.html", "old tables.xlsx"}
+    monkeypatch.setattr(runner.os, "replace", replace)
+    shutil.rmtree(stage / "old")
+    runner._publish(stage, out)  # once the file is closed
+    assert {p.read_text() for p in out.rglob("*") if p.is_file() and not p.is_relative_to(stage)} == {
+        "new adsl.parquet", "new f.png", "new report.html", "new tables.xlsx"}
+
+
+def test_a_data_cut_not_written_yyyy_mm_dd_stops_the_build_before_anything_runs(tmp_path, capsys):
+    for bad in ("01/02/2022", "2022-1-31", "20220131", "2022-02-30"):
+        with pytest.raises(SystemExit) as stop:
+            runner.main(["--data-cutoff", bad, "--out-root", str(tmp_path)])
+        assert stop.value.code == 2 and f"{bad!r}: expected a date written YYYY-MM-DD" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_notebook_needs_default_to_every_earlier_notebook_and_must_be_earlier():
     meta = {"01_a.ipynb": {}, "02_b.ipynb": {"report": {"needs": []}}, "03_c.ipynb": {"report": {"needs": ["01_a"]}}}
     assert runner.notebook_needs(meta) == {"01_a.ipynb": [], "02_b.ipynb": [], "03_c.ipynb": ["01_a.ipynb"]}

@@ -7,6 +7,7 @@ last). On failure the old report becomes ``report.previous.html``, the partly ex
 """
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -16,6 +17,7 @@ import sys
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from datetime import date
 from pathlib import Path
 
 from analysis_utils import kernels, paths
@@ -92,12 +94,13 @@ def _read(path: Path) -> tuple[dict, set[str]]:
         raise ValueError(f"{path}: not a notebook file ({type(err).__name__}: {err})") from None
 
 
-def _execute(path: Path, parameters: dict, stage: Path, km, timeout: int):
+def _execute(path: Path, parameters: dict, stage: Path, km, timeout: int, stopped: threading.Event):
     """Execute one notebook with papermill on kernel ``km``; write it to ``stage/reports/executed``.
 
     A cell that raises, a kernel that dies (out of memory, a crash in a library) or a cell still running after
     ``timeout`` seconds raises ``NotebookFailed``, naming the notebook and the cell, and leaves the partly
-    executed notebook in ``stage/failed`` (papermill writes none for the last two: nbclient's hooks keep it).
+    executed notebook in ``stage/failed`` (papermill writes none for the last two: nbclient's hooks keep it), unless
+    the build was ``stopped`` by another notebook's failure (which killed this kernel).
     nbclient joins the text a cell prints on one stream into one output (``coalesce_streams``): the kernel
     sends it in pieces cut by time (ipykernel flushes every 0.2 s), one output or two depending on the load.
     """
@@ -118,7 +121,7 @@ def _execute(path: Path, parameters: dict, stage: Path, km, timeout: int):
         cell = next(c for c in partial.cells if any(o.output_type == "error" for o in c.get("outputs", [])))
         where, ename, evalue = f"cell {err.cell_index} (id {cell.id})", err.ename, err.evalue
     except (DeadKernelError, CellTimeoutError) as err:
-        if "cell" not in running:  # before the first cell: no notebook to keep
+        if "cell" not in running or stopped.is_set():  # before the first cell, or stopped by another's failure
             raise
         partial = normalise_executed(running["nb"])
         where, ename, evalue = f"cell {running['index']} (id {running['cell'].id})", type(err).__name__, str(err).split("\n")[0]
@@ -151,7 +154,7 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
     seconds = json.loads(timings.read_text()) if timings.exists() else {}
     waiting = run_order(imports, seconds)
     parallel = parallel or min(MAX_KERNELS, os.cpu_count() or 1)
-    by_name, executed, running = {p.name: p for p in notebook_paths}, {}, {}
+    by_name, executed, running, stopped = {p.name: p for p in notebook_paths}, {}, {}, threading.Event()
     (stage / "reports" / "executed").mkdir(parents=True, exist_ok=True)
     # the kernel template (fork) starts first; a failure leaves both ``with``: the other kernels stop, then the threads
     with ThreadPoolExecutor(parallel) as threads, kernels.Kernels(kernels.choose(kernel_path), paths.PROJECT_ROOT) as pool:
@@ -162,7 +165,8 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
         while waiting or running:
             for name in [n for n in waiting if not {*needs[n]} & {*waiting, *running.values()}][:parallel - len(running)]:
                 params = {k: v for k, v in parameters.items() if k in read[name][1]}
-                running[threads.submit(_execute, by_name[name], params, stage, pool.start(name, imports[name]), timeout)] = name
+                running[threads.submit(_execute, by_name[name], params, stage, pool.start(name, imports[name]), timeout,
+                                       stopped)] = name
                 waiting.remove(name)
                 seconds[name] = time.perf_counter()
             # kernels start ahead, first those of notebooks that wait for running ones only: forked ones (cheap) all,
@@ -175,6 +179,8 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
             for future in finished:
                 name = running.pop(future)
                 pool.release(name)
+                if future.exception():
+                    stopped.set()  # before the ``with`` stops the other kernels
                 executed[name] = future.result()
                 seconds[name] = round(time.perf_counter() - seconds[name], 1)
     timings.write_text(json.dumps(seconds, indent=1, sort_keys=True) + "\n")
@@ -203,12 +209,23 @@ def git_state(root: Path = paths.PROJECT_ROOT) -> dict:
 
 
 def _publish(stage: Path, out_root: Path) -> None:
-    """Move the staged outputs into place, replacing the old ones; ``report.html`` last, by an atomic rename."""
-    for name, target in {"processed": out_root / "data" / "processed", "figures": out_root / "figures",
-                         "reports": out_root / "reports"}.items():
-        target.mkdir(parents=True, exist_ok=True)
-        for old in [p for p in target.iterdir() if p.name not in (".gitkeep", "report.html")]:
-            shutil.rmtree(old) if old.is_dir() else old.unlink()
+    """Move the staged outputs into place, replacing the old ones; ``report.html`` last, by an atomic rename. The old
+    ones are moved aside first, all or none: a file another program holds open (a workbook in Excel, on Windows)
+    stops the publishing before anything is replaced."""
+    targets = {"processed": out_root / "data" / "processed", "figures": out_root / "figures", "reports": out_root / "reports"}
+    moved = []  # (aside, where it was)
+    try:
+        for name, target in targets.items():
+            target.mkdir(parents=True, exist_ok=True)
+            (stage / "old" / name).mkdir(parents=True)
+            for old in [p for p in target.iterdir() if p.name not in (".gitkeep", "report.html")]:
+                os.replace(old, stage / "old" / name / old.name)
+                moved.append((stage / "old" / name / old.name, old))
+    except OSError as err:
+        for aside, old in reversed(moved):
+            os.replace(aside, old)
+        raise OSError(err.errno, f"{err.strerror} (open in another program?); nothing was replaced", err.filename) from None
+    for name, target in targets.items():
         for new in [p for p in sorted((stage / name).iterdir()) if p.name != "report.html"]:
             os.replace(new, target / new.name)
     os.replace(stage / "reports" / "report.html", out_root / "reports" / "report.html")
@@ -243,18 +260,27 @@ def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_RO
         ard = report.combine_parts(stage / "reports")  # ard.csv and data_queries.csv, in a fixed order
         appendix.write_report(stage_reports=stage / "reports", ard=ard, data_dir=data_dir, data_cutoff=data_cutoff,
                               git=git_state(), notebooks=[p.name for p in notebooks])
+        _publish(stage, out_root)
     except BaseException:
         _retire(stage, out_root / "reports")
         raise
-    _publish(stage, out_root)
     shutil.rmtree(stage, ignore_errors=True)
     return out_root / "reports" / "report.html"
+
+
+def _iso_date(text: str) -> str:
+    """``text`` if it is a date written YYYY-MM-DD (as the title page and the workbook show it), else an error before
+    anything runs (``01/02/2022`` would be read as 2 January by some steps and rejected by others)."""
+    with contextlib.suppress(ValueError):
+        if date.fromisoformat(text).isoformat() == text:
+            return text
+    raise argparse.ArgumentTypeError(f"{text!r}: expected a date written YYYY-MM-DD, e.g. 2022-01-31")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build the HTML report from a raw export.")
     parser.add_argument("--data-dir", default="data/raw", help="raw export: folder of CSVs or an .xlsx workbook")
-    parser.add_argument("--data-cutoff", required=True, help="data cut or export date shown on the title page (YYYY-MM-DD)")
+    parser.add_argument("--data-cutoff", required=True, type=_iso_date, help="data cut or export date shown on the title page (YYYY-MM-DD)")
     parser.add_argument("--out-root", default=str(paths.PROJECT_ROOT), help="where data/processed, figures and reports go")
     parser.add_argument("--kernels", choices=("auto", *kernels.PATHS), default=None,
                         help="fork (Linux), warm (pre-started) or plain (papermill's own); "
@@ -263,10 +289,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         report = build(paths.resolve(args.data_dir), args.data_cutoff, out_root=Path(args.out_root).resolve(),
                        kernel_path=args.kernels)
-    except NotebookFailed as err:
+    except (NotebookFailed, OSError) as err:
         print(f"error: the export {args.data_dir} failed validation; nothing was replaced.\n{err.evalue}\n"
               f"(`make validate DATA_DIR={args.data_dir}` lists every error in reports/data_queries.csv)"
-              if err.ename == "ExportValidationError" else f"error: {err}", file=sys.stderr)
+              if getattr(err, "ename", "") == "ExportValidationError" else f"error: {err}", file=sys.stderr)
         return 1
     print(f"report: {report} ({time.perf_counter() - start:.1f} s)")
     return 0
