@@ -160,6 +160,20 @@ def test_a_data_cut_not_written_yyyy_mm_dd_stops_the_build_before_anything_runs(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("kernel_path", ["fork", "warm", "plain"])
+def test_a_notebook_declaring_no_folders_reads_and_writes_the_builds_not_the_published_ones(tmp_path, kernel_path):
+    if kernel_path == "fork" and not kernels.fork_is_safe():
+        pytest.skip("fork needs Linux")
+    nb = nbformat.v4.new_notebook()  # a statistician's new notebook, without a parameters cell
+    nb.cells = [nbformat.v4.new_code_cell("from analysis_utils import paths\n"
+                                          "print(paths.DATA_PROCESSED, paths.FIGURES, paths.REPORTS)")]
+    executed, = runner.execute_notebooks(_write(tmp_path, {"09_adhoc.ipynb": nb}), {"DATA_DIR": "d"}, tmp_path / "stage",
+                                         kernel_path=kernel_path)
+    stage = (tmp_path / "stage").resolve()
+    assert executed.cells[0].outputs[0]["text"] == f"{stage / 'processed'} {stage / 'figures'} {stage / 'reports'}\n"
+
+
 def test_notebook_needs_default_to_every_earlier_notebook_and_must_be_earlier():
     meta = {"01_a.ipynb": {}, "02_b.ipynb": {"report": {"needs": []}}, "03_c.ipynb": {"report": {"needs": ["01_a"]}}}
     assert runner.notebook_needs(meta) == {"01_a.ipynb": [], "02_b.ipynb": [], "03_c.ipynb": ["01_a.ipynb"]}

@@ -182,17 +182,18 @@ class Kernels:
     wanted; ``stage``, the set the fork template imports first) and returns its ``km`` (``None`` on the plain path:
     papermill starts its own); ``release(name)`` stops it. As a context manager it stops every kernel it started."""
 
-    def __init__(self, path: str, cwd: Path):
+    def __init__(self, path: str, cwd: Path, env: dict[str, str] | None = None):
         self.path, self.cwd, self._environ, self._template = path, cwd, dict(os.environ), None
+        self.env = {**KERNEL_ENV, **(env or {})}  # of every kernel
         self._folder = Path(tempfile.mkdtemp(prefix="report-kernels-"))  # short: ipc socket paths are limited
         self._kernels: dict[str, Kernel] = {}  # by notebook, until released
 
     def __enter__(self):
         if self.path == "plain":  # papermill's kernel inherits the environment
-            os.environ.update(KERNEL_ENV)
+            os.environ.update(self.env)
         if self.path == "fork":
             self._template = subprocess.Popen([sys.executable, "-m", "analysis_utils.kernels"], cwd=self.cwd,
-                                              text=True, env={**os.environ, **KERNEL_ENV}, stdin=subprocess.PIPE)
+                                              text=True, env={**os.environ, **self.env}, stdin=subprocess.PIPE)
         return self
 
     def _tell(self, *words: str) -> None:
@@ -217,7 +218,7 @@ class Kernels:
         else:
             watch = [] if sys.platform == "win32" else [f"--IPKernelApp.parent_handle={os.getpid()}"]  # dies with us
             process = subprocess.Popen([sys.executable, "-m", "ipykernel_launcher", "-f", file, *KERNEL_ARGS, *watch],
-                                       cwd=self.cwd, env={**os.environ, **KERNEL_ENV}, stdin=subprocess.DEVNULL)
+                                       cwd=self.cwd, env={**os.environ, **self.env}, stdin=subprocess.DEVNULL)
             self._kernels[name] = Kernel(info, lambda: (process.kill(), process.wait()), process.poll)
         return self._kernels[name]
 

@@ -4,13 +4,19 @@
 Each folder can be overridden by a notebook parameter; these are only the defaults.
 """
 
+import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+#: ``make report`` gives its kernels the build's staging folder in this variable: the default folders below are then
+#: the build's, so that a notebook declaring no folder parameters reads and writes this build's outputs, never the
+#: published ones (of another export, perhaps).
+STAGE_VARIABLE = "ANALYSIS_UTILS_STAGE"
+_STAGE = os.environ.get(STAGE_VARIABLE)
 DATA_RAW = PROJECT_ROOT / "data" / "raw"
-DATA_PROCESSED = PROJECT_ROOT / "data" / "processed"
-FIGURES = PROJECT_ROOT / "figures"
-REPORTS = PROJECT_ROOT / "reports"
+DATA_PROCESSED = Path(_STAGE, "processed") if _STAGE else PROJECT_ROOT / "data" / "processed"
+FIGURES = Path(_STAGE, "figures") if _STAGE else PROJECT_ROOT / "figures"
+REPORTS = Path(_STAGE, "reports") if _STAGE else PROJECT_ROOT / "reports"
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 CDISC_PILOT = PROJECT_ROOT / "tests" / "data" / "cdiscpilot01"  # public CDISC pilot ADaM used by the tests
 

@@ -157,7 +157,8 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
     by_name, executed, running, stopped = {p.name: p for p in notebook_paths}, {}, {}, threading.Event()
     (stage / "reports" / "executed").mkdir(parents=True, exist_ok=True)
     # the kernel template (fork) starts first; a failure leaves both ``with``: the other kernels stop, then the threads
-    with ThreadPoolExecutor(parallel) as threads, kernels.Kernels(kernels.choose(kernel_path), paths.PROJECT_ROOT) as pool:
+    with ThreadPoolExecutor(parallel) as threads, kernels.Kernels(
+            kernels.choose(kernel_path), paths.PROJECT_ROOT, {paths.STAGE_VARIABLE: str(stage.resolve())}) as pool:
         import nbformat  # noqa: F401  (imported before the threads: a module two threads import at once
         import papermill  # noqa: F401  can be seen half-initialised)
 
