@@ -30,11 +30,13 @@ LAB_ARGS ?=
 # JupyterLab refuses to run as root unless told to (containers often run as root).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
-DATA_FILES := $(shell find $(DATA_DIR) -type f 2>/dev/null | LC_ALL=C sort)
-SRC_FILES := $(wildcard src/analysis_utils/*.py)
+# The export's files, each with its checksum and size (cksum), not as prerequisites: make cannot take names with
+# spaces ("demographics copy.csv"), and a file copied with an older date must count as changed.
+DATA_FILES := $(shell find '$(DATA_DIR)' -type f -exec cksum {} + 2>/dev/null | LC_ALL=C sort -k3)
+SRC_FILES := $(wildcard src/analysis_utils/*.py src/analysis_utils/templates/report/*)
 NOTEBOOK_FILES := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
-# A change of DATA_DIR, DATA_CUTOFF or of the list of input files re-runs the report.
-BUILD_PARAMS := data_dir=$(abspath $(DATA_DIR)) cutoff=$(DATA_CUTOFF) files=$(DATA_FILES)
+# A change of DATA_DIR, DATA_CUTOFF or of a file of the export (added, removed, changed) re-runs the report.
+BUILD_PARAMS := data_dir=$(DATA_DIR) cutoff=$(DATA_CUTOFF) files=$(DATA_FILES)
 PARAMS_FILE := .build/params
 $(shell mkdir -p .build && { printf '%s\n' '$(BUILD_PARAMS)' | cmp -s - $(PARAMS_FILE) || printf '%s\n' '$(BUILD_PARAMS)' > $(PARAMS_FILE); })
 
@@ -62,7 +64,7 @@ $(DEV_STAMP): $(ENV_STAMP) requirements-dev.txt
 
 ## Build reports/report.html from DATA_DIR (sets up the environment first if missing)
 report: reports/report.html
-reports/report.html: $(ENV_STAMP) $(PARAMS_FILE) $(SRC_FILES) $(NOTEBOOK_FILES) $(DATA_FILES)
+reports/report.html: $(ENV_STAMP) $(PARAMS_FILE) $(SRC_FILES) $(NOTEBOOK_FILES)
 	$(PY) -m analysis_utils.runner --data-dir '$(DATA_DIR)' --data-cutoff '$(DATA_CUTOFF)' $(if $(KERNELS),--kernels '$(KERNELS)')
 
 ## Check a raw export and write reports/data_queries.csv, without running the analysis

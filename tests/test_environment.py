@@ -1,7 +1,13 @@
 """The three pin lists agree: pyproject.toml (top level), requirements.txt (lock), environment.yml (conda mirror)."""
 
+import os
 import re
+import shutil
+import subprocess
+import time
 import tomllib
+
+import pytest
 
 from analysis_utils import paths
 
@@ -72,3 +78,41 @@ def test_requirements_are_sorted_and_xlsxwriter_is_locked():
              if line and not line.startswith("#")]
     assert names == sorted(names, key=str.lower)
     assert _pins((ROOT / "requirements.txt").read_text().splitlines())["xlsxwriter"] == _pyproject_pins()["xlsxwriter"]
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_report_reruns_when_a_file_of_the_export_changes_even_with_a_space_in_its_name_or_an_old_date(tmp_path):
+    for name in ("Makefile", "requirements.txt", "requirements-dev.txt", "pyproject.toml"):
+        shutil.copy(paths.PROJECT_ROOT / name, tmp_path)
+    export = tmp_path / "exports" / "cut 2"
+    export.mkdir(parents=True)
+    (export / "demographics.csv").write_text("SUBJID,SEX\n001,F\n", encoding="utf-8")
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / "reports").mkdir()
+    make = ["make", "-q", "report", "DATA_DIR=exports/cut 2"]
+
+    def settle():
+        """As after a build: the environment, the export it recorded (.build/params), then the report, all past."""
+        subprocess.run(make, cwd=tmp_path, capture_output=True)
+        (tmp_path / ".venv" / ".installed").touch()
+        (tmp_path / "reports" / "report.html").touch()
+        for path in tmp_path.rglob("*"):
+            age = {".installed": 20, "params": 30, "report.html": 10}.get(path.name, 100)
+            os.utime(path, (time.time() - age, time.time() - age))
+
+    def needs_build() -> bool:
+        done = subprocess.run(make, cwd=tmp_path, capture_output=True, text=True)
+        assert "No rule" not in done.stderr, done.stderr
+        return done.returncode != 0
+
+    settle()
+    assert not needs_build()
+    shutil.copy(export / "demographics.csv", export / "demographics copy.csv")  # as a file manager names a copy
+    assert needs_build()
+    settle()
+    os.remove(export / "demographics copy.csv")
+    assert needs_build()
+    settle()
+    (export / "demographics.csv").write_text("SUBJID,SEX\n001,M\n", encoding="utf-8")
+    os.utime(export / "demographics.csv", (0, 0))  # changed, but dated 1970 (a copy that keeps its old date)
+    assert needs_build()
