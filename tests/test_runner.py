@@ -174,6 +174,21 @@ def test_a_notebook_declaring_no_folders_reads_and_writes_the_builds_not_the_pub
     assert executed.cells[0].outputs[0]["text"] == f"{stage / 'processed'} {stage / 'figures'} {stage / 'reports'}\n"
 
 
+@pytest.mark.parametrize(("report", "error"), [
+    ({"needs": "01_a"}, "02_b.ipynb: metadata report.needs '01_a': expected a list of notebook names"),
+    ({"kernel": "stat"}, "metadata report.kernel {'02_b.ipynb': 'stat'}: expected one of base, stats, full"),
+    ({"section": "efficacy-figures"}, "metadata report.section {'02_b.ipynb': 'efficacy-figures'}: expected one of "
+                                      "disposition, efficacy, safety, listings, planning, appendix"),
+])
+def test_a_metadata_mistake_names_the_notebook_before_any_kernel_starts(tmp_path, monkeypatch, report, error):
+    monkeypatch.setattr(runner.kernels, "Kernels", None)  # never reached
+    second = _notebook("x = 1")
+    second.metadata["report"] = report
+    paths = _write(tmp_path, {"01_a.ipynb": _notebook("x = 1"), "02_b.ipynb": second})
+    with pytest.raises(runner.NotebookFailed, match=re.escape(error)):
+        runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage")
+
+
 def test_notebook_needs_default_to_every_earlier_notebook_and_must_be_earlier():
     meta = {"01_a.ipynb": {}, "02_b.ipynb": {"report": {"needs": []}}, "03_c.ipynb": {"report": {"needs": ["01_a"]}}}
     assert runner.notebook_needs(meta) == {"01_a.ipynb": [], "02_b.ipynb": [], "03_c.ipynb": ["01_a.ipynb"]}
@@ -254,7 +269,7 @@ def test_a_failing_notebook_stops_the_one_running_beside_it(tmp_path):
 
 def test_a_broken_notebook_file_is_named_before_any_kernel_starts(tmp_path):
     (tmp_path / "01_a.ipynb").write_text('{"cells": [', encoding="utf-8")
-    with pytest.raises(ValueError, match=r"01_a.ipynb: not a notebook file \(JSONDecodeError"):
+    with pytest.raises(runner.NotebookFailed, match=r"01_a.ipynb: not a notebook file \(JSONDecodeError"):
         runner.execute_notebooks([tmp_path / "01_a.ipynb"], {"DATA_DIR": "d"}, tmp_path / "stage")
 
 

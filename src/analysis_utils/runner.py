@@ -20,7 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from datetime import date
 from pathlib import Path
 
-from analysis_utils import kernels, paths
+from analysis_utils import htmlreport, kernels, paths
 
 #: Notebooks executing side by side: one per core on the 2-core machines the project is built on.
 MAX_KERNELS = 2
@@ -49,6 +49,8 @@ def notebook_needs(metadata: dict[str, dict]) -> dict[str, list[str]]:
     names, needs = list(metadata), {}
     for i, (name, meta) in enumerate(metadata.items()):
         declared = meta.get("report", {}).get("needs")
+        if declared is not None and (not isinstance(declared, list) or not all(isinstance(d, str) for d in declared)):
+            raise ValueError(f"{name}: metadata report.needs {declared!r}: expected a list of notebook names")
         needs[name] = names[:i] if declared is None else [f"{stem}.ipynb" for stem in declared]
         if late := [n for n in needs[name] if n not in names[:i]]:
             raise ValueError(f"{name}: metadata report.needs names {late}, which is not an earlier notebook")
@@ -145,11 +147,17 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
     its parameters cell declares; ``background()`` runs meanwhile, in a thread. The first failing notebook
     raises ``NotebookFailed`` and stops the kernels of the others.
     """
-    read = {p.name: _read(p) for p in notebook_paths}
-    needs = notebook_needs({name: meta for name, (meta, _) in read.items()})
-    imports = {name: meta.get("report", {}).get("kernel", "full") for name, (meta, _) in read.items()}
-    if bad := {n: v for n, v in imports.items() if v not in kernels.IMPORTS}:
-        raise ValueError(f"metadata report.kernel {bad}: expected one of {', '.join(kernels.IMPORTS)}")
+    try:  # every notebook's metadata, before any kernel starts
+        read = {p.name: _read(p) for p in notebook_paths}
+        needs = notebook_needs({name: meta for name, (meta, _) in read.items()})
+        imports = {name: meta.get("report", {}).get("kernel", "full") for name, (meta, _) in read.items()}
+        if bad := {n: v for n, v in imports.items() if v not in kernels.IMPORTS}:
+            raise ValueError(f"metadata report.kernel {bad}: expected one of {', '.join(kernels.IMPORTS)}")
+        sections = {name: meta.get("report", {}).get("section", "appendix") for name, (meta, _) in read.items()}
+        if bad := {n: v for n, v in sections.items() if v not in dict(htmlreport.SECTIONS)}:
+            raise ValueError(f"metadata report.section {bad}: expected one of {', '.join(dict(htmlreport.SECTIONS))}")
+    except ValueError as err:
+        raise NotebookFailed(str(err)) from None
     timings = stage.parent / "notebook-seconds.json"
     seconds = json.loads(timings.read_text()) if timings.exists() else {}
     waiting = run_order(imports, seconds)
@@ -193,7 +201,7 @@ def _prepare_render() -> None:
     """Import what writes the report and the workbook and compile the report's template (run while the notebooks do)."""
     import xlsxwriter  # noqa: F401
 
-    from analysis_utils import appendix, htmlreport  # noqa: F401
+    from analysis_utils import appendix  # noqa: F401
 
     htmlreport.compile_template()
 
