@@ -41,7 +41,7 @@ IMPORTS = "import pandas, scipy.stats, matplotlib.pyplot, seaborn, pingouin"
 EXECUTION_AND_RENDERING = {
     "src/analysis_utils/runner.py": None, "src/analysis_utils/kernels.py": None,
     "src/analysis_utils/htmlreport.py": None, "src/analysis_utils/templates/report/index.html.j2": None,
-    "src/analysis_utils/appendix.py": ("render", "write_report", "EXCEL_CELL_LIMIT", "fit_cell",
+    "src/analysis_utils/appendix.py": ("render", "write_report", "EXCEL_CELL_LIMIT", "EXCEL_ROW_LIMIT", "fit_cell",
                                        "_table_sheet", "write_tables_workbook"),
 }
 REPLACED_LINES = 1255

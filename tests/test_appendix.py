@@ -90,6 +90,16 @@ def test_a_cell_over_excels_limit_is_cut_with_a_marker_and_a_note(tmp_path):
     assert appendix.fit_cell("x" * 32_767) == "x" * 32_767  # at the limit: kept whole
 
 
+def test_a_table_over_excels_row_limit_is_cut_with_a_note(tmp_path, monkeypatch):
+    monkeypatch.setattr(appendix, "EXCEL_ROW_LIMIT", 8)  # Excel's 1,048,576, scaled down
+    report.save_table(pd.DataFrame({"Term": [f"row {i}" for i in range(1, 11)]}), "adlb_listing", reports_dir=tmp_path)
+    appendix.write_tables_workbook(tmp_path, data_cutoff="2022-01-31")
+    values = [row[0].value for row in openpyxl.load_workbook(tmp_path / "tables.xlsx")["T01"].iter_rows()]
+    assert values == ["Term", "row 1", "row 2", "row 3", "row 4", None,
+                      "Note: the table has 11 rows, more than an Excel sheet holds; the sheet shows the first 5, "
+                      "the CSV all of them."]
+
+
 def test_the_input_is_called_the_shipped_synthetic_trial_only_when_its_files_match(tmp_export):
     # tmp_export: the synthetic export written afresh (the same bytes as data/raw)
     assert appendix.describe_input(tmp_export, synthetic=True).endswith(": the synthetic trial shipped with the project (invented data)")

@@ -305,6 +305,8 @@ def write_report(*, stage_reports: Path, ard, data_dir: Path, data_cutoff: str, 
 
 #: Excel's limit on the characters of one cell.
 EXCEL_CELL_LIMIT = 32_767
+#: Excel's limit on the rows of one sheet.
+EXCEL_ROW_LIMIT = 1_048_576
 
 
 def fit_cell(text: str) -> str:
@@ -359,12 +361,16 @@ def write_tables_workbook(reports: Path, *, data_cutoff: str) -> Path:
         book.set_properties({"created": datetime.fromisoformat(data_cutoff), "author": "analysis_utils",
                              "comments": f"data cut {data_cutoff}"})
         for name, rows in sheets.items():
-            sheet = book.add_worksheet(name)
-            for r, row in enumerate(rows):
+            sheet, kept = book.add_worksheet(name), rows[:EXCEL_ROW_LIMIT - 3]  # room for the notes
+            for r, row in enumerate(kept):
                 sheet.write_row(r, 0, [fit_cell(value) for value in row])  # "" leaves the cell empty
-            if cut := sum(len(value) > EXCEL_CELL_LIMIT for row in rows for value in row):
-                sheet.write_string(len(rows) + 1, 0, f"Note: {cut} cell(s) exceed Excel's limit of {EXCEL_CELL_LIMIT:,} "
-                                                     "characters and are cut; the CSV holds the full text.")
+            notes = [f"Note: {cut} cell(s) exceed Excel's limit of {EXCEL_CELL_LIMIT:,} characters and are cut; the CSV "
+                     "holds the full text."] if (cut := sum(len(v) > EXCEL_CELL_LIMIT for row in kept for v in row)) else []
+            if len(rows) > len(kept):
+                notes.append(f"Note: the table has {len(rows):,} rows, more than an Excel sheet holds; the sheet shows "
+                             f"the first {len(kept):,}, the CSV all of them.")
+            for i, note in enumerate(notes):
+                sheet.write_string(len(kept) + 1 + i, 0, note)
         book.close()
 
     return _atomic_write(reports / "tables.xlsx", write)
