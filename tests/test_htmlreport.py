@@ -53,12 +53,13 @@ def test_sections_follow_ich_order_whatever_the_notebook_order():
 
 
 def test_contents_link_every_section_and_result_heading_and_ids_are_unique():
-    nb = _nb("efficacy", [_md("## Result"), _md("## Result"), _md("### Detail")])
+    nb = _nb("efficacy", [_md("## Result"), _md("## Result"), _md("## Result-2"), _md("### Detail")])
     out = _render([nb])
     ids = re.findall(r' id="([^"]+)"', out)
     assert len(ids) == len(set(ids))
     toc = re.search(r'<nav id="toc">.*?</nav>', out, re.S).group(0)
-    assert re.findall(r'href="#([^"]+)"', toc) == ["sec-efficacy", "Result", "Result-2", "sec-appendix", "provenance"]
+    assert re.findall(r'href="#([^"]+)"', toc) == ["sec-efficacy", "Result", "Result-2", "Result-2-2", "sec-appendix",
+                                                   "provenance"]
     for target in re.findall(r'<a href="#([^"]+)"', out):
         assert target in ids
     assert 'id="cell-id=nb01-cell-00"' in out  # merged cell ids carry their notebook's number

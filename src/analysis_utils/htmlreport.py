@@ -84,12 +84,15 @@ def merge(notebooks: list, names: list[str], parts: dict[str, list[tuple[str, st
 def _headings(main: str) -> tuple[str, str]:
     """``main`` with repeated heading ids numbered in page order (``Summary``, ``Summary-2``, with their anchor
     links), and the contents: each section (``sec-`` headings) with the level-2 headings under it."""
-    seen, toc = {}, []
+    used, toc = set(), []
 
     def rename(match):
         start, level, old, rest, text, end = match.groups()
-        seen[old] = seen.get(old, 0) + 1
-        new = old if seen[old] == 1 else f"{old}-{seen[old]}"
+        new, n = old, 1
+        while new in used:  # "Summary", "Summary" and "Summary-2" become Summary, Summary-2 and Summary-2-2
+            n += 1
+            new = f"{old}-{n}"
+        used.add(new)
         item = f'<li><a href="#{new}">{html.escape(html.unescape(re.sub(r"<[^>]+>", "", text)).rstrip("¶").strip())}</a>'
         if level == "1" and new.startswith("sec-"):
             toc.append([item, []])
