@@ -177,8 +177,8 @@ def test_a_notebook_declaring_no_folders_reads_and_writes_the_builds_not_the_pub
 @pytest.mark.parametrize(("report", "error"), [
     ({"needs": "01_a"}, "02_b.ipynb: metadata report.needs '01_a': expected a list of notebook names"),
     ({"kernel": "stat"}, "metadata report.kernel {'02_b.ipynb': 'stat'}: expected one of base, stats, full"),
-    ({"section": "efficacy-figures"}, "metadata report.section {'02_b.ipynb': 'efficacy-figures'}: expected one of "
-                                      "disposition, efficacy, safety, listings, planning, appendix"),
+    ({"section": "efficacy-figures"}, "02_b.ipynb: unknown report section 'efficacy-figures' (known: ['disposition', "
+                                      "'efficacy', 'safety', 'listings', 'planning', 'appendix'])"),
 ])
 def test_a_metadata_mistake_names_the_notebook_before_any_kernel_starts(tmp_path, monkeypatch, report, error):
     monkeypatch.setattr(runner.kernels, "Kernels", None)  # never reached

@@ -39,6 +39,17 @@ def _slug(text: str) -> str:
     return f"s-{slug}" if slug[0].isdigit() else slug
 
 
+def section_of(name: str, metadata: dict, section: str | None = None, tags: list[str] = ()) -> str:
+    """The report section of a cell of notebook ``name``: the one a ``section-<name>`` tag among ``tags`` switches
+    to, else ``section`` (the previous cell's), else the notebook's metadata ``report.section``, else the appendix;
+    an unknown one is an error."""
+    section = section or metadata.get("report", {}).get("section", "appendix")
+    section = next((t[len(SECTION_TAG_PREFIX):] for t in tags if t.startswith(SECTION_TAG_PREFIX)), section)
+    if section not in dict(SECTIONS):
+        raise ValueError(f"{name}: unknown report section {section!r} (known: {[key for key, _ in SECTIONS]})")
+    return section
+
+
 def _html_cell(fragment: str, cell_id: str) -> dict:
     """A code cell without code whose only output is ``fragment`` (HTML the package built and escaped)."""
     return {"cell_type": "code", "id": cell_id, "metadata": {}, "execution_count": None, "source": "# report page part",
@@ -52,12 +63,10 @@ def merge(notebooks: list, names: list[str], parts: dict[str, list[tuple[str, st
 
     grouped = {key: [] for key, _ in SECTIONS}
     for nb, name in zip(notebooks, names):
-        section = nb.metadata.get("report", {}).get("section", "appendix")
+        section = section_of(name, nb.metadata)
         for cell in nb.cells:
             tags = cell.metadata.get("tags", [])
-            section = next((t[len(SECTION_TAG_PREFIX):] for t in tags if t.startswith(SECTION_TAG_PREFIX)), section)
-            if section not in grouped:
-                raise ValueError(f"{name}: unknown report section {section!r} (known: {list(grouped)})")
+            section = section_of(name, nb.metadata, section, tags)
             if {EXCLUDE_TAG, "parameters", "injected-parameters"} & set(tags):
                 continue
             cell = nbformat.from_dict(cell)
