@@ -1,4 +1,5 @@
 import json
+import logging
 import re
 import shutil
 
@@ -115,15 +116,20 @@ def test_a_package_module_with_a_syntax_error_fails_the_cell_that_imports_it_on_
 
 
 @pytest.mark.slow
-def test_a_notebook_stopped_by_another_ones_failure_is_not_kept_as_failed(tmp_path):
+@pytest.mark.parametrize("kernel_path", ["fork", "warm", "plain"])
+def test_a_notebook_stopped_by_another_ones_failure_is_not_kept_as_failed_nor_reported(tmp_path, capfd, caplog,
+                                                                                        kernel_path):
     failing = _notebook("import time; time.sleep(1)", "raise ValueError('bad visit')")
     failing.metadata["report"] = {"needs": []}
     other = _notebook("import time; time.sleep(20)")
     other.metadata["report"] = {"needs": []}
     paths = _write(tmp_path, {"01_fails.ipynb": failing, "02_other.ipynb": other})
     with pytest.raises(runner.NotebookFailed, match="01_fails.ipynb: cell 3 .* ValueError: bad visit"):
-        runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", parallel=2)
+        runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", parallel=2, kernel_path=kernel_path)
     assert sorted(p.name for p in (tmp_path / "stage" / "failed").iterdir()) == ["01_fails.ipynb"]
+    # nothing printed besides the error: no "Kernel died while waiting for execute reply" for the kernel stopped,
+    # no warning that a kernel on TCP (plain) is unencrypted
+    assert capfd.readouterr().err == "" and [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 def test_publishing_replaces_all_outputs_or_none_when_a_file_is_held_open(tmp_path, monkeypatch):
@@ -142,14 +148,16 @@ def test_publishing_replaces_all_outputs_or_none_when_a_file_is_held_open(tmp_pa
 
     monkeypatch.setattr(runner.os, "replace", held_open)
     with pytest.raises(OSError, match=r"Permission denied \(open in another program\?\); nothing was replaced: .*tables.xlsx"):
-        runner._publish(stage, out)
+        runner._publish(stage, out, started=0)
     assert {p.read_text() for p in out.rglob("*") if p.is_file() and not p.is_relative_to(stage)} == {
         "old adsl.parquet", "old f.png", "old report.html", "old tables.xlsx"}
     monkeypatch.setattr(runner.os, "replace", replace)
     shutil.rmtree(stage / "old")
-    runner._publish(stage, out)  # once the file is closed
+    runner._publish(stage, out, started=1_600_000_000)  # once the file is closed
     assert {p.read_text() for p in out.rglob("*") if p.is_file() and not p.is_relative_to(stage)} == {
         "new adsl.parquet", "new f.png", "new report.html", "new tables.xlsx"}
+    # dated the build's start: make rebuilds after a notebook saved while the build ran
+    assert (out / "reports" / "report.html").stat().st_mtime == 1_600_000_000
 
 
 def test_a_data_cut_not_written_yyyy_mm_dd_stops_the_build_before_anything_runs(tmp_path, capsys):
@@ -301,7 +309,7 @@ def test_every_kernel_path_gives_the_same_outputs_and_stops_its_kernels(tmp_path
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kernel_path", ["fork", "warm"])
+@pytest.mark.parametrize("kernel_path", ["fork", "warm", "plain"])
 def test_kernels_keep_no_input_history(tmp_path, kernel_path):
     """A build's cells are not written to the user's IPython history database."""
     paths = _write(tmp_path, {"01_a.ipynb": _notebook("print(get_ipython().history_manager.enabled)")})

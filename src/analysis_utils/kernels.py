@@ -2,7 +2,7 @@
 (Linux only: fork is missing on Windows, unsafe on macOS), forked from a *template* process that imported
 the libraries once; ``warm`` (everywhere), a new ipykernel per notebook, started ahead of it, that leaves the
 imports to the notebook; ``plain``, papermill's own ``python3`` kernel. ``choose`` picks fork where safe, else warm.
-Every path gives the same outputs: a notebook imports what it uses; kernels get ``KERNEL_ENV``.
+Every path gives the same outputs: a notebook imports what it uses; kernels get ``KERNEL_ENV`` and ``KERNEL_ARGS``.
 """
 
 import contextlib
@@ -49,6 +49,9 @@ GC_THRESHOLD = (100_000, 10, 10)
 #: without binding a name in the notebook.
 KERNEL_ARGS = ["--HistoryManager.enabled=False",
                f"--IPKernelApp.exec_lines=__import__('gc').set_threshold{GC_THRESHOLD}"]
+#: Also for a kernel on TCP (papermill's own, ``plain``; every kernel on Windows, which has no ipc sockets): only
+#: errors in its log, not ipykernel's warning, on every start, that TCP is unencrypted (the kernel listens on localhost).
+TCP_ARGS = [*KERNEL_ARGS, "--IPKernelApp.log_level=ERROR"]
 
 
 def fork_is_safe(platform: str = sys.platform) -> bool:
@@ -216,8 +219,8 @@ class Kernels:
             self._tell(stage, file)
             self._kernels[name] = Kernel(info, functools.partial(self._tell, "stop", file), self._template.poll)
         else:
-            watch = [] if sys.platform == "win32" else [f"--IPKernelApp.parent_handle={os.getpid()}"]  # dies with us
-            process = subprocess.Popen([sys.executable, "-m", "ipykernel_launcher", "-f", file, *KERNEL_ARGS, *watch],
+            args = TCP_ARGS if sys.platform == "win32" else [*KERNEL_ARGS, f"--IPKernelApp.parent_handle={os.getpid()}"]
+            process = subprocess.Popen([sys.executable, "-m", "ipykernel_launcher", "-f", file, *args],  # dies with us
                                        cwd=self.cwd, env={**os.environ, **self.env}, stdin=subprocess.DEVNULL)
             self._kernels[name] = Kernel(info, lambda: (process.kill(), process.wait()), process.poll)
         return self._kernels[name]

@@ -9,6 +9,7 @@ last). On failure the old report becomes ``report.previous.html``, the partly ex
 import argparse
 import contextlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -115,6 +116,7 @@ def _execute(path: Path, parameters: dict, stage: Path, km, timeout: int, stoppe
         nb = papermill.execute_notebook(path, out, parameters=parameters, kernel_name="python3", language="python", km=km,
                                         progress_bar=False, record_timing=False, request_save_on_cell_execute=False,
                                         coalesce_streams=True, execution_timeout=timeout, start_timeout=60,
+                                        extra_arguments=kernels.TCP_ARGS,  # of papermill's own kernel (plain)
                                         on_notebook_start=lambda notebook: running.update(nb=notebook),
                                         on_cell_start=lambda cell, cell_index: running.update(cell=cell, index=cell_index))
     except papermill.PapermillExecutionError as err:
@@ -135,6 +137,18 @@ def _execute(path: Path, parameters: dict, stage: Path, km, timeout: int, stoppe
     nbformat.write(partial, stage / "failed" / path.name)
     raise NotebookFailed(f"{path.name}: {where} failed: {ename}: {evalue}\n"
                          f"(partly executed notebook: reports/failed/{path.name})", ename=ename, evalue=evalue)
+
+
+@contextlib.contextmanager
+def _quiet_when(stopped: threading.Event):
+    """Papermill's log without what it says once the build is ``stopped`` (nbclient's "Kernel died while waiting for
+    execute reply", for each kernel the failure stopped): the failure's own error follows."""
+    logger, keep = logging.getLogger("papermill"), lambda record: not stopped.is_set()
+    logger.addFilter(keep)
+    try:
+        yield
+    finally:
+        logger.removeFilter(keep)
 
 
 def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path, *, kernel_path: str | None = None,
@@ -164,7 +178,7 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
     by_name, executed, running, stopped = {p.name: p for p in notebook_paths}, {}, {}, threading.Event()
     (stage / "reports" / "executed").mkdir(parents=True, exist_ok=True)
     # the kernel template (fork) starts first; a failure leaves both ``with``: the other kernels stop, then the threads
-    with ThreadPoolExecutor(parallel) as threads, kernels.Kernels(
+    with _quiet_when(stopped), ThreadPoolExecutor(parallel) as threads, kernels.Kernels(
             kernels.choose(kernel_path), paths.PROJECT_ROOT, {paths.STAGE_VARIABLE: str(stage.resolve())}) as pool:
         import nbformat  # noqa: F401  (imported before the threads: a module two threads import at once
         import papermill  # noqa: F401  can be seen half-initialised)
@@ -216,8 +230,9 @@ def git_state(root: Path = paths.PROJECT_ROOT) -> dict:
     return {"commit": re.search(r"^# branch.oid (\S+)", status, re.M)[1], "dirty": "yes (uncommitted changes)" if dirty else "no"}
 
 
-def _publish(stage: Path, out_root: Path) -> None:
-    """Move the staged outputs into place, replacing the old ones; ``report.html`` last, by an atomic rename. The old
+def _publish(stage: Path, out_root: Path, started: float) -> None:
+    """Move the staged outputs into place, replacing the old ones; ``report.html`` last, by an atomic rename, dated
+    ``started`` (the build's start: make then sees a notebook or module saved during the build as newer). The old
     ones are moved aside first, all or none: a file another program holds open (a workbook in Excel, on Windows)
     stops the publishing before anything is replaced."""
     targets = {"processed": out_root / "data" / "processed", "figures": out_root / "figures", "reports": out_root / "reports"}
@@ -236,6 +251,7 @@ def _publish(stage: Path, out_root: Path) -> None:
     for name, target in targets.items():
         for new in [p for p in sorted((stage / name).iterdir()) if p.name != "report.html"]:
             os.replace(new, target / new.name)
+    os.utime(stage / "reports" / "report.html", (started, started))
     os.replace(stage / "reports" / "report.html", out_root / "reports" / "report.html")
 
 
@@ -252,7 +268,7 @@ def _retire(stage: Path, reports: Path) -> None:
 def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_ROOT,
           notebooks: list[Path] | None = None, kernel_path: str | None = None) -> Path:
     """Run the whole pipeline and publish the outputs under ``out_root``; return the report path."""
-    notebooks, stage = notebooks or list_notebooks(), out_root / ".build" / "stage"
+    started, notebooks, stage = time.time(), notebooks or list_notebooks(), out_root / ".build" / "stage"
     shutil.rmtree(stage, ignore_errors=True)
     for sub in ("processed", "figures", "reports"):
         (stage / sub).mkdir(parents=True)
@@ -268,7 +284,7 @@ def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_RO
         ard = report.combine_parts(stage / "reports")  # ard.csv and data_queries.csv, in a fixed order
         appendix.write_report(stage_reports=stage / "reports", ard=ard, data_dir=data_dir, data_cutoff=data_cutoff,
                               git=git_state(), notebooks=[p.name for p in notebooks])
-        _publish(stage, out_root)
+        _publish(stage, out_root, started)
     except BaseException:
         _retire(stage, out_root / "reports")
         raise
