@@ -22,14 +22,21 @@ from queue import Empty
 PATHS = ("fork", "warm", "plain")
 #: Imported by the fork template before it forks a notebook's kernel, up to the set its metadata ``report.kernel`` names:
 #: ``base`` (a kernel, numpy, pandas, pyarrow, the data modules), ``stats`` (scipy, the analysis modules),
-#: ``full`` (default; matplotlib, and a figure drawn off-screen). This changes when, never what, is imported.
+#: ``full`` (default; matplotlib, and a figure drawn off-screen). This changes when, never what, is imported. ``base``
+#: also has what a kernel imports as it starts (IPython's inspector, debugger, completer, storemagic; 35 ms of each
+#: kernel's start) and pandas' modules every notebook loads (CSV writer, reshaping); never ``matplotlib_inline``,
+#: which sets a kernel's figures up only when imported in it.
 IMPORTS = {
     "base": ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger", "IPython.display",
-             "numpy", "pandas", "pyarrow.parquet", "pyarrow.dataset", *(f"analysis_utils.{m}" for m in (
-                 "cleaning", "eligibility", "report", "scoring", "tables", "validation"))),
+             "IPython.core.oinspect", "IPython.core.debugger", "IPython.core.completerlib", "IPython.core.logger",
+             "IPython.extensions.storemagic", "tornado.platform.asyncio", "faulthandler",
+             "numpy", "pandas", "pandas.core.reshape.reshape", "pandas.io.formats.csvs",
+             "pandas.core.arrays.arrow.extension_types", "pyarrow.parquet", "pyarrow.dataset", *(f"analysis_utils.{m}" for m in (
+                 "appendix", "cleaning", "eligibility", "report", "scoring", "tables", "validation"))),
     "stats": ("scipy.stats", *(f"analysis_utils.{m}" for m in (
-        "endpoints", "safety", "planning", "disposition", "arms", "comparisons", "conmeds", "listings"))),
-    "full": ("matplotlib.pyplot", "analysis_utils.plotting"),
+        "endpoints", "safety", "planning", "disposition", "arms", "comparisons", "conmeds", "listings", "ctcae",
+        "synthetic"))),
+    "full": ("matplotlib.pyplot", *(f"analysis_utils.{m}" for m in ("plotting", "planning_plots"))),
 }
 #: Imported by the fork template before its first ``stats`` kernel, after the ``full`` ones that do not need it:
 #: statsmodels' formula interface (``04``; the package never imports statsmodels.api, 0.2 s more). A warm kernel
