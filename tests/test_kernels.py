@@ -245,8 +245,9 @@ def test_a_kernel_collects_garbage_after_gc_threshold_new_objects_and_binds_no_n
         pytest.skip("fork needs Linux")
     assert kernels.GC_THRESHOLD == (100_000, 10, 10)
     with kernels.Kernels(kernel_path, paths.PROJECT_ROOT) as pool:
-        out = _run(pool.start("01_a", "base"), "print(__import__('gc').get_threshold(), 'gc' in dir())")
-    assert out == ["(100000, 10, 10) False\n"]
+        out = _run(pool.start("01_a", "base"), "import sys\nprint(__import__('gc').get_threshold(), 'gc' in dir(), "
+                   "'pyarrow.parquet' in sys.modules, 'pandas' in dir())")
+    assert out == ["(100000, 10, 10) False True False\n"]  # pandas and pyarrow imported as the kernel starts
 
 
 @pytest.mark.slow
