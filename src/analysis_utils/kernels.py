@@ -228,8 +228,9 @@ class Kernels:
             self._tell(stage, file)
             self._kernels[name] = Kernel(info, functools.partial(self._tell, "stop", file), self._template.poll)
         else:
-            args = TCP_ARGS if sys.platform == "win32" else [*KERNEL_ARGS, f"--IPKernelApp.parent_handle={os.getpid()}"]
-            process = subprocess.Popen([sys.executable, "-m", "ipykernel_launcher", "-f", file, *args],  # dies with us
+            args = TCP_ARGS if sys.platform == "win32" else KERNEL_ARGS
+            watch = [] if sys.platform == "win32" else [f"--IPKernelApp.parent_handle={os.getpid()}"]  # dies with us
+            process = subprocess.Popen([sys.executable, "-m", "ipykernel_launcher", "-f", file, *args, *watch],
                                        cwd=self.cwd, env={**os.environ, **self.env}, stdin=subprocess.DEVNULL)
             self._kernels[name] = Kernel(info, lambda: (process.kill(), process.wait()), process.poll)
         return self._kernels[name]
