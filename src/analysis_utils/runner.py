@@ -1,6 +1,6 @@
 """Build the report (``python -m analysis_utils.runner --data-dir data/raw --data-cutoff 2022-01-31``): papermill
 executes the numbered notebooks, two at a time, each in a fresh kernel (``kernels``) once the notebooks it reads
-(metadata ``report.needs``) have finished, into ``.build/stage``; once every notebook ran and the report rendered
+(metadata ``report.needs``) have finished, into ``.build/stage-<pid>``; once every notebook ran and the report rendered
 (``appendix.write_report``) the outputs move into ``data/processed``, ``figures`` and ``reports`` (``report.html``
 last). On failure the old report becomes ``report.previous.html``, the partly executed notebook is kept in
 ``reports/failed/``, and the error names notebook, cell and exception.
@@ -58,10 +58,11 @@ def notebook_needs(metadata: dict[str, dict]) -> dict[str, list[str]]:
     return needs
 
 
-def normalise_executed(nb):
+def normalise_executed(nb, stage: Path | None = None):
     """Strip papermill's timings and give its cells (random ids) fixed ids, so two runs give byte-identical
     notebooks (nbclient records no timings, ``record_timing=False``, and every notebook's fresh kernel
-    numbers its cells 1..n)."""
+    numbers its cells 1..n); the parameters name a build's own staging folder ``stage`` (``.build/stage-<pid>``)
+    as ``.build/stage``."""
     nb.metadata.pop("papermill", None)
     for index, cell in enumerate(nb.cells):
         cell.metadata.pop("papermill", None)
@@ -69,6 +70,8 @@ def normalise_executed(nb):
         tags = cell.metadata.get("tags", [])
         if "injected-parameters" in tags:
             cell.id = "injected-parameters"
+            if stage is not None:
+                cell.source = cell.source.replace(paths.relative(stage), paths.relative(stage.parent / "stage"))
         elif "papermill-error-cell-tag" in tags:  # papermill's notes on a failed notebook
             cell.id = f"papermill-error-{index}"
     return nb
@@ -120,18 +123,18 @@ def _execute(path: Path, parameters: dict, stage: Path, km, timeout: int, stoppe
                                         on_notebook_start=lambda notebook: running.update(nb=notebook),
                                         on_cell_start=lambda cell, cell_index: running.update(cell=cell, index=cell_index))
     except papermill.PapermillExecutionError as err:
-        partial = normalise_executed(nbformat.read(out, as_version=4))
+        partial = normalise_executed(nbformat.read(out, as_version=4), stage)
         out.unlink()
         cell = next(c for c in partial.cells if any(o.output_type == "error" for o in c.get("outputs", [])))
         where, ename, evalue = f"cell {err.cell_index} (id {cell.id})", err.ename, err.evalue
     except (DeadKernelError, CellTimeoutError) as err:
         if "cell" not in running or stopped.is_set():  # before the first cell, or stopped by another's failure
             raise
-        partial = normalise_executed(running["nb"])
+        partial = normalise_executed(running["nb"], stage)
         where, ename, evalue = f"cell {running['index']} (id {running['cell'].id})", type(err).__name__, str(err).split("\n")[0]
         evalue += " (its process stopped: out of memory, or a crash in a library)" if ename == "DeadKernelError" else ""
     else:
-        nbformat.write(normalise_executed(nb), out)
+        nbformat.write(normalise_executed(nb, stage), out)
         return nb
     (stage / "failed").mkdir(exist_ok=True)
     nbformat.write(partial, stage / "failed" / path.name)
@@ -205,7 +208,9 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
                     stopped.set()  # before the ``with`` stops the other kernels
                 executed[name] = future.result()
                 seconds[name] = round(time.perf_counter() - seconds[name], 1)
-    timings.write_text(json.dumps(seconds, indent=1, sort_keys=True) + "\n")
+    part = timings.with_name(f"{timings.name}.{os.getpid()}")
+    part.write_text(json.dumps(seconds, indent=1, sort_keys=True) + "\n")
+    os.replace(part, timings)  # whole, for a build starting meanwhile
     warm_up.join()
     return [executed[p.name] for p in notebook_paths]
 
@@ -267,8 +272,9 @@ def _retire(stage: Path, reports: Path) -> None:
 
 def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_ROOT,
           notebooks: list[Path] | None = None, kernel_path: str | None = None) -> Path:
-    """Run the whole pipeline and publish the outputs under ``out_root``; return the report path."""
-    started, notebooks, stage = time.time(), notebooks or list_notebooks(), out_root / ".build" / "stage"
+    """Run the whole pipeline and publish the outputs under ``out_root``; return the report path. The build stages its
+    outputs in a folder of its own (``.build/stage-<process id>``), which a build running meanwhile leaves alone."""
+    started, notebooks, stage = time.time(), notebooks or list_notebooks(), out_root / ".build" / f"stage-{os.getpid()}"
     shutil.rmtree(stage, ignore_errors=True)
     for sub in ("processed", "figures", "reports"):
         (stage / sub).mkdir(parents=True)
@@ -288,7 +294,8 @@ def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_RO
     except BaseException:
         _retire(stage, out_root / "reports")
         raise
-    shutil.rmtree(stage, ignore_errors=True)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
     return out_root / "reports" / "report.html"
 
 
