@@ -1,8 +1,8 @@
 """Fresh Jupyter kernels, one per notebook, handed to papermill as ``km`` by one of three paths: ``fork``
 (Linux only: fork is missing on Windows, unsafe on macOS), forked from a *template* process that imported
 the libraries once; ``warm`` (everywhere), a new ipykernel per notebook, started ahead of it, that leaves the
-imports to the notebook but for pandas (``KERNEL_ARGS``); ``plain``, papermill's own ``python3`` kernel. ``choose`` picks fork where safe, else warm.
-Every path gives the same outputs: a notebook imports what it uses; kernels get ``KERNEL_ENV`` and ``KERNEL_ARGS``.
+imports to the notebook but for pandas (``KERNEL_ARGS``); ``plain``, papermill's own kernel. ``choose``: fork where safe,
+else warm. Same outputs on every path: a notebook imports what it uses; kernels get ``KERNEL_ENV``, ``KERNEL_ARGS``.
 """
 
 import contextlib
