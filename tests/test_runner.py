@@ -58,6 +58,10 @@ def test_a_build_stages_in_a_folder_of_its_own_and_removes_it_after_success_or_f
 
     other = tmp_path / ".build" / "stage-1" / "reports" / "ard"  # of a build running meanwhile
     other.mkdir(parents=True)
+    killed = tmp_path / ".build" / "stage-2"  # of a build killed outright, a day and a second ago
+    (killed / "reports").mkdir(parents=True)
+    day_ago = runner.time.time() - runner.STALE_STAGE_SECONDS - 1
+    runner.os.utime(killed, (day_ago, day_ago))
     staged = []
 
     def execute(notebooks, parameters, stage, **kw):
@@ -74,6 +78,24 @@ def test_a_build_stages_in_a_folder_of_its_own_and_removes_it_after_success_or_f
     with pytest.raises(runner.NotebookFailed):
         runner.build(*args, out_root=tmp_path, notebooks=[])
     assert sorted(p.name for p in (tmp_path / ".build").iterdir()) == ["stage-1"] and other.is_dir()
+
+
+def test_one_build_at_a_time_publishes_and_a_lock_left_by_a_killed_build_is_taken_over(tmp_path, monkeypatch):
+    import threading
+
+    lock, order = tmp_path / "publishing", []
+    lock.mkdir()  # held by another build, which releases it 0.2 s later
+    threading.Timer(0.2, lambda: (order.append("other released"), lock.rmdir())).start()
+    with runner._publishing(tmp_path):
+        order.append("published")
+        assert lock.is_dir()
+    assert order == ["other released", "published"] and not lock.exists()
+    lock.mkdir()  # left by a build killed while publishing
+    old = runner.time.time() - runner.STALE_LOCK_SECONDS - 1
+    runner.os.utime(lock, (old, old))
+    with runner._publishing(tmp_path):
+        assert lock.is_dir() and lock.stat().st_mtime > old
+    assert not lock.exists()
 
 
 @pytest.mark.slow

@@ -25,6 +25,10 @@ from analysis_utils import htmlreport, kernels, paths
 
 #: Notebooks executing side by side: one per core on the 2-core machines the project is built on.
 MAX_KERNELS = 2
+#: A staging folder this old (seconds) was left by a build killed outright (no build runs for a day); a build removes it.
+STALE_STAGE_SECONDS = 86_400
+#: A publishing lock this old (seconds) was left by a build killed while publishing (which takes well under a second).
+STALE_LOCK_SECONDS = 60
 
 
 class NotebookFailed(RuntimeError):
@@ -260,6 +264,26 @@ def _publish(stage: Path, out_root: Path, started: float) -> None:
     os.replace(stage / "reports" / "report.html", out_root / "reports" / "report.html")
 
 
+@contextlib.contextmanager
+def _publishing(folder: Path):
+    """One build at a time publishes (or retires the report) in a checkout: it holds ``folder/publishing``, a folder
+    (``mkdir`` is atomic on every platform; no ``fcntl``), waiting while another build holds it; a lock older than
+    ``STALE_LOCK_SECONDS`` was left by a killed build and is taken over."""
+    lock = folder / "publishing"
+    while True:
+        with contextlib.suppress(FileExistsError):
+            lock.mkdir(parents=True)
+            break
+        with contextlib.suppress(OSError):  # gone meanwhile: try again
+            if time.time() - lock.stat().st_mtime > STALE_LOCK_SECONDS:
+                lock.rmdir()
+        time.sleep(0.02)
+    try:
+        yield
+    finally:
+        lock.rmdir()
+
+
 def _retire(stage: Path, reports: Path) -> None:
     """After a failure: rename the old report ``report.previous.html``; keep the partial notebook in reports/failed."""
     reports.mkdir(parents=True, exist_ok=True)
@@ -273,9 +297,13 @@ def _retire(stage: Path, reports: Path) -> None:
 def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_ROOT,
           notebooks: list[Path] | None = None, kernel_path: str | None = None) -> Path:
     """Run the whole pipeline and publish the outputs under ``out_root``; return the report path. The build stages its
-    outputs in a folder of its own (``.build/stage-<process id>``), which a build running meanwhile leaves alone."""
+    outputs in a folder of its own (``.build/stage-<process id>``), which a build running meanwhile leaves alone, and
+    removes those ``STALE_STAGE_SECONDS`` old. One build publishes at a time (``_publishing``): the last one wins."""
     started, notebooks, stage = time.time(), notebooks or list_notebooks(), out_root / ".build" / f"stage-{os.getpid()}"
-    shutil.rmtree(stage, ignore_errors=True)
+    for old in [stage, *(out_root / ".build").glob("stage-*")]:
+        with contextlib.suppress(OSError):  # removed meanwhile by its own build
+            if old == stage or started - old.stat().st_mtime > STALE_STAGE_SECONDS:
+                shutil.rmtree(old)
     for sub in ("processed", "figures", "reports"):
         (stage / sub).mkdir(parents=True)
     parameters = {"DATA_DIR": paths.relative(data_dir), "DATA_CUTOFF": data_cutoff,
@@ -290,9 +318,11 @@ def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_RO
         ard = report.combine_parts(stage / "reports")  # ard.csv and data_queries.csv, in a fixed order
         appendix.write_report(stage_reports=stage / "reports", ard=ard, data_dir=data_dir, data_cutoff=data_cutoff,
                               git=git_state(), notebooks=[p.name for p in notebooks])
-        _publish(stage, out_root, started)
+        with _publishing(out_root / ".build"):
+            _publish(stage, out_root, started)
     except BaseException:
-        _retire(stage, out_root / "reports")
+        with _publishing(out_root / ".build"):
+            _retire(stage, out_root / "reports")
         raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)
