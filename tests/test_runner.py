@@ -1,6 +1,7 @@
 import json
 import re
 import shutil
+import threading
 
 import nbformat
 import pytest
@@ -80,9 +81,7 @@ def test_a_build_stages_in_a_folder_of_its_own_and_removes_it_after_success_or_f
     assert sorted(p.name for p in (tmp_path / ".build").iterdir()) == ["stage-1"] and other.is_dir()
 
 
-def test_one_build_at_a_time_publishes_and_a_lock_left_by_a_killed_build_is_taken_over(tmp_path, monkeypatch):
-    import threading
-
+def test_one_build_at_a_time_publishes_and_a_lock_left_by_a_killed_build_is_taken_over(tmp_path):
     lock, order = tmp_path / "publishing", []
     lock.mkdir()  # held by another build, which releases it 0.2 s later
     threading.Timer(0.2, lambda: (order.append("other released"), lock.rmdir())).start()

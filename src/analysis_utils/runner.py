@@ -300,7 +300,7 @@ def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_RO
     outputs in a folder of its own (``.build/stage-<process id>``), which a build running meanwhile leaves alone, and
     removes those ``STALE_STAGE_SECONDS`` old. One build publishes at a time (``_publishing``): the last one wins."""
     started, notebooks, stage = time.time(), notebooks or list_notebooks(), out_root / ".build" / f"stage-{os.getpid()}"
-    for old in [stage, *(out_root / ".build").glob("stage-*")]:
+    for old in (out_root / ".build").glob("stage-*"):  # this process's own, left by an earlier one; stale ones
         with contextlib.suppress(OSError):  # removed meanwhile by its own build
             if old == stage or started - old.stat().st_mtime > STALE_STAGE_SECONDS:
                 shutil.rmtree(old)
