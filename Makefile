@@ -6,9 +6,19 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
 
-PYTHON ?= python3.11
 VENV := .venv
-PY := $(VENV)/bin/python
+# Where a venv keeps its programs, and how Python 3.11 is started: on Windows (in Git Bash, with GNU make; Windows
+# sets OS) a venv has Scripts/*.exe and python.org's installer gives the py launcher; elsewhere bin/ and python3.11.
+ifeq ($(OS),Windows_NT)
+BIN := Scripts
+EXE := .exe
+PYTHON ?= py -3.11
+else
+BIN := bin
+EXE :=
+PYTHON ?= python3.11
+endif
+PY := $(VENV)/$(BIN)/python$(EXE)
 ENV_STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 PIP := $(PY) -m pip --quiet --disable-pip-version-check
@@ -16,7 +26,7 @@ PIP := $(PY) -m pip --quiet --disable-pip-version-check
 # about 25 s instead of about 70 s for pip, the same versions, bytecode compiled as pip does. Where
 # uv cannot reach the package index, pip installs them instead.
 UV_VERSION := 0.13.9
-INSTALL = $(VENV)/bin/uv pip install --quiet --python $(PY) --compile-bytecode -r $(1) || \
+INSTALL = $(VENV)/$(BIN)/uv$(EXE) pip install --quiet --python $(PY) --compile-bytecode -r $(1) || \
 	{ echo "uv could not install $(1); installing with pip"; $(PIP) install -r $(1) 2> >(grep -v 'is ignored: it is neither' >&2); }
 
 # The raw export to analyse (a folder of CSVs or one .xlsx workbook) and its data cut date.
@@ -50,7 +60,7 @@ help:
 ## Create .venv with the pinned runtime (venv + pip + uv; no conda needed); the test tools come with `make test`
 env: $(ENV_STAMP)
 $(ENV_STAMP): requirements.txt pyproject.toml
-	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (the project needs Python 3.11)"; exit 1; }
+	@command -v $(firstword $(PYTHON)) >/dev/null || { echo "error: $(PYTHON) not found (the project needs Python 3.11)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install uv==$(UV_VERSION) 2> >(grep -v 'is ignored: it is neither' >&2)
 	$(call INSTALL,requirements.txt)
@@ -99,9 +109,9 @@ bench: $(ENV_STAMP)
 
 ## Open JupyterLab on the notebooks with the project's kernel (JupyterLab lives in .venv-lab; LAB_ARGS passed on)
 lab: $(ENV_STAMP)
-	@test -x .venv-lab/bin/jupyter || { $(PYTHON) -m venv .venv-lab && .venv-lab/bin/pip install --quiet --disable-pip-version-check jupyterlab==4.6.6; }
+	@test -x .venv-lab/$(BIN)/jupyter$(EXE) || { $(PYTHON) -m venv .venv-lab && .venv-lab/$(BIN)/pip$(EXE) install --quiet --disable-pip-version-check jupyterlab==4.6.6; }
 	$(PY) -m ipykernel install --prefix "$(abspath .venv-lab)" --name python3 --display-name "Python 3 (analysis_utils)" >/dev/null
-	.venv-lab/bin/jupyter lab notebooks $(ALLOW_ROOT) $(LAB_ARGS)
+	.venv-lab/$(BIN)/jupyter$(EXE) lab notebooks $(ALLOW_ROOT) $(LAB_ARGS)
 
 ## Regenerate docs/data_dictionary.md from the data dictionary in the package
 docs: $(ENV_STAMP)
@@ -110,16 +120,16 @@ docs: $(ENV_STAMP)
 ## Re-lock requirements.txt and requirements-dev.txt from the pins in pyproject.toml (in scratch venvs)
 lock:
 	rm -rf .build/lock && $(PYTHON) -m venv .build/lock
-	.build/lock/bin/pip install --quiet --disable-pip-version-check .
+	.build/lock/$(BIN)/pip$(EXE) install --quiet --disable-pip-version-check .
 	{ echo "# Locked runtime environment (what \`make report\` needs), Python 3.11."; \
 	  echo "# Top-level pins live in pyproject.toml; regenerate with 'make lock' after changing them."; \
-	  .build/lock/bin/pip freeze --exclude analysis-utils; } > requirements.txt
-	.build/lock/bin/pip freeze --exclude analysis-utils > .build/lock/runtime.txt
-	.build/lock/bin/pip install --quiet --disable-pip-version-check ".[dev]"
+	  .build/lock/$(BIN)/pip$(EXE) freeze --exclude analysis-utils; } > requirements.txt
+	.build/lock/$(BIN)/pip$(EXE) freeze --exclude analysis-utils > .build/lock/runtime.txt
+	.build/lock/$(BIN)/pip$(EXE) install --quiet --disable-pip-version-check ".[dev]"
 	{ echo "# Locked test tools (pytest, hypothesis, playwright) on top of requirements.txt, Python 3.11."; \
 	  echo "# Top-level pins live in pyproject.toml ([project.optional-dependencies] dev); regenerate with 'make lock'."; \
 	  echo "-r requirements.txt"; \
-	  .build/lock/bin/pip freeze --exclude analysis-utils | grep -vxF -f .build/lock/runtime.txt; } > requirements-dev.txt
+	  .build/lock/$(BIN)/pip$(EXE) freeze --exclude analysis-utils | grep -vxF -f .build/lock/runtime.txt; } > requirements-dev.txt
 
 ## Remove generated data, figures and reports (never data/raw)
 clean:

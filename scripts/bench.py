@@ -1,6 +1,6 @@
 """Whole-process timings of the pipeline, printed against the library import time.
 
-Usage: python scripts/bench.py [--runs 5] [--skip-cold]
+Usage: make bench, or .venv/bin/python scripts/bench.py [--runs 5] [--skip-cold]
 
 Figures (wall-clock seconds, median and range over several rounds; each round times the import
 floor, the full build, the floor, the 10,000-subject build, the full build, the floor, the portable
@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PY = str(ROOT / ".venv" / "bin" / "python")
+PY = sys.executable  # the project's .venv Python: `make bench` runs this script with it
 BENCH = ROOT / ".build" / "bench"
 IMPORTS = "import pandas, scipy.stats, matplotlib.pyplot, seaborn, pingouin"
 #: What runs the notebooks and renders the report and the workbook: whole files, or the named

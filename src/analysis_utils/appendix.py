@@ -298,7 +298,8 @@ def write_report(*, stage_reports: Path, ard, data_dir: Path, data_cutoff: str, 
     executed = [nbformat.v4.reads((reports / "executed" / name).read_text(encoding="utf-8")) for name in notebooks]
     text = render(executed, stage_reports=reports, ard=ard, data_dir=data_dir, data_cutoff=data_cutoff,
                   synthetic=export.is_synthetic(data_dir), git=git, notebooks=notebooks)
-    path = _atomic_write(reports / "report.html", lambda p: p.write_text(text, encoding="utf-8"))
+    # "\n" line ends on every platform (text mode writes "\r\n" on Windows): the same bytes everywhere
+    path = _atomic_write(reports / "report.html", lambda p: p.write_text(text, encoding="utf-8", newline="\n"))
     write_tables_workbook(reports, data_cutoff=data_cutoff)
     return path
 
@@ -356,8 +357,10 @@ def write_tables_workbook(reports: Path, *, data_cutoff: str) -> Path:
     sheets = {"index": index, **sheets}
 
     def write(out: Path) -> None:
+        # Every cell written as text; the parts built in memory, not in temporary files written in text mode ("\r\n"
+        # on Windows) and dated in the local time zone: the same parts, dated 1980-01-01, on every machine.
         book = xlsxwriter.Workbook(str(out), {"strings_to_formulas": False, "strings_to_urls": False,
-                                              "strings_to_numbers": False})  # every cell written as text
+                                              "strings_to_numbers": False, "in_memory": True})
         book.set_properties({"created": datetime.fromisoformat(data_cutoff), "author": "analysis_utils",
                              "comments": f"data cut {data_cutoff}"})
         for name, rows in sheets.items():

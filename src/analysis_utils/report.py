@@ -164,8 +164,14 @@ def save_figure(fig, name: str, *, figures_dir: str | Path = paths.FIGURES) -> t
         _atomic_write(png, lambda p: fig.savefig(p, format="png", dpi=110, metadata={"Software": None}))
         # The PNG's draw placed every axes; keep that layout for the SVG rather than computing it again.
         fig.set_layout_engine(None)
-        _atomic_write(svg, lambda p: fig.savefig(p, format="svg", metadata={"Date": None, "Creator": None}))
+        # A file opened in binary: matplotlib writes an SVG named by path in text mode, with "\r\n" on Windows.
+        _atomic_write(svg, lambda p: _save_binary(p, fig, format="svg", metadata={"Date": None, "Creator": None}))
     return png, svg
+
+
+def _save_binary(path: Path, fig, **kwargs) -> None:
+    with path.open("wb") as handle:
+        fig.savefig(handle, **kwargs)
 
 
 def show_figure(fig, name: str, *, alt: str = "", figures_dir: str | Path = paths.FIGURES) -> None:

@@ -138,12 +138,19 @@ def _execute(path: Path, parameters: dict, stage: Path, km, timeout: int, stoppe
         where, ename, evalue = f"cell {running['index']} (id {running['cell'].id})", type(err).__name__, str(err).split("\n")[0]
         evalue += " (its process stopped: out of memory, or a crash in a library)" if ename == "DeadKernelError" else ""
     else:
-        nbformat.write(normalise_executed(nb, stage), out)
+        _write_notebook(normalise_executed(nb, stage), out)
         return nb
     (stage / "failed").mkdir(exist_ok=True)
-    nbformat.write(partial, stage / "failed" / path.name)
+    _write_notebook(partial, stage / "failed" / path.name)
     raise NotebookFailed(f"{path.name}: {where} failed: {ename}: {evalue}\n"
                          f"(partly executed notebook: reports/failed/{path.name})", ename=ename, evalue=evalue)
+
+
+def _write_notebook(nb, path: Path) -> None:
+    """``nbformat.write``, but with "\n" line ends on every platform (text mode writes "\r\n" on Windows)."""
+    import nbformat
+
+    path.write_text(nbformat.writes(nb) + "\n", encoding="utf-8", newline="\n")
 
 
 @contextlib.contextmanager

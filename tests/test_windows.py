@@ -1,0 +1,101 @@
+"""What differs on Windows: the venv's layout and how Python starts (Makefile), and text-mode line ends.
+
+CI runs on Linux; these tests simulate Windows: ``make`` with ``OS=Windows_NT`` (Windows sets it in every
+shell), and Python's text mode writing ``"\\r\\n"`` (the pure-Python ``_pyio`` with ``os.linesep`` set as on
+Windows: the C ``io`` module fixes the line end when it is compiled).
+"""
+
+import _pyio
+import builtins
+import io
+import os
+import shutil
+import subprocess
+import zipfile
+
+import matplotlib
+import pandas as pd
+import pytest
+
+from analysis_utils import appendix, paths, report, runner
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def _make_report_commands(tmp_path, *variables: str) -> list[str]:
+    """The commands a ``make report`` on a new machine runs (dry run), in a copy of the Makefile."""
+    for name in ("Makefile", "requirements.txt", "requirements-dev.txt", "pyproject.toml"):
+        shutil.copy(paths.PROJECT_ROOT / name, tmp_path)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHON", "OS")}
+    out = subprocess.run(["make", "-n", "-s", "report", *variables], cwd=tmp_path, capture_output=True, text=True,
+                         env=env, check=True).stdout
+    return out.splitlines()
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_report_on_windows_uses_the_py_launcher_and_the_venvs_scripts_folder(tmp_path):
+    windows = _make_report_commands(tmp_path, "OS=Windows_NT")
+    assert "py -3.11 -m venv .venv" in windows
+    assert any(c.startswith(".venv/Scripts/uv.exe pip install --quiet --python .venv/Scripts/python.exe") for c in windows)
+    assert windows[-1].startswith(".venv/Scripts/python.exe -m analysis_utils.runner --data-dir 'data/raw'")
+    assert not [c for c in windows if "/bin/" in c.replace("/bin/bash", "")]
+    elsewhere = _make_report_commands(tmp_path)
+    assert "python3.11 -m venv .venv" in elsewhere
+    assert elsewhere[-1].startswith(".venv/bin/python -m analysis_utils.runner --data-dir 'data/raw'")
+
+
+def _windows_text_mode(patch: pytest.MonkeyPatch) -> None:
+    """Text files opened without ``newline=`` get ``"\\r\\n"`` line ends, as on Windows."""
+    patch.setattr(os, "linesep", "\r\n")
+    patch.setattr(io, "open", _pyio.open)  # what pathlib opens files with
+    patch.setattr(builtins, "open", _pyio.open)
+
+
+def test_the_simulation_gives_windows_line_ends(tmp_path, monkeypatch):
+    _windows_text_mode(monkeypatch)
+    (tmp_path / "a.txt").write_text("a\nb\n", encoding="utf-8")
+    assert (tmp_path / "a.txt").read_bytes() == b"a\r\nb\r\n"
+
+
+def _figure():
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.plot([0, 12, 24], [10, 6, 3], marker="o", label="ESSDAI")
+    ax.set(title="Mean ESSDAI", xlabel="Week")
+    return fig
+
+
+def test_figures_have_the_same_bytes_on_windows(tmp_path, monkeypatch):
+    here = report.save_figure(_figure(), "essdai", figures_dir=tmp_path / "here")
+    with monkeypatch.context() as patch:
+        _windows_text_mode(patch)
+        there = report.save_figure(_figure(), "essdai", figures_dir=tmp_path / "windows")
+    assert [p.read_bytes() for p in there] == [p.read_bytes() for p in here]
+    assert b"\n" in here[1].read_bytes()
+
+
+def test_executed_notebooks_and_the_report_have_the_same_bytes_on_windows(tmp_path, monkeypatch):
+    import nbformat
+
+    def build(folder):
+        executed = folder / "executed"
+        executed.mkdir(parents=True)
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## Efficacy\n\nESSDAI fell.", id="text"),
+                                             nbformat.v4.new_code_cell("print(1)\nprint(2)", id="code")])
+        nb.metadata["report"] = {"section": "efficacy"}
+        runner._write_notebook(nb, executed / "01_a.ipynb")
+        report.save_table(pd.DataFrame({"Statistic": ["n"], "Value": ["11"]}), "t14_1_essdai", reports_dir=folder)
+        appendix.write_report(stage_reports=folder, ard=None, data_dir=paths.DATA_RAW, data_cutoff="2022-01-31",
+                              git={"commit": "0" * 40, "dirty": "no"}, notebooks=["01_a.ipynb"])
+        files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+        with zipfile.ZipFile(folder / "tables.xlsx") as book:  # its zip headers name the system that wrote it
+            files["tables.xlsx"] = {part.filename: (part.date_time, book.read(part)) for part in book.infolist()}
+        return files
+
+    here = build(tmp_path / "here")
+    with monkeypatch.context() as patch:
+        _windows_text_mode(patch)
+        there = build(tmp_path / "windows")
+    assert {"executed/01_a.ipynb", "report.html", "tables.xlsx", "tables/t14_1_essdai.csv"} <= set(here)
+    assert there == here
+    assert b"\r\n" not in here["report.html"] and b"\r\n" not in here["executed/01_a.ipynb"]
