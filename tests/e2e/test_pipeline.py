@@ -1,6 +1,7 @@
 """The whole pipeline on the shipped synthetic trial: outputs, privacy, reproducibility, failure handling."""
 
 import filecmp
+import os
 import re
 import shutil
 import subprocess
@@ -158,12 +159,27 @@ def test_a_notebook_run_alone_with_its_defaults_writes_only_to_scratch():
     assert ignored.returncode == 0, "scratch/ must be ignored by git"
 
 
-@pytest.mark.parametrize("kernel_path", ["warm", "plain"])
-def test_every_kernel_path_builds_the_same_bytes(built, tmp_path, kernel_path):
-    """The portable paths give the bytes of the default (fork) build, except where the build's folder is named."""
+@pytest.mark.parametrize(("kernel_path", "cores"), [("warm", None), ("plain", None), ("fork", 8)])
+def test_every_kernel_path_builds_the_same_bytes(built, tmp_path, monkeypatch, kernel_path, cores):
+    """The portable paths, and the fork path on a machine of 8 cores (four notebooks side by side), give the bytes
+    of the default build, except where the build's folder is named."""
+    running, most, execute = set(), [], runner._execute
+    if cores:
+        monkeypatch.setattr(os, "cpu_count", lambda: cores)
+
+        def counted(path, *args):
+            running.add(path.name)
+            most.append(len(running))
+            try:
+                return execute(path, *args)
+            finally:
+                running.discard(path.name)
+
+        monkeypatch.setattr(runner, "_execute", counted)
     out_root = tmp_path / "build"
     shutil.copytree(built, out_root, ignore=shutil.ignore_patterns("reports", "figures", "data"))
     runner.build(paths.DATA_RAW, DATA_CUTOFF, out_root=out_root, kernel_path=kernel_path)
+    assert max(most, default=None) == (runner.MAX_KERNELS if cores else None)
     for sub in ("reports", "figures", "data/processed"):
         files = sorted(p.relative_to(built / sub) for p in (built / sub).rglob("*") if p.is_file())
         assert files == sorted(p.relative_to(out_root / sub) for p in (out_root / sub).rglob("*") if p.is_file())
