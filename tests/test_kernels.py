@@ -271,4 +271,4 @@ def test_a_warm_kernel_on_windows_listens_on_tcp_and_logs_errors_only(tmp_path, 
     with kernels.Kernels("warm", tmp_path) as pool:
         assert pool.start("01_a.ipynb").info["transport"] == "tcp"
     assert commands[0][-len(kernels.TCP_ARGS):] == kernels.TCP_ARGS
-    assert set(kernels.KERNEL_ARGS) < set(kernels.TCP_ARGS) and "--IPKernelApp.log_level=ERROR" in kernels.TCP_ARGS
+    assert set(kernels.KERNEL_ARGS) < set(kernels.TCP_ARGS) and "--IPKernelApp.log_level=CRITICAL" in kernels.TCP_ARGS

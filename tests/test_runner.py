@@ -184,9 +184,9 @@ def test_a_notebook_stopped_by_another_ones_failure_is_not_kept_as_failed_nor_re
         runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", parallel=2, kernel_path=kernel_path)
     assert sorted(p.name for p in (tmp_path / "stage" / "failed").iterdir()) == ["01_fails.ipynb"]
     # nothing printed besides the error: no "Kernel died while waiting for execute reply" for the kernel stopped,
-    # no warning that a kernel on TCP (plain) is unencrypted
+    # no warning that a kernel on TCP (plain) is unencrypted, no "KeyboardInterrupt caught" as papermill stops it
     printed = capfd.readouterr().err + "".join(r.getMessage() for r in caplog.records)
-    assert "Kernel died" not in printed and "without encryption" not in printed
+    assert "Kernel died" not in printed and "without encryption" not in printed and "KeyboardInterrupt" not in printed
 
 
 def test_publishing_replaces_all_outputs_or_none_when_a_file_is_held_open(tmp_path, monkeypatch):

@@ -59,8 +59,10 @@ KERNEL_ARGS = ["--HistoryManager.enabled=False",
                f"--IPKernelApp.exec_lines=__import__('gc').set_threshold{GC_THRESHOLD}",
                "--IPKernelApp.exec_lines=__import__('pandas'), __import__('pyarrow.parquet')"]
 #: Also for a kernel on TCP (papermill's own, ``plain``; every kernel on Windows, which has no ipc sockets): only
-#: errors in its log, not ipykernel's warning, on every start, that TCP is unencrypted (the kernel listens on localhost).
-TCP_ARGS = [*KERNEL_ARGS, "--IPKernelApp.log_level=ERROR"]
+#: critical errors in its log, not ipykernel's warning, on every start, that TCP is unencrypted (the kernel listens on
+#: localhost), nor its "ERROR | KeyboardInterrupt caught in kernel" when papermill stops it (jupyter_client interrupts
+#: a kernel before it shuts it down). A cell's error reaches papermill by the protocol, not by this log.
+TCP_ARGS = [*KERNEL_ARGS, "--IPKernelApp.log_level=CRITICAL"]
 
 
 def fork_is_safe(platform: str = sys.platform) -> bool:

@@ -160,7 +160,7 @@ def test_a_notebook_run_alone_with_its_defaults_writes_only_to_scratch():
 
 
 @pytest.mark.parametrize(("kernel_path", "cores"), [("warm", None), ("plain", None), ("fork", 8)])
-def test_every_kernel_path_builds_the_same_bytes(built, tmp_path, monkeypatch, kernel_path, cores):
+def test_every_kernel_path_builds_the_same_bytes(built, tmp_path, monkeypatch, capfd, kernel_path, cores):
     """The portable paths, and the fork path on a machine of 8 cores (four notebooks side by side), give the bytes
     of the default build, except where the build's folder is named."""
     running, most, execute = set(), [], runner._execute
@@ -180,6 +180,8 @@ def test_every_kernel_path_builds_the_same_bytes(built, tmp_path, monkeypatch, k
     shutil.copytree(built, out_root, ignore=shutil.ignore_patterns("reports", "figures", "data"))
     runner.build(paths.DATA_RAW, DATA_CUTOFF, out_root=out_root, kernel_path=kernel_path)
     assert max(most, default=None) == (runner.MAX_KERNELS if cores else None)
+    printed = capfd.readouterr().err
+    assert printed == "", printed  # e.g. no "KeyboardInterrupt caught in kernel" as papermill stops its kernels
     for sub in ("reports", "figures", "data/processed"):
         files = sorted(p.relative_to(built / sub) for p in (built / sub).rglob("*") if p.is_file())
         assert files == sorted(p.relative_to(out_root / sub) for p in (out_root / sub).rglob("*") if p.is_file())
