@@ -176,7 +176,8 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
     A notebook starts once the notebooks it needs (``notebook_needs``) have finished, in ``run_order`` (the
     durations of the last build: ``stage/../notebook-seconds.json``), and gets the ``parameters``
     its parameters cell declares; ``background()`` runs meanwhile, in a thread. The first failing notebook
-    raises ``NotebookFailed`` and stops the kernels of the others.
+    raises ``NotebookFailed`` and stops the kernels of the others (on the plain path, papermill's own kernels
+    finish the notebooks already running: the build does not hold them).
     """
     try:  # every notebook's metadata, before any kernel starts
         read = {p.name: _read(p) for p in notebook_paths}
