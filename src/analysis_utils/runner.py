@@ -24,7 +24,7 @@ from pathlib import Path
 from analysis_utils import htmlreport, kernels, paths
 
 #: Notebooks executing side by side: one per core (``os.cpu_count``; two on the 2-core machines the project is built on),
-#: at most four: after ``02`` six can run, and a kernel holds up to 0.5 GB at 10,000 patients (0.2 GB at 11), measured.
+#: at most four: after ``02`` six can run, and no process of a build held over 0.5 GB at 10,000 patients (0.2 GB at 11).
 MAX_KERNELS = 4
 #: A staging folder this old (seconds) was left by a build killed outright (no build runs for a day); a build removes it.
 STALE_STAGE_SECONDS = 86_400
