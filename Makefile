@@ -118,18 +118,22 @@ docs: $(ENV_STAMP)
 	$(PY) -m analysis_utils.dictionary > docs/data_dictionary.md
 
 ## Re-lock requirements.txt and requirements-dev.txt from the pins in pyproject.toml (in scratch venvs)
+# Each freeze goes to a file of its own first: no pipeline whose failure only pipefail would catch (macOS's make 3.81
+# ignores .SHELLFLAGS), and neither requirements file is rewritten unless both freezes succeeded.
+LOCK_PIP := .build/lock/$(BIN)/pip$(EXE)
 lock:
 	rm -rf .build/lock && $(PYTHON) -m venv .build/lock
-	.build/lock/$(BIN)/pip$(EXE) install --quiet --disable-pip-version-check .
+	$(LOCK_PIP) install --quiet --disable-pip-version-check .
+	$(LOCK_PIP) freeze --exclude analysis-utils > .build/lock/runtime.txt
+	$(LOCK_PIP) install --quiet --disable-pip-version-check ".[dev]"
+	$(LOCK_PIP) freeze --exclude analysis-utils > .build/lock/dev.txt
 	{ echo "# Locked runtime environment (what \`make report\` needs), Python 3.11."; \
 	  echo "# Top-level pins live in pyproject.toml; regenerate with 'make lock' after changing them."; \
-	  .build/lock/$(BIN)/pip$(EXE) freeze --exclude analysis-utils; } > requirements.txt
-	.build/lock/$(BIN)/pip$(EXE) freeze --exclude analysis-utils > .build/lock/runtime.txt
-	.build/lock/$(BIN)/pip$(EXE) install --quiet --disable-pip-version-check ".[dev]"
+	  cat .build/lock/runtime.txt; } > requirements.txt
 	{ echo "# Locked test tools (pytest, hypothesis, playwright) on top of requirements.txt, Python 3.11."; \
 	  echo "# Top-level pins live in pyproject.toml ([project.optional-dependencies] dev); regenerate with 'make lock'."; \
 	  echo "-r requirements.txt"; \
-	  .build/lock/$(BIN)/pip$(EXE) freeze --exclude analysis-utils | grep -vxF -f .build/lock/runtime.txt; } > requirements-dev.txt
+	  grep -vxF -f .build/lock/runtime.txt .build/lock/dev.txt; } > requirements-dev.txt
 
 ## Remove generated data, figures and reports (never data/raw)
 clean:

@@ -116,3 +116,40 @@ def test_make_report_reruns_when_a_file_of_the_export_changes_even_with_a_space_
     (export / "demographics.csv").write_text("SUBJID,SEX\n001,M\n", encoding="utf-8")
     os.utime(export / "demographics.csv", (0, 0))  # changed, but dated 1970 (a copy that keeps its old date)
     assert needs_build()
+
+
+def _make_lock(tmp_path, shellflags: str, dev_freeze_fails: bool) -> subprocess.CompletedProcess:
+    """``make lock`` in a copy of the Makefile, with a ``python`` whose ``-m venv DIR`` makes a fake ``DIR/bin/pip``:
+    its ``freeze`` prints ``pkg==1.0``, and ``dev==2.0`` once ``.[dev]`` is installed (then fails, if asked)."""
+    for name in ("Makefile", "requirements.txt", "requirements-dev.txt"):
+        shutil.copy(ROOT / name, tmp_path)
+    python = tmp_path / "python"
+    python.write_text('#!/bin/sh\nmkdir -p "$3/bin"\ncat > "$3/bin/pip" <<"PIP"\n#!/bin/sh\n'
+                      'log="$(dirname "$0")/installed"\ncase "$1" in install) echo "$*" >> "$log";;\n'
+                      'freeze) echo "pkg==1.0"; grep -q dev "$log" && '
+                      f'{{ echo "dev==2.0"; exit {int(dev_freeze_fails)}; }};; esac\nexit 0\nPIP\n'
+                      'chmod +x "$3/bin/pip"\n')
+    python.chmod(0o755)
+    return subprocess.run(["make", "-s", "lock", f"PYTHON={python}", f".SHELLFLAGS={shellflags}"], cwd=tmp_path,
+                          capture_output=True, text=True)
+
+
+@pytest.mark.skipif(shutil.which("make") is None or os.name == "nt", reason="needs make and a POSIX shell")
+@pytest.mark.parametrize("shellflags", ["-eo pipefail -c", "-c"])  # "-c": as macOS's make 3.81, which ignores them
+def test_make_lock_writes_the_runtime_pins_and_the_test_tools_on_top(tmp_path, shellflags):
+    done = _make_lock(tmp_path, shellflags, dev_freeze_fails=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    runtime, dev = ((tmp_path / name).read_text().splitlines() for name in ("requirements.txt", "requirements-dev.txt"))
+    assert [line for line in runtime if not line.startswith("#")] == ["pkg==1.0"]
+    assert [line for line in dev if not line.startswith("#")] == ["-r requirements.txt", "dev==2.0"]
+
+
+@pytest.mark.skipif(shutil.which("make") is None or os.name == "nt", reason="needs make and a POSIX shell")
+@pytest.mark.parametrize("shellflags", ["-eo pipefail -c", "-c"])
+def test_make_lock_rewrites_no_requirements_file_when_a_freeze_fails(tmp_path, shellflags):
+    """The second ``pip freeze`` prints a line, then fails: ``make lock`` fails and both lock files keep their content,
+    with or without pipefail."""
+    before = {name: (ROOT / name).read_bytes() for name in ("requirements.txt", "requirements-dev.txt")}
+    done = _make_lock(tmp_path, shellflags, dev_freeze_fails=True)
+    assert done.returncode != 0, done.stdout + done.stderr
+    assert {name: (tmp_path / name).read_bytes() for name in before} == before
