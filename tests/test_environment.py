@@ -1,4 +1,5 @@
-"""The three pin lists agree: pyproject.toml (top level), requirements.txt (lock), environment.yml (conda mirror)."""
+"""The three pin lists agree: pyproject.toml (top level), requirements.txt (lock), environment.yml (conda mirror);
+the Makefile's `lab`, `report` and `lock` behave as the README says."""
 
 import os
 import re
@@ -118,6 +119,10 @@ def test_make_report_reruns_when_a_file_of_the_export_changes_even_with_a_space_
     assert needs_build()
 
 
+needs_make_and_sh = pytest.mark.skipif(shutil.which("make") is None or os.name == "nt",
+                                       reason="needs make and a POSIX shell")
+
+
 def _make_lock(tmp_path, shellflags: str, dev_freeze_fails: bool) -> subprocess.CompletedProcess:
     """``make lock`` in a copy of the Makefile, with a ``python`` whose ``-m venv DIR`` makes a fake ``DIR/bin/pip``:
     its ``freeze`` prints ``pkg==1.0``, and ``dev==2.0`` once ``.[dev]`` is installed (then fails, if asked)."""
@@ -134,7 +139,7 @@ def _make_lock(tmp_path, shellflags: str, dev_freeze_fails: bool) -> subprocess.
                           capture_output=True, text=True)
 
 
-@pytest.mark.skipif(shutil.which("make") is None or os.name == "nt", reason="needs make and a POSIX shell")
+@needs_make_and_sh
 @pytest.mark.parametrize("shellflags", ["-eo pipefail -c", "-c"])  # "-c": as macOS's make 3.81, which ignores them
 def test_make_lock_writes_the_runtime_pins_and_the_test_tools_on_top(tmp_path, shellflags):
     done = _make_lock(tmp_path, shellflags, dev_freeze_fails=False)
@@ -144,7 +149,7 @@ def test_make_lock_writes_the_runtime_pins_and_the_test_tools_on_top(tmp_path, s
     assert [line for line in dev if not line.startswith("#")] == ["-r requirements.txt", "dev==2.0"]
 
 
-@pytest.mark.skipif(shutil.which("make") is None or os.name == "nt", reason="needs make and a POSIX shell")
+@needs_make_and_sh
 @pytest.mark.parametrize("shellflags", ["-eo pipefail -c", "-c"])
 def test_make_lock_rewrites_no_requirements_file_when_a_freeze_fails(tmp_path, shellflags):
     """The second ``pip freeze`` prints a line, then fails: ``make lock`` fails and both lock files keep their content,
