@@ -13,10 +13,12 @@ ifeq ($(OS),Windows_NT)
 BIN := Scripts
 EXE := .exe
 PYTHON ?= py -3.11
+BOOTSTRAP_PYTHON ?= py -3
 else
 BIN := bin
 EXE :=
 PYTHON ?= python3.11
+BOOTSTRAP_PYTHON ?= python3
 endif
 PY := $(VENV)/$(BIN)/python$(EXE)
 ENV_STAMP := $(VENV)/.installed
@@ -28,6 +30,21 @@ PIP := $(PY) -m pip --quiet --disable-pip-version-check
 UV_VERSION := 0.13.9
 INSTALL = $(VENV)/$(BIN)/uv$(EXE) pip install --quiet --python $(PY) --compile-bytecode -r $(1) || \
 	{ echo "uv could not install $(1); installing with pip"; $(PIP) install -r $(1) 2> >(grep -v 'is ignored: it is neither' >&2); }
+# $(call NEW_VENV,folder) makes the venv `folder`, with pip, from Python 3.11: $(PYTHON) where that is Python 3.11;
+# else (a laptop with another Python only) uv, installed into .build/uv by any Python 3 ($(BOOTSTRAP_PYTHON)), makes it
+# with a Python 3.11 it finds on the machine or downloads once (a python-build-standalone build, kept in uv's folder).
+BOOT_UV := .build/uv/$(BIN)/uv$(EXE)
+NEW_VENV = if $(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then \
+	  echo "$(PYTHON) -m venv $(1)"; $(PYTHON) -m venv $(1); \
+	else \
+	  echo "$(PYTHON): not found, or not Python 3.11; uv makes $(1) with a Python 3.11 it finds or downloads"; \
+	  command -v $(firstword $(BOOTSTRAP_PYTHON)) >/dev/null || { echo "error: no Python 3.11 ($(PYTHON)) and \
+	    no Python 3 ($(BOOTSTRAP_PYTHON)) to install uv with: install Python 3.11 (python.org)"; exit 1; }; \
+	  { test -x $(BOOT_UV) || { $(BOOTSTRAP_PYTHON) -m venv .build/uv && \
+	    .build/uv/$(BIN)/python$(EXE) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION) \
+	    2> >(grep -v 'is ignored: it is neither' >&2); }; } && \
+	  $(BOOT_UV) venv --quiet --seed --allow-existing --python 3.11 $(1); \
+	fi
 
 # The raw export to analyse (a folder of CSVs or one .xlsx workbook) and its data cut date.
 DATA_DIR ?= data/raw
@@ -59,9 +76,9 @@ help:
 
 ## Create .venv with the pinned runtime (venv + pip + uv; no conda needed); the test tools come with `make test`
 env: $(ENV_STAMP)
-$(ENV_STAMP): requirements.txt pyproject.toml
-	@command -v $(firstword $(PYTHON)) >/dev/null || { echo "error: $(PYTHON) not found (the project needs Python 3.11)"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
+$(VENV)/pyvenv.cfg:
+	@$(call NEW_VENV,$(VENV))
+$(ENV_STAMP): $(VENV)/pyvenv.cfg requirements.txt pyproject.toml
 	$(PIP) install uv==$(UV_VERSION) 2> >(grep -v 'is ignored: it is neither' >&2)
 	$(call INSTALL,requirements.txt)
 	@# The package is used in place from src/ (what an editable install does, with no build step).
@@ -109,7 +126,7 @@ bench: $(ENV_STAMP)
 
 ## Open JupyterLab on the notebooks with the project's kernel (JupyterLab lives in .venv-lab; LAB_ARGS passed on)
 lab: $(ENV_STAMP)
-	@test -x .venv-lab/$(BIN)/jupyter$(EXE) || { $(PYTHON) -m venv .venv-lab && .venv-lab/$(BIN)/pip$(EXE) install --quiet --disable-pip-version-check jupyterlab==4.6.6; }
+	@test -x .venv-lab/$(BIN)/jupyter$(EXE) || { $(call NEW_VENV,.venv-lab) && .venv-lab/$(BIN)/pip$(EXE) install --quiet --disable-pip-version-check jupyterlab==4.6.6; }
 	$(PY) -m ipykernel install --prefix "$(abspath .venv-lab)" --name python3 --display-name "Python 3 (analysis_utils)" >/dev/null
 	.venv-lab/$(BIN)/jupyter$(EXE) lab notebooks $(ALLOW_ROOT) $(LAB_ARGS)
 

@@ -89,6 +89,7 @@ def test_make_report_reruns_when_a_file_of_the_export_changes_even_with_a_space_
     export.mkdir(parents=True)
     (export / "demographics.csv").write_text("SUBJID,SEX\n001,F\n", encoding="utf-8")
     (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / "pyvenv.cfg").touch()
     (tmp_path / "reports").mkdir()
     make = ["make", "-q", "report", "DATA_DIR=exports/cut 2"]
 
@@ -158,3 +159,52 @@ def test_make_lock_rewrites_no_requirements_file_when_a_freeze_fails(tmp_path, s
     done = _make_lock(tmp_path, shellflags, dev_freeze_fails=True)
     assert done.returncode != 0, done.stdout + done.stderr
     assert {name: (tmp_path / name).read_bytes() for name in before} == before
+
+
+def _make_venv(tmp_path, python: str, bootstrap: str, shellflags: str) -> subprocess.CompletedProcess:
+    """``make .venv/pyvenv.cfg`` in a copy of the Makefile, with fake Pythons in ``tmp_path/bin`` that log each call to
+    ``tmp_path/log``: ``py311`` is Python 3.11, ``py313`` is not, ``python3`` makes a venv whose pip installs a fake
+    uv, whose ``venv ... DIR`` makes ``DIR``."""
+    shutil.copy(ROOT / "Makefile", tmp_path)
+    fake, log = tmp_path / "bin", tmp_path / "log"
+    fake.mkdir(exist_ok=True)
+    scripts = {
+        "py311": 'case "$1" in -c) exit 0;; esac\nmkdir -p "$3" && touch "$3/pyvenv.cfg"',
+        "py313": 'case "$1" in -c) exit 1;; esac\nexit 1',
+        "python3": ('mkdir -p "$3/bin"\ncat > "$3/bin/python" <<"PY"\n#!/bin/sh\n'
+                    f'echo "pip $*" >> {log}\n'
+                    f'printf \'#!/bin/sh\\necho "uv $*" >> {log}\\nfor last; do :; done\\nmkdir -p "$last" && '
+                    'touch "$last/pyvenv.cfg"\\n\' > "$(dirname "$0")/uv"\nchmod +x "$(dirname "$0")/uv"\nPY\n'
+                    'chmod +x "$3/bin/python"'),
+    }
+    for name, body in scripts.items():
+        (fake / name).write_text(f'#!/bin/sh\necho "{name} $*" >> {log}\n{body}\n')
+        (fake / name).chmod(0o755)
+    return subprocess.run(["make", "-s", ".venv/pyvenv.cfg", f"PYTHON={python}", f"BOOTSTRAP_PYTHON={bootstrap}",
+                           f".SHELLFLAGS={shellflags}"], cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "PATH": f"{fake}:{os.environ['PATH']}"})
+
+
+@needs_make_and_sh
+@pytest.mark.parametrize("shellflags", ["-eo pipefail -c", "-c"])
+def test_the_venv_comes_from_python_3_11_or_else_from_uv_with_a_python_3_11_of_its_own(tmp_path, shellflags):
+    uv_version = re.search(r"^UV_VERSION := (\S+)", (ROOT / "Makefile").read_text(), re.M)[1]
+    log = tmp_path / "log"
+    done = _make_venv(tmp_path, "py311", "python3", shellflags)
+    assert done.returncode == 0 and log.read_text().splitlines() == ["py311 -c import sys; sys.exit(sys.version_info[:2] "
+                                                                     "!= (3, 11))", "py311 -m venv .venv"]
+    shutil.rmtree(tmp_path / ".venv")
+    log.unlink()
+    for _ in range(2):  # another Python only (3.13, say): uv, installed once, makes the venv with a Python 3.11
+        done = _make_venv(tmp_path, "py313", "python3", shellflags)
+        assert done.returncode == 0 and "py313: not found, or not Python 3.11" in done.stdout, done.stdout + done.stderr
+        assert (tmp_path / ".venv" / "pyvenv.cfg").exists()
+        shutil.rmtree(tmp_path / ".venv")
+    calls = [line for line in log.read_text().splitlines() if not line.startswith("py313")]
+    assert calls == ["python3 -m venv .build/uv",
+                     f"pip -m pip install --quiet --disable-pip-version-check uv=={uv_version}",
+                     "uv venv --quiet --seed --allow-existing --python 3.11 .venv",
+                     "uv venv --quiet --seed --allow-existing --python 3.11 .venv"]
+    (bare := tmp_path / "bare").mkdir()
+    done = _make_venv(bare, "no-python3.11", "no-python3", shellflags)  # no Python at all: what to install
+    assert done.returncode != 0 and "error: no Python 3.11 (no-python3.11) and no Python 3 (no-python3)" in done.stdout

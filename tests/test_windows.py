@@ -36,12 +36,14 @@ def _make_report_commands(tmp_path, *variables: str) -> list[str]:
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 def test_make_report_on_windows_uses_the_py_launcher_and_the_venvs_scripts_folder(tmp_path):
     windows = _make_report_commands(tmp_path, "OS=Windows_NT")
-    assert "py -3.11 -m venv .venv" in windows
+    venv = windows[0]  # Python 3.11 by the launcher; else uv, installed by any Python 3, with a Python 3.11 of its own
+    assert venv.startswith("if py -3.11 -c ") and "py -3.11 -m venv .venv;" in venv and "py -3 -m venv .build/uv" in venv
+    assert ".build/uv/Scripts/python.exe -m pip install" in venv and ".build/uv/Scripts/uv.exe venv" in venv
     assert any(c.startswith(".venv/Scripts/uv.exe pip install --quiet --python .venv/Scripts/python.exe") for c in windows)
     assert windows[-1].startswith(".venv/Scripts/python.exe -m analysis_utils.runner --data-dir 'data/raw'")
     assert not [c for c in windows if "/bin/" in c.replace("/bin/bash", "")]
     elsewhere = _make_report_commands(tmp_path)
-    assert "python3.11 -m venv .venv" in elsewhere
+    assert "python3.11 -m venv .venv;" in elsewhere[0] and "python3 -m venv .build/uv" in elsewhere[0]
     assert elsewhere[-1].startswith(".venv/bin/python -m analysis_utils.runner --data-dir 'data/raw'")
 
 
