@@ -1,6 +1,9 @@
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 import threading
 
 import nbformat
@@ -96,6 +99,21 @@ def test_one_build_at_a_time_publishes_and_a_lock_left_by_a_killed_build_is_take
         assert lock.is_dir() and lock.stat().st_mtime > old
     assert not lock.exists()
 
+
+
+@pytest.mark.skipif(shutil.which("git") is None or os.name == "nt", reason="needs git, and a locale set by LC_ALL")
+def test_git_state_reads_a_branch_named_in_chinese_whatever_the_locales_encoding(tmp_path):
+    """As on a Windows whose code page is not UTF-8 (cp936 in China): Python's locale encoding here is ASCII."""
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=a", "-c", "user.email=a@b"]
+    for args in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "a"], ["checkout", "-q", "-b", "分析-ü"]):
+        subprocess.run(git + args, check=True)
+    commit = subprocess.run(git + ["rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    code = f"from pathlib import Path; from analysis_utils import runner; print(runner.git_state(Path({str(tmp_path)!r})))"
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
+    done = subprocess.run([sys.executable, "-c", f"import locale; assert locale.getencoding() == 'ANSI_X3.4-1968'; {code}"],
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == repr({"commit": commit, "dirty": "no"})
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kernel_path", ["fork", "warm", "plain"])

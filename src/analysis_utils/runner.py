@@ -240,10 +240,11 @@ def _prepare_render() -> None:
 
 
 def git_state(root: Path = paths.PROJECT_ROOT) -> dict:
-    """Return the git commit of ``root`` and whether its tracked files differ from it."""
+    """Return the git commit of ``root`` and whether its tracked files differ from it. Git writes UTF-8 (a branch named
+    in Chinese, say), whatever the locale's encoding (cp936 on a Chinese Windows)."""
     try:
         status = subprocess.run(["git", "-C", str(root), "status", "--porcelain=v2", "--branch", "--untracked-files=no"],
-                                capture_output=True, text=True, check=True).stdout
+                                capture_output=True, encoding="utf-8", errors="replace", check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return {"commit": "not a git checkout", "dirty": "unknown"}
     dirty = any(not line.startswith("#") for line in status.splitlines())
