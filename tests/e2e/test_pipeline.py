@@ -182,6 +182,25 @@ def test_every_kernel_path_builds_the_same_bytes(built, tmp_path, monkeypatch, c
     assert max(most, default=None) == (runner.MAX_KERNELS if cores else None)
     printed = capfd.readouterr().err
     assert printed == "", printed  # e.g. no "KeyboardInterrupt caught in kernel" as papermill stops its kernels
+    _assert_same_outputs(built, out_root, kernel_path)
+
+
+def test_a_build_where_the_locales_encoding_is_not_utf8_gives_the_same_bytes(built, tmp_path):
+    """As on a Windows whose code page is cp1252 or cp936: the build and its kernels run with Python's locale
+    encoding ASCII, so a text file read or written in that encoding (no ``encoding=``) would fail or differ."""
+    out_root = tmp_path / "build"
+    shutil.copytree(built, out_root, ignore=shutil.ignore_patterns("reports", "figures", "data"))
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
+    done = subprocess.run([sys.executable, "-m", "analysis_utils.runner", "--data-dir", str(paths.DATA_RAW),
+                           "--data-cutoff", DATA_CUTOFF, "--out-root", str(out_root)], env=env, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
+    _assert_same_outputs(built, out_root, "ASCII locale")
+
+
+def _assert_same_outputs(built, out_root, label: str) -> None:
+    """The files of ``reports``, ``figures`` and ``data/processed`` under ``out_root`` are those of ``built``, byte for
+    byte, but where an executed notebook names its build's folder."""
     for sub in ("reports", "figures", "data/processed"):
         files = sorted(p.relative_to(built / sub) for p in (built / sub).rglob("*") if p.is_file())
         assert files == sorted(p.relative_to(out_root / sub) for p in (out_root / sub).rglob("*") if p.is_file())
@@ -189,4 +208,4 @@ def test_every_kernel_path_builds_the_same_bytes(built, tmp_path, monkeypatch, c
             ours, theirs = (out_root / sub / name).read_bytes(), (built / sub / name).read_bytes()
             if name.suffix == ".ipynb":  # the injected parameters name the build's own stage folder
                 ours = ours.replace(str(out_root).encode(), str(built).encode())
-            assert ours == theirs, f"{kernel_path}: {sub}/{name}"
+            assert ours == theirs, f"{label}: {sub}/{name}"
