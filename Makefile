@@ -139,7 +139,7 @@ docs: $(ENV_STAMP)
 # ignores .SHELLFLAGS), and neither requirements file is rewritten unless both freezes succeeded.
 LOCK_PIP := .build/lock/$(BIN)/pip$(EXE)
 lock:
-	rm -rf .build/lock && $(PYTHON) -m venv .build/lock
+	rm -rf .build/lock && $(call NEW_VENV,.build/lock)
 	$(LOCK_PIP) install --quiet --disable-pip-version-check .
 	$(LOCK_PIP) freeze --exclude analysis-utils > .build/lock/runtime.txt
 	$(LOCK_PIP) install --quiet --disable-pip-version-check ".[dev]"

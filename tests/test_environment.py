@@ -125,12 +125,13 @@ needs_make_and_sh = pytest.mark.skipif(shutil.which("make") is None or os.name =
 
 
 def _make_lock(tmp_path, shellflags: str, dev_freeze_fails: bool) -> subprocess.CompletedProcess:
-    """``make lock`` in a copy of the Makefile, with a ``python`` whose ``-m venv DIR`` makes a fake ``DIR/bin/pip``:
-    its ``freeze`` prints ``pkg==1.0``, and ``dev==2.0`` once ``.[dev]`` is installed (then fails, if asked)."""
+    """``make lock`` in a copy of the Makefile, with a ``python`` (3.11) whose ``-m venv DIR`` makes a fake
+    ``DIR/bin/pip``: its ``freeze`` prints ``pkg==1.0``, and ``dev==2.0`` once ``.[dev]`` is installed (then fails, if
+    asked)."""
     for name in ("Makefile", "requirements.txt", "requirements-dev.txt"):
         shutil.copy(ROOT / name, tmp_path)
     python = tmp_path / "python"
-    python.write_text('#!/bin/sh\nmkdir -p "$3/bin"\ncat > "$3/bin/pip" <<"PIP"\n#!/bin/sh\n'
+    python.write_text('#!/bin/sh\ncase "$1" in -c) exit 0;; esac\nmkdir -p "$3/bin"\ncat > "$3/bin/pip" <<"PIP"\n#!/bin/sh\n'
                       'log="$(dirname "$0")/installed"\ncase "$1" in install) echo "$*" >> "$log";;\n'
                       'freeze) echo "pkg==1.0"; grep -q dev "$log" && '
                       f'{{ echo "dev==2.0"; exit {int(dev_freeze_fails)}; }};; esac\nexit 0\nPIP\n'
