@@ -240,8 +240,7 @@ def _prepare_render() -> None:
 
 
 def git_state(root: Path = paths.PROJECT_ROOT) -> dict:
-    """Return the git commit of ``root`` and whether its tracked files differ from it. Git writes UTF-8 (a branch named
-    in Chinese, say), whatever the locale's encoding (cp936 on a Chinese Windows)."""
+    """Return the git commit of ``root`` and whether its tracked files differ from it (git writes UTF-8, any locale)."""
     try:
         status = subprocess.run(["git", "-C", str(root), "status", "--porcelain=v2", "--branch", "--untracked-files=no"],
                                 capture_output=True, encoding="utf-8", errors="replace", check=True).stdout
