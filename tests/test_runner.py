@@ -101,7 +101,8 @@ def test_one_build_at_a_time_publishes_and_a_lock_left_by_a_killed_build_is_take
 
 
 
-@pytest.mark.skipif(shutil.which("git") is None or os.name == "nt", reason="needs git, and a locale set by LC_ALL")
+@pytest.mark.skipif(shutil.which("git") is None or os.name == "nt" or not f"{PROJECT_ROOT}{sys.prefix}".isascii(),
+                    reason="needs git, a locale set by LC_ALL, and paths an ASCII locale can hold")
 def test_git_state_reads_a_branch_named_in_chinese_whatever_the_locales_encoding(tmp_path):
     """As on a Windows whose code page is not UTF-8 (cp936 in China): Python's locale encoding here is ASCII."""
     git = ["git", "-C", str(tmp_path), "-c", "user.name=a", "-c", "user.email=a@b"]

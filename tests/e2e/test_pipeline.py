@@ -185,6 +185,8 @@ def test_every_kernel_path_builds_the_same_bytes(built, tmp_path, monkeypatch, c
     _assert_same_outputs(built, out_root, kernel_path)
 
 
+@pytest.mark.skipif(os.name == "nt" or not f"{paths.PROJECT_ROOT}{sys.prefix}".isascii(),
+                    reason="needs a locale set by LC_ALL, and paths an ASCII locale can hold")
 def test_a_build_where_the_locales_encoding_is_not_utf8_gives_the_same_bytes(built, tmp_path):
     """As on a Windows whose code page is cp1252 or cp936: the build and its kernels run with Python's locale
     encoding ASCII, so a text file read or written in that encoding (no ``encoding=``) would fail or differ."""
