@@ -131,7 +131,8 @@ def _make_lock(tmp_path, shellflags: str, dev_freeze_fails: bool) -> subprocess.
     for name in ("Makefile", "requirements.txt", "requirements-dev.txt"):
         shutil.copy(ROOT / name, tmp_path)
     python = tmp_path / "python"
-    python.write_text('#!/bin/sh\ncase "$1" in -c) exit 0;; esac\nmkdir -p "$3/bin"\ncat > "$3/bin/pip" <<"PIP"\n#!/bin/sh\n'
+    python.write_text('#!/bin/sh\ncase "$1 $2" in "-m venv") ;; -c*) exit 0;; *) exit 1;; esac\n'  # 3.11: -c exits 0
+                      'mkdir -p "$3/bin"\ncat > "$3/bin/pip" <<"PIP"\n#!/bin/sh\n'
                       'log="$(dirname "$0")/installed"\ncase "$1" in install) echo "$*" >> "$log";;\n'
                       'freeze) echo "pkg==1.0"; grep -q dev "$log" && '
                       f'{{ echo "dev==2.0"; exit {int(dev_freeze_fails)}; }};; esac\nexit 0\nPIP\n'
@@ -170,9 +171,10 @@ def _make_venv(tmp_path, python: str, bootstrap: str, shellflags: str) -> subpro
     fake, log = tmp_path / "bin", tmp_path / "log"
     fake.mkdir(exist_ok=True)
     scripts = {
-        "py311": 'case "$1" in -c) exit 0;; esac\nmkdir -p "$3" && touch "$3/pyvenv.cfg"',
-        "py313": 'case "$1" in -c) exit 1;; esac\nexit 1',
-        "python3": ('mkdir -p "$3/bin"\ncat > "$3/bin/python" <<"PY"\n#!/bin/sh\n'
+        "py311": 'case "$1 $2" in "-m venv") ;; -c*) exit 0;; *) exit 1;; esac\nmkdir -p "$3" && touch "$3/pyvenv.cfg"',
+        "py313": 'exit 1',
+        "python3": ('case "$1 $2" in "-m venv") ;; *) exit 1;; esac\n'
+                    'mkdir -p "$3/bin"\ncat > "$3/bin/python" <<"PY"\n#!/bin/sh\n'
                     f'echo "pip $*" >> {log}\n'
                     f'printf \'#!/bin/sh\\necho "uv $*" >> {log}\\nfor last; do :; done\\nmkdir -p "$last" && '
                     'touch "$last/pyvenv.cfg"\\n\' > "$(dirname "$0")/uv"\nchmod +x "$(dirname "$0")/uv"\nPY\n'

@@ -100,7 +100,6 @@ def test_one_build_at_a_time_publishes_and_a_lock_left_by_a_killed_build_is_take
     assert not lock.exists()
 
 
-
 @pytest.mark.skipif(shutil.which("git") is None or os.name == "nt" or not f"{PROJECT_ROOT}{sys.prefix}".isascii(),
                     reason="needs git, a locale set by LC_ALL, and paths an ASCII locale can hold")
 def test_git_state_reads_a_branch_named_in_chinese_whatever_the_locales_encoding(tmp_path):
@@ -115,6 +114,7 @@ def test_git_state_reads_a_branch_named_in_chinese_whatever_the_locales_encoding
                           capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == repr({"commit": commit, "dirty": "no"})
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kernel_path", ["fork", "warm", "plain"])
