@@ -24,12 +24,14 @@ PY := $(VENV)/$(BIN)/python$(EXE)
 ENV_STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 PIP := $(PY) -m pip --quiet --disable-pip-version-check
+# pip's stderr without its note on each configured package folder that does not exist ("is ignored: it is neither").
+PIP_NOTES := 2> >(grep -v 'is ignored: it is neither' >&2)
 # The locked packages are installed by uv (pinned here, itself installed by pip): on a new machine
 # about 25 s instead of about 70 s for pip, the same versions, bytecode compiled as pip does. Where
 # uv cannot reach the package index, pip installs them instead.
 UV_VERSION := 0.13.9
 INSTALL = $(VENV)/$(BIN)/uv$(EXE) pip install --quiet --python $(PY) --compile-bytecode -r $(1) || \
-	{ echo "uv could not install $(1); installing with pip"; $(PIP) install -r $(1) 2> >(grep -v 'is ignored: it is neither' >&2); }
+	{ echo "uv could not install $(1); installing with pip"; $(PIP) install -r $(1) $(PIP_NOTES); }
 # $(call NEW_VENV,folder) makes the venv `folder`, with pip, from Python 3.11: $(PYTHON) where that is Python 3.11;
 # else (a laptop with another Python only) uv, installed into .build/uv by any Python 3 ($(BOOTSTRAP_PYTHON)), makes it
 # with a Python 3.11 it finds on the machine or downloads once (a python-build-standalone build, kept in uv's folder).
@@ -42,7 +44,7 @@ NEW_VENV = if $(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11)
 	    no Python 3 ($(BOOTSTRAP_PYTHON)) to install uv with: install Python 3.11 (python.org)"; exit 1; }; \
 	  { test -x $(BOOT_UV) || { $(BOOTSTRAP_PYTHON) -m venv .build/uv && \
 	    .build/uv/$(BIN)/python$(EXE) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION) \
-	    2> >(grep -v 'is ignored: it is neither' >&2); }; } && \
+	    $(PIP_NOTES); }; } && \
 	  $(BOOT_UV) venv --quiet --seed --allow-existing --python 3.11 $(1); \
 	fi
 
@@ -79,7 +81,7 @@ env: $(ENV_STAMP)
 $(VENV)/pyvenv.cfg:
 	@$(call NEW_VENV,$(VENV))
 $(ENV_STAMP): $(VENV)/pyvenv.cfg requirements.txt pyproject.toml
-	$(PIP) install uv==$(UV_VERSION) 2> >(grep -v 'is ignored: it is neither' >&2)
+	$(PIP) install uv==$(UV_VERSION) $(PIP_NOTES)
 	$(call INSTALL,requirements.txt)
 	@# The package is used in place from src/ (what an editable install does, with no build step).
 	$(PY) -c "import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()['purelib'], 'analysis_utils.pth').write_text(str(pathlib.Path('src').resolve()) + '\n')"
