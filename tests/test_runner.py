@@ -196,11 +196,14 @@ def test_a_notebook_stopped_by_another_ones_failure_is_not_kept_as_failed_nor_re
                                                                                         kernel_path):
     failing = _notebook("import time; time.sleep(1)", "raise ValueError('bad visit')")
     failing.metadata["report"] = {"needs": []}
-    other = _notebook("import time; time.sleep(20)")
+    ran = tmp_path / "cells-run"  # a dot for each cell of the other notebook that ran: 40 cells, 20 s
+    other = _notebook(*[f"import time; open({str(ran)!r}, 'a').write('.'); time.sleep(0.5)"] * 40)
     other.metadata["report"] = {"needs": []}
     paths = _write(tmp_path, {"01_fails.ipynb": failing, "02_other.ipynb": other})
     with pytest.raises(runner.NotebookFailed, match="01_fails.ipynb: cell 3 .* ValueError: bad visit"):
         runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", parallel=2, kernel_path=kernel_path)
+    # stopped, on the plain path too (papermill's own kernel: before its next cell), not run to its end
+    assert 0 < len(ran.read_text()) < 20
     assert sorted(p.name for p in (tmp_path / "stage" / "failed").iterdir()) == ["01_fails.ipynb"]
     # nothing printed besides the error: no "Kernel died while waiting for execute reply" for the kernel stopped,
     # no warning that a kernel on TCP (plain) is unencrypted, no "KeyboardInterrupt caught" as papermill stops it

@@ -111,7 +111,8 @@ def _execute(path: Path, parameters: dict, stage: Path, km, timeout: int, stoppe
     A cell that raises, a kernel that dies (out of memory, a crash in a library) or a cell still running after
     ``timeout`` seconds raises ``NotebookFailed``, naming the notebook and the cell, and leaves the partly
     executed notebook in ``stage/failed`` (papermill writes none for the last two: nbclient's hooks keep it), unless
-    the build was ``stopped`` by another notebook's failure (which killed this kernel).
+    the build was ``stopped`` by another notebook's failure: that killed this kernel, or (plain path: papermill's own
+    kernel) stops the notebook before its next cell.
     nbclient joins the text a cell prints on one stream into one output (``coalesce_streams``): the kernel
     sends it in pieces cut by time (ipykernel flushes every 0.2 s), one output or two depending on the load.
     """
@@ -120,6 +121,12 @@ def _execute(path: Path, parameters: dict, stage: Path, km, timeout: int, stoppe
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     out, running = stage / "reports" / "executed" / path.name, {}
+
+    def cell_start(cell, cell_index):
+        if stopped.is_set():
+            raise NotebookFailed(f"{path.name}: stopped by another notebook's failure")
+        running.update(cell=cell, index=cell_index)
+
     try:
         nb = papermill.execute_notebook(path, out, parameters=parameters, kernel_name="python3", language="python", km=km,
                                         progress_bar=False, record_timing=False, request_save_on_cell_execute=False,
@@ -128,7 +135,7 @@ def _execute(path: Path, parameters: dict, stage: Path, km, timeout: int, stoppe
                                         # exit (build 14.7-14.8 s, was 16.1-26.4 s; and no libzmq assertion printed)
                                         extra_arguments=kernels.TCP_ARGS, shutdown_kernel="immediate",
                                         on_notebook_start=lambda notebook: running.update(nb=notebook),
-                                        on_cell_start=lambda cell, cell_index: running.update(cell=cell, index=cell_index))
+                                        on_cell_start=cell_start)
     except papermill.PapermillExecutionError as err:
         partial = normalise_executed(nbformat.read(out, as_version=4), stage)
         out.unlink()
@@ -176,8 +183,8 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
     A notebook starts once the notebooks it needs (``notebook_needs``) have finished, in ``run_order`` (the
     durations of the last build: ``stage/../notebook-seconds.json``), and gets the ``parameters``
     its parameters cell declares; ``background()`` runs meanwhile, in a thread. The first failing notebook
-    raises ``NotebookFailed`` and stops the kernels of the others (on the plain path, papermill's own kernels
-    finish the notebooks already running: the build does not hold them).
+    raises ``NotebookFailed`` and stops the others: their kernels, or on the plain path (papermill's own kernels, which
+    the build does not hold) each before its next cell.
     """
     try:  # every notebook's metadata, before any kernel starts
         read = {p.name: _read(p) for p in notebook_paths}
