@@ -2,9 +2,11 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
+import time
 
 import nbformat
 import pytest
@@ -209,6 +211,39 @@ def test_a_notebook_stopped_by_another_ones_failure_is_not_kept_as_failed_nor_re
     # no warning that a kernel on TCP (plain) is unencrypted, no "KeyboardInterrupt caught" as papermill stops it
     printed = capfd.readouterr().err + "".join(r.getMessage() for r in caplog.records)
     assert "Kernel died" not in printed and "without encryption" not in printed and "KeyboardInterrupt" not in printed
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.name == "nt", reason="signals a process group, as a terminal's Ctrl-C does on Linux and macOS")
+@pytest.mark.parametrize("kernel_path", ["fork", "warm", "plain"])
+def test_ctrl_c_stops_the_build_with_one_line_and_leaves_no_process_nor_staging_folder(tmp_path, kernel_path):
+    """Ctrl-C reaches the runner and its kernels (and the fork template) at once, in whatever order they see it; on the
+    plain path (papermill's own kernels, in sessions of their own) it reaches the runner only, and the notebook stops
+    once its running cell has finished (hence a minute of short cells)."""
+    if kernel_path == "fork" and not kernels.fork_is_safe():
+        pytest.skip("fork needs Linux")
+    started = tmp_path / "started"
+    _write(tmp_path, {"01_waits.ipynb": _notebook(f"open({str(started)!r}, 'w').close()", *["import time; time.sleep(0.5)"] * 120)})
+    script = ("import sys; from pathlib import Path; from analysis_utils import runner\n"
+              "runner.list_notebooks = lambda: [Path(sys.argv[1])]\n"
+              "sys.exit(runner.main(['--data-cutoff', '2022-01-31', '--out-root', sys.argv[2], '--kernels', sys.argv[3]]))")
+    build = subprocess.Popen([sys.executable, "-c", script, tmp_path / "01_waits.ipynb", tmp_path / "out", kernel_path],
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+    for _ in range(1200):  # until the notebook runs (at most a minute)
+        if started.exists() or build.poll() is not None:
+            break
+        time.sleep(0.05)
+    os.killpg(build.pid, signal.SIGINT)
+    assert (build.wait(timeout=60), build.stderr.read()) == (130, "interrupted: nothing was replaced\n")
+    assert list((tmp_path / "out" / ".build").glob("stage-*")) == []
+    for _ in range(100):  # kernels killed a moment ago may take that moment to go
+        try:
+            os.killpg(build.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("a process of the build (a kernel, the fork template) is still running")
 
 
 def test_publishing_replaces_all_outputs_or_none_when_a_file_is_held_open(tmp_path, monkeypatch):

@@ -124,6 +124,7 @@ def _template() -> None:
         raise SystemExit(f"the kernel template needs os.fork on Linux (this is {sys.platform}); "
                          "use KERNELS=warm or KERNELS=plain")
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked kernels are reaped as they exit
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the runner, which stops the template
     gc.disable()
     _import_all("base")
     pids = {}

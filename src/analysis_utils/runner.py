@@ -209,27 +209,32 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
         import papermill  # noqa: F401  can be seen half-initialised)
 
         (warm_up := threading.Thread(target=background or (lambda: None), daemon=True)).start()
-        while waiting or running:
-            for name in [n for n in waiting if not {*needs[n]} & {*waiting, *running.values()}][:parallel - len(running)]:
-                params = {k: v for k, v in parameters.items() if k in read[name][1]}
-                running[threads.submit(_execute, by_name[name], params, stage, pool.start(name, imports[name]), timeout,
-                                       stopped)] = name
-                waiting.remove(name)
-                seconds[name] = time.perf_counter()
-            # kernels start ahead, first those of notebooks that wait for running ones only: forked ones (cheap) all,
-            # so that the template imports the next sets while the first notebooks run; warm ones one, plus one per idle lane
-            soon = [n for n in waiting if not {*needs[n]} & {*waiting}]
-            ahead = [*soon, *(n for n in waiting if n not in soon)] if pool.path == "fork" else soon[:1 + parallel - len(running)]
-            for name in ahead:
-                pool.start(name, imports[name])
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                name = running.pop(future)
-                pool.release(name)
-                if future.exception():
-                    stopped.set()  # before the ``with`` stops the other kernels
-                executed[name] = future.result()
-                seconds[name] = round(time.perf_counter() - seconds[name], 1)
+        try:
+            while waiting or running:
+                ready = [n for n in waiting if not {*needs[n]} & {*waiting, *running.values()}]
+                for name in ready[:parallel - len(running)]:
+                    params = {k: v for k, v in parameters.items() if k in read[name][1]}
+                    running[threads.submit(_execute, by_name[name], params, stage, pool.start(name, imports[name]),
+                                           timeout, stopped)] = name
+                    waiting.remove(name)
+                    seconds[name] = time.perf_counter()
+                # kernels start ahead, first those of notebooks that wait for running ones only: forked ones (cheap)
+                # all, so that the template imports the next sets while the first notebooks run; warm ones one, plus one
+                # per idle lane
+                soon = [n for n in waiting if not {*needs[n]} & {*waiting}]
+                ahead = ([*soon, *(n for n in waiting if n not in soon)] if pool.path == "fork"
+                         else soon[:1 + parallel - len(running)])
+                for name in ahead:
+                    pool.start(name, imports[name])
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    name = running.pop(future)
+                    pool.release(name)
+                    executed[name] = future.result()
+                    seconds[name] = round(time.perf_counter() - seconds[name], 1)
+        except BaseException:  # a notebook failed, or Ctrl-C: before the ``with`` stops the other kernels
+            stopped.set()
+            raise
     part = timings.with_name(f"{timings.name}.{os.getpid()}")
     part.write_text(json.dumps(seconds, indent=1, sort_keys=True) + "\n")
     os.replace(part, timings)  # whole, for a build starting meanwhile
@@ -368,7 +373,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         report = build(paths.resolve(args.data_dir), args.data_cutoff, out_root=Path(args.out_root).resolve(),
                        kernel_path=args.kernels)
-    except (NotebookFailed, OSError) as err:
+    except (NotebookFailed, OSError, KeyboardInterrupt) as err:
+        if getattr(err, "ename", type(err).__name__) == "KeyboardInterrupt":  # Ctrl-C: of the runner, or of a cell
+            print("interrupted: nothing was replaced", file=sys.stderr)
+            return 130
         print(f"error: the export {args.data_dir} failed validation; nothing was replaced.\n{err.evalue}\n"
               f"(`make validate DATA_DIR={args.data_dir}` lists every error in reports/data_queries.csv)"
               if getattr(err, "ename", "") == "ExportValidationError" else f"error: {err}", file=sys.stderr)
