@@ -111,8 +111,8 @@ def _execute(path: Path, parameters: dict, stage: Path, km, timeout: int, stoppe
     A cell that raises, a kernel that dies (out of memory, a crash in a library) or a cell still running after
     ``timeout`` seconds raises ``NotebookFailed``, naming the notebook and the cell, and leaves the partly
     executed notebook in ``stage/failed`` (papermill writes none for the last two: nbclient's hooks keep it), unless
-    the build was ``stopped`` by another notebook's failure: that killed this kernel, or (plain path: papermill's own
-    kernel) stops the notebook before its next cell.
+    the build was ``stopped`` (another notebook's failure, Ctrl-C): that killed this kernel, or (plain path:
+    papermill's own kernel) stops the notebook before its next cell.
     nbclient joins the text a cell prints on one stream into one output (``coalesce_streams``): the kernel
     sends it in pieces cut by time (ipykernel flushes every 0.2 s), one output or two depending on the load.
     """
@@ -124,7 +124,7 @@ def _execute(path: Path, parameters: dict, stage: Path, km, timeout: int, stoppe
 
     def cell_start(cell, cell_index):
         if stopped.is_set():
-            raise NotebookFailed(f"{path.name}: stopped by another notebook's failure")
+            raise NotebookFailed(f"{path.name}: stopped with the build")
         running.update(cell=cell, index=cell_index)
 
     try:
