@@ -274,6 +274,20 @@ def test_publishing_replaces_all_outputs_or_none_when_a_file_is_held_open(tmp_pa
     assert (out / "reports" / "report.html").stat().st_mtime == 1_600_000_000
 
 
+def test_after_a_failure_the_report_is_retired_and_only_this_builds_failed_notebook_is_kept(tmp_path):
+    stage, reports = tmp_path / ".build" / "stage", tmp_path / "reports"
+    (reports / "failed").mkdir(parents=True)
+    (reports / "failed" / "03_eligibility.ipynb").write_text("of an earlier build")
+    (reports / "report.html").write_text("old")
+    runner._retire(stage, reports)  # a failure that kept no notebook: publishing, or Ctrl-C
+    assert sorted(p.name for p in reports.iterdir()) == ["report.previous.html"]
+    (stage / "failed").mkdir(parents=True)
+    (stage / "failed" / "05_efficacy_figures.ipynb").write_text("partly executed")
+    runner._retire(stage, reports)
+    assert [p.name for p in (reports / "failed").iterdir()] == ["05_efficacy_figures.ipynb"]
+    assert (reports / "report.previous.html").read_text() == "old"
+
+
 def test_a_data_cut_not_written_yyyy_mm_dd_stops_the_build_before_anything_runs(tmp_path, capsys):
     for bad in ("01/02/2022", "2022-1-31", "20220131", "2022-02-30"):
         with pytest.raises(SystemExit) as stop:

@@ -308,12 +308,13 @@ def _publishing(folder: Path):
 
 
 def _retire(stage: Path, reports: Path) -> None:
-    """After a failure: rename the old report ``report.previous.html``; keep the partial notebook in reports/failed."""
+    """After a failure: rename the old report ``report.previous.html``; keep the partial notebook in reports/failed
+    (where one of an earlier failure would mislead: it is removed)."""
     reports.mkdir(parents=True, exist_ok=True)
     if (reports / "report.html").exists():
         os.replace(reports / "report.html", reports / "report.previous.html")
+    shutil.rmtree(reports / "failed", ignore_errors=True)
     if (stage / "failed").exists():
-        shutil.rmtree(reports / "failed", ignore_errors=True)
         os.replace(stage / "failed", reports / "failed")
 
 
