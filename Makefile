@@ -14,11 +14,15 @@ BIN := Scripts
 EXE := .exe
 PYTHON ?= py -3.11
 BOOTSTRAP_PYTHON ?= py -3
+# Where long paths are not enabled, Windows fails on a path over 259 characters: before a venv is made, any Python 3
+# checks that its deepest file will fit below the checkout's path (scripts/check_path_length.py).
+PATH_CHECK = { ! command -v $(firstword $(BOOTSTRAP_PYTHON)) >/dev/null || $(BOOTSTRAP_PYTHON) scripts/check_path_length.py $(1); } &&
 else
 BIN := bin
 EXE :=
 PYTHON ?= python3.11
 BOOTSTRAP_PYTHON ?= python3
+PATH_CHECK :=
 endif
 PY := $(VENV)/$(BIN)/python$(EXE)
 ENV_STAMP := $(VENV)/.installed
@@ -36,7 +40,7 @@ INSTALL = $(VENV)/$(BIN)/uv$(EXE) pip install --quiet --python $(PY) --compile-b
 # else (a laptop with another Python only) uv, installed into .build/uv by any Python 3 ($(BOOTSTRAP_PYTHON)), makes it
 # with a Python 3.11 it finds on the machine or downloads once (a python-build-standalone build, kept in uv's folder).
 BOOT_UV := .build/uv/$(BIN)/uv$(EXE)
-NEW_VENV = if $(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then \
+NEW_VENV = $(call PATH_CHECK,$(1)) if $(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then \
 	  echo "$(PYTHON) -m venv $(1)"; $(PYTHON) -m venv $(1); \
 	else \
 	  echo "$(PYTHON): not found, or not Python 3.11; uv makes $(1) with a Python 3.11 it finds or downloads"; \

@@ -7,11 +7,15 @@ Windows: the C ``io`` module fixes the line end when it is compiled).
 
 import _pyio
 import builtins
+import importlib.util
 import io
 import os
+import re
 import shutil
 import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import matplotlib
 import pandas as pd
@@ -37,14 +41,54 @@ def _make_report_commands(tmp_path, *variables: str) -> list[str]:
 def test_make_report_on_windows_uses_the_py_launcher_and_the_venvs_scripts_folder(tmp_path):
     windows = _make_report_commands(tmp_path, "OS=Windows_NT")
     venv = windows[0]  # Python 3.11 by the launcher; else uv, installed by any Python 3, with a Python 3.11 of its own
-    assert venv.startswith("if py -3.11 -c ") and "py -3.11 -m venv .venv;" in venv and "py -3 -m venv .build/uv" in venv
+    check = "{ ! command -v py >/dev/null || py -3 scripts/check_path_length.py .venv; } && "  # first: the path's length
+    assert venv.startswith(f"{check}if py -3.11 -c ") and "py -3.11 -m venv .venv;" in venv and "py -3 -m venv .build/uv" in venv
     assert ".build/uv/Scripts/python.exe -m pip install" in venv and ".build/uv/Scripts/uv.exe venv" in venv
     assert any(c.startswith(".venv/Scripts/uv.exe pip install --quiet --python .venv/Scripts/python.exe") for c in windows)
     assert windows[-1].startswith(".venv/Scripts/python.exe -m analysis_utils.runner --data-dir 'data/raw'")
     assert not [c for c in windows if "/bin/" in c.replace("/bin/bash", "")]
     elsewhere = _make_report_commands(tmp_path)
+    assert elsewhere[0].startswith("if python3.11 -c ") and "check_path_length" not in elsewhere[0]
     assert "python3.11 -m venv .venv;" in elsewhere[0] and "python3 -m venv .build/uv" in elsewhere[0]
     assert elsewhere[-1].startswith(".venv/bin/python -m analysis_utils.runner --data-dir 'data/raw'")
+
+
+def _path_check():
+    """``scripts/check_path_length.py``, which the Makefile runs on Windows with any Python 3 (no winreg here)."""
+    spec = importlib.util.spec_from_file_location("check_path_length", paths.PROJECT_ROOT / "scripts" / "check_path_length.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_checkout_whose_path_is_too_long_for_a_venv_stops_make_before_it_installs(monkeypatch, capsys):
+    check = _path_check()
+    # A statistician's OneDrive folder: 100 characters. .venv: 100 + 1 + 148 = 249 fits in Windows' 259; .venv-lab
+    # (JupyterLab): 100 + 1 + 165 = 266 does not, unless long paths are enabled; 93 characters would do.
+    onedrive = r"C:\Users\zhang.wei\OneDrive - Peking Union Medical College Hospital\Documents\GitHub\pss-baricitinib"
+    assert len(onedrive) == 100 and check.MAX_PATH == 259
+    assert check.problem(onedrive, ".venv", long_paths=False) is None
+    message = check.problem(onedrive, ".venv-lab", long_paths=False)
+    assert f"{onedrive}, is 100 characters long: with .venv-lab below it, a path would be 266 characters long" in message
+    assert "at most 93 characters" in message and check.LONG_PATHS_HELP in message
+    assert check.problem(onedrive, ".venv-lab", long_paths=True) is None
+    assert check.problem("C:\\" + "p" * 90, ".venv-lab", long_paths=False) is None  # 93 + 1 + 165 = 259
+    assert check.problem("C:\\" + "p" * 91, ".venv-lab", long_paths=False) is not None
+    assert check.below_checkout(".build/lock") == 148 - len(".venv") + len(".build/lock")  # holds what .venv holds
+    monkeypatch.setattr(check, "long_paths_enabled", lambda: False)
+    monkeypatch.setattr(check.os, "getcwd", lambda: onedrive)
+    assert check.main(["check_path_length.py", ".venv-lab"]) == 1 and "error: this checkout's path" in capsys.readouterr().err
+    assert check.main(["check_path_length.py", ".venv"]) == 0
+
+
+@pytest.mark.skipif(Path(sys.prefix).name != ".venv", reason="measures the project's .venv")
+def test_the_venvs_deepest_file_is_no_deeper_than_the_path_check_assumes():
+    """Re-measured in Windows' layout (``Lib\\site-packages``): a new package version with deeper files fails here."""
+    prefix = Path(sys.prefix)
+    deepest = max(len(".venv/" + re.sub(r"^lib/python3\.\d+/site-packages", "Lib/site-packages", os.path.relpath(
+        os.path.join(folder, name), prefix).replace(os.sep, "/"))) for folder, dirs, files in os.walk(prefix)
+        for name in dirs + files)
+    assert deepest <= _path_check().DEEPEST[".venv"]
 
 
 def _windows_text_mode(patch: pytest.MonkeyPatch) -> None:
