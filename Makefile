@@ -8,12 +8,14 @@ SHELL := /bin/bash
 
 VENV := .venv
 # Where a venv keeps its programs, and how Python 3.11 is started: on Windows (in Git Bash, with GNU make; Windows
-# sets OS) a venv has Scripts/*.exe and python.org's installer gives the py launcher; elsewhere bin/ and python3.11.
+# sets OS) a venv has Scripts/*.exe, and python.org's installer gives the py launcher (the Microsoft Store's Python
+# gives no py, but python3.11 and python3); elsewhere bin/ and python3.11.
 ifeq ($(OS),Windows_NT)
 BIN := Scripts
 EXE := .exe
-PYTHON ?= py -3.11
-BOOTSTRAP_PYTHON ?= py -3
+PY_LAUNCHER := $(shell command -v py 2>/dev/null)
+PYTHON ?= $(if $(PY_LAUNCHER),py -3.11,python3.11)
+BOOTSTRAP_PYTHON ?= $(if $(PY_LAUNCHER),py -3,python3)
 # Where long paths are not enabled, Windows fails on a path over 259 characters: before a venv is made, any Python 3
 # checks that its deepest file will fit below the checkout's path (scripts/check_path_length.py).
 PATH_CHECK = { ! command -v $(firstword $(BOOTSTRAP_PYTHON)) >/dev/null || $(BOOTSTRAP_PYTHON) scripts/check_path_length.py $(1); } &&

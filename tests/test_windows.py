@@ -27,18 +27,24 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 
-def _make_report_commands(tmp_path, *variables: str) -> list[str]:
-    """The commands a ``make report`` on a new machine runs (dry run), in a copy of the Makefile."""
+def _make_report_commands(tmp_path, *variables: str, launcher: bool = True) -> list[str]:
+    """The commands a ``make report`` on a new machine runs (dry run), in a copy of the Makefile; with python.org's
+    ``py`` launcher on the PATH (a stub), or without (the Microsoft Store's Python)."""
     for name in ("Makefile", "requirements.txt", "requirements-dev.txt", "pyproject.toml"):
         shutil.copy(paths.PROJECT_ROOT / name, tmp_path)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHON", "OS")}
+    (tmp_path / "launcher").mkdir(exist_ok=True)
+    (tmp_path / "launcher" / "py").write_text("#!/bin/sh\nexit 1\n")
+    (tmp_path / "launcher" / "py").chmod(0o755)
+    searched = [folder for folder in env["PATH"].split(os.pathsep) if not os.access(Path(folder, "py"), os.X_OK)]
+    env["PATH"] = os.pathsep.join([str(tmp_path / "launcher")] * launcher + searched)
     out = subprocess.run(["make", "-n", "-s", "report", *variables], cwd=tmp_path, capture_output=True, text=True,
                          env=env, check=True).stdout
     return out.splitlines()
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
-def test_make_report_on_windows_uses_the_py_launcher_and_the_venvs_scripts_folder(tmp_path):
+def test_make_report_on_windows_uses_the_py_launcher_or_the_stores_python_and_the_venvs_scripts_folder(tmp_path):
     windows = _make_report_commands(tmp_path, "OS=Windows_NT")
     venv = windows[0]  # Python 3.11 by the launcher; else uv, installed by any Python 3, with a Python 3.11 of its own
     check = "{ ! command -v py >/dev/null || py -3 scripts/check_path_length.py .venv; } && "  # first: the path's length
@@ -47,6 +53,10 @@ def test_make_report_on_windows_uses_the_py_launcher_and_the_venvs_scripts_folde
     assert any(c.startswith(".venv/Scripts/uv.exe pip install --quiet --python .venv/Scripts/python.exe") for c in windows)
     assert windows[-1].startswith(".venv/Scripts/python.exe -m analysis_utils.runner --data-dir 'data/raw'")
     assert not [c for c in windows if "/bin/" in c.replace("/bin/bash", "")]
+    store = _make_report_commands(tmp_path, "OS=Windows_NT", launcher=False)  # the Microsoft Store's: no py
+    assert "python3.11 -m venv .venv;" in store[0] and "python3 -m venv .build/uv" in store[0]
+    assert store[0].startswith("{ ! command -v python3 >/dev/null || python3 scripts/check_path_length.py .venv; } && ")
+    assert store[-1].startswith(".venv/Scripts/python.exe -m analysis_utils.runner")
     elsewhere = _make_report_commands(tmp_path)
     assert elsewhere[0].startswith("if python3.11 -c ") and "check_path_length" not in elsewhere[0]
     assert "python3.11 -m venv .venv;" in elsewhere[0] and "python3 -m venv .build/uv" in elsewhere[0]
