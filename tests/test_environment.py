@@ -47,6 +47,21 @@ def test_lock_files_have_the_pyproject_versions():
     assert "-r requirements.txt" in (ROOT / "requirements-dev.txt").read_text()
 
 
+def test_every_locked_package_installs_on_every_python_3_11():
+    """``make env`` takes any Python 3.11 (Debian 12's is 3.11.2): no locked package may require a later 3.11
+    (soupsieve 3.x requires 3.11.5, hence the pin on 2.10)."""
+    from importlib import metadata
+
+    from packaging.specifiers import SpecifierSet
+
+    locked = _pins((ROOT / "requirements.txt").read_text().splitlines()
+                   + (ROOT / "requirements-dev.txt").read_text().splitlines())
+    installed = {d.metadata["Name"].lower().replace("_", "-"): d for d in metadata.distributions()}
+    needs = {name: installed[name].metadata.get("Requires-Python") or "" for name, version in locked.items()
+             if name in installed and installed[name].version == version}  # as locked (a conda env may differ)
+    assert len(needs) > 50 and {name: spec for name, spec in needs.items() if "3.11.0" not in SpecifierSet(spec)} == {}
+
+
 def test_environment_yml_mirrors_pyproject():
     conda = _pins((ROOT / "environment.yml").read_text().splitlines())
     assert conda == _pyproject_pins()
