@@ -226,7 +226,8 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
                          else soon[:1 + parallel - len(running)])
                 for name in ahead:
                     pool.start(name, imports[name])
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                # with a timeout: on Windows, Ctrl-C interrupts a wait without one only from Python 3.14
+                finished, _ = wait(running, timeout=1, return_when=FIRST_COMPLETED)
                 for future in finished:
                     name = running.pop(future)
                     pool.release(name)
