@@ -13,7 +13,7 @@ import sys
 MAX_PATH = 259
 #: Characters from the checkout to the deepest file of a venv, in Windows' layout (``Lib\\site-packages``), measured
 #: with the pinned packages: ``.venv`` (runtime and test tools), a bytecode file of debugpy's vendored pydevd
-#: (``tests/test_environment.py`` measures it again); ``.venv-lab`` (JupyterLab 4.6.6), a script of its galata
+#: (``tests/test_windows.py`` measures it again); ``.venv-lab`` (JupyterLab 4.6.6), a script of its galata
 #: extension. Another venv (``.build/lock``, a benchmark's) holds what ``.venv`` holds.
 DEEPEST = {".venv": 148, ".venv-lab": 165}
 LONG_PATHS_HELP = "https://pip.pypa.io/warnings/enable-long-paths"
