@@ -20,9 +20,12 @@ LONG_PATHS_HELP = "https://pip.pypa.io/warnings/enable-long-paths"
 
 
 def long_paths_enabled():
-    """Whether this Windows accepts paths over ``MAX_PATH`` (registry ``LongPathsEnabled`` = 1)."""
-    import winreg
-
+    """Whether this Windows accepts paths over ``MAX_PATH`` (registry ``LongPathsEnabled`` = 1); with a Python that
+    has no ``winreg`` (MSYS2's or Cygwin's, first on the PATH), no check."""
+    try:
+        import winreg
+    except ImportError:
+        return True
     try:
         with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, r"SYSTEM\CurrentControlSet\Control\FileSystem") as key:
             return winreg.QueryValueEx(key, "LongPathsEnabled")[0] == 1
