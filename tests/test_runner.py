@@ -102,6 +102,17 @@ def test_one_build_at_a_time_publishes_and_a_lock_left_by_a_killed_build_is_take
     assert not lock.exists()
 
 
+def test_ctrl_c_is_ignored_while_a_build_publishes_and_heeded_again_after(tmp_path):
+    """Publishing moves all the outputs or none: a Ctrl-C in the middle would leave some new and some old."""
+    try:
+        with runner._publishing(tmp_path):
+            signal.raise_signal(signal.SIGINT)
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl-C stopped publishing half-way")
+    with pytest.raises(KeyboardInterrupt):
+        signal.raise_signal(signal.SIGINT)
+
+
 @pytest.mark.skipif(shutil.which("git") is None or os.name == "nt" or not f"{PROJECT_ROOT}{sys.prefix}".isascii(),
                     reason="needs git, a locale set by LC_ALL, and paths an ASCII locale can hold")
 def test_git_state_reads_a_branch_named_in_chinese_whatever_the_locales_encoding(tmp_path):

@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -292,7 +293,8 @@ def _publish(stage: Path, out_root: Path, started: float) -> None:
 def _publishing(folder: Path):
     """One build at a time publishes (or retires the report) in a checkout: it holds ``folder/publishing``, a folder
     (``mkdir`` is atomic on every platform; no ``fcntl``), waiting while another build holds it; a lock older than
-    ``STALE_LOCK_SECONDS`` was left by a killed build and is taken over."""
+    ``STALE_LOCK_SECONDS`` was left by a killed build and is taken over. While it holds the lock (milliseconds), Ctrl-C
+    is ignored: publishing moves all the outputs or none."""
     lock = folder / "publishing"
     while True:
         with contextlib.suppress(FileExistsError):
@@ -302,10 +304,14 @@ def _publishing(folder: Path):
             if time.time() - lock.stat().st_mtime > STALE_LOCK_SECONDS:
                 lock.rmdir()
         time.sleep(0.02)
+    main = threading.current_thread() is threading.main_thread()  # where signal handlers are set
+    ctrl_c = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
     try:
         yield
     finally:
         lock.rmdir()
+        if main:
+            signal.signal(signal.SIGINT, ctrl_c)
 
 
 def _retire(stage: Path, reports: Path) -> None:
