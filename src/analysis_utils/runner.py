@@ -310,7 +310,7 @@ def _publishing(folder: Path):
         yield
     finally:
         lock.rmdir()
-        if main:
+        if ctrl_c is not None:  # None: not from Python, and not to be put back by it
             signal.signal(signal.SIGINT, ctrl_c)
 
 
