@@ -90,9 +90,13 @@ def test_make_lab_allows_root_only_as_root_and_passes_lab_args(tmp_path):
 
 
 def test_requirements_are_sorted_and_xlsxwriter_is_locked():
-    names = [line.split("==")[0] for line in (ROOT / "requirements.txt").read_text().splitlines()
-             if line and not line.startswith("#")]
+    """Sorted by name: what this system installs, then what only others do (with their markers)."""
+    here, elsewhere = (ROOT / "requirements.txt").read_text().split("# Only on other systems")
+    names = [line.split("==")[0] for line in here.splitlines() if line and not line.startswith("#")]
     assert names == sorted(names, key=str.lower)
+    others = [line for line in elsewhere.splitlines()[1:] if line]
+    assert others == sorted(others) and all(" ; sys_platform == " in line for line in others)
+    assert {line.split("==")[0] for line in others} >= {"colorama", "appnope"}  # Windows' and macOS' only
     assert _pins((ROOT / "requirements.txt").read_text().splitlines())["xlsxwriter"] == _pyproject_pins()["xlsxwriter"]
 
 
@@ -151,7 +155,12 @@ def _make_lock(tmp_path, shellflags: str, dev_freeze_fails: bool) -> subprocess.
                       'log="$(dirname "$0")/installed"\ncase "$1" in install) echo "$*" >> "$log";;\n'
                       'freeze) echo "pkg==1.0"; grep -q dev "$log" && '
                       f'{{ echo "dev==2.0"; exit {int(dev_freeze_fails)}; }};; esac\nexit 0\nPIP\n'
-                      'chmod +x "$3/bin/pip"\n')
+                      # uv's lock for every system (into the file after -o, its last argument): what pip froze, and
+                      # a package of Windows only (runtime) and one of macOS only (test tools)
+                      'cat > "$3/bin/uv" <<"UV"\n#!/bin/sh\nfor last; do :; done\n'
+                      '{ echo "pkg==1.0"; echo "plat==3.0 ; sys_platform == \'win32\'"; case "$*" in *"--extra dev"*) '
+                      'echo "dev==2.0"; echo "mac==4.0 ; sys_platform == \'darwin\'";; esac; } > "$last"\nUV\n'
+                      'chmod +x "$3/bin/pip" "$3/bin/uv"\n')
     python.chmod(0o755)
     return subprocess.run(["make", "-s", "lock", f"PYTHON={python}", f".SHELLFLAGS={shellflags}"], cwd=tmp_path,
                           capture_output=True, text=True)
@@ -163,8 +172,9 @@ def test_make_lock_writes_the_runtime_pins_and_the_test_tools_on_top(tmp_path, s
     done = _make_lock(tmp_path, shellflags, dev_freeze_fails=False)
     assert done.returncode == 0, done.stdout + done.stderr
     runtime, dev = ((tmp_path / name).read_text().splitlines() for name in ("requirements.txt", "requirements-dev.txt"))
-    assert [line for line in runtime if not line.startswith("#")] == ["pkg==1.0"]
-    assert [line for line in dev if not line.startswith("#")] == ["-r requirements.txt", "dev==2.0"]
+    assert [line for line in runtime if not line.startswith("#")] == ["pkg==1.0", "plat==3.0 ; sys_platform == 'win32'"]
+    assert [line for line in dev if not line.startswith("#")] == [
+        "-r requirements.txt", "dev==2.0", "mac==4.0 ; sys_platform == 'darwin'"]
 
 
 @needs_make_and_sh
