@@ -144,12 +144,13 @@ docs: $(ENV_STAMP)
 
 ## Re-lock requirements.txt and requirements-dev.txt from the pins in pyproject.toml (in scratch venvs)
 # Each freeze goes to a file of its own first: no pipeline whose failure only pipefail would catch (macOS's make 3.81
-# ignores .SHELLFLAGS), and neither requirements file is rewritten unless both freezes succeeded.
+# ignores .SHELLFLAGS), and neither requirements file is rewritten unless both freezes and both resolutions
+# succeeded.
 # What only other systems install (colorama on Windows, appnope on macOS) is resolved by uv for every system, with the
 # frozen versions as constraints: $(call ELSEWHERE,frozen files,uv's lock) prints the lines of uv's lock for one
 # system whose package none of the frozen files has, with their markers.
 LOCK_PIP := .build/lock/$(BIN)/pip$(EXE)
-LOCK_UV := .build/lock/$(BIN)/uv$(EXE) pip compile --quiet --universal --no-header --no-annotate --python-version 3.11
+LOCK_RESOLVE := .build/lock/$(BIN)/uv$(EXE) pip compile --quiet --universal --no-header --no-annotate --python-version 3.11
 ELSEWHERE = awk -F== 'function name(s) { s = tolower(s); gsub(/[-_.]+/, "-", s); return s } \
 	FILENAME != ARGV[ARGC - 1] { seen[name($$1)]; next } /; sys_platform == / && !(name($$1) in seen)' $(1) $(2)
 lock:
@@ -159,8 +160,8 @@ lock:
 	$(LOCK_PIP) install --quiet --disable-pip-version-check ".[dev]"
 	$(LOCK_PIP) freeze --exclude analysis-utils > .build/lock/dev.txt
 	$(LOCK_PIP) install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(LOCK_UV) pyproject.toml -c .build/lock/runtime.txt -o .build/lock/universal-runtime.txt
-	$(LOCK_UV) pyproject.toml --extra dev -c .build/lock/dev.txt -o .build/lock/universal-dev.txt
+	$(LOCK_RESOLVE) pyproject.toml -c .build/lock/runtime.txt -o .build/lock/universal-runtime.txt
+	$(LOCK_RESOLVE) pyproject.toml --extra dev -c .build/lock/dev.txt -o .build/lock/universal-dev.txt
 	$(call ELSEWHERE,.build/lock/runtime.txt,.build/lock/universal-runtime.txt) > .build/lock/elsewhere-runtime.txt
 	$(call ELSEWHERE,.build/lock/dev.txt .build/lock/elsewhere-runtime.txt,.build/lock/universal-dev.txt) \
 	  > .build/lock/elsewhere-dev.txt

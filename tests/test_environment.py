@@ -146,7 +146,7 @@ needs_make_and_sh = pytest.mark.skipif(shutil.which("make") is None or os.name =
 def _make_lock(tmp_path, shellflags: str, dev_freeze_fails: bool) -> subprocess.CompletedProcess:
     """``make lock`` in a copy of the Makefile, with a ``python`` (3.11) whose ``-m venv DIR`` makes a fake
     ``DIR/bin/pip``: its ``freeze`` prints ``pkg==1.0``, and ``dev==2.0`` once ``.[dev]`` is installed (then fails, if
-    asked)."""
+    asked); and a fake ``DIR/bin/uv``, whose lock for every system adds a Windows-only and a macOS-only package."""
     for name in ("Makefile", "requirements.txt", "requirements-dev.txt"):
         shutil.copy(ROOT / name, tmp_path)
     python = tmp_path / "python"

@@ -304,8 +304,8 @@ def _publishing(folder: Path):
             if time.time() - lock.stat().st_mtime > STALE_LOCK_SECONDS:
                 lock.rmdir()
         time.sleep(0.02)
-    main = threading.current_thread() is threading.main_thread()  # where signal handlers are set
-    ctrl_c = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    in_main = threading.current_thread() is threading.main_thread()  # the only thread that may set signal handlers
+    ctrl_c = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
     try:
         yield
     finally:
