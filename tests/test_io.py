@@ -116,3 +116,44 @@ def test_written_files_follow_the_umask(tmp_path):
         os.umask(old)
     assert stat.S_IMODE(shared.stat().st_mode) == 0o644
     assert stat.S_IMODE(private.stat().st_mode) == 0o600
+
+
+def _held(monkeypatch, times: int) -> list:
+    """Make ``os.replace`` fail ``times`` times with Windows' PermissionError (a scanner holding the file), then work;
+    return the list of its calls."""
+    import os
+
+    calls, real = [], os.replace
+
+    def replace(src, dst):
+        calls.append(src)
+        if len(calls) <= times:
+            raise PermissionError(13, "The process cannot access the file because it is being used by another process",
+                                  str(src))
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    return calls
+
+
+def test_a_rename_waits_out_a_file_held_for_a_moment_on_windows(tmp_path, monkeypatch):
+    (tmp_path / "new.csv").write_text("new")
+    calls = _held(monkeypatch, times=3)  # three tries fail: 0.15 s of waiting
+    io.replace(tmp_path / "new.csv", tmp_path / "ard.csv", platform="win32")
+    assert len(calls) == 4 and (tmp_path / "ard.csv").read_text() == "new"
+
+
+def test_a_rename_gives_up_after_the_retry_time_on_windows_and_at_once_elsewhere(tmp_path, monkeypatch):
+    import time
+
+    (tmp_path / "new.csv").write_text("new")
+    calls = _held(monkeypatch, times=1_000)  # a workbook open in Excel
+    monkeypatch.setattr(io, "RENAME_RETRY_SECONDS", 0.2)
+    start = time.monotonic()
+    with pytest.raises(PermissionError, match="used by another process"):
+        io.replace(tmp_path / "new.csv", tmp_path / "ard.csv", platform="win32")
+    assert 0.2 <= time.monotonic() - start < 2 and 3 <= len(calls) <= 6  # every 0.05 s, then the error
+    calls.clear()
+    with pytest.raises(PermissionError):  # elsewhere a PermissionError is the folder's permissions: no wait
+        io.replace(tmp_path / "new.csv", tmp_path / "ard.csv", platform="linux")
+    assert len(calls) == 1 and (tmp_path / "new.csv").read_text() == "new"

@@ -1,3 +1,4 @@
+import functools
 import json
 import os
 import re
@@ -7,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -257,13 +259,23 @@ def test_ctrl_c_stops_the_build_with_one_line_and_leaves_no_process_nor_staging_
         pytest.fail("a process of the build (a kernel, the fork template) is still running")
 
 
-def test_publishing_replaces_all_outputs_or_none_when_a_file_is_held_open(tmp_path, monkeypatch):
+def _staged_and_published(tmp_path) -> tuple[Path, Path]:
+    """A staging folder with new outputs and a checkout with old ones ("new adsl.parquet", "old adsl.parquet")."""
     stage, out = tmp_path / ".build" / "stage", tmp_path
     for folder, files in {"processed": ["adsl.parquet"], "figures": ["f.png"], "reports": ["report.html", "tables.xlsx"]}.items():
         for target in (stage / folder, out / ("data/processed" if folder == "processed" else folder)):
             target.mkdir(parents=True, exist_ok=True)
             for name in files:
                 (target / name).write_text(f"{'new' if target.is_relative_to(stage) else 'old'} {name}")
+    return stage, out
+
+
+def _published(stage: Path, out: Path) -> set[str]:
+    return {p.read_text() for p in out.rglob("*") if p.is_file() and not p.is_relative_to(stage)}
+
+
+def test_publishing_replaces_all_outputs_or_none_when_a_file_is_held_open(tmp_path, monkeypatch):
+    stage, out = _staged_and_published(tmp_path)
     replace = runner.os.replace
 
     def held_open(src, dst):  # Windows refuses to move a file another program holds open
@@ -274,15 +286,44 @@ def test_publishing_replaces_all_outputs_or_none_when_a_file_is_held_open(tmp_pa
     monkeypatch.setattr(runner.os, "replace", held_open)
     with pytest.raises(OSError, match=r"Permission denied \(open in another program\?\); nothing was replaced: .*tables.xlsx"):
         runner._publish(stage, out, started=0)
-    assert {p.read_text() for p in out.rglob("*") if p.is_file() and not p.is_relative_to(stage)} == {
-        "old adsl.parquet", "old f.png", "old report.html", "old tables.xlsx"}
+    assert _published(stage, out) == {"old adsl.parquet", "old f.png", "old report.html", "old tables.xlsx"}
     monkeypatch.setattr(runner.os, "replace", replace)
     shutil.rmtree(stage / "old")
     runner._publish(stage, out, started=1_600_000_000)  # once the file is closed
-    assert {p.read_text() for p in out.rglob("*") if p.is_file() and not p.is_relative_to(stage)} == {
-        "new adsl.parquet", "new f.png", "new report.html", "new tables.xlsx"}
+    assert _published(stage, out) == {"new adsl.parquet", "new f.png", "new report.html", "new tables.xlsx"}
     # dated the build's start: make rebuilds after a notebook saved while the build ran
     assert (out / "reports" / "report.html").stat().st_mtime == 1_600_000_000
+
+
+def test_publishing_undoes_its_moves_when_a_new_file_cannot_be_moved_and_on_windows_waits_out_a_scanner(
+        tmp_path, monkeypatch):
+    """An antivirus scanner or OneDrive holds the new workbook: held for good, the old outputs are put back and the
+    new ones stay staged; on Windows, held for a moment (two refusals), the move is tried again and works."""
+    from analysis_utils import io
+
+    stage, out = _staged_and_published(tmp_path)
+    replace, refused = runner.os.replace, []
+
+    def scanned(src, dst):
+        if Path(src) == stage / "reports" / "tables.xlsx" and len(refused) < limit:
+            refused.append(src)
+            raise PermissionError(13, "The process cannot access the file because it is being used by another process")
+        replace(src, dst)
+
+    monkeypatch.setattr(runner.os, "replace", scanned)
+    limit = float("inf")
+    with pytest.raises(OSError, match=r"another process \(open in another program\?\); nothing was replaced"):
+        runner._publish(stage, out, started=0)
+    assert _published(stage, out) == {"old adsl.parquet", "old f.png", "old report.html", "old tables.xlsx"}
+    assert {p.read_text() for p in stage.glob("*/*") if p.is_file()} == {
+        "new adsl.parquet", "new f.png", "new report.html", "new tables.xlsx"}
+    shutil.rmtree(stage / "old")
+    refused.clear()
+    limit = 2
+    monkeypatch.setattr(io, "replace", functools.partial(io.replace, platform="win32"))
+    runner._publish(stage, out, started=0)
+    assert len(refused) == 2
+    assert _published(stage, out) == {"new adsl.parquet", "new f.png", "new report.html", "new tables.xlsx"}
 
 
 def test_after_a_failure_the_report_is_retired_and_only_this_builds_failed_notebook_is_kept(tmp_path):

@@ -237,9 +237,11 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
         except BaseException:  # a notebook failed, or Ctrl-C: before the ``with`` stops the other kernels
             stopped.set()
             raise
+    from analysis_utils.io import replace  # here, not at the top: io imports pandas, which would delay the kernels
+
     part = timings.with_name(f"{timings.name}.{os.getpid()}")
     part.write_text(json.dumps(seconds, indent=1, sort_keys=True) + "\n")
-    os.replace(part, timings)  # whole, for a build starting meanwhile
+    replace(part, timings)  # whole, for a build starting meanwhile
     warm_up.join()
     return [executed[p.name] for p in notebook_paths]
 
@@ -265,28 +267,32 @@ def git_state(root: Path = paths.PROJECT_ROOT) -> dict:
 
 
 def _publish(stage: Path, out_root: Path, started: float) -> None:
-    """Move the staged outputs into place, replacing the old ones; ``report.html`` last, by an atomic rename, dated
-    ``started`` (the build's start: make then sees a notebook or module saved during the build as newer). The old
-    ones are moved aside first, all or none: a file another program holds open (a workbook in Excel, on Windows)
-    stops the publishing before anything is replaced."""
+    """Move the staged outputs into place, replacing the old ones, all or none; ``report.html`` last, by an atomic
+    rename, dated ``started`` (the build's start: make then sees a notebook or module saved during the build as newer).
+    The old ones are moved aside first. A file another program holds open (a workbook in Excel, on Windows) stops
+    the publishing, and the moves made are undone (``io.replace`` waits out a file a scanner holds for a moment)."""
+    from analysis_utils.io import replace
+
     targets = {"processed": out_root / "data" / "processed", "figures": out_root / "figures", "reports": out_root / "reports"}
-    moved = []  # (aside, where it was)
-    try:
-        for name, target in targets.items():
-            target.mkdir(parents=True, exist_ok=True)
-            (stage / "old" / name).mkdir(parents=True)
-            for old in [p for p in target.iterdir() if p.name not in (".gitkeep", "report.html")]:
-                os.replace(old, stage / "old" / name / old.name)
-                moved.append((stage / "old" / name / old.name, old))
-    except OSError as err:
-        for aside, old in reversed(moved):
-            os.replace(aside, old)
-        raise OSError(err.errno, f"{err.strerror} (open in another program?); nothing was replaced", err.filename) from None
+    moves = []  # (from, to), in order
     for name, target in targets.items():
-        for new in [p for p in sorted((stage / name).iterdir()) if p.name != "report.html"]:
-            os.replace(new, target / new.name)
+        target.mkdir(parents=True, exist_ok=True)
+        (stage / "old" / name).mkdir(parents=True)
+        moves += [(old, stage / "old" / name / old.name) for old in target.iterdir()
+                  if old.name not in (".gitkeep", "report.html")]
+    moves += [(new, targets[name] / new.name) for name in targets for new in sorted((stage / name).iterdir())
+              if new.name != "report.html"]
+    moves.append((stage / "reports" / "report.html", out_root / "reports" / "report.html"))
     os.utime(stage / "reports" / "report.html", (started, started))
-    os.replace(stage / "reports" / "report.html", out_root / "reports" / "report.html")
+    done = []
+    try:
+        for move in moves:
+            replace(*move)
+            done.append(move)
+    except OSError as err:
+        for src, dst in reversed(done):
+            replace(dst, src)
+        raise OSError(err.errno, f"{err.strerror} (open in another program?); nothing was replaced", err.filename) from None
 
 
 @contextlib.contextmanager
@@ -317,12 +323,14 @@ def _publishing(folder: Path):
 def _retire(stage: Path, reports: Path) -> None:
     """After a failure: rename the old report ``report.previous.html``; keep the partial notebook in reports/failed
     (where one of an earlier failure would mislead: it is removed)."""
+    from analysis_utils.io import replace
+
     reports.mkdir(parents=True, exist_ok=True)
     if (reports / "report.html").exists():
-        os.replace(reports / "report.html", reports / "report.previous.html")
+        replace(reports / "report.html", reports / "report.previous.html")
     shutil.rmtree(reports / "failed", ignore_errors=True)
     if (stage / "failed").exists():
-        os.replace(stage / "failed", reports / "failed")
+        replace(stage / "failed", reports / "failed")
 
 
 def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_ROOT,
