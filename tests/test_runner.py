@@ -299,8 +299,6 @@ def test_publishing_undoes_its_moves_when_a_new_file_cannot_be_moved_and_on_wind
         tmp_path, monkeypatch):
     """An antivirus scanner or OneDrive holds the new workbook: held for good, the old outputs are put back and the
     new ones stay staged; on Windows, held for a moment (two refusals), the move is tried again and works."""
-    from analysis_utils import io
-
     stage, out = _staged_and_published(tmp_path)
     replace, refused = runner.os.replace, []
 
@@ -320,7 +318,7 @@ def test_publishing_undoes_its_moves_when_a_new_file_cannot_be_moved_and_on_wind
     shutil.rmtree(stage / "old")
     refused.clear()
     limit = 2
-    monkeypatch.setattr(io, "replace", functools.partial(io.replace, platform="win32"))
+    monkeypatch.setattr(runner.paths, "replace", functools.partial(runner.paths.replace, platform="win32"))
     runner._publish(stage, out, started=0)
     assert len(refused) == 2
     assert _published(stage, out) == {"new adsl.parquet", "new f.png", "new report.html", "new tables.xlsx"}

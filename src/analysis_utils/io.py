@@ -7,9 +7,7 @@
 """
 
 import os
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -24,25 +22,6 @@ def _umask() -> int:
     return mask
 
 
-#: Seconds a rename is retried on Windows while it fails with PermissionError: an antivirus scanner or a sync client
-#: (OneDrive, Dropbox) opens a file just written for a moment, and Windows then refuses to move it or what it replaces
-#: (pip retries its renames for 1 s for this reason: ``pip._internal.utils.filesystem.replace``). A file a program keeps
-#: open (a workbook in Excel) still fails, after this long. Elsewhere an open file never stops a rename: no retry.
-RENAME_RETRY_SECONDS = 1.0
-
-
-def replace(src: str | Path, dst: str | Path, *, platform: str = sys.platform) -> None:
-    """``os.replace``, retried every 0.05 s for ``RENAME_RETRY_SECONDS`` on Windows while it raises PermissionError."""
-    deadline = time.monotonic() + RENAME_RETRY_SECONDS
-    while True:
-        try:
-            return os.replace(src, dst)
-        except PermissionError:
-            if platform != "win32" or time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-
-
 def _atomic_write(path: Path, write) -> Path:
     """Write through a temporary file in the same folder, then rename: never a half-written file.
 
@@ -55,7 +34,7 @@ def _atomic_write(path: Path, write) -> Path:
     try:
         write(Path(tmp))
         os.chmod(tmp, 0o666 & ~_umask())
-        replace(tmp, path)
+        paths.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

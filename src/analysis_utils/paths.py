@@ -1,10 +1,12 @@
-"""Project paths. Every other module and notebook takes its folders from here.
+"""Project paths. Every other module and notebook takes its folders from here, and moves files with ``replace``.
 
 ``PROJECT_ROOT`` assumes the editable install from the ``src`` layout (``make env``).
 Each folder can be overridden by a notebook parameter; these are only the defaults.
 """
 
 import os
+import sys
+import time
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -39,3 +41,22 @@ def relative(path: str | Path) -> str:
     """
     path = Path(path).resolve()
     return path.relative_to(PROJECT_ROOT).as_posix() if path.is_relative_to(PROJECT_ROOT) else str(path)
+
+
+#: Seconds a rename is retried on Windows while it fails with PermissionError: an antivirus scanner or a sync client
+#: (OneDrive, Dropbox) opens a file just written for a moment, and Windows then refuses to move it or what it replaces
+#: (pip retries its renames for 1 s for this reason: ``pip._internal.utils.filesystem.replace``). A file a program keeps
+#: open (a workbook in Excel) still fails, after this long. Elsewhere an open file never stops a rename: no retry.
+RENAME_RETRY_SECONDS = 1.0
+
+
+def replace(src: str | Path, dst: str | Path, *, platform: str = sys.platform) -> None:
+    """``os.replace``, retried every 0.05 s for ``RENAME_RETRY_SECONDS`` on Windows while it raises PermissionError."""
+    deadline = time.monotonic() + RENAME_RETRY_SECONDS
+    while True:
+        try:
+            return os.replace(src, dst)
+        except PermissionError:
+            if platform != "win32" or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)

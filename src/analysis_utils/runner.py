@@ -237,11 +237,9 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
         except BaseException:  # a notebook failed, or Ctrl-C: before the ``with`` stops the other kernels
             stopped.set()
             raise
-    from analysis_utils.io import replace  # here, not at the top: io imports pandas, which would delay the kernels
-
     part = timings.with_name(f"{timings.name}.{os.getpid()}")
     part.write_text(json.dumps(seconds, indent=1, sort_keys=True) + "\n")
-    replace(part, timings)  # whole, for a build starting meanwhile
+    paths.replace(part, timings)  # whole, for a build starting meanwhile
     warm_up.join()
     return [executed[p.name] for p in notebook_paths]
 
@@ -270,9 +268,7 @@ def _publish(stage: Path, out_root: Path, started: float) -> None:
     """Move the staged outputs into place, replacing the old ones, all or none; ``report.html`` last, by an atomic
     rename, dated ``started`` (the build's start: make then sees a notebook or module saved during the build as newer).
     The old ones are moved aside first. A file another program holds open (a workbook in Excel, on Windows) stops
-    the publishing, and the moves made are undone (``io.replace`` waits out a file a scanner holds for a moment)."""
-    from analysis_utils.io import replace
-
+    the publishing, and the moves made are undone (``paths.replace`` waits out a file a scanner holds for a moment)."""
     targets = {"processed": out_root / "data" / "processed", "figures": out_root / "figures", "reports": out_root / "reports"}
     moves = []  # (from, to), in order
     for name, target in targets.items():
@@ -287,11 +283,11 @@ def _publish(stage: Path, out_root: Path, started: float) -> None:
     done = []
     try:
         for move in moves:
-            replace(*move)
+            paths.replace(*move)
             done.append(move)
     except OSError as err:
         for src, dst in reversed(done):
-            replace(dst, src)
+            paths.replace(dst, src)
         raise OSError(err.errno, f"{err.strerror} (open in another program?); nothing was replaced", err.filename) from None
 
 
@@ -323,14 +319,12 @@ def _publishing(folder: Path):
 def _retire(stage: Path, reports: Path) -> None:
     """After a failure: rename the old report ``report.previous.html``; keep the partial notebook in reports/failed
     (where one of an earlier failure would mislead: it is removed)."""
-    from analysis_utils.io import replace
-
     reports.mkdir(parents=True, exist_ok=True)
     if (reports / "report.html").exists():
-        replace(reports / "report.html", reports / "report.previous.html")
+        paths.replace(reports / "report.html", reports / "report.previous.html")
     shutil.rmtree(reports / "failed", ignore_errors=True)
     if (stage / "failed").exists():
-        replace(stage / "failed", reports / "failed")
+        paths.replace(stage / "failed", reports / "failed")
 
 
 def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_ROOT,
