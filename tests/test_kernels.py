@@ -263,12 +263,16 @@ def test_a_template_that_stopped_is_named_as_the_error_not_a_broken_pipe():
 
 def test_a_warm_kernel_on_windows_listens_on_tcp_and_logs_errors_only(tmp_path, monkeypatch):
     """Windows has no Unix sockets: its kernels use TCP on localhost, without ipykernel's warning at each start that
-    TCP is unencrypted (``TCP_ARGS``), and with the kernels' own arguments."""
+    TCP is unencrypted (``TCP_ARGS``), and with the kernels' own arguments; each in a process group of its own, out of
+    Ctrl-C's reach (Windows' ``CREATE_NEW_PROCESS_GROUP``, 0x200)."""
     commands = []
     monkeypatch.setattr(kernels, "sys", SimpleNamespace(platform="win32", executable=sys.executable))
-    monkeypatch.setattr(kernels.subprocess, "Popen", lambda command, **kw: commands.append(command) or SimpleNamespace(
-        poll=lambda: None, kill=lambda: None, wait=lambda: 0))
+    monkeypatch.setattr(kernels.subprocess, "CREATE_NEW_PROCESS_GROUP", 0x200, raising=False)
+    monkeypatch.setattr(kernels.subprocess, "Popen", lambda command, **kw: commands.append((command, kw)) or
+                        SimpleNamespace(poll=lambda: None, kill=lambda: None, wait=lambda: 0))
     with kernels.Kernels("warm", tmp_path) as pool:
         assert pool.start("01_a.ipynb").info["transport"] == "tcp"
-    assert commands[0][-len(kernels.TCP_ARGS):] == kernels.TCP_ARGS
+    (command, options), = commands
+    assert command[-len(kernels.TCP_ARGS):] == kernels.TCP_ARGS
+    assert options["creationflags"] == 0x200 and "start_new_session" not in options
     assert set(kernels.KERNEL_ARGS) < set(kernels.TCP_ARGS) and "--IPKernelApp.log_level=CRITICAL" in kernels.TCP_ARGS

@@ -1,3 +1,4 @@
+import contextlib
 import functools
 import json
 import os
@@ -226,37 +227,53 @@ def test_a_notebook_stopped_by_another_ones_failure_is_not_kept_as_failed_nor_re
     assert "Kernel died" not in printed and "without encryption" not in printed and "KeyboardInterrupt" not in printed
 
 
+def _processes_of(out: Path) -> list[int]:
+    """The processes whose environment names a staging folder under ``out``: a build's kernels and fork template
+    (Linux: ``/proc``)."""
+    found, marker = [], f"{runner.paths.STAGE_VARIABLE}={out.resolve()}".encode()
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        with contextlib.suppress(OSError):  # gone meanwhile, or another user's
+            if marker in environ.read_bytes():
+                found.append(int(environ.parent.name))
+    return found
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(os.name == "nt", reason="signals a process group, as a terminal's Ctrl-C does on Linux and macOS")
+@pytest.mark.parametrize("moment", ["kernels starting", "notebook running"])
 @pytest.mark.parametrize("kernel_path", ["fork", "warm", "plain"])
-def test_ctrl_c_stops_the_build_with_one_line_and_leaves_no_process_nor_staging_folder(tmp_path, kernel_path):
-    """Ctrl-C reaches the runner and its kernels (and the fork template) at once, in whatever order they see it; on the
-    plain path (papermill's own kernels, in sessions of their own) it reaches the runner only, and the notebook stops
-    once its running cell has finished (hence a minute of short cells)."""
+def test_ctrl_c_stops_the_build_with_one_line_and_leaves_no_process_nor_staging_folder(tmp_path, kernel_path, moment):
+    """Ctrl-C reaches the runner only: kernels and the fork template run in sessions of their own (as jupyter_client
+    starts papermill's, ``plain``), so that none prints a traceback while it imports; the runner stops them. On the
+    plain path the notebook stops once its running cell has finished (hence a minute of short cells)."""
     if kernel_path == "fork" and not kernels.fork_is_safe():
         pytest.skip("fork needs Linux")
-    started = tmp_path / "started"
+    if not Path("/proc/self/environ").exists():
+        pytest.skip("finds the build's kernels in /proc (Linux)")
+    started, out = tmp_path / "started", tmp_path / "out"
     _write(tmp_path, {"01_waits.ipynb": _notebook(f"open({str(started)!r}, 'w').close()", *["import time; time.sleep(0.5)"] * 120)})
     script = ("import sys; from pathlib import Path; from analysis_utils import runner\n"
               "runner.list_notebooks = lambda: [Path(sys.argv[1])]\n"
               "sys.exit(runner.main(['--data-cutoff', '2022-01-31', '--out-root', sys.argv[2], '--kernels', sys.argv[3]]))")
-    build = subprocess.Popen([sys.executable, "-c", script, tmp_path / "01_waits.ipynb", tmp_path / "out", kernel_path],
+    build = subprocess.Popen([sys.executable, "-c", script, tmp_path / "01_waits.ipynb", out, kernel_path],
                              stderr=subprocess.PIPE, text=True, start_new_session=True)
+    if moment == "kernels starting":  # the build's first kernel (or the template) started 0.15 s ago: it imports
+        while not _processes_of(out) and build.poll() is None:
+            time.sleep(0.01)
+        time.sleep(0.15)
     for _ in range(1200):  # until the notebook runs (at most a minute)
-        if started.exists() or build.poll() is not None:
+        if moment == "kernels starting" or started.exists() or build.poll() is not None:
             break
         time.sleep(0.05)
     os.killpg(build.pid, signal.SIGINT)
     assert (build.wait(timeout=60), build.stderr.read()) == (130, "interrupted: nothing was replaced\n")
-    assert list((tmp_path / "out" / ".build").glob("stage-*")) == []
+    assert list((out / ".build").glob("stage-*")) == []
     for _ in range(100):  # kernels killed a moment ago may take that moment to go
-        try:
-            os.killpg(build.pid, 0)
-        except ProcessLookupError:
+        if not _processes_of(out):
             break
         time.sleep(0.05)
     else:
-        pytest.fail("a process of the build (a kernel, the fork template) is still running")
+        pytest.fail(f"processes of the build (kernels, the fork template) are still running: {_processes_of(out)}")
 
 
 def _staged_and_published(tmp_path) -> tuple[Path, Path]:

@@ -90,6 +90,13 @@ def choose(requested: str | None = None, platform: str = sys.platform) -> str:
     return requested
 
 
+def detached() -> dict:
+    """``Popen``'s arguments that start the fork template or a warm kernel in a session of its own (on Windows a process
+    group), as jupyter_client starts papermill's kernel (``plain``) on Linux and macOS: Ctrl-C reaches the runner alone,
+    which stops them (before, a kernel Ctrl-C caught still importing printed a traceback, besides the runner's line)."""
+    return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if sys.platform == "win32" else {"start_new_session": True}
+
+
 def _import_all(stage: str = "full", extra: tuple[str, ...] = ()) -> None:
     """Import the sets of ``IMPORTS`` up to ``stage`` and the modules ``extra`` (again: at no cost); for ``full`` draw
     a figure once. What fails (a module being edited, with a syntax error) is left to the notebook that imports it,
@@ -124,7 +131,6 @@ def _template() -> None:
         raise SystemExit(f"the kernel template needs os.fork on Linux (this is {sys.platform}); "
                          "use KERNELS=warm or KERNELS=plain")
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked kernels are reaped as they exit
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the runner, which stops the template
     gc.disable()
     _import_all("base")
     pids = {}
@@ -207,8 +213,8 @@ class Kernels:
         if self.path == "plain":  # papermill's kernel inherits the environment
             os.environ.update(self.env)
         if self.path == "fork":
-            self._template = subprocess.Popen([sys.executable, "-m", "analysis_utils.kernels"], cwd=self.cwd,
-                                              text=True, env={**os.environ, **self.env}, stdin=subprocess.PIPE)
+            self._template = subprocess.Popen([sys.executable, "-m", "analysis_utils.kernels"], cwd=self.cwd, text=True,
+                                              env={**os.environ, **self.env}, stdin=subprocess.PIPE, **detached())
         return self
 
     def _tell(self, *words: str) -> None:
@@ -234,7 +240,7 @@ class Kernels:
             args = TCP_ARGS if sys.platform == "win32" else KERNEL_ARGS
             watch = [] if sys.platform == "win32" else [f"--IPKernelApp.parent_handle={os.getpid()}"]  # dies with us
             process = subprocess.Popen([sys.executable, "-m", "ipykernel_launcher", "-f", file, *args, *watch],
-                                       cwd=self.cwd, env={**os.environ, **self.env}, stdin=subprocess.DEVNULL)
+                                       cwd=self.cwd, env={**os.environ, **self.env}, stdin=subprocess.DEVNULL, **detached())
             self._kernels[name] = Kernel(info, lambda: (process.kill(), process.wait()), process.poll)
         return self._kernels[name]
 
