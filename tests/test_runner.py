@@ -312,6 +312,28 @@ def test_publishing_replaces_all_outputs_or_none_when_a_file_is_held_open(tmp_pa
     assert (out / "reports" / "report.html").stat().st_mtime == 1_600_000_000
 
 
+def test_a_failure_with_the_old_report_held_open_warns_and_keeps_the_failed_notebook(tmp_path, monkeypatch, capsys):
+    """Word, on Windows, holds the report.html it shows: the failure's own error must still be the one shown."""
+    stage, reports = tmp_path / ".build" / "stage", tmp_path / "reports"
+    reports.mkdir(parents=True)
+    (reports / "report.html").write_text("old")
+    (stage / "failed").mkdir(parents=True)
+    (stage / "failed" / "05_efficacy_figures.ipynb").write_text("partly executed")
+    replace = runner.os.replace
+
+    def held_open(src, dst):
+        if Path(src) == reports / "report.html":
+            raise PermissionError(13, "Permission denied", str(src))
+        replace(src, dst)
+
+    monkeypatch.setattr(runner.os, "replace", held_open)
+    runner._retire(stage, reports)  # no error of its own
+    assert capsys.readouterr().err == ("warning: reports/report.html, of the last build that succeeded, stays as it is "
+                                       "(Permission denied: open in another program?)\n")
+    assert (reports / "report.html").read_text() == "old" and not (reports / "report.previous.html").exists()
+    assert [p.name for p in (reports / "failed").iterdir()] == ["05_efficacy_figures.ipynb"]
+
+
 def test_publishing_undoes_its_moves_when_a_new_file_cannot_be_moved_and_on_windows_waits_out_a_scanner(
         tmp_path, monkeypatch):
     """An antivirus scanner or OneDrive holds the new workbook: held for good, the old outputs are put back and the

@@ -317,11 +317,16 @@ def _publishing(folder: Path):
 
 
 def _retire(stage: Path, reports: Path) -> None:
-    """After a failure: rename the old report ``report.previous.html``; keep the partial notebook in reports/failed
+    """After a failure: rename the old report ``report.previous.html`` (one another program holds open, as Word does on
+    Windows, stays, with a warning: the failure's own error follows); keep the partial notebook in reports/failed
     (where one of an earlier failure would mislead: it is removed)."""
     reports.mkdir(parents=True, exist_ok=True)
-    if (reports / "report.html").exists():
-        paths.replace(reports / "report.html", reports / "report.previous.html")
+    try:
+        if (reports / "report.html").exists():
+            paths.replace(reports / "report.html", reports / "report.previous.html")
+    except OSError as err:
+        print(f"warning: reports/report.html, of the last build that succeeded, stays as it is ({err.strerror}: open "
+              "in another program?)", file=sys.stderr)
     shutil.rmtree(reports / "failed", ignore_errors=True)
     if (stage / "failed").exists():
         paths.replace(stage / "failed", reports / "failed")
