@@ -1,4 +1,8 @@
-"""Shared fixtures: the shipped 11-patient synthetic trial, as raw tables and as a breakable copy on disk."""
+"""Shared fixtures: the shipped 11-patient synthetic trial, as raw tables and as a breakable copy on disk; a file held
+open as on Windows."""
+
+import os
+from pathlib import Path
 
 import pytest
 
@@ -23,3 +27,27 @@ def tmp_export(tmp_path, _synthetic_trial):
     export.write_export(_synthetic_trial, folder)
     export.write_text(synthetic.README, folder / "README.md")
     return folder
+
+
+@pytest.fixture
+def hold_open(monkeypatch):
+    """``hold_open(path, times)``: ``os.replace`` refuses to move ``path`` (any file if ``None``) ``times`` times (for
+    good by default), as Windows does while another program holds the file open; returns the list of the tries to move
+    it, refused or not. Called again, it replaces the earlier hold."""
+    real = os.replace
+
+    def hold(path: Path | None = None, times: float = float("inf")) -> list:
+        tries = []
+
+        def replace(src, dst):
+            if path is None or Path(src) == Path(path):
+                tries.append(src)
+                if len(tries) <= times:
+                    raise PermissionError(13, "The process cannot access the file because it is being used by another "
+                                              "process", str(src))
+            real(src, dst)
+
+        monkeypatch.setattr(os, "replace", replace)
+        return tries
+
+    return hold

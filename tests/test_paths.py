@@ -1,6 +1,5 @@
 """``paths.replace``: the rename every output goes through, retried on Windows while a scanner holds the file."""
 
-import os
 import time
 
 import pytest
@@ -8,32 +7,16 @@ import pytest
 from analysis_utils import paths
 
 
-def _held(monkeypatch, times: int) -> list:
-    """Make ``os.replace`` fail ``times`` times with Windows' PermissionError (a scanner holding the file), then work;
-    return the list of its calls."""
-    calls, real = [], os.replace
-
-    def replace(src, dst):
-        calls.append(src)
-        if len(calls) <= times:
-            raise PermissionError(13, "The process cannot access the file because it is being used by another process",
-                                  str(src))
-        real(src, dst)
-
-    monkeypatch.setattr(os, "replace", replace)
-    return calls
-
-
-def test_a_rename_waits_out_a_file_held_for_a_moment_on_windows(tmp_path, monkeypatch):
+def test_a_rename_waits_out_a_file_held_for_a_moment_on_windows(tmp_path, hold_open):
     (tmp_path / "new.csv").write_text("new")
-    calls = _held(monkeypatch, times=3)  # three tries fail: 0.15 s of waiting
+    calls = hold_open(times=3)  # three tries fail: 0.15 s of waiting
     paths.replace(tmp_path / "new.csv", tmp_path / "ard.csv", platform="win32")
     assert len(calls) == 4 and (tmp_path / "ard.csv").read_text() == "new"
 
 
-def test_a_rename_gives_up_after_the_retry_time_on_windows_and_at_once_elsewhere(tmp_path, monkeypatch):
+def test_a_rename_gives_up_after_the_retry_time_on_windows_and_at_once_elsewhere(tmp_path, monkeypatch, hold_open):
     (tmp_path / "new.csv").write_text("new")
-    calls = _held(monkeypatch, times=1_000)  # a workbook open in Excel
+    calls = hold_open()  # a workbook open in Excel
     monkeypatch.setattr(paths, "RENAME_RETRY_SECONDS", 0.2)
     start = time.monotonic()
     with pytest.raises(PermissionError, match="used by another process"):

@@ -291,20 +291,13 @@ def _published(stage: Path, out: Path) -> set[str]:
     return {p.read_text() for p in out.rglob("*") if p.is_file() and not p.is_relative_to(stage)}
 
 
-def test_publishing_replaces_all_outputs_or_none_when_a_file_is_held_open(tmp_path, monkeypatch):
+def test_publishing_replaces_all_outputs_or_none_when_a_file_is_held_open(tmp_path, monkeypatch, hold_open):
     stage, out = _staged_and_published(tmp_path)
-    replace = runner.os.replace
-
-    def held_open(src, dst):  # Windows refuses to move a file another program holds open
-        if src == out / "reports" / "tables.xlsx":
-            raise PermissionError(13, "Permission denied", str(src))
-        replace(src, dst)
-
-    monkeypatch.setattr(runner.os, "replace", held_open)
-    with pytest.raises(OSError, match=r"Permission denied \(open in another program\?\); nothing was replaced: .*tables.xlsx"):
+    hold_open(out / "reports" / "tables.xlsx")  # the old workbook, open in Excel
+    with pytest.raises(OSError, match=r"another process \(open in another program\?\); nothing was replaced: .*tables.xlsx"):
         runner._publish(stage, out, started=0)
     assert _published(stage, out) == {"old adsl.parquet", "old f.png", "old report.html", "old tables.xlsx"}
-    monkeypatch.setattr(runner.os, "replace", replace)
+    monkeypatch.undo()
     shutil.rmtree(stage / "old")
     runner._publish(stage, out, started=1_600_000_000)  # once the file is closed
     assert _published(stage, out) == {"new adsl.parquet", "new f.png", "new report.html", "new tables.xlsx"}
@@ -312,54 +305,38 @@ def test_publishing_replaces_all_outputs_or_none_when_a_file_is_held_open(tmp_pa
     assert (out / "reports" / "report.html").stat().st_mtime == 1_600_000_000
 
 
-def test_a_failure_with_the_old_report_held_open_warns_and_keeps_the_failed_notebook(tmp_path, monkeypatch, capsys):
+def test_a_failure_with_the_old_report_held_open_warns_and_keeps_the_failed_notebook(tmp_path, hold_open, capsys):
     """Word, on Windows, holds the report.html it shows: the failure's own error must still be the one shown."""
     stage, reports = tmp_path / ".build" / "stage", tmp_path / "reports"
     reports.mkdir(parents=True)
     (reports / "report.html").write_text("old")
     (stage / "failed").mkdir(parents=True)
     (stage / "failed" / "05_efficacy_figures.ipynb").write_text("partly executed")
-    replace = runner.os.replace
-
-    def held_open(src, dst):
-        if Path(src) == reports / "report.html":
-            raise PermissionError(13, "Permission denied", str(src))
-        replace(src, dst)
-
-    monkeypatch.setattr(runner.os, "replace", held_open)
+    hold_open(reports / "report.html")
     runner._retire(stage, reports)  # no error of its own
     assert capsys.readouterr().err == ("warning: reports/report.html, of the last build that succeeded, stays as it is "
-                                       "(Permission denied: open in another program?)\n")
+                                       "(The process cannot access the file because it is being used by another "
+                                       "process: open in another program?)\n")
     assert (reports / "report.html").read_text() == "old" and not (reports / "report.previous.html").exists()
     assert [p.name for p in (reports / "failed").iterdir()] == ["05_efficacy_figures.ipynb"]
 
 
 def test_publishing_undoes_its_moves_when_a_new_file_cannot_be_moved_and_on_windows_waits_out_a_scanner(
-        tmp_path, monkeypatch):
+        tmp_path, monkeypatch, hold_open):
     """An antivirus scanner or OneDrive holds the new workbook: held for good, the old outputs are put back and the
     new ones stay staged; on Windows, held for a moment (two refusals), the move is tried again and works."""
     stage, out = _staged_and_published(tmp_path)
-    replace, refused = runner.os.replace, []
-
-    def scanned(src, dst):
-        if Path(src) == stage / "reports" / "tables.xlsx" and len(refused) < limit:
-            refused.append(src)
-            raise PermissionError(13, "The process cannot access the file because it is being used by another process")
-        replace(src, dst)
-
-    monkeypatch.setattr(runner.os, "replace", scanned)
-    limit = float("inf")
+    hold_open(stage / "reports" / "tables.xlsx")
     with pytest.raises(OSError, match=r"another process \(open in another program\?\); nothing was replaced"):
         runner._publish(stage, out, started=0)
     assert _published(stage, out) == {"old adsl.parquet", "old f.png", "old report.html", "old tables.xlsx"}
     assert {p.read_text() for p in stage.glob("*/*") if p.is_file()} == {
         "new adsl.parquet", "new f.png", "new report.html", "new tables.xlsx"}
     shutil.rmtree(stage / "old")
-    refused.clear()
-    limit = 2
+    tries = hold_open(stage / "reports" / "tables.xlsx", times=2)
     monkeypatch.setattr(runner.paths, "replace", functools.partial(runner.paths.replace, platform="win32"))
     runner._publish(stage, out, started=0)
-    assert len(refused) == 2
+    assert len(tries) == 3  # two refused, the third moved it
     assert _published(stage, out) == {"new adsl.parquet", "new f.png", "new report.html", "new tables.xlsx"}
 
 

@@ -321,12 +321,12 @@ def _retire(stage: Path, reports: Path) -> None:
     Windows, stays, with a warning: the failure's own error follows); keep the partial notebook in reports/failed
     (where one of an earlier failure would mislead: it is removed)."""
     reports.mkdir(parents=True, exist_ok=True)
-    try:
-        if (reports / "report.html").exists():
+    if (reports / "report.html").exists():
+        try:
             paths.replace(reports / "report.html", reports / "report.previous.html")
-    except OSError as err:
-        print(f"warning: reports/report.html, of the last build that succeeded, stays as it is ({err.strerror}: open "
-              "in another program?)", file=sys.stderr)
+        except OSError as err:
+            print(f"warning: reports/report.html, of the last build that succeeded, stays as it is ({err.strerror}: "
+                  "open in another program?)", file=sys.stderr)
     shutil.rmtree(reports / "failed", ignore_errors=True)
     if (stage / "failed").exists():
         paths.replace(stage / "failed", reports / "failed")
