@@ -2,6 +2,8 @@ import os
 import re
 import subprocess
 import sys
+import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -261,18 +263,64 @@ def test_a_template_that_stopped_is_named_as_the_error_not_a_broken_pipe():
             pool.start("01_a.ipynb", "base")
 
 
-def test_a_warm_kernel_on_windows_listens_on_tcp_and_logs_errors_only(tmp_path, monkeypatch):
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, exited but not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.name == "nt", reason="os.kill(pid, 0) ends a process on Windows")
+@pytest.mark.parametrize("kernel_path", ["fork", "warm"])
+def test_a_runner_killed_outright_takes_its_kernels_with_it(kernel_path):
+    """A runner killed outright (out of memory, a closed terminal) leaves no kernel running: a warm kernel watches the
+    runner (jupyter_client's launcher), a forked one the template, which exits once the runner's end of its pipe closes."""
+    if kernel_path == "fork" and not kernels.fork_is_safe():
+        pytest.skip("fork needs Linux")
+    script = (f"import sys, time; sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+              "from test_kernels import _run; from analysis_utils import kernels, paths\n"
+              "pool = kernels.Kernels(sys.argv[1], paths.PROJECT_ROOT).__enter__()\n"
+              "print(*_run(pool.start('01_a', 'base'), 'import os; print(os.getpid())'), end='', flush=True)\n"
+              "time.sleep(600)\n")
+    runner = subprocess.Popen([sys.executable, "-c", script, kernel_path], stdout=subprocess.PIPE, text=True)
+    kernel = int(next(line for line in runner.stdout if line.strip().isdigit()))  # its pid, after any kernel's notes
+    assert _alive(kernel)
+    runner.kill()
+    runner.wait()
+    for _ in range(100):  # a kernel looks for its parent once a second
+        if not _alive(kernel):
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"the kernel (process {kernel}) outlived its runner by 10 s")
+
+
+def test_a_warm_kernel_on_windows_listens_on_tcp_logs_errors_only_and_watches_the_runner(tmp_path, monkeypatch):
     """Windows has no Unix sockets: its kernels use TCP on localhost, without ipykernel's warning at each start that
-    TCP is unencrypted (``TCP_ARGS``), and with the kernels' own arguments; each in a process group of its own, out of
+    TCP is unencrypted (``TCP_ARGS``), and with the kernels' own arguments. jupyter_client's launcher starts them (its
+    Windows branch run here with Windows' calls simulated): each watches the runner by an inherited handle to it
+    (``JPY_PARENT_PID``; a runner killed outright takes its kernels with it), in a process group of its own, out of
     Ctrl-C's reach (Windows' ``CREATE_NEW_PROCESS_GROUP``, 0x200)."""
-    commands = []
-    monkeypatch.setattr(kernels, "sys", SimpleNamespace(platform="win32", executable=sys.executable))
+    from jupyter_client import launcher
+
+    commands, windows = [], SimpleNamespace(platform="win32", executable=sys.executable)
+    monkeypatch.setattr(kernels, "sys", windows)
+    monkeypatch.setattr(launcher, "sys", windows)
     monkeypatch.setattr(kernels.subprocess, "CREATE_NEW_PROCESS_GROUP", 0x200, raising=False)
-    monkeypatch.setattr(kernels.subprocess, "Popen", lambda command, **kw: commands.append((command, kw)) or
+    monkeypatch.setitem(sys.modules, "_winapi", SimpleNamespace(  # a handle (7) to the runner, inheritable (True)
+        CREATE_NEW_PROCESS_GROUP=0x200, DUPLICATE_SAME_ACCESS=2, GetCurrentProcess=lambda: -1,
+        DuplicateHandle=lambda *args: 7 if args == (-1, -1, -1, 0, True, 2) else None))
+    monkeypatch.setitem(sys.modules, "jupyter_client.win_interrupt", SimpleNamespace(create_interrupt_event=lambda: 9))
+    monkeypatch.setattr(launcher, "Popen", lambda command, **kw: commands.append((command, kw)) or
                         SimpleNamespace(poll=lambda: None, kill=lambda: None, wait=lambda: 0))
     with kernels.Kernels("warm", tmp_path) as pool:
         assert pool.start("01_a.ipynb").info["transport"] == "tcp"
     (command, options), = commands
     assert command[-len(kernels.TCP_ARGS):] == kernels.TCP_ARGS
     assert options["creationflags"] == 0x200 and "start_new_session" not in options
+    assert options["env"]["JPY_PARENT_PID"] == "7" and options["env"]["PYTHONHASHSEED"] == "0"
     assert set(kernels.KERNEL_ARGS) < set(kernels.TCP_ARGS) and "--IPKernelApp.log_level=CRITICAL" in kernels.TCP_ARGS

@@ -90,13 +90,6 @@ def choose(requested: str | None = None, platform: str = sys.platform) -> str:
     return requested
 
 
-def detached() -> dict:
-    """``Popen``'s arguments that start the fork template or a warm kernel in a session of its own (on Windows a process
-    group), as jupyter_client starts papermill's kernel (``plain``) on Linux and macOS: Ctrl-C reaches the runner alone,
-    which stops them (before, a kernel Ctrl-C caught still importing printed a traceback, besides the runner's line)."""
-    return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if sys.platform == "win32" else {"start_new_session": True}
-
-
 def _import_all(stage: str = "full", extra: tuple[str, ...] = ()) -> None:
     """Import the sets of ``IMPORTS`` up to ``stage`` and the modules ``extra`` (again: at no cost); for ``full`` draw
     a figure once. What fails (a module being edited, with a syntax error) is left to the notebook that imports it,
@@ -212,9 +205,9 @@ class Kernels:
     def __enter__(self):
         if self.path == "plain":  # papermill's kernel inherits the environment
             os.environ.update(self.env)
-        if self.path == "fork":
+        if self.path == "fork":  # in a session of its own: Ctrl-C reaches the runner alone, which stops it
             self._template = subprocess.Popen([sys.executable, "-m", "analysis_utils.kernels"], cwd=self.cwd, text=True,
-                                              env={**os.environ, **self.env}, stdin=subprocess.PIPE, **detached())
+                                              env={**os.environ, **self.env}, stdin=subprocess.PIPE, start_new_session=True)
         return self
 
     def _tell(self, *words: str) -> None:
@@ -237,10 +230,15 @@ class Kernels:
             self._tell(stage, file)
             self._kernels[name] = Kernel(info, functools.partial(self._tell, "stop", file), self._template.poll)
         else:
-            args = TCP_ARGS if sys.platform == "win32" else KERNEL_ARGS
-            watch = [] if sys.platform == "win32" else [f"--IPKernelApp.parent_handle={os.getpid()}"]  # dies with us
-            process = subprocess.Popen([sys.executable, "-m", "ipykernel_launcher", "-f", file, *args, *watch],
-                                       cwd=self.cwd, env={**os.environ, **self.env}, stdin=subprocess.DEVNULL, **detached())
+            from jupyter_client.launcher import launch_kernel
+
+            # jupyter_client's launcher, as papermill's kernel starts: in a session of its own (Ctrl-C reaches the
+            # runner alone, which stops it), watching the runner (it dies with it; on Windows by an inherited process
+            # handle); on Windows, in a process group of its own, for the same Ctrl-C
+            windows = sys.platform == "win32"
+            command = [sys.executable, "-m", "ipykernel_launcher", "-f", file, *(TCP_ARGS if windows else KERNEL_ARGS)]
+            process = launch_kernel(command, cwd=str(self.cwd), env={**os.environ, **self.env}, stdin=subprocess.DEVNULL,
+                                    **{"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if windows else {})
             self._kernels[name] = Kernel(info, lambda: (process.kill(), process.wait()), process.poll)
         return self._kernels[name]
 
