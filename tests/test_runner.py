@@ -61,6 +61,25 @@ def test_executed_notebooks_name_a_builds_own_staging_folder_as_build_stage():
     assert out.cells[0].source == 'REPORTS_DIR = "scratch/reports"\n'  # the notebook's own cells as they are
 
 
+def test_a_staging_folder_outside_the_project_is_named_as_papermill_wrote_it(tmp_path):
+    """Outside the project the parameters are absolute paths, which papermill writes as a Python string: a letter
+    outside ASCII as an escape (``\\u5206``), a backslash (Windows' separator) doubled. Both builds then still give
+    the same executed notebook."""
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    root, (source,) = tmp_path / "分析 a\\b", _write(tmp_path, {"a.ipynb": _notebook("x = 1", params='REPORTS_DIR = "r"\n')})
+    executed = []
+    for pid in (4242, 5353):
+        stage = root / ".build" / f"stage-{pid}"
+        nb = parameterize_notebook(load_notebook_node(str(source)), {"REPORTS_DIR": str(stage / "reports")},
+                                   kernel_name="python3", language="python")
+        assert str(stage) not in nb.cells[1].source  # papermill's escapes: the path itself is not in the cell
+        executed.append(runner.normalise_executed(nb, stage).cells[1].source)
+    assert executed[0] == executed[1]
+    assert executed[0].endswith(f'REPORTS_DIR = "{tmp_path}/\\u5206\\u6790 a\\\\b/.build/stage/reports"\n')
+
+
 def test_a_build_stages_in_a_folder_of_its_own_and_removes_it_after_success_or_failure(tmp_path, monkeypatch):
     """A build running meanwhile in the same checkout keeps its staging folder; each build removes its own."""
     from analysis_utils import appendix, report

@@ -68,7 +68,10 @@ def normalise_executed(nb, stage: Path | None = None):
     """Strip papermill's timings and give its cells (random ids) fixed ids, so two runs give byte-identical
     notebooks (nbclient records no timings, ``record_timing=False``, and every notebook's fresh kernel
     numbers its cells 1..n); the parameters name a build's own staging folder ``stage`` (``.build/stage-<pid>``)
-    as ``.build/stage``."""
+    as ``.build/stage``, written as papermill writes a string (a path outside the project is absolute, and may hold
+    backslashes on Windows or letters outside ASCII, which papermill writes as escapes)."""
+    from papermill.translators import PythonTranslator
+
     nb.metadata.pop("papermill", None)
     for index, cell in enumerate(nb.cells):
         cell.metadata.pop("papermill", None)
@@ -77,7 +80,8 @@ def normalise_executed(nb, stage: Path | None = None):
         if "injected-parameters" in tags:
             cell.id = "injected-parameters"
             if stage is not None:
-                cell.source = cell.source.replace(paths.relative(stage), paths.relative(stage.parent / "stage"))
+                own, shared = (PythonTranslator.translate_str(paths.relative(p))[1:-1] for p in (stage, stage.parent / "stage"))
+                cell.source = cell.source.replace(own, shared)
         elif "papermill-error-cell-tag" in tags:  # papermill's notes on a failed notebook
             cell.id = f"papermill-error-{index}"
     return nb
