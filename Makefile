@@ -60,6 +60,11 @@ DATA_CUTOFF ?= 2022-01-31
 # How the notebooks' kernels start: fork (Linux), warm (pre-started, any platform) or plain (papermill's
 # own); empty: fork where it is safe, else warm.
 KERNELS ?=
+# $(call QUOTE,text): text as one word of the shell, whatever it holds (an apostrophe: "O'Brien's export").
+QUOTE = '$(subst ','\'',$(1))'
+# The arguments of a build (`make report`, `make check-repro`).
+BUILD_ARGS = --data-dir $(call QUOTE,$(DATA_DIR)) --data-cutoff $(call QUOTE,$(DATA_CUTOFF)) \
+	$(if $(KERNELS),--kernels $(call QUOTE,$(KERNELS)))
 # Extra arguments of `make lab`, e.g. LAB_ARGS="--no-browser --ip=0.0.0.0 --port=8890".
 LAB_ARGS ?=
 # JupyterLab refuses to run as root unless told to (containers often run as root).
@@ -67,13 +72,14 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
 # The export's files, each with its checksum and size (cksum), not as prerequisites: make cannot take names with
 # spaces ("demographics copy.csv"), and a file copied with an older date must count as changed.
-DATA_FILES := $(shell find '$(DATA_DIR)' -type f -exec cksum {} + 2>/dev/null | LC_ALL=C sort -k3)
+DATA_FILES := $(shell find $(call QUOTE,$(DATA_DIR)) -type f -exec cksum {} + 2>/dev/null | LC_ALL=C sort -k3)
 SRC_FILES := $(wildcard src/analysis_utils/*.py src/analysis_utils/templates/report/*)
 NOTEBOOK_FILES := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 # A change of DATA_DIR, DATA_CUTOFF or of a file of the export (added, removed, changed) re-runs the report.
 BUILD_PARAMS := data_dir=$(DATA_DIR) cutoff=$(DATA_CUTOFF) files=$(DATA_FILES)
 PARAMS_FILE := .build/params
-$(shell mkdir -p .build && { printf '%s\n' '$(BUILD_PARAMS)' | cmp -s - $(PARAMS_FILE) || printf '%s\n' '$(BUILD_PARAMS)' > $(PARAMS_FILE); })
+$(shell mkdir -p .build && { printf '%s\n' $(call QUOTE,$(BUILD_PARAMS)) | cmp -s - $(PARAMS_FILE) || \
+  printf '%s\n' $(call QUOTE,$(BUILD_PARAMS)) > $(PARAMS_FILE); })
 
 .PHONY: help env report validate synthetic test test-slow test-all check-repro bench lab docs lock clean
 
@@ -100,11 +106,11 @@ $(DEV_STAMP): $(ENV_STAMP) requirements-dev.txt
 ## Build reports/report.html from DATA_DIR (sets up the environment first if missing)
 report: reports/report.html
 reports/report.html: $(ENV_STAMP) $(PARAMS_FILE) $(SRC_FILES) $(NOTEBOOK_FILES)
-	$(PY) -m analysis_utils.runner --data-dir '$(DATA_DIR)' --data-cutoff '$(DATA_CUTOFF)' $(if $(KERNELS),--kernels '$(KERNELS)')
+	$(PY) -m analysis_utils.runner $(BUILD_ARGS)
 
 ## Check a raw export and write reports/data_queries.csv, without running the analysis
 validate: $(ENV_STAMP)
-	$(PY) -m analysis_utils.validation '$(DATA_DIR)' --reports reports
+	$(PY) -m analysis_utils.validation $(call QUOTE,$(DATA_DIR)) --reports reports
 
 ## Rewrite both shipped examples, data/raw (pilot) and data/examples/randomised, from the seeded generator (byte-identical)
 synthetic: $(ENV_STAMP)
@@ -124,7 +130,7 @@ test-all: $(DEV_STAMP)
 
 ## Build the report twice and check that every output is byte-identical
 check-repro: $(ENV_STAMP)
-	$(PY) scripts/check_repro.py --data-dir '$(DATA_DIR)' --data-cutoff '$(DATA_CUTOFF)' $(if $(KERNELS),--kernels '$(KERNELS)')
+	$(PY) scripts/check_repro.py $(BUILD_ARGS)
 
 ## Print timings: cold setup, full report, no-op make, 10,000 subjects, against the library import time
 bench: $(ENV_STAMP)

@@ -3,6 +3,7 @@ the Makefile's `lab`, `report` and `lock` behave as the README says."""
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import time
@@ -102,15 +103,22 @@ def test_requirements_are_sorted_and_xlsxwriter_is_locked():
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 def test_make_report_reruns_when_a_file_of_the_export_changes_even_with_a_space_in_its_name_or_an_old_date(tmp_path):
+    """Also where the export's folder and a file in it have an apostrophe in their names (O'Brien's export): a file
+    name the shell misread made every ``make report`` build again, a folder name the build not find the export."""
     for name in ("Makefile", "requirements.txt", "requirements-dev.txt", "pyproject.toml"):
         shutil.copy(paths.PROJECT_ROOT / name, tmp_path)
-    export = tmp_path / "exports" / "cut 2"
+    export = tmp_path / "exports" / "O'Brien's cut 2"
     export.mkdir(parents=True)
     (export / "demographics.csv").write_text("SUBJID,SEX\n001,F\n", encoding="utf-8")
+    (export / "patient's notes.txt").write_text("not a form\n", encoding="utf-8")
     (tmp_path / ".venv").mkdir()
     (tmp_path / ".venv" / "pyvenv.cfg").touch()
     (tmp_path / "reports").mkdir()
-    make = ["make", "-q", "report", "DATA_DIR=exports/cut 2"]
+    make = ["make", "-q", "report", "DATA_DIR=exports/O'Brien's cut 2"]
+    command = subprocess.run(["make", "-n", *make[2:], "DATA_CUTOFF=2022-01-31", "KERNELS=warm"], cwd=tmp_path,
+                             capture_output=True, text=True).stdout.splitlines()[-1]
+    assert shlex.split(command)[1:] == ["-m", "analysis_utils.runner", "--data-dir", "exports/O'Brien's cut 2",
+                                        "--data-cutoff", "2022-01-31", "--kernels", "warm"]
 
     def settle():
         """As after a build: the environment, the export it recorded (.build/params), then the report, all past."""
