@@ -182,7 +182,7 @@ lock:
 	  grep -vxF -f .build/lock/runtime.txt .build/lock/dev.txt; \
 	  cat .build/lock/elsewhere-dev.txt; } > requirements-dev.txt
 
-## Remove generated data, figures and reports (never data/raw)
+## Remove generated data, figures, reports and what notebooks run alone wrote (never data/raw)
 clean:
-	find data/processed figures reports -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
-	rm -rf .build scratch
+	find data/processed figures reports scratch -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
+	rm -rf .build

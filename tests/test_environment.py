@@ -147,6 +147,22 @@ def test_make_report_reruns_when_a_file_of_the_export_changes_even_with_a_space_
     assert needs_build()
 
 
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_clean_removes_what_builds_and_notebooks_run_alone_wrote_and_keeps_the_folders_and_the_export(tmp_path):
+    """The folders stay, with the ``.gitkeep`` git tracks them by: a notebook run alone writes its copy to ``scratch/``
+    (papermill does not make the folder), and a clean checkout shows no change in ``git status``."""
+    shutil.copy(paths.PROJECT_ROOT / "Makefile", tmp_path)
+    kept = ["data/raw/demographics.csv", *(f"{d}/.gitkeep" for d in ("data/processed", "figures", "reports", "scratch"))]
+    generated = ["data/processed/adsl.parquet", "figures/a.png", "reports/report.html", "reports/tables/t.csv",
+                 "scratch/07.ipynb", "scratch/reports/ard/planning.csv", ".build/params", ".build/stage-1/x"]
+    for name in kept + generated:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    subprocess.run(["make", "-s", "clean"], cwd=tmp_path, check=True, capture_output=True)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == sorted(
+        ["Makefile", *kept])
+
+
 needs_make_and_sh = pytest.mark.skipif(shutil.which("make") is None or os.name == "nt",
                                        reason="needs make and a POSIX shell")
 
