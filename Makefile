@@ -54,16 +54,17 @@ NEW_VENV = $(call PATH_CHECK,$(1)) if $(PYTHON) -c 'import sys; sys.exit(sys.ver
 	  $(BOOT_UV) venv --quiet --seed --allow-existing --python 3.11 $(1); \
 	fi
 
-# The raw export to analyse (a folder of CSVs or one .xlsx workbook) and its data cut date.
+# The raw export to analyse (a folder of CSVs or one .xlsx workbook) and its data cut date (YYYY-MM-DD; empty: the
+# export's own date, form study, EXPORTDT).
 DATA_DIR ?= data/raw
-DATA_CUTOFF ?= 2022-01-31
+DATA_CUTOFF ?=
 # How the notebooks' kernels start: fork (Linux), warm (pre-started, any platform) or plain (papermill's
 # own); empty: fork where it is safe, else warm.
 KERNELS ?=
 # $(call QUOTE,text): text as one word of the shell, whatever it holds (an apostrophe: "O'Brien's export").
 QUOTE = '$(subst ','\'',$(1))'
 # The arguments of a build (`make report`, `make check-repro`).
-BUILD_ARGS = --data-dir $(call QUOTE,$(DATA_DIR)) --data-cutoff $(call QUOTE,$(DATA_CUTOFF)) \
+BUILD_ARGS = --data-dir $(call QUOTE,$(DATA_DIR)) $(if $(DATA_CUTOFF),--data-cutoff $(call QUOTE,$(DATA_CUTOFF))) \
 	$(if $(KERNELS),--kernels $(call QUOTE,$(KERNELS)))
 # Extra arguments of `make lab`, e.g. LAB_ARGS="--no-browser --ip=0.0.0.0 --port=8890".
 LAB_ARGS ?=

@@ -1,6 +1,6 @@
 """Build the report twice from the same inputs and check that every output is byte-identical.
 
-Usage: python scripts/check_repro.py --data-dir data/raw --data-cutoff 2022-01-31
+Usage: python scripts/check_repro.py --data-dir data/raw [--data-cutoff 2022-01-31]
 Compares the report, the executed notebooks, figures (PNG and SVG), the ARD, the tables
 (CSV and Excel) and the analysis datasets. Exits 1 and lists the files that differ.
 """
@@ -33,7 +33,7 @@ def differences(a: Path, b: Path) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default="data/raw")
-    parser.add_argument("--data-cutoff", required=True)
+    parser.add_argument("--data-cutoff", default="", help="YYYY-MM-DD; default: the export's date (form study, EXPORTDT)")
     parser.add_argument("--kernels", default=None, help="kernel path of both builds (fork, warm, plain; default: automatic)")
     args = parser.parse_args()
     data_dir = paths.resolve(args.data_dir)

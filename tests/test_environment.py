@@ -115,10 +115,16 @@ def test_make_report_reruns_when_a_file_of_the_export_changes_even_with_a_space_
     (tmp_path / ".venv" / "pyvenv.cfg").touch()
     (tmp_path / "reports").mkdir()
     make = ["make", "-q", "report", "DATA_DIR=exports/O'Brien's cut 2"]
-    command = subprocess.run(["make", "-n", *make[2:], "DATA_CUTOFF=2022-01-31", "KERNELS=warm"], cwd=tmp_path,
-                             capture_output=True, text=True).stdout.splitlines()[-1]
-    assert shlex.split(command)[1:] == ["-m", "analysis_utils.runner", "--data-dir", "exports/O'Brien's cut 2",
-                                        "--data-cutoff", "2022-01-31", "--kernels", "warm"]
+
+    def runner_args(*variables: str) -> list[str]:
+        """The runner's arguments in the command ``make -n report`` prints, as the shell splits them."""
+        command = subprocess.run(["make", "-n", *make[2:], *variables], cwd=tmp_path, capture_output=True,
+                                 text=True).stdout.splitlines()[-1]
+        return shlex.split(command)[3:]
+
+    assert runner_args("DATA_CUTOFF=2021-12-20", "KERNELS=warm") == [
+        "--data-dir", "exports/O'Brien's cut 2", "--data-cutoff", "2021-12-20", "--kernels", "warm"]
+    assert runner_args() == ["--data-dir", "exports/O'Brien's cut 2"]  # the cut: the export's date
 
     def settle():
         """As after a build: the environment, the export it recorded (.build/params), then the report, all past."""

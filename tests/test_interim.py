@@ -103,6 +103,17 @@ def test_a_cut_before_the_first_dose_stops_with_a_clear_message(synthetic_export
         cleaning.derive_all(synthetic_export, data_cutoff="2021-06-25")
 
 
+def test_a_cut_after_the_exports_date_stops_and_without_a_cut_a_build_takes_that_date(synthetic_export):
+    """The export was taken on 2022-01-31 (form study, EXPORTDT) and holds nothing recorded after it: on 2022-02-01 a
+    visit whose window closed that day would count as missing though it may have taken place."""
+    assert cleaning.export_date(synthetic_export) == "2022-01-31"
+    with pytest.raises(ValueError, match=r"data cut 2022-02-01 is after the export's date \(2022-01-31, form study, "
+                                         r"EXPORTDT\)"):
+        cleaning.derive_all(synthetic_export, data_cutoff="2022-02-01")
+    adsl = cleaning.derive_all(synthetic_export, data_cutoff="2022-01-31")["adsl"]  # on the day itself: the final cut
+    assert disposition.is_final_cut(adsl) and adsl["DCUTDT"].eq(pd.Timestamp("2022-01-31")).all()
+
+
 @pytest.mark.parametrize("cutoff, visit, n_observed, n_imputed_bocf", [
     ("2021-08-20", "Week 12", 0, 1),   # 007 only: left before week 12
     ("2021-11-01", "Week 12", 9, 10),  # + 007; 009 (not yet due) is not imputed

@@ -435,6 +435,17 @@ def _export_date(t: dict):
     return pd.Timestamp(study["EXPORTDT"].iloc[0])
 
 
+def export_date(tables: dict) -> str:
+    """The export's date (form ``study``, ``EXPORTDT``) as ``YYYY-MM-DD``, ``""`` when it has none: the data cut of a
+    build given none (``make report`` without ``DATA_CUTOFF``; docs/decisions.md, "Interim data cuts").
+
+    >>> export_date({"study": pd.DataFrame({"EXPORTDT": ["2022-01-31"]})}), export_date({})
+    ('2022-01-31', '')
+    """
+    exported = _export_date(tables)
+    return "" if pd.isna(exported) else exported.strftime("%Y-%m-%d")
+
+
 def derive_adsl(tables: dict, *, data_cutoff: str | None = None) -> pd.DataFrame:
     """Derive ADSL, one row per subject (columns ``ADSL_COLUMNS``, sorted by USUBJID).
 
@@ -800,8 +811,11 @@ def derive_all(tables: dict, *, data_cutoff: str | None = None) -> dict:
         The raw forms (text or typed).
     data_cutoff : str, optional
         ISO date of the data cut; when given, ``apply_data_cutoff`` is applied first. A cut before the
-        first dose of the study raises ``ValueError`` (no patient treated: nothing to analyse); any later
-        cut gives the datasets an interim analysis needs (docs/decisions.md, "Interim data cuts").
+        first dose of the study raises ``ValueError`` (no patient treated: nothing to analyse), and so does a
+        cut after the export's date (``EXPORTDT``: the export holds nothing recorded after it, and a visit whose
+        window closed in between would count as missing, though it may have taken place); any cut from the first
+        dose to the export's date gives the datasets an interim analysis needs (docs/decisions.md, "Interim data
+        cuts").
 
     Returns
     -------
@@ -815,6 +829,10 @@ def derive_all(tables: dict, *, data_cutoff: str | None = None) -> dict:
             raise ValueError(f"data cut {data_cutoff} is before the first dose of the study "
                              f"({'none recorded' if pd.isna(first_dose) else first_dose.date()}): no patient is "
                              "treated at the cut, so there is nothing to analyse; choose a later data cut")
+        if pd.Timestamp(data_cutoff) > (exported := _export_date(t)):  # False when the export has no date
+            raise ValueError(f"data cut {data_cutoff} is after the export's date ({exported.date()}, form study, "
+                             "EXPORTDT): the export holds nothing recorded after it, so visits due since would count "
+                             "as missing; choose a cut on or before the export's date")
         t = apply_data_cutoff(t, data_cutoff)
     adsl = derive_adsl(t, data_cutoff=data_cutoff)
     return {"adsl": adsl, "adqs": derive_adqs(t, adsl), "adlb": derive_adlb(t, adsl), "adae": derive_adae(t, adsl),

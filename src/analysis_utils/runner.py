@@ -1,4 +1,4 @@
-"""Build the report (``python -m analysis_utils.runner --data-dir data/raw --data-cutoff 2022-01-31``): papermill
+"""Build the report (``python -m analysis_utils.runner --data-dir data/raw [--data-cutoff 2022-01-31]``): papermill
 executes the numbered notebooks, one per core at a time, each in a fresh kernel (``kernels``) once the notebooks it reads
 (metadata ``report.needs``) have finished, into ``.build/stage-<pid>``; once every notebook ran and the report rendered
 (``appendix.write_report``) the outputs move into ``data/processed``, ``figures`` and ``reports`` (``report.html``
@@ -340,7 +340,8 @@ def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_RO
           notebooks: list[Path] | None = None, kernel_path: str | None = None) -> Path:
     """Run the whole pipeline and publish the outputs under ``out_root``; return the report path. The build stages its
     outputs in a folder of its own (``.build/stage-<process id>``), which a build running meanwhile leaves alone, and
-    removes those ``STALE_STAGE_SECONDS`` old. One build publishes at a time (``_publishing``): the last one wins."""
+    removes those ``STALE_STAGE_SECONDS`` old. One build publishes at a time (``_publishing``): the last one wins.
+    ``data_cutoff`` ``""``: the export's date, which ``01`` takes (``cleaning.export_date``)."""
     started, notebooks, stage = time.time(), notebooks or list_notebooks(), out_root / ".build" / f"stage-{os.getpid()}"
     for old in (out_root / ".build").glob("stage-*"):  # this process's own, left by an earlier one; stale ones
         with contextlib.suppress(OSError):  # removed meanwhile by its own build
@@ -355,8 +356,9 @@ def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_RO
         # The first notebook validates the export before anything is derived from it: a bad export
         # stops the build there (ename ExportValidationError), and nothing is published.
         execute_notebooks(notebooks, parameters, stage, kernel_path=kernel_path, background=_prepare_render)
-        from analysis_utils import appendix, report
+        from analysis_utils import appendix, disposition, io, report
 
+        data_cutoff = data_cutoff or disposition.data_cut_date(io.read_processed("adsl", folder=stage / "processed"))
         ard = report.combine_parts(stage / "reports")  # ard.csv and data_queries.csv, in a fixed order
         appendix.write_report(stage_reports=stage / "reports", ard=ard, data_dir=data_dir, data_cutoff=data_cutoff,
                               git=git_state(), notebooks=[p.name for p in notebooks])
@@ -372,10 +374,11 @@ def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_RO
 
 
 def _iso_date(text: str) -> str:
-    """``text`` if it is a date written YYYY-MM-DD (as the title page and the workbook show it), else an error before
-    anything runs (``01/02/2022`` would be read as 2 January by some steps and rejected by others)."""
+    """``text`` if it is a date written YYYY-MM-DD (as the title page and the workbook show it) or empty (the export's
+    date), else an error before anything runs (``01/02/2022`` would be read as 2 January by some steps and rejected by
+    others)."""
     with contextlib.suppress(ValueError):
-        if date.fromisoformat(text).isoformat() == text:
+        if not text or date.fromisoformat(text).isoformat() == text:
             return text
     raise argparse.ArgumentTypeError(f"{text!r}: expected a date written YYYY-MM-DD, e.g. 2022-01-31")
 
@@ -383,7 +386,8 @@ def _iso_date(text: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build the HTML report from a raw export.")
     parser.add_argument("--data-dir", default="data/raw", help="raw export: folder of CSVs or an .xlsx workbook")
-    parser.add_argument("--data-cutoff", required=True, type=_iso_date, help="data cut or export date shown on the title page (YYYY-MM-DD)")
+    parser.add_argument("--data-cutoff", type=_iso_date, default="",
+                        help="data cut (YYYY-MM-DD); default: the export's date (form study, EXPORTDT)")
     parser.add_argument("--out-root", default=str(paths.PROJECT_ROOT), help="where data/processed, figures and reports go")
     parser.add_argument("--kernels", choices=("auto", *kernels.PATHS), default=None,
                         help="fork (Linux), warm (pre-started) or plain (papermill's own); "

@@ -188,6 +188,19 @@ def test_every_kernel_path_builds_the_same_bytes(built, tmp_path, monkeypatch, c
     _assert_same_outputs(built, out_root, kernel_path)
 
 
+def test_a_build_without_a_data_cut_takes_the_exports_date(built, tmp_path):
+    """``make report`` without ``DATA_CUTOFF``: the cut is the export's date (2022-01-31, form study), and every output
+    is the build's given that cut, but for the parameter papermill injects into ``01_data_cleaning``."""
+    out_root = tmp_path / "build"
+    shutil.copytree(built, out_root, ignore=shutil.ignore_patterns("reports", "figures", "data"))
+    assert runner.main(["--data-dir", str(paths.DATA_RAW), "--out-root", str(out_root)]) == 0
+    executed = out_root / "reports" / "executed" / "01_data_cleaning.ipynb"
+    injected, given = b'DATA_CUTOFF = \\"\\"\\n"', f'DATA_CUTOFF = \\"{DATA_CUTOFF}\\"\\n"'.encode()
+    assert executed.read_bytes().count(injected) == 1
+    executed.write_bytes(executed.read_bytes().replace(injected, given))
+    _assert_same_outputs(built, out_root, "no data cut given")
+
+
 @pytest.mark.skipif(os.name == "nt" or not f"{paths.PROJECT_ROOT}{sys.prefix}".isascii(),
                     reason="needs a locale set by LC_ALL, and paths an ASCII locale can hold")
 def test_a_build_where_the_locales_encoding_is_not_utf8_gives_the_same_bytes(built, tmp_path):
