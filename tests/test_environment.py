@@ -118,9 +118,8 @@ def test_make_report_reruns_when_a_file_of_the_export_changes_even_with_a_space_
 
     def runner_args(*variables: str) -> list[str]:
         """The runner's arguments in the command ``make -n report`` prints, as the shell splits them."""
-        command = subprocess.run(["make", "-n", *make[2:], *variables], cwd=tmp_path, capture_output=True,
-                                 text=True).stdout.splitlines()[-1]
-        return shlex.split(command)[3:]
+        out = subprocess.run(["make", "-n", *make[2:], *variables], cwd=tmp_path, capture_output=True, text=True).stdout
+        return shlex.split(next(line for line in out.splitlines() if "analysis_utils.runner" in line))[3:]
 
     assert runner_args("DATA_CUTOFF=2021-12-20", "KERNELS=warm") == [
         "--data-dir", "exports/O'Brien's cut 2", "--data-cutoff", "2021-12-20", "--kernels", "warm"]
