@@ -113,8 +113,7 @@ def main() -> int:
         floors = timed([PY, "-c", IMPORTS])
         fulls = timed(["make", "-s", "report"], before=clean)
         floors += timed([PY, "-c", IMPORTS])
-        big += timed([PY, "-m", "analysis_utils.runner", "--data-dir", str(raw10k), "--data-cutoff", "2022-01-31",
-                      "--out-root", str(out10k)])
+        big += timed([PY, "-m", "analysis_utils.runner", "--data-dir", str(raw10k), "--out-root", str(out10k)])
         fulls += timed(["make", "-s", "report"], before=clean)
         floors += timed([PY, "-c", IMPORTS])
         warm += timed(["make", "-s", "report", "KERNELS=warm"], before=clean)

@@ -55,6 +55,7 @@ BREAKAGES = [
     ("essdai", _set(0, "EDLCONST", "3")),
     ("essdai", _set(3, "EDLCNS", "1")),
     ("adverse_events", _set(0, "AEENDT", "2021-06-01")),
+    ("adverse_events", _set(2, "AEENDT", "2022-07-07")),  # the export is dated 2022-01-31: 2021 mistyped
     ("labs", _set(5, "SUBJID", "999")),
     ("labs", _set(0, "LBORRESU", "mmol/L")),
     ("labs", _set(1, "LBORRES", "high")),
@@ -83,6 +84,7 @@ EXPECTED = {
     "end_before_start": ("adverse_events.csv", "2", SUBJ + "001", "", "AEENDT", "end_before_start", "2021-06-01"),
     "visit_before_consent": ("visits.csv", "5", SUBJ + "002", "Baseline", "VISITDT", "visit_before_consent",
                              "2021-06-01"),
+    "after_export": ("adverse_events.csv", "4", SUBJ + "003", "", "AEENDT", "after_export", "2022-07-07"),
     "unknown_unit": ("labs.csv", "2", SUBJ + "001", "Baseline", "LBORRESU", "unknown_unit", "mmol/L"),
     "lab_result_type": ("labs.csv", "3", SUBJ + "001", "Baseline", "LBORRES", "lab_result_type", "high"),
 }

@@ -286,10 +286,10 @@ def _ordered(tables: dict) -> dict:
     return out
 
 
-def _study() -> pd.DataFrame:
+def _study(export_date: str | pd.Timestamp = EXPORT_DATE) -> pd.DataFrame:
     """The one-row ``study`` form, flagged synthetic."""
     return pd.DataFrame({"STUDYID": [STUDYID], "SITEID": [SITEID], "SYNTHETIC": ["Y"],
-                         "EXPORTDT": [pd.Timestamp(EXPORT_DATE)]})
+                         "EXPORTDT": [pd.Timestamp(export_date)]})
 
 
 def _randomised_study(n_centres: int, ratio: tuple) -> pd.DataFrame:
@@ -632,7 +632,9 @@ def _random_trial(n: int, seed: int) -> dict:
     forms["labs"] = _format_labs(labs)
     forms["adverse_events"] = _random_events(rng, s)
     forms["conmeds"] = _random_conmeds(rng, s)
-    forms["study"] = _study()
+    # exported once its last record was entered (enrolment runs 400 days from 2021-06-28): the whole trial is analysed
+    last = max(frame[c].max() for frame in forms.values() for c in frame if pd.api.types.is_datetime64_any_dtype(frame[c]))
+    forms["study"] = _study(max(pd.Timestamp(EXPORT_DATE), last))
     return forms
 
 

@@ -69,6 +69,8 @@ RULES = MappingProxyType({
     "unknown_visit": ("error", "an assessment refers to a visit absent from the visits form"),
     "end_before_start": ("error", "an end date is before its start date (adverse event, medication, exposure)"),
     "visit_before_consent": ("error", "a visit date is before the date of informed consent"),
+    "after_export": ("error", "a date is after the export's date (form study, EXPORTDT): nothing recorded can be later "
+                              "(a mistyped year?), and a data cut would leave the record out unseen"),
     "unknown_unit": ("error", "a laboratory unit is not an accepted unit of its test"),
     "lab_result_type": ("error", "a laboratory result is not a number (or POSITIVE/NEGATIVE for qualitative tests)"),
     "negative_result": ("error", "a laboratory result is negative: no concentration, count, rate or activity can be"),
@@ -458,6 +460,21 @@ def _check_consent(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
     bad = (visits["VISITDT"] < consent).fillna(False).astype(bool)
     detail = "is before the informed consent on " + consent.dt.strftime("%Y-%m-%d").fillna("")
     return _problems(ctxs["visits"], bad, "VISITDT", "visit_before_consent", text["visits"]["VISITDT"], detail)
+
+
+def _check_after_export(typed: dict, text: dict, ctxs: dict, forms: dict) -> pd.DataFrame:
+    """Every date of the export on or before the export's own date (form ``study``, ``EXPORTDT``; rule
+    ``after_export``): without this rule a mistyped year would put a record after the data cut, which leaves it out."""
+    study = typed.get("study")
+    exported = study["EXPORTDT"].iloc[0] if study is not None and "EXPORTDT" in study and len(study) else pd.NaT
+    if pd.isna(exported):
+        return _empty()
+    detail = f"is after the export's date {exported:%Y-%m-%d} (form study, EXPORTDT)"
+    return pd.concat([_empty(), *(
+        _problems(ctxs[name], (typed[name][v.name] > exported).fillna(False).astype(bool), v.name, "after_export",
+                  text[name][v.name], detail)
+        for name, form in forms.items() if name != "study" for v in form.variables
+        if v.type == "date" and v.name in typed[name])])
 
 
 def _check_labs(labs: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
@@ -864,7 +881,8 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
                      _check_subjects(name, text[name], subjects, ctxs[name]),
                      _check_assessment_visits(name, text[name], text.get("visits"), ctxs[name]),
                      _check_date_order(name, typed[name], text[name], ctxs[name])]
-    problems += [_check_study_rows(text["study"], ctxs["study"]), _check_consent(typed, text, ctxs), _check_labs(text["labs"], ctxs["labs"]),
+    problems += [_check_study_rows(text["study"], ctxs["study"]), _check_consent(typed, text, ctxs),
+                 _check_after_export(typed, text, ctxs, forms), _check_labs(text["labs"], ctxs["labs"]),
                  _check_missed_doses(typed["exposure"], text["exposure"], ctxs["exposure"]),
                  _check_overlapping_exposure(typed["exposure"], text["exposure"], ctxs["exposure"]),
                  _check_randomisation(typed, text, ctxs),
