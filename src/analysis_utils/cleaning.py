@@ -336,6 +336,18 @@ def visit_windows(t: dict) -> pd.DataFrame:
     return pd.DataFrame({"AVISIT": schedule["AVISIT"], "AWLO": schedule["WINLO"], "AWHI": schedule["WINHI"]})
 
 
+def map_by(key: pd.Series, values: pd.Series) -> pd.Series:
+    """``key.map(values)`` (``values`` indexed by unique keys), looking each distinct key up once: the same values
+    and dtype. ``Series.map`` converts the result of a text key value by value (pandas 3, Arrow-backed strings): 2.1 s
+    of ``01`` at 10,000 patients (docs/performance.md, "At 10,000 patients").
+
+    >>> map_by(pd.Series(["b", "a", None, "b", "z"]), pd.Series([1.5, 2.5], index=["a", "b"])).tolist()
+    [2.5, 1.5, nan, 2.5, nan]
+    """
+    codes, uniques = pd.factorize(key)
+    return pd.Series(values.reindex(uniques).array.take(codes, allow_fill=True), index=key.index, name=key.name)
+
+
 def derive_vars_window(bds: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
     """Add ``AWLO``/``AWHI``, the first and last study day of the visit's window (``visit_windows``), by AVISIT.
 
@@ -347,7 +359,7 @@ def derive_vars_window(bds: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame
     [[71.0, 99.0], [nan, nan]]
     """
     w = windows.dropna(subset=["AWLO", "AWHI"]).drop_duplicates("AVISIT").set_index("AVISIT")
-    return bds.assign(AWLO=bds["AVISIT"].map(w["AWLO"]).astype(float), AWHI=bds["AVISIT"].map(w["AWHI"]).astype(float))
+    return bds.assign(AWLO=map_by(bds["AVISIT"], w["AWLO"]).astype(float), AWHI=map_by(bds["AVISIT"], w["AWHI"]).astype(float))
 
 
 def derive_vars_trt(bds: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
@@ -368,9 +380,9 @@ def derive_vars_trt(bds: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     """
     subject = adsl.drop_duplicates("USUBJID").set_index("USUBJID")
     key = bds["USUBJID"]
-    after = (bds["ADT"] > key.map(subject["TR02SDT"])).fillna(False).astype(bool)
-    trtp = key.map(subject["TRT01P"]).fillna("")
-    trta = key.map(subject["TRT02A"]).where(after, key.map(subject["TRT01A"])).fillna("")
+    after = (bds["ADT"] > map_by(key, subject["TR02SDT"])).fillna(False).astype(bool)
+    trtp = map_by(key, subject["TRT01P"]).fillna("")
+    trta = map_by(key, subject["TRT02A"]).where(after, map_by(key, subject["TRT01A"])).fillna("")
     return bds.assign(TRTP=trtp.astype(object), TRTA=trta.astype(object))
 
 
