@@ -126,7 +126,7 @@ def test_domain_heatmap_shows_visit_means_for_large_trials():
     assert matrix[0, 3] == 4.0 and matrix[1, 3] == pytest.approx(2.0 / n)
 
 
-def test_trajectories_and_waterfall_use_one_collection_for_many_patients():
+def test_trajectories_waterfall_and_box_points_are_light_for_many_patients():
     from analysis_utils import plotting
 
     n = plotting.MANY_PATIENTS + 1
@@ -139,6 +139,10 @@ def test_trajectories_and_waterfall_use_one_collection_for_many_patients():
     assert ax.lines[-1].get_xydata().tolist() == [[0.0, 10.0], [12.0, 6.0]]  # the mean
     ax = plotting.plot_waterfall(d, avisits=("Week 12",))
     assert len(ax.patches) == 0 and len(ax.collections[0].get_segments()) == n
+    points = plotting.plot_box_points(d, paramcd="ESSDAI", seed=1).collections[0]
+    assert len(points.get_offsets()) == 2 * n and points.get_rasterized() and points.get_alpha() == 0.2
+    few = plotting.plot_box_points(d[d["USUBJID"] != ids[0]], paramcd="ESSDAI", seed=1).collections[0]
+    assert not few.get_rasterized() and few.get_alpha() is None and few.get_sizes().tolist() == [18.0]
 
 
 def test_figures_of_an_early_data_cut_without_post_baseline_values():

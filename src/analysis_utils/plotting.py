@@ -32,7 +32,9 @@ MISSING_GREY = "#D9D9D9"
 JITTER_WIDTH = 0.08
 
 #: Above this many patients, trajectories and waterfall bars are drawn as one collection each
-#: (thin lines without per-patient ticks): the figure stays readable and fast for large trials.
+#: (thin lines without per-patient ticks), and the box plots' points small and translucent; all three are raster
+#: inside the SVG: the figure stays readable and fast for large trials (at 10,000 patients the box plots' SVG was
+#: 9 MB of 30,000 vector points, 5 s to draw).
 MANY_PATIENTS = 200
 #: Most visits whose labels stand upright under a panel; more are slanted (weeks 0-24 every 4 weeks: 7 visits).
 UPRIGHT_VISITS = 4
@@ -160,7 +162,9 @@ def plot_box_points(adeff: pd.DataFrame, *, paramcd: str, seed: int, ax=None):
            medianprops={"color": OKABE_ITO["black"], "linewidth": 1.5})
     jitter = np.random.default_rng(seed).uniform(-JITTER_WIDTH, JITTER_WIDTH, size=len(rows))
     x = rows["AVISIT"].map(position).to_numpy(dtype=float) + jitter
-    ax.scatter(x, rows["AVAL"].to_numpy(), s=18, color=OKABE_ITO["blue"], zorder=3)
+    many = rows["USUBJID"].nunique() > MANY_PATIENTS
+    ax.scatter(x, rows["AVAL"].to_numpy(), s=4 if many else 18, alpha=0.2 if many else None, color=OKABE_ITO["blue"],
+               zorder=3, rasterized=many)
     _visit_ticks(ax, range(len(visits)), visits)
     ax.set_xlabel("Visit")
     ax.set_ylabel(paramcd)
