@@ -493,12 +493,14 @@ def derive_adsl(tables: dict, *, data_cutoff: str | None = None) -> pd.DataFrame
     out["FASFL"] = out["SAFFL"]
     for flag, week in (("COMP12FL", 12), ("COMP24FL", 24)):
         visit = week_code.get(week, "")
-        out[flag] = _flag(subjects.isin(visits.loc[visits["VISIT"] == visit, "SUBJID"])).to_numpy()
+        out[flag] = _flag(validation.isin_text(subjects.to_series(), visits.loc[visits["VISIT"] == visit, "SUBJID"])
+                          ).to_numpy()
     out = out.join(_disposition(t, subjects))
     out["DCUTDT"] = pd.Timestamp(data_cutoff) if data_cutoff else _export_date(t)
     others = {visit: due_flag(week) for week, visit in week_code.items() if week > 0 and visit not in DUE_FLAGS}
     for visit, flag in {**DUE_FLAGS, **others}.items():
-        attended = pd.Series(subjects.isin(visits.loc[visits["VISIT"] == visit, "SUBJID"]), index=subjects)
+        attended = pd.Series(validation.isin_text(subjects.to_series(), visits.loc[visits["VISIT"] == visit, "SUBJID"]),
+                             index=subjects)
         out[flag] = compute_visit_due(out["TRTSDT"], out["EOSSTT"], attended, out["DCUTDT"].iloc[0] if len(out)
                                       else pd.NaT, visit, last_day=last_day.get(visit))
     out["DIAGDT"] = dm["DIAGDT"]
@@ -769,7 +771,7 @@ def apply_data_cutoff(tables: dict, cutoff: str) -> dict:
     dm = t["demographics"]
     enrolled = set(dm.loc[~(dm["CONSDT"] > cut).fillna(False).astype(bool), "SUBJID"]) if "CONSDT" in dm \
         else set(dm["SUBJID"])
-    t = {name: (frame[frame["SUBJID"].isin(enrolled)] if "SUBJID" in frame.columns else frame)
+    t = {name: (frame[validation.isin_text(frame["SUBJID"], list(enrolled))] if "SUBJID" in frame.columns else frame)
          for name, frame in t.items()}
     out = dict(t)
     out["visits"] = _before(t["visits"], "VISITDT", cut)
