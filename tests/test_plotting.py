@@ -18,6 +18,7 @@ from analysis_utils import plotting  # noqa: E402
 @pytest.fixture(autouse=True)
 def close_figures():
     yield
+    plt.close("all")  # pyplot keeps every figure until closed (matplotlib warns past 20)
 
 
 ADEFF = pd.DataFrame({
