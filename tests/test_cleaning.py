@@ -224,8 +224,10 @@ def test_cleaning_ten_thousand_subjects():  # its speed is timed by make bench (
     pd.Series([1.5, 2.5], index=pd.Index(["a", "b"], dtype="str")),
     pd.Series(pd.to_datetime(["2021-01-01", None]), index=pd.Index(["a", "b"], dtype="str")),
     pd.Series(["x", "y"], index=pd.Index(["a", "b"], dtype="str"), dtype="str"),
-], ids=["float", "date", "text"])
-def test_map_by_gives_series_map_s_values_and_dtype(values):
+    {"a": 1, "b": 12},
+    {"a": "x", "b": ""},
+], ids=["float", "date", "text", "dict of int", "dict of text"])
+def test_lookup_gives_series_map_s_values_and_dtype(values):
     """Against pandas' own ``Series.map``: absent and missing keys give missing values, the index and name stay."""
     key = pd.Series(["b", "a", None, "b", "z"], index=[10, 11, 12, 13, 14], dtype="str", name="USUBJID")
-    pd.testing.assert_series_equal(cleaning.map_by(key, values), key.map(values))
+    pd.testing.assert_series_equal(cleaning.lookup(key, values), key.map(values))

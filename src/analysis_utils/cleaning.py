@@ -183,20 +183,21 @@ def compute_study_day(dates: pd.Series, first_dose: pd.Series) -> pd.Series:
     return (days + (days >= 0)).astype("Int64")
 
 
-def lookup(values: pd.Series, mapping) -> pd.Series:
-    """Map ``values`` through ``mapping`` (missing where absent), looking up each distinct value once.
-
-    Faster than ``Series.map`` on long text columns with few distinct values.
+def lookup(values: pd.Series, mapping: dict | pd.Series) -> pd.Series:
+    """``values.map(mapping)`` (a dict, or a Series indexed by unique keys; missing where absent), looking up each
+    distinct value once: the same values and dtype. ``Series.map`` converts the result of a text key value by value
+    (pandas 3, Arrow-backed strings): 2.1 s of ``01`` at 10,000 patients (docs/performance.md, "At 10,000 patients").
 
     Examples
     --------
     >>> lookup(pd.Series(["BL", "W12", "BL", "X"]), {"BL": 0, "W12": 12}).tolist()
     [0.0, 12.0, 0.0, nan]
+    >>> lookup(pd.Series(["b", "a", None]), pd.Series([1.5, 2.5], index=["a", "b"])).tolist()
+    [2.5, 1.5, nan]
     """
+    mapping = mapping if isinstance(mapping, pd.Series) else pd.Series(mapping)
     codes, uniques = pd.factorize(values)
-    table = np.array([mapping.get(u, np.nan) for u in uniques] + [np.nan], dtype=object)
-    out = pd.Series(table[codes], index=values.index)
-    return out.infer_objects()
+    return pd.Series(mapping.reindex(uniques).array.take(codes, allow_fill=True), index=values.index, name=values.name)
 
 
 def _flag(mask) -> pd.Series:
@@ -336,18 +337,6 @@ def visit_windows(t: dict) -> pd.DataFrame:
     return pd.DataFrame({"AVISIT": schedule["AVISIT"], "AWLO": schedule["WINLO"], "AWHI": schedule["WINHI"]})
 
 
-def map_by(key: pd.Series, values: pd.Series) -> pd.Series:
-    """``key.map(values)`` (``values`` indexed by unique keys), looking each distinct key up once: the same values
-    and dtype. ``Series.map`` converts the result of a text key value by value (pandas 3, Arrow-backed strings): 2.1 s
-    of ``01`` at 10,000 patients (docs/performance.md, "At 10,000 patients").
-
-    >>> map_by(pd.Series(["b", "a", None, "b", "z"]), pd.Series([1.5, 2.5], index=["a", "b"])).tolist()
-    [2.5, 1.5, nan, 2.5, nan]
-    """
-    codes, uniques = pd.factorize(key)
-    return pd.Series(values.reindex(uniques).array.take(codes, allow_fill=True), index=key.index, name=key.name)
-
-
 def derive_vars_window(bds: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
     """Add ``AWLO``/``AWHI``, the first and last study day of the visit's window (``visit_windows``), by AVISIT.
 
@@ -359,7 +348,7 @@ def derive_vars_window(bds: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame
     [[71.0, 99.0], [nan, nan]]
     """
     w = windows.dropna(subset=["AWLO", "AWHI"]).drop_duplicates("AVISIT").set_index("AVISIT")
-    return bds.assign(AWLO=map_by(bds["AVISIT"], w["AWLO"]).astype(float), AWHI=map_by(bds["AVISIT"], w["AWHI"]).astype(float))
+    return bds.assign(AWLO=lookup(bds["AVISIT"], w["AWLO"]).astype(float), AWHI=lookup(bds["AVISIT"], w["AWHI"]).astype(float))
 
 
 def derive_vars_trt(bds: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
@@ -380,9 +369,9 @@ def derive_vars_trt(bds: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     """
     subject = adsl.drop_duplicates("USUBJID").set_index("USUBJID")
     key = bds["USUBJID"]
-    after = (bds["ADT"] > map_by(key, subject["TR02SDT"])).fillna(False).astype(bool)
-    trtp = map_by(key, subject["TRT01P"]).fillna("")
-    trta = map_by(key, subject["TRT02A"]).where(after, map_by(key, subject["TRT01A"])).fillna("")
+    after = (bds["ADT"] > lookup(key, subject["TR02SDT"])).fillna(False).astype(bool)
+    trtp = lookup(key, subject["TRT01P"]).fillna("")
+    trta = lookup(key, subject["TRT02A"]).where(after, lookup(key, subject["TRT01A"])).fillna("")
     return bds.assign(TRTP=trtp.astype(object), TRTA=trta.astype(object))
 
 
@@ -769,9 +758,8 @@ def apply_data_cutoff(tables: dict, cutoff: str) -> dict:
     """
     t, cut = _typed(tables), pd.Timestamp(cutoff)
     dm = t["demographics"]
-    enrolled = set(dm.loc[~(dm["CONSDT"] > cut).fillna(False).astype(bool), "SUBJID"]) if "CONSDT" in dm \
-        else set(dm["SUBJID"])
-    t = {name: (frame[validation.isin_text(frame["SUBJID"], list(enrolled))] if "SUBJID" in frame.columns else frame)
+    enrolled = dm.loc[~(dm["CONSDT"] > cut).fillna(False).astype(bool), "SUBJID"] if "CONSDT" in dm else dm["SUBJID"]
+    t = {name: (frame[validation.isin_text(frame["SUBJID"], enrolled)] if "SUBJID" in frame.columns else frame)
          for name, frame in t.items()}
     out = dict(t)
     out["visits"] = _before(t["visits"], "VISITDT", cut)
