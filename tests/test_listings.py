@@ -78,6 +78,17 @@ def test_shipped_trial_esspri_pga_listing_as_in_the_crf(trial):
     assert out.loc[0, "ESSPRI (0-10)"] == "6.00"  # 001 at baseline: (7 + 6 + 5) / 3, two decimals throughout
 
 
+@pytest.mark.parametrize("decimals", [None, 0, 2])
+@pytest.mark.parametrize("values", [[2.0, None, 5 / 3, 2.0, -0.0, 0.0, 2.675, float("nan"), 10.25],
+                                    [None, None], []])
+def test_listed_values_formatted_once_each_as_one_by_one(values, decimals):
+    """Each distinct value formatted once gives what formatting every value does, missing ones blank."""
+    column = pd.Series(values, dtype="float64", index=range(10, 10 + len(values)))
+    once = listings._format_values(column, decimals)
+    assert once.tolist() == [listings._format_value(v, decimals) for v in column]
+    assert once.index.equals(column.index)
+
+
 def test_listed_counts_give_the_listings_ard_rows(trial):
     counts = listings.summarize_listed(trial["adeff"], ["ESSDAI", "PGA"])
     assert counts.values.tolist() == [["ESSDAI", "Baseline", 11], ["ESSDAI", "Week 12", 10], ["ESSDAI", "Week 24", 9],

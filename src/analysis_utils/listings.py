@@ -94,6 +94,16 @@ def _format_value(value: float, decimals: int | None = None) -> str:
     return tables.format_number(value, decimals)
 
 
+def _format_values(values: pd.Series, decimals: int | None = None) -> pd.Series:
+    """``_format_value`` of each of ``values``, each distinct value formatted once (a listing of 10,000 patients
+    holds 200,000 values, of a few hundred distinct ones).
+
+    >>> _format_values(pd.Series([2.0, None, 5 / 3, 2.0])).tolist()
+    ['2', '', '1.7', '2']
+    """
+    return cleaning.lookup(values, {v: _format_value(v, decimals) for v in values.dropna().unique()}).fillna("")
+
+
 def list_essdai_domains(adeff: pd.DataFrame, *, domains=ESSDAI_DOMAINS, score: bool = True) -> pd.DataFrame:
     """Listing of the ESSDAI domain activity levels (in words) and the ESSDAI score, by patient and visit.
 
@@ -140,7 +150,7 @@ def list_essdai_domains(adeff: pd.DataFrame, *, domains=ESSDAI_DOMAINS, score: b
                              f"{code} = {float(row[code])!r} is not an activity level {list(ESSDAI_LEVEL_WORDS)}")
         out[ESSDAI_DOMAIN_LABELS[domain]] = words.fillna("")
     if score:
-        out["ESSDAI score"] = wide[PARAMCD_ESSDAI].map(_format_value)
+        out["ESSDAI score"] = _format_values(wide[PARAMCD_ESSDAI])
     return out
 
 
@@ -161,7 +171,7 @@ def list_esspri_pga(adeff: pd.DataFrame) -> pd.DataFrame:
     wide = _wide(adeff, list(ESSPRI_PGA_COLUMNS), "ADEFF")
     out = _key_columns(wide)
     for code, label in ESSPRI_PGA_COLUMNS.items():
-        out[label] = wide[code].map(lambda v, d=LISTING_DECIMALS.get(code): _format_value(v, d))
+        out[label] = _format_values(wide[code], LISTING_DECIMALS.get(code))
     return out
 
 
