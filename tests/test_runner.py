@@ -35,9 +35,10 @@ def _write(folder, notebooks: dict) -> list:
     return [folder / name for name in notebooks]
 
 
-def test_normalise_executed_strips_timing_and_fixes_papermills_ids():
+def test_normalise_executed_strips_timing_fixes_papermills_ids_and_names_the_kernel_that_ran():
     nb = _notebook("x = 1", "y = 2")
     nb.metadata["papermill"] = {"start_time": "now"}
+    nb.metadata["kernelspec"] = {"name": "sjogren", "display_name": "Python (sjogren)", "language": "python"}
     for cell in nb.cells:
         cell.metadata["papermill"] = {"duration": 0.1}
         cell.metadata["execution"] = {"iopub.status.busy": "now"}
@@ -46,6 +47,7 @@ def test_normalise_executed_strips_timing_and_fixes_papermills_ids():
     out = runner.normalise_executed(nb)
     assert out.cells[1].id == "injected-parameters"
     assert "papermill" not in out.metadata
+    assert out.metadata.kernelspec == {"name": "python3", "display_name": "Python 3", "language": "python"}  # what ran
     assert all("execution" not in c.metadata and "papermill" not in c.metadata for c in out.cells)
 
 

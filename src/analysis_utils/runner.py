@@ -31,6 +31,9 @@ MAX_KERNELS = 4
 STALE_STAGE_SECONDS = 86_400
 #: A publishing lock this old (seconds) was left by a build killed while publishing (which takes well under a second).
 STALE_LOCK_SECONDS = 60
+#: The kernel every notebook runs on (the venv's own Python), as its executed notebook records it, whichever kernel a
+#: statistician's JupyterLab saved into the notebook.
+KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
 
 class NotebookFailed(RuntimeError):
@@ -69,10 +72,12 @@ def normalise_executed(nb, stage: Path | None = None):
     notebooks (nbclient records no timings, ``record_timing=False``, and every notebook's fresh kernel
     numbers its cells 1..n); the parameters name a build's own staging folder ``stage`` (``.build/stage-<pid>``)
     as ``.build/stage``, written as papermill writes a string (a path outside the project is absolute, and may hold
-    backslashes on Windows or letters outside ASCII, which papermill writes as escapes)."""
+    backslashes on Windows or letters outside ASCII, which papermill writes as escapes); the notebook names the kernel
+    it ran on (``KERNELSPEC``; papermill keeps the kernelspec the notebook was saved with)."""
     from papermill.translators import PythonTranslator
 
     nb.metadata.pop("papermill", None)
+    nb.metadata.kernelspec = dict(KERNELSPEC)
     for index, cell in enumerate(nb.cells):
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)  # nbclient's timings, in a notebook run by papermill's command line
@@ -133,7 +138,8 @@ def _execute(path: Path, parameters: dict, stage: Path, km, timeout: int, stoppe
         running.update(cell=cell, index=cell_index)
 
     try:
-        nb = papermill.execute_notebook(path, out, parameters=parameters, kernel_name="python3", language="python", km=km,
+        nb = papermill.execute_notebook(path, out, parameters=parameters, kernel_name=KERNELSPEC["name"],
+                                        language=KERNELSPEC["language"], km=km,
                                         progress_bar=False, record_timing=False, request_save_on_cell_execute=False,
                                         coalesce_streams=True, execution_timeout=timeout, start_timeout=60,
                                         # papermill's own kernel (plain): its arguments; killed once done, not asked to
