@@ -153,6 +153,39 @@ def test_git_state_reads_a_branch_named_in_chinese_whatever_the_locales_encoding
     assert done.stdout.strip() == repr({"commit": commit, "dirty": "no"})
 
 
+def _without_cell_ids(nb) -> str:
+    """``nb`` as nbformat 4.4 and older write it: no cell ids (older Jupyter versions, some converters)."""
+    raw = json.loads(nbformat.writes(nb))
+    raw["nbformat_minor"] = 4
+    for cell in raw["cells"]:
+        del cell["id"]
+    return json.dumps(raw)
+
+
+def test_a_notebook_without_cell_ids_runs_from_a_copy_with_ids_by_position(tmp_path):
+    with_ids = _write(tmp_path, {"01_a.ipynb": _notebook("x = 1")})[0]
+    assert runner._with_cell_ids(with_ids, tmp_path / "sources") == with_ids  # as it is: no copy
+    old = tmp_path / "02_b.ipynb"
+    old.write_text(_without_cell_ids(_notebook("x = 1", "y = 2")), encoding="utf-8")
+    copy = runner._with_cell_ids(old, tmp_path / "sources")
+    assert copy == tmp_path / "sources" / "02_b.ipynb" and "id" not in old.read_text(encoding="utf-8")
+    nb = nbformat.read(copy, as_version=4)
+    assert [c.id for c in nb.cells] == ["cell-0", "cell-1", "cell-2"] and nb.nbformat_minor == 5
+    assert [c.source for c in nb.cells] == ["DATA_DIR = 'data/raw'\nSEED = 1\n", "x = 1", "y = 2"]
+
+
+@pytest.mark.slow
+def test_a_notebook_without_cell_ids_gives_the_same_executed_notebook_in_every_build(tmp_path):
+    """papermill would give its cells random ids (nbformat's upgrade): the report's ids would change each build."""
+    old = tmp_path / "01_a.ipynb"
+    old.write_text(_without_cell_ids(_notebook("print(1)")), encoding="utf-8")
+    builds = []
+    for stage in ("stage-1", "stage-2"):
+        runner.execute_notebooks([old], {"DATA_DIR": "d"}, tmp_path / stage)
+        builds.append((tmp_path / stage / "reports" / "executed" / "01_a.ipynb").read_bytes())
+    assert builds[0] == builds[1] and b'"id": "cell-1"' in builds[0]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("kernel_path", ["fork", "warm", "plain"])
 def test_each_notebook_runs_in_a_fresh_kernel(tmp_path, kernel_path):

@@ -115,6 +115,20 @@ def _read(path: Path) -> tuple[dict, set[str]]:
         raise ValueError(f"{path}: not a notebook file ({type(err).__name__}: {err})") from None
 
 
+def _with_cell_ids(path: Path, folder: Path) -> Path:
+    """``path``, or, when cells of it have no id (a notebook saved as nbformat 4.4 or older, which papermill would give
+    random ids: a report and executed notebooks different in every build), a copy in ``folder`` with ids by position."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    if all("id" in cell for cell in nb["cells"]):
+        return path
+    nb["nbformat_minor"] = max(nb.get("nbformat_minor", 0), 5)
+    for index, cell in enumerate(nb["cells"]):
+        cell.setdefault("id", f"cell-{index}")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / path.name).write_text(json.dumps(nb), encoding="utf-8")
+    return folder / path.name
+
+
 def _execute(path: Path, parameters: dict, stage: Path, km, timeout: int, stopped: threading.Event):
     """Execute one notebook with papermill on kernel ``km``; write it to ``stage/reports/executed``.
 
@@ -211,7 +225,8 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
     seconds = json.loads(timings.read_text()) if timings.exists() else {}
     waiting = run_order(imports, seconds)
     parallel = parallel or min(MAX_KERNELS, os.cpu_count() or 1)
-    by_name, executed, running, stopped = {p.name: p for p in notebook_paths}, {}, {}, threading.Event()
+    by_name = {p.name: _with_cell_ids(p, stage / "sources") for p in notebook_paths}
+    executed, running, stopped = {}, {}, threading.Event()
     (stage / "reports" / "executed").mkdir(parents=True, exist_ok=True)
     # the kernel template (fork) starts first; a failure leaves both ``with``: the other kernels stop, then the threads
     with _quiet_when(stopped), ThreadPoolExecutor(parallel) as threads, kernels.Kernels(
