@@ -162,7 +162,7 @@ def _without_cell_ids(nb) -> str:
     return json.dumps(raw)
 
 
-def test_a_notebook_without_cell_ids_runs_from_a_copy_with_ids_by_position(tmp_path):
+def test_a_notebook_without_cell_ids_or_with_one_twice_runs_from_a_copy_with_ids_by_position(tmp_path):
     with_ids = _write(tmp_path, {"01_a.ipynb": _notebook("x = 1")})[0]
     assert runner._with_cell_ids(with_ids, tmp_path / "sources") == with_ids  # as it is: no copy
     old = tmp_path / "02_b.ipynb"
@@ -172,6 +172,11 @@ def test_a_notebook_without_cell_ids_runs_from_a_copy_with_ids_by_position(tmp_p
     nb = nbformat.read(copy, as_version=4)
     assert [c.id for c in nb.cells] == ["cell-0", "cell-1", "cell-2"] and nb.nbformat_minor == 5
     assert [c.source for c in nb.cells] == ["DATA_DIR = 'data/raw'\nSEED = 1\n", "x = 1", "y = 2"]
+    twice = json.loads(nbformat.writes(_notebook("x = 1", "y = 2")))
+    twice["cells"][2]["id"] = twice["cells"][1]["id"]  # a merge gone wrong: nbformat would give one a random id
+    (tmp_path / "03_c.ipynb").write_text(json.dumps(twice), encoding="utf-8")
+    copy = runner._with_cell_ids(tmp_path / "03_c.ipynb", tmp_path / "sources")
+    assert [c["id"] for c in json.loads(copy.read_text(encoding="utf-8"))["cells"]] == ["cell-0", "cell-1", "cell-2"]
 
 
 @pytest.mark.slow

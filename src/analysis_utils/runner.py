@@ -116,14 +116,16 @@ def _read(path: Path) -> tuple[dict, set[str]]:
 
 
 def _with_cell_ids(path: Path, folder: Path) -> Path:
-    """``path``, or, when cells of it have no id (a notebook saved as nbformat 4.4 or older, which papermill would give
-    random ids: a report and executed notebooks different in every build), a copy in ``folder`` with ids by position."""
+    """``path``, or, when its cells lack ids (nbformat 4.4 and older) or repeat one (a merge gone wrong), to which papermill
+    (nbformat) would give random ids, changing the report and the executed notebook in every build: a copy in ``folder``
+    whose cells have ids by position."""
     nb = json.loads(path.read_text(encoding="utf-8"))
-    if all("id" in cell for cell in nb["cells"]):
+    ids = [cell.get("id") for cell in nb["cells"]]
+    if None not in ids and len(set(ids)) == len(ids):
         return path
     nb["nbformat_minor"] = max(nb.get("nbformat_minor", 0), 5)
     for index, cell in enumerate(nb["cells"]):
-        cell.setdefault("id", f"cell-{index}")
+        cell["id"] = f"cell-{index}"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / path.name).write_text(json.dumps(nb), encoding="utf-8")
     return folder / path.name
