@@ -72,8 +72,10 @@ LAB_ARGS ?=
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
 # The export's files, each with its checksum and size (cksum), not as prerequisites: make cannot take names with
-# spaces ("demographics copy.csv"), and a file copied with an older date must count as changed.
-DATA_FILES := $(shell find $(call QUOTE,$(DATA_DIR)) -type f -exec cksum {} + 2>/dev/null | LC_ALL=C sort -k3)
+# spaces ("demographics copy.csv"), and a file copied with an older date must count as changed. Not hidden files nor
+# Office's owner files (export.NOT_INPUT_PREFIXES: .DS_Store, ~$labs.csv while Excel has labs.csv open).
+DATA_FILES := $(shell find $(call QUOTE,$(DATA_DIR)) -type f ! -name '.*' ! -name '~$$*' -exec cksum {} + 2>/dev/null \
+  | LC_ALL=C sort -k3)
 SRC_FILES := $(wildcard src/analysis_utils/*.py src/analysis_utils/templates/report/*)
 NOTEBOOK_FILES := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 # A change of DATA_DIR, DATA_CUTOFF or of a file of the export (added, removed, changed) re-runs the report.

@@ -104,7 +104,8 @@ def test_requirements_are_sorted_and_xlsxwriter_is_locked():
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 def test_make_report_reruns_when_a_file_of_the_export_changes_even_with_a_space_in_its_name_or_an_old_date(tmp_path):
     """Also where the export's folder and a file in it have an apostrophe in their names (O'Brien's export): a file
-    name the shell misread made every ``make report`` build again, a folder name the build not find the export."""
+    name the shell misread made every ``make report`` build again, a folder name the build not find the export. Hidden
+    files and Office's owner files are not part of the export (``export.NOT_INPUT_PREFIXES``)."""
     for name in ("Makefile", "requirements.txt", "requirements-dev.txt", "pyproject.toml"):
         shutil.copy(paths.PROJECT_ROOT / name, tmp_path)
     export = tmp_path / "exports" / "O'Brien's cut 2"
@@ -140,6 +141,9 @@ def test_make_report_reruns_when_a_file_of_the_export_changes_even_with_a_space_
         return done.returncode != 0
 
     settle()
+    assert not needs_build()
+    (export / "~$demographics.csv").write_bytes(b"\x08Jane Doe")  # Excel's owner file while it has the file open
+    (export / ".DS_Store").write_bytes(b"\x00")  # macOS's Finder showed the folder
     assert not needs_build()
     shutil.copy(export / "demographics.csv", export / "demographics copy.csv")  # as a file manager names a copy
     assert needs_build()

@@ -153,10 +153,15 @@ def test_only_the_untouched_synthetic_export_matches_it(tmp_export, change):
     assert export.is_synthetic(tmp_export)  # the export still says it is invented: the banner stays
 
 
-def test_a_workbook_or_a_missing_folder_is_not_the_shipped_export(tmp_path, tmp_export):
+def test_a_workbook_or_a_missing_folder_is_not_the_shipped_export_and_hidden_or_owner_files_are_no_input(tmp_path,
+                                                                                                     tmp_export):
     assert not export.matches_shipped_synthetic(tmp_path / "none")
     (tmp_export / ".DS_Store").write_bytes(b"\x00")  # hidden files are not inputs
+    (tmp_export / "~$labs.csv").write_bytes(b"\x08Jane Doe" + b"\x00" * 40)  # nor Excel's owner file of labs.csv
     assert export.matches_shipped_synthetic(tmp_export)
+    forms, problems = export.read_forms(tmp_export)
+    assert "labs" in forms and "~$labs" not in forms and problems == []  # not a binary form that stops the build
+    assert "~$labs.csv" not in export.file_manifest(tmp_export)["file"].tolist()
     book = tmp_path / "export.xlsx"
     with pd.ExcelWriter(book, engine="openpyxl") as writer:
         for name, frame in export.read_export(tmp_export).items():

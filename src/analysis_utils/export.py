@@ -78,6 +78,10 @@ READ_QUERIES = ("identifier_restored",)
 #: Line numbers of the other bad lines quoted in a ``wrong_field_count`` message.
 MAX_LINES_QUOTED = 5
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+#: File names that are never part of an export: hidden files (``.DS_Store``, which macOS's Finder writes into a folder it
+#: shows) and Office's owner files (``~$labs.csv``: Excel writes one beside a file it has open, with the user's name in
+#: it, hidden on Windows). Neither is read, counted in the input manifest, or (Makefile) a reason to build again.
+NOT_INPUT_PREFIXES = (".", "~$")
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
@@ -479,9 +483,9 @@ def _drop_unknown_columns(name: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _csv_files(folder: Path) -> list:
-    """The CSV files of a folder (any case of the suffix), by name; hidden files excepted."""
+    """The CSV files of a folder (any case of the suffix), by name; hidden and owner files (``NOT_INPUT_PREFIXES``) excepted."""
     return sorted((p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".csv"
-                   and not p.name.startswith(".")), key=lambda p: p.name)
+                   and not p.name.startswith(NOT_INPUT_PREFIXES)), key=lambda p: p.name)
 
 
 def read_forms(path: str | Path) -> tuple:
@@ -599,7 +603,8 @@ def file_manifest(path: str | Path) -> pd.DataFrame:
     Parameters
     ----------
     path : str or Path
-        A folder (every file in it, recursively, hidden files excepted) or a single file.
+        A folder (every file in it, recursively, hidden folders and hidden and owner files, ``NOT_INPUT_PREFIXES``,
+        excepted) or a single file.
 
     Returns
     -------
@@ -614,7 +619,7 @@ def file_manifest(path: str | Path) -> pd.DataFrame:
     """
     path = paths.resolve(path)
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file()
+        files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(NOT_INPUT_PREFIXES)
                        and not any(part.startswith(".") for part in p.relative_to(path).parts))
         names = [p.relative_to(path).as_posix() for p in files]
     elif path.is_file():
@@ -681,7 +686,7 @@ def shipped_synthetic_manifest(example: str = "pilot") -> pd.DataFrame:
 def matches_shipped_synthetic(path: str | Path) -> bool:
     """Return True only when the export at ``path`` is, byte for byte, a synthetic export shipped with the project.
 
-    Every file of the folder (hidden files excepted) must be one of a ``SYNTHETIC_MANIFEST`` entry with its
+    Every file of the folder (hidden and owner files excepted) must be one of a ``SYNTHETIC_MANIFEST`` entry with its
     SHA-256, and none of them missing: an edited copy, a real export that says ``SYNTHETIC = Y``,
     a workbook, are not a shipped export. (``is_synthetic`` reads the export's own flag.)
 
