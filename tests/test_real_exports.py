@@ -115,6 +115,11 @@ STOPS = {
         ("stop", "not_utf8", "adverse_events.csv", 3, "byte 0xE8 (character 9 of the line) is not UTF-8")),
     "UTF-16 text": (lambda folder: _put(folder, "study", "\ufeff" + _text(folder, "study"), "utf-16-le") or folder,
                     ("stop", "not_utf8", "study.csv", 1, "UTF-16")),
+    "semicolons and decimal commas (Excel in much of Europe)": (
+        lambda folder: _put(folder, "pga", _text(folder, "pga").replace(",", ";").replace(".", ","), "utf-8") or folder,
+        ("stop", "wrong_separator", "pga.csv", 1, "'SUBJID;VISIT;PGA': the columns are separated by semicolons")),
+    "tab-delimited text": (lambda folder: _put(folder, "esspri", _text(folder, "esspri").replace(",", "\t"), "utf-8")
+                           or folder, ("stop", "wrong_separator", "esspri.csv", 1, "separated by tabs")),
     "unquoted comma in free text": (
         _replace_in_line("adverse_events", 4, '"toothache, dental caries"', "toothache, dental caries"),
         ("stop", "wrong_field_count", "adverse_events.csv", 4,

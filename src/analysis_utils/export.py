@@ -23,6 +23,7 @@ import json
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -75,6 +76,11 @@ ENCODING = "UTF-8"
 #: Rules of reading problems that are data queries (listed, the run goes on); every other one stops
 #: the run. ``validation.RULES`` describes every rule.
 READ_QUERIES = ("identifier_restored",)
+#: Separators other than the comma that spreadsheets write into text exports, with what a message says of them.
+OTHER_SEPARATORS = MappingProxyType({
+    ";": "semicolons (Excel writes them in a CSV where the decimal mark is a comma, as in much of Europe)",
+    "\t": "tabs (as Excel's 'Text (Tab delimited)' writes)",
+})
 #: Line numbers of the other bad lines quoted in a ``wrong_field_count`` message.
 MAX_LINES_QUOTED = 5
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -283,6 +289,15 @@ def _check_fields(file: str, header: list, head: int, lines: np.ndarray, fields:
                     f"{len(header)}: {cause}{more}", value=str(n))
 
 
+def _check_separator(file: str, header: list, head: int) -> ReadProblem | None:
+    """A header that is one column holding one of ``OTHER_SEPARATORS``: a file separated by them, not by commas."""
+    other = next((sep for sep in OTHER_SEPARATORS if len(header) == 1 and sep in header[0]), None)
+    if other is None:
+        return None
+    return _problem(file, head, "wrong_separator", f"the header is one column, {header[0]!r}: the columns are separated "
+                    f"by {OTHER_SEPARATORS[other]}; export the form separated by commas, with a point as decimal mark")
+
+
 def _check_header(file: str, header: list, head: int, *, unit: str = "line") -> ReadProblem | None:
     seen: dict = {}
     for position, name in enumerate(header, start=1):
@@ -326,6 +341,8 @@ def _read_csv(path: Path, *, by_bytes: bool = True) -> tuple:
         header, head, lines, fields, rows = scanned
     else:
         header, head, lines, fields = scanned
+    if problem := _check_separator(file, header, head):  # its lines' fields would only repeat it
+        return None, [problem]
     problems = [p for p in (_check_header(file, header, head), _check_fields(file, header, head, lines, fields))
                 if p is not None]
     if problems:

@@ -45,6 +45,7 @@ RULES = MappingProxyType({
     "empty_file": ("error", "a file or sheet is empty: not even a header line"),
     "not_utf8": ("error", "a file is not UTF-8 text (a byte-order mark is accepted)"),
     "binary_file": ("error", "a file is not text at all (NUL bytes, a workbook or archive renamed .csv)"),
+    "wrong_separator": ("error", "a file's columns are separated by semicolons or tabs, not commas"),
     "wrong_field_count": ("error", "a line has more or fewer fields than the header (an unquoted comma in free text)"),
     "unclosed_quote": ("error", "a text in double quotes is never closed"),
     "duplicate_column": ("error", "a column name appears twice in a header"),
@@ -105,8 +106,8 @@ RULES = MappingProxyType({
 #: Structural rules: checked first, on the files, their columns and rows; any error among them
 #: stops validation before a value is checked (so that one missing form does not give hundreds of
 #: follow-on "unknown subject" errors).
-STRUCTURE_RULES = ("missing_file", "empty_file", "not_utf8", "binary_file", "wrong_field_count", "unclosed_quote",
-                   "duplicate_column", "identifier_number", "no_rows", "missing_column", "unknown_form",
+STRUCTURE_RULES = ("missing_file", "empty_file", "not_utf8", "binary_file", "wrong_separator", "wrong_field_count",
+                   "unclosed_quote", "duplicate_column", "identifier_number", "no_rows", "missing_column", "unknown_form",
                    "unknown_column", "empty_form", "identifier_restored")
 #: The last scheduled visit of the pilot's schedule: a subject who completed the study had it (protocol:
 #: week 24, end of study). With a ``schedule`` form, the visit with the highest week (``final_visit``).
