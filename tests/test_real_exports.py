@@ -120,6 +120,9 @@ STOPS = {
         ("stop", "wrong_separator", "pga.csv", 1, "'SUBJID;VISIT;PGA': the columns are separated by semicolons")),
     "tab-delimited text": (lambda folder: _put(folder, "esspri", _text(folder, "esspri").replace(",", "\t"), "utf-8")
                            or folder, ("stop", "wrong_separator", "esspri.csv", 1, "separated by tabs")),
+    "a date as a spreadsheet writes it": (_replace_in_line("visits", 2, "2021-06-28", "28/06/2021"),
+                                          ("stop", "wrong_type", "visits.csv", 2, "value '28/06/2021' is not of type "
+                                           "date: expected date, ISO 8601 YYYY-MM-DD")),
     "unquoted comma in free text": (
         _replace_in_line("adverse_events", 4, '"toothache, dental caries"', "toothache, dental caries"),
         ("stop", "wrong_field_count", "adverse_events.csv", 4,

@@ -367,7 +367,7 @@ def _range_mask(var: dictionary.Variable, values: pd.Series) -> np.ndarray:
 def _check_variable(var: dictionary.Variable, text: pd.Series, ctx: _Context) -> tuple:
     stripped = text.astype(str).str.strip()
     values, bad_type = _parse(stripped, var.type)
-    parts = [_problems(ctx, bad_type, var.name, "wrong_type", text, f"is not of type {var.type}")]
+    parts = [_problems(ctx, bad_type, var.name, "wrong_type", text, f"is not of type {var.type}: expected {dictionary.TYPES[var.type]}")]
     if var.pattern:
         hint = (": leading zeros lost? (a spreadsheet program may have read the column as numbers)"
                 if var.min_digits else "")
