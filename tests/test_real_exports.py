@@ -174,6 +174,10 @@ QUERIES = {
     "unknown extra column": (_edit_lines("demographics", lambda ls: [ls[0] + ",NOTES"] + [
         x + ",free text" if x else x for x in ls[1:]]),
         ("query", "unknown_column", "demographics.csv", 1, "column 'NOTES' is not in the data dictionary")),
+    "empty columns without a name after the last (a spreadsheet's)": (
+        _edit_lines("pga", lambda ls: [x + ",,," if x else x for x in ls]),
+        ("query", "unknown_column", "pga.csv", 1, "columns without a name (as a spreadsheet writes after the last "
+                                                  "column used): not read")),
     "COMPLETED without week-24 visit": (_replace_in_line("disposition", 11, "LOST TO FOLLOW-UP", "COMPLETED"),
                                         ("query", "completed_without_final_visit", "disposition.csv", 11,
                                          "value 'COMPLETED' but the subject has no week 24 visit")),

@@ -299,9 +299,12 @@ def _check_separator(file: str, header: list, head: int) -> ReadProblem | None:
 
 
 def _check_header(file: str, header: list, head: int, *, unit: str = "line") -> ReadProblem | None:
+    """A column name given twice. Columns without a name may repeat: a spreadsheet writes such empty columns after the
+    last one used, and they are never read (``_drop_unknown_columns``; validation lists them)."""
     seen: dict = {}
     for position, name in enumerate(header, start=1):
-        seen.setdefault(name, []).append(position)
+        if name != "":
+            seen.setdefault(name, []).append(position)
     dups = {name: pos for name, pos in seen.items() if len(pos) > 1}
     if not dups:
         return None
@@ -491,7 +494,7 @@ def _read_xlsx(path: Path) -> tuple:
 def _drop_unknown_columns(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     """Drop the columns a form of the dictionary does not have, naming them in ``attrs["dropped_columns"]``."""
     form = dictionary.FORMS.get(name)
-    extra = [c for c in frame.columns if form is not None and c not in form.columns]
+    extra = list(dict.fromkeys(c for c in frame.columns if form is not None and c not in form.columns))
     if not extra:
         return frame
     out = frame.drop(columns=extra)

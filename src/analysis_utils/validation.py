@@ -87,7 +87,8 @@ RULES = MappingProxyType({
     "dosed_before_randomisation": ("error", "the first dose is before the randomisation date"),
     # Data queries: listed for the investigators; the run goes on.
     "unknown_form": ("query", "a file or sheet is not a form of the data dictionary: not read"),
-    "unknown_column": ("query", "a column is not in the data dictionary: dropped when read, never carried further"),
+    "unknown_column": ("query", "a column is not in the data dictionary, or has no name (empty columns a spreadsheet "
+                                "writes after the last one used): dropped when read, never carried further"),
     "empty_form": ("query", "a form that may be empty (no adverse event, medication, ILD assessment or end of "
                             "study yet) has no rows"),
     "identifier_restored": ("query", "identifiers stored as numbers in a workbook were restored to zero-padded text"),
@@ -756,7 +757,7 @@ def _form_structure(name: str, form: dictionary.Form, frame: pd.DataFrame) -> li
                       if form.rows_required else
                       ("empty_form", f"the form has no rows; form {name} may be empty (nothing recorded): is it?"))
         parts.append(_file_problem(file, rule, "", text))
-    extra = list(frame.attrs.get("dropped_columns", ())) + [c for c in frame.columns if c not in form.columns]
+    extra = list(dict.fromkeys([*frame.attrs.get("dropped_columns", ()), *(c for c in frame.columns if c not in form.columns)]))
     for var in (v.name for v in form.variables if v.column_required):
         if var not in frame.columns:
             near = [c for c in extra if str(c).strip().upper() == var]
@@ -764,8 +765,10 @@ def _form_structure(name: str, form: dictionary.Form, frame: pd.DataFrame) -> li
             parts.append(_file_problem(file, "missing_column", var, f"column '{var}' is missing (data dictionary "
                                        f"form '{name}'){hint}", row=head, unit=unit))
     for col in extra:
-        parts.append(_file_problem(file, "unknown_column", str(col), f"column '{col}' is not in the data dictionary "
-                                   f"(form '{name}'): not read, carried nowhere", row=head, value=str(col), unit=unit))
+        what = (f"column '{col}' is not in the data dictionary (form '{name}')" if col != "" else
+                "columns without a name (as a spreadsheet writes after the last column used)")
+        parts.append(_file_problem(file, "unknown_column", str(col), f"{what}: not read, carried nowhere", row=head,
+                                   value=str(col), unit=unit))
     return parts
 
 
