@@ -123,6 +123,9 @@ STOPS = {
     "a date as a spreadsheet writes it": (_replace_in_line("visits", 2, "2021-06-28", "28/06/2021"),
                                           ("stop", "wrong_type", "visits.csv", 2, "value '28/06/2021' is not of type "
                                            "date: expected date, ISO 8601 YYYY-MM-DD")),
+    "a wrong value after a row of empty fields": (
+        _edit_lines("pga", lambda ls: [ls[0], ",,", ls[1].replace("5.0", "five"), *ls[2:]]),
+        ("stop", "wrong_type", "pga.csv", 3, "value 'five' is not of type float")),  # the row of empty fields counts
     "unquoted comma in free text": (
         _replace_in_line("adverse_events", 4, '"toothache, dental caries"', "toothache, dental caries"),
         ("stop", "wrong_field_count", "adverse_events.csv", 4,
@@ -202,6 +205,8 @@ SAME = {
     "every field in quotes": _every_file(_quote_every_field),
     "no newline at the end": _every_file(lambda b: b.rstrip(b"\n")),
     "blank lines at the end": _every_file(lambda b: b + b"\n\n"),
+    "rows of empty fields at the end (a spreadsheet's)": _every_file(
+        lambda b: b + (b"," * b.split(b"\n", 1)[0].count(b",") + b"\n") * 2),
 }
 
 

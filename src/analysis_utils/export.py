@@ -315,7 +315,12 @@ def _check_header(file: str, header: list, head: int, *, unit: str = "line") -> 
 
 
 def _with_source(frame: pd.DataFrame, file: str, head: int, lines) -> pd.DataFrame:
-    """Record where ``frame`` comes from: ``attrs`` file, header line (when not 1), line shifts (``row_lines``)."""
+    """Record where ``frame`` comes from: ``attrs`` file, header line (when not 1), line shifts (``row_lines``).
+    Rows whose every field is empty are left out, as blank lines are: a spreadsheet writes them (``,,``) for rows
+    once used below the data."""
+    empty = (frame == "").all(axis="columns").to_numpy()
+    if empty.any():
+        frame, lines = frame[~empty].reset_index(drop=True), np.asarray(lines)[~empty]
     frame.attrs["file"] = file
     if head != 1:
         frame.attrs["header_line"] = head
