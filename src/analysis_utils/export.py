@@ -508,7 +508,8 @@ def _drop_unknown_columns(name: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _csv_files(folder: Path) -> list:
-    """The CSV files of a folder (any case of the suffix), by name; hidden and owner files (``NOT_INPUT_PREFIXES``) excepted."""
+    """The CSV files of a folder (any case of the suffix), by name; hidden and owner files (``NOT_INPUT_PREFIXES``)
+    excepted."""
     return sorted((p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".csv"
                    and not p.name.startswith(NOT_INPUT_PREFIXES)), key=lambda p: p.name)
 

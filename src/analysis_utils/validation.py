@@ -368,7 +368,8 @@ def _range_mask(var: dictionary.Variable, values: pd.Series) -> np.ndarray:
 def _check_variable(var: dictionary.Variable, text: pd.Series, ctx: _Context) -> tuple:
     stripped = text.astype(str).str.strip()
     values, bad_type = _parse(stripped, var.type)
-    parts = [_problems(ctx, bad_type, var.name, "wrong_type", text, f"is not of type {var.type}: expected {dictionary.TYPES[var.type]}")]
+    parts = [_problems(ctx, bad_type, var.name, "wrong_type", text,
+                       f"is not of type {var.type}: expected {dictionary.TYPES[var.type]}")]
     if var.pattern:
         hint = (": leading zeros lost? (a spreadsheet program may have read the column as numbers)"
                 if var.min_digits else "")
@@ -757,7 +758,8 @@ def _form_structure(name: str, form: dictionary.Form, frame: pd.DataFrame) -> li
                       if form.rows_required else
                       ("empty_form", f"the form has no rows; form {name} may be empty (nothing recorded): is it?"))
         parts.append(_file_problem(file, rule, "", text))
-    extra = list(dict.fromkeys([*frame.attrs.get("dropped_columns", ()), *(c for c in frame.columns if c not in form.columns)]))
+    extra = list(dict.fromkeys([*frame.attrs.get("dropped_columns", ()),
+                                *(c for c in frame.columns if c not in form.columns)]))  # columns without a name: once
     for var in (v.name for v in form.variables if v.column_required):
         if var not in frame.columns:
             near = [c for c in extra if str(c).strip().upper() == var]
