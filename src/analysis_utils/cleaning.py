@@ -429,13 +429,6 @@ def compute_visit_due(first_dose: pd.Series, status: pd.Series, attended: pd.Ser
     return _flag(attended.to_numpy(bool) | left.to_numpy(bool) | closed.to_numpy(bool)).set_axis(first_dose.index)
 
 
-def _export_date(t: dict):
-    study = t.get("study")
-    if study is None or "EXPORTDT" not in study or study.empty:
-        return pd.NaT
-    return pd.Timestamp(study["EXPORTDT"].iloc[0])
-
-
 def export_date(tables: dict) -> str:
     """The export's date (form ``study``, ``EXPORTDT``) as ``YYYY-MM-DD``, ``""`` when it has none: the data cut of a
     build given none (``make report`` without ``DATA_CUTOFF``; docs/decisions.md, "Interim data cuts").
@@ -443,7 +436,7 @@ def export_date(tables: dict) -> str:
     >>> export_date({"study": pd.DataFrame({"EXPORTDT": ["2022-01-31"]})}), export_date({})
     ('2022-01-31', '')
     """
-    exported = _export_date(tables)
+    exported = validation.export_timestamp(tables)
     return "" if pd.isna(exported) else exported.strftime("%Y-%m-%d")
 
 
@@ -485,7 +478,7 @@ def derive_adsl(tables: dict, *, data_cutoff: str | None = None) -> pd.DataFrame
         out[flag] = _flag(validation.isin_text(subjects.to_series(), visits.loc[visits["VISIT"] == visit, "SUBJID"])
                           ).to_numpy()
     out = out.join(_disposition(t, subjects))
-    out["DCUTDT"] = pd.Timestamp(data_cutoff) if data_cutoff else _export_date(t)
+    out["DCUTDT"] = pd.Timestamp(data_cutoff) if data_cutoff else validation.export_timestamp(t)
     others = {visit: due_flag(week) for week, visit in week_code.items() if week > 0 and visit not in DUE_FLAGS}
     for visit, flag in {**DUE_FLAGS, **others}.items():
         attended = pd.Series(validation.isin_text(subjects.to_series(), visits.loc[visits["VISIT"] == visit, "SUBJID"]),
@@ -831,7 +824,7 @@ def derive_all(tables: dict, *, data_cutoff: str | None = None) -> dict:
             raise ValueError(f"data cut {data_cutoff} is before the first dose of the study "
                              f"({'none recorded' if pd.isna(first_dose) else first_dose.date()}): no patient is "
                              "treated at the cut, so there is nothing to analyse; choose a later data cut")
-        if pd.Timestamp(data_cutoff) > (exported := _export_date(t)):  # False when the export has no date
+        if pd.Timestamp(data_cutoff) > (exported := validation.export_timestamp(t)):  # False when the export has no date
             raise ValueError(f"data cut {data_cutoff} is after the export's date ({exported.date()}, form study, "
                              "EXPORTDT): the export holds nothing recorded after it, so visits due since would count "
                              "as missing; choose a cut on or before the export's date")

@@ -291,7 +291,7 @@ def _check_fields(file: str, header: list, head: int, lines: np.ndarray, fields:
 
 def _check_separator(file: str, header: list, head: int) -> ReadProblem | None:
     """A header that is one column holding one of ``OTHER_SEPARATORS``: a file separated by them, not by commas."""
-    other = next((sep for sep in OTHER_SEPARATORS if len(header) == 1 and sep in header[0]), None)
+    other = next((sep for sep in OTHER_SEPARATORS if sep in header[0]), None) if len(header) == 1 else None
     if other is None:
         return None
     return _problem(file, head, "wrong_separator", f"the header is one column, {header[0]!r}: the columns are separated "

@@ -466,11 +466,22 @@ def _check_consent(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
     return _problems(ctxs["visits"], bad, "VISITDT", "visit_before_consent", text["visits"]["VISITDT"], detail)
 
 
+def export_timestamp(tables: dict) -> pd.Timestamp:
+    """The export's date (form ``study``, ``EXPORTDT``, first row; typed or text), ``NaT`` when it has none.
+
+    >>> export_timestamp({"study": pd.DataFrame({"EXPORTDT": ["2022-01-31"]})}), export_timestamp({})
+    (Timestamp('2022-01-31 00:00:00'), NaT)
+    """
+    study = tables.get("study")
+    if study is None or "EXPORTDT" not in study or study.empty:
+        return pd.NaT
+    return pd.Timestamp(study["EXPORTDT"].iloc[0])
+
+
 def _check_after_export(typed: dict, text: dict, ctxs: dict, forms: dict) -> pd.DataFrame:
     """Every date of the export on or before the export's own date (form ``study``, ``EXPORTDT``; rule
     ``after_export``): without this rule a mistyped year would put a record after the data cut, which leaves it out."""
-    study = typed.get("study")
-    exported = study["EXPORTDT"].iloc[0] if study is not None and "EXPORTDT" in study and len(study) else pd.NaT
+    exported = export_timestamp(typed)
     if pd.isna(exported):
         return _empty()
     detail = f"is after the export's date {exported:%Y-%m-%d} (form study, EXPORTDT)"
