@@ -113,6 +113,16 @@ STOPS = {
     "Latin-1 text": (lambda folder: _put(folder, "adverse_events", _text(folder, "adverse_events").replace(
         "common cold", "fi\u00e8vre"), "latin-1") or folder,
         ("stop", "not_utf8", "adverse_events.csv", 3, "byte 0xE8 (character 9 of the line) is not UTF-8")),
+    "GBK text (Excel on a Chinese Windows)": (
+        lambda folder: _put(folder, "adverse_events", _text(folder, "adverse_events").replace(
+            "common cold", "\u611f\u5192"), "gbk") or folder,  # 感冒, the common cold: bytes B8 D0 C3 B0
+        ("stop", "not_utf8", "adverse_events.csv", 3, "byte 0xB8 (character 7 of the line) is not UTF-8 text; "
+         "the export must be encoded in UTF-8 (a byte-order mark is accepted). A system's own encoding gives this: "
+         "Latin-1 or Windows-1252 (an accented letter), GBK or GB18030 (Chinese text")),
+    "Windows-1252 text after UTF-8 text on its line": (
+        lambda folder: _raw("adverse_events", (folder / "adverse_events.csv").read_bytes().replace(
+            b"common cold", "Sj\u00f6gren".encode("utf-8") + b" \x93flare\x94", 1))(folder),  # ö: 2 bytes
+        ("stop", "not_utf8", "adverse_events.csv", 3, "byte 0x93 (character 15 of the line)")),
     "UTF-16 text": (lambda folder: _put(folder, "study", "\ufeff" + _text(folder, "study"), "utf-16-le") or folder,
                     ("stop", "not_utf8", "study.csv", 1, "UTF-16")),
     "semicolons and decimal commas (Excel in much of Europe)": (

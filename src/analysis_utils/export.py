@@ -182,11 +182,12 @@ def _decode(raw: bytes, file: str) -> tuple:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = body.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (body.rfind(b"\n", 0, exc.start) + 1) + 1
+        column = len(body[body.rfind(b"\n", 0, exc.start) + 1:exc.start].decode("utf-8")) + 1  # valid before it
         return None, body, _problem(
             file, line, "not_utf8", f"byte 0x{body[exc.start]:02X} (character {column} of the line) is not "
-            f"{ENCODING} text; the export must be encoded in {ENCODING} (a byte-order mark is accepted). Latin-1 or "
-            "Windows-1252 text (an accented letter) gives this: save the file as 'CSV UTF-8'")
+            f"{ENCODING} text; the export must be encoded in {ENCODING} (a byte-order mark is accepted). A system's "
+            "own encoding gives this: Latin-1 or Windows-1252 (an accented letter), GBK or GB18030 (Chinese text, as "
+            "Excel's 'CSV (Comma delimited)' writes on a Chinese Windows): save the file as 'CSV UTF-8'")
     if not text.strip():
         return None, body, _problem(file, None, "empty_file", "the file has no header line (only blank lines)")
     return text, body, None
