@@ -142,9 +142,11 @@ bench: $(ENV_STAMP)
 	$(PY) scripts/bench_planning.py
 
 ## Open JupyterLab on the notebooks with the project's kernel (JupyterLab lives in .venv-lab; LAB_ARGS passed on)
+# Its server saves notebooks without their outputs (scripts/jupyter_server_config.py: a real export's data stay out of git).
 lab: $(ENV_STAMP)
 	@test -x .venv-lab/$(BIN)/jupyter$(EXE) || { $(call NEW_VENV,.venv-lab) && .venv-lab/$(BIN)/pip$(EXE) install --quiet --disable-pip-version-check jupyterlab==4.6.6; }
 	$(PY) -m ipykernel install --prefix "$(abspath .venv-lab)" --name python3 --display-name "Python 3 (analysis_utils)" >/dev/null
+	mkdir -p .venv-lab/etc/jupyter && cp scripts/jupyter_server_config.py .venv-lab/etc/jupyter/
 	.venv-lab/$(BIN)/jupyter$(EXE) lab notebooks $(ALLOW_ROOT) $(LAB_ARGS)
 
 ## Regenerate docs/data_dictionary.md from the data dictionary in the package

@@ -1,6 +1,7 @@
 """The three pin lists agree: pyproject.toml (top level), requirements.txt (lock), environment.yml (conda mirror);
 the Makefile's `lab`, `report` and `lock` behave as the README says."""
 
+import json
 import os
 import re
 import shlex
@@ -88,6 +89,44 @@ def test_make_lab_allows_root_only_as_root_and_passes_lab_args(tmp_path):
     as_root, as_user = _make_lab_command(tmp_path, "0"), _make_lab_command(tmp_path, "1000")
     assert as_root.endswith("jupyter lab notebooks --allow-root --no-browser --ip=0.0.0.0 --port=8890")
     assert as_user.endswith("jupyter lab notebooks  --no-browser --ip=0.0.0.0 --port=8890")
+
+
+def test_make_lab_gives_jupyterlab_the_server_settings_of_the_project():
+    out = subprocess.run(["make", "-n", "-s", "lab"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert "cp scripts/jupyter_server_config.py .venv-lab/etc/jupyter/" in out  # beside the user's own settings
+
+
+def _lab_save(model: dict) -> dict:
+    """``model`` as JupyterLab's server under `make lab` writes it: the project's settings loaded as Jupyter loads
+    them, then the contents manager's pre-save hook."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("jupyter_server_config.py", path=str(ROOT / "scripts")).load_config()
+    config.ContentsManager.pre_save_hook(model=model, path=model["path"], contents_manager=None)
+    return model
+
+
+def test_jupyterlab_saves_a_notebook_without_outputs_or_run_timings():
+    """A notebook run on a real export shows patients' data; saved as Lab saves it, the file holds none of it."""
+    run = {"cell_type": "code", "execution_count": 3, "source": "adae", "id": "b",
+           "metadata": {"tags": ["parameters"], "execution": {"iopub.execute_input": "2026-12-06T03:00:00Z"}},
+           "outputs": [{"output_type": "execute_result", "data": {"text/plain": "001 fever"}, "execution_count": 3}]}
+    text = {"cell_type": "markdown", "source": "Adverse events.", "id": "a", "metadata": {}}
+    saved = _lab_save({"type": "notebook", "path": "06_safety.ipynb", "content": {"cells": [text, run]}})
+    assert saved["content"]["cells"] == [
+        text, {"cell_type": "code", "execution_count": None, "source": "adae", "id": "b",
+               "metadata": {"tags": ["parameters"]}, "outputs": []}]
+    other = {"type": "file", "path": "notes.txt", "content": "001 fever"}
+    assert _lab_save(dict(other)) == other  # only notebooks are changed
+
+
+def test_shipped_notebooks_hold_no_outputs():
+    """What the notebooks show of an export never goes into git: the tracked notebooks hold code and text only."""
+    held = [f"{path.name}, cell {i}" for path in sorted(paths.NOTEBOOKS.glob("*.ipynb"))
+            for i, cell in enumerate(json.loads(path.read_text(encoding="utf-8"))["cells"], 1)
+            if cell.get("outputs") or cell.get("execution_count") is not None]
+    assert held == [], ("outputs saved in a notebook (JupyterLab: Edit > Clear Outputs of All Cells, then save; "
+                        "`make lab` saves without them)")
 
 
 def test_requirements_are_sorted_and_xlsxwriter_is_locked():
