@@ -143,9 +143,11 @@ bench: $(ENV_STAMP)
 
 ## Open JupyterLab on the notebooks with the project's kernel (JupyterLab lives in .venv-lab; LAB_ARGS passed on)
 # Its server saves notebooks without their outputs (scripts/jupyter_server_config.py: a real export's data stay out of git).
+# ipykernel's warning that the kernel it installs into .venv-lab "may not be found" is left out: JupyterLab runs there.
 lab: $(ENV_STAMP)
 	@test -x .venv-lab/$(BIN)/jupyter$(EXE) || { $(call NEW_VENV,.venv-lab) && .venv-lab/$(BIN)/pip$(EXE) install --quiet --disable-pip-version-check jupyterlab==4.6.6; }
-	$(PY) -m ipykernel install --prefix "$(abspath .venv-lab)" --name python3 --display-name "Python 3 (analysis_utils)" >/dev/null
+	$(PY) -m ipykernel install --prefix "$(abspath .venv-lab)" --name python3 --display-name "Python 3 (analysis_utils)" >/dev/null \
+	  2> >(grep -v 'The kernelspec may not be found' >&2)
 	mkdir -p .venv-lab/etc/jupyter && cp scripts/jupyter_server_config.py .venv-lab/etc/jupyter/
 	.venv-lab/$(BIN)/jupyter$(EXE) lab notebooks $(ALLOW_ROOT) $(LAB_ARGS)
 
