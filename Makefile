@@ -78,8 +78,9 @@ DATA_FILES := $(shell find $(call QUOTE,$(DATA_DIR)) -type f ! -name '.*' ! -nam
   | LC_ALL=C sort -k3)
 SRC_FILES := $(wildcard src/analysis_utils/*.py src/analysis_utils/templates/report/*)
 NOTEBOOK_FILES := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
-# A change of DATA_DIR, DATA_CUTOFF or of a file of the export (added, removed, changed) re-runs the report.
-BUILD_PARAMS := data_dir=$(DATA_DIR) cutoff=$(DATA_CUTOFF) files=$(DATA_FILES)
+# A change of DATA_DIR, DATA_CUTOFF or of a file of the export (added, removed, changed) re-runs the report; so does a
+# notebook or module removed or renamed (a prerequisite gone, or renamed with its old date, is no reason for make).
+BUILD_PARAMS := data_dir=$(DATA_DIR) cutoff=$(DATA_CUTOFF) files=$(DATA_FILES) code=$(NOTEBOOK_FILES) $(SRC_FILES)
 PARAMS_FILE := .build/params
 $(shell mkdir -p .build && { printf '%s\n' $(call QUOTE,$(BUILD_PARAMS)) | cmp -s - $(PARAMS_FILE) || \
   printf '%s\n' $(call QUOTE,$(BUILD_PARAMS)) > $(PARAMS_FILE); })

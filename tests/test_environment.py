@@ -140,20 +140,41 @@ def test_requirements_are_sorted_and_xlsxwriter_is_locked():
     assert _pins((ROOT / "requirements.txt").read_text().splitlines())["xlsxwriter"] == _pyproject_pins()["xlsxwriter"]
 
 
+def _make_project(folder):
+    """A checkout with the Makefile and pin files, an environment taken as installed and a report folder."""
+    for name in ("Makefile", "requirements.txt", "requirements-dev.txt", "pyproject.toml"):
+        shutil.copy(paths.PROJECT_ROOT / name, folder)
+    (folder / ".venv").mkdir()
+    (folder / ".venv" / "pyvenv.cfg").touch()
+    (folder / "reports").mkdir()
+
+
+def _settle(folder, make: list[str]) -> None:
+    """As after a build: the environment, what it recorded (.build/params), then the report, all past."""
+    subprocess.run(make, cwd=folder, capture_output=True)
+    (folder / ".venv" / ".installed").touch()
+    (folder / "reports" / "report.html").touch()
+    for path in folder.rglob("*"):
+        age = {".installed": 20, "params": 30, "report.html": 10}.get(path.name, 100)
+        os.utime(path, (time.time() - age, time.time() - age))
+
+
+def _needs_build(folder, make: list[str]) -> bool:
+    done = subprocess.run(make, cwd=folder, capture_output=True, text=True)
+    assert "No rule" not in done.stderr, done.stderr
+    return done.returncode != 0
+
+
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 def test_make_report_reruns_when_a_file_of_the_export_changes_even_with_a_space_in_its_name_or_an_old_date(tmp_path):
     """Also where the export's folder and a file in it have an apostrophe in their names (O'Brien's export): a file
     name the shell misread made every ``make report`` build again, a folder name the build not find the export. Hidden
     files and Office's owner files are not part of the export (``export.NOT_INPUT_PREFIXES``)."""
-    for name in ("Makefile", "requirements.txt", "requirements-dev.txt", "pyproject.toml"):
-        shutil.copy(paths.PROJECT_ROOT / name, tmp_path)
+    _make_project(tmp_path)
     export = tmp_path / "exports" / "O'Brien's cut 2"
     export.mkdir(parents=True)
     (export / "demographics.csv").write_text("SUBJID,SEX\n001,F\n", encoding="utf-8")
     (export / "patient's notes.txt").write_text("not a form\n", encoding="utf-8")
-    (tmp_path / ".venv").mkdir()
-    (tmp_path / ".venv" / "pyvenv.cfg").touch()
-    (tmp_path / "reports").mkdir()
     make = ["make", "-q", "report", "DATA_DIR=exports/O'Brien's cut 2"]
 
     def runner_args(*variables: str) -> list[str]:
@@ -166,18 +187,10 @@ def test_make_report_reruns_when_a_file_of_the_export_changes_even_with_a_space_
     assert runner_args() == ["--data-dir", "exports/O'Brien's cut 2"]  # the cut: the export's date
 
     def settle():
-        """As after a build: the environment, the export it recorded (.build/params), then the report, all past."""
-        subprocess.run(make, cwd=tmp_path, capture_output=True)
-        (tmp_path / ".venv" / ".installed").touch()
-        (tmp_path / "reports" / "report.html").touch()
-        for path in tmp_path.rglob("*"):
-            age = {".installed": 20, "params": 30, "report.html": 10}.get(path.name, 100)
-            os.utime(path, (time.time() - age, time.time() - age))
+        _settle(tmp_path, make)
 
     def needs_build() -> bool:
-        done = subprocess.run(make, cwd=tmp_path, capture_output=True, text=True)
-        assert "No rule" not in done.stderr, done.stderr
-        return done.returncode != 0
+        return _needs_build(tmp_path, make)
 
     settle()
     assert not needs_build()
@@ -193,6 +206,28 @@ def test_make_report_reruns_when_a_file_of_the_export_changes_even_with_a_space_
     (export / "demographics.csv").write_text("SUBJID,SEX\n001,M\n", encoding="utf-8")
     os.utime(export / "demographics.csv", (0, 0))  # changed, but dated 1970 (a copy that keeps its old date)
     assert needs_build()
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_report_reruns_when_a_notebook_or_module_is_removed_or_renamed(tmp_path):
+    """A removed notebook's section would stay in the report, and a renamed one (a rename keeps the file's date) keep
+    its old name, while ``make report`` said there was nothing to do."""
+    _make_project(tmp_path)
+    for name in ("notebooks/01_a.ipynb", "notebooks/09_sensitivity.ipynb", "src/analysis_utils/extra.py",
+                 "data/raw/demographics.csv"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("{}\n")
+    make = ["make", "-q", "report"]
+    _settle(tmp_path, make)
+    assert not _needs_build(tmp_path, make)
+    os.remove(tmp_path / "notebooks" / "09_sensitivity.ipynb")
+    assert _needs_build(tmp_path, make)
+    _settle(tmp_path, make)
+    os.rename(tmp_path / "notebooks" / "01_a.ipynb", tmp_path / "notebooks" / "01_cleaning.ipynb")
+    assert _needs_build(tmp_path, make)
+    _settle(tmp_path, make)
+    os.remove(tmp_path / "src" / "analysis_utils" / "extra.py")
+    assert _needs_build(tmp_path, make)
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
