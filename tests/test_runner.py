@@ -450,6 +450,17 @@ def test_a_metadata_mistake_names_the_notebook_before_any_kernel_starts(tmp_path
         runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage")
 
 
+def test_two_notebooks_of_one_number_stop_the_build_before_any_kernel_starts(tmp_path, monkeypatch):
+    """JupyterLab's Duplicate names a copy 04_efficacy-Copy1.ipynb: built, its section came twice into the report, and
+    its cells' ids (nb04-...) repeated the original's, which nbconvert replaced with random ones."""
+    monkeypatch.setattr(runner.kernels, "Kernels", None)  # never reached
+    paths = _write(tmp_path, {"01_a.ipynb": _notebook("x = 1"), "04_efficacy.ipynb": _notebook("x = 1"),
+                              "04_efficacy-Copy1.ipynb": _notebook("x = 1")})
+    with pytest.raises(runner.NotebookFailed, match=re.escape(
+            "04_efficacy.ipynb and 04_efficacy-Copy1.ipynb: one number, two notebooks (a copy, as JupyterLab's Duplicate")):
+        runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage")
+
+
 def test_notebook_needs_default_to_every_earlier_notebook_and_must_be_earlier():
     meta = {"01_a.ipynb": {}, "02_b.ipynb": {"report": {"needs": []}}, "03_c.ipynb": {"report": {"needs": ["01_a"]}}}
     assert runner.notebook_needs(meta) == {"01_a.ipynb": [], "02_b.ipynb": [], "03_c.ipynb": ["01_a.ipynb"]}

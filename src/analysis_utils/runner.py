@@ -215,6 +215,10 @@ def execute_notebooks(notebook_paths: list[Path], parameters: dict, stage: Path,
     """
     try:  # every notebook's metadata, before any kernel starts
         read = {p.name: _read(p) for p in notebook_paths}
+        if twice := [n for n in read if [m[:2] for m in read].count(n[:2]) > 1]:  # the report's cell ids: nb<number>-
+            raise ValueError(f"{' and '.join(twice)}: one number, two notebooks (a copy, as JupyterLab's Duplicate "
+                             "names it?): the number orders the report and names its cells; give each notebook its "
+                             "own, or keep the copy outside notebooks/")
         needs = notebook_needs({name: meta for name, (meta, _) in read.items()})
         imports = {name: meta.get("report", {}).get("kernel", "full") for name, (meta, _) in read.items()}
         if bad := {n: v for n, v in imports.items() if v not in kernels.IMPORTS}:
