@@ -3,13 +3,15 @@
 import csv
 import hashlib
 import io
+import shutil
+import subprocess
 
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis_utils import export, validation
+from analysis_utils import export, paths, validation
 
 
 def test_read_everything_as_text_with_rows_and_file(tmp_export):
@@ -93,6 +95,36 @@ def test_is_synthetic(tmp_export, tmp_path):
     assert not export.is_synthetic(tmp_export) and export.describe_source(tmp_export) == ""
     (tmp_export / "study.csv").unlink()
     assert not export.is_synthetic(tmp_export)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_a_real_export_git_would_commit_gets_a_warning(tmp_path, monkeypatch):
+    """A checkout (here a new one) with the project's .gitignore: a real export in data/exports/ is ignored, one in
+    another folder, or over the shipped data/raw, would go into the next commit."""
+    root = tmp_path / "checkout"
+    root.mkdir()
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    shutil.copy(paths.PROJECT_ROOT / ".gitignore", root)
+    monkeypatch.setattr(paths, "PROJECT_ROOT", root)
+    monkeypatch.setattr(paths, "DATA_RAW", root / "data" / "raw")
+    study = "STUDYID,SITEID,SYNTHETIC,EXPORTDT\nNCT04916756,01,{},2022-01-31\n"
+    for folder, flag in (("data/exports/2022-01-31", "N"), ("data/cut", "N"), ("data/raw", "N"), ("data/demo", "Y")):
+        (root / folder).mkdir(parents=True)
+        (root / folder / "study.csv").write_text(study.format(flag))
+        (root / folder / "demographics.csv").write_text("SUBJID,SEX\n001,F\n")
+    assert export.git_would_take("data/exports/2022-01-31") == []
+    assert export.git_would_take("data/cut") == ["data/cut/demographics.csv", "data/cut/study.csv"]
+    assert export.real_export_warning("data/exports/2022-01-31") == ""  # ignored by git
+    assert export.real_export_warning("data/demo") == ""  # synthetic
+    assert export.real_export_warning("data/cut") == (
+        "warning: data/cut is a real export (form study: SYNTHETIC is not Y) and git would take its 2 file(s) into "
+        "the next commit: keep real exports in data/exports/ (git ignores it) or outside the checkout")
+    subprocess.run(["git", "-C", str(root), "add", "data/raw"], check=True)  # tracked, as the shipped trial is
+    assert export.real_export_warning("data/raw").endswith(
+        "or outside the checkout, and put the shipped synthetic trial back (git checkout -- data/raw)")
+    assert export.git_would_take(tmp_path) == []  # outside the checkout
+    monkeypatch.setattr(paths, "PROJECT_ROOT", tmp_path / "not-a-checkout")
+    assert export.git_would_take(tmp_path) == []
 
 
 @pytest.mark.parametrize("example", sorted(export.SHIPPED_SYNTHETIC))

@@ -680,6 +680,39 @@ def is_synthetic(path: str | Path) -> bool:
     return study is not None and "SYNTHETIC" in study.columns and bool((study["SYNTHETIC"] == "Y").any())
 
 
+#: Where real exports go inside the checkout: git ignores the folder (``.gitignore``), so no commit takes them.
+EXPORTS_FOLDER = "data/exports"
+
+
+def git_would_take(path: str | Path) -> list[str]:
+    """The files at ``path`` that git tracks or would add with the next ``git add -A`` (not ignored), relative to
+    the project's root; none outside its git checkout, or without git."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "-C", str(paths.PROJECT_ROOT), "ls-files", "-z", "--cached", "--others", "--exclude-standard",
+                              "--", str(paths.resolve(path))], capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):  # no git, not a checkout, or a path outside it
+        return []
+    return sorted(os.fsdecode(name) for name in out.split(b"\0") if name)
+
+
+def real_export_warning(path: str | Path) -> str:
+    """A warning when the export at ``path`` is real (form ``study``, ``SYNTHETIC`` not ``Y``) and git would take
+    its files (``git_would_take``): a commit would carry patients' data into the repository and its copies; else
+    ``""``. The shipped synthetic exports, tracked on purpose, get none.
+
+    >>> real_export_warning(paths.DATA_RAW)
+    ''
+    """
+    if is_synthetic(path) or not (files := git_would_take(path)):
+        return ""
+    return (f"warning: {paths.relative(paths.resolve(path))} is a real export (form study: SYNTHETIC is not Y) and git "
+            f"would take its {len(files)} file(s) into the next commit: keep real exports in {EXPORTS_FOLDER}/ (git "
+            "ignores it) or outside the checkout" + (", and put the shipped synthetic trial back (git checkout -- "
+                                                      "data/raw)" if paths.resolve(path) == paths.DATA_RAW else ""))
+
+
 def study_identity(path: str | Path) -> dictionary.StudyIdentity:
     """Return the identity of the study of the export at ``path`` (its ``study`` form; ``dictionary.study_identity``).
 

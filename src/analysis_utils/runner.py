@@ -432,6 +432,10 @@ def main(argv: list[str] | None = None) -> int:
               f"(`make validate DATA_DIR={args.data_dir}` lists every error in reports/data_queries.csv)"
               if getattr(err, "ename", "") == "ExportValidationError" else f"error: {err}", file=sys.stderr)
         return 1
+    from analysis_utils import export
+
+    if warning := export.real_export_warning(args.data_dir):
+        print(warning, file=sys.stderr)
     print(f"report: {report} ({time.perf_counter() - start:.1f} s)")
     return 0
 

@@ -969,6 +969,8 @@ def main(argv: list | None = None) -> int:
         return 1
     report.save_queries(pd.concat([result.errors, result.queries], ignore_index=True), "validation",
                         reports_dir=args.reports)
+    if warning := export.real_export_warning(args.data_dir):
+        print(warning, file=sys.stderr)
     if not result.ok:
         print(ExportValidationError(result.errors), file=sys.stderr)
         return 1
