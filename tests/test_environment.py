@@ -96,6 +96,15 @@ def test_make_lab_gives_jupyterlab_the_server_settings_of_the_project():
     assert "cp scripts/jupyter_server_config.py .venv-lab/etc/jupyter/" in out  # beside the user's own settings
 
 
+def test_make_validate_writes_its_queries_outside_the_published_outputs():
+    """reports/data_queries.csv is the last build's, as its report shows them: make validate, on another export
+    perhaps, replaced its validation part and combined it with the build's other parts."""
+    out = subprocess.run(["make", "-n", "-s", "validate", "DATA_DIR=data/exports/cut 2"], cwd=ROOT, capture_output=True,
+                         text=True, check=True).stdout
+    assert shlex.split(out.splitlines()[-1])[-4:] == ["analysis_utils.validation", "data/exports/cut 2", "--reports",
+                                                      "scratch/validation"]
+
+
 def _lab_save(model: dict) -> dict:
     """``model`` as JupyterLab's server under `make lab` writes it: the project's settings loaded as Jupyter loads
     them, then the contents manager's pre-save hook."""

@@ -667,7 +667,8 @@ def render_markdown() -> str:
         lines += _markdown_form(form)
     lines += _markdown_units()
     lines += ["## Validation rules", "",
-              "Errors stop the run (exit status 1); queries are listed in `reports/data_queries.csv`. "
+              "Errors stop the run (exit status 1); queries are listed in `reports/data_queries.csv` (`make "
+              "validate`: `scratch/validation/data_queries.csv`). "
               "The structure of every file is checked first (the files, their encoding and CSV syntax, "
               "their columns and rows): a structural error stops the run before any value is checked, so "
               "that one missing form does not give hundreds of follow-on errors. Messages give the line as "

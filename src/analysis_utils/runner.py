@@ -429,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
             print("interrupted: nothing was replaced", file=sys.stderr)
             return 130
         print(f"error: the export {args.data_dir} failed validation; nothing was replaced.\n{err.evalue}\n"
-              f"(`make validate DATA_DIR={args.data_dir}` lists every error in reports/data_queries.csv)"
+              f"(`make validate DATA_DIR={args.data_dir}` lists every error in scratch/validation/data_queries.csv)"
               if getattr(err, "ename", "") == "ExportValidationError" else f"error: {err}", file=sys.stderr)
         return 1
     from analysis_utils import export

@@ -15,11 +15,12 @@ hundreds of follow-on ones. Then the values, one form at a time, and the rules a
 Errors invalidate the analysis; ``check_export`` raises ``ExportValidationError`` listing them, and
 the command line exits with status 1::
 
-    python -m analysis_utils.validation data/raw --reports reports
+    python -m analysis_utils.validation data/raw --reports scratch/validation
 
 Queries (a visit outside its window, a missing non-required item, an incomplete biological
 assessment, a column not in the dictionary, disposition against the visits, a dosed subject without
-assessment) do not stop the run: they are listed in ``reports/data_queries.csv``.
+assessment) do not stop the run: they are listed in ``data_queries.csv`` (a build's in ``reports/``; the
+command line's in ``scratch/validation/``, leaving the published outputs as the report shows them).
 """
 
 import argparse
@@ -954,13 +955,14 @@ def check_export(path) -> ValidationResult:
 
 
 def main(argv: list | None = None) -> int:
-    """Command line: validate DATA_DIR, write reports/data_queries.csv, exit 1 on errors."""
+    """Command line: validate DATA_DIR, write scratch/validation/data_queries.csv, exit 1 on errors."""
     from analysis_utils import report
 
     parser = argparse.ArgumentParser(prog="python -m analysis_utils.validation",
                                      description="Validate a raw export against the data dictionary.")
     parser.add_argument("data_dir", help="folder of CSV files or an .xlsx workbook")
-    parser.add_argument("--reports", default="reports", help="folder of data_queries.csv (default: reports)")
+    parser.add_argument("--reports", default="scratch/validation",
+                        help="folder of data_queries.csv (default: scratch/validation)")
     args = parser.parse_args(argv)
     try:
         result = validate_export(*export.read_forms(args.data_dir))
