@@ -133,6 +133,14 @@ STOPS = {
     "a date as a spreadsheet writes it": (_replace_in_line("visits", 2, "2021-06-28", "28/06/2021"),
                                           ("stop", "wrong_type", "visits.csv", 2, "value '28/06/2021' is not of type "
                                            "date: expected date, ISO 8601 YYYY-MM-DD")),
+    "a partial date (a medication started in February 2020, day unknown)": (
+        _replace_in_line("conmeds", 2, "2020-02-14", "2020-02"),
+        ("stop", "wrong_type", "conmeds.csv", 2, "value '2020-02' is not of type date: expected date, ISO 8601 "
+         "YYYY-MM-DD: a partial date (day or month unknown) is not imputed; complete it in the export")),
+    "a partial date with its unknown parts marked": (
+        _replace_in_line("conmeds", 3, "2019-07-29", "2019-UN-UN"),
+        ("stop", "wrong_type", "conmeds.csv", 3, "value '2019-UN-UN' is not of type date: expected date, ISO 8601 "
+         "YYYY-MM-DD: a partial date")),
     "a wrong value after a row of empty fields": (
         _edit_lines("pga", lambda ls: [ls[0], ",,", ls[1].replace("5.0", "five"), *ls[2:]]),
         ("stop", "wrong_type", "pga.csv", 3, "value 'five' is not of type float")),  # the row of empty fields counts

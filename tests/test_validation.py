@@ -1,5 +1,7 @@
 """Validation rules: each one on a deliberately broken copy of the synthetic export."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -312,3 +314,12 @@ def test_no_assessment_is_asked_only_for_dosed_subjects(synthetic_export):
     trial["exposure"].loc[trial["exposure"]["SUBJID"] == "004", "EXSTDT"] = pd.NaT
     trial["exposure"].loc[trial["exposure"]["SUBJID"] == "004", "EXENDT"] = pd.NaT
     assert "no_assessment" not in set(validation.validate_export(trial).queries["rule"])
+
+
+@pytest.mark.parametrize(("value", "partial"), [
+    ("2021", True), ("2021-08", True), ("2021-08-UN", True), ("2019-unk-unk", True), ("2021-XX-XX", True),
+    ("28/06/2021", False), ("2021-8", False), ("2021-08-32", False), ("UNK", False), ("2021-UN-15", False),
+])
+def test_partial_date_pattern(value, partial):
+    """The values whose wrong_type message says they are partial dates (docs/decisions.md, "Partial dates")."""
+    assert bool(re.fullmatch(validation.PARTIAL_DATE, value)) is partial

@@ -366,11 +366,27 @@ def _range_mask(var: dictionary.Variable, values: pd.Series) -> np.ndarray:
     return low | high
 
 
+#: A partial date as EDCs export it: ISO 8601 with reduced precision (``2021``, ``2021-08``) or with the unknown parts
+#: marked (``2021-08-UN``, ``2019-UNK-UNK``; any case). The analysis takes complete dates only: which day a partial
+#: date stands for (the first of the month, or the first dose's, for an onset) is a rule of the statistical analysis
+#: plan, not of this software (docs/decisions.md, "Partial dates"). Such a value gets that said, not only its type.
+PARTIAL_DATE = r"(?i)\d{4}(-\d{2})?|\d{4}-(\d{2}|UN|UNK|XX)-(UN|UNK|XX)"
+
+
+def _type_detail(var: dictionary.Variable, stripped: pd.Series):
+    """What ``wrong_type`` says of a value: its type expected; for a partial date (``PARTIAL_DATE``), also that."""
+    expected = f"is not of type {var.type}: expected {dictionary.TYPES[var.type]}"
+    if var.type != "date":
+        return expected
+    return lambda m: stripped[m].str.fullmatch(PARTIAL_DATE).map(
+        {True: expected + ": a partial date (day or month unknown) is not imputed; complete it in the export "
+               "(docs/decisions.md, 'Partial dates')", False: expected})
+
+
 def _check_variable(var: dictionary.Variable, text: pd.Series, ctx: _Context) -> tuple:
     stripped = text.astype(str).str.strip()
     values, bad_type = _parse(stripped, var.type)
-    parts = [_problems(ctx, bad_type, var.name, "wrong_type", text,
-                       f"is not of type {var.type}: expected {dictionary.TYPES[var.type]}")]
+    parts = [_problems(ctx, bad_type, var.name, "wrong_type", text, _type_detail(var, stripped))]
     if var.pattern:
         hint = (": leading zeros lost? (a spreadsheet program may have read the column as numbers)"
                 if var.min_digits else "")
