@@ -144,7 +144,8 @@ bench: $(ENV_STAMP)
 	$(PY) scripts/bench_planning.py
 
 ## Open JupyterLab on the notebooks with the project's kernel (JupyterLab lives in .venv-lab; LAB_ARGS passed on)
-# Its server saves notebooks without their outputs (scripts/jupyter_server_config.py: a real export's data stay out of git).
+# Its server saves notebooks without their outputs (scripts/jupyter_server_config.py): a real export's data stay out
+# of git.
 # ipykernel's warning that the kernel it installs into .venv-lab "may not be found" is left out: JupyterLab runs there.
 lab: $(ENV_STAMP)
 	@test -x .venv-lab/$(BIN)/jupyter$(EXE) || { $(call NEW_VENV,.venv-lab) && .venv-lab/$(BIN)/pip$(EXE) install --quiet --disable-pip-version-check jupyterlab==4.6.6; }

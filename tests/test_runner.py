@@ -457,7 +457,7 @@ def test_two_notebooks_of_one_number_stop_the_build_before_any_kernel_starts(tmp
     paths = _write(tmp_path, {"01_a.ipynb": _notebook("x = 1"), "04_efficacy.ipynb": _notebook("x = 1"),
                               "04_efficacy-Copy1.ipynb": _notebook("x = 1")})
     with pytest.raises(runner.NotebookFailed, match=re.escape(
-            "04_efficacy.ipynb and 04_efficacy-Copy1.ipynb: one number, two notebooks (a copy, as JupyterLab's Duplicate")):
+            "04_efficacy.ipynb and 04_efficacy-Copy1.ipynb: one number, two notebooks (a copy, as JupyterLab's")):
         runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage")
 
 

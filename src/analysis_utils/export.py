@@ -690,8 +690,9 @@ def git_would_take(path: str | Path) -> list[str]:
     import subprocess
 
     try:
-        out = subprocess.run(["git", "-C", str(paths.PROJECT_ROOT), "ls-files", "-z", "--cached", "--others", "--exclude-standard",
-                              "--", str(paths.resolve(path))], capture_output=True, check=True).stdout
+        out = subprocess.run(["git", "-C", str(paths.PROJECT_ROOT), "ls-files", "-z", "--cached", "--others",
+                              "--exclude-standard", "--", str(paths.resolve(path))],
+                             capture_output=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):  # no git, not a checkout, or a path outside it
         return []
     return sorted(os.fsdecode(name) for name in out.split(b"\0") if name)
