@@ -121,7 +121,13 @@ def test_jupyterlab_saves_a_notebook_without_outputs_or_run_timings():
            "metadata": {"tags": ["parameters"], "execution": {"iopub.execute_input": "2026-12-06T03:00:00Z"}},
            "outputs": [{"output_type": "execute_result", "data": {"text/plain": "001 fever"}, "execution_count": 3}]}
     text = {"cell_type": "markdown", "source": "Adverse events.", "id": "a", "metadata": {}}
-    saved = _lab_save({"type": "notebook", "path": "06_safety.ipynb", "content": {"cells": [text, run]}})
+    metadata = {"kernelspec": {"display_name": "Python 3 (analysis_utils)", "language": "python", "name": "python3"},
+                "language_info": {"name": "python", "version": "3.11.7", "codemirror_mode": {"name": "ipython"}},
+                "report": {"section": "safety"}}
+    saved = _lab_save({"type": "notebook", "path": "06_safety.ipynb",
+                       "content": {"cells": [text, run], "metadata": metadata}})
+    shipped = json.loads((paths.NOTEBOOKS / "06_safety.ipynb").read_text(encoding="utf-8"))["metadata"]
+    assert saved["content"]["metadata"] == {**shipped, "report": {"section": "safety"}}  # no change in git
     assert saved["content"]["cells"] == [
         text, {"cell_type": "code", "execution_count": None, "source": "adae", "id": "b",
                "metadata": {"tags": ["parameters"]}, "outputs": []}]
