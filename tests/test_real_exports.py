@@ -133,14 +133,11 @@ STOPS = {
     "a date as a spreadsheet writes it": (_replace_in_line("visits", 2, "2021-06-28", "28/06/2021"),
                                           ("stop", "wrong_type", "visits.csv", 2, "value '28/06/2021' is not of type "
                                            "date: expected date, ISO 8601 YYYY-MM-DD")),
-    "a partial date (a medication started in February 2020, day unknown)": (
-        _replace_in_line("conmeds", 2, "2020-02-14", "2020-02"),
-        ("stop", "wrong_type", "conmeds.csv", 2, "value '2020-02' is not of type date: expected date, ISO 8601 "
-         "YYYY-MM-DD: a partial date (day or month unknown) is not imputed; complete it in the export")),
-    "a partial date with its unknown parts marked": (
-        _replace_in_line("conmeds", 3, "2019-07-29", "2019-UN-UN"),
-        ("stop", "wrong_type", "conmeds.csv", 3, "value '2019-UN-UN' is not of type date: expected date, ISO 8601 "
-         "YYYY-MM-DD: a partial date")),
+    "a partial visit date (only the start and end of an event or medication may be partial)": (
+        _replace_in_line("visits", 2, "2021-06-28", "2021-06"),
+        ("stop", "wrong_type", "visits.csv", 2, "value '2021-06' is not of type date: expected date, ISO 8601 "
+         "YYYY-MM-DD: a partial date (day or month unknown) is taken only as the start or end of an adverse event "
+         "or medication")),
     "a wrong value after a row of empty fields": (
         _edit_lines("pga", lambda ls: [ls[0], ",,", ls[1].replace("5.0", "five"), *ls[2:]]),
         ("stop", "wrong_type", "pga.csv", 3, "value 'five' is not of type float")),  # the row of empty fields counts
@@ -192,6 +189,12 @@ STOPS = {
 }
 
 QUERIES = {
+    "a partial date (a medication started in February 2020, day unknown)": (
+        _replace_in_line("conmeds", 2, "2020-02-14", "2020-02"),
+        ("query", "partial_date", "conmeds.csv", 2, "value '2020-02' is a partial date (day unknown): imputed")),
+    "a partial date with its unknown parts marked": (
+        _replace_in_line("conmeds", 3, "2019-07-29", "2019-UN-UN"),
+        ("query", "partial_date", "conmeds.csv", 3, "value '2019-UN-UN' is a partial date (month and day unknown)")),
     "unknown extra column": (_edit_lines("demographics", lambda ls: [ls[0] + ",NOTES"] + [
         x + ",free text" if x else x for x in ls[1:]]),
         ("query", "unknown_column", "demographics.csv", 1, "column 'NOTES' is not in the data dictionary")),

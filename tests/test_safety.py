@@ -601,6 +601,17 @@ def test_format_listing_heads_columns_in_words_and_decodes_codes_but_not_terms()
     assert out.values.tolist() == [["S1", "HEPATITIS B REACTIVATION", "Yes", "Drug withdrawn", "22"]]
 
 
+def test_format_listing_says_what_of_a_partial_date_was_imputed():
+    listing = pd.DataFrame({"ASTDT": pd.to_datetime(["2021-07-01", "2021-08-10", "2021-01-01"]),
+                            "ASTDTF": ["D", "", "M"], "ASTDY": [1.0, 41.0, -180.0], "AENDT": pd.to_datetime(["2021-08-31", None, "2021-03-31"]),
+                            "AENDTF": ["D", "", ""], "AENDY": [62.0, None, -92.0]})
+    out = safety.format_listing(listing)
+    assert out.columns.tolist() == ["Start date (study day)", "End date (study day)"]
+    assert out.values.tolist() == [["2021-07-01 (1), day imputed", "2021-08-31 (62), day imputed"],
+                                   ["2021-08-10 (41)", ""],
+                                   ["2021-01-01 (-180), month and day imputed", "2021-03-31 (-92)"]]
+
+
 def test_max_grade_table_shows_a_missing_row_only_where_a_grade_is_missing():
     res = pd.DataFrame({"arm": "Bari", "soc": ["", "", "", INF, INF, INF], "pt": "",
                         "grade": ["Missing", "1", "2"] * 2, "n_subjects": [1, 1, 0, 0, 1, 0], "big_n": 4, "pct": 0.0})

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis_utils import export, validation
+from analysis_utils import export, partial_dates, validation
 
 SUBJ = "NCT04916756-01-"
 
@@ -229,7 +229,7 @@ def test_every_rule_is_documented_with_its_kind():
     assert kinds == {"error", "query"}
     assert {"visit_window", "missing_item", "incomplete_biological", "unknown_form", "unknown_column", "empty_form",
             "identifier_restored", "no_assessment", "completed_without_final_visit", "discontinued_after_final_visit",
-            "visit_after_end_of_study", "treated_not_as_randomised"} == {
+            "visit_after_end_of_study", "treated_not_as_randomised", "partial_date"} == {
         r for r, (k, _) in validation.RULES.items() if k == "query"}
     assert set(validation.STRUCTURE_RULES) <= set(validation.RULES)
     assert set(export.READ_QUERIES) == {r for r in validation.STRUCTURE_RULES if validation.RULES[r][0] == "query"
@@ -322,4 +322,4 @@ def test_no_assessment_is_asked_only_for_dosed_subjects(synthetic_export):
 ])
 def test_partial_date_pattern(value, partial):
     """The values whose wrong_type message says they are partial dates (docs/decisions.md, "Partial dates")."""
-    assert bool(re.fullmatch(validation.PARTIAL_DATE, value)) is partial
+    assert bool(re.fullmatch(partial_dates.PARTIAL_DATE, value)) is partial

@@ -24,7 +24,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from analysis_utils import dictionary, validation
+from analysis_utils import dictionary, partial_dates, validation
 from analysis_utils.vocabulary import (
     ARM, AVISIT_ORDER, AVISITN, ESSDAI_DOMAINS, ESSDAI_LEVEL_PARAMCD, ESSPRI_ITEM_PARAMCD, HAEM_ATTRIBUTION_PARAMCD, ILD_PARAMCD,
     LAB_PARAMS, STUDYID,
@@ -73,10 +73,10 @@ ADQS_COLUMNS = ("STUDYID", "USUBJID", "PARCAT1", "PARAMCD", "PARAM", "AVISIT", "
                 "AVALC", "ABLFL")
 ADLB_COLUMNS = ("STUDYID", "USUBJID", "PARCAT1", "PARAMCD", "PARAM", "AVISIT", "AVISITN", "ADT", "ADY", "AVAL",
                 "AVALC", "AVALU", "ANRLO", "ANRHI", "ANRIND", "ABLFL", "BASE", "BNRIND", "CHG", "PCHG", "LBSTRESC")
-ADAE_COLUMNS = ("STUDYID", "USUBJID", "AESEQ", "AETERM", "AEDECOD", "AEBODSYS", "ASTDT", "AENDT", "ASTDY", "AENDY",
-                "ADURN", "TRTEMFL", "AESER", "AETOXGR", "AEREL", "RELFL", "AEACN", "AEOUT", "DTHFL")
+ADAE_COLUMNS = ("STUDYID", "USUBJID", "AESEQ", "AETERM", "AEDECOD", "AEBODSYS", "ASTDT", "ASTDTF", "AENDT", "AENDTF",
+                "ASTDY", "AENDY", "ADURN", "TRTEMFL", "AESER", "AETOXGR", "AEREL", "RELFL", "AEACN", "AEOUT", "DTHFL")
 ADCM_COLUMNS = ("STUDYID", "USUBJID", "CMSEQ", "CMTRT", "CMDECOD", "CMCLAS", "CMDOSE", "CMDOSU", "CMDOSFRQ",
-                "ASTDT", "AENDT", "PREFL", "ONTRTFL")
+                "ASTDT", "ASTDTF", "AENDT", "AENDTF", "PREFL", "ONTRTFL")
 ADIE_COLUMNS = ("STUDYID", "USUBJID", "IECAT", "IETESTCD", "IETEST", "IEORRES", "IESTRESN", "IEORRESU", "IEDT")
 
 #: Labels (PARAM) of the item-level efficacy parameters, in display order.
@@ -215,13 +215,36 @@ def _subject_keys(tables: dict) -> pd.DataFrame:
 
 
 def _with_subject(frame: pd.DataFrame, tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
-    """Add USUBJID, TRTSDT and TRTEDT to a raw form (by SUBJID)."""
-    keys = _subject_keys(tables).merge(adsl[["USUBJID", "TRTSDT", "TRTEDT"]], on="USUBJID", how="left")
+    """Add USUBJID, TRTSDT, TRTEDT, EOSDT and DCUTDT to a raw form (by SUBJID)."""
+    keys = _subject_keys(tables).merge(adsl[["USUBJID", "TRTSDT", "TRTEDT", "EOSDT", "DCUTDT"]], on="USUBJID",
+                                       how="left")
     return frame.merge(keys, on="SUBJID", how="left", validate="many_to_one")
 
 
+def impute_dates(frame: pd.DataFrame, start: str, end: str, *, first_dose: pd.Series, limits: tuple = ()) -> tuple:
+    """The start and end dates of a typed form's records (adverse events, medications), partial ones imputed by the
+    rules of ``partial_dates`` (a start in the first dose's month or year: the first dose, unless the record ended
+    before it; an end: the last day, or the earliest of ``limits``, the end of study and the data cut, in its range),
+    and their flags (ADaM ``ASTDTF``, ``AENDTF``: ``D``, ``M`` or empty).
+
+    Returns
+    -------
+    (Series, Series, Series, Series)
+        ``ASTDT``, ``AENDT``, ``ASTDTF``, ``AENDTF``.
+    """
+    def found(column):  # first day, last day, flag (a form typed without its partial dates: complete ones)
+        return (frame[column], frame.get(column + validation.LAST_SUFFIX, frame[column]),
+                frame.get(column + validation.FLAG_SUFFIX, pd.Series("", index=frame.index)).fillna(""))
+
+    (s_first, s_last, s_flag), (e_first, e_last, e_flag) = found(start), found(end)
+    end_date = partial_dates.impute_end(e_first, e_last, limits=limits, start=s_first)
+    return (partial_dates.impute_start(s_first, s_last, first_dose=first_dose, end=end_date), end_date,
+            s_flag.astype(str), e_flag.astype(str))
+
+
 def _at_first_dose(cm: pd.DataFrame, first_dose: pd.Series) -> pd.Series:
-    return ((cm["CMSTDT"] <= first_dose) & (cm["CMENDT"].isna() | (cm["CMENDT"] >= first_dose))).fillna(False)
+    start, end, _, _ = impute_dates(cm, "CMSTDT", "CMENDT", first_dose=first_dose)
+    return ((start <= first_dose) & (end.isna() | (end >= first_dose))).fillna(False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -657,7 +680,9 @@ def derive_adae(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
     """
     t = _typed(tables)
     ae = _with_subject(t["adverse_events"], t, adsl)
-    ae = ae.assign(ASTDT=_date(ae["AESTDT"]), AENDT=_date(ae["AEENDT"]))
+    start, end, start_flag, end_flag = impute_dates(ae, "AESTDT", "AEENDT", first_dose=ae["TRTSDT"],
+                                                    limits=(ae["EOSDT"], ae["DCUTDT"]))
+    ae = ae.assign(ASTDT=_date(start), AENDT=_date(end), ASTDTF=start_flag, AENDTF=end_flag)
     ae = ae.sort_values(["USUBJID", "ASTDT", "AESPID"], kind="stable")
     last = ae["TRTEDT"] + pd.Timedelta(days=TRTEM_WINDOW_DAYS)
     emergent = (ae["ASTDT"] >= ae["TRTSDT"]) & (last.isna() | (ae["ASTDT"] <= last))
@@ -679,7 +704,9 @@ def derive_adcm(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
     """
     t = _typed(tables)
     cm = _with_subject(t["conmeds"], t, adsl)
-    cm = cm.assign(ASTDT=_date(cm["CMSTDT"]), AENDT=_date(cm["CMENDT"]))
+    start, end, start_flag, end_flag = impute_dates(cm, "CMSTDT", "CMENDT", first_dose=cm["TRTSDT"],
+                                                    limits=(cm["EOSDT"], cm["DCUTDT"]))
+    cm = cm.assign(ASTDT=_date(start), AENDT=_date(end), ASTDTF=start_flag, AENDTF=end_flag)
     cm = cm.sort_values(["USUBJID", "CMSPID"], kind="stable")
     on_trt = (cm["ASTDT"] <= cm["TRTEDT"]) & (cm["AENDT"].isna() | (cm["AENDT"] >= cm["TRTSDT"]))
     out = cm.assign(
@@ -765,9 +792,11 @@ def apply_data_cutoff(tables: dict, cutoff: str) -> dict:
         out["randomisation"] = _before(t["randomisation"], "RANDDT", cut)
     if "eligibility" in t:
         out["eligibility"] = _before(t["eligibility"], "ELIGDT", cut)
-    for name, start, end in (("adverse_events", "AESTDT", "AEENDT"), ("conmeds", "CMSTDT", "CMENDT")):
+    for name, (start, end) in partial_dates.COLUMNS.items():  # a partial date: from the first day it may be
         frame = _before(t[name], start, cut)
-        out[name] = frame.assign(**{end: frame[end].where(~(frame[end] > cut))})
+        after = (frame[end] > cut).fillna(False).astype(bool)  # ongoing at the cut: no end, nor its last day or flag
+        cleared = {end: pd.NaT, end + validation.LAST_SUFFIX: pd.NaT, end + validation.FLAG_SUFFIX: ""}
+        out[name] = frame.assign(**{c: frame[c].mask(after, value) for c, value in cleared.items() if c in frame})
     exposure = _before(t["exposure"], "EXSTDT", cut)
     exposure = exposure.assign(EXENDT=exposure["EXENDT"].where(~(exposure["EXENDT"] > cut), cut))
     days = (exposure["EXENDT"] - exposure["EXSTDT"]).dt.days + 1

@@ -128,6 +128,8 @@ class Variable:
     min_digits: int = 0
     column_required: bool = True
     format: tuple = ()
+    #: A date whose day, or month and day, may be unknown (``2021-08``, ``2019``): imputed by ``partial_dates``.
+    partial: bool = False
 
     @property
     def pattern(self) -> str:
@@ -445,8 +447,8 @@ def _safety_forms() -> tuple:
             _v("AETERM", "str", "Verbatim term as reported."),
             _v("AEDECOD", "str", "MedDRA preferred term."),
             _v("AEBODSYS", "str", "MedDRA primary system organ class."),
-            _v("AESTDT", "date", "Start date."),
-            _v("AEENDT", "date", "End date (blank: ongoing).", required=False, query_missing=False),
+            _v("AESTDT", "date", "Start date.", partial=True),
+            _v("AEENDT", "date", "End date (blank: ongoing).", required=False, query_missing=False, partial=True),
             _v("AESER", "str", "Serious adverse event.", **_YN),
             _v("AETOXGR", "int", "CTCAE v5.0 grade.", allowed=(1, 2, 3, 4, 5)),
             _v("AEREL", "str", "Relationship to baricitinib.",
@@ -469,8 +471,8 @@ def _safety_forms() -> tuple:
                required=False, query_missing=False),
             _v("CMDOSFRQ", "str", "Dosing frequency.", allowed=("QD", "BID", "TID", "QID", "QOD", "QW", "PRN", ""),
                required=False, query_missing=False),
-            _v("CMSTDT", "date", "Start date."),
-            _v("CMENDT", "date", "End date (blank: ongoing).", required=False, query_missing=False),
+            _v("CMSTDT", "date", "Start date.", partial=True),
+            _v("CMENDT", "date", "End date (blank: ongoing).", required=False, query_missing=False, partial=True),
         ), ("SUBJID", "CMSPID"), rows_required=False),
         Form("exposure", "Study treatment exposure, one row per subject and treatment period: one row when the "
              "treatment never changed; a treatment switch (the week-12 switch of a randomised trial) starts a "
@@ -619,7 +621,9 @@ def _markdown_form(form: Form) -> list:
              "|---|---|---|---|---|---|"]
     for v in form.variables:
         desc = v.description + (" **Direct identifier: stays in data/raw.**" if v.identifier else "") \
-            + ("" if v.column_required else " (The column may be absent.)")
+            + ("" if v.column_required else " (The column may be absent.)") \
+            + (" A partial date (`2021-08`, `2019`, `2021-08-UN`) is imputed, with a data query (docs/decisions.md, "
+               "\"Partial dates\")." if v.partial else "")
         lines.append(f"| `{v.name}` | {v.type} | {_md_escape(v.unit)} | {_md_escape(v.allowed_text())} | "
                      f"{'yes' if v.required else 'no'} | {_md_escape(desc)} |")
     return lines + [""]

@@ -122,8 +122,8 @@ LAB_GRADES = (0, 1, 2, 3, 4)
 
 #: Columns of the AE listing, when present in ADAE.
 AE_LISTING_COLUMNS = (
-    "USUBJID", "AESEQ", "AETERM", "AEDECOD", "AEBODSYS", "ASTDT", "ASTDY", "AENDT", "AENDY", "ADURN",
-    "TRTEMFL", "AESER", "AETOXGR", "AESEV", "AEREL", "AEACN", "AEOUT",
+    "USUBJID", "AESEQ", "AETERM", "AEDECOD", "AEBODSYS", "ASTDT", "ASTDTF", "ASTDY", "AENDT", "AENDTF", "AENDY",
+    "ADURN", "TRTEMFL", "AESER", "AETOXGR", "AESEV", "AEREL", "AEACN", "AEOUT",
 )
 
 
@@ -1377,6 +1377,12 @@ DATE_WITH_DAY = MappingProxyType({
 })
 
 
+#: Imputation flags of listing dates (ADaM ``--DTF``, ``partial_dates``): date column -> (flag column, words by flag),
+#: shown after the date (``"2021-07-01 (1), day imputed"``).
+DATE_FLAGS = MappingProxyType({date: (f"{date}F", {"D": "day imputed", "M": "month and day imputed"})
+                               for date in ("ASTDT", "AENDT")})
+
+
 #: Columns of an adverse-event listing left out of its display (kept in its CSV file): the sequence
 #: number only tells apart records that the dates already order.
 AE_LISTING_HIDDEN = ("AESEQ",)
@@ -1395,7 +1401,8 @@ def format_listing(listing: pd.DataFrame) -> pd.DataFrame:
     """Display frame of a listing: headers in words (``vocabulary.VARIABLE_HEADERS``), the patient
     as site and patient number, codes of ``DECODED_LISTING_COLUMNS`` in words (``"Y"`` -> ``"Yes"``,
     ``"DRUG WITHDRAWN"`` -> ``"Drug withdrawn"``), dates as ``YYYY-MM-DD`` with their study day in
-    the same column where the listing has both (``DATE_WITH_DAY``: ``"2021-07-22 (22)"``), whole-number
+    the same column where the listing has both (``DATE_WITH_DAY``: ``"2021-07-22 (22)"``) and what of a partial
+    date was imputed (``DATE_FLAGS``: ``"2021-07-01 (1), day imputed"``), whole-number
     floats (study days, sequence numbers, grades) as integers, missing values blank. Terms (MedDRA)
     stay as coded.
 
@@ -1426,4 +1433,8 @@ def format_listing(listing: pd.DataFrame) -> pd.DataFrame:
             out[date] = [f"{d} ({n})" if d and n else d or (f"day {n}" if n else "") for d, n in zip(out[date], out[day])]
             out = out.drop(columns=day)
             headers[date] = header
+    for date, (flag, words) in DATE_FLAGS.items():
+        if date in out and flag in out:
+            out[date] = [f"{d}, {words[f]}" if d and f in words else d for d, f in zip(out[date], out[flag])]
+            out = out.drop(columns=flag)
     return out.reset_index(drop=True).rename(columns=headers)

@@ -17,7 +17,8 @@ the command line exits with status 1::
 
     python -m analysis_utils.validation data/raw --reports scratch/validation
 
-Queries (a visit outside its window, a missing non-required item, an incomplete biological
+Queries (a visit outside its window, a missing non-required item, a partial start or end date of an adverse
+event or medication (imputed: ``partial_dates``), an incomplete biological
 assessment, a column not in the dictionary, disposition against the visits, a dosed subject without
 assessment) do not stop the run: they are listed in ``data_queries.csv`` (a build's in ``reports/``; the
 command line's in ``scratch/validation/``, leaving the published outputs as the report shows them).
@@ -34,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis_utils import dictionary, export
+from analysis_utils import dictionary, export, partial_dates
 
 #: Key of ``DataFrame.attrs`` marking a form already typed per the data dictionary (``cleaning`` parses others).
 TYPED_ATTR = "typed"
@@ -95,6 +96,9 @@ RULES = MappingProxyType({
     "identifier_restored": ("query", "identifiers stored as numbers in a workbook were restored to zero-padded text"),
     "visit_window": ("query", "a visit is outside its window (study day target +/- half-width)"),
     "missing_item": ("query", "a non-required item is empty"),
+    "partial_date": ("query", "a start or end date of an adverse event or medication is partial (day, or month and "
+                              "day, unknown): imputed, with its flag in ADAE or ADCM (docs/decisions.md, 'Partial "
+                              "dates')"),
     "incomplete_biological": ("query", "C3, C4, monoclonal component or cryoglobulins missing at an ESSDAI visit"),
     "no_assessment": ("query", "a dosed subject has no row in the ESSDAI, ESSPRI and PGA forms (kept in the "
                                "analysis sets, every assessment missing)"),
@@ -288,10 +292,13 @@ def parse_column(text: pd.Series, type_: str) -> tuple:
     return _parse(text.astype(str).str.strip(), type_)
 
 
-def _parse(stripped: pd.Series, type_: str) -> tuple:
+def _parse(stripped: pd.Series, type_: str, partial: bool = False) -> tuple:
     if type_ == "str":
         return stripped, np.zeros(len(stripped), dtype=bool)
     present = stripped != ""
+    if type_ == "date" and partial:  # the first day a partial date may be (partial_dates.date_range)
+        values = partial_dates.date_range(stripped)["first"]
+        return values, (present & values.isna()).to_numpy()
     if type_ == "date":
         values = pd.to_datetime(stripped.where(present), format="%Y-%m-%d", errors="coerce")
         return values, (present & values.isna()).to_numpy()
@@ -366,27 +373,27 @@ def _range_mask(var: dictionary.Variable, values: pd.Series) -> np.ndarray:
     return low | high
 
 
-#: A partial date as EDCs export it: ISO 8601 with reduced precision (``2021``, ``2021-08``) or with the unknown parts
-#: marked (``2021-08-UN``, ``2019-UNK-UNK``; any case). The analysis takes complete dates only: which day a partial
-#: date stands for (the first of the month, or the first dose's, for an onset) is a rule of the statistical analysis
-#: plan, not of this software (docs/decisions.md, "Partial dates"). Such a value gets that said, not only its type.
-PARTIAL_DATE = r"(?i)\d{4}(-\d{2})?|\d{4}-(\d{2}|UN|UNK|XX)-(UN|UNK|XX)"
-
-
 def _type_detail(var: dictionary.Variable, stripped: pd.Series):
-    """What ``wrong_type`` says of a value: its type expected; for a partial date (``PARTIAL_DATE``), also that."""
+    """What ``wrong_type`` says of a value: its type expected; for a partial date in a column that takes complete dates
+    only (``partial_dates.PARTIAL_DATE``), also that."""
     expected = f"is not of type {var.type}: expected {dictionary.TYPES[var.type]}"
-    if var.type != "date":
+    if var.type != "date" or var.partial:
         return expected
-    return lambda m: stripped[m].str.fullmatch(PARTIAL_DATE).map(
-        {True: expected + ": a partial date (day or month unknown) is not imputed; complete it in the export "
-               "(docs/decisions.md, 'Partial dates')", False: expected})
+    return lambda m: stripped[m].str.fullmatch(partial_dates.PARTIAL_DATE).map(
+        {True: expected + ": a partial date (day or month unknown) is taken only as the start or end of an adverse "
+               "event or medication; complete it in the export (docs/decisions.md, 'Partial dates')", False: expected})
 
 
 def _check_variable(var: dictionary.Variable, text: pd.Series, ctx: _Context) -> tuple:
     stripped = text.astype(str).str.strip()
-    values, bad_type = _parse(stripped, var.type)
+    values, bad_type = _parse(stripped, var.type, var.partial)
     parts = [_problems(ctx, bad_type, var.name, "wrong_type", text, _type_detail(var, stripped))]
+    if var.partial:
+        flag = partial_dates.date_range(stripped)["flag"]
+        parts.append(_problems(ctx, flag != "", var.name, "partial_date", text, lambda m: flag[m].map({
+            partial_dates.DAY: "is a partial date (day unknown): imputed (docs/decisions.md, 'Partial dates')",
+            partial_dates.MONTH: "is a partial date (month and day unknown): imputed (docs/decisions.md, "
+                                 "'Partial dates')"})))
     if var.pattern:
         hint = (": leading zeros lost? (a spreadsheet program may have read the column as numbers)"
                 if var.min_digits else "")
@@ -406,6 +413,21 @@ def _check_variable(var: dictionary.Variable, text: pd.Series, ctx: _Context) ->
     return values, pd.concat([p for p in parts if not p.empty] or [_empty()], ignore_index=True)
 
 
+#: Columns a typed form holds beside a date that may be partial (``Variable.partial``), whose typed value is the first
+#: day the date may be: ``<name>_LAST`` the last day, ``<name>_DTF`` the imputation flag (``partial_dates``).
+LAST_SUFFIX, FLAG_SUFFIX = "_LAST", "_DTF"
+
+
+def _partial_range(var: dictionary.Variable, column: pd.Series) -> dict:
+    """The columns beside a date that may be partial (``LAST_SUFFIX``, ``FLAG_SUFFIX``); none for another variable."""
+    if not var.partial:
+        return {}
+    if pd.api.types.is_datetime64_any_dtype(column):  # typed already: complete dates
+        return {var.name + LAST_SUFFIX: column, var.name + FLAG_SUFFIX: pd.Series("", index=column.index)}
+    found = partial_dates.date_range(column)
+    return {var.name + LAST_SUFFIX: found["last"], var.name + FLAG_SUFFIX: found["flag"]}
+
+
 def _check_form(form: dictionary.Form, frame: pd.DataFrame, ctx: _Context) -> tuple:
     """Check one form's values (its columns were checked by ``_check_structure``); return (typed frame, problems)."""
     parts, typed = [], {}
@@ -413,6 +435,7 @@ def _check_form(form: dictionary.Form, frame: pd.DataFrame, ctx: _Context) -> tu
         if var.name not in frame.columns:
             continue
         typed[var.name], problems = _check_variable(var, frame[var.name], ctx)
+        typed.update(_partial_range(var, frame[var.name]))
         parts.append(problems)
     return pd.DataFrame(typed, index=frame.index), pd.concat([p for p in parts if not p.empty] or [_empty()],
                                                              ignore_index=True)
@@ -469,7 +492,7 @@ def _check_date_order(name: str, typed: pd.DataFrame, text: pd.DataFrame, ctx: _
     if name not in DATE_ORDER or not set(DATE_ORDER[name]) <= set(typed.columns):
         return _empty()
     start, end = DATE_ORDER[name]
-    bad = (typed[end] < typed[start]).fillna(False).astype(bool)
+    bad = (typed.get(end + LAST_SUFFIX, typed[end]) < typed[start]).fillna(False).astype(bool)  # latest < earliest
     return _problems(ctx, bad, end, "end_before_start", text[end], "is before " + start + " " + text[start])
 
 
@@ -834,7 +857,7 @@ def _sorted(problems: list) -> pd.DataFrame:
     return order[list(PROBLEM_COLUMNS)].astype(str).reset_index(drop=True)
 
 
-def _coerce(col: pd.Series, type_: str) -> pd.Series:
+def _coerce(col: pd.Series, type_: str, partial: bool = False) -> pd.Series:
     """Return ``col`` with its declared type, parsing text only when the column is not typed already."""
     if type_ == "date" and pd.api.types.is_datetime64_any_dtype(col):
         return col
@@ -842,7 +865,7 @@ def _coerce(col: pd.Series, type_: str) -> pd.Series:
         return col.astype("Int64")
     if type_ == "float" and pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
         return col.astype(float)
-    return parse_column(export.to_text(col.to_frame())[col.name], type_)[0]
+    return _parse(export.to_text(col.to_frame())[col.name].astype(str).str.strip(), type_, partial)[0]
 
 
 def parse_export(tables: dict) -> dict:
@@ -856,8 +879,9 @@ def parse_export(tables: dict) -> dict:
         if name not in tables:
             continue
         frame = tables[name]
-        out[name] = pd.DataFrame({v.name: _coerce(frame[v.name], v.type)
-                                  for v in form.variables if v.name in frame.columns}, index=frame.index)
+        out[name] = pd.DataFrame({k: c for v in form.variables if v.name in frame.columns for k, c in
+                                  {v.name: _coerce(frame[v.name], v.type, v.partial),
+                                   **_partial_range(v, frame[v.name])}.items()}, index=frame.index)
     return out
 
 
