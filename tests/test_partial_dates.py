@@ -2,8 +2,13 @@
 and ADSL take from them (hand-worked on the shipped trial: patient 002's first dose is 2021-07-01, its end of study
 2021-12-18, the export's date 2022-01-31)."""
 
+import calendar
+import datetime
+
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analysis_utils import cleaning, export, partial_dates, validation
 
@@ -115,3 +120,43 @@ def test_a_partial_end_in_the_month_of_a_later_complete_start_is_no_error(tmp_ex
 def test_a_partial_end_whose_every_day_is_before_the_start_is_an_error(tmp_export):
     broken = validation.validate_export(_partial_export(tmp_export, ae_start="2021-08-10", ae_end="2021-07"))
     assert broken.errors[["variable", "rule", "value"]].values.tolist() == [["AEENDT", "end_before_start", "2021-07"]]
+
+
+# --- against a plain, one-date-at-a-time reading of the same rules -------------------------------
+
+def _reference(text: str, first_dose: datetime.date, end_limits: list, start_of_record: datetime.date) -> tuple:
+    """The rules in words, for one date with the calendar module: (first, last, flag, imputed start, imputed end)."""
+    year, *rest = text.split("-")
+    month = int(rest[0]) if rest and rest[0].isdigit() else None
+    if month is None:
+        first, last, flag = datetime.date(int(year), 1, 1), datetime.date(int(year), 12, 31), "M"
+    elif len(rest) == 2 and rest[1].isdigit():
+        first = last = datetime.date(int(year), month, int(rest[1]))
+        flag = ""
+    else:
+        first = datetime.date(int(year), month, 1)
+        last, flag = datetime.date(int(year), month, calendar.monthrange(int(year), month)[1]), "D"
+    start = first_dose if flag and first <= first_dose <= last else first  # as a start (the record not ended before)
+    end = min([last] + [limit for limit in end_limits if first <= limit <= last]) if flag else last
+    end = max(end, start_of_record) if flag else end
+    return first, last, flag, start, end
+
+
+_DATES = st.dates(min_value=datetime.date(2019, 1, 1), max_value=datetime.date(2023, 12, 31))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_DATES, st.sampled_from(["day", "month", "year", "UN", "UNK-UNK"]), _DATES, _DATES, _DATES,
+                          _DATES), min_size=1, max_size=20))
+def test_imputation_agrees_with_a_plain_reading_of_the_rules(cases):
+    texts = [{"day": f"{d:%Y-%m-%d}", "month": f"{d:%Y-%m}", "year": f"{d:%Y}", "UN": f"{d:%Y-%m}-UN",
+              "UNK-UNK": f"{d:%Y}-UNK-UNK"}[kind] for d, kind, *_ in cases]
+    found = partial_dates.date_range(pd.Series(texts))
+    dose, eos, cut, record_start = (pd.Series(pd.to_datetime([c[i] for c in cases])) for i in (2, 3, 4, 5))
+    start = partial_dates.impute_start(found["first"], found["last"], first_dose=dose,
+                                       end=pd.Series(pd.NaT, index=dose.index))
+    end = partial_dates.impute_end(found["first"], found["last"], limits=(eos, cut), start=record_start)
+    for i, (text, (_, _, d_dose, d_eos, d_cut, d_start)) in enumerate(zip(texts, cases)):
+        want = _reference(text, d_dose, [d_eos, d_cut], d_start)
+        got = (found["first"][i].date(), found["last"][i].date(), found["flag"][i], start[i].date(), end[i].date())
+        assert got == want, text
