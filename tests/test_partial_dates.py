@@ -160,3 +160,15 @@ def test_imputation_agrees_with_a_plain_reading_of_the_rules(cases):
         want = _reference(text, d_dose, [d_eos, d_cut], d_start)
         got = (found["first"][i].date(), found["last"][i].date(), found["flag"][i], start[i].date(), end[i].date())
         assert got == want, text
+
+
+def test_a_partial_date_of_diagnosis_takes_its_first_day_and_a_flag_in_adsl(tmp_export):
+    path = tmp_export / "demographics.csv"
+    path.write_text(path.read_text().replace(",2015-09-13,", ",2015,"))  # patient 002, diagnosed in 2015
+    result = validation.validate_export(export.read_export(tmp_export))
+    assert result.ok and result.queries.loc[result.queries["rule"] == "partial_date", "value"].tolist() == ["2015"]
+    adsl = cleaning.derive_all(result.typed)["adsl"].set_index("USUBJID")
+    assert (adsl.loc[SUBJ + "002", "DIAGDT"], adsl.loc[SUBJ + "002", "DIAGDTF"]) == (pd.Timestamp("2015-01-01"), "M")
+    # first dose 2021-07-01: 6 years of 365 days, 2 leap days, and 181 days of 2021
+    assert adsl.loc[SUBJ + "002", "DURDIS"] == pytest.approx((6 * 365 + 2 + 181) / 365.25)
+    assert set(adsl.drop(index=SUBJ + "002")["DIAGDTF"]) == {""}

@@ -70,8 +70,8 @@ toxicity grades by CTCAE v5.0 (laboratory criteria only).
 **Partial dates.** A start or end date of an adverse event or medication whose day, or month and day, is not
 known is imputed as admiral's ADAE template does: a start to the first day of its month (or year), or to the
 first dose when that falls in it, so that the event counts as treatment-emergent; an end to the last day, or to
-the end of study or the data cut when one falls in it. The adverse-event listing marks imputed dates, and each
-partial date is a data query.
+the end of study or the data cut when one falls in it. A partial date of diagnosis takes the first day of its
+month or year. The adverse-event listing marks imputed dates, and each partial date is a data query.
 
 **Rounding.** Numbers are stored unrounded in the analysis results dataset (ard.csv). For display they
 are rounded half up on their shortest decimal representation (as SAS ROUND): 42.65 shows as 42.7.

@@ -66,7 +66,8 @@ TREATMENT_COLUMNS = ("TRT01P", "TRT01PN", "TRT01A", "TRT01AN", "TRT02P", "TRT02A
 ADSL_COLUMNS = (
     "STUDYID", "USUBJID", "SUBJID", "SITEID", "AGE", "AGEU", "SEX", "RACE", "ETHNIC", "HEIGHTBL", "WEIGHTBL",
     "BMIBL", *TREATMENT_COLUMNS, "TRTSDT", "TRTEDT", "TRTDURD", "CUMDOSE", "ADHERPCT", "SAFFL", "FASFL",
-    "COMP12FL", "COMP24FL", "DCUTDT", "DUE12FL", "DUE24FL", "EOSSTT", "DCSREAS", "EOSDT", "DTHFL", "DIAGDT", "DURDIS", "ANTISSA", "ANTISSB",
+    "COMP12FL", "COMP24FL", "DCUTDT", "DUE12FL", "DUE24FL", "EOSSTT", "DCSREAS", "EOSDT", "DTHFL", "DIAGDT", "DIAGDTF",
+    "DURDIS", "ANTISSA", "ANTISSB",
     "HBVHXFL", "ILDFL", "GCFL", "GCDOSEBL", "HCQFL", "ISFL", "IGGBL", "ESRBL", "CRPBL",
 )
 ADQS_COLUMNS = ("STUDYID", "USUBJID", "PARCAT1", "PARAMCD", "PARAM", "AVISIT", "AVISITN", "ADT", "ADY", "AVAL",
@@ -508,7 +509,8 @@ def derive_adsl(tables: dict, *, data_cutoff: str | None = None) -> pd.DataFrame
                              index=subjects)
         out[flag] = compute_visit_due(out["TRTSDT"], out["EOSSTT"], attended, out["DCUTDT"].iloc[0] if len(out)
                                       else pd.NaT, visit, last_day=last_day.get(visit))
-    out["DIAGDT"] = dm["DIAGDT"]
+    out["DIAGDT"] = dm["DIAGDT"]  # a partial date: its first day (partial_dates), flagged in DIAGDTF
+    out["DIAGDTF"] = dm.get("DIAGDT" + validation.FLAG_SUFFIX, pd.Series("", index=dm.index)).fillna("").astype(str)
     out["DURDIS"] = (out["TRTSDT"] - dm["DIAGDT"]).dt.days / DAYS_PER_YEAR
     out["ANTISSA"], out["ANTISSB"] = dm["ANTISSA"], dm["ANTISSB"]
     out["HBVHXFL"] = _flag(dm["ANTIHBC"] == "POSITIVE").to_numpy()

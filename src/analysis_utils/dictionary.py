@@ -322,7 +322,7 @@ def _demographics_form() -> Form:
            allowed=("HISPANIC OR LATINO", "NOT HISPANIC OR LATINO", "NOT REPORTED")),
         _v("HEIGHT", "float", "Height at baseline.", unit="cm", low=120, high=220),
         _v("WEIGHT", "float", "Weight at baseline.", unit="kg", low=30, high=200),
-        _v("DIAGDT", "date", "Date of diagnosis of primary Sjögren's syndrome."),
+        _v("DIAGDT", "date", "Date of diagnosis of primary Sjögren's syndrome.", partial=True),
         _v("ANTISSA", "str", "Anti-SSA/Ro antibody.", allowed=POS_NEG),
         _v("ANTISSB", "str", "Anti-SSB/La antibody.", allowed=POS_NEG),
         _v("ANTIHBC", "str", "Anti-HBc antibody (past hepatitis B infection when positive).", allowed=POS_NEG),

@@ -11,11 +11,13 @@ EDC then exports the date as far as it is known. The rules are those of admiral'
   month of the first dose counts as treatment-emergent, a medication of that month as taken on treatment;
 - **an end** takes the last day of its month (a month unknown too: 31 December), but the end of study or the data cut
   when one lies in its range, never a day before the start (``impute_end``);
-- **the flag** (ADaM ``ASTDTF``/``AENDTF``, CDISC ADaM IG v1.3, section 3.3.3): ``D`` the day imputed, ``M`` the
-  month and day; empty for a complete date.
+- **the date of diagnosis** takes the first day of its month or year (admiral's default, ``date_imputation =
+  "first"``): the disease duration (ADSL ``DURDIS``) counts from there;
+- **the flag** (ADaM ``ASTDTF``/``AENDTF``/``DIAGDTF``, CDISC ADaM IG v1.3, section 3.3.3): ``D`` the day imputed,
+  ``M`` the month and day; empty for a complete date.
 
-Only the start and end dates of adverse events and medications may be partial (``COLUMNS``, the dictionary's
-``Variable.partial``); an unknown year, or a day known in an unknown month, is no date.
+Only these dates may be partial (``COLUMNS`` and ``DIAGDT``: the dictionary's ``Variable.partial``); an unknown
+year, or a day known in an unknown month, is no date.
 """
 
 import re

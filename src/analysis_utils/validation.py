@@ -18,7 +18,7 @@ the command line exits with status 1::
     python -m analysis_utils.validation data/raw --reports scratch/validation
 
 Queries (a visit outside its window, a missing non-required item, a partial start or end date of an adverse
-event or medication (imputed: ``partial_dates``), an incomplete biological
+event or medication or date of diagnosis (imputed: ``partial_dates``), an incomplete biological
 assessment, a column not in the dictionary, disposition against the visits, a dosed subject without
 assessment) do not stop the run: they are listed in ``data_queries.csv`` (a build's in ``reports/``; the
 command line's in ``scratch/validation/``, leaving the published outputs as the report shows them).
@@ -96,9 +96,9 @@ RULES = MappingProxyType({
     "identifier_restored": ("query", "identifiers stored as numbers in a workbook were restored to zero-padded text"),
     "visit_window": ("query", "a visit is outside its window (study day target +/- half-width)"),
     "missing_item": ("query", "a non-required item is empty"),
-    "partial_date": ("query", "a start or end date of an adverse event or medication is partial (day, or month and "
-                              "day, unknown): imputed, with its flag in ADAE or ADCM (docs/decisions.md, 'Partial "
-                              "dates')"),
+    "partial_date": ("query", "a start or end date of an adverse event or medication, or the date of diagnosis, is "
+                              "partial (day, or month and day, unknown): imputed, with its flag in ADAE, ADCM or ADSL "
+                              "(docs/decisions.md, 'Partial dates')"),
     "incomplete_biological": ("query", "C3, C4, monoclonal component or cryoglobulins missing at an ESSDAI visit"),
     "no_assessment": ("query", "a dosed subject has no row in the ESSDAI, ESSPRI and PGA forms (kept in the "
                                "analysis sets, every assessment missing)"),
@@ -381,7 +381,8 @@ def _type_detail(var: dictionary.Variable, stripped: pd.Series):
         return expected
     return lambda m: stripped[m].str.fullmatch(partial_dates.PARTIAL_DATE).map(
         {True: expected + ": a partial date (day or month unknown) is taken only as the start or end of an adverse "
-               "event or medication; complete it in the export (docs/decisions.md, 'Partial dates')", False: expected})
+               "event or medication, or as the date of diagnosis; complete it in the export (docs/decisions.md, "
+               "'Partial dates')", False: expected})
 
 
 def _check_variable(var: dictionary.Variable, text: pd.Series, ctx: _Context) -> tuple:
