@@ -5,8 +5,8 @@ notebooks are tracked by git, so outputs saved into them would leave ``data/raw`
 the outputs on screen; the file gets the code and text only, as the shipped notebooks are. An executed copy with
 its outputs is what ``make report`` (``reports/executed/``) and papermill run alone (``scratch/``) write.
 
-`make lab` copies it into JupyterLab's venv (``.venv-lab/etc/jupyter``), beside any settings of the user's own; Jupyter's
-configuration loader runs it and defines ``get_config``.
+`make lab` copies it into JupyterLab's venv (``.venv-lab/etc/jupyter``), beside any settings of the user's own;
+Jupyter's configuration loader runs it and defines ``get_config``.
 """
 import warnings
 

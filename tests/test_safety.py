@@ -603,7 +603,8 @@ def test_format_listing_heads_columns_in_words_and_decodes_codes_but_not_terms()
 
 def test_format_listing_says_what_of_a_partial_date_was_imputed():
     listing = pd.DataFrame({"ASTDT": pd.to_datetime(["2021-07-01", "2021-08-10", "2021-01-01"]),
-                            "ASTDTF": ["D", "", "M"], "ASTDY": [1.0, 41.0, -180.0], "AENDT": pd.to_datetime(["2021-08-31", None, "2021-03-31"]),
+                            "ASTDTF": ["D", "", "M"], "ASTDY": [1.0, 41.0, -180.0],
+                            "AENDT": pd.to_datetime(["2021-08-31", None, "2021-03-31"]),
                             "AENDTF": ["D", "", ""], "AENDY": [62.0, None, -92.0]})
     out = safety.format_listing(listing)
     assert out.columns.tolist() == ["Start date (study day)", "End date (study day)"]

@@ -48,7 +48,8 @@ def date_range(text: pd.Series) -> pd.DataFrame:
     if (complete.notna() | (text == "")).all():  # no partial date: no pattern to match (a 10,000-patient export)
         return pd.DataFrame({"first": complete, "last": complete, "flag": ""}, index=text.index)
     parts = text.str.extract(_PARTS)
-    year, month_known, day_known = parts[0], parts[1].str.isdigit() == True, parts[2].str.isdigit() == True  # noqa: E712
+    year = parts[0]
+    month_known, day_known = (parts[i].str.isdigit().fillna(False).astype(bool) for i in (1, 2))
     flag = pd.Series("", index=text.index).mask(month_known & ~day_known, DAY).mask(~month_known & ~day_known, MONTH)
     valid = year.notna() & (month_known | ~day_known)  # no day of an unknown month
     first = pd.to_datetime((year + "-" + parts[1].where(month_known, "01") + "-" + parts[2].where(day_known, "01"))
