@@ -189,6 +189,10 @@ STOPS = {
 }
 
 QUERIES = {
+    "a visit whose ESSDAI and ESSPRI forms were not entered (the week-12 ESSDAI, the primary endpoint)": (
+        _keep_rows("essdai", lambda x: not x.startswith("003,W12,")),
+        ("query", "missing_assessment", "visits.csv", 9, "value 'W12' has a visit date but no row in form essdai (not "
+         "entered yet?): its ESSDAI is missing in the analysis")),
     "a partial date (a medication started in February 2020, day unknown)": (
         _replace_in_line("conmeds", 2, "2020-02-14", "2020-02"),
         ("query", "partial_date", "conmeds.csv", 2, "value '2020-02' is a partial date (day unknown): imputed")),

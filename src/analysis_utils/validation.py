@@ -102,6 +102,8 @@ RULES = MappingProxyType({
     "incomplete_biological": ("query", "C3, C4, monoclonal component or cryoglobulins missing at an ESSDAI visit"),
     "no_assessment": ("query", "a dosed subject has no row in the ESSDAI, ESSPRI and PGA forms (kept in the "
                                "analysis sets, every assessment missing)"),
+    "missing_assessment": ("query", "a visit with a date has no row in the ESSDAI, ESSPRI or PGA form (a form not "
+                                    "entered yet?): that assessment is missing in the analysis"),
     "completed_without_final_visit": ("query", "a subject marked COMPLETED has no week-24 visit"),
     "discontinued_after_final_visit": ("query", "a subject marked as discontinued had the week-24 visit"),
     "visit_after_end_of_study": ("query", "a visit is dated after the subject's end-of-study date"),
@@ -723,6 +725,22 @@ def _query_no_assessment(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
                      + ", ".join(ASSESSMENT_FORMS) + ": kept in the analysis sets, every assessment missing")
 
 
+def _query_missing_assessments(text: dict, ctxs: dict) -> pd.DataFrame:
+    """A visit with a date (form ``visits``) and no row in one of ``ASSESSMENT_FORMS``: a form not entered yet, whose
+    assessment would otherwise be missing unseen (the week-12 ESSDAI, the primary endpoint). A subject with no row in
+    any of them is one ``no_assessment`` query instead."""
+    visits = text.get("visits")
+    forms = [f for f in ASSESSMENT_FORMS if f in text and {"SUBJID", "VISIT"} <= set(text[f])]
+    if visits is None or not {"SUBJID", "VISIT"} <= set(visits) or not forms:
+        return _empty()
+    assessed = isin_text(visits["SUBJID"], pd.concat([text[f]["SUBJID"] for f in forms]).unique())
+    keys = pd.MultiIndex.from_frame(visits[["SUBJID", "VISIT"]])
+    return pd.concat([_empty(), *(
+        _problems(ctxs["visits"], assessed & ~keys.isin(pd.MultiIndex.from_frame(text[f][["SUBJID", "VISIT"]])),
+                  "VISIT", "missing_assessment", visits["VISIT"], f"has a visit date but no row in form {f} (not "
+                  f"entered yet?): its {f.upper()} is missing in the analysis") for f in forms)])
+
+
 def _query_disposition(typed: dict, text: dict, ctxs: dict, last: str = FINAL_VISIT,
                        label: str = "week 24") -> pd.DataFrame:
     """Disposition against the visits: COMPLETED without the final visit ``last``, discontinued after it, visits after the end."""
@@ -947,7 +965,7 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
                  _check_overlapping_exposure(typed["exposure"], text["exposure"], ctxs["exposure"]),
                  _check_randomisation(typed, text, ctxs),
                  _query_windows(typed, text, ctxs, schedule), _query_biological(text, ctxs),
-                 _query_no_assessment(typed, text, ctxs)]
+                 _query_no_assessment(typed, text, ctxs), _query_missing_assessments(text, ctxs)]
     if "schedule" in typed:
         problems.append(_check_schedule(typed["schedule"], text["schedule"], ctxs["schedule"]))
     last = final_visit(schedule)
