@@ -233,14 +233,10 @@ def impute_dates(frame: pd.DataFrame, start: str, end: str, *, first_dose: pd.Se
     (Series, Series, Series, Series)
         ``ASTDT``, ``AENDT``, ``ASTDTF``, ``AENDTF``.
     """
-    def found(column):  # first day, last day, flag (a form typed without its partial dates: complete ones)
-        return (frame[column], frame.get(column + validation.LAST_SUFFIX, frame[column]),
-                frame.get(column + validation.FLAG_SUFFIX, pd.Series("", index=frame.index)).fillna(""))
-
-    (s_first, s_last, s_flag), (e_first, e_last, e_flag) = found(start), found(end)
-    end_date = partial_dates.impute_end(e_first, e_last, limits=limits, start=s_first)
-    return (partial_dates.impute_start(s_first, s_last, first_dose=first_dose, end=end_date), end_date,
-            s_flag.astype(str), e_flag.astype(str))
+    last, flag = validation.LAST_SUFFIX, validation.FLAG_SUFFIX  # beside each date of a typed form
+    end_date = partial_dates.impute_end(frame[end], frame[end + last], limits=limits, start=frame[start])
+    return (partial_dates.impute_start(frame[start], frame[start + last], first_dose=first_dose, end=end_date),
+            end_date, frame[start + flag], frame[end + flag])
 
 
 def _at_first_dose(cm: pd.DataFrame, first_dose: pd.Series) -> pd.Series:
@@ -510,7 +506,7 @@ def derive_adsl(tables: dict, *, data_cutoff: str | None = None) -> pd.DataFrame
         out[flag] = compute_visit_due(out["TRTSDT"], out["EOSSTT"], attended, out["DCUTDT"].iloc[0] if len(out)
                                       else pd.NaT, visit, last_day=last_day.get(visit))
     out["DIAGDT"] = dm["DIAGDT"]  # a partial date: its first day (partial_dates), flagged in DIAGDTF
-    out["DIAGDTF"] = dm.get("DIAGDT" + validation.FLAG_SUFFIX, pd.Series("", index=dm.index)).fillna("").astype(str)
+    out["DIAGDTF"] = dm["DIAGDT" + validation.FLAG_SUFFIX]
     out["DURDIS"] = (out["TRTSDT"] - dm["DIAGDT"]).dt.days / DAYS_PER_YEAR
     out["ANTISSA"], out["ANTISSB"] = dm["ANTISSA"], dm["ANTISSB"]
     out["HBVHXFL"] = _flag(dm["ANTIHBC"] == "POSITIVE").to_numpy()

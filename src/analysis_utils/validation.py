@@ -294,13 +294,10 @@ def parse_column(text: pd.Series, type_: str) -> tuple:
     return _parse(text.astype(str).str.strip(), type_)
 
 
-def _parse(stripped: pd.Series, type_: str, partial: bool = False) -> tuple:
+def _parse(stripped: pd.Series, type_: str) -> tuple:
     if type_ == "str":
         return stripped, np.zeros(len(stripped), dtype=bool)
     present = stripped != ""
-    if type_ == "date" and partial:  # the first day a partial date may be (partial_dates.date_range)
-        values = partial_dates.date_range(stripped)["first"]
-        return values, (present & values.isna()).to_numpy()
     if type_ == "date":
         values = pd.to_datetime(stripped.where(present), format="%Y-%m-%d", errors="coerce")
         return values, (present & values.isna()).to_numpy()
@@ -387,12 +384,29 @@ def _type_detail(var: dictionary.Variable, stripped: pd.Series):
                "'Partial dates')", False: expected})
 
 
+#: Columns a typed form holds beside a date that may be partial (``Variable.partial``), whose typed value is the first
+#: day the date may be: ``<name>_LAST`` the last day, ``<name>_DTF`` the imputation flag (``partial_dates``).
+LAST_SUFFIX, FLAG_SUFFIX = "_LAST", "_DTF"
+
+
+def _partial_columns(name: str, found: pd.DataFrame) -> dict:
+    """A date that may be partial as a typed form holds it: its first day (``name``), last day and flag
+    (``partial_dates.date_range``)."""
+    return {name: found["first"], name + LAST_SUFFIX: found["last"], name + FLAG_SUFFIX: found["flag"]}
+
+
 def _check_variable(var: dictionary.Variable, text: pd.Series, ctx: _Context) -> tuple:
+    """One variable's values: (its typed columns, by name: the variable's, and ``_partial_columns`` for a date that
+    may be partial; its problems)."""
     stripped = text.astype(str).str.strip()
-    values, bad_type = _parse(stripped, var.type, var.partial)
+    if var.partial:
+        found = partial_dates.date_range(stripped)
+        values, bad_type = found["first"], ((stripped != "") & found["first"].isna()).to_numpy()
+    else:
+        values, bad_type = _parse(stripped, var.type)
     parts = [_problems(ctx, bad_type, var.name, "wrong_type", text, _type_detail(var, stripped))]
     if var.partial:
-        flag = partial_dates.date_range(stripped)["flag"]
+        flag = found["flag"]
         parts.append(_problems(ctx, flag != "", var.name, "partial_date", text, lambda m: flag[m].map({
             partial_dates.DAY: "is a partial date (day unknown): imputed (docs/decisions.md, 'Partial dates')",
             partial_dates.MONTH: "is a partial date (month and day unknown): imputed (docs/decisions.md, "
@@ -413,22 +427,8 @@ def _check_variable(var: dictionary.Variable, text: pd.Series, ctx: _Context) ->
     if var.type in ("int", "float") and (var.low is not None or var.high is not None):
         parts.append(_problems(ctx, _range_mask(var, values), var.name, "out_of_range", text,
                                f"is outside {var.allowed_text()}"))
-    return values, pd.concat([p for p in parts if not p.empty] or [_empty()], ignore_index=True)
-
-
-#: Columns a typed form holds beside a date that may be partial (``Variable.partial``), whose typed value is the first
-#: day the date may be: ``<name>_LAST`` the last day, ``<name>_DTF`` the imputation flag (``partial_dates``).
-LAST_SUFFIX, FLAG_SUFFIX = "_LAST", "_DTF"
-
-
-def _partial_range(var: dictionary.Variable, column: pd.Series) -> dict:
-    """The columns beside a date that may be partial (``LAST_SUFFIX``, ``FLAG_SUFFIX``); none for another variable."""
-    if not var.partial:
-        return {}
-    if pd.api.types.is_datetime64_any_dtype(column):  # typed already: complete dates
-        return {var.name + LAST_SUFFIX: column, var.name + FLAG_SUFFIX: pd.Series("", index=column.index)}
-    found = partial_dates.date_range(column)
-    return {var.name + LAST_SUFFIX: found["last"], var.name + FLAG_SUFFIX: found["flag"]}
+    columns = _partial_columns(var.name, found) if var.partial else {var.name: values}
+    return columns, pd.concat([p for p in parts if not p.empty] or [_empty()], ignore_index=True)
 
 
 def _check_form(form: dictionary.Form, frame: pd.DataFrame, ctx: _Context) -> tuple:
@@ -437,8 +437,8 @@ def _check_form(form: dictionary.Form, frame: pd.DataFrame, ctx: _Context) -> tu
     for var in form.variables:
         if var.name not in frame.columns:
             continue
-        typed[var.name], problems = _check_variable(var, frame[var.name], ctx)
-        typed.update(_partial_range(var, frame[var.name]))
+        columns, problems = _check_variable(var, frame[var.name], ctx)
+        typed.update(columns)
         parts.append(problems)
     return pd.DataFrame(typed, index=frame.index), pd.concat([p for p in parts if not p.empty] or [_empty()],
                                                              ignore_index=True)
@@ -876,7 +876,17 @@ def _sorted(problems: list) -> pd.DataFrame:
     return order[list(PROBLEM_COLUMNS)].astype(str).reset_index(drop=True)
 
 
-def _coerce(col: pd.Series, type_: str, partial: bool = False) -> pd.Series:
+def _typed_columns(var: dictionary.Variable, col: pd.Series) -> dict:
+    """``col`` typed: the variable's column (``_coerce``), or for a date that may be partial ``_partial_columns``
+    (a column typed already holds complete dates)."""
+    if not var.partial:
+        return {var.name: _coerce(col, var.type)}
+    if pd.api.types.is_datetime64_any_dtype(col):
+        return _partial_columns(var.name, pd.DataFrame({"first": col, "last": col, "flag": ""}, index=col.index))
+    return _partial_columns(var.name, partial_dates.date_range(export.to_text(col.to_frame())[col.name]))
+
+
+def _coerce(col: pd.Series, type_: str) -> pd.Series:
     """Return ``col`` with its declared type, parsing text only when the column is not typed already."""
     if type_ == "date" and pd.api.types.is_datetime64_any_dtype(col):
         return col
@@ -884,7 +894,7 @@ def _coerce(col: pd.Series, type_: str, partial: bool = False) -> pd.Series:
         return col.astype("Int64")
     if type_ == "float" and pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
         return col.astype(float)
-    return _parse(export.to_text(col.to_frame())[col.name].astype(str).str.strip(), type_, partial)[0]
+    return parse_column(export.to_text(col.to_frame())[col.name], type_)[0]
 
 
 def parse_export(tables: dict) -> dict:
@@ -898,9 +908,8 @@ def parse_export(tables: dict) -> dict:
         if name not in tables:
             continue
         frame = tables[name]
-        out[name] = pd.DataFrame({k: c for v in form.variables if v.name in frame.columns for k, c in
-                                  {v.name: _coerce(frame[v.name], v.type, v.partial),
-                                   **_partial_range(v, frame[v.name])}.items()}, index=frame.index)
+        out[name] = pd.DataFrame({k: c for v in form.variables if v.name in frame.columns
+                                  for k, c in _typed_columns(v, frame[v.name]).items()}, index=frame.index)
     return out
 
 
