@@ -49,6 +49,11 @@ PREDNISONE_EQUIVALENT = MappingProxyType({
 DOSES_PER_DAY = MappingProxyType({"QD": 1.0, "BID": 2.0, "TID": 3.0, "QID": 4.0, "QOD": 0.5, "QW": 1 / 7})
 #: Relationship categories counted as related (RELFL = "Y").
 RELATED = ("RELATED", "POSSIBLY RELATED")
+#: RELFL of an adverse event whose relationship (AEREL) is not yet assessed, as in an interim export: related,
+#: the worst case that statistical analysis plans usually state (ICH E2A: an event whose relationship to the
+#: drug cannot be ruled out counts as related). Its grade, when not yet assessed, is not imputed (AETOXGR
+#: missing). docs/decisions.md, "Adverse events not yet assessed".
+RELFL_NOT_ASSESSED = "Y"
 #: ADSL flag of each post-baseline visit saying that the visit was due at the data cut (``"Y"``/``"N"``): the
 #: pilot's visits, always in ADSL; any other visit of the schedule adds its own (``due_flag``: ``DUE4FL``, ...).
 DUE_FLAGS = MappingProxyType({"W12": "DUE12FL", "W24": "DUE24FL"})
@@ -673,8 +678,10 @@ def derive_adae(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
 
     ``TRTEMFL = "Y"`` when the event starts on or after the first dose and no later than
     ``TRTEM_WINDOW_DAYS`` (30) days after the last dose. ``ADURN = AENDT - ASTDT + 1`` days (NaN if
-    ongoing). ``RELFL = "Y"`` for RELATED or POSSIBLY RELATED. ``AESEQ`` numbers a subject's events by
-    start date, then CRF number.
+    ongoing). ``RELFL = "Y"`` for RELATED or POSSIBLY RELATED, and ``RELFL_NOT_ASSESSED`` when the
+    relationship is blank. A grade not yet assessed stays missing (``AETOXGR`` is nullable); a blank
+    relationship, action or outcome is ``""``. ``AESEQ`` numbers a subject's events by start date, then CRF
+    number.
     """
     t = _typed(tables)
     ae = _with_subject(t["adverse_events"], t, adsl)
@@ -688,8 +695,10 @@ def derive_adae(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
         STUDYID=study_id(t), AESEQ=ae.groupby("USUBJID").cumcount().astype("int64") + 1,
         ASTDY=compute_study_day(ae["ASTDT"], ae["TRTSDT"]), AENDY=compute_study_day(ae["AENDT"], ae["TRTSDT"]),
         ADURN=((ae["AENDT"] - ae["ASTDT"]).dt.days + 1).astype("Int64"),
-        TRTEMFL=_flag(emergent.fillna(False)).to_numpy(), AETOXGR=ae["AETOXGR"].astype("int64"),
-        RELFL=_flag(ae["AEREL"].isin(RELATED)).to_numpy(), DTHFL=_flag(ae["AEOUT"] == "FATAL").to_numpy(),
+        TRTEMFL=_flag(emergent.fillna(False)).to_numpy(), AETOXGR=ae["AETOXGR"].astype("Int64"),
+        RELFL=np.where(ae["AEREL"].fillna("") == "", RELFL_NOT_ASSESSED, _flag(ae["AEREL"].isin(RELATED))),
+        DTHFL=_flag(ae["AEOUT"] == "FATAL").to_numpy(),
+        **{c: ae[c].fillna("") for c in ("AEREL", "AEACN", "AEOUT")},
     )
     return out[list(ADAE_COLUMNS)].reset_index(drop=True)
 

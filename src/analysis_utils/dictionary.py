@@ -449,13 +449,17 @@ def _safety_forms() -> tuple:
             _v("AEBODSYS", "str", "MedDRA primary system organ class."),
             _v("AESTDT", "date", "Start date.", partial=True),
             _v("AEENDT", "date", "End date (blank: ongoing).", required=False, query_missing=False, partial=True),
-            _v("AESER", "str", "Serious adverse event.", **_YN),
-            _v("AETOXGR", "int", "CTCAE v5.0 grade.", allowed=(1, 2, 3, 4, 5)),
-            _v("AEREL", "str", "Relationship to baricitinib.",
-               allowed=("RELATED", "POSSIBLY RELATED", "UNLIKELY RELATED", "NOT RELATED")),
-            _v("AEACN", "str", "Action taken with baricitinib.",
-               allowed=("DOSE NOT CHANGED", "DRUG INTERRUPTED", "DRUG WITHDRAWN")),
-            _v("AEOUT", "str", "Outcome.", allowed=(
+            _v("AESER", "str", "Serious adverse event. Required even in an interim export: seriousness decides "
+               "expedited reporting, so it is known when the event is entered.", **_YN),
+            _v("AETOXGR", "int", "CTCAE v5.0 grade. Blank: not yet assessed (a data query; not imputed: "
+               "'Missing' in the table by maximum grade, in no 'grade >= 3' row).", allowed=(1, 2, 3, 4, 5),
+               required=False),
+            _v("AEREL", "str", "Relationship to baricitinib. Blank: not yet assessed (a data query; counted as "
+               "related).", allowed=("RELATED", "POSSIBLY RELATED", "UNLIKELY RELATED", "NOT RELATED"),
+               required=False),
+            _v("AEACN", "str", "Action taken with baricitinib. Blank: not yet recorded (a data query).",
+               allowed=("DOSE NOT CHANGED", "DRUG INTERRUPTED", "DRUG WITHDRAWN"), required=False),
+            _v("AEOUT", "str", "Outcome. Blank: not yet recorded (a data query).", required=False, allowed=(
                 "RECOVERED/RESOLVED", "RECOVERING/RESOLVING", "NOT RECOVERED/NOT RESOLVED",
                 "RECOVERED/RESOLVED WITH SEQUELAE", "FATAL", "UNKNOWN")),
         ), ("SUBJID", "AESPID"), rows_required=False),

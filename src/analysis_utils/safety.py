@@ -511,6 +511,40 @@ def summarize_ae_overview(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = 
     return out[["arm", "category", "n_subjects", "n_events", "big_n", "pct"]]
 
 
+def describe_not_assessed(adae: pd.DataFrame) -> tuple:
+    """Notes for the AE tables on treatment-emergent events whose grade or relationship is not yet assessed.
+
+    An interim export may hold an event entered before the investigator graded it or judged its
+    relationship to the drug (each such blank is a data query). A grade is not imputed: the event is in no
+    ``grade >= SEVERE_GRADE`` row and shows as ``"Missing"`` in the table by maximum grade. A relationship
+    is counted as related (``cleaning.RELFL_NOT_ASSESSED``). Decision in docs/decisions.md, "Adverse events not
+    yet assessed".
+
+    Returns
+    -------
+    tuple of str
+        One note per kind of blank that occurs (none when every TEAE is assessed).
+
+    Examples
+    --------
+    >>> adae = pd.DataFrame({"TRTEMFL": ["Y", "Y", "N"], "AETOXGR": pd.array([None, 2, None], dtype="Int64"),
+    ...                      "AEREL": ["RELATED", "", ""]})
+    >>> describe_not_assessed(adae)
+    ('1 TEAE without a CTCAE grade yet (a data query): in no grade >= 3 row; Missing in the table by maximum grade.', '1 TEAE without a relationship to the study drug yet (a data query): counted as related.')
+    """
+    teae = adae[adae[TEAE_FLAG] == "Y"]
+    ungraded = int(teae["AETOXGR"].isna().sum())
+    unrelated = int((teae["AEREL"].fillna("") == "").sum())
+    notes = []
+    if ungraded:
+        notes.append(f"{ungraded} TEAE{'s' * (ungraded > 1)} without a CTCAE grade yet (a data query): in no grade "
+                     f">= {SEVERE_GRADE} row; Missing in the table by maximum grade.")
+    if unrelated:
+        notes.append(f"{unrelated} TEAE{'s' * (unrelated > 1)} without a relationship to the study drug yet (a data "
+                     "query): counted as related.")
+    return tuple(notes)
+
+
 def _plain(value):
     """A numpy scalar as the Python value (for readable error messages)."""
     return value.item() if isinstance(value, np.generic) else value
