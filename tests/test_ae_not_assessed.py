@@ -1,8 +1,9 @@
-"""Adverse events entered before they were assessed, as in an interim export: a blank grade, relationship, action or
-outcome is a data query, not a stop, and the AE tables count such events by the rules of docs/decisions.md
+"""Adverse events entered before they were coded or assessed, as in an interim export: a blank MedDRA term, grade,
+relationship, action or outcome is a data query, not a stop, and the AE tables count such events by the rules of docs/decisions.md
 ("Adverse events not yet assessed"). Hand-worked on the shipped trial, whose seven events are each of one patient:
 001 nausea (grade 1, possibly related), 002 common cold (grade 1, unlikely related), 007 hepatitis B reactivation
-(grade 2, related, drug withdrawn), all treatment-emergent but 003's dental caries (day -3)."""
+(grade 2, related, drug withdrawn), 009 headache (nervous system disorders), all treatment-emergent but 003's dental
+caries (day -3)."""
 
 import pandas as pd
 import pytest
@@ -13,6 +14,7 @@ SUBJ = "NCT04916756-01-"
 NAUSEA = "001,1,nausea after tablets,Nausea,Gastrointestinal disorders,2021-07-02,2021-07-07,N,"
 COLD = "002,1,common cold,Upper respiratory tract infection,Infections and infestations,2021-08-10,2021-08-17,N,"
 HBV = "Hepatitis B reactivation,Infections and infestations,2021-08-09,2021-10-07,N,2,"
+HEADACHE = "009,1,headache,Headache,Nervous system disorders,"
 
 
 def _blank(tmp_export, *replacements):
@@ -26,9 +28,10 @@ def _blank(tmp_export, *replacements):
 
 
 def _not_assessed(tmp_export):
-    """001's grade, 002's relationship, 007's action and outcome blank."""
+    """001's grade, 002's relationship, 007's action and outcome blank; 009's term not coded."""
     return _blank(tmp_export, (NAUSEA + "1,", NAUSEA + ","), (COLD + "1,UNLIKELY RELATED,", COLD + "1,,"),
-                  (HBV + "RELATED,DRUG WITHDRAWN,RECOVERED/RESOLVED", HBV + "RELATED,,"))
+                  (HBV + "RELATED,DRUG WITHDRAWN,RECOVERED/RESOLVED", HBV + "RELATED,,"),
+                  (HEADACHE, "009,1,headache,,,"))
 
 
 def test_each_blank_is_a_data_query_naming_the_line_and_the_build_goes_on(tmp_export):
@@ -37,7 +40,8 @@ def test_each_blank_is_a_data_query_naming_the_line_and_the_build_goes_on(tmp_ex
     found = result.queries[result.queries["file"] == "adverse_events.csv"]
     assert found[["row", "USUBJID", "variable", "rule"]].values.tolist() == [
         ["2", SUBJ + "001", "AETOXGR", "missing_item"], ["3", SUBJ + "002", "AEREL", "missing_item"],
-        ["6", SUBJ + "007", "AEACN", "missing_item"], ["6", SUBJ + "007", "AEOUT", "missing_item"]]
+        ["6", SUBJ + "007", "AEACN", "missing_item"], ["6", SUBJ + "007", "AEOUT", "missing_item"],
+        ["7", SUBJ + "009", "AEBODSYS", "missing_item"], ["7", SUBJ + "009", "AEDECOD", "missing_item"]]
 
 
 def test_a_blank_seriousness_still_stops_the_build(tmp_export):
@@ -53,6 +57,8 @@ def test_adae_keeps_a_grade_missing_and_counts_a_missing_relationship_as_related
     assert adae.loc[SUBJ + "002", ["AEREL", "RELFL"]].tolist() == ["", cleaning.RELFL_NOT_ASSESSED] == ["", "Y"]
     assert adae.loc[SUBJ + "009", ["AEREL", "RELFL"]].tolist() == ["UNLIKELY RELATED", "N"]
     assert adae.loc[SUBJ + "007", ["AEACN", "AEOUT", "DTHFL"]].tolist() == ["", "", "N"]
+    assert adae.loc[SUBJ + "009", ["AETERM", "AEDECOD", "AEBODSYS"]].tolist() == [
+        "headache", cleaning.NOT_CODED, cleaning.NOT_CODED] == ["headache", "Not yet coded", "Not yet coded"]
 
 
 @pytest.fixture
@@ -79,8 +85,17 @@ def test_the_table_by_maximum_grade_shows_the_ungraded_patient_as_missing(interi
     assert nausea["Missing"] == 1 and nausea["1"] == 0
 
 
+def test_a_term_not_yet_coded_is_counted_under_its_own_row_after_the_coded_ones(interim):
+    rows = safety.summarize_ae_by_soc_pt(*interim)
+    assert rows[["soc", "pt", "n_subjects"]].values.tolist()[-2:] == [
+        ["Not yet coded", "", 1], ["Not yet coded", "Not yet coded", 1]]
+    assert "Nervous system disorders" not in set(rows["soc"])
+
+
 def test_the_tables_say_how_many_events_are_not_yet_assessed(interim):
     assert safety.describe_not_assessed(interim[0]) == (
+        "1 TEAE not yet coded in MedDRA (a data query): counted under 'Not yet coded', in no adverse event of special "
+        "interest; the listing gives the verbatim term.",
         "1 TEAE without a CTCAE grade yet (a data query): in no grade >= 3 row; Missing in the table by maximum grade.",
         "1 TEAE without a relationship to the study drug yet (a data query): counted as related.")
 

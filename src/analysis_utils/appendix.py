@@ -72,9 +72,11 @@ known is imputed as admiral's ADAE template does: a start to the first day of it
 first dose when that falls in it, so that the event counts as treatment-emergent; an end to the last day, or to
 the end of study or the data cut when one falls in it. A partial date of diagnosis takes the first day of its
 month or year. The adverse-event listing marks imputed dates, and each partial date is a data query.
-An adverse event not yet graded is not given a grade: it is counted in no "grade 3 or more" row and shows as
-Missing in the table by maximum grade; one whose relationship to the drug is not yet assessed counts as related.
-Each such blank is a data query.
+
+**Adverse events not yet assessed.** An adverse event not yet coded in MedDRA is counted under "Not yet coded";
+one not yet graded is not given a grade: it is counted in no "grade 3 or more" row and shows as Missing in the
+table by maximum grade; one whose relationship to the drug is not yet assessed counts as related. Each such blank
+is a data query.
 
 **Rounding.** Numbers are stored unrounded in the analysis results dataset (ard.csv). For display they
 are rounded half up on their shortest decimal representation (as SAS ROUND): 42.65 shows as 42.7.

@@ -54,6 +54,10 @@ RELATED = ("RELATED", "POSSIBLY RELATED")
 #: drug cannot be ruled out counts as related). Its grade, when not yet assessed, is not imputed (AETOXGR
 #: missing). docs/decisions.md, "Adverse events not yet assessed".
 RELFL_NOT_ASSESSED = "Y"
+#: AEDECOD and AEBODSYS of an adverse event whose verbatim term (AETERM) is not yet coded in MedDRA, as in an
+#: interim export: counted under this term and system organ class (the listing keeps the verbatim term).
+#: docs/decisions.md, "Adverse events not yet assessed".
+NOT_CODED = "Not yet coded"
 #: ADSL flag of each post-baseline visit saying that the visit was due at the data cut (``"Y"``/``"N"``): the
 #: pilot's visits, always in ADSL; any other visit of the schedule adds its own (``due_flag``: ``DUE4FL``, ...).
 DUE_FLAGS = MappingProxyType({"W12": "DUE12FL", "W24": "DUE24FL"})
@@ -680,8 +684,8 @@ def derive_adae(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
     ``TRTEM_WINDOW_DAYS`` (30) days after the last dose. ``ADURN = AENDT - ASTDT + 1`` days (NaN if
     ongoing). ``RELFL = "Y"`` for RELATED or POSSIBLY RELATED, and ``RELFL_NOT_ASSESSED`` when the
     relationship is blank. A grade not yet assessed stays missing (``AETOXGR`` is nullable); a blank
-    relationship, action or outcome is ``""``. ``AESEQ`` numbers a subject's events by start date, then CRF
-    number.
+    relationship, action or outcome is ``""``; a term not yet coded is ``NOT_CODED``. ``AESEQ`` numbers a
+    subject's events by start date, then CRF number.
     """
     t = _typed(tables)
     ae = _with_subject(t["adverse_events"], t, adsl)
@@ -699,6 +703,7 @@ def derive_adae(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
         RELFL=np.where(ae["AEREL"].fillna("") == "", RELFL_NOT_ASSESSED, _flag(ae["AEREL"].isin(RELATED))),
         DTHFL=_flag(ae["AEOUT"] == "FATAL").to_numpy(),
         **{c: ae[c].fillna("") for c in ("AEREL", "AEACN", "AEOUT")},
+        **{c: ae[c].where(ae[c].fillna("") != "", NOT_CODED) for c in ("AEDECOD", "AEBODSYS")},
     )
     return out[list(ADAE_COLUMNS)].reset_index(drop=True)
 

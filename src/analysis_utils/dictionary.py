@@ -445,8 +445,10 @@ def _safety_forms() -> tuple:
             _SUBJID,
             _v("AESPID", "int", "Event number within the subject.", low=1),
             _v("AETERM", "str", "Verbatim term as reported."),
-            _v("AEDECOD", "str", "MedDRA preferred term."),
-            _v("AEBODSYS", "str", "MedDRA primary system organ class."),
+            _v("AEDECOD", "str", "MedDRA preferred term. Blank: not yet coded (a data query; 'Not yet coded' in the "
+               "tables).", required=False),
+            _v("AEBODSYS", "str", "MedDRA primary system organ class. Blank: not yet coded (a data query; 'Not yet "
+               "coded' in the tables).", required=False),
             _v("AESTDT", "date", "Start date.", partial=True),
             _v("AEENDT", "date", "End date (blank: ongoing).", required=False, query_missing=False, partial=True),
             _v("AESER", "str", "Serious adverse event. Required even in an interim export: seriousness decides "

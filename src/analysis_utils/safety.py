@@ -43,7 +43,7 @@ from scipy import special
 
 from analysis_utils import ard as ard_mod
 from analysis_utils import tables
-from analysis_utils.cleaning import DAYS_PER_YEAR, TRTEM_WINDOW_DAYS
+from analysis_utils.cleaning import DAYS_PER_YEAR, NOT_CODED, TRTEM_WINDOW_DAYS
 from analysis_utils.summaries import QUANTILE_METHOD, compute_quantile  # one quartile rule for the report
 from analysis_utils.vocabulary import LAB_PARAMS, VARIABLE_HEADERS, decode, param_label, patient_label
 
@@ -341,7 +341,8 @@ def _soc_pt_levels(records: pd.DataFrame, soc: str, pt: str) -> pd.DataFrame:
 
 
 def _soc_pt_order(levels: pd.DataFrame) -> pd.DataFrame:
-    """Rows in display order: any TEAE, then SOCs by descending subjects then name, PTs likewise within."""
+    """Rows in display order: any TEAE, then SOCs by descending subjects then name, PTs likewise within; terms
+    not yet coded (``NOT_CODED``) last."""
     total = levels.groupby(["soc", "pt"])["USUBJID"].nunique().rename("n").reset_index()
     total = pd.concat([pd.DataFrame({"soc": [""], "pt": [""], "n": [0]}), total]).drop_duplicates(["soc", "pt"],
                                                                                                   keep="last")
@@ -349,8 +350,9 @@ def _soc_pt_order(levels: pd.DataFrame) -> pd.DataFrame:
     total = total.merge(soc_n, on="soc")
     total["is_pt"] = total["pt"] != ""
     total["not_any"] = total["soc"] != ""
-    total = total.sort_values(["not_any", "soc_n", "soc", "is_pt", "n", "pt"],
-                              ascending=[True, False, True, True, False, True], kind="stable")
+    total["not_coded"] = total["soc"] == NOT_CODED
+    total = total.sort_values(["not_any", "not_coded", "soc_n", "soc", "is_pt", "n", "pt"],
+                              ascending=[True, True, False, True, True, False, True], kind="stable")
     return total[["soc", "pt"]].reset_index(drop=True)
 
 
@@ -512,13 +514,13 @@ def summarize_ae_overview(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = 
 
 
 def describe_not_assessed(adae: pd.DataFrame) -> tuple:
-    """Notes for the AE tables on treatment-emergent events whose grade or relationship is not yet assessed.
+    """Notes for the AE tables on treatment-emergent events not yet coded, graded or judged for relationship.
 
-    An interim export may hold an event entered before the investigator graded it or judged its
-    relationship to the drug (each such blank is a data query). A grade is not imputed: the event is in no
-    ``grade >= SEVERE_GRADE`` row and shows as ``"Missing"`` in the table by maximum grade. A relationship
-    is counted as related (``cleaning.RELFL_NOT_ASSESSED``). Decision in docs/decisions.md, "Adverse events not
-    yet assessed".
+    An interim export may hold an event entered before it was coded in MedDRA, or before the investigator
+    graded it or judged its relationship to the drug (each such blank is a data query). A term not yet coded
+    is counted under ``NOT_CODED``. A grade is not imputed: the event is in no ``grade >= SEVERE_GRADE`` row
+    and shows as ``"Missing"`` in the table by maximum grade. A relationship is counted as related
+    (``cleaning.RELFL_NOT_ASSESSED``). Decision in docs/decisions.md, "Adverse events not yet assessed".
 
     Returns
     -------
@@ -528,14 +530,20 @@ def describe_not_assessed(adae: pd.DataFrame) -> tuple:
     Examples
     --------
     >>> adae = pd.DataFrame({"TRTEMFL": ["Y", "Y", "N"], "AETOXGR": pd.array([None, 2, None], dtype="Int64"),
-    ...                      "AEREL": ["RELATED", "", ""]})
-    >>> describe_not_assessed(adae)
-    ('1 TEAE without a CTCAE grade yet (a data query): in no grade >= 3 row; Missing in the table by maximum grade.', '1 TEAE without a relationship to the study drug yet (a data query): counted as related.')
+    ...                      "AEREL": ["RELATED", "", ""], "AEDECOD": "Nausea", "AEBODSYS": "Gastrointestinal disorders"})
+    >>> for note in describe_not_assessed(adae):
+    ...     print(note)
+    1 TEAE without a CTCAE grade yet (a data query): in no grade >= 3 row; Missing in the table by maximum grade.
+    1 TEAE without a relationship to the study drug yet (a data query): counted as related.
     """
     teae = adae[adae[TEAE_FLAG] == "Y"]
     ungraded = int(teae["AETOXGR"].isna().sum())
     unrelated = int((teae["AEREL"].fillna("") == "").sum())
+    uncoded = int(((teae["AEDECOD"] == NOT_CODED) | (teae["AEBODSYS"] == NOT_CODED)).sum())
     notes = []
+    if uncoded:
+        notes.append(f"{uncoded} TEAE{'s' * (uncoded > 1)} not yet coded in MedDRA (a data query): counted under "
+                     f"{NOT_CODED!r}, in no adverse event of special interest; the listing gives the verbatim term.")
     if ungraded:
         notes.append(f"{ungraded} TEAE{'s' * (ungraded > 1)} without a CTCAE grade yet (a data query): in no grade "
                      f">= {SEVERE_GRADE} row; Missing in the table by maximum grade.")
