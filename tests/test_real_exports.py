@@ -199,6 +199,13 @@ QUERIES = {
     "a partial date with its unknown parts marked": (
         _replace_in_line("conmeds", 3, "2019-07-29", "2019-UN-UN"),
         ("query", "partial_date", "conmeds.csv", 3, "value '2019-UN-UN' is a partial date (month and day unknown)")),
+    "a laboratory result below the limit of quantification, typed with a full-width sign": (
+        _replace_in_line("labs", 30, ",0.6,", ",＜0.8,"),
+        ("query", "result_beyond_limit", "labs.csv", 30, "value '＜0.8' is below the limit of quantification of CRP: "
+         "analysed as half the limit, 0.4")),
+    "an adverse event entered before it was graded": (
+        _replace_in_line("adverse_events", 2, ",N,1,POSSIBLY RELATED,", ",N,,POSSIBLY RELATED,"),
+        ("query", "missing_item", "adverse_events.csv", 2, "column AETOXGR: missing_item: value '' is empty")),
     "unknown extra column": (_edit_lines("demographics", lambda ls: [ls[0] + ",NOTES"] + [
         x + ",free text" if x else x for x in ls[1:]]),
         ("query", "unknown_column", "demographics.csv", 1, "column 'NOTES' is not in the data dictionary")),

@@ -229,7 +229,8 @@ def test_every_rule_is_documented_with_its_kind():
     assert kinds == {"error", "query"}
     assert {"visit_window", "missing_item", "incomplete_biological", "unknown_form", "unknown_column", "empty_form",
             "identifier_restored", "no_assessment", "completed_without_final_visit", "discontinued_after_final_visit",
-            "visit_after_end_of_study", "treated_not_as_randomised", "partial_date", "missing_assessment"} == {
+            "visit_after_end_of_study", "treated_not_as_randomised", "partial_date", "missing_assessment",
+            "result_beyond_limit"} == {
         r for r, (k, _) in validation.RULES.items() if k == "query"}
     assert set(validation.STRUCTURE_RULES) <= set(validation.RULES)
     assert set(export.READ_QUERIES) == {r for r in validation.STRUCTURE_RULES if validation.RULES[r][0] == "query"

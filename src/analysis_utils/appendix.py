@@ -65,7 +65,8 @@ the mixed model fill or model only visits that were due, and a visit not yet due
 Disposition counts the patients completed, discontinued and still on study at the cut.
 
 **Laboratory.** Values in SI units; normal-range categories from the laboratory's reference range;
-toxicity grades by CTCAE v5.0 (laboratory criteria only).
+toxicity grades by CTCAE v5.0 (laboratory criteria only). A result reported below a limit of quantification
+(such as <0.8) is analysed as half the limit, one above a limit (such as >140) as the limit; each is a data query.
 
 **Partial dates.** A start or end date of an adverse event or medication whose day, or month and day, is not
 known is imputed as admiral's ADAE template does: a start to the first day of its month (or year), or to the

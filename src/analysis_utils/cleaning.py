@@ -583,12 +583,15 @@ def standardize_labs(labs: pd.DataFrame) -> pd.DataFrame:
     """Convert raw laboratory results to the standard (SI) units of ``vocabulary.LAB_PARAMS``.
 
     The factor of each (test, unit) is ``dictionary.LAB_UNITS``; reference limits are converted
-    with the same factor. Qualitative tests keep their text result in ``AVALC`` (AVAL NaN).
+    with the same factor. Qualitative tests keep their text result in ``AVALC`` (AVAL NaN). A result
+    reported beyond a limit of quantification (``<0.8``, ``>140``: ``validation.read_limit_results``) is
+    analysed as half a lower limit or as an upper limit; ``LBSTRESC`` keeps the sign and the limit, converted.
 
     Returns
     -------
     DataFrame
-        The raw key columns (``SUBJID, VISIT, LBDT``) and ``PARAMCD, AVAL, AVALC, AVALU, ANRLO, ANRHI``.
+        The raw key columns (``SUBJID, VISIT, LBDT``) and ``PARAMCD, AVAL, AVALC, AVALU, ANRLO, ANRHI,
+        LBSTRESC`` (the standard result as text).
 
     Raises
     ------
@@ -600,8 +603,10 @@ def standardize_labs(labs: pd.DataFrame) -> pd.DataFrame:
     >>> raw = pd.DataFrame({"SUBJID": ["001"], "VISIT": ["BL"], "LBDT": pd.to_datetime(["2021-07-01"]),
     ...                     "LBTESTCD": ["HGB"], "LBORRES": ["12.5"], "LBORRESU": ["g/dL"],
     ...                     "LBORNRLO": [11.5], "LBORNRHI": [15.0]})
-    >>> standardize_labs(raw)[["AVAL", "AVALU", "ANRLO", "ANRHI"]].values.tolist()
-    [[125.0, 'g/L', 115.0, 150.0]]
+    >>> standardize_labs(raw)[["AVAL", "AVALU", "ANRLO", "ANRHI", "LBSTRESC"]].values.tolist()
+    [[125.0, 'g/L', 115.0, 150.0, '125.0']]
+    >>> standardize_labs(raw.assign(LBORRES="<0.5"))[["AVAL", "LBSTRESC"]].values.tolist()
+    [[2.5, '<5.0']]
     """
     unit = labs["LBORRESU"].fillna("").astype(str).str.strip()
     factors = {f"{t}|{u}": f for t, units in dictionary.LAB_UNITS.items() for u, f in units.items()}
@@ -614,12 +619,20 @@ def standardize_labs(labs: pd.DataFrame) -> pd.DataFrame:
     result = labs["LBORRES"].fillna("").astype(str).str.strip()
     qualitative = labs["LBTESTCD"].isin(dictionary.QUALITATIVE_TESTS)
     convert = (lambda x: (x.astype(float) * factor).round(CONVERSION_DECIMALS))
+    numeric = validation.to_numbers(result.where(~qualitative & (result != "")))
+    text_only = ~qualitative & (result != "") & numeric.isna()
+    beyond = validation.read_limit_results(result[text_only])  # the few results that are not numbers
+    aval = convert(numeric.fillna(beyond["value"]))
+    avalc = result.where(qualitative, "")
+    stresc = aval.astype(str).where(aval.notna(), avalc)
+    limited = beyond[beyond["sign"] != ""]
+    if len(limited):
+        stresc[limited.index] = limited["sign"] + convert(limited["limit"])[limited.index].astype(str)
     return pd.DataFrame({
         "SUBJID": labs["SUBJID"], "VISIT": labs["VISIT"], "LBDT": labs["LBDT"], "PARAMCD": labs["LBTESTCD"],
-        "AVAL": convert(validation.to_numbers(result.where(~qualitative & (result != "")))),
-        "AVALC": result.where(qualitative, ""),
+        "AVAL": aval, "AVALC": avalc,
         "AVALU": lookup(labs["LBTESTCD"], {p: v[1] for p, v in LAB_PARAMS.items()}),
-        "ANRLO": convert(labs["LBORNRLO"]), "ANRHI": convert(labs["LBORNRHI"]),
+        "ANRLO": convert(labs["LBORNRLO"]), "ANRHI": convert(labs["LBORNRHI"]), "LBSTRESC": stresc,
     }, index=labs.index)
 
 
@@ -664,7 +677,6 @@ def derive_adlb(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
     lb["PCHG"] = (100 * lb["CHG"] / lb["BASE"]).where(lb["BASE"] != 0)
     params = pd.DataFrame.from_dict(LAB_PARAMS, orient="index", columns=["PARAM", "_UNIT", "PARCAT1"])
     lb = lb.join(params[["PARAM", "PARCAT1"]], on="PARAMCD")
-    lb["LBSTRESC"] = lb["AVAL"].astype(str).where(lb["AVAL"].notna(), lb["AVALC"])
     avisit, avisitn = _avisit_maps(t)
     lb = lb.assign(STUDYID=study_id(t), AVISIT=lookup(lb["VISIT"], avisit),
                    AVISITN=lookup(lb["VISIT"], avisitn).astype(float),

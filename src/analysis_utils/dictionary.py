@@ -429,7 +429,9 @@ def _labs_form() -> Form:
         _v("LBDT", "date", "Sample date."),
         _v("LBTESTCD", "str", "Test code (vocabulary.LAB_PARAMS).", allowed=tuple(LAB_PARAMS)),
         _v("LBORRES", "str", "Result as reported: a number, or POSITIVE/NEGATIVE for MCOMP and CRYO; "
-           "HBV DNA 0 means not detected.", required=False),
+           "HBV DNA 0 means not detected. A result beyond a limit of quantification, as <0.8 or >140 (also <=, >=, "
+           "≤, ≥, ＜, ＞), is a data query and is analysed as half a lower limit or as an upper limit.",
+           required=False),
         _v("LBORRESU", "str", "Unit as reported (accepted units per test: see Laboratory units).",
            required=False, query_missing=False),
         _v("LBORNRLO", "float", "Reference range lower limit, in the reported unit.", low=0, required=False,

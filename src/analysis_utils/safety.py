@@ -1143,7 +1143,8 @@ def list_lab_alerts(adlb: pd.DataFrame, *, grade_col: str | None = "ATOXGR",
     ----------
     adlb : DataFrame
         ADLB with ``USUBJID, PARAMCD, AVAL`` (and ``grade_col``); ``PARAM, AVISIT, AVISITN, ADT, ADY,
-        AVALU`` are listed when present.
+        AVALU`` are listed when present. A value reported beyond a limit of quantification (``LBSTRESC``
+        ``<0.8``: ``validation.read_limit_results``) says so in ``ALERT``, with the value analysed.
     grade_col : str or None, default 'ATOXGR'
         Column of the CTCAE grade (numeric); ``None`` lists threshold alerts only.
     thresholds : mapping, default ``LAB_INTERRUPTION_THRESHOLDS``
@@ -1167,8 +1168,12 @@ def list_lab_alerts(adlb: pd.DataFrame, *, grade_col: str | None = "ATOXGR",
     below = adlb["AVAL"] < limit
     severe = (pd.to_numeric(adlb[grade_col]) >= SEVERE_GRADE) if grade_col else pd.Series(False, index=adlb.index)
     reason_threshold = "below label threshold (" + adlb["PARAMCD"] + " < " + limit.astype(str) + ")"
+    reported = adlb["LBSTRESC"].astype(str) if "LBSTRESC" in adlb.columns else pd.Series("", index=adlb.index)
+    beyond_limit = reported.str[:1].isin(["<", ">"])
+    reason_limit = "reported as " + reported + ", analysed as " + adlb["AVAL"].map("{:g}".format)
     alert = (severe.map({True: f"CTCAE grade >= {SEVERE_GRADE}", False: ""}) + "; "
-             + reason_threshold.where(below, "")).str.strip("; ")
+             + reason_threshold.where(below, "") + "; " + reason_limit.where(beyond_limit, "")).str.strip("; ")
+    alert = alert.str.replace("; ; ", "; ", regex=False)
     columns = [c for c in ("USUBJID", "PARAMCD", "PARAM", "AVISIT", "AVISITN", "ADT", "ADY", "AVAL", "AVALU",
                            grade_col) if c and c in adlb.columns]
     out = adlb.loc[severe | below, columns].assign(ALERT=alert[severe | below])

@@ -96,6 +96,9 @@ RULES = MappingProxyType({
     "identifier_restored": ("query", "identifiers stored as numbers in a workbook were restored to zero-padded text"),
     "visit_window": ("query", "a visit is outside its window (study day target +/- half-width)"),
     "missing_item": ("query", "a non-required item is empty"),
+    "result_beyond_limit": ("query", "a numeric laboratory result is reported beyond a limit of quantification "
+                                     "(<0.8, >140): analysed as half a lower limit, or as an upper limit "
+                                     "(docs/decisions.md, 'Laboratory results beyond a limit')"),
     "partial_date": ("query", "a start or end date of an adverse event or medication, or the date of diagnosis, is "
                               "partial (day, or month and day, unknown): imputed, with its flag in ADAE, ADCM or ADSL "
                               "(docs/decisions.md, 'Partial dates')"),
@@ -306,6 +309,39 @@ def _parse(stripped: pd.Series, type_: str) -> tuple:
         integral = numbers.notna() & (numbers == np.floor(numbers.fillna(0)))
         return numbers.where(integral).astype("Int64"), (present & ~integral).to_numpy()
     return numbers.astype(float), (present & numbers.isna()).to_numpy()
+
+
+#: A numeric laboratory result reported beyond a limit of quantification, as laboratories write it: ``<0.8``,
+#: ``<=20``, ``>140``, also with ``≤``, ``≥`` or the full-width ``＜``, ``＞`` that Chinese input methods type, spaces
+#: allowed. The limit is a non-negative number in the result's unit.
+LIMIT_RESULT = r"\s*(<=?|>=?|≤|≥|＜|＞)\s*([0-9]+[.]?[0-9]*|[.][0-9]+)\s*"
+#: Value analysed for a result below a lower limit (``<x``, ``<=x``): this fraction of the limit, x/2, the middle of
+#: the values it may be (0 to x), the rule analysis plans usually state for results below the limit of quantification.
+#: A result above an upper limit (``>x``, ``>=x``) is analysed as x, the least it may be. docs/decisions.md,
+#: "Laboratory results beyond a limit".
+BELOW_LIMIT_FRACTION = 0.5
+
+
+def read_limit_results(text: pd.Series) -> pd.DataFrame:
+    """Read laboratory results reported beyond a limit of quantification (``LIMIT_RESULT``).
+
+    Returns
+    -------
+    DataFrame
+        ``sign`` (``"<"`` below a lower limit, ``">"`` above an upper one, ``""`` for any other text), ``limit``
+        (float) and ``value``, the value analysed (``BELOW_LIMIT_FRACTION`` of a lower limit, an upper limit
+        itself); NaN for any other text. Index of ``text``.
+
+    Examples
+    --------
+    >>> read_limit_results(pd.Series(["<0.8", "≥ 140", "＜20", "12", "<-1"])).values.tolist()
+    [['<', 0.8, 0.4], ['>', 140.0, 140.0], ['<', 20.0, 10.0], ['', nan, nan], ['', nan, nan]]
+    """
+    found = text.astype(str).str.extract(f"^{LIMIT_RESULT}$")
+    below = found[0].isin(["<", "<=", "≤", "＜"])
+    sign = pd.Series(np.where(below, "<", np.where(found[0].notna(), ">", "")), index=text.index)
+    limit = found[1].astype(float)
+    return pd.DataFrame({"sign": sign, "limit": limit, "value": limit * np.where(below, BELOW_LIMIT_FRACTION, 1.0)})
 
 
 #: Numbers in plain decimal notation (optional sign, digits with one optional point, optional
@@ -545,9 +581,16 @@ def _check_labs(labs: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
     units_text = {t: ", ".join(u or '""' for u in units) for t, units in dictionary.LAB_UNITS.items()}
     qualitative = test.isin(dictionary.QUALITATIVE_TESTS)
     numeric = to_numbers(res.where(res != ""))
-    bad_result = (res != "") & known_test & np.where(qualitative, ~res.isin(dictionary.POS_NEG), numeric.isna())
+    text_only = (res != "") & known_test & ~qualitative & numeric.isna()
+    limits = read_limit_results(res[text_only]).reindex(res.index)
+    beyond = limits["sign"].isin(["<", ">"]).to_numpy()
+    bad_result = (res != "") & known_test & np.where(qualitative, ~res.isin(dictionary.POS_NEG),
+                                                     numeric.isna() & ~beyond)
     negative = (known_test & ~qualitative & (numeric < 0)).to_numpy()
     flagged = lambda m: test[m]  # noqa: E731 (the test codes of the flagged rows only)
+    analysed = lambda m: np.where(limits["sign"][m] == "<", "is below the limit of quantification of " + flagged(m)  # noqa: E731
+                                  + ": analysed as half the limit, ", "is above the limit of quantification of "
+                                  + flagged(m) + ": analysed as the limit, ") + limits["value"][m].map("{:g}".format)
     return pd.concat([
         _problems(ctx, bad_unit, "LBORRESU", "unknown_unit", labs["LBORRESU"],
                   lambda m: "is not an accepted unit of " + flagged(m) + " (accepted: "
@@ -556,6 +599,7 @@ def _check_labs(labs: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
                   lambda m: "is not a valid result of " + flagged(m)),
         _problems(ctx, negative, "LBORRES", "negative_result", labs["LBORRES"],
                   lambda m: "is negative: a result of " + flagged(m) + " cannot be below 0"),
+        _problems(ctx, beyond, "LBORRES", "result_beyond_limit", labs["LBORRES"], analysed),
     ], ignore_index=True)
 
 

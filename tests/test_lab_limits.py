@@ -1,0 +1,100 @@
+"""Laboratory results reported beyond a limit of quantification (``<0.8``, ``>140``): accepted as a data query, analysed
+as half a lower limit or as an upper limit, and shown as reported (docs/decisions.md, "Laboratory results beyond a
+limit"). Hand-worked on the shipped trial: patient 001's CRP is 3.3 mg/L at baseline and 0.6 at week 12 (normal range
+0-8), patient 007's HBV DNA 0 IU/mL at baseline (normal range 0-20)."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from analysis_utils import cleaning, export, safety, validation
+
+SUBJ = "NCT04916756-01-"
+CRP_BL = "001,BL,2021-06-28,CRP,3.3,mg/L,0.0,8.0"
+CRP_W12 = "001,W12,2021-09-20,CRP,0.6,mg/L,0.0,8.0"
+HBV_BL = "007,BL,2021-07-19,HBVDNA,0,IU/mL,0.0,20.0"
+
+
+def test_the_rule_is_pinned():
+    assert validation.BELOW_LIMIT_FRACTION == 0.5
+
+
+@pytest.mark.parametrize(("text", "sign", "limit", "value"), [
+    ("<0.8", "<", 0.8, 0.4),
+    ("< 0.8", "<", 0.8, 0.4),
+    ("<=20", "<", 20.0, 10.0),
+    ("≤20", "<", 20.0, 10.0),
+    ("＜20", "<", 20.0, 10.0),  # full-width, as a Chinese input method types it
+    (" >140 ", ">", 140.0, 140.0),
+    (">=140", ">", 140.0, 140.0),
+    ("≥140", ">", 140.0, 140.0),
+    ("＞140", ">", 140.0, 140.0),
+    ("<.5", "<", 0.5, 0.25),
+    ("<-1", "", None, None),  # no negative limit
+    ("<", "", None, None),
+    ("<0.8 mg/L", "", None, None),  # a unit belongs in LBORRESU
+    ("<<1", "", None, None),
+    ("0.8", "", None, None),  # a plain number is read as a number, not here
+    ("NEG", "", None, None),
+])
+def test_read_limit_results(text, sign, limit, value):
+    found = validation.read_limit_results(pd.Series([text])).iloc[0]
+    assert found["sign"] == sign
+    assert (math.isnan(found["limit"]) and math.isnan(found["value"])) if limit is None else (
+        (found["limit"], found["value"]) == (limit, value))
+
+
+def _export(tmp_export, *replacements):
+    path = tmp_export / "labs.csv"
+    text = path.read_text()
+    for old, new in replacements:
+        assert old in text
+        text = text.replace(old, new)
+    path.write_text(text)
+    return validation.validate_export(export.read_export(tmp_export))
+
+
+def test_each_result_beyond_a_limit_is_a_data_query_saying_what_is_analysed(tmp_export):
+    result = _export(tmp_export, (CRP_W12, CRP_W12.replace(",0.6,", ",<0.8,")),
+                     (HBV_BL, HBV_BL.replace(",0,", ",＜20,")), (CRP_BL, CRP_BL.replace(",3.3,", ",>3,")))
+    assert result.ok
+    found = result.queries[result.queries["rule"] == "result_beyond_limit"]
+    assert found[["row", "USUBJID", "AVISIT", "value"]].values.tolist() == [
+        ["10", SUBJ + "001", "Baseline", ">3"], ["30", SUBJ + "001", "Week 12", "<0.8"],
+        ["373", SUBJ + "007", "Baseline", "＜20"]]
+    assert [m.split("column LBORRES: ")[1] for m in found["message"]] == [
+        "result_beyond_limit: value '>3' is above the limit of quantification of CRP: analysed as the limit, 3",
+        "result_beyond_limit: value '<0.8' is below the limit of quantification of CRP: analysed as half the limit, 0.4",
+        "result_beyond_limit: value '＜20' is below the limit of quantification of HBVDNA: analysed as half the limit, "
+        "10"]
+
+
+@pytest.mark.parametrize("bad", ["<", "<-1", "< 0.8 mg/L", "about 3"])
+def test_other_text_is_still_no_result(tmp_export, bad):
+    result = _export(tmp_export, (CRP_W12, CRP_W12.replace(",0.6,", f",{bad},")))
+    assert result.errors[["row", "variable", "rule"]].values.tolist() == [["30", "LBORRES", "lab_result_type"]]
+
+
+def test_adlb_analyses_half_a_lower_limit_and_an_upper_limit_and_keeps_the_text(tmp_export):
+    result = _export(tmp_export, (CRP_W12, CRP_W12.replace(",0.6,", ",<0.8,")),
+                     (CRP_BL, CRP_BL.replace(",3.3,", ",>3,")))
+    datasets = cleaning.derive_all(result.typed)
+    crp = datasets["adlb"].set_index(["USUBJID", "PARAMCD", "AVISIT"]).sort_index().loc[(SUBJ + "001", "CRP")]
+    assert crp.loc["Baseline", ["AVAL", "LBSTRESC", "ANRIND"]].tolist() == [3.0, ">3.0", "NORMAL"]
+    assert crp.loc["Week 12", ["AVAL", "LBSTRESC", "BASE", "CHG"]].tolist() == [0.4, "<0.8", 3.0, pytest.approx(-2.6)]
+    assert datasets["adsl"].set_index("USUBJID").loc[SUBJ + "001", "CRPBL"] == 3.0
+
+
+def test_a_limit_in_another_unit_is_converted_like_the_result(tmp_export):
+    result = _export(tmp_export, (CRP_W12, "001,W12,2021-09-20,CRP,<0.08,mg/dL,0.0,0.8"))
+    crp = cleaning.derive_all(result.typed)["adlb"].set_index(["USUBJID", "PARAMCD", "AVISIT"]).sort_index()
+    assert crp.loc[(SUBJ + "001", "CRP", "Week 12"), ["AVAL", "LBSTRESC", "ANRHI"]].tolist() == [0.4, "<0.8", 8.0]
+
+
+def test_the_lab_alert_listing_says_a_value_was_reported_beyond_a_limit():
+    adlb = pd.DataFrame({"USUBJID": ["S1", "S1"], "PARAMCD": ["LYM", "NEUT"], "AVAL": [0.4, 0.9], "ATOXGR": [3, 3],
+                         "LBSTRESC": ["<0.8", "0.9"]})
+    assert safety.list_lab_alerts(adlb)["ALERT"].tolist() == [
+        "CTCAE grade >= 3; below label threshold (LYM < 0.5); reported as <0.8, analysed as 0.4",
+        "CTCAE grade >= 3; below label threshold (NEUT < 1.0)"]
