@@ -324,3 +324,43 @@ def test_no_assessment_is_asked_only_for_dosed_subjects(synthetic_export):
 def test_partial_date_pattern(value, partial):
     """The values whose wrong_type message says they are partial dates (docs/decisions.md, "Partial dates")."""
     assert bool(re.fullmatch(partial_dates.PARTIAL_DATE, value)) is partial
+
+
+@pytest.mark.parametrize(("value", "read"), [
+    ("2021-06-28T09:30", "2021-06-28"), ("2021-06-28T09:30:15", "2021-06-28"), ("2021-06-28 09:30", "2021-06-28"),
+    ("2021-06-28T09:30:15.250Z", "2021-06-28"), ("2021-06-28T23:59+08:00", "2021-06-28"),
+    (" 2021-06-28T09:30 ", "2021-06-28"), ("2021-06-28T9:30", None), ("2021-06-28T", None), ("2021-06-28 noon", None),
+])
+def test_a_date_time_is_read_as_its_date(tmp_export, value, read):
+    """An EDC exports a collection date-time as ISO 8601 (CDISC --DTC): its date is the date; the analysis counts days."""
+    path = tmp_export / "visits.csv"
+    text = path.read_text()
+    path.write_text(text.replace("001,BL,2021-06-28", f"001,BL,{value}", 1))
+    result = validation.validate_export(export.read_export(tmp_export))
+    if read is None:
+        assert result.errors[["row", "variable", "rule"]].values.tolist() == [["2", "VISITDT", "wrong_type"]]
+    else:
+        assert result.ok
+        visits = result.typed["visits"]
+        assert visits.loc[(visits["SUBJID"] == "001") & (visits["VISIT"] == "BL"), "VISITDT"].tolist() == [
+            pd.Timestamp(read)]
+
+
+def test_a_partial_date_with_a_time_is_still_partial():
+    assert partial_dates.date_range(pd.Series(["2021-08-10T14:00", "2021-08"])).astype(str).values.tolist() == [
+        ["2021-08-10", "2021-08-10", ""], ["2021-08-01", "2021-08-31", "D"]]
+
+
+@pytest.mark.parametrize(("value", "says"), [
+    ("2021/6/28", "the date 2021-06-28 as a spreadsheet shows it (Excel saves a CSV file so on a Chinese Windows)"),
+    ("2021/6/28 9:30", "the date 2021-06-28 as a spreadsheet shows it"),
+    ("28/06/2021", "a date with the day and month first cannot be read safely"),
+    ("6/28/21", "a date with the day and month first cannot be read safely"),
+    ("28.06.2021", "a date with the day and month first cannot be read safely"),
+])
+def test_a_date_as_a_spreadsheet_shows_it_stops_with_what_to_do(tmp_export, value, says):
+    path = tmp_export / "visits.csv"
+    path.write_text(path.read_text().replace("001,BL,2021-06-28", f"001,BL,{value}", 1))
+    errors = validation.validate_export(export.read_export(tmp_export)).errors
+    assert errors[["row", "variable", "rule"]].values.tolist() == [["2", "VISITDT", "wrong_type"]]
+    assert says in errors["message"].iloc[0]

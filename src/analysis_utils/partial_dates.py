@@ -33,6 +33,23 @@ COLUMNS = MappingProxyType({"adverse_events": ("AESTDT", "AEENDT"), "conmeds": (
 #: The imputation flag of a date (ADaM ``--DTF``): the day imputed, the month and day imputed.
 DAY, MONTH = "D", "M"
 _PARTS = re.compile(r"^(\d{4})(?:-(\d{2}|UN|UNK|XX)(?:-(\d{2}|UN|UNK|XX))?)?$", re.I)
+#: An ISO 8601 date with a time of day, as an EDC exports a date-time (CDISC ``--DTC``: ``2021-06-28T09:30``; also
+#: with a space, seconds, a fraction or a UTC offset): the date is read, the time left out (every analysis counts
+#: days).
+DATE_TIME = r"(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?"
+
+
+def drop_time(text: pd.Series) -> pd.Series:
+    """Stripped date texts with the time of a date-time (``DATE_TIME``) left out; any other text as it is.
+
+    >>> drop_time(pd.Series(["2021-06-28T09:30", "2021-06-28 09:30:00+08:00", "2021-06-28", "2021/6/28 9:30"])).tolist()
+    ['2021-06-28', '2021-06-28', '2021-06-28', '2021/6/28 9:30']
+    """
+    longer = (text.str.len() > len("YYYY-MM-DD")).to_numpy()
+    if not longer.any():  # the usual export: dates only, no pattern to match
+        return text
+    found = text[longer].str.extract(f"^{DATE_TIME}$")[0]
+    return text.mask(pd.Series(longer, index=text.index) & found.reindex(text.index).notna(), found.reindex(text.index))
 
 
 def date_range(text: pd.Series) -> pd.DataFrame:
@@ -43,7 +60,7 @@ def date_range(text: pd.Series) -> pd.DataFrame:
     [['2021-07-14', '2021-07-14', ''], ['2020-02-01', '2020-02-29', 'D'], ['2019-01-01', '2019-12-31', 'M'], \
 [nan, nan, ''], [nan, nan, '']]
     """
-    text = text.astype(str).str.strip()
+    text = drop_time(text.astype(str).str.strip())
     complete = pd.to_datetime(text.where(text != ""), format="%Y-%m-%d", errors="coerce")
     if (complete.notna() | (text == "")).all():  # no partial date: no pattern to match (a 10,000-patient export)
         return pd.DataFrame({"first": complete, "last": complete, "flag": ""}, index=text.index)

@@ -302,6 +302,7 @@ def _parse(stripped: pd.Series, type_: str) -> tuple:
         return stripped, np.zeros(len(stripped), dtype=bool)
     present = stripped != ""
     if type_ == "date":
+        stripped = partial_dates.drop_time(stripped)
         values = pd.to_datetime(stripped.where(present), format="%Y-%m-%d", errors="coerce")
         return values, (present & values.isna()).to_numpy()
     numbers = to_numbers(stripped.where(present))
@@ -412,12 +413,27 @@ def _type_detail(var: dictionary.Variable, stripped: pd.Series):
     """What ``wrong_type`` says of a value: its type expected; for a partial date in a column that takes complete dates
     only (``partial_dates.PARTIAL_DATE``), also that."""
     expected = f"is not of type {var.type}: expected {dictionary.TYPES[var.type]}"
-    if var.type != "date" or var.partial:
+    if var.type != "date":
         return expected
-    return lambda m: stripped[m].str.fullmatch(partial_dates.PARTIAL_DATE).map(
-        {True: expected + ": a partial date (day or month unknown) is taken only as the start or end of an adverse "
-               "event or medication, or as the date of diagnosis; complete it in the export (docs/decisions.md, "
-               "'Partial dates')", False: expected})
+
+    def detail(mask) -> pd.Series:
+        values = stripped[mask]
+        out = pd.Series(expected, index=values.index)
+        if not var.partial:
+            out = out.mask(values.str.fullmatch(partial_dates.PARTIAL_DATE),
+                           expected + ": a partial date (day or month unknown) is taken only as the start or end of an "
+                           "adverse event or medication, or as the date of diagnosis; complete it in the export "
+                           "(docs/decisions.md, 'Partial dates')")
+        ymd = values.str.extract(r"^(\d{4})/(\d{1,2})/(\d{1,2})(?:\s.*)?$")
+        iso = ymd[0] + "-" + ymd[1].str.zfill(2) + "-" + ymd[2].str.zfill(2)
+        out = out.mask(iso.notna(), expected + ": the date " + iso + " as a spreadsheet shows it (Excel saves a CSV "
+                       "file so on a Chinese Windows); use the export as the EDC wrote it, or format the column as "
+                       "yyyy-mm-dd before saving")
+        return out.mask(values.str.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(?:\s.*)?"),
+                        expected + ": a date with the day and month first cannot be read safely (is 03/04 the 3rd of "
+                        "April or the 4th of March?)")
+
+    return detail
 
 
 #: Columns a typed form holds beside a date that may be partial (``Variable.partial``), whose typed value is the first
