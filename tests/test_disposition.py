@@ -264,3 +264,55 @@ def test_table1_of_several_arms_has_a_total_after_the_arms_in_code_order():
     assert women.astype({"arm": str}).values.tolist() == [["A", 0.0, 1], ["B", 2.0, 2], ["Total", 2.0, 3]]
     table = disposition.format_table1(out)
     assert table.columns.tolist() == ["Characteristic", "Statistic", "A (N = 1)", "B (N = 2)", "Total (N = 3)"]
+
+
+# ---------------------------------------------------------------------------------------------
+# a screen failure: consented, found not eligible, never treated
+
+
+SCREENED = "012,01,ZZLA,SYN-HR-000012,2021-08-01,39,F,ASIAN,NOT HISPANIC OR LATINO,160.0,52.0,2019-03-02,POSITIVE," \
+           "NEGATIVE,NEGATIVE,NEGATIVE,N"
+SCREENED_ELIG = "012,2021-08-02,,5,4.0,0.06,Y,N,N,Y,N,Y,N,N,N,N,N,N,N,Y,Y,N,Y,N,N,N,N"  # ESSDAI below 5 (INC3)
+
+
+def _with_screened(folder, disposition_line):
+    from analysis_utils import export, validation
+    for form, line in (("demographics", SCREENED), ("eligibility", SCREENED_ELIG), ("disposition", disposition_line)):
+        path = folder / f"{form}.csv"
+        path.write_text(path.read_text() + line + "\n" if line else path.read_text())
+    return validation.validate_export(export.read_export(folder))
+
+
+def test_a_screen_failure_is_enrolled_not_treated_and_discontinued_not_ongoing(tmp_export):
+    from analysis_utils import cleaning
+    result = _with_screened(tmp_export, "012,SCREEN FAILURE,2021-08-05")
+    assert result.ok
+    datasets = cleaning.derive_all(result.typed)
+    adsl = datasets["adsl"].set_index("SUBJID")
+    assert adsl.loc["012", ["SAFFL", "FASFL", "EOSSTT", "DCSREAS"]].tolist() == ["N", "N", "DISCONTINUED",
+                                                                                  "SCREEN FAILURE"]
+    disp = disposition.summarize_disposition(datasets["adsl"]).set_index(["category", "reason"])["n_subjects"]
+    # Shipped: 11 treated, 9 completed, 2 discontinued (an adverse event, lost to follow-up), none ongoing.
+    assert disp[("Enrolled", "")] == 12 and disp[("Treated", "")] == 11
+    assert disp[("Discontinued", "")] == 3 and disp[("Discontinued", "SCREEN FAILURE")] == 1
+    assert disp[("Ongoing at data cut-off", "")] == 0
+    no_scores = pd.DataFrame(columns=["USUBJID", "PARAMCD", "AVISIT", "AVAL"])
+    consort = disposition.summarize_consort(datasets["adsl"], no_scores).set_index(["box", "reason"])["n"]
+    assert (consort[("Enrolled", "")], consort[("Not treated", "")], consort[("Treated", "")]) == (12, 1, 11)
+
+
+def test_without_a_disposition_record_an_untreated_patient_is_ongoing(tmp_export):
+    """Consented, first dose not yet given at the cut: still on study (the data cut is interim)."""
+    from analysis_utils import cleaning
+    result = _with_screened(tmp_export, None)
+    adsl = cleaning.derive_all(result.typed)["adsl"]
+    assert adsl.set_index("SUBJID").loc["012", "EOSSTT"] == "ONGOING"
+
+
+def test_a_screen_failure_who_was_dosed_stops_the_build(tmp_export):
+    path = tmp_export / "disposition.csv"
+    path.write_text(path.read_text().replace("003,COMPLETED,", "003,SCREEN FAILURE,"))
+    result = _with_screened(tmp_export, None)
+    assert result.errors[["row", "variable", "rule"]].values.tolist() == [["4", "DSDECOD", "screen_failure_dosed"]]
+    assert result.errors["message"].iloc[0].endswith(
+        "value 'SCREEN FAILURE' but the subject received the study treatment from 2021-07-05 (exposure form)")

@@ -498,7 +498,7 @@ def _safety_forms() -> tuple:
         Form("disposition", "End of study, one row per subject.", (
             _SUBJID,
             _v("DSDECOD", "str", "Status at end of study: COMPLETED, or the reason for discontinuation.",
-               allowed=("COMPLETED", "ADVERSE EVENT", "LOST TO FOLLOW-UP", "WITHDRAWAL BY SUBJECT",
+               allowed=("COMPLETED", "SCREEN FAILURE", "ADVERSE EVENT", "LOST TO FOLLOW-UP", "WITHDRAWAL BY SUBJECT",
                         "LACK OF EFFICACY", "PHYSICIAN DECISION", "DEATH", "OTHER")),
             _v("DSSTDT", "date", "Date of completion or discontinuation."),
         ), ("SUBJID",), rows_required=False),

@@ -87,6 +87,7 @@ RULES = MappingProxyType({
     "randomised_before_consent": ("error", "a randomisation date is before the date of informed consent"),
     "randomised_before_eligibility": ("error", "a randomisation date is before the eligibility assessment"),
     "dosed_before_randomisation": ("error", "the first dose is before the randomisation date"),
+    "screen_failure_dosed": ("error", "a subject whose end of study is SCREEN FAILURE received the study treatment"),
     # Data queries: listed for the investigators; the run goes on.
     "unknown_form": ("query", "a file or sheet is not a form of the data dictionary: not read"),
     "unknown_column": ("query", "a column is not in the data dictionary, or has no name (empty columns a spreadsheet "
@@ -664,6 +665,23 @@ def _check_schedule(schedule: pd.DataFrame, text: pd.DataFrame, ctx: _Context) -
     return pd.concat(parts, ignore_index=True)
 
 
+#: Disposition (``DSDECOD``) of a subject who consented but was found not eligible before the first dose (CDISC
+#: NCOMPLT codelist): never treated, so not in the safety or full analysis set, and not "ongoing" at a data cut.
+SCREEN_FAILURE = "SCREEN FAILURE"
+
+
+def _check_screen_failures(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
+    """A screen failure (``SCREEN_FAILURE``) with a dose in the exposure form."""
+    ds, exposure = typed.get("disposition"), typed.get("exposure")
+    if ds is None or exposure is None or "DSDECOD" not in ds or not {"SUBJID", "EXSTDT"} <= set(exposure):
+        return _empty()
+    first = first_doses(exposure)
+    bad = ((ds["DSDECOD"] == SCREEN_FAILURE) & isin_text(ds["SUBJID"], first.index)).to_numpy()
+    return _problems(ctxs["disposition"], bad, "DSDECOD", "screen_failure_dosed", text["disposition"]["DSDECOD"],
+                     "but the subject received the study treatment from " + ds["SUBJID"].map(first).dt.strftime(
+                         "%Y-%m-%d").fillna("") + " (exposure form)")
+
+
 def _check_randomisation(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
     """Randomisation against consent, eligibility and the first dose; every dosed subject randomised."""
     rand, demog, elig, exposure = (typed.get(n) for n in ("randomisation", "demographics", "eligibility", "exposure"))
@@ -1032,7 +1050,7 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
                  _check_after_export(typed, text, ctxs, forms), _check_labs(text["labs"], ctxs["labs"]),
                  _check_missed_doses(typed["exposure"], text["exposure"], ctxs["exposure"]),
                  _check_overlapping_exposure(typed["exposure"], text["exposure"], ctxs["exposure"]),
-                 _check_randomisation(typed, text, ctxs),
+                 _check_randomisation(typed, text, ctxs), _check_screen_failures(typed, text, ctxs),
                  _query_windows(typed, text, ctxs, schedule), _query_biological(text, ctxs),
                  _query_no_assessment(typed, text, ctxs), _query_missing_assessments(text, ctxs)]
     if "schedule" in typed:
