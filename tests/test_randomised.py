@@ -51,6 +51,18 @@ def test_the_small_randomised_export_is_valid(small):
     assert set(small) >= {"randomisation", "schedule"} and "EXTRT" in small["exposure"]
 
 
+def test_a_randomised_and_dosed_screen_failure_stops_naming_both_records(small):
+    ds = small["disposition"]
+    subject = ds.loc[0, "SUBJID"]
+    ds["DSDECOD"] = ds["DSDECOD"].astype(object)
+    ds.loc[0, "DSDECOD"] = "SCREEN FAILURE"
+    errors = validation.validate_export(small).errors
+    randdt = small["randomisation"].set_index("SUBJID").loc[subject, "RANDDT"]
+    assert errors[["row", "variable", "rule"]].values.tolist() == [["2", "DSDECOD", "screen_failure_dosed"],
+                                                                  ["2", "DSDECOD", "screen_failure_randomised"]]
+    assert errors["message"].iloc[1].endswith(f"but the subject was randomised on {randdt:%Y-%m-%d} (randomisation form)")
+
+
 def test_unknown_arm_names_file_row_subject_and_allowed_arms(small):
     small["randomisation"].loc[2, "ARM"] = "Placebo"
     err = _only(validation.validate_export(small).errors, "not_allowed")

@@ -88,6 +88,7 @@ RULES = MappingProxyType({
     "randomised_before_eligibility": ("error", "a randomisation date is before the eligibility assessment"),
     "dosed_before_randomisation": ("error", "the first dose is before the randomisation date"),
     "screen_failure_dosed": ("error", "a subject whose end of study is SCREEN FAILURE received the study treatment"),
+    "screen_failure_randomised": ("error", "a subject whose end of study is SCREEN FAILURE was randomised"),
     # Data queries: listed for the investigators; the run goes on.
     "unknown_form": ("query", "a file or sheet is not a form of the data dictionary: not read"),
     "unknown_column": ("query", "a column is not in the data dictionary, or has no name (empty columns a spreadsheet "
@@ -671,15 +672,22 @@ SCREEN_FAILURE = "SCREEN FAILURE"
 
 
 def _check_screen_failures(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
-    """A screen failure (``SCREEN_FAILURE``) with a dose in the exposure form."""
-    ds, exposure = typed.get("disposition"), typed.get("exposure")
-    if ds is None or exposure is None or "DSDECOD" not in ds or not {"SUBJID", "EXSTDT"} <= set(exposure):
+    """A screen failure (``SCREEN_FAILURE``) with a dose in the exposure form, or a row in the randomisation form."""
+    ds, exposure, rand = typed.get("disposition"), typed.get("exposure"), typed.get("randomisation")
+    if ds is None or "DSDECOD" not in ds:
         return _empty()
-    first = first_doses(exposure)
-    bad = ((ds["DSDECOD"] == SCREEN_FAILURE) & isin_text(ds["SUBJID"], first.index)).to_numpy()
-    return _problems(ctxs["disposition"], bad, "DSDECOD", "screen_failure_dosed", text["disposition"]["DSDECOD"],
-                     "but the subject received the study treatment from " + ds["SUBJID"].map(first).dt.strftime(
-                         "%Y-%m-%d").fillna("") + " (exposure form)")
+    failed, raw, parts = (ds["DSDECOD"] == SCREEN_FAILURE).to_numpy(), text["disposition"]["DSDECOD"], [_empty()]
+    if exposure is not None and {"SUBJID", "EXSTDT"} <= set(exposure):
+        first = first_doses(exposure)
+        parts.append(_problems(ctxs["disposition"], failed & isin_text(ds["SUBJID"], first.index), "DSDECOD",
+                               "screen_failure_dosed", raw, "but the subject received the study treatment from "
+                               + ds["SUBJID"].map(first).dt.strftime("%Y-%m-%d").fillna("") + " (exposure form)"))
+    if rand is not None and {"SUBJID", "RANDDT"} <= set(rand):
+        randdt = rand.drop_duplicates("SUBJID").set_index("SUBJID")["RANDDT"]
+        parts.append(_problems(ctxs["disposition"], failed & isin_text(ds["SUBJID"], randdt.index), "DSDECOD",
+                               "screen_failure_randomised", raw, "but the subject was randomised on "
+                               + ds["SUBJID"].map(randdt).dt.strftime("%Y-%m-%d").fillna("") + " (randomisation form)"))
+    return pd.concat(parts, ignore_index=True)
 
 
 def _check_randomisation(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
