@@ -97,7 +97,11 @@ def test_the_tables_say_how_many_events_are_not_yet_assessed(interim):
         "1 TEAE not yet coded in MedDRA (a data query): counted under 'Not yet coded', in no adverse event of special "
         "interest; the listing gives the verbatim term.",
         "1 TEAE without a CTCAE grade yet (a data query): in no grade >= 3 row; Missing in the table by maximum grade.",
-        "1 TEAE without a relationship to the study drug yet (a data query): counted as related.")
+        "1 TEAE without a relationship to the study drug yet (a data query): counted as related.",
+        "1 TEAE without the action taken with the study drug yet (a data query): in no row of TEAEs leading to "
+        "discontinuation of study drug.",
+        "1 TEAE without an outcome yet (a data query): in no row of TEAEs with fatal outcome.")
+    assert safety.summarize_not_assessed(interim[0]).set_index("category")["n_events"].tolist() == [1, 1, 1, 1, 1]
 
 
 def test_an_export_with_every_event_assessed_has_no_note(tmp_export):

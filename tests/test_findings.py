@@ -81,6 +81,32 @@ def test_safety_interpretation_quotes_the_ard():
 def test_the_categories_read_are_those_the_safety_tables_write():
     overview = set(safety.AE_OVERVIEW_CATEGORIES)
     assert {findings.AE_ANY, findings.AE_SERIOUS, findings.AE_GRADE3, findings.AE_WITHDRAWN, findings.AE_FATAL} <= overview
+    assert {findings.NO_GRADE, findings.NO_ACTION, findings.NO_OUTCOME} <= set(safety.NOT_ASSESSED)
+    assert safety.ARD_LAYOUTS["ae_not_assessed"]["stats"][0] == "n_events"
+
+
+def _pending_ard(**events):
+    """``_ard()`` with the ARD of TEAEs not yet coded or assessed (``safety.summarize_not_assessed``)."""
+    rows = []
+    for category in safety.NOT_ASSESSED:
+        rows += _rows(findings.PENDING_ID, {"n_events": float(events.get(category, 0)), "n_subjects": 0.0},
+                      category=category)
+    return pd.concat([_ard(), ard_mod.make_ard(pd.DataFrame(rows), section="x")], ignore_index=True)
+
+
+def test_an_event_not_yet_graded_or_without_its_action_bounds_what_the_findings_claim():
+    # Two TEAEs without a grade and one without the action taken: no claim that none was of grade 3 or more, and
+    # "no patient stopped" only as far as recorded (here one did: the count stays, with the bound).
+    text = findings.describe_safety(_pending_ard(**{findings.NO_GRADE: 2, findings.NO_ACTION: 1}))
+    assert "No adverse event was serious or fatal. 1 of 6 patients (16.7%) stopped study drug because of an adverse " \
+           "event as far as recorded. Not yet coded or assessed (data queries): 2 without a CTCAE grade yet; 1 without " \
+           "the action taken with the study drug yet; the counts above may change when they are." in text
+    table = findings.key_findings(_pending_ard(**{findings.NO_GRADE: 2}))
+    assert table.iloc[-1].tolist() == ["TEAEs not yet coded or assessed (data queries; see the safety tables' notes)",
+                                       "2 without a CTCAE grade yet"]
+    # Every event assessed (zeros in the ARD, as the shipped trial's): as without the rows.
+    assert findings.describe_safety(_pending_ard()) == findings.describe_safety(_ard())
+    assert findings.key_findings(_pending_ard()).equals(findings.key_findings(_ard()))
 
 
 def test_stat_refuses_an_ambiguous_row():

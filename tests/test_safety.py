@@ -393,6 +393,7 @@ def test_every_ard_layout_gives_unique_keys():
         "lab_summary": safety.summarize_lab_by_visit(_adlb(), _adsl()),
         "lab_shift": safety.summarize_lab_shift(_adlb(), _adsl()),
         "aesi_eair": safety.summarize_aesi_eair(_eair_adae(), _eair_adsl()),
+        "ae_not_assessed": safety.summarize_not_assessed(_adae().assign(AEREL="RELATED")),
     }
     assert set(results) == set(safety.ARD_LAYOUTS)
     parts = [safety.to_ard(res, analysis_id=kind, **safety.ARD_LAYOUTS[kind]) for kind, res in results.items()]

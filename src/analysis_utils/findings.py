@@ -31,6 +31,13 @@ AE_ANY, AE_SERIOUS, AE_GRADE3 = "Any TEAE", "Serious TEAE", "TEAE of CTCAE grade
 AE_WITHDRAWN, AE_FATAL = "TEAE leading to discontinuation of study drug", "TEAE with fatal outcome"
 #: Analysis ids of the ARD the findings read.
 OVERVIEW_ID, AESI_ID, DISPOSITION_ID = "SAF-AET01", "SAF-AESI-EAIR", "DSP-DISPOSITION"
+#: ARD of the TEAEs not yet coded or assessed (an interim export; ``safety.summarize_not_assessed``) and the
+#: categories that bound a sentence of the findings (keys of ``safety.NOT_ASSESSED``): an event without a grade
+#: may be of grade 3 or more, one without the action taken may have stopped the drug, one without an outcome may be
+#: fatal.
+PENDING_ID = "SAF-AE-PENDING"
+NO_GRADE, NO_ACTION, NO_OUTCOME = ("without a CTCAE grade yet", "without the action taken with the study drug yet",
+                                   "without an outcome yet")
 #: ``group`` of the rows over every patient of a trial of several arms (``safety.TOTAL``, ``arms.TOTAL``).
 TOTAL = "Total"
 #: ARD section of the between-arm analyses (``arms.SECTION``) and the ending of a difference's analysis id.
@@ -191,6 +198,25 @@ def _aesi_words(aesi: pd.DataFrame) -> tuple[str, str]:
     return "; ".join(seen), ", ".join(_name(c) for c, n in zip(aesi["category"], aesi["n_subjects"]) if n == 0)
 
 
+def _pending(ard: pd.DataFrame | None) -> dict:
+    """TEAEs not yet coded or assessed (ARD ``PENDING_ID``): category -> events, only the categories that occur."""
+    if ard is None:
+        return {}
+    rows = ard[(ard["analysis_id"] == PENDING_ID) & (ard["stat_name"] == "n_events") & (ard["stat_value"] > 0)]
+    return dict(zip(rows["category"], rows["stat_value"]))
+
+
+def describe_pending(ard: pd.DataFrame | None) -> str:
+    """The TEAEs not yet coded or assessed, in words (``""`` when there is none: every event complete).
+
+    >>> ard = pd.DataFrame({"analysis_id": PENDING_ID, "category": [NO_GRADE, NO_OUTCOME, "not yet coded in MedDRA"],
+    ...                     "stat_name": "n_events", "stat_value": [2.0, 1.0, 0.0]})
+    >>> describe_pending(ard)
+    '2 without a CTCAE grade yet; 1 without an outcome yet'
+    """
+    return "; ".join(f"{n:.0f} {label}" for label, n in _pending(ard).items())
+
+
 def describe_discontinued(ard: pd.DataFrame | None) -> str:
     """Patients who left the study early, with the number for each reason (ARD ``DSP-DISPOSITION``).
 
@@ -304,7 +330,13 @@ def _key_findings_of_arms(ard: pd.DataFrame, arms: list[str]) -> list[tuple[str,
         ("Adverse events of special interest, all patients",
          "; ".join(filter(None, [seen, none and f"none of: {none}"])) or NOT_DUE),
     ]
-    return rows
+    return rows + _pending_row(ard)
+
+
+def _pending_row(ard: pd.DataFrame | None) -> list[tuple[str, str]]:
+    """The key-findings row of the TEAEs not yet coded or assessed, where there are any."""
+    pending = describe_pending(ard)
+    return [("TEAEs not yet coded or assessed (data queries; see the safety tables' notes)", pending)] if pending else []
 
 
 def key_findings(ard: pd.DataFrame | None) -> pd.DataFrame:
@@ -333,6 +365,7 @@ def key_findings(ard: pd.DataFrame | None) -> pd.DataFrame:
         ("Patients who stopped study drug because of a TEAE", _n_of(_patients(ard, OVERVIEW_ID, category=AE_WITHDRAWN))),
         ("Patients who left the study early", describe_discontinued(ard)),
         ("Adverse events of special interest", "; ".join(filter(None, [seen, none and f"none of: {none}"])) or NOT_DUE),
+        *_pending_row(ard),
     ]
     return pd.DataFrame(rows, columns=["Finding", "Result"])
 
@@ -347,14 +380,19 @@ def describe_safety(ard: pd.DataFrame | None) -> str:
     if counts[AE_ANY] is None:
         return f"Adverse events: {NOT_DUE}."
     text = [f"{_n_of(counts[AE_ANY], events=False)} had at least one treatment-emergent adverse event."]
+    pending = _pending(ard)
+    unknown = {AE_GRADE3: NO_GRADE in pending, AE_FATAL: NO_OUTCOME in pending, AE_WITHDRAWN: NO_ACTION in pending}
     absent = [name for name, key in (("serious", AE_SERIOUS), ("of CTCAE grade 3 or more", AE_GRADE3), ("fatal", AE_FATAL))
-              if counts[key] is not None and counts[key][0] == 0]
+              if counts[key] is not None and counts[key][0] == 0 and not unknown.get(key)]
     if absent:
         text.append(f"No adverse event was {_or(absent)}.")
     if counts[AE_WITHDRAWN] is not None:
         n = counts[AE_WITHDRAWN][0]
         text.append(f"{'No patient' if n == 0 else _n_of(counts[AE_WITHDRAWN], events=False)} stopped study drug "
-                    "because of an adverse event.")
+                    f"because of an adverse event{' as far as recorded' if unknown[AE_WITHDRAWN] else ''}.")
+    if pending:
+        text.append(f"Not yet coded or assessed (data queries): {describe_pending(ard)}; the counts above may change "
+                    "when they are.")
     aesi = _aesi(ard)
     seen, none = _aesi_words(aesi)
     if seen:

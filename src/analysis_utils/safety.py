@@ -513,44 +513,72 @@ def summarize_ae_overview(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = 
     return out[["arm", "category", "n_subjects", "n_events", "big_n", "pct"]]
 
 
-def describe_not_assessed(adae: pd.DataFrame) -> tuple:
-    """Notes for the AE tables on treatment-emergent events not yet coded, graded or judged for relationship.
+def _blank(column: str):
+    def rule(ae: pd.DataFrame) -> pd.Series:
+        return ae[column].isna() | (ae[column].astype(str).str.strip() == "")
+    return rule
 
-    An interim export may hold an event entered before it was coded in MedDRA, or before the investigator
-    graded it or judged its relationship to the drug (each such blank is a data query). A term not yet coded
-    is counted under ``NOT_CODED``. A grade is not imputed: the event is in no ``grade >= SEVERE_GRADE`` row
-    and shows as ``"Missing"`` in the table by maximum grade. A relationship is counted as related
-    (``cleaning.RELFL_NOT_ASSESSED``). Decision in docs/decisions.md, "Adverse events not yet assessed".
+
+#: What a TEAE of an interim export may still lack (each blank is a data query), and what the AE tables do with such
+#: an event (docs/decisions.md, "Adverse events not yet assessed"): label -> (rule on ADAE records, True = lacking;
+#: what the tables do). A term not yet coded is ``NOT_CODED``; a grade is not imputed; a relationship counts as
+#: related (``cleaning.RELFL_NOT_ASSESSED``); an action or outcome is not imputed.
+NOT_ASSESSED = MappingProxyType({
+    "not yet coded in MedDRA": (lambda ae: (ae["AEDECOD"] == NOT_CODED) | (ae["AEBODSYS"] == NOT_CODED),
+                                f"counted under '{NOT_CODED}', in no adverse event of special interest; the listing "
+                                "gives the verbatim term"),
+    "without a CTCAE grade yet": (_blank("AETOXGR"), f"in no grade >= {SEVERE_GRADE} row; Missing in the table by "
+                                                     "maximum grade"),
+    "without a relationship to the study drug yet": (_blank("AEREL"), "counted as related"),
+    "without the action taken with the study drug yet": (_blank("AEACN"), "in no row of TEAEs leading to "
+                                                                          "discontinuation of study drug"),
+    "without an outcome yet": (_blank("AEOUT"), "in no row of TEAEs with fatal outcome"),
+})
+
+
+def summarize_not_assessed(adae: pd.DataFrame, categories=NOT_ASSESSED) -> pd.DataFrame:
+    """Count the treatment-emergent events, and their patients, that still lack what each of ``categories`` names.
 
     Returns
     -------
-    tuple of str
-        One note per kind of blank that occurs (none when every TEAE is assessed).
+    DataFrame
+        ``category, n_events, n_subjects``, one row per category in its order, zeros included (all arms together).
 
     Examples
     --------
-    >>> adae = pd.DataFrame({"TRTEMFL": ["Y", "Y", "N"], "AETOXGR": pd.array([None, 2, None], dtype="Int64"),
-    ...                      "AEREL": ["RELATED", "", ""], "AEDECOD": "Nausea", "AEBODSYS": "Gastrointestinal disorders"})
+    >>> adae = pd.DataFrame({"USUBJID": ["1", "1", "2"], "TRTEMFL": ["Y", "Y", "N"], "AEDECOD": "Nausea",
+    ...                      "AEBODSYS": "Gastrointestinal disorders", "AETOXGR": pd.array([None, None, 2], dtype="Int64"),
+    ...                      "AEREL": ["RELATED", "", ""], "AEACN": "DOSE NOT CHANGED", "AEOUT": "RECOVERED/RESOLVED"})
+    >>> summarize_not_assessed(adae).values.tolist()
+    [['not yet coded in MedDRA', 0, 0], ['without a CTCAE grade yet', 2, 1], \
+['without a relationship to the study drug yet', 1, 1], ['without the action taken with the study drug yet', 0, 0], \
+['without an outcome yet', 0, 0]]
+    """
+    teae = adae[adae[TEAE_FLAG] == "Y"]
+    rows = []
+    for label, (rule, _) in categories.items():
+        lacking = teae[_apply_rule(rule, teae, f"TEAEs {label}", "ADAE")]
+        rows.append((label, len(lacking), lacking["USUBJID"].nunique()))
+    return pd.DataFrame(rows, columns=["category", "n_events", "n_subjects"])
+
+
+def describe_not_assessed(adae: pd.DataFrame, categories=NOT_ASSESSED) -> tuple:
+    """Notes for the AE tables on the treatment-emergent events not yet coded or assessed (``summarize_not_assessed``):
+    one per category that occurs, saying what the tables do with such events; none when every TEAE is complete.
+
+    Examples
+    --------
+    >>> adae = pd.DataFrame({"USUBJID": ["1", "2"], "TRTEMFL": "Y", "AEDECOD": "Nausea", "AEBODSYS": "GI",
+    ...                      "AETOXGR": pd.array([None, 2], dtype="Int64"), "AEREL": ["RELATED", ""],
+    ...                      "AEACN": "DOSE NOT CHANGED", "AEOUT": "RECOVERED/RESOLVED"})
     >>> for note in describe_not_assessed(adae):
     ...     print(note)
     1 TEAE without a CTCAE grade yet (a data query): in no grade >= 3 row; Missing in the table by maximum grade.
     1 TEAE without a relationship to the study drug yet (a data query): counted as related.
     """
-    teae = adae[adae[TEAE_FLAG] == "Y"]
-    ungraded = int(teae["AETOXGR"].isna().sum())
-    unrelated = int((teae["AEREL"].fillna("") == "").sum())
-    uncoded = int(((teae["AEDECOD"] == NOT_CODED) | (teae["AEBODSYS"] == NOT_CODED)).sum())
-    notes = []
-    if uncoded:
-        notes.append(f"{uncoded} TEAE{'s' * (uncoded > 1)} not yet coded in MedDRA (a data query): counted under "
-                     f"{NOT_CODED!r}, in no adverse event of special interest; the listing gives the verbatim term.")
-    if ungraded:
-        notes.append(f"{ungraded} TEAE{'s' * (ungraded > 1)} without a CTCAE grade yet (a data query): in no grade "
-                     f">= {SEVERE_GRADE} row; Missing in the table by maximum grade.")
-    if unrelated:
-        notes.append(f"{unrelated} TEAE{'s' * (unrelated > 1)} without a relationship to the study drug yet (a data "
-                     "query): counted as related.")
-    return tuple(notes)
+    counts = summarize_not_assessed(adae, categories)
+    return tuple(f"{n} TEAE{'s' * (n > 1)} {label} (a data query): {categories[label][1]}."
+                 for label, n in zip(counts["category"], counts["n_events"]) if n)
 
 
 def _plain(value):
@@ -1249,6 +1277,10 @@ ARD_LAYOUTS = MappingProxyType({
                   "stats": ("n_subjects", "big_n", "pct"), "population": _SAFETY_POPULATION,
                   "method": "Baseline to worst post-baseline category; N = subjects with the parameter",
                   "label": "Laboratory shift from baseline to worst post-baseline category"},
+    "ae_not_assessed": {"columns": {"category": "category"}, "stats": ("n_events", "n_subjects"),
+                        "population": _SAFETY_POPULATION,
+                        "method": "TEAEs whose coding, grade, relationship, action or outcome is still blank",
+                        "label": "Treatment-emergent adverse events not yet coded or assessed"},
     "aesi_eair": {"columns": {"group": "arm", "category": "category"},
                   "stats": ("n_subjects", "n_events", "big_n", "pct", "pyears", "rate", "ci_lower", "ci_upper"),
                   "population": _SAFETY_POPULATION,
