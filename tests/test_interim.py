@@ -217,3 +217,28 @@ def test_every_scheduled_visit_has_its_own_due_flag_at_an_interim_cut():
     assert due.groupby("AVISIT").size().to_dict() == {"Week 4": (adsl["DUE4FL"] == "Y").sum(),
                                                       "Week 8": (adsl["DUE8FL"] == "Y").sum()}
     assert adsl["DUE12FL"].eq("N").all()  # no patient's week-12 window had closed: the old rule counted no week 4
+
+
+def test_an_essdai_domain_not_yet_entered_is_a_query_and_leaves_that_visits_essdai_missing(tmp_export):
+    """Patient 003's week-12 ESSDAI (essdai.csv line 9: articular level 1 of 0-3, weight 2) with the articular domain
+    blank: a data query, the build goes on, and the visit's total is missing (never scored as if the domain had no
+    activity); the other domains and visits keep their scores."""
+    from analysis_utils import export, validation
+    path = tmp_export / "essdai.csv"
+    lines = path.read_text().split("\n")
+    fields = lines[8].split(",")
+    assert fields[:2] == ["003", "W12"] and fields[5] == "1"
+    fields[5] = ""
+    lines[8] = ",".join(fields)
+    path.write_text("\n".join(lines))
+    result = validation.validate_export(export.read_export(tmp_export))
+    assert result.ok
+    found = result.queries[result.queries["variable"] == "EDLARTIC"]
+    assert found[["row", "AVISIT", "rule"]].values.tolist() == [["9", "Week 12", "missing_item"]]
+    adeff = scoring.derive_adeff(cleaning.derive_all(result.typed)["adqs"]).set_index(["USUBJID", "PARAMCD", "AVISIT"])
+    subject = "NCT04916756-01-003"
+    assert pd.isna(adeff.loc[(subject, "ESSDAI", "Week 12"), "AVAL"])
+    assert pd.isna(adeff.loc[(subject, "EDSARTIC", "Week 12"), "AVAL"])
+    assert adeff.loc[(subject, "EDSGLAND", "Week 12"), "AVAL"] == 2.0  # glandular level 1 x weight 2
+    # Baseline: constitutional 1 x 3 + glandular 1 x 2 + articular 1 x 2 = 7; week 24: 2 + 2 + biological 1 x 1 = 5.
+    assert [adeff.loc[(subject, "ESSDAI", v), "AVAL"] for v in ("Baseline", "Week 24")] == [7.0, 5.0]

@@ -390,8 +390,9 @@ def _eligibility_form() -> Form:
 
 def _visit_forms() -> tuple:
     levels = tuple(
-        _v(ESSDAI_LEVEL_PARAMCD[d], "int", f"ESSDAI {d} domain activity level.",
-           allowed=tuple(sorted(scoring.ESSDAI_ALLOWED_LEVELS[d])))
+        _v(ESSDAI_LEVEL_PARAMCD[d], "int", f"ESSDAI {d} domain activity level. Blank: not assessed (a data query; "
+           "the visit's ESSDAI is then missing, never scored as if the domain had no activity).",
+           allowed=tuple(sorted(scoring.ESSDAI_ALLOWED_LEVELS[d])), required=False)
         for d in ESSDAI_DOMAINS
     )
     esspri = tuple(
