@@ -606,9 +606,12 @@ def _check_labs(labs: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
                                                      numeric.isna() & ~beyond)
     negative = (known_test & ~qualitative & (numeric < 0)).to_numpy()
     flagged = lambda m: test[m]  # noqa: E731 (the test codes of the flagged rows only)
-    analysed = lambda m: np.where(limits["sign"][m] == "<", "is below the limit of quantification of " + flagged(m)  # noqa: E731
-                                  + ": analysed as half the limit, ", "is above the limit of quantification of "
-                                  + flagged(m) + ": analysed as the limit, ") + limits["value"][m].map("{:g}".format)
+
+    def analysed(mask) -> pd.Series:
+        below = limits["sign"][mask] == "<"
+        return ("is " + below.map({True: "below", False: "above"}) + " the limit of quantification of " + test[mask]
+                + below.map({True: ": analysed as half the limit, ", False: ": analysed as the limit, "})
+                + limits["value"][mask].map("{:g}".format))
     return pd.concat([
         _problems(ctx, bad_unit, "LBORRESU", "unknown_unit", labs["LBORRESU"],
                   lambda m: "is not an accepted unit of " + flagged(m) + " (accepted: "
