@@ -206,7 +206,7 @@ def summarize_listed(adeff: pd.DataFrame, paramcds) -> pd.DataFrame:
 #: set with a baseline ESSDAI.
 ANALYSIS_SETS = MappingProxyType({
     "Enrolled": ("Every patient enrolled in the study", None),
-    "Safety set": ("Enrolled patients who took at least one dose of baricitinib", "SAFFL"),
+    "Safety set": ("Enrolled patients who took at least one dose of the study treatment", "SAFFL"),
     "Full analysis set": ("Safety set patients with a baseline ESSDAI", "FASFL"),
 })
 #: Population flag of the per-visit rows (an ESSDAI observed at the visit, in the full analysis set).
