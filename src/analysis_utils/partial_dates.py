@@ -48,8 +48,8 @@ def drop_time(text: pd.Series) -> pd.Series:
     longer = (text.str.len() > len("YYYY-MM-DD")).to_numpy()
     if not longer.any():  # the usual export: dates only, no pattern to match
         return text
-    found = text[longer].str.extract(f"^{DATE_TIME}$")[0]
-    return text.mask(pd.Series(longer, index=text.index) & found.reindex(text.index).notna(), found.reindex(text.index))
+    found = text[longer].str.extract(f"^{DATE_TIME}$")[0].reindex(text.index)
+    return text.mask(found.notna(), found)
 
 
 def date_range(text: pd.Series) -> pd.DataFrame:

@@ -413,7 +413,8 @@ def _range_mask(var: dictionary.Variable, values: pd.Series) -> np.ndarray:
 
 def _type_detail(var: dictionary.Variable, stripped: pd.Series):
     """What ``wrong_type`` says of a value: its type expected; for a partial date in a column that takes complete dates
-    only (``partial_dates.PARTIAL_DATE``), also that."""
+    only (``partial_dates.PARTIAL_DATE``), also that; for a date as a spreadsheet shows it, the ISO date it stands for
+    (``2021/6/28``, year first) or why it cannot be read (``28/06/2021``, day and month first)."""
     expected = f"is not of type {var.type}: expected {dictionary.TYPES[var.type]}"
     if var.type != "date":
         return expected
