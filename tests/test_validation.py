@@ -230,7 +230,7 @@ def test_every_rule_is_documented_with_its_kind():
     assert {"visit_window", "missing_item", "incomplete_biological", "unknown_form", "unknown_column", "empty_form",
             "identifier_restored", "no_assessment", "completed_without_final_visit", "discontinued_after_final_visit",
             "visit_after_end_of_study", "treated_not_as_randomised", "partial_date", "missing_assessment",
-            "result_beyond_limit"} == {
+            "result_beyond_limit", "fatal_grade_mismatch", "death_not_in_disposition", "visit_after_death"} == {
         r for r, (k, _) in validation.RULES.items() if k == "query"}
     assert set(validation.STRUCTURE_RULES) <= set(validation.RULES)
     assert set(export.READ_QUERIES) == {r for r in validation.STRUCTURE_RULES if validation.RULES[r][0] == "query"
@@ -364,3 +364,52 @@ def test_a_date_as_a_spreadsheet_shows_it_stops_with_what_to_do(tmp_export, valu
     errors = validation.validate_export(export.read_export(tmp_export)).errors
     assert errors[["row", "variable", "rule"]].values.tolist() == [["2", "VISITDT", "wrong_type"]]
     assert says in errors["message"].iloc[0]
+
+
+HIGH_CHOL = ("011,1,high cholesterol,Blood cholesterol increased,Investigations,2021-10-26,,N,1,POSSIBLY RELATED,"
+             "DOSE NOT CHANGED,NOT RECOVERED/NOT RESOLVED")
+
+
+@pytest.mark.parametrize(("grade", "outcome", "expected"), [
+    # Patient 011 (completed, week-24 visit 2022-01-19): its adverse event made fatal, ending 2021-11-02.
+    ("5", "FATAL", [["8", "AEOUT", "death_not_in_disposition",
+                     "value 'FATAL' but the end of study is COMPLETED (disposition), not DEATH"],
+                    ["31", "VISITDT", "visit_after_death",
+                     "value '2022-01-19' is after the end of the subject's fatal adverse event on 2021-11-02"]]),
+    ("3", "FATAL", [["8", "AEOUT", "death_not_in_disposition",
+                     "value 'FATAL' but the end of study is COMPLETED (disposition), not DEATH"],
+                    ["8", "AETOXGR", "fatal_grade_mismatch", "value '3' is not grade 5 (death) but the outcome is FATAL"],
+                    ["31", "VISITDT", "visit_after_death",
+                     "value '2022-01-19' is after the end of the subject's fatal adverse event on 2021-11-02"]]),
+    ("5", "RECOVERED/RESOLVED", [["8", "AEOUT", "fatal_grade_mismatch",
+                                  "value 'RECOVERED/RESOLVED' is not FATAL but the grade is 5 (death)"]]),
+    ("", "FATAL", [["8", "AEOUT", "death_not_in_disposition",
+                    "value 'FATAL' but the end of study is COMPLETED (disposition), not DEATH"],
+                   ["8", "AETOXGR", "missing_item", "value '' is empty (item not recorded)"],
+                   ["31", "VISITDT", "visit_after_death",
+                    "value '2022-01-19' is after the end of the subject's fatal adverse event on 2021-11-02"]]),
+])
+def test_a_death_recorded_one_way_and_not_another_is_a_query(tmp_export, grade, outcome, expected):
+    path = tmp_export / "adverse_events.csv"
+    text = path.read_text()
+    assert HIGH_CHOL in text
+    path.write_text(text.replace(HIGH_CHOL, "011,1,high cholesterol,Blood cholesterol increased,Investigations,"
+                                            f"2021-10-26,2021-11-02,Y,{grade},POSSIBLY RELATED,DRUG WITHDRAWN,{outcome}"))
+    result = validation.validate_export(export.read_export(tmp_export))
+    assert result.ok
+    found = result.queries[result.queries["USUBJID"] == SUBJ + "011"]
+    assert [[r, v, rule, m.split(f"{rule}: ")[1]] for r, v, rule, m in
+            found[["row", "variable", "rule", "message"]].values] == expected
+
+
+def test_a_death_in_the_disposition_form_agrees(tmp_export):
+    """The fatal event ends on the day of the last visit, the disposition says DEATH that day: no death query."""
+    for form, old, new in (("adverse_events", HIGH_CHOL, "011,1,high cholesterol,Blood cholesterol increased,"
+                            "Investigations,2021-10-26,2022-01-19,Y,5,POSSIBLY RELATED,DRUG WITHDRAWN,FATAL"),
+                           ("disposition", "011,COMPLETED,2022-01-19", "011,DEATH,2022-01-19")):
+        path = tmp_export / f"{form}.csv"
+        assert old in path.read_text()
+        path.write_text(path.read_text().replace(old, new))
+    result = validation.validate_export(export.read_export(tmp_export))
+    assert result.ok
+    assert not set(result.queries["rule"]) & {"fatal_grade_mismatch", "death_not_in_disposition", "visit_after_death"}

@@ -112,6 +112,10 @@ RULES = MappingProxyType({
     "completed_without_final_visit": ("query", "a subject marked COMPLETED has no week-24 visit"),
     "discontinued_after_final_visit": ("query", "a subject marked as discontinued had the week-24 visit"),
     "visit_after_end_of_study": ("query", "a visit is dated after the subject's end-of-study date"),
+    "fatal_grade_mismatch": ("query", "an adverse event with a fatal outcome is not of CTCAE grade 5, or one of grade 5 "
+                                      "(death) has another outcome"),
+    "death_not_in_disposition": ("query", "a subject with a fatal adverse event has an end of study other than DEATH"),
+    "visit_after_death": ("query", "a visit is dated after the end of the subject's fatal adverse event"),
     "treated_not_as_randomised": ("query", "the first treatment taken (exposure EXTRT) is not the arm randomised to "
                                            "(analysed as randomised, TRT01P; TRT01A is the treatment taken)"),
 })
@@ -798,6 +802,42 @@ def _query_windows(typed: dict, text: dict, ctxs: dict, schedule: pd.DataFrame) 
     return _problems(ctxs["visits"], bad, "VISITDT", "visit_window", text["visits"]["VISITDT"], detail)
 
 
+#: The outcome of a fatal adverse event (CDISC OUT codelist), its CTCAE grade (grade 5: death related to the adverse
+#: event, CTCAE v5.0), and the end of study of a subject who died (CDISC NCOMPLT).
+FATAL_OUTCOME, FATAL_GRADE, DEATH = "FATAL", 5, "DEATH"
+
+
+def _query_deaths(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
+    """A death recorded one way and not another: a fatal outcome not of grade 5 or the reverse; a fatal adverse event
+    of a subject whose end of study is not DEATH; a visit after the end of a fatal adverse event (the death)."""
+    ae, ds, visits = typed.get("adverse_events"), typed.get("disposition"), typed.get("visits")
+    if ae is None or not {"SUBJID", "AEOUT", "AETOXGR", "AEENDT"} <= set(ae):
+        return _empty()
+    fatal = (ae["AEOUT"] == FATAL_OUTCOME).to_numpy()
+    grade = ae["AETOXGR"].astype("Float64")
+    parts = [_empty(), _problems(ctxs["adverse_events"], fatal & (grade < FATAL_GRADE).fillna(False).to_numpy(),
+                                 "AETOXGR", "fatal_grade_mismatch", text["adverse_events"]["AETOXGR"],
+                                 f"is not grade {FATAL_GRADE} (death) but the outcome is {FATAL_OUTCOME}"),
+             _problems(ctxs["adverse_events"], ~fatal & (grade == FATAL_GRADE).fillna(False).to_numpy()
+                       & ae["AEOUT"].notna().to_numpy(), "AEOUT", "fatal_grade_mismatch",
+                       text["adverse_events"]["AEOUT"], f"is not {FATAL_OUTCOME} but the grade is {FATAL_GRADE} (death)")]
+    if ds is not None and {"SUBJID", "DSDECOD"} <= set(ds):
+        end = ds.drop_duplicates("SUBJID").set_index("SUBJID")["DSDECOD"]
+        status = ae["SUBJID"].map(end)
+        parts.append(_problems(ctxs["adverse_events"], fatal & (status != DEATH).to_numpy(), "AEOUT",
+                               "death_not_in_disposition", text["adverse_events"]["AEOUT"],
+                               "but the end of study is " + status.fillna("not recorded").astype(str)
+                               + f" (disposition), not {DEATH}"))
+    if visits is not None and {"SUBJID", "VISITDT"} <= set(visits) and fatal.any():
+        died = ae[fatal].dropna(subset=["AEENDT"]).groupby("SUBJID")["AEENDT"].min()
+        death = visits["SUBJID"].map(died)
+        parts.append(_problems(ctxs["visits"], (visits["VISITDT"] > death).fillna(False).to_numpy(), "VISITDT",
+                               "visit_after_death", text["visits"]["VISITDT"],
+                               "is after the end of the subject's fatal adverse event on "
+                               + death.dt.strftime("%Y-%m-%d").fillna("")))
+    return pd.concat(parts, ignore_index=True)
+
+
 def _query_no_assessment(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
     """A dosed subject (a first-dose date) with no row in any form of ``ASSESSMENT_FORMS``."""
     demog, exposure = text.get("demographics"), typed.get("exposure")
@@ -1064,7 +1104,8 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
                  _check_overlapping_exposure(typed["exposure"], text["exposure"], ctxs["exposure"]),
                  _check_randomisation(typed, text, ctxs), _check_screen_failures(typed, text, ctxs),
                  _query_windows(typed, text, ctxs, schedule), _query_biological(text, ctxs),
-                 _query_no_assessment(typed, text, ctxs), _query_missing_assessments(text, ctxs)]
+                 _query_no_assessment(typed, text, ctxs), _query_missing_assessments(text, ctxs),
+                 _query_deaths(typed, text, ctxs)]
     if "schedule" in typed:
         problems.append(_check_schedule(typed["schedule"], text["schedule"], ctxs["schedule"]))
     last = final_visit(schedule)
