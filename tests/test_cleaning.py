@@ -48,6 +48,38 @@ def test_standardize_labs_rejects_an_unknown_unit():
         cleaning.standardize_labs(raw)
 
 
+def test_no_two_accepted_units_of_a_test_read_alike():
+    """``dictionary.unit_spelled`` reads a unit whatever its case, micro sign or power-of-ten notation: that is
+    certain only while no two accepted units of a test are the same under those rules."""
+    for test, units in dictionary.LAB_UNITS.items():
+        keys = dictionary._unit_key(pd.Series(list(units)))
+        assert keys.is_unique, (test, list(units))
+
+
+@pytest.mark.parametrize(("test", "spelled", "unit"), [
+    ("CREAT", "µmol/L", "umol/L"), ("CREAT", "μmol/L", "umol/L"), ("BILI", "umol/l", "umol/L"),
+    ("WBC", "×10^9/L", "10^9/L"), ("WBC", "x10^9/L", "10^9/L"), ("NEUT", "10*9/L", "10^9/L"),
+    ("LYM", "×10⁹/L", "10^9/L"), ("PLAT", "10^9 /L", "10^9/L"), ("PLAT", "/mm³", "/mm3"), ("PLAT", "10³/µL", "10^3/uL"),
+    ("ALT", "iu/l", "IU/L"), ("HGB", "G/DL", "g/dL"), ("HBVDNA", "IU/ml", "IU/mL"),
+    ("WBC", "109/L", "109/L"),  # a power of ten without its sign: not read (10^9? or a typing error?)
+    ("HGB", "mmol/L", "mmol/L"), ("ALT", "kat/L", "kat/L"),
+])
+def test_a_unit_spelled_another_way_is_read_as_that_unit(test, spelled, unit):
+    assert dictionary.unit_spelled(pd.Series([test]), pd.Series([spelled])).tolist() == [unit]
+
+
+def test_units_spelled_as_a_laboratory_system_writes_them_give_the_same_adlb(synthetic_export, tmp_path):
+    from analysis_utils import validation
+    labs = synthetic_export["labs"].copy()
+    labs["LBORRESU"] = labs["LBORRESU"].replace({"umol/L": "µmol/L", "10^9/L": "×10⁹/L", "U/L": "u/l"})
+    assert labs["LBORRESU"].isin(["µmol/L", "×10⁹/L", "u/l"]).sum() > 100
+    respelled = validation.validate_export({**synthetic_export, "labs": labs})
+    assert respelled.ok
+    assert not set(respelled.queries["rule"]) - set(validation.validate_export(synthetic_export).queries["rule"])
+    pd.testing.assert_frame_equal(cleaning.derive_all(respelled.typed)["adlb"],
+                                  cleaning.derive_all(synthetic_export)["adlb"])
+
+
 def test_range_indicator_boundaries_are_normal():
     ind = cleaning.compute_range_indicator(pd.Series([6.9, 7.0, 17.0, 17.1, 5.0]),
                                            pd.Series([7.0] * 4 + [np.nan]), pd.Series([17.0] * 4 + [np.nan]))

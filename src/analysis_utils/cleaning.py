@@ -583,7 +583,8 @@ def standardize_labs(labs: pd.DataFrame) -> pd.DataFrame:
     """Convert raw laboratory results to the standard (SI) units of ``vocabulary.LAB_PARAMS``.
 
     The factor of each (test, unit) is ``dictionary.LAB_UNITS``; reference limits are converted
-    with the same factor. Qualitative tests keep their text result in ``AVALC`` (AVAL NaN). A result
+    with the same factor; a unit spelled another way (``µmol/L``, ``×10⁹/L``) is read as the unit it spells
+    (``dictionary.unit_spelled``). Qualitative tests keep their text result in ``AVALC`` (AVAL NaN). A result
     reported beyond a limit of quantification (``<0.8``, ``>140``: ``validation.read_limit_results``) is
     analysed as half a lower limit or as an upper limit; ``LBSTRESC`` keeps the sign and the limit, converted.
 
@@ -611,6 +612,9 @@ def standardize_labs(labs: pd.DataFrame) -> pd.DataFrame:
     unit = labs["LBORRESU"].fillna("").astype(str).str.strip()
     factors = {f"{t}|{u}": f for t, units in dictionary.LAB_UNITS.items() for u, f in units.items()}
     factor = lookup(labs["LBTESTCD"].astype(str) + "|" + unit, factors).astype(float)
+    if factor.isna().any():  # another spelling of an accepted unit (dictionary.unit_spelled)
+        unit = unit.where(factor.notna(), dictionary.unit_spelled(labs["LBTESTCD"][factor.isna()], unit[factor.isna()]))
+        factor = lookup(labs["LBTESTCD"].astype(str) + "|" + unit, factors).astype(float)
     unknown = factor.isna()
     if unknown.any():
         i = unknown.to_numpy().nonzero()[0][0]

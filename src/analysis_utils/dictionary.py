@@ -111,6 +111,35 @@ LAB_UNITS = MappingProxyType({
 QUALITATIVE_TESTS = ("MCOMP", "CRYO")
 
 
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+
+
+def _unit_key(unit: pd.Series) -> pd.Series:
+    """A unit as ``unit_spelled`` compares it: lower case, no spaces, u for the micro sign and Greek mu, a count's
+    power of ten without the multiplication sign before it and written with ^ (``×10*9/L``, ``10⁹/L``: ``10^9/l``),
+    other superscript digits plain (``/mm³``: ``/mm3``)."""
+    text = unit.fillna("").astype(str).str.replace(r"\s+", "", regex=True).str.replace("[\u00b5\u03bc]", "u", regex=True)
+    text = text.str.replace(r"^[×xX*]?10(?:[*^]|(?=[⁰¹²³⁴⁵⁶⁷⁸⁹]))", "10^", regex=True)
+    return text.map(lambda u: u.translate(_SUPERSCRIPTS)).str.lower()
+
+
+def unit_spelled(test: pd.Series, unit: pd.Series) -> pd.Series:
+    """The accepted unit (``LAB_UNITS``) of each test that its unit spells another way, as laboratory systems write
+    units: any letter case (``u/l``, ``mg/dl``), the micro sign or Greek mu for u (``µmol/L``, ``μmol/L``), spaces,
+    a count unit with a multiplication sign, an asterisk or a superscript (``×10^9/L``, ``10*9/L``, ``×10⁹/L``,
+    ``/mm³``), and spaces (``10^9 /L``). No two
+    accepted units of a test are the same under these rules (``tests/test_cleaning.py``), so the reading is
+    certain. A unit that spells no accepted one is returned stripped, as it is (validation names it).
+
+    >>> unit_spelled(pd.Series(["CREAT", "WBC", "PLAT", "ALT", "ALT"]),
+    ...              pd.Series(["µmol/L", "×10⁹/L", "10*9/L", "iu/l", "kat/L"])).tolist()
+    ['umol/L', '10^9/L', '10^9/L', 'IU/L', 'kat/L']
+    """
+    spellings = {f"{t}|{k}": u for t, units in LAB_UNITS.items() for u, k in zip(units, _unit_key(pd.Series(list(units))))}
+    found = (test.astype(str) + "|" + _unit_key(unit)).map(spellings)
+    return found.fillna(unit.fillna("").astype(str).str.strip())
+
+
 @dataclass(frozen=True)
 class Variable:
     """One variable (column) of a raw form."""
@@ -433,7 +462,8 @@ def _labs_form() -> Form:
            "HBV DNA 0 means not detected. A result beyond a limit of quantification, as <0.8 or >140 (also <=, >=, "
            "≤, ≥, ＜, ＞), is a data query and is analysed as half a lower limit or as an upper limit.",
            required=False),
-        _v("LBORRESU", "str", "Unit as reported (accepted units per test: see Laboratory units).",
+        _v("LBORRESU", "str", "Unit as reported (accepted units per test: see Laboratory units; also in any letter "
+           "case, with µ or μ for u, and a count as ×10⁹/L or 10*9/L).",
            required=False, query_missing=False),
         _v("LBORNRLO", "float", "Reference range lower limit, in the reported unit.", low=0, required=False,
            query_missing=False),

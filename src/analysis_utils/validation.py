@@ -601,6 +601,10 @@ def _check_labs(labs: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
     accepted = pd.Series([f"{t}|{u}" for t, units in dictionary.LAB_UNITS.items() for u in units])
     known_test = test.isin(list(dictionary.LAB_UNITS))
     bad_unit = known_test & ~isin_text(test + "|" + unit, accepted)
+    if bad_unit.any():  # another spelling of an accepted unit (µmol/L, ×10⁹/L, u/l) is that unit
+        unit = unit.copy()
+        unit[bad_unit] = dictionary.unit_spelled(test[bad_unit], unit[bad_unit])
+        bad_unit = known_test & ~isin_text(test + "|" + unit, accepted)
     units_text = {t: ", ".join(u or '""' for u in units) for t, units in dictionary.LAB_UNITS.items()}
     qualitative = test.isin(dictionary.QUALITATIVE_TESTS)
     numeric = to_numbers(res.where(res != ""))
