@@ -413,3 +413,12 @@ def test_a_death_in_the_disposition_form_agrees(tmp_export):
     result = validation.validate_export(export.read_export(tmp_export))
     assert result.ok
     assert not set(result.queries["rule"]) & {"fatal_grade_mismatch", "death_not_in_disposition", "visit_after_death"}
+
+
+def test_a_repeated_key_names_the_line_it_repeats(tmp_export):
+    """A laboratory system's repeat of a test on the same day: the message names both lines."""
+    path = tmp_export / "labs.csv"
+    path.write_text(path.read_text() + "001,BL,2021-06-28,ALT,25,U/L,7.0,40.0\n")
+    errors = validation.validate_export(export.read_export(tmp_export)).errors
+    assert errors[["row", "rule", "value"]].values.tolist() == [["604", "duplicate_record", "001/ALT/2021-06-28"]]
+    assert errors["message"].iloc[0].endswith("repeats the key (SUBJID, LBTESTCD, LBDT) of line 2")

@@ -521,8 +521,15 @@ def _check_keys(form: dictionary.Form, frame: pd.DataFrame, ctx: _Context) -> pd
     value = frame[keys[0]].astype(str)
     for key in keys[1:]:
         value = value + "/" + frame[key].astype(str)
-    return _problems(ctx, dup, "/".join(keys), _duplicate_rule(form), value,
-                     f"repeats the key ({', '.join(keys)}) of an earlier row")
+
+    def earlier(mask) -> pd.Series:
+        """The line (or workbook row) of the first row with the same key."""
+        first = ~frame.duplicated(subset=keys, keep="first").to_numpy() & value.isin(value[mask]).to_numpy()
+        lines = pd.Series(export.row_lines(frame, np.flatnonzero(first)), index=value[first].to_numpy())
+        unit = "row" if _WORKBOOK_FILE.match(ctx.file) else "line"
+        return f"repeats the key ({', '.join(keys)}) of {unit} " + value[mask].map(lines).astype(str)
+
+    return _problems(ctx, dup, "/".join(keys), _duplicate_rule(form), value, earlier)
 
 
 def _check_study_rows(frame: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
