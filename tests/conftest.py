@@ -1,12 +1,12 @@
-"""Shared fixtures: the shipped 11-patient synthetic trial, as raw tables and as a breakable copy on disk; a file held
-open as on Windows."""
+"""Shared fixtures: the shipped 11-patient synthetic trial, as raw tables and as a breakable copy on disk (and that copy
+edited and validated); a file held open as on Windows."""
 
 import os
 from pathlib import Path
 
 import pytest
 
-from analysis_utils import export, synthetic
+from analysis_utils import export, synthetic, validation
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +27,21 @@ def tmp_export(tmp_path, _synthetic_trial):
     export.write_export(_synthetic_trial, folder)
     export.write_text(synthetic.README, folder / "README.md")
     return folder
+
+
+@pytest.fixture
+def edit_export(tmp_export):
+    """``edit_export(form, (old, new), ...)``: ``tmp_export`` with each text ``old`` of ``<form>.csv`` (it must be
+    there) replaced by ``new``, validated (``validation.ValidationResult``)."""
+    def edit(form: str, *replacements) -> validation.ValidationResult:
+        path = tmp_export / f"{form}.csv"
+        text = path.read_text()
+        for old, new in replacements:
+            assert old in text, (form, old)
+            text = text.replace(old, new)
+        path.write_text(text)
+        return validation.validate_export(export.read_export(tmp_export))
+    return edit
 
 
 @pytest.fixture

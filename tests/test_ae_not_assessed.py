@@ -8,7 +8,7 @@ caries (day -3)."""
 import pandas as pd
 import pytest
 
-from analysis_utils import cleaning, export, safety, validation
+from analysis_utils import cleaning, export, safety
 
 SUBJ = "NCT04916756-01-"
 NAUSEA = "001,1,nausea after tablets,Nausea,Gastrointestinal disorders,2021-07-02,2021-07-07,N,"
@@ -17,25 +17,15 @@ HBV = "Hepatitis B reactivation,Infections and infestations,2021-08-09,2021-10-0
 HEADACHE = "009,1,headache,Headache,Nervous system disorders,"
 
 
-def _blank(tmp_export, *replacements):
-    path = tmp_export / "adverse_events.csv"
-    text = path.read_text()
-    for old, new in replacements:
-        assert old in text
-        text = text.replace(old, new)
-    path.write_text(text)
-    return validation.validate_export(export.read_export(tmp_export))
-
-
-def _not_assessed(tmp_export):
+def _not_assessed(edit_export):
     """001's grade, 002's relationship, 007's action and outcome blank; 009's term not coded."""
-    return _blank(tmp_export, (NAUSEA + "1,", NAUSEA + ","), (COLD + "1,UNLIKELY RELATED,", COLD + "1,,"),
+    return edit_export("adverse_events", (NAUSEA + "1,", NAUSEA + ","), (COLD + "1,UNLIKELY RELATED,", COLD + "1,,"),
                   (HBV + "RELATED,DRUG WITHDRAWN,RECOVERED/RESOLVED", HBV + "RELATED,,"),
                   (HEADACHE, "009,1,headache,,,"))
 
 
-def test_each_blank_is_a_data_query_naming_the_line_and_the_build_goes_on(tmp_export):
-    result = _not_assessed(tmp_export)
+def test_each_blank_is_a_data_query_naming_the_line_and_the_build_goes_on(edit_export):
+    result = _not_assessed(edit_export)
     assert result.ok
     found = result.queries[result.queries["file"] == "adverse_events.csv"]
     assert found[["row", "USUBJID", "variable", "rule"]].values.tolist() == [
@@ -44,14 +34,14 @@ def test_each_blank_is_a_data_query_naming_the_line_and_the_build_goes_on(tmp_ex
         ["7", SUBJ + "009", "AEBODSYS", "missing_item"], ["7", SUBJ + "009", "AEDECOD", "missing_item"]]
 
 
-def test_a_blank_seriousness_still_stops_the_build(tmp_export):
+def test_a_blank_seriousness_still_stops_the_build(edit_export):
     # Seriousness decides expedited reporting within 24 hours: it is known when the event is entered.
-    result = _blank(tmp_export, (NAUSEA, NAUSEA.replace(",N,", ",,")))
+    result = edit_export("adverse_events", (NAUSEA, NAUSEA.replace(",N,", ",,")))
     assert result.errors[["row", "variable", "rule"]].values.tolist() == [["2", "AESER", "required"]]
 
 
-def test_adae_keeps_a_grade_missing_and_counts_a_missing_relationship_as_related(tmp_export):
-    adae = cleaning.derive_all(_not_assessed(tmp_export).typed)["adae"].set_index("USUBJID")
+def test_adae_keeps_a_grade_missing_and_counts_a_missing_relationship_as_related(edit_export):
+    adae = cleaning.derive_all(_not_assessed(edit_export).typed)["adae"].set_index("USUBJID")
     assert str(adae["AETOXGR"].dtype) == "Int64" and pd.isna(adae.loc[SUBJ + "001", "AETOXGR"])
     assert adae.loc[SUBJ + "005", "AETOXGR"] == 1
     assert adae.loc[SUBJ + "002", ["AEREL", "RELFL"]].tolist() == ["", cleaning.RELFL_NOT_ASSESSED] == ["", "Y"]
@@ -62,8 +52,8 @@ def test_adae_keeps_a_grade_missing_and_counts_a_missing_relationship_as_related
 
 
 @pytest.fixture
-def interim(tmp_export):
-    datasets = cleaning.derive_all(_not_assessed(tmp_export).typed)
+def interim(edit_export):
+    datasets = cleaning.derive_all(_not_assessed(edit_export).typed)
     return datasets["adae"], datasets["adsl"]
 
 

@@ -8,7 +8,7 @@ import math
 import pandas as pd
 import pytest
 
-from analysis_utils import cleaning, export, safety, validation
+from analysis_utils import cleaning, safety, validation
 
 SUBJ = "NCT04916756-01-"
 CRP_BL = "001,BL,2021-06-28,CRP,3.3,mg/L,0.0,8.0"
@@ -45,18 +45,8 @@ def test_read_limit_results(text, sign, limit, value):
         (found["limit"], found["value"]) == (limit, value))
 
 
-def _export(tmp_export, *replacements):
-    path = tmp_export / "labs.csv"
-    text = path.read_text()
-    for old, new in replacements:
-        assert old in text
-        text = text.replace(old, new)
-    path.write_text(text)
-    return validation.validate_export(export.read_export(tmp_export))
-
-
-def test_each_result_beyond_a_limit_is_a_data_query_saying_what_is_analysed(tmp_export):
-    result = _export(tmp_export, (CRP_W12, CRP_W12.replace(",0.6,", ",<0.8,")),
+def test_each_result_beyond_a_limit_is_a_data_query_saying_what_is_analysed(edit_export):
+    result = edit_export("labs", (CRP_W12, CRP_W12.replace(",0.6,", ",<0.8,")),
                      (HBV_BL, HBV_BL.replace(",0,", ",＜20,")), (CRP_BL, CRP_BL.replace(",3.3,", ",>3,")))
     assert result.ok
     found = result.queries[result.queries["rule"] == "result_beyond_limit"]
@@ -71,13 +61,13 @@ def test_each_result_beyond_a_limit_is_a_data_query_saying_what_is_analysed(tmp_
 
 
 @pytest.mark.parametrize("bad", ["<", "<-1", "< 0.8 mg/L", "about 3"])
-def test_other_text_is_still_no_result(tmp_export, bad):
-    result = _export(tmp_export, (CRP_W12, CRP_W12.replace(",0.6,", f",{bad},")))
+def test_other_text_is_still_no_result(edit_export, bad):
+    result = edit_export("labs", (CRP_W12, CRP_W12.replace(",0.6,", f",{bad},")))
     assert result.errors[["row", "variable", "rule"]].values.tolist() == [["30", "LBORRES", "lab_result_type"]]
 
 
-def test_adlb_analyses_half_a_lower_limit_and_an_upper_limit_and_keeps_the_text(tmp_export):
-    result = _export(tmp_export, (CRP_W12, CRP_W12.replace(",0.6,", ",<0.8,")),
+def test_adlb_analyses_half_a_lower_limit_and_an_upper_limit_and_keeps_the_text(edit_export):
+    result = edit_export("labs", (CRP_W12, CRP_W12.replace(",0.6,", ",<0.8,")),
                      (CRP_BL, CRP_BL.replace(",3.3,", ",>3,")))
     datasets = cleaning.derive_all(result.typed)
     crp = datasets["adlb"].set_index(["USUBJID", "PARAMCD", "AVISIT"]).sort_index().loc[(SUBJ + "001", "CRP")]
@@ -86,8 +76,8 @@ def test_adlb_analyses_half_a_lower_limit_and_an_upper_limit_and_keeps_the_text(
     assert datasets["adsl"].set_index("USUBJID").loc[SUBJ + "001", "CRPBL"] == 3.0
 
 
-def test_a_limit_in_another_unit_is_converted_like_the_result(tmp_export):
-    result = _export(tmp_export, (CRP_W12, "001,W12,2021-09-20,CRP,<0.08,mg/dL,0.0,0.8"))
+def test_a_limit_in_another_unit_is_converted_like_the_result(edit_export):
+    result = edit_export("labs", (CRP_W12, "001,W12,2021-09-20,CRP,<0.08,mg/dL,0.0,0.8"))
     crp = cleaning.derive_all(result.typed)["adlb"].set_index(["USUBJID", "PARAMCD", "AVISIT"]).sort_index()
     assert crp.loc[(SUBJ + "001", "CRP", "Week 12"), ["AVAL", "LBSTRESC", "ANRHI"]].tolist() == [0.4, "<0.8", 8.0]
 
