@@ -242,3 +242,22 @@ def test_an_essdai_domain_not_yet_entered_is_a_query_and_leaves_that_visits_essd
     assert adeff.loc[(subject, "EDSGLAND", "Week 12"), "AVAL"] == 2.0  # glandular level 1 x weight 2
     # Baseline: constitutional 1 x 3 + glandular 1 x 2 + articular 1 x 2 = 7; week 24: 2 + 2 + biological 1 x 1 = 5.
     assert [adeff.loc[(subject, "ESSDAI", v), "AVAL"] for v in ("Baseline", "Week 24")] == [7.0, 5.0]
+
+
+def test_a_patient_still_on_treatment_at_the_export_is_treated_to_the_data_cut(edit_export):
+    """Patient 011 (first dose 2021-08-02, 0 doses missed) exported before the end of study was entered: no last dose,
+    no disposition. Export date 2022-01-31: 2021-08-02 to 2022-01-31 is 183 days, 2 mg a day, 366 mg."""
+    edit_export("disposition", ("011,COMPLETED,2022-01-19\n", ""))
+    result = edit_export("exposure", ("011,2.0,2021-08-02,2022-01-19,0", "011,2.0,2021-08-02,,0"))
+    assert result.ok
+    for cutoff, last, days in ((None, "2022-01-31", 183), ("2021-12-31", "2021-12-31", 152)):
+        adsl = cleaning.derive_all(result.typed, data_cutoff=cutoff)["adsl"].set_index("SUBJID").loc["011"]
+        assert (adsl["TRTEDT"], adsl["TRTDURD"], adsl["CUMDOSE"], adsl["ADHERPCT"], adsl["EOSSTT"]) == (
+            pd.Timestamp(last), days, 2.0 * days, 100.0, "ONGOING")
+
+
+def test_a_period_without_its_last_dose_of_a_patient_who_left_stops_the_build(edit_export):
+    result = edit_export("exposure", ("011,2.0,2021-08-02,2022-01-19,0", "011,2.0,2021-08-02,,0"))
+    assert result.errors[["row", "variable", "rule"]].values.tolist() == [["12", "EXENDT", "exposure_end_missing"]]
+    assert result.errors["message"].iloc[0].endswith(
+        "value '' but the subject's end of study is COMPLETED on 2022-01-19 (disposition): the last dose is known")

@@ -63,6 +63,17 @@ def test_a_randomised_and_dosed_screen_failure_stops_naming_both_records(small):
     assert errors["message"].iloc[1].endswith(f"but the subject was randomised on {randdt:%Y-%m-%d} (randomisation form)")
 
 
+def test_a_period_without_its_last_dose_before_a_switch_stops(small):
+    ex = small["exposure"]
+    counts = ex["SUBJID"].value_counts()
+    switched = counts[counts > 1].index[0]
+    first = ex[ex["SUBJID"] == switched].sort_values("EXSTDT").index[0]
+    later = ex.loc[ex["SUBJID"] == switched, "EXSTDT"].max()
+    ex.loc[first, "EXENDT"] = pd.NaT
+    errors = _only(validation.validate_export(small).errors, "exposure_end_missing")
+    assert errors["message"].str.endswith(f"but a later period of the subject starts on {later:%Y-%m-%d}").tolist() == [True]
+
+
 def test_unknown_arm_names_file_row_subject_and_allowed_arms(small):
     small["randomisation"].loc[2, "ARM"] = "Placebo"
     err = _only(validation.validate_export(small).errors, "not_allowed")

@@ -291,9 +291,12 @@ def _baseline_conmeds(cm: pd.DataFrame, first_dose: pd.Series) -> pd.DataFrame:
     }, index=subjects)
 
 
-def _exposure(t: dict) -> pd.DataFrame:
-    """Per subject over its exposure periods: first and last dose, duration, cumulative dose, adherence."""
+def _exposure(t: dict, cut: pd.Timestamp) -> pd.DataFrame:
+    """Per subject over its exposure periods: first and last dose, duration, cumulative dose, adherence. A period
+    still running at the export (no last dose: validation allows it only for the last period of a patient on study)
+    runs to the data cut ``cut``, as a period past an interim cut does (``apply_data_cutoff``)."""
     ex = t["exposure"].drop_duplicates(["SUBJID", "EXSTDT"])
+    ex = ex.assign(EXENDT=ex["EXENDT"].fillna(cut))
     taken = (ex["EXENDT"] - ex["EXSTDT"]).dt.days + 1 - ex["EXMISSED"].astype(float)
     per = ex.assign(_TAKEN=taken, _DOSE=ex["EXDOSE"] * taken).groupby("SUBJID", sort=True)
     first, last = per["EXSTDT"].min(), per["EXENDT"].max()
@@ -482,12 +485,14 @@ def derive_adsl(tables: dict, *, data_cutoff: str | None = None) -> pd.DataFrame
     (``compute_visit_due``, rule ``VISIT_DUE_RULE``); every other post-baseline visit of the schedule adds its
     own flag (``due_flag``, e.g. ``DUE4FL``), after ``DUE24FL`` in week order. ``EOSSTT`` is ``ONGOING`` for a subject without a disposition record.
     ``CUMDOSE`` = daily dose x days dosed (``TRTDURD`` minus missed doses); ``ADHERPCT`` = days dosed /
-    ``TRTDURD`` x 100. ``DURDIS`` = (first dose - diagnosis) in years of 365.25 days.
+    ``TRTDURD`` x 100; a patient still on treatment at the export (no last dose) is treated to the data cut
+    (``TRTEDT = DCUTDT``). ``DURDIS`` = (first dose - diagnosis) in years of 365.25 days.
     """
     t = _typed(tables)
     dm = t["demographics"].drop_duplicates("SUBJID").set_index("SUBJID", drop=False)
     subjects = dm.index
-    ex = _exposure(t).reindex(subjects)
+    cut = pd.Timestamp(data_cutoff) if data_cutoff else validation.export_timestamp(t)
+    ex = _exposure(t, cut).reindex(subjects)
     visits = t["visits"]
     schedule = validation.export_schedule(t)
     week_code = dict(zip(schedule["AVISITN"].astype(int), schedule["VISIT"]))
@@ -507,7 +512,7 @@ def derive_adsl(tables: dict, *, data_cutoff: str | None = None) -> pd.DataFrame
         out[flag] = _flag(validation.isin_text(subjects.to_series(), visits.loc[visits["VISIT"] == visit, "SUBJID"])
                           ).to_numpy()
     out = out.join(_disposition(t, subjects))
-    out["DCUTDT"] = pd.Timestamp(data_cutoff) if data_cutoff else validation.export_timestamp(t)
+    out["DCUTDT"] = cut
     others = {visit: due_flag(week) for week, visit in week_code.items() if week > 0 and visit not in DUE_FLAGS}
     for visit, flag in {**DUE_FLAGS, **others}.items():
         attended = pd.Series(validation.isin_text(subjects.to_series(), visits.loc[visits["VISIT"] == visit, "SUBJID"]),
@@ -793,7 +798,8 @@ def apply_data_cutoff(tables: dict, cutoff: str) -> dict:
     after the cut (and their ESSDAI, ESSPRI, PGA and ILD assessments), eligibility assessments, laboratory
     samples, adverse events and medications starting after it, a first dose after it (the subject is then
     not yet treated) and dispositions after it (the subject is then ongoing) are removed; end dates after
-    the cut become missing (ongoing) and the last dose is truncated to the cut. The missed doses are a total
+    the cut become missing (ongoing) and the last dose is truncated to the cut (a period still running at the
+    export, without a last dose, runs to the cut too). The missed doses are a total
     without dates, so they cannot be cut: they are kept, but never more than the days from the first dose to
     the cut (no negative dose or adherence). The raw frames are not modified.
 
@@ -826,7 +832,7 @@ def apply_data_cutoff(tables: dict, cutoff: str) -> dict:
         cleared = {end: pd.NaT, end + validation.LAST_SUFFIX: pd.NaT, end + validation.FLAG_SUFFIX: ""}
         out[name] = frame.assign(**{c: frame[c].mask(after, value) for c, value in cleared.items() if c in frame})
     exposure = _before(t["exposure"], "EXSTDT", cut)
-    exposure = exposure.assign(EXENDT=exposure["EXENDT"].where(~(exposure["EXENDT"] > cut), cut))
+    exposure = exposure.assign(EXENDT=exposure["EXENDT"].where(~(exposure["EXENDT"] > cut), cut).fillna(cut))
     days = (exposure["EXENDT"] - exposure["EXSTDT"]).dt.days + 1
     out["exposure"] = exposure.assign(EXMISSED=exposure["EXMISSED"].where(~(exposure["EXMISSED"] > days), days))
     for frame in out.values():

@@ -522,7 +522,9 @@ def _safety_forms() -> tuple:
                required=False, query_missing=False, column_required=False),
             _v("EXDOSE", "float", "Daily dose of baricitinib.", unit="mg", allowed=(), low=0, high=4),
             _v("EXSTDT", "date", "Date of the first dose of the period."),
-            _v("EXENDT", "date", "Date of the last dose of the period."),
+            _v("EXENDT", "date", "Date of the last dose of the period. Blank: still on treatment at the export (the "
+               "last period of a patient without an end of study; the data cut is then the last dose).",
+               required=False, query_missing=False),
             _v("EXMISSED", "int", "Daily doses missed between first and last dose of the period (tablet count).",
                low=0),
         ), ("SUBJID", "EXSTDT")),

@@ -87,6 +87,8 @@ RULES = MappingProxyType({
     "randomised_before_consent": ("error", "a randomisation date is before the date of informed consent"),
     "randomised_before_eligibility": ("error", "a randomisation date is before the eligibility assessment"),
     "dosed_before_randomisation": ("error", "the first dose is before the randomisation date"),
+    "exposure_end_missing": ("error", "an exposure period has no last dose though the patient left the study or a "
+                                      "later period starts (only a patient still on treatment has none)"),
     "screen_failure_dosed": ("error", "a subject whose end of study is SCREEN FAILURE received the study treatment"),
     "screen_failure_randomised": ("error", "a subject whose end of study is SCREEN FAILURE was randomised"),
     # Data queries: listed for the investigators; the run goes on.
@@ -649,6 +651,27 @@ def _check_missed_doses(exposure: pd.DataFrame, text: pd.DataFrame, ctx: _Contex
                      "is more than the " + days.astype("Int64").astype(str) + " days from the first to the last dose")
 
 
+def _check_open_exposure(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
+    """A period without its last dose (``EXENDT`` blank: still on treatment) of a patient who left the study, or
+    followed by a later period."""
+    exposure, ds = typed.get("exposure"), typed.get("disposition")
+    if exposure is None or not {"SUBJID", "EXSTDT", "EXENDT"} <= set(exposure):
+        return _empty()
+    open_ = exposure["EXENDT"].isna() & exposure["EXSTDT"].notna()
+    later = exposure.groupby("SUBJID")["EXSTDT"].transform("max") > exposure["EXSTDT"]
+    left = pd.Series(False, index=exposure.index)
+    why = ("but a later period of the subject starts on " + exposure.groupby("SUBJID")["EXSTDT"].transform("max")
+           .dt.strftime("%Y-%m-%d").fillna(""))
+    if ds is not None and {"SUBJID", "DSDECOD", "DSSTDT"} <= set(ds):
+        end = ds.drop_duplicates("SUBJID").set_index("SUBJID")
+        left = exposure["SUBJID"].map(end["DSDECOD"]).notna()
+        why = why.where(later, "but the subject's end of study is " + exposure["SUBJID"].map(end["DSDECOD"]).fillna("")
+                        .astype(str) + " on " + exposure["SUBJID"].map(end["DSSTDT"]).dt.strftime("%Y-%m-%d").fillna("")
+                        + " (disposition): the last dose is known")
+    return _problems(ctxs["exposure"], (open_ & (later | left)).to_numpy(), "EXENDT", "exposure_end_missing",
+                     text["exposure"]["EXENDT"], why)
+
+
 def _check_overlapping_exposure(exposure: pd.DataFrame, text: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
     """A period starting on or before the last dose of the subject's period before it (by start date)."""
     if not {"SUBJID", "EXSTDT", "EXENDT"} <= set(exposure.columns) or len(exposure) < 2:
@@ -1113,6 +1136,7 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
                  _check_after_export(typed, text, ctxs, forms), _check_labs(text["labs"], ctxs["labs"]),
                  _check_missed_doses(typed["exposure"], text["exposure"], ctxs["exposure"]),
                  _check_overlapping_exposure(typed["exposure"], text["exposure"], ctxs["exposure"]),
+                 _check_open_exposure(typed, text, ctxs),
                  _check_randomisation(typed, text, ctxs), _check_screen_failures(typed, text, ctxs),
                  _query_windows(typed, text, ctxs, schedule), _query_biological(text, ctxs),
                  _query_no_assessment(typed, text, ctxs), _query_missing_assessments(text, ctxs),
