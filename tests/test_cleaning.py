@@ -80,6 +80,21 @@ def test_units_spelled_as_a_laboratory_system_writes_them_give_the_same_adlb(syn
                                   cleaning.derive_all(synthetic_export)["adlb"])
 
 
+def test_qualitative_results_as_a_laboratory_system_writes_them_give_the_same_adlb(synthetic_export):
+    from analysis_utils import validation
+    labs = synthetic_export["labs"].copy()
+    qualitative = labs["LBTESTCD"].isin(dictionary.QUALITATIVE_TESTS)
+    spelled = {"NEGATIVE": "阴性", "POSITIVE": "Pos"}
+    labs.loc[qualitative, "LBORRES"] = labs.loc[qualitative, "LBORRES"].map(spelled)
+    assert set(labs.loc[qualitative, "LBORRES"]) == {"阴性", "Pos"}  # both results occur in the shipped trial
+    respelled = validation.validate_export({**synthetic_export, "labs": labs})
+    assert respelled.ok
+    pd.testing.assert_frame_equal(cleaning.derive_all(respelled.typed)["adlb"],
+                                  cleaning.derive_all(synthetic_export)["adlb"])
+    assert validation.validate_export({**synthetic_export, "labs": labs.assign(
+        LBORRES=labs["LBORRES"].where(~qualitative, "trace"))}).errors["rule"].unique().tolist() == ["lab_result_type"]
+
+
 def test_range_indicator_boundaries_are_normal():
     ind = cleaning.compute_range_indicator(pd.Series([6.9, 7.0, 17.0, 17.1, 5.0]),
                                            pd.Series([7.0] * 4 + [np.nan]), pd.Series([17.0] * 4 + [np.nan]))

@@ -589,7 +589,8 @@ def standardize_labs(labs: pd.DataFrame) -> pd.DataFrame:
 
     The factor of each (test, unit) is ``dictionary.LAB_UNITS``; reference limits are converted
     with the same factor; a unit spelled another way (``µmol/L``, ``×10⁹/L``) is read as the unit it spells
-    (``dictionary.unit_spelled``). Qualitative tests keep their text result in ``AVALC`` (AVAL NaN). A result
+    (``dictionary.unit_spelled``). Qualitative tests keep their result in ``AVALC`` (AVAL NaN), as POSITIVE or
+    NEGATIVE however the laboratory wrote it (``dictionary.read_qualitative``). A result
     reported beyond a limit of quantification (``<0.8``, ``>140``: ``validation.read_limit_results``) is
     analysed as half a lower limit or as an upper limit; ``LBSTRESC`` keeps the sign and the limit, converted.
 
@@ -632,7 +633,7 @@ def standardize_labs(labs: pd.DataFrame) -> pd.DataFrame:
     text_only = ~qualitative & (result != "") & numeric.isna()
     beyond = validation.read_limit_results(result[text_only])  # the few results that are not numbers
     aval = convert(numeric.fillna(beyond["value"]))
-    avalc = result.where(qualitative, "")
+    avalc = dictionary.read_qualitative(result[qualitative]).reindex(result.index).fillna(result).where(qualitative, "")
     stresc = aval.astype(str).where(aval.notna(), avalc)
     limited = beyond[beyond["sign"] != ""]
     if len(limited):

@@ -109,6 +109,19 @@ LAB_UNITS = MappingProxyType({
 })
 #: Qualitative tests: LBORRES is POSITIVE or NEGATIVE, with no unit.
 QUALITATIVE_TESTS = ("MCOMP", "CRYO")
+#: How laboratory systems write a qualitative result (``read_qualitative``), in any letter case: the word, its
+#: abbreviation, and the Chinese terms of the trial site's laboratory system (阳性 positive, 阴性 negative).
+QUALITATIVE_SPELLINGS = MappingProxyType({"POSITIVE": ("POSITIVE", "POS", "阳性"), "NEGATIVE": ("NEGATIVE", "NEG", "阴性")})
+
+
+def read_qualitative(result: pd.Series) -> pd.Series:
+    """POSITIVE or NEGATIVE for each result a laboratory system writes so (``QUALITATIVE_SPELLINGS``), else NaN.
+
+    >>> read_qualitative(pd.Series(["Negative", " pos ", "阴性", "NEGATIVE", "trace", ""])).tolist()
+    ['NEGATIVE', 'POSITIVE', 'NEGATIVE', 'NEGATIVE', nan, nan]
+    """
+    words = {spelling.upper(): value for value, spellings in QUALITATIVE_SPELLINGS.items() for spelling in spellings}
+    return result.fillna("").astype(str).str.strip().str.upper().map(words)
 
 
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
@@ -458,7 +471,8 @@ def _labs_form() -> Form:
         _v("VISIT", "str", "Visit code of the sample (UNS: unscheduled).", allowed=(*VISIT_CODES, UNSCHEDULED)),
         _v("LBDT", "date", "Sample date."),
         _v("LBTESTCD", "str", "Test code (vocabulary.LAB_PARAMS).", allowed=tuple(LAB_PARAMS)),
-        _v("LBORRES", "str", "Result as reported: a number, or POSITIVE/NEGATIVE for MCOMP and CRYO; "
+        _v("LBORRES", "str", "Result as reported: a number, or POSITIVE/NEGATIVE for MCOMP and CRYO (also in any "
+           "letter case, POS/NEG, 阳性/阴性); "
            "HBV DNA 0 means not detected. A result beyond a limit of quantification, as <0.8 or >140 (also <=, >=, "
            "≤, ≥, ＜, ＞), is a data query and is analysed as half a lower limit or as an upper limit.",
            required=False),

@@ -620,8 +620,8 @@ def _check_labs(labs: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
     text_only = (res != "") & known_test & ~qualitative & numeric.isna()
     limits = read_limit_results(res[text_only]).reindex(res.index)
     beyond = limits["sign"].isin(["<", ">"]).to_numpy()
-    bad_result = (res != "") & known_test & np.where(qualitative, ~res.isin(dictionary.POS_NEG),
-                                                     numeric.isna() & ~beyond)
+    unread = dictionary.read_qualitative(res[qualitative]).isna().reindex(res.index, fill_value=False)
+    bad_result = (res != "") & known_test & np.where(qualitative, unread, numeric.isna() & ~beyond)
     negative = (known_test & ~qualitative & (numeric < 0)).to_numpy()
     flagged = lambda m: test[m]  # noqa: E731 (the test codes of the flagged rows only)
 
