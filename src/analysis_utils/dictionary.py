@@ -172,6 +172,14 @@ class Variable:
     format: tuple = ()
     #: A date whose day, or month and day, may be unknown (``2021-08``, ``2019``): imputed by ``partial_dates``.
     partial: bool = False
+    #: What a blank value means and what the analysis does with it, as an interim export holds it (``"not yet
+    #: assessed: counted as related"``): said after the description and in its data query (``missing_item``).
+    blank: str = ""
+
+    @property
+    def full_description(self) -> str:
+        """The description, and what a blank means (``blank``)."""
+        return self.description + (f" Blank: {self.blank}." if self.blank else "")
 
     @property
     def pattern(self) -> str:
@@ -432,9 +440,9 @@ def _eligibility_form() -> Form:
 
 def _visit_forms() -> tuple:
     levels = tuple(
-        _v(ESSDAI_LEVEL_PARAMCD[d], "int", f"ESSDAI {d} domain activity level. Blank: not assessed (a data query; "
-           "the visit's ESSDAI is then missing, never scored as if the domain had no activity).",
-           allowed=tuple(sorted(scoring.ESSDAI_ALLOWED_LEVELS[d])), required=False)
+        _v(ESSDAI_LEVEL_PARAMCD[d], "int", f"ESSDAI {d} domain activity level.",
+           allowed=tuple(sorted(scoring.ESSDAI_ALLOWED_LEVELS[d])), required=False,
+           blank="not assessed; the visit's ESSDAI is missing, never scored as if the domain had no activity")
         for d in ESSDAI_DOMAINS
     )
     esspri = tuple(
@@ -492,23 +500,24 @@ def _safety_forms() -> tuple:
             _SUBJID,
             _v("AESPID", "int", "Event number within the subject.", low=1),
             _v("AETERM", "str", "Verbatim term as reported."),
-            _v("AEDECOD", "str", "MedDRA preferred term. Blank: not yet coded (a data query; 'Not yet coded' in the "
-               "tables).", required=False),
-            _v("AEBODSYS", "str", "MedDRA primary system organ class. Blank: not yet coded (a data query; 'Not yet "
-               "coded' in the tables).", required=False),
+            _v("AEDECOD", "str", "MedDRA preferred term.", required=False,
+               blank="not yet coded; counted as 'Not yet coded' in the tables"),
+            _v("AEBODSYS", "str", "MedDRA primary system organ class.", required=False,
+               blank="not yet coded; counted as 'Not yet coded' in the tables"),
             _v("AESTDT", "date", "Start date.", partial=True),
             _v("AEENDT", "date", "End date (blank: ongoing).", required=False, query_missing=False, partial=True),
             _v("AESER", "str", "Serious adverse event. Required even in an interim export: seriousness decides "
                "expedited reporting, so it is known when the event is entered.", **_YN),
-            _v("AETOXGR", "int", "CTCAE v5.0 grade. Blank: not yet assessed (a data query; not imputed: "
-               "'Missing' in the table by maximum grade, in no 'grade >= 3' row).", allowed=(1, 2, 3, 4, 5),
-               required=False),
-            _v("AEREL", "str", "Relationship to baricitinib. Blank: not yet assessed (a data query; counted as "
-               "related).", allowed=("RELATED", "POSSIBLY RELATED", "UNLIKELY RELATED", "NOT RELATED"),
-               required=False),
-            _v("AEACN", "str", "Action taken with baricitinib. Blank: not yet recorded (a data query).",
-               allowed=("DOSE NOT CHANGED", "DRUG INTERRUPTED", "DRUG WITHDRAWN"), required=False),
-            _v("AEOUT", "str", "Outcome. Blank: not yet recorded (a data query).", required=False, allowed=(
+            _v("AETOXGR", "int", "CTCAE v5.0 grade.", allowed=(1, 2, 3, 4, 5), required=False,
+               blank="not yet assessed; not imputed ('Missing' in the table by maximum grade, in no 'grade >= 3' row)"),
+            _v("AEREL", "str", "Relationship to baricitinib.",
+               allowed=("RELATED", "POSSIBLY RELATED", "UNLIKELY RELATED", "NOT RELATED"), required=False,
+               blank="not yet assessed; counted as related"),
+            _v("AEACN", "str", "Action taken with baricitinib.",
+               allowed=("DOSE NOT CHANGED", "DRUG INTERRUPTED", "DRUG WITHDRAWN"), required=False,
+               blank="not yet recorded; in no row of events leading to discontinuation"),
+            _v("AEOUT", "str", "Outcome.", required=False, blank="not yet recorded; in no row of events with fatal "
+               "outcome", allowed=(
                 "RECOVERED/RESOLVED", "RECOVERING/RESOLVING", "NOT RECOVERED/NOT RESOLVED",
                 "RECOVERED/RESOLVED WITH SEQUELAE", "FATAL", "UNKNOWN")),
         ), ("SUBJID", "AESPID"), rows_required=False),
@@ -536,9 +545,9 @@ def _safety_forms() -> tuple:
                required=False, query_missing=False, column_required=False),
             _v("EXDOSE", "float", "Daily dose of baricitinib.", unit="mg", allowed=(), low=0, high=4),
             _v("EXSTDT", "date", "Date of the first dose of the period."),
-            _v("EXENDT", "date", "Date of the last dose of the period. Blank: still on treatment at the export (the "
-               "last period of a patient without an end of study; the data cut is then the last dose).",
-               required=False, query_missing=False),
+            _v("EXENDT", "date", "Date of the last dose of the period.", required=False, query_missing=False,
+               blank="still on treatment at the export (the last period of a patient without an end of study); the "
+                     "period runs to the data cut"),
             _v("EXMISSED", "int", "Daily doses missed between first and last dose of the period (tablet count).",
                low=0),
         ), ("SUBJID", "EXSTDT")),
@@ -653,7 +662,7 @@ def dictionary_frame() -> pd.DataFrame:
     """
     rows = [
         {"form": f.name, "variable": v.name, "type": v.type, "unit": v.unit, "allowed": v.allowed_text(),
-         "required": "Y" if v.required else "N", "description": v.description,
+         "required": "Y" if v.required else "N", "description": v.full_description,
          "identifier": "Y" if v.identifier else "N"}
         for f in FORMS.values() for v in f.variables
     ]
@@ -675,7 +684,7 @@ def _markdown_form(form: Form) -> list:
              "| variable | type | unit | allowed values or range | required | description |",
              "|---|---|---|---|---|---|"]
     for v in form.variables:
-        desc = v.description + (" **Direct identifier: stays in data/raw.**" if v.identifier else "") \
+        desc = v.full_description + (" **Direct identifier: stays in data/raw.**" if v.identifier else "") \
             + ("" if v.column_required else " (The column may be absent.)") \
             + (" A partial date (`2021-08`, `2019`, `2021-08-UN`) is imputed, with a data query (docs/decisions.md, "
                "\"Partial dates\")." if v.partial else "")

@@ -479,8 +479,8 @@ def _check_variable(var: dictionary.Variable, text: pd.Series, ctx: _Context) ->
                                f"is not {var.allowed_text()}{hint}"))
     if var.required or var.query_missing:
         empty = (stripped == "").to_numpy()
-        rule, detail = (("required", "is empty (a value is required)") if var.required
-                        else ("missing_item", "is empty (item not recorded)"))
+        missing = f"is empty: {var.blank}" if var.blank else "is empty (item not recorded)"
+        rule, detail = ("required", "is empty (a value is required)") if var.required else ("missing_item", missing)
         parts.append(_problems(ctx, empty, var.name, rule, text, detail))
     if var.allowed:
         parts.append(_problems(ctx, _allowed_mask(var, stripped, values), var.name, "not_allowed", text,
