@@ -411,10 +411,11 @@ def _disposition(t: dict, subjects: pd.Index) -> pd.DataFrame:
     ds = t["disposition"].drop_duplicates("SUBJID").set_index("SUBJID").reindex(subjects)
     completed = ds["DSDECOD"] == "COMPLETED"
     status = np.where(ds["DSDECOD"].isna(), "ONGOING", np.where(completed, "COMPLETED", "DISCONTINUED"))
-    fatal = t["adverse_events"].loc[t["adverse_events"]["AEOUT"] == "FATAL", "SUBJID"]
+    fatal = t["adverse_events"].loc[t["adverse_events"]["AEOUT"] == dictionary.OUTCOME_FATAL, "SUBJID"]
     return pd.DataFrame({
         "EOSSTT": status, "DCSREAS": ds["DSDECOD"].where(~completed, "").fillna(""), "EOSDT": ds["DSSTDT"],
-        "DTHFL": _flag((ds["DSDECOD"] == "DEATH").fillna(False) | subjects.isin(fatal)).to_numpy(),
+        "DTHFL": _flag((ds["DSDECOD"] == dictionary.DISPOSITION_DEATH).fillna(False)
+                       | subjects.isin(fatal)).to_numpy(),
     }, index=subjects)
 
 
@@ -723,7 +724,7 @@ def derive_adae(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
         ADURN=((ae["AENDT"] - ae["ASTDT"]).dt.days + 1).astype("Int64"),
         TRTEMFL=_flag(emergent.fillna(False)).to_numpy(), AETOXGR=ae["AETOXGR"].astype("Int64"),
         RELFL=np.where(ae["AEREL"].fillna("") == "", RELFL_NOT_ASSESSED, _flag(ae["AEREL"].isin(RELATED))),
-        DTHFL=_flag(ae["AEOUT"] == "FATAL").to_numpy(),
+        DTHFL=_flag(ae["AEOUT"] == dictionary.OUTCOME_FATAL).to_numpy(),
         **{c: ae[c].fillna("") for c in ("AEREL", "AEACN", "AEOUT")},
         **{c: ae[c].where(ae[c].fillna("") != "", NOT_CODED) for c in ("AEDECOD", "AEBODSYS")},
     )

@@ -62,6 +62,9 @@ TREATMENTS = (ARM, *RANDOMISED_ARMS)
 
 YES_NO = ("Y", "N")
 POS_NEG = ("POSITIVE", "NEGATIVE")
+#: Coded values the analysis reads: the outcome of a fatal adverse event (CDISC OUT codelist), and the ends of study of
+#: a patient who died and of one who consented but was found not eligible before the first dose (CDISC NCOMPLT).
+OUTCOME_FATAL, DISPOSITION_DEATH, SCREEN_FAILURE = "FATAL", "DEATH", "SCREEN FAILURE"
 
 # Laboratory units. The SI unit of each test is vocabulary.LAB_PARAMS; the factors below convert a
 # result reported in another unit to it (SI value = raw value x factor). Sources: standard SI
@@ -111,7 +114,8 @@ LAB_UNITS = MappingProxyType({
 QUALITATIVE_TESTS = ("MCOMP", "CRYO")
 #: How laboratory systems write a qualitative result (``read_qualitative``), in any letter case: the word, its
 #: abbreviation, and the Chinese terms of the trial site's laboratory system (阳性 positive, 阴性 negative).
-QUALITATIVE_SPELLINGS = MappingProxyType({"POSITIVE": ("POSITIVE", "POS", "阳性"), "NEGATIVE": ("NEGATIVE", "NEG", "阴性")})
+QUALITATIVE_SPELLINGS = MappingProxyType({"POSITIVE": ("POSITIVE", "POS", "阳性"),
+                                          "NEGATIVE": ("NEGATIVE", "NEG", "阴性")})
 
 
 def read_qualitative(result: pd.Series) -> pd.Series:
@@ -131,24 +135,26 @@ def _unit_key(unit: pd.Series) -> pd.Series:
     """A unit as ``unit_spelled`` compares it: lower case, no spaces, u for the micro sign and Greek mu, a count's
     power of ten without the multiplication sign before it and written with ^ (``×10*9/L``, ``10⁹/L``: ``10^9/l``),
     other superscript digits plain (``/mm³``: ``/mm3``)."""
-    text = unit.fillna("").astype(str).str.replace(r"\s+", "", regex=True).str.replace("[\u00b5\u03bc]", "u", regex=True)
+    text = unit.fillna("").astype(str).str.replace(r"\s+", "", regex=True)
+    text = text.str.replace("[\u00b5\u03bc]", "u", regex=True)
     text = text.str.replace(r"^[×xX*]?10(?:[*^]|(?=[⁰¹²³⁴⁵⁶⁷⁸⁹]))", "10^", regex=True)
     return text.map(lambda u: u.translate(_SUPERSCRIPTS)).str.lower()
 
 
 def unit_spelled(test: pd.Series, unit: pd.Series) -> pd.Series:
     """The accepted unit (``LAB_UNITS``) of each test that its unit spells another way, as laboratory systems write
-    units: any letter case (``u/l``, ``mg/dl``), the micro sign or Greek mu for u (``µmol/L``, ``μmol/L``), spaces,
-    a count unit with a multiplication sign, an asterisk or a superscript (``×10^9/L``, ``10*9/L``, ``×10⁹/L``,
-    ``/mm³``), and spaces (``10^9 /L``). No two
-    accepted units of a test are the same under these rules (``tests/test_cleaning.py``), so the reading is
-    certain. A unit that spells no accepted one is returned stripped, as it is (validation names it).
+    units: any letter case (``u/l``, ``mg/dl``), the micro sign or Greek mu for u (``µmol/L``, ``μmol/L``), a count
+    unit with a multiplication sign, an asterisk or a superscript (``×10^9/L``, ``10*9/L``, ``×10⁹/L``, ``/mm³``),
+    and spaces (``10^9 /L``). No two accepted units of a test are the same under these rules
+    (``tests/test_cleaning.py``), so the reading is certain. A unit that spells no accepted one is returned
+    stripped, as it is (validation names it).
 
     >>> unit_spelled(pd.Series(["CREAT", "WBC", "PLAT", "ALT", "ALT"]),
     ...              pd.Series(["µmol/L", "×10⁹/L", "10*9/L", "iu/l", "kat/L"])).tolist()
     ['umol/L', '10^9/L', '10^9/L', 'IU/L', 'kat/L']
     """
-    spellings = {f"{t}|{k}": u for t, units in LAB_UNITS.items() for u, k in zip(units, _unit_key(pd.Series(list(units))))}
+    spellings = {f"{t}|{key}": u for t, units in LAB_UNITS.items()
+                 for u, key in zip(units, _unit_key(pd.Series(list(units))))}
     found = (test.astype(str) + "|" + _unit_key(unit)).map(spellings)
     return found.fillna(unit.fillna("").astype(str).str.strip())
 
@@ -519,7 +525,7 @@ def _safety_forms() -> tuple:
             _v("AEOUT", "str", "Outcome.", required=False, blank="not yet recorded; in no row of events with fatal "
                "outcome", allowed=(
                 "RECOVERED/RESOLVED", "RECOVERING/RESOLVING", "NOT RECOVERED/NOT RESOLVED",
-                "RECOVERED/RESOLVED WITH SEQUELAE", "FATAL", "UNKNOWN")),
+                "RECOVERED/RESOLVED WITH SEQUELAE", OUTCOME_FATAL, "UNKNOWN")),
         ), ("SUBJID", "AESPID"), rows_required=False),
         Form("conmeds", "Concomitant medications, one row per medication record.", (
             _SUBJID,
@@ -554,8 +560,8 @@ def _safety_forms() -> tuple:
         Form("disposition", "End of study, one row per subject.", (
             _SUBJID,
             _v("DSDECOD", "str", "Status at end of study: COMPLETED, or the reason for discontinuation.",
-               allowed=("COMPLETED", "SCREEN FAILURE", "ADVERSE EVENT", "LOST TO FOLLOW-UP", "WITHDRAWAL BY SUBJECT",
-                        "LACK OF EFFICACY", "PHYSICIAN DECISION", "DEATH", "OTHER")),
+               allowed=("COMPLETED", SCREEN_FAILURE, "ADVERSE EVENT", "LOST TO FOLLOW-UP", "WITHDRAWAL BY SUBJECT",
+                        "LACK OF EFFICACY", "PHYSICIAN DECISION", DISPOSITION_DEATH, "OTHER")),
             _v("DSSTDT", "date", "Date of completion or discontinuation."),
         ), ("SUBJID",), rows_required=False),
     )

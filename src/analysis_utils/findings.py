@@ -336,7 +336,8 @@ def _key_findings_of_arms(ard: pd.DataFrame, arms: list[str]) -> list[tuple[str,
 def _pending_row(ard: pd.DataFrame | None) -> list[tuple[str, str]]:
     """The key-findings row of the TEAEs not yet coded or assessed, where there are any."""
     pending = describe_pending(ard)
-    return [("TEAEs not yet coded or assessed (data queries; see the safety tables' notes)", pending)] if pending else []
+    label = "TEAEs not yet coded or assessed (data queries; see the safety tables' notes)"
+    return [(label, pending)] if pending else []
 
 
 def key_findings(ard: pd.DataFrame | None) -> pd.DataFrame:

@@ -42,7 +42,7 @@ import pandas as pd
 from scipy import special
 
 from analysis_utils import ard as ard_mod
-from analysis_utils import tables
+from analysis_utils import dictionary, tables
 from analysis_utils.cleaning import DAYS_PER_YEAR, NOT_CODED, TRTEM_WINDOW_DAYS
 from analysis_utils.summaries import QUANTILE_METHOD, compute_quantile  # one quartile rule for the report
 from analysis_utils.vocabulary import LAB_PARAMS, VARIABLE_HEADERS, decode, param_label, patient_label
@@ -70,7 +70,7 @@ SEVERE_GRADE = 3
 #: AEACN value of an AE that led to permanent discontinuation of the study drug (CDISC ACN codelist).
 ACTION_DRUG_WITHDRAWN = "DRUG WITHDRAWN"
 #: AEOUT value of a fatal AE (CDISC OUT codelist).
-OUTCOME_FATAL = "FATAL"
+OUTCOME_FATAL = dictionary.OUTCOME_FATAL
 #: MedDRA SOCs used by SOC-level AESI rules (matched case-insensitively).
 SOC_INFECTIONS = "Infections and infestations"
 SOC_NEOPLASMS = "Neoplasms benign, malignant and unspecified (incl cysts and polyps)"
@@ -547,7 +547,7 @@ def summarize_not_assessed(adae: pd.DataFrame, categories=NOT_ASSESSED) -> pd.Da
     Examples
     --------
     >>> adae = pd.DataFrame({"USUBJID": ["1", "1", "2"], "TRTEMFL": ["Y", "Y", "N"], "AEDECOD": "Nausea",
-    ...                      "AEBODSYS": "Gastrointestinal disorders", "AETOXGR": pd.array([None, None, 2], dtype="Int64"),
+    ...                      "AEBODSYS": "GI", "AETOXGR": pd.array([None, None, 2], dtype="Int64"),
     ...                      "AEREL": ["RELATED", "", ""], "AEACN": "DOSE NOT CHANGED", "AEOUT": "RECOVERED/RESOLVED"})
     >>> summarize_not_assessed(adae).values.tolist()
     [['not yet coded in MedDRA', 0, 0], ['without a CTCAE grade yet', 2, 1], \
@@ -1193,18 +1193,21 @@ def list_lab_alerts(adlb: pd.DataFrame, *, grade_col: str | None = "ATOXGR",
     """
     _require_columns(adlb, ["USUBJID", "PARAMCD", "AVAL", *([grade_col] if grade_col else [])], "ADLB")
     limit = adlb["PARAMCD"].map(dict(thresholds))
-    below = adlb["AVAL"] < limit
-    severe = (pd.to_numeric(adlb[grade_col]) >= SEVERE_GRADE) if grade_col else pd.Series(False, index=adlb.index)
-    reason_threshold = "below label threshold (" + adlb["PARAMCD"] + " < " + limit.astype(str) + ")"
-    reported = adlb["LBSTRESC"].astype(str) if "LBSTRESC" in adlb.columns else pd.Series("", index=adlb.index)
-    beyond_limit = reported.str[:1].isin(["<", ">"])
-    reason_limit = "reported as " + reported + ", analysed as " + adlb["AVAL"].map("{:g}".format)
-    alert = (severe.map({True: f"CTCAE grade >= {SEVERE_GRADE}", False: ""}) + "; "
-             + reason_threshold.where(below, "") + "; " + reason_limit.where(beyond_limit, "")).str.strip("; ")
-    alert = alert.str.replace("; ; ", "; ", regex=False)
+    below = (adlb["AVAL"] < limit).to_numpy()
+    severe = (pd.to_numeric(adlb[grade_col]) >= SEVERE_GRADE).fillna(False).to_numpy(dtype=bool) if grade_col \
+        else np.zeros(len(adlb), dtype=bool)
+    listed = adlb[severe | below]  # the reasons are written for these rows only (570,000 at 10,000 patients)
+    reported = listed["LBSTRESC"].astype(str) if "LBSTRESC" in listed else pd.Series("", index=listed.index)
+    reasons = pd.DataFrame({
+        "grade": np.where(severe[severe | below], f"CTCAE grade >= {SEVERE_GRADE}", ""),
+        "threshold": ("below label threshold (" + listed["PARAMCD"] + " < " + limit[severe | below].astype(str)
+                      + ")").where(below[severe | below], ""),
+        "limit": ("reported as " + reported + ", analysed as " + listed["AVAL"].map("{:g}".format).astype(str))
+        .where(reported.str[:1].isin(["<", ">"]), ""),
+    }, index=listed.index)
     columns = [c for c in ("USUBJID", "PARAMCD", "PARAM", "AVISIT", "AVISITN", "ADT", "ADY", "AVAL", "AVALU",
                            grade_col) if c and c in adlb.columns]
-    out = adlb.loc[severe | below, columns].assign(ALERT=alert[severe | below])
+    out = listed[columns].assign(ALERT=["; ".join(filter(None, r)) for r in reasons.itertuples(index=False)])
     sort = ["USUBJID", "PARAMCD"] + [c for c in ("ADT", "AVISITN") if c in out.columns]
     return out.sort_values(sort, kind="stable").reset_index(drop=True)
 

@@ -114,8 +114,8 @@ RULES = MappingProxyType({
     "completed_without_final_visit": ("query", "a subject marked COMPLETED has no week-24 visit"),
     "discontinued_after_final_visit": ("query", "a subject marked as discontinued had the week-24 visit"),
     "visit_after_end_of_study": ("query", "a visit is dated after the subject's end-of-study date"),
-    "fatal_grade_mismatch": ("query", "an adverse event with a fatal outcome is not of CTCAE grade 5, or one of grade 5 "
-                                      "(death) has another outcome"),
+    "fatal_grade_mismatch": ("query", "an adverse event with a fatal outcome is not of CTCAE grade 5, or one of "
+                                      "grade 5 (death) has another outcome"),
     "death_not_in_disposition": ("query", "a subject with a fatal adverse event has an end of study other than DEATH"),
     "visit_after_death": ("query", "a visit is dated after the end of the subject's fatal adverse event"),
     "treated_not_as_randomised": ("query", "the first treatment taken (exposure EXTRT) is not the arm randomised to "
@@ -658,10 +658,10 @@ def _check_open_exposure(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
     if exposure is None or not {"SUBJID", "EXSTDT", "EXENDT"} <= set(exposure):
         return _empty()
     open_ = exposure["EXENDT"].isna() & exposure["EXSTDT"].notna()
-    later = exposure.groupby("SUBJID")["EXSTDT"].transform("max") > exposure["EXSTDT"]
+    last_start = exposure.groupby("SUBJID")["EXSTDT"].transform("max")
+    later = last_start > exposure["EXSTDT"]
     left = pd.Series(False, index=exposure.index)
-    why = ("but a later period of the subject starts on " + exposure.groupby("SUBJID")["EXSTDT"].transform("max")
-           .dt.strftime("%Y-%m-%d").fillna(""))
+    why = "but a later period of the subject starts on " + last_start.dt.strftime("%Y-%m-%d").fillna("")
     if ds is not None and {"SUBJID", "DSDECOD", "DSSTDT"} <= set(ds):
         end = ds.drop_duplicates("SUBJID").set_index("SUBJID")
         left = exposure["SUBJID"].map(end["DSDECOD"]).notna()
@@ -708,17 +708,14 @@ def _check_schedule(schedule: pd.DataFrame, text: pd.DataFrame, ctx: _Context) -
     return pd.concat(parts, ignore_index=True)
 
 
-#: Disposition (``DSDECOD``) of a subject who consented but was found not eligible before the first dose (CDISC
-#: NCOMPLT codelist): never treated, so not in the safety or full analysis set, and not "ongoing" at a data cut.
-SCREEN_FAILURE = "SCREEN FAILURE"
-
-
 def _check_screen_failures(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
-    """A screen failure (``SCREEN_FAILURE``) with a dose in the exposure form, or a row in the randomisation form."""
+    """A screen failure (``dictionary.SCREEN_FAILURE``: never treated, so not in the safety or full analysis set, and
+    not "ongoing" at a data cut) with a dose in the exposure form, or a row in the randomisation form."""
     ds, exposure, rand = typed.get("disposition"), typed.get("exposure"), typed.get("randomisation")
     if ds is None or "DSDECOD" not in ds:
         return _empty()
-    failed, raw, parts = (ds["DSDECOD"] == SCREEN_FAILURE).to_numpy(), text["disposition"]["DSDECOD"], [_empty()]
+    failed = (ds["DSDECOD"] == dictionary.SCREEN_FAILURE).to_numpy()
+    raw, parts = text["disposition"]["DSDECOD"], [_empty()]
     if exposure is not None and {"SUBJID", "EXSTDT"} <= set(exposure):
         first = first_doses(exposure)
         parts.append(_problems(ctxs["disposition"], failed & isin_text(ds["SUBJID"], first.index), "DSDECOD",
@@ -836,9 +833,8 @@ def _query_windows(typed: dict, text: dict, ctxs: dict, schedule: pd.DataFrame) 
     return _problems(ctxs["visits"], bad, "VISITDT", "visit_window", text["visits"]["VISITDT"], detail)
 
 
-#: The outcome of a fatal adverse event (CDISC OUT codelist), its CTCAE grade (grade 5: death related to the adverse
-#: event, CTCAE v5.0), and the end of study of a subject who died (CDISC NCOMPLT).
-FATAL_OUTCOME, FATAL_GRADE, DEATH = "FATAL", 5, "DEATH"
+#: The CTCAE grade of a fatal adverse event (grade 5: death related to the adverse event, CTCAE v5.0).
+FATAL_GRADE = 5
 
 
 def _query_deaths(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
@@ -847,21 +843,23 @@ def _query_deaths(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
     ae, ds, visits = typed.get("adverse_events"), typed.get("disposition"), typed.get("visits")
     if ae is None or not {"SUBJID", "AEOUT", "AETOXGR", "AEENDT"} <= set(ae):
         return _empty()
-    fatal = (ae["AEOUT"] == FATAL_OUTCOME).to_numpy()
+    fatal_outcome, died = dictionary.OUTCOME_FATAL, dictionary.DISPOSITION_DEATH
+    fatal = (ae["AEOUT"] == fatal_outcome).to_numpy()
     grade = ae["AETOXGR"].astype("Float64")
     parts = [_empty(), _problems(ctxs["adverse_events"], fatal & (grade < FATAL_GRADE).fillna(False).to_numpy(),
                                  "AETOXGR", "fatal_grade_mismatch", text["adverse_events"]["AETOXGR"],
-                                 f"is not grade {FATAL_GRADE} (death) but the outcome is {FATAL_OUTCOME}"),
+                                 f"is not grade {FATAL_GRADE} (death) but the outcome is {fatal_outcome}"),
              _problems(ctxs["adverse_events"], ~fatal & (grade == FATAL_GRADE).fillna(False).to_numpy()
                        & ae["AEOUT"].notna().to_numpy(), "AEOUT", "fatal_grade_mismatch",
-                       text["adverse_events"]["AEOUT"], f"is not {FATAL_OUTCOME} but the grade is {FATAL_GRADE} (death)")]
+                       text["adverse_events"]["AEOUT"],
+                       f"is not {fatal_outcome} but the grade is {FATAL_GRADE} (death)")]
     if ds is not None and {"SUBJID", "DSDECOD"} <= set(ds):
         end = ds.drop_duplicates("SUBJID").set_index("SUBJID")["DSDECOD"]
         status = ae["SUBJID"].map(end)
-        parts.append(_problems(ctxs["adverse_events"], fatal & (status != DEATH).to_numpy(), "AEOUT",
+        parts.append(_problems(ctxs["adverse_events"], fatal & (status != died).to_numpy(), "AEOUT",
                                "death_not_in_disposition", text["adverse_events"]["AEOUT"],
                                "but the end of study is " + status.fillna("not recorded").astype(str)
-                               + f" (disposition), not {DEATH}"))
+                               + f" (disposition), not {died}"))
     if visits is not None and {"SUBJID", "VISITDT"} <= set(visits) and fatal.any():
         died = ae[fatal].dropna(subset=["AEENDT"]).groupby("SUBJID")["AEENDT"].min()
         death = visits["SUBJID"].map(died)
