@@ -426,7 +426,9 @@ def _small_study():
                               "AVISIT": ["Week 12", "Week 24", "Week 24"], "AVISITN": [12, 24, 24],
                               "AVAL": [0.0, 1.0, 1.0], "AVALC": ["N", "Y", "Y"]})
     adlb = _bds([("S1", "IGG", 0, 20.0, ""), ("S1", "IGG", 12, 18.0, ""), ("S2", "IGG", 0, 25.0, ""),
-                 ("S2", "IGG", 12, 21.5, ""), ("S3", "IGG", 0, 17.0, ""), ("S3", "IGG", 12, 17.0, "")])
+                 ("S2", "IGG", 12, 21.5, ""), ("S3", "IGG", 0, 17.0, ""), ("S3", "IGG", 12, 17.0, ""),
+                 ("S3", "IGG", 12, 40.0, "")])  # a repeated sample the analyses do not read (ANL01FL N)
+    adlb["ANL01FL"] = ["Y"] * 6 + ["N"]
     return adsl, pd.concat([adeff, remission], ignore_index=True), adlb
 
 

@@ -182,6 +182,7 @@ def _adlb():
         "AVAL": [120.0, 130.0, 140.0, 110.0, 128.0, np.nan, 75.0, 90.0],
         "CHG": [np.nan, np.nan, np.nan, -10.0, -2.0, np.nan, -45.0, np.nan],
         "ANRIND": ["NORMAL", "NORMAL", "HIGH", "LOW", "NORMAL", "", "LOW", "LOW"],
+        "ANL01FL": "Y",
     })
 
 
@@ -354,7 +355,7 @@ def test_pilot_ae_by_max_severity(pilot):
 
 def test_pilot_lab_summary_against_a_direct_computation(pilot):
     adlb = pilot["adlb"][~pilot["adlb"]["PARAMCD"].str.startswith("_")]
-    out = safety.summarize_lab_by_visit(adlb, pilot["adsl"], params=["ALT", "CREAT"])
+    out = safety.summarize_lab_by_visit(adlb, pilot["adsl"], params=["ALT", "CREAT"], flag=None)  # its ANL01FL: worst
     assert list(dict.fromkeys(out["PARAMCD"])) == ["ALT", "CREAT"]
     alt = out[(out["PARAMCD"] == "ALT") & (out["variable"] == "AVAL")]
     assert alt.groupby("arm")["AVISITN"].apply(lambda v: v.is_monotonic_increasing).all()
@@ -740,7 +741,8 @@ def _switch_adlb():
         "USUBJID": ["S3", "S3", "S3", "S4", "S4"], "PARAMCD": "NEUT",
         "AVISIT": ["Baseline", "Week 12", "Week 16", "Baseline", "Week 16"], "AVISITN": [0, 12, 16, 0, 16],
         "ABLFL": ["Y", "N", "N", "Y", "N"], "ANRIND": ["NORMAL", "LOW", "HIGH", "NORMAL", "NORMAL"],
-        "AVAL": [2.0, 1.0, 9.0, 3.0, 3.5], "CHG": [None, -1.0, 7.0, None, 0.5], "TRTA": [HCQ, HCQ, BARI, HCQ, HCQ]})
+        "AVAL": [2.0, 1.0, 9.0, 3.0, 3.5], "CHG": [None, -1.0, 7.0, None, 0.5], "TRTA": [HCQ, HCQ, BARI, HCQ, HCQ],
+        "ANL01FL": "Y"})
 
 
 def test_lab_shift_takes_the_worst_value_on_each_treatment_from_the_study_baseline():

@@ -348,7 +348,7 @@ def make_adlb(visit: str, **values) -> pd.DataFrame:
              "ANRLO": {"C3": 0.9, "C4": 0.1}.get(k, np.nan)} for k, v in {**normal, **values}.items()]
     rows += [{"USUBJID": "S1", "AVISIT": visit, "PARAMCD": k, "AVAL": np.nan, "AVALC": "NEGATIVE",
               "ANRLO": np.nan} for k in ("MCOMP", "CRYO")]
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).assign(ANL01FL="Y")
 
 
 def test_derive_lab_level_queries_reports_drug_lymphopenia_and_keeps_physician_level():
@@ -371,6 +371,20 @@ def test_derive_lab_level_queries_biological_igg_boundary_and_no_query_when_leve
     assert q[["AVISIT", "variable", "value"]].values.tolist() == [
         ["Week 12", "biological", "recorded 1, lab-implied 2"]]
     assert "IGG 20.1 g/L" in q["message"].iloc[0]
+
+
+def test_lab_level_queries_read_the_sample_analysed_of_a_repeated_test():
+    """Week 12's lymphocytes drawn twice: 0.45 first, 2.0 on the repeat, which the analyses read (ANL01FL): no
+    query; unscheduled samples are not read either."""
+    adqs = make_adqs(levels={"Baseline": {"biological": 1}, "Week 12": {"biological": 1}}, esspri={}, pga={})
+    first = make_adlb("Week 12", LYM=0.45).query("PARAMCD == 'LYM'").assign(ANL01FL="N")
+    unscheduled = make_adlb("Unscheduled", LYM=0.3).assign(ANL01FL="N")
+    repeat = make_adlb("Week 12")
+    adlb = pd.concat([make_adlb("Baseline"), first, repeat, unscheduled], ignore_index=True)
+    assert derive_lab_level_queries(adqs, adlb).empty
+    first_read = pd.concat([make_adlb("Baseline"), first.assign(ANL01FL="Y"),
+                            repeat.assign(ANL01FL=np.where(repeat["PARAMCD"] == "LYM", "N", "Y")), unscheduled])
+    assert derive_lab_level_queries(adqs, first_read)["value"].tolist() == ["recorded 0, lab-implied 2"]
 
 
 def test_derive_lab_level_queries_flags_level_recorded_for_non_disease_cytopenia():

@@ -138,6 +138,14 @@ def test_missing_column(tmp_export):
     assert (row["file"], row["variable"]) == ("demographics.csv", "SEX")
 
 
+def test_header_in_lower_case_names_each_column_and_not_an_empty_form(edit_export):
+    """Every column of pga.csv misnamed: the form still has its data rows (no ``no_rows``), each column is named."""
+    errors = edit_export("pga", ("SUBJID,VISIT,PGA", "subjid,visit,pga")).errors
+    assert "no_rows" not in set(errors["rule"])
+    assert errors.query("rule == 'missing_column'")["message"].str.contains(
+        "found '(?:subjid|visit|pga)': column names are upper case").tolist() == [True] * 3
+
+
 def test_missing_folder_raises_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError, match="raw export not found"):
         validation.check_export(tmp_path / "nowhere")
@@ -230,7 +238,8 @@ def test_every_rule_is_documented_with_its_kind():
     assert {"visit_window", "missing_item", "incomplete_biological", "unknown_form", "unknown_column", "empty_form",
             "identifier_restored", "no_assessment", "completed_without_final_visit", "discontinued_after_final_visit",
             "visit_after_end_of_study", "treated_not_as_randomised", "partial_date", "missing_assessment",
-            "result_beyond_limit", "fatal_grade_mismatch", "death_not_in_disposition", "visit_after_death"} == {
+            "result_beyond_limit", "fatal_grade_mismatch", "death_not_in_disposition", "visit_after_death",
+            "repeated_sample", "baseline_after_first_dose"} == {
         r for r, (k, _) in validation.RULES.items() if k == "query"}
     assert set(validation.STRUCTURE_RULES) <= set(validation.RULES)
     assert set(export.READ_QUERIES) == {r for r in validation.STRUCTURE_RULES if validation.RULES[r][0] == "query"

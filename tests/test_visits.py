@@ -43,7 +43,7 @@ def _toy_trial():
     adeff["AVALCAT1"] = np.where(essdai, np.where(adeff["AVAL"] < 5, "Low", "Moderate"), "")
     adeff["AVALC"] = ""
     adsl = pd.DataFrame({"USUBJID": list("ABCD"), "FASFL": "Y", "TRT01P": "Drug"})
-    adlb = adeff.iloc[:0]
+    adlb = adeff.iloc[:0].assign(ANL01FL="")
     return adsl, adeff, adlb
 
 

@@ -67,6 +67,9 @@ Disposition counts the patients completed, discontinued and still on study at th
 **Laboratory.** Values in SI units; normal-range categories from the laboratory's reference range;
 toxicity grades by CTCAE v5.0 (laboratory criteria only). A result reported below a limit of quantification
 (such as <0.8) is analysed as half the limit, one above a limit (such as >140) as the limit; each is a data query.
+A test sampled twice at one visit counts once in the summaries by visit, the last sample with a result (at
+baseline, the last on or before the first dose), and at every sample in the shift tables and alerts; each repeat is a
+data query.
 
 **Partial dates.** A start or end date of an adverse event or medication whose day, or month and day, is not
 known is imputed as admiral's ADAE template does: a start to the first day of its month (or year), or to the

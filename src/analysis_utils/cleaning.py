@@ -82,7 +82,8 @@ ADSL_COLUMNS = (
 ADQS_COLUMNS = ("STUDYID", "USUBJID", "PARCAT1", "PARAMCD", "PARAM", "AVISIT", "AVISITN", "ADT", "ADY", "AVAL",
                 "AVALC", "ABLFL")
 ADLB_COLUMNS = ("STUDYID", "USUBJID", "PARCAT1", "PARAMCD", "PARAM", "AVISIT", "AVISITN", "ADT", "ADY", "AVAL",
-                "AVALC", "AVALU", "ANRLO", "ANRHI", "ANRIND", "ABLFL", "BASE", "BNRIND", "CHG", "PCHG", "LBSTRESC")
+                "AVALC", "AVALU", "ANRLO", "ANRHI", "ANRIND", "ABLFL", "ANL01FL", "BASE", "BNRIND", "CHG", "PCHG",
+                "LBSTRESC")
 ADAE_COLUMNS = ("STUDYID", "USUBJID", "AESEQ", "AETERM", "AEDECOD", "AEBODSYS", "ASTDT", "ASTDTF", "AENDT", "AENDTF",
                 "ASTDY", "AENDY", "ADURN", "TRTEMFL", "AESER", "AETOXGR", "AEREL", "RELFL", "AEACN", "AEOUT", "DTHFL")
 ADCM_COLUMNS = ("STUDYID", "USUBJID", "CMSEQ", "CMTRT", "CMDECOD", "CMCLAS", "CMDOSE", "CMDOSU", "CMDOSFRQ",
@@ -419,10 +420,12 @@ def _disposition(t: dict, subjects: pd.Index) -> pd.DataFrame:
     }, index=subjects)
 
 
-def _baseline_labs(t: dict) -> pd.DataFrame:
+def _baseline_labs(t: dict, first_dose: pd.Series) -> pd.DataFrame:
+    """Baseline IgG, ESR and CRP by SUBJID: ADLB's baseline sample (``analysis_flag``)."""
     labs = t["labs"]
-    bl = standardize_labs(labs[(labs["VISIT"] == "BL") & labs["LBTESTCD"].isin(["IGG", "ESR", "CRP"])])
-    bl = bl.drop_duplicates(["SUBJID", "PARAMCD"])
+    bl = standardize_labs(labs[(labs["VISIT"] == dictionary.BASELINE) & labs["LBTESTCD"].isin(["IGG", "ESR", "CRP"])])
+    bl = bl.assign(USUBJID=bl["SUBJID"], ADT=_date(bl["LBDT"]))
+    bl = bl[analysis_flag(bl.assign(ADY=compute_study_day(bl["ADT"], lookup(bl["SUBJID"], first_dose)))) == "Y"]
     wide = bl.pivot(index="SUBJID", columns="PARAMCD", values="AVAL")
     return pd.DataFrame({f"{p}BL": wide[p] if p in wide else np.nan for p in ("IGG", "ESR", "CRP")},
                         index=wide.index)  # an index even without any sample (a data cut before the first)
@@ -526,7 +529,7 @@ def derive_adsl(tables: dict, *, data_cutoff: str | None = None) -> pd.DataFrame
     out["ANTISSA"], out["ANTISSB"] = dm["ANTISSA"], dm["ANTISSB"]
     out["HBVHXFL"] = _flag(dm["ANTIHBC"] == "POSITIVE").to_numpy()
     out["ILDFL"] = _flag(dm["ILD"] == "Y").to_numpy()
-    out = out.join(_baseline_conmeds(t["conmeds"], out["TRTSDT"])).join(_baseline_labs(t))
+    out = out.join(_baseline_conmeds(t["conmeds"], out["TRTSDT"])).join(_baseline_labs(t, _date(out["TRTSDT"])))
     for col in ("TRTSDT", "TRTEDT", "EOSDT", "DIAGDT", "DCUTDT", "RANDDT", "TR02SDT"):
         out[col] = _date(out[col])
     out["AGE"] = out["AGE"].astype("int64")
@@ -662,12 +665,43 @@ def compute_range_indicator(aval: pd.Series, low: pd.Series, high: pd.Series) ->
     return pd.Series(np.where(aval.isna() | no_range, "", ind), index=aval.index)
 
 
+def analysis_flag(lb: pd.DataFrame) -> np.ndarray:
+    """``ANL01FL`` of laboratory samples: ``"Y"`` on the last sample with a result (``AVAL``, or ``AVALC`` of a
+    qualitative test) by date (``ADT``) of each subject, test (``PARAMCD``) and scheduled visit (``VISIT``, not
+    ``UNSCHEDULED``), a baseline one on or before the first dose (study day ``ADY`` <= 1, or no dose); ``"N"`` on
+    the others.
+
+    A test repeated at a visit (a haemolysed sample drawn again, an abnormal result checked) gives two samples
+    of one visit: the analyses by visit (summaries, change from baseline, ESSDAI's laboratory items) read one
+    of them, the last, as admiral's ADLB template flags ``ANL01FL`` (``derive_var_extreme_flag``, ``mode =
+    "last"`` by ``ADT``); the worst-value analyses (shifts, CTCAE grades, alerts) read every sample. Each
+    repeat is a data query (``validation``, rule ``repeated_sample``). docs/decisions.md, "A test repeated
+    at a visit".
+
+    >>> lb = pd.DataFrame({"USUBJID": "a", "PARAMCD": "ALT", "VISIT": ["BL", "BL", "W12", "W12", "W12", "UNS"],
+    ...                    "ADT": pd.to_datetime(["2021-06-28", "2021-06-30", "2021-09-20", "2021-09-25",
+    ...                                           "2021-09-27", "2021-10-01"]), "ADY": [1, 3, 85, 90, 92, 96],
+    ...                    "AVAL": [22, 25, 23, 95, None, 30], "AVALC": ""})
+    >>> analysis_flag(lb).tolist()
+    ['Y', 'N', 'N', 'Y', 'N', 'N']
+    """
+    recorded = lb["AVAL"].notna() | (lb["AVALC"] != "")
+    after_dose = (lb["VISIT"] == dictionary.BASELINE) & (lb["ADY"] > 1)
+    rows, starts, _ = validation.sorted_groups(lb, ["USUBJID", "PARAMCD", "VISIT"], "ADT",
+                                               recorded & (lb["VISIT"] != dictionary.UNSCHEDULED) & ~after_dose)
+    analysed = np.zeros(len(lb), dtype=bool)
+    analysed[rows[np.r_[starts[1:], True]] if len(rows) else rows] = True
+    return _flag(analysed).to_numpy()
+
+
 def derive_adlb(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
     """Derive ADLB, laboratory results in SI units (columns ``ADLB_COLUMNS``).
 
     One row per subject x PARAMCD x sample. Scheduled samples carry AVISIT Baseline / Week 12 /
     Week 24; unscheduled samples ``AVISIT = "Unscheduled"`` with ``AVISITN`` missing (AVISITN is float).
-    ``ABLFL = "Y"`` on the baseline-visit result; ``BASE``/``BNRIND`` from it; ``CHG = AVAL - BASE``
+    ``ANL01FL = "Y"`` on the one result of a scheduled visit that the analyses by visit read
+    (``analysis_flag``: the last sample with a result, when a test was repeated at the visit);
+    ``ABLFL = "Y"`` on the baseline visit's; ``BASE``/``BNRIND`` from it; ``CHG = AVAL - BASE``
     and ``PCHG = 100 x CHG / BASE`` (NaN when BASE is 0) on post-baseline samples (study day > 1).
     ``LBSTRESC`` is the standard result as text.
     """
@@ -676,8 +710,8 @@ def derive_adlb(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
     lb["ADT"] = _date(lb["LBDT"])
     lb["ADY"] = compute_study_day(lb["ADT"], lb["TRTSDT"])
     lb["ANRIND"] = compute_range_indicator(lb["AVAL"], lb["ANRLO"], lb["ANRHI"])
-    recorded = lb["AVAL"].notna() | (lb["AVALC"] != "")
-    lb["ABLFL"] = _flag((lb["VISIT"] == "BL") & recorded).to_numpy()
+    lb["ANL01FL"] = analysis_flag(lb)
+    lb["ABLFL"] = np.where((lb["VISIT"] == dictionary.BASELINE).to_numpy(dtype=bool), lb["ANL01FL"], "N")
     base = lb.loc[lb["ABLFL"] == "Y"].drop_duplicates(["USUBJID", "PARAMCD"])
     base = base.set_index(["USUBJID", "PARAMCD"])[["AVAL", "ANRIND"]].rename(
         columns={"AVAL": "BASE", "ANRIND": "BNRIND"})

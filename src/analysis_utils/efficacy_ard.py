@@ -364,7 +364,7 @@ def summarize_efficacy(adsl: pd.DataFrame, adeff: pd.DataFrame, adlb: pd.DataFra
               for p in ENDPOINT_PARAMCDS]
     parts.append(summarize_remission(eff, group=group))
     parts.append(_domains_part(eff, group=group))
-    labs = select_fas(adlb, adsl)
+    labs = select_fas(adlb[adlb["ANL01FL"] == "Y"], adsl)  # a test repeated at a visit: the sample analysed
     observed = _observed(labs)
     for p in EFFICACY_LAB_PARAMCDS:
         if (labs["PARAMCD"] == p).any():

@@ -1017,11 +1017,14 @@ def _lab_records(adlb: pd.DataFrame, columns, pop: pd.DataFrame) -> pd.DataFrame
 
 
 def summarize_lab_by_visit(adlb: pd.DataFrame, adsl: pd.DataFrame, *, params=None, arm: str = "TRT01A",
-                           variables=("AVAL", "CHG"), total: bool = False) -> pd.DataFrame:
+                           variables=("AVAL", "CHG"), total: bool = False,
+                           flag: str | None = "ANL01FL") -> pd.DataFrame:
     """Summarise laboratory values and their change from baseline by parameter and visit (LBT01).
 
-    Records without ``AVISITN`` (unscheduled, unwindowed) are not summarised; groups without
-    any value (``CHG`` at baseline) are left out.
+    Each patient counts once per parameter and visit: the records with ``flag`` = ``"Y"`` (the one result of the
+    visit the analyses read: ``cleaning.analysis_flag``; ``None``: every record, for an ADLB with one per visit);
+    several records of one patient, parameter and visit raise ``ValueError``. Records without ``AVISITN``
+    (unscheduled, unwindowed) are not summarised; groups without any value (``CHG`` at baseline) are left out.
 
     Parameters
     ----------
@@ -1045,17 +1048,22 @@ def summarize_lab_by_visit(adlb: pd.DataFrame, adsl: pd.DataFrame, *, params=Non
     Examples
     --------
     >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "SAFFL": "Y", "TRT01A": "Bari"})
-    >>> adlb = pd.DataFrame({"USUBJID": ["1", "2", "1", "2"], "PARAMCD": "HGB", "AVISIT": ["Baseline"] * 2
-    ...                      + ["Week 12"] * 2, "AVISITN": [0, 0, 12, 12], "AVAL": [120.0, 130, 110, 128],
-    ...                      "CHG": [None, None, -10.0, -2.0]})
+    >>> adlb = pd.DataFrame({"USUBJID": ["1", "2", "1", "2", "2"], "PARAMCD": "HGB", "AVISIT": ["Baseline"] * 2
+    ...                      + ["Week 12"] * 3, "AVISITN": [0, 0, 12, 12, 12], "AVAL": [120.0, 130, 110, 150, 128],
+    ...                      "CHG": [None, None, -10.0, 20.0, -2.0], "ANL01FL": ["Y", "Y", "Y", "N", "Y"]})
     >>> summarize_lab_by_visit(adlb, adsl)[["AVISIT", "variable", "n", "mean"]].values.tolist()
     [['Baseline', 'AVAL', 2, 125.0], ['Week 12', 'AVAL', 2, 119.0], ['Week 12', 'CHG', 2, -6.0]]
     """
-    _require_columns(adlb, ["USUBJID", "PARAMCD", "AVISIT", "AVISITN", *variables], "ADLB")
+    _require_columns(adlb, ["USUBJID", "PARAMCD", "AVISIT", "AVISITN", *variables, *([flag] if flag else [])], "ADLB")
     pop = _safety_population(adsl, arm)
     order = list(params) if params is not None else _param_order(adlb["PARAMCD"].unique())
-    records = _lab_records(adlb.loc[adlb["PARAMCD"].isin(order) & adlb["AVISITN"].notna()],
-                           ["USUBJID", "PARAMCD", "AVISITN", "AVISIT", *variables], pop)
+    chosen = adlb["PARAMCD"].isin(order) & adlb["AVISITN"].notna() & (adlb[flag] == "Y" if flag else True)
+    once = adlb.loc[chosen, ["USUBJID", "PARAMCD", "AVISITN", "AVISIT"]]
+    if (twice := once[once.duplicated(["USUBJID", "PARAMCD", "AVISITN"])]).size:
+        row = twice.iloc[0]
+        raise ValueError(f"ADLB: subject {row['USUBJID']!r} has several {row['PARAMCD']} records at "
+                         f"{row['AVISIT']}" + (f" with {flag} = 'Y'" if flag else " (flag the one to analyse)"))
+    records = _lab_records(adlb.loc[chosen], ["USUBJID", "PARAMCD", "AVISITN", "AVISIT", *variables], pop)
     if total:
         pop, records = _with_total(pop, records)
     long = records.melt(id_vars=["arm", "PARAMCD", "AVISITN", "AVISIT"], value_vars=list(variables),

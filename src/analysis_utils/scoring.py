@@ -474,9 +474,12 @@ def derive_lab_wide(adlb: pd.DataFrame) -> pd.DataFrame:
     """Return the ESSDAI-relevant lab results, one row per ``USUBJID, AVISIT``, one column per test.
 
     Columns ``NEUT, LYM, PLAT, HGB, IGG, C3, C4`` (AVAL), ``C3LLN, C4LLN`` (ANRLO), ``MCOMP, CRYO``
-    (AVALC); absent tests are missing. A duplicate subject x visit x test raises ``ValueError``.
+    (AVALC); absent tests are missing. Of a test repeated at a visit, the sample the analyses read
+    (``ANL01FL``; ``cleaning.analysis_flag``); unscheduled samples are not read. A duplicate subject x visit x test
+    raises ``ValueError``.
     """
-    _require_columns(adlb, ("USUBJID", "AVISIT", "PARAMCD", "AVAL", "AVALC", "ANRLO"), "adlb")
+    _require_columns(adlb, ("USUBJID", "AVISIT", "PARAMCD", "AVAL", "AVALC", "ANRLO", "ANL01FL"), "adlb")
+    adlb = adlb[adlb["ANL01FL"] == "Y"]
     sources = {code: (code, column) for code, column in _LAB_WIDE_SOURCES}
     sources.update({f"{code}LLN": (code, "ANRLO") for code in ("C3", "C4")})
     keys = ["USUBJID", "AVISIT"]

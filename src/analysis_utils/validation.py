@@ -106,6 +106,11 @@ RULES = MappingProxyType({
     "partial_date": ("query", "a start or end date of an adverse event or medication, or the date of diagnosis, is "
                               "partial (day, or month and day, unknown): imputed, with its flag in ADAE, ADCM or ADSL "
                               "(docs/decisions.md, 'Partial dates')"),
+    "baseline_after_first_dose": ("query", "a laboratory sample of the baseline visit is dated after the first dose: "
+                                           "not a baseline (ADLB ABLFL), read by no analysis by visit"),
+    "repeated_sample": ("query", "a laboratory test is sampled again at a scheduled visit: the analyses by visit "
+                                 "read the last sample with a result (ADLB ANL01FL), the worst-value tables every "
+                                 "sample (docs/decisions.md, 'A test repeated at a visit')"),
     "incomplete_biological": ("query", "C3, C4, monoclonal component or cryoglobulins missing at an ESSDAI visit"),
     "no_assessment": ("query", "a dosed subject has no row in the ESSDAI, ESSPRI and PGA forms (kept in the "
                                "analysis sets, every assessment missing)"),
@@ -208,6 +213,28 @@ def isin_text(values: pd.Series, candidates) -> np.ndarray:
     left = pa.array(values.astype("str"), from_pandas=True)
     right = pa.array(pd.Series(candidates, dtype="str"), from_pandas=True).cast(left.type)
     return pc.is_in(left, value_set=right).to_numpy(zero_copy_only=False)
+
+
+def sorted_groups(frame: pd.DataFrame, keys: list, order: str, mask) -> tuple:
+    """The rows of ``frame`` where ``mask`` holds, grouped by ``keys`` and, within a group, sorted by the column
+    ``order`` (dates, without NaT) and then position: (their positions in that order, whether each starts a group,
+    the position of its group's first row). Written with numpy: pandas' sort and group-by on three text keys cost
+    0.35 s at 10,000 patients' laboratory samples, this 0.04 s.
+
+    >>> f = pd.DataFrame({"id": ["a", "a", "b", "a"], "day": pd.to_datetime(["2021-01-03", "2021-01-01",
+    ...                   "2021-01-02", "2021-01-02"])})
+    >>> [x.tolist() for x in sorted_groups(f, ["id"], "day", [True, True, True, False])]
+    [[1, 0, 2], [True, False, True], [1, 1, 2]]
+    """
+    key = np.zeros(len(frame), dtype=np.int64)
+    for column in keys:
+        codes, uniques = pd.factorize(frame[column])
+        key = key * (len(uniques) + 1) + codes + 1
+    rows = np.flatnonzero(np.asarray(mask, dtype=bool))
+    rows = rows[np.lexsort((rows, frame[order].to_numpy()[rows].view(np.int64), key[rows]))]
+    key = key[rows]
+    starts = np.r_[True, key[1:] != key[:-1]] if len(rows) else np.zeros(0, dtype=bool)
+    return rows, starts, rows[np.maximum.accumulate(np.where(starts, np.arange(len(rows)), 0))]
 
 
 def _subject_ids(tables: dict) -> tuple:
@@ -931,6 +958,38 @@ def _query_disposition(typed: dict, text: dict, ctxs: dict, last: str = FINAL_VI
     ], ignore_index=True)
 
 
+def _query_lab_samples(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
+    """The samples of a scheduled visit the analyses by visit do not read (``cleaning.analysis_flag``;
+    docs/decisions.md, "A test repeated at a visit"): a baseline sample dated after the first dose; a test sampled
+    again at a visit (each sample after the visit's first)."""
+    labs, exposure = typed.get("labs"), typed.get("exposure")
+    if labs is None or not {"SUBJID", "VISIT", "LBTESTCD", "LBDT"} <= set(labs):
+        return _empty()
+    baseline = (labs["VISIT"] == dictionary.BASELINE).to_numpy(dtype=bool, na_value=False)
+    late = np.zeros(len(labs), dtype=bool)
+    if exposure is not None and "EXSTDT" in exposure and baseline.any():
+        first_dose = labs["SUBJID"][baseline].map(first_doses(exposure))
+        late[baseline] = (labs["LBDT"][baseline] > first_dose).to_numpy(dtype=bool, na_value=False)
+    parts = [_problems(ctxs["labs"], late, "LBDT", "baseline_after_first_dose", text["labs"]["LBDT"], lambda m: (
+        "is after the first dose on " + labs["SUBJID"][m].map(first_doses(exposure)).dt.strftime("%Y-%m-%d")
+        + ": not a baseline (ABLFL), read by no analysis by visit"))]
+    scheduled = (labs["VISIT"] != dictionary.UNSCHEDULED).to_numpy(dtype=bool, na_value=False)
+    rows, starts, first = sorted_groups(labs, ["SUBJID", "VISIT", "LBTESTCD"], "LBDT",
+                                        scheduled & labs["LBDT"].notna().to_numpy() & ~late)
+    again, first = rows[~starts], first[~starts]
+    if len(again):
+        mask = np.zeros(len(labs), dtype=bool)
+        mask[again] = True
+        detail = pd.Series("", index=labs.index)
+        detail.iloc[again] = ("is a second sample of " + labs["LBTESTCD"].iloc[again].astype(str).to_numpy()
+                              + " at this visit (the first on " + labs["LBDT"].iloc[first].dt.strftime("%Y-%m-%d")
+                              .to_numpy().astype(str) + ", line " + export.row_lines(text["labs"], first).astype(str)
+                              + "): the analyses by visit read the last sample with a result (ANL01FL), the "
+                              "worst-value tables every one")
+        parts.append(_problems(ctxs["labs"], mask, "LBDT", "repeated_sample", text["labs"]["LBDT"], detail))
+    return pd.concat(parts, ignore_index=True)
+
+
 def _query_biological(text: dict, ctxs: dict) -> pd.DataFrame:
     essdai, labs = text.get("essdai"), text.get("labs")
     if essdai is None or labs is None or not {"SUBJID", "VISIT"} <= set(essdai) \
@@ -985,7 +1044,7 @@ def _form_structure(name: str, form: dictionary.Form, frame: pd.DataFrame) -> li
     file, head = frame.attrs.get("file", f"{name}.csv"), export.header_line(frame)
     unit = "row" if _WORKBOOK_FILE.match(file) else "line"
     parts = []
-    if frame.empty:
+    if len(frame.index) == 0:  # not frame.empty: a form whose every column is misnamed has rows and no column
         rule, text = (("no_rows", f"the form has its header but no data rows; form {name} needs at least one row")
                       if form.rows_required else
                       ("empty_form", f"the form has no rows; form {name} may be empty (nothing recorded): is it?"))
@@ -1137,6 +1196,7 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
                  _check_open_exposure(typed, text, ctxs),
                  _check_randomisation(typed, text, ctxs), _check_screen_failures(typed, text, ctxs),
                  _query_windows(typed, text, ctxs, schedule), _query_biological(text, ctxs),
+                 _query_lab_samples(typed, text, ctxs),
                  _query_no_assessment(typed, text, ctxs), _query_missing_assessments(text, ctxs),
                  _query_deaths(typed, text, ctxs)]
     if "schedule" in typed:
