@@ -239,7 +239,7 @@ def test_every_rule_is_documented_with_its_kind():
             "identifier_restored", "no_assessment", "completed_without_final_visit", "discontinued_after_final_visit",
             "visit_after_end_of_study", "treated_not_as_randomised", "partial_date", "missing_assessment",
             "result_beyond_limit", "fatal_grade_mismatch", "death_not_in_disposition", "visit_after_death",
-            "repeated_sample", "baseline_after_first_dose"} == {
+            "repeated_sample", "baseline_after_first_dose", "overlapping_medication"} == {
         r for r, (k, _) in validation.RULES.items() if k == "query"}
     assert set(validation.STRUCTURE_RULES) <= set(validation.RULES)
     assert set(export.READ_QUERIES) == {r for r in validation.STRUCTURE_RULES if validation.RULES[r][0] == "query"
@@ -434,3 +434,36 @@ def test_a_repeated_key_names_the_line_it_repeats(tmp_export):
     errors = validation.validate_export(export.read_export(tmp_export)).errors
     assert errors[["row", "rule", "value"]].values.tolist() == [["604", "duplicate_record", "001/ALT/2021-06-28"]]
     assert errors["message"].iloc[0].endswith("repeats the key (SUBJID, LBTESTCD, LBDT) of line 2")
+
+
+PREDNISONE = "002,1,Prednisone,PREDNISONE,GLUCOCORTICOID,10.0,mg,QD,2020-05-27,"
+
+
+@pytest.mark.parametrize(("first_end", "second", "flagged"), [
+    ("", "2021-09-02,", "ongoing"),  # the old record never ended: both count, 15 mg/day
+    ("2021-09-10", "2021-09-02,", "until 2021-09-10"),
+    ("2021-09-02", "2021-09-02,", None),  # the dose changed that day: the usual way to enter a change
+    ("2021-09-01", "2021-09-02,", None),
+    ("2021-09-10", "2021-09,", None),  # a partial start: may be after the end (only a certain overlap is queried)
+    ("", "2021-09,", "ongoing"),
+])
+def test_overlapping_records_of_one_drug_are_a_query(edit_export, first_end, second, flagged):
+    result = edit_export("conmeds", (PREDNISONE, PREDNISONE + first_end + "\n"
+                                     "002,9,Prednisone,PREDNISONE,GLUCOCORTICOID,5.0,mg,QD," + second))
+    found = result.queries[result.queries["rule"] == "overlapping_medication"]
+    assert result.ok
+    if flagged is None:
+        assert found.empty
+    else:
+        assert found[["row", "USUBJID", "variable"]].values.tolist() == [["5", SUBJ + "002", "CMSTDT"]]
+        assert found["message"].iloc[0].endswith(
+            f"starts while an earlier record of PREDNISONE is taken ({flagged}): on the days both are taken, their "
+            "doses are added; a dose changed ends the old record")
+
+
+def test_an_overlap_with_any_earlier_record_of_the_drug_is_found(edit_export):
+    """Record 1 ongoing, 9 from 2021-08-01 to 08-31, 10 from 2021-09-02: both later ones overlap record 1."""
+    result = edit_export("conmeds", (PREDNISONE, PREDNISONE + "\n"
+                                     "002,9,Prednisone,PREDNISONE,GLUCOCORTICOID,5.0,mg,QD,2021-08-01,2021-08-31\n"
+                                     "002,10,Prednisone,PREDNISONE,GLUCOCORTICOID,7.5,mg,QD,2021-09-02,"))
+    assert result.queries.query("rule == 'overlapping_medication'")["row"].tolist() == ["5", "6"]

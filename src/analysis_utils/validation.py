@@ -108,6 +108,9 @@ RULES = MappingProxyType({
                               "(docs/decisions.md, 'Partial dates')"),
     "baseline_after_first_dose": ("query", "a laboratory sample of the baseline visit is dated after the first dose: "
                                            "not a baseline (ADLB ABLFL), read by no analysis by visit"),
+    "overlapping_medication": ("query", "a medication record starts before the end of an earlier record of the same "
+                                        "drug, or while it is ongoing: their doses are added on the days both are "
+                                        "taken (a dose changed without ending the old record?)"),
     "repeated_sample": ("query", "a laboratory test is sampled again at a scheduled visit: the analyses by visit "
                                  "read the last sample with a result (ADLB ANL01FL), the worst-value tables every "
                                  "sample (docs/decisions.md, 'A test repeated at a visit')"),
@@ -711,6 +714,27 @@ def _check_overlapping_exposure(exposure: pd.DataFrame, text: pd.DataFrame, ctx:
     return _problems(ctx, bad, "EXSTDT", "overlapping_exposure", text["EXSTDT"], detail)
 
 
+def _query_overlapping_medication(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
+    """A medication record that starts before the end of an earlier record of the same drug (``CMDECOD``) of the
+    subject, or while it is ongoing: both count on the days they share, their doses added (a dose changed without
+    ending the old record?). A new record starting the day the old one ends is a dose change, not an overlap. With
+    a partial date, only an overlap whatever the missing day or month is."""
+    cm = typed.get("conmeds")
+    if cm is None or not {"SUBJID", "CMDECOD", "CMSPID", "CMSTDT", "CMENDT"} <= set(cm) or len(cm) < 2:
+        return _empty()
+    ongoing = pd.Timestamp.max.floor("D")
+    order = cm.assign(_start=cm.get("CMSTDT" + LAST_SUFFIX, cm["CMSTDT"]), _end=cm["CMENDT"].astype("datetime64[ns]")
+                      .fillna(ongoing)).sort_values(["SUBJID", "CMDECOD", "CMSTDT"], kind="stable")
+    keys = [order["SUBJID"], order["CMDECOD"]]
+    latest_end = order["_end"].groupby(keys, sort=False).cummax().groupby(keys, sort=False).shift()  # of the earlier
+    bad = (order["_start"] < latest_end).fillna(False).astype(bool)
+    detail = ("starts while an earlier record of " + order["CMDECOD"] + " is taken ("
+              + latest_end.dt.strftime("until %Y-%m-%d").where(latest_end != ongoing, "ongoing") + "): on the days "
+              "both are taken, their doses are added; a dose changed ends the old record")
+    return _problems(ctxs["conmeds"], bad.reindex(cm.index).to_numpy(), "CMSTDT", "overlapping_medication",
+                     text["conmeds"]["CMSTDT"], detail.reindex(cm.index).fillna(""))
+
+
 def _check_schedule(schedule: pd.DataFrame, text: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
     """The schedule form: a baseline BL at week 0; each window holds the target day 7 x week + 1; weeks once."""
     if not set(dictionary.SCHEDULE_COLUMNS) <= set(schedule.columns):
@@ -1196,7 +1220,7 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
                  _check_open_exposure(typed, text, ctxs),
                  _check_randomisation(typed, text, ctxs), _check_screen_failures(typed, text, ctxs),
                  _query_windows(typed, text, ctxs, schedule), _query_biological(text, ctxs),
-                 _query_lab_samples(typed, text, ctxs),
+                 _query_lab_samples(typed, text, ctxs), _query_overlapping_medication(typed, text, ctxs),
                  _query_no_assessment(typed, text, ctxs), _query_missing_assessments(text, ctxs),
                  _query_deaths(typed, text, ctxs)]
     if "schedule" in typed:
