@@ -31,6 +31,9 @@ def test_the_rule_is_pinned():
     ("≥140", ">", 140.0, 140.0),
     ("＞140", ">", 140.0, 140.0),
     ("<.5", "<", 0.5, 0.25),
+    ("<2.00E+01", "<", 20.0, 10.0),  # scientific notation, as an HBV DNA assay reports
+    ("<1e2", "<", 100.0, 50.0),
+    ("<1e", "", None, None),
     ("<-1", "", None, None),  # no negative limit
     ("<", "", None, None),
     ("<0.8 mg/L", "", None, None),  # a unit belongs in LBORRESU
@@ -88,3 +91,10 @@ def test_the_lab_alert_listing_says_a_value_was_reported_beyond_a_limit():
     assert safety.list_lab_alerts(adlb)["ALERT"].tolist() == [
         "CTCAE grade >= 3; below label threshold (LYM < 0.5); reported as <0.8, analysed as 0.4",
         "CTCAE grade >= 3; below label threshold (NEUT < 1.0)"]
+
+
+def test_a_limit_in_scientific_notation_is_kept_as_reported_in_its_unit(edit_export):
+    result = edit_export("labs", (HBV_BL, HBV_BL.replace(",0,", ",<2.00E+01,")))
+    assert result.queries.query("rule == 'result_beyond_limit'")["value"].tolist() == ["<2.00E+01"]
+    hbv = cleaning.derive_all(result.typed)["adlb"].set_index(["USUBJID", "PARAMCD", "AVISIT"]).sort_index()
+    assert hbv.loc[(SUBJ + "007", "HBVDNA", "Baseline"), ["AVAL", "LBSTRESC"]].tolist() == [10.0, "<20.0"]

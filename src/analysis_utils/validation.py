@@ -352,8 +352,9 @@ def _parse(stripped: pd.Series, type_: str) -> tuple:
 
 #: A numeric laboratory result reported beyond a limit of quantification, as laboratories write it: ``<0.8``,
 #: ``<=20``, ``>140``, also with ``≤``, ``≥`` or the full-width ``＜``, ``＞`` that Chinese input methods type, spaces
-#: allowed. The limit is a non-negative number in the result's unit.
-LIMIT_RESULT = r"\s*(<=?|>=?|≤|≥|＜|＞)\s*([0-9]+[.]?[0-9]*|[.][0-9]+)\s*"
+#: allowed. The limit is a non-negative number in the result's unit, also in scientific notation (``<2.00E+01``, as
+#: an HBV DNA assay reports it).
+LIMIT_RESULT = r"\s*(<=?|>=?|≤|≥|＜|＞)\s*((?:[0-9]+[.]?[0-9]*|[.][0-9]+)(?:[eE][+-]?[0-9]+)?)\s*"
 #: Value analysed for a result below a lower limit (``<x``, ``<=x``): this fraction of the limit, x/2, the middle of
 #: the values it may be (0 to x), the rule analysis plans usually state for results below the limit of quantification.
 #: A result above an upper limit (``>x``, ``>=x``) is analysed as x, the least it may be. docs/decisions.md,
