@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis_utils import export, partial_dates, validation
+from analysis_utils import dictionary, export, partial_dates, validation
 
 SUBJ = "NCT04916756-01-"
 
@@ -467,3 +467,44 @@ def test_an_overlap_with_any_earlier_record_of_the_drug_is_found(edit_export):
                                      "002,9,Prednisone,PREDNISONE,GLUCOCORTICOID,5.0,mg,QD,2021-08-01,2021-08-31\n"
                                      "002,10,Prednisone,PREDNISONE,GLUCOCORTICOID,7.5,mg,QD,2021-09-02,"))
     assert result.queries.query("rule == 'overlapping_medication'")["row"].tolist() == ["5", "6"]
+
+
+def test_no_two_allowed_values_of_an_item_read_alike():
+    """``dictionary.read_coded`` reads a coded value in any letter case: certain only while no two allowed values of
+    an item differ by letter case alone (nor a Y/N or POSITIVE/NEGATIVE spelling names another value)."""
+    for form in dictionary.FORMS.values():
+        for var in (v for v in form.variables if v.type == "str" and v.allowed):
+            upper = [str(a).upper() for a in var.allowed]
+            assert len(set(upper)) == len(upper), (form.name, var.name)
+
+
+@pytest.mark.parametrize(("form", "column", "spelled"), [
+    ("adverse_events", "AESER", {"N": "No", "Y": "yes"}),
+    ("adverse_events", "AEREL", {v: v.lower() for v in ("RELATED", "POSSIBLY RELATED", "UNLIKELY RELATED",
+                                                          "NOT RELATED")}),
+    ("eligibility", "INC1", {"Y": "是", "N": "否"}),
+    ("demographics", "ANTISSA", {"POSITIVE": "阳性", "NEGATIVE": "neg"}),
+    ("demographics", "SEX", {"F": "f", "M": "m"}),
+    ("essdai", "VISIT", {"W12": "w12", "W24": " W24 "}),
+    ("labs", "LBTESTCD", {"ALT": "alt", "CRP": "Crp"}),
+])
+def test_coded_values_spelled_another_way_give_the_same_datasets(synthetic_export, form, column, spelled):
+    from analysis_utils import cleaning
+
+    frame = synthetic_export[form]
+    respelled = frame.assign(**{column: frame[column].replace(spelled)})
+    assert (respelled[column] != frame[column]).any()
+    result = validation.validate_export({**synthetic_export, form: respelled})
+    expected = validation.validate_export(synthetic_export)
+    assert result.ok and result.queries["message"].tolist() == expected.queries["message"].tolist()
+    pd.testing.assert_frame_equal(result.typed[form], expected.typed[form])
+    datasets = cleaning.derive_all(expected.typed)
+    for name, dataset in cleaning.derive_all(result.typed).items():
+        pd.testing.assert_frame_equal(dataset, datasets[name])
+
+
+def test_a_coded_value_no_spelling_reads_is_still_an_error(synthetic_export):
+    ae = synthetic_export["adverse_events"]
+    result = validation.validate_export({**synthetic_export, "adverse_events": ae.assign(AESER="not serious")})
+    assert result.errors["rule"].unique().tolist() == ["not_allowed"]
+    assert "value 'not serious' is not one of: Y, N" in result.errors["message"].iloc[0]

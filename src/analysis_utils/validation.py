@@ -1122,9 +1122,21 @@ def _sorted(problems: list) -> pd.DataFrame:
     return order[list(PROBLEM_COLUMNS)].astype(str).reset_index(drop=True)
 
 
+def _read_codes(form: dictionary.Form, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (text) with its coded values spelled as the dictionary spells them (``dictionary.read_coded``): read
+    before any check, so that every rule sees ``Y`` where the export says ``yes``."""
+    read = {v.name: dictionary.read_coded(v, frame[v.name]) for v in form.variables
+            if v.type == "str" and v.allowed and v.name in frame.columns}
+    changed = {name: col for name, col in read.items() if col is not frame[name]}
+    return frame.assign(**changed) if changed else frame
+
+
 def _typed_columns(var: dictionary.Variable, col: pd.Series) -> dict:
-    """``col`` typed: the variable's column (``_coerce``), or for a date that may be partial ``_partial_columns``
-    (a column typed already holds complete dates)."""
+    """``col`` typed: the variable's column (``_coerce``; a coded value as the dictionary spells it,
+    ``dictionary.read_coded``), or for a date that may be partial ``_partial_columns`` (a column typed already holds
+    complete dates)."""
+    if var.type == "str" and var.allowed:
+        col = dictionary.read_coded(var, col)
     if not var.partial:
         return {var.name: _coerce(col, var.type)}
     if pd.api.types.is_datetime64_any_dtype(col):
@@ -1204,6 +1216,7 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
     schedule = export_schedule(parse_export({"schedule": text["schedule"]}) if "schedule" in text else {})
     forms = {name: form for name, form in dictionary.forms_for(schedule).items() if name in text}
     labels = {**dict(zip(schedule["VISIT"], schedule["AVISIT"])), dictionary.UNSCHEDULED: "Unscheduled"}
+    text = {**text, **{name: _read_codes(form, text[name]) for name, form in forms.items()}}
     for name, form in forms.items():
         ctxs[name] = _Context(name, text[name], sites, labels)
         typed[name], found = _check_form(form, text[name], ctxs[name])
