@@ -475,6 +475,12 @@ def _eligibility_form() -> Form:
                 (_SUBJID, *items, *answers), ("SUBJID",))
 
 
+#: Optional columns of a form holding the score the eCRF computed (an EDC computes ESSDAI and ESSPRI as they are
+#: entered): by form, the column. The analysis computes every score from the items; validation compares
+#: (rule ``score_differs``).
+CRF_TOTALS = MappingProxyType({"essdai": "ESSDAI", "esspri": "ESSPRI"})
+
+
 def _visit_forms() -> tuple:
     levels = tuple(
         _v(ESSDAI_LEVEL_PARAMCD[d], "int", f"ESSDAI {d} domain activity level.",
@@ -495,9 +501,17 @@ def _visit_forms() -> tuple:
                  _SUBJID, _VISIT, *levels,
                  _v(HAEM_ATTRIBUTION_PARAMCD, "str", "Cytopenia disease-related (auto-immune): Y; N when "
                     "there is no cytopenia or it has another cause (e.g. drug-induced lymphopenia).", **_YN),
+                 _v(CRF_TOTALS["essdai"], "int", "ESSDAI total as the eCRF computed it. Optional column: "
+                    "compared with the total of the domain levels, never used (a data query when they differ).",
+                    low=0, high=123, required=False, query_missing=False, column_required=False),
              ), ("SUBJID", "VISIT")),
-        Form("esspri", "ESSPRI items per visit (Seror et al. 2011).", (_SUBJID, _VISIT, *esspri),
-             ("SUBJID", "VISIT")),
+        Form("esspri", "ESSPRI items per visit (Seror et al. 2011).", (
+            _SUBJID, _VISIT, *esspri,
+            _v(CRF_TOTALS["esspri"], "float", "ESSPRI (mean of the items) as the eCRF computed it. Optional "
+               "column: compared with the mean of the items, never used (a data query when they differ by more "
+               "than the rounding of one decimal).", low=0, high=10, required=False, query_missing=False,
+               column_required=False),
+        ), ("SUBJID", "VISIT")),
         Form("pga", "Physician global assessment of disease activity per visit, 0-10 scale (docs/decisions.md (d)).", (
             _SUBJID, _VISIT,
             _v("PGA", "float", "Physician global assessment (0-10).", low=0, high=10, required=False),

@@ -35,7 +35,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis_utils import dictionary, export, partial_dates
+from analysis_utils import dictionary, export, partial_dates, scoring
+from analysis_utils.vocabulary import ESSDAI_DOMAINS, ESSDAI_LEVEL_PARAMCD, ESSPRI_ITEM_PARAMCD
 
 #: Key of ``DataFrame.attrs`` marking a form already typed per the data dictionary (``cleaning`` parses others).
 TYPED_ATTR = "typed"
@@ -108,6 +109,8 @@ RULES = MappingProxyType({
                               "(docs/decisions.md, 'Partial dates')"),
     "baseline_after_first_dose": ("query", "a laboratory sample of the baseline visit is dated after the first dose: "
                                            "not a baseline (ADLB ABLFL), read by no analysis by visit"),
+    "score_differs": ("query", "the ESSDAI or ESSPRI the eCRF computed (optional columns ESSDAI, ESSPRI) is not the "
+                               "one the items give: the analysis uses the items' score"),
     "overlapping_medication": ("query", "a medication record starts before the end of an earlier record of the same "
                                         "drug, or while it is ongoing: their doses are added on the days both are "
                                         "taken (a dose changed without ending the old record?)"),
@@ -736,6 +739,36 @@ def _query_overlapping_medication(typed: dict, text: dict, ctxs: dict) -> pd.Dat
                      text["conmeds"]["CMSTDT"], detail.reindex(cm.index).fillna(""))
 
 
+#: How far an ESSPRI the eCRF computed may be from the mean of the items: half a unit of the first decimal (16/3 shown
+#: as 5.3 or 5.33 agrees; as 5, or 5.4, it does not). An ESSDAI total is an integer and must agree exactly.
+CRF_ESSPRI_TOLERANCE = 0.05
+
+
+def _query_crf_totals(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
+    """A score the eCRF computed (``dictionary.CRF_TOTALS``) that is not what the items give (``scoring``): the
+    analysis uses the items' score. A visit with an item missing or not allowed (an error of its own) is not
+    compared."""
+    parts = []
+    for name, items, allowed, score, tolerance in (
+            ("essdai", {ESSDAI_LEVEL_PARAMCD[d]: d for d in ESSDAI_DOMAINS}, scoring.ESSDAI_ALLOWED_LEVELS,
+             scoring.compute_essdai, 0),
+            ("esspri", {c: i for i, c in ESSPRI_ITEM_PARAMCD.items()},
+             dict.fromkeys(ESSPRI_ITEM_PARAMCD, range(scoring.ESSPRI_ITEM_RANGE[0], scoring.ESSPRI_ITEM_RANGE[1] + 1)),
+             scoring.compute_esspri, CRF_ESSPRI_TOLERANCE)):
+        form, crf = typed.get(name), dictionary.CRF_TOTALS[name]
+        if form is None or crf not in form or not set(items) <= set(form) or form[crf].isna().all():
+            continue
+        values = form[list(items)].rename(columns=items)
+        valid = pd.concat([values[i].isin(list(allowed[i])) for i in values], axis=1).all(axis=1)
+        computed = pd.Series(np.nan, index=form.index)
+        computed[valid] = score(values[valid].astype(float))
+        differs = ((form[crf] - computed).abs() > tolerance + 1e-9).fillna(False).to_numpy(dtype=bool)
+        parts.append(_problems(ctxs[name], differs, crf, "score_differs", text[name][crf],
+                               lambda m, c=computed, n=crf: f"is not the {n} the items give, "
+                               + c[m].round(2).map("{:g}".format) + f": the analysis uses the items' {n}"))
+    return pd.concat(parts, ignore_index=True) if parts else _empty()
+
+
 def _check_schedule(schedule: pd.DataFrame, text: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
     """The schedule form: a baseline BL at week 0; each window holds the target day 7 x week + 1; weeks once."""
     if not set(dictionary.SCHEDULE_COLUMNS) <= set(schedule.columns):
@@ -1235,6 +1268,7 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
                  _check_randomisation(typed, text, ctxs), _check_screen_failures(typed, text, ctxs),
                  _query_windows(typed, text, ctxs, schedule), _query_biological(text, ctxs),
                  _query_lab_samples(typed, text, ctxs), _query_overlapping_medication(typed, text, ctxs),
+                 _query_crf_totals(typed, text, ctxs),
                  _query_no_assessment(typed, text, ctxs), _query_missing_assessments(text, ctxs),
                  _query_deaths(typed, text, ctxs)]
     if "schedule" in typed:
