@@ -239,7 +239,8 @@ def test_every_rule_is_documented_with_its_kind():
             "identifier_restored", "no_assessment", "completed_without_final_visit", "discontinued_after_final_visit",
             "visit_after_end_of_study", "treated_not_as_randomised", "partial_date", "missing_assessment",
             "result_beyond_limit", "fatal_grade_mismatch", "death_not_in_disposition", "visit_after_death",
-            "repeated_sample", "baseline_after_first_dose", "overlapping_medication", "score_differs"} == {
+            "repeated_sample", "baseline_after_first_dose", "overlapping_medication", "score_differs",
+            "visit_not_done"} == {
         r for r, (k, _) in validation.RULES.items() if k == "query"}
     assert set(validation.STRUCTURE_RULES) <= set(validation.RULES)
     assert set(export.READ_QUERIES) == {r for r in validation.STRUCTURE_RULES if validation.RULES[r][0] == "query"
@@ -508,3 +509,34 @@ def test_a_coded_value_no_spelling_reads_is_still_an_error(synthetic_export):
     result = validation.validate_export({**synthetic_export, "adverse_events": ae.assign(AESER="not serious")})
     assert result.errors["rule"].unique().tolist() == ["not_allowed"]
     assert "value 'not serious' is not one of: Y, N" in result.errors["message"].iloc[0]
+
+
+VISIT_007 = "007,BL,2021-07-19\n"
+
+
+def test_a_planned_visit_without_a_date_or_assessment_is_a_visit_not_done(edit_export, tmp_export):
+    """Patient 007 stopped in the first month: an EDC exporting every planned visit gives week 12 and week 24 rows
+    without a date. They are read as absent: the same datasets as without them, one query each."""
+    from analysis_utils import cleaning
+
+    plain = edit_export("visits")
+    result = edit_export("visits", (VISIT_007, VISIT_007 + "007,W12,\n007,W24, \n"),
+                         ("008,BL,2021-07-22", "008,BL,2021-07-2x"))
+    assert result.errors[["row", "rule"]].values.tolist() == [["23", "wrong_type"]]  # lines count the rows read as absent
+    result = edit_export("visits", ("008,BL,2021-07-2x", "008,BL,2021-07-22"))
+    assert result.ok
+    found = result.queries[result.queries["rule"] == "visit_not_done"]
+    assert found[["row", "USUBJID", "AVISIT", "variable"]].values.tolist() == [
+        ["21", SUBJ + "007", "Week 12", "VISITDT"], ["22", SUBJ + "007", "Week 24", "VISITDT"]]
+    assert found["message"].iloc[0].endswith("value '' is empty and no assessment is recorded at the visit: read as a "
+                                             "visit not done, as if the row were absent")
+    pd.testing.assert_frame_equal(result.typed["visits"], plain.typed["visits"])
+    expected = cleaning.derive_all(plain.typed)
+    for source in (result.typed, export.read_export(tmp_export)):  # validated, and parsed without validation
+        for name, dataset in cleaning.derive_all(source).items():
+            pd.testing.assert_frame_equal(dataset, expected[name])
+
+
+def test_a_visit_without_a_date_but_with_an_assessment_still_needs_its_date(edit_export):
+    result = edit_export("visits", ("001,W12,2021-09-20", "001,W12,"))
+    assert result.errors[["row", "variable", "rule"]].values.tolist() == [["3", "VISITDT", "required"]]

@@ -157,6 +157,22 @@ def row_lines(frame: pd.DataFrame, positions) -> np.ndarray:
     return lines
 
 
+def drop_rows(frame: pd.DataFrame, mask) -> pd.DataFrame:
+    """``frame`` without the rows where ``mask`` holds, the others keeping their lines (``row_lines``).
+
+    >>> frame = drop_rows(pd.DataFrame({"a": ["1", "2", "3"]}), [False, True, False])
+    >>> frame["a"].tolist(), row_lines(frame, [0, 1]).tolist()
+    (['1', '3'], [2, 4])
+    """
+    keep = ~np.asarray(mask, dtype=bool)
+    lines = row_lines(frame, np.flatnonzero(keep))
+    out = frame[keep].reset_index(drop=True)
+    out.attrs = {k: v for k, v in frame.attrs.items() if k != "line_shifts"}
+    if shifts := _line_shifts(lines, FIRST_DATA_ROW):
+        out.attrs["line_shifts"] = shifts
+    return out
+
+
 def header_line(frame: pd.DataFrame) -> int:
     """Return the line (or sheet row) of ``frame``'s header: 1 unless blank lines came before it."""
     return int(frame.attrs.get("header_line", 1))

@@ -111,6 +111,8 @@ RULES = MappingProxyType({
                                            "not a baseline (ADLB ABLFL), read by no analysis by visit"),
     "score_differs": ("query", "the ESSDAI or ESSPRI the eCRF computed (optional columns ESSDAI, ESSPRI) is not the "
                                "one the items give: the analysis uses the items' score"),
+    "visit_not_done": ("query", "a visit of the visits form has no date and no assessment: read as a visit not done "
+                                "(an EDC exporting every planned visit), as if the row were absent"),
     "overlapping_medication": ("query", "a medication record starts before the end of an earlier record of the same "
                                         "drug, or while it is ongoing: their doses are added on the days both are "
                                         "taken (a dose changed without ending the old record?)"),
@@ -582,6 +584,19 @@ def _check_subjects(name: str, frame: pd.DataFrame, subjects: pd.Index, ctx: _Co
     unknown = ~isin_text(frame["SUBJID"], subjects)
     return _problems(ctx, unknown, "SUBJID", "unknown_subject", frame["SUBJID"],
                      "is not a subject of demographics")
+
+
+def _visits_not_done(visits: pd.DataFrame, dateless, forms: dict) -> np.ndarray:
+    """Rows of the visits form without a date (``dateless``) and without a row at that visit in any form of
+    ``_VISIT_FORMS`` (``forms``): a planned visit not done, as an EDC that exports every planned visit writes it.
+    Such a row is read as no visit at all (docs/decisions.md, "A visit without a date")."""
+    dateless = np.asarray(dateless, dtype=bool)
+    if not dateless.any() or not {"SUBJID", "VISIT"} <= set(visits):
+        return np.zeros(len(visits), dtype=bool)
+    assessed = [forms[f]["SUBJID"].astype(str) + "|" + forms[f]["VISIT"].astype(str) for f in _VISIT_FORMS
+                if f in forms and {"SUBJID", "VISIT"} <= set(forms[f])]
+    keys = visits["SUBJID"].astype(str) + "|" + visits["VISIT"].astype(str)
+    return dateless & ~isin_text(keys, pd.concat(assessed) if assessed else pd.Series([], dtype=str))
 
 
 def _check_assessment_visits(name: str, frame: pd.DataFrame, visits: pd.DataFrame | None,
@@ -1201,6 +1216,9 @@ def parse_export(tables: dict) -> dict:
         frame = tables[name]
         out[name] = pd.DataFrame({k: c for v in form.variables if v.name in frame.columns
                                   for k, c in _typed_columns(v, frame[v.name]).items()}, index=frame.index)
+    if "visits" in out and "VISITDT" in out["visits"]:
+        not_done = _visits_not_done(out["visits"], out["visits"]["VISITDT"].isna(), out)
+        out["visits"] = out["visits"][~not_done]
     return out
 
 
@@ -1250,6 +1268,13 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
     forms = {name: form for name, form in dictionary.forms_for(schedule).items() if name in text}
     labels = {**dict(zip(schedule["VISIT"], schedule["AVISIT"])), dictionary.UNSCHEDULED: "Unscheduled"}
     text = {**text, **{name: _read_codes(form, text[name]) for name, form in forms.items()}}
+    if "visits" in text and "VISITDT" in text["visits"]:
+        visits = text["visits"]
+        not_done = _visits_not_done(visits, visits["VISITDT"].str.strip() == "", text)
+        problems.append(_problems(_Context("visits", visits, sites, labels), not_done, "VISITDT", "visit_not_done",
+                                  visits["VISITDT"], "is empty and no assessment is recorded at the visit: read as "
+                                  "a visit not done, as if the row were absent"))
+        text["visits"] = export.drop_rows(visits, not_done) if not_done.any() else visits
     for name, form in forms.items():
         ctxs[name] = _Context(name, text[name], sites, labels)
         typed[name], found = _check_form(form, text[name], ctxs[name])
