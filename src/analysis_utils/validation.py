@@ -111,8 +111,9 @@ RULES = MappingProxyType({
                                            "not a baseline (ADLB ABLFL), read by no analysis by visit"),
     "score_differs": ("query", "the ESSDAI or ESSPRI the eCRF computed (optional columns ESSDAI, ESSPRI) is not the "
                                "one the items give: the analysis uses the items' score"),
-    "visit_not_done": ("query", "a visit of the visits form has no date and no assessment: read as a visit not done "
-                                "(an EDC exporting every planned visit), as if the row were absent"),
+    "visit_not_done": ("query", "a row of an assessment form with no item recorded, or of the visits form with no "
+                                "date and no assessment: a visit not done (an EDC exporting every planned visit and "
+                                "form), read as if the row were absent"),
     "overlapping_medication": ("query", "a medication record starts before the end of an earlier record of the same "
                                         "drug, or while it is ongoing: their doses are added on the days both are "
                                         "taken (a dose changed without ending the old record?)"),
@@ -586,17 +587,25 @@ def _check_subjects(name: str, frame: pd.DataFrame, subjects: pd.Index, ctx: _Co
                      "is not a subject of demographics")
 
 
-def _visits_not_done(visits: pd.DataFrame, dateless, forms: dict) -> np.ndarray:
-    """Rows of the visits form without a date (``dateless``) and without a row at that visit in any form of
-    ``_VISIT_FORMS`` (``forms``): a planned visit not done, as an EDC that exports every planned visit writes it.
-    Such a row is read as no visit at all (docs/decisions.md, "A visit without a date")."""
-    dateless = np.asarray(dateless, dtype=bool)
-    if not dateless.any() or not {"SUBJID", "VISIT"} <= set(visits):
-        return np.zeros(len(visits), dtype=bool)
-    assessed = [forms[f]["SUBJID"].astype(str) + "|" + forms[f]["VISIT"].astype(str) for f in _VISIT_FORMS
-                if f in forms and {"SUBJID", "VISIT"} <= set(forms[f])]
-    keys = visits["SUBJID"].astype(str) + "|" + visits["VISIT"].astype(str)
-    return dateless & ~isin_text(keys, pd.concat(assessed) if assessed else pd.Series([], dtype=str))
+def rows_not_done(forms: dict) -> dict:
+    """The rows of a visit not done, as an EDC that exports every planned visit and form writes them: by form, a mask
+    of its rows (docs/decisions.md, "A visit without a date"). A row of an assessment form (``_VISIT_FORMS``) whose
+    every item is blank; a row of the visits form without a date whose visit has no other row in those forms. Read as
+    if the rows were absent. ``forms``: text or typed (a blank is ``""`` or missing)."""
+    def blank(frame: pd.DataFrame, columns) -> np.ndarray:
+        cells = frame[list(columns)]
+        return (cells.isna() | (cells.astype(str).apply(lambda c: c.str.strip()) == "")).all(axis=1).to_numpy()
+
+    masks = {name: blank(forms[name], [c for c in forms[name].columns if c not in ("SUBJID", "VISIT")])
+             for name in _VISIT_FORMS if name in forms and {"SUBJID", "VISIT"} <= set(forms[name])}
+    visits = forms.get("visits")
+    if visits is not None and {"SUBJID", "VISIT", "VISITDT"} <= set(visits):
+        assessed = [forms[f]["SUBJID"].astype(str)[~m] + "|" + forms[f]["VISIT"].astype(str)[~m]
+                    for f, m in masks.items()]
+        keys = visits["SUBJID"].astype(str) + "|" + visits["VISIT"].astype(str)
+        masks["visits"] = blank(visits, ["VISITDT"]) & ~isin_text(
+            keys, pd.concat(assessed) if assessed else pd.Series([], dtype=str))
+    return masks
 
 
 def _check_assessment_visits(name: str, frame: pd.DataFrame, visits: pd.DataFrame | None,
@@ -1216,9 +1225,8 @@ def parse_export(tables: dict) -> dict:
         frame = tables[name]
         out[name] = pd.DataFrame({k: c for v in form.variables if v.name in frame.columns
                                   for k, c in _typed_columns(v, frame[v.name]).items()}, index=frame.index)
-    if "visits" in out and "VISITDT" in out["visits"]:
-        not_done = _visits_not_done(out["visits"], out["visits"]["VISITDT"].isna(), out)
-        out["visits"] = out["visits"][~not_done]
+    for name, not_done in rows_not_done(out).items():
+        out[name] = out[name][~not_done]
     return out
 
 
@@ -1268,13 +1276,15 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
     forms = {name: form for name, form in dictionary.forms_for(schedule).items() if name in text}
     labels = {**dict(zip(schedule["VISIT"], schedule["AVISIT"])), dictionary.UNSCHEDULED: "Unscheduled"}
     text = {**text, **{name: _read_codes(form, text[name]) for name, form in forms.items()}}
-    if "visits" in text and "VISITDT" in text["visits"]:
-        visits = text["visits"]
-        not_done = _visits_not_done(visits, visits["VISITDT"].str.strip() == "", text)
-        problems.append(_problems(_Context("visits", visits, sites, labels), not_done, "VISITDT", "visit_not_done",
-                                  visits["VISITDT"], "is empty and no assessment is recorded at the visit: read as "
-                                  "a visit not done, as if the row were absent"))
-        text["visits"] = export.drop_rows(visits, not_done) if not_done.any() else visits
+    for name, not_done in rows_not_done(text).items():
+        if not_done.any():
+            column, detail = (("VISITDT", "is empty and no assessment is recorded at the visit: read as a visit not "
+                                          "done, as if the row were absent") if name == "visits"
+                              else ("VISIT", "has no item recorded: read as if the row were absent (a form not done, or "
+                                             "not entered yet)"))
+            problems.append(_problems(_Context(name, text[name], sites, labels), not_done, column, "visit_not_done",
+                                      text[name][column], detail))
+            text[name] = export.drop_rows(text[name], not_done)
     for name, form in forms.items():
         ctxs[name] = _Context(name, text[name], sites, labels)
         typed[name], found = _check_form(form, text[name], ctxs[name])
