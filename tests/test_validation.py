@@ -543,21 +543,23 @@ def test_a_visit_without_a_date_but_with_an_assessment_still_needs_its_date(edit
 
 
 def test_assessment_rows_without_any_item_are_read_as_absent(edit_export, tmp_export):
-    """The same EDC writes an empty ESSDAI, ESSPRI and PGA row for patient 007's week 12 (not done): each is read as
-    absent, one query each, and the visit without a date is then a visit not done."""
+    """The same EDC writes an empty ESSDAI, ESSPRI and PGA row and laboratory rows with only a test code for patient
+    007's week 12 (not done): each is read as absent, one query each, and the visit without a date is then a visit not
+    done."""
     from analysis_utils import cleaning
 
     plain = cleaning.derive_all(edit_export("visits").typed)
     edit_export("visits", (VISIT_007, VISIT_007 + "007,W12,\n"))
     edit_export("esspri", ("007,BL,7,6,6\n", "007,BL,7,6,6\n007,W12, , ,\n"))
     edit_export("pga", ("007,BL,5.0\n", "007,BL,5.0\n007,W12,\n"))
+    edit_export("labs", ("007,UNS,2021-08-09,ALT,", "007,W12,,ALT,,,,\n007,W12,,CRP, ,,,\n007,UNS,2021-08-09,ALT,"))
     result = edit_export("essdai", ("007,BL,0,0,1,1,0,0,0,0,0,0,0,2,N\n",
                                     "007,BL,0,0,1,1,0,0,0,0,0,0,0,2,N\n007,W12,,,,,,,,,,,,,\n"))
     assert result.ok
     found = result.queries[result.queries["rule"] == "visit_not_done"]
     assert found[["file", "row", "variable"]].values.tolist() == [
-        ["essdai.csv", "21", "VISIT"], ["esspri.csv", "21", "VISIT"], ["pga.csv", "21", "VISIT"],
-        ["visits.csv", "21", "VISITDT"]]
+        ["essdai.csv", "21", "VISIT"], ["esspri.csv", "21", "VISIT"], ["labs.csv", "383", "LBDT"],
+        ["labs.csv", "384", "LBDT"], ["pga.csv", "21", "VISIT"], ["visits.csv", "21", "VISITDT"]]
     assert found["message"].iloc[0].endswith("value 'W12' has no item recorded: read as if the row were absent (a "
                                              "form not done, or not entered yet)")
     assert not (set(result.queries["rule"]) & {"missing_item", "missing_assessment"})

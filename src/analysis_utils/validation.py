@@ -111,9 +111,9 @@ RULES = MappingProxyType({
                                            "not a baseline (ADLB ABLFL), read by no analysis by visit"),
     "score_differs": ("query", "the ESSDAI or ESSPRI the eCRF computed (optional columns ESSDAI, ESSPRI) is not the "
                                "one the items give: the analysis uses the items' score"),
-    "visit_not_done": ("query", "a row of an assessment form with no item recorded, or of the visits form with no "
-                                "date and no assessment: a visit not done (an EDC exporting every planned visit and "
-                                "form), read as if the row were absent"),
+    "visit_not_done": ("query", "a row of an assessment form with no item recorded, a laboratory row with only its "
+                                "test code, or a row of the visits form with no date and no assessment: a visit not "
+                                "done (an EDC exporting every planned visit and form), read as if the row were absent"),
     "overlapping_medication": ("query", "a medication record starts before the end of an earlier record of the same "
                                         "drug, or while it is ongoing: their doses are added on the days both are "
                                         "taken (a dose changed without ending the old record?)"),
@@ -590,14 +590,26 @@ def _check_subjects(name: str, frame: pd.DataFrame, subjects: pd.Index, ctx: _Co
 def rows_not_done(forms: dict) -> dict:
     """The rows of a visit not done, as an EDC that exports every planned visit and form writes them: by form, a mask
     of its rows (docs/decisions.md, "A visit without a date"). A row of an assessment form (``_VISIT_FORMS``) whose
-    every item is blank; a row of the visits form without a date whose visit has no other row in those forms. Read as
-    if the rows were absent. ``forms``: text or typed (a blank is ``""`` or missing)."""
-    def blank(frame: pd.DataFrame, columns) -> np.ndarray:
-        cells = frame[list(columns)]
-        return (cells.isna() | (cells.astype(str).apply(lambda c: c.str.strip()) == "")).all(axis=1).to_numpy()
+    every item is blank; a laboratory row with nothing but its test code (no date, result, unit or range); a row of
+    the visits form without a date whose visit has no other row in the assessment forms. Read as if the rows were
+    absent. ``forms``: text or typed (a blank is ``""`` or missing)."""
+    def blank(frame: pd.DataFrame, columns) -> np.ndarray:  # column by column, on the rows still blank (few)
+        rows = np.arange(len(frame))
+        for column in columns:
+            cells = frame[column].iloc[rows]
+            empty = cells.isna()
+            if cells.dtype == object or pd.api.types.is_string_dtype(cells.dtype):
+                empty |= cells.astype(str).str.strip() == ""
+            rows = rows[empty.to_numpy(dtype=bool)]
+        mask = np.zeros(len(frame), dtype=bool)
+        mask[rows] = True
+        return mask
 
     masks = {name: blank(forms[name], [c for c in forms[name].columns if c not in ("SUBJID", "VISIT")])
              for name in _VISIT_FORMS if name in forms and {"SUBJID", "VISIT"} <= set(forms[name])}
+    labs = forms.get("labs")
+    if labs is not None and {"SUBJID", "VISIT", "LBTESTCD"} <= set(labs):
+        masks["labs"] = blank(labs, [c for c in labs.columns if c not in ("SUBJID", "VISIT", "LBTESTCD")])
     visits = forms.get("visits")
     if visits is not None and {"SUBJID", "VISIT", "VISITDT"} <= set(visits):
         assessed = [forms[f]["SUBJID"].astype(str)[~m] + "|" + forms[f]["VISIT"].astype(str)[~m]
@@ -1281,7 +1293,9 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
             column, detail = (("VISITDT", "is empty and no assessment is recorded at the visit: read as a visit not "
                                           "done, as if the row were absent") if name == "visits"
                               else ("VISIT", "has no item recorded: read as if the row were absent (a form not done, or "
-                                             "not entered yet)"))
+                                             "not entered yet)") if name != "labs"
+                              else ("LBDT", "is empty, and so are the result, unit and range: read as if the row were "
+                                            "absent (a test not done)"))
             problems.append(_problems(_Context(name, text[name], sites, labels), not_done, column, "visit_not_done",
                                       text[name][column], detail))
             text[name] = export.drop_rows(text[name], not_done)
