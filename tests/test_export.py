@@ -254,3 +254,28 @@ def test_literal_quote_inside_unquoted_text_is_read_as_text(tmp_path):
     frame, problems = export._read_csv(tmp_path / "f.csv")
     assert problems == [] and frame["b"].tolist() == ['5" tall', "x, y"]
     assert export.row_lines(frame, [0, 1]).tolist() == [2, 4]
+
+
+def test_a_title_row_above_a_sheets_header_is_named(tmp_path):
+    import csv
+
+    import openpyxl
+
+    from analysis_utils import synthetic
+
+    path = tmp_path / "export.xlsx"
+    export.write_export(synthetic.generate_trial(), tmp_path / "csv")
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for csv_path in sorted((tmp_path / "csv").glob("*.csv")):
+        sheet = book.create_sheet(csv_path.stem)
+        if csv_path.stem == "pga":
+            sheet.append(["PGA form, exported 2022-01-31"])
+        for row in csv.reader(csv_path.read_text().splitlines()):
+            sheet.append(row)
+    book.save(path)
+    problems = export.read_forms(path)[1]
+    assert [p.message for p in problems] == [
+        "export.xlsx[pga], row 2: wrong_field_count: a value in column 2, beyond the 1 columns of the header (row 1): "
+        "row 2 names the columns (SUBJID, VISIT, PGA): a title above the header? The header is the first row that is "
+        "not blank: remove the row(s) above it"]

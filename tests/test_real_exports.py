@@ -145,6 +145,11 @@ STOPS = {
         _replace_in_line("adverse_events", 4, '"toothache, dental caries"', "toothache, dental caries"),
         ("stop", "wrong_field_count", "adverse_events.csv", 4,
          "13 fields where the header (line 1) has 12: a comma inside a text that is not in double quotes")),
+    "a title line above the header (an export tool's)": (
+        _edit_lines("pga", lambda ls: ["PGA form export, study NCT04916756", *ls]),
+        ("stop", "wrong_field_count", "pga.csv", 2, "3 fields where the header (line 1) has 2: line 2 names the "
+         "columns (SUBJID, VISIT, PGA): a title above the header? The header is the first line that is not blank: "
+         "remove the line(s) above it")),
     "line with a field missing": (_replace_in_line("exposure", 3, ",2.0,", ","),
                                   ("stop", "wrong_field_count", "exposure.csv", 3, "4 fields where the header")),
     "unclosed quote": (_replace_in_line("conmeds", 5, ",", ',"', ),

@@ -566,3 +566,13 @@ def test_assessment_rows_without_any_item_are_read_as_absent(edit_export, tmp_ex
     for source in (result.typed, export.read_export(tmp_export)):
         for name, dataset in cleaning.derive_all(source).items():
             pd.testing.assert_frame_equal(dataset, plain[name])
+
+
+def test_a_subject_number_given_again_by_another_site_says_numbers_are_unique_across_sites(edit_export):
+    """A multi-centre export whose second site numbers its subjects from 001 again (002 here, at site 02)."""
+    line = ("002,01,ZZBA,SYN-HR-000002,2021-06-24,52,F,ASIAN,NOT HISPANIC OR LATINO,161.5,62.5,2015-09-13,POSITIVE,"
+            "NEGATIVE,NEGATIVE,NEGATIVE,N\n")
+    result = edit_export("demographics", (line, line + line.replace("002,01,", "002,02,")))
+    assert result.errors.query("rule == 'duplicate_subject'")["message"].iloc[0].endswith(
+        "value '002' repeats the key (SUBJID) of line 3, of another site: a subject number is the key of every form and "
+        "must be unique in the study, across sites (number subjects across sites, or include the site, as 01001)")

@@ -284,8 +284,9 @@ def _v(name, type_, description, **kw) -> Variable:
 SUBJID_DIGITS = 3
 #: Digits of a site number at least (zero-padded, ``"01"``).
 SITEID_DIGITS = 2
-_SUBJID = _v("SUBJID", "str", "Subject number within the site, the key of every form; the same number of "
-             "digits for every subject.", min_digits=SUBJID_DIGITS)
+_SUBJID = _v("SUBJID", "str", "Subject number, the key of every form: unique in the study, across sites (a "
+             "multi-centre study numbers its subjects across sites, or includes the site, as 01001); the same number "
+             "of digits for every subject.", min_digits=SUBJID_DIGITS)
 _SITEID = _v("SITEID", "str", "Site number: the centre of the subject (a multi-centre study has several).",
              min_digits=SITEID_DIGITS)
 _VISIT = _v("VISIT", "str", "Visit code of the schedule (form schedule; without it BL baseline (day 1, first "

@@ -291,14 +291,33 @@ def _scan_quoted(text: str, file: str) -> tuple:
             rows), None
 
 
-def _check_fields(file: str, header: list, head: int, lines: np.ndarray, fields: np.ndarray) -> ReadProblem | None:
+#: Column names one of which every form's header holds: a row naming one of them, below the row read as the header,
+#: is the header, and what is above it a title (``_title_hint``).
+KEY_COLUMNS = ("SUBJID", "STUDYID")
+
+
+def _title_hint(header: list, row: list, at: str) -> str:
+    """What to say of a header that is a title above the columns (an export tool's first line, "PGA form, exported
+    2022-01-31"), when the first data ``row`` (its place: ``at``) names a key column; else ""."""
+    names = [str(v).strip() for v in row if v is not None]
+    if any(str(h).strip() in KEY_COLUMNS for h in header) or not set(names) & set(KEY_COLUMNS):
+        return ""
+    unit = at.split()[0]
+    return (f"{at} names the columns ({', '.join(n for n in names if n)}): a title above the header? The header is the "
+            f"first {unit} that is not blank: remove the {unit}(s) above it")
+
+
+def _check_fields(file: str, header: list, head: int, lines: np.ndarray, fields: np.ndarray,
+                  text: str = "") -> ReadProblem | None:
     bad = np.flatnonzero(fields != len(header))
     if not len(bad):
         return None
     first = int(bad[0])
     n, line = int(fields[first]), int(lines[first])
-    cause = ("a comma inside a text that is not in double quotes? Put the text in double quotes or remove the comma"
-             if n > len(header) else "a value or a separating comma is missing")
+    row = next(csv.reader([text.splitlines()[line - 1]]), []) if first == 0 and text else []
+    cause = (_title_hint(header, row, f"line {line}")
+             or ("a comma inside a text that is not in double quotes? Put the text in double quotes or remove the comma"
+                 if n > len(header) else "a value or a separating comma is missing"))
     others = [str(int(lines[i])) for i in bad[1:1 + MAX_LINES_QUOTED]]
     more = (f"; also line(s) {', '.join(others)}" + (" and more" if len(bad) > 1 + MAX_LINES_QUOTED else "")
             if others else "")
@@ -368,7 +387,7 @@ def _read_csv(path: Path, *, by_bytes: bool = True) -> tuple:
         header, head, lines, fields = scanned
     if problem := _check_separator(file, header, head):  # its lines' fields would only repeat it
         return None, [problem]
-    problems = [p for p in (_check_header(file, header, head), _check_fields(file, header, head, lines, fields))
+    problems = [p for p in (_check_header(file, header, head), _check_fields(file, header, head, lines, fields, text))
                 if p is not None]
     if problems:
         return None, problems
@@ -414,8 +433,10 @@ def _sheet(ws, file: str) -> tuple:
             continue
         extra = [i for i, v in enumerate(values[len(header):], start=len(header) + 1) if v not in (None, "")]
         if extra:
+            hint = _title_hint(header, list(values), f"row {number}") if not rows else ""
             return None, _problem(file, number, "wrong_field_count", f"a value in column {extra[0]}, beyond the "
-                                  f"{len(header)} columns of the header (row {head})", unit="row")
+                                  f"{len(header)} columns of the header (row {head})" + (f": {hint}" if hint else ""),
+                                  unit="row")
         rows.append(tuple(values[:len(header)]) + (None,) * (len(header) - len(values)))
         numbers.append(number)
     if header is None:

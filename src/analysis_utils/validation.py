@@ -566,7 +566,14 @@ def _check_keys(form: dictionary.Form, frame: pd.DataFrame, ctx: _Context) -> pd
         first = ~frame.duplicated(subset=keys, keep="first").to_numpy() & value.isin(value[mask]).to_numpy()
         lines = pd.Series(export.row_lines(frame, np.flatnonzero(first)), index=value[first].to_numpy())
         unit = "row" if _WORKBOOK_FILE.match(ctx.file) else "line"
-        return f"repeats the key ({', '.join(keys)}) of {unit} " + value[mask].map(lines).astype(str)
+        said = f"repeats the key ({', '.join(keys)}) of {unit} " + value[mask].map(lines).astype(str)
+        if keys == ["SUBJID"] and "SITEID" in frame:  # a site numbering its subjects from 001, as another does
+            site = pd.Series(frame["SITEID"][first].to_numpy(), index=value[first].to_numpy())
+            other = frame["SITEID"][mask].to_numpy() != value[mask].map(site).to_numpy()
+            said = said.where(~other, said + ", of another site: a subject number is the key of every form and "
+                              "must be unique in the study, across sites (number subjects across sites, or include "
+                              "the site, as 01001)")
+        return said
 
     return _problems(ctx, dup, "/".join(keys), _duplicate_rule(form), value, earlier)
 
