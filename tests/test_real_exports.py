@@ -467,3 +467,12 @@ def test_xlsx_structure_problems_name_the_sheet_and_row(tmp_path, tmp_export):
         "must have its own name",
     ]
     assert "labs_old" not in str(error)  # an empty sheet that is not a form is a query at most
+
+
+def test_a_repeated_sample_in_a_workbook_names_the_first_by_its_row(tmp_path, tmp_export):
+    labs = tmp_export / "labs.csv"
+    labs.write_text(labs.read_text().replace("001,W12,2021-09-20,ALT,23,U/L,7.0,40.0\n", "001,W12,2021-09-20,ALT,23,"
+                                             "U/L,7.0,40.0\n001,W12,2021-09-25,ALT,95,U/L,7.0,40.0\n"))
+    result = validation.check_export(_workbook(export.read_export(tmp_export), tmp_path / "export.xlsx"))
+    row = _hit(result.queries, "repeated_sample", "export.xlsx[labs]", 23)
+    assert "(the first on 2021-09-20, row 22)" in row["message"]

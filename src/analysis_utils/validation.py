@@ -1081,10 +1081,10 @@ def _query_lab_samples(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
     if len(again):
         mask = np.zeros(len(labs), dtype=bool)
         mask[again] = True
-        detail = pd.Series("", index=labs.index)
+        detail, unit = pd.Series("", index=labs.index), "row" if _WORKBOOK_FILE.match(ctxs["labs"].file) else "line"
         detail.iloc[again] = ("is a second sample of " + labs["LBTESTCD"].iloc[again].astype(str).to_numpy()
                               + " at this visit (the first on " + labs["LBDT"].iloc[first].dt.strftime("%Y-%m-%d")
-                              .to_numpy().astype(str) + ", line " + export.row_lines(text["labs"], first).astype(str)
+                              .to_numpy().astype(str) + f", {unit} " + export.row_lines(text["labs"], first).astype(str)
                               + "): the analyses by visit read the last sample with a result (ANL01FL), the "
                               "worst-value tables every one")
         parts.append(_problems(ctxs["labs"], mask, "LBDT", "repeated_sample", text["labs"]["LBDT"], detail))
