@@ -133,6 +133,11 @@ STOPS = {
     "a date as a spreadsheet writes it": (_replace_in_line("visits", 2, "2021-06-28", "28/06/2021"),
                                           ("stop", "wrong_type", "visits.csv", 2, "value '28/06/2021' is not of type "
                                            "date: expected date, ISO 8601 YYYY-MM-DD")),
+    "a date column formatted as a number in a spreadsheet": (
+        _replace_in_line("visits", 2, "2021-06-28", "44375"),
+        ("stop", "wrong_type", "visits.csv", 2, "value '44375' is not of type date: expected date, ISO 8601 YYYY-MM-DD: "
+         "the number a spreadsheet keeps for the date 2021-06-28 (a date column formatted as a number); format the "
+         "column as yyyy-mm-dd before saving")),
     "a partial visit date (only the start and end of an event or medication may be partial)": (
         _replace_in_line("visits", 2, "2021-06-28", "2021-06"),
         ("stop", "wrong_type", "visits.csv", 2, "value '2021-06' is not of type date: expected date, ISO 8601 "

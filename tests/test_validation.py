@@ -576,3 +576,18 @@ def test_a_subject_number_given_again_by_another_site_says_numbers_are_unique_ac
     assert result.errors.query("rule == 'duplicate_subject'")["message"].iloc[0].endswith(
         "value '002' repeats the key (SUBJID) of line 3, of another site: a subject number is the key of every form and "
         "must be unique in the study, across sites (number subjects across sites, or include the site, as 01001)")
+
+
+@pytest.mark.parametrize(("value", "said"), [
+    ("44375", ": the number a spreadsheet keeps for the date 2021-06-28 (a date column formatted as a number); format "
+              "the column as yyyy-mm-dd before saving"),
+    ("44375.39", ": the number a spreadsheet keeps for the date 2021-06-28 (a date column formatted as a number); "
+                 "format the column as yyyy-mm-dd before saving"),  # with a time of day
+    ("12345", ""),  # 1933-10-18: no date of this trial, no hint
+    ("123456", ""),
+])
+def test_a_spreadsheets_date_number_is_named_as_the_date_it_keeps(edit_export, value, said):
+    errors = edit_export("visits", ("001,BL,2021-06-28", f"001,BL,{value}")).errors
+    assert errors["message"].tolist() == [
+        f"visits.csv, line 2, subject {SUBJ}001, visit Baseline, column VISITDT: wrong_type: value '{value}' is not of "
+        f"type date: expected date, ISO 8601 YYYY-MM-DD{said}"]

@@ -475,11 +475,23 @@ def _type_detail(var: dictionary.Variable, stripped: pd.Series):
         out = out.mask(iso.notna(), expected + ": the date " + iso + " as a spreadsheet shows it (Excel saves a CSV "
                        "file so on a Chinese Windows); use the export as the EDC wrote it, or format the column as "
                        "yyyy-mm-dd before saving")
+        serial = pd.to_numeric(values.where(values.str.fullmatch(r"\d{5}(?:\.\d+)?")), errors="coerce")
+        serial = serial.where(serial.between(*SPREADSHEET_SERIALS))
+        iso = (SPREADSHEET_EPOCH + pd.to_timedelta(serial.fillna(0).astype(int), unit="D")).dt.strftime("%Y-%m-%d")
+        out = out.mask(serial.notna(), expected + ": the number a spreadsheet keeps for the date " + iso + " (a date "
+                       "column formatted as a number); format the column as yyyy-mm-dd before saving")
         return out.mask(values.str.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(?:\s.*)?"),
                         expected + ": a date with the day and month first cannot be read safely (is 03/04 the 3rd of "
                         "April or the 4th of March?)")
 
     return detail
+
+
+#: A date as a spreadsheet keeps it, shown when its column is formatted as a number: days since 1899-12-30
+#: (Excel's and LibreOffice's day 0 for dates after February 1900); ``_type_detail`` names the date of such a number
+#: between these two (1954-10-03 to 2119-01-11), never reads it.
+SPREADSHEET_EPOCH = pd.Timestamp("1899-12-30")
+SPREADSHEET_SERIALS = (20000, 80000)
 
 
 #: Columns a typed form holds beside a date that may be partial (``Variable.partial``), whose typed value is the first
