@@ -606,6 +606,17 @@ def _check_subjects(name: str, frame: pd.DataFrame, subjects: pd.Index, ctx: _Co
                      "is not a subject of demographics")
 
 
+#: What the query ``visit_not_done`` says of a row of each form (``rows_not_done``): the column it names, and why.
+_NOT_DONE_SAID = MappingProxyType({
+    "visits": ("VISITDT", "is empty and no assessment is recorded at the visit: read as a visit not done, as if the row "
+                          "were absent"),
+    "labs": ("LBDT", "is empty, and so are the result, unit and range: read as if the row were absent (a test not "
+                     "done)"),
+    "assessment": ("VISIT", "has no item recorded: read as if the row were absent (a form not done, or not entered "
+                            "yet)"),
+})
+
+
 def rows_not_done(forms: dict) -> dict:
     """The rows of a visit not done, as an EDC that exports every planned visit and form writes them: by form, a mask
     of its rows (docs/decisions.md, "A visit without a date"). A row of an assessment form (``_VISIT_FORMS``) whose
@@ -1257,7 +1268,7 @@ def parse_export(tables: dict) -> dict:
         out[name] = pd.DataFrame({k: c for v in form.variables if v.name in frame.columns
                                   for k, c in _typed_columns(v, frame[v.name]).items()}, index=frame.index)
     for name, not_done in rows_not_done(out).items():
-        out[name] = out[name][~not_done]
+        out[name] = out[name][~not_done].reset_index(drop=True)
     return out
 
 
@@ -1309,12 +1320,7 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
     text = {**text, **{name: _read_codes(form, text[name]) for name, form in forms.items()}}
     for name, not_done in rows_not_done(text).items():
         if not_done.any():
-            column, detail = (("VISITDT", "is empty and no assessment is recorded at the visit: read as a visit not "
-                                          "done, as if the row were absent") if name == "visits"
-                              else ("VISIT", "has no item recorded: read as if the row were absent (a form not done, or "
-                                             "not entered yet)") if name != "labs"
-                              else ("LBDT", "is empty, and so are the result, unit and range: read as if the row were "
-                                            "absent (a test not done)"))
+            column, detail = _NOT_DONE_SAID.get(name, _NOT_DONE_SAID["assessment"])
             problems.append(_problems(_Context(name, text[name], sites, labels), not_done, column, "visit_not_done",
                                       text[name][column], detail))
             text[name] = export.drop_rows(text[name], not_done)
