@@ -98,3 +98,15 @@ def test_a_limit_in_scientific_notation_is_kept_as_reported_in_its_unit(edit_exp
     assert result.queries.query("rule == 'result_beyond_limit'")["value"].tolist() == ["<2.00E+01"]
     hbv = cleaning.derive_all(result.typed)["adlb"].set_index(["USUBJID", "PARAMCD", "AVISIT"]).sort_index()
     assert hbv.loc[(SUBJ + "007", "HBVDNA", "Baseline"), ["AVAL", "LBSTRESC"]].tolist() == [10.0, "<20.0"]
+
+
+@pytest.mark.parametrize(("value", "hint"), [
+    ("24,000", ": a comma between thousands? Write the number without it (24000)"),
+    ("1,234,567.5", ": a comma between thousands? Write the number without it (24000)"),
+    ("3,3", ""),  # a decimal comma: not a thousands separator
+])
+def test_a_thousands_separator_is_named(edit_export, value, hint):
+    result = edit_export("labs", (HBV_BL, HBV_BL.replace(",0,", f',"{value}",')))
+    assert result.errors["message"].tolist() == [
+        f"labs.csv, line 373, subject {SUBJ}007, visit Baseline, column LBORRES: lab_result_type: value '{value}' is "
+        f"not a valid result of HBVDNA{hint}"]

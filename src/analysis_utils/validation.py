@@ -735,7 +735,9 @@ def _check_labs(labs: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
                   lambda m: "is not an accepted unit of " + flagged(m) + " (accepted: "
                   + flagged(m).map(units_text).fillna("") + ")"),
         _problems(ctx, bad_result, "LBORRES", "lab_result_type", labs["LBORRES"],
-                  lambda m: "is not a valid result of " + flagged(m)),
+                  lambda m: "is not a valid result of " + flagged(m) + np.where(
+                      res[m].str.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?"),
+                      ": a comma between thousands? Write the number without it (24000)", "")),
         _problems(ctx, negative, "LBORRES", "negative_result", labs["LBORRES"],
                   lambda m: "is negative: a result of " + flagged(m) + " cannot be below 0"),
         _problems(ctx, beyond, "LBORRES", "result_beyond_limit", labs["LBORRES"], analysed),
