@@ -110,3 +110,22 @@ def test_a_thousands_separator_is_named(edit_export, value, hint):
     assert result.errors["message"].tolist() == [
         f"labs.csv, line 373, subject {SUBJ}007, visit Baseline, column LBORRES: lab_result_type: value '{value}' is "
         f"not a valid result of HBVDNA{hint}"]
+
+
+@pytest.mark.parametrize("reported", ["Target Not Detected", "TND", "not detected", "未检出", "低于检测下限"])
+def test_an_hbv_dna_not_detected_is_analysed_as_0_with_a_query(edit_export, reported):
+    """Patient 007's baseline HBV DNA, 0 IU/mL in the shipped trial, reported as a laboratory system words it."""
+    result = edit_export("labs", (HBV_BL, HBV_BL.replace(",0,", f",{reported},")))
+    assert result.ok
+    found = result.queries[result.queries["rule"] == "result_not_detected"]
+    assert found["message"].tolist() == [
+        f"labs.csv, line 373, subject {SUBJ}007, visit Baseline, column LBORRES: result_not_detected: value "
+        f"'{reported}' is a result of HBVDNA reported as not detected: analysed as 0"]
+    hbv = cleaning.derive_all(result.typed)["adlb"].set_index(["USUBJID", "PARAMCD", "AVISIT"]).sort_index()
+    assert hbv.loc[(SUBJ + "007", "HBVDNA", "Baseline"), ["AVAL", "LBSTRESC", "ANRIND"]].tolist() == [
+        0.0, "NOT DETECTED", "NORMAL"]
+
+
+def test_not_detected_is_read_for_hbv_dna_only(edit_export):
+    result = edit_export("labs", (CRP_W12, CRP_W12.replace(",0.6,", ",not detected,")))
+    assert result.errors["rule"].tolist() == ["lab_result_type"]

@@ -596,7 +596,8 @@ def standardize_labs(labs: pd.DataFrame) -> pd.DataFrame:
     (``dictionary.unit_spelled``). Qualitative tests keep their result in ``AVALC`` (AVAL NaN), as POSITIVE or
     NEGATIVE however the laboratory wrote it (``dictionary.read_qualitative``). A result
     reported beyond a limit of quantification (``<0.8``, ``>140``: ``validation.read_limit_results``) is
-    analysed as half a lower limit or as an upper limit; ``LBSTRESC`` keeps the sign and the limit, converted.
+    analysed as half a lower limit or as an upper limit; ``LBSTRESC`` keeps the sign and the limit, converted. An
+    HBV DNA reported as not detected (``dictionary.read_not_detected``) is analysed as 0, ``LBSTRESC`` ``NOT DETECTED``.
 
     Returns
     -------
@@ -618,6 +619,9 @@ def standardize_labs(labs: pd.DataFrame) -> pd.DataFrame:
     [[125.0, 'g/L', 115.0, 150.0, '125.0']]
     >>> standardize_labs(raw.assign(LBORRES="<0.5"))[["AVAL", "LBSTRESC"]].values.tolist()
     [[2.5, '<5.0']]
+    >>> hbv = raw.assign(LBTESTCD="HBVDNA", LBORRES="未检出", LBORRESU="IU/mL")
+    >>> standardize_labs(hbv)[["AVAL", "LBSTRESC"]].values.tolist()
+    [[0.0, 'NOT DETECTED']]
     """
     unit = labs["LBORRESU"].fillna("").astype(str).str.strip()
     factors = {f"{t}|{u}": f for t, units in dictionary.LAB_UNITS.items() for u, f in units.items()}
@@ -636,9 +640,11 @@ def standardize_labs(labs: pd.DataFrame) -> pd.DataFrame:
     numeric = validation.to_numbers(result.where(~qualitative & (result != "")))
     text_only = ~qualitative & (result != "") & numeric.isna()
     beyond = validation.read_limit_results(result[text_only])  # the few results that are not numbers
-    aval = convert(numeric.fillna(beyond["value"]))
+    not_detected = dictionary.read_not_detected(labs["LBTESTCD"][text_only], result[text_only])
+    aval = convert(numeric.fillna(beyond["value"]).fillna(pd.Series(0.0, index=not_detected.index[not_detected])))
     avalc = dictionary.read_qualitative(result[qualitative]).reindex(result.index).fillna(result).where(qualitative, "")
     stresc = aval.astype(str).where(aval.notna(), avalc)
+    stresc[not_detected.index[not_detected]] = dictionary.NOT_DETECTED
     limited = beyond[beyond["sign"] != ""]
     if len(limited):
         stresc[limited.index] = limited["sign"] + convert(limited["limit"])[limited.index].astype(str)

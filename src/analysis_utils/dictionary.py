@@ -128,6 +128,29 @@ def read_qualitative(result: pd.Series) -> pd.Series:
     return result.fillna("").astype(str).str.strip().str.upper().map(words)
 
 
+#: Tests whose result a laboratory may report as not detected (``read_not_detected``), analysed as 0: HBV DNA, the
+#: viral load of a hepatitis B reactivation, whose 0 already means not detected in an export.
+NOT_DETECTED_TESTS = ("HBVDNA",)
+#: How a laboratory system reports a viral load below what the assay detects, in any letter case: the words of
+#: assay reports (Roche's "Target Not Detected", TND) and of the trial site's system (未检出 not detected, 未检测到 not
+#: found, 低于检测下限 below the detection limit).
+NOT_DETECTED_SPELLINGS = ("NOT DETECTED", "TARGET NOT DETECTED", "TND", "UNDETECTABLE", "UNDETECTED", "未检出",
+                          "未检测到", "低于检测下限")
+#: What ADLB's ``LBSTRESC`` holds for such a result (``AVAL`` 0).
+NOT_DETECTED = "NOT DETECTED"
+
+
+def read_not_detected(test: pd.Series, result: pd.Series) -> pd.Series:
+    """Whether each result of a ``NOT_DETECTED_TESTS`` test is reported as not detected (``NOT_DETECTED_SPELLINGS``).
+
+    >>> read_not_detected(pd.Series(["HBVDNA", "HBVDNA", "CRP", "HBVDNA"]),
+    ...                   pd.Series(["Target Not Detected", " 未检出 ", "not detected", "24000"])).tolist()
+    [True, True, False, False]
+    """
+    spelled = result.fillna("").astype(str).str.strip().str.upper().isin(NOT_DETECTED_SPELLINGS)
+    return spelled & test.isin(NOT_DETECTED_TESTS)
+
+
 #: How an EDC or a hand-typed sheet writes a Y/N item (``read_coded``), in any letter case: Yes/No, as an export of
 #: decoded values does, and 是/否 (yes/no) as a Chinese EDC exports them.
 YES_NO_SPELLINGS = MappingProxyType({"Y": ("Y", "YES", "是"), "N": ("N", "NO", "否")})
@@ -533,7 +556,7 @@ def _labs_form() -> Form:
         _v("LBTESTCD", "str", "Test code (vocabulary.LAB_PARAMS).", allowed=tuple(LAB_PARAMS)),
         _v("LBORRES", "str", "Result as reported: a number, or POSITIVE/NEGATIVE for MCOMP and CRYO (also in any "
            "letter case, POS/NEG, 阳性/阴性); "
-           "HBV DNA 0 means not detected. A result beyond a limit of quantification, as <0.8 or >140 (also <=, >=, "
+           "HBV DNA 0 means not detected (also written Target Not Detected, TND or 未检出, a data query). A result beyond a limit of quantification, as <0.8 or >140 (also <=, >=, "
            "≤, ≥, ＜, ＞; the limit also as 2.00E+01), is a data query and is analysed as half a lower limit or as an upper limit.",
            required=False),
         _v("LBORRESU", "str", "Unit as reported (accepted units per test: see Laboratory units; also in any letter "

@@ -104,6 +104,8 @@ RULES = MappingProxyType({
     "result_beyond_limit": ("query", "a numeric laboratory result is reported beyond a limit of quantification "
                                      "(<0.8, >140): analysed as half a lower limit, or as an upper limit "
                                      "(docs/decisions.md, 'Laboratory results beyond a limit')"),
+    "result_not_detected": ("query", "an HBV DNA is reported as not detected (Target Not Detected, 未检出): analysed "
+                                     "as 0, which the export's HBV DNA means by not detected"),
     "partial_date": ("query", "a start or end date of an adverse event or medication, or the date of diagnosis, is "
                               "partial (day, or month and day, unknown): imputed, with its flag in ADAE, ADCM or ADSL "
                               "(docs/decisions.md, 'Partial dates')"),
@@ -720,8 +722,9 @@ def _check_labs(labs: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
     text_only = (res != "") & known_test & ~qualitative & numeric.isna()
     limits = read_limit_results(res[text_only]).reindex(res.index)
     beyond = limits["sign"].isin(["<", ">"]).to_numpy()
+    not_detected = dictionary.read_not_detected(test[text_only], res[text_only]).reindex(res.index, fill_value=False)
     unread = dictionary.read_qualitative(res[qualitative]).isna().reindex(res.index, fill_value=False)
-    bad_result = (res != "") & known_test & np.where(qualitative, unread, numeric.isna() & ~beyond)
+    bad_result = (res != "") & known_test & np.where(qualitative, unread, numeric.isna() & ~beyond & ~not_detected)
     negative = (known_test & ~qualitative & (numeric < 0)).to_numpy()
     flagged = lambda m: test[m]  # noqa: E731 (the test codes of the flagged rows only)
 
@@ -741,6 +744,8 @@ def _check_labs(labs: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
         _problems(ctx, negative, "LBORRES", "negative_result", labs["LBORRES"],
                   lambda m: "is negative: a result of " + flagged(m) + " cannot be below 0"),
         _problems(ctx, beyond, "LBORRES", "result_beyond_limit", labs["LBORRES"], analysed),
+        _problems(ctx, not_detected, "LBORRES", "result_not_detected", labs["LBORRES"],
+                  lambda m: "is a result of " + flagged(m) + " reported as not detected: analysed as 0"),
     ], ignore_index=True)
 
 
