@@ -528,8 +528,9 @@ def test_a_planned_visit_without_a_date_or_assessment_is_a_visit_not_done(edit_e
     found = result.queries[result.queries["rule"] == "visit_not_done"]
     assert found[["row", "USUBJID", "AVISIT", "variable"]].values.tolist() == [
         ["21", SUBJ + "007", "Week 12", "VISITDT"], ["22", SUBJ + "007", "Week 24", "VISITDT"]]
-    assert found["message"].iloc[0].endswith("value '' is empty and no assessment is recorded at the visit: read as a "
-                                             "visit not done, as if the row were absent")
+    assert found["message"].iloc[0].endswith("value '' is empty and no ESSDAI, ESSPRI, PGA or ILD assessment is "
+                                             "recorded at the visit: read as a visit not done, as if the row were "
+                                             "absent")
     pd.testing.assert_frame_equal(result.typed["visits"], plain.typed["visits"])
     expected = cleaning.derive_all(plain.typed)
     for source in (result.typed, export.read_export(tmp_export)):  # validated, and parsed without validation

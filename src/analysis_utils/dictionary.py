@@ -555,9 +555,10 @@ def _labs_form() -> Form:
         _v("LBDT", "date", "Sample date."),
         _v("LBTESTCD", "str", "Test code (vocabulary.LAB_PARAMS).", allowed=tuple(LAB_PARAMS)),
         _v("LBORRES", "str", "Result as reported: a number, or POSITIVE/NEGATIVE for MCOMP and CRYO (also in any "
-           "letter case, POS/NEG, 阳性/阴性); "
-           "HBV DNA 0 means not detected (also written Target Not Detected, TND or 未检出, a data query). A result beyond a limit of quantification, as <0.8 or >140 (also <=, >=, "
-           "≤, ≥, ＜, ＞; the limit also as 2.00E+01), is a data query and is analysed as half a lower limit or as an upper limit.",
+           "letter case, POS/NEG, 阳性/阴性); HBV DNA 0 means not detected (also written Target Not Detected, TND "
+           "or 未检出, a data query). A result beyond a limit of quantification, as <0.8 or >140 (also <=, >=, ≤, ≥, "
+           "＜, ＞; the limit also as 2.00E+01), is a data query and is analysed as half a lower limit or as an upper "
+           "limit.",
            required=False),
         _v("LBORRESU", "str", "Unit as reported (accepted units per test: see Laboratory units; also in any letter "
            "case, with µ or μ for u, and a count as ×10⁹/L or 10*9/L).",

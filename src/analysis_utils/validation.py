@@ -610,8 +610,8 @@ def _check_subjects(name: str, frame: pd.DataFrame, subjects: pd.Index, ctx: _Co
 
 #: What the query ``visit_not_done`` says of a row of each form (``rows_not_done``): the column it names, and why.
 _NOT_DONE_SAID = MappingProxyType({
-    "visits": ("VISITDT", "is empty and no assessment is recorded at the visit: read as a visit not done, as if the row "
-                          "were absent"),
+    "visits": ("VISITDT", "is empty and no ESSDAI, ESSPRI, PGA or ILD assessment is recorded at the visit: read as a "
+                          "visit not done, as if the row were absent"),
     "labs": ("LBDT", "is empty, and so are the result, unit and range: read as if the row were absent (a test not "
                      "done)"),
     "assessment": ("VISIT", "has no item recorded: read as if the row were absent (a form not done, or not entered "
