@@ -32,12 +32,13 @@ TOO_WIDE = """() => [...document.querySelectorAll('table')].filter(t => t.scroll
 
 #: Words of table cells broken across two lines (their text and the table's caption), in the page's current
 #: media and width. A word is what lies between spaces; a long identifier may wrap after a hyphen or a slash,
-#: so its parts up to each hyphen or slash count as words.
+#: so its parts up to each hyphen or slash count as words. Chinese has no spaces: a line may break between any two of
+#: its characters (Unicode line breaking, class ID), as Chinese is set, so they are no part of a word here.
 BROKEN_WORDS = r"""() => { const broken = [];
   for (const t of document.querySelectorAll('table.report-table')) {
     const walker = document.createTreeWalker(t.tBodies[0] || t, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const re = /[^\s\-\/\u2013]+[\-\/\u2013]*/g;
+      const re = /[^\s\-\/\u2013\u3000-\u9fff\uff00-\uffef]+[\-\/\u2013]*/g;
       for (let m = re.exec(node.data); m; m = re.exec(node.data)) {
         const range = document.createRange();
         range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
