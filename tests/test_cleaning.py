@@ -278,3 +278,45 @@ def test_lookup_gives_series_map_s_values_and_dtype(values):
     """Against pandas' own ``Series.map``: absent and missing keys give missing values, the index and name stay."""
     key = pd.Series(["b", "a", None, "b", "z"], index=[10, 11, 12, 13, 14], dtype="str", name="USUBJID")
     pd.testing.assert_series_equal(cleaning.lookup(key, values), key.map(values))
+
+
+def test_a_blank_height_weight_or_diagnosis_date_is_a_query_and_missing(edit_export):
+    """Patient 001 measured neither height nor weight, and the date of diagnosis is not known: BMI and disease
+    duration are missing for 001 only."""
+    plain = cleaning.derive_all(edit_export("demographics").typed)["adsl"]
+    result = edit_export("demographics", (",NOT HISPANIC OR LATINO,158.0,55.0,2018-04-16,",
+                                          ",NOT HISPANIC OR LATINO,,,,"))
+    assert result.ok
+    found = result.queries[result.queries["rule"] == "missing_item"]
+    assert found[["row", "variable"]].values.tolist() == [["2", "DIAGDT"], ["2", "HEIGHT"], ["2", "WEIGHT"]]
+    assert found["message"].str.endswith(("not known; the patient's disease duration is missing",
+                                          "not measured; the patient's BMI is missing")).all()
+    adsl = cleaning.derive_all(result.typed)["adsl"]
+    first = adsl["USUBJID"].str.endswith("-001")
+    assert adsl.loc[first, ["BMIBL", "DURDIS", "DIAGDT"]].isna().all(axis=None)
+    pd.testing.assert_frame_equal(adsl[~first], plain[~first])
+
+
+def test_missed_doses_not_yet_counted_leave_cumulative_dose_and_adherence_missing():
+    """Patient 004 of the randomised example took HCQ from 2021-01-07, then baricitinib 4 mg from 2021-04-04 to
+    2021-06-24 (82 days, 2 missed: 320 mg). Its second tablet count not yet returned: 169 days on treatment still,
+    no cumulative dose or adherence (not a sum of the periods counted), at the export and at an interim cut."""
+    from analysis_utils import paths, validation
+
+    forms = export.read_export(paths.resolve("data/examples/randomised"))
+    counted = cleaning.derive_all(validation.validate_export(forms).typed)["adsl"].set_index("USUBJID")
+    exposure = forms["exposure"]
+    blank = (exposure["SUBJID"] == "004") & (exposure["EXSTDT"] == "2021-04-04")
+    result = validation.validate_export({**forms, "exposure": exposure.assign(EXMISSED=exposure["EXMISSED"].mask(
+        blank, ""))})
+    assert result.ok and result.queries.query("rule == 'missing_item'")["variable"].tolist() == ["EXMISSED"]
+    for cut in (None, "2021-05-31"):
+        adsl = cleaning.derive_all(result.typed, data_cutoff=cut)["adsl"].set_index("USUBJID")
+        patient = adsl.filter(like="-004", axis=0).iloc[0]
+        assert pd.isna(patient["CUMDOSE"]) and pd.isna(patient["ADHERPCT"])
+        assert patient["TRTDURD"] == (169 if cut is None else 145)
+        others = adsl.drop(index=patient.name)
+        reference = (counted if cut is None else cleaning.derive_all(validation.validate_export(forms).typed,
+                                                                     data_cutoff=cut)["adsl"].set_index("USUBJID"))
+        pd.testing.assert_frame_equal(others, reference.drop(index=patient.name))
+    assert counted.filter(like="-004", axis=0)["CUMDOSE"].tolist() == [320.0]

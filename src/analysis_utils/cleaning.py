@@ -295,16 +295,17 @@ def _baseline_conmeds(cm: pd.DataFrame, first_dose: pd.Series) -> pd.DataFrame:
 def _exposure(t: dict, cut: pd.Timestamp) -> pd.DataFrame:
     """Per subject over its exposure periods: first and last dose, duration, cumulative dose, adherence. A period
     still running at the export (no last dose: validation allows it only for the last period of a patient on study)
-    runs to the data cut ``cut``, as a period past an interim cut does (``apply_data_cutoff``)."""
+    runs to the data cut ``cut``, as a period past an interim cut does (``apply_data_cutoff``). Missed doses not yet
+    counted in any period (``EXMISSED`` blank) leave the patient's cumulative dose and adherence missing."""
     ex = t["exposure"].drop_duplicates(["SUBJID", "EXSTDT"])
     ex = ex.assign(EXENDT=ex["EXENDT"].fillna(cut))
     taken = (ex["EXENDT"] - ex["EXSTDT"]).dt.days + 1 - ex["EXMISSED"].astype(float)
-    per = ex.assign(_TAKEN=taken, _DOSE=ex["EXDOSE"] * taken).groupby("SUBJID", sort=True)
-    first, last = per["EXSTDT"].min(), per["EXENDT"].max()
+    per = ex.assign(_TAKEN=taken, _DOSE=ex["EXDOSE"] * taken, _UNCOUNTED=taken.isna()).groupby("SUBJID", sort=True)
+    first, last, uncounted = per["EXSTDT"].min(), per["EXENDT"].max(), per["_UNCOUNTED"].any()
     days = (last - first).dt.days + 1
-    taken_days = per["_TAKEN"].sum(min_count=1)
+    taken_days = per["_TAKEN"].sum(min_count=1).mask(uncounted)
     return pd.DataFrame({"TRTSDT": first, "TRTEDT": last, "TRTDURD": days.astype("Int64"),
-                         "CUMDOSE": per["_DOSE"].sum(min_count=1), "ADHERPCT": 100 * taken_days / days})
+                         "CUMDOSE": per["_DOSE"].sum(min_count=1).mask(uncounted), "ADHERPCT": 100 * taken_days / days})
 
 
 def derive_treatment(tables: dict, subjects: pd.Index) -> pd.DataFrame:
@@ -876,7 +877,8 @@ def apply_data_cutoff(tables: dict, cutoff: str) -> dict:
     exposure = _before(t["exposure"], "EXSTDT", cut)
     exposure = exposure.assign(EXENDT=exposure["EXENDT"].where(~(exposure["EXENDT"] > cut), cut).fillna(cut))
     days = (exposure["EXENDT"] - exposure["EXSTDT"]).dt.days + 1
-    out["exposure"] = exposure.assign(EXMISSED=exposure["EXMISSED"].where(~(exposure["EXMISSED"] > days), days))
+    more = (exposure["EXMISSED"] > days).fillna(False).astype(bool)  # a blank count (not yet counted) stays blank
+    out["exposure"] = exposure.assign(EXMISSED=exposure["EXMISSED"].mask(more, days))
     for frame in out.values():
         frame.attrs[validation.TYPED_ATTR] = True
     return out

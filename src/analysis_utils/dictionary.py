@@ -431,9 +431,12 @@ def _demographics_form() -> Form:
            allowed=("ASIAN", "WHITE", "BLACK OR AFRICAN AMERICAN", "OTHER")),
         _v("ETHNIC", "str", "Ethnicity (CDISC terminology).",
            allowed=("HISPANIC OR LATINO", "NOT HISPANIC OR LATINO", "NOT REPORTED")),
-        _v("HEIGHT", "float", "Height at baseline.", unit="cm", low=120, high=220),
-        _v("WEIGHT", "float", "Weight at baseline.", unit="kg", low=30, high=200),
-        _v("DIAGDT", "date", "Date of diagnosis of primary Sjögren's syndrome.", partial=True),
+        _v("HEIGHT", "float", "Height at baseline.", unit="cm", low=120, high=220, required=False,
+           blank="not measured; the patient's BMI is missing"),
+        _v("WEIGHT", "float", "Weight at baseline.", unit="kg", low=30, high=200, required=False,
+           blank="not measured; the patient's BMI is missing"),
+        _v("DIAGDT", "date", "Date of diagnosis of primary Sjögren's syndrome.", partial=True, required=False,
+           blank="not known; the patient's disease duration is missing"),
         _v("ANTISSA", "str", "Anti-SSA/Ro antibody.", allowed=POS_NEG),
         _v("ANTISSB", "str", "Anti-SSB/La antibody.", allowed=POS_NEG),
         _v("ANTIHBC", "str", "Anti-HBc antibody (past hepatitis B infection when positive).", allowed=POS_NEG),
@@ -625,7 +628,8 @@ def _safety_forms() -> tuple:
                blank="still on treatment at the export (the last period of a patient without an end of study); the "
                      "period runs to the data cut"),
             _v("EXMISSED", "int", "Daily doses missed between first and last dose of the period (tablet count).",
-               low=0),
+               low=0, required=False, blank="not yet counted (the tablets not yet returned); the patient's cumulative "
+               "dose and adherence are not computed, never as if no dose were missed"),
         ), ("SUBJID", "EXSTDT")),
         Form("disposition", "End of study, one row per subject.", (
             _SUBJID,
