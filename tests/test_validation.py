@@ -592,3 +592,20 @@ def test_a_spreadsheets_date_number_is_named_as_the_date_it_keeps(edit_export, v
     assert errors["message"].tolist() == [
         f"visits.csv, line 2, subject {SUBJ}001, visit Baseline, column VISITDT: wrong_type: value '{value}' is not of "
         f"type date: expected date, ISO 8601 YYYY-MM-DD{said}"]
+
+
+def test_a_pseudonymised_export_without_the_direct_identifiers_gives_the_same_datasets(synthetic_export):
+    """An EDC export for the statistician usually leaves out the name initials and hospital number (the site keeps
+    them): the columns are optional, and nothing the analysis derives changes."""
+    from analysis_utils import cleaning
+
+    demographics = synthetic_export["demographics"].drop(columns=list(dictionary.IDENTIFIERS))
+    result = validation.validate_export({**synthetic_export, "demographics": demographics})
+    expected = validation.validate_export(synthetic_export)
+    assert result.ok and result.queries["message"].tolist() == expected.queries["message"].tolist()
+    datasets = cleaning.derive_all(expected.typed)
+    for name, dataset in cleaning.derive_all(result.typed).items():
+        pd.testing.assert_frame_equal(dataset, datasets[name])
+    blank = synthetic_export["demographics"].assign(INITIALS="", HOSPNO="")
+    assert validation.validate_export({**synthetic_export, "demographics": blank}).queries["message"].tolist() == \
+        expected.queries["message"].tolist()

@@ -422,8 +422,10 @@ def _demographics_form() -> Form:
     return Form("demographics", "Demographics and baseline characteristics, one row per subject.", (
         _SUBJID,
         _SITEID,
-        _v("INITIALS", "str", "Name initials.", identifier=True),
-        _v("HOSPNO", "str", "Hospital record number.", identifier=True),
+        _v("INITIALS", "str", "Name initials (a pseudonymised export leaves them out).", identifier=True,
+           required=False, query_missing=False, column_required=False),
+        _v("HOSPNO", "str", "Hospital record number (a pseudonymised export leaves it out).",
+           identifier=True, required=False, query_missing=False, column_required=False),
         _v("CONSDT", "date", "Date of informed consent."),
         _v("AGE", "int", "Age at consent.", unit="years", low=18, high=100),
         _v("SEX", "str", "Sex.", allowed=("F", "M")),
