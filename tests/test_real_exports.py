@@ -133,6 +133,10 @@ STOPS = {
     "a date as a spreadsheet writes it": (_replace_in_line("visits", 2, "2021-06-28", "28/06/2021"),
                                           ("stop", "wrong_type", "visits.csv", 2, "value '28/06/2021' is not of type "
                                            "date: expected date, ISO 8601 YYYY-MM-DD")),
+    "a reference range with its limits swapped": (
+        _replace_in_line("labs", 2, ",7.0,40.0", ",40.0,7.0"),
+        ("stop", "reversed_range", "labs.csv", 2, "value '40.0' is above the upper limit 7.0 (LBORNRHI) of the same "
+         "result: the limits swapped? The normal-range category and the CTCAE grade read them")),
     "a date column formatted as a number in a spreadsheet": (
         _replace_in_line("visits", 2, "2021-06-28", "44375"),
         ("stop", "wrong_type", "visits.csv", 2, "value '44375' is not of type date: expected date, ISO 8601 YYYY-MM-DD: "

@@ -76,6 +76,7 @@ RULES = MappingProxyType({
     "after_export": ("error", "a date is after the export's date (form study, EXPORTDT): nothing recorded can be later "
                               "(a mistyped year?), and a data cut would leave the record out unseen"),
     "unknown_unit": ("error", "a laboratory unit is not an accepted unit of its test"),
+    "reversed_range": ("error", "a laboratory reference range's lower limit is above its upper limit"),
     "lab_result_type": ("error", "a laboratory result is not a number (or POSITIVE/NEGATIVE for qualitative tests)"),
     "negative_result": ("error", "a laboratory result is negative: no concentration, count, rate or activity can be"),
     "missed_doses_exceed_days": ("error", "more daily doses missed than days from the first to the last dose"),
@@ -703,6 +704,17 @@ def _check_after_export(typed: dict, text: dict, ctxs: dict, forms: dict) -> pd.
                   text[name][v.name], detail)
         for name, form in forms.items() if name != "study" for v in form.variables
         if v.type == "date" and v.name in typed[name])])
+
+
+def _check_reference_range(labs: pd.DataFrame, text: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
+    """A reference range whose lower limit is above its upper limit (swapped in the export): the normal-range
+    category and the CTCAE grade (multiples of the upper limit) would read it."""
+    if not {"LBORNRLO", "LBORNRHI"} <= set(labs.columns):
+        return _empty()
+    reversed_ = (labs["LBORNRLO"] > labs["LBORNRHI"]).fillna(False).to_numpy(dtype=bool)
+    return _problems(ctx, reversed_, "LBORNRLO", "reversed_range", text["LBORNRLO"], lambda m: (
+        "is above the upper limit " + text["LBORNRHI"][m].str.strip() + " (LBORNRHI) of the same result: the limits "
+        "swapped? The normal-range category and the CTCAE grade read them"))
 
 
 def _check_labs(labs: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
@@ -1343,6 +1355,7 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
                      _check_date_order(name, typed[name], text[name], ctxs[name])]
     problems += [_check_study_rows(text["study"], ctxs["study"]), _check_consent(typed, text, ctxs),
                  _check_after_export(typed, text, ctxs, forms), _check_labs(text["labs"], ctxs["labs"]),
+                 _check_reference_range(typed["labs"], text["labs"], ctxs["labs"]),
                  _check_missed_doses(typed["exposure"], text["exposure"], ctxs["exposure"]),
                  _check_overlapping_exposure(typed["exposure"], text["exposure"], ctxs["exposure"]),
                  _check_open_exposure(typed, text, ctxs),
