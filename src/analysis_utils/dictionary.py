@@ -118,14 +118,20 @@ QUALITATIVE_SPELLINGS = MappingProxyType({"POSITIVE": ("POSITIVE", "POS", "阳�
                                           "NEGATIVE": ("NEGATIVE", "NEG", "阴性")})
 
 
+def _read_spelled(text: pd.Series, spellings) -> pd.Series:
+    """The value (a key of ``spellings``) of each text that is one of its spellings, in any letter case and with
+    spaces around it; else NaN."""
+    words = {spelling.upper(): value for value, spelt in spellings.items() for spelling in spelt}
+    return text.fillna("").astype(str).str.strip().str.upper().map(words)
+
+
 def read_qualitative(result: pd.Series) -> pd.Series:
     """POSITIVE or NEGATIVE for each result a laboratory system writes so (``QUALITATIVE_SPELLINGS``), else NaN.
 
     >>> read_qualitative(pd.Series(["Negative", " pos ", "阴性", "NEGATIVE", "trace", ""])).tolist()
     ['NEGATIVE', 'POSITIVE', 'NEGATIVE', 'NEGATIVE', nan, nan]
     """
-    words = {spelling.upper(): value for value, spellings in QUALITATIVE_SPELLINGS.items() for spelling in spellings}
-    return result.fillna("").astype(str).str.strip().str.upper().map(words)
+    return _read_spelled(result, QUALITATIVE_SPELLINGS)
 
 
 #: Tests whose result a laboratory may report as not detected (``read_not_detected``), analysed as 0: HBV DNA, the
@@ -147,8 +153,7 @@ def read_not_detected(test: pd.Series, result: pd.Series) -> pd.Series:
     ...                   pd.Series(["Target Not Detected", " 未检出 ", "not detected", "24000"])).tolist()
     [True, True, False, False]
     """
-    spelled = result.fillna("").astype(str).str.strip().str.upper().isin(NOT_DETECTED_SPELLINGS)
-    return spelled & test.isin(NOT_DETECTED_TESTS)
+    return _read_spelled(result, {NOT_DETECTED: NOT_DETECTED_SPELLINGS}).notna() & test.isin(NOT_DETECTED_TESTS)
 
 
 #: How an EDC or a hand-typed sheet writes a Y/N item (``read_coded``), in any letter case: Yes/No, as an export of
@@ -176,9 +181,8 @@ def read_coded(var: "Variable", text: pd.Series) -> pd.Series:
         spellings = dict(YES_NO_SPELLINGS)
     elif set(allowed) == set(POS_NEG):
         spellings = dict(QUALITATIVE_SPELLINGS)
-    words = {spelling.upper(): value for value, spelt in spellings.items() for spelling in spelt}
     other = text[~as_is]
-    read = other.fillna("").astype(str).str.strip().str.upper().map(words)
+    read = _read_spelled(other, spellings)
     return text.where(as_is, read.where(read.notna(), other))
 
 

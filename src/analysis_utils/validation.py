@@ -1109,12 +1109,12 @@ def _query_lab_samples(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
     if labs is None or not {"SUBJID", "VISIT", "LBTESTCD", "LBDT"} <= set(labs):
         return _empty()
     baseline = (labs["VISIT"] == dictionary.BASELINE).to_numpy(dtype=bool, na_value=False)
-    late = np.zeros(len(labs), dtype=bool)
+    late, first_dose = np.zeros(len(labs), dtype=bool), pd.Series(pd.NaT, index=labs.index)
     if exposure is not None and "EXSTDT" in exposure and baseline.any():
-        first_dose = labs["SUBJID"][baseline].map(first_doses(exposure))
-        late[baseline] = (labs["LBDT"][baseline] > first_dose).to_numpy(dtype=bool, na_value=False)
+        first_dose[baseline] = labs["SUBJID"][baseline].map(first_doses(exposure))
+        late[baseline] = (labs["LBDT"][baseline] > first_dose[baseline]).to_numpy(dtype=bool, na_value=False)
     parts = [_problems(ctxs["labs"], late, "LBDT", "baseline_after_first_dose", text["labs"]["LBDT"], lambda m: (
-        "is after the first dose on " + labs["SUBJID"][m].map(first_doses(exposure)).dt.strftime("%Y-%m-%d")
+        "is after the first dose on " + first_dose[m].dt.strftime("%Y-%m-%d")
         + ": not a baseline (ABLFL), read by no analysis by visit"))]
     scheduled = (labs["VISIT"] != dictionary.UNSCHEDULED).to_numpy(dtype=bool, na_value=False)
     rows, starts, first = sorted_groups(labs, ["SUBJID", "VISIT", "LBTESTCD"], "LBDT",
