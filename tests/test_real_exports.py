@@ -137,6 +137,15 @@ STOPS = {
         _replace_in_line("labs", 2, ",7.0,40.0", ",40.0,7.0"),
         ("stop", "reversed_range", "labs.csv", 2, "value '40.0' is above the upper limit 7.0 (LBORNRHI) of the same "
          "result: the limits swapped? The normal-range category and the CTCAE grade read them")),
+    "a lookup that found nothing (a term coded by VLOOKUP)": (
+        _replace_in_line("adverse_events", 3, "Upper respiratory tract infection", "#N/A"),
+        ("stop", "spreadsheet_error", "adverse_events.csv", 3, "column AEDECOD: spreadsheet_error: value '#N/A' is not "
+         "data: a spreadsheet's error value, a lookup (VLOOKUP, XLOOKUP) that found nothing; the export must hold the "
+         "value itself, not a formula")),
+    "a formula that failed in a date": (
+        _replace_in_line("demographics", 2, "2021-06-19", "#REF!"),
+        ("stop", "wrong_type", "demographics.csv", 2, "value '#REF!' is not of type date: expected date, ISO 8601 "
+         "YYYY-MM-DD: a spreadsheet's error value, a formula that failed")),
     "a date column formatted as a number in a spreadsheet": (
         _replace_in_line("visits", 2, "2021-06-28", "44375"),
         ("stop", "wrong_type", "visits.csv", 2, "value '44375' is not of type date: expected date, ISO 8601 YYYY-MM-DD: "
@@ -485,3 +494,21 @@ def test_a_repeated_sample_in_a_workbook_names_the_first_by_its_row(tmp_path, tm
     result = validation.check_export(_workbook(export.read_export(tmp_export), tmp_path / "export.xlsx"))
     row = _hit(result.queries, "repeated_sample", "export.xlsx[labs]", 23)
     assert "(the first on 2021-09-20, row 22)" in row["message"]
+
+
+@pytest.mark.parametrize(("value", "error"), [("#N/A", True), (" #n/a ", True), ("#DIV/0!", True), ("#NAME?", True),
+                                              ("Err:502", True), ("N/A", False), ("#1 headache", False),
+                                              ("Err:5", False), ("", False)])
+def test_a_spreadsheet_error_value_is_told_from_text(value, error):
+    assert bool(pd.Series([value]).str.strip().str.fullmatch(validation.SPREADSHEET_ERROR, case=False)[0]) is error
+
+
+def test_a_spreadsheet_error_in_a_workbook_stops_naming_its_row(tmp_path, tmp_export):
+    book = _workbook(export.read_export(tmp_export), tmp_path / "export.xlsx")
+    wb = openpyxl.load_workbook(book)
+    assert wb["conmeds"]["D1"].value == "CMDECOD"
+    wb["conmeds"]["D2"] = "#N/A"  # an error cell (openpyxl's data type "e"), as Excel stores a failed lookup
+    assert wb["conmeds"]["D2"].data_type == "e"
+    wb.save(book)
+    row = _hit(_stopped(book).errors, "spreadsheet_error", "export.xlsx[conmeds]", 2)
+    assert row["message"].startswith("export.xlsx[conmeds], row 2, subject NCT04916756-01-")

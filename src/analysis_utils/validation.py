@@ -62,6 +62,8 @@ RULES = MappingProxyType({
                               "the declared digits (leading zeros lost?), a study identifier with spaces"),
     "required": ("error", "a required value is empty"),
     "not_allowed": ("error", "a value is not in the allowed set"),
+    "spreadsheet_error": ("error", "a text item holds a spreadsheet's error value (#N/A, #REF!, #VALUE!, Err:502): a "
+                                   "formula that failed where the export must hold the value"),
     "out_of_range": ("error", "a value is outside the allowed range"),
     "duplicate_subject": ("error", "a subject appears twice in a one-row-per-subject form"),
     "duplicate_visit": ("error", "a subject and visit appear twice in a one-row-per-visit form"),
@@ -294,9 +296,29 @@ class _Context:
         }, index=rows.index)
 
 
+#: The error values a spreadsheet shows for a formula that failed (Excel: "How to correct a #N/A error" and its
+#: siblings; LibreOffice Calc: "Error codes", Err:501 to Err:539), which a CSV file saved from it, or a workbook's
+#: stored result of the formula, holds as text: #N/A is a lookup (VLOOKUP, XLOOKUP) that found nothing, as when the
+#: terms of a form are coded from a list. Never data: a text item holding one is an error (``spreadsheet_error``), and
+#: the message of any other rule a value of a typed column breaks says what it is (``_problems``).
+SPREADSHEET_ERROR = (r"#(?:N/A|REF!|VALUE!|DIV/0!|NAME\?|NUM!|NULL!|SPILL!|CALC!|FIELD!|BLOCKED!|CONNECT!|BUSY!"
+                     r"|UNKNOWN!|EXTERNAL!|PYTHON!|GETTING_DATA)|Err:5\d\d")
+#: Items whose values no rule of their own reads, but the laboratory rules do (``lab_result_type``, ``unknown_unit``).
+_LAB_TEXT = ("LBORRES", "LBORRESU")
+
+
+def _spreadsheet_error_said(values: pd.Series) -> pd.Series:
+    """What a message adds for a spreadsheet's error value."""
+    lookup = values.str.strip().str.upper() == "#N/A"
+    return (": a spreadsheet's error value, " + lookup.map({True: "a lookup (VLOOKUP, XLOOKUP) that found nothing",
+                                                           False: "a formula that failed"})
+            + "; the export must hold the value itself, not a formula")
+
+
 def _problems(ctx: _Context, mask, variable: str, rule: str, value: pd.Series, detail) -> pd.DataFrame:
     """Problem rows for the rows of ``ctx`` where ``mask`` holds; ``detail`` is a str, a Series, or a
-    function of the mask returning a Series indexed as ``value`` (to build it only when a row is flagged)."""
+    function of the mask returning a Series indexed as ``value`` (to build it only when a row is flagged). A value
+    that is a spreadsheet's error value (``SPREADSHEET_ERROR``) is said to be one."""
     mask = np.asarray(mask, dtype=bool)
     if not mask.any():
         return _empty()
@@ -312,6 +334,8 @@ def _problems(ctx: _Context, mask, variable: str, rule: str, value: pd.Series, d
     where = (out["file"] + unit + out["row"].astype(str) + ", subject " + out["USUBJID"].replace("", "-")
              + ", visit " + out["AVISIT"].replace("", "-") + ", column " + variable)
     out["message"] = where + ": " + rule + ": value '" + out["value"] + "' " + detail
+    said = out["value"].str.strip().str.fullmatch(SPREADSHEET_ERROR, case=False)
+    out.loc[said, "message"] += _spreadsheet_error_said(out.loc[said, "value"])
     return out[list(PROBLEM_COLUMNS)]
 
 
@@ -518,6 +542,9 @@ def _check_variable(var: dictionary.Variable, text: pd.Series, ctx: _Context) ->
     else:
         values, bad_type = _parse(stripped, var.type)
     parts = [_problems(ctx, bad_type, var.name, "wrong_type", text, _type_detail(var, stripped))]
+    if var.type == "str" and not var.allowed and not var.pattern and var.name not in _LAB_TEXT:  # free text
+        parts.append(_problems(ctx, stripped.str.fullmatch(SPREADSHEET_ERROR, case=False).to_numpy(), var.name,
+                               "spreadsheet_error", text, "is not data"))
     if var.partial:
         flag = found["flag"]
         parts.append(_problems(ctx, flag != "", var.name, "partial_date", text, lambda m: flag[m].map({
