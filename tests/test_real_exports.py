@@ -146,6 +146,13 @@ STOPS = {
         _replace_in_line("demographics", 2, "2021-06-19", "#REF!"),
         ("stop", "wrong_type", "demographics.csv", 2, "value '#REF!' is not of type date: expected date, ISO 8601 "
          "YYYY-MM-DD: a spreadsheet's error value, a formula that failed")),
+    "full-width digits (a Chinese input method)": (
+        _replace_in_line("esspri", 2, "001,BL,7,6,5", "001,BL,7,6,\uff15"),
+        ("stop", "wrong_type", "esspri.csv", 2, "value '\uff15' is not of type int: expected integer (digits only): it "
+         "holds full-width characters (as a Chinese input method types '\uff15' for 5), which are not read as digits or "
+         "letters: type them half-width")),
+    "a full-width unit": (_replace_in_line("labs", 2, ",U/L,", ",\uff35/\uff2c,"),
+                          ("stop", "unknown_unit", "labs.csv", 2, "(accepted: U/L, IU/L): it holds full-width")),
     "a date column formatted as a number in a spreadsheet": (
         _replace_in_line("visits", 2, "2021-06-28", "44375"),
         ("stop", "wrong_type", "visits.csv", 2, "value '44375' is not of type date: expected date, ISO 8601 YYYY-MM-DD: "
@@ -512,3 +519,10 @@ def test_a_spreadsheet_error_in_a_workbook_stops_naming_its_row(tmp_path, tmp_ex
     wb.save(book)
     row = _hit(_stopped(book).errors, "spreadsheet_error", "export.xlsx[conmeds]", 2)
     assert row["message"].startswith("export.xlsx[conmeds], row 2, subject NCT04916756-01-")
+
+
+def test_full_width_punctuation_of_a_chinese_term_is_text(tmp_export):
+    """A term typed with a Chinese input method's punctuation is free text like any other: no rule, no hint."""
+    _replace_in_line("adverse_events", 3, "common cold", "\u611f\u5192\uff08\u8f7b\u5ea6\uff09\uff0c")(tmp_export)
+    result = validation.check_export(tmp_export)  # 感冒（轻度），
+    assert "\uff08" not in result.queries["message"].str.cat()

@@ -315,10 +315,21 @@ def _spreadsheet_error_said(values: pd.Series) -> pd.Series:
             + "; the export must hold the value itself, not a formula")
 
 
+#: Full-width forms of ASCII characters (Unicode block Halfwidth and Fullwidth Forms, U+FF01 to U+FF5E, and the
+#: ideographic space U+3000), which a Chinese input method types: '５' is no digit to a parser. Only a laboratory result's
+#: '＜' and '＞' are read (``read_limit_results``); any other such value breaks a rule, whose message says why.
+FULL_WIDTH = "[\uff01-\uff5e\u3000]"
+_FULL_WIDTH_SAID = (": it holds full-width characters (as a Chinese input method types '５' for 5), which are not read as "
+                    "digits or letters: type them half-width")
+#: The rules a value breaks by how it is written (a Chinese term's full-width comma breaks none of them).
+_READING_RULES = ("wrong_type", "wrong_format", "not_allowed", "lab_result_type", "unknown_unit")
+
+
 def _problems(ctx: _Context, mask, variable: str, rule: str, value: pd.Series, detail) -> pd.DataFrame:
     """Problem rows for the rows of ``ctx`` where ``mask`` holds; ``detail`` is a str, a Series, or a
     function of the mask returning a Series indexed as ``value`` (to build it only when a row is flagged). A value
-    that is a spreadsheet's error value (``SPREADSHEET_ERROR``) is said to be one."""
+    that is a spreadsheet's error value (``SPREADSHEET_ERROR``) is said to be one, and one with full-width characters
+    (``FULL_WIDTH``) to hold them."""
     mask = np.asarray(mask, dtype=bool)
     if not mask.any():
         return _empty()
@@ -336,6 +347,8 @@ def _problems(ctx: _Context, mask, variable: str, rule: str, value: pd.Series, d
     out["message"] = where + ": " + rule + ": value '" + out["value"] + "' " + detail
     said = out["value"].str.strip().str.fullmatch(SPREADSHEET_ERROR, case=False)
     out.loc[said, "message"] += _spreadsheet_error_said(out.loc[said, "value"])
+    if rule in _READING_RULES:
+        out.loc[out["value"].str.contains(FULL_WIDTH), "message"] += _FULL_WIDTH_SAID
     return out[list(PROBLEM_COLUMNS)]
 
 
