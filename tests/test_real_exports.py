@@ -153,6 +153,10 @@ STOPS = {
          "letters: type them half-width")),
     "a full-width unit": (_replace_in_line("labs", 2, ",U/L,", ",\uff35/\uff2c,"),
                           ("stop", "unknown_unit", "labs.csv", 2, "(accepted: U/L, IU/L): it holds full-width")),
+    "a test under the code its laboratory system gives it (TBIL)": (
+        _edit_lines("labs", lambda ls: [x.replace(",BILI,", ",TBIL,") for x in ls]),
+        ("stop", "test_code_alias", "labs.csv", 4, "value 'TBIL' stands for Total bilirubin (umol/L), coded BILI in "
+         "the data dictionary: write BILI (30 row(s))")),
     "a date column formatted as a number in a spreadsheet": (
         _replace_in_line("visits", 2, "2021-06-28", "44375"),
         ("stop", "wrong_type", "visits.csv", 2, "value '44375' is not of type date: expected date, ISO 8601 YYYY-MM-DD: "
@@ -256,6 +260,10 @@ QUERIES = {
                                        ("query", "empty_form", "adverse_events.csv", None, "may be empty")),
     "a file that is not a form": (lambda folder: (folder / "notes.csv").write_text("a,b\n1,2\n") and folder,
                                   ("query", "unknown_form", "notes.csv", None, "not a form of the data dictionary")),
+    "a test the data dictionary does not list (a full liver panel's GGT)": (
+        _insert_line("labs", 3, "001,BL,2021-06-28,GGT,18,U/L,7.0,45.0"),
+        ("query", "unknown_test", "labs.csv", 3, "value 'GGT' is not a test of the data dictionary (docs/"
+         "data_dictionary.md, Laboratory units): its 1 row(s) not read")),
     "week-12 visit out of its window": (lambda folder: folder,
                                         ("query", "visit_window", "visits.csv", 25,
                                          "is on study day 101, outside the window day 71 to 99")),
@@ -526,3 +534,25 @@ def test_full_width_punctuation_of_a_chinese_term_is_text(tmp_export):
     _replace_in_line("adverse_events", 3, "common cold", "\u611f\u5192\uff08\u8f7b\u5ea6\uff09\uff0c")(tmp_export)
     result = validation.check_export(tmp_export)  # 感冒（轻度），
     assert "\uff08" not in result.queries["message"].str.cat()
+
+
+def test_tests_the_dictionary_does_not_list_are_left_out(tmp_export, shipped):
+    """A laboratory system's full panels (GGT, ALP, albumin, urea, the percentages of the differential count): one
+    query per test, its rows read by nothing, every dataset as without them."""
+    samples = [("001", "BL", "2021-06-28"), ("002", "W12", "2021-09-25")]
+    tests = [("GGT", "18", "U/L"), ("ALP", "66", "U/L"), ("ALB", "41.2", "g/L"), ("NEUT%", "61.5", "%")]
+    extra = "".join(f"{s},{v},{d},{t},{r},{u},,\n" for s, v, d in samples for t, r, u in tests)
+    labs = tmp_export / "labs.csv"
+    labs.write_text(labs.read_text() + extra)
+    result = validation.check_export(tmp_export)
+    other = result.queries[result.queries["rule"] == "unknown_test"]
+    assert other["value"].tolist() == ["GGT", "ALP", "ALB", "NEUT%"]
+    assert other["message"].str.endswith("its 2 row(s) not read").all()
+    queries, datasets = shipped
+    others = result.queries[result.queries["rule"] != "unknown_test"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(others.drop(columns=["file", "message"]), queries.drop(columns=["file", "message"]))
+    derived = cleaning.derive_all(result.typed)
+    for name, frame in datasets.items():
+        pd.testing.assert_frame_equal(derived[name], frame, obj=name)
+    typed = validation.parse_export(export.read_export(tmp_export))  # as cleaning reads raw text
+    assert set(typed["labs"]["LBTESTCD"]) == set(datasets["adlb"]["PARAMCD"])

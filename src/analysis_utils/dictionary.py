@@ -111,6 +111,15 @@ LAB_UNITS = MappingProxyType({
     "HBVDNA": {"IU/mL": 1.0},
 })
 #: Qualitative tests: LBORRES is POSITIVE or NEGATIVE, with no unit.
+#: Codes that laboratory systems give tests of the dictionary (``LAB_PARAMS``), in upper case, with the dictionary's
+#: code: TBIL and PLT as China's hospital laboratory systems print them, GPT/GOT for ALT/AST, TC/TG for the lipids,
+#: PRO for urine protein. A test under such a code stops the build (``test_code_alias``, naming the code to write):
+#: a test the dictionary does not list is left out of the analysis (``unknown_test``), and these would be too.
+LAB_TEST_ALIASES = MappingProxyType({
+    "TBIL": "BILI", "PLT": "PLAT", "HB": "HGB", "CR": "CREAT", "CREA": "CREAT", "SCR": "CREAT", "LYMPH": "LYM",
+    "LY": "LYM", "NEU": "NEUT", "NEUTRO": "NEUT", "GPT": "ALT", "GOT": "AST", "TC": "CHOL", "TG": "TRIG",
+    "PRO": "UPROT", "UPRO": "UPROT", "HBV-DNA": "HBVDNA", "HBV_DNA": "HBVDNA",
+})
 QUALITATIVE_TESTS = ("MCOMP", "CRYO")
 #: How laboratory systems write a qualitative result (``read_qualitative``), in any letter case: the word, its
 #: abbreviation, and the Chinese terms of the trial site's laboratory system (阳性 positive, 阴性 negative).
@@ -562,7 +571,9 @@ def _labs_form() -> Form:
         _SUBJID,
         _v("VISIT", "str", "Visit code of the sample (UNS: unscheduled).", allowed=(*VISIT_CODES, UNSCHEDULED)),
         _v("LBDT", "date", "Sample date."),
-        _v("LBTESTCD", "str", "Test code (vocabulary.LAB_PARAMS).", allowed=tuple(LAB_PARAMS)),
+        _v("LBTESTCD", "str", "Test code (vocabulary.LAB_PARAMS). Another test (GGT, ALB, of a full liver panel) "
+           "is not read: a data query per test. A test of the list under a code laboratory systems give it (TBIL, "
+           "PLT, GPT: see Laboratory test codes) stops the run, naming the code to write.", allowed=tuple(LAB_PARAMS)),
         _v("LBORRES", "str", "Result as reported: a number, or POSITIVE/NEGATIVE for MCOMP and CRYO (also in any "
            "letter case, POS/NEG, 阳性/阴性); HBV DNA 0 means not detected (also written Target Not Detected, TND "
            "or 未检出, a data query). A result beyond a limit of quantification, as <0.8 or >140 (also <=, >=, ≤, ≥, "
@@ -788,6 +799,11 @@ def _markdown_units() -> list:
         for unit, factor in units.items():
             lines.append(f"| `{test}` | {_md_escape(LAB_PARAMS[test][1])} | {_md_escape(unit) or '(none)'} | "
                          f"{factor:.10g} |")
+    lines += ["## Laboratory test codes", "",
+              "Codes laboratory systems give tests of the list (`LAB_TEST_ALIASES`): a test under one of them stops "
+              "the run, naming the code to write.", "", "| code in the export | test | code to write |", "|---|---|---|"]
+    lines += [f"| `{alias}` | {_md_escape(LAB_PARAMS[code][0])} | `{code}` |"
+              for alias, code in LAB_TEST_ALIASES.items()]
     return lines + [""]
 
 

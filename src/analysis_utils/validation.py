@@ -62,6 +62,8 @@ RULES = MappingProxyType({
                               "the declared digits (leading zeros lost?), a study identifier with spaces"),
     "required": ("error", "a required value is empty"),
     "not_allowed": ("error", "a value is not in the allowed set"),
+    "test_code_alias": ("error", "a laboratory test of the data dictionary under a code a laboratory system gives it "
+                                 "(TBIL for BILI, PLT for PLAT; dictionary.LAB_TEST_ALIASES): one error per code"),
     "spreadsheet_error": ("error", "a text item holds a spreadsheet's error value (#N/A, #REF!, #VALUE!, Err:502): a "
                                    "formula that failed where the export must hold the value"),
     "out_of_range": ("error", "a value is outside the allowed range"),
@@ -119,6 +121,8 @@ RULES = MappingProxyType({
     "visit_not_done": ("query", "a row of an assessment form with no item recorded, a laboratory row with only its "
                                 "test code, or a row of the visits form with no date and no assessment: a visit not "
                                 "done (an EDC exporting every planned visit and form), read as if the row were absent"),
+    "unknown_test": ("query", "a laboratory test the data dictionary does not list (GGT, ALB of a full liver panel): "
+                              "its rows are not read; one query per test"),
     "overlapping_medication": ("query", "a medication record starts before the end of an earlier record of the same "
                                         "drug, or while it is ongoing: their doses are added on the days both are "
                                         "taken (a dose changed without ending the old record?)"),
@@ -691,6 +695,35 @@ def rows_not_done(forms: dict) -> dict:
         masks["visits"] = blank(visits, ["VISITDT"]) & ~isin_text(
             keys, pd.concat(assessed) if assessed else pd.Series([], dtype=str))
     return masks
+
+
+def other_tests(labs: pd.DataFrame, tests=tuple(dictionary.LAB_PARAMS)) -> tuple:
+    """Rows of the laboratory form whose test (``LBTESTCD``) is not one of ``tests``: (a mask of those under a code
+    laboratory systems give one of them, ``dictionary.LAB_TEST_ALIASES``; a mask of any other test, which no analysis
+    reads: a full liver panel's GGT). ``labs``: text or typed, its coded values read (``dictionary.read_coded``)."""
+    code = labs["LBTESTCD"].astype(str)
+    other = ~code.isin([*tests, "", "nan", "<NA>"])
+    alias = other & code[other].str.strip().str.upper().isin(list(dictionary.LAB_TEST_ALIASES)).reindex(
+        code.index, fill_value=False)
+    return alias.to_numpy(), (other & ~alias).to_numpy()
+
+
+def _check_other_tests(labs: pd.DataFrame, ctx: _Context) -> tuple:
+    """``other_tests`` as problems, one per test code (its first row, with its count of rows): (problems, the
+    rows of both kinds, which are left out)."""
+    alias, unknown = other_tests(labs)
+    code = labs["LBTESTCD"].astype(str)
+    first = ~code.duplicated().to_numpy()
+    rows = code[alias | unknown].value_counts()
+    count = lambda m: code[m].map(rows).astype(str) + " row(s)"  # noqa: E731
+    said = lambda m: (code[m].str.strip().str.upper().map(dictionary.LAB_TEST_ALIASES).map(  # noqa: E731
+        lambda c: f"stands for {dictionary.LAB_PARAMS[c][0]}, coded {c} in the data dictionary: write {c}")
+        + " (" + count(m) + ")")
+    return pd.concat([
+        _problems(ctx, alias & first, "LBTESTCD", "test_code_alias", code, said),
+        _problems(ctx, unknown & first, "LBTESTCD", "unknown_test", code, lambda m: "is not a test of the data "
+                  "dictionary (docs/data_dictionary.md, Laboratory units): its " + count(m) + " not read"),
+    ], ignore_index=True), alias | unknown
 
 
 def _check_assessment_visits(name: str, frame: pd.DataFrame, visits: pd.DataFrame | None,
@@ -1328,6 +1361,8 @@ def parse_export(tables: dict) -> dict:
                                   for k, c in _typed_columns(v, frame[v.name]).items()}, index=frame.index)
     for name, not_done in rows_not_done(out).items():
         out[name] = out[name][~not_done].reset_index(drop=True)
+    if "LBTESTCD" in out.get("labs", ()):
+        out["labs"] = out["labs"][~np.logical_or(*other_tests(out["labs"]))].reset_index(drop=True)
     return out
 
 
@@ -1383,6 +1418,10 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
             problems.append(_problems(_Context(name, text[name], sites, labels), not_done, column, "visit_not_done",
                                       text[name][column], detail))
             text[name] = export.drop_rows(text[name], not_done)
+    if "LBTESTCD" in text["labs"]:
+        found, other = _check_other_tests(text["labs"], _Context("labs", text["labs"], sites, labels))
+        problems.append(found)
+        text["labs"] = export.drop_rows(text["labs"], other) if other.any() else text["labs"]
     for name, form in forms.items():
         ctxs[name] = _Context(name, text[name], sites, labels)
         typed[name], found = _check_form(form, text[name], ctxs[name])
