@@ -326,7 +326,8 @@ _SUBJID = _v("SUBJID", "str", "Subject number, the key of every form: unique in 
 _SITEID = _v("SITEID", "str", "Site number: the centre of the subject (a multi-centre study has several).",
              min_digits=SITEID_DIGITS)
 _VISIT = _v("VISIT", "str", "Visit code of the schedule (form schedule; without it BL baseline (day 1, first "
-            "dose), W12 week 12, W24 week 24).", allowed=VISIT_CODES)
+            "dose), W12 week 12, W24 week 24). A row at an unscheduled visit (UNS, or numbered UNS1, UNS2) is not "
+            "read: a data query.", allowed=VISIT_CODES)
 _YN = {"allowed": YES_NO}
 
 

@@ -123,6 +123,9 @@ RULES = MappingProxyType({
                                 "done (an EDC exporting every planned visit and form), read as if the row were absent"),
     "unknown_test": ("query", "a laboratory test the data dictionary does not list (GGT, ALB of a full liver panel): "
                               "its rows are not read; one query per test"),
+    "unscheduled_visit": ("query", "a row of the visits form or of an assessment form (ESSDAI, ESSPRI, PGA, ILD) at "
+                                   "an unscheduled visit (UNS, UNS1, ...): not read; the analyses are at the "
+                                   "scheduled visits (docs/decisions.md, 'Unscheduled visits')"),
     "overlapping_medication": ("query", "a medication record starts before the end of an earlier record of the same "
                                         "drug, or while it is ongoing: their doses are added on the days both are "
                                         "taken (a dose changed without ending the old record?)"),
@@ -695,6 +698,26 @@ def rows_not_done(forms: dict) -> dict:
         masks["visits"] = blank(visits, ["VISITDT"]) & ~isin_text(
             keys, pd.concat(assessed) if assessed else pd.Series([], dtype=str))
     return masks
+
+
+#: A visit code of an unscheduled visit, in any letter case: ``UNS`` (``dictionary.UNSCHEDULED``), as the laboratory
+#: form takes it, or numbered as an EDC numbers a patient's unscheduled visits (``UNS1``, ``UNS2``).
+UNSCHEDULED_VISIT = r"\s*UNS\d*\s*"
+#: What the query ``unscheduled_visit`` says of a row of the visits form, and of an assessment form.
+_UNSCHEDULED_SAID = MappingProxyType({
+    "visits": "is an unscheduled visit: not read (its laboratory samples are read from the laboratory form, by their "
+              "date; docs/decisions.md, 'Unscheduled visits')",
+    "assessment": "is an assessment at an unscheduled visit: not read; the analyses are at the scheduled visits "
+                  "(docs/decisions.md, 'Unscheduled visits')",
+})
+
+
+def unscheduled_rows(forms: dict) -> dict:
+    """The rows of the visits form and of the assessment forms (``_VISIT_FORMS``) at an unscheduled visit
+    (``UNSCHEDULED_VISIT``): by form, a mask of its rows, read as if absent (docs/decisions.md, "Unscheduled visits").
+    ``forms``: text or typed."""
+    return {name: forms[name]["VISIT"].astype(str).str.fullmatch(UNSCHEDULED_VISIT, case=False).to_numpy(dtype=bool)
+            for name in ("visits", *_VISIT_FORMS) if name in forms and "VISIT" in forms[name]}
 
 
 def other_tests(labs: pd.DataFrame, tests=tuple(dictionary.LAB_PARAMS)) -> tuple:
@@ -1361,6 +1384,8 @@ def parse_export(tables: dict) -> dict:
                                   for k, c in _typed_columns(v, frame[v.name]).items()}, index=frame.index)
     for name, not_done in rows_not_done(out).items():
         out[name] = out[name][~not_done].reset_index(drop=True)
+    for name, unscheduled in unscheduled_rows(out).items():
+        out[name] = out[name][~unscheduled].reset_index(drop=True)
     if "LBTESTCD" in out.get("labs", ()):
         out["labs"] = out["labs"][~np.logical_or(*other_tests(out["labs"]))].reset_index(drop=True)
     return out
@@ -1418,6 +1443,12 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
             problems.append(_problems(_Context(name, text[name], sites, labels), not_done, column, "visit_not_done",
                                       text[name][column], detail))
             text[name] = export.drop_rows(text[name], not_done)
+    for name, unscheduled in unscheduled_rows(text).items():
+        if unscheduled.any():
+            problems.append(_problems(_Context(name, text[name], sites, labels), unscheduled, "VISIT",
+                                      "unscheduled_visit", text[name]["VISIT"],
+                                      _UNSCHEDULED_SAID.get(name, _UNSCHEDULED_SAID["assessment"])))
+            text[name] = export.drop_rows(text[name], unscheduled)
     if "LBTESTCD" in text["labs"]:
         found, other = _check_other_tests(text["labs"], _Context("labs", text["labs"], sites, labels))
         problems.append(found)
