@@ -320,3 +320,27 @@ def test_missed_doses_not_yet_counted_leave_cumulative_dose_and_adherence_missin
                                                                      data_cutoff=cut)["adsl"].set_index("USUBJID"))
         pd.testing.assert_frame_equal(others, reference.drop(index=patient.name))
     assert counted.filter(like="-004", axis=0)["CUMDOSE"].tolist() == [320.0]
+
+
+def test_a_crf_without_ethnicity_gives_a_demographics_table_without_it(synthetic_export):
+    """A CRF of China records the ethnic group (民族), not CDISC's Hispanic or Latino: without the column, ADSL ETHNIC
+    is missing and Table 1 has no ethnicity row (``disposition.NOT_ALWAYS_COLLECTED``); everything else as before.
+    A blank ETHNIC is a data query, and a patient with it is counted as missing."""
+    from analysis_utils import disposition, validation
+
+    result = validation.validate_export({**synthetic_export,
+                                         "demographics": synthetic_export["demographics"].drop(columns="ETHNIC")})
+    expected = validation.validate_export(synthetic_export)
+    assert result.ok and result.queries["message"].tolist() == expected.queries["message"].tolist()
+    adsl, plain = (cleaning.derive_all(r.typed)["adsl"] for r in (result, expected))
+    assert adsl["ETHNIC"].isna().all()
+    pd.testing.assert_frame_equal(adsl.drop(columns="ETHNIC"), plain.drop(columns="ETHNIC"))
+    categorical = disposition.DEMOGRAPHICS_CATEGORICAL
+    assert disposition.collected(adsl, categorical) == ("SEX", "RACE")
+    assert disposition.collected(plain, categorical) == categorical
+    blank = synthetic_export["demographics"].assign(ETHNIC=lambda d: d["ETHNIC"].mask(d["SUBJID"] == "001", ""))
+    queried = validation.validate_export({**synthetic_export, "demographics": blank})
+    missing = queried.queries[queried.queries["rule"] == "missing_item"]
+    assert missing[["row", "variable"]].values.tolist() == [["2", "ETHNIC"]]
+    table = disposition.summarize_table1(cleaning.derive_all(queried.typed)["adsl"], categorical=["ETHNIC"])
+    assert table.query("category == 'Missing' and stat_name == 'n'")["stat_value"].tolist() == [1.0]

@@ -445,8 +445,11 @@ def _demographics_form() -> Form:
         _v("SEX", "str", "Sex.", allowed=("F", "M")),
         _v("RACE", "str", "Race (CDISC terminology).",
            allowed=("ASIAN", "WHITE", "BLACK OR AFRICAN AMERICAN", "OTHER")),
-        _v("ETHNIC", "str", "Ethnicity (CDISC terminology).",
-           allowed=("HISPANIC OR LATINO", "NOT HISPANIC OR LATINO", "NOT REPORTED")),
+        _v("ETHNIC", "str", "Ethnicity (CDISC terminology): Hispanic or Latino or not, as the FDA asks. A CRF that "
+           "does not collect it (one of China records the ethnic group, 民族, instead) leaves the column out: the "
+           "demographics table then has no ethnicity.",
+           allowed=("HISPANIC OR LATINO", "NOT HISPANIC OR LATINO", "NOT REPORTED"), required=False,
+           column_required=False, blank="not recorded; counted as missing in the demographics table"),
         _v("HEIGHT", "float", "Height at baseline.", unit="cm", low=120, high=220, required=False,
            blank="not measured; the patient's BMI is missing"),
         _v("WEIGHT", "float", "Weight at baseline.", unit="kg", low=30, high=200, required=False,

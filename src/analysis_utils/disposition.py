@@ -55,6 +55,10 @@ CONTINUOUS_STATS = ("n", "mean", "sd", "median", "q1", "q3", "min", "max", "miss
 #: variables first. Levels are shown in the order of ``TABLE1_LEVELS``; RACE and ETHNIC by frequency.
 DEMOGRAPHICS_CONTINUOUS = ("AGE", "HEIGHTBL", "WEIGHTBL", "BMIBL")
 DEMOGRAPHICS_CATEGORICAL = ("SEX", "RACE", "ETHNIC")
+#: Characteristics a CRF may not collect (the data dictionary's optional ETHNIC: one of China records the ethnic
+#: group, 民族, instead): left out of Table 1 when no patient has a value (``collected``), where a row of 100 %
+#: missing would say only that.
+NOT_ALWAYS_COLLECTED = ("ETHNIC",)
 DISEASE_CONTINUOUS = ("DURDIS", "ESSDAIBL", "ESSPRIBL", "PGABL", "IGGBL", "ESRBL", "CRPBL", "GCDOSEBL")
 DISEASE_CATEGORICAL = ("ANTISSA", "ANTISSB", "GCFL", "HCQFL", "ISFL", "HBVHXFL", "ILDFL")
 _YN = ("Y", "N")
@@ -312,6 +316,19 @@ def _categorical_rows(pop: pd.DataFrame, variables, levels_order) -> pd.DataFram
     out["big_n"] = out["arm"].map(pop.groupby("arm")["USUBJID"].nunique()).astype("int64")
     out["pct"] = 100.0 * out["n"] / out["big_n"]
     return out[["arm", "variable", "category", "n", "pct", "big_n"]]
+
+
+def collected(adsl: pd.DataFrame, variables, *, optional=NOT_ALWAYS_COLLECTED) -> tuple:
+    """``variables`` without those of ``optional`` that no patient of ``adsl`` has a value of (not collected).
+
+    >>> adsl = pd.DataFrame({"SEX": ["F", "M"], "RACE": ["ASIAN", None], "ETHNIC": [None, ""]})
+    >>> collected(adsl, ("SEX", "RACE", "ETHNIC"))
+    ('SEX', 'RACE')
+    """
+    def recorded(name: str) -> bool:
+        values = adsl[name]
+        return bool((values.notna() & (values.astype(str).str.strip() != "")).any())
+    return tuple(v for v in variables if v not in optional or recorded(v))
 
 
 def summarize_table1(adsl: pd.DataFrame, *, continuous=(), categorical=(), arm: str = "TRT01A",
