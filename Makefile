@@ -148,7 +148,9 @@ bench: $(ENV_STAMP)
 # of git.
 # ipykernel's warning that the kernel it installs into .venv-lab "may not be found" is left out: JupyterLab runs there.
 lab: $(ENV_STAMP)
-	@test -x .venv-lab/$(BIN)/jupyter$(EXE) || { $(call NEW_VENV,.venv-lab) && .venv-lab/$(BIN)/pip$(EXE) install --quiet --disable-pip-version-check jupyterlab==4.6.6; }
+	@test .venv-lab/.installed -nt requirements-lab.txt || { { test -x .venv-lab/$(BIN)/python$(EXE) || \
+	  $(call NEW_VENV,.venv-lab); } && .venv-lab/$(BIN)/pip$(EXE) install --quiet --disable-pip-version-check \
+	  -r requirements-lab.txt $(PIP_NOTES) && touch .venv-lab/.installed; }
 	$(PY) -m ipykernel install --prefix "$(abspath .venv-lab)" --name python3 --display-name "Python 3 (analysis_utils)" >/dev/null \
 	  2> >(grep -v 'The kernelspec may not be found' >&2)
 	mkdir -p .venv-lab/etc/jupyter && cp scripts/jupyter_server_config.py .venv-lab/etc/jupyter/
@@ -158,17 +160,18 @@ lab: $(ENV_STAMP)
 docs: $(ENV_STAMP)
 	$(PY) -m analysis_utils.dictionary > docs/data_dictionary.md
 
-## Re-lock requirements.txt and requirements-dev.txt from the pins in pyproject.toml (in scratch venvs)
+## Re-lock requirements*.txt (runtime, test tools, JupyterLab) from the pins in pyproject.toml (in scratch venvs)
 # Each freeze goes to a file of its own first: no pipeline whose failure only pipefail would catch (macOS's make 3.81
-# ignores .SHELLFLAGS), and neither requirements file is rewritten unless both freezes and both resolutions
-# succeeded.
+# ignores .SHELLFLAGS), and no requirements file is rewritten unless every freeze and resolution succeeded.
+# JupyterLab (extra `lab`) is locked in a venv of its own, as `make lab` installs it, with the runtime's versions of
+# the packages both need (nbconvert, ipykernel, ...) as constraints.
 # What only other systems install (colorama on Windows, appnope on macOS) is resolved by uv for every system, with the
 # frozen versions as constraints: $(call ELSEWHERE,frozen files,uv's lock) prints the lines of uv's lock for one
 # system whose package none of the frozen files has, with their markers.
 LOCK_PIP := .build/lock/$(BIN)/pip$(EXE)
 LOCK_RESOLVE := .build/lock/$(BIN)/uv$(EXE) pip compile --quiet --universal --no-header --no-annotate --python-version 3.11
 ELSEWHERE = awk -F== 'function name(s) { s = tolower(s); gsub(/[-_.]+/, "-", s); return s } \
-	FILENAME != ARGV[ARGC - 1] { seen[name($$1)]; next } /; sys_platform == / && !(name($$1) in seen)' $(1) $(2)
+	FILENAME != ARGV[ARGC - 1] { seen[name($$1)]; next } /; (sys_platform|os_name) == / && !(name($$1) in seen)' $(1) $(2)
 lock:
 	rm -rf .build/lock && $(call NEW_VENV,.build/lock)
 	$(LOCK_PIP) install --quiet --disable-pip-version-check .
@@ -181,6 +184,14 @@ lock:
 	$(call ELSEWHERE,.build/lock/runtime.txt,.build/lock/universal-runtime.txt) > .build/lock/elsewhere-runtime.txt
 	$(call ELSEWHERE,.build/lock/dev.txt .build/lock/elsewhere-runtime.txt,.build/lock/universal-dev.txt) \
 	  > .build/lock/elsewhere-dev.txt
+	.build/lock/$(BIN)/python$(EXE) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]\
+	  ["optional-dependencies"]["lab"], sep="\n")' > .build/lock/lab.in
+	rm -rf .build/lock-lab && $(call NEW_VENV,.build/lock-lab)
+	.build/lock-lab/$(BIN)/pip$(EXE) install --quiet --disable-pip-version-check -r .build/lock/lab.in \
+	  -c .build/lock/runtime.txt
+	.build/lock-lab/$(BIN)/pip$(EXE) freeze > .build/lock/lab.txt
+	$(LOCK_RESOLVE) .build/lock/lab.in -c .build/lock/lab.txt -o .build/lock/universal-lab.txt
+	$(call ELSEWHERE,.build/lock/lab.txt,.build/lock/universal-lab.txt) > .build/lock/elsewhere-lab.txt
 	{ echo "# Locked runtime environment (what \`make report\` needs), Python 3.11."; \
 	  echo "# Top-level pins live in pyproject.toml; regenerate with 'make lock' after changing them."; \
 	  cat .build/lock/runtime.txt; \
@@ -191,6 +202,11 @@ lock:
 	  echo "-r requirements.txt"; \
 	  grep -vxF -f .build/lock/runtime.txt .build/lock/dev.txt; \
 	  cat .build/lock/elsewhere-dev.txt; } > requirements-dev.txt
+	{ echo "# Locked JupyterLab environment (\`make lab\`, .venv-lab), Python 3.11."; \
+	  echo "# Top-level pin in pyproject.toml ([project.optional-dependencies] lab); regenerate with 'make lock'."; \
+	  cat .build/lock/lab.txt; \
+	  echo "# Only on other systems than the one that made the lock (by uv, with the versions above):"; \
+	  cat .build/lock/elsewhere-lab.txt; } > requirements-lab.txt
 
 ## Remove generated data, figures, reports and what notebooks run alone wrote (never data/raw)
 clean:

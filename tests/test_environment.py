@@ -47,6 +47,12 @@ def test_lock_files_have_the_pyproject_versions():
     assert {k: dev.get(k) for k in dev_pins} == dev_pins
     assert not set(runtime) & set(dev), "a package is locked twice"
     assert "-r requirements.txt" in (ROOT / "requirements-dev.txt").read_text()
+    lab = _pins((ROOT / "requirements-lab.txt").read_text().splitlines())
+    lab_pins = _pins(project["optional-dependencies"]["lab"])
+    assert {k: lab.get(k) for k in lab_pins} == lab_pins
+    assert not set(lab_pins) & set(runtime), "JupyterLab is installed in its own environment only"
+    assert {k: v for k, v in lab.items() if k in runtime} == {k: runtime[k] for k in lab if k in runtime}, \
+        "JupyterLab's environment has the runtime's version of each package both need"
 
 
 def test_every_locked_package_installs_on_every_python_3_11():
@@ -94,6 +100,7 @@ def test_make_lab_allows_root_only_as_root_and_passes_lab_args(tmp_path):
 def test_make_lab_gives_jupyterlab_the_server_settings_of_the_project():
     out = subprocess.run(["make", "-n", "-s", "lab"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert "cp scripts/jupyter_server_config.py .venv-lab/etc/jupyter/" in out  # beside the user's own settings
+    assert "-r requirements-lab.txt" in out  # JupyterLab and every package it needs, locked
 
 
 def test_make_validate_writes_its_queries_outside_the_published_outputs():
@@ -265,11 +272,14 @@ needs_make_and_sh = pytest.mark.skipif(shutil.which("make") is None or os.name =
                                        reason="needs make and a POSIX shell")
 
 
+LOCK_FILES = ("requirements.txt", "requirements-dev.txt", "requirements-lab.txt")
+
+
 def _make_lock(tmp_path, shellflags: str, dev_freeze_fails: bool) -> subprocess.CompletedProcess:
     """``make lock`` in a copy of the Makefile, with a ``python`` (3.11) whose ``-m venv DIR`` makes a fake
     ``DIR/bin/pip``: its ``freeze`` prints ``pkg==1.0``, and ``dev==2.0`` once ``.[dev]`` is installed (then fails, if
     asked); and a fake ``DIR/bin/uv``, whose lock for every system adds a Windows-only and a macOS-only package."""
-    for name in ("Makefile", "requirements.txt", "requirements-dev.txt"):
+    for name in ("Makefile", *LOCK_FILES):
         shutil.copy(ROOT / name, tmp_path)
     python = tmp_path / "python"
     python.write_text('#!/bin/sh\ncase "$1 $2" in "-m venv") ;; -c*) exit 0;; *) exit 1;; esac\n'  # 3.11: -c exits 0
@@ -281,8 +291,11 @@ def _make_lock(tmp_path, shellflags: str, dev_freeze_fails: bool) -> subprocess.
                       # a package of Windows only (runtime) and one of macOS only (test tools)
                       'cat > "$3/bin/uv" <<"UV"\n#!/bin/sh\nfor last; do :; done\n'
                       '{ echo "pkg==1.0"; echo "plat==3.0 ; sys_platform == \'win32\'"; case "$*" in *"--extra dev"*) '
-                      'echo "dev==2.0"; echo "mac==4.0 ; sys_platform == \'darwin\'";; esac; } > "$last"\nUV\n'
-                      'chmod +x "$3/bin/pip" "$3/bin/uv"\n')
+                      'echo "dev==2.0"; echo "mac==4.0 ; sys_platform == \'darwin\'";; *lab.in*) '
+                      'echo "winpty==5.0 ; os_name == \'nt\'";; esac; } > "$last"\nUV\n'
+                      # its Python reads the pins of JupyterLab (extra lab) from pyproject.toml
+                      'printf \'#!/bin/sh\\necho "lab==5.0"\\n\' > "$3/bin/python"\n'
+                      'chmod +x "$3/bin/pip" "$3/bin/uv" "$3/bin/python"\n')
     python.chmod(0o755)
     return subprocess.run(["make", "-s", "lock", f"PYTHON={python}", f".SHELLFLAGS={shellflags}"], cwd=tmp_path,
                           capture_output=True, text=True)
@@ -293,10 +306,15 @@ def _make_lock(tmp_path, shellflags: str, dev_freeze_fails: bool) -> subprocess.
 def test_make_lock_writes_the_runtime_pins_and_the_test_tools_on_top(tmp_path, shellflags):
     done = _make_lock(tmp_path, shellflags, dev_freeze_fails=False)
     assert done.returncode == 0, done.stdout + done.stderr
-    runtime, dev = ((tmp_path / name).read_text().splitlines() for name in ("requirements.txt", "requirements-dev.txt"))
+    runtime, dev, lab = ((tmp_path / name).read_text().splitlines() for name in LOCK_FILES)
     assert [line for line in runtime if not line.startswith("#")] == ["pkg==1.0", "plat==3.0 ; sys_platform == 'win32'"]
     assert [line for line in dev if not line.startswith("#")] == [
         "-r requirements.txt", "dev==2.0", "mac==4.0 ; sys_platform == 'darwin'"]
+    assert [line for line in lab if not line.startswith("#")] == [
+        "pkg==1.0", "plat==3.0 ; sys_platform == 'win32'", "winpty==5.0 ; os_name == 'nt'"]
+    installs = (tmp_path / ".build" / "lock-lab" / "bin" / "installed").read_text()
+    assert installs == "install --quiet --disable-pip-version-check -r .build/lock/lab.in -c .build/lock/runtime.txt\n"
+    assert (tmp_path / ".build" / "lock" / "lab.in").read_text() == "lab==5.0\n"
 
 
 @needs_make_and_sh
@@ -304,7 +322,7 @@ def test_make_lock_writes_the_runtime_pins_and_the_test_tools_on_top(tmp_path, s
 def test_make_lock_rewrites_no_requirements_file_when_a_freeze_fails(tmp_path, shellflags):
     """The second ``pip freeze`` prints a line, then fails: ``make lock`` fails and both lock files keep their content,
     with or without pipefail."""
-    before = {name: (ROOT / name).read_bytes() for name in ("requirements.txt", "requirements-dev.txt")}
+    before = {name: (ROOT / name).read_bytes() for name in LOCK_FILES}
     done = _make_lock(tmp_path, shellflags, dev_freeze_fails=True)
     assert done.returncode != 0, done.stdout + done.stderr
     assert {name: (tmp_path / name).read_bytes() for name in before} == before
