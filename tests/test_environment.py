@@ -151,14 +151,18 @@ def test_shipped_notebooks_hold_no_outputs():
                         "`make lab` saves without them)")
 
 
-def test_requirements_are_sorted_and_xlsxwriter_is_locked():
+@pytest.mark.parametrize("name", ["requirements.txt", "requirements-lab.txt"])
+def test_requirements_are_sorted_with_what_only_other_systems_install_last(name):
     """Sorted by name: what this system installs, then what only others do (with their markers)."""
-    here, elsewhere = (ROOT / "requirements.txt").read_text().split("# Only on other systems")
+    here, elsewhere = (ROOT / name).read_text().split("# Only on other systems")
     names = [line.split("==")[0] for line in here.splitlines() if line and not line.startswith("#")]
     assert names == sorted(names, key=str.lower)
     others = [line for line in elsewhere.splitlines()[1:] if line]
-    assert others == sorted(others) and all(" ; sys_platform == " in line for line in others)
+    assert others == sorted(others) and all(re.search(" ; (sys_platform|os_name) == ", line) for line in others)
     assert {line.split("==")[0] for line in others} >= {"colorama", "appnope"}  # Windows' and macOS' only
+
+
+def test_xlsxwriter_is_locked():
     assert _pins((ROOT / "requirements.txt").read_text().splitlines())["xlsxwriter"] == _pyproject_pins()["xlsxwriter"]
 
 
