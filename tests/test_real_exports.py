@@ -578,3 +578,15 @@ def test_unscheduled_visits_are_left_out(tmp_export, shipped):
     _same_as_shipped_but(result, "unscheduled_visit", shipped)
     typed = validation.parse_export(export.read_export(tmp_export))  # as cleaning reads raw text
     assert not typed["esspri"]["VISIT"].str.upper().str.startswith("UNS").any()
+
+
+def test_a_laboratory_table_with_a_column_per_test_is_named_so(tmp_export):
+    """A hospital's laboratory table (a column per test, TBIL as its system codes bilirubin): the missing test code
+    says what the form should look like."""
+    _raw("labs", b"SUBJID,VISIT,LBDT,ALT,AST,TBIL,WBC\n001,BL,2021-06-28,22,29,12.2,5.1\n")(tmp_export)
+    errors = _stopped(tmp_export).errors
+    assert errors["variable"].tolist() == ["LBORNRHI", "LBORNRLO", "LBORRES", "LBORRESU", "LBTESTCD"]
+    assert errors["message"].iloc[-1] == (
+        "labs.csv, line 1: missing_column: column 'LBTESTCD' is missing (data dictionary form 'labs') (found ALT, AST, "
+        "TBIL, ...: a column per test? The form is long: one row per subject, test and sample, the test's code in "
+        "LBTESTCD and its result in LBORRES)")

@@ -1294,6 +1294,12 @@ def _form_structure(name: str, form: dictionary.Form, frame: pd.DataFrame) -> li
         if var not in frame.columns:
             near = [c for c in extra if str(c).strip().upper() == var]
             hint = f" (found '{near[0]}': column names are upper case, without spaces)" if near else ""
+            tests = [str(c) for c in extra if str(c).strip().upper() in {*dictionary.LAB_PARAMS,
+                                                                         *dictionary.LAB_TEST_ALIASES}]
+            if var == "LBTESTCD" and tests:  # a hospital's laboratory table: a column per test
+                hint = (f" (found {', '.join(tests[:3])}{', ...' if len(tests) > 3 else ''}: a column per test? The "
+                        "form is long: one row per subject, test and sample, the test's code in LBTESTCD and its "
+                        "result in LBORRES)")
             parts.append(_file_problem(file, "missing_column", var, f"column '{var}' is missing (data dictionary "
                                        f"form '{name}'){hint}", row=head, unit=unit))
     for col in extra:
