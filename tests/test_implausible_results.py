@@ -14,10 +14,10 @@ HGB, PLAT, CREAT = ("001,BL,2021-06-28,HGB,125,g/L,115.0,150.0", "001,BL,2021-06
     (13, HGB.replace(",125,", ",12.5,"), "value '12.5' is below 25 g/L, which no patient's HGB is: a result in g/dL "
                                          "under g/L? Correct the result or its unit (LBORRESU)"),
     (13, HGB.replace(",125,", ",24.9,"), "value '24.9' is below 25 g/L"),
-    (18, PLAT.replace(",275,", ",275000,"), "value '275000' is above 5000 10^9/L, which no patient's PLAT is: a count "
-                                            "per µL under 10^9/L?"),
+    (18, PLAT.replace(",275,", ",275000,"), "value '275000' is above 5000 10^9/L, which no patient's PLAT is: a "
+                                            "result per µL under 10^9/L?"),
     (9, CREAT.replace(",52,", ",0.59,"), "value '0.59' is below 10 umol/L, which no patient's CREAT is: a result in "
-                                         "mg/dL under µmol/L?"),
+                                         "mg/dL under umol/L?"),
     (13, HGB.replace(",125,g/L,115.0,150.0", ",2.4,g/dL,11.5,15.0"), "value '2.4' is below 25 g/L (24 g/L in the "
                                                                       "standard unit)"),
 ])
@@ -50,3 +50,12 @@ def test_each_limit_catches_its_slip_and_holds_a_normal_result(test):
     slipped = normal / other  # the number that unit gives, read as the standard unit
     assert (low is None or normal >= low) and (high is None or normal <= high)
     assert (low is not None and slipped < low) or (high is not None and slipped > high)
+
+
+def test_a_reference_range_in_another_unit_stops_too(edit_export):
+    """A range in g/dL beside a result in g/L would make every haemoglobin HIGH in the shift table."""
+    errors = edit_export("labs", (HGB, HGB.replace(",115.0,150.0", ",11.5,15.0"))).errors
+    assert errors["variable"].tolist() == ["LBORNRHI", "LBORNRLO"]
+    assert errors["message"].iloc[1].endswith(
+        "column LBORNRLO: implausible_result: value '11.5' is below 25 g/L, which no patient's HGB is: a reference "
+        "limit in g/dL under g/L? Correct the limit: the range is in the result's unit (LBORRESU)")

@@ -110,8 +110,8 @@ LAB_UNITS = MappingProxyType({
     "UPROT": {"g/24h": 1.0, "mg/24h": MG_TO_G},
     "HBVDNA": {"IU/mL": 1.0},
 })
-#: Results no patient can have, in the standard unit (``LAB_PARAMS``): (below, above, the slip that gives such a
-#: result). Each limit catches a result in a unit ten to a thousand times another, exported under that other's name,
+#: Results no patient can have, in the standard unit (``LAB_PARAMS``): (below, above, the unit of the slip that gives
+#: such a result). Each limit catches a result, or a reference limit, in a unit ten to a thousand times another, exported under that other's name,
 #: as a laboratory system's result column beside a unit column typed by hand gives it: haemoglobin 12.5 (g/dL) under
 #: g/L, a count per µL (5,100) under 10^9/L, IgG 1,450 (mg/dL) under g/L. Each lies beyond any value a living patient
 #: has been reported with (haemoglobin under 25 g/L; leukocytes over 1,000 x 10^9/L; creatinine under 10 µmol/L,
@@ -121,17 +121,17 @@ LAB_UNITS = MappingProxyType({
 #: plausibility control holds back a result before release (Fuentes-Arderiu X et al. Proposed guidelines for the
 #: final review of measurement results in the clinical laboratory. Accred Qual Assur 2008;13:537-42).
 LAB_IMPOSSIBLE = MappingProxyType({
-    "WBC": (None, 1000, "a count per µL under 10^9/L"),
-    "NEUT": (None, 1000, "a count per µL under 10^9/L"),
-    "LYM": (None, 1000, "a count per µL under 10^9/L"),
-    "PLAT": (None, 5000, "a count per µL under 10^9/L"),
-    "HGB": (25, None, "a result in g/dL under g/L"),
-    "CREAT": (10, None, "a result in mg/dL under µmol/L"),
-    "CHOL": (None, 50, "a result in mg/dL under mmol/L"),
-    "IGG": (None, 200, "a result in mg/dL under g/L"),
-    "C3": (None, 10, "a result in mg/dL under g/L"),
-    "C4": (None, 5, "a result in mg/dL under g/L"),
-    "UPROT": (None, 50, "a result in mg/24h under g/24h"),
+    "WBC": (None, 1000, "per µL"),
+    "NEUT": (None, 1000, "per µL"),
+    "LYM": (None, 1000, "per µL"),
+    "PLAT": (None, 5000, "per µL"),
+    "HGB": (25, None, "in g/dL"),
+    "CREAT": (10, None, "in mg/dL"),
+    "CHOL": (None, 50, "in mg/dL"),
+    "IGG": (None, 200, "in mg/dL"),
+    "C3": (None, 10, "in mg/dL"),
+    "C4": (None, 5, "in mg/dL"),
+    "UPROT": (None, 50, "in mg/24h"),
 })
 #: Qualitative tests: LBORRES is POSITIVE or NEGATIVE, with no unit.
 #: Codes that laboratory systems give tests of the dictionary (``LAB_PARAMS``), in upper case, with the dictionary's
@@ -832,9 +832,9 @@ def _markdown_units() -> list:
     lines += [f"| `{alias}` | {_md_escape(LAB_PARAMS[code][0])} | `{code}` |"
               for alias, code in LAB_TEST_ALIASES.items()]
     lines += ["", "## Laboratory results no patient can have", "",
-              "A result beyond these limits, in the standard unit, stops the run (`implausible_result`): a result in "
-              "another unit under this one's name (`LAB_IMPOSSIBLE`).", "",
-              "| test | below | above | the slip such a result shows |", "|---|---|---|---|"]
+              "A result or reference limit beyond these limits, in the standard unit, stops the run "
+              "(`implausible_result`): a value in another unit under this one's name (`LAB_IMPOSSIBLE`).", "",
+              "| test | below | above | the unit of the slip such a result shows |", "|---|---|---|---|"]
     lines += [f"| `{test}` | {'' if low is None else f'{low:g} {LAB_PARAMS[test][1]}'} | "
               f"{'' if high is None else f'{high:g} {LAB_PARAMS[test][1]}'} | {_md_escape(slip)} |"
               for test, (low, high, slip) in LAB_IMPOSSIBLE.items()]
