@@ -45,12 +45,12 @@ def test_writing_twice_gives_the_same_bytes(tmp_path, synthetic_export):
 
 def test_every_form_of_the_dictionary_in_dictionary_column_order(synthetic_export):
     """The pilot's export: every form but the optional ones, every column but the optional ones (the study
-    form's single SITEID excepted: the pilot's study.csv is as it always was; and the direct identifiers, which the
-    synthetic trial carries so that a test shows they never leave data/raw)."""
+    form's single SITEID excepted: the pilot's study.csv is as it always was; the direct identifiers, which the
+    synthetic trial carries so that a test shows they never leave data/raw; and ETHNIC, which a CRF may not collect)."""
     assert list(synthetic_export) == [n for n, f in dictionary.FORMS.items() if not f.optional]
     for name in synthetic_export:
         form = dictionary.FORMS[name]
-        kept = {"study": ("SITEID",), "demographics": dictionary.IDENTIFIERS}.get(name, ())
+        kept = {"study": ("SITEID",), "demographics": (*dictionary.IDENTIFIERS, "ETHNIC")}.get(name, ())
         assert tuple(synthetic_export[name].columns) == tuple(v.name for v in form.variables
                                                               if v.column_required or v.name in kept)
     assert synthetic_export["study"].columns.tolist() == ["STUDYID", "SITEID", "SYNTHETIC", "EXPORTDT"]
