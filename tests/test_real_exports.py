@@ -157,6 +157,17 @@ STOPS = {
         _edit_lines("labs", lambda ls: [x.replace(",BILI,", ",TBIL,") for x in ls]),
         ("stop", "test_code_alias", "labs.csv", 4, "value 'TBIL' stands for Total bilirubin (umol/L), coded BILI in "
          "the data dictionary: write BILI (30 row(s))")),
+    "a glucocorticoid coded by its salt (prednisone acetate, as China's tablets are sold)": (
+        _replace_in_line("conmeds", 4, "Prednisone,PREDNISONE,", "Prednisone acetate,PREDNISONE ACETATE,"),
+        ("stop", "glucocorticoid_dose_unknown", "conmeds.csv", 4, "column CMDECOD: glucocorticoid_dose_unknown: value "
+         "'PREDNISONE ACETATE' is a glucocorticoid without a prednisone equivalent: expected one of PREDNISONE, "
+         "PREDNISOLONE, METHYLPREDNISOLONE, TRIAMCINOLONE, HYDROCORTISONE, CORTISONE, DEXAMETHASONE, BETAMETHASONE "
+         "(the ingredient's name, without its salt: PREDNISONE for prednisone acetate), and the record is taken during "
+         "the study: the glucocorticoid tables (baseline dose, dose by visit) would count it as no dose")),
+    "a glucocorticoid taken as needed": (
+        _replace_in_line("conmeds", 4, ",10.0,mg,QD,", ",10.0,mg,PRN,"),
+        ("stop", "glucocorticoid_dose_unknown", "conmeds.csv", 4, "value 'PRN' is not a regular frequency (QD, BID, "
+         "TID, QID, QOD, QW)")),
     "a date column formatted as a number in a spreadsheet": (
         _replace_in_line("visits", 2, "2021-06-28", "44375"),
         ("stop", "wrong_type", "visits.csv", 2, "value '44375' is not of type date: expected date, ISO 8601 YYYY-MM-DD: "
@@ -590,3 +601,16 @@ def test_a_laboratory_table_with_a_column_per_test_is_named_so(tmp_export):
         "labs.csv, line 1: missing_column: column 'LBTESTCD' is missing (data dictionary form 'labs') (found ALT, AST, "
         "TBIL, ...: a column per test? The form is long: one row per subject, test and sample, the test's code in "
         "LBTESTCD and its result in LBORRES)")
+
+
+def test_a_glucocorticoid_ended_before_consent_needs_no_dose(tmp_export):
+    """A prior course recorded without its dose (ended years before the study) is counted in no glucocorticoid table:
+    no error. The same record still ongoing is."""
+    conmeds = tmp_export / "conmeds.csv"
+    text = conmeds.read_text()
+    conmeds.write_text(text + "011,9,Prednisone,PREDNISONE,GLUCOCORTICOID,,,,2015-03,2015-06\n")
+    assert validation.check_export(tmp_export).ok
+    conmeds.write_text(text + "011,9,Prednisone,PREDNISONE,GLUCOCORTICOID,,,,2015-03,\n")
+    errors = _stopped(tmp_export).errors
+    assert sorted(errors["variable"]) == ["CMDOSE", "CMDOSFRQ", "CMDOSU"]
+    assert set(errors["rule"]) == {"glucocorticoid_dose_unknown"}

@@ -81,6 +81,10 @@ RULES = MappingProxyType({
                               "(a mistyped year?), and a data cut would leave the record out unseen"),
     "unknown_unit": ("error", "a laboratory unit is not an accepted unit of its test"),
     "reversed_range": ("error", "a laboratory reference range's lower limit is above its upper limit"),
+    "glucocorticoid_dose_unknown": ("error", "a glucocorticoid taken during the study (not ended before the informed "
+                                             "consent) whose daily prednisone-equivalent dose cannot be counted: a "
+                                             "drug outside the equivalence table (the ingredient's name, without its "
+                                             "salt), a dose blank or not in mg, a frequency PRN or blank"),
     "implausible_result": ("error", "a laboratory result, in its test's standard unit, is one no patient can have "
                                     "(haemoglobin under 25 g/L): a result in another unit under this one's name, as "
                                     "g/dL under g/L (dictionary.LAB_IMPOSSIBLE)"),
@@ -950,6 +954,38 @@ def _check_overlapping_exposure(exposure: pd.DataFrame, text: pd.DataFrame, ctx:
     return _problems(ctx, bad, "EXSTDT", "overlapping_exposure", text["EXSTDT"], detail)
 
 
+def _check_glucocorticoid_doses(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
+    """A glucocorticoid record taken during the study (ongoing, or ending on or after the informed consent: the
+    glucocorticoid tables count the records taken at the first dose and at each visit) whose daily dose in prednisone
+    equivalents (``cleaning.compute_prednisone_equivalent``) cannot be computed: the tables would sum it as nothing
+    (ADSL ``GCDOSEBL`` 0 mg for a patient on it), or the build would stop in the glucocorticoid table."""
+    from analysis_utils import cleaning, conmeds  # which import this module
+
+    cm, demog = typed.get("conmeds"), typed.get("demographics")
+    columns = {"CMCLAS", "CMDECOD", "CMDOSE", "CMDOSU", "CMDOSFRQ", "CMENDT"}
+    if cm is None or demog is None or not columns <= set(cm.columns) or "CONSDT" not in demog:
+        return _empty()
+    consent = cm["SUBJID"].map(demog.drop_duplicates("SUBJID").set_index("SUBJID")["CONSDT"])
+    end = cm.get("CMENDT" + LAST_SUFFIX, cm["CMENDT"])
+    taken = ((cm["CMCLAS"] == conmeds.GC_CLASS) & (end.isna() | ~(end < consent))).to_numpy(dtype=bool)
+    drugs = ", ".join(cleaning.PREDNISONE_EQUIVALENT)
+    frequencies = ", ".join(cleaning.DOSES_PER_DAY)
+    checks = [
+        ("CMDECOD", ~cm["CMDECOD"].isin(list(cleaning.PREDNISONE_EQUIVALENT)),
+         f"is a glucocorticoid without a prednisone equivalent: expected one of {drugs} (the ingredient's name, "
+         "without its salt: PREDNISONE for prednisone acetate)"),
+        ("CMDOSE", cm["CMDOSE"].isna(), "is empty: the glucocorticoid's daily dose is needed"),
+        ("CMDOSU", cm["CMDOSU"].fillna("") != "mg", "is not mg: a glucocorticoid's dose is counted in mg"),
+        ("CMDOSFRQ", ~cm["CMDOSFRQ"].isin(list(cleaning.DOSES_PER_DAY)),
+         f"is not a regular frequency ({frequencies}): the glucocorticoid's daily dose is needed"),
+    ]
+    said = (", and the record is taken during the study: the glucocorticoid tables (baseline dose, dose by visit) "
+            "would count it as no dose")
+    return pd.concat([_problems(ctxs["conmeds"], taken & bad.to_numpy(dtype=bool), column,
+                                "glucocorticoid_dose_unknown", text["conmeds"][column], detail + said)
+                      for column, bad, detail in checks], ignore_index=True)
+
+
 def _query_overlapping_medication(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
     """A medication record that starts before the end of an earlier record of the same drug (``CMDECOD``) of the
     subject, or while it is ongoing: both count on the days they share, their doses added (a dose changed without
@@ -1528,7 +1564,8 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
                  _check_open_exposure(typed, text, ctxs),
                  _check_randomisation(typed, text, ctxs), _check_screen_failures(typed, text, ctxs),
                  _query_windows(typed, text, ctxs, schedule), _query_biological(text, ctxs),
-                 _query_lab_samples(typed, text, ctxs), _query_overlapping_medication(typed, text, ctxs),
+                 _query_lab_samples(typed, text, ctxs), _check_glucocorticoid_doses(typed, text, ctxs),
+                 _query_overlapping_medication(typed, text, ctxs),
                  _query_crf_totals(typed, text, ctxs),
                  _query_no_assessment(typed, text, ctxs), _query_missing_assessments(text, ctxs),
                  _query_deaths(typed, text, ctxs)]
