@@ -275,6 +275,12 @@ QUERIES = {
         _insert_line("labs", 3, "001,BL,2021-06-28,GGT,18,U/L,7.0,45.0"),
         ("query", "unknown_test", "labs.csv", 3, "value 'GGT' is not a test of the data dictionary (docs/"
          "data_dictionary.md, Laboratory units): its 1 row(s) not read")),
+    "hydroxychloroquine not coded (its Chinese name)": (
+        _replace_in_line("conmeds", 7, "Hydroxychloroquine,HYDROXYCHLOROQUINE,", "\u7f9f\u6c2f\u55b9,\u7f9f\u6c2f\u55b9,"),
+        ("query", "antimalarial_not_counted", "conmeds.csv", 7, "is an antimalarial, not hydroxychloroquine by its "
+         "coded name (HYDROXYCHLOROQUINE, HYDROXYCHLOROQUINE SULFATE, HYDROXYCHLOROQUINE SULPHATE): counted in no row "
+         "of the baseline table (hydroxychloroquine at baseline). Another antimalarial, or hydroxychloroquine not "
+         "coded?")),
     "week-12 visit out of its window": (lambda folder: folder,
                                         ("query", "visit_window", "visits.csv", 25,
                                          "is on study day 101, outside the window day 71 to 99")),
@@ -614,3 +620,15 @@ def test_a_glucocorticoid_ended_before_consent_needs_no_dose(tmp_export):
     errors = _stopped(tmp_export).errors
     assert sorted(errors["variable"]) == ["CMDOSE", "CMDOSFRQ", "CMDOSU"]
     assert set(errors["rule"]) == {"glucocorticoid_dose_unknown"}
+
+
+def test_hydroxychloroquine_coded_by_its_salt_is_hydroxychloroquine(tmp_export, shipped):
+    """WHODrug names the salt too: patient 001 on HYDROXYCHLOROQUINE SULFATE is on hydroxychloroquine at baseline
+    (ADSL HCQFL), with no query; ADSL as shipped."""
+    _replace_in_line("conmeds", 2, ",HYDROXYCHLOROQUINE,", ",HYDROXYCHLOROQUINE SULFATE,")(tmp_export)
+    result = validation.check_export(tmp_export)
+    queries, datasets = shipped
+    pd.testing.assert_frame_equal(result.queries.drop(columns=["file", "message"]),
+                                  queries.drop(columns=["file", "message"]))
+    pd.testing.assert_frame_equal(cleaning.derive_all(result.typed)["adsl"], datasets["adsl"])
+    assert datasets["adsl"].set_index("SUBJID").loc["001", "HCQFL"] == "Y"

@@ -45,6 +45,10 @@ PREDNISONE_EQUIVALENT = MappingProxyType({
     "PREDNISONE": 1.0, "PREDNISOLONE": 1.0, "METHYLPREDNISOLONE": 5 / 4, "TRIAMCINOLONE": 5 / 4,
     "HYDROCORTISONE": 5 / 20, "CORTISONE": 5 / 25, "DEXAMETHASONE": 5 / 0.75, "BETAMETHASONE": 5 / 0.6,
 })
+#: ``CMDECOD`` of hydroxychloroquine (ADSL ``HCQFL``): the ingredient, and the salt as WHODrug also names it (a flag
+#: needs no dose, so the salt is read as the drug). Another antimalarial record taken during the study is a data
+#: query (validation ``antimalarial_not_counted``).
+HYDROXYCHLOROQUINE = ("HYDROXYCHLOROQUINE", "HYDROXYCHLOROQUINE SULFATE", "HYDROXYCHLOROQUINE SULPHATE")
 #: Administrations per day of each CRF dosing frequency (PRN and blank: unknown).
 DOSES_PER_DAY = MappingProxyType({"QD": 1.0, "BID": 2.0, "TID": 3.0, "QID": 4.0, "QOD": 0.5, "QW": 1 / 7})
 #: Relationship categories counted as related (RELFL = "Y").
@@ -287,7 +291,7 @@ def _baseline_conmeds(cm: pd.DataFrame, first_dose: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({
         "GCFL": _flag(subjects.isin(gc["SUBJID"])).to_numpy(),
         "GCDOSEBL": dose.reindex(subjects).fillna(0.0).to_numpy(),
-        "HCQFL": _flag(subjects.isin(at_bl.loc[at_bl["CMDECOD"] == "HYDROXYCHLOROQUINE", "SUBJID"])).to_numpy(),
+        "HCQFL": _flag(subjects.isin(at_bl.loc[at_bl["CMDECOD"].isin(HYDROXYCHLOROQUINE), "SUBJID"])).to_numpy(),
         "ISFL": _flag(subjects.isin(at_bl.loc[at_bl["CMCLAS"] == "IMMUNOSUPPRESSANT", "SUBJID"])).to_numpy(),
     }, index=subjects)
 

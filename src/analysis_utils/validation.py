@@ -133,6 +133,9 @@ RULES = MappingProxyType({
     "unscheduled_visit": ("query", "a row of the visits form or of an assessment form (ESSDAI, ESSPRI, PGA, ILD) at "
                                    "an unscheduled visit (UNS, UNS1, ...): not read; the analyses are at the "
                                    "scheduled visits (docs/decisions.md, 'Unscheduled visits')"),
+    "antimalarial_not_counted": ("query", "an antimalarial taken during the study that is not hydroxychloroquine by "
+                                          "its coded name (cleaning.HYDROXYCHLOROQUINE): counted in no row of the "
+                                          "baseline table (hydroxychloroquine at baseline)"),
     "overlapping_medication": ("query", "a medication record starts before the end of an earlier record of the same "
                                         "drug, or while it is ongoing: their doses are added on the days both are "
                                         "taken (a dose changed without ending the old record?)"),
@@ -954,6 +957,30 @@ def _check_overlapping_exposure(exposure: pd.DataFrame, text: pd.DataFrame, ctx:
     return _problems(ctx, bad, "EXSTDT", "overlapping_exposure", text["EXSTDT"], detail)
 
 
+def _taken_during_study(cm: pd.DataFrame, demog: pd.DataFrame) -> np.ndarray:
+    """Medication records ongoing, or ending (at the latest day a partial date may be) on or after the informed
+    consent: those the tables of medications at the first dose and at each visit may count."""
+    consent = cm["SUBJID"].map(demog.drop_duplicates("SUBJID").set_index("SUBJID")["CONSDT"])
+    end = cm.get("CMENDT" + LAST_SUFFIX, cm["CMENDT"])
+    return (end.isna() | ~(end < consent)).to_numpy(dtype=bool)
+
+
+def _query_antimalarials(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
+    """An antimalarial taken during the study whose coded name is not hydroxychloroquine's (ADSL ``HCQFL`` counts
+    ``cleaning.HYDROXYCHLOROQUINE``): chloroquine, or hydroxychloroquine not coded (羟氯喹)."""
+    from analysis_utils import cleaning  # which imports this module
+
+    cm, demog = typed.get("conmeds"), typed.get("demographics")
+    if cm is None or demog is None or not {"CMCLAS", "CMDECOD", "CMENDT"} <= set(cm.columns) or "CONSDT" not in demog:
+        return _empty()
+    other = (cm["CMCLAS"] == "ANTIMALARIAL") & ~cm["CMDECOD"].isin(cleaning.HYDROXYCHLOROQUINE)
+    return _problems(ctxs["conmeds"], other.to_numpy(dtype=bool) & _taken_during_study(cm, demog), "CMDECOD",
+                     "antimalarial_not_counted", text["conmeds"]["CMDECOD"],
+                     "is an antimalarial, not hydroxychloroquine by its coded name "
+                     f"({', '.join(cleaning.HYDROXYCHLOROQUINE)}): counted in no row of the baseline table "
+                     "(hydroxychloroquine at baseline). Another antimalarial, or hydroxychloroquine not coded?")
+
+
 def _check_glucocorticoid_doses(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
     """A glucocorticoid record taken during the study (ongoing, or ending on or after the informed consent: the
     glucocorticoid tables count the records taken at the first dose and at each visit) whose daily dose in prednisone
@@ -965,9 +992,7 @@ def _check_glucocorticoid_doses(typed: dict, text: dict, ctxs: dict) -> pd.DataF
     columns = {"CMCLAS", "CMDECOD", "CMDOSE", "CMDOSU", "CMDOSFRQ", "CMENDT"}
     if cm is None or demog is None or not columns <= set(cm.columns) or "CONSDT" not in demog:
         return _empty()
-    consent = cm["SUBJID"].map(demog.drop_duplicates("SUBJID").set_index("SUBJID")["CONSDT"])
-    end = cm.get("CMENDT" + LAST_SUFFIX, cm["CMENDT"])
-    taken = ((cm["CMCLAS"] == conmeds.GC_CLASS) & (end.isna() | ~(end < consent))).to_numpy(dtype=bool)
+    taken = (cm["CMCLAS"] == conmeds.GC_CLASS).to_numpy(dtype=bool) & _taken_during_study(cm, demog)
     drugs = ", ".join(cleaning.PREDNISONE_EQUIVALENT)
     frequencies = ", ".join(cleaning.DOSES_PER_DAY)
     checks = [
@@ -1565,6 +1590,7 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
                  _check_randomisation(typed, text, ctxs), _check_screen_failures(typed, text, ctxs),
                  _query_windows(typed, text, ctxs, schedule), _query_biological(text, ctxs),
                  _query_lab_samples(typed, text, ctxs), _check_glucocorticoid_doses(typed, text, ctxs),
+                 _query_antimalarials(typed, text, ctxs),
                  _query_overlapping_medication(typed, text, ctxs),
                  _query_crf_totals(typed, text, ctxs),
                  _query_no_assessment(typed, text, ctxs), _query_missing_assessments(text, ctxs),
