@@ -168,6 +168,11 @@ STOPS = {
         _replace_in_line("conmeds", 4, ",10.0,mg,QD,", ",10.0,mg,PRN,"),
         ("stop", "glucocorticoid_dose_unknown", "conmeds.csv", 4, "value 'PRN' is not a regular frequency (QD, BID, "
          "TID, QID, QOD, QW)")),
+    "MedDRA terms in Chinese (a translation of MedDRA)": (
+        _replace_in_line("adverse_events", 3, "Upper respiratory tract infection,", "\u4e0a\u547c\u5438\u9053\u611f\u67d3,"),
+        ("stop", "meddra_not_english", "adverse_events.csv", 3, "column AEDECOD: meddra_not_english: value '"
+         "\u4e0a\u547c\u5438\u9053\u611f\u67d3' is not MedDRA's English term: the adverse events of special "
+         "interest are defined by English terms, and this event would be in none")),
     "a date column formatted as a number in a spreadsheet": (
         _replace_in_line("visits", 2, "2021-06-28", "44375"),
         ("stop", "wrong_type", "visits.csv", 2, "value '44375' is not of type date: expected date, ISO 8601 YYYY-MM-DD: "

@@ -85,6 +85,8 @@ RULES = MappingProxyType({
                                              "consent) whose daily prednisone-equivalent dose cannot be counted: a "
                                              "drug outside the equivalence table (the ingredient's name, without its "
                                              "salt), a dose blank or not in mg, a frequency PRN or blank"),
+    "meddra_not_english": ("error", "a MedDRA term (AEDECOD, AEBODSYS) in Chinese, Japanese or Korean: the adverse "
+                                    "events of special interest are defined by MedDRA's English terms"),
     "implausible_result": ("error", "a laboratory result, in its test's standard unit, is one no patient can have "
                                     "(haemoglobin under 25 g/L): a result in another unit under this one's name, as "
                                     "g/dL under g/L (dictionary.LAB_IMPOSSIBLE)"),
@@ -957,6 +959,23 @@ def _check_overlapping_exposure(exposure: pd.DataFrame, text: pd.DataFrame, ctx:
     return _problems(ctx, bad, "EXSTDT", "overlapping_exposure", text["EXSTDT"], detail)
 
 
+#: Letters of Chinese, Japanese and Korean (CJK ideographs and their extensions, kana, hangul), of which no English
+#: MedDRA term has any.
+CJK_LETTER = "[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+
+
+def _check_meddra_english(ae: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
+    """MedDRA terms in a translation (MedDRA has Chinese and Japanese ones, with the same codes): the adverse events
+    of special interest (``safety.AESI_PTS``, the infection and neoplasm system organ classes) are English terms, and
+    a translated term would be in none, without a sign (an HBV reactivation coded 乙型肝炎再激活 would not count)."""
+    said = ("is not MedDRA's English term: the adverse events of special interest are defined by English terms, and "
+            "this event would be in none (a translation of MedDRA has the same codes); export the English term, or "
+            "leave it blank (not yet coded)")
+    return pd.concat([_problems(ctx, ae[column].str.contains(CJK_LETTER).to_numpy(dtype=bool), column,
+                                "meddra_not_english", ae[column], said)
+                      for column in ("AEDECOD", "AEBODSYS") if column in ae], ignore_index=True)
+
+
 def _taken_during_study(cm: pd.DataFrame, demog: pd.DataFrame) -> np.ndarray:
     """Medication records ongoing, or ending (at the latest day a partial date may be) on or after the informed
     consent: those the tables of medications at the first dose and at each visit may count."""
@@ -1591,6 +1610,7 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
                  _query_windows(typed, text, ctxs, schedule), _query_biological(text, ctxs),
                  _query_lab_samples(typed, text, ctxs), _check_glucocorticoid_doses(typed, text, ctxs),
                  _query_antimalarials(typed, text, ctxs),
+                 _check_meddra_english(text["adverse_events"], ctxs["adverse_events"]),
                  _query_overlapping_medication(typed, text, ctxs),
                  _query_crf_totals(typed, text, ctxs),
                  _query_no_assessment(typed, text, ctxs), _query_missing_assessments(text, ctxs),
