@@ -173,6 +173,10 @@ STOPS = {
         ("stop", "meddra_not_english", "adverse_events.csv", 3, "column AEDECOD: meddra_not_english: value '"
          "\u4e0a\u547c\u5438\u9053\u611f\u67d3' is not MedDRA's English term: the adverse events of special "
          "interest are defined by English terms, and this event would be in none")),
+    "a first dose before the informed consent (a mistyped date)": (
+        _replace_in_line("exposure", 2, "001,2.0,2021-06-28,", "001,2.0,2021-06-10,"),
+        ("stop", "dosed_before_consent", "exposure.csv", 2, "column EXSTDT: dosed_before_consent: value '2021-06-10' "
+         "is before the informed consent on 2021-06-19")),
     "a date column formatted as a number in a spreadsheet": (
         _replace_in_line("visits", 2, "2021-06-28", "44375"),
         ("stop", "wrong_type", "visits.csv", 2, "value '44375' is not of type date: expected date, ISO 8601 YYYY-MM-DD: "

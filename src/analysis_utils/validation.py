@@ -77,6 +77,8 @@ RULES = MappingProxyType({
     "unknown_visit": ("error", "an assessment refers to a visit absent from the visits form"),
     "end_before_start": ("error", "an end date is before its start date (adverse event, medication, exposure)"),
     "visit_before_consent": ("error", "a visit date is before the date of informed consent"),
+    "dosed_before_consent": ("error", "a first dose of the study treatment (exposure EXSTDT) is before the date of "
+                                      "informed consent"),
     "after_export": ("error", "a date is after the export's date (form study, EXPORTDT): nothing recorded can be later "
                               "(a mistyped year?), and a data cut would leave the record out unseen"),
     "unknown_unit": ("error", "a laboratory unit is not an accepted unit of its test"),
@@ -779,13 +781,23 @@ def _check_date_order(name: str, typed: pd.DataFrame, text: pd.DataFrame, ctx: _
 
 
 def _check_consent(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
-    visits, demog = typed.get("visits"), typed.get("demographics")
-    if visits is None or demog is None or "VISITDT" not in visits or "CONSDT" not in demog:
+    """A visit, or a dose of the study treatment, before the patient's informed consent: neither can be (a mistyped
+    date, most often), and either moves study day 1, the windows and the baseline of every analysis."""
+    demog = typed.get("demographics")
+    if demog is None or "CONSDT" not in demog:
         return _empty()
-    consent = visits["SUBJID"].map(demog.drop_duplicates("SUBJID").set_index("SUBJID")["CONSDT"])
-    bad = (visits["VISITDT"] < consent).fillna(False).astype(bool)
-    detail = "is before the informed consent on " + consent.dt.strftime("%Y-%m-%d").fillna("")
-    return _problems(ctxs["visits"], bad, "VISITDT", "visit_before_consent", text["visits"]["VISITDT"], detail)
+    consented = demog.drop_duplicates("SUBJID").set_index("SUBJID")["CONSDT"]
+    parts = []
+    for form, column, rule in (("visits", "VISITDT", "visit_before_consent"), ("exposure", "EXSTDT",
+                                                                               "dosed_before_consent")):
+        frame = typed.get(form)
+        if frame is None or column not in frame:
+            continue
+        consent = frame["SUBJID"].map(consented)
+        bad = (frame[column] < consent).fillna(False).astype(bool)
+        parts.append(_problems(ctxs[form], bad, column, rule, text[form][column],
+                               "is before the informed consent on " + consent.dt.strftime("%Y-%m-%d").fillna("")))
+    return pd.concat(parts or [_empty()], ignore_index=True)
 
 
 def export_timestamp(tables: dict) -> pd.Timestamp:
