@@ -273,6 +273,10 @@ QUERIES = {
     "discontinued after the week-24 visit": (_replace_in_line("disposition", 2, "COMPLETED", "WITHDRAWAL BY SUBJECT"),
                                              ("query", "discontinued_after_final_visit", "disposition.csv", 2,
                                               "the week 24 visit took place on 2021-12-13")),
+    "last dose after the end of study": (_replace_in_line("disposition", 2, "2021-12-13", "2021-11-01"),
+                                         ("query", "dosed_after_end_of_study", "exposure.csv", 2,
+                                          "value '2021-12-13' is after the end of study on 2021-11-01 (COMPLETED): "
+                                          "the last dose or the end of study mistyped?")),
     "visit after the end of study": (_replace_in_line("disposition", 2, "2021-12-13", "2021-11-30"),
                                      ("query", "visit_after_end_of_study", "visits.csv", 4,
                                       "is after the end of study on 2021-11-30 (COMPLETED)")),

@@ -154,6 +154,8 @@ RULES = MappingProxyType({
     "completed_without_final_visit": ("query", "a subject marked COMPLETED has no week-24 visit"),
     "discontinued_after_final_visit": ("query", "a subject marked as discontinued had the week-24 visit"),
     "visit_after_end_of_study": ("query", "a visit is dated after the subject's end-of-study date"),
+    "dosed_after_end_of_study": ("query", "a last dose of the study treatment (exposure EXENDT) is after the subject's "
+                                          "end-of-study date: days on treatment and dose are counted to it"),
     "fatal_grade_mismatch": ("query", "an adverse event with a fatal outcome is not of CTCAE grade 5, or one of "
                                       "grade 5 (death) has another outcome"),
     "death_not_in_disposition": ("query", "a subject with a fatal adverse event has an end of study other than DEATH"),
@@ -1314,7 +1316,8 @@ def _query_missing_assessments(text: dict, ctxs: dict) -> pd.DataFrame:
 
 def _query_disposition(typed: dict, text: dict, ctxs: dict, last: str = FINAL_VISIT,
                        label: str = "week 24") -> pd.DataFrame:
-    """Disposition against the visits: COMPLETED without the final visit ``last``, discontinued after it, visits after the end."""
+    """Disposition against the visits: COMPLETED without the final visit ``last``, discontinued after it, visits and
+    last doses after the end."""
     visits, ds = typed.get("visits"), typed.get("disposition")
     if visits is None or ds is None or ds.empty or not {"VISIT", "VISITDT"} <= set(visits) \
             or not {"DSDECOD", "DSSTDT"} <= set(ds):
@@ -1327,6 +1330,15 @@ def _query_disposition(typed: dict, text: dict, ctxs: dict, last: str = FINAL_VI
     end = ds.drop_duplicates("SUBJID").set_index("SUBJID")
     end_date = visits["SUBJID"].map(end["DSSTDT"])
     late = (visits["VISITDT"] > end_date).fillna(False).astype(bool)
+    parts = []
+    if (exposure := typed.get("exposure")) is not None and "EXENDT" in exposure:
+        dose_end = exposure["SUBJID"].map(end["DSSTDT"])
+        parts.append(_problems(ctxs["exposure"], (exposure["EXENDT"] > dose_end).fillna(False).astype(bool), "EXENDT",
+                               "dosed_after_end_of_study", text["exposure"]["EXENDT"], lambda m: (
+                                   "is after the end of study on " + dose_end[m].dt.strftime("%Y-%m-%d") + " ("
+                                   + exposure["SUBJID"][m].map(end["DSDECOD"]).fillna("").astype(str) + "): the last "
+                                   "dose or the end of study mistyped? Days on treatment and dose are counted to the "
+                                   "last dose")))
     return pd.concat([
         _problems(ctxs["disposition"], completed & ~has_final, "DSDECOD", "completed_without_final_visit",
                   text["disposition"]["DSDECOD"], f"but the subject has no {label} visit in the visits form"),
@@ -1337,6 +1349,7 @@ def _query_disposition(typed: dict, text: dict, ctxs: dict, last: str = FINAL_VI
         _problems(ctxs["visits"], late, "VISITDT", "visit_after_end_of_study", text["visits"]["VISITDT"],
                   "is after the end of study on " + end_date.dt.strftime("%Y-%m-%d").fillna("") + " ("
                   + visits["SUBJID"].map(end["DSDECOD"]).fillna("").astype(str) + ")"),
+        *parts,
     ], ignore_index=True)
 
 
