@@ -294,6 +294,10 @@ QUERIES = {
          "coded name (HYDROXYCHLOROQUINE, HYDROXYCHLOROQUINE SULFATE, HYDROXYCHLOROQUINE SULPHATE): counted in no row "
          "of the baseline table (hydroxychloroquine at baseline). Another antimalarial, or hydroxychloroquine not "
          "coded?")),
+    "a week-12 sample dated the day after baseline (another visit's sample, or a mistyped date)": (
+        _replace_in_line("labs", 22, "001,W12,2021-09-20,", "001,W12,2021-06-29,"),
+        ("query", "sample_window", "labs.csv", 22, "value '2021-06-29' is 83 days before the Week 12 visit "
+         "(2021-09-20), more than half its window (14 days): analysed at that visit all the same")),
     "week-12 visit out of its window": (lambda folder: folder,
                                         ("query", "visit_window", "visits.csv", 25,
                                          "is on study day 101, outside the window day 71 to 99")),
