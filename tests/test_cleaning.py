@@ -61,7 +61,12 @@ def test_no_two_accepted_units_of_a_test_read_alike():
     ("WBC", "×10^9/L", "10^9/L"), ("WBC", "x10^9/L", "10^9/L"), ("NEUT", "10*9/L", "10^9/L"),
     ("LYM", "×10⁹/L", "10^9/L"), ("PLAT", "10^9 /L", "10^9/L"), ("PLAT", "/mm³", "/mm3"), ("PLAT", "10³/µL", "10^3/uL"),
     ("ALT", "iu/l", "IU/L"), ("HGB", "G/DL", "g/dL"), ("HBVDNA", "IU/ml", "IU/mL"),
+    ("ESR", "mm/hr", "mm/h"), ("ESR", "mm/1h", "mm/h"), ("UPROT", "g/24hr", "g/24h"), ("UPROT", "mg/d", "mg/24h"),
+    ("UPROT", "g/day", "g/24h"), ("WBC", "10E9/L", "10^9/L"), ("WBC", "10e9/l", "10^9/L"), ("WBC", "/µL", "/mm3"),
+    ("NEUT", "cells/uL", "/mm3"), ("PLAT", "K/uL", "10^3/uL"), ("LYM", "×10⁹个/L", "10^9/L"),
     ("WBC", "109/L", "109/L"),  # a power of ten without its sign: not read (10^9? or a typing error?)
+    ("WBC", "G/L", "G/L"),  # giga per litre, where a haemoglobin's g/L is grams: not read
+    ("HBVDNA", "copies/mL", "copies/mL"),  # copies per IU depend on the assay (5.82 for COBAS TaqMan): not read
     ("HGB", "mmol/L", "mmol/L"), ("ALT", "kat/L", "kat/L"),
 ])
 def test_a_unit_spelled_another_way_is_read_as_that_unit(test, spelled, unit):

@@ -221,27 +221,42 @@ def read_coded(var: "Variable", text: pd.Series) -> pd.Series:
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 
 
+#: Spellings of units that laboratory systems write, as ``_unit_key`` reads them (after lower case, no spaces, u for
+#: micro): an hour as hr (``mm/hr``, ``g/24hr``) or 1h (``mm/1h``); a day's urine as /d or /day (``g/d``: g/24h); a
+#: count per µL, which is per mm³ (``/uL``, ``cells/uL``: /mm3), or in thousands (``K/uL``: 10^3/uL); the 个 (items)
+#: of a Chinese count unit (``10^9个/L``).
+_UNIT_SPELLINGS = ((r"(?<=[/4])hr$", "h"), (r"/1h$", "/h"), (r"/(?:d|day)$", "/24h"), (r"^(?:cells)?/ul$", "/mm3"),
+                   (r"^k/ul$", "10^3/ul"), ("个", ""))
+
+
 def _unit_key(unit: pd.Series) -> pd.Series:
     """A unit as ``unit_spelled`` compares it: lower case, no spaces, u for the micro sign and Greek mu, a count's
-    power of ten without the multiplication sign before it and written with ^ (``×10*9/L``, ``10⁹/L``: ``10^9/l``),
-    other superscript digits plain (``/mm³``: ``/mm3``)."""
+    power of ten without the multiplication sign before it and written with ^ (``×10*9/L``, ``10⁹/L``, ``10E9/L``:
+    ``10^9/l``), other superscript digits plain (``/mm³``: ``/mm3``), and the other spellings of ``_UNIT_SPELLINGS``."""
     text = unit.fillna("").astype(str).str.replace(r"\s+", "", regex=True)
     text = text.str.replace("[\u00b5\u03bc]", "u", regex=True)
-    text = text.str.replace(r"^[×xX*]?10(?:[*^]|(?=[⁰¹²³⁴⁵⁶⁷⁸⁹]))", "10^", regex=True)
-    return text.map(lambda u: u.translate(_SUPERSCRIPTS)).str.lower()
+    text = text.str.replace(r"^[×xX*]?10(?:[*^]|[eE](?=\d)|(?=[⁰¹²³⁴⁵⁶⁷⁸⁹]))", "10^", regex=True)
+    text = text.map(lambda u: u.translate(_SUPERSCRIPTS)).str.lower()
+    for pattern, spelled in _UNIT_SPELLINGS:
+        text = text.str.replace(pattern, spelled, regex=True)
+    return text
 
 
 def unit_spelled(test: pd.Series, unit: pd.Series) -> pd.Series:
     """The accepted unit (``LAB_UNITS``) of each test that its unit spells another way, as laboratory systems write
     units: any letter case (``u/l``, ``mg/dl``), the micro sign or Greek mu for u (``µmol/L``, ``μmol/L``), a count
-    unit with a multiplication sign, an asterisk or a superscript (``×10^9/L``, ``10*9/L``, ``×10⁹/L``, ``/mm³``),
-    and spaces (``10^9 /L``). No two accepted units of a test are the same under these rules
+    unit with a multiplication sign, an asterisk, an E or a superscript (``×10^9/L``, ``10*9/L``, ``10E9/L``,
+    ``×10⁹/L``, ``/mm³``), per µL (``/uL``, ``K/uL``), an hour as hr (``mm/hr``), a day as d (``g/d``), and spaces
+    (``10^9 /L``). No two accepted units of a test are the same under these rules
     (``tests/test_cleaning.py``), so the reading is certain. A unit that spells no accepted one is returned
     stripped, as it is (validation names it).
 
     >>> unit_spelled(pd.Series(["CREAT", "WBC", "PLAT", "ALT", "ALT"]),
     ...              pd.Series(["µmol/L", "×10⁹/L", "10*9/L", "iu/l", "kat/L"])).tolist()
     ['umol/L', '10^9/L', '10^9/L', 'IU/L', 'kat/L']
+    >>> unit_spelled(pd.Series(["ESR", "WBC", "PLAT", "UPROT", "WBC"]),
+    ...              pd.Series(["mm/hr", "10E9/L", "K/uL", "mg/day", "cells/µL"])).tolist()
+    ['mm/h', '10^9/L', '10^3/uL', 'mg/24h', '/mm3']
     """
     spellings = {f"{t}|{key}": u for t, units in LAB_UNITS.items()
                  for u, key in zip(units, _unit_key(pd.Series(list(units))))}
@@ -608,7 +623,7 @@ def _labs_form() -> Form:
            "limit.",
            required=False),
         _v("LBORRESU", "str", "Unit as reported (accepted units per test: see Laboratory units; also in any letter "
-           "case, with µ or μ for u, and a count as ×10⁹/L or 10*9/L).",
+           "case, with µ or μ for u, a count as ×10⁹/L, 10*9/L, /uL or K/uL, an hour as hr, a day's urine as /d).",
            required=False, query_missing=False),
         _v("LBORNRLO", "float", "Reference range lower limit, in the reported unit.", low=0, required=False,
            query_missing=False),
