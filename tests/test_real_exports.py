@@ -309,6 +309,9 @@ SAME = {
     "every field in quotes": _every_file(_quote_every_field),
     "no newline at the end": _every_file(lambda b: b.rstrip(b"\n")),
     "blank lines at the end": _every_file(lambda b: b + b"\n\n"),
+    "abnormal flags after the results, as a laboratory system prints them (22 H, 125↓, 12.2 *)": _chain(
+        _replace_in_line("labs", 2, ",22,", ",22 H,"), _replace_in_line("labs", 13, ",125,", ",125\u2193,"),
+        _replace_in_line("labs", 4, ",12.2,", ",12.2 *,")),
     "rows of empty fields at the end (a spreadsheet's)": _every_file(
         lambda b: b + (b"," * b.split(b"\n", 1)[0].count(b",") + b"\n") * 2),
 }

@@ -645,6 +645,8 @@ def standardize_labs(labs: pd.DataFrame) -> pd.DataFrame:
     convert = (lambda x: (x.astype(float) * factor).round(CONVERSION_DECIMALS))
     numeric = validation.to_numbers(result.where(~qualitative & (result != "")))
     text_only = ~qualitative & (result != "") & numeric.isna()
+    numeric = numeric.fillna(validation.read_flagged_results(result[text_only]))  # 45 H: 45, its flag left out
+    text_only &= numeric.isna()
     beyond = validation.read_limit_results(result[text_only])  # the few results that are not numbers
     not_detected = dictionary.read_not_detected(labs["LBTESTCD"][text_only], result[text_only])
     aval = convert(numeric.fillna(beyond["value"]).fillna(pd.Series(0.0, index=not_detected.index[not_detected])))

@@ -620,7 +620,7 @@ def _labs_form() -> Form:
            "letter case, POS/NEG, 阳性/阴性); HBV DNA 0 means not detected (also written Target Not Detected, TND "
            "or 未检出, a data query). A result beyond a limit of quantification, as <0.8 or >140 (also <=, >=, ≤, ≥, "
            "＜, ＞; the limit also as 2.00E+01), is a data query and is analysed as half a lower limit or as an upper "
-           "limit.",
+           "limit. An abnormal flag after a number (45 H, 3.2↓, *) is left out.",
            required=False),
         _v("LBORRESU", "str", "Unit as reported (accepted units per test: see Laboratory units; also in any letter "
            "case, with µ or μ for u, a count as ×10⁹/L, 10*9/L, /uL or K/uL, an hour as hr, a day's urine as /d).",

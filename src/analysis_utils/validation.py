@@ -456,6 +456,23 @@ def read_limit_results(text: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({"sign": sign, "limit": limit, "value": limit * np.where(below, BELOW_LIMIT_FRACTION, 1.0)})
 
 
+#: A numeric laboratory result with the abnormal flag a laboratory system prints after it: ``45 H``, ``3.2L``, ``45↑``,
+#: ``3.2↓``, ``HH``/``LL`` or ``↑↑``/``↓↓`` (critical), ``*`` (China's systems print the arrows). The flag says no more
+#: than the result and its reference range do (the analysis derives HIGH and LOW from them), so the number is read,
+#: without a data query (``read_flagged_results``).
+FLAGGED_RESULT = r"\s*((?:[0-9]+[.]?[0-9]*|[.][0-9]+)(?:[eE][+-]?[0-9]+)?)\s*(?:[HhLl]{1,2}|↑{1,2}|↓{1,2}|\*)\s*"
+
+
+def read_flagged_results(text: pd.Series) -> pd.Series:
+    """The numbers of laboratory results written with an abnormal flag after them (``FLAGGED_RESULT``), NaN for any
+    other text. Index of ``text``.
+
+    >>> read_flagged_results(pd.Series(["45 H", "3.2↓", "45↑↑", "12", "45 U/L", "H"])).tolist()
+    [45.0, 3.2, 45.0, nan, nan, nan]
+    """
+    return text.astype(str).str.extract(f"^{FLAGGED_RESULT}$")[0].astype(float)
+
+
 #: Numbers in plain decimal notation (optional sign, digits with one optional point, optional
 #: exponent): the strings ``to_numbers`` gives to Arrow.
 PLAIN_NUMBER = r"^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$"
@@ -857,6 +874,8 @@ def _check_labs(labs: pd.DataFrame, ctx: _Context, typed: pd.DataFrame) -> pd.Da
     qualitative = test.isin(dictionary.QUALITATIVE_TESTS)
     numeric = to_numbers(res.where(res != ""))
     text_only = (res != "") & known_test & ~qualitative & numeric.isna()
+    numeric = numeric.fillna(read_flagged_results(res[text_only]))  # 45 H: 45
+    text_only &= numeric.isna()
     limits = read_limit_results(res[text_only]).reindex(res.index)
     beyond = limits["sign"].isin(["<", ">"]).to_numpy()
     not_detected = dictionary.read_not_detected(test[text_only], res[text_only]).reindex(res.index, fill_value=False)
