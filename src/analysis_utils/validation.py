@@ -752,8 +752,12 @@ def unscheduled_rows(forms: dict) -> dict:
     """The rows of the visits form and of the assessment forms (``_VISIT_FORMS``) at an unscheduled visit
     (``UNSCHEDULED_VISIT``): by form, a mask of its rows, read as if absent (docs/decisions.md, "Unscheduled visits").
     ``forms``: text or typed."""
-    return {name: forms[name]["VISIT"].astype(str).str.fullmatch(UNSCHEDULED_VISIT, case=False).to_numpy(dtype=bool)
-            for name in ("visits", *_VISIT_FORMS) if name in forms and "VISIT" in forms[name]}
+    def unscheduled(visit: pd.Series) -> np.ndarray:  # by code: a few codes, many rows
+        codes, names = pd.factorize(visit.astype(str))
+        return np.append(pd.Series(names).str.fullmatch(UNSCHEDULED_VISIT, case=False).to_numpy(dtype=bool),
+                         False)[codes]
+    return {name: unscheduled(forms[name]["VISIT"]) for name in ("visits", *_VISIT_FORMS)
+            if name in forms and "VISIT" in forms[name]}
 
 
 def other_tests(labs: pd.DataFrame, tests=tuple(dictionary.LAB_PARAMS)) -> tuple:
