@@ -349,3 +349,18 @@ def test_a_crf_without_ethnicity_gives_a_demographics_table_without_it(synthetic
     assert missing[["row", "variable"]].values.tolist() == [["2", "ETHNIC"]]
     table = disposition.summarize_table1(cleaning.derive_all(queried.typed)["adsl"], categorical=["ETHNIC"])
     assert table.query("category == 'Missing' and stat_name == 'n'")["stat_value"].tolist() == [1.0]
+
+
+def test_a_subject_never_dosed_has_no_actual_treatment():
+    """ADaM IG: TRT01A is the treatment taken. Subject 003 was randomised to HCQ and never dosed (withdrew before
+    the first dose); the pilot's 012 consented and was never dosed: planned arms kept, actual ones empty."""
+    t = {"randomisation": pd.DataFrame({"SUBJID": ["001", "003"], "ARM": ["HCQ 400 mg", "HCQ 400 mg"],
+                                        "RANDDT": pd.to_datetime(["2021-01-04", "2021-01-05"])}),
+         "exposure": pd.DataFrame({"SUBJID": ["001"], "EXTRT": ["HCQ 400 mg"],
+                                   "EXSTDT": pd.to_datetime(["2021-01-05"])})}
+    trt = cleaning.derive_treatment(t, pd.Index(["001", "003"]))
+    assert trt[["TRT01P", "TRT01A", "TRT02P", "TRT02A"]].values.tolist() == [
+        ["HCQ 400 mg", "HCQ 400 mg", "HCQ 400 mg", "HCQ 400 mg"], ["HCQ 400 mg", "", "HCQ 400 mg", ""]]
+    assert trt["TRT01PN"].tolist() == [1.0, 1.0] and trt["TRT01AN"].isna().tolist() == [False, True]
+    pilot = cleaning.derive_treatment({"exposure": t["exposure"]}, pd.Index(["001", "012"]))
+    assert pilot["TRT01A"].tolist() == [cleaning.ARM, ""] and pilot["TRT01AN"].isna().tolist() == [False, True]

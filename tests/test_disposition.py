@@ -10,7 +10,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from analysis_utils import disposition, io, paths  # noqa: E402
+from analysis_utils import disposition, io, paths, vocabulary  # noqa: E402
 
 ADAM = paths.CDISC_PILOT / "adam"
 
@@ -291,6 +291,9 @@ def test_a_screen_failure_is_enrolled_not_treated_and_discontinued_not_ongoing(t
     adsl = datasets["adsl"].set_index("SUBJID")
     assert adsl.loc["012", ["SAFFL", "FASFL", "EOSSTT", "DCSREAS"]].tolist() == ["N", "N", "DISCONTINUED",
                                                                                   "SCREEN FAILURE"]
+    # planned the single arm on enrolment; no actual treatment (ADaM IG: TRT01A is the treatment taken)
+    assert adsl.loc["012", ["TRT01P", "TRT01PN", "TRT01A", "TRT02A"]].tolist() == [vocabulary.ARM, 1.0, "", ""]
+    assert pd.isna(adsl.loc["012", "TRT01AN"]) and adsl.loc["011", "TRT01A"] == vocabulary.ARM
     disp = disposition.summarize_disposition(datasets["adsl"]).set_index(["category", "reason"])["n_subjects"]
     # Shipped: 11 treated, 9 completed, 2 discontinued (an adverse event, lost to follow-up), none ongoing.
     assert disp[("Enrolled", "")] == 12 and disp[("Treated", "")] == 11

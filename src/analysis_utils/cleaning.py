@@ -315,14 +315,17 @@ def _exposure(t: dict, cut: pd.Timestamp) -> pd.DataFrame:
 def derive_treatment(tables: dict, subjects: pd.Index) -> pd.DataFrame:
     """Derive the treatment variables of ADSL (``TREATMENT_COLUMNS``) per SUBJID.
 
-    Without a ``randomisation`` form (the single-arm pilot): ``TRT01P = TRT01A = TRT02P = TRT02A =
-    vocabulary.ARM``, ``TRT01PN = TRT01AN = 1`` (``dictionary.SINGLE_ARM_CODE``), ``RANDDT`` missing,
-    ``SWITCHFL = "N"``. With it: ``TRT01P`` = the arm randomised to and ``TRT01PN`` its code
+    Without a ``randomisation`` form (the single-arm pilot): ``TRT01P = TRT02P = vocabulary.ARM``, ``TRT01PN = 1``
+    (``dictionary.SINGLE_ARM_CODE``), ``TRT01A = TRT02A = vocabulary.ARM`` and ``TRT01AN = 1`` for a dosed subject,
+    ``RANDDT`` missing, ``SWITCHFL = "N"``. With it: ``TRT01P`` = the arm randomised to and ``TRT01PN`` its code
     (``dictionary.RANDOMISED_ARMS``: the control arm lowest); ``TRT01A`` = the treatment of the first
     exposure period (``EXTRT``; blank or absent: ``TRT01P``); a later exposure period with another
     treatment is the switch: ``SWITCHFL = "Y"``, ``TR02SDT`` = its first dose, ``TRT02P = TRT02A`` = its
     treatment; without one ``TRT02P = TRT01P`` and ``TRT02A = TRT01A``. A subject not randomised (not
-    dosed either: validation stops on a dosed one) has empty treatment variables.
+    dosed either: validation stops on a dosed one) has empty treatment variables. A subject never dosed (a screen
+    failure; randomised, or enrolled, and not yet or never treated) has empty actual treatment variables
+    (``TRT01A``, ``TRT02A`` ``""``, ``TRT01AN`` missing), as the ADaM IG's "actual treatment" means: no table by
+    actual treatment counts such a subject (they are outside the safety set).
 
     Examples
     --------
@@ -337,21 +340,24 @@ def derive_treatment(tables: dict, subjects: pd.Index) -> pd.DataFrame:
     """
     rand = tables.get("randomisation")
     n = len(subjects)
+    ex = tables["exposure"].dropna(subset=["EXSTDT"]).sort_values(["SUBJID", "EXSTDT"], kind="stable")
+    dosed = subjects.isin(ex["SUBJID"])
     if rand is None:
         arm = pd.Series(ARM, index=subjects, dtype=object)
-        return pd.DataFrame({"TRT01P": arm, "TRT01PN": float(dictionary.SINGLE_ARM_CODE), "TRT01A": arm,
-                             "TRT01AN": float(dictionary.SINGLE_ARM_CODE), "TRT02P": arm, "TRT02A": arm,
+        taken = arm.where(dosed, "")
+        return pd.DataFrame({"TRT01P": arm, "TRT01PN": float(dictionary.SINGLE_ARM_CODE), "TRT01A": taken,
+                             "TRT01AN": np.where(dosed, float(dictionary.SINGLE_ARM_CODE), np.nan),
+                             "TRT02P": arm, "TRT02A": taken,
                              "RANDDT": pd.Series(pd.NaT, index=subjects, dtype="datetime64[ns]"),
                              "SWITCHFL": pd.Series(["N"] * n, index=subjects, dtype=object),
                              "TR02SDT": pd.Series(pd.NaT, index=subjects, dtype="datetime64[ns]")}, index=subjects)
     rand = rand.drop_duplicates("SUBJID").set_index("SUBJID").reindex(subjects)
     planned = rand["ARM"].fillna("").astype(str)
-    ex = tables["exposure"].dropna(subset=["EXSTDT"]).sort_values(["SUBJID", "EXSTDT"], kind="stable")
     trt = ex["EXTRT"].fillna("").astype(str) if "EXTRT" in ex else pd.Series("", index=ex.index)
     trt = trt.where(trt != "", ex["SUBJID"].map(planned).fillna(""))
     ex = ex.assign(_TRT=trt)
     first = ex.drop_duplicates("SUBJID").set_index("SUBJID")["_TRT"].reindex(subjects)
-    actual = first.fillna(planned).where(first.fillna("") != "", planned)
+    actual = first.fillna(planned).where(first.fillna("") != "", planned).where(dosed, "")
     changed = ex[ex["_TRT"] != ex["SUBJID"].map(actual)].drop_duplicates("SUBJID").set_index("SUBJID")
     switched = subjects.isin(changed.index)
     second = changed["_TRT"].reindex(subjects)
