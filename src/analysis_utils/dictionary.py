@@ -111,15 +111,16 @@ LAB_UNITS = MappingProxyType({
     "HBVDNA": {"IU/mL": 1.0},
 })
 #: Results no patient can have, in the standard unit (``LAB_PARAMS``): (below, above, the unit of the slip that gives
-#: such a result). Each limit catches a result, or a reference limit, in a unit ten to a thousand times another, exported under that other's name,
-#: as a laboratory system's result column beside a unit column typed by hand gives it: haemoglobin 12.5 (g/dL) under
-#: g/L, a count per µL (5,100) under 10^9/L, IgG 1,450 (mg/dL) under g/L. Each lies beyond any value a living patient
-#: has been reported with (haemoglobin under 25 g/L; leukocytes over 1,000 x 10^9/L; creatinine under 10 µmol/L,
-#: where muscle alone makes more); a test whose slip gives values like real ones (ALT, CRP, C3 in mg/dL read as g/L
-#: is merely low) has no limit. Such a result stops the build (``implausible_result``): its CTCAE grade would be one
-#: no patient had. A project decision (docs/decisions.md, "Results no patient can have"), as a laboratory's
-#: plausibility control holds back a result before release (Fuentes-Arderiu X et al. Proposed guidelines for the
-#: final review of measurement results in the clinical laboratory. Accred Qual Assur 2008;13:537-42).
+#: such a result). Each limit catches a result, or a reference limit, in a unit ten to a thousand times another,
+#: exported under that other's name, as a laboratory system's result column beside a unit column typed by hand gives
+#: it: haemoglobin 12.5 (g/dL) under g/L, a count per µL (5,100) under 10^9/L, IgG 1,450 (mg/dL) under g/L. Each lies
+#: beyond any value a living patient has been reported with (haemoglobin under 25 g/L; leukocytes over 1,000 x 10^9/L;
+#: creatinine under 10 µmol/L, where muscle alone makes more). A slip whose values look like real ones has no limit:
+#: ALT and CRP have no second unit of another magnitude, and a result in g/L under mg/dL is merely low. Such a result
+#: stops the build (``implausible_result``): its CTCAE grade would be one no patient had. A project decision
+#: (docs/decisions.md, "Results no patient can have"), as a laboratory's plausibility control holds back a result before
+#: release (Fuentes-Arderiu X et al. Proposed guidelines for the final review of measurement results in the clinical
+#: laboratory. Accred Qual Assur 2008;13:537-42).
 LAB_IMPOSSIBLE = MappingProxyType({
     "WBC": (None, 1000, "per µL"),
     "NEUT": (None, 1000, "per µL"),
@@ -615,15 +616,16 @@ def _labs_form() -> Form:
         _v("LBDT", "date", "Sample date."),
         _v("LBTESTCD", "str", "Test code (vocabulary.LAB_PARAMS). Another test (GGT, ALB, of a full liver panel) "
            "is not read: a data query per test. A test of the list under a code laboratory systems give it (TBIL, "
-           "PLT, GPT: see Laboratory test codes) stops the run, naming the code to write.", allowed=tuple(LAB_PARAMS)),
+           "PLT, GPT: docs/data_dictionary.md, Laboratory test codes) stops the run, naming the code to write.",
+           allowed=tuple(LAB_PARAMS)),
         _v("LBORRES", "str", "Result as reported: a number, or POSITIVE/NEGATIVE for MCOMP and CRYO (also in any "
            "letter case, POS/NEG, 阳性/阴性); HBV DNA 0 means not detected (also written Target Not Detected, TND "
            "or 未检出, a data query). A result beyond a limit of quantification, as <0.8 or >140 (also <=, >=, ≤, ≥, "
            "＜, ＞; the limit also as 2.00E+01), is a data query and is analysed as half a lower limit or as an upper "
            "limit. An abnormal flag after a number (45 H, 3.2↓, *) is left out.",
            required=False),
-        _v("LBORRESU", "str", "Unit as reported (accepted units per test: see Laboratory units; also in any letter "
-           "case, with µ or μ for u, a count as ×10⁹/L, 10*9/L, /uL or K/uL, an hour as hr, a day's urine as /d).",
+        _v("LBORRESU", "str", "Unit as reported (accepted units per test: docs/data_dictionary.md, Laboratory units; "
+           "also in any letter case, with µ or μ for u, a count as ×10⁹/L, 10*9/L, /uL or K/uL, an hour as hr, a day's urine as /d).",
            required=False, query_missing=False),
         _v("LBORNRLO", "float", "Reference range lower limit, in the reported unit.", low=0, required=False,
            query_missing=False),
@@ -843,7 +845,8 @@ def _markdown_units() -> list:
                          f"{factor:.10g} |")
     lines += ["## Laboratory test codes", "",
               "Codes laboratory systems give tests of the list (`LAB_TEST_ALIASES`): a test under one of them stops "
-              "the run, naming the code to write.", "", "| code in the export | test | code to write |", "|---|---|---|"]
+              "the run, naming the code to write.", "",
+              "| code in the export | test | code to write |", "|---|---|---|"]
     lines += [f"| `{alias}` | {_md_escape(LAB_PARAMS[code][0])} | `{code}` |"
               for alias, code in LAB_TEST_ALIASES.items()]
     lines += ["", "## Laboratory results no patient can have", "",

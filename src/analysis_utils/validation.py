@@ -342,11 +342,11 @@ def _spreadsheet_error_said(values: pd.Series) -> pd.Series:
 
 
 #: Full-width forms of ASCII characters (Unicode block Halfwidth and Fullwidth Forms, U+FF01 to U+FF5E, and the
-#: ideographic space U+3000), which a Chinese input method types: '５' is no digit to a parser. Only a laboratory result's
-#: '＜' and '＞' are read (``read_limit_results``); any other such value breaks a rule, whose message says why.
+#: ideographic space U+3000), which a Chinese input method types: '５' is no digit to a parser. Only a laboratory
+#: result's '＜' and '＞' are read (``read_limit_results``); any other such value breaks a rule, whose message says why.
 FULL_WIDTH = "[\uff01-\uff5e\u3000]"
-_FULL_WIDTH_SAID = (": it holds full-width characters (as a Chinese input method types '５' for 5), which are not read as "
-                    "digits or letters: type them half-width")
+_FULL_WIDTH_SAID = (": it holds full-width characters (as a Chinese input method types '５' for 5), which are not "
+                    "read as digits or letters: type them half-width")
 #: The rules a value breaks by how it is written (a Chinese term's full-width comma breaks none of them).
 _READING_RULES = ("wrong_type", "wrong_format", "not_allowed", "lab_result_type", "unknown_unit")
 
