@@ -134,16 +134,19 @@ LAB_IMPOSSIBLE = MappingProxyType({
     "C4": (None, 5, "in mg/dL"),
     "UPROT": (None, 50, "in mg/24h"),
 })
-#: Qualitative tests: LBORRES is POSITIVE or NEGATIVE, with no unit.
 #: Codes that laboratory systems give tests of the dictionary (``LAB_PARAMS``), in upper case, with the dictionary's
-#: code: TBIL and PLT as China's hospital laboratory systems print them, GPT/GOT for ALT/AST, TC/TG for the lipids,
-#: PRO for urine protein. A test under such a code stops the build (``test_code_alias``, naming the code to write):
-#: a test the dictionary does not list is left out of the analysis (``unknown_test``), and these would be too.
+#: code: TBIL and PLT as China's hospital laboratory systems print them, the absolute counts of a differential with
+#: their # (NEUT#, LYMPH#; not the percentages, NEUT%), GPT/GOT for ALT/AST, TC/TG for the lipids. A test under such a
+#: code stops the build (``test_code_alias``, naming the code to write): a test the dictionary does not list is left
+#: out of the analysis (``unknown_test``), and these would be too. A dipstick's urine protein (PRO: +, ++) is no
+#: 24-hour urine protein, and no alias.
 LAB_TEST_ALIASES = MappingProxyType({
     "TBIL": "BILI", "PLT": "PLAT", "HB": "HGB", "CR": "CREAT", "CREA": "CREAT", "SCR": "CREAT", "LYMPH": "LYM",
-    "LY": "LYM", "NEU": "NEUT", "NEUTRO": "NEUT", "GPT": "ALT", "GOT": "AST", "TC": "CHOL", "TG": "TRIG",
-    "PRO": "UPROT", "UPRO": "UPROT", "HBV-DNA": "HBVDNA", "HBV_DNA": "HBVDNA",
+    "LYMPH#": "LYM", "LY": "LYM", "LY#": "LYM", "NEU": "NEUT", "NEU#": "NEUT", "NEUT#": "NEUT", "NEUTRO": "NEUT",
+    "GPT": "ALT", "GOT": "AST", "TC": "CHOL", "TG": "TRIG", "24HUPRO": "UPROT", "HBV-DNA": "HBVDNA",
+    "HBV_DNA": "HBVDNA",
 })
+#: Qualitative tests: LBORRES is POSITIVE or NEGATIVE, with no unit.
 QUALITATIVE_TESTS = ("MCOMP", "CRYO")
 #: How laboratory systems write a qualitative result (``read_qualitative``), in any letter case: the word, its
 #: abbreviation, and the Chinese terms of the trial site's laboratory system (阳性 positive, 阴性 negative).
