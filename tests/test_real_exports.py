@@ -298,6 +298,11 @@ QUERIES = {
         _replace_in_line("labs", 22, "001,W12,2021-09-20,", "001,W12,2021-06-29,"),
         ("query", "sample_window", "labs.csv", 22, "value '2021-06-29' is 83 days before the Week 12 visit "
          "(2021-09-20), more than half its window (14 days): analysed at that visit all the same")),
+    "a fatal adverse event recorded as not serious": (
+        _replace_in_line("adverse_events", 2, ",N,1,POSSIBLY RELATED,DOSE NOT CHANGED,RECOVERED/RESOLVED",
+                         ",N,5,POSSIBLY RELATED,DOSE NOT CHANGED,FATAL"),
+        ("query", "fatal_not_serious", "adverse_events.csv", 2, "column AESER: fatal_not_serious: value 'N' but the "
+         "event is fatal (outcome or grade 5), and an event that results in death is serious (ICH E2A)")),
     "week-12 visit out of its window": (lambda folder: folder,
                                         ("query", "visit_window", "visits.csv", 25,
                                          "is on study day 101, outside the window day 71 to 99")),

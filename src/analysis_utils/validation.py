@@ -161,6 +161,8 @@ RULES = MappingProxyType({
                                           "end-of-study date: days on treatment and dose are counted to it"),
     "fatal_grade_mismatch": ("query", "an adverse event with a fatal outcome is not of CTCAE grade 5, or one of "
                                       "grade 5 (death) has another outcome"),
+    "fatal_not_serious": ("query", "an adverse event with a fatal outcome or of grade 5 is recorded as not serious "
+                                   "(AESER N): ICH E2A counts an event that results in death as serious"),
     "death_not_in_disposition": ("query", "a subject with a fatal adverse event has an end of study other than DEATH"),
     "visit_after_death": ("query", "a visit is dated after the end of the subject's fatal adverse event"),
     "treated_not_as_randomised": ("query", "the first treatment taken (exposure EXTRT) is not the arm randomised to "
@@ -1330,6 +1332,12 @@ def _query_deaths(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
                                "death_not_in_disposition", text["adverse_events"]["AEOUT"],
                                "but the end of study is " + status.fillna("not recorded").astype(str)
                                + f" (disposition), not {died}"))
+    if "AESER" in ae:  # ICH E2A: an event that results in death is serious, whatever else is recorded
+        deadly = fatal | (grade == FATAL_GRADE).fillna(False).to_numpy()
+        parts.append(_problems(ctxs["adverse_events"], deadly & (ae["AESER"] == "N").to_numpy(), "AESER",
+                               "fatal_not_serious", text["adverse_events"]["AESER"],
+                               "but the event is fatal (outcome or grade 5), and an event that results in death is "
+                               "serious (ICH E2A): the serious adverse events would not count it"))
     if visits is not None and {"SUBJID", "VISITDT"} <= set(visits) and fatal.any():
         died = ae[fatal].dropna(subset=["AEENDT"]).groupby("SUBJID")["AEENDT"].min()
         death = visits["SUBJID"].map(died)
