@@ -303,6 +303,10 @@ QUERIES = {
                          ",N,5,POSSIBLY RELATED,DOSE NOT CHANGED,FATAL"),
         ("query", "fatal_not_serious", "adverse_events.csv", 2, "column AESER: fatal_not_serious: value 'N' but the "
          "event is fatal (outcome or grade 5), and an event that results in death is serious (ICH E2A)")),
+    "a discontinuation for an adverse event whose action is not yet recorded": (
+        _replace_in_line("adverse_events", 6, ",DRUG WITHDRAWN,", ",DRUG INTERRUPTED,"),
+        ("query", "discontinued_without_adverse_event", "disposition.csv", 8, "value 'ADVERSE EVENT' but no adverse "
+         "event of the subject has the action DRUG WITHDRAWN")),
     "week-12 visit out of its window": (lambda folder: folder,
                                         ("query", "visit_window", "visits.csv", 25,
                                          "is on study day 101, outside the window day 71 to 99")),

@@ -224,3 +224,13 @@ def test_ten_thousand_subjects():  # its speed is timed by make bench (the 10,00
     trial = synthetic.generate_trial(10_000)
     assert len(trial["demographics"]) == 10_000
     assert np.isin(trial["visits"]["VISIT"].unique(), ["BL", "W12", "W24"]).all()
+
+
+def test_a_subject_who_left_for_an_adverse_event_has_one_that_withdrew_the_drug():
+    """The random generators give every subject whose end of study is ADVERSE EVENT an adverse event whose action is
+    DRUG WITHDRAWN (validation queries one without: ``discontinued_without_adverse_event``)."""
+    for trial in (synthetic.generate_trial(400, seed=5), synthetic.generate_randomised_trial()):
+        left = trial["disposition"].loc[trial["disposition"]["DSDECOD"] == "ADVERSE EVENT", "SUBJID"]
+        withdrawn = trial["adverse_events"].loc[trial["adverse_events"]["AEACN"] == "DRUG WITHDRAWN", "SUBJID"]
+        assert len(left) and set(left) <= set(withdrawn)
+        assert "discontinued_without_adverse_event" not in set(validation.validate_export(trial).queries["rule"])

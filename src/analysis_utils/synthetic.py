@@ -601,6 +601,28 @@ def _random_events(rng: np.random.Generator, s: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _withdrawn_for_adverse_event(events: pd.DataFrame, left: pd.Series) -> pd.DataFrame:
+    """``events`` with an adverse event whose action is DRUG WITHDRAWN for each subject who left for an adverse event
+    (``left``: SUBJID -> end-of-study date; validation queries a subject without one,
+    ``discontinued_without_adverse_event``): the subject's last event starting by that date, or, without one, an event
+    added (nausea, grade 2, related, from 7 days before that date to the date). Draws nothing at random."""
+    if left.empty:
+        return events
+    before = events[events["AESTDT"] <= pd.to_datetime(events["SUBJID"].map(left))]
+    last = before.sort_values(["SUBJID", "AESTDT", "AESPID"], kind="stable").groupby("SUBJID").tail(1).index
+    events = events.copy()
+    events.loc[last, "AEACN"] = "DRUG WITHDRAWN"
+    without = left[~left.index.isin(before["SUBJID"])]
+    term, decod, soc = _AE_CATALOGUE[2]
+    added = pd.DataFrame({
+        "SUBJID": without.index, "AETERM": term, "AEDECOD": decod, "AEBODSYS": soc,
+        "AESTDT": (without - pd.Timedelta(days=7)).to_numpy(), "AESER": "N", "AETOXGR": 2, "AEREL": "RELATED",
+        "AEACN": "DRUG WITHDRAWN", "AEENDT": without.to_numpy(), "AEOUT": "RECOVERED/RESOLVED",
+        "AESPID": without.index.map(events.groupby("SUBJID")["AESPID"].max()).fillna(0).astype(int) + 1,
+    })
+    return pd.concat([events, added[events.columns]], ignore_index=True)
+
+
 def _random_conmeds(rng: np.random.Generator, s: pd.DataFrame) -> pd.DataFrame:
     catalogue = [("Hydroxychloroquine", "HYDROXYCHLOROQUINE", "ANTIMALARIAL", 200.0, "BID", 0.5),
                  ("Prednisone", "PREDNISONE", "GLUCOCORTICOID", 7.5, "QD", 0.35),
@@ -630,7 +652,9 @@ def _random_trial(n: int, seed: int) -> dict:
     igg = labs["LBTESTCD"] == "IGG"
     labs.loc[igg, "VALUE"] = np.round(rng.uniform(8, 26, int(igg.sum())), 1)
     forms["labs"] = _format_labs(labs)
-    forms["adverse_events"] = _random_events(rng, s)
+    left = forms["disposition"].set_index("SUBJID")
+    forms["adverse_events"] = _withdrawn_for_adverse_event(
+        _random_events(rng, s), left.loc[left["DSDECOD"] == "ADVERSE EVENT", "DSSTDT"])
     forms["conmeds"] = _random_conmeds(rng, s)
     # exported once its last record was entered (enrolment runs 400 days from 2021-06-28): the whole trial is analysed
     last = max(frame[c].max() for frame in forms.values() for c in frame if pd.api.types.is_datetime64_any_dtype(frame[c]))
@@ -1076,7 +1100,9 @@ def generate_randomised_trial(n_subjects: int = 87, *, n_centres: int = 8, ratio
     forms["labs"] = _randomised_labs(rng, forms, levels)
     events = _random_events(rng, s)
     ends = events["SUBJID"].map(s.set_index("SUBJID")["LASTDOSEDT"])
-    forms["adverse_events"] = events[events["AESTDT"] <= ends].reset_index(drop=True)
+    left = forms["disposition"].set_index("SUBJID")
+    forms["adverse_events"] = _withdrawn_for_adverse_event(events[events["AESTDT"] <= ends].reset_index(drop=True),
+                                                           left.loc[left["DSDECOD"] == "ADVERSE EVENT", "DSSTDT"])
     conmeds = _random_conmeds(rng, s)
     conmeds = conmeds[conmeds["CMDECOD"] != "HYDROXYCHLOROQUINE"]
     forms["conmeds"] = conmeds.assign(CMSPID=conmeds.groupby("SUBJID").cumcount() + 1)

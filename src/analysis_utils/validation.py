@@ -161,6 +161,9 @@ RULES = MappingProxyType({
                                           "end-of-study date: days on treatment and dose are counted to it"),
     "fatal_grade_mismatch": ("query", "an adverse event with a fatal outcome is not of CTCAE grade 5, or one of "
                                       "grade 5 (death) has another outcome"),
+    "discontinued_without_adverse_event": ("query", "a subject whose end of study is ADVERSE EVENT has no adverse event "
+                                                    "whose action is DRUG WITHDRAWN: the disposition table and the "
+                                                    "adverse events leading to discontinuation disagree"),
     "fatal_not_serious": ("query", "an adverse event with a fatal outcome or of grade 5 is recorded as not serious "
                                    "(AESER N): ICH E2A counts an event that results in death as serious"),
     "death_not_in_disposition": ("query", "a subject with a fatal adverse event has an end of study other than DEATH"),
@@ -1332,6 +1335,14 @@ def _query_deaths(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
                                "death_not_in_disposition", text["adverse_events"]["AEOUT"],
                                "but the end of study is " + status.fillna("not recorded").astype(str)
                                + f" (disposition), not {died}"))
+    if ds is not None and {"SUBJID", "DSDECOD"} <= set(ds) and "AEACN" in ae:
+        withdrawn = ae.loc[(ae["AEACN"] == "DRUG WITHDRAWN").to_numpy(), "SUBJID"]
+        parts.append(_problems(ctxs["disposition"], ((ds["DSDECOD"] == "ADVERSE EVENT").to_numpy()
+                                                     & ~ds["SUBJID"].isin(withdrawn).to_numpy()), "DSDECOD",
+                               "discontinued_without_adverse_event", text["disposition"]["DSDECOD"],
+                               "but no adverse event of the subject has the action DRUG WITHDRAWN: the disposition "
+                               "table counts a discontinuation for an adverse event that the adverse events leading to "
+                               "discontinuation do not (the action not yet recorded, or another reason?)"))
     if "AESER" in ae:  # ICH E2A: an event that results in death is serious, whatever else is recorded
         deadly = fatal | (grade == FATAL_GRADE).fillna(False).to_numpy()
         parts.append(_problems(ctxs["adverse_events"], deadly & (ae["AESER"] == "N").to_numpy(), "AESER",
