@@ -661,3 +661,13 @@ def test_hydroxychloroquine_coded_by_its_salt_is_hydroxychloroquine(tmp_export, 
                                   queries.drop(columns=["file", "message"]))
     pd.testing.assert_frame_equal(cleaning.derive_all(result.typed)["adsl"], datasets["adsl"])
     assert datasets["adsl"].set_index("SUBJID").loc["001", "HCQFL"] == "Y"
+
+
+@pytest.mark.parametrize(("dated", "queried"), [("2021-10-04", False), ("2021-10-05", True), ("2021-09-06", False),
+                                                ("2021-09-05", True)])
+def test_a_sample_is_queried_beyond_half_its_visits_window(edit_export, dated, queried):
+    """Patient 001's week-12 visit is on 2021-09-20, its window days 71 to 99 (half of it: 14 days): an ALT sample 14
+    days either side is the visit's, 15 days is queried."""
+    result = edit_export("labs", ("001,W12,2021-09-20,ALT,", f"001,W12,{dated},ALT,"))
+    found = result.queries[result.queries["rule"] == "sample_window"]
+    assert found["row"].tolist() == (["22"] if queried else [])

@@ -744,12 +744,13 @@ def rows_not_done(forms: dict) -> dict:
 #: A visit code of an unscheduled visit, in any letter case: ``UNS`` (``dictionary.UNSCHEDULED``), as the laboratory
 #: form takes it, or numbered as an EDC numbers a patient's unscheduled visits (``UNS1``, ``UNS2``).
 UNSCHEDULED_VISIT = r"\s*UNS\d*\s*"
-#: What the query ``unscheduled_visit`` says of a row of the visits form, and of an assessment form.
+#: What the query ``unscheduled_visit`` says of a row of the visits form, and of an assessment form: the column it
+#: names, and why.
 _UNSCHEDULED_SAID = MappingProxyType({
-    "visits": "is an unscheduled visit: not read (its laboratory samples are read from the laboratory form, by their "
-              "date; docs/decisions.md, 'Unscheduled visits')",
-    "assessment": "is an assessment at an unscheduled visit: not read; the analyses are at the scheduled visits "
-                  "(docs/decisions.md, 'Unscheduled visits')",
+    "visits": ("VISIT", "is an unscheduled visit: not read (its laboratory samples are read from the laboratory form, "
+                        "by their date; docs/decisions.md, 'Unscheduled visits')"),
+    "assessment": ("VISIT", "is an assessment at an unscheduled visit: not read; the analyses are at the scheduled "
+                            "visits (docs/decisions.md, 'Unscheduled visits')"),
 })
 
 
@@ -765,12 +766,18 @@ def unscheduled_rows(forms: dict) -> dict:
             if name in forms and "VISIT" in forms[name]}
 
 
+#: Rows read as if absent, before any check (validation and ``parse_export`` alike): what finds them, by form; the
+#: query each is; what it says, by form (the column it names, and why).
+_LEFT_OUT = ((rows_not_done, "visit_not_done", _NOT_DONE_SAID), (unscheduled_rows, "unscheduled_visit",
+                                                                 _UNSCHEDULED_SAID))
+
+
 def other_tests(labs: pd.DataFrame, tests=tuple(dictionary.LAB_PARAMS)) -> tuple:
     """Rows of the laboratory form whose test (``LBTESTCD``) is not one of ``tests``: (a mask of those under a code
     laboratory systems give one of them, ``dictionary.LAB_TEST_ALIASES``; a mask of any other test, which no analysis
     reads: a full liver panel's GGT). ``labs``: text or typed, its coded values read (``dictionary.read_coded``)."""
-    code = labs["LBTESTCD"].astype(str)
-    other = ~code.isin([*tests, "", "nan", "<NA>"])
+    code = labs["LBTESTCD"].fillna("").astype(str)
+    other = ~code.isin([*tests, ""])
     alias = other & code[other].str.strip().str.upper().isin(list(dictionary.LAB_TEST_ALIASES)).reindex(
         code.index, fill_value=False)
     return alias.to_numpy(), (other & ~alias).to_numpy()
@@ -872,13 +879,14 @@ def _check_labs(labs: pd.DataFrame, ctx: _Context, typed: pd.DataFrame) -> pd.Da
     if not {"LBTESTCD", "LBORRES", "LBORRESU"} <= set(labs.columns):
         return _empty()
     test, unit, res = labs["LBTESTCD"], labs["LBORRESU"].str.strip(), labs["LBORRES"].str.strip()
-    accepted = pd.Series([f"{t}|{u}" for t, units in dictionary.LAB_UNITS.items() for u in units])
     known_test = test.isin(list(dictionary.LAB_UNITS))
-    bad_unit = known_test & ~isin_text(test + "|" + unit, accepted)
+    pairs = _unit_pairs(test, unit)  # factor to the standard unit: none for a unit not accepted
+    bad_unit = known_test & np.isnan(pairs[0])
     if bad_unit.any():  # another spelling of an accepted unit (µmol/L, ×10⁹/L, u/l) is that unit
         unit = unit.copy()
         unit[bad_unit] = dictionary.unit_spelled(test[bad_unit], unit[bad_unit])
-        bad_unit = known_test & ~isin_text(test + "|" + unit, accepted)
+        pairs = _unit_pairs(test, unit)
+        bad_unit = known_test & np.isnan(pairs[0])
     units_text = {t: ", ".join(u or '""' for u in units) for t, units in dictionary.LAB_UNITS.items()}
     qualitative = test.isin(dictionary.QUALITATIVE_TESTS)
     numeric = to_numbers(res.where(res != ""))
@@ -892,7 +900,6 @@ def _check_labs(labs: pd.DataFrame, ctx: _Context, typed: pd.DataFrame) -> pd.Da
     bad_result = (res != "") & known_test & np.where(qualitative, unread, numeric.isna() & ~beyond & ~not_detected)
     negative = (known_test & ~qualitative & (numeric < 0)).to_numpy()
     flagged = lambda m: test[m]  # noqa: E731 (the test codes of the flagged rows only)
-    pairs = _unit_pairs(test, unit)
     impossible = {column: _impossible_results(test, unit, values, known_test & ~bad_unit, pairs)
                   for column, values in (("LBORRES", numeric), ("LBORNRLO", typed.get("LBORNRLO")),
                                          ("LBORNRHI", typed.get("LBORNRHI"))) if values is not None}
@@ -1622,10 +1629,9 @@ def parse_export(tables: dict) -> dict:
         frame = tables[name]
         out[name] = pd.DataFrame({k: c for v in form.variables if v.name in frame.columns
                                   for k, c in _typed_columns(v, frame[v.name]).items()}, index=frame.index)
-    for name, not_done in rows_not_done(out).items():
-        out[name] = out[name][~not_done].reset_index(drop=True)
-    for name, unscheduled in unscheduled_rows(out).items():
-        out[name] = out[name][~unscheduled].reset_index(drop=True)
+    for find, _, _ in _LEFT_OUT:
+        for name, rows in find(out).items():
+            out[name] = out[name][~rows].reset_index(drop=True)
     if "LBTESTCD" in out.get("labs", ()):
         out["labs"] = out["labs"][~np.logical_or(*other_tests(out["labs"]))].reset_index(drop=True)
     return out
@@ -1677,18 +1683,13 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
     forms = {name: form for name, form in dictionary.forms_for(schedule).items() if name in text}
     labels = {**dict(zip(schedule["VISIT"], schedule["AVISIT"])), dictionary.UNSCHEDULED: "Unscheduled"}
     text = {**text, **{name: _read_codes(form, text[name]) for name, form in forms.items()}}
-    for name, not_done in rows_not_done(text).items():
-        if not_done.any():
-            column, detail = _NOT_DONE_SAID.get(name, _NOT_DONE_SAID["assessment"])
-            problems.append(_problems(_Context(name, text[name], sites, labels), not_done, column, "visit_not_done",
-                                      text[name][column], detail))
-            text[name] = export.drop_rows(text[name], not_done)
-    for name, unscheduled in unscheduled_rows(text).items():
-        if unscheduled.any():
-            problems.append(_problems(_Context(name, text[name], sites, labels), unscheduled, "VISIT",
-                                      "unscheduled_visit", text[name]["VISIT"],
-                                      _UNSCHEDULED_SAID.get(name, _UNSCHEDULED_SAID["assessment"])))
-            text[name] = export.drop_rows(text[name], unscheduled)
+    for find, rule, said in _LEFT_OUT:  # rows read as absent, before any check: a query each
+        for name, rows in find(text).items():
+            if rows.any():
+                column, detail = said.get(name, said["assessment"])
+                problems.append(_problems(_Context(name, text[name], sites, labels), rows, column, rule,
+                                          text[name][column], detail))
+                text[name] = export.drop_rows(text[name], rows)
     if "LBTESTCD" in text["labs"]:
         found, other = _check_other_tests(text["labs"], _Context("labs", text["labs"], sites, labels))
         problems.append(found)
