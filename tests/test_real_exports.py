@@ -239,7 +239,12 @@ STOPS = {
                                      "is more than the 21 days from the first to the last dose")),
     "leading zeros lost in a CSV": (_replace_in_line("visits", 2, "001,BL", "1,BL"),
                                     ("stop", "wrong_format", "visits.csv", 2,
-                                     "value '1' is not digits only, at least 3, zero-padded")),
+                                     "value '1' is not digits only, at least 3, zero-padded (e.g. 001); text, not a "
+                                     "number: leading zeros lost?")),
+    "a subject numbered with its site, as an EDC numbering subjects per site shows it": (
+        _replace_in_line("visits", 2, "001,BL", "01-001,BL"),
+        ("stop", "wrong_format", "visits.csv", 2, "value '01-001' is not digits only, at least 3, zero-padded (e.g. "
+                                                  "001); text, not a number: a site's number and a subject's joined?")),
 }
 
 QUERIES = {
@@ -392,6 +397,23 @@ def test_missing_form_is_reported_first_without_follow_on_errors(tmp_export):
     assert str(error).splitlines()[1].strip() == (
         "demographics.csv: missing_file: form demographics missing (found Demographics.csv: file names are lower case)")
     assert "unknown_subject" not in str(error)
+
+
+def test_subjects_numbered_per_site_are_said_so_first(tmp_export):
+    """Two sites' patients 001: every form keyed by SUBJID repeats keys. The message names the cause first (the
+    subject register's repeated number), each demographics row by its own site, and any other form's row by both."""
+    def renumber(text):  # patient 002 becomes site 02's patient 001 in every form
+        return "\n".join("001" + x[3:] if x.startswith("002,") else x for x in text.split("\n"))
+    for path in tmp_export.glob("*.csv"):
+        path.write_text(renumber(path.read_text(encoding="utf-8")), encoding="utf-8")
+    _replace_in_line("demographics", 3, "001,01,", "001,02,")(tmp_export)
+    error = _stopped(tmp_export)
+    first = str(error).splitlines()[1].strip()
+    assert first.startswith(f"demographics.csv, line 3, subject NCT04916756-02-001, visit -, column SUBJID: "
+                            "duplicate_subject: value '001' repeats the key (SUBJID) of line 2, of another site"), first
+    visits = _hit(error.errors, "duplicate_visit", "visits.csv", 5)
+    assert visits["USUBJID"] == "NCT04916756-01/02-001"
+    assert error.errors["file"].iloc[0] == "demographics.csv" and len(set(error.errors["file"])) > 5
 
 
 def test_every_broken_file_is_reported_at_once(tmp_export):
