@@ -628,6 +628,39 @@ def _same_as_shipped_but(result, rule, shipped):
     _same_as_shipped(validation.ValidationResult(errors=result.errors, queries=others, typed=result.typed), shipped)
 
 
+def test_an_export_appended_twice_is_read_once(tmp_export, shipped):
+    """Every form's rows twice (an export appended to itself; the study form's one row once): a query per row given
+    twice, naming the row it repeats, and the shipped trial's datasets; parsing the text again reads it once too."""
+    lines = {}
+    for path in sorted(tmp_export.glob("*.csv")):
+        if path.name != "study.csv":
+            rows = path.read_text(encoding="utf-8").rstrip("\n").split("\n")
+            lines[path.name] = len(rows) - 1
+            path.write_text("\n".join(rows + rows[1:]) + "\n", encoding="utf-8")
+    result = validation.check_export(tmp_export)
+    repeated = result.queries[result.queries["rule"] == "repeated_row"]
+    assert repeated["file"].value_counts().to_dict() == lines
+    first = repeated[repeated["file"] == "pga.csv"].iloc[0]
+    assert first["row"] == str(lines["pga.csv"] + 2) and first["value"] == "001/BL"
+    assert first["message"].endswith("column SUBJID/VISIT: repeated_row: value '001/BL' repeats line 2 in every column "
+                                     "(an export appended twice, or a record sent twice?): read once")
+    _same_as_shipped_but(result, "repeated_row", shipped)
+    typed = validation.parse_export(export.read_export(tmp_export))  # as cleaning reads raw text
+    for name, frame in typed.items():
+        pd.testing.assert_frame_equal(frame, result.typed[name], check_flags=False, obj=name)
+
+
+def test_a_row_given_twice_with_one_value_changed_still_stops(tmp_export):
+    """Only a row the same in every column is read once: the same key with another result is two results."""
+    path = tmp_export / "labs.csv"
+    rows = path.read_text(encoding="utf-8").split("\n")
+    path.write_text(path.read_text(encoding="utf-8") + rows[1] + "\n" + rows[1].replace(",22,", ",23,") + "\n",
+                    encoding="utf-8")
+    result = validation.validate_export(export.read_export(tmp_export))
+    assert result.queries.loc[result.queries["rule"] == "repeated_row", "row"].tolist() == [str(len(rows))]
+    assert result.errors[["row", "rule"]].values.tolist() == [[str(len(rows) + 1), "duplicate_record"]]
+
+
 def test_unscheduled_visits_are_left_out(tmp_export, shipped):
     """A flare visit between weeks 12 and 24 with an ESSDAI, an ESSPRI, a PGA and an HRCT, and a second one numbered
     as an EDC numbers them: a query per row, no analysis reads them, every dataset as without them."""

@@ -27,8 +27,10 @@ def _set(row, column, value):
     return change
 
 
-def _append_copy(row):
-    return lambda frame: pd.concat([frame, frame.iloc[[row]]], ignore_index=True)
+def _append_copy(row, column, value):
+    """A second record under the key of ``row``, with ``column`` another ``value`` (the same row in every column is
+    read once: ``repeated_row``)."""
+    return lambda frame: pd.concat([frame, frame.iloc[[row]].assign(**{column: value})], ignore_index=True)
 
 
 def _errors(folder):
@@ -62,9 +64,9 @@ BREAKAGES = [
     ("labs", _set(0, "LBORRESU", "mmol/L")),
     ("labs", _set(1, "LBORRES", "high")),
     *[(form, _last_row_subject) for form in FORMS_WITH_SUBJECTS],
-    ("demographics", _append_copy(4)),
-    ("visits", _append_copy(4)),
-    ("adverse_events", _append_copy(1)),
+    ("demographics", _append_copy(4, "WEIGHT", "67.0")),
+    ("visits", _append_copy(4, "VISITDT", "2021-09-26")),
+    ("adverse_events", _append_copy(1, "AETERM", "cold")),
     # subject 010 was lost to follow-up after week 12: an ESSPRI at week 24 has no visit date
     ("esspri", lambda f: pd.concat([f, pd.DataFrame([{"SUBJID": "010", "VISIT": "W24", "ESPDRY": "5",
                                                       "ESPFAT": "5", "ESPPAIN": "5"}])], ignore_index=True)),
@@ -241,7 +243,7 @@ def test_every_rule_is_documented_with_its_kind():
             "result_beyond_limit", "fatal_grade_mismatch", "death_not_in_disposition", "visit_after_death",
             "repeated_sample", "baseline_after_first_dose", "overlapping_medication", "score_differs",
             "visit_not_done", "result_not_detected", "unknown_test", "unscheduled_visit", "antimalarial_not_counted",
-            "dosed_after_end_of_study", "sample_window", "fatal_not_serious",
+            "dosed_after_end_of_study", "repeated_row", "sample_window", "fatal_not_serious",
             "discontinued_without_adverse_event"} == {
         r for r, (k, _) in validation.RULES.items() if k == "query"}
     assert set(validation.STRUCTURE_RULES) <= set(validation.RULES)

@@ -137,6 +137,8 @@ RULES = MappingProxyType({
                                 "done (an EDC exporting every planned visit and form), read as if the row were absent"),
     "unknown_test": ("query", "a laboratory test the data dictionary does not list (GGT, ALB of a full liver panel): "
                               "its rows are not read; one query per test"),
+    "repeated_row": ("query", "a row the same as an earlier row of its form in every column (an export appended "
+                              "twice, a record sent twice): read once (docs/decisions.md, 'A row given twice')"),
     "unscheduled_visit": ("query", "a row of the visits form or of an assessment form (ESSDAI, ESSPRI, PGA, ILD) at "
                                    "an unscheduled visit (UNS, UNS1, ...): not read; the analyses are at the "
                                    "scheduled visits (docs/decisions.md, 'Unscheduled visits')"),
@@ -794,6 +796,50 @@ def unscheduled_rows(forms: dict) -> dict:
                          False)[codes]
     return {name: unscheduled(forms[name]["VISIT"]) for name in ("visits", *_VISIT_FORMS)
             if name in forms and "VISIT" in forms[name]}
+
+
+def repeated_rows(forms: dict) -> dict:
+    """The rows the same as an earlier row of their form in every column (docs/decisions.md, "A row given twice"): by
+    form, a mask of its rows, read as if absent; a row that repeats only a form's key (``dictionary.Form.keys``) is
+    not one, and stops the build by that rule. Every form but the study form's one row (``study_rows``). ``forms``:
+    text or typed, as the dictionary spells coded values.
+
+    >>> rows = repeated_rows({"pga": pd.DataFrame({"SUBJID": ["001", "001", "001"], "VISIT": ["BL", "BL", "BL"],
+    ...                                           "PGA": ["5", "5", "6"]})})
+    >>> rows["pga"].tolist()
+    [False, True, False]
+    """
+    def repeated(frame: pd.DataFrame, keys: list) -> np.ndarray:
+        mask = np.zeros(len(frame), dtype=bool)
+        again = frame.duplicated(subset=keys, keep=False).to_numpy()  # only there: the whole row costs twice as long
+        if again.any():
+            mask[np.flatnonzero(again)] = frame[again].duplicated(keep="first").to_numpy()
+        return mask
+
+    return {name: repeated(frame, list(dictionary.FORMS[name].keys)) for name, frame in forms.items()
+            if name != "study" and name in dictionary.FORMS and set(dictionary.FORMS[name].keys) <= set(frame.columns)}
+
+
+def _query_repeated_rows(text: dict, sites: tuple, labels: dict) -> tuple:
+    """``repeated_rows`` of the text forms as queries, each naming the earlier row it repeats: (problems, the forms
+    without those rows)."""
+    problems, out = [], dict(text)
+    for name, rows in repeated_rows(text).items():
+        if not rows.any():
+            continue
+        frame = text[name]
+        first = ~frame.duplicated(keep="first").to_numpy()
+        code = frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy()
+        line = pd.Series(export.row_lines(frame, np.flatnonzero(first)), index=code[first])
+        unit = "row" if _WORKBOOK_FILE.match(frame.attrs.get("file", "")) else "line"
+        keys = list(dictionary.FORMS[name].keys)
+        value = frame[keys].astype(str).agg("/".join, axis=1)
+        problems.append(_problems(_Context(name, frame, sites, labels), rows, "/".join(keys), "repeated_row", value,
+                                  lambda m: f"repeats {unit} " + pd.Series(code[m], index=frame.index[m]).map(line)
+                                  .astype(str) + " in every column (an export appended twice, or a record sent "
+                                                 "twice?): read once"))
+        out[name] = export.drop_rows(frame, rows)
+    return problems, out
 
 
 #: Rows read as if absent, before any check (validation and ``parse_export`` alike): what finds them, by form; the
@@ -1667,7 +1713,7 @@ def parse_export(tables: dict) -> dict:
         frame = tables[name]
         out[name] = pd.DataFrame({k: c for v in form.variables if v.name in frame.columns
                                   for k, c in _typed_columns(v, frame[v.name]).items()}, index=frame.index)
-    for find, _, _ in _LEFT_OUT:
+    for find in (repeated_rows, *(f for f, _, _ in _LEFT_OUT)):
         for name, rows in find(out).items():
             out[name] = out[name][~rows].reset_index(drop=True)
     if "LBTESTCD" in out.get("labs", ()):
@@ -1721,6 +1767,8 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
     forms = {name: form for name, form in dictionary.forms_for(schedule).items() if name in text}
     labels = {**dict(zip(schedule["VISIT"], schedule["AVISIT"])), dictionary.UNSCHEDULED: "Unscheduled"}
     text = {**text, **{name: _read_codes(form, text[name]) for name, form in forms.items()}}
+    repeated, text = _query_repeated_rows(text, sites, labels)
+    problems += repeated
     for find, rule, said in _LEFT_OUT:  # rows read as absent, before any check: a query each
         for name, rows in find(text).items():
             if rows.any():
