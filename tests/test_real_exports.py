@@ -241,6 +241,14 @@ STOPS = {
                                     ("stop", "wrong_format", "visits.csv", 2,
                                      "value '1' is not digits only, at least 3, zero-padded (e.g. 001); text, not a "
                                      "number: leading zeros lost?")),
+    "a PGA not assessed marked NA": (_replace_in_line("pga", 2, "001,BL,5.0", "001,BL,NA"),
+                                     ("stop", "wrong_type", "pga.csv", 2, "value 'NA' is not of type float: expected "
+                                      "decimal number (point as decimal separator): a mark for a value not recorded? "
+                                      "Leave the item empty")),
+    "a laboratory result not done marked as a Chinese form marks it (未查)": (
+        _replace_in_line("labs", 2, ",22,", ",未查,"),
+        ("stop", "lab_result_type", "labs.csv", 2, "value '未查' is not a valid result of ALT: a mark for a value not "
+                                                   "recorded? Leave the item empty")),
     "a subject numbered with its site, as an EDC numbering subjects per site shows it": (
         _replace_in_line("visits", 2, "001,BL", "01-001,BL"),
         ("stop", "wrong_format", "visits.csv", 2, "value '01-001' is not digits only, at least 3, zero-padded (e.g. "
@@ -326,6 +334,8 @@ SAME = {
     "abnormal flags after the results, as a laboratory system prints them (22 H, 125↓, 12.2 *)": _chain(
         _replace_in_line("labs", 2, ",22,", ",22 H,"), _replace_in_line("labs", 13, ",125,", ",125\u2193,"),
         _replace_in_line("labs", 4, ",12.2,", ",12.2 *,")),
+    "the header again at the end (files joined with their headers)": _every_file(
+        lambda b: b.rstrip(b"\n") + b"\n" + b.split(b"\n", 1)[0].rstrip(b"\r") + b"\n"),
     "rows of empty fields at the end (a spreadsheet's)": _every_file(
         lambda b: b + (b"," * b.split(b"\n", 1)[0].count(b",") + b"\n") * 2),
 }

@@ -350,11 +350,29 @@ def _check_header(file: str, header: list, head: int, *, unit: str = "line") -> 
                     variable=", ".join(dups))
 
 
+def _header_again(frame: pd.DataFrame) -> np.ndarray:
+    """Rows whose every named column holds its own name: the header again, as where two exports' files were joined
+    with their headers (no data: no value of any form is its column's name).
+
+    >>> _header_again(pd.DataFrame({"SUBJID": ["001", "SUBJID", " SUBJID"], "PGA": ["5", "PGA", "PGA"]})).tolist()
+    [False, True, True]
+    """
+    names = [c for c in frame.columns if c != ""]
+    if frame.empty or not names:
+        return np.zeros(len(frame), dtype=bool)
+    again = (frame[names[0]].astype(str).str.strip() == names[0]).to_numpy()  # the first column: few rows, if any
+    for name in names[1:]:
+        if not again.any():
+            break
+        again = again & (frame[name].astype(str).str.strip() == name).to_numpy()
+    return again
+
+
 def _with_source(frame: pd.DataFrame, file: str, head: int, lines) -> pd.DataFrame:
     """Record where ``frame`` comes from: ``attrs`` file, header line (when not 1), line shifts (``row_lines``).
     Rows whose every field is empty are left out, as blank lines are: a spreadsheet writes them (``,,``) for rows
-    once used below the data."""
-    empty = (frame == "").all(axis="columns").to_numpy()
+    once used below the data. So are rows that repeat the header (``_header_again``)."""
+    empty = (frame == "").all(axis="columns").to_numpy() | _header_again(frame)
     if empty.any():
         frame, lines = frame[~empty].reset_index(drop=True), np.asarray(lines)[~empty]
     frame.attrs["file"] = file

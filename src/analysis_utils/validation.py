@@ -364,6 +364,13 @@ def _spreadsheet_error_said(values: pd.Series) -> pd.Series:
 FULL_WIDTH = "[\uff01-\uff5e\u3000]"
 _FULL_WIDTH_SAID = (": it holds full-width characters (as a Chinese input method types '５' for 5), which are not "
                     "read as digits or letters: type them half-width")
+#: Marks a spreadsheet or a form is filled with for a value not recorded (not available, not done, unknown; ``.``,
+#: SAS's missing number; 未查, 未做, 未测, 不详, 缺失, 无 of a Chinese form), where an export leaves the item empty. Not
+#: read as empty: ``ND`` and ``NK`` are not among them (not done or not detected?). A message of a rule such a value
+#: breaks says what to write.
+NOT_RECORDED = r"(?i)N/?A|n\.a\.?|-+|/|\.|none|null|nil|unk|unknown|未查|未做|未测|不详|缺失|无"
+_NOT_RECORDED_SAID = (": a mark for a value not recorded? Leave the item empty: an empty item is the export's missing "
+                      "value")
 #: The rules a value breaks by how it is written (a Chinese term's full-width comma breaks none of them).
 _READING_RULES = ("wrong_type", "wrong_format", "not_allowed", "lab_result_type", "unknown_unit")
 
@@ -371,8 +378,8 @@ _READING_RULES = ("wrong_type", "wrong_format", "not_allowed", "lab_result_type"
 def _problems(ctx: _Context, mask, variable: str, rule: str, value: pd.Series, detail) -> pd.DataFrame:
     """Problem rows for the rows of ``ctx`` where ``mask`` holds; ``detail`` is a str, a Series, or a
     function of the mask returning a Series indexed as ``value`` (to build it only when a row is flagged). A value
-    that is a spreadsheet's error value (``SPREADSHEET_ERROR``) is said to be one, and one with full-width characters
-    (``FULL_WIDTH``) to hold them."""
+    that is a spreadsheet's error value (``SPREADSHEET_ERROR``) is said to be one, one with full-width characters
+    (``FULL_WIDTH``) to hold them, and a mark for a value not recorded (``NOT_RECORDED``) to be one."""
     mask = np.asarray(mask, dtype=bool)
     if not mask.any():
         return _empty()
@@ -392,6 +399,7 @@ def _problems(ctx: _Context, mask, variable: str, rule: str, value: pd.Series, d
     out.loc[said, "message"] += _spreadsheet_error_said(out.loc[said, "value"])
     if rule in _READING_RULES:
         out.loc[out["value"].str.contains(FULL_WIDTH), "message"] += _FULL_WIDTH_SAID
+        out.loc[out["value"].str.strip().str.fullmatch(NOT_RECORDED), "message"] += _NOT_RECORDED_SAID
     return out[list(PROBLEM_COLUMNS)]
 
 
