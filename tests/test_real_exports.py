@@ -241,6 +241,10 @@ STOPS = {
                                     ("stop", "wrong_format", "visits.csv", 2,
                                      "value '1' is not digits only, at least 3, zero-padded (e.g. 001); text, not a "
                                      "number: leading zeros lost?")),
+    "an adverse event's grade decoded, as an EDC exporting decoded values writes it (Grade 2)": (
+        _replace_in_line("adverse_events", 2, ",N,1,POSSIBLY RELATED,", ",N,Grade 1,POSSIBLY RELATED,"),
+        ("stop", "wrong_type", "adverse_events.csv", 2, "value 'Grade 1' is not of type int: expected integer (digits "
+                                                        "only): write the number alone (1)")),
     "a PGA not assessed marked NA": (_replace_in_line("pga", 2, "001,BL,5.0", "001,BL,NA"),
                                      ("stop", "wrong_type", "pga.csv", 2, "value 'NA' is not of type float: expected "
                                       "decimal number (point as decimal separator): a mark for a value not recorded? "
@@ -266,6 +270,9 @@ QUERIES = {
     "a partial date with its unknown parts marked": (
         _replace_in_line("conmeds", 3, "2019-07-29", "2019-UN-UN"),
         ("query", "partial_date", "conmeds.csv", 3, "value '2019-UN-UN' is a partial date (month and day unknown)")),
+    "a partial date marked UK, as many sites' CRF completion guidelines write it": (
+        _replace_in_line("conmeds", 2, "2020-02-14", "2020-02-UK"),
+        ("query", "partial_date", "conmeds.csv", 2, "value '2020-02-UK' is a partial date (day unknown): imputed")),
     "a laboratory result below the limit of quantification, typed with a full-width sign": (
         _replace_in_line("labs", 30, ",0.6,", ",＜0.8,"),
         ("query", "result_beyond_limit", "labs.csv", 30, "value '＜0.8' is below the limit of quantification of CRP: "
@@ -334,6 +341,9 @@ SAME = {
     "abnormal flags after the results, as a laboratory system prints them (22 H, 125↓, 12.2 *)": _chain(
         _replace_in_line("labs", 2, ",22,", ",22 H,"), _replace_in_line("labs", 13, ",125,", ",125\u2193,"),
         _replace_in_line("labs", 4, ",12.2,", ",12.2 *,")),
+    "sex decoded, as an EDC exporting decoded values and a Chinese EDC write it (Female, 女)": _chain(
+        _replace_in_line("demographics", 2, ",F,ASIAN,", ",Female,ASIAN,"),
+        _replace_in_line("demographics", 3, ",F,ASIAN,", ",女,ASIAN,")),
     "the header again at the end (files joined with their headers)": _every_file(
         lambda b: b.rstrip(b"\n") + b"\n" + b.split(b"\n", 1)[0].rstrip(b"\r") + b"\n"),
     "rows of empty fields at the end (a spreadsheet's)": _every_file(

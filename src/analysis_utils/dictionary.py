@@ -195,19 +195,24 @@ def read_not_detected(test: pd.Series, result: pd.Series) -> pd.Series:
 #: How an EDC or a hand-typed sheet writes a Y/N item (``read_coded``), in any letter case: Yes/No, as an export of
 #: decoded values does, and 是/否 (yes/no) as a Chinese EDC exports them.
 YES_NO_SPELLINGS = MappingProxyType({"Y": ("Y", "YES", "是"), "N": ("N", "NO", "否")})
+#: How an EDC exporting decoded values writes sex (CDISC SDTM codelist SEX, C66731: F Female, M Male), and a Chinese
+#: EDC (女 female, 男 male).
+SEX_SPELLINGS = MappingProxyType({"F": ("F", "FEMALE", "女"), "M": ("M", "MALE", "男")})
 
 
 def read_coded(var: "Variable", text: pd.Series) -> pd.Series:
     """``text`` of a coded item (a ``str`` variable with allowed values) with each value that spells an allowed one
     another way written as the dictionary does: in another letter case or with spaces around it (``n``, ``possibly
-    related``, ``w12``); for a Y/N item also a spelling of ``YES_NO_SPELLINGS``, for a POSITIVE/NEGATIVE item one of
-    ``QUALITATIVE_SPELLINGS``. Other values are left as they are, for validation to name. Only values not allowed as
+    related``, ``w12``); for a Y/N item also a spelling of ``YES_NO_SPELLINGS``, for sex one of ``SEX_SPELLINGS``, for
+    a POSITIVE/NEGATIVE item one of ``QUALITATIVE_SPELLINGS``. Other values are left as they are, for validation to name. Only values not allowed as
     they are are looked at (5 ms for 570,000 laboratory visit codes).
 
     >>> read_coded(FORMS["adverse_events"].variable("AESER"), pd.Series(["N", " y", "Yes", "否", "maybe", ""])).tolist()
     ['N', 'Y', 'Y', 'N', 'maybe', '']
     >>> read_coded(FORMS["demographics"].variable("ANTISSA"), pd.Series(["阳性", "neg", "Positive"])).tolist()
     ['POSITIVE', 'NEGATIVE', 'POSITIVE']
+    >>> read_coded(FORMS["demographics"].variable("SEX"), pd.Series(["Female", "男", "f", "W"])).tolist()
+    ['F', 'M', 'F', 'W']
     """
     allowed = [str(a) for a in var.allowed]
     if var.type != "str" or not allowed or (as_is := text.isin([*allowed, ""])).all():
@@ -215,6 +220,8 @@ def read_coded(var: "Variable", text: pd.Series) -> pd.Series:
     spellings = {a: (a,) for a in allowed}
     if set(allowed) == set(YES_NO):
         spellings = dict(YES_NO_SPELLINGS)
+    elif set(allowed) == set(SEX_SPELLINGS):
+        spellings = dict(SEX_SPELLINGS)
     elif set(allowed) == set(POS_NEG):
         spellings = dict(QUALITATIVE_SPELLINGS)
     other = text[~as_is]

@@ -26,13 +26,14 @@ from types import MappingProxyType
 import pandas as pd
 
 #: A partial date as EDCs export it: ISO 8601 with reduced precision (``2021``, ``2021-08``) or with the unknown parts
-#: marked (``2021-08-UN``, ``2019-UNK-UNK``; any case).
-PARTIAL_DATE = r"(?i)\d{4}(-\d{2})?|\d{4}-(\d{2}|UN|UNK|XX)-(UN|UNK|XX)"
+#: marked (``2021-08-UN``, ``2019-UNK-UNK``, ``2021-08-UK``: CDASH's UN and UNK, and the UK of many sites' CRF
+#: completion guidelines; any case).
+PARTIAL_DATE = r"(?i)\d{4}(-\d{2})?|\d{4}-(\d{2}|UN|UNK|UK|XX)-(UN|UNK|UK|XX)"
 #: Forms whose start and end dates may be partial: form -> (start column, end column).
 COLUMNS = MappingProxyType({"adverse_events": ("AESTDT", "AEENDT"), "conmeds": ("CMSTDT", "CMENDT")})
 #: The imputation flag of a date (ADaM ``--DTF``): the day imputed, the month and day imputed.
 DAY, MONTH = "D", "M"
-_PARTS = re.compile(r"^(\d{4})(?:-(\d{2}|UN|UNK|XX)(?:-(\d{2}|UN|UNK|XX))?)?$", re.I)
+_PARTS = re.compile(r"^(\d{4})(?:-(\d{2}|UN|UNK|UK|XX)(?:-(\d{2}|UN|UNK|UK|XX))?)?$", re.I)
 #: An ISO 8601 date with a time of day, as an EDC exports a date-time (CDISC ``--DTC``: ``2021-06-28T09:30``; also
 #: with a space, seconds, a fraction or a UTC offset): the date is read, the time left out (every analysis counts
 #: days).
@@ -56,9 +57,10 @@ def date_range(text: pd.Series) -> pd.DataFrame:
     """The dates each value may stand for: ``first``, ``last`` and ``flag`` (``""`` for a complete date, whose first
     and last are the date; ``DAY`` or ``MONTH`` for a partial one); ``NaT`` for an empty value or one that is no date.
 
-    >>> date_range(pd.Series(["2021-07-14", "2020-02", "2019-UN-UN", "2021-UN-14", ""])).astype(str).values.tolist()
+    >>> date_range(pd.Series(["2021-07-14", "2020-02", "2019-UN-UN", "2021-UN-14", "", "2021-08-uk"])
+    ...            ).astype(str).values.tolist()
     [['2021-07-14', '2021-07-14', ''], ['2020-02-01', '2020-02-29', 'D'], ['2019-01-01', '2019-12-31', 'M'], \
-[nan, nan, ''], [nan, nan, '']]
+[nan, nan, ''], [nan, nan, ''], ['2021-08-01', '2021-08-31', 'D']]
     """
     text = drop_time(text.astype(str).str.strip())
     complete = pd.to_datetime(text.where(text != ""), format="%Y-%m-%d", errors="coerce")

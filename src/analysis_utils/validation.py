@@ -583,11 +583,22 @@ def _range_mask(var: dictionary.Variable, values: pd.Series) -> np.ndarray:
     return low | high
 
 
+#: One number with words around it, as a form decoding its values or a hand-typed sheet writes a number: ``Grade 2``
+#: (a CTCAE grade decoded), ``2级`` (grade 2), ``5分`` (5 points), ``10 mg``.
+_NUMBER_IN_WORDS = r"^[^0-9]*?([0-9]+(?:\.[0-9]+)?)[^0-9]*$"
+
+
 def _type_detail(var: dictionary.Variable, stripped: pd.Series):
-    """What ``wrong_type`` says of a value: its type expected; for a partial date in a column that takes complete dates
+    """What ``wrong_type`` says of a value: its type expected; for a number with words around it
+    (``_NUMBER_IN_WORDS``), to write the number alone; for a partial date in a column that takes complete dates
     only (``partial_dates.PARTIAL_DATE``), also that; for a date as a spreadsheet shows it, the ISO date it stands for
     (``2021/6/28``, year first) or why it cannot be read (``28/06/2021``, day and month first)."""
     expected = f"is not of type {var.type}: expected {dictionary.TYPES[var.type]}"
+    if var.type in ("int", "float"):
+        def number_in_words(mask) -> pd.Series:
+            found = stripped[mask].str.extract(_NUMBER_IN_WORDS)[0]
+            return (expected + ": write the number alone (" + found + ")").fillna(expected)
+        return number_in_words
     if var.type != "date":
         return expected
 
