@@ -738,6 +738,22 @@ def test_hydroxychloroquine_coded_by_its_salt_is_hydroxychloroquine(tmp_export, 
     assert datasets["adsl"].set_index("SUBJID").loc["001", "HCQFL"] == "Y"
 
 
+@pytest.mark.parametrize(("dated", "queried"), [("2021-05-31", False), ("2021-05-30", True), ("2021-06-28", False)])
+def test_a_baseline_sample_is_queried_before_the_baseline_window(edit_export, dated, queried):
+    """Patient 001's first dose is on 2021-06-28, the baseline window days -28 to 1: an ALT sample on 2021-05-31 is
+    on day -28 (28 days before day 1, there being no day 0), on 2021-05-30 day -29, queried; it stays the baseline."""
+    result = edit_export("labs", ("001,BL,2021-06-28,ALT,", f"001,BL,{dated},ALT,"))
+    found = result.queries[result.queries["rule"] == "sample_window"]
+    assert found["row"].tolist() == (["2"] if queried else [])
+    if queried:
+        assert found["message"].iloc[0].endswith("value '2021-05-30' is on study day -29, before the baseline window "
+                                                 "(day -28 to 1): analysed as the baseline all the same (a sample of "
+                                                 "routine care before the study, or a mistyped date?)")
+        adlb = cleaning.derive_all(result.typed)["adlb"]
+        alt = adlb[(adlb["USUBJID"] == SUBJ + "001") & (adlb["PARAMCD"] == "ALT") & (adlb["ABLFL"] == "Y")]
+        assert alt["ADT"].dt.strftime("%Y-%m-%d").tolist() == ["2021-05-30"]
+
+
 @pytest.mark.parametrize(("dated", "queried"), [("2021-10-04", False), ("2021-10-05", True), ("2021-09-06", False),
                                                 ("2021-09-05", True)])
 def test_a_sample_is_queried_beyond_half_its_visits_window(edit_export, dated, queried):

@@ -117,8 +117,8 @@ RULES = MappingProxyType({
     "identifier_restored": ("query", "identifiers stored as numbers in a workbook were restored to zero-padded text"),
     "visit_window": ("query", "a visit is outside its window (study day target +/- half-width)"),
     "sample_window": ("query", "a laboratory sample of a post-baseline visit is dated further from the visit's date "
-                               "than half its window: analysed at its visit code (a sample of another visit, or a "
-                               "mistyped date?)"),
+                               "than half its window, or one of the baseline visit before the baseline window: "
+                               "analysed at its visit code (a sample of another visit, or a mistyped date?)"),
     "missing_item": ("query", "a non-required item is empty"),
     "result_beyond_limit": ("query", "a numeric laboratory result is reported beyond a limit of quantification "
                                      "(<0.8, >140): analysed as half a lower limit, or as an upper limit "
@@ -1382,8 +1382,10 @@ def _query_sample_windows(typed: dict, text: dict, ctxs: dict, schedule: pd.Data
     half its window (the schedule's: 14 days for the pilot's weeks 12 and 24). It is analysed at its visit code all the
     same (docs/decisions.md, "Visit windows"), so that a sample of another visit coded W12, or a mistyped date, would
     give a false change from baseline. A sample near a visit out of its own window is that visit's query
-    (``visit_window``); a baseline sample may be drawn days before (screening) and is queried only after the first
-    dose (``baseline_after_first_dose``)."""
+    (``visit_window``). A baseline sample may be drawn days before its visit (screening): it is queried before the
+    baseline window (the schedule's first day, study day -28 for the pilot, counted from the first dose), as a
+    sample of routine care before the study or a mistyped date would be the baseline, and after the first dose
+    (``baseline_after_first_dose``)."""
     labs, visits = typed.get("labs"), typed.get("visits")
     if labs is None or visits is None or not {"VISIT", "LBDT"} <= set(labs) or not {"VISIT", "VISITDT"} <= set(visits) \
             or len(labs.index) == 0:
@@ -1401,13 +1403,26 @@ def _query_sample_windows(typed: dict, text: dict, ctxs: dict, schedule: pd.Data
     apart = (labs["LBDT"] - visit_date).dt.days.to_numpy(dtype=float, na_value=np.nan)
     with np.errstate(invalid="ignore"):
         bad = np.abs(apart) > width
-    return _problems(ctxs["labs"], bad, "LBDT", "sample_window", text["labs"]["LBDT"], lambda m: (
+    baseline = schedule.set_index("VISIT").reindex([dictionary.BASELINE]).iloc[0]  # none: a schedule's error
+    at_baseline = (labs["VISIT"] == dictionary.BASELINE).to_numpy()
+    day = np.full(len(labs), np.nan)
+    if "exposure" in typed and "EXSTDT" in typed["exposure"] and at_baseline.any() and pd.notna(baseline["WINLO"]):
+        base = labs[at_baseline]
+        day[at_baseline] = _study_day(base["LBDT"], base["SUBJID"].map(first_doses(typed["exposure"]))).to_numpy(
+            dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        early = day < baseline["WINLO"]
+    return pd.concat([_problems(ctxs["labs"], bad, "LBDT", "sample_window", text["labs"]["LBDT"], lambda m: (
         "is " + pd.Series(np.abs(apart[m]), index=labs.index[m]).astype(int).astype(str) + " days "
         + pd.Series(np.where(apart[m] < 0, "before", "after"), index=labs.index[m]) + " the "
         + labs["VISIT"][m].map(dict(zip(schedule["VISIT"], schedule["AVISIT"]))) + " visit ("
         + visit_date[m].dt.strftime("%Y-%m-%d") + "), more than half "
         "its window (" + pd.Series(width[m], index=labs.index[m]).map("{:g}".format) + " days): analysed at that "
-        "visit all the same (a sample of another visit, or a mistyped date?)"))
+        "visit all the same (a sample of another visit, or a mistyped date?)")),
+        _problems(ctxs["labs"], early, "LBDT", "sample_window", text["labs"]["LBDT"], lambda m: (
+            "is on study day " + pd.Series(day[m], index=labs.index[m]).astype(int).astype(str) + ", before the "
+            f"baseline window (day {baseline['WINLO']:g} to {baseline['WINHI']:g}): analysed as the baseline all the "
+            "same (a sample of routine care before the study, or a mistyped date?)"))], ignore_index=True)
 
 
 #: The CTCAE grade of a fatal adverse event (grade 5: death related to the adverse event, CTCAE v5.0).
