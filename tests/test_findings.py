@@ -13,9 +13,17 @@ def _rows(analysis_id, stats, **keys):
 
 def _ard(*, week12=True):
     """Four patients assessed at week 12 (ESSDAI changes -6, -4, -5, -5: mean -5.0, SD 0.816,
-    95 % CI -5 -/+ 3.182 x 0.408 = -6.299 to -3.701); six in the safety population."""
+    95 % CI -5 -/+ 3.182 x 0.408 = -6.299 to -3.701), three at week 24 (-8, -6, -7: mean -7.0, SD 1.0,
+    95 % CI -7 -/+ 4.303 x 0.577 = -9.484 to -4.516, t = -12.12 on 2 df, p = 0.0067; exact Wilcoxon p = 2/8);
+    six in the safety population."""
     rows = []
     if week12:
+        rows += _rows("EFF-ESSDAI-W24-TTEST", {"estimate": -7.0, "ci_lower": -9.484138, "ci_upper": -4.515862,
+                                               "p_value": 0.006734}, paramcd="ESSDAI", avisit="Week 24")
+        rows += _rows("EFF-ESSDAI-W24-WILCOXON", {"p_value": 0.25, "n": 3.0}, paramcd="ESSDAI", avisit="Week 24")
+        # 3 of 3 responders: Clopper-Pearson lower limit 0.025^(1/3) = 0.2924
+        rows += _rows("EFF-ESSDAI-MCII", {"n_responders": 3.0, "n_evaluable": 3.0, "pct": 100.0, "ci_lower": 0.292402,
+                                          "ci_upper": 1.0}, paramcd="ESSDAI", avisit="Week 24")
         for paramcd, (mean, lo, hi, p_t, p_w) in {"ESSDAI": (-5.0, -6.299, -3.701, 0.0011, 0.125),
                                                   "ESSPRI": (-1.25, -2.05, -0.45, 0.0176, 0.25),
                                                   "PGA": (-2.0, -2.0, -2.0, float("nan"), 0.125)}.items():
@@ -44,6 +52,8 @@ def test_key_findings_from_a_hand_worked_ard():
     assert table["Result"].tolist() == [
         "-5.0 (95% CI -6.3 to -3.7); paired t-test p = 0.001, Wilcoxon p = 0.125; n = 4",
         "4/4 (100.0%; 95% CI 39.8 to 100.0%)",
+        "-7.0 (95% CI -9.5 to -4.5); paired t-test p = 0.007, Wilcoxon p = 0.250; n = 3",
+        "3/3 (100.0%; 95% CI 29.2 to 100.0%)",
         "-1.3 (95% CI -2.1 to -0.5); paired t-test p = 0.018, Wilcoxon p = 0.250; n = 4",  # -1.25 rounds half up
         "3/4 (75.0%; 95% CI 19.4 to 99.4%)",
         "-2.0 (95% CI -2.0 to -2.0); paired t-test p = NA, Wilcoxon p = 0.125; n = 4",  # all changes equal: no t-test p
@@ -54,12 +64,14 @@ def test_key_findings_from_a_hand_worked_ard():
         "herpes zoster in 1 patient; none of: venous thromboembolism, major adverse cardiovascular event (MACE)",
     ]
     assert table["Finding"].iloc[0].startswith("ESSDAI change from baseline to week 12 (primary endpoint)")
+    assert table["Finding"].iloc[2:4].tolist() == ["ESSDAI change from baseline to week 24, mean",
+                                                   "ESSDAI MCII (decrease of 3 points or more) at week 24"]
 
 
 def test_key_findings_at_an_interim_cut_say_not_yet_due():
     table = findings.key_findings(_ard(week12=False))
-    assert table["Result"].iloc[:5].tolist() == [findings.NOT_DUE] * 5
-    assert table["Result"].iloc[5] == "3 of 6 patients (50.0%), 5 events"
+    assert table["Result"].iloc[:7].tolist() == [findings.NOT_DUE] * 7
+    assert table["Result"].iloc[7] == "3 of 6 patients (50.0%), 5 events"
     assert set(findings.key_findings(None)["Result"]) == {findings.NOT_DUE}
     no_aesi = _ard()[lambda d: d["analysis_id"] != findings.AESI_ID]
     assert findings.key_findings(no_aesi)["Result"].iloc[-1] == findings.NOT_DUE

@@ -155,6 +155,7 @@ def test_key_findings_follow_the_title_page_with_the_caveat(page):
     assert order.index("key-findings") == order.index("toc") - 1
     findings = page.inner_text("#key-findings")
     assert "ESSDAI change from baseline to week 12" in findings and "95% CI" in findings
+    assert "8/9 (88.9%;" in findings  # the published week-24 result: 8 of the 9 patients with the MCII
     assert "no control group" in findings
 
 
