@@ -95,6 +95,18 @@ def test_gc_dose_on_a_visit_date_counts_records_running_that_day():
     assert conmeds.derive_gc_dose_by_visit(bid, dates)["AVAL"].iloc[0] == 25.0
 
 
+def test_gc_dose_on_the_day_of_a_change_is_the_new_dose():
+    """The 10 mg record ended on 2021-09-01, the day the 5 mg one started (a dose change entered so): on that day
+    the dose is 5 mg, not 15; a switch to methylprednisolone 4 mg (prednisone 5 mg) that day too."""
+    adcm = _adcm()
+    adcm.loc[0, "AENDT"] = pd.Timestamp("2021-09-01")
+    dates = pd.DataFrame({"USUBJID": "S1", "AVISIT": ["Baseline", "Week 12"],
+                          "ADT": pd.to_datetime(["2021-07-01", "2021-09-01"])})
+    assert conmeds.derive_gc_dose_by_visit(adcm, dates)["AVAL"].tolist() == [10.0, 5.0]
+    adcm.loc[1, ["CMDECOD", "CMDOSE"]] = ["METHYLPREDNISOLONE", 4.0]
+    assert conmeds.derive_gc_dose_by_visit(adcm, dates)["AVAL"].tolist() == [10.0, 5.0]
+
+
 def test_gc_dose_refuses_a_record_without_a_prednisone_equivalent():
     adcm = _adcm()
     adcm.loc[1, "CMDOSFRQ"] = "PRN"

@@ -11,7 +11,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analysis_utils import cleaning, export, validation
+from analysis_utils import cleaning, export, scoring, validation
+from analysis_utils import conmeds as gc
 
 SUBJ = "NCT04916756-01-"
 
@@ -724,6 +725,28 @@ def test_a_glucocorticoid_ended_before_consent_needs_no_dose(tmp_export):
     errors = _stopped(tmp_export).errors
     assert sorted(errors["variable"]) == ["CMDOSE", "CMDOSFRQ", "CMDOSU"]
     assert set(errors["rule"]) == {"glucocorticoid_dose_unknown"}
+
+
+def test_a_dose_lowered_on_the_day_of_the_first_dose_is_the_new_dose(tmp_export, shipped):
+    """Patient 002 took prednisone 10 mg a day from 2020-05-27; the dose is lowered to 7.5 mg on 2021-07-01, the day of
+    the first dose, entered as the old record ended and a new one started that day. The baseline dose is 7.5 mg, not
+    the 17.5 mg of both records, and no query (a dose change, not an overlap); the glucocorticoid table's baseline
+    dose is ADSL's. A record that ends on the first dose without another starting still counts (10 mg)."""
+    conmeds = tmp_export / "conmeds.csv"
+    text = conmeds.read_text()
+    assert "002,1,Prednisone,PREDNISONE,GLUCOCORTICOID,10.0,mg,QD,2020-05-27,\n" in text
+    ended = text.replace("002,1,Prednisone,PREDNISONE,GLUCOCORTICOID,10.0,mg,QD,2020-05-27,\n",
+                         "002,1,Prednisone,PREDNISONE,GLUCOCORTICOID,10.0,mg,QD,2020-05-27,2021-07-01\n")
+    for extra, dose in (("002,9,Prednisone,PREDNISONE,GLUCOCORTICOID,7.5,mg,QD,2021-07-01,\n", 7.5), ("", 10.0)):
+        conmeds.write_text(ended + extra)
+        result = validation.check_export(tmp_export)
+        assert "overlapping_medication" not in set(result.queries["rule"])
+        data = cleaning.derive_all(result.typed)
+        adsl = data["adsl"].set_index("SUBJID")
+        assert adsl.loc["002", ["TRTSDT", "GCDOSEBL"]].tolist() == [pd.Timestamp("2021-07-01"), dose]
+        adeff = scoring.derive_adeff(data["adqs"])
+        doses = gc.derive_gc_dose_by_visit(data["adcm"], gc.visit_dates(data["adsl"], adeff))
+        assert doses.loc[(doses["USUBJID"] == SUBJ + "002") & (doses["AVISIT"] == "Baseline"), "AVAL"].item() == dose
 
 
 def test_hydroxychloroquine_coded_by_its_salt_is_hydroxychloroquine(tmp_export, shipped):

@@ -253,9 +253,29 @@ def impute_dates(frame: pd.DataFrame, start: str, end: str, *, first_dose: pd.Se
             end_date, frame[start + flag], frame[end + flag])
 
 
+def changed_that_day(day: pd.Series, start: pd.Series, end: pd.Series, key: pd.Series) -> pd.Series:
+    """Records that end on ``day`` when another record of the same ``key`` (a patient's drug class) starts that day:
+    a dose change or a switch of drug entered as a new record, the old one ended the day of the change. That day the
+    new record counts, not both (docs/decisions.md, "Two records of one drug at once"). A record that starts that day
+    itself is never replaced.
+
+    >>> day = pd.to_datetime(pd.Series(["2021-07-01"] * 4))
+    >>> start = pd.to_datetime(pd.Series(["2020-05-27", "2021-07-01", "2020-01-01", "2021-07-01"]))
+    >>> end = pd.to_datetime(pd.Series(["2021-07-01", None, "2021-07-01", "2021-07-01"]))
+    >>> changed_that_day(day, start, end, pd.Series(["002|GC", "002|GC", "004|GC", "004|GC"])).tolist()
+    [True, False, True, False]
+    """
+    key_day = key.astype(str) + "|" + day.astype(str)
+    old = ((end == day) & (start < day)).fillna(False).to_numpy(dtype=bool)
+    return pd.Series(old & key_day.isin(key_day[(start == day).fillna(False).to_numpy(dtype=bool)]).to_numpy(),
+                     index=day.index)
+
+
 def _at_first_dose(cm: pd.DataFrame, first_dose: pd.Series) -> pd.Series:
+    """Records taken on the day of the first dose (``changed_that_day``: the new one of a change that day)."""
     start, end, _, _ = impute_dates(cm, "CMSTDT", "CMENDT", first_dose=first_dose)
-    return ((start <= first_dose) & (end.isna() | (end >= first_dose))).fillna(False)
+    taken = ((start <= first_dose) & (end.isna() | (end >= first_dose))).fillna(False)
+    return taken & ~changed_that_day(first_dose, start, end, cm["SUBJID"].astype(str) + "|" + cm["CMCLAS"].astype(str))
 
 
 # ---------------------------------------------------------------------------------------------

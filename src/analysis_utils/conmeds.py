@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analysis_utils import tables
-from analysis_utils.cleaning import compute_prednisone_equivalent, visit_order
+from analysis_utils.cleaning import changed_that_day, compute_prednisone_equivalent, visit_order
 from analysis_utils.safety import (
     _SAFETY_POPULATION, _apply_rule, _arm_header, _complete_grid, _require_columns, _safety_population,
     summarize_continuous,
@@ -234,8 +234,9 @@ def derive_gc_dose_by_visit(adcm: pd.DataFrame, dates: pd.DataFrame) -> pd.DataF
     """Prednisone-equivalent glucocorticoid dose (mg/day) of each patient on each visit date.
 
     A glucocorticoid record counts on a date when it started on or before it and had not ended
-    before it (``ASTDT <= ADT`` and ``AENDT`` missing or ``>= ADT``), the rule of ADSL's
-    ``GCDOSEBL``; the doses of the records that count are added
+    before it (``ASTDT <= ADT`` and ``AENDT`` missing or ``>= ADT``), but not when it ends that day and
+    another glucocorticoid record starts that day (a dose change: ``changed_that_day``), the rule
+    of ADSL's ``GCDOSEBL``; the doses of the records that count are added
     (``cleaning.compute_prednisone_equivalent``). A patient taking none has dose 0.
 
     Parameters
@@ -276,6 +277,7 @@ def derive_gc_dose_by_visit(adcm: pd.DataFrame, dates: pd.DataFrame) -> pd.DataF
     pairs = dates[["USUBJID", "AVISIT", *week, "ADT"]].reset_index(drop=True).reset_index(names="_visit")
     active = pairs.merge(gc, on="USUBJID", how="inner")
     active = active[(active["ASTDT"] <= active["ADT"]) & (active["AENDT"].isna() | (active["AENDT"] >= active["ADT"]))]
+    active = active[~changed_that_day(active["ADT"], active["ASTDT"], active["AENDT"], active["_visit"])]
     unknown = active["_dose"].isna()
     if unknown.any():
         row = active[unknown].iloc[0]
