@@ -749,6 +749,28 @@ def test_a_dose_lowered_on_the_day_of_the_first_dose_is_the_new_dose(tmp_export,
         assert doses.loc[(doses["USUBJID"] == SUBJ + "002") & (doses["AVISIT"] == "Baseline"), "AVAL"].item() == dose
 
 
+def test_a_patient_assessed_at_baseline_and_not_yet_dosed_is_read(tmp_export):
+    """An interim export: patient 011 had the baseline visit, its assessments and samples, and no dose yet (no exposure
+    or end-of-study row, nothing after baseline). The build stopped deriving ADSL's baseline laboratory values (the
+    samples' study day is unknown without a dose). The samples are the baseline, the patient outside the safety set;
+    a message of another patient counts study days as integers (day 101, not 101.0)."""
+    def before_any_dose(line):
+        return not line.startswith("011,") or line.startswith("011,BL,")
+    for form in ("visits", "essdai", "esspri", "pga", "labs"):
+        _keep_rows(form, before_any_dose)(tmp_export)
+    for form in ("exposure", "disposition", "adverse_events"):
+        _keep_rows(form, lambda line: not line.startswith("011,"))(tmp_export)
+    result = validation.check_export(tmp_export)
+    window = result.queries[result.queries["rule"] == "visit_window"]
+    assert window["message"].str.contains("is on study day 101, outside").all() and len(window) == 1
+    data = cleaning.derive_all(result.typed)
+    adsl = data["adsl"].set_index("SUBJID")
+    assert pd.isna(adsl.loc["011", "TRTSDT"]) and adsl.loc["011", ["SAFFL", "IGGBL"]].tolist() == ["N", 17.8]
+    adlb = data["adlb"]
+    igg = adlb[(adlb["USUBJID"] == SUBJ + "011") & (adlb["PARAMCD"] == "IGG")]
+    assert igg[["AVISIT", "ANL01FL", "ABLFL"]].values.tolist() == [["Baseline", "Y", "Y"]]
+
+
 def test_hydroxychloroquine_coded_by_its_salt_is_hydroxychloroquine(tmp_export, shipped):
     """WHODrug names the salt too: patient 001 on HYDROXYCHLOROQUINE SULFATE is on hydroxychloroquine at baseline
     (ADSL HCQFL), with no query; ADSL as shipped."""

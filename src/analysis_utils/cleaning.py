@@ -726,7 +726,7 @@ def analysis_flag(lb: pd.DataFrame) -> np.ndarray:
     ['Y', 'N', 'N', 'Y', 'N', 'N']
     """
     recorded = lb["AVAL"].notna() | (lb["AVALC"] != "")
-    after_dose = (lb["VISIT"] == dictionary.BASELINE) & (lb["ADY"] > 1)
+    after_dose = ((lb["VISIT"] == dictionary.BASELINE) & (lb["ADY"] > 1)).fillna(False).astype(bool)  # no dose: NA
     rows, starts, _ = validation.sorted_groups(lb, ["USUBJID", "PARAMCD", "VISIT"], "ADT",
                                                recorded & (lb["VISIT"] != dictionary.UNSCHEDULED) & ~after_dose)
     analysed = np.zeros(len(lb), dtype=bool)

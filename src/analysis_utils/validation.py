@@ -1319,7 +1319,8 @@ def _check_randomisation(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 
 def _study_day(dates: pd.Series, first_dose: pd.Series) -> pd.Series:
-    days = (dates - first_dose).dt.days
+    """Study days (no day 0) as integers, missing without a first dose (a message says day 38, not 38.0)."""
+    days = (dates - first_dose).dt.days.astype("Int64")
     return days + (days >= 0).astype("Int64")
 
 
