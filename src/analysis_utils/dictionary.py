@@ -663,8 +663,10 @@ def _safety_forms() -> tuple:
             _v("AEREL", "str", "Relationship to baricitinib.",
                allowed=("RELATED", "POSSIBLY RELATED", "UNLIKELY RELATED", "NOT RELATED"), required=False,
                blank="not yet assessed; counted as related"),
-            _v("AEACN", "str", "Action taken with baricitinib.",
-               allowed=("DOSE NOT CHANGED", "DRUG INTERRUPTED", "DRUG WITHDRAWN"), required=False,
+            _v("AEACN", "str", "Action taken with baricitinib (CDISC codelist ACN, C66767, but DOSE RATE REDUCED, an "
+               "infusion's; NOT APPLICABLE: no study drug at the time, as before the first dose).",
+               allowed=("DOSE NOT CHANGED", "DOSE REDUCED", "DOSE INCREASED", "DRUG INTERRUPTED", "DRUG WITHDRAWN",
+                        "NOT APPLICABLE", "UNKNOWN"), required=False,
                blank="not yet recorded; in no row of events leading to discontinuation"),
             _v("AEOUT", "str", "Outcome.", required=False, blank="not yet recorded; in no row of events with fatal "
                "outcome", allowed=(
