@@ -316,6 +316,18 @@ def test_scenarios_without_advantage_are_not_sized():
     assert math.isnan(checked["power_fisher_exact"].iloc[2]) and checked["power_fisher_exact"].iloc[0] >= 0.8
 
 
+def test_a_size_just_beyond_the_exact_search_takes_the_formula():
+    """0.5954 vs 0.5 (2:1, alpha 0.05, power 0.8): the formula's control arm, 318.6, starts the exact search at
+    0.9 x 318.6 = 287, within EXACT_MAX_N_CONTROL (300), but Fisher's test needs more than 300: the search gave up
+    and stopped the build at an interim cut of the randomised example. The continuity-corrected formula's size,
+    said so, as for any size beyond the limit."""
+    s = pd.DataFrame({"scenario": ["a"], "p_treatment": [0.595397303396628], "p_control": [0.5], "method": ["m"]})
+    sized = size_scenarios(s, test="fisher")
+    cc = sample_size_two_proportions(0.595397303396628, 0.5, continuity=True)
+    assert sized[["n_treatment", "n_control"]].values.tolist() == [[cc.n_treatment, cc.n_control]] == [[670, 335]]
+    assert "continuity correction); beyond 300 per arm, instead of an exact search" in sized["method"].iloc[0]
+
+
 def test_size_scenarios_adds_sample_sizes():
     s = pd.DataFrame({"scenario": ["x", "y"], "p_treatment": [0.6, 0.7], "p_control": [0.3, 0.35]})
     out = size_scenarios(s, dropout=0.2)

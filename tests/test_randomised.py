@@ -348,3 +348,26 @@ def test_shipped_example_is_what_the_command_line_writes(tmp_path):
     assert synthetic.main(["--randomised", "--out", str(tmp_path)]) == 0
     pd.testing.assert_frame_equal(export.file_manifest(tmp_path),
                                   export.file_manifest(paths.resolve("data/examples/randomised")))
+
+
+@pytest.mark.parametrize(("cut", "not_estimable"), [
+    ("2021-01-10", {}),  # baselines only; patients enrolled, not randomised yet
+    ("2021-03-01", {"EFF-ESSDAI-MMRM-NOT-ESTIMABLE": "no record of arm 'Baricitinib 4 mg + HCQ 400 mg' at visit "
+                                                     "'Week 8'; the arm difference at that visit is not estimable"}),
+    ("2021-04-01", {"EFF-ESSDAI-CHG-NOT-ESTIMABLE": "3 records for 3 parameters; no residual degrees of freedom"}),
+])
+def test_between_arm_analyses_at_an_early_interim_cut(example, cut, not_estimable):
+    """An interim cut of the randomised example before enough patients reached a visit: the build stopped (no arm
+    for a patient not randomised yet; a repeated-measures model without an arm at a visit; an ANCOVA of three
+    patients). Each such analysis is now one row saying why it is not estimable, and the others stand."""
+    from analysis_utils import arms
+    trial, _, _ = example
+    ds = cleaning.derive_all(trial, data_cutoff=cut)
+    adeff = cleaning.derive_vars_trt(scoring.derive_adeff(ds["adqs"]), ds["adsl"])
+    ard = arms.summarize_arms(ds["adsl"], adeff)
+    rows = ard[ard["analysis_id"].str.endswith(arms.NOT_ESTIMABLE) & ard["paramcd"].eq("ESSDAI")]
+    assert rows.set_index("analysis_id")["method"].to_dict() == not_estimable
+    if not_estimable:
+        assert arms.describe_not_estimable(ard).startswith("Not estimable at this data cut: ESSDAI: change from")
+    else:
+        assert ds["adsl"]["TRT01P"].eq("").any() or ds["adsl"]["TRT01P"].isna().any()

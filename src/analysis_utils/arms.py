@@ -88,13 +88,16 @@ def _adsl_arm(arm: str) -> str:
 
 
 def arm_codes(adsl: pd.DataFrame, arm: str = "TRT01P") -> pd.Series:
-    """The code of each arm (``<arm>N``), ordered by code: index = arm, value = code.
+    """The code of each arm (``<arm>N``), ordered by code: index = arm, value = code. A patient with neither (not
+    randomised yet at an interim cut, or never dosed for the actual arm) is in no arm.
 
-    Raises ``ValueError`` naming the subject when an arm or code is missing or an arm has two codes.
+    Raises ``ValueError`` naming the subject when an arm or its code is missing without the other, or an arm has two
+    codes.
 
     Examples
     --------
-    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2", "3"], "TRT01P": ["B", "A", "B"], "TRT01PN": [2, 1, 2]})
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2", "3", "4"], "TRT01P": ["B", "A", "B", ""],
+    ...                      "TRT01PN": pd.array([2, 1, 2, None], dtype="Int64")})
     >>> arm_codes(adsl).to_dict()
     {'A': 1, 'B': 2}
     """
@@ -103,9 +106,11 @@ def arm_codes(adsl: pd.DataFrame, arm: str = "TRT01P") -> pd.Series:
     for col in ("USUBJID", var, code):
         if col not in adsl.columns:
             raise ValueError(f"adsl: column {col} missing (needed for the arms)")
-    blank = adsl[var].isna() | adsl[var].astype(str).str.strip().eq("") | adsl[code].isna()
+    no_arm = adsl[var].isna() | adsl[var].astype(str).str.strip().eq("")
+    blank = no_arm != adsl[code].isna()
     if blank.any():
         raise ValueError(f"adsl: USUBJID {adsl.loc[blank, 'USUBJID'].iloc[0]}: {var} or {code} is missing")
+    adsl = adsl[~no_arm]
     codes = adsl.groupby(var, sort=False)[code].unique()
     several = codes[codes.map(len) > 1]
     if len(several):
@@ -347,11 +352,24 @@ def summarize_arms(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP"
     Per endpoint: the per-arm summaries by visit; at each of ``visits`` (primary first) the responder
     comparisons and the ANCOVA of the change; the repeated-measures model over all visits (treatment
     policy) and, when ADSL flags switched patients, its hypothetical-strategy sensitivity analysis.
-    The reference arm is ``reference_arm(adsl)``. Endpoints or visits without records are skipped.
+    The reference arm is ``reference_arm(adsl)``. Endpoints or visits without records are skipped. An analysis the
+    data cannot estimate (``comparisons.NotEstimable``: at an early interim cut, an arm without a record at the
+    visit, fewer patients than the model's parameters) gives one row, ``<analysis id>-NOT-ESTIMABLE``, whose method
+    says why (``describe_not_estimable``), in place of its results.
     """
     reference = reference_arm(adsl, arm)
     switched = "SWITCHFL" in adsl.columns and adsl["SWITCHFL"].eq("Y").any()
     parts = []
+
+    def estimable(compare, analysis_id: str, label: str, /, **kw) -> pd.DataFrame:
+        """``compare(**kw)``, or the row ``NOT_ESTIMABLE`` saying why the data cannot estimate it."""
+        try:
+            return compare(**kw)
+        except comparisons.NotEstimable as err:
+            return ard_mod.make_ard(pd.DataFrame({"stat_name": ["not_estimable"], "stat_value": [np.nan]}),
+                                    analysis_id=analysis_id + NOT_ESTIMABLE, paramcd=kw["paramcd"], avisit=kw.get("avisit", ""),
+                                    method=str(err).split(": ", 1)[-1], label=label)
+
     for paramcd in dict.fromkeys([*change_paramcds, *(r[0] for r in responders)]):
         rows = analysis_records(adsl, adeff, paramcd=paramcd, arm=arm, population=population, strata=centre)
         if not len(rows):
@@ -362,17 +380,21 @@ def summarize_arms(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP"
             n_before = len(parts)
             for r_paramcd, flag, variable, label in responders:
                 if r_paramcd == paramcd and flag in rows.columns:
-                    parts.append(compare_responders(rows, paramcd=paramcd, flag=flag, avisit=avisit, arm=arm,
-                                                    reference=reference, strata=centre, variable=variable,
-                                                    label=f"{label} at {avisit}"))
+                    parts.append(estimable(compare_responders, f"EFF-{paramcd}-{variable}", f"{label} at {avisit}",
+                                           rows=rows, paramcd=paramcd, flag=flag, avisit=avisit, arm=arm,
+                                           reference=reference, strata=centre, variable=variable,
+                                           label=f"{label} at {avisit}"))
             if paramcd in change_paramcds:
-                parts.append(compare_change(rows, paramcd=paramcd, avisit=avisit, arm=arm, reference=reference,
-                                            centre=centre))
+                parts.append(estimable(compare_change, f"EFF-{paramcd}-CHG",
+                                       f"{paramcd}: change from baseline to {avisit}", rows=rows,
+                                       paramcd=paramcd, avisit=avisit, arm=arm, reference=reference, centre=centre))
             if switched and _after_switch(rows, avisit):
                 parts[n_before:] = [_with_estimand(p, "treatment policy") for p in parts[n_before:]]
-        if paramcd in change_paramcds:
+        if paramcd in change_paramcds and (~_is_baseline(rows)).any():  # none yet: no visit to model
             strategies = ("treatment policy", "hypothetical") if switched else (None,)
-            parts += [compare_repeated(rows, paramcd=paramcd, arm=arm, reference=reference, strategy=s)
+            parts += [estimable(compare_repeated, f"EFF-{paramcd}-MMRM" + ("-HYPO" if s == "hypothetical" else ""),
+                                f"{paramcd}: change from baseline, repeated measures" + (f" ({s})" if s else ""),
+                                rows=rows, paramcd=paramcd, arm=arm, reference=reference, strategy=s)
                       for s in strategies]
     population_label = f"{population} = 'Y', by randomised arm ({arm})"
     return ard_mod.stack_ard([p.assign(section=SECTION, population=population_label) for p in parts])
@@ -382,6 +404,8 @@ def summarize_arms(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP"
 # Display: tables and sentences from the ARD rows (rounding only through analysis_utils.tables)
 # --------------------------------------------------------------------------------------------
 
+#: Ending of the analysis id of the row that says an analysis was not estimable (``summarize_arms``).
+NOT_ESTIMABLE = "-NOT-ESTIMABLE"
 #: Row labels of the analyses in the tables, by the ending of the analysis identifier.
 ANALYSIS_LABELS = {
     "MCII": "Response rate, difference in % points",
@@ -481,11 +505,31 @@ def methods_note(ard: pd.DataFrame, *, analysis_ids) -> str:
     return " | ".join([CELLS_NOTE, *dict.fromkeys(methods)])
 
 
+def describe_not_estimable(ard: pd.DataFrame) -> str:
+    """The analyses the data could not estimate (``summarize_arms``), each with why; empty when there is none.
+
+    >>> ard = pd.DataFrame({"analysis_id": ["EFF-ESSDAI-CHG-NOT-ESTIMABLE"], "label": ["ESSDAI: change to Week 4"],
+    ...                     "method": ["3 records for 3 parameters; no residual degrees of freedom"]})
+    >>> describe_not_estimable(ard)
+    'Not estimable at this data cut: ESSDAI: change to Week 4 (3 records for 3 parameters; no residual degrees of \
+freedom).'
+    """
+    rows = ard[ard["analysis_id"].str.endswith(NOT_ESTIMABLE)]
+    if not len(rows):
+        return ""
+    return "Not estimable at this data cut: " + "; ".join(rows["label"] + " (" + rows["method"] + ")") + "."
+
+
 def describe_comparison(ard: pd.DataFrame, *, analysis_id: str, avisit: str, what: str) -> str:
     """One sentence on a between-arm difference at ``avisit``, from the ARD rows."""
     diffs = _rows(ard, analysis_id + comparisons.DIFF_SUFFIX)
     diffs = diffs[diffs["avisit"] == avisit]
     if not len(diffs):
+        missing = _rows(ard, analysis_id + NOT_ESTIMABLE)
+        missing = missing[missing["avisit"] == avisit]
+        if len(missing):
+            return f"No between-arm comparison of {what} at {avisit}: not estimable at this data cut " \
+                   f"({missing['method'].iloc[0]})."
         return f"No between-arm comparison of {what} at {avisit}: no records."
     kind = _kind(analysis_id)
     sentences = []

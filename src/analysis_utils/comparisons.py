@@ -119,6 +119,13 @@ def _first_row(data: pd.DataFrame, bad: pd.Series, keys=("USUBJID", "AVISIT")) -
     return ", ".join(f"{c} {row[c]}" for c in keys if c in data.columns) or f"row {data.index[bad][0]}"
 
 
+class NotEstimable(ValueError):
+    """The data cannot estimate the model: an arm without a record (at a visit), too few patients or records for its
+    parameters, complete separation. An early interim cut is the usual cause; ``arms.summarize_arms`` then reports
+    the analysis as not estimable instead of stopping the build. Any other ``ValueError`` is an error of the data
+    or of the call."""
+
+
 def _is_missing(values: pd.Series) -> pd.Series:
     return values.isna() | values.astype(str).str.strip().eq("")
 
@@ -129,9 +136,9 @@ def _arm_levels(data: pd.DataFrame, arm: str, reference: str, what: str) -> list
     levels = list(values.cat.categories) if isinstance(values.dtype, pd.CategoricalDtype) else sorted(values.unique())
     levels = [a for a in levels if a in set(values)]
     if reference not in levels:
-        raise ValueError(f"{what}: reference arm {reference!r} not found in {arm} (arms: {levels})")
+        raise NotEstimable(f"{what}: reference arm {reference!r} not found in {arm} (arms: {levels})")
     if len(levels) < 2:
-        raise ValueError(f"{what}: {arm} has only the reference arm {reference!r}; nothing to compare")
+        raise NotEstimable(f"{what}: {arm} has only the reference arm {reference!r}; nothing to compare")
     return [reference] + [a for a in levels if a != reference]
 
 
@@ -230,12 +237,12 @@ def compare_arms_ancova(data: pd.DataFrame, *, value: str = "CHG", baseline: str
     x = np.column_stack(columns)
     y = rows[value].to_numpy(float)
     if np.linalg.matrix_rank(x) < x.shape[1]:
-        raise ValueError(f"{what}: the design is not of full rank (an arm or factor level is confounded "
+        raise NotEstimable(f"{what}: the design is not of full rank (an arm or factor level is confounded "
                          "with another term, or a factor has a level in one arm only)")
     fit = OLS(y, x).fit()
     df = float(fit.df_resid)
     if df < 1:
-        raise ValueError(f"{what}: {len(rows)} records for {x.shape[1]} parameters; no residual degrees of freedom")
+        raise NotEstimable(f"{what}: {len(rows)} records for {x.shape[1]} parameters; no residual degrees of freedom")
     t_crit = stats.t.ppf(0.5 + conf_level / 2, df)
     cov = fit.cov_params()
 
@@ -572,7 +579,7 @@ def fit_responder_logistic(data: pd.DataFrame, *, flag: str = "CRIT1FL", arm: st
     counts = rows.groupby(arm, sort=False)["_y"].agg(["sum", "count"]).reindex(arms)
     separated = [a for a in arms if counts.loc[a, "sum"] in (0, counts.loc[a, "count"])]
     if separated:
-        raise ValueError(f"{what}: arm {separated[0]!r} has {counts.loc[separated[0], 'sum']} responders of "
+        raise NotEstimable(f"{what}: arm {separated[0]!r} has {counts.loc[separated[0], 'sum']} responders of "
                          f"{counts.loc[separated[0], 'count']} (complete separation); the odds ratio is not estimable")
     names = [f"_arm{i}" for i in range(1, len(arms))]
     x = pd.DataFrame(_dummies(rows[arm], arms), columns=names)
@@ -695,13 +702,13 @@ def fit_mmrm(data: pd.DataFrame, *, value: str = "CHG", arm: str = "TRTP", visit
     missing_cells = [c for c, col in zip(names, columns) if not col.any()]
     if missing_cells:
         a, v = missing_cells[0]
-        raise ValueError(f"{what}: no record of arm {reference if a == 'ref' else a!r} at visit {v!r}; "
+        raise NotEstimable(f"{what}: no record of arm {reference if a == 'ref' else a!r} at visit {v!r}; "
                          "the arm difference at that visit is not estimable")
     x = np.column_stack(columns + [rows[c].to_numpy(float) for c in covariates])
     n_subjects = rows[subject].nunique()
     df = float(n_subjects - len(arms) - len(covariates))
     if df < 1:
-        raise ValueError(f"{what}: {n_subjects} subjects for {len(arms)} arms; no between-subject degrees of freedom")
+        raise NotEstimable(f"{what}: {n_subjects} subjects for {len(arms)} arms; no between-subject degrees of freedom")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fit = MixedLM(rows[value].to_numpy(float), x, groups=rows[subject].to_numpy()).fit(reml=True)

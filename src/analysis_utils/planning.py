@@ -371,8 +371,12 @@ def sample_size_exact_two_proportions(
     for n_c in range(first, max_n_control + 1 if first <= max_n_control else 0):
         if _search_power(_ceil(ratio * n_c), n_c, p_treatment, p_control, test=test, alpha=alpha) >= power:
             return replace(_round_arms(float(n_c), ratio=ratio, dropout=dropout), n_control_raw=float(n_normal))
-    raise ValueError(f"{TEST_LABELS[test]} does not reach power {power} with up to {max_n_control} control "
-                     f"patients (p_treatment={p_treatment!r}, p_control={p_control!r})")
+    raise ExactSearchExhausted(f"{TEST_LABELS[test]} does not reach power {power} with up to {max_n_control} "
+                               f"control patients (p_treatment={p_treatment!r}, p_control={p_control!r})")
+
+
+class ExactSearchExhausted(ValueError):
+    """The exact test does not reach the power within the control-arm sizes searched."""
 
 
 def compute_power_t_test(n_treatment, n_control, delta: float, sd: float, *, alpha: float = 0.05) -> np.ndarray:
@@ -916,13 +920,22 @@ def _control_name(label: str) -> str:
     return label.split("control arm: ", 1)[-1]
 
 
+def _exact_size_within_limit(p_treatment: float, p_control: float, **kw) -> SampleSize | None:
+    """``sample_size_exact_two_proportions``, or None when the test does not reach the power within
+    ``EXACT_MAX_N_CONTROL`` control patients (a formula's size just below the limit, the exact one above it)."""
+    try:
+        return sample_size_exact_two_proportions(p_treatment, p_control, **kw)
+    except ExactSearchExhausted:
+        return None
+
+
 def size_scenarios(scenarios: pd.DataFrame, *, test: str | None = None, ratio: float = 2.0, alpha: float = 0.05,
                    power: float = 0.8, dropout: float = 0.0, continuity: bool = False) -> pd.DataFrame:
     """Add sample sizes to each scenario row: exact for ``test``, or by the normal approximation.
 
     ``test`` ``"fisher"`` (or ``"chi2"``): ``sample_size_exact_two_proportions``, or, where the formula's
-    control-arm size exceeds ``EXACT_MAX_N_CONTROL``, the continuity-corrected formula (row's ``method``
-    says which); ``None``: the formula of ``sample_size_two_proportions`` (chi-square; ``continuity``
+    control-arm size exceeds ``EXACT_MAX_N_CONTROL`` or the exact search does not reach the power within it
+    (a formula's size just below it), the continuity-corrected formula (row's ``method`` says which); ``None``: the formula of ``sample_size_two_proportions`` (chi-square; ``continuity``
     as there). Rows whose treatment rate is not above the control rate get no size (NaN): there is
     no finite sample size to detect an advantage.
 
@@ -943,11 +956,14 @@ def size_scenarios(scenarios: pd.DataFrame, *, test: str | None = None, ratio: f
         design = dict(ratio=ratio, alpha=alpha, power=power, dropout=dropout)
         exact = test is not None and pt > pc and compute_n_control_two_proportions(
             pt, pc, ratio=ratio, alpha=alpha, power=power) * EXACT_SEARCH_START <= EXACT_MAX_N_CONTROL
+        found = None
+        if exact:  # None: not reached within EXACT_MAX_N_CONTROL (the formula's size just below it)
+            found = _exact_size_within_limit(pt, pc, test=test, **design)
         if not pt > pc:
             sizes.append(nan)
             how.append("no advantage over control: not sized")
-        elif exact:
-            sizes.append(asdict(sample_size_exact_two_proportions(pt, pc, test=test, **design)))
+        elif found is not None:
+            sizes.append(asdict(found))
             how.append(f"sample size by exact power search, {TEST_LABELS[test]}")
         else:
             cc = continuity or test is not None
