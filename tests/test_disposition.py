@@ -115,6 +115,16 @@ def test_summarize_disposition_hand_worked():
     pd.testing.assert_frame_equal(out, expected)
 
 
+def test_patients_without_an_arm_have_a_column_of_their_own():
+    """A randomised trial: S4 was never randomised (a screen failure, or awaiting randomisation at an interim cut):
+    no TRT01P. Its column is "Not randomised", after the arms and before the total, not a column without a name."""
+    adsl = _adsl().assign(TRT01P=["Control", "Bari", "Bari", ""], TRT01PN=[1, 2, 2, None])
+    out = disposition.summarize_disposition(adsl, total=True)
+    enrolled = out[out["category"] == "Enrolled"].set_index("arm")["n_subjects"]
+    assert enrolled.to_dict() == {"Control": 1, "Bari": 2, disposition.NOT_RANDOMISED_LABEL: 1, "Total": 4}
+    assert disposition.NOT_RANDOMISED_LABEL == "Not randomised"
+
+
 def test_summarize_disposition_blank_reason_is_missing_and_reasons_by_frequency():
     adsl = _adsl().assign(DCSREAS=["", "Adverse event", "Adverse event", ""])
     out = disposition.summarize_disposition(adsl)

@@ -46,6 +46,9 @@ DISCONTINUED_LABEL = "Discontinued"
 STATUS_ONGOING = "ONGOING"
 #: Row label of the subjects still in the study at the data cut-off (the last row).
 ONGOING_LABEL = "Ongoing at data cut-off"
+#: The column of the patients of a randomised trial without an arm (no ``TRT01P``): screen failures, and at an
+#: interim cut patients awaiting randomisation.
+NOT_RANDOMISED_LABEL = "Not randomised"
 #: Exposure variables of ADSL (docs/analysis_datasets.md): days on treatment, cumulative dose (mg), adherence (%).
 EXPOSURE_VARIABLES = ("TRTDURD", "CUMDOSE", "ADHERPCT")
 #: Statistics of a continuous Table 1 row, in display order.
@@ -119,7 +122,9 @@ def summarize_disposition(adsl: pd.DataFrame, *, arm: str = "TRT01P", stages=DIS
         descending frequency then alphabetically; blank reasons are ``"Missing"``), then
         ``"Ongoing at data cut-off"`` (``EOSSTT == "ONGOING"``). ``big_n`` is the number of enrolled
         subjects of the arm. Every arm has every row; arms in the order of their code (``<arm>N``,
-        the control first) when ADSL has it, else sorted; the total last.
+        the control first) when ADSL has it, else sorted; subjects without an arm (a randomised trial's
+        screen failures, or patients awaiting randomisation at an interim cut) in the column
+        ``NOT_RANDOMISED_LABEL`` after them; the total last.
 
     Examples
     --------
@@ -134,6 +139,7 @@ def summarize_disposition(adsl: pd.DataFrame, *, arm: str = "TRT01P", stages=DIS
     flags = [f[0] if isinstance(f, tuple) else f for f in stages.values() if f]
     _require_columns(adsl, ["USUBJID", arm, "EOSSTT", "DCSREAS", *flags], "ADSL")
     subjects = adsl[["USUBJID", arm]].rename(columns={arm: "arm"})
+    subjects["arm"] = subjects["arm"].where(~_blank(subjects["arm"]), NOT_RANDOMISED_LABEL)
 
     def at_stage(f):
         if not f:
