@@ -371,3 +371,31 @@ def test_between_arm_analyses_at_an_early_interim_cut(example, cut, not_estimabl
         assert arms.describe_not_estimable(ard).startswith("Not estimable at this data cut: ESSDAI: change from")
     else:
         assert ds["adsl"]["TRT01P"].eq("").any() or ds["adsl"]["TRT01P"].isna().any()
+
+
+def test_a_switch_before_the_week_12_visit_is_queried(example):
+    """Patient 085 (HCQ 400 mg, no MCII at week 12) switches on the day of the week-12 visit, 2021-08-19, as the
+    protocol plans: no query. Switched at week 8 (2021-07-23), the week-12 values, the primary endpoint, are after
+    baricitinib: a query naming the visit. Without a week-12 visit, the switch on study day 59 (2021-07-23, first dose
+    2021-05-26) is before the visit's window (from day 78)."""
+    trial, _, _ = example
+    trial = {name: frame.copy() for name, frame in trial.items()}
+    assert "early_switch" not in set(validation.validate_export(trial).queries["rule"])
+    ex = trial["exposure"]
+    rows = ex.index[ex["SUBJID"] == "085"]
+    assert ex.loc[rows, "EXSTDT"].dt.strftime("%Y-%m-%d").tolist() == ["2021-05-26", "2021-08-19"]
+    ex.loc[rows, ["EXENDT", "EXSTDT"]] = [[pd.Timestamp("2021-07-22"), pd.Timestamp("2021-05-26")],
+                                          [pd.Timestamp("2021-11-10"), pd.Timestamp("2021-07-23")]]
+    found = validation.validate_export(trial).queries.query("rule == 'early_switch'")
+    assert found["message"].tolist() == [
+        f"exposure.csv, line {rows[1] + 2}, subject BARI-PSS-RCT-08-085, visit -, column EXSTDT: early_switch: value "
+        "'2021-07-23' is the first dose of Baricitinib 4 mg + HCQ 400 mg (a switch), before the Week 12 visit on "
+        "2021-08-19: the protocol switches after the week-12 assessment, so that visit's values, the primary "
+        "endpoint, would be after the new treatment (a mistyped date, or a deviation?)"]
+    for form in ("visits", "essdai", "esspri", "pga"):
+        frame = trial[form]
+        trial[form] = frame[~((frame["SUBJID"] == "085") & (frame["VISIT"] == "W12"))]
+    found = validation.validate_export(trial).queries.query("rule == 'early_switch'")
+    assert found["message"].str.contains("before the Week 12 visit's window (from study day 78; on study day 59)",
+                                         regex=False).all()
+    assert len(found) == 1

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from analysis_utils import ard as ard_mod
-from analysis_utils import comparisons, endpoints, tables
+from analysis_utils import comparisons, dictionary, endpoints, tables
 
 #: ARD section of the between-arm rows (``reports/ard/efficacy-arms.csv``).
 SECTION = "efficacy-arms"
@@ -52,8 +52,8 @@ PRIMARY_VISIT = "Week 12"
 #: Final evaluation at week 24 (same protocol).
 FINAL_VISIT = "Week 24"
 #: Planned week (``AVISITN``) of the switch: control patients without an ESSDAI MCII at week 12 add
-#: baricitinib after their week-12 assessment; their later visits are post-switch (same protocol).
-SWITCH_WEEK = 12
+#: baricitinib after their week-12 assessment; their later visits are post-switch (``dictionary.SWITCH_WEEK``).
+SWITCH_WEEK = dictionary.SWITCH_WEEK
 #: Estimand strategies for the switch (ICH E9(R1) section A.3.2): primary and sensitivity.
 SWITCH_ESTIMANDS = {
     "treatment policy": "analysed in the randomised arm (TRTP) regardless of the switch",

@@ -46,6 +46,9 @@ VISIT_WINDOWS = MappingProxyType({"W12": (85, 14), "W24": (169, 14)})
 BASELINE_WINDOW = (-28, 1)
 #: Code of the baseline visit, in every schedule (its week, AVISITN, is 0).
 BASELINE = "BL"
+#: Planned week (``AVISITN``) of the switch of a randomised trial: control patients without an ESSDAI MCII at week 12
+#: add baricitinib after their week-12 assessment (protocol, Trials 2023, doi 10.1186/s13063-023-07087-5).
+SWITCH_WEEK = 12
 #: Days per study week: the target study day of week w is ``DAYS_PER_WEEK * w + 1`` (day 1 = first dose).
 DAYS_PER_WEEK = 7
 

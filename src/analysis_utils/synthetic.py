@@ -715,7 +715,7 @@ RANDOMISED_WEEKS = (0, 4, 8, 12, 16, 20, 24)
 #: window; +/- 7 days keeps the four-weekly windows apart (docs/decisions.md, "Randomised trials").
 RANDOMISED_WINDOW_DAYS = 7
 #: Week of the primary endpoint and of the switch of control non-responders.
-SWITCH_WEEK = 12
+SWITCH_WEEK = dictionary.SWITCH_WEEK
 #: Probability of the ESSDAI MCII (decrease >= 3) at week 12 on HCQ alone: 0.59, the placebo arm of
 #: the ETAP tocilizumab trial at week 12, 29/49 (59.2 %) (Felten R et al. Ann Rheum Dis 2021;80:329-338,
 #: doi:10.1136/annrheumdis-2020-218467, Table 2; control arms of pSS trials respond often). For

@@ -139,6 +139,8 @@ RULES = MappingProxyType({
                               "its rows are not read; one query per test"),
     "repeated_row": ("query", "a row the same as an earlier row of its form in every column (an export appended "
                               "twice, a record sent twice): read once (docs/decisions.md, 'A row given twice')"),
+    "early_switch": ("query", "a switch to another treatment before the visit of the protocol's switch week "
+                              "(week 12): that visit's values, the primary endpoint, would be after it"),
     "unscheduled_visit": ("query", "a row of the visits form or of an assessment form (ESSDAI, ESSPRI, PGA, ILD) at "
                                    "an unscheduled visit (UNS, UNS1, ...): not read; the analyses are at the "
                                    "scheduled visits (docs/decisions.md, 'Unscheduled visits')"),
@@ -1318,6 +1320,47 @@ def _check_randomisation(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
 # Queries
 # ---------------------------------------------------------------------------------------------
 
+def _query_early_switch(typed: dict, text: dict, ctxs: dict, schedule: pd.DataFrame) -> pd.DataFrame:
+    """A switch (the first dose of a later exposure period with another treatment, ``EXTRT``) before the visit of
+    the switch week (``dictionary.SWITCH_WEEK``): the protocol switches control non-responders after their week-12
+    assessment, so a switch before it puts the primary endpoint after the new treatment. Measured against that
+    visit's date, or, where the visit has none, against the first day of its window (study day, from the first
+    dose). A data query: a mistyped date, or a deviation for the statistical analysis plan to handle."""
+    exposure, visits = typed.get("exposure"), typed.get("visits")
+    week = schedule.loc[schedule["AVISITN"] == dictionary.SWITCH_WEEK]
+    if exposure is None or "EXTRT" not in exposure or "randomisation" not in typed or week.empty \
+            or not {"SUBJID", "EXSTDT"} <= set(exposure):
+        return _empty()
+    code, label, winlo = week["VISIT"].iloc[0], week["AVISIT"].iloc[0], week["WINLO"].iloc[0]
+    rand = typed["randomisation"]
+    arm = exposure["SUBJID"].map(rand.drop_duplicates("SUBJID").set_index("SUBJID")["ARM"]) if "ARM" in rand \
+        else pd.Series("", index=exposure.index)
+    taken = exposure["EXTRT"].fillna("").astype(str)
+    taken = taken.where(taken != "", arm.fillna(""))  # blank: the arm randomised
+    ex = exposure.assign(_line=np.arange(len(exposure)), _trt=taken).dropna(subset=["EXSTDT"]).sort_values(
+        ["SUBJID", "EXSTDT"], kind="stable")
+    first_trt = ex.groupby("SUBJID", sort=False)["_trt"].transform("first")
+    switch = ex[ex["_trt"] != first_trt].drop_duplicates("SUBJID")
+    if switch.empty:
+        return _empty()
+    dated = visits.loc[visits["VISIT"] == code].dropna(subset=["VISITDT"]).drop_duplicates("SUBJID") \
+        .set_index("SUBJID")["VISITDT"] if visits is not None else pd.Series(dtype="datetime64[ns]")
+    visit_date = switch["SUBJID"].map(dated)
+    day = _study_day(switch["EXSTDT"], switch["SUBJID"].map(first_doses(exposure)))
+    early = (switch["EXSTDT"] < visit_date).fillna(False) | (visit_date.isna() & (day < winlo).fillna(False))
+    switch = switch.assign(_visit=visit_date, _day=day)[early.to_numpy(dtype=bool)]
+    mask = np.zeros(len(exposure), dtype=bool)
+    mask[switch["_line"].to_numpy()] = True
+    when = pd.Series("", index=exposure.index)
+    when.iloc[switch["_line"].to_numpy()] = np.where(
+        switch["_visit"].notna(), f"the {label} visit on " + switch["_visit"].dt.strftime("%Y-%m-%d").fillna(""),
+        f"the {label} visit's window (from study day {winlo:g}; on study day " + switch["_day"].astype(str) + ")")
+    return _problems(ctxs["exposure"], mask, "EXSTDT", "early_switch", text["exposure"]["EXSTDT"], lambda m: (
+        "is the first dose of " + taken[m] + " (a switch), before " + when[m]
+        + f": the protocol switches after the week-{dictionary.SWITCH_WEEK} assessment, so that visit's values, the "
+        "primary endpoint, would be after the new treatment (a mistyped date, or a deviation?)"))
+
+
 def _study_day(dates: pd.Series, first_dose: pd.Series) -> pd.Series:
     """Study days (no day 0) as integers, missing without a first dose (a message says day 38, not 38.0)."""
     days = (dates - first_dose).dt.days.astype("Int64")
@@ -1833,6 +1876,7 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
                  _check_open_exposure(typed, text, ctxs),
                  _check_randomisation(typed, text, ctxs), _check_screen_failures(typed, text, ctxs),
                  _query_windows(typed, text, ctxs, schedule), _query_sample_windows(typed, text, ctxs, schedule),
+                 _query_early_switch(typed, text, ctxs, schedule),
                  _query_biological(text, ctxs),
                  _query_lab_samples(typed, text, ctxs), _check_glucocorticoid_doses(typed, text, ctxs),
                  _query_antimalarials(typed, text, ctxs),
