@@ -15,6 +15,7 @@ randomised trial (``caveat``).
 import pandas as pd
 
 from analysis_utils import tables
+from analysis_utils.disposition import NOT_RANDOMISED_LABEL
 from analysis_utils.scoring import ESSDAI_MCII_DECREASE, ESSPRI_MCII_PERCENT, ESSPRI_MCII_POINTS
 
 #: Shown where the ARD holds no result yet (a visit not yet due at the data cut).
@@ -101,16 +102,17 @@ def _p(value: float | None) -> str:
 
 def trial_arms(ard: pd.DataFrame | None) -> list[str]:
     """The arms of the trial, in the ARD's order: the groups of the disposition table (``DSP-DISPOSITION``,
-    every enrolled patient by the arm planned) other than ``TOTAL``; one arm for the single-arm pilot.
+    every enrolled patient by the arm planned) other than ``TOTAL`` and the patients not randomised
+    (``disposition.NOT_RANDOMISED_LABEL``); one arm for the single-arm pilot.
 
-    >>> ard = pd.DataFrame({"analysis_id": "DSP-DISPOSITION", "group": ["B", "A", "Total"]})
+    >>> ard = pd.DataFrame({"analysis_id": "DSP-DISPOSITION", "group": ["B", "A", "Not randomised", "Total"]})
     >>> trial_arms(ard), trial_arms(ard.assign(group="Bari")), trial_arms(None)
     (['B', 'A'], ['Bari'], [])
     """
     if ard is None or "group" not in ard:
         return []
     groups = ard.loc[ard["analysis_id"] == DISPOSITION_ID, "group"]
-    return [g for g in dict.fromkeys(groups) if g != TOTAL]
+    return [g for g in dict.fromkeys(groups) if g not in (TOTAL, NOT_RANDOMISED_LABEL)]
 
 
 def describe_change(ard: pd.DataFrame | None, paramcd: str, avisit: str = PRIMARY_VISIT) -> str:
@@ -434,12 +436,14 @@ def caveat(ard: pd.DataFrame | None) -> str:
     'This open-label trial randomised 87 patients to A and B: the d'
     >>> caveat(ard.assign(group="A")) == CAVEAT
     True
+    >>> caveat(pd.concat([ard, ard.iloc[:1].assign(group="Not randomised", stat_value=9.0)]))[:35]
+    'This open-label trial randomised 87'
     """
     arms = trial_arms(ard)
     if len(arms) < 2:
         return CAVEAT
-    enrolled = _patients(ard, DISPOSITION_ID, variable="Enrolled", category="")
-    n = NOT_DUE if enrolled is None else f"{enrolled[0]:.0f}"
+    randomised = [_patients(ard, DISPOSITION_ID, variable="Enrolled", category="", group=a) for a in arms]
+    n = NOT_DUE if None in randomised else f"{sum(r[0] for r in randomised):.0f}"  # not the patients not randomised
     text = CAVEAT_RANDOMISED.format(n=n, arms=tables.join_words(arms))
     switched = ard["method"].str.contains("treatment policy", regex=False) if "method" in ard else pd.Series(False)
     if (ard["analysis_id"].str.endswith(DIFF_SUFFIX) & switched).any():
