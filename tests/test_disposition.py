@@ -329,3 +329,42 @@ def test_a_screen_failure_who_was_dosed_stops_the_build(tmp_export):
     assert result.errors[["row", "variable", "rule"]].values.tolist() == [["4", "DSDECOD", "screen_failure_dosed"]]
     assert result.errors["message"].iloc[0].endswith(
         "value 'SCREEN FAILURE' but the subject received the study treatment from 2021-07-05 (exposure form)")
+
+
+def test_consort_by_arm_of_the_randomised_example_adds_up():
+    """The randomised example (87 patients, 29 and 58 allocated; 12 control patients switched at week 12): the boxes
+    of each arm add up as the single-arm flow's do, the arms add up to the randomised, and the figure is drawn the
+    same twice (SVG bytes)."""
+    import io
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from analysis_utils import cleaning, scoring, synthetic
+    ds = cleaning.derive_all(synthetic.generate_randomised_trial())
+    adeff = scoring.derive_adeff(ds["adqs"])
+    out = disposition.summarize_consort_by_arm(ds["adsl"], adeff)
+    boxes = out[out["reason"] == ""].pivot(index="box", columns="arm", values="n")
+    assert boxes.loc[["Enrolled", "Not randomised", "Randomised"], ""].tolist() == [87, 0, 87]
+    control, treated = "HCQ 400 mg", "Baricitinib 4 mg + HCQ 400 mg"
+    assert boxes.loc["Enrolled", [control, treated]].tolist() == [29, 58]
+    assert boxes.loc[disposition.SWITCHED_BOX, [control, treated]].tolist() == [12, 0]
+    for arm in (control, treated):
+        b = boxes[arm]
+        assert b["Treated"] - b["Left before week 12"] - b["Week 12 not yet due"] == b["In study at week 12"]
+        assert b["In study at week 12"] - b["Left between week 12 and week 24"] - b["Still on study at the data cut"] \
+            == b["Completed week 24"]
+    svgs, texts = [], []
+    for _ in range(2):
+        fig, ax = plt.subplots(figsize=(11, 8))
+        disposition.plot_consort_by_arm(out, ax=ax)
+        texts = [t.get_text() for t in ax.texts]
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+        plt.close(fig)
+        svgs.append(buffer.getvalue())
+    assert svgs[0] == svgs[1]
+    assert "Allocated to HCQ 400 mg (n = 29)\n  Treated: 29\n  Not treated: 0" in texts
+    assert "In study at week 12 (n = 28)\nAnalysed at week 12 (n = 28)\nSwitched treatment at week 12 (n = 12)" in texts
+    assert not [t for t in texts if "Not randomised" in t or "not yet due" in t]  # none: left out

@@ -263,6 +263,116 @@ def plot_consort(counts: pd.DataFrame, *, ax=None):
     return ax
 
 
+#: Height of a line of 8-point text in the 8-inch-high CONSORT figure of ``plot_consort_by_arm`` (axes units).
+_LINE_HEIGHT = 0.018
+#: Box of the patients of an arm who switched treatment (ADSL ``SWITCHFL``: control non-responders at week 12).
+SWITCHED_BOX = "Switched treatment at week 12"
+#: Reason of a patient without an arm still on study at the data cut (no end of study): awaiting randomisation.
+AWAITING_RANDOMISATION = "Awaiting randomisation"
+
+
+def summarize_consort_by_arm(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRT01P",
+                             paramcd: str = "ESSDAI") -> pd.DataFrame:
+    """The CONSORT flow of a randomised trial (CONSORT 2010): the patients enrolled, not randomised (with their
+    reasons: the end of study, ``DCSREAS``, or ``AWAITING_RANDOMISATION`` for a patient still on study) and
+    randomised, then ``summarize_consort``'s boxes for each arm (``arm``, the arm randomised), whose "Enrolled" is
+    the patients allocated to it, and ``SWITCHED_BOX``: the arm's patients who switched treatment (``SWITCHFL``).
+
+    Returns
+    -------
+    DataFrame
+        ``arm, box, reason, n``: the trial's rows (``arm == ""``: "Enrolled", "Not randomised" with its reasons,
+        "Randomised"), then each arm's rows of ``summarize_consort``, arms in the order of their code.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": list("ABCDE"), "TRT01P": ["X", "Y", "Y", "", ""], "TRT01PN": [1, 2, 2, None, None],
+    ...     "SAFFL": ["Y", "Y", "Y", "N", "N"], "FASFL": ["Y", "Y", "Y", "N", "N"], "COMP12FL": "N", "DUE12FL": "N",
+    ...     "EOSSTT": ["ONGOING"] * 3 + ["DISCONTINUED", "ONGOING"], "DCSREAS": ["", "", "", "SCREEN FAILURE", ""]})
+    >>> adeff = pd.DataFrame({"USUBJID": [], "PARAMCD": [], "AVISIT": [], "AVAL": []})
+    >>> out = summarize_consort_by_arm(adsl, adeff)
+    >>> out[out["arm"] == ""].values.tolist()
+    [['', 'Enrolled', '', 5], ['', 'Not randomised', '', 2], ['', 'Not randomised', 'Awaiting randomisation', 1], \
+['', 'Not randomised', 'SCREEN FAILURE', 1], ['', 'Randomised', '', 3]]
+    >>> out[(out["box"] == "Enrolled") & (out["arm"] != "")][["arm", "n"]].values.tolist()
+    [['X', 1], ['Y', 2]]
+    """
+    _require_columns(adsl, ["USUBJID", arm, "EOSSTT", "DCSREAS"], "ADSL")
+    none = _blank(adsl[arm])
+    out = adsl.loc[none]
+    why = out["DCSREAS"].where(~_blank(out["DCSREAS"]), MISSING_LABEL).where(out["EOSSTT"] != STATUS_ONGOING,
+                                                                          AWAITING_RANDOMISATION)
+    trial = [("", "Enrolled", "", len(adsl)), ("", "Not randomised", "", int(none.sum()))]
+    trial += [("", "Not randomised", r, int(k)) for r, k in why.value_counts().sort_index().items()]
+    trial += [("", "Randomised", "", int((~none).sum()))]
+    parts = [pd.DataFrame(trial, columns=["arm", "box", "reason", "n"])]
+    for a in _arm_order(adsl, arm, adsl.loc[~none, arm]):
+        allocated = adsl[adsl[arm] == a]
+        switched = int(allocated["SWITCHFL"].eq("Y").sum()) if "SWITCHFL" in allocated else 0
+        parts += [summarize_consort(allocated, adeff, paramcd=paramcd).assign(arm=a),
+                  pd.DataFrame({"arm": [a], "box": [SWITCHED_BOX], "reason": [""], "n": [switched]})]
+    return pd.concat(parts, ignore_index=True)[["arm", "box", "reason", "n"]]
+
+
+def plot_consort_by_arm(counts: pd.DataFrame, *, ax=None):
+    """Draw the CONSORT flow of ``summarize_consort_by_arm`` as CONSORT 2010 does: enrolment (enrolled, not
+    randomised with the reasons, randomised), then one column per arm of allocation (allocated, treated, not
+    treated), follow-up (who left in each interval, with the reasons, and who is not yet due) and analysis (the
+    full analysis set with a value at weeks 12 and 24). Deterministic."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(11, 8))
+    box = {"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": "black"}
+    arrow = {"arrowstyle": "->", "color": "black"}
+
+    def n_of(arm, label):
+        hit = counts[(counts["arm"] == arm) & (counts["box"] == label) & (counts["reason"] == "")]["n"]
+        return int(hit.iloc[0]) if len(hit) else 0
+
+    def reasons(arm, label):
+        why = counts[(counts["arm"] == arm) & (counts["box"] == label) & (counts["reason"] != "")]
+        return [f"  {r.capitalize() if r.isupper() else r}: {k}" for r, k in zip(why["reason"], why["n"])]
+
+    ax.text(0.5, 0.96, f"Enrolled (n = {n_of('', 'Enrolled')})", ha="center", va="center", fontsize=10, bbox=box)
+    ax.text(0.5, 0.80, f"Randomised (n = {n_of('', 'Randomised')})", ha="center", va="center", fontsize=10, bbox=box)
+    ax.annotate("", xy=(0.5, 0.83), xytext=(0.5, 0.93), arrowprops=arrow)
+    if n_of("", "Not randomised"):
+        ax.text(0.66, 0.88, "\n".join([f"Not randomised (n = {n_of('', 'Not randomised')})",
+                                       *reasons("", "Not randomised")]), ha="left", va="center", fontsize=8, bbox=box)
+        ax.annotate("", xy=(0.645, 0.88), xytext=(0.5, 0.88), arrowprops=arrow)
+    arms = list(dict.fromkeys(counts.loc[counts["arm"] != "", "arm"]))
+    for i, arm in enumerate(arms):
+        x = (i + 0.5) / len(arms)
+        ax.annotate("", xy=(x, 0.70), xytext=(0.5, 0.77), arrowprops=arrow)
+        def line(label, indent=""):  # a box's line, left out when none (not yet due, still on study, switched)
+            return [f"{indent}{label} (n = {n_of(arm, label)})"] if n_of(arm, label) else []
+
+        stages = [
+            (0.63, [f"Allocated to {arm} (n = {n_of(arm, 'Enrolled')})", f"  Treated: {n_of(arm, 'Treated')}",
+                    f"  Not treated: {n_of(arm, 'Not treated')}"]),
+            (0.45, [f"Left before week 12 (n = {n_of(arm, 'Left before week 12')})", *reasons(arm, "Left before week 12"),
+                    *line("Week 12 not yet due")]),
+            (0.29, [f"In study at week 12 (n = {n_of(arm, 'In study at week 12')})",
+                    f"Analysed at week 12 (n = {n_of(arm, 'Analysed at week 12')})", *line(SWITCHED_BOX)]),
+            (0.15, [f"Left between week 12 and week 24 (n = {n_of(arm, 'Left between week 12 and week 24')})",
+                    *reasons(arm, "Left between week 12 and week 24"), *line("Still on study at the data cut")]),
+            (0.02, [f"Completed week 24 (n = {n_of(arm, 'Completed week 24')})",
+                    f"Analysed at week 24 (n = {n_of(arm, 'Analysed at week 24')})"]),
+        ]
+        for j, (y, lines) in enumerate(stages):  # each box grows up from y: an arrow from the one above to its top
+            ax.text(x, y, "\n".join(lines), ha="center", va="bottom", fontsize=8, bbox=box)
+            if j:
+                ax.annotate("", xy=(x, y + _LINE_HEIGHT * len(lines) + 0.02), xytext=(x, stages[j - 1][0] - 0.012),
+                            arrowprops=arrow)
+    for y, label in ((0.66, "Allocation"), (0.40, "Follow-up"), (0.10, "Analysis")):
+        ax.text(-0.02, y, label, ha="right", va="center", fontsize=9, rotation=90, fontweight="bold")
+    ax.set_xlim(-0.05, 1)
+    ax.set_ylim(0, 1)
+    ax.set_axis_off()
+    return ax
+
+
 def summarize_exposure(adsl: pd.DataFrame, *, arm: str = "TRT01A", variables=EXPOSURE_VARIABLES,
                        total: bool = False) -> pd.DataFrame:
     """Describe exposure (days on treatment, cumulative dose, adherence) in the safety population, by the arm
