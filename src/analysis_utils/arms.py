@@ -367,8 +367,8 @@ def summarize_arms(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP"
             return compare(**kw)
         except comparisons.NotEstimable as err:
             return ard_mod.make_ard(pd.DataFrame({"stat_name": ["not_estimable"], "stat_value": [np.nan]}),
-                                    analysis_id=analysis_id + NOT_ESTIMABLE, paramcd=kw["paramcd"], avisit=kw.get("avisit", ""),
-                                    method=str(err).split(": ", 1)[-1], label=label)
+                                    analysis_id=analysis_id + NOT_ESTIMABLE, paramcd=kw["paramcd"],
+                                    avisit=kw.get("avisit", ""), method=str(err).split(": ", 1)[-1], label=label)
 
     for paramcd in dict.fromkeys([*change_paramcds, *(r[0] for r in responders)]):
         rows = analysis_records(adsl, adeff, paramcd=paramcd, arm=arm, population=population, strata=centre)

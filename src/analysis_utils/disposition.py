@@ -286,8 +286,8 @@ def summarize_consort_by_arm(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: st
 
     Examples
     --------
-    >>> adsl = pd.DataFrame({"USUBJID": list("ABCDE"), "TRT01P": ["X", "Y", "Y", "", ""], "TRT01PN": [1, 2, 2, None, None],
-    ...     "SAFFL": ["Y", "Y", "Y", "N", "N"], "FASFL": ["Y", "Y", "Y", "N", "N"], "COMP12FL": "N", "DUE12FL": "N",
+    >>> adsl = pd.DataFrame({"USUBJID": list("ABCDE"), "TRT01P": ["X", "Y", "Y", "", ""],
+    ...     "TRT01PN": [1, 2, 2, None, None], "SAFFL": ["Y", "Y", "Y", "N", "N"], "FASFL": ["Y", "Y", "Y", "N", "N"], "COMP12FL": "N", "DUE12FL": "N",
     ...     "EOSSTT": ["ONGOING"] * 3 + ["DISCONTINUED", "ONGOING"], "DCSREAS": ["", "", "", "SCREEN FAILURE", ""]})
     >>> adeff = pd.DataFrame({"USUBJID": [], "PARAMCD": [], "AVISIT": [], "AVAL": []})
     >>> out = summarize_consort_by_arm(adsl, adeff)
@@ -351,8 +351,8 @@ def plot_consort_by_arm(counts: pd.DataFrame, *, ax=None):
         stages = [
             (0.63, [f"Allocated to {arm} (n = {n_of(arm, 'Enrolled')})", f"  Treated: {n_of(arm, 'Treated')}",
                     f"  Not treated: {n_of(arm, 'Not treated')}"]),
-            (0.45, [f"Left before week 12 (n = {n_of(arm, 'Left before week 12')})", *reasons(arm, "Left before week 12"),
-                    *line("Week 12 not yet due")]),
+            (0.45, [f"Left before week 12 (n = {n_of(arm, 'Left before week 12')})",
+                    *reasons(arm, "Left before week 12"), *line("Week 12 not yet due")]),
             (0.29, [f"In study at week 12 (n = {n_of(arm, 'In study at week 12')})",
                     f"Analysed at week 12 (n = {n_of(arm, 'Analysed at week 12')})", *line(SWITCHED_BOX)]),
             (0.15, [f"Left between week 12 and week 24 (n = {n_of(arm, 'Left between week 12 and week 24')})",
