@@ -1325,7 +1325,9 @@ def _query_early_switch(typed: dict, text: dict, ctxs: dict, schedule: pd.DataFr
     the switch week (``dictionary.SWITCH_WEEK``): the protocol switches control non-responders after their week-12
     assessment, so a switch before it puts the primary endpoint after the new treatment. Measured against that
     visit's date, or, where the visit has none, against the first day of its window (study day, from the first
-    dose). A data query: a mistyped date, or a deviation for the statistical analysis plan to handle."""
+    dose). A data query: a mistyped date, or a deviation for the statistical analysis plan to handle. The switch is
+    found by the rule of ADSL's ``TR02SDT`` (``cleaning.derive_treatment``: blank ``EXTRT`` is the arm randomised),
+    which validation cannot call (cleaning imports validation): a change to one is a change to both."""
     exposure, visits = typed.get("exposure"), typed.get("visits")
     week = schedule.loc[schedule["AVISITN"] == dictionary.SWITCH_WEEK]
     if exposure is None or "EXTRT" not in exposure or "randomisation" not in typed or week.empty \
