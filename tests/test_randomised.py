@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis_utils import cleaning, dictionary, export, paths, scoring, synthetic, validation
+from analysis_utils import cleaning, dictionary, efficacy_ard, export, paths, scoring, synthetic, validation
 
 CONTROL, TREATED = synthetic.CONTROL_ARM, synthetic.TREATED_ARM
 
@@ -367,6 +367,16 @@ def test_between_arm_analyses_at_an_early_interim_cut(example, cut, not_estimabl
     ard = arms.summarize_arms(ds["adsl"], adeff)
     rows = ard[ard["analysis_id"].str.endswith(arms.NOT_ESTIMABLE) & ard["paramcd"].eq("ESSDAI")]
     assert rows.set_index("analysis_id")["method"].to_dict() == not_estimable
+    # before the first week-12 visit (2021-03-29) the primary comparison says it is not yet due (it said "no records")
+    due = efficacy_ard.summarize_visits_due(ds["adsl"])
+    primary = arms.describe_comparison(ard, analysis_id="EFF-ESSDAI-MCII", avisit="Week 12", what="the ESSDAI MCII",
+                                       due=due)
+    if cut < "2021-03-29":
+        n_fas = int(ds["adsl"]["FASFL"].eq("Y").sum())
+        assert primary == ("No between-arm comparison of the ESSDAI MCII at Week 12: not yet due at the data cut "
+                           f"(the visit was due for 0 of {n_fas} patients).")
+    else:
+        assert primary.startswith(f"At Week 12, the ESSDAI MCII was reached by 2 of 2 patients (100.0 %) with {TREATED}")
     if not_estimable:
         assert arms.describe_not_estimable(ard).startswith("Not estimable at this data cut: ESSDAI: change from")
     else:

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from analysis_utils import ard as ard_mod
-from analysis_utils import comparisons, dictionary, endpoints, tables
+from analysis_utils import comparisons, dictionary, efficacy_tables, endpoints, tables
 
 #: ARD section of the between-arm rows (``reports/ard/efficacy-arms.csv``).
 SECTION = "efficacy-arms"
@@ -520,8 +520,22 @@ freedom).'
     return "Not estimable at this data cut: " + "; ".join(rows["label"] + " (" + rows["method"] + ")") + "."
 
 
-def describe_comparison(ard: pd.DataFrame, *, analysis_id: str, avisit: str, what: str) -> str:
-    """One sentence on a between-arm difference at ``avisit``, from the ARD rows."""
+def describe_comparison(ard: pd.DataFrame, *, analysis_id: str, avisit: str, what: str,
+                        due: pd.DataFrame | None = None) -> str:
+    """One sentence on a between-arm difference at ``avisit``, from the ARD rows.
+
+    Without a comparison at ``avisit`` the sentence says why: not estimable (the ``NOT_ESTIMABLE``
+    row's reason), else, from ``due`` (an ARD with the ``EFF-VISITS-DUE`` rows, as
+    ``endpoints.summarize_efficacy`` gives), that the visit was not yet due at the data cut or was due
+    but has no data.
+
+    >>> from analysis_utils.efficacy_ard import summarize_visits_due
+    >>> adsl = pd.DataFrame({"USUBJID": ["a", "b"], "FASFL": "Y", "DUE12FL": "N", "DUE24FL": "N"})
+    >>> describe_comparison(pd.DataFrame(columns=["analysis_id", "avisit"]), analysis_id="EFF-ESSDAI-MCII",
+    ...                     avisit="Week 12", what="the ESSDAI MCII", due=summarize_visits_due(adsl))
+    'No between-arm comparison of the ESSDAI MCII at Week 12: not yet due at the data cut (the visit was due \
+for 0 of 2 patients).'
+    """
     diffs = _rows(ard, analysis_id + comparisons.DIFF_SUFFIX)
     diffs = diffs[diffs["avisit"] == avisit]
     if not len(diffs):
@@ -530,6 +544,8 @@ def describe_comparison(ard: pd.DataFrame, *, analysis_id: str, avisit: str, wha
         if len(missing):
             return f"No between-arm comparison of {what} at {avisit}: not estimable at this data cut " \
                    f"({missing['method'].iloc[0]})."
+        if due is not None:
+            return efficacy_tables.describe_no_data(due, what=f"No between-arm comparison of {what}", avisit=avisit)
         return f"No between-arm comparison of {what} at {avisit}: no records."
     kind = _kind(analysis_id)
     sentences = []
