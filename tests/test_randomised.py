@@ -409,3 +409,46 @@ def test_a_switch_before_the_week_12_visit_is_queried(example):
     assert found["message"].str.contains("before the Week 12 visit's window (from study day 78; on study day 59)",
                                          regex=False).all()
     assert len(found) == 1
+
+
+def test_between_arm_analyses_stratify_by_the_randomisation_stratum(example):
+    """A trial randomised within strata of baseline arthritis (not by centre): ADSL carries the stratum (STRAT1R), the
+    CMH test of the primary endpoint is stratified by it, and the ANCOVA takes it as its factor. The CMH statistic is
+    worked by hand: sum over strata of (a - E[a]), squared, over the sum of the hypergeometric variances."""
+    from scipy import stats
+
+    from analysis_utils import arms
+    trial, _, _ = example
+    trial = {name: frame.copy() for name, frame in trial.items()}
+    arthritis = trial["essdai"].query("VISIT == 'BL'").set_index("SUBJID")["EDLARTIC"]
+    rand = trial["randomisation"]
+    rand["STRATUM"] = np.where(rand["SUBJID"].map(arthritis) > 0, "ARTHRITIS", "NO ARTHRITIS")
+    ds = cleaning.derive_all(trial)
+    adsl = ds["adsl"]
+    assert adsl.columns[adsl.columns.get_loc("RANDDT") + 1] == "STRAT1R"
+    assert arms.strata_variable(adsl) == "STRAT1R"
+    adeff = cleaning.derive_vars_trt(scoring.derive_adeff(ds["adqs"]), adsl)
+    ard = arms.summarize_arms(adsl, adeff)
+    diff = ard[(ard["analysis_id"] == "EFF-ESSDAI-MCII-DIFF") & (ard["avisit"] == "Week 12")]
+    assert diff["method"].iloc[0].endswith("CMH test stratified by STRAT1R (no continuity correction)")
+    ancova = ard[(ard["analysis_id"] == "EFF-ESSDAI-CHG-DIFF") & (ard["avisit"] == "Week 12")]
+    assert "STRAT1R + BASE" in ancova["method"].iloc[0]
+
+    w12 = adeff[(adeff["PARAMCD"] == "ESSDAI") & (adeff["AVISIT"] == "Week 12") & adeff["CRIT1FL"].isin(["Y", "N"])]
+    w12 = w12.merge(adsl[["USUBJID", "STRAT1R", "FASFL"]], on="USUBJID").query("FASFL == 'Y'")
+    num = var = 0.0
+    for _, s in w12.groupby("STRAT1R"):
+        treated, response = s["TRTP"].eq(TREATED), s["CRIT1FL"].eq("Y")
+        n, n1, m1 = len(s), treated.sum(), response.sum()
+        num += (treated & response).sum() - n1 * m1 / n
+        var += n1 * (n - n1) * m1 * (n - m1) / (n ** 2 * (n - 1))
+    p = stats.chi2.sf(num ** 2 / var, 1)
+    assert diff.query("stat_name == 'p_value'")["stat_value"].iloc[0] == pytest.approx(p, rel=1e-9)
+    # a patient without a stratum: the analyses fall back to the centre, and a data query says so
+    rand.loc[rand["SUBJID"] == "005", "STRATUM"] = ""
+    found = validation.validate_export(trial).queries.query("rule == 'stratum_missing'")
+    assert found["message"].tolist() == [
+        "randomisation.csv, line 6, subject BARI-PSS-RCT-01-005, visit -, column STRATUM: stratum_missing: value '' "
+        "is empty while 86 other patients have a stratum: the between-arm analyses are then stratified by centre "
+        "(SITEID), not by the strata of the randomisation"]
+    assert arms.strata_variable(cleaning.derive_all(trial)["adsl"]) == "SITEID"

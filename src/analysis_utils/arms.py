@@ -47,6 +47,9 @@ TOTAL = "Total"
 POPULATION = "FASFL"
 #: Centre column of ADSL, the stratum of the CMH test and the factor of the ANCOVA.
 CENTRE = "SITEID"
+#: ADSL variable of the randomisation stratum (ADaM IG ``STRATwR``, "strata w randomized"; from the
+#: randomisation form's ``STRATUM``, ``cleaning.derive_treatment``).
+STRATUM = "STRAT1R"
 #: Primary analysis visit: week 12, before the switch (protocol, Trials 2023 doi 10.1186/s13063-023-07087-5).
 PRIMARY_VISIT = "Week 12"
 #: Final evaluation at week 24 (same protocol).
@@ -137,6 +140,32 @@ def reference_arm(adsl: pd.DataFrame, arm: str = "TRT01P") -> str:
     'Placebo'
     """
     return arms_of(adsl, arm)[0]
+
+
+def strata_variable(adsl: pd.DataFrame, population: str = POPULATION) -> str:
+    """The variable the between-arm analyses stratify by (the CMH test; the ANCOVA's factor).
+
+    The randomisation's stratum (``STRATUM``) when every patient of ``population`` has one, else the centre
+    (``CENTRE``). The factors of a stratified randomisation belong in the primary analysis (EMA guideline on
+    adjustment for baseline covariates, EMA/CHMP/295050/2013): ignored, they make the intervals too wide and
+    the test too conservative (Kahan and Morris, Stat Med 2012;31:328-40). A trial randomised by centre has a
+    stratum per centre, and the two give the same strata.
+
+    >>> adsl = pd.DataFrame({"SITEID": ["01", "01", "02"], "FASFL": ["Y", "Y", "N"],
+    ...                      "STRAT1R": ["ESSDAI 14 OR MORE", "ESSDAI BELOW 14", ""]})
+    >>> strata_variable(adsl), strata_variable(adsl.assign(FASFL="Y")), strata_variable(adsl.drop(columns="STRAT1R"))
+    ('STRAT1R', 'SITEID', 'SITEID')
+    """
+    if STRATUM in adsl.columns and adsl.loc[adsl[population] == "Y", STRATUM].fillna("").ne("").all():
+        return STRATUM
+    return CENTRE
+
+
+def describe_strata(adsl: pd.DataFrame, population: str = POPULATION) -> str:
+    """The stratification of the between-arm analyses in words (``strata_variable``)."""
+    if strata_variable(adsl, population) == STRATUM:
+        return f"the randomisation stratum `{STRATUM}`"
+    return "centre"
 
 
 def has_several_arms(adsl: pd.DataFrame, arm: str = "TRT01P") -> bool:
@@ -345,19 +374,21 @@ def _with_estimand(rows: pd.DataFrame, strategy: str) -> pd.DataFrame:
 
 
 def summarize_arms(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP", population: str = POPULATION,
-                   centre: str | None = CENTRE, visits=(PRIMARY_VISIT, FINAL_VISIT),
+                   strata: str | None = None, visits=(PRIMARY_VISIT, FINAL_VISIT),
                    change_paramcds=CHANGE_PARAMCDS, responders=RESPONDERS) -> pd.DataFrame:
     """Every between-arm analysis of the efficacy section as ARD rows (``SECTION``).
 
     Per endpoint: the per-arm summaries by visit; at each of ``visits`` (primary first) the responder
     comparisons and the ANCOVA of the change; the repeated-measures model over all visits (treatment
     policy) and, when ADSL flags switched patients, its hypothetical-strategy sensitivity analysis.
-    The reference arm is ``reference_arm(adsl)``. Endpoints or visits without records are skipped. An analysis the
+    The reference arm is ``reference_arm(adsl)``; ``strata`` (default ``strata_variable(adsl)``, the randomisation's
+    stratum, else the centre) stratifies the CMH test and is the ANCOVA's factor. Endpoints or visits without records are skipped. An analysis the
     data cannot estimate (``comparisons.NotEstimable``: at an early interim cut, an arm without a record at the
     visit, fewer patients than the model's parameters) gives one row, ``<analysis id>-NOT-ESTIMABLE``, whose method
     says why (``describe_not_estimable``), in place of its results.
     """
     reference = reference_arm(adsl, arm)
+    centre = strata if strata is not None else strata_variable(adsl, population)
     switched = "SWITCHFL" in adsl.columns and adsl["SWITCHFL"].eq("Y").any()
     parts = []
 

@@ -345,7 +345,9 @@ def derive_treatment(tables: dict, subjects: pd.Index) -> pd.DataFrame:
     dosed either: validation stops on a dosed one) has empty treatment variables. A subject never dosed (a screen
     failure; randomised, or enrolled, and not yet or never treated) has empty actual treatment variables
     (``TRT01A``, ``TRT02A`` ``""``, ``TRT01AN`` missing), as the ADaM IG's "actual treatment" means: no table by
-    actual treatment counts such a subject (they are outside the safety set).
+    actual treatment counts such a subject (they are outside the safety set). A randomised trial's ADSL also holds
+    ``STRAT1R``, the stratum of the randomisation (``STRATUM``; ``""`` when not stratified), which the
+    between-arm analyses stratify by (``arms.strata_variable``).
 
     Examples
     --------
@@ -388,6 +390,8 @@ def derive_treatment(tables: dict, subjects: pd.Index) -> pd.DataFrame:
         "TRT02P": second.where(switched, planned).fillna(""), "TRT02A": second.where(switched, actual).fillna(""),
         "RANDDT": _date(rand["RANDDT"]).to_numpy(), "SWITCHFL": _flag(switched).to_numpy(),
         "TR02SDT": _date(changed["EXSTDT"].reindex(subjects)).to_numpy(),
+        "STRAT1R": (rand["STRATUM"] if "STRATUM" in rand else pd.Series(index=subjects, dtype=object)).fillna("")
+        .astype(str).to_numpy(),
     }, index=subjects)
 
 
@@ -567,6 +571,8 @@ def derive_adsl(tables: dict, *, data_cutoff: str | None = None) -> pd.DataFrame
     out["AGE"] = out["AGE"].astype("int64")
     columns = list(ADSL_COLUMNS)
     columns[columns.index("DUE24FL") + 1:columns.index("DUE24FL") + 1] = others.values()
+    if "STRAT1R" in out:  # a randomised trial
+        columns.insert(columns.index("RANDDT") + 1, "STRAT1R")
     return out[columns].sort_values("USUBJID").reset_index(drop=True)
 
 

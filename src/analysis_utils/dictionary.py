@@ -725,7 +725,9 @@ def _design_forms() -> tuple:
                  _v("RANDDT", "date", "Date of randomisation (on or after consent and eligibility, on or before "
                     "the first dose)."),
                  _v("ARM", "str", "Arm randomised to.", allowed=tuple(RANDOMISED_ARMS)),
-                 _v("STRATUM", "str", "Stratum of the randomisation (e.g. the centre); blank when not stratified.",
+                 _v("STRATUM", "str", "Stratum of the randomisation (e.g. the centre; ADSL STRAT1R), by which the "
+                    "between-arm analyses are stratified; blank for every patient when not stratified (then by "
+                    "centre).",
                     required=False, query_missing=False),
              ), ("SUBJID",), optional=True),
         Form("schedule", "Visit schedule of the protocol, one row per scheduled visit (optional: absent, the "

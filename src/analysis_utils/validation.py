@@ -141,6 +141,9 @@ RULES = MappingProxyType({
                               "twice, a record sent twice): read once (docs/decisions.md, 'A row given twice')"),
     "early_switch": ("query", "a switch to another treatment before the visit of the protocol's switch week "
                               "(week 12): that visit's values, the primary endpoint, would be after it"),
+    "stratum_missing": ("query", "a randomised patient without a stratum (STRATUM) while others have one: the "
+                                 "between-arm analyses are stratified by centre, not by the randomisation's strata "
+                                 "(arms.strata_variable)"),
     "unscheduled_visit": ("query", "a row of the visits form or of an assessment form (ESSDAI, ESSPRI, PGA, ILD) at "
                                    "an unscheduled visit (UNS, UNS1, ...): not read; the analyses are at the "
                                    "scheduled visits (docs/decisions.md, 'Unscheduled visits')"),
@@ -1363,6 +1366,21 @@ def _query_early_switch(typed: dict, text: dict, ctxs: dict, schedule: pd.DataFr
         "primary endpoint, would be after the new treatment (a mistyped date, or a deviation?)"))
 
 
+def _query_stratum(text: dict, ctxs: dict) -> pd.DataFrame:
+    """A blank ``STRATUM`` in a randomisation form whose other rows have one. The between-arm analyses stratify by
+    the randomisation's stratum only when every patient of the full analysis set has one (``arms.strata_variable``,
+    which cleaning's ADSL feeds and validation cannot call); otherwise by centre, which this query makes known."""
+    rand = text.get("randomisation")
+    if rand is None or "STRATUM" not in rand or "randomisation" not in ctxs:
+        return _empty()
+    blank = rand["STRATUM"].fillna("").str.strip().eq("")
+    if blank.all() or not blank.any():
+        return _empty()
+    return _problems(ctxs["randomisation"], blank.to_numpy(), "STRATUM", "stratum_missing", rand["STRATUM"],
+                     f"is empty while {int((~blank).sum())} other patients have a stratum: the between-arm analyses "
+                     "are then stratified by centre (SITEID), not by the strata of the randomisation")
+
+
 def _study_day(dates: pd.Series, first_dose: pd.Series) -> pd.Series:
     """Study days (no day 0) as integers, missing without a first dose (a message says day 38, not 38.0)."""
     days = (dates - first_dose).dt.days.astype("Int64")
@@ -1878,7 +1896,7 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
                  _check_open_exposure(typed, text, ctxs),
                  _check_randomisation(typed, text, ctxs), _check_screen_failures(typed, text, ctxs),
                  _query_windows(typed, text, ctxs, schedule), _query_sample_windows(typed, text, ctxs, schedule),
-                 _query_early_switch(typed, text, ctxs, schedule),
+                 _query_early_switch(typed, text, ctxs, schedule), _query_stratum(text, ctxs),
                  _query_biological(text, ctxs),
                  _query_lab_samples(typed, text, ctxs), _check_glucocorticoid_doses(typed, text, ctxs),
                  _query_antimalarials(typed, text, ctxs),
