@@ -13,10 +13,11 @@ ci_upper, p_value``, ``group`` = ``"<arm> vs <reference>"``):
 - ``EFF-<P>-SUMMARY-ARMS``: value and change from baseline by visit, per arm and in total
   (``endpoints.summarize_by_visit``), the descriptive columns of the tables.
 - ``EFF-ESSDAI-MCII``: responder rates (``CRIT1FL``) per arm and in total (Clopper-Pearson CI), the
-  difference with the Newcombe hybrid score CI and the CMH test stratified by centre, or Fisher's
-  exact test when the centres are too sparse (the row's ``method`` says which and why).
+  difference with the Newcombe hybrid score CI and the CMH test stratified by the randomisation stratum
+  (``strata_variable``: else the centre), or Fisher's exact test when the strata are too sparse (the row's
+  ``method`` says which and why).
 - ``EFF-ESSDAI-MCII-LOGISTIC``: odds ratio of response adjusted for the baseline ESSDAI.
-- ``EFF-<P>-CHG``: ANCOVA of the change with the baseline as covariate and the centre as a factor
+- ``EFF-<P>-CHG``: ANCOVA of the change with the baseline as covariate and the stratum as a factor
   when estimable (``CENTRE_FACTOR_RULE``).
 - ``EFF-<P>-MMRM``: repeated-measures model over every post-baseline visit, containment degrees of
   freedom (``comparisons.fit_mmrm``).
@@ -382,13 +383,13 @@ def summarize_arms(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP"
     comparisons and the ANCOVA of the change; the repeated-measures model over all visits (treatment
     policy) and, when ADSL flags switched patients, its hypothetical-strategy sensitivity analysis.
     The reference arm is ``reference_arm(adsl)``; ``strata`` (default ``strata_variable(adsl)``, the randomisation's
-    stratum, else the centre) stratifies the CMH test and is the ANCOVA's factor. Endpoints or visits without records are skipped. An analysis the
-    data cannot estimate (``comparisons.NotEstimable``: at an early interim cut, an arm without a record at the
+    stratum, else the centre) stratifies the CMH test and is the ANCOVA's factor. Endpoints or visits without records
+    are skipped. An analysis the data cannot estimate (``comparisons.NotEstimable``: at an early interim cut, an arm without a record at the
     visit, fewer patients than the model's parameters) gives one row, ``<analysis id>-NOT-ESTIMABLE``, whose method
     says why (``describe_not_estimable``), in place of its results.
     """
     reference = reference_arm(adsl, arm)
-    centre = strata if strata is not None else strata_variable(adsl, population)
+    by = strata if strata is not None else strata_variable(adsl, population)
     switched = "SWITCHFL" in adsl.columns and adsl["SWITCHFL"].eq("Y").any()
     parts = []
 
@@ -402,7 +403,7 @@ def summarize_arms(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP"
                                     avisit=kw.get("avisit", ""), method=str(err).split(": ", 1)[-1], label=label)
 
     for paramcd in dict.fromkeys([*change_paramcds, *(r[0] for r in responders)]):
-        rows = analysis_records(adsl, adeff, paramcd=paramcd, arm=arm, population=population, strata=centre)
+        rows = analysis_records(adsl, adeff, paramcd=paramcd, arm=arm, population=population, strata=by)
         if not len(rows):
             continue
         parts.append(summarize_by_arm(rows, paramcd=paramcd, arm=arm))
@@ -413,12 +414,12 @@ def summarize_arms(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP"
                 if r_paramcd == paramcd and flag in rows.columns:
                     parts.append(estimable(compare_responders, f"EFF-{paramcd}-{variable}", f"{label} at {avisit}",
                                            rows=rows, paramcd=paramcd, flag=flag, avisit=avisit, arm=arm,
-                                           reference=reference, strata=centre, variable=variable,
+                                           reference=reference, strata=by, variable=variable,
                                            label=f"{label} at {avisit}"))
             if paramcd in change_paramcds:
                 parts.append(estimable(compare_change, f"EFF-{paramcd}-CHG",
                                        f"{paramcd}: change from baseline to {avisit}", rows=rows,
-                                       paramcd=paramcd, avisit=avisit, arm=arm, reference=reference, centre=centre))
+                                       paramcd=paramcd, avisit=avisit, arm=arm, reference=reference, centre=by))
             if switched and _after_switch(rows, avisit):
                 parts[n_before:] = [_with_estimand(p, "treatment policy") for p in parts[n_before:]]
         if paramcd in change_paramcds and (~_is_baseline(rows)).any():  # none yet: no visit to model

@@ -287,7 +287,8 @@ def summarize_consort_by_arm(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: st
     Examples
     --------
     >>> adsl = pd.DataFrame({"USUBJID": list("ABCDE"), "TRT01P": ["X", "Y", "Y", "", ""],
-    ...     "TRT01PN": [1, 2, 2, None, None], "SAFFL": ["Y", "Y", "Y", "N", "N"], "FASFL": ["Y", "Y", "Y", "N", "N"], "COMP12FL": "N", "DUE12FL": "N",
+    ...     "TRT01PN": [1, 2, 2, None, None], "SAFFL": ["Y", "Y", "Y", "N", "N"], "FASFL": ["Y", "Y", "Y", "N", "N"],
+    ...     "COMP12FL": "N", "DUE12FL": "N",
     ...     "EOSSTT": ["ONGOING"] * 3 + ["DISCONTINUED", "ONGOING"], "DCSREAS": ["", "", "", "SCREEN FAILURE", ""]})
     >>> adeff = pd.DataFrame({"USUBJID": [], "PARAMCD": [], "AVISIT": [], "AVAL": []})
     >>> out = summarize_consort_by_arm(adsl, adeff)
