@@ -38,7 +38,8 @@ def test_each_patient_who_left_is_in_the_interval_in_which_they_left():
         "Analysed at week 24": 1,  # P1
     }
     assert out[out["reason"] != ""].values.tolist() == [
-        ["Left before week 12", "ADVERSE EVENT", 1], ["Left between week 12 and week 24", "LOST TO FOLLOW-UP", 1]]
+        ["Not treated", "WITHDRAWAL BY SUBJECT", 1], ["Left before week 12", "ADVERSE EVENT", 1],
+        ["Left between week 12 and week 24", "LOST TO FOLLOW-UP", 1]]
 
 
 def test_boxes_that_do_not_add_up_are_refused():
@@ -56,10 +57,34 @@ def test_flow_draws_each_box_with_its_count_and_leaves_out_empty_ones():
     plt.close(fig)
     assert texts == [
         "Enrolled\n(n = 7)", "Treated\n(n = 6)", "In study at week 12\n(n = 4)", "Completed week 24\n(n = 2)",
-        "Not treated (n = 1)",
+        "Not treated (n = 1)\n  Withdrawal by subject: 1",
         "Left before week 12 (n = 1)\n  Adverse event: 1\nWeek 12 not yet due (n = 1)",
         "Left between week 12 and week 24 (n = 1)\n  Lost to follow-up: 1\nStill on study at the data cut (n = 1)",
         "Analysed at week 12\n(n = 4)", "Analysed at week 24\n(n = 1)",
     ]
     # 3 arrows down the middle, 3 to the side boxes, 2 to the analysed boxes
     assert sum(1 for t in ax.texts if not t.get_text()) == 8
+
+
+def test_patients_not_treated_are_counted_with_their_reasons_by_arm():
+    """CONSORT 2010: "did not receive allocated intervention (give reasons)". R1 is randomised to B and withdraws
+    before the first dose; R2, randomised to B at an interim cut, is on study and not yet dosed; R3 and R4 are
+    treated in A and B."""
+    import matplotlib.pyplot as plt
+
+    adsl = pd.DataFrame({
+        "USUBJID": ["R1", "R2", "R3", "R4"], "TRT01P": ["B", "B", "A", "B"], "TRT01PN": [2, 2, 1, 2],
+        "SAFFL": list("NNYY"), "FASFL": list("NNYY"), "COMP12FL": "N", "DUE12FL": list("YNNN"),
+        "EOSSTT": ["DISCONTINUED", "ONGOING", "ONGOING", "ONGOING"], "DCSREAS": ["WITHDRAWAL BY SUBJECT", "", "", ""]})
+    out = disposition.summarize_consort_by_arm(adsl, _adeff().iloc[:0])
+    assert out[out["box"] == "Not treated"].values.tolist() == [
+        ["A", "Not treated", "", 0],
+        ["B", "Not treated", "", 2], ["B", "Not treated", "Awaiting first dose", 1],
+        ["B", "Not treated", "WITHDRAWAL BY SUBJECT", 1]]
+    fig, ax = plt.subplots()
+    disposition.plot_consort_by_arm(out, ax=ax)
+    texts = [t.get_text() for t in ax.texts]
+    plt.close(fig)
+    assert "Allocated to A (n = 1)\n  Treated: 1\n  Not treated: 0" in texts
+    assert "Allocated to B (n = 3)\n  Treated: 1\n  Not treated: 2\n    Awaiting first dose: 1\n" \
+           "    Withdrawal by subject: 1" in texts

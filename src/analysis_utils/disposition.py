@@ -174,6 +174,9 @@ def summarize_disposition(adsl: pd.DataFrame, *, arm: str = "TRT01P", stages=DIS
 #: Boxes of the CONSORT flow (``summarize_consort``), in order. A treated patient who left the study is
 #: placed before week 12 unless their week-12 visit took place (``COMP12FL``), then between week 12 and
 #: week 24: the interval in which they left. "Analysed" counts the full analysis set with an ESSDAI at the visit.
+#: "Not treated" gives its reasons, as CONSORT 2010's "did not receive allocated intervention (give reasons)".
+#: Reason of a patient not treated who is still on study at the data cut (no end of study): not yet dosed.
+AWAITING_FIRST_DOSE = "Awaiting first dose"
 CONSORT_BOXES = ("Enrolled", "Not treated", "Treated", "Left before week 12", "Week 12 not yet due",
                  "In study at week 12", "Analysed at week 12", "Left between week 12 and week 24",
                  "Still on study at the data cut", "Completed week 24", "Analysed at week 24")
@@ -182,7 +185,8 @@ CONSORT_BOXES = ("Enrolled", "Not treated", "Treated", "Left before week 12", "W
 def summarize_consort(adsl: pd.DataFrame, adeff: pd.DataFrame, *, paramcd: str = "ESSDAI") -> pd.DataFrame:
     """Count the patients in each box of the CONSORT flow (``CONSORT_BOXES``), all arms together.
 
-    Treated = safety population (``SAFFL``); a treated patient who left the study (``EOSSTT ==
+    Treated = safety population (``SAFFL``); a patient not treated is counted with the reason (``DCSREAS``; a
+    patient still on study at the data cut: ``AWAITING_FIRST_DOSE``); a treated patient who left the study (``EOSSTT ==
     "DISCONTINUED"``) is counted in the interval in which they left (before week 12 unless their
     week-12 visit took place, ``COMP12FL``), with one row per reason (``DCSREAS``); a patient still on
     study whose week-12 visit is not yet due (``DUE12FL``) is "Week 12 not yet due". The boxes add up:
@@ -193,7 +197,8 @@ def summarize_consort(adsl: pd.DataFrame, adeff: pd.DataFrame, *, paramcd: str =
     Returns
     -------
     DataFrame
-        ``box, reason, n``: one row per box (``reason == ""``), then the reasons of the "Left" boxes.
+        ``box, reason, n``: one row per box (``reason == ""``), then the reasons of "Not treated" and of the
+        "Left" boxes.
 
     Examples
     --------
@@ -204,6 +209,9 @@ def summarize_consort(adsl: pd.DataFrame, adeff: pd.DataFrame, *, paramcd: str =
     >>> out = summarize_consort(adsl, adeff)
     >>> out.loc[out["reason"] == "", "n"].tolist()
     [4, 0, 4, 1, 0, 3, 3, 1, 0, 2, 0]
+    >>> summarize_consort(adsl.assign(SAFFL=["Y", "Y", "Y", "N"], EOSSTT=["COMPLETED"] * 3 + ["ONGOING"]), adeff
+    ...                   ).query("box == 'Not treated'").values.tolist()
+    [['Not treated', '', 1], ['Not treated', 'Awaiting first dose', 1]]
     """
     _require_columns(adsl, ["USUBJID", "SAFFL", "FASFL", "COMP12FL", "DUE12FL", "EOSSTT", "DCSREAS"], "ADSL")
     treated = adsl[adsl["SAFFL"] == "Y"]
@@ -221,9 +229,12 @@ def summarize_consort(adsl: pd.DataFrame, adeff: pd.DataFrame, *, paramcd: str =
     if n["Completed week 24"] != n["In study at week 12"] - n["Left between week 12 and week 24"] - n["Still on study at the data cut"]:
         raise ValueError(f"ADSL: the CONSORT boxes do not add up ({n}); every treated patient's EOSSTT must be "
                          f"{STATUS_COMPLETED}, {STATUS_DISCONTINUED} or {STATUS_ONGOING}")
-    reasons = [(box, r, int(k)) for box, mask in (("Left before week 12", before), ("Left between week 12 and week 24", left & ~before))
-               for r, k in treated.loc[mask, "DCSREAS"].where(~_blank(treated.loc[mask, "DCSREAS"]), MISSING_LABEL)
-               .value_counts().sort_index().items()]
+    untreated = adsl[adsl["SAFFL"] != "Y"]
+    why = {"Not treated": untreated["DCSREAS"].where(~_blank(untreated["DCSREAS"]), MISSING_LABEL)
+           .where(untreated["EOSSTT"] != STATUS_ONGOING, AWAITING_FIRST_DOSE)}
+    why |= {box: treated.loc[mask, "DCSREAS"].where(~_blank(treated.loc[mask, "DCSREAS"]), MISSING_LABEL)
+            for box, mask in (("Left before week 12", before), ("Left between week 12 and week 24", left & ~before))}
+    reasons = [(box, r, int(k)) for box, values in why.items() for r, k in values.value_counts().sort_index().items()]
     return pd.DataFrame([(box, "", count) for box, count in n.items()] + reasons, columns=["box", "reason", "n"])
 
 
@@ -263,8 +274,6 @@ def plot_consort(counts: pd.DataFrame, *, ax=None):
     return ax
 
 
-#: Height of a line of 8-point text in the 8-inch-high CONSORT figure of ``plot_consort_by_arm`` (axes units).
-_LINE_HEIGHT = 0.018
 #: Box of the patients of an arm who switched treatment (ADSL ``SWITCHFL``: control non-responders at week 12).
 SWITCHED_BOX = "Switched treatment at week 12"
 #: Reason of a patient without an arm still on study at the data cut (no end of study): awaiting randomisation.
@@ -345,13 +354,12 @@ def plot_consort_by_arm(counts: pd.DataFrame, *, ax=None):
     arms = list(dict.fromkeys(counts.loc[counts["arm"] != "", "arm"]))
     for i, arm in enumerate(arms):
         x = (i + 0.5) / len(arms)
-        ax.annotate("", xy=(x, 0.70), xytext=(0.5, 0.77), arrowprops=arrow)
         def line(label, indent=""):  # a box's line, left out when none (not yet due, still on study, switched)
             return [f"{indent}{label} (n = {n_of(arm, label)})"] if n_of(arm, label) else []
 
         stages = [
             (0.63, [f"Allocated to {arm} (n = {n_of(arm, 'Enrolled')})", f"  Treated: {n_of(arm, 'Treated')}",
-                    f"  Not treated: {n_of(arm, 'Not treated')}"]),
+                    f"  Not treated: {n_of(arm, 'Not treated')}", *(f"  {r}" for r in reasons(arm, "Not treated"))]),
             (0.45, [f"Left before week 12 (n = {n_of(arm, 'Left before week 12')})",
                     *reasons(arm, "Left before week 12"), *line("Week 12 not yet due")]),
             (0.29, [f"In study at week 12 (n = {n_of(arm, 'In study at week 12')})",
@@ -361,11 +369,10 @@ def plot_consort_by_arm(counts: pd.DataFrame, *, ax=None):
             (0.02, [f"Completed week 24 (n = {n_of(arm, 'Completed week 24')})",
                     f"Analysed at week 24 (n = {n_of(arm, 'Analysed at week 24')})"]),
         ]
-        for j, (y, lines) in enumerate(stages):  # each box grows up from y: an arrow from the one above to its top
-            ax.text(x, y, "\n".join(lines), ha="center", va="bottom", fontsize=8, bbox=box)
-            if j:
-                ax.annotate("", xy=(x, y + _LINE_HEIGHT * len(lines) + 0.02), xytext=(x, stages[j - 1][0] - 0.012),
-                            arrowprops=arrow)
+        for j, (y, lines) in enumerate(stages):  # a box grows up from y; the arrow to it ends at its edge
+            text = ax.text(x, y, "\n".join(lines), ha="center", va="bottom", fontsize=8, bbox=box)
+            ax.annotate("", xy=(x, y + 0.03), xytext=(x, stages[j - 1][0] - 0.012) if j else (0.5, 0.77),
+                        arrowprops={**arrow, "patchB": text.get_bbox_patch()})
     for y, label in ((0.66, "Allocation"), (0.40, "Follow-up"), (0.10, "Analysis")):
         ax.text(-0.02, y, label, ha="right", va="center", fontsize=9, rotation=90, fontweight="bold")
     ax.set_xlim(-0.05, 1)
