@@ -68,6 +68,28 @@ def test_xlsx_errors_name_the_sheet_and_row(tmp_path, tmp_export):
         validation.check_export(book)
 
 
+def test_a_workbook_read_again_is_a_copy_and_a_saved_one_is_read_anew(tmp_path, tmp_export):
+    """The last workbook read is kept (a build reads its study sheet several times): a caller's change to a frame
+    does not reach the next read, and a workbook saved again (size or time changed) is read again."""
+    import os
+
+    def save(frames):
+        with pd.ExcelWriter(book, engine="openpyxl") as writer:
+            for name, frame in frames.items():
+                frame.to_excel(writer, sheet_name=name, index=False)
+
+    book, csv = tmp_path / "export.xlsx", export.read_export(tmp_export)
+    save(csv)
+    first = export.read_export(book)
+    first["pga"].loc[0, "PGA"], first["pga"].attrs["file"] = "99", "changed"
+    again = export.read_export(book)
+    assert again["pga"].loc[0, "PGA"] == csv["pga"].loc[0, "PGA"] and again["pga"].attrs["file"] == "export.xlsx[pga]"
+    csv["pga"].loc[0, "PGA"] = "7.5"
+    save(csv)
+    os.utime(book, ns=(10**18, 10**18))  # a new time, whatever the file system's resolution
+    assert export.read_export(book)["pga"].loc[0, "PGA"] == "7.5"
+
+
 def test_manifest_hashes_every_file(tmp_path):
     (tmp_path / "a.csv").write_bytes(b"x\n1\n")
     (tmp_path / "sub").mkdir()
