@@ -453,3 +453,27 @@ def test_between_arm_analyses_stratify_by_the_randomisation_stratum(example):
         "is empty while 86 other patients have a stratum: the between-arm analyses are then stratified by centre "
         "(SITEID), not by the strata of the randomisation"]
     assert arms.strata_variable(cleaning.derive_all(trial)["adsl"]) == "SITEID"
+
+
+def test_a_stratum_spelled_another_way_is_the_same_stratum(example):
+    """Strata that differ only in letter case or spacing are one stratum (dictionary.read_strata): read as written,
+    "No arthritis" beside "NO ARTHRITIS" was a third stratum of the CMH test and the ANCOVA. ADSL is that of the
+    strata spelled one way, and a data query names each value read another way."""
+    trial, _, _ = example
+    trial = {name: frame.copy() for name, frame in trial.items()}
+    arthritis = trial["essdai"].query("VISIT == 'BL'").set_index("SUBJID")["EDLARTIC"]
+    rand = trial["randomisation"]
+    rand["STRATUM"] = np.where(rand["SUBJID"].map(arthritis) > 0, "ARTHRITIS", "NO ARTHRITIS")
+    expected = cleaning.derive_all(trial)["adsl"]
+    n_none = int((rand["STRATUM"] == "NO ARTHRITIS").sum())
+    first, second = rand.index[rand["STRATUM"] == "NO ARTHRITIS"][:2]
+    rand.loc[first, "STRATUM"], rand.loc[second, "STRATUM"] = "No arthritis", " NO  ARTHRITIS"
+    adsl = cleaning.derive_all(trial)["adsl"]
+    pd.testing.assert_frame_equal(adsl, expected)
+    assert sorted(adsl["STRAT1R"].unique()) == ["ARTHRITIS", "NO ARTHRITIS"]
+    found = validation.validate_export(trial).queries.query("rule == 'stratum_spelled'")
+    assert found["value"].tolist() == ["No arthritis", " NO  ARTHRITIS"]
+    assert found["message"].iloc[0].endswith(
+        f"stratum_spelled: value 'No arthritis' is read as the stratum 'NO ARTHRITIS', as {n_none - 2} other "
+        "patients' value is written: strata that differ only in letter case or spacing are one stratum")
+    assert validation.validate_export(trial).ok

@@ -390,8 +390,8 @@ def derive_treatment(tables: dict, subjects: pd.Index) -> pd.DataFrame:
         "TRT02P": second.where(switched, planned).fillna(""), "TRT02A": second.where(switched, actual).fillna(""),
         "RANDDT": _date(rand["RANDDT"]).to_numpy(), "SWITCHFL": _flag(switched).to_numpy(),
         "TR02SDT": _date(changed["EXSTDT"].reindex(subjects)).to_numpy(),
-        "STRAT1R": (rand["STRATUM"] if "STRATUM" in rand else pd.Series(index=subjects, dtype=object)).fillna("")
-        .astype(str).to_numpy(),
+        "STRAT1R": dictionary.read_strata(rand["STRATUM"] if "STRATUM" in rand else pd.Series(index=subjects,
+                                                                                              dtype=object)).to_numpy(),
     }, index=subjects)
 
 

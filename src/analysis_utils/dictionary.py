@@ -164,6 +164,27 @@ def _read_spelled(text: pd.Series, spellings) -> pd.Series:
     return text.fillna("").astype(str).str.strip().str.upper().map(words)
 
 
+def read_strata(strata: pd.Series) -> pd.Series:
+    """Each randomisation stratum (``randomisation.STRATUM``) as one spelling: values that differ only in letter case
+    or spacing (``CENTRE 01``, ``Centre 01``, ``CENTRE  01 ``) are one stratum, spelled as most patients' value is
+    with single spaces (of equally frequent spellings, the first in sorted order); a blank stays ``""``. The form's
+    strata are free text, typed by the randomisation system or by hand: read as written, a stratum spelled two ways
+    is two strata, which changes the stratified analyses (the CMH test, the ANCOVA's factor) without a word.
+    Validation names each value read another way (``stratum_spelled``).
+
+    >>> read_strata(pd.Series(["CENTRE 01", "Centre 01 ", "CENTRE  01", "centre 02", "", None])).tolist()
+    ['CENTRE 01', 'CENTRE 01', 'CENTRE 01', 'centre 02', '', '']
+    >>> read_strata(pd.Series(["ESSDAI >= 14", "essdai >= 14"])).tolist()
+    ['ESSDAI >= 14', 'ESSDAI >= 14']
+    """
+    text = strata.fillna("").astype(str).str.split().str.join(" ")
+    key = text.str.casefold()
+    counts = pd.DataFrame({"key": key, "text": text}).value_counts().reset_index(name="n")
+    counts = counts.sort_values(["key", "n", "text"], ascending=[True, False, True], kind="stable")
+    spelling = counts.drop_duplicates("key").set_index("key")["text"]
+    return key.map(spelling).where(text != "", "")
+
+
 def read_qualitative(result: pd.Series) -> pd.Series:
     """POSITIVE or NEGATIVE for each result a laboratory system writes so (``QUALITATIVE_SPELLINGS``), else NaN.
 
@@ -727,7 +748,7 @@ def _design_forms() -> tuple:
                  _v("ARM", "str", "Arm randomised to.", allowed=tuple(RANDOMISED_ARMS)),
                  _v("STRATUM", "str", "Stratum of the randomisation (e.g. the centre; ADSL STRAT1R), by which the "
                     "between-arm analyses are stratified; blank for every patient when not stratified (then by "
-                    "centre).",
+                    "centre). Values that differ only in letter case or spacing are one stratum.",
                     required=False, query_missing=False),
              ), ("SUBJID",), optional=True),
         Form("schedule", "Visit schedule of the protocol, one row per scheduled visit (optional: absent, the "

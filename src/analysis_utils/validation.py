@@ -144,6 +144,9 @@ RULES = MappingProxyType({
     "stratum_missing": ("query", "a randomised patient without a stratum (STRATUM) while others have one: the "
                                  "between-arm analyses are stratified by centre, not by the randomisation's strata "
                                  "(arms.strata_variable)"),
+    "stratum_spelled": ("query", "a stratum (STRATUM) spelled as another one in another letter case or spacing: "
+                                 "read as that stratum, the spelling most patients' value has "
+                                 "(dictionary.read_strata)"),
     "unscheduled_visit": ("query", "a row of the visits form or of an assessment form (ESSDAI, ESSPRI, PGA, ILD) at "
                                    "an unscheduled visit (UNS, UNS1, ...): not read; the analyses are at the "
                                    "scheduled visits (docs/decisions.md, 'Unscheduled visits')"),
@@ -1369,16 +1372,27 @@ def _query_early_switch(typed: dict, text: dict, ctxs: dict, schedule: pd.DataFr
 def _query_stratum(text: dict, ctxs: dict) -> pd.DataFrame:
     """A blank ``STRATUM`` in a randomisation form whose other rows have one. The between-arm analyses stratify by
     the randomisation's stratum only when every patient of the full analysis set has one (``arms.strata_variable``,
-    which cleaning's ADSL feeds and validation cannot call); otherwise by centre, which this query makes known."""
+    which cleaning's ADSL feeds and validation cannot call); otherwise by centre, which this query makes known.
+    And a stratum spelled as another in another letter case or spacing, which ADSL reads as that one
+    (``dictionary.read_strata``, ``stratum_spelled``)."""
     rand = text.get("randomisation")
     if rand is None or "STRATUM" not in rand or "randomisation" not in ctxs:
         return _empty()
-    blank = rand["STRATUM"].fillna("").str.strip().eq("")
-    if blank.all() or not blank.any():
-        return _empty()
-    return _problems(ctxs["randomisation"], blank.to_numpy(), "STRATUM", "stratum_missing", rand["STRATUM"],
-                     f"is empty while {int((~blank).sum())} other patients have a stratum: the between-arm analyses "
-                     "are then stratified by centre (SITEID), not by the strata of the randomisation")
+    written = rand["STRATUM"].fillna("").str.strip()
+    read = dictionary.read_strata(written)
+    blank, spelled = written.eq(""), written.ne(read)
+    found = [_empty()]
+    if spelled.any():
+        so = read.map(written[~spelled].value_counts()).fillna(0).astype(int).astype(str)
+        found.append(_problems(ctxs["randomisation"], spelled.to_numpy(), "STRATUM", "stratum_spelled",
+                               rand["STRATUM"], "is read as the stratum '" + read + "', as " + so + " other patients' "
+                               "value is written: strata that differ only in letter case or spacing are one stratum"))
+    if blank.any() and not blank.all():
+        found.append(_problems(ctxs["randomisation"], blank.to_numpy(), "STRATUM", "stratum_missing", rand["STRATUM"],
+                               f"is empty while {int((~blank).sum())} other patients have a stratum: the between-arm "
+                               "analyses are then stratified by centre (SITEID), not by the strata of the "
+                               "randomisation"))
+    return pd.concat(found, ignore_index=True)
 
 
 def _study_day(dates: pd.Series, first_dose: pd.Series) -> pd.Series:
