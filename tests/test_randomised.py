@@ -456,7 +456,7 @@ def test_between_arm_analyses_stratify_by_the_randomisation_stratum(example):
 
 
 def test_a_stratum_spelled_another_way_is_the_same_stratum(example):
-    """Strata that differ only in letter case or spacing are one stratum (dictionary.read_strata): read as written,
+    """Strata that differ only in letter case or spacing are one stratum (dictionary.one_spelling): read as written,
     "No arthritis" beside "NO ARTHRITIS" was a third stratum of the CMH test and the ANCOVA. ADSL is that of the
     strata spelled one way, and a data query names each value read another way."""
     trial, _, _ = example
@@ -471,9 +471,32 @@ def test_a_stratum_spelled_another_way_is_the_same_stratum(example):
     adsl = cleaning.derive_all(trial)["adsl"]
     pd.testing.assert_frame_equal(adsl, expected)
     assert sorted(adsl["STRAT1R"].unique()) == ["ARTHRITIS", "NO ARTHRITIS"]
-    found = validation.validate_export(trial).queries.query("rule == 'stratum_spelled'")
+    result = validation.validate_export(trial)
+    found = result.queries.query("rule == 'spelled_as_another'")
     assert found["value"].tolist() == ["No arthritis", " NO  ARTHRITIS"]
     assert found["message"].iloc[0].endswith(
-        f"stratum_spelled: value 'No arthritis' is read as the stratum 'NO ARTHRITIS', as {n_none - 2} other "
-        "patients' value is written: strata that differ only in letter case or spacing are one stratum")
-    assert validation.validate_export(trial).ok
+        f"spelled_as_another: value 'No arthritis' is read as 'NO ARTHRITIS', as {n_none - 2} other rows have it: "
+        "strata that differ only in letter case or spacing are one")
+    assert result.ok
+
+
+def test_a_meddra_term_spelled_another_way_is_the_same_term(example):
+    """Three events of the example coded NAUSEA in GASTROINTESTINAL DISORDERS (another coder's capitals) beside five
+    coded Nausea in Gastrointestinal disorders: read as written they were a second system organ class and preferred
+    term of the adverse-event table. ADAE is that of the terms spelled one way, and a data query names each term read
+    another way."""
+    trial, _, _ = example
+    trial = {name: frame.copy() for name, frame in trial.items()}
+    expected = cleaning.derive_all(trial)["adae"]
+    ae = trial["adverse_events"]
+    rows = ae.index[ae["AEDECOD"] == "Nausea"][:3]
+    ae.loc[rows, "AEDECOD"], ae.loc[rows, "AEBODSYS"] = "NAUSEA", "GASTROINTESTINAL DISORDERS"
+    pd.testing.assert_frame_equal(cleaning.derive_all(trial)["adae"], expected)
+    found = validation.validate_export(trial).queries.query("rule == 'spelled_as_another'")
+    assert found["variable"].tolist() == ["AEBODSYS", "AEDECOD"] * 3
+    n_gi = int((expected["AEBODSYS"] == "Gastrointestinal disorders").sum())
+    assert found["message"].iloc[:2].str.split("spelled_as_another: ").str[1].tolist() == [
+        f"value 'GASTROINTESTINAL DISORDERS' is read as 'Gastrointestinal disorders', as {n_gi - 3} other rows have "
+        "it: system organ classes that differ only in letter case or spacing are one",
+        "value 'NAUSEA' is read as 'Nausea', as 5 other rows have it: preferred terms that differ only in letter case "
+        "or spacing are one"]

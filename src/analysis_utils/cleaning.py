@@ -390,8 +390,7 @@ def derive_treatment(tables: dict, subjects: pd.Index) -> pd.DataFrame:
         "TRT02P": second.where(switched, planned).fillna(""), "TRT02A": second.where(switched, actual).fillna(""),
         "RANDDT": _date(rand["RANDDT"]).to_numpy(), "SWITCHFL": _flag(switched).to_numpy(),
         "TR02SDT": _date(changed["EXSTDT"].reindex(subjects)).to_numpy(),
-        "STRAT1R": dictionary.read_strata(rand["STRATUM"] if "STRATUM" in rand else pd.Series(index=subjects,
-                                                                                              dtype=object)).to_numpy(),
+        "STRAT1R": dictionary.one_spelling(rand.get("STRATUM", pd.Series(index=subjects, dtype=object))).to_numpy(),
     }, index=subjects)
 
 
@@ -806,7 +805,7 @@ def derive_adae(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
         RELFL=np.where(ae["AEREL"].fillna("") == "", RELFL_NOT_ASSESSED, _flag(ae["AEREL"].isin(RELATED))),
         DTHFL=_flag(ae["AEOUT"] == dictionary.OUTCOME_FATAL).to_numpy(),
         **{c: ae[c].fillna("") for c in ("AEREL", "AEACN", "AEOUT")},
-        **{c: ae[c].where(ae[c].fillna("") != "", NOT_CODED) for c in ("AEDECOD", "AEBODSYS")},
+        **{c: dictionary.one_spelling(ae[c]).replace("", NOT_CODED) for c in ("AEDECOD", "AEBODSYS")},
     )
     return out[list(ADAE_COLUMNS)].reset_index(drop=True)
 

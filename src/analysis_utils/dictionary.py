@@ -164,20 +164,27 @@ def _read_spelled(text: pd.Series, spellings) -> pd.Series:
     return text.fillna("").astype(str).str.strip().str.upper().map(words)
 
 
-def read_strata(strata: pd.Series) -> pd.Series:
-    """Each randomisation stratum (``randomisation.STRATUM``) as one spelling: values that differ only in letter case
-    or spacing (``CENTRE 01``, ``Centre 01``, ``CENTRE  01 ``) are one stratum, spelled as most patients' value is
-    with single spaces (of equally frequent spellings, the first in sorted order); a blank stays ``""``. The form's
-    strata are free text, typed by the randomisation system or by hand: read as written, a stratum spelled two ways
-    is two strata, which changes the stratified analyses (the CMH test, the ANCOVA's factor) without a word.
-    Validation names each value read another way (``stratum_spelled``).
+#: Free-text columns whose values group the analyses (form -> columns): read with one spelling per value
+#: (``one_spelling``). The stratum of the randomisation (the CMH test's strata, the ANCOVA's factor) and the MedDRA
+#: terms (the rows of the adverse-event tables).
+ONE_SPELLING = MappingProxyType({"randomisation": ("STRATUM",), "adverse_events": ("AEDECOD", "AEBODSYS")})
 
-    >>> read_strata(pd.Series(["CENTRE 01", "Centre 01 ", "CENTRE  01", "centre 02", "", None])).tolist()
+
+def one_spelling(values: pd.Series) -> pd.Series:
+    """Each value of a free-text column that groups the analyses (``ONE_SPELLING``) in one spelling: values that
+    differ only in letter case or spacing (``CENTRE 01``, ``Centre 01``, ``CENTRE  01 ``; ``Nausea``, ``NAUSEA``) are
+    one value, spelled as most rows' value is, with single spaces (of equally frequent spellings, the first in sorted
+    order); a blank stays ``""``. Such columns are typed by a randomisation system, a coder or by hand: read as
+    written, a stratum spelled two ways is two strata of the stratified analyses (the CMH test, the ANCOVA's factor),
+    and a term two rows of the adverse-event tables, without a word. Validation names each value read another way
+    (``spelled_as_another``).
+
+    >>> one_spelling(pd.Series(["CENTRE 01", "Centre 01 ", "CENTRE  01", "centre 02", "", None])).tolist()
     ['CENTRE 01', 'CENTRE 01', 'CENTRE 01', 'centre 02', '', '']
-    >>> read_strata(pd.Series(["ESSDAI >= 14", "essdai >= 14"])).tolist()
-    ['ESSDAI >= 14', 'ESSDAI >= 14']
+    >>> one_spelling(pd.Series(["Nausea", "NAUSEA", "Nausea", "Herpes zoster"])).tolist()
+    ['Nausea', 'Nausea', 'Nausea', 'Herpes zoster']
     """
-    text = strata.fillna("").astype(str).str.split().str.join(" ")
+    text = values.fillna("").astype(str).str.split().str.join(" ")
     key = text.str.casefold()
     counts = pd.DataFrame({"key": key, "text": text}).value_counts().reset_index(name="n")
     counts = counts.sort_values(["key", "n", "text"], ascending=[True, False, True], kind="stable")
@@ -674,9 +681,10 @@ def _safety_forms() -> tuple:
             _SUBJID,
             _v("AESPID", "int", "Event number within the subject.", low=1),
             _v("AETERM", "str", "Verbatim term as reported."),
-            _v("AEDECOD", "str", "MedDRA preferred term, in English.", required=False,
-               blank="not yet coded; counted as 'Not yet coded' in the tables"),
-            _v("AEBODSYS", "str", "MedDRA primary system organ class, in English.", required=False,
+            _v("AEDECOD", "str", "MedDRA preferred term, in English (in any letter case: one spelling is read).",
+               required=False, blank="not yet coded; counted as 'Not yet coded' in the tables"),
+            _v("AEBODSYS", "str", "MedDRA primary system organ class, in English (in any letter case: one spelling is "
+               "read).", required=False,
                blank="not yet coded; counted as 'Not yet coded' in the tables"),
             _v("AESTDT", "date", "Start date.", partial=True),
             _v("AEENDT", "date", "End date (blank: ongoing).", required=False, query_missing=False, partial=True),

@@ -144,9 +144,9 @@ RULES = MappingProxyType({
     "stratum_missing": ("query", "a randomised patient without a stratum (STRATUM) while others have one: the "
                                  "between-arm analyses are stratified by centre, not by the randomisation's strata "
                                  "(arms.strata_variable)"),
-    "stratum_spelled": ("query", "a stratum (STRATUM) spelled as another one in another letter case or spacing: "
-                                 "read as that stratum, the spelling most patients' value has "
-                                 "(dictionary.read_strata)"),
+    "spelled_as_another": ("query", "a stratum (STRATUM) or a MedDRA term (AEDECOD, AEBODSYS) spelled as another "
+                                    "value of its column in another letter case or spacing: read as that value, the "
+                                    "spelling most rows have (dictionary.one_spelling)"),
     "unscheduled_visit": ("query", "a row of the visits form or of an assessment form (ESSDAI, ESSPRI, PGA, ILD) at "
                                    "an unscheduled visit (UNS, UNS1, ...): not read; the analyses are at the "
                                    "scheduled visits (docs/decisions.md, 'Unscheduled visits')"),
@@ -1372,26 +1372,39 @@ def _query_early_switch(typed: dict, text: dict, ctxs: dict, schedule: pd.DataFr
 def _query_stratum(text: dict, ctxs: dict) -> pd.DataFrame:
     """A blank ``STRATUM`` in a randomisation form whose other rows have one. The between-arm analyses stratify by
     the randomisation's stratum only when every patient of the full analysis set has one (``arms.strata_variable``,
-    which cleaning's ADSL feeds and validation cannot call); otherwise by centre, which this query makes known.
-    And a stratum spelled as another in another letter case or spacing, which ADSL reads as that one
-    (``dictionary.read_strata``, ``stratum_spelled``)."""
+    which cleaning's ADSL feeds and validation cannot call); otherwise by centre, which this query makes known."""
     rand = text.get("randomisation")
     if rand is None or "STRATUM" not in rand or "randomisation" not in ctxs:
         return _empty()
-    written = rand["STRATUM"].fillna("").str.strip()
-    read = dictionary.read_strata(written)
-    blank, spelled = written.eq(""), written.ne(read)
+    blank = rand["STRATUM"].fillna("").str.strip().eq("")
+    if blank.all() or not blank.any():
+        return _empty()
+    return _problems(ctxs["randomisation"], blank.to_numpy(), "STRATUM", "stratum_missing", rand["STRATUM"],
+                     f"is empty while {int((~blank).sum())} other patients have a stratum: the between-arm analyses "
+                     "are then stratified by centre (SITEID), not by the strata of the randomisation")
+
+
+#: What the values of each ``dictionary.ONE_SPELLING`` column are, in the ``spelled_as_another`` query.
+_SPELLED_WHAT = MappingProxyType({"STRATUM": "strata", "AEDECOD": "preferred terms",
+                                  "AEBODSYS": "system organ classes"})
+
+
+def _query_spellings(text: dict, ctxs: dict) -> pd.DataFrame:
+    """A value of a column that groups the analyses (``dictionary.ONE_SPELLING``) spelled as another value of the
+    column in another letter case or spacing, which the analysis datasets read as that one
+    (``dictionary.one_spelling``)."""
     found = [_empty()]
-    if spelled.any():
-        so = read.map(written[~spelled].value_counts()).fillna(0).astype(int).astype(str)
-        found.append(_problems(ctxs["randomisation"], spelled.to_numpy(), "STRATUM", "stratum_spelled",
-                               rand["STRATUM"], "is read as the stratum '" + read + "', as " + so + " other patients' "
-                               "value is written: strata that differ only in letter case or spacing are one stratum"))
-    if blank.any() and not blank.all():
-        found.append(_problems(ctxs["randomisation"], blank.to_numpy(), "STRATUM", "stratum_missing", rand["STRATUM"],
-                               f"is empty while {int((~blank).sum())} other patients have a stratum: the between-arm "
-                               "analyses are then stratified by centre (SITEID), not by the strata of the "
-                               "randomisation"))
+    for form, columns in dictionary.ONE_SPELLING.items():
+        frame = text.get(form)
+        for column in (c for c in columns if frame is not None and c in frame and form in ctxs):
+            written = frame[column].fillna("").str.strip()
+            read = dictionary.one_spelling(written)
+            spelled = written.ne(read)
+            if spelled.any():
+                rows = read.map(written[~spelled].value_counts()).fillna(0).astype(int).astype(str)
+                found.append(_problems(ctxs[form], spelled.to_numpy(), column, "spelled_as_another", frame[column],
+                                       "is read as '" + read + "', as " + rows + " other rows have it: "
+                                       f"{_SPELLED_WHAT[column]} that differ only in letter case or spacing are one"))
     return pd.concat(found, ignore_index=True)
 
 
@@ -1911,7 +1924,7 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
                  _check_randomisation(typed, text, ctxs), _check_screen_failures(typed, text, ctxs),
                  _query_windows(typed, text, ctxs, schedule), _query_sample_windows(typed, text, ctxs, schedule),
                  _query_early_switch(typed, text, ctxs, schedule), _query_stratum(text, ctxs),
-                 _query_biological(text, ctxs),
+                 _query_spellings(text, ctxs), _query_biological(text, ctxs),
                  _query_lab_samples(typed, text, ctxs), _check_glucocorticoid_doses(typed, text, ctxs),
                  _query_antimalarials(typed, text, ctxs),
                  _check_meddra_english(text["adverse_events"], ctxs["adverse_events"]),
