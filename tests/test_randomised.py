@@ -500,3 +500,30 @@ def test_a_meddra_term_spelled_another_way_is_the_same_term(example):
         "it: system organ classes that differ only in letter case or spacing are one",
         "value 'NAUSEA' is read as 'Nausea', as 5 other rows have it: preferred terms that differ only in letter case "
         "or spacing are one"]
+
+
+def test_a_drug_name_in_another_letter_case_is_the_same_drug(example):
+    """Drug names spelled another way are one drug of the medication tables (dictionary.one_spelling), and a
+    glucocorticoid's prednisone equivalent is known in any letter case: 'prednisone' in every record stopped the build
+    (glucocorticoid_dose_unknown), and 'Prednisone' beside PREDNISONE was a second row of the medication table."""
+    trial, _, _ = example
+    trial = {name: frame.copy() for name, frame in trial.items()}
+    expected = cleaning.derive_all(trial)
+    cm = trial["conmeds"]
+    rows = [*cm.index[cm["CMDECOD"] == "PREDNISONE"][:2], cm.index[cm["CMDECOD"] == "SODIUM HYALURONATE"][0]]
+    cm.loc[rows, "CMDECOD"] = ["Prednisone", "prednisone ", "Sodium hyaluronate"]
+    result = validation.validate_export(trial)
+    assert result.ok
+    found = result.queries.query("rule == 'spelled_as_another'")
+    assert sorted(found["value"]) == ["Prednisone", "Sodium hyaluronate", "prednisone "]
+    assert found.query("value == 'Sodium hyaluronate'")["message"].iloc[0].endswith(
+        "value 'Sodium hyaluronate' is read as 'SODIUM HYALURONATE', as 32 other rows have it: drug names that differ "
+        "only in letter case or spacing are one")
+    derived = cleaning.derive_all(trial)
+    for name in ("adcm", "adsl"):
+        pd.testing.assert_frame_equal(derived[name], expected[name])
+    cm["CMDECOD"] = cm["CMDECOD"].str.strip().str.lower()  # every record in lower case: one spelling, read as it is
+    assert validation.validate_export(trial).ok
+    derived = cleaning.derive_all(trial)
+    pd.testing.assert_frame_equal(derived["adsl"], expected["adsl"])
+    assert derived["adcm"]["CMDECOD"].tolist() == expected["adcm"]["CMDECOD"].str.lower().tolist()

@@ -45,9 +45,9 @@ PREDNISONE_EQUIVALENT = MappingProxyType({
     "PREDNISONE": 1.0, "PREDNISOLONE": 1.0, "METHYLPREDNISOLONE": 5 / 4, "TRIAMCINOLONE": 5 / 4,
     "HYDROCORTISONE": 5 / 20, "CORTISONE": 5 / 25, "DEXAMETHASONE": 5 / 0.75, "BETAMETHASONE": 5 / 0.6,
 })
-#: ``CMDECOD`` of hydroxychloroquine (ADSL ``HCQFL``): the ingredient, and the salt as WHODrug also names it (a flag
-#: needs no dose, so the salt is read as the drug). Another antimalarial record taken during the study is a data
-#: query (validation ``antimalarial_not_counted``).
+#: ``CMDECOD`` of hydroxychloroquine (ADSL ``HCQFL``; in any letter case): the ingredient, and the salt as WHODrug
+#: also names it (a flag needs no dose, so the salt is read as the drug). Another antimalarial record taken during
+#: the study is a data query (validation ``antimalarial_not_counted``).
 HYDROXYCHLOROQUINE = ("HYDROXYCHLOROQUINE", "HYDROXYCHLOROQUINE SULFATE", "HYDROXYCHLOROQUINE SULPHATE")
 #: Administrations per day of each CRF dosing frequency (PRN and blank: unknown).
 DOSES_PER_DAY = MappingProxyType({"QD": 1.0, "BID": 2.0, "TID": 3.0, "QID": 4.0, "QOD": 0.5, "QW": 1 / 7})
@@ -286,16 +286,17 @@ def compute_prednisone_equivalent(cm: pd.DataFrame) -> pd.Series:
     """Compute the prednisone-equivalent daily dose (mg/day) of glucocorticoid records.
 
     ``CMDOSE`` (mg) x administrations per day (``DOSES_PER_DAY[CMDOSFRQ]``) x
-    ``PREDNISONE_EQUIVALENT[CMDECOD]``; NaN when the drug, unit or frequency is not known.
+    ``PREDNISONE_EQUIVALENT[CMDECOD]`` (the drug's name in any letter case); NaN when the drug, unit or frequency is
+    not known.
 
     Examples
     --------
-    >>> cm = pd.DataFrame({"CMDECOD": ["METHYLPREDNISOLONE", "PREDNISONE"], "CMDOSE": [4.0, 5.0],
+    >>> cm = pd.DataFrame({"CMDECOD": ["METHYLPREDNISOLONE", "Prednisone"], "CMDOSE": [4.0, 5.0],
     ...                    "CMDOSU": ["mg", "mg"], "CMDOSFRQ": ["QD", "BID"]})
     >>> compute_prednisone_equivalent(cm).tolist()
     [5.0, 10.0]
     """
-    factor = cm["CMDECOD"].map(PREDNISONE_EQUIVALENT).astype(float)
+    factor = cm["CMDECOD"].str.upper().map(PREDNISONE_EQUIVALENT).astype(float)
     per_day = cm["CMDOSFRQ"].map(DOSES_PER_DAY).astype(float)
     mg = cm["CMDOSE"].astype(float).where(cm["CMDOSU"] == "mg")
     return mg * per_day * factor
@@ -311,7 +312,8 @@ def _baseline_conmeds(cm: pd.DataFrame, first_dose: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({
         "GCFL": _flag(subjects.isin(gc["SUBJID"])).to_numpy(),
         "GCDOSEBL": dose.reindex(subjects).fillna(0.0).to_numpy(),
-        "HCQFL": _flag(subjects.isin(at_bl.loc[at_bl["CMDECOD"].isin(HYDROXYCHLOROQUINE), "SUBJID"])).to_numpy(),
+        "HCQFL": _flag(subjects.isin(at_bl.loc[at_bl["CMDECOD"].str.upper().isin(HYDROXYCHLOROQUINE), "SUBJID"]))
+        .to_numpy(),
         "ISFL": _flag(subjects.isin(at_bl.loc[at_bl["CMCLAS"] == "IMMUNOSUPPRESSANT", "SUBJID"])).to_numpy(),
     }, index=subjects)
 
@@ -825,8 +827,8 @@ def derive_adcm(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
     on_trt = (cm["ASTDT"] <= cm["TRTEDT"]) & (cm["AENDT"].isna() | (cm["AENDT"] >= cm["TRTSDT"]))
     out = cm.assign(
         STUDYID=study_id(t), CMSEQ=cm.groupby("USUBJID").cumcount().astype("int64") + 1,
-        CMDOSU=cm["CMDOSU"].fillna(""), CMDOSFRQ=cm["CMDOSFRQ"].fillna(""),
-        PREFL=_flag((cm["ASTDT"] < cm["TRTSDT"]).fillna(False)).to_numpy(),
+        CMDECOD=dictionary.one_spelling(cm["CMDECOD"]), CMDOSU=cm["CMDOSU"].fillna(""),
+        CMDOSFRQ=cm["CMDOSFRQ"].fillna(""), PREFL=_flag((cm["ASTDT"] < cm["TRTSDT"]).fillna(False)).to_numpy(),
         ONTRTFL=_flag(on_trt.fillna(False)).to_numpy(),
     )
     return out[list(ADCM_COLUMNS)].reset_index(drop=True)

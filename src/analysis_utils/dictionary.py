@@ -165,9 +165,11 @@ def _read_spelled(text: pd.Series, spellings) -> pd.Series:
 
 
 #: Free-text columns whose values group the analyses (form -> columns): read with one spelling per value
-#: (``one_spelling``). The stratum of the randomisation (the CMH test's strata, the ANCOVA's factor) and the MedDRA
-#: terms (the rows of the adverse-event tables).
-ONE_SPELLING = MappingProxyType({"randomisation": ("STRATUM",), "adverse_events": ("AEDECOD", "AEBODSYS")})
+#: (``one_spelling``). The stratum of the randomisation (the CMH test's strata, the ANCOVA's factor), the MedDRA
+#: terms (the rows of the adverse-event tables) and the drug names (the rows of the medication tables; the
+#: glucocorticoids' prednisone equivalents and hydroxychloroquine are known in any letter case).
+ONE_SPELLING = MappingProxyType({"randomisation": ("STRATUM",), "adverse_events": ("AEDECOD", "AEBODSYS"),
+                                 "conmeds": ("CMDECOD",)})
 
 
 def one_spelling(values: pd.Series) -> pd.Series:
@@ -176,7 +178,7 @@ def one_spelling(values: pd.Series) -> pd.Series:
     one value, spelled as most rows' value is, with single spaces (of equally frequent spellings, the first in sorted
     order); a blank stays ``""``. Such columns are typed by a randomisation system, a coder or by hand: read as
     written, a stratum spelled two ways is two strata of the stratified analyses (the CMH test, the ANCOVA's factor),
-    and a term two rows of the adverse-event tables, without a word. Validation names each value read another way
+    and a term or a drug two rows of a table, without a word. Validation names each value read another way
     (``spelled_as_another``).
 
     >>> one_spelling(pd.Series(["CENTRE 01", "Centre 01 ", "CENTRE  01", "centre 02", "", None])).tolist()
@@ -709,7 +711,8 @@ def _safety_forms() -> tuple:
             _SUBJID,
             _v("CMSPID", "int", "Record number within the subject.", low=1),
             _v("CMTRT", "str", "Medication as reported."),
-            _v("CMDECOD", "str", "Standardised medication name (upper case)."),
+            _v("CMDECOD", "str", "Standardised medication name (WHODrug's, as PREDNISONE; in any letter case: one "
+               "spelling is read)."),
             _v("CMCLAS", "str", "Medication class.",
                allowed=("GLUCOCORTICOID", "ANTIMALARIAL", "IMMUNOSUPPRESSANT", "OTHER")),
             _v("CMDOSE", "float", "Dose per administration.", low=0, required=False, query_missing=False),

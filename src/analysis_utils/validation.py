@@ -144,9 +144,9 @@ RULES = MappingProxyType({
     "stratum_missing": ("query", "a randomised patient without a stratum (STRATUM) while others have one: the "
                                  "between-arm analyses are stratified by centre, not by the randomisation's strata "
                                  "(arms.strata_variable)"),
-    "spelled_as_another": ("query", "a stratum (STRATUM) or a MedDRA term (AEDECOD, AEBODSYS) spelled as another "
-                                    "value of its column in another letter case or spacing: read as that value, the "
-                                    "spelling most rows have (dictionary.one_spelling)"),
+    "spelled_as_another": ("query", "a stratum (STRATUM), a MedDRA term (AEDECOD, AEBODSYS) or a drug name (CMDECOD) "
+                                    "spelled as another value of its column in another letter case or spacing: read "
+                                    "as that value, the spelling most rows have (dictionary.one_spelling)"),
     "unscheduled_visit": ("query", "a row of the visits form or of an assessment form (ESSDAI, ESSPRI, PGA, ILD) at "
                                    "an unscheduled visit (UNS, UNS1, ...): not read; the analyses are at the "
                                    "scheduled visits (docs/decisions.md, 'Unscheduled visits')"),
@@ -1147,7 +1147,7 @@ def _query_antimalarials(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
     cm, demog = typed.get("conmeds"), typed.get("demographics")
     if cm is None or demog is None or not {"CMCLAS", "CMDECOD", "CMENDT"} <= set(cm.columns) or "CONSDT" not in demog:
         return _empty()
-    other = (cm["CMCLAS"] == "ANTIMALARIAL") & ~cm["CMDECOD"].isin(cleaning.HYDROXYCHLOROQUINE)
+    other = (cm["CMCLAS"] == "ANTIMALARIAL") & ~cm["CMDECOD"].str.upper().isin(cleaning.HYDROXYCHLOROQUINE)
     return _problems(ctxs["conmeds"], other.to_numpy(dtype=bool) & _taken_during_study(cm, demog), "CMDECOD",
                      "antimalarial_not_counted", text["conmeds"]["CMDECOD"],
                      "is an antimalarial, not hydroxychloroquine by its coded name "
@@ -1170,7 +1170,7 @@ def _check_glucocorticoid_doses(typed: dict, text: dict, ctxs: dict) -> pd.DataF
     drugs = ", ".join(cleaning.PREDNISONE_EQUIVALENT)
     frequencies = ", ".join(cleaning.DOSES_PER_DAY)
     checks = [
-        ("CMDECOD", ~cm["CMDECOD"].isin(list(cleaning.PREDNISONE_EQUIVALENT)),
+        ("CMDECOD", ~cm["CMDECOD"].str.upper().isin(list(cleaning.PREDNISONE_EQUIVALENT)),
          f"is a glucocorticoid without a prednisone equivalent: expected one of {drugs} (the ingredient's name, "
          "without its salt: PREDNISONE for prednisone acetate)"),
         ("CMDOSE", cm["CMDOSE"].isna(), "is empty: the glucocorticoid's daily dose is needed"),
@@ -1195,11 +1195,12 @@ def _query_overlapping_medication(typed: dict, text: dict, ctxs: dict) -> pd.Dat
         return _empty()
     ongoing = pd.Timestamp.max.floor("D")
     order = cm.assign(_start=cm.get("CMSTDT" + LAST_SUFFIX, cm["CMSTDT"]), _end=cm["CMENDT"].astype("datetime64[ns]")
-                      .fillna(ongoing)).sort_values(["SUBJID", "CMDECOD", "CMSTDT"], kind="stable")
-    keys = [order["SUBJID"], order["CMDECOD"]]
+                      .fillna(ongoing), _drug=dictionary.one_spelling(cm["CMDECOD"]))
+    order = order.sort_values(["SUBJID", "_drug", "CMSTDT"], kind="stable")
+    keys = [order["SUBJID"], order["_drug"]]
     latest_end = order["_end"].groupby(keys, sort=False).cummax().groupby(keys, sort=False).shift()  # of the earlier
     bad = (order["_start"] < latest_end).fillna(False).astype(bool)
-    detail = ("starts while an earlier record of " + order["CMDECOD"] + " is taken ("
+    detail = ("starts while an earlier record of " + order["_drug"] + " is taken ("
               + latest_end.dt.strftime("until %Y-%m-%d").where(latest_end != ongoing, "ongoing") + "): on the days "
               "both are taken, their doses are added; a dose changed ends the old record")
     return _problems(ctxs["conmeds"], bad.reindex(cm.index).to_numpy(), "CMSTDT", "overlapping_medication",
@@ -1386,7 +1387,7 @@ def _query_stratum(text: dict, ctxs: dict) -> pd.DataFrame:
 
 #: What the values of each ``dictionary.ONE_SPELLING`` column are, in the ``spelled_as_another`` query.
 _SPELLED_WHAT = MappingProxyType({"STRATUM": "strata", "AEDECOD": "preferred terms",
-                                  "AEBODSYS": "system organ classes"})
+                                  "AEBODSYS": "system organ classes", "CMDECOD": "drug names"})
 
 
 def _query_spellings(text: dict, ctxs: dict) -> pd.DataFrame:
