@@ -63,6 +63,36 @@ def test_a_randomised_and_dosed_screen_failure_stops_naming_both_records(small):
     assert errors["message"].iloc[1].endswith(f"but the subject was randomised on {randdt:%Y-%m-%d} (randomisation form)")
 
 
+def test_a_screened_patient_listed_without_date_and_arm_is_not_randomised(small):
+    """A randomisation system that lists every screened patient writes a screen failure's row with no date and no arm
+    (the stratum may be there, recorded at registration): the row is read as absent, a data query, and the patient
+    is enrolled and not randomised. With an arm but no date, the row is the randomisation of a screen failure, an
+    error whose message says so without a date."""
+    subject = small["randomisation"].loc[0, "SUBJID"]
+    for name in ("exposure", "visits", "essdai", "esspri", "pga", "ild", "labs", "adverse_events", "conmeds"):
+        small[name] = small[name][small[name]["SUBJID"] != subject].reset_index(drop=True)
+    ds = small["disposition"]
+    ds["DSDECOD"] = ds["DSDECOD"].astype(object)
+    ds.loc[ds["SUBJID"] == subject, "DSDECOD"] = "SCREEN FAILURE"
+    rand = small["randomisation"]
+    rand["ARM"] = rand["ARM"].astype(object)
+    rand.loc[0, ["RANDDT", "ARM"]] = [pd.NaT, ""]
+    result = validation.validate_export(small)
+    assert result.ok, result.errors["message"].tolist()
+    found = result.queries.query("rule == 'randomisation_blank'")
+    assert found[["file", "row", "USUBJID", "variable"]].values.tolist() == [
+        ["randomisation.csv", "2", f"BARI-PSS-RCT-01-{subject}", "ARM"]]
+    assert found["message"].iloc[0].endswith("value '' is empty, and so is RANDDT: read as a patient not randomised, "
+                                             "as if the row were absent (a screen failure, or awaiting randomisation "
+                                             "at the data cut)")
+    adsl = cleaning.derive_all(small)["adsl"].set_index("SUBJID")
+    assert adsl.loc[subject, ["TRT01P", "SAFFL", "DCSREAS"]].tolist() == ["", "N", "SCREEN FAILURE"]
+    rand.loc[0, "ARM"] = CONTROL
+    errors = validation.validate_export(small).errors
+    assert errors["rule"].tolist() == ["screen_failure_randomised", "required"]
+    assert errors["message"].iloc[0].endswith("but the subject was randomised (randomisation form)")
+
+
 def test_a_period_without_its_last_dose_before_a_switch_stops(small):
     ex = small["exposure"]
     counts = ex["SUBJID"].value_counts()

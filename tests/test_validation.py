@@ -244,7 +244,7 @@ def test_every_rule_is_documented_with_its_kind():
             "repeated_sample", "baseline_after_first_dose", "overlapping_medication", "score_differs",
             "visit_not_done", "result_not_detected", "unknown_test", "unscheduled_visit", "antimalarial_not_counted",
             "dosed_after_end_of_study", "repeated_row", "early_switch", "stratum_missing", "spelled_as_another",
-            "sample_window", "fatal_not_serious", "discontinued_without_adverse_event"} == {
+            "sample_window", "fatal_not_serious", "randomisation_blank", "discontinued_without_adverse_event"} == {
         r for r, (k, _) in validation.RULES.items() if k == "query"}
     assert set(validation.STRUCTURE_RULES) <= set(validation.RULES)
     assert set(export.READ_QUERIES) == {r for r in validation.STRUCTURE_RULES if validation.RULES[r][0] == "query"
@@ -613,3 +613,16 @@ def test_a_pseudonymised_export_without_the_direct_identifiers_gives_the_same_da
     blank = synthetic_export["demographics"].assign(INITIALS="", HOSPNO="")
     assert validation.validate_export({**synthetic_export, "demographics": blank}).queries["message"].tolist() == \
         expected.queries["message"].tolist()
+
+
+def test_no_rule_is_named_twice():
+    """A rule name given twice in ``RULES`` keeps its last kind and text only (a dict literal): an error rule would
+    silently become a query."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(validation))
+    literal = next(node.value for node in tree.body if isinstance(node, ast.Assign)
+                   and getattr(node.targets[0], "id", "") == "RULES")
+    names = [key.value for key in next(n for n in ast.walk(literal) if isinstance(n, ast.Dict)).keys]
+    assert len(names) == len(set(names)) == len(validation.RULES)

@@ -147,6 +147,9 @@ RULES = MappingProxyType({
     "spelled_as_another": ("query", "a stratum (STRATUM), a MedDRA term (AEDECOD, AEBODSYS) or a drug name (CMDECOD) "
                                     "spelled as another value of its column in another letter case or spacing: read "
                                     "as that value, the spelling most rows have (dictionary.one_spelling)"),
+    "randomisation_blank": ("query", "a row of the randomisation form without a date and an arm (RANDDT and ARM "
+                                     "empty), as a system listing every screened patient writes it: read as a patient "
+                                     "not randomised"),
     "unscheduled_visit": ("query", "a row of the visits form or of an assessment form (ESSDAI, ESSPRI, PGA, ILD) at "
                                    "an unscheduled visit (UNS, UNS1, ...): not read; the analyses are at the "
                                    "scheduled visits (docs/decisions.md, 'Unscheduled visits')"),
@@ -869,10 +872,35 @@ def _query_repeated_rows(text: dict, sites: tuple, labels: dict) -> tuple:
     return problems, out
 
 
+#: What the query ``randomisation_blank`` says of a row of the randomisation form: the column it names, and why.
+_NOT_RANDOMISED_SAID = MappingProxyType({
+    "randomisation": ("ARM", "is empty, and so is RANDDT: read as a patient not randomised, as if the row were absent "
+                             "(a screen failure, or awaiting randomisation at the data cut)"),
+})
+
+
+def rows_not_randomised(forms: dict) -> dict:
+    """The rows of the randomisation form without a date and an arm (``RANDDT`` and ``ARM`` blank, whatever the
+    stratum, which a randomisation system may record at registration), as a system that lists every screened
+    patient writes them: a mask of its rows, read as if absent (docs/decisions.md, "Screen failures"). ``forms``: text
+    or typed.
+
+    >>> rows_not_randomised({"randomisation": pd.DataFrame({"SUBJID": ["001", "002", "003"], "RANDDT": [
+    ...     "2021-01-03", "", ""], "ARM": ["HCQ 400 mg", "", "HCQ 400 mg"], "STRATUM": ["CENTRE 01"] * 3})})
+    {'randomisation': array([False,  True, False])}
+    """
+    rand = forms.get("randomisation")
+    if rand is None or not {"RANDDT", "ARM"} <= set(rand):
+        return {}
+    blank = [(rand[c].isna() | rand[c].astype(str).str.strip().eq("")).to_numpy(dtype=bool) for c in ("RANDDT", "ARM")]
+    return {"randomisation": blank[0] & blank[1]}
+
+
 #: Rows read as if absent, before any check (validation and ``parse_export`` alike): what finds them, by form; the
 #: query each is; what it says, by form (the column it names, and why).
 _LEFT_OUT = ((rows_not_done, "visit_not_done", _NOT_DONE_SAID), (unscheduled_rows, "unscheduled_visit",
-                                                                 _UNSCHEDULED_SAID))
+                                                                 _UNSCHEDULED_SAID),
+             (rows_not_randomised, "randomisation_blank", _NOT_RANDOMISED_SAID))
 
 
 def other_tests(labs: pd.DataFrame, tests=tuple(dictionary.LAB_PARAMS)) -> tuple:
@@ -1277,8 +1305,9 @@ def _check_screen_failures(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
     if rand is not None and {"SUBJID", "RANDDT"} <= set(rand):
         randdt = rand.drop_duplicates("SUBJID").set_index("SUBJID")["RANDDT"]
         parts.append(_problems(ctxs["disposition"], failed & isin_text(ds["SUBJID"], randdt.index), "DSDECOD",
-                               "screen_failure_randomised", raw, "but the subject was randomised on "
-                               + ds["SUBJID"].map(randdt).dt.strftime("%Y-%m-%d").fillna("") + " (randomisation form)"))
+                               "screen_failure_randomised", raw, "but the subject was randomised"
+                               + (" on " + ds["SUBJID"].map(randdt).dt.strftime("%Y-%m-%d")).fillna("")
+                               + " (randomisation form)"))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -1898,7 +1927,7 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
     for find, rule, said in _LEFT_OUT:  # rows read as absent, before any check: a query each
         for name, rows in find(text).items():
             if rows.any():
-                column, detail = said.get(name, said["assessment"])
+                column, detail = said[name] if name in said else said["assessment"]
                 problems.append(_problems(_Context(name, text[name], sites, labels), rows, column, rule,
                                           text[name][column], detail))
                 text[name] = export.drop_rows(text[name], rows)
