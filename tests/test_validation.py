@@ -244,7 +244,8 @@ def test_every_rule_is_documented_with_its_kind():
             "repeated_sample", "baseline_after_first_dose", "overlapping_medication", "score_differs",
             "visit_not_done", "result_not_detected", "unknown_test", "unscheduled_visit", "antimalarial_not_counted",
             "dosed_after_end_of_study", "repeated_row", "early_switch", "stratum_missing", "spelled_as_another",
-            "sample_window", "fatal_not_serious", "randomisation_blank", "discontinued_without_adverse_event"} == {
+            "sample_window", "fatal_not_serious", "randomisation_blank", "empty_record",
+            "discontinued_without_adverse_event"} == {
         r for r, (k, _) in validation.RULES.items() if k == "query"}
     assert set(validation.STRUCTURE_RULES) <= set(validation.RULES)
     assert set(export.READ_QUERIES) == {r for r in validation.STRUCTURE_RULES if validation.RULES[r][0] == "query"
@@ -568,6 +569,33 @@ def test_assessment_rows_without_any_item_are_read_as_absent(edit_export, tmp_ex
     assert found["message"].iloc[0].endswith("value 'W12' has no item recorded: read as if the row were absent (a "
                                              "form not done, or not entered yet)")
     assert not (set(result.queries["rule"]) & {"missing_item", "missing_assessment"})
+    for source in (result.typed, export.read_export(tmp_export)):
+        for name, dataset in cleaning.derive_all(source).items():
+            pd.testing.assert_frame_equal(dataset, plain[name])
+
+
+def test_log_rows_with_nothing_but_the_subject_are_read_as_absent(edit_export, tmp_export):
+    """An EDC writes a row for a log page left empty: patient 010's adverse events (with a record number), 004's
+    medications and 011's exposure (nothing but the subject). Each is read as absent, one query each, and the analysis
+    datasets are those of the export without them; they stopped the build as 'required' items."""
+    from analysis_utils import cleaning
+
+    plain = cleaning.derive_all(edit_export("pga").typed)
+    rows = {"adverse_events": "010,2,,,,,,,,,,\n", "conmeds": "004,,,,,,,,,\n", "exposure": "011,,,,\n"}
+    for form, row in rows.items():
+        with open(tmp_export / f"{form}.csv", "a", encoding="utf-8", newline="") as file:
+            file.write(row)
+    result = validation.validate_export(export.read_export(tmp_export))
+    assert result.ok, result.errors["message"].tolist()
+    found = result.queries[result.queries["rule"] == "empty_record"]
+    assert found[["file", "USUBJID", "variable"]].values.tolist() == [
+        ["adverse_events.csv", "NCT04916756-01-010", "SUBJID"], ["conmeds.csv", "NCT04916756-01-004", "SUBJID"],
+        ["exposure.csv", "NCT04916756-01-011", "SUBJID"]]
+    assert found["message"].iloc[0].endswith("value '010' has nothing recorded in this row but the subject (and a "
+                                             "record number): read as if the row were absent (a log page left empty: "
+                                             "no adverse event recorded)")
+    assert found["message"].iloc[2].endswith("value '011' has nothing recorded in this row but the subject: read as if "
+                                             "the row were absent (a log page left empty: no dose recorded)")
     for source in (result.typed, export.read_export(tmp_export)):
         for name, dataset in cleaning.derive_all(source).items():
             pd.testing.assert_frame_equal(dataset, plain[name])

@@ -147,6 +147,8 @@ RULES = MappingProxyType({
     "spelled_as_another": ("query", "a stratum (STRATUM), a MedDRA term (AEDECOD, AEBODSYS) or a drug name (CMDECOD) "
                                     "spelled as another value of its column in another letter case or spacing: read "
                                     "as that value, the spelling most rows have (dictionary.one_spelling)"),
+    "empty_record": ("query", "a row of the adverse-event, medication or exposure form with nothing but the subject "
+                              "(and its record number): a log page left empty, read as if the row were absent"),
     "randomisation_blank": ("query", "a row of the randomisation form without a date and an arm (RANDDT and ARM "
                                      "empty), as a system listing every screened patient writes it: read as a patient "
                                      "not randomised"),
@@ -896,11 +898,45 @@ def rows_not_randomised(forms: dict) -> dict:
     return {"randomisation": blank[0] & blank[1]}
 
 
+#: The forms of records logged as they happen (not by visit), with the column that numbers a subject's records: a row
+#: with nothing but the subject and its number is a log page left empty (``empty_log_rows``).
+LOG_FORMS = MappingProxyType({"adverse_events": "AESPID", "conmeds": "CMSPID", "exposure": None})
+#: What the query ``empty_record`` says of a row of each log form: the column it names, and why.
+_EMPTY_RECORD_SAID = MappingProxyType({
+    name: ("SUBJID", f"has nothing recorded in this row but the subject{' (and a record number)' if number else ''}: "
+                     f"read as if the row were absent (a log page left empty: {what} recorded)")
+    for (name, number), what in zip(LOG_FORMS.items(), ("no adverse event", "no medication", "no dose"))})
+
+
+def empty_log_rows(forms: dict) -> dict:
+    """The rows of the log forms (``LOG_FORMS``) with nothing but the subject and its record number, as an EDC writes
+    a log page left empty (a patient without an adverse event, a medication, or a dose yet): by form, a mask of its
+    rows, read as if absent (docs/decisions.md, "A visit without a date"). ``forms``: text or typed.
+
+    >>> empty_log_rows({"conmeds": pd.DataFrame({"SUBJID": ["001", "002"], "CMSPID": ["1", "1"],
+    ...                                          "CMTRT": ["Prednisone", ""], "CMSTDT": ["2021-01-02", None]})})
+    {'conmeds': array([False,  True])}
+    """
+    masks = {}
+    for name, number in LOG_FORMS.items():
+        frame = forms.get(name)
+        if frame is None or "SUBJID" not in frame:
+            continue
+        items = [c for c in frame.columns if c not in ("SUBJID", number)]
+        empty = np.ones(len(frame), dtype=bool)
+        for column in items:
+            cells = frame[column]
+            empty &= (cells.isna() | cells.astype(str).str.strip().eq("")).to_numpy(dtype=bool)
+        masks[name] = empty if items else np.zeros(len(frame), dtype=bool)
+    return masks
+
+
 #: Rows read as if absent, before any check (validation and ``parse_export`` alike): what finds them, by form; the
 #: query each is; what it says, by form (the column it names, and why).
 _LEFT_OUT = ((rows_not_done, "visit_not_done", _NOT_DONE_SAID), (unscheduled_rows, "unscheduled_visit",
                                                                  _UNSCHEDULED_SAID),
-             (rows_not_randomised, "randomisation_blank", _NOT_RANDOMISED_SAID))
+             (rows_not_randomised, "randomisation_blank", _NOT_RANDOMISED_SAID),
+             (empty_log_rows, "empty_record", _EMPTY_RECORD_SAID))
 
 
 def other_tests(labs: pd.DataFrame, tests=tuple(dictionary.LAB_PARAMS)) -> tuple:
