@@ -196,3 +196,33 @@ def test_shipped_trial_a_dose_change_shows(synthetic_export):
     out = conmeds.summarize_gc_dose(doses, data["adsl"]).set_index("AVISIT")
     assert out["n_changed"].tolist() == [0, 1, 1]
     assert out.loc["Week 12", "mean"] == pytest.approx(32.5 / 5)
+
+
+def test_a_medication_not_yet_coded_is_counted_under_not_yet_coded_last_in_its_class(edit_export):
+    """An interim export: 001's eye drops and 004's mycophenolate and calcium with vitamin D, all ongoing, entered
+    before WHODrug coding (CMDECOD blank). Each blank is a data query, ADCM names them 'Not yet coded', the medication table
+    counts them in their class after the coded drugs with a note, and 004's two such records are not one drug taken
+    twice (no overlapping_medication). A blank name stopped the build ('required')."""
+    result = edit_export("conmeds", ("001,2,Sodium hyaluronate eye drops,SODIUM HYALURONATE,",
+                                     "001,2,Sodium hyaluronate eye drops,,"),
+                         ("004,2,Mycophenolate mofetil,MYCOPHENOLATE MOFETIL,", "004,2,Mycophenolate mofetil,,"),
+                         ("004,3,Calcium carbonate and vitamin D3,CALCIUM CARBONATE;COLECALCIFEROL,",
+                          "004,3,Calcium carbonate and vitamin D3,,"))
+    assert result.ok, result.errors["message"].tolist()
+    found = result.queries[result.queries["file"] == "conmeds.csv"]
+    assert found[["row", "variable", "rule"]].values.tolist() == [
+        ["3", "CMDECOD", "missing_item"], ["10", "CMDECOD", "missing_item"], ["11", "CMDECOD", "missing_item"]]
+    ds = cleaning.derive_all(result.typed)
+    adcm, adsl = ds["adcm"], ds["adsl"]
+    assert adcm.loc[adcm["CMDECOD"] == cleaning.NOT_CODED, ["USUBJID", "CMTRT"]].values.tolist() == [
+        ["NCT04916756-01-001", "Sodium hyaluronate eye drops"], ["NCT04916756-01-004", "Mycophenolate mofetil"],
+        ["NCT04916756-01-004", "Calcium carbonate and vitamin D3"]]
+    table = conmeds.format_conmeds(conmeds.summarize_conmeds(adcm, adsl))
+    drugs = table[("", "Medication")].tolist()
+    for cls in ("Immunosuppressant", "Other"):  # the last row of each class
+        start = table.index[table[("", "Medication class")] == cls][0]
+        end = next((i for i in range(start + 1, len(table)) if table.iloc[i][("", "Medication class")]), len(table))
+        assert drugs[end - 1] == "Not yet coded" and drugs[start + 1:end - 1].count("Not yet coded") == 0
+    assert conmeds.describe_not_coded(adcm) == ("'Not yet coded': 3 records of 2 patients whose drug name is not yet "
+                                                "coded in WHODrug, counted under it.")
+    assert conmeds.describe_not_coded(adcm[adcm["CMDECOD"] != cleaning.NOT_CODED]) == ""

@@ -58,9 +58,9 @@ RELATED = ("RELATED", "POSSIBLY RELATED")
 #: drug cannot be ruled out counts as related). Its grade, when not yet assessed, is not imputed (AETOXGR
 #: missing). docs/decisions.md, "Adverse events not yet assessed".
 RELFL_NOT_ASSESSED = "Y"
-#: AEDECOD and AEBODSYS of an adverse event whose verbatim term (AETERM) is not yet coded in MedDRA, as in an
-#: interim export: counted under this term and system organ class (the listing keeps the verbatim term).
-#: docs/decisions.md, "Adverse events not yet assessed".
+#: AEDECOD and AEBODSYS of an adverse event whose verbatim term (AETERM) is not yet coded in MedDRA, and CMDECOD of a
+#: medication not yet coded in WHODrug, as in an interim export: counted under this term, system organ class or name
+#: (the listing keeps the verbatim term). docs/decisions.md, "Adverse events not yet assessed".
 NOT_CODED = "Not yet coded"
 #: ADSL flag of each post-baseline visit saying that the visit was due at the data cut (``"Y"``/``"N"``): the
 #: pilot's visits, always in ADSL; any other visit of the schedule adds its own (``due_flag``: ``DUE4FL``, ...).
@@ -827,7 +827,7 @@ def derive_adcm(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
     on_trt = (cm["ASTDT"] <= cm["TRTEDT"]) & (cm["AENDT"].isna() | (cm["AENDT"] >= cm["TRTSDT"]))
     out = cm.assign(
         STUDYID=study_id(t), CMSEQ=cm.groupby("USUBJID").cumcount().astype("int64") + 1,
-        CMDECOD=dictionary.one_spelling(cm["CMDECOD"]), CMDOSU=cm["CMDOSU"].fillna(""),
+        CMDECOD=dictionary.one_spelling(cm["CMDECOD"]).replace("", NOT_CODED), CMDOSU=cm["CMDOSU"].fillna(""),
         CMDOSFRQ=cm["CMDOSFRQ"].fillna(""), PREFL=_flag((cm["ASTDT"] < cm["TRTSDT"]).fillna(False)).to_numpy(),
         ONTRTFL=_flag(on_trt.fillna(False)).to_numpy(),
     )

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analysis_utils import tables
-from analysis_utils.cleaning import changed_that_day, compute_prednisone_equivalent, visit_order
+from analysis_utils.cleaning import NOT_CODED, changed_that_day, compute_prednisone_equivalent, visit_order
 from analysis_utils.safety import (
     _SAFETY_POPULATION, _apply_rule, _arm_header, _complete_grid, _require_columns, _safety_population,
     summarize_continuous,
@@ -69,6 +69,21 @@ def format_drug_name(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def describe_not_coded(adcm: pd.DataFrame) -> str:
+    """The medication table's note on the records whose name is not yet coded (``NOT_CODED``, an interim export), or
+    ``""`` when every name is coded.
+
+    >>> describe_not_coded(pd.DataFrame({"USUBJID": ["1", "1", "2"], "CMDECOD": [NOT_CODED, NOT_CODED, "PREDNISONE"]}))
+    "'Not yet coded': 2 records of 1 patient whose drug name is not yet coded in WHODrug, counted under it."
+    """
+    rows = adcm[adcm["CMDECOD"] == NOT_CODED]
+    if rows.empty:
+        return ""
+    patients = rows["USUBJID"].nunique()
+    return (f"'{NOT_CODED}': {len(rows)} record{'s' * (len(rows) != 1)} of {patients} patient{'s' * (patients != 1)} "
+            "whose drug name is not yet coded in WHODrug, counted under it.")
+
+
 def _class_order(classes) -> list:
     known = list(CM_CLASS_LABELS)
     return sorted(set(classes), key=lambda c: (known.index(c) if c in known else len(known), c))
@@ -80,7 +95,8 @@ def summarize_conmeds(adcm: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TRT
 
     A patient is counted once per row and period, whatever the number of records. Rows: any
     medication, then each class (``CM_CLASS_LABELS`` order) followed by its drugs, by descending
-    number of patients (all periods and arms together) then name. Medications of patients outside
+    number of patients (all periods and arms together) then name; a name not yet coded (``NOT_CODED``) last in its
+    class. Medications of patients outside
     the safety population are not counted.
 
     Parameters
@@ -120,7 +136,8 @@ def summarize_conmeds(adcm: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TRT
         blank = records[col].isna() | (records[col].astype(str).str.strip() == "")
         if blank.any():
             row = records[blank].iloc[0]
-            raise ValueError(f"ADCM: subject {row['USUBJID']!r} has a medication record with blank {col} (not coded)")
+            raise ValueError(f"ADCM: subject {row['USUBJID']!r} has a medication record with blank {col} (a name not "
+                             f"yet coded is {NOT_CODED!r}: cleaning.derive_adcm)")
     parts = []
     for label, rule in periods.items():
         mask = _apply_rule(rule, records, f"medication period {label!r}", "ADCM")
@@ -135,9 +152,11 @@ def summarize_conmeds(adcm: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TRT
 
 
 def _row_order(levels: pd.DataFrame, periods: list) -> pd.DataFrame:
-    """Rows cmclas x cmdecod x period in display order (any, then classes, drugs by frequency)."""
+    """Rows cmclas x cmdecod x period in display order (any, then classes, drugs by frequency, a name not yet coded,
+    ``NOT_CODED``, last in its class)."""
     drugs = levels[levels["cmdecod"] != ""].groupby(["cmclas", "cmdecod"])["USUBJID"].nunique().rename("n")
-    drugs = drugs.reset_index().sort_values(["n", "cmdecod"], ascending=[False, True], kind="stable")
+    drugs = drugs.reset_index().assign(_not_coded=lambda d: d["cmdecod"] == NOT_CODED)
+    drugs = drugs.sort_values(["_not_coded", "n", "cmdecod"], ascending=[True, False, True], kind="stable")
     order = [("", "")]
     for cls in _class_order(levels.loc[levels["cmclas"] != "", "cmclas"]):
         order.append((cls, ""))

@@ -712,7 +712,9 @@ def _safety_forms() -> tuple:
             _v("CMSPID", "int", "Record number within the subject.", low=1),
             _v("CMTRT", "str", "Medication as reported."),
             _v("CMDECOD", "str", "Standardised medication name (WHODrug's, as PREDNISONE; in any letter case: one "
-               "spelling is read)."),
+               "spelling is read).", required=False,
+               blank="not yet coded; counted as 'Not yet coded' in the tables (a glucocorticoid taken during the "
+                     "study needs its name for the prednisone equivalent)"),
             _v("CMCLAS", "str", "Medication class.",
                allowed=("GLUCOCORTICOID", "ANTIMALARIAL", "IMMUNOSUPPRESSANT", "OTHER")),
             _v("CMDOSE", "float", "Dose per administration.", low=0, required=False, query_missing=False),

@@ -1235,8 +1235,10 @@ def _check_glucocorticoid_doses(typed: dict, text: dict, ctxs: dict) -> pd.DataF
     frequencies = ", ".join(cleaning.DOSES_PER_DAY)
     checks = [
         ("CMDECOD", ~cm["CMDECOD"].str.upper().isin(list(cleaning.PREDNISONE_EQUIVALENT)),
-         f"is a glucocorticoid without a prednisone equivalent: expected one of {drugs} (the ingredient's name, "
-         "without its salt: PREDNISONE for prednisone acetate)"),
+         pd.Series(f"is a glucocorticoid without a prednisone equivalent: expected one of {drugs} (the ingredient's "
+                   "name, without its salt: PREDNISONE for prednisone acetate)", index=cm.index).where(
+             cm["CMDECOD"].fillna("") != "", "is empty (not yet coded), for a glucocorticoid: its prednisone "
+                                             f"equivalent needs the drug's name, one of {drugs}")),
         ("CMDOSE", cm["CMDOSE"].isna(), "is empty: the glucocorticoid's daily dose is needed"),
         ("CMDOSU", cm["CMDOSU"].fillna("") != "mg", "is not mg: a glucocorticoid's dose is counted in mg"),
         ("CMDOSFRQ", ~cm["CMDOSFRQ"].isin(list(cleaning.DOSES_PER_DAY)),
@@ -1260,15 +1262,15 @@ def _query_overlapping_medication(typed: dict, text: dict, ctxs: dict) -> pd.Dat
     ongoing = pd.Timestamp.max.floor("D")
     order = cm.assign(_start=cm.get("CMSTDT" + LAST_SUFFIX, cm["CMSTDT"]), _end=cm["CMENDT"].astype("datetime64[ns]")
                       .fillna(ongoing), _drug=dictionary.one_spelling(cm["CMDECOD"]))
-    order = order.sort_values(["SUBJID", "_drug", "CMSTDT"], kind="stable")
+    order = order[order["_drug"] != ""].sort_values(["SUBJID", "_drug", "CMSTDT"], kind="stable")  # coded drugs only
     keys = [order["SUBJID"], order["_drug"]]
     latest_end = order["_end"].groupby(keys, sort=False).cummax().groupby(keys, sort=False).shift()  # of the earlier
     bad = (order["_start"] < latest_end).fillna(False).astype(bool)
     detail = ("starts while an earlier record of " + order["_drug"] + " is taken ("
               + latest_end.dt.strftime("until %Y-%m-%d").where(latest_end != ongoing, "ongoing") + "): on the days "
               "both are taken, their doses are added; a dose changed ends the old record")
-    return _problems(ctxs["conmeds"], bad.reindex(cm.index).to_numpy(), "CMSTDT", "overlapping_medication",
-                     text["conmeds"]["CMSTDT"], detail.reindex(cm.index).fillna(""))
+    return _problems(ctxs["conmeds"], bad.reindex(cm.index, fill_value=False).to_numpy(), "CMSTDT",
+                     "overlapping_medication", text["conmeds"]["CMSTDT"], detail.reindex(cm.index).fillna(""))
 
 
 #: How far an ESSPRI the eCRF computed may be from the mean of the items: half a unit of the first decimal (16/3 shown
