@@ -178,8 +178,8 @@ def one_spelling(values: pd.Series) -> pd.Series:
     one value, spelled as most rows' value is, with single spaces (of equally frequent spellings, the first in sorted
     order); a blank stays ``""``. Such columns are typed by a randomisation system, a coder or by hand: read as
     written, a stratum spelled two ways is two strata of the stratified analyses (the CMH test, the ANCOVA's factor),
-    and a term or a drug two rows of a table, without a word. Validation names each value read another way
-    (``spelled_as_another``).
+    and a term or a drug two rows of a table, without a word. Validation names each value read in another letter
+    case (``spelled_as_another``).
 
     >>> one_spelling(pd.Series(["CENTRE 01", "Centre 01 ", "CENTRE  01", "centre 02", "", None])).tolist()
     ['CENTRE 01', 'CENTRE 01', 'CENTRE 01', 'centre 02', '', '']

@@ -145,8 +145,8 @@ RULES = MappingProxyType({
                                  "between-arm analyses are stratified by centre, not by the randomisation's strata "
                                  "(arms.strata_variable)"),
     "spelled_as_another": ("query", "a stratum (STRATUM), a MedDRA term (AEDECOD, AEBODSYS) or a drug name (CMDECOD) "
-                                    "spelled as another value of its column in another letter case or spacing: read "
-                                    "as that value, the spelling most rows have (dictionary.one_spelling)"),
+                                    "spelled as another value of its column in another letter case: read as that "
+                                    "value, the spelling most rows have (dictionary.one_spelling)"),
     "empty_record": ("query", "a row of the adverse-event, medication or exposure form with nothing but the subject "
                               "(and its record number): a log page left empty, read as if the row were absent"),
     "randomisation_blank": ("query", "a row of the randomisation form without a date and an arm (RANDDT and ARM "
@@ -1459,20 +1459,21 @@ _SPELLED_WHAT = MappingProxyType({"STRATUM": "strata", "AEDECOD": "preferred ter
 
 def _query_spellings(text: dict, ctxs: dict) -> pd.DataFrame:
     """A value of a column that groups the analyses (``dictionary.ONE_SPELLING``) spelled as another value of the
-    column in another letter case or spacing, which the analysis datasets read as that one
-    (``dictionary.one_spelling``)."""
+    column in another letter case, which the analysis datasets read as that one (``dictionary.one_spelling``). Spaces
+    are not compared: they are read as single spaces, as one cannot see them (a column written with two spaces
+    throughout would be a query on every row)."""
     found = [_empty()]
     for form, columns in dictionary.ONE_SPELLING.items():
         frame = text.get(form)
         for column in (c for c in columns if frame is not None and c in frame and form in ctxs):
-            written = frame[column].fillna("").str.strip()
+            written = frame[column].fillna("").str.split().str.join(" ")
             read = dictionary.one_spelling(written)
             spelled = written.ne(read)
             if spelled.any():
                 rows = read.map(written[~spelled].value_counts()).fillna(0).astype(int).astype(str)
                 found.append(_problems(ctxs[form], spelled.to_numpy(), column, "spelled_as_another", frame[column],
                                        "is read as '" + read + "', as " + rows + " other rows have it: "
-                                       f"{_SPELLED_WHAT[column]} that differ only in letter case or spacing are one"))
+                                       f"{_SPELLED_WHAT[column]} that differ only in letter case are one"))
     return pd.concat(found, ignore_index=True)
 
 
