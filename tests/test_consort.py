@@ -88,3 +88,25 @@ def test_patients_not_treated_are_counted_with_their_reasons_by_arm():
     assert "Allocated to A (n = 1)\n  Treated: 1\n  Not treated: 0" in texts
     assert "Allocated to B (n = 3)\n  Treated: 1\n  Not treated: 2\n    Awaiting first dose: 1\n" \
            "    Withdrawal by subject: 1" in texts
+
+
+def test_the_protocol_switch_is_the_control_arms_and_another_arm_changed_treatment():
+    """The protocol switches control non-responders at week 12 (C1); a patient of the treated arm who stopped
+    baricitinib and stayed on study on the control's treatment (T2) changed treatment, which the figure said was a
+    switch at week 12."""
+    import matplotlib.pyplot as plt
+
+    adsl = pd.DataFrame({
+        "USUBJID": ["C1", "C2", "T1", "T2"], "TRT01P": ["Ctl", "Ctl", "Trt", "Trt"], "TRT01PN": [1, 1, 2, 2],
+        "TRT02A": ["Trt", "Ctl", "Trt", "Ctl"], "SWITCHFL": list("YNNY"), "SAFFL": "Y", "FASFL": "Y",
+        "COMP12FL": "Y", "DUE12FL": "Y", "EOSSTT": "COMPLETED", "DCSREAS": ""})
+    out = disposition.summarize_consort_by_arm(adsl, _adeff().iloc[:0])
+    assert out[out["box"].isin([disposition.SWITCHED_BOX, disposition.CHANGED_BOX])].values.tolist() == [
+        ["Ctl", disposition.SWITCHED_BOX, "", 1], ["Trt", disposition.CHANGED_BOX, "", 1],
+        ["Trt", disposition.CHANGED_BOX, "to Ctl", 1]]
+    fig, ax = plt.subplots()
+    disposition.plot_consort_by_arm(out, ax=ax)
+    texts = [t.get_text() for t in ax.texts]
+    plt.close(fig)
+    assert "In study at week 12 (n = 2)\nAnalysed at week 12 (n = 0)\nSwitched treatment at week 12 (n = 1)" in texts
+    assert "In study at week 12 (n = 2)\nAnalysed at week 12 (n = 0)\nChanged treatment (n = 1)\n  to Ctl: 1" in texts

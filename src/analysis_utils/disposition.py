@@ -274,8 +274,12 @@ def plot_consort(counts: pd.DataFrame, *, ax=None):
     return ax
 
 
-#: Box of the patients of an arm who switched treatment (ADSL ``SWITCHFL``: control non-responders at week 12).
+#: Box of the patients of the control arm (the lowest code) who switched treatment (ADSL ``SWITCHFL``): the
+#: protocol's switch of control non-responders at week 12.
 SWITCHED_BOX = "Switched treatment at week 12"
+#: Box of the patients of another arm whose treatment changed (``SWITCHFL``; a patient who stopped baricitinib and
+#: stayed on study on hydroxychloroquine alone): not the protocol's switch. Its reasons: the treatment changed to.
+CHANGED_BOX = "Changed treatment"
 #: Reason of a patient without an arm still on study at the data cut (no end of study): awaiting randomisation.
 AWAITING_RANDOMISATION = "Awaiting randomisation"
 
@@ -285,7 +289,8 @@ def summarize_consort_by_arm(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: st
     """The CONSORT flow of a randomised trial (CONSORT 2010): the patients enrolled, not randomised (with their
     reasons: the end of study, ``DCSREAS``, or ``AWAITING_RANDOMISATION`` for a patient still on study) and
     randomised, then ``summarize_consort``'s boxes for each arm (``arm``, the arm randomised), whose "Enrolled" is
-    the patients allocated to it, and ``SWITCHED_BOX``: the arm's patients who switched treatment (``SWITCHFL``).
+    the patients allocated to it, and ``SWITCHED_BOX``: the control arm's patients who switched treatment
+    (``SWITCHFL``), or for another arm ``CHANGED_BOX``, with the treatment changed to (``TRT02A``) as the reason.
 
     Returns
     -------
@@ -316,11 +321,14 @@ def summarize_consort_by_arm(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: st
     trial += [("", "Not randomised", r, int(k)) for r, k in why.value_counts().sort_index().items()]
     trial += [("", "Randomised", "", int((~none).sum()))]
     parts = [pd.DataFrame(trial, columns=["arm", "box", "reason", "n"])]
-    for a in _arm_order(adsl, arm, adsl.loc[~none, arm]):
+    for i, a in enumerate(_arm_order(adsl, arm, adsl.loc[~none, arm])):
         allocated = adsl[adsl[arm] == a]
-        switched = int(allocated["SWITCHFL"].eq("Y").sum()) if "SWITCHFL" in allocated else 0
+        switched = allocated[allocated["SWITCHFL"].eq("Y")] if "SWITCHFL" in allocated else allocated.iloc[:0]
+        box = SWITCHED_BOX if i == 0 else CHANGED_BOX
+        changed_to = switched["TRT02A"] if i and "TRT02A" in switched else pd.Series(dtype=object)
+        to = [(a, box, f"to {t}", int(k)) for t, k in changed_to.value_counts().sort_index().items()]
         parts += [summarize_consort(allocated, adeff, paramcd=paramcd).assign(arm=a),
-                  pd.DataFrame({"arm": [a], "box": [SWITCHED_BOX], "reason": [""], "n": [switched]})]
+                  pd.DataFrame([(a, box, "", len(switched)), *to], columns=["arm", "box", "reason", "n"])]
     return pd.concat(parts, ignore_index=True)[["arm", "box", "reason", "n"]]
 
 
@@ -363,7 +371,8 @@ def plot_consort_by_arm(counts: pd.DataFrame, *, ax=None):
             (0.45, [f"Left before week 12 (n = {n_of(arm, 'Left before week 12')})",
                     *reasons(arm, "Left before week 12"), *line("Week 12 not yet due")]),
             (0.29, [f"In study at week 12 (n = {n_of(arm, 'In study at week 12')})",
-                    f"Analysed at week 12 (n = {n_of(arm, 'Analysed at week 12')})", *line(SWITCHED_BOX)]),
+                    f"Analysed at week 12 (n = {n_of(arm, 'Analysed at week 12')})", *line(SWITCHED_BOX),
+                    *line(CHANGED_BOX), *(reasons(arm, CHANGED_BOX) if n_of(arm, CHANGED_BOX) else [])]),
             (0.15, [f"Left between week 12 and week 24 (n = {n_of(arm, 'Left between week 12 and week 24')})",
                     *reasons(arm, "Left between week 12 and week 24"), *line("Still on study at the data cut")]),
             (0.02, [f"Completed week 24 (n = {n_of(arm, 'Completed week 24')})",
