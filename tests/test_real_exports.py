@@ -345,6 +345,9 @@ SAME = {
     "sex decoded, as an EDC exporting decoded values and a Chinese EDC write it (Female, 女)": _chain(
         _replace_in_line("demographics", 2, ",F,ASIAN,", ",Female,ASIAN,"),
         _replace_in_line("demographics", 3, ",F,ASIAN,", ",女,ASIAN,")),
+    "ESSDAI levels decoded, as an EDC exporting decoded values writes them (No activity, Low, moderate, HIGH)": _chain(
+        _replace_in_line("essdai", 2, "001,BL,0,0,1,2,", "001,BL,No activity,No,Low,moderate,"),
+        _replace_in_line("essdai", 3, "001,W12,0,0,0,1,", "001,W12,NO,none,No activity,low activity,")),
     "the header again at the end (files joined with their headers)": _every_file(
         lambda b: b.rstrip(b"\n") + b"\n" + b.split(b"\n", 1)[0].rstrip(b"\r") + b"\n"),
     "rows of empty fields at the end (a spreadsheet's)": _every_file(

@@ -233,12 +233,19 @@ YES_NO_SPELLINGS = MappingProxyType({"Y": ("Y", "YES", "是"), "N": ("N", "NO", 
 SEX_SPELLINGS = MappingProxyType({"F": ("F", "FEMALE", "女"), "M": ("M", "MALE", "男")})
 
 
+#: How an EDC exporting decoded values writes an ESSDAI domain's activity level (Seror et al. 2010: no, low, moderate
+#: and high activity), in any letter case: read as the level's code, where the domain has that level.
+ESSDAI_LEVEL_SPELLINGS = MappingProxyType({"0": ("NO", "NO ACTIVITY", "NONE"), "1": ("LOW", "LOW ACTIVITY"),
+                                           "2": ("MODERATE", "MODERATE ACTIVITY"), "3": ("HIGH", "HIGH ACTIVITY")})
+
+
 def read_coded(var: "Variable", text: pd.Series) -> pd.Series:
-    """``text`` of a coded item (a ``str`` variable with allowed values) with each value that spells an allowed one
-    another way written as the dictionary does: in another letter case or with spaces around it (``n``, ``possibly
+    """``text`` of a coded item (a variable with allowed values) with each value that spells an allowed one another
+    way written as the dictionary does: in another letter case or with spaces around it (``n``, ``possibly
     related``, ``w12``); for a Y/N item also a spelling of ``YES_NO_SPELLINGS``, for sex one of ``SEX_SPELLINGS``, for
-    a POSITIVE/NEGATIVE item one of ``QUALITATIVE_SPELLINGS``. Other values are left as they are, for validation to name. Only values not allowed as
-    they are are looked at (5 ms for 570,000 laboratory visit codes).
+    a POSITIVE/NEGATIVE item one of ``QUALITATIVE_SPELLINGS``, for an ESSDAI domain's level (a number) one of
+    ``ESSDAI_LEVEL_SPELLINGS``. Other values, and a column not of text, are left as they are, for validation to name.
+    Only values not allowed as they are are looked at (5 ms for 570,000 laboratory visit codes).
 
     >>> read_coded(FORMS["adverse_events"].variable("AESER"), pd.Series(["N", " y", "Yes", "否", "maybe", ""])).tolist()
     ['N', 'Y', 'Y', 'N', 'maybe', '']
@@ -246,12 +253,18 @@ def read_coded(var: "Variable", text: pd.Series) -> pd.Series:
     ['POSITIVE', 'NEGATIVE', 'POSITIVE']
     >>> read_coded(FORMS["demographics"].variable("SEX"), pd.Series(["Female", "男", "f", "W"])).tolist()
     ['F', 'M', 'F', 'W']
+    >>> read_coded(FORMS["essdai"].variable("EDLCNS"), pd.Series(["No activity", "high", "2", "Low", ""])).tolist()
+    ['0', '3', '2', 'Low', '']
     """
     allowed = [str(a) for a in var.allowed]
-    if var.type != "str" or not allowed or (as_is := text.isin([*allowed, ""])).all():
+    levels = var.name in ESSDAI_LEVEL_PARAMCD.values()
+    if (not allowed or (var.type != "str" and not levels) or not pd.api.types.is_string_dtype(text)
+            or (as_is := text.isin([*allowed, ""])).all()):
         return text
     spellings = {a: (a,) for a in allowed}
-    if set(allowed) == set(YES_NO):
+    if levels:
+        spellings = {a: (a, *ESSDAI_LEVEL_SPELLINGS[a]) for a in allowed}
+    elif set(allowed) == set(YES_NO):
         spellings = dict(YES_NO_SPELLINGS)
     elif set(allowed) == set(SEX_SPELLINGS):
         spellings = dict(SEX_SPELLINGS)

@@ -1865,7 +1865,7 @@ def _read_codes(form: dictionary.Form, frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (text) with its coded values spelled as the dictionary spells them (``dictionary.read_coded``): read
     before any check, so that every rule sees ``Y`` where the export says ``yes``."""
     read = {v.name: dictionary.read_coded(v, frame[v.name]) for v in form.variables
-            if v.type == "str" and v.allowed and v.name in frame.columns}
+            if v.allowed and v.name in frame.columns}
     changed = {name: col for name, col in read.items() if col is not frame[name]}
     return frame.assign(**changed) if changed else frame
 
@@ -1874,7 +1874,7 @@ def _typed_columns(var: dictionary.Variable, col: pd.Series) -> dict:
     """``col`` typed: the variable's column (``_coerce``; a coded value as the dictionary spells it,
     ``dictionary.read_coded``), or for a date that may be partial ``_partial_columns`` (a column typed already holds
     complete dates)."""
-    if var.type == "str" and var.allowed:
+    if var.allowed:
         col = dictionary.read_coded(var, col)
     if not var.partial:
         return {var.name: _coerce(col, var.type)}
