@@ -560,3 +560,21 @@ def test_a_drug_name_in_another_letter_case_is_the_same_drug(example):
     derived = cleaning.derive_all(trial)
     pd.testing.assert_frame_equal(derived["adsl"], expected["adsl"])
     assert derived["adcm"]["CMDECOD"].tolist() == expected["adcm"]["CMDECOD"].str.lower().tolist()
+
+
+def test_visits_named_as_the_schedule_names_them_are_its_codes(example):
+    """An EDC exporting decoded values writes a visit's name (Week 4, week 12), which the export's own schedule gives
+    (not the pilot's, which has no week 4): read as its code by validation and by parse_export alike."""
+    trial, ds, _ = example
+    text = {name: export.to_text(frame) for name, frame in trial.items()}
+    for form in ("visits", "essdai", "esspri", "pga"):
+        text[form]["VISIT"] = text[form]["VISIT"].replace({"W4": "Week 4", "W12": "week 12"})
+    flare = text["pga"].iloc[[0]].assign(VISIT="Unscheduled visit 1")  # a flare, named so: not read, a query
+    text["pga"] = pd.concat([text["pga"], flare], ignore_index=True)
+    result = validation.validate_export(text)
+    assert result.ok, result.errors["message"].tolist()
+    assert result.queries.query("rule == 'unscheduled_visit'")["value"].tolist() == ["Unscheduled visit 1"]
+    for source in (result.typed, text):
+        derived = cleaning.derive_all(source)
+        for name in ("adsl", "adqs"):
+            pd.testing.assert_frame_equal(derived[name], ds[name], obj=name)

@@ -348,6 +348,9 @@ SAME = {
     "ESSDAI levels decoded, as an EDC exporting decoded values writes them (No activity, Low, moderate, HIGH)": _chain(
         _replace_in_line("essdai", 2, "001,BL,0,0,1,2,", "001,BL,No activity,No,Low,moderate,"),
         _replace_in_line("essdai", 3, "001,W12,0,0,0,1,", "001,W12,NO,none,No activity,low activity,")),
+    "visits named as the schedule names them, as an EDC exporting decoded values writes them (Baseline, WEEK 12)":
+        _chain(_replace_in_line("visits", 2, "001,BL,", "001,Baseline,"), _replace_in_line("pga", 3, "001,W12,",
+                                                                                         "001,WEEK 12,")),
     "the header again at the end (files joined with their headers)": _every_file(
         lambda b: b.rstrip(b"\n") + b"\n" + b.split(b"\n", 1)[0].rstrip(b"\r") + b"\n"),
     "rows of empty fields at the end (a spreadsheet's)": _every_file(

@@ -244,8 +244,9 @@ def read_coded(var: "Variable", text: pd.Series) -> pd.Series:
     way written as the dictionary does: in another letter case or with spaces around it (``n``, ``possibly
     related``, ``w12``); for a Y/N item also a spelling of ``YES_NO_SPELLINGS``, for sex one of ``SEX_SPELLINGS``, for
     a POSITIVE/NEGATIVE item one of ``QUALITATIVE_SPELLINGS``, for an ESSDAI domain's level (a number) one of
-    ``ESSDAI_LEVEL_SPELLINGS``. Other values, and a column not of text, are left as they are, for validation to name.
-    Only values not allowed as they are are looked at (5 ms for 570,000 laboratory visit codes).
+    ``ESSDAI_LEVEL_SPELLINGS``, and a code's label of ``Variable.decodes`` (a visit's name in the schedule). Other
+    values, and a column not of text, are left as they are, for validation to name. Only values not allowed as they
+    are are looked at (5 ms for 570,000 laboratory visit codes).
 
     >>> read_coded(FORMS["adverse_events"].variable("AESER"), pd.Series(["N", " y", "Yes", "否", "maybe", ""])).tolist()
     ['N', 'Y', 'Y', 'N', 'maybe', '']
@@ -255,13 +256,16 @@ def read_coded(var: "Variable", text: pd.Series) -> pd.Series:
     ['F', 'M', 'F', 'W']
     >>> read_coded(FORMS["essdai"].variable("EDLCNS"), pd.Series(["No activity", "high", "2", "Low", ""])).tolist()
     ['0', '3', '2', 'Low', '']
+    >>> read_coded(forms_for(default_schedule())["pga"].variable("VISIT"), pd.Series(["Baseline", "WEEK 12", "W24"])
+    ...            ).tolist()
+    ['BL', 'W12', 'W24']
     """
     allowed = [str(a) for a in var.allowed]
     levels = var.name in ESSDAI_LEVEL_PARAMCD.values()
     if (not allowed or (var.type != "str" and not levels) or not pd.api.types.is_string_dtype(text)
             or (as_is := text.isin([*allowed, ""])).all()):
         return text
-    spellings = {a: (a,) for a in allowed}
+    spellings = {a: (a, *(label for code, label in var.decodes if code == a)) for a in allowed}
     if levels:
         spellings = {a: (a, *ESSDAI_LEVEL_SPELLINGS[a]) for a in allowed}
     elif set(allowed) == set(YES_NO):
@@ -343,6 +347,9 @@ class Variable:
     #: What a blank value means and what the analysis does with it, as an interim export holds it (``"not yet
     #: assessed: counted as related"``): said after the description and in its data query (``missing_item``).
     blank: str = ""
+    #: ``(code, label)`` pairs: the label an EDC exporting decoded values writes for an allowed code, read as the code
+    #: (``read_coded``; a visit's name in the schedule, ``Week 12`` for ``W12``: ``forms_for``).
+    decodes: tuple = ()
 
     @property
     def full_description(self) -> str:
@@ -420,9 +427,11 @@ _SUBJID = _v("SUBJID", "str", "Subject number, the key of every form: unique in 
              "of digits for every subject.", min_digits=SUBJID_DIGITS)
 _SITEID = _v("SITEID", "str", "Site number: the centre of the subject (a multi-centre study has several).",
              min_digits=SITEID_DIGITS)
+#: The pilot's visits by name (``Variable.decodes``), as ``forms_for`` gives them for its schedule.
+_PILOT_DECODES = tuple(VISIT_LABELS.items())
 _VISIT = _v("VISIT", "str", "Visit code of the schedule (form schedule; without it BL baseline (day 1, first "
-            "dose), W12 week 12, W24 week 24). A row at an unscheduled visit (UNS, or numbered UNS1, UNS2) is not "
-            "read: a data query.", allowed=VISIT_CODES)
+            "dose), W12 week 12, W24 week 24), or its name there (Week 12). A row at an unscheduled visit (UNS, or "
+            "numbered UNS1, UNS2) is not read: a data query.", allowed=VISIT_CODES, decodes=_PILOT_DECODES)
 _YN = {"allowed": YES_NO}
 
 
@@ -658,7 +667,7 @@ def _visit_forms() -> tuple:
             _v("PGA", "float", "Physician global assessment (0-10).", low=0, high=10, required=False),
         ), ("SUBJID", "VISIT")),
         Form("ild", "Interstitial lung disease assessment at weeks 12 and 24, patients with ILD at baseline.", (
-            _SUBJID, _v("VISIT", "str", "Visit code (W12, W24).", allowed=("W12", "W24")),
+            _SUBJID, _v("VISIT", "str", "Visit code (W12, W24).", allowed=("W12", "W24"), decodes=_PILOT_DECODES),
             _v("ILDSYMP", "str", "Respiratory symptoms versus baseline.", allowed=("IMPROVED", "STABLE", "WORSENED")),
             _v("ILDHRCT", "str", "HRCT change versus baseline.", allowed=("IMPROVED", "STABLE", "PROGRESSED")),
         ), ("SUBJID", "VISIT"), rows_required=False),
@@ -668,7 +677,8 @@ def _visit_forms() -> tuple:
 def _labs_form() -> Form:
     return Form("labs", "Laboratory results in long form: one row per subject, test and sample date.", (
         _SUBJID,
-        _v("VISIT", "str", "Visit code of the sample (UNS: unscheduled).", allowed=(*VISIT_CODES, UNSCHEDULED)),
+        _v("VISIT", "str", "Visit code of the sample (UNS: unscheduled).", allowed=(*VISIT_CODES, UNSCHEDULED),
+           decodes=_PILOT_DECODES),
         _v("LBDT", "date", "Sample date."),
         _v("LBTESTCD", "str", "Test code (vocabulary.LAB_PARAMS). Another test (GGT, ALB, of a full liver panel) "
            "is not read: a data query per test. A test of the list under a code laboratory systems give it (TBIL, "
@@ -831,16 +841,19 @@ def forms_for(schedule: pd.DataFrame) -> MappingProxyType:
     >>> forms_for(default_schedule())["ild"].variable("VISIT").allowed
     ('W12', 'W24')
     """
-    codes = tuple(schedule.sort_values("AVISITN", kind="stable")["VISIT"].astype(str))
+    ordered = schedule.sort_values("AVISITN", kind="stable")
+    codes = tuple(ordered["VISIT"].astype(str))
     post = tuple(c for c in codes if c != BASELINE)
     allowed = {"all": codes, "post": post, "unscheduled": (*codes, UNSCHEDULED)}
+    decodes = (*zip(codes, ordered["AVISIT"].astype(str)), (UNSCHEDULED, VISIT_LABELS[UNSCHEDULED]))
     out = {}
     for name, form in FORMS.items():
         kind = _SCHEDULED_VISIT_FORMS.get(name)
         if kind is None:
             out[name] = form
             continue
-        variables = tuple(replace(v, allowed=allowed[kind]) if v.name == "VISIT" else v for v in form.variables)
+        variables = tuple(replace(v, allowed=allowed[kind], decodes=decodes) if v.name == "VISIT" else v
+                          for v in form.variables)
         out[name] = replace(form, variables=variables)
     return MappingProxyType(out)
 

@@ -806,8 +806,9 @@ def rows_not_done(forms: dict) -> dict:
 
 
 #: A visit code of an unscheduled visit, in any letter case: ``UNS`` (``dictionary.UNSCHEDULED``), as the laboratory
-#: form takes it, or numbered as an EDC numbers a patient's unscheduled visits (``UNS1``, ``UNS2``).
-UNSCHEDULED_VISIT = r"\s*UNS\d*\s*"
+#: form takes it, or numbered as an EDC numbers a patient's unscheduled visits (``UNS1``, ``UNS2``), or named as an
+#: EDC exporting decoded values writes it (``Unscheduled``, ``Unscheduled visit 2``).
+UNSCHEDULED_VISIT = r"\s*(?:UNS|UNSCHEDULED(?: VISIT)?)\s*\d*\s*"
 #: What the query ``unscheduled_visit`` says of a row of the visits form, and of an assessment form: the column it
 #: names, and why.
 _UNSCHEDULED_SAID = MappingProxyType({
@@ -1894,19 +1895,24 @@ def _coerce(col: pd.Series, type_: str) -> pd.Series:
     return parse_column(export.to_text(col.to_frame())[col.name], type_)[0]
 
 
+def _typed_form(form: dictionary.Form, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the columns of ``form``, typed (``_typed_columns``)."""
+    return pd.DataFrame({k: c for v in form.variables if v.name in frame.columns
+                         for k, c in _typed_columns(v, frame[v.name]).items()}, index=frame.index)
+
+
 def parse_export(tables: dict) -> dict:
     """Return the forms of the dictionary typed (Int64, float64, datetime64, str), unparseable values missing.
 
     Text columns are parsed; columns that already have their type are kept. Columns outside the
     dictionary are dropped; forms absent from ``tables`` are absent from the result.
     """
-    out = {}
-    for name, form in dictionary.FORMS.items():
+    out, form = {}, dictionary.FORMS["schedule"]
+    schedule = export_schedule({"schedule": _typed_form(form, tables["schedule"])} if "schedule" in tables else {})
+    for name, form in dictionary.forms_for(schedule).items():  # the visit codes (and names) of the export's schedule
         if name not in tables:
             continue
-        frame = tables[name]
-        out[name] = pd.DataFrame({k: c for v in form.variables if v.name in frame.columns
-                                  for k, c in _typed_columns(v, frame[v.name]).items()}, index=frame.index)
+        out[name] = _typed_form(form, tables[name])
     for find in (repeated_rows, *(f for f, _, _ in _LEFT_OUT)):
         for name, rows in find(out).items():
             out[name] = out[name][~rows].reset_index(drop=True)
