@@ -351,6 +351,9 @@ SAME = {
     "visits named as the schedule names them, as an EDC exporting decoded values writes them (Baseline, WEEK 12)":
         _chain(_replace_in_line("visits", 2, "001,BL,", "001,Baseline,"), _replace_in_line("pga", 3, "001,W12,",
                                                                                          "001,WEEK 12,")),
+    "unscheduled laboratory samples numbered or named as EDCs write them (UNS2, Unscheduled visit 1)": _chain(
+        _replace_in_line("labs", 383, "007,UNS,", "007,UNS2,"),
+        _replace_in_line("labs", 384, "007,UNS,", "007,Unscheduled visit 1,")),
     "the header again at the end (files joined with their headers)": _every_file(
         lambda b: b.rstrip(b"\n") + b"\n" + b.split(b"\n", 1)[0].rstrip(b"\r") + b"\n"),
     "rows of empty fields at the end (a spreadsheet's)": _every_file(

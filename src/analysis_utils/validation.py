@@ -819,16 +819,32 @@ _UNSCHEDULED_SAID = MappingProxyType({
 })
 
 
+def _unscheduled(visit: pd.Series) -> np.ndarray:
+    """A mask of the visit codes of an unscheduled visit (``UNSCHEDULED_VISIT``), by code: a few codes, many rows."""
+    codes, names = pd.factorize(visit.astype(str))
+    return np.append(pd.Series(names).str.fullmatch(UNSCHEDULED_VISIT, case=False).to_numpy(dtype=bool), False)[codes]
+
+
 def unscheduled_rows(forms: dict) -> dict:
     """The rows of the visits form and of the assessment forms (``_VISIT_FORMS``) at an unscheduled visit
     (``UNSCHEDULED_VISIT``): by form, a mask of its rows, read as if absent (docs/decisions.md, "Unscheduled visits").
     ``forms``: text or typed."""
-    def unscheduled(visit: pd.Series) -> np.ndarray:  # by code: a few codes, many rows
-        codes, names = pd.factorize(visit.astype(str))
-        return np.append(pd.Series(names).str.fullmatch(UNSCHEDULED_VISIT, case=False).to_numpy(dtype=bool),
-                         False)[codes]
-    return {name: unscheduled(forms[name]["VISIT"]) for name in ("visits", *_VISIT_FORMS)
+    return {name: _unscheduled(forms[name]["VISIT"]) for name in ("visits", *_VISIT_FORMS)
             if name in forms and "VISIT" in forms[name]}
+
+
+def read_lab_visits(frame: pd.DataFrame) -> pd.DataFrame:
+    """The laboratory form with every unscheduled visit's code (``UNSCHEDULED_VISIT``: ``UNS1``, ``Unscheduled visit
+    2``) read as ``UNS`` (``dictionary.UNSCHEDULED``), the one code the form takes: its samples are dated by ``LBDT``,
+    and the number adds nothing (docs/decisions.md, "Unscheduled visits"). Text or typed.
+
+    >>> read_lab_visits(pd.DataFrame({"VISIT": ["BL", "UNS2", "unscheduled visit 1", "UNS"]}))["VISIT"].tolist()
+    ['BL', 'UNS', 'UNS', 'UNS']
+    """
+    if "VISIT" not in frame:
+        return frame
+    mask = _unscheduled(frame["VISIT"])
+    return frame.assign(VISIT=frame["VISIT"].mask(mask, dictionary.UNSCHEDULED)) if mask.any() else frame
 
 
 def repeated_rows(forms: dict) -> dict:
@@ -1865,6 +1881,7 @@ def _sorted(problems: list) -> pd.DataFrame:
 def _read_codes(form: dictionary.Form, frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (text) with its coded values spelled as the dictionary spells them (``dictionary.read_coded``): read
     before any check, so that every rule sees ``Y`` where the export says ``yes``."""
+    frame = read_lab_visits(frame) if form.name == "labs" else frame
     read = {v.name: dictionary.read_coded(v, frame[v.name]) for v in form.variables
             if v.allowed and v.name in frame.columns}
     changed = {name: col for name, col in read.items() if col is not frame[name]}
@@ -1896,7 +1913,9 @@ def _coerce(col: pd.Series, type_: str) -> pd.Series:
 
 
 def _typed_form(form: dictionary.Form, frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with the columns of ``form``, typed (``_typed_columns``)."""
+    """``frame`` with the columns of ``form``, typed (``_typed_columns``; the laboratory form's unscheduled visits
+    read as ``UNS``, ``read_lab_visits``)."""
+    frame = read_lab_visits(frame) if form.name == "labs" else frame
     return pd.DataFrame({k: c for v in form.variables if v.name in frame.columns
                          for k, c in _typed_columns(v, frame[v.name]).items()}, index=frame.index)
 
