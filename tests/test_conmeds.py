@@ -200,9 +200,9 @@ def test_shipped_trial_a_dose_change_shows(synthetic_export):
 
 def test_a_medication_not_yet_coded_is_counted_under_not_yet_coded_last_in_its_class(edit_export):
     """An interim export: 001's eye drops and 004's mycophenolate and calcium with vitamin D, all ongoing, entered
-    before WHODrug coding (CMDECOD blank). Each blank is a data query, ADCM names them 'Not yet coded', the medication table
-    counts them in their class after the coded drugs with a note, and 004's two such records are not one drug taken
-    twice (no overlapping_medication). A blank name stopped the build ('required')."""
+    before WHODrug coding (CMDECOD blank). Each blank is a data query, ADCM names them 'Not yet coded', the
+    medication table counts them in their class after the coded drugs with a note, and 004's two such records are not
+    one drug taken twice (no overlapping_medication). A blank name stopped the build ('required')."""
     result = edit_export("conmeds", ("001,2,Sodium hyaluronate eye drops,SODIUM HYALURONATE,",
                                      "001,2,Sodium hyaluronate eye drops,,"),
                          ("004,2,Mycophenolate mofetil,MYCOPHENOLATE MOFETIL,", "004,2,Mycophenolate mofetil,,"),

@@ -384,9 +384,9 @@ def summarize_arms(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP"
     policy) and, when ADSL flags switched patients, its hypothetical-strategy sensitivity analysis.
     The reference arm is ``reference_arm(adsl)``; ``strata`` (default ``strata_variable(adsl)``, the randomisation's
     stratum, else the centre) stratifies the CMH test and is the ANCOVA's factor. Endpoints or visits without records
-    are skipped. An analysis the data cannot estimate (``comparisons.NotEstimable``: at an early interim cut, an arm without a record at the
-    visit, fewer patients than the model's parameters) gives one row, ``<analysis id>-NOT-ESTIMABLE``, whose method
-    says why (``describe_not_estimable``), in place of its results.
+    are skipped. An analysis the data cannot estimate (``comparisons.NotEstimable``: at an early interim cut, an arm
+    without a record at the visit, fewer patients than the model's parameters) gives one row, ``<analysis
+    id>-NOT-ESTIMABLE``, whose method says why (``describe_not_estimable``), in place of its results.
     """
     reference = reference_arm(adsl, arm)
     by = strata if strata is not None else strata_variable(adsl, population)

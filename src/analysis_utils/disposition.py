@@ -182,6 +182,13 @@ CONSORT_BOXES = ("Enrolled", "Not treated", "Treated", "Left before week 12", "W
                  "Still on study at the data cut", "Completed week 24", "Analysed at week 24")
 
 
+def _end_reasons(patients: pd.DataFrame, on_study: str = "") -> pd.Series:
+    """Each patient's reason in a CONSORT box: the end of study (``DCSREAS``; ``MISSING_LABEL`` when blank), or
+    ``on_study`` for a patient still on study at the data cut (``EOSSTT`` ongoing)."""
+    why = patients["DCSREAS"].where(~_blank(patients["DCSREAS"]), MISSING_LABEL)
+    return why.where(patients["EOSSTT"] != STATUS_ONGOING, on_study) if on_study else why
+
+
 def summarize_consort(adsl: pd.DataFrame, adeff: pd.DataFrame, *, paramcd: str = "ESSDAI") -> pd.DataFrame:
     """Count the patients in each box of the CONSORT flow (``CONSORT_BOXES``), all arms together.
 
@@ -229,10 +236,8 @@ def summarize_consort(adsl: pd.DataFrame, adeff: pd.DataFrame, *, paramcd: str =
     if n["Completed week 24"] != n["In study at week 12"] - n["Left between week 12 and week 24"] - n["Still on study at the data cut"]:
         raise ValueError(f"ADSL: the CONSORT boxes do not add up ({n}); every treated patient's EOSSTT must be "
                          f"{STATUS_COMPLETED}, {STATUS_DISCONTINUED} or {STATUS_ONGOING}")
-    untreated = adsl[adsl["SAFFL"] != "Y"]
-    why = {"Not treated": untreated["DCSREAS"].where(~_blank(untreated["DCSREAS"]), MISSING_LABEL)
-           .where(untreated["EOSSTT"] != STATUS_ONGOING, AWAITING_FIRST_DOSE)}
-    why |= {box: treated.loc[mask, "DCSREAS"].where(~_blank(treated.loc[mask, "DCSREAS"]), MISSING_LABEL)
+    why = {"Not treated": _end_reasons(adsl[adsl["SAFFL"] != "Y"], AWAITING_FIRST_DOSE)}
+    why |= {box: _end_reasons(treated[mask])
             for box, mask in (("Left before week 12", before), ("Left between week 12 and week 24", left & ~before))}
     reasons = [(box, r, int(k)) for box, values in why.items() for r, k in values.value_counts().sort_index().items()]
     return pd.DataFrame([(box, "", count) for box, count in n.items()] + reasons, columns=["box", "reason", "n"])
@@ -314,9 +319,7 @@ def summarize_consort_by_arm(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: st
     """
     _require_columns(adsl, ["USUBJID", arm, "EOSSTT", "DCSREAS"], "ADSL")
     none = _blank(adsl[arm])
-    out = adsl.loc[none]
-    why = out["DCSREAS"].where(~_blank(out["DCSREAS"]), MISSING_LABEL).where(out["EOSSTT"] != STATUS_ONGOING,
-                                                                          AWAITING_RANDOMISATION)
+    why = _end_reasons(adsl.loc[none], AWAITING_RANDOMISATION)
     trial = [("", "Enrolled", "", len(adsl)), ("", "Not randomised", "", int(none.sum()))]
     trial += [("", "Not randomised", r, int(k)) for r, k in why.value_counts().sort_index().items()]
     trial += [("", "Randomised", "", int((~none).sum()))]

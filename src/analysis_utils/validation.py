@@ -772,35 +772,38 @@ _NOT_DONE_SAID = MappingProxyType({
 })
 
 
+def _blank_rows(frame: pd.DataFrame, columns) -> np.ndarray:
+    """A mask of the rows of ``frame`` blank (``""``, spaces or missing) in every one of ``columns``; checked column by
+    column, on the rows still blank (few)."""
+    rows = np.arange(len(frame))
+    for column in columns:
+        cells = frame[column].iloc[rows]
+        empty = cells.isna()
+        if cells.dtype == object or pd.api.types.is_string_dtype(cells.dtype):
+            empty |= cells.astype(str).str.strip() == ""
+        rows = rows[empty.to_numpy(dtype=bool)]
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[rows] = True
+    return mask
+
+
 def rows_not_done(forms: dict) -> dict:
     """The rows of a visit not done, as an EDC that exports every planned visit and form writes them: by form, a mask
     of its rows (docs/decisions.md, "A visit without a date"). A row of an assessment form (``_VISIT_FORMS``) whose
     every item is blank; a laboratory row with nothing but its test code (no date, result, unit or range); a row of
     the visits form without a date whose visit has no other row in the assessment forms. Read as if the rows were
     absent. ``forms``: text or typed (a blank is ``""`` or missing)."""
-    def blank(frame: pd.DataFrame, columns) -> np.ndarray:  # column by column, on the rows still blank (few)
-        rows = np.arange(len(frame))
-        for column in columns:
-            cells = frame[column].iloc[rows]
-            empty = cells.isna()
-            if cells.dtype == object or pd.api.types.is_string_dtype(cells.dtype):
-                empty |= cells.astype(str).str.strip() == ""
-            rows = rows[empty.to_numpy(dtype=bool)]
-        mask = np.zeros(len(frame), dtype=bool)
-        mask[rows] = True
-        return mask
-
-    masks = {name: blank(forms[name], [c for c in forms[name].columns if c not in ("SUBJID", "VISIT")])
+    masks = {name: _blank_rows(forms[name], [c for c in forms[name].columns if c not in ("SUBJID", "VISIT")])
              for name in _VISIT_FORMS if name in forms and {"SUBJID", "VISIT"} <= set(forms[name])}
     labs = forms.get("labs")
     if labs is not None and {"SUBJID", "VISIT", "LBTESTCD"} <= set(labs):
-        masks["labs"] = blank(labs, [c for c in labs.columns if c not in ("SUBJID", "VISIT", "LBTESTCD")])
+        masks["labs"] = _blank_rows(labs, [c for c in labs.columns if c not in ("SUBJID", "VISIT", "LBTESTCD")])
     visits = forms.get("visits")
     if visits is not None and {"SUBJID", "VISIT", "VISITDT"} <= set(visits):
         assessed = [forms[f]["SUBJID"].astype(str)[~m] + "|" + forms[f]["VISIT"].astype(str)[~m]
                     for f, m in masks.items()]
         keys = visits["SUBJID"].astype(str) + "|" + visits["VISIT"].astype(str)
-        masks["visits"] = blank(visits, ["VISITDT"]) & ~isin_text(
+        masks["visits"] = _blank_rows(visits, ["VISITDT"]) & ~isin_text(
             keys, pd.concat(assessed) if assessed else pd.Series([], dtype=str))
     return masks
 
@@ -911,8 +914,7 @@ def rows_not_randomised(forms: dict) -> dict:
     rand = forms.get("randomisation")
     if rand is None or not {"RANDDT", "ARM"} <= set(rand):
         return {}
-    blank = [(rand[c].isna() | rand[c].astype(str).str.strip().eq("")).to_numpy(dtype=bool) for c in ("RANDDT", "ARM")]
-    return {"randomisation": blank[0] & blank[1]}
+    return {"randomisation": _blank_rows(rand, ["RANDDT", "ARM"])}
 
 
 #: The forms of records logged as they happen (not by visit), with the column that numbers a subject's records: a row
@@ -940,11 +942,7 @@ def empty_log_rows(forms: dict) -> dict:
         if frame is None or "SUBJID" not in frame:
             continue
         items = [c for c in frame.columns if c not in ("SUBJID", number)]
-        empty = np.ones(len(frame), dtype=bool)
-        for column in items:
-            cells = frame[column]
-            empty &= (cells.isna() | cells.astype(str).str.strip().eq("")).to_numpy(dtype=bool)
-        masks[name] = empty if items else np.zeros(len(frame), dtype=bool)
+        masks[name] = _blank_rows(frame, items) if items else np.zeros(len(frame), dtype=bool)
     return masks
 
 
