@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis_utils import cleaning, dictionary, efficacy_ard, export, paths, scoring, synthetic, validation
+from analysis_utils import (cleaning, dictionary, efficacy_ard, eligibility, export, paths, scoring, synthetic,
+                            validation)
 
 CONTROL, TREATED = synthetic.CONTROL_ARM, synthetic.TREATED_ARM
 
@@ -339,6 +340,28 @@ def test_example_has_58_29_patients_in_8_centres_valid_and_with_baseline_essdai_
     base = adeff[(adeff["PARAMCD"] == "ESSDAI") & (adeff["ABLFL"] == "Y")]
     assert len(base) == 87 and base["AVAL"].min() >= 5
     assert 1 <= (adsl["EOSSTT"] == "DISCONTINUED").sum() <= 12  # some dropouts
+
+
+def test_every_patient_of_the_example_meets_the_inclusion_criteria_and_one_has_cns_activity(example):
+    """Worked from the raw forms, not by the eligibility module: the 2016 ACR/EULAR score (biopsy and anti-SSA 3
+    points each; ocular staining >= 5, Schirmer <= 5, saliva flow <= 0.1 one each) is 4 or more and CRP, ESR or IgG is
+    above the laboratory's upper limit at baseline for every patient. One patient (083) has CNS activity at baseline,
+    which the protocol excludes: the only patient the analysis shows not eligible."""
+    trial, ds, adeff = example
+    elig = trial["eligibility"].merge(trial["demographics"][["SUBJID", "ANTISSA"]], on="SUBJID")
+    score = (3 * (elig["FOCUSSC"] >= 1) + 3 * (elig["ANTISSA"] == "POSITIVE") + (elig["OSS"] >= 5)
+             + (elig["SCHIRMER"] <= 5) + (elig["UWSFR"] <= 0.1))
+    assert len(score) == 87 and score.min() >= 4
+    labs = trial["labs"]
+    base = labs[(labs["VISIT"] == "BL") & labs["LBTESTCD"].isin(["CRP", "ESR", "IGG"])]
+    raised = (base["LBORRES"].astype(float) > base["LBORNRHI"]).groupby(base["SUBJID"]).any()
+    assert len(raised) == 87 and raised.all()
+    essdai = trial["essdai"]
+    assert essdai.loc[(essdai["VISIT"] == "BL") & (essdai["EDLCNS"] > 0), "SUBJID"].tolist() == ["083"]
+    adelig = eligibility.derive_adelig(ds["adsl"], adeff, ds["adlb"], ds["adcm"], adie=ds["adie"])
+    met = adelig[adelig["AVALC"] == eligibility.MET]
+    assert sorted({*met.loc[met["CRITTYPE"] == "EXCLUSION", "USUBJID"]}) == ["BARI-PSS-RCT-08-083"]
+    assert (adelig.loc[adelig["CRITTYPE"] == "INCLUSION", "AVALC"] == eligibility.MET).all()
 
 
 def test_every_switched_patient_was_control_without_mcii_at_week_12_and_every_such_patient_switched(example):

@@ -52,7 +52,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from analysis_utils import dictionary, export, paths, scoring
+from analysis_utils import dictionary, eligibility, export, paths, scoring
 from analysis_utils.vocabulary import (
     ESSDAI_DOMAINS, ESSDAI_LEVEL_PARAMCD, ESSPRI_ITEM_PARAMCD, HAEM_ATTRIBUTION_PARAMCD, STUDYID,
 )
@@ -519,7 +519,7 @@ def _improve(levels: pd.DataFrame, rng: np.random.Generator, p: float) -> pd.Dat
 def _random_subjects(rng: np.random.Generator, n: int) -> pd.DataFrame:
     width = max(3, len(str(n)))
     u = rng.random(n)
-    return pd.DataFrame({
+    s = pd.DataFrame({
         "SUBJID": pd.Series(np.arange(1, n + 1)).astype(str).str.zfill(width),
         "SEX": np.where(rng.random(n) < 0.93, "F", "M"),
         "AGE": rng.integers(20, 76, n),
@@ -534,13 +534,44 @@ def _random_subjects(rng: np.random.Generator, n: int) -> pd.DataFrame:
         "ILD": np.where(rng.random(n) < 0.1, "Y", "N"),
         "W12": np.where(u < 0.05, np.nan, rng.integers(78, 93, n)),
         "W24": np.where(u < 0.1, np.nan, rng.integers(160, 178, n)),
-        "FOCUSSC": np.where(rng.random(n) < 0.3, np.round(rng.uniform(1, 4, n), 1), np.nan),
+        "FOCUSSC": np.where(rng.random(n) < 0.3, np.round(focus := rng.uniform(1, 4, n), 1), np.nan),
         "OSS": rng.integers(2, 9, n).astype(float),
         "SCHIRMER": rng.integers(0, 10, n).astype(float),
         "UWSFR": np.round(rng.uniform(0.01, 0.3, n), 2),
         "EXMISSED": rng.integers(0, 6, n),
         "_U": u,
     })
+    return _classified(s, np.round(focus, 1))
+
+
+def _classified(s: pd.DataFrame, focus: np.ndarray) -> pd.DataFrame:
+    """Subjects (``_random_subjects``) of whom each meets the 2016 ACR/EULAR classification, as the protocols'
+    inclusion requires: one whose other tests score under ``eligibility.ACR_EULAR_MIN_SCORE`` (anti-SSA negative, or
+    positive with no other item) had the labial gland biopsy that classifies such a patient, with the focus score
+    ``focus`` (1 or more, 3 points); one anti-SSA negative whose biopsy is the only item met has a third of the
+    drawn saliva flow (0.1 mL/min or less, 1 point)."""
+    items = [column for column, *_ in eligibility.ACR_EULAR_ITEMS.values()]
+
+    def low(frame):
+        return (eligibility.compute_acr_eular_2016(frame[items])["SCORE"] < eligibility.ACR_EULAR_MIN_SCORE).to_numpy()
+
+    s = s.assign(FOCUSSC=np.where(low(s), focus, s["FOCUSSC"]))
+    return s.assign(UWSFR=np.where(low(s), np.round(s["UWSFR"] / 3, 2), s["UWSFR"]))
+
+
+def _serologically_active(labs: pd.DataFrame) -> pd.DataFrame:
+    """SI results (``_draw_labs``) in which each subject has serological activity at baseline, as the pilot's
+    inclusion requires (CRP, ESR and/or IgG above the upper limit of normal: ``eligibility.SEROLOGY_PARAMS``): where
+    none of the three is raised, the baseline ESR is its drawn value above the upper limit (25-38 mm/h in women)."""
+    base = labs[(labs["VISIT"] == dictionary.BASELINE) & labs["LBTESTCD"].isin(eligibility.SEROLOGY_PARAMS)]
+    uln = pd.Series(np.nan, index=base.index)
+    for test in eligibility.SEROLOGY_PARAMS:
+        rows = base["LBTESTCD"] == test
+        uln[rows] = _reference(test, base.loc[rows, "SEX"])[1]
+    value = base["VALUE"].astype(float)
+    active = (value > uln).groupby(base["SUBJID"]).transform("any")
+    esr = base.index[(base["LBTESTCD"] == "ESR").to_numpy() & ~active.to_numpy()]
+    return labs.assign(VALUE=labs["VALUE"].where(~labs.index.isin(esr), uln[esr] + value[esr]))
 
 
 def _random_disposition(s: pd.DataFrame) -> pd.DataFrame:
@@ -651,7 +682,7 @@ def _random_trial(n: int, seed: int) -> dict:
     labs = _draw_labs(keys, rng)
     igg = labs["LBTESTCD"] == "IGG"
     labs.loc[igg, "VALUE"] = np.round(rng.uniform(8, 26, int(igg.sum())), 1)
-    forms["labs"] = _format_labs(labs)
+    forms["labs"] = _format_labs(_serologically_active(labs))
     left = forms["disposition"].set_index("SUBJID")
     forms["adverse_events"] = _withdrawn_for_adverse_event(
         _random_events(rng, s), left.loc[left["DSDECOD"] == "ADVERSE EVENT", "DSSTDT"])
@@ -759,7 +790,9 @@ protocol's title and the protocol itself as the reference (columns `TITLE`, `REF
 They were written by `python -m analysis_utils.synthetic --randomised --out data/examples/randomised`,
 a seeded, deterministic generator (`synthetic.generate_randomised_trial`) that rewrites them byte for
 byte. Response probabilities at week 12: 59 % on HCQ alone (the placebo arm of the ETAP tocilizumab trial),
-85 % on baricitinib + HCQ (close to the pilot). The initials and hospital record numbers are fake.
+85 % on baricitinib + HCQ (close to the pilot). Every patient meets the inclusion criteria but one (083),
+whose CNS activity at baseline the protocol excludes: the eligibility listing names that patient. The
+initials and hospital record numbers are fake.
 
 Build its report with `make report DATA_DIR=data/examples/randomised`. The forms `randomisation` and
 `schedule` and the treatment periods of `exposure` are described in docs/data_dictionary.md.
@@ -1019,7 +1052,7 @@ def _randomised_labs(rng: np.random.Generator, forms: dict, levels: dict) -> pd.
     wbc = (wide["NEUT"].astype(float) + wide["LYM"].astype(float) + 0.6).round(2)
     is_wbc = labs["LBTESTCD"] == "WBC"
     labs.loc[is_wbc, "VALUE"] = pd.MultiIndex.from_frame(labs.loc[is_wbc, ["SUBJID", "VISIT"]]).map(wbc)
-    return _format_labs(labs)
+    return _format_labs(_serologically_active(labs))
 
 
 def generate_randomised_trial(n_subjects: int = 87, *, n_centres: int = 8, ratio: tuple = (2, 1),
@@ -1044,7 +1077,11 @@ def generate_randomised_trial(n_subjects: int = 87, *, n_centres: int = 8, ratio
     - dropouts: a share ``EARLY_DROPOUT_PROBABILITY`` before week 12 (adverse event or withdrawal) and
       ``LATE_DROPOUT_PROBABILITY`` after it (lost to follow-up), invented, as exact counts;
     - laboratory IgG, lymphocytes and neutrophils agree with the recorded biological and haematological
-      levels; everything else (demographics, ESSPRI, PGA, events, medications) as the pilot's random
+      levels;
+    - every patient meets the 2016 ACR/EULAR classification (``_classified``) and has a raised CRP, ESR or IgG at
+      baseline (``_serologically_active``), as the protocols' inclusion requires; one (083) has CNS activity at
+      baseline, as the draws left it, which the eligibility listing names (exclusion 1);
+    - everything else (demographics, ESSPRI, PGA, events, medications) as the pilot's random
       population, with no HCQ among the concomitant medications (it is study treatment).
 
     Parameters
