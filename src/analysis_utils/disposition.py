@@ -49,7 +49,8 @@ ONGOING_LABEL = "Ongoing at data cut-off"
 #: The column of the patients of a randomised trial without an arm (no ``TRT01P``): screen failures, and at an
 #: interim cut patients awaiting randomisation.
 NOT_RANDOMISED_LABEL = "Not randomised"
-#: Exposure variables of ADSL (docs/analysis_datasets.md): days on treatment, cumulative dose (mg), adherence (%).
+#: Exposure variables of ADSL (docs/analysis_datasets.md): days on treatment, cumulative baricitinib dose (mg),
+#: adherence (%).
 EXPOSURE_VARIABLES = ("TRTDURD", "CUMDOSE", "ADHERPCT")
 #: Statistics of a continuous Table 1 row, in display order.
 CONTINUOUS_STATS = ("n", "mean", "sd", "median", "q1", "q3", "min", "max", "missing")
@@ -77,7 +78,7 @@ TABLE1_LABELS = MappingProxyType({
     "GCDOSEBL": "Glucocorticoid dose (mg/day prednisone equivalent)", "ANTISSA": "Anti-SSA/Ro",
     "ANTISSB": "Anti-SSB/La", "GCFL": "Glucocorticoids at baseline", "HCQFL": "Hydroxychloroquine at baseline",
     "ISFL": "Immunosuppressant at baseline", "HBVHXFL": "Past hepatitis B (anti-HBc positive)",
-    "ILDFL": "Interstitial lung disease", "TRTDURD": "Days on treatment", "CUMDOSE": "Cumulative dose (mg)",
+    "ILDFL": "Interstitial lung disease", "TRTDURD": "Days on treatment", "CUMDOSE": "Cumulative baricitinib dose (mg)",
     "ADHERPCT": "Adherence (%)",
 })
 #: Decimals of the mean, median, quartiles and extremes (SD one more) by variable; 1 otherwise.
