@@ -157,3 +157,17 @@ def test_a_report_if_output_cell_without_output_leaves_no_trace():
     assert _render([_nb("efficacy", silent)]) == before
     shown = _render([_nb("efficacy", [_md("# Efficacy"), _code([_stdout("ARMS_SHOWN\n")], tags=["report-if-output"])])])
     assert "ARMS_SHOWN" in shown
+
+
+def test_an_output_that_ends_its_notebook_leaves_out_the_cells_after_it():
+    """An analysis that does not apply to the export (the planning of 07 for a randomised trial) says why in an output
+    marked ``END_METADATA`` (``report.end_notebook``); the notebook's later cells stay out, the next notebook's not."""
+    why = nbformat.v4.new_output("display_data", data={"text/markdown": "NOT_FOR_THIS_EXPORT"},
+                                 metadata={htmlreport.END_METADATA: True})
+    planning = _nb("planning", [_code([why], tags=["report-if-output"]), _md("## PILOT_ONLY_TEXT"),
+                                _code([_stdout("PILOT_ONLY_TABLE\n")])])
+    out = _render([planning, _nb("appendix", [_md("## NEXT_NOTEBOOK")])])
+    assert "NOT_FOR_THIS_EXPORT" in out and "NEXT_NOTEBOOK" in out
+    assert "PILOT_ONLY_TEXT" not in out and "PILOT_ONLY_TABLE" not in out
+    planning.cells[0].outputs[0].metadata = {}
+    assert "PILOT_ONLY_TABLE" in _render([planning])

@@ -604,6 +604,23 @@ def test_planning_inputs_missing_at_an_early_data_cut():
         "Not computed at this data cut: the pilot has no Week 12 ESSDAI MCII rate and SD of the ESSDAI change yet")
 
 
+def test_a_randomised_export_is_not_planned_from_and_says_why():
+    """Two planned arms: a randomised trial, whose pooled MCII rate is no pilot's; a single arm with its week-12
+    results is planned ("")."""
+    adsl = pd.DataFrame({"TRT01P": ["Baricitinib 4 mg + HCQ 400 mg", "HCQ 400 mg", None], "TRT01PN": [2, 1, None]})
+    assert planning.why_not_planned(adsl, pd.DataFrame()) == (
+        "Not computed for this export: it is of a randomised trial (HCQ 400 mg, Baricitinib 4 mg + HCQ 400 mg), not "
+        "of a single-arm pilot, from which this section would size a randomised trial. The between-arm comparisons "
+        "of the efficacy section estimate the treatment effect.")
+    pilot = synthetic.generate_trial()
+    from analysis_utils import cleaning, endpoints, scoring
+    ds = cleaning.derive_all(pilot)
+    ard = endpoints.summarize_primary(ds["adsl"], scoring.derive_adeff(ds["adqs"]))
+    assert planning.why_not_planned(ds["adsl"], ard) == ""
+    early = ard[ard["avisit"] != "Week 12"]
+    assert planning.why_not_planned(ds["adsl"], early).startswith("Not computed at this data cut")
+
+
 # --- exact sizes for Fisher's test; the planned trial simulated and analysed as planned -----------
 
 def _fisher_power_by_enumeration(n_t, n_c, p_t, p_c, alpha=0.05):

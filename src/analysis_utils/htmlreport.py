@@ -2,7 +2,8 @@
 
 The notebooks are merged in ICH E3 section order (``SECTIONS``) by metadata ``report.section`` (a cell
 tagged ``section-<name>`` switches it), without cells tagged ``report-exclude``, parameters cells, stderr
-(warnings), and cells tagged ``report-if-output`` that show nothing (analyses of some trials only).
+(warnings), cells tagged ``report-if-output`` that show nothing (analyses of some trials only), and a notebook's
+cells after an output that ends it (``END_METADATA``: an analysis that does not apply to the export, which says why).
 nbconvert's ``HTMLExporter`` renders them with the package's template (``templates/report``), code hidden,
 raw HTML in markdown escaped, figures inlined, ids from the content; a page that would load anything
 from outside the file fails the build.
@@ -25,6 +26,8 @@ SECTIONS = (
 EXCLUDE_TAG = "report-exclude"
 #: A code cell with this tag is left out when it has no output (no empty cell in the page).
 IF_OUTPUT_TAG = "report-if-output"
+#: Metadata of a cell's output (``report.end_notebook``) after which the notebook's cells are left out.
+END_METADATA = "report_end"
 SECTION_TAG_PREFIX = "section-"
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -76,6 +79,8 @@ def merge(notebooks: list, names: list[str], parts: dict[str, list[tuple[str, st
                 if IF_OUTPUT_TAG in tags and not cell.outputs:
                     continue
             grouped[section].append(cell)
+            if any(output.get("metadata", {}).get(END_METADATA) for output in cell.get("outputs", ())):
+                break
     cells = []
     for number, (key, title) in enumerate(SECTIONS, start=1):
         extra = parts.get(key, [])

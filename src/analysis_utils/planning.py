@@ -812,6 +812,28 @@ def describe_missing_inputs(missing, *, visit: str = "Week 12") -> str:
             "(the visit is not yet due, or too few patients were assessed).")
 
 
+def why_not_planned(adsl: pd.DataFrame, ard: pd.DataFrame, *, visit: str = "Week 12") -> str:
+    """Why the planning section computes nothing for this export, or ``""`` when it plans.
+
+    The section sizes a randomised trial from a single-arm pilot. An export of several planned arms (ADSL
+    ``TRT01P``) is of a randomised trial, whose pooled response rate is no pilot's, and whose own between-arm
+    comparisons the efficacy section gives; at an early data cut the pilot's results are missing
+    (``missing_pilot_inputs``, said by ``describe_missing_inputs``).
+
+    >>> adsl = pd.DataFrame({"TRT01P": ["HCQ 400 mg", "Baricitinib 4 mg + HCQ 400 mg"], "TRT01PN": [1, 2]})
+    >>> why_not_planned(adsl, pd.DataFrame())[:101]
+    'Not computed for this export: it is of a randomised trial (HCQ 400 mg, Baricitinib 4 mg + HCQ 400 mg)'
+    """
+    planned = adsl.dropna(subset=["TRT01P"])
+    if planned["TRT01P"].nunique() > 1:
+        arms = planned.sort_values("TRT01PN", kind="stable")["TRT01P"].drop_duplicates()
+        return (f"Not computed for this export: it is of a randomised trial ({', '.join(arms)}), not of a single-arm "
+                "pilot, from which this section would size a randomised trial. The between-arm comparisons of the "
+                "efficacy section estimate the treatment effect.")
+    missing = missing_pilot_inputs(ard, visit=visit)
+    return describe_missing_inputs(missing, visit=visit) if missing else ""
+
+
 def collect_pilot_inputs(ard: pd.DataFrame, *, visit: str = "Week 12") -> pd.DataFrame:
     """Collect the pilot's planning inputs from the efficacy ARD rows of ESSDAI.
 

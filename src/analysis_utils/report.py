@@ -174,6 +174,17 @@ def _save_binary(path: Path, fig, **kwargs) -> None:
         fig.savefig(handle, **kwargs)
 
 
+def end_notebook(text: str) -> None:
+    """Show ``text`` (markdown) and end the notebook's part of the report there (``htmlreport.END_METADATA``): what
+    follows does not apply to the export, as ``text`` says. The notebook runs on in JupyterLab; its later cells should
+    compute nothing (guarded by the same condition)."""
+    from IPython.display import Markdown, display
+
+    from analysis_utils import htmlreport
+
+    display(Markdown(text), metadata={htmlreport.END_METADATA: True})
+
+
 def show_figure(fig, name: str, *, alt: str = "", figures_dir: str | Path = paths.FIGURES) -> None:
     """Save ``fig`` (``save_figure``), display the saved PNG in the notebook and close the figure.
 

@@ -58,3 +58,17 @@ def test_randomised_datasets_carry_both_arms_the_switch_and_seven_visits(randomi
     assert sorted(adeff["AVISITN"].unique().tolist()) == [0, 4, 8, 12, 16, 20, 24]
     listing = pd.read_csv(out_root / "reports" / "tables" / "lst01_essdai_domains.csv")
     assert {"Week 4", "Week 20"} <= set(listing["Visit"])
+
+
+def test_randomised_report_plans_no_trial_from_its_pooled_arms(randomised_build):
+    """The planning section sizes a randomised trial from a single-arm pilot: for a randomised export it says why it
+    computes nothing (planning.why_not_planned), with no table, figure or ARD row of its own."""
+    out_root, done = randomised_build
+    assert done.returncode == 0, done.stdout + done.stderr
+    html = (out_root / "reports" / "report.html").read_text(encoding="utf-8")
+    section = html[html.index('id="sec-planning"'):html.index('id="sec-appendix"')]
+    assert "Not computed for this export: it is of a randomised trial (HCQ 400 mg, Baricitinib 4 mg + HCQ 400 mg)" in section
+    assert "Table P.1" not in section and "<img" not in section and "uncontrolled pilot" not in section
+    ard = pd.read_csv(out_root / "reports" / "ard.csv", dtype=str, keep_default_na=False)
+    assert not ard["analysis_id"].str.startswith("PLAN-").any()
+    assert not list((out_root / "reports" / "tables").glob("planning_*"))
