@@ -242,10 +242,14 @@ STOPS = {
                                     ("stop", "wrong_format", "visits.csv", 2,
                                      "value '1' is not digits only, at least 3, zero-padded (e.g. 001); text, not a "
                                      "number: leading zeros lost?")),
-    "an adverse event's grade decoded, as an EDC exporting decoded values writes it (Grade 2)": (
-        _replace_in_line("adverse_events", 2, ",N,1,POSSIBLY RELATED,", ",N,Grade 1,POSSIBLY RELATED,"),
-        ("stop", "wrong_type", "adverse_events.csv", 2, "value 'Grade 1' is not of type int: expected integer (digits "
-                                                        "only): write the number alone (1)")),
+    "an adverse event's grade as its adjective, which the severity scale also uses (Moderate)": (
+        _replace_in_line("adverse_events", 2, ",N,1,POSSIBLY RELATED,", ",N,Moderate,POSSIBLY RELATED,"),
+        ("stop", "wrong_type", "adverse_events.csv", 2, "value 'Moderate' is not of type int: expected integer "
+                                                        "(digits only)")),
+    "an adverse event's grade with words around it (Grade 2 - Moderate)": (
+        _replace_in_line("adverse_events", 2, ",N,1,POSSIBLY RELATED,", ",N,Grade 1 - Mild,POSSIBLY RELATED,"),
+        ("stop", "wrong_type", "adverse_events.csv", 2, "value 'Grade 1 - Mild' is not of type int: expected integer "
+                                                        "(digits only): write the number alone (1)")),
     "a PGA not assessed marked NA": (_replace_in_line("pga", 2, "001,BL,5.0", "001,BL,NA"),
                                      ("stop", "wrong_type", "pga.csv", 2, "value 'NA' is not of type float: expected "
                                       "decimal number (point as decimal separator): a mark for a value not recorded? "
@@ -348,6 +352,10 @@ SAME = {
     "ESSDAI levels decoded, as an EDC exporting decoded values writes them (No activity, Low, moderate, HIGH)": _chain(
         _replace_in_line("essdai", 2, "001,BL,0,0,1,2,", "001,BL,No activity,No,Low,moderate,"),
         _replace_in_line("essdai", 3, "001,W12,0,0,0,1,", "001,W12,NO,none,No activity,low activity,")),
+    "CTCAE grades decoded, as an EDC exporting decoded values and a Chinese EDC write them (Grade 1, grade 2, 1级)":
+        _chain(_replace_in_line("adverse_events", 2, ",N,1,POSSIBLY", ",N,Grade 1,POSSIBLY"),
+               _replace_in_line("adverse_events", 6, ",N,2,", ",N,grade 2,"),
+               _replace_in_line("adverse_events", 3, ",N,1,", ",N,1级,")),
     "visits named as the schedule names them, as an EDC exporting decoded values writes them (Baseline, WEEK 12)":
         _chain(_replace_in_line("visits", 2, "001,BL,", "001,Baseline,"), _replace_in_line("pga", 3, "001,W12,",
                                                                                          "001,WEEK 12,")),

@@ -239,12 +239,19 @@ ESSDAI_LEVEL_SPELLINGS = MappingProxyType({"0": ("NO", "NO ACTIVITY", "NONE"), "
                                            "2": ("MODERATE", "MODERATE ACTIVITY"), "3": ("HIGH", "HIGH ACTIVITY")})
 
 
+#: How an EDC exporting decoded values writes a CTCAE grade (``AETOXGR``), in any letter case: ``Grade 2``, and a
+#: Chinese EDC ``2级`` (grade 2). A grade's adjective alone (``Moderate``) is not read: the severity scale (mild,
+#: moderate, severe; SDTM AESEV) uses the same words and is not the CTCAE grade (CTCAE v5.0: grade 3 is "severe or
+#: medically significant but not immediately life-threatening"), so such a value stops the build.
+CTCAE_GRADE_SPELLINGS = MappingProxyType({str(grade): (f"GRADE {grade}", f"{grade}级") for grade in range(1, 6)})
+
+
 def read_coded(var: "Variable", text: pd.Series) -> pd.Series:
     """``text`` of a coded item (a variable with allowed values) with each value that spells an allowed one another
     way written as the dictionary does: in another letter case or with spaces around it (``n``, ``possibly
     related``, ``w12``); for a Y/N item also a spelling of ``YES_NO_SPELLINGS``, for sex one of ``SEX_SPELLINGS``, for
     a POSITIVE/NEGATIVE item one of ``QUALITATIVE_SPELLINGS``, for an ESSDAI domain's level (a number) one of
-    ``ESSDAI_LEVEL_SPELLINGS``, and a code's label of ``Variable.decodes`` (a visit's name in the schedule). Other
+    ``ESSDAI_LEVEL_SPELLINGS``, for a CTCAE grade one of ``CTCAE_GRADE_SPELLINGS``, and a code's label of ``Variable.decodes`` (a visit's name in the schedule). Other
     values, and a column not of text, are left as they are, for validation to name. Only values not allowed as they
     are are looked at (5 ms for 570,000 laboratory visit codes).
 
@@ -256,18 +263,23 @@ def read_coded(var: "Variable", text: pd.Series) -> pd.Series:
     ['F', 'M', 'F', 'W']
     >>> read_coded(FORMS["essdai"].variable("EDLCNS"), pd.Series(["No activity", "high", "2", "Low", ""])).tolist()
     ['0', '3', '2', 'Low', '']
+    >>> read_coded(FORMS["adverse_events"].variable("AETOXGR"), pd.Series(["Grade 2", "grade 1", "3级", "Moderate"])
+    ...            ).tolist()
+    ['2', '1', '3', 'Moderate']
     >>> read_coded(forms_for(default_schedule())["pga"].variable("VISIT"), pd.Series(["Baseline", "WEEK 12", "W24"])
     ...            ).tolist()
     ['BL', 'W12', 'W24']
     """
     allowed = [str(a) for a in var.allowed]
-    levels = var.name in ESSDAI_LEVEL_PARAMCD.values()
-    if (not allowed or (var.type != "str" and not levels) or not pd.api.types.is_string_dtype(text)
+    levels, grades = var.name in ESSDAI_LEVEL_PARAMCD.values(), var.name == "AETOXGR"
+    if (not allowed or (var.type != "str" and not (levels or grades)) or not pd.api.types.is_string_dtype(text)
             or (as_is := text.isin([*allowed, ""])).all()):
         return text
     spellings = {a: (a, *(label for code, label in var.decodes if code == a)) for a in allowed}
     if levels:
         spellings = {a: (a, *ESSDAI_LEVEL_SPELLINGS[a]) for a in allowed}
+    elif grades:
+        spellings = {a: (a, *CTCAE_GRADE_SPELLINGS[a]) for a in allowed}
     elif set(allowed) == set(YES_NO):
         spellings = dict(YES_NO_SPELLINGS)
     elif set(allowed) == set(SEX_SPELLINGS):
@@ -715,7 +727,7 @@ def _safety_forms() -> tuple:
             _v("AEENDT", "date", "End date (blank: ongoing).", required=False, query_missing=False, partial=True),
             _v("AESER", "str", "Serious adverse event. Required even in an interim export: seriousness decides "
                "expedited reporting, so it is known when the event is entered.", **_YN),
-            _v("AETOXGR", "int", "CTCAE v5.0 grade.", allowed=(1, 2, 3, 4, 5), required=False,
+            _v("AETOXGR", "int", "CTCAE v5.0 grade (also read written Grade 2 or 2级).", allowed=(1, 2, 3, 4, 5), required=False,
                blank="not yet assessed; not imputed ('Missing' in the table by maximum grade, in no 'grade >= 3' row)"),
             _v("AEREL", "str", "Relationship to baricitinib.",
                allowed=("RELATED", "POSSIBLY RELATED", "UNLIKELY RELATED", "NOT RELATED"), required=False,
