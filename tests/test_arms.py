@@ -345,7 +345,7 @@ def test_notebook_04_between_arm_cells_run_only_for_several_arms_and_show_nothin
     nb = json.loads((paths.PROJECT_ROOT / "notebooks" / "04_efficacy.ipynb").read_text(encoding="utf-8"))
     ids = [c["id"] for c in nb["cells"]]
     new = nb["cells"][ids.index("cell-37"):]
-    assert [c["id"] for c in new] == ["cell-37", "cell-38", "cell-39", "cell-40"]
+    assert [c["id"] for c in new] == ["cell-37", "cell-38", "cell-39", "cell-40", "cell-41"]
     assert new[0]["metadata"]["tags"] == ["report-exclude"]
     assert "randomised = arms.has_several_arms(adsl)" in "".join(new[0]["source"])
     for cell in new:

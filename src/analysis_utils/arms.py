@@ -162,6 +162,19 @@ def strata_variable(adsl: pd.DataFrame, population: str = POPULATION) -> str:
     return CENTRE
 
 
+def switch_visit(adsl: pd.DataFrame, adeff: pd.DataFrame) -> str | None:
+    """The visit of ``SWITCH_WEEK`` (its ``AVISIT``), after which control patients without a response switch
+    treatment, when any patient switched (ADSL ``SWITCHFL``); else ``None``.
+
+    >>> adeff = pd.DataFrame({"AVISIT": ["Baseline", "Week 12"], "AVISITN": [0, 12]})
+    >>> switch_visit(pd.DataFrame({"SWITCHFL": ["N", "Y"]}), adeff), switch_visit(pd.DataFrame({"SWITCHFL": ["N"]}), adeff)
+    ('Week 12', None)
+    """
+    at = adeff.loc[adeff["AVISITN"] == SWITCH_WEEK, "AVISIT"]
+    switched = "SWITCHFL" in adsl.columns and (adsl["SWITCHFL"] == "Y").any()
+    return str(at.iloc[0]) if switched and len(at) else None
+
+
 def describe_strata(adsl: pd.DataFrame, population: str = POPULATION) -> str:
     """The stratification of the between-arm analyses in words (``strata_variable``)."""
     if strata_variable(adsl, population) == STRATUM:

@@ -1,4 +1,5 @@
-"""Figures of the efficacy section: per-patient trajectories, box plots, waterfall, domain heatmap.
+"""Figures of the efficacy section: per-patient trajectories, box plots, waterfall, domain heatmap, and each arm's
+change from baseline (a randomised trial).
 
 Each function draws on ``ax`` (a new figure if ``None``) and returns the Axes; nothing is computed
 beyond laying out the records it is given (observed records only: ``DTYPE`` blank or absent).
@@ -168,6 +169,55 @@ def plot_box_points(adeff: pd.DataFrame, *, paramcd: str, seed: int, ax=None):
     _visit_ticks(ax, range(len(visits)), visits)
     ax.set_xlabel("Visit")
     ax.set_ylabel(paramcd)
+    return ax
+
+
+#: Colours and markers of the arms in a figure by arm, in arm order (the control arm first).
+ARM_COLOURS = (OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["green"], OKABE_ITO["purple"])
+ARM_MARKERS = ("o", "s", "^", "D")
+#: Horizontal distance between the arms' points at a visit (in visits), so that their intervals do not overlap.
+ARM_DODGE = 0.12
+
+
+def plot_arm_changes(ard: pd.DataFrame, *, analysis_id: str, arms, baseline: str = "Baseline",
+                     switch_visit: str | None = None, ax=None):
+    """Plot each arm's change from baseline by visit as the ARD gives it: the least-squares mean (``lsmean``) and its
+    95 % CI (``ci_lower``, ``ci_upper``) of ``analysis_id`` (the between-arm repeated-measures model, ``arms``'
+    ``EFF-{P}-MMRM``), one line per arm of ``arms`` (in that order, the control arm first), from 0 at ``baseline``;
+    a dotted line at ``switch_visit``, the visit after which patients of the control arm may switch treatment.
+    Nothing is computed: the points are the ARD's. ``ax.containers`` holds one error-bar container per arm, in arm
+    order; the switch line is the last of ``ax.lines``.
+
+    >>> ard = pd.DataFrame({"analysis_id": "M", "group": ["A"] * 6 + ["B"] * 6,
+    ...                     "avisit": (["Week 4"] * 3 + ["Week 8"] * 3) * 2,
+    ...                     "stat_name": ["lsmean", "ci_lower", "ci_upper"] * 4,
+    ...                     "stat_value": [-1.0, -2.0, 0.0, -2.0, -3.0, -1.0, -1.5, -2.0, -1.0, -3.0, -4.0, -2.0]})
+    >>> ax = plot_arm_changes(ard, analysis_id="M", arms=["A", "B"], switch_visit="Week 4")
+    >>> [arm.lines[0].get_ydata().tolist() for arm in ax.containers]
+    [[0.0, -1.0, -2.0], [0.0, -1.5, -3.0]]
+    >>> [t.get_text() for t in ax.get_xticklabels()], list(ax.lines[-1].get_xdata())
+    (['Baseline', 'Week 4', 'Week 8'], [1.0, 1.0])
+    """
+    ax = _axes(ax)
+    rows = ard[ard["analysis_id"] == analysis_id]
+    visits = list(dict.fromkeys(rows["avisit"]))
+    x = np.arange(len(visits) + 1, dtype=float)
+    for i, arm in enumerate(arms):
+        stats = (rows[rows["group"] == arm].pivot_table(index="avisit", columns="stat_name", values="stat_value",
+                                                        aggfunc="first").reindex(index=visits))
+        y, lo, hi = ([0.0, *stats[name].to_numpy(float)] for name in ("lsmean", "ci_lower", "ci_upper"))
+        y, lo, hi = np.array(y), np.array(lo), np.array(hi)
+        ax.errorbar(x + (i - (len(arms) - 1) / 2) * ARM_DODGE, y, yerr=[y - lo, hi - y], label=arm, capsize=3,
+                    color=ARM_COLOURS[i % len(ARM_COLOURS)], marker=ARM_MARKERS[i % len(ARM_MARKERS)], linewidth=1.8,
+                    markersize=5)
+    ax.axhline(0, color=PATIENT_GREY, linewidth=0.8)
+    if switch_visit in visits:
+        at = float(visits.index(switch_visit) + 1)
+        ax.axvline(at, color=OKABE_ITO["black"], linestyle=":", linewidth=1.2)
+        ax.annotate("switch", (at, 1), xycoords=("data", "axes fraction"), xytext=(3, -3), textcoords="offset points",
+                    va="top", fontsize=8)
+    _visit_ticks(ax, x, [baseline, *visits])
+    ax.set_xlabel("Visit")
     return ax
 
 

@@ -72,3 +72,13 @@ def test_randomised_report_plans_no_trial_from_its_pooled_arms(randomised_build)
     ard = pd.read_csv(out_root / "reports" / "ard.csv", dtype=str, keep_default_na=False)
     assert not ard["analysis_id"].str.startswith("PLAN-").any()
     assert not list((out_root / "reports" / "tables").glob("planning_*"))
+
+
+def test_randomised_report_draws_each_arms_change_from_the_ard(randomised_build):
+    """The figure of each arm's change by visit (plotting.plot_arm_changes, from the repeated-measures rows of the
+    ARD) is in the report and in figures/, which the single-arm pilot's build does not write."""
+    out_root, done = randomised_build
+    assert done.returncode == 0, done.stdout + done.stderr
+    html = (out_root / "reports" / "report.html").read_text(encoding="utf-8")
+    assert "Figure: change from baseline by arm" in html and "the dotted line marks Week 12" in html
+    assert (out_root / "figures" / "efficacy_arms_change.png").stat().st_size > 10_000
