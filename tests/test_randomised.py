@@ -601,3 +601,21 @@ def test_visits_named_as_the_schedule_names_them_are_its_codes(example):
         derived = cleaning.derive_all(source)
         for name in ("adsl", "adqs"):
             pd.testing.assert_frame_equal(derived[name], ds[name], obj=name)
+
+
+def test_adverse_event_listing_names_the_treatment_taken_at_onset(example):
+    """Worked afresh from ADSL: the switch date's treatment from that day on, the first before it; every event of
+    the example is treatment-emergent, so every row names one, and the counts are the tables' (48 and 12 events)."""
+    from analysis_utils import safety
+
+    _trial, ds, _adeff = example
+    adsl, adae = ds["adsl"], ds["adae"]
+    listing = safety.list_adverse_events(adae, adsl=adsl)
+    assert listing.columns[:2].tolist() == ["USUBJID", "TRTA"]
+    subject = adsl.set_index("USUBJID").loc[listing["USUBJID"]]
+    after = subject["TR02SDT"].notna().to_numpy() & (listing["ASTDT"].to_numpy() >= subject["TR02SDT"].to_numpy())
+    expected = np.where(after, subject["TRT02A"], subject["TRT01A"])
+    assert (listing["TRTEMFL"] == "Y").all() and (listing["TRTA"].to_numpy() == expected).all()
+    assert listing["TRTA"].value_counts().to_dict() == {TREATED: 48, CONTROL: 12}
+    shown = safety.format_ae_listing(listing)
+    assert shown.columns[:2].tolist() == ["Patient", "Treatment"]

@@ -255,6 +255,8 @@ def _with_total(pop: pd.DataFrame, records: pd.DataFrame | None = None):
 #: Table note of an as-treated table of several treatments (``AS_TREATED``).
 AS_TREATED_NOTE = ("Columns by the treatment actually taken: an event counts in the treatment taken on the day it "
                    "started; a patient who switched treatment is in the N of both treatments and once in Total.")
+#: Listing note of an adverse-event listing of several treatments (``list_adverse_events`` with ``adsl``).
+AE_LISTING_TREATMENT_NOTE = "Treatment: the treatment taken when the event started (blank: not treatment-emergent)."
 #: Table note of the incidence rates of several treatments (``summarize_aesi_eair`` with ``AS_TREATED``).
 SPLIT_EXPOSURE_NOTE = ("The time at risk of a patient who switched is split at the switch date: before it in the "
                        "first treatment, from it on in the second, each starting at risk anew; Total: the whole time "
@@ -653,7 +655,7 @@ def summarize_ae_by_max_grade(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: st
     return out[["arm", "soc", "pt", "grade", "n_subjects", "big_n", "pct"]]
 
 
-def list_adverse_events(adae: pd.DataFrame, *, where=None) -> pd.DataFrame:
+def list_adverse_events(adae: pd.DataFrame, *, where=None, adsl: pd.DataFrame | None = None) -> pd.DataFrame:
     """List adverse events by subject and start date, with study days (AEL01-style listing).
 
     Parameters
@@ -662,15 +664,36 @@ def list_adverse_events(adae: pd.DataFrame, *, where=None) -> pd.DataFrame:
     where : str or boolean Series, optional
         Record filter as in ``summarize_ae_by_soc_pt`` (e.g. ``"AESER"`` for serious AEs).
         All records are listed otherwise, treatment-emergent or not (``TRTEMFL`` is a column).
+    adsl : DataFrame, optional
+        When the patients took more than one treatment (``table_arms``, a randomised trial): a column ``TRTA``
+        after the patient, the treatment taken when a treatment-emergent event started, as the tables count it
+        (``_attach_arm``: ``TRT02A`` from the switch date on); blank for an event that is not treatment-emergent.
+        A listing of a single treatment has no such column.
 
     Returns
     -------
     DataFrame
         The columns of ``AE_LISTING_COLUMNS`` that ADAE has, sorted by ``USUBJID``, ``ASTDT``, ``AESEQ``.
+
+    Examples
+    --------
+    >>> adae = pd.DataFrame({"USUBJID": ["1", "2", "2", "2"], "AESEQ": [1, 1, 2, 3], "TRTEMFL": ["Y", "Y", "Y", ""],
+    ...                      "ASTDT": pd.to_datetime(["2021-02-01", "2021-03-31", "2021-04-01", "2020-12-30"])})
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "SAFFL": "Y", "TRT01A": ["B", "A"], "TRT01AN": [2, 1],
+    ...                      "TRT02A": ["B", "B"], "TR02SDT": pd.to_datetime([None, "2021-04-01"])})
+    >>> list_adverse_events(adae, adsl=adsl)[["USUBJID", "TRTA", "AESEQ"]].values.tolist()
+    [['1', 'B', 1], ['2', '', 3], ['2', 'A', 1], ['2', 'B', 2]]
+    >>> "TRTA" in list_adverse_events(adae, adsl=adsl.assign(TRT01A="B", TRT02A="B"))
+    False
     """
     _require_columns(adae, ["USUBJID", "ASTDT", "AESEQ"], "ADAE")
     columns = [c for c in AE_LISTING_COLUMNS if c in adae.columns]
     listing = adae.loc[_where_mask(adae, where), columns]
+    if adsl is not None and table_arms(adsl)["total"]:
+        teae = listing.loc[listing[TEAE_FLAG] == "Y", ["USUBJID", "ASTDT"]].assign(_row=lambda f: f.index)
+        taken = _attach_arm(teae, treatment_periods(adsl), date="ASTDT", dataset="ADAE")
+        arm = pd.Series(taken["arm"].astype(str).to_numpy(), index=taken["_row"].to_numpy())
+        listing.insert(1, AS_TREATED, listing.index.to_series().map(arm).fillna("").to_numpy())
     return listing.sort_values(["USUBJID", "ASTDT", "AESEQ"], kind="stable").reset_index(drop=True)
 
 

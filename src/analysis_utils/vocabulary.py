@@ -111,7 +111,7 @@ VARIABLE_HEADERS = {
     "AEBODSYS": "System organ class", "ASTDT": "Start date", "ASTDY": "Start day", "AENDT": "End date",
     "AENDY": "End day", "ADURN": "Days", "TRTEMFL": "TEAE", "AESER": "Serious",
     "AETOXGR": "Grade", "AESEV": "Severity", "AEREL": "Relationship",
-    "AEACN": "Action", "AEOUT": "Outcome", "TRT01A": "Treatment", "TRTSDT": "First dose",
+    "AEACN": "Action", "AEOUT": "Outcome", "TRT01A": "Treatment", "TRTA": "Treatment", "TRTSDT": "First dose",
     "TRTEDT": "Last dose", "EOSDT": "End of study", "EOSDY": "Study day at end", "EOSSTT": "Status",
     "DCSREAS": "Reason", "DTHFL": "Died", "DTHDT": "Date of death", "PARAMCD": "Parameter code",
     "PARAM": "Parameter", "AVISIT": "Visit", "AVISITN": "Week", "ADT": "Date", "ADY": "Study day",
