@@ -619,3 +619,18 @@ def test_adverse_event_listing_names_the_treatment_taken_at_onset(example):
     assert listing["TRTA"].value_counts().to_dict() == {TREATED: 48, CONTROL: 12}
     shown = safety.format_ae_listing(listing)
     assert shown.columns[:2].tolist() == ["Patient", "Treatment"]
+
+
+def test_efficacy_listings_name_each_patients_arm(example):
+    """A randomised trial's ESSDAI and ESSPRI/PGA listings show the arm randomised after the patient (TRTP, also
+    after a switch); the single-arm pilot's have no such column."""
+    from analysis_utils import listings
+
+    _trial, ds, adeff = example
+    arm = ds["adsl"].set_index("USUBJID")["TRT01P"]
+    for listing in (listings.list_essdai_domains(adeff), listings.list_esspri_pga(adeff)):
+        assert listing.columns[:3].tolist() == ["Patient", "Arm", "Visit"]
+        patients = adeff.drop_duplicates("USUBJID").set_index(adeff.drop_duplicates("USUBJID")["USUBJID"].map(
+            listings.patient_label))["USUBJID"]
+        assert (listing["Arm"].to_numpy() == arm.loc[patients.loc[listing["Patient"]]].to_numpy()).all()
+    assert "Arm" not in listings.list_essdai_domains(adeff.assign(TRTP=CONTROL))

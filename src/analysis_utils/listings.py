@@ -52,7 +52,9 @@ ESSPRI_PGA_COLUMNS = MappingProxyType({
 LISTING_DECIMALS = MappingProxyType({PARAMCD_ESSPRI: 2})
 DEFAULT_DECIMALS = 1
 #: Headers of the key columns of every listing.
-KEY_LABELS = MappingProxyType({"USUBJID": "Patient", "AVISIT": "Visit", "ADY": "Study day"})
+KEY_LABELS = MappingProxyType({"USUBJID": "Patient", "TRTP": "Arm", "AVISIT": "Visit", "ADY": "Study day"})
+#: Listing note of the ``Arm`` column (a randomised trial: ``_wide``).
+ARM_NOTE = "Arm: the arm randomised (TRTP); a patient who switched treatment stays in it."
 
 
 def _visit_rank(visits: pd.Series, order=AVISIT_ORDER) -> pd.Series:
@@ -60,7 +62,8 @@ def _visit_rank(visits: pd.Series, order=AVISIT_ORDER) -> pd.Series:
 
 
 def _wide(adeff: pd.DataFrame, paramcds, name: str) -> pd.DataFrame:
-    """``USUBJID, AVISIT, ADY`` and one AVAL column per PARAMCD, one row per patient and scheduled visit."""
+    """``USUBJID, AVISIT, ADY`` and one AVAL column per PARAMCD, one row per patient and scheduled visit; with
+    ``TRTP`` after ``USUBJID`` when the records hold more than one arm randomised (a randomised trial)."""
     _require_columns(adeff, ["USUBJID", "PARAMCD", "AVISIT", "ADY", "AVAL"], name)
     order = cleaning.visit_order(adeff)  # the schedule's visits, by planned week
     rows = adeff[adeff["PARAMCD"].isin(list(paramcds)) & adeff["AVISIT"].isin(order)]
@@ -74,15 +77,23 @@ def _wide(adeff: pd.DataFrame, paramcds, name: str) -> pd.DataFrame:
     # the study day of the visit: the earliest of its listed assessments
     day = rows.groupby(["USUBJID", "AVISIT"])["ADY"].min().rename("ADY")
     out = values.join(day).reset_index()
+    if "TRTP" in rows.columns and rows["TRTP"].nunique() > 1:
+        out.insert(1, "TRTP", out["USUBJID"].map(rows.groupby("USUBJID")["TRTP"].first()))
     out = out.assign(_rank=_visit_rank(out["AVISIT"], order)).sort_values(["USUBJID", "_rank"], kind="stable")
     return out.drop(columns="_rank").reset_index(drop=True)
 
 
 def _key_columns(wide: pd.DataFrame) -> pd.DataFrame:
+    """``Patient``, ``Arm`` (a randomised trial's), ``Visit`` and ``Study day`` of each row of ``_wide``.
+
+    >>> wide = pd.DataFrame({"USUBJID": ["S-01-001"], "TRTP": ["HCQ 400 mg"], "AVISIT": ["Week 4"], "ADY": [29.0]})
+    >>> _key_columns(wide).values.tolist(), _key_columns(wide.drop(columns="TRTP")).columns.tolist()
+    ([['01-001', 'HCQ 400 mg', 'Week 4', '29']], ['Patient', 'Visit', 'Study day'])
+    """
     day = wide["ADY"].astype("Int64")
-    return pd.DataFrame({KEY_LABELS["USUBJID"]: wide["USUBJID"].map(patient_label),
-                         KEY_LABELS["AVISIT"]: wide["AVISIT"],
-                         KEY_LABELS["ADY"]: day.astype(str).where(day.notna(), "")})
+    keys = {"USUBJID": wide["USUBJID"].map(patient_label), "TRTP": wide.get("TRTP"), "AVISIT": wide["AVISIT"],
+            "ADY": day.astype(str).where(day.notna(), "")}
+    return pd.DataFrame({KEY_LABELS[k]: v for k, v in keys.items() if v is not None})
 
 
 def _format_value(value: float, decimals: int | None = None) -> str:
