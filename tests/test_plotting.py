@@ -71,6 +71,20 @@ def test_waterfall_orders_patients_and_marks_threshold():
     assert len(threshold) == 1 and threshold[0].get_ydata()[0] == -3
 
 
+def test_waterfall_names_patients_only_while_their_labels_fit():
+    """Up to ``WATERFALL_NAMED_PATIENTS`` patients are named under their bars; one more and the axis counts them."""
+    def patients(n):
+        ids = [f"S{i:03d}" for i in range(n)]
+        return pd.DataFrame({"USUBJID": ids, "PARAMCD": "ESSDAI", "AVISIT": "Week 12", "AVISITN": 12,
+                             "AVAL": 5.0, "CHG": -np.arange(n, dtype=float), "DTYPE": ""})
+    named = plotting.WATERFALL_NAMED_PATIENTS
+    ax = plotting.plot_waterfall(patients(named), avisits=("Week 12",))
+    assert len(ax.get_xticklabels()) == named and ax.get_xlabel() == "Patient"
+    ax = plotting.plot_waterfall(patients(named + 1), avisits=("Week 12",))
+    assert not ax.get_xticklabels() and ax.get_xlabel() == f"Patients (n = {named + 1}), ordered by change"
+    assert len(ax.containers[0]) == named + 1  # still one bar each
+
+
 def test_domain_heatmap_places_scores_by_patient_visit_and_domain():
     scores = pd.DataFrame({
         "USUBJID": ["S2", "S1", "S1", "S1"], "PARAMCD": ["EDSARTIC", "EDSBIOL", "EDSARTIC", "ESSDAI"],

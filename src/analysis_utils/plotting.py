@@ -37,6 +37,9 @@ JITTER_WIDTH = 0.08
 #: inside the SVG: the figure stays readable and fast for large trials (at 10,000 patients the box plots' SVG was
 #: 9 MB of 30,000 vector points, 5 s to draw).
 MANY_PATIENTS = 200
+#: Most patients the waterfall names under its bars: at 8 inches wide, more labels overlap (87 patients of the
+#: randomised example were unreadable); above, the axis says how many patients, ordered by change.
+WATERFALL_NAMED_PATIENTS = 40
 #: Most visits whose labels stand upright under a panel; more are slanted (weeks 0-24 every 4 weeks: 7 visits).
 UPRIGHT_VISITS = 4
 #: Short display names of the ESSDAI domains (heatmap columns).
@@ -228,7 +231,7 @@ def plot_waterfall(adeff: pd.DataFrame, *, avisits=("Week 12", "Week 24"), thres
     Patients are ordered from the largest increase to the largest decrease at the last visit of
     ``avisits`` (patients without it first, then by the earlier visit; ties by ``USUBJID``); patients
     with no change at any of ``avisits`` are left out. Ticks name the subjects without the prefix all
-    share (``_short_ids``). The bars
+    share (``_short_ids``), up to ``WATERFALL_NAMED_PATIENTS`` patients. The bars
     of visit i are ``ax.containers[i]``; a patient without a value at a visit has a bar of height
     NaN (not drawn). A dashed line marks ``threshold`` (ESSDAI MCII: a change of -3 or less).
 
@@ -259,7 +262,7 @@ def plot_waterfall(adeff: pd.DataFrame, *, avisits=("Week 12", "Week 24"), thres
             ax.bar(xs, heights, width=width, color=colours[i % len(colours)], label=visit)
     ax.axhline(threshold, color=OKABE_ITO["black"], linestyle="--", linewidth=1, label=f"MCII ({threshold:g})")
     ax.axhline(0, color=PATIENT_GREY, linewidth=0.8)
-    if many:
+    if len(order) > WATERFALL_NAMED_PATIENTS:
         ax.set_xticks([])
         ax.set_xlabel(f"Patients (n = {len(order)}), ordered by change")
     else:
