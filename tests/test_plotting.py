@@ -139,6 +139,10 @@ def test_domain_heatmap_shows_visit_means_for_large_trials():
     matrix = ax.images[0].get_array()
     assert matrix.shape == (2, 12)
     assert matrix[0, 3] == 4.0 and matrix[1, 3] == pytest.approx(2.0 / n)
+    assert [t.get_text() for t in ax.get_yticklabels()] == [f"Baseline (mean of {n})", f"Week 12 (mean of {n})"]
+    assert sorted(t.get_text() for t in ax.texts) == ["0.03", "4.00"]  # 2 / 61 = 0.0328: two decimals
+    fewer = plotting.plot_domain_heatmap(d[(d["AVISIT"] == "Baseline") | (d["USUBJID"] != "S000")])
+    assert [t.get_text() for t in fewer.get_yticklabels()] == [f"Baseline (mean of {n})", f"Week 12 (mean of {n - 1})"]
 
 
 def test_trajectories_waterfall_and_box_points_are_light_for_many_patients():

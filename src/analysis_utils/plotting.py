@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analysis_utils.endpoints import compute_quantile
+from analysis_utils.tables import format_number
 from analysis_utils.visits import visit_weeks
 from analysis_utils.vocabulary import ESSDAI_DOMAINS, ESSDAI_SCORE_PARAMCD
 
@@ -284,7 +285,8 @@ def plot_domain_heatmap(adeff: pd.DataFrame, *, ax=None):
     Rows run by ``USUBJID`` then visit; columns follow ``vocabulary.ESSDAI_DOMAINS``; without ``ax``
     the new figure's height follows the number of rows. A cell without
     a record is blank (NaN, drawn in grey); non-zero scores are written in the cell; rows name the
-    subjects as ``_short_ids`` does. The
+    subjects as ``_short_ids`` does. Above ``HEATMAP_MAX_SUBJECTS`` patients a row is a visit: the mean score of
+    the patients assessed at it, written with two decimals, the row naming their number. The
     matrix is ``ax.images[0].get_array()``.
 
     Examples
@@ -297,14 +299,17 @@ def plot_domain_heatmap(adeff: pd.DataFrame, *, ax=None):
     """
     code_to_domain = {code: d for d, code in ESSDAI_SCORE_PARAMCD.items()}
     rows = _observed(adeff, code_to_domain)
-    if rows["USUBJID"].nunique() > HEATMAP_MAX_SUBJECTS:  # one row per visit: the mean over patients
-        rows = rows.assign(USUBJID=f"Mean of {rows['USUBJID'].nunique()} patients")
+    week_label = _week_labels(rows)
+    mean = rows["USUBJID"].nunique() > HEATMAP_MAX_SUBJECTS
+    if mean:  # one row per visit: the mean over the patients assessed at it, named with their number
+        assessed = rows.groupby("AVISITN")["USUBJID"].nunique()
+        rows = rows.assign(USUBJID="")
         wide = rows.pivot_table(index=["USUBJID", "AVISITN"], columns="PARAMCD", values="AVAL", aggfunc="mean")
     else:
         wide = rows.pivot_table(index=["USUBJID", "AVISITN"], columns="PARAMCD", values="AVAL", aggfunc="first")
     wide = wide.reindex(columns=[ESSDAI_SCORE_PARAMCD[d] for d in ESSDAI_DOMAINS]).sort_index()
-    if ax is None:  # one row per patient x visit: the height follows the number of rows
-        _, ax = plt.subplots(figsize=(8, 1.5 + 0.18 * len(wide)), layout="constrained")
+    if ax is None:  # one row per patient x visit: the height follows the number of rows (room for the colour bar)
+        _, ax = plt.subplots(figsize=(8, max(3.2, 1.5 + 0.18 * len(wide))), layout="constrained")
     cmap = plt.get_cmap(HEATMAP_CMAP).with_extremes(bad=MISSING_GREY)
     values = np.ma.masked_invalid(wide.to_numpy(dtype=float))
     image = ax.imshow(values, aspect="auto", cmap=cmap, vmin=0, interpolation="nearest")
@@ -312,14 +317,18 @@ def plot_domain_heatmap(adeff: pd.DataFrame, *, ax=None):
     dark = 0.6 * np.nanmax(scores)  # a score from here up is written in white on its dark cell
     for (i, j), v in np.ndenumerate(scores):
         if v > 0:
-            ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=6, color="black" if v < dark else "white")
-    week_label = _week_labels(rows)
+            ax.text(j, i, format_number(v, 2) if mean else f"{v:.3g}", ha="center", va="center", fontsize=6,
+                    color="black" if v < dark else "white")
     names = dict(zip(wide.index.get_level_values(0), _short_ids(wide.index.get_level_values(0))))
-    ax.set_yticks(range(len(wide)), [f"{names[s]}  {week_label.get(w, w)}" for s, w in wide.index], fontsize=6)
+    ax.set_yticks(range(len(wide)), [f"{week_label.get(w, w)} (mean of {assessed[w]})" if mean
+                                     else f"{names[s]}  {week_label.get(w, w)}" for s, w in wide.index], fontsize=6)
     ax.set_xticks(range(len(ESSDAI_DOMAINS)), [DOMAIN_LABELS[d] for d in ESSDAI_DOMAINS], rotation=60,
                   ha="right", fontsize=7)
     starts = [i for i in range(1, len(wide)) if wide.index[i][0] != wide.index[i - 1][0]]
     for i in starts:
         ax.axhline(i - 0.5, color=PATIENT_GREY, linewidth=1.0)
-    ax.figure.colorbar(image, ax=ax, label="Domain score (weight x level)", shrink=0.6)
+    if mean:  # a few rows: a label on two lines beside a full-height bar
+        ax.figure.colorbar(image, ax=ax, label="Mean domain score\n(weight x level)")
+    else:
+        ax.figure.colorbar(image, ax=ax, label="Domain score (weight x level)", shrink=0.6)
     return ax
