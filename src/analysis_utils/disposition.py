@@ -719,7 +719,8 @@ def list_visit_deviations(bds: pd.DataFrame) -> pd.DataFrame:
     -------
     DataFrame
         ``VISIT_DEVIATION_COLUMNS``: the window as ``"day 71 to 99"`` and ``DAYSOUT``, the days outside it
-        (positive: after its last day; negative: before its first day), sorted by subject and visit.
+        (positive: after its last day; negative: before its first day), sorted by subject and visit; with the arm
+        randomised, ``TRTP``, after ``USUBJID`` when the records hold more than one (a randomised trial).
 
     Examples
     --------
@@ -727,6 +728,8 @@ def list_visit_deviations(bds: pd.DataFrame) -> pd.DataFrame:
     ...                     "ADT": pd.to_datetime(["2021-11-03"] * 2 + ["2021-10-01"]), "ADY": [101, 101, 85]})
     >>> list_visit_deviations(bds)[["USUBJID", "AVISIT", "ADY", "WINDOW", "DAYSOUT"]].values.tolist()
     [['a', 'Week 12', 101, 'day 71 to 99', 2]]
+    >>> format_visit_deviations(list_visit_deviations(bds.assign(TRTP=["B", "B", "A"]))).columns.tolist()[:3]
+    ['Patient', 'Arm', 'Visit']
     """
     _require_columns(bds, ["USUBJID", "AVISIT", "ADT", "ADY"], "BDS")
     windows = _visit_windows(bds)
@@ -740,7 +743,8 @@ def list_visit_deviations(bds: pd.DataFrame) -> pd.DataFrame:
     out = out[out["DAYSOUT"] != 0]
     order = {v: i for i, v in enumerate(windows)}
     out = out.assign(_v=out["AVISIT"].map(order)).sort_values(["USUBJID", "_v"], kind="stable")
-    return out[list(VISIT_DEVIATION_COLUMNS)].reset_index(drop=True)
+    arm = ["TRTP"] if "TRTP" in bds.columns and bds["TRTP"].nunique() > 1 else []
+    return out[[VISIT_DEVIATION_COLUMNS[0], *arm, *VISIT_DEVIATION_COLUMNS[1:]]].reset_index(drop=True)
 
 
 def summarize_visit_deviations(bds: pd.DataFrame) -> pd.DataFrame:
@@ -779,10 +783,11 @@ def visit_deviations_to_ard(result: pd.DataFrame, *, analysis_id: str = "DEV-VIS
 
 
 def format_visit_deviations(listing: pd.DataFrame) -> pd.DataFrame:
-    """Display frame of ``list_visit_deviations``: patient (site and patient number), visit, date, study day,
-    window, days outside."""
+    """Display frame of ``list_visit_deviations``: patient (site and patient number), arm (a randomised trial's),
+    visit, date, study day, window, days outside."""
+    arm = {"Arm": listing["TRTP"].to_numpy()} if "TRTP" in listing.columns else {}
     return pd.DataFrame({
-        "Patient": listing["USUBJID"].map(patient_label).to_numpy(), "Visit": listing["AVISIT"].to_numpy(),
+        "Patient": listing["USUBJID"].map(patient_label).to_numpy(), **arm, "Visit": listing["AVISIT"].to_numpy(),
         "Date": pd.to_datetime(listing["ADT"]).dt.strftime("%Y-%m-%d").to_numpy(),
         "Study day": [str(int(d)) for d in listing["ADY"]], "Window": listing["WINDOW"].to_numpy(),
         "Days outside": [f"{int(d):+d} ({'late' if d > 0 else 'early'})" for d in listing["DAYSOUT"]],
