@@ -808,3 +808,11 @@ def test_randomised_example_exposure_of_the_treatments_adds_up_to_the_total(rand
     np.testing.assert_allclose(years.loc[none].drop(columns="Total").sum(axis=1), years.loc[none, "Total"])
     rows = safety.to_ard(eair, analysis_id="SAF-AESI-EAIR", **safety.ARD_LAYOUTS["aesi_eair"])
     assert rows["group"].drop_duplicates().tolist()[-1] == "Total"
+
+
+def test_category_rules_read_a_column_without_records_typed_as_numbers():
+    """An early data cut of a randomised trial had no adverse event yet: the empty ADAE's term columns came typed
+    float, and the AESI rules on them stopped the build (``.str`` of a float column)."""
+    empty = pd.DataFrame({c: pd.Series([], dtype=float) for c in ("AEBODSYS", "AEDECOD", "AESER")})
+    for label in ("AESI: serious infection", "AESI: herpes zoster", "AESI: malignancy (neoplasm SOC)"):
+        assert len(safety.AE_OVERVIEW_CATEGORIES[label](empty)) == 0

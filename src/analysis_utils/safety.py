@@ -427,15 +427,15 @@ def _fatal_rule(ae: pd.DataFrame) -> pd.Series:
 
 
 def _soc_rule(soc: str, *, serious: bool):
-    def rule(ae: pd.DataFrame) -> pd.Series:
-        mask = ae["AEBODSYS"].str.lower() == soc.lower()
+    def rule(ae: pd.DataFrame) -> pd.Series:  # as text: a column without records may be typed float
+        mask = ae["AEBODSYS"].astype(str).str.lower() == soc.lower()
         return mask & (ae["AESER"] == "Y") if serious else mask
     return rule
 
 
 def _pt_rule(terms: frozenset):
     def rule(ae: pd.DataFrame) -> pd.Series:
-        return ae["AEDECOD"].str.lower().isin(terms)
+        return ae["AEDECOD"].astype(str).str.lower().isin(terms)
     return rule
 
 
