@@ -181,3 +181,14 @@ def test_waterfall_without_week_24_draws_week_12_only():
     ax = plotting.plot_waterfall(d, avisits=("Week 12", "Week 24"))
     heights = [[float(b.get_height()) for b in c] for c in ax.containers]
     assert heights[0] == [-1.0, -4.0] and all(np.isnan(h) for h in heights[1])
+
+
+def test_arm_changes_leave_out_what_the_model_could_not_estimate():
+    """At an early data cut an arm may have no estimate at a visit, or none at all: nothing is drawn there."""
+    ard = pd.DataFrame({"analysis_id": "M", "group": "A", "avisit": ["Week 4"] * 3 + ["Week 8"] * 3,
+                        "stat_name": ["lsmean", "ci_lower", "ci_upper"] * 2,
+                        "stat_value": [-1.0, -2.0, 0.0, np.nan, np.nan, np.nan]})
+    ax = plotting.plot_arm_changes(ard, analysis_id="M", arms=["A", "B"])
+    a, b = (list(arm.lines[0].get_ydata()) for arm in ax.containers)
+    assert a[:2] == [0.0, -1.0] and np.isnan(a[2])
+    assert b[0] == 0.0 and np.isnan(b[1:]).all()

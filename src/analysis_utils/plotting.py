@@ -208,7 +208,8 @@ def plot_arm_changes(ard: pd.DataFrame, *, analysis_id: str, arms, baseline: str
     x = np.arange(len(visits) + 1, dtype=float)
     for i, arm in enumerate(arms):
         stats = (rows[rows["group"] == arm].pivot_table(index="avisit", columns="stat_name", values="stat_value",
-                                                        aggfunc="first").reindex(index=visits))
+                                                        aggfunc="first")
+                 .reindex(index=visits, columns=["lsmean", "ci_lower", "ci_upper"]))  # not estimable: not drawn
         y, lo, hi = ([0.0, *stats[name].to_numpy(float)] for name in ("lsmean", "ci_lower", "ci_upper"))
         y, lo, hi = np.array(y), np.array(lo), np.array(hi)
         ax.errorbar(x + (i - (len(arms) - 1) / 2) * ARM_DODGE, y, yerr=[y - lo, hi - y], label=arm, capsize=3,
