@@ -6,6 +6,7 @@ queries as the shipped export.
 """
 
 import codecs
+import re
 
 import openpyxl
 import pandas as pd
@@ -93,6 +94,12 @@ def _every_file(transform):
             path.write_bytes(transform(path.read_bytes()))
         return folder
     return mutate
+
+
+def _date9(data: bytes) -> bytes:
+    """Every complete date written as SAS's DATE9. writes it (2021-06-28: 28JUN2021), some months in lower case."""
+    months = [m.encode() for m in ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "nov", "Dec")]
+    return re.sub(rb"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d-])", lambda m: m[3] + months[int(m[2]) - 1] + m[1], data)
 
 
 def _quote_every_field(data: bytes) -> bytes:
@@ -425,6 +432,20 @@ def _same_as_shipped(result, shipped):
 @pytest.mark.parametrize("case", sorted(SAME))
 def test_realistic_variant_gives_the_same_result(tmp_export, shipped, case):
     _same_as_shipped(validation.check_export(SAME[case](tmp_export)), shipped)
+
+
+def test_dates_as_sas_writes_them_give_the_same_result(tmp_export, shipped):
+    """A CSV written from an EDC's SAS datasets holds its dates as DATE9. (28JUN2021): read as the same dates, the
+    analysis datasets are the shipped ones, and so are the queries, which show a value as the export wrote it."""
+    result = validation.check_export(_every_file(_date9)(tmp_export))
+    queries, datasets = shipped
+    assert result.queries["value"].tolist() == [_date9(v.encode()).decode() for v in queries["value"]]
+    assert "03nov2021" in result.queries["value"].tolist()  # the query of a date shows it as written
+    pd.testing.assert_frame_equal(result.queries.drop(columns=["file", "message", "value"]),
+                                  queries.drop(columns=["file", "message", "value"]))
+    derived = cleaning.derive_all(result.typed)
+    for name, frame in datasets.items():
+        pd.testing.assert_frame_equal(derived[name], frame, obj=name)
 
 
 def test_missing_form_is_reported_first_without_follow_on_errors(tmp_export):

@@ -38,18 +38,32 @@ _PARTS = re.compile(r"^(\d{4})(?:-(\d{2}|UN|UNK|UK|XX)(?:-(\d{2}|UN|UNK|UK|XX))?
 #: with a space, seconds, a fraction or a UTC offset): the date is read, the time left out (every analysis counts
 #: days).
 DATE_TIME = r"(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?"
+#: A date as SAS writes it (format ``DATE9.``: ``04JAN2021``; ``DATETIME.``: ``04JAN2021:09:30:00``), as a CSV file
+#: written from an EDC's SAS datasets holds it: two-digit day, the month's English abbreviation (any letter case),
+#: four-digit year. Read as its date (``as_iso_dates``): unlike ``04/01/2021``, no other order of day and month is
+#: possible. Its time is left out, as an ISO date-time's.
+SAS_DATE = r"(\d{2})([A-Za-z]{3})(\d{4})(?::\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+SAS_MONTHS = MappingProxyType({month: f"{number:02d}" for number, month in enumerate(
+    ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), start=1)})
 
 
-def drop_time(text: pd.Series) -> pd.Series:
-    """Stripped date texts with the time of a date-time (``DATE_TIME``) left out; any other text as it is.
+def as_iso_dates(text: pd.Series) -> pd.Series:
+    """Stripped date texts as ISO dates where they are dates written otherwise: the date of a date-time
+    (``DATE_TIME``), a date as SAS writes it (``SAS_DATE``); any other text as it is.
 
-    >>> drop_time(pd.Series(["2021-06-28T09:30", "2021-06-28 09:30:00+08:00", "2021-06-28", "2021/6/28 9:30"])).tolist()
+    >>> as_iso_dates(pd.Series(["2021-06-28T09:30", "2021-06-28 09:30:00+08:00", "2021-06-28", "2021/6/28 9:30"])
+    ...              ).tolist()
     ['2021-06-28', '2021-06-28', '2021-06-28', '2021/6/28 9:30']
+    >>> as_iso_dates(pd.Series(["04JAN2021", "28jun2021:09:30:00", "04JNA2021", "31FEB2021", "2021-UN-14"])).tolist()
+    ['2021-01-04', '2021-06-28', '04JNA2021', '2021-02-31', '2021-UN-14']
     """
-    longer = (text.str.len() > len("YYYY-MM-DD")).to_numpy()
-    if not longer.any():  # the usual export: dates only, no pattern to match
+    length = text.str.len()
+    other = ((length > len("YYYY-MM-DD")) | (length == len("DDMONYYYY"))).to_numpy()
+    if not other.any():  # the usual export: ISO dates only, no pattern to match
         return text
-    found = text[longer].str.extract(f"^{DATE_TIME}$")[0].reindex(text.index)
+    found = text[other].str.extract(f"^{DATE_TIME}$")[0]
+    sas = text[other].str.extract(f"^{SAS_DATE}$")
+    found = found.fillna(sas[2] + "-" + sas[1].str.upper().map(SAS_MONTHS) + "-" + sas[0]).reindex(text.index)
     return text.mask(found.notna(), found)
 
 
@@ -62,7 +76,7 @@ def date_range(text: pd.Series) -> pd.DataFrame:
     [['2021-07-14', '2021-07-14', ''], ['2020-02-01', '2020-02-29', 'D'], ['2019-01-01', '2019-12-31', 'M'], \
 [nan, nan, ''], [nan, nan, ''], ['2021-08-01', '2021-08-31', 'D']]
     """
-    text = drop_time(text.astype(str).str.strip())
+    text = as_iso_dates(text.astype(str).str.strip())
     complete = pd.to_datetime(text.where(text != ""), format="%Y-%m-%d", errors="coerce")
     if (complete.notna() | (text == "")).all():  # no partial date: no pattern to match (a 10,000-patient export)
         return pd.DataFrame({"first": complete, "last": complete, "flag": ""}, index=text.index)

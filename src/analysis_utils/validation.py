@@ -450,7 +450,7 @@ def _parse(stripped: pd.Series, type_: str) -> tuple:
         return stripped, np.zeros(len(stripped), dtype=bool)
     present = stripped != ""
     if type_ == "date":
-        stripped = partial_dates.drop_time(stripped)
+        stripped = partial_dates.as_iso_dates(stripped)
         values = pd.to_datetime(stripped.where(present), format="%Y-%m-%d", errors="coerce")
         return values, (present & values.isna()).to_numpy()
     numbers = to_numbers(stripped.where(present))
