@@ -253,7 +253,7 @@ STOPS = {
         _replace_in_line("adverse_events", 2, ",N,1,POSSIBLY RELATED,", ",N,Moderate,POSSIBLY RELATED,"),
         ("stop", "wrong_type", "adverse_events.csv", 2, "value 'Moderate' is not of type int: expected integer "
                                                         "(digits only)")),
-    "an adverse event's grade with words around it (Grade 2 - Moderate)": (
+    "an adverse event's grade with words around it (Grade 1 - Mild)": (
         _replace_in_line("adverse_events", 2, ",N,1,POSSIBLY RELATED,", ",N,Grade 1 - Mild,POSSIBLY RELATED,"),
         ("stop", "wrong_type", "adverse_events.csv", 2, "value 'Grade 1 - Mild' is not of type int: expected integer "
                                                         "(digits only): write the number alone (1)")),

@@ -167,7 +167,8 @@ def switch_visit(adsl: pd.DataFrame, adeff: pd.DataFrame) -> str | None:
     treatment, when any patient switched (ADSL ``SWITCHFL``); else ``None``.
 
     >>> adeff = pd.DataFrame({"AVISIT": ["Baseline", "Week 12"], "AVISITN": [0, 12]})
-    >>> switch_visit(pd.DataFrame({"SWITCHFL": ["N", "Y"]}), adeff), switch_visit(pd.DataFrame({"SWITCHFL": ["N"]}), adeff)
+    >>> switch_visit(pd.DataFrame({"SWITCHFL": ["N", "Y"]}), adeff), switch_visit(pd.DataFrame({"SWITCHFL": ["N"]}),
+    ...                                                                           adeff)
     ('Week 12', None)
     """
     at = adeff.loc[adeff["AVISITN"] == SWITCH_WEEK, "AVISIT"]

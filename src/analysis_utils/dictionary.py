@@ -251,9 +251,10 @@ def read_coded(var: "Variable", text: pd.Series) -> pd.Series:
     way written as the dictionary does: in another letter case or with spaces around it (``n``, ``possibly
     related``, ``w12``); for a Y/N item also a spelling of ``YES_NO_SPELLINGS``, for sex one of ``SEX_SPELLINGS``, for
     a POSITIVE/NEGATIVE item one of ``QUALITATIVE_SPELLINGS``, for an ESSDAI domain's level (a number) one of
-    ``ESSDAI_LEVEL_SPELLINGS``, for a CTCAE grade one of ``CTCAE_GRADE_SPELLINGS``, and a code's label of ``Variable.decodes`` (a visit's name in the schedule). Other
-    values, and a column not of text, are left as they are, for validation to name. Only values not allowed as they
-    are are looked at (5 ms for 570,000 laboratory visit codes).
+    ``ESSDAI_LEVEL_SPELLINGS``, for a CTCAE grade one of ``CTCAE_GRADE_SPELLINGS``, and a code's label of
+    ``Variable.decodes`` (a visit's name in the schedule). Other values, and a column not of text, are left as they
+    are, for validation to name. Only values not allowed as they are are looked at (5 ms for 570,000 laboratory visit
+    codes).
 
     >>> read_coded(FORMS["adverse_events"].variable("AESER"), pd.Series(["N", " y", "Yes", "否", "maybe", ""])).tolist()
     ['N', 'Y', 'Y', 'N', 'maybe', '']
@@ -727,7 +728,8 @@ def _safety_forms() -> tuple:
             _v("AEENDT", "date", "End date (blank: ongoing).", required=False, query_missing=False, partial=True),
             _v("AESER", "str", "Serious adverse event. Required even in an interim export: seriousness decides "
                "expedited reporting, so it is known when the event is entered.", **_YN),
-            _v("AETOXGR", "int", "CTCAE v5.0 grade (also read written Grade 2 or 2级).", allowed=(1, 2, 3, 4, 5), required=False,
+            _v("AETOXGR", "int", "CTCAE v5.0 grade (also read written Grade 2 or 2级).", allowed=(1, 2, 3, 4, 5),
+               required=False,
                blank="not yet assessed; not imputed ('Missing' in the table by maximum grade, in no 'grade >= 3' row)"),
             _v("AEREL", "str", "Relationship to baricitinib.",
                allowed=("RELATED", "POSSIBLY RELATED", "UNLIKELY RELATED", "NOT RELATED"), required=False,

@@ -78,8 +78,8 @@ TABLE1_LABELS = MappingProxyType({
     "GCDOSEBL": "Glucocorticoid dose (mg/day prednisone equivalent)", "ANTISSA": "Anti-SSA/Ro",
     "ANTISSB": "Anti-SSB/La", "GCFL": "Glucocorticoids at baseline", "HCQFL": "Hydroxychloroquine at baseline",
     "ISFL": "Immunosuppressant at baseline", "HBVHXFL": "Past hepatitis B (anti-HBc positive)",
-    "ILDFL": "Interstitial lung disease", "TRTDURD": "Days on treatment", "CUMDOSE": "Cumulative baricitinib dose (mg)",
-    "ADHERPCT": "Adherence (%)",
+    "ILDFL": "Interstitial lung disease", "TRTDURD": "Days on treatment",
+    "CUMDOSE": "Cumulative baricitinib dose (mg)", "ADHERPCT": "Adherence (%)",
 })
 #: Decimals of the mean, median, quartiles and extremes (SD one more) by variable; 1 otherwise.
 TABLE1_DECIMALS = MappingProxyType({"AGE": 1, "TRTDURD": 1, "CUMDOSE": 1, "ESSDAIBL": 1, "GCDOSEBL": 1})

@@ -67,7 +67,8 @@ def test_randomised_report_plans_no_trial_from_its_pooled_arms(randomised_build)
     assert done.returncode == 0, done.stdout + done.stderr
     html = (out_root / "reports" / "report.html").read_text(encoding="utf-8")
     section = html[html.index('id="sec-planning"'):html.index('id="sec-appendix"')]
-    assert "Not computed for this export: it is of a randomised trial (HCQ 400 mg, Baricitinib 4 mg + HCQ 400 mg)" in section
+    assert ("Not computed for this export: it is of a randomised trial (HCQ 400 mg, Baricitinib 4 mg + HCQ 400 mg)"
+            in section)
     assert "Table P.1" not in section and "<img" not in section and "uncontrolled pilot" not in section
     ard = pd.read_csv(out_root / "reports" / "ard.csv", dtype=str, keep_default_na=False)
     assert not ard["analysis_id"].str.startswith("PLAN-").any()
