@@ -617,6 +617,7 @@ def test_a_randomised_export_is_not_planned_from_and_says_why():
     ds = cleaning.derive_all(pilot)
     ard = endpoints.summarize_primary(ds["adsl"], scoring.derive_adeff(ds["adqs"]))
     assert planning.why_not_planned(ds["adsl"], ard) == ""
+    assert planning.why_not_planned(ds["adsl"].drop(columns=["TRT01P", "TRT01PN"]), ard) == ""  # ADSL from elsewhere
     early = ard[ard["avisit"] != "Week 12"]
     assert planning.why_not_planned(ds["adsl"], early).startswith("Not computed at this data cut")
 

@@ -824,9 +824,11 @@ def why_not_planned(adsl: pd.DataFrame, ard: pd.DataFrame, *, visit: str = "Week
     >>> why_not_planned(adsl, pd.DataFrame())[:101]
     'Not computed for this export: it is of a randomised trial (HCQ 400 mg, Baricitinib 4 mg + HCQ 400 mg)'
     """
-    planned = adsl.dropna(subset=["TRT01P"])
-    if planned["TRT01P"].nunique() > 1:
-        arms = planned.sort_values("TRT01PN", kind="stable")["TRT01P"].drop_duplicates()
+    arms = []
+    if "TRT01P" in adsl.columns:  # without it (a dataset from elsewhere) one arm, as efficacy_ard.pooled_group reads it
+        ordered = adsl.sort_values("TRT01PN", kind="stable") if "TRT01PN" in adsl.columns else adsl
+        arms = list(ordered["TRT01P"].dropna().drop_duplicates())
+    if len(arms) > 1:
         return (f"Not computed for this export: it is of a randomised trial ({', '.join(arms)}), not of a single-arm "
                 "pilot, from which this section would size a randomised trial. The between-arm comparisons of the "
                 "efficacy section estimate the treatment effect.")
