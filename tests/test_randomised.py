@@ -120,6 +120,22 @@ def test_unknown_treatment_in_exposure_is_an_error(small):
     assert err[["file", "variable"]].values.tolist() == [["exposure.csv", "EXTRT"]]
 
 
+def test_a_dose_of_baricitinib_in_a_period_of_hcq_alone_is_an_error(small):
+    """HCQ alone has no baricitinib: a daily dose of it there (named, or the arm randomised where EXTRT is blank)
+    contradicts the treatment, and would count baricitinib in the control arm's cumulative dose; a reduced dose of
+    the baricitinib arm (2 mg of 4) is no contradiction."""
+    exposure, arm = small["exposure"], small["randomisation"].set_index("SUBJID")["ARM"]
+    control = exposure.index[exposure["EXTRT"] == CONTROL]
+    exposure.loc[control[0], "EXDOSE"] = 4.0
+    exposure.loc[control[1], ["EXTRT", "EXDOSE"]] = [None, 2.0]
+    assert arm[exposure.loc[control[1], "SUBJID"]] == CONTROL  # blank EXTRT: the arm randomised, HCQ alone
+    exposure.loc[exposure.index[exposure["EXTRT"] == TREATED][0], "EXDOSE"] = 2.0
+    err = _only(validation.validate_export(small).errors, "dose_without_baricitinib")
+    assert err["row"].tolist() == [str(i + 2) for i in sorted(control[:2])]
+    assert err["message"].str.contains("the period's treatment, HCQ 400 mg, has none").all()
+    assert validation.RULES["dose_without_baricitinib"][0] == "error"
+
+
 def test_randomisation_before_consent_and_before_eligibility(small):
     rand, demog, elig = small["randomisation"], small["demographics"], small["eligibility"]
     rand.loc[0, "RANDDT"] = demog.loc[0, "CONSDT"] - pd.Timedelta(days=1)

@@ -62,6 +62,9 @@ RANDOMISED_ARMS = MappingProxyType({"HCQ 400 mg": 1, "Baricitinib 4 mg + HCQ 400
 SINGLE_ARM_CODE = 1
 #: Every treatment an exposure record may name (``EXTRT``): the single arm and the randomised arms.
 TREATMENTS = (ARM, *RANDOMISED_ARMS)
+#: The treatments without baricitinib (the follow-on trial's control arm, hydroxychloroquine alone): a period of one
+#: has no daily dose of baricitinib (exposure ``EXDOSE`` 0; ``validation`` rule ``dose_without_baricitinib``).
+NO_BARICITINIB = ("HCQ 400 mg",)
 
 YES_NO = ("Y", "N")
 POS_NEG = ("POSITIVE", "NEGATIVE")

@@ -97,6 +97,9 @@ RULES = MappingProxyType({
     "missed_doses_exceed_days": ("error", "more daily doses missed than days from the first to the last dose"),
     "overlapping_exposure": ("error", "two exposure periods of a subject overlap (a period starts on or before the "
                                       "last dose of the one before)"),
+    "dose_without_baricitinib": ("error", "a period of a treatment without baricitinib (dictionary.NO_BARICITINIB, "
+                                          "the arm randomised where EXTRT is blank) has a daily dose of baricitinib "
+                                          "(EXDOSE above 0): the treatment or the dose mistyped?"),
     "schedule_baseline": ("error", "the visit schedule has no baseline visit BL at week 0, or BL at another week"),
     "schedule_window": ("error", "a visit window of the schedule does not hold the visit's target study day "
                                  "(7 x week + 1), or the week is repeated"),
@@ -1193,6 +1196,22 @@ def _check_overlapping_exposure(exposure: pd.DataFrame, text: pd.DataFrame, ctx:
     return _problems(ctx, bad, "EXSTDT", "overlapping_exposure", text["EXSTDT"], detail)
 
 
+def _check_dose_without_baricitinib(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
+    """A period of a treatment without baricitinib (``dictionary.NO_BARICITINIB``: ``EXTRT``, blank the arm
+    randomised) with a daily dose of baricitinib: its cumulative dose (ADSL ``CUMDOSE``) would count baricitinib in
+    the control arm. The treatment and the dose contradict each other, and which is right only the site can say."""
+    exposure, rand = typed["exposure"], typed.get("randomisation")
+    if "EXDOSE" not in exposure or rand is None or "ARM" not in rand:
+        return _empty()
+    arm = rand.drop_duplicates("SUBJID").set_index("SUBJID")["ARM"]
+    given = exposure["EXTRT"].fillna("").astype(str) if "EXTRT" in exposure else pd.Series("", index=exposure.index)
+    treatment = given.where(given != "", exposure["SUBJID"].map(arm)).fillna("")
+    bad = (treatment.isin(dictionary.NO_BARICITINIB) & (exposure["EXDOSE"] > 0)).fillna(False).to_numpy(bool)
+    return _problems(ctxs["exposure"], bad, "EXDOSE", "dose_without_baricitinib", text["exposure"]["EXDOSE"],
+                     "is a daily dose of baricitinib, but the period's treatment, " + treatment + ", has none: the "
+                     "treatment (EXTRT, or the arm randomised) or the dose mistyped?")
+
+
 #: Letters of Chinese, Japanese and Korean (CJK ideographs and their extensions, kana, hangul), of which no English
 #: MedDRA term has any.
 CJK_LETTER = "[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]"
@@ -2012,7 +2031,7 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
                  _check_reference_range(typed["labs"], text["labs"], ctxs["labs"]),
                  _check_missed_doses(typed["exposure"], text["exposure"], ctxs["exposure"]),
                  _check_overlapping_exposure(typed["exposure"], text["exposure"], ctxs["exposure"]),
-                 _check_open_exposure(typed, text, ctxs),
+                 _check_dose_without_baricitinib(typed, text, ctxs), _check_open_exposure(typed, text, ctxs),
                  _check_randomisation(typed, text, ctxs), _check_screen_failures(typed, text, ctxs),
                  _query_windows(typed, text, ctxs, schedule), _query_sample_windows(typed, text, ctxs, schedule),
                  _query_early_switch(typed, text, ctxs, schedule), _query_stratum(text, ctxs),
