@@ -210,8 +210,7 @@ def plot_arm_changes(ard: pd.DataFrame, *, analysis_id: str, arms, baseline: str
         stats = (rows[rows["group"] == arm].pivot_table(index="avisit", columns="stat_name", values="stat_value",
                                                         aggfunc="first")
                  .reindex(index=visits, columns=["lsmean", "ci_lower", "ci_upper"]))  # not estimable: not drawn
-        y, lo, hi = ([0.0, *stats[name].to_numpy(float)] for name in ("lsmean", "ci_lower", "ci_upper"))
-        y, lo, hi = np.array(y), np.array(lo), np.array(hi)
+        y, lo, hi = (np.r_[0.0, stats[name].to_numpy(float)] for name in ("lsmean", "ci_lower", "ci_upper"))
         ax.errorbar(x + (i - (len(arms) - 1) / 2) * ARM_DODGE, y, yerr=[y - lo, hi - y], label=arm, capsize=3,
                     color=ARM_COLOURS[i % len(ARM_COLOURS)], marker=ARM_MARKERS[i % len(ARM_MARKERS)], linewidth=1.8,
                     markersize=5)
