@@ -217,7 +217,7 @@ def test_seven_visit_schedule_gives_its_codes_weeks_and_windows():
     forms = dictionary.forms_for(schedule)
     assert forms["essdai"].variable("VISIT").allowed == tuple(schedule["VISIT"])
     assert forms["ild"].variable("VISIT").allowed == ("W4", "W8", "W12", "W16", "W20", "W24")
-    assert forms["labs"].variable("VISIT").allowed[-1] == dictionary.UNSCHEDULED
+    assert forms["labs"].variable("VISIT").allowed[-2:] == (dictionary.UNSCHEDULED, dictionary.SCREENING)
 
 
 def test_a_visit_outside_the_schedule_is_not_allowed(small):

@@ -12,7 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analysis_utils import cleaning, export, scoring, validation
+from analysis_utils import cleaning, dictionary, export, scoring, validation
 from analysis_utils import conmeds as gc
 
 SUBJ = "NCT04916756-01-"
@@ -738,6 +738,70 @@ def test_unscheduled_visits_are_left_out(tmp_export, shipped):
     _same_as_shipped_but(result, "unscheduled_visit", shipped)
     typed = validation.parse_export(export.read_export(tmp_export))  # as cleaning reads raw text
     assert not typed["esspri"]["VISIT"].str.upper().str.startswith("UNS").any()
+
+
+def _screened(folder, *, schedule=False):
+    """``folder`` with a screening visit ten days before each patient's baseline visit, as an EDC exports one: its
+    date, the baseline's ESSDAI, ESSPRI and PGA repeated there (coded ``SCR``, or named ``Screening``), and every
+    baseline laboratory sample drawn again (``Screening``); with ``schedule``, the schedule form, its first row the
+    screening visit's."""
+    def before(date):
+        return (pd.Timestamp(date) - pd.Timedelta(days=10)).strftime("%Y-%m-%d")
+
+    for form, code in (("visits", "SCR"), ("essdai", "SCR"), ("esspri", "Screening"), ("pga", "scr"),
+                       ("labs", "Screening")):
+        frame = pd.read_csv(folder / f"{form}.csv", dtype=str, keep_default_na=False)
+        screening = frame[frame["VISIT"] == "BL"].assign(VISIT=code)
+        for column in ("VISITDT", "LBDT"):
+            if column in screening:
+                screening[column] = screening[column].map(before)
+        pd.concat([screening, frame]).to_csv(folder / f"{form}.csv", index=False)
+    if schedule:
+        rows = ["V0,Screening,-4,-42,-1", *(",".join(map(str, row)) for row in dictionary.default_schedule().values)]
+        _put(folder, "schedule", "VISIT,AVISIT,AVISITN,WINLO,WINHI\n" + "\n".join(rows) + "\n")
+    return folder
+
+
+@pytest.mark.parametrize("schedule", [False, True])
+def test_a_screening_visit_is_left_out_and_its_samples_read(tmp_export, shipped, schedule):
+    """A screening visit (docs/decisions.md, "Screening visits"): one query per form, not per row; the visits and
+    assessment forms' rows not read; its laboratory samples in ADLB as ``Screening`` samples that no analysis by visit
+    reads. Every other dataset, and every other ADLB row, is the shipped trial's."""
+    result = validation.check_export(_screened(tmp_export, schedule=schedule))
+    screening = result.queries[result.queries["rule"] == "screening_visit"]
+    forms = ["essdai.csv", "esspri.csv", "pga.csv", "visits.csv"] + (["schedule.csv"] if schedule else [])
+    assert sorted(screening["file"]) == sorted(forms) and set(screening["row"]) == {"2"}
+    assert screening.set_index("file").loc["pga.csv", "message"].endswith(
+        "column VISIT: screening_visit: value 'scr' is an assessment at screening: the form's 11 row(s) at screening "
+        "not read; the baseline of every analysis is the baseline visit's (docs/decisions.md, 'Screening visits')")
+    others = result.queries[result.queries["rule"] != "screening_visit"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(others.drop(columns=["file", "row", "message"]),
+                                  shipped[0].drop(columns=["file", "row", "message"]))
+    derived, datasets = cleaning.derive_all(result.typed), shipped[1]
+    for name, frame in datasets.items():
+        if name != "adlb":
+            pd.testing.assert_frame_equal(derived[name], frame, obj=name)
+    adlb = derived["adlb"]
+    at_screening = adlb["AVISIT"] == "Screening"
+    pd.testing.assert_frame_equal(adlb[~at_screening].reset_index(drop=True), datasets["adlb"])
+    samples = adlb[at_screening]
+    assert len(samples) == (datasets["adlb"]["AVISIT"] == "Baseline").sum()
+    assert samples["AVISITN"].isna().all() and set(samples["ANL01FL"]) == set(samples["ABLFL"]) == {"N"}
+    assert samples["CHG"].isna().all() and set(samples["ADY"]) == {-10}
+    typed = validation.parse_export(export.read_export(tmp_export))  # as cleaning reads raw text
+    for name, frame in typed.items():
+        pd.testing.assert_frame_equal(frame, result.typed[name], check_flags=False, obj=name)
+
+
+def test_a_screening_sample_after_the_first_dose_is_queried(edit_export):
+    """A screening sample dated after the first dose (patient 001's, 2021-06-28): a query; a day before it, none."""
+    result = edit_export("labs", ("001,BL,2021-06-28,ALT,", "001,SCR,2021-06-29,ALT,"),
+                         ("001,BL,2021-06-28,AST,", "001,SCR,2021-06-27,AST,"))
+    found = result.queries[result.queries["rule"] == "screening_after_first_dose"]
+    assert found["row"].tolist() == ["2"]
+    assert found["message"].iloc[0].endswith("value '2021-06-29' is after the first dose on 2021-06-28: a sample of "
+                                             "another visit, or a mistyped date? Read by no analysis by visit, and by "
+                                             "the worst-value tables as a sample on treatment")
 
 
 def test_a_laboratory_table_with_a_column_per_test_is_named_so(tmp_export):

@@ -143,7 +143,8 @@ BDS_ADDED_COLUMNS = ("TRTP", "TRTA", "AWLO", "AWHI")
 def _avisit_maps(t: dict) -> tuple:
     """VISIT code -> AVISIT label and VISIT code -> AVISITN (week), from the export's schedule."""
     schedule = validation.export_schedule(t)
-    labels = dict(zip(schedule["VISIT"], schedule["AVISIT"])) | {dictionary.UNSCHEDULED: "Unscheduled"}
+    labels = dict(zip(schedule["VISIT"], schedule["AVISIT"])) | {c: dictionary.VISIT_LABELS[c]
+                                                                  for c in dictionary.OFF_SCHEDULE}
     return labels, dict(zip(schedule["VISIT"], schedule["AVISITN"].astype(int)))
 
 
@@ -715,8 +716,8 @@ def compute_range_indicator(aval: pd.Series, low: pd.Series, high: pd.Series) ->
 def analysis_flag(lb: pd.DataFrame) -> np.ndarray:
     """``ANL01FL`` of laboratory samples: ``"Y"`` on the last sample with a result (``AVAL``, or ``AVALC`` of a
     qualitative test) by date (``ADT``) of each subject, test (``PARAMCD``) and scheduled visit (``VISIT``, not
-    ``UNSCHEDULED``), a baseline one on or before the first dose (study day ``ADY`` <= 1, or no dose); ``"N"`` on
-    the others.
+    ``dictionary.OFF_SCHEDULE``: unscheduled or screening), a baseline one on or before the first dose (study day
+    ``ADY`` <= 1, or no dose); ``"N"`` on the others.
 
     A test repeated at a visit (a haemolysed sample drawn again, an abnormal result checked) gives two samples
     of one visit: the analyses by visit (summaries, change from baseline, ESSDAI's laboratory items) read one
@@ -735,7 +736,7 @@ def analysis_flag(lb: pd.DataFrame) -> np.ndarray:
     recorded = lb["AVAL"].notna() | (lb["AVALC"] != "")
     after_dose = ((lb["VISIT"] == dictionary.BASELINE) & (lb["ADY"] > 1)).fillna(False).astype(bool)  # no dose: NA
     rows, starts, _ = validation.sorted_groups(lb, ["USUBJID", "PARAMCD", "VISIT"], "ADT",
-                                               recorded & (lb["VISIT"] != dictionary.UNSCHEDULED) & ~after_dose)
+                                               recorded & ~lb["VISIT"].isin(dictionary.OFF_SCHEDULE) & ~after_dose)
     analysed = np.zeros(len(lb), dtype=bool)
     analysed[rows[np.r_[starts[1:], True]] if len(rows) else rows] = True
     return _flag(analysed).to_numpy()
@@ -745,7 +746,8 @@ def derive_adlb(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
     """Derive ADLB, laboratory results in SI units (columns ``ADLB_COLUMNS``).
 
     One row per subject x PARAMCD x sample. Scheduled samples carry AVISIT Baseline / Week 12 /
-    Week 24; unscheduled samples ``AVISIT = "Unscheduled"`` with ``AVISITN`` missing (AVISITN is float).
+    Week 24; unscheduled samples ``AVISIT = "Unscheduled"`` and screening ones ``"Screening"``, with ``AVISITN``
+    missing (AVISITN is float).
     ``ANL01FL = "Y"`` on the one result of a scheduled visit that the analyses by visit read
     (``analysis_flag``: the last sample with a result, when a test was repeated at the visit);
     ``ABLFL = "Y"`` on the baseline visit's; ``BASE``/``BNRIND`` from it; ``CHG = AVAL - BASE``

@@ -33,11 +33,14 @@ TYPES = MappingProxyType({
 })
 
 #: Visit codes of the CRF (``VISIT``) and their analysis labels (``vocabulary.VISITS``).
-#: ``UNS`` is an unscheduled laboratory sample (labs only).
+#: ``UNS`` is an unscheduled laboratory sample, ``SCR`` one of the screening visit (labs only; the other forms' rows at
+#: either are not read: docs/decisions.md, "Unscheduled visits", "Screening visits").
 VISIT_CODES = tuple(VISITS)
-UNSCHEDULED = "UNS"
+UNSCHEDULED, SCREENING = "UNS", "SCR"
 VISIT_LABELS = MappingProxyType({**{code: label for code, (label, _) in VISITS.items()},
-                                 UNSCHEDULED: "Unscheduled"})
+                                 UNSCHEDULED: "Unscheduled", SCREENING: "Screening"})
+#: Laboratory samples of no scheduled visit: dated by ``LBDT``, read by no analysis by visit (ADLB ``AVISITN`` missing).
+OFF_SCHEDULE = (UNSCHEDULED, SCREENING)
 
 #: Visit windows on the study day (day 1 = first dose) of the pilot's schedule: visit -> (target day,
 #: half-width). Week 12 = day 85 +/- 14, week 24 = day 169 +/- 14 (project decision).
@@ -447,7 +450,8 @@ _SITEID = _v("SITEID", "str", "Site number: the centre of the subject (a multi-c
 _PILOT_DECODES = tuple(VISIT_LABELS.items())
 _VISIT = _v("VISIT", "str", "Visit code of the schedule (form schedule; without it BL baseline (day 1, first "
             "dose), W12 week 12, W24 week 24), or its name there (Week 12). A row at an unscheduled visit (UNS, or "
-            "numbered UNS1, UNS2) is not read: a data query.", allowed=VISIT_CODES, decodes=_PILOT_DECODES)
+            "numbered UNS1, UNS2) is not read: a data query; nor is one at screening (SCR, Screening): one data "
+            "query per form.", allowed=VISIT_CODES, decodes=_PILOT_DECODES)
 _YN = {"allowed": YES_NO}
 
 
@@ -693,7 +697,8 @@ def _visit_forms() -> tuple:
 def _labs_form() -> Form:
     return Form("labs", "Laboratory results in long form: one row per subject, test and sample date.", (
         _SUBJID,
-        _v("VISIT", "str", "Visit code of the sample (UNS: unscheduled).", allowed=(*VISIT_CODES, UNSCHEDULED),
+        _v("VISIT", "str", "Visit code of the sample (UNS: unscheduled; SCR: screening).",
+           allowed=(*VISIT_CODES, *OFF_SCHEDULE),
            decodes=_PILOT_DECODES),
         _v("LBDT", "date", "Sample date."),
         _v("LBTESTCD", "str", "Test code (vocabulary.LAB_PARAMS). Another test (GGT, ALB, of a full liver panel) "
@@ -825,7 +830,7 @@ FORMS = MappingProxyType({f.name: f for f in (
 #: Columns of a visit schedule (form ``schedule``).
 SCHEDULE_COLUMNS = FORMS["schedule"].columns
 #: Forms whose ``VISIT`` takes the codes of the schedule: every visit, post-baseline visits only, or every
-#: visit and ``UNSCHEDULED``.
+#: visit and ``OFF_SCHEDULE``.
 _SCHEDULED_VISIT_FORMS = MappingProxyType({"visits": "all", "essdai": "all", "esspri": "all", "pga": "all",
                                            "ild": "post", "labs": "unscheduled"})
 
@@ -861,8 +866,8 @@ def forms_for(schedule: pd.DataFrame) -> MappingProxyType:
     ordered = schedule.sort_values("AVISITN", kind="stable")
     codes = tuple(ordered["VISIT"].astype(str))
     post = tuple(c for c in codes if c != BASELINE)
-    allowed = {"all": codes, "post": post, "unscheduled": (*codes, UNSCHEDULED)}
-    decodes = (*zip(codes, ordered["AVISIT"].astype(str)), (UNSCHEDULED, VISIT_LABELS[UNSCHEDULED]))
+    allowed = {"all": codes, "post": post, "unscheduled": (*codes, *OFF_SCHEDULE)}
+    decodes = (*zip(codes, ordered["AVISIT"].astype(str)), *((c, VISIT_LABELS[c]) for c in OFF_SCHEDULE))
     out = {}
     for name, form in FORMS.items():
         kind = _SCHEDULED_VISIT_FORMS.get(name)

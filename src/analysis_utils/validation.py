@@ -133,6 +133,8 @@ RULES = MappingProxyType({
                               "(docs/decisions.md, 'Partial dates')"),
     "baseline_after_first_dose": ("query", "a laboratory sample of the baseline visit is dated after the first dose: "
                                            "not a baseline (ADLB ABLFL), read by no analysis by visit"),
+    "screening_after_first_dose": ("query", "a laboratory sample of the screening visit (SCR) is dated after the "
+                                            "first dose: a sample of another visit, or a mistyped date?"),
     "score_differs": ("query", "the ESSDAI or ESSPRI the eCRF computed (optional columns ESSDAI, ESSPRI) is not the "
                                "one the items give: the analysis uses the items' score"),
     "visit_not_done": ("query", "a row of an assessment form with no item recorded, a laboratory row with only its "
@@ -158,6 +160,9 @@ RULES = MappingProxyType({
     "unscheduled_visit": ("query", "a row of the visits form or of an assessment form (ESSDAI, ESSPRI, PGA, ILD) at "
                                    "an unscheduled visit (UNS, UNS1, ...): not read; the analyses are at the "
                                    "scheduled visits (docs/decisions.md, 'Unscheduled visits')"),
+    "screening_visit": ("query", "rows of the visits form or of an assessment form (ESSDAI, ESSPRI, PGA, ILD) at a "
+                                 "screening visit (SCR, Screening): not read, one query per form; the baseline is the "
+                                 "baseline visit's (docs/decisions.md, 'Screening visits')"),
     "antimalarial_not_counted": ("query", "an antimalarial taken during the study that is not hydroxychloroquine by "
                                           "its coded name (cleaning.HYDROXYCHLOROQUINE): counted in no row of the "
                                           "baseline table (hydroxychloroquine at baseline)"),
@@ -825,10 +830,32 @@ _UNSCHEDULED_SAID = MappingProxyType({
 })
 
 
-def _unscheduled(visit: pd.Series) -> np.ndarray:
-    """A mask of the visit codes of an unscheduled visit (``UNSCHEDULED_VISIT``), by code: a few codes, many rows."""
+#: A visit code of a screening visit, in any letter case: ``SCR`` (``dictionary.SCREENING``) or ``SCRN``, or named as an
+#: EDC exporting decoded values writes it (``Screening``, ``Screening visit``), numbered for a patient screened again
+#: (``SCR2``, ``Screening 2``; CDISC's ``SCREENING 1``).
+SCREENING_VISIT = r"\s*(?:SCRN?|SCREENING(?: VISIT)?)\s*\d*\s*"
+#: What the query ``screening_visit`` says of the visits form, and of an assessment form (one query per form, at its
+#: first such row, ``{n}`` the form's rows at screening): the column it names, and why.
+_SCREENING_SAID = MappingProxyType({
+    "schedule": ("VISIT", "is the screening visit: not a visit of the analysis schedule, which begins at the baseline "
+                          "visit (BL); its rows of the visits and assessment forms are not read, its laboratory "
+                          "samples are, as SCR (docs/decisions.md, 'Screening visits')"),
+    "visits": ("VISIT", "is a screening visit: the form's {n} row(s) at screening not read; study day 1 is the first "
+                        "dose (docs/decisions.md, 'Screening visits')"),
+    "assessment": ("VISIT", "is an assessment at screening: the form's {n} row(s) at screening not read; the baseline "
+                            "of every analysis is the baseline visit's (docs/decisions.md, 'Screening visits')"),
+})
+
+
+def _visit_named(visit: pd.Series, pattern: str) -> np.ndarray:
+    """A mask of the visit codes matching ``pattern`` in any letter case, by code: a few codes, many rows."""
     codes, names = pd.factorize(visit.astype(str))
-    return np.append(pd.Series(names).str.fullmatch(UNSCHEDULED_VISIT, case=False).to_numpy(dtype=bool), False)[codes]
+    return np.append(pd.Series(names).str.fullmatch(pattern, case=False).to_numpy(dtype=bool), False)[codes]
+
+
+def _unscheduled(visit: pd.Series) -> np.ndarray:
+    """A mask of the visit codes of an unscheduled visit (``UNSCHEDULED_VISIT``)."""
+    return _visit_named(visit, UNSCHEDULED_VISIT)
 
 
 def unscheduled_rows(forms: dict) -> dict:
@@ -839,18 +866,41 @@ def unscheduled_rows(forms: dict) -> dict:
             if name in forms and "VISIT" in forms[name]}
 
 
+def screening_rows(forms: dict) -> dict:
+    """The rows of the visits form and of the assessment forms (``_VISIT_FORMS``) at a screening visit
+    (``SCREENING_VISIT``), and the schedule's row of it (by its code or its name): by form, a mask of its rows, read
+    as if absent (docs/decisions.md, "Screening visits"). ``forms``: text or typed.
+
+    >>> screening_rows({"pga": pd.DataFrame({"VISIT": ["SCR", "BL", "Screening 2"]})})["pga"].tolist()
+    [True, False, True]
+    >>> screening_rows({"schedule": pd.DataFrame({"VISIT": ["V0", "BL"], "AVISIT": ["Screening", "Baseline"]})})
+    {'schedule': array([ True, False])}
+    """
+    masks = {name: _visit_named(forms[name]["VISIT"], SCREENING_VISIT) for name in ("visits", *_VISIT_FORMS)
+             if name in forms and "VISIT" in forms[name]}
+    if "schedule" in forms and {"VISIT", "AVISIT"} <= set(forms["schedule"]):
+        schedule = forms["schedule"]
+        masks["schedule"] = _visit_named(schedule["VISIT"], SCREENING_VISIT) | _visit_named(schedule["AVISIT"],
+                                                                                            SCREENING_VISIT)
+    return masks
+
+
 def read_lab_visits(frame: pd.DataFrame) -> pd.DataFrame:
     """The laboratory form with every unscheduled visit's code (``UNSCHEDULED_VISIT``: ``UNS1``, ``Unscheduled visit
-    2``) read as ``UNS`` (``dictionary.UNSCHEDULED``), the one code the form takes: its samples are dated by ``LBDT``,
-    and the number adds nothing (docs/decisions.md, "Unscheduled visits"). Text or typed.
+    2``) read as ``UNS`` (``dictionary.UNSCHEDULED``), and every screening visit's (``SCREENING_VISIT``: ``Screening``,
+    ``SCR2``) as ``SCR`` (``dictionary.SCREENING``), the codes the form takes: their samples are dated by ``LBDT``,
+    and the number adds nothing (docs/decisions.md, "Unscheduled visits", "Screening visits"). Text or typed.
 
-    >>> read_lab_visits(pd.DataFrame({"VISIT": ["BL", "UNS2", "unscheduled visit 1", "UNS"]}))["VISIT"].tolist()
-    ['BL', 'UNS', 'UNS', 'UNS']
+    >>> read_lab_visits(pd.DataFrame({"VISIT": ["BL", "UNS2", "unscheduled visit 1", "Screening 2"]}))["VISIT"].tolist()
+    ['BL', 'UNS', 'UNS', 'SCR']
     """
     if "VISIT" not in frame:
         return frame
-    mask = _unscheduled(frame["VISIT"])
-    return frame.assign(VISIT=frame["VISIT"].mask(mask, dictionary.UNSCHEDULED)) if mask.any() else frame
+    unscheduled, screening = _unscheduled(frame["VISIT"]), _visit_named(frame["VISIT"], SCREENING_VISIT)
+    if not (unscheduled.any() or screening.any()):
+        return frame
+    return frame.assign(VISIT=frame["VISIT"].mask(unscheduled, dictionary.UNSCHEDULED)
+                        .mask(screening, dictionary.SCREENING))
 
 
 def repeated_rows(forms: dict) -> dict:
@@ -950,11 +1000,13 @@ def empty_log_rows(forms: dict) -> dict:
 
 
 #: Rows read as if absent, before any check (validation and ``parse_export`` alike): what finds them, by form; the
-#: query each is; what it says, by form (the column it names, and why).
-_LEFT_OUT = ((rows_not_done, "visit_not_done", _NOT_DONE_SAID), (unscheduled_rows, "unscheduled_visit",
-                                                                 _UNSCHEDULED_SAID),
-             (rows_not_randomised, "randomisation_blank", _NOT_RANDOMISED_SAID),
-             (empty_log_rows, "empty_record", _EMPTY_RECORD_SAID))
+#: query each is; what it says, by form (the column it names, and why); whether the query is one per form (at its
+#: first such row, saying how many) rather than one per row.
+_LEFT_OUT = ((rows_not_done, "visit_not_done", _NOT_DONE_SAID, False),
+             (unscheduled_rows, "unscheduled_visit", _UNSCHEDULED_SAID, False),
+             (screening_rows, "screening_visit", _SCREENING_SAID, True),
+             (rows_not_randomised, "randomisation_blank", _NOT_RANDOMISED_SAID, False),
+             (empty_log_rows, "empty_record", _EMPTY_RECORD_SAID, False))
 
 
 def other_tests(labs: pd.DataFrame, tests=tuple(dictionary.LAB_PARAMS)) -> tuple:
@@ -1745,19 +1797,25 @@ def _query_disposition(typed: dict, text: dict, ctxs: dict, last: str = FINAL_VI
 def _query_lab_samples(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
     """The samples of a scheduled visit the analyses by visit do not read (``cleaning.analysis_flag``;
     docs/decisions.md, "A test repeated at a visit"): a baseline sample dated after the first dose; a test sampled
-    again at a visit (each sample after the visit's first)."""
+    again at a visit (each sample after the visit's first). And a screening sample dated after the first dose
+    (docs/decisions.md, "Screening visits")."""
     labs, exposure = typed.get("labs"), typed.get("exposure")
     if labs is None or not {"SUBJID", "VISIT", "LBTESTCD", "LBDT"} <= set(labs):
         return _empty()
     baseline = (labs["VISIT"] == dictionary.BASELINE).to_numpy(dtype=bool, na_value=False)
-    late, first_dose = np.zeros(len(labs), dtype=bool), pd.Series(pd.NaT, index=labs.index)
-    if exposure is not None and "EXSTDT" in exposure and baseline.any():
-        first_dose[baseline] = labs["SUBJID"][baseline].map(first_doses(exposure))
-        late[baseline] = (labs["LBDT"][baseline] > first_dose[baseline]).to_numpy(dtype=bool, na_value=False)
-    parts = [_problems(ctxs["labs"], late, "LBDT", "baseline_after_first_dose", text["labs"]["LBDT"], lambda m: (
-        "is after the first dose on " + first_dose[m].dt.strftime("%Y-%m-%d")
-        + ": not a baseline (ABLFL), read by no analysis by visit"))]
-    scheduled = (labs["VISIT"] != dictionary.UNSCHEDULED).to_numpy(dtype=bool, na_value=False)
+    screening = (labs["VISIT"] == dictionary.SCREENING).to_numpy(dtype=bool, na_value=False)
+    before, late = baseline | screening, np.zeros(len(labs), dtype=bool)
+    first_dose = pd.Series(pd.NaT, index=labs.index)
+    if exposure is not None and "EXSTDT" in exposure and before.any():
+        first_dose[before] = labs["SUBJID"][before].map(first_doses(exposure))
+        late[before] = (labs["LBDT"][before] > first_dose[before]).to_numpy(dtype=bool, na_value=False)
+    after = lambda m: "is after the first dose on " + first_dose[m].dt.strftime("%Y-%m-%d")  # noqa: E731
+    parts = [_problems(ctxs["labs"], late & baseline, "LBDT", "baseline_after_first_dose", text["labs"]["LBDT"],
+                       lambda m: after(m) + ": not a baseline (ABLFL), read by no analysis by visit"),
+             _problems(ctxs["labs"], late & screening, "LBDT", "screening_after_first_dose", text["labs"]["LBDT"],
+                       lambda m: after(m) + ": a sample of another visit, or a mistyped date? Read by no analysis by "
+                                            "visit, and by the worst-value tables as a sample on treatment")]
+    scheduled = (labs["VISIT"].notna() & ~labs["VISIT"].isin(dictionary.OFF_SCHEDULE)).to_numpy(dtype=bool)
     rows, starts, first = sorted_groups(labs, ["SUBJID", "VISIT", "LBTESTCD"], "LBDT",
                                         scheduled & labs["LBDT"].notna().to_numpy() & ~late)
     again, first = rows[~starts], first[~starts]
@@ -1943,13 +2001,17 @@ def parse_export(tables: dict) -> dict:
     Text columns are parsed; columns that already have their type are kept. Columns outside the
     dictionary are dropped; forms absent from ``tables`` are absent from the result.
     """
-    out, form = {}, dictionary.FORMS["schedule"]
-    schedule = export_schedule({"schedule": _typed_form(form, tables["schedule"])} if "schedule" in tables else {})
+    schedule = {}
+    if "schedule" in tables:  # without its screening visit's row (read as if absent below too)
+        schedule = {"schedule": _typed_form(dictionary.FORMS["schedule"], tables["schedule"])}
+        if (rows := screening_rows(schedule).get("schedule")) is not None:
+            schedule["schedule"] = schedule["schedule"][~rows]
+    out, schedule = {}, export_schedule(schedule)
     for name, form in dictionary.forms_for(schedule).items():  # the visit codes (and names) of the export's schedule
         if name not in tables:
             continue
         out[name] = _typed_form(form, tables[name])
-    for find in (repeated_rows, *(f for f, _, _ in _LEFT_OUT)):
+    for find in (repeated_rows, *(f for f, *_ in _LEFT_OUT)):
         for name, rows in find(out).items():
             out[name] = out[name][~rows].reset_index(drop=True)
     if "LBTESTCD" in out.get("labs", ()):
@@ -2001,15 +2063,20 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
     problems, typed, ctxs = [structure], {}, {}
     schedule = export_schedule(parse_export({"schedule": text["schedule"]}) if "schedule" in text else {})
     forms = {name: form for name, form in dictionary.forms_for(schedule).items() if name in text}
-    labels = {**dict(zip(schedule["VISIT"], schedule["AVISIT"])), dictionary.UNSCHEDULED: "Unscheduled"}
+    labels = {**dict(zip(schedule["VISIT"], schedule["AVISIT"])),
+              **{code: dictionary.VISIT_LABELS[code] for code in dictionary.OFF_SCHEDULE}}
     text = {**text, **{name: _read_codes(form, text[name]) for name, form in forms.items()}}
     repeated, text = _query_repeated_rows(text, sites, labels)
     problems += repeated
-    for find, rule, said in _LEFT_OUT:  # rows read as absent, before any check: a query each
+    for find, rule, said, per_form in _LEFT_OUT:  # rows read as absent, before any check: a query each, or per form
         for name, rows in find(text).items():
             if rows.any():
                 column, detail = said[name] if name in said else said["assessment"]
-                problems.append(_problems(_Context(name, text[name], sites, labels), rows, column, rule,
+                queried = rows
+                if per_form:
+                    queried, detail = np.zeros_like(rows), detail.format(n=int(rows.sum()))
+                    queried[np.argmax(rows)] = True
+                problems.append(_problems(_Context(name, text[name], sites, labels), queried, column, rule,
                                           text[name][column], detail))
                 text[name] = export.drop_rows(text[name], rows)
     if "LBTESTCD" in text["labs"]:
