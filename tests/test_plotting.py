@@ -46,6 +46,20 @@ def test_trajectories_one_line_per_patient_then_mean():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["Baseline", "Week 12", "Week 24"]
 
 
+def test_trajectories_of_a_randomised_trial_a_mean_per_arm():
+    """S1 and S3 in arm B, S2 in the control arm A (first): each arm's mean by hand, in the arms' colours and markers
+    of the figure by arm; the patients' lines as without arms."""
+    arm_of = pd.Series(pd.Categorical(["B", "A", "B"], categories=["A", "B"]), index=["S1", "S2", "S3"])
+    ax = plotting.plot_trajectories(pd.concat([ADEFF, LOCF_ROW]), paramcd="ESSDAI", arm_of=arm_of)
+    assert len(ax.lines) == 5 and ax.lines[0].get_xydata().tolist() == [[0, 8], [12, 7]]
+    control, treated = ax.lines[-2:]
+    assert control.get_label() == "Mean, A" and control.get_xydata().tolist() == [[0, 10], [12, 7], [24, 4]]
+    assert treated.get_label() == "Mean, B" and treated.get_xydata().tolist() == [[0, 10], [12, 6], [24, 3]]
+    assert [to_hex(line.get_color()) for line in (control, treated)] == [c.lower() for c in plotting.ARM_COLOURS[:2]]
+    assert [line.get_marker() for line in (control, treated)] == list(plotting.ARM_MARKERS[:2])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Mean, A", "Mean, B"]
+
+
 def test_box_points_boxes_points_and_seeded_jitter():
     ax = plotting.plot_box_points(ADEFF, paramcd="ESSDAI", seed=20210615)
     assert len(ax.patches) == 3  # one box per visit

@@ -131,6 +131,19 @@ def arms_of(adsl: pd.DataFrame, arm: str = "TRT01P") -> list[str]:
     return list(arm_codes(adsl, arm).index)
 
 
+def arm_of_subjects(adsl: pd.DataFrame, arm: str = "TRT01P") -> pd.Series:
+    """Each subject's arm (``arm``), indexed by ``USUBJID``, categorical in the order of ``arms_of`` (the reference
+    first); a subject without an arm (never randomised) is missing.
+
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2", "3"], "TRT01P": ["B", "A", ""], "TRT01PN": [2, 1, None]})
+    >>> arm_of_subjects(adsl).tolist(), list(arm_of_subjects(adsl).cat.categories)
+    (['B', 'A', nan], ['A', 'B'])
+    """
+    arms = arms_of(adsl, arm)
+    return pd.Series(pd.Categorical(adsl[_adsl_arm(arm)], categories=arms), index=adsl["USUBJID"].to_numpy(),
+                     name=_adsl_arm(arm))
+
+
 def reference_arm(adsl: pd.DataFrame, arm: str = "TRT01P") -> str:
     """The reference (control) arm: the arm with the lowest ``TRT01PN`` (``TRT01AN`` for ``TRT01A``).
 

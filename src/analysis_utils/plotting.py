@@ -24,6 +24,9 @@ OKABE_ITO = {
     "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73",
     "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7",
 }
+#: Colours and markers of the arms of a randomised trial, the control arm first (Okabe-Ito: colour-blind-safe).
+ARM_COLOURS = (OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["green"], OKABE_ITO["purple"])
+ARM_MARKERS = ("o", "s", "^", "D")
 #: Grey of the individual patients' lines and points.
 PATIENT_GREY = "#8C8C8C"
 #: Sequential single-hue colour map for the heatmap (ColorBrewer Blues: colour-blind-safe, 0 = white).
@@ -99,11 +102,13 @@ def _visit_axis(ax, weeks, label: dict) -> None:
     ax.set_xlabel("Visit")
 
 
-def plot_trajectories(adeff: pd.DataFrame, *, paramcd: str, ax=None):
+def plot_trajectories(adeff: pd.DataFrame, *, paramcd: str, ax=None, arm_of: pd.Series | None = None):
     """Plot each patient's observed values over the visits (grey) with the mean per visit overlaid.
 
     The patients' lines come first in ``ax.lines`` (sorted by ``USUBJID``; x = ``AVISITN``), the mean
-    line last (label ``"Mean"``), so a patient who dropped out shows a shorter line.
+    line last (label ``"Mean"``), so a patient who dropped out shows a shorter line. With ``arm_of``, each patient's
+    arm (indexed by ``USUBJID``, categorical, the control arm first: ``arms.arm_of_subjects``), one mean line per arm
+    instead, in the arms' colours and markers of ``plot_arm_changes`` (label ``"Mean, <arm>"``).
 
     Examples
     --------
@@ -113,6 +118,9 @@ def plot_trajectories(adeff: pd.DataFrame, *, paramcd: str, ax=None):
     >>> ax = plot_trajectories(d, paramcd="ESSDAI")
     >>> ax.lines[0].get_xydata().tolist(), ax.lines[-1].get_xydata().tolist()
     ([[0.0, 10.0], [12.0, 6.0]], [[0.0, 9.0], [12.0, 6.0]])
+    >>> ax = plot_trajectories(d, paramcd="ESSDAI", arm_of=pd.Series(["B", "A"], index=["a", "b"], dtype="category"))
+    >>> [(line.get_label(), line.get_ydata().tolist()) for line in ax.lines[-2:]]
+    [('Mean, A', [8.0]), ('Mean, B', [10.0, 6.0])]
     """
     ax = _axes(ax)
     rows = _observed(adeff, [paramcd]).sort_values(["USUBJID", "AVISITN"], kind="stable")
@@ -125,11 +133,21 @@ def plot_trajectories(adeff: pd.DataFrame, *, paramcd: str, ax=None):
         for _, one in rows.groupby("USUBJID", sort=True):
             ax.plot(one["AVISITN"], one["AVAL"], color=PATIENT_GREY, linewidth=0.9, marker="o", markersize=3,
                     alpha=0.8)
-    mean = rows.groupby("AVISITN", sort=True)["AVAL"].mean()
-    ax.plot(mean.index, mean.to_numpy(), color=OKABE_ITO["vermillion"], linewidth=2.5, marker="s", label="Mean")
+    if arm_of is None:
+        mean = rows.groupby("AVISITN", sort=True)["AVAL"].mean()
+        ax.plot(mean.index, mean.to_numpy(), color=OKABE_ITO["vermillion"], linewidth=2.5, marker="s", label="Mean")
+    else:
+        arm = rows["USUBJID"].map(arm_of)
+        for i, name in enumerate(arm_of.cat.categories):
+            mean = rows[arm == name].groupby("AVISITN", sort=True)["AVAL"].mean()
+            ax.plot(mean.index, mean.to_numpy(), color=ARM_COLOURS[i % len(ARM_COLOURS)], linewidth=2.5,
+                    marker=ARM_MARKERS[i % len(ARM_MARKERS)], label=f"Mean, {name}")
     _visit_axis(ax, sorted(rows["AVISITN"].unique()), _week_labels(rows))
     ax.set_ylabel(paramcd)
-    ax.legend(frameon=False, loc="upper right")
+    if arm_of is None:
+        ax.legend(frameon=False, loc="upper right")
+    else:  # two long labels over the patients' lines: on white
+        ax.legend(loc="upper right", fontsize=8, framealpha=0.9, edgecolor="none")
     return ax
 
 
@@ -176,9 +194,6 @@ def plot_box_points(adeff: pd.DataFrame, *, paramcd: str, seed: int, ax=None):
     return ax
 
 
-#: Colours and markers of the arms in a figure by arm, in arm order (the control arm first).
-ARM_COLOURS = (OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["green"], OKABE_ITO["purple"])
-ARM_MARKERS = ("o", "s", "^", "D")
 #: Horizontal distance between the arms' points at a visit (in visits), so that their intervals do not overlap.
 ARM_DODGE = 0.12
 
