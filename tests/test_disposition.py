@@ -314,6 +314,21 @@ def test_a_screen_failure_is_enrolled_not_treated_and_discontinued_not_ongoing(t
     assert (consort[("Enrolled", "")], consort[("Not treated", "")], consort[("Treated", "")]) == (12, 1, 11)
 
 
+def test_a_screen_failures_screening_sample_is_not_listed_among_the_safety_sets_values(tmp_export):
+    """A screen failure's neutrophils of 0.5 at screening (grade 3, below the label's threshold): in ADLB, a Screening
+    sample without a study day; not in the safety set's listing of laboratory alerts, whose population it is not."""
+    from analysis_utils import cleaning, ctcae, safety
+    labs = tmp_export / "labs.csv"
+    labs.write_text(labs.read_text() + "012,SCR,2021-08-02,NEUT,0.5,10^9/L,1.8,6.3\n")
+    datasets = cleaning.derive_all(_with_screened(tmp_export, "012,SCREEN FAILURE,2021-08-05").typed)
+    adlb = datasets["adlb"].assign(ATOXGR=lambda d: ctcae.grade_ctcae(d))
+    sample = adlb[adlb["USUBJID"] == "NCT04916756-01-012"]
+    assert sample[["AVISIT", "AVAL", "ATOXGR", "ANL01FL"]].values.tolist() == [["Screening", 0.5, 3.0, "N"]]
+    assert pd.isna(sample["ADY"].iloc[0])
+    assert safety.list_lab_alerts(adlb)["USUBJID"].tolist() == ["NCT04916756-01-012"]  # the pilot has no other
+    assert safety.list_lab_alerts(adlb, adsl=datasets["adsl"]).empty
+
+
 def test_without_a_disposition_record_an_untreated_patient_is_ongoing(tmp_export):
     """Consented, first dose not yet given at the cut: still on study (the data cut is interim)."""
     from analysis_utils import cleaning

@@ -1195,7 +1195,7 @@ def _shift_counts(shifts: pd.DataFrame, labels: list, pop: pd.DataFrame) -> pd.D
 
 
 def list_lab_alerts(adlb: pd.DataFrame, *, grade_col: str | None = "ATOXGR",
-                    thresholds=LAB_INTERRUPTION_THRESHOLDS) -> pd.DataFrame:
+                    thresholds=LAB_INTERRUPTION_THRESHOLDS, adsl: pd.DataFrame | None = None) -> pd.DataFrame:
     """List laboratory values of CTCAE grade >= 3 or below the label's interruption thresholds.
 
     Parameters
@@ -1208,6 +1208,9 @@ def list_lab_alerts(adlb: pd.DataFrame, *, grade_col: str | None = "ATOXGR",
         Column of the CTCAE grade (numeric); ``None`` lists threshold alerts only.
     thresholds : mapping, default ``LAB_INTERRUPTION_THRESHOLDS``
         PARAMCD -> value below which the label interrupts treatment.
+    adsl : DataFrame, optional
+        With it, the safety population's values only (``SAFFL == "Y"``), the listing's population: not those of a
+        screen failure's screening samples, nor of a patient never dosed.
 
     Returns
     -------
@@ -1221,8 +1224,13 @@ def list_lab_alerts(adlb: pd.DataFrame, *, grade_col: str | None = "ATOXGR",
     ...                      "AVAL": [0.9, 85.0, 260.0], "ATOXGR": [3.0, 2.0, 3.0]})
     >>> list_lab_alerts(adlb)[["USUBJID", "PARAMCD", "ALERT"]].values.tolist()
     [['1', 'NEUT', 'CTCAE grade >= 3; below label threshold (NEUT < 1.0)'], ['2', 'ALT', 'CTCAE grade >= 3']]
+    >>> list_lab_alerts(adlb, adsl=pd.DataFrame({"USUBJID": ["1", "2"], "SAFFL": ["N", "Y"]}))["USUBJID"].tolist()
+    ['2']
     """
     _require_columns(adlb, ["USUBJID", "PARAMCD", "AVAL", *([grade_col] if grade_col else [])], "ADLB")
+    if adsl is not None:
+        _require_columns(adsl, ["USUBJID", SAFETY_FLAG], "ADSL")
+        adlb = adlb[adlb["USUBJID"].isin(adsl.loc[adsl[SAFETY_FLAG] == "Y", "USUBJID"])]
     limit = adlb["PARAMCD"].map(dict(thresholds))
     below = (adlb["AVAL"] < limit).to_numpy()
     severe = (pd.to_numeric(adlb[grade_col]) >= SEVERE_GRADE).fillna(False).to_numpy(dtype=bool) if grade_col \
