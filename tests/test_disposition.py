@@ -314,19 +314,26 @@ def test_a_screen_failure_is_enrolled_not_treated_and_discontinued_not_ongoing(t
     assert (consort[("Enrolled", "")], consort[("Not treated", "")], consort[("Treated", "")]) == (12, 1, 11)
 
 
-def test_a_screen_failures_screening_sample_is_not_listed_among_the_safety_sets_values(tmp_export):
-    """A screen failure's neutrophils of 0.5 at screening (grade 3, below the label's threshold): in ADLB, a Screening
-    sample without a study day; not in the safety set's listing of laboratory alerts, whose population it is not."""
+def test_a_screen_failures_sample_and_event_at_screening_are_not_in_the_safety_sets_listings(tmp_export):
+    """A screen failure's neutrophils of 0.5 at screening (grade 3, below the label's threshold) and a headache the
+    next day: in ADLB and ADAE, a Screening sample and an event without a study day; in neither listing of the
+    safety set, whose population the patient is not."""
     from analysis_utils import cleaning, ctcae, safety
-    labs = tmp_export / "labs.csv"
-    labs.write_text(labs.read_text() + "012,SCR,2021-08-02,NEUT,0.5,10^9/L,1.8,6.3\n")
+    for form, line in (("labs", "012,SCR,2021-08-02,NEUT,0.5,10^9/L,1.8,6.3"),
+                       ("adverse_events", "012,1,headache,Headache,Nervous system disorders,2021-08-03,2021-08-04,N,1,"
+                                          "NOT RELATED,NOT APPLICABLE,RECOVERED/RESOLVED")):
+        path = tmp_export / f"{form}.csv"
+        path.write_text(path.read_text() + line + "\n")
     datasets = cleaning.derive_all(_with_screened(tmp_export, "012,SCREEN FAILURE,2021-08-05").typed)
+    adae, adsl = datasets["adae"], datasets["adsl"]
     adlb = datasets["adlb"].assign(ATOXGR=lambda d: ctcae.grade_ctcae(d))
     sample = adlb[adlb["USUBJID"] == "NCT04916756-01-012"]
     assert sample[["AVISIT", "AVAL", "ATOXGR", "ANL01FL"]].values.tolist() == [["Screening", 0.5, 3.0, "N"]]
-    assert pd.isna(sample["ADY"].iloc[0])
+    assert pd.isna(sample["ADY"].iloc[0]) and (adae["USUBJID"] == "NCT04916756-01-012").sum() == 1
     assert safety.list_lab_alerts(adlb)["USUBJID"].tolist() == ["NCT04916756-01-012"]  # the pilot has no other
-    assert safety.list_lab_alerts(adlb, adsl=datasets["adsl"]).empty
+    assert safety.list_lab_alerts(adlb, adsl=adsl).empty
+    listed = safety.list_adverse_events(adae, adsl=adsl)
+    pd.testing.assert_frame_equal(listed, safety.list_adverse_events(adae[adae["USUBJID"] != "NCT04916756-01-012"]))
 
 
 def test_without_a_disposition_record_an_untreated_patient_is_ongoing(tmp_export):

@@ -288,6 +288,12 @@ def compute_big_n(adsl: pd.DataFrame, *, arm: str = "TRT01A") -> pd.Series:
     return pop.groupby("arm", sort=False)["USUBJID"].nunique().reindex(_arm_levels(pop["arm"])).rename("big_n")
 
 
+def _of_safety_set(data: pd.DataFrame, adsl: pd.DataFrame) -> pd.Series:
+    """A mask of the rows of ``data`` of a subject of the safety population (ADSL ``SAFFL == "Y"``)."""
+    _require_columns(adsl, ["USUBJID", SAFETY_FLAG], "ADSL")
+    return data["USUBJID"].isin(adsl.loc[adsl[SAFETY_FLAG] == "Y", "USUBJID"])
+
+
 def _where_mask(data: pd.DataFrame, where) -> pd.Series:
     if where is None:
         return pd.Series(True, index=data.index)
@@ -665,10 +671,11 @@ def list_adverse_events(adae: pd.DataFrame, *, where=None, adsl: pd.DataFrame | 
         Record filter as in ``summarize_ae_by_soc_pt`` (e.g. ``"AESER"`` for serious AEs).
         All records are listed otherwise, treatment-emergent or not (``TRTEMFL`` is a column).
     adsl : DataFrame, optional
-        When the patients took more than one treatment (``table_arms``, a randomised trial): a column ``TRTA``
-        after the patient, the treatment taken when a treatment-emergent event started, as the tables count it
-        (``_attach_arm``: ``TRT02A`` from the switch date on); blank for an event that is not treatment-emergent.
-        A listing of a single treatment has no such column.
+        With it, the safety population's events only (``SAFFL == "Y"``), the listing's population: not those of a
+        screen failure, recorded at screening. When the patients took more than one treatment (``table_arms``, a
+        randomised trial): a column ``TRTA`` after the patient, the treatment taken when a treatment-emergent event
+        started, as the tables count it (``_attach_arm``: ``TRT02A`` from the switch date on); blank for an event
+        that is not treatment-emergent. A listing of a single treatment has no such column.
 
     Returns
     -------
@@ -685,10 +692,13 @@ def list_adverse_events(adae: pd.DataFrame, *, where=None, adsl: pd.DataFrame | 
     [['1', 'B', 1], ['2', '', 3], ['2', 'A', 1], ['2', 'B', 2]]
     >>> "TRTA" in list_adverse_events(adae, adsl=adsl.assign(TRT01A="B", TRT02A="B"))
     False
+    >>> list_adverse_events(adae, adsl=adsl.assign(SAFFL=["N", "Y"]))["USUBJID"].tolist()
+    ['2', '2', '2']
     """
     _require_columns(adae, ["USUBJID", "ASTDT", "AESEQ"], "ADAE")
     columns = [c for c in AE_LISTING_COLUMNS if c in adae.columns]
-    listing = adae.loc[_where_mask(adae, where), columns]
+    listed = _where_mask(adae, where) & (True if adsl is None else _of_safety_set(adae, adsl))
+    listing = adae.loc[listed, columns]
     if adsl is not None and table_arms(adsl)["total"]:
         teae = listing.loc[listing[TEAE_FLAG] == "Y", ["USUBJID", "ASTDT"]].assign(_row=lambda f: f.index)
         taken = _attach_arm(teae, treatment_periods(adsl), date="ASTDT", dataset="ADAE")
@@ -1228,9 +1238,7 @@ def list_lab_alerts(adlb: pd.DataFrame, *, grade_col: str | None = "ATOXGR",
     ['2']
     """
     _require_columns(adlb, ["USUBJID", "PARAMCD", "AVAL", *([grade_col] if grade_col else [])], "ADLB")
-    if adsl is not None:
-        _require_columns(adsl, ["USUBJID", SAFETY_FLAG], "ADSL")
-        adlb = adlb[adlb["USUBJID"].isin(adsl.loc[adsl[SAFETY_FLAG] == "Y", "USUBJID"])]
+    adlb = adlb if adsl is None else adlb[_of_safety_set(adlb, adsl)]
     limit = adlb["PARAMCD"].map(dict(thresholds))
     below = (adlb["AVAL"] < limit).to_numpy()
     severe = (pd.to_numeric(adlb[grade_col]) >= SEVERE_GRADE).fillna(False).to_numpy(dtype=bool) if grade_col \
