@@ -114,6 +114,11 @@ def _quote_every_field(data: bytes) -> bytes:
 STOPS = {
     "empty file": (_raw("labs", b""), ("stop", "empty_file", "labs.csv", None, "the file is empty (0 bytes)")),
     "only blank lines": (_raw("pga", b"\n\n\r\n"), ("stop", "empty_file", "pga.csv", None, "no header line")),
+    "ESSDAI domain scores (weight x level) where the form takes levels, as an eCRF recording scores exports them": (
+        _replace_in_line("essdai", 2, "001,BL,0,0,1,2,0,0,0,0,0,0,1,1,Y", "001,BL,0,0,2,4,0,0,0,0,0,0,2,1,Y"),
+        ("stop", "not_allowed", "essdai.csv", 2, "value '4' is not one of: 0, 1, 2, 3: the domain's score, weight 2 x "
+         "level 2? The item is the activity level; if the form holds scores, all its values are (those that are also "
+         "levels were read as levels)")),
     "binary garbage": (_raw("visits", b"SUBJID,VISIT,VISITDT\n001,BL,2021-06-28\n\x89\x00\x13\xff\xfe\x00garbage"),
                        ("stop", "binary_file", "visits.csv", 3, "not text")),
     "workbook renamed .csv": (_raw("esspri", b"PK\x03\x04\x14\x00\x06\x00rest of a zip"),

@@ -590,6 +590,31 @@ def _identifier_hint(stripped: pd.Series) -> pd.Series:
     return out
 
 
+#: The ESSDAI domain of each activity-level item (``EDLARTIC``: articular).
+_LEVEL_DOMAIN = MappingProxyType({code: domain for domain, code in ESSDAI_LEVEL_PARAMCD.items()})
+
+
+def _score_hint(name: str, values: pd.Series) -> pd.Series:
+    """What ``not_allowed`` adds for a value of an ESSDAI level item (``_LEVEL_DOMAIN``) that is the domain's score,
+    weight x a level (``scoring.ESSDAI_WEIGHTS``; 4 of the articular domain, weight 2: level 2), as an eCRF that records
+    domain scores exports them: else nothing. Such a form's other values are scores too, and a score that is also a
+    level (2 of the articular domain, level 1) passes as that level: the message says so.
+
+    >>> _score_hint("EDLARTIC", pd.Series([4.0, 5.0, None])).str[:41].tolist()
+    [": the domain's score, weight 2 x level 2?", '', '']
+    """
+    domain = _LEVEL_DOMAIN.get(name)
+    out = pd.Series("", index=values.index)
+    if domain is None:
+        return out
+    weight, levels = scoring.ESSDAI_WEIGHTS[domain], scoring.ESSDAI_ALLOWED_LEVELS[domain]
+    for level in sorted(levels - {0}):
+        out = out.mask(values == weight * level,
+                       f": the domain's score, weight {weight} x level {level}? The item is the activity level; if "
+                       "the form holds scores, all its values are (those that are also levels were read as levels)")
+    return out
+
+
 def _allowed_mask(var: dictionary.Variable, stripped: pd.Series, values: pd.Series) -> np.ndarray:
     if var.type == "str":
         return ((stripped != "") & ~stripped.isin([str(a) for a in var.allowed])).to_numpy()
@@ -695,8 +720,10 @@ def _check_variable(var: dictionary.Variable, text: pd.Series, ctx: _Context) ->
         rule, detail = ("required", "is empty (a value is required)") if var.required else ("missing_item", missing)
         parts.append(_problems(ctx, empty, var.name, rule, text, detail))
     if var.allowed:
+        said = f"is not one of: {var.allowed_text()}"
         parts.append(_problems(ctx, _allowed_mask(var, stripped, values), var.name, "not_allowed", text,
-                               f"is not one of: {var.allowed_text()}"))
+                               (lambda m: said + _score_hint(var.name, values[m])) if var.name in _LEVEL_DOMAIN
+                               else said))
     if var.type in ("int", "float") and (var.low is not None or var.high is not None):
         parts.append(_problems(ctx, _range_mask(var, values), var.name, "out_of_range", text,
                                f"is outside {var.allowed_text()}"))
