@@ -119,6 +119,11 @@ STOPS = {
         ("stop", "not_allowed", "essdai.csv", 2, "value '4' is not one of: 0, 1, 2, 3: the domain's score, weight 2 x "
          "level 2? The item is the activity level; if the form holds scores, all its values are (those that are also "
          "levels were read as levels)")),
+    "a PGA on a 0-100 visual analogue scale, as an eCRF recording millimetres exports it": (
+        _replace_in_line("pga", 2, "001,BL,5.0", "001,BL,50.0"),
+        ("stop", "out_of_range", "pga.csv", 2, "value '50.0' is outside 0 to 10: a 0-100 scale (50 mm of a visual "
+         "analogue scale)? The item is rated 0-10; if the form holds a 0-100 scale, all its values are (those up to "
+         "10 were read as 0-10)")),
     "binary garbage": (_raw("visits", b"SUBJID,VISIT,VISITDT\n001,BL,2021-06-28\n\x89\x00\x13\xff\xfe\x00garbage"),
                        ("stop", "binary_file", "visits.csv", 3, "not text")),
     "workbook renamed .csv": (_raw("esspri", b"PK\x03\x04\x14\x00\x06\x00rest of a zip"),

@@ -615,6 +615,26 @@ def _score_hint(name: str, values: pd.Series) -> pd.Series:
     return out
 
 
+#: Items rated 0-10 (the ESSPRI's numerical rating scales, the physician's global assessment) that an eCRF may record
+#: on a 0-100 visual analogue scale instead.
+_RATED_0_10 = (*ESSPRI_ITEM_PARAMCD.values(), "PGA")
+
+
+def _scale_hint(name: str, values: pd.Series) -> pd.Series:
+    """What ``out_of_range`` adds for a value above 10 and up to 100 of an item rated 0-10 (``_RATED_0_10``): a 0-100
+    scale's, as an eCRF recording a visual analogue scale in millimetres exports it; else nothing. Such a form's other
+    values are on that scale too, and those up to 10 pass as 0-10 ratings: the message says so.
+
+    >>> _scale_hint("PGA", pd.Series([55.0, 9.0, 120.0])).str[:25].tolist()
+    [': a 0-100 scale (55 mm of', '', '']
+    """
+    if name not in _RATED_0_10:
+        return pd.Series("", index=values.index)
+    return pd.Series(np.where((values > 10) & (values <= 100), ": a 0-100 scale (" + values.map("{:g}".format)
+                              + " mm of a visual analogue scale)? The item is rated 0-10; if the form holds a 0-100 "
+                              "scale, all its values are (those up to 10 were read as 0-10)", ""), index=values.index)
+
+
 def _allowed_mask(var: dictionary.Variable, stripped: pd.Series, values: pd.Series) -> np.ndarray:
     if var.type == "str":
         return ((stripped != "") & ~stripped.isin([str(a) for a in var.allowed])).to_numpy()
@@ -725,8 +745,10 @@ def _check_variable(var: dictionary.Variable, text: pd.Series, ctx: _Context) ->
                                (lambda m: said + _score_hint(var.name, values[m])) if var.name in _LEVEL_DOMAIN
                                else said))
     if var.type in ("int", "float") and (var.low is not None or var.high is not None):
+        said = f"is outside {var.allowed_text()}"
         parts.append(_problems(ctx, _range_mask(var, values), var.name, "out_of_range", text,
-                               f"is outside {var.allowed_text()}"))
+                               (lambda m: said + _scale_hint(var.name, values[m])) if var.name in _RATED_0_10
+                               else said))
     columns = _partial_columns(var.name, found) if var.partial else {var.name: values}
     return columns, pd.concat([p for p in parts if not p.empty] or [_empty()], ignore_index=True)
 
