@@ -124,6 +124,13 @@ STOPS = {
         ("stop", "out_of_range", "pga.csv", 2, "value '50.0' is outside 0 to 10: a 0-100 scale (50 mm of a visual "
          "analogue scale)? The item is rated 0-10; if the form holds a 0-100 scale, all its values are (those up to "
          "10 were read as 0-10)")),
+    "an HBV DNA in copies/mL, as some laboratories report it": (
+        _replace_in_line("labs", 385, "007,UNS,2021-08-09,HBVDNA,24000,IU/mL,0.0,20.0",
+                         "007,UNS,2021-08-09,HBVDNA,140000,copies/mL,0.0,100.0"),
+        ("stop", "unknown_unit", "labs.csv", 385, "value 'copies/mL' is not an accepted unit of HBVDNA (accepted: "
+         "IU/mL): the copies in an IU are the assay's own (5.82 for Roche COBAS TaqMan, 3.41 for Abbott RealTime), so "
+         "no factor of the analysis converts them: report IU/mL, as the laboratory can, or convert by its assay's "
+         "stated factor")),
     "binary garbage": (_raw("visits", b"SUBJID,VISIT,VISITDT\n001,BL,2021-06-28\n\x89\x00\x13\xff\xfe\x00garbage"),
                        ("stop", "binary_file", "visits.csv", 3, "not text")),
     "workbook renamed .csv": (_raw("esspri", b"PK\x03\x04\x14\x00\x06\x00rest of a zip"),

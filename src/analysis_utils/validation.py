@@ -367,6 +367,12 @@ class _Context:
 #: the message of any other rule a value of a typed column breaks says what it is (``_problems``).
 SPREADSHEET_ERROR = (r"#(?:N/A|REF!|VALUE!|DIV/0!|NAME\?|NUM!|NULL!|SPILL!|CALC!|FIELD!|BLOCKED!|CONNECT!|BUSY!"
                      r"|UNKNOWN!|EXTERNAL!|PYTHON!|GETTING_DATA)|Err:5\d\d")
+#: What ``unknown_unit`` adds for an HBV DNA in copies/mL: the copies in an international unit (WHO International
+#: Standard) are the assay's own (Roche COBAS TaqMan 5.82, Abbott RealTime 3.41, as their laboratories state them), so
+#: no factor of the analysis converts them (docs/decisions.md, "HBV DNA in copies/mL").
+HBV_COPIES_SAID = (": the copies in an IU are the assay's own (5.82 for Roche COBAS TaqMan, 3.41 for Abbott "
+                   "RealTime), so no factor of the analysis converts them: report IU/mL, as the laboratory can, or "
+                   "convert by its assay's stated factor")
 #: Items whose values no rule of their own reads, but the laboratory rules do (``lab_result_type``, ``unknown_unit``).
 _LAB_TEXT = ("LBORRES", "LBORRESU")
 
@@ -1198,7 +1204,8 @@ def _check_labs(labs: pd.DataFrame, ctx: _Context, typed: pd.DataFrame) -> pd.Da
     return pd.concat([
         _problems(ctx, bad_unit, "LBORRESU", "unknown_unit", labs["LBORRESU"],
                   lambda m: "is not an accepted unit of " + flagged(m) + " (accepted: "
-                  + flagged(m).map(units_text).fillna("") + ")"),
+                  + flagged(m).map(units_text).fillna("") + ")" + np.where(
+                      (flagged(m) == "HBVDNA") & unit[m].str.fullmatch(r"(?i)copies\s*/\s*ml"), HBV_COPIES_SAID, "")),
         _problems(ctx, bad_result, "LBORRES", "lab_result_type", labs["LBORRES"],
                   lambda m: "is not a valid result of " + flagged(m) + np.where(
                       res[m].str.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?"),
