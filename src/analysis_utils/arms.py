@@ -139,9 +139,9 @@ def arm_of_subjects(adsl: pd.DataFrame, arm: str = "TRT01P") -> pd.Series:
     >>> arm_of_subjects(adsl).tolist(), list(arm_of_subjects(adsl).cat.categories)
     (['B', 'A', nan], ['A', 'B'])
     """
-    arms = arms_of(adsl, arm)
-    return pd.Series(pd.Categorical(adsl[_adsl_arm(arm)], categories=arms), index=adsl["USUBJID"].to_numpy(),
-                     name=_adsl_arm(arm))
+    arms, var = arms_of(adsl, arm), _adsl_arm(arm)
+    return pd.Series(pd.Categorical(adsl[var].where(adsl[var].isin(arms)), categories=arms),
+                     index=adsl["USUBJID"].to_numpy(), name=var)
 
 
 def reference_arm(adsl: pd.DataFrame, arm: str = "TRT01P") -> str:
