@@ -327,6 +327,33 @@ def test_missed_doses_not_yet_counted_leave_cumulative_dose_and_adherence_missin
     assert counted.filter(like="-004", axis=0)["CUMDOSE"].tolist() == [320.0]
 
 
+def test_an_interruption_as_a_period_of_dose_0_is_days_not_dosed_as_a_gap_is(synthetic_export):
+    """Patient 001 (first dose 2021-06-28, last 2021-12-13: 169 days, 2 doses missed) interrupted from 2021-09-02 to
+    2021-09-15 (14 days), recorded as a period of daily dose 0 or as a gap between two periods: 169 days on treatment
+    either way, 169 - 2 - 14 = 153 days dosed, 306 mg, adherence 153 / 169. Every other patient as shipped."""
+    from analysis_utils import validation
+
+    exposure, day = synthetic_export["exposure"], pd.Timestamp
+    assert exposure[exposure["SUBJID"] == "001"].values.tolist() == [["001", 2.0, day("2021-06-28"),
+                                                                       day("2021-12-13"), 2]]
+    periods = pd.DataFrame([["001", 2.0, day("2021-06-28"), day("2021-09-01"), 2],
+                            ["001", 0.0, day("2021-09-02"), day("2021-09-15"), 0],
+                            ["001", 2.0, day("2021-09-16"), day("2021-12-13"), 0]], columns=exposure.columns)
+    periods = periods.astype(exposure.dtypes.to_dict())
+    shipped = cleaning.derive_all(validation.validate_export(synthetic_export).typed)["adsl"].set_index("USUBJID")
+    adsl = {}
+    for way, rows in (("dose 0", periods), ("gap", periods.drop(index=1))):
+        result = validation.validate_export({**synthetic_export, "exposure": pd.concat(
+            [rows, exposure[exposure["SUBJID"] != "001"]], ignore_index=True)})
+        assert result.ok, way
+        adsl[way] = cleaning.derive_all(result.typed)["adsl"].set_index("USUBJID")
+    patient = adsl["dose 0"].loc["NCT04916756-01-001"]
+    assert (patient["TRTDURD"], patient["CUMDOSE"]) == (169, 306.0)
+    assert patient["ADHERPCT"] == pytest.approx(100 * 153 / 169)
+    pd.testing.assert_frame_equal(adsl["dose 0"], adsl["gap"])
+    pd.testing.assert_frame_equal(adsl["gap"].drop(index=patient.name), shipped.drop(index=patient.name))
+
+
 def test_a_crf_without_ethnicity_gives_a_demographics_table_without_it(synthetic_export):
     """A CRF of China records the ethnic group (民族), not CDISC's Hispanic or Latino: without the column, ADSL ETHNIC
     is missing and Table 1 has no ethnicity row (``disposition.NOT_ALWAYS_COLLECTED``); everything else as before.

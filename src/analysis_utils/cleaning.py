@@ -323,16 +323,35 @@ def _exposure(t: dict, cut: pd.Timestamp) -> pd.DataFrame:
     """Per subject over its exposure periods: first and last dose, duration, cumulative dose, adherence. A period
     still running at the export (no last dose: validation allows it only for the last period of a patient on study)
     runs to the data cut ``cut``, as a period past an interim cut does (``apply_data_cutoff``). Missed doses not yet
-    counted in any period (``EXMISSED`` blank) leave the patient's cumulative dose and adherence missing."""
+    counted in any period (``EXMISSED`` blank) leave the patient's cumulative dose and adherence missing. A period of
+    a treatment with baricitinib at a daily dose of 0 is an interruption (``interrupted``): no day of it is dosed,
+    as none of a gap between two periods is (docs/decisions.md, "A treatment interruption")."""
     ex = t["exposure"].drop_duplicates(["SUBJID", "EXSTDT"])
     ex = ex.assign(EXENDT=ex["EXENDT"].fillna(cut))
-    taken = (ex["EXENDT"] - ex["EXSTDT"]).dt.days + 1 - ex["EXMISSED"].astype(float)
+    taken = ((ex["EXENDT"] - ex["EXSTDT"]).dt.days + 1 - ex["EXMISSED"].astype(float)).mask(
+        interrupted(ex, t.get("randomisation")), 0.0)
     per = ex.assign(_TAKEN=taken, _DOSE=ex["EXDOSE"] * taken, _UNCOUNTED=taken.isna()).groupby("SUBJID", sort=True)
     first, last, uncounted = per["EXSTDT"].min(), per["EXENDT"].max(), per["_UNCOUNTED"].any()
     days = (last - first).dt.days + 1
     taken_days = per["_TAKEN"].sum(min_count=1).mask(uncounted)
     return pd.DataFrame({"TRTSDT": first, "TRTEDT": last, "TRTDURD": days.astype("Int64"),
                          "CUMDOSE": per["_DOSE"].sum(min_count=1).mask(uncounted), "ADHERPCT": 100 * taken_days / days})
+
+
+def interrupted(exposure: pd.DataFrame, randomisation: pd.DataFrame | None) -> pd.Series:
+    """A mask of the exposure periods that interrupt the study treatment: a daily dose of baricitinib (``EXDOSE``) of
+    0 in a period of a treatment with baricitinib (``validation.period_treatments``; not ``dictionary.NO_BARICITINIB``,
+    hydroxychloroquine alone, whose every period has a dose of 0). A project decision (docs/decisions.md, "A
+    treatment interruption"): an EDC records a dose interrupted by the investigator as such a period, or as a gap
+    between two periods, and both give the same days dosed.
+
+    >>> ex = pd.DataFrame({"SUBJID": ["1", "1", "2"], "EXDOSE": [0.0, 4.0, 0.0], "EXTRT": ""})
+    >>> rand = pd.DataFrame({"SUBJID": ["1", "2"], "ARM": ["Baricitinib 4 mg + HCQ 400 mg", "HCQ 400 mg"]})
+    >>> interrupted(ex, rand).tolist(), interrupted(ex, None).tolist()
+    ([True, False, False], [True, False, True])
+    """
+    treatment = validation.period_treatments(exposure, randomisation)
+    return ((exposure["EXDOSE"] == 0) & ~treatment.isin(dictionary.NO_BARICITINIB)).fillna(False).astype(bool)
 
 
 def derive_treatment(tables: dict, subjects: pd.Index) -> pd.DataFrame:
@@ -378,9 +397,7 @@ def derive_treatment(tables: dict, subjects: pd.Index) -> pd.DataFrame:
                              "TR02SDT": pd.Series(pd.NaT, index=subjects, dtype="datetime64[ns]")}, index=subjects)
     rand = rand.drop_duplicates("SUBJID").set_index("SUBJID").reindex(subjects)
     planned = rand["ARM"].fillna("").astype(str)
-    trt = ex["EXTRT"].fillna("").astype(str) if "EXTRT" in ex else pd.Series("", index=ex.index)
-    trt = trt.where(trt != "", ex["SUBJID"].map(planned).fillna(""))
-    ex = ex.assign(_TRT=trt)
+    ex = ex.assign(_TRT=validation.period_treatments(ex, tables["randomisation"]))
     first = ex.drop_duplicates("SUBJID").set_index("SUBJID")["_TRT"].reindex(subjects)
     actual = first.fillna(planned).where(first.fillna("") != "", planned).where(dosed, "")
     changed = ex[ex["_TRT"] != ex["SUBJID"].map(actual)].drop_duplicates("SUBJID").set_index("SUBJID")

@@ -1304,6 +1304,24 @@ def _check_overlapping_exposure(exposure: pd.DataFrame, text: pd.DataFrame, ctx:
     return _problems(ctx, bad, "EXSTDT", "overlapping_exposure", text["EXSTDT"], detail)
 
 
+def period_treatments(exposure: pd.DataFrame, randomisation: pd.DataFrame | None) -> pd.Series:
+    """Each exposure period's treatment: ``EXTRT``; blank or absent, the arm randomised (``randomisation`` ``ARM``;
+    ``""`` for a subject without one), or without a randomisation form the pilot's single arm (``dictionary.ARM``).
+    Typed forms.
+
+    >>> exposure = pd.DataFrame({"SUBJID": ["1", "1", "2"], "EXTRT": ["", "Baricitinib 4 mg + HCQ 400 mg", None]})
+    >>> period_treatments(exposure, pd.DataFrame({"SUBJID": ["1"], "ARM": ["HCQ 400 mg"]})).tolist()
+    ['HCQ 400 mg', 'Baricitinib 4 mg + HCQ 400 mg', '']
+    >>> period_treatments(exposure.drop(columns="EXTRT"), None).tolist()
+    ['Baricitinib 2 mg', 'Baricitinib 2 mg', 'Baricitinib 2 mg']
+    """
+    given = exposure["EXTRT"].fillna("").astype(str) if "EXTRT" in exposure else pd.Series("", index=exposure.index)
+    if randomisation is None or "ARM" not in randomisation:
+        return given.where(given != "", dictionary.ARM)
+    arm = randomisation.drop_duplicates("SUBJID").set_index("SUBJID")["ARM"]
+    return given.where(given != "", exposure["SUBJID"].map(arm)).fillna("").astype(str)
+
+
 def _check_dose_without_baricitinib(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
     """A period of a treatment without baricitinib (``dictionary.NO_BARICITINIB``: ``EXTRT``, blank the arm
     randomised) with a daily dose of baricitinib: its cumulative dose (ADSL ``CUMDOSE``) would count baricitinib in
@@ -1311,9 +1329,7 @@ def _check_dose_without_baricitinib(typed: dict, text: dict, ctxs: dict) -> pd.D
     exposure, rand = typed["exposure"], typed.get("randomisation")
     if "EXDOSE" not in exposure or rand is None or "ARM" not in rand:
         return _empty()
-    arm = rand.drop_duplicates("SUBJID").set_index("SUBJID")["ARM"]
-    given = exposure["EXTRT"].fillna("").astype(str) if "EXTRT" in exposure else pd.Series("", index=exposure.index)
-    treatment = given.where(given != "", exposure["SUBJID"].map(arm)).fillna("")
+    treatment = period_treatments(exposure, rand)
     bad = (treatment.isin(dictionary.NO_BARICITINIB) & (exposure["EXDOSE"] > 0)).fillna(False).to_numpy(bool)
     return _problems(ctxs["exposure"], bad, "EXDOSE", "dose_without_baricitinib", text["exposure"]["EXDOSE"],
                      "is a daily dose of baricitinib, but the period's treatment, " + treatment + ", has none: the "
