@@ -352,6 +352,14 @@ def test_an_interruption_as_a_period_of_dose_0_is_days_not_dosed_as_a_gap_is(syn
     assert patient["ADHERPCT"] == pytest.approx(100 * 153 / 169)
     pd.testing.assert_frame_equal(adsl["dose 0"], adsl["gap"])
     pd.testing.assert_frame_equal(adsl["gap"].drop(index=patient.name), shipped.drop(index=patient.name))
+    # and interrupted again from 2021-12-01 to the end, 2021-12-13: the last dose on 2021-11-30, day 156, as if the
+    # period ended then; dosed 66 - 2 days to 2021-09-01 and 76 from 2021-09-16: 280 mg
+    ended = periods.iloc[[0, 2]].assign(EXENDT=[day("2021-09-01"), day("2021-11-30")])
+    result = validation.validate_export({**synthetic_export, "exposure": pd.concat(
+        [ended, periods.iloc[[2]].assign(EXDOSE=0.0, EXSTDT=day("2021-12-01")), exposure[exposure["SUBJID"] != "001"]],
+        ignore_index=True)})
+    patient = cleaning.derive_all(result.typed)["adsl"].set_index("USUBJID").loc["NCT04916756-01-001"]
+    assert (patient["TRTEDT"], patient["TRTDURD"], patient["CUMDOSE"]) == (day("2021-11-30"), 156, 2.0 * (64 + 76))
 
 
 def test_a_crf_without_ethnicity_gives_a_demographics_table_without_it(synthetic_export):

@@ -325,13 +325,16 @@ def _exposure(t: dict, cut: pd.Timestamp) -> pd.DataFrame:
     runs to the data cut ``cut``, as a period past an interim cut does (``apply_data_cutoff``). Missed doses not yet
     counted in any period (``EXMISSED`` blank) leave the patient's cumulative dose and adherence missing. A period of
     a treatment with baricitinib at a daily dose of 0 is an interruption (``interrupted``): no day of it is dosed,
-    as none of a gap between two periods is (docs/decisions.md, "A treatment interruption")."""
+    as none of a gap between two periods is, and the first and last doses are those of the other periods
+    (docs/decisions.md, "A treatment interruption")."""
     ex = t["exposure"].drop_duplicates(["SUBJID", "EXSTDT"])
     ex = ex.assign(EXENDT=ex["EXENDT"].fillna(cut))
-    taken = ((ex["EXENDT"] - ex["EXSTDT"]).dt.days + 1 - ex["EXMISSED"].astype(float)).mask(
-        interrupted(ex, t.get("randomisation")), 0.0)
-    per = ex.assign(_TAKEN=taken, _DOSE=ex["EXDOSE"] * taken, _UNCOUNTED=taken.isna()).groupby("SUBJID", sort=True)
-    first, last, uncounted = per["EXSTDT"].min(), per["EXENDT"].max(), per["_UNCOUNTED"].any()
+    stopped = interrupted(ex, t.get("randomisation"))
+    taken = ((ex["EXENDT"] - ex["EXSTDT"]).dt.days + 1 - ex["EXMISSED"].astype(float)).mask(stopped, 0.0)
+    per = ex.assign(_TAKEN=taken, _DOSE=ex["EXDOSE"] * taken, _UNCOUNTED=taken.isna(),
+                    _FROM=ex["EXSTDT"].mask(stopped), _TO=ex["EXENDT"].mask(stopped)).groupby("SUBJID", sort=True)
+    first = per["_FROM"].min().fillna(per["EXSTDT"].min())  # only interruptions (no dose): the periods' own dates
+    last, uncounted = per["_TO"].max().fillna(per["EXENDT"].max()), per["_UNCOUNTED"].any()
     days = (last - first).dt.days + 1
     taken_days = per["_TAKEN"].sum(min_count=1).mask(uncounted)
     return pd.DataFrame({"TRTSDT": first, "TRTEDT": last, "TRTDURD": days.astype("Int64"),
