@@ -131,6 +131,10 @@ STOPS = {
          "IU/mL): the copies in an IU are the assay's own (5.82 for Roche COBAS TaqMan, 3.41 for Abbott RealTime), so "
          "no factor of the analysis converts them: report IU/mL, as the laboratory can, or convert by its assay's "
          "stated factor")),
+    "a laboratory result with its unit in the cell, as a hospital's report prints it": (
+        _replace_in_line("labs", 2, "001,BL,2021-06-28,ALT,22,", "001,BL,2021-06-28,ALT,22 U/L,"),
+        ("stop", "lab_result_type", "labs.csv", 2, "value '22 U/L' is not a valid result of ALT: write the number "
+         "alone (22), its unit in LBORRESU")),
     "binary garbage": (_raw("visits", b"SUBJID,VISIT,VISITDT\n001,BL,2021-06-28\n\x89\x00\x13\xff\xfe\x00garbage"),
                        ("stop", "binary_file", "visits.csv", 3, "not text")),
     "workbook renamed .csv": (_raw("esspri", b"PK\x03\x04\x14\x00\x06\x00rest of a zip"),

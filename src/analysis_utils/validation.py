@@ -1209,7 +1209,9 @@ def _check_labs(labs: pd.DataFrame, ctx: _Context, typed: pd.DataFrame) -> pd.Da
         _problems(ctx, bad_result, "LBORRES", "lab_result_type", labs["LBORRES"],
                   lambda m: "is not a valid result of " + flagged(m) + np.where(
                       res[m].str.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?"),
-                      ": a comma between thousands? Write the number without it (24000)", "")),
+                      ": a comma between thousands? Write the number without it (24000)",
+                      (": write the number alone (" + res[m].str.extract(r"^(\d+(?:\.\d+)?)\s*[^\d\s+][^\d+]*$")[0]
+                       + "), its unit in LBORRESU").fillna(""))),  # not a dipstick's 1+
         _problems(ctx, negative, "LBORRES", "negative_result", labs["LBORRES"],
                   lambda m: "is negative: a result of " + flagged(m) + " cannot be below 0"),
         *(_problems(ctx, found, column, "implausible_result", labs[column],
