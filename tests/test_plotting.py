@@ -60,6 +60,17 @@ def test_trajectories_of_a_randomised_trial_a_mean_per_arm():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Mean, A", "Mean, B"]
 
 
+def test_waterfall_of_a_randomised_trial_groups_each_arms_patients():
+    """S2 alone in the control arm A, S1 and S3 in B: S2 first, then B's patients by week-24 change (S1 without one
+    first, then S3); a dotted line between the arms, each named with its patients above them."""
+    arm_of = pd.Series(pd.Categorical(["B", "A", "B"], categories=["A", "B"]), index=["S1", "S2", "S3"])
+    ax = plotting.plot_waterfall(ADEFF, arm_of=arm_of)
+    assert [b.get_height() for b in ax.containers[0]] == [-3.0, -1.0, -7.0]  # week 12 of S2, S1, S3
+    separators = [line for line in ax.lines if line.get_linestyle() == ":"]
+    assert [line.get_xdata()[0] for line in separators] == [0.5]
+    assert [(t.get_text(), t.get_position()[0]) for t in ax.texts] == [("A (n = 1)", 0.0), ("B (n = 2)", 1.5)]
+
+
 def test_box_points_boxes_points_and_seeded_jitter():
     ax = plotting.plot_box_points(ADEFF, paramcd="ESSDAI", seed=20210615)
     assert len(ax.patches) == 3  # one box per visit

@@ -241,7 +241,7 @@ def plot_arm_changes(ard: pd.DataFrame, *, analysis_id: str, arms, baseline: str
 
 
 def plot_waterfall(adeff: pd.DataFrame, *, avisits=("Week 12", "Week 24"), threshold: float = -3, ax=None,
-                   paramcd: str = "ESSDAI"):
+                   paramcd: str = "ESSDAI", arm_of: pd.Series | None = None):
     """Plot each patient's change from baseline as bars, one colour per visit, with the MCII line.
 
     Patients are ordered from the largest increase to the largest decrease at the last visit of
@@ -249,7 +249,9 @@ def plot_waterfall(adeff: pd.DataFrame, *, avisits=("Week 12", "Week 24"), thres
     with no change at any of ``avisits`` are left out. Ticks name the subjects without the prefix all
     share (``_short_ids``), up to ``WATERFALL_NAMED_PATIENTS`` patients. The bars
     of visit i are ``ax.containers[i]``; a patient without a value at a visit has a bar of height
-    NaN (not drawn). A dashed line marks ``threshold`` (ESSDAI MCII: a change of -3 or less).
+    NaN (not drawn). A dashed line marks ``threshold`` (ESSDAI MCII: a change of -3 or less). With ``arm_of``, each
+    patient's arm (as ``plot_trajectories`` takes it), the patients of each arm together, in the arms' order and by
+    change within each, a dotted line between arms and each arm named, with its patients, above them.
 
     Examples
     --------
@@ -258,6 +260,9 @@ def plot_waterfall(adeff: pd.DataFrame, *, avisits=("Week 12", "Week 24"), thres
     >>> ax = plot_waterfall(d)
     >>> [float(b.get_height()) for b in ax.containers[0]], [float(b.get_height()) for b in ax.containers[1]]
     ([-1.0, -4.0], [nan, -6.0])
+    >>> ax = plot_waterfall(d, arm_of=pd.Series(["A", "B"], index=["a", "b"], dtype="category"))
+    >>> [float(b.get_height()) for b in ax.containers[0]], [t.get_text() for t in ax.texts]
+    ([-4.0, -1.0], ['A (n = 1)', 'B (n = 1)'])
     """
     ax = _axes(ax)
     rows = _observed(adeff, [paramcd])
@@ -266,6 +271,9 @@ def plot_waterfall(adeff: pd.DataFrame, *, avisits=("Week 12", "Week 24"), thres
     order = wide.assign(_id=wide.index).sort_values(
         list(reversed(avisits)) + ["_id"], ascending=[False] * len(avisits) + [True], na_position="first",
         kind="stable")
+    if arm_of is not None:  # each arm's patients together, in the arms' order
+        arm = pd.Categorical(order.index.map(arm_of), categories=arm_of.cat.categories).codes
+        order, arm = order.iloc[np.argsort(arm, kind="stable")], np.sort(arm, kind="stable")
     colours = [OKABE_ITO["orange"], OKABE_ITO["blue"], OKABE_ITO["green"], OKABE_ITO["purple"]]
     width = 0.8 / len(avisits)
     x = np.arange(len(order))
@@ -278,9 +286,17 @@ def plot_waterfall(adeff: pd.DataFrame, *, avisits=("Week 12", "Week 24"), thres
             ax.bar(xs, heights, width=width, color=colours[i % len(colours)], label=visit)
     ax.axhline(threshold, color=OKABE_ITO["black"], linestyle="--", linewidth=1, label=f"MCII ({threshold:g})")
     ax.axhline(0, color=PATIENT_GREY, linewidth=0.8)
+    if arm_of is not None:
+        starts = np.r_[0, np.flatnonzero(np.diff(arm)) + 1]
+        for start, end in zip(starts, np.r_[starts[1:], len(arm)]):
+            if start:
+                ax.axvline(start - 0.5, color=PATIENT_GREY, linestyle=":", linewidth=1)
+            name = arm_of.cat.categories[arm[start]] if arm[start] >= 0 else "No arm"
+            ax.text((start + end - 1) / 2, 1.01, f"{name} (n = {end - start})", transform=ax.get_xaxis_transform(),
+                    ha="center", va="bottom", fontsize=8)
     if len(order) > WATERFALL_NAMED_PATIENTS:
         ax.set_xticks([])
-        ax.set_xlabel(f"Patients (n = {len(order)}), ordered by change")
+        ax.set_xlabel(f"Patients (n = {len(order)}), {'' if arm_of is None else 'by arm, '}ordered by change")
     else:
         ax.set_xticks(x, _short_ids(order.index), rotation=60, ha="right", fontsize=7)
         ax.set_xlabel("Patient")
