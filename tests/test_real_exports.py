@@ -821,8 +821,8 @@ def test_a_screening_sample_after_the_first_dose_is_queried(edit_export):
     found = result.queries[result.queries["rule"] == "screening_after_first_dose"]
     assert found["row"].tolist() == ["2"]
     assert found["message"].iloc[0].endswith("value '2021-06-29' is after the first dose on 2021-06-28: a sample of "
-                                             "another visit, or a mistyped date? Read by no analysis by visit, and by "
-                                             "the worst-value tables as a sample on treatment")
+                                             "another visit, or a mistyped date? Read by no analysis by visit; the "
+                                             "alerts listing shows it")
 
 
 def test_a_laboratory_table_with_a_column_per_test_is_named_so(tmp_export):

@@ -1888,7 +1888,7 @@ def _query_lab_samples(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
                        lambda m: after(m) + ": not a baseline (ABLFL), read by no analysis by visit"),
              _problems(ctxs["labs"], late & screening, "LBDT", "screening_after_first_dose", text["labs"]["LBDT"],
                        lambda m: after(m) + ": a sample of another visit, or a mistyped date? Read by no analysis by "
-                                            "visit, and by the worst-value tables as a sample on treatment")]
+                                            "visit; the alerts listing shows it")]
     scheduled = (labs["VISIT"].notna() & ~labs["VISIT"].isin(dictionary.OFF_SCHEDULE)).to_numpy(dtype=bool)
     rows, starts, first = sorted_groups(labs, ["SUBJID", "VISIT", "LBTESTCD"], "LBDT",
                                         scheduled & labs["LBDT"].notna().to_numpy() & ~late)
