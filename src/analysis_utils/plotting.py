@@ -310,15 +310,16 @@ def plot_waterfall(adeff: pd.DataFrame, *, avisits=("Week 12", "Week 24"), thres
 HEATMAP_MAX_SUBJECTS = 60
 
 
-def plot_domain_heatmap(adeff: pd.DataFrame, *, ax=None):
+def plot_domain_heatmap(adeff: pd.DataFrame, *, ax=None, arm_of: pd.Series | None = None):
     """Plot the ESSDAI domain scores (weight x level) as a heatmap: patient x visit rows, domain columns.
 
     Rows run by ``USUBJID`` then visit; columns follow ``vocabulary.ESSDAI_DOMAINS``; without ``ax``
     the new figure's height follows the number of rows. A cell without
     a record is blank (NaN, drawn in grey); non-zero scores are written in the cell; rows name the
     subjects as ``_short_ids`` does. Above ``HEATMAP_MAX_SUBJECTS`` patients a row is a visit: the mean score of
-    the patients assessed at it, written with two decimals, the row naming their number. The
-    matrix is ``ax.images[0].get_array()``.
+    the patients assessed at it, written with two decimals, the row naming their number; with ``arm_of`` (each
+    patient's arm, as ``plot_trajectories`` takes it), a row is an arm's visit, the arms in their order, a line
+    between them. The matrix is ``ax.images[0].get_array()``.
 
     Examples
     --------
@@ -327,14 +328,25 @@ def plot_domain_heatmap(adeff: pd.DataFrame, *, ax=None):
     >>> ax = plot_domain_heatmap(d)
     >>> ax.images[0].get_array()[0, [2, 3, 11]].tolist()
     [None, 4.0, 1.0]
+    >>> many = pd.DataFrame({"USUBJID": [f"s{i}" for i in range(62)], "PARAMCD": "EDSARTIC", "AVISIT": "Baseline",
+    ...                      "AVISITN": 0, "AVAL": [2.0] * 31 + [4.0] * 31})
+    >>> arm_of = pd.Series(pd.Categorical(["B"] * 31 + ["A"] * 31, categories=["A", "B"]), index=many["USUBJID"])
+    >>> ax = plot_domain_heatmap(many, arm_of=arm_of)
+    >>> ax.images[0].get_array()[:, 3].tolist(), [t.get_text() for t in ax.get_yticklabels()]
+    ([4.0, 2.0], ['A: Baseline (mean of 31)', 'B: Baseline (mean of 31)'])
     """
     code_to_domain = {code: d for d, code in ESSDAI_SCORE_PARAMCD.items()}
     rows = _observed(adeff, code_to_domain)
     week_label = _week_labels(rows)
     mean = rows["USUBJID"].nunique() > HEATMAP_MAX_SUBJECTS
-    if mean:  # one row per visit: the mean over the patients assessed at it, named with their number
-        assessed = rows.groupby("AVISITN")["USUBJID"].nunique()
-        rows = rows.assign(USUBJID="")
+    if mean:  # one row per visit (of each arm): the mean over the patients assessed at it, named with their number
+        arm = pd.Categorical(rows["USUBJID"].map(arm_of), categories=arm_of.cat.categories) if arm_of is not None \
+            else None
+        rows = rows.assign(_GROUP=0 if arm is None else arm.codes)
+        assessed = rows.groupby(["_GROUP", "AVISITN"])["USUBJID"].nunique()
+        arm_name = {i: f"{name}: " for i, name in enumerate(arm.categories)} if arm is not None else {0: ""}
+        arm_name[-1] = "No arm: "
+        rows = rows.assign(USUBJID=rows["_GROUP"])
         wide = rows.pivot_table(index=["USUBJID", "AVISITN"], columns="PARAMCD", values="AVAL", aggfunc="mean")
     else:
         wide = rows.pivot_table(index=["USUBJID", "AVISITN"], columns="PARAMCD", values="AVAL", aggfunc="first")
@@ -351,7 +363,7 @@ def plot_domain_heatmap(adeff: pd.DataFrame, *, ax=None):
             ax.text(j, i, format_number(v, 2) if mean else f"{v:.3g}", ha="center", va="center", fontsize=6,
                     color="black" if v < dark else "white")
     names = dict(zip(wide.index.get_level_values(0), _short_ids(wide.index.get_level_values(0))))
-    ax.set_yticks(range(len(wide)), [f"{week_label.get(w, w)} (mean of {assessed[w]})" if mean
+    ax.set_yticks(range(len(wide)), [f"{arm_name[s]}{week_label.get(w, w)} (mean of {assessed[s, w]})" if mean
                                      else f"{names[s]}  {week_label.get(w, w)}" for s, w in wide.index], fontsize=6)
     ax.set_xticks(range(len(ESSDAI_DOMAINS)), [DOMAIN_LABELS[d] for d in ESSDAI_DOMAINS], rotation=60,
                   ha="right", fontsize=7)
