@@ -777,9 +777,9 @@ def _safety_forms() -> tuple:
             _v("EXTRT", "str", "Treatment taken in the period (an arm). Optional column: absent or blank, the "
                "randomised arm (the single arm of a study without randomisation).", allowed=TREATMENTS,
                required=False, query_missing=False, column_required=False),
-            _v("EXDOSE", "float", "Daily dose of baricitinib (0 in a period of hydroxychloroquine alone; in a period of "
-               "a treatment with baricitinib, an interruption: no day of it dosed).", unit="mg", allowed=(), low=0,
-               high=4),
+            _v("EXDOSE", "float", "Daily dose of baricitinib (0 in a period of hydroxychloroquine alone; in a "
+               "period of a treatment with baricitinib, an interruption: no day of it dosed).", unit="mg", allowed=(),
+               low=0, high=4),
             _v("EXSTDT", "date", "Date of the first dose of the period."),
             _v("EXENDT", "date", "Date of the last dose of the period.", required=False, query_missing=False,
                blank="still on treatment at the export (the last period of a patient without an end of study); the "
