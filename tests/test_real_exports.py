@@ -135,6 +135,15 @@ STOPS = {
         _replace_in_line("labs", 2, "001,BL,2021-06-28,ALT,22,", "001,BL,2021-06-28,ALT,22 U/L,"),
         ("stop", "lab_result_type", "labs.csv", 2, "value '22 U/L' is not a valid result of ALT: write the number "
          "alone (22), its unit in LBORRESU")),
+    "the laboratory tests' Chinese names, as the site's laboratory system prints them": (
+        _edit_lines("labs", lambda ls: [x.replace(",ALT,", ",丙氨酸氨基转移酶,") for x in ls]),
+        ("stop", "test_code_alias", "labs.csv", 2, "value '丙氨酸氨基转移酶' stands for Alanine aminotransferase (U/L), "
+         "coded ALT in the data dictionary: write ALT")),
+    "laboratory tests coded by LOINC, no code of the data dictionary": (
+        _edit_lines("labs", lambda ls: [ls[0], *(",".join(f[:3] + ["1742-6"] + f[4:]) for f in (x.split(",")
+                                                                                               for x in ls[1:] if x))]),
+        ("stop", "no_known_test", "labs.csv", None, "no row is a test of the data dictionary (found 1742-6: 1 code(s)): "
+         "write the dictionary's codes (WBC, NEUT,")),
     "binary garbage": (_raw("visits", b"SUBJID,VISIT,VISITDT\n001,BL,2021-06-28\n\x89\x00\x13\xff\xfe\x00garbage"),
                        ("stop", "binary_file", "visits.csv", 3, "not text")),
     "workbook renamed .csv": (_raw("esspri", b"PK\x03\x04\x14\x00\x06\x00rest of a zip"),

@@ -148,12 +148,21 @@ LAB_IMPOSSIBLE = MappingProxyType({
 #: their # (NEUT#, LYMPH#; not the percentages, NEUT%), GPT/GOT for ALT/AST, TC/TG for the lipids. A test under such a
 #: code stops the build (``test_code_alias``, naming the code to write): a test the dictionary does not list is left
 #: out of the analysis (``unknown_test``), and these would be too. A dipstick's urine protein (PRO: +, ++) is no
-#: 24-hour urine protein, and no alias.
+#: 24-hour urine protein, and no alias. So are the tests' Chinese names, as the trial site's laboratory system prints
+#: them (C反应蛋白, not the high-sensitivity assay 超敏C反应蛋白; a bare 中性粒细胞 or 淋巴细胞 too, the count as a rule,
+#: and a percentage so named has its unit %, which stops the build once the code is written).
 LAB_TEST_ALIASES = MappingProxyType({
     "TBIL": "BILI", "PLT": "PLAT", "HB": "HGB", "CR": "CREAT", "CREA": "CREAT", "SCR": "CREAT", "LYMPH": "LYM",
     "LYMPH#": "LYM", "LY": "LYM", "LY#": "LYM", "NEU": "NEUT", "NEU#": "NEUT", "NEUT#": "NEUT", "NEUTRO": "NEUT",
     "GPT": "ALT", "GOT": "AST", "TC": "CHOL", "TG": "TRIG", "24HUPRO": "UPROT", "HBV-DNA": "HBVDNA",
     "HBV_DNA": "HBVDNA",
+    "白细胞": "WBC", "白细胞计数": "WBC", "中性粒细胞": "NEUT", "中性粒细胞计数": "NEUT", "中性粒细胞绝对值": "NEUT",
+    "淋巴细胞": "LYM", "淋巴细胞计数": "LYM", "淋巴细胞绝对值": "LYM", "血红蛋白": "HGB", "血小板": "PLAT",
+    "血小板计数": "PLAT", "丙氨酸氨基转移酶": "ALT", "谷丙转氨酶": "ALT", "天门冬氨酸氨基转移酶": "AST",
+    "天冬氨酸氨基转移酶": "AST", "谷草转氨酶": "AST", "总胆红素": "BILI", "肌酐": "CREAT", "肌酸激酶": "CK",
+    "总胆固醇": "CHOL", "甘油三酯": "TRIG", "血沉": "ESR", "红细胞沉降率": "ESR", "C反应蛋白": "CRP",
+    "C-反应蛋白": "CRP", "免疫球蛋白G": "IGG", "补体C3": "C3", "补体C4": "C4", "冷球蛋白": "CRYO",
+    "24小时尿蛋白": "UPROT", "24小时尿蛋白定量": "UPROT", "乙肝病毒DNA": "HBVDNA", "乙型肝炎病毒DNA": "HBVDNA",
 })
 #: Qualitative tests: LBORRES is POSITIVE or NEGATIVE, with no unit.
 QUALITATIVE_TESTS = ("MCOMP", "CRYO")

@@ -62,6 +62,8 @@ RULES = MappingProxyType({
                               "the declared digits (leading zeros lost?), a study identifier with spaces"),
     "required": ("error", "a required value is empty"),
     "not_allowed": ("error", "a value is not in the allowed set"),
+    "no_known_test": ("error", "no row of the laboratory form is a test of the data dictionary (LOINC codes, a "
+                               "laboratory's own numbers or names): every laboratory analysis would be empty"),
     "test_code_alias": ("error", "a laboratory test of the data dictionary under a code a laboratory system gives it "
                                  "(TBIL for BILI, PLT for PLAT; dictionary.LAB_TEST_ALIASES): one error per code"),
     "spreadsheet_error": ("error", "a text item holds a spreadsheet's error value (#N/A, #REF!, #VALUE!, Err:502): a "
@@ -1086,6 +1088,13 @@ def _check_other_tests(labs: pd.DataFrame, ctx: _Context) -> tuple:
     said = lambda m: (code[m].str.strip().str.upper().map(dictionary.LAB_TEST_ALIASES).map(  # noqa: E731
         lambda c: f"stands for {dictionary.LAB_PARAMS[c][0]}, coded {c} in the data dictionary: write {c}")
         + " (" + count(m) + ")")
+    coded = code.str.strip() != ""
+    if coded.any() and (unknown | ~coded).all():  # not one test read: the form's codes are another system's
+        found = ", ".join(rows.index[:3]) + (", ..." if len(rows) > 3 else "")
+        listed = ", ".join(dictionary.LAB_PARAMS)
+        return _file_problem(ctx.file, "no_known_test", "LBTESTCD", f"no row is a test of the data dictionary (found "
+                             f"{found}: {len(rows)} code(s)): write the dictionary's codes ({listed}; "
+                             "docs/data_dictionary.md, Laboratory units)"), alias | unknown
     return pd.concat([
         _problems(ctx, alias & first, "LBTESTCD", "test_code_alias", code, said),
         _problems(ctx, unknown & first, "LBTESTCD", "unknown_test", code, lambda m: "is not a test of the data "
