@@ -144,6 +144,10 @@ STOPS = {
                                                                                                for x in ls[1:] if x))]),
         ("stop", "no_known_test", "labs.csv", None, "no row is a test of the data dictionary (found 1742-6: 1 code(s)): "
          "write the dictionary's codes (WBC, NEUT,")),
+    "a drug coded by its name in WHODrug's Chinese translation": (
+        _replace_in_line("conmeds", 2, ",Hydroxychloroquine sulfate,HYDROXYCHLOROQUINE,", ",硫酸羟氯喹片,羟氯喹,"),
+        ("stop", "whodrug_not_english", "conmeds.csv", 2, "value '羟氯喹' is not WHODrug's English name: the analyses "
+         "read English names (hydroxychloroquine at baseline, the glucocorticoids' prednisone equivalents)")),
     "binary garbage": (_raw("visits", b"SUBJID,VISIT,VISITDT\n001,BL,2021-06-28\n\x89\x00\x13\xff\xfe\x00garbage"),
                        ("stop", "binary_file", "visits.csv", 3, "not text")),
     "workbook renamed .csv": (_raw("esspri", b"PK\x03\x04\x14\x00\x06\x00rest of a zip"),
@@ -302,6 +306,12 @@ STOPS = {
 }
 
 QUERIES = {
+    "an antimalarial other than hydroxychloroquine (chloroquine)": (
+        _replace_in_line("conmeds", 7, "Hydroxychloroquine,HYDROXYCHLOROQUINE,", "Chloroquine,CHLOROQUINE,"),
+        ("query", "antimalarial_not_counted", "conmeds.csv", 7, "is an antimalarial, not hydroxychloroquine by its "
+         "coded name (HYDROXYCHLOROQUINE, HYDROXYCHLOROQUINE SULFATE, HYDROXYCHLOROQUINE SULPHATE): counted in no row "
+         "of the baseline table (hydroxychloroquine at baseline). Another antimalarial, or hydroxychloroquine not "
+         "coded?")),
     "a visit whose ESSDAI and ESSPRI forms were not entered (the week-12 ESSDAI, the primary endpoint)": (
         _keep_rows("essdai", lambda x: not x.startswith("003,W12,")),
         ("query", "missing_assessment", "visits.csv", 9, "value 'W12' has a visit date but no row in form essdai (not "
@@ -350,12 +360,6 @@ QUERIES = {
         _insert_line("labs", 3, "001,BL,2021-06-28,GGT,18,U/L,7.0,45.0"),
         ("query", "unknown_test", "labs.csv", 3, "value 'GGT' is not a test of the data dictionary (docs/"
          "data_dictionary.md, Laboratory units): its 1 row(s) not read")),
-    "hydroxychloroquine not coded (its Chinese name)": (
-        _replace_in_line("conmeds", 7, "Hydroxychloroquine,HYDROXYCHLOROQUINE,", "\u7f9f\u6c2f\u55b9,\u7f9f\u6c2f\u55b9,"),
-        ("query", "antimalarial_not_counted", "conmeds.csv", 7, "is an antimalarial, not hydroxychloroquine by its "
-         "coded name (HYDROXYCHLOROQUINE, HYDROXYCHLOROQUINE SULFATE, HYDROXYCHLOROQUINE SULPHATE): counted in no row "
-         "of the baseline table (hydroxychloroquine at baseline). Another antimalarial, or hydroxychloroquine not "
-         "coded?")),
     "a week-12 sample dated the day after baseline (another visit's sample, or a mistyped date)": (
         _replace_in_line("labs", 22, "001,W12,2021-09-20,", "001,W12,2021-06-29,"),
         ("query", "sample_window", "labs.csv", 22, "value '2021-06-29' is 83 days before the Week 12 visit "

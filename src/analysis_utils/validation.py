@@ -89,6 +89,9 @@ RULES = MappingProxyType({
                                              "consent) whose daily prednisone-equivalent dose cannot be counted: a "
                                              "drug outside the equivalence table (the ingredient's name, without its "
                                              "salt), a dose blank or not in mg, a frequency PRN or blank"),
+    "whodrug_not_english": ("error", "a WHODrug name (CMDECOD) in Chinese, Japanese or Korean of a glucocorticoid or "
+                                     "antimalarial taken during the study: the analyses read WHODrug's English names "
+                                     "(hydroxychloroquine at baseline, the prednisone equivalents)"),
     "meddra_not_english": ("error", "a MedDRA term (AEDECOD, AEBODSYS) in Chinese, Japanese or Korean: the adverse "
                                     "events of special interest are defined by MedDRA's English terms"),
     "implausible_result": ("error", "a laboratory result, in its test's standard unit, is one no patient can have "
@@ -1364,6 +1367,26 @@ def _check_meddra_english(ae: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
                       for column in ("AEDECOD", "AEBODSYS") if column in ae], ignore_index=True)
 
 
+#: Medication classes whose records the analyses read by their WHODrug name (``CMDECOD``): hydroxychloroquine at
+#: baseline (``cleaning.HYDROXYCHLOROQUINE``) and the glucocorticoids' prednisone equivalents.
+CLASSES_READ_BY_NAME = ("GLUCOCORTICOID", "ANTIMALARIAL")
+
+
+def _check_whodrug_english(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
+    """WHODrug names in a translation (WHODrug has a Chinese one) of a class the analyses read by name
+    (``CLASSES_READ_BY_NAME``), taken during the study: such a record would count in no row (羟氯喹 not as
+    hydroxychloroquine at baseline, with a query only). Another class's name is read as exported (the medication
+    tables show it)."""
+    cm, demog = typed.get("conmeds"), typed.get("demographics")
+    if cm is None or demog is None or not {"CMCLAS", "CMDECOD", "CMENDT"} <= set(cm.columns) or "CONSDT" not in demog:
+        return _empty()
+    translated = cm["CMDECOD"].fillna("").str.contains(CJK_LETTER) & cm["CMCLAS"].isin(CLASSES_READ_BY_NAME)
+    return _problems(ctxs["conmeds"], translated.to_numpy(dtype=bool) & _taken_during_study(cm, demog), "CMDECOD",
+                     "whodrug_not_english", text["conmeds"]["CMDECOD"], "is not WHODrug's English name: the analyses "
+                     "read English names (hydroxychloroquine at baseline, the glucocorticoids' prednisone "
+                     "equivalents); export the English name")
+
+
 def _taken_during_study(cm: pd.DataFrame, demog: pd.DataFrame) -> np.ndarray:
     """Medication records ongoing, or ending (at the latest day a partial date may be) on or after the informed
     consent: those the tables of medications at the first dose and at each visit may count."""
@@ -1374,13 +1397,14 @@ def _taken_during_study(cm: pd.DataFrame, demog: pd.DataFrame) -> np.ndarray:
 
 def _query_antimalarials(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
     """An antimalarial taken during the study whose coded name is not hydroxychloroquine's (ADSL ``HCQFL`` counts
-    ``cleaning.HYDROXYCHLOROQUINE``): chloroquine, or hydroxychloroquine not coded (羟氯喹)."""
+    ``cleaning.HYDROXYCHLOROQUINE``): chloroquine, or hydroxychloroquine not coded."""
     from analysis_utils import cleaning  # which imports this module
 
     cm, demog = typed.get("conmeds"), typed.get("demographics")
     if cm is None or demog is None or not {"CMCLAS", "CMDECOD", "CMENDT"} <= set(cm.columns) or "CONSDT" not in demog:
         return _empty()
-    other = (cm["CMCLAS"] == "ANTIMALARIAL") & ~cm["CMDECOD"].str.upper().isin(cleaning.HYDROXYCHLOROQUINE)
+    other = ((cm["CMCLAS"] == "ANTIMALARIAL") & ~cm["CMDECOD"].str.upper().isin(cleaning.HYDROXYCHLOROQUINE)
+             & ~cm["CMDECOD"].fillna("").str.contains(CJK_LETTER))  # in Chinese: whodrug_not_english
     return _problems(ctxs["conmeds"], other.to_numpy(dtype=bool) & _taken_during_study(cm, demog), "CMDECOD",
                      "antimalarial_not_counted", text["conmeds"]["CMDECOD"],
                      "is an antimalarial, not hydroxychloroquine by its coded name "
@@ -1402,8 +1426,9 @@ def _check_glucocorticoid_doses(typed: dict, text: dict, ctxs: dict) -> pd.DataF
     taken = (cm["CMCLAS"] == conmeds.GC_CLASS).to_numpy(dtype=bool) & _taken_during_study(cm, demog)
     drugs = ", ".join(cleaning.PREDNISONE_EQUIVALENT)
     frequencies = ", ".join(cleaning.DOSES_PER_DAY)
-    checks = [
-        ("CMDECOD", ~cm["CMDECOD"].str.upper().isin(list(cleaning.PREDNISONE_EQUIVALENT)),
+    checks = [  # a name in Chinese is whodrug_not_english, not also this
+        ("CMDECOD", ~cm["CMDECOD"].str.upper().isin(list(cleaning.PREDNISONE_EQUIVALENT))
+         & ~cm["CMDECOD"].fillna("").str.contains(CJK_LETTER),
          pd.Series(f"is a glucocorticoid without a prednisone equivalent: expected one of {drugs} (the ingredient's "
                    "name, without its salt: PREDNISONE for prednisone acetate)", index=cm.index).where(
              cm["CMDECOD"].fillna("") != "", "is empty (not yet coded), for a glucocorticoid: its prednisone "
@@ -2189,6 +2214,7 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
                  _query_lab_samples(typed, text, ctxs), _check_glucocorticoid_doses(typed, text, ctxs),
                  _query_antimalarials(typed, text, ctxs),
                  _check_meddra_english(text["adverse_events"], ctxs["adverse_events"]),
+                 _check_whodrug_english(typed, text, ctxs),
                  _query_overlapping_medication(typed, text, ctxs),
                  _query_crf_totals(typed, text, ctxs),
                  _query_no_assessment(typed, text, ctxs), _query_missing_assessments(text, ctxs),
