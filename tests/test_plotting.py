@@ -198,6 +198,11 @@ def test_figures_of_an_early_data_cut_without_post_baseline_values():
     assert len(plotting.plot_box_points(d, paramcd="ESSDAI", seed=1).patches) == 1
     waterfall = plotting.plot_waterfall(d, avisits=("Week 12", "Week 24"))
     assert [len(c) for c in waterfall.containers] == [0, 0]
+    arm_of = pd.Series(pd.Categorical(["A", "B"]), index=["a", "b"])  # a randomised trial: its figures by arm too
+    waterfall = plotting.plot_waterfall(d, avisits=("Week 12", "Week 24"), arm_of=arm_of)
+    assert [len(c) for c in waterfall.containers] == [0, 0] and not waterfall.texts
+    assert [line.get_label() for line in plotting.plot_trajectories(d, paramcd="ESSDAI", arm_of=arm_of).lines[-2:]] \
+        == ["Mean, A", "Mean, B"]
 
 
 def test_waterfall_without_week_24_draws_week_12_only():

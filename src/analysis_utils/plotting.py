@@ -286,7 +286,7 @@ def plot_waterfall(adeff: pd.DataFrame, *, avisits=("Week 12", "Week 24"), thres
             ax.bar(xs, heights, width=width, color=colours[i % len(colours)], label=visit)
     ax.axhline(threshold, color=OKABE_ITO["black"], linestyle="--", linewidth=1, label=f"MCII ({threshold:g})")
     ax.axhline(0, color=PATIENT_GREY, linewidth=0.8)
-    if arm_of is not None:
+    if arm_of is not None and len(order):  # an early cut: no change yet, no arm to name
         starts = np.r_[0, np.flatnonzero(np.diff(arm)) + 1]
         for start, end in zip(starts, np.r_[starts[1:], len(arm)]):
             if start:
