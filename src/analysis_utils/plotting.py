@@ -102,6 +102,11 @@ def _visit_axis(ax, weeks, label: dict) -> None:
     ax.set_xlabel("Visit")
 
 
+def _arm_codes(ids, arm_of: pd.Series) -> np.ndarray:
+    """Each of ``ids``' arm as its position in ``arm_of``'s categories (the control arm 0; -1 without an arm)."""
+    return pd.Categorical(pd.Index(ids).map(arm_of), categories=arm_of.cat.categories).codes
+
+
 def plot_trajectories(adeff: pd.DataFrame, *, paramcd: str, ax=None, arm_of: pd.Series | None = None):
     """Plot each patient's observed values over the visits (grey) with the mean per visit overlaid.
 
@@ -137,9 +142,9 @@ def plot_trajectories(adeff: pd.DataFrame, *, paramcd: str, ax=None, arm_of: pd.
         mean = rows.groupby("AVISITN", sort=True)["AVAL"].mean()
         ax.plot(mean.index, mean.to_numpy(), color=OKABE_ITO["vermillion"], linewidth=2.5, marker="s", label="Mean")
     else:
-        arm = rows["USUBJID"].map(arm_of)
+        arm = _arm_codes(rows["USUBJID"], arm_of)
         for i, name in enumerate(arm_of.cat.categories):
-            mean = rows[arm == name].groupby("AVISITN", sort=True)["AVAL"].mean()
+            mean = rows[arm == i].groupby("AVISITN", sort=True)["AVAL"].mean()
             ax.plot(mean.index, mean.to_numpy(), color=ARM_COLOURS[i % len(ARM_COLOURS)], linewidth=2.5,
                     marker=ARM_MARKERS[i % len(ARM_MARKERS)], label=f"Mean, {name}")
     _visit_axis(ax, sorted(rows["AVISITN"].unique()), _week_labels(rows))
@@ -272,7 +277,7 @@ def plot_waterfall(adeff: pd.DataFrame, *, avisits=("Week 12", "Week 24"), thres
         list(reversed(avisits)) + ["_id"], ascending=[False] * len(avisits) + [True], na_position="first",
         kind="stable")
     if arm_of is not None:  # each arm's patients together, in the arms' order
-        arm = pd.Categorical(order.index.map(arm_of), categories=arm_of.cat.categories).codes
+        arm = _arm_codes(order.index, arm_of)
         order, arm = order.iloc[np.argsort(arm, kind="stable")], np.sort(arm, kind="stable")
     colours = [OKABE_ITO["orange"], OKABE_ITO["blue"], OKABE_ITO["green"], OKABE_ITO["purple"]]
     width = 0.8 / len(avisits)
@@ -340,11 +345,9 @@ def plot_domain_heatmap(adeff: pd.DataFrame, *, ax=None, arm_of: pd.Series | Non
     week_label = _week_labels(rows)
     mean = rows["USUBJID"].nunique() > HEATMAP_MAX_SUBJECTS
     if mean:  # one row per visit (of each arm): the mean over the patients assessed at it, named with their number
-        arm = pd.Categorical(rows["USUBJID"].map(arm_of), categories=arm_of.cat.categories) if arm_of is not None \
-            else None
-        rows = rows.assign(_GROUP=0 if arm is None else arm.codes)
+        rows = rows.assign(_GROUP=0 if arm_of is None else _arm_codes(rows["USUBJID"], arm_of))
         assessed = rows.groupby(["_GROUP", "AVISITN"])["USUBJID"].nunique()
-        arm_name = {i: f"{name}: " for i, name in enumerate(arm.categories)} if arm is not None else {0: ""}
+        arm_name = {0: ""} if arm_of is None else {i: f"{name}: " for i, name in enumerate(arm_of.cat.categories)}
         arm_name[-1] = "No arm: "
         rows = rows.assign(USUBJID=rows["_GROUP"])
         wide = rows.pivot_table(index=["USUBJID", "AVISITN"], columns="PARAMCD", values="AVAL", aggfunc="mean")

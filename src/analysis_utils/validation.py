@@ -1355,6 +1355,12 @@ def _check_dose_without_baricitinib(typed: dict, text: dict, ctxs: dict) -> pd.D
 CJK_LETTER = "[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]"
 
 
+def _in_cjk(names: pd.Series) -> pd.Series:
+    """A mask of the names with a letter of Chinese, Japanese or Korean (``CJK_LETTER``): a term or drug name of a
+    translation, where the analyses read English ones."""
+    return names.fillna("").astype(str).str.contains(CJK_LETTER)
+
+
 def _check_meddra_english(ae: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
     """MedDRA terms in a translation (MedDRA has Chinese and Japanese ones, with the same codes): the adverse events
     of special interest (``safety.AESI_PTS``, the infection and neoplasm system organ classes) are English terms, and
@@ -1362,7 +1368,7 @@ def _check_meddra_english(ae: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
     said = ("is not MedDRA's English term: the adverse events of special interest are defined by English terms, and "
             "this event would be in none (a translation of MedDRA has the same codes); export the English term, or "
             "leave it blank (not yet coded)")
-    return pd.concat([_problems(ctx, ae[column].str.contains(CJK_LETTER).to_numpy(dtype=bool), column,
+    return pd.concat([_problems(ctx, _in_cjk(ae[column]).to_numpy(dtype=bool), column,
                                 "meddra_not_english", ae[column], said)
                       for column in ("AEDECOD", "AEBODSYS") if column in ae], ignore_index=True)
 
@@ -1380,7 +1386,7 @@ def _check_whodrug_english(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
     cm, demog = typed.get("conmeds"), typed.get("demographics")
     if cm is None or demog is None or not {"CMCLAS", "CMDECOD", "CMENDT"} <= set(cm.columns) or "CONSDT" not in demog:
         return _empty()
-    translated = cm["CMDECOD"].fillna("").str.contains(CJK_LETTER) & cm["CMCLAS"].isin(CLASSES_READ_BY_NAME)
+    translated = _in_cjk(cm["CMDECOD"]) & cm["CMCLAS"].isin(CLASSES_READ_BY_NAME)
     return _problems(ctxs["conmeds"], translated.to_numpy(dtype=bool) & _taken_during_study(cm, demog), "CMDECOD",
                      "whodrug_not_english", text["conmeds"]["CMDECOD"], "is not WHODrug's English name: the analyses "
                      "read English names (hydroxychloroquine at baseline, the glucocorticoids' prednisone "
@@ -1404,7 +1410,7 @@ def _query_antimalarials(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
     if cm is None or demog is None or not {"CMCLAS", "CMDECOD", "CMENDT"} <= set(cm.columns) or "CONSDT" not in demog:
         return _empty()
     other = ((cm["CMCLAS"] == "ANTIMALARIAL") & ~cm["CMDECOD"].str.upper().isin(cleaning.HYDROXYCHLOROQUINE)
-             & ~cm["CMDECOD"].fillna("").str.contains(CJK_LETTER))  # in Chinese: whodrug_not_english
+             & ~_in_cjk(cm["CMDECOD"]))  # in Chinese: whodrug_not_english
     return _problems(ctxs["conmeds"], other.to_numpy(dtype=bool) & _taken_during_study(cm, demog), "CMDECOD",
                      "antimalarial_not_counted", text["conmeds"]["CMDECOD"],
                      "is an antimalarial, not hydroxychloroquine by its coded name "
@@ -1428,7 +1434,7 @@ def _check_glucocorticoid_doses(typed: dict, text: dict, ctxs: dict) -> pd.DataF
     frequencies = ", ".join(cleaning.DOSES_PER_DAY)
     checks = [  # a name in Chinese is whodrug_not_english, not also this
         ("CMDECOD", ~cm["CMDECOD"].str.upper().isin(list(cleaning.PREDNISONE_EQUIVALENT))
-         & ~cm["CMDECOD"].fillna("").str.contains(CJK_LETTER),
+         & ~_in_cjk(cm["CMDECOD"]),
          pd.Series(f"is a glucocorticoid without a prednisone equivalent: expected one of {drugs} (the ingredient's "
                    "name, without its salt: PREDNISONE for prednisone acetate)", index=cm.index).where(
              cm["CMDECOD"].fillna("") != "", "is empty (not yet coded), for a glucocorticoid: its prednisone "
