@@ -275,6 +275,51 @@ def test_change_table_and_sentences(two_arm_ard):
     assert "Newcombe" in arms.methods_note(two_arm_ard, analysis_ids=["EFF-ESSDAI-MCII"])
 
 
+def test_each_arm_by_visit_table_hand_worked(two_arm_ard):
+    table = arms.format_summary_by_arm(two_arm_ard, arms=[HCQ, BARI], paramcds=["ESSDAI", "PGA"])
+    assert list(table.columns) == [("", "Parameter"), ("", "Visit"), ("", "Variable"),
+                                   *((g, c) for g in (HCQ, BARI, "Total") for c in arms.SUMMARY_COLUMNS)]
+    assert table[[("", "Visit"), ("", "Variable")]].values.tolist() == [
+        ["Baseline", "Value"], ["Week 12", "Value"], ["Week 24", "Value"],
+        ["Week 12", "Change from baseline"], ["Week 24", "Change from baseline"]]  # no PGA record: no PGA row
+    week12 = table.iloc[3]
+    # HCQ changes -3, -1, 0, -2: mean -1.5, SD sqrt(5/3) = 1.291; type-2 quartiles of (-3, -2, -1, 0): n q = 1 and 3
+    # are integers, so Q1 = (-3 + -2) / 2, Q3 = (-1 + 0) / 2; median (-2 + -1) / 2
+    assert week12[HCQ].tolist() == ["4", "-1.5 (1.29)", "-1.5 [-2.5, -0.5]"]
+    # baricitinib -6, -4, -3, -5, -3, -1, -7, -2: sorted -7 -6 -5 -4 -3 -3 -2 -1; mean -31/8 = -3.875,
+    # SD sqrt(28.875/7) = 2.031; Q1 = (-6 + -5) / 2, median (-4 + -3) / 2, Q3 = (-3 + -2) / 2
+    assert week12[BARI].tolist() == ["8", "-3.9 (2.03)", "-3.5 [-5.5, -2.5]"]
+    # all twelve: sum -37, mean -3.083; sum of squares 163, SD sqrt((163 - 37 ** 2 / 12) / 11) = 2.109; sorted
+    # -7 -6 -5 -4 -3 -3 -3 -2 -2 -1 -1 0: Q1 = (-5 + -4) / 2, median (-3 + -3) / 2, Q3 = (-2 + -1) / 2
+    assert week12["Total"].tolist() == ["12", "-3.1 (2.11)", "-3.0 [-4.5, -1.5]"]
+    assert table.iloc[0][HCQ].tolist() == ["4", "11.0 (2.58)", "11.0 [9.0, 13.0]"]  # baselines 8, 10, 12, 14
+
+
+def test_each_arm_by_visit_table_at_an_interim_cut_shows_an_arm_without_values():
+    rows = _two_arm_adeff()
+    rows = rows[~((rows["TRTP"] == HCQ) & (rows["AVISITN"] == 24))]  # no control patient at week 24 yet
+    ard = arms.summarize_by_arm(rows, paramcd="ESSDAI")
+    table = arms.format_summary_by_arm(ard, arms=[HCQ, BARI], paramcds=["ESSDAI"])
+    week24 = table[(table[("", "Visit")] == "Week 24") & (table[("", "Variable")] == "Value")].iloc[0]
+    assert week24[HCQ].tolist() == ["0", "NA", "NA"]
+    assert week24[BARI].tolist()[0] == "8" and week24["Total"].tolist()[0] == "8"
+    text = arms.describe_summary_by_arm(ard, arms=[HCQ, BARI], paramcd="ESSDAI")
+    assert text == (f"Mean ESSDAI at Baseline and at Week 12: 11.0 (n = 4) and 9.5 (n = 4) with {HCQ}; 11.0 (n = 8) "
+                    f"and 7.1 (n = 8) with {BARI}.")  # week 24 has no control value: week 12, the last in both arms
+    assert arms.describe_summary_by_arm(ard.iloc[:0], arms=[HCQ, BARI], paramcd="ESSDAI") == ""
+
+
+def test_each_arm_by_visit_total_is_the_pooled_summary_of_the_efficacy_section():
+    from analysis_utils import efficacy_tables, endpoints
+
+    adsl, adeff = _two_arm_adsl(), _two_arm_adeff().assign(PCHG=np.nan)
+    pooled = efficacy_tables.format_summary_table(endpoints.summarize_primary(adsl, adeff),
+                                                  analysis_id="EFF-ESSDAI-SUMMARY")
+    pooled = pooled[pooled["Variable"] != "% change from baseline"]
+    by_arm = arms.format_summary_by_arm(arms.summarize_arms(adsl, adeff), arms=[HCQ, BARI], paramcds=["ESSDAI"])
+    assert by_arm["Total"].values.tolist() == pooled[["n", "Mean (SD)", "Median [Q1, Q3]"]].values.tolist()
+
+
 # --------------------------------------------------------------------------------------------
 # CDISC pilot (three arms, Placebo = TRT01PN 0)
 # --------------------------------------------------------------------------------------------
@@ -345,7 +390,7 @@ def test_notebook_04_between_arm_cells_run_only_for_several_arms_and_show_nothin
     nb = json.loads((paths.PROJECT_ROOT / "notebooks" / "04_efficacy.ipynb").read_text(encoding="utf-8"))
     ids = [c["id"] for c in nb["cells"]]
     new = nb["cells"][ids.index("cell-37"):]
-    assert [c["id"] for c in new] == ["cell-37", "cell-38", "cell-39", "cell-40", "cell-41"]
+    assert [c["id"] for c in new] == ["cell-37", "cell-38", "cell-39", "cell-40", "cell-40-by-visit", "cell-41"]
     assert new[0]["metadata"]["tags"] == ["report-exclude"]
     assert "randomised = arms.has_several_arms(adsl)" in "".join(new[0]["source"])
     for cell in new:

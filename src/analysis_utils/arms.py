@@ -11,7 +11,8 @@ Analyses (``summarize_arms``; every identifier with per-arm rows, ``group`` = th
 ci_upper, p_value``, ``group`` = ``"<arm> vs <reference>"``):
 
 - ``EFF-<P>-SUMMARY-ARMS``: value and change from baseline by visit, per arm and in total
-  (``endpoints.summarize_by_visit``), the descriptive columns of the tables.
+  (``endpoints.summarize_by_visit``), the descriptive columns of the tables and the table of each arm by visit
+  (``format_summary_by_arm``).
 - ``EFF-ESSDAI-MCII``: responder rates (``CRIT1FL``) per arm and in total (Clopper-Pearson CI), the
   difference with the Newcombe hybrid score CI and the CMH test stratified by the randomisation stratum
   (``strata_variable``: else the centre), or Fisher's exact test when the strata are too sparse (the row's
@@ -38,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from analysis_utils import ard as ard_mod
-from analysis_utils import comparisons, dictionary, efficacy_tables, endpoints, tables
+from analysis_utils import comparisons, dictionary, efficacy_tables, endpoints, tables, vocabulary
 
 #: ARD section of the between-arm rows (``reports/ard/efficacy-arms.csv``).
 SECTION = "efficacy-arms"
@@ -555,6 +556,78 @@ def format_arms_table(ard: pd.DataFrame, *, analysis_ids) -> pd.DataFrame:
                 row["p-value"] = tables.format_pvalue(_stat(diff, "p_value"))
                 records.append(row)
     return pd.DataFrame(records)
+
+
+#: Statistics of each arm and of the total in ``format_summary_by_arm`` (the ARD holds min and max too).
+SUMMARY_COLUMNS = ("n", "Mean (SD)", "Median [Q1, Q3]")
+
+
+def _summary_cells(ard: pd.DataFrame, paramcd: str) -> dict:
+    """``EFF-<paramcd>-SUMMARY-ARMS`` as {(variable, avisit, group): {stat_name: value}}."""
+    rows = _rows(ard, f"EFF-{paramcd}-SUMMARY-ARMS")
+    cells: dict[tuple, dict] = {}
+    for key, name, value in zip(zip(rows["variable"], rows["avisit"], rows["group"]), rows["stat_name"],
+                                rows["stat_value"]):
+        cells.setdefault(key, {})[name] = value
+    return cells
+
+
+def format_summary_by_arm(ard: pd.DataFrame, *, arms: list[str], paramcds=CHANGE_PARAMCDS) -> pd.DataFrame:
+    """Each arm's value and change from baseline by visit, observed cases (``EFF-<P>-SUMMARY-ARMS``).
+
+    One row per parameter, variable (value, then change from baseline) and visit in study order; for each of
+    ``arms`` (``arms_of``: reference first) and the total, under a spanner naming it, ``SUMMARY_COLUMNS``: n, mean
+    (SD) and median [Q1, Q3]; an arm without a value at the visit shows n 0 and NA. A parameter without rows has none.
+
+    >>> rows = pd.DataFrame({"USUBJID": list("abcd"), "AVISIT": "Baseline", "AVISITN": 0, "AVAL": [4.0, 6, 9, 11],
+    ...                      "TRTP": ["Ctl", "Ctl", "Bari", "Bari"]})
+    >>> t = format_summary_by_arm(summarize_by_arm(rows, paramcd="PGA"), arms=["Ctl", "Bari"], paramcds=["PGA"])
+    >>> t.iloc[0].tolist()
+    ['PGA', 'Baseline', 'Value', '2', '5.0 (1.41)', '5.0 [4.0, 6.0]', '2', '10.0 (1.41)', '10.0 [9.0, 11.0]', '4', \
+'7.5 (3.11)', '7.5 [5.0, 10.0]']
+    """
+    groups = [*arms, TOTAL]
+    columns = [("", "Parameter"), ("", "Visit"), ("", "Variable"), *((g, c) for g in groups for c in SUMMARY_COLUMNS)]
+    records = []
+    for paramcd in paramcds:
+        cells, decimals = _summary_cells(ard, paramcd), efficacy_tables._decimals(paramcd)
+        for variable in ("AVAL", "CHG"):
+            for avisit in _visit_order(v for var, v, _ in cells if var == variable):
+                row = [vocabulary.param_label(paramcd), avisit, efficacy_tables.VARIABLE_LABELS[variable]]
+                for g in groups:
+                    s = cells.get((variable, avisit, g))
+                    row += ["0", tables.MISSING, tables.MISSING] if s is None else [
+                        tables.format_number(s["n"], 0), tables.format_mean_sd(s["mean"], s["sd"], decimals),
+                        tables.format_median_q1q3(s["median"], s["q1"], s["q3"], decimals)]
+                records.append(row)
+    return pd.DataFrame(records, columns=pd.MultiIndex.from_tuples(columns))
+
+
+def describe_summary_by_arm(ard: pd.DataFrame, *, arms: list[str], paramcd: str, avisit: str = FINAL_VISIT) -> str:
+    """One sentence: each arm's mean ``paramcd`` at baseline and at ``avisit`` (else, at an interim cut, the last
+    visit at which every arm has values), with the patients assessed; empty without values.
+
+    >>> rows = pd.DataFrame({"USUBJID": list("abab"), "AVISIT": ["Baseline"] * 2 + ["Week 12"] * 2,
+    ...                      "AVISITN": [0, 0, 12, 12], "AVAL": [6.0, 8, 5, 4], "CHG": [None, None, -1.0, -4],
+    ...                      "TRTP": ["Ctl", "Bari"] * 2})
+    >>> describe_summary_by_arm(summarize_by_arm(rows, paramcd="PGA"), arms=["Ctl", "Bari"], paramcd="PGA")
+    'Mean PGA at Baseline and at Week 12: 6.0 (n = 1) and 5.0 (n = 1) with Ctl; 8.0 (n = 1) and 4.0 (n = 1) with Bari.'
+    """
+    cells = _summary_cells(ard, paramcd)
+    visits = _visit_order(v for var, v, _ in cells if var == "AVAL")
+    if not visits:
+        return ""
+    in_all = [v for v in visits if all(("AVAL", v, g) in cells for g in arms)]
+    shown = list(dict.fromkeys(["Baseline", avisit if avisit in in_all else (in_all or visits)[-1]]))
+    decimals = efficacy_tables._decimals(paramcd)
+
+    def mean(v, g):
+        s = cells.get(("AVAL", v, g))
+        return "no value" if s is None else f"{tables.format_number(s['mean'], decimals)} " \
+                                            f"(n = {tables.format_number(s['n'], 0)})"
+
+    per_arm = "; ".join(" and ".join(mean(v, g) for v in shown) + f" with {g}" for g in arms)
+    return f"Mean {paramcd} at {' and at '.join(shown)}: {per_arm}."
 
 
 def methods_note(ard: pd.DataFrame, *, analysis_ids) -> str:

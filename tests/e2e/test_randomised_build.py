@@ -84,3 +84,23 @@ def test_randomised_report_draws_each_arms_change_from_the_ard(randomised_build)
     assert "Figure: change from baseline by arm" in html and "the dotted line marks Week 12" in html
     assert "<strong>A randomised trial.</strong> Its primary analysis, the difference between the arms" in html
     assert (out_root / "figures" / "efficacy_arms_change.png").stat().st_size > 10_000
+
+
+def test_randomised_report_gives_each_arms_values_by_visit_with_the_pooled_tables_total(randomised_build):
+    """Table 14.2.20: each arm's value and change by visit; its total columns are the pooled Tables 14.2.1 and 14.2.4
+    (but for the % change, which it leaves out), and its arms' n add up to the total's."""
+    out_root, done = randomised_build
+    assert done.returncode == 0, done.stdout + done.stderr
+    tables = out_root / "reports" / "tables"
+    by_arm = pd.read_csv(tables / "efficacy_arms_by_visit.csv", dtype=str)
+    pooled = pd.concat([pd.read_csv(tables / "efficacy_essdai_summary.csv", dtype=str).assign(Parameter="ESSDAI"),
+                        pd.read_csv(tables / "efficacy_esspri_pga_summary.csv", dtype=str)])
+    pooled = pooled[pooled["Variable"] != "% change from baseline"]
+    key = ["Parameter", "Variable", "Visit"]
+    total = by_arm.set_index(key)[["Total: n", "Total: Mean (SD)", "Total: Median [Q1, Q3]"]]
+    assert total.sort_index().values.tolist() == pooled.set_index(key)[
+        ["n", "Mean (SD)", "Median [Q1, Q3]"]].sort_index().values.tolist()
+    n_arms = by_arm["HCQ 400 mg: n"].astype(int) + by_arm["Baricitinib 4 mg + HCQ 400 mg: n"].astype(int)
+    assert (n_arms == by_arm["Total: n"].astype(int)).all() and len(by_arm) == 3 * (7 + 6)
+    html = (out_root / "reports" / "report.html").read_text(encoding="utf-8")
+    assert "Table 14.2.20 ESSDAI, ESSPRI and PGA by arm and visit (observed cases)" in html
