@@ -309,6 +309,18 @@ def test_each_arm_by_visit_table_at_an_interim_cut_shows_an_arm_without_values()
     assert arms.describe_summary_by_arm(ard.iloc[:0], arms=[HCQ, BARI], paramcd="ESSDAI") == ""
 
 
+def test_each_arm_by_visit_rows_without_the_models_are_those_of_the_between_arm_analyses(two_arm_ard):
+    alone = arms.summarize_endpoints_by_arm(_two_arm_adsl(), _two_arm_adeff())
+    summary = two_arm_ard[two_arm_ard["analysis_id"] == "EFF-ESSDAI-SUMMARY-ARMS"]
+    columns = ["analysis_id", "group", "avisit", "variable", "stat_name", "stat_value"]
+    assert alone[columns].reset_index(drop=True).equals(summary[columns].reset_index(drop=True))
+    medians = arms.describe_summary_by_arm(alone, arms=[HCQ, BARI], paramcd="ESSDAI", stat="median")
+    # HCQ: baselines 8, 10, 12, 14, week 24 values 5, 6, 9, 13 (median (6 + 9) / 2); baricitinib: baselines 8 to 14
+    # twice, week 24 values 2, 5, 5, 5, 8, 8, 9, 11 sorted (median (5 + 8) / 2)
+    assert medians == (f"Median ESSDAI at Baseline and at Week 24: 11.0 (n = 4) and 7.5 (n = 4) with {HCQ}; "
+                       f"11.0 (n = 8) and 6.5 (n = 8) with {BARI}.")
+
+
 def test_each_arm_by_visit_total_is_the_pooled_summary_of_the_efficacy_section():
     from analysis_utils import efficacy_tables, endpoints
 

@@ -153,6 +153,25 @@ def test_box_edges_are_the_tables_type_2_quartiles():
     assert whiskers[0] == 1.0 and whiskers[-1] == 10.0
 
 
+def test_box_points_of_a_randomised_trial_a_box_per_arm_with_the_arm_tables_quartiles():
+    from analysis_utils import arms
+
+    # arm A: baseline 1, 2, 3, 10 (type 2 quartiles 1.5 and 6.5), week 12 none; arm B: baseline 4, 8, week 12 5, 7
+    data = pd.DataFrame({"USUBJID": list("abcdefef"), "PARAMCD": "PGA", "AVISIT": ["Baseline"] * 6 + ["Week 12"] * 2,
+                         "AVISITN": [0] * 6 + [12] * 2, "AVAL": [1.0, 2.0, 3.0, 10.0, 4.0, 8.0, 5.0, 7.0],
+                         "TRTP": list("AAAABBBB")})
+    arm_of = pd.Series(list("AAAABB"), index=list("abcdef"), dtype=pd.CategoricalDtype(["A", "B"]))
+    ax = plotting.plot_box_points(data, paramcd="PGA", seed=0, arm_of=arm_of)
+    corners = [p.get_path().vertices for p in ax.patches]
+    boxes = [((v[:, 0].min() + v[:, 0].max()) / 2, v[:, 1].min(), v[:, 1].max()) for v in corners]
+    assert [(round(x, 2), lo, hi) for x, lo, hi in boxes] == [(-0.2, 1.5, 6.5), (0.2, 4.0, 8.0), (1.2, 5.0, 7.0)]
+    assert [(c.get_label(), len(c.get_offsets())) for c in ax.collections] == [("A", 4), ("B", 4)]
+    table = arms.summarize_by_arm(data, paramcd="PGA")  # the box edges are the table's quartiles
+    q = table[(table["group"] == "A") & (table["avisit"] == "Baseline")].set_index("stat_name")["stat_value"]
+    assert (q["q1"], q["q3"]) == (1.5, 6.5)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Baseline", "Week 12"]
+
+
 def test_domain_heatmap_shows_visit_means_for_large_trials():
     from analysis_utils import plotting
 

@@ -301,6 +301,15 @@ def summarize_by_arm(rows: pd.DataFrame, *, paramcd: str, arm: str = "TRTP") -> 
     return ard_mod.stack_ard(parts)
 
 
+def summarize_endpoints_by_arm(adsl: pd.DataFrame, adeff: pd.DataFrame, *, paramcds=CHANGE_PARAMCDS,
+                               arm: str = "TRTP", population: str = POPULATION) -> pd.DataFrame:
+    """``EFF-<P>-SUMMARY-ARMS`` of each of ``paramcds`` with records: the rows ``summarize_arms`` gives, from the
+    same records (``analysis_records``), for a notebook that shows each arm without the between-arm models."""
+    parts = [summarize_by_arm(rows, paramcd=p, arm=arm) for p in paramcds
+             if len(rows := analysis_records(adsl, adeff, paramcd=p, arm=arm, population=population, strata=None))]
+    return ard_mod.stack_ard(parts)
+
+
 def _total_rate(rows: pd.DataFrame, flag: str) -> pd.DataFrame:
     known = rows[rows[flag].isin(["Y", "N"])]
     x, n = int(known[flag].eq("Y").sum()), len(known)
@@ -603,9 +612,10 @@ def format_summary_by_arm(ard: pd.DataFrame, *, arms: list[str], paramcds=CHANGE
     return pd.DataFrame(records, columns=pd.MultiIndex.from_tuples(columns))
 
 
-def describe_summary_by_arm(ard: pd.DataFrame, *, arms: list[str], paramcd: str, avisit: str = FINAL_VISIT) -> str:
-    """One sentence: each arm's mean ``paramcd`` at baseline and at ``avisit`` (else, at an interim cut, the last
-    visit at which every arm has values), with the patients assessed; empty without values.
+def describe_summary_by_arm(ard: pd.DataFrame, *, arms: list[str], paramcd: str, avisit: str = FINAL_VISIT,
+                            stat: str = "mean") -> str:
+    """One sentence: each arm's ``stat`` (mean or median) of ``paramcd`` at baseline and at ``avisit`` (else, at an
+    interim cut, the last visit at which every arm has values), with the patients assessed; empty without values.
 
     >>> rows = pd.DataFrame({"USUBJID": list("abab"), "AVISIT": ["Baseline"] * 2 + ["Week 12"] * 2,
     ...                      "AVISITN": [0, 0, 12, 12], "AVAL": [6.0, 8, 5, 4], "CHG": [None, None, -1.0, -4],
@@ -623,11 +633,11 @@ def describe_summary_by_arm(ard: pd.DataFrame, *, arms: list[str], paramcd: str,
 
     def mean(v, g):
         s = cells.get(("AVAL", v, g))
-        return "no value" if s is None else f"{tables.format_number(s['mean'], decimals)} " \
+        return "no value" if s is None else f"{tables.format_number(s[stat], decimals)} " \
                                             f"(n = {tables.format_number(s['n'], 0)})"
 
     per_arm = "; ".join(" and ".join(mean(v, g) for v in shown) + f" with {g}" for g in arms)
-    return f"Mean {paramcd} at {' and at '.join(shown)}: {per_arm}."
+    return f"{stat.capitalize()} {paramcd} at {' and at '.join(shown)}: {per_arm}."
 
 
 def methods_note(ard: pd.DataFrame, *, analysis_ids) -> str:

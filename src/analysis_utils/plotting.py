@@ -163,14 +163,17 @@ def _box_stats(values: np.ndarray) -> dict:
     return {"med": med, "q1": q1, "q3": q3, "whislo": inside.min(), "whishi": inside.max(), "fliers": []}
 
 
-def plot_box_points(adeff: pd.DataFrame, *, paramcd: str, seed: int, ax=None):
+def plot_box_points(adeff: pd.DataFrame, *, paramcd: str, seed: int, ax=None, arm_of: pd.Series | None = None):
     """Plot the values by visit as box plots (median, quartiles, 1.5 IQR whiskers) with every patient's point.
 
     The quartiles are those of the summary tables (``endpoints.QUANTILE_METHOD``, type 2), so box
     edges and table agree; whiskers reach the most extreme values within 1.5 box lengths.
 
     Points are jittered horizontally by a generator seeded with ``seed`` (reproducible); the box
-    patches are ``ax.patches`` in visit order and the points ``ax.collections[0]``.
+    patches are ``ax.patches`` in visit order and the points ``ax.collections[0]``. With ``arm_of``, each patient's
+    arm (as ``plot_trajectories`` takes it), a box per arm side by side at each visit, in the arms' colours (an arm
+    without a value at the visit has none), and the points of arm i, labelled with its name, ``ax.collections[i]``:
+    the boxes are those of each arm's table (``arms.format_summary_by_arm``).
 
     Examples
     --------
@@ -179,20 +182,39 @@ def plot_box_points(adeff: pd.DataFrame, *, paramcd: str, seed: int, ax=None):
     >>> ax = plot_box_points(d, paramcd="PGA", seed=1)
     >>> len(ax.patches), ax.collections[0].get_offsets()[:, 1].tolist()
     (2, [6.0, 4.0, 3.0, 2.0])
+    >>> ax = plot_box_points(d, paramcd="PGA", seed=1, arm_of=pd.Series(["B", "A"], index=["a", "b"], dtype="category"))
+    >>> len(ax.patches), [(c.get_label(), c.get_offsets()[:, 1].tolist()) for c in ax.collections]
+    (4, [('A', [4.0, 2.0]), ('B', [6.0, 3.0])])
     """
     ax = _axes(ax)
     rows = _observed(adeff, [paramcd]).sort_values(["AVISITN", "USUBJID"], kind="stable")
     visits = list(visit_weeks(rows))  # the scheduled visits with a value, by planned week
     position = {v: i for i, v in enumerate(visits)}
-    boxes = [_box_stats(rows.loc[rows["AVISIT"] == v, "AVAL"].to_numpy(dtype=float)) for v in visits]
-    ax.bxp(boxes, positions=range(len(visits)), widths=0.5, patch_artist=True, showfliers=False,
-           boxprops={"facecolor": OKABE_ITO["sky_blue"], "alpha": 0.5},
-           medianprops={"color": OKABE_ITO["black"], "linewidth": 1.5})
     jitter = np.random.default_rng(seed).uniform(-JITTER_WIDTH, JITTER_WIDTH, size=len(rows))
-    x = rows["AVISIT"].map(position).to_numpy(dtype=float) + jitter
     many = rows["USUBJID"].nunique() > MANY_PATIENTS
-    ax.scatter(x, rows["AVAL"].to_numpy(), s=4 if many else 18, alpha=0.2 if many else None, color=OKABE_ITO["blue"],
-               zorder=3, rasterized=many)
+    if arm_of is None:
+        boxes = [_box_stats(rows.loc[rows["AVISIT"] == v, "AVAL"].to_numpy(dtype=float)) for v in visits]
+        ax.bxp(boxes, positions=range(len(visits)), widths=0.5, patch_artist=True, showfliers=False,
+               boxprops={"facecolor": OKABE_ITO["sky_blue"], "alpha": 0.5},
+               medianprops={"color": OKABE_ITO["black"], "linewidth": 1.5})
+        x = rows["AVISIT"].map(position).to_numpy(dtype=float) + jitter
+        ax.scatter(x, rows["AVAL"].to_numpy(), s=4 if many else 18, alpha=0.2 if many else None,
+                   color=OKABE_ITO["blue"], zorder=3, rasterized=many)
+    else:
+        arm, names = _arm_codes(rows["USUBJID"], arm_of), list(arm_of.cat.categories)
+        step = 0.8 / len(names)  # the arms' boxes of a visit side by side, within 0.8 of the space between visits
+        for i, name in enumerate(names):
+            mine, colour = arm == i, ARM_COLOURS[i % len(ARM_COLOURS)]
+            offset = (i - (len(names) - 1) / 2) * step
+            present = [v for v in visits if (mine & (rows["AVISIT"] == v).to_numpy()).any()]
+            if present:
+                ax.bxp([_box_stats(rows.loc[mine & (rows["AVISIT"] == v).to_numpy(), "AVAL"].to_numpy(dtype=float))
+                        for v in present], positions=[position[v] + offset for v in present], widths=0.8 * step,
+                       patch_artist=True, showfliers=False, boxprops={"facecolor": colour, "alpha": 0.3},
+                       medianprops={"color": OKABE_ITO["black"], "linewidth": 1.5})
+            x = rows.loc[mine, "AVISIT"].map(position).to_numpy(dtype=float) + offset + jitter[mine] * 1.6 * step
+            ax.scatter(x, rows.loc[mine, "AVAL"].to_numpy(), s=4 if many else 18, alpha=0.3 if many else 0.8,
+                       color=colour, marker=ARM_MARKERS[i % len(ARM_MARKERS)], zorder=3, rasterized=many, label=name)
     _visit_ticks(ax, range(len(visits)), visits)
     ax.set_xlabel("Visit")
     ax.set_ylabel(paramcd)
