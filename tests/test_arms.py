@@ -137,6 +137,33 @@ def test_week12_responder_rates_difference_newcombe_ci_and_fisher_p_hand_worked(
     assert "Newcombe" in method and "Fisher" in method and "SITEID too sparse for CMH" in method
 
 
+def test_week12_responders_missing_counted_as_non_responders_hand_worked():
+    """NRI: S02 (baricitinib, change -4) and S09 (control, -3), both responders, have no week-12 assessment. Observed
+    cases leave them out: 5/7 and 0/3. NRI counts them as non-responders: 5/8 and 0/4, a difference of 62.5 points;
+    and S09's visit not yet due leaves S09 out of NRI too (5/8 and 0/3)."""
+    adeff = _two_arm_adeff()
+    adeff = adeff[~(adeff["USUBJID"].isin(["S02", "S09"]) & (adeff["AVISIT"] == "Week 12"))]
+    ard = arms.summarize_arms(_two_arm_adsl(), adeff)
+    observed = {g: _values(ard, "EFF-ESSDAI-MCII", avisit="Week 12", group=g) for g in (BARI, HCQ)}
+    assert [(v["n_responders"], v["n_evaluable"]) for v in observed.values()] == [(5, 7), (0, 3)]
+    nri = {g: _values(ard, "EFF-ESSDAI-MCII-NRI", avisit="Week 12", group=g) for g in (BARI, HCQ, "Total")}
+    assert [(v["n_responders"], v["n_evaluable"]) for v in nri.values()] == [(5, 8), (0, 4), (5, 12)]
+    diff = _values(ard, "EFF-ESSDAI-MCII-NRI-DIFF", avisit="Week 12", group=f"{BARI} vs {HCQ}")
+    (l1, u1), (l2, u2) = _wilson(5, 8), _wilson(0, 4)  # Newcombe method 10, by hand
+    assert diff["estimate"] == pytest.approx(0.625)
+    assert diff["ci_lower"] == pytest.approx(0.625 - math.sqrt((0.625 - l1) ** 2 + (u2 - 0) ** 2), rel=1e-9)
+    method = ard.loc[ard["analysis_id"] == "EFF-ESSDAI-MCII-NRI-DIFF", "method"].iloc[0]
+    assert method.startswith(arms.NRI_METHOD) and "Newcombe" in method
+    assert not (ard["analysis_id"] == "EFF-ESSDAI-MCII-NRI-LOGISTIC-DIFF").any()  # the rates only
+    table = arms.format_arms_table(ard, analysis_ids=["EFF-ESSDAI-MCII", "EFF-ESSDAI-MCII-NRI"])
+    week12 = table[table["Visit"] == "Week 12"]
+    assert week12[[HCQ, BARI]].values.tolist() == [["0", "5 (71.4)"], ["0", "5 (62.5)"]]  # none: "0", as CSRs write it
+    assert week12["Analysis"].iloc[1] == arms.ANALYSIS_LABELS[arms.NRI]
+    not_due = _two_arm_adsl().assign(DUE12FL=lambda d: np.where(d["USUBJID"] == "S09", "N", "Y"), DUE24FL="Y")
+    nri = _values(arms.summarize_arms(not_due, adeff), "EFF-ESSDAI-MCII-NRI", avisit="Week 12", group=HCQ)
+    assert (nri["n_responders"], nri["n_evaluable"]) == (0, 3)
+
+
 def test_week24_responders_by_randomised_arm_under_treatment_policy(two_arm_ard):
     diff = _values(two_arm_ard, "EFF-ESSDAI-MCII-DIFF", avisit="Week 24")
     assert diff["estimate"] == pytest.approx(7 / 8 - 3 / 4)
@@ -228,7 +255,8 @@ def test_summary_rows_by_arm_and_total(two_arm_ard):
 
 def test_every_diff_row_has_the_four_statistics_and_a_method(two_arm_ard):
     diff = two_arm_ard[two_arm_ard["analysis_id"].str.endswith("-DIFF")]
-    assert set(diff["analysis_id"]) == {"EFF-ESSDAI-MCII-DIFF", "EFF-ESSDAI-MCII-LOGISTIC-DIFF", "EFF-ESSDAI-CHG-DIFF",
+    assert set(diff["analysis_id"]) == {"EFF-ESSDAI-MCII-DIFF", "EFF-ESSDAI-MCII-NRI-DIFF",
+                                        "EFF-ESSDAI-MCII-LOGISTIC-DIFF", "EFF-ESSDAI-CHG-DIFF",
                                         "EFF-ESSDAI-MMRM-DIFF", "EFF-ESSDAI-MMRM-HYPO-DIFF"}
     assert (diff.groupby(["analysis_id", "avisit", "group"])["stat_name"].apply(tuple)
             == comparisons.DIFF_STATS).all()

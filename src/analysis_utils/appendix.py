@@ -400,6 +400,7 @@ def write_tables_workbook(reports: Path, *, data_cutoff: str) -> Path:
 #: in the order shown: kind -> what is compared, in words.
 BETWEEN_ARM_KINDS = {
     "MCII": "Responder rates",
+    "NRI": "Responder rates, missing = non-responder (sensitivity analysis)",
     "LOGISTIC": "Odds ratio of response, adjusted",
     "CHG": "Change from baseline at a visit",
     "MMRM": "Change from baseline over all visits (repeated measures)",

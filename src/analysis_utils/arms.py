@@ -18,6 +18,8 @@ ci_upper, p_value``, ``group`` = ``"<arm> vs <reference>"``):
   (``strata_variable``: else the centre), or Fisher's exact test when the strata are too sparse (the row's
   ``method`` says which and why).
 - ``EFF-ESSDAI-MCII-LOGISTIC``: odds ratio of response adjusted for the baseline ESSDAI.
+- ``EFF-<P>-MCII-NRI``: the responder rates and their difference with every patient whose visit was due and
+  who has no response counted as a non-responder (``NRI``), the sensitivity analysis for missing data.
 - ``EFF-<P>-CHG``: ANCOVA of the change with the baseline as covariate and the stratum as a factor
   when estimable (``CENTRE_FACTOR_RULE``).
 - ``EFF-<P>-MMRM``: repeated-measures model over every post-baseline visit, containment degrees of
@@ -35,11 +37,14 @@ missing and the repeated-measures model, valid under missing at random given the
 estimates the week-24 difference. The decision is recorded in ``docs/decisions.md``.
 """
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
 from analysis_utils import ard as ard_mod
 from analysis_utils import comparisons, dictionary, efficacy_tables, endpoints, tables, vocabulary
+from analysis_utils.visits import analysis_weeks, visits_due
 
 #: ARD section of the between-arm rows (``reports/ard/efficacy-arms.csv``).
 SECTION = "efficacy-arms"
@@ -78,6 +83,15 @@ ADSL_ARM = {"TRTP": "TRT01P", "TRT01P": "TRT01P", "TRTA": "TRT01A", "TRT01A": "T
 CHANGE_PARAMCDS = ("ESSDAI", "ESSPRI", "PGA")
 RESPONDERS = (("ESSDAI", "CRIT1FL", "MCII", "ESSDAI MCII (decrease >= 3)"),
               ("ESSPRI", "CRIT2FL", "MCII", "ESSPRI MCII (decrease >= 1 point or >= 15 %)"))
+
+#: Ending of the responder analyses' sensitivity analysis of missing data (ICH E9(R1) A.5.2.4): non-responder
+#: imputation (NRI), the usual sensitivity analysis of a responder endpoint. Every patient of the full analysis set
+#: whose visit was due at the data cut (``visits.visits_due``: attended, left the study, or window closed) counts, and
+#: one without a response at it (no assessment, or one that cannot be evaluated) is a non-responder; the primary
+#: analysis leaves such patients out (observed cases). A visit not yet due is left out under both.
+NRI = "NRI"
+NRI_METHOD = ("Non-responder imputation (NRI): N = patients of the full analysis set whose visit was due at the data "
+              "cut; one without a response at it (not assessed, left the study) is a non-responder")
 
 _DISPLAY_DECIMALS = 1
 
@@ -318,19 +332,51 @@ def _total_rate(rows: pd.DataFrame, flag: str) -> pd.DataFrame:
                          "stat_value": [x, n, x / n if n else np.nan, lo, hi]})
 
 
+def non_responder_records(adsl: pd.DataFrame, rows: pd.DataFrame, *, avisit: str, flag: str, due, arm: str = "TRTP",
+                          population: str = POPULATION, strata: str | None = None) -> pd.DataFrame:
+    """The records of ``NRI`` at ``avisit``: one per patient of ``population`` whose visit was due at the data cut
+    (``due``, ``visits_due``; ``None``: every patient), ``flag`` ``"Y"`` where the patient's record of
+    ``rows`` (``analysis_records``) at the visit says so, else ``"N"``; the arm and ``strata`` from ADSL.
+
+    >>> adsl = pd.DataFrame({"USUBJID": list("abcd"), "FASFL": "Y", "TRT01P": ["A", "A", "B", "B"],
+    ...                      "TRT01PN": [1, 1, 2, 2]})
+    >>> rows = pd.DataFrame({"USUBJID": ["a", "c"], "AVISIT": "Week 12", "CRIT1FL": ["Y", ""]})
+    >>> due = pd.DataFrame({"USUBJID": ["a", "b", "c"], "AVISIT": "Week 12"})
+    >>> non_responder_records(adsl, rows, avisit="Week 12", flag="CRIT1FL", due=due)[["USUBJID", "CRIT1FL"]].values
+    array([['a', 'Y'],
+           ['b', 'N'],
+           ['c', 'N']], dtype=object)
+    """
+    var = _adsl_arm(arm)
+    patients = adsl[adsl[population] == "Y"]
+    if due is not None:
+        patients = patients[patients["USUBJID"].isin(due.loc[due["AVISIT"] == avisit, "USUBJID"])]
+    responders = set(rows.loc[(rows["AVISIT"] == avisit) & rows[flag].eq("Y"), "USUBJID"])
+    keep = ["USUBJID", var, *([strata] if strata and strata in adsl.columns else [])]
+    out = patients[keep].rename(columns={var: arm})
+    return out.assign(AVISIT=avisit, **{flag: np.where(out["USUBJID"].isin(responders), "Y", "N"),
+                                        arm: pd.Categorical(out[arm], categories=arms_of(adsl, var))})
+
+
 def compare_responders(rows: pd.DataFrame, *, paramcd: str, flag: str, avisit: str, arm: str = "TRTP",
                        reference: str, strata: str | None = CENTRE, variable: str = "MCII",
-                       label: str = "") -> pd.DataFrame:
+                       label: str = "", logistic: bool = True, method: str = "") -> pd.DataFrame:
     """``EFF-<paramcd>-<variable>`` at ``avisit``: responder rates per arm and in total, the difference
     of each arm from ``reference`` with its Newcombe CI and the CMH (by ``strata``) or Fisher p-value;
-    ``EFF-<paramcd>-<variable>-LOGISTIC``: the odds ratio adjusted for the baseline (``BASE``)."""
+    with ``logistic``, ``EFF-<paramcd>-<variable>-LOGISTIC``: the odds ratio adjusted for the baseline (``BASE``).
+    ``method``: what comes before the rows' method (the imputation of ``NRI``)."""
     at = _arm_str(rows[rows["AVISIT"] == avisit], arm)
     analysis_id = f"EFF-{paramcd}-{variable}"
     constants = dict(paramcd=paramcd, avisit=avisit, variable=flag, label=label or analysis_id)
     use_strata = strata if strata and strata in at.columns else None
     result = comparisons.compare_arms_responders(at, flag=flag, arm=arm, reference=reference, strata=use_strata)
+    if method:
+        result = dataclasses.replace(result, method=f"{method}; {result.method}", differences=result.differences.assign(
+            method=f"{method}; " + result.differences["method"]))
     total = ard_mod.make_ard(_total_rate(at, flag), analysis_id=analysis_id, method=result.method, **constants)
     parts = [comparisons.to_ard(result, analysis_id=analysis_id, **constants), total]
+    if not logistic:
+        return ard_mod.stack_ard(parts)
     try:
         logistic = comparisons.fit_responder_logistic(at, flag=flag, arm=arm, reference=reference, covariates=("BASE",))
     except ValueError as err:  # complete separation: the rates and their difference still stand
@@ -428,6 +474,7 @@ def summarize_arms(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP"
     reference = reference_arm(adsl, arm)
     by = strata if strata is not None else strata_variable(adsl, population)
     switched = "SWITCHFL" in adsl.columns and adsl["SWITCHFL"].eq("Y").any()
+    due = visits_due(adsl, analysis_weeks(adeff, adsl))
     parts = []
 
     def estimable(compare, analysis_id: str, label: str, /, **kw) -> pd.DataFrame:
@@ -453,6 +500,13 @@ def summarize_arms(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP"
                                            rows=rows, paramcd=paramcd, flag=flag, avisit=avisit, arm=arm,
                                            reference=reference, strata=by, variable=variable,
                                            label=f"{label} at {avisit}"))
+                    nri = non_responder_records(adsl, rows, avisit=avisit, flag=flag, due=due, arm=arm,
+                                                population=population, strata=by)
+                    parts.append(estimable(compare_responders, f"EFF-{paramcd}-{variable}-{NRI}",
+                                           f"{label} at {avisit}, missing = non-responder", rows=nri,
+                                           paramcd=paramcd, flag=flag, avisit=avisit, arm=arm, reference=reference,
+                                           strata=by, variable=f"{variable}-{NRI}", logistic=False,
+                                           method=NRI_METHOD, label=f"{label} at {avisit}, missing = non-responder"))
             if paramcd in change_paramcds:
                 parts.append(estimable(compare_change, f"EFF-{paramcd}-CHG",
                                        f"{paramcd}: change from baseline to {avisit}", rows=rows,
@@ -478,6 +532,7 @@ NOT_ESTIMABLE = "-NOT-ESTIMABLE"
 #: Row labels of the analyses in the tables, by the ending of the analysis identifier.
 ANALYSIS_LABELS = {
     "MCII": "Response rate, difference in % points",
+    NRI: "Response rate, missing = non-responder (NRI), difference in % points",
     "LOGISTIC": "Odds ratio of response, adjusted for baseline",
     "CHG": "ANCOVA: difference in LS mean change",
     "MMRM": "Repeated measures: difference in mean change (treatment policy)",
@@ -486,8 +541,9 @@ ANALYSIS_LABELS = {
 
 
 #: What the arm and total columns of ``format_arms_table`` hold (first part of ``methods_note``).
-CELLS_NOTE = ("Arm and Total columns: responders n (%) of the patients evaluable, or mean (SD) [n] of the observed "
-              "change from baseline, by randomised arm; Estimate: each arm minus the reference")
+CELLS_NOTE = ("Arm and Total columns: responders n (%) of the patients evaluable (NRI: of the patients whose visit "
+              "was due), or mean (SD) [n] of the observed change from baseline, by randomised arm; Estimate: each arm "
+              "minus the reference")
 
 
 def _rows(ard: pd.DataFrame, analysis_id: str) -> pd.DataFrame:
@@ -513,7 +569,7 @@ def _kind(analysis_id: str) -> str:
 
 def _arm_cell(ard: pd.DataFrame, *, analysis_id: str, paramcd: str, avisit: str, group: str) -> str:
     """The per-arm cell: ``n/N (%)`` for a responder analysis, else ``mean (SD) [n]`` of the change."""
-    if _kind(analysis_id) in ("MCII", "LOGISTIC"):
+    if _kind(analysis_id) in ("MCII", NRI, "LOGISTIC"):
         base_id = analysis_id.removesuffix("-LOGISTIC")
         cell = _rows(ard, base_id)
         cell = cell[(cell["avisit"] == avisit) & (cell["group"] == group)]
@@ -529,7 +585,7 @@ def _arm_cell(ard: pd.DataFrame, *, analysis_id: str, paramcd: str, avisit: str,
 
 def _estimate_text(diff: pd.DataFrame, kind: str) -> str:
     est, lo, hi = (_stat(diff, s) for s in ("estimate", "ci_lower", "ci_upper"))
-    if kind == "MCII":
+    if kind in ("MCII", NRI):
         est, lo, hi, decimals = 100 * est, 100 * lo, 100 * hi, _DISPLAY_DECIMALS
     else:
         decimals = 2 if kind == "LOGISTIC" else _DISPLAY_DECIMALS
@@ -697,7 +753,7 @@ for 0 of 2 patients).'
         p_text = endpoints._p_text(p)
         policy = (" (treatment policy: each patient in the arm randomised, whatever was taken after the switch)"
                   if diff["method"].str.contains("treatment policy").any() else "")
-        if kind == "MCII":
+        if kind in ("MCII", NRI):
             rates = _rows(ard, analysis_id)
             rates = rates[rates["avisit"] == avisit]
             cells = {}
