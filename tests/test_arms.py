@@ -349,6 +349,32 @@ def test_each_arm_by_visit_rows_without_the_models_are_those_of_the_between_arm_
                        f"11.0 (n = 8) and 6.5 (n = 8) with {BARI}.")
 
 
+def test_laboratory_markers_by_arm_read_the_analysed_scheduled_samples():
+    """IgG of two patients per arm at baseline and week 12, plus what the summaries must not read: a repeated
+    sample not analysed (ANL01FL N), an unscheduled sample, and a patient outside the full analysis set."""
+    adsl = _two_arm_adsl()
+    adsl.loc[adsl["USUBJID"] == "S12", "FASFL"] = "N"
+    rows = [("S01", "Baseline", 0, 20.0, None, "Y"), ("S02", "Baseline", 0, 16.0, None, "Y"),
+            ("S01", "Week 12", 12, 15.0, -5.0, "Y"), ("S02", "Week 12", 12, 14.0, -2.0, "Y"),
+            ("S02", "Week 12", 12, 99.0, 83.0, "N"), ("S01", "Unscheduled", None, 99.0, 79.0, "Y"),
+            ("S09", "Baseline", 0, 18.0, None, "Y"), ("S10", "Baseline", 0, 12.0, None, "Y"),
+            ("S09", "Week 12", 12, 17.0, -1.0, "Y"), ("S12", "Baseline", 0, 99.0, None, "Y")]
+    adlb = pd.DataFrame(rows, columns=["USUBJID", "AVISIT", "AVISITN", "AVAL", "CHG", "ANL01FL"]).assign(
+        PARAMCD="IGG", TRTP=lambda d: d["USUBJID"].map(dict(zip(SUBJECTS, ARM))))
+    ard = arms.summarize_arms(adsl, _two_arm_adeff(), labs=adlb, lab_paramcds=("IGG", "CRP"))
+    table = arms.format_summary_by_arm(ard, arms=[HCQ, BARI], paramcds=["IGG", "CRP"])
+    assert table[("", "Parameter")].unique().tolist() == ["IgG (g/L)"]  # no CRP record: no CRP row
+    cells = table.set_index([("", "Visit"), ("", "Variable")])
+    assert cells.loc[("Baseline", "Value"), BARI].tolist() == ["2", "18.0 (2.83)", "18.0 [16.0, 20.0]"]  # 20, 16
+    assert cells.loc[("Baseline", "Value"), HCQ].tolist() == ["2", "15.0 (4.24)", "15.0 [12.0, 18.0]"]  # not S12
+    assert cells.loc[("Week 12", "Change from baseline"), BARI].tolist() == ["2", "-3.5 (2.12)", "-3.5 [-5.0, -2.0]"]
+    assert cells.loc[("Week 12", "Value"), HCQ].tolist() == ["1", "17.0 (NA)", "17.0 [17.0, 17.0]"]
+    assert cells.loc[("Week 12", "Value"), "Total"].tolist()[0] == "3"
+    assert set(ard.loc[ard["paramcd"] == "IGG", "section"]) == {arms.SECTION}
+    text = arms.describe_summary_by_arm(ard, arms=[HCQ, BARI], paramcd="IGG", avisit="Week 12")
+    assert text.startswith(f"Mean IgG (g/L) at Baseline and at Week 12: 15.0 (n = 2) and 17.0 (n = 1) with {HCQ}")
+
+
 def test_each_arm_by_visit_total_is_the_pooled_summary_of_the_efficacy_section():
     from analysis_utils import efficacy_tables, endpoints
 

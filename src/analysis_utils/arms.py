@@ -11,8 +11,8 @@ Analyses (``summarize_arms``; every identifier with per-arm rows, ``group`` = th
 ci_upper, p_value``, ``group`` = ``"<arm> vs <reference>"``):
 
 - ``EFF-<P>-SUMMARY-ARMS``: value and change from baseline by visit, per arm and in total
-  (``endpoints.summarize_by_visit``), the descriptive columns of the tables and the table of each arm by visit
-  (``format_summary_by_arm``).
+  (``endpoints.summarize_by_visit``), the descriptive columns of the tables and the tables of each arm by visit
+  (``format_summary_by_arm``); also of the laboratory markers, given ADLB (``labs``).
 - ``EFF-ESSDAI-MCII``: responder rates (``CRIT1FL``) per arm and in total (Clopper-Pearson CI), the
   difference with the Newcombe hybrid score CI and the CMH test stratified by the randomisation stratum
   (``strata_variable``: else the centre), or Fisher's exact test when the strata are too sparse (the row's
@@ -459,8 +459,11 @@ def _with_estimand(rows: pd.DataFrame, strategy: str) -> pd.DataFrame:
 
 def summarize_arms(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP", population: str = POPULATION,
                    strata: str | None = None, visits=(PRIMARY_VISIT, FINAL_VISIT),
-                   change_paramcds=CHANGE_PARAMCDS, responders=RESPONDERS) -> pd.DataFrame:
-    """Every between-arm analysis of the efficacy section as ARD rows (``SECTION``).
+                   change_paramcds=CHANGE_PARAMCDS, responders=RESPONDERS, labs: pd.DataFrame | None = None,
+                   lab_paramcds=endpoints.EFFICACY_LAB_PARAMCDS) -> pd.DataFrame:
+    """Every between-arm analysis of the efficacy section as ARD rows (``SECTION``); with ``labs`` (ADLB), also the
+    per-arm summaries by visit of the laboratory markers ``lab_paramcds`` (``EFF-<P>-SUMMARY-ARMS``; scheduled
+    visits, the analysed sample of each, ``ANL01FL``), which no model compares.
 
     Per endpoint: the per-arm summaries by visit; at each of ``visits`` (primary first) the responder
     comparisons and the ANCOVA of the change; the repeated-measures model over all visits (treatment
@@ -519,6 +522,9 @@ def summarize_arms(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP"
                                 f"{paramcd}: change from baseline, repeated measures" + (f" ({s})" if s else ""),
                                 rows=rows, paramcd=paramcd, arm=arm, reference=reference, strategy=s)
                       for s in strategies]
+    if labs is not None:
+        parts.append(summarize_endpoints_by_arm(adsl, endpoints.select_fas(labs, adsl), paramcds=lab_paramcds,
+                                                arm=arm, population=population))
     population_label = f"{population} = 'Y', by randomised arm ({arm})"
     return ard_mod.stack_ard([p.assign(section=SECTION, population=population_label) for p in parts])
 
@@ -693,7 +699,7 @@ def describe_summary_by_arm(ard: pd.DataFrame, *, arms: list[str], paramcd: str,
                                             f"(n = {tables.format_number(s['n'], 0)})"
 
     per_arm = "; ".join(" and ".join(mean(v, g) for v in shown) + f" with {g}" for g in arms)
-    return f"{stat.capitalize()} {paramcd} at {' and at '.join(shown)}: {per_arm}."
+    return f"{stat.capitalize()} {vocabulary.param_label(paramcd)} at {' and at '.join(shown)}: {per_arm}."
 
 
 def methods_note(ard: pd.DataFrame, *, analysis_ids) -> str:

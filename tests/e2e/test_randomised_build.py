@@ -86,9 +86,9 @@ def test_randomised_report_draws_each_arms_change_from_the_ard(randomised_build)
     assert (out_root / "figures" / "efficacy_arms_change.png").stat().st_size > 10_000
 
 
-def test_randomised_report_gives_each_arms_values_by_visit_with_the_pooled_tables_total(randomised_build):
-    """Table 14.2.20: each arm's value and change by visit; its total columns are the pooled Tables 14.2.1 and 14.2.4
-    (but for the % change, which it leaves out), and its arms' n add up to the total's."""
+def test_randomised_report_gives_each_arms_values_by_visit_with_the_pooled_tables_totals(randomised_build):
+    """Tables 14.2.20 and 14.2.21: each arm's value and change by visit; their total columns are the pooled Tables
+    14.2.1, 14.2.4 and 14.2.13 (but for the % change, which they leave out), and the arms' n add up to the total's."""
     out_root, done = randomised_build
     assert done.returncode == 0, done.stdout + done.stderr
     tables = out_root / "reports" / "tables"
@@ -102,5 +102,11 @@ def test_randomised_report_gives_each_arms_values_by_visit_with_the_pooled_table
         ["n", "Mean (SD)", "Median [Q1, Q3]"]].sort_index().values.tolist()
     n_arms = by_arm["HCQ 400 mg: n"].astype(int) + by_arm["Baricitinib 4 mg + HCQ 400 mg: n"].astype(int)
     assert (n_arms == by_arm["Total: n"].astype(int)).all() and len(by_arm) == 3 * (7 + 6)
+    labs = pd.read_csv(tables / "efficacy_arms_labs_by_visit.csv", dtype=str).set_index(key)
+    pooled_labs = pd.read_csv(tables / "efficacy_labs_summary.csv", dtype=str)
+    pooled_labs = pooled_labs[pooled_labs["Variable"] != "% change from baseline"].set_index(key)
+    assert labs[["Total: n", "Total: Mean (SD)", "Total: Median [Q1, Q3]"]].sort_index().values.tolist() == \
+        pooled_labs[["n", "Mean (SD)", "Median [Q1, Q3]"]].sort_index().values.tolist()
     html = (out_root / "reports" / "report.html").read_text(encoding="utf-8")
     assert "Table 14.2.20 ESSDAI, ESSPRI and PGA by arm and visit (observed cases)" in html
+    assert "Table 14.2.21 IgG, ESR, CRP, C3 and C4 by arm and visit (observed cases)" in html
