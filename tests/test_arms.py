@@ -375,6 +375,26 @@ def test_laboratory_markers_by_arm_read_the_analysed_scheduled_samples():
     assert text.startswith(f"Mean IgG (g/L) at Baseline and at Week 12: 15.0 (n = 2) and 17.0 (n = 1) with {HCQ}")
 
 
+def test_remission_by_arm_counts_the_patients_involved_at_baseline_as_the_pooled_table():
+    """Articular remission at week 12: S01, S02 (baricitinib) Y and N, S09 (control) Y, S03 not involved (blank),
+    S12 outside the full analysis set (Y): 1/2 and 1/1, 2/3 in total, the pooled EFF-REMISSION's 2/3."""
+    from analysis_utils import efficacy_ard
+
+    adsl = _two_arm_adsl()
+    adsl.loc[adsl["USUBJID"] == "S12", "FASFL"] = "N"
+    adeff = pd.DataFrame({"USUBJID": ["S01", "S02", "S03", "S09", "S12"], "PARAMCD": "REMARTIC", "AVISIT": "Week 12",
+                          "AVISITN": 12, "AVALC": ["Y", "N", "", "Y", "Y"]}).assign(
+        TRTP=lambda d: d["USUBJID"].map(dict(zip(SUBJECTS, ARM))))
+    table = arms.format_remission_by_arm(arms.summarize_arms(adsl, _two_arm_adeff().pipe(
+        lambda e: pd.concat([e, adeff], ignore_index=True))), arms=[HCQ, BARI])
+    assert table.values.tolist() == [["Articular involvement", "Remission", "Week 12", "1/1 (100.0)", "1/2 (50.0)",
+                                      "2/3 (66.7)"]]
+    pooled = efficacy_ard.summarize_remission(efficacy_ard.select_fas(adeff, adsl))
+    assert _values(pooled, "EFF-REMISSION", avisit="Week 12")["n_evaluable"] == 3
+    assert _values(pooled, "EFF-REMISSION", avisit="Week 12")["n_responders"] == 2
+    assert arms.format_remission_by_arm(arms.summarize_arms(adsl, _two_arm_adeff()), arms=[HCQ, BARI]).empty
+
+
 def test_each_arm_by_visit_total_is_the_pooled_summary_of_the_efficacy_section():
     from analysis_utils import efficacy_tables, endpoints
 

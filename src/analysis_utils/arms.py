@@ -13,6 +13,8 @@ ci_upper, p_value``, ``group`` = ``"<arm> vs <reference>"``):
 - ``EFF-<P>-SUMMARY-ARMS``: value and change from baseline by visit, per arm and in total
   (``endpoints.summarize_by_visit``), the descriptive columns of the tables and the tables of each arm by visit
   (``format_summary_by_arm``); also of the laboratory markers, given ADLB (``labs``).
+- ``EFF-REMISSION-ARMS``: remission of each organ domain involved at baseline and ILD improvement, per arm and in
+  total (``summarize_remission_by_arm``).
 - ``EFF-ESSDAI-MCII``: responder rates (``CRIT1FL``) per arm and in total (Clopper-Pearson CI), the
   difference with the Newcombe hybrid score CI and the CMH test stratified by the randomisation stratum
   (``strata_variable``: else the centre), or Fisher's exact test when the strata are too sparse (the row's
@@ -44,6 +46,7 @@ import pandas as pd
 
 from analysis_utils import ard as ard_mod
 from analysis_utils import comparisons, dictionary, efficacy_tables, endpoints, tables, vocabulary
+from analysis_utils.responders import CP_METHOD
 from analysis_utils.visits import analysis_weeks, visits_due
 
 #: ARD section of the between-arm rows (``reports/ard/efficacy-arms.csv``).
@@ -324,6 +327,89 @@ def summarize_endpoints_by_arm(adsl: pd.DataFrame, adeff: pd.DataFrame, *, param
     return ard_mod.stack_ard(parts)
 
 
+#: Method of the per-arm remission rates (``summarize_remission_by_arm``), as the pooled table's.
+REMISSION_METHOD = CP_METHOD + "; N = patients involved at baseline with an assessment at the visit"
+
+
+def summarize_remission_by_arm(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP",
+                               population: str = POPULATION,
+                               paramcds=endpoints.REMISSION_PARAMCDS) -> pd.DataFrame:
+    """``EFF-REMISSION-ARMS``: remission of each organ domain involved at baseline (level 0) and ILD improvement
+    (``AVALC`` Y/N, ``scoring``), n/N (%) with the Clopper-Pearson CI, at each scheduled visit, per arm and in total:
+    the pooled ``EFF-REMISSION`` rows (``responders.summarize_responders`` on the same records) by arm randomised.
+
+    >>> adsl = pd.DataFrame({"USUBJID": list("abc"), "FASFL": "Y", "TRT01P": ["Ctl", "Bari", "Bari"],
+    ...                      "TRT01PN": [1, 2, 2]})
+    >>> d = pd.DataFrame({"USUBJID": list("abc"), "PARAMCD": "REMARTIC", "AVISIT": "Week 12", "AVISITN": 12,
+    ...                   "AVALC": ["N", "Y", ""]})
+    >>> r = summarize_remission_by_arm(adsl, d)
+    >>> r[r["stat_name"] == "n_evaluable"].set_index("group")["stat_value"].to_dict()
+    {'Bari': 1.0, 'Ctl': 1.0, 'Total': 2.0}
+    """
+    parts = []
+    for paramcd in paramcds:
+        rows = analysis_records(adsl, endpoints.select_fas(adeff, adsl), paramcd=paramcd, arm=arm,
+                                population=population, strata=None)
+        if not len(rows):
+            continue
+        rows = _arm_str(rows, arm)
+        for part in (endpoints.summarize_responders(rows, flag="AVALC", by=("PARAMCD", "AVISIT", arm)),
+                     endpoints.summarize_responders(rows, flag="AVALC").assign(**{arm: TOTAL})):
+            parts.append(ard_mod.make_ard(part.rename(columns={arm: "group", "PARAMCD": "paramcd", "AVISIT": "avisit"}),
+                                          analysis_id="EFF-REMISSION-ARMS", variable="RESPONSE",
+                                          method=REMISSION_METHOD, label=f"{paramcd} by arm and visit"))
+    return ard_mod.stack_ard(parts)
+
+
+def format_remission_by_arm(ard: pd.DataFrame, *, arms: list[str]) -> pd.DataFrame:
+    """``EFF-REMISSION-ARMS`` as a table: one row per parameter (``endpoints.REMISSION_PARAMCDS`` order) and visit, the
+    responders n/N (%) of each of ``arms`` and of the total; empty without rows.
+
+    >>> adsl = pd.DataFrame({"USUBJID": list("abc"), "FASFL": "Y", "TRT01P": ["Ctl", "Bari", "Bari"],
+    ...                      "TRT01PN": [1, 2, 2]})
+    >>> d = pd.DataFrame({"USUBJID": list("abc"), "PARAMCD": "REMARTIC", "AVISIT": "Week 12", "AVISITN": 12,
+    ...                   "AVALC": ["N", "Y", "Y"]})
+    >>> format_remission_by_arm(summarize_remission_by_arm(adsl, d), arms=["Ctl", "Bari"]).values.tolist()
+    [['Articular involvement', 'Remission', 'Week 12', '0/1 (0.0)', '2/2 (100.0)', '2/3 (66.7)']]
+    """
+    rows = _rows(ard, "EFF-REMISSION-ARMS")
+    cells: dict[tuple, dict] = {}
+    for key, name, value in zip(zip(rows["paramcd"], rows["avisit"], rows["group"]), rows["stat_name"],
+                                rows["stat_value"]):
+        cells.setdefault(key, {})[name] = value
+    records = []
+    for paramcd in [p for p in endpoints.REMISSION_PARAMCDS if p in set(rows["paramcd"])]:
+        for avisit in _visit_order(v for p, v, _ in cells if p == paramcd):
+            record = {"Parameter": vocabulary.param_label(paramcd), "Response": vocabulary.RESPONSE_LABELS[paramcd],
+                      "Visit": avisit}
+            for g in [*arms, TOTAL]:
+                s = cells.get((paramcd, avisit, g))
+                record[g] = tables.MISSING if s is None else (  # as the pooled table (Table 14.2.8) writes it
+                    f"{tables.format_number(s['n_responders'], 0)}/{tables.format_number(s['n_evaluable'], 0)} "
+                    f"({tables.format_number(s['pct'], tables.PCT_DECIMALS)})")
+            records.append(record)
+    return pd.DataFrame(records)
+
+
+def describe_remission_by_arm(ard: pd.DataFrame, *, arms: list[str], avisit: str = FINAL_VISIT) -> str:
+    """One sentence: each arm's responders n/N (%) of each parameter of ``format_remission_by_arm`` at ``avisit``;
+    empty without rows at it.
+
+    >>> adsl = pd.DataFrame({"USUBJID": list("abc"), "FASFL": "Y", "TRT01P": ["Ctl", "Bari", "Bari"],
+    ...                      "TRT01PN": [1, 2, 2]})
+    >>> d = pd.DataFrame({"USUBJID": list("abc"), "PARAMCD": "REMARTIC", "AVISIT": "Week 24", "AVISITN": 24,
+    ...                   "AVALC": ["N", "Y", "Y"]})
+    >>> describe_remission_by_arm(summarize_remission_by_arm(adsl, d), arms=["Ctl", "Bari"])
+    'At Week 24, remission of articular involvement: 0/1 (0.0) with Ctl, 2/2 (100.0) with Bari.'
+    """
+    table = format_remission_by_arm(ard, arms=arms)
+    if not len(table) or not (table["Visit"] == avisit).any():
+        return ""
+    parts = [f"{r['Response'].lower()} of {r['Parameter'][:1].lower()}{r['Parameter'][1:]}: "
+             + ", ".join(f"{r[g]} with {g}" for g in arms) for _, r in table[table["Visit"] == avisit].iterrows()]
+    return f"At {avisit}, {'; '.join(parts)}."
+
+
 def _total_rate(rows: pd.DataFrame, flag: str) -> pd.DataFrame:
     known = rows[rows[flag].isin(["Y", "N"])]
     x, n = int(known[flag].eq("Y").sum()), len(known)
@@ -522,6 +608,7 @@ def summarize_arms(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP"
                                 f"{paramcd}: change from baseline, repeated measures" + (f" ({s})" if s else ""),
                                 rows=rows, paramcd=paramcd, arm=arm, reference=reference, strategy=s)
                       for s in strategies]
+    parts.append(summarize_remission_by_arm(adsl, adeff, arm=arm, population=population))
     if labs is not None:
         parts.append(summarize_endpoints_by_arm(adsl, endpoints.select_fas(labs, adsl), paramcds=lab_paramcds,
                                                 arm=arm, population=population))
