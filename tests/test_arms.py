@@ -395,6 +395,17 @@ def test_remission_by_arm_counts_the_patients_involved_at_baseline_as_the_pooled
     assert arms.format_remission_by_arm(arms.summarize_arms(adsl, _two_arm_adeff()), arms=[HCQ, BARI]).empty
 
 
+def test_by_arm_summaries_take_the_population_named_not_the_full_analysis_set():
+    """The CDISC pilot's efficacy population is EFFFL, and its ADSL has no FASFL: the per-arm summaries of remission
+    and of the laboratory markers read the population ``summarize_arms`` is given."""
+    adsl = _two_arm_adsl().rename(columns={"FASFL": "EFFFL"})
+    adsl.loc[adsl["USUBJID"] == "S01", "EFFFL"] = "N"
+    labs = _two_arm_adeff().assign(PARAMCD="IGG", ANL01FL="Y")
+    ard = arms.summarize_arms(adsl, _two_arm_adeff(), population="EFFFL", labs=labs, lab_paramcds=("IGG",))
+    n = _values(ard, "EFF-IGG-SUMMARY-ARMS", avisit="Baseline", variable="AVAL", group=BARI)["n"]
+    assert n == 7  # S01 left out
+
+
 def test_each_arm_by_visit_total_is_the_pooled_summary_of_the_efficacy_section():
     from analysis_utils import efficacy_tables, endpoints
 

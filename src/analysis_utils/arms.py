@@ -47,7 +47,7 @@ import pandas as pd
 from analysis_utils import ard as ard_mod
 from analysis_utils import comparisons, dictionary, efficacy_tables, endpoints, tables, vocabulary
 from analysis_utils.responders import CP_METHOD
-from analysis_utils.visits import analysis_weeks, visits_due
+from analysis_utils.visits import analysis_weeks, visit_weeks, visits_due
 
 #: ARD section of the between-arm rows (``reports/ard/efficacy-arms.csv``).
 SECTION = "efficacy-arms"
@@ -318,6 +318,12 @@ def summarize_by_arm(rows: pd.DataFrame, *, paramcd: str, arm: str = "TRTP") -> 
     return ard_mod.stack_ard(parts)
 
 
+def _scheduled(data: pd.DataFrame) -> pd.DataFrame:
+    """The records at the scheduled visits (those with a planned week, ``visits.visit_weeks``): not an unscheduled or
+    screening sample, of which a patient may have several (the population is ``analysis_records``')."""
+    return data[data["AVISIT"].isin(list(visit_weeks(data)))]
+
+
 def summarize_endpoints_by_arm(adsl: pd.DataFrame, adeff: pd.DataFrame, *, paramcds=CHANGE_PARAMCDS,
                                arm: str = "TRTP", population: str = POPULATION) -> pd.DataFrame:
     """``EFF-<P>-SUMMARY-ARMS`` of each of ``paramcds`` with records: the rows ``summarize_arms`` gives, from the
@@ -348,8 +354,8 @@ def summarize_remission_by_arm(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: 
     """
     parts = []
     for paramcd in paramcds:
-        rows = analysis_records(adsl, endpoints.select_fas(adeff, adsl), paramcd=paramcd, arm=arm,
-                                population=population, strata=None)
+        rows = analysis_records(adsl, _scheduled(adeff), paramcd=paramcd, arm=arm, population=population,
+                                strata=None)
         if not len(rows):
             continue
         rows = _arm_str(rows, arm)
@@ -610,8 +616,8 @@ def summarize_arms(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP"
                       for s in strategies]
     parts.append(summarize_remission_by_arm(adsl, adeff, arm=arm, population=population))
     if labs is not None:
-        parts.append(summarize_endpoints_by_arm(adsl, endpoints.select_fas(labs, adsl), paramcds=lab_paramcds,
-                                                arm=arm, population=population))
+        parts.append(summarize_endpoints_by_arm(adsl, _scheduled(labs), paramcds=lab_paramcds, arm=arm,
+                                                population=population))
     population_label = f"{population} = 'Y', by randomised arm ({arm})"
     return ard_mod.stack_ard([p.assign(section=SECTION, population=population_label) for p in parts])
 
