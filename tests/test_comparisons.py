@@ -351,6 +351,10 @@ def test_mmrm_rejects_baseline_records_duplicates_and_empty_cells():
     no_b_week8 = d[~((d["TRTP"] == "B") & (d["AVISIT"] == "Week 8"))]
     with pytest.raises(ValueError, match="no record of arm 'B' at visit 'Week 8'"):
         comparisons.fit_mmrm(no_b_week8, reference="A", baseline=None)
+    # the reference arm absent at a visit another arm has (an interim cut): not estimable, not a singular matrix
+    no_a_week8 = d[~((d["TRTP"] == "A") & (d["AVISIT"] == "Week 8"))]
+    with pytest.raises(comparisons.NotEstimable, match="no record of arm 'A' at visit 'Week 8'"):
+        comparisons.fit_mmrm(no_a_week8, reference="A", baseline=None)
     with pytest.raises(ValueError, match="USUBJID a1: more than one TRTP"):
         comparisons.fit_mmrm(d.assign(TRTP=["B"] + d["TRTP"].tolist()[1:]), reference="A", baseline=None)
 

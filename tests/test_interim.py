@@ -219,6 +219,24 @@ def test_every_scheduled_visit_has_its_own_due_flag_at_an_interim_cut():
     assert adsl["DUE12FL"].eq("N").all()  # no patient's week-12 window had closed: the old rule counted no week 4
 
 
+def test_the_arms_analyses_at_a_cut_where_only_the_treated_arm_has_reached_a_visit():
+    """The randomised example cut on 2021-04-24: patients of the baricitinib arm have had their week-16 visit (the
+    first on 2021-04-23), none of the control arm yet (its first on 2021-04-26). The repeated-measures model over
+    the visits is then not estimable, and says why; it stopped notebook 04 with a singular matrix (LinAlgError)."""
+    from analysis_utils import arms, synthetic
+
+    data = cleaning.derive_all(synthetic.generate_randomised_trial(), data_cutoff="2021-04-24")
+    adsl = data["adsl"]
+    adeff = cleaning.derive_vars_trt(scoring.derive_adeff(data["adqs"]), adsl)
+    week16 = adeff[(adeff["PARAMCD"] == "ESSDAI") & (adeff["AVISIT"] == "Week 16")]
+    assert set(week16["TRTP"]) == {"Baricitinib 4 mg + HCQ 400 mg"}
+    ard = arms.summarize_arms(adsl, adeff)
+    not_estimable = ard[ard["analysis_id"] == "EFF-ESSDAI-MMRM" + arms.NOT_ESTIMABLE]
+    assert not_estimable["method"].tolist() == ["no record of arm 'HCQ 400 mg' at visit 'Week 16'; the arm "
+                                                "difference at that visit is not estimable"]
+    assert (ard["analysis_id"] == "EFF-ESSDAI-MCII-DIFF").any()  # week 12: both arms, compared
+
+
 def test_an_essdai_domain_not_yet_entered_is_a_query_and_leaves_that_visits_essdai_missing(tmp_export):
     """Patient 003's week-12 ESSDAI (essdai.csv line 9: articular level 1 of 0-3, weight 2) with the articular domain
     blank: a data query, the build goes on, and the visit's total is missing (never scored as if the domain had no

@@ -699,7 +699,10 @@ def fit_mmrm(data: pd.DataFrame, *, value: str = "CHG", arm: str = "TRTP", visit
         for v in visits:
             names.append((a, v))
             columns.append(((rows[visit] == v) & (rows[arm] == a)).to_numpy(float))
-    missing_cells = [c for c, col in zip(names, columns) if not col.any()]
+    # a visit's reference column holds every arm's records: the reference arm's own are counted apart (without one,
+    # the reference and difference columns of the visit are the same, and the model is singular)
+    missing_cells = [(a, v) for a, v in names if not ((rows[visit] == v) & (rows[arm] == (reference if a == "ref"
+                                                                                            else a))).any()]
     if missing_cells:
         a, v = missing_cells[0]
         raise NotEstimable(f"{what}: no record of arm {reference if a == 'ref' else a!r} at visit {v!r}; "
