@@ -406,6 +406,25 @@ def test_by_arm_summaries_take_the_population_named_not_the_full_analysis_set():
     assert n == 7  # S01 left out
 
 
+def test_activity_by_arm_as_the_pooled_categories_and_na_for_an_arm_not_assessed():
+    """Week 24 ESSDAI of the fixture, baricitinib 2, 5, 8, 9, 5, 8, 5, 11 (all low or moderate: 4 < 5 <= 13) and no
+    control patient assessed at week 24 (an interim cut): NA in the control column."""
+    from analysis_utils import efficacy_ard
+
+    adeff = _two_arm_adeff().assign(AVALCAT1=lambda d: np.where(d["AVAL"] < 5, "Low", np.where(
+        d["AVAL"] <= 13, "Moderate", "High")))
+    adeff = adeff[~((adeff["TRTP"] == HCQ) & (adeff["AVISIT"] == "Week 24"))]
+    table = arms.format_activity_by_arm(arms.summarize_arms(_two_arm_adsl(), adeff), arms=[HCQ, BARI])
+    week24 = table[table["Visit"] == "Week 24"].set_index("Activity")
+    assert week24.loc["Low", [HCQ, BARI, "Total"]].tolist() == ["NA", "1/8 (12.5)", "1/8 (12.5)"]
+    assert week24.loc["Moderate", BARI] == "7/8 (87.5)" and week24.loc["High", BARI] == "0/8 (0.0)"
+    pooled = efficacy_ard.summarize_activity(adeff)  # the pooled table's counts, all patients together
+    n = pooled[(pooled["avisit"] == "Baseline") & (pooled["stat_name"] == "n")].set_index("category")["stat_value"]
+    base = table[table["Visit"] == "Baseline"].set_index("Activity")["Total"]
+    assert [base[c].split("/")[0] for c in ("Low", "Moderate", "High")] == [f"{n[c]:.0f}" for c in ("Low", "Moderate",
+                                                                                                  "High")]
+
+
 def test_each_arm_by_visit_total_is_the_pooled_summary_of_the_efficacy_section():
     from analysis_utils import efficacy_tables, endpoints
 

@@ -13,6 +13,8 @@ ci_upper, p_value``, ``group`` = ``"<arm> vs <reference>"``):
 - ``EFF-<P>-SUMMARY-ARMS``: value and change from baseline by visit, per arm and in total
   (``endpoints.summarize_by_visit``), the descriptive columns of the tables and the tables of each arm by visit
   (``format_summary_by_arm``); also of the laboratory markers, given ADLB (``labs``).
+- ``EFF-ESSDAI-ACTCAT-ARMS``: the ESSDAI activity categories by visit, per arm and in total
+  (``summarize_activity_by_arm``).
 - ``EFF-REMISSION-ARMS``: remission of each organ domain involved at baseline and ILD improvement, per arm and in
   total (``summarize_remission_by_arm``).
 - ``EFF-ESSDAI-MCII``: responder rates (``CRIT1FL``) per arm and in total (Clopper-Pearson CI), the
@@ -47,6 +49,7 @@ import pandas as pd
 from analysis_utils import ard as ard_mod
 from analysis_utils import comparisons, dictionary, efficacy_tables, endpoints, tables, vocabulary
 from analysis_utils.responders import CP_METHOD
+from analysis_utils.summaries import ACTIVITY_CATEGORIES, CATEGORY_METHOD, summarize_categories
 from analysis_utils.visits import analysis_weeks, visit_weeks, visits_due
 
 #: ARD section of the between-arm rows (``reports/ard/efficacy-arms.csv``).
@@ -333,6 +336,62 @@ def summarize_endpoints_by_arm(adsl: pd.DataFrame, adeff: pd.DataFrame, *, param
     return ard_mod.stack_ard(parts)
 
 
+def summarize_activity_by_arm(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP",
+                              population: str = POPULATION) -> pd.DataFrame:
+    """``EFF-ESSDAI-ACTCAT-ARMS``: the ESSDAI activity categories (``AVALCAT1``: low, moderate, high) at each
+    scheduled visit, n, n_evaluable and pct per category, per arm and in total: the pooled ``EFF-ESSDAI-ACTCAT`` rows
+    (``summaries.summarize_categories``) by arm randomised.
+
+    >>> adsl = pd.DataFrame({"USUBJID": list("abc"), "FASFL": "Y", "TRT01P": ["Ctl", "Bari", "Bari"],
+    ...                      "TRT01PN": [1, 2, 2]})
+    >>> d = pd.DataFrame({"USUBJID": list("abc"), "PARAMCD": "ESSDAI", "AVISIT": "Baseline", "AVISITN": 0,
+    ...                   "AVALCAT1": ["High", "Moderate", "High"]})
+    >>> r = summarize_activity_by_arm(adsl, d)
+    >>> r[(r["stat_name"] == "n") & (r["category"] == "High")].set_index("group")["stat_value"].to_dict()
+    {'Bari': 1.0, 'Ctl': 1.0, 'Total': 2.0}
+    """
+    rows = analysis_records(adsl, _scheduled(adeff), paramcd="ESSDAI", arm=arm, population=population, strata=None)
+    if not len(rows) or "AVALCAT1" not in rows.columns:
+        return ard_mod.stack_ard([])
+    rows = _arm_str(rows, arm)
+    parts = [summarize_categories(rows, var="AVALCAT1", by=("PARAMCD", "AVISIT", arm)),
+             summarize_categories(rows, var="AVALCAT1").assign(**{arm: TOTAL})]
+    return ard_mod.stack_ard([ard_mod.make_ard(
+        part.rename(columns={arm: "group", "PARAMCD": "paramcd", "AVISIT": "avisit"}),
+        analysis_id="EFF-ESSDAI-ACTCAT-ARMS", variable="AVALCAT1", method=CATEGORY_METHOD,
+        label="ESSDAI activity: Low (<5), Moderate (5-13), High (>=14), by arm") for part in parts])
+
+
+def format_activity_by_arm(ard: pd.DataFrame, *, arms: list[str]) -> pd.DataFrame:
+    """``EFF-ESSDAI-ACTCAT-ARMS`` as a table: one row per visit and category (``ACTIVITY_CATEGORIES`` order), n/N (%)
+    of each of ``arms`` and of the total (NA: no patient of the arm assessed); empty without rows.
+
+    >>> adsl = pd.DataFrame({"USUBJID": list("abc"), "FASFL": "Y", "TRT01P": ["Ctl", "Bari", "Bari"],
+    ...                      "TRT01PN": [1, 2, 2]})
+    >>> d = pd.DataFrame({"USUBJID": list("abc"), "PARAMCD": "ESSDAI", "AVISIT": "Baseline", "AVISITN": 0,
+    ...                   "AVALCAT1": ["High", "Moderate", "High"]})
+    >>> format_activity_by_arm(summarize_activity_by_arm(adsl, d), arms=["Ctl", "Bari"]).values.tolist()[1:]
+    [['Baseline', 'Moderate', '0/1 (0.0)', '1/2 (50.0)', '1/3 (33.3)'], \
+['Baseline', 'High', '1/1 (100.0)', '1/2 (50.0)', '2/3 (66.7)']]
+    """
+    rows = _rows(ard, "EFF-ESSDAI-ACTCAT-ARMS")
+    cells: dict[tuple, dict] = {}
+    for key, name, value in zip(zip(rows["avisit"], rows["category"], rows["group"]), rows["stat_name"],
+                                rows["stat_value"]):
+        cells.setdefault(key, {})[name] = value
+    records = []
+    for avisit in _visit_order(rows["avisit"]):
+        for category in ACTIVITY_CATEGORIES:
+            record = {"Visit": avisit, "Activity": category}
+            for g in [*arms, TOTAL]:
+                s = cells.get((avisit, category, g))
+                record[g] = tables.MISSING if s is None else (
+                    f"{tables.format_number(s['n'], 0)}/{tables.format_number(s['n_evaluable'], 0)} "
+                    f"({tables.format_number(s['pct'], tables.PCT_DECIMALS)})")
+            records.append(record)
+    return pd.DataFrame(records)
+
+
 #: Method of the per-arm remission rates (``summarize_remission_by_arm``), as the pooled table's.
 REMISSION_METHOD = CP_METHOD + "; N = patients involved at baseline with an assessment at the visit"
 
@@ -614,6 +673,7 @@ def summarize_arms(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP"
                                 f"{paramcd}: change from baseline, repeated measures" + (f" ({s})" if s else ""),
                                 rows=rows, paramcd=paramcd, arm=arm, reference=reference, strategy=s)
                       for s in strategies]
+    parts.append(summarize_activity_by_arm(adsl, adeff, arm=arm, population=population))
     parts.append(summarize_remission_by_arm(adsl, adeff, arm=arm, population=population))
     if labs is not None:
         parts.append(summarize_endpoints_by_arm(adsl, _scheduled(labs), paramcds=lab_paramcds, arm=arm,

@@ -87,9 +87,9 @@ def test_randomised_report_draws_each_arms_change_from_the_ard(randomised_build)
 
 
 def test_randomised_report_gives_each_arms_values_by_visit_with_the_pooled_tables_totals(randomised_build):
-    """Tables 14.2.20 to 14.2.22: each arm's value and change by visit, remission and laboratory markers; their total
-    columns are the pooled Tables 14.2.1, 14.2.4, 14.2.8 and 14.2.13 (but for the % change, which they leave out), and
-    the arms' n add up to the total's."""
+    """Tables 14.2.20 to 14.2.23: each arm's value and change by visit, activity categories, remission and laboratory
+    markers; their total columns are the pooled Tables 14.2.1, 14.2.4, 14.2.7, 14.2.8 and 14.2.13 (but for the %
+    change, which they leave out), and the arms' n add up to the total's."""
     out_root, done = randomised_build
     assert done.returncode == 0, done.stdout + done.stderr
     tables = out_root / "reports" / "tables"
@@ -110,9 +110,17 @@ def test_randomised_report_gives_each_arms_values_by_visit_with_the_pooled_table
         pooled_labs[["n", "Mean (SD)", "Median [Q1, Q3]"]].sort_index().values.tolist()
     html = (out_root / "reports" / "report.html").read_text(encoding="utf-8")
     assert "Table 14.2.20 ESSDAI, ESSPRI and PGA by arm and visit (observed cases)" in html
-    assert "Table 14.2.22 IgG, ESR, CRP, C3 and C4 by arm and visit (observed cases)" in html
+    assert "Table 14.2.23 IgG, ESR, CRP, C3 and C4 by arm and visit (observed cases)" in html
     remission = pd.read_csv(tables / "efficacy_arms_remission.csv", dtype=str)
     pooled_remission = pd.read_csv(tables / "efficacy_remission.csv", dtype=str)
     assert sorted(zip(remission["Parameter"], remission["Visit"], remission["Total"])) == \
         sorted(zip(pooled_remission["Parameter"], pooled_remission["Visit"], pooled_remission["n/N (%)"]))
-    assert "Table 14.2.21 Remission of organ involvement and improvement of interstitial lung disease by arm" in html
+    assert "Table 14.2.22 Remission of organ involvement and improvement of interstitial lung disease by arm" in html
+    activity = pd.read_csv(tables / "efficacy_arms_activity.csv", dtype=str)
+    pooled_activity = pd.read_csv(tables / "efficacy_essdai_activity.csv", dtype=str).melt(
+        id_vars=["Visit", "N"], var_name="Activity", value_name="n (%)")
+    # the pooled table writes n (%) of its column N, and 0 alone; the table by arm n/N (%): "72/87 (82.8)"
+    totals = {(visit, category): total.split("/")[0] + ("" if total.startswith("0/") else total[total.index(" "):])
+              for visit, category, total in zip(activity["Visit"], activity["Activity"], activity["Total"])}
+    assert totals == dict(zip(zip(pooled_activity["Visit"], pooled_activity["Activity"]), pooled_activity["n (%)"]))
+    assert "Table 14.2.21 ESSDAI activity category by arm and visit" in html
