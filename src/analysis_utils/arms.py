@@ -336,6 +336,24 @@ def summarize_endpoints_by_arm(adsl: pd.DataFrame, adeff: pd.DataFrame, *, param
     return ard_mod.stack_ard(parts)
 
 
+def _cells(ard: pd.DataFrame, analysis_id: str, keys: tuple[str, ...]) -> dict:
+    """The ARD rows of ``analysis_id`` as {(values of ``keys``): {stat_name: stat_value}}."""
+    rows = _rows(ard, analysis_id)
+    cells: dict[tuple, dict] = {}
+    for key, name, value in zip(zip(*(rows[k] for k in keys)), rows["stat_name"], rows["stat_value"]):
+        cells.setdefault(key, {})[name] = value
+    return cells
+
+
+def _n_of(stats: dict | None, count: str) -> str:
+    """``n/N (%)`` of a cell's ``count`` among its ``n_evaluable``, as the pooled tables of responders write it (the
+    percentage also for 0); ``tables.MISSING`` for no cell (no patient of the arm at the visit)."""
+    if stats is None:
+        return tables.MISSING
+    return (f"{tables.format_number(stats[count], 0)}/{tables.format_number(stats['n_evaluable'], 0)} "
+            f"({tables.format_number(stats['pct'], tables.PCT_DECIMALS)})")
+
+
 def summarize_activity_by_arm(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP",
                               population: str = POPULATION) -> pd.DataFrame:
     """``EFF-ESSDAI-ACTCAT-ARMS``: the ESSDAI activity categories (``AVALCAT1``: low, moderate, high) at each
@@ -374,21 +392,12 @@ def format_activity_by_arm(ard: pd.DataFrame, *, arms: list[str]) -> pd.DataFram
     [['Baseline', 'Moderate', '0/1 (0.0)', '1/2 (50.0)', '1/3 (33.3)'], \
 ['Baseline', 'High', '1/1 (100.0)', '1/2 (50.0)', '2/3 (66.7)']]
     """
-    rows = _rows(ard, "EFF-ESSDAI-ACTCAT-ARMS")
-    cells: dict[tuple, dict] = {}
-    for key, name, value in zip(zip(rows["avisit"], rows["category"], rows["group"]), rows["stat_name"],
-                                rows["stat_value"]):
-        cells.setdefault(key, {})[name] = value
+    cells = _cells(ard, "EFF-ESSDAI-ACTCAT-ARMS", ("avisit", "category", "group"))
     records = []
-    for avisit in _visit_order(rows["avisit"]):
+    for avisit in _visit_order(v for v, _, _ in cells):
         for category in ACTIVITY_CATEGORIES:
-            record = {"Visit": avisit, "Activity": category}
-            for g in [*arms, TOTAL]:
-                s = cells.get((avisit, category, g))
-                record[g] = tables.MISSING if s is None else (
-                    f"{tables.format_number(s['n'], 0)}/{tables.format_number(s['n_evaluable'], 0)} "
-                    f"({tables.format_number(s['pct'], tables.PCT_DECIMALS)})")
-            records.append(record)
+            records.append({"Visit": avisit, "Activity": category,
+                            **{g: _n_of(cells.get((avisit, category, g)), "n") for g in [*arms, TOTAL]}})
     return pd.DataFrame(records)
 
 
@@ -437,22 +446,13 @@ def format_remission_by_arm(ard: pd.DataFrame, *, arms: list[str]) -> pd.DataFra
     >>> format_remission_by_arm(summarize_remission_by_arm(adsl, d), arms=["Ctl", "Bari"]).values.tolist()
     [['Articular involvement', 'Remission', 'Week 12', '0/1 (0.0)', '2/2 (100.0)', '2/3 (66.7)']]
     """
-    rows = _rows(ard, "EFF-REMISSION-ARMS")
-    cells: dict[tuple, dict] = {}
-    for key, name, value in zip(zip(rows["paramcd"], rows["avisit"], rows["group"]), rows["stat_name"],
-                                rows["stat_value"]):
-        cells.setdefault(key, {})[name] = value
+    cells = _cells(ard, "EFF-REMISSION-ARMS", ("paramcd", "avisit", "group"))
     records = []
-    for paramcd in [p for p in endpoints.REMISSION_PARAMCDS if p in set(rows["paramcd"])]:
+    for paramcd in [p for p in endpoints.REMISSION_PARAMCDS if any(key[0] == p for key in cells)]:
         for avisit in _visit_order(v for p, v, _ in cells if p == paramcd):
-            record = {"Parameter": vocabulary.param_label(paramcd), "Response": vocabulary.RESPONSE_LABELS[paramcd],
-                      "Visit": avisit}
-            for g in [*arms, TOTAL]:
-                s = cells.get((paramcd, avisit, g))
-                record[g] = tables.MISSING if s is None else (  # as the pooled table (Table 14.2.8) writes it
-                    f"{tables.format_number(s['n_responders'], 0)}/{tables.format_number(s['n_evaluable'], 0)} "
-                    f"({tables.format_number(s['pct'], tables.PCT_DECIMALS)})")
-            records.append(record)
+            records.append({"Parameter": vocabulary.param_label(paramcd),
+                            "Response": vocabulary.RESPONSE_LABELS[paramcd], "Visit": avisit,
+                            **{g: _n_of(cells.get((paramcd, avisit, g)), "n_responders") for g in [*arms, TOTAL]}})
     return pd.DataFrame(records)
 
 
@@ -788,12 +788,7 @@ SUMMARY_COLUMNS = ("n", "Mean (SD)", "Median [Q1, Q3]")
 
 def _summary_cells(ard: pd.DataFrame, paramcd: str) -> dict:
     """``EFF-<paramcd>-SUMMARY-ARMS`` as {(variable, avisit, group): {stat_name: value}}."""
-    rows = _rows(ard, f"EFF-{paramcd}-SUMMARY-ARMS")
-    cells: dict[tuple, dict] = {}
-    for key, name, value in zip(zip(rows["variable"], rows["avisit"], rows["group"]), rows["stat_name"],
-                                rows["stat_value"]):
-        cells.setdefault(key, {})[name] = value
-    return cells
+    return _cells(ard, f"EFF-{paramcd}-SUMMARY-ARMS", ("variable", "avisit", "group"))
 
 
 def format_summary_by_arm(ard: pd.DataFrame, *, arms: list[str], paramcds=CHANGE_PARAMCDS) -> pd.DataFrame:
