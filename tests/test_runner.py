@@ -127,14 +127,20 @@ def test_one_build_at_a_time_publishes_and_a_lock_left_by_a_killed_build_is_take
 
 
 def test_ctrl_c_is_ignored_while_a_build_publishes_and_heeded_again_after(tmp_path):
-    """Publishing moves all the outputs or none: a Ctrl-C in the middle would leave some new and some old."""
+    """Publishing moves all the outputs or none: a Ctrl-C in the middle would leave some new and some old. The test
+    starts from Python's own handler, as in a terminal: run in the background or under nohup, the tests inherit
+    Ctrl-C ignored, which publishing then leaves as it found it."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        with runner._publishing(tmp_path):
+        try:
+            with runner._publishing(tmp_path):
+                signal.raise_signal(signal.SIGINT)
+        except KeyboardInterrupt:
+            pytest.fail("Ctrl-C stopped publishing half-way")
+        with pytest.raises(KeyboardInterrupt):
             signal.raise_signal(signal.SIGINT)
-    except KeyboardInterrupt:
-        pytest.fail("Ctrl-C stopped publishing half-way")
-    with pytest.raises(KeyboardInterrupt):
-        signal.raise_signal(signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 @pytest.mark.skipif(shutil.which("git") is None or os.name == "nt" or not f"{PROJECT_ROOT}{sys.prefix}".isascii(),
