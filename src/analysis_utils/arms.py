@@ -841,12 +841,12 @@ def describe_summary_by_arm(ard: pd.DataFrame, *, arms: list[str], paramcd: str,
     shown = list(dict.fromkeys(["Baseline", avisit if avisit in in_all else (in_all or visits)[-1]]))
     decimals = efficacy_tables._decimals(paramcd)
 
-    def mean(v, g):
+    def stat_at(v, g):  # the mean or the median (``stat``) of arm g at visit v
         s = cells.get(("AVAL", v, g))
         return "no value" if s is None else f"{tables.format_number(s[stat], decimals)} " \
                                             f"(n = {tables.format_number(s['n'], 0)})"
 
-    per_arm = "; ".join(" and ".join(mean(v, g) for v in shown) + f" with {g}" for g in arms)
+    per_arm = "; ".join(" and ".join(stat_at(v, g) for v in shown) + f" with {g}" for g in arms)
     return f"{stat.capitalize()} {vocabulary.param_label(paramcd)} at {' and at '.join(shown)}: {per_arm}."
 
 
