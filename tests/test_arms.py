@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from analysis_utils import ard as ard_mod
-from analysis_utils import arms, comparisons, paths
+from analysis_utils import arms, comparisons, paths, tables
 from analysis_utils.io import read_adam
 
 BARI = "Baricitinib 4 mg + HCQ 400 mg"
@@ -229,6 +229,18 @@ def test_repeated_measures_treatment_policy_and_hypothetical_sensitivity(two_arm
                                                                                                          abs=1e-6)
 
 
+def test_hypothetical_rows_show_the_records_their_model_reads(two_arm_ard):
+    # Week 24 of the control arm: by treatment policy S09-S12 (changes -3, -4, -3, -1: mean -2.75, SD sqrt(4.75/3));
+    # without the switched patients' post-switch records (hypothetical), S09 alone. The columns showed the first for
+    # both rows, beside an estimate that left the switched patients' week 24 out.
+    table = arms.format_arms_table(two_arm_ard, analysis_ids=["EFF-ESSDAI-MMRM", "EFF-ESSDAI-MMRM-HYPO"])
+    week24 = table[table["Visit"] == "Week 24"].set_index("Analysis")
+    assert week24.loc[arms.ANALYSIS_LABELS["MMRM"], HCQ] == "-2.8 (1.26) [4]"
+    assert week24.loc[arms.ANALYSIS_LABELS["HYPO"], HCQ] == f"-3.0 ({tables.MISSING}) [1]"
+    assert week24.loc[arms.ANALYSIS_LABELS["HYPO"], BARI] == week24.loc[arms.ANALYSIS_LABELS["MMRM"], BARI]
+    assert "hypothetical: without the records after a switch" in arms.CELLS_NOTE
+
+
 @pytest.mark.parametrize("arm", ["TRT01P", "TRT01A"])
 def test_the_arm_can_be_any_adam_arm_variable(two_arm_ard, arm):
     out = arms.summarize_arms(_two_arm_adsl(), _two_arm_adeff().drop(columns=["TRTP"]), arm=arm,
@@ -284,19 +296,20 @@ def test_change_table_and_sentences(two_arm_ard):
     assert (first[BARI], first[HCQ]) == ("-3.9 (2.03) [8]", "-1.5 (1.29) [4]")  # SDs sqrt(28.875/7), sqrt(5/3)
     assert first["Estimate (95% CI)"].startswith("-2.4 (")
     text = arms.describe_comparison(two_arm_ard, analysis_id="EFF-ESSDAI-CHG", avisit="Week 12", what="ESSDAI")
-    assert text.startswith(f"At Week 12, the mean change in ESSDAI with {BARI} was 2.4 points lower than with {HCQ}")
+    assert text.startswith(f"At Week 12, the mean change in ESSDAI in the {BARI} arm was 2.4 points lower than in the "
+                           f"{HCQ} arm")
     mcii = arms.describe_comparison(two_arm_ard, analysis_id="EFF-ESSDAI-MCII", avisit="Week 12",
                                     what="the ESSDAI MCII")
-    assert mcii == (f"At Week 12, the ESSDAI MCII was reached by 6 of 8 patients (75.0 %) with {BARI} and 1 of 4 "
-                    f"patients (25.0 %) with {HCQ}: a difference of 50.0 percentage points (95% CI -6.4 to 77.1; "
-                    "p = 0.222).")
+    assert mcii == (f"At Week 12, the ESSDAI MCII was reached by 6 of 8 patients (75.0 %) randomised to {BARI} and "
+                    f"1 of 4 patients (25.0 %) randomised to {HCQ}: a difference of 50.0 percentage points "
+                    "(95% CI -6.4 to 77.1; p = 0.222, Fisher's exact test).")
     week24 = arms.describe_comparison(two_arm_ard, analysis_id="EFF-ESSDAI-MCII", avisit="Week 24",
                                       what="the ESSDAI MCII")
     assert week24.startswith("At Week 24 (treatment policy: each patient in the arm randomised")
     same = two_arm_ard.assign(stat_value=np.where(
         (two_arm_ard["analysis_id"] == "EFF-ESSDAI-CHG-DIFF") & (two_arm_ard["stat_name"] == "estimate"), 0.04,
         two_arm_ard["stat_value"]))
-    assert "was about the same as with" in arms.describe_comparison(same, analysis_id="EFF-ESSDAI-CHG",
+    assert "was about the same as in the" in arms.describe_comparison(same, analysis_id="EFF-ESSDAI-CHG",
                                                                      avisit="Week 12", what="ESSDAI")
     assert "no records" in arms.describe_comparison(two_arm_ard, analysis_id="EFF-PGA-CHG", avisit="Week 12",
                                                     what="PGA")

@@ -226,3 +226,14 @@ def test_a_medication_not_yet_coded_is_counted_under_not_yet_coded_last_in_its_c
     assert conmeds.describe_not_coded(adcm) == ("'Not yet coded': 3 records of 2 patients whose drug name is not yet "
                                                 "coded in WHODrug, counted under it.")
     assert conmeds.describe_not_coded(adcm[adcm["CMDECOD"] != cleaning.NOT_CODED]) == ""
+
+
+def test_each_arm_has_its_periods_together():
+    # Rows come period by period; the columns were (HCQ, Prior), (Bari, Prior), (HCQ, Concomitant)...: an arm's
+    # header repeated over columns apart.
+    res = pd.DataFrame({"arm": ["HCQ", "Bari", "HCQ", "Bari"],
+                        "period": ["Prior", "Prior", "Concomitant", "Concomitant"], "cmclas": "", "cmdecod": "",
+                        "n_subjects": [1, 2, 3, 4], "big_n": [10, 20, 10, 20], "pct": 0.0})
+    assert list(conmeds.format_conmeds(res).columns)[2:] == [
+        ("HCQ (N = 10)", "Prior, n (%)"), ("HCQ (N = 10)", "Concomitant, n (%)"),
+        ("Bari (N = 20)", "Prior, n (%)"), ("Bari (N = 20)", "Concomitant, n (%)")]

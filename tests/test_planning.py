@@ -293,7 +293,7 @@ def test_derive_scenarios_cross_pilot_rates_with_control_rates():
     s = derive_scenarios(_inputs(10, 10, (0.5, 29 / 49)))
     assert s["scenario"].tolist() == [
         "pilot posterior mean vs C0", "pilot posterior mean vs C1", "pilot 80% lower limit vs C0",
-        "pilot 80% lower limit vs C1", "pilot 95% lower limit vs C0", "pilot 95% lower limit vs C1"]
+        "pilot 80% lower limit vs C1", "pilot 95% CI lower limit vs C0", "pilot 95% CI lower limit vs C1"]
     assert s["p_treatment"].tolist() == pytest.approx([11 / 12] * 2 + [0.2 ** 0.1] * 2 + [0.025 ** 0.1] * 2)
     assert s["p_control"].tolist() == pytest.approx([0.5, 29 / 49] * 3)
     assert (s["p_treatment"] < 1).all()  # no degenerate 100 % arm from 10/10

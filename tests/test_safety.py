@@ -228,6 +228,22 @@ def test_summarize_lab_shift_high_and_low_differ_when_both_directions_occur():
     assert pick == {"high": ["LOW", "HIGH"], "low": ["LOW"]}
 
 
+def test_summarize_lab_shift_takes_unscheduled_samples_after_the_first_dose():
+    # S2's ALT-like flare: normal at its scheduled visits, HIGH on an unscheduled sample of day 22 (as the pilot's
+    # patient 01-007 at her hepatitis B flare): worst high HIGH. S1's unscheduled HIGH sample of day -20 (before the
+    # first dose) and S3's without a study day are not after baseline: S1 stays LOW (week 12), S3 Missing.
+    adlb = _adlb().assign(ADY=[1, 1, 1, 85, 85, 85, 169, 1])
+    extra = pd.DataFrame({"USUBJID": ["S2", "S1", "S3"], "PARAMCD": "HGB", "AVISIT": "Unscheduled",
+                          "AVISITN": np.nan, "ABLFL": "N", "ADY": [22, -20, np.nan],
+                          "ANRIND": ["HIGH", "HIGH", "HIGH"]})
+    out = safety.summarize_lab_shift(pd.concat([adlb, extra], ignore_index=True), _adsl(), worst="high")
+    assert out.loc[out["n_subjects"] > 0, ["baseline", "worst", "n_subjects"]].values.tolist() == [
+        ["NORMAL", "LOW", 1], ["NORMAL", "HIGH", 1], ["HIGH", "Missing", 1]]
+    without_day = safety.summarize_lab_shift(pd.concat([adlb, extra], ignore_index=True).drop(columns="ADY"),
+                                             _adsl(), worst="high")
+    assert without_day.loc[without_day["n_subjects"] > 0, "worst"].tolist() == ["LOW", "NORMAL", "Missing"]
+
+
 def test_summarize_lab_shift_by_grade_and_errors():
     adlb = _adlb().assign(ATOXGR=[0, 0, 0, 1, 0, np.nan, 3, 2])
     out = safety.summarize_lab_shift(adlb, _adsl(), by="ATOXGR", levels=(0, 1, 2, 3, 4))
@@ -378,7 +394,8 @@ def test_pilot_shift_table_against_a_naive_reimplementation(pilot):
     expected = {}
     for (arm, subject), rec in alt.groupby(["TRT01A", "USUBJID"]):
         base = rec.loc[rec["ABLFL"] == "Y", "ANRIND"]
-        post = set(rec.loc[(rec["ABLFL"] != "Y") & (rec["AVISITN"] > 0), "ANRIND"]) - {""}
+        after = (rec["AVISITN"] > 0) | (rec["AVISITN"].isna() & (rec["ADY"] > 1))  # scheduled, or unscheduled
+        post = set(rec.loc[(rec["ABLFL"] != "Y") & after, "ANRIND"]) - {""}
         worst = next((c for c in ("H", "N", "L") if c in post), "Missing")
         key = (arm, base.iloc[0] if len(base) and base.iloc[0] else "Missing", worst)
         expected[key] = expected.get(key, 0) + 1
@@ -816,3 +833,11 @@ def test_category_rules_read_a_column_without_records_typed_as_numbers():
     empty = pd.DataFrame({c: pd.Series([], dtype=float) for c in ("AEBODSYS", "AEDECOD", "AESER")})
     for label in ("AESI: serious infection", "AESI: herpes zoster", "AESI: malignancy (neoplasm SOC)"):
         assert len(safety.AE_OVERVIEW_CATEGORIES[label](empty)) == 0
+
+
+def test_tables_by_first_treatment_order_the_arms_by_their_code():
+    # Alphabetically "Bari" comes first; by TRT01AN the control (code 1) does, as in every other table of the report.
+    adsl = pd.DataFrame({"USUBJID": ["1", "2", "3"], "SAFFL": "Y", "TRT01A": ["Bari", "HCQ", "Bari"],
+                         "TRT01AN": [2, 1, 2]})
+    assert list(safety.compute_big_n(adsl).items()) == [("HCQ", 1), ("Bari", 2)]
+    assert list(safety.compute_big_n(adsl.drop(columns="TRT01AN")).index) == ["Bari", "HCQ"]

@@ -360,6 +360,11 @@ def test_derive_lab_level_queries_reports_drug_lymphopenia_and_keeps_physician_l
         ["scoring", "adlb", "S1", "Week 12", "haematological", "recorded 0, lab-implied 2"]]
     assert "physician's level 0, lab-implied level 2" in q["message"].iloc[0]
     assert "LYM 0.45 10^9/L" in q["message"].iloc[0] and "disease-related: N" in q["message"].iloc[0]
+    # not disease-related, level 0 is the rule's: the query asks about the attribution, not the level
+    assert q["message"].iloc[0].endswith("the cytopenia scores 0, as recorded; please confirm that attribution.")
+    levels = {"Baseline": {"biological": 1}, "Week 12": {"biological": 1}}
+    unattributed = derive_lab_level_queries(make_adqs(levels=levels, esspri={}, pga={}, attribution="Y"), adlb)
+    assert unattributed["message"].iloc[0].endswith("The physician's level is kept; please confirm or correct it.")
     # The recorded level is what adeff scores.
     assert param(derive_adeff(adqs), "EDSHAEM")["AVAL"].tolist() == [0.0, 0.0]
 

@@ -176,6 +176,8 @@ def test_missing_monoclonal_component_is_an_incomplete_biological_assessment(tmp
     queries = validation.check_export(tmp_export).queries
     row = queries[(queries["rule"] == "incomplete_biological") & (queries["USUBJID"] == SUBJ + "001")].iloc[0]
     assert (row["AVISIT"], row["value"]) == ("Baseline", "MCOMP")
+    # at the ESSDAI row's biological level, the item scored from incomplete assays (LBTESTCD is the labs form's)
+    assert (row["file"], row["variable"]) == ("essdai.csv", "EDLBIOL")
 
 
 def test_visit_window_boundaries(synthetic_export):

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis_utils import export, findings, htmlreport, paths, tables, vocabulary
+from analysis_utils.cleaning import TRTEM_WINDOW_DAYS
 from analysis_utils.io import _atomic_write
 
 #: Packages whose versions the provenance lists (the pinned runtime).
@@ -33,7 +34,7 @@ adjusted for multiplicity. The full analysis set and the safety set are all rand
 least one dose; patients are analysed in the arm they were randomised to, safety data by the treatment taken.
 """
 
-METHODS_MARKDOWN = """
+METHODS_MARKDOWN = f"""
 **Design and populations.** Single-arm, open-label pilot; every analysis is exploratory and descriptive.
 There is no control group, no multiplicity adjustment and no causal claim: changes from baseline include
 regression to the mean, placebo response and the natural course of the disease. The full analysis set (FAS)
@@ -69,7 +70,13 @@ toxicity grades by CTCAE v5.0 (laboratory criteria only). A result reported belo
 (such as <0.8) is analysed as half the limit, one above a limit (such as >140) as the limit; each is a data query.
 A test sampled twice at one visit counts once in the summaries by visit, the last sample with a result (at
 baseline, the last on or before the first dose), and at every sample in the shift tables and alerts; each repeat is a
-data query.
+data query. The shift tables take the worst value after baseline, of scheduled visits and of unscheduled samples
+after the first dose.
+
+**Adverse events.** An adverse event is treatment-emergent (TEAE) when it starts on or after the first dose and at
+most {TRTEM_WINDOW_DAYS} days after the last dose; the tables count the TEAEs of the safety set, a patient once per row.
+Adverse events of special interest are rated per 100 patient-years at risk: from the first dose to the first event
+of the category, or without one to {TRTEM_WINDOW_DAYS} days after the last dose, at most to the data cut.
 
 **Partial dates.** A start or end date of an adverse event or medication whose day, or month and day, is not
 known is imputed as admiral's ADAE template does: a start to the first day of its month (or year), or to the

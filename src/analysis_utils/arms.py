@@ -12,7 +12,8 @@ ci_upper, p_value``, ``group`` = ``"<arm> vs <reference>"``):
 
 - ``EFF-<P>-SUMMARY-ARMS``: value and change from baseline by visit, per arm and in total
   (``endpoints.summarize_by_visit``), the descriptive columns of the tables and the tables of each arm by visit
-  (``format_summary_by_arm``); also of the laboratory markers, given ADLB (``labs``).
+  (``format_summary_by_arm``); also of the laboratory markers, given ADLB (``labs``). ``EFF-<P>-SUMMARY-ARMS-HYPO``:
+  the same without the post-switch records, the arm columns of the hypothetical strategy's rows.
 - ``EFF-ESSDAI-ACTCAT-ARMS``: the ESSDAI activity categories by visit, per arm and in total
   (``summarize_activity_by_arm``).
 - ``EFF-REMISSION-ARMS``: remission of each organ domain involved at baseline and ILD improvement, per arm and in
@@ -302,9 +303,10 @@ def _arm_str(rows: pd.DataFrame, arm: str) -> pd.DataFrame:
     return rows.assign(**{arm: rows[arm].astype(str)})
 
 
-def summarize_by_arm(rows: pd.DataFrame, *, paramcd: str, arm: str = "TRTP") -> pd.DataFrame:
-    """``EFF-<paramcd>-SUMMARY-ARMS``: n, mean, SD, median, quartiles, range of the value and the change
-    from baseline at each visit, per arm (``group`` = the arm) and in total (``group`` = ``"Total"``)."""
+def summarize_by_arm(rows: pd.DataFrame, *, paramcd: str, arm: str = "TRTP", suffix: str = "") -> pd.DataFrame:
+    """``EFF-<paramcd>-SUMMARY-ARMS<suffix>``: n, mean, SD, median, quartiles, range of the value and the change
+    from baseline at each visit, per arm (``group`` = the arm) and in total (``group`` = ``"Total"``). ``suffix``
+    ``-HYPO``: of the records the hypothetical strategy's model reads (``summarize_arms``)."""
     parts = []
     for value in ("AVAL", "CHG"):
         data = rows if value == "AVAL" else rows[~_is_baseline(rows)]
@@ -315,8 +317,9 @@ def summarize_by_arm(rows: pd.DataFrame, *, paramcd: str, arm: str = "TRTP") -> 
         total = endpoints.summarize_by_visit(data, value=value, by=("AVISIT",)).assign(**{arm: TOTAL})
         for part in (by_arm, total):
             parts.append(ard_mod.make_ard(part.rename(columns={arm: "group", "AVISIT": "avisit"}),
-                                          analysis_id=f"EFF-{paramcd}-SUMMARY-ARMS", paramcd=paramcd,
-                                          method="n, mean, SD, median, Q1, Q3, min, max (observed cases)",
+                                          analysis_id=f"EFF-{paramcd}-SUMMARY-ARMS{suffix}", paramcd=paramcd,
+                                          method="n, mean, SD, median, Q1, Q3, min, max (observed cases)"
+                                          + ("; records after a switch left out" if suffix else ""),
                                           label=f"{paramcd} by arm and visit"))
     return ard_mod.stack_ard(parts)
 
@@ -673,6 +676,8 @@ def summarize_arms(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP"
                                 f"{paramcd}: change from baseline, repeated measures" + (f" ({s})" if s else ""),
                                 rows=rows, paramcd=paramcd, arm=arm, reference=reference, strategy=s)
                       for s in strategies]
+            if switched:  # the arm columns of the hypothetical rows: what its model reads, not the arm's records
+                parts.append(summarize_by_arm(rows[~post_switch(rows)], paramcd=paramcd, arm=arm, suffix="-HYPO"))
     parts.append(summarize_activity_by_arm(adsl, adeff, arm=arm, population=population))
     parts.append(summarize_remission_by_arm(adsl, adeff, arm=arm, population=population))
     if labs is not None:
@@ -701,8 +706,8 @@ ANALYSIS_LABELS = {
 
 #: What the arm and total columns of ``format_arms_table`` hold (first part of ``methods_note``).
 CELLS_NOTE = ("Arm and Total columns: responders n (%) of the patients evaluable (NRI: of the patients whose visit "
-              "was due), or mean (SD) [n] of the observed change from baseline, by randomised arm; Estimate: each arm "
-              "minus the reference")
+              "was due), or mean (SD) [n] of the observed change from baseline (hypothetical: without the records "
+              "after a switch, as its model), by randomised arm; Estimate: each arm minus the reference")
 
 
 def _rows(ard: pd.DataFrame, analysis_id: str) -> pd.DataFrame:
@@ -734,7 +739,7 @@ def _arm_cell(ard: pd.DataFrame, *, analysis_id: str, paramcd: str, avisit: str,
         cell = cell[(cell["avisit"] == avisit) & (cell["group"] == group)]
         x, n = _stat(cell, "n_responders"), _stat(cell, "n_evaluable")
         return tables.format_n_pct(x, n)
-    cell = _rows(ard, f"EFF-{paramcd}-SUMMARY-ARMS")
+    cell = _rows(ard, f"EFF-{paramcd}-SUMMARY-ARMS" + ("-HYPO" if _kind(analysis_id) == "HYPO" else ""))
     cell = cell[(cell["avisit"] == avisit) & (cell["group"] == group) & (cell["variable"] == "CHG")]
     if not len(cell):
         return tables.MISSING
@@ -905,9 +910,14 @@ for 0 of 2 patients).'
         arm, reference = comparison.split(" vs ", 1)
         est, lo, hi, p = (_stat(diff, s) for s in ("estimate", "ci_lower", "ci_upper", "p_value"))
         p_text = endpoints._p_text(p)
-        policy = (" (treatment policy: each patient in the arm randomised, whatever was taken after the switch)"
+        policy = (f" (treatment policy: each patient in the arm randomised, whatever was taken after the switch; the "
+                  f"patients who switched treatment after week {SWITCH_WEEK:g} stay in their arm)"
                   if diff["method"].str.contains("treatment policy").any() else "")
         if kind in ("MCII", NRI):
+            # the test, which the sparse strata of a visit may change from CMH to Fisher's (the table's note says why)
+            method = " ".join(diff["method"])
+            test = "Fisher's exact test" if "Fisher's exact test" in method else "CMH test" if "CMH" in method else ""
+            p_text += f", {test}" if test else ""
             rates = _rows(ard, analysis_id)
             rates = rates[rates["avisit"] == avisit]
             cells = {}
@@ -915,8 +925,8 @@ for 0 of 2 patients).'
                 x, n = (_stat(rates[rates["group"] == g], s) for s in ("n_responders", "n_evaluable"))
                 cells[g] = f"{x:.0f} of {n:.0f} patients ({tables.format_number(100 * x / n, 1)} %)"
             sentences.append(
-                f"At {avisit}{policy}, {what} was reached by {cells[arm]} with {arm} and {cells[reference]} with "
-                f"{reference}: a difference of {tables.format_number(100 * est, 1)} percentage points "
+                f"At {avisit}{policy}, {what} was reached by {cells[arm]} randomised to {arm} and {cells[reference]} "
+                f"randomised to {reference}: a difference of {tables.format_number(100 * est, 1)} percentage points "
                 f"(95% CI {tables.format_number(100 * lo, 1)} to {tables.format_number(100 * hi, 1)}; {p_text}).")
         elif kind == "LOGISTIC":
             sentences.append(
@@ -928,7 +938,7 @@ for 0 of 2 patients).'
             side = ("about the same as" if size == tables.format_number(0, 1)
                     else f"{size} points {'lower' if est < 0 else 'higher'} than")
             sentences.append(
-                f"At {avisit}{policy}, the mean change in {what} with {arm} was {side} with {reference} "
+                f"At {avisit}{policy}, the mean change in {what} in the {arm} arm was {side} in the {reference} arm "
                 f"(95% CI {tables.format_number(lo, 1)} to "
                 f"{tables.format_number(hi, 1)}; {p_text}); the interval "
                 f"{'excludes' if hi < 0 or lo > 0 else 'includes'} zero.")

@@ -24,7 +24,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from analysis_utils import dictionary, partial_dates, validation
+from analysis_utils import dictionary, partial_dates, scoring, validation
 from analysis_utils.vocabulary import (
     ARM, AVISIT_ORDER, AVISITN, ESSDAI_DOMAINS, ESSDAI_LEVEL_PARAMCD, ESSPRI_ITEM_PARAMCD, HAEM_ATTRIBUTION_PARAMCD, ILD_PARAMCD,
     LAB_PARAMS, STUDYID,
@@ -94,9 +94,23 @@ ADCM_COLUMNS = ("STUDYID", "USUBJID", "CMSEQ", "CMTRT", "CMDECOD", "CMCLAS", "CM
                 "ASTDT", "ASTDTF", "AENDT", "AENDTF", "PREFL", "ONTRTFL")
 ADIE_COLUMNS = ("STUDYID", "USUBJID", "IECAT", "IETESTCD", "IETEST", "IEORRES", "IESTRESN", "IEORRESU", "IEDT")
 
+
+def _levels_text(levels) -> str:
+    """The activity levels a domain allows, as its label gives them (``scoring.ESSDAI_ALLOWED_LEVELS``): a range, or
+    the levels where one is left out (the CNS domain has no low activity). Every domain was labelled (0-3).
+
+    >>> _levels_text({0, 1, 2}), _levels_text({0, 2, 3}), _levels_text({0, 1, 2, 3})
+    ('0-2', '0, 2, 3', '0-3')
+    """
+    low, high = min(levels), max(levels)
+    return f"{low}-{high}" if len(levels) == high - low + 1 else ", ".join(map(str, sorted(levels)))
+
+
 #: Labels (PARAM) of the item-level efficacy parameters, in display order.
 ADQS_PARAMS = MappingProxyType({
-    **{ESSDAI_LEVEL_PARAMCD[d]: ("ESSDAI", f"ESSDAI {d} domain activity level (0-3)") for d in ESSDAI_DOMAINS},
+    **{ESSDAI_LEVEL_PARAMCD[d]: ("ESSDAI", f"ESSDAI {d} domain activity level "
+                                           f"({_levels_text(scoring.ESSDAI_ALLOWED_LEVELS[d])})")
+       for d in ESSDAI_DOMAINS},
     HAEM_ATTRIBUTION_PARAMCD: ("ESSDAI", "ESSDAI haematological finding disease-related (Y/N)"),
     **{code: ("ESSPRI", f"ESSPRI {item} (0-10)") for item, code in ESSPRI_ITEM_PARAMCD.items()},
     "PGA": ("PGA", "Physician global assessment (0-10)"),

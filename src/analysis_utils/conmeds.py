@@ -181,7 +181,9 @@ def format_conmeds(result: pd.DataFrame) -> pd.DataFrame:
     columns = [(_arm_header(a, n), f"{p}, n (%)") for a, n, p in zip(result["arm"], result["big_n"], result["period"])]
     frame = result[["cmclas", "cmdecod"]].assign(_cell=cells, _col=columns)
     frame["_row"] = frame.groupby(["cmclas", "cmdecod"], sort=False).ngroup()
-    wide = frame.pivot(index="_row", columns="_col", values="_cell")[list(dict.fromkeys(columns))]
+    arm_rank, period_rank = ({v: i for i, v in enumerate(dict.fromkeys(c[k] for c in columns))} for k in (0, 1))
+    order = sorted(dict.fromkeys(columns), key=lambda c: (arm_rank[c[0]], period_rank[c[1]]))  # each arm's together
+    wide = frame.pivot(index="_row", columns="_col", values="_cell")[order]
     wide.columns = pd.MultiIndex.from_tuples(list(wide.columns))
     labels = frame.drop_duplicates("_row").set_index("_row")[["cmclas", "cmdecod"]]
     is_class = labels["cmdecod"] == ""

@@ -566,7 +566,14 @@ def list_discontinuations(adsl: pd.DataFrame) -> pd.DataFrame:
     -------
     DataFrame
         The columns of ``DISCONTINUATION_COLUMNS`` that ADSL has (``EOSDY`` computed from ``EOSDT`` and
-        ``TRTSDT``), sorted by ``USUBJID``.
+        ``TRTSDT``), sorted by ``USUBJID``; after ``TRT01A``, the first treatment, ``TRT02A`` (blank but for them)
+        when a patient listed switched treatment (``SWITCHFL``): such a patient left while taking it, which the first
+        treatment alone hid.
+
+    >>> adsl = pd.DataFrame({"USUBJID": ["a", "b"], "EOSSTT": "DISCONTINUED", "TRT01A": "HCQ",
+    ...                      "TRT02A": ["Bari + HCQ", "HCQ"], "SWITCHFL": ["Y", "N"]})
+    >>> list_discontinuations(adsl).values.tolist()
+    [['a', 'HCQ', 'Bari + HCQ', 'DISCONTINUED'], ['b', 'HCQ', '', 'DISCONTINUED']]
     """
     _require_columns(adsl, ["USUBJID", "EOSSTT"], "ADSL")
     died = adsl["DTHFL"] == "Y" if "DTHFL" in adsl.columns else pd.Series(False, index=adsl.index)
@@ -574,6 +581,9 @@ def list_discontinuations(adsl: pd.DataFrame) -> pd.DataFrame:
     if {"EOSDT", "TRTSDT"} <= set(out.columns):
         out["EOSDY"] = compute_study_day(out["EOSDT"], out["TRTSDT"]).astype(float)  # NaN, not NA, if no date
     columns = [c for c in DISCONTINUATION_COLUMNS if c in out.columns]
+    if {"SWITCHFL", "TRT02A"} <= set(out.columns) and out["SWITCHFL"].eq("Y").any():
+        out["TRT02A"] = out["TRT02A"].where(out["SWITCHFL"].eq("Y"), "")
+        columns.insert(columns.index("TRT01A") + 1 if "TRT01A" in columns else 1, "TRT02A")
     return out[columns].sort_values("USUBJID", kind="stable").reset_index(drop=True)
 
 

@@ -24,7 +24,7 @@ PAIRED_ID = re.compile(r"^EFF-[^-]+-(W\d+(?:\.\d+)?)-")
 
 
 #: Display decimals of means, medians, quartiles, CIs and min/max by parameter (SD gets one more);
-#: 1 unless listed (complement in g/L needs 2).
+#: 1 unless listed (complement in g/L needs 2). A % change has 1 whatever the parameter (``_decimals``).
 DISPLAY_DECIMALS = {"C3": 2, "C4": 2}
 
 
@@ -32,8 +32,14 @@ DISPLAY_DECIMALS = {"C3": 2, "C4": 2}
 VARIABLE_LABELS = {"AVAL": "Value", "CHG": "Change from baseline", "PCHG": "% change from baseline"}
 
 
-def _decimals(paramcd: str) -> int:
-    return DISPLAY_DECIMALS.get(paramcd, 1)
+def _decimals(paramcd: str, variable: str = "AVAL") -> int:
+    """Decimals of ``paramcd``'s ``variable``: ``DISPLAY_DECIMALS`` for values and changes, 1 for a % change (C3's
+    % change to two decimals, 0.90 (24.201), was a precision its grams per litre do not give).
+
+    >>> _decimals("C3"), _decimals("C3", "PCHG"), _decimals("ESSDAI", "CHG")
+    (2, 1, 1)
+    """
+    return 1 if variable == "PCHG" else DISPLAY_DECIMALS.get(paramcd, 1)
 
 
 _CELL_KEYS = ("paramcd", "avisit", "variable", "category")
@@ -183,7 +189,7 @@ def format_summary_table(ard: pd.DataFrame, *, analysis_id) -> pd.DataFrame:
     w = pd.concat([cells(i).assign(_i=k) for k, i in enumerate(ids)], ignore_index=True)
     w = w.assign(_v=w["variable"].map({v: i for i, v in enumerate(VARIABLE_LABELS)}), _a=cells.rank(w["avisit"]))
     w = w.sort_values(["_i", "paramcd", "_v", "_a"], kind="stable")
-    dec = [_decimals(p) for p in w["paramcd"]]
+    dec = [_decimals(p, v) for p, v in zip(w["paramcd"], w["variable"])]
     first = {"Parameter": w["paramcd"].map(param_label).to_numpy()} if w["paramcd"].nunique() > 1 else {}
     return pd.DataFrame({
         **first, "Visit": w["avisit"].to_numpy(), "Variable": w["variable"].map(VARIABLE_LABELS).to_numpy(),
@@ -554,7 +560,7 @@ def describe_labs(ard: pd.DataFrame, *, avisit: str, paramcds=EFFICACY_LAB_PARAM
             continue
         t = cells(ident).iloc[0]
         with_zero = t["ci_lower"] <= 0 <= t["ci_upper"]
-        parts.append(f"{p} {tables.format_number(t['estimate'], _decimals(p))} "
+        parts.append(f"{param_label(p)} {tables.format_number(t['estimate'], _decimals(p))} "
                      f"{tables.format_ci(t['ci_lower'], t['ci_upper'], _decimals(p))}"
                      f"{', CI includes zero' if with_zero else ''}")
     if not parts:

@@ -486,6 +486,29 @@ def summarize_eligibility(adelig: pd.DataFrame) -> pd.DataFrame:
                          "FAILED": failed.to_numpy(), "NOTDONE": not_done.to_numpy()})
 
 
+def describe_ineligible(by_subject: pd.DataFrame) -> str:
+    """Say which patients are not shown eligible (``summarize_eligibility``) and why, by criterion: in a listing of
+    many patients, cut on the page, the one randomised with an exclusion met stood in row 84 of 87 and was named
+    nowhere else.
+
+    >>> s = pd.DataFrame({"USUBJID": ["X-01-001", "X-01-002", "X-02-003"], "ELIGFL": ["Y", "N", "N"],
+    ...                   "FAILED": ["", "EXC1", ""], "NOTDONE": ["", "", "INC3"]})
+    >>> describe_ineligible(s)
+    '2 of 3 patients are not shown eligible: 01-002 (not met: EXC1), 02-003 (not done: INC3).'
+    >>> describe_ineligible(s.assign(ELIGFL="Y"))
+    'All 3 patients met every criterion.'
+    >>> describe_ineligible(s.iloc[:2])
+    '1 of 2 patients is not shown eligible: 01-002 (not met: EXC1).'
+    """
+    out = by_subject[by_subject["ELIGFL"] != "Y"]
+    if not len(out):
+        return f"All {len(by_subject)} patients met every criterion."
+    why = [", ".join(f"{word}: {ids}" for word, ids in (("not met", failed), ("not done", not_done)) if ids)
+           for failed, not_done in zip(out["FAILED"], out["NOTDONE"])]
+    named = ", ".join(f"{voc.patient_label(s)} ({w})" for s, w in zip(out["USUBJID"], why))
+    return f"{len(out)} of {len(by_subject)} patients {'is' if len(out) == 1 else 'are'} not shown eligible: {named}."
+
+
 #: Columns of ``summarize_criteria``: one count per result, and the denominator.
 CRITERIA_COUNTS = ("MET", "NOTMET", "NOTDONE", "SUBJECTS")
 

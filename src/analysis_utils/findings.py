@@ -198,9 +198,19 @@ def _aesi(ard: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def _aesi_words(aesi: pd.DataFrame) -> tuple[str, str]:
-    """The categories with a patient (``herpes zoster in 1 patient``) and those without, as text."""
+    """The categories with a patient (``herpes zoster in 1 patient``) and those without, as text. Categories overlap
+    (hepatitis B reactivation is also an opportunistic infection, ``safety.AESI_PTS``), so where several have a
+    patient the text says that one patient may count in each: the pilot's one event read as two patients.
+
+    >>> _aesi_words(pd.DataFrame({"category": ["Opportunistic infection", "Herpes zoster"],
+    ...                           "n_subjects": [1, 1]}))[0]
+    'opportunistic infection in 1 patient; herpes zoster in 1 patient (a patient counts in each category an event of \
+theirs falls in, and one event may fall in several)'
+    """
     seen = [f"{_name(c)} in {_plural(n, 'patient')}" for c, n in zip(aesi["category"], aesi["n_subjects"]) if n > 0]
-    return "; ".join(seen), ", ".join(_name(c) for c, n in zip(aesi["category"], aesi["n_subjects"]) if n == 0)
+    overlap = " (a patient counts in each category an event of theirs falls in, and one event may fall in several)"
+    return ("; ".join(seen) + (overlap if len(seen) > 1 else ""),
+            ", ".join(_name(c) for c, n in zip(aesi["category"], aesi["n_subjects"]) if n == 0))
 
 
 def _pending(ard: pd.DataFrame | None) -> dict:
@@ -308,6 +318,27 @@ def _by_group(ard: pd.DataFrame | None, analysis_id: str, describe, *, total: bo
     return "; ".join(f"{'all patients' if g == TOTAL else g}: {describe(g)}" for g in order)
 
 
+def _switched_note(ard: pd.DataFrame | None) -> str:
+    """Where the treatments' safety sets add up to more patients than the total (patients who switched treatment count
+    under each treatment taken, as the safety tables' note says), the words that say so: without them the total's
+    rate, above every treatment's (42 of 87 patients with a TEAE; 10 of 29 and 33 of 70), read as an error.
+
+    >>> ard = pd.DataFrame({"analysis_id": OVERVIEW_ID, "category": AE_ANY, "stat_name": "big_n",
+    ...                     "group": ["A", "B", TOTAL], "stat_value": [29.0, 70.0, 87.0]})
+    >>> _switched_note(ard)
+    ' (a patient who switched treatment counts under each treatment taken)'
+    >>> _switched_note(ard.assign(stat_value=[29.0, 58.0, 87.0]))
+    ''
+    """
+    if ard is None:
+        return ""
+    rows = ard[(ard["analysis_id"] == OVERVIEW_ID) & (ard["stat_name"] == "big_n") & (ard["category"] == AE_ANY)]
+    by_group = rows.groupby("group")["stat_value"].first()
+    if TOTAL not in by_group.index or by_group.drop(TOTAL).sum() <= by_group[TOTAL]:
+        return ""
+    return " (a patient who switched treatment counts under each treatment taken)"
+
+
 def _key_findings_of_arms(ard: pd.DataFrame, arms: list[str]) -> list[tuple[str, str]]:
     """The key findings of a trial of several arms: the between-arm differences (``ARM_FINDINGS``, the
     primary first, each rate with the rate of every arm) and the safety counts per treatment."""
@@ -328,7 +359,8 @@ def _key_findings_of_arms(ard: pd.DataFrame, arms: list[str]) -> list[tuple[str,
                                                                   category="", group=g), events=False))
     reasons = _reasons(ard) if ard is not None else ""
     rows += [
-        ("Patients with a treatment-emergent adverse event (TEAE), by treatment taken", overview(AE_ANY)),
+        ("Patients with a treatment-emergent adverse event (TEAE), by treatment taken" + _switched_note(ard),
+         overview(AE_ANY)),
         ("Patients with a serious TEAE, by treatment taken", overview(AE_SERIOUS)),
         ("Patients who stopped study drug because of a TEAE, by treatment taken", overview(AE_WITHDRAWN)),
         ("Patients who left the study early, by arm randomised", left + (f"; reasons: {reasons}" if reasons else "")),

@@ -213,12 +213,13 @@ def summarize_listed(adeff: pd.DataFrame, paramcds) -> pd.DataFrame:
 # analysis sets
 
 #: Rows of the analysis-set table: label -> (definition in words, ADSL flag or ``None`` for every
-#: ADSL row). ``cleaning.derive_adsl``: ``SAFFL`` = received at least one dose; ``FASFL`` = in the safety
-#: set with a baseline ESSDAI.
+#: ADSL row). ``cleaning.derive_adsl``: ``SAFFL`` = received at least one dose; ``FASFL`` = the same patients
+#: (ICH E9 5.2.1: as close as possible to intention to treat; a dosed patient without a baseline ESSDAI stays in it).
 ANALYSIS_SETS = MappingProxyType({
     "Enrolled": ("Every patient enrolled in the study", None),
     "Safety set": ("Enrolled patients who took at least one dose of the study treatment", "SAFFL"),
-    "Full analysis set": ("Safety set patients with a baseline ESSDAI", "FASFL"),
+    "Full analysis set": ("Enrolled patients who took at least one dose, as the safety set, whatever was assessed",
+                          "FASFL"),
 })
 #: Population flag of the per-visit rows (an ESSDAI observed at the visit, in the full analysis set).
 VISIT_SET_FLAG = "FASFL"

@@ -111,7 +111,7 @@ CONTROL_RATES = pd.DataFrame({
 #: Clopper-Pearson (1934) lower limit at ``level`` (0.80: the level Browne 1995 recommends for the
 #: pilot SD, ``SD_UPPER_LEVEL``; 0.975: the lower limit of the two-sided exact 95 % CI).
 PILOT_RATE_ASSUMPTIONS = pd.DataFrame({
-    "assumption": ["pilot posterior mean", "pilot 80% lower limit", "pilot 95% lower limit"],
+    "assumption": ["pilot posterior mean", "pilot 80% lower limit", "pilot 95% CI lower limit"],
     "kind": ["posterior_mean", "lower", "lower"],
     "level": [math.nan, 0.80, 0.975],
     "method": ["Mean of the Beta(1 + x, 1 + n - x) posterior of the pilot rate (uniform prior)",
@@ -921,8 +921,9 @@ def derive_scenarios(inputs: pd.DataFrame, *, assumptions: pd.DataFrame = PILOT_
     --------
     >>> inputs = pd.DataFrame({"input": ["pilot_mcii", "control_a"], "n_responders": [10, 7], "n": [10, 14],
     ...                        "estimate": [1.0, 0.5], "label": ["pilot", "control arm: A"]})
-    >>> derive_scenarios(inputs)[["scenario", "p_treatment"]].round(4).values.tolist()
-    [['pilot posterior mean vs A', 0.9167], ['pilot 80% lower limit vs A', 0.8513], ['pilot 95% lower limit vs A', 0.6915]]
+    >>> derive_scenarios(inputs)[["scenario", "p_treatment"]].round(4).values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['pilot posterior mean vs A', 0.9167], ['pilot 80% lower limit vs A', 0.8513],
+     ['pilot 95% CI lower limit vs A', 0.6915]]
     """
     v = inputs.set_index("input")
     x, n = int(v.loc["pilot_mcii", "n_responders"]), int(v.loc["pilot_mcii", "n"])

@@ -52,6 +52,12 @@ SAFETY_FLAG = "SAFFL"
 #: ADAE flag of treatment-emergent records (docs/analysis_datasets.md: start on or after the first
 #: dose and no later than 30 days after the last dose).
 TEAE_FLAG = "TRTEMFL"
+#: Note under the tables of adverse events: what a TEAE is (``cleaning.derive_adae``) and what the cells count.
+#: The table by maximum grade counts patients only (``AE_PATIENTS_NOTE``).
+AE_PATIENTS_NOTE = (f"TEAE: treatment-emergent adverse event, one that starts on or after the first dose and at most "
+                    f"{TRTEM_WINDOW_DAYS} days after the last dose. n (%): patients with at least one event. MedDRA "
+                    "terms as coded.")
+AE_NOTE = AE_PATIENTS_NOTE.replace("at least one event.", "at least one event; [events]: number of events.")
 #: Label of a missing category (no baseline value, no post-baseline value, no grade).
 MISSING_LABEL = "Missing"
 #: ``arm`` of the tables that count each record in the treatment actually taken at its onset ("as
@@ -146,7 +152,9 @@ def _arm_levels(arm: pd.Series) -> list:
 
 def _safety_population(adsl: pd.DataFrame, arm: str) -> pd.DataFrame:
     """Return ``USUBJID, arm`` of the safety population, refusing duplicate subjects; with
-    ``arm=AS_TREATED`` one row per subject and treatment taken (``treatment_periods``)."""
+    ``arm=AS_TREATED`` one row per subject and treatment taken (``treatment_periods``). ``arm`` is categorical in
+    the order of the arms' codes (``_arm_order``) when ADSL has them (``TRT01AN``): the tables by first treatment
+    (concomitant medications, glucocorticoid dose) put the baricitinib arm before the control, alphabetically."""
     if arm == AS_TREATED:
         return treatment_periods(adsl)
     _require_columns(adsl, ["USUBJID", SAFETY_FLAG, arm], "ADSL")
@@ -157,6 +165,8 @@ def _safety_population(adsl: pd.DataFrame, arm: str) -> pd.DataFrame:
     if (pop["arm"].isna() | (pop["arm"].astype(str) == "")).any():
         subject = pop.loc[pop["arm"].isna() | (pop["arm"].astype(str) == ""), "USUBJID"].iloc[0]
         raise ValueError(f"ADSL: safety subject {subject!r} has no {arm}")
+    if f"{arm}N" in adsl:  # by the arm's code (the control first), as the as-treated tables; not alphabetically
+        pop["arm"] = pd.Categorical(pop["arm"], categories=_arm_order(adsl, arm, pop["arm"]))
     return pop.reset_index(drop=True)
 
 
@@ -255,6 +265,11 @@ def _with_total(pop: pd.DataFrame, records: pd.DataFrame | None = None):
 #: Table note of an as-treated table of several treatments (``AS_TREATED``).
 AS_TREATED_NOTE = ("Columns by the treatment actually taken: an event counts in the treatment taken on the day it "
                    "started; a patient who switched treatment is in the N of both treatments and once in Total.")
+#: The same of the laboratory tables: a sample is no event, and a switched patient's change is from the study baseline.
+LAB_AS_TREATED_NOTE = ("Columns by the treatment actually taken: a sample counts in the treatment taken on the day it "
+                       "was drawn (on the day of a switch, before the first new dose: in the first); a patient who "
+                       "switched is in both treatments, the change from the study baseline, before any study "
+                       "treatment; N: the patients with a value of the test under the treatment, once in Total.")
 #: Listing note of an adverse-event listing of several treatments (``list_adverse_events`` with ``adsl``).
 AE_LISTING_TREATMENT_NOTE = "Treatment: the treatment taken when the event started (blank: not treatment-emergent)."
 #: Table note of the incidence rates of several treatments (``summarize_aesi_eair`` with ``AS_TREATED``).
@@ -1111,10 +1126,20 @@ def summarize_lab_by_visit(adlb: pd.DataFrame, adsl: pd.DataFrame, *, params=Non
                 "min", "max"]].reset_index(drop=True)
 
 
-#: Post-baseline records of the shift tables: not the baseline record and ``AVISITN > 0``
-#: (scheduled visits after day 1; unscheduled records without ``AVISITN`` are not used).
 def _is_post_baseline(adlb: pd.DataFrame) -> pd.Series:
-    return (adlb["ABLFL"] != "Y") & (adlb["AVISITN"] > 0)
+    """Post-baseline records of the shift tables: not the baseline record, and at a scheduled visit after baseline
+    (``AVISITN > 0``) or, off the schedule (no ``AVISITN``: an unscheduled sample), taken after the first dose (study
+    day ``ADY`` > 1, the rule of ADLB's ``CHG``). A shift table gives the worst value after baseline, and the sample
+    drawn between visits, at an adverse event, is often that value: the pilot's sample of the hepatitis B flare (ALT
+    58 U/L on day 22) was left out of the tables. A record off the schedule without ``ADY`` (or an ADLB without the
+    column) cannot be placed and is not used.
+
+    >>> _is_post_baseline(pd.DataFrame({"ABLFL": ["Y", "", "", "", ""], "AVISITN": [0, 12, None, None, None],
+    ...                                 "ADY": [1, 85, 22, -20, None]})).tolist()
+    [False, True, True, False, False]
+    """
+    unscheduled = adlb["AVISITN"].isna() & (adlb["ADY"] > 1 if "ADY" in adlb else False)
+    return (adlb["ABLFL"] != "Y") & ((adlb["AVISITN"] > 0) | unscheduled)
 
 
 def summarize_lab_shift(adlb: pd.DataFrame, adsl: pd.DataFrame, *, by: str = "ANRIND",
@@ -1123,7 +1148,8 @@ def summarize_lab_shift(adlb: pd.DataFrame, adsl: pd.DataFrame, *, by: str = "AN
     """Cross the baseline category with the worst post-baseline category, per parameter (shift table).
 
     Baseline is the ``ABLFL == "Y"`` record (one per subject and parameter at most); post-baseline
-    records are those with ``AVISITN > 0`` that are not the baseline record. The worst category
+    records are every other sample after it (``_is_post_baseline``: scheduled visits with ``AVISITN > 0``, and
+    unscheduled samples after the first dose, ``ADY`` > 1). The worst category
     is the highest (``worst="high"``) or lowest (``worst="low"``) level reached in the order of
     ``levels``: for ``ANRIND`` (LOW < NORMAL < HIGH) that gives the two usual tables, shift to
     worst high and shift to worst low; for a CTCAE grade (0 < 1 < ... < 4) ``worst="high"`` is the
@@ -1133,7 +1159,7 @@ def summarize_lab_shift(adlb: pd.DataFrame, adsl: pd.DataFrame, *, by: str = "AN
     Parameters
     ----------
     adlb, adsl : DataFrame
-        ADLB with ``USUBJID, PARAMCD, AVISITN, ABLFL`` and ``by``.
+        ADLB with ``USUBJID, PARAMCD, AVISITN, ABLFL`` and ``by`` (and ``ADY``, for unscheduled samples).
     by : str, default 'ANRIND'
         The category column (a reference-range indicator or a grade column).
     levels : sequence, default ('LOW', 'NORMAL', 'HIGH')
@@ -1169,7 +1195,7 @@ def summarize_lab_shift(adlb: pd.DataFrame, adsl: pd.DataFrame, *, by: str = "AN
         raise ValueError(f"summarize_lab_shift: worst must be 'high' or 'low', not {worst!r}")
     _require_columns(adlb, ["USUBJID", "PARAMCD", "AVISITN", "ABLFL", by], "ADLB")
     pop = _safety_population(adsl, arm)
-    records = _lab_records(adlb, ["USUBJID", "PARAMCD", "AVISITN", "ABLFL", by], pop)
+    records = _lab_records(adlb, ["USUBJID", "PARAMCD", "AVISITN", "ABLFL", by, *{"ADY"} & {*adlb}], pop)
     if total:
         pop, records = _with_total(pop, records)
     records["_rank"] = _rank_levels(records[by], levels, records[["USUBJID", "PARAMCD", "AVISITN"]], f"ADLB {by}")
@@ -1263,6 +1289,29 @@ def list_lab_alerts(adlb: pd.DataFrame, *, grade_col: str | None = "ATOXGR",
 # ARD rows and display frames
 
 
+def describe_lab_alerts(alerts: pd.DataFrame) -> str:
+    """Say, from ``list_lab_alerts``, which patients had an alert value of each test, and how many of them had one
+    already at baseline (study day <= 1): a neutrophil count below the label's threshold at the start is one that
+    the label says not to start baricitinib at, and a listing of many rows said it nowhere. Empty without alerts.
+
+    >>> alerts = pd.DataFrame({"USUBJID": ["S-01-001", "S-01-001", "S-02-004"], "PARAMCD": "NEUT",
+    ...                        "ADY": [1, 29, 57]})
+    >>> describe_lab_alerts(alerts)
+    'Patients with such a value: neutrophils (10^9/L) in 2 (01-001, 02-004), 1 of them at baseline.'
+    """
+    if not len(alerts):
+        return ""
+    parts = []
+    for paramcd, rows in alerts.groupby("PARAMCD", sort=False):
+        subjects = list(dict.fromkeys(rows["USUBJID"]))
+        at_start = rows.loc[rows["ADY"] <= 1, "USUBJID"].nunique() if "ADY" in rows else 0
+        label = param_label(paramcd)
+        parts.append(f"{label[:1].lower() + label[1:] if label[1:2].islower() else label} in {len(subjects)} "
+                     f"({', '.join(patient_label(s) for s in subjects)})"
+                     + (f", {at_start} of them at baseline" if at_start else ""))
+    return f"Patients with such a value: {'; '.join(parts)}."
+
+
 def to_ard(result: pd.DataFrame, *, analysis_id: str, columns, stats, by_stat: str | None = None,
            **constants: str) -> pd.DataFrame:
     """Turn a results frame into ARD rows, one per result row and statistic (unrounded).
@@ -1325,7 +1374,8 @@ ARD_LAYOUTS = MappingProxyType({
                     "label": "Laboratory values and change from baseline by visit (LBT01)"},
     "lab_shift": {"columns": {"group": "arm", "paramcd": "PARAMCD", "category": "shift"},
                   "stats": ("n_subjects", "big_n", "pct"), "population": _SAFETY_POPULATION,
-                  "method": "Baseline to worst post-baseline category; N = subjects with the parameter",
+                  "method": "Baseline to worst post-baseline category, over every sample after baseline (unscheduled "
+                            "ones after the first dose too); N = subjects with the parameter",
                   "label": "Laboratory shift from baseline to worst post-baseline category"},
     "ae_not_assessed": {"columns": {"category": "category"}, "stats": ("n_events", "n_subjects"),
                         "population": _SAFETY_POPULATION,

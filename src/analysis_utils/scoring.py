@@ -544,8 +544,13 @@ def _level_queries(both: pd.DataFrame, domain: str, implied: pd.Series, detail) 
     hit = (rec.notna() & implied.notna() & (rec != implied)).to_numpy()
     sub = both.loc[hit]
     rec_txt, lab_txt = _text(rec[hit]), _text(implied[hit])
+    # a cytopenia the physician attributed to another cause scores 0 (decision (c)): the query is of the attribution
+    attributed = (domain == "haematological") & (sub[voc.HAEM_ATTRIBUTION_PARAMCD].astype(object) == "N") \
+        & (rec[hit] == 0)
+    ask = np.where(attributed, ". Flagged as not disease-related (EDHAEMDR = N), the cytopenia scores 0, as recorded; "
+                   "please confirm that attribution.", ". The physician's level is kept; please confirm or correct it.")
     msg = (f"ESSDAI {domain} domain: physician's level " + rec_txt + ", lab-implied level " + lab_txt
-           + " (" + detail(sub) + "). The physician's level is kept; please confirm or correct it.")
+           + " (" + detail(sub) + ")" + ask)
     return pd.DataFrame({
         "file": "adlb", "row": "", "USUBJID": sub.index.get_level_values("USUBJID"),
         "AVISIT": sub.index.get_level_values("AVISIT"), "variable": domain,

@@ -1959,7 +1959,9 @@ def _query_biological(text: dict, ctxs: dict) -> pd.DataFrame:
     for assay in BIOLOGICAL_ASSAYS:
         listed = listed + np.where(missing[assay], assay + " ", "")
     listed = listed.str.strip().str.replace(" ", ", ")
-    return _problems(ctxs["essdai"], missing.any(axis=1), "LBTESTCD", "incomplete_biological", listed,
+    # located at the ESSDAI row's biological level (the domain scored from the items available), not in the labs form
+    return _problems(ctxs["essdai"], missing.any(axis=1), ESSDAI_LEVEL_PARAMCD["biological"], "incomplete_biological",
+                     listed,
                      "not available at this ESSDAI visit: the biological domain is scored from the items available")
 
 
