@@ -300,8 +300,8 @@ def test_change_table_and_sentences(two_arm_ard):
                            f"{HCQ} arm")
     mcii = arms.describe_comparison(two_arm_ard, analysis_id="EFF-ESSDAI-MCII", avisit="Week 12",
                                     what="the ESSDAI MCII")
-    assert mcii == (f"At Week 12, the ESSDAI MCII was reached by 6 of 8 patients (75.0 %) randomised to {BARI} and "
-                    f"1 of 4 patients (25.0 %) randomised to {HCQ}: a difference of 50.0 percentage points "
+    assert mcii == (f"At Week 12, the ESSDAI MCII was reached by 6 of 8 patients (75.0%) randomised to {BARI} and "
+                    f"1 of 4 patients (25.0%) randomised to {HCQ}: a difference of 50.0 percentage points "
                     "(95% CI -6.4 to 77.1; p = 0.222, Fisher's exact test).")
     week24 = arms.describe_comparison(two_arm_ard, analysis_id="EFF-ESSDAI-MCII", avisit="Week 24",
                                       what="the ESSDAI MCII")

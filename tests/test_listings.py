@@ -139,3 +139,23 @@ def test_the_visit_windows_come_from_the_schedule_of_the_data_not_from_the_pilot
     assert "71 to 99" not in text  # the pilot's week-12 window
     with pytest.raises(ValueError, match="AWLO"):
         listings.describe_visit_windows(bds.drop(columns="AWLO"))
+
+
+def test_analysis_sets_by_arm_randomised_with_the_total():
+    # Arm B (code 1, the control) first; patient 5 enrolled but not randomised: in the total only. Patient 3 (arm A)
+    # took no dose; patient 2's week-12 ESSDAI is missing.
+    adsl = pd.DataFrame({"USUBJID": list("12345"), "TRT01P": ["A", "A", "A", "B", ""], "TRT01PN": [2, 2, 2, 1, None],
+                         "SAFFL": ["Y", "Y", "N", "Y", "N"], "FASFL": ["Y", "Y", "N", "Y", "N"]})
+    adeff = pd.DataFrame({"USUBJID": ["1", "2", "4", "1", "4"], "PARAMCD": "ESSDAI",
+                          "AVISIT": ["Baseline", "Baseline", "Baseline", "Week 12", "Week 12"],
+                          "AVAL": [9.0, 8.0, 7.0, 5.0, 6.0]})
+    out = listings.summarize_analysis_sets(adsl, adeff, visits=["Baseline", "Week 12"], arm="TRT01P")
+    got = out.pivot(index="category", columns="arm", values="n_subjects").loc[
+        ["Enrolled", "Safety set", "ESSDAI observed at week 12"], ["B", "A", "Total"]]
+    assert got.values.tolist() == [[1, 3, 5], [1, 2, 3], [1, 1, 2]]
+    table = listings.format_analysis_sets(out)
+    assert table.columns.tolist() == ["Analysis set", "Definition", "B (N = 1)", "A (N = 3)", "Total (N = 5)"]
+    assert table.iloc[1, 2:].tolist() == ["1 (100.0)", "2 (66.7)", "3 (60.0)"]
+    single = listings.summarize_analysis_sets(adsl, adeff, visits=["Baseline", "Week 12"])
+    assert single[["category", "n_subjects"]].values.tolist() == out.loc[out["arm"] == "Total",
+                                                                         ["category", "n_subjects"]].values.tolist()

@@ -445,7 +445,7 @@ def test_between_arm_analyses_at_an_early_interim_cut(example, cut, not_estimabl
         assert primary == ("No between-arm comparison of the ESSDAI MCII at Week 12: not yet due at the data cut "
                            f"(the visit was due for 0 of {n_fas} patients).")
     else:
-        assert primary.startswith("At Week 12, the ESSDAI MCII was reached by 2 of 2 patients (100.0 %) "
+        assert primary.startswith("At Week 12, the ESSDAI MCII was reached by 2 of 2 patients (100.0%) "
                                   f"randomised to {TREATED}")
     if not_estimable:
         assert arms.describe_not_estimable(ard).startswith("Not estimable at this data cut: ESSDAI: change from")

@@ -923,7 +923,7 @@ for 0 of 2 patients).'
             cells = {}
             for g in (arm, reference):
                 x, n = (_stat(rates[rates["group"] == g], s) for s in ("n_responders", "n_evaluable"))
-                cells[g] = f"{x:.0f} of {n:.0f} patients ({tables.format_number(100 * x / n, 1)} %)"
+                cells[g] = f"{x:.0f} of {n:.0f} patients ({tables.format_number(100 * x / n, 1)}%)"
             sentences.append(
                 f"At {avisit}{policy}, {what} was reached by {cells[arm]} randomised to {arm} and {cells[reference]} "
                 f"randomised to {reference}: a difference of {tables.format_number(100 * est, 1)} percentage points "

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analysis_utils import cleaning, tables
-from analysis_utils.safety import _require_columns
+from analysis_utils.safety import TOTAL, _arm_order, _require_columns, _spread_arms
 from analysis_utils.vocabulary import (
     AVISIT_ORDER, ESSDAI_DOMAINS, ESSDAI_LEVEL_PARAMCD, ESSPRI_ITEM_PARAMCD, PARAMCD_ESSDAI, PARAMCD_ESSPRI,
     PARAMCD_PGA, patient_label,
@@ -225,8 +225,11 @@ ANALYSIS_SETS = MappingProxyType({
 VISIT_SET_FLAG = "FASFL"
 
 
-def summarize_analysis_sets(adsl: pd.DataFrame, adeff: pd.DataFrame, *, visits=None) -> pd.DataFrame:
-    """Count the patients of each analysis set and, per visit, those with an ESSDAI observed (n, % of enrolled).
+def summarize_analysis_sets(adsl: pd.DataFrame, adeff: pd.DataFrame, *, visits=None,
+                            arm: str | None = None) -> pd.DataFrame:
+    """Count the patients of each analysis set and, per visit, those with an ESSDAI observed (n, % of enrolled);
+    with ``arm`` (``TRT01P``, a randomised trial) in each arm and in total (``TOTAL``), as CONSORT asks: the sets were
+    given for all patients together, and each arm's only in the flow diagram.
 
     Parameters
     ----------
@@ -236,11 +239,14 @@ def summarize_analysis_sets(adsl: pd.DataFrame, adeff: pd.DataFrame, *, visits=N
         ``USUBJID, PARAMCD, AVISIT, AVAL``: a visit counts for a patient of the full analysis set
         with a non-missing ``ESSDAI`` at it.
     visits : sequence of str, default ``cleaning.visit_order(adeff)`` (the scheduled visits, by planned week)
+    arm : str, optional
+        ADSL column of the arm: a first column ``arm`` with each of its values (in the order of its code ``<arm>N``,
+        the control first; a patient without one, not randomised, is in the total only) and ``TOTAL``.
 
     Returns
     -------
     DataFrame
-        ``category, definition, n_subjects, big_n, pct`` (``big_n`` = enrolled patients).
+        ``[arm,] category, definition, n_subjects, big_n, pct`` (``big_n`` = enrolled patients, of the arm).
 
     Raises
     ------
@@ -266,12 +272,24 @@ def summarize_analysis_sets(adsl: pd.DataFrame, adeff: pd.DataFrame, *, visits=N
         if bad.any():
             row = adsl[bad].iloc[0]
             raise ValueError(f"ADSL: subject {row['USUBJID']!r}: {flag} = {row[flag]!r}, not 'Y' or 'N'")
+    visits = cleaning.visit_order(adeff) if visits is None else visits
+    if arm is None:
+        return _set_counts(adsl, adeff, visits)
+    _require_columns(adsl, [arm], "ADSL")
+    named = adsl[arm].fillna("").astype(str).str.strip().ne("")
+    groups = [(a, adsl[named & (adsl[arm] == a)]) for a in _arm_order(adsl, arm, adsl.loc[named, arm])]
+    return pd.concat([_set_counts(sub, adeff, visits).assign(arm=g) for g, sub in [*groups, (TOTAL, adsl)]],
+                     ignore_index=True)[["arm", "category", "definition", "n_subjects", "big_n", "pct"]]
+
+
+def _set_counts(adsl: pd.DataFrame, adeff: pd.DataFrame, visits) -> pd.DataFrame:
+    """``summarize_analysis_sets`` of the patients of ``adsl``."""
     big_n = len(adsl)
     rows = [(label, text, len(adsl) if flag is None else int((adsl[flag] == "Y").sum()))
             for label, (text, flag) in ANALYSIS_SETS.items()]
     fas = set(adsl.loc[adsl[VISIT_SET_FLAG] == "Y", "USUBJID"])
     observed = adeff[(adeff["PARAMCD"] == PARAMCD_ESSDAI) & adeff["AVAL"].notna() & adeff["USUBJID"].isin(fas)]
-    for visit in cleaning.visit_order(adeff) if visits is None else visits:
+    for visit in visits:
         n = observed.loc[observed["AVISIT"] == visit, "USUBJID"].nunique()
         rows.append((f"ESSDAI observed at {visit[:1].lower() + visit[1:]}",
                      "Full analysis set patients with an ESSDAI score at the visit", n))
@@ -283,7 +301,8 @@ def summarize_analysis_sets(adsl: pd.DataFrame, adeff: pd.DataFrame, *, visits=N
 
 
 def format_analysis_sets(result: pd.DataFrame) -> pd.DataFrame:
-    """Display frame of ``summarize_analysis_sets``: set, definition and ``n (%)`` of the enrolled patients.
+    """Display frame of ``summarize_analysis_sets``: set, definition and ``n (%)`` of the enrolled patients; by arm, one
+    such column per arm and the total, headed with its N (``"HCQ 400 mg (N = 29)"``).
 
     Examples
     --------
@@ -292,10 +311,12 @@ def format_analysis_sets(result: pd.DataFrame) -> pd.DataFrame:
     >>> format_analysis_sets(res).values.tolist()
     [['Safety set', 'Took a dose', '11 (100.0)']]
     """
-    return pd.DataFrame({
-        "Analysis set": result["category"].to_numpy(), "Definition": result["definition"].to_numpy(),
-        "Patients, n (%)": [tables.format_n_pct(n, big) for n, big in zip(result["n_subjects"], result["big_n"])],
-    })
+    cells = [tables.format_n_pct(n, big) for n, big in zip(result["n_subjects"], result["big_n"])]
+    if "arm" not in result:
+        return pd.DataFrame({"Analysis set": result["category"].to_numpy(),
+                             "Definition": result["definition"].to_numpy(), "Patients, n (%)": cells})
+    return _spread_arms(result, ["category", "definition"], pd.Series(cells)).rename(
+        columns={"category": "Analysis set", "definition": "Definition"})
 
 
 #: ARD layouts (``safety.to_ard(result, analysis_id=..., **ARD_LAYOUTS[kind])``).
@@ -305,6 +326,12 @@ ARD_LAYOUTS = MappingProxyType({
                       "method": "Patients per analysis set; per visit, full analysis set patients with an ESSDAI; "
                                 "percentages of the enrolled patients",
                       "label": "Analysis sets"},
+    "analysis_sets_by_arm": {"columns": {"group": "arm", "category": "category"},
+                             "stats": ("n_subjects", "big_n", "pct"),
+                             "population": "Enrolled patients, by arm randomised",
+                             "method": "Patients per analysis set; per visit, full analysis set patients with an "
+                                       "ESSDAI; percentages of the enrolled patients of the arm",
+                             "label": "Analysis sets by arm"},
     "listed": {"columns": {"paramcd": "PARAMCD", "avisit": "AVISIT"}, "stats": ("n_subjects",),
                "population": "Every patient with the assessment",
                "method": "Patients with a value of the parameter at the visit, as listed",
