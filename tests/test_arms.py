@@ -345,8 +345,9 @@ def test_each_arm_by_visit_table_at_an_interim_cut_shows_an_arm_without_values()
     assert week24[HCQ].tolist() == ["0", "NA", "NA"]
     assert week24[BARI].tolist()[0] == "8" and week24["Total"].tolist()[0] == "8"
     text = arms.describe_summary_by_arm(ard, arms=[HCQ, BARI], paramcd="ESSDAI")
-    assert text == (f"Mean ESSDAI at Baseline and at Week 12: 11.0 (n = 4) and 9.5 (n = 4) with {HCQ}; 11.0 (n = 8) "
-                    f"and 7.1 (n = 8) with {BARI}.")  # week 24 has no control value: week 12, the last in both arms
+    # week 24 has no control value: week 12, the last in both arms
+    assert text == (f"Mean ESSDAI at Baseline and at Week 12: 11.0 (n = 4) and 9.5 (n = 4) in the {HCQ} arm; 11.0 "
+                    f"(n = 8) and 7.1 (n = 8) in the {BARI} arm.")
     assert arms.describe_summary_by_arm(ard.iloc[:0], arms=[HCQ, BARI], paramcd="ESSDAI") == ""
 
 
@@ -358,8 +359,8 @@ def test_each_arm_by_visit_rows_without_the_models_are_those_of_the_between_arm_
     medians = arms.describe_summary_by_arm(alone, arms=[HCQ, BARI], paramcd="ESSDAI", stat="median")
     # HCQ: baselines 8, 10, 12, 14, week 24 values 5, 6, 9, 13 (median (6 + 9) / 2); baricitinib: baselines 8 to 14
     # twice, week 24 values 2, 5, 5, 5, 8, 8, 9, 11 sorted (median (5 + 8) / 2)
-    assert medians == (f"Median ESSDAI at Baseline and at Week 24: 11.0 (n = 4) and 7.5 (n = 4) with {HCQ}; "
-                       f"11.0 (n = 8) and 6.5 (n = 8) with {BARI}.")
+    assert medians == (f"Median ESSDAI at Baseline and at Week 24: 11.0 (n = 4) and 7.5 (n = 4) in the {HCQ} arm; "
+                       f"11.0 (n = 8) and 6.5 (n = 8) in the {BARI} arm.")
 
 
 def test_laboratory_markers_by_arm_read_the_analysed_scheduled_samples():
@@ -385,7 +386,7 @@ def test_laboratory_markers_by_arm_read_the_analysed_scheduled_samples():
     assert cells.loc[("Week 12", "Value"), "Total"].tolist()[0] == "3"
     assert set(ard.loc[ard["paramcd"] == "IGG", "section"]) == {arms.SECTION}
     text = arms.describe_summary_by_arm(ard, arms=[HCQ, BARI], paramcd="IGG", avisit="Week 12")
-    assert text.startswith(f"Mean IgG (g/L) at Baseline and at Week 12: 15.0 (n = 2) and 17.0 (n = 1) with {HCQ}")
+    assert text.startswith(f"Mean IgG (g/L) at Baseline and at Week 12: 15.0 (n = 2) and 17.0 (n = 1) in the {HCQ} arm")
 
 
 def test_remission_by_arm_counts_the_patients_involved_at_baseline_as_the_pooled_table():

@@ -285,6 +285,19 @@ def test_lookup_gives_series_map_s_values_and_dtype(values):
     pd.testing.assert_series_equal(cleaning.lookup(key, values), key.map(values))
 
 
+def test_hepatitis_b_past_and_current(edit_export):
+    # 007: anti-HBc positive, HBsAg negative: past infection. With HBsAg positive too, a current one, which the flag
+    # of past infection counted; 011: HBsAg positive alone, current.
+    plain = cleaning.derive_all(edit_export("demographics").typed)["adsl"].set_index("SUBJID")
+    assert plain.loc["007", ["HBVHXFL", "HBSAGFL"]].tolist() == ["Y", "N"]
+    adsl = cleaning.derive_all(edit_export("demographics", (
+        "2015-01-18,POSITIVE,NEGATIVE,POSITIVE,NEGATIVE,N", "2015-01-18,POSITIVE,NEGATIVE,POSITIVE,POSITIVE,N"), (
+        "2014-04-15,POSITIVE,NEGATIVE,NEGATIVE,NEGATIVE,N", "2014-04-15,POSITIVE,NEGATIVE,NEGATIVE,POSITIVE,N")).typed
+    )["adsl"].set_index("SUBJID")
+    assert adsl.loc[["007", "011"], ["HBVHXFL", "HBSAGFL"]].values.tolist() == [["N", "Y"], ["N", "Y"]]
+    assert (adsl.drop(index=["007", "011"])[["HBVHXFL", "HBSAGFL"]] == "N").all().all()
+
+
 def test_a_blank_height_weight_or_diagnosis_date_is_a_query_and_missing(edit_export):
     """Patient 001 measured neither height nor weight, and the date of diagnosis is not known: BMI and disease
     duration are missing for 001 only."""

@@ -237,3 +237,12 @@ def test_each_arm_has_its_periods_together():
     assert list(conmeds.format_conmeds(res).columns)[2:] == [
         ("HCQ (N = 10)", "Prior, n (%)"), ("HCQ (N = 10)", "Concomitant, n (%)"),
         ("Bari (N = 20)", "Prior, n (%)"), ("Bari (N = 20)", "Concomitant, n (%)")]
+
+
+def test_glucocorticoid_dose_by_arm_puts_the_control_first():
+    # "Bari" sorts first and comes first in ADSL; by TRT01AN the control (code 1) leads, as in every other table.
+    adsl = pd.DataFrame({"USUBJID": ["1", "2"], "SAFFL": "Y", "TRT01A": ["Bari", "HCQ"], "TRT01AN": [2, 1]})
+    doses = pd.DataFrame({"USUBJID": ["1", "2"], "AVISIT": "Baseline", "AVAL": [5.0, 10.0], "BASE": [5.0, 10.0],
+                          "CHGFL": "N"})
+    out = conmeds.summarize_gc_dose(doses, adsl, visits=["Baseline"])
+    assert out["arm"].astype(str).tolist() == ["HCQ", "Bari"]

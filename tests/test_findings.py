@@ -225,10 +225,12 @@ def test_safety_interpretation_of_two_arms_gives_each_treatment_and_all_patients
         f"5 of 9 patients (55.6%) had at least one treatment-emergent adverse event. By the treatment taken when the "
         f"event started: {HCQ}: 1 of 3 patients (33.3%); {BARI}: 4 of 7 patients (57.1%). No adverse event was of "
         "CTCAE grade 3 or more or fatal. No patient stopped study drug because of an adverse event. Adverse events of "
-        "special interest of JAK inhibitors: herpes zoster in 1 patient. No patient had venous thromboembolism: with "
-        "4.5 patient-years at risk, a rate of up to 82.0 per 100 patient-years (upper 95% confidence limit) is still "
-        "compatible with that. With 9 patients in 2 arms, these counts compare the treatments only roughly: they "
-        "cannot show that a treatment is safe or rule out uncommon adverse events.")
+        "special interest of JAK inhibitors: herpes zoster in 1 patient. No patient had venous thromboembolism: "
+        # each treatment's time at risk and limit (the control's says nothing of baricitinib), not all patients' 4.5
+        f"on {HCQ}, with 1.0 patient-years at risk, a rate of up to 368.9 per 100 patient-years (upper 95% confidence "
+        f"limit); on {BARI}, with 3.5 patient-years at risk, a rate of up to 105.4 per 100 patient-years (upper 95% "
+        "confidence limit) is still compatible with that. With 9 patients in 2 arms, these counts compare the "
+        "treatments only roughly: they cannot show that a treatment is safe or rule out uncommon adverse events.")
 
 
 def test_the_mcii_rules_in_words_follow_their_constants():

@@ -52,12 +52,14 @@ score; lab-implied levels never override the physician) are documented with the 
 baseline: Wilcoxon signed-rank test, paired t-test with the 95 % CI of the mean change, Hodges-Lehmann
 estimate with its CI; the options of each test are listed with its results in the efficacy section and in
 the method column of the analysis results dataset (ard.csv). Responder rates: n/N (%) with exact
-Clopper-Pearson 95 % CIs. Missing data: observed cases are primary; baseline observation carried
-forward (a dropout is a non-responder), last observation carried forward and a linear mixed model with a
-random intercept per patient are sensitivity analyses.
+Clopper-Pearson 95 % CIs. Change across visits: Friedman test. Effect sizes: Cohen's dz (mean change / SD
+of the change) and the matched-pairs rank-biserial correlation. Missing data: observed cases are primary;
+baseline observation carried forward (a dropout is a non-responder), last observation carried forward and a
+linear mixed model with a random intercept per patient are sensitivity analyses.
 
 **Visits and data cuts.** Each assessment is analysed at its nominal visit whatever its study day. Each
-visit has a protocol window of study days (day 1 = first dose), taken from the export's visit schedule and
+visit has a window of study days (day 1 = first dose), taken from the export's visit schedule (without one, the
+analysis's default for the pilot: baseline day -28 to 1, weeks 12 and 24 at their target day ± 14) and
 stated in the efficacy section and with the listing of visits outside their window;
 a visit outside its window is a protocol deviation, listed with the days outside and counted in
 the analysis results dataset, never re-assigned or excluded. At an interim data cut a visit counts as
@@ -76,7 +78,8 @@ after the first dose.
 **Adverse events.** An adverse event is treatment-emergent (TEAE) when it starts on or after the first dose and at
 most {TRTEM_WINDOW_DAYS} days after the last dose; the tables count the TEAEs of the safety set, a patient once per row.
 Adverse events of special interest are rated per 100 patient-years at risk: from the first dose to the first event
-of the category, or without one to {TRTEM_WINDOW_DAYS} days after the last dose, at most to the data cut.
+of the category, or without one to {TRTEM_WINDOW_DAYS} days after the last dose, at most to the data cut, with an
+exact Poisson (Garwood) 95 % CI.
 
 **Partial dates.** A start or end date of an adverse event or medication whose day, or month and day, is not
 known is imputed as admiral's ADAE template does: a start to the first day of its month (or year), or to the

@@ -468,13 +468,14 @@ def describe_remission_by_arm(ard: pd.DataFrame, *, arms: list[str], avisit: str
     >>> d = pd.DataFrame({"USUBJID": list("abc"), "PARAMCD": "REMARTIC", "AVISIT": "Week 24", "AVISITN": 24,
     ...                   "AVALC": ["N", "Y", "Y"]})
     >>> describe_remission_by_arm(summarize_remission_by_arm(adsl, d), arms=["Ctl", "Bari"])
-    'At Week 24, remission of articular involvement: 0/1 (0.0) with Ctl, 2/2 (100.0) with Bari.'
+    'At Week 24, remission of articular involvement: 0/1 (0.0) in the Ctl arm, 2/2 (100.0) in the Bari arm.'
     """
     table = format_remission_by_arm(ard, arms=arms)
     if not len(table) or not (table["Visit"] == avisit).any():
         return ""
     parts = [f"{r['Response'].lower()} of {r['Parameter'][:1].lower()}{r['Parameter'][1:]}: "
-             + ", ".join(f"{r[g]} with {g}" for g in arms) for _, r in table[table["Visit"] == avisit].iterrows()]
+             + ", ".join(f"{r[g]} in the {g} arm" for g in arms)
+             for _, r in table[table["Visit"] == avisit].iterrows()]
     return f"At {avisit}, {'; '.join(parts)}."
 
 
@@ -836,7 +837,8 @@ def describe_summary_by_arm(ard: pd.DataFrame, *, arms: list[str], paramcd: str,
     ...                      "AVISITN": [0, 0, 12, 12], "AVAL": [6.0, 8, 5, 4], "CHG": [None, None, -1.0, -4],
     ...                      "TRTP": ["Ctl", "Bari"] * 2})
     >>> describe_summary_by_arm(summarize_by_arm(rows, paramcd="PGA"), arms=["Ctl", "Bari"], paramcd="PGA")
-    'Mean PGA at Baseline and at Week 12: 6.0 (n = 1) and 5.0 (n = 1) with Ctl; 8.0 (n = 1) and 4.0 (n = 1) with Bari.'
+    'Mean PGA at Baseline and at Week 12: 6.0 (n = 1) and 5.0 (n = 1) in the Ctl arm; 8.0 (n = 1) and 4.0 (n = 1) in \
+the Bari arm.'
     """
     cells = _summary_cells(ard, paramcd)
     visits = _visit_order(v for var, v, _ in cells if var == "AVAL")
@@ -851,7 +853,7 @@ def describe_summary_by_arm(ard: pd.DataFrame, *, arms: list[str], paramcd: str,
         return "no value" if s is None else f"{tables.format_number(s[stat], decimals)} " \
                                             f"(n = {tables.format_number(s['n'], 0)})"
 
-    per_arm = "; ".join(" and ".join(stat_at(v, g) for v in shown) + f" with {g}" for g in arms)
+    per_arm = "; ".join(" and ".join(stat_at(v, g) for v in shown) + f" in the {g} arm" for g in arms)
     return f"{stat.capitalize()} {vocabulary.param_label(paramcd)} at {' and at '.join(shown)}: {per_arm}."
 
 

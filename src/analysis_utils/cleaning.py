@@ -81,7 +81,7 @@ ADSL_COLUMNS = (
     "BMIBL", *TREATMENT_COLUMNS, "TRTSDT", "TRTEDT", "TRTDURD", "CUMDOSE", "ADHERPCT", "SAFFL", "FASFL",
     "COMP12FL", "COMP24FL", "DCUTDT", "DUE12FL", "DUE24FL", "EOSSTT", "DCSREAS", "EOSDT", "DTHFL", "DIAGDT", "DIAGDTF",
     "DURDIS", "ANTISSA", "ANTISSB",
-    "HBVHXFL", "ILDFL", "GCFL", "GCDOSEBL", "HCQFL", "ISFL", "IGGBL", "ESRBL", "CRPBL",
+    "HBVHXFL", "HBSAGFL", "ILDFL", "GCFL", "GCDOSEBL", "HCQFL", "ISFL", "IGGBL", "ESRBL", "CRPBL",
 )
 ADQS_COLUMNS = ("STUDYID", "USUBJID", "PARCAT1", "PARAMCD", "PARAM", "AVISIT", "AVISITN", "ADT", "ADY", "AVAL",
                 "AVALC", "ABLFL")
@@ -599,7 +599,10 @@ def derive_adsl(tables: dict, *, data_cutoff: str | None = None) -> pd.DataFrame
     out["DIAGDTF"] = dm["DIAGDT" + validation.FLAG_SUFFIX]
     out["DURDIS"] = (out["TRTSDT"] - dm["DIAGDT"]).dt.days / DAYS_PER_YEAR
     out["ANTISSA"], out["ANTISSB"] = dm["ANTISSA"], dm["ANTISSB"]
-    out["HBVHXFL"] = _flag(dm["ANTIHBC"] == "POSITIVE").to_numpy()
+    # past hepatitis B: anti-HBc positive, HBsAg negative (the label's group whose HBV DNA is monitored); HBsAg
+    # positive: a current infection, which HBVHXFL counted as past and no table showed
+    out["HBSAGFL"] = _flag(dm["HBSAG"] == "POSITIVE").to_numpy()
+    out["HBVHXFL"] = _flag((dm["ANTIHBC"] == "POSITIVE") & (dm["HBSAG"] != "POSITIVE")).to_numpy()
     out["ILDFL"] = _flag(dm["ILD"] == "Y").to_numpy()
     out = out.join(_baseline_conmeds(t["conmeds"], out["TRTSDT"])).join(_baseline_labs(t, _date(out["TRTSDT"])))
     for col in ("TRTSDT", "TRTEDT", "EOSDT", "DIAGDT", "DCUTDT", "RANDDT", "TR02SDT"):

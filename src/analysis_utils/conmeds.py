@@ -342,7 +342,9 @@ def summarize_gc_dose(doses: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TR
     _require_columns(doses, ["USUBJID", "AVISIT", "AVAL", "BASE", "CHGFL"], "glucocorticoid doses")
     visits = tuple(visit_order(doses) if visits is None else visits)
     pop = _safety_population(adsl, arm)
-    big_n = pop.groupby("arm", sort=False)["USUBJID"].nunique()
+    big_n = pop.groupby("arm", sort=False, observed=True)["USUBJID"].nunique()
+    if isinstance(pop["arm"].dtype, pd.CategoricalDtype):  # by the arms' codes, the control first
+        big_n = big_n.reindex([a for a in pop["arm"].cat.categories if a in big_n.index])
     data = doses[doses["AVISIT"].isin(visits)].merge(pop, on="USUBJID", how="inner", validate="many_to_one")
     counts = data.assign(_on=data["AVAL"] > 0, _chg=data["CHGFL"] == "Y").groupby(["arm", "AVISIT"]).agg(
         n_assessed=("USUBJID", "nunique"), n_on_gc=("_on", "sum"), n_changed=("_chg", "sum")).reset_index()

@@ -64,11 +64,11 @@ DEMOGRAPHICS_CATEGORICAL = ("SEX", "RACE", "ETHNIC")
 #: missing would say only that.
 NOT_ALWAYS_COLLECTED = ("ETHNIC",)
 DISEASE_CONTINUOUS = ("DURDIS", "ESSDAIBL", "ESSPRIBL", "PGABL", "IGGBL", "ESRBL", "CRPBL", "GCDOSEBL")
-DISEASE_CATEGORICAL = ("ANTISSA", "ANTISSB", "GCFL", "HCQFL", "ISFL", "HBVHXFL", "ILDFL")
+DISEASE_CATEGORICAL = ("ANTISSA", "ANTISSB", "GCFL", "HCQFL", "ISFL", "HBVHXFL", "HBSAGFL", "ILDFL")
 _YN = ("Y", "N")
 TABLE1_LEVELS = MappingProxyType({
     "SEX": ("F", "M"), "ANTISSA": ("POSITIVE", "NEGATIVE"), "ANTISSB": ("POSITIVE", "NEGATIVE"),
-    "GCFL": _YN, "HCQFL": _YN, "ISFL": _YN, "HBVHXFL": _YN, "ILDFL": _YN,
+    "GCFL": _YN, "HCQFL": _YN, "ISFL": _YN, "HBVHXFL": _YN, "HBSAGFL": _YN, "ILDFL": _YN,
 })
 TABLE1_LABELS = MappingProxyType({
     "AGE": "Age (years)", "HEIGHTBL": "Height (cm)", "WEIGHTBL": "Weight (kg)", "BMIBL": "BMI (kg/m2)",
@@ -77,7 +77,8 @@ TABLE1_LABELS = MappingProxyType({
     "IGGBL": "IgG (g/L)", "ESRBL": "ESR (mm/h)", "CRPBL": "CRP (mg/L)",
     "GCDOSEBL": "Glucocorticoid dose (mg/day prednisone equivalent)", "ANTISSA": "Anti-SSA/Ro",
     "ANTISSB": "Anti-SSB/La", "GCFL": "Glucocorticoids at baseline", "HCQFL": "Hydroxychloroquine at baseline",
-    "ISFL": "Immunosuppressant at baseline", "HBVHXFL": "Past hepatitis B (anti-HBc positive)",
+    "ISFL": "Immunosuppressant at baseline", "HBVHXFL": "Past hepatitis B (anti-HBc positive, HBsAg negative)",
+    "HBSAGFL": "Current hepatitis B (HBsAg positive)",
     "ILDFL": "Interstitial lung disease", "TRTDURD": "Days on treatment",
     "CUMDOSE": "Cumulative baricitinib dose (mg)", "ADHERPCT": "Adherence (%)",
 })

@@ -340,7 +340,8 @@ ARD_LAYOUTS = MappingProxyType({
 
 
 def describe_visit_windows(bds: pd.DataFrame) -> str:
-    """One sentence naming the protocol window of each scheduled visit, from ``bds`` (``AWLO``/``AWHI``).
+    """One sentence naming the window of each scheduled visit, from ``bds`` (``AWLO``/``AWHI``). Without a schedule
+    form the windows are no protocol's but the analysis's (``dictionary.VISIT_WINDOWS``), and the sentence says so.
 
     The windows are those of the export's schedule (its ``schedule`` form, else the pilot's, as
     ``cleaning.derive_vars_window`` put them on the records), so the sentence is right for any
@@ -352,7 +353,8 @@ def describe_visit_windows(bds: pd.DataFrame) -> str:
     >>> bds = pd.DataFrame({"AVISIT": ["Week 12", "Baseline", "Week 12", "Unscheduled"], "AVISITN": [12, 0, 12, None],
     ...                     "AWLO": [71.0, -28.0, 71.0, None], "AWHI": [99.0, 1.0, 99.0, None]})
     >>> describe_visit_windows(bds)
-    'Visit windows of the protocol, in study days (day 1 is the first dose): Baseline, day -28 to 1; Week 12, day 71 to 99.'
+    "Visit windows, in study days (day 1 is the first dose), from the export's visit schedule, else the analysis's \
+default for the pilot: Baseline, day -28 to 1; Week 12, day 71 to 99."
     >>> describe_visit_windows(bds.iloc[3:])
     ''
     """
@@ -362,4 +364,5 @@ def describe_visit_windows(bds: pd.DataFrame) -> str:
         return ""
     visits = visits.sort_values(["AVISITN", "AVISIT"], kind="stable")
     windows = "; ".join(f"{v}, day {lo:.0f} to {hi:.0f}" for v, lo, hi in zip(visits["AVISIT"], visits["AWLO"], visits["AWHI"]))
-    return f"Visit windows of the protocol, in study days (day 1 is the first dose): {windows}."
+    return (f"Visit windows, in study days (day 1 is the first dose), from the export's visit schedule, else the "
+            f"analysis's default for the pilot: {windows}.")

@@ -270,6 +270,8 @@ LAB_AS_TREATED_NOTE = ("Columns by the treatment actually taken: a sample counts
                        "was drawn (on the day of a switch, before the first new dose: in the first); a patient who "
                        "switched is in both treatments, the change from the study baseline, before any study "
                        "treatment; N: the patients with a value of the test under the treatment, once in Total.")
+#: Listing note of the laboratory alerts of several treatments (``list_lab_alerts`` with ``adsl``).
+LAB_LISTING_TREATMENT_NOTE = "Treatment: the treatment taken when the sample was drawn (at baseline, the arm's first)."
 #: Listing note of an adverse-event listing of several treatments (``list_adverse_events`` with ``adsl``).
 AE_LISTING_TREATMENT_NOTE = "Treatment: the treatment taken when the event started (blank: not treatment-emergent)."
 #: Table note of the incidence rates of several treatments (``summarize_aesi_eair`` with ``AS_TREATED``).
@@ -1246,7 +1248,10 @@ def list_lab_alerts(adlb: pd.DataFrame, *, grade_col: str | None = "ATOXGR",
         PARAMCD -> value below which the label interrupts treatment.
     adsl : DataFrame, optional
         With it, the safety population's values only (``SAFFL == "Y"``), the listing's population: not those of a
-        screen failure's screening samples, nor of a patient never dosed.
+        screen failure's screening samples, nor of a patient never dosed; and where the patients took several
+        treatments (``table_arms``), ADLB's ``TRTA`` after the patient, the treatment taken when the sample was drawn:
+        the label's threshold is baricitinib's, and a randomised trial's listing mixed patients on it with patients
+        on the control alone (``LAB_LISTING_TREATMENT_NOTE``).
 
     Returns
     -------
@@ -1278,8 +1283,9 @@ def list_lab_alerts(adlb: pd.DataFrame, *, grade_col: str | None = "ATOXGR",
         "limit": ("reported as " + reported + ", analysed as " + listed["AVAL"].map("{:g}".format).astype(str))
         .where(reported.str[:1].isin(["<", ">"]), ""),
     }, index=listed.index)
-    columns = [c for c in ("USUBJID", "PARAMCD", "PARAM", "AVISIT", "AVISITN", "ADT", "ADY", "AVAL", "AVALU",
-                           grade_col) if c and c in adlb.columns]
+    treated = adsl is not None and AS_TREATED in adlb.columns and table_arms(adsl)["total"]
+    columns = [c for c in ("USUBJID", *([AS_TREATED] if treated else []), "PARAMCD", "PARAM", "AVISIT", "AVISITN",
+                           "ADT", "ADY", "AVAL", "AVALU", grade_col) if c and c in adlb.columns]
     out = listed[columns].assign(ALERT=["; ".join(filter(None, r)) for r in reasons.itertuples(index=False)])
     sort = ["USUBJID", "PARAMCD"] + [c for c in ("ADT", "AVISITN") if c in out.columns]
     return out.sort_values(sort, kind="stable").reset_index(drop=True)
@@ -1298,6 +1304,11 @@ def describe_lab_alerts(alerts: pd.DataFrame) -> str:
     ...                        "ADY": [1, 29, 57]})
     >>> describe_lab_alerts(alerts)
     'Patients with such a value: neutrophils (10^9/L) in 2 (01-001, 02-004), 1 of them at baseline.'
+    >>> describe_lab_alerts(alerts.assign(TRTA=["Bari", "Bari", "HCQ"]))
+    'Patients with such a value: neutrophils (10^9/L) in 2 (01-001, 02-004), 1 of them at baseline (after baseline \
+on Bari: 01-001; on HCQ: 02-004).'
+
+    With the treatment taken (``TRTA``, several treatments), the patients with such a value after baseline on each.
     """
     if not len(alerts):
         return ""
@@ -1306,9 +1317,15 @@ def describe_lab_alerts(alerts: pd.DataFrame) -> str:
         subjects = list(dict.fromkeys(rows["USUBJID"]))
         at_start = rows.loc[rows["ADY"] <= 1, "USUBJID"].nunique() if "ADY" in rows else 0
         label = param_label(paramcd)
-        parts.append(f"{label[:1].lower() + label[1:] if label[1:2].islower() else label} in {len(subjects)} "
-                     f"({', '.join(patient_label(s) for s in subjects)})"
-                     + (f", {at_start} of them at baseline" if at_start else ""))
+        text = (f"{label[:1].lower() + label[1:] if label[1:2].islower() else label} in {len(subjects)} "
+                f"({', '.join(patient_label(s) for s in subjects)})" + (f", {at_start} of them at baseline" if at_start
+                                                                        else ""))
+        if AS_TREATED in rows and "ADY" in rows:
+            after = rows[(rows["ADY"] > 1) & rows[AS_TREATED].fillna("").ne("")]
+            on = [f"on {trt}: {', '.join(patient_label(s) for s in dict.fromkeys(r['USUBJID']))}"
+                  for trt, r in after.groupby(AS_TREATED, sort=True)]
+            text += f" (after baseline {'; '.join(on)})" if on else ""
+        parts.append(text)
     return f"Patients with such a value: {'; '.join(parts)}."
 
 
