@@ -841,3 +841,37 @@ def test_tables_by_first_treatment_order_the_arms_by_their_code():
                          "TRT01AN": [2, 1, 2]})
     assert list(safety.compute_big_n(adsl).items()) == [("HCQ", 1), ("Bari", 2)]
     assert list(safety.compute_big_n(adsl.drop(columns="TRT01AN")).index) == ["Bari", "HCQ"]
+
+
+def test_narratives_of_significant_events_only_with_the_treatment_taken_at_onset():
+    # S1 switched from HCQ to Bari on 2021-04-01: her serious herpes zoster of 2021-05-01, ongoing, is on Bari since
+    # the switch. S2's rash (not serious, dose not changed) has no narrative; S3's event before the first dose is
+    # not treatment-emergent; S4 is outside the safety set.
+    adsl = pd.DataFrame({"USUBJID": ["X-01-001", "X-01-002", "X-01-003", "X-01-004"], "SAFFL": ["Y", "Y", "Y", "N"],
+                         "AGE": [60, 40, 50, 30], "SEX": ["F", "M", "F", "F"], "TRT01A": ["HCQ", "Bari", "Bari", ""],
+                         "TRT01AN": [1, 2, 2, None], "TRT02A": ["Bari", "Bari", "Bari", ""],
+                         "TRTSDT": pd.to_datetime(["2021-01-01", "2021-01-01", "2021-01-01", None]),
+                         "TR02SDT": pd.to_datetime(["2021-04-01", None, None, None]),
+                         "TRTEDT": pd.to_datetime(["2021-06-17", "2021-06-17", "2021-06-17", None]),
+                         "EOSDT": pd.to_datetime(["2021-06-17", "2021-06-17", "2021-06-17", None]),
+                         "EOSSTT": "COMPLETED", "DCSREAS": ""})
+    adae = pd.DataFrame({"USUBJID": ["X-01-001", "X-01-002", "X-01-003", "X-01-004"], "AESEQ": 1,
+                         "AETERM": ["shingles", "rash", "rash", "rash"],
+                         "AEDECOD": ["Herpes zoster", "Rash", "Rash", "Rash"],
+                         "ASTDT": pd.to_datetime(["2021-05-01", "2021-02-01", "2020-12-20", "2021-02-01"]),
+                         "AENDT": pd.to_datetime([None, "2021-02-10", "2020-12-25", "2021-02-10"]),
+                         "TRTEMFL": ["Y", "Y", "N", "Y"], "AESER": ["Y", "N", "Y", "Y"], "AETOXGR": [3, 1, 1, 3],
+                         "AEREL": ["NOT RELATED", "RELATED", "RELATED", "RELATED"],
+                         "AEACN": ["DOSE NOT CHANGED"] * 4,
+                         "AEOUT": ["NOT RECOVERED/NOT RESOLVED"] + ["RECOVERED/RESOLVED"] * 3,
+                         "DTHFL": "N"})
+    out = safety.list_narratives(adae, adsl)
+    assert out[["USUBJID", "AEDECOD"]].values.tolist() == [["X-01-001", "Herpes zoster"]]
+    text = out["NARRATIVE"].iloc[0]
+    # day 121 = 2021-05-01 - 2021-01-01 + 1; the switch on day 91
+    assert text.startswith("A 60-year-old female patient on Bari since 2021-04-01 (day 91), after HCQ from 2021-01-01. "
+                           "Herpes zoster (reported as \"shingles\"), from 2021-05-01 (day 121), still ongoing: CTCAE "
+                           "grade 3, serious, not related to the study drug;")
+    assert "Medications" not in text and "Laboratory" not in text  # no ADCM or ADLB given
+    none = safety.list_narratives(adae.assign(AESER="N"), adsl)
+    assert none.empty and list(none.columns) == ["USUBJID", "AESEQ", "AEDECOD", "NARRATIVE"]

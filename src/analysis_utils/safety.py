@@ -724,6 +724,104 @@ def list_adverse_events(adae: pd.DataFrame, *, where=None, adsl: pd.DataFrame | 
     return listing.sort_values(["USUBJID", "ASTDT", "AESEQ"], kind="stable").reset_index(drop=True)
 
 
+#: Days before and after an event's onset whose new medications and abnormal laboratory values its narrative names.
+NARRATIVE_WINDOW_DAYS = 14
+
+
+def _day(date, first_dose) -> str:
+    """``study day n`` of ``date`` (day 1 = ``first_dose``, no day 0, as ``cleaning.compute_study_day``)."""
+    days = (pd.Timestamp(date) - pd.Timestamp(first_dose)).days
+    return f"day {days + 1 if days >= 0 else days}"
+
+
+def list_narratives(adae: pd.DataFrame, adsl: pd.DataFrame, *, adcm: pd.DataFrame | None = None,
+                    adlb: pd.DataFrame | None = None, window_days: int = NARRATIVE_WINDOW_DAYS) -> pd.DataFrame:
+    """A narrative of each death, serious adverse event and adverse event after which the study drug was withdrawn
+    (ICH E3 12.3.2 and 14.3.3; treatment-emergent, the safety set's), written from the analysis datasets only: the
+    patient (age, sex, treatment taken at onset, first dose), the event (preferred and reported term, onset and end
+    with study days, grade, seriousness, relationship, action, outcome), the last dose and the end of study, the
+    medications started from ``window_days`` before to ``window_days`` after the onset (ADCM) and the laboratory
+    values outside the reference range in that window (ADLB). The pilot's hepatitis B flare had its facts in five
+    tables and listings, and the antiviral started the next day in none but a count of medications.
+
+    Returns
+    -------
+    DataFrame
+        ``USUBJID, AESEQ, AEDECOD, NARRATIVE``, by patient and onset; no rows when no event qualifies.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["S-01-007"], "SAFFL": "Y", "AGE": [58], "SEX": ["F"], "TRT01A": ["Bari"],
+    ...     "TRTSDT": pd.to_datetime(["2021-07-19"]), "TRTEDT": pd.to_datetime(["2021-08-08"]),
+    ...     "EOSDT": pd.to_datetime(["2021-08-15"]), "EOSSTT": ["DISCONTINUED"], "DCSREAS": ["ADVERSE EVENT"]})
+    >>> adae = pd.DataFrame({"USUBJID": ["S-01-007"], "AESEQ": [1], "AETERM": ["HBV DNA detectable"],
+    ...     "AEDECOD": ["Hepatitis B reactivation"], "ASTDT": pd.to_datetime(["2021-08-09"]),
+    ...     "AENDT": pd.to_datetime(["2021-10-07"]), "TRTEMFL": "Y", "AESER": "N", "AETOXGR": [2],
+    ...     "AEREL": ["RELATED"], "AEACN": ["DRUG WITHDRAWN"], "AEOUT": ["RECOVERED/RESOLVED"], "DTHFL": "N"})
+    >>> adcm = pd.DataFrame({"USUBJID": ["S-01-007"], "CMDECOD": ["ENTECAVIR"], "CMDOSE": [0.5], "CMDOSU": ["mg"],
+    ...     "CMDOSFRQ": ["QD"], "ASTDT": pd.to_datetime(["2021-08-10"])})
+    >>> adlb = pd.DataFrame({"USUBJID": ["S-01-007"] * 2, "PARAMCD": ["ALT", "ALT"], "AVAL": [21.0, 58.0],
+    ...     "AVALU": "U/L", "ANRIND": ["NORMAL", "HIGH"], "ADT": pd.to_datetime(["2021-07-19", "2021-08-09"])})
+    >>> print(list_narratives(adae, adsl, adcm=adcm, adlb=adlb)["NARRATIVE"].iloc[0])
+    A 58-year-old female patient on Bari since 2021-07-19. Hepatitis B reactivation (reported as "HBV DNA \
+detectable"), from 2021-08-09 (day 22) to 2021-10-07 (day 81): CTCAE grade 2, not serious, related to the study \
+drug; action with the study drug: drug withdrawn; outcome: recovered/resolved. Last dose on 2021-08-08 (day 21); \
+end of study on 2021-08-15 (day 28): discontinued (adverse event). Medications started from 14 days before to 14 \
+days after the onset: entecavir 0.5 mg QD on 2021-08-10 (day 23). Laboratory values outside the reference range \
+in that window: ALT 58 U/L, high, on 2021-08-09 (day 22).
+    """
+    _require_columns(adae, ["USUBJID", "AESEQ", "ASTDT", TEAE_FLAG], "ADAE")
+    flag = lambda col, value: adae[col].eq(value) if col in adae else pd.Series(False, index=adae.index)  # noqa: E731
+    significant = (adae[TEAE_FLAG] == "Y") & (flag("AESER", "Y") | flag("DTHFL", "Y")
+                                              | flag("AEACN", ACTION_DRUG_WITHDRAWN))
+    events = list_adverse_events(adae, where=significant, adsl=adsl)
+    subjects = adsl.set_index("USUBJID")
+    window = pd.Timedelta(days=window_days)
+    rows = []
+    for event in events.itertuples(index=False):
+        e, s = event._asdict(), subjects.loc[event.USUBJID]
+        first, start = s["TRTSDT"], e["ASTDT"]
+        when = lambda date: f"{pd.Timestamp(date):%Y-%m-%d} ({_day(date, first)})"  # noqa: E731
+        treatment = e.get(AS_TREATED) or s.get("TRT01A", "")
+        switch = s.get("TR02SDT")
+        switched = pd.notna(switch) and treatment == s.get("TRT02A") and start >= switch  # onset after a switch
+        grade = e.get("AETOXGR")
+        parts = [f"A {s['AGE']:.0f}-year-old {str(decode(s['SEX'])).lower()} patient on {treatment} since "
+                 + (f"{when(switch)}, after {s['TRT01A']} from {pd.Timestamp(first):%Y-%m-%d}." if switched
+                    else f"{pd.Timestamp(first):%Y-%m-%d}.")]
+        end = f" to {when(e['AENDT'])}" if pd.notna(e.get("AENDT")) else ", still ongoing"
+        facts = [f"CTCAE grade {grade:.0f}" if pd.notna(grade) else "CTCAE grade not yet assessed",
+                 "serious" if e.get("AESER") == "Y" else "not serious",
+                 f"{str(decode(e['AEREL'])).lower()} to the study drug" if e.get("AEREL") else
+                 "relationship not yet assessed"]
+        parts.append(f"{e['AEDECOD']} (reported as \"{e['AETERM']}\"), from {when(start)}{end}: {', '.join(facts)}; "
+                     f"action with the study drug: {str(decode(e.get('AEACN') or 'not recorded')).lower()}; outcome: "
+                     f"{str(decode(e.get('AEOUT') or 'not recorded')).lower()}.")
+        status = str(decode(s.get("EOSSTT", ""))).lower()
+        reason = f" ({str(decode(s['DCSREAS'])).lower()})" if s.get("DCSREAS") else ""
+        stop = [f"Last dose on {when(s['TRTEDT'])}" if pd.notna(s.get("TRTEDT")) else "Still on treatment",
+                f"end of study on {when(s['EOSDT'])}: {status}{reason}" if pd.notna(s.get("EOSDT")) else
+                f"{status} at the data cut"]
+        parts.append("; ".join(stop) + ".")
+        if adcm is not None:
+            meds = adcm[(adcm["USUBJID"] == event.USUBJID) & adcm["ASTDT"].between(start - window, start + window)]
+            if len(meds):
+                parts.append(f"Medications started from {window_days} days before to {window_days} days after the "
+                             "onset: " + "; ".join(
+                                 f"{str(m.CMDECOD).lower()} {m.CMDOSE:g} {m.CMDOSU} {m.CMDOSFRQ} on {when(m.ASTDT)}"
+                                 for m in meds.sort_values("ASTDT", kind="stable").itertuples()) + ".")
+        if adlb is not None:
+            labs = adlb[(adlb["USUBJID"] == event.USUBJID) & adlb["ANRIND"].isin(["HIGH", "LOW"])
+                        & adlb["ADT"].between(start - window, start + window)]
+            if len(labs):
+                parts.append("Laboratory values outside the reference range in that window: " + "; ".join(
+                    f"{param_label(lab.PARAMCD).rsplit(' (', 1)[0]} {lab.AVAL:g} {lab.AVALU}, {lab.ANRIND.lower()}, "
+                    f"on {when(lab.ADT)}"
+                    for lab in labs.sort_values(["ADT", "PARAMCD"], kind="stable").itertuples()) + ".")
+        rows.append((event.USUBJID, event.AESEQ, e["AEDECOD"], " ".join(parts)))
+    return pd.DataFrame(rows, columns=["USUBJID", "AESEQ", "AEDECOD", "NARRATIVE"])
+
+
 # ---------------------------------------------------------------------------------------------
 # adverse events of special interest: exposure-adjusted incidence
 
