@@ -775,11 +775,24 @@ in that window: ALT 58 U/L, high, on 2021-08-09 (day 22).
     significant = (adae[TEAE_FLAG] == "Y") & (flag("AESER", "Y") | flag("DTHFL", "Y")
                                               | flag("AEACN", ACTION_DRUG_WITHDRAWN))
     events = list_adverse_events(adae, where=significant, adsl=adsl)
-    subjects = adsl.set_index("USUBJID")
+    subjects = adsl.drop_duplicates("USUBJID").set_index("USUBJID").to_dict("index")
     window = pd.Timedelta(days=window_days)
+
+    def by_patient(data: pd.DataFrame | None, date: str, keep=lambda rows: slice(None)) -> dict:
+        """The records of the narratives' patients as tuples by patient, sorted by ``date``, read once: at 10,000
+        patients ADLB has 570,000 rows, and filtering it for each of 693 events took seconds."""
+        out = {}
+        if data is not None:
+            rows = data[data["USUBJID"].isin(events["USUBJID"])]
+            for row in rows[keep(rows)].sort_values([date], kind="stable").itertuples(index=False):
+                out.setdefault(row.USUBJID, []).append(row)
+        return out
+
+    meds_of = by_patient(adcm, "ASTDT")
+    labs_of = by_patient(adlb, "ADT", lambda rows: rows["ANRIND"].isin(["HIGH", "LOW"]))
     rows = []
     for event in events.itertuples(index=False):
-        e, s = event._asdict(), subjects.loc[event.USUBJID]
+        e, s = event._asdict(), subjects[event.USUBJID]
         first, start = s["TRTSDT"], e["ASTDT"]
         when = lambda date: f"{pd.Timestamp(date):%Y-%m-%d} ({_day(date, first)})"  # noqa: E731
         treatment = e.get(AS_TREATED) or s.get("TRT01A", "")
@@ -803,21 +816,15 @@ in that window: ALT 58 U/L, high, on 2021-08-09 (day 22).
                 f"end of study on {when(s['EOSDT'])}: {status}{reason}" if pd.notna(s.get("EOSDT")) else
                 f"{status} at the data cut"]
         parts.append("; ".join(stop) + ".")
-        if adcm is not None:
-            meds = adcm[(adcm["USUBJID"] == event.USUBJID) & adcm["ASTDT"].between(start - window, start + window)]
-            if len(meds):
-                parts.append(f"Medications started from {window_days} days before to {window_days} days after the "
-                             "onset: " + "; ".join(
-                                 f"{str(m.CMDECOD).lower()} {m.CMDOSE:g} {m.CMDOSU} {m.CMDOSFRQ} on {when(m.ASTDT)}"
-                                 for m in meds.sort_values("ASTDT", kind="stable").itertuples()) + ".")
-        if adlb is not None:
-            labs = adlb[(adlb["USUBJID"] == event.USUBJID) & adlb["ANRIND"].isin(["HIGH", "LOW"])
-                        & adlb["ADT"].between(start - window, start + window)]
-            if len(labs):
-                parts.append("Laboratory values outside the reference range in that window: " + "; ".join(
-                    f"{param_label(lab.PARAMCD).rsplit(' (', 1)[0]} {lab.AVAL:g} {lab.AVALU}, {lab.ANRIND.lower()}, "
-                    f"on {when(lab.ADT)}"
-                    for lab in labs.sort_values(["ADT", "PARAMCD"], kind="stable").itertuples()) + ".")
+        near = lambda date: pd.notna(date) and start - window <= date <= start + window  # noqa: E731
+        if meds := [m for m in meds_of.get(event.USUBJID, []) if near(m.ASTDT)]:
+            parts.append(f"Medications started from {window_days} days before to {window_days} days after the onset: "
+                         + "; ".join(f"{str(m.CMDECOD).lower()} {m.CMDOSE:g} {m.CMDOSU} {m.CMDOSFRQ} on {when(m.ASTDT)}"
+                                     for m in meds) + ".")
+        if labs := [lab for lab in labs_of.get(event.USUBJID, []) if near(lab.ADT)]:
+            parts.append("Laboratory values outside the reference range in that window: " + "; ".join(
+                f"{param_label(lab.PARAMCD).rsplit(' (', 1)[0]} {lab.AVAL:g} {lab.AVALU}, {lab.ANRIND.lower()}, "
+                f"on {when(lab.ADT)}" for lab in labs) + ".")
         rows.append((event.USUBJID, event.AESEQ, e["AEDECOD"], " ".join(parts)))
     return pd.DataFrame(rows, columns=["USUBJID", "AESEQ", "AEDECOD", "NARRATIVE"])
 
