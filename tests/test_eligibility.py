@@ -7,7 +7,7 @@ import pytest
 
 from analysis_utils.eligibility import (
     ELIG_RESULTS, compute_acr_eular_2016, compute_serology_baseline, compute_stable_dose_days, derive_adelig,
-    derive_ie_wide, eligibility_to_ard, summarize_criteria, summarize_eligibility,
+    derive_ie_wide, describe_ineligible, eligibility_to_ard, summarize_criteria, summarize_eligibility,
 )
 
 MEASURED = ("FOCUSSC", "OSS", "SCHIRMER", "UWSFR")
@@ -244,3 +244,11 @@ def test_eligibility_ard_rows_match_the_tables(study):
     assert len(n) == 17 and (n == big_n.reindex(n.index)).all()
     subjects = rows[rows["analysis_id"] == "ELIG-SUBJECTS"].set_index("category")["stat_value"]
     assert subjects.to_dict() == {"Y": 1.0, "N": 1.0, "": 2.0}
+
+
+def test_the_patients_not_eligible_are_named_twenty_at_most():
+    subjects = pd.DataFrame({"USUBJID": [f"X-01-{i:03d}" for i in range(1, 31)], "ELIGFL": "N", "FAILED": "EXC1",
+                             "NOTDONE": ""})
+    text = describe_ineligible(subjects)
+    assert text.startswith("30 of 30 patients are not shown eligible: 01-001 (not met: EXC1),")
+    assert text.endswith("01-020 (not met: EXC1), and 10 more, listed first below.")

@@ -875,3 +875,10 @@ def test_narratives_of_significant_events_only_with_the_treatment_taken_at_onset
     assert "Medications" not in text and "Laboratory" not in text  # no ADCM or ADLB given
     none = safety.list_narratives(adae.assign(AESER="N"), adsl)
     assert none.empty and list(none.columns) == ["USUBJID", "AESEQ", "AEDECOD", "NARRATIVE"]
+
+
+def test_lab_alert_sentence_names_twenty_patients_at_most():
+    alerts = pd.DataFrame({"USUBJID": [f"S-01-{i:03d}" for i in range(1, 26)], "PARAMCD": "NEUT", "ADY": 29})
+    text = safety.describe_lab_alerts(alerts)
+    assert text.startswith("Patients with such a value: neutrophils (10^9/L) in 25 (01-001, 01-002,")
+    assert text.endswith("01-020 and 5 more).") and "01-021" not in text

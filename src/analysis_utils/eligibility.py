@@ -486,7 +486,11 @@ def summarize_eligibility(adelig: pd.DataFrame) -> pd.DataFrame:
                          "FAILED": failed.to_numpy(), "NOTDONE": not_done.to_numpy()})
 
 
-def describe_ineligible(by_subject: pd.DataFrame) -> str:
+#: Patients ``describe_ineligible`` names at most; the others are counted (the listing shows them first).
+NAMED_AT_MOST = 20
+
+
+def describe_ineligible(by_subject: pd.DataFrame, *, at_most: int = NAMED_AT_MOST) -> str:
     """Say which patients are not shown eligible (``summarize_eligibility``) and why, by criterion: in a listing of
     many patients, cut on the page, the one randomised with an exclusion met stood in row 84 of 87 and was named
     nowhere else.
@@ -499,13 +503,16 @@ def describe_ineligible(by_subject: pd.DataFrame) -> str:
     'All 3 patients met every criterion.'
     >>> describe_ineligible(s.iloc[:2])
     '1 of 2 patients is not shown eligible: 01-002 (not met: EXC1).'
+    >>> describe_ineligible(s, at_most=1)
+    '2 of 3 patients are not shown eligible: 01-002 (not met: EXC1), and 1 more, listed first below.'
     """
     out = by_subject[by_subject["ELIGFL"] != "Y"]
     if not len(out):
         return f"All {len(by_subject)} patients met every criterion."
     why = [", ".join(f"{word}: {ids}" for word, ids in (("not met", failed), ("not done", not_done)) if ids)
            for failed, not_done in zip(out["FAILED"], out["NOTDONE"])]
-    named = ", ".join(f"{voc.patient_label(s)} ({w})" for s, w in zip(out["USUBJID"], why))
+    named = ", ".join(f"{voc.patient_label(s)} ({w})" for s, w in zip(out["USUBJID"][:at_most], why[:at_most]))
+    named += f", and {len(out) - at_most} more, listed first below" if len(out) > at_most else ""
     return f"{len(out)} of {len(by_subject)} patients {'is' if len(out) == 1 else 'are'} not shown eligible: {named}."
 
 

@@ -1417,17 +1417,21 @@ on Bari: 01-001; on HCQ: 02-004).'
     """
     if not len(alerts):
         return ""
+
+    def named(subjects, at_most: int = 20) -> str:  # the listing has them all
+        shown = ", ".join(patient_label(s) for s in list(subjects)[:at_most])
+        return shown + (f" and {len(subjects) - at_most} more" if len(subjects) > at_most else "")
+
     parts = []
     for paramcd, rows in alerts.groupby("PARAMCD", sort=False):
         subjects = list(dict.fromkeys(rows["USUBJID"]))
         at_start = rows.loc[rows["ADY"] <= 1, "USUBJID"].nunique() if "ADY" in rows else 0
         label = param_label(paramcd)
         text = (f"{label[:1].lower() + label[1:] if label[1:2].islower() else label} in {len(subjects)} "
-                f"({', '.join(patient_label(s) for s in subjects)})" + (f", {at_start} of them at baseline" if at_start
-                                                                        else ""))
+                f"({named(subjects)})" + (f", {at_start} of them at baseline" if at_start else ""))
         if AS_TREATED in rows and "ADY" in rows:
             after = rows[(rows["ADY"] > 1) & rows[AS_TREATED].fillna("").ne("")]
-            on = [f"on {trt}: {', '.join(patient_label(s) for s in dict.fromkeys(r['USUBJID']))}"
+            on = [f"on {trt}: {named(list(dict.fromkeys(r['USUBJID'])))}"
                   for trt, r in after.groupby(AS_TREATED, sort=True)]
             text += f" (after baseline {'; '.join(on)})" if on else ""
         parts.append(text)
