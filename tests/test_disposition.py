@@ -390,3 +390,14 @@ def test_consort_by_arm_of_the_randomised_example_adds_up():
     assert "Allocated to HCQ 400 mg (n = 29)\n  Treated: 29\n  Not treated: 0" in texts
     assert "In study at week 12 (n = 28)\nAnalysed at week 12 (n = 28)\nSwitched treatment at week 12 (n = 12)" in texts
     assert not [t for t in texts if "Not randomised" in t or "not yet due" in t]  # none: left out
+
+
+def test_disposition_counts_the_switched_patients_of_a_randomised_trial():
+    # Two of the control arm's three patients switched after week 12: a row after week 12's, by arm and in total.
+    adsl = pd.DataFrame({"USUBJID": list("abcd"), "TRT01P": ["HCQ", "HCQ", "HCQ", "Bari"], "TRT01PN": [1, 1, 1, 2],
+                         "SAFFL": "Y", "COMP12FL": "Y", "EOSSTT": "COMPLETED", "DCSREAS": "",
+                         "SWITCHFL": ["Y", "Y", "N", "N"]})
+    out = disposition.summarize_disposition(adsl, stages=disposition.disposition_stages(adsl), total=True)
+    switched = out[out["category"] == disposition.SWITCHED_LABEL].set_index("arm")["n_subjects"]
+    assert switched.to_dict() == {"HCQ": 2, "Bari": 0, "Total": 2}
+    assert list(dict.fromkeys(out["category"]))[2:4] == ["Completed week 12", "Switched treatment after week 12"]

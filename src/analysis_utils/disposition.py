@@ -15,7 +15,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from analysis_utils import ard, tables, validation
+from analysis_utils import ard, dictionary, tables, validation
 from analysis_utils.cleaning import DUE_FLAGS, compute_study_day
 from analysis_utils.vocabulary import VISITS, decode, patient_label, sentence_case
 from analysis_utils.safety import (
@@ -38,6 +38,30 @@ DISPOSITION_STAGES = MappingProxyType({
     "Completed week 12": "COMP12FL",
     "Completed week 24": ("EOSSTT", STATUS_COMPLETED),
 })
+#: Row of the patients who switched treatment (ADSL ``SWITCHFL``), after week 12 (``disposition_stages``).
+SWITCHED_LABEL = f"Switched treatment after week {dictionary.SWITCH_WEEK}"
+
+
+def disposition_stages(adsl: pd.DataFrame, stages=DISPOSITION_STAGES) -> dict:
+    """``stages``, and where a patient switched treatment (``SWITCHFL``), the row of the patients who did, after week
+    12's: the switched patients were counted only in the flow diagram, and the safety tables' N of baricitinib (58
+    randomised, 70 who took it) could be traced to no table.
+
+    >>> list(disposition_stages(pd.DataFrame({"SWITCHFL": ["N", "Y"]})))
+    ['Enrolled', 'Treated', 'Completed week 12', 'Switched treatment after week 12', 'Completed week 24']
+    >>> list(disposition_stages(pd.DataFrame({"SWITCHFL": ["N", "N"]}))) == list(DISPOSITION_STAGES)
+    True
+    """
+    if "SWITCHFL" not in adsl or not adsl["SWITCHFL"].eq("Y").any():
+        return dict(stages)
+    out = {}
+    for label, flag in stages.items():
+        out[label] = flag
+        if label == "Completed week 12":
+            out[SWITCHED_LABEL] = "SWITCHFL"
+    return out
+
+
 #: ADSL end-of-study status of a discontinued subject (CDISC NCOMPLT codelist).
 STATUS_DISCONTINUED = "DISCONTINUED"
 #: Row label of the discontinued subjects; their reasons (``DCSREAS``) follow as sub-rows.
