@@ -882,3 +882,24 @@ def test_lab_alert_sentence_names_twenty_patients_at_most():
     text = safety.describe_lab_alerts(alerts)
     assert text.startswith("Patients with such a value: neutrophils (10^9/L) in 25 (01-001, 01-002,")
     assert text.endswith("01-020 and 5 more).") and "01-021" not in text
+
+
+def test_narrative_window_is_fourteen_days_both_ends_included():
+    assert safety.NARRATIVE_WINDOW_DAYS == 14
+    adsl = pd.DataFrame({"USUBJID": ["X-01-001"], "SAFFL": "Y", "AGE": [50], "SEX": ["F"], "TRT01A": ["Bari"],
+                         "TRTSDT": pd.to_datetime(["2021-01-01"]), "TRTEDT": pd.to_datetime(["2021-03-01"]),
+                         "EOSDT": pd.to_datetime(["2021-03-01"]), "EOSSTT": ["DISCONTINUED"],
+                         "DCSREAS": ["ADVERSE EVENT"]})
+    adae = pd.DataFrame({"USUBJID": ["X-01-001"], "AESEQ": [1], "AETERM": ["zoster"], "AEDECOD": ["Herpes zoster"],
+                         "ASTDT": pd.to_datetime(["2021-02-01"]), "AENDT": pd.to_datetime(["2021-02-20"]),
+                         "TRTEMFL": "Y", "AESER": "N", "AETOXGR": [2], "AEREL": ["RELATED"],
+                         "AEACN": ["DRUG WITHDRAWN"], "AEOUT": ["RECOVERED/RESOLVED"], "DTHFL": "N"})
+    # onset 2021-02-01: 2021-01-18 and 2021-02-15 are 14 days away (named), 2021-01-17 and 2021-02-16 are 15 (not)
+    dates = pd.to_datetime(["2021-01-17", "2021-01-18", "2021-02-15", "2021-02-16"])
+    adcm = pd.DataFrame({"USUBJID": "X-01-001", "CMDECOD": ["A", "B", "C", "D"], "CMDOSE": 1.0, "CMDOSU": "mg",
+                         "CMDOSFRQ": "QD", "ASTDT": dates})
+    adlb = pd.DataFrame({"USUBJID": "X-01-001", "PARAMCD": "ALT", "AVAL": [50.0, 51.0, 52.0, 53.0], "AVALU": "U/L",
+                         "ANRIND": "HIGH", "ADT": dates})
+    text = safety.list_narratives(adae, adsl, adcm=adcm, adlb=adlb)["NARRATIVE"].iloc[0]
+    assert " b 1 mg QD" in text and " c 1 mg QD" in text and " a 1 mg" not in text and " d 1 mg" not in text
+    assert "ALT 51 U/L" in text and "ALT 52 U/L" in text and "ALT 50 " not in text and "ALT 53 " not in text

@@ -23,7 +23,7 @@ from analysis_utils import tables
 from analysis_utils.cleaning import NOT_CODED, changed_that_day, compute_prednisone_equivalent, visit_order
 from analysis_utils.safety import (
     _SAFETY_POPULATION, _apply_rule, _arm_header, _complete_grid, _require_columns, _safety_population,
-    summarize_continuous,
+    compute_big_n, summarize_continuous,
 )
 
 #: Medication classes of ADCM (docs/analysis_datasets.md), in display order, with their labels.
@@ -342,9 +342,7 @@ def summarize_gc_dose(doses: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TR
     _require_columns(doses, ["USUBJID", "AVISIT", "AVAL", "BASE", "CHGFL"], "glucocorticoid doses")
     visits = tuple(visit_order(doses) if visits is None else visits)
     pop = _safety_population(adsl, arm)
-    big_n = pop.groupby("arm", sort=False, observed=True)["USUBJID"].nunique()
-    if isinstance(pop["arm"].dtype, pd.CategoricalDtype):  # by the arms' codes, the control first
-        big_n = big_n.reindex([a for a in pop["arm"].cat.categories if a in big_n.index])
+    big_n = compute_big_n(adsl, arm=arm)  # the arms in the tables' order: by code, the control first
     data = doses[doses["AVISIT"].isin(visits)].merge(pop, on="USUBJID", how="inner", validate="many_to_one")
     counts = data.assign(_on=data["AVAL"] > 0, _chg=data["CHGFL"] == "Y").groupby(["arm", "AVISIT"]).agg(
         n_assessed=("USUBJID", "nunique"), n_on_gc=("_on", "sum"), n_changed=("_chg", "sum")).reset_index()

@@ -724,7 +724,9 @@ def list_adverse_events(adae: pd.DataFrame, *, where=None, adsl: pd.DataFrame | 
     return listing.sort_values(["USUBJID", "ASTDT", "AESEQ"], kind="stable").reset_index(drop=True)
 
 
-#: Days before and after an event's onset whose new medications and abnormal laboratory values its narrative names.
+#: Days before and after an event's onset whose new medications and abnormal laboratory values its narrative names
+#: (both ends included): the project's choice, two weeks (ICH E3 12.3.2 asks for the relevant concomitant
+#: medications and laboratory results, without a window).
 NARRATIVE_WINDOW_DAYS = 14
 
 
