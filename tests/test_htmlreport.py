@@ -141,6 +141,11 @@ def test_summary_follows_the_title_page_and_parts_end_their_section():
     assert '<a href="#interpretation">Interpretation</a>' in out
 
 
+def test_every_printed_page_of_a_synthetic_report_says_so():
+    css = (htmlreport.TEMPLATES / "report" / "report.css").read_text(encoding="utf-8")
+    assert f'content:"{htmlreport.SYNTHETIC_BANNER}"' in css and "body:has(#synthetic-banner){page:synthetic}" in css
+
+
 def test_style_sheet_is_the_template_file_inlined_after_jupyterlabs():
     out = _render([_nb("efficacy", [_md("## A")])])
     css = (htmlreport.TEMPLATES / "report" / "report.css").read_text(encoding="utf-8")

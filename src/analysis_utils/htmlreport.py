@@ -29,6 +29,8 @@ IF_OUTPUT_TAG = "report-if-output"
 #: Metadata of a cell's output (``report.end_notebook``) after which the notebook's cells are left out.
 END_METADATA = "report_end"
 SECTION_TAG_PREFIX = "section-"
+#: The banner of a report of invented data (``report.css`` prints it at the top of every page).
+SYNTHETIC_BANNER = "SYNTHETIC DATA: invented for testing the analysis; these are not the trial's results."
 TEMPLATES = Path(__file__).parent / "templates"
 
 #: What would make the page load something from outside the file: also an image by a file name (``![](x.png)``,
@@ -136,7 +138,7 @@ def _exporter():
 
         def from_notebook_node(self, nb, resources=None, **kw):
             """HTMLExporter's without its BeautifulSoup pass (a second each build) that adds the alt text
-            ``render_report`` adds and makes outputs focusable (the report's never scroll)."""
+            ``render_report`` adds and makes outputs focusable (browsers focus a wide table's scrolling output)."""
             resources = self._init_resources(resources)
             self.register_filter("highlight_code", lambda source, **kw: source)  # code is hidden
             self.register_filter("filter_data_type", WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata,
@@ -165,8 +167,8 @@ def render_report(notebooks: list, *, title_block: dict, synthetic: bool, append
     merged = merge(notebooks, names, {**(parts or {}), "appendix": appendix})
     title = html.escape(title_block.get("Title", "Report"))
     merged.metadata["title"] = title_block.get("Title", "Report")
-    banner = ('<div class="banner-synthetic" id="synthetic-banner" role="alert">SYNTHETIC DATA: invented for '
-              "testing the analysis; these are not the trial's results.</div>" if synthetic else "")
+    banner = (f'<div class="banner-synthetic" id="synthetic-banner" role="alert">{SYNTHETIC_BANNER}</div>' if synthetic
+              else "")
     facts = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(str(v))}</dd>" for k, v in title_block.items() if k != "Title")
     header = f'{banner}\n<header class="title-page"><h1>{title}</h1><dl class="study">{facts}</dl></header>\n{summary}<!--contents-->'
     page, _ = _exporter().from_notebook_node(merged, resources={"report": {"header": header}})
