@@ -65,16 +65,21 @@ def test_write_report_renders_the_executed_notebooks_in_the_given_order(tmp_path
 
 
 def test_formula_and_link_like_text_stays_text(tmp_path):
-    """Excel must never evaluate a cell of data (CSV injection) nor turn it into a link or a number."""
-    texts = ["=1+1", "@SUM(A1)", "+1", "-2", "=HYPERLINK(\"http://x\")", "http://x", "mailto:a@b", "1.50", "007", "1e5"]
+    """Excel must never evaluate a cell of data (CSV injection) nor turn it into a link; only a plain number becomes a
+    number (``PLAIN_NUMBER``), shown with the decimals of the CSV."""
+    texts = ["=1+1", "@SUM(A1)", "+1", "-2", "=HYPERLINK(\"http://x\")", "http://x", "mailto:a@b", "1.50", "007", "1e5",
+             "0.170", "10 (90.9)", "<0.001", "1234567890123456"]
     report.save_table(pd.DataFrame({"Term": texts}), "injection", reports_dir=tmp_path)
     appendix.write_tables_workbook(tmp_path, data_cutoff="2022-01-31")
     sheet = openpyxl.load_workbook(tmp_path / "tables.xlsx")["T01"]
     cells = [row[0] for row in sheet.iter_rows(min_row=2)]
     # As the CSV holds them: text a spreadsheet would run starts with ' (report.save_table), the rest as written.
-    assert [c.value for c in cells] == ["'=1+1", "'@SUM(A1)", "+1", "-2", "'=HYPERLINK(\"http://x\")", "http://x",
-                                        "mailto:a@b", "1.50", "007", "1e5"]
-    assert {c.data_type for c in cells} == {"s"} and not any(c.hyperlink for c in cells)
+    assert [c.value for c in cells] == ["'=1+1", "'@SUM(A1)", "+1", -2, "'=HYPERLINK(\"http://x\")", "http://x",
+                                        "mailto:a@b", 1.5, "007", "1e5", 0.17, "10 (90.9)", "<0.001",
+                                        "1234567890123456"]
+    assert [c.number_format for c in cells if c.data_type == "n"] == ["0", "0.00", "0.000"]
+    assert not any(c.hyperlink for c in cells)
+    assert sheet.freeze_panes == "A2"  # the header stays in view
 
 
 def test_a_cell_over_excels_limit_is_cut_with_a_marker_and_a_note(tmp_path):

@@ -259,6 +259,17 @@ def test_data_cutoff_removes_later_records(synthetic_export):
     assert (cut["adae"]["ASTDT"] <= "2021-10-31").all()
 
 
+def test_an_adverse_event_ongoing_at_the_cut_has_not_yet_its_outcome(synthetic_export):
+    """005's raised ALT (2021-10-08 to 2021-11-15, recovered): at a cut on 2021-10-15 it is ongoing, not recovered;
+    at the export's date, as recorded."""
+    for cutoff, end, outcome in (("2021-10-15", None, "NOT RECOVERED/NOT RESOLVED"),
+                                 ("2022-01-31", pd.Timestamp("2021-11-15"), "RECOVERED/RESOLVED")):
+        adae = cleaning.derive_all(synthetic_export, data_cutoff=cutoff)["adae"]
+        event = adae[adae["USUBJID"].str.endswith("-005") & (adae["ASTDT"] == "2021-10-08")].iloc[0]
+        assert (None if pd.isna(event["AENDT"]) else event["AENDT"], event["AEOUT"]) == (end, outcome)
+    assert cleaning.ONGOING_OUTCOME == "NOT RECOVERED/NOT RESOLVED"
+
+
 def test_summarize_datasets(datasets):
     counts = cleaning.summarize_datasets(datasets).set_index("dataset")
     assert counts.loc["adsl", ["records", "subjects"]].tolist() == [11, 11]
@@ -338,6 +349,21 @@ def test_missed_doses_not_yet_counted_leave_cumulative_dose_and_adherence_missin
                                                                      data_cutoff=cut)["adsl"].set_index("USUBJID"))
         pd.testing.assert_frame_equal(others, reference.drop(index=patient.name))
     assert counted.filter(like="-004", axis=0)["CUMDOSE"].tolist() == [320.0]
+
+
+def test_a_period_running_past_the_cut_has_no_missed_doses_to_count(synthetic_export):
+    """The missed doses are counted to a period's last dose, without dates: at a cut on 2021-11-30, patient 001 (first
+    dose 2021-06-28, last 2021-12-13, 2 missed) has 156 days on treatment and no cumulative dose or adherence (the
+    2 may have been missed after the cut); 010 (2021-07-29 to 2021-11-18, 1 missed: 113 days, 112 dosed) keeps
+    224 mg and 112 / 113 = 99.1 %; 007 (2021-07-19 to 2021-08-08, none missed) 21 days, 42 mg, 100 %; 002 (from
+    2021-07-01 to 2021-12-18, none missed: none before the cut either) 153 days, 306 mg, 100 %."""
+    adsl = cleaning.derive_all(synthetic_export, data_cutoff="2021-11-30")["adsl"]
+    adsl = adsl.set_index(adsl["USUBJID"].str[-3:])
+    assert adsl.loc["001", "TRTDURD"] == 156 and adsl.loc["001", ["CUMDOSE", "ADHERPCT"]].isna().all()
+    assert adsl.loc["010", ["TRTDURD", "CUMDOSE"]].tolist() == [113, 224.0]
+    assert adsl.loc["010", "ADHERPCT"] == pytest.approx(100 * 112 / 113)
+    assert adsl.loc["007", ["TRTDURD", "CUMDOSE", "ADHERPCT"]].tolist() == [21, 42.0, 100.0]
+    assert adsl.loc["002", ["TRTDURD", "CUMDOSE", "ADHERPCT"]].tolist() == [153, 306.0, 100.0]
 
 
 def test_an_interruption_as_a_period_of_dose_0_is_days_not_dosed_as_a_gap_is(synthetic_export):

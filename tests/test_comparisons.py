@@ -441,8 +441,19 @@ def test_cmh_pvalues_equal_statsmodels_on_random_strata():
     expected = [StratifiedTable([t.astype(float) for t in trial[:4]]).test_null_odds(correction=False).pvalue
                 for trial in tables]
     np.testing.assert_allclose(comparisons.cmh_pvalues(tables), expected, rtol=0, atol=1e-12)
-    # a stratum of one patient makes statsmodels' variance 0/0: NaN, as there
-    assert np.isnan(comparisons.cmh_pvalues(np.array([[[[1, 0], [0, 0]], [[3, 1], [1, 3]]]]))[0])
+    # a stratum of one patient (statsmodels' variance 0/0: NaN) is left out: 3/4 vs 1/4, E = 4 x 4 / 8 = 2,
+    # Var = 4 x 4 x 4 x 4 / (64 x 7), CMH = 1 / (256 / 448) = 1.75
+    assert comparisons.cmh_pvalues(np.array([[[[1, 0], [0, 0]], [[3, 1], [1, 3]]]]))[0] == pytest.approx(
+        stats.chi2.sf(1.75, 1))
+
+
+def test_a_stratum_of_one_patient_leaves_the_cmh_test_as_it_was():
+    """The two centres of the hand-worked CMH test (3.6) and a third with one patient, a responder on T: it adds 0 to
+    the numerator (1 - 1 x 1 / 1) and 0/0 to the variance, which made statsmodels' test NaN."""
+    strata = {"01": {"T": (8, 10), "C": (5, 10)}, "02": {"T": (7, 10), "C": (4, 10)}, "03": {"T": (1, 1), "C": (0, 0)}}
+    row = comparisons.compare_arms_responders(_responders({}, strata=strata), reference="C",
+                                              strata="SITEGR1").differences.iloc[0]
+    assert row["p_value"] == pytest.approx(stats.chi2.sf(3.6, 1)) and "CMH" in row["method"]
 
 
 def test_strata_tables_count_each_stratum_with_one_pass():

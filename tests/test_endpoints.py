@@ -498,6 +498,11 @@ def test_format_responder_and_sensitivity_tables(small_ard):
     sens = ep.format_sensitivity_table(small_ard, paramcd="ESSDAI")
     assert sens["Analysis"].unique().tolist() == [ep.POPULATIONS[a] for a in ("OC", "BOCF", "LOCF", "MIXED")]
     assert sens.loc[(sens["Analysis"] == "FAS (LOCF)") & (sens["Visit"] == "Week 24"), "n"].item() == "4"
+    # BOCF, week 24: 3 of 4; exact limits: the upper 0.975 ** (1/4) = 99.37 %, the lower the 2.5 % point of
+    # Beta(3, 2), 19.41 %
+    bocf = sens.loc[(sens["Analysis"] == "FAS (BOCF)") & (sens["Visit"] == "Week 24")].iloc[0]
+    assert [bocf["MCII n/N (%)"], bocf["MCII 95% CI (%)"]] == ["3/4 (75.0)", "(19.4, 99.4)"]
+    assert sens.loc[sens["Analysis"] == "FAS (mixed model)", "MCII 95% CI (%)"].eq("").all()
 
 
 def test_describe_sentences_come_from_ard(small_ard):

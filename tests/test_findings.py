@@ -203,7 +203,8 @@ def test_key_findings_of_two_arms_lead_with_the_primary_difference_and_each_arms
         f"{HCQ}: 0 of 3 patients (0.0%); {BARI}: 0 of 7 patients (0.0%); all patients: 0 of 9 patients (0.0%)",
         f"{HCQ}: 1 of 3 patients (33.3%); {BARI}: 1 of 6 patients (16.7%); all patients: 2 of 9 patients (22.2%); "
         "reasons: adverse event 1, lost to follow-up 1",
-        "herpes zoster in 1 patient; none of: venous thromboembolism",
+        f"{HCQ}: none; {BARI}: herpes zoster in 1 patient; all patients: herpes zoster in 1 patient; "
+        "none of: venous thromboembolism",
     ]
     assert table["Finding"].iloc[1].endswith(f": {HCQ}") and table["Finding"].iloc[2].endswith(f": {BARI}")
 
@@ -225,7 +226,8 @@ def test_safety_interpretation_of_two_arms_gives_each_treatment_and_all_patients
         f"5 of 9 patients (55.6%) had at least one treatment-emergent adverse event. By the treatment taken when the "
         f"event started: {HCQ}: 1 of 3 patients (33.3%); {BARI}: 4 of 7 patients (57.1%). No adverse event was of "
         "CTCAE grade 3 or more or fatal. No patient stopped study drug because of an adverse event. Adverse events of "
-        "special interest of JAK inhibitors: herpes zoster in 1 patient. No patient had venous thromboembolism: "
+        f"special interest of JAK inhibitors, by the treatment taken: {HCQ}: none; {BARI}: herpes zoster in 1 "
+        "patient; all patients: herpes zoster in 1 patient. No patient had venous thromboembolism: "
         # each treatment's time at risk and limit (the control's says nothing of baricitinib), not all patients' 4.5
         f"on {HCQ}, with 1.0 patient-years at risk, a rate of up to 368.9 per 100 patient-years (upper 95% confidence "
         f"limit); on {BARI}, with 3.5 patient-years at risk, a rate of up to 105.4 per 100 patient-years (upper 95% "

@@ -117,6 +117,23 @@ def test_analysis_sets_count_flags_and_the_essdai_of_full_analysis_set_patients_
         listings.summarize_analysis_sets(adsl.assign(FASFL=["Y", "", "N", "N"]), adeff)
 
 
+def test_analysis_sets_at_an_interim_cut_count_the_visits_not_yet_due():
+    """Patient 3's week-12 window is still open, 2 missed it; nobody has reached week 24 (no ESSDAI at it, only a due
+    flag), nor week 16 (a row of its own from ADSL's DUE16FL): not yet due is not missing."""
+    adsl = pd.DataFrame({"USUBJID": ["1", "2", "3"], "SAFFL": "Y", "FASFL": "Y", "DUE12FL": ["Y", "Y", "N"],
+                         "DUE16FL": "N", "DUE24FL": "N"})
+    adeff = pd.DataFrame({"USUBJID": ["1", "2", "3", "1"], "PARAMCD": "ESSDAI",
+                          "AVISIT": ["Baseline"] * 3 + ["Week 12"], "AVISITN": [0, 0, 0, 12], "AVAL": [9.0, 8, 7, 4]})
+    out = listings.summarize_analysis_sets(adsl, adeff)
+    assert out[["category", "n_subjects"]].values.tolist()[3:] == [
+        ["ESSDAI observed at baseline", 3], ["ESSDAI observed at week 12", 1],
+        ["Week 12 not yet due at the data cut", 1],
+        ["ESSDAI observed at week 16", 0], ["Week 16 not yet due at the data cut", 3],
+        ["ESSDAI observed at week 24", 0], ["Week 24 not yet due at the data cut", 3]]
+    final = listings.summarize_analysis_sets(adsl.assign(DUE12FL="Y", DUE16FL="Y", DUE24FL="Y"), adeff)
+    assert not final["category"].str.contains("not yet due").any()
+
+
 def test_shipped_trial_analysis_sets(trial):
     """11 patients enrolled, all dosed and with a baseline ESSDAI; ESSDAI at week 12 for all but 007 (left on
     day 21) and at week 24 for all but 007 and 010 (left on day 113): data/raw/visits.csv."""

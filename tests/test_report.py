@@ -34,6 +34,15 @@ def test_show_figure_displays_the_saved_png_and_closes_the_figure(tmp_path, monk
     assert (tmp_path / "essdai_by_visit.svg").exists()
 
 
+def test_show_figure_numbers_a_figure_above_it(tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, metadata=None: shown.append(obj))
+    report.show_figure(_figure(), "flow", figures_dir=tmp_path, caption="Figure 14.1.1 Flow of patients")
+    caption, image = shown
+    assert caption.data == "**Figure 14.1.1 Flow of patients**"
+    assert image.data == (tmp_path / "flow.png").read_bytes()
+
+
 def _save_sections_many_times(reports_dir, section, times):
     import pandas as pd
 
@@ -143,8 +152,9 @@ def test_workbook_sheet_has_the_title_above_and_the_footnotes_below_the_table(tm
     rows = [[c for c in row if c is not None] for row in book["T01"].iter_rows(values_only=True)]
     assert rows == [["Table 14.3.1.1 Overview of TEAEs \u2014 Safety set (N = 11)"], [],
                     ["Subjects with", "Bari (N = 11): n (%) [events]"], ["Any TEAE", "6 (54.5) [6]"],
-                    ["'=HYPERLINK(1)", "0"], [], ["Population: Safety set (N = 11)."], ["Source: ADAE, ADSL."],
+                    ["'=HYPERLINK(1)", 0], [], ["Population: Safety set (N = 11)."], ["Source: ADAE, ADSL."],
                     ["Method: Subjects counted once per row."], ["TEAE: treatment-emergent adverse event."]]
+    assert book["T01"].freeze_panes == "A4" and book["T02"].freeze_panes == "A2"  # under the header row
     assert [list(r) for r in book["T02"].iter_rows(values_only=True)] == [["a"], ["x"]]
     assert [list(r) for r in book["index"].iter_rows(values_only=True)] == [
         ["sheet", "table", "title"], ["T01", "aet01", "Table 14.3.1.1 Overview of TEAEs \u2014 Safety set (N = 11)"],

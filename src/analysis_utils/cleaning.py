@@ -913,6 +913,11 @@ def _before(frame: pd.DataFrame, column: str, cutoff: pd.Timestamp) -> pd.DataFr
     return frame[~(frame[column] > cutoff).fillna(False).astype(bool)]
 
 
+#: The outcome at a data cut of an adverse event that ended after it (CDISC codelist OUT, C66768): its recorded
+#: outcome (recovered, fatal) came after the cut; a row with no end date and "recovered" contradicted itself.
+ONGOING_OUTCOME = "NOT RECOVERED/NOT RESOLVED"
+
+
 def apply_data_cutoff(tables: dict, cutoff: str) -> dict:
     """Keep only what was known at the data cut: records dated after ``cutoff`` are left out.
 
@@ -920,10 +925,13 @@ def apply_data_cutoff(tables: dict, cutoff: str) -> dict:
     after the cut (and their ESSDAI, ESSPRI, PGA and ILD assessments), eligibility assessments, laboratory
     samples, adverse events and medications starting after it, a first dose after it (the subject is then
     not yet treated) and dispositions after it (the subject is then ongoing) are removed; end dates after
-    the cut become missing (ongoing) and the last dose is truncated to the cut (a period still running at the
-    export, without a last dose, runs to the cut too). The missed doses are a total
-    without dates, so they cannot be cut: they are kept, but never more than the days from the first dose to
-    the cut (no negative dose or adherence). The raw frames are not modified.
+    the cut become missing (ongoing; an adverse event's outcome, recorded when it ended, is then
+    ``ONGOING_OUTCOME``) and the last dose is truncated to the cut (a period still running at the
+    export, without a last dose, runs to the cut too). The missed doses of a period are a total without dates,
+    counted up to its last dose (or, still running, up to the export's date): a period that ran past the cut has
+    missed doses the cut cannot separate, so its count, unless 0, becomes missing (not yet counted at the cut: the
+    patient's cumulative dose and adherence are missing), never charged to the days before the cut (a patient who
+    missed 4 doses in 24 weeks showed an adherence of 63.6 % after 11 days). The raw frames are not modified.
 
     Examples
     --------
@@ -951,13 +959,14 @@ def apply_data_cutoff(tables: dict, cutoff: str) -> dict:
     for name, (start, end) in partial_dates.COLUMNS.items():  # a partial date: from the first day it may be
         frame = _before(t[name], start, cut)
         after = (frame[end] > cut).fillna(False).astype(bool)  # ongoing at the cut: no end, nor its last day or flag
-        cleared = {end: pd.NaT, end + validation.LAST_SUFFIX: pd.NaT, end + validation.FLAG_SUFFIX: ""}
+        cleared = {end: pd.NaT, end + validation.LAST_SUFFIX: pd.NaT, end + validation.FLAG_SUFFIX: "",
+                   "AEOUT": ONGOING_OUTCOME}
         out[name] = frame.assign(**{c: frame[c].mask(after, value) for c, value in cleared.items() if c in frame})
     exposure = _before(t["exposure"], "EXSTDT", cut)
-    exposure = exposure.assign(EXENDT=exposure["EXENDT"].where(~(exposure["EXENDT"] > cut), cut).fillna(cut))
-    days = (exposure["EXENDT"] - exposure["EXSTDT"]).dt.days + 1
-    more = (exposure["EXMISSED"] > days).fillna(False).astype(bool)  # a blank count (not yet counted) stays blank
-    out["exposure"] = exposure.assign(EXMISSED=exposure["EXMISSED"].mask(more, days))
+    counted_to = exposure["EXENDT"].fillna(validation.export_timestamp(t))  # no export date: not known, past the cut
+    known = ((counted_to <= cut) | (exposure["EXMISSED"] == 0)).fillna(False).astype(bool)  # 0 missed: none before
+    out["exposure"] = exposure.assign(EXENDT=exposure["EXENDT"].where(~(exposure["EXENDT"] > cut), cut).fillna(cut),
+                                      EXMISSED=exposure["EXMISSED"].where(known))
     for frame in out.values():
         frame.attrs[validation.TYPED_ATTR] = True
     return out

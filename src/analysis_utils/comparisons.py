@@ -384,8 +384,8 @@ def cmh_pvalues(tables: np.ndarray) -> np.ndarray:
     ``tables`` has shape (trials, strata, 2, 2) as in ``mantel_fleiss_distances``. The statistic
     (sum_k (a_k - n1_k m1_k / N_k))² / sum_k n1_k n2_k m1_k m2_k / (N_k² (N_k - 1)) on 1 df is
     computed term by term as statsmodels ``StratifiedTable.test_null_odds(correction=False)`` does
-    (``compare_arms_responders``); strata without patients are left out (NaN where a stratum has
-    one patient or the variance is zero, as statsmodels gives).
+    (``compare_arms_responders``); strata with fewer than two patients are left out
+    (``_informative_strata``; NaN where the variance is zero, as statsmodels gives).
 
     Examples
     --------
@@ -396,7 +396,7 @@ def cmh_pvalues(tables: np.ndarray) -> np.ndarray:
     apb, apc = t[..., 0, 0] + t[..., 0, 1], t[..., 0, 0] + t[..., 1, 0]
     bpd, cpd = t[..., 0, 1] + t[..., 1, 1], t[..., 1, 0] + t[..., 1, 1]
     n = t.sum((-2, -1))
-    present = n > 0
+    present = n > 1
     with np.errstate(invalid="ignore", divide="ignore"):
         diff = np.where(present, t[..., 0, 0] - apb * apc / n, 0.0)
         var = np.where(present, apb * apc * bpd * cpd / (n ** 2 * (n - 1)), 0.0)
@@ -524,12 +524,25 @@ def _strata_tables(pair: pd.DataFrame, arm: str, compared, strata: str | None) -
     return np.bincount(cell, minlength=4 * len(levels)).reshape(len(levels), 2, 2)
 
 
+def _informative_strata(tables: np.ndarray) -> np.ndarray:
+    """The strata (2x2 tables) of two patients or more. A stratum of one patient adds 0 to the CMH statistic's
+    numerator (a - n1 m1 / N is 1 - 1, or 0 - 0) and 0/0 to its variance, which made statsmodels' whole test NaN:
+    at an interim cut, the one patient of a centre due at week 24 left a p-value "NA" (without him, p = 0.620). R's
+    ``mantelhaen.test`` refuses such strata; leaving them out is the limit of the statistic, which they do not move.
+
+    >>> _informative_strata(np.array([[[1, 0], [0, 0]], [[2, 1], [1, 2]], [[0, 0], [0, 0]]])).tolist()
+    [[[2, 1], [1, 2]]]
+    """
+    return tables[tables.sum((1, 2)) > 1]
+
+
 def _responder_test(pair: pd.DataFrame, *, arm: str, compared, strata: str | None, table_cls) -> tuple[float, str]:
     """p-value and method: CMH across ``strata`` when they pass Mantel-Fleiss, else Fisher's exact test."""
     tables = _strata_tables(pair, arm, compared, strata)
     if strata:
         if mantel_fleiss_distance(tables) >= MANTEL_FLEISS_MIN:
-            result = table_cls([np.asarray(t, float) for t in tables]).test_null_odds(correction=False)
+            result = table_cls([np.asarray(t, float) for t in _informative_strata(tables)]).test_null_odds(
+                correction=False)
             return float(result.pvalue), METHODS["cmh"].format(strata=strata)
         method = METHODS["fisher_sparse"].format(strata=strata)
     else:

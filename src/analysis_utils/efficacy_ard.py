@@ -25,7 +25,7 @@ Analysis identifiers (ARD ``analysis_id``; ``{P}`` = ESSDAI, ESSPRI, PGA or a la
 - ``EFF-{P}-MIXED``: estimate, ci_lower, ci_upper, p_value, df at each post-baseline visit; n_subjects,
   n_obs and converged (1/0) at avisit ``""``.
 - ``EFF-ESSDAI-MCII{S}``, ``EFF-ESSPRI-MCII{S}``, ``EFF-ESSPRI-PASS{S}``: n_responders, n_evaluable,
-  pct, ci_lower, ci_upper.
+  pct (0-100), rate (0-1) and its ci_lower, ci_upper (0-1).
 - ``EFF-ESSDAI-ACTCAT{S}``: n, n_evaluable, pct per category (Low / Moderate / High).
 - ``EFF-REMISSION``: responder statistics of REMARTIC, REMCUTAN, REMHAEM and ILDIMP (patients
   involved at baseline).

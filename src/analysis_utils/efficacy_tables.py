@@ -326,7 +326,8 @@ def format_sensitivity_table(ard: pd.DataFrame, *, paramcd: str) -> pd.DataFrame
     Columns: approach (population label), visit, n, mean change (95 % CI) and its p-value (paired
     t-test for the data sets; for the mixed model, the t-test of the visit coefficient with the
     within-subject containment degrees of freedom, ``mixed_model.fit_mixed_model``), and for ESSDAI the
-    MCII n/N (%). One row per approach and post-baseline visit of ``ard`` (schedule order).
+    MCII n/N (%) with its exact (Clopper-Pearson) 95 % CI, which the table's methods name. One row per approach and
+    post-baseline visit of ``ard`` (schedule order).
     """
     cells = _Cells(ard)
     d, out = _decimals(paramcd), []
@@ -357,6 +358,7 @@ def format_sensitivity_table(ard: pd.DataFrame, *, paramcd: str) -> pd.DataFrame
                 row["MCII n/N (%)"] = (f"{tables.format_number(r['n_responders'], 0)}/"
                                        f"{tables.format_number(r['n_evaluable'], 0)} "
                                        f"({tables.format_number(r['pct'], tables.PCT_DECIMALS)})")
+                row["MCII 95% CI (%)"] = tables.format_ci(100 * r["ci_lower"], 100 * r["ci_upper"], tables.PCT_DECIMALS)
             out.append(row)
     return _or_no_data(out, ["Parameter", "Analysis", "Visit", "n", "Mean change (95% CI)", "p"]).fillna("")
 

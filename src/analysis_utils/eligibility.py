@@ -490,10 +490,12 @@ def summarize_eligibility(adelig: pd.DataFrame) -> pd.DataFrame:
 NAMED_AT_MOST = 20
 
 
-def describe_ineligible(by_subject: pd.DataFrame, *, at_most: int = NAMED_AT_MOST) -> str:
+def describe_ineligible(by_subject: pd.DataFrame, *, at_most: int = NAMED_AT_MOST, awaiting=()) -> str:
     """Say which patients are not shown eligible (``summarize_eligibility``) and why, by criterion: in a listing of
     many patients, cut on the page, the one randomised with an exclusion met stood in row 84 of 87 and was named
-    nowhere else.
+    nowhere else. The patients ``awaiting`` their first dose at an interim data cut (``USUBJID``s; still on study,
+    not yet treated), whose criteria may only be not done yet, are said to be so, not to be not shown eligible
+    (at a cut of the pilot one day before her baseline visit, 01-011 read as an eligibility failure).
 
     >>> s = pd.DataFrame({"USUBJID": ["X-01-001", "X-01-002", "X-02-003"], "ELIGFL": ["Y", "N", "N"],
     ...                   "FAILED": ["", "EXC1", ""], "NOTDONE": ["", "", "INC3"]})
@@ -505,15 +507,34 @@ def describe_ineligible(by_subject: pd.DataFrame, *, at_most: int = NAMED_AT_MOS
     '1 of 2 patients is not shown eligible: 01-002 (not met: EXC1).'
     >>> describe_ineligible(s, at_most=1)
     '2 of 3 patients are not shown eligible: 01-002 (not met: EXC1), and 1 more, listed first below.'
+    >>> describe_ineligible(s, awaiting=["X-02-003"])
+    '1 of 3 patients is not shown eligible: 01-002 (not met: EXC1). 02-003 (not done yet: INC3) awaits the first \
+dose at the data cut.'
+    >>> describe_ineligible(s.assign(ELIGFL="N", NOTDONE="INC3"), awaiting=["X-01-001", "X-02-003"])
+    '1 of 3 patients is not shown eligible: 01-002 (not met: EXC1, not done: INC3). 01-001, 02-003 (not done yet: \
+INC3) await the first dose at the data cut.'
+    >>> describe_ineligible(s.iloc[[0, 2]], awaiting=["X-02-003"])
+    'The other patient met every criterion. 02-003 (not done yet: INC3) awaits the first dose at the data cut.'
     """
-    out = by_subject[by_subject["ELIGFL"] != "Y"]
+    waiting = by_subject["USUBJID"].isin(list(awaiting)) & (by_subject["ELIGFL"] != "Y") & (by_subject["FAILED"] == "")
+    later = ""
+    if waiting.any():
+        rows = by_subject[waiting].head(at_most)
+        named = "; ".join(", ".join(map(voc.patient_label, ids)) + (f" (not done yet: {d})" if d else "")
+                          for d, ids in rows.groupby("NOTDONE", sort=False)["USUBJID"])
+        named += f"; and {int(waiting.sum()) - at_most} more" if waiting.sum() > at_most else ""
+        later = f" {named} {'awaits' if waiting.sum() == 1 else 'await'} the first dose at the data cut."
+    out = by_subject[(by_subject["ELIGFL"] != "Y") & ~waiting]
     if not len(out):
-        return f"All {len(by_subject)} patients met every criterion."
+        others = len(by_subject) - int(waiting.sum())
+        return (f"All {len(by_subject)} patients met every criterion." if not later else
+                f"The other {'patient' if others == 1 else f'{others} patients'} met every criterion.{later}")
     why = [", ".join(f"{word}: {ids}" for word, ids in (("not met", failed), ("not done", not_done)) if ids)
            for failed, not_done in zip(out["FAILED"], out["NOTDONE"])]
     named = ", ".join(f"{voc.patient_label(s)} ({w})" for s, w in zip(out["USUBJID"][:at_most], why[:at_most]))
     named += f", and {len(out) - at_most} more, listed first below" if len(out) > at_most else ""
-    return f"{len(out)} of {len(by_subject)} patients {'is' if len(out) == 1 else 'are'} not shown eligible: {named}."
+    return (f"{len(out)} of {len(by_subject)} patients {'is' if len(out) == 1 else 'are'} not shown eligible: "
+            f"{named}.{later}")
 
 
 #: Columns of ``summarize_criteria``: one count per result, and the denominator.

@@ -34,7 +34,7 @@ CAVEAT = ("This single-arm, open-label pilot has no control group: a change from
 AE_ANY, AE_SERIOUS, AE_GRADE3 = "Any TEAE", "Serious TEAE", "TEAE of CTCAE grade >= 3"
 AE_WITHDRAWN, AE_FATAL = "TEAE leading to discontinuation of study drug", "TEAE with fatal outcome"
 #: Analysis ids of the ARD the findings read.
-OVERVIEW_ID, AESI_ID, DISPOSITION_ID = "SAF-AET01", "SAF-AESI-EAIR", "DSP-DISPOSITION"
+OVERVIEW_ID, AESI_ID, DISPOSITION_ID, DATACUT_ID = "SAF-AET01", "SAF-AESI-EAIR", "DSP-DISPOSITION", "DISP-DATACUT"
 #: ARD of the TEAEs not yet coded or assessed (an interim export; ``safety.summarize_not_assessed``) and the
 #: categories that bound a sentence of the findings (keys of ``safety.NOT_ASSESSED``): an event without a grade
 #: may be of grade 3 or more, one without the action taken may have stopped the drug, one without an outcome may be
@@ -186,21 +186,27 @@ def _n_of(counts: tuple | None, *, events: bool = True) -> str:
     return text + (f", {_plural(n_events, 'event')}" if events and n_events is not None and n else "")
 
 
-def _aesi(ard: pd.DataFrame | None) -> pd.DataFrame:
-    """The special-interest categories (ARD ``SAF-AESI-EAIR``): category, patients, patient-years, upper 95 % limit."""
+def _aesi(ard: pd.DataFrame | None, group: str = TOTAL) -> pd.DataFrame:
+    """The special-interest categories (ARD ``SAF-AESI-EAIR``): category, patients, patient-years, upper 95 % limit;
+    in a trial of several arms, of the treatment taken ``group`` (default: every patient, the whole time at risk)."""
     if ard is None:
         return pd.DataFrame(columns=["category", "n_subjects", "pyears", "ci_upper"])
     rows = ard[ard["analysis_id"] == AESI_ID]
-    if "group" in rows and (rows["group"] == TOTAL).any():
-        rows = rows[rows["group"] == TOTAL]  # a trial of several arms: every patient, the whole time at risk
+    if "group" in rows and (rows["group"] == group).any():
+        rows = rows[rows["group"] == group]
     rows = rows.pivot_table(index="category", columns="stat_name", values="stat_value", sort=False)
     return rows.reindex(columns=["n_subjects", "pyears", "ci_upper"]).reset_index()
 
 
-def _aesi_words(aesi: pd.DataFrame) -> tuple[str, str]:
-    """The categories with a patient (``herpes zoster in 1 patient``) and those without, as text. Categories overlap
-    (hepatitis B reactivation is also an opportunistic infection, ``safety.AESI_PTS``), so where several have a
-    patient the text says that one patient may count in each: the pilot's one event read as two patients.
+#: What ``_aesi_words`` adds where several categories have a patient.
+AESI_OVERLAP = " (a patient counts in each category an event of theirs falls in, and one event may fall in several)"
+
+
+def _aesi_words(aesi: pd.DataFrame, *, sep: str = "; ", overlap: bool = True) -> tuple[str, str]:
+    """The categories with a patient (``herpes zoster in 1 patient``, joined by ``sep``) and those without, as text.
+    Categories overlap (hepatitis B reactivation is also an opportunistic infection, ``safety.AESI_PTS``), so where
+    several have a patient the text says (``overlap``) that one patient may count in each: the pilot's one event
+    read as two patients.
 
     >>> _aesi_words(pd.DataFrame({"category": ["Opportunistic infection", "Herpes zoster"],
     ...                           "n_subjects": [1, 1]}))[0]
@@ -208,8 +214,7 @@ def _aesi_words(aesi: pd.DataFrame) -> tuple[str, str]:
 theirs falls in, and one event may fall in several)'
     """
     seen = [f"{_name(c)} in {_plural(n, 'patient')}" for c, n in zip(aesi["category"], aesi["n_subjects"]) if n > 0]
-    overlap = " (a patient counts in each category an event of theirs falls in, and one event may fall in several)"
-    return ("; ".join(seen) + (overlap if len(seen) > 1 else ""),
+    return (sep.join(seen) + (AESI_OVERLAP if overlap and len(seen) > 1 else ""),
             ", ".join(_name(c) for c, n in zip(aesi["category"], aesi["n_subjects"]) if n == 0))
 
 
@@ -364,10 +369,32 @@ def _key_findings_of_arms(ard: pd.DataFrame, arms: list[str]) -> list[tuple[str,
         ("Patients with a serious TEAE, by treatment taken", overview(AE_SERIOUS)),
         ("Patients who stopped study drug because of a TEAE, by treatment taken", overview(AE_WITHDRAWN)),
         ("Patients who left the study early, by arm randomised", left + (f"; reasons: {reasons}" if reasons else "")),
-        ("Adverse events of special interest, all patients",
-         "; ".join(filter(None, [seen, none and f"none of: {none}"])) or NOT_DUE),
+        ("Adverse events of special interest, by treatment taken", _aesi_by_treatment(ard)),
     ]
     return rows + _pending_row(ard)
+
+
+def _aesi_by_treatment(ard: pd.DataFrame | None, *, with_none: bool = True) -> str:
+    """The special-interest categories with a patient, per treatment taken and over all patients, then
+    (``with_none``) those no patient had: a trial of several arms (the herpes zoster of 10 patients were 2 on the
+    control, 8 on baricitinib).
+
+    >>> ard = pd.DataFrame({"analysis_id": AESI_ID, "stat_name": "n_subjects",
+    ...                     "stat_value": [2.0, 0, 0, 1, 0, 1, 3, 0, 1],
+    ...                     "group": ["HCQ"] * 3 + ["Bari"] * 3 + [TOTAL] * 3, "category": ["Herpes zoster", "VTE",
+    ...                     "Serious infection"] * 3})
+    >>> _aesi_by_treatment(ard)
+    'HCQ: herpes zoster in 2 patients; Bari: herpes zoster in 1 patient, serious infection in 1 patient; all \
+patients: herpes zoster in 3 patients, serious infection in 1 patient (a patient counts in each category an event \
+of theirs falls in, and one event may fall in several); none of: VTE'
+    """
+    total = _aesi(ard)
+    if not len(total):
+        return NOT_DUE
+    none = _aesi_words(total)[1]
+    text = _by_group(ard, AESI_ID, lambda g: _aesi_words(_aesi(ard, g), sep=", ", overlap=False)[0] or "none")
+    return text + (AESI_OVERLAP if (total["n_subjects"] > 0).sum() > 1 else "") + (
+        f"; none of: {none}" if none and with_none else "")
 
 
 def _pending_row(ard: pd.DataFrame | None) -> list[tuple[str, str]]:
@@ -460,7 +487,10 @@ def describe_safety(ard: pd.DataFrame | None) -> str:
                     "when they are.")
     aesi = _aesi(ard)
     seen, none = _aesi_words(aesi)
-    if seen:
+    if seen and len(trial_arms(ard)) > 1:
+        text.append("Adverse events of special interest of JAK inhibitors, by the treatment taken: "
+                    f"{_aesi_by_treatment(ard, with_none=False)}.")
+    elif seen:
         text.append(f"Adverse events of special interest of JAK inhibitors: {seen}.")
     zero = aesi[aesi["n_subjects"] == 0]
     if len(zero):
@@ -478,10 +508,53 @@ def describe_safety(ard: pd.DataFrame | None) -> str:
     return " ".join(text)
 
 
+def interim_caveat(ard: pd.DataFrame | None) -> str:
+    """At an interim data cut (ARD ``DISP-DATACUT``), the words that say so under the key findings, with each visit
+    not yet due for some patients: its results rest on the patients it was due for, the first enrolled (at a cut of
+    the pilot, week 24's 2 of 3 with an MCII read as a loss of the 10 of 10 at week 12; the final result was 8 of 9).
+    ``""`` at the final cut.
+
+    >>> ard = pd.DataFrame({"analysis_id": DATACUT_ID, "avisit": ["", "", "Week 12", "Week 24", "Week 24"],
+    ...     "stat_name": ["interim", "n_enrolled", "n_not_due", "n_due", "n_not_due"],
+    ...     "stat_value": [1.0, 11, 0, 5, 6]})
+    >>> interim_caveat(ard)
+    ' Interim data cut: week 24 was not yet due for 6 of the 11 patients; results at that visit rest on the patients \
+for whom it was due, the first enrolled, and may change at the final analysis.'
+    >>> interim_caveat(ard.assign(stat_value=[1.0, 11, 11, 0, 11]))  # at 2021-08-01: no week 12 either
+    ' Interim data cut: Week 12 and week 24 were not yet due for any patient.'
+    >>> interim_caveat(ard.assign(stat_value=[0.0, 11, 0, 11, 0]))
+    ''
+    """
+    if ard is None or "avisit" not in ard:
+        return ""
+    rows = ard[ard["analysis_id"] == DATACUT_ID].assign(avisit=lambda r: r["avisit"].fillna(""))
+    value = rows.set_index(["avisit", "stat_name"])["stat_value"]
+    if not value.get(("", "interim")):
+        return ""
+    not_due = rows[(rows["avisit"] != "") & (rows["stat_name"] == "n_not_due") & (rows["stat_value"] > 0)]
+    some = [(v, n) for v, n in zip(not_due["avisit"], not_due["stat_value"]) if value.get((v, "n_due"), 0) > 0]
+    none = [v.lower() for v in not_due["avisit"] if not value.get((v, "n_due"), 0)]
+    text = " Interim data cut:"
+    if some:
+        visits = [f"{v.lower()} for {n:.0f}" for v, n in some]
+        visits[0] = (visits[0].replace(" for ", " was not yet due for ", 1)
+                     + f" of the {value[('', 'n_enrolled')]:.0f} patients")
+        one = len(visits) == 1
+        text += (f" {tables.join_words(visits)}; results at {'that visit' if one else 'those visits'} rest on the "
+                 f"patients for whom {'it was' if one else 'they were'} due, the first enrolled, and may change at the "
+                 "final analysis.")
+    if none:
+        text += (f" {tables.join_words(none).capitalize()} {'was' if len(none) == 1 else 'were'} not yet due for any "
+                 "patient.")
+    if not some and not none:
+        text += " patients still on study may have adverse events and results not yet recorded."
+    return text
+
+
 def caveat(ard: pd.DataFrame | None) -> str:
     """The caveat under the key findings, for the design the ARD shows (``trial_arms``): ``CAVEAT`` for one
     arm; for several, ``CAVEAT_RANDOMISED`` with the patients and arms, and ``CAVEAT_SWITCH`` when the
-    between-arm rows name the treatment-policy estimand of a switch.
+    between-arm rows name the treatment-policy estimand of a switch; then, at an interim cut, ``interim_caveat``.
 
     >>> ard = pd.DataFrame({"analysis_id": "DSP-DISPOSITION", "group": ["A", "B", "Total"] * 2, "variable": "Enrolled",
     ...     "category": "", "stat_name": ["n_subjects"] * 3 + ["big_n"] * 3, "stat_value": [29.0, 58.0, 87.0] * 2})
@@ -494,14 +567,14 @@ def caveat(ard: pd.DataFrame | None) -> str:
     """
     arms = trial_arms(ard)
     if len(arms) < 2:
-        return CAVEAT
+        return CAVEAT + interim_caveat(ard)
     randomised = [_patients(ard, DISPOSITION_ID, variable="Enrolled", category="", group=a) for a in arms]
     n = NOT_DUE if None in randomised else f"{sum(r[0] for r in randomised):.0f}"  # not the patients not randomised
     text = CAVEAT_RANDOMISED.format(n=n, arms=tables.join_words(arms))
     switched = ard["method"].str.contains("treatment policy", regex=False) if "method" in ard else pd.Series(False)
     if (ard["analysis_id"].str.endswith(DIFF_SUFFIX) & switched).any():
         text += CAVEAT_SWITCH.format(visit=PRIMARY_VISIT.lower())
-    return text
+    return text + interim_caveat(ard)
 
 
 def to_html(ard: pd.DataFrame | None) -> str:

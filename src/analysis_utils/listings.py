@@ -14,6 +14,7 @@ patient is shown by site and patient number: ``USUBJID`` without the study ident
 patient shares (``"NCT04916756-01-001"`` shows as ``"01-001"``).
 """
 
+import re
 from types import MappingProxyType
 
 import numpy as np
@@ -21,6 +22,7 @@ import pandas as pd
 
 from analysis_utils import cleaning, tables
 from analysis_utils.safety import TOTAL, _arm_order, _require_columns, _spread_arms
+from analysis_utils.visits import visit_weeks
 from analysis_utils.vocabulary import (
     AVISIT_ORDER, ESSDAI_DOMAINS, ESSDAI_LEVEL_PARAMCD, ESSPRI_ITEM_PARAMCD, PARAMCD_ESSDAI, PARAMCD_ESSPRI,
     PARAMCD_PGA, patient_label,
@@ -227,7 +229,9 @@ VISIT_SET_FLAG = "FASFL"
 
 def summarize_analysis_sets(adsl: pd.DataFrame, adeff: pd.DataFrame, *, visits=None,
                             arm: str | None = None) -> pd.DataFrame:
-    """Count the patients of each analysis set and, per visit, those with an ESSDAI observed (n, % of enrolled);
+    """Count the patients of each analysis set and, per visit, those with an ESSDAI observed (n, % of enrolled) and, at
+    an interim cut, those for whom the visit was not yet due (ADSL's due flags: not missing; every scheduled visit
+    has a row, one no patient has reached yet too);
     with ``arm`` (``TRT01P``, a randomised trial) in each arm and in total (``TOTAL``), as CONSORT asks: the sets were
     given for all patients together, and each arm's only in the flow diagram.
 
@@ -272,18 +276,29 @@ def summarize_analysis_sets(adsl: pd.DataFrame, adeff: pd.DataFrame, *, visits=N
         if bad.any():
             row = adsl[bad].iloc[0]
             raise ValueError(f"ADSL: subject {row['USUBJID']!r}: {flag} = {row[flag]!r}, not 'Y' or 'N'")
-    visits = cleaning.visit_order(adeff) if visits is None else visits
+    # the week of each visit: of ADEFF, and of each ADSL due flag (a scheduled visit no patient has reached yet)
+    week_of = visit_weeks(adeff) if "AVISITN" in adeff else {}
+    due = {int(m[1]): c for c in adsl.columns if (m := re.fullmatch(r"DUE(\d+)FL", c))}
+    week_of |= {f"Week {w}": w for w in due if w not in week_of.values()}
+    if visits is None:
+        visits = cleaning.visit_order(pd.DataFrame({"AVISIT": list(week_of), "AVISITN": list(week_of.values())}))
+    fas = adsl[VISIT_SET_FLAG] == "Y"
+    pending = {v: due[week_of[v]] for v in visits
+               if week_of.get(v) in due and (fas & adsl[due[week_of[v]]].eq("N")).any()}
     if arm is None:
-        return _set_counts(adsl, adeff, visits)
+        return _set_counts(adsl, adeff, visits, pending)
     _require_columns(adsl, [arm], "ADSL")
     named = adsl[arm].fillna("").astype(str).str.strip().ne("")
     groups = [(a, adsl[named & (adsl[arm] == a)]) for a in _arm_order(adsl, arm, adsl.loc[named, arm])]
-    return pd.concat([_set_counts(sub, adeff, visits).assign(arm=g) for g, sub in [*groups, (TOTAL, adsl)]],
+    return pd.concat([_set_counts(sub, adeff, visits, pending).assign(arm=g) for g, sub in [*groups, (TOTAL, adsl)]],
                      ignore_index=True)[["arm", "category", "definition", "n_subjects", "big_n", "pct"]]
 
 
-def _set_counts(adsl: pd.DataFrame, adeff: pd.DataFrame, visits) -> pd.DataFrame:
-    """``summarize_analysis_sets`` of the patients of ``adsl``."""
+def _set_counts(adsl: pd.DataFrame, adeff: pd.DataFrame, visits, pending=None) -> pd.DataFrame:
+    """``summarize_analysis_sets`` of the patients of ``adsl``; after each visit of ``pending`` (visit -> its ADSL due
+    flag, ``cleaning.due_flag``), the patients of the full analysis set for whom it was not yet due at the data cut
+    (the flag ``N``: its window still open)."""
+    pending = pending or {}
     big_n = len(adsl)
     rows = [(label, text, len(adsl) if flag is None else int((adsl[flag] == "Y").sum()))
             for label, (text, flag) in ANALYSIS_SETS.items()]
@@ -293,6 +308,10 @@ def _set_counts(adsl: pd.DataFrame, adeff: pd.DataFrame, visits) -> pd.DataFrame
         n = observed.loc[observed["AVISIT"] == visit, "USUBJID"].nunique()
         rows.append((f"ESSDAI observed at {visit[:1].lower() + visit[1:]}",
                      "Full analysis set patients with an ESSDAI score at the visit", n))
+        if visit in pending:
+            rows.append((f"{visit} not yet due at the data cut", "Full analysis set patients still on study whose "
+                         "visit window had not closed (not missing: they may still attend it)",
+                         int(((adsl[VISIT_SET_FLAG] == "Y") & adsl[pending[visit]].eq("N")).sum())))
     out = pd.DataFrame(rows, columns=["category", "definition", "n_subjects"])
     out["n_subjects"] = out["n_subjects"].astype("int64")
     out["big_n"] = np.int64(big_n)

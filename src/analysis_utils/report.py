@@ -185,17 +185,21 @@ def end_notebook(text: str) -> None:
     display(Markdown(text), metadata={htmlreport.END_METADATA: True})
 
 
-def show_figure(fig, name: str, *, alt: str = "", figures_dir: str | Path = paths.FIGURES) -> None:
+def show_figure(fig, name: str, *, alt: str = "", caption: str = "", figures_dir: str | Path = paths.FIGURES) -> None:
     """Save ``fig`` (``save_figure``), display the saved PNG in the notebook and close the figure.
 
     The notebook shows exactly the file written under ``figures/``, and the figure is drawn
     twice (PNG, SVG) instead of four times (the inline backend would draw it again, twice,
     to trim its margins). The PNG's alt text is ``alt`` (what the figure shows, for a reader who
-    cannot see it), by default ``name`` in words.
+    cannot see it), by default ``name`` in words. ``caption`` (``"Figure 14.1.1 Flow of patients"``), shown in bold
+    above the figure, numbers a figure that has no heading of its own: a figure that is a section of the report
+    takes its number in its heading (``## Figure 14.2.2 Each patient's course``).
     """
     import matplotlib.pyplot as plt
-    from IPython.display import Image, display
+    from IPython.display import Image, Markdown, display
 
     png, _ = save_figure(fig, name, figures_dir=figures_dir)
     plt.close(fig)
+    if caption:
+        display(Markdown(f"**{caption}**"))
     display(Image(data=png.read_bytes(), format="png"), metadata={"alt": alt or name.replace("_", " ")})

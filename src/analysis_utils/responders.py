@@ -44,13 +44,14 @@ def summarize_responders(data: pd.DataFrame, *, flag: str = "CRIT1FL", by=("PARA
     -------
     DataFrame
         Columns ``*by, stat_name, stat_value`` with stat_name n_responders, n_evaluable, pct
-        (0-100), ci_lower, ci_upper (exact Clopper-Pearson, proportions 0-1).
+        (0-100, as tables show it), rate (the same, a proportion 0-1) and ci_lower, ci_upper (exact
+        Clopper-Pearson, proportions 0-1: the interval of ``rate``, as the between-arm rows have it).
 
     Examples
     --------
     >>> d = pd.DataFrame({"PARAMCD": "ESSDAI", "AVISIT": "Week 24", "CRIT1FL": ["Y"] * 8 + ["N", ""]})
     >>> summarize_responders(d)["stat_value"].round(4).tolist()
-    [8.0, 9.0, 88.8889, 0.5175, 0.9972]
+    [8.0, 9.0, 88.8889, 0.8889, 0.5175, 0.9972]
     """
     keys = list(by)
     bad = data[flag].notna() & ~data[flag].isin(["Y", "N", ""])
@@ -61,7 +62,7 @@ def summarize_responders(data: pd.DataFrame, *, flag: str = "CRIT1FL", by=("PARA
              for x, n in zip(counts["sum"], counts["count"])]
     table = pd.DataFrame({
         "n_responders": counts["sum"].astype(float), "n_evaluable": counts["count"].astype(float),
-        "pct": 100.0 * counts["sum"] / counts["count"],
+        "pct": 100.0 * counts["sum"] / counts["count"], "rate": counts["sum"] / counts["count"],
         "ci_lower": [lo for lo, _ in lo_hi], "ci_upper": [hi for _, hi in lo_hi],
     }, index=counts.index)
     long = table.stack(future_stack=True).rename("stat_value").reset_index()

@@ -81,7 +81,7 @@ def test_randomised_report_draws_each_arms_change_from_the_ard(randomised_build)
     out_root, done = randomised_build
     assert done.returncode == 0, done.stdout + done.stderr
     html = (out_root / "reports" / "report.html").read_text(encoding="utf-8")
-    assert "Figure: change from baseline by arm" in html and "the dotted line marks Week 12" in html
+    assert "Figure 14.2.1 Change from baseline by arm" in html and "the dotted line marks Week 12" in html
     assert "<strong>A randomised trial.</strong> Its primary analysis, the difference between the arms" in html
     assert (out_root / "figures" / "efficacy_arms_change.png").stat().st_size > 10_000
 
