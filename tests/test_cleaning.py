@@ -259,6 +259,20 @@ def test_data_cutoff_removes_later_records(synthetic_export):
     assert (cut["adae"]["ASTDT"] <= "2021-10-31").all()
 
 
+def test_queries_on_records_dated_after_the_cut_are_left_out():
+    """The shipped export's two queries: 01-008's week-12 ESSDAI (visit of 2021-10-12; essdai.csv line 22) and
+    01-009's week-12 visit of 2021-11-03 outside its window (visits.csv line 25). At a cut on 2021-11-01 the second is
+    after the cut; on 2021-08-01 both; at the export's date neither."""
+    from analysis_utils import paths, validation
+
+    result = validation.check_export(paths.resolve("data/raw"))
+    assert result.queries[["file", "row"]].astype(str).values.tolist() == [["essdai.csv", "22"], ["visits.csv", "25"]]
+    for cutoff, kept, left_out in (("2021-11-01", ["essdai.csv"], 1), ("2021-08-01", [], 2), ("2022-01-31", [
+            "essdai.csv", "visits.csv"], 0), ("", ["essdai.csv", "visits.csv"], 0)):
+        queries, n = cleaning.queries_at_cut(result, cutoff)
+        assert (queries["file"].tolist(), n) == (kept, left_out), cutoff
+
+
 def test_an_adverse_event_ongoing_at_the_cut_has_not_yet_its_outcome(synthetic_export):
     """005's raised ALT (2021-10-08 to 2021-11-15, recovered): at a cut on 2021-10-15 it is ongoing, not recovered;
     at the export's date, as recorded."""

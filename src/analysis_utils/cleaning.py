@@ -972,6 +972,25 @@ def apply_data_cutoff(tables: dict, cutoff: str) -> dict:
     return out
 
 
+def queries_at_cut(result: validation.ValidationResult, cutoff: str) -> tuple[pd.DataFrame, int]:
+    """The data queries of ``result`` (``validation.validate_export``) on what is known at the data cut ``cutoff``,
+    and how many were left out: a query on a row that ``apply_data_cutoff`` leaves out (a visit, sample or event dated
+    after the cut, a patient who consented after it) concerns nothing the analysis reads, and showed an interim report
+    a visit of after the cut (the pilot cut on 2021-08-01 listed 01-009's week-12 visit of 2021-11-03). Queries of no
+    row (of a whole file) are kept. At a cut on the export's date nothing is left out (``make validate`` lists every
+    query of the export).
+    """
+    queries, exported = result.queries, export_date(result.typed)
+    if not cutoff or not len(queries) or (exported and cutoff >= exported):
+        return queries, 0
+    cut, after = apply_data_cutoff(result.typed, cutoff), set()
+    for name, (file, lines) in result.lines.items():
+        if name in cut:
+            after |= {(file, str(lines[i])) for i in result.typed[name].index.difference(cut[name].index)}
+    keep = np.array([(f, str(r)) not in after for f, r in zip(queries["file"], queries["row"])], dtype=bool)
+    return queries[keep].reset_index(drop=True), int((~keep).sum())
+
+
 def summarize_datasets(datasets: dict) -> pd.DataFrame:
     """Count records, subjects and columns of each analysis dataset.
 

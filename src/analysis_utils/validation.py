@@ -246,6 +246,8 @@ class ValidationResult:
     errors: pd.DataFrame
     queries: pd.DataFrame
     typed: dict = field(default_factory=dict, repr=False, compare=False)
+    #: Form -> (file, the file line of each row of ``typed[form]``), as the queries' ``file`` and ``row`` name them.
+    lines: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -2236,8 +2238,9 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
     is_query = _kind(all_problems) == "query"
     for frame in typed.values():
         frame.attrs[TYPED_ATTR] = True  # cleaning takes typed forms as they are
+    lines = {name: (ctxs[name].file, export.row_lines(text[name], np.arange(len(text[name])))) for name in forms}
     return ValidationResult(errors=all_problems[~is_query].reset_index(drop=True),
-                            queries=all_problems[is_query].reset_index(drop=True), typed=typed)
+                            queries=all_problems[is_query].reset_index(drop=True), typed=typed, lines=lines)
 
 
 def summarize_queries(queries: pd.DataFrame) -> pd.DataFrame:
