@@ -139,6 +139,15 @@ def test_save_table_flattens_spanners_and_writes_the_title_and_footnotes_beside_
     assert not (tmp_path / "tables" / "aet01.txt").exists()
 
 
+def test_a_listing_saved_with_adam_names_says_so_beside_its_csv(tmp_path):
+    _, info = _spanned_table()
+    report.save_table(pd.DataFrame({"USUBJID": ["S-01-001"], "AEDECOD": ["Nausea"]}), "ael01", info=info,
+                      reports_dir=tmp_path)
+    report.save_table(pd.DataFrame({"Patient": ["01-001"]}), "shown", info=info, reports_dir=tmp_path)
+    assert (tmp_path / "tables" / "ael01.txt").read_text(encoding="utf-8").splitlines()[-1] == report.ADAM_NAMES_NOTE
+    assert report.ADAM_NAMES_NOTE not in (tmp_path / "tables" / "shown.txt").read_text(encoding="utf-8")
+
+
 def test_workbook_sheet_has_the_title_above_and_the_footnotes_below_the_table(tmp_path):
     import openpyxl
 

@@ -125,6 +125,11 @@ def combine_parts(reports_dir: str | Path) -> pd.DataFrame | None:
     return ard
 
 
+#: The note of a table saved with the analysis datasets' variable names (``save_table``).
+ADAM_NAMES_NOTE = ("Columns: the analysis datasets' variables (docs/analysis_datasets.md of the analysis software), "
+                   "which the report shows by their labels; USUBJID: the study, site and patient number.")
+
+
 def save_table(table: pd.DataFrame, name: str, *, info: "tables.TableInfo | None" = None,
                reports_dir: str | Path = paths.REPORTS) -> Path:
     """Write a display table as ``reports/tables/<name>.csv`` (the report's tables, for re-use).
@@ -135,12 +140,15 @@ def save_table(table: pd.DataFrame, name: str, *, info: "tables.TableInfo | None
     puts above and below the table. Text from the data cannot act as a spreadsheet formula when
     the file is opened: a text cell starting with ``=``, ``+``, ``-`` or ``@`` gets a leading ``'``
     (``tables.neutralise_formulas``, OWASP CSV injection); numbers and numbers shown as text
-    (``-1.5 (2.1)``) are written as they are.
+    (``-1.5 (2.1)``) are written as they are. A listing saved with the analysis datasets' variable names (a
+    ``USUBJID`` column), where the report shows their labels, has ``ADAM_NAMES_NOTE`` too: the footnotes name the
+    report's columns ("Patient", "Days").
     """
     folder = paths.resolve(reports_dir) / "tables"
     companion = folder / f"{name}.txt"
     if info is not None:
-        _atomic_write(companion, lambda p: p.write_text(info.companion_text(), encoding="utf-8", newline="\n"))
+        text = info.companion_text() + (f"{ADAM_NAMES_NOTE}\n" if "USUBJID" in table.columns else "")
+        _atomic_write(companion, lambda p: p.write_text(text, encoding="utf-8", newline="\n"))
     elif companion.exists():
         companion.unlink()  # a footnote of an earlier build must not outlive its table
     return write_csv(tables.neutralise_formulas(tables.flatten_columns(table)), folder / f"{name}.csv")
