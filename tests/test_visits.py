@@ -123,6 +123,15 @@ def test_missing_data_approaches_at_each_visit(toy_ard):
     assert table.loc[table["Analysis"] == "FAS (mixed model)", "Visit"].tolist() == ["Week 4", "Week 8", "Week 12"]
 
 
+def test_carried_forward_rows_need_a_patient_observed_at_the_visit(toy_ard):
+    """Without the observed cases of week 12 (nobody assessed at it yet), its BOCF and LOCF rows would rest on
+    imputed values alone: the table leaves them out, and keeps weeks 4 and 8."""
+    observed_w12 = toy_ard["analysis_id"].str.fullmatch(r"EFF-ESSDAI-W12-(TTEST|WILCOXON)")
+    table = endpoints.format_sensitivity_table(toy_ard[~observed_w12], paramcd="ESSDAI")
+    carried = table[table["Analysis"].isin(["FAS (BOCF)", "FAS (LOCF)"])]
+    assert carried["Visit"].tolist() == ["Week 4", "Week 8"] * 2
+
+
 def test_mixed_model_and_friedman_use_every_visit(toy_ard):
     # Containment df: 11 records - 4 subjects - 3 visit effects = 4 (D, seen once, adds nothing).
     for avisit in ("Week 4", "Week 8", "Week 12"):

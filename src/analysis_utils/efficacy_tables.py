@@ -327,7 +327,9 @@ def format_sensitivity_table(ard: pd.DataFrame, *, paramcd: str) -> pd.DataFrame
     t-test for the data sets; for the mixed model, the t-test of the visit coefficient with the
     within-subject containment degrees of freedom, ``mixed_model.fit_mixed_model``), and for ESSDAI the
     MCII n/N (%) with its exact (Clopper-Pearson) 95 % CI, which the table's methods name. One row per approach and
-    post-baseline visit of ``ard`` (schedule order).
+    post-baseline visit of ``ard`` (schedule order); BOCF and LOCF only at a visit with observed cases: at an interim
+    cut the pilot's week 24, due for one patient, who had left with no assessment after baseline, showed an MCII of
+    0/1 carried forward under a sentence saying that the visit had no data.
     """
     cells = _Cells(ard)
     d, out = _decimals(paramcd), []
@@ -342,8 +344,8 @@ def format_sensitivity_table(ard: pd.DataFrame, *, paramcd: str) -> pd.DataFrame
                 n = est["n_subjects"] if not pd.isna(est.get("n_subjects", math.nan)) else m.loc["", "n_subjects"]
             else:
                 ident = f"EFF-{paramcd}-{code}-TTEST{_suffix(approach)}"
-                if code is None or ident not in cells:
-                    continue
+                if code is None or ident not in cells or f"EFF-{paramcd}-{code}-TTEST" not in cells:
+                    continue  # carried forward, with no patient observed at the visit: imputed values only
                 est = cells(ident).iloc[0]
                 n = cells(f"EFF-{paramcd}-{code}-WILCOXON{_suffix(approach)}").iloc[0]["n"]
             row = {"Parameter": param_label(paramcd), "Analysis": POPULATIONS[approach], "Visit": avisit,
