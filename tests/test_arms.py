@@ -316,6 +316,21 @@ def test_change_table_and_sentences(two_arm_ard):
     assert "Newcombe" in arms.methods_note(two_arm_ard, analysis_ids=["EFF-ESSDAI-MCII"])
 
 
+def test_a_comparison_at_a_visit_not_yet_due_for_every_patient_says_so(two_arm_ard):
+    """At an interim cut week 24 was due for 9 of 12 patients: the comparison rests on those enrolled first."""
+    from analysis_utils.efficacy_ard import summarize_visits_due
+
+    adsl = pd.DataFrame({"USUBJID": [f"S{i}" for i in range(12)], "FASFL": "Y", "DUE12FL": "Y",
+                         "DUE24FL": ["Y"] * 9 + ["N"] * 3})
+    week24 = arms.describe_comparison(two_arm_ard, analysis_id="EFF-ESSDAI-MCII", avisit="Week 24",
+                                      what="the ESSDAI MCII", due=summarize_visits_due(adsl))
+    assert week24.endswith("At this interim data cut Week 24 was not yet due for 3 of the 12 patients: the "
+                           "comparison rests on those enrolled first and may change at the final analysis.")
+    final = arms.describe_comparison(two_arm_ard, analysis_id="EFF-ESSDAI-MCII", avisit="Week 24",
+                                     what="the ESSDAI MCII", due=summarize_visits_due(adsl.assign(DUE24FL="Y")))
+    assert "interim" not in final and final.startswith(week24.split(" At this interim")[0])
+
+
 def test_each_arm_by_visit_table_hand_worked(two_arm_ard):
     table = arms.format_summary_by_arm(two_arm_ard, arms=[HCQ, BARI], paramcds=["ESSDAI", "PGA"])
     assert list(table.columns) == [("", "Parameter"), ("", "Visit"), ("", "Variable"),

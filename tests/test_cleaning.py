@@ -370,14 +370,28 @@ def test_a_period_running_past_the_cut_has_no_missed_doses_to_count(synthetic_ex
     dose 2021-06-28, last 2021-12-13, 2 missed) has 156 days on treatment and no cumulative dose or adherence (the
     2 may have been missed after the cut); 010 (2021-07-29 to 2021-11-18, 1 missed: 113 days, 112 dosed) keeps
     224 mg and 112 / 113 = 99.1 %; 007 (2021-07-19 to 2021-08-08, none missed) 21 days, 42 mg, 100 %; 002 (from
-    2021-07-01 to 2021-12-18, none missed: none before the cut either) 153 days, 306 mg, 100 %."""
+    2021-07-01 to 2021-12-18, none missed) 153 days, and no count at the cut, as 001: keeping the zeros alone would
+    show every ongoing patient at 100 %."""
     adsl = cleaning.derive_all(synthetic_export, data_cutoff="2021-11-30")["adsl"]
     adsl = adsl.set_index(adsl["USUBJID"].str[-3:])
     assert adsl.loc["001", "TRTDURD"] == 156 and adsl.loc["001", ["CUMDOSE", "ADHERPCT"]].isna().all()
     assert adsl.loc["010", ["TRTDURD", "CUMDOSE"]].tolist() == [113, 224.0]
     assert adsl.loc["010", "ADHERPCT"] == pytest.approx(100 * 112 / 113)
     assert adsl.loc["007", ["TRTDURD", "CUMDOSE", "ADHERPCT"]].tolist() == [21, 42.0, 100.0]
-    assert adsl.loc["002", ["TRTDURD", "CUMDOSE", "ADHERPCT"]].tolist() == [153, 306.0, 100.0]
+    assert adsl.loc["002", "TRTDURD"] == 153 and adsl.loc["002", ["CUMDOSE", "ADHERPCT"]].isna().all()
+
+
+def test_a_period_without_baricitinib_adds_no_dose_counted_or_not():
+    """Patient 002 of the randomised example took HCQ alone (daily baricitinib dose 0) from 2021-01-06 to 2021-06-21:
+    at a cut on 2021-03-31 its missed doses are not known (85 days on treatment, no adherence), but its cumulative
+    baricitinib dose is 0 mg, not missing; 001 (baricitinib 4 mg from 2021-01-04) has none."""
+    from analysis_utils import paths, validation
+
+    typed = validation.validate_export(export.read_export(paths.resolve("data/examples/randomised"))).typed
+    adsl = cleaning.derive_all(typed, data_cutoff="2021-03-31")["adsl"]
+    adsl = adsl.set_index(adsl["USUBJID"].str[-3:])
+    assert adsl.loc["002", ["TRTDURD", "CUMDOSE"]].tolist() == [85, 0.0] and pd.isna(adsl.loc["002", "ADHERPCT"])
+    assert adsl.loc["001", ["CUMDOSE", "ADHERPCT"]].isna().all()
 
 
 def test_an_interruption_as_a_period_of_dose_0_is_days_not_dosed_as_a_gap_is(synthetic_export):

@@ -224,7 +224,8 @@ def test_caveat_fits_the_number_of_arms_and_the_switch():
 def test_safety_interpretation_of_two_arms_gives_each_treatment_and_all_patients():
     assert findings.describe_safety(_two_arm_ard()) == (
         f"5 of 9 patients (55.6%) had at least one treatment-emergent adverse event. By the treatment taken when the "
-        f"event started: {HCQ}: 1 of 3 patients (33.3%); {BARI}: 4 of 7 patients (57.1%). No adverse event was of "
+        f"event started: {HCQ}: 1 of 3 patients (33.3%); {BARI}: 4 of 7 patients (57.1%). Patients with a serious "
+        "event: 1 of 9 patients (11.1%). No adverse event was of "
         "CTCAE grade 3 or more or fatal. No patient stopped study drug because of an adverse event. Adverse events of "
         f"special interest of JAK inhibitors, by the treatment taken: {HCQ}: none; {BARI}: herpes zoster in 1 "
         "patient; all patients: herpes zoster in 1 patient. No patient had venous thromboembolism: "

@@ -264,14 +264,17 @@ def test_an_essdai_domain_not_yet_entered_is_a_query_and_leaves_that_visits_essd
 
 def test_a_patient_still_on_treatment_at_the_export_is_treated_to_the_data_cut(edit_export):
     """Patient 011 (first dose 2021-08-02, 0 doses missed) exported before the end of study was entered: no last dose,
-    no disposition. Export date 2022-01-31: 2021-08-02 to 2022-01-31 is 183 days, 2 mg a day, 366 mg."""
+    no disposition. Export date 2022-01-31: 2021-08-02 to 2022-01-31 is 183 days, 2 mg a day, 366 mg. At a cut on
+    2021-12-31, 152 days; the count of missed doses, made after the cut, is not known at it."""
     edit_export("disposition", ("011,COMPLETED,2022-01-19\n", ""))
     result = edit_export("exposure", ("011,2.0,2021-08-02,2022-01-19,0", "011,2.0,2021-08-02,,0"))
     assert result.ok
-    for cutoff, last, days in ((None, "2022-01-31", 183), ("2021-12-31", "2021-12-31", 152)):
+    for cutoff, last, days, dose, adherence in ((None, "2022-01-31", 183, 366.0, 100.0),
+                                                ("2021-12-31", "2021-12-31", 152, None, None)):
         adsl = cleaning.derive_all(result.typed, data_cutoff=cutoff)["adsl"].set_index("SUBJID").loc["011"]
-        assert (adsl["TRTEDT"], adsl["TRTDURD"], adsl["CUMDOSE"], adsl["ADHERPCT"], adsl["EOSSTT"]) == (
-            pd.Timestamp(last), days, 2.0 * days, 100.0, "ONGOING")
+        got = [None if pd.isna(adsl[c]) else adsl[c] for c in ("CUMDOSE", "ADHERPCT")]
+        assert (adsl["TRTEDT"], adsl["TRTDURD"], *got, adsl["EOSSTT"]) == (
+            pd.Timestamp(last), days, dose, adherence, "ONGOING")
 
 
 def test_a_period_without_its_last_dose_of_a_patient_who_left_stops_the_build(edit_export):

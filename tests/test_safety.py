@@ -877,6 +877,24 @@ def test_narratives_of_significant_events_only_with_the_treatment_taken_at_onset
     assert none.empty and list(none.columns) == ["USUBJID", "AESEQ", "AEDECOD", "NARRATIVE"]
 
 
+def test_a_narrative_of_a_patient_treated_up_to_the_data_cut_gives_no_last_dose():
+    """At a cut on 2021-06-05 patient 001 is on study and ADSL's last dose is the cut (the real one came later): the
+    narrative says she was on treatment at the cut; with her end of study recorded, it gives the last dose."""
+    adsl = pd.DataFrame({"USUBJID": ["X-01-001"], "SAFFL": "Y", "AGE": [50], "SEX": ["F"], "TRT01A": ["Bari"],
+                         "TRTSDT": pd.to_datetime(["2021-01-01"]), "TRTEDT": pd.to_datetime(["2021-06-05"]),
+                         "DCUTDT": pd.to_datetime(["2021-06-05"]), "EOSDT": pd.NaT, "EOSSTT": ["ONGOING"],
+                         "DCSREAS": [""]})
+    adae = pd.DataFrame({"USUBJID": ["X-01-001"], "AESEQ": [1], "AETERM": ["zoster"], "AEDECOD": ["Herpes zoster"],
+                         "ASTDT": pd.to_datetime(["2021-06-01"]), "AENDT": pd.NaT, "TRTEMFL": "Y", "AESER": "Y",
+                         "AETOXGR": [3], "AEREL": ["RELATED"], "AEACN": ["DOSE NOT CHANGED"],
+                         "AEOUT": ["NOT RECOVERED/NOT RESOLVED"], "DTHFL": "N"})
+    text = safety.list_narratives(adae, adsl)["NARRATIVE"].iloc[0]
+    assert "On treatment at the data cut of 2021-06-05 (day 156); ongoing at the data cut." in text  # 31+28+31+30+31+5
+    assert "Last dose" not in text
+    left = adsl.assign(EOSSTT="DISCONTINUED", EOSDT=pd.to_datetime(["2021-06-05"]), DCSREAS="ADVERSE EVENT")
+    assert "Last dose on 2021-06-05 (day 156)" in safety.list_narratives(adae, left)["NARRATIVE"].iloc[0]
+
+
 def test_lab_alert_sentence_names_twenty_patients_at_most():
     alerts = pd.DataFrame({"USUBJID": [f"S-01-{i:03d}" for i in range(1, 26)], "PARAMCD": "NEUT", "ADY": 29})
     text = safety.describe_lab_alerts(alerts)

@@ -390,8 +390,8 @@ def write_tables_workbook(reports: Path, *, data_cutoff: str) -> Path:
     sheets = {"index": (index, 0, len(index)), **sheets}
 
     def write(out: Path) -> None:
-        # Every cell written as text; the parts built in memory, not in temporary files written in text mode ("\r\n"
-        # on Windows) and dated in the local time zone: the same parts, dated 1980-01-01, on every machine.
+        # No string read as a formula, link or number; the parts built in memory, not in temporary files written in
+        # text mode ("\r\n" on Windows) and dated in the local time zone: the same parts, dated 1980-01-01, everywhere.
         book = xlsxwriter.Workbook(str(out), {"strings_to_formulas": False, "strings_to_urls": False,
                                               "strings_to_numbers": False, "in_memory": True})
         book.set_properties({"created": datetime.fromisoformat(data_cutoff), "author": "analysis_utils",

@@ -886,7 +886,9 @@ def describe_comparison(ard: pd.DataFrame, *, analysis_id: str, avisit: str, wha
     Without a comparison at ``avisit`` the sentence says why: not estimable (the ``NOT_ESTIMABLE``
     row's reason), else, from ``due`` (an ARD with the ``EFF-VISITS-DUE`` rows, as
     ``endpoints.summarize_efficacy`` gives), that the visit was not yet due at the data cut or was due
-    but has no data.
+    but has no data; with one, at an interim cut, how many patients the visit was not yet due for (at a cut of the
+    randomised example on 2021-09-15, week 24's difference of -24.3 points, p = 0.044, rested on the 54 patients
+    enrolled first; -14.7, p = 0.093, at the end).
 
     >>> from analysis_utils.efficacy_ard import summarize_visits_due
     >>> adsl = pd.DataFrame({"USUBJID": ["a", "b"], "FASFL": "Y", "DUE12FL": "N", "DUE24FL": "N"})
@@ -944,4 +946,9 @@ for 0 of 2 patients).'
                 f"(95% CI {tables.format_number(lo, 1)} to "
                 f"{tables.format_number(hi, 1)}; {p_text}); the interval "
                 f"{'excludes' if hi < 0 or lo > 0 else 'includes'} zero.")
+    n_fas, n_due = efficacy_tables._n_due(efficacy_tables._Cells(due), avisit) if due is not None else (0, 0)
+    if n_due < n_fas:  # an interim cut: the patients enrolled first only
+        sentences.append(f"At this interim data cut {avisit} was not yet due for {n_fas - n_due:.0f} of the "
+                         f"{n_fas:.0f} patients: the comparison rests on those enrolled first and may change at the "
+                         "final analysis.")
     return " ".join(sentences)

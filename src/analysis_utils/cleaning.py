@@ -337,7 +337,9 @@ def _exposure(t: dict, cut: pd.Timestamp) -> pd.DataFrame:
     """Per subject over its exposure periods: first and last dose, duration, cumulative dose, adherence. A period
     still running at the export (no last dose: validation allows it only for the last period of a patient on study)
     runs to the data cut ``cut``, as a period past an interim cut does (``apply_data_cutoff``). Missed doses not yet
-    counted in any period (``EXMISSED`` blank) leave the patient's cumulative dose and adherence missing. A period of
+    counted in any period (``EXMISSED`` blank) leave the patient's adherence missing, and the cumulative baricitinib
+    dose when the period is of baricitinib: a period without it (daily dose 0: hydroxychloroquine alone) adds 0 mg,
+    counted or not (the control arm's mean at an interim cut was of its counted patients only). A period of
     a treatment with baricitinib at a daily dose of 0 is an interruption (``interrupted``): no day of it is dosed,
     as none of a gap between two periods is, and the first and last doses are those of the other periods
     (docs/decisions.md, "A treatment interruption")."""
@@ -345,14 +347,16 @@ def _exposure(t: dict, cut: pd.Timestamp) -> pd.DataFrame:
     ex = ex.assign(EXENDT=ex["EXENDT"].fillna(cut))
     stopped = interrupted(ex, t.get("randomisation"))
     taken = ((ex["EXENDT"] - ex["EXSTDT"]).dt.days + 1 - ex["EXMISSED"].astype(float)).mask(stopped, 0.0)
-    per = ex.assign(_TAKEN=taken, _DOSE=ex["EXDOSE"] * taken, _UNCOUNTED=taken.isna(),
+    dose = (ex["EXDOSE"] * taken).mask(ex["EXDOSE"] == 0, 0.0)  # no baricitinib: 0 mg, missed doses counted or not
+    per = ex.assign(_TAKEN=taken, _DOSE=dose, _UNCOUNTED=taken.isna(), _NODOSE=dose.isna(),
                     _FROM=ex["EXSTDT"].mask(stopped), _TO=ex["EXENDT"].mask(stopped)).groupby("SUBJID", sort=True)
     first = per["_FROM"].min().fillna(per["EXSTDT"].min())  # only interruptions (no dose): the periods' own dates
     last, uncounted = per["_TO"].max().fillna(per["EXENDT"].max()), per["_UNCOUNTED"].any()
     days = (last - first).dt.days + 1
     taken_days = per["_TAKEN"].sum(min_count=1).mask(uncounted)
     return pd.DataFrame({"TRTSDT": first, "TRTEDT": last, "TRTDURD": days.astype("Int64"),
-                         "CUMDOSE": per["_DOSE"].sum(min_count=1).mask(uncounted), "ADHERPCT": 100 * taken_days / days})
+                         "CUMDOSE": per["_DOSE"].sum(min_count=1).mask(per["_NODOSE"].any()),
+                         "ADHERPCT": 100 * taken_days / days})
 
 
 def interrupted(exposure: pd.DataFrame, randomisation: pd.DataFrame | None) -> pd.Series:
@@ -929,9 +933,10 @@ def apply_data_cutoff(tables: dict, cutoff: str) -> dict:
     ``ONGOING_OUTCOME``) and the last dose is truncated to the cut (a period still running at the
     export, without a last dose, runs to the cut too). The missed doses of a period are a total without dates,
     counted up to its last dose (or, still running, up to the export's date): a period that ran past the cut has
-    missed doses the cut cannot separate, so its count, unless 0, becomes missing (not yet counted at the cut: the
-    patient's cumulative dose and adherence are missing), never charged to the days before the cut (a patient who
-    missed 4 doses in 24 weeks showed an adherence of 63.6 % after 11 days). The raw frames are not modified.
+    missed doses the cut cannot separate, so its count becomes missing (not yet counted at the cut: the patient's
+    cumulative dose and adherence are missing), never charged to the days before the cut (a patient who missed 4
+    doses in 24 weeks showed an adherence of 63.6 % after 11 days), nor kept when it is 0 (the patients shown would
+    be those who missed none, all at 100 %). The raw frames are not modified.
 
     Examples
     --------
@@ -964,7 +969,8 @@ def apply_data_cutoff(tables: dict, cutoff: str) -> dict:
         out[name] = frame.assign(**{c: frame[c].mask(after, value) for c, value in cleared.items() if c in frame})
     exposure = _before(t["exposure"], "EXSTDT", cut)
     counted_to = exposure["EXENDT"].fillna(validation.export_timestamp(t))  # no export date: not known, past the cut
-    known = ((counted_to <= cut) | (exposure["EXMISSED"] == 0)).fillna(False).astype(bool)  # 0 missed: none before
+    # not even a count of 0: keeping those alone, adherence at the cut would read 100 % for every ongoing patient shown
+    known = (counted_to <= cut).fillna(False).astype(bool)
     out["exposure"] = exposure.assign(EXENDT=exposure["EXENDT"].where(~(exposure["EXENDT"] > cut), cut).fillna(cut),
                                       EXMISSED=exposure["EXMISSED"].where(known))
     for frame in out.values():

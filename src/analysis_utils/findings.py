@@ -35,6 +35,7 @@ AE_ANY, AE_SERIOUS, AE_GRADE3 = "Any TEAE", "Serious TEAE", "TEAE of CTCAE grade
 AE_WITHDRAWN, AE_FATAL = "TEAE leading to discontinuation of study drug", "TEAE with fatal outcome"
 #: Analysis ids of the ARD the findings read.
 OVERVIEW_ID, AESI_ID, DISPOSITION_ID, DATACUT_ID = "SAF-AET01", "SAF-AESI-EAIR", "DSP-DISPOSITION", "DISP-DATACUT"
+VISITS_DUE_ID = "EFF-VISITS-DUE"
 #: ARD of the TEAEs not yet coded or assessed (an interim export; ``safety.summarize_not_assessed``) and the
 #: categories that bound a sentence of the findings (keys of ``safety.NOT_ASSESSED``): an event without a grade
 #: may be of grade 3 or more, one without the action taken may have stopped the drug, one without an outcome may be
@@ -115,6 +116,21 @@ def trial_arms(ard: pd.DataFrame | None) -> list[str]:
     return [g for g in dict.fromkeys(groups) if g not in (TOTAL, NOT_RANDOMISED_LABEL)]
 
 
+def _no_result(ard: pd.DataFrame | None, avisit: str) -> str:
+    """Why a key finding at ``avisit`` has no result, in the words of the efficacy section
+    (``efficacy_tables.describe_no_data``): ``NOT_DUE`` when the visit was due for no patient (ARD ``EFF-VISITS-DUE``),
+    else no data, with the patients it was due for (a cut of the pilot when only 007, who had left, was due at week
+    24, said "not yet due" above a section that said "due for 1 of 11").
+
+    >>> ard = pd.DataFrame({"analysis_id": "EFF-VISITS-DUE", "avisit": "Week 24", "stat_name": ["n_fas", "n_due"],
+    ...                     "stat_value": [11.0, 1.0]})
+    >>> _no_result(ard, "Week 24"), _no_result(ard.assign(stat_value=[11.0, 0.0]), "Week 24")
+    ('no data at the data cut (the visit was due for 1 of 11 patients)', 'not yet due at the data cut')
+    """
+    due, fas = (stat(ard, VISITS_DUE_ID, s, avisit=avisit) for s in ("n_due", "n_fas"))
+    return f"no data at the data cut (the visit was due for {due:.0f} of {fas:.0f} patients)" if due else NOT_DUE
+
+
 def describe_change(ard: pd.DataFrame | None, paramcd: str, avisit: str = PRIMARY_VISIT) -> str:
     """The mean change of ``paramcd`` from baseline at ``avisit``: its 95 % CI, paired t-test and Wilcoxon p, n.
 
@@ -127,7 +143,7 @@ def describe_change(ard: pd.DataFrame | None, paramcd: str, avisit: str = PRIMAR
     prefix = f"EFF-{paramcd}-{_visit_code(avisit)}"
     mean, lo, hi = (stat(ard, f"{prefix}-TTEST", s, avisit=avisit) for s in ("estimate", "ci_lower", "ci_upper"))
     if mean is None:
-        return NOT_DUE
+        return _no_result(ard, avisit)
     p_t, p_w = stat(ard, f"{prefix}-TTEST", "p_value", avisit=avisit), stat(ard, f"{prefix}-WILCOXON", "p_value", avisit=avisit)
     n = stat(ard, f"{prefix}-WILCOXON", "n", avisit=avisit)
     return (f"{tables.format_number(mean, CHANGE_DECIMALS)} (95% CI {tables.format_number(lo, CHANGE_DECIMALS)} to "
@@ -148,7 +164,7 @@ def describe_responders(ard: pd.DataFrame | None, analysis_id: str, avisit: str 
     n, big_n, pct, lo, hi = (stat(ard, analysis_id, s, avisit=avisit, **where)
                              for s in ("n_responders", "n_evaluable", "pct", "ci_lower", "ci_upper"))
     if n is None or big_n is None:
-        return NOT_DUE
+        return _no_result(ard, avisit)
     if pct is None:
         rate = stat(ard, analysis_id, "rate", avisit=avisit, **where)
         pct = None if rate is None else 100 * rate
@@ -474,7 +490,13 @@ def describe_safety(ard: pd.DataFrame | None) -> str:
     text = [f"{_n_of(counts[AE_ANY], events=False)} had at least one treatment-emergent adverse event."]
     pending = _pending(ard)
     unknown = {AE_GRADE3: NO_GRADE in pending, AE_FATAL: NO_OUTCOME in pending, AE_WITHDRAWN: NO_ACTION in pending}
-    absent = [name for name, key in (("serious", AE_SERIOUS), ("of CTCAE grade 3 or more", AE_GRADE3), ("fatal", AE_FATAL))
+    grade3 = "of CTCAE grade 3 or more"
+    kinds = (("serious", AE_SERIOUS, "a serious event"), (grade3, AE_GRADE3, f"an event {grade3}"),
+             ("fatal", AE_FATAL, "a fatal event"))
+    if present := [f"with {words}: {_n_of(counts[key], events=False)}" for _, key, words in kinds
+                   if counts[key] is not None and counts[key][0] > 0]:  # said, not only when there is none
+        text.append(f"Patients {'; '.join(present)}.")
+    absent = [name for name, key, _ in kinds
               if counts[key] is not None and counts[key][0] == 0 and not unknown.get(key)]
     if absent:
         text.append(f"No adverse event was {_or(absent)}.")

@@ -741,10 +741,11 @@ def list_narratives(adae: pd.DataFrame, adsl: pd.DataFrame, *, adcm: pd.DataFram
     """A narrative of each death, serious adverse event and adverse event after which the study drug was withdrawn
     (ICH E3 12.3.2 and 14.3.3; treatment-emergent, the safety set's), written from the analysis datasets only: the
     patient (age, sex, treatment taken at onset, first dose), the event (preferred and reported term, onset and end
-    with study days, grade, seriousness, relationship, action, outcome), the last dose and the end of study, the
-    medications started from ``window_days`` before to ``window_days`` after the onset (ADCM) and the laboratory
-    values outside the reference range in that window (ADLB). The pilot's hepatitis B flare had its facts in five
-    tables and listings, and the antiviral started the next day in none but a count of medications.
+    with study days, grade, seriousness, relationship, action, outcome), the last dose (for a patient on study and
+    treated up to the data cut, that they were on treatment at it: ADSL's last dose is then the cut) and the end of
+    study, the medications started from ``window_days`` before to ``window_days`` after the onset (ADCM) and the
+    laboratory values outside the reference range in that window (ADLB). The pilot's hepatitis B flare had its facts
+    in five tables and listings, and the antiviral started the next day in none but a count of medications.
 
     Returns
     -------
@@ -814,7 +815,10 @@ in that window: ALT 58 U/L, high, on 2021-08-09 (day 22).
                      f"{str(decode(e.get('AEOUT') or 'not recorded')).lower()}.")
         status = str(decode(s.get("EOSSTT", ""))).lower()
         reason = f" ({str(decode(s['DCSREAS'])).lower()})" if s.get("DCSREAS") else ""
-        stop = [f"Last dose on {when(s['TRTEDT'])}" if pd.notna(s.get("TRTEDT")) else "Still on treatment",
+        # on study at the data cut, treated up to it (ADSL's last dose is the cut): not a last dose, which may be later
+        on_at_cut = s.get("EOSSTT") == "ONGOING" and pd.notna(s.get("DCUTDT")) and s.get("TRTEDT") == s.get("DCUTDT")
+        stop = [f"On treatment at the data cut of {when(s['TRTEDT'])}" if on_at_cut else
+                f"Last dose on {when(s['TRTEDT'])}" if pd.notna(s.get("TRTEDT")) else "Still on treatment",
                 f"end of study on {when(s['EOSDT'])}: {status}{reason}" if pd.notna(s.get("EOSDT")) else
                 f"{status} at the data cut"]
         parts.append("; ".join(stop) + ".")
