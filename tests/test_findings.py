@@ -56,7 +56,8 @@ def test_key_findings_from_a_hand_worked_ard():
         "3/3 (100.0%; 95% CI 29.2 to 100.0%)",
         "-1.3 (95% CI -2.1 to -0.5); paired t-test p = 0.018, Wilcoxon p = 0.250; n = 4",  # -1.25 rounds half up
         "3/4 (75.0%; 95% CI 19.4 to 99.4%)",
-        "-2.0 (95% CI -2.0 to -2.0); paired t-test p = NA, Wilcoxon p = 0.125; n = 4",  # all changes equal: no t-test p
+        "-2.0 (95% CI and paired t-test not estimable: the same change in every patient); Wilcoxon p = 0.125; "
+        "n = 4",  # all changes equal: no t-test p
         "3 of 6 patients (50.0%), 5 events",
         "0 of 6 patients (0.0%)",
         "1 of 6 patients (16.7%), 1 event",

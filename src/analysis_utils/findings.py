@@ -139,6 +139,8 @@ def describe_change(ard: pd.DataFrame | None, paramcd: str, avisit: str = PRIMAR
     ...     "stat_value": [-5.4, -6.67, -4.13, 0.000005, 0.00195, 10.0]})
     >>> describe_change(ard, "X"), describe_change(ard, "X", "Week 24")
     ('-5.4 (95% CI -6.7 to -4.1); paired t-test p < 0.001, Wilcoxon p = 0.002; n = 10', 'not yet due at the data cut')
+    >>> describe_change(ard.assign(stat_value=[-1.7, None, None, None, 0.5, 2.0]), "X")  # a pilot cut on 2021-09-25
+    '-1.7 (95% CI and paired t-test not estimable: the same change in every patient); Wilcoxon p = 0.500; n = 2'
     """
     prefix = f"EFF-{paramcd}-{_visit_code(avisit)}"
     mean, lo, hi = (stat(ard, f"{prefix}-TTEST", s, avisit=avisit) for s in ("estimate", "ci_lower", "ci_upper"))
@@ -146,9 +148,13 @@ def describe_change(ard: pd.DataFrame | None, paramcd: str, avisit: str = PRIMAR
         return _no_result(ard, avisit)
     p_t, p_w = stat(ard, f"{prefix}-TTEST", "p_value", avisit=avisit), stat(ard, f"{prefix}-WILCOXON", "p_value", avisit=avisit)
     n = stat(ard, f"{prefix}-WILCOXON", "n", avisit=avisit)
-    return (f"{tables.format_number(mean, CHANGE_DECIMALS)} (95% CI {tables.format_number(lo, CHANGE_DECIMALS)} to "
+    mean_n = tables.format_number(mean, CHANGE_DECIMALS), tables.format_number(n, 0)
+    if lo is None or hi is None or p_t is None:  # every patient's change the same (two patients at an early cut)
+        return (f"{mean_n[0]} (95% CI and paired t-test not estimable: the same change in every patient); "
+                f"Wilcoxon {_p(p_w)}; n = {mean_n[1]}")
+    return (f"{mean_n[0]} (95% CI {tables.format_number(lo, CHANGE_DECIMALS)} to "
             f"{tables.format_number(hi, CHANGE_DECIMALS)}); paired t-test {_p(p_t)}, Wilcoxon {_p(p_w)}; "
-            f"n = {tables.format_number(n, 0)}")
+            f"n = {mean_n[1]}")
 
 
 def describe_responders(ard: pd.DataFrame | None, analysis_id: str, avisit: str = PRIMARY_VISIT, **where) -> str:
