@@ -259,6 +259,28 @@ def test_data_cutoff_removes_later_records(synthetic_export):
     assert (cut["adae"]["ASTDT"] <= "2021-10-31").all()
 
 
+def test_a_drug_withdrawn_after_the_cut_is_not_yet_withdrawn_at_it(synthetic_export):
+    """A rash of patient 001 from 2021-10-20 after which her baricitinib was withdrawn (her last dose 2021-12-13): at a
+    cut on 2021-10-31 she is still dosed, so the action is not yet recorded (blank: counted as not yet assessed, in
+    no row of events leading to discontinuation); at the export's date it is the withdrawal. 007's hepatitis B flare
+    (last dose 2021-08-08, the day before it) keeps its withdrawal at a cut on 2021-08-10."""
+    from analysis_utils import safety
+
+    ae = synthetic_export["adverse_events"]
+    rash = ae[ae["SUBJID"] == "001"].head(1).assign(AESPID=9, AETERM="rash", AEDECOD="Rash",
+                                                     AESTDT=pd.Timestamp("2021-10-20"), AEENDT=pd.NaT,
+                                                     AEACN=cleaning.ACTION_WITHDRAWN)
+    export = {**synthetic_export, "adverse_events": pd.concat([ae, rash], ignore_index=True)}
+
+    def action(cutoff, subject, start):
+        adae = cleaning.derive_all(export, data_cutoff=cutoff)["adae"]
+        return adae.loc[adae["USUBJID"].str.endswith(subject) & (adae["ASTDT"] == start), "AEACN"].item()
+
+    assert action("2021-10-31", "-001", "2021-10-20") == ""
+    assert action("2022-01-31", "-001", "2021-10-20") == cleaning.ACTION_WITHDRAWN == safety.ACTION_DRUG_WITHDRAWN
+    assert action("2021-08-10", "-007", "2021-08-09") == cleaning.ACTION_WITHDRAWN
+
+
 def test_queries_on_records_dated_after_the_cut_are_left_out():
     """The shipped export's two queries: 01-008's week-12 ESSDAI (visit of 2021-10-12; essdai.csv line 22) and
     01-009's week-12 visit of 2021-11-03 outside its window (visits.csv line 25). At a cut on 2021-11-01 the second is

@@ -920,6 +920,8 @@ def _before(frame: pd.DataFrame, column: str, cutoff: pd.Timestamp) -> pd.DataFr
 #: The outcome at a data cut of an adverse event that ended after it (CDISC codelist OUT, C66768): its recorded
 #: outcome (recovered, fatal) came after the cut; a row with no end date and "recovered" contradicted itself.
 ONGOING_OUTCOME = "NOT RECOVERED/NOT RESOLVED"
+#: The action after which a patient's study drug was stopped for good (CDISC codelist ACN, C66767).
+ACTION_WITHDRAWN = "DRUG WITHDRAWN"
 
 
 def apply_data_cutoff(tables: dict, cutoff: str) -> dict:
@@ -930,7 +932,8 @@ def apply_data_cutoff(tables: dict, cutoff: str) -> dict:
     samples, adverse events and medications starting after it, a first dose after it (the subject is then
     not yet treated) and dispositions after it (the subject is then ongoing) are removed; end dates after
     the cut become missing (ongoing; an adverse event's outcome, recorded when it ended, is then
-    ``ONGOING_OUTCOME``) and the last dose is truncated to the cut (a period still running at the
+    ``ONGOING_OUTCOME``; the action ``ACTION_WITHDRAWN`` of a patient dosed after the cut is not yet recorded at it:
+    blank, as an action not yet assessed) and the last dose is truncated to the cut (a period still running at the
     export, without a last dose, runs to the cut too). The missed doses of a period are a total without dates,
     counted up to its last dose (or, still running, up to the export's date): a period that ran past the cut has
     missed doses the cut cannot separate, so its count becomes missing (not yet counted at the cut: the patient's
@@ -967,6 +970,13 @@ def apply_data_cutoff(tables: dict, cutoff: str) -> dict:
         cleared = {end: pd.NaT, end + validation.LAST_SUFFIX: pd.NaT, end + validation.FLAG_SUFFIX: "",
                    "AEOUT": ONGOING_OUTCOME}
         out[name] = frame.assign(**{c: frame[c].mask(after, value) for c, value in cleared.items() if c in frame})
+    # the study drug withdrawn after an adverse event, of a patient still dosed after the cut: not yet at the cut
+    ex = t["exposure"]
+    dosed = ex.loc[(ex["EXENDT"] > cut).fillna(False).astype(bool) | ex["EXENDT"].isna(), "SUBJID"]  # no end: ongoing
+    ae = out["adverse_events"]
+    later = (ae["AEACN"] == ACTION_WITHDRAWN).fillna(False).astype(bool) & validation.isin_text(
+        ae["SUBJID"], pd.Index(dosed.unique()))
+    out["adverse_events"] = ae.assign(AEACN=ae["AEACN"].mask(later))
     exposure = _before(t["exposure"], "EXSTDT", cut)
     counted_to = exposure["EXENDT"].fillna(validation.export_timestamp(t))  # no export date: not known, past the cut
     # not even a count of 0: keeping those alone, adherence at the cut would read 100 % for every ongoing patient shown
