@@ -159,7 +159,7 @@ def test_the_visit_windows_come_from_the_schedule_of_the_data_not_from_the_pilot
 
 
 def test_analysis_sets_by_arm_randomised_with_the_total():
-    # Arm B (code 1, the control) first; patient 5 enrolled but not randomised: in the total only. Patient 3 (arm A)
+    # Arm B (code 1, the control) first; patient 5 enrolled but not randomised: a column of its own. Patient 3 (arm A)
     # took no dose; patient 2's week-12 ESSDAI is missing.
     adsl = pd.DataFrame({"USUBJID": list("12345"), "TRT01P": ["A", "A", "A", "B", ""], "TRT01PN": [2, 2, 2, 1, None],
                          "SAFFL": ["Y", "Y", "N", "Y", "N"], "FASFL": ["Y", "Y", "N", "Y", "N"]})
@@ -171,8 +171,9 @@ def test_analysis_sets_by_arm_randomised_with_the_total():
         ["Enrolled", "Safety set", "ESSDAI observed at week 12"], ["B", "A", "Total"]]
     assert got.values.tolist() == [[1, 3, 5], [1, 2, 3], [1, 1, 2]]
     table = listings.format_analysis_sets(out)
-    assert table.columns.tolist() == ["Analysis set", "Definition", "B (N = 1)", "A (N = 3)", "Total (N = 5)"]
-    assert table.iloc[1, 2:].tolist() == ["1 (100.0)", "2 (66.7)", "3 (60.0)"]
+    assert table.columns.tolist() == ["Analysis set", "Definition", "B (N = 1)", "A (N = 3)", "Not randomised (N = 1)",
+                                      "Total (N = 5)"]
+    assert table.iloc[1, 2:].tolist() == ["1 (100.0)", "2 (66.7)", "0", "3 (60.0)"]
     single = listings.summarize_analysis_sets(adsl, adeff, visits=["Baseline", "Week 12"])
     assert single[["category", "n_subjects"]].values.tolist() == out.loc[out["arm"] == "Total",
                                                                          ["category", "n_subjects"]].values.tolist()

@@ -245,7 +245,8 @@ def summarize_analysis_sets(adsl: pd.DataFrame, adeff: pd.DataFrame, *, visits=N
     visits : sequence of str, default ``cleaning.visit_order(adeff)`` (the scheduled visits, by planned week)
     arm : str, optional
         ADSL column of the arm: a first column ``arm`` with each of its values (in the order of its code ``<arm>N``,
-        the control first; a patient without one, not randomised, is in the total only) and ``TOTAL``.
+        the control first), the patients without one (``disposition.NOT_RANDOMISED_LABEL``, as the disposition table
+        has them: the arms then add up to the total) and ``TOTAL``.
 
     Returns
     -------
@@ -290,6 +291,10 @@ def summarize_analysis_sets(adsl: pd.DataFrame, adeff: pd.DataFrame, *, visits=N
     _require_columns(adsl, [arm], "ADSL")
     named = adsl[arm].fillna("").astype(str).str.strip().ne("")
     groups = [(a, adsl[named & (adsl[arm] == a)]) for a in _arm_order(adsl, arm, adsl.loc[named, arm])]
+    if not named.all():  # enrolled, not randomised (a screen failure, or at an interim cut still in screening)
+        from analysis_utils.disposition import NOT_RANDOMISED_LABEL
+
+        groups.append((NOT_RANDOMISED_LABEL, adsl[~named]))
     return pd.concat([_set_counts(sub, adeff, visits, pending).assign(arm=g) for g, sub in [*groups, (TOTAL, adsl)]],
                      ignore_index=True)[["arm", "category", "definition", "n_subjects", "big_n", "pct"]]
 
