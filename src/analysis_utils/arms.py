@@ -946,7 +946,7 @@ for 0 of 2 patients).'
                 f"(95% CI {tables.format_number(lo, 1)} to "
                 f"{tables.format_number(hi, 1)}; {p_text}); the interval "
                 f"{'excludes' if hi < 0 or lo > 0 else 'includes'} zero.")
-    n_fas, n_due = efficacy_tables._n_due(efficacy_tables._Cells(due), avisit) if due is not None else (0, 0)
+    n_fas, n_due = efficacy_tables.due_counts(due, avisit) if due is not None else (0, 0)
     if n_due < n_fas:  # an interim cut: the patients enrolled first only
         sentences.append(f"At this interim data cut {avisit} was not yet due for {n_fas - n_due:.0f} of the "
                          f"{n_fas:.0f} patients: the comparison rests on those enrolled first and may change at the "

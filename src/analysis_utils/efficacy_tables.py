@@ -110,6 +110,11 @@ def _cell(ard: pd.DataFrame, analysis_id: str) -> pd.DataFrame:
     return _Cells(ard)(analysis_id)
 
 
+def due_counts(ard: pd.DataFrame, avisit: str) -> tuple[float, float]:
+    """(n_fas, n_due) at ``avisit`` from the ARD's ``EFF-VISITS-DUE`` rows (NaN, NaN without them)."""
+    return _n_due(_Cells(ard), avisit)
+
+
 def _n_due(cells: "_Cells", avisit: str) -> tuple[float, float]:
     """(n_fas, n_due) at ``avisit`` from ``EFF-VISITS-DUE`` (NaN, NaN when the ARD has no such rows)."""
     if "EFF-VISITS-DUE" not in cells:
@@ -150,17 +155,12 @@ def describe_no_data(ard: pd.DataFrame, *, what: str, avisit: str) -> str:
     >>> describe_no_data(summarize_visits_due(adsl), what="ESSDAI change", avisit="Week 12")
     'ESSDAI change at Week 12: no data at the data cut (the visit was due for 2 of 2 patients).'
     """
-    n_fas, n_due = _n_due(_Cells(ard), avisit)
-    if math.isnan(n_due):
-        return f"{what} at {avisit}: no data."
-    due = f"the visit was due for {tables.format_number(n_due, 0)} of {tables.format_number(n_fas, 0)} patients"
-    if n_due == 0:
-        return f"{what} at {avisit}: not yet due at the data cut ({due})."
-    return f"{what} at {avisit}: no data at the data cut ({due})."
+    n_fas, n_due = due_counts(ard, avisit)
+    return f"{what} at {avisit}: " + ("no data." if math.isnan(n_due) else f"{tables.describe_due(n_due, n_fas)}.")
 
 
 #: Text of a display table that has no result yet (an early data cut).
-NO_DATA_TEXT = "no data at the data cut"
+NO_DATA_TEXT = tables.NO_DATA_TEXT
 
 
 def _or_no_data(rows: list, columns) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from analysis_utils.disposition import NOT_RANDOMISED_LABEL
 from analysis_utils.scoring import ESSDAI_MCII_DECREASE, ESSPRI_MCII_PERCENT, ESSPRI_MCII_POINTS
 
 #: Shown where the ARD holds no result yet (a visit not yet due at the data cut).
-NOT_DUE = "not yet due at the data cut"
+NOT_DUE = tables.NOT_DUE_TEXT
 #: The visit of the primary analysis (protocol: ESSDAI change from baseline to week 12).
 PRIMARY_VISIT = "Week 12"
 #: The pilot's last visit, of its secondary ESSDAI endpoints (protocol: ESSDAI change and MCII at week 24) and of the
@@ -124,11 +124,11 @@ def _no_result(ard: pd.DataFrame | None, avisit: str) -> str:
 
     >>> ard = pd.DataFrame({"analysis_id": "EFF-VISITS-DUE", "avisit": "Week 24", "stat_name": ["n_fas", "n_due"],
     ...                     "stat_value": [11.0, 1.0]})
-    >>> _no_result(ard, "Week 24"), _no_result(ard.assign(stat_value=[11.0, 0.0]), "Week 24")
+    >>> _no_result(ard, "Week 24"), _no_result(ard, "Week 12")
     ('no data at the data cut (the visit was due for 1 of 11 patients)', 'not yet due at the data cut')
     """
     due, fas = (stat(ard, VISITS_DUE_ID, s, avisit=avisit) for s in ("n_due", "n_fas"))
-    return f"no data at the data cut (the visit was due for {due:.0f} of {fas:.0f} patients)" if due else NOT_DUE
+    return NOT_DUE if due is None or fas is None else tables.describe_due(due, fas)
 
 
 def describe_change(ard: pd.DataFrame | None, paramcd: str, avisit: str = PRIMARY_VISIT) -> str:

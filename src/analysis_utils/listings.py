@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from analysis_utils import cleaning, tables
+from analysis_utils.disposition import NOT_RANDOMISED_LABEL
 from analysis_utils.safety import TOTAL, _arm_order, _require_columns, _spread_arms
 from analysis_utils.visits import visit_weeks
 from analysis_utils.vocabulary import (
@@ -292,8 +293,6 @@ def summarize_analysis_sets(adsl: pd.DataFrame, adeff: pd.DataFrame, *, visits=N
     named = adsl[arm].fillna("").astype(str).str.strip().ne("")
     groups = [(a, adsl[named & (adsl[arm] == a)]) for a in _arm_order(adsl, arm, adsl.loc[named, arm])]
     if not named.all():  # enrolled, not randomised (a screen failure, or at an interim cut still in screening)
-        from analysis_utils.disposition import NOT_RANDOMISED_LABEL
-
         groups.append((NOT_RANDOMISED_LABEL, adsl[~named]))
     return pd.concat([_set_counts(sub, adeff, visits, pending).assign(arm=g) for g, sub in [*groups, (TOTAL, adsl)]],
                      ignore_index=True)[["arm", "category", "definition", "n_subjects", "big_n", "pct"]]

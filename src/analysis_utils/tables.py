@@ -27,6 +27,20 @@ PVALUE_DECIMALS = 3
 MISSING = "NA"
 #: Rows shown in the HTML for a listing; longer ones are cut with a note (full CSV beside the report).
 MAX_HTML_ROWS = 50
+#: A result an interim data cut does not have: its visit was due for no patient, or due and without data.
+NOT_DUE_TEXT, NO_DATA_TEXT = "not yet due at the data cut", "no data at the data cut"
+
+
+def describe_due(n_due: float, n_fas: float) -> str:
+    """Why a visit has no result at the data cut, with the patients it was due for: the words of the efficacy
+    section's sentences and of the key findings alike.
+
+    >>> describe_due(0, 2), describe_due(1.0, 11.0)
+    ('not yet due at the data cut (the visit was due for 0 of 2 patients)', \
+'no data at the data cut (the visit was due for 1 of 11 patients)')
+    """
+    return (f"{NOT_DUE_TEXT if n_due == 0 else NO_DATA_TEXT} (the visit was due for {format_number(n_due, 0)} of "
+            f"{format_number(n_fas, 0)} patients)")
 
 
 def _is_missing(x) -> bool:
