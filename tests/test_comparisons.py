@@ -453,7 +453,13 @@ def test_a_stratum_of_one_patient_leaves_the_cmh_test_as_it_was():
     strata = {"01": {"T": (8, 10), "C": (5, 10)}, "02": {"T": (7, 10), "C": (4, 10)}, "03": {"T": (1, 1), "C": (0, 0)}}
     row = comparisons.compare_arms_responders(_responders({}, strata=strata), reference="C",
                                               strata="SITEGR1").differences.iloc[0]
-    assert row["p_value"] == pytest.approx(stats.chi2.sf(3.6, 1)) and "CMH" in row["method"]
+    assert row["p_value"] == pytest.approx(stats.chi2.sf(3.6, 1))
+    assert row["method"].endswith("CMH test stratified by SITEGR1 (no continuity correction); 1 stratum of one patient "
+                                  "left out (no information on the odds ratio)")
+    del strata["03"]
+    row = comparisons.compare_arms_responders(_responders({}, strata=strata), reference="C",
+                                              strata="SITEGR1").differences.iloc[0]
+    assert row["method"].endswith("CMH test stratified by SITEGR1 (no continuity correction)")
 
 
 def test_strata_tables_count_each_stratum_with_one_pass():

@@ -112,6 +112,10 @@ def test_a_cut_after_the_exports_date_stops_and_without_a_cut_a_build_takes_that
         cleaning.derive_all(synthetic_export, data_cutoff="2022-02-01")
     adsl = cleaning.derive_all(synthetic_export, data_cutoff="2022-01-31")["adsl"]  # on the day itself: the final cut
     assert disposition.is_final_cut(adsl) and adsl["DCUTDT"].eq(pd.Timestamp("2022-01-31")).all()
+    # final though the cut is 12 days after the last dose, within the 30 days of the TEAE window: adverse events
+    # are collected until the end of study, and no patient is on study (docs/decisions.md, "Interim or final")
+    window = (adsl["DCUTDT"] - adsl["TRTEDT"]).dt.days
+    assert window.min() == 12 and (window < cleaning.TRTEM_WINDOW_DAYS).sum() == 3
 
 
 @pytest.mark.parametrize("cutoff, visit, n_observed, n_imputed_bocf", [

@@ -64,6 +64,7 @@ METHODS = {
               "t-based {pct}% CI",
     "newcombe": "Newcombe hybrid score {pct}% CI (Newcombe 1998, method 10)",
     "cmh": "CMH test stratified by {strata} (no continuity correction)",
+    "cmh_single": "; {n} {stratum} of one patient left out (no information on the odds ratio)",
     "fisher": "Fisher's exact test (two-sided)",
     "fisher_sparse": "Fisher's exact test (two-sided); strata {strata} too sparse for CMH (Mantel-Fleiss < 5)",
     "cp": "n/N, rate with exact Clopper-Pearson {pct}% CI",
@@ -537,13 +538,16 @@ def _informative_strata(tables: np.ndarray) -> np.ndarray:
 
 
 def _responder_test(pair: pd.DataFrame, *, arm: str, compared, strata: str | None, table_cls) -> tuple[float, str]:
-    """p-value and method: CMH across ``strata`` when they pass Mantel-Fleiss, else Fisher's exact test."""
+    """p-value and method: CMH across ``strata`` when they pass Mantel-Fleiss, else Fisher's exact test. The method
+    says how many strata of one patient the CMH test left out (``_informative_strata``)."""
     tables = _strata_tables(pair, arm, compared, strata)
     if strata:
         if mantel_fleiss_distance(tables) >= MANTEL_FLEISS_MIN:
-            result = table_cls([np.asarray(t, float) for t in _informative_strata(tables)]).test_null_odds(
-                correction=False)
-            return float(result.pvalue), METHODS["cmh"].format(strata=strata)
+            informative = _informative_strata(tables)
+            result = table_cls([np.asarray(t, float) for t in informative]).test_null_odds(correction=False)
+            single = len(tables) - len(informative)
+            return float(result.pvalue), METHODS["cmh"].format(strata=strata) + (METHODS["cmh_single"].format(
+                n=single, stratum="stratum" if single == 1 else "strata") if single else "")
         method = METHODS["fisher_sparse"].format(strata=strata)
     else:
         method = METHODS["fisher"]

@@ -514,14 +514,30 @@ def describe_categories(ard: pd.DataFrame, *, avisit: str, analysis_id: str = "E
 
 
 def describe_friedman(ard: pd.DataFrame, *, paramcds=ENDPOINT_PARAMCDS) -> str:
-    """Say in one sentence what the Friedman tests across the scheduled visits found (their number from df + 1)."""
+    """Say in one sentence what the Friedman tests across the scheduled visits found (their number from df + 1),
+    and, at an interim data cut, for how many patients the visit due for the fewest was due (``EFF-VISITS-DUE``):
+    the complete cases are at most those.
+
+    >>> from analysis_utils.efficacy_ard import summarize_visits_due
+    >>> adsl = pd.DataFrame({"USUBJID": ["a", "b"], "FASFL": "Y", "DUE12FL": "Y", "DUE24FL": ["Y", "N"]})
+    >>> fried = pd.DataFrame({"analysis_id": "EFF-PGA-FRIEDMAN", "avisit": "", "group": "All patients",
+    ...                       "stat_name": ["statistic", "df", "p_value", "n"], "stat_value": [math.nan, 2, math.nan, 1]})
+    >>> describe_friedman(pd.concat([summarize_visits_due(adsl), fried]), paramcds=["PGA"])
+    'Among the patients assessed at all three visits, the Friedman test compares the three visits without assuming \
+normality: PGA not computed (n = 1). At the data cut, Week 24 was due for 1 of 2 patients.'
+    """
     cells = _Cells(ard)
     rows = {p: cells(f"EFF-{p}-FRIEDMAN").iloc[0] for p in paramcds}
     parts = [f"{p} {_p_text(r['p_value']) if not pd.isna(r['p_value']) else 'not computed'} "
              f"(n = {tables.format_number(r['n'], 0)})" for p, r in rows.items()]
     n_visits = count_words(int(next(iter(rows.values()))["df"]) + 1) if rows else "the"
+    due = [(n_due, -i, v, n_fas) for i, v in enumerate(cells.visits()) for n_fas, n_due in [_n_due(cells, v)]
+           if n_due < n_fas]
+    n_due, _, visit, n_fas = min(due, default=(0, 0, "", 0))  # the visit due for the fewest, the later on a tie
     return (f"Among the patients assessed at all {n_visits} visits, the Friedman test compares the {n_visits} visits "
-            f"without assuming normality: {'; '.join(parts)}.")
+            f"without assuming normality: {'; '.join(parts)}."
+            + (f" At the data cut, {visit} was due for {tables.format_number(n_due, 0)} of "
+               f"{tables.format_number(n_fas, 0)} patients." if visit else ""))
 
 
 #: Numbers written as words in sentences (a count of visits).
