@@ -278,6 +278,11 @@ def test_a_drug_withdrawn_after_the_cut_is_not_yet_withdrawn_at_it(synthetic_exp
 
     assert action("2021-10-31", "-001", "2021-10-20") == ""
     assert action("2022-01-31", "-001", "2021-10-20") == cleaning.ACTION_WITHDRAWN == safety.ACTION_DRUG_WITHDRAWN
+    # the AE tables' note at that cut: the action is not (only) a data query, the export has it
+    adae = cleaning.derive_all(export, data_cutoff="2021-10-31")["adae"]
+    assert safety.describe_not_assessed(adae, interim=True) == (
+        "1 TEAE without the action taken with the study drug yet (recorded after the data cut, or a data query): in "
+        "no row of TEAEs leading to discontinuation of study drug.",)
     assert action("2021-08-10", "-007", "2021-08-09") == cleaning.ACTION_WITHDRAWN
 
 

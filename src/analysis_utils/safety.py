@@ -587,9 +587,15 @@ def summarize_not_assessed(adae: pd.DataFrame, categories=NOT_ASSESSED) -> pd.Da
     return pd.DataFrame(rows, columns=["category", "n_events", "n_subjects"])
 
 
-def describe_not_assessed(adae: pd.DataFrame, categories=NOT_ASSESSED) -> tuple:
+#: The category of ``NOT_ASSESSED`` that an interim data cut itself may leave blank: the study drug withdrawn after an
+#: event, of a patient still dosed after the cut (``cleaning.apply_data_cutoff``), is recorded after the cut.
+BLANK_AT_CUT = "without the action taken with the study drug yet"
+
+
+def describe_not_assessed(adae: pd.DataFrame, categories=NOT_ASSESSED, *, interim: bool = False) -> tuple:
     """Notes for the AE tables on the treatment-emergent events not yet coded or assessed (``summarize_not_assessed``):
     one per category that occurs, saying what the tables do with such events; none when every TEAE is complete.
+    Each blank is a data query, but at an ``interim`` cut an action (``BLANK_AT_CUT``) may be one recorded after it.
 
     Examples
     --------
@@ -600,9 +606,14 @@ def describe_not_assessed(adae: pd.DataFrame, categories=NOT_ASSESSED) -> tuple:
     ...     print(note)
     1 TEAE without a CTCAE grade yet (a data query): in no grade >= 3 row; Missing in the table by maximum grade.
     1 TEAE without a relationship to the study drug yet (a data query): counted as related.
+    >>> describe_not_assessed(adae.assign(AEACN=["", "DOSE NOT CHANGED"], AEREL="RELATED", AETOXGR=1), interim=True)
+    ('1 TEAE without the action taken with the study drug yet (recorded after the data cut, or a data query): in no \
+row of TEAEs leading to discontinuation of study drug.',)
     """
     counts = summarize_not_assessed(adae, categories)
-    return tuple(f"{n} TEAE{'s' * (n > 1)} {label} (a data query): {categories[label][1]}."
+    why = {label: "recorded after the data cut, or a data query" if interim and label == BLANK_AT_CUT else "a data query"
+           for label in counts["category"]}
+    return tuple(f"{n} TEAE{'s' * (n > 1)} {label} ({why[label]}): {categories[label][1]}."
                  for label, n in zip(counts["category"], counts["n_events"]) if n)
 
 
