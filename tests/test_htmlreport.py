@@ -176,3 +176,18 @@ def test_an_output_that_ends_its_notebook_leaves_out_the_cells_after_it():
     assert "PILOT_ONLY_TEXT" not in out and "PILOT_ONLY_TABLE" not in out
     planning.cells[0].outputs[0].metadata = {}
     assert "PILOT_ONLY_TABLE" in _render([planning])
+
+
+def test_listings_take_the_numbers_of_ich_e3_appendix_16_2_in_the_order_of_the_page():
+    """ICH E3 16.2: 16.2.1 discontinued patients, 16.2.2 protocol deviations, 16.2.6 individual efficacy response
+    data, 16.2.7 adverse event listings. The merged notebooks' Listings section shows them in that order."""
+    from analysis_utils import paths, runner
+
+    names = [p.name for p in runner.list_notebooks()]
+    notebooks = [nbformat.read(paths.NOTEBOOKS / name, as_version=4) for name in names]
+    merged = htmlreport.merge(notebooks, names, {})
+    start = next(i for i, c in enumerate(merged.cells) if c.id == "sec-listings")
+    end = next(i for i, c in enumerate(merged.cells) if i > start and c.id.startswith("sec-"))
+    source = "\n".join(c.source for c in merged.cells[start:end])
+    numbers = list(dict.fromkeys(re.findall(r'"Listing (16\.2\.[0-9.]+)"', source)))
+    assert numbers == ["16.2.1", "16.2.2", "16.2.6.1", "16.2.6.2", "16.2.7.1", "16.2.7.2"]

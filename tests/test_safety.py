@@ -586,26 +586,28 @@ def test_aesi_categories_are_the_overview_rows_and_every_printed_term_is_caught(
 
 
 def test_shipped_trial_hbv_reactivation_exposure_adjusted(synthetic_export):
-    """By hand from data/raw (exposure.csv, adverse_events.csv, cut 2022-01-31): patient 007 (first dose
-    2021-07-19) had hepatitis B reactivation on 2021-08-09, day 22. The others are at risk to last dose
-    + 30 days: 001 169+30, 002 171+30, 003 168+30, 004 172+30, 005 167+30, 006 169+30, 010 113+30, and up to
-    the cut for 008 (170+24), 009 (173+17), 011 (171+12): 1906 days; with 007's 22: 1928 days = 5.2786 PY."""
+    """By hand from data/raw (exposure.csv, adverse_events.csv, disposition.csv, cut 2022-01-31): patient 007 (first
+    dose 2021-07-19) had hepatitis B reactivation on 2021-08-09, day 22. The others are at risk to the last dose
+    + 30 days, at most to their end of study, which is the day of the last dose for each (completed at week 24, or 010
+    left on day 113): 001 169, 002 171, 003 168, 004 172, 005 167, 006 169, 008 170, 009 173, 010 113, 011 171:
+    1643 days; with 007's 22: 1665 days = 4.5585 PY (5.2786 with the 30 days after the study, when no adverse event
+    was collected). Without an event, 007 is at risk to the end of study on 2021-08-15, day 28 (last dose day 21)."""
     from analysis_utils import cleaning
 
     data = cleaning.derive_all(synthetic_export, data_cutoff="2022-01-31")
     out = safety.summarize_aesi_eair(data["adae"], data["adsl"], data_cutoff="2022-01-31").set_index("category")
     hbv = out.loc["Hepatitis B reactivation"]
     assert (hbv["n_subjects"], hbv["n_events"], hbv["big_n"]) == (1, 1, 11)
-    assert hbv["pyears"] == pytest.approx(1928 / 365.25)
-    assert round(hbv["rate"], 2) == 18.94
+    assert hbv["pyears"] == pytest.approx(1665 / 365.25)
+    assert round(hbv["rate"], 2) == 21.94
     assert out.loc["Opportunistic infection", "n_subjects"] == 1  # the same event (consensus list)
     zoster = out.loc["Herpes zoster"]
     assert (zoster["n_subjects"], zoster["rate"]) == (0, 0.0)
-    assert zoster["pyears"] == pytest.approx((1928 - 22 + 21 + 30) / 365.25)  # 007 to last dose (day 21) + 30
+    assert zoster["pyears"] == pytest.approx((1665 - 22 + 28) / 365.25)  # 007 to the end of study (day 28)
     table = safety.format_aesi_eair(out.reset_index())
     assert table.columns.tolist() == ["Adverse event of special interest", "Patients, n (%)", "Events",
                                       "Patient-years at risk", "Rate per 100 patient-years (95% CI)"]
-    assert table.loc[3].tolist() == ["Hepatitis B reactivation", "1 (9.1)", "1", "5.28", "18.9 (0.5, 105.6)"]
+    assert table.loc[3].tolist() == ["Hepatitis B reactivation", "1 (9.1)", "1", "4.56", "21.9 (0.6, 122.2)"]
     rows = safety.to_ard(out.reset_index(), analysis_id="SAF-AESI-EAIR", **safety.ARD_LAYOUTS["aesi_eair"])
     assert ard.get_stat(rows, "rate", category="Hepatitis B reactivation") == pytest.approx(hbv["rate"])
     assert len(rows) == 8 * len(safety.AESI_CATEGORIES)

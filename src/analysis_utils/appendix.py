@@ -78,8 +78,8 @@ after the first dose.
 **Adverse events.** An adverse event is treatment-emergent (TEAE) when it starts on or after the first dose and at
 most {TRTEM_WINDOW_DAYS} days after the last dose; the tables count the TEAEs of the safety set, a patient once per row.
 Adverse events of special interest are rated per 100 patient-years at risk: from the first dose to the first event
-of the category, or without one to {TRTEM_WINDOW_DAYS} days after the last dose, at most to the data cut, with an
-exact Poisson (Garwood) 95 % CI.
+of the category, or without one to {TRTEM_WINDOW_DAYS} days after the last dose, at most to the end of study (adverse
+events are collected until then) and to the data cut, with an exact Poisson (Garwood) 95 % CI.
 
 **Partial dates.** A start or end date of an adverse event or medication whose day, or month and day, is not
 known is imputed as admiral's ADAE template does: a start to the first day of its month (or year), or to the

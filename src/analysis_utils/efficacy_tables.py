@@ -399,10 +399,16 @@ def _change_words(ard: pd.DataFrame, paramcd: str, avisit: str, approach: str = 
     t = cells(f"EFF-{paramcd}-{code}-TTEST{sfx}").iloc[0]
     w = cells(f"EFF-{paramcd}-{code}-WILCOXON{sfx}").iloc[0]
     hl = cells(f"EFF-{paramcd}-{code}-HL{sfx}").iloc[0]
+    value, change = summ.loc[("AVAL", avisit)], summ.loc[("CHG", avisit)]
+    # the patients compared: those with a change; their baseline mean is the visit's mean minus the mean change when
+    # every patient with a value at the visit has a change, else the baseline's mean over every patient is given
+    paired = value["n"] == change["n"] == w["n"]
+    base = summ.loc[("AVAL", "Baseline")]
     return {
-        "n": tables.format_number(w["n"], 0), "n_base": tables.format_number(summ.loc[("AVAL", "Baseline"), "n"], 0),
-        "base": tables.format_number(summ.loc[("AVAL", "Baseline"), "mean"], d),
-        "value": tables.format_number(summ.loc[("AVAL", avisit), "mean"], d),
+        "n": tables.format_number(w["n"], 0),
+        "base": (f"{tables.format_number(value['mean'] - change['mean'], d)} at baseline" if paired else
+                 f"{tables.format_number(base['mean'], d)} at baseline in {tables.format_number(base['n'], 0)} patients"),
+        "value": tables.format_number(value["mean"], d),
         "direction": "fell" if t["estimate"] < 0 else "rose",
         "size": tables.format_number(abs(t["estimate"]), d), "ci": tables.format_ci(t["ci_lower"], t["ci_upper"], d),
         "hl": tables.format_number(hl["estimate"], d), "p": _p_text(w["p_value"]),
@@ -422,15 +428,21 @@ def describe_change(ard: pd.DataFrame, *, paramcd: str, avisit: str, approach: s
     >>> from analysis_utils.efficacy_ard import summarize_endpoint
     >>> print(describe_change(summarize_endpoint(d, paramcd="PGA"), paramcd="PGA", avisit="Week 12"))
     PGA fell by 2.7 points on average from baseline to Week 12 in the 3 patients assessed at both (mean 6.0 at \
-baseline in 3 patients, 3.3 at Week 12; 95% CI of the mean change (-6.5, 1.1), which includes zero, so no \
+baseline, 3.3 at Week 12; 95% CI of the mean change (-6.5, 1.1), which includes zero, so no \
 change is compatible with the data; median (Hodges-Lehmann) change -2.8; Wilcoxon p = 0.250).
+
+    Patient b not assessed at week 12: the means are those of a and c, the patients compared (baseline 6.5, not the
+    6.0 of all three):
+
+    >>> describe_change(summarize_endpoint(d.drop(index=4), paramcd="PGA"), paramcd="PGA", avisit="Week 12").split(" (")[1]
+    'mean 6.5 at baseline, 3.0 at Week 12; 95% CI of the mean change'
     """
     cells = _Cells(ard)
     if f"EFF-{paramcd}-{cells.code(avisit)}-TTEST{_suffix(approach)}" not in cells:
         return describe_no_data(ard, what=f"Change in {paramcd} from baseline", avisit=avisit)
     x = _change_words(ard, paramcd, avisit, approach)
     return (f"{paramcd} {x['direction']} by {x['size']} points on average from baseline to {avisit} in the "
-            f"{x['n']} patients assessed at both (mean {x['base']} at baseline in {x['n_base']} patients, "
+            f"{x['n']} patients assessed at both (mean {x['base']}, "
             f"{x['value']} at {avisit}; 95% CI of the mean change {x['ci']}, {x['ci_side']}; median (Hodges-Lehmann) "
             f"change {x['hl']}; Wilcoxon {x['p']}).")
 
@@ -571,21 +583,23 @@ def describe_remission(ard: pd.DataFrame, *, avisit: str) -> str:
 
 
 def describe_labs(ard: pd.DataFrame, *, avisit: str, paramcds=EFFICACY_LAB_PARAMCDS) -> str:
-    """Say, for each laboratory marker, the mean change to ``avisit`` and whether its 95 % CI excludes no change."""
+    """Say, for each laboratory marker, the mean change to ``avisit``, whether its 95 % CI excludes no change, and
+    the p-value of the Wilcoxon signed-rank test, the primary test of a change (``paired_tests``), as
+    ``describe_change`` gives it: the t-based CI may include zero where the Wilcoxon test finds a change."""
     cells = _Cells(ard)
     parts = []
     for p in paramcds:
-        ident = f"EFF-{p}-{cells.code(avisit)}-TTEST"
-        if ident not in cells:
+        code = cells.code(avisit)
+        if f"EFF-{p}-{code}-TTEST" not in cells:
             continue
-        t = cells(ident).iloc[0]
+        t, w = cells(f"EFF-{p}-{code}-TTEST").iloc[0], cells(f"EFF-{p}-{code}-WILCOXON").iloc[0]
         with_zero = t["ci_lower"] <= 0 <= t["ci_upper"]
         parts.append(f"{param_label(p)} {tables.format_number(t['estimate'], _decimals(p))} "
                      f"{tables.format_ci(t['ci_lower'], t['ci_upper'], _decimals(p))}"
-                     f"{', CI includes zero' if with_zero else ''}")
+                     f"{', CI includes zero' if with_zero else ''}, Wilcoxon {_p_text(w['p_value'])}")
     if not parts:
         return describe_no_data(ard, what="Change in the laboratory markers", avisit=avisit)
-    return f"Mean change from baseline to {avisit} (95% CI): {'; '.join(parts)}."
+    return f"Mean change from baseline to {avisit} (95% CI) and Wilcoxon signed-rank test: {'; '.join(parts)}."
 
 
 def _method_kind(method: str) -> str:

@@ -955,9 +955,11 @@ def compute_poisson_ci(count: int, exposure: float, *, conf_level: float = CONF_
 
 
 def _risk_window_end(adsl: pd.DataFrame, pop: pd.DataFrame, window_days: int, data_cutoff) -> pd.DataFrame:
-    """``USUBJID, TRTSDT, _end``: the first dose and the last day at risk of each safety subject."""
+    """``USUBJID, TRTSDT, _end``: the first dose and the last day at risk of each safety subject (the last dose plus
+    ``window_days``, at most the end of study, ``EOSDT`` where ADSL has it, and the data cut)."""
     _require_columns(adsl, ["USUBJID", "TRTSDT", "TRTEDT"], "ADSL")
-    dates = pop.merge(adsl[["USUBJID", "TRTSDT", "TRTEDT"]], on="USUBJID", how="left", validate="one_to_one")
+    columns = ["USUBJID", "TRTSDT", "TRTEDT", *(["EOSDT"] if "EOSDT" in adsl.columns else [])]
+    dates = pop.merge(adsl[columns], on="USUBJID", how="left", validate="one_to_one")
     cutoff = pd.Timestamp(data_cutoff) if data_cutoff is not None else None
     no_start = dates["TRTSDT"].isna()
     no_end = dates["TRTEDT"].isna() & (cutoff is None)
@@ -966,6 +968,8 @@ def _risk_window_end(adsl: pd.DataFrame, pop: pd.DataFrame, window_days: int, da
         column = "TRTSDT" if pd.isna(row["TRTSDT"]) else "TRTEDT (and no data cut-off was given)"
         raise ValueError(f"ADSL: safety subject {row['USUBJID']!r} has no {column}: the time at risk is unknown")
     end = dates["TRTEDT"] + pd.Timedelta(days=window_days)
+    if "EOSDT" in dates.columns:  # no adverse event is collected after the end of study
+        end = end.mask(end > dates["EOSDT"], dates["EOSDT"])
     if cutoff is not None:
         end = end.fillna(cutoff).clip(upper=cutoff)
     return dates.assign(_end=end)
@@ -1002,6 +1006,10 @@ def summarize_aesi_eair(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "T
       a patient without one is at risk up to the end of the treatment-emergent window, the last dose
       (``TRTEDT``) plus ``window_days`` (``cleaning.TRTEM_WINDOW_DAYS``, the window of ``TRTEMFL``), so
       every counted event lies inside the time at risk;
+    - no later than the end of study (ADSL ``EOSDT``, where the ADSL has it and the patient left the study):
+      adverse events are collected until then, and the protocol has no visit after the treatment, so the 30
+      days after a completer's last dose at the week-24 visit observe nothing (docs/decisions.md, "Interim or
+      final"; the pilot's time at risk was 5.36 patient-years with them, 4.57 without);
     - no later than ``data_cutoff`` when one is given (a patient is not at risk after the data cut;
       a patient still on treatment, without ``TRTEDT``, is at risk up to it).
 

@@ -8,14 +8,18 @@ Rounding rule (the only one in the project)
 Round half up (away from zero) on the shortest decimal representation of the float
 (``repr``), as SAS ``ROUND`` does: ``42.65`` shows as ``42.7`` at one decimal although its
 binary value is 42.6499...; Python's ``round`` and ``'%.1f'`` would give ``42.6``
-(ecosystem.md §3). Percentages use one decimal, p-values three (``<0.001`` below that).
+(ecosystem.md §3). The representation is first taken to ``ROUNDING_DIGITS`` significant digits:
+arithmetic on measured values leaves noise in the last digits (the median of 2.8 and 2.9 is
+2.8499999999999996, a change of -0.375 is -0.37499999999999994), and a half so computed is a half,
+as SAS's fuzz and R's ``janitor::round_half_up`` (which adds sqrt of the machine epsilon) take it.
+Percentages use one decimal, p-values three (``<0.001`` below that).
 """
 
 import html
 import re
 import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 import pandas as pd
 
@@ -25,6 +29,9 @@ PCT_DECIMALS = 1
 PVALUE_DECIMALS = 3
 #: Shown for a missing number.
 MISSING = "NA"
+#: Significant digits a number keeps before it is rounded for display (a double holds 15 reliably): the noise of
+#: arithmetic beyond them does not move a half below the half (module docstring).
+ROUNDING_DIGITS = 12
 #: Rows shown in the HTML for a listing; longer ones are cut with a note (full CSV beside the report).
 MAX_HTML_ROWS = 50
 #: A result an interim data cut does not have: its visit was due for no patient, or due and without data.
@@ -48,12 +55,17 @@ def _is_missing(x) -> bool:
 
 
 def format_number(x: float | int | None, decimals: int) -> str:
-    """Format ``x`` with ``decimals`` decimals, rounding half up on its decimal representation.
+    """Format ``x`` with ``decimals`` decimals, rounding half up on its decimal representation taken to
+    ``ROUNDING_DIGITS`` significant digits (more when ``decimals`` asks for them).
 
     Examples
     --------
     >>> format_number(42.65, 1), format_number(2.675, 2), format_number(-0.05, 1), format_number(3, 0)
     ('42.7', '2.68', '-0.1', '3')
+    >>> (2.8 + 2.9) / 2, format_number((2.8 + 2.9) / 2, 1), format_number(-0.37499999999999994, 2)
+    (2.8499999999999996, '2.9', '-0.38')
+    >>> format_number(0.3749999, 2), format_number(201578736.465, 2), format_number(1234567890123.25, 1)
+    ('0.37', '201578736.47', '1234567890123.3')
     >>> format_number(float("nan"), 1)
     'NA'
     """
@@ -62,7 +74,9 @@ def format_number(x: float | int | None, decimals: int) -> str:
     if isinstance(x, float) and math.isinf(x):
         return "Inf" if x > 0 else "-Inf"
     quantum = Decimal(1).scaleb(-decimals)
-    value = Decimal(repr(float(x))).quantize(quantum, rounding=ROUND_HALF_UP)
+    exact = Decimal(repr(float(x)))
+    value = Context(prec=max(ROUNDING_DIGITS, exact.adjusted() + 2 + decimals)).plus(exact)  # a digit past the shown
+    value = value.quantize(quantum, rounding=ROUND_HALF_UP)
     if value == 0:
         value = abs(value)  # never show "-0.0"
     return f"{value:.{decimals}f}"
