@@ -166,6 +166,13 @@ def test_the_appendix_tables_continue_the_notebooks_numbers_each_with_its_source
         ("Validation", "visit_window", "2"), ("Scoring", "lab_level", "1")]
     assert "<th>Patient</th>" in parts["Data queries"] and "<td>01-003</td>" in parts["Data queries"]
     assert "NCT04916756-01-003" not in parts["Data queries"]
+    # the input files shown by a notebook (01's Table A.1) are not shown again: the build parameters point to them
+    executed.insert(0, _executed_with_caption("Table A.1 Input files and their checksums (SHA-256)"))
+    provenance = appendix.appendix_parts(executed, stage_reports=tmp_path, ard=None, data_dir=paths.DATA_RAW,
+                                         data_cutoff="2022-01-31", git=git, notebooks=["01_a.ipynb"])[-1][1]
+    assert re.findall(r"<caption>(.*?)</caption>", provenance) == ["Table A.10 Build parameters",
+                                                                   "Table A.11 Python and package versions"]
+    assert "<td>Input files</td><td>Table A.1 (SHA-256 of each file)</td>" in provenance
 
 
 def test_without_queries_the_appendix_says_so_and_numbers_from_the_first():

@@ -78,6 +78,12 @@ def test_data_cut_is_interim_while_a_patient_is_ongoing_or_a_visit_not_due():
     rows = disposition.data_cut_to_ard(cut, data_cutoff="2021-12-20")
     assert set(rows["category"]) == {"interim"} and rows["label"].iloc[0] == "Data cut 2021-12-20: interim"
     assert rows["analysis_id"].eq("DISP-DATACUT").all()
+    # a schedule with a week-4 visit (the randomised example's): its flag counts, in week order, as the others do
+    four = adsl.assign(DUE4FL=["Y", "Y", "N", "Y"])
+    assert not disposition.is_final_cut(four)
+    cut = disposition.summarize_data_cut(four)
+    assert cut.loc[cut["avisit"] != "", "avisit"].unique().tolist() == ["Week 4", "Week 12", "Week 24"]
+    assert cut.set_index(["avisit", "stat_name"]).loc[("Week 4", "n_not_due"), "stat_value"] == 1
 
 
 def test_visit_window_rule_and_deviation_listing_hand_worked():
@@ -209,7 +215,7 @@ def test_compute_study_day_has_no_day_zero():
 def test_list_discontinuations_with_study_day():
     out = disposition.list_discontinuations(_adsl())
     assert out["USUBJID"].tolist() == ["S2", "S3", "S4"]
-    assert out["EOSDY"].tolist()[:2] == [120.0, 27.0] and np.isnan(out["EOSDY"].iloc[2])
+    assert out["EOSDY"].tolist()[:2] == [120, 27] and pd.isna(out["EOSDY"].iloc[2])  # whole days (Int64)
     assert out["DCSREAS"].tolist() == ["Lost to follow-up", "Adverse event", "Withdrew consent"]
 
 

@@ -257,21 +257,34 @@ def input_files_info(number: str, data_dir: Path) -> tables.TableInfo:
                             (f"the export's files in {paths.relative(data_dir)}",), "SHA-256 checksum of the bytes of each file")
 
 
-def _provenance_part(data_dir: Path, data_cutoff: str, git: dict, notebooks: list[str], number) -> str:
-    manifest = export.file_manifest(data_dir)
+def _shown_table(executed: list, title: str) -> str:
+    """The number (``Table A.1``) under which an executed notebook showed the table ``title``, ``""`` if none did."""
+    pattern = re.compile(rf"<caption>((?:Table|Listing) {APPENDIX_SERIES}\.\d+) {re.escape(html.escape(title))}")
+    pages = (output.get("data", {}).get("text/html", "") for nb in executed for cell in nb.cells
+             if cell.cell_type == "code" for output in cell.get("outputs", []))
+    return next((m[1] for page in pages for m in pattern.finditer(page)), "")
+
+
+def _provenance_part(data_dir: Path, data_cutoff: str, git: dict, notebooks: list[str], number, executed=()) -> str:
+    """The build's parameters, the input files (their table, unless a notebook showed it: then its number) and the
+    package versions."""
+    files = input_files_info("", data_dir)
+    shown = _shown_table(executed, files.title)
     versions = pd.DataFrame({"Package": ("python", *PROVENANCE_PACKAGES),
                              "Version": [platform.python_version(), *(metadata.version(p) for p in PROVENANCE_PACKAGES)]})
-    params = pd.DataFrame({"Parameter": ["Data folder", "Data cut", "Analysis steps", "Git commit", "Uncommitted changes"],
-                           "Value": [paths.relative(data_dir), data_cutoff, ", ".join(notebooks), git["commit"], git["dirty"]]})
+    params = pd.DataFrame({"Parameter": ["Data folder", "Data cut", "Analysis steps", "Git commit", "Uncommitted changes",
+                                         *(["Input files"] if shown else [])],
+                           "Value": [paths.relative(data_dir), data_cutoff, ", ".join(notebooks), git["commit"], git["dirty"],
+                                     *([f"{shown} (SHA-256 of each file)"] if shown else [])]})
     params_info = tables.TableInfo(table_number("Table", next(number)), "Build parameters", "", None,
                                    ("the build's command line and the git repository of the analysis software",))
-    files_info = input_files_info(table_number("Table", next(number)), data_dir)
+    page = tables.to_html(params, info=params_info)
+    if not shown:
+        page += tables.to_html(export.file_manifest(data_dir).rename(columns=MANIFEST_HEADERS), max_rows=None,
+                               info=input_files_info(table_number("Table", next(number)), data_dir))
     versions_info = tables.TableInfo(table_number("Table", next(number)), "Python and package versions", "", None,
                                      ("the packages installed in the environment that ran the analysis",))
-    return (tables.to_html(params, info=params_info)
-            + tables.to_html(manifest.rename(columns=MANIFEST_HEADERS),
-                             max_rows=None, info=files_info)
-            + tables.to_html(versions, info=versions_info))
+    return page + tables.to_html(versions, info=versions_info)
 
 
 def appendix_parts(executed: list, *, stage_reports: Path, ard: pd.DataFrame | None, data_dir: Path, data_cutoff: str,
@@ -288,7 +301,7 @@ def appendix_parts(executed: list, *, stage_reports: Path, ard: pd.DataFrame | N
         ("Data dictionary", _dictionary_part(number)),
         ("Methods", mistune.create_markdown(escape=True)(
             methods_markdown(ard))),
-        ("Provenance", _provenance_part(data_dir, data_cutoff, git, notebooks, number)),
+        ("Provenance", _provenance_part(data_dir, data_cutoff, git, notebooks, number, executed)),
     ]
 
 

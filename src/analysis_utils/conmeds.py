@@ -21,8 +21,9 @@ import pandas as pd
 
 from analysis_utils import tables
 from analysis_utils.cleaning import NOT_CODED, changed_that_day, compute_prednisone_equivalent, visit_order
+from analysis_utils.disposition import FIRST_TREATMENT_POPULATION
 from analysis_utils.safety import (
-    _SAFETY_POPULATION, _apply_rule, _arm_header, _complete_grid, _require_columns, _safety_population,
+    _apply_rule, _arm_header, _complete_grid, _require_columns, _safety_population,
     compute_big_n, summarize_continuous,
 )
 
@@ -394,7 +395,7 @@ def format_gc_dose(result: pd.DataFrame, *, decimals: int = 1) -> pd.DataFrame:
 #: How each results frame maps onto the ARD (``safety.to_ard(result, analysis_id=..., **ARD_LAYOUTS[kind])``).
 ARD_LAYOUTS = MappingProxyType({
     "conmeds": {"columns": {"group": "arm", "avisit": "period", "variable": "cmclas", "category": "cmdecod"},
-                "stats": ("n_subjects", "big_n", "pct"), "population": _SAFETY_POPULATION,
+                "stats": ("n_subjects", "big_n", "pct"), "population": FIRST_TREATMENT_POPULATION,
                 "method": "Patients counted once per class and drug; prior = started before the first dose, "
                           "concomitant = taken on at least one day of treatment, after treatment = started after "
                           "the last dose",
@@ -402,7 +403,7 @@ ARD_LAYOUTS = MappingProxyType({
     "gc_dose": {"columns": {"group": "arm", "avisit": "AVISIT"},
                 "stats": ("n_assessed", "n_on_gc", "pct_on_gc", "n", "mean", "sd", "median", "q1", "q3", "min",
                           "max", "n_changed", "pct_changed", "big_n"),
-                "population": _SAFETY_POPULATION,
+                "population": FIRST_TREATMENT_POPULATION,
                 "method": "Prednisone-equivalent dose (mg/day) on the visit date (baseline: first dose); summary of "
                           "the patients on a glucocorticoid at baseline; changed = dose differs from baseline",
                 "label": "Glucocorticoid dose by visit"},

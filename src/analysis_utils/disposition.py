@@ -10,13 +10,14 @@ unrounded (``pct = 100 * n / big_n``); ``safety.to_ard`` turns the results into 
 - Exposure and Table 1 describe the safety population (``SAFFL == "Y"``) by actual arm (``TRT01A``).
 """
 
+import re
 from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
-from analysis_utils import ard, dictionary, tables, validation
-from analysis_utils.cleaning import DUE_FLAGS, compute_study_day
+from analysis_utils import ard, dictionary, summaries, tables, validation
+from analysis_utils.cleaning import compute_study_day
 from analysis_utils.vocabulary import VISITS, decode, patient_label, sentence_case
 from analysis_utils.safety import (
     MISSING_LABEL, SAFETY_FLAG, TOTAL, _arm_levels, _arm_order, _require_columns, _safety_population,
@@ -604,7 +605,7 @@ def list_discontinuations(adsl: pd.DataFrame) -> pd.DataFrame:
     died = adsl["DTHFL"] == "Y" if "DTHFL" in adsl.columns else pd.Series(False, index=adsl.index)
     out = adsl[(adsl["EOSSTT"] == STATUS_DISCONTINUED) | died].copy()
     if {"EOSDT", "TRTSDT"} <= set(out.columns):
-        out["EOSDY"] = compute_study_day(out["EOSDT"], out["TRTSDT"]).astype(float)  # NaN, not NA, if no date
+        out["EOSDY"] = compute_study_day(out["EOSDT"], out["TRTSDT"]).astype("Int64")  # a whole day, in the CSV too
     columns = [c for c in DISCONTINUATION_COLUMNS if c in out.columns]
     if {"SWITCHFL", "TRT02A"} <= set(out.columns) and out["SWITCHFL"].eq("Y").any():
         out["TRT02A"] = out["TRT02A"].where(out["SWITCHFL"].eq("Y"), "")
@@ -627,11 +628,22 @@ def data_cut_date(adsl: pd.DataFrame) -> str:
     return pd.Timestamp(adsl["DCUTDT"].dropna().iloc[0]).strftime("%Y-%m-%d")
 
 
+def due_flags(adsl: pd.DataFrame) -> dict:
+    """The visits whose due-at-cut flag ADSL has (``cleaning.due_flag``: ``DUE12FL``, ``DUE4FL``, ...), ``{"Week 4":
+    "DUE4FL", ...}`` in week order.
+
+    >>> due_flags(pd.DataFrame(columns=["USUBJID", "DUE24FL", "DUE4FL", "DUE12FL"]))
+    {'Week 4': 'DUE4FL', 'Week 12': 'DUE12FL', 'Week 24': 'DUE24FL'}
+    """
+    weeks = sorted((float(m[1]), c) for c in adsl.columns if (m := re.fullmatch(r"DUE(\d+(?:\.\d+)?)FL", str(c))))
+    return {f"Week {week:g}": flag for week, flag in weeks}
+
+
 def is_final_cut(adsl: pd.DataFrame) -> bool:
     """Say whether the data cut is final: no subject ongoing and every scheduled visit due for every subject.
 
-    Interim otherwise (a DSMB or mid-study look). Visits due per the ADSL flags ``DUE12FL``/``DUE24FL``
-    (``cleaning.VISIT_DUE_RULE``); an ADSL without them is judged on the ongoing subjects alone. A cut within
+    Interim otherwise (a DSMB or mid-study look). Visits due per every due flag of ADSL (``due_flags``: ``DUE12FL``,
+    ``DUE4FL``, ...; ``cleaning.VISIT_DUE_RULE``); an ADSL without them is judged on the ongoing subjects alone. A cut within
     ``cleaning.TRTEM_WINDOW_DAYS`` of a patient's last dose is final all the same once no patient is on study:
     adverse events are collected until the end of study (the week-24 visit; the protocol has no visit after the
     treatment), so no event of the window can still arrive (docs/decisions.md, "Interim or final").
@@ -643,7 +655,7 @@ def is_final_cut(adsl: pd.DataFrame) -> bool:
     (True, False)
     """
     _require_columns(adsl, ["EOSSTT"], "ADSL")
-    flags = [f for f in DUE_FLAGS.values() if f in adsl.columns]
+    flags = list(due_flags(adsl).values())
     return bool(len(adsl)) and not (adsl["EOSSTT"] == STATUS_ONGOING).any() and bool((adsl[flags] == "Y").all().all())
 
 
@@ -672,10 +684,9 @@ def summarize_data_cut(adsl: pd.DataFrame) -> pd.DataFrame:
     unknown = ~status.isin([STATUS_COMPLETED, STATUS_DISCONTINUED, STATUS_ONGOING])
     if unknown.any():
         raise ValueError(f"ADSL: EOSSTT {status[unknown].iloc[0]!r} is not COMPLETED, DISCONTINUED or ONGOING")
-    for code, flag in DUE_FLAGS.items():
-        if flag in adsl.columns:
-            due = int((adsl[flag] == "Y").sum())
-            counts += [(VISITS[code][0], "n_due", due), (VISITS[code][0], "n_not_due", len(adsl) - due)]
+    for avisit, flag in due_flags(adsl).items():
+        due = int((adsl[flag] == "Y").sum())
+        counts += [(avisit, "n_due", due), (avisit, "n_not_due", len(adsl) - due)]
     out = pd.DataFrame(counts, columns=["avisit", "stat_name", "stat_value"])
     out["stat_value"] = out["stat_value"].astype(float)
     return out
@@ -847,11 +858,20 @@ def disposition_to_ard(result: pd.DataFrame, *, analysis_id: str) -> pd.DataFram
     return to_ard(result, analysis_id=analysis_id, columns={"group": "arm", "variable": "category",
                                                              "category": "reason"},
                   stats=("n_subjects", "big_n", "pct"), population="Enrolled subjects (ADSL)",
-                  label="Disposition of patients")
+                  method="Patients counted once at each stage, by the arm randomised (the pilot: its one treatment); "
+                         "reasons as recorded (DCSREAS)", label="Disposition of patients")
 
 
-def table1_to_ard(result: pd.DataFrame, *, analysis_id: str, population: str = "Safety population (SAFFL = Y)"
-                  ) -> pd.DataFrame:
+#: The population of the tables by first treatment (``summarize_table1``, ``summarize_exposure``; medications):
+#: a patient who switched counts under the first treatment only.
+FIRST_TREATMENT_POPULATION = "Safety population (SAFFL = Y), by first treatment (TRT01A)"
+#: Method of ``summarize_table1`` / ``summarize_exposure`` in the ARD.
+TABLE1_METHOD = (f"Continuous: {summaries.SUMMARY_METHOD}, missing; categorical: n (%) of the arm's N, missing as a "
+                 "category")
+
+
+def table1_to_ard(result: pd.DataFrame, *, analysis_id: str, population: str = FIRST_TREATMENT_POPULATION,
+                  method: str = TABLE1_METHOD) -> pd.DataFrame:
     """ARD rows of ``summarize_table1`` / ``summarize_exposure``, plus one ``big_n`` row per arm.
 
     >>> adsl = pd.DataFrame({"USUBJID": ["1"], "SAFFL": "Y", "TRT01A": "Bari", "AGE": [40.0]})
@@ -861,7 +881,8 @@ def table1_to_ard(result: pd.DataFrame, *, analysis_id: str, population: str = "
     """
     big_n = result.drop_duplicates("arm")[["arm", "big_n"]].rename(columns={"big_n": "stat_value"})
     rows = pd.concat([big_n.assign(stat_name="big_n"), result.drop(columns="big_n")], ignore_index=True)
-    return ard.make_ard(rows.rename(columns={"arm": "group"}), analysis_id=analysis_id, population=population)
+    return ard.make_ard(rows.rename(columns={"arm": "group"}), analysis_id=analysis_id, population=population,
+                        method=method)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -593,5 +593,7 @@ def eligibility_to_ard(by_criterion: pd.DataFrame, by_subject: pd.DataFrame) -> 
                              "stat_value": [counts["Y"], counts["N"], len(by_subject)]})
     subjects = ard.make_ard(subjects, analysis_id="ELIG-SUBJECTS", variable="ELIGFL",
                             population="Enrolled subjects (ADSL)", label="Subjects eligible (every inclusion met, "
-                            "no exclusion, nothing not done)")
+                            "no exclusion, nothing not done)",
+                            method="Subjects counted once: Y = every inclusion criterion MET and every exclusion "
+                                   "criterion NOT MET, none NOT DONE (eligibility.derive_adelig)")
     return ard.stack_ard([criteria, subjects])

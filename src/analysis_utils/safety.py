@@ -1417,6 +1417,9 @@ def list_lab_alerts(adlb: pd.DataFrame, *, grade_col: str | None = "ATOXGR",
     columns = [c for c in ("USUBJID", *([AS_TREATED] if treated else []), "PARAMCD", "PARAM", "AVISIT", "AVISITN",
                            "ADT", "ADY", "AVAL", "AVALU", grade_col) if c and c in adlb.columns]
     out = listed[columns].assign(ALERT=["; ".join(filter(None, r)) for r in reasons.itertuples(index=False)])
+    for whole in ("AVISITN", grade_col):  # a visit number and a grade are whole numbers, in the CSV too (not 3.0)
+        if whole in out and pd.api.types.is_float_dtype(out[whole]) and (out[whole].dropna() % 1 == 0).all():
+            out[whole] = out[whole].astype("Int64")
     sort = ["USUBJID", "PARAMCD"] + [c for c in ("ADT", "AVISITN") if c in out.columns]
     return out.sort_values(sort, kind="stable").reset_index(drop=True)
 
@@ -1504,27 +1507,31 @@ def to_ard(result: pd.DataFrame, *, analysis_id: str, columns, stats, by_stat: s
 
 _AE_STATS = ("n_subjects", "n_events", "big_n", "pct")
 _SAFETY_POPULATION = "Safety population (SAFFL = Y)"
+#: The population of the tables by treatment taken (``table_arms``: ``AS_TREATED``): an arm's N differs from that of
+#: the tables by first treatment (``disposition.FIRST_TREATMENT_POPULATION``) once patients switch.
+_AS_TREATED_POPULATION = (f"{_SAFETY_POPULATION}, by treatment taken (TRTA: at an event's onset or a sample's date; a "
+                          "patient who switched counts under each treatment)")
 
 #: How each results frame maps onto the ARD (``to_ard(result, analysis_id=..., **ARD_LAYOUTS[kind])``).
 ARD_LAYOUTS = MappingProxyType({
     "ae_overview": {"columns": {"group": "arm", "category": "category"}, "stats": _AE_STATS,
-                    "population": _SAFETY_POPULATION, "method": "Subjects counted once per row; events counted",
+                    "population": _AS_TREATED_POPULATION, "method": "Subjects counted once per row; events counted",
                     "label": "Overview of treatment-emergent adverse events (AET01)"},
     "ae_soc_pt": {"columns": {"group": "arm", "variable": "soc", "category": "pt"}, "stats": _AE_STATS,
-                  "population": _SAFETY_POPULATION,
+                  "population": _AS_TREATED_POPULATION,
                   "method": "MedDRA SOC (variable) and PT (category); subjects once per SOC and per PT",
                   "label": "TEAEs by system organ class and preferred term (AET02)"},
     "ae_max_grade": {"columns": {"group": "arm", "variable": "soc", "category": "pt"},
-                     "stats": ("n_subjects", "big_n", "pct"), "by_stat": "grade", "population": _SAFETY_POPULATION,
+                     "stats": ("n_subjects", "big_n", "pct"), "by_stat": "grade", "population": _AS_TREATED_POPULATION,
                      "method": "Subjects counted once per row at their maximum grade",
                      "label": "TEAEs by maximum grade (AET04)"},
     "lab_summary": {"columns": {"group": "arm", "paramcd": "PARAMCD", "avisit": "AVISIT", "variable": "variable"},
                     "stats": ("n", "mean", "sd", "median", "q1", "q3", "min", "max"),
-                    "population": _SAFETY_POPULATION,
+                    "population": _AS_TREATED_POPULATION,
                     "method": "n, mean, SD (n-1), median, Q1/Q3 (Hyndman-Fan type 2), min, max",
                     "label": "Laboratory values and change from baseline by visit (LBT01)"},
     "lab_shift": {"columns": {"group": "arm", "paramcd": "PARAMCD", "category": "shift"},
-                  "stats": ("n_subjects", "big_n", "pct"), "population": _SAFETY_POPULATION,
+                  "stats": ("n_subjects", "big_n", "pct"), "population": _AS_TREATED_POPULATION,
                   "method": "Baseline to worst post-baseline category, over every sample after baseline (unscheduled "
                             "ones after the first dose too); N = subjects with the parameter",
                   "label": "Laboratory shift from baseline to worst post-baseline category"},
@@ -1534,9 +1541,10 @@ ARD_LAYOUTS = MappingProxyType({
                         "label": "Treatment-emergent adverse events not yet coded or assessed"},
     "aesi_eair": {"columns": {"group": "arm", "category": "category"},
                   "stats": ("n_subjects", "n_events", "big_n", "pct", "pyears", "rate", "ci_lower", "ci_upper"),
-                  "population": _SAFETY_POPULATION,
+                  "population": _AS_TREATED_POPULATION,
                   "method": "Patients with a first TEAE of the category per 100 patient-years at risk (first dose "
-                            f"to first event, or to last dose + {TRTEM_WINDOW_DAYS} days, at most the data cut); "
+                            f"to first event, or to last dose + {TRTEM_WINDOW_DAYS} days, at most the end of study and "
+                            "the data cut); "
                             "exact Poisson (Garwood) 95% CI",
                   "label": "Adverse events of special interest: exposure-adjusted incidence rates"},
 })
