@@ -272,10 +272,10 @@ def _provenance_part(data_dir: Path, data_cutoff: str, git: dict, notebooks: lis
     shown = _shown_table(executed, files.title)
     versions = pd.DataFrame({"Package": ("python", *PROVENANCE_PACKAGES),
                              "Version": [platform.python_version(), *(metadata.version(p) for p in PROVENANCE_PACKAGES)]})
-    params = pd.DataFrame({"Parameter": ["Data folder", "Data cut", "Analysis steps", "Git commit", "Uncommitted changes",
-                                         *(["Input files"] if shown else [])],
-                           "Value": [paths.relative(data_dir), data_cutoff, ", ".join(notebooks), git["commit"], git["dirty"],
-                                     *([f"{shown} (SHA-256 of each file)"] if shown else [])]})
+    rows = {"Data folder": paths.relative(data_dir), "Data cut": data_cutoff, "Analysis steps": ", ".join(notebooks),
+            "Git commit": git["commit"], "Uncommitted changes": git["dirty"],
+            **({"Input files": f"{shown} (SHA-256 of each file)"} if shown else {})}
+    params = pd.DataFrame({"Parameter": list(rows), "Value": list(rows.values())})
     params_info = tables.TableInfo(table_number("Table", next(number)), "Build parameters", "", None,
                                    ("the build's command line and the git repository of the analysis software",))
     page = tables.to_html(params, info=params_info)

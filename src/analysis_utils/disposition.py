@@ -643,8 +643,8 @@ def is_final_cut(adsl: pd.DataFrame) -> bool:
     """Say whether the data cut is final: no subject ongoing and every scheduled visit due for every subject.
 
     Interim otherwise (a DSMB or mid-study look). Visits due per every due flag of ADSL (``due_flags``: ``DUE12FL``,
-    ``DUE4FL``, ...; ``cleaning.VISIT_DUE_RULE``); an ADSL without them is judged on the ongoing subjects alone. A cut within
-    ``cleaning.TRTEM_WINDOW_DAYS`` of a patient's last dose is final all the same once no patient is on study:
+    ``DUE4FL``, ...; ``cleaning.VISIT_DUE_RULE``); an ADSL without them is judged on the ongoing subjects alone. A cut
+    within ``cleaning.TRTEM_WINDOW_DAYS`` of a patient's last dose is final all the same once no patient is on study:
     adverse events are collected until the end of study (the week-24 visit; the protocol has no visit after the
     treatment), so no event of the window can still arrive (docs/decisions.md, "Interim or final").
 

@@ -407,7 +407,8 @@ def _change_words(ard: pd.DataFrame, paramcd: str, avisit: str, approach: str = 
     return {
         "n": tables.format_number(w["n"], 0),
         "base": (f"{tables.format_number(value['mean'] - change['mean'], d)} at baseline" if paired else
-                 f"{tables.format_number(base['mean'], d)} at baseline in {tables.format_number(base['n'], 0)} patients"),
+                 f"{tables.format_number(base['mean'], d)} at baseline in {tables.format_number(base['n'], 0)} "
+                 "patients"),
         "value": tables.format_number(value["mean"], d),
         "direction": "fell" if t["estimate"] < 0 else "rose",
         "size": tables.format_number(abs(t["estimate"]), d), "ci": tables.format_ci(t["ci_lower"], t["ci_upper"], d),
@@ -434,7 +435,8 @@ change is compatible with the data; median (Hodges-Lehmann) change -2.8; Wilcoxo
     Patient b not assessed at week 12: the means are those of a and c, the patients compared (baseline 6.5, not the
     6.0 of all three):
 
-    >>> describe_change(summarize_endpoint(d.drop(index=4), paramcd="PGA"), paramcd="PGA", avisit="Week 12").split(" (")[1]
+    >>> two = summarize_endpoint(d.drop(index=4), paramcd="PGA")
+    >>> describe_change(two, paramcd="PGA", avisit="Week 12").split(" (")[1]
     'mean 6.5 at baseline, 3.0 at Week 12; 95% CI of the mean change'
     """
     cells = _Cells(ard)
@@ -533,7 +535,8 @@ def describe_friedman(ard: pd.DataFrame, *, paramcds=ENDPOINT_PARAMCDS) -> str:
     >>> from analysis_utils.efficacy_ard import summarize_visits_due
     >>> adsl = pd.DataFrame({"USUBJID": ["a", "b"], "FASFL": "Y", "DUE12FL": "Y", "DUE24FL": ["Y", "N"]})
     >>> fried = pd.DataFrame({"analysis_id": "EFF-PGA-FRIEDMAN", "avisit": "", "group": "All patients",
-    ...                       "stat_name": ["statistic", "df", "p_value", "n"], "stat_value": [math.nan, 2, math.nan, 1]})
+    ...                       "stat_name": ["statistic", "df", "p_value", "n"],
+    ...                       "stat_value": [math.nan, 2, math.nan, 1]})
     >>> describe_friedman(pd.concat([summarize_visits_due(adsl), fried]), paramcds=["PGA"])
     'Among the patients assessed at all three visits, the Friedman test compares the three visits without assuming \
 normality: PGA not computed (n = 1). At the data cut, Week 24 was due for 1 of 2 patients.'

@@ -611,8 +611,8 @@ def describe_not_assessed(adae: pd.DataFrame, categories=NOT_ASSESSED, *, interi
 row of TEAEs leading to discontinuation of study drug.',)
     """
     counts = summarize_not_assessed(adae, categories)
-    why = {label: "recorded after the data cut, or a data query" if interim and label == BLANK_AT_CUT else "a data query"
-           for label in counts["category"]}
+    at_cut = "recorded after the data cut, or a data query"
+    why = {label: at_cut if interim and label == BLANK_AT_CUT else "a data query" for label in counts["category"]}
     return tuple(f"{n} TEAE{'s' * (n > 1)} {label} ({why[label]}): {categories[label][1]}."
                  for label, n in zip(counts["category"], counts["n_events"]) if n)
 
