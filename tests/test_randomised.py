@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis_utils import (cleaning, dictionary, efficacy_ard, eligibility, export, paths, scoring, synthetic,
-                            validation)
+from analysis_utils import (cleaning, dictionary, efficacy_ard, eligibility, export, paths, safety, scoring,
+                            synthetic, validation)
 
 CONTROL, TREATED = synthetic.CONTROL_ARM, synthetic.TREATED_ARM
 
@@ -329,6 +329,20 @@ def test_bds_trtp_is_randomised_arm_and_trta_the_arm_taken_after_the_switch_date
     assert out["TRTP"].tolist() == [CONTROL] * 4
     # the assessment on the day of the first new dose is taken before it; no date: the first period
     assert out["TRTA"].tolist() == [CONTROL, CONTROL, TREATED, CONTROL]
+
+
+def test_adae_trta_is_the_treatment_taken_at_onset_as_the_safety_tables_count_it(example):
+    """06-066 switched to baricitinib on 2021-07-13; her urinary tract infection of 2021-09-02 is baricitinib's (the
+    tables' and listing's rule, ``safety._attach_arm``), TRTP her arm randomised; an event before the first dose has
+    no TRTA. Every event's TRTA equals the listing's column."""
+    _trial, ds, _adeff = example
+    adae, adsl = ds["adae"], ds["adsl"]
+    uti = adae[adae["USUBJID"].str.endswith("06-066") & (adae["ASTDT"] == "2021-09-02")].iloc[0]
+    assert (uti["TRTP"], uti["TRTA"]) == (CONTROL, TREATED)
+    assert adae.loc[adae["TRTEMFL"] != "Y", "TRTA"].eq("").all()
+    listing = safety.list_adverse_events(adae, adsl=adsl)
+    mine = adae[adae["USUBJID"].isin(listing["USUBJID"])].sort_values(["USUBJID", "ASTDT", "AESEQ"], kind="stable")
+    assert mine["TRTA"].tolist() == listing["TRTA"].tolist()
 
 
 # ---------------------------------------------------------------------------------------------

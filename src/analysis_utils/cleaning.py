@@ -88,8 +88,9 @@ ADQS_COLUMNS = ("STUDYID", "USUBJID", "PARCAT1", "PARAMCD", "PARAM", "AVISIT", "
 ADLB_COLUMNS = ("STUDYID", "USUBJID", "PARCAT1", "PARAMCD", "PARAM", "AVISIT", "AVISITN", "ADT", "ADY", "AVAL",
                 "AVALC", "AVALU", "ANRLO", "ANRHI", "ANRIND", "ABLFL", "ANL01FL", "BASE", "BNRIND", "CHG", "PCHG",
                 "LBSTRESC")
-ADAE_COLUMNS = ("STUDYID", "USUBJID", "AESEQ", "AETERM", "AEDECOD", "AEBODSYS", "ASTDT", "ASTDTF", "AENDT", "AENDTF",
-                "ASTDY", "AENDY", "ADURN", "TRTEMFL", "AESER", "AETOXGR", "AEREL", "RELFL", "AEACN", "AEOUT", "DTHFL")
+ADAE_COLUMNS = ("STUDYID", "USUBJID", "TRTP", "TRTA", "AESEQ", "AETERM", "AEDECOD", "AEBODSYS", "ASTDT", "ASTDTF",
+                "AENDT", "AENDTF", "ASTDY", "AENDY", "ADURN", "TRTEMFL", "AESER", "AETOXGR", "AEREL", "RELFL", "AEACN",
+                "AEOUT", "DTHFL")
 ADCM_COLUMNS = ("STUDYID", "USUBJID", "CMSEQ", "CMTRT", "CMDECOD", "CMCLAS", "CMDOSE", "CMDOSU", "CMDOSFRQ",
                 "ASTDT", "ASTDTF", "AENDT", "AENDTF", "PREFL", "ONTRTFL")
 ADIE_COLUMNS = ("STUDYID", "USUBJID", "IECAT", "IETESTCD", "IETEST", "IEORRES", "IESTRESN", "IEORRESU", "IEDT")
@@ -832,7 +833,10 @@ def derive_adae(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
     ongoing). ``RELFL = "Y"`` for RELATED or POSSIBLY RELATED, and ``RELFL_NOT_ASSESSED`` when the
     relationship is blank. A grade not yet assessed stays missing (``AETOXGR`` is nullable); a blank
     relationship, action or outcome is ``""``; a term not yet coded is ``NOT_CODED``. ``AESEQ`` numbers a
-    subject's events by start date, then CRF number.
+    subject's events by start date, then CRF number. ``TRTP`` is the arm randomised (``TRT01P``); ``TRTA`` the
+    treatment taken when a treatment-emergent event started, as the safety tables count it
+    (``safety.AS_TREATED``): ``TRT02A`` of a patient who switched from the switch date ``TR02SDT`` on, ``TRT01A``
+    before; blank for an event that is not treatment-emergent.
     """
     t = _typed(tables)
     ae = _with_subject(t["adverse_events"], t, adsl)
@@ -841,12 +845,18 @@ def derive_adae(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
     ae = ae.assign(ASTDT=_date(start), AENDT=_date(end), ASTDTF=start_flag, AENDTF=end_flag)
     ae = ae.sort_values(["USUBJID", "ASTDT", "AESPID"], kind="stable")
     last = ae["TRTEDT"] + pd.Timedelta(days=TRTEM_WINDOW_DAYS)
-    emergent = (ae["ASTDT"] >= ae["TRTSDT"]) & (last.isna() | (ae["ASTDT"] <= last))
+    emergent = ((ae["ASTDT"] >= ae["TRTSDT"]) & (last.isna() | (ae["ASTDT"] <= last))).fillna(False).astype(bool)
+    subject, key = adsl.drop_duplicates("USUBJID").set_index("USUBJID"), ae["USUBJID"]
+    second = lookup(key, subject["TRT02A"]).fillna("")
+    switched = (second != "") & (second != lookup(key, subject["TRT01A"]).fillna(""))
+    after = switched & (ae["ASTDT"] >= lookup(key, subject["TR02SDT"])).fillna(False).astype(bool)
+    taken = second.where(after, lookup(key, subject["TRT01A"]).fillna(""))
     out = ae.assign(
         STUDYID=study_id(t), AESEQ=ae.groupby("USUBJID").cumcount().astype("int64") + 1,
+        TRTP=lookup(key, subject["TRT01P"]).fillna("").astype(object), TRTA=taken.where(emergent, "").astype(object),
         ASTDY=compute_study_day(ae["ASTDT"], ae["TRTSDT"]), AENDY=compute_study_day(ae["AENDT"], ae["TRTSDT"]),
         ADURN=((ae["AENDT"] - ae["ASTDT"]).dt.days + 1).astype("Int64"),
-        TRTEMFL=_flag(emergent.fillna(False)).to_numpy(), AETOXGR=ae["AETOXGR"].astype("Int64"),
+        TRTEMFL=_flag(emergent).to_numpy(), AETOXGR=ae["AETOXGR"].astype("Int64"),
         RELFL=np.where(ae["AEREL"].fillna("") == "", RELFL_NOT_ASSESSED, _flag(ae["AEREL"].isin(RELATED))),
         DTHFL=_flag(ae["AEOUT"] == dictionary.OUTCOME_FATAL).to_numpy(),
         **{c: ae[c].fillna("") for c in ("AEREL", "AEACN", "AEOUT")},
