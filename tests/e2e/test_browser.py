@@ -96,7 +96,9 @@ def test_every_toc_link_lands_on_its_section_below_the_banner(page):
         page.click(f'nav#toc a[href="{href}"]')
         top = page.eval_on_selector(f'[id="{href[1:]}"]', "el => el.getBoundingClientRect().top")
         banner = page.eval_on_selector("#synthetic-banner", "el => el.getBoundingClientRect().bottom")
-        assert banner <= top <= banner + 60, (href, top, banner)
+        # the last sections of the page cannot scroll to the top: there the heading is below the banner, in view
+        at_end = page.evaluate("window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 1")
+        assert banner <= top <= (page.evaluate("window.innerHeight") - 40 if at_end else banner + 60), (href, top, banner)
         page.evaluate("window.scrollTo(0, 0)")
 
 
