@@ -283,7 +283,7 @@ def test_derive_adeff_has_the_contract_columns(adeff):
 def test_derive_adeff_essdai_totals_change_mcii_and_category(adeff):
     expected = pd.DataFrame({
         "AVISIT": ["Baseline", "Week 12", "Week 24"], "AVAL": [8.0, 3.0, 5.0], "BASE": [8.0, 8.0, 8.0],
-        "CHG": [0.0, -5.0, -3.0], "PCHG": [0.0, -62.5, -37.5],
+        "CHG": [np.nan, -5.0, -3.0], "PCHG": [np.nan, -62.5, -37.5],  # no change at the baseline record
         "CRIT1FL": ["", "Y", "Y"], "AVALCAT1": ["Moderate", "Low", "Moderate"], "ABLFL": ["Y", "N", "N"],
     })
     got = param(adeff, "ESSDAI")[list(expected.columns)]
@@ -294,7 +294,8 @@ def test_derive_adeff_domain_scores_and_pchg_nan_when_base_is_0(adeff):
     artic = param(adeff, "EDSARTIC")
     assert artic["AVAL"].tolist() == [4.0, 2.0, 0.0] and artic["PARCAT1"].eq("ESSDAI").all()
     biol = param(adeff, "EDSBIOL")
-    assert biol["AVAL"].tolist() == [1.0, 1.0, 2.0] and biol["PCHG"].tolist() == [0.0, 0.0, 100.0]
+    assert biol["AVAL"].tolist() == [1.0, 1.0, 2.0] and biol["PCHG"].tolist()[1:] == [0.0, 100.0]
+    assert np.isnan(biol["PCHG"].iloc[0])  # the baseline record: no change from itself
     renal = param(adeff, "EDSRENAL")
     assert renal["AVAL"].tolist() == [0.0, 0.0, 0.0] and renal["PCHG"].isna().all()
 
@@ -310,7 +311,8 @@ def test_derive_adeff_esspri_mcii_and_pass(adeff):
 
 def test_derive_adeff_pga_rows_with_change(adeff):
     pga = param(adeff, "PGA")
-    assert pga["CHG"].tolist() == [0.0, -3.0, -6.0] and pga["PCHG"].tolist() == [0.0, -50.0, -100.0]
+    assert pga["CHG"].tolist()[1:] == [-3.0, -6.0] and pga["PCHG"].tolist()[1:] == [-50.0, -100.0]
+    assert pga[["CHG", "PCHG"]].iloc[0].isna().all()  # the baseline record
 
 
 def test_derive_adeff_remission_among_subjects_involved_at_baseline(adeff):

@@ -706,8 +706,14 @@ def derive_param_ildimp(adqs: pd.DataFrame) -> pd.DataFrame:
 def derive_vars_base_chg(bds: pd.DataFrame) -> pd.DataFrame:
     """Add ``BASE`` (AVAL of the ABLFL = "Y" row of the subject and parameter), ``CHG`` and ``PCHG``.
 
-    PCHG is NaN when BASE is 0 (no percentage of zero). Two baseline rows for one subject and parameter
-    raise ``ValueError`` naming both.
+    PCHG is NaN when BASE is 0 (no percentage of zero). The baseline record has no CHG or PCHG (it is no change
+    from itself; ADLB's baseline likewise), nor has the haematological attribution ``EDHAEMDR``, a Y/N answer
+    (coded 1/0), at any visit. Two baseline rows for one subject and parameter raise ``ValueError`` naming both.
+
+    >>> bds = pd.DataFrame({"USUBJID": "a", "PARAMCD": ["PGA", "PGA", "EDHAEMDR", "EDHAEMDR"],
+    ...                     "ABLFL": ["Y", "", "Y", ""], "AVAL": [6.0, 4.0, 1.0, 0.0]})
+    >>> derive_vars_base_chg(bds)[["BASE", "CHG", "PCHG"]].values.tolist()
+    [[6.0, nan, nan], [6.0, -2.0, -33.333333333333336], [1.0, nan, nan], [1.0, nan, nan]]
     """
     base_rows = bds[bds["ABLFL"] == "Y"]
     dup = base_rows.duplicated(["USUBJID", "PARAMCD"], keep=False)
@@ -717,7 +723,8 @@ def derive_vars_base_chg(bds: pd.DataFrame) -> pd.DataFrame:
     base = base_rows.set_index(["USUBJID", "PARAMCD"])["AVAL"].astype(float)
     out = bds.copy()
     out["BASE"] = base.reindex(pd.MultiIndex.from_frame(bds[["USUBJID", "PARAMCD"]])).to_numpy()
-    out["CHG"] = out["AVAL"] - out["BASE"]
+    changes = (out["ABLFL"] != "Y") & (out["PARAMCD"] != voc.HAEM_ATTRIBUTION_PARAMCD)
+    out["CHG"] = (out["AVAL"] - out["BASE"]).where(changes)
     out["PCHG"] = (100 * out["CHG"] / out["BASE"]).where(out["BASE"] != 0)
     return out
 
