@@ -558,8 +558,8 @@ def test_methods_text_names_every_between_arm_method_from_the_ard(two_arm_ard):
     assert "SITEID" not in text and "CRIT1FL" not in text  # ADaM names in words
     for words in ("Newcombe hybrid score", "Logistic regression", "ANCOVA", "between-subject df",
                   "Estimands after the treatment switch", "Treatment policy: analysed in the randomised arm",
-                  "Hypothetical: post-switch records of switched patients set to missing; repeated-measures model "
-                  "under missing at random."):
+                  "Hypothetical: post-switch records of switched patients set to missing; linear mixed model "
+                  "(random intercept) under missing at random."):
         assert words in text
     assert "CMH test" in text or "Fisher's exact test" in text
     assert text.index("- Responder rates (ESSDAI)") < text.index("- Change from baseline at a visit (ESSDAI)")

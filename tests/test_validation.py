@@ -91,6 +91,8 @@ EXPECTED = {
     "after_export": ("adverse_events.csv", "4", SUBJ + "003", "", "AEENDT", "after_export", "2022-07-07"),
     "unknown_unit": ("labs.csv", "2", SUBJ + "001", "Baseline", "LBORRESU", "unknown_unit", "mmol/L"),
     "lab_result_type": ("labs.csv", "3", SUBJ + "001", "Baseline", "LBORRES", "lab_result_type", "high"),
+    # the last exposure row, 011's, given to subject 777: 011's week-12 visit has no dose before it
+    "visit_without_dose": ("visits.csv", "30", SUBJ + "011", "Week 12", "VISIT", "visit_without_dose", "W12"),
 }
 
 
@@ -247,7 +249,7 @@ def test_every_rule_is_documented_with_its_kind():
             "visit_not_done", "result_not_detected", "unknown_test", "unscheduled_visit", "antimalarial_not_counted",
             "dosed_after_end_of_study", "repeated_row", "early_switch", "stratum_missing", "spelled_as_another",
             "sample_window", "fatal_not_serious", "randomisation_blank", "empty_record", "screening_visit",
-            "screening_after_first_dose", "discontinued_without_adverse_event"} == {
+            "screening_after_first_dose", "discontinued_without_adverse_event", "adverse_event_before_consent"} == {
         r for r, (k, _) in validation.RULES.items() if k == "query"}
     assert set(validation.STRUCTURE_RULES) <= set(validation.RULES)
     assert set(export.READ_QUERIES) == {r for r in validation.STRUCTURE_RULES if validation.RULES[r][0] == "query"
@@ -656,3 +658,22 @@ def test_no_rule_is_named_twice():
                    and getattr(node.targets[0], "id", "") == "RULES")
     names = [key.value for key in next(n for n in ast.walk(literal) if isinstance(n, ast.Dict)).keys]
     assert len(names) == len(set(names)) == len(validation.RULES)
+
+
+def test_a_dosed_patient_without_an_exposure_row_stops_and_an_event_before_consent_is_a_query(tmp_export):
+    """The shipped export without 003's only exposure row (exposure.csv line 4): her week-12 and week-24 visits name
+    the missing dose (the build went on and dropped her, with her adverse event, from every analysis set). Her
+    toothache moved from 2021-07-02 to 2021-06-01, before her consent on 2021-06-25: a data query."""
+    path = tmp_export / "exposure.csv"
+    path.write_text("".join(l for l in path.read_text().splitlines(keepends=True) if not l.startswith("003,")))
+    ae = tmp_export / "adverse_events.csv"
+    ae.write_text(ae.read_text().replace('003,1,"toothache, dental caries",Dental caries,Gastrointestinal disorders,'
+                                         "2021-07-02", '003,1,"toothache, dental caries",Dental caries,'
+                                         "Gastrointestinal disorders,2021-06-01"))
+    result = validation.validate_export(export.read_export(tmp_export))
+    hits = result.errors.query("rule == 'visit_without_dose'")
+    assert hits["USUBJID"].str.endswith("-003").all() and hits["AVISIT"].tolist() == ["Week 12", "Week 24"]
+    assert "no dose of the study treatment in the exposure form" in hits["message"].iloc[0]
+    query = result.queries.query("rule == 'adverse_event_before_consent'").iloc[0]
+    assert (query["file"], query["row"], query["value"]) == ("adverse_events.csv", "4", "2021-06-01")
+    assert "before the informed consent on 2021-06-25" in query["message"]

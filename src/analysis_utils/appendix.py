@@ -31,7 +31,9 @@ RANDOMISED_DESIGN_MARKDOWN = """
 estimate the treatment effect, and the changes from baseline in all patients together are exploratory and
 descriptive (they include regression to the mean and the natural course of the disease). P-values are not
 adjusted for multiplicity. The full analysis set and the safety set are all randomised patients who took at
-least one dose; patients are analysed in the arm they were randomised to, safety data by the treatment taken.
+least one dose; patients are analysed in the arm they were randomised to; adverse events and laboratory values by
+the treatment taken when they occurred (a patient who switched counts under each), exposure, baseline
+characteristics and medications by the first treatment (a switched patient's second period in that column).
 """
 
 METHODS_MARKDOWN = f"""

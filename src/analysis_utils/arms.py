@@ -75,7 +75,7 @@ SWITCH_WEEK = dictionary.SWITCH_WEEK
 SWITCH_ESTIMANDS = {
     "treatment policy": "analysed in the randomised arm (TRTP) regardless of the switch",
     "hypothetical": f"post-switch records of switched patients (SWITCHFL = 'Y', AVISITN > {SWITCH_WEEK}) set to "
-                    "missing; repeated-measures model under missing at random",
+                    "missing; linear mixed model (random intercept) under missing at random",
 }
 #: When the centre enters the ANCOVA: as a categorical factor if the model with it is of full rank
 #: and keeps at least ``MIN_RESIDUAL_DF`` residual degrees of freedom; otherwise the model is fitted
@@ -212,10 +212,17 @@ def switch_visit(adsl: pd.DataFrame, adeff: pd.DataFrame) -> str | None:
 
 
 def describe_strata(adsl: pd.DataFrame, population: str = POPULATION) -> str:
-    """The stratification of the between-arm analyses in words (``strata_variable``)."""
-    if strata_variable(adsl, population) == STRATUM:
-        return f"the randomisation stratum `{STRATUM}`"
-    return "centre"
+    """The stratification of the between-arm analyses in words (``strata_variable``), with the number of strata.
+
+    >>> adsl = pd.DataFrame({"SITEID": ["01", "01", "02"], "FASFL": "Y", "STRAT1R": ["CENTRE 01", "CENTRE 01", ""]})
+    >>> describe_strata(adsl), describe_strata(adsl.assign(STRAT1R=["A", "B", "B"]))
+    ('centre (2 centres)', 'the randomisation stratum `STRAT1R` (2 strata, Table 14.1.8)')
+    """
+    variable = strata_variable(adsl, population)
+    n = adsl.loc[adsl[population] == "Y", variable].nunique()
+    if variable == STRATUM:
+        return f"the randomisation stratum `{STRATUM}` ({n} strata, Table 14.1.8)"
+    return f"centre ({n} centres)"
 
 
 def has_several_arms(adsl: pd.DataFrame, arm: str = "TRT01P") -> bool:

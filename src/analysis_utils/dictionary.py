@@ -748,11 +748,13 @@ def _safety_forms() -> tuple:
             _v("AETOXGR", "int", "CTCAE v5.0 grade (also read written Grade 2 or 2级).", allowed=(1, 2, 3, 4, 5),
                required=False,
                blank="not yet assessed; not imputed ('Missing' in the table by maximum grade, in no 'grade >= 3' row)"),
-            _v("AEREL", "str", "Relationship to baricitinib.",
+            _v("AEREL", "str", "Relationship to the study treatment the patient was taking (baricitinib; in a trial "
+               "with an active control, also the control arm's drug, as HCQ alone).",
                allowed=("RELATED", "POSSIBLY RELATED", "UNLIKELY RELATED", "NOT RELATED"), required=False,
                blank="not yet assessed; counted as related"),
-            _v("AEACN", "str", "Action taken with baricitinib (CDISC codelist ACN, C66767, but DOSE RATE REDUCED, an "
-               "infusion's; NOT APPLICABLE: no study drug at the time, as before the first dose).",
+            _v("AEACN", "str", "Action taken with the study treatment the patient was taking (baricitinib, or an "
+               "active control's drug; CDISC codelist ACN, C66767, but DOSE RATE REDUCED, an infusion's; NOT "
+               "APPLICABLE: no study drug at the time, as before the first dose).",
                allowed=("DOSE NOT CHANGED", "DOSE REDUCED", "DOSE INCREASED", "DRUG INTERRUPTED", "DRUG WITHDRAWN",
                         "NOT APPLICABLE", "UNKNOWN"), required=False,
                blank="not yet recorded; in no row of events leading to discontinuation"),

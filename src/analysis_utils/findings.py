@@ -35,6 +35,8 @@ AE_ANY, AE_SERIOUS, AE_GRADE3 = "Any TEAE", "Serious TEAE", "TEAE of CTCAE grade
 AE_WITHDRAWN, AE_FATAL = "TEAE leading to discontinuation of study drug", "TEAE with fatal outcome"
 #: Analysis ids of the ARD the findings read.
 OVERVIEW_ID, AESI_ID, DISPOSITION_ID, DATACUT_ID = "SAF-AET01", "SAF-AESI-EAIR", "DSP-DISPOSITION", "DISP-DATACUT"
+#: The laboratory alerts' rows (``safety.LAB_ALERTS_ID``; named here: findings imports no analysis module).
+LAB_ALERTS_ID = "SAF-LB-ALERTS"
 VISITS_DUE_ID = "EFF-VISITS-DUE"
 #: ARD of the TEAEs not yet coded or assessed (an interim export; ``safety.summarize_not_assessed``) and the
 #: categories that bound a sentence of the findings (keys of ``safety.NOT_ASSESSED``): an event without a grade
@@ -488,6 +490,43 @@ def _zero_bounds(ard: pd.DataFrame, zero: pd.DataFrame) -> str:
                      for g in treatments)
 
 
+def describe_lab_alerts(ard: pd.DataFrame | None) -> str:
+    """The laboratory alerts (ARD ``safety.LAB_ALERTS_ID``: values of CTCAE grade >= 3 or below the label's
+    interruption thresholds) in a sentence: by test, the patients, how many of them at baseline, and after baseline by
+    the treatment taken; ``""`` without those rows (an ARD of an older build).
+
+    >>> ard = pd.DataFrame({"analysis_id": "SAF-LB-ALERTS", "group": ["", "", "", "", "", "", "Bari"],
+    ...     "paramcd": ["", "", "", "NEUT", "NEUT", "NEUT", "NEUT"],
+    ...     "stat_name": ["n_subjects", "n_baseline", "n_after", "n_subjects", "n_baseline", "n_after", "n_after"],
+    ...     "stat_value": [2.0, 1, 2, 2, 1, 2, 2]})
+    >>> describe_lab_alerts(ard)
+    "Laboratory values of CTCAE grade 3 or more or below the label's interruption thresholds (Listing 14.3.4.5): \
+neutrophils (10^9/L) in 2 patients (1 of them already at baseline; after baseline on Bari: 2)."
+    >>> describe_lab_alerts(ard.iloc[:1].assign(stat_value=0.0))
+    "No laboratory value of CTCAE grade 3 or more or below the label's interruption thresholds (Listing 14.3.4.5)."
+    """
+    from analysis_utils.vocabulary import param_label
+
+    rows = pd.DataFrame() if ard is None else ard[ard["analysis_id"] == LAB_ALERTS_ID]
+    what = "CTCAE grade 3 or more or below the label's interruption thresholds (Listing 14.3.4.5)"
+    if rows.empty:
+        return ""
+    value = rows.set_index(["group", "paramcd", "stat_name"])["stat_value"]
+    if not value.get(("", "", "n_subjects"), 0):
+        return f"No laboratory value of {what}."
+    parts = []
+    for paramcd in dict.fromkeys(p for p in rows["paramcd"] if p):
+        label = param_label(paramcd)
+        n, at_start = value[("", paramcd, "n_subjects")], value[("", paramcd, "n_baseline")]
+        on = [f"on {g}: {value[(g, paramcd, 'n_after')]:.0f}" for g in dict.fromkeys(rows["group"]) if g
+              and (g, paramcd, "n_after") in value.index]
+        details = ([f"{at_start:.0f} of them already at baseline"] if at_start else []) + (
+            [f"after baseline {'; '.join(on)}"] if on else [])
+        parts.append(f"{label[:1].lower() + label[1:] if label[1:2].islower() else label} in {_plural(n, 'patient')}"
+                     + (f" ({'; '.join(details)})" if details else ""))
+    return f"Laboratory values of {what}: {'; '.join(parts)}."
+
+
 def describe_safety(ard: pd.DataFrame | None) -> str:
     """A short interpretation of the safety tables, in sentences, every number from the ARD."""
     counts = {c: _patients(ard, OVERVIEW_ID, category=c) for c in (AE_ANY, AE_SERIOUS, AE_GRADE3, AE_WITHDRAWN, AE_FATAL)}
@@ -523,6 +562,8 @@ def describe_safety(ard: pd.DataFrame | None) -> str:
     zero = aesi[aesi["n_subjects"] == 0]
     if len(zero):
         text.append(f"No patient had {_or(none.split(', '))}: {_zero_bounds(ard, zero)} is still compatible with that.")
+    if labs := describe_lab_alerts(ard):
+        text.append(labs)
     arms = trial_arms(ard)
     if len(arms) > 1:
         per_arm = _by_group(ard, OVERVIEW_ID, lambda g: _n_of(_patients(ard, OVERVIEW_ID, category=AE_ANY, group=g),

@@ -228,6 +228,43 @@ ANALYSIS_SETS = MappingProxyType({
 VISIT_SET_FLAG = "FASFL"
 
 
+#: The stratum of the randomisation (ADSL), else the centre: the strata of the between-arm analyses
+#: (``arms.STRATUM``, ``arms.CENTRE``; the test pins them equal, without importing ``arms`` and scipy here).
+STRATUM, CENTRE = "STRAT1R", "SITEID"
+
+
+def summarize_strata(adsl: pd.DataFrame, *, arm: str = "TRT01P") -> pd.DataFrame:
+    """The patients randomised in each stratum of the randomisation and arm (CONSORT 2010 item 8b: the type of
+    randomisation, here its strata), with a ``Total`` arm: ``stratum, arm, n_subjects``, strata sorted, arms in code
+    order (``<arm>N``). The stratum is ``STRATUM`` when every patient randomised has one, else the centre
+    (``CENTRE``), as the between-arm analyses take it (``arms.strata_variable``); randomised = an arm.
+
+    >>> adsl = pd.DataFrame({"USUBJID": list("abcd"), "TRT01P": ["T", "C", "T", ""], "TRT01PN": [2, 1, 2, None],
+    ...                      "STRAT1R": ["S2", "S1", "S1", ""], "SITEID": "01"})
+    >>> summarize_strata(adsl).values.tolist()
+    [['S1', 'C', 1], ['S1', 'T', 1], ['S1', 'Total', 2], ['S2', 'C', 0], ['S2', 'T', 1], ['S2', 'Total', 1]]
+    """
+    randomised = adsl[adsl[arm].fillna("").astype(str).str.strip() != ""]
+    arms = _arm_order(adsl, arm, randomised[arm])
+    by = STRATUM if STRATUM in adsl.columns and randomised[STRATUM].fillna("").ne("").all() else CENTRE
+    counts = pd.crosstab(randomised[by], pd.Categorical(randomised[arm], categories=arms), dropna=False)
+    counts = counts.reindex(columns=arms, fill_value=0).assign(Total=lambda t: t.sum(axis=1))
+    long = counts.rename_axis(index="stratum", columns="arm").stack().rename("n_subjects").reset_index()
+    return long.astype({"arm": str, "n_subjects": "int64"})[["stratum", "arm", "n_subjects"]]
+
+
+def format_strata(result: pd.DataFrame) -> pd.DataFrame:
+    """Display frame of ``summarize_strata``: a row per stratum and a Total row, a column per arm and Total.
+
+    >>> one = pd.DataFrame({"stratum": ["S1", "S1"], "arm": ["C", "Total"], "n_subjects": [2, 2]})
+    >>> format_strata(one).values.tolist()
+    [['S1', '2', '2'], ['Total', '2', '2']]
+    """
+    wide = result.pivot(index="stratum", columns="arm", values="n_subjects")[list(dict.fromkeys(result["arm"]))]
+    wide.loc["Total"] = wide.sum()
+    return wide.rename_axis(index="Stratum", columns=None).reset_index().astype({c: str for c in wide.columns})
+
+
 def summarize_analysis_sets(adsl: pd.DataFrame, adeff: pd.DataFrame, *, visits=None,
                             arm: str | None = None) -> pd.DataFrame:
     """Count the patients of each analysis set and, per visit, those with an ESSDAI observed (n, % of enrolled) and, at

@@ -1466,6 +1466,39 @@ on Bari: 01-001; on HCQ: 02-004).'
     return f"Patients with such a value: {'; '.join(parts)}."
 
 
+#: ARD of the laboratory alerts (``lab_alerts_to_ard``), which the safety interpretation reads.
+LAB_ALERTS_ID = "SAF-LB-ALERTS"
+
+
+def lab_alerts_to_ard(alerts: pd.DataFrame, *, analysis_id: str = LAB_ALERTS_ID) -> pd.DataFrame:
+    """ARD rows of ``list_lab_alerts``: by test (``paramcd``; ``""``: any test) the patients with such a value
+    (``n_subjects``), with one at baseline (study day <= 1, ``n_baseline``) and after it (``n_after``); with the
+    treatment taken (``TRTA``), ``n_after`` of each treatment too (``group``; ``""``: all). No alert: one row,
+    ``n_subjects`` 0.
+
+    >>> alerts = pd.DataFrame({"USUBJID": ["1", "1", "2"], "PARAMCD": "NEUT", "ADY": [1, 29, 57]})
+    >>> lab_alerts_to_ard(alerts)[["paramcd", "stat_name", "stat_value"]].values.tolist()[:3]
+    [['', 'n_subjects', 2.0], ['', 'n_baseline', 1.0], ['', 'n_after', 2.0]]
+    """
+    day = alerts["ADY"] if "ADY" in alerts else pd.Series(np.nan, index=alerts.index)
+    rows = []
+    for paramcd, part in [("", alerts), *(alerts.groupby("PARAMCD", sort=False) if len(alerts) else [])]:
+        d = day.loc[part.index]
+        rows += [("", paramcd, "n_subjects", part["USUBJID"].nunique()),
+                 ("", paramcd, "n_baseline", part.loc[d <= 1, "USUBJID"].nunique()),
+                 ("", paramcd, "n_after", part.loc[d > 1, "USUBJID"].nunique())]
+        if AS_TREATED in part:
+            after = part[(d > 1) & part[AS_TREATED].fillna("").ne("")]
+            rows += [(trt, paramcd, "n_after", r["USUBJID"].nunique())
+                     for trt, r in after.groupby(AS_TREATED, sort=True)]
+    frame = pd.DataFrame(rows, columns=["group", "paramcd", "stat_name", "stat_value"]).astype({"stat_value": float})
+    return ard_mod.make_ard(frame, analysis_id=analysis_id, population=_SAFETY_POPULATION,
+                            method="Patients with a value of CTCAE grade >= 3 or below the label's interruption "
+                                   "threshold (Listing 14.3.4.5); baseline: study day <= 1; by treatment: the "
+                                   "treatment taken when the sample was drawn",
+                            label="Laboratory alerts")
+
+
 def to_ard(result: pd.DataFrame, *, analysis_id: str, columns, stats, by_stat: str | None = None,
            **constants: str) -> pd.DataFrame:
     """Turn a results frame into ARD rows, one per result row and statistic (unrounded).
@@ -1649,8 +1682,9 @@ def format_max_grade_table(result: pd.DataFrame, *, any_label: str = "Any TEAE")
 def format_lab_summary(result: pd.DataFrame, *, decimals=None) -> pd.DataFrame:
     """Display frame of ``summarize_lab_by_visit``; ``decimals`` maps PARAMCD -> decimals (default 1).
 
-    Parameters by name and unit (``vocabulary.param_label``), each named once; with a single arm its
-    name goes to the table's title and the arm column is left out.
+    Parameters by name and unit (``vocabulary.param_label``), each named once; the column of the arms is headed
+    "Treatment" (the treatment taken, ``AS_TREATED``, in a trial of several); with a single arm its name goes to the
+    table's title and the column is left out.
     """
     dec = result["PARAMCD"].map(dict(decimals or {})).fillna(1).astype(int)
     rows = zip(result["mean"], result["sd"], result["median"], result["q1"], result["q3"], result["min"],
@@ -1664,7 +1698,8 @@ def format_lab_summary(result: pd.DataFrame, *, decimals=None) -> pd.DataFrame:
         lambda s: s == "", out["PARAMCD"].map(param_label))
     if out["arm"].nunique() <= 1:
         out = out.drop(columns="arm")
-    return out.rename(columns={"arm": "Arm", "PARAMCD": "Parameter", "AVISIT": "Visit", "variable": "Statistic of"})
+    return out.rename(columns={"arm": "Treatment", "PARAMCD": "Parameter", "AVISIT": "Visit",
+                               "variable": "Statistic of"})
 
 
 def format_shift_table(result: pd.DataFrame) -> pd.DataFrame:

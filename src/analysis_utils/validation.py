@@ -115,6 +115,9 @@ RULES = MappingProxyType({
     "exposure_end_missing": ("error", "an exposure period has no last dose though the patient left the study or a "
                                       "later period starts (only a patient still on treatment has none)"),
     "screen_failure_dosed": ("error", "a subject whose end of study is SCREEN FAILURE received the study treatment"),
+    "visit_without_dose": ("error", "a visit after baseline of a subject with no dose recorded (no EXSTDT in the "
+                           "exposure form): an exposure row missing would take the subject, every assessment and "
+                           "adverse event out of the analysis sets unseen"),
     "screen_failure_randomised": ("error", "a subject whose end of study is SCREEN FAILURE was randomised"),
     # Data queries: listed for the investigators; the run goes on.
     "unknown_form": ("query", "a file or sheet is not a form of the data dictionary: not read"),
@@ -185,6 +188,8 @@ RULES = MappingProxyType({
     "completed_without_final_visit": ("query", "a subject marked COMPLETED has no week-24 visit"),
     "discontinued_after_final_visit": ("query", "a subject marked as discontinued had the week-24 visit"),
     "visit_after_end_of_study": ("query", "a visit is dated after the subject's end-of-study date"),
+    "adverse_event_before_consent": ("query", "an adverse event starts before the informed consent: medical history, "
+                                     "or a mistyped date (counted as not treatment-emergent)"),
     "dosed_after_end_of_study": ("query", "a last dose of the study treatment (exposure EXENDT) is after the subject's "
                                           "end-of-study date: days on treatment and dose are counted to it"),
     "fatal_grade_mismatch": ("query", "an adverse event with a fatal outcome is not of CTCAE grade 5, or one of "
@@ -1142,6 +1147,36 @@ def _check_consent(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
         parts.append(_problems(ctxs[form], bad, column, rule, text[form][column],
                                "is before the informed consent on " + consent.dt.strftime("%Y-%m-%d").fillna("")))
     return pd.concat(parts or [_empty()], ignore_index=True)
+
+
+def _check_visits_without_dose(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
+    """A visit after baseline (``dictionary.BASELINE``) of a subject with no first dose in the exposure form: the
+    subject would leave the safety and full analysis sets, and with them every assessment and adverse event, without a
+    word (an exposure row not entered, or deleted). The baseline visit comes before the first dose (a patient still
+    awaiting it has that visit only); unscheduled and screening rows are not read."""
+    visits, exposure = typed.get("visits"), typed.get("exposure")
+    if visits is None or exposure is None or not {"SUBJID", "VISIT"} <= set(visits) or "EXSTDT" not in exposure:
+        return _empty()
+    raw = text["visits"]
+    bad = (raw["VISIT"].str.strip() != dictionary.BASELINE) & ~isin_text(raw["SUBJID"], first_doses(exposure).index)
+    return _problems(ctxs["visits"], bad, "VISIT", "visit_without_dose", raw["VISIT"],
+                     "is a visit after baseline, but the subject has no dose of the study treatment in the exposure "
+                     "form (no EXSTDT): a missing exposure row? Without one the subject, with every assessment and "
+                     "adverse event, would leave the safety and full analysis sets")
+
+
+def _query_adverse_events_before_consent(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
+    """An adverse event whose start (its latest possible day, for a partial date) is before the informed consent:
+    medical history entered as an adverse event, or a mistyped date; it is not treatment-emergent either way."""
+    demog, ae = typed.get("demographics"), typed.get("adverse_events")
+    if demog is None or ae is None or "CONSDT" not in demog or "AESTDT" not in ae:
+        return _empty()
+    consent = ae["SUBJID"].map(demog.drop_duplicates("SUBJID").set_index("SUBJID")["CONSDT"])
+    bad = (ae.get("AESTDT" + LAST_SUFFIX, ae["AESTDT"]) < consent).fillna(False).astype(bool)
+    return _problems(ctxs["adverse_events"], bad, "AESTDT", "adverse_event_before_consent",
+                     text["adverse_events"]["AESTDT"],
+                     "is before the informed consent on " + consent.dt.strftime("%Y-%m-%d").fillna("")
+                     + ": medical history, or a mistyped date? Counted as not treatment-emergent")
 
 
 def export_timestamp(tables: dict) -> pd.Timestamp:
@@ -2212,6 +2247,7 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
                      _check_assessment_visits(name, text[name], text.get("visits"), ctxs[name]),
                      _check_date_order(name, typed[name], text[name], ctxs[name])]
     problems += [_check_study_rows(text["study"], ctxs["study"]), _check_consent(typed, text, ctxs),
+                 _check_visits_without_dose(typed, text, ctxs), _query_adverse_events_before_consent(typed, text, ctxs),
                  _check_after_export(typed, text, ctxs, forms), _check_labs(text["labs"], ctxs["labs"], typed["labs"]),
                  _check_reference_range(typed["labs"], text["labs"], ctxs["labs"]),
                  _check_missed_doses(typed["exposure"], text["exposure"], ctxs["exposure"]),
