@@ -956,3 +956,23 @@ def test_a_sample_is_queried_beyond_half_its_visits_window(edit_export, dated, q
     result = edit_export("labs", ("001,W12,2021-09-20,ALT,", f"001,W12,{dated},ALT,"))
     found = result.queries[result.queries["rule"] == "sample_window"]
     assert found["row"].tolist() == (["22"] if queried else [])
+
+
+def test_xlsx_merged_cells_and_formulas_without_a_stored_result_stop_naming_the_cell(tmp_path, tmp_export):
+    """A subject number merged over three visits of the ESSDAI sheet (the rows below read as empty: three errors each,
+    none saying why), and a formula an R or pandas workbook holds without its result (read as empty: 001's baseline
+    ESSDAI missing, with a query blaming a missing item) stop the build naming the cells."""
+    book = _workbook(export.read_export(tmp_export), tmp_path / "export.xlsx")
+    wb = openpyxl.load_workbook(book)
+    wb["essdai"].merge_cells("A2:A4")
+    wb["pga"]["C2"] = "=5+0"
+    wb.save(book)
+    messages = _stopped(book).errors["message"].tolist()
+    assert messages == [
+        "export.xlsx[essdai], row 2: merged_cells: cells A2:A4 are merged: only the first holds the value, the others "
+        "read as empty; unmerge them and fill the value into every row",
+        "export.xlsx[pga], row 2: formula_without_value: column C (PGA), cell C2, holds the formula =5+0 with no "
+        "stored result (the workbook was written by a program and never opened in Excel): open and save it in Excel, "
+        "or paste the values",
+    ]
+    assert validation.RULES["merged_cells"][0] == validation.RULES["formula_without_value"][0] == "error"

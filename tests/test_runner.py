@@ -585,3 +585,15 @@ def test_kernels_keep_no_input_history(tmp_path, kernel_path):
     paths = _write(tmp_path, {"01_a.ipynb": _notebook("print(get_ipython().history_manager.enabled)")})
     executed = runner.execute_notebooks(paths, {"DATA_DIR": "d"}, tmp_path / "stage", kernel_path=kernel_path)
     assert executed[0].cells[-1].outputs[0]["text"] == "False\n"
+
+
+def test_a_file_that_is_no_export_stops_before_any_kernel_saying_what_to_do(tmp_path, capsys):
+    """A zipped export, an .xls workbook or one CSV given as the data folder: a sentence, not a notebook's
+    FileNotFoundError ("raw export not found" of a file that exists)."""
+    for name, words in (("pilot.zip", "pilot.zip is a zip archive: unzip it"),
+                        ("pilot.xls", "pilot.xls is an Excel 97-2003 workbook: save it as .xlsx"),
+                        ("labs.csv", "labs.csv is one form: give the folder that holds the export's CSV files")):
+        (tmp_path / name).write_bytes(b"PK")
+        assert runner.main(["--data-dir", str(tmp_path / name), "--out-root", str(tmp_path / "out")]) == 1
+        err = capsys.readouterr().err
+        assert words in err and "nothing was replaced" in err and not (tmp_path / "out").exists()

@@ -19,10 +19,14 @@ import csv
 import datetime
 import functools
 import hashlib
+import html
 import io
 import json
 import os
+import re
+import zipfile
 from dataclasses import dataclass, replace
+from xml.etree import ElementTree
 from pathlib import Path
 from types import MappingProxyType
 
@@ -463,6 +467,63 @@ def _sheet(ws, file: str) -> tuple:
     return (header, head, rows, np.array(numbers, dtype=np.int64)), None
 
 
+_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_CELL = re.compile(r"<(?:\w+:)?c\b([^>]*?)(?<!/)>(.*?)</(?:\w+:)?c>", re.S)
+_MERGED = re.compile(r'<(?:\w+:)?mergeCell\b[^>]*\bref="([^"]+)"')
+#: Cells of a sheet listed at most, of each hazard (``_workbook_hazards``), before "and n more".
+MAX_HAZARDS_LISTED = 5
+
+
+def _workbook_hazards(path: Path) -> dict:
+    """What openpyxl reads wrongly in each sheet of a workbook, read from its XML: ``{sheet: (merged ranges, [(cell,
+    formula), ...])}``. A merged range has its value in its first cell only (the rows below read as blank); a formula
+    saved without its result (a workbook written by a program and never opened in Excel: openpyxl, pandas, R) reads
+    as an empty cell, as ``data_only`` reads a workbook. The formulas are looked for only in a sheet that has one."""
+    out = {}
+    with zipfile.ZipFile(path) as book:
+        names = set(book.namelist())
+        rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+        target = {r.get("Id"): r.get("Target", "") for r in rels}
+        for sheet in ElementTree.fromstring(book.read("xl/workbook.xml")).iter(f"{_SHEET_NS}sheet"):
+            where = target.get(sheet.get(_REL_ID), "")
+            where = where.lstrip("/") if where.startswith("/") else f"xl/{where}"
+            if where not in names:
+                continue
+            xml = book.read(where).decode("utf-8", "replace")
+            formulas = []
+            if re.search(r"<(?:\w+:)?f[\s>/]", xml):
+                for attrs, body in _CELL.findall(xml):
+                    if re.search(r"<(?:\w+:)?f[\s>/]", body) and not re.search(r"<(?:\w+:)?v>[^<]+<", body):
+                        ref = re.search(r'\br="([A-Z]+\d+)"', attrs)
+                        text = re.search(r"<(?:\w+:)?f\b[^>]*>([^<]*)<", body)
+                        formulas.append((ref[1] if ref else "?", html.unescape(text[1]) if text else ""))
+            out[sheet.get("name")] = (_MERGED.findall(xml), formulas)
+    return out
+
+
+def _hazard_problems(file: str, header: list, merged: list, formulas: list) -> list:
+    """The ``merged_cells`` and ``formula_without_value`` problems of one sheet (``_workbook_hazards``)."""
+    def column(ref: str) -> str:
+        letters = re.match(r"[A-Z]+", ref)[0]
+        index = sum((ord(ch) - 64) * 26 ** i for i, ch in enumerate(reversed(letters))) - 1
+        return f"column {letters}" + (f" ({header[index]})" if 0 <= index < len(header) else "")
+
+    def row(ref: str) -> int:
+        return int(re.search(r"\d+", ref)[0])
+
+    more = lambda items: (f" (and {len(items) - MAX_HAZARDS_LISTED} more)"  # noqa: E731
+                          if len(items) > MAX_HAZARDS_LISTED else "")
+    problems = [_problem(file, row(ref), "merged_cells", f"cells {ref} are merged: only the first holds the value, "
+                         "the others read as empty; unmerge them and fill the value into every row" + more(merged),
+                         unit="row") for ref in merged[:MAX_HAZARDS_LISTED]]
+    problems += [_problem(file, row(ref), "formula_without_value", f"{column(ref)}, cell {ref}, holds the formula "
+                          f"={formula} with no stored result (the workbook was written by a program and never opened "
+                          "in Excel): open and save it in Excel, or paste the values" + more(formulas), unit="row")
+                 for ref, formula in formulas[:MAX_HAZARDS_LISTED]]
+    return problems
+
+
 def _identifier_widths(sheets: dict) -> dict:
     """Widths of the identifiers stored as text, per identifier column, over every form sheet."""
     widths: dict = {}
@@ -536,6 +597,7 @@ def _read_xlsx_once(path: Path, size: int, mtime_ns: int) -> tuple:
     import openpyxl
 
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    hazards = _workbook_hazards(path)
     try:
         sheets, problems = {}, []
         for ws in book.worksheets:
@@ -544,6 +606,9 @@ def _read_xlsx_once(path: Path, size: int, mtime_ns: int) -> tuple:
             if problem is None:
                 header, head, _, _ = sheet
                 problem = _check_header(file, header, head, unit="row")
+            if problem is None and (found := _hazard_problems(file, header, *hazards.get(ws.title, ((), ())))):
+                problems += [replace(p, form=ws.title) for p in found]
+                continue
             if problem is not None:
                 problems.append(replace(problem, form=ws.title))
                 continue
@@ -624,7 +689,7 @@ def read_forms(path: str | Path) -> tuple:
     elif path.suffix.lower() == ".xlsx" and path.is_file():
         tables, problems = _read_xlsx(path)
     else:
-        raise FileNotFoundError(f"{path}: raw export not found (expected a folder of CSV files or an .xlsx workbook)")
+        raise FileNotFoundError(paths.not_an_export(path))
     return {name: _drop_unknown_columns(name, tables[name]) for name in sorted(tables)}, problems
 
 

@@ -33,6 +33,30 @@ def resolve(path: str | Path) -> Path:
     return path if path.is_absolute() else PROJECT_ROOT / path
 
 
+#: What to do with a file given where a raw export is expected, by its suffix.
+_NOT_AN_EXPORT = {".zip": "a zip archive: unzip it and give the folder it holds",
+                  ".xls": "an Excel 97-2003 workbook: save it as .xlsx (File, Save As, Excel Workbook)",
+                  ".xlsm": "a workbook with macros: save it as .xlsx",
+                  ".csv": "one form: give the folder that holds the export's CSV files"}
+
+
+def not_an_export(path: str | Path) -> str:
+    """Why ``path`` is not a raw export (a folder of CSV files or an ``.xlsx`` workbook), ``""`` when it may be one;
+    read before anything runs, without pandas.
+
+    >>> not_an_export(DATA_RAW), not_an_export(DATA_RAW / "labs.csv")
+    ('', "labs.csv is one form: give the folder that holds the export's CSV files (.../data/raw)")
+    """
+    path = resolve(path)
+    if path.is_dir() or (path.is_file() and path.suffix.lower() == ".xlsx"):
+        return ""
+    if not path.exists():
+        return f"{path}: raw export not found (expected a folder of CSV files or an .xlsx workbook)"
+    hint = _NOT_AN_EXPORT.get(path.suffix.lower(), "not a folder of CSV files or an .xlsx workbook")
+    where = f" ({'.../' + '/'.join(path.parent.parts[-2:])})" if path.suffix.lower() == ".csv" else ""
+    return f"{path.name} is {hint}{where}"
+
+
 def relative(path: str | Path) -> str:
     """``path`` as outputs show it: relative to the project root when inside it (no machine paths), else absolute.
 

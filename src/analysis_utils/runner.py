@@ -421,6 +421,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="fork (Linux), warm (pre-started) or plain (papermill's own); "
                              "default: the KERNELS variable, else fork where safe, else warm")
     args, start = parser.parse_args(argv), time.perf_counter()
+    if problem := paths.not_an_export(args.data_dir):  # before any kernel starts, in words (a .zip, an .xls)
+        print(f"error: {problem}; nothing was replaced", file=sys.stderr)
+        return 1
     try:
         report = build(paths.resolve(args.data_dir), args.data_cutoff, out_root=Path(args.out_root).resolve(),
                        kernel_path=args.kernels)

@@ -54,6 +54,10 @@ RULES = MappingProxyType({
     "duplicate_column": ("error", "a column name appears twice in a header"),
     "no_rows": ("error", "a form that needs data rows has only its header"),
     "missing_column": ("error", "a column of the data dictionary is absent from a form"),
+    "merged_cells": ("error", "cells of a workbook sheet are merged: only the first holds the value, the rows below "
+                     "would read as empty"),
+    "formula_without_value": ("error", "a workbook cell holds a formula saved without its result (a workbook "
+                              "written by a program, never opened in Excel), which would read as empty"),
     "identifier_number": ("error", "an identifier stored as a number in a workbook cannot be restored to its "
                                    "zero-padded text with certainty"),
     # Values, one form at a time.
@@ -209,8 +213,8 @@ RULES = MappingProxyType({
 #: stops validation before a value is checked (so that one missing form does not give hundreds of
 #: follow-on "unknown subject" errors).
 STRUCTURE_RULES = ("missing_file", "empty_file", "not_utf8", "binary_file", "wrong_separator", "wrong_field_count",
-                   "unclosed_quote", "duplicate_column", "identifier_number", "no_rows", "missing_column", "unknown_form",
-                   "unknown_column", "empty_form", "identifier_restored")
+                   "unclosed_quote", "duplicate_column", "identifier_number", "merged_cells", "formula_without_value",
+                   "no_rows", "missing_column", "unknown_form", "unknown_column", "empty_form", "identifier_restored")
 #: The last scheduled visit of the pilot's schedule: a subject who completed the study had it (protocol:
 #: week 24, end of study). With a ``schedule`` form, the visit with the highest week (``final_visit``).
 FINAL_VISIT = "W24"
