@@ -664,3 +664,13 @@ def test_efficacy_listings_name_each_patients_arm(example):
             listings.patient_label))["USUBJID"]
         assert (listing["Arm"].to_numpy() == arm.loc[patients.loc[listing["Patient"]]].to_numpy()).all()
     assert "Arm" not in listings.list_essdai_domains(adeff.assign(TRTP=CONTROL))
+
+
+def test_a_patient_randomised_though_an_exclusion_criterion_is_met_is_a_data_query(example):
+    """08-083 was randomised and dosed with a CNS level at baseline (exclusion EXC1) though the CRF answered N: the
+    eligibility step queries it, the only such patient of the example."""
+    _trial, ds, adeff = example
+    adelig = eligibility.derive_adelig(ds["adsl"], adeff, ds["adlb"], ds["adcm"], adie=ds.get("adie"))
+    queries = eligibility.derive_queries(adelig, ds["adsl"])
+    assert queries[["USUBJID", "variable", "value"]].values.tolist() == [["BARI-PSS-RCT-08-083", "EXC1", "MET"]]
+    assert queries["source"].eq("eligibility").all() and "CRF: N" in queries["message"].iloc[0]

@@ -450,6 +450,41 @@ def derive_adelig(adsl: pd.DataFrame, adeff: pd.DataFrame, adlb: pd.DataFrame, a
     return out[list(ADELIG_COLUMNS)].reset_index(drop=True)
 
 
+#: The rule of the data query of a patient treated though a protocol criterion is not met (``derive_queries``).
+TREATED_NOT_ELIGIBLE = "treated though a protocol criterion is not met"
+
+
+def derive_queries(adelig: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
+    """Data queries (source ``eligibility``) of the patients randomised or treated (``TRT01P`` given, or ``SAFFL``
+    "Y") with an inclusion criterion NOT MET or an exclusion criterion MET in ADELIG: enrolled though not eligible, a
+    protocol deviation (ICH E3 10.2) for the site to confirm, as when the data contradict the CRF's answer (a CNS
+    level at baseline under an EXC1 answered N). The patient stays in the analysis sets (ICH E9 5.2.1). A criterion
+    NOT DONE is not queried here: the eligibility table counts it.
+
+    >>> adelig = pd.DataFrame({"USUBJID": ["S-08-083", "S-01-001"], "CRITTYPE": "EXCLUSION", "CRITID": "EXC1",
+    ...                        "CRITERION": "Active CNS disease", "AVALC": ["MET", "NOT MET"],
+    ...                        "VALUE": ["CNS level 1; CRF: N", "CNS level 0; CRF: N"]})
+    >>> adsl = pd.DataFrame({"USUBJID": ["S-08-083", "S-01-001"], "SAFFL": "Y", "TRT01P": "Bari"})
+    >>> derive_queries(adelig, adsl)[["USUBJID", "variable", "value", "message"]].values.tolist()
+    [['S-08-083', 'EXC1', 'MET', 'exclusion criterion EXC1 (Active CNS disease) met (CNS level 1; CRF: N), yet the \
+patient was randomised or treated: a protocol deviation to confirm (kept in the analysis sets)']]
+    """
+    from analysis_utils.report import QUERY_COLUMNS
+
+    enrolled = adsl["SAFFL"].eq("Y") | (adsl["TRT01P"].fillna("").astype(str).str.strip() != "" if "TRT01P" in adsl
+                                        else False)
+    rows = adelig[adelig["USUBJID"].isin(adsl.loc[enrolled, "USUBJID"])
+                  & (((adelig["CRITTYPE"] == "INCLUSION") & (adelig["AVALC"] == NOT_MET))
+                     | ((adelig["CRITTYPE"] == "EXCLUSION") & (adelig["AVALC"] == MET)))]
+    message = (rows["CRITTYPE"].str.lower() + " criterion " + rows["CRITID"] + " (" + rows["CRITERION"] + ") "
+               + rows["AVALC"].str.lower() + " (" + rows["VALUE"].astype(str) + "), yet the patient was randomised or "
+               "treated: a protocol deviation to confirm (kept in the analysis sets)")
+    out = pd.DataFrame({"source": "eligibility", "file": "", "row": "", "USUBJID": rows["USUBJID"], "AVISIT": "",
+                        "variable": rows["CRITID"], "rule": TREATED_NOT_ELIGIBLE, "value": rows["AVALC"],
+                        "message": message})
+    return out[list(QUERY_COLUMNS)].reset_index(drop=True)
+
+
 def summarize_eligibility(adelig: pd.DataFrame) -> pd.DataFrame:
     """One row per subject: eligibility, the 2016 ACR/EULAR score and classification, and why not eligible.
 

@@ -756,6 +756,11 @@ def _check_variable(var: dictionary.Variable, text: pd.Series, ctx: _Context) ->
         said = f"is not {var.allowed_text()}"
         parts.append(_problems(ctx, _format_mask(var, stripped), var.name, "wrong_format", text,
                                (lambda m: said + _identifier_hint(stripped[m])) if var.min_digits else said))
+        # a subject or site number with spaces around it ('002 ') is another subject for every other form: said here,
+        # once (a study identifier's outer blanks are stripped)
+        spaced = (stripped != text.astype(str)).to_numpy() & ~_format_mask(var, stripped) & bool(var.min_digits)
+        parts.append(_problems(ctx, spaced, var.name, "wrong_format", text,
+                               lambda m: "has spaces around it: write '" + stripped[m] + "'"))
     if var.required or var.query_missing:
         empty = (stripped == "").to_numpy()
         missing = f"is empty: {var.blank}" if var.blank else "is empty (item not recorded)"
@@ -835,7 +840,7 @@ def _check_study_rows(frame: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
 def _check_subjects(name: str, frame: pd.DataFrame, subjects: pd.Index, ctx: _Context) -> pd.DataFrame:
     if name in ("study", "demographics") or "SUBJID" not in frame:
         return _empty()
-    unknown = ~isin_text(frame["SUBJID"], subjects)
+    unknown = ~isin_text(frame["SUBJID"].str.strip(), subjects.str.strip())  # spaces around: wrong_format's
     return _problems(ctx, unknown, "SUBJID", "unknown_subject", frame["SUBJID"],
                      "is not a subject of demographics")
 
