@@ -101,9 +101,9 @@ def test_a_limit_in_scientific_notation_is_kept_as_reported_in_its_unit(edit_exp
 
 
 @pytest.mark.parametrize(("value", "hint"), [
-    ("24,000", ": a comma between thousands? Write the number without it (24000)"),
-    ("1,234,567.5", ": a comma between thousands? Write the number without it (24000)"),
-    ("3,3", ""),  # a decimal comma: not a thousands separator
+    ("24,000", ": a comma between thousands? Write 24000 (or, a decimal comma, 24.000)"),
+    ("1,234,567.5", ": a comma between thousands? Write 1234567.5"),
+    ("3,3", ": a decimal comma? Write 3.3 (a point as the decimal separator)"),  # not a thousands separator
 ])
 def test_a_thousands_separator_is_named(edit_export, value, hint):
     result = edit_export("labs", (HBV_BL, HBV_BL.replace(",0,", f',"{value}",')))

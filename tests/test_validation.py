@@ -686,3 +686,10 @@ def test_a_subject_number_with_a_space_after_it_is_one_error_naming_its_row(edit
     assert errors["message"].tolist() == [
         "demographics.csv, line 3, subject NCT04916756-01-002 , visit -, column SUBJID: wrong_format: value '002 ' has "
         "spaces around it: write '002'"]
+
+
+def test_a_number_that_is_not_whole_or_has_a_decimal_comma_is_said_so(edit_export):
+    """'38.5' for an age (an integer) was told to 'write the number alone (38.5)'; '38,5' got no hint."""
+    row = "003,01,ZZCA,SYN-HR-000003,2021-06-25,38,"
+    assert edit_export("demographics", (row, row.replace(",38,", ",38.5,"))).errors["message"].item().endswith(
+        "value '38.5' is not of type int: expected integer (digits only): 38.5 is not a whole number")

@@ -684,8 +684,15 @@ def _type_detail(var: dictionary.Variable, stripped: pd.Series):
     expected = f"is not of type {var.type}: expected {dictionary.TYPES[var.type]}"
     if var.type in ("int", "float"):
         def number_in_words(mask) -> pd.Series:
-            found = stripped[mask].str.extract(_NUMBER_IN_WORDS)[0]
-            return (expected + ": write the number alone (" + found + ")").fillna(expected)
+            values = stripped[mask]
+            found = values.str.extract(_NUMBER_IN_WORDS)[0]
+            out = (expected + ": write the number alone (" + found + ")").where(found != values).fillna(expected)
+            fraction = values.str.fullmatch(r"-?\d+\.\d*[1-9]\d*") if var.type == "int" else values.str.len() < 0
+            comma = values.str.fullmatch(r"-?\d+,\d+")
+            out = out.mask(fraction, expected + ": " + values + " is not a whole number")
+            return out.mask(comma, expected + ": a decimal comma? Write " + values.str.replace(",", ".") + " (a point "
+                            "as the decimal separator), or, a comma between thousands, "
+                            + values.str.replace(",", ""))
         return number_in_words
     if var.type != "date":
         return expected
@@ -1267,9 +1274,14 @@ def _check_labs(labs: pd.DataFrame, ctx: _Context, typed: pd.DataFrame) -> pd.Da
         _problems(ctx, bad_result, "LBORRES", "lab_result_type", labs["LBORRES"],
                   lambda m: "is not a valid result of " + flagged(m) + np.where(
                       res[m].str.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?"),
-                      ": a comma between thousands? Write the number without it (24000)",
-                      (": write the number alone (" + res[m].str.extract(r"^(\d+(?:\.\d+)?)\s*[^\d\s+][^\d+]*$")[0]
-                       + "), its unit in LBORRESU").fillna(""))),  # not a dipstick's 1+
+                      ": a comma between thousands? Write " + res[m].str.replace(",", "") + np.where(
+                          res[m].str.fullmatch(r"\d+,\d+"), " (or, a decimal comma, " + res[m].str.replace(",", ".")
+                          + ")", ""),
+                      np.where(res[m].str.fullmatch(r"\d+,\d+"), ": a decimal comma? Write "
+                               + res[m].str.replace(",", ".") + " (a point as the decimal separator)",
+                               (": write the number alone (" + res[m].str.extract(
+                                   r"^(\d+(?:\.\d+)?)\s*[^\d\s+][^\d+]*$")[0] + "), its unit in LBORRESU"
+                                ).fillna("")))),  # not a dipstick's 1+
         _problems(ctx, negative, "LBORRES", "negative_result", labs["LBORRES"],
                   lambda m: "is negative: a result of " + flagged(m) + " cannot be below 0"),
         *(_problems(ctx, found, column, "implausible_result", labs[column],
