@@ -966,6 +966,9 @@ def test_xlsx_merged_cells_and_formulas_without_a_stored_result_stop_naming_the_
     wb = openpyxl.load_workbook(book)
     wb["essdai"].merge_cells("A2:A4")
     wb["pga"]["C2"] = "=5+0"
+    wb["pga"]["E2"] = "=1+1"  # beyond the form's columns: read as nothing, no harm
+    wb.create_sheet("notes")["A1"] = "Cover"  # a sheet of no form with a merged title: an unknown sheet, no more
+    wb["notes"].merge_cells("A1:D1")
     wb.save(book)
     messages = _stopped(book).errors["message"].tolist()
     assert messages == [

@@ -528,6 +528,18 @@ def _eair_adae():
                                                   "2021-02-01"])})
 
 
+def test_aesi_eair_ends_at_the_end_of_study_but_counts_an_event_of_the_window_after_it():
+    """With the ends of study: S1 and S2 left on their last dose (S2's zoster, 20 days later, reported at a
+    follow-up call), S3 a week after hers. S2's event still counts, at risk to it (110 days, as without the end of
+    study): the overview table counts her. S3, without an event: to her end of study, 2021-08-07 = 188 days (211
+    without). 31 + 110 + 188 = 329 days."""
+    adsl = _eair_adsl().assign(EOSDT=pd.to_datetime(["2021-06-30", "2021-03-31", "2021-08-07", "2021-06-30"]))
+    hz = safety.summarize_aesi_eair(_eair_adae(), adsl, categories={
+        "Herpes zoster": safety.AESI_CATEGORIES["Herpes zoster"]}).set_index("category").loc["Herpes zoster"]
+    assert (hz["n_subjects"], hz["n_events"]) == (2, 3)
+    assert hz["pyears"] == pytest.approx(329 / 365.25)
+
+
 def test_aesi_eair_censors_at_the_first_event_and_ends_30_days_after_the_last_dose():
     zoster = {"Herpes zoster": safety.AESI_CATEGORIES["Herpes zoster"],
               "MACE": safety.AESI_CATEGORIES["Major adverse cardiovascular event (MACE)"]}

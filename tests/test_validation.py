@@ -688,6 +688,12 @@ def test_a_subject_number_with_a_space_after_it_is_one_error_naming_its_row(edit
         "spaces around it: write '002'"]
 
 
+def test_a_subject_number_with_a_space_in_the_visits_form_is_one_error_too(edit_export):
+    """'002 ,W12' in visits.csv: not also a visit without a dose, nor three assessments of an unknown visit."""
+    errors = edit_export("visits", ("\n002,W12,", "\n002 ,W12,")).errors
+    assert errors[["file", "rule", "value"]].values.tolist() == [["visits.csv", "wrong_format", "002 "]]
+
+
 def test_a_number_that_is_not_whole_or_has_a_decimal_comma_is_said_so(edit_export):
     """'38.5' for an age (an integer) was told to 'write the number alone (38.5)'; '38,5' got no hint."""
     row = "003,01,ZZCA,SYN-HR-000003,2021-06-25,38,"

@@ -847,10 +847,10 @@ def derive_adae(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
     last = ae["TRTEDT"] + pd.Timedelta(days=TRTEM_WINDOW_DAYS)
     emergent = ((ae["ASTDT"] >= ae["TRTSDT"]) & (last.isna() | (ae["ASTDT"] <= last))).fillna(False).astype(bool)
     subject, key = adsl.drop_duplicates("USUBJID").set_index("USUBJID"), ae["USUBJID"]
-    second = lookup(key, subject["TRT02A"]).fillna("")
-    switched = (second != "") & (second != lookup(key, subject["TRT01A"]).fillna(""))
+    first, second = (lookup(key, subject[c]).fillna("").astype(str).str.strip() for c in ("TRT01A", "TRT02A"))
+    switched = (second != "") & (second != first)  # as safety.treatment_periods reads a switch (ADSL dates it)
     after = switched & (ae["ASTDT"] >= lookup(key, subject["TR02SDT"])).fillna(False).astype(bool)
-    taken = second.where(after, lookup(key, subject["TRT01A"]).fillna(""))
+    taken = second.where(after, first)
     out = ae.assign(
         STUDYID=study_id(t), AESEQ=ae.groupby("USUBJID").cumcount().astype("int64") + 1,
         TRTP=lookup(key, subject["TRT01P"]).fillna("").astype(object), TRTA=taken.where(emergent, "").astype(object),

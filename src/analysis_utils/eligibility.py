@@ -476,8 +476,9 @@ patient was randomised or treated: a protocol deviation to confirm (kept in the 
     rows = adelig[adelig["USUBJID"].isin(adsl.loc[enrolled, "USUBJID"])
                   & (((adelig["CRITTYPE"] == "INCLUSION") & (adelig["AVALC"] == NOT_MET))
                      | ((adelig["CRITTYPE"] == "EXCLUSION") & (adelig["AVALC"] == MET)))]
-    message = (rows["CRITTYPE"].str.lower() + " criterion " + rows["CRITID"] + " (" + rows["CRITERION"] + ") "
-               + rows["AVALC"].str.lower() + " (" + rows["VALUE"].astype(str) + "), yet the patient was randomised or "
+    text = rows.fillna("").astype(str)  # pandas 3: a missing value left missing would blank the whole message
+    message = (text["CRITTYPE"].str.lower() + " criterion " + text["CRITID"] + " (" + text["CRITERION"] + ") "
+               + text["AVALC"].str.lower() + " (" + text["VALUE"] + "), yet the patient was randomised or "
                "treated: a protocol deviation to confirm (kept in the analysis sets)")
     out = pd.DataFrame({"source": "eligibility", "file": "", "row": "", "USUBJID": rows["USUBJID"], "AVISIT": "",
                         "variable": rows["CRITID"], "rule": TREATED_NOT_ELIGIBLE, "value": rows["AVALC"],

@@ -470,7 +470,7 @@ def _sheet(ws, file: str) -> tuple:
 _SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _CELL = re.compile(r"<(?:\w+:)?c\b([^>]*?)(?<!/)>(.*?)</(?:\w+:)?c>", re.S)
-_MERGED = re.compile(r'<(?:\w+:)?mergeCell\b[^>]*\bref="([^"]+)"')
+_MERGED = re.compile(r"""<(?:\w+:)?mergeCell\b[^>]*\bref=["']([^"']+)["']""")
 #: Cells of a sheet listed at most, of each hazard (``_workbook_hazards``), before "and n more".
 MAX_HAZARDS_LISTED = 5
 
@@ -479,7 +479,9 @@ def _workbook_hazards(path: Path) -> dict:
     """What openpyxl reads wrongly in each sheet of a workbook, read from its XML: ``{sheet: (merged ranges, [(cell,
     formula), ...])}``. A merged range has its value in its first cell only (the rows below read as blank); a formula
     saved without its result (a workbook written by a program and never opened in Excel: openpyxl, pandas, R) reads
-    as an empty cell, as ``data_only`` reads a workbook. The formulas are looked for only in a sheet that has one."""
+    as an empty cell, as ``data_only`` reads a workbook: no ``<v>``, or an empty one in a cell not of text (Excel
+    saves a formula whose result is the empty string as text, ``t="str"``). Formulas are looked for only in a sheet
+    that has one."""
     out = {}
     with zipfile.ZipFile(path) as book:
         names = set(book.namelist())
@@ -494,23 +496,32 @@ def _workbook_hazards(path: Path) -> dict:
             formulas = []
             if re.search(r"<(?:\w+:)?f[\s>/]", xml):
                 for attrs, body in _CELL.findall(xml):
-                    if re.search(r"<(?:\w+:)?f[\s>/]", body) and not re.search(r"<(?:\w+:)?v>[^<]+<", body):
-                        ref = re.search(r'\br="([A-Z]+\d+)"', attrs)
+                    text_cell = re.search(r"""\bt=["'](?:str|s|inlineStr)["']""", attrs)
+                    stored = re.search(r"<(?:\w+:)?v>[^<]+<", body) or (text_cell and re.search(r"<(?:\w+:)?v\b", body))
+                    if re.search(r"<(?:\w+:)?f[\s>/]", body) and not stored:
+                        ref = re.search(r"""\br=["']([A-Z]+\d+)["']""", attrs)
                         text = re.search(r"<(?:\w+:)?f\b[^>]*>([^<]*)<", body)
                         formulas.append((ref[1] if ref else "?", html.unescape(text[1]) if text else ""))
             out[sheet.get("name")] = (_MERGED.findall(xml), formulas)
     return out
 
 
+def _column_index(ref: str) -> int:
+    """The 0-based column of a cell reference (``C2`` -> 2)."""
+    letters = re.match(r"[A-Z]+", ref)[0]
+    return sum((ord(ch) - 64) * 26 ** i for i, ch in enumerate(reversed(letters))) - 1
+
+
 def _hazard_problems(file: str, header: list, merged: list, formulas: list) -> list:
     """The ``merged_cells`` and ``formula_without_value`` problems of one sheet (``_workbook_hazards``)."""
     def column(ref: str) -> str:
-        letters = re.match(r"[A-Z]+", ref)[0]
-        index = sum((ord(ch) - 64) * 26 ** i for i, ch in enumerate(reversed(letters))) - 1
-        return f"column {letters}" + (f" ({header[index]})" if 0 <= index < len(header) else "")
+        if not re.match(r"[A-Z]+\d", ref):
+            return "a cell"
+        index = _column_index(ref)
+        return f"column {re.match(r'[A-Z]+', ref)[0]}" + (f" ({header[index]})" if 0 <= index < len(header) else "")
 
-    def row(ref: str) -> int:
-        return int(re.search(r"\d+", ref)[0])
+    def row(ref: str) -> int | None:
+        return int(found[0]) if (found := re.search(r"\d+", ref)) else None
 
     more = lambda items: (f" (and {len(items) - MAX_HAZARDS_LISTED} more)"  # noqa: E731
                           if len(items) > MAX_HAZARDS_LISTED else "")
@@ -597,8 +608,8 @@ def _read_xlsx_once(path: Path, size: int, mtime_ns: int) -> tuple:
     import openpyxl
 
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    hazards = _workbook_hazards(path)
     try:
+        hazards = _workbook_hazards(path)
         sheets, problems = {}, []
         for ws in book.worksheets:
             file = f"{path.name}[{ws.title}]"
@@ -606,7 +617,12 @@ def _read_xlsx_once(path: Path, size: int, mtime_ns: int) -> tuple:
             if problem is None:
                 header, head, _, _ = sheet
                 problem = _check_header(file, header, head, unit="row")
-            if problem is None and (found := _hazard_problems(file, header, *hazards.get(ws.title, ((), ())))):
+            merged, formulas = hazards.get(ws.title, ((), ())) if ws.title in dictionary.FORMS else ((), ())
+            if problem is None:  # the cells of the form's data: below its header, in its columns
+                merged = [r for r in merged if max(map(int, re.findall(r"\d+", r))) > head]
+                formulas = [(ref, f) for ref, f in formulas if not re.fullmatch(r"[A-Z]+\d+", ref)
+                            or (_column_index(ref) < len(header) and int(re.search(r"\d+", ref)[0]) > head)]
+            if problem is None and (found := _hazard_problems(file, header, merged, formulas)):
                 problems += [replace(p, form=ws.title) for p in found]
                 continue
             if problem is not None:

@@ -246,7 +246,8 @@ def summarize_strata(adsl: pd.DataFrame, *, arm: str = "TRT01P") -> pd.DataFrame
     """
     randomised = adsl[adsl[arm].fillna("").astype(str).str.strip() != ""]
     arms = _arm_order(adsl, arm, randomised[arm])
-    by = STRATUM if STRATUM in adsl.columns and randomised[STRATUM].fillna("").ne("").all() else CENTRE
+    analysed = adsl[adsl["FASFL"] == "Y"] if "FASFL" in adsl else randomised  # the set arms.strata_variable reads
+    by = STRATUM if STRATUM in adsl.columns and analysed[STRATUM].fillna("").ne("").all() else CENTRE
     counts = pd.crosstab(randomised[by], pd.Categorical(randomised[arm], categories=arms), dropna=False)
     counts = counts.reindex(columns=arms, fill_value=0).assign(Total=lambda t: t.sum(axis=1))
     long = counts.rename_axis(index="stratum", columns="arm").stack().rename("n_subjects").reset_index()

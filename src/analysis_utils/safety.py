@@ -955,8 +955,9 @@ def compute_poisson_ci(count: int, exposure: float, *, conf_level: float = CONF_
 
 
 def _risk_window_end(adsl: pd.DataFrame, pop: pd.DataFrame, window_days: int, data_cutoff) -> pd.DataFrame:
-    """``USUBJID, TRTSDT, _end``: the first dose and the last day at risk of each safety subject (the last dose plus
-    ``window_days``, at most the end of study, ``EOSDT`` where ADSL has it, and the data cut)."""
+    """``USUBJID, TRTSDT, _end, _window_end``: the first dose and the last day at risk of each safety subject (the last
+    dose plus ``window_days``, at most the end of study, ``EOSDT`` where ADSL has it, and the data cut), and the last
+    day of the treatment-emergent window (the same without the end of study), by which an event still counts."""
     _require_columns(adsl, ["USUBJID", "TRTSDT", "TRTEDT"], "ADSL")
     columns = ["USUBJID", "TRTSDT", "TRTEDT", *(["EOSDT"] if "EOSDT" in adsl.columns else [])]
     dates = pop.merge(adsl[columns], on="USUBJID", how="left", validate="one_to_one")
@@ -967,12 +968,11 @@ def _risk_window_end(adsl: pd.DataFrame, pop: pd.DataFrame, window_days: int, da
         row = dates[no_start | no_end].iloc[0]
         column = "TRTSDT" if pd.isna(row["TRTSDT"]) else "TRTEDT (and no data cut-off was given)"
         raise ValueError(f"ADSL: safety subject {row['USUBJID']!r} has no {column}: the time at risk is unknown")
-    end = dates["TRTEDT"] + pd.Timedelta(days=window_days)
-    if "EOSDT" in dates.columns:  # no adverse event is collected after the end of study
-        end = end.mask(end > dates["EOSDT"], dates["EOSDT"])
+    window = dates["TRTEDT"] + pd.Timedelta(days=window_days)
     if cutoff is not None:
-        end = end.fillna(cutoff).clip(upper=cutoff)
-    return dates.assign(_end=end)
+        window = window.fillna(cutoff).clip(upper=cutoff)
+    end = window.mask(window > dates["EOSDT"], dates["EOSDT"]) if "EOSDT" in dates.columns else window
+    return dates.assign(_end=end, _window_end=window)  # adverse events are collected until the end of study
 
 
 def _risk_spans(pop: pd.DataFrame, whole: pd.DataFrame) -> pd.DataFrame:
@@ -1009,7 +1009,9 @@ def summarize_aesi_eair(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "T
     - no later than the end of study (ADSL ``EOSDT``, where the ADSL has it and the patient left the study):
       adverse events are collected until then, and the protocol has no visit after the treatment, so the 30
       days after a completer's last dose at the week-24 visit observe nothing (docs/decisions.md, "Interim or
-      final"; the pilot's time at risk was 5.36 patient-years with them, 4.57 without);
+      final"; the pilot's time at risk was 5.36 patient-years with them, 4.57 without); an event recorded after
+      the end of study within the treatment-emergent window (a follow-up call) still counts, its patient at risk
+      to its start, so the table counts the patients the overview table counts;
     - no later than ``data_cutoff`` when one is given (a patient is not at risk after the data cut;
       a patient still on treatment, without ``TRTEDT``, is at risk up to it).
 
@@ -1068,7 +1070,7 @@ def summarize_aesi_eair(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "T
     """
     pop = _safety_population(adsl, arm)
     whole = _risk_window_end(adsl, pop.drop_duplicates("USUBJID")[["USUBJID"]].assign(arm=""), window_days,
-                             data_cutoff)[["USUBJID", "TRTSDT", "_end"]]
+                             data_cutoff)[["USUBJID", "TRTSDT", "_end", "_window_end"]]
     spans = _risk_spans(pop, whole)
     records = _teae_records(adae, pop, None, [c for c in adae.columns if c not in ("USUBJID", "arm")])
     _require_columns(records, ["ASTDT"], "ADAE")
@@ -1084,7 +1086,8 @@ def summarize_aesi_eair(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "T
             raise ValueError(f"ADAE: subject {subject!r} has a TEAE of {label!r} without a start date (ASTDT)")
         first = hits.groupby(["USUBJID", "arm"])["ASTDT"].agg(_first="min", n_events="size").reset_index()
         at = spans.merge(first, on=["USUBJID", "arm"], how="left")
-        event = at["_first"].notna() & (at["_first"] <= at["_end"])
+        window_end = at["USUBJID"].map(whole.set_index("USUBJID")["_window_end"])  # an event after the end of study
+        event = at["_first"].notna() & ((at["_first"] <= at["_end"]) | (at["_first"] <= window_end))
         end = at["_first"].where(event, at["_end"])
         days = ((end - at["_from"]).dt.days + 1).clip(lower=0)
         parts.append(at.assign(category=label, _event=event.astype("int64"),
@@ -1492,7 +1495,7 @@ def lab_alerts_to_ard(alerts: pd.DataFrame, *, analysis_id: str = LAB_ALERTS_ID)
             rows += [(trt, paramcd, "n_after", r["USUBJID"].nunique())
                      for trt, r in after.groupby(AS_TREATED, sort=True)]
     frame = pd.DataFrame(rows, columns=["group", "paramcd", "stat_name", "stat_value"]).astype({"stat_value": float})
-    return ard_mod.make_ard(frame, analysis_id=analysis_id, population=_SAFETY_POPULATION,
+    return ard_mod.make_ard(frame, analysis_id=analysis_id, population=_AS_TREATED_POPULATION,
                             method="Patients with a value of CTCAE grade >= 3 or below the label's interruption "
                                    "threshold (Listing 14.3.4.5); baseline: study day <= 1; by treatment: the "
                                    "treatment taken when the sample was drawn",

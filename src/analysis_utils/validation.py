@@ -690,6 +690,9 @@ def _type_detail(var: dictionary.Variable, stripped: pd.Series):
             fraction = values.str.fullmatch(r"-?\d+\.\d*[1-9]\d*") if var.type == "int" else values.str.len() < 0
             comma = values.str.fullmatch(r"-?\d+,\d+")
             out = out.mask(fraction, expected + ": " + values + " is not a whole number")
+            if var.type == "int":
+                return out.mask(comma, expected + ": a comma in a whole number: write the digits alone ("
+                                + values.str.replace(",", "") + "), or correct the value")
             return out.mask(comma, expected + ": a decimal comma? Write " + values.str.replace(",", ".") + " (a point "
                             "as the decimal separator), or, a comma between thousands, "
                             + values.str.replace(",", ""))
@@ -765,7 +768,8 @@ def _check_variable(var: dictionary.Variable, text: pd.Series, ctx: _Context) ->
                                (lambda m: said + _identifier_hint(stripped[m])) if var.min_digits else said))
         # a subject or site number with spaces around it ('002 ') is another subject for every other form: said here,
         # once (a study identifier's outer blanks are stripped)
-        spaced = (stripped != text.astype(str)).to_numpy() & ~_format_mask(var, stripped) & bool(var.min_digits)
+        spaced = ((stripped != text.astype(str)) & (stripped != "")).to_numpy() & ~_format_mask(var, stripped) \
+            & bool(var.min_digits)
         parts.append(_problems(ctx, spaced, var.name, "wrong_format", text,
                                lambda m: "has spaces around it: write '" + stripped[m] + "'"))
     if var.required or var.query_missing:
@@ -1132,8 +1136,9 @@ def _check_assessment_visits(name: str, frame: pd.DataFrame, visits: pd.DataFram
                              ctx: _Context) -> pd.DataFrame:
     if name not in _VISIT_FORMS or visits is None or not {"SUBJID", "VISIT"} <= set(frame.columns):
         return _empty()
-    known = pd.MultiIndex.from_frame(visits[["SUBJID", "VISIT"]])
-    absent = ~pd.MultiIndex.from_frame(frame[["SUBJID", "VISIT"]]).isin(known)
+    def keys(rows: pd.DataFrame) -> pd.MultiIndex:  # a subject number's spaces around it are wrong_format's
+        return pd.MultiIndex.from_arrays([rows["SUBJID"].astype(str).str.strip(), rows["VISIT"]])
+    absent = ~keys(frame).isin(keys(visits))
     return _problems(ctx, absent, "VISIT", "unknown_visit", frame["VISIT"], "has no date in the visits form")
 
 
@@ -1174,7 +1179,8 @@ def _check_visits_without_dose(typed: dict, text: dict, ctxs: dict) -> pd.DataFr
     if visits is None or exposure is None or not {"SUBJID", "VISIT"} <= set(visits) or "EXSTDT" not in exposure:
         return _empty()
     raw = text["visits"]
-    bad = (raw["VISIT"].str.strip() != dictionary.BASELINE) & ~isin_text(raw["SUBJID"], first_doses(exposure).index)
+    subject = visits["SUBJID"].astype(str).str.strip()  # '002 ' is wrong_format's, not a missing dose
+    bad = (raw["VISIT"].str.strip() != dictionary.BASELINE) & ~isin_text(subject, first_doses(exposure).index)
     return _problems(ctxs["visits"], bad, "VISIT", "visit_without_dose", raw["VISIT"],
                      "is a visit after baseline, but the subject has no dose of the study treatment in the exposure "
                      "form (no EXSTDT): a missing exposure row? Without one the subject, with every assessment and "
