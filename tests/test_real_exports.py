@@ -245,6 +245,10 @@ STOPS = {
                                   ("stop", "wrong_field_count", "exposure.csv", 3, "4 fields where the header")),
     "unclosed quote": (_replace_in_line("conmeds", 5, ",", ',"', ),
                        ("stop", "unclosed_quote", "conmeds.csv", 5, "closing quote is missing")),
+    # a quote opened on line 3 of adverse_events.csv meets the next quoted text on line 4: named at line 3
+    "unclosed quote before another quoted text": (
+        _replace_in_line("adverse_events", 3, ",common cold,", ',"common cold,'),
+        ("stop", "unclosed_quote", "adverse_events.csv", 3, "starts on this line and runs on to line 4")),
     "header-only essdai.csv": (_keep_rows("essdai", lambda line: False),
                                ("stop", "no_rows", "essdai.csv", None, "form essdai needs at least one row")),
     "header-only demographics.csv": (_keep_rows("demographics", lambda line: False),

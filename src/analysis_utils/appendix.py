@@ -529,6 +529,15 @@ def describe_between_arm_methods(ard: pd.DataFrame | None) -> str:
     return text
 
 
+#: The end of the statistics paragraph's missing-data sentence (``METHODS_MARKDOWN``), and what a trial of several arms
+#: adds to it: those analyses are of all patients together; the between-arm primary analysis has its own.
+POOLED_MISSING_DATA = "linear mixed model with a random intercept per patient are sensitivity analyses."
+RANDOMISED_MISSING_DATA = (" In a trial of several arms these are the descriptive analyses of all patients together"
+                           " (changes that include the switched patients' weeks on the new treatment); the between-arm"
+                           " primary analysis takes observed cases, with non-responder imputation as its sensitivity"
+                           " analysis (below).")
+
+
 def methods_markdown(ard: pd.DataFrame | None) -> str:
     """The appendix's methods text: ``METHODS_MARKDOWN``, and for a trial of several arms (the ARD holds
     between-arm rows, ``describe_between_arm_methods``) its design paragraph replaced by
@@ -538,12 +547,14 @@ def methods_markdown(ard: pd.DataFrame | None) -> str:
     True
     >>> ard = pd.DataFrame({"analysis_id": ["EFF-ESSDAI-MCII-DIFF"], "method": ["Newcombe hybrid score 95% CI"]})
     >>> text = methods_markdown(ard)
-    >>> "Single-arm" in text, "Randomised, open-label" in text, "Newcombe" in text
-    (False, True, True)
+    >>> "Single-arm" in text, "Randomised, open-label" in text, "Newcombe" in text, RANDOMISED_MISSING_DATA in text
+    (False, True, True, True)
     """
     between = describe_between_arm_methods(ard)
     if not between:
         return METHODS_MARKDOWN
     first, rest = METHODS_MARKDOWN.lstrip("\n").split("\n\n", 1)
     assert first.startswith("**Design and populations.**"), "METHODS_MARKDOWN must open with the design paragraph"
+    assert POOLED_MISSING_DATA in rest, "the statistics paragraph must state the pooled analyses' missing data"
+    rest = rest.replace(POOLED_MISSING_DATA, POOLED_MISSING_DATA + RANDOMISED_MISSING_DATA)
     return RANDOMISED_DESIGN_MARKDOWN + "\n" + rest + between

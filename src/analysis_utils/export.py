@@ -283,6 +283,10 @@ def _scan_quoted(text: str, file: str) -> tuple:
             if "unexpected end of data" in str(exc):
                 return None, _problem(file, start, "unclosed_quote", "a text in double quotes starts on this line "
                                       "and its closing quote is missing (the rest of the file would be one text)")
+            if reader.line_num > start:  # a quoted text ran on from the row's line: its closing quote is missing
+                return None, _problem(file, start, "unclosed_quote", "a text in double quotes starts on this line "
+                                      f"and runs on to line {reader.line_num}, where a quote is out of place ({exc}): "
+                                      "its closing quote is missing?")
             return None, _problem(file, reader.line_num, "unclosed_quote", f"a quote out of place ({exc}): a text "
                                   'holding a quote is written in double quotes, its quotes doubled ("")')
         if not row:
