@@ -240,3 +240,12 @@ def test_safety_interpretation_of_two_arms_gives_each_treatment_and_all_patients
 def test_the_mcii_rules_in_words_follow_their_constants():
     assert findings.ESSDAI_MCII_WORDS == "ESSDAI MCII (decrease of 3 points or more)"
     assert findings.ESSPRI_MCII_WORDS == "ESSPRI MCII (decrease of 1 point or 15% or more)"
+
+
+def test_the_laboratory_alerts_are_read_under_the_id_safety_writes_them():
+    """findings names the ARD ids it reads without importing the analysis modules: the alerts' id is the same."""
+    from analysis_utils import safety
+
+    assert findings.LAB_ALERTS_ID == safety.LAB_ALERTS_ID
+    rows = safety.lab_alerts_to_ard(pd.DataFrame({"USUBJID": ["1"], "PARAMCD": "NEUT", "ADY": [29]}))
+    assert findings.describe_lab_alerts(rows).endswith(": neutrophils (10^9/L) in 1 patient.")

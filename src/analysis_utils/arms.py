@@ -49,6 +49,7 @@ import pandas as pd
 
 from analysis_utils import ard as ard_mod
 from analysis_utils import comparisons, dictionary, efficacy_tables, endpoints, tables, vocabulary
+from analysis_utils.listings import CENTRE, STRATUM, strata_variable  # the strata, in listings (no scipy)
 from analysis_utils.responders import CP_METHOD
 from analysis_utils.summaries import ACTIVITY_CATEGORIES, CATEGORY_METHOD, summarize_categories
 from analysis_utils.visits import analysis_weeks, visit_weeks, visits_due
@@ -59,11 +60,6 @@ SECTION = "efficacy-arms"
 TOTAL = "Total"
 #: The analysis population flag (full analysis set; the CDISC pilot's efficacy population is ``EFFFL``).
 POPULATION = "FASFL"
-#: Centre column of ADSL, the stratum of the CMH test and the factor of the ANCOVA.
-CENTRE = "SITEID"
-#: ADSL variable of the randomisation stratum (ADaM IG ``STRATwR``, "strata w randomized"; from the
-#: randomisation form's ``STRATUM``, ``cleaning.derive_treatment``).
-STRATUM = "STRAT1R"
 #: Primary analysis visit: week 12, before the switch (protocol, Trials 2023 doi 10.1186/s13063-023-07087-5).
 PRIMARY_VISIT = "Week 12"
 #: Final evaluation at week 24 (same protocol).
@@ -176,25 +172,6 @@ def reference_arm(adsl: pd.DataFrame, arm: str = "TRT01P") -> str:
     'Placebo'
     """
     return arms_of(adsl, arm)[0]
-
-
-def strata_variable(adsl: pd.DataFrame, population: str = POPULATION) -> str:
-    """The variable the between-arm analyses stratify by (the CMH test; the ANCOVA's factor).
-
-    The randomisation's stratum (``STRATUM``) when every patient of ``population`` has one, else the centre
-    (``CENTRE``). The factors of a stratified randomisation belong in the primary analysis (EMA guideline on
-    adjustment for baseline covariates, EMA/CHMP/295050/2013): ignored, they make the intervals too wide and
-    the test too conservative (Kahan and Morris, Stat Med 2012;31:328-40). A trial randomised by centre has a
-    stratum per centre, and the two give the same strata.
-
-    >>> adsl = pd.DataFrame({"SITEID": ["01", "01", "02"], "FASFL": ["Y", "Y", "N"],
-    ...                      "STRAT1R": ["ESSDAI 14 OR MORE", "ESSDAI BELOW 14", ""]})
-    >>> strata_variable(adsl), strata_variable(adsl.assign(FASFL="Y")), strata_variable(adsl.drop(columns="STRAT1R"))
-    ('STRAT1R', 'SITEID', 'SITEID')
-    """
-    if STRATUM in adsl.columns and adsl.loc[adsl[population] == "Y", STRATUM].fillna("").ne("").all():
-        return STRATUM
-    return CENTRE
 
 
 def switch_visit(adsl: pd.DataFrame, adeff: pd.DataFrame) -> str | None:

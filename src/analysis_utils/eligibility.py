@@ -36,6 +36,7 @@ import pandas as pd
 from analysis_utils import ard
 from analysis_utils import vocabulary as voc
 from analysis_utils.dictionary import ACR_EULAR_ENTRY, ACR_EULAR_EXCLUSION, PROTOCOL_EXCLUSION
+from analysis_utils.report import QUERY_COLUMNS
 
 #: Items of the 2016 ACR/EULAR criteria (Shiboski et al. 2017, table): CRITID -> (input column,
 #: comparison, threshold, weight, text). Measurements are compared in thousandths (``ACR_EULAR_RESOLUTION``).
@@ -469,8 +470,6 @@ def derive_queries(adelig: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     [['S-08-083', 'EXC1', 'MET', 'exclusion criterion EXC1 (Active CNS disease) met (CNS level 1; CRF: N), yet the \
 patient was randomised or treated: a protocol deviation to confirm (kept in the analysis sets)']]
     """
-    from analysis_utils.report import QUERY_COLUMNS
-
     enrolled = adsl["SAFFL"].eq("Y") | (adsl["TRT01P"].fillna("").astype(str).str.strip() != "" if "TRT01P" in adsl
                                         else False)
     rows = adelig[adelig["USUBJID"].isin(adsl.loc[enrolled, "USUBJID"])

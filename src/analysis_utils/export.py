@@ -510,6 +510,13 @@ def _workbook_hazards(path: Path) -> dict:
     return out
 
 
+def _cell_row(ref: str, *, last: bool = False) -> int | None:
+    """The sheet row of a cell reference (``C2`` -> 2), the first of a range (``A2:A4`` -> 2, the ``last`` 4);
+    ``None`` without one."""
+    rows = re.findall(r"\d+", ref)
+    return int(rows[-1 if last else 0]) if rows else None
+
+
 def _column_index(ref: str) -> int:
     """The 0-based column of a cell reference (``C2`` -> 2)."""
     letters = re.match(r"[A-Z]+", ref)[0]
@@ -524,17 +531,16 @@ def _hazard_problems(file: str, header: list, merged: list, formulas: list) -> l
         index = _column_index(ref)
         return f"column {re.match(r'[A-Z]+', ref)[0]}" + (f" ({header[index]})" if 0 <= index < len(header) else "")
 
-    def row(ref: str) -> int | None:
-        return int(found[0]) if (found := re.search(r"\d+", ref)) else None
 
     more = lambda items: (f" (and {len(items) - MAX_HAZARDS_LISTED} more)"  # noqa: E731
                           if len(items) > MAX_HAZARDS_LISTED else "")
-    problems = [_problem(file, row(ref), "merged_cells", f"cells {ref} are merged: only the first holds the value, "
-                         "the others read as empty; unmerge them and fill the value into every row" + more(merged),
-                         unit="row") for ref in merged[:MAX_HAZARDS_LISTED]]
-    problems += [_problem(file, row(ref), "formula_without_value", f"{column(ref)}, cell {ref}, holds the formula "
-                          f"={formula} with no stored result (the workbook was written by a program and never opened "
-                          "in Excel): open and save it in Excel, or paste the values" + more(formulas), unit="row")
+    problems = [_problem(file, _cell_row(ref), "merged_cells", f"cells {ref} are merged: only the first holds the "
+                         "value, the others read as empty; unmerge them and fill the value into every row"
+                         + more(merged), unit="row") for ref in merged[:MAX_HAZARDS_LISTED]]
+    problems += [_problem(file, _cell_row(ref), "formula_without_value", f"{column(ref)}, cell {ref}, holds the "
+                          f"formula ={formula} with no stored result (the workbook was written by a program and "
+                          "never opened in Excel): open and save it in Excel, or paste the values" + more(formulas),
+                          unit="row")
                  for ref, formula in formulas[:MAX_HAZARDS_LISTED]]
     return problems
 
@@ -623,9 +629,9 @@ def _read_xlsx_once(path: Path, size: int, mtime_ns: int) -> tuple:
                 problem = _check_header(file, header, head, unit="row")
             merged, formulas = hazards.get(ws.title, ((), ())) if ws.title in dictionary.FORMS else ((), ())
             if problem is None:  # the cells of the form's data: below its header, in its columns
-                merged = [r for r in merged if max(map(int, re.findall(r"\d+", r))) > head]
+                merged = [r for r in merged if _cell_row(r, last=True) > head]
                 formulas = [(ref, f) for ref, f in formulas if not re.fullmatch(r"[A-Z]+\d+", ref)
-                            or (_column_index(ref) < len(header) and int(re.search(r"\d+", ref)[0]) > head)]
+                            or (_column_index(ref) < len(header) and _cell_row(ref) > head)]
             if problem is None and (found := _hazard_problems(file, header, merged, formulas)):
                 problems += [replace(p, form=ws.title) for p in found]
                 continue

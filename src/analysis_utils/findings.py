@@ -516,13 +516,12 @@ neutrophils (10^9/L) in 2 patients (1 of them already at baseline; after baselin
         return f"No laboratory value of {what}."
     parts = []
     for paramcd in dict.fromkeys(p for p in rows["paramcd"] if p):
-        label = param_label(paramcd)
         n, at_start = value[("", paramcd, "n_subjects")], value[("", paramcd, "n_baseline")]
         on = [f"on {g}: {value[(g, paramcd, 'n_after')]:.0f}" for g in dict.fromkeys(rows["group"]) if g
               and (g, paramcd, "n_after") in value.index]
         details = ([f"{at_start:.0f} of them already at baseline"] if at_start else []) + (
             [f"after baseline {'; '.join(on)}"] if on else [])
-        parts.append(f"{label[:1].lower() + label[1:] if label[1:2].islower() else label} in {_plural(n, 'patient')}"
+        parts.append(f"{_name(param_label(paramcd))} in {_plural(n, 'patient')}"
                      + (f" ({'; '.join(details)})" if details else ""))
     return f"Laboratory values of {what}: {'; '.join(parts)}."
 

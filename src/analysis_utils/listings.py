@@ -228,16 +228,37 @@ ANALYSIS_SETS = MappingProxyType({
 VISIT_SET_FLAG = "FASFL"
 
 
-#: The stratum of the randomisation (ADSL), else the centre: the strata of the between-arm analyses
-#: (``arms.STRATUM``, ``arms.CENTRE``; the test pins them equal, without importing ``arms`` and scipy here).
-STRATUM, CENTRE = "STRAT1R", "SITEID"
+#: Centre column of ADSL, the stratum of the CMH test and the factor of the ANCOVA (``arms``).
+CENTRE = "SITEID"
+#: ADSL variable of the randomisation stratum (ADaM IG ``STRATwR``, "strata w randomized"; from the
+#: randomisation form's ``STRATUM``, ``cleaning.derive_treatment``).
+STRATUM = "STRAT1R"
+
+
+def strata_variable(adsl: pd.DataFrame, population: str = "FASFL") -> str:
+    """The variable the between-arm analyses stratify by (the CMH test; the ANCOVA's factor).
+
+    The randomisation's stratum (``STRATUM``) when every patient of ``population`` has one, else the centre
+    (``CENTRE``). The factors of a stratified randomisation belong in the primary analysis (EMA guideline on
+    adjustment for baseline covariates, EMA/CHMP/295050/2013): ignored, they make the intervals too wide and
+    the test too conservative (Kahan and Morris, Stat Med 2012;31:328-40). A trial randomised by centre has a
+    stratum per centre, and the two give the same strata.
+
+    >>> adsl = pd.DataFrame({"SITEID": ["01", "01", "02"], "FASFL": ["Y", "Y", "N"],
+    ...                      "STRAT1R": ["ESSDAI 14 OR MORE", "ESSDAI BELOW 14", ""]})
+    >>> strata_variable(adsl), strata_variable(adsl.assign(FASFL="Y")), strata_variable(adsl.drop(columns="STRAT1R"))
+    ('STRAT1R', 'SITEID', 'SITEID')
+    """
+    if STRATUM in adsl.columns and adsl.loc[adsl[population] == "Y", STRATUM].fillna("").ne("").all():
+        return STRATUM
+    return CENTRE
 
 
 def summarize_strata(adsl: pd.DataFrame, *, arm: str = "TRT01P") -> pd.DataFrame:
     """The patients randomised in each stratum of the randomisation and arm (CONSORT 2010 item 8b: the type of
     randomisation, here its strata), with a ``Total`` arm: ``stratum, arm, n_subjects``, strata sorted, arms in code
     order (``<arm>N``). The stratum is ``STRATUM`` when every patient randomised has one, else the centre
-    (``CENTRE``), as the between-arm analyses take it (``arms.strata_variable``); randomised = an arm.
+    (``CENTRE``), as the between-arm analyses take it (``strata_variable``); randomised = an arm.
 
     >>> adsl = pd.DataFrame({"USUBJID": list("abcd"), "TRT01P": ["T", "C", "T", ""], "TRT01PN": [2, 1, 2, None],
     ...                      "STRAT1R": ["S2", "S1", "S1", ""], "SITEID": "01"})
@@ -246,8 +267,7 @@ def summarize_strata(adsl: pd.DataFrame, *, arm: str = "TRT01P") -> pd.DataFrame
     """
     randomised = adsl[adsl[arm].fillna("").astype(str).str.strip() != ""]
     arms = _arm_order(adsl, arm, randomised[arm])
-    analysed = adsl[adsl["FASFL"] == "Y"] if "FASFL" in adsl else randomised  # the set arms.strata_variable reads
-    by = STRATUM if STRATUM in adsl.columns and analysed[STRATUM].fillna("").ne("").all() else CENTRE
+    by = strata_variable(adsl if "FASFL" in adsl else randomised.assign(FASFL="Y"))  # the between-arm tests' strata
     counts = pd.crosstab(randomised[by], pd.Categorical(randomised[arm], categories=arms), dropna=False)
     counts = counts.reindex(columns=arms, fill_value=0).assign(Total=lambda t: t.sum(axis=1))
     long = counts.rename_axis(index="stratum", columns="arm").stack().rename("n_subjects").reset_index()

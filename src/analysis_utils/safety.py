@@ -1077,6 +1077,8 @@ def summarize_aesi_eair(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "T
     if total:
         pop, records = _with_total(pop, records)
         spans = pd.concat([spans, whole.assign(arm=TOTAL).rename(columns={"TRTSDT": "_from"})], ignore_index=True)
+    # an event counts up to the end of the treatment-emergent window, also after the end of study (``_end``)
+    spans = spans.assign(_window_end=spans["USUBJID"].map(whole.set_index("USUBJID")["_window_end"]))
     parts = []
     for label, rule in categories.items():
         mask = _apply_rule(rule, records, f"AESI category {label!r}", "ADAE")
@@ -1086,8 +1088,7 @@ def summarize_aesi_eair(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "T
             raise ValueError(f"ADAE: subject {subject!r} has a TEAE of {label!r} without a start date (ASTDT)")
         first = hits.groupby(["USUBJID", "arm"])["ASTDT"].agg(_first="min", n_events="size").reset_index()
         at = spans.merge(first, on=["USUBJID", "arm"], how="left")
-        window_end = at["USUBJID"].map(whole.set_index("USUBJID")["_window_end"])  # an event after the end of study
-        event = at["_first"].notna() & ((at["_first"] <= at["_end"]) | (at["_first"] <= window_end))
+        event = at["_first"].notna() & (at["_first"] <= at["_window_end"])  # _end <= _window_end
         end = at["_first"].where(event, at["_end"])
         days = ((end - at["_from"]).dt.days + 1).clip(lower=0)
         parts.append(at.assign(category=label, _event=event.astype("int64"),

@@ -1150,23 +1150,32 @@ def _check_date_order(name: str, typed: pd.DataFrame, text: pd.DataFrame, ctx: _
     return _problems(ctx, bad, end, "end_before_start", text[end], "is before " + start + " " + text[start])
 
 
+#: Dates before the informed consent: (form, column, rule, what the message adds). A visit or a dose cannot be (a
+#: mistyped date, most often) and either moves study day 1, the windows and the baseline of every analysis: errors.
+#: An adverse event whose start (its latest possible day, for a partial date) is before it is medical history entered
+#: as an adverse event, or a mistyped date, and not treatment-emergent either way: a query.
+_BEFORE_CONSENT = (("visits", "VISITDT", "visit_before_consent", ""),
+                   ("exposure", "EXSTDT", "dosed_before_consent", ""),
+                   ("adverse_events", "AESTDT", "adverse_event_before_consent",
+                    ": medical history, or a mistyped date? Counted as not treatment-emergent"))
+
+
 def _check_consent(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
-    """A visit, or a dose of the study treatment, before the patient's informed consent: neither can be (a mistyped
-    date, most often), and either moves study day 1, the windows and the baseline of every analysis."""
+    """The dates of ``_BEFORE_CONSENT`` before the patient's informed consent."""
     demog = typed.get("demographics")
     if demog is None or "CONSDT" not in demog:
         return _empty()
     consented = demog.drop_duplicates("SUBJID").set_index("SUBJID")["CONSDT"]
     parts = []
-    for form, column, rule in (("visits", "VISITDT", "visit_before_consent"), ("exposure", "EXSTDT",
-                                                                               "dosed_before_consent")):
+    for form, column, rule, said in _BEFORE_CONSENT:
         frame = typed.get(form)
         if frame is None or column not in frame:
             continue
         consent = frame["SUBJID"].map(consented)
-        bad = (frame[column] < consent).fillna(False).astype(bool)
+        bad = (frame.get(column + LAST_SUFFIX, frame[column]) < consent).fillna(False).astype(bool)
         parts.append(_problems(ctxs[form], bad, column, rule, text[form][column],
-                               "is before the informed consent on " + consent.dt.strftime("%Y-%m-%d").fillna("")))
+                               "is before the informed consent on " + consent.dt.strftime("%Y-%m-%d").fillna("")
+                               + said))
     return pd.concat(parts or [_empty()], ignore_index=True)
 
 
@@ -1185,20 +1194,6 @@ def _check_visits_without_dose(typed: dict, text: dict, ctxs: dict) -> pd.DataFr
                      "is a visit after baseline, but the subject has no dose of the study treatment in the exposure "
                      "form (no EXSTDT): a missing exposure row? Without one the subject, with every assessment and "
                      "adverse event, would leave the safety and full analysis sets")
-
-
-def _query_adverse_events_before_consent(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
-    """An adverse event whose start (its latest possible day, for a partial date) is before the informed consent:
-    medical history entered as an adverse event, or a mistyped date; it is not treatment-emergent either way."""
-    demog, ae = typed.get("demographics"), typed.get("adverse_events")
-    if demog is None or ae is None or "CONSDT" not in demog or "AESTDT" not in ae:
-        return _empty()
-    consent = ae["SUBJID"].map(demog.drop_duplicates("SUBJID").set_index("SUBJID")["CONSDT"])
-    bad = (ae.get("AESTDT" + LAST_SUFFIX, ae["AESTDT"]) < consent).fillna(False).astype(bool)
-    return _problems(ctxs["adverse_events"], bad, "AESTDT", "adverse_event_before_consent",
-                     text["adverse_events"]["AESTDT"],
-                     "is before the informed consent on " + consent.dt.strftime("%Y-%m-%d").fillna("")
-                     + ": medical history, or a mistyped date? Counted as not treatment-emergent")
 
 
 def export_timestamp(tables: dict) -> pd.Timestamp:
@@ -2274,7 +2269,7 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
                      _check_assessment_visits(name, text[name], text.get("visits"), ctxs[name]),
                      _check_date_order(name, typed[name], text[name], ctxs[name])]
     problems += [_check_study_rows(text["study"], ctxs["study"]), _check_consent(typed, text, ctxs),
-                 _check_visits_without_dose(typed, text, ctxs), _query_adverse_events_before_consent(typed, text, ctxs),
+                 _check_visits_without_dose(typed, text, ctxs),
                  _check_after_export(typed, text, ctxs, forms), _check_labs(text["labs"], ctxs["labs"], typed["labs"]),
                  _check_reference_range(typed["labs"], text["labs"], ctxs["labs"]),
                  _check_missed_doses(typed["exposure"], text["exposure"], ctxs["exposure"]),
