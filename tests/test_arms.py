@@ -115,6 +115,34 @@ def test_post_switch_records_are_the_switched_patients_visits_after_week_12():
     assert (post["TRTA"] == BARI).all() and (post["TRTP"] == HCQ).all()  # analysed by the randomised arm
 
 
+def test_an_arm_without_a_response_yet_leaves_the_others_rates_and_says_why_no_difference():
+    """An early cut: no HCQ patient has reached week 12. The difference is not estimable, in words; the baricitinib
+    arm's rate (6 of 8, Clopper-Pearson 34.9 % to 96.8 %) and the total's stand."""
+    adeff = _two_arm_adeff()
+    early = adeff[~(adeff["TRTP"].eq(HCQ) & adeff["AVISIT"].ne("Baseline"))]
+    ard = arms.summarize_arms(_two_arm_adsl(), early, visits=("Week 12",), change_paramcds=())
+    why = ard.loc[ard["analysis_id"] == "EFF-ESSDAI-MCII" + arms.NOT_ESTIMABLE, "method"].tolist()
+    assert why == [f"no record of the reference arm {HCQ} yet, only of {BARI}"]
+    rates = ard[ard["analysis_id"] == "EFF-ESSDAI-MCII"]
+    assert sorted(set(rates["group"])) == sorted({BARI, arms.TOTAL})
+    bari = _values(ard, "EFF-ESSDAI-MCII", group=BARI)
+    assert (bari["n_responders"], bari["n_evaluable"]) == (6, 8)
+    assert (bari["ci_lower"], bari["ci_upper"]) == pytest.approx((0.3491, 0.9681), abs=1e-4)
+    assert not ard["analysis_id"].eq("EFF-ESSDAI-MCII-DIFF").any()
+
+
+def test_post_switch_records_are_those_dated_after_the_first_new_dose():
+    # S10 switched on its week-24 assessment's day (before the dose: that record is pre-switch), S11 two weeks
+    # after week 12 (week 24 is after it), S12 without a switch date (a record of the planned week 24 is after it)
+    day = {"Baseline": "2021-01-04", "Week 12": "2021-03-29", "Week 24": "2021-06-21"}
+    adeff = _two_arm_adeff().assign(ADT=lambda d: pd.to_datetime(d["AVISIT"].map(day)))
+    adsl = _two_arm_adsl().assign(TR02SDT=pd.to_datetime(
+        [None] * 9 + ["2021-06-21", "2021-04-12", None]))
+    rows = arms.analysis_records(adsl, adeff, paramcd="ESSDAI")
+    post = rows.loc[arms.post_switch(rows)]
+    assert sorted(post["USUBJID"]) == ["S11", "S12"] and set(post["AVISIT"]) == {"Week 24"}
+
+
 # --------------------------------------------------------------------------------------------
 # Responders, hand-worked
 # --------------------------------------------------------------------------------------------
@@ -300,8 +328,8 @@ def test_change_table_and_sentences(two_arm_ard):
                            f"{HCQ} arm")
     mcii = arms.describe_comparison(two_arm_ard, analysis_id="EFF-ESSDAI-MCII", avisit="Week 12",
                                     what="the ESSDAI MCII")
-    assert mcii == (f"At Week 12, the ESSDAI MCII was reached by 6 of 8 patients (75.0%) randomised to {BARI} and "
-                    f"1 of 4 patients (25.0%) randomised to {HCQ}: a difference of 50.0 percentage points "
+    assert mcii == (f"At Week 12, the ESSDAI MCII was reached by 6 of the 8 patients evaluable (75.0%) randomised to "
+                    f"{BARI} and 1 of the 4 patients evaluable (25.0%) randomised to {HCQ}: a difference of 50.0 percentage points "
                     "(95% CI -6.4 to 77.1; p = 0.222, Fisher's exact test).")
     week24 = arms.describe_comparison(two_arm_ard, analysis_id="EFF-ESSDAI-MCII", avisit="Week 24",
                                       what="the ESSDAI MCII")

@@ -510,7 +510,12 @@ def test_describe_sentences_come_from_ard(small_ard):
                                   avisit="Week 24", what="the ESSDAI MCII")
     assert text.startswith("At Week 24, 3 of the 4 patients evaluable (75.0%) reached the ESSDAI MCII")
     assert "ESSDAI fell by 3.3 points" in ep.describe_change(small_ard, paramcd="ESSDAI", avisit="Week 12")
-    assert ", mixed model -" in ep.describe_sensitivity(small_ard, paramcd="ESSDAI", avisit="Week 24")
+    assert ep.describe_sensitivity(small_ard, paramcd="ESSDAI", avisit="Week 24").endswith(
+        "mixed model -6.4; the 95% CI includes zero under: BOCF.")
+    # a verdict on whether the score changed, not on the change's size or cause
+    assert ep.describe_sensitivity(small_ard, paramcd="ESSDAI", avisit="Week 12").endswith(
+        "; the 95% CI excludes zero under every approach: that the score changed does not depend on how missing "
+        "visits are handled.")
     # IgG changes -2, -3.5 and 0: mean -1.83, SD 1.756, t(0.975, 2) = 4.303: CI -1.83 +/- 4.36; the Wilcoxon test
     # drops the zero and its two negative changes give the exact p = 2 x (1/2)^2 = 0.5 (the primary test, beside the CI)
     assert ep.describe_labs(small_ard, avisit="Week 12", paramcds=["IGG"]) == (

@@ -1,5 +1,6 @@
 """Key findings and the safety interpretation, from a hand-made ARD whose numbers are worked out by hand."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -208,6 +209,29 @@ def test_key_findings_of_two_arms_lead_with_the_primary_difference_and_each_arms
         "none of: venous thromboembolism",
     ]
     assert table["Finding"].iloc[1].endswith(f": {HCQ}") and table["Finding"].iloc[2].endswith(f": {BARI}")
+
+
+def test_key_findings_when_only_one_arm_has_been_assessed_at_the_primary_visit():
+    """An early cut: week 12 reached by 1 baricitinib patient (a responder), no control patient yet. The difference
+    is not estimable, and says why; the arm without a patient is said to have none (not the pooled "due for 1 of
+    9"); the other arm's rate stands."""
+    ard = _two_arm_ard()
+    keep = ~ard["analysis_id"].str.startswith("EFF-ESSDAI-MCII") | ard["group"].eq(BARI)
+    ard = ard[keep].copy()
+    ard.loc[ard["analysis_id"].eq("EFF-ESSDAI-MCII"), "stat_value"] = [1.0, 1.0, 1.0, 0.025, 1.0]
+    extra = pd.concat([
+        pd.DataFrame(_rows("EFF-ESSDAI-MCII", {"n_responders": 1, "n_evaluable": 1, "rate": 1.0, "ci_lower": 0.025,
+                                               "ci_upper": 1.0}, group="Total", avisit="Week 12",
+                           section="efficacy-arms")),
+        pd.DataFrame(_rows("EFF-ESSDAI-MCII-NOT-ESTIMABLE", {"not_estimable": np.nan}, avisit="Week 12",
+                           section="efficacy-arms", method=f"no record of the reference arm {HCQ} yet, only of {BARI}")),
+        pd.DataFrame(_rows("EFF-VISITS-DUE", {"n_fas": 9, "n_due": 1}, avisit="Week 12", section="efficacy"))])
+    table = findings.key_findings(pd.concat([ard, ard_mod.make_ard(extra)], ignore_index=True))
+    assert table["Result"].tolist()[:3] == [
+        f"not estimable at this data cut: no record of the reference arm {HCQ} yet, only of {BARI}",
+        "no patient of the arm assessed yet at the data cut",
+        "1/1 (100.0%; 95% CI 2.5 to 100.0%)"]
+    assert table["Result"].iloc[3] == "no data at the data cut (the visit was due for 1 of 9 patients)"  # the ANCOVA
 
 
 def test_caveat_fits_the_number_of_arms_and_the_switch():

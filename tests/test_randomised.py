@@ -459,8 +459,8 @@ def test_between_arm_analyses_at_an_early_interim_cut(example, cut, not_estimabl
         assert primary == ("No between-arm comparison of the ESSDAI MCII at Week 12: not yet due at the data cut "
                            f"(the visit was due for 0 of {n_fas} patients).")
     else:
-        assert primary.startswith("At Week 12, the ESSDAI MCII was reached by 2 of 2 patients (100.0%) "
-                                  f"randomised to {TREATED}")
+        assert primary.startswith("At Week 12, the ESSDAI MCII was reached by 2 of the 2 patients evaluable "
+                                  f"(100.0%) randomised to {TREATED}")
     if not_estimable:
         assert arms.describe_not_estimable(ard).startswith("Not estimable at this data cut: ESSDAI: change from")
     else:
@@ -493,6 +493,48 @@ def test_a_switch_before_the_week_12_visit_is_queried(example):
     assert found["message"].str.contains("before the Week 12 visit's window (from study day 78; on study day 59)",
                                          regex=False).all()
     assert len(found) == 1
+
+
+def test_a_switch_the_protocol_does_not_plan_is_queried(example):
+    """Patient 085 (HCQ 400 mg) switches on the day of its week-12 visit (2021-08-19; first dose 2021-05-26): no query.
+    Switched on study day 127 (2021-09-29), after the visit's window (days 78-92): a query; without a week-12
+    visit, switched on study day 86 (2021-08-19): a query; patient 005 (baricitinib) continuing on HCQ alone from
+    2021-04-30: a query, as a switch from a treatment with baricitinib."""
+    trial, _, _ = example
+
+    def found(trial):
+        return validation.validate_export(trial).queries.query("rule == 'unplanned_switch'")["message"].tolist()
+
+    trial = {name: frame.copy() for name, frame in trial.items()}
+    assert found(trial) == []
+    ex = trial["exposure"]
+    rows = ex.index[ex["SUBJID"] == "085"]
+    late = {**trial, "exposure": ex.copy()}
+    late["exposure"].loc[rows, ["EXENDT", "EXSTDT"]] = [[pd.Timestamp("2021-09-28"), pd.Timestamp("2021-05-26")],
+                                                        [pd.Timestamp("2021-11-10"), pd.Timestamp("2021-09-29")]]
+    assert [m.split("column EXSTDT: ")[1] for m in found(late)] == [
+        "unplanned_switch: value '2021-09-29' is the first dose of Baricitinib 4 mg + HCQ 400 mg (a switch) after the "
+        "Week 12 visit's window (to study day 92; on study day 127): the visits before it are analysed as before the "
+        "switch (a deviation, or a mistyped treatment or date?)"]
+    no_visit = dict(trial)
+    for form in ("visits", "essdai", "esspri", "pga"):
+        frame = trial[form]
+        no_visit[form] = frame[~((frame["SUBJID"] == "085") & (frame["VISIT"] == "W12"))]
+    assert [m.split("column EXSTDT: ")[1] for m in found(no_visit)] == [
+        "unplanned_switch: value '2021-08-19' is the first dose of Baricitinib 4 mg + HCQ 400 mg (a switch) without "
+        "a Week 12 visit: the protocol switches on the week-12 assessment (a deviation, or a mistyped treatment or "
+        "date?)"]
+    row = ex.index[ex["SUBJID"] == "005"][0]
+    stop = ex.loc[row].copy()
+    stopped = {**trial, "exposure": pd.concat([ex.assign(EXENDT=ex["EXENDT"].where(ex.index != row,
+                                                                                  pd.Timestamp("2021-04-29"))),
+                                               stop.to_frame().T.assign(EXTRT="HCQ 400 mg", EXDOSE=0.0,
+                                                                        EXSTDT=pd.Timestamp("2021-04-30"))],
+                                              ignore_index=True).astype(ex.dtypes.to_dict())}
+    assert [m.split(": unplanned_switch: ")[1] for m in found(stopped)] == [
+        "value '2021-04-30' is the first dose of HCQ 400 mg (a switch) from a treatment with baricitinib: the "
+        "protocol switches only patients of the control arm (HCQ 400 mg) (a deviation, or a mistyped treatment or "
+        "date?)"]
 
 
 def test_between_arm_analyses_stratify_by_the_randomisation_stratum(example):

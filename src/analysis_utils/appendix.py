@@ -457,7 +457,7 @@ BETWEEN_ARM_KINDS = {
 BETWEEN_ARM_WORDS = {
     r"\bstrata SITEID\b": "the centres", r"\bCRIT\dFL\b": "response", r"\bCHG\b": "change",
     r"\bBASE\b": "baseline", r"\bSITEID\b": "centre",
-    r" \(TRTP\)": "", r" \(SWITCHFL = 'Y', AVISITN > \d+\)": "",
+    r" \(TRTP\)": "", r" \(SWITCHFL = 'Y', ADT > TR02SDT\)": "",
 }
 
 

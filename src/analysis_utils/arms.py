@@ -70,7 +70,7 @@ SWITCH_WEEK = dictionary.SWITCH_WEEK
 #: Estimand strategies for the switch (ICH E9(R1) section A.3.2): primary and sensitivity.
 SWITCH_ESTIMANDS = {
     "treatment policy": "analysed in the randomised arm (TRTP) regardless of the switch",
-    "hypothetical": f"post-switch records of switched patients (SWITCHFL = 'Y', AVISITN > {SWITCH_WEEK}) set to "
+    "hypothetical": "post-switch records of switched patients (SWITCHFL = 'Y', ADT > TR02SDT) set to "
                     "missing; linear mixed model (random intercept) under missing at random",
 }
 #: When the centre enters the ANCOVA: as a categorical factor if the model with it is of full rank
@@ -219,8 +219,8 @@ def analysis_records(adsl: pd.DataFrame, data: pd.DataFrame, *, paramcd: str, ar
     Subjects with ``adsl[population] == "Y"``; records flagged ``ANL01FL == "Y"`` when the column
     exists, else the observed records (blank ``DTYPE``). The arm column (``arm``) is taken from the
     data, or from ADSL for ``TRT01P``/``TRT01A`` or when the data lack it, and made categorical in
-    the order of the arm codes (reference first); ``strata`` and ``SWITCHFL`` are added from ADSL
-    when the data lack them.
+    the order of the arm codes (reference first); ``strata``, ``SWITCHFL`` and ``TR02SDT`` are added from
+    ADSL when the data lack them.
     """
     var = _adsl_arm(arm)
     for col in ("USUBJID", population):
@@ -234,7 +234,7 @@ def analysis_records(adsl: pd.DataFrame, data: pd.DataFrame, *, paramcd: str, ar
         rows = rows[rows["ANL01FL"] == "Y"]
     elif "DTYPE" in rows.columns:
         rows = rows[rows["DTYPE"].fillna("").eq("")]
-    extra = [c for c in (var, strata, "SWITCHFL") if c and c in adsl.columns and c not in rows.columns]
+    extra = [c for c in (var, strata, "SWITCHFL", "TR02SDT") if c and c in adsl.columns and c not in rows.columns]
     if arm not in rows.columns and var not in extra:
         extra.append(var)
     rows = rows.merge(adsl[["USUBJID", *extra]], on="USUBJID", how="left", validate="many_to_one") if extra else rows
@@ -262,21 +262,30 @@ def _is_baseline(rows: pd.DataFrame) -> pd.Series:
 
 
 def post_switch(rows: pd.DataFrame, *, switch_week: float = SWITCH_WEEK) -> pd.Series:
-    """True for the records after the switch: ``SWITCHFL == "Y"`` and ``AVISITN > switch_week``.
+    """True for the records after the switch: ``SWITCHFL == "Y"`` and dated after the first dose of the new
+    treatment (``ADT > TR02SDT``; an assessment on that day is taken before the dose, as ``TRTA`` reads it), so that
+    a switch later than planned (week 16) keeps the visits before it. A record without these dates (data without
+    ``ADT`` or ``TR02SDT``): its visit after the planned switch (``AVISITN > switch_week``).
 
     Without ``SWITCHFL`` no record is post-switch.
 
     Examples
     --------
-    >>> d = pd.DataFrame({"SWITCHFL": ["Y", "Y", "N"], "AVISITN": [12, 16, 16]})
-    >>> post_switch(d).tolist()
-    [False, True, False]
+    >>> d = pd.DataFrame({"SWITCHFL": ["Y", "Y", "Y", "N"], "AVISITN": [12, 16, 20, 16],
+    ...                   "ADT": pd.to_datetime(["2021-03-29", "2021-04-26", "2021-05-24", "2021-04-26"]),
+    ...                   "TR02SDT": pd.to_datetime(["2021-04-26"] * 3 + [None])})
+    >>> post_switch(d).tolist(), post_switch(d.drop(columns="ADT")).tolist()
+    ([False, False, True, False], [False, True, True, False])
     """
     if "SWITCHFL" not in rows.columns:
         return pd.Series(False, index=rows.index)
     if "AVISITN" not in rows.columns:
         raise ValueError("analysis data: column AVISITN missing (needed to find the post-switch visits)")
-    return rows["SWITCHFL"].eq("Y") & rows["AVISITN"].gt(switch_week)
+    after = rows["AVISITN"].gt(switch_week)
+    if {"ADT", "TR02SDT"} <= set(rows.columns):
+        dated = rows["ADT"].notna() & rows["TR02SDT"].notna()
+        after = after.where(~dated, rows["ADT"] > rows["TR02SDT"])
+    return rows["SWITCHFL"].eq("Y") & after.astype(bool)
 
 
 # --------------------------------------------------------------------------------------------
@@ -463,11 +472,11 @@ def describe_remission_by_arm(ard: pd.DataFrame, *, arms: list[str], avisit: str
     return f"At {avisit}, {'; '.join(parts)}."
 
 
-def _total_rate(rows: pd.DataFrame, flag: str) -> pd.DataFrame:
+def _total_rate(rows: pd.DataFrame, flag: str, group: str = TOTAL) -> pd.DataFrame:
     known = rows[rows[flag].isin(["Y", "N"])]
     x, n = int(known[flag].eq("Y").sum()), len(known)
     lo, hi = endpoints.compute_clopper_pearson(x, n) if n else (np.nan, np.nan)
-    return pd.DataFrame({"group": TOTAL, "stat_name": ["n_responders", "n_evaluable", "rate", "ci_lower", "ci_upper"],
+    return pd.DataFrame({"group": group, "stat_name": ["n_responders", "n_evaluable", "rate", "ci_lower", "ci_upper"],
                          "stat_value": [x, n, x / n if n else np.nan, lo, hi]})
 
 
@@ -508,7 +517,15 @@ def compare_responders(rows: pd.DataFrame, *, paramcd: str, flag: str, avisit: s
     analysis_id = f"EFF-{paramcd}-{variable}"
     constants = dict(paramcd=paramcd, avisit=avisit, variable=flag, label=label or analysis_id)
     use_strata = strata if strata and strata in at.columns else None
-    result = comparisons.compare_arms_responders(at, flag=flag, arm=arm, reference=reference, strata=use_strata)
+    try:
+        result = comparisons.compare_arms_responders(at, flag=flag, arm=arm, reference=reference, strata=use_strata)
+    except comparisons.NotEstimable as err:  # an early cut, one arm without a response yet: the others' rates stand
+        order = rows[arm].cat.categories if isinstance(rows[arm].dtype, pd.CategoricalDtype) else sorted(set(at[arm]))
+        rates = [_total_rate(at[at[arm] == str(group)], flag, str(group)) for group in order
+                 if at[arm].eq(str(group)).any()]
+        err.rates = ard_mod.make_ard(pd.concat([*rates, _total_rate(at, flag)], ignore_index=True),
+                                     analysis_id=analysis_id, method=CP_METHOD, **constants)
+        raise
     if method:
         result = dataclasses.replace(result, method=f"{method}; {result.method}", differences=result.differences.assign(
             method=f"{method}; " + result.differences["method"]))
@@ -623,10 +640,11 @@ def summarize_arms(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP"
         """``compare(**kw)``, or the row ``NOT_ESTIMABLE`` saying why the data cannot estimate it."""
         try:
             return compare(**kw)
-        except comparisons.NotEstimable as err:
-            return ard_mod.make_ard(pd.DataFrame({"stat_name": ["not_estimable"], "stat_value": [np.nan]}),
-                                    analysis_id=analysis_id + NOT_ESTIMABLE, paramcd=kw["paramcd"],
-                                    avisit=kw.get("avisit", ""), method=str(err).split(": ", 1)[-1], label=label)
+        except comparisons.NotEstimable as err:  # with the rates of the arms that have one (``compare_responders``)
+            return ard_mod.stack_ard([*([err.rates] if hasattr(err, "rates") else []), ard_mod.make_ard(
+                pd.DataFrame({"stat_name": ["not_estimable"], "stat_value": [np.nan]}),
+                analysis_id=analysis_id + NOT_ESTIMABLE, paramcd=kw["paramcd"], avisit=kw.get("avisit", ""),
+                method=str(err).split(": ", 1)[-1], label=label)])
 
     for paramcd in dict.fromkeys([*change_paramcds, *(r[0] for r in responders)]):
         rows = analysis_records(adsl, adeff, paramcd=paramcd, arm=arm, population=population, strata=by)
@@ -911,7 +929,7 @@ for 0 of 2 patients).'
             cells = {}
             for g in (arm, reference):
                 x, n = (_stat(rates[rates["group"] == g], s) for s in ("n_responders", "n_evaluable"))
-                cells[g] = f"{x:.0f} of {n:.0f} patients ({tables.format_number(100 * x / n, 1)}%)"
+                cells[g] = f"{x:.0f} of the {n:.0f} patients evaluable ({tables.format_number(100 * x / n, 1)}%)"
             sentences.append(
                 f"At {avisit}{policy}, {what} was reached by {cells[arm]} randomised to {arm} and {cells[reference]} "
                 f"randomised to {reference}: a difference of {tables.format_number(100 * est, 1)} percentage points "

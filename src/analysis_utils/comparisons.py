@@ -137,9 +137,11 @@ def _arm_levels(data: pd.DataFrame, arm: str, reference: str, what: str) -> list
     levels = list(values.cat.categories) if isinstance(values.dtype, pd.CategoricalDtype) else sorted(values.unique())
     levels = [a for a in levels if a in set(values)]
     if reference not in levels:
-        raise NotEstimable(f"{what}: reference arm {reference!r} not found in {arm} (arms: {levels})")
+        raise NotEstimable(f"{what}: no record of the reference arm {reference} yet, only of "
+                           f"{', '.join(map(str, levels)) or 'no arm'}")
     if len(levels) < 2:
-        raise NotEstimable(f"{what}: {arm} has only the reference arm {reference!r}; nothing to compare")
+        raise NotEstimable(f"{what}: records of the reference arm {reference} only, no other arm to compare "
+                           "with yet")
     return [reference] + [a for a in levels if a != reference]
 
 

@@ -476,7 +476,8 @@ exact 95% CI 51.8% to 99.7%.
 
 
 def describe_sensitivity(ard: pd.DataFrame, *, paramcd: str, avisit: str) -> str:
-    """Say in one sentence whether the change at ``avisit`` depends on how missing visits are handled."""
+    """Say in one sentence whether the change at ``avisit`` depends on how missing visits are handled: whether its
+    95% CI excludes zero under each approach (the change's size is not judged, nor what caused it)."""
     cells = _Cells(ard)
     d, code = _decimals(paramcd), cells.code(avisit)
     est = {a: cells(f"EFF-{paramcd}-{code}-TTEST{_suffix(a)}").iloc[0] for a in ("OC", "BOCF", "LOCF")
@@ -489,7 +490,7 @@ def describe_sensitivity(ard: pd.DataFrame, *, paramcd: str, avisit: str) -> str
     names = {"OC": "observed cases", "BOCF": "BOCF", "LOCF": "LOCF", "MIXED": "mixed model"}
     values = ", ".join(f"{names[a]} {tables.format_number(e['estimate'], d)}" for a, e in est.items())
     with_zero = [names[a] for a, e in est.items() if e["ci_lower"] <= 0 <= e["ci_upper"]]
-    verdict = ("the 95% CI excludes zero under every approach, so the conclusion does not depend on how "
+    verdict = ("the 95% CI excludes zero under every approach: that the score changed does not depend on how "
                "missing visits are handled" if not with_zero else
                f"the 95% CI includes zero under: {', '.join(with_zero)}")
     return f"Mean change in {paramcd} from baseline to {avisit}: {values}; {verdict}."

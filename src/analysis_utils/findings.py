@@ -49,6 +49,8 @@ NO_GRADE, NO_ACTION, NO_OUTCOME = ("without a CTCAE grade yet", "without the act
 TOTAL = "Total"
 #: ARD section of the between-arm analyses (``arms.SECTION``) and the ending of a difference's analysis id.
 ARMS_SECTION, DIFF_SUFFIX = "efficacy-arms", "-DIFF"
+#: The ending of the analysis id of a between-arm analysis the data cannot estimate yet (``arms.NOT_ESTIMABLE``).
+NOT_ESTIMABLE = "-NOT-ESTIMABLE"
 #: The MCII response rules in words, from their constants (``scoring``; Seror R et al. Ann Rheum Dis 2016;75:382-9).
 ESSDAI_MCII_WORDS = f"ESSDAI MCII (decrease of {ESSDAI_MCII_DECREASE} points or more)"
 ESSPRI_MCII_WORDS = f"ESSPRI MCII (decrease of {ESSPRI_MCII_POINTS} point or {ESSPRI_MCII_PERCENT}% or more)"
@@ -323,7 +325,9 @@ def describe_difference(ard: pd.DataFrame | None, analysis_id: str, kind: str, a
     """
     rows = _diff_rows(ard, analysis_id, avisit)
     if not len(rows):
-        return NOT_DUE
+        why = [] if ard is None else ard.loc[(ard["analysis_id"] == analysis_id + NOT_ESTIMABLE)
+                                             & (ard["avisit"] == avisit), "method"].tolist()
+        return f"not estimable at this data cut: {why[0]}" if why else _no_result(ard, avisit)
     scale, unit, decimals = ((100, " percentage points", tables.PCT_DECIMALS) if kind == "rate"
                              else (1, "", CHANGE_DECIMALS))
     parts = []
@@ -377,8 +381,11 @@ def _key_findings_of_arms(ard: pd.DataFrame, arms: list[str]) -> list[tuple[str,
         title = finding.format(visit=visit)
         rows.append((f"{title}: difference between arms", describe_difference(ard, analysis_id, kind)))
         if kind == "rate":
-            rows += [(f"{title}: {arm}", describe_responders(ard, analysis_id, group=arm, section=ARMS_SECTION))
-                     for arm in arms]
+            assessed = stat(ard, analysis_id, "n_evaluable", avisit=PRIMARY_VISIT, group=TOTAL, section=ARMS_SECTION)
+            rows += [(f"{title}: {arm}", describe_responders(ard, analysis_id, group=arm, section=ARMS_SECTION)
+                      if assessed is None or stat(ard, analysis_id, "n_evaluable", avisit=PRIMARY_VISIT, group=arm,
+                                                  section=ARMS_SECTION) is not None
+                      else "no patient of the arm assessed yet at the data cut") for arm in arms]
     seen, none = _aesi_words(_aesi(ard))
 
     def overview(category, events=True):

@@ -158,6 +158,9 @@ RULES = MappingProxyType({
                               "twice, a record sent twice): read once (docs/decisions.md, 'A row given twice')"),
     "early_switch": ("query", "a switch to another treatment before the visit of the protocol's switch week "
                               "(week 12): that visit's values, the primary endpoint, would be after it"),
+    "unplanned_switch": ("query", "a switch the protocol does not plan: from a treatment with baricitinib, without a "
+                                  "visit of the switch week, or after that visit's window (the visits before it are "
+                                  "analysed as before the switch)"),
     "stratum_missing": ("query", "a randomised patient without a stratum (STRATUM) while others have one: the "
                                  "between-arm analyses are stratified by centre, not by the randomisation's strata "
                                  "(arms.strata_variable)"),
@@ -1660,13 +1663,19 @@ def _query_early_switch(typed: dict, text: dict, ctxs: dict, schedule: pd.DataFr
     visit's date, or, where the visit has none, against the first day of its window (study day, from the first
     dose). A data query: a mistyped date, or a deviation for the statistical analysis plan to handle. The switch is
     found by the rule of ADSL's ``TR02SDT`` (``cleaning.derive_treatment``: blank ``EXTRT`` is the arm randomised),
-    which validation cannot call (cleaning imports validation): a change to one is a change to both."""
+    which validation cannot call (cleaning imports validation): a change to one is a change to both.
+
+    Other switches the protocol does not plan are queried too (``unplanned_switch``): one from a treatment with
+    baricitinib (only the control arm, ``dictionary.NO_BARICITINIB``, switches; a stop of baricitinib is recorded
+    as a period of the treatment continued), one with no visit of the switch week (no assessment to switch on), and
+    one after that visit's window (its last day, ``WINHI``): the visits before it count as before the switch
+    (``arms.post_switch``)."""
     exposure, visits = typed.get("exposure"), typed.get("visits")
     week = schedule.loc[schedule["AVISITN"] == dictionary.SWITCH_WEEK]
     if exposure is None or "EXTRT" not in exposure or "randomisation" not in typed or week.empty \
             or not {"SUBJID", "EXSTDT"} <= set(exposure):
         return _empty()
-    code, label, winlo = week["VISIT"].iloc[0], week["AVISIT"].iloc[0], week["WINLO"].iloc[0]
+    code, label, winlo, winhi = week[["VISIT", "AVISIT", "WINLO", "WINHI"]].iloc[0]
     rand = typed["randomisation"]
     arm = exposure["SUBJID"].map(rand.drop_duplicates("SUBJID").set_index("SUBJID")["ARM"]) if "ARM" in rand \
         else pd.Series("", index=exposure.index)
@@ -1675,7 +1684,7 @@ def _query_early_switch(typed: dict, text: dict, ctxs: dict, schedule: pd.DataFr
     ex = exposure.assign(_line=np.arange(len(exposure)), _trt=taken).dropna(subset=["EXSTDT"]).sort_values(
         ["SUBJID", "EXSTDT"], kind="stable")
     first_trt = ex.groupby("SUBJID", sort=False)["_trt"].transform("first")
-    switch = ex[ex["_trt"] != first_trt].drop_duplicates("SUBJID")
+    switch = ex.assign(_from=first_trt)[ex["_trt"] != first_trt].drop_duplicates("SUBJID")
     if switch.empty:
         return _empty()
     dated = visits.loc[visits["VISIT"] == code].dropna(subset=["VISITDT"]).drop_duplicates("SUBJID") \
@@ -1683,6 +1692,18 @@ def _query_early_switch(typed: dict, text: dict, ctxs: dict, schedule: pd.DataFr
     visit_date = switch["SUBJID"].map(dated)
     day = _study_day(switch["EXSTDT"], switch["SUBJID"].map(first_doses(exposure)))
     early = (switch["EXSTDT"] < visit_date).fillna(False) | (visit_date.isna() & (day < winlo).fillna(False))
+    reasons = pd.Series("", index=switch.index, dtype=object)  # of an unplanned switch: the first that holds
+    for reason, holds in (
+            ("from a treatment with baricitinib: the protocol switches only patients of the control arm "
+             f"({', '.join(dictionary.NO_BARICITINIB)})", ~switch["_from"].isin(dictionary.NO_BARICITINIB)),
+            (f"without a {label} visit: the protocol switches on the week-{dictionary.SWITCH_WEEK} assessment",
+             visit_date.isna() & ~early),
+            (f"after the {label} visit's window (to study day {winhi:g}; on study day " + day.astype(str) + "): the "
+             "visits before it are analysed as before the switch", (day > winhi).fillna(False))):
+        fill = holds.to_numpy(dtype=bool) & reasons.eq("").to_numpy()
+        reasons[fill] = reason if isinstance(reason, str) else reason[fill]
+    why = pd.Series("", index=exposure.index, dtype=object)
+    why.iloc[switch["_line"].to_numpy()] = reasons.to_numpy()
     switch = switch.assign(_visit=visit_date, _day=day)[early.to_numpy(dtype=bool)]
     mask = np.zeros(len(exposure), dtype=bool)
     mask[switch["_line"].to_numpy()] = True
@@ -1690,10 +1711,14 @@ def _query_early_switch(typed: dict, text: dict, ctxs: dict, schedule: pd.DataFr
     when.iloc[switch["_line"].to_numpy()] = np.where(
         switch["_visit"].notna(), f"the {label} visit on " + switch["_visit"].dt.strftime("%Y-%m-%d").fillna(""),
         f"the {label} visit's window (from study day {winlo:g}; on study day " + switch["_day"].astype(str) + ")")
-    return _problems(ctxs["exposure"], mask, "EXSTDT", "early_switch", text["exposure"]["EXSTDT"], lambda m: (
+    return pd.concat([_problems(ctxs["exposure"], mask, "EXSTDT", "early_switch", text["exposure"]["EXSTDT"],
+                                lambda m: (
         "is the first dose of " + taken[m] + " (a switch), before " + when[m]
         + f": the protocol switches after the week-{dictionary.SWITCH_WEEK} assessment, so that visit's values, the "
-        "primary endpoint, would be after the new treatment (a mistyped date, or a deviation?)"))
+        "primary endpoint, would be after the new treatment (a mistyped date, or a deviation?)")),
+        _problems(ctxs["exposure"], why.ne("").to_numpy(), "EXSTDT", "unplanned_switch", text["exposure"]["EXSTDT"],
+                  lambda m: "is the first dose of " + taken[m] + " (a switch) " + why[m] + " (a deviation, or a "
+                            "mistyped treatment or date?)")])
 
 
 def _query_stratum(text: dict, ctxs: dict) -> pd.DataFrame:
