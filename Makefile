@@ -82,8 +82,12 @@ NOTEBOOK_FILES := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 # notebook or module removed or renamed (a prerequisite gone, or renamed with its old date, is no reason for make).
 BUILD_PARAMS := data_dir=$(DATA_DIR) cutoff=$(DATA_CUTOFF) files=$(DATA_FILES) code=$(NOTEBOOK_FILES) $(SRC_FILES)
 PARAMS_FILE := .build/params
+# Written by a call that builds the report only: `make validate DATA_DIR=other` must not make the next `make report`
+# rebuild the shipped export's report.
+ifneq ($(filter report reports/report.html,$(MAKECMDGOALS)),)
 $(shell mkdir -p .build && { printf '%s\n' $(call QUOTE,$(BUILD_PARAMS)) | cmp -s - $(PARAMS_FILE) || \
   printf '%s\n' $(call QUOTE,$(BUILD_PARAMS)) > $(PARAMS_FILE); })
+endif
 
 .PHONY: help env report validate synthetic test test-slow test-all check-repro bench lab docs lock clean
 

@@ -2,7 +2,8 @@
 
 Usage: python scripts/check_repro.py --data-dir data/raw [--data-cutoff 2022-01-31]
 Compares the report, the executed notebooks, figures (PNG and SVG), the ARD, the tables
-(CSV and Excel) and the analysis datasets. Exits 1 and lists the files that differ.
+(CSV and Excel) and the analysis datasets. Exits 1 and lists the files that differ (the two builds' outputs stay in
+.build/repro to compare; after a success that folder is removed).
 """
 
 import argparse
@@ -43,10 +44,11 @@ def main() -> int:
     runner.build(data_dir, args.data_cutoff, kernel_path=args.kernels)
     snapshot(paths.PROJECT_ROOT, work / "second")
     diff = differences(work / "first", work / "second")
-    n_files = sum(1 for p in (work / "first").rglob("*") if p.is_file())
+    n_files = sum(1 for p in (work / "first").rglob("*") if p.is_file() and p.name != ".gitkeep")
     if diff:
-        print("NOT reproducible:\n  " + "\n  ".join(diff))
+        print(f"NOT reproducible (both builds' outputs are in {paths.relative(work)}):\n  " + "\n  ".join(diff))
         return 1
+    shutil.rmtree(work)  # two more copies of every dataset, of a real export too
     print(f"reproducible: {n_files} output files byte-identical across two builds")
     return 0
 

@@ -235,6 +235,22 @@ def test_make_report_reruns_when_a_file_of_the_export_changes_even_with_a_space_
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_only_a_call_that_builds_the_report_records_its_inputs(tmp_path):
+    """``make validate DATA_DIR=other`` (or any target but the report) leaves .build/params alone: it rewrote it, and
+    the next ``make report`` of the same export built the whole report again."""
+    _make_project(tmp_path)
+    make = ["make", "-q", "report"]
+    _settle(tmp_path, make)
+    assert not _needs_build(tmp_path, make)
+    recorded = (tmp_path / ".build" / "params").read_text()
+    subprocess.run(["make", "-n", "validate", "DATA_DIR=elsewhere"], cwd=tmp_path, capture_output=True)
+    subprocess.run(["make", "-n", "help", "DATA_CUTOFF=2021-12-20"], cwd=tmp_path, capture_output=True)
+    assert (tmp_path / ".build" / "params").read_text() == recorded
+    assert not _needs_build(tmp_path, make)
+    assert _needs_build(tmp_path, [*make, "DATA_CUTOFF=2021-12-20"])
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 def test_make_report_reruns_when_a_notebook_or_module_is_removed_or_renamed(tmp_path):
     """A removed notebook's section would stay in the report, and a renamed one (a rename keeps the file's date) keep
     its old name, while ``make report`` said there was nothing to do."""

@@ -168,3 +168,9 @@ def test_workbook_sheet_has_the_title_above_and_the_footnotes_below_the_table(tm
     assert [list(r) for r in book["index"].iter_rows(values_only=True)] == [
         ["sheet", "table", "title"], ["T01", "aet01", "Table 14.3.1.1 Overview of TEAEs \u2014 Safety set (N = 11)"],
         ["T02", "plain", "plain"]]
+    appendix.write_tables_workbook(tmp_path, data_cutoff="2022-01-31", synthetic=True)  # the banner ends every sheet
+    book = openpyxl.load_workbook(tmp_path / "tables.xlsx")
+    banner = "SYNTHETIC DATA: invented for testing the analysis; these are not the trial's results."
+    assert [[c for c in row if c is not None] for row in book["T02"].iter_rows(values_only=True)] == [
+        ["a"], ["x"], [], [banner]]
+    assert [book[name].cell(book[name].max_row, 1).value for name in ("index", "T01")] == [banner] * 2

@@ -405,6 +405,18 @@ def test_publishing_undoes_its_moves_when_a_new_file_cannot_be_moved_and_on_wind
     assert _published(stage, out) == {"new adsl.parquet", "new f.png", "new report.html", "new tables.xlsx"}
 
 
+def test_a_failed_build_says_where_the_last_report_went(tmp_path, monkeypatch, capsys):
+    notebook = _write(tmp_path, {"01_fails.ipynb": _notebook("1 / 0")})[0]
+    monkeypatch.setattr(runner, "list_notebooks", lambda: [notebook])
+    (tmp_path / "out" / "reports").mkdir(parents=True)
+    (tmp_path / "out" / "reports" / "report.html").write_text("of the last build")
+    assert runner.main(["--data-cutoff", "2022-01-31", "--out-root", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: 01_fails.ipynb: cell 2 (id cell-01) failed: ZeroDivisionError")
+    assert err.endswith("\n(the last report, of other inputs, is now reports/report.previous.html)\n")
+    assert (tmp_path / "out" / "reports" / "report.previous.html").read_text() == "of the last build"
+
+
 def test_after_a_failure_the_report_is_retired_and_only_this_builds_failed_notebook_is_kept(tmp_path):
     stage, reports = tmp_path / ".build" / "stage", tmp_path / "reports"
     (reports / "failed").mkdir(parents=True)

@@ -376,6 +376,9 @@ def test_a_partial_date_with_a_time_is_still_partial():
     ("28/06/2021", "a date with the day and month first cannot be read safely"),
     ("6/28/21", "a date with the day and month first cannot be read safely"),
     ("28.06.2021", "a date with the day and month first cannot be read safely"),
+    ("2021-06-31", "ISO 8601 YYYY-MM-DD: there is no such day, 2021-06 has 30 days"),  # written as asked: not a date
+    ("2021-02-29", "there is no such day, 2021-02 has 28 days"),
+    ("2021-13-28", "ISO 8601 YYYY-MM-DD: there is no month 13"),
 ])
 def test_a_date_as_a_spreadsheet_shows_it_stops_with_what_to_do(tmp_export, value, says):
     path = tmp_export / "visits.csv"

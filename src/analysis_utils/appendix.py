@@ -340,7 +340,7 @@ def write_report(*, stage_reports: Path, ard, data_dir: Path, data_cutoff: str, 
                   synthetic=export.is_synthetic(data_dir), git=git, notebooks=notebooks)
     # "\n" line ends on every platform (text mode writes "\r\n" on Windows): the same bytes everywhere
     path = _atomic_write(reports / "report.html", lambda p: p.write_text(text, encoding="utf-8", newline="\n"))
-    write_tables_workbook(reports, data_cutoff=data_cutoff)
+    write_tables_workbook(reports, data_cutoff=data_cutoff, synthetic=export.is_synthetic(data_dir))
     return path
 
 
@@ -380,7 +380,7 @@ def _table_sheet(path: Path) -> tuple[str, list[list[str]], int, int]:
     return caption, [[caption], [], *rows, [], *([n] for n in footnotes)], 2, len(rows)
 
 
-def write_tables_workbook(reports: Path, *, data_cutoff: str) -> Path:
+def write_tables_workbook(reports: Path, *, data_cutoff: str, synthetic: bool = False) -> Path:
     """Write every table CSV under ``reports/tables`` (and the data queries) into ``reports/tables.xlsx``.
 
     A first sheet ``index`` names the table on each sheet ``T01``, ``T02``, ... (CSV file names
@@ -390,7 +390,8 @@ def write_tables_workbook(reports: Path, *, data_cutoff: str) -> Path:
     is a number shown with the decimals of the CSV, which Excel sums and sorts; every other cell is text as the CSV
     holds it (``10 (90.9)``, ``<0.001``, ``007``, ``+1``): XlsxWriter never turns a string into a formula or link.
     The header row stays in view (frozen) and columns are as wide as their longest cell (at most 60 characters). A
-    cell over Excel's limit is cut with a marker (``fit_cell``) and a note row ends its sheet. The workbook is
+    cell over Excel's limit is cut with a marker (``fit_cell``) and a note row ends its sheet. Of a ``synthetic``
+    export every sheet ends with the report's banner (``htmlreport.SYNTHETIC_BANNER``). The workbook is
     byte-reproducible: its document dates are the data cut.
     """
     import xlsxwriter
@@ -432,6 +433,7 @@ def write_tables_workbook(reports: Path, *, data_cutoff: str) -> Path:
                 sheet.set_column(c, c, min(max(width, 8), 60) + 1)
             notes = [f"Note: {cut} cell(s) exceed Excel's limit of {EXCEL_CELL_LIMIT:,} characters and are cut; the CSV "
                      "holds the full text."] if (cut := sum(len(v) > EXCEL_CELL_LIMIT for row in kept for v in row)) else []
+            notes[:0] = [htmlreport.SYNTHETIC_BANNER] * synthetic
             if len(rows) > len(kept):
                 notes.append(f"Note: the table has {len(rows):,} rows, more than an Excel sheet holds; the sheet shows "
                              f"the first {len(kept):,}, the CSV all of them.")

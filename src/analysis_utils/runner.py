@@ -424,17 +424,18 @@ def main(argv: list[str] | None = None) -> int:
     if problem := paths.not_an_export(args.data_dir):  # before any kernel starts, in words (a .zip, an .xls)
         print(f"error: {problem}; nothing was replaced", file=sys.stderr)
         return 1
+    reports = Path(args.out_root).resolve() / "reports"
     try:
-        report = build(paths.resolve(args.data_dir), args.data_cutoff, out_root=Path(args.out_root).resolve(),
-                       kernel_path=args.kernels)
+        report = build(paths.resolve(args.data_dir), args.data_cutoff, out_root=reports.parent, kernel_path=args.kernels)
     except (NotebookFailed, OSError, KeyboardInterrupt) as err:
-        if getattr(err, "ename", type(err).__name__) == "KeyboardInterrupt":  # Ctrl-C: of the runner, or of a cell
-            print("interrupted: nothing was replaced", file=sys.stderr)
-            return 130
-        print(f"error: the export {args.data_dir} failed validation; nothing was replaced.\n{err.evalue}\n"
+        interrupted = getattr(err, "ename", type(err).__name__) == "KeyboardInterrupt"  # of the runner, or of a cell
+        print("interrupted: nothing was replaced" if interrupted else
+              f"error: the export {args.data_dir} failed validation; nothing was replaced.\n{err.evalue}\n"
               f"(`make validate DATA_DIR={args.data_dir}` lists every error in scratch/validation/data_queries.csv)"
               if getattr(err, "ename", "") == "ExportValidationError" else f"error: {err}", file=sys.stderr)
-        return 1
+        if (reports / "report.previous.html").exists() and not (reports / "report.html").exists():
+            print("(the last report, of other inputs, is now reports/report.previous.html)", file=sys.stderr)
+        return 130 if interrupted else 1
     from analysis_utils import export
 
     if warning := export.real_export_warning(args.data_dir):

@@ -711,6 +711,11 @@ def _type_detail(var: dictionary.Variable, stripped: pd.Series):
                            expected + ": a partial date (day or month unknown) is taken only as the start or end of an "
                            "adverse event or medication, or as the date of diagnosis; complete it in the export "
                            "(docs/decisions.md, 'Partial dates')")
+        ymd = values.str.extract(r"^(\d{4})-(\d{2})-(\d{2})$").astype(float)  # ISO, but no such day or month
+        days = pd.to_datetime(values.str[:7] + "-01", format="%Y-%m-%d", errors="coerce").dt.days_in_month
+        out = out.mask(ymd[1].notna() & ~ymd[1].between(1, 12), expected + ": there is no month " + values.str[5:7])
+        out = out.mask(days.notna() & ymd[2].notna() & ~ymd[2].between(1, days), expected + ": there is no such day, "
+                       + values.str[:7] + " has " + days.astype("Int64").astype(str) + " days")
         ymd = values.str.extract(r"^(\d{4})/(\d{1,2})/(\d{1,2})(?:\s.*)?$")
         iso = ymd[0] + "-" + ymd[1].str.zfill(2) + "-" + ymd[2].str.zfill(2)
         out = out.mask(iso.notna(), expected + ": the date " + iso + " as a spreadsheet shows it (Excel saves a CSV "
@@ -2382,7 +2387,8 @@ def main(argv: list | None = None) -> int:
     if not result.ok:
         print(ExportValidationError(result.errors), file=sys.stderr)
         return 1
-    print(f"{args.data_dir}: no validation error; {len(result.queries)} data quer(ies) written to "
+    n = len(result.queries)
+    print(f"{args.data_dir}: no validation error; {n} data {'query' if n == 1 else 'queries'} written to "
           f"{args.reports}/data_queries.csv")
     return 0
 
