@@ -178,6 +178,26 @@ def test_summarize_table1_order_missing_and_levels():
     assert pct == [200 / 3, 100 / 3, 0.0]
 
 
+def test_baseline_table_of_a_randomised_trial_is_of_every_patient_randomised_by_arm_randomised():
+    """CONSORT 2010 item 15. Four randomised patients: a (T, dosed), b (C, dosed), c (C, never dosed), d (T, given C);
+    e not randomised. By first treatment (the safety set) T had 1 patient and C 2 (b, d); as randomised, T has a and
+    d (ages 40 and 60: mean 50), C has b and c (50, 30: mean 40), the total the 4 randomised (mean 45)."""
+    adsl = pd.DataFrame({"USUBJID": list("abcde"), "SAFFL": ["Y", "Y", "N", "Y", "N"],
+                         "TRT01P": ["T", "C", "C", "T", ""], "TRT01PN": [2, 1, 1, 2, None],
+                         "TRT01A": ["T", "C", "", "C", ""], "TRT01AN": [2, 1, None, 1, None],
+                         "AGE": [40.0, 50.0, 30.0, 60.0, 20.0]})
+    arm, population, n, ard_population = disposition.table1_population(adsl, randomised=True)
+    assert (arm, population, n) == ("TRT01P", "Randomised patients", 4)
+    out = disposition.summarize_table1(adsl, continuous=["AGE"], arm=arm, total=True)
+    mean = out[out["stat_name"] == "mean"].set_index("arm")["stat_value"]
+    assert list(mean.index) == ["C", "T", "Total"] and mean.tolist() == [40.0, 50.0, 45.0]
+    assert out.drop_duplicates("arm")["big_n"].tolist() == [2, 2, 4]
+    assert disposition.table1_to_ard(out, analysis_id="DEM-DMT01", population=ard_population)["population"].eq(
+        "Randomised patients (TRT01P given), by arm randomised (TRT01P)").all()
+    as_treated = disposition.summarize_table1(adsl, continuous=["AGE"], total=True)  # the default: the safety set
+    assert as_treated.drop_duplicates("arm")["big_n"].tolist() == [2, 1, 3]
+
+
 def test_summarize_table1_unknown_level_names_the_subject():
     with pytest.raises(ValueError, match=r"SEX = 'M' \(subject 'S3'\) is not in the levels given \['F'\]"):
         disposition.summarize_table1(_adsl(), categorical=["SEX"], levels_order={"SEX": ["F"]})

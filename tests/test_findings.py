@@ -61,11 +61,16 @@ def test_key_findings_from_a_hand_worked_ard():
         "n = 4",  # all changes equal: no t-test p
         "3 of 6 patients (50.0%), 5 events",
         "0 of 6 patients (0.0%)",
+        "0 of 6 patients (0.0%)",  # deaths
         "1 of 6 patients (16.7%), 1 event",
         "2 of 6 patients (33.3%): adverse event 1, lost to follow-up 1",
         "herpes zoster in 1 patient; none of: venous thromboembolism, major adverse cardiovascular event (MACE)",
     ]
     assert table["Finding"].iloc[0].startswith("ESSDAI change from baseline to week 12 (primary endpoint)")
+    fatal = _ard().assign(stat_value=lambda d: d["stat_value"].mask(
+        d["category"].eq(findings.AE_FATAL) & d["stat_name"].isin(["n_subjects", "n_events"]), 1.0))
+    assert findings.key_findings(fatal).set_index("Finding").loc["Deaths (a TEAE with fatal outcome)", "Result"] == (
+        "1 of 6 patients (16.7%), 1 event")
     assert table["Finding"].iloc[2:4].tolist() == ["ESSDAI change from baseline to week 24, mean",
                                                    "ESSDAI MCII (decrease of 3 points or more) at week 24"]
 
@@ -202,6 +207,7 @@ def test_key_findings_of_two_arms_lead_with_the_primary_difference_and_each_arms
         "all patients: 5 of 9 patients (55.6%), 6 events",
         f"{HCQ}: 0 of 3 patients (0.0%); {BARI}: 1 of 7 patients (14.3%), 1 event; "
         "all patients: 1 of 9 patients (11.1%), 1 event",
+        f"{HCQ}: 0 of 3 patients (0.0%); {BARI}: 0 of 7 patients (0.0%); all patients: 0 of 9 patients (0.0%)",
         f"{HCQ}: 0 of 3 patients (0.0%); {BARI}: 0 of 7 patients (0.0%); all patients: 0 of 9 patients (0.0%)",
         f"{HCQ}: 1 of 3 patients (33.3%); {BARI}: 1 of 6 patients (16.7%); all patients: 2 of 9 patients (22.2%); "
         "reasons: adverse event 1, lost to follow-up 1",

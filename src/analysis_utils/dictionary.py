@@ -173,10 +173,14 @@ QUALITATIVE_SPELLINGS = MappingProxyType({"POSITIVE": ("POSITIVE", "POS", "é˜³æ€
 
 
 def _read_spelled(text: pd.Series, spellings) -> pd.Series:
-    """The value (a key of ``spellings``) of each text that is one of its spellings, in any letter case and with
-    spaces around it; else NaN."""
-    words = {spelling.upper(): value for value, spelt in spellings.items() for spelling in spelt}
-    return text.fillna("").astype(str).str.strip().str.upper().map(words)
+    """The value (a key of ``spellings``) of each text that is one of its spellings, in any letter case, with spaces
+    around it or more than one between its words (an arm typed with two spaces); else NaN.
+
+    >>> _read_spelled(pd.Series(["hcq 400 mg", "HCQ  400 mg ", "HCQ 400mg"]), {"HCQ 400 mg": ("HCQ 400 mg",)}).tolist()
+    ['HCQ 400 mg', 'HCQ 400 mg', nan]
+    """
+    words = {" ".join(spelling.upper().split()): value for value, spelt in spellings.items() for spelling in spelt}
+    return text.fillna("").astype(str).str.split().str.join(" ").str.upper().map(words)
 
 
 #: Free-text columns whose values group the analyses (form -> columns): read with one spelling per value
@@ -263,7 +267,7 @@ CTCAE_GRADE_SPELLINGS = MappingProxyType({str(grade): (f"GRADE {grade}", f"{grad
 
 def read_coded(var: "Variable", text: pd.Series) -> pd.Series:
     """``text`` of a coded item (a variable with allowed values) with each value that spells an allowed one another
-    way written as the dictionary does: in another letter case or with spaces around it (``n``, ``possibly
+    way written as the dictionary does: in another letter case or spacing (``n``, ``possibly
     related``, ``w12``); for a Y/N item also a spelling of ``YES_NO_SPELLINGS``, for sex one of ``SEX_SPELLINGS``, for
     a POSITIVE/NEGATIVE item one of ``QUALITATIVE_SPELLINGS``, for an ESSDAI domain's level (a number) one of
     ``ESSDAI_LEVEL_SPELLINGS``, for a CTCAE grade one of ``CTCAE_GRADE_SPELLINGS``, and a code's label of

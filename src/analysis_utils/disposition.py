@@ -494,9 +494,44 @@ def collected(adsl: pd.DataFrame, variables, *, optional=NOT_ALWAYS_COLLECTED) -
     return tuple(v for v in variables if v not in optional or recorded(v))
 
 
+#: The arm of the baseline tables of a randomised trial, and their population (CONSORT 2010 item 15: baseline
+#: characteristics of each group as randomised): every patient randomised (``TRT01P`` given), dosed or not, a patient
+#: given the other arm's treatment under the arm randomised.
+RANDOMISED_ARM = "TRT01P"
+RANDOMISED_POPULATION = "Randomised patients (TRT01P given), by arm randomised (TRT01P)"
+
+
+def _randomised_population(adsl: pd.DataFrame) -> pd.DataFrame:
+    """``USUBJID, arm`` of the patients randomised (``RANDOMISED_ARM`` given), the arms in the order of their code."""
+    _require_columns(adsl, ["USUBJID", RANDOMISED_ARM], "ADSL")
+    given = adsl[RANDOMISED_ARM].fillna("").astype(str).str.strip() != ""
+    pop = adsl.loc[given, ["USUBJID", RANDOMISED_ARM]].rename(columns={RANDOMISED_ARM: "arm"})
+    if pop["USUBJID"].duplicated().any():
+        raise ValueError(f"ADSL: subject {pop.loc[pop['USUBJID'].duplicated(), 'USUBJID'].iloc[0]!r} has more than one row")
+    pop["arm"] = pd.Categorical(pop["arm"], categories=_arm_order(adsl, RANDOMISED_ARM, pop["arm"]))
+    return pop.reset_index(drop=True)
+
+
+def table1_population(adsl: pd.DataFrame, *, randomised: bool) -> tuple[str, str, int, str]:
+    """(arm, population, N, ARD population) of the baseline tables (``summarize_table1``): of a ``randomised``
+    trial every patient randomised by the arm randomised (``RANDOMISED_ARM``), else the safety set by the first
+    treatment.
+
+    >>> adsl = pd.DataFrame({"USUBJID": list("abc"), "SAFFL": ["Y", "Y", "N"], "TRT01P": ["T", "C", "C"]})
+    >>> table1_population(adsl, randomised=True)[:3], table1_population(adsl, randomised=False)[:3]
+    (('TRT01P', 'Randomised patients', 3), ('TRT01A', 'Safety set', 2))
+    """
+    if randomised:
+        n = int(adsl[RANDOMISED_ARM].fillna("").astype(str).str.strip().ne("").sum())
+        return RANDOMISED_ARM, "Randomised patients", n, RANDOMISED_POPULATION
+    return "TRT01A", "Safety set", int(adsl[SAFETY_FLAG].eq("Y").sum()), FIRST_TREATMENT_POPULATION
+
+
 def summarize_table1(adsl: pd.DataFrame, *, continuous=(), categorical=(), arm: str = "TRT01A",
                      levels_order=None, total: bool = False) -> pd.DataFrame:
-    """Summarise demographics and baseline characteristics in the safety population (Table 1, DMT01).
+    """Summarise demographics and baseline characteristics in the safety population (Table 1, DMT01), by the first
+    treatment (``TRT01A``); ``arm=RANDOMISED_ARM``: in the patients randomised, by the arm randomised (a randomised
+    trial, ``RANDOMISED_POPULATION``).
 
     Parameters
     ----------
@@ -507,6 +542,7 @@ def summarize_table1(adsl: pd.DataFrame, *, continuous=(), categorical=(), arm: 
     categorical : sequence of str
         ADSL columns shown as n (%) per level, in display order, after the continuous ones.
     arm : str, default 'TRT01A'
+        ``RANDOMISED_ARM`` (``TRT01P``): every patient randomised, whether dosed or not.
     levels_order : mapping, optional
         Column -> levels in display order. A column without an entry shows its levels by descending
         frequency (all arms together), ties alphabetically. An observed value outside the given
@@ -520,7 +556,7 @@ def summarize_table1(adsl: pd.DataFrame, *, continuous=(), categorical=(), arm: 
     DataFrame
         Long: ``arm, variable, category, stat_name, stat_value, big_n``. Continuous variables have
         ``category == ""`` and ``stat_name`` in ``CONTINUOUS_STATS``; categorical ones one ``n`` and one
-        ``pct`` row per level (``pct = 100 * n / big_n``, big_n = safety subjects of the arm).
+        ``pct`` row per level (``pct = 100 * n / big_n``, big_n = the patients of the arm).
 
     Examples
     --------
@@ -533,7 +569,8 @@ def summarize_table1(adsl: pd.DataFrame, *, continuous=(), categorical=(), arm: 
 ['SEX', 'F', 'n', 2.0], ['SEX', 'Missing', 'n', 0.0]]
     """
     _require_columns(adsl, [*continuous, *categorical], "ADSL")
-    pop = _safety_population(adsl, arm).merge(adsl[["USUBJID", *continuous, *categorical]], on="USUBJID")
+    pop = (_randomised_population(adsl) if arm == RANDOMISED_ARM else _safety_population(adsl, arm)).merge(
+        adsl[["USUBJID", *continuous, *categorical]], on="USUBJID")
     if total:
         levels = [*_arm_order(adsl, arm, pop["arm"]), TOTAL]
         pop = pd.concat([pop, pop.assign(arm=TOTAL)], ignore_index=True)

@@ -398,6 +398,7 @@ def _key_findings_of_arms(ard: pd.DataFrame, arms: list[str]) -> list[tuple[str,
         ("Patients with a treatment-emergent adverse event (TEAE), by treatment taken" + _switched_note(ard),
          overview(AE_ANY)),
         ("Patients with a serious TEAE, by treatment taken", overview(AE_SERIOUS)),
+        ("Deaths (a TEAE with fatal outcome), by treatment taken", overview(AE_FATAL)),
         ("Patients who stopped study drug because of a TEAE, by treatment taken", overview(AE_WITHDRAWN)),
         ("Patients who left the study early, by arm randomised", left + (f"; reasons: {reasons}" if reasons else "")),
         ("Adverse events of special interest, by treatment taken", _aesi_by_treatment(ard)),
@@ -444,7 +445,8 @@ def key_findings(ard: pd.DataFrame | None) -> pd.DataFrame:
     Efficacy at the primary visit (observed cases of the full analysis set): the ESSDAI change (primary) and
     MCII, the same at the final visit (``FINAL_VISIT``), ESSPRI MCII, the ESSPRI and PGA changes at the primary
     visit; safety (safety population): patients with TEAEs,
-    serious TEAEs, TEAEs leading to discontinuation of study drug, adverse events of special interest.
+    serious TEAEs, deaths (a TEAE with fatal outcome), TEAEs leading to discontinuation of study drug, adverse events
+    of special interest.
     """
     arms = trial_arms(ard)
     if len(arms) > 1:
@@ -461,6 +463,7 @@ def key_findings(ard: pd.DataFrame | None) -> pd.DataFrame:
         (f"PGA change from baseline to {visit}, mean", describe_change(ard, "PGA")),
         ("Patients with a treatment-emergent adverse event (TEAE)", _n_of(_patients(ard, OVERVIEW_ID, category=AE_ANY))),
         ("Patients with a serious TEAE", _n_of(_patients(ard, OVERVIEW_ID, category=AE_SERIOUS))),
+        ("Deaths (a TEAE with fatal outcome)", _n_of(_patients(ard, OVERVIEW_ID, category=AE_FATAL))),
         ("Patients who stopped study drug because of a TEAE", _n_of(_patients(ard, OVERVIEW_ID, category=AE_WITHDRAWN))),
         ("Patients who left the study early", describe_discontinued(ard)),
         ("Adverse events of special interest", "; ".join(filter(None, [seen, none and f"none of: {none}"])) or NOT_DUE),
