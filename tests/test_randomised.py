@@ -537,6 +537,29 @@ def test_a_switch_the_protocol_does_not_plan_is_queried(example):
         "date?)"]
 
 
+def test_a_switch_of_a_week_12_responder_is_queried(example):
+    """Patient 002 (HCQ 400 mg) met the ESSDAI MCII at week 12 (2021-03-30); made to switch that day, the scoring
+    step queries it (the protocol switches patients without a response). The shipped switches (085 and the others,
+    non-responders) raise none."""
+    trial, ds, adeff = example
+    assert cleaning.derive_switch_queries(adeff, ds["adsl"]).empty
+    ex = trial["exposure"]
+    row = ex.index[ex["SUBJID"] == "002"][0]
+    switched = pd.concat([ex.assign(EXENDT=ex["EXENDT"].where(ex.index != row, pd.Timestamp("2021-03-29"))),
+                          ex.loc[[row]].assign(EXTRT="Baricitinib 4 mg + HCQ 400 mg", EXDOSE=4.0,
+                                               EXSTDT=pd.Timestamp("2021-03-30"))], ignore_index=True)
+    ds2 = cleaning.derive_all({**trial, "exposure": switched})
+    adeff2 = cleaning.derive_vars_trt(scoring.derive_adeff(ds2["adqs"]), ds2["adsl"])
+    queries = cleaning.derive_switch_queries(adeff2, ds2["adsl"])
+    week12 = adeff2.query("USUBJID == 'BARI-PSS-RCT-01-002' and PARAMCD == 'ESSDAI' and AVISIT == 'Week 12'").iloc[0]
+    assert (week12["CRIT1FL"], week12["CHG"]) == ("Y", -4.0)
+    assert queries[["USUBJID", "AVISIT", "rule"]].values.tolist() == [
+        ["BARI-PSS-RCT-01-002", "Week 12", "switch_of_responder"]]
+    assert queries["message"].iloc[0].startswith(
+        "switched to Baricitinib 4 mg + HCQ 400 mg on 2021-03-30 though the ESSDAI MCII was met at Week 12 (ESSDAI 4, "
+        "change -4)")
+
+
 def test_between_arm_analyses_stratify_by_the_randomisation_stratum(example):
     """A trial randomised within strata of baseline arthritis (not by centre): ADSL carries the stratum (STRAT1R), the
     CMH test of the primary endpoint is stratified by it, and the ANCOVA takes it as its factor. The CMH statistic is

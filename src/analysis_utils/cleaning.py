@@ -25,9 +25,10 @@ import numpy as np
 import pandas as pd
 
 from analysis_utils import dictionary, partial_dates, scoring, validation
+from analysis_utils.report import QUERY_COLUMNS
 from analysis_utils.vocabulary import (
     ARM, AVISIT_ORDER, AVISITN, ESSDAI_DOMAINS, ESSDAI_LEVEL_PARAMCD, ESSPRI_ITEM_PARAMCD, HAEM_ATTRIBUTION_PARAMCD, ILD_PARAMCD,
-    LAB_PARAMS, STUDYID,
+    LAB_PARAMS, PARAMCD_ESSDAI, STUDYID,
 )
 
 #: Treatment-emergent window: an AE starting on or after the first dose and no later than this many
@@ -482,6 +483,45 @@ def derive_vars_trt(bds: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     trtp = lookup(key, subject["TRT01P"]).fillna("")
     trta = lookup(key, subject["TRT02A"]).where(after, lookup(key, subject["TRT01A"])).fillna("")
     return bds.assign(TRTP=trtp.astype(object), TRTA=trta.astype(object))
+
+
+#: Rule of the data query of a patient who switched treatment though a responder at the switch week
+#: (``derive_switch_queries``).
+SWITCH_OF_RESPONDER = "switch_of_responder"
+
+
+def derive_switch_queries(adeff: pd.DataFrame, adsl: pd.DataFrame, *,
+                          switch_week: float = dictionary.SWITCH_WEEK) -> pd.DataFrame:
+    """Data queries (source ``switch``) of the patients who switched treatment (ADSL ``SWITCHFL`` "Y") though their
+    ESSDAI at the switch week's visit (``AVISITN == switch_week``) met the MCII (``CRIT1FL`` "Y"): the protocol
+    switches control patients without a response, so such a switch is a deviation to confirm. The analyses take it
+    as recorded (treatment policy; the hypothetical strategy leaves out the records after it). A switch without that
+    visit, or not planned at all, is validation's (``unplanned_switch``).
+
+    >>> adsl = pd.DataFrame({"USUBJID": ["a", "b", "c"], "SWITCHFL": ["Y", "Y", "N"], "TRT02A": "T",
+    ...                      "TR02SDT": pd.to_datetime(["2021-03-30", "2021-03-31", None])})
+    >>> adeff = pd.DataFrame({"USUBJID": ["a", "b", "c"], "PARAMCD": "ESSDAI", "AVISIT": "Week 12", "AVISITN": 12,
+    ...                       "AVAL": [4.0, 9.0, 3.0], "CHG": [-4.0, -1.0, -5.0], "CRIT1FL": ["Y", "N", "Y"]})
+    >>> derive_switch_queries(adeff, adsl)[["USUBJID", "AVISIT", "variable", "value", "message"]].values.tolist()
+    [['a', 'Week 12', 'CRIT1FL', 'Y', 'switched to T on 2021-03-30 though the ESSDAI MCII was met at Week 12 \
+(ESSDAI 4, change -4): the protocol switches patients without a response; a deviation to confirm (analysed as \
+recorded)']]
+    """
+    switched = adsl[adsl["SWITCHFL"].eq("Y")].drop_duplicates("USUBJID").set_index("USUBJID") \
+        if "SWITCHFL" in adsl else adsl.iloc[:0].set_index("USUBJID")
+    rows = adeff[adeff["PARAMCD"].eq(PARAMCD_ESSDAI) & adeff["AVISITN"].eq(switch_week) & adeff["CRIT1FL"].eq("Y")
+                 & adeff["USUBJID"].isin(switched.index)].sort_values("USUBJID", kind="stable")
+    if rows.empty:
+        return pd.DataFrame(columns=list(QUERY_COLUMNS))
+    number = lambda v: rows[v].map(lambda x: f"{x:g}")  # noqa: E731
+    message = ("switched to " + rows["USUBJID"].map(switched["TRT02A"]).astype(str) + " on "
+               + rows["USUBJID"].map(switched["TR02SDT"]).dt.strftime("%Y-%m-%d").fillna("?")
+               + " though the ESSDAI MCII was met at " + rows["AVISIT"] + " (ESSDAI " + number("AVAL") + ", change "
+               + number("CHG") + "): the protocol switches patients without a response; a deviation to confirm "
+               "(analysed as recorded)")
+    out = pd.DataFrame({"source": "switch", "file": "", "row": "", "USUBJID": rows["USUBJID"], "AVISIT": rows["AVISIT"],
+                        "variable": "CRIT1FL", "rule": SWITCH_OF_RESPONDER, "value": "Y", "message": message})
+    return out[list(QUERY_COLUMNS)].reset_index(drop=True)
 
 
 def _disposition(t: dict, subjects: pd.Index) -> pd.DataFrame:

@@ -30,7 +30,7 @@ def write_csv(data: pd.DataFrame, path: str | Path) -> Path:
 
 
 #: Query sources in the order of the pipeline; any other source follows, alphabetically.
-QUERY_SOURCE_ORDER = ("validation", "scoring", "eligibility")
+QUERY_SOURCE_ORDER = ("validation", "scoring", "switch", "eligibility")
 
 
 def _ordered_parts(folder: Path, order: tuple[str, ...]) -> list[Path]:
