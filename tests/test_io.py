@@ -116,3 +116,12 @@ def test_written_files_follow_the_umask(tmp_path):
         os.umask(old)
     assert stat.S_IMODE(shared.stat().st_mode) == 0o644
     assert stat.S_IMODE(private.stat().st_mode) == 0o600
+
+
+def test_a_dataset_missing_from_an_ended_builds_staging_folder_says_the_notebook_is_an_executed_copy(tmp_path):
+    """An executed notebook (reports/executed) run again names the build's staging folder as .build/stage, gone once
+    the build ended; a running build's own folder (.build/stage-<pid>) keeps the message of a missing step."""
+    with pytest.raises(FileNotFoundError, match=r"stage/processed: the staging folder of a build that has ended"):
+        io.read_processed("adsl", folder=tmp_path / ".build" / "stage" / "processed")
+    with pytest.raises(FileNotFoundError, match=r"analysis dataset 'adsl' not found; run the notebooks in order"):
+        io.read_processed("adsl", folder=tmp_path / ".build" / "stage-4242" / "processed")

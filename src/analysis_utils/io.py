@@ -48,8 +48,19 @@ def write_processed(data: pd.DataFrame, name: str, *, folder: str | Path = paths
 
 
 def read_processed(name: str, *, folder: str | Path = paths.DATA_PROCESSED) -> pd.DataFrame:
-    """Read an analysis dataset written by ``write_processed``."""
+    """Read an analysis dataset written by ``write_processed``. Not found in a build's staging folder (``.build/stage``,
+    gone once the build ended): an executed notebook of ``reports/executed`` run again, which the error says.
+
+    >>> read_processed("adsl", folder=".build/stage/processed")
+    Traceback (most recent call last):
+    FileNotFoundError: .build/stage/processed: the staging folder of a build that has ended: this is an executed \
+notebook (reports/executed); run notebooks/ instead (README, 'Exploring a notebook')
+    """
     path = paths.resolve(folder) / f"{name}.parquet"
+    if not path.exists() and Path(folder).parts[-3:-1] == (".build", "stage"):  # not a running build's stage-<pid>
+        raise FileNotFoundError(f"{Path(folder).as_posix()}: the staging folder of a build that has ended: this is an "
+                                "executed notebook (reports/executed); run notebooks/ instead (README, 'Exploring a "
+                                "notebook')")
     if not path.exists():
         raise FileNotFoundError(
             f"{path}: analysis dataset '{name}' not found; run the notebooks in order (make report)"
