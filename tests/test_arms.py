@@ -329,8 +329,8 @@ def test_change_table_and_sentences(two_arm_ard):
     mcii = arms.describe_comparison(two_arm_ard, analysis_id="EFF-ESSDAI-MCII", avisit="Week 12",
                                     what="the ESSDAI MCII")
     assert mcii == (f"At Week 12, the ESSDAI MCII was reached by 6 of the 8 patients evaluable (75.0%) randomised to "
-                    f"{BARI} and 1 of the 4 patients evaluable (25.0%) randomised to {HCQ}: a difference of 50.0 percentage points "
-                    "(95% CI -6.4 to 77.1; p = 0.222, Fisher's exact test).")
+                    f"{BARI} and 1 of the 4 patients evaluable (25.0%) randomised to {HCQ}: a difference of 50.0 "
+                    "percentage points (95% CI -6.4 to 77.1; p = 0.222, Fisher's exact test).")
     week24 = arms.describe_comparison(two_arm_ard, analysis_id="EFF-ESSDAI-MCII", avisit="Week 24",
                                       what="the ESSDAI MCII")
     assert week24.startswith("At Week 24 (treatment policy: each patient in the arm randomised")

@@ -230,7 +230,8 @@ def test_key_findings_when_only_one_arm_has_been_assessed_at_the_primary_visit()
                                                "ci_upper": 1.0}, group="Total", avisit="Week 12",
                            section="efficacy-arms")),
         pd.DataFrame(_rows("EFF-ESSDAI-MCII-NOT-ESTIMABLE", {"not_estimable": np.nan}, avisit="Week 12",
-                           section="efficacy-arms", method=f"no record of the reference arm {HCQ} yet, only of {BARI}")),
+                           section="efficacy-arms",
+                           method=f"no record of the reference arm {HCQ} yet, only of {BARI}")),
         pd.DataFrame(_rows("EFF-VISITS-DUE", {"n_fas": 9, "n_due": 1}, avisit="Week 12", section="efficacy"))])
     table = findings.key_findings(pd.concat([ard, ard_mod.make_ard(extra)], ignore_index=True))
     assert table["Result"].tolist()[:3] == [

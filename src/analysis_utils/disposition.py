@@ -507,7 +507,8 @@ def _randomised_population(adsl: pd.DataFrame) -> pd.DataFrame:
     given = adsl[RANDOMISED_ARM].fillna("").astype(str).str.strip() != ""
     pop = adsl.loc[given, ["USUBJID", RANDOMISED_ARM]].rename(columns={RANDOMISED_ARM: "arm"})
     if pop["USUBJID"].duplicated().any():
-        raise ValueError(f"ADSL: subject {pop.loc[pop['USUBJID'].duplicated(), 'USUBJID'].iloc[0]!r} has more than one row")
+        twice = pop.loc[pop["USUBJID"].duplicated(), "USUBJID"].iloc[0]
+        raise ValueError(f"ADSL: subject {twice!r} has more than one row")
     pop["arm"] = pd.Categorical(pop["arm"], categories=_arm_order(adsl, RANDOMISED_ARM, pop["arm"]))
     return pop.reset_index(drop=True)
 

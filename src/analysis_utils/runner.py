@@ -426,7 +426,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     reports = Path(args.out_root).resolve() / "reports"
     try:
-        report = build(paths.resolve(args.data_dir), args.data_cutoff, out_root=reports.parent, kernel_path=args.kernels)
+        report = build(paths.resolve(args.data_dir), args.data_cutoff, out_root=reports.parent,
+                       kernel_path=args.kernels)
     except (NotebookFailed, OSError, KeyboardInterrupt) as err:
         interrupted = getattr(err, "ename", type(err).__name__) == "KeyboardInterrupt"  # of the runner, or of a cell
         print("interrupted: nothing was replaced" if interrupted else
