@@ -129,18 +129,27 @@ def test_an_arm_without_a_response_yet_leaves_the_others_rates_and_says_why_no_d
     assert (bari["n_responders"], bari["n_evaluable"]) == (6, 8)
     assert (bari["ci_lower"], bari["ci_upper"]) == pytest.approx((0.3491, 0.9681), abs=1e-4)
     assert not ard["analysis_id"].eq("EFF-ESSDAI-MCII-DIFF").any()
+    # HCQ's week-12 records there, but without a response (no baseline): no rate of 0 of 0 for HCQ either
+    blank = adeff.assign(CRIT1FL=adeff["CRIT1FL"].where(~(adeff["TRTP"].eq(HCQ) & adeff["AVISIT"].ne("Baseline")), ""))
+    ard = arms.summarize_arms(_two_arm_adsl(), blank, visits=("Week 12",), change_paramcds=())
+    rates = ard[ard["analysis_id"] == "EFF-ESSDAI-MCII"]
+    assert sorted(set(rates["group"])) == sorted({BARI, arms.TOTAL})
+    assert _values(ard, "EFF-ESSDAI-MCII", group=arms.TOTAL)["n_evaluable"] == 8
 
 
 def test_post_switch_records_are_those_dated_after_the_first_new_dose():
     # S10 switched on its week-24 assessment's day (before the dose: that record is pre-switch), S11 two weeks
-    # after week 12 (week 24 is after it), S12 without a switch date (a record of the planned week 24 is after it)
+    # after week 12 (week 24 is after it), S12 on its week-12 visit's day (week 24 is after it, but for a record
+    # without a date, which TRTA too keeps under the first treatment)
     day = {"Baseline": "2021-01-04", "Week 12": "2021-03-29", "Week 24": "2021-06-21"}
     adeff = _two_arm_adeff().assign(ADT=lambda d: pd.to_datetime(d["AVISIT"].map(day)))
     adsl = _two_arm_adsl().assign(TR02SDT=pd.to_datetime(
-        [None] * 9 + ["2021-06-21", "2021-04-12", None]))
+        [None] * 9 + ["2021-06-21", "2021-04-12", "2021-03-29"]))
     rows = arms.analysis_records(adsl, adeff, paramcd="ESSDAI")
     post = rows.loc[arms.post_switch(rows)]
     assert sorted(post["USUBJID"]) == ["S11", "S12"] and set(post["AVISIT"]) == {"Week 24"}
+    undated = rows.assign(ADT=rows["ADT"].where(rows["USUBJID"] != "S12"))
+    assert sorted(undated.loc[arms.post_switch(undated), "USUBJID"]) == ["S11"]
 
 
 # --------------------------------------------------------------------------------------------

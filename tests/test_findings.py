@@ -70,7 +70,7 @@ def test_key_findings_from_a_hand_worked_ard():
     fatal = _ard().assign(stat_value=lambda d: d["stat_value"].mask(
         d["category"].eq(findings.AE_FATAL) & d["stat_name"].isin(["n_subjects", "n_events"]), 1.0))
     assert findings.key_findings(fatal).set_index("Finding").loc["Deaths (a TEAE with fatal outcome)", "Result"] == (
-        "1 of 6 patients (16.7%), 1 event")
+        "1 of 6 patients (16.7%)")  # patients, not events: one patient dies once
     assert table["Finding"].iloc[2:4].tolist() == ["ESSDAI change from baseline to week 24, mean",
                                                    "ESSDAI MCII (decrease of 3 points or more) at week 24"]
 

@@ -537,6 +537,21 @@ def test_a_switch_the_protocol_does_not_plan_is_queried(example):
         "date?)"]
 
 
+def test_a_patient_randomised_and_never_dosed_has_the_baseline_of_the_randomisation(example):
+    """Patient 004 (HCQ 400 mg, randomised 2021-01-06, diagnosed 2017-06-10, on prednisone 7.5 mg daily since 2019)
+    without an exposure row: in the randomised trial's baseline tables (every patient randomised), the medications
+    and disease duration are those of the randomisation day: GCFL Y, 7.5 mg, DURDIS 1,306 days / 365.25 = 3.58 years
+    (they were GCFL N, 0 mg and missing: measured at a first dose the patient never had)."""
+    trial, _, _ = example
+    ex = trial["exposure"]
+    adsl = cleaning.derive_all({**trial, "exposure": ex[ex["SUBJID"] != "004"]})["adsl"].set_index("SUBJID")
+    row = adsl.loc["004"]
+    assert (row["SAFFL"], row["GCFL"], row["GCDOSEBL"], row["HCQFL"], row["ISFL"]) == ("N", "Y", 7.5, "N", "N")
+    assert row["DURDIS"] == pytest.approx(1306 / 365.25)
+    dosed = adsl.loc["003"]  # dosed the day after randomisation: at the first dose, as before
+    assert dosed["DURDIS"] == pytest.approx((dosed["TRTSDT"] - dosed["DIAGDT"]).days / 365.25)
+
+
 def test_a_switch_of_a_week_12_responder_is_queried(example):
     """Patient 002 (HCQ 400 mg) met the ESSDAI MCII at week 12 (2021-03-30); made to switch that day, the scoring
     step queries it (the protocol switches patients without a response). The shipped switches (085 and the others,

@@ -413,7 +413,7 @@ def test_a_failed_build_says_where_the_last_report_went(tmp_path, monkeypatch, c
     assert runner.main(["--data-cutoff", "2022-01-31", "--out-root", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: 01_fails.ipynb: cell 2 (id cell-01) failed: ZeroDivisionError")
-    assert err.endswith("\n(the last report, of other inputs, is now reports/report.previous.html)\n")
+    assert err.endswith("\n(the last build's report is now reports/report.previous.html)\n")
     assert (tmp_path / "out" / "reports" / "report.previous.html").read_text() == "of the last build"
 
 

@@ -496,6 +496,7 @@ def test_no_two_allowed_values_of_an_item_read_alike():
     ("adverse_events", "AESER", {"N": "No", "Y": "yes"}),
     ("adverse_events", "AEREL", {v: v.lower() for v in ("RELATED", "POSSIBLY RELATED", "UNLIKELY RELATED",
                                                           "NOT RELATED")}),
+    ("adverse_events", "AEREL", {"POSSIBLY RELATED": "POSSIBLY  RELATED", "NOT RELATED": "Not   related"}),
     ("eligibility", "INC1", {"Y": "是", "N": "否"}),
     ("demographics", "ANTISSA", {"POSITIVE": "阳性", "NEGATIVE": "neg"}),
     ("demographics", "SEX", {"F": "f", "M": "m"}),

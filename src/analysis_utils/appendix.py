@@ -110,7 +110,8 @@ QUERY_HEADERS = {"source": "Step", "file": "File", "row": "Row", "USUBJID": "Pat
                  "message": "Message", "n": "Queries", "queries": "Queries"}
 #: Source footnotes of the appendix's tables: the export's files, the validation rules, the data dictionary.
 QUERY_SOURCES = ("the export's files checked against the validation rules of the data dictionary",
-                 "the checks of scoring and eligibility on the analysis datasets (data_queries.csv)")
+                 "the checks of scoring (with the treatment switches) and eligibility on the analysis datasets "
+                 "(data_queries.csv)")
 DICTIONARY_SOURCE = ("the data dictionary of the analysis software (docs/data_dictionary.md)",)
 #: Headers in words of the data dictionary's columns (``dictionary.dictionary_frame``).
 DICTIONARY_HEADERS = {"form": "Form", "variable": "Variable", "type": "Type", "unit": "Unit",
@@ -433,11 +434,10 @@ def write_tables_workbook(reports: Path, *, data_cutoff: str, synthetic: bool = 
                 sheet.set_column(c, c, min(max(width, 8), 60) + 1)
             notes = [f"Note: {cut} cell(s) exceed Excel's limit of {EXCEL_CELL_LIMIT:,} characters and are cut; the CSV "
                      "holds the full text."] if (cut := sum(len(v) > EXCEL_CELL_LIMIT for row in kept for v in row)) else []
-            notes[:0] = [htmlreport.SYNTHETIC_BANNER] * synthetic
             if len(rows) > len(kept):
                 notes.append(f"Note: the table has {len(rows):,} rows, more than an Excel sheet holds; the sheet shows "
                              f"the first {len(kept):,}, the CSV all of them.")
-            for i, note in enumerate(notes):
+            for i, note in enumerate(notes + [htmlreport.SYNTHETIC_BANNER] * synthetic):
                 sheet.write_string(len(kept) + 1 + i, 0, note)
         book.close()
 

@@ -264,8 +264,9 @@ def _is_baseline(rows: pd.DataFrame) -> pd.Series:
 def post_switch(rows: pd.DataFrame, *, switch_week: float = SWITCH_WEEK) -> pd.Series:
     """True for the records after the switch: ``SWITCHFL == "Y"`` and dated after the first dose of the new
     treatment (``ADT > TR02SDT``; an assessment on that day is taken before the dose, as ``TRTA`` reads it), so that
-    a switch later than planned (week 16) keeps the visits before it. A record without these dates (data without
-    ``ADT`` or ``TR02SDT``): its visit after the planned switch (``AVISITN > switch_week``).
+    a switch later than planned (week 16) keeps the visits before it; a record without a date is before it, as
+    ``TRTA`` reads it (``cleaning.derive_vars_trt``). Data without the columns ``ADT`` or ``TR02SDT``: a visit after
+    the planned switch (``AVISITN > switch_week``).
 
     Without ``SWITCHFL`` no record is post-switch.
 
@@ -276,15 +277,17 @@ def post_switch(rows: pd.DataFrame, *, switch_week: float = SWITCH_WEEK) -> pd.S
     ...                   "TR02SDT": pd.to_datetime(["2021-04-26"] * 3 + [None])})
     >>> post_switch(d).tolist(), post_switch(d.drop(columns="ADT")).tolist()
     ([False, False, True, False], [False, True, True, False])
+    >>> post_switch(d.assign(ADT=pd.NaT)).tolist()
+    [False, False, False, False]
     """
     if "SWITCHFL" not in rows.columns:
         return pd.Series(False, index=rows.index)
     if "AVISITN" not in rows.columns:
         raise ValueError("analysis data: column AVISITN missing (needed to find the post-switch visits)")
-    after = rows["AVISITN"].gt(switch_week)
     if {"ADT", "TR02SDT"} <= set(rows.columns):
-        dated = rows["ADT"].notna() & rows["TR02SDT"].notna()
-        after = after.where(~dated, rows["ADT"] > rows["TR02SDT"])
+        after = (rows["ADT"] > rows["TR02SDT"]).fillna(False)
+    else:
+        after = rows["AVISITN"].gt(switch_week)
     return rows["SWITCHFL"].eq("Y") & after.astype(bool)
 
 
@@ -512,7 +515,9 @@ def compare_responders(rows: pd.DataFrame, *, paramcd: str, flag: str, avisit: s
     """``EFF-<paramcd>-<variable>`` at ``avisit``: responder rates per arm and in total, the difference
     of each arm from ``reference`` with its Newcombe CI and the CMH (by ``strata``) or Fisher p-value;
     with ``logistic``, ``EFF-<paramcd>-<variable>-LOGISTIC``: the odds ratio adjusted for the baseline (``BASE``).
-    ``method``: what comes before the rows' method (the imputation of ``NRI``)."""
+    ``method``: what comes before the rows' method (the imputation of ``NRI``). When no difference can be estimated
+    (``comparisons.NotEstimable``: an arm without a response yet) the error carries the rates of the arms that have
+    one and of the total (``rates``), which ``summarize_arms`` keeps beside its not-estimable row."""
     at = _arm_str(rows[rows["AVISIT"] == avisit], arm)
     analysis_id = f"EFF-{paramcd}-{variable}"
     constants = dict(paramcd=paramcd, avisit=avisit, variable=flag, label=label or analysis_id)
@@ -520,11 +525,13 @@ def compare_responders(rows: pd.DataFrame, *, paramcd: str, flag: str, avisit: s
     try:
         result = comparisons.compare_arms_responders(at, flag=flag, arm=arm, reference=reference, strata=use_strata)
     except comparisons.NotEstimable as err:  # an early cut, one arm without a response yet: the others' rates stand
+        known = at[at[flag].isin(["Y", "N"])]  # an arm whose patients have no response yet has no rate
         order = rows[arm].cat.categories if isinstance(rows[arm].dtype, pd.CategoricalDtype) else sorted(set(at[arm]))
-        rates = [_total_rate(at[at[arm] == str(group)], flag, str(group)) for group in order
-                 if at[arm].eq(str(group)).any()]
-        err.rates = ard_mod.make_ard(pd.concat([*rates, _total_rate(at, flag)], ignore_index=True),
-                                     analysis_id=analysis_id, method=CP_METHOD, **constants)
+        rates = [_total_rate(known[known[arm] == str(group)], flag, str(group)) for group in order
+                 if known[arm].eq(str(group)).any()]
+        err.rates = ard_mod.make_ard(pd.concat([*rates, _total_rate(known, flag)], ignore_index=True),
+                                     analysis_id=analysis_id, method=f"{method}; {CP_METHOD}" if method else CP_METHOD,
+                                     **constants)
         raise
     if method:
         result = dataclasses.replace(result, method=f"{method}; {result.method}", differences=result.differences.assign(
@@ -628,7 +635,8 @@ def summarize_arms(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP"
     stratum, else the centre) stratifies the CMH test and is the ANCOVA's factor. Endpoints or visits without records
     are skipped. An analysis the data cannot estimate (``comparisons.NotEstimable``: at an early interim cut, an arm
     without a record at the visit, fewer patients than the model's parameters) gives one row, ``<analysis
-    id>-NOT-ESTIMABLE``, whose method says why (``describe_not_estimable``), in place of its results.
+    id>-NOT-ESTIMABLE``, whose method says why (``describe_not_estimable``), in place of its results; a responder
+    analysis keeps the rates of the arms that have one (``compare_responders``).
     """
     reference = reference_arm(adsl, arm)
     by = strata if strata is not None else strata_variable(adsl, population)
@@ -641,7 +649,7 @@ def summarize_arms(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP"
         try:
             return compare(**kw)
         except comparisons.NotEstimable as err:  # with the rates of the arms that have one (``compare_responders``)
-            return ard_mod.stack_ard([*([err.rates] if hasattr(err, "rates") else []), ard_mod.make_ard(
+            return ard_mod.stack_ard([*([err.rates] if err.rates is not None else []), ard_mod.make_ard(
                 pd.DataFrame({"stat_name": ["not_estimable"], "stat_value": [np.nan]}),
                 analysis_id=analysis_id + NOT_ESTIMABLE, paramcd=kw["paramcd"], avisit=kw.get("avisit", ""),
                 method=str(err).split(": ", 1)[-1], label=label)])

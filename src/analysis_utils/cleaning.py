@@ -320,18 +320,22 @@ def compute_prednisone_equivalent(cm: pd.DataFrame) -> pd.Series:
 
 
 def _baseline_conmeds(cm: pd.DataFrame, first_dose: pd.Series) -> pd.DataFrame:
-    """Per subject: glucocorticoid, HCQ and immunosuppressant flags and the GC dose at the first dose."""
+    """Per subject: glucocorticoid, HCQ and immunosuppressant flags and the GC dose on the day ``first_dose`` (the
+    first dose, else the randomisation: ``baseline_date``); blank and missing for a subject without that day."""
     cm = cm.assign(TRTSDT=cm["SUBJID"].map(first_dose))
     at_bl = cm[_at_first_dose(cm, cm["TRTSDT"])]
     gc = at_bl[at_bl["CMCLAS"] == "GLUCOCORTICOID"]
     dose = compute_prednisone_equivalent(gc).groupby(gc["SUBJID"]).sum(min_count=1)
-    subjects = first_dose.index
+    subjects, dated = first_dose.index, first_dose.notna().to_numpy()
+
+    def flag(mask) -> np.ndarray:
+        return np.where(dated, _flag(mask).to_numpy(), "")
+
     return pd.DataFrame({
-        "GCFL": _flag(subjects.isin(gc["SUBJID"])).to_numpy(),
-        "GCDOSEBL": dose.reindex(subjects).fillna(0.0).to_numpy(),
-        "HCQFL": _flag(subjects.isin(at_bl.loc[at_bl["CMDECOD"].str.upper().isin(HYDROXYCHLOROQUINE), "SUBJID"]))
-        .to_numpy(),
-        "ISFL": _flag(subjects.isin(at_bl.loc[at_bl["CMCLAS"] == "IMMUNOSUPPRESSANT", "SUBJID"])).to_numpy(),
+        "GCFL": flag(subjects.isin(gc["SUBJID"])),
+        "GCDOSEBL": dose.reindex(subjects).fillna(0.0).where(dated).to_numpy(),
+        "HCQFL": flag(subjects.isin(at_bl.loc[at_bl["CMDECOD"].str.upper().isin(HYDROXYCHLOROQUINE), "SUBJID"])),
+        "ISFL": flag(subjects.isin(at_bl.loc[at_bl["CMCLAS"] == "IMMUNOSUPPRESSANT", "SUBJID"])),
     }, index=subjects)
 
 
@@ -492,13 +496,15 @@ SWITCH_OF_RESPONDER = "switch_of_responder"
 
 def derive_switch_queries(adeff: pd.DataFrame, adsl: pd.DataFrame, *,
                           switch_week: float = dictionary.SWITCH_WEEK) -> pd.DataFrame:
-    """Data queries (source ``switch``) of the patients who switched treatment (ADSL ``SWITCHFL`` "Y") though their
-    ESSDAI at the switch week's visit (``AVISITN == switch_week``) met the MCII (``CRIT1FL`` "Y"): the protocol
-    switches control patients without a response, so such a switch is a deviation to confirm. The analyses take it
-    as recorded (treatment policy; the hypothetical strategy leaves out the records after it). A switch without that
-    visit, or not planned at all, is validation's (``unplanned_switch``).
+    """Data queries (source ``switch``) of the control patients (``TRT01P`` in ``dictionary.NO_BARICITINIB``) who
+    switched treatment (ADSL ``SWITCHFL`` "Y") though their ESSDAI at the switch week's visit (``AVISITN ==
+    switch_week``) met the MCII (``CRIT1FL`` "Y"): the protocol switches control patients without a response, so
+    such a switch is a deviation to confirm. The analyses take it as recorded (treatment policy; the hypothetical
+    strategy leaves out the records after it). A switch without that visit, or not planned at all, is validation's
+    (``unplanned_switch``).
 
-    >>> adsl = pd.DataFrame({"USUBJID": ["a", "b", "c"], "SWITCHFL": ["Y", "Y", "N"], "TRT02A": "T",
+    >>> adsl = pd.DataFrame({"USUBJID": ["a", "b", "c"], "SWITCHFL": ["Y", "Y", "N"], "TRT01P": "HCQ 400 mg",
+    ...                      "TRT02A": "T",
     ...                      "TR02SDT": pd.to_datetime(["2021-03-30", "2021-03-31", None])})
     >>> adeff = pd.DataFrame({"USUBJID": ["a", "b", "c"], "PARAMCD": "ESSDAI", "AVISIT": "Week 12", "AVISITN": 12,
     ...                       "AVAL": [4.0, 9.0, 3.0], "CHG": [-4.0, -1.0, -5.0], "CRIT1FL": ["Y", "N", "Y"]})
@@ -507,7 +513,8 @@ def derive_switch_queries(adeff: pd.DataFrame, adsl: pd.DataFrame, *,
 (ESSDAI 4, change -4): the protocol switches patients without a response; a deviation to confirm (analysed as \
 recorded)']]
     """
-    switched = adsl[adsl["SWITCHFL"].eq("Y")].drop_duplicates("USUBJID").set_index("USUBJID") \
+    control = adsl["TRT01P"].isin(dictionary.NO_BARICITINIB) if "TRT01P" in adsl else False
+    switched = adsl[adsl["SWITCHFL"].eq("Y") & control].drop_duplicates("USUBJID").set_index("USUBJID") \
         if "SWITCHFL" in adsl else adsl.iloc[:0].set_index("USUBJID")
     rows = adeff[adeff["PARAMCD"].eq(PARAMCD_ESSDAI) & adeff["AVISITN"].eq(switch_week) & adeff["CRIT1FL"].eq("Y")
                  & adeff["USUBJID"].isin(switched.index)].sort_values("USUBJID", kind="stable")
@@ -606,7 +613,10 @@ def derive_adsl(tables: dict, *, data_cutoff: str | None = None) -> pd.DataFrame
     own flag (``due_flag``, e.g. ``DUE4FL``), after ``DUE24FL`` in week order. ``EOSSTT`` is ``ONGOING`` for a subject without a disposition record.
     ``CUMDOSE`` = daily dose x days dosed (``TRTDURD`` minus missed doses); ``ADHERPCT`` = days dosed /
     ``TRTDURD`` x 100; a patient still on treatment at the export (no last dose) is treated to the data cut
-    (``TRTEDT = DCUTDT``). ``DURDIS`` = (first dose - diagnosis) in years of 365.25 days.
+    (``TRTEDT = DCUTDT``). ``DURDIS`` = (first dose - diagnosis) in years of 365.25 days; the baseline medications
+    (``GCFL``, ``GCDOSEBL``, ``HCQFL``, ``ISFL``) those taken on the first dose's day. A patient randomised and never
+    dosed (in a randomised trial's baseline tables, ``disposition.table1_population``): both at the randomisation
+    (``RANDDT``); a subject neither dosed nor randomised: missing (they said no medication, dose 0).
     """
     t = _typed(tables)
     dm = t["demographics"].drop_duplicates("SUBJID").set_index("SUBJID", drop=False)
@@ -642,14 +652,15 @@ def derive_adsl(tables: dict, *, data_cutoff: str | None = None) -> pd.DataFrame
                                       else pd.NaT, visit, last_day=last_day.get(visit))
     out["DIAGDT"] = dm["DIAGDT"]  # a partial date: its first day (partial_dates), flagged in DIAGDTF
     out["DIAGDTF"] = dm["DIAGDT" + validation.FLAG_SUFFIX]
-    out["DURDIS"] = (out["TRTSDT"] - dm["DIAGDT"]).dt.days / DAYS_PER_YEAR
+    baseline = out["TRTSDT"].fillna(_date(out["RANDDT"]))  # a patient randomised, never dosed: the randomisation
+    out["DURDIS"] = (baseline - dm["DIAGDT"]).dt.days / DAYS_PER_YEAR
     out["ANTISSA"], out["ANTISSB"] = dm["ANTISSA"], dm["ANTISSB"]
     # past hepatitis B: anti-HBc positive, HBsAg negative (the label's group whose HBV DNA is monitored); HBsAg
     # positive: a current infection, which HBVHXFL counted as past and no table showed
     out["HBSAGFL"] = _flag(dm["HBSAG"] == "POSITIVE").to_numpy()
     out["HBVHXFL"] = _flag((dm["ANTIHBC"] == "POSITIVE") & (dm["HBSAG"] != "POSITIVE")).to_numpy()
     out["ILDFL"] = _flag(dm["ILD"] == "Y").to_numpy()
-    out = out.join(_baseline_conmeds(t["conmeds"], out["TRTSDT"])).join(_baseline_labs(t, _date(out["TRTSDT"])))
+    out = out.join(_baseline_conmeds(t["conmeds"], baseline)).join(_baseline_labs(t, _date(out["TRTSDT"])))
     for col in ("TRTSDT", "TRTEDT", "EOSDT", "DIAGDT", "DCUTDT", "RANDDT", "TR02SDT"):
         out[col] = _date(out[col])
     out["AGE"] = out["AGE"].astype("int64")

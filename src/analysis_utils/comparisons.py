@@ -124,7 +124,10 @@ class NotEstimable(ValueError):
     """The data cannot estimate the model: an arm without a record (at a visit), too few patients or records for its
     parameters, complete separation. An early interim cut is the usual cause; ``arms.summarize_arms`` then reports
     the analysis as not estimable instead of stopping the build. Any other ``ValueError`` is an error of the data
-    or of the call."""
+    or of the call. ``rates``: ARD rows that stand without the model (``arms.compare_responders``: each arm's rate),
+    if any."""
+
+    rates = None
 
 
 def _is_missing(values: pd.Series) -> pd.Series:

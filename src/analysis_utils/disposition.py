@@ -523,8 +523,7 @@ def table1_population(adsl: pd.DataFrame, *, randomised: bool) -> tuple[str, str
     (('TRT01P', 'Randomised patients', 3), ('TRT01A', 'Safety set', 2))
     """
     if randomised:
-        n = int(adsl[RANDOMISED_ARM].fillna("").astype(str).str.strip().ne("").sum())
-        return RANDOMISED_ARM, "Randomised patients", n, RANDOMISED_POPULATION
+        return RANDOMISED_ARM, "Randomised patients", len(_randomised_population(adsl)), RANDOMISED_POPULATION
     return "TRT01A", "Safety set", int(adsl[SAFETY_FLAG].eq("Y").sum()), FIRST_TREATMENT_POPULATION
 
 

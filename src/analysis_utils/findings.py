@@ -384,7 +384,7 @@ def _key_findings_of_arms(ard: pd.DataFrame, arms: list[str]) -> list[tuple[str,
             assessed = stat(ard, analysis_id, "n_evaluable", avisit=PRIMARY_VISIT, group=TOTAL, section=ARMS_SECTION)
             rows += [(f"{title}: {arm}", describe_responders(ard, analysis_id, group=arm, section=ARMS_SECTION)
                       if assessed is None or stat(ard, analysis_id, "n_evaluable", avisit=PRIMARY_VISIT, group=arm,
-                                                  section=ARMS_SECTION) is not None
+                                                  section=ARMS_SECTION)
                       else "no patient of the arm assessed yet at the data cut") for arm in arms]
     seen, none = _aesi_words(_aesi(ard))
 
@@ -398,7 +398,7 @@ def _key_findings_of_arms(ard: pd.DataFrame, arms: list[str]) -> list[tuple[str,
         ("Patients with a treatment-emergent adverse event (TEAE), by treatment taken" + _switched_note(ard),
          overview(AE_ANY)),
         ("Patients with a serious TEAE, by treatment taken", overview(AE_SERIOUS)),
-        ("Deaths (a TEAE with fatal outcome), by treatment taken", overview(AE_FATAL)),
+        ("Deaths (a TEAE with fatal outcome), by treatment taken", overview(AE_FATAL, events=False)),
         ("Patients who stopped study drug because of a TEAE, by treatment taken", overview(AE_WITHDRAWN)),
         ("Patients who left the study early, by arm randomised", left + (f"; reasons: {reasons}" if reasons else "")),
         ("Adverse events of special interest, by treatment taken", _aesi_by_treatment(ard)),
@@ -463,7 +463,7 @@ def key_findings(ard: pd.DataFrame | None) -> pd.DataFrame:
         (f"PGA change from baseline to {visit}, mean", describe_change(ard, "PGA")),
         ("Patients with a treatment-emergent adverse event (TEAE)", _n_of(_patients(ard, OVERVIEW_ID, category=AE_ANY))),
         ("Patients with a serious TEAE", _n_of(_patients(ard, OVERVIEW_ID, category=AE_SERIOUS))),
-        ("Deaths (a TEAE with fatal outcome)", _n_of(_patients(ard, OVERVIEW_ID, category=AE_FATAL))),
+        ("Deaths (a TEAE with fatal outcome)", _n_of(_patients(ard, OVERVIEW_ID, category=AE_FATAL), events=False)),
         ("Patients who stopped study drug because of a TEAE", _n_of(_patients(ard, OVERVIEW_ID, category=AE_WITHDRAWN))),
         ("Patients who left the study early", describe_discontinued(ard)),
         ("Adverse events of special interest", "; ".join(filter(None, [seen, none and f"none of: {none}"])) or NOT_DUE),

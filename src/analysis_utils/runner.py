@@ -435,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
               f"(`make validate DATA_DIR={args.data_dir}` lists every error in scratch/validation/data_queries.csv)"
               if getattr(err, "ename", "") == "ExportValidationError" else f"error: {err}", file=sys.stderr)
         if (reports / "report.previous.html").exists() and not (reports / "report.html").exists():
-            print("(the last report, of other inputs, is now reports/report.previous.html)", file=sys.stderr)
+            print("(the last build's report is now reports/report.previous.html)", file=sys.stderr)
         return 130 if interrupted else 1
     from analysis_utils import export
 

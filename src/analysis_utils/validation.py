@@ -682,8 +682,9 @@ _NUMBER_IN_WORDS = r"^[^0-9]*?([0-9]+(?:\.[0-9]+)?)[^0-9]*$"
 def _type_detail(var: dictionary.Variable, stripped: pd.Series):
     """What ``wrong_type`` says of a value: its type expected; for a number with words around it
     (``_NUMBER_IN_WORDS``), to write the number alone; for a partial date in a column that takes complete dates
-    only (``partial_dates.PARTIAL_DATE``), also that; for a date as a spreadsheet shows it, the ISO date it stands for
-    (``2021/6/28``, year first) or why it cannot be read (``28/06/2021``, day and month first)."""
+    only (``partial_dates.PARTIAL_DATE``), also that; for a date written YYYY-MM-DD that is no day (``2021-09-31``,
+    ``2021-13-01``), that there is no such day or month; for a date as a spreadsheet shows it, the ISO date it stands
+    for (``2021/6/28``, year first) or why it cannot be read (``28/06/2021``, day and month first)."""
     expected = f"is not of type {var.type}: expected {dictionary.TYPES[var.type]}"
     if var.type in ("int", "float"):
         def number_in_words(mask) -> pd.Series:
@@ -1661,26 +1662,18 @@ def _check_randomisation(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
 # Queries
 # ---------------------------------------------------------------------------------------------
 
-def _query_early_switch(typed: dict, text: dict, ctxs: dict, schedule: pd.DataFrame) -> pd.DataFrame:
-    """A switch (the first dose of a later exposure period with another treatment, ``EXTRT``) before the visit of
-    the switch week (``dictionary.SWITCH_WEEK``): the protocol switches control non-responders after their week-12
-    assessment, so a switch before it puts the primary endpoint after the new treatment. Measured against that
-    visit's date, or, where the visit has none, against the first day of its window (study day, from the first
-    dose). A data query: a mistyped date, or a deviation for the statistical analysis plan to handle. The switch is
-    found by the rule of ADSL's ``TR02SDT`` (``cleaning.derive_treatment``: blank ``EXTRT`` is the arm randomised),
-    which validation cannot call (cleaning imports validation): a change to one is a change to both.
-
-    Other switches the protocol does not plan are queried too (``unplanned_switch``): one from a treatment with
-    baricitinib (only the control arm, ``dictionary.NO_BARICITINIB``, switches; a stop of baricitinib is recorded
-    as a period of the treatment continued), one with no visit of the switch week (no assessment to switch on), and
-    one after that visit's window (its last day, ``WINHI``): the visits before it count as before the switch
-    (``arms.post_switch``)."""
+def _switches(typed: dict, schedule: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, pd.Series] | None:
+    """Each switch of the export (the first dose of a later exposure period with another treatment, ``EXTRT``; blank
+    is the arm randomised), found by the rule of ADSL's ``TR02SDT`` (``cleaning.derive_treatment``), which validation
+    cannot call (cleaning imports validation): a change to one is a change to both. ``None`` without a switch (or a
+    form or column to find one); else (switches: the exposure row ``_line``, the treatment switched from ``_from``,
+    the date of the visit of the switch week ``_visit`` (``dictionary.SWITCH_WEEK``) and the study day ``_day``; each
+    exposure row's treatment; that visit's row of the schedule)."""
     exposure, visits = typed.get("exposure"), typed.get("visits")
     week = schedule.loc[schedule["AVISITN"] == dictionary.SWITCH_WEEK]
     if exposure is None or "EXTRT" not in exposure or "randomisation" not in typed or week.empty \
             or not {"SUBJID", "EXSTDT"} <= set(exposure):
-        return _empty()
-    code, label, winlo, winhi = week[["VISIT", "AVISIT", "WINLO", "WINHI"]].iloc[0]
+        return None
     rand = typed["randomisation"]
     arm = exposure["SUBJID"].map(rand.drop_duplicates("SUBJID").set_index("SUBJID")["ARM"]) if "ARM" in rand \
         else pd.Series("", index=exposure.index)
@@ -1691,39 +1684,71 @@ def _query_early_switch(typed: dict, text: dict, ctxs: dict, schedule: pd.DataFr
     first_trt = ex.groupby("SUBJID", sort=False)["_trt"].transform("first")
     switch = ex.assign(_from=first_trt)[ex["_trt"] != first_trt].drop_duplicates("SUBJID")
     if switch.empty:
-        return _empty()
+        return None
+    code = week["VISIT"].iloc[0]
     dated = visits.loc[visits["VISIT"] == code].dropna(subset=["VISITDT"]).drop_duplicates("SUBJID") \
         .set_index("SUBJID")["VISITDT"] if visits is not None else pd.Series(dtype="datetime64[ns]")
-    visit_date = switch["SUBJID"].map(dated)
-    day = _study_day(switch["EXSTDT"], switch["SUBJID"].map(first_doses(exposure)))
-    early = (switch["EXSTDT"] < visit_date).fillna(False) | (visit_date.isna() & (day < winlo).fillna(False))
-    reasons = pd.Series("", index=switch.index, dtype=object)  # of an unplanned switch: the first that holds
+    switch = switch.assign(_visit=switch["SUBJID"].map(dated),
+                           _day=_study_day(switch["EXSTDT"], switch["SUBJID"].map(first_doses(exposure))))
+    return switch, taken, week.iloc[0]
+
+
+def _is_early(switch: pd.DataFrame, winlo: float) -> pd.Series:
+    """A switch before the visit of the switch week: before its date, or without one before its window's first day."""
+    return ((switch["EXSTDT"] < switch["_visit"]).fillna(False)
+            | (switch["_visit"].isna() & (switch["_day"] < winlo).fillna(False))).astype(bool)
+
+
+def _query_early_switch(typed: dict, text: dict, ctxs: dict, schedule: pd.DataFrame) -> pd.DataFrame:
+    """A switch (``_switches``) before the visit of the switch week (``dictionary.SWITCH_WEEK``): the protocol
+    switches control non-responders after their week-12 assessment, so a switch before it puts the primary endpoint
+    after the new treatment. Measured against that visit's date, or, where the visit has none, against the first day
+    of its window (study day, from the first dose). A data query: a mistyped date, or a deviation for the statistical
+    analysis plan to handle."""
+    if (found := _switches(typed, schedule)) is None:
+        return _empty()
+    switch, taken, week = found
+    switch = switch[_is_early(switch, week["WINLO"])]
+    mask = np.zeros(len(typed["exposure"]), dtype=bool)
+    mask[switch["_line"].to_numpy()] = True
+    when = pd.Series("", index=typed["exposure"].index)
+    when.iloc[switch["_line"].to_numpy()] = np.where(
+        switch["_visit"].notna(),
+        f"the {week['AVISIT']} visit on " + switch["_visit"].dt.strftime("%Y-%m-%d").fillna(""),
+        f"the {week['AVISIT']} visit's window (from study day {week['WINLO']:g}; on study day "
+        + switch["_day"].astype(str) + ")")
+    return _problems(ctxs["exposure"], mask, "EXSTDT", "early_switch", text["exposure"]["EXSTDT"], lambda m: (
+        "is the first dose of " + taken[m] + " (a switch), before " + when[m]
+        + f": the protocol switches after the week-{dictionary.SWITCH_WEEK} assessment, so that visit's values, the "
+        "primary endpoint, would be after the new treatment (a mistyped date, or a deviation?)"))
+
+
+def _query_unplanned_switch(typed: dict, text: dict, ctxs: dict, schedule: pd.DataFrame) -> pd.DataFrame:
+    """A switch (``_switches``) the protocol does not plan, by the first of these that holds: from a treatment with
+    baricitinib (only the control arm, ``dictionary.NO_BARICITINIB``, switches; a stop of baricitinib is recorded as
+    a period of the treatment continued), with no visit of the switch week (no assessment to switch on; one before
+    that visit's window is ``early_switch``), or after that visit's window (its last day, ``WINHI``: the visits
+    before it count as before the switch, ``arms.post_switch``). A data query: a deviation, or a mistyped treatment
+    or date."""
+    if (found := _switches(typed, schedule)) is None:
+        return _empty()
+    switch, taken, week = found
+    label, reasons = week["AVISIT"], pd.Series("", index=switch.index, dtype=object)
     for reason, holds in (
             ("from a treatment with baricitinib: the protocol switches only patients of the control arm "
              f"({', '.join(dictionary.NO_BARICITINIB)})", ~switch["_from"].isin(dictionary.NO_BARICITINIB)),
             (f"without a {label} visit: the protocol switches on the week-{dictionary.SWITCH_WEEK} assessment",
-             visit_date.isna() & ~early),
-            (f"after the {label} visit's window (to study day {winhi:g}; on study day " + day.astype(str) + "): the "
-             "visits before it are analysed as before the switch", (day > winhi).fillna(False))):
+             switch["_visit"].isna() & ~_is_early(switch, week["WINLO"])),
+            (f"after the {label} visit's window (to study day {week['WINHI']:g}; on study day "
+             + switch["_day"].astype(str) + "): the visits before it are analysed as before the switch",
+             (switch["_day"] > week["WINHI"]).fillna(False))):
         fill = holds.to_numpy(dtype=bool) & reasons.eq("").to_numpy()
         reasons[fill] = reason if isinstance(reason, str) else reason[fill]
-    why = pd.Series("", index=exposure.index, dtype=object)
+    why = pd.Series("", index=typed["exposure"].index, dtype=object)
     why.iloc[switch["_line"].to_numpy()] = reasons.to_numpy()
-    switch = switch.assign(_visit=visit_date, _day=day)[early.to_numpy(dtype=bool)]
-    mask = np.zeros(len(exposure), dtype=bool)
-    mask[switch["_line"].to_numpy()] = True
-    when = pd.Series("", index=exposure.index)
-    when.iloc[switch["_line"].to_numpy()] = np.where(
-        switch["_visit"].notna(), f"the {label} visit on " + switch["_visit"].dt.strftime("%Y-%m-%d").fillna(""),
-        f"the {label} visit's window (from study day {winlo:g}; on study day " + switch["_day"].astype(str) + ")")
-    return pd.concat([_problems(ctxs["exposure"], mask, "EXSTDT", "early_switch", text["exposure"]["EXSTDT"],
-                                lambda m: (
-        "is the first dose of " + taken[m] + " (a switch), before " + when[m]
-        + f": the protocol switches after the week-{dictionary.SWITCH_WEEK} assessment, so that visit's values, the "
-        "primary endpoint, would be after the new treatment (a mistyped date, or a deviation?)")),
-        _problems(ctxs["exposure"], why.ne("").to_numpy(), "EXSTDT", "unplanned_switch", text["exposure"]["EXSTDT"],
-                  lambda m: "is the first dose of " + taken[m] + " (a switch) " + why[m] + " (a deviation, or a "
-                            "mistyped treatment or date?)")])
+    return _problems(ctxs["exposure"], why.ne("").to_numpy(), "EXSTDT", "unplanned_switch", text["exposure"]["EXSTDT"],
+                     lambda m: "is the first dose of " + taken[m] + " (a switch) " + why[m] + " (a deviation, or a "
+                               "mistyped treatment or date?)")
 
 
 def _query_stratum(text: dict, ctxs: dict) -> pd.DataFrame:
@@ -2307,7 +2332,8 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
                  _check_dose_without_baricitinib(typed, text, ctxs), _check_open_exposure(typed, text, ctxs),
                  _check_randomisation(typed, text, ctxs), _check_screen_failures(typed, text, ctxs),
                  _query_windows(typed, text, ctxs, schedule), _query_sample_windows(typed, text, ctxs, schedule),
-                 _query_early_switch(typed, text, ctxs, schedule), _query_stratum(text, ctxs),
+                 _query_early_switch(typed, text, ctxs, schedule), _query_unplanned_switch(typed, text, ctxs, schedule),
+                 _query_stratum(text, ctxs),
                  _query_spellings(text, ctxs), _query_biological(text, ctxs),
                  _query_lab_samples(typed, text, ctxs), _check_glucocorticoid_doses(typed, text, ctxs),
                  _query_antimalarials(typed, text, ctxs),

@@ -130,7 +130,7 @@ def test_bad_export_stops_the_build_before_anything_is_replaced(built, scratch_c
     assert runner.main(["--data-dir", str(bad), "--data-cutoff", DATA_CUTOFF, "--out-root", str(scratch_copy)]) == 1
     message = capsys.readouterr().err
     assert f"error: the export {bad} failed validation; nothing was replaced." in message
-    assert message.endswith("\n(the last report, of other inputs, is now reports/report.previous.html)\n")
+    assert message.endswith("\n(the last build's report is now reports/report.previous.html)\n")
     assert forms[0].name in message and "validation error(s) in the raw export" in message
     assert (scratch_copy / "reports" / "failed" / "01_data_cleaning.ipynb").exists()  # stopped at validation
     assert not (scratch_copy / "reports" / "report.html").exists()
