@@ -493,3 +493,16 @@ def test_a_subject_never_dosed_has_no_actual_treatment():
     assert trt["TRT01PN"].tolist() == [1.0, 1.0] and trt["TRT01AN"].isna().tolist() == [False, True]
     pilot = cleaning.derive_treatment({"exposure": t["exposure"]}, pd.Index(["001", "012"]))
     assert pilot["TRT01A"].tolist() == [cleaning.ARM, ""] and pilot["TRT01AN"].isna().tolist() == [False, True]
+
+
+def test_only_the_protocols_switch_is_a_planned_second_period():
+    """ADaM IG: TRTxxP is the treatment planned for the period. The protocol switches control patients (001, HCQ
+    400 mg) to baricitinib + HCQ: planned and taken. A patient randomised to baricitinib + HCQ (002) who continued on
+    HCQ alone took it, but it was never planned: TRT02P stays the arm randomised."""
+    bari, hcq = "Baricitinib 4 mg + HCQ 400 mg", "HCQ 400 mg"
+    t = {"randomisation": pd.DataFrame({"SUBJID": ["001", "002"], "ARM": [hcq, bari],
+                                        "RANDDT": pd.to_datetime(["2021-01-04", "2021-01-05"])}),
+         "exposure": pd.DataFrame({"SUBJID": ["001", "001", "002", "002"], "EXTRT": [hcq, bari, bari, hcq],
+                                   "EXSTDT": pd.to_datetime(["2021-01-05", "2021-03-30", "2021-01-06", "2021-04-30"])})}
+    trt = cleaning.derive_treatment(t, pd.Index(["001", "002"]))
+    assert trt[["TRT02P", "TRT02A", "SWITCHFL"]].values.tolist() == [[bari, bari, "Y"], [bari, hcq, "Y"]]

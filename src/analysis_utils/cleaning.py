@@ -389,8 +389,10 @@ def derive_treatment(tables: dict, subjects: pd.Index) -> pd.DataFrame:
     ``RANDDT`` missing, ``SWITCHFL = "N"``. With it: ``TRT01P`` = the arm randomised to and ``TRT01PN`` its code
     (``dictionary.RANDOMISED_ARMS``: the control arm lowest); ``TRT01A`` = the treatment of the first
     exposure period (``EXTRT``; blank or absent: ``TRT01P``); a later exposure period with another
-    treatment is the switch: ``SWITCHFL = "Y"``, ``TR02SDT`` = its first dose, ``TRT02P = TRT02A`` = its
-    treatment; without one ``TRT02P = TRT01P`` and ``TRT02A = TRT01A``. A subject not randomised (not
+    treatment is the switch: ``SWITCHFL = "Y"``, ``TR02SDT`` = its first dose, ``TRT02A`` = its treatment, and
+    ``TRT02P`` too for a patient of the control arm (``dictionary.NO_BARICITINIB``, whom the protocol switches);
+    another arm's switch is not planned (a data query, ``unplanned_switch``): ``TRT02P = TRT01P``. Without a switch
+    ``TRT02P = TRT01P`` and ``TRT02A = TRT01A``. A subject not randomised (not
     dosed either: validation stops on a dosed one) has empty treatment variables. A subject never dosed (a screen
     failure; randomised, or enrolled, and not yet or never treated) has empty actual treatment variables
     (``TRT01A``, ``TRT02A`` ``""``, ``TRT01AN`` missing), as the ADaM IG's "actual treatment" means: no table by
@@ -434,7 +436,8 @@ def derive_treatment(tables: dict, subjects: pd.Index) -> pd.DataFrame:
     return pd.DataFrame({
         "TRT01P": planned, "TRT01PN": planned.map(codes).astype(float), "TRT01A": actual,
         "TRT01AN": actual.map(codes).astype(float),
-        "TRT02P": second.where(switched, planned).fillna(""), "TRT02A": second.where(switched, actual).fillna(""),
+        "TRT02P": second.where(switched & planned.isin(dictionary.NO_BARICITINIB), planned).fillna(""),
+        "TRT02A": second.where(switched, actual).fillna(""),
         "RANDDT": _date(rand["RANDDT"]).to_numpy(), "SWITCHFL": _flag(switched).to_numpy(),
         "TR02SDT": _date(changed["EXSTDT"].reindex(subjects)).to_numpy(),
         "STRAT1R": dictionary.one_spelling(rand.get("STRATUM", pd.Series(index=subjects, dtype=object))).to_numpy(),
