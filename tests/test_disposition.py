@@ -186,7 +186,8 @@ def test_baseline_table_of_a_randomised_trial_is_of_every_patient_randomised_by_
                          "TRT01P": ["T", "C", "C", "T", ""], "TRT01PN": [2, 1, 1, 2, None],
                          "TRT01A": ["T", "C", "", "C", ""], "TRT01AN": [2, 1, None, 1, None],
                          "AGE": [40.0, 50.0, 30.0, 60.0, 20.0]})
-    arm, population, n, ard_population = disposition.table1_population(adsl, randomised=True)
+    arm, population, n, ard_population, _, notes = disposition.table1_population(adsl, randomised=True)
+    assert notes == (disposition.TABLE1_RANDOMISED_NOTE,)
     assert (arm, population, n) == ("TRT01P", "Randomised patients", 4)
     out = disposition.summarize_table1(adsl, continuous=["AGE"], arm=arm, total=True)
     mean = out[out["stat_name"] == "mean"].set_index("arm")["stat_value"]

@@ -278,5 +278,9 @@ def test_the_laboratory_alerts_are_read_under_the_id_safety_writes_them():
     from analysis_utils import safety
 
     assert findings.LAB_ALERTS_ID == safety.LAB_ALERTS_ID
+    from analysis_utils import arms, comparisons  # and the between-arm rows' section and endings
+
+    assert (findings.ARMS_SECTION, findings.DIFF_SUFFIX, findings.NOT_ESTIMABLE) == (
+        arms.SECTION, comparisons.DIFF_SUFFIX, arms.NOT_ESTIMABLE)
     rows = safety.lab_alerts_to_ard(pd.DataFrame({"USUBJID": ["1"], "PARAMCD": "NEUT", "ADY": [29]}))
     assert findings.describe_lab_alerts(rows).endswith(": neutrophils (10^9/L) in 1 patient.")

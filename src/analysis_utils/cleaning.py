@@ -321,7 +321,7 @@ def compute_prednisone_equivalent(cm: pd.DataFrame) -> pd.Series:
 
 def _baseline_conmeds(cm: pd.DataFrame, first_dose: pd.Series) -> pd.DataFrame:
     """Per subject: glucocorticoid, HCQ and immunosuppressant flags and the GC dose on the day ``first_dose`` (the
-    first dose, else the randomisation: ``baseline_date``); blank and missing for a subject without that day."""
+    first dose, else the randomisation: ``derive_adsl``); blank and missing for a subject without that day."""
     cm = cm.assign(TRTSDT=cm["SUBJID"].map(first_dose))
     at_bl = cm[_at_first_dose(cm, cm["TRTSDT"])]
     gc = at_bl[at_bl["CMCLAS"] == "GLUCOCORTICOID"]
@@ -619,7 +619,7 @@ def derive_adsl(tables: dict, *, data_cutoff: str | None = None) -> pd.DataFrame
     (``TRTEDT = DCUTDT``). ``DURDIS`` = (first dose - diagnosis) in years of 365.25 days; the baseline medications
     (``GCFL``, ``GCDOSEBL``, ``HCQFL``, ``ISFL``) those taken on the first dose's day. A patient randomised and never
     dosed (in a randomised trial's baseline tables, ``disposition.table1_population``): both at the randomisation
-    (``RANDDT``); a subject neither dosed nor randomised: missing (they said no medication, dose 0).
+    (``RANDDT``); a subject neither dosed nor randomised: missing (not "no medication" and a dose of 0).
     """
     t = _typed(tables)
     dm = t["demographics"].drop_duplicates("SUBJID").set_index("SUBJID", drop=False)

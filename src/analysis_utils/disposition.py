@@ -12,6 +12,7 @@ unrounded (``pct = 100 * n / big_n``); ``safety.to_ard`` turns the results into 
 
 import re
 from types import MappingProxyType
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -503,28 +504,47 @@ RANDOMISED_POPULATION = "Randomised patients (TRT01P given), by arm randomised (
 
 def _randomised_population(adsl: pd.DataFrame) -> pd.DataFrame:
     """``USUBJID, arm`` of the patients randomised (``RANDOMISED_ARM`` given), the arms in the order of their code."""
-    _require_columns(adsl, ["USUBJID", RANDOMISED_ARM], "ADSL")
+    _require_columns(adsl, [RANDOMISED_ARM], "ADSL")
     given = adsl[RANDOMISED_ARM].fillna("").astype(str).str.strip() != ""
-    pop = adsl.loc[given, ["USUBJID", RANDOMISED_ARM]].rename(columns={RANDOMISED_ARM: "arm"})
-    if pop["USUBJID"].duplicated().any():
-        twice = pop.loc[pop["USUBJID"].duplicated(), "USUBJID"].iloc[0]
-        raise ValueError(f"ADSL: subject {twice!r} has more than one row")
-    pop["arm"] = pd.Categorical(pop["arm"], categories=_arm_order(adsl, RANDOMISED_ARM, pop["arm"]))
-    return pop.reset_index(drop=True)
+    return _safety_population(adsl, RANDOMISED_ARM, members=given)
 
 
-def table1_population(adsl: pd.DataFrame, *, randomised: bool) -> tuple[str, str, int, str]:
-    """(arm, population, N, ARD population) of the baseline tables (``summarize_table1``): of a ``randomised``
-    trial every patient randomised by the arm randomised (``RANDOMISED_ARM``), else the safety set by the first
-    treatment.
+class Table1Population(NamedTuple):
+    """Who the baseline tables count (``table1_population``): ``arm`` for ``summarize_table1``, the ``population``
+    and ``n`` of the caption, ``ard_population`` for ``table1_to_ard``, the ``method`` and ``notes`` of the
+    footnotes."""
+
+    arm: str
+    population: str
+    n: int
+    ard_population: str
+    method: str
+    notes: tuple[str, ...]
+
+
+#: The method of the baseline tables' footnote, of their population (``Table1Population.population``, lower case).
+TABLE1_DISPLAY_METHOD = "Continuous: n, mean (SD), median [Q1, Q3], min - max; categorical: n (%) of the {}"
+#: The note of a randomised trial's baseline tables.
+TABLE1_RANDOMISED_NOTE = ("Columns by the arm randomised: every patient randomised, treated or not; a patient given "
+                          "another arm's treatment is in the arm randomised to.")
+
+
+def table1_population(adsl: pd.DataFrame, *, randomised: bool) -> Table1Population:
+    """Who the baseline tables (``summarize_table1``) count: of a ``randomised`` trial every patient randomised by the
+    arm randomised (``RANDOMISED_ARM``), else the safety set by the first treatment.
 
     >>> adsl = pd.DataFrame({"USUBJID": list("abc"), "SAFFL": ["Y", "Y", "N"], "TRT01P": ["T", "C", "C"]})
     >>> table1_population(adsl, randomised=True)[:3], table1_population(adsl, randomised=False)[:3]
     (('TRT01P', 'Randomised patients', 3), ('TRT01A', 'Safety set', 2))
+    >>> table1_population(adsl, randomised=False).method
+    'Continuous: n, mean (SD), median [Q1, Q3], min - max; categorical: n (%) of the safety set'
     """
     if randomised:
-        return RANDOMISED_ARM, "Randomised patients", len(_randomised_population(adsl)), RANDOMISED_POPULATION
-    return "TRT01A", "Safety set", int(adsl[SAFETY_FLAG].eq("Y").sum()), FIRST_TREATMENT_POPULATION
+        return Table1Population(RANDOMISED_ARM, "Randomised patients", len(_randomised_population(adsl)),
+                                RANDOMISED_POPULATION, TABLE1_DISPLAY_METHOD.format("randomised patients"),
+                                (TABLE1_RANDOMISED_NOTE,))
+    return Table1Population("TRT01A", "Safety set", int(adsl[SAFETY_FLAG].eq("Y").sum()), FIRST_TREATMENT_POPULATION,
+                            TABLE1_DISPLAY_METHOD.format("safety set"), ())
 
 
 def summarize_table1(adsl: pd.DataFrame, *, continuous=(), categorical=(), arm: str = "TRT01A",

@@ -150,15 +150,17 @@ def _arm_levels(arm: pd.Series) -> list:
     return sorted(arm.unique(), key=lambda a: (a == TOTAL, a))
 
 
-def _safety_population(adsl: pd.DataFrame, arm: str) -> pd.DataFrame:
-    """Return ``USUBJID, arm`` of the safety population, refusing duplicate subjects; with
+def _safety_population(adsl: pd.DataFrame, arm: str, *, members: pd.Series | None = None) -> pd.DataFrame:
+    """Return ``USUBJID, arm`` of the safety population (or of the subjects ``members`` flags: the patients randomised,
+    ``disposition.RANDOMISED_ARM``), refusing duplicate subjects; with
     ``arm=AS_TREATED`` one row per subject and treatment taken (``treatment_periods``). ``arm`` is categorical in
     the order of the arms' codes (``_arm_order``) when ADSL has them (``TRT01AN``): the tables by first treatment
     (concomitant medications, glucocorticoid dose) put the baricitinib arm before the control, alphabetically."""
     if arm == AS_TREATED:
         return treatment_periods(adsl)
-    _require_columns(adsl, ["USUBJID", SAFETY_FLAG, arm], "ADSL")
-    pop = adsl.loc[adsl[SAFETY_FLAG] == "Y", ["USUBJID", arm]].rename(columns={arm: "arm"})
+    _require_columns(adsl, ["USUBJID", arm, *([SAFETY_FLAG] if members is None else [])], "ADSL")
+    members = adsl[SAFETY_FLAG] == "Y" if members is None else members
+    pop = adsl.loc[members, ["USUBJID", arm]].rename(columns={arm: "arm"})
     dup = pop["USUBJID"].duplicated()
     if dup.any():
         raise ValueError(f"ADSL: subject {pop.loc[dup, 'USUBJID'].iloc[0]!r} has more than one row")
