@@ -28,6 +28,11 @@ def test_methods_state_the_rounding_rule_and_the_exploratory_nature():
     text = appendix.METHODS_MARKDOWN
     assert "half up" in text and "42.7" in text
     assert "exploratory" in text and "no causal claim" in text
+    # the ESSDAI weights (Seror et al. 2010) and the quartile rule of the summaries are stated
+    assert ("the\nweights: constitutional 3, lymphadenopathy 4, glandular 2, articular 2, cutaneous 3, pulmonary 5, "
+            "renal 5, muscular 6, peripheral nervous system 5, central nervous system 5, haematological 2, "
+            "biological 1.") in text
+    assert "median [Q1, Q3] (Hyndman-Fan type 2, as SAS's default)" in text
 
 
 def test_tables_workbook_keeps_every_cell_as_the_csv_has_it(tmp_path):

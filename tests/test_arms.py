@@ -302,6 +302,12 @@ def test_summary_rows_by_arm_and_total(two_arm_ard):
     assert ard_mod.stack_ard([two_arm_ard]).shape == two_arm_ard.shape  # no duplicate statistic
 
 
+def test_summaries_by_arm_name_the_quartile_rule_of_the_pooled_ones(two_arm_ard):
+    methods = set(two_arm_ard.loc[two_arm_ard["analysis_id"] == "EFF-ESSDAI-SUMMARY-ARMS", "method"])
+    assert methods == {"n, mean, SD (n-1), median, Q1/Q3 (Hyndman-Fan type 2, as SAS QNTLDEF=5), min, max "
+                       "(observed cases)"}
+
+
 def test_every_diff_row_has_the_four_statistics_and_a_method(two_arm_ard):
     diff = two_arm_ard[two_arm_ard["analysis_id"].str.endswith("-DIFF")]
     assert set(diff["analysis_id"]) == {"EFF-ESSDAI-MCII-DIFF", "EFF-ESSDAI-MCII-NRI-DIFF",

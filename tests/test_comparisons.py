@@ -340,6 +340,9 @@ def test_mmrm_with_baseline_balanced_across_arms_keeps_the_difference_in_means()
     assert r.differences["estimate"].tolist() == pytest.approx([10 / 3, 4.0], rel=1e-6)
     assert r.differences["df"].tolist() == [3.0, 3.0]  # 6 subjects - 2 arms - 1 baseline slope
     assert "3 between-subject df" in r.method
+    # the arms' LS means at the mean baseline of the model's records, as SAS's LSMEANS
+    assert r.method.endswith("; LS means at mean BASE over the model's records")
+    assert "LS means" not in comparisons.fit_mmrm(d, reference="A", baseline=None).method
 
 
 def test_mmrm_rejects_baseline_records_duplicates_and_empty_cells():

@@ -36,6 +36,9 @@ def test_essdai_levels_allowed_as_in_the_published_table():
     form = dictionary.FORMS["essdai"]
     for domain in ESSDAI_DOMAINS:
         assert set(form.variable(ESSDAI_LEVEL_PARAMCD[domain]).allowed) == set(scoring.ESSDAI_ALLOWED_LEVELS[domain])
+    # each level's description gives its domain's weight (Seror et al. 2010): muscular 6, biological 1
+    assert "(weight 6: the domain scores 6 x the level" in form.variable("EDLMUSC").description
+    assert "(weight 1: the domain scores 1 x the level" in form.variable("EDLBIOL").description
     assert form.variable("EDLCONST").allowed == (0, 1, 2)  # no high level
     assert form.variable("EDLCNS").allowed == (0, 2, 3)  # no low level
 

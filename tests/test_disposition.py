@@ -331,6 +331,9 @@ def test_a_screen_failure_is_enrolled_not_treated_and_discontinued_not_ongoing(t
     # planned the single arm on enrolment; no actual treatment (ADaM IG: TRT01A is the treatment taken)
     assert adsl.loc["012", ["TRT01P", "TRT01PN", "TRT01A", "TRT02A"]].tolist() == [vocabulary.ARM, 1.0, "", ""]
     assert pd.isna(adsl.loc["012", "TRT01AN"]) and adsl.loc["011", "TRT01A"] == vocabulary.ARM
+    # SDTM DM's arm of a screen failure, in ARM and ACTARM (cleaning.derive_arm)
+    assert adsl.loc["012", ["ARM", "ACTARM"]].tolist() == ["Screen Failure"] * 2
+    assert adsl.loc["011", ["ARM", "ACTARM"]].tolist() == [vocabulary.ARM] * 2
     disp = disposition.summarize_disposition(datasets["adsl"]).set_index(["category", "reason"])["n_subjects"]
     # Shipped: 11 treated, 9 completed, 2 discontinued (an adverse event, lost to follow-up), none ongoing.
     assert disp[("Enrolled", "")] == 12 and disp[("Treated", "")] == 11

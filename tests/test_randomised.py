@@ -9,6 +9,7 @@ import pytest
 
 from analysis_utils import (cleaning, dictionary, efficacy_ard, eligibility, export, paths, safety, scoring,
                             synthetic, validation)
+from analysis_utils.io import read_adam
 
 CONTROL, TREATED = synthetic.CONTROL_ARM, synthetic.TREATED_ARM
 
@@ -272,6 +273,7 @@ def test_pilot_visit_order_stays_the_three_visits(synthetic_export):
 def test_pilot_adsl_has_one_arm_coded_1_and_no_randomisation(synthetic_export):
     adsl = cleaning.derive_all(synthetic_export)["adsl"]
     assert set(adsl["TRT01P"]) == set(adsl["TRT01A"]) == set(adsl["TRT02A"]) == {"Baricitinib 2 mg"}
+    assert set(adsl["ARM"]) == set(adsl["ACTARM"]) == {"Baricitinib 2 mg"}
     assert set(adsl["TRT01PN"]) == set(adsl["TRT01AN"]) == {1.0}
     assert adsl["RANDDT"].isna().all() and adsl["TR02SDT"].isna().all() and set(adsl["SWITCHFL"]) == {"N"}
 
@@ -313,6 +315,38 @@ def test_adsl_treatment_and_exposure_hand_worked(small):
     assert (got["TRT01P"], got["TRT01PN"], got["TRT01A"], got["TRT02A"], got["SWITCHFL"]) == \
         (TREATED, 2.0, TREATED, TREATED, "N")
     assert pd.isna(got["TR02SDT"]) and (got["TRTDURD"], got["CUMDOSE"]) == (169, 4.0 * 166)
+
+
+def test_adsl_arm_and_actarm_hand_worked(example):
+    """ARM is the arm randomised, ACTARM the arm first taken: patient 085 (HCQ 400 mg), switched at week 12 as the
+    protocol plans, stays HCQ 400 mg in both; patient 002 (HCQ 400 mg) given baricitinib 4 mg + HCQ from its first
+    dose has that arm as ACTARM; patient 004 (HCQ 400 mg), randomised and never dosed, is "Not Treated"; a patient
+    who consented and left before randomisation is "Not Assigned" in both, and a screen failure "Screen Failure"."""
+    trial, ds, _ = example
+    adsl = ds["adsl"].set_index("SUBJID")
+    assert adsl["ARM"].equals(adsl["TRT01P"]) and adsl["ACTARM"].equals(adsl["TRT01A"])
+    assert adsl.loc["085", ["ARM", "ACTARM", "SWITCHFL"]].tolist() == [CONTROL, CONTROL, "Y"]
+    ex = trial["exposure"].copy()
+    ex.loc[ex["SUBJID"] == "002", "EXTRT"] = TREATED
+    rand = trial["randomisation"]
+    left = rand.loc[rand["SUBJID"].isin(["010", "011"]), "SUBJID"].tolist()
+    ds_rows = pd.DataFrame({"SUBJID": left, "DSDECOD": ["WITHDRAWAL BY SUBJECT", dictionary.SCREEN_FAILURE]})
+    changed = {**trial, "exposure": ex[~ex["SUBJID"].isin(["004", *left])],
+               "randomisation": rand[~rand["SUBJID"].isin(left)]}
+    adsl = cleaning.derive_treatment(changed, pd.Index(["002", "004", *left])).join(
+        pd.DataFrame({"SAFFL": ["Y", "N", "N", "N"], "DCSREAS": ["", "", *ds_rows["DSDECOD"]]},
+                     index=["002", "004", *left]))
+    assert cleaning.derive_arm(adsl).values.tolist() == [
+        [CONTROL, TREATED], [CONTROL, "Not Treated"], ["Not Assigned", "Not Assigned"],
+        ["Screen Failure", "Screen Failure"]]
+
+
+def test_adsl_arm_is_the_cdisc_pilots_arm():
+    """The CDISC pilot's ADSL (254 patients randomised to three arms, each dosed): ARM as the study wrote it."""
+    adsl = read_adam(paths.CDISC_PILOT / "adam" / "adsl.xpt")
+    got = cleaning.derive_arm(adsl.assign(RANDDT=pd.NaT, DCSREAS=adsl["DCSREAS"].fillna("")))
+    assert len(got) == 254 and got["ARM"].tolist() == adsl["ARM"].tolist()
+    assert got["ACTARM"].tolist() == adsl["TRT01A"].tolist()
 
 
 def test_control_arm_has_the_lowest_code():

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis_utils import export, findings, htmlreport, paths, tables, vocabulary
+from analysis_utils import export, findings, htmlreport, listings, paths, scoring, tables, vocabulary
 from analysis_utils.cleaning import TRTEM_WINDOW_DAYS
 from analysis_utils.io import _atomic_write
 
@@ -31,10 +31,15 @@ RANDOMISED_DESIGN_MARKDOWN = """
 estimate the treatment effect, and the changes from baseline in all patients together are exploratory and
 descriptive (they include regression to the mean and the natural course of the disease). P-values are not
 adjusted for multiplicity. The full analysis set and the safety set are all randomised patients who took at
-least one dose; patients are analysed in the arm they were randomised to; adverse events and laboratory values by
-the treatment taken when they occurred (a patient who switched counts under each), exposure, baseline
-characteristics and medications by the first treatment (a switched patient's second period in that column).
+least one dose; patients are analysed in the arm they were randomised to, and the baseline characteristics
+describe every patient randomised, by that arm; adverse events and laboratory values by the treatment taken when
+they occurred (a patient who switched counts under each), exposure and medications by the first treatment (a
+switched patient's second period in that column).
 """
+
+#: The ESSDAI domains' weights as the methods give them (``scoring.ESSDAI_WEIGHTS``).
+_ESSDAI_WEIGHTS = ", ".join(f"{listings.ESSDAI_DOMAIN_LABELS[domain].lower()} {weight}"
+                            for domain, weight in scoring.ESSDAI_WEIGHTS.items())
 
 METHODS_MARKDOWN = f"""
 **Design and populations.** Single-arm, open-label pilot; every analysis is exploratory and descriptive.
@@ -42,7 +47,8 @@ There is no control group, no multiplicity adjustment and no causal claim: chang
 regression to the mean, placebo response and the natural course of the disease. The full analysis set (FAS)
 and the safety set are all enrolled patients who took at least one dose.
 
-**Scores.** ESSDAI: sum over 12 domains of weight × activity level (Seror et al. 2010; range 0-123).
+**Scores.** ESSDAI: sum over 12 domains of weight × activity level (Seror et al. 2010; range 0-123); the
+weights: {_ESSDAI_WEIGHTS}.
 ESSPRI: mean of dryness, fatigue and pain (0-10; all three items required). PGA on a 0-10 scale.
 MCII: ESSDAI decrease ≥ 3 points; ESSPRI decrease ≥ 1 point or ≥ 15 % of baseline (Seror et al. 2016),
 evaluated on exact item sums. PASS: ESSPRI < 5. Activity: low < 5, moderate 5-13, high ≥ 14.
@@ -50,8 +56,8 @@ Decisions where the sources are silent (IgG = 16.0 g/L scores 0 in the biologica
 biological assays scored from the available items with a data query; only disease-related cytopenias
 score; lab-implied levels never override the physician) are documented with the software's scoring rules.
 
-**Statistics.** Summaries: n, mean (SD), median [Q1, Q3], min-max. Paired comparisons of each visit with
-baseline: Wilcoxon signed-rank test, paired t-test with the 95 % CI of the mean change, Hodges-Lehmann
+**Statistics.** Summaries: n, mean (SD, n - 1), median [Q1, Q3] (Hyndman-Fan type 2, as SAS's default), min-max.
+Paired comparisons of each visit with baseline: Wilcoxon signed-rank test, paired t-test with the 95 % CI of the mean change, Hodges-Lehmann
 estimate with its CI; the options of each test are listed with its results in the efficacy section and in
 the method column of the analysis results dataset (ard.csv). Responder rates: n/N (%) with exact
 Clopper-Pearson 95 % CIs. Change across visits: Friedman test. Effect sizes: Cohen's dz (mean change / SD

@@ -51,7 +51,7 @@ from analysis_utils import ard as ard_mod
 from analysis_utils import comparisons, dictionary, efficacy_tables, endpoints, tables, vocabulary
 from analysis_utils.listings import CENTRE, STRATUM, strata_variable  # the strata, in listings (no scipy)
 from analysis_utils.responders import CP_METHOD
-from analysis_utils.summaries import ACTIVITY_CATEGORIES, CATEGORY_METHOD, summarize_categories
+from analysis_utils.summaries import ACTIVITY_CATEGORIES, CATEGORY_METHOD, SUMMARY_METHOD, summarize_categories
 from analysis_utils.visits import analysis_weeks, visit_weeks, visits_due
 
 #: ARD section of the between-arm rows (``reports/ard/efficacy-arms.csv``).
@@ -314,7 +314,7 @@ def summarize_by_arm(rows: pd.DataFrame, *, paramcd: str, arm: str = "TRTP", suf
         for part in (by_arm, total):
             parts.append(ard_mod.make_ard(part.rename(columns={arm: "group", "AVISIT": "avisit"}),
                                           analysis_id=f"EFF-{paramcd}-SUMMARY-ARMS{suffix}", paramcd=paramcd,
-                                          method="n, mean, SD, median, Q1, Q3, min, max (observed cases)"
+                                          method=f"{SUMMARY_METHOD} (observed cases)"
                                           + ("; records after a switch left out" if suffix else ""),
                                           label=f"{paramcd} by arm and visit"))
     return ard_mod.stack_ard(parts)

@@ -79,7 +79,7 @@ VISIT_DUE_RULE = "attended, or the patient left the study, or the window (target
 TREATMENT_COLUMNS = ("TRT01P", "TRT01PN", "TRT01A", "TRT01AN", "TRT02P", "TRT02A", "RANDDT", "SWITCHFL", "TR02SDT")
 ADSL_COLUMNS = (
     "STUDYID", "USUBJID", "SUBJID", "SITEID", "AGE", "AGEU", "SEX", "RACE", "ETHNIC", "HEIGHTBL", "WEIGHTBL",
-    "BMIBL", *TREATMENT_COLUMNS, "TRTSDT", "TRTEDT", "TRTDURD", "CUMDOSE", "ADHERPCT", "SAFFL", "FASFL",
+    "BMIBL", "ARM", "ACTARM", *TREATMENT_COLUMNS, "TRTSDT", "TRTEDT", "TRTDURD", "CUMDOSE", "ADHERPCT", "SAFFL", "FASFL",
     "COMP12FL", "COMP24FL", "DCUTDT", "DUE12FL", "DUE24FL", "EOSSTT", "DCSREAS", "EOSDT", "DTHFL", "DIAGDT", "DIAGDTF",
     "DURDIS", "ANTISSA", "ANTISSB",
     "HBVHXFL", "HBSAGFL", "ILDFL", "GCFL", "GCDOSEBL", "HCQFL", "ISFL", "IGGBL", "ESRBL", "CRPBL",
@@ -444,6 +444,42 @@ def derive_treatment(tables: dict, subjects: pd.Index) -> pd.DataFrame:
     }, index=subjects)
 
 
+#: ADSL ``ARM`` and ``ACTARM`` of a subject without an arm planned or taken (SDTMIG v3.2, DM assumption 4; the CDISC
+#: pilot's DM writes "Screen Failure"; docs/decisions.md, "Arm variables of ADSL"): a screen failure; a subject not assigned an arm
+#: (not randomised: awaiting randomisation at the data cut, or left before it); a subject assigned and never dosed.
+SCREEN_FAILURE_ARM, NOT_ASSIGNED_ARM, NOT_TREATED_ARM = "Screen Failure", "Not Assigned", "Not Treated"
+
+
+def derive_arm(adsl: pd.DataFrame) -> pd.DataFrame:
+    """ADSL ``ARM`` (the arm planned) and ``ACTARM`` (the arm taken), the subject-level arm variables the ADaM IG
+    requires (as SDTM DM defines them), from the treatment variables (``derive_treatment``), ``SAFFL`` and
+    ``DCSREAS``.
+
+    ``ARM`` is the arm assigned, ``TRT01P``: a randomised trial assigns at randomisation (``RANDDT``), the
+    single-arm pilot at the first dose. ``ACTARM`` is the arm of the treatment first taken, ``TRT01A`` (another arm's,
+    for a patient given it). An arm covers its whole course: the protocol's switch of the control arm's
+    non-responders is the control arm's, and a patient who stops a drug stays in the arm; neither changes
+    ``ACTARM``. A subject ended as a screen failure (``dictionary.SCREEN_FAILURE``) is ``SCREEN_FAILURE_ARM`` in
+    both, another subject never assigned ``NOT_ASSIGNED_ARM`` in both, and one assigned and never dosed has the arm
+    and ``ACTARM`` ``NOT_TREATED_ARM``.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"TRT01P": ["B", "A", "A", "", ""], "TRT01A": ["B", "B", "", "", ""],
+    ...     "RANDDT": pd.to_datetime(["2021-01-04"] * 3 + [None] * 2), "SAFFL": ["Y", "Y", "N", "N", "N"],
+    ...     "DCSREAS": ["", "", "WITHDRAWAL BY SUBJECT", "SCREEN FAILURE", ""]})
+    >>> derive_arm(adsl).values.tolist()
+    [['B', 'B'], ['A', 'B'], ['A', 'Not Treated'], ['Screen Failure', 'Screen Failure'], \
+['Not Assigned', 'Not Assigned']]
+    """
+    dosed = adsl["SAFFL"].eq("Y")
+    assigned = adsl["TRT01P"].fillna("").ne("") & (adsl["RANDDT"].notna() | dosed)
+    unassigned = np.where(adsl["DCSREAS"].eq(dictionary.SCREEN_FAILURE) & ~dosed, SCREEN_FAILURE_ARM, NOT_ASSIGNED_ARM)
+    arm = adsl["TRT01P"].where(assigned, unassigned)
+    return pd.DataFrame({"ARM": arm, "ACTARM": adsl["TRT01A"].where(dosed, arm.where(~assigned, NOT_TREATED_ARM))},
+                        index=adsl.index)
+
+
 def visit_windows(t: dict) -> pd.DataFrame:
     """Return the analysis windows of the export's schedule: ``AVISIT, AWLO, AWHI`` (first and last study day).
 
@@ -646,6 +682,7 @@ def derive_adsl(tables: dict, *, data_cutoff: str | None = None) -> pd.DataFrame
         out[flag] = _flag(validation.isin_text(subjects.to_series(), visits.loc[visits["VISIT"] == visit, "SUBJID"])
                           ).to_numpy()
     out = out.join(_disposition(t, subjects))
+    out[["ARM", "ACTARM"]] = derive_arm(out)
     out["DCUTDT"] = cut
     others = {visit: due_flag(week) for week, visit in week_code.items() if week > 0 and visit not in DUE_FLAGS}
     for visit, flag in {**DUE_FLAGS, **others}.items():

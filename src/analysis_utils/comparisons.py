@@ -70,7 +70,7 @@ METHODS = {
     "cp": "n/N, rate with exact Clopper-Pearson {pct}% CI",
     "logistic": "Logistic regression {flag} ~ arm{covariates} (maximum likelihood); odds ratio, Wald {pct}% CI",
     "mmrm": "Linear mixed model {value} ~ visit x arm{baseline} + random intercept per subject (REML); "
-            "t-based {pct}% CI on {df} between-subject df",
+            "t-based {pct}% CI on {df} between-subject df{lsmeans}",
 }
 
 
@@ -747,7 +747,8 @@ def fit_mmrm(data: pd.DataFrame, *, value: str = "CHG", arm: str = "TRTP", visit
     t_crit = stats.t.ppf(0.5 + conf_level / 2, df)
     pct = _pct(conf_level)
     method = METHODS["mmrm"].format(value=value, baseline=f" + {baseline}" if baseline else "", pct=pct,
-                                    df=f"{df:g}")
+                                    df=f"{df:g}", lsmeans=f"; LS means at mean {baseline} over the model's records"
+                                    if baseline else "")
 
     index = {c: i for i, c in enumerate(names)}
     cov_mean = [rows[c].mean() for c in covariates]

@@ -666,7 +666,8 @@ CRF_TOTALS = MappingProxyType({"essdai": "ESSDAI", "esspri": "ESSPRI"})
 
 def _visit_forms() -> tuple:
     levels = tuple(
-        _v(ESSDAI_LEVEL_PARAMCD[d], "int", f"ESSDAI {d} domain activity level.",
+        _v(ESSDAI_LEVEL_PARAMCD[d], "int", f"ESSDAI {d} domain activity level (weight {scoring.ESSDAI_WEIGHTS[d]}: "
+           f"the domain scores {scoring.ESSDAI_WEIGHTS[d]} x the level; Seror et al. 2010).",
            allowed=tuple(sorted(scoring.ESSDAI_ALLOWED_LEVELS[d])), required=False,
            blank="not assessed; the visit's ESSDAI is missing, never scored as if the domain had no activity")
         for d in ESSDAI_DOMAINS
