@@ -184,6 +184,23 @@ def test_treatment_other_than_randomised_is_a_query_not_an_error(small):
     assert _only(result.queries, "treated_not_as_randomised")["file"].tolist() == ["randomisation.csv"]
 
 
+def test_a_randomised_patient_whose_study_ended_without_a_dose_is_queried(example):
+    """Patient 004 (randomised 2021-01-06, completed 2021-06-24) without its exposure rows: a query on the
+    randomisation (it leaves the full analysis set); still on study at the export (no disposition row), awaiting a
+    first dose, no query."""
+    trial, _, _ = example
+    ex, ds = trial["exposure"], trial["disposition"]
+    undosed = {**trial, "exposure": ex[ex["SUBJID"] != "004"]}
+    assert [m.split(": randomised_not_dosed: ")[1] for m in
+            _only(validation.validate_export(undosed).queries, "randomised_not_dosed")["message"]] == [
+        "value '2021-01-06' is the randomisation of a patient whose study ended (COMPLETED on 2021-06-24) without a "
+        "dose in the exposure form: the patient is outside the full analysis and safety sets, with every assessment "
+        "and adverse event (ICH E9 allows leaving out a randomised patient never treated); a missing exposure row?"]
+    ongoing = {**undosed, "disposition": ds[ds["SUBJID"] != "004"]}
+    assert _only(validation.validate_export(ongoing).queries, "randomised_not_dosed").empty
+    assert _only(validation.validate_export(trial).queries, "randomised_not_dosed").empty
+
+
 def test_the_pilot_export_needs_neither_randomisation_nor_schedule(synthetic_export):
     assert "randomisation" not in synthetic_export and "schedule" not in synthetic_export
     assert "EXTRT" not in synthetic_export["exposure"]

@@ -208,6 +208,9 @@ RULES = MappingProxyType({
                                    "(AESER N): ICH E2A counts an event that results in death as serious"),
     "death_not_in_disposition": ("query", "a subject with a fatal adverse event has an end of study other than DEATH"),
     "visit_after_death": ("query", "a visit is dated after the end of the subject's fatal adverse event"),
+    "randomised_not_dosed": ("query", "a randomised patient whose study ended without a dose in the exposure form: "
+                                      "outside the full analysis and safety sets, with every assessment and adverse "
+                                      "event (a missing exposure row?)"),
     "treated_not_as_randomised": ("query", "the first treatment taken (exposure EXTRT) is not the arm randomised to "
                                            "(analysed as randomised, TRT01P; TRT01A is the treatment taken)"),
 })
@@ -1648,6 +1651,17 @@ def _check_randomisation(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
         parts.append(_problems(ctx, early, "RANDDT", "dosed_before_randomisation", raw,
                                "is after the first dose on " + rand["SUBJID"].map(first).dt.strftime(
                                    "%Y-%m-%d").fillna("")))
+        ds = typed.get("disposition")
+        if ds is not None and {"SUBJID", "DSDECOD", "DSSTDT"} <= set(ds.columns):
+            ended = ds.dropna(subset=["DSDECOD"]).drop_duplicates("SUBJID").set_index("SUBJID")
+            left = (isin_text(rand["SUBJID"], ended.index) & ~isin_text(rand["SUBJID"], first.index)
+                    & rand["RANDDT"].notna().to_numpy())
+            parts.append(_problems(ctx, left, "RANDDT", "randomised_not_dosed", raw, lambda m: (
+                "is the randomisation of a patient whose study ended (" + rand.loc[m, "SUBJID"].map(
+                    ended["DSDECOD"]).astype(str) + " on " + rand.loc[m, "SUBJID"].map(ended["DSSTDT"]).dt.strftime(
+                    "%Y-%m-%d").fillna("no date") + ") without a dose in the exposure form: the patient is outside "
+                "the full analysis and safety sets, with every assessment and adverse event (ICH E9 allows leaving "
+                "out a randomised patient never treated); a missing exposure row?")))
         if "EXTRT" in exposure and "ARM" in rand:
             first_trt = exposure.dropna(subset=["EXSTDT"]).sort_values(["SUBJID", "EXSTDT"], kind="stable")
             first_trt = first_trt.drop_duplicates("SUBJID").set_index("SUBJID")["EXTRT"].fillna("")
