@@ -518,6 +518,33 @@ def test_between_arm_analyses_at_an_early_interim_cut(example, cut, not_estimabl
         assert ds["adsl"]["TRT01P"].eq("").any() or ds["adsl"]["TRT01P"].isna().any()
 
 
+def test_a_visit_due_only_for_patients_who_left_has_its_nri_comparison(example):
+    """At the cut 2021-06-15 week 24 was due for 3 patients, who left before it (2 HCQ, 1 baricitinib), and no one
+    was assessed at it: no observed-case comparison, but the NRI one counts the 3 as non-responders: 0/2 against 0/1,
+    a difference of 0, Newcombe 95 % CI -65.8 to 79.3 points, Fisher's p = 1 (it was left out)."""
+    from analysis_utils import arms
+    trial, _, _ = example
+    ds = cleaning.derive_all(trial, data_cutoff="2021-06-15")
+    adeff = cleaning.derive_vars_trt(scoring.derive_adeff(ds["adqs"]), ds["adsl"])
+    ard = arms.summarize_arms(ds["adsl"], adeff)
+    week24 = ard[(ard["avisit"] == "Week 24") & ard["paramcd"].eq("ESSDAI") & ard["analysis_id"].str.contains("MCII")]
+    assert set(week24["analysis_id"]) == {"EFF-ESSDAI-MCII-NRI", "EFF-ESSDAI-MCII-NRI-DIFF"}
+    rates = week24[week24["stat_name"].isin(["n_responders", "n_evaluable"])]
+    assert rates.pivot(index="group", columns="stat_name", values="stat_value").loc[[CONTROL, TREATED, "Total"]] \
+        .values.tolist() == [[2.0, 0.0], [1.0, 0.0], [3.0, 0.0]]
+    diff = week24[week24["analysis_id"] == "EFF-ESSDAI-MCII-NRI-DIFF"].set_index("stat_name")["stat_value"]
+    assert [round(100 * diff[s], 1) for s in ("estimate", "ci_lower", "ci_upper")] == [0.0, -65.8, 79.3]
+    assert diff["p_value"] == 1.0
+    change = ard[ard["analysis_id"].str.startswith("EFF-ESSDAI-CHG")]
+    assert not change["avisit"].eq("Week 24").any()  # no record to compare
+    due = efficacy_ard.summarize_visits_due(ds["adsl"])
+    assert arms.describe_comparison(ard, analysis_id="EFF-ESSDAI-MCII", avisit="Week 24", what="the ESSDAI MCII",
+                                    due=due) == (
+        "No between-arm comparison of the ESSDAI MCII at Week 24: no data at the data cut (the visit was due for 3 "
+        "of 87 patients). The table's NRI row compares the arms on the patients it was due for, each without a "
+        "response (missing counted as non-response).")
+
+
 def test_a_switch_before_the_week_12_visit_is_queried(example):
     """Patient 085 (HCQ 400 mg, no MCII at week 12) switches on the day of the week-12 visit, 2021-08-19, as the
     protocol plans: no query. Switched at week 8 (2021-07-23), the week-12 values, the primary endpoint, are after

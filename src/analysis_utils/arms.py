@@ -632,8 +632,9 @@ def summarize_arms(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP"
     comparisons and the ANCOVA of the change; the repeated-measures model over all visits (treatment
     policy) and, when ADSL flags switched patients, its hypothetical-strategy sensitivity analysis.
     The reference arm is ``reference_arm(adsl)``; ``strata`` (default ``strata_variable(adsl)``, the randomisation's
-    stratum, else the centre) stratifies the CMH test and is the ANCOVA's factor. Endpoints or visits without records
-    are skipped. An analysis the data cannot estimate (``comparisons.NotEstimable``: at an early interim cut, an arm
+    stratum, else the centre) stratifies the CMH test and is the ANCOVA's factor. Endpoints without records are
+    skipped, and so are visits without records unless the visit was due for some patient (who left before it, or
+    missed it): then the NRI comparison alone, each such patient a non-responder. An analysis the data cannot estimate (``comparisons.NotEstimable``: at an early interim cut, an arm
     without a record at the visit, fewer patients than the model's parameters) gives one row, ``<analysis
     id>-NOT-ESTIMABLE``, whose method says why (``describe_not_estimable``), in place of its results; a responder
     analysis keeps the rates of the arms that have one (``compare_responders``).
@@ -660,14 +661,16 @@ def summarize_arms(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP"
             continue
         parts.append(summarize_by_arm(rows, paramcd=paramcd, arm=arm))
         present = set(rows["AVISIT"])
-        for avisit in (v for v in visits if v in present):
+        # a visit due for patients who left before it, none assessed yet: the NRI analysis only (they failed)
+        for avisit in (v for v in visits if v in present or due is not None and v in set(due["AVISIT"])):
             n_before = len(parts)
             for r_paramcd, flag, variable, label in responders:
                 if r_paramcd == paramcd and flag in rows.columns:
-                    parts.append(estimable(compare_responders, f"EFF-{paramcd}-{variable}", f"{label} at {avisit}",
-                                           rows=rows, paramcd=paramcd, flag=flag, avisit=avisit, arm=arm,
-                                           reference=reference, strata=by, variable=variable,
-                                           label=f"{label} at {avisit}"))
+                    if avisit in present:
+                        parts.append(estimable(compare_responders, f"EFF-{paramcd}-{variable}",
+                                               f"{label} at {avisit}", rows=rows, paramcd=paramcd, flag=flag,
+                                               avisit=avisit, arm=arm, reference=reference, strata=by,
+                                               variable=variable, label=f"{label} at {avisit}"))
                     nri = non_responder_records(adsl, rows, avisit=avisit, flag=flag, due=due, arm=arm,
                                                 population=population, strata=by)
                     parts.append(estimable(compare_responders, f"EFF-{paramcd}-{variable}-{NRI}",
@@ -675,7 +678,7 @@ def summarize_arms(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP"
                                            paramcd=paramcd, flag=flag, avisit=avisit, arm=arm, reference=reference,
                                            strata=by, variable=f"{variable}-{NRI}", logistic=False,
                                            method=NRI_METHOD, label=f"{label} at {avisit}, missing = non-responder"))
-            if paramcd in change_paramcds:
+            if paramcd in change_paramcds and avisit in present:
                 parts.append(estimable(compare_change, f"EFF-{paramcd}-CHG",
                                        f"{paramcd}: change from baseline to {avisit}", rows=rows,
                                        paramcd=paramcd, avisit=avisit, arm=arm, reference=reference, centre=by))
@@ -915,9 +918,14 @@ for 0 of 2 patients).'
         if len(missing):
             return f"No between-arm comparison of {what} at {avisit}: not estimable at this data cut " \
                    f"({missing['method'].iloc[0]})."
-        if due is not None:
-            return efficacy_tables.describe_no_data(due, what=f"No between-arm comparison of {what}", avisit=avisit)
-        return f"No between-arm comparison of {what} at {avisit}: no records."
+        if due is None:
+            return f"No between-arm comparison of {what} at {avisit}: no records."
+        text = efficacy_tables.describe_no_data(due, what=f"No between-arm comparison of {what}", avisit=avisit)
+        nri = _rows(ard, f"{analysis_id}-{NRI}{comparisons.DIFF_SUFFIX}")
+        if (nri["avisit"] == avisit).any():  # due only for patients who left before it (``summarize_arms``)
+            text += (" The table's NRI row compares the arms on the patients it was due for, each without a "
+                     "response (missing counted as non-response).")
+        return text
     kind = _kind(analysis_id)
     sentences = []
     for comparison, diff in diffs.groupby("group", sort=False):
