@@ -356,6 +356,11 @@ QUERIES = {
     "visit after the end of study": (_replace_in_line("disposition", 2, "2021-12-13", "2021-11-30"),
                                      ("query", "visit_after_end_of_study", "visits.csv", 4,
                                       "is after the end of study on 2021-11-30 (COMPLETED)")),
+    "an adverse event starting after the end of study, within 30 days of the last dose": (
+        _replace_in_line("adverse_events", 2, "2021-07-02,2021-07-07", "2021-12-20,2021-12-27"),
+        ("query", "adverse_event_after_end_of_study", "adverse_events.csv", 2,
+         "value '2021-12-20' is after the end of study on 2021-12-13 (COMPLETED): the onset or the end of study "
+         "mistyped? The event counts as recorded (treatment-emergent within the window after the last dose)")),
     "header-only adverse_events.csv": (_keep_rows("adverse_events", lambda line: False),
                                        ("query", "empty_form", "adverse_events.csv", None, "may be empty")),
     "a file that is not a form": (lambda folder: (folder / "notes.csv").write_text("a,b\n1,2\n") and folder,

@@ -244,6 +244,7 @@ def test_every_rule_is_documented_with_its_kind():
     assert {"visit_window", "missing_item", "incomplete_biological", "unknown_form", "unknown_column", "empty_form",
             "identifier_restored", "no_assessment", "completed_without_final_visit", "discontinued_after_final_visit",
             "visit_after_end_of_study", "treated_not_as_randomised", "randomised_not_dosed", "partial_date",
+            "adverse_event_after_end_of_study",
             "missing_assessment",
             "result_beyond_limit", "fatal_grade_mismatch", "death_not_in_disposition", "visit_after_death",
             "repeated_sample", "baseline_after_first_dose", "overlapping_medication", "score_differs",

@@ -195,6 +195,9 @@ RULES = MappingProxyType({
     "completed_without_final_visit": ("query", "a subject marked COMPLETED has no week-24 visit"),
     "discontinued_after_final_visit": ("query", "a subject marked as discontinued had the week-24 visit"),
     "visit_after_end_of_study": ("query", "a visit is dated after the subject's end-of-study date"),
+    "adverse_event_after_end_of_study": ("query", "an adverse event starts after the subject's end-of-study date: "
+                                                  "counted as recorded (treatment-emergent within the window after "
+                                                  "the last dose)"),
     "adverse_event_before_consent": ("query", "an adverse event starts before the informed consent: medical history, "
                                      "or a mistyped date (counted as not treatment-emergent)"),
     "dosed_after_end_of_study": ("query", "a last dose of the study treatment (exposure EXENDT) is after the subject's "
@@ -1999,8 +2002,8 @@ def _query_missing_assessments(text: dict, ctxs: dict) -> pd.DataFrame:
 
 def _query_disposition(typed: dict, text: dict, ctxs: dict, last: str = FINAL_VISIT,
                        label: str = "week 24") -> pd.DataFrame:
-    """Disposition against the visits: COMPLETED without the final visit ``last``, discontinued after it, visits and
-    last doses after the end."""
+    """Disposition against the visits: COMPLETED without the final visit ``last``, discontinued after it, visits,
+    last doses and adverse events' onsets after the end."""
     visits, ds = typed.get("visits"), typed.get("disposition")
     if visits is None or ds is None or ds.empty or not {"VISIT", "VISITDT"} <= set(visits) \
             or not {"DSDECOD", "DSSTDT"} <= set(ds):
@@ -2022,6 +2025,14 @@ def _query_disposition(typed: dict, text: dict, ctxs: dict, last: str = FINAL_VI
                                    + exposure["SUBJID"][m].map(end["DSDECOD"]).fillna("").astype(str) + "): the last "
                                    "dose or the end of study mistyped? Days on treatment and dose are counted to the "
                                    "last dose")))
+    if (ae := typed.get("adverse_events")) is not None and "AESTDT" in ae:
+        ae_end = ae["SUBJID"].map(end["DSSTDT"])
+        parts.append(_problems(ctxs["adverse_events"], (ae["AESTDT"] > ae_end).fillna(False).astype(bool), "AESTDT",
+                               "adverse_event_after_end_of_study", text["adverse_events"]["AESTDT"], lambda m: (
+                                   "is after the end of study on " + ae_end[m].dt.strftime("%Y-%m-%d") + " ("
+                                   + ae["SUBJID"][m].map(end["DSDECOD"]).fillna("").astype(str) + "): the onset or "
+                                   "the end of study mistyped? The event counts as recorded (treatment-emergent within "
+                                   "the window after the last dose)")))
     return pd.concat([
         _problems(ctxs["disposition"], completed & ~has_final, "DSDECOD", "completed_without_final_visit",
                   text["disposition"]["DSDECOD"], f"but the subject has no {label} visit in the visits form"),
