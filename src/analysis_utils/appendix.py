@@ -57,9 +57,9 @@ biological assays scored from the available items with a data query; only diseas
 score; lab-implied levels never override the physician) are documented with the software's scoring rules.
 
 **Statistics.** Summaries: n, mean (SD, n - 1), median [Q1, Q3] (Hyndman-Fan type 2, as SAS's default), min-max.
-Paired comparisons of each visit with baseline: Wilcoxon signed-rank test, paired t-test with the 95 % CI of the mean change, Hodges-Lehmann
-estimate with its CI; the options of each test are listed with its results in the efficacy section and in
-the method column of the analysis results dataset (ard.csv). Responder rates: n/N (%) with exact
+Paired comparisons of each visit with baseline: Wilcoxon signed-rank test, paired t-test with the 95 % CI of the
+mean change, Hodges-Lehmann estimate with its CI; the options of each test are listed with its results in the
+efficacy section and in the method column of the analysis results dataset (ard.csv). Responder rates: n/N (%) with exact
 Clopper-Pearson 95 % CIs. Change across visits: Friedman test. Effect sizes: Cohen's dz (mean change / SD
 of the change) and the matched-pairs rank-biserial correlation. Missing data: observed cases are primary;
 baseline observation carried forward (a dropout is a non-responder), last observation carried forward and a

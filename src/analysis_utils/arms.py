@@ -634,10 +634,11 @@ def summarize_arms(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP"
     The reference arm is ``reference_arm(adsl)``; ``strata`` (default ``strata_variable(adsl)``, the randomisation's
     stratum, else the centre) stratifies the CMH test and is the ANCOVA's factor. Endpoints without records are
     skipped, and so are visits without records unless the visit was due for some patient (who left before it, or
-    missed it): then the NRI comparison alone, each such patient a non-responder. An analysis the data cannot estimate (``comparisons.NotEstimable``: at an early interim cut, an arm
-    without a record at the visit, fewer patients than the model's parameters) gives one row, ``<analysis
-    id>-NOT-ESTIMABLE``, whose method says why (``describe_not_estimable``), in place of its results; a responder
-    analysis keeps the rates of the arms that have one (``compare_responders``).
+    missed it): then the NRI comparison alone, each such patient a non-responder. An analysis the data cannot
+    estimate (``comparisons.NotEstimable``: at an early interim cut, an arm without a record at the visit, fewer
+    patients than the model's parameters) gives one row, ``<analysis id>-NOT-ESTIMABLE``, whose method says why
+    (``describe_not_estimable``), in place of its results; a responder analysis keeps the rates of the arms that
+    have one (``compare_responders``).
     """
     reference = reference_arm(adsl, arm)
     by = strata if strata is not None else strata_variable(adsl, population)

@@ -79,9 +79,9 @@ VISIT_DUE_RULE = "attended, or the patient left the study, or the window (target
 TREATMENT_COLUMNS = ("TRT01P", "TRT01PN", "TRT01A", "TRT01AN", "TRT02P", "TRT02A", "RANDDT", "SWITCHFL", "TR02SDT")
 ADSL_COLUMNS = (
     "STUDYID", "USUBJID", "SUBJID", "SITEID", "AGE", "AGEU", "SEX", "RACE", "ETHNIC", "HEIGHTBL", "WEIGHTBL",
-    "BMIBL", "ARM", "ACTARM", *TREATMENT_COLUMNS, "TRTSDT", "TRTEDT", "TRTDURD", "CUMDOSE", "ADHERPCT", "SAFFL", "FASFL",
-    "COMP12FL", "COMP24FL", "DCUTDT", "DUE12FL", "DUE24FL", "EOSSTT", "DCSREAS", "EOSDT", "DTHFL", "DIAGDT", "DIAGDTF",
-    "DURDIS", "ANTISSA", "ANTISSB",
+    "BMIBL", "ARM", "ACTARM", *TREATMENT_COLUMNS, "TRTSDT", "TRTEDT", "TRTDURD", "CUMDOSE", "ADHERPCT", "SAFFL",
+    "FASFL", "COMP12FL", "COMP24FL", "DCUTDT", "DUE12FL", "DUE24FL", "EOSSTT", "DCSREAS", "EOSDT", "DTHFL", "DIAGDT",
+    "DIAGDTF", "DURDIS", "ANTISSA", "ANTISSB",
     "HBVHXFL", "HBSAGFL", "ILDFL", "GCFL", "GCDOSEBL", "HCQFL", "ISFL", "IGGBL", "ESRBL", "CRPBL",
 )
 ADQS_COLUMNS = ("STUDYID", "USUBJID", "PARCAT1", "PARAMCD", "PARAM", "AVISIT", "AVISITN", "ADT", "ADY", "AVAL",
@@ -445,8 +445,9 @@ def derive_treatment(tables: dict, subjects: pd.Index) -> pd.DataFrame:
 
 
 #: ADSL ``ARM`` and ``ACTARM`` of a subject without an arm planned or taken (SDTMIG v3.2, DM assumption 4; the CDISC
-#: pilot's DM writes "Screen Failure"; docs/decisions.md, "Arm variables of ADSL"): a screen failure; a subject not assigned an arm
-#: (not randomised: awaiting randomisation at the data cut, or left before it); a subject assigned and never dosed.
+#: pilot's DM writes "Screen Failure"; docs/decisions.md, "Arm variables of ADSL"): a screen failure; a subject not
+#: assigned an arm (not randomised: awaiting randomisation at the data cut, or left before it); a subject assigned
+#: and never dosed.
 SCREEN_FAILURE_ARM, NOT_ASSIGNED_ARM, NOT_TREATED_ARM = "Screen Failure", "Not Assigned", "Not Treated"
 
 
