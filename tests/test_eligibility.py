@@ -134,7 +134,7 @@ def test_summarize_eligibility_lists_failed_and_not_done_criteria_apart(study):
     assert summary.columns.tolist() == ["USUBJID", "ELIGFL", "ACRSCORE", "ACRCLASS", "FAILED", "NOTDONE"]
     assert summary.values.tolist() == [
         ["P-001", "Y", "8", "MET", "", ""],
-        ["P-002", "N", "3", "NOT DONE", "INC2, INC4, EXC1, EXC4", "INC1, INC3, EXC3"],
+        ["P-002", "N", "3", "NOT DONE", "INC2 not met, INC4 not met, EXC1 met, EXC4 met", "INC1, INC3, EXC3"],
     ]
 
 
@@ -247,8 +247,8 @@ def test_eligibility_ard_rows_match_the_tables(study):
 
 
 def test_the_patients_not_eligible_are_named_twenty_at_most():
-    subjects = pd.DataFrame({"USUBJID": [f"X-01-{i:03d}" for i in range(1, 31)], "ELIGFL": "N", "FAILED": "EXC1",
+    subjects = pd.DataFrame({"USUBJID": [f"X-01-{i:03d}" for i in range(1, 31)], "ELIGFL": "N", "FAILED": "EXC1 met",
                              "NOTDONE": ""})
     text = describe_ineligible(subjects)
-    assert text.startswith("30 of 30 patients are not shown eligible: 01-001 (not met: EXC1),")
-    assert text.endswith("01-020 (not met: EXC1), and 10 more, listed first below.")
+    assert text.startswith("30 of 30 patients are not shown eligible: 01-001 (EXC1 met),")
+    assert text.endswith("01-020 (EXC1 met), and 10 more, listed first below.")

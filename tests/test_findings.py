@@ -97,6 +97,18 @@ def test_safety_interpretation_quotes_the_ard():
     assert findings.describe_safety(None) == f"Adverse events: {findings.NOT_DUE}."
 
 
+def test_safety_interpretation_at_an_interim_cut_says_how_many_are_still_on_study():
+    """At a cut with 2 of the 6 patients on study, the counts are of the events recorded by then; at the final cut
+    (no patient on study) the sentence is left out."""
+    def cut(interim: float, ongoing: float) -> pd.DataFrame:
+        return pd.concat([_ard(), pd.DataFrame({"analysis_id": findings.DATACUT_ID, "avisit": "",
+                                                "stat_name": ["interim", "n_enrolled", "n_ongoing"],
+                                                "stat_value": [interim, 6.0, ongoing]})], ignore_index=True)
+    assert ("At this interim data cut 2 of the 6 patients were still on study: their adverse events are those "
+            "recorded by the cut, and the counts may grow.") in findings.describe_safety(cut(1.0, 2.0))
+    assert findings.describe_safety(cut(0.0, 0.0)) == findings.describe_safety(_ard())
+
+
 def test_the_categories_read_are_those_the_safety_tables_write():
     overview = set(safety.AE_OVERVIEW_CATEGORIES)
     assert {findings.AE_ANY, findings.AE_SERIOUS, findings.AE_GRADE3, findings.AE_WITHDRAWN, findings.AE_FATAL} <= overview

@@ -490,9 +490,10 @@ def summarize_eligibility(adelig: pd.DataFrame) -> pd.DataFrame:
 
     ``ELIGFL`` is "Y" when every inclusion is MET and every exclusion NOT MET; ``ACRSCORE`` the weighted
     score from the items done and ``ACRCLASS`` the classification (MET, NOT MET, or NOT DONE when not
-    evaluable; "" without an ACRCLASS row); ``FAILED`` the CRITIDs that make the subject ineligible
-    (an inclusion NOT MET or an exclusion MET) and ``NOTDONE`` the inclusion and exclusion CRITIDs that
-    could not be evaluated (both "" if none). A criterion not done is never listed as failed, but a
+    evaluable; "" without an ACRCLASS row); ``FAILED`` the criteria that make the subject ineligible, each
+    CRITID with its result ("INC2 not met": an inclusion; "EXC1 met": an exclusion, which applies, as Table
+    14.1.2 counts it), and ``NOTDONE`` the inclusion and exclusion CRITIDs that could not be evaluated (both ""
+    if none). A criterion not done is never listed as failed, but a
     subject with one is not shown eligible (``ELIGFL`` "N").
 
     Examples
@@ -502,7 +503,7 @@ def summarize_eligibility(adelig: pd.DataFrame) -> pd.DataFrame:
     ...     "AVALC": ["MET", "MET", "NOT MET", "NOT MET", "NOT MET", "MET", "NOT DONE", "NOT DONE", "NOT MET"],
     ...     "VALUE": ["7", "", "", "2", "", "", "3", "", ""]})
     >>> summarize_eligibility(e).values.tolist()
-    [['A', 'Y', '7', '', '', ''], ['B', 'N', '2', '', 'INC1, EXC1', ''], ['C', 'N', '3', '', '', 'INC1']]
+    [['A', 'Y', '7', '', '', ''], ['B', 'N', '2', '', 'INC1 not met, EXC1 met', ''], ['C', 'N', '3', '', '', 'INC1']]
     """
     inclusion, exclusion = adelig["CRITTYPE"] == "INCLUSION", adelig["CRITTYPE"] == "EXCLUSION"
     fails = (inclusion & (adelig["AVALC"] == NOT_MET)) | (exclusion & (adelig["AVALC"] == MET))
@@ -512,7 +513,10 @@ def summarize_eligibility(adelig: pd.DataFrame) -> pd.DataFrame:
     def listed(mask: pd.Series) -> pd.Series:
         return adelig[mask].groupby("USUBJID", sort=True)["CRITID"].agg(", ".join).reindex(subjects, fill_value="")
 
-    failed, not_done = listed(fails), listed(open_)
+    failed = adelig["CRITID"] + np.where(inclusion, " not met", " met")
+    failed = adelig[fails].assign(CRITID=failed[fails]).groupby("USUBJID", sort=True)["CRITID"].agg(", ".join) \
+        .reindex(subjects, fill_value="")
+    not_done = listed(open_)
     by_crit = adelig.set_index(["CRITID", "USUBJID"])
     score = by_crit["VALUE"].get("ACRSCORE", pd.Series(dtype=object)).reindex(subjects)
     acr_class = by_crit["AVALC"].get("ACRCLASS", pd.Series(dtype=object)).reindex(subjects)
@@ -521,6 +525,8 @@ def summarize_eligibility(adelig: pd.DataFrame) -> pd.DataFrame:
                          "FAILED": failed.to_numpy(), "NOTDONE": not_done.to_numpy()})
 
 
+#: What a patient shown eligible (``ELIGFL`` "Y") met, in the words of Table 14.1.2 (an exclusion criterion met applies).
+ELIGIBLE_TEXT = "every inclusion criterion met, no exclusion criterion met"
 #: Patients ``describe_ineligible`` names at most; the others are counted (the listing shows them first).
 NAMED_AT_MOST = 20
 
@@ -533,23 +539,24 @@ def describe_ineligible(by_subject: pd.DataFrame, *, at_most: int = NAMED_AT_MOS
     (at a cut of the pilot one day before her baseline visit, 01-011 read as an eligibility failure).
 
     >>> s = pd.DataFrame({"USUBJID": ["X-01-001", "X-01-002", "X-02-003"], "ELIGFL": ["Y", "N", "N"],
-    ...                   "FAILED": ["", "EXC1", ""], "NOTDONE": ["", "", "INC3"]})
+    ...                   "FAILED": ["", "EXC1 met", ""], "NOTDONE": ["", "", "INC3"]})
     >>> describe_ineligible(s)
-    '2 of 3 patients are not shown eligible: 01-002 (not met: EXC1), 02-003 (not done: INC3).'
+    '2 of 3 patients are not shown eligible: 01-002 (EXC1 met), 02-003 (not done: INC3).'
     >>> describe_ineligible(s.assign(ELIGFL="Y"))
-    'All 3 patients met every criterion.'
+    'All 3 patients are shown eligible: every inclusion criterion met, no exclusion criterion met.'
     >>> describe_ineligible(s.iloc[:2])
-    '1 of 2 patients is not shown eligible: 01-002 (not met: EXC1).'
+    '1 of 2 patients is not shown eligible: 01-002 (EXC1 met).'
     >>> describe_ineligible(s, at_most=1)
-    '2 of 3 patients are not shown eligible: 01-002 (not met: EXC1), and 1 more, listed first below.'
+    '2 of 3 patients are not shown eligible: 01-002 (EXC1 met), and 1 more, listed first below.'
     >>> describe_ineligible(s, awaiting=["X-02-003"])
-    '1 of 3 patients is not shown eligible: 01-002 (not met: EXC1). 02-003 (not done yet: INC3) awaits the first \
-dose at the data cut.'
+    '1 of 3 patients is not shown eligible: 01-002 (EXC1 met). 02-003 (not done yet: INC3) awaits the first dose \
+at the data cut.'
     >>> describe_ineligible(s.assign(ELIGFL="N", NOTDONE="INC3"), awaiting=["X-01-001", "X-02-003"])
-    '1 of 3 patients is not shown eligible: 01-002 (not met: EXC1, not done: INC3). 01-001, 02-003 (not done yet: \
-INC3) await the first dose at the data cut.'
+    '1 of 3 patients is not shown eligible: 01-002 (EXC1 met; not done: INC3). 01-001, 02-003 (not done yet: INC3) \
+await the first dose at the data cut.'
     >>> describe_ineligible(s.iloc[[0, 2]], awaiting=["X-02-003"])
-    'The other patient met every criterion. 02-003 (not done yet: INC3) awaits the first dose at the data cut.'
+    'The other patient is shown eligible: every inclusion criterion met, no exclusion criterion met. 02-003 (not \
+done yet: INC3) awaits the first dose at the data cut.'
     """
     waiting = by_subject["USUBJID"].isin(list(awaiting)) & (by_subject["ELIGFL"] != "Y") & (by_subject["FAILED"] == "")
     later = ""
@@ -562,9 +569,10 @@ INC3) await the first dose at the data cut.'
     out = by_subject[(by_subject["ELIGFL"] != "Y") & ~waiting]
     if not len(out):
         others = len(by_subject) - int(waiting.sum())
-        return (f"All {len(by_subject)} patients met every criterion." if not later else
-                f"The other {'patient' if others == 1 else f'{others} patients'} met every criterion.{later}")
-    why = [", ".join(f"{word}: {ids}" for word, ids in (("not met", failed), ("not done", not_done)) if ids)
+        eligible = f"shown eligible: {ELIGIBLE_TEXT}."
+        return (f"All {len(by_subject)} patients are {eligible}" if not later else
+                f"The other {'patient is' if others == 1 else f'{others} patients are'} {eligible}{later}")
+    why = ["; ".join(filter(None, (failed, f"not done: {not_done}" if not_done else "")))
            for failed, not_done in zip(out["FAILED"], out["NOTDONE"])]
     named = ", ".join(f"{voc.patient_label(s)} ({w})" for s, w in zip(out["USUBJID"][:at_most], why[:at_most]))
     named += f", and {len(out) - at_most} more, listed first below" if len(out) > at_most else ""

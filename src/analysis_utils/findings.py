@@ -573,6 +573,9 @@ def describe_safety(ard: pd.DataFrame | None) -> str:
         text.append(f"No patient had {_or(none.split(', '))}: {_zero_bounds(ard, zero)} is still compatible with that.")
     if labs := describe_lab_alerts(ard):
         text.append(labs)
+    if ongoing := _still_on_study(ard):
+        text.append(f"At this interim data cut {ongoing}: their adverse events are those recorded by the cut, and "
+                    "the counts may grow.")
     arms = trial_arms(ard)
     if len(arms) > 1:
         per_arm = _by_group(ard, OVERVIEW_ID, lambda g: _n_of(_patients(ard, OVERVIEW_ID, category=AE_ANY, group=g),
@@ -584,6 +587,23 @@ def describe_safety(ard: pd.DataFrame | None) -> str:
         text.append(f"With {counts[AE_ANY][1]:.0f} patients and no control group, these counts describe this pilot "
                     "only: they cannot show that baricitinib is safe or rule out uncommon adverse events.")
     return " ".join(text)
+
+
+def _still_on_study(ard: pd.DataFrame) -> str:
+    """At an interim data cut (ARD ``DISP-DATACUT``) with patients on study, "<n> of the <N> patients were still on
+    study"; else ``""``.
+
+    >>> ard = pd.DataFrame({"analysis_id": DATACUT_ID, "avisit": "", "stat_name": ["interim", "n_enrolled",
+    ...                     "n_ongoing"], "stat_value": [1.0, 87, 20]})
+    >>> _still_on_study(ard), _still_on_study(ard.assign(stat_value=[0.0, 87, 0]))
+    ('20 of the 87 patients were still on study', '')
+    """
+    rows = ard[(ard["analysis_id"] == DATACUT_ID) & ard["avisit"].fillna("").eq("")]
+    value = dict(zip(rows["stat_name"], rows["stat_value"]))
+    if not value.get("interim") or not value.get("n_ongoing"):
+        return ""
+    n = value["n_ongoing"]
+    return f"{n:.0f} of the {value['n_enrolled']:.0f} patients {'was' if n == 1 else 'were'} still on study"
 
 
 def interim_caveat(ard: pd.DataFrame | None) -> str:
