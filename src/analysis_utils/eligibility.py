@@ -525,7 +525,8 @@ def summarize_eligibility(adelig: pd.DataFrame) -> pd.DataFrame:
                          "FAILED": failed.to_numpy(), "NOTDONE": not_done.to_numpy()})
 
 
-#: What a patient shown eligible (``ELIGFL`` "Y") met, in the words of Table 14.1.2 (an exclusion criterion met applies).
+#: What a patient shown eligible (``ELIGFL`` "Y") met, in the words of Table 14.1.2 (an exclusion criterion met
+#: applies).
 ELIGIBLE_TEXT = "every inclusion criterion met, no exclusion criterion met"
 #: Patients ``describe_ineligible`` names at most; the others are counted (the listing shows them first).
 NAMED_AT_MOST = 20
