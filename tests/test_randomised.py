@@ -545,6 +545,21 @@ def test_a_visit_due_only_for_patients_who_left_has_its_nri_comparison(example):
         "response (missing counted as non-response).")
 
 
+def test_week_24_comparison_says_how_many_control_patients_assessed_had_switched(example):
+    """Of the 26 HCQ 400 mg patients with a week-24 ESSDAI, 10 had switched to baricitinib (the 12 switched, less 2
+    who left before week 24): the treatment-policy sentence says so beside the control arm's rate."""
+    from analysis_utils import arms
+    trial, ds, adeff = example
+    ard = arms.summarize_arms(ds["adsl"], adeff)
+    switched = ard[ard["analysis_id"] == "EFF-ESSDAI-SWITCHED"].set_index(["avisit", "group"])["stat_value"]
+    assert switched[("Week 24", CONTROL)] == 10 and switched[("Week 24", TREATED)] == 0
+    assert "Week 12" not in switched.index.get_level_values(0)  # before the switch: no row
+    text = arms.describe_comparison(ard, analysis_id="EFF-ESSDAI-MCII", avisit="Week 24", what="the ESSDAI MCII")
+    assert (f"stay in their arm; of the patients assessed at Week 24, 10 randomised to {CONTROL} had switched), "
+            "the ESSDAI MCII was reached by") in text
+    assert f"25 of the 26 patients evaluable (96.2%) randomised to {CONTROL}" in text
+
+
 def test_a_switch_before_the_week_12_visit_is_queried(example):
     """Patient 085 (HCQ 400 mg, no MCII at week 12) switches on the day of the week-12 visit, 2021-08-19, as the
     protocol plans: no query. Switched at week 8 (2021-07-23), the week-12 values, the primary endpoint, are after

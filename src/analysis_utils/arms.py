@@ -612,6 +612,29 @@ def _after_switch(rows: pd.DataFrame, avisit: str) -> bool:
     return bool(len(weeks)) and float(weeks.max()) > SWITCH_WEEK
 
 
+def count_switched(rows: pd.DataFrame, *, paramcd: str, avisit: str, arm: str = "TRTP") -> pd.DataFrame:
+    """``EFF-<paramcd>-SWITCHED`` at ``avisit``: per arm (``group``), the patients with a change from baseline at the
+    visit taken after their switch (``post_switch``), whom the treatment-policy comparisons count in the arm
+    randomised (``n_switched``); so that a reader of a week-24 rate of the control arm knows how many of its patients
+    were then on the new treatment.
+
+    >>> rows = pd.DataFrame({"USUBJID": list("abc"), "TRTP": ["C", "C", "T"], "AVISIT": "Week 24", "AVISITN": 24,
+    ...                      "CHG": [-3.0, -1.0, -4.0], "SWITCHFL": ["Y", "N", "N"]})
+    >>> count_switched(rows, paramcd="ESSDAI", avisit="Week 24")[["group", "stat_value"]].values.tolist()
+    [['C', 1.0], ['T', 0.0]]
+    """
+    at = rows[(rows["AVISIT"] == avisit) & rows["CHG"].notna()] if "CHG" in rows.columns else rows.iloc[:0]
+    order = rows[arm].cat.categories if isinstance(rows[arm].dtype, pd.CategoricalDtype) else sorted(set(at[arm]))
+    counts = at[post_switch(at)].groupby(at[arm].astype(str))["USUBJID"].nunique()
+    groups = [str(g) for g in order if at[arm].astype(str).eq(str(g)).any()]
+    return ard_mod.make_ard(pd.DataFrame({"group": groups, "stat_name": "n_switched",
+                                          "stat_value": [float(counts.get(g, 0)) for g in groups]}),
+                            analysis_id=f"EFF-{paramcd}-SWITCHED", paramcd=paramcd, avisit=avisit, variable="SWITCHFL",
+                            method="patients with a change from baseline at the visit taken after their switch "
+                                   "(ADT > TR02SDT), counted in the arm randomised",
+                            label=f"{paramcd}: patients assessed at {avisit} after switching treatment")
+
+
 def _with_estimand(rows: pd.DataFrame, strategy: str) -> pd.DataFrame:
     """The ``-DIFF`` rows of ``rows`` with the estimand strategy for the switch added to their method."""
     diff = rows["analysis_id"].str.endswith(comparisons.DIFF_SUFFIX)
@@ -685,6 +708,7 @@ def summarize_arms(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP"
                                        paramcd=paramcd, avisit=avisit, arm=arm, reference=reference, centre=by))
             if switched and _after_switch(rows, avisit):
                 parts[n_before:] = [_with_estimand(p, "treatment policy") for p in parts[n_before:]]
+                parts.append(count_switched(rows, paramcd=paramcd, avisit=avisit, arm=arm))
         if paramcd in change_paramcds and (~_is_baseline(rows)).any():  # none yet: no visit to model
             strategies = ("treatment policy", "hypothetical") if switched else (None,)
             parts += [estimable(compare_repeated, f"EFF-{paramcd}-MMRM" + ("-HYPO" if s == "hypothetical" else ""),
@@ -723,6 +747,17 @@ ANALYSIS_LABELS = {
 CELLS_NOTE = ("Arm and Total columns: responders n (%) of the patients evaluable (NRI: of the patients whose visit "
               "was due), or mean (SD) [n] of the observed change from baseline (hypothetical: without the records "
               "after a switch, as its model), by randomised arm; Estimate: each arm minus the reference")
+
+
+def _switched_text(ard: pd.DataFrame, paramcd: str, avisit: str) -> str:
+    """From ``count_switched``'s rows, "; of the patients assessed at <visit>, <n> randomised to <arm> had switched",
+    the arms with any; ``""`` without."""
+    rows = _rows(ard, f"EFF-{paramcd}-SWITCHED")
+    rows = rows[(rows["avisit"] == avisit) & (rows["stat_value"] > 0)]
+    if not len(rows):
+        return ""
+    said = tables.join_words([f"{v:.0f} randomised to {g}" for g, v in zip(rows["group"], rows["stat_value"])])
+    return f"; of the patients assessed at {avisit}, {said} had switched"
 
 
 def _rows(ard: pd.DataFrame, analysis_id: str) -> pd.DataFrame:
@@ -934,7 +969,8 @@ for 0 of 2 patients).'
         est, lo, hi, p = (_stat(diff, s) for s in ("estimate", "ci_lower", "ci_upper", "p_value"))
         p_text = endpoints._p_text(p)
         policy = (f" (treatment policy: each patient in the arm randomised, whatever was taken after the switch; the "
-                  f"patients who switched treatment after week {SWITCH_WEEK:g} stay in their arm)"
+                  f"patients who switched treatment after week {SWITCH_WEEK:g} stay in their arm"
+                  f"{_switched_text(ard, diff['paramcd'].iloc[0], avisit)})"
                   if diff["method"].str.contains("treatment policy").any() else "")
         if kind in ("MCII", NRI):
             # the test, which the sparse strata of a visit may change from CMH to Fisher's (the table's note says why)

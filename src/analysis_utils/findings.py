@@ -511,7 +511,10 @@ def describe_lab_alerts(ard: pd.DataFrame | None) -> str:
     ...     "stat_value": [2.0, 1, 2, 2, 1, 2, 2]})
     >>> describe_lab_alerts(ard)
     "Laboratory values of CTCAE grade 3 or more or below the label's interruption thresholds (Listing 14.3.4.5): \
-neutrophils (10^9/L) in 2 patients (1 of them already at baseline; after baseline on Bari: 2)."
+neutrophils (10^9/L) in 2 patients (1 of them already at baseline, before the first dose; after baseline on Bari: 2)."
+    >>> describe_lab_alerts(pd.concat([ard, ard.tail(1).assign(group="HCQ", stat_value=1.0)])).split("; ", 1)[1]
+    'after baseline on Bari: 2; on HCQ: 1, a patient who switched treatment counted under each).'
+
     >>> describe_lab_alerts(ard.iloc[:1].assign(stat_value=0.0))
     "No laboratory value of CTCAE grade 3 or more or below the label's interruption thresholds (Listing 14.3.4.5)."
     """
@@ -527,10 +530,12 @@ neutrophils (10^9/L) in 2 patients (1 of them already at baseline; after baselin
     parts = []
     for paramcd in dict.fromkeys(p for p in rows["paramcd"] if p):
         n, at_start = value[("", paramcd, "n_subjects")], value[("", paramcd, "n_baseline")]
-        on = [f"on {g}: {value[(g, paramcd, 'n_after')]:.0f}" for g in dict.fromkeys(rows["group"]) if g
-              and (g, paramcd, "n_after") in value.index]
-        details = ([f"{at_start:.0f} of them already at baseline"] if at_start else []) + (
-            [f"after baseline {'; '.join(on)}"] if on else [])
+        groups = [g for g in dict.fromkeys(rows["group"]) if g and (g, paramcd, "n_after") in value.index]
+        on = [f"on {g}: {value[(g, paramcd, 'n_after')]:.0f}" for g in groups]
+        both = sum(value[(g, paramcd, "n_after")] for g in groups) > value.get(("", paramcd, "n_after"), 0)
+        details = ([f"{at_start:.0f} of them already at baseline, before the first dose"] if at_start else []) + (
+            [f"after baseline {'; '.join(on)}"
+             + (", a patient who switched treatment counted under each" if both else "")] if on else [])
         parts.append(f"{_name(param_label(paramcd))} in {_plural(n, 'patient')}"
                      + (f" ({'; '.join(details)})" if details else ""))
     return f"Laboratory values of {what}: {'; '.join(parts)}."
