@@ -276,6 +276,7 @@ def test_hypothetical_rows_show_the_records_their_model_reads(two_arm_ard):
     assert week24.loc[arms.ANALYSIS_LABELS["HYPO"], HCQ] == f"-3.0 ({tables.MISSING}) [1]"
     assert week24.loc[arms.ANALYSIS_LABELS["HYPO"], BARI] == week24.loc[arms.ANALYSIS_LABELS["MMRM"], BARI]
     assert "hypothetical: without the records after a switch" in arms.CELLS_NOTE
+    assert "a rate difference above 0, or an odds ratio above 1, favours the arm named first" in arms.CELLS_NOTE
 
 
 @pytest.mark.parametrize("arm", ["TRT01P", "TRT01A"])

@@ -191,10 +191,13 @@ def test_to_html_draws_a_spanner_over_its_columns_in_a_two_row_header():
     columns = pd.MultiIndex.from_tuples([("", "Term"), ("Bari (N = 11)", "n (%)"), ("Bari (N = 11)", "Events"),
                                          ("Total <all>", "")])
     frame = pd.DataFrame([["Rash", "1 (9.1)", "2", "1"]], columns=columns)
-    head = tables.to_html(frame).split("\n")[1]
-    assert head == ('<thead><tr><th rowspan="2">Term</th><th colspan="2" class="spanner">Bari (N = 11)</th>'
-                    '<th rowspan="2" class="num">Total &lt;all&gt;</th></tr>'
-                    '<tr><th class="num">n (%)</th><th class="num">Events</th></tr></thead>')
+    head, body = (tables.to_html(frame).split("\n")[i] for i in (1, 3))
+    # each spanner's first column starts a group (a rule left of it), in the header and the body
+    assert head == ('<thead><tr><th rowspan="2">Term</th><th colspan="2" class="spanner group">Bari (N = 11)</th>'
+                    '<th rowspan="2" class="num group">Total &lt;all&gt;</th></tr>'
+                    '<tr><th class="num group">n (%)</th><th class="num">Events</th></tr></thead>')
+    assert body == ('<tr><td>Rash</td><td class="num group">1 (9.1)</td><td class="num">2</td>'
+                    '<td class="num group">1</td></tr>')
 
 
 def test_flatten_columns_joins_spanner_and_column_for_the_csv():

@@ -746,7 +746,9 @@ ANALYSIS_LABELS = {
 #: What the arm and total columns of ``format_arms_table`` hold (first part of ``methods_note``).
 CELLS_NOTE = ("Arm and Total columns: responders n (%) of the patients evaluable (NRI: of the patients whose visit "
               "was due), or mean (SD) [n] of the observed change from baseline (hypothetical: without the records "
-              "after a switch, as its model), by randomised arm; Estimate: each arm minus the reference")
+              "after a switch, as its model), by randomised arm; Estimate: each arm minus the reference (a rate "
+              "difference above 0, or an odds ratio above 1, favours the arm named first; so does a difference in "
+              "change below 0, lower ESSDAI, ESSPRI and PGA being better)")
 
 
 def _switched_text(ard: pd.DataFrame, paramcd: str, avisit: str) -> str:

@@ -303,7 +303,8 @@ def _header_rows(columns: pd.Index, attr: list[str]) -> list[str]:
         while j < len(pairs) and pairs[j][0] == spanner and pairs[j][1]:
             below.append(f"<th{attr[j]}>{html.escape(pairs[j][1])}</th>")
             j += 1
-        top.append(f'<th colspan="{j - i}" class="spanner">{html.escape(spanner)}</th>')
+        group = " group" if i > 0 and pairs[i - 1][0] != spanner else ""
+        top.append(f'<th colspan="{j - i}" class="spanner{group}">{html.escape(spanner)}</th>')
         i = j
     return ["<tr>" + "".join(top) + "</tr>", "<tr>" + "".join(below) + "</tr>"]
 
@@ -334,7 +335,12 @@ def to_html(frame: pd.DataFrame, *, caption: str = "", note: str = "", max_rows:
     shown = frame if max_rows is None or len(frame) <= max_rows else frame.head(max_rows)
     cells = shown.astype(object).where(shown.notna(), "").astype(str)
     numeric = [bool(len(cells)) and all(_is_numeric_text(v) for v in cells.iloc[:, i]) for i in range(cells.shape[1])]
-    attr = [' class="num"' if is_num else "" for is_num in numeric]
+    # the first column under each spanner starts a group (a rule left of it: a shift table's "Grade 4" count of one
+    # arm and the "N" of the next read as one number, "0 69")
+    tops = [str(c[0]) for c in cells.columns] if isinstance(cells.columns, pd.MultiIndex) else [""] * cells.shape[1]
+    starts = [i > 0 and bool(t) and t != tops[i - 1] for i, t in enumerate(tops)]
+    attr = [f' class="{" ".join(c)}"' if (c := [n for n, on in (("num", is_num), ("group", start)) if on]) else ""
+            for is_num, start in zip(numeric, starts)]
     lines = ['<table class="report-table">']
     caption = info.caption if info is not None else caption
     if caption:
