@@ -252,3 +252,28 @@ def test_the_patients_not_eligible_are_named_twenty_at_most():
     text = describe_ineligible(subjects)
     assert text.startswith("30 of 30 patients are not shown eligible: 01-001 (EXC1 met),")
     assert text.endswith("01-020 (EXC1 met), and 10 more, listed first below.")
+
+
+def test_baricitinib_started_below_the_label_threshold_is_queried_at_each_start():
+    """Patient a starts baricitinib with lymphocytes 0.49 (below 0.5) and haemoglobin 80 (the threshold itself: not
+    below); b starts HCQ alone with neutrophils 0.9 (no baricitinib: no query) and switches to baricitinib on a day
+    whose sample, drawn before the first new dose, has neutrophils 0.95; c's baseline 0.8 was followed by 1.1, the last
+    value before its first dose."""
+    from analysis_utils.eligibility import STARTED_BELOW_LABEL, derive_label_queries
+    day = pd.Timestamp("2021-01-05")
+    adsl = pd.DataFrame({"USUBJID": ["a", "b", "c"], "TRT01A": ["Bari 4 mg", "HCQ 400 mg", "Bari 4 mg"],
+                         "TRTSDT": [day] * 3, "TRT02A": ["Bari 4 mg", "Bari 4 mg", "Bari 4 mg"],
+                         "TR02SDT": [pd.NaT, pd.Timestamp("2021-04-01"), pd.NaT]})
+    adlb = pd.DataFrame({"USUBJID": ["a", "a", "b", "b", "b", "c", "c"],
+                         "PARAMCD": ["LYM", "HGB", "NEUT", "NEUT", "NEUT", "NEUT", "NEUT"],
+                         "AVAL": [0.49, 80.0, 0.9, 0.95, 0.5, 0.8, 1.1],
+                         "ADT": pd.to_datetime(["2021-01-05", "2021-01-05", "2021-01-05", "2021-04-01", "2021-04-02",
+                                                "2020-12-20", "2021-01-04"]),
+                         "AVISIT": ["Baseline", "Baseline", "Baseline", "Week 12", "Week 12", "Screening", "Baseline"]})
+    out = derive_label_queries(adlb, adsl)
+    assert out[["USUBJID", "AVISIT", "variable", "value"]].values.tolist() == [
+        ["a", "Baseline", "LYM", "0.49"], ["b", "Week 12", "NEUT", "0.95"]]
+    assert set(out["rule"]) == {STARTED_BELOW_LABEL} and set(out["source"]) == {"eligibility"}
+    assert out["message"].iloc[1] == (
+        "Bari 4 mg started on 2021-04-01 (switch) with neutrophils (10^9/L) 0.95 on 2021-04-01: the label advises "
+        "against starting baricitinib below 1; a deviation to confirm (analysed as recorded)")

@@ -560,6 +560,16 @@ def test_week_24_comparison_says_how_many_control_patients_assessed_had_switched
     assert f"25 of the 26 patients evaluable (96.2%) randomised to {CONTROL}" in text
 
 
+def test_the_example_queries_baricitinib_started_below_the_label_threshold(example):
+    """Patients 03-025, 06-063 and 07-076 started baricitinib with neutrophils 0.8, 0.73 and 0.69 x10^9/L; 03-036
+    (HCQ 400 mg) switched to it at week 12 with 0.67."""
+    trial, ds, _ = example
+    out = eligibility.derive_label_queries(ds["adlb"], ds["adsl"])
+    assert out[["USUBJID", "AVISIT", "value"]].values.tolist() == [
+        ["BARI-PSS-RCT-03-025", "Baseline", "0.8"], ["BARI-PSS-RCT-03-036", "Week 12", "0.67"],
+        ["BARI-PSS-RCT-06-063", "Baseline", "0.73"], ["BARI-PSS-RCT-07-076", "Baseline", "0.69"]]
+
+
 def test_a_switch_before_the_week_12_visit_is_queried(example):
     """Patient 085 (HCQ 400 mg, no MCII at week 12) switches on the day of the week-12 visit, 2021-08-19, as the
     protocol plans: no query. Switched at week 8 (2021-07-23), the week-12 values, the primary endpoint, are after

@@ -35,7 +35,7 @@ import pandas as pd
 
 from analysis_utils import ard
 from analysis_utils import vocabulary as voc
-from analysis_utils.dictionary import ACR_EULAR_ENTRY, ACR_EULAR_EXCLUSION, PROTOCOL_EXCLUSION
+from analysis_utils.dictionary import ACR_EULAR_ENTRY, ACR_EULAR_EXCLUSION, NO_BARICITINIB, PROTOCOL_EXCLUSION
 from analysis_utils.report import QUERY_COLUMNS
 
 #: Items of the 2016 ACR/EULAR criteria (Shiboski et al. 2017, table): CRITID -> (input column,
@@ -455,12 +455,63 @@ def derive_adelig(adsl: pd.DataFrame, adeff: pd.DataFrame, adlb: pd.DataFrame, a
 TREATED_NOT_ELIGIBLE = "treated though a protocol criterion is not met"
 
 
-def derive_queries(adelig: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
+#: The rule of the data query of baricitinib started at a value below the label's threshold (``derive_label_queries``).
+STARTED_BELOW_LABEL = "baricitinib started below the label's threshold"
+
+
+def derive_label_queries(adlb: pd.DataFrame, adsl: pd.DataFrame, *,
+                         thresholds=voc.LAB_INTERRUPTION_THRESHOLDS) -> pd.DataFrame:
+    """Data queries (source ``eligibility``) of each start of a treatment with baricitinib (one not in
+    ``dictionary.NO_BARICITINIB``): the first dose (``TRTSDT``, of ``TRT01A``) and a switch to one (``TR02SDT``, of
+    ``TRT02A``), whose last value of a test of ``thresholds`` on or before that day (a sample on the day of the switch
+    comes before its first dose, as ``TRTA`` reads it) is below the threshold: the label advises against starting
+    baricitinib at neutrophils below 1.0 or lymphocytes below 0.5 x10^9/L, or haemoglobin below 80 g/L (the
+    thresholds at which it interrupts it, ``vocabulary.LAB_INTERRUPTION_THRESHOLDS``). A deviation for the site to
+    confirm; the analyses take the data as recorded, and the laboratory alerts list the value.
+
+    >>> adsl = pd.DataFrame({"USUBJID": ["a", "b", "c"], "TRT01A": ["Bari", "HCQ 400 mg", "Bari"],
+    ...     "TRTSDT": pd.to_datetime(["2021-01-05"] * 3), "TRT02A": ["Bari", "Bari", "Bari"],
+    ...     "TR02SDT": pd.to_datetime([None, "2021-04-01", None])})
+    >>> adlb = pd.DataFrame({"USUBJID": ["a", "b", "b", "c"], "PARAMCD": "NEUT", "AVAL": [0.8, 0.8, 0.7, 1.2],
+    ...     "ADT": pd.to_datetime(["2021-01-05", "2021-01-05", "2021-04-01", "2021-01-04"]),
+    ...     "AVISIT": ["Baseline", "Baseline", "Week 12", "Baseline"]})
+    >>> derive_label_queries(adlb, adsl)[["USUBJID", "AVISIT", "value", "message"]].values.tolist()
+    [['a', 'Baseline', '0.8', 'Bari started on 2021-01-05 (first dose) with neutrophils (10^9/L) 0.8 on 2021-01-05: \
+the label advises against starting baricitinib below 1; a deviation to confirm (analysed as recorded)'], ['b', \
+'Week 12', '0.7', 'Bari started on 2021-04-01 (switch) with neutrophils (10^9/L) 0.7 on 2021-04-01: the label \
+advises against starting baricitinib below 1; a deviation to confirm (analysed as recorded)']]
+    """
+    starts = []
+    for trt, day, what in (("TRT01A", "TRTSDT", "first dose"), ("TRT02A", "TR02SDT", "switch")):
+        if {trt, day} <= set(adsl.columns):
+            given = adsl[adsl[day].notna() & adsl[trt].fillna("").ne("") & ~adsl[trt].isin(NO_BARICITINIB)]
+            starts.append(given[["USUBJID", trt, day]].set_axis(["USUBJID", "TRT", "START"], axis=1).assign(WHAT=what))
+    starts = pd.concat(starts, ignore_index=True) if starts else pd.DataFrame(columns=["USUBJID", "TRT", "START"])
+    labs = adlb[adlb["PARAMCD"].isin(list(thresholds)) & adlb["AVAL"].notna()].merge(starts, on="USUBJID")
+    last = labs[labs["ADT"] <= labs["START"]].sort_values(["USUBJID", "START", "PARAMCD", "ADT"], kind="stable") \
+        .drop_duplicates(["USUBJID", "START", "PARAMCD"], keep="last")
+    rows = last[last["AVAL"] < last["PARAMCD"].map(thresholds)]
+    if rows.empty:
+        return pd.DataFrame(columns=list(QUERY_COLUMNS))
+    value = rows["AVAL"].map("{:g}".format)
+    label = rows["PARAMCD"].map(voc.param_label)
+    message = (rows["TRT"].astype(str) + " started on " + rows["START"].dt.strftime("%Y-%m-%d") + " (" + rows["WHAT"]
+               + ") with " + label.str[:1].str.lower() + label.str[1:] + " " + value + " on "
+               + rows["ADT"].dt.strftime("%Y-%m-%d") + ": the label advises against starting baricitinib below "
+               + rows["PARAMCD"].map(thresholds).map("{:g}".format) + "; a deviation to confirm (analysed as recorded)")
+    out = pd.DataFrame({"source": "eligibility", "file": "", "row": "", "USUBJID": rows["USUBJID"],
+                        "AVISIT": rows["AVISIT"].astype(str), "variable": rows["PARAMCD"], "rule": STARTED_BELOW_LABEL,
+                        "value": value, "message": message})
+    return out[list(QUERY_COLUMNS)].reset_index(drop=True)
+
+
+def derive_queries(adelig: pd.DataFrame, adsl: pd.DataFrame, *, adlb: pd.DataFrame | None = None) -> pd.DataFrame:
     """Data queries (source ``eligibility``) of the patients randomised or treated (``TRT01P`` given, or ``SAFFL``
     "Y") with an inclusion criterion NOT MET or an exclusion criterion MET in ADELIG: enrolled though not eligible, a
     protocol deviation (ICH E3 10.2) for the site to confirm, as when the data contradict the CRF's answer (a CNS
     level at baseline under an EXC1 answered N). The patient stays in the analysis sets (ICH E9 5.2.1). A criterion
-    NOT DONE is not queried here: the eligibility table counts it.
+    NOT DONE is not queried here: the eligibility table counts it. With ``adlb``, then those of
+    ``derive_label_queries`` (baricitinib started below the label's threshold).
 
     >>> adelig = pd.DataFrame({"USUBJID": ["S-08-083", "S-01-001"], "CRITTYPE": "EXCLUSION", "CRITID": "EXC1",
     ...                        "CRITERION": "Active CNS disease", "AVALC": ["MET", "NOT MET"],
@@ -481,8 +532,10 @@ patient was randomised or treated: a protocol deviation to confirm (kept in the 
                "treated: a protocol deviation to confirm (kept in the analysis sets)")
     out = pd.DataFrame({"source": "eligibility", "file": "", "row": "", "USUBJID": rows["USUBJID"], "AVISIT": "",
                         "variable": rows["CRITID"], "rule": TREATED_NOT_ELIGIBLE, "value": rows["AVALC"],
-                        "message": message})
-    return out[list(QUERY_COLUMNS)].reset_index(drop=True)
+                        "message": message})[list(QUERY_COLUMNS)]
+    if adlb is not None and len(label := derive_label_queries(adlb, adsl)):
+        out = pd.concat([out, label], ignore_index=True) if len(out) else label
+    return out.reset_index(drop=True)
 
 
 def summarize_eligibility(adelig: pd.DataFrame) -> pd.DataFrame:
