@@ -402,8 +402,28 @@ def _key_findings_of_arms(ard: pd.DataFrame, arms: list[str]) -> list[tuple[str,
         ("Patients who stopped study drug because of a TEAE, by treatment taken", overview(AE_WITHDRAWN)),
         ("Patients who left the study early, by arm randomised", left + (f"; reasons: {reasons}" if reasons else "")),
         ("Adverse events of special interest, by treatment taken", _aesi_by_treatment(ard)),
+        *_lab_alerts_row(ard),
     ]
     return rows + _pending_row(ard)
+
+
+def _lab_alerts_row(ard: pd.DataFrame | None) -> list[tuple[str, str]]:
+    """The key-findings row of the laboratory alerts (``describe_lab_alerts``): a value of CTCAE grade 3 or more, or
+    below the label's thresholds for starting and interrupting baricitinib, by test; none without the ARD's rows.
+
+    >>> ard = pd.DataFrame({"analysis_id": "SAF-LB-ALERTS", "group": "", "paramcd": ["", "NEUT", "NEUT", "NEUT"],
+    ...     "stat_name": ["n_subjects", "n_subjects", "n_baseline", "n_after"], "stat_value": [1.0, 1, 1, 0]})
+    >>> _lab_alerts_row(ard)
+    [("Laboratory values of CTCAE grade 3 or more or below the label's thresholds (Listing 14.3.4.5)", \
+'neutrophils (10^9/L) in 1 patient (1 of them already at baseline, before the first dose)')]
+    >>> _lab_alerts_row(ard.assign(stat_value=0.0))[0][1], _lab_alerts_row(None)
+    ('none', [])
+    """
+    text = describe_lab_alerts(ard)
+    if not text:
+        return []
+    finding = "Laboratory values of CTCAE grade 3 or more or below the label's thresholds (Listing 14.3.4.5)"
+    return [(finding, text.split("): ", 1)[1].rstrip(".") if text.startswith("Laboratory values") else "none")]
 
 
 def _aesi_by_treatment(ard: pd.DataFrame | None, *, with_none: bool = True) -> str:
@@ -446,7 +466,7 @@ def key_findings(ard: pd.DataFrame | None) -> pd.DataFrame:
     MCII, the same at the final visit (``FINAL_VISIT``), ESSPRI MCII, the ESSPRI and PGA changes at the primary
     visit; safety (safety population): patients with TEAEs,
     serious TEAEs, deaths (a TEAE with fatal outcome), TEAEs leading to discontinuation of study drug, adverse events
-    of special interest.
+    of special interest, laboratory alerts (``_lab_alerts_row``).
     """
     arms = trial_arms(ard)
     if len(arms) > 1:
@@ -467,6 +487,7 @@ def key_findings(ard: pd.DataFrame | None) -> pd.DataFrame:
         ("Patients who stopped study drug because of a TEAE", _n_of(_patients(ard, OVERVIEW_ID, category=AE_WITHDRAWN))),
         ("Patients who left the study early", describe_discontinued(ard)),
         ("Adverse events of special interest", "; ".join(filter(None, [seen, none and f"none of: {none}"])) or NOT_DUE),
+        *_lab_alerts_row(ard),
         *_pending_row(ard),
     ]
     return pd.DataFrame(rows, columns=["Finding", "Result"])
