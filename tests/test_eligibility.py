@@ -277,3 +277,39 @@ def test_baricitinib_started_below_the_label_threshold_is_queried_at_each_start(
     assert out["message"].iloc[1] == (
         "Bari 4 mg started on 2021-04-01 (switch) with neutrophils (10^9/L) 0.95 on 2021-04-01: the label advises "
         "against starting baricitinib below 1; a deviation to confirm (analysed as recorded)")
+
+
+def test_no_label_query_without_a_sample_before_a_start_or_without_the_tests():
+    """No neutrophil, lymphocyte or haemoglobin sample on or before the start (only CRP; a sample after it; none at
+    all; an ADSL without the treatment taken): no query, and no error (an empty selection compared text with
+    numbers). A value below a limit of quantification says how it was reported."""
+    from analysis_utils.eligibility import derive_label_queries
+    adsl = pd.DataFrame({"USUBJID": ["a"], "TRT01A": ["Bari 4 mg"], "TRTSDT": pd.to_datetime(["2021-01-05"])})
+    sample = pd.DataFrame({"USUBJID": ["a"], "PARAMCD": ["CRP"], "AVAL": [1.0], "ADT": pd.to_datetime(["2021-01-05"]),
+                           "AVISIT": ["Baseline"]})
+    for adlb in (sample, sample.assign(PARAMCD="NEUT", ADT=pd.Timestamp("2021-01-09")), sample.iloc[:0]):
+        assert derive_label_queries(adlb, adsl).empty
+        assert derive_label_queries(adlb, adsl.drop(columns="TRT01A")).empty
+    low = sample.assign(PARAMCD="LYM", AVAL=0.15, LBSTRESC="<0.3")
+    message = derive_label_queries(low, adsl)["message"][0]
+    assert " lymphocytes (10^9/L) 0.15 (reported as <0.3) on 2021-01-05:" in message
+
+
+def test_a_criterion_the_data_meet_but_the_crf_answers_otherwise_is_queried():
+    """INC2 answered N though the baseline ESSDAI (17) meets it; EXC2 answered Y though the data say it does not
+    apply: the site's own record says the patient was not eligible. A CRF answer that agrees, or one missing, raises
+    nothing."""
+    from analysis_utils.eligibility import CRF_CONTRADICTS_DATA, derive_queries
+    adelig = pd.DataFrame({"USUBJID": "S-01-005", "CRITTYPE": ["INCLUSION", "INCLUSION", "EXCLUSION", "EXCLUSION"],
+                           "CRITID": ["INC2", "INC4", "EXC2", "EXC3"],
+                           "CRITERION": ["ESSDAI >= 5", "Age >= 18", "Pregnancy", "Severe infection"],
+                           "AVALC": ["MET", "MET", "NOT MET", "NOT MET"],
+                           "VALUE": ["ESSDAI 17; CRF: N", "age 36; CRF: Y", "sex F; CRF: Y", "CRF: missing"]})
+    adsl = pd.DataFrame({"USUBJID": ["S-01-005"], "SAFFL": "Y", "TRT01P": "Bari"})
+    out = derive_queries(adelig, adsl)
+    assert out[["variable", "rule", "value"]].values.tolist() == [
+        ["INC2", CRF_CONTRADICTS_DATA, "N"], ["EXC2", CRF_CONTRADICTS_DATA, "Y"]]
+    assert out["message"][0] == ("inclusion criterion INC2 (ESSDAI >= 5) answered N on the CRF, but the data say met "
+                                 "(ESSDAI 17; CRF: N): the site's record says the patient was not eligible; to "
+                                 "confirm (analysed as the data say)")
+    assert derive_queries(adelig, adsl.assign(SAFFL="N", TRT01P="")).empty  # neither randomised nor treated

@@ -98,14 +98,16 @@ def test_safety_interpretation_quotes_the_ard():
 
 
 def test_safety_interpretation_at_an_interim_cut_says_how_many_are_still_on_study():
-    """At a cut with 2 of the 6 patients on study, the counts are of the events recorded by then; at the final cut
-    (no patient on study) the sentence is left out."""
+    """At a cut with 2 of the 7 enrolled patients on study (one not yet treated, outside the 6 of the safety set),
+    the counts are of the events recorded by then; at the final cut (no patient on study) the sentence is left out."""
     def cut(interim: float, ongoing: float) -> pd.DataFrame:
         return pd.concat([_ard(), pd.DataFrame({"analysis_id": findings.DATACUT_ID, "avisit": "",
                                                 "stat_name": ["interim", "n_enrolled", "n_ongoing"],
-                                                "stat_value": [interim, 6.0, ongoing]})], ignore_index=True)
-    assert ("At this interim data cut 2 of the 6 patients were still on study: their adverse events are those "
-            "recorded by the cut, and the counts may grow.") in findings.describe_safety(cut(1.0, 2.0))
+                                                "stat_value": [interim, 7.0, ongoing]})], ignore_index=True)
+    text = findings.describe_safety(cut(1.0, 2.0))
+    assert ("At this interim data cut 2 of the 7 enrolled patients were still on study: their adverse events are "
+            "those recorded by the cut, and the counts may grow.") in text
+    assert text.startswith("3 of 6 patients (50.0%) had at least one")  # the safety set's N, beside the enrolled
     assert findings.describe_safety(cut(0.0, 0.0)) == findings.describe_safety(_ard())
 
 

@@ -198,7 +198,33 @@ def test_a_randomised_patient_whose_study_ended_without_a_dose_is_queried(exampl
         "and adverse event (ICH E9 allows leaving out a randomised patient never treated); a missing exposure row?"]
     ongoing = {**undosed, "disposition": ds[ds["SUBJID"] != "004"]}
     assert _only(validation.validate_export(ongoing).queries, "randomised_not_dosed").empty
+    failed = {**undosed, "disposition": ds.assign(DSDECOD=ds["DSDECOD"].where(ds["SUBJID"] != "004",
+                                                                             dictionary.SCREEN_FAILURE))}
+    result = validation.validate_export(failed)  # a randomised screen failure: that error alone, not both
+    assert _only(result.queries, "randomised_not_dosed").empty
+    assert _only(result.errors, "screen_failure_randomised")["USUBJID"].tolist() == ["BARI-PSS-RCT-01-004"]
     assert _only(validation.validate_export(trial).queries, "randomised_not_dosed").empty
+
+
+def test_queries_raised_by_another_form_stand_at_a_cut_only_with_that_record_by_the_cut(example):
+    """Patient 004 without exposure rows, whose study ended on 2021-06-24: randomised_not_dosed at the export, not at
+    a cut on 2021-03-01 (the patient is then on study, awaiting a first dose). Patient 002 (HCQ 400 mg) given
+    baricitinib from its first dose on 2021-01-06: treated_not_as_randomised at the export, not at a cut on
+    2021-01-05 (nothing taken yet); it said "the first treatment taken is ..." of a dose after the cut."""
+    trial, _, _ = example
+    ex = trial["exposure"].copy()
+    ex.loc[ex["SUBJID"] == "002", "EXTRT"] = TREATED
+    result = validation.validate_export({**trial, "exposure": ex[ex["SUBJID"] != "004"].reset_index(drop=True)})
+    rules = ["randomised_not_dosed", "treated_not_as_randomised"]
+
+    def found(cut: str) -> list:
+        queries, _ = cleaning.queries_at_cut(result, cut)
+        return queries.loc[queries["rule"].isin(rules), ["USUBJID", "rule"]].values.tolist()
+
+    assert found("") == [["BARI-PSS-RCT-01-002", "treated_not_as_randomised"],
+                         ["BARI-PSS-RCT-01-004", "randomised_not_dosed"]]
+    assert found("2021-03-01") == [["BARI-PSS-RCT-01-002", "treated_not_as_randomised"]]
+    assert found("2021-01-05") == []
 
 
 def test_the_pilot_export_needs_neither_randomisation_nor_schedule(synthetic_export):
@@ -359,7 +385,8 @@ def test_adsl_arm_and_actarm_hand_worked(example):
 
 
 def test_adsl_arm_is_the_cdisc_pilots_arm():
-    """The CDISC pilot's ADSL (254 patients randomised to three arms, each dosed): ARM as the study wrote it."""
+    """The CDISC pilot's ADSL (254 patients randomised to three arms, each dosed): the rule keeps the ARM the study
+    wrote (TRT01P; the cases without an arm are the hand-worked test's)."""
     adsl = read_adam(paths.CDISC_PILOT / "adam" / "adsl.xpt")
     got = cleaning.derive_arm(adsl.assign(RANDDT=pd.NaT, DCSREAS=adsl["DCSREAS"].fillna("")))
     assert len(got) == 254 and got["ARM"].tolist() == adsl["ARM"].tolist()
@@ -535,6 +562,9 @@ def test_a_visit_due_only_for_patients_who_left_has_its_nri_comparison(example):
     diff = week24[week24["analysis_id"] == "EFF-ESSDAI-MCII-NRI-DIFF"].set_index("stat_name")["stat_value"]
     assert [round(100 * diff[s], 1) for s in ("estimate", "ci_lower", "ci_upper")] == [0.0, -65.8, 79.3]
     assert diff["p_value"] == 1.0
+    # after the switch week by the schedule, no one assessed yet: the treatment-policy estimand is named all the same
+    method = week24.loc[week24["analysis_id"] == "EFF-ESSDAI-MCII-NRI-DIFF", "method"]
+    assert method.str.contains("treatment policy: analysed in the randomised arm").all()
     change = ard[ard["analysis_id"].str.startswith("EFF-ESSDAI-CHG")]
     assert not change["avisit"].eq("Week 24").any()  # no record to compare
     due = efficacy_ard.summarize_visits_due(ds["adsl"])

@@ -606,10 +606,14 @@ def compare_repeated(rows: pd.DataFrame, *, paramcd: str, arm: str = "TRTP", ref
                               + (f" ({strategy})" if strategy else ""))
 
 
-def _after_switch(rows: pd.DataFrame, avisit: str) -> bool:
-    """True when ``avisit`` comes after the switch (its ``AVISITN`` beyond ``SWITCH_WEEK``)."""
-    weeks = rows.loc[rows["AVISIT"] == avisit, "AVISITN"] if "AVISITN" in rows.columns else pd.Series(dtype=float)
-    return bool(len(weeks)) and float(weeks.max()) > SWITCH_WEEK
+def _after_switch(weeks: dict, avisit: str) -> bool:
+    """True when ``avisit`` comes after the switch: its week (``weeks``, ``visits.analysis_weeks``: of the records or
+    the schedule's due flags, so that a visit no one reached yet has one) beyond ``SWITCH_WEEK``.
+
+    >>> _after_switch({"Week 12": 12, "Week 24": 24}, "Week 24"), _after_switch({"Week 12": 12}, "Week 12")
+    (True, False)
+    """
+    return float(weeks.get(avisit, 0)) > SWITCH_WEEK
 
 
 def count_switched(rows: pd.DataFrame, *, paramcd: str, avisit: str, arm: str = "TRTP") -> pd.DataFrame:
@@ -666,7 +670,8 @@ def summarize_arms(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP"
     reference = reference_arm(adsl, arm)
     by = strata if strata is not None else strata_variable(adsl, population)
     switched = "SWITCHFL" in adsl.columns and adsl["SWITCHFL"].eq("Y").any()
-    due = visits_due(adsl, analysis_weeks(adeff, adsl))
+    weeks = analysis_weeks(adeff, adsl)
+    due = visits_due(adsl, weeks)
     parts = []
 
     def estimable(compare, analysis_id: str, label: str, /, **kw) -> pd.DataFrame:
@@ -706,7 +711,7 @@ def summarize_arms(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP"
                 parts.append(estimable(compare_change, f"EFF-{paramcd}-CHG",
                                        f"{paramcd}: change from baseline to {avisit}", rows=rows,
                                        paramcd=paramcd, avisit=avisit, arm=arm, reference=reference, centre=by))
-            if switched and _after_switch(rows, avisit):
+            if switched and _after_switch(weeks, avisit):
                 parts[n_before:] = [_with_estimand(p, "treatment policy") for p in parts[n_before:]]
                 parts.append(count_switched(rows, paramcd=paramcd, avisit=avisit, arm=arm))
         if paramcd in change_paramcds and (~_is_baseline(rows)).any():  # none yet: no visit to model

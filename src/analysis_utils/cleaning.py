@@ -1090,13 +1090,21 @@ def apply_data_cutoff(tables: dict, cutoff: str) -> dict:
     return out
 
 
+#: Queries on one row that another form's record of the subject raises (``validation._check_randomisation``): at a
+#: data cut they stand only when the subject has a record of that form by the cut (``queries_at_cut``). A withdrawal
+#: after the cut made a patient awaiting a first dose "a patient whose study ended without a dose"; a first dose
+#: after it, a treatment "taken" that ADSL, at the cut, says was not yet.
+QUERY_EVIDENCE = MappingProxyType({"randomised_not_dosed": "disposition", "treated_not_as_randomised": "exposure"})
+
+
 def queries_at_cut(result: validation.ValidationResult, cutoff: str) -> tuple[pd.DataFrame, int]:
     """The data queries of ``result`` (``validation.validate_export``) on what is known at the data cut ``cutoff``,
     and how many were left out: a query on a row that ``apply_data_cutoff`` leaves out (a visit, sample or event dated
     after the cut, a patient who consented after it) concerns nothing the analysis reads, and showed an interim report
-    a visit of after the cut (the pilot cut on 2021-08-01 listed 01-009's week-12 visit of 2021-11-03). Queries of no
-    row (of a whole file) are kept. At a cut on the export's date nothing is left out (``make validate`` lists every
-    query of the export).
+    a visit of after the cut (the pilot cut on 2021-08-01 listed 01-009's week-12 visit of 2021-11-03); nor does a
+    query of ``QUERY_EVIDENCE`` whose subject has no record of its form by the cut. Queries of no row (of a whole
+    file) are kept. At a cut on the export's date nothing is left out (``make validate`` lists every query of the
+    export).
     """
     queries, exported = result.queries, export_date(result.typed)
     if not cutoff or not len(queries) or (exported and cutoff >= exported):
@@ -1106,6 +1114,15 @@ def queries_at_cut(result: validation.ValidationResult, cutoff: str) -> tuple[pd
         if name in cut:
             after |= {(file, str(lines[i])) for i in result.typed[name].index.difference(cut[name].index)}
     keep = np.array([(f, str(r)) not in after for f, r in zip(queries["file"], queries["row"])], dtype=bool)
+    ruled = queries["rule"].isin(list(QUERY_EVIDENCE)).to_numpy()
+    files = set(queries.loc[ruled, "file"])
+    subject = {(file, str(line)): s for name, (file, lines) in result.lines.items()  # the subject of each row queried
+               if file in files and "SUBJID" in result.typed[name]
+               for line, s in zip(lines, result.typed[name]["SUBJID"])}
+    for rule, form in QUERY_EVIDENCE.items():
+        known = set(cut[form]["SUBJID"]) if form in cut else set()
+        ruled = (queries["rule"] == rule).to_numpy()
+        keep &= ~ruled | np.array([subject.get((f, str(r))) in known for f, r in zip(queries["file"], queries["row"])])
     return queries[keep].reset_index(drop=True), int((~keep).sum())
 
 

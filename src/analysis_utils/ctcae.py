@@ -45,6 +45,13 @@ import pandas as pd
 #: Significant digits of the comparison (admiral's default ``signif_dig``).
 SIGNIF_DIGITS = 15
 
+#: Baricitinib label thresholds, the same for not starting it and for interrupting it (Olumiant label; Olumiant HCP
+#: treatment considerations; EU SmPC: "do not initiate" and "interrupt" at ANC < 1.0 x10^9/L, lymphocytes
+#: < 0.5 x10^9/L, Hb < 80 g/L). PARAMCD -> threshold in the SI unit of ``vocabulary.LAB_PARAMS``; a value strictly
+#: below alerts (``safety.list_lab_alerts``) and, before a start of baricitinib, is queried
+#: (``eligibility.derive_label_queries``).
+LAB_INTERRUPTION_THRESHOLDS = MappingProxyType({"NEUT": 1.0, "LYM": 0.5, "HGB": 80.0})
+
 
 class Threshold(NamedTuple):
     """Where one CTCAE grade starts.

@@ -22,10 +22,10 @@ it. ``AVALC`` has three states (``ELIG_RESULTS``):
 
 A criterion not done is counted apart from "not met" (``summarize_criteria``) but still counts against
 eligibility: a subject is eligible (``ELIGFL`` "Y") only when every inclusion is MET and every exclusion
-NOT MET; ``summarize_eligibility`` lists the criteria not met and those not done separately. A subject
-who fails is listed, never dropped. The 2016 ACR/EULAR score counts a test not done as 0 and the
-classification is "not evaluable" (NOT DONE) when the tests not done could change it (docs/decisions.md,
-"Eligibility: criteria not done").
+NOT MET; ``summarize_eligibility`` lists the criteria failed (an inclusion not met, an exclusion met) and those
+not done separately. A subject who fails is listed, never dropped. The 2016 ACR/EULAR score counts a test not done
+as 0 and the classification is "not evaluable" (NOT DONE) when the tests not done could change it
+(docs/decisions.md, "Eligibility: criteria not done").
 """
 
 from types import MappingProxyType
@@ -33,7 +33,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from analysis_utils import ard
+from analysis_utils import ard, ctcae
 from analysis_utils import vocabulary as voc
 from analysis_utils.dictionary import ACR_EULAR_ENTRY, ACR_EULAR_EXCLUSION, NO_BARICITINIB, PROTOCOL_EXCLUSION
 from analysis_utils.report import QUERY_COLUMNS
@@ -453,6 +453,9 @@ def derive_adelig(adsl: pd.DataFrame, adeff: pd.DataFrame, adlb: pd.DataFrame, a
 
 #: The rule of the data query of a patient treated though a protocol criterion is not met (``derive_queries``).
 TREATED_NOT_ELIGIBLE = "treated though a protocol criterion is not met"
+#: The rule of the data query of a criterion the data meet (an inclusion met, an exclusion that does not apply) whose
+#: CRF answer says the patient was not eligible (``derive_queries``).
+CRF_CONTRADICTS_DATA = "the CRF's answer contradicts the data"
 
 
 #: The rule of the data query of baricitinib started at a value below the label's threshold (``derive_label_queries``).
@@ -460,13 +463,13 @@ STARTED_BELOW_LABEL = "baricitinib started below the label's threshold"
 
 
 def derive_label_queries(adlb: pd.DataFrame, adsl: pd.DataFrame, *,
-                         thresholds=voc.LAB_INTERRUPTION_THRESHOLDS) -> pd.DataFrame:
+                         thresholds=ctcae.LAB_INTERRUPTION_THRESHOLDS) -> pd.DataFrame:
     """Data queries (source ``eligibility``) of each start of a treatment with baricitinib (one not in
     ``dictionary.NO_BARICITINIB``): the first dose (``TRTSDT``, of ``TRT01A``) and a switch to one (``TR02SDT``, of
     ``TRT02A``), whose last value of a test of ``thresholds`` on or before that day (a sample on the day of the switch
     comes before its first dose, as ``TRTA`` reads it) is below the threshold: the label advises against starting
     baricitinib at neutrophils below 1.0 or lymphocytes below 0.5 x10^9/L, or haemoglobin below 80 g/L (the
-    thresholds at which it interrupts it, ``vocabulary.LAB_INTERRUPTION_THRESHOLDS``). A deviation for the site to
+    thresholds at which it interrupts it, ``ctcae.LAB_INTERRUPTION_THRESHOLDS``). A deviation for the site to
     confirm; the analyses take the data as recorded, and the laboratory alerts list the value.
 
     >>> adsl = pd.DataFrame({"USUBJID": ["a", "b", "c"], "TRT01A": ["Bari", "HCQ 400 mg", "Bari"],
@@ -481,22 +484,25 @@ the label advises against starting baricitinib below 1; a deviation to confirm (
 'Week 12', '0.7', 'Bari started on 2021-04-01 (switch) with neutrophils (10^9/L) 0.7 on 2021-04-01: the label \
 advises against starting baricitinib below 1; a deviation to confirm (analysed as recorded)']]
     """
-    starts = []
-    for trt, day, what in (("TRT01A", "TRTSDT", "first dose"), ("TRT02A", "TR02SDT", "switch")):
-        if {trt, day} <= set(adsl.columns):
-            given = adsl[adsl[day].notna() & adsl[trt].fillna("").ne("") & ~adsl[trt].isin(NO_BARICITINIB)]
-            starts.append(given[["USUBJID", trt, day]].set_axis(["USUBJID", "TRT", "START"], axis=1).assign(WHAT=what))
-    starts = pd.concat(starts, ignore_index=True) if starts else pd.DataFrame(columns=["USUBJID", "TRT", "START"])
-    labs = adlb[adlb["PARAMCD"].isin(list(thresholds)) & adlb["AVAL"].notna()].merge(starts, on="USUBJID")
+    starts = [adsl[adsl[day].notna() & adsl[trt].fillna("").ne("") & ~adsl[trt].isin(NO_BARICITINIB)]
+              [["USUBJID", trt, day]].set_axis(["USUBJID", "TRT", "START"], axis=1).assign(WHAT=what)
+              for trt, day, what in (("TRT01A", "TRTSDT", "first dose"), ("TRT02A", "TR02SDT", "switch"))
+              if {trt, day} <= set(adsl.columns)]  # the periods of safety.treatment_periods, without its scipy
+    labs = adlb[adlb["PARAMCD"].isin(list(thresholds)) & adlb["AVAL"].notna()]
+    if not starts or labs.empty:
+        return pd.DataFrame(columns=list(QUERY_COLUMNS))
+    labs = labs.merge(pd.concat(starts, ignore_index=True), on="USUBJID")
     last = labs[labs["ADT"] <= labs["START"]].sort_values(["USUBJID", "START", "PARAMCD", "ADT"], kind="stable") \
         .drop_duplicates(["USUBJID", "START", "PARAMCD"], keep="last")
-    rows = last[last["AVAL"] < last["PARAMCD"].map(thresholds)]
+    rows = last[last["AVAL"].to_numpy(float) < last["PARAMCD"].map(thresholds).to_numpy(float)]
     if rows.empty:
         return pd.DataFrame(columns=list(QUERY_COLUMNS))
     value = rows["AVAL"].map("{:g}".format)
+    reported = rows["LBSTRESC"].fillna("").astype(str).str.strip() if "LBSTRESC" in rows else value.map(lambda v: "")
+    said = value + np.where(reported.str[:1].isin(["<", ">"]), " (reported as " + reported + ")", "")
     label = rows["PARAMCD"].map(voc.param_label)
     message = (rows["TRT"].astype(str) + " started on " + rows["START"].dt.strftime("%Y-%m-%d") + " (" + rows["WHAT"]
-               + ") with " + label.str[:1].str.lower() + label.str[1:] + " " + value + " on "
+               + ") with " + label.str[:1].str.lower() + label.str[1:] + " " + said + " on "
                + rows["ADT"].dt.strftime("%Y-%m-%d") + ": the label advises against starting baricitinib below "
                + rows["PARAMCD"].map(thresholds).map("{:g}".format) + "; a deviation to confirm (analysed as recorded)")
     out = pd.DataFrame({"source": "eligibility", "file": "", "row": "", "USUBJID": rows["USUBJID"],
@@ -505,13 +511,22 @@ advises against starting baricitinib below 1; a deviation to confirm (analysed a
     return out[list(QUERY_COLUMNS)].reset_index(drop=True)
 
 
+def _queries(rows: pd.DataFrame, rule: str, value: pd.Series, message: pd.Series) -> pd.DataFrame:
+    """Eligibility queries (``QUERY_COLUMNS``) of ``rows`` of ADELIG: one per row, on its criterion."""
+    return pd.DataFrame({"source": "eligibility", "file": "", "row": "", "USUBJID": rows["USUBJID"], "AVISIT": "",
+                         "variable": rows["CRITID"], "rule": rule, "value": value, "message": message},
+                        columns=list(QUERY_COLUMNS))
+
+
 def derive_queries(adelig: pd.DataFrame, adsl: pd.DataFrame, *, adlb: pd.DataFrame | None = None) -> pd.DataFrame:
     """Data queries (source ``eligibility``) of the patients randomised or treated (``TRT01P`` given, or ``SAFFL``
     "Y") with an inclusion criterion NOT MET or an exclusion criterion MET in ADELIG: enrolled though not eligible, a
     protocol deviation (ICH E3 10.2) for the site to confirm, as when the data contradict the CRF's answer (a CNS
     level at baseline under an EXC1 answered N). The patient stays in the analysis sets (ICH E9 5.2.1). A criterion
-    NOT DONE is not queried here: the eligibility table counts it. With ``adlb``, then those of
-    ``derive_label_queries`` (baricitinib started below the label's threshold).
+    NOT DONE is not queried here: the eligibility table counts it. Then (``CRF_CONTRADICTS_DATA``) a criterion the
+    data meet whose CRF answer says otherwise (an inclusion answered N, an exclusion answered Y): the site's own record
+    says the patient was not eligible, and the analysis, which reads the data, shows the patient eligible. With
+    ``adlb``, then those of ``derive_label_queries`` (baricitinib started below the label's threshold).
 
     >>> adelig = pd.DataFrame({"USUBJID": ["S-08-083", "S-01-001"], "CRITTYPE": "EXCLUSION", "CRITID": "EXC1",
     ...                        "CRITERION": "Active CNS disease", "AVALC": ["MET", "NOT MET"],
@@ -530,11 +545,19 @@ patient was randomised or treated: a protocol deviation to confirm (kept in the 
     message = (text["CRITTYPE"].str.lower() + " criterion " + text["CRITID"] + " (" + text["CRITERION"] + ") "
                + text["AVALC"].str.lower() + " (" + text["VALUE"] + "), yet the patient was randomised or "
                "treated: a protocol deviation to confirm (kept in the analysis sets)")
-    out = pd.DataFrame({"source": "eligibility", "file": "", "row": "", "USUBJID": rows["USUBJID"], "AVISIT": "",
-                        "variable": rows["CRITID"], "rule": TREATED_NOT_ELIGIBLE, "value": rows["AVALC"],
-                        "message": message})[list(QUERY_COLUMNS)]
-    if adlb is not None and len(label := derive_label_queries(adlb, adsl)):
-        out = pd.concat([out, label], ignore_index=True) if len(out) else label
+    parts = [_queries(rows, TREATED_NOT_ELIGIBLE, rows["AVALC"], message)]
+    answer = adelig["VALUE"].fillna("").astype(str).str.extract(r"CRF: (Y|N)$", expand=False)
+    said = adelig[adelig["USUBJID"].isin(adsl.loc[enrolled, "USUBJID"])
+                  & (((adelig["CRITTYPE"] == "INCLUSION") & (adelig["AVALC"] == MET) & answer.eq("N"))
+                     | ((adelig["CRITTYPE"] == "EXCLUSION") & (adelig["AVALC"] == NOT_MET) & answer.eq("Y")))]
+    text = said.fillna("").astype(str)
+    parts.append(_queries(said, CRF_CONTRADICTS_DATA, answer[said.index], (
+        text["CRITTYPE"].str.lower() + " criterion " + text["CRITID"] + " (" + text["CRITERION"] + ") answered "
+        + answer[said.index] + " on the CRF, but the data say " + text["AVALC"].str.lower() + " (" + text["VALUE"]
+        + "): the site's record says the patient was not eligible; to confirm (analysed as the data say)")))
+    if adlb is not None:
+        parts.append(derive_label_queries(adlb, adsl))
+    out = pd.concat([part for part in parts if len(part)] or parts[:1], ignore_index=True)
     return out.reset_index(drop=True)
 
 

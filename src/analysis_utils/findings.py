@@ -414,16 +414,17 @@ def _lab_alerts_row(ard: pd.DataFrame | None) -> list[tuple[str, str]]:
     >>> ard = pd.DataFrame({"analysis_id": "SAF-LB-ALERTS", "group": "", "paramcd": ["", "NEUT", "NEUT", "NEUT"],
     ...     "stat_name": ["n_subjects", "n_subjects", "n_baseline", "n_after"], "stat_value": [1.0, 1, 1, 0]})
     >>> _lab_alerts_row(ard)
-    [("Laboratory values of CTCAE grade 3 or more or below the label's thresholds (Listing 14.3.4.5)", \
+    [("Laboratory values of CTCAE grade 3 or more or below the label's interruption thresholds (Listing 14.3.4.5)", \
 'neutrophils (10^9/L) in 1 patient (1 of them already at baseline, before the first dose)')]
     >>> _lab_alerts_row(ard.assign(stat_value=0.0))[0][1], _lab_alerts_row(None)
     ('none', [])
     """
-    text = describe_lab_alerts(ard)
-    if not text:
+    parts = _lab_alert_parts(ard)
+    if parts is None:
         return []
-    finding = "Laboratory values of CTCAE grade 3 or more or below the label's thresholds (Listing 14.3.4.5)"
-    return [(finding, text.split("): ", 1)[1].rstrip(".") if text.startswith("Laboratory values") else "none")]
+    several = len(trial_arms(ard)) > 1
+    return [(f"Laboratory values of {LAB_ALERTS_WHAT}" + (", by treatment taken after baseline" if several else ""),
+             "; ".join(parts) or "none")]
 
 
 def _aesi_by_treatment(ard: pd.DataFrame | None, *, with_none: bool = True) -> str:
@@ -539,15 +540,28 @@ neutrophils (10^9/L) in 2 patients (1 of them already at baseline, before the fi
     >>> describe_lab_alerts(ard.iloc[:1].assign(stat_value=0.0))
     "No laboratory value of CTCAE grade 3 or more or below the label's interruption thresholds (Listing 14.3.4.5)."
     """
+    parts = _lab_alert_parts(ard)
+    if parts is None:
+        return ""
+    return f"Laboratory values of {LAB_ALERTS_WHAT}: {'; '.join(parts)}." if parts else \
+        f"No laboratory value of {LAB_ALERTS_WHAT}."
+
+
+#: What the laboratory alerts are (Listing 14.3.4.5), in the sentence and the key findings.
+LAB_ALERTS_WHAT = "CTCAE grade 3 or more or below the label's interruption thresholds (Listing 14.3.4.5)"
+
+
+def _lab_alert_parts(ard: pd.DataFrame | None) -> list[str] | None:
+    """By test, the patients with a laboratory alert (ARD ``safety.LAB_ALERTS_ID``), how many at baseline, and after
+    it by the treatment taken; ``[]`` without any, ``None`` without the ARD's rows."""
     from analysis_utils.vocabulary import param_label
 
     rows = pd.DataFrame() if ard is None else ard[ard["analysis_id"] == LAB_ALERTS_ID]
-    what = "CTCAE grade 3 or more or below the label's interruption thresholds (Listing 14.3.4.5)"
     if rows.empty:
-        return ""
+        return None
     value = rows.set_index(["group", "paramcd", "stat_name"])["stat_value"]
     if not value.get(("", "", "n_subjects"), 0):
-        return f"No laboratory value of {what}."
+        return []
     parts = []
     for paramcd in dict.fromkeys(p for p in rows["paramcd"] if p):
         n, at_start = value[("", paramcd, "n_subjects")], value[("", paramcd, "n_baseline")]
@@ -559,7 +573,7 @@ neutrophils (10^9/L) in 2 patients (1 of them already at baseline, before the fi
              + (", a patient who switched treatment counted under each" if both else "")] if on else [])
         parts.append(f"{_name(param_label(paramcd))} in {_plural(n, 'patient')}"
                      + (f" ({'; '.join(details)})" if details else ""))
-    return f"Laboratory values of {what}: {'; '.join(parts)}."
+    return parts
 
 
 def describe_safety(ard: pd.DataFrame | None) -> str:
@@ -618,20 +632,20 @@ def describe_safety(ard: pd.DataFrame | None) -> str:
 
 
 def _still_on_study(ard: pd.DataFrame) -> str:
-    """At an interim data cut (ARD ``DISP-DATACUT``) with patients on study, "<n> of the <N> patients were still on
-    study"; else ``""``.
+    """At an interim data cut (ARD ``DISP-DATACUT``) with patients on study, "<n> of the <N> enrolled patients were
+    still on study" (the enrolled, as the disposition table counts them: some may not be treated yet); else ``""``.
 
     >>> ard = pd.DataFrame({"analysis_id": DATACUT_ID, "avisit": "", "stat_name": ["interim", "n_enrolled",
     ...                     "n_ongoing"], "stat_value": [1.0, 87, 20]})
     >>> _still_on_study(ard), _still_on_study(ard.assign(stat_value=[0.0, 87, 0]))
-    ('20 of the 87 patients were still on study', '')
+    ('20 of the 87 enrolled patients were still on study', '')
     """
     rows = ard[(ard["analysis_id"] == DATACUT_ID) & ard["avisit"].fillna("").eq("")]
     value = dict(zip(rows["stat_name"], rows["stat_value"]))
     if not value.get("interim") or not value.get("n_ongoing"):
         return ""
     n = value["n_ongoing"]
-    return f"{n:.0f} of the {value['n_enrolled']:.0f} patients {'was' if n == 1 else 'were'} still on study"
+    return f"{n:.0f} of the {value['n_enrolled']:.0f} enrolled patients {'was' if n == 1 else 'were'} still on study"
 
 
 def interim_caveat(ard: pd.DataFrame | None) -> str:

@@ -42,7 +42,7 @@ import pandas as pd
 from scipy import special
 
 from analysis_utils import ard as ard_mod
-from analysis_utils import dictionary, tables, vocabulary
+from analysis_utils import ctcae, dictionary, tables
 from analysis_utils.cleaning import DAYS_PER_YEAR, NOT_CODED, TRTEM_WINDOW_DAYS
 from analysis_utils.summaries import QUANTILE_METHOD, compute_quantile  # one quartile rule for the report
 from analysis_utils.vocabulary import LAB_PARAMS, VARIABLE_HEADERS, decode, param_label, patient_label
@@ -110,9 +110,9 @@ AESI_PTS = MappingProxyType({
         "diverticular perforation", "oesophageal perforation"}),
 })
 
-#: Baricitinib label thresholds below which treatment is interrupted (``vocabulary.LAB_INTERRUPTION_THRESHOLDS``,
-#: where the eligibility step reads them too).
-LAB_INTERRUPTION_THRESHOLDS = MappingProxyType(vocabulary.LAB_INTERRUPTION_THRESHOLDS)
+#: Baricitinib label thresholds below which treatment is interrupted (``ctcae.LAB_INTERRUPTION_THRESHOLDS``, where
+#: the eligibility step reads them too).
+LAB_INTERRUPTION_THRESHOLDS = ctcae.LAB_INTERRUPTION_THRESHOLDS
 
 #: Laboratory parameters of the safety tables (haematology and chemistry of ``vocabulary.LAB_PARAMS``),
 #: in display order. Disease markers (ESR, CRP, IgG, complement) belong to the efficacy section.

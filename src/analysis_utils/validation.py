@@ -1657,6 +1657,7 @@ def _check_randomisation(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
         ds = typed.get("disposition")
         if ds is not None and {"SUBJID", "DSDECOD", "DSSTDT"} <= set(ds.columns):
             ended = ds.dropna(subset=["DSDECOD"]).drop_duplicates("SUBJID").set_index("SUBJID")
+            ended = ended[ended["DSDECOD"] != dictionary.SCREEN_FAILURE]  # a screen failure randomised has its own
             left = (isin_text(rand["SUBJID"], ended.index) & ~isin_text(rand["SUBJID"], first.index)
                     & rand["RANDDT"].notna().to_numpy())
             parts.append(_problems(ctx, left, "RANDDT", "randomised_not_dosed", raw, lambda m: (
@@ -2017,22 +2018,18 @@ def _query_disposition(typed: dict, text: dict, ctxs: dict, last: str = FINAL_VI
     end_date = visits["SUBJID"].map(end["DSSTDT"])
     late = (visits["VISITDT"] > end_date).fillna(False).astype(bool)
     parts = []
-    if (exposure := typed.get("exposure")) is not None and "EXENDT" in exposure:
-        dose_end = exposure["SUBJID"].map(end["DSSTDT"])
-        parts.append(_problems(ctxs["exposure"], (exposure["EXENDT"] > dose_end).fillna(False).astype(bool), "EXENDT",
-                               "dosed_after_end_of_study", text["exposure"]["EXENDT"], lambda m: (
-                                   "is after the end of study on " + dose_end[m].dt.strftime("%Y-%m-%d") + " ("
-                                   + exposure["SUBJID"][m].map(end["DSDECOD"]).fillna("").astype(str) + "): the last "
-                                   "dose or the end of study mistyped? Days on treatment and dose are counted to the "
-                                   "last dose")))
-    if (ae := typed.get("adverse_events")) is not None and "AESTDT" in ae:
-        ae_end = ae["SUBJID"].map(end["DSSTDT"])
-        parts.append(_problems(ctxs["adverse_events"], (ae["AESTDT"] > ae_end).fillna(False).astype(bool), "AESTDT",
-                               "adverse_event_after_end_of_study", text["adverse_events"]["AESTDT"], lambda m: (
-                                   "is after the end of study on " + ae_end[m].dt.strftime("%Y-%m-%d") + " ("
-                                   + ae["SUBJID"][m].map(end["DSDECOD"]).fillna("").astype(str) + "): the onset or "
-                                   "the end of study mistyped? The event counts as recorded (treatment-emergent within "
-                                   "the window after the last dose)")))
+    for form, column, rule, what in (
+            ("exposure", "EXENDT", "dosed_after_end_of_study", "the last dose or the end of study mistyped? Days on "
+             "treatment and dose are counted to the last dose"),
+            ("adverse_events", "AESTDT", "adverse_event_after_end_of_study", "the onset or the end of study mistyped? "
+             "The event counts as recorded (treatment-emergent within the window after the last dose)")):
+        if (rows := typed.get(form)) is None or column not in rows:
+            continue
+        ended = rows["SUBJID"].map(end["DSSTDT"])
+        parts.append(_problems(ctxs[form], (rows[column] > ended).fillna(False).astype(bool), column, rule,
+                               text[form][column], lambda m, rows=rows, ended=ended, what=what: (
+                                   "is after the end of study on " + ended[m].dt.strftime("%Y-%m-%d") + " ("
+                                   + rows["SUBJID"][m].map(end["DSDECOD"]).fillna("").astype(str) + "): " + what)))
     return pd.concat([
         _problems(ctxs["disposition"], completed & ~has_final, "DSDECOD", "completed_without_final_visit",
                   text["disposition"]["DSDECOD"], f"but the subject has no {label} visit in the visits form"),

@@ -124,13 +124,6 @@ LISTING_ABBREVIATIONS = ("Days: duration in days; TEAE: "
                          "study drug; Action: taken with the study drug.")
 
 
-#: Baricitinib label thresholds, the same for not starting it and for interrupting it (Olumiant label; Olumiant HCP
-#: treatment considerations; EU SmPC: "do not initiate" and "interrupt" at ANC < 1.0 x10^9/L, lymphocytes
-#: < 0.5 x10^9/L, Hb < 80 g/L). PARAMCD -> threshold in the SI unit of ``LAB_PARAMS``; a value strictly below alerts
-#: (``safety.list_lab_alerts``) and, before a start of baricitinib, is queried (``eligibility.derive_label_queries``).
-LAB_INTERRUPTION_THRESHOLDS = {"NEUT": 1.0, "LYM": 0.5, "HGB": 80.0}
-
-
 def param_label(paramcd: str) -> str:
     """Display name of a parameter code: laboratory ones with their unit, others in words; else the code.
 
