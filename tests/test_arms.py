@@ -194,7 +194,8 @@ def test_week12_responders_missing_counted_as_non_responders_hand_worked():
     assert not (ard["analysis_id"] == "EFF-ESSDAI-MCII-NRI-LOGISTIC-DIFF").any()  # the rates only
     table = arms.format_arms_table(ard, analysis_ids=["EFF-ESSDAI-MCII", "EFF-ESSDAI-MCII-NRI"])
     week12 = table[table["Visit"] == "Week 12"]
-    assert week12[[HCQ, BARI]].values.tolist() == [["0", "5 (71.4)"], ["0", "5 (62.5)"]]  # none: "0", as CSRs write it
+    # n/N (%): the N differs between the rows (7 evaluable, 8 due), and a cell of none still gives it
+    assert week12[[HCQ, BARI]].values.tolist() == [["0/3 (0.0)", "5/7 (71.4)"], ["0/4 (0.0)", "5/8 (62.5)"]]
     assert week12["Analysis"].iloc[1] == arms.ANALYSIS_LABELS[arms.NRI]
     not_due = _two_arm_adsl().assign(DUE12FL=lambda d: np.where(d["USUBJID"] == "S09", "N", "Y"), DUE24FL="Y")
     nri = _values(arms.summarize_arms(not_due, adeff), "EFF-ESSDAI-MCII-NRI", avisit="Week 12", group=HCQ)
@@ -328,7 +329,7 @@ def test_responder_table_shows_each_arm_the_total_and_the_difference(two_arm_ard
     assert list(table.columns) == ["Endpoint", "Visit", "Analysis", "Comparison", HCQ, BARI, "Total",
                                    "Estimate (95% CI)", "p-value"]
     week12 = table[table["Visit"] == "Week 12"].iloc[0]
-    assert (week12[HCQ], week12[BARI], week12["Total"]) == ("1 (25.0)", "6 (75.0)", "7 (58.3)")
+    assert (week12[HCQ], week12[BARI], week12["Total"]) == ("1/4 (25.0)", "6/8 (75.0)", "7/12 (58.3)")
     assert week12["Estimate (95% CI)"].startswith("50.0 (")
     assert week12["p-value"] == "0.222"
     assert table["Visit"].tolist() == ["Week 12", "Week 24"]

@@ -749,7 +749,7 @@ ANALYSIS_LABELS = {
 
 
 #: What the arm and total columns of ``format_arms_table`` hold (first part of ``methods_note``).
-CELLS_NOTE = ("Arm and Total columns: responders n (%) of the patients evaluable (NRI: of the patients whose visit "
+CELLS_NOTE = ("Arm and Total columns: responders n/N (%) of the patients evaluable (NRI: of the patients whose visit "
               "was due), or mean (SD) [n] of the observed change from baseline (hypothetical: without the records "
               "after a switch, as its model), by randomised arm; Estimate: each arm minus the reference (a rate "
               "difference above 0, or an odds ratio above 1, favours the arm named first; so does a difference in "
@@ -794,8 +794,10 @@ def _arm_cell(ard: pd.DataFrame, *, analysis_id: str, paramcd: str, avisit: str,
         base_id = analysis_id.removesuffix("-LOGISTIC")
         cell = _rows(ard, base_id)
         cell = cell[(cell["avisit"] == avisit) & (cell["group"] == group)]
-        x, n = _stat(cell, "n_responders"), _stat(cell, "n_evaluable")
-        return tables.format_n_pct(x, n)
+        if not len(cell):
+            return tables.MISSING
+        return _n_of({"n_responders": _stat(cell, "n_responders"), "n_evaluable": _stat(cell, "n_evaluable"),
+                      "pct": 100 * _stat(cell, "rate")}, "n_responders")  # N shown: it differs between rows
     cell = _rows(ard, f"EFF-{paramcd}-SUMMARY-ARMS" + ("-HYPO" if _kind(analysis_id) == "HYPO" else ""))
     cell = cell[(cell["avisit"] == avisit) & (cell["group"] == group) & (cell["variable"] == "CHG")]
     if not len(cell):
