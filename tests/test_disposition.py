@@ -73,8 +73,12 @@ def test_data_cut_is_interim_while_a_patient_is_ongoing_or_a_visit_not_due():
                                                      DUE24FL=["N", "Y", "Y", "Y"]))
     got = cut.set_index(["avisit", "stat_name"])["stat_value"].to_dict()
     assert got == {("", "n_enrolled"): 4, ("", "n_completed"): 0, ("", "n_discontinued"): 3, ("", "n_ongoing"): 1,
-                   ("", "interim"): 1, ("Week 12", "n_due"): 4, ("Week 12", "n_not_due"): 0,
+                   ("", "n_awaiting_dose"): 0, ("", "interim"): 1, ("Week 12", "n_due"): 4, ("Week 12", "n_not_due"): 0,
                    ("Week 24", "n_due"): 3, ("Week 24", "n_not_due"): 1}
+    # the ongoing patient not yet dosed: no visit is due for them (a consent before the cut, a first dose after it)
+    awaiting = disposition.summarize_data_cut(adsl.assign(EOSSTT=["ONGOING"] + ["DISCONTINUED"] * 3,
+                                                          TRTSDT=adsl["TRTSDT"].where(adsl.index > 0)))
+    assert awaiting.set_index(["avisit", "stat_name"])["stat_value"][("", "n_awaiting_dose")] == 1
     rows = disposition.data_cut_to_ard(cut, data_cutoff="2021-12-20")
     assert set(rows["category"]) == {"interim"} and rows["label"].iloc[0] == "Data cut 2021-12-20: interim"
     assert rows["analysis_id"].eq("DISP-DATACUT").all()

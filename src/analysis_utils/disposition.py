@@ -723,8 +723,9 @@ def summarize_data_cut(adsl: pd.DataFrame) -> pd.DataFrame:
     -------
     DataFrame
         ``avisit, stat_name, stat_value``: at avisit ``""`` n_enrolled, n_completed, n_discontinued,
-        n_ongoing (completed + discontinued + ongoing = enrolled, ``EOSSTT``) and interim (1 = interim,
-        0 = final, ``is_final_cut``); at each post-baseline visit with a due flag, n_due and n_not_due.
+        n_ongoing (completed + discontinued + ongoing = enrolled, ``EOSSTT``), with ``TRTSDT`` n_awaiting_dose (the
+        ongoing not yet dosed, for whom no visit is due yet), and interim (1 = interim, 0 = final,
+        ``is_final_cut``); at each post-baseline visit with a due flag, n_due and n_not_due.
 
     Examples
     --------
@@ -737,7 +738,10 @@ def summarize_data_cut(adsl: pd.DataFrame) -> pd.DataFrame:
     status = adsl["EOSSTT"]
     counts = [("", "n_enrolled", len(adsl)), ("", "n_completed", (status == STATUS_COMPLETED).sum()),
               ("", "n_discontinued", (status == STATUS_DISCONTINUED).sum()),
-              ("", "n_ongoing", (status == STATUS_ONGOING).sum()), ("", "interim", float(not is_final_cut(adsl)))]
+              ("", "n_ongoing", (status == STATUS_ONGOING).sum()),
+              *([("", "n_awaiting_dose", ((status == STATUS_ONGOING) & adsl["TRTSDT"].isna()).sum())]
+                if "TRTSDT" in adsl else []),
+              ("", "interim", float(not is_final_cut(adsl)))]
     unknown = ~status.isin([STATUS_COMPLETED, STATUS_DISCONTINUED, STATUS_ONGOING])
     if unknown.any():
         raise ValueError(f"ADSL: EOSSTT {status[unknown].iloc[0]!r} is not COMPLETED, DISCONTINUED or ONGOING")
@@ -773,6 +777,8 @@ def describe_data_cut(result: pd.DataFrame, *, data_cutoff: str = "") -> str:
     >>> adsl = pd.DataFrame({"EOSSTT": ["COMPLETED", "ONGOING"], "DUE12FL": "Y", "DUE24FL": ["Y", "N"]})
     >>> describe_data_cut(summarize_data_cut(adsl), data_cutoff="2021-12-20")
     'Interim data cut (2021-12-20): of 2 enrolled patients, 1 completed, 0 discontinued and 1 ongoing; Week 24 not yet due for 1.'
+    >>> describe_data_cut(summarize_data_cut(adsl.assign(TRTSDT=pd.to_datetime(["2021-01-04", None])))).split(", ")[-1]
+    '0 discontinued and 1 ongoing (1 of them awaiting the first dose); Week 24 not yet due for 1.'
     """
     s = result.set_index(["avisit", "stat_name"])["stat_value"]
     n = {k: tables.format_number(s[("", k)], 0) for k in ("n_enrolled", "n_completed", "n_discontinued", "n_ongoing")}
@@ -780,8 +786,10 @@ def describe_data_cut(result: pd.DataFrame, *, data_cutoff: str = "") -> str:
                for v in dict.fromkeys(result.loc[result["avisit"] != "", "avisit"]) if s[(v, "n_not_due")] > 0]
     kind = "Interim" if s[("", "interim")] else "Final"
     when = f" ({data_cutoff})" if data_cutoff else ""
+    awaiting = s.get(("", "n_awaiting_dose"), 0)
     return (f"{kind} data cut{when}: of {n['n_enrolled']} enrolled patients, {n['n_completed']} completed, "
             f"{n['n_discontinued']} discontinued and {n['n_ongoing']} ongoing"
+            + (f" ({awaiting:.0f} of them awaiting the first dose)" if awaiting else "")
             + (f"; {'; '.join(not_due)}." if not_due else "."))
 
 

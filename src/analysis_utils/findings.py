@@ -644,8 +644,9 @@ def _still_on_study(ard: pd.DataFrame) -> str:
     value = dict(zip(rows["stat_name"], rows["stat_value"]))
     if not value.get("interim") or not value.get("n_ongoing"):
         return ""
-    n = value["n_ongoing"]
-    return f"{n:.0f} of the {value['n_enrolled']:.0f} enrolled patients {'was' if n == 1 else 'were'} still on study"
+    n, awaiting = value["n_ongoing"], value.get("n_awaiting_dose", 0)
+    return (f"{n:.0f} of the {value['n_enrolled']:.0f} enrolled patients {'was' if n == 1 else 'were'} still on study"
+            + (f" ({awaiting:.0f} of them awaiting the first dose)" if awaiting else ""))
 
 
 def interim_caveat(ard: pd.DataFrame | None) -> str:
