@@ -916,10 +916,23 @@ the Bari arm.'
 
 
 def methods_note(ard: pd.DataFrame, *, analysis_ids) -> str:
-    """The distinct methods of the between-arm rows of ``analysis_ids``, joined for a table note."""
-    ids = [a + comparisons.DIFF_SUFFIX for a in ([analysis_ids] if isinstance(analysis_ids, str) else analysis_ids)]
-    methods = ard.loc[ard["analysis_id"].isin(ids), "method"]
-    return " | ".join([CELLS_NOTE, *dict.fromkeys(methods)])
+    """A table note: ``CELLS_NOTE``, then the method of each analysis of ``analysis_ids`` named as its rows are
+    (``ANALYSIS_LABELS``), with the visits it holds for (the strata's test can differ by visit): the note joined the
+    methods alone, which a reader could not match to the rows.
+
+    >>> ard = pd.DataFrame({"analysis_id": "EFF-ESSDAI-MCII-DIFF", "avisit": ["Week 12", "Week 24"],
+    ...                     "method": ["Newcombe; CMH", "Newcombe; Fisher"]})
+    >>> methods_note(ard, analysis_ids=["EFF-ESSDAI-MCII"]).split(" | ")[1:]
+    ['Response rate, difference in % points (Week 12): Newcombe; CMH', \
+'Response rate, difference in % points (Week 24): Newcombe; Fisher']
+    """
+    parts = [CELLS_NOTE]
+    for analysis_id in [analysis_ids] if isinstance(analysis_ids, str) else analysis_ids:
+        rows = _rows(ard, analysis_id + comparisons.DIFF_SUFFIX)
+        for method, r in rows.groupby("method", sort=False):
+            visits = ", ".join(dict.fromkeys(r["avisit"]))
+            parts.append(f"{ANALYSIS_LABELS.get(_kind(analysis_id), analysis_id)} ({visits}): {method}")
+    return " | ".join(parts)
 
 
 def describe_not_estimable(ard: pd.DataFrame) -> str:
