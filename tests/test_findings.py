@@ -281,7 +281,7 @@ def test_safety_interpretation_of_two_arms_gives_each_treatment_and_all_patients
         "confidence limit) is still compatible with that. With 9 patients in 2 arms, these counts compare the "
         "treatments only roughly: they cannot show that a treatment is safe or rule out uncommon adverse events, and "
         "the patients spent different times on each treatment (a switched patient on both), which the rates per 100 "
-        "patient-years of Table 14.3.5.1 take into account.")
+        "patient-years of the adverse events of special interest (Table 14.3.5.1) take into account.")
 
 
 def test_the_mcii_rules_in_words_follow_their_constants():

@@ -624,7 +624,8 @@ def describe_safety(ard: pd.DataFrame | None) -> str:
         text.append(f"With {counts[AE_ANY][1]:.0f} patients in {len(arms)} arms, these counts compare the treatments "
                     "only roughly: they cannot show that a treatment is safe or rule out uncommon adverse events, and "
                     "the patients spent different times on each treatment (a switched patient on both), which the "
-                    "rates per 100 patient-years of Table 14.3.5.1 take into account.")
+                    "rates per 100 patient-years of the adverse events of special interest (Table 14.3.5.1) take "
+                    "into account.")
     else:
         text.append(f"With {counts[AE_ANY][1]:.0f} patients and no control group, these counts describe this pilot "
                     "only: they cannot show that baricitinib is safe or rule out uncommon adverse events.")
