@@ -243,10 +243,14 @@ def _fmt(values, missing: str = "missing") -> pd.Series:
     return out
 
 
+#: How ADELIG's ``VALUE`` gives the CRF's own answer, after the data's value (``_crf``; ``derive_queries`` reads it).
+CRF_ANSWER = "CRF: "
+
+
 def _crf(frame: pd.DataFrame, code: str) -> pd.Series:
     if code not in frame.columns:
-        return pd.Series("CRF: missing", index=range(len(frame)))
-    return "CRF: " + _fmt(frame[code].to_numpy())
+        return pd.Series(f"{CRF_ANSWER}missing", index=range(len(frame)))
+    return CRF_ANSWER + _fmt(frame[code].to_numpy())
 
 
 def derive_ie_wide(adie: pd.DataFrame) -> pd.DataFrame:
@@ -546,7 +550,7 @@ patient was randomised or treated: a protocol deviation to confirm (kept in the 
                + text["AVALC"].str.lower() + " (" + text["VALUE"] + "), yet the patient was randomised or "
                "treated: a protocol deviation to confirm (kept in the analysis sets)")
     parts = [_queries(rows, TREATED_NOT_ELIGIBLE, rows["AVALC"], message)]
-    answer = adelig["VALUE"].fillna("").astype(str).str.extract(r"CRF: (Y|N)$", expand=False)
+    answer = adelig["VALUE"].fillna("").astype(str).str.extract(f"{CRF_ANSWER}(Y|N)$", expand=False)
     said = adelig[adelig["USUBJID"].isin(adsl.loc[enrolled, "USUBJID"])
                   & (((adelig["CRITTYPE"] == "INCLUSION") & (adelig["AVALC"] == MET) & answer.eq("N"))
                      | ((adelig["CRITTYPE"] == "EXCLUSION") & (adelig["AVALC"] == NOT_MET) & answer.eq("Y")))]
@@ -557,8 +561,7 @@ patient was randomised or treated: a protocol deviation to confirm (kept in the 
         + "): the site's record says the patient was not eligible; to confirm (analysed as the data say)")))
     if adlb is not None:
         parts.append(derive_label_queries(adlb, adsl))
-    out = pd.concat([part for part in parts if len(part)] or parts[:1], ignore_index=True)
-    return out.reset_index(drop=True)
+    return pd.concat([part for part in parts if len(part)] or parts[:1], ignore_index=True)
 
 
 def summarize_eligibility(adelig: pd.DataFrame) -> pd.DataFrame:
