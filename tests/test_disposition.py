@@ -190,14 +190,14 @@ def test_baseline_table_of_a_randomised_trial_is_of_every_patient_randomised_by_
                          "TRT01P": ["T", "C", "C", "T", ""], "TRT01PN": [2, 1, 1, 2, None],
                          "TRT01A": ["T", "C", "", "C", ""], "TRT01AN": [2, 1, None, 1, None],
                          "AGE": [40.0, 50.0, 30.0, 60.0, 20.0]})
-    arm, population, n, ard_population, _, notes = disposition.table1_population(adsl, randomised=True)
-    assert notes == (disposition.TABLE1_RANDOMISED_NOTE,)
-    assert (arm, population, n) == ("TRT01P", "Randomised patients", 4)
-    out = disposition.summarize_table1(adsl, continuous=["AGE"], arm=arm, total=True)
+    t1 = disposition.table1_population(adsl, randomised=True)
+    assert t1.notes == (disposition.TABLE1_RANDOMISED_NOTE,)
+    assert (t1.arm, t1.population, t1.n) == ("TRT01P", "Randomised patients", 4)
+    out = disposition.summarize_table1(adsl, continuous=["AGE"], arm=t1.arm, members=t1.members, total=True)
     mean = out[out["stat_name"] == "mean"].set_index("arm")["stat_value"]
     assert list(mean.index) == ["C", "T", "Total"] and mean.tolist() == [40.0, 50.0, 45.0]
     assert out.drop_duplicates("arm")["big_n"].tolist() == [2, 2, 4]
-    assert disposition.table1_to_ard(out, analysis_id="DEM-DMT01", population=ard_population)["population"].eq(
+    assert disposition.table1_to_ard(out, analysis_id="DEM-DMT01", population=t1.ard_population)["population"].eq(
         "Randomised patients (TRT01P given), by arm randomised (TRT01P)").all()
     as_treated = disposition.summarize_table1(adsl, continuous=["AGE"], total=True)  # the default: the safety set
     assert as_treated.drop_duplicates("arm")["big_n"].tolist() == [2, 1, 3]

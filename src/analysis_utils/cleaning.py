@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from analysis_utils import dictionary, partial_dates, scoring, validation
-from analysis_utils.report import QUERY_COLUMNS
+from analysis_utils.report import analysis_queries
 from analysis_utils.vocabulary import (
     ARM, AVISIT_ORDER, AVISITN, ESSDAI_DOMAINS, ESSDAI_LEVEL_PARAMCD, ESSPRI_ITEM_PARAMCD, HAEM_ATTRIBUTION_PARAMCD, ILD_PARAMCD,
     LAB_PARAMS, PARAMCD_ESSDAI, STUDYID,
@@ -559,16 +559,15 @@ recorded)']]
     rows = adeff[adeff["PARAMCD"].eq(PARAMCD_ESSDAI) & adeff["AVISITN"].eq(switch_week) & adeff["CRIT1FL"].eq("Y")
                  & adeff["USUBJID"].isin(switched.index)].sort_values("USUBJID", kind="stable")
     if rows.empty:
-        return pd.DataFrame(columns=list(QUERY_COLUMNS))
+        return analysis_queries("switch", rows, variable="", rule=SWITCH_OF_RESPONDER, value="", message="")
     number = lambda v: rows[v].map(lambda x: f"{x:g}")  # noqa: E731
     message = ("switched to " + rows["USUBJID"].map(switched["TRT02A"]).astype(str) + " on "
                + rows["USUBJID"].map(switched["TR02SDT"]).dt.strftime("%Y-%m-%d").fillna("?")
                + " though the ESSDAI MCII was met at " + rows["AVISIT"] + " (ESSDAI " + number("AVAL") + ", change "
                + number("CHG") + "): the protocol switches patients without a response; a deviation to confirm "
                "(analysed as recorded)")
-    out = pd.DataFrame({"source": "switch", "file": "", "row": "", "USUBJID": rows["USUBJID"], "AVISIT": rows["AVISIT"],
-                        "variable": "CRIT1FL", "rule": SWITCH_OF_RESPONDER, "value": "Y", "message": message})
-    return out[list(QUERY_COLUMNS)].reset_index(drop=True)
+    return analysis_queries("switch", rows, avisit=rows["AVISIT"], variable="CRIT1FL", rule=SWITCH_OF_RESPONDER,
+                            value="Y", message=message)
 
 
 def _disposition(t: dict, subjects: pd.Index) -> pd.DataFrame:

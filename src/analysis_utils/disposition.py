@@ -502,19 +502,19 @@ RANDOMISED_ARM = "TRT01P"
 RANDOMISED_POPULATION = "Randomised patients (TRT01P given), by arm randomised (TRT01P)"
 
 
-def _randomised_population(adsl: pd.DataFrame) -> pd.DataFrame:
-    """``USUBJID, arm`` of the patients randomised (``RANDOMISED_ARM`` given), the arms in the order of their code."""
+def _randomised(adsl: pd.DataFrame) -> pd.Series:
+    """Whether each subject was randomised (``RANDOMISED_ARM`` given)."""
     _require_columns(adsl, [RANDOMISED_ARM], "ADSL")
-    given = adsl[RANDOMISED_ARM].fillna("").astype(str).str.strip() != ""
-    return _safety_population(adsl, RANDOMISED_ARM, members=given)
+    return adsl[RANDOMISED_ARM].fillna("").astype(str).str.strip() != ""
 
 
 class Table1Population(NamedTuple):
-    """Who the baseline tables count (``table1_population``): ``arm`` for ``summarize_table1``, the ``population``
-    and ``n`` of the caption, ``ard_population`` for ``table1_to_ard``, the ``method`` and ``notes`` of the
-    footnotes."""
+    """Who the baseline tables count (``table1_population``): ``arm`` and ``members`` for ``summarize_table1``, the
+    ``population`` and ``n`` of the caption, ``ard_population`` for ``table1_to_ard``, the ``method`` and ``notes``
+    of the footnotes."""
 
     arm: str
+    members: pd.Series | None
     population: str
     n: int
     ard_population: str
@@ -534,24 +534,25 @@ def table1_population(adsl: pd.DataFrame, *, randomised: bool) -> Table1Populati
     arm randomised (``RANDOMISED_ARM``), else the safety set by the first treatment.
 
     >>> adsl = pd.DataFrame({"USUBJID": list("abc"), "SAFFL": ["Y", "Y", "N"], "TRT01P": ["T", "C", "C"]})
-    >>> table1_population(adsl, randomised=True)[:3], table1_population(adsl, randomised=False)[:3]
-    (('TRT01P', 'Randomised patients', 3), ('TRT01A', 'Safety set', 2))
+    >>> [(t.arm, t.population, t.n) for t in (table1_population(adsl, randomised=r) for r in (True, False))]
+    [('TRT01P', 'Randomised patients', 3), ('TRT01A', 'Safety set', 2)]
     >>> table1_population(adsl, randomised=False).method
     'Continuous: n, mean (SD), median [Q1, Q3], min - max; categorical: n (%) of the safety set'
     """
     if randomised:
-        return Table1Population(RANDOMISED_ARM, "Randomised patients", len(_randomised_population(adsl)),
+        members = _randomised(adsl)
+        return Table1Population(RANDOMISED_ARM, members, "Randomised patients", int(members.sum()),
                                 RANDOMISED_POPULATION, TABLE1_DISPLAY_METHOD.format("randomised patients"),
                                 (TABLE1_RANDOMISED_NOTE,))
-    return Table1Population("TRT01A", "Safety set", int(adsl[SAFETY_FLAG].eq("Y").sum()), FIRST_TREATMENT_POPULATION,
-                            TABLE1_DISPLAY_METHOD.format("safety set"), ())
+    return Table1Population("TRT01A", None, "Safety set", int(adsl[SAFETY_FLAG].eq("Y").sum()),
+                            FIRST_TREATMENT_POPULATION, TABLE1_DISPLAY_METHOD.format("safety set"), ())
 
 
 def summarize_table1(adsl: pd.DataFrame, *, continuous=(), categorical=(), arm: str = "TRT01A",
-                     levels_order=None, total: bool = False) -> pd.DataFrame:
+                     members: pd.Series | None = None, levels_order=None, total: bool = False) -> pd.DataFrame:
     """Summarise demographics and baseline characteristics in the safety population (Table 1, DMT01), by the first
-    treatment (``TRT01A``); ``arm=RANDOMISED_ARM``: in the patients randomised, by the arm randomised (a randomised
-    trial, ``RANDOMISED_POPULATION``).
+    treatment (``TRT01A``), or in the subjects ``members`` flags (a randomised trial's patients randomised, by the
+    arm randomised: ``table1_population``).
 
     Parameters
     ----------
@@ -562,7 +563,10 @@ def summarize_table1(adsl: pd.DataFrame, *, continuous=(), categorical=(), arm: 
     categorical : sequence of str
         ADSL columns shown as n (%) per level, in display order, after the continuous ones.
     arm : str, default 'TRT01A'
-        ``RANDOMISED_ARM`` (``TRT01P``): every patient randomised, whether dosed or not.
+        The column of the arms.
+    members : Series of bool, optional
+        The subjects counted (``table1_population``: every patient randomised, whether dosed or not); by default
+        the safety set.
     levels_order : mapping, optional
         Column -> levels in display order. A column without an entry shows its levels by descending
         frequency (all arms together), ties alphabetically. An observed value outside the given
@@ -589,8 +593,8 @@ def summarize_table1(adsl: pd.DataFrame, *, continuous=(), categorical=(), arm: 
 ['SEX', 'F', 'n', 2.0], ['SEX', 'Missing', 'n', 0.0]]
     """
     _require_columns(adsl, [*continuous, *categorical], "ADSL")
-    pop = (_randomised_population(adsl) if arm == RANDOMISED_ARM else _safety_population(adsl, arm)).merge(
-        adsl[["USUBJID", *continuous, *categorical]], on="USUBJID")
+    pop = _safety_population(adsl, arm, members=members).merge(adsl[["USUBJID", *continuous, *categorical]],
+                                                                on="USUBJID")
     if total:
         levels = [*_arm_order(adsl, arm, pop["arm"]), TOTAL]
         pop = pd.concat([pop, pop.assign(arm=TOTAL)], ignore_index=True)

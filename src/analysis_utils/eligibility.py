@@ -36,7 +36,7 @@ import pandas as pd
 from analysis_utils import ard, ctcae
 from analysis_utils import vocabulary as voc
 from analysis_utils.dictionary import ACR_EULAR_ENTRY, ACR_EULAR_EXCLUSION, NO_BARICITINIB, PROTOCOL_EXCLUSION
-from analysis_utils.report import QUERY_COLUMNS
+from analysis_utils.report import analysis_queries
 
 #: Items of the 2016 ACR/EULAR criteria (Shiboski et al. 2017, table): CRITID -> (input column,
 #: comparison, threshold, weight, text). Measurements are compared in thousandths (``ACR_EULAR_RESOLUTION``).
@@ -493,33 +493,25 @@ advises against starting baricitinib below 1; a deviation to confirm (analysed a
               for trt, day, what in (("TRT01A", "TRTSDT", "first dose"), ("TRT02A", "TR02SDT", "switch"))
               if {trt, day} <= set(adsl.columns)]  # the periods of safety.treatment_periods, without its scipy
     labs = adlb[adlb["PARAMCD"].isin(list(thresholds)) & adlb["AVAL"].notna()]
+    none = analysis_queries("eligibility", adsl.iloc[:0], variable="", rule=STARTED_BELOW_LABEL, value="", message="")
     if not starts or labs.empty:
-        return pd.DataFrame(columns=list(QUERY_COLUMNS))
+        return none
     labs = labs.merge(pd.concat(starts, ignore_index=True), on="USUBJID")
     last = labs[labs["ADT"] <= labs["START"]].sort_values(["USUBJID", "START", "PARAMCD", "ADT"], kind="stable") \
         .drop_duplicates(["USUBJID", "START", "PARAMCD"], keep="last")
     rows = last[last["AVAL"].to_numpy(float) < last["PARAMCD"].map(thresholds).to_numpy(float)]
     if rows.empty:
-        return pd.DataFrame(columns=list(QUERY_COLUMNS))
+        return none
     value = rows["AVAL"].map("{:g}".format)
     reported = rows["LBSTRESC"].fillna("").astype(str).str.strip() if "LBSTRESC" in rows else value.map(lambda v: "")
     said = value + np.where(reported.str[:1].isin(["<", ">"]), " (reported as " + reported + ")", "")
-    label = rows["PARAMCD"].map(voc.param_label)
+    label = rows["PARAMCD"].map(lambda code: voc.in_sentence(voc.param_label(code)))
     message = (rows["TRT"].astype(str) + " started on " + rows["START"].dt.strftime("%Y-%m-%d") + " (" + rows["WHAT"]
-               + ") with " + label.str[:1].str.lower() + label.str[1:] + " " + said + " on "
+               + ") with " + label + " " + said + " on "
                + rows["ADT"].dt.strftime("%Y-%m-%d") + ": the label advises against starting baricitinib below "
                + rows["PARAMCD"].map(thresholds).map("{:g}".format) + "; a deviation to confirm (analysed as recorded)")
-    out = pd.DataFrame({"source": "eligibility", "file": "", "row": "", "USUBJID": rows["USUBJID"],
-                        "AVISIT": rows["AVISIT"].astype(str), "variable": rows["PARAMCD"], "rule": STARTED_BELOW_LABEL,
-                        "value": value, "message": message})
-    return out[list(QUERY_COLUMNS)].reset_index(drop=True)
-
-
-def _queries(rows: pd.DataFrame, rule: str, value: pd.Series, message: pd.Series) -> pd.DataFrame:
-    """Eligibility queries (``QUERY_COLUMNS``) of ``rows`` of ADELIG: one per row, on its criterion."""
-    return pd.DataFrame({"source": "eligibility", "file": "", "row": "", "USUBJID": rows["USUBJID"], "AVISIT": "",
-                         "variable": rows["CRITID"], "rule": rule, "value": value, "message": message},
-                        columns=list(QUERY_COLUMNS))
+    return analysis_queries("eligibility", rows, avisit=rows["AVISIT"].astype(str), variable=rows["PARAMCD"],
+                            rule=STARTED_BELOW_LABEL, value=value, message=message)
 
 
 def derive_queries(adelig: pd.DataFrame, adsl: pd.DataFrame, *, adlb: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -549,13 +541,15 @@ patient was randomised or treated: a protocol deviation to confirm (kept in the 
     message = (text["CRITTYPE"].str.lower() + " criterion " + text["CRITID"] + " (" + text["CRITERION"] + ") "
                + text["AVALC"].str.lower() + " (" + text["VALUE"] + "), yet the patient was randomised or "
                "treated: a protocol deviation to confirm (kept in the analysis sets)")
-    parts = [_queries(rows, TREATED_NOT_ELIGIBLE, rows["AVALC"], message)]
+    parts = [analysis_queries("eligibility", rows, variable=rows["CRITID"], rule=TREATED_NOT_ELIGIBLE,
+                              value=rows["AVALC"], message=message)]
     answer = adelig["VALUE"].fillna("").astype(str).str.extract(f"{CRF_ANSWER}(Y|N)$", expand=False)
     said = adelig[adelig["USUBJID"].isin(adsl.loc[enrolled, "USUBJID"])
                   & (((adelig["CRITTYPE"] == "INCLUSION") & (adelig["AVALC"] == MET) & answer.eq("N"))
                      | ((adelig["CRITTYPE"] == "EXCLUSION") & (adelig["AVALC"] == NOT_MET) & answer.eq("Y")))]
     text = said.fillna("").astype(str)
-    parts.append(_queries(said, CRF_CONTRADICTS_DATA, answer[said.index], (
+    parts.append(analysis_queries("eligibility", said, variable=said["CRITID"], rule=CRF_CONTRADICTS_DATA,
+                                  value=answer[said.index], message=(
         text["CRITTYPE"].str.lower() + " criterion " + text["CRITID"] + " (" + text["CRITERION"] + ") answered "
         + answer[said.index] + " on the CRF, but the data say " + text["AVALC"].str.lower() + " (" + text["VALUE"]
         + "): the site's record says the patient was not eligible; to confirm (analysed as the data say)")))

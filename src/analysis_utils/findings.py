@@ -17,6 +17,7 @@ import pandas as pd
 from analysis_utils import tables
 from analysis_utils.disposition import NOT_RANDOMISED_LABEL
 from analysis_utils.scoring import ESSDAI_MCII_DECREASE, ESSPRI_MCII_PERCENT, ESSPRI_MCII_POINTS
+from analysis_utils.vocabulary import in_sentence
 
 #: Shown where the ARD holds no result yet (a visit not yet due at the data cut).
 NOT_DUE = tables.NOT_DUE_TEXT
@@ -199,11 +200,6 @@ def _plural(n: float, word: str) -> str:
     return f"{n:.0f} {word}{'' if n == 1 else 's'}"
 
 
-def _name(label: str) -> str:
-    """A category label inside a sentence: first letter lower case unless the word is an abbreviation."""
-    return label[:1].lower() + label[1:] if label[1:2].islower() else label
-
-
 def _n_of(counts: tuple | None, *, events: bool = True) -> str:
     if counts is None:
         return NOT_DUE
@@ -239,9 +235,10 @@ def _aesi_words(aesi: pd.DataFrame, *, sep: str = "; ", overlap: bool = True) ->
     'opportunistic infection in 1 patient; herpes zoster in 1 patient (a patient counts in each category an event of \
 theirs falls in, and one event may fall in several)'
     """
-    seen = [f"{_name(c)} in {_plural(n, 'patient')}" for c, n in zip(aesi["category"], aesi["n_subjects"]) if n > 0]
+    seen = [f"{in_sentence(c)} in {_plural(n, 'patient')}"
+            for c, n in zip(aesi["category"], aesi["n_subjects"]) if n > 0]
     return (sep.join(seen) + (AESI_OVERLAP if overlap and len(seen) > 1 else ""),
-            ", ".join(_name(c) for c, n in zip(aesi["category"], aesi["n_subjects"]) if n == 0))
+            ", ".join(in_sentence(c) for c, n in zip(aesi["category"], aesi["n_subjects"]) if n == 0))
 
 
 def _pending(ard: pd.DataFrame | None) -> dict:
@@ -287,7 +284,7 @@ def _reasons(ard: pd.DataFrame) -> str:
     if "group" in rows and rows["group"].nunique() > 1:
         rows = (rows[rows["group"] == TOTAL] if (rows["group"] == TOTAL).any()
                 else rows.groupby("category", sort=False)["stat_value"].sum().reset_index())
-    return ", ".join(f"{c.lower() if c.isupper() else _name(c)} {n:.0f}"
+    return ", ".join(f"{c.lower() if c.isupper() else in_sentence(c)} {n:.0f}"
                      for c, n in zip(rows["category"], rows["stat_value"]))
 
 
@@ -571,7 +568,7 @@ def _lab_alert_parts(ard: pd.DataFrame | None) -> list[str] | None:
         details = ([f"{at_start:.0f} of them already at baseline, before the first dose"] if at_start else []) + (
             [f"after baseline {'; '.join(on)}"
              + (", a patient who switched treatment counted under each" if both else "")] if on else [])
-        parts.append(f"{_name(param_label(paramcd))} in {_plural(n, 'patient')}"
+        parts.append(f"{in_sentence(param_label(paramcd))} in {_plural(n, 'patient')}"
                      + (f" ({'; '.join(details)})" if details else ""))
     return parts
 

@@ -79,6 +79,22 @@ def save_ard_sections(sections: dict[str, pd.DataFrame], *, reports_dir: str | P
     return typed
 
 
+def analysis_queries(source: str, rows: pd.DataFrame, *, variable, rule: str, value, message,
+                     avisit="") -> pd.DataFrame:
+    """Data queries of an analysis step ``source`` (``QUERY_COLUMNS``), one per row of ``rows`` (its ``USUBJID``):
+    no file or line (they are of the analysis datasets, not of the export); ``variable``, ``value``, ``message`` and
+    ``avisit`` a value or a Series aligned with ``rows``.
+
+    >>> rows = pd.DataFrame({"USUBJID": ["S-01-001"]})
+    >>> analysis_queries("switch", rows, variable="CRIT1FL", rule="r", value="Y", message="m").values.tolist()
+    [['switch', '', '', 'S-01-001', '', 'CRIT1FL', 'r', 'Y', 'm']]
+    """
+    out = pd.DataFrame({"source": source, "file": "", "row": "", "USUBJID": rows["USUBJID"], "AVISIT": avisit,
+                        "variable": variable, "rule": rule, "value": value, "message": message},
+                       index=rows.index, columns=list(QUERY_COLUMNS))
+    return out.reset_index(drop=True)
+
+
 def save_queries(queries: pd.DataFrame, source: str, *, reports_dir: str | Path = paths.REPORTS) -> pd.DataFrame:
     """Write the data queries raised by ``source`` (``queries/<source>.csv``, replacing its old rows).
 

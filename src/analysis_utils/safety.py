@@ -45,7 +45,7 @@ from analysis_utils import ard as ard_mod
 from analysis_utils import ctcae, dictionary, tables
 from analysis_utils.cleaning import DAYS_PER_YEAR, NOT_CODED, TRTEM_WINDOW_DAYS
 from analysis_utils.summaries import QUANTILE_METHOD, compute_quantile  # one quartile rule for the report
-from analysis_utils.vocabulary import LAB_PARAMS, VARIABLE_HEADERS, decode, param_label, patient_label
+from analysis_utils.vocabulary import LAB_PARAMS, VARIABLE_HEADERS, decode, in_sentence, param_label, patient_label
 
 #: ADSL population flag of every safety table (ICH E9: subjects who received at least one dose).
 SAFETY_FLAG = "SAFFL"
@@ -1460,7 +1460,7 @@ on Bari: 01-001; on HCQ: 02-004).'
         subjects = list(dict.fromkeys(rows["USUBJID"]))
         at_start = rows.loc[rows["ADY"] <= 1, "USUBJID"].nunique() if "ADY" in rows else 0
         label = param_label(paramcd)
-        text = (f"{label[:1].lower() + label[1:] if label[1:2].islower() else label} in {len(subjects)} "
+        text = (f"{in_sentence(label)} in {len(subjects)} "
                 f"({named(subjects)})" + (f", {at_start} of them at baseline" if at_start else ""))
         if AS_TREATED in rows and "ADY" in rows:
             after = rows[(rows["ADY"] > 1) & rows[AS_TREATED].fillna("").ne("")]

@@ -124,6 +124,15 @@ LISTING_ABBREVIATIONS = ("Days: duration in days; TEAE: "
                          "study drug; Action: taken with the study drug.")
 
 
+def in_sentence(label: str) -> str:
+    """A label inside a sentence: its first letter lower case, unless the word is an abbreviation.
+
+    >>> in_sentence("Neutrophils (10^9/L)"), in_sentence("ALT (U/L)")
+    ('neutrophils (10^9/L)', 'ALT (U/L)')
+    """
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
 def param_label(paramcd: str) -> str:
     """Display name of a parameter code: laboratory ones with their unit, others in words; else the code.
 
