@@ -364,8 +364,9 @@ def test_a_screen_failures_sample_and_event_at_screening_are_not_in_the_safety_s
     sample = adlb[adlb["USUBJID"] == "NCT04916756-01-012"]
     assert sample[["AVISIT", "AVAL", "ATOXGR", "ANL01FL"]].values.tolist() == [["Screening", 0.5, 3.0, "N"]]
     assert pd.isna(sample["ADY"].iloc[0]) and (adae["USUBJID"] == "NCT04916756-01-012").sum() == 1
-    assert safety.list_lab_alerts(adlb)["USUBJID"].tolist() == ["NCT04916756-01-012"]  # the pilot has no other
-    assert safety.list_lab_alerts(adlb, adsl=adsl).empty
+    # the pilot's other alert: 007's HBV DNA detected on day 22
+    assert safety.list_lab_alerts(adlb)["USUBJID"].tolist() == ["NCT04916756-01-007", "NCT04916756-01-012"]
+    assert safety.list_lab_alerts(adlb, adsl=adsl)["USUBJID"].tolist() == ["NCT04916756-01-007"]
     listed = safety.list_adverse_events(adae, adsl=adsl)
     pd.testing.assert_frame_equal(listed, safety.list_adverse_events(adae[adae["USUBJID"] != "NCT04916756-01-012"]))
 

@@ -25,6 +25,11 @@ def _ard(*, week12=True):
         # 3 of 3 responders: Clopper-Pearson lower limit 0.025^(1/3) = 0.2924
         rows += _rows("EFF-ESSDAI-MCII", {"n_responders": 3.0, "n_evaluable": 3.0, "pct": 100.0, "ci_lower": 0.292402,
                                           "ci_upper": 1.0}, paramcd="ESSDAI", avisit="Week 24")
+        # the fourth patient, assessed at week 12, missed week 24: a non-responder when every patient due counts
+        rows += _rows("EFF-ESSDAI-MCII-BOCF", {"n_responders": 3.0, "n_evaluable": 4.0, "pct": 75.0},
+                      paramcd="ESSDAI", avisit="Week 24")
+        rows += _rows("EFF-ESSDAI-MCII-BOCF", {"n_responders": 4.0, "n_evaluable": 4.0, "pct": 100.0},
+                      paramcd="ESSDAI", avisit="Week 12")
         for paramcd, (mean, lo, hi, p_t, p_w) in {"ESSDAI": (-5.0, -6.299, -3.701, 0.0011, 0.125),
                                                   "ESSPRI": (-1.25, -2.05, -0.45, 0.0176, 0.25),
                                                   "PGA": (-2.0, -2.0, -2.0, float("nan"), 0.125)}.items():
@@ -51,14 +56,18 @@ def _ard(*, week12=True):
 def test_key_findings_from_a_hand_worked_ard():
     table = findings.key_findings(_ard())
     assert table["Result"].tolist() == [
-        "-5.0 (95% CI -6.3 to -3.7); paired t-test p = 0.001, Wilcoxon p = 0.125; n = 4",
-        "4/4 (100.0%; 95% CI 39.8 to 100.0%)",
-        "-7.0 (95% CI -9.5 to -4.5); paired t-test p = 0.007, Wilcoxon p = 0.250; n = 3",
-        "3/3 (100.0%; 95% CI 29.2 to 100.0%)",
-        "-1.3 (95% CI -2.1 to -0.5); paired t-test p = 0.018, Wilcoxon p = 0.250; n = 4",  # -1.25 rounds half up
+        "-5.0 (95% CI -6.3 to -3.7); Wilcoxon signed-rank p = 0.125 (this analysis's primary test), paired t-test "
+        "p = 0.001; n = 4",
+        "4/4 (100.0%; 95% CI 39.8 to 100.0%)",  # no patient missed week 12
+        "-7.0 (95% CI -9.5 to -4.5); Wilcoxon signed-rank p = 0.250 (this analysis's primary test), paired t-test "
+        "p = 0.007; n = 3",
+        "3/3 (100.0%; 95% CI 29.2 to 100.0%); 3/4 (75.0%) with the 1 patient not assessed counted as a non-responder",
+        # -1.25 rounds half up
+        "-1.3 (95% CI -2.1 to -0.5); Wilcoxon signed-rank p = 0.250 (this analysis's primary test), paired t-test "
+        "p = 0.018; n = 4",
         "3/4 (75.0%; 95% CI 19.4 to 99.4%)",
-        "-2.0 (95% CI and paired t-test not estimable: the same change in every patient); Wilcoxon p = 0.125; "
-        "n = 4",  # all changes equal: no t-test p
+        "-2.0 (95% CI and paired t-test not estimable: the same change in every patient); Wilcoxon signed-rank "
+        "p = 0.125 (this analysis's primary test); n = 4",  # all changes equal: no t-test p
         "3 of 6 patients (50.0%), 5 events",
         "0 of 6 patients (0.0%)",
         "0 of 6 patients (0.0%)",  # deaths

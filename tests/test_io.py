@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis_utils import io, paths
+from analysis_utils import io, paths, report
 
 ADAM = paths.CDISC_PILOT / "adam"
 
@@ -123,5 +123,19 @@ def test_a_dataset_missing_from_an_ended_builds_staging_folder_says_the_notebook
     the build ended; a running build's own folder (.build/stage-<pid>) keeps the message of a missing step."""
     with pytest.raises(FileNotFoundError, match=r"stage/processed: the staging folder of a build that has ended"):
         io.read_processed("adsl", folder=tmp_path / ".build" / "stage" / "processed")
-    with pytest.raises(FileNotFoundError, match=r"analysis dataset 'adsl' not found; run the notebooks in order"):
+    with pytest.raises(FileNotFoundError, match=r"analysis dataset 'adsl' not found; build the report first \(make report\), or"):
         io.read_processed("adsl", folder=tmp_path / ".build" / "stage-4242" / "processed")
+
+
+def test_nothing_is_written_into_an_ended_builds_staging_folder(tmp_path):
+    """Notebook 01 of reports/executed, run again, reads the raw export (never the staging folder) and wrote its
+    datasets and tables into .build/stage, out of sight, where the next executed notebooks then read them: every
+    write there is refused, and nothing is created; a running build's own folder (.build/stage-<pid>) is written."""
+    ended, running = tmp_path / ".build" / "stage", tmp_path / ".build" / "stage-4242"
+    data = pd.DataFrame({"USUBJID": ["S-01"]})
+    with pytest.raises(FileNotFoundError, match=r"stage/processed/adsl.parquet: the staging folder of a build"):
+        io.write_processed(data, "adsl", folder=ended / "processed")
+    with pytest.raises(FileNotFoundError, match=r"stage/reports/tables/t.csv: the staging folder of a build"):
+        report.save_table(data, "t", reports_dir=ended / "reports")
+    assert not ended.exists()
+    assert io.write_processed(data, "adsl", folder=running / "processed").exists()

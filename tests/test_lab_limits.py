@@ -100,6 +100,20 @@ def test_a_limit_in_scientific_notation_is_kept_as_reported_in_its_unit(edit_exp
     assert hbv.loc[(SUBJ + "007", "HBVDNA", "Baseline"), ["AVAL", "LBSTRESC"]].tolist() == [10.0, "<20.0"]
 
 
+def test_hbv_dna_detected_is_a_laboratory_alert(edit_export):
+    """The label: "If HBV DNA is detected, consult a hepatologist". Patient 007's baseline sample, not detected (0),
+    alerts nothing; reported below the limit of quantification (<20 IU/mL, detected but not quantified) it alerts,
+    with what was reported; its unscheduled 24,000 IU/mL of day 22 alerts in either export."""
+    def alerts(result):
+        adlb = cleaning.derive_all(result.typed)["adlb"]
+        found = safety.list_lab_alerts(adlb.assign(ATOXGR=float("nan")), grade_col=None)
+        return found.loc[found["PARAMCD"] == "HBVDNA", ["AVAL", "ALERT"]].values.tolist()
+
+    assert alerts(edit_export("labs")) == [[24000.0, "detected (HBVDNA > 0)"]]
+    assert alerts(edit_export("labs", (HBV_BL, HBV_BL.replace(",0,", ",<20,")))) == [
+        [10.0, "detected (HBVDNA > 0); reported as <20.0, analysed as 10"], [24000.0, "detected (HBVDNA > 0)"]]
+
+
 @pytest.mark.parametrize(("value", "hint"), [
     ("24,000", ": a comma between thousands? Write 24000 (or, a decimal comma, 24.000)"),
     ("1,234,567.5", ": a comma between thousands? Write 1234567.5"),

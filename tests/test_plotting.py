@@ -90,6 +90,8 @@ def test_waterfall_orders_patients_and_marks_threshold():
     week12, week24 = ax.containers
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert labels == ["S1", "S2", "S3"]  # S1 has no week 24 (first), then -6, -9
+    named = plotting.plot_waterfall(ADEFF.assign(USUBJID="NCT04916756-02-01" + ADEFF["USUBJID"].str[1]))
+    assert [t.get_text() for t in named.get_xticklabels()] == ["02-011", "02-012", "02-013"]  # as in the listings
     assert [float(b.get_height()) for b in week12] == [-1.0, -3.0, -7.0]
     assert np.isnan(week24[0].get_height()) and [float(b.get_height()) for b in week24[1:]] == [-6.0, -9.0]
     threshold = [line for line in ax.lines if line.get_label() == "MCII (-3)"]
@@ -120,8 +122,9 @@ def test_domain_heatmap_places_scores_by_patient_visit_and_domain():
     matrix = ax.images[0].get_array()
     assert matrix.shape == (3, 12)  # rows S1 Baseline, S1 Week 12, S2 Baseline; 12 domains
     assert [t.get_text() for t in ax.get_yticklabels()] == ["S1  Baseline", "S1  Week 12", "S2  Baseline"]
-    named = plotting.plot_domain_heatmap(scores.assign(USUBJID="NCT04916756-01-" + scores["USUBJID"]))
-    assert named.get_yticklabels()[0].get_text() == "S1  Baseline"  # common study prefix dropped
+    named = plotting.plot_domain_heatmap(scores.assign(USUBJID=scores["USUBJID"].map(
+        {"S1": "NCT04916756-01-001", "S2": "NCT04916756-01-002"})))
+    assert named.get_yticklabels()[0].get_text() == "01-001  Baseline"  # as the listings name the patient
     assert matrix[0, 3] == 2.0 and matrix[1, 11] == 1.0 and matrix[2, 3] == 4.0
     assert matrix.mask[0, 0]  # no record: blank cell
     assert [t.get_text() for t in ax.get_xticklabels()][:4] == ["Constitutional", "Lymphadenopathy", "Glandular",

@@ -662,8 +662,8 @@ def test_xlsx_structure_problems_name_the_sheet_and_row(tmp_path, tmp_export):
     wb.save(book)
     error = _stopped(book)
     assert error.errors["message"].tolist() == [
-        "export.xlsx[demographics]: missing_file: form demographics missing (found sheet Demographics: sheet names "
-        "are lower case)",
+        "export.xlsx[demographics]: missing_file: form demographics missing (found sheet 'Demographics': a sheet is "
+        "named as its form, in lower case, without spaces around it)",
         "export.xlsx[esspri], row 4: wrong_field_count: a value in column 7, beyond the 5 columns of the header (row 1)",
         "export.xlsx[ild]: empty_file: the sheet is empty: a form needs at least its header row",
         "export.xlsx[pga], row 1: duplicate_column: column name 'SUBJID' appears 2 times (columns 1, 2): each column "
@@ -988,3 +988,29 @@ def test_xlsx_merged_cells_and_formulas_without_a_stored_result_stop_naming_the_
         "or paste the values",
     ]
     assert validation.RULES["merged_cells"][0] == validation.RULES["formula_without_value"][0] == "error"
+
+
+def test_an_export_whose_every_first_dose_date_is_unreadable_gives_its_errors(tmp_export):
+    """Dates of the exposure form saved by Excel on a Chinese Windows (2021/6/28): none parses, and validation
+    stopped in a lookup of first doses through an empty Series of dates (TypeError: Cannot cast DatetimeArray to dtype
+    float64), hiding the errors that name the rows. Every start date is its own error now."""
+    path = tmp_export / "exposure.csv"
+    exposure = pd.read_csv(path, dtype=str, keep_default_na=False)
+    exposure["EXSTDT"] = pd.to_datetime(exposure["EXSTDT"]).map(lambda d: f"{d.year}/{d.month}/{d.day}")
+    exposure.to_csv(path, index=False, lineterminator="\n")
+    result = validation.validate_export(export.read_export(tmp_export))
+    wrong = result.errors[result.errors["variable"] == "EXSTDT"]
+    assert len(wrong) == len(exposure) and set(wrong["value"]) == set(exposure["EXSTDT"])
+
+
+def test_a_missing_sheet_names_the_sheets_that_are_no_form(tmp_path, tmp_export):
+    """A sheet renamed "labs " (a trailing space) or in Chinese (实验室检查) was said missing as "expected sheet labs", the
+    user seeing a sheet called labs: the first is named as the form's sheet, the second among the sheets read as none."""
+    tables = export.read_export(tmp_export)
+    for renamed, said in (("labs ", "found sheet 'labs ': a sheet is named as its form, in lower case, without spaces "
+                                    "around it"),
+                          ("实验室检查", "expected sheet labs; sheets that are no form: '实验室检查'")):
+        book = _workbook({renamed if name == "labs" else name: frame for name, frame in tables.items()},
+                         tmp_path / f"{len(renamed)}.xlsx")
+        assert _stopped(book).errors["message"].tolist() == [
+            f"{book.name}[labs]: missing_file: form labs missing ({said})"]

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from analysis_utils import tables
+from analysis_utils import htmlreport, tables
 
 
 @pytest.mark.parametrize(
@@ -263,3 +263,14 @@ def test_table_numbers_increase_in_the_reading_order_of_the_report():
         cells_of.setdefault(n, set()).add((nb, cid))
     assert not {n: c for n, c in cells_of.items() if len(c) > 1}, "a number used in two places"
     assert not without_info, f"tables shown without number, title and footnotes: {without_info}"
+
+
+def test_a_column_of_dates_is_kept_on_one_line():
+    """Printed listings broke "2021-07-02 (5)" after a hyphen: a column whose filled cells all start with a date is
+    of class ``date`` (``white-space: nowrap`` in report.css); one with other text, or none filled, is not."""
+    frame = pd.DataFrame({"Start (day)": ["2021-07-02 (5)", "", "2021-08-09 (22)"], "Term": ["Rash", "2021-07-02", "x"],
+                          "End": ["", "", ""]})
+    rows = tables.to_html(frame).split("<tbody>")[1].split("</tbody>")[0].strip().split("\n")
+    assert [row.count('<td class="date">') for row in rows] == [1, 1, 1]  # the first column, its empty cell too
+    assert "<td>2021-07-02</td>" in rows[1]  # a column of dates and text
+    assert "td.date{white-space:nowrap}" in (htmlreport.TEMPLATES / "report" / "report.css").read_text()

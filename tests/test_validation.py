@@ -244,7 +244,7 @@ def test_every_rule_is_documented_with_its_kind():
     assert {"visit_window", "missing_item", "incomplete_biological", "unknown_form", "unknown_column", "empty_form",
             "identifier_restored", "no_assessment", "completed_without_final_visit", "discontinued_after_final_visit",
             "visit_after_end_of_study", "treated_not_as_randomised", "randomised_not_dosed", "partial_date",
-            "adverse_event_after_end_of_study",
+            "adverse_event_after_end_of_study", "no_end_of_study",
             "missing_assessment",
             "result_beyond_limit", "fatal_grade_mismatch", "death_not_in_disposition", "visit_after_death",
             "repeated_sample", "baseline_after_first_dose", "overlapping_medication", "score_differs",
@@ -706,3 +706,17 @@ def test_a_number_that_is_not_whole_or_has_a_decimal_comma_is_said_so(edit_expor
     row = "003,01,ZZCA,SYN-HR-000003,2021-06-25,38,"
     assert edit_export("demographics", (row, row.replace(",38,", ",38.5,"))).errors["message"].item().endswith(
         "value '38.5' is not of type int: expected integer (digits only): 38.5 is not a whole number")
+
+
+def test_a_dosed_subject_without_an_end_of_study_row_is_queried_once_the_final_window_closed(edit_export):
+    """Subject 010 (lost to follow-up) without its disposition row was analysed as still on study, and the pilot's final
+    analysis read as an interim one. Its week-24 window closed on study day 183: first dose 2021-07-29 + 182 days =
+    2022-01-27, before the export's date 2022-01-31: a query on its first dose. 011's closes on 2022-01-31 itself (first
+    dose 2021-08-02): a visit on the export's date is still in the window, no query."""
+    result = edit_export("disposition", ("010,LOST TO FOLLOW-UP,2021-11-18\n", ""), ("011,COMPLETED,2022-01-19\n", ""))
+    found = result.queries[result.queries["rule"] == "no_end_of_study"]
+    assert found[["file", "USUBJID", "variable", "value"]].values.tolist() == [
+        ["exposure.csv", "NCT04916756-01-010", "EXSTDT", "2021-07-29"]]
+    assert "window of the week 24 visit closed on 2022-01-27, before the export's date 2022-01-31" in \
+        found["message"].iloc[0]
+    assert result.errors.empty

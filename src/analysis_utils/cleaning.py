@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from analysis_utils import dictionary, partial_dates, scoring, validation
+from analysis_utils.validation import lookup
 from analysis_utils.report import analysis_queries
 from analysis_utils.vocabulary import (
     ARM, AVISIT_ORDER, AVISITN, ESSDAI_DOMAINS, ESSDAI_LEVEL_PARAMCD, ESSPRI_ITEM_PARAMCD, HAEM_ATTRIBUTION_PARAMCD, ILD_PARAMCD,
@@ -215,23 +216,6 @@ def compute_study_day(dates: pd.Series, first_dose: pd.Series) -> pd.Series:
     return (days + (days >= 0)).astype("Int64")
 
 
-def lookup(values: pd.Series, mapping: dict | pd.Series) -> pd.Series:
-    """``values.map(mapping)`` (a dict, or a Series indexed by unique keys; missing where absent), looking up each
-    distinct value once: the same values and dtype. ``Series.map`` converts the result of a text key value by value
-    (pandas 3, Arrow-backed strings): 2.1 s of ``01`` at 10,000 patients (docs/performance.md, "At 10,000 patients").
-
-    Examples
-    --------
-    >>> lookup(pd.Series(["BL", "W12", "BL", "X"]), {"BL": 0, "W12": 12}).tolist()
-    [0.0, 12.0, 0.0, nan]
-    >>> lookup(pd.Series(["b", "a", None]), pd.Series([1.5, 2.5], index=["a", "b"])).tolist()
-    [2.5, 1.5, nan]
-    """
-    mapping = mapping if isinstance(mapping, pd.Series) else pd.Series(mapping)
-    codes, uniques = pd.factorize(values)
-    return pd.Series(mapping.reindex(uniques).array.take(codes, allow_fill=True), index=values.index, name=values.name)
-
-
 def _flag(mask) -> pd.Series:
     return pd.Series(np.where(np.asarray(mask, dtype=bool), "Y", "N"))
 
@@ -322,7 +306,7 @@ def compute_prednisone_equivalent(cm: pd.DataFrame) -> pd.Series:
 def _baseline_conmeds(cm: pd.DataFrame, first_dose: pd.Series) -> pd.DataFrame:
     """Per subject: glucocorticoid, HCQ and immunosuppressant flags and the GC dose on the day ``first_dose`` (the
     first dose, else the randomisation: ``derive_adsl``); blank and missing for a subject without that day."""
-    cm = cm.assign(TRTSDT=cm["SUBJID"].map(first_dose))
+    cm = cm.assign(TRTSDT=lookup(cm["SUBJID"], first_dose))
     at_bl = cm[_at_first_dose(cm, cm["TRTSDT"])]
     gc = at_bl[at_bl["CMCLAS"] == "GLUCOCORTICOID"]
     dose = compute_prednisone_equivalent(gc).groupby(gc["SUBJID"]).sum(min_count=1)

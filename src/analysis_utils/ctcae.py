@@ -52,6 +52,15 @@ SIGNIF_DIGITS = 15
 #: (``eligibility.derive_label_queries``).
 LAB_INTERRUPTION_THRESHOLDS = MappingProxyType({"NEUT": 1.0, "LYM": 0.5, "HGB": 80.0})
 
+#: Values the baricitinib label asks to act on once detected: HBV DNA, monitored in a patient with past hepatitis B
+#: (anti-HBc positive, HBsAg negative): "If HBV DNA is detected, consult a hepatologist" (Olumiant HCP treatment
+#: considerations; Lilly Medical, laboratory monitoring). PARAMCD -> the value of not detected (0:
+#: ``dictionary.NOT_DETECTED_TESTS``); a value above it alerts (``safety.list_lab_alerts``).
+LAB_DETECTION_ALERTS = MappingProxyType({"HBVDNA": 0.0})
+#: What the laboratory alerts list (Listing 14.3.4.5, ``safety.list_lab_alerts``), in the listing's title, the ARD's
+#: method and the report's sentences.
+LAB_ALERTS_CRITERIA = "CTCAE grade 3 or more, below the label's interruption thresholds, or HBV DNA detected"
+
 
 class Threshold(NamedTuple):
     """Where one CTCAE grade starts.

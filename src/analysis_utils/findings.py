@@ -15,6 +15,7 @@ randomised trial (``caveat``).
 import pandas as pd
 
 from analysis_utils import tables
+from analysis_utils.ctcae import LAB_ALERTS_CRITERIA
 from analysis_utils.disposition import NOT_RANDOMISED_LABEL
 from analysis_utils.scoring import ESSDAI_MCII_DECREASE, ESSPRI_MCII_PERCENT, ESSPRI_MCII_POINTS
 from analysis_utils.vocabulary import in_sentence
@@ -136,16 +137,25 @@ def _no_result(ard: pd.DataFrame | None, avisit: str) -> str:
     return NOT_DUE if due is None or fas is None else tables.describe_due(due, fas)
 
 
+#: The test of a change from baseline the key findings name first: this analysis's choice, as it needs no normal
+#: distribution (notebook 04; the published letter names no test).
+WILCOXON = "Wilcoxon signed-rank"
+PRIMARY_TEST = "(this analysis's primary test)"
+
+
 def describe_change(ard: pd.DataFrame | None, paramcd: str, avisit: str = PRIMARY_VISIT) -> str:
-    """The mean change of ``paramcd`` from baseline at ``avisit``: its 95 % CI, paired t-test and Wilcoxon p, n.
+    """The mean change of ``paramcd`` from baseline at ``avisit``: its 95 % CI, the Wilcoxon signed-rank p (the
+    primary test of a change, which needs no normal distribution: notebook 04) and the paired t-test's, n.
 
     >>> ard = pd.DataFrame({"analysis_id": ["EFF-X-W12-TTEST"] * 4 + ["EFF-X-W12-WILCOXON"] * 2,
     ...     "avisit": "Week 12", "stat_name": ["estimate", "ci_lower", "ci_upper", "p_value", "p_value", "n"],
     ...     "stat_value": [-5.4, -6.67, -4.13, 0.000005, 0.00195, 10.0]})
     >>> describe_change(ard, "X"), describe_change(ard, "X", "Week 24")
-    ('-5.4 (95% CI -6.7 to -4.1); paired t-test p < 0.001, Wilcoxon p = 0.002; n = 10', 'not yet due at the data cut')
+    ("-5.4 (95% CI -6.7 to -4.1); Wilcoxon signed-rank p = 0.002 (this analysis's primary test), paired t-test \
+p < 0.001; n = 10", 'not yet due at the data cut')
     >>> describe_change(ard.assign(stat_value=[-1.7, None, None, None, 0.5, 2.0]), "X")  # a pilot cut on 2021-09-25
-    '-1.7 (95% CI and paired t-test not estimable: the same change in every patient); Wilcoxon p = 0.500; n = 2'
+    "-1.7 (95% CI and paired t-test not estimable: the same change in every patient); Wilcoxon signed-rank p = 0.500 \
+(this analysis's primary test); n = 2"
     """
     prefix = f"EFF-{paramcd}-{_visit_code(avisit)}"
     mean, lo, hi = (stat(ard, f"{prefix}-TTEST", s, avisit=avisit) for s in ("estimate", "ci_lower", "ci_upper"))
@@ -156,9 +166,9 @@ def describe_change(ard: pd.DataFrame | None, paramcd: str, avisit: str = PRIMAR
     mean_n = tables.format_number(mean, CHANGE_DECIMALS), tables.format_number(n, 0)
     if lo is None or hi is None or p_t is None:  # every patient's change the same (two patients at an early cut)
         return (f"{mean_n[0]} (95% CI and paired t-test not estimable: the same change in every patient); "
-                f"Wilcoxon {_p(p_w)}; n = {mean_n[1]}")
+                f"{WILCOXON} {_p(p_w)} {PRIMARY_TEST}; n = {mean_n[1]}")
     return (f"{mean_n[0]} (95% CI {tables.format_number(lo, CHANGE_DECIMALS)} to "
-            f"{tables.format_number(hi, CHANGE_DECIMALS)}); paired t-test {_p(p_t)}, Wilcoxon {_p(p_w)}; "
+            f"{tables.format_number(hi, CHANGE_DECIMALS)}); {WILCOXON} {_p(p_w)} {PRIMARY_TEST}, paired t-test {_p(p_t)}; "
             f"n = {mean_n[1]}")
 
 
@@ -181,6 +191,29 @@ def describe_responders(ard: pd.DataFrame | None, analysis_id: str, avisit: str 
         pct = None if rate is None else 100 * rate
     return (f"{n:.0f}/{big_n:.0f} ({tables.format_number(pct, tables.PCT_DECIMALS)}%; 95% CI "
             f"{tables.format_number(100 * lo, tables.PCT_DECIMALS)} to {tables.format_number(100 * hi, tables.PCT_DECIMALS)}%)")
+
+
+def describe_responders_due(ard: pd.DataFrame | None, analysis_id: str, avisit: str = PRIMARY_VISIT) -> str:
+    """``describe_responders`` of the observed cases, and, where the visit was due for patients not assessed at it,
+    the rate of every patient it was due for with those counted as non-responders (the ``-BOCF`` rows: no change from
+    baseline, no response): the pilot's 10/10 at week 12 left out the patient who stopped for an adverse event.
+
+    >>> ard = pd.DataFrame({"analysis_id": ["R"] * 5 + ["R-BOCF"] * 3, "avisit": "Week 12",
+    ...     "stat_name": ["n_responders", "n_evaluable", "pct", "ci_lower", "ci_upper"] + ["n_responders",
+    ...                   "n_evaluable", "pct"], "stat_value": [10.0, 10, 100, 0.6915, 1, 10, 11, 90.909]})
+    >>> describe_responders_due(ard, "R")
+    '10/10 (100.0%; 95% CI 69.2 to 100.0%); 10/11 (90.9%) with the 1 patient not assessed counted as a non-responder'
+    >>> describe_responders_due(ard[ard["analysis_id"] == "R"], "R")  # no patient missed the visit (no -BOCF rows)
+    '10/10 (100.0%; 95% CI 69.2 to 100.0%)'
+    """
+    observed = describe_responders(ard, analysis_id, avisit)
+    n, big_n, pct = (stat(ard, f"{analysis_id}-BOCF", s, avisit=avisit) for s in ("n_responders", "n_evaluable", "pct"))
+    assessed = stat(ard, analysis_id, "n_evaluable", avisit=avisit)
+    if None in (n, big_n, pct, assessed) or big_n <= assessed:
+        return observed
+    missing = big_n - assessed
+    return (f"{observed}; {n:.0f}/{big_n:.0f} ({tables.format_number(pct, tables.PCT_DECIMALS)}%) with the "
+            f"{_plural(missing, 'patient')} not assessed counted as {'a non-responder' if missing == 1 else 'non-responders'}")
 
 
 def _patients(ard: pd.DataFrame | None, analysis_id: str, **where) -> tuple[float, float, float] | None:
@@ -411,7 +444,8 @@ def _lab_alerts_row(ard: pd.DataFrame | None) -> list[tuple[str, str]]:
     >>> ard = pd.DataFrame({"analysis_id": "SAF-LB-ALERTS", "group": "", "paramcd": ["", "NEUT", "NEUT", "NEUT"],
     ...     "stat_name": ["n_subjects", "n_subjects", "n_baseline", "n_after"], "stat_value": [1.0, 1, 1, 0]})
     >>> _lab_alerts_row(ard)
-    [("Laboratory values of CTCAE grade 3 or more or below the label's interruption thresholds (Listing 14.3.4.5)", \
+    [("Laboratory values of CTCAE grade 3 or more, below the label's interruption thresholds, or HBV DNA detected \
+(Listing 14.3.4.5)", \
 'neutrophils (10^9/L) in 1 patient (1 of them already at baseline, before the first dose)')]
     >>> _lab_alerts_row(ard.assign(stat_value=0.0))[0][1], _lab_alerts_row(None)
     ('none', [])
@@ -473,11 +507,11 @@ def key_findings(ard: pd.DataFrame | None) -> pd.DataFrame:
     seen, none = _aesi_words(_aesi(ard))
     rows = [
         (f"ESSDAI change from baseline to {visit} (primary endpoint), mean", describe_change(ard, "ESSDAI")),
-        (f"{ESSDAI_MCII_WORDS} at {visit}", describe_responders(ard, "EFF-ESSDAI-MCII")),
+        (f"{ESSDAI_MCII_WORDS} at {visit}", describe_responders_due(ard, "EFF-ESSDAI-MCII")),
         (f"ESSDAI change from baseline to {FINAL_VISIT.lower()}, mean", describe_change(ard, "ESSDAI", FINAL_VISIT)),
-        (f"{ESSDAI_MCII_WORDS} at {FINAL_VISIT.lower()}", describe_responders(ard, "EFF-ESSDAI-MCII", FINAL_VISIT)),
+        (f"{ESSDAI_MCII_WORDS} at {FINAL_VISIT.lower()}", describe_responders_due(ard, "EFF-ESSDAI-MCII", FINAL_VISIT)),
         (f"ESSPRI change from baseline to {visit}, mean", describe_change(ard, "ESSPRI")),
-        (f"{ESSPRI_MCII_WORDS} at {visit}", describe_responders(ard, "EFF-ESSPRI-MCII")),
+        (f"{ESSPRI_MCII_WORDS} at {visit}", describe_responders_due(ard, "EFF-ESSPRI-MCII")),
         (f"PGA change from baseline to {visit}, mean", describe_change(ard, "PGA")),
         ("Patients with a treatment-emergent adverse event (TEAE)", _n_of(_patients(ard, OVERVIEW_ID, category=AE_ANY))),
         ("Patients with a serious TEAE", _n_of(_patients(ard, OVERVIEW_ID, category=AE_SERIOUS))),
@@ -520,8 +554,7 @@ def _zero_bounds(ard: pd.DataFrame, zero: pd.DataFrame) -> str:
 
 
 def describe_lab_alerts(ard: pd.DataFrame | None) -> str:
-    """The laboratory alerts (ARD ``safety.LAB_ALERTS_ID``: values of CTCAE grade >= 3 or below the label's
-    interruption thresholds) in a sentence: by test, the patients, how many of them at baseline, and after baseline by
+    """The laboratory alerts (ARD ``safety.LAB_ALERTS_ID``: values of ``LAB_ALERTS_WHAT``) in a sentence: by test, the patients, how many of them at baseline, and after baseline by
     the treatment taken; ``""`` without those rows (an ARD of an older build).
 
     >>> ard = pd.DataFrame({"analysis_id": "SAF-LB-ALERTS", "group": ["", "", "", "", "", "", "Bari"],
@@ -529,13 +562,15 @@ def describe_lab_alerts(ard: pd.DataFrame | None) -> str:
     ...     "stat_name": ["n_subjects", "n_baseline", "n_after", "n_subjects", "n_baseline", "n_after", "n_after"],
     ...     "stat_value": [2.0, 1, 2, 2, 1, 2, 2]})
     >>> describe_lab_alerts(ard)
-    "Laboratory values of CTCAE grade 3 or more or below the label's interruption thresholds (Listing 14.3.4.5): \
+    "Laboratory values of CTCAE grade 3 or more, below the label's interruption thresholds, or HBV DNA detected \
+(Listing 14.3.4.5): \
 neutrophils (10^9/L) in 2 patients (1 of them already at baseline, before the first dose; after baseline on Bari: 2)."
     >>> describe_lab_alerts(pd.concat([ard, ard.tail(1).assign(group="HCQ", stat_value=1.0)])).split("; ", 1)[1]
     'after baseline on Bari: 2; on HCQ: 1, a patient who switched treatment counted under each).'
 
     >>> describe_lab_alerts(ard.iloc[:1].assign(stat_value=0.0))
-    "No laboratory value of CTCAE grade 3 or more or below the label's interruption thresholds (Listing 14.3.4.5)."
+    "No laboratory value of CTCAE grade 3 or more, below the label's interruption thresholds, or HBV DNA detected \
+(Listing 14.3.4.5)."
     """
     parts = _lab_alert_parts(ard)
     if parts is None:
@@ -545,7 +580,7 @@ neutrophils (10^9/L) in 2 patients (1 of them already at baseline, before the fi
 
 
 #: What the laboratory alerts are (Listing 14.3.4.5), in the sentence and the key findings.
-LAB_ALERTS_WHAT = "CTCAE grade 3 or more or below the label's interruption thresholds (Listing 14.3.4.5)"
+LAB_ALERTS_WHAT = f"{LAB_ALERTS_CRITERIA} (Listing 14.3.4.5)"
 
 
 def _lab_alert_parts(ard: pd.DataFrame | None) -> list[str] | None:

@@ -22,12 +22,32 @@ def _umask() -> int:
     return mask
 
 
+def _ended_build(folder: str | Path) -> str:
+    """Why ``folder`` is not to be read or written, ``""`` when it may be: a folder in ``.build/stage``, the name the
+    executed notebooks of ``reports/executed`` give their build's staging folder (``runner.normalise_executed``; a
+    running build's is ``.build/stage-<pid>``), gone once the build ended. Run again, such a notebook wrote its outputs
+    there, out of sight.
+
+    >>> _ended_build(".build/stage/reports/tables"), _ended_build(".build/stage-123/reports"), _ended_build("scratch")
+    (".build/stage/reports/tables: the staging folder of a build that has ended: this is an executed notebook \
+(reports/executed); run notebooks/ instead (README, 'Exploring a notebook')", '', '')
+    """
+    parts = Path(folder).parts
+    if not any(parts[i:i + 2] == (".build", "stage") for i in range(len(parts) - 1)):
+        return ""
+    return (f"{Path(folder).as_posix()}: the staging folder of a build that has ended: this is an executed notebook "
+            "(reports/executed); run notebooks/ instead (README, 'Exploring a notebook')")
+
+
 def _atomic_write(path: Path, write) -> Path:
-    """Write through a temporary file in the same folder, then rename: never a half-written file.
+    """Write through a temporary file in the same folder, then rename: never a half-written file; never into the
+    staging folder of a build that has ended (``_ended_build``).
 
     The file gets the mode a plain ``open()`` would give it (``0o666`` less the umask), not the
     temporary file's private ``0o600``: under umask 022 a colleague can read the report.
     """
+    if ended := _ended_build(paths.relative(path)):
+        raise FileNotFoundError(ended)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -57,13 +77,12 @@ def read_processed(name: str, *, folder: str | Path = paths.DATA_PROCESSED) -> p
 notebook (reports/executed); run notebooks/ instead (README, 'Exploring a notebook')
     """
     path = paths.resolve(folder) / f"{name}.parquet"
-    if not path.exists() and Path(folder).parts[-3:-1] == (".build", "stage"):  # not a running build's stage-<pid>
-        raise FileNotFoundError(f"{Path(folder).as_posix()}: the staging folder of a build that has ended: this is an "
-                                "executed notebook (reports/executed); run notebooks/ instead (README, 'Exploring a "
-                                "notebook')")
+    if ended := _ended_build(folder):
+        raise FileNotFoundError(ended)
     if not path.exists():
         raise FileNotFoundError(
-            f"{path}: analysis dataset '{name}' not found; run the notebooks in order (make report)"
+            f"{path}: analysis dataset '{name}' not found; build the report first (make report), or, notebooks run "
+            "alone, give PROCESSED_DIR the folder 01 and 02 wrote to (scratch/processed: README, 'Exploring a notebook')"
         )
     return pd.read_parquet(path, engine="pyarrow")
 

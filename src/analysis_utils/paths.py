@@ -4,9 +4,11 @@
 Each folder can be overridden by a notebook parameter; these are only the defaults.
 """
 
+import contextlib
 import os
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -46,15 +48,37 @@ def not_an_export(path: str | Path) -> str:
 
     >>> not_an_export(DATA_RAW), not_an_export(DATA_RAW / "labs.csv")
     ('', "labs.csv is one form: give the folder that holds the export's CSV files (.../data/raw)")
+    >>> not_an_export("../data/raw").split(": ", 1)[1]
+    "raw export not found (expected a folder of CSV files or an .xlsx workbook; a relative path is taken from the \
+project's root)"
     """
     path = resolve(path)
     if path.is_dir() or (path.is_file() and path.suffix.lower() == ".xlsx"):
         return ""
-    if not path.exists():
-        return f"{path}: raw export not found (expected a folder of CSV files or an .xlsx workbook)"
+    if not path.exists():  # in the project: perhaps a path written from notebooks/, JupyterLab's folder
+        return (f"{path}: raw export not found (expected a folder of CSV files or an .xlsx workbook"
+                + ("; a relative path is taken from the project's root" if path.is_relative_to(PROJECT_ROOT) else "")
+                + ")")
     hint = _NOT_AN_EXPORT.get(path.suffix.lower(), "not a folder of CSV files or an .xlsx workbook")
     where = f" ({'.../' + '/'.join(path.parent.parts[-2:])})" if path.suffix.lower() == ".csv" else ""
     return f"{path.name} is {hint}{where}"
+
+
+def iso_date(value) -> str:
+    """``value`` if it is a date written YYYY-MM-DD (as the title page and the workbook show a data cut) or empty (the
+    export's date), else a ``ValueError``: ``10/09/2021`` would be read as 9 October by some steps and rejected by
+    others, and papermill passes ``-p DATA_CUTOFF 20210801`` as a number. Read before anything runs, without pandas.
+
+    >>> iso_date("2021-09-10"), iso_date("")
+    ('2021-09-10', '')
+    >>> iso_date("10/09/2021")
+    Traceback (most recent call last):
+    ValueError: data cut '10/09/2021': expected a date written YYYY-MM-DD, e.g. 2022-01-31
+    """
+    with contextlib.suppress(TypeError, ValueError):
+        if value == "" or date.fromisoformat(value).isoformat() == value:
+            return value
+    raise ValueError(f"data cut {value!r}: expected a date written YYYY-MM-DD, e.g. 2022-01-31")
 
 
 def relative(path: str | Path) -> str:

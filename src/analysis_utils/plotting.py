@@ -7,7 +7,6 @@ Colours are the Okabe-Ito palette (Okabe & Ito 2008, safe for the common colour-
 deficiencies) and the ColorBrewer ``Blues`` colour map; jitter is seeded, so figures are deterministic.
 """
 
-import os
 
 import matplotlib.pyplot as plt
 from matplotlib.collections import LineCollection
@@ -17,7 +16,7 @@ import pandas as pd
 from analysis_utils.endpoints import compute_quantile
 from analysis_utils.tables import format_number
 from analysis_utils.visits import visit_weeks
-from analysis_utils.vocabulary import ESSDAI_DOMAINS, ESSDAI_SCORE_PARAMCD
+from analysis_utils.vocabulary import ESSDAI_DOMAINS, ESSDAI_SCORE_PARAMCD, patient_label
 
 #: Okabe-Ito colour-blind-safe palette.
 OKABE_ITO = {
@@ -69,20 +68,6 @@ def _observed(data: pd.DataFrame, paramcds) -> pd.DataFrame:
     if "DTYPE" in rows.columns:
         rows = rows[rows["DTYPE"].fillna("").eq("")]
     return rows
-
-
-def _short_ids(ids) -> list[str]:
-    """Subject labels without the part all share up to its last ``-``.
-
-    >>> _short_ids(["NCT04916756-01-007", "NCT04916756-01-011", "NCT04916756-02-003"])
-    ['01-007', '01-011', '02-003']
-    >>> _short_ids(["NCT04916756-01-007", "NCT04916756-01-011"])
-    ['007', '011']
-    """
-    ids = [str(i) for i in ids]
-    common = os.path.commonprefix(ids) if len(ids) > 1 else ""
-    cut = common.rfind("-") + 1 if "-" in common else 0
-    return [i[cut:] for i in ids]
 
 
 def _week_labels(rows: pd.DataFrame) -> dict:
@@ -273,8 +258,8 @@ def plot_waterfall(adeff: pd.DataFrame, *, avisits=("Week 12", "Week 24"), thres
 
     Patients are ordered from the largest increase to the largest decrease at the last visit of
     ``avisits`` (patients without it first, then by the earlier visit; ties by ``USUBJID``); patients
-    with no change at any of ``avisits`` are left out. Ticks name the subjects without the prefix all
-    share (``_short_ids``), up to ``WATERFALL_NAMED_PATIENTS`` patients. The bars
+    with no change at any of ``avisits`` are left out. Ticks name the patients as the listings do
+    (``vocabulary.patient_label``: ``01-007``), up to ``WATERFALL_NAMED_PATIENTS`` patients. The bars
     of visit i are ``ax.containers[i]``; a patient without a value at a visit has a bar of height
     NaN (not drawn). A dashed line marks ``threshold`` (ESSDAI MCII: a change of -3 or less). With ``arm_of``, each
     patient's arm (as ``plot_trajectories`` takes it), the patients of each arm together, in the arms' order and by
@@ -325,7 +310,7 @@ def plot_waterfall(adeff: pd.DataFrame, *, avisits=("Week 12", "Week 24"), thres
         ax.set_xticks([])
         ax.set_xlabel(f"Patients (n = {len(order)}), {'' if arm_of is None else 'by arm, '}ordered by change")
     else:
-        ax.set_xticks(x, _short_ids(order.index), rotation=60, ha="right", fontsize=7)
+        ax.set_xticks(x, [patient_label(s) for s in order.index], rotation=60, ha="right", fontsize=7)
         ax.set_xlabel("Patient")
     ax.set_ylabel(f"Change in {paramcd} from baseline")
     ax.legend(frameon=False, fontsize=8)
@@ -341,9 +326,9 @@ def plot_domain_heatmap(adeff: pd.DataFrame, *, ax=None, arm_of: pd.Series | Non
     """Plot the ESSDAI domain scores (weight x level) as a heatmap: patient x visit rows, domain columns.
 
     Rows run by ``USUBJID`` then visit; columns follow ``vocabulary.ESSDAI_DOMAINS``; without ``ax``
-    the new figure's height follows the number of rows. A cell without
-    a record is blank (NaN, drawn in grey); non-zero scores are written in the cell; rows name the
-    subjects as ``_short_ids`` does. Above ``HEATMAP_MAX_SUBJECTS`` patients a row is a visit: the mean score of
+    the new figure's height follows the number of rows. A cell without a record is blank (NaN, drawn in grey);
+    non-zero scores are written in the cell; rows name the patients as the listings do
+    (``vocabulary.patient_label``). Above ``HEATMAP_MAX_SUBJECTS`` patients a row is a visit: the mean score of
     the patients assessed at it, written with two decimals, the row naming their number; with ``arm_of`` (each
     patient's arm, as ``plot_trajectories`` takes it), a row is an arm's visit, the arms in their order, a line
     between them. The matrix is ``ax.images[0].get_array()``.
@@ -387,7 +372,7 @@ def plot_domain_heatmap(adeff: pd.DataFrame, *, ax=None, arm_of: pd.Series | Non
         if v > 0:
             ax.text(j, i, format_number(v, 2) if mean else f"{v:.3g}", ha="center", va="center", fontsize=6,
                     color="black" if v < dark else "white")
-    names = dict(zip(wide.index.get_level_values(0), _short_ids(wide.index.get_level_values(0))))
+    names = {s: patient_label(s) for s in wide.index.get_level_values(0)}
     ax.set_yticks(range(len(wide)), [f"{arm_name[s]}{week_label.get(w, w)} (mean of {assessed[s, w]})" if mean
                                      else f"{names[s]}  {week_label.get(w, w)}" for s, w in wide.index], fontsize=6)
     ax.set_xticks(range(len(ESSDAI_DOMAINS)), [DOMAIN_LABELS[d] for d in ESSDAI_DOMAINS], rotation=60,

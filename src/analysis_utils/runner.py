@@ -19,7 +19,6 @@ import sys
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from datetime import date
 from pathlib import Path
 
 from analysis_utils import htmlreport, kernels, paths
@@ -402,13 +401,11 @@ def build(data_dir: Path, data_cutoff: str, *, out_root: Path = paths.PROJECT_RO
 
 
 def _iso_date(text: str) -> str:
-    """``text`` if it is a date written YYYY-MM-DD (as the title page and the workbook show it) or empty (the export's
-    date), else an error before anything runs (``01/02/2022`` would be read as 2 January by some steps and rejected by
-    others)."""
-    with contextlib.suppress(ValueError):
-        if not text or date.fromisoformat(text).isoformat() == text:
-            return text
-    raise argparse.ArgumentTypeError(f"{text!r}: expected a date written YYYY-MM-DD, e.g. 2022-01-31")
+    """``paths.iso_date``, as argparse reports an error."""
+    try:
+        return paths.iso_date(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def main(argv: list[str] | None = None) -> int:

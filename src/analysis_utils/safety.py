@@ -113,6 +113,7 @@ AESI_PTS = MappingProxyType({
 #: Baricitinib label thresholds below which treatment is interrupted (``ctcae.LAB_INTERRUPTION_THRESHOLDS``, where
 #: the eligibility step reads them too).
 LAB_INTERRUPTION_THRESHOLDS = ctcae.LAB_INTERRUPTION_THRESHOLDS
+LAB_ALERTS_CRITERIA = ctcae.LAB_ALERTS_CRITERIA
 
 #: Laboratory parameters of the safety tables (haematology and chemistry of ``vocabulary.LAB_PARAMS``),
 #: in display order. Disease markers (ESR, CRP, IgG, complement) belong to the efficacy section.
@@ -1368,8 +1369,10 @@ def _shift_counts(shifts: pd.DataFrame, labels: list, pop: pd.DataFrame) -> pd.D
 
 
 def list_lab_alerts(adlb: pd.DataFrame, *, grade_col: str | None = "ATOXGR",
-                    thresholds=LAB_INTERRUPTION_THRESHOLDS, adsl: pd.DataFrame | None = None) -> pd.DataFrame:
-    """List laboratory values of CTCAE grade >= 3 or below the label's interruption thresholds.
+                    thresholds=LAB_INTERRUPTION_THRESHOLDS, detected=ctcae.LAB_DETECTION_ALERTS,
+                    adsl: pd.DataFrame | None = None) -> pd.DataFrame:
+    """List laboratory values of CTCAE grade >= 3, below the label's interruption thresholds, or detected where the
+    label asks to act on a detection (HBV DNA).
 
     Parameters
     ----------
@@ -1381,6 +1384,8 @@ def list_lab_alerts(adlb: pd.DataFrame, *, grade_col: str | None = "ATOXGR",
         Column of the CTCAE grade (numeric); ``None`` lists threshold alerts only.
     thresholds : mapping, default ``LAB_INTERRUPTION_THRESHOLDS``
         PARAMCD -> value below which the label interrupts treatment.
+    detected : mapping, default ``ctcae.LAB_DETECTION_ALERTS``
+        PARAMCD -> value of not detected; a value above it alerts (HBV DNA: the label's "consult a hepatologist").
     adsl : DataFrame, optional
         With it, the safety population's values only (``SAFFL == "Y"``), the listing's population: not those of a
         screen failure's screening samples, nor of a patient never dosed; and where the patients took several
@@ -1402,19 +1407,26 @@ def list_lab_alerts(adlb: pd.DataFrame, *, grade_col: str | None = "ATOXGR",
     [['1', 'NEUT', 'CTCAE grade >= 3; below label threshold (NEUT < 1.0)'], ['2', 'ALT', 'CTCAE grade >= 3']]
     >>> list_lab_alerts(adlb, adsl=pd.DataFrame({"USUBJID": ["1", "2"], "SAFFL": ["N", "Y"]}))["USUBJID"].tolist()
     ['2']
+    >>> hbv = pd.DataFrame({"USUBJID": "7", "PARAMCD": "HBVDNA", "AVAL": [0.0, 24000.0], "ATOXGR": float("nan")})
+    >>> list_lab_alerts(hbv)[["AVAL", "ALERT"]].values.tolist()  # not detected (0), then detected
+    [[24000.0, 'detected (HBVDNA > 0)']]
     """
     _require_columns(adlb, ["USUBJID", "PARAMCD", "AVAL", *([grade_col] if grade_col else [])], "ADLB")
     adlb = adlb if adsl is None else adlb[_of_safety_set(adlb, adsl)]
     limit = adlb["PARAMCD"].map(dict(thresholds))
     below = (adlb["AVAL"] < limit).to_numpy()
+    found = (adlb["AVAL"] > adlb["PARAMCD"].map(dict(detected))).to_numpy()
     severe = (pd.to_numeric(adlb[grade_col]) >= SEVERE_GRADE).fillna(False).to_numpy(dtype=bool) if grade_col \
         else np.zeros(len(adlb), dtype=bool)
-    listed = adlb[severe | below]  # the reasons are written for these rows only (570,000 at 10,000 patients)
+    alert = severe | below | found
+    listed = adlb[alert]  # the reasons are written for these rows only (570,000 at 10,000 patients)
     reported = listed["LBSTRESC"].astype(str) if "LBSTRESC" in listed else pd.Series("", index=listed.index)
     reasons = pd.DataFrame({
-        "grade": np.where(severe[severe | below], f"CTCAE grade >= {SEVERE_GRADE}", ""),
-        "threshold": ("below label threshold (" + listed["PARAMCD"] + " < " + limit[severe | below].astype(str)
-                      + ")").where(below[severe | below], ""),
+        "grade": np.where(severe[alert], f"CTCAE grade >= {SEVERE_GRADE}", ""),
+        "threshold": ("below label threshold (" + listed["PARAMCD"] + " < " + limit[alert].astype(str)
+                      + ")").where(below[alert], ""),
+        "detected": ("detected (" + listed["PARAMCD"] + " > " + listed["PARAMCD"].map(dict(detected)).map("{:g}".format)
+                     + ")").where(found[alert], ""),
         "limit": ("reported as " + reported + ", analysed as " + listed["AVAL"].map("{:g}".format).astype(str))
         .where(reported.str[:1].isin(["<", ">"]), ""),
     }, index=listed.index)
@@ -1431,6 +1443,19 @@ def list_lab_alerts(adlb: pd.DataFrame, *, grade_col: str | None = "ATOXGR",
 
 # ---------------------------------------------------------------------------------------------
 # ARD rows and display frames
+
+
+def lab_alerts_note(thresholds=LAB_INTERRUPTION_THRESHOLDS, detected=ctcae.LAB_DETECTION_ALERTS) -> str:
+    """The note of the laboratory alerts' listing: the label's interruption thresholds and the tests it alerts on once
+    detected (``list_lab_alerts``).
+
+    >>> lab_alerts_note({"NEUT": 1.0}, {"HBVDNA": 0.0})
+    'Interruption thresholds: neutrophils (10^9/L) below 1.0. Detected: HBV DNA (IU/mL) above 0 (the label: consult a \
+hepatologist).'
+    """
+    below = ", ".join(f"{in_sentence(param_label(p))} below {v}" for p, v in thresholds.items())
+    above = ", ".join(f"{param_label(p)} above {v:g}" for p, v in detected.items())
+    return f"Interruption thresholds: {below}." + (f" Detected: {above} (the label: consult a hepatologist)." if above else "")
 
 
 def describe_lab_alerts(alerts: pd.DataFrame) -> str:
@@ -1498,8 +1523,8 @@ def lab_alerts_to_ard(alerts: pd.DataFrame, *, analysis_id: str = LAB_ALERTS_ID)
                      for trt, r in after.groupby(AS_TREATED, sort=True)]
     frame = pd.DataFrame(rows, columns=["group", "paramcd", "stat_name", "stat_value"]).astype({"stat_value": float})
     return ard_mod.make_ard(frame, analysis_id=analysis_id, population=_AS_TREATED_POPULATION,
-                            method="Patients with a value of CTCAE grade >= 3 or below the label's interruption "
-                                   "threshold (Listing 14.3.4.5); baseline: study day <= 1; by treatment: the "
+                            method=f"Patients with a value of {LAB_ALERTS_CRITERIA} (Listing 14.3.4.5); baseline: "
+                                   "study day <= 1; by treatment: the "
                                    "treatment taken when the sample was drawn",
                             label="Laboratory alerts")
 
@@ -1553,7 +1578,9 @@ _AS_TREATED_POPULATION = (f"{_SAFETY_POPULATION}, by treatment taken (TRTA: at a
 #: How each results frame maps onto the ARD (``to_ard(result, analysis_id=..., **ARD_LAYOUTS[kind])``).
 ARD_LAYOUTS = MappingProxyType({
     "ae_overview": {"columns": {"group": "arm", "category": "category"}, "stats": _AE_STATS,
-                    "population": _AS_TREATED_POPULATION, "method": "Subjects counted once per row; events counted",
+                    "population": _AS_TREATED_POPULATION,
+                    "method": "Subjects counted once per row; events counted. Related: related or possibly related to "
+                              "study drug (RELFL = Y); AESI: adverse event of special interest",
                     "label": "Overview of treatment-emergent adverse events (AET01)"},
     "ae_soc_pt": {"columns": {"group": "arm", "variable": "soc", "category": "pt"}, "stats": _AE_STATS,
                   "population": _AS_TREATED_POPULATION,

@@ -180,6 +180,11 @@ class HTMLTable:
         return f"<HTMLTable: {len(self.markup)} characters of HTML>"
 
 
+#: A cell that starts with a date (``2021-07-02 (5)``, a listing's date and study day): its column is kept on one line
+#: (``date``), as printed listings broke it after a hyphen ("2021-07-" / "02 (5)").
+_DATE_CELL = re.compile(r"\d{4}-\d\d-\d\d\b")
+
+
 def _is_numeric_text(value: str) -> bool:
     head = value.split(" ")[0].lstrip("<-").replace(".", "", 1)
     return head.isdigit() or value in (MISSING, "")
@@ -315,7 +320,7 @@ def to_html(frame: pd.DataFrame, *, caption: str = "", note: str = "", max_rows:
 
     Every cell and header is HTML-escaped (free text from the data can never inject markup);
     columns whose cells are all numbers (or number-led cells like ``"8 (88.9)"``) are
-    right-aligned. Two-level columns (spanner, column) give a two-row header, the spanner over its
+    right-aligned, and those whose cells all start with a date (``_DATE_CELL``) kept on one line. Two-level columns (spanner, column) give a two-row header, the spanner over its
     columns (``_header_rows``). With ``info`` (``TableInfo``) the caption is its number, title,
     population and N, and its footnotes (population, source, method, notes) follow the table,
     before ``note``. With more than ``max_rows`` rows only the first ``max_rows`` are shown,
@@ -335,12 +340,14 @@ def to_html(frame: pd.DataFrame, *, caption: str = "", note: str = "", max_rows:
     shown = frame if max_rows is None or len(frame) <= max_rows else frame.head(max_rows)
     cells = shown.astype(object).where(shown.notna(), "").astype(str)
     numeric = [bool(len(cells)) and all(_is_numeric_text(v) for v in cells.iloc[:, i]) for i in range(cells.shape[1])]
+    filled = [[v for v in cells.iloc[:, i] if v not in ("", MISSING)] for i in range(cells.shape[1])]
+    dates = [bool(values) and all(_DATE_CELL.match(v) for v in values) for values in filled]
     # the first column under each spanner starts a group (a rule left of it: a shift table's "Grade 4" count of one
     # arm and the "N" of the next read as one number, "0 69")
     tops = [str(c[0]) for c in cells.columns] if isinstance(cells.columns, pd.MultiIndex) else [""] * cells.shape[1]
     starts = [i > 0 and bool(t) and t != tops[i - 1] for i, t in enumerate(tops)]
-    attr = [f' class="{" ".join(c)}"' if (c := [n for n, on in (("num", is_num), ("group", start)) if on]) else ""
-            for is_num, start in zip(numeric, starts)]
+    attr = [f' class="{" ".join(c)}"' if (c := [n for n, on in (("num", is_num), ("date", date), ("group", start)) if on])
+            else "" for is_num, date, start in zip(numeric, dates, starts)]
     lines = ['<table class="report-table">']
     caption = info.caption if info is not None else caption
     if caption:

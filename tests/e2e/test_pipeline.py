@@ -162,6 +162,30 @@ def test_a_notebook_run_alone_with_its_defaults_writes_only_to_scratch():
     assert ignored.returncode == 0, "scratch/ must be ignored by git"
 
 
+@pytest.mark.parametrize(("cut", "read_as"), [("10/09/2021", "'10/09/2021'"), ("20210801", "20210801")])
+def test_a_notebook_run_alone_with_a_cut_of_another_form_stops_before_validation(tmp_path, cut, read_as):
+    """``-p DATA_CUTOFF 10/09/2021`` was read as 9 October, 10 September meant, and ``20210801`` (papermill passes a
+    number) stopped in a comparison of a number with text: both stop at the parameter, as ``make report`` does."""
+    done = subprocess.run([sys.executable, "-m", "papermill", str(paths.NOTEBOOKS / "01_data_cleaning.ipynb"),
+                           str(tmp_path / "01.ipynb"), "--no-progress-bar", "-p", "DATA_CUTOFF", cut,
+                           "-p", "OUT_PROCESSED_DIR", str(tmp_path / "processed"), "-p", "REPORTS_DIR", str(tmp_path)],
+                          capture_output=True, text=True, cwd=paths.PROJECT_ROOT)
+    assert done.returncode == 1
+    assert f"ValueError: data cut {read_as}: expected a date written YYYY-MM-DD" in done.stderr
+    assert not (tmp_path / "processed").exists() and not (tmp_path / "input_manifest.csv").exists()
+
+
+def test_an_executed_notebook_run_again_writes_nothing(built, tmp_path):
+    """Notebook 01 of reports/executed names the ended build's staging folder (.build/stage); run again it wrote its
+    datasets and tables there, out of sight, where the next executed notebooks read them. It stops at its first write."""
+    done = subprocess.run([sys.executable, "-m", "papermill", str(built / "reports" / "executed" / "01_data_cleaning.ipynb"),
+                           str(tmp_path / "01.ipynb"), "--no-progress-bar"], capture_output=True, text=True,
+                          cwd=paths.PROJECT_ROOT)
+    assert done.returncode == 1
+    assert "input_manifest.csv: the staging folder of a build that has ended" in done.stderr
+    assert not (paths.PROJECT_ROOT / ".build" / "stage").exists()
+
+
 @pytest.mark.parametrize(("kernel_path", "cores"), [("warm", None), ("plain", None), ("fork", 8)])
 def test_every_kernel_path_builds_the_same_bytes(built, tmp_path, monkeypatch, capfd, kernel_path, cores):
     """The portable paths, and the fork path on a machine of 8 cores (four notebooks side by side), give the bytes
