@@ -177,3 +177,17 @@ def test_analysis_sets_by_arm_randomised_with_the_total():
     single = listings.summarize_analysis_sets(adsl, adeff, visits=["Baseline", "Week 12"])
     assert single[["category", "n_subjects"]].values.tolist() == out.loc[out["arm"] == "Total",
                                                                          ["category", "n_subjects"]].values.tolist()
+
+
+def test_patients_by_centre_where_the_strata_are_not_the_centres():
+    """Strata of baseline activity within two centres: Table 14.1.8 shows HIGH and LOW, and no table the patients of
+    each centre (ICH E3 10.1), which ``summarize_strata(by=CENTRE)`` counts: centre 01 T, C, T (2 and 1), centre 02 C
+    (0 and 1), a patient not randomised (blank arm) in neither. A stratum per centre shows them already."""
+    adsl = pd.DataFrame({"USUBJID": list("abcde"), "TRT01P": ["T", "C", "T", "C", ""], "TRT01PN": [2, 1, 2, 1, None],
+                         "SITEID": ["01", "01", "01", "02", "02"], "FASFL": ["Y", "Y", "Y", "Y", "N"],
+                         "STRAT1R": ["HIGH", "LOW", "LOW", "HIGH", ""]})
+    assert listings.centres_apart(adsl)
+    assert listings.format_strata(listings.summarize_strata(adsl, by=listings.CENTRE)).values.tolist() == [
+        ["01", "1", "2", "3"], ["02", "1", "0", "1"], ["Total", "2", "2", "4"]]
+    by_centre = adsl.assign(STRAT1R=["CENTRE 01"] * 3 + ["CENTRE 02"] * 2)
+    assert not listings.centres_apart(by_centre)

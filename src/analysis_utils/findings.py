@@ -421,20 +421,55 @@ def _key_findings_of_arms(ard: pd.DataFrame, arms: list[str]) -> list[tuple[str,
     def overview(category, events=True):
         return _by_group(ard, OVERVIEW_ID, lambda g: _n_of(_patients(ard, OVERVIEW_ID, category=category, group=g),
                                                             events=events))
-    left = _by_group(ard, DISPOSITION_ID, lambda g: _n_of(_patients(ard, DISPOSITION_ID, variable="Discontinued",
-                                                                  category="", group=g), events=False))
-    reasons = _reasons(ard) if ard is not None else ""
     rows += [
         ("Patients with a treatment-emergent adverse event (TEAE), by treatment taken" + _switched_note(ard),
          overview(AE_ANY)),
         ("Patients with a serious TEAE, by treatment taken", overview(AE_SERIOUS)),
         ("Deaths (a TEAE with fatal outcome), by treatment taken", overview(AE_FATAL, events=False)),
         ("Patients who stopped study drug because of a TEAE, by treatment taken", overview(AE_WITHDRAWN)),
-        ("Patients who left the study early, by arm randomised", left + (f"; reasons: {reasons}" if reasons else "")),
+        ("Patients who left the study early, by arm randomised", describe_left_by_arm(ard)),
         ("Adverse events of special interest, by treatment taken", _aesi_by_treatment(ard)),
         *_lab_alerts_row(ard),
     ]
     return rows + _pending_row(ard)
+
+
+def describe_left_by_arm(ard: pd.DataFrame | None) -> str:
+    """The patients who left the study early, by arm randomised and over all randomised patients, with the reasons:
+    the patients never randomised (screen failures) are none of them (``_randomised_disposition``).
+
+    >>> rows = [(g, c, s, v) for g, left, n, reasons in (("A", 2, 10, {"ADVERSE EVENT": 1, "LOST TO FOLLOW-UP": 1}),
+    ...         ("B", 1, 5, {"ADVERSE EVENT": 1}), (NOT_RANDOMISED_LABEL, 3, 3, {"SCREEN FAILURE": 3}),
+    ...         (TOTAL, 6, 18, {"ADVERSE EVENT": 2, "LOST TO FOLLOW-UP": 1, "SCREEN FAILURE": 3}))
+    ...         for c, s, v in [("", "n_subjects", left), ("", "big_n", n), *((r, "n_subjects", k) for r, k in reasons.items())]]
+    >>> ard = pd.DataFrame(rows, columns=["group", "category", "stat_name", "stat_value"]).assign(
+    ...     analysis_id=DISPOSITION_ID, variable="Discontinued")
+    >>> describe_left_by_arm(ard)
+    'A: 2 of 10 patients (20.0%); B: 1 of 5 patients (20.0%); all randomised patients: 3 of 15 patients (20.0%); \
+reasons: adverse event 2, lost to follow-up 1'
+    """
+    randomised = _randomised_disposition(ard)
+    left = _by_group(randomised, DISPOSITION_ID, lambda g: _n_of(_patients(
+        randomised, DISPOSITION_ID, variable="Discontinued", category="", group=g), events=False))
+    if (all_left := _patients(randomised, DISPOSITION_ID, variable="Discontinued", category="")) is not None:
+        left += f"; all randomised patients: {_n_of(all_left, events=False)}"
+    reasons = _reasons(randomised) if randomised is not None else ""
+    return left + (f"; reasons: {reasons}" if reasons else "")
+
+
+def _randomised_disposition(ard: pd.DataFrame | None) -> pd.DataFrame | None:
+    """``ard`` without the disposition rows of the patients not randomised (``NOT_RANDOMISED_LABEL``: screen failures,
+    patients awaiting randomisation) and of the total that counts them: "left the study early, by arm randomised"
+    counted 3 screen failures (all patients: 10 of 90, the randomised 7 of 87).
+
+    >>> ard = pd.DataFrame({"analysis_id": DISPOSITION_ID, "group": ["A", NOT_RANDOMISED_LABEL, TOTAL, TOTAL],
+    ...                     "variable": "Discontinued", "stat_value": 1.0})
+    >>> _randomised_disposition(ard)["group"].tolist()
+    ['A']
+    """
+    if ard is None:
+        return None
+    return ard[~((ard["analysis_id"] == DISPOSITION_ID) & ard["group"].isin([NOT_RANDOMISED_LABEL, TOTAL]))]
 
 
 def _lab_alerts_row(ard: pd.DataFrame | None) -> list[tuple[str, str]]:

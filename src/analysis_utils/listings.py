@@ -254,11 +254,12 @@ def strata_variable(adsl: pd.DataFrame, population: str = "FASFL") -> str:
     return CENTRE
 
 
-def summarize_strata(adsl: pd.DataFrame, *, arm: str = "TRT01P") -> pd.DataFrame:
+def summarize_strata(adsl: pd.DataFrame, *, arm: str = "TRT01P", by: str | None = None) -> pd.DataFrame:
     """The patients randomised in each stratum of the randomisation and arm (CONSORT 2010 item 8b: the type of
     randomisation, here its strata), with a ``Total`` arm: ``stratum, arm, n_subjects``, strata sorted, arms in code
     order (``<arm>N``). The stratum is ``STRATUM`` when every patient randomised has one, else the centre
-    (``CENTRE``), as the between-arm analyses take it (``strata_variable``); randomised = an arm.
+    (``CENTRE``), as the between-arm analyses take it (``strata_variable``); or the values of ``by`` (the centre:
+    ``centres_apart``); randomised = an arm.
 
     >>> adsl = pd.DataFrame({"USUBJID": list("abcd"), "TRT01P": ["T", "C", "T", ""], "TRT01PN": [2, 1, 2, None],
     ...                      "STRAT1R": ["S2", "S1", "S1", ""], "SITEID": "01"})
@@ -267,11 +268,29 @@ def summarize_strata(adsl: pd.DataFrame, *, arm: str = "TRT01P") -> pd.DataFrame
     """
     randomised = adsl[adsl[arm].fillna("").astype(str).str.strip() != ""]
     arms = _arm_order(adsl, arm, randomised[arm])
-    by = strata_variable(adsl if "FASFL" in adsl else randomised.assign(FASFL="Y"))  # the between-arm tests' strata
+    by = by or strata_variable(adsl if "FASFL" in adsl else randomised.assign(FASFL="Y"))  # the tests' strata
     counts = pd.crosstab(randomised[by], pd.Categorical(randomised[arm], categories=arms), dropna=False)
     counts = counts.reindex(columns=arms, fill_value=0).assign(Total=lambda t: t.sum(axis=1))
     long = counts.rename_axis(index="stratum", columns="arm").stack().rename("n_subjects").reset_index()
     return long.astype({"arm": str, "n_subjects": "int64"})[["stratum", "arm", "n_subjects"]]
+
+
+def centres_apart(adsl: pd.DataFrame, *, arm: str = "TRT01P") -> bool:
+    """True when the patients randomised come from several centres (``CENTRE``) that the strata of the randomisation
+    (``summarize_strata``) do not show one for one: strata of another factor, or of the centre and another factor
+    ("CENTRE 01 / ESSDAI >=10"). ICH E3 (10.1) asks for the patients of each centre; a stratum per centre gives them.
+
+    >>> adsl = pd.DataFrame({"TRT01P": ["T", "C", "T"], "SITEID": ["01", "01", "02"], "FASFL": "Y",
+    ...                      "STRAT1R": ["CENTRE 01", "CENTRE 01", "CENTRE 02"]})
+    >>> centres_apart(adsl), centres_apart(adsl.assign(STRAT1R=["HIGH", "LOW", "HIGH"])), centres_apart(adsl.assign(SITEID="01"))
+    (False, True, False)
+    """
+    randomised = adsl[adsl[arm].fillna("").astype(str).str.strip() != ""] if arm in adsl else adsl.iloc[:0]
+    if CENTRE not in randomised or randomised[CENTRE].nunique() < 2:
+        return False
+    by = strata_variable(adsl if "FASFL" in adsl else randomised.assign(FASFL="Y"))
+    pairs = randomised[[by, CENTRE]].drop_duplicates()
+    return not (len(pairs) == pairs[by].nunique() == pairs[CENTRE].nunique())
 
 
 def format_strata(result: pd.DataFrame) -> pd.DataFrame:

@@ -823,13 +823,16 @@ def why_not_planned(adsl: pd.DataFrame, ard: pd.DataFrame, *, visit: str = "Week
     >>> adsl = pd.DataFrame({"TRT01P": ["HCQ 400 mg", "Baricitinib 4 mg + HCQ 400 mg"], "TRT01PN": [1, 2]})
     >>> why_not_planned(adsl, pd.DataFrame())[:101]
     'Not computed for this export: it is of a randomised trial (HCQ 400 mg, Baricitinib 4 mg + HCQ 400 mg)'
+    >>> why_not_planned(adsl.assign(TRT01P=["", "Baricitinib 4 mg + HCQ 400 mg"]), pd.DataFrame())[:89]
+    'Not computed for this export: it is of a randomised trial (Baricitinib 4 mg + HCQ 400 mg)'
     """
     arms = []
     if "TRT01P" in adsl.columns:  # without it (a dataset from elsewhere) one arm, as efficacy_ard.pooled_group reads it
         ordered = adsl.sort_values("TRT01PN", kind="stable") if "TRT01PN" in adsl.columns else adsl
         arms = list(ordered["TRT01P"].dropna().drop_duplicates())
-    if len(arms) > 1:
-        return (f"Not computed for this export: it is of a randomised trial ({', '.join(arms)}), not of a single-arm "
+    if len(arms) > 1:  # a blank arm, of patients not yet randomised, is one of a randomised export too, never named
+        named = ", ".join(a for a in arms if str(a).strip())
+        return (f"Not computed for this export: it is of a randomised trial ({named}), not of a single-arm "
                 "pilot, from which this section would size a randomised trial. The between-arm comparisons of the "
                 "efficacy section estimate the treatment effect.")
     missing = missing_pilot_inputs(ard, visit=visit)
