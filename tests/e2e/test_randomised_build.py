@@ -124,3 +124,18 @@ def test_randomised_report_gives_each_arms_values_by_visit_with_the_pooled_table
               for visit, category, total in zip(activity["Visit"], activity["Activity"], activity["Total"])}
     assert totals == dict(zip(zip(pooled_activity["Visit"], pooled_activity["Activity"]), pooled_activity["n (%)"]))
     assert "Table 14.2.21 ESSDAI activity category by arm and visit" in html
+
+
+def test_at_a_cut_before_every_arm_is_dosed_the_baseline_tables_count_every_patient_randomised(tmp_path):
+    """Cut 2021-01-05: 01-001 randomised to baricitinib and dosed, 01-002 randomised to HCQ and not yet dosed. The
+    baseline tables took the safety set (N = 1, one treatment taken) beside Table 14.1.8's 2 randomised patients; they
+    count both, by the arm randomised (CONSORT 2010 item 15), with a Total."""
+    done = subprocess.run([sys.executable, "-m", "analysis_utils.runner", "--data-dir", RANDOMISED,
+                           "--data-cutoff", "2021-01-05", "--out-root", str(tmp_path)],
+                          capture_output=True, text=True, cwd=paths.PROJECT_ROOT)
+    assert done.returncode == 0, done.stderr
+    tables = tmp_path / "reports" / "tables"
+    assert (tables / "dmt01_demographics.txt").read_text().splitlines()[0] == (
+        "Table 14.1.5 Demographics — Randomised patients (N = 2)")
+    assert pd.read_csv(tables / "dmt01_demographics.csv").columns.tolist()[2:] == [
+        "HCQ 400 mg (N = 1)", "Baricitinib 4 mg + HCQ 400 mg (N = 1)", "Total (N = 2)"]
