@@ -78,10 +78,12 @@ def test_formula_and_link_like_text_stays_text(tmp_path):
     appendix.write_tables_workbook(tmp_path, data_cutoff="2022-01-31")
     sheet = openpyxl.load_workbook(tmp_path / "tables.xlsx")["T01"]
     cells = [row[0] for row in sheet.iter_rows(min_row=2)]
-    # As the CSV holds them: text a spreadsheet would run starts with ' (report.save_table), the rest as written.
-    assert [c.value for c in cells] == ["'=1+1", "'@SUM(A1)", "+1", -2, "'=HYPERLINK(\"http://x\")", "http://x",
+    # As the data wrote them: the CSV's ' before text a spreadsheet would run (report.save_table) is no part of the
+    # string cell, which Excel shows as text (its data type "s", never a formula)
+    assert [c.value for c in cells] == ["=1+1", "@SUM(A1)", "+1", -2, "=HYPERLINK(\"http://x\")", "http://x",
                                         "mailto:a@b", 1.5, "007", "1e5", 0.17, "10 (90.9)", "<0.001",
                                         "1234567890123456"]
+    assert [c.data_type for c in cells[:5]] == ["s", "s", "s", "n", "s"]
     assert [c.number_format for c in cells if c.data_type == "n"] == ["0", "0.00", "0.000"]
     assert not any(c.hyperlink for c in cells)
     assert sheet.freeze_panes == "A2"  # the header stays in view

@@ -395,7 +395,8 @@ def write_tables_workbook(reports: Path, *, data_cutoff: str, synthetic: bool = 
     sheet's first row and its footnotes (population, source, method) below it (``_table_sheet``).
     A cell of the table that is a plain number (``PLAIN_NUMBER``: a score, a study day, a count, a laboratory value)
     is a number shown with the decimals of the CSV, which Excel sums and sorts; every other cell is text as the CSV
-    holds it (``10 (90.9)``, ``<0.001``, ``007``, ``+1``): XlsxWriter never turns a string into a formula or link.
+    holds it (``10 (90.9)``, ``<0.001``, ``007``, ``+1``), without the quote the CSV puts before text a spreadsheet
+    would run (``tables.restore_formula_text``): XlsxWriter never turns a string into a formula or link.
     The header row stays in view (frozen) and columns are as wide as their longest cell (at most 60 characters). A
     cell over Excel's limit is cut with a marker (``fit_cell``) and a note row ends its sheet. Of a ``synthetic``
     export every sheet ends with the report's banner (``htmlreport.SYNTHETIC_BANNER``). The workbook is
@@ -431,8 +432,8 @@ def write_tables_workbook(reports: Path, *, data_cutoff: str, synthetic: bool = 
                             shown = f"0.{'0' * decimals}" if decimals else "0"
                             formats[decimals] = book.add_format({"num_format": shown})
                         sheet.write_number(r, c, float(value), formats[decimals])
-                    elif value:  # "" leaves the cell empty
-                        sheet.write_string(r, c, fit_cell(value))
+                    elif value:  # "" leaves the cell empty; the CSV's quote before a formula's text dropped
+                        sheet.write_string(r, c, fit_cell(tables.restore_formula_text(value)))
             sheet.freeze_panes(header + 1, 0)
             table = rows[header:header + n_rows]
             widths = itertools.zip_longest(*([len(v) for v in row] for row in table), fillvalue=0)

@@ -399,6 +399,19 @@ FORMULA_ESCAPE = "'"
 NUMERIC_DISPLAY = re.compile(r"[0-9 .,()\[\]%+\-\u2013]*[0-9][0-9 .,()\[\]%+\-\u2013]*")
 
 
+def restore_formula_text(value: str) -> str:
+    """The text ``_neutralise`` quoted for a CSV file, as it was: for a workbook, whose strings XlsxWriter never turns
+    into formulas (``strings_to_formulas=False``), the quote would be part of the cell's text (``'=HYPERLINK(...)``
+    shown as an adverse-event term). A text the data began with a quote and a trigger (``'=1``) would lose its quote:
+    no such term has been seen.
+
+    >>> [restore_formula_text(v) for v in ("'=1+2", "'+AE", "rash", "'quoted", "-1.5 (2.10)")]
+    ['=1+2', '+AE', 'rash', "'quoted", '-1.5 (2.10)']
+    """
+    rest = value[len(FORMULA_ESCAPE):]
+    return rest if value.startswith(FORMULA_ESCAPE) and _neutralise(rest) == value else value
+
+
 def _neutralise(value):
     if not isinstance(value, str) or not value:
         return value
