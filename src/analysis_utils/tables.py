@@ -408,8 +408,10 @@ def restore_formula_text(value: str) -> str:
     >>> [restore_formula_text(v) for v in ("'=1+2", "'+AE", "rash", "'quoted", "-1.5 (2.10)")]
     ['=1+2', '+AE', 'rash', "'quoted", '-1.5 (2.10)']
     """
+    if not value.startswith(FORMULA_ESCAPE):  # nearly every cell (a million at 10,000 patients)
+        return value
     rest = value[len(FORMULA_ESCAPE):]
-    return rest if value.startswith(FORMULA_ESCAPE) and _neutralise(rest) == value else value
+    return rest if _neutralise(rest) == value else value
 
 
 def _neutralise(value):
