@@ -322,6 +322,24 @@ def plot_waterfall(adeff: pd.DataFrame, *, avisits=("Week 12", "Week 24"), thres
 HEATMAP_MAX_SUBJECTS = 60
 
 
+def _heatmap_of_means(rows: pd.DataFrame) -> bool:
+    return rows["USUBJID"].nunique() > HEATMAP_MAX_SUBJECTS
+
+
+def describe_heatmap_rows(adeff: pd.DataFrame, *, arms: bool = False) -> str:
+    """What a row of ``plot_domain_heatmap`` is, for the figure's caption: a patient at a visit, or, above
+    ``HEATMAP_MAX_SUBJECTS`` patients, a visit (of an arm: ``arms``) with the mean score of the patients assessed.
+
+    >>> d = pd.DataFrame({"USUBJID": ["a", "b"], "PARAMCD": "EDSARTIC", "AVISIT": "Baseline", "AVISITN": 0, "AVAL": 2.0})
+    >>> describe_heatmap_rows(d)
+    'Each row is a patient at a visit.'
+    """
+    if not _heatmap_of_means(_observed(adeff, {code: d for d, code in ESSDAI_SCORE_PARAMCD.items()})):
+        return "Each row is a patient at a visit."
+    return (f"Each row is a visit{' of an arm' if arms else ''}: the mean score of the patients assessed at it (more "
+            f"than {HEATMAP_MAX_SUBJECTS} patients, too many for a row each).")
+
+
 def plot_domain_heatmap(adeff: pd.DataFrame, *, ax=None, arm_of: pd.Series | None = None):
     """Plot the ESSDAI domain scores (weight x level) as a heatmap: patient x visit rows, domain columns.
 
@@ -350,7 +368,7 @@ def plot_domain_heatmap(adeff: pd.DataFrame, *, ax=None, arm_of: pd.Series | Non
     code_to_domain = {code: d for d, code in ESSDAI_SCORE_PARAMCD.items()}
     rows = _observed(adeff, code_to_domain)
     week_label = _week_labels(rows)
-    mean = rows["USUBJID"].nunique() > HEATMAP_MAX_SUBJECTS
+    mean = _heatmap_of_means(rows)
     if mean:  # one row per visit (of each arm): the mean over the patients assessed at it, named with their number
         rows = rows.assign(_GROUP=0 if arm_of is None else _arm_codes(rows["USUBJID"], arm_of))
         assessed = rows.groupby(["_GROUP", "AVISITN"])["USUBJID"].nunique()
