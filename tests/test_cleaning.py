@@ -467,7 +467,7 @@ def test_a_crf_without_ethnicity_gives_a_demographics_table_without_it(synthetic
     expected = validation.validate_export(synthetic_export)
     assert result.ok and result.queries["message"].tolist() == expected.queries["message"].tolist()
     adsl, plain = (cleaning.derive_all(r.typed)["adsl"] for r in (result, expected))
-    assert adsl["ETHNIC"].isna().all()
+    assert adsl["ETHNIC"].isna().all() and adsl["ETHNIC"].dtype == plain["ETHNIC"].dtype  # text, as with the column
     pd.testing.assert_frame_equal(adsl.drop(columns="ETHNIC"), plain.drop(columns="ETHNIC"))
     categorical = disposition.DEMOGRAPHICS_CATEGORICAL
     assert disposition.collected(adsl, categorical) == ("SEX", "RACE")

@@ -654,7 +654,8 @@ def derive_adsl(tables: dict, *, data_cutoff: str | None = None) -> pd.DataFrame
         "STUDYID": study_id(t), "USUBJID": compute_usubjid(dm["SUBJID"], dm["SITEID"], study_id(t)),
         "SUBJID": dm["SUBJID"],
         "SITEID": dm["SITEID"], "AGE": dm["AGE"], "AGEU": "YEARS", "SEX": dm["SEX"], "RACE": dm["RACE"],
-        "ETHNIC": dm.get("ETHNIC", pd.Series(pd.NA, index=subjects, dtype=object)),  # a column the CRF may lack
+        # a column the CRF may lack: then missing, as text (of RACE's type), not a column of no type in the dataset
+        "ETHNIC": dm.get("ETHNIC", pd.Series(pd.NA, index=subjects, dtype=dm["RACE"].dtype)),
         "HEIGHTBL": dm["HEIGHT"], "WEIGHTBL": dm["WEIGHT"],
         "BMIBL": dm["WEIGHT"] / (dm["HEIGHT"] / 100) ** 2,
     }, index=subjects).join(derive_treatment(t, subjects)).join(ex)
