@@ -436,3 +436,12 @@ def test_disposition_counts_the_switched_patients_of_a_randomised_trial():
     switched = out[out["category"] == disposition.SWITCHED_LABEL].set_index("arm")["n_subjects"]
     assert switched.to_dict() == {"HCQ": 2, "Bari": 0, "Total": 2}
     assert list(dict.fromkeys(out["category"]))[2:4] == ["Completed week 12", "Switched treatment after week 12"]
+
+
+def test_the_exposure_table_gives_the_patient_years_on_treatment_of_each_arm_and_the_total():
+    """ICH E3 12.1: the total exposure. Arm A 100 + 200 days = 300 / 365.25 = 0.821 patient-years, arm B 400 days =
+    1.095, all 700 = 1.916; a patient outside the safety set (never dosed) adds nothing."""
+    adsl = pd.DataFrame({"USUBJID": list("abcd"), "SAFFL": ["Y", "Y", "Y", "N"], "TRT01A": ["A", "A", "B", ""],
+                         "TRT01AN": [1, 1, 2, None], "TRTDURD": [100, 200, 400, None]})
+    table = disposition.format_table1(disposition.summarize_exposure(adsl, variables=["TRTDURD"], total=True))
+    assert table.set_index("Statistic").loc["Patient-years on treatment"].tolist()[1:] == ["0.82", "1.10", "1.92"]

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from analysis_utils import ard, dictionary, summaries, tables, validation
-from analysis_utils.cleaning import compute_study_day
+from analysis_utils.cleaning import DAYS_PER_YEAR, compute_study_day
 from analysis_utils.vocabulary import VISITS, decode, patient_label, sentence_case
 from analysis_utils.safety import (
     MISSING_LABEL, SAFETY_FLAG, TOTAL, _arm_levels, _arm_order, _require_columns, _safety_population,
@@ -424,7 +424,9 @@ def plot_consort_by_arm(counts: pd.DataFrame, *, ax=None):
 def summarize_exposure(adsl: pd.DataFrame, *, arm: str = "TRT01A", variables=EXPOSURE_VARIABLES,
                        total: bool = False) -> pd.DataFrame:
     """Describe exposure (days on treatment, cumulative dose, adherence) in the safety population, by the arm
-    randomised and (``total``) over all patients.
+    randomised and (``total``) over all patients; with the days on treatment (``TRTDURD``) their sum in patient-years
+    (``pyears``: days / ``cleaning.DAYS_PER_YEAR``, as the exposure-adjusted rates count time), the total exposure
+    ICH E3 (12.1) asks for.
 
     Returns
     -------
@@ -436,10 +438,17 @@ def summarize_exposure(adsl: pd.DataFrame, *, arm: str = "TRT01A", variables=EXP
     --------
     >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "SAFFL": "Y", "TRT01A": "Bari", "TRTDURD": [169.0, 20.0]})
     >>> out = summarize_exposure(adsl, variables=["TRTDURD"]).set_index("stat_name")["stat_value"]
-    >>> out[["n", "mean", "missing"]].tolist()
-    [2.0, 94.5, 0.0]
+    >>> out[["n", "mean", "missing"]].tolist(), round(float(out["pyears"]), 4)  # 189 / 365.25
+    ([2.0, 94.5, 0.0], 0.5175)
     """
-    return summarize_table1(adsl, continuous=variables, arm=arm, total=total)
+    out = summarize_table1(adsl, continuous=variables, arm=arm, total=total)
+    if "TRTDURD" not in variables:
+        return out
+    pop = _safety_population(adsl, arm).merge(adsl[["USUBJID", "TRTDURD"]], on="USUBJID")
+    days = pop.groupby("arm", sort=False)["TRTDURD"].sum().to_dict() | ({TOTAL: pop["TRTDURD"].sum()} if total else {})
+    rows = out[(out["variable"] == "TRTDURD") & (out["stat_name"] == "n")]
+    pyears = rows.assign(stat_name="pyears", stat_value=[days[a] / DAYS_PER_YEAR for a in rows["arm"].astype(str)])
+    return pd.concat([out, pyears], ignore_index=True)
 
 
 def _continuous_rows(pop: pd.DataFrame, variables) -> pd.DataFrame:
@@ -983,7 +992,8 @@ def _continuous_cells(stats: pd.DataFrame, decimals: int) -> list[tuple[str, str
             ("Mean (SD)", tables.format_mean_sd(s["mean"], s["sd"], decimals)),
             ("Median [Q1, Q3]", tables.format_median_q1q3(s["median"], s["q1"], s["q3"], decimals)),
             ("Min - Max", tables.format_min_max(s["min"], s["max"], decimals)),
-            ("Missing", tables.format_number(s["missing"], 0))]
+            ("Missing", tables.format_number(s["missing"], 0)),
+            *([("Patient-years on treatment", tables.format_number(s["pyears"], 2))] if "pyears" in s else [])]
 
 
 def format_table1(result: pd.DataFrame, *, labels=None, decimals=None) -> pd.DataFrame:
