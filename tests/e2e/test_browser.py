@@ -131,6 +131,18 @@ def test_printed_tables_break_lines_between_words_only(page):
     assert page.evaluate(BROKEN_WORDS) == []  # 1280 px screen
 
 
+def test_the_printed_report_ends_with_its_last_table(page):
+    """The padding below the last table, JupyterLab's, pushed a last printed page holding the banner alone (the pilot
+    printed 77 pages, the last empty; 76 without it)."""
+    page.emulate_media(media="print")
+    try:
+        spaces = page.evaluate("""() => ['body', 'main', '.jp-Notebook'].map(s => document.querySelector(s))
+            .map(el => getComputedStyle(el).paddingBottom + ' ' + getComputedStyle(el).marginBottom)""")
+    finally:
+        page.emulate_media(media="screen")
+    assert spaces == ["0px 0px"] * 3
+
+
 def test_every_table_has_a_numbered_caption_and_a_source_footnote(page):
     # Every table of the page, the appendix's (input files, data queries, dictionary, provenance) included.
     tables = page.evaluate("""() => [...document.querySelectorAll('table')].map(t => {
