@@ -84,6 +84,7 @@ def test_formula_and_link_like_text_stays_text(tmp_path):
                                         "mailto:a@b", 1.5, "007", "1e5", 0.17, "10 (90.9)", "<0.001",
                                         "1234567890123456"]
     assert [c.data_type for c in cells[:5]] == ["s", "s", "s", "n", "s"]
+    assert [c.number_format for c in cells[:5] if c.data_type == "s"] == ["@"] * 4  # text also once edited in Excel
     assert [c.number_format for c in cells if c.data_type == "n"] == ["0", "0.00", "0.000"]
     assert not any(c.hyperlink for c in cells)
     assert sheet.freeze_panes == "A2"  # the header stays in view

@@ -6,6 +6,7 @@ import pytest
 
 from analysis_utils import ard as ard_mod
 from analysis_utils import findings, safety
+from analysis_utils.disposition import NOT_RANDOMISED_LABEL
 
 
 def _rows(analysis_id, stats, **keys):
@@ -36,6 +37,9 @@ def _ard(*, week12=True):
             rows += _rows(f"EFF-{paramcd}-W12-TTEST", {"estimate": mean, "ci_lower": lo, "ci_upper": hi, "p_value": p_t},
                           paramcd=paramcd, avisit="Week 12")
             rows += _rows(f"EFF-{paramcd}-W12-WILCOXON", {"p_value": p_w, "n": 4.0}, paramcd=paramcd, avisit="Week 12")
+        # Hodges-Lehmann: the median of the 10 Walsh averages of -6, -4, -5, -5 is -5.0 (limits as the ARD gives them)
+        rows += _rows("EFF-ESSDAI-W12-HL", {"estimate": -5.0, "ci_lower": -6.0, "ci_upper": -4.0}, paramcd="ESSDAI",
+                      avisit="Week 12")
         # 4 of 4 responders: Clopper-Pearson lower limit 0.025^(1/4) = 0.3976
         rows += _rows("EFF-ESSDAI-MCII", {"n_responders": 4.0, "n_evaluable": 4.0, "pct": 100.0, "ci_lower": 0.397635,
                                           "ci_upper": 1.0}, paramcd="ESSDAI", avisit="Week 12")
@@ -56,18 +60,16 @@ def _ard(*, week12=True):
 def test_key_findings_from_a_hand_worked_ard():
     table = findings.key_findings(_ard())
     assert table["Result"].tolist() == [
-        "-5.0 (95% CI -6.3 to -3.7); Wilcoxon signed-rank p = 0.125 (this analysis's primary test), paired t-test "
-        "p = 0.001; n = 4",
+        "-5.0 (95% CI -6.3 to -3.7); Hodges-Lehmann -5.0 (95% CI -6.0 to -4.0), Wilcoxon signed-rank p = 0.125 "
+        "(this analysis's primary test), paired t-test p = 0.001; n = 4",
         "4/4 (100.0%; 95% CI 39.8 to 100.0%)",  # no patient missed week 12
-        "-7.0 (95% CI -9.5 to -4.5); Wilcoxon signed-rank p = 0.250 (this analysis's primary test), paired t-test "
-        "p = 0.007; n = 3",
+        "-7.0 (95% CI -9.5 to -4.5); Wilcoxon signed-rank p = 0.250, paired t-test p = 0.007; n = 3",
         "3/3 (100.0%; 95% CI 29.2 to 100.0%); 3/4 (75.0%) with the 1 patient not assessed counted as a non-responder",
         # -1.25 rounds half up
-        "-1.3 (95% CI -2.1 to -0.5); Wilcoxon signed-rank p = 0.250 (this analysis's primary test), paired t-test "
-        "p = 0.018; n = 4",
+        "-1.3 (95% CI -2.1 to -0.5); Wilcoxon signed-rank p = 0.250, paired t-test p = 0.018; n = 4",
         "3/4 (75.0%; 95% CI 19.4 to 99.4%)",
         "-2.0 (95% CI and paired t-test not estimable: the same change in every patient); Wilcoxon signed-rank "
-        "p = 0.125 (this analysis's primary test); n = 4",  # all changes equal: no t-test p
+        "p = 0.125; n = 4",  # all changes equal: no t-test p
         "3 of 6 patients (50.0%), 5 events",
         "0 of 6 patients (0.0%)",
         "0 of 6 patients (0.0%)",  # deaths
@@ -201,10 +203,14 @@ def _two_arm_ard(*, switch=False):
         for group, (n, pyears, upper) in zip((HCQ, BARI, "Total"), counts):
             rows += _rows("SAF-AESI-EAIR", {"n_subjects": n, "pyears": pyears, "ci_upper": upper}, category=category,
                           group=group)
-    for group, (enrolled, left, ae, lost) in ((HCQ, (3, 1, 1, 0)), (BARI, (6, 1, 0, 1)), ("Total", (9, 2, 1, 1))):
+    # two screen failures, never randomised: in the disposition table, and in none of the arms' counts
+    for group, (enrolled, left, ae, lost, failed) in ((HCQ, (3, 1, 1, 0, 0)), (BARI, (6, 1, 0, 1, 0)),
+                                                      (NOT_RANDOMISED_LABEL, (2, 2, 0, 0, 2)),
+                                                      ("Total", (11, 4, 1, 1, 2))):
         for variable, category, n in (("Enrolled", "", enrolled), ("Discontinued", "", left),
                                       ("Discontinued", "ADVERSE EVENT", ae),
-                                      ("Discontinued", "LOST TO FOLLOW-UP", lost)):
+                                      ("Discontinued", "LOST TO FOLLOW-UP", lost),
+                                      ("Discontinued", "SCREEN FAILURE", failed)):
             rows += _rows("DSP-DISPOSITION", {"n_subjects": n, "big_n": enrolled}, group=group, variable=variable,
                           category=category)
     frame = pd.DataFrame(rows)
@@ -232,8 +238,8 @@ def test_key_findings_of_two_arms_lead_with_the_primary_difference_and_each_arms
         "all patients: 1 of 9 patients (11.1%), 1 event",
         f"{HCQ}: 0 of 3 patients (0.0%); {BARI}: 0 of 7 patients (0.0%); all patients: 0 of 9 patients (0.0%)",
         f"{HCQ}: 0 of 3 patients (0.0%); {BARI}: 0 of 7 patients (0.0%); all patients: 0 of 9 patients (0.0%)",
-        f"{HCQ}: 1 of 3 patients (33.3%); {BARI}: 1 of 6 patients (16.7%); all patients: 2 of 9 patients (22.2%); "
-        "reasons: adverse event 1, lost to follow-up 1",
+        f"{HCQ}: 1 of 3 patients (33.3%); {BARI}: 1 of 6 patients (16.7%); all randomised patients: 2 of 9 patients "
+        "(22.2%); reasons: adverse event 1, lost to follow-up 1",  # the screen failures left out
         f"{HCQ}: none; {BARI}: herpes zoster in 1 patient; all patients: herpes zoster in 1 patient; "
         "none of: venous thromboembolism",
     ]

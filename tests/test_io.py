@@ -123,7 +123,7 @@ def test_a_dataset_missing_from_an_ended_builds_staging_folder_says_the_notebook
     the build ended; a running build's own folder (.build/stage-<pid>) keeps the message of a missing step."""
     with pytest.raises(FileNotFoundError, match=r"stage/processed: the staging folder of a build that has ended"):
         io.read_processed("adsl", folder=tmp_path / ".build" / "stage" / "processed")
-    with pytest.raises(FileNotFoundError, match=r"analysis dataset 'adsl' not found; build the report first \(make report\), or"):
+    with pytest.raises(FileNotFoundError, match=r"dataset 'adsl' not found; build the report first \(make report\)"):
         io.read_processed("adsl", folder=tmp_path / ".build" / "stage-4242" / "processed")
 
 

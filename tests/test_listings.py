@@ -191,3 +191,6 @@ def test_patients_by_centre_where_the_strata_are_not_the_centres():
         ["01", "1", "2", "3"], ["02", "1", "0", "1"], ["Total", "2", "2", "4"]]
     by_centre = adsl.assign(STRAT1R=["CENTRE 01"] * 3 + ["CENTRE 02"] * 2)
     assert not listings.centres_apart(by_centre)
+    # a patient of the full analysis set without a stratum: Table 14.1.8 and the analyses take the centres
+    assert not listings.centres_apart(adsl.assign(STRAT1R=["HIGH", "", "LOW", "HIGH", ""]))
+    assert not listings.centres_apart(adsl.drop(columns="STRAT1R"))

@@ -188,7 +188,7 @@ def test_domain_heatmap_shows_visit_means_for_large_trials():
     assert matrix[0, 3] == 4.0 and matrix[1, 3] == pytest.approx(2.0 / n)
     assert [t.get_text() for t in ax.get_yticklabels()] == [f"Baseline (mean of {n})", f"Week 12 (mean of {n})"]
     assert sorted(t.get_text() for t in ax.texts) == ["0.03", "4.00"]  # 2 / 61 = 0.0328: two decimals
-    # the caption says what a row is (the pilot's said "rows are patients" above a randomised trial's 87 patients' means)
+    # the caption says what a row is (it said "rows are patients" above a randomised trial's 87 patients' means)
     assert plotting.describe_heatmap_rows(d, arms=True) == (
         "Each row is a visit of an arm: the mean score of the patients assessed at it (more than 60 patients, too many "
         "for a row each).")

@@ -7,12 +7,13 @@ queries as the shipped export.
 
 import codecs
 import re
+import shutil
 
 import openpyxl
 import pandas as pd
 import pytest
 
-from analysis_utils import cleaning, dictionary, export, scoring, validation
+from analysis_utils import cleaning, dictionary, export, paths, scoring, validation
 from analysis_utils import conmeds as gc
 
 SUBJ = "NCT04916756-01-"
@@ -1004,8 +1005,9 @@ def test_an_export_whose_every_first_dose_date_is_unreadable_gives_its_errors(tm
 
 
 def test_a_missing_sheet_names_the_sheets_that_are_no_form(tmp_path, tmp_export):
-    """A sheet renamed "labs " (a trailing space) or in Chinese (实验室检查) was said missing as "expected sheet labs", the
-    user seeing a sheet called labs: the first is named as the form's sheet, the second among the sheets read as none."""
+    """A sheet renamed "labs " (a trailing space) or in Chinese (实验室检查) was said missing as "expected sheet labs",
+    the user seeing a sheet called labs: the first is named as the form's sheet, the second among the sheets read as
+    none."""
     tables = export.read_export(tmp_export)
     for renamed, said in (("labs ", "found sheet 'labs ': a sheet is named as its form, in lower case, without spaces "
                                     "around it"),
@@ -1014,3 +1016,21 @@ def test_a_missing_sheet_names_the_sheets_that_are_no_form(tmp_path, tmp_export)
                          tmp_path / f"{len(renamed)}.xlsx")
         assert _stopped(book).errors["message"].tolist() == [
             f"{book.name}[labs]: missing_file: form labs missing ({said})"]
+    (tmp_export / "labs.csv").rename(tmp_export / "lab_results.csv")  # a CSV export: the file as named
+    assert _stopped(tmp_export).errors["message"].tolist() == [
+        "labs.csv: missing_file: form labs missing (expected labs.csv; files that are no form: 'lab_results.csv')"]
+
+
+def test_a_randomised_export_whose_week_12_dates_are_all_unreadable_gives_its_errors(tmp_path):
+    """The switch queries look each switch up against the patient's week-12 visit date: with every such date unreadable
+    (2021/3/29, as Excel on a Chinese Windows saves it) that lookup raised a TypeError instead of listing the dates."""
+    folder = tmp_path / "randomised"
+    shutil.copytree(paths.PROJECT_ROOT / "data" / "examples" / "randomised", folder)
+    visits = pd.read_csv(folder / "visits.csv", dtype=str, keep_default_na=False)
+    week12 = visits["VISIT"] == "W12"
+    visits.loc[week12, "VISITDT"] = pd.to_datetime(visits.loc[week12, "VISITDT"]).map(
+        lambda d: f"{d.year}/{d.month}/{d.day}")
+    visits.to_csv(folder / "visits.csv", index=False, lineterminator="\n")
+    result = validation.validate_export(export.read_export(folder))
+    assert result.errors["rule"].unique().tolist() == ["wrong_type"]
+    assert len(result.errors) == week12.sum() and set(result.errors["variable"]) == {"VISITDT"}

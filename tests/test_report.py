@@ -161,7 +161,7 @@ def test_workbook_sheet_has_the_title_above_and_the_footnotes_below_the_table(tm
     rows = [[c for c in row if c is not None] for row in book["T01"].iter_rows(values_only=True)]
     assert rows == [["Table 14.3.1.1 Overview of TEAEs \u2014 Safety set (N = 11)"], [],
                     ["Subjects with", "Bari (N = 11): n (%) [events]"], ["Any TEAE", "6 (54.5) [6]"],
-                    ["'=HYPERLINK(1)", 0], [], ["Population: Safety set (N = 11)."], ["Source: ADAE, ADSL."],
+                    ["=HYPERLINK(1)", 0], [], ["Population: Safety set (N = 11)."], ["Source: ADAE, ADSL."],
                     ["Method: Subjects counted once per row."], ["TEAE: treatment-emergent adverse event."]]
     assert book["T01"].freeze_panes == "A4" and book["T02"].freeze_panes == "A2"  # under the header row
     assert [list(r) for r in book["T02"].iter_rows(values_only=True)] == [["a"], ["x"]]

@@ -720,3 +720,17 @@ def test_a_dosed_subject_without_an_end_of_study_row_is_queried_once_the_final_w
     assert "window of the week 24 visit closed on 2022-01-27, before the export's date 2022-01-31" in \
         found["message"].iloc[0]
     assert result.errors.empty
+
+
+def test_an_export_with_an_empty_disposition_form_queries_every_dosed_subject_whose_window_closed(edit_export):
+    """The disposition form with its header only (no end of study entered): validation looked the subjects' ends up
+    through an empty Series of dates and raised; each dosed subject whose week-24 window closed before the export's date
+    (all but 011, whose window closes on it) is a no_end_of_study query."""
+    result = edit_export("disposition", *((line + "\n", "") for line in (
+        "001,COMPLETED,2021-12-13", "002,COMPLETED,2021-12-18", "003,COMPLETED,2021-12-19", "004,COMPLETED,2021-12-26",
+        "005,COMPLETED,2021-12-25", "006,COMPLETED,2021-12-30", "007,ADVERSE EVENT,2021-08-15",
+        "008,COMPLETED,2022-01-07", "009,COMPLETED,2022-01-14", "010,LOST TO FOLLOW-UP,2021-11-18",
+        "011,COMPLETED,2022-01-19")))
+    assert result.errors.empty
+    queried = result.queries.loc[result.queries["rule"] == "no_end_of_study", "USUBJID"].str[-3:].tolist()
+    assert queried == [f"{i:03d}" for i in range(1, 11)]

@@ -374,12 +374,16 @@ def fit_cell(text: str) -> str:
 PLAIN_NUMBER = re.compile(r"-?(?:0|[1-9]\d{0,14})(?:\.(\d{1,6}))?")
 
 
-def _table_sheet(path: Path) -> tuple[str, list[list[str]], int, int]:
+def _table_sheet(path: Path, *, quoted: bool = False) -> tuple[str, list[list[str]], int, int]:
     """(title, rows, header row, rows of the table) of a table CSV's sheet: its caption (first line of the
     ``<name>.txt`` companion, ``report.save_table``) and a blank row above the table, its footnotes after a blank row
-    below. Without a companion, the title is the file name and the sheet holds the table alone."""
+    below. Without a companion, the title is the file name and the sheet holds the table alone. Of a CSV whose text
+    ``report.save_table`` ``quoted`` against formulas, the cells as the data wrote them
+    (``tables.restore_formula_text``)."""
     with path.open(newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
+    if quoted:
+        rows = [[tables.restore_formula_text(v) for v in row] for row in rows]
     companion = path.with_suffix(".txt")
     if not companion.exists():
         return path.stem, rows, 0, len(rows)
@@ -409,7 +413,7 @@ def write_tables_workbook(reports: Path, *, data_cutoff: str, synthetic: bool = 
         sources.append(reports / "data_queries.csv")
     sheets, index = {}, [["sheet", "table", "title"]]
     for i, path in enumerate(sources, start=1):
-        title, *sheets[f"T{i:02d}"] = _table_sheet(path)
+        title, *sheets[f"T{i:02d}"] = _table_sheet(path, quoted=path.parent.name == "tables")
         index.append([f"T{i:02d}", path.stem, title])
     sheets = {"index": (index, 0, len(index)), **sheets}
 
@@ -421,6 +425,7 @@ def write_tables_workbook(reports: Path, *, data_cutoff: str, synthetic: bool = 
         book.set_properties({"created": datetime.fromisoformat(data_cutoff), "author": "analysis_utils",
                              "comments": f"data cut {data_cutoff}"})
         formats = {}  # decimals -> number format
+        as_text = book.add_format({"num_format": "@"})  # a text Excel would run: text also once edited (F2, Enter)
         for name, (rows, header, n_rows) in sheets.items():
             sheet, kept = book.add_worksheet(name), rows[:EXCEL_ROW_LIMIT - 3]  # room for the notes
             for r, row in enumerate(kept):  # write_string: write_row's type checks cost 0.2 s at 10,000 patients
@@ -432,8 +437,8 @@ def write_tables_workbook(reports: Path, *, data_cutoff: str, synthetic: bool = 
                             shown = f"0.{'0' * decimals}" if decimals else "0"
                             formats[decimals] = book.add_format({"num_format": shown})
                         sheet.write_number(r, c, float(value), formats[decimals])
-                    elif value:  # "" leaves the cell empty; the CSV's quote before a formula's text dropped
-                        sheet.write_string(r, c, fit_cell(tables.restore_formula_text(value)))
+                    elif value:  # "" leaves the cell empty
+                        sheet.write_string(r, c, fit_cell(value), as_text if value[:1] in "=+-@" else None)
             sheet.freeze_panes(header + 1, 0)
             table = rows[header:header + n_rows]
             widths = itertools.zip_longest(*([len(v) for v in row] for row in table), fillvalue=0)

@@ -137,25 +137,32 @@ def _no_result(ard: pd.DataFrame | None, avisit: str) -> str:
     return NOT_DUE if due is None or fas is None else tables.describe_due(due, fas)
 
 
-#: The test of a change from baseline the key findings name first: this analysis's choice, as it needs no normal
-#: distribution (notebook 04; the published letter names no test).
+#: The primary test of the primary endpoint (the change in ESSDAI at week 12): this analysis's choice, as it needs no
+#: normal distribution of 10 or so changes (notebook 04; docs/decisions.md, "Primary test of the pilot"; the published
+#: letter names no test). Its estimate is the Hodges-Lehmann change; the mean, its t-based CI and the t-test support it.
 WILCOXON = "Wilcoxon signed-rank"
 PRIMARY_TEST = "(this analysis's primary test)"
 
 
-def describe_change(ard: pd.DataFrame | None, paramcd: str, avisit: str = PRIMARY_VISIT) -> str:
-    """The mean change of ``paramcd`` from baseline at ``avisit``: its 95 % CI, the Wilcoxon signed-rank p (the
-    primary test of a change, which needs no normal distribution: notebook 04) and the paired t-test's, n.
+def describe_change(ard: pd.DataFrame | None, paramcd: str, avisit: str = PRIMARY_VISIT, *,
+                    primary: bool = False) -> str:
+    """The mean change of ``paramcd`` from baseline at ``avisit``: its 95 % CI, the Wilcoxon signed-rank p and the
+    paired t-test's, n; of the ``primary`` endpoint also the Hodges-Lehmann change with its CI, the estimate of the
+    Wilcoxon test, named as this analysis's primary test (``PRIMARY_TEST``).
 
-    >>> ard = pd.DataFrame({"analysis_id": ["EFF-X-W12-TTEST"] * 4 + ["EFF-X-W12-WILCOXON"] * 2,
-    ...     "avisit": "Week 12", "stat_name": ["estimate", "ci_lower", "ci_upper", "p_value", "p_value", "n"],
-    ...     "stat_value": [-5.4, -6.67, -4.13, 0.000005, 0.00195, 10.0]})
+    >>> ard = pd.DataFrame({"analysis_id": ["EFF-X-W12-TTEST"] * 4 + ["EFF-X-W12-WILCOXON"] * 2 + ["EFF-X-W12-HL"] * 3,
+    ...     "avisit": "Week 12", "stat_name": ["estimate", "ci_lower", "ci_upper", "p_value", "p_value", "n",
+    ...                                        "estimate", "ci_lower", "ci_upper"],
+    ...     "stat_value": [-5.4, -6.67, -4.13, 0.000005, 0.00195, 10.0, -5.5, -7.0, -4.0]})
     >>> describe_change(ard, "X"), describe_change(ard, "X", "Week 24")
-    ("-5.4 (95% CI -6.7 to -4.1); Wilcoxon signed-rank p = 0.002 (this analysis's primary test), paired t-test \
-p < 0.001; n = 10", 'not yet due at the data cut')
-    >>> describe_change(ard.assign(stat_value=[-1.7, None, None, None, 0.5, 2.0]), "X")  # a pilot cut on 2021-09-25
-    "-1.7 (95% CI and paired t-test not estimable: the same change in every patient); Wilcoxon signed-rank p = 0.500 \
-(this analysis's primary test); n = 2"
+    ('-5.4 (95% CI -6.7 to -4.1); Wilcoxon signed-rank p = 0.002, paired t-test p < 0.001; n = 10', \
+'not yet due at the data cut')
+    >>> describe_change(ard, "X", primary=True)
+    "-5.4 (95% CI -6.7 to -4.1); Hodges-Lehmann -5.5 (95% CI -7.0 to -4.0), Wilcoxon signed-rank p = 0.002 (this \
+analysis's primary test), paired t-test p < 0.001; n = 10"
+    >>> describe_change(ard.assign(stat_value=[-1.7, None, None, None, 0.5, 2.0, -1.7, None, None]), "X")  # 2 patients
+    '-1.7 (95% CI and paired t-test not estimable: the same change in every patient); Wilcoxon signed-rank p = 0.500; \
+n = 2'
     """
     prefix = f"EFF-{paramcd}-{_visit_code(avisit)}"
     mean, lo, hi = (stat(ard, f"{prefix}-TTEST", s, avisit=avisit) for s in ("estimate", "ci_lower", "ci_upper"))
@@ -163,13 +170,18 @@ p < 0.001; n = 10", 'not yet due at the data cut')
         return _no_result(ard, avisit)
     p_t, p_w = stat(ard, f"{prefix}-TTEST", "p_value", avisit=avisit), stat(ard, f"{prefix}-WILCOXON", "p_value", avisit=avisit)
     n = stat(ard, f"{prefix}-WILCOXON", "n", avisit=avisit)
-    mean_n = tables.format_number(mean, CHANGE_DECIMALS), tables.format_number(n, 0)
+    hl, hl_lo, hl_hi = (stat(ard, f"{prefix}-HL", s, avisit=avisit) for s in ("estimate", "ci_lower", "ci_upper"))
+    def number(value: float) -> str:
+        return tables.format_number(value, CHANGE_DECIMALS)
+
+    wilcoxon = f"{WILCOXON} {_p(p_w)}" + (f" {PRIMARY_TEST}" if primary else "")
+    if primary and None not in (hl, hl_lo, hl_hi):
+        wilcoxon = f"Hodges-Lehmann {number(hl)} (95% CI {number(hl_lo)} to {number(hl_hi)}), {wilcoxon}"
     if lo is None or hi is None or p_t is None:  # every patient's change the same (two patients at an early cut)
-        return (f"{mean_n[0]} (95% CI and paired t-test not estimable: the same change in every patient); "
-                f"{WILCOXON} {_p(p_w)} {PRIMARY_TEST}; n = {mean_n[1]}")
-    return (f"{mean_n[0]} (95% CI {tables.format_number(lo, CHANGE_DECIMALS)} to "
-            f"{tables.format_number(hi, CHANGE_DECIMALS)}); {WILCOXON} {_p(p_w)} {PRIMARY_TEST}, paired t-test {_p(p_t)}; "
-            f"n = {mean_n[1]}")
+        return (f"{number(mean)} (95% CI and paired t-test not estimable: the same change in every patient); "
+                f"{wilcoxon}; n = {tables.format_number(n, 0)}")
+    return (f"{number(mean)} (95% CI {number(lo)} to {number(hi)}); {wilcoxon}, paired t-test {_p(p_t)}; "
+            f"n = {tables.format_number(n, 0)}")
 
 
 def describe_responders(ard: pd.DataFrame | None, analysis_id: str, avisit: str = PRIMARY_VISIT, **where) -> str:
@@ -196,7 +208,7 @@ def describe_responders(ard: pd.DataFrame | None, analysis_id: str, avisit: str 
 def describe_responders_due(ard: pd.DataFrame | None, analysis_id: str, avisit: str = PRIMARY_VISIT) -> str:
     """``describe_responders`` of the observed cases, and, where the visit was due for patients not assessed at it,
     the rate of every patient it was due for with those counted as non-responders (the ``-BOCF`` rows: no change from
-    baseline, no response): the pilot's 10/10 at week 12 left out the patient who stopped for an adverse event.
+    baseline, no response), so that a patient who left before the visit (for an adverse event, say) is counted.
 
     >>> ard = pd.DataFrame({"analysis_id": ["R"] * 5 + ["R-BOCF"] * 3, "avisit": "Week 12",
     ...     "stat_name": ["n_responders", "n_evaluable", "pct", "ci_lower", "ci_upper"] + ["n_responders",
@@ -205,15 +217,21 @@ def describe_responders_due(ard: pd.DataFrame | None, analysis_id: str, avisit: 
     '10/10 (100.0%; 95% CI 69.2 to 100.0%); 10/11 (90.9%) with the 1 patient not assessed counted as a non-responder'
     >>> describe_responders_due(ard[ard["analysis_id"] == "R"], "R")  # no patient missed the visit (no -BOCF rows)
     '10/10 (100.0%; 95% CI 69.2 to 100.0%)'
+    >>> due = pd.DataFrame({"analysis_id": ["EFF-VISITS-DUE"] * 2 + ["R-BOCF"] * 3, "avisit": "Week 24", "stat_name":
+    ...     ["n_fas", "n_due", "n_responders", "n_evaluable", "pct"], "stat_value": [11.0, 2, 0, 2, 0]})
+    >>> describe_responders_due(due, "R", "Week 24")  # an interim cut: the visit due for 2, who left before it
+    'no data at the data cut (the visit was due for 2 of 11 patients); 0/2 (0.0%) with the 2 patients not assessed \
+counted as non-responders'
     """
     observed = describe_responders(ard, analysis_id, avisit)
     n, big_n, pct = (stat(ard, f"{analysis_id}-BOCF", s, avisit=avisit) for s in ("n_responders", "n_evaluable", "pct"))
-    assessed = stat(ard, analysis_id, "n_evaluable", avisit=avisit)
-    if None in (n, big_n, pct, assessed) or big_n <= assessed:
+    assessed = stat(ard, analysis_id, "n_evaluable", avisit=avisit) or 0  # none: no patient due assessed yet
+    if None in (n, big_n, pct) or big_n <= assessed:
         return observed
     missing = big_n - assessed
+    counted = "a non-responder" if missing == 1 else "non-responders"
     return (f"{observed}; {n:.0f}/{big_n:.0f} ({tables.format_number(pct, tables.PCT_DECIMALS)}%) with the "
-            f"{_plural(missing, 'patient')} not assessed counted as {'a non-responder' if missing == 1 else 'non-responders'}")
+            f"{_plural(missing, 'patient')} not assessed counted as {counted}")
 
 
 def _patients(ard: pd.DataFrame | None, analysis_id: str, **where) -> tuple[float, float, float] | None:
@@ -318,7 +336,7 @@ def _reasons(ard: pd.DataFrame) -> str:
         rows = (rows[rows["group"] == TOTAL] if (rows["group"] == TOTAL).any()
                 else rows.groupby("category", sort=False)["stat_value"].sum().reset_index())
     return ", ".join(f"{c.lower() if c.isupper() else in_sentence(c)} {n:.0f}"
-                     for c, n in zip(rows["category"], rows["stat_value"]))
+                     for c, n in zip(rows["category"], rows["stat_value"]) if n > 0)
 
 
 #: The test behind a between-arm p-value, by the words of the ARD ``method`` that name it (first match).
@@ -441,7 +459,8 @@ def describe_left_by_arm(ard: pd.DataFrame | None) -> str:
     >>> rows = [(g, c, s, v) for g, left, n, reasons in (("A", 2, 10, {"ADVERSE EVENT": 1, "LOST TO FOLLOW-UP": 1}),
     ...         ("B", 1, 5, {"ADVERSE EVENT": 1}), (NOT_RANDOMISED_LABEL, 3, 3, {"SCREEN FAILURE": 3}),
     ...         (TOTAL, 6, 18, {"ADVERSE EVENT": 2, "LOST TO FOLLOW-UP": 1, "SCREEN FAILURE": 3}))
-    ...         for c, s, v in [("", "n_subjects", left), ("", "big_n", n), *((r, "n_subjects", k) for r, k in reasons.items())]]
+    ...         for c, s, v in [("", "n_subjects", left), ("", "big_n", n),
+    ...                         *((r, "n_subjects", k) for r, k in reasons.items())]]
     >>> ard = pd.DataFrame(rows, columns=["group", "category", "stat_name", "stat_value"]).assign(
     ...     analysis_id=DISPOSITION_ID, variable="Discontinued")
     >>> describe_left_by_arm(ard)
@@ -459,8 +478,8 @@ reasons: adverse event 2, lost to follow-up 1'
 
 def _randomised_disposition(ard: pd.DataFrame | None) -> pd.DataFrame | None:
     """``ard`` without the disposition rows of the patients not randomised (``NOT_RANDOMISED_LABEL``: screen failures,
-    patients awaiting randomisation) and of the total that counts them: "left the study early, by arm randomised"
-    counted 3 screen failures (all patients: 10 of 90, the randomised 7 of 87).
+    patients awaiting randomisation) and of the total that counts them: the patients who left the study early, by
+    arm randomised, are of the patients randomised only.
 
     >>> ard = pd.DataFrame({"analysis_id": DISPOSITION_ID, "group": ["A", NOT_RANDOMISED_LABEL, TOTAL, TOTAL],
     ...                     "variable": "Discontinued", "stat_value": 1.0})
@@ -473,8 +492,9 @@ def _randomised_disposition(ard: pd.DataFrame | None) -> pd.DataFrame | None:
 
 
 def _lab_alerts_row(ard: pd.DataFrame | None) -> list[tuple[str, str]]:
-    """The key-findings row of the laboratory alerts (``describe_lab_alerts``): a value of CTCAE grade 3 or more, or
-    below the label's thresholds for starting and interrupting baricitinib, by test; none without the ARD's rows.
+    """The key-findings row of the laboratory alerts (``describe_lab_alerts``): a value of CTCAE grade 3 or more,
+    below the label's thresholds for starting and interrupting baricitinib, or HBV DNA detected, by test; none without
+    the ARD's rows.
 
     >>> ard = pd.DataFrame({"analysis_id": "SAF-LB-ALERTS", "group": "", "paramcd": ["", "NEUT", "NEUT", "NEUT"],
     ...     "stat_name": ["n_subjects", "n_subjects", "n_baseline", "n_after"], "stat_value": [1.0, 1, 1, 0]})
@@ -541,7 +561,8 @@ def key_findings(ard: pd.DataFrame | None) -> pd.DataFrame:
     visit = PRIMARY_VISIT.lower()
     seen, none = _aesi_words(_aesi(ard))
     rows = [
-        (f"ESSDAI change from baseline to {visit} (primary endpoint), mean", describe_change(ard, "ESSDAI")),
+        (f"ESSDAI change from baseline to {visit} (primary endpoint), mean",
+         describe_change(ard, "ESSDAI", primary=True)),
         (f"{ESSDAI_MCII_WORDS} at {visit}", describe_responders_due(ard, "EFF-ESSDAI-MCII")),
         (f"ESSDAI change from baseline to {FINAL_VISIT.lower()}, mean", describe_change(ard, "ESSDAI", FINAL_VISIT)),
         (f"{ESSDAI_MCII_WORDS} at {FINAL_VISIT.lower()}", describe_responders_due(ard, "EFF-ESSDAI-MCII", FINAL_VISIT)),
@@ -589,8 +610,9 @@ def _zero_bounds(ard: pd.DataFrame, zero: pd.DataFrame) -> str:
 
 
 def describe_lab_alerts(ard: pd.DataFrame | None) -> str:
-    """The laboratory alerts (ARD ``safety.LAB_ALERTS_ID``: values of ``LAB_ALERTS_WHAT``) in a sentence: by test, the patients, how many of them at baseline, and after baseline by
-    the treatment taken; ``""`` without those rows (an ARD of an older build).
+    """The laboratory alerts (ARD ``safety.LAB_ALERTS_ID``: values of ``LAB_ALERTS_WHAT``) in a sentence: by test, the
+    patients, how many of them at baseline, and after baseline by the treatment taken; ``""`` without those rows (an
+    ARD of an older build).
 
     >>> ard = pd.DataFrame({"analysis_id": "SAF-LB-ALERTS", "group": ["", "", "", "", "", "", "Bari"],
     ...     "paramcd": ["", "", "", "NEUT", "NEUT", "NEUT", "NEUT"],

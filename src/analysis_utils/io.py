@@ -25,8 +25,8 @@ def _umask() -> int:
 def _ended_build(folder: str | Path) -> str:
     """Why ``folder`` is not to be read or written, ``""`` when it may be: a folder in ``.build/stage``, the name the
     executed notebooks of ``reports/executed`` give their build's staging folder (``runner.normalise_executed``; a
-    running build's is ``.build/stage-<pid>``), gone once the build ended. Run again, such a notebook wrote its outputs
-    there, out of sight.
+    running build's is ``.build/stage-<pid>``), gone once the build ended: such a notebook, run again, reads and writes
+    nothing there, where no one would look for its outputs.
 
     >>> _ended_build(".build/stage/reports/tables"), _ended_build(".build/stage-123/reports"), _ended_build("scratch")
     (".build/stage/reports/tables: the staging folder of a build that has ended: this is an executed notebook \
@@ -82,7 +82,8 @@ notebook (reports/executed); run notebooks/ instead (README, 'Exploring a notebo
     if not path.exists():
         raise FileNotFoundError(
             f"{path}: analysis dataset '{name}' not found; build the report first (make report), or, notebooks run "
-            "alone, give PROCESSED_DIR the folder 01 and 02 wrote to (scratch/processed: README, 'Exploring a notebook')"
+            "alone, give PROCESSED_DIR the folder 01 and 02 wrote to (scratch/processed: README, 'Exploring a "
+            "notebook')"
         )
     return pd.read_parquet(path, engine="pyarrow")
 

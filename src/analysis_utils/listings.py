@@ -20,7 +20,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from analysis_utils import cleaning, tables
+from analysis_utils import cleaning, tables, validation
 from analysis_utils.disposition import NOT_RANDOMISED_LABEL
 from analysis_utils.safety import TOTAL, _arm_order, _require_columns, _spread_arms
 from analysis_utils.visits import visit_weeks
@@ -115,7 +115,7 @@ def _format_values(values: pd.Series, decimals: int | None = None) -> pd.Series:
     >>> _format_values(pd.Series([2.0, None, 5 / 3, 2.0])).tolist()
     ['2', '', '1.7', '2']
     """
-    return cleaning.lookup(values, {v: _format_value(v, decimals) for v in values.dropna().unique()}).fillna("")
+    return validation.lookup(values, {v: _format_value(v, decimals) for v in values.dropna().unique()}).fillna("")
 
 
 def list_essdai_domains(adeff: pd.DataFrame, *, domains=ESSDAI_DOMAINS, score: bool = True) -> pd.DataFrame:
@@ -282,13 +282,17 @@ def centres_apart(adsl: pd.DataFrame, *, arm: str = "TRT01P") -> bool:
 
     >>> adsl = pd.DataFrame({"TRT01P": ["T", "C", "T"], "SITEID": ["01", "01", "02"], "FASFL": "Y",
     ...                      "STRAT1R": ["CENTRE 01", "CENTRE 01", "CENTRE 02"]})
-    >>> centres_apart(adsl), centres_apart(adsl.assign(STRAT1R=["HIGH", "LOW", "HIGH"])), centres_apart(adsl.assign(SITEID="01"))
-    (False, True, False)
+    >>> centres_apart(adsl), centres_apart(adsl.assign(STRAT1R=["HIGH", "LOW", "HIGH"]))
+    (False, True)
+    >>> centres_apart(adsl.assign(SITEID="01")), centres_apart(adsl.assign(STRAT1R=["HIGH", "", "LOW"]))
+    (False, False)
     """
     randomised = adsl[adsl[arm].fillna("").astype(str).str.strip() != ""] if arm in adsl else adsl.iloc[:0]
     if CENTRE not in randomised or randomised[CENTRE].nunique() < 2:
         return False
     by = strata_variable(adsl if "FASFL" in adsl else randomised.assign(FASFL="Y"))
+    if by == CENTRE:  # strata missing: the analyses and Table 14.1.8 take the centres
+        return False
     pairs = randomised[[by, CENTRE]].drop_duplicates()
     return not (len(pairs) == pairs[by].nunique() == pairs[CENTRE].nunique())
 

@@ -330,7 +330,8 @@ def describe_heatmap_rows(adeff: pd.DataFrame, *, arms: bool = False) -> str:
     """What a row of ``plot_domain_heatmap`` is, for the figure's caption: a patient at a visit, or, above
     ``HEATMAP_MAX_SUBJECTS`` patients, a visit (of an arm: ``arms``) with the mean score of the patients assessed.
 
-    >>> d = pd.DataFrame({"USUBJID": ["a", "b"], "PARAMCD": "EDSARTIC", "AVISIT": "Baseline", "AVISITN": 0, "AVAL": 2.0})
+    >>> d = pd.DataFrame({"USUBJID": ["a", "b"], "PARAMCD": "EDSARTIC", "AVISIT": "Baseline", "AVISITN": 0,
+    ...                   "AVAL": 2.0})
     >>> describe_heatmap_rows(d)
     'Each row is a patient at a visit.'
     """

@@ -8,7 +8,7 @@ ICH E3 section 14.3 conventions, with the table IDs of the Roche tlg-catalog (st
   with ``where="AESER"`` the serious AEs.
 - ``summarize_ae_by_max_grade`` (AET04): subjects by their maximum grade, overall, per SOC and per PT.
 - ``summarize_lab_by_visit`` (LBT01), ``summarize_lab_shift`` (LBT04/LBT14 style),
-  ``list_lab_alerts`` (grade >= 3 values and values crossing the label's interruption thresholds).
+  ``list_lab_alerts`` (grade >= 3 values, values crossing the label's interruption thresholds, HBV DNA detected).
 - ``list_adverse_events``: the AE listing with study days.
 
 Counting rules, for every table:
@@ -1455,7 +1455,8 @@ hepatologist).'
     """
     below = ", ".join(f"{in_sentence(param_label(p))} below {v}" for p, v in thresholds.items())
     above = ", ".join(f"{param_label(p)} above {v:g}" for p, v in detected.items())
-    return f"Interruption thresholds: {below}." + (f" Detected: {above} (the label: consult a hepatologist)." if above else "")
+    return f"Interruption thresholds: {below}." + (f" Detected: {above} (the label: consult a hepatologist)."
+                                                    if above else "")
 
 
 def describe_lab_alerts(alerts: pd.DataFrame) -> str:

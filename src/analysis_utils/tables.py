@@ -320,11 +320,11 @@ def to_html(frame: pd.DataFrame, *, caption: str = "", note: str = "", max_rows:
 
     Every cell and header is HTML-escaped (free text from the data can never inject markup);
     columns whose cells are all numbers (or number-led cells like ``"8 (88.9)"``) are
-    right-aligned, and those whose cells all start with a date (``_DATE_CELL``) kept on one line. Two-level columns (spanner, column) give a two-row header, the spanner over its
-    columns (``_header_rows``). With ``info`` (``TableInfo``) the caption is its number, title,
-    population and N, and its footnotes (population, source, method, notes) follow the table,
-    before ``note``. With more than ``max_rows`` rows only the first ``max_rows`` are shown,
-    followed by a note saying so. The output depends only on the arguments: no ids, no styles from state.
+    right-aligned, and those whose cells all start with a date (``_DATE_CELL``) kept on one line. Two-level columns
+    (spanner, column) give a two-row header, the spanner over its columns (``_header_rows``). With ``info``
+    (``TableInfo``) the caption is its number, title, population and N, and its footnotes (population, source,
+    method, notes) follow the table, before ``note``. With more than ``max_rows`` rows only the first ``max_rows``
+    are shown, followed by a note saying so. The output depends only on the arguments: no ids, no styles from state.
 
     >>> print(to_html(pd.DataFrame({"Term": ["<b>rash</b>"], "n (%)": ["1 (9.1)"]}), caption="AEs"))
     <table class="report-table">
@@ -346,8 +346,9 @@ def to_html(frame: pd.DataFrame, *, caption: str = "", note: str = "", max_rows:
     # arm and the "N" of the next read as one number, "0 69")
     tops = [str(c[0]) for c in cells.columns] if isinstance(cells.columns, pd.MultiIndex) else [""] * cells.shape[1]
     starts = [i > 0 and bool(t) and t != tops[i - 1] for i, t in enumerate(tops)]
-    attr = [f' class="{" ".join(c)}"' if (c := [n for n, on in (("num", is_num), ("date", date), ("group", start)) if on])
-            else "" for is_num, date, start in zip(numeric, dates, starts)]
+    classes = [[n for n, on in (("num", is_num), ("date", date), ("group", start)) if on]
+               for is_num, date, start in zip(numeric, dates, starts)]
+    attr = [f' class="{" ".join(c)}"' if c else "" for c in classes]
     lines = ['<table class="report-table">']
     caption = info.caption if info is not None else caption
     if caption:
@@ -400,25 +401,22 @@ NUMERIC_DISPLAY = re.compile(r"[0-9 .,()\[\]%+\-\u2013]*[0-9][0-9 .,()\[\]%+\-\u
 
 
 def restore_formula_text(value: str) -> str:
-    """The text ``_neutralise`` quoted for a CSV file, as it was: for a workbook, whose strings XlsxWriter never turns
-    into formulas (``strings_to_formulas=False``), the quote would be part of the cell's text (``'=HYPERLINK(...)``
-    shown as an adverse-event term). A text the data began with a quote and a trigger (``'=1``) would lose its quote:
-    no such term has been seen.
+    """The text ``_neutralise`` quoted for a CSV file, as the data wrote it: for a workbook, whose string cells
+    XlsxWriter never turns into formulas (``strings_to_formulas=False``), where the quote would be part of the text
+    (``'=HYPERLINK(...)`` as an adverse-event term). Exact: ``_neutralise`` also quotes a text that starts with the
+    quote itself.
 
-    >>> [restore_formula_text(v) for v in ("'=1+2", "'+AE", "rash", "'quoted", "-1.5 (2.10)")]
-    ['=1+2', '+AE', 'rash', "'quoted", '-1.5 (2.10)']
+    >>> [restore_formula_text(_neutralise(v)) for v in ("=1+2", "+AE", "rash", "'quoted", "'=1", "-1.5 (2.10)")]
+    ['=1+2', '+AE', 'rash', "'quoted", "'=1", '-1.5 (2.10)']
     """
-    if not value.startswith(FORMULA_ESCAPE):  # nearly every cell (a million at 10,000 patients)
-        return value
-    rest = value[len(FORMULA_ESCAPE):]
-    return rest if _neutralise(rest) == value else value
+    return value[len(FORMULA_ESCAPE):] if value.startswith(FORMULA_ESCAPE) else value
 
 
 def _neutralise(value):
     if not isinstance(value, str) or not value:
         return value
     first = value[0] if value[0] in ("\t", "\r") else value.lstrip(" ")[:1]
-    if first in FORMULA_TRIGGERS and not NUMERIC_DISPLAY.fullmatch(value):
+    if first in FORMULA_TRIGGERS and not NUMERIC_DISPLAY.fullmatch(value) or value.startswith(FORMULA_ESCAPE):
         return FORMULA_ESCAPE + value
     return value
 
@@ -429,7 +427,8 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     OWASP "CSV Injection": a cell written to a CSV file whose text starts with ``=``, ``+``, ``-``,
     ``@``, a tab or a carriage return (``FORMULA_TRIGGERS``; after leading spaces too) is prefixed
     with a single quote (``FORMULA_ESCAPE``), so that a spreadsheet shows it as text instead of
-    evaluating it (``=HYPERLINK(...)`` typed as an adverse-event term). Not changed: numbers
+    evaluating it (``=HYPERLINK(...)`` typed as an adverse-event term); so is a text that starts with the quote, so
+    that ``restore_formula_text`` gives every text back as it was. Not changed: numbers
     (numeric columns, and numbers in text columns), and display numbers written as text that start
     with a sign (``NUMERIC_DISPLAY``: ``"-1.5 (2.10)"``, ``"-3 (-4, -2)"``), which hold no letter
     and so can call no function. Column names are treated like cells. Pure: ``frame`` is not modified.

@@ -302,8 +302,8 @@ def lookup(values: pd.Series, mapping: dict | pd.Series) -> pd.Series:
     """``values.map(mapping)`` (a dict, or a Series indexed by unique keys; missing where absent), looking up each
     distinct value once: the same values and dtype. ``Series.map`` converts the result of a text key value by value
     (pandas 3, Arrow-backed strings): 2.1 s of ``01`` at 10,000 patients (docs/performance.md, "At 10,000 patients");
-    and through an empty Series of dates it raises (``TypeError: Cannot cast DatetimeArray to dtype float64``: an
-    export whose every first-dose date was unreadable stopped validation with that, not its errors).
+    and through an empty Series of dates it raises (``TypeError: Cannot cast DatetimeArray to dtype float64``), which
+    an export whose dates of a form are all unreadable gives: validation then lists those errors.
 
     Examples
     --------
@@ -1209,7 +1209,7 @@ def _check_consent(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
         frame = typed.get(form)
         if frame is None or column not in frame:
             continue
-        consent = frame["SUBJID"].map(consented)
+        consent = lookup(frame["SUBJID"], consented)
         bad = (frame.get(column + LAST_SUFFIX, frame[column]) < consent).fillna(False).astype(bool)
         parts.append(_problems(ctxs[form], bad, column, rule, text[form][column],
                                "is before the informed consent on " + consent.dt.strftime("%Y-%m-%d").fillna("")
@@ -1395,9 +1395,10 @@ def _check_open_exposure(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
     why = "but a later period of the subject starts on " + last_start.dt.strftime("%Y-%m-%d").fillna("")
     if ds is not None and {"SUBJID", "DSDECOD", "DSSTDT"} <= set(ds):
         end = ds.drop_duplicates("SUBJID").set_index("SUBJID")
-        left = exposure["SUBJID"].map(end["DSDECOD"]).notna()
-        why = why.where(later, "but the subject's end of study is " + exposure["SUBJID"].map(end["DSDECOD"]).fillna("")
-                        .astype(str) + " on " + exposure["SUBJID"].map(end["DSSTDT"]).dt.strftime("%Y-%m-%d").fillna("")
+        left = lookup(exposure["SUBJID"], end["DSDECOD"]).notna()
+        why = why.where(later, "but the subject's end of study is "
+                        + lookup(exposure["SUBJID"], end["DSDECOD"]).fillna("").astype(str) + " on "
+                        + lookup(exposure["SUBJID"], end["DSSTDT"]).dt.strftime("%Y-%m-%d").fillna("")
                         + " (disposition): the last dose is known")
     return _problems(ctxs["exposure"], (open_ & (later | left)).to_numpy(), "EXENDT", "exposure_end_missing",
                      text["exposure"]["EXENDT"], why)
@@ -1493,7 +1494,7 @@ def _check_whodrug_english(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
 def _taken_during_study(cm: pd.DataFrame, demog: pd.DataFrame) -> np.ndarray:
     """Medication records ongoing, or ending (at the latest day a partial date may be) on or after the informed
     consent: those the tables of medications at the first dose and at each visit may count."""
-    consent = cm["SUBJID"].map(demog.drop_duplicates("SUBJID").set_index("SUBJID")["CONSDT"])
+    consent = lookup(cm["SUBJID"], demog.drop_duplicates("SUBJID").set_index("SUBJID")["CONSDT"])
     end = cm.get("CMENDT" + LAST_SUFFIX, cm["CMENDT"])
     return (end.isna() | ~(end < consent)).to_numpy(dtype=bool)
 
@@ -1641,7 +1642,7 @@ def _check_screen_failures(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
         randdt = rand.drop_duplicates("SUBJID").set_index("SUBJID")["RANDDT"]
         parts.append(_problems(ctxs["disposition"], failed & isin_text(ds["SUBJID"], randdt.index), "DSDECOD",
                                "screen_failure_randomised", raw, "but the subject was randomised"
-                               + (" on " + ds["SUBJID"].map(randdt).dt.strftime("%Y-%m-%d")).fillna("")
+                               + (" on " + lookup(ds["SUBJID"], randdt).dt.strftime("%Y-%m-%d")).fillna("")
                                + " (randomisation form)"))
     return pd.concat(parts, ignore_index=True)
 
@@ -1655,7 +1656,7 @@ def _check_randomisation(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
     parts = []
 
     def before(other: pd.Series, rule: str, what: str) -> pd.DataFrame:
-        when = rand["SUBJID"].map(other)
+        when = lookup(rand["SUBJID"], other)
         bad = (rand["RANDDT"] < when).fillna(False).astype(bool)
         return _problems(ctx, bad, "RANDDT", rule, raw, "is before " + what + " on "
                          + when.dt.strftime("%Y-%m-%d").fillna(""))
@@ -1684,9 +1685,10 @@ def _check_randomisation(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
             left = (isin_text(rand["SUBJID"], ended.index) & ~isin_text(rand["SUBJID"], first.index)
                     & rand["RANDDT"].notna().to_numpy())
             parts.append(_problems(ctx, left, "RANDDT", "randomised_not_dosed", raw, lambda m: (
-                "is the randomisation of a patient whose study ended (" + rand.loc[m, "SUBJID"].map(
-                    ended["DSDECOD"]).astype(str) + " on " + rand.loc[m, "SUBJID"].map(ended["DSSTDT"]).dt.strftime(
-                    "%Y-%m-%d").fillna("no date") + ") without a dose in the exposure form: the patient is outside "
+                "is the randomisation of a patient whose study ended ("
+                + lookup(rand.loc[m, "SUBJID"], ended["DSDECOD"]).astype(str) + " on "
+                + lookup(rand.loc[m, "SUBJID"], ended["DSSTDT"]).dt.strftime("%Y-%m-%d").fillna("no date")
+                + ") without a dose in the exposure form: the patient is outside "
                 "the full analysis and safety sets, with every assessment and adverse event (ICH E9 allows leaving "
                 "out a randomised patient never treated); a missing exposure row?")))
         if "EXTRT" in exposure and "ARM" in rand:
@@ -1729,7 +1731,7 @@ def _switches(typed: dict, schedule: pd.DataFrame) -> tuple[pd.DataFrame, pd.Ser
     code = week["VISIT"].iloc[0]
     dated = visits.loc[visits["VISIT"] == code].dropna(subset=["VISITDT"]).drop_duplicates("SUBJID") \
         .set_index("SUBJID")["VISITDT"] if visits is not None else pd.Series(dtype="datetime64[ns]")
-    switch = switch.assign(_visit=switch["SUBJID"].map(dated),
+    switch = switch.assign(_visit=lookup(switch["SUBJID"], dated),
                            _day=_study_day(switch["EXSTDT"], lookup(switch["SUBJID"], first_doses(exposure))))
     return switch, taken, week.iloc[0]
 
@@ -1962,7 +1964,7 @@ def _query_deaths(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
                        f"is not {fatal_outcome} but the grade is {FATAL_GRADE} (death)")]
     if ds is not None and {"SUBJID", "DSDECOD"} <= set(ds):
         end = ds.drop_duplicates("SUBJID").set_index("SUBJID")["DSDECOD"]
-        status = ae["SUBJID"].map(end)
+        status = lookup(ae["SUBJID"], end)
         parts.append(_problems(ctxs["adverse_events"], fatal & (status != died).to_numpy(), "AEOUT",
                                "death_not_in_disposition", text["adverse_events"]["AEOUT"],
                                "but the end of study is " + status.fillna("not recorded").astype(str)
@@ -1983,7 +1985,7 @@ def _query_deaths(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
                                "serious (ICH E2A): the serious adverse events would not count it"))
     if visits is not None and {"SUBJID", "VISITDT"} <= set(visits) and fatal.any():
         died = ae[fatal].dropna(subset=["AEENDT"]).groupby("SUBJID")["AEENDT"].min()
-        death = visits["SUBJID"].map(died)
+        death = lookup(visits["SUBJID"], died)
         parts.append(_problems(ctxs["visits"], (visits["VISITDT"] > death).fillna(False).to_numpy(), "VISITDT",
                                "visit_after_death", text["visits"]["VISITDT"],
                                "is after the end of the subject's fatal adverse event on "
@@ -2034,11 +2036,11 @@ def _query_disposition(typed: dict, text: dict, ctxs: dict, last: str = FINAL_VI
         return _empty()
     final = visits[visits["VISIT"] == last].drop_duplicates("SUBJID").set_index("SUBJID")["VISITDT"]
     has_final = isin_text(ds["SUBJID"], final.index)
-    final_date = ds["SUBJID"].map(final)
+    final_date = lookup(ds["SUBJID"], final)
     completed = (ds["DSDECOD"] == "COMPLETED").to_numpy()
     after_final = ~(final_date > ds["DSSTDT"]).fillna(False).astype(bool).to_numpy()
     end = ds.drop_duplicates("SUBJID").set_index("SUBJID")
-    end_date = visits["SUBJID"].map(end["DSSTDT"])
+    end_date = lookup(visits["SUBJID"], end["DSSTDT"])
     late = (visits["VISITDT"] > end_date).fillna(False).astype(bool)
     parts = []
     for form, column, rule, what in (
@@ -2048,11 +2050,11 @@ def _query_disposition(typed: dict, text: dict, ctxs: dict, last: str = FINAL_VI
              "The event counts as recorded (treatment-emergent within the window after the last dose)")):
         if (rows := typed.get(form)) is None or column not in rows:
             continue
-        ended = rows["SUBJID"].map(end["DSSTDT"])
+        ended = lookup(rows["SUBJID"], end["DSSTDT"])
         parts.append(_problems(ctxs[form], (rows[column] > ended).fillna(False).astype(bool), column, rule,
                                text[form][column], lambda m, rows=rows, ended=ended, what=what: (
                                    "is after the end of study on " + ended[m].dt.strftime("%Y-%m-%d") + " ("
-                                   + rows["SUBJID"][m].map(end["DSDECOD"]).fillna("").astype(str) + "): " + what)))
+                                   + lookup(rows["SUBJID"][m], end["DSDECOD"]).fillna("").astype(str) + "): " + what)))
     return pd.concat([
         _problems(ctxs["disposition"], completed & ~has_final, "DSDECOD", "completed_without_final_visit",
                   text["disposition"]["DSDECOD"], f"but the subject has no {label} visit in the visits form"),
@@ -2062,7 +2064,7 @@ def _query_disposition(typed: dict, text: dict, ctxs: dict, last: str = FINAL_VI
                   + ": completed?"),
         _problems(ctxs["visits"], late, "VISITDT", "visit_after_end_of_study", text["visits"]["VISITDT"],
                   "is after the end of study on " + end_date.dt.strftime("%Y-%m-%d").fillna("") + " ("
-                  + visits["SUBJID"].map(end["DSDECOD"]).fillna("").astype(str) + ")"),
+                  + lookup(visits["SUBJID"], end["DSDECOD"]).fillna("").astype(str) + ")"),
         *parts,
     ], ignore_index=True)
 
@@ -2084,9 +2086,10 @@ def _query_no_end_of_study(typed: dict, text: dict, ctxs: dict, last: pd.Series,
     missing = first_row.to_numpy() & ~isin_text(exposure["SUBJID"], ds["SUBJID"].dropna().unique()) \
         & (closed < exported).fillna(False).astype(bool).to_numpy()
     return _problems(ctxs["exposure"], missing, "EXSTDT", "no_end_of_study", text["exposure"]["EXSTDT"],
-                     lambda m: f"(the first dose) but the subject has no row in the disposition form, though the window "
-                               f"of the {label} visit closed on " + closed[m].dt.strftime("%Y-%m-%d") + ", before the "
-                               f"export's date {exported.date()}: the end of study not entered yet? The analysis "
+                     lambda m: "(the first dose) but the subject has no row in the disposition form, though the "
+                               f"window of the {label} visit closed on " + closed[m].dt.strftime("%Y-%m-%d")
+                               + f", before the export's date {exported.date()}: the end of study not entered yet? "
+                               "The analysis "
                                "counts the patient as still on study (an interim analysis)")
 
 
@@ -2173,10 +2176,12 @@ def _missing_forms(text: dict, read_problems) -> pd.DataFrame:
         file = f"{book}[{name}]" if book else f"{name}.csv"
         variants = _case_variants(name, found)
         if variants:
-            hint = (f"found sheet {', '.join(map(repr, variants))}: a sheet is named as its form, in lower case, without "
-                    "spaces around it" if book else f"found {', '.join(found[k] for k in variants)}: file names are lower case")
+            hint = (f"found sheet {', '.join(map(repr, variants))}: a sheet is named as its form, in lower case, "
+                    "without spaces around it" if book
+                    else f"found {', '.join(found[k] for k in variants)}: file names are lower case")
         else:
-            others = [repr(k) for k in found if k.strip().lower().removesuffix(".csv") not in dictionary.FORMS]
+            others = [repr(k if book else found[k]) for k in found
+                      if k.strip().lower().removesuffix(".csv") not in dictionary.FORMS]
             hint = f"expected {'sheet ' + name if book else file}" + (
                 f"; {'sheets' if book else 'files'} that are no form: {', '.join(others)}" if others else "")
         parts.append(_file_problem(file, "missing_file", "", f"form {name} missing ({hint})"))

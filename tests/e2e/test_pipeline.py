@@ -177,8 +177,10 @@ def test_a_notebook_run_alone_with_a_cut_of_another_form_stops_before_validation
 
 def test_an_executed_notebook_run_again_writes_nothing(built, tmp_path):
     """Notebook 01 of reports/executed names the ended build's staging folder (.build/stage); run again it wrote its
-    datasets and tables there, out of sight, where the next executed notebooks read them. It stops at its first write."""
-    done = subprocess.run([sys.executable, "-m", "papermill", str(built / "reports" / "executed" / "01_data_cleaning.ipynb"),
+    datasets and tables there, out of sight, where the next executed notebooks read them. It stops at its first
+    write."""
+    executed = built / "reports" / "executed" / "01_data_cleaning.ipynb"
+    done = subprocess.run([sys.executable, "-m", "papermill", str(executed),
                            str(tmp_path / "01.ipynb"), "--no-progress-bar"], capture_output=True, text=True,
                           cwd=paths.PROJECT_ROOT)
     assert done.returncode == 1
