@@ -200,3 +200,26 @@ def test_data_queries_show_headers_in_words_and_the_patient_without_the_study():
     assert shown.columns.tolist() == ["Step", "Row", "Patient", "Visit", "Rule", "Queries"]
     assert shown.iloc[0].tolist() == ["Eligibility", "4", "02-010", "", "r", 2]
     assert queries["USUBJID"].iloc[0] == "NCT04916756-02-010"  # the input is not modified
+
+
+def test_a_query_on_a_value_a_spreadsheet_would_run_is_quoted_in_the_csv_and_shown_as_typed(tmp_path):
+    """A query's value is the export's as typed: an adverse-event term =HYPERLINK(...) was a live formula in
+    data_queries.csv, which data managers open in Excel. The CSV quotes it (and a value starting with the quote), the
+    report's listing and the workbook show it as typed, the workbook's cell as text."""
+    from analysis_utils import paths
+
+    typed = ['=HYPERLINK("http://x","rash")', "'quoted", "-1.5", "rash"]
+    queries = pd.DataFrame({"file": "adverse_events.csv", "row": ["2", "3", "4", "5"], "USUBJID": "NCT04916756-01-001",
+                            "AVISIT": "", "variable": "AETERM", "rule": "r", "value": typed, "message": "m"})
+    report.save_queries(queries, "validation", reports_dir=tmp_path)
+    written = pd.read_csv(tmp_path / "data_queries.csv", dtype=str, keep_default_na=False)["value"].tolist()
+    assert written == ["'" + typed[0], "''quoted", "-1.5", "rash"]
+    parts = dict(appendix.appendix_parts([], stage_reports=tmp_path, ard=None, data_dir=paths.DATA_RAW,
+                                         data_cutoff="2022-01-31", git={"commit": "0" * 40, "dirty": "no"}, notebooks=[]))
+    assert "<td>=HYPERLINK(&quot;http://x&quot;,&quot;rash&quot;)</td>" in parts["Data queries"]
+    assert "<td>&#x27;quoted</td>" in parts["Data queries"]
+    appendix.write_tables_workbook(tmp_path, data_cutoff="2022-01-31")
+    sheet = openpyxl.load_workbook(tmp_path / "tables.xlsx")["T01"]
+    column = [c.value for c in sheet[1]].index("value")
+    values = [(row[column].value, row[column].number_format) for row in sheet.iter_rows(min_row=2, max_row=5)]
+    assert values == [(typed[0], "@"), ("'quoted", "General"), (-1.5, "0.0"), ("rash", "General")]

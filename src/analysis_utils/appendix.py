@@ -179,6 +179,7 @@ def format_queries(queries: pd.DataFrame) -> pd.DataFrame:
 def _queries_part(reports: Path, number) -> str:
     path = reports / "data_queries.csv"
     queries = pd.read_csv(path, dtype=str, keep_default_na=False) if path.exists() else pd.DataFrame()
+    queries = queries.map(tables.restore_formula_text)  # as the export wrote them (report.save_queries quotes some)
     if queries.empty:
         return "<p>No data queries were raised.</p>"
     by_rule = queries.groupby(["source", "rule"], sort=False).size().rename("queries").reset_index()
@@ -374,16 +375,14 @@ def fit_cell(text: str) -> str:
 PLAIN_NUMBER = re.compile(r"-?(?:0|[1-9]\d{0,14})(?:\.(\d{1,6}))?")
 
 
-def _table_sheet(path: Path, *, quoted: bool = False) -> tuple[str, list[list[str]], int, int]:
+def _table_sheet(path: Path) -> tuple[str, list[list[str]], int, int]:
     """(title, rows, header row, rows of the table) of a table CSV's sheet: its caption (first line of the
     ``<name>.txt`` companion, ``report.save_table``) and a blank row above the table, its footnotes after a blank row
-    below. Without a companion, the title is the file name and the sheet holds the table alone. Of a CSV whose text
-    ``report.save_table`` ``quoted`` against formulas, the cells as the data wrote them
-    (``tables.restore_formula_text``)."""
+    below. Without a companion, the title is the file name and the sheet holds the table alone. The cells as the data
+    wrote them, without the quote ``report.save_table`` and ``report.save_queries`` put before text a spreadsheet would
+    run (``tables.restore_formula_text``)."""
     with path.open(newline="", encoding="utf-8") as f:
-        rows = list(csv.reader(f))
-    if quoted:
-        rows = [[tables.restore_formula_text(v) for v in row] for row in rows]
+        rows = [[tables.restore_formula_text(v) for v in row] for row in csv.reader(f)]
     companion = path.with_suffix(".txt")
     if not companion.exists():
         return path.stem, rows, 0, len(rows)
@@ -413,7 +412,7 @@ def write_tables_workbook(reports: Path, *, data_cutoff: str, synthetic: bool = 
         sources.append(reports / "data_queries.csv")
     sheets, index = {}, [["sheet", "table", "title"]]
     for i, path in enumerate(sources, start=1):
-        title, *sheets[f"T{i:02d}"] = _table_sheet(path, quoted=path.parent.name == "tables")
+        title, *sheets[f"T{i:02d}"] = _table_sheet(path)
         index.append([f"T{i:02d}", path.stem, title])
     sheets = {"index": (index, 0, len(index)), **sheets}
 

@@ -96,7 +96,9 @@ def analysis_queries(source: str, rows: pd.DataFrame, *, variable, rule: str, va
 
 
 def save_queries(queries: pd.DataFrame, source: str, *, reports_dir: str | Path = paths.REPORTS) -> pd.DataFrame:
-    """Write the data queries raised by ``source`` (``queries/<source>.csv``, replacing its old rows).
+    """Write the data queries raised by ``source`` (``queries/<source>.csv``, replacing its old rows), text a
+    spreadsheet would run as a formula quoted (``tables.neutralise_formulas``: a query's value is the export's, as
+    typed; ``tables.restore_formula_text`` gives it back).
 
     Returns every query of ``reports_dir`` (``data_queries.csv``, combined as ``combine_parts`` does).
     """
@@ -104,7 +106,7 @@ def save_queries(queries: pd.DataFrame, source: str, *, reports_dir: str | Path 
     new = queries.assign(source=source)
     for col in QUERY_COLUMNS:
         new[col] = new[col].astype(str).where(new[col].notna(), "") if col in new else ""
-    write_csv(new[list(QUERY_COLUMNS)], folder / "queries" / f"{source}.csv")
+    write_csv(tables.neutralise_formulas(new[list(QUERY_COLUMNS)]), folder / "queries" / f"{source}.csv")
     return _combine_queries(folder)
 
 
