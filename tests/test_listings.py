@@ -194,3 +194,13 @@ def test_patients_by_centre_where_the_strata_are_not_the_centres():
     # a patient of the full analysis set without a stratum: Table 14.1.8 and the analyses take the centres
     assert not listings.centres_apart(adsl.assign(STRAT1R=["HIGH", "", "LOW", "HIGH", ""]))
     assert not listings.centres_apart(adsl.drop(columns="STRAT1R"))
+
+
+def test_a_patient_randomised_without_a_stratum_and_never_dosed_is_a_row_of_its_own():
+    """Strata are of the full analysis set (strata_variable): a patient randomised without a stratum, never dosed, is
+    outside it, and Table 14.1.8 showed the patient on a row without a name."""
+    adsl = pd.DataFrame({"USUBJID": list("abc"), "TRT01P": ["T", "C", "C"], "TRT01PN": [2, 1, 1],
+                         "SITEID": "01", "FASFL": ["Y", "Y", "N"], "STRAT1R": ["HIGH", "LOW", ""]})
+    assert listings.strata_variable(adsl) == "STRAT1R"
+    assert listings.format_strata(listings.summarize_strata(adsl)).values.tolist() == [
+        [listings.NO_STRATUM, "1", "0", "1"], ["HIGH", "0", "1", "1"], ["LOW", "1", "0", "1"], ["Total", "2", "1", "3"]]

@@ -746,8 +746,8 @@ def test_between_arm_analyses_stratify_by_the_randomisation_stratum(example):
     found = validation.validate_export(trial).queries.query("rule == 'stratum_missing'")
     assert found["message"].tolist() == [
         "randomisation.csv, line 6, subject BARI-PSS-RCT-01-005, visit -, column STRATUM: stratum_missing: value '' "
-        "is empty while 86 other patients have a stratum: the between-arm analyses are then stratified by centre "
-        "(SITEID), not by the strata of the randomisation"]
+        "is empty while 86 other patients have a stratum: once the patient is dosed (in the full analysis set), the "
+        "between-arm analyses are stratified by centre (SITEID), not by the strata of the randomisation"]
     assert arms.strata_variable(cleaning.derive_all(trial)["adsl"]) == "SITEID"
 
 

@@ -297,6 +297,11 @@ def centres_apart(adsl: pd.DataFrame, *, arm: str = "TRT01P") -> bool:
     return not (len(pairs) == pairs[by].nunique() == pairs[CENTRE].nunique())
 
 
+#: Table 14.1.8's row of the patients randomised without a stratum (a query, ``stratum_missing``): patients never dosed,
+#: outside the full analysis set whose strata the analyses take (``strata_variable``).
+NO_STRATUM = "(no stratum)"
+
+
 def format_strata(result: pd.DataFrame) -> pd.DataFrame:
     """Display frame of ``summarize_strata``: a row per stratum and a Total row, a column per arm and Total.
 
@@ -305,6 +310,7 @@ def format_strata(result: pd.DataFrame) -> pd.DataFrame:
     [['S1', '2', '2'], ['Total', '2', '2']]
     """
     wide = result.pivot(index="stratum", columns="arm", values="n_subjects")[list(dict.fromkeys(result["arm"]))]
+    wide.index = wide.index.where(wide.index.astype(str).str.strip() != "", NO_STRATUM)  # a patient never dosed
     wide.loc["Total"] = wide.sum()
     return wide.rename_axis(index="Stratum", columns=None).reset_index().astype({c: str for c in wide.columns})
 

@@ -1805,8 +1805,9 @@ def _query_stratum(text: dict, ctxs: dict) -> pd.DataFrame:
     if blank.all() or not blank.any():
         return _empty()
     return _problems(ctxs["randomisation"], blank.to_numpy(), "STRATUM", "stratum_missing", rand["STRATUM"],
-                     f"is empty while {int((~blank).sum())} other patients have a stratum: the between-arm analyses "
-                     "are then stratified by centre (SITEID), not by the strata of the randomisation")
+                     f"is empty while {int((~blank).sum())} other patients have a stratum: once the patient is dosed "
+                     "(in the full analysis set), the between-arm analyses are stratified by centre (SITEID), not by "
+                     "the strata of the randomisation")
 
 
 #: What the values of each ``dictionary.ONE_SPELLING`` column are, in the ``spelled_as_another`` query.
