@@ -118,6 +118,7 @@ def test_hbv_dna_detected_is_a_laboratory_alert(edit_export):
     ("24,000", ": a comma between thousands? Write 24000 (or, a decimal comma, 24.000)"),
     ("1,234,567.5", ": a comma between thousands? Write 1234567.5"),
     ("3,3", ": a decimal comma? Write 3.3 (a point as the decimal separator)"),  # not a thousands separator
+    ("<0,5", ": a decimal comma? Write <0.5 (a point as the decimal separator)"),  # beyond a limit too
 ])
 def test_a_thousands_separator_is_named(edit_export, value, hint):
     result = edit_export("labs", (HBV_BL, HBV_BL.replace(",0,", f',"{value}",')))

@@ -1316,7 +1316,7 @@ def _check_labs(labs: pd.DataFrame, ctx: _Context, typed: pd.DataFrame) -> pd.Da
                       ": a comma between thousands? Write " + res[m].str.replace(",", "") + np.where(
                           res[m].str.fullmatch(r"\d+,\d+"), " (or, a decimal comma, " + res[m].str.replace(",", ".")
                           + ")", ""),
-                      np.where(res[m].str.fullmatch(r"\d+,\d+"), ": a decimal comma? Write "
+                      np.where(res[m].str.fullmatch(r"[<>]?\d+,\d+"), ": a decimal comma? Write "
                                + res[m].str.replace(",", ".") + " (a point as the decimal separator)",
                                (": write the number alone (" + res[m].str.extract(
                                    r"^(\d+(?:\.\d+)?)\s*[^\d\s+][^\d+]*$")[0] + "), its unit in LBORRESU"
