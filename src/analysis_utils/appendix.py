@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis_utils import export, findings, htmlreport, listings, paths, scoring, tables, vocabulary
+from analysis_utils import export, findings, htmlreport, listings, paths, report, scoring, tables, vocabulary
 from analysis_utils.cleaning import TRTEM_WINDOW_DAYS
 from analysis_utils.io import _atomic_write
 
@@ -177,9 +177,7 @@ def format_queries(queries: pd.DataFrame) -> pd.DataFrame:
 
 
 def _queries_part(reports: Path, number) -> str:
-    path = reports / "data_queries.csv"
-    queries = pd.read_csv(path, dtype=str, keep_default_na=False) if path.exists() else pd.DataFrame()
-    queries = queries.map(tables.restore_formula_text)  # as the export wrote them (report.save_queries quotes some)
+    queries = report.read_queries(reports)
     if queries.empty:
         return "<p>No data queries were raised.</p>"
     by_rule = queries.groupby(["source", "rule"], sort=False).size().rename("queries").reset_index()

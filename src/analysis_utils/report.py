@@ -110,6 +110,45 @@ def save_queries(queries: pd.DataFrame, source: str, *, reports_dir: str | Path 
     return _combine_queries(folder)
 
 
+def read_queries(reports_dir: str | Path = paths.REPORTS) -> pd.DataFrame:
+    """The data queries of ``reports_dir`` (``data_queries.csv``) as raised, their text as the export wrote it
+    (``tables.restore_formula_text``); no rows when there is none."""
+    path = paths.resolve(reports_dir) / "data_queries.csv"
+    if not path.exists():
+        return pd.DataFrame(columns=list(QUERY_COLUMNS))
+    return pd.read_csv(path, dtype=str, keep_default_na=False).map(tables.restore_formula_text)
+
+
+def describe_record_queries(queries: pd.DataFrame, records: pd.DataFrame, *, files: tuple[str, ...],
+                            at_most: int = 20) -> str:
+    """A table's note on the data queries about the records it analyses: of ``files`` (``essdai.csv``), and of the
+    patients and visits of ``records`` (``USUBJID``, ``AVISIT``), by patient, visit and rule, ``at_most`` of them
+    named (the appendix lists them all); ``""`` without any. The primary endpoint's table says so beside its numbers,
+    not only the appendix's listing of every query.
+
+    >>> queries = pd.DataFrame({"file": ["essdai.csv", "visits.csv", "labs.csv"], "AVISIT": "Week 12",
+    ...     "USUBJID": ["S-01-008", "S-01-009", "S-01-008"], "rule": ["incomplete_biological", "visit_window", "x"]})
+    >>> records = pd.DataFrame({"USUBJID": ["S-01-008", "S-01-009"], "AVISIT": "Week 12"})
+    >>> describe_record_queries(queries, records, files=("essdai.csv", "visits.csv"))
+    'Data queries on these records (listed in the appendix): 01-008 at Week 12 (incomplete_biological); 01-009 at \
+Week 12 (visit_window).'
+    >>> describe_record_queries(queries, records, files=("essdai.csv", "visits.csv"), at_most=1)
+    'Data queries on these records (listed in the appendix): 01-008 at Week 12 (incomplete_biological); and 1 more.'
+    """
+    from analysis_utils.vocabulary import patient_label
+
+    order = {key: i for i, key in enumerate(dict.fromkeys(zip(records["USUBJID"], records["AVISIT"])))}
+    rules = {}  # (patient, visit) -> rules, in the records' order
+    for subject, visit, file, rule in zip(queries["USUBJID"], queries["AVISIT"], queries["file"], queries["rule"]):
+        if file in files and (subject, visit) in order:
+            rules.setdefault((subject, visit), {})[rule] = None
+    if not rules:
+        return ""
+    named = [f"{patient_label(s)} at {v} ({', '.join(rules[s, v])})" for s, v in sorted(rules, key=order.get)]
+    more = f"; and {len(named) - at_most} more" if len(named) > at_most else ""
+    return f"Data queries on these records (listed in the appendix): {'; '.join(named[:at_most])}{more}."
+
+
 def _combine_queries(folder: Path) -> pd.DataFrame | None:
     """Write ``data_queries.csv`` from the query parts of ``folder`` (``QUERY_SOURCE_ORDER``); return it.
 

@@ -255,3 +255,11 @@ def _assert_same_outputs(built, out_root, label: str) -> None:
                 for form in (str, lambda path: json.dumps(PythonTranslator.translate_str(str(path))[1:-1])[1:-1]):
                     ours = ours.replace(form(out_root).encode(), form(built).encode())
             assert ours == theirs, f"{label}: {sub}/{name}"
+
+
+def test_the_primary_endpoints_table_names_the_data_queries_on_its_records(built):
+    """01-008's week-12 ESSDAI was scored without C3 and C4, and 01-009's week-12 visit lies outside its window: queries
+    the appendix lists, which Table 14.2.2 (the primary endpoint's) names beside its numbers."""
+    note = (built / "reports" / "tables" / "efficacy_essdai_change_tests.txt").read_text(encoding="utf-8")
+    assert note.splitlines()[-1] == ("Data queries on these records (listed in the appendix): 01-008 at Week 12 "
+                                     "(incomplete_biological); 01-009 at Week 12 (visit_window).")
