@@ -254,6 +254,11 @@ def strata_variable(adsl: pd.DataFrame, population: str = "FASFL") -> str:
     return CENTRE
 
 
+def _randomised(adsl: pd.DataFrame, arm: str) -> pd.DataFrame:
+    """The patients randomised: those with an arm ``arm``."""
+    return adsl[adsl[arm].fillna("").astype(str).str.strip() != ""]
+
+
 def summarize_strata(adsl: pd.DataFrame, *, arm: str = "TRT01P", by: str | None = None) -> pd.DataFrame:
     """The patients randomised in each stratum of the randomisation and arm (CONSORT 2010 item 8b: the type of
     randomisation, here its strata), with a ``Total`` arm: ``stratum, arm, n_subjects``, strata sorted, arms in code
@@ -266,7 +271,7 @@ def summarize_strata(adsl: pd.DataFrame, *, arm: str = "TRT01P", by: str | None 
     >>> summarize_strata(adsl).values.tolist()
     [['S1', 'C', 1], ['S1', 'T', 1], ['S1', 'Total', 2], ['S2', 'C', 0], ['S2', 'T', 1], ['S2', 'Total', 1]]
     """
-    randomised = adsl[adsl[arm].fillna("").astype(str).str.strip() != ""]
+    randomised = _randomised(adsl, arm)
     arms = _arm_order(adsl, arm, randomised[arm])
     by = by or strata_variable(adsl if "FASFL" in adsl else randomised.assign(FASFL="Y"))  # the tests' strata
     counts = pd.crosstab(randomised[by], pd.Categorical(randomised[arm], categories=arms), dropna=False)
@@ -287,7 +292,7 @@ def centres_apart(adsl: pd.DataFrame, *, arm: str = "TRT01P") -> bool:
     >>> centres_apart(adsl.assign(SITEID="01")), centres_apart(adsl.assign(STRAT1R=["HIGH", "", "LOW"]))
     (False, False)
     """
-    randomised = adsl[adsl[arm].fillna("").astype(str).str.strip() != ""] if arm in adsl else adsl.iloc[:0]
+    randomised = _randomised(adsl, arm) if arm in adsl else adsl.iloc[:0]
     if CENTRE not in randomised or randomised[CENTRE].nunique() < 2:
         return False
     by = strata_variable(adsl if "FASFL" in adsl else randomised.assign(FASFL="Y"))
