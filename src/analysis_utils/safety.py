@@ -113,7 +113,6 @@ AESI_PTS = MappingProxyType({
 #: Baricitinib label thresholds below which treatment is interrupted (``ctcae.LAB_INTERRUPTION_THRESHOLDS``, where
 #: the eligibility step reads them too).
 LAB_INTERRUPTION_THRESHOLDS = ctcae.LAB_INTERRUPTION_THRESHOLDS
-LAB_ALERTS_CRITERIA = ctcae.LAB_ALERTS_CRITERIA
 
 #: Laboratory parameters of the safety tables (haematology and chemistry of ``vocabulary.LAB_PARAMS``),
 #: in display order. Disease markers (ESR, CRP, IgG, complement) belong to the efficacy section.
@@ -1524,9 +1523,9 @@ def lab_alerts_to_ard(alerts: pd.DataFrame, *, analysis_id: str = LAB_ALERTS_ID)
                      for trt, r in after.groupby(AS_TREATED, sort=True)]
     frame = pd.DataFrame(rows, columns=["group", "paramcd", "stat_name", "stat_value"]).astype({"stat_value": float})
     return ard_mod.make_ard(frame, analysis_id=analysis_id, population=_AS_TREATED_POPULATION,
-                            method=f"Patients with a value of {LAB_ALERTS_CRITERIA} (Listing 14.3.4.5); baseline: "
-                                   "study day <= 1; by treatment: the "
-                                   "treatment taken when the sample was drawn",
+                            method=f"Patients with a value of {ctcae.LAB_ALERTS_CRITERIA} (Listing 14.3.4.5); "
+                                   "baseline: study day <= 1; by treatment: the treatment taken when the sample was "
+                                   "drawn",
                             label="Laboratory alerts")
 
 
