@@ -751,6 +751,45 @@ def test_between_arm_analyses_stratify_by_the_randomisation_stratum(example):
     assert arms.strata_variable(cleaning.derive_all(trial)["adsl"]) == "SITEID"
 
 
+def test_a_stratum_or_subject_number_naming_another_centre_is_queried(example):
+    """The example's strata are its centres (CENTRE 01 to 08) and its subjects numbered 001-087 across centres.
+    Patient 005 of centre 01 randomised in stratum CENTRE 02, and, with subject numbers written as centre and number
+    (01005), patient 01007 moved to centre 03: three queries, each naming both centres. Strata of another factor,
+    a stratum naming two centres, and the example as shipped raise none."""
+    trial, _, _ = example
+    trial = {name: frame.copy() for name, frame in trial.items()}
+    rand, demog = trial["randomisation"], trial["demographics"]
+    rand.loc[rand["SUBJID"] == "005", "STRATUM"] = "Centre 2"  # a word naming centre 02, as 2 is 02
+    found = _only(_rules(trial), "stratum_other_site")
+    assert found["message"].tolist() == [
+        "randomisation.csv, line 6, subject BARI-PSS-RCT-01-005, visit -, column STRATUM: stratum_other_site: value "
+        "'Centre 2' names centre 02, while the patient's centre (demographics, SITEID) is 01, as every stratum names "
+        "one centre: randomised in another centre's stratum, or a mistyped centre? The analyses take the stratum as "
+        "randomised"]
+    assert _only(_rules(trial), "subject_other_site").empty  # 001-087: no subject number starts with its centre's
+    numbers = dict(zip(demog["SUBJID"], demog["SITEID"] + demog["SUBJID"]))
+    for frame in trial.values():
+        if "SUBJID" in frame:
+            frame["SUBJID"] = frame["SUBJID"].map(numbers)
+    demog.loc[demog["SUBJID"] == "01007", "SITEID"] = "03"
+    problems = _rules(trial)
+    assert _only(problems, "subject_other_site")["message"].tolist() == [
+        "demographics.csv, line 8, subject BARI-PSS-RCT-03-01007, visit -, column SUBJID: subject_other_site: value "
+        "'01007' starts with centre 01's number, while the patient's centre (SITEID) is 03, as most subject numbers "
+        "start with their own centre's: a mistyped centre or subject number? The analyses take SITEID"]
+    assert _only(problems, "stratum_other_site")[["USUBJID", "value"]].values.tolist() == [
+        ["BARI-PSS-RCT-01-01005", "Centre 2"], ["BARI-PSS-RCT-03-01007", "CENTRE 01"]]
+    assert validation.validate_export(trial).ok  # queries: the build goes on
+    rand["STRATUM"] = rand["STRATUM"] + " / ESSDAI >=10"  # a second factor: still one centre named
+    assert len(_only(_rules(trial), "stratum_other_site")) == 2
+    rand.loc[rand["SUBJID"] == "02013", "STRATUM"] = "CENTRE 01 OR 02"  # names two: strata not compared
+    assert _only(_rules(trial), "stratum_other_site").empty
+    rand["STRATUM"] = np.where(rand.index % 2, "HIGH", "LOW")
+    assert _only(_rules(trial), "stratum_other_site").empty
+    trial, _, _ = example
+    assert _only(_rules(trial), "stratum_other_site").empty and _only(_rules(trial), "subject_other_site").empty
+
+
 def test_a_stratum_spelled_another_way_is_the_same_stratum(example):
     """Strata that differ only in letter case or spacing are one stratum (dictionary.one_spelling): read as written,
     "No arthritis" beside "NO ARTHRITIS" was a third stratum of the CMH test and the ANCOVA. ADSL is that of the

@@ -250,7 +250,7 @@ def test_every_rule_is_documented_with_its_kind():
             "repeated_sample", "baseline_after_first_dose", "overlapping_medication", "score_differs",
             "visit_not_done", "result_not_detected", "unknown_test", "unscheduled_visit", "antimalarial_not_counted",
             "dosed_after_end_of_study", "repeated_row", "early_switch", "unplanned_switch", "stratum_missing",
-            "spelled_as_another",
+            "stratum_other_site", "subject_other_site", "spelled_as_another",
             "sample_window", "fatal_not_serious", "randomisation_blank", "empty_record", "screening_visit",
             "screening_after_first_dose", "discontinued_without_adverse_event", "adverse_event_before_consent"} == {
         r for r, (k, _) in validation.RULES.items() if k == "query"}

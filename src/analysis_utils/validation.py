@@ -164,6 +164,12 @@ RULES = MappingProxyType({
     "stratum_missing": ("query", "a randomised patient without a stratum (STRATUM) while others have one: the "
                                  "between-arm analyses are stratified by centre, not by the randomisation's strata "
                                  "(arms.strata_variable)"),
+    "stratum_other_site": ("query", "a stratum (STRATUM) that names another centre than the patient's (SITEID), where "
+                                    "every stratum names one centre: randomised in another centre's stratum, or a "
+                                    "mistyped centre? The analyses take the stratum as randomised"),
+    "subject_other_site": ("query", "a subject number that starts with another centre's number than its SITEID "
+                                    "(02003 at centre 01), where most start with their own centre's: a mistyped "
+                                    "centre or subject number?"),
     "spelled_as_another": ("query", "a stratum (STRATUM), a MedDRA term (AEDECOD, AEBODSYS) or a drug name (CMDECOD) "
                                     "spelled as another value of its column in another letter case: read as that "
                                     "value, the spelling most rows have (dictionary.one_spelling)"),
@@ -1810,6 +1816,63 @@ def _query_stratum(text: dict, ctxs: dict) -> pd.DataFrame:
                      "the strata of the randomisation")
 
 
+#: A word of a stratum, as it may name a centre: "CENTRE 01".
+_WORD = re.compile(r"[0-9A-Za-z]+")
+
+
+def _site_key(word: str) -> str:
+    """A centre as a word names it: a number without its leading zeros (``01`` is ``1``), else in capitals.
+
+    >>> _site_key("01"), _site_key("0"), _site_key("pumch")
+    ('1', '0', 'PUMCH')
+    """
+    return (word.lstrip("0") or "0") if word.isdigit() else word.upper()
+
+
+def _query_sites(text: dict, ctxs: dict) -> pd.DataFrame:
+    """Centres named twice for a patient, and not alike, in an export of several centres: a stratum naming another
+    centre than the patient's SITEID (``stratum_other_site``), where every stratum names exactly one of the export's
+    centres as a word (``CENTRE 02``; strata of another factor, or naming none or two, are not compared), and a
+    subject number whose prefix is another centre's (``subject_other_site``, ``02-003`` at centre 01), where more
+    than half the subject numbers start with their own centre's. A patient's SITEID is demographics'; subject
+    numbers given at several centres (which stop the build, ``duplicate_key``) are not compared."""
+    demog = text["demographics"]
+    if "SITEID" not in demog or "SUBJID" not in demog:
+        return _empty()
+    written = demog["SITEID"].fillna("").str.strip()
+    own = written.map(_site_key)
+    sites = dict(zip(own, written))
+    sites.pop("", None)
+    if len(sites) < 2:
+        return _empty()
+    found = [_empty()]
+    subjid, length = demog["SUBJID"].fillna("").str.strip(), written[written.ne("")].str.len().unique()
+    prefix = subjid.str[:int(length[0])].where(subjid.str.len() >= length[0] + 2, "") if len(length) == 1 else written
+    if (prefix.eq(written) & written.ne("")).sum() * 2 > len(demog) and len(length) == 1:
+        other = prefix.isin(list(sites.values())) & written.ne("") & prefix.ne(written)
+        found.append(_problems(ctxs["demographics"], other.to_numpy(), "SUBJID", "subject_other_site", demog["SUBJID"],
+                               lambda m: "starts with centre " + prefix[m] + "'s number, while the patient's centre "
+                               "(SITEID) is " + written[m] + ", as most subject numbers start with their own centre's: "
+                               "a mistyped centre or subject number? The analyses take SITEID"))
+    rand = text.get("randomisation")
+    if rand is None or "STRATUM" not in rand or "SUBJID" not in rand or "randomisation" not in ctxs:
+        return _sorted(found)
+    strata = rand["STRATUM"].fillna("").str.strip()
+    named = {s: {k for w in _WORD.findall(s) if (k := _site_key(w)) in sites} for s in strata.unique() if s}
+    if not named or any(len(centres) != 1 for centres in named.values()):
+        return _sorted(found)
+    once = ~demog["SUBJID"].duplicated(keep=False)
+    patient = rand["SUBJID"].map(dict(zip(demog.loc[once, "SUBJID"], own[once])))
+    stratum = strata.map(lambda s: next(iter(named[s])) if s else "")
+    other = (stratum.ne("") & patient.notna() & patient.ne("") & stratum.ne(patient)).to_numpy()
+    found.append(_problems(ctxs["randomisation"], other, "STRATUM", "stratum_other_site", rand["STRATUM"],
+                           lambda m: "names centre " + stratum[m].map(sites) + ", while the patient's centre "
+                           "(demographics, SITEID) is " + patient[m].map(sites) + ", as every stratum names one "
+                           "centre: randomised in another centre's stratum, or a mistyped centre? The analyses take "
+                           "the stratum as randomised"))
+    return _sorted(found)
+
+
 #: What the values of each ``dictionary.ONE_SPELLING`` column are, in the ``spelled_as_another`` query.
 _SPELLED_WHAT = MappingProxyType({"STRATUM": "strata", "AEDECOD": "preferred terms",
                                   "AEBODSYS": "system organ classes", "CMDECOD": "drug names"})
@@ -2411,7 +2474,7 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
                  _check_randomisation(typed, text, ctxs), _check_screen_failures(typed, text, ctxs),
                  _query_windows(typed, text, ctxs, schedule), _query_sample_windows(typed, text, ctxs, schedule),
                  _query_early_switch(typed, text, ctxs, schedule), _query_unplanned_switch(typed, text, ctxs, schedule),
-                 _query_stratum(text, ctxs),
+                 _query_stratum(text, ctxs), _query_sites(text, ctxs),
                  _query_spellings(text, ctxs), _query_biological(text, ctxs),
                  _query_lab_samples(typed, text, ctxs), _check_glucocorticoid_doses(typed, text, ctxs),
                  _query_antimalarials(typed, text, ctxs),
