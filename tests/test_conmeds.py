@@ -133,7 +133,7 @@ def test_gc_dose_summary_follows_the_baseline_users_and_counts_every_change():
     table = conmeds.format_gc_dose(out.reset_index())
     arm = table.columns[1][0]
     assert table.columns.tolist() == [("", ""), (arm, "Baseline"), (arm, "Week 12")] and arm.endswith("(N = 3)")
-    assert table[(arm, "Week 12")].tolist() == ["3", "2 (66.7)", "2", "2.0 (2.83)", "2.0", "0.0 - 4.0", "2 (66.7)"]
+    assert table[(arm, "Week 12")].tolist() == ["3", "2 (66.7)", "2", "2.0 (2.83)", "2.0", "0 - 4", "2 (66.7)"]
     assert table[("", "")].iloc[-1] == "Dose changed from baseline, n (%)"
 
 

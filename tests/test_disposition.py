@@ -219,6 +219,20 @@ def test_format_table1():
     assert list(out.columns) == ["Characteristic", "Statistic", "Bari (N = 3)"]
 
 
+def test_table1_min_and_max_show_the_decimals_of_the_data_in_every_arm():
+    """Ages in whole years: min and max as 38 - 52, the mean and median at the table's one decimal, the SD at two.
+    One patient's age of 44.5 in arm B: min and max at one decimal in both arms, so the rows of AGE keep one
+    precision (the mean of A, (38 + 45 + 52) / 3 = 45.0; of B, 44.5)."""
+    adsl = pd.DataFrame({"USUBJID": ["S1", "S2", "S3", "S4"], "TRT01A": ["A", "A", "A", "B"], "SAFFL": "Y",
+                         "AGE": [38.0, 45.0, 52.0, 44.5]})
+    whole = disposition.format_table1(disposition.summarize_table1(adsl.iloc[:3], continuous=["AGE"]))
+    assert whole.set_index("Statistic").loc[["Mean (SD)", "Min - Max"], "A (N = 3)"].tolist() == [
+        "45.0 (7.00)", "38 - 52"]
+    both = disposition.format_table1(disposition.summarize_table1(adsl, continuous=["AGE"]))
+    assert both.set_index("Statistic").loc["Min - Max", ["A (N = 3)", "B (N = 1)"]].tolist() == [
+        "38.0 - 52.0", "44.5 - 44.5"]
+
+
 def test_derive_vars_baseline_params():
     adeff = pd.DataFrame({"USUBJID": ["S1", "S1", "S2", "S2", "S3"],
                           "PARAMCD": ["ESSDAI", "ESSPRI", "ESSDAI", "ESSDAI", "PGA"],

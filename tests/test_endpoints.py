@@ -487,7 +487,11 @@ def test_efficacy_ard_other_analyses(small_ard):
 
 def test_format_summary_table_from_ard(small_ard):
     table = ep.format_summary_table(small_ard, analysis_id="EFF-ESSDAI-SUMMARY")
-    assert table.iloc[0].tolist() == ["Baseline", "Value", "4", "10.3 (2.63)", "9.5 [8.5, 12.0]", "8.0 - 14.0"]
+    assert table.iloc[0].tolist() == ["Baseline", "Value", "4", "10.3 (2.63)", "9.5 [8.5, 12.0]", "8 - 14"]
+    # whole points: min and max without decimals; a % change, a ratio, at the mean's decimal
+    assert set(table.loc[table["Variable"] == "Change from baseline", "Min - Max"].str.count(r"\.")) == {0}
+    pchg = table.loc[table["Variable"] == "% change from baseline", "Min - Max"]
+    assert len(pchg) and pchg.str.fullmatch(r"-?\d+\.\d - -?\d+\.\d").all()
     assert table["Variable"].tolist()[:3] == ["Value"] * 3 and table["Visit"].tolist()[:3] == [
         "Baseline", "Week 12", "Week 24"]
 

@@ -102,7 +102,9 @@ is a data query.
 
 **Rounding.** Numbers are stored unrounded in the analysis results dataset (ard.csv). For display they
 are rounded half up on their shortest decimal representation (as SAS ROUND): 42.65 shows as 42.7.
-Percentages have one decimal, p-values three (`<0.001` below that).
+Percentages have one decimal, p-values three (`<0.001` below that). A minimum and maximum are values of the data and
+show with the decimals the data have (ages of 36 and 63 years as 36 - 63), the mean and median with those of the
+table, the SD with one more.
 """
 
 

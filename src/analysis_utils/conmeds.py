@@ -362,7 +362,8 @@ def summarize_gc_dose(doses: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TR
 
 def format_gc_dose(result: pd.DataFrame, *, decimals: int = 1) -> pd.DataFrame:
     """Display frame of ``summarize_gc_dose``: one row per statistic, one column per visit under its arm
-    with the arm's N (two-level columns, ``("<arm> (N = n)", "<visit>")``).
+    with the arm's N (two-level columns, ``("<arm> (N = n)", "<visit>")``); min and max with the decimals the doses
+    need, at most ``decimals`` (``tables.extreme_decimals``).
 
     Examples
     --------
@@ -372,8 +373,9 @@ def format_gc_dose(result: pd.DataFrame, *, decimals: int = 1) -> pd.DataFrame:
     >>> format_gc_dose(res).values.tolist()
     [['Patients assessed', '10'], ['Taking a glucocorticoid, n (%)', '5 (50.0)'], \
 ['Dose (mg/day) of patients on a glucocorticoid at baseline: n', '5'], ['Mean (SD)', '7.5 (2.50)'], \
-['Median', '7.5'], ['Min - Max', '5.0 - 10.0'], ['Dose changed from baseline, n (%)', '0']]
+['Median', '7.5'], ['Min - Max', '5 - 10'], ['Dose changed from baseline, n (%)', '0']]
     """
+    extremes = tables.extreme_decimals([*result["min"], *result["max"]], decimals)
     rows = {
         "Patients assessed": [str(int(n)) for n in result["n_assessed"]],
         "Taking a glucocorticoid, n (%)": [tables.format_n_pct(n, a) for n, a in
@@ -381,7 +383,7 @@ def format_gc_dose(result: pd.DataFrame, *, decimals: int = 1) -> pd.DataFrame:
         "Dose (mg/day) of patients on a glucocorticoid at baseline: n": [str(int(n)) for n in result["n"]],
         "Mean (SD)": [tables.format_mean_sd(m, s, decimals) for m, s in zip(result["mean"], result["sd"])],
         "Median": [tables.format_number(m, decimals) for m in result["median"]],
-        "Min - Max": [tables.format_min_max(lo, hi, decimals) for lo, hi in zip(result["min"], result["max"])],
+        "Min - Max": [tables.format_min_max(lo, hi, extremes) for lo, hi in zip(result["min"], result["max"])],
         "Dose changed from baseline, n (%)": [tables.format_n_pct(n, a) for n, a in
                                               zip(result["n_changed"], result["n_assessed"])],
     }

@@ -986,12 +986,12 @@ def format_disposition(result: pd.DataFrame) -> pd.DataFrame:
     return frame.drop_duplicates("_row").set_index("_row")[["Status"]].join(wide).reset_index(drop=True)
 
 
-def _continuous_cells(stats: pd.DataFrame, decimals: int) -> list[tuple[str, str]]:
+def _continuous_cells(stats: pd.DataFrame, decimals: int, extremes: int) -> list[tuple[str, str]]:
     s = stats.set_index("stat_name")["stat_value"]
     return [("n", tables.format_number(s["n"], 0)),
             ("Mean (SD)", tables.format_mean_sd(s["mean"], s["sd"], decimals)),
             ("Median [Q1, Q3]", tables.format_median_q1q3(s["median"], s["q1"], s["q3"], decimals)),
-            ("Min - Max", tables.format_min_max(s["min"], s["max"], decimals)),
+            ("Min - Max", tables.format_min_max(s["min"], s["max"], extremes)),
             ("Missing", tables.format_number(s["missing"], 0)),
             *([("Patient-years on treatment", tables.format_number(s["pyears"], 2))] if "pyears" in s else [])]
 
@@ -1005,7 +1005,8 @@ def format_table1(result: pd.DataFrame, *, labels=None, decimals=None) -> pd.Dat
     labels : mapping, optional
         Column -> display label (e.g. ``{"AGE": "Age (years)"}``); the column name otherwise.
     decimals : mapping, optional
-        Column -> decimals of mean, median, quartiles and extremes (SD gets one more); 1 by default.
+        Column -> decimals of mean, median and quartiles (SD gets one more); 1 by default. Min and max take as many
+        as the data need, at most these (``tables.extreme_decimals``, over every arm).
 
     Returns
     -------
@@ -1021,11 +1022,13 @@ def format_table1(result: pd.DataFrame, *, labels=None, decimals=None) -> pd.Dat
     [['Sex', 'Female', '10 (90.9)'], ['', 'Male', '1 (9.1)']]
     """
     labels, decimals = dict(labels or {}), dict(decimals or {})
+    ends = result[result["stat_name"].isin(["min", "max"])].groupby("variable", sort=False)["stat_value"]
+    extremes = {var: tables.extreme_decimals(values, decimals.get(var, 1)) for var, values in ends}
     records = []
     for (var, cat, arm), part in result.groupby(["variable", "category", "arm"], sort=False):
         header = f"{arm} (N = {int(part['big_n'].iloc[0])})"
         if (part["stat_name"] == "mean").any():
-            cells = _continuous_cells(part, decimals.get(var, 1))
+            cells = _continuous_cells(part, decimals.get(var, 1), extremes[var])
         else:
             s = part.set_index("stat_name")["stat_value"]
             cells = [(decode(cat), tables.format_n_pct(s["n"], part["big_n"].iloc[0]))]

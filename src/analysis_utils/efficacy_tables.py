@@ -171,7 +171,9 @@ def _or_no_data(rows: list, columns) -> pd.DataFrame:
 
 
 def format_summary_table(ard: pd.DataFrame, *, analysis_id) -> pd.DataFrame:
-    """Lay out ``EFF-{P}-SUMMARY`` analyses: one row per variable x visit, n, mean (SD), median [Q1, Q3], min - max.
+    """Lay out ``EFF-{P}-SUMMARY`` analyses: one row per variable x visit, n, mean (SD), median [Q1, Q3], min - max
+    (min and max of values and changes with the decimals a parameter's values need, ``tables.extreme_decimals``; of a
+    % change, a ratio, with the mean's).
 
     ``analysis_id`` is one identifier or a list of them (shown in that order); with more than one
     parameter a first column names it.
@@ -182,7 +184,7 @@ def format_summary_table(ard: pd.DataFrame, *, analysis_id) -> pd.DataFrame:
     >>> d = pd.DataFrame({"PARAMCD": "ESSDAI", "AVISIT": "Baseline", "AVAL": [8.0, 12.0]})
     >>> a = _stack([_ard(summarize_by_visit(d), analysis_id="EFF-ESSDAI-SUMMARY")])
     >>> format_summary_table(a, analysis_id="EFF-ESSDAI-SUMMARY").iloc[0].tolist()
-    ['Baseline', 'Value', '2', '10.0 (2.83)', '10.0 [8.0, 12.0]', '8.0 - 12.0']
+    ['Baseline', 'Value', '2', '10.0 (2.83)', '10.0 [8.0, 12.0]', '8 - 12']
     """
     ids = [analysis_id] if isinstance(analysis_id, str) else list(analysis_id)
     cells = _Cells(ard)
@@ -190,6 +192,9 @@ def format_summary_table(ard: pd.DataFrame, *, analysis_id) -> pd.DataFrame:
     w = w.assign(_v=w["variable"].map({v: i for i, v in enumerate(VARIABLE_LABELS)}), _a=cells.rank(w["avisit"]))
     w = w.sort_values(["_i", "paramcd", "_v", "_a"], kind="stable")
     dec = [_decimals(p, v) for p, v in zip(w["paramcd"], w["variable"])]
+    ends = w.assign(_d=dec).groupby(["paramcd", "variable"], sort=False)
+    extremes = ends.apply(lambda g: tables.extreme_decimals([*g["min"], *g["max"]], g["_d"].iloc[0]))
+    ext = [d if v == "PCHG" else int(extremes[(p, v)]) for p, v, d in zip(w["paramcd"], w["variable"], dec)]
     first = {"Parameter": w["paramcd"].map(param_label).to_numpy()} if w["paramcd"].nunique() > 1 else {}
     return pd.DataFrame({
         **first, "Visit": w["avisit"].to_numpy(), "Variable": w["variable"].map(VARIABLE_LABELS).to_numpy(),
@@ -197,7 +202,7 @@ def format_summary_table(ard: pd.DataFrame, *, analysis_id) -> pd.DataFrame:
         "Mean (SD)": [tables.format_mean_sd(m, s, d) for m, s, d in zip(w["mean"], w["sd"], dec)],
         "Median [Q1, Q3]": [tables.format_median_q1q3(m, a, b, d) for m, a, b, d in zip(w["median"], w["q1"],
                                                                                           w["q3"], dec)],
-        "Min - Max": [tables.format_min_max(a, b, d) for a, b, d in zip(w["min"], w["max"], dec)],
+        "Min - Max": [tables.format_min_max(a, b, d) for a, b, d in zip(w["min"], w["max"], ext)],
     })
 
 

@@ -135,6 +135,23 @@ def format_min_max(lo: float, hi: float, decimals: int) -> str:
     return f"{format_number(lo, decimals)} - {format_number(hi, decimals)}"
 
 
+def extreme_decimals(values, decimals: int) -> int:
+    """Decimals of a parameter's min and max: the fewest, at most ``decimals`` (its mean's), that show each of
+    ``values`` (its mins and maxes, in every row of the table) as ``decimals`` would. A min and max are values of the
+    data, shown at the data's precision (PhUSE, "Analyses and Displays Associated with Demographics, Disposition,
+    and Medications", 2014: min and max to the decimals collected, the mean one more): ages of 36 and 63 years show as
+    "36 - 63", not "36.0 - 63.0". Taken over every row of a parameter, its rows keep one precision.
+
+    >>> extreme_decimals([36.0, 63.0, 41.0], 1), extreme_decimals([36.0, 62.5], 1), extreme_decimals([5.333], 1)
+    (0, 1, 1)
+    >>> extreme_decimals([0.9, 1.25, float("nan")], 2), extreme_decimals([], 1)
+    (2, 0)
+    """
+    decimals = int(decimals)
+    shown = [Decimal(format_number(v, decimals)) for v in values if not _is_missing(v)]
+    return next(d for d in range(decimals + 1) if all(x == x.quantize(Decimal(1).scaleb(-d)) for x in shown))
+
+
 def format_ci(lo: float, hi: float, decimals: int) -> str:
     """Format a confidence interval as ``"(lo, hi)"``.
 
