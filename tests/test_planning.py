@@ -240,7 +240,7 @@ def test_sample_size_two_means_agrees_with_statsmodels():
     assert (size.n_treatment, size.n_control) == (96, 48) and math.ceil(n1) == 96
     assert compute_power_t_test(96, 48, 3.0, 6.0) == pytest.approx(TTestIndPower().power(0.5, 96, 0.05, ratio=0.5))
     assert compute_power_t_test(95, 47, 3.0, 6.0) < 0.8  # one fewer per arm misses the target
-    assert (size.n_treatment_inflated, size.n_control_inflated) == (107, 54)  # 96/0.9 = 106.7, 48/0.9 = 53.3
+    assert (size.n_treatment_inflated, size.n_control_inflated) == (108, 54)  # 48/0.9 = 53.3 -> 54, 2 x 54 (2:1)
 
 
 def test_simulated_t_test_power_matches_noncentral_t():
@@ -523,7 +523,7 @@ def test_format_scenario_and_chg_tables():
     assert planning.sample_size_two_proportions(0.75, 0.5).n_control == 43
     assert planning.sample_size_exact_two_proportions(0.75, 0.5).n_control == 46
     assert table.loc[0, "Evaluable patients (Fisher's exact test)"] == "92 + 46 = 138"
-    assert table.loc[0, "To randomise"] == "103 + 52 = 155"  # 92 / 0.9 = 102.2, 46 / 0.9 = 51.1
+    assert table.loc[0, "To randomise"] == "104 + 52 = 156"  # 46 / 0.9 = 51.1 -> 52, 2 x 52 = 104 (2:1)
     assert table.loc[0, "Chi-square formula: to randomise"] == "96 + 48 = 144"  # 86 / 0.9, 43 / 0.9
     fisher_at_formula = compute_power_two_proportions(86, 43, 0.75, 0.5)
     assert fisher_at_formula < 0.8
@@ -668,7 +668,7 @@ def test_exact_sample_size_is_the_first_size_reaching_the_target_by_independent_
 
 def test_exact_sample_size_inflates_for_dropout_and_reports_the_formula_size():
     s = planning.sample_size_exact_two_proportions(0.75, 0.5, dropout=0.1)
-    assert (s.n_treatment, s.n_control, s.n_treatment_inflated, s.n_control_inflated) == (92, 46, 103, 52)
+    assert (s.n_treatment, s.n_control, s.n_treatment_inflated, s.n_control_inflated) == (92, 46, 104, 52)
     assert s.n_control_raw == pytest.approx(compute_n_control_two_proportions(0.75, 0.5, ratio=2.0))
     assert compute_power_two_proportions(90, 45, 0.75, 0.5) < 0.8 <= compute_power_two_proportions(92, 46, 0.75, 0.5)
     with pytest.raises(ValueError, match="does not reach power"):
@@ -841,7 +841,7 @@ def test_search_power_leaves_out_only_negligible_outcomes():
     assert planning.NEGLIGIBLE_PROBABILITY == 1e-20
 
 
-def test_headline_sizes_of_the_planning_scenarios_are_unchanged():
+def test_headline_sizes_of_the_planning_scenarios():
     # Sizes of the report's six scenarios (pilot 10/10; JOQUER 7/14, ETAP 29/49; 2:1; 10 % dropout),
     # as found by the exhaustive search of every size from 0.9 x the formula with the full p-value tables.
     inputs = pd.DataFrame({"input": ["pilot_mcii", "control_a", "control_b"], "n_responders": [10, 7, 29],
@@ -849,7 +849,10 @@ def test_headline_sizes_of_the_planning_scenarios_are_unchanged():
                            "label": ["pilot", "control arm: A", "control arm: B"]})
     sized = size_scenarios(derive_scenarios(inputs), test="fisher", ratio=2.0, dropout=0.1)
     assert sized["n_total"].tolist() == [42, 60, 66, 108, 243, 846]
-    assert sized["n_total_inflated"].tolist() == [48, 68, 74, 120, 270, 941]
+    # to randomise: the control arm / 0.9, rounded up, and twice that (2:1): 14 -> 16 + 32, 20 -> 23 + 46, 22 -> 25
+    # + 50, 36 -> 40 + 80, 81 -> 90 + 180, 282 -> 314 + 628 (each arm rounded on its own gave 68, 74 and 941)
+    assert sized["n_total_inflated"].tolist() == [48, 69, 75, 120, 270, 942]
+    assert all(t == 2 * c for t, c in zip(sized["n_treatment_inflated"], sized["n_control_inflated"]))
 
 
 def test_binomial_draws_by_inversion():
@@ -863,3 +866,26 @@ def test_binomial_draws_by_inversion():
     assert (draws[2] == 0).all() and draws[0].min() >= 0 and draws[1].max() <= 40
     again = planning._binomial_draws(np.random.default_rng(8), np.array([10, 40, 5]), np.array([0.3, 0.9, 0.0]), 20_000)
     assert (again == draws).all()
+
+
+def test_planned_power_in_words_names_the_scenarios_short_of_the_target():
+    """The section's conclusion from Table P.3's rows: 90.4 % and 69.7 % against a target of 80 % (one met, one
+    short); all met; none met; Fisher's exact power above the simulated one in one scenario of two."""
+    def rows(power, fisher):
+        return pd.DataFrame({"analysis_id": "PLAN-TRIAL-SIMULATION", "method": "", "label": "",
+                             "category": [c for c in "ab" for _ in range(3)],
+                             "stat_name": ["n_total", "power_simulated", "power_fisher_exact"] * 2,
+                             "stat_value": [87, power[0], fisher[0], 87, power[1], fisher[1]]})
+
+    assert planning.describe_planned_power(rows((0.904, 0.697), (0.873, 0.65)), target=0.8).startswith(
+        "At the protocol's 87 patients the planned analysis reaches 80% power in 1 of the 2 scenarios (90.4%); it "
+        "falls short in the other: b, 69.7%. Its simulated power is above Fisher's exact power at the same expected "
+        "numbers of evaluable patients in both scenarios (by 3.1 to 4.7 points)")
+    assert planning.describe_planned_power(rows((0.95, 0.9), (0.96, 0.85)), target=0.8) == (
+        "At the protocol's 87 patients the planned analysis reaches 80% power in both scenarios (90.0% or more). "
+        "Its simulated power is above Fisher's exact power at the same expected numbers of evaluable patients in 1 "
+        "of the 2 scenarios (by 5.0 points).")
+    assert planning.describe_planned_power(rows((0.5, 0.4), (0.45, 0.35)), target=0.8) == (
+        "At the protocol's 87 patients the planned analysis falls short of 80% power in every scenario: a, 50.0%; b, "
+        "40.0%. Its simulated power is above Fisher's exact power at the same expected numbers of evaluable patients "
+        "in both scenarios (by 5.0 points): the sizes for Fisher's test are conservative for it.")

@@ -147,7 +147,8 @@ class SampleSize:
     n_treatment, n_control, n_total : int
         Patients with evaluable primary-endpoint data per arm and in total.
     n_treatment_inflated, n_control_inflated, n_total_inflated : int
-        Patients to randomise: each arm divided by (1 - dropout) and rounded up.
+        Patients to randomise: the control arm divided by (1 - dropout) and rounded up, the treatment arm the
+        allocation ratio times that (``_round_arms``).
     n_control_raw : float
         The formula's control-arm size before rounding, for checking by hand (for
         ``sample_size_two_means``: the normal approximation).
@@ -264,9 +265,20 @@ def compute_continuity_correction(n_control: float, delta: float, *, ratio: floa
 
 
 def _round_arms(n_control_raw: float, *, ratio: float, dropout: float) -> SampleSize:
+    """Whole patients: the control arm rounded up and the treatment arm ``ratio`` times it; to randomise, the control
+    arm divided by (1 - dropout) and rounded up, the treatment arm ``ratio`` times that (rounded up, and never below its
+    own evaluable size divided by (1 - dropout)): the numbers to randomise keep the allocation, whole blocks of 3 at
+    2:1. Each arm inflated and rounded on its own would give 45 + 23 for 40 + 20 evaluable patients, which no 2:1
+    randomisation allocates; this gives 46 + 23 (20 / 0.9 = 22.2, 23; 2 x 23 = 46).
+
+    >>> s = _round_arms(20.0, ratio=2.0, dropout=0.1)
+    >>> (s.n_treatment, s.n_control), (s.n_treatment_inflated, s.n_control_inflated, s.n_total_inflated)
+    ((40, 20), (46, 23, 69))
+    """
     n_c = _ceil(n_control_raw)
     n_t = _ceil(ratio * n_c)
-    n_c_inf, n_t_inf = _ceil(n_c / (1 - dropout)), _ceil(n_t / (1 - dropout))
+    n_c_inf = _ceil(n_c / (1 - dropout))
+    n_t_inf = max(_ceil(ratio * n_c_inf), _ceil(n_t / (1 - dropout)))
     return SampleSize(n_t, n_c, n_t + n_c, n_t_inf, n_c_inf, n_t_inf + n_c_inf, float(n_control_raw))
 
 
@@ -279,8 +291,9 @@ def sample_size_two_proportions(
     Method: the normal approximation with the pooled variance under H0 and the unpooled variance
     under H1 (``compute_n_control_two_proportions``, Fleiss, Levin & Paik 2003 §4.2; Chow, Shao &
     Wang 2008 §4.2), optionally with the Fleiss, Tytun & Ury (1980) continuity correction. Then:
-    n_control = ceil(formula); n_treatment = ceil(ratio x n_control); each arm divided by
-    (1 - dropout) and rounded up for the numbers to randomise. The uncorrected size targets the
+    n_control = ceil(formula); n_treatment = ceil(ratio x n_control); to randomise, n_control divided by
+    (1 - dropout) and rounded up, and the treatment arm ratio times that (``_round_arms``: the numbers to randomise
+    keep the allocation ratio). The uncorrected size targets the
     Pearson chi-square test without continuity correction; Fisher's exact test needs more
     (about the continuity-corrected size).
 
@@ -1601,6 +1614,80 @@ def format_simulation_table(rows: pd.DataFrame, *, analysis_id: str = "PLAN-TRIA
         "Power by the formula (chi-square)": [_pct(r["power_normal"]) for _, r in w.iterrows()],
         "Power of Fisher's test (exact)": [_pct_or_dash(r["power_fisher_exact"]) for _, r in w.iterrows()],
     })
+
+
+def describe_inputs(rows: pd.DataFrame, *, n_fas: int, analysis_id: str = "PLAN-INPUTS") -> str:
+    """The pilot's inputs and their uncertainty in words (``summarize_inputs`` rows in the ARD): the MCII rate of the
+    patients assessed with its exact CI, the rate with the patients of the full analysis set (``n_fas``) not assessed
+    counted as non-responders, and the SD of the change with its upper limits, as multiples of the estimate.
+
+    >>> pilot = pd.DataFrame({"input": ["n_responders", "n_evaluable", "ci_lower", "ci_upper", "chg_n", "chg_mean",
+    ...                                 "chg_sd", "rate"], "value": [10, 10, 0.6915, 1.0, 10, -5.4, 1.7764, 1.0],
+    ...                       "source": "adeff"})
+    >>> rows = melt_to_ard(summarize_inputs(pilot), category="input", analysis_id="PLAN-INPUTS")
+    >>> print(describe_inputs(rows, n_fas=11))
+    The pilot's MCII rate, 10/10 (100.0%) of the patients assessed at the primary visit, has an exact 95% CI of \
+69.2% to 100.0%; with the 1 patient of the full analysis set not assessed counted as a non-responder it is \
+10/11 (90.9%). The SD of the ESSDAI change, 1.78, may be up to 2.30 (one-sided upper 80% limit), 1.29 times \
+the estimate, or 3.24 (upper limit of the 95% CI), 1.83 times.
+    """
+    w = _wide(rows, analysis_id)
+    rate, sd = w.loc["pilot_mcii"], w.loc["pilot_sd"]
+    x, n = (int(rate[k]) for k in ("n_responders", "n"))
+    text = (f"The pilot's MCII rate, {x}/{n} ({_pct(rate['estimate'])}) of the patients assessed at the primary visit, "
+            f"has an exact {format_number(100 * rate['ci_level'], 0)}% CI of {_pct(rate['ci_lower'])} to "
+            f"{_pct(rate['ci_upper'])}")
+    if n_fas > n:
+        missed = n_fas - n
+        text += (f"; with the {missed} patient{'s' if missed > 1 else ''} of the full analysis set not assessed "
+                 f"counted as {'non-responders' if missed > 1 else 'a non-responder'} it is {x}/{n_fas} "
+                 f"({_pct(x / n_fas)})")
+    return (f"{text}. The SD of the ESSDAI change, {format_number(sd['estimate'], 2)}, may be up to "
+            f"{format_number(sd['upper_limit'], 2)} (one-sided upper {format_number(100 * sd['upper_level'], 0)}% "
+            f"limit), {format_number(sd['upper_limit'] / sd['estimate'], 2)} times the estimate, or "
+            f"{format_number(sd['ci_upper'], 2)} (upper limit of the {format_number(100 * sd['ci_level'], 0)}% CI), "
+            f"{format_number(sd['ci_upper'] / sd['estimate'], 2)} times.")
+
+
+def describe_planned_power(rows: pd.DataFrame, *, target: float,
+                           analysis_id: str = "PLAN-TRIAL-SIMULATION") -> str:
+    """The power of the planned trial in words (``simulate_planned_trial_power`` rows in the ARD): in how many
+    scenarios its simulated power reaches ``target``, those short of it with their power, and how it compares with
+    Fisher's exact power at the same expected numbers evaluable (the test that sizes Table P.2).
+
+    >>> rows = pd.DataFrame({"analysis_id": "PLAN-TRIAL-SIMULATION", "category": ["a", "a", "a", "b", "b", "b"],
+    ...     "stat_name": ["n_total", "power_simulated", "power_fisher_exact"] * 2,
+    ...     "stat_value": [87, 0.904, 0.873, 87, 0.697, 0.65], "method": "", "label": ""})
+    >>> print(describe_planned_power(rows, target=0.8))
+    At the protocol's 87 patients the planned analysis reaches 80% power in 1 of the 2 scenarios (90.4%); it \
+falls short in the other: b, 69.7%. Its simulated power is above Fisher's exact power at the same expected \
+numbers of evaluable patients in both scenarios (by 3.1 to 4.7 points): the sizes for Fisher's test are \
+conservative for it.
+    """
+    w = _wide(rows, analysis_id, ("power_fisher_exact",))
+    power, n_total, k = w["power_simulated"], format_number(w["n_total"].iloc[0], 0), len(w)
+    met, short = power[power >= target], power[power < target]
+    listed = "; ".join(f"{name}, {_pct(p)}" for name, p in short.items())
+    text = f"At the protocol's {n_total} patients the planned analysis "
+    if short.empty:
+        every = "the scenario" if k == 1 else "both scenarios" if k == 2 else f"all {k} scenarios"
+        text += f"reaches {_pct(target, 0)} power in {every} ({_pct(power.min())} or more)."
+    elif met.empty:
+        text += f"falls short of {_pct(target, 0)} power in every scenario: {listed}."
+    else:
+        reached = _pct(met.min()) if len(met) == 1 else f"{_pct(met.min())} to {_pct(met.max())}"
+        text += (f"reaches {_pct(target, 0)} power in {len(met)} of the {k} scenarios ({reached}); it falls short in "
+                 f"the {'other' if len(short) == 1 else 'others'}: {listed}.")
+    gain = (power - w["power_fisher_exact"]).dropna()
+    above = gain[gain > 0]
+    if len(above):
+        where = ("both scenarios" if len(above) == len(gain) == 2 else "every scenario" if len(above) == len(gain)
+                 else f"{len(above)} of the {len(gain)} scenarios")
+        points = " to ".join(dict.fromkeys(format_number(100 * g, 1) for g in (above.min(), above.max())))
+        text += (f" Its simulated power is above Fisher's exact power at the same expected numbers of evaluable "
+                 f"patients in {where} (by {points} points)"
+                 + (": the sizes for Fisher's test are conservative for it." if len(above) == len(gain) else "."))
+    return text
 
 
 def format_chg_table(rows: pd.DataFrame, *, analysis_id: str = "PLAN-CHG-N") -> pd.DataFrame:
