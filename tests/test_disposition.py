@@ -459,3 +459,30 @@ def test_the_exposure_table_gives_the_patient_years_on_treatment_of_each_arm_and
                          "TRT01AN": [1, 1, 2, None], "TRTDURD": [100, 200, 400, None]})
     table = disposition.format_table1(disposition.summarize_exposure(adsl, variables=["TRTDURD"], total=True))
     assert table.set_index("Statistic").loc["Patient-years on treatment"].tolist()[1:] == ["0.82", "1.10", "1.92"]
+
+
+def test_consort_flow_puts_a_long_arm_name_on_lines_of_its_own():
+    """Three arms share the flow's width (120 characters: 40 a column): "Allocated to Baricitinib 2 mg + HCQ 400 mg
+    (n = 29)" (51 characters) overlapped its neighbours, and goes below "Allocated to"; "HCQ 400 mg (n = 29)" fits on
+    one line, as every arm of two does."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    arms = ["HCQ 400 mg", "Baricitinib 2 mg + HCQ 400 mg", "Baricitinib 4 mg + HCQ 400 mg"]
+
+    def allocation_boxes(names):
+        counts = pd.DataFrame({"arm": names, "box": "Enrolled", "reason": "", "n": 29})
+        fig, ax = plt.subplots()
+        disposition.plot_consort_by_arm(counts, ax=ax)
+        boxes = [t.get_text().split("\n  Treated")[0] for t in ax.texts if "Treated" in t.get_text()]
+        plt.close(fig)
+        return boxes
+
+    assert disposition.FLOW_LINE_CHARACTERS == 120
+    assert allocation_boxes(arms) == ["Allocated to HCQ 400 mg (n = 29)",
+                                      "Allocated to\nBaricitinib 2 mg + HCQ 400 mg (n = 29)",
+                                      "Allocated to\nBaricitinib 4 mg + HCQ 400 mg (n = 29)"]
+    assert allocation_boxes(arms[::2]) == ["Allocated to HCQ 400 mg (n = 29)",
+                                           "Allocated to Baricitinib 4 mg + HCQ 400 mg (n = 29)"]

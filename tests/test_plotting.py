@@ -69,6 +69,14 @@ def test_waterfall_of_a_randomised_trial_groups_each_arms_patients():
     separators = [line for line in ax.lines if line.get_linestyle() == ":"]
     assert [line.get_xdata()[0] for line in separators] == [0.5]
     assert [(t.get_text(), t.get_position()[0]) for t in ax.texts] == [("A (n = 1)", 0.0), ("B (n = 2)", 1.5)]
+    # a name longer than its share of the width holds (WATERFALL_HEADER_CHARACTERS: 110 x 1 / 3 = 36 characters over
+    # one patient of three) goes on lines of its own, the count last; one that fits stays on one line
+    long = "Baricitinib 2 mg + HCQ 400 mg (centre 01 to 08)"
+    arm_of = pd.Series(pd.Categorical([long, "A", "B"], categories=["A", long, "B"]), index=["S1", "S2", "S3"])
+    ax = plotting.plot_waterfall(ADEFF, arm_of=arm_of)
+    assert plotting.WATERFALL_HEADER_CHARACTERS == 110
+    assert [t.get_text() for t in ax.texts] == ["A (n = 1)", "Baricitinib 2 mg + HCQ 400 mg\n(centre 01 to 08) (n = 1)",
+                                                "B (n = 1)"]
 
 
 def test_box_points_boxes_points_and_seeded_jitter():

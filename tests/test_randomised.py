@@ -113,6 +113,13 @@ def test_unknown_arm_names_file_row_subject_and_allowed_arms(small):
     subject = small["randomisation"].loc[2, "SUBJID"]
     assert f"subject BARI-PSS-RCT-{small['demographics'].loc[2, 'SITEID']}-{subject}" in err["message"].item()
     assert "HCQ 400 mg, Baricitinib 4 mg + HCQ 400 mg" in err["message"].item()
+    # where another trial's arms are declared, which README's section of that name says
+    assert err["message"].item().endswith(
+        "(the arms declared in dictionary.RANDOMISED_ARMS, those without baricitinib in dictionary.NO_BARICITINIB): "
+        "recode the export's arm names to these, or declare the trial's own arms there (README, 'Another trial's "
+        "arms')")
+    readme = (paths.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    assert "**Another trial's arms**" in readme and "`RANDOMISED_ARMS`" in readme and "`NO_BARICITINIB`" in readme
 
 
 def test_unknown_treatment_in_exposure_is_an_error(small):

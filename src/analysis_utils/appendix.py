@@ -30,7 +30,8 @@ RANDOMISED_DESIGN_MARKDOWN = """
 **Design and populations.** Randomised, open-label trial of several arms; the between-arm comparisons below
 estimate the treatment effect, and the changes from baseline in all patients together are exploratory and
 descriptive (they include regression to the mean and the natural course of the disease). P-values are not
-adjusted for multiplicity. The full analysis set and the safety set are all randomised patients who took at
+adjusted for multiplicity: neither for the number of endpoints nor, with more than two arms, for the comparisons of
+each arm with the reference arm, each made at two-sided 5 %. The full analysis set and the safety set are all randomised patients who took at
 least one dose; patients are analysed in the arm they were randomised to, and the baseline characteristics
 describe every patient randomised, by that arm; adverse events and laboratory values by the treatment taken when
 they occurred (a patient who switched counts under each), exposure and medications by the first treatment (a
@@ -315,6 +316,21 @@ def appendix_parts(executed: list, *, stage_reports: Path, ard: pd.DataFrame | N
     ]
 
 
+def describe_software(git: dict) -> str:
+    """The analysis software as the title page names it: the git commit (``runner.git_state``), shortened, and
+    whether the checkout had uncommitted changes; a copy outside git says it has no commit to name.
+
+    >>> describe_software({"commit": "9224985" + "0" * 33, "dirty": "yes (uncommitted changes)"})
+    'analysis_utils at git commit 922498500000 with uncommitted changes'
+    >>> describe_software({"commit": "not a git checkout", "dirty": "unknown"})
+    'analysis_utils, not a git checkout (no commit to name)'
+    """
+    if not re.fullmatch(r"[0-9a-f]{7,64}", git["commit"]):
+        return f"analysis_utils, {git['commit']} (no commit to name)"
+    return (f"analysis_utils at git commit {git['commit'][:12]}"
+            + (" with uncommitted changes" if git["dirty"].startswith("yes") else ""))
+
+
 def render(executed: list, *, stage_reports: Path, ard, data_dir: Path, data_cutoff: str, synthetic: bool,
            git: dict, notebooks: list[str]) -> str:
     """Return the full HTML report for the executed notebooks (file names ``notebooks``) and the build's ``ard``."""
@@ -322,9 +338,7 @@ def render(executed: list, *, stage_reports: Path, ard, data_dir: Path, data_cut
         **describe_study(data_dir),
         "Data cut": describe_data_cut_rows(None if ard is None else ard[ard["analysis_id"] == "DISP-DATACUT"], data_cutoff),
         "Input": describe_input(data_dir, synthetic=synthetic),
-        "Software": f"analysis_utils at git commit {git['commit'][:12]}"
-                    + (" with uncommitted changes" if git["dirty"].startswith("yes") else "")
-                    + f", Python {platform.python_version()}",
+        "Software": f"{describe_software(git)}, Python {platform.python_version()}",
     }
     parts = appendix_parts(executed, stage_reports=stage_reports, ard=ard, data_dir=data_dir, data_cutoff=data_cutoff,
                            git=git, notebooks=notebooks)

@@ -925,13 +925,21 @@ def methods_note(ard: pd.DataFrame, *, analysis_ids) -> str:
     >>> methods_note(ard, analysis_ids=["EFF-ESSDAI-MCII"]).split(" | ")[1:]
     ['Response rate, difference in % points (Week 12): Newcombe; CMH', \
 'Response rate, difference in % points (Week 24): Newcombe; Fisher']
+
+    With several arms compared with the reference arm, each method names its comparisons too:
+
+    >>> three = ard.assign(group=["B vs A", "C vs A"], avisit="Week 24")
+    >>> methods_note(three, analysis_ids=["EFF-ESSDAI-MCII"]).split(" | ")[1:]
+    ['Response rate, difference in % points (B vs A, Week 24): Newcombe; CMH', \
+'Response rate, difference in % points (C vs A, Week 24): Newcombe; Fisher']
     """
     parts = [CELLS_NOTE]
     for analysis_id in [analysis_ids] if isinstance(analysis_ids, str) else analysis_ids:
         rows = _rows(ard, analysis_id + comparisons.DIFF_SUFFIX)
+        several = "group" in rows and rows["group"].nunique() > 1
         for method, r in rows.groupby("method", sort=False):
-            visits = ", ".join(dict.fromkeys(r["avisit"]))
-            parts.append(f"{ANALYSIS_LABELS.get(_kind(analysis_id), analysis_id)} ({visits}): {method}")
+            where = ", ".join(dict.fromkeys([*(r["group"] if several else []), *r["avisit"]]))
+            parts.append(f"{ANALYSIS_LABELS.get(_kind(analysis_id), analysis_id)} ({where}): {method}")
     return " | ".join(parts)
 
 

@@ -11,6 +11,7 @@ unrounded (``pct = 100 * n / big_n``); ``safety.to_ard`` turns the results into 
 """
 
 import re
+import textwrap
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -363,6 +364,11 @@ def summarize_consort_by_arm(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: st
     return pd.concat(parts, ignore_index=True)[["arm", "box", "reason", "n"]]
 
 
+#: Characters of a box's line (at 8 points) across the CONSORT flow's width, shared by its columns: an arm's name
+#: longer than its column holds goes on lines of its own below "Allocated to" (three arms' boxes overlapped).
+FLOW_LINE_CHARACTERS = 120
+
+
 def plot_consort_by_arm(counts: pd.DataFrame, *, ax=None):
     """Draw the CONSORT flow of ``summarize_consort_by_arm`` as CONSORT 2010 does: enrolment (enrolled, not
     randomised with the reasons, randomised), then one column per arm of allocation (allocated, treated, not
@@ -391,13 +397,17 @@ def plot_consort_by_arm(counts: pd.DataFrame, *, ax=None):
                                        *reasons("", "Not randomised")]), ha="left", va="center", fontsize=8, bbox=box)
         ax.annotate("", xy=(0.645, 0.88), xytext=(0.5, 0.88), arrowprops=arrow)
     arms = list(dict.fromkeys(counts.loc[counts["arm"] != "", "arm"]))
+    width = FLOW_LINE_CHARACTERS // max(len(arms), 1)  # characters of a box's line that fit its column
     for i, arm in enumerate(arms):
         x = (i + 0.5) / len(arms)
         def line(label, indent=""):  # a box's line, left out when none (not yet due, still on study, switched)
             return [f"{indent}{label} (n = {n_of(arm, label)})"] if n_of(arm, label) else []
 
+        allocated = f"{arm} (n = {n_of(arm, 'Enrolled')})"
+        allocated = ([f"Allocated to {allocated}"] if len(allocated) + 13 <= width
+                     else ["Allocated to", *textwrap.wrap(allocated, width, break_on_hyphens=False)])
         stages = [
-            (0.63, [f"Allocated to {arm} (n = {n_of(arm, 'Enrolled')})", f"  Treated: {n_of(arm, 'Treated')}",
+            (0.63, [*allocated, f"  Treated: {n_of(arm, 'Treated')}",
                     f"  Not treated: {n_of(arm, 'Not treated')}", *(f"  {r}" for r in reasons(arm, "Not treated"))]),
             (0.45, [f"Left before week 12 (n = {n_of(arm, 'Left before week 12')})",
                     *reasons(arm, "Left before week 12"), *line("Week 12 not yet due")]),

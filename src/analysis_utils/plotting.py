@@ -7,6 +7,7 @@ Colours are the Okabe-Ito palette (Okabe & Ito 2008, safe for the common colour-
 deficiencies) and the ColorBrewer ``Blues`` colour map; jitter is seeded, so figures are deterministic.
 """
 
+import textwrap
 
 import matplotlib.pyplot as plt
 from matplotlib.collections import LineCollection
@@ -43,6 +44,9 @@ MANY_PATIENTS = 200
 #: Most patients the waterfall names under its bars: at 8 inches wide, more labels overlap (87 patients of the
 #: randomised example were unreadable); above, the axis says how many patients, ordered by change.
 WATERFALL_NAMED_PATIENTS = 40
+#: Characters of an arm's name (at 8 points) across the waterfall's width: an arm's share of the bars holds its share of
+#: them, and a longer name goes on two lines (three arms' names overlapped).
+WATERFALL_HEADER_CHARACTERS = 110
 #: Most visits whose labels stand upright under a panel; more are slanted (weeks 0-24 every 4 weeks: 7 visits).
 UPRIGHT_VISITS = 4
 #: Short display names of the ESSDAI domains (heatmap columns).
@@ -304,7 +308,10 @@ def plot_waterfall(adeff: pd.DataFrame, *, avisits=("Week 12", "Week 24"), thres
             if start:
                 ax.axvline(start - 0.5, color=PATIENT_GREY, linestyle=":", linewidth=1)
             name = arm_of.cat.categories[arm[start]] if arm[start] >= 0 else "No arm"
-            ax.text((start + end - 1) / 2, 1.01, f"{name} (n = {end - start})", transform=ax.get_xaxis_transform(),
+            fits = max(12, WATERFALL_HEADER_CHARACTERS * (end - start) // len(arm))  # characters over its bars
+            lines, count = textwrap.wrap(str(name), fits, break_on_hyphens=False) or [""], f"(n = {end - start})"
+            lines = [*lines[:-1], f"{lines[-1]} {count}"] if len(lines[-1]) + len(count) < fits else [*lines, count]
+            ax.text((start + end - 1) / 2, 1.01, "\n".join(lines), transform=ax.get_xaxis_transform(),
                     ha="center", va="bottom", fontsize=8)
     if len(order) > WATERFALL_NAMED_PATIENTS:
         ax.set_xticks([])

@@ -822,7 +822,7 @@ def _check_variable(var: dictionary.Variable, text: pd.Series, ctx: _Context) ->
         rule, detail = ("required", "is empty (a value is required)") if var.required else ("missing_item", missing)
         parts.append(_problems(ctx, empty, var.name, rule, text, detail))
     if var.allowed:
-        said = f"is not one of: {var.allowed_text()}"
+        said = f"is not one of: {var.allowed_text()}" + _ARM_HINT.get(var.name, "")
         parts.append(_problems(ctx, _allowed_mask(var, stripped, values), var.name, "not_allowed", text,
                                (lambda m: said + _score_hint(var.name, values[m])) if var.name in _LEVEL_DOMAIN
                                else said))
@@ -833,6 +833,14 @@ def _check_variable(var: dictionary.Variable, text: pd.Series, ctx: _Context) ->
                                else said))
     columns = _partial_columns(var.name, found) if var.partial else {var.name: values}
     return columns, pd.concat([p for p in parts if not p.empty] or [_empty()], ignore_index=True)
+
+
+#: What to do with an arm or treatment the dictionary does not declare (README, "A randomised trial and its visit
+#: schedule"): another trial's arms are declared in the dictionary, as code.
+_ARM_HINT = MappingProxyType(dict.fromkeys(("ARM", "EXTRT"), (
+    " (the arms declared in dictionary.RANDOMISED_ARMS, those without baricitinib in dictionary.NO_BARICITINIB): "
+    "recode the export's arm names to these, or declare the trial's own arms there (README, 'Another trial's "
+    "arms')")))
 
 
 def _check_form(form: dictionary.Form, frame: pd.DataFrame, ctx: _Context) -> tuple:
