@@ -206,6 +206,14 @@ def test_error_message_lists_first_twenty_and_counts_the_rest(tmp_export):
     n = len(info.value.errors)
     assert text.startswith(f"{n} validation error(s)") and f"... and {n - 20} more" in text
     assert text.count("unknown_unit") == 20
+    # each kind of error (file, column, rule) is quoted before a second of any kind, in the list's order
+    _break(tmp_export, "pga", lambda f: f.assign(PGA=f["PGA"].where(f.index > 0, 55.0)))
+    with pytest.raises(validation.ExportValidationError) as info:
+        validation.check_export(tmp_export)
+    text = str(info.value)
+    assert text.count("unknown_unit") == 19 and text.count("out_of_range") == 1
+    quoted = [m for m in info.value.errors["message"] if f"  {m}\n" in text]
+    assert len(quoted) == 20 and [text.index(m) for m in quoted] == sorted(text.index(m) for m in quoted)
 
 
 def test_parse_column_types():

@@ -282,11 +282,16 @@ class ValidationResult:
 
 
 class ExportValidationError(Exception):
-    """The raw export has errors; ``.errors`` lists them all (columns ``PROBLEM_COLUMNS``)."""
+    """The raw export has errors; ``.errors`` lists them all (columns ``PROBLEM_COLUMNS``). The message quotes
+    ``MAX_ERRORS_IN_MESSAGE`` of them, in the order of the list, each kind of error (file, column and rule) before a
+    second of any kind: an export whose arms are named otherwise showed 20 errors of the exposure form, those of the
+    randomisation form hidden among "38 more"."""
 
     def __init__(self, errors: pd.DataFrame):
         self.errors = errors
-        shown = errors["message"].head(MAX_ERRORS_IN_MESSAGE).tolist()
+        kind = errors.groupby(["file", "variable", "rule"], sort=False).cumcount().to_numpy()
+        first = np.sort(np.argsort(kind, kind="stable")[:MAX_ERRORS_IN_MESSAGE])
+        shown = errors["message"].iloc[first].tolist()
         more = len(errors) - len(shown)
         text = f"{len(errors)} validation error(s) in the raw export:\n" + "\n".join(f"  {m}" for m in shown)
         super().__init__(text + (f"\n  ... and {more} more" if more > 0 else ""))
