@@ -827,8 +827,8 @@ def describe_data_cut(result: pd.DataFrame, *, data_cutoff: str = "") -> str:
 #: Decision in docs/decisions.md, "Visit windows" (ICH E9 §5.2.1 and E3 §10.2: deviations are listed and
 #: their effect on the analysis stated).
 VISIT_WINDOW_RULE = ("Each assessment is analysed at its nominal visit whatever its study day; a visit outside "
-                     "its protocol window (target day +/- half-width) is a protocol deviation, listed, not "
-                     "re-assigned or excluded.")
+                     "its protocol window (the first to the last study day the schedule allows, as the Window column "
+                     "gives it) is a protocol deviation, listed, not re-assigned or excluded.")
 #: Columns of the visit-window deviation listing.
 VISIT_DEVIATION_COLUMNS = ("USUBJID", "AVISIT", "ADT", "ADY", "WINDOW", "DAYSOUT")
 
