@@ -870,22 +870,50 @@ def test_binomial_draws_by_inversion():
 
 def test_planned_power_in_words_names_the_scenarios_short_of_the_target():
     """The section's conclusion from Table P.3's rows: 90.4 % and 69.7 % against a target of 80 % (one met, one
-    short); all met; none met; Fisher's exact power above the simulated one in one scenario of two."""
-    def rows(power, fisher):
+    short); all met; none met; Fisher's exact power above the simulated one in one scenario of two; differences
+    taken as the table shows them (90.4 - 87.3 = 3.1) and set against twice the Monte Carlo SE (0.4 points is within
+    2 x 0.3); a scenario without a simulated power left out."""
+    def rows(power, fisher, se=(0.0066, 0.0103)):
         return pd.DataFrame({"analysis_id": "PLAN-TRIAL-SIMULATION", "method": "", "label": "",
-                             "category": [c for c in "ab" for _ in range(3)],
-                             "stat_name": ["n_total", "power_simulated", "power_fisher_exact"] * 2,
-                             "stat_value": [87, power[0], fisher[0], 87, power[1], fisher[1]]})
+                             "category": [c for c in "ab" for _ in range(4)],
+                             "stat_name": ["n_total", "power_simulated", "power_simulated_se",
+                                           "power_fisher_exact"] * 2,
+                             "stat_value": [87, power[0], se[0], fisher[0], 87, power[1], se[1], fisher[1]]})
 
-    assert planning.describe_planned_power(rows((0.904, 0.697), (0.873, 0.65)), target=0.8).startswith(
+    assert planning.describe_planned_power(rows((0.904, 0.697), (0.873, 0.65)), target=0.8) == (
         "At the protocol's 87 patients the planned analysis reaches 80% power in 1 of the 2 scenarios (90.4%); it "
         "falls short in the other: b, 69.7%. Its simulated power is above Fisher's exact power at the same expected "
-        "numbers of evaluable patients in both scenarios (by 3.1 to 4.7 points)")
+        "numbers of evaluable patients in both scenarios (by 3.1 to 4.7 points, more than twice the simulation's "
+        "standard error in both): Fisher's sizes are, if anything, larger than the planned analysis needs.")
     assert planning.describe_planned_power(rows((0.95, 0.9), (0.96, 0.85)), target=0.8) == (
         "At the protocol's 87 patients the planned analysis reaches 80% power in both scenarios (90.0% or more). "
         "Its simulated power is above Fisher's exact power at the same expected numbers of evaluable patients in 1 "
-        "of the 2 scenarios (by 5.0 points).")
+        "of the 2 scenarios (by 5.0 points, more than twice the simulation's standard error in all).")
+    assert planning.describe_planned_power(rows((0.984, 0.4), (0.9796, 0.35), se=(0.003, 0.01)), target=0.8) == (
+        "At the protocol's 87 patients the planned analysis reaches 80% power in 1 of the 2 scenarios "
+        "(98.4%); it falls short in the other: b, 40.0%. Its simulated power is above Fisher's exact power at the "
+        "same expected numbers of evaluable patients in both scenarios (by 0.4 to 5.0 points, more than twice the "
+        "simulation's standard error in 1 of them): Fisher's sizes are, if anything, larger than the planned analysis "
+        "needs.")
     assert planning.describe_planned_power(rows((0.5, 0.4), (0.45, 0.35)), target=0.8) == (
         "At the protocol's 87 patients the planned analysis falls short of 80% power in every scenario: a, 50.0%; b, "
         "40.0%. Its simulated power is above Fisher's exact power at the same expected numbers of evaluable patients "
-        "in both scenarios (by 5.0 points): the sizes for Fisher's test are conservative for it.")
+        "in both scenarios (by 5.0 points, more than twice the simulation's standard error in both): Fisher's sizes "
+        "are, if anything, larger than the planned analysis needs.")
+    one = rows((0.9, float("nan")), (0.85, 0.8))
+    assert planning.describe_planned_power(one[one["stat_value"].notna()], target=0.8).startswith(
+        "At the protocol's 87 patients the planned analysis reaches 80% power in the scenario (90.0%).")
+
+
+def test_pilot_inputs_in_words_with_every_patient_assessed_and_with_two_not():
+    """describe_inputs' other branches: no patient of the full analysis set missed (10 of 10), and two (10 of 12:
+    83.3 %, "non-responders")."""
+    pilot = pd.DataFrame({"input": ["n_responders", "n_evaluable", "ci_lower", "ci_upper", "chg_n", "chg_mean",
+                                    "chg_sd", "rate"], "value": [10, 10, 0.6915, 1.0, 10, -5.4, 1.7764, 1.0],
+                          "source": "adeff"})
+    rows = planning.melt_to_ard(planning.summarize_inputs(pilot), category="input", analysis_id="PLAN-INPUTS")
+    assert planning.describe_inputs(rows, n_fas=10).startswith(
+        "The pilot's MCII rate, 10/10 (100.0%) of the patients assessed at the primary visit, has an exact 95% CI of "
+        "69.2% to 100.0%. The SD")
+    assert ("; with the 2 patients of the full analysis set not assessed counted as non-responders it is 10/12 "
+            "(83.3%). ") in planning.describe_inputs(rows, n_fas=12)

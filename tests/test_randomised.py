@@ -126,6 +126,7 @@ def test_unknown_treatment_in_exposure_is_an_error(small):
     small["exposure"].loc[0, "EXTRT"] = "Baricitinib 8 mg"
     err = _only(validation.validate_export(small).errors, "not_allowed")
     assert err[["file", "variable"]].values.tolist() == [["exposure.csv", "EXTRT"]]
+    assert "(the pilot's single arm, or an arm declared in dictionary.RANDOMISED_ARMS" in err["message"].item()
 
 
 def test_a_dose_of_baricitinib_in_a_period_of_hcq_alone_is_an_error(small):
@@ -770,9 +771,9 @@ def test_a_stratum_or_subject_number_naming_another_centre_is_queried(example):
     found = _only(_rules(trial), "stratum_other_site")
     assert found["message"].tolist() == [
         "randomisation.csv, line 6, subject BARI-PSS-RCT-01-005, visit -, column STRATUM: stratum_other_site: value "
-        "'Centre 2' names centre 02, while the patient's centre (demographics, SITEID) is 01, as every stratum names "
-        "one centre: randomised in another centre's stratum, or a mistyped centre? The analyses take the stratum as "
-        "randomised"]
+        "'Centre 2' names centre 02, while the patient's centre (demographics, SITEID) is 01, as the strata of every "
+        "centre's patients mostly name it: randomised in another centre's stratum, or a mistyped centre? The analyses "
+        "take the stratum as randomised"]
     assert _only(_rules(trial), "subject_other_site").empty  # 001-087: no subject number starts with its centre's
     numbers = dict(zip(demog["SUBJID"], demog["SITEID"] + demog["SUBJID"]))
     for frame in trial.values():
@@ -783,7 +784,8 @@ def test_a_stratum_or_subject_number_naming_another_centre_is_queried(example):
     assert _only(problems, "subject_other_site")["message"].tolist() == [
         "demographics.csv, line 8, subject BARI-PSS-RCT-03-01007, visit -, column SUBJID: subject_other_site: value "
         "'01007' starts with centre 01's number, while the patient's centre (SITEID) is 03, as most subject numbers "
-        "start with their own centre's: a mistyped centre or subject number? The analyses take SITEID"]
+        "of every centre start with their own centre's: a mistyped centre or subject number? The analyses take "
+        "SITEID"]
     assert _only(problems, "stratum_other_site")[["USUBJID", "value"]].values.tolist() == [
         ["BARI-PSS-RCT-01-01005", "Centre 2"], ["BARI-PSS-RCT-03-01007", "CENTRE 01"]]
     assert validation.validate_export(trial).ok  # queries: the build goes on
@@ -793,6 +795,20 @@ def test_a_stratum_or_subject_number_naming_another_centre_is_queried(example):
     assert _only(_rules(trial), "stratum_other_site").empty
     rand["STRATUM"] = np.where(rand.index % 2, "HIGH", "LOW")
     assert _only(_rules(trial), "stratum_other_site").empty
+    # strata whose numbers are no centres, though centres 01, 02 and 05 exist: most patients' strata name another
+    for strata in (("1", "2"), ("Stratum 1", "Stratum 2"), ("ESSDAI >= 5", "ESSDAI < 5")):
+        rand["STRATUM"] = np.where(rand.index % 2, *strata)
+        assert _only(_rules(trial), "stratum_other_site").empty, strata
+    # subject numbers 101-187 across two centres, the larger one "1": centre 2's do not start with 2
+    trial, _, _ = example
+    trial = {name: frame.copy() for name, frame in trial.items()}
+    demog = trial["demographics"]
+    numbers = dict(zip(demog["SUBJID"], [str(100 + i) for i in range(1, len(demog) + 1)]))
+    for frame in trial.values():
+        if "SUBJID" in frame:
+            frame["SUBJID"] = frame["SUBJID"].map(numbers)
+    demog["SITEID"] = np.where(np.arange(len(demog)) < 50, "1", "2")
+    assert _only(_rules(trial), "subject_other_site").empty
     trial, _, _ = example
     assert _only(_rules(trial), "stratum_other_site").empty and _only(_rules(trial), "subject_other_site").empty
 

@@ -311,6 +311,13 @@ def test_format_shift_and_lab_summary_tables():
     summary = safety.format_lab_summary(safety.summarize_lab_by_visit(_adlb(), _adsl()), decimals={"HGB": 0})
     assert summary.iloc[0][["Mean (SD)", "Median [Q1, Q3]", "Min - Max"]].tolist() == ["130 (10.0)", "130 [120, 140]",
                                                                                        "120 - 140"]
+    # at the default one decimal, whole g/L show as whole in min and max, values and changes alike; one value of
+    # 127.5 at week 12 (a change of -2.5) gives every min and max of the parameter its one decimal
+    ends = safety.format_lab_summary(safety.summarize_lab_by_visit(_adlb(), _adsl()))["Min - Max"].tolist()
+    assert ends == ["120 - 140", "110 - 128", "-10 - -2", "75 - 75", "-45 - -45"]
+    half = _adlb().assign(AVAL=lambda d: d["AVAL"].replace(128.0, 127.5), CHG=lambda d: d["CHG"].replace(-2.0, -2.5))
+    ends = safety.format_lab_summary(safety.summarize_lab_by_visit(half, _adsl()))["Min - Max"].tolist()
+    assert ends == ["120.0 - 140.0", "110.0 - 127.5", "-10.0 - -2.5", "75.0 - 75.0", "-45.0 - -45.0"]
 
 
 # ---------------------------------------------------------------------------------------------

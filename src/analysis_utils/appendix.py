@@ -27,14 +27,14 @@ PROVENANCE_PACKAGES = (
 
 #: The design paragraph of a trial of several arms (``methods_markdown``), instead of the pilot's first paragraph.
 RANDOMISED_DESIGN_MARKDOWN = """
-**Design and populations.** Randomised, open-label trial of several arms; the between-arm comparisons below
-estimate the treatment effect, and the changes from baseline in all patients together are exploratory and
-descriptive (they include regression to the mean and the natural course of the disease). P-values are not
-adjusted for multiplicity: neither for the number of endpoints nor, with more than two arms, for the comparisons of
-each arm with the reference arm, each made at two-sided 5 %. The full analysis set and the safety set are all randomised patients who took at
-least one dose; patients are analysed in the arm they were randomised to, and the baseline characteristics
-describe every patient randomised, by that arm; adverse events and laboratory values by the treatment taken when
-they occurred (a patient who switched counts under each), exposure and medications by the first treatment (a
+**Design and populations.** Randomised, open-label trial of several arms; the between-arm comparisons below estimate
+the treatment effect, and the changes from baseline in all patients together are exploratory and descriptive (they
+include regression to the mean and the natural course of the disease). P-values are not adjusted for multiplicity:
+neither for the number of endpoints nor, with more than two arms, for the comparisons of each arm with the reference
+arm, each made at two-sided 5 %. The full analysis set and the safety set are all randomised patients who took at
+least one dose; patients are analysed in the arm they were randomised to, and the baseline characteristics describe
+every patient randomised, by that arm; adverse events and laboratory values by the treatment taken when they
+occurred (a patient who switched counts under each), exposure and medications by the first treatment (a
 switched patient's second period in that column).
 """
 
@@ -104,8 +104,8 @@ is a data query.
 **Rounding.** Numbers are stored unrounded in the analysis results dataset (ard.csv). For display they
 are rounded half up on their shortest decimal representation (as SAS ROUND): 42.65 shows as 42.7.
 Percentages have one decimal, p-values three (`<0.001` below that). A minimum and maximum are values of the data and
-show with the decimals the data have (ages of 36 and 63 years as 36 - 63), the mean and median with those of the
-table, the SD with one more.
+show with the decimals the data carry, at most the table's (ages of 36 and 63 years as 36 - 63), the mean and
+median with those of the table, the SD with one more.
 """
 
 

@@ -928,17 +928,22 @@ def methods_note(ard: pd.DataFrame, *, analysis_ids) -> str:
 
     With several arms compared with the reference arm, each method names its comparisons too:
 
-    >>> three = ard.assign(group=["B vs A", "C vs A"], avisit="Week 24")
+    >>> three = pd.DataFrame({"analysis_id": "EFF-ESSDAI-MCII-DIFF", "group": ["B vs A", "C vs A"] * 2,
+    ...                       "avisit": ["Week 12", "Week 12", "Week 24", "Week 24"],
+    ...                       "method": ["Newcombe; CMH", "Newcombe; Fisher", "Newcombe; Fisher", "Newcombe; CMH"]})
     >>> methods_note(three, analysis_ids=["EFF-ESSDAI-MCII"]).split(" | ")[1:]
-    ['Response rate, difference in % points (B vs A, Week 24): Newcombe; CMH', \
-'Response rate, difference in % points (C vs A, Week 24): Newcombe; Fisher']
+    ['Response rate, difference in % points (B vs A, Week 12; C vs A, Week 24): Newcombe; CMH', \
+'Response rate, difference in % points (C vs A, Week 12; B vs A, Week 24): Newcombe; Fisher']
     """
     parts = [CELLS_NOTE]
     for analysis_id in [analysis_ids] if isinstance(analysis_ids, str) else analysis_ids:
         rows = _rows(ard, analysis_id + comparisons.DIFF_SUFFIX)
         several = "group" in rows and rows["group"].nunique() > 1
         for method, r in rows.groupby("method", sort=False):
-            where = ", ".join(dict.fromkeys([*(r["group"] if several else []), *r["avisit"]]))
+            where = ", ".join(dict.fromkeys(r["avisit"]))
+            if several:  # each comparison with its visits
+                where = "; ".join(f"{g}, {', '.join(dict.fromkeys(v['avisit']))}"
+                                  for g, v in r.groupby("group", sort=False))
             parts.append(f"{ANALYSIS_LABELS.get(_kind(analysis_id), analysis_id)} ({where}): {method}")
     return " | ".join(parts)
 

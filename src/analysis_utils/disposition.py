@@ -365,7 +365,7 @@ def summarize_consort_by_arm(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: st
 
 
 #: Characters of a box's line (at 8 points) across the CONSORT flow's width, shared by its columns: an arm's name
-#: longer than its column holds goes on lines of its own below "Allocated to" (three arms' boxes overlapped).
+#: longer than its column holds goes on lines of its own below "Allocated to", so that no box overlaps another.
 FLOW_LINE_CHARACTERS = 120
 
 

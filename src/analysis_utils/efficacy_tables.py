@@ -172,8 +172,8 @@ def _or_no_data(rows: list, columns) -> pd.DataFrame:
 
 def format_summary_table(ard: pd.DataFrame, *, analysis_id) -> pd.DataFrame:
     """Lay out ``EFF-{P}-SUMMARY`` analyses: one row per variable x visit, n, mean (SD), median [Q1, Q3], min - max
-    (min and max of values and changes with the decimals a parameter's values need, ``tables.extreme_decimals``; of a
-    % change, a ratio, with the mean's).
+    (min and max of a parameter's values and changes with the decimals all of them need, ``tables.extreme_decimals``;
+    of a % change, a ratio, with the mean's).
 
     ``analysis_id`` is one identifier or a list of them (shown in that order); with more than one
     parameter a first column names it.
@@ -192,9 +192,9 @@ def format_summary_table(ard: pd.DataFrame, *, analysis_id) -> pd.DataFrame:
     w = w.assign(_v=w["variable"].map({v: i for i, v in enumerate(VARIABLE_LABELS)}), _a=cells.rank(w["avisit"]))
     w = w.sort_values(["_i", "paramcd", "_v", "_a"], kind="stable")
     dec = [_decimals(p, v) for p, v in zip(w["paramcd"], w["variable"])]
-    ends = w.assign(_d=dec).groupby(["paramcd", "variable"], sort=False)
-    extremes = ends.apply(lambda g: tables.extreme_decimals([*g["min"], *g["max"]], g["_d"].iloc[0]))
-    ext = [d if v == "PCHG" else int(extremes[(p, v)]) for p, v, d in zip(w["paramcd"], w["variable"], dec)]
+    ends = w.assign(_d=dec)[w["variable"] != "PCHG"].groupby("paramcd", sort=False)  # values and changes alike
+    extremes = ends.apply(lambda g: tables.extreme_decimals([*g["min"], *g["max"]], g["_d"].max()))
+    ext = [d if v == "PCHG" else int(extremes[p]) for p, v, d in zip(w["paramcd"], w["variable"], dec)]
     first = {"Parameter": w["paramcd"].map(param_label).to_numpy()} if w["paramcd"].nunique() > 1 else {}
     return pd.DataFrame({
         **first, "Visit": w["avisit"].to_numpy(), "Variable": w["variable"].map(VARIABLE_LABELS).to_numpy(),

@@ -267,9 +267,10 @@ def compute_continuity_correction(n_control: float, delta: float, *, ratio: floa
 def _round_arms(n_control_raw: float, *, ratio: float, dropout: float) -> SampleSize:
     """Whole patients: the control arm rounded up and the treatment arm ``ratio`` times it; to randomise, the control
     arm divided by (1 - dropout) and rounded up, the treatment arm ``ratio`` times that (rounded up, and never below its
-    own evaluable size divided by (1 - dropout)): the numbers to randomise keep the allocation, whole blocks of 3 at
-    2:1. Each arm inflated and rounded on its own would give 45 + 23 for 40 + 20 evaluable patients, which no 2:1
-    randomisation allocates; this gives 46 + 23 (20 / 0.9 = 22.2, 23; 2 x 23 = 46).
+    own evaluable size divided by (1 - dropout)): the numbers to randomise keep a whole-number allocation, whole blocks
+    of 3 at 2:1 (another ratio, 1.5, only as nearly as whole patients allow). Each arm inflated and rounded on its own
+    would give 45 + 23 for 40 + 20 evaluable patients, which no 2:1 randomisation allocates; this gives 46 + 23
+    (20 / 0.9 = 22.2, 23; 2 x 23 = 46).
 
     >>> s = _round_arms(20.0, ratio=2.0, dropout=0.1)
     >>> (s.n_treatment, s.n_control), (s.n_treatment_inflated, s.n_control_inflated, s.n_total_inflated)
@@ -1649,44 +1650,64 @@ the estimate, or 3.24 (upper limit of the 95% CI), 1.83 times.
             f"{format_number(sd['ci_upper'] / sd['estimate'], 2)} times.")
 
 
+def _how_many(n: int, of: int) -> str:
+    """``n`` of ``of`` in words: "both", "all", "none", "2 of them".
+
+    >>> [_how_many(2, 2), _how_many(3, 3), _how_many(0, 3), _how_many(2, 3)]
+    ['both', 'all', 'none', '2 of them']
+    """
+    return "both" if n == of == 2 else "all" if n == of else "none" if n == 0 else f"{n} of them"
+
+
 def describe_planned_power(rows: pd.DataFrame, *, target: float,
                            analysis_id: str = "PLAN-TRIAL-SIMULATION") -> str:
     """The power of the planned trial in words (``simulate_planned_trial_power`` rows in the ARD): in how many
     scenarios its simulated power reaches ``target``, those short of it with their power, and how it compares with
-    Fisher's exact power at the same expected numbers evaluable (the test that sizes Table P.2).
+    Fisher's exact power at the same expected numbers evaluable (the test that sizes Table P.2), by the differences
+    of the percentages as Table P.3 shows them and against twice the simulation's Monte Carlo SE. A scenario without
+    a simulated power is left out; without any, the text is empty.
 
-    >>> rows = pd.DataFrame({"analysis_id": "PLAN-TRIAL-SIMULATION", "category": ["a", "a", "a", "b", "b", "b"],
-    ...     "stat_name": ["n_total", "power_simulated", "power_fisher_exact"] * 2,
-    ...     "stat_value": [87, 0.904, 0.873, 87, 0.697, 0.65], "method": "", "label": ""})
+    >>> rows = pd.DataFrame({"analysis_id": "PLAN-TRIAL-SIMULATION", "category": [c for c in "ab" for _ in range(4)],
+    ...     "stat_name": ["n_total", "power_simulated", "power_simulated_se", "power_fisher_exact"] * 2,
+    ...     "stat_value": [87, 0.904, 0.0066, 0.873, 87, 0.697, 0.0103, 0.65], "method": "", "label": ""})
     >>> print(describe_planned_power(rows, target=0.8))
     At the protocol's 87 patients the planned analysis reaches 80% power in 1 of the 2 scenarios (90.4%); it \
 falls short in the other: b, 69.7%. Its simulated power is above Fisher's exact power at the same expected \
-numbers of evaluable patients in both scenarios (by 3.1 to 4.7 points): the sizes for Fisher's test are \
-conservative for it.
+numbers of evaluable patients in both scenarios (by 3.1 to 4.7 points, more than twice the simulation's standard \
+error in both): Fisher's sizes are, if anything, larger than the planned analysis needs.
     """
-    w = _wide(rows, analysis_id, ("power_fisher_exact",))
+    w = _wide(rows, analysis_id, ("power_simulated", "power_simulated_se", "power_fisher_exact"))
+    w = w[w["power_simulated"].notna()]
+    if w.empty:
+        return ""
     power, n_total, k = w["power_simulated"], format_number(w["n_total"].iloc[0], 0), len(w)
     met, short = power[power >= target], power[power < target]
     listed = "; ".join(f"{name}, {_pct(p)}" for name, p in short.items())
     text = f"At the protocol's {n_total} patients the planned analysis "
     if short.empty:
         every = "the scenario" if k == 1 else "both scenarios" if k == 2 else f"all {k} scenarios"
-        text += f"reaches {_pct(target, 0)} power in {every} ({_pct(power.min())} or more)."
+        reached = _pct(power.min()) if k == 1 else f"{_pct(power.min())} or more"
+        text += f"reaches {_pct(target, 0)} power in {every} ({reached})."
     elif met.empty:
         text += f"falls short of {_pct(target, 0)} power in every scenario: {listed}."
     else:
         reached = _pct(met.min()) if len(met) == 1 else f"{_pct(met.min())} to {_pct(met.max())}"
         text += (f"reaches {_pct(target, 0)} power in {len(met)} of the {k} scenarios ({reached}); it falls short in "
                  f"the {'other' if len(short) == 1 else 'others'}: {listed}.")
-    gain = (power - w["power_fisher_exact"]).dropna()
+    shown = {c: w[c].map(lambda p: float(format_number(100 * p, 1))) for c in ("power_simulated", "power_fisher_exact")}
+    gain = (shown["power_simulated"] - shown["power_fisher_exact"]).dropna()
     above = gain[gain > 0]
     if len(above):
-        where = ("both scenarios" if len(above) == len(gain) == 2 else "every scenario" if len(above) == len(gain)
-                 else f"{len(above)} of the {len(gain)} scenarios")
-        points = " to ".join(dict.fromkeys(format_number(100 * g, 1) for g in (above.min(), above.max())))
+        def scenarios(n: int) -> str:
+            return ("both scenarios" if n == len(gain) == 2 else "every scenario" if n == len(gain)
+                    else f"{n} of the {len(gain)} scenarios")
+        clear = int((above > 200 * w.loc[above.index, "power_simulated_se"]).sum())
+        points = " to ".join(dict.fromkeys(format_number(g, 1) for g in (above.min(), above.max())))
         text += (f" Its simulated power is above Fisher's exact power at the same expected numbers of evaluable "
-                 f"patients in {where} (by {points} points)"
-                 + (": the sizes for Fisher's test are conservative for it." if len(above) == len(gain) else "."))
+                 f"patients in {scenarios(len(above))} (by {points} points, more than twice the simulation's "
+                 f"standard error in {_how_many(clear, len(above))})"
+                 + (": Fisher's sizes are, if anything, larger than the planned analysis needs."
+                    if len(above) == len(gain) else "."))
     return text
 
 

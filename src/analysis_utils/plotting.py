@@ -45,7 +45,7 @@ MANY_PATIENTS = 200
 #: randomised example were unreadable); above, the axis says how many patients, ordered by change.
 WATERFALL_NAMED_PATIENTS = 40
 #: Characters of an arm's name (at 8 points) across the waterfall's width: an arm's share of the bars holds its share of
-#: them, and a longer name goes on two lines (three arms' names overlapped).
+#: them, and a longer name goes on more lines, so that no arm's name overlaps another's.
 WATERFALL_HEADER_CHARACTERS = 110
 #: Most visits whose labels stand upright under a panel; more are slanted (weeks 0-24 every 4 weeks: 7 visits).
 UPRIGHT_VISITS = 4

@@ -1713,16 +1713,16 @@ def format_max_grade_table(result: pd.DataFrame, *, any_label: str = "Any TEAE")
 
 def format_lab_summary(result: pd.DataFrame, *, decimals=None) -> pd.DataFrame:
     """Display frame of ``summarize_lab_by_visit``; ``decimals`` maps PARAMCD -> decimals (default 1); min and max
-    take as many as a parameter's values need, at most these (``tables.extreme_decimals``).
+    take as many as a parameter's values and changes need, at most these (``tables.extreme_decimals``).
 
     Parameters by name and unit (``vocabulary.param_label``), each named once; the column of the arms is headed
     "Treatment" (the treatment taken, ``AS_TREATED``, in a trial of several); with a single arm its name goes to the
     table's title and the column is left out.
     """
     dec = result["PARAMCD"].map(dict(decimals or {})).fillna(1).astype(int)
-    ends = result.assign(_d=dec).groupby(["PARAMCD", "variable"], sort=False)
+    ends = result.assign(_d=dec).groupby("PARAMCD", sort=False)  # values and changes alike
     extremes = ends.apply(lambda g: tables.extreme_decimals([*g["min"], *g["max"]], g["_d"].iloc[0]))
-    ext = [int(extremes[key]) for key in zip(result["PARAMCD"], result["variable"])]
+    ext = [int(extremes[p]) for p in result["PARAMCD"]]
     rows = zip(result["mean"], result["sd"], result["median"], result["q1"], result["q3"], result["min"],
                result["max"], dec, ext)
     body = pd.DataFrame([(tables.format_mean_sd(m, s, d), tables.format_median_q1q3(md, a, b, d),

@@ -136,20 +136,25 @@ def format_min_max(lo: float, hi: float, decimals: int) -> str:
 
 
 def extreme_decimals(values, decimals: int) -> int:
-    """Decimals of a parameter's min and max: the fewest, at most ``decimals`` (its mean's), that show each of
-    ``values`` (its mins and maxes, in every row of the table) as ``decimals`` would. A min and max are values of the
-    data, shown at the data's precision (PhUSE, "Analyses and Displays Associated with Demographics, Disposition,
-    and Medications", 2014: min and max to the decimals collected, the mean one more): ages of 36 and 63 years show as
-    "36 - 63", not "36.0 - 63.0". Taken over every row of a parameter, its rows keep one precision.
+    """Decimals of a parameter's min and max: the decimals its ``values`` (its mins and maxes, in every row of the
+    table) carry, at most ``decimals`` (its mean's); missing and infinite values carry none, and a value is read to
+    ``ROUNDING_DIGITS`` significant digits, as the rounding rule reads it. A min and max are values of the data, shown
+    at the data's precision (PhUSE, "Analyses and Displays Associated with Demographics, Disposition, and
+    Medications", 2014: min and max to the decimals collected, the mean one more): ages of 36 and 63 years show as
+    "36 - 63", not "36.0 - 63.0". Taken over every row of a parameter, its rows keep one precision; a CRP of 0.96
+    and 12.04 at the table's one decimal shows as "1.0 - 12.0".
 
     >>> extreme_decimals([36.0, 63.0, 41.0], 1), extreme_decimals([36.0, 62.5], 1), extreme_decimals([5.333], 1)
     (0, 1, 1)
-    >>> extreme_decimals([0.9, 1.25, float("nan")], 2), extreme_decimals([], 1)
-    (2, 0)
+    >>> extreme_decimals([0.96, 12.04], 1), extreme_decimals([0.9, 1.25, float("nan")], 2), extreme_decimals([], 1)
+    (1, 2, 0)
+    >>> import numpy as np
+    >>> extreme_decimals([np.float32("nan"), float("inf"), 4.0, 0.1 + 0.2], 2)  # 0.30000000000000004: 0.3
+    1
     """
-    decimals = int(decimals)
-    shown = [Decimal(format_number(v, decimals)) for v in values if not _is_missing(v)]
-    return next(d for d in range(decimals + 1) if all(x == x.quantize(Decimal(1).scaleb(-d)) for x in shown))
+    decimals, context = int(decimals), Context(prec=ROUNDING_DIGITS)
+    exact = [context.plus(Decimal(repr(float(v)))) for v in values if not _is_missing(v) and math.isfinite(v)]
+    return next((d for d in range(decimals) if all(x == x.quantize(Decimal(1).scaleb(-d)) for x in exact)), decimals)
 
 
 def format_ci(lo: float, hi: float, decimals: int) -> str:

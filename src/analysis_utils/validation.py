@@ -165,11 +165,12 @@ RULES = MappingProxyType({
                                  "between-arm analyses are stratified by centre, not by the randomisation's strata "
                                  "(arms.strata_variable)"),
     "stratum_other_site": ("query", "a stratum (STRATUM) that names another centre than the patient's (SITEID), where "
-                                    "every stratum names one centre: randomised in another centre's stratum, or a "
-                                    "mistyped centre? The analyses take the stratum as randomised"),
+                                    "every stratum names one centre and the patients of every centre mostly their "
+                                    "own: randomised in another centre's stratum, or a mistyped centre? The analyses "
+                                    "take the stratum as randomised"),
     "subject_other_site": ("query", "a subject number that starts with another centre's number than its SITEID "
-                                    "(02003 at centre 01), where most start with their own centre's: a mistyped "
-                                    "centre or subject number?"),
+                                    "(02003 at centre 01), where those of every centre mostly start with their own "
+                                    "centre's: a mistyped centre or subject number?"),
     "spelled_as_another": ("query", "a stratum (STRATUM), a MedDRA term (AEDECOD, AEBODSYS) or a drug name (CMDECOD) "
                                     "spelled as another value of its column in another letter case: read as that "
                                     "value, the spelling most rows have (dictionary.one_spelling)"),
@@ -284,12 +285,11 @@ class ValidationResult:
 class ExportValidationError(Exception):
     """The raw export has errors; ``.errors`` lists them all (columns ``PROBLEM_COLUMNS``). The message quotes
     ``MAX_ERRORS_IN_MESSAGE`` of them, in the order of the list, each kind of error (file, column and rule) before a
-    second of any kind: an export whose arms are named otherwise showed 20 errors of the exposure form, those of the
-    randomisation form hidden among "38 more"."""
+    second of any kind, so that one form's many errors of one kind do not hide another form's."""
 
     def __init__(self, errors: pd.DataFrame):
         self.errors = errors
-        kind = errors.groupby(["file", "variable", "rule"], sort=False).cumcount().to_numpy()
+        kind = errors.groupby(["file", "variable", "rule"], sort=False, dropna=False).cumcount().to_numpy()
         first = np.sort(np.argsort(kind, kind="stable")[:MAX_ERRORS_IN_MESSAGE])
         shown = errors["message"].iloc[first].tolist()
         more = len(errors) - len(shown)
@@ -842,10 +842,13 @@ def _check_variable(var: dictionary.Variable, text: pd.Series, ctx: _Context) ->
 
 #: What to do with an arm or treatment the dictionary does not declare (README, "A randomised trial and its visit
 #: schedule"): another trial's arms are declared in the dictionary, as code.
-_ARM_HINT = MappingProxyType(dict.fromkeys(("ARM", "EXTRT"), (
-    " (the arms declared in dictionary.RANDOMISED_ARMS, those without baricitinib in dictionary.NO_BARICITINIB): "
-    "recode the export's arm names to these, or declare the trial's own arms there (README, 'Another trial's "
-    "arms')")))
+_ARM_HINT = MappingProxyType({
+    "ARM": " (the arms declared in dictionary.RANDOMISED_ARMS, those without baricitinib in "
+           "dictionary.NO_BARICITINIB): recode the export's arm names to these, or declare the trial's own arms there "
+           "(README, 'Another trial's arms')",
+    "EXTRT": " (the pilot's single arm, or an arm declared in dictionary.RANDOMISED_ARMS, those without baricitinib in "
+             "dictionary.NO_BARICITINIB): recode the export's treatment names to these, or declare the trial's own "
+             "arms there (README, 'Another trial's arms')"})
 
 
 def _check_form(form: dictionary.Form, frame: pd.DataFrame, ctx: _Context) -> tuple:
@@ -1842,13 +1845,24 @@ def _site_key(word: str) -> str:
     return (word.lstrip("0") or "0") if word.isdigit() else word.upper()
 
 
+def _centres_agree(own: pd.Series, named: pd.Series) -> bool:
+    """Whether the patients of every centre (``own``; blank left out), two or more, mostly name their own centre
+    (``named``, aligned): the export's convention, not a large centre's numbers nor a number that is no centre
+    (strata ``ESSDAI < 5`` beside a centre 05)."""
+    kept = own.ne("").to_numpy()
+    agree = pd.Series((named.to_numpy() == own.to_numpy())[kept]).groupby(own.to_numpy()[kept]).mean()
+    return len(agree) >= 2 and bool((agree > 0.5).all())
+
+
 def _query_sites(text: dict, ctxs: dict) -> pd.DataFrame:
-    """Centres named twice for a patient, and not alike, in an export of several centres: a stratum naming another
-    centre than the patient's SITEID (``stratum_other_site``), where every stratum names exactly one of the export's
-    centres as a word (``CENTRE 02``; strata of another factor, or naming none or two, are not compared), and a
-    subject number whose prefix is another centre's (``subject_other_site``, ``02-003`` at centre 01), where more
-    than half the subject numbers start with their own centre's. A patient's SITEID is demographics'; subject
-    numbers given at several centres (which stop the build, ``duplicate_key``) are not compared."""
+    """Centres named twice for a patient, and not alike, where the export names its centres so: a stratum naming
+    another centre than the patient's SITEID (``stratum_other_site``), where every stratum names exactly one of the
+    export's centres as a word (``CENTRE 02``, ``Centre 2``) and the patients of every centre mostly have their own
+    centre's stratum; a subject number that starts with another centre's SITEID (``subject_other_site``, ``02003`` at
+    centre 01), where the centres' numbers are of one length and the subject numbers of every centre mostly start
+    with their own centre's, two digits or more after it (``_centres_agree``). A patient's SITEID is demographics';
+    the strata of a subject number given at several centres (which stops the build, ``duplicate_key``) are not
+    compared."""
     demog = text["demographics"]
     if "SITEID" not in demog or "SUBJID" not in demog:
         return _empty()
@@ -1860,13 +1874,15 @@ def _query_sites(text: dict, ctxs: dict) -> pd.DataFrame:
         return _empty()
     found = [_empty()]
     subjid, length = demog["SUBJID"].fillna("").str.strip(), written[written.ne("")].str.len().unique()
-    prefix = subjid.str[:int(length[0])].where(subjid.str.len() >= length[0] + 2, "") if len(length) == 1 else written
-    if (prefix.eq(written) & written.ne("")).sum() * 2 > len(demog) and len(length) == 1:
-        other = prefix.isin(list(sites.values())) & written.ne("") & prefix.ne(written)
-        found.append(_problems(ctxs["demographics"], other.to_numpy(), "SUBJID", "subject_other_site", demog["SUBJID"],
-                               lambda m: "starts with centre " + prefix[m] + "'s number, while the patient's centre "
-                               "(SITEID) is " + written[m] + ", as most subject numbers start with their own centre's: "
-                               "a mistyped centre or subject number? The analyses take SITEID"))
+    if len(length) == 1:
+        prefix = subjid.str[:int(length[0])].where(subjid.str.len() >= length[0] + 2, "")
+        if _centres_agree(written, prefix):
+            other = prefix.isin(list(sites.values())) & written.ne("") & prefix.ne(written)
+            found.append(_problems(ctxs["demographics"], other.to_numpy(), "SUBJID", "subject_other_site",
+                                   demog["SUBJID"], lambda m: "starts with centre " + prefix[m] + "'s number, while "
+                                   "the patient's centre (SITEID) is " + written[m] + ", as most subject numbers of "
+                                   "every centre start with their own centre's: a mistyped centre or subject number? "
+                                   "The analyses take SITEID"))
     rand = text.get("randomisation")
     if rand is None or "STRATUM" not in rand or "SUBJID" not in rand or "randomisation" not in ctxs:
         return _sorted(found)
@@ -1875,14 +1891,16 @@ def _query_sites(text: dict, ctxs: dict) -> pd.DataFrame:
     if not named or any(len(centres) != 1 for centres in named.values()):
         return _sorted(found)
     once = ~demog["SUBJID"].duplicated(keep=False)
-    patient = rand["SUBJID"].map(dict(zip(demog.loc[once, "SUBJID"], own[once])))
+    patient = rand["SUBJID"].map(dict(zip(demog.loc[once, "SUBJID"], own[once]))).fillna("")
     stratum = strata.map(lambda s: next(iter(named[s])) if s else "")
-    other = (stratum.ne("") & patient.notna() & patient.ne("") & stratum.ne(patient)).to_numpy()
+    if not _centres_agree(patient.where(stratum.ne(""), ""), stratum):
+        return _sorted(found)
+    other = (stratum.ne("") & patient.ne("") & stratum.ne(patient)).to_numpy()
     found.append(_problems(ctxs["randomisation"], other, "STRATUM", "stratum_other_site", rand["STRATUM"],
                            lambda m: "names centre " + stratum[m].map(sites) + ", while the patient's centre "
-                           "(demographics, SITEID) is " + patient[m].map(sites) + ", as every stratum names one "
-                           "centre: randomised in another centre's stratum, or a mistyped centre? The analyses take "
-                           "the stratum as randomised"))
+                           "(demographics, SITEID) is " + patient[m].map(sites) + ", as the strata of every centre's "
+                           "patients mostly name it: randomised in another centre's stratum, or a mistyped centre? The "
+                           "analyses take the stratum as randomised"))
     return _sorted(found)
 
 
