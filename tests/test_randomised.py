@@ -771,9 +771,9 @@ def test_a_stratum_or_subject_number_naming_another_centre_is_queried(example):
     found = _only(_rules(trial), "stratum_other_site")
     assert found["message"].tolist() == [
         "randomisation.csv, line 6, subject BARI-PSS-RCT-01-005, visit -, column STRATUM: stratum_other_site: value "
-        "'Centre 2' names centre 02, while the patient's centre (demographics, SITEID) is 01, as the strata of every "
-        "centre's patients mostly name it: randomised in another centre's stratum, or a mistyped centre? The analyses "
-        "take the stratum as randomised"]
+        "'Centre 2' names centre 02, while the patient's centre (demographics, SITEID) is 01, as most patients' strata "
+        "name their centre: randomised in another centre's stratum, or a mistyped centre? The analyses take the "
+        "stratum as randomised"]
     assert _only(_rules(trial), "subject_other_site").empty  # 001-087: no subject number starts with its centre's
     numbers = dict(zip(demog["SUBJID"], demog["SITEID"] + demog["SUBJID"]))
     for frame in trial.values():
@@ -784,11 +784,13 @@ def test_a_stratum_or_subject_number_naming_another_centre_is_queried(example):
     assert _only(problems, "subject_other_site")["message"].tolist() == [
         "demographics.csv, line 8, subject BARI-PSS-RCT-03-01007, visit -, column SUBJID: subject_other_site: value "
         "'01007' starts with centre 01's number, while the patient's centre (SITEID) is 03, as most subject numbers "
-        "of every centre start with their own centre's: a mistyped centre or subject number? The analyses take "
-        "SITEID"]
+        "start with their own centre's: a mistyped centre or subject number? The analyses take SITEID"]
     assert _only(problems, "stratum_other_site")[["USUBJID", "value"]].values.tolist() == [
         ["BARI-PSS-RCT-01-01005", "Centre 2"], ["BARI-PSS-RCT-03-01007", "CENTRE 01"]]
     assert validation.validate_export(trial).ok  # queries: the build goes on
+    demog.loc[demog["SUBJID"] == "08087", "SITEID"] = "09"  # a centre of one patient, in centre 08's stratum
+    assert _only(_rules(trial), "stratum_other_site")["USUBJID"].tolist()[-1] == "BARI-PSS-RCT-09-08087"
+    demog.loc[demog["SUBJID"] == "08087", "SITEID"] = "08"
     rand["STRATUM"] = rand["STRATUM"] + " / ESSDAI >=10"  # a second factor: still one centre named
     assert len(_only(_rules(trial), "stratum_other_site")) == 2
     rand.loc[rand["SUBJID"] == "02013", "STRATUM"] = "CENTRE 01 OR 02"  # names two: strata not compared
