@@ -78,9 +78,11 @@ DATA_FILES := $(shell find $(call QUOTE,$(DATA_DIR)) -type f ! -name '.*' ! -nam
   | LC_ALL=C sort -k3)
 SRC_FILES := $(wildcard src/analysis_utils/*.py src/analysis_utils/templates/report/*)
 NOTEBOOK_FILES := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
-# A change of DATA_DIR, DATA_CUTOFF or of a file of the export (added, removed, changed) re-runs the report; so does a
-# notebook or module removed or renamed (a prerequisite gone, or renamed with its old date, is no reason for make).
-BUILD_PARAMS := data_dir=$(DATA_DIR) cutoff=$(DATA_CUTOFF) files=$(DATA_FILES) code=$(NOTEBOOK_FILES) $(SRC_FILES)
+# A change of DATA_DIR, DATA_CUTOFF, KERNELS or of a file of the export (added, removed, changed) re-runs the report
+# (KERNELS: the path asked for runs, though every path gives the same bytes); so does a notebook or module removed or
+# renamed (a prerequisite gone, or renamed with its old date, is no reason for make).
+BUILD_PARAMS := data_dir=$(DATA_DIR) cutoff=$(DATA_CUTOFF) kernels=$(KERNELS) files=$(DATA_FILES) \
+  code=$(NOTEBOOK_FILES) $(SRC_FILES)
 PARAMS_FILE := .build/params
 # Written by a call that builds the report only: `make validate DATA_DIR=other` must not make the next `make report`
 # rebuild the shipped export's report.

@@ -248,6 +248,10 @@ def test_only_a_call_that_builds_the_report_records_its_inputs(tmp_path):
     assert (tmp_path / ".build" / "params").read_text() == recorded
     assert not _needs_build(tmp_path, make)
     assert _needs_build(tmp_path, [*make, "DATA_CUTOFF=2021-12-20"])
+    # another kernel path asked for runs (its outputs are the same bytes, but the path asked for is the one to try)
+    assert _needs_build(tmp_path, [*make, "KERNELS=warm"])
+    _settle(tmp_path, [*make, "KERNELS=warm"])
+    assert not _needs_build(tmp_path, [*make, "KERNELS=warm"])
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
