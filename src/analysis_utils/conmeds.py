@@ -360,6 +360,12 @@ def summarize_gc_dose(doses: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TR
                 "min", "max", "n_changed", "pct_changed", "big_n"]]
 
 
+#: Note of the medication tables of a trial of several arms: their columns are by the first treatment, as the exposure
+#: table's (Table 14.1.4), not by the treatment taken, as the safety tables' (``safety.AS_TREATED_NOTE``).
+FIRST_TREATMENT_NOTE = ("Columns by the first treatment taken (TRT01A), as in Table 14.1.4: a patient who switched "
+                        "treatment counts there, before and after the switch.")
+
+
 def format_gc_dose(result: pd.DataFrame, *, decimals: int = 1) -> pd.DataFrame:
     """Display frame of ``summarize_gc_dose``: one row per statistic, one column per visit under its arm
     with the arm's N (two-level columns, ``("<arm> (N = n)", "<visit>")``); min and max with the decimals the doses

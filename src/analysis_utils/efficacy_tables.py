@@ -192,9 +192,9 @@ def format_summary_table(ard: pd.DataFrame, *, analysis_id) -> pd.DataFrame:
     w = w.assign(_v=w["variable"].map({v: i for i, v in enumerate(VARIABLE_LABELS)}), _a=cells.rank(w["avisit"]))
     w = w.sort_values(["_i", "paramcd", "_v", "_a"], kind="stable")
     dec = [_decimals(p, v) for p, v in zip(w["paramcd"], w["variable"])]
-    ends = w.assign(_d=dec)[w["variable"] != "PCHG"].groupby("paramcd", sort=False)  # values and changes alike
-    extremes = ends.apply(lambda g: tables.extreme_decimals([*g["min"], *g["max"]], g["_d"].max()))
-    ext = [d if v == "PCHG" else int(extremes[p]) for p, v, d in zip(w["paramcd"], w["variable"], dec)]
+    ratio = w["variable"].eq("PCHG")  # a % change: the mean's decimals; values and changes: one precision
+    ext = [d if r else e for r, d, e in zip(ratio, dec, tables.extreme_decimals_by(
+        w["paramcd"] + ratio.map({True: " PCHG", False: ""}), w["min"], w["max"], dec))]
     first = {"Parameter": w["paramcd"].map(param_label).to_numpy()} if w["paramcd"].nunique() > 1 else {}
     return pd.DataFrame({
         **first, "Visit": w["avisit"].to_numpy(), "Variable": w["variable"].map(VARIABLE_LABELS).to_numpy(),

@@ -1720,9 +1720,7 @@ def format_lab_summary(result: pd.DataFrame, *, decimals=None) -> pd.DataFrame:
     table's title and the column is left out.
     """
     dec = result["PARAMCD"].map(dict(decimals or {})).fillna(1).astype(int)
-    ends = result.assign(_d=dec).groupby("PARAMCD", sort=False)  # values and changes alike
-    extremes = ends.apply(lambda g: tables.extreme_decimals([*g["min"], *g["max"]], g["_d"].iloc[0]))
-    ext = [int(extremes[p]) for p in result["PARAMCD"]]
+    ext = tables.extreme_decimals_by(result["PARAMCD"], result["min"], result["max"], dec)  # values and changes
     rows = zip(result["mean"], result["sd"], result["median"], result["q1"], result["q3"], result["min"],
                result["max"], dec, ext)
     body = pd.DataFrame([(tables.format_mean_sd(m, s, d), tables.format_median_q1q3(md, a, b, d),

@@ -157,6 +157,18 @@ def extreme_decimals(values, decimals: int) -> int:
     return next((d for d in range(decimals) if all(x == x.quantize(Decimal(1).scaleb(-d)) for x in exact)), decimals)
 
 
+def extreme_decimals_by(keys, lows, highs, decimals) -> list[int]:
+    """``extreme_decimals`` of each row (aligned ``keys``, ``lows``, ``highs`` and ``decimals``: a table's rows)
+    over every row of its key (a parameter), at most the most ``decimals`` of those rows: one precision a parameter.
+
+    >>> extreme_decimals_by(["AGE", "AGE", "HGB"], [36.0, 40.0, 110.5], [63.0, 70.0, 139.0], [1, 1, 1])
+    [0, 0, 1]
+    """
+    rows = pd.DataFrame({"key": list(keys), "lo": list(lows), "hi": list(highs), "d": list(decimals)})
+    per = {key: extreme_decimals([*g["lo"], *g["hi"]], g["d"].max()) for key, g in rows.groupby("key", sort=False)}
+    return [per[key] for key in rows["key"]]
+
+
 def format_ci(lo: float, hi: float, decimals: int) -> str:
     """Format a confidence interval as ``"(lo, hi)"``.
 
