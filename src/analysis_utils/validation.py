@@ -1901,8 +1901,8 @@ def _query_sites(text: dict, ctxs: dict) -> pd.DataFrame:
     found.append(_problems(ctxs["randomisation"], other, "STRATUM", "stratum_other_site", rand["STRATUM"],
                            lambda m: "names centre " + stratum[m].map(sites) + ", while the patient's centre "
                            "(demographics, SITEID) is " + patient[m].map(sites) + ", as most patients' strata name "
-                           "their centre: randomised in another centre's stratum, or a mistyped centre? The analyses take "
-                           "the stratum as randomised"))
+                           "their centre: randomised in another centre's stratum, or a mistyped centre? The analyses "
+                           "take the stratum as randomised"))
     return _sorted(found)
 
 
