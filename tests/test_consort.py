@@ -110,3 +110,9 @@ def test_the_protocol_switch_is_the_control_arms_and_another_arm_changed_treatme
     plt.close(fig)
     assert "In study at week 12 (n = 2)\nAnalysed at week 12 (n = 0)\nSwitched treatment at week 12 (n = 1)" in texts
     assert "In study at week 12 (n = 2)\nAnalysed at week 12 (n = 0)\nChanged treatment (n = 1)\n  to Ctl: 1" in texts
+    # ADSL's planned doses say which arm is the control (without baricitinib), though its code is not the lowest
+    recoded = adsl.assign(TRT01PN=[2, 2, 1, 1], DOSE01P=[0.0, 0.0, 4.0, 4.0])
+    out = disposition.summarize_consort_by_arm(recoded, _adeff().iloc[:0])
+    assert out[out["box"].isin([disposition.SWITCHED_BOX, disposition.CHANGED_BOX])].values.tolist() == [
+        ["Trt", disposition.CHANGED_BOX, "", 1], ["Trt", disposition.CHANGED_BOX, "to Ctl", 1],
+        ["Ctl", disposition.SWITCHED_BOX, "", 1]]

@@ -256,12 +256,14 @@ def test_the_patients_not_eligible_are_named_twenty_at_most():
 
 def test_baricitinib_started_below_the_label_threshold_is_queried_at_each_start():
     """Patient a starts baricitinib with lymphocytes 0.49 (below 0.5) and haemoglobin 80 (the threshold itself: not
-    below); b starts HCQ alone with neutrophils 0.9 (no baricitinib: no query) and switches to baricitinib on a day
+    below); b starts HCQ alone with neutrophils 0.9 (no baricitinib, a planned dose of 0: no query, whatever the arm is
+    called) and switches to baricitinib on a day
     whose sample, drawn before the first new dose, has neutrophils 0.95; c's baseline 0.8 was followed by 1.1, the last
     value before its first dose."""
     from analysis_utils.eligibility import STARTED_BELOW_LABEL, derive_label_queries
     day = pd.Timestamp("2021-01-05")
-    adsl = pd.DataFrame({"USUBJID": ["a", "b", "c"], "TRT01A": ["Bari 4 mg", "HCQ 400 mg", "Bari 4 mg"],
+    adsl = pd.DataFrame({"USUBJID": ["a", "b", "c"], "TRT01A": ["Bari 4 mg", "Control", "Bari 4 mg"],
+                         "DOSE01A": [4.0, 0.0, 4.0], "DOSE02A": 4.0,
                          "TRTSDT": [day] * 3, "TRT02A": ["Bari 4 mg", "Bari 4 mg", "Bari 4 mg"],
                          "TR02SDT": [pd.NaT, pd.Timestamp("2021-04-01"), pd.NaT]})
     adlb = pd.DataFrame({"USUBJID": ["a", "a", "b", "b", "b", "c", "c"],
@@ -284,7 +286,8 @@ def test_no_label_query_without_a_sample_before_a_start_or_without_the_tests():
     all; an ADSL without the treatment taken): no query, and no error (an empty selection compared text with
     numbers). A value below a limit of quantification says how it was reported."""
     from analysis_utils.eligibility import derive_label_queries
-    adsl = pd.DataFrame({"USUBJID": ["a"], "TRT01A": ["Bari 4 mg"], "TRTSDT": pd.to_datetime(["2021-01-05"])})
+    adsl = pd.DataFrame({"USUBJID": ["a"], "TRT01A": ["Bari 4 mg"], "DOSE01A": [4.0],
+                         "TRTSDT": pd.to_datetime(["2021-01-05"])})
     sample = pd.DataFrame({"USUBJID": ["a"], "PARAMCD": ["CRP"], "AVAL": [1.0], "ADT": pd.to_datetime(["2021-01-05"]),
                            "AVISIT": ["Baseline"]})
     for adlb in (sample, sample.assign(PARAMCD="NEUT", ADT=pd.Timestamp("2021-01-09")), sample.iloc[:0]):

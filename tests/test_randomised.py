@@ -115,18 +115,19 @@ def test_unknown_arm_names_file_row_subject_and_allowed_arms(small):
     assert "HCQ 400 mg, Baricitinib 4 mg + HCQ 400 mg" in err["message"].item()
     # where another trial's arms are declared, which README's section of that name says
     assert err["message"].item().endswith(
-        "(the arms declared in dictionary.RANDOMISED_ARMS, those without baricitinib in dictionary.NO_BARICITINIB): "
-        "recode the export's arm names to these, or declare the trial's own arms there (README, 'Another trial's "
-        "arms')")
+        "(the arms of the export's arms form; without one, the follow-on trial's): declare the trial's arms, their "
+        "codes and daily doses of baricitinib in an arms form (README, 'Another trial's arms'), or recode the "
+        "export's arm names")
     readme = (paths.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    assert "**Another trial's arms**" in readme and "`RANDOMISED_ARMS`" in readme and "`NO_BARICITINIB`" in readme
+    assert "**Another trial's arms** are\n  declared here" in readme and "- `arms.csv`: one row per arm" in readme
 
 
 def test_unknown_treatment_in_exposure_is_an_error(small):
     small["exposure"].loc[0, "EXTRT"] = "Baricitinib 8 mg"
     err = _only(validation.validate_export(small).errors, "not_allowed")
     assert err[["file", "variable"]].values.tolist() == [["exposure.csv", "EXTRT"]]
-    assert "(the pilot's single arm, or an arm declared in dictionary.RANDOMISED_ARMS" in err["message"].item()
+    assert "(the pilot's single arm, or an arm of the export's arms form; without one, the follow-on trial's)" \
+        in err["message"].item()
 
 
 def test_a_dose_of_baricitinib_in_a_period_of_hcq_alone_is_an_error(small):
@@ -143,6 +144,136 @@ def test_a_dose_of_baricitinib_in_a_period_of_hcq_alone_is_an_error(small):
     assert err["row"].tolist() == [str(i + 2) for i in sorted(control[:2])]
     assert err["message"].str.contains("the period's treatment, HCQ 400 mg, has none").all()
     assert validation.RULES["dose_without_baricitinib"][0] == "error"
+
+
+# ---------------------------------------------------------------------------------------------
+# Arms declared by the export (form arms)
+# ---------------------------------------------------------------------------------------------
+
+def _declared(trial: dict, arms: pd.DataFrame, names: dict) -> dict:
+    """``trial`` with its arms renamed by ``names`` (randomisation ARM, exposure EXTRT) and declared as ``arms``."""
+    out = {name: frame.copy() for name, frame in trial.items()}
+    out["randomisation"]["ARM"] = out["randomisation"]["ARM"].map(names)
+    out["exposure"]["EXTRT"] = out["exposure"]["EXTRT"].replace(names)
+    out["arms"] = arms
+    return out
+
+
+def test_an_export_declaring_its_own_arms_is_analysed_as_the_same_trial_under_their_names(small):
+    """The example's arms renamed and recoded (control "Placebo + HCQ", code 0, the reference still; the treated arm
+    code 5) and declared in an arms form: validation raises the same problems on the same rows, and every analysis
+    dataset is the example's but for the names and codes (the control's switch is still the protocol's, and its
+    periods without baricitinib are no interruption)."""
+    names = {CONTROL: "Placebo + HCQ", TREATED: "Bari + HCQ"}
+    arms = pd.DataFrame({"ARM": ["Bari + HCQ", "Placebo + HCQ"], "ARMN": [5, 0], "DOSE": [4.0, 0.0]})
+    declared = _declared(small, arms, names)
+    assert small["exposure"]["EXTRT"].eq(CONTROL).sum() == 3  # two patients on HCQ alone, one who switched
+    got, want = validation.validate_export(declared), validation.validate_export(small)
+    assert got.ok and want.ok
+    assert got.queries[["file", "row", "rule"]].equals(want.queries[["file", "row", "rule"]])
+    ds, base = cleaning.derive_all(declared), cleaning.derive_all(small)
+    back = {new: old for old, new in names.items()}
+    adsl = ds["adsl"].replace(back).assign(TRT01PN=lambda d: d["TRT01PN"].map({0.0: 1.0, 5.0: 2.0}),
+                                           TRT01AN=lambda d: d["TRT01AN"].map({0.0: 1.0, 5.0: 2.0}))
+    pd.testing.assert_frame_equal(adsl, base["adsl"])
+    assert ds["adsl"].loc[ds["adsl"]["SWITCHFL"].eq("Y"), ["TRT01P", "TRT02P", "DOSE01P", "DOSE02P"]].values.tolist() \
+        == [["Placebo + HCQ", "Bari + HCQ", 0.0, 4.0]]
+    for name in set(base) - {"adsl"}:
+        pd.testing.assert_frame_equal(ds[name].replace(back), base[name], obj=name)
+
+
+def test_without_an_arms_form_the_arms_are_the_follow_on_trials(small):
+    """The shipped example declares the follow-on trial's arms; without the form they are the same (the default,
+    ``dictionary.default_arms``), and so are the datasets."""
+    without = {name: frame for name, frame in small.items() if name != "arms"}
+    pd.testing.assert_frame_equal(validation.export_arms(without), validation.export_arms(small))
+    pd.testing.assert_frame_equal(validation.export_arms(without), dictionary.default_arms())
+    pd.testing.assert_frame_equal(cleaning.derive_all(without)["adsl"], cleaning.derive_all(small)["adsl"])
+    shipped = pd.read_csv(paths.resolve("data/examples/randomised/arms.csv"), dtype=str).values.tolist()
+    assert shipped == [["HCQ 400 mg", "1", "0.0"], ["Baricitinib 4 mg + HCQ 400 mg", "2", "4.0"]]
+
+
+def test_adsl_carries_the_daily_dose_of_baricitinib_planned_in_each_treatment(small):
+    """DOSE01P/DOSE01A/DOSE02P/DOSE02A: the arm's dose (the pilot 2 mg; HCQ alone 0, with baricitinib 4), a switched
+    control patient's second period 4 mg, a patient randomised and never dosed missing actual doses."""
+    pilot = cleaning.derive_all(synthetic.generate_trial())["adsl"]
+    dosed = pilot["SAFFL"].eq("Y")
+    assert pilot.loc[dosed, ["DOSE01P", "DOSE01A", "DOSE02P", "DOSE02A"]].eq(2.0).all().all()
+    small["exposure"] = small["exposure"][small["exposure"]["SUBJID"] != "009"]
+    small["disposition"] = small["disposition"][small["disposition"]["SUBJID"] != "009"]
+    adsl = cleaning.derive_all(small)["adsl"].set_index("SUBJID")
+    doses = adsl[["DOSE01P", "DOSE01A", "DOSE02P", "DOSE02A"]]
+    assert doses.loc["001"].tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert doses.loc["002"].tolist() == [4.0, 4.0, 4.0, 4.0]
+    assert doses.loc["007"].tolist() == [0.0, 0.0, 4.0, 4.0]  # switched at week 12
+    assert doses.loc["009"].tolist()[0] == 4.0 and doses.loc["009"].iloc[1:].isna().tolist() == [True, False, True]
+
+
+def test_the_arms_form_needs_two_arms_of_their_own_codes_and_a_randomisation_form(small):
+    arms = dictionary.default_arms().assign(ARMN=1)
+    err = _only(validation.validate_export({**small, "arms": arms}).errors, "arm_code_repeated")
+    assert err[["file", "row", "variable", "value"]].values.tolist() == [["arms.csv", "3", "ARMN", "1"]]
+    assert err["message"].item().endswith("is the code of an earlier arm: each arm has its own, the reference arm's "
+                                          "lowest")
+    one = dictionary.default_arms().iloc[:1]
+    err = _only(validation.validate_export({**small, "arms": one}).errors, "arms_declared")
+    assert err["message"].tolist() == ["arms.csv: arms_declared: declares fewer than two arms: a randomised trial "
+                                       "compares two or more (a single-arm study has no arms form)"]
+    pilot = synthetic.generate_trial()
+    err = _only(validation.validate_export({**pilot, "arms": dictionary.default_arms()}).errors, "arms_declared")
+    assert err["message"].tolist() == ["arms.csv: arms_declared: declares the arms of a randomised trial, but the "
+                                       "export has no randomisation form: add it, or remove the arms form"]
+    assert validation.validate_export(small).ok
+
+
+def test_an_arm_not_declared_in_the_arms_form_is_an_error_though_the_default_arms_have_it(small):
+    arms = pd.DataFrame({"ARM": [CONTROL, "Baricitinib 2 mg + HCQ 400 mg"], "ARMN": [1, 2], "DOSE": [0.0, 2.0]})
+    err = _only(validation.validate_export({**small, "arms": arms}).errors, "not_allowed")
+    assert set(err["variable"]) == {"ARM", "EXTRT"} and set(err["value"]) == {TREATED}
+    arm = err.loc[err["variable"] == "ARM", "message"]
+    assert arm.str.contains("is not one of: HCQ 400 mg, Baricitinib 2 mg + HCQ 400 mg (the arms of the export's arms "
+                            "form;", regex=False).all()
+    assert err.loc[err["variable"] == "EXTRT", "message"].str.contains(
+        "is not one of: Baricitinib 2 mg, HCQ 400 mg, Baricitinib 2 mg + HCQ 400 mg (the pilot's", regex=False).all()
+
+
+def test_a_dose_above_the_arms_is_queried_and_a_reduction_is_not(small):
+    """The treated arm declared at 2 mg: its periods at 4 mg are queried with the arm and its dose; a period of it
+    at 1 mg (a reduction) is not; the pilot's 2 mg arm recorded at 4 mg is queried as well."""
+    names = {CONTROL: CONTROL, TREATED: "Bari 2 mg + HCQ"}
+    arms = pd.DataFrame({"ARM": [CONTROL, "Bari 2 mg + HCQ"], "ARMN": [1, 2], "DOSE": [0.0, 2.0]})
+    declared = _declared(small, arms, names)
+    exposure = declared["exposure"]
+    treated = exposure.index[exposure["EXTRT"] == "Bari 2 mg + HCQ"]
+    exposure.loc[treated[0], "EXDOSE"] = 1.0
+    queries = _only(validation.validate_export(declared).queries, "dose_above_arm")
+    assert queries["row"].tolist() == [str(i + 2) for i in treated[1:]]
+    assert queries["message"].iloc[0].endswith(
+        "column EXDOSE: dose_above_arm: value '4.0' is above the daily dose of baricitinib planned in the period's treatment, Bari "
+        "2 mg + HCQ (2 mg): a mistyped dose or treatment, or a deviation to confirm?")
+    assert _only(validation.validate_export(small).queries, "dose_above_arm").empty  # 4 mg in the 4 mg arm
+    pilot = synthetic.generate_trial()
+    pilot["exposure"].loc[0, "EXDOSE"] = 4.0
+    assert _only(validation.validate_export(pilot).queries, "dose_above_arm")["row"].tolist() == ["2"]
+
+
+def test_a_switch_from_an_arm_with_baricitinib_is_unplanned_whatever_the_arms_are_called(small):
+    """Three arms (the treated arm split into 2 mg and 4 mg): the control's switch is planned; a patient of the 2 mg
+    arm moved to 4 mg is an unplanned switch, and the query names the declared control arm."""
+    arms = pd.DataFrame({"ARM": ["Placebo", "Bari 2 mg", "Bari 4 mg"], "ARMN": [0, 1, 2], "DOSE": [0.0, 2.0, 4.0]})
+    declared = _declared(small, arms, {CONTROL: "Placebo", TREATED: "Bari 4 mg"})
+    rand, exposure = declared["randomisation"], declared["exposure"]
+    rand.loc[rand["SUBJID"] == "002", "ARM"] = "Bari 2 mg"
+    visits = declared["visits"]
+    week12 = visits.loc[(visits["SUBJID"] == "002") & (visits["VISIT"] == "W12"), "VISITDT"].item()
+    row = exposure.index[exposure["SUBJID"] == "002"].item()
+    later = exposure.loc[[row]].assign(EXTRT="Bari 4 mg", EXDOSE=4.0, EXSTDT=week12, EXMISSED=0)
+    exposure.loc[row, ["EXTRT", "EXDOSE", "EXENDT", "EXMISSED"]] = ["Bari 2 mg", 2.0, week12 - pd.Timedelta(days=1), 0]
+    declared["exposure"] = pd.concat([exposure, later], ignore_index=True)
+    unplanned = _only(validation.validate_export(declared).queries, "unplanned_switch")
+    assert unplanned["USUBJID"].str.rsplit("-", n=1).str[1].tolist() == ["002"]  # not 007, the control's switch
+    assert "from a treatment with baricitinib: the protocol switches only patients of the control arm (Placebo)" \
+        in unplanned["message"].item()
 
 
 def test_randomisation_before_consent_and_before_eligibility(small):
@@ -714,6 +845,10 @@ def test_a_switch_of_a_week_12_responder_is_queried(example):
     assert queries["message"].iloc[0].startswith(
         "switched to Baricitinib 4 mg + HCQ 400 mg on 2021-03-30 though the ESSDAI MCII was met at Week 12 (ESSDAI 4, "
         "change -4)")
+    # the control arm is the one without baricitinib (DOSE01P 0), whatever its name; no other arm's switch is this query's
+    renamed = ds2["adsl"].replace({CONTROL: "Placebo"})
+    assert cleaning.derive_switch_queries(adeff2, renamed)["USUBJID"].tolist() == ["BARI-PSS-RCT-01-002"]
+    assert cleaning.derive_switch_queries(adeff2, renamed.assign(DOSE01P=4.0)).empty
 
 
 def test_between_arm_analyses_stratify_by_the_randomisation_stratum(example):

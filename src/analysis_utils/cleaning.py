@@ -77,7 +77,8 @@ DUE_FLAGS = MappingProxyType({"W12": "DUE12FL", "W24": "DUE24FL"})
 VISIT_DUE_RULE = "attended, or the patient left the study, or the window (target day + half-width) closed before the cut"
 
 #: Treatment variables of ADSL (``derive_treatment``; docs/decisions.md, "Randomised trials").
-TREATMENT_COLUMNS = ("TRT01P", "TRT01PN", "TRT01A", "TRT01AN", "TRT02P", "TRT02A", "RANDDT", "SWITCHFL", "TR02SDT")
+TREATMENT_COLUMNS = ("TRT01P", "TRT01PN", "TRT01A", "TRT01AN", "TRT02P", "TRT02A", "DOSE01P", "DOSE01A", "DOSE02P",
+                     "DOSE02A", "RANDDT", "SWITCHFL", "TR02SDT")
 ADSL_COLUMNS = (
     "STUDYID", "USUBJID", "SUBJID", "SITEID", "AGE", "AGEU", "SEX", "RACE", "ETHNIC", "HEIGHTBL", "WEIGHTBL",
     "BMIBL", "ARM", "ACTARM", *TREATMENT_COLUMNS, "TRTSDT", "TRTEDT", "TRTDURD", "CUMDOSE", "ADHERPCT", "SAFFL",
@@ -335,7 +336,7 @@ def _exposure(t: dict, cut: pd.Timestamp) -> pd.DataFrame:
     (docs/decisions.md, "A treatment interruption")."""
     ex = t["exposure"].drop_duplicates(["SUBJID", "EXSTDT"])
     ex = ex.assign(EXENDT=ex["EXENDT"].fillna(cut))
-    stopped = interrupted(ex, t.get("randomisation"))
+    stopped = interrupted(ex, t.get("randomisation"), validation.export_arms(t))
     taken = ((ex["EXENDT"] - ex["EXSTDT"]).dt.days + 1 - ex["EXMISSED"].astype(float)).mask(stopped, 0.0)
     dose = (ex["EXDOSE"] * taken).mask(ex["EXDOSE"] == 0, 0.0)  # no baricitinib: 0 mg, missed doses counted or not
     per = ex.assign(_TAKEN=taken, _DOSE=dose, _UNCOUNTED=taken.isna(), _NODOSE=dose.isna(),
@@ -349,10 +350,12 @@ def _exposure(t: dict, cut: pd.Timestamp) -> pd.DataFrame:
                          "ADHERPCT": 100 * taken_days / days})
 
 
-def interrupted(exposure: pd.DataFrame, randomisation: pd.DataFrame | None) -> pd.Series:
+def interrupted(exposure: pd.DataFrame, randomisation: pd.DataFrame | None,
+                arms: pd.DataFrame | None = None) -> pd.Series:
     """A mask of the exposure periods that interrupt the study treatment: a daily dose of baricitinib (``EXDOSE``) of
-    0 in a period of a treatment with baricitinib (``validation.period_treatments``; not ``dictionary.NO_BARICITINIB``,
-    hydroxychloroquine alone, whose every period has a dose of 0). A project decision (docs/decisions.md, "A
+    0 in a period of a treatment with baricitinib (``validation.period_treatments``; not an arm of ``arms`` without
+    baricitinib, ``dictionary.without_baricitinib``: hydroxychloroquine alone of the default arms, whose every period
+    has a dose of 0). A project decision (docs/decisions.md, "A
     treatment interruption"): an EDC records a dose interrupted by the investigator as such a period, or as a gap
     between two periods, and both give the same days dosed.
 
@@ -362,7 +365,8 @@ def interrupted(exposure: pd.DataFrame, randomisation: pd.DataFrame | None) -> p
     ([True, False, False], [True, False, True])
     """
     treatment = validation.period_treatments(exposure, randomisation)
-    return ((exposure["EXDOSE"] == 0) & ~treatment.isin(dictionary.NO_BARICITINIB)).fillna(False).astype(bool)
+    control = dictionary.without_baricitinib(dictionary.default_arms() if arms is None else arms)
+    return ((exposure["EXDOSE"] == 0) & ~treatment.isin(control)).fillna(False).astype(bool)
 
 
 def derive_treatment(tables: dict, subjects: pd.Index) -> pd.DataFrame:
@@ -371,10 +375,11 @@ def derive_treatment(tables: dict, subjects: pd.Index) -> pd.DataFrame:
     Without a ``randomisation`` form (the single-arm pilot): ``TRT01P = TRT02P = vocabulary.ARM``, ``TRT01PN = 1``
     (``dictionary.SINGLE_ARM_CODE``), ``TRT01A = TRT02A = vocabulary.ARM`` and ``TRT01AN = 1`` for a dosed subject,
     ``RANDDT`` missing, ``SWITCHFL = "N"``. With it: ``TRT01P`` = the arm randomised to and ``TRT01PN`` its code
-    (``dictionary.RANDOMISED_ARMS``: the control arm lowest); ``TRT01A`` = the treatment of the first
-    exposure period (``EXTRT``; blank or absent: ``TRT01P``); a later exposure period with another
+    (``ARMN`` of the export's arms, ``validation.export_arms``: the reference arm lowest); ``TRT01A`` = the treatment
+    of the first exposure period (``EXTRT``; blank or absent: ``TRT01P``); a later exposure period with another
     treatment is the switch: ``SWITCHFL = "Y"``, ``TR02SDT`` = its first dose, ``TRT02A`` = its treatment, and
-    ``TRT02P`` too for a patient of the control arm (``dictionary.NO_BARICITINIB``, whom the protocol switches);
+    ``TRT02P`` too for a patient of a control arm (one without baricitinib, ``dictionary.without_baricitinib``,
+    whom the protocol switches);
     another arm's switch is not planned (a data query, ``unplanned_switch``): ``TRT02P = TRT01P``. Without a switch
     ``TRT02P = TRT01P`` and ``TRT02A = TRT01A``. A subject not randomised (not
     dosed either: validation stops on a dosed one) has empty treatment variables. A subject never dosed (a screen
@@ -382,7 +387,10 @@ def derive_treatment(tables: dict, subjects: pd.Index) -> pd.DataFrame:
     (``TRT01A``, ``TRT02A`` ``""``, ``TRT01AN`` missing), as the ADaM IG's "actual treatment" means: no table by
     actual treatment counts such a subject (they are outside the safety set). A randomised trial's ADSL also holds
     ``STRAT1R``, the stratum of the randomisation (``STRATUM``; ``""`` when not stratified), which the
-    between-arm analyses stratify by (``arms.strata_variable``).
+    between-arm analyses stratify by (``arms.strata_variable``). ``DOSE01P``, ``DOSE01A``, ``DOSE02P`` and
+    ``DOSE02A`` are the daily doses of baricitinib (mg) planned in those four treatments (``validation.planned_doses``;
+    the pilot's 2 mg; 0 in an arm without baricitinib; missing without the treatment), by which the analyses tell the
+    arms with baricitinib from those without.
 
     Examples
     --------
@@ -396,6 +404,8 @@ def derive_treatment(tables: dict, subjects: pd.Index) -> pd.DataFrame:
     [[1.0, 'Baricitinib 4 mg + HCQ 400 mg', 'Y'], [1.0, 'HCQ 400 mg', 'N']]
     """
     rand = tables.get("randomisation")
+    arms = validation.export_arms(tables)
+    doses = validation.planned_doses(arms)
     n = len(subjects)
     ex = tables["exposure"].dropna(subset=["EXSTDT"]).sort_values(["SUBJID", "EXSTDT"], kind="stable")
     dosed = subjects.isin(ex["SUBJID"])
@@ -405,6 +415,8 @@ def derive_treatment(tables: dict, subjects: pd.Index) -> pd.DataFrame:
         return pd.DataFrame({"TRT01P": arm, "TRT01PN": float(dictionary.SINGLE_ARM_CODE), "TRT01A": taken,
                              "TRT01AN": np.where(dosed, float(dictionary.SINGLE_ARM_CODE), np.nan),
                              "TRT02P": arm, "TRT02A": taken,
+                             **{f"DOSE0{p}{k}": trt.map(doses).astype(float) for p in "12"
+                                for k, trt in (("P", arm), ("A", taken))},
                              "RANDDT": pd.Series(pd.NaT, index=subjects, dtype="datetime64[ns]"),
                              "SWITCHFL": pd.Series(["N"] * n, index=subjects, dtype=object),
                              "TR02SDT": pd.Series(pd.NaT, index=subjects, dtype="datetime64[ns]")}, index=subjects)
@@ -416,12 +428,14 @@ def derive_treatment(tables: dict, subjects: pd.Index) -> pd.DataFrame:
     changed = ex[ex["_TRT"] != ex["SUBJID"].map(actual)].drop_duplicates("SUBJID").set_index("SUBJID")
     switched = subjects.isin(changed.index)
     second = changed["_TRT"].reindex(subjects)
-    codes = {**dictionary.RANDOMISED_ARMS}
+    codes = dict(zip(arms["ARM"], arms["ARMN"].astype(float)))
+    planned2 = second.where(switched & planned.isin(dictionary.without_baricitinib(arms)), planned).fillna("")
+    actual2 = second.where(switched, actual).fillna("")
     return pd.DataFrame({
         "TRT01P": planned, "TRT01PN": planned.map(codes).astype(float), "TRT01A": actual,
-        "TRT01AN": actual.map(codes).astype(float),
-        "TRT02P": second.where(switched & planned.isin(dictionary.NO_BARICITINIB), planned).fillna(""),
-        "TRT02A": second.where(switched, actual).fillna(""),
+        "TRT01AN": actual.map(codes).astype(float), "TRT02P": planned2, "TRT02A": actual2,
+        **{name: trt.map(doses).astype(float) for name, trt in (("DOSE01P", planned), ("DOSE01A", actual),
+                                                                 ("DOSE02P", planned2), ("DOSE02A", actual2))},
         "RANDDT": _date(rand["RANDDT"]).to_numpy(), "SWITCHFL": _flag(switched).to_numpy(),
         "TR02SDT": _date(changed["EXSTDT"].reindex(subjects)).to_numpy(),
         "STRAT1R": dictionary.one_spelling(rand.get("STRATUM", pd.Series(index=subjects, dtype=object))).to_numpy(),
@@ -520,14 +534,14 @@ SWITCH_OF_RESPONDER = "switch_of_responder"
 
 def derive_switch_queries(adeff: pd.DataFrame, adsl: pd.DataFrame, *,
                           switch_week: float = dictionary.SWITCH_WEEK) -> pd.DataFrame:
-    """Data queries (source ``switch``) of the control patients (``TRT01P`` in ``dictionary.NO_BARICITINIB``) who
+    """Data queries (source ``switch``) of the control patients (of an arm without baricitinib, ``DOSE01P`` 0) who
     switched treatment (ADSL ``SWITCHFL`` "Y") though their ESSDAI at the switch week's visit (``AVISITN ==
     switch_week``) met the MCII (``CRIT1FL`` "Y"): the protocol switches control patients without a response, so
     such a switch is a deviation to confirm. The analyses take it as recorded (treatment policy; the hypothetical
     strategy leaves out the records after it). A switch without that visit, or not planned at all, is validation's
     (``unplanned_switch``).
 
-    >>> adsl = pd.DataFrame({"USUBJID": ["a", "b", "c"], "SWITCHFL": ["Y", "Y", "N"], "TRT01P": "HCQ 400 mg",
+    >>> adsl = pd.DataFrame({"USUBJID": ["a", "b", "c"], "SWITCHFL": ["Y", "Y", "N"], "DOSE01P": 0.0,
     ...                      "TRT02A": "T",
     ...                      "TR02SDT": pd.to_datetime(["2021-03-30", "2021-03-31", None])})
     >>> adeff = pd.DataFrame({"USUBJID": ["a", "b", "c"], "PARAMCD": "ESSDAI", "AVISIT": "Week 12", "AVISITN": 12,
@@ -537,7 +551,7 @@ def derive_switch_queries(adeff: pd.DataFrame, adsl: pd.DataFrame, *,
 (ESSDAI 4, change -4): the protocol switches patients without a response; a deviation to confirm (analysed as \
 recorded)']]
     """
-    control = adsl["TRT01P"].isin(dictionary.NO_BARICITINIB) if "TRT01P" in adsl else False
+    control = adsl["DOSE01P"].eq(0) if "DOSE01P" in adsl else False
     switched = adsl[adsl["SWITCHFL"].eq("Y") & control].drop_duplicates("USUBJID").set_index("USUBJID") \
         if "SWITCHFL" in adsl else adsl.iloc[:0].set_index("USUBJID")
     rows = adeff[adeff["PARAMCD"].eq(PARAMCD_ESSDAI) & adeff["AVISITN"].eq(switch_week) & adeff["CRIT1FL"].eq("Y")

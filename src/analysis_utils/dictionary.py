@@ -60,14 +60,22 @@ DAYS_PER_WEEK = 7
 #: (the CDISC pilot's placebo is 0). The follow-on randomised trial of the pilot (protocol: Trials
 #: 2023, doi:10.1186/s13063-023-07087-5): baricitinib 4 mg + hydroxychloroquine 400 mg daily versus
 #: hydroxychloroquine 400 mg alone.
+#: These are the arms of an export without an ``arms`` form (``default_arms``); an export of another trial declares
+#: its own there.
 RANDOMISED_ARMS = MappingProxyType({"HCQ 400 mg": 1, "Baricitinib 4 mg + HCQ 400 mg": 2})
 #: Code of the single arm of an export without randomisation (the pilot: ``vocabulary.ARM``).
 SINGLE_ARM_CODE = 1
-#: Every treatment an exposure record may name (``EXTRT``): the single arm and the randomised arms.
+#: Daily dose of baricitinib (mg) planned in each treatment of ``TREATMENTS``: the pilot's 2 mg (Bai W et al. Ann
+#: Rheum Dis 2022;81:1050), and in the follow-on trial 4 mg with hydroxychloroquine, none with hydroxychloroquine
+#: alone (protocol, Trials 2023). ADSL ``DOSE01P`` and the like (``cleaning.derive_treatment``).
+ARM_DOSES = MappingProxyType({ARM: 2.0, "HCQ 400 mg": 0.0, "Baricitinib 4 mg + HCQ 400 mg": 4.0})
+#: Every treatment an exposure record may name (``EXTRT``) without an ``arms`` form: the single arm and the
+#: randomised arms.
 TREATMENTS = (ARM, *RANDOMISED_ARMS)
 #: The treatments without baricitinib (the follow-on trial's control arm, hydroxychloroquine alone): a period of one
-#: has no daily dose of baricitinib (exposure ``EXDOSE`` 0; ``validation`` rule ``dose_without_baricitinib``).
-NO_BARICITINIB = ("HCQ 400 mg",)
+#: has no daily dose of baricitinib (exposure ``EXDOSE`` 0; ``validation`` rule ``dose_without_baricitinib``). An
+#: export's ``arms`` form declares its own (``without_baricitinib``).
+NO_BARICITINIB = tuple(arm for arm, dose in ARM_DOSES.items() if dose == 0)
 
 YES_NO = ("Y", "N")
 POS_NEG = ("POSITIVE", "NEGATIVE")
@@ -827,6 +835,15 @@ def _design_forms() -> tuple:
                     "centre). Values that differ only in letter case or spacing are one stratum.",
                     required=False, query_missing=False),
              ), ("SUBJID",), optional=True),
+        Form("arms", "Arms of a randomised trial, one row per arm (optional: absent, the follow-on trial's arms, "
+             "HCQ 400 mg and Baricitinib 4 mg + HCQ 400 mg). The arm of the lowest code is the reference arm of "
+             "every between-arm comparison; an arm without baricitinib (DOSE 0) is the control arm whose "
+             "non-responders the protocol may switch at week 12.", (
+                 _v("ARM", "str", "Arm name, as the randomisation form's ARM and the exposure form's EXTRT name it."),
+                 _v("ARMN", "int", "Code of the arm (ADSL TRT01PN): the reference arm lowest.", low=0, high=99),
+                 _v("DOSE", "float", "Daily dose of baricitinib planned in the arm (ADSL DOSE01P; 0: an arm without "
+                    "baricitinib).", unit="mg", allowed=(), low=0, high=4),
+             ), ("ARM",), optional=True),
         Form("schedule", "Visit schedule of the protocol, one row per scheduled visit (optional: absent, the "
              "pilot's schedule BL, W12, W24). The baseline visit BL has week 0; a visit's window holds its "
              "target study day, 7 x week + 1.", (
@@ -869,10 +886,39 @@ def default_schedule() -> pd.DataFrame:
                                                                        "WINHI": "int64"})
 
 
-def forms_for(schedule: pd.DataFrame) -> MappingProxyType:
-    """Return ``FORMS`` with the ``VISIT`` codes of the visit-coded forms taken from ``schedule``.
+#: Columns of the arms of a randomised trial (form ``arms``).
+ARMS_COLUMNS = FORMS["arms"].columns
 
-    The pilot's schedule gives ``FORMS`` unchanged; a schedule of weeks 0-24 every 4 weeks allows
+
+def default_arms() -> pd.DataFrame:
+    """Return the arms of the follow-on randomised trial (used when an export has no ``arms`` form):
+    ``RANDOMISED_ARMS`` with their daily doses of baricitinib (``ARM_DOSES``), by code.
+
+    Examples
+    --------
+    >>> default_arms().values.tolist()
+    [['HCQ 400 mg', 1, 0.0], ['Baricitinib 4 mg + HCQ 400 mg', 2, 4.0]]
+    """
+    return pd.DataFrame([(arm, code, ARM_DOSES[arm]) for arm, code in RANDOMISED_ARMS.items()],
+                        columns=list(ARMS_COLUMNS)).sort_values("ARMN", kind="stable").reset_index(drop=True)
+
+
+def without_baricitinib(arms: pd.DataFrame) -> tuple:
+    """Return the arms of ``arms`` (form ``arms``) without baricitinib (``DOSE`` 0): the control arms, whose
+    periods have no dose of baricitinib and whose patients the protocol may switch.
+
+    >>> without_baricitinib(default_arms())
+    ('HCQ 400 mg',)
+    """
+    return tuple(arms.loc[arms["DOSE"].eq(0), "ARM"].astype(str))
+
+
+def forms_for(schedule: pd.DataFrame, arms: pd.DataFrame | None = None) -> MappingProxyType:
+    """Return ``FORMS`` with the ``VISIT`` codes of the visit-coded forms taken from ``schedule``, and the arms of the
+    randomisation (``ARM``) and exposure (``EXTRT``, besides the pilot's single arm) forms from ``arms`` (form
+    ``arms``; ``None``: ``default_arms()``).
+
+    The pilot's schedule and the default arms give ``FORMS`` unchanged; a schedule of weeks 0-24 every 4 weeks allows
     ``BL, W4, ..., W24`` in ``visits``, ``essdai``, ``esspri``, ``pga``, those and ``UNS`` in ``labs``,
     and the post-baseline codes in ``ild``.
 
@@ -880,7 +926,12 @@ def forms_for(schedule: pd.DataFrame) -> MappingProxyType:
     --------
     >>> forms_for(default_schedule())["ild"].variable("VISIT").allowed
     ('W12', 'W24')
+    >>> arms = pd.DataFrame({"ARM": ["Placebo", "Baricitinib 2 mg"], "ARMN": [0, 1], "DOSE": [0.0, 2.0]})
+    >>> forms_for(default_schedule(), arms)["exposure"].variable("EXTRT").allowed
+    ('Baricitinib 2 mg', 'Placebo')
     """
+    names = tuple((default_arms() if arms is None else arms)["ARM"].astype(str))
+    coded = {"ARM": names, "EXTRT": tuple(dict.fromkeys((ARM, *names)))}
     ordered = schedule.sort_values("AVISITN", kind="stable")
     codes = tuple(ordered["VISIT"].astype(str))
     post = tuple(c for c in codes if c != BASELINE)
@@ -889,12 +940,10 @@ def forms_for(schedule: pd.DataFrame) -> MappingProxyType:
     out = {}
     for name, form in FORMS.items():
         kind = _SCHEDULED_VISIT_FORMS.get(name)
-        if kind is None:
-            out[name] = form
-            continue
-        variables = tuple(replace(v, allowed=allowed[kind], decodes=decodes) if v.name == "VISIT" else v
-                          for v in form.variables)
-        out[name] = replace(form, variables=variables)
+        variables = tuple(replace(v, allowed=allowed[kind], decodes=decodes) if v.name == "VISIT" and kind
+                          else replace(v, allowed=coded[v.name]) if name in ("randomisation", "exposure")
+                          and v.name in coded else v for v in form.variables)
+        out[name] = replace(form, variables=variables) if variables != form.variables else form
     return MappingProxyType(out)
 
 #: Direct identifiers (never copied to an analysis dataset).

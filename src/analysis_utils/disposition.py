@@ -308,8 +308,8 @@ def plot_consort(counts: pd.DataFrame, *, ax=None):
     return ax
 
 
-#: Box of the patients of the control arm (the lowest code) who switched treatment (ADSL ``SWITCHFL``): the
-#: protocol's switch of control non-responders at week 12.
+#: Box of the patients of the control arm (without baricitinib, ADSL ``DOSE01P`` 0; without that variable the lowest
+#: code) who switched treatment (ADSL ``SWITCHFL``): the protocol's switch of control non-responders at week 12.
 SWITCHED_BOX = "Switched treatment at week 12"
 #: Box of the patients of another arm whose treatment changed (``SWITCHFL``; a patient who stopped baricitinib and
 #: stayed on study on hydroxychloroquine alone): not the protocol's switch. Its reasons: the treatment changed to.
@@ -323,8 +323,9 @@ def summarize_consort_by_arm(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: st
     """The CONSORT flow of a randomised trial (CONSORT 2010): the patients enrolled, not randomised (with their
     reasons: the end of study, ``DCSREAS``, or ``AWAITING_RANDOMISATION`` for a patient still on study) and
     randomised, then ``summarize_consort``'s boxes for each arm (``arm``, the arm randomised), whose "Enrolled" is
-    the patients allocated to it, and ``SWITCHED_BOX``: the control arm's patients who switched treatment
-    (``SWITCHFL``), or for another arm ``CHANGED_BOX``, with the treatment changed to (``TRT02A``) as the reason.
+    the patients allocated to it, and ``SWITCHED_BOX``: a control arm's patients who switched treatment
+    (``SWITCHFL``; an arm without baricitinib, ``DOSE01P`` 0, or without that variable the lowest code), or for
+    another arm ``CHANGED_BOX``, with the treatment changed to (``TRT02A``) as the reason.
 
     Returns
     -------
@@ -356,8 +357,9 @@ def summarize_consort_by_arm(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: st
     for i, a in enumerate(_arm_order(adsl, arm, adsl.loc[~none, arm])):
         allocated = adsl[adsl[arm] == a]
         switched = allocated[allocated["SWITCHFL"].eq("Y")] if "SWITCHFL" in allocated else allocated.iloc[:0]
-        box = SWITCHED_BOX if i == 0 else CHANGED_BOX
-        changed_to = switched["TRT02A"] if i and "TRT02A" in switched else pd.Series(dtype=object)
+        control = allocated["DOSE01P"].eq(0).all() if "DOSE01P" in allocated else i == 0
+        box = SWITCHED_BOX if control else CHANGED_BOX
+        changed_to = switched["TRT02A"] if not control and "TRT02A" in switched else pd.Series(dtype=object)
         to = [(a, box, f"to {t}", int(k)) for t, k in changed_to.value_counts().sort_index().items()]
         parts += [summarize_consort(allocated, adeff, paramcd=paramcd).assign(arm=a),
                   pd.DataFrame([(a, box, "", len(switched)), *to], columns=["arm", "box", "reason", "n"])]

@@ -35,7 +35,7 @@ import pandas as pd
 
 from analysis_utils import ard, ctcae
 from analysis_utils import vocabulary as voc
-from analysis_utils.dictionary import ACR_EULAR_ENTRY, ACR_EULAR_EXCLUSION, NO_BARICITINIB, PROTOCOL_EXCLUSION
+from analysis_utils.dictionary import ACR_EULAR_ENTRY, ACR_EULAR_EXCLUSION, PROTOCOL_EXCLUSION
 from analysis_utils.report import analysis_queries
 
 #: Items of the 2016 ACR/EULAR criteria (Shiboski et al. 2017, table): CRITID -> (input column,
@@ -468,8 +468,8 @@ STARTED_BELOW_LABEL = "baricitinib started below the label's threshold"
 
 def derive_label_queries(adlb: pd.DataFrame, adsl: pd.DataFrame, *,
                          thresholds=ctcae.LAB_INTERRUPTION_THRESHOLDS) -> pd.DataFrame:
-    """Data queries (source ``eligibility``) of each start of a treatment with baricitinib (one not in
-    ``dictionary.NO_BARICITINIB``): the first dose (``TRTSDT``, of ``TRT01A``) and a switch to one (``TR02SDT``, of
+    """Data queries (source ``eligibility``) of each start of a treatment with baricitinib (a daily dose planned above
+    0, ADSL ``DOSE01A``, ``DOSE02A``): the first dose (``TRTSDT``, of ``TRT01A``) and a switch to one (``TR02SDT``, of
     ``TRT02A``), whose last value of a test of ``thresholds`` on or before that day (a sample on the day of the switch
     comes before its first dose, as ``TRTA`` reads it) is below the threshold: the label advises against starting
     baricitinib at neutrophils below 1.0 or lymphocytes below 0.5 x10^9/L, or haemoglobin below 80 g/L (the
@@ -477,6 +477,7 @@ def derive_label_queries(adlb: pd.DataFrame, adsl: pd.DataFrame, *,
     confirm; the analyses take the data as recorded, and the laboratory alerts list the value.
 
     >>> adsl = pd.DataFrame({"USUBJID": ["a", "b", "c"], "TRT01A": ["Bari", "HCQ 400 mg", "Bari"],
+    ...     "DOSE01A": [4.0, 0.0, 4.0], "DOSE02A": 4.0,
     ...     "TRTSDT": pd.to_datetime(["2021-01-05"] * 3), "TRT02A": ["Bari", "Bari", "Bari"],
     ...     "TR02SDT": pd.to_datetime([None, "2021-04-01", None])})
     >>> adlb = pd.DataFrame({"USUBJID": ["a", "b", "b", "c"], "PARAMCD": "NEUT", "AVAL": [0.8, 0.8, 0.7, 1.2],
@@ -488,10 +489,11 @@ the label advises against starting baricitinib below 1; a deviation to confirm (
 'Week 12', '0.7', 'Bari started on 2021-04-01 (switch) with neutrophils (10^9/L) 0.7 on 2021-04-01: the label \
 advises against starting baricitinib below 1; a deviation to confirm (analysed as recorded)']]
     """
-    starts = [adsl[adsl[day].notna() & adsl[trt].fillna("").ne("") & ~adsl[trt].isin(NO_BARICITINIB)]
+    starts = [adsl[adsl[day].notna() & adsl[trt].fillna("").ne("") & adsl[dose].gt(0)]
               [["USUBJID", trt, day]].set_axis(["USUBJID", "TRT", "START"], axis=1).assign(WHAT=what)
-              for trt, day, what in (("TRT01A", "TRTSDT", "first dose"), ("TRT02A", "TR02SDT", "switch"))
-              if {trt, day} <= set(adsl.columns)]  # the periods of safety.treatment_periods, without its scipy
+              for trt, dose, day, what in (("TRT01A", "DOSE01A", "TRTSDT", "first dose"),
+                                           ("TRT02A", "DOSE02A", "TR02SDT", "switch"))
+              if {trt, dose, day} <= set(adsl.columns)]  # the periods of safety.treatment_periods, without its scipy
     labs = adlb[adlb["PARAMCD"].isin(list(thresholds)) & adlb["AVAL"].notna()]
     none = analysis_queries("eligibility", adsl.iloc[:0], variable="", rule=STARTED_BELOW_LABEL, value="", message="")
     if not starts or labs.empty:

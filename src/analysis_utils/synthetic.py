@@ -697,6 +697,7 @@ def _sort(tables: dict) -> dict:
     keys = {name: list(form.keys) for name, form in dictionary.FORMS.items()}
     keys["labs"] = ["SUBJID", "LBDT", "LBTESTCD"]
     keys["schedule"] = ["AVISITN"]
+    keys["arms"] = ["ARMN"]
     return {name: frame.sort_values(keys[name], kind="stable").reset_index(drop=True)
             for name, frame in tables.items()}
 
@@ -794,8 +795,9 @@ byte. Response probabilities at week 12: 59 % on HCQ alone (the placebo arm of t
 whose CNS activity at baseline the protocol excludes: the eligibility listing names that patient. The
 initials and hospital record numbers are fake.
 
-Build its report with `make report DATA_DIR=data/examples/randomised`. The forms `randomisation` and
-`schedule` and the treatment periods of `exposure` are described in docs/data_dictionary.md.
+Build its report with `make report DATA_DIR=data/examples/randomised`. The forms `randomisation`, `arms`
+(the arms, their codes and daily doses of baricitinib, as another trial's export declares its own) and `schedule`
+and the treatment periods of `exposure` are described in docs/data_dictionary.md.
 """
 
 
@@ -1133,6 +1135,7 @@ def generate_randomised_trial(n_subjects: int = 87, *, n_centres: int = 8, ratio
     forms["randomisation"] = pd.DataFrame({"SUBJID": s["SUBJID"], "RANDDT": s["FIRSTDOSE"] - _DAY,
                                            "ARM": s["ARM"], "STRATUM": "CENTRE " + s["SITEID"]})
     forms["schedule"] = schedule
+    forms["arms"] = dictionary.default_arms()  # declared, as another trial's export declares its own
     forms.update(_randomised_pro(rng, s, levels, forms["visits"]))
     forms["labs"] = _randomised_labs(rng, forms, levels)
     events = _random_events(rng, s)

@@ -106,9 +106,16 @@ RULES = MappingProxyType({
     "missed_doses_exceed_days": ("error", "more daily doses missed than days from the first to the last dose"),
     "overlapping_exposure": ("error", "two exposure periods of a subject overlap (a period starts on or before the "
                                       "last dose of the one before)"),
-    "dose_without_baricitinib": ("error", "a period of a treatment without baricitinib (dictionary.NO_BARICITINIB, "
-                                          "the arm randomised where EXTRT is blank) has a daily dose of baricitinib "
-                                          "(EXDOSE above 0): the treatment or the dose mistyped?"),
+    "dose_without_baricitinib": ("error", "a period of a treatment without baricitinib (an arm of DOSE 0 in the arms "
+                                          "form, without one dictionary.NO_BARICITINIB; the arm randomised where "
+                                          "EXTRT is blank) has a daily dose of baricitinib (EXDOSE above 0): the "
+                                          "treatment or the dose mistyped?"),
+    "dose_above_arm": ("query", "a daily dose of baricitinib (EXDOSE) is above the dose planned in the period's "
+                                "treatment (the arms form's DOSE, without one dictionary.ARM_DOSES): a mistyped dose, "
+                                "a mistyped treatment, or a deviation?"),
+    "arm_code_repeated": ("error", "two arms of the arms form have the same code (ARMN)"),
+    "arms_declared": ("error", "the arms form declares fewer than two arms, or the export has no randomisation form "
+                               "for its arms"),
     "schedule_baseline": ("error", "the visit schedule has no baseline visit BL at week 0, or BL at another week"),
     "schedule_window": ("error", "a visit window of the schedule does not hold the visit's target study day "
                                  "(7 x week + 1), or the week is repeated"),
@@ -840,15 +847,15 @@ def _check_variable(var: dictionary.Variable, text: pd.Series, ctx: _Context) ->
     return columns, pd.concat([p for p in parts if not p.empty] or [_empty()], ignore_index=True)
 
 
-#: What to do with an arm or treatment the dictionary does not declare (README, "A randomised trial and its visit
-#: schedule"): another trial's arms are declared in the dictionary, as code.
+#: What to do with an arm or treatment the export does not declare (README, "Another trial's arms"): its ``arms``
+#: form declares its arms, or without one they are the follow-on trial's (``dictionary.default_arms``).
 _ARM_HINT = MappingProxyType({
-    "ARM": " (the arms declared in dictionary.RANDOMISED_ARMS, those without baricitinib in "
-           "dictionary.NO_BARICITINIB): recode the export's arm names to these, or declare the trial's own arms there "
-           "(README, 'Another trial's arms')",
-    "EXTRT": " (the pilot's single arm, or an arm declared in dictionary.RANDOMISED_ARMS, those without baricitinib in "
-             "dictionary.NO_BARICITINIB): recode the export's treatment names to these, or declare the trial's own "
-             "arms there (README, 'Another trial's arms')"})
+    "ARM": " (the arms of the export's arms form; without one, the follow-on trial's): declare the trial's arms, "
+           "their codes and daily doses of baricitinib in an arms form (README, 'Another trial's arms'), or recode "
+           "the export's arm names",
+    "EXTRT": " (the pilot's single arm, or an arm of the export's arms form; without one, the follow-on trial's): "
+             "declare the trial's arms, their codes and daily doses of baricitinib in an arms form (README, "
+             "'Another trial's arms'), or recode the export's treatment names"})
 
 
 def _check_form(form: dictionary.Form, frame: pd.DataFrame, ctx: _Context) -> tuple:
@@ -1456,18 +1463,45 @@ def period_treatments(exposure: pd.DataFrame, randomisation: pd.DataFrame | None
     return given.where(given != "", exposure["SUBJID"].map(arm)).fillna("").astype(str)
 
 
-def _check_dose_without_baricitinib(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
-    """A period of a treatment without baricitinib (``dictionary.NO_BARICITINIB``: ``EXTRT``, blank the arm
+def planned_doses(arms: pd.DataFrame) -> pd.Series:
+    """The daily dose of baricitinib (mg) planned in each treatment an exposure period may name: the pilot's single arm
+    (``dictionary.ARM_DOSES``) and the arms of ``arms`` (``export_arms``), by name.
+
+    >>> planned_doses(dictionary.default_arms()).to_dict()
+    {'Baricitinib 2 mg': 2.0, 'HCQ 400 mg': 0.0, 'Baricitinib 4 mg + HCQ 400 mg': 4.0}
+    """
+    return pd.Series({dictionary.ARM: dictionary.ARM_DOSES[dictionary.ARM],
+                      **dict(zip(arms["ARM"].astype(str), arms["DOSE"].astype(float)))}, dtype=float)
+
+
+def _check_dose_without_baricitinib(typed: dict, text: dict, ctxs: dict, arms: pd.DataFrame) -> pd.DataFrame:
+    """A period of a treatment without baricitinib (an arm of ``arms`` of ``DOSE`` 0: ``EXTRT``, blank the arm
     randomised) with a daily dose of baricitinib: its cumulative dose (ADSL ``CUMDOSE``) would count baricitinib in
     the control arm. The treatment and the dose contradict each other, and which is right only the site can say."""
     exposure, rand = typed["exposure"], typed.get("randomisation")
     if "EXDOSE" not in exposure or rand is None or "ARM" not in rand:
         return _empty()
     treatment = period_treatments(exposure, rand)
-    bad = (treatment.isin(dictionary.NO_BARICITINIB) & (exposure["EXDOSE"] > 0)).fillna(False).to_numpy(bool)
+    bad = (treatment.isin(dictionary.without_baricitinib(arms)) & (exposure["EXDOSE"] > 0)).fillna(False).to_numpy(bool)
     return _problems(ctxs["exposure"], bad, "EXDOSE", "dose_without_baricitinib", text["exposure"]["EXDOSE"],
                      "is a daily dose of baricitinib, but the period's treatment, " + treatment + ", has none: the "
                      "treatment (EXTRT, or the arm randomised) or the dose mistyped?")
+
+
+def _query_dose_above_arm(typed: dict, text: dict, ctxs: dict, arms: pd.DataFrame) -> pd.DataFrame:
+    """A period whose daily dose of baricitinib is above the dose planned in its treatment (``planned_doses``; a
+    treatment without baricitinib is ``dose_without_baricitinib``'s): a 2 mg arm recorded at 4 mg. A dose below it
+    is a reduction the protocol allows (the label halves it for renal impairment), never queried. A data query: a
+    mistyped dose or treatment, or a deviation for the site to confirm."""
+    exposure = typed["exposure"]
+    if "EXDOSE" not in exposure:
+        return _empty()
+    treatment = period_treatments(exposure, typed.get("randomisation"))
+    planned = treatment.map(planned_doses(arms))
+    bad = ((exposure["EXDOSE"] > planned) & (planned > 0)).fillna(False).to_numpy(bool)
+    return _problems(ctxs["exposure"], bad, "EXDOSE", "dose_above_arm", text["exposure"]["EXDOSE"], lambda m: (
+        "is above the daily dose of baricitinib planned in the period's treatment, " + treatment[m] + " ("
+        + planned[m].map(lambda d: f"{d:g}") + " mg): a mistyped dose or treatment, or a deviation to confirm?"))
 
 
 #: Letters of Chinese, Japanese and Korean (CJK ideographs and their extensions, kana, hangul), of which no English
@@ -1647,6 +1681,24 @@ def _check_schedule(schedule: pd.DataFrame, text: pd.DataFrame, ctx: _Context) -
     return pd.concat(parts, ignore_index=True)
 
 
+def _check_arms(typed: dict, text: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
+    """The arms form: each arm's code once, two arms at least, and a randomisation form whose patients they are."""
+    arms = typed["arms"]
+    if not set(dictionary.ARMS_COLUMNS) <= set(arms.columns):
+        return _empty()
+    code = arms["ARMN"].astype("Float64")
+    repeated = (code.notna() & code.duplicated(keep="first")).to_numpy(dtype=bool)
+    parts = [_problems(ctx, repeated, "ARMN", "arm_code_repeated", text["ARMN"],
+                       "is the code of an earlier arm: each arm has its own, the reference arm's lowest")]
+    if arms["ARM"].dropna().nunique() < 2:
+        parts.append(_file_problem(ctx.file, "arms_declared", "ARM", "declares fewer than two arms: a randomised "
+                                   "trial compares two or more (a single-arm study has no arms form)"))
+    if "randomisation" not in typed:
+        parts.append(_file_problem(ctx.file, "arms_declared", "ARM", "declares the arms of a randomised trial, but the "
+                                   "export has no randomisation form: add it, or remove the arms form"))
+    return pd.concat(parts, ignore_index=True)
+
+
 def _check_screen_failures(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
     """A screen failure (``dictionary.SCREEN_FAILURE``: never treated, so not in the safety or full analysis set, and
     not "ongoing" at a data cut) with a dose in the exposure form, or a row in the randomisation form."""
@@ -1788,9 +1840,10 @@ def _query_early_switch(typed: dict, text: dict, ctxs: dict, schedule: pd.DataFr
         "primary endpoint, would be after the new treatment (a mistyped date, or a deviation?)"))
 
 
-def _query_unplanned_switch(typed: dict, text: dict, ctxs: dict, schedule: pd.DataFrame) -> pd.DataFrame:
+def _query_unplanned_switch(typed: dict, text: dict, ctxs: dict, schedule: pd.DataFrame,
+                            arms: pd.DataFrame) -> pd.DataFrame:
     """A switch (``_switches``) the protocol does not plan, by the first of these that holds: from a treatment with
-    baricitinib (only the control arm, ``dictionary.NO_BARICITINIB``, switches; a stop of baricitinib is recorded as
+    baricitinib (only a control arm, of ``arms`` without baricitinib, switches; a stop of baricitinib is recorded as
     a period of the treatment continued), with no visit of the switch week (no assessment to switch on; one before
     that visit's window is ``early_switch``), or after that visit's window (its last day, ``WINHI``: the visits
     before it count as before the switch, ``arms.post_switch``). A data query: a deviation, or a mistyped treatment
@@ -1799,9 +1852,10 @@ def _query_unplanned_switch(typed: dict, text: dict, ctxs: dict, schedule: pd.Da
         return _empty()
     switch, taken, week = found
     label, reasons = week["AVISIT"], pd.Series("", index=switch.index, dtype=object)
+    control = dictionary.without_baricitinib(arms)
     for reason, holds in (
             ("from a treatment with baricitinib: the protocol switches only patients of the control arm "
-             f"({', '.join(dictionary.NO_BARICITINIB)})", ~switch["_from"].isin(dictionary.NO_BARICITINIB)),
+             f"({', '.join(control) or 'none: no arm is without baricitinib'})", ~switch["_from"].isin(control)),
             (f"without a {label} visit: the protocol switches on the week-{dictionary.SWITCH_WEEK} assessment",
              switch["_visit"].isna() & ~_is_early(switch, week["WINLO"])),
             (f"after the {label} visit's window (to study day {week['WINHI']:g}; on study day "
@@ -1946,6 +2000,29 @@ def first_doses(exposure: pd.DataFrame) -> pd.Series:
     {'001': '2021-06-28'}
     """
     return exposure.dropna(subset=["EXSTDT"]).groupby("SUBJID", sort=True)["EXSTDT"].min()
+
+
+def export_arms(typed: dict) -> pd.DataFrame:
+    """Return the arms of an export: its ``arms`` form, else ``dictionary.default_arms()``.
+
+    Rows with a missing name, code or dose (values validation rejected) are left out; sorted by code (ARMN). An
+    ``arms`` form without any usable row gives the default arms.
+
+    >>> export_arms({})["ARM"].tolist()
+    ['HCQ 400 mg', 'Baricitinib 4 mg + HCQ 400 mg']
+    >>> export_arms({"arms": pd.DataFrame({"ARM": ["Bari 4 mg", "Placebo"], "ARMN": [2, 0], "DOSE": [4.0, 0.0]})}
+    ...             ).values.tolist()
+    [['Placebo', 0, 0.0], ['Bari 4 mg', 2, 4.0]]
+    """
+    frame = typed.get("arms")
+    if frame is None or not set(dictionary.ARMS_COLUMNS) <= set(frame.columns):
+        return dictionary.default_arms()
+    frame = frame[list(dictionary.ARMS_COLUMNS)].dropna()
+    frame = frame[frame["ARM"].astype(str).str.strip() != ""]
+    if frame.empty:
+        return dictionary.default_arms()
+    frame = frame.drop_duplicates("ARM").sort_values("ARMN", kind="stable").reset_index(drop=True)
+    return frame.astype({"ARM": str, "ARMN": "int64", "DOSE": "float64"})
 
 
 def export_schedule(typed: dict) -> pd.DataFrame:
@@ -2411,7 +2488,8 @@ def parse_export(tables: dict) -> dict:
         if (rows := screening_rows(schedule).get("schedule")) is not None:
             schedule["schedule"] = schedule["schedule"][~rows]
     out, schedule = {}, export_schedule(schedule)
-    for name, form in dictionary.forms_for(schedule).items():  # the visit codes (and names) of the export's schedule
+    arms = export_arms({"arms": _typed_form(dictionary.FORMS["arms"], tables["arms"])} if "arms" in tables else {})
+    for name, form in dictionary.forms_for(schedule, arms).items():  # the export's visit codes (and names), arms
         if name not in tables:
             continue
         out[name] = _typed_form(form, tables[name])
@@ -2466,7 +2544,8 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
     sites = _subject_ids(text)
     problems, typed, ctxs = [structure], {}, {}
     schedule = export_schedule(parse_export({"schedule": text["schedule"]}) if "schedule" in text else {})
-    forms = {name: form for name, form in dictionary.forms_for(schedule).items() if name in text}
+    arms = export_arms(parse_export({"arms": text["arms"]}) if "arms" in text else {})
+    forms = {name: form for name, form in dictionary.forms_for(schedule, arms).items() if name in text}
     labels = {**dict(zip(schedule["VISIT"], schedule["AVISIT"])),
               **{code: dictionary.VISIT_LABELS[code] for code in dictionary.OFF_SCHEDULE}}
     text = {**text, **{name: _read_codes(form, text[name]) for name, form in forms.items()}}
@@ -2503,10 +2582,11 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
                  _check_reference_range(typed["labs"], text["labs"], ctxs["labs"]),
                  _check_missed_doses(typed["exposure"], text["exposure"], ctxs["exposure"]),
                  _check_overlapping_exposure(typed["exposure"], text["exposure"], ctxs["exposure"]),
-                 _check_dose_without_baricitinib(typed, text, ctxs), _check_open_exposure(typed, text, ctxs),
+                 _check_dose_without_baricitinib(typed, text, ctxs, arms), _query_dose_above_arm(typed, text, ctxs, arms),
+                 _check_open_exposure(typed, text, ctxs),
                  _check_randomisation(typed, text, ctxs), _check_screen_failures(typed, text, ctxs),
                  _query_windows(typed, text, ctxs, schedule), _query_sample_windows(typed, text, ctxs, schedule),
-                 _query_early_switch(typed, text, ctxs, schedule), _query_unplanned_switch(typed, text, ctxs, schedule),
+                 _query_early_switch(typed, text, ctxs, schedule), _query_unplanned_switch(typed, text, ctxs, schedule, arms),
                  _query_stratum(text, ctxs), _query_sites(text, ctxs),
                  _query_spellings(text, ctxs), _query_biological(text, ctxs),
                  _query_lab_samples(typed, text, ctxs), _check_glucocorticoid_doses(typed, text, ctxs),
@@ -2519,6 +2599,8 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
                  _query_deaths(typed, text, ctxs)]
     if "schedule" in typed:
         problems.append(_check_schedule(typed["schedule"], text["schedule"], ctxs["schedule"]))
+    if "arms" in typed:
+        problems.append(_check_arms(typed, text["arms"], ctxs["arms"]))
     last = final_visit(schedule)
     label = schedule.set_index("VISIT").loc[last, "AVISIT"].lower()
     problems.append(_query_disposition(typed, text, ctxs, last, label))
