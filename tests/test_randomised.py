@@ -249,8 +249,8 @@ def test_a_dose_above_the_arms_is_queried_and_a_reduction_is_not(small):
     queries = _only(validation.validate_export(declared).queries, "dose_above_arm")
     assert queries["row"].tolist() == [str(i + 2) for i in treated[1:]]
     assert queries["message"].iloc[0].endswith(
-        "column EXDOSE: dose_above_arm: value '4.0' is above the daily dose of baricitinib planned in the period's treatment, Bari "
-        "2 mg + HCQ (2 mg): a mistyped dose or treatment, or a deviation to confirm?")
+        "column EXDOSE: dose_above_arm: value '4.0' is above the daily dose of baricitinib planned in the period's "
+        "treatment, Bari 2 mg + HCQ (2 mg): a mistyped dose or treatment, or a deviation to confirm?")
     assert _only(validation.validate_export(small).queries, "dose_above_arm").empty  # 4 mg in the 4 mg arm
     pilot = synthetic.generate_trial()
     pilot["exposure"].loc[0, "EXDOSE"] = 4.0
@@ -845,7 +845,7 @@ def test_a_switch_of_a_week_12_responder_is_queried(example):
     assert queries["message"].iloc[0].startswith(
         "switched to Baricitinib 4 mg + HCQ 400 mg on 2021-03-30 though the ESSDAI MCII was met at Week 12 (ESSDAI 4, "
         "change -4)")
-    # the control arm is the one without baricitinib (DOSE01P 0), whatever its name; no other arm's switch is this query's
+    # the control arm is the one without baricitinib (DOSE01P 0), whatever its name; no other arm's switch is queried
     renamed = ds2["adsl"].replace({CONTROL: "Placebo"})
     assert cleaning.derive_switch_queries(adeff2, renamed)["USUBJID"].tolist() == ["BARI-PSS-RCT-01-002"]
     assert cleaning.derive_switch_queries(adeff2, renamed.assign(DOSE01P=4.0)).empty

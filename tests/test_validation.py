@@ -257,7 +257,8 @@ def test_every_rule_is_documented_with_its_kind():
             "result_beyond_limit", "fatal_grade_mismatch", "death_not_in_disposition", "visit_after_death",
             "repeated_sample", "baseline_after_first_dose", "overlapping_medication", "score_differs",
             "visit_not_done", "result_not_detected", "unknown_test", "unscheduled_visit", "antimalarial_not_counted",
-            "dosed_after_end_of_study", "repeated_row", "early_switch", "unplanned_switch", "dose_above_arm", "stratum_missing",
+            "dosed_after_end_of_study", "repeated_row", "early_switch", "unplanned_switch", "dose_above_arm",
+            "stratum_missing",
             "stratum_other_site", "subject_other_site", "spelled_as_another",
             "sample_window", "fatal_not_serious", "randomisation_blank", "empty_record", "screening_visit",
             "screening_after_first_dose", "discontinued_without_adverse_event", "adverse_event_before_consent"} == {
