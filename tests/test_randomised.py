@@ -126,7 +126,7 @@ def test_unknown_treatment_in_exposure_is_an_error(small):
     small["exposure"].loc[0, "EXTRT"] = "Baricitinib 8 mg"
     err = _only(validation.validate_export(small).errors, "not_allowed")
     assert err[["file", "variable"]].values.tolist() == [["exposure.csv", "EXTRT"]]
-    assert "(the pilot's single arm, or an arm of the export's arms form; without one, the follow-on trial's)" \
+    assert "(the arms of the export's arms form; without one, the pilot's single arm or the follow-on trial's arms)" \
         in err["message"].item()
 
 
@@ -161,15 +161,20 @@ def _declared(trial: dict, arms: pd.DataFrame, names: dict) -> dict:
 
 def test_an_export_declaring_its_own_arms_is_analysed_as_the_same_trial_under_their_names(small):
     """The example's arms renamed and recoded (control "Placebo + HCQ", code 0, the reference still; the treated arm
-    code 5) and declared in an arms form: validation raises the same problems on the same rows, and every analysis
-    dataset is the example's but for the names and codes (the control's switch is still the protocol's, and its
-    periods without baricitinib are no interruption)."""
+    code 5) and declared in an arms form: validation raises the same problems on the same rows (a treated patient
+    whose first period is the control's, a switch of a treated patient: both by the arms' doses, not their names),
+    and every analysis dataset is the example's but for the names and codes (the control's switch is still the
+    protocol's, and its periods without baricitinib are no interruption)."""
+    exposure = small["exposure"]
+    first = exposure.index[exposure["SUBJID"] == "002"].item()
+    exposure.loc[first, ["EXTRT", "EXDOSE"]] = [CONTROL, 0.0]  # randomised to the treated arm, given HCQ alone
     names = {CONTROL: "Placebo + HCQ", TREATED: "Bari + HCQ"}
     arms = pd.DataFrame({"ARM": ["Bari + HCQ", "Placebo + HCQ"], "ARMN": [5, 0], "DOSE": [4.0, 0.0]})
     declared = _declared(small, arms, names)
-    assert small["exposure"]["EXTRT"].eq(CONTROL).sum() == 3  # two patients on HCQ alone, one who switched
+    assert small["exposure"]["EXTRT"].eq(CONTROL).sum() == 4  # two patients on HCQ alone, one who switched, 002
     got, want = validation.validate_export(declared), validation.validate_export(small)
     assert got.ok and want.ok
+    assert set(want.queries["rule"]) == {"treated_not_as_randomised"}
     assert got.queries[["file", "row", "rule"]].equals(want.queries[["file", "row", "rule"]])
     ds, base = cleaning.derive_all(declared), cleaning.derive_all(small)
     back = {new: old for old, new in names.items()}
@@ -180,6 +185,68 @@ def test_an_export_declaring_its_own_arms_is_analysed_as_the_same_trial_under_th
         == [["Placebo + HCQ", "Bari + HCQ", 0.0, 4.0]]
     for name in set(base) - {"adsl"}:
         pd.testing.assert_frame_equal(ds[name].replace(back), base[name], obj=name)
+
+
+def test_a_dose_in_a_period_of_a_declared_arm_without_baricitinib_is_an_error(small):
+    """The control renamed "Placebo + HCQ" (dose 0 in the arms form): a dose of 4 mg in one of its periods is the
+    error of HCQ alone's, found by the arm's dose, not by its name."""
+    declared = _declared(small, pd.DataFrame({"ARM": ["Placebo + HCQ", TREATED], "ARMN": [1, 2], "DOSE": [0.0, 4.0]}),
+                         {CONTROL: "Placebo + HCQ", TREATED: TREATED})
+    exposure = declared["exposure"]
+    control = exposure.index[exposure["EXTRT"] == "Placebo + HCQ"]
+    exposure.loc[control[0], "EXDOSE"] = 4.0
+    err = _only(validation.validate_export(declared).errors, "dose_without_baricitinib")
+    assert err["row"].tolist() == [str(control[0] + 2)]
+    assert "the period's treatment, Placebo + HCQ, has none" in err["message"].item()
+
+
+def test_a_randomised_export_names_only_its_arms_and_a_single_arm_export_only_the_pilots(small):
+    """The pilot's single arm has no code in a randomised trial (ADSL TRT01AN), nor a randomised arm in the pilot:
+    each is a treatment the export does not declare."""
+    small["exposure"].loc[small["exposure"]["SUBJID"] == "002", ["EXTRT", "EXDOSE"]] = [dictionary.ARM, 2.0]
+    err = _only(validation.validate_export(small).errors, "not_allowed")
+    assert err[["variable", "value"]].values.tolist() == [["EXTRT", dictionary.ARM]]
+    pilot = synthetic.generate_trial()
+    pilot["exposure"]["EXTRT"] = ""
+    assert validation.validate_export(pilot).ok
+    pilot["exposure"].loc[0, ["EXTRT", "EXDOSE"]] = [CONTROL, 0.0]
+    err = _only(validation.validate_export(pilot).errors, "not_allowed")
+    assert err[["variable", "value"]].values.tolist() == [["EXTRT", CONTROL]]
+
+
+def test_the_arms_of_an_export_read_from_its_files(small, tmp_path):
+    """An export written to CSV files with its own arms (three, codes 0-2) validates and gives ADSL their codes and
+    doses; an arms form whose every row was rejected gives the default arms (its errors stop the build)."""
+    arms = pd.DataFrame({"ARM": ["Placebo", "Bari 2 mg", "Bari 4 mg"], "ARMN": [0, 1, 2], "DOSE": [0.0, 2.0, 4.0]})
+    declared = _declared(small, arms, {CONTROL: "Placebo", TREATED: "Bari 4 mg"})
+    declared["randomisation"].loc[declared["randomisation"]["SUBJID"] == "002", "ARM"] = "Bari 2 mg"
+    declared["exposure"].loc[declared["exposure"]["SUBJID"] == "002", ["EXTRT", "EXDOSE"]] = ["Bari 2 mg", 2.0]
+    export.write_export(declared, tmp_path)
+    result = validation.check_export(tmp_path)
+    pd.testing.assert_frame_equal(validation.export_arms(result.typed), arms)
+    adsl = cleaning.derive_all(result.typed)["adsl"].set_index("SUBJID")
+    assert adsl.loc[["001", "002", "003"], ["TRT01P", "TRT01PN", "DOSE01P"]].values.tolist() == [
+        ["Placebo", 0.0, 0.0], ["Bari 2 mg", 1.0, 2.0], ["Bari 4 mg", 2.0, 4.0]]
+    unusable = pd.DataFrame({"ARM": ["Placebo", "Bari"], "ARMN": [None, None], "DOSE": [0.0, None]})
+    pd.testing.assert_frame_equal(validation.export_arms({"arms": unusable}), dictionary.default_arms())
+
+
+def test_the_reference_arm_with_baricitinib_and_an_arm_without_patients_are_queried(small):
+    """The control given the highest code: the comparisons would be against the baricitinib arm, which the query
+    says; an arm declared that no patient was randomised to is queried, at an interim cut perhaps not yet."""
+    arms = pd.DataFrame({"ARM": [TREATED, CONTROL, "Bari 2 mg + HCQ"], "ARMN": [1, 2, 3], "DOSE": [4.0, 0.0, 2.0]})
+    queries = validation.validate_export({**small, "arms": arms}).queries
+    reference = _only(queries, "reference_not_control")
+    assert reference[["file", "row", "variable", "value"]].values.tolist() == [["arms.csv", "2", "ARMN", "1"]]
+    assert reference["message"].item().endswith(
+        f"is the lowest code, so {TREATED} is the reference arm of every comparison, though it has baricitinib and "
+        f"{CONTROL} has none (the control): is the order of the codes meant?")
+    empty = _only(queries, "arm_without_patients")
+    assert empty[["row", "value"]].values.tolist() == [["4", "Bari 2 mg + HCQ"]]
+    assert _only(validation.validate_export(small).queries, "reference_not_control").empty
+    alike = pd.DataFrame({"ARM": [CONTROL, TREATED, "hcq  400 MG"], "ARMN": [1, 2, 3], "DOSE": [0.0, 4.0, 0.0]})
+    err = _only(validation.validate_export({**small, "arms": alike}).errors, "arms_declared")
+    assert err[["row", "variable", "value"]].values.tolist() == [["4", "ARM", "hcq  400 MG"]]
 
 
 def test_without_an_arms_form_the_arms_are_the_follow_on_trials(small):
@@ -234,7 +301,7 @@ def test_an_arm_not_declared_in_the_arms_form_is_an_error_though_the_default_arm
     assert arm.str.contains("is not one of: HCQ 400 mg, Baricitinib 2 mg + HCQ 400 mg (the arms of the export's arms "
                             "form;", regex=False).all()
     assert err.loc[err["variable"] == "EXTRT", "message"].str.contains(
-        "is not one of: Baricitinib 2 mg, HCQ 400 mg, Baricitinib 2 mg + HCQ 400 mg (the pilot's", regex=False).all()
+        "is not one of: HCQ 400 mg, Baricitinib 2 mg + HCQ 400 mg (the arms of", regex=False).all()
 
 
 def test_a_dose_above_the_arms_is_queried_and_a_reduction_is_not(small):

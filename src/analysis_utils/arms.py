@@ -163,7 +163,9 @@ def arm_of_subjects(adsl: pd.DataFrame, arm: str = "TRT01P") -> pd.Series:
 
 
 def reference_arm(adsl: pd.DataFrame, arm: str = "TRT01P") -> str:
-    """The reference (control) arm: the arm with the lowest ``TRT01PN`` (``TRT01AN`` for ``TRT01A``).
+    """The reference arm of every comparison: the arm with the lowest ``TRT01PN`` (``TRT01AN`` for ``TRT01A``), the
+    control arm where the codes follow the CDISC convention (validation queries a reference arm with baricitinib
+    beside an arm without it, ``reference_not_control``).
 
     Examples
     --------
@@ -200,6 +202,46 @@ def describe_strata(adsl: pd.DataFrame, population: str = POPULATION) -> str:
     if variable == STRATUM:
         return f"the randomisation stratum `{STRATUM}` ({n} strata, Table 14.1.8)"
     return f"centre ({n} centres)"
+
+
+def describe_methods(adsl: pd.DataFrame) -> str:
+    """The methods of the between-arm comparisons in words (Markdown, under their heading): the reference arm
+    (``reference_arm``), the primary analysis and its sensitivity analysis, the strata (``describe_strata``), the
+    models of change; where a patient switched treatment (ADSL ``SWITCHFL``), the week-24 estimands of the switch.
+
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "TRT01P": ["Bari", "Placebo"], "TRT01PN": [1, 0],
+    ...                      "SITEID": "01", "FASFL": "Y", "SWITCHFL": "N"})
+    >>> text = describe_methods(adsl)
+    >>> text.splitlines()[2][:72], "switch" in text
+    ('Each arm is compared with the reference arm, **Placebo**, every patient ', False)
+    >>> "**Week 24, after the switch**" in describe_methods(adsl.assign(SWITCHFL=["N", "Y"]))
+    True
+    """
+    switched = "SWITCHFL" in adsl.columns and adsl["SWITCHFL"].eq("Y").any()
+    week = PRIMARY_VISIT.lower()
+    text = (f"## Between-arm comparisons\n\nEach arm is compared with the reference arm, **{reference_arm(adsl)}**, "
+            f"every patient in the arm randomised to, whatever was taken later. The **primary analysis** is the ESSDAI "
+            f"MCII rate at **{week}**{', before the switch' if switched else ''}: the difference in response rates "
+            "with the Newcombe hybrid score 95 % CI, the p-value of the Cochran-Mantel-Haenszel test stratified by "
+            f"{describe_strata(adsl)}, or Fisher's exact test when the strata are too sparse (as the table's note "
+            "says), and a logistic regression adjusted for the baseline ESSDAI; its sensitivity analysis for missing "
+            "data counts every patient whose visit was due and who has no response at it as a non-responder (NRI). "
+            f"The primary analysis takes the patients of the full analysis set with an ESSDAI at {week} (observed "
+            "cases): a patient who stopped before it has no response there and is left out; NRI counts such a "
+            "patient as a non-responder (stopping early as a failure, a composite strategy), so the two together "
+            "show what stopping early does to the result. Changes from baseline are compared by ANCOVA with the "
+            "baseline as covariate (the same strata as a factor where estimable) and by a linear mixed model over "
+            "every visit (a random intercept per patient, between-subject degrees of freedom).")
+    if switched:
+        text += (f" **{FINAL_VISIT}, after the switch**: the protocol has control patients without an MCII at {week} "
+                 "add baricitinib (the data queries name any other switch); the primary "
+                 f"{FINAL_VISIT.lower()} estimand is *treatment policy* (every patient in the arm randomised, whatever "
+                 "was taken after the switch); the *hypothetical* strategy (post-switch values treated as missing) is "
+                 f"a sensitivity analysis of the mixed model. After {week} the control arm is seen without baricitinib "
+                 f"only in its {week} responders, so its hypothetical course for the switched patients is the model's "
+                 "extrapolation from their visits before the switch, valid only if their later values are missing at "
+                 "random given those.")
+    return text
 
 
 def has_several_arms(adsl: pd.DataFrame, arm: str = "TRT01P") -> bool:

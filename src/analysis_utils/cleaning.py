@@ -350,22 +350,22 @@ def _exposure(t: dict, cut: pd.Timestamp) -> pd.DataFrame:
                          "ADHERPCT": 100 * taken_days / days})
 
 
-def interrupted(exposure: pd.DataFrame, randomisation: pd.DataFrame | None,
-                arms: pd.DataFrame | None = None) -> pd.Series:
+def interrupted(exposure: pd.DataFrame, randomisation: pd.DataFrame | None, arms: pd.DataFrame) -> pd.Series:
     """A mask of the exposure periods that interrupt the study treatment: a daily dose of baricitinib (``EXDOSE``) of
-    0 in a period of a treatment with baricitinib (``validation.period_treatments``; not an arm of ``arms`` without
-    baricitinib, ``dictionary.without_baricitinib``: hydroxychloroquine alone of the default arms, whose every period
-    has a dose of 0). A project decision (docs/decisions.md, "A
-    treatment interruption"): an EDC records a dose interrupted by the investigator as such a period, or as a gap
-    between two periods, and both give the same days dosed.
+    0 in a period of a treatment with baricitinib (``validation.period_treatments``; not an arm of ``arms``, the
+    export's (``validation.export_arms``), without baricitinib, whose every period has a dose of 0:
+    ``dictionary.without_baricitinib``). A project decision (docs/decisions.md, "A treatment interruption"): an EDC
+    records a dose interrupted by the investigator as such a period, or as a gap between two periods, and both give
+    the same days dosed.
 
     >>> ex = pd.DataFrame({"SUBJID": ["1", "1", "2"], "EXDOSE": [0.0, 4.0, 0.0], "EXTRT": ""})
     >>> rand = pd.DataFrame({"SUBJID": ["1", "2"], "ARM": ["Baricitinib 4 mg + HCQ 400 mg", "HCQ 400 mg"]})
-    >>> interrupted(ex, rand).tolist(), interrupted(ex, None).tolist()
+    >>> arms = dictionary.default_arms()
+    >>> interrupted(ex, rand, arms).tolist(), interrupted(ex, None, arms).tolist()
     ([True, False, False], [True, False, True])
     """
     treatment = validation.period_treatments(exposure, randomisation)
-    control = dictionary.without_baricitinib(dictionary.default_arms() if arms is None else arms)
+    control = dictionary.without_baricitinib(arms)
     return ((exposure["EXDOSE"] == 0) & ~treatment.isin(control)).fillna(False).astype(bool)
 
 
@@ -551,6 +551,9 @@ def derive_switch_queries(adeff: pd.DataFrame, adsl: pd.DataFrame, *,
 (ESSDAI 4, change -4): the protocol switches patients without a response; a deviation to confirm (analysed as \
 recorded)']]
     """
+    if "SWITCHFL" in adsl and "DOSE01P" not in adsl:
+        raise KeyError("ADSL has SWITCHFL without DOSE01P, the dose planned in the arm randomised, by which a control "
+                       "arm (dose 0) is told (cleaning.derive_treatment)")
     control = adsl["DOSE01P"].eq(0) if "DOSE01P" in adsl else False
     switched = adsl[adsl["SWITCHFL"].eq("Y") & control].drop_duplicates("USUBJID").set_index("USUBJID") \
         if "SWITCHFL" in adsl else adsl.iloc[:0].set_index("USUBJID")

@@ -55,13 +55,11 @@ SWITCH_WEEK = 12
 #: Days per study week: the target study day of week w is ``DAYS_PER_WEEK * w + 1`` (day 1 = first dose).
 DAYS_PER_WEEK = 7
 
-#: Arms of a randomised export (form ``randomisation``, ``ARM``; exposure ``EXTRT``) and their codes
-#: (ADSL ``TRT01PN``): the control (reference) arm has the lowest code, as in the CDISC convention
-#: (the CDISC pilot's placebo is 0). The follow-on randomised trial of the pilot (protocol: Trials
-#: 2023, doi:10.1186/s13063-023-07087-5): baricitinib 4 mg + hydroxychloroquine 400 mg daily versus
-#: hydroxychloroquine 400 mg alone.
-#: These are the arms of an export without an ``arms`` form (``default_arms``); an export of another trial declares
-#: its own there.
+#: Arms of a randomised export without an ``arms`` form (form ``randomisation``, ``ARM``; exposure ``EXTRT``;
+#: ``default_arms``) and their codes (ADSL ``TRT01PN``): the reference arm of every comparison, here the control, has
+#: the lowest code, as in the CDISC convention (the CDISC pilot's placebo is 0). The follow-on randomised trial of the
+#: pilot (protocol: Trials 2023, doi:10.1186/s13063-023-07087-5): baricitinib 4 mg + hydroxychloroquine 400 mg daily
+#: versus hydroxychloroquine 400 mg alone. An export of another trial declares its own in an ``arms`` form.
 RANDOMISED_ARMS = MappingProxyType({"HCQ 400 mg": 1, "Baricitinib 4 mg + HCQ 400 mg": 2})
 #: Code of the single arm of an export without randomisation (the pilot: ``vocabulary.ARM``).
 SINGLE_ARM_CODE = 1
@@ -798,11 +796,13 @@ def _safety_forms() -> tuple:
              "treatment never changed; a treatment switch (the week-12 switch of a randomised trial) starts a "
              "new row with the new treatment (EXTRT) and the date of its first dose.", (
             _SUBJID,
-            _v("EXTRT", "str", "Treatment taken in the period (an arm). Optional column: absent or blank, the "
+            _v("EXTRT", "str", "Treatment taken in the period: an arm of the arms form (without it, the pilot's "
+               "single arm or the follow-on trial's arms, listed here). Optional column: absent or blank, the "
                "randomised arm (the single arm of a study without randomisation).", allowed=TREATMENTS,
                required=False, query_missing=False, column_required=False),
-            _v("EXDOSE", "float", "Daily dose of baricitinib (0 in a period of hydroxychloroquine alone; in a "
-               "period of a treatment with baricitinib, an interruption: no day of it dosed).", unit="mg", allowed=(),
+            _v("EXDOSE", "float", "Daily dose of baricitinib (0 in a period of an arm without baricitinib, as "
+               "hydroxychloroquine alone; in a period of a treatment with baricitinib, an interruption: no day of it "
+               "dosed).", unit="mg", allowed=(),
                low=0, high=4),
             _v("EXSTDT", "date", "Date of the first dose of the period."),
             _v("EXENDT", "date", "Date of the last dose of the period.", required=False, query_missing=False,
@@ -829,7 +829,8 @@ def _design_forms() -> tuple:
                  _SUBJID,
                  _v("RANDDT", "date", "Date of randomisation (on or after consent and eligibility, on or before "
                     "the first dose)."),
-                 _v("ARM", "str", "Arm randomised to.", allowed=tuple(RANDOMISED_ARMS)),
+                 _v("ARM", "str", "Arm randomised to: an arm of the arms form (without it, the follow-on trial's "
+                    "arms, listed here).", allowed=tuple(RANDOMISED_ARMS)),
                  _v("STRATUM", "str", "Stratum of the randomisation (e.g. the centre; ADSL STRAT1R), by which the "
                     "between-arm analyses are stratified; blank for every patient when not stratified (then by "
                     "centre). Values that differ only in letter case or spacing are one stratum.",
@@ -915,10 +916,11 @@ def without_baricitinib(arms: pd.DataFrame) -> tuple:
 
 def forms_for(schedule: pd.DataFrame, arms: pd.DataFrame | None = None) -> MappingProxyType:
     """Return ``FORMS`` with the ``VISIT`` codes of the visit-coded forms taken from ``schedule``, and the arms of the
-    randomisation (``ARM``) and exposure (``EXTRT``, besides the pilot's single arm) forms from ``arms`` (form
-    ``arms``; ``None``: ``default_arms()``).
+    randomisation (``ARM``) and exposure (``EXTRT``) forms from ``arms``: the names of an export's ``arms`` form, each
+    row's (its code or dose valid or not: a mistyped dose is that row's error, not one of every patient of the arm);
+    ``None``, an export without one: ``RANDOMISED_ARMS``, and in ``EXTRT`` the pilot's single arm too.
 
-    The pilot's schedule and the default arms give ``FORMS`` unchanged; a schedule of weeks 0-24 every 4 weeks allows
+    The pilot's schedule and no arms give ``FORMS`` unchanged; a schedule of weeks 0-24 every 4 weeks allows
     ``BL, W4, ..., W24`` in ``visits``, ``essdai``, ``esspri``, ``pga``, those and ``UNS`` in ``labs``,
     and the post-baseline codes in ``ild``.
 
@@ -926,12 +928,13 @@ def forms_for(schedule: pd.DataFrame, arms: pd.DataFrame | None = None) -> Mappi
     --------
     >>> forms_for(default_schedule())["ild"].variable("VISIT").allowed
     ('W12', 'W24')
-    >>> arms = pd.DataFrame({"ARM": ["Placebo", "Baricitinib 2 mg"], "ARMN": [0, 1], "DOSE": [0.0, 2.0]})
+    >>> arms = pd.DataFrame({"ARM": ["Placebo", "Baricitinib 4 mg", None], "ARMN": [0, None, 2], "DOSE": 0.0})
     >>> forms_for(default_schedule(), arms)["exposure"].variable("EXTRT").allowed
-    ('Baricitinib 2 mg', 'Placebo')
+    ('Placebo', 'Baricitinib 4 mg')
     """
-    names = tuple((default_arms() if arms is None else arms)["ARM"].astype(str))
-    coded = {"ARM": names, "EXTRT": tuple(dict.fromkeys((ARM, *names)))}
+    names = tuple(dict.fromkeys(s for s in (arms["ARM"].dropna().astype(str).str.strip() if arms is not None
+                                            else RANDOMISED_ARMS) if s))
+    coded = {"ARM": names, "EXTRT": names if arms is not None else TREATMENTS}
     ordered = schedule.sort_values("AVISITN", kind="stable")
     codes = tuple(ordered["VISIT"].astype(str))
     post = tuple(c for c in codes if c != BASELINE)

@@ -489,6 +489,10 @@ the label advises against starting baricitinib below 1; a deviation to confirm (
 'Week 12', '0.7', 'Bari started on 2021-04-01 (switch) with neutrophils (10^9/L) 0.7 on 2021-04-01: the label \
 advises against starting baricitinib below 1; a deviation to confirm (analysed as recorded)']]
     """
+    if lacking := [f"{trt} without {dose}" for trt, dose in (("TRT01A", "DOSE01A"), ("TRT02A", "DOSE02A"))
+                   if trt in adsl and dose not in adsl]:
+        raise KeyError(f"ADSL has {' and '.join(lacking)}: the dose planned in the treatment, by which a treatment "
+                       "without baricitinib (dose 0) is told (cleaning.derive_treatment)")
     starts = [adsl[adsl[day].notna() & adsl[trt].fillna("").ne("") & adsl[dose].gt(0)]
               [["USUBJID", trt, day]].set_axis(["USUBJID", "TRT", "START"], axis=1).assign(WHAT=what)
               for trt, dose, day, what in (("TRT01A", "DOSE01A", "TRTSDT", "first dose"),

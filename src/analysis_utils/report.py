@@ -9,6 +9,7 @@ rename) and deterministic: the same inputs give byte-identical files (fixed colu
 """
 
 import io
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -121,10 +122,10 @@ def read_queries(reports_dir: str | Path = paths.REPORTS) -> pd.DataFrame:
 
 def describe_record_queries(queries: pd.DataFrame, records: pd.DataFrame, *, files: tuple[str, ...],
                             at_most: int = 20) -> str:
-    """A table's note on the data queries about the records it analyses: of ``files`` (``essdai.csv``), and of the
-    patients and visits of ``records`` (``USUBJID``, ``AVISIT``), by patient, visit and rule, ``at_most`` of them
-    named (the appendix lists them all); ``""`` without any. The primary endpoint's table says so beside its numbers,
-    not only the appendix's listing of every query.
+    """A table's note on the data queries about the records it analyses: of ``files`` (``essdai.csv``; of an export
+    in one workbook, its sheet, ``export.xlsx[essdai]``), and of the patients and visits of ``records`` (``USUBJID``,
+    ``AVISIT``), by patient, visit and rule, ``at_most`` of them named (the appendix lists them all); ``""`` without
+    any. The primary endpoint's table says so beside its numbers, not only the appendix's listing of every query.
 
     >>> queries = pd.DataFrame({"file": ["essdai.csv", "visits.csv", "labs.csv"], "AVISIT": "Week 12",
     ...     "USUBJID": ["S-01-008", "S-01-009", "S-01-008"], "rule": ["incomplete_biological", "visit_window", "x"]})
@@ -134,13 +135,19 @@ def describe_record_queries(queries: pd.DataFrame, records: pd.DataFrame, *, fil
 Week 12 (visit_window).'
     >>> describe_record_queries(queries, records, files=("essdai.csv", "visits.csv"), at_most=1)
     'Data queries on these records (listed in the appendix): 01-008 at Week 12 (incomplete_biological); and 1 more.'
+    >>> describe_record_queries(queries.assign(file="export.xlsx[visits]"), records, files=("visits.csv",))[56:]
+    '01-008 at Week 12 (incomplete_biological, x); 01-009 at Week 12 (visit_window).'
     """
     from analysis_utils.vocabulary import patient_label
 
+    forms = {re.sub(r"\.csv$", "", f) for f in files}
+    sheet = queries["file"].astype(str).str.extract(r"\[([^\]]*)\]$", expand=False)
+    queried = sheet.fillna(queries["file"].astype(str).str.replace(r"\.csv$", "", regex=True))
+
     order = {key: i for i, key in enumerate(dict.fromkeys(zip(records["USUBJID"], records["AVISIT"])))}
     rules = {}  # (patient, visit) -> rules, in the records' order
-    for subject, visit, file, rule in zip(queries["USUBJID"], queries["AVISIT"], queries["file"], queries["rule"]):
-        if file in files and (subject, visit) in order:
+    for subject, visit, form, rule in zip(queries["USUBJID"], queries["AVISIT"], queried, queries["rule"]):
+        if form in forms and (subject, visit) in order:
             rules.setdefault((subject, visit), {})[rule] = None
     if not rules:
         return ""

@@ -1135,7 +1135,7 @@ def generate_randomised_trial(n_subjects: int = 87, *, n_centres: int = 8, ratio
     forms["randomisation"] = pd.DataFrame({"SUBJID": s["SUBJID"], "RANDDT": s["FIRSTDOSE"] - _DAY,
                                            "ARM": s["ARM"], "STRATUM": "CENTRE " + s["SITEID"]})
     forms["schedule"] = schedule
-    forms["arms"] = dictionary.default_arms()  # declared, as another trial's export declares its own
+    forms["arms"] = pd.DataFrame({"ARM": [CONTROL_ARM, TREATED_ARM], "ARMN": [1, 2], "DOSE": [0.0, TREATED_DOSE]})
     forms.update(_randomised_pro(rng, s, levels, forms["visits"]))
     forms["labs"] = _randomised_labs(rng, forms, levels)
     events = _random_events(rng, s)

@@ -114,8 +114,13 @@ RULES = MappingProxyType({
                                 "treatment (the arms form's DOSE, without one dictionary.ARM_DOSES): a mistyped dose, "
                                 "a mistyped treatment, or a deviation?"),
     "arm_code_repeated": ("error", "two arms of the arms form have the same code (ARMN)"),
-    "arms_declared": ("error", "the arms form declares fewer than two arms, or the export has no randomisation form "
-                               "for its arms"),
+    "arms_declared": ("error", "the arms form declares fewer than two arms, an arm twice (names that differ only in "
+                               "letter case or spacing), or the export has no randomisation form for its arms"),
+    "reference_not_control": ("query", "the arm of the lowest code (the reference arm of every comparison) has "
+                                       "baricitinib, though another arm has none (the control): the codes' order "
+                                       "meant?"),
+    "arm_without_patients": ("query", "an arm of the arms form has no patient randomised to it: no table or figure "
+                                      "shows it"),
     "schedule_baseline": ("error", "the visit schedule has no baseline visit BL at week 0, or BL at another week"),
     "schedule_window": ("error", "a visit window of the schedule does not hold the visit's target study day "
                                  "(7 x week + 1), or the week is repeated"),
@@ -853,8 +858,8 @@ _ARM_HINT = MappingProxyType({
     "ARM": " (the arms of the export's arms form; without one, the follow-on trial's): declare the trial's arms, "
            "their codes and daily doses of baricitinib in an arms form (README, 'Another trial's arms'), or recode "
            "the export's arm names",
-    "EXTRT": " (the pilot's single arm, or an arm of the export's arms form; without one, the follow-on trial's): "
-             "declare the trial's arms, their codes and daily doses of baricitinib in an arms form (README, "
+    "EXTRT": " (the arms of the export's arms form; without one, the pilot's single arm or the follow-on trial's "
+             "arms): declare the trial's arms, their codes and daily doses of baricitinib in an arms form (README, "
              "'Another trial's arms'), or recode the export's treatment names"})
 
 
@@ -1682,7 +1687,9 @@ def _check_schedule(schedule: pd.DataFrame, text: pd.DataFrame, ctx: _Context) -
 
 
 def _check_arms(typed: dict, text: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
-    """The arms form: each arm's code once, two arms at least, and a randomisation form whose patients they are."""
+    """The arms form: each arm once (in any letter case or spacing) with a code of its own, two arms at least, and a
+    randomisation form whose patients they are; queried, a reference arm (the lowest code) with baricitinib beside an
+    arm without it (the control), and an arm no patient was randomised to."""
     arms = typed["arms"]
     if not set(dictionary.ARMS_COLUMNS) <= set(arms.columns):
         return _empty()
@@ -1690,12 +1697,30 @@ def _check_arms(typed: dict, text: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
     repeated = (code.notna() & code.duplicated(keep="first")).to_numpy(dtype=bool)
     parts = [_problems(ctx, repeated, "ARMN", "arm_code_repeated", text["ARMN"],
                        "is the code of an earlier arm: each arm has its own, the reference arm's lowest")]
-    if arms["ARM"].dropna().nunique() < 2:
+    name = dictionary.one_spelling(arms["ARM"])
+    alike = (name.ne("") & name.duplicated(keep="first")).to_numpy(dtype=bool)
+    parts.append(_problems(ctx, alike, "ARM", "arms_declared", text["ARM"], "is an earlier arm's name, spelt "
+                           "otherwise at most in letter case or spacing: one arm, declared once"))
+    if name[name.ne("")].nunique() < 2:
         parts.append(_file_problem(ctx.file, "arms_declared", "ARM", "declares fewer than two arms: a randomised "
                                    "trial compares two or more (a single-arm study has no arms form)"))
     if "randomisation" not in typed:
         parts.append(_file_problem(ctx.file, "arms_declared", "ARM", "declares the arms of a randomised trial, but the "
                                    "export has no randomisation form: add it, or remove the arms form"))
+        return pd.concat(parts, ignore_index=True)
+    usable = export_arms(typed)
+    control = dictionary.without_baricitinib(usable)
+    if control and not usable.empty and usable["DOSE"].iloc[0] > 0:
+        lowest = (arms["ARM"] == usable["ARM"].iloc[0]).to_numpy(dtype=bool) & ~alike
+        parts.append(_problems(ctx, lowest, "ARMN", "reference_not_control", text["ARMN"],
+                               f"is the lowest code, so {usable['ARM'].iloc[0]} is the reference arm of every "
+                               f"comparison, though it has baricitinib and {', '.join(control)} has none (the "
+                               "control): is the order of the codes meant?"))
+    randomised = typed["randomisation"]["ARM"] if "ARM" in typed["randomisation"] else pd.Series(dtype=object)
+    empty = (arms["ARM"].notna() & ~arms["ARM"].isin(randomised)).to_numpy(dtype=bool) & ~alike
+    parts.append(_problems(ctx, empty, "ARM", "arm_without_patients", text["ARM"],
+                           "has no patient randomised to it: no table or figure shows the arm (at an interim cut, "
+                           "not yet; else a mistyped arm?)"))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -2000,6 +2025,23 @@ def first_doses(exposure: pd.DataFrame) -> pd.Series:
     {'001': '2021-06-28'}
     """
     return exposure.dropna(subset=["EXSTDT"]).groupby("SUBJID", sort=True)["EXSTDT"].min()
+
+
+def _allowed_arms(tables: dict, declared: pd.DataFrame | None) -> pd.DataFrame:
+    """The arms an export's randomisation (``ARM``) and exposure (``EXTRT``) forms may name (``dictionary.forms_for``):
+    those of its ``arms`` form (``declared``); without one, the follow-on trial's (``dictionary.default_arms``) in a
+    randomised export, and the pilot's single arm (``dictionary.ARM``) in a single-arm one (no randomisation form).
+    Never the single arm in a randomised export: a period of it has no arm code (ADSL ``TRT01AN``), nor an arm of the
+    follow-on trial in a single-arm one.
+
+    >>> _allowed_arms({}, None)["ARM"].tolist(), _allowed_arms({"randomisation": None}, None)["ARM"].tolist()
+    (['Baricitinib 2 mg'], ['HCQ 400 mg', 'Baricitinib 4 mg + HCQ 400 mg'])
+    """
+    if declared is not None:
+        return declared
+    if "randomisation" in tables:
+        return dictionary.default_arms()
+    return pd.DataFrame({"ARM": [dictionary.ARM]})
 
 
 def export_arms(typed: dict) -> pd.DataFrame:
@@ -2488,8 +2530,8 @@ def parse_export(tables: dict) -> dict:
         if (rows := screening_rows(schedule).get("schedule")) is not None:
             schedule["schedule"] = schedule["schedule"][~rows]
     out, schedule = {}, export_schedule(schedule)
-    arms = export_arms({"arms": _typed_form(dictionary.FORMS["arms"], tables["arms"])} if "arms" in tables else {})
-    for name, form in dictionary.forms_for(schedule, arms).items():  # the export's visit codes (and names), arms
+    arms = _typed_form(dictionary.FORMS["arms"], tables["arms"]) if "arms" in tables else None
+    for name, form in dictionary.forms_for(schedule, _allowed_arms(tables, arms)).items():  # visit codes, arms
         if name not in tables:
             continue
         out[name] = _typed_form(form, tables[name])
@@ -2544,8 +2586,10 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
     sites = _subject_ids(text)
     problems, typed, ctxs = [structure], {}, {}
     schedule = export_schedule(parse_export({"schedule": text["schedule"]}) if "schedule" in text else {})
-    arms = export_arms(parse_export({"arms": text["arms"]}) if "arms" in text else {})
-    forms = {name: form for name, form in dictionary.forms_for(schedule, arms).items() if name in text}
+    declared = parse_export({"arms": text["arms"]}) if "arms" in text else {}
+    arms = export_arms(declared)
+    forms = {name: form for name, form in dictionary.forms_for(schedule, _allowed_arms(text, declared.get("arms"))
+                                                                ).items() if name in text}
     labels = {**dict(zip(schedule["VISIT"], schedule["AVISIT"])),
               **{code: dictionary.VISIT_LABELS[code] for code in dictionary.OFF_SCHEDULE}}
     text = {**text, **{name: _read_codes(form, text[name]) for name, form in forms.items()}}
