@@ -249,6 +249,26 @@ def test_the_reference_arm_with_baricitinib_and_an_arm_without_patients_are_quer
     assert err[["row", "variable", "value"]].values.tolist() == [["4", "ARM", "hcq  400 MG"]]
 
 
+def test_the_blinding_of_the_study_form_is_what_the_caveat_and_the_methods_say(small, tmp_path):
+    """A double-blind trial (study TBLIND "Double-blind", as an export may write it): the key findings' caveat and the
+    methods say so, never "open-label"; without the column, open label (the pilot and its follow-on trial)."""
+    from analysis_utils import appendix, findings
+    ard = pd.DataFrame({"analysis_id": "DSP-DISPOSITION", "group": ["A", "B", "C", "Total"] * 2, "variable": "Enrolled",
+                        "category": "", "stat_name": ["n_subjects"] * 4 + ["big_n"] * 4,
+                        "stat_value": [29.0, 29.0, 29.0, 87.0] * 2})
+    export.write_export({**small, "study": small["study"].assign(TBLIND="Double-blind")}, tmp_path)
+    assert validation.check_export(tmp_path).typed["study"]["TBLIND"].tolist() == ["DOUBLE BLIND"]
+    blinding = export.study_identity(tmp_path).blinding
+    assert findings.caveat(ard, blinding) == (
+        "This double-blind trial randomised 87 patients to A, B and C: the difference between the arms is the "
+        "randomised comparison; every result other than the primary endpoint is exploratory. The primary endpoint is "
+        "compared for each of the 2 other arms with the reference arm, each at two-sided 5 %, without adjustment for "
+        "the several comparisons.")
+    between = pd.DataFrame({"analysis_id": ["EFF-ESSDAI-MCII-DIFF"], "method": ["Newcombe hybrid score 95% CI"]})
+    assert "Randomised, double-blind trial of several arms" in appendix.methods_markdown(between, blinding)
+    assert export.study_identity(paths.resolve("data/examples/randomised")).blinding == "OPEN LABEL"
+
+
 def test_without_an_arms_form_the_arms_are_the_follow_on_trials(small):
     """The shipped example declares the follow-on trial's arms; without the form they are the same (the default,
     ``dictionary.default_arms``), and so are the datasets."""

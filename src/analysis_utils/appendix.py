@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis_utils import export, findings, htmlreport, listings, paths, report, scoring, tables, vocabulary
+from analysis_utils import (dictionary, export, findings, htmlreport, listings, paths, report, scoring, tables,
+                            vocabulary)
 from analysis_utils.cleaning import TRTEM_WINDOW_DAYS
 from analysis_utils.io import _atomic_write
 
@@ -27,7 +28,7 @@ PROVENANCE_PACKAGES = (
 
 #: The design paragraph of a trial of several arms (``methods_markdown``), instead of the pilot's first paragraph.
 RANDOMISED_DESIGN_MARKDOWN = """
-**Design and populations.** Randomised, open-label trial of several arms; the between-arm comparisons below estimate
+**Design and populations.** Randomised, {blinding} trial of several arms; the between-arm comparisons below estimate
 the treatment effect, and the changes from baseline in all patients together are exploratory and descriptive (they
 include regression to the mean and the natural course of the disease). P-values are not adjusted for multiplicity:
 neither for the number of endpoints nor, with more than two arms, for the comparisons of each arm with the reference
@@ -299,7 +300,7 @@ def _provenance_part(data_dir: Path, data_cutoff: str, git: dict, notebooks: lis
 
 
 def appendix_parts(executed: list, *, stage_reports: Path, ard: pd.DataFrame | None, data_dir: Path, data_cutoff: str,
-                   git: dict, notebooks: list[str]) -> list[tuple[str, str]]:
+                   git: dict, notebooks: list[str], blinding: str = dictionary.OPEN_LABEL) -> list[tuple[str, str]]:
     """The appendix's parts after the notebooks' own: (heading, HTML) of the data queries, the data
     dictionary, the methods (``methods_markdown`` of ``ard``, the build's ARD as ``report.read_ard`` gives
     it) and the provenance; their tables continue the appendix's numbers after those the executed
@@ -311,7 +312,7 @@ def appendix_parts(executed: list, *, stage_reports: Path, ard: pd.DataFrame | N
         ("Data queries", _queries_part(stage_reports, number)),
         ("Data dictionary", _dictionary_part(number)),
         ("Methods", mistune.create_markdown(escape=True)(
-            methods_markdown(ard))),
+            methods_markdown(ard, blinding))),
         ("Provenance", _provenance_part(data_dir, data_cutoff, git, notebooks, number, executed)),
     ]
 
@@ -340,11 +341,12 @@ def render(executed: list, *, stage_reports: Path, ard, data_dir: Path, data_cut
         "Input": describe_input(data_dir, synthetic=synthetic),
         "Software": f"{describe_software(git)}, Python {platform.python_version()}",
     }
+    blinding = export.study_identity(data_dir).blinding
     parts = appendix_parts(executed, stage_reports=stage_reports, ard=ard, data_dir=data_dir, data_cutoff=data_cutoff,
-                           git=git, notebooks=notebooks)
+                           git=git, notebooks=notebooks, blinding=blinding)
     safety = [("Interpretation of the safety data", f"<p>{html.escape(findings.describe_safety(ard))}</p>")]
     return htmlreport.render_report(executed, title_block=title_block, synthetic=synthetic, appendix=parts,
-                                    parts={"safety": safety}, summary=findings.to_html(ard), names=notebooks)
+                                    parts={"safety": safety}, summary=findings.to_html(ard, blinding), names=notebooks)
 
 
 def write_report(*, stage_reports: Path, ard, data_dir: Path, data_cutoff: str, git: dict, notebooks: list[str]) -> Path:
@@ -565,10 +567,11 @@ RANDOMISED_MISSING_DATA = (" In a trial of several arms these are the descriptiv
                            " analysis (below).")
 
 
-def methods_markdown(ard: pd.DataFrame | None) -> str:
+def methods_markdown(ard: pd.DataFrame | None, blinding: str = dictionary.OPEN_LABEL) -> str:
     """The appendix's methods text: ``METHODS_MARKDOWN``, and for a trial of several arms (the ARD holds
     between-arm rows, ``describe_between_arm_methods``) its design paragraph replaced by
-    ``RANDOMISED_DESIGN_MARKDOWN`` and the between-arm methods added.
+    ``RANDOMISED_DESIGN_MARKDOWN`` of the trial's ``blinding`` (study form ``TBLIND``) and the between-arm methods
+    added.
 
     >>> methods_markdown(None) == METHODS_MARKDOWN
     True
@@ -576,6 +579,8 @@ def methods_markdown(ard: pd.DataFrame | None) -> str:
     >>> text = methods_markdown(ard)
     >>> "Single-arm" in text, "Randomised, open-label" in text, "Newcombe" in text, RANDOMISED_MISSING_DATA in text
     (False, True, True, True)
+    >>> "Randomised, double-blind trial" in methods_markdown(ard, "DOUBLE BLIND")
+    True
     """
     between = describe_between_arm_methods(ard)
     if not between:
@@ -584,4 +589,5 @@ def methods_markdown(ard: pd.DataFrame | None) -> str:
     assert first.startswith("**Design and populations.**"), "METHODS_MARKDOWN must open with the design paragraph"
     assert POOLED_MISSING_DATA in rest, "the statistics paragraph must state the pooled analyses' missing data"
     rest = rest.replace(POOLED_MISSING_DATA, POOLED_MISSING_DATA + RANDOMISED_MISSING_DATA)
-    return RANDOMISED_DESIGN_MARKDOWN + "\n" + rest + between
+    design = RANDOMISED_DESIGN_MARKDOWN.format(blinding=dictionary.BLINDING_WORDS[blinding])
+    return design + "\n" + rest + between

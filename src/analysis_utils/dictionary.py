@@ -76,6 +76,12 @@ TREATMENTS = (ARM, *RANDOMISED_ARMS)
 NO_BARICITINIB = tuple(arm for arm, dose in ARM_DOSES.items() if dose == 0)
 
 YES_NO = ("Y", "N")
+#: Blinding of a trial (study form ``TBLIND``, CDISC trial summary parameter TBLIND) -> how the report writes it.
+#: The pilot and its follow-on randomised trial are open label (Bai W et al. 2022; protocol, Trials 2023).
+BLINDING_WORDS = MappingProxyType({"OPEN LABEL": "open-label", "SINGLE BLIND": "single-blind",
+                                   "DOUBLE BLIND": "double-blind"})
+BLINDINGS = tuple(BLINDING_WORDS)
+OPEN_LABEL = "OPEN LABEL"
 POS_NEG = ("POSITIVE", "NEGATIVE")
 #: Coded values the analysis reads: the outcome of a fatal adverse event (CDISC OUT codelist), and the ends of study of
 #: a patient who died and of one who consented but was found not eligible before the first dose (CDISC NCOMPLT).
@@ -502,6 +508,10 @@ def _study_form() -> Form:
         _v("REFERENCE", "str", "Publication describing the study (the results, or the protocol), with its doi.",
            **optional),
         _v("DESIGN", "str", "Design in one line (centres, blinding, arms, duration).", **optional),
+        _v("TBLIND", "str", "Blinding of a randomised trial (CDISC trial summary parameter TBLIND), which the key "
+           "findings' caveat and the methods state (open-label, single-blind and double-blind read as these). "
+           "Blank: open label (the pilot and its follow-on trial).",
+           allowed=BLINDINGS, decodes=tuple((code, words) for code, words in BLINDING_WORDS.items()), **optional),
     ), ("STUDYID",))
 
 
@@ -518,6 +528,7 @@ class StudyIdentity:
     regid: str = ""
     reference: str = ""
     design: str = ""
+    blinding: str = OPEN_LABEL
 
     @property
     def registry(self) -> str:
@@ -537,7 +548,7 @@ CLINICALTRIALS_GOV = ("ClinicalTrials.gov", r"NCT[0-9]{8}")
 PILOT_STUDY = StudyIdentity(STUDYID, STUDY_TITLE, regid=STUDYID, reference=STUDY_REFERENCE, design=STUDY_DESIGN)
 #: The columns of the study form read by ``study_identity`` -> the field of ``StudyIdentity``.
 _IDENTITY_COLUMNS = MappingProxyType({"TITLE": "title", "REGID": "regid", "REFERENCE": "reference",
-                                      "DESIGN": "design"})
+                                      "DESIGN": "design", "TBLIND": "blinding"})
 
 
 def study_identity(study: pd.DataFrame | None) -> StudyIdentity:
@@ -558,6 +569,8 @@ def study_identity(study: pd.DataFrame | None) -> StudyIdentity:
     ('BARI-PSS-RCT', 'A randomized study', '', '')
     >>> study_identity(pd.DataFrame({"STUDYID": ["ABC-1"]})).title
     'Study ABC-1'
+    >>> study_identity(pd.DataFrame({"STUDYID": ["ABC-1"], "TBLIND": ["Double-blind "]})).blinding
+    'DOUBLE BLIND'
     """
     if study is None or "STUDYID" not in study or study.empty:
         return PILOT_STUDY
@@ -572,6 +585,7 @@ def study_identity(study: pd.DataFrame | None) -> StudyIdentity:
         return PILOT_STUDY
     default = PILOT_STUDY if studyid == PILOT_STUDY.studyid else StudyIdentity(studyid, f"Study {studyid}")
     given = {field: text(column) for column, field in _IDENTITY_COLUMNS.items()}
+    given["blinding"] = " ".join(given["blinding"].upper().replace("-", " ").split())  # as validation reads it
     return replace(default, studyid=studyid, **{field: value for field, value in given.items() if value})
 
 

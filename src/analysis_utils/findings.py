@@ -12,10 +12,13 @@ differences, and the safety counts per treatment with the total; the caveat is t
 randomised trial (``caveat``).
 """
 
+from types import MappingProxyType
+
 import pandas as pd
 
 from analysis_utils import tables
 from analysis_utils.ctcae import LAB_ALERTS_CRITERIA
+from analysis_utils.dictionary import OPEN_LABEL
 from analysis_utils.disposition import NOT_RANDOMISED_LABEL
 from analysis_utils.scoring import ESSDAI_MCII_DECREASE, ESSPRI_MCII_PERCENT, ESSPRI_MCII_POINTS
 from analysis_utils.vocabulary import in_sentence
@@ -65,12 +68,23 @@ ARM_FINDINGS = (
     ("ESSPRI change from baseline to {visit}, ANCOVA", "EFF-ESSPRI-CHG", "change"),
     ("PGA change from baseline to {visit}, ANCOVA", "EFF-PGA-CHG", "change"),
 )
-#: The caveat of a randomised trial: ``{n}`` patients, ``{arms}`` named. Open-label: the protocol of the
-#: randomised trial (Trials 2023, doi 10.1186/s13063-023-07087-5) and the pilot are both open-label.
-CAVEAT_RANDOMISED = ("This open-label trial randomised {n} patients to {arms}: the difference between the arms is the "
-                     "randomised comparison, but patients and investigators knew the treatment, which can bias the "
-                     "patient-reported and physician-rated outcomes; every result other than the primary endpoint is "
-                     "exploratory.")
+#: The caveat of a randomised trial by its blinding (study form ``TBLIND``; blank: open label, as the protocol of the
+#: randomised trial, Trials 2023, doi 10.1186/s13063-023-07087-5, and the pilot): ``{n}`` patients, ``{arms}`` named.
+CAVEAT_RANDOMISED = MappingProxyType({
+    "OPEN LABEL": "This open-label trial randomised {n} patients to {arms}: the difference between the arms is the "
+                  "randomised comparison, but patients and investigators knew the treatment, which can bias the "
+                  "patient-reported and physician-rated outcomes; every result other than the primary endpoint is "
+                  "exploratory.",
+    "SINGLE BLIND": "This single-blind trial randomised {n} patients to {arms}: the difference between the arms is the "
+                    "randomised comparison, but those not blinded (the patients or the investigators) knew the "
+                    "treatment, which can bias the outcomes they report or rate; every result other than the primary "
+                    "endpoint is exploratory.",
+    "DOUBLE BLIND": "This double-blind trial randomised {n} patients to {arms}: the difference between the arms is the "
+                    "randomised comparison; every result other than the primary endpoint is exploratory.",
+})
+#: Added to ``CAVEAT_RANDOMISED`` for more than two arms: ``{k}`` comparisons with the reference arm.
+CAVEAT_SEVERAL_ARMS = (" The primary endpoint is compared for each of the {k} other arms with the reference arm, each "
+                       "at two-sided 5 %, without adjustment for the several comparisons.")
 #: Added to ``CAVEAT_RANDOMISED`` when the between-arm rows name the treatment-policy estimand (a switch).
 CAVEAT_SWITCH = (" Patients of the control arm without a response switched treatment after {visit}: later "
                  "comparisons are by the arm randomised (treatment policy), not of the treatments alone.")
@@ -782,10 +796,11 @@ for whom it was due, the first enrolled, and may change at the final analysis.'
     return text
 
 
-def caveat(ard: pd.DataFrame | None) -> str:
+def caveat(ard: pd.DataFrame | None, blinding: str = OPEN_LABEL) -> str:
     """The caveat under the key findings, for the design the ARD shows (``trial_arms``): ``CAVEAT`` for one
-    arm; for several, ``CAVEAT_RANDOMISED`` with the patients and arms, and ``CAVEAT_SWITCH`` when the
-    between-arm rows name the treatment-policy estimand of a switch; then, at an interim cut, ``interim_caveat``.
+    arm; for several, ``CAVEAT_RANDOMISED`` of the trial's ``blinding`` (``dictionary.BLINDINGS``) with the patients
+    and arms, ``CAVEAT_SEVERAL_ARMS`` for more than two, and ``CAVEAT_SWITCH`` when the between-arm rows name the
+    treatment-policy estimand of a switch; then, at an interim cut, ``interim_caveat``.
 
     >>> ard = pd.DataFrame({"analysis_id": "DSP-DISPOSITION", "group": ["A", "B", "Total"] * 2, "variable": "Enrolled",
     ...     "category": "", "stat_name": ["n_subjects"] * 3 + ["big_n"] * 3, "stat_value": [29.0, 58.0, 87.0] * 2})
@@ -795,25 +810,31 @@ def caveat(ard: pd.DataFrame | None) -> str:
     True
     >>> caveat(pd.concat([ard, ard.iloc[:1].assign(group="Not randomised", stat_value=9.0)]))[:35]
     'This open-label trial randomised 87'
+    >>> caveat(ard, "DOUBLE BLIND")
+    'This double-blind trial randomised 87 patients to A and B: the difference between the arms is the randomised \
+comparison; every result other than the primary endpoint is exploratory.'
     """
     arms = trial_arms(ard)
     if len(arms) < 2:
         return CAVEAT + interim_caveat(ard)
     randomised = [_patients(ard, DISPOSITION_ID, variable="Enrolled", category="", group=a) for a in arms]
     n = NOT_DUE if None in randomised else f"{sum(r[0] for r in randomised):.0f}"  # not the patients not randomised
-    text = CAVEAT_RANDOMISED.format(n=n, arms=tables.join_words(arms))
+    text = CAVEAT_RANDOMISED[blinding].format(n=n, arms=tables.join_words(arms))
+    if len(arms) > 2:
+        text += CAVEAT_SEVERAL_ARMS.format(k=len(arms) - 1)
     switched = ard["method"].str.contains("treatment policy", regex=False) if "method" in ard else pd.Series(False)
     if (ard["analysis_id"].str.endswith(DIFF_SUFFIX) & switched).any():
         text += CAVEAT_SWITCH.format(visit=PRIMARY_VISIT.lower())
     return text + interim_caveat(ard)
 
 
-def to_html(ard: pd.DataFrame | None) -> str:
-    """The key-findings page: the table, its source note and the caveat, as escaped HTML."""
+def to_html(ard: pd.DataFrame | None, blinding: str = OPEN_LABEL) -> str:
+    """The key-findings page: the table, its source note and the caveat (``caveat``, of the trial's ``blinding``), as
+    escaped HTML."""
     import html
 
     table = tables.to_html(key_findings(ard),
                            note="Source: analysis results dataset (ard.csv); efficacy: full analysis set, observed "
                                 "cases; safety: safety set.")
     return (f'<section class="key-findings jp-RenderedHTMLCommon" id="key-findings"><h2>Key findings</h2>\n{table}\n'
-            f'<p class="caveat"><strong>{html.escape(caveat(ard))}</strong></p></section>')
+            f'<p class="caveat"><strong>{html.escape(caveat(ard, blinding))}</strong></p></section>')
