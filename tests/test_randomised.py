@@ -231,6 +231,16 @@ def test_the_arms_of_an_export_read_from_its_files(small, tmp_path):
     pd.testing.assert_frame_equal(validation.export_arms({"arms": unusable}), dictionary.default_arms())
 
 
+def test_an_arm_declared_with_baricitinib_whose_every_period_has_none_is_an_error(small):
+    """The control declared at 0.5 mg while its periods record 0 mg: read so, each would be an interruption, and the
+    switched patient 007's first dose would move to the switch (TRTSDT 2021-06-17 for 2021-03-26)."""
+    arms = pd.DataFrame({"ARM": [CONTROL, TREATED], "ARMN": [1, 2], "DOSE": [0.5, 4.0]})
+    err = _only(validation.validate_export({**small, "arms": arms}).errors, "arm_dose_never_given")
+    assert err[["file", "row", "variable", "value"]].values.tolist() == [["arms.csv", "2", "DOSE", "0.5"]]
+    small["exposure"].loc[small["exposure"]["EXTRT"] == CONTROL, "EXDOSE"] = 0.5  # given as declared
+    assert validation.validate_export({**small, "arms": arms}).ok
+
+
 def test_the_reference_arm_with_baricitinib_and_an_arm_without_patients_are_queried(small):
     """The control given the highest code: the comparisons would be against the baricitinib arm, which the query
     says; an arm declared that no patient was randomised to is queried, at an interim cut perhaps not yet."""

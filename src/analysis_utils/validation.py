@@ -119,6 +119,9 @@ RULES = MappingProxyType({
     "reference_not_control": ("query", "the arm of the lowest code (the reference arm of every comparison) has "
                                        "baricitinib, though another arm has none (the control): the codes' order "
                                        "meant?"),
+    "arm_dose_never_given": ("error", "an arm of the arms form has a daily dose of baricitinib (DOSE above 0), but "
+                                      "every exposure period of it has none (EXDOSE 0): an arm without baricitinib "
+                                      "has DOSE 0, else its periods would be read as interruptions"),
     "arm_without_patients": ("query", "an arm of the arms form has no patient randomised to it: no table or figure "
                                       "shows it"),
     "schedule_baseline": ("error", "the visit schedule has no baseline visit BL at week 0, or BL at another week"),
@@ -1687,9 +1690,10 @@ def _check_schedule(schedule: pd.DataFrame, text: pd.DataFrame, ctx: _Context) -
 
 
 def _check_arms(typed: dict, text: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
-    """The arms form: each arm once (in any letter case or spacing) with a code of its own, two arms at least, and a
-    randomisation form whose patients they are; queried, a reference arm (the lowest code) with baricitinib beside an
-    arm without it (the control), and an arm no patient was randomised to."""
+    """The arms form: each arm once (in any letter case or spacing) with a code of its own, two arms at least, a
+    randomisation form whose patients they are, and no arm of a dose of baricitinib whose every period has none;
+    queried, a reference arm (the lowest code) with baricitinib beside an arm without it (the control), and an arm no
+    patient was randomised to."""
     arms = typed["arms"]
     if not set(dictionary.ARMS_COLUMNS) <= set(arms.columns):
         return _empty()
@@ -1716,6 +1720,16 @@ def _check_arms(typed: dict, text: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
                                f"is the lowest code, so {usable['ARM'].iloc[0]} is the reference arm of every "
                                f"comparison, though it has baricitinib and {', '.join(control)} has none (the "
                                "control): is the order of the codes meant?"))
+    exposure = typed.get("exposure")
+    if exposure is not None and {"SUBJID", "EXDOSE"} <= set(exposure):
+        dosed = exposure.assign(_TRT=period_treatments(exposure, typed["randomisation"])).groupby("_TRT")["EXDOSE"]
+        never = dosed.max().eq(0)  # every period of the treatment at 0 mg
+        planned = arms["ARM"].map(dict(zip(usable["ARM"], usable["DOSE"])))
+        bad = (arms["ARM"].isin(never.index[never]) & (planned > 0)).to_numpy(dtype=bool) & ~alike
+        parts.append(_problems(ctx, bad, "DOSE", "arm_dose_never_given", text["DOSE"],
+                               "is the arm's daily dose of baricitinib, but every exposure period of the arm has none "
+                               "(EXDOSE 0): an arm without baricitinib has DOSE 0 (its periods would be read as "
+                               "interruptions of the treatment, moving its first dose)"))
     randomised = typed["randomisation"]["ARM"] if "ARM" in typed["randomisation"] else pd.Series(dtype=object)
     empty = (arms["ARM"].notna() & ~arms["ARM"].isin(randomised)).to_numpy(dtype=bool) & ~alike
     parts.append(_problems(ctx, empty, "ARM", "arm_without_patients", text["ARM"],
