@@ -2070,15 +2070,23 @@ def export_arms(typed: dict) -> pd.DataFrame:
     ...             ).values.tolist()
     [['Placebo', 0, 0.0], ['Bari 4 mg', 2, 4.0]]
     """
-    frame = typed.get("arms")
-    if frame is None or not set(dictionary.ARMS_COLUMNS) <= set(frame.columns):
-        return dictionary.default_arms()
-    frame = frame[list(dictionary.ARMS_COLUMNS)].dropna()
-    frame = frame[frame["ARM"].astype(str).str.strip() != ""]
+    return _design_rows(typed, "arms", "ARMN", dictionary.default_arms,
+                        {"ARM": str, "ARMN": "int64", "DOSE": "float64"})
+
+
+def _design_rows(typed: dict, name: str, order: str, default, types: dict) -> pd.DataFrame:
+    """The usable rows of the design form ``name`` of an export (``schedule``, ``arms``): its columns, every value
+    present (validation rejected the others), the key (the first column) not blank and once, sorted by ``order`` and
+    typed as ``types``; ``default()`` without the form, a column of it, or a usable row."""
+    columns = list(dictionary.FORMS[name].columns)
+    frame = typed.get(name)
+    if frame is None or not set(columns) <= set(frame.columns):
+        return default()
+    frame = frame[columns].dropna()
+    frame = frame[frame[columns[0]].astype(str).str.strip() != ""]
     if frame.empty:
-        return dictionary.default_arms()
-    frame = frame.drop_duplicates("ARM").sort_values("ARMN", kind="stable").reset_index(drop=True)
-    return frame.astype({"ARM": str, "ARMN": "int64", "DOSE": "float64"})
+        return default()
+    return frame.drop_duplicates(columns[0]).sort_values(order, kind="stable").reset_index(drop=True).astype(types)
 
 
 def export_schedule(typed: dict) -> pd.DataFrame:
@@ -2090,15 +2098,8 @@ def export_schedule(typed: dict) -> pd.DataFrame:
     >>> export_schedule({})["VISIT"].tolist()
     ['BL', 'W12', 'W24']
     """
-    frame = typed.get("schedule")
-    if frame is None or not set(dictionary.SCHEDULE_COLUMNS) <= set(frame.columns):
-        return dictionary.default_schedule()
-    frame = frame[list(dictionary.SCHEDULE_COLUMNS)].dropna()
-    frame = frame[frame["VISIT"].astype(str).str.strip() != ""]
-    if frame.empty:
-        return dictionary.default_schedule()
-    frame = frame.drop_duplicates("VISIT").sort_values("AVISITN", kind="stable").reset_index(drop=True)
-    return frame.astype({"VISIT": str, "AVISIT": str, "AVISITN": "int64", "WINLO": "int64", "WINHI": "int64"})
+    return _design_rows(typed, "schedule", "AVISITN", dictionary.default_schedule,
+                        {"VISIT": str, "AVISIT": str, "AVISITN": "int64", "WINLO": "int64", "WINHI": "int64"})
 
 
 def final_visit(schedule: pd.DataFrame) -> str:
