@@ -179,7 +179,7 @@ def test_stored_synthetic_manifest_is_the_generators(tmp_path):
     assert export.write_synthetic_manifest(tmp_path / "m.json").read_bytes() == export.SYNTHETIC_MANIFEST.read_bytes()
 
 
-def test_the_randomised_example_is_registered_and_shows_its_own_banner():
+def test_the_randomised_example_is_registered_and_shows_its_own_banner(tmp_path):
     from analysis_utils import paths
 
     folder = paths.resolve("data/examples/randomised")
@@ -189,6 +189,11 @@ def test_the_randomised_example_is_registered_and_shows_its_own_banner():
     assert export.matches_shipped_synthetic(folder)
     assert export.describe_source(folder) == export.RANDOMISED_STATEMENT
     assert export.describe_source(paths.DATA_RAW) == export.SYNTHETIC_STATEMENT
+    # an edited copy, as any invented export other than the shipped ones, says only that it is invented
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    (copy / "arms.csv").write_text("ARM,ARMN,DOSE\nHCQ 400 mg,1,0\nBaricitinib 4 mg + HCQ 400 mg,2,4\n")
+    assert export.describe_source(copy) == export.INVENTED_STATEMENT
 
 
 @pytest.mark.parametrize("change", ["edit a value", "add a file", "remove a file", "rename a file"])

@@ -162,7 +162,7 @@ def test_stat_refuses_an_ambiguous_row():
 def test_page_has_the_caveat_a_source_note_and_escaped_text():
     ard = _ard()
     ard.loc[ard["category"] == "Herpes zoster", "category"] = "<b>zoster</b>"
-    page = findings.to_html(ard)
+    page = findings.to_html(ard, "OPEN LABEL")
     assert findings.CAVEAT in page and 'class="table-note">Source:' in page
     assert "&lt;b&gt;zoster&lt;/b&gt;" in page and "<b>zoster" not in page
 
@@ -276,9 +276,9 @@ def test_caveat_fits_the_number_of_arms_and_the_switch():
     assert text.startswith(f"This open-label trial randomised 9 patients to {HCQ} and {BARI}: ")
     assert "single-arm" not in text and "switched" not in text
     assert findings.caveat(_two_arm_ard(switch=True)).endswith(
-        "switched treatment after week 12: later comparisons are by the arm randomised (treatment policy), not of the "
-        "treatments alone.")
-    page = findings.to_html(_two_arm_ard())
+        " Patients who switched treatment after week 12 stay in the arm randomised: later comparisons are by that arm "
+        "(treatment policy), not of the treatments alone.")
+    page = findings.to_html(_two_arm_ard(), "OPEN LABEL")
     assert findings.CAVEAT not in page and "randomised 9 patients" in page
 
 

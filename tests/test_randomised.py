@@ -119,7 +119,8 @@ def test_unknown_arm_names_file_row_subject_and_allowed_arms(small):
         "codes and daily doses of baricitinib in an arms form (README, 'Another trial's arms'), or recode the "
         "export's arm names")
     readme = (paths.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    assert "**Another trial's arms** are\n  declared here" in readme and "- `arms.csv`: one row per arm" in readme
+    assert "**Another trial's arms** are declared here" in " ".join(readme.split())
+    assert "- `arms.csv`: one row per arm" in readme
 
 
 def test_unknown_treatment_in_exposure_is_an_error(small):
@@ -216,7 +217,7 @@ def test_a_randomised_export_names_only_its_arms_and_a_single_arm_export_only_th
 
 def test_the_arms_of_an_export_read_from_its_files(small, tmp_path):
     """An export written to CSV files with its own arms (three, codes 0-2) validates and gives ADSL their codes and
-    doses; an arms form whose every row was rejected gives the default arms (its errors stop the build)."""
+    doses; an arms form without a usable row (validation stops on it) reads as the default arms."""
     arms = pd.DataFrame({"ARM": ["Placebo", "Bari 2 mg", "Bari 4 mg"], "ARMN": [0, 1, 2], "DOSE": [0.0, 2.0, 4.0]})
     declared = _declared(small, arms, {CONTROL: "Placebo", TREATED: "Bari 4 mg"})
     declared["randomisation"].loc[declared["randomisation"]["SUBJID"] == "002", "ARM"] = "Bari 2 mg"
@@ -235,10 +236,25 @@ def test_an_arm_declared_with_baricitinib_whose_every_period_has_none_is_an_erro
     """The control declared at 0.5 mg while its periods record 0 mg: read so, each would be an interruption, and the
     switched patient 007's first dose would move to the switch (TRTSDT 2021-06-17 for 2021-03-26)."""
     arms = pd.DataFrame({"ARM": [CONTROL, TREATED], "ARMN": [1, 2], "DOSE": [0.5, 4.0]})
-    err = _only(validation.validate_export({**small, "arms": arms}).errors, "arm_dose_never_given")
+    err = _only(validation.validate_export({**small, "arms": arms}).errors, "arm_dose_contradicted")
     assert err[["file", "row", "variable", "value"]].values.tolist() == [["arms.csv", "2", "DOSE", "0.5"]]
-    small["exposure"].loc[small["exposure"]["EXTRT"] == CONTROL, "EXDOSE"] = 0.5  # given as declared
-    assert validation.validate_export({**small, "arms": arms}).ok
+    assert "but every exposure period of its 3 patients has none (EXDOSE 0)" in err["message"].item()
+    read = cleaning.derive_all(validation.parse_export({**small, "arms": arms}))["adsl"].set_index("SUBJID")
+    assert read.loc["007", "TRTSDT"] == pd.Timestamp("2021-06-17")  # what the error prevents
+    given = small["exposure"].assign(EXDOSE=small["exposure"]["EXDOSE"].where(small["exposure"]["EXTRT"] != CONTROL,
+                                                                               0.5))
+    assert validation.validate_export({**small, "exposure": given, "arms": arms}).ok  # dosed as declared
+    # one patient's dose held from the start is no contradiction: the 2 mg arm of patient 002 alone
+    third = pd.concat([dictionary.default_arms(), pd.DataFrame({"ARM": ["Bari 2 mg"], "ARMN": [3], "DOSE": [2.0]})])
+    small["randomisation"].loc[small["randomisation"]["SUBJID"] == "002", "ARM"] = "Bari 2 mg"
+    small["exposure"].loc[small["exposure"]["SUBJID"] == "002", ["EXTRT", "EXDOSE"]] = ["Bari 2 mg", 0.0]
+    assert _only(validation.validate_export({**small, "arms": third}).errors, "arm_dose_contradicted").empty
+    # the mirror: the treated arm declared without baricitinib, or at 2 mg, while all its periods have 4 mg
+    for dose, said in ((0.0, "has one (EXDOSE from 4 mg): an arm with baricitinib has its daily dose here"),
+                       (2.0, "has more (EXDOSE from 4 mg): the arm's dose mistyped")):
+        arms = pd.DataFrame({"ARM": [CONTROL, TREATED], "ARMN": [1, 2], "DOSE": [0.0, dose]})
+        err = _only(validation.validate_export({**small, "arms": arms}).errors, "arm_dose_contradicted")
+        assert err[["row", "value"]].values.tolist() == [["3", f"{dose}"]] and said in err["message"].item()
 
 
 def test_the_reference_arm_with_baricitinib_and_an_arm_without_patients_are_queried(small):
@@ -249,14 +265,23 @@ def test_the_reference_arm_with_baricitinib_and_an_arm_without_patients_are_quer
     reference = _only(queries, "reference_not_control")
     assert reference[["file", "row", "variable", "value"]].values.tolist() == [["arms.csv", "2", "ARMN", "1"]]
     assert reference["message"].item().endswith(
-        f"is the lowest code, so {TREATED} is the reference arm of every comparison, though it has baricitinib and "
-        f"{CONTROL} has none (the control): is the order of the codes meant?")
+        f"is the lowest code of an arm with patients, so {TREATED} is the reference arm of every comparison, though it "
+        f"has baricitinib and {CONTROL} has none (the control): is the order of the codes meant?")
     empty = _only(queries, "arm_without_patients")
     assert empty[["row", "value"]].values.tolist() == [["4", "Bari 2 mg + HCQ"]]
     assert _only(validation.validate_export(small).queries, "reference_not_control").empty
     alike = pd.DataFrame({"ARM": [CONTROL, TREATED, "hcq  400 MG"], "ARMN": [1, 2, 3], "DOSE": [0.0, 4.0, 0.0]})
-    err = _only(validation.validate_export({**small, "arms": alike}).errors, "arms_declared")
-    assert err[["row", "variable", "value"]].values.tolist() == [["4", "ARM", "hcq  400 MG"]]
+    result = validation.validate_export({**small, "arms": alike})
+    arms_rows = pd.concat([result.errors, result.queries]).query("file == 'arms.csv'")
+    assert arms_rows[["row", "variable", "rule", "value"]].values.tolist() == [["4", "ARM", "arms_declared",
+                                                                                "hcq  400 MG"]]
+    blank = pd.DataFrame({"ARM": [CONTROL, TREATED, ""], "ARMN": [1, 2, 3], "DOSE": [0.0, 4.0, 2.0]})
+    result = validation.validate_export({**small, "arms": blank})
+    assert pd.concat([result.errors, result.queries]).query("file == 'arms.csv'")["rule"].tolist() == ["required"]
+    # the reference is the lowest code among the arms with patients: here the baricitinib arm, Placebo having none
+    unused = pd.DataFrame({"ARM": ["Placebo", TREATED, CONTROL], "ARMN": [0, 1, 2], "DOSE": [0.0, 4.0, 0.0]})
+    queries = validation.validate_export({**small, "arms": unused}).queries.query("file == 'arms.csv'")
+    assert queries[["row", "rule"]].values.tolist() == [["2", "arm_without_patients"], ["3", "reference_not_control"]]
 
 
 def test_the_blinding_of_the_study_form_is_what_the_caveat_and_the_methods_say(small, tmp_path):
@@ -274,9 +299,61 @@ def test_the_blinding_of_the_study_form_is_what_the_caveat_and_the_methods_say(s
         "randomised comparison; every result other than the primary endpoint is exploratory. The primary endpoint is "
         "compared for each of the 2 other arms with the reference arm, each at two-sided 5 %, without adjustment for "
         "the several comparisons.")
-    between = pd.DataFrame({"analysis_id": ["EFF-ESSDAI-MCII-DIFF"], "method": ["Newcombe hybrid score 95% CI"]})
-    assert "Randomised, double-blind trial of several arms" in appendix.methods_markdown(between, blinding)
+    between = pd.DataFrame({"analysis_id": ["EFF-ESSDAI-MCII-DIFF"], "method": ["Newcombe hybrid score 95% CI"],
+                            "avisit": ["Week 12"], "group": ["B vs A"], "paramcd": ["ESSDAI"]})
+    parts = dict(appendix.appendix_parts([], stage_reports=tmp_path / "none", ard=pd.concat([between, ard]),
+                                         data_dir=tmp_path,
+                                         data_cutoff="2022-01-31", git={"commit": "0" * 40, "dirty": "no"},
+                                         notebooks=[]))
+    assert "Randomised, double-blind trial of three arms" in parts["Methods"] and "open-label" not in parts["Methods"]
+    assert "switched patients" not in parts["Methods"]  # no patient switched
     assert export.study_identity(paths.resolve("data/examples/randomised")).blinding == "OPEN LABEL"
+
+
+def test_the_queries_of_adsl_alone_need_its_planned_doses():
+    """The switch and label queries tell an arm without baricitinib by ADSL's planned dose: an ADSL without it is an
+    error that names the variable, never a silent absence of queries."""
+    adsl = pd.DataFrame({"USUBJID": ["a"], "SWITCHFL": ["Y"], "TRT01A": ["X"],
+                         "TRTSDT": pd.to_datetime(["2021-01-05"])})
+    adeff = pd.DataFrame({"USUBJID": [], "PARAMCD": [], "AVISITN": [], "CRIT1FL": []})
+    with pytest.raises(KeyError, match="ADSL has SWITCHFL without DOSE01P"):
+        cleaning.derive_switch_queries(adeff, adsl)
+    adlb = pd.DataFrame({"USUBJID": ["a"], "PARAMCD": ["NEUT"], "AVAL": [0.5], "ADT": pd.to_datetime(["2021-01-05"]),
+                         "AVISIT": ["Baseline"]})
+    with pytest.raises(KeyError, match="ADSL has TRT01A without DOSE01A"):
+        eligibility.derive_label_queries(adlb, adsl)
+
+
+def test_the_switch_is_described_only_where_a_control_patient_switched():
+    """A treated patient who stepped down to the control's treatment (an unplanned switch, queried) is not the
+    protocol's switch of control non-responders: the methods say nothing of it, as with no switch at all."""
+    from analysis_utils import arms
+    adsl = pd.DataFrame({"USUBJID": ["1", "2"], "TRT01P": ["Bari", "Placebo"], "TRT01PN": [1, 0], "SITEID": "01",
+                         "FASFL": "Y", "SWITCHFL": ["Y", "N"], "DOSE01P": [4.0, 0.0]})
+    assert "switch" not in arms.describe_methods(adsl)
+    assert "**Week 24, after the switch**" in arms.describe_methods(adsl.assign(SWITCHFL=["N", "Y"]))
+
+
+def test_a_blinding_the_design_states_and_the_blinding_column_leaves_blank_is_queried(small):
+    """A blank TBLIND reads as open label: where the design says "Double-blind", the caveat would say that patients
+    and investigators knew the treatment, so it is queried; "non-blinded" is not a blinding; a single-arm export
+    stating a blinding is queried too (its report is an open-label pilot's)."""
+    for design, tblind, queried in (("Double-blind, placebo-controlled, 24 weeks", "", True),
+                                    ("Double-blind, placebo-controlled, 24 weeks", "DOUBLE BLIND", False),
+                                    ("Randomised, non-blinded, 24 weeks", "", False), ("Open-label", "", False)):
+        study = small["study"].assign(DESIGN=design, TBLIND=tblind)
+        found = _only(validation.validate_export({**small, "study": study}).queries, "blinding_unstated")
+        assert len(found) == queried, design
+    assert found.empty
+    study = small["study"].assign(DESIGN="Double-blind, placebo-controlled, 24 weeks", TBLIND="")
+    found = _only(validation.validate_export({**small, "study": study}).queries, "blinding_unstated")
+    assert found["message"].item().endswith(
+        "is blank, read as open label (and the report says patients and investigators knew the treatment), though the "
+        "study's title or design says 'Double-blind': state the blinding in TBLIND")
+    pilot = synthetic.generate_trial()
+    found = _only(validation.validate_export({**pilot, "study": pilot["study"].assign(TBLIND="Double-blind")}).queries,
+                  "blinding_unstated")
+    assert found[["file", "variable", "value"]].values.tolist() == [["study.csv", "TBLIND", "DOUBLE BLIND"]]
 
 
 def test_without_an_arms_form_the_arms_are_the_follow_on_trials(small):

@@ -258,7 +258,7 @@ def test_every_rule_is_documented_with_its_kind():
             "repeated_sample", "baseline_after_first_dose", "overlapping_medication", "score_differs",
             "visit_not_done", "result_not_detected", "unknown_test", "unscheduled_visit", "antimalarial_not_counted",
             "dosed_after_end_of_study", "repeated_row", "early_switch", "unplanned_switch", "dose_above_arm",
-            "reference_not_control", "arm_without_patients",
+            "reference_not_control", "arm_without_patients", "blinding_unstated",
             "stratum_missing",
             "stratum_other_site", "subject_other_site", "spelled_as_another",
             "sample_window", "fatal_not_serious", "randomisation_blank", "empty_record", "screening_visit",

@@ -18,6 +18,7 @@ import pandas as pd
 from analysis_utils import (dictionary, export, findings, htmlreport, listings, paths, report, scoring, tables,
                             vocabulary)
 from analysis_utils.cleaning import TRTEM_WINDOW_DAYS
+from analysis_utils.efficacy_tables import count_words
 from analysis_utils.io import _atomic_write
 
 #: Packages whose versions the provenance lists (the pinned runtime).
@@ -28,7 +29,7 @@ PROVENANCE_PACKAGES = (
 
 #: The design paragraph of a trial of several arms (``methods_markdown``), instead of the pilot's first paragraph.
 RANDOMISED_DESIGN_MARKDOWN = """
-**Design and populations.** Randomised, {blinding} trial of several arms; the between-arm comparisons below estimate
+**Design and populations.** Randomised, {blinding} trial of {arms} arms; the between-arm comparisons below estimate
 the treatment effect, and the changes from baseline in all patients together are exploratory and descriptive (they
 include regression to the mean and the natural course of the disease). P-values are not adjusted for multiplicity:
 neither for the number of endpoints nor, with more than two arms, for the comparisons of each arm with the reference
@@ -300,11 +301,11 @@ def _provenance_part(data_dir: Path, data_cutoff: str, git: dict, notebooks: lis
 
 
 def appendix_parts(executed: list, *, stage_reports: Path, ard: pd.DataFrame | None, data_dir: Path, data_cutoff: str,
-                   git: dict, notebooks: list[str], blinding: str = dictionary.OPEN_LABEL) -> list[tuple[str, str]]:
+                   git: dict, notebooks: list[str]) -> list[tuple[str, str]]:
     """The appendix's parts after the notebooks' own: (heading, HTML) of the data queries, the data
     dictionary, the methods (``methods_markdown`` of ``ard``, the build's ARD as ``report.read_ard`` gives
-    it) and the provenance; their tables continue the appendix's numbers after those the executed
-    notebooks show (``next_table_number``)."""
+    it, and of the blinding of the export at ``data_dir``) and the provenance; their tables continue the
+    appendix's numbers after those the executed notebooks show (``next_table_number``)."""
     import mistune
 
     number = itertools.count(next_table_number(executed))
@@ -312,7 +313,7 @@ def appendix_parts(executed: list, *, stage_reports: Path, ard: pd.DataFrame | N
         ("Data queries", _queries_part(stage_reports, number)),
         ("Data dictionary", _dictionary_part(number)),
         ("Methods", mistune.create_markdown(escape=True)(
-            methods_markdown(ard, blinding))),
+            methods_markdown(ard, export.study_identity(data_dir).blinding))),
         ("Provenance", _provenance_part(data_dir, data_cutoff, git, notebooks, number, executed)),
     ]
 
@@ -341,12 +342,12 @@ def render(executed: list, *, stage_reports: Path, ard, data_dir: Path, data_cut
         "Input": describe_input(data_dir, synthetic=synthetic),
         "Software": f"{describe_software(git)}, Python {platform.python_version()}",
     }
-    blinding = export.study_identity(data_dir).blinding
     parts = appendix_parts(executed, stage_reports=stage_reports, ard=ard, data_dir=data_dir, data_cutoff=data_cutoff,
-                           git=git, notebooks=notebooks, blinding=blinding)
+                           git=git, notebooks=notebooks)
     safety = [("Interpretation of the safety data", f"<p>{html.escape(findings.describe_safety(ard))}</p>")]
     return htmlreport.render_report(executed, title_block=title_block, synthetic=synthetic, appendix=parts,
-                                    parts={"safety": safety}, summary=findings.to_html(ard, blinding), names=notebooks)
+                                    parts={"safety": safety}, names=notebooks,
+                                    summary=findings.to_html(ard, export.study_identity(data_dir).blinding))
 
 
 def write_report(*, stage_reports: Path, ard, data_dir: Path, data_cutoff: str, git: dict, notebooks: list[str]) -> Path:
@@ -562,9 +563,10 @@ def describe_between_arm_methods(ard: pd.DataFrame | None) -> str:
 #: adds to it: those analyses are of all patients together; the between-arm primary analysis has its own.
 POOLED_MISSING_DATA = "linear mixed model with a random intercept per patient are sensitivity analyses."
 RANDOMISED_MISSING_DATA = (" In a trial of several arms these are the descriptive analyses of all patients together"
-                           " (changes that include the switched patients' weeks on the new treatment); the between-arm"
-                           " primary analysis takes observed cases, with non-responder imputation as its sensitivity"
-                           " analysis (below).")
+                           "{switched}; the between-arm primary analysis takes observed cases, with non-responder"
+                           " imputation as its sensitivity analysis (below).")
+#: Inserted in ``RANDOMISED_MISSING_DATA`` where a control patient switched (``findings.has_switch``).
+SWITCHED_CHANGES = " (changes that include the switched patients' weeks on the new treatment)"
 
 
 def methods_markdown(ard: pd.DataFrame | None, blinding: str = dictionary.OPEN_LABEL) -> str:
@@ -577,8 +579,8 @@ def methods_markdown(ard: pd.DataFrame | None, blinding: str = dictionary.OPEN_L
     True
     >>> ard = pd.DataFrame({"analysis_id": ["EFF-ESSDAI-MCII-DIFF"], "method": ["Newcombe hybrid score 95% CI"]})
     >>> text = methods_markdown(ard)
-    >>> "Single-arm" in text, "Randomised, open-label" in text, "Newcombe" in text, RANDOMISED_MISSING_DATA in text
-    (False, True, True, True)
+    >>> "Single-arm" in text, "Randomised, open-label" in text, "Newcombe" in text, SWITCHED_CHANGES in text
+    (False, True, True, False)
     >>> "Randomised, double-blind trial" in methods_markdown(ard, "DOUBLE BLIND")
     True
     """
@@ -588,6 +590,9 @@ def methods_markdown(ard: pd.DataFrame | None, blinding: str = dictionary.OPEN_L
     first, rest = METHODS_MARKDOWN.lstrip("\n").split("\n\n", 1)
     assert first.startswith("**Design and populations.**"), "METHODS_MARKDOWN must open with the design paragraph"
     assert POOLED_MISSING_DATA in rest, "the statistics paragraph must state the pooled analyses' missing data"
-    rest = rest.replace(POOLED_MISSING_DATA, POOLED_MISSING_DATA + RANDOMISED_MISSING_DATA)
-    design = RANDOMISED_DESIGN_MARKDOWN.format(blinding=dictionary.BLINDING_WORDS[blinding])
+    missing = RANDOMISED_MISSING_DATA.format(switched=SWITCHED_CHANGES if findings.has_switch(ard) else "")
+    rest = rest.replace(POOLED_MISSING_DATA, POOLED_MISSING_DATA + missing)
+    n_arms = len(findings.trial_arms(ard))
+    design = RANDOMISED_DESIGN_MARKDOWN.format(blinding=dictionary.BLINDING_WORDS[blinding],
+                                               arms=count_words(n_arms) if n_arms > 1 else "several")
     return design + "\n" + rest + between

@@ -1,9 +1,9 @@
 """Between-arm analyses of a randomised trial, from ADSL and a BDS efficacy dataset into ARD rows.
 
-The arms come from ADSL (``TRT01P`` / ``TRT01PN``, or ``TRT01A`` / ``TRT01AN``): the reference
-(control) arm is the arm with the lowest code, the CDISC convention (the CDISC pilot's Placebo has
-``TRT01PN = 0``). The analysis records carry the arm in a BDS column (``TRTP``, ``TRTA``) or take
-it from ADSL (``TRT01P``, ``TRT01A``). The statistics are computed by ``comparisons``; this module
+The arms come from ADSL (``TRT01P`` / ``TRT01PN``, or ``TRT01A`` / ``TRT01AN``): the reference arm of
+every comparison is the arm with the lowest code, the CDISC convention that gives it to the control (the
+CDISC pilot's Placebo has ``TRT01PN = 0``). The analysis records carry the arm in a BDS column (``TRTP``,
+``TRTA``) or take it from ADSL (``TRT01P``, ``TRT01A``). The statistics are computed by ``comparisons``; this module
 selects the records, chooses the methods and names the ARD rows.
 
 Analyses (``summarize_arms``; every identifier with per-arm rows, ``group`` = the arm or
@@ -176,9 +176,26 @@ def reference_arm(adsl: pd.DataFrame, arm: str = "TRT01P") -> str:
     return arms_of(adsl, arm)[0]
 
 
+def control_switched(adsl: pd.DataFrame) -> bool:
+    """True when a patient of a control arm switched treatment (ADSL ``SWITCHFL``, in an arm without baricitinib:
+    ``DOSE01P`` 0; without that variable, any switch): the protocol's switch of control non-responders, which the
+    texts of the switch describe. Another arm's change of treatment is not that switch (validation queries it).
+
+    >>> adsl = pd.DataFrame({"SWITCHFL": ["N", "Y"], "DOSE01P": [0.0, 4.0]})
+    >>> control_switched(adsl), control_switched(adsl.assign(DOSE01P=0.0))
+    (False, True)
+    >>> control_switched(adsl.drop(columns="DOSE01P"))
+    True
+    """
+    if "SWITCHFL" not in adsl.columns:
+        return False
+    switched = adsl["SWITCHFL"].eq("Y")
+    return bool((switched & adsl["DOSE01P"].eq(0)).any() if "DOSE01P" in adsl.columns else switched.any())
+
+
 def switch_visit(adsl: pd.DataFrame, adeff: pd.DataFrame) -> str | None:
     """The visit of ``SWITCH_WEEK`` (its ``AVISIT``), after which control patients without a response switch
-    treatment, when any patient switched (ADSL ``SWITCHFL``); else ``None``.
+    treatment, when one did (``control_switched``); else ``None``.
 
     >>> adeff = pd.DataFrame({"AVISIT": ["Baseline", "Week 12"], "AVISITN": [0, 12]})
     >>> switch_visit(pd.DataFrame({"SWITCHFL": ["N", "Y"]}), adeff), switch_visit(pd.DataFrame({"SWITCHFL": ["N"]}),
@@ -186,8 +203,7 @@ def switch_visit(adsl: pd.DataFrame, adeff: pd.DataFrame) -> str | None:
     ('Week 12', None)
     """
     at = adeff.loc[adeff["AVISITN"] == SWITCH_WEEK, "AVISIT"]
-    switched = "SWITCHFL" in adsl.columns and (adsl["SWITCHFL"] == "Y").any()
-    return str(at.iloc[0]) if switched and len(at) else None
+    return str(at.iloc[0]) if control_switched(adsl) and len(at) else None
 
 
 def describe_strata(adsl: pd.DataFrame, population: str = POPULATION) -> str:
@@ -207,7 +223,8 @@ def describe_strata(adsl: pd.DataFrame, population: str = POPULATION) -> str:
 def describe_methods(adsl: pd.DataFrame) -> str:
     """The methods of the between-arm comparisons in words (Markdown, under their heading): the reference arm
     (``reference_arm``), the primary analysis and its sensitivity analysis, the strata (``describe_strata``), the
-    models of change; where a patient switched treatment (ADSL ``SWITCHFL``), the week-24 estimands of the switch.
+    models of change; where a control patient switched treatment (``control_switched``), the week-24 estimands of
+    the switch.
 
     >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "TRT01P": ["Bari", "Placebo"], "TRT01PN": [1, 0],
     ...                      "SITEID": "01", "FASFL": "Y", "SWITCHFL": "N"})
@@ -217,7 +234,7 @@ def describe_methods(adsl: pd.DataFrame) -> str:
     >>> "**Week 24, after the switch**" in describe_methods(adsl.assign(SWITCHFL=["N", "Y"]))
     True
     """
-    switched = "SWITCHFL" in adsl.columns and adsl["SWITCHFL"].eq("Y").any()
+    switched = control_switched(adsl)
     week = PRIMARY_VISIT.lower()
     text = (f"## Between-arm comparisons\n\nEach arm is compared with the reference arm, **{reference_arm(adsl)}**, "
             f"every patient in the arm randomised to, whatever was taken later. The **primary analysis** is the ESSDAI "
@@ -233,8 +250,8 @@ def describe_methods(adsl: pd.DataFrame) -> str:
             "baseline as covariate (the same strata as a factor where estimable) and by a linear mixed model over "
             "every visit (a random intercept per patient, between-subject degrees of freedom).")
     if switched:
-        text += (f" **{FINAL_VISIT}, after the switch**: the protocol has control patients without an MCII at {week} "
-                 "add baricitinib (the data queries name any other switch); the primary "
+        text += (f" **{FINAL_VISIT}, after the switch**: the protocol switches control patients without an MCII at "
+                 f"{week} to a treatment with baricitinib (the data queries name any other switch); the primary "
                  f"{FINAL_VISIT.lower()} estimand is *treatment policy* (every patient in the arm randomised, whatever "
                  "was taken after the switch); the *hypothetical* strategy (post-switch values treated as missing) is "
                  f"a sensitivity analysis of the mixed model. After {week} the control arm is seen without baricitinib "

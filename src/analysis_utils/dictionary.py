@@ -931,8 +931,9 @@ def without_baricitinib(arms: pd.DataFrame) -> tuple:
 def forms_for(schedule: pd.DataFrame, arms: pd.DataFrame | None = None) -> MappingProxyType:
     """Return ``FORMS`` with the ``VISIT`` codes of the visit-coded forms taken from ``schedule``, and the arms of the
     randomisation (``ARM``) and exposure (``EXTRT``) forms from ``arms``: the names of an export's ``arms`` form, each
-    row's (its code or dose valid or not: a mistyped dose is that row's error, not one of every patient of the arm);
-    ``None``, an export without one: ``RANDOMISED_ARMS``, and in ``EXTRT`` the pilot's single arm too.
+    row's (its code or dose valid or not: a mistyped dose is that row's error, not one of every patient of the arm),
+    or the arms validation allows an export without one (``validation._allowed_arms``); ``None``: the dictionary's own
+    (``RANDOMISED_ARMS``, and in ``EXTRT`` the pilot's single arm too), as the data dictionary lists them.
 
     The pilot's schedule and no arms give ``FORMS`` unchanged; a schedule of weeks 0-24 every 4 weeks allows
     ``BL, W4, ..., W24`` in ``visits``, ``essdai``, ``esspri``, ``pga``, those and ``UNS`` in ``labs``,

@@ -944,13 +944,20 @@ SYNTHETIC_STATEMENT = ("Synthetic data: this export is an invented trial, consis
 RANDOMISED_STATEMENT = ("Synthetic data: this export is an invented randomised trial modelled on the published "
                         "protocol of the pilot's randomised follow-on trial; no result shown here is a result of "
                         "any trial.")
+#: The statement for any other export that says it is synthetic: an edited copy of a shipped one, or one generated
+#: with other settings, of which neither statement above need be true.
+INVENTED_STATEMENT = ("Synthetic data: this export says it is invented (study form SYNTHETIC = Y); no result shown "
+                      "here is a result of any trial.")
 
 
 def describe_source(path: str | Path) -> str:
-    """Return ``SYNTHETIC_STATEMENT`` (``RANDOMISED_STATEMENT`` when the export has a randomisation form)
-    when the export at ``path`` is synthetic, else ``""``."""
+    """Return, when the export at ``path`` is synthetic (``is_synthetic``), ``SYNTHETIC_STATEMENT`` for the shipped
+    pilot and ``RANDOMISED_STATEMENT`` for the shipped randomised example (``matches_shipped_synthetic``), and
+    ``INVENTED_STATEMENT`` for any other; else ``""``."""
     if not is_synthetic(path):
         return ""
+    if not matches_shipped_synthetic(path):
+        return INVENTED_STATEMENT
     path = paths.resolve(path)
     randomised = (path / "randomisation.csv").is_file() if path.is_dir() else "randomisation" in read_forms(path)[0]
     return RANDOMISED_STATEMENT if randomised else SYNTHETIC_STATEMENT

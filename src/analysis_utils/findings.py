@@ -8,8 +8,8 @@ The page follows the design the ARD shows (``trial_arms``: the arms of the dispo
 (the pilot): the changes from baseline and the responder rates, with the caveat of an uncontrolled
 pilot (``CAVEAT``). Several arms (a randomised trial): the primary result is the between-arm difference
 in the ESSDAI MCII rate at week 12 (``EFF-ESSDAI-MCII-DIFF``) with each arm's rate, then the other
-differences, and the safety counts per treatment with the total; the caveat is that of an open-label
-randomised trial (``caveat``).
+differences, and the safety counts per treatment with the total; the caveat is that of a randomised trial of its
+blinding (``caveat``).
 """
 
 from types import MappingProxyType
@@ -86,8 +86,8 @@ CAVEAT_RANDOMISED = MappingProxyType({
 CAVEAT_SEVERAL_ARMS = (" The primary endpoint is compared for each of the {k} other arms with the reference arm, each "
                        "at two-sided 5 %, without adjustment for the several comparisons.")
 #: Added to ``CAVEAT_RANDOMISED`` when the between-arm rows name the treatment-policy estimand (a switch).
-CAVEAT_SWITCH = (" Patients of the control arm without a response switched treatment after {visit}: later "
-                 "comparisons are by the arm randomised (treatment policy), not of the treatments alone.")
+CAVEAT_SWITCH = (" Patients who switched treatment after {visit} stay in the arm randomised: later comparisons are by "
+                 "that arm (treatment policy), not of the treatments alone.")
 
 
 def stat(ard: pd.DataFrame | None, analysis_id: str, stat_name: str, **where) -> float | None:
@@ -822,13 +822,27 @@ comparison; every result other than the primary endpoint is exploratory.'
     text = CAVEAT_RANDOMISED[blinding].format(n=n, arms=tables.join_words(arms))
     if len(arms) > 2:
         text += CAVEAT_SEVERAL_ARMS.format(k=len(arms) - 1)
-    switched = ard["method"].str.contains("treatment policy", regex=False) if "method" in ard else pd.Series(False)
-    if (ard["analysis_id"].str.endswith(DIFF_SUFFIX) & switched).any():
+    if has_switch(ard):
         text += CAVEAT_SWITCH.format(visit=PRIMARY_VISIT.lower())
     return text + interim_caveat(ard)
 
 
-def to_html(ard: pd.DataFrame | None, blinding: str = OPEN_LABEL) -> str:
+def has_switch(ard: pd.DataFrame | None) -> bool:
+    """True when the ARD's between-arm rows name the treatment-policy estimand of a switch (a control patient
+    switched, ``arms.control_switched``).
+
+    >>> has_switch(pd.DataFrame({"analysis_id": ["EFF-ESSDAI-MCII-DIFF"], "method": ["CMH; treatment policy: ..."]}))
+    True
+    >>> has_switch(None), has_switch(pd.DataFrame({"analysis_id": ["EFF-ESSDAI-MCII-DIFF"], "method": ["CMH"]}))
+    (False, False)
+    """
+    if ard is None or "method" not in ard:
+        return False
+    policy = ard["method"].astype(str).str.contains("treatment policy", regex=False)
+    return bool((ard["analysis_id"].astype(str).str.endswith(DIFF_SUFFIX) & policy).any())
+
+
+def to_html(ard: pd.DataFrame | None, blinding: str) -> str:
     """The key-findings page: the table, its source note and the caveat (``caveat``, of the trial's ``blinding``), as
     escaped HTML."""
     import html

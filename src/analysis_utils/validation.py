@@ -119,9 +119,11 @@ RULES = MappingProxyType({
     "reference_not_control": ("query", "the arm of the lowest code (the reference arm of every comparison) has "
                                        "baricitinib, though another arm has none (the control): the codes' order "
                                        "meant?"),
-    "arm_dose_never_given": ("error", "an arm of the arms form has a daily dose of baricitinib (DOSE above 0), but "
-                                      "every exposure period of it has none (EXDOSE 0): an arm without baricitinib "
-                                      "has DOSE 0, else its periods would be read as interruptions"),
+    "arm_dose_contradicted": ("error", "every exposure period of an arm's patients (two or more) contradicts the arm's "
+                                       "daily dose of baricitinib in the arms form: none where it has one, one where "
+                                       "it has none, or more than it (the arm's DOSE mistyped?)"),
+    "blinding_unstated": ("query", "the study's blinding (TBLIND) is blank, read as open label, though its title or "
+                                   "design says it is blinded; or a single-arm export states a blinding"),
     "arm_without_patients": ("query", "an arm of the arms form has no patient randomised to it: no table or figure "
                                       "shows it"),
     "schedule_baseline": ("error", "the visit schedule has no baseline visit BL at week 0, or BL at another week"),
@@ -923,6 +925,39 @@ def _check_study_rows(frame: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
                      "the export (the first row's study is the export's)")
 
 
+#: A blinded design named in words (the study form's TITLE or DESIGN): "double-blind", "single blind", "blinded";
+#: not "non-blinded".
+_BLINDED_WORDS = re.compile(r"\b(?:(?:single|double|triple|quadruple)[- ]?blind(?:ed)?|(?<!-)blinded)\b",
+                            re.IGNORECASE)
+
+
+def _query_blinding(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
+    """The study form's blinding (``TBLIND``) against the design: a randomised export whose TITLE or DESIGN says it
+    is blinded (``_BLINDED_WORDS``) with a blank TBLIND, which the report reads as open label and says so in its
+    caveat; a single-arm export (no randomisation form) whose TBLIND is a blinding, which its report, of an open-label
+    pilot, does not read. A data query: the design's words, or the blinding, to confirm."""
+    study = typed.get("study")
+    if study is None or study.empty:
+        return _empty()
+    raw = text["study"]["TBLIND"] if "TBLIND" in text["study"] else pd.Series("", index=text["study"].index)
+    first = np.arange(len(study)) == 0
+    blinding = study["TBLIND"].fillna("").astype(str) if "TBLIND" in study else pd.Series("", index=study.index)
+    words = pd.Series("", index=study.index)
+    for column in ("TITLE", "DESIGN"):
+        if column in study:
+            found = study[column].fillna("").astype(str).str.extract(f"({_BLINDED_WORDS.pattern})", flags=re.I)[0]
+            words = words.where(words.ne(""), found.fillna(""))
+    if "randomisation" in typed:
+        bad = first & blinding.eq("").to_numpy() & words.ne("").to_numpy()
+        return _problems(ctxs["study"], bad, "TBLIND", "blinding_unstated", raw, lambda m: (
+            "is blank, read as open label (and the report says patients and investigators knew the treatment), though "
+            "the study's title or design says '" + words[m] + "': state the blinding in TBLIND"))
+    bad = first & blinding.ne("").to_numpy() & blinding.ne(dictionary.OPEN_LABEL).to_numpy()
+    return _problems(ctxs["study"], bad, "TBLIND", "blinding_unstated", raw, "is the blinding of a single-arm "
+                     "export (no randomisation form), which the report reads as an open-label pilot: a randomised "
+                     "export's randomisation form missing, or the blinding mistyped?")
+
+
 def _check_subjects(name: str, frame: pd.DataFrame, subjects: pd.Index, ctx: _Context) -> pd.DataFrame:
     if name in ("study", "demographics") or "SUBJID" not in frame:
         return _empty()
@@ -1689,11 +1724,18 @@ def _check_schedule(schedule: pd.DataFrame, text: pd.DataFrame, ctx: _Context) -
     return pd.concat(parts, ignore_index=True)
 
 
+#: Patients of an arm at least whose every exposure period contradicts the arm's declared dose, for an error
+#: (``arm_dose_contradicted``): one patient's dose may be held from the start, or raised; every patient's is the
+#: arm's dose mistyped.
+ARM_DOSE_PATIENTS = 2
+
+
 def _check_arms(typed: dict, text: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
     """The arms form: each arm once (in any letter case or spacing) with a code of its own, two arms at least, a
-    randomisation form whose patients they are, and no arm of a dose of baricitinib whose every period has none;
-    queried, a reference arm (the lowest code) with baricitinib beside an arm without it (the control), and an arm no
-    patient was randomised to."""
+    randomisation form whose patients they are, and no arm whose every period (of ``ARM_DOSE_PATIENTS`` patients or
+    more) contradicts its dose: none where it has one, one where it has none, or more than it; queried, a reference
+    arm (the lowest code of the arms with patients) with baricitinib beside an arm without it (the control), and an
+    arm no patient was randomised to."""
     arms = typed["arms"]
     if not set(dictionary.ARMS_COLUMNS) <= set(arms.columns):
         return _empty()
@@ -1712,29 +1754,43 @@ def _check_arms(typed: dict, text: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
         parts.append(_file_problem(ctx.file, "arms_declared", "ARM", "declares the arms of a randomised trial, but the "
                                    "export has no randomisation form: add it, or remove the arms form"))
         return pd.concat(parts, ignore_index=True)
+    randomised = typed["randomisation"]["ARM"] if "ARM" in typed["randomisation"] else pd.Series(dtype=object)
     usable = export_arms(typed)
+    usable = usable[usable["ARM"].isin(randomised)]  # the arms the analyses see: those with patients
     control = dictionary.without_baricitinib(usable)
-    if control and not usable.empty and usable["DOSE"].iloc[0] > 0:
+    if control and usable["DOSE"].iloc[0] > 0:
         lowest = (arms["ARM"] == usable["ARM"].iloc[0]).to_numpy(dtype=bool) & ~alike
         parts.append(_problems(ctx, lowest, "ARMN", "reference_not_control", text["ARMN"],
-                               f"is the lowest code, so {usable['ARM'].iloc[0]} is the reference arm of every "
-                               f"comparison, though it has baricitinib and {', '.join(control)} has none (the "
-                               "control): is the order of the codes meant?"))
+                               f"is the lowest code of an arm with patients, so {usable['ARM'].iloc[0]} is the "
+                               f"reference arm of every comparison, though it has baricitinib and {', '.join(control)} "
+                               "has none (the control): is the order of the codes meant?"))
     exposure = typed.get("exposure")
     if exposure is not None and {"SUBJID", "EXDOSE"} <= set(exposure):
-        dosed = exposure.assign(_TRT=period_treatments(exposure, typed["randomisation"])).groupby("_TRT")["EXDOSE"]
-        never = dosed.max().eq(0)  # every period of the treatment at 0 mg
-        planned = arms["ARM"].map(dict(zip(usable["ARM"], usable["DOSE"])))
-        bad = (arms["ARM"].isin(never.index[never]) & (planned > 0)).to_numpy(dtype=bool) & ~alike
-        parts.append(_problems(ctx, bad, "DOSE", "arm_dose_never_given", text["DOSE"],
-                               "is the arm's daily dose of baricitinib, but every exposure period of the arm has none "
-                               "(EXDOSE 0): an arm without baricitinib has DOSE 0 (its periods would be read as "
-                               "interruptions of the treatment, moving its first dose)"))
-    randomised = typed["randomisation"]["ARM"] if "ARM" in typed["randomisation"] else pd.Series(dtype=object)
-    empty = (arms["ARM"].notna() & ~arms["ARM"].isin(randomised)).to_numpy(dtype=bool) & ~alike
+        periods = exposure.assign(_TRT=period_treatments(exposure, typed["randomisation"])).groupby("_TRT")
+
+        def of_arm(values: pd.Series) -> pd.Series:
+            return arms["ARM"].map(values)
+        dose, low, high = of_arm(dict(zip(usable["ARM"], usable["DOSE"]))), of_arm(periods["EXDOSE"].min()), \
+            of_arm(periods["EXDOSE"].max())
+        patients = of_arm(periods["SUBJID"].nunique()).fillna(0).astype(int)
+        enough = patients.ge(ARM_DOSE_PATIENTS)
+        cases = [enough & dose.gt(0) & high.eq(0), enough & dose.eq(0) & low.gt(0), enough & dose.gt(0) & low.gt(dose)]
+        said = ["none (EXDOSE 0): an arm without baricitinib has DOSE 0 (its periods would be read as interruptions of "
+                "the treatment, moving a switched patient's first dose)",
+                "one (EXDOSE from " + low.map(lambda d: f"{d:g}") + " mg): an arm with baricitinib has its daily dose "
+                "here (as 0, every period is queried as a dose without baricitinib)",
+                "more (EXDOSE from " + low.map(lambda d: f"{d:g}") + " mg): the arm's dose mistyped (as it is, every "
+                "period is queried as a dose above the arm's)?"]
+        what = pd.Series(np.select([c.fillna(False).to_numpy(dtype=bool) for c in cases], said, ""), index=arms.index)
+        bad = what.ne("").to_numpy(dtype=bool) & ~alike
+        parts.append(_problems(ctx, bad, "DOSE", "arm_dose_contradicted", text["DOSE"], lambda m: (
+            "is the arm's daily dose of baricitinib, but every exposure period of its " + patients[m].astype(str)
+            + " patients has " + what[m])))
+    empty = (name.ne("") & ~arms["ARM"].isin(randomised)).to_numpy(dtype=bool) & ~alike
     parts.append(_problems(ctx, empty, "ARM", "arm_without_patients", text["ARM"],
-                           "has no patient randomised to it: no table or figure shows the arm (at an interim cut, "
-                           "not yet; else a mistyped arm?)"))
+                           "has no patient randomised to it: no table or figure shows the arm, and the reference arm "
+                           "is the lowest code of the arms with patients (at an interim cut, not yet; else a mistyped "
+                           "arm?)"))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -2051,8 +2107,8 @@ def _allowed_arms(tables: dict, declared: pd.DataFrame | None) -> pd.DataFrame:
     >>> _allowed_arms({}, None)["ARM"].tolist(), _allowed_arms({"randomisation": None}, None)["ARM"].tolist()
     (['Baricitinib 2 mg'], ['HCQ 400 mg', 'Baricitinib 4 mg + HCQ 400 mg'])
     """
-    if declared is not None:
-        return declared
+    if declared is not None:  # without its ARM column (an error of the structure), no arm
+        return declared if "ARM" in declared else pd.DataFrame({"ARM": pd.Series(dtype=object)})
     if "randomisation" in tables:
         return dictionary.default_arms()
     return pd.DataFrame({"ARM": [dictionary.ARM]})
@@ -2635,7 +2691,8 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
                      _check_subjects(name, text[name], subjects, ctxs[name]),
                      _check_assessment_visits(name, text[name], text.get("visits"), ctxs[name]),
                      _check_date_order(name, typed[name], text[name], ctxs[name])]
-    problems += [_check_study_rows(text["study"], ctxs["study"]), _check_consent(typed, text, ctxs),
+    problems += [_check_study_rows(text["study"], ctxs["study"]), _query_blinding(typed, text, ctxs),
+                 _check_consent(typed, text, ctxs),
                  _check_visits_without_dose(typed, text, ctxs),
                  _check_after_export(typed, text, ctxs, forms), _check_labs(text["labs"], ctxs["labs"], typed["labs"]),
                  _check_reference_range(typed["labs"], text["labs"], ctxs["labs"]),
