@@ -18,7 +18,6 @@ import pandas as pd
 from analysis_utils import (dictionary, export, findings, htmlreport, listings, paths, report, scoring, tables,
                             vocabulary)
 from analysis_utils.cleaning import TRTEM_WINDOW_DAYS
-from analysis_utils.efficacy_tables import count_words
 from analysis_utils.io import _atomic_write
 
 #: Packages whose versions the provenance lists (the pinned runtime).
@@ -594,5 +593,5 @@ def methods_markdown(ard: pd.DataFrame | None, blinding: str = dictionary.OPEN_L
     rest = rest.replace(POOLED_MISSING_DATA, POOLED_MISSING_DATA + missing)
     n_arms = len(findings.trial_arms(ard))
     design = RANDOMISED_DESIGN_MARKDOWN.format(blinding=dictionary.BLINDING_WORDS[blinding],
-                                               arms=count_words(n_arms) if n_arms > 1 else "several")
+                                               arms=tables.count_words(n_arms) if n_arms > 1 else "several")
     return design + "\n" + rest + between

@@ -12,6 +12,7 @@ import re
 import pandas as pd
 
 from analysis_utils import tables
+from analysis_utils.tables import count_words
 from analysis_utils.efficacy_ard import (
     EFFICACY_LAB_PARAMCDS, ENDPOINT_PARAMCDS, POPULATIONS, REMISSION_PARAMCDS, _suffix,
 )
@@ -559,20 +560,6 @@ normality: PGA not computed (n = 1). At the data cut, Week 24 was due for 1 of 2
             f"without assuming normality: {'; '.join(parts)}."
             + (f" At the data cut, {visit} was due for {tables.format_number(n_due, 0)} of "
                f"{tables.format_number(n_fas, 0)} patients." if visit else ""))
-
-
-#: Numbers written as words in sentences (a count of visits).
-NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-                "twelve")
-
-
-def count_words(n: int) -> str:
-    """``n`` in words up to twelve, in digits beyond.
-
-    >>> count_words(3), count_words(7), count_words(13)
-    ('three', 'seven', '13')
-    """
-    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else str(n)
 
 
 def describe_remission(ard: pd.DataFrame, *, avisit: str) -> str:

@@ -484,3 +484,17 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         out.isetitem(i, mapped if isinstance(kind, pd.CategoricalDtype) else mapped.astype(kind))
     out.columns = [_neutralise(c) for c in out.columns]
     return out
+
+
+#: Numbers written as words in sentences (a count of visits, of arms).
+NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+                "twelve")
+
+
+def count_words(n: int) -> str:
+    """``n`` in words up to twelve, in digits beyond.
+
+    >>> count_words(3), count_words(7), count_words(13)
+    ('three', 'seven', '13')
+    """
+    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else str(n)
