@@ -238,7 +238,7 @@ def test_an_arm_declared_with_baricitinib_whose_every_period_has_none_is_an_erro
     arms = pd.DataFrame({"ARM": [CONTROL, TREATED], "ARMN": [1, 2], "DOSE": [0.5, 4.0]})
     err = _only(validation.validate_export({**small, "arms": arms}).errors, "arm_dose_contradicted")
     assert err[["file", "row", "variable", "value"]].values.tolist() == [["arms.csv", "2", "DOSE", "0.5"]]
-    assert "but every exposure period of its 3 patients has none (EXDOSE 0)" in err["message"].item()
+    assert "but the periods of it of 3 patients all have none (EXDOSE 0)" in err["message"].item()
     read = cleaning.derive_all(validation.parse_export({**small, "arms": arms}))["adsl"].set_index("SUBJID")
     assert read.loc["007", "TRTSDT"] == pd.Timestamp("2021-06-17")  # what the error prevents
     given = small["exposure"].assign(EXDOSE=small["exposure"]["EXDOSE"].where(small["exposure"]["EXTRT"] != CONTROL,
@@ -249,9 +249,24 @@ def test_an_arm_declared_with_baricitinib_whose_every_period_has_none_is_an_erro
     small["randomisation"].loc[small["randomisation"]["SUBJID"] == "002", "ARM"] = "Bari 2 mg"
     small["exposure"].loc[small["exposure"]["SUBJID"] == "002", ["EXTRT", "EXDOSE"]] = ["Bari 2 mg", 0.0]
     assert _only(validation.validate_export({**small, "arms": third}).errors, "arm_dose_contradicted").empty
+    # a blank EXTRT: the switched patient's 4 mg period is the control's too; its first periods still contradict 0.5
+    blank = small["exposure"].assign(EXTRT="")
+    arms = pd.DataFrame({"ARM": [CONTROL, TREATED, "Bari 2 mg"], "ARMN": [1, 2, 3], "DOSE": [0.5, 4.0, 2.0]})
+    err = _only(validation.validate_export({**small, "exposure": blank, "arms": arms}).errors, "arm_dose_contradicted")
+    message = err.loc[err["row"] == "2", "message"].item()
+    assert "but the periods of it of 3 patients all have none (EXDOSE 0)" in message
+    # an arm no patient is randomised to, named by switched periods at 0 mg
+    rescue = pd.concat([dictionary.default_arms(), pd.DataFrame({"ARM": ["Rescue"], "ARMN": [3], "DOSE": [4.0]})])
+    exposure = small["exposure"]
+    named = exposure.assign(EXTRT=exposure["EXTRT"].replace({TREATED: "Rescue"}),
+                            EXDOSE=exposure["EXDOSE"].where(exposure["EXTRT"] != TREATED, 0.0))
+    named.loc[named["SUBJID"] == "007", "EXTRT"] = CONTROL
+    err = _only(validation.validate_export({**small, "exposure": named, "arms": rescue}).errors,
+                "arm_dose_contradicted")
+    assert err["row"].tolist() == ["3", "4"]  # the treated arm's first periods too, at 0 mg
     # the mirror: the treated arm declared without baricitinib, or at 2 mg, while all its periods have 4 mg
-    for dose, said in ((0.0, "has one (EXDOSE from 4 mg): an arm with baricitinib has its daily dose here"),
-                       (2.0, "has more (EXDOSE from 4 mg): the arm's dose mistyped")):
+    for dose, said in ((0.0, "all have one (EXDOSE from 4 mg): an arm with baricitinib has its daily dose here"),
+                       (2.0, "all have more (EXDOSE from 4 mg): the arm's dose mistyped")):
         arms = pd.DataFrame({"ARM": [CONTROL, TREATED], "ARMN": [1, 2], "DOSE": [0.0, dose]})
         err = _only(validation.validate_export({**small, "arms": arms}).errors, "arm_dose_contradicted")
         assert err[["row", "value"]].values.tolist() == [["3", f"{dose}"]] and said in err["message"].item()
@@ -344,7 +359,12 @@ def test_a_blinding_the_design_states_and_the_blinding_column_leaves_blank_is_qu
         study = small["study"].assign(DESIGN=design, TBLIND=tblind)
         found = _only(validation.validate_export({**small, "study": study}).queries, "blinding_unstated")
         assert len(found) == queried, design
-    assert found.empty
+    for design in ("Randomised, not blinded", "Open-label, blinded endpoint assessment (PROBE)"):
+        study = small["study"].assign(DESIGN=design, TBLIND="")
+        assert _only(validation.validate_export({**small, "study": study}).queries, "blinding_unstated").empty, design
+    for design in ("Double\u2010blind", "Double-masked, placebo-controlled"):
+        study = small["study"].assign(DESIGN=design, TBLIND="")
+        assert len(_only(validation.validate_export({**small, "study": study}).queries, "blinding_unstated")) == 1
     study = small["study"].assign(DESIGN="Double-blind, placebo-controlled, 24 weeks", TBLIND="")
     found = _only(validation.validate_export({**small, "study": study}).queries, "blinding_unstated")
     assert found["message"].item().endswith(
@@ -1260,3 +1280,18 @@ def test_a_patient_randomised_though_an_exclusion_criterion_is_met_is_a_data_que
     queries = eligibility.derive_queries(adelig, ds["adsl"])
     assert queries[["USUBJID", "variable", "value"]].values.tolist() == [["BARI-PSS-RCT-08-083", "EXC1", "MET"]]
     assert queries["source"].eq("eligibility").all() and "CRF: N" in queries["message"].iloc[0]
+
+
+def test_the_methods_count_the_arms_and_name_the_switched_patients_weeks_only_after_a_switch():
+    """Two arms: "trial of two arms"; the pooled analyses' note on the switched patients' weeks on the new treatment
+    only where the between-arm rows name the treatment-policy estimand of a switch."""
+    from analysis_utils import appendix
+    disposition = pd.DataFrame({"analysis_id": "DSP-DISPOSITION", "group": ["A", "B", "Total"]})
+    diff = pd.DataFrame({"analysis_id": ["EFF-ESSDAI-MCII-DIFF"], "avisit": ["Week 24"], "group": ["B vs A"],
+                         "paramcd": ["ESSDAI"], "method": ["Newcombe hybrid score 95% CI; treatment policy: analysed "
+                                                           "in the randomised arm (TRTP) regardless of the switch"]})
+    text = appendix.methods_markdown(pd.concat([diff, disposition]), "OPEN LABEL")
+    assert "Randomised, open-label trial of two arms" in text and appendix.SWITCHED_CHANGES in text
+    text = appendix.methods_markdown(pd.concat([diff.assign(method="Newcombe hybrid score 95% CI"), disposition]),
+                                     "OPEN LABEL")
+    assert "trial of two arms" in text and appendix.SWITCHED_CHANGES not in text

@@ -728,7 +728,7 @@ def summarize_arms(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP"
     """
     reference = reference_arm(adsl, arm)
     by = strata if strata is not None else strata_variable(adsl, population)
-    switched = "SWITCHFL" in adsl.columns and adsl["SWITCHFL"].eq("Y").any()
+    switched = control_switched(adsl)  # the protocol's switch: its estimands (treatment policy, hypothetical)
     weeks = analysis_weeks(adeff, adsl)
     due = visits_due(adsl, weeks)
     parts = []

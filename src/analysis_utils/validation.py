@@ -116,12 +116,13 @@ RULES = MappingProxyType({
     "arm_code_repeated": ("error", "two arms of the arms form have the same code (ARMN)"),
     "arms_declared": ("error", "the arms form declares fewer than two arms, an arm twice (names that differ only in "
                                "letter case or spacing), or the export has no randomisation form for its arms"),
-    "reference_not_control": ("query", "the arm of the lowest code (the reference arm of every comparison) has "
-                                       "baricitinib, though another arm has none (the control): the codes' order "
-                                       "meant?"),
-    "arm_dose_contradicted": ("error", "every exposure period of an arm's patients (two or more) contradicts the arm's "
-                                       "daily dose of baricitinib in the arms form: none where it has one, one where "
-                                       "it has none, or more than it (the arm's DOSE mistyped?)"),
+    "reference_not_control": ("query", "the arm of the lowest code among the arms with patients (the reference arm "
+                                       "of every comparison) has baricitinib, though another arm has none (the "
+                                       "control): the codes' order meant?"),
+    "arm_dose_contradicted": ("error", "the exposure periods of an arm (each first period of its patients, or every "
+                                       "period naming it; two patients or more) all contradict its daily dose of "
+                                       "baricitinib in the arms form: none where it has one, one where it has none, "
+                                       "or more than it (the arm's DOSE mistyped?)"),
     "blinding_unstated": ("query", "the study's blinding (TBLIND) is blank, read as open label, though its title or "
                                    "design says it is blinded; or a single-arm export states a blinding"),
     "arm_without_patients": ("query", "an arm of the arms form has no patient randomised to it: no table or figure "
@@ -925,9 +926,10 @@ def _check_study_rows(frame: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
                      "the export (the first row's study is the export's)")
 
 
-#: A blinded design named in words (the study form's TITLE or DESIGN): "double-blind", "single blind", "blinded";
-#: not "non-blinded".
-_BLINDED_WORDS = re.compile(r"\b(?:(?:single|double|triple|quadruple)[- ]?blind(?:ed)?|(?<!-)blinded)\b",
+#: A blinded design named in words (the study form's TITLE or DESIGN): "double-blind", "single blind", "double
+#: masked", "blinded"; not "non-blinded", "not blinded", nor a blinded assessment of an open trial ("blinded endpoint").
+_BLINDED_WORDS = re.compile(r"\b(?:(?:single|double|triple|quadruple)[-\u2010\u2011\u2013 ]?(?:blind|mask)(?:ed)?"
+                            r"|(?<![-\u2010\u2011])(?<!not )(?<!un)blinded(?! (?:endpoint|outcome|assess)))\b",
                             re.IGNORECASE)
 
 
@@ -952,10 +954,10 @@ def _query_blinding(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
         return _problems(ctxs["study"], bad, "TBLIND", "blinding_unstated", raw, lambda m: (
             "is blank, read as open label (and the report says patients and investigators knew the treatment), though "
             "the study's title or design says '" + words[m] + "': state the blinding in TBLIND"))
-    bad = first & blinding.ne("").to_numpy() & blinding.ne(dictionary.OPEN_LABEL).to_numpy()
-    return _problems(ctxs["study"], bad, "TBLIND", "blinding_unstated", raw, "is the blinding of a single-arm "
-                     "export (no randomisation form), which the report reads as an open-label pilot: a randomised "
-                     "export's randomisation form missing, or the blinding mistyped?")
+    blinded = blinding.isin([b for b in dictionary.BLINDINGS if b != dictionary.OPEN_LABEL]).to_numpy()
+    return _problems(ctxs["study"], first & blinded, "TBLIND", "blinding_unstated", raw, "is the blinding of a "
+                     "single-arm export (no randomisation form), which the report reads as an open-label pilot: a "
+                     "randomised export's randomisation form missing, or the blinding mistyped?")
 
 
 def _check_subjects(name: str, frame: pd.DataFrame, subjects: pd.Index, ctx: _Context) -> pd.DataFrame:
@@ -1730,6 +1732,26 @@ def _check_schedule(schedule: pd.DataFrame, text: pd.DataFrame, ctx: _Context) -
 ARM_DOSE_PATIENTS = 2
 
 
+def _dose_contradicted(names: pd.Series, declared: pd.Series, periods: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """For each arm of ``names`` (declared daily dose ``declared``), how the periods of ``periods`` (columns
+    ``_TRT``, ``SUBJID``, ``EXDOSE``) that name it, of ``ARM_DOSE_PATIENTS`` patients or more, all contradict that
+    dose (``""``: they do not), and of how many patients."""
+    by = periods.groupby("_TRT")
+    low, high = names.map(by["EXDOSE"].min()), names.map(by["EXDOSE"].max())
+    patients = names.map(by["SUBJID"].nunique()).fillna(0).astype(int)
+    enough = patients.ge(ARM_DOSE_PATIENTS)
+    cases = [enough & declared.gt(0) & high.eq(0), enough & declared.eq(0) & low.gt(0),
+             enough & declared.gt(0) & low.gt(declared)]
+    said = ["none (EXDOSE 0): an arm without baricitinib has DOSE 0 (its periods would be read as interruptions of "
+            "the treatment, moving a switched patient's first dose)",
+            "one (EXDOSE from " + low.map(lambda d: f"{d:g}") + " mg): an arm with baricitinib has its daily dose here "
+            "(as 0, every period is queried as a dose without baricitinib)",
+            "more (EXDOSE from " + low.map(lambda d: f"{d:g}") + " mg): the arm's dose mistyped (as it is, every "
+            "period is queried as a dose above the arm's)?"]
+    what = np.select([c.fillna(False).to_numpy(dtype=bool) for c in cases], said, "")
+    return pd.Series(what, index=names.index), patients
+
+
 def _check_arms(typed: dict, text: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
     """The arms form: each arm once (in any letter case or spacing) with a code of its own, two arms at least, a
     randomisation form whose patients they are, and no arm whose every period (of ``ARM_DOSE_PATIENTS`` patients or
@@ -1765,27 +1787,20 @@ def _check_arms(typed: dict, text: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
                                f"reference arm of every comparison, though it has baricitinib and {', '.join(control)} "
                                "has none (the control): is the order of the codes meant?"))
     exposure = typed.get("exposure")
-    if exposure is not None and {"SUBJID", "EXDOSE"} <= set(exposure):
-        periods = exposure.assign(_TRT=period_treatments(exposure, typed["randomisation"])).groupby("_TRT")
-
-        def of_arm(values: pd.Series) -> pd.Series:
-            return arms["ARM"].map(values)
-        dose, low, high = of_arm(dict(zip(usable["ARM"], usable["DOSE"]))), of_arm(periods["EXDOSE"].min()), \
-            of_arm(periods["EXDOSE"].max())
-        patients = of_arm(periods["SUBJID"].nunique()).fillna(0).astype(int)
-        enough = patients.ge(ARM_DOSE_PATIENTS)
-        cases = [enough & dose.gt(0) & high.eq(0), enough & dose.eq(0) & low.gt(0), enough & dose.gt(0) & low.gt(dose)]
-        said = ["none (EXDOSE 0): an arm without baricitinib has DOSE 0 (its periods would be read as interruptions of "
-                "the treatment, moving a switched patient's first dose)",
-                "one (EXDOSE from " + low.map(lambda d: f"{d:g}") + " mg): an arm with baricitinib has its daily dose "
-                "here (as 0, every period is queried as a dose without baricitinib)",
-                "more (EXDOSE from " + low.map(lambda d: f"{d:g}") + " mg): the arm's dose mistyped (as it is, every "
-                "period is queried as a dose above the arm's)?"]
-        what = pd.Series(np.select([c.fillna(False).to_numpy(dtype=bool) for c in cases], said, ""), index=arms.index)
+    if exposure is not None and {"SUBJID", "EXDOSE", "EXSTDT"} <= set(exposure):
+        every = export_arms(typed)  # with patients or not: a period may name an arm no patient is randomised to
+        declared = arms["ARM"].map(dict(zip(every["ARM"], every["DOSE"])))
+        periods = exposure.assign(_TRT=period_treatments(exposure, typed["randomisation"]))
+        first = periods.sort_values(["SUBJID", "EXSTDT"], kind="stable").drop_duplicates("SUBJID")
+        first = first.assign(_TRT=first["SUBJID"].map(typed["randomisation"].drop_duplicates("SUBJID").set_index(
+            "SUBJID")["ARM"]) if "ARM" in typed["randomisation"] else first["_TRT"])
+        what, patients = _dose_contradicted(arms["ARM"], declared, first)  # each patient's first period, by arm
+        also, named = _dose_contradicted(arms["ARM"], declared, periods)  # every period naming the arm
+        patients, what = patients.where(what.ne(""), named), what.where(what.ne(""), also)
         bad = what.ne("").to_numpy(dtype=bool) & ~alike
         parts.append(_problems(ctx, bad, "DOSE", "arm_dose_contradicted", text["DOSE"], lambda m: (
-            "is the arm's daily dose of baricitinib, but every exposure period of its " + patients[m].astype(str)
-            + " patients has " + what[m])))
+            "is the arm's daily dose of baricitinib, but the periods of it of " + patients[m].astype(str)
+            + " patients all have " + what[m])))
     empty = (name.ne("") & ~arms["ARM"].isin(randomised)).to_numpy(dtype=bool) & ~alike
     parts.append(_problems(ctx, empty, "ARM", "arm_without_patients", text["ARM"],
                            "has no patient randomised to it: no table or figure shows the arm, and the reference arm "
