@@ -70,10 +70,6 @@ ARM_DOSES = MappingProxyType({ARM: 2.0, "HCQ 400 mg": 0.0, "Baricitinib 4 mg + H
 #: Every treatment an exposure record may name (``EXTRT``) without an ``arms`` form: the single arm and the
 #: randomised arms.
 TREATMENTS = (ARM, *RANDOMISED_ARMS)
-#: The treatments without baricitinib (the follow-on trial's control arm, hydroxychloroquine alone): a period of one
-#: has no daily dose of baricitinib (exposure ``EXDOSE`` 0; ``validation`` rule ``dose_without_baricitinib``). An
-#: export's ``arms`` form declares its own (``without_baricitinib``).
-NO_BARICITINIB = tuple(arm for arm, dose in ARM_DOSES.items() if dose == 0)
 
 YES_NO = ("Y", "N")
 #: Blinding of a trial (study form ``TBLIND``, CDISC trial summary parameter TBLIND) -> how the report writes it.

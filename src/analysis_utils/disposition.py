@@ -79,6 +79,13 @@ NOT_RANDOMISED_LABEL = "Not randomised"
 #: Exposure variables of ADSL (docs/analysis_datasets.md): days on treatment, cumulative baricitinib dose (mg),
 #: adherence (%).
 EXPOSURE_VARIABLES = ("TRTDURD", "CUMDOSE", "ADHERPCT")
+#: Table 14.1.4's note in a trial of several arms: its columns are the first treatment's (``summarize_exposure``,
+#: ``TRT01A``), as the medication tables' (``conmeds.FIRST_TREATMENT_NOTE``), unlike the adverse-event rates'.
+EXPOSURE_BY_FIRST_TREATMENT_NOTE = (
+    "Columns by the first treatment taken: a patient who switched treatment has the days and doses of both periods "
+    "there. A period without baricitinib adds 0 mg to the cumulative dose, its missed doses counted or not. The "
+    "exposure-adjusted rates of adverse events (Table 14.3.5.1) count time by the treatment taken, split at the "
+    "switch: their patient-years differ from these.")
 #: Statistics of a continuous Table 1 row, in display order.
 CONTINUOUS_STATS = ("n", "mean", "sd", "median", "q1", "q3", "min", "max", "missing")
 #: Table 1 of this trial (docs/analysis_datasets.md ADSL; baseline scores merged from ADEFF by

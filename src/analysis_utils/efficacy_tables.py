@@ -12,7 +12,6 @@ import re
 import pandas as pd
 
 from analysis_utils import tables
-from analysis_utils.tables import count_words
 from analysis_utils.efficacy_ard import (
     EFFICACY_LAB_PARAMCDS, ENDPOINT_PARAMCDS, POPULATIONS, REMISSION_PARAMCDS, _suffix,
 )
@@ -552,7 +551,7 @@ normality: PGA not computed (n = 1). At the data cut, Week 24 was due for 1 of 2
     rows = {p: cells(f"EFF-{p}-FRIEDMAN").iloc[0] for p in paramcds}
     parts = [f"{p} {_p_text(r['p_value']) if not pd.isna(r['p_value']) else 'not computed'} "
              f"(n = {tables.format_number(r['n'], 0)})" for p, r in rows.items()]
-    n_visits = count_words(int(next(iter(rows.values()))["df"]) + 1) if rows else "the"
+    n_visits = tables.count_words(int(next(iter(rows.values()))["df"]) + 1) if rows else "the"
     due = [(n_due, -i, v, n_fas) for i, v in enumerate(cells.visits()) for n_fas, n_due in [_n_due(cells, v)]
            if n_due < n_fas]
     n_due, _, visit, n_fas = min(due, default=(0, 0, "", 0))  # the visit due for the fewest, the later on a tie

@@ -27,7 +27,7 @@ from analysis_utils.efficacy_ard import (  # noqa: F401
 )
 from analysis_utils.efficacy_tables import (  # noqa: F401
     DISPLAY_DECIMALS, METHOD_WORDS, NO_DATA_TEXT, PAIRED_COLUMNS, VARIABLE_LABELS, _cell, _Cells, _p_text,
-    analysis_visits, count_words, describe_categories, describe_change, describe_course, describe_domains,
+    analysis_visits, describe_categories, describe_change, describe_course, describe_domains,
     describe_friedman,
     describe_labs, describe_no_data, describe_population, describe_remission, describe_responders,
     describe_sensitivity, format_category_table, format_friedman_table, format_methods_note, format_paired_table,
@@ -48,5 +48,5 @@ from analysis_utils.summaries import (  # noqa: F401
     ACTIVITY_CATEGORIES, CONF_LEVEL, QUANTILE_METHOD, SUMMARY_STATS, compute_quantile, summarize_by_visit,
     summarize_categories,
 )
-from analysis_utils.tables import join_words  # noqa: F401
+from analysis_utils.tables import count_words, join_words  # noqa: F401
 from analysis_utils.visits import analysis_weeks, visit_code, visit_weeks, visits_due  # noqa: F401

@@ -1675,6 +1675,8 @@ def describe_planned_power(rows: pd.DataFrame, *, target: float,
 falls short in the other: b, 69.7%. Its simulated power is above Fisher's exact power at the same expected \
 numbers of evaluable patients in both scenarios (by 3.1 to 4.7 points, more than twice the simulation's standard \
 error in both): Fisher's sizes are, if anything, larger than the planned analysis needs.
+    >>> print(describe_planned_power(rows[rows["stat_name"] != "power_fisher_exact"], target=0.8)[-20:])
+    the other: b, 69.7%.
     """
     w = _wide(rows, analysis_id, ("power_simulated", "power_simulated_se", "power_fisher_exact"))
     w = w[w["power_simulated"].notna()]
@@ -1694,7 +1696,8 @@ error in both): Fisher's sizes are, if anything, larger than the planned analysi
         reached = _pct(met.min()) if len(met) == 1 else f"{_pct(met.min())} to {_pct(met.max())}"
         text += (f"reaches {_pct(target, 0)} power in {len(met)} of the {k} scenarios ({reached}); it falls short in "
                  f"the {'other' if len(short) == 1 else 'others'}: {listed}.")
-    shown = {c: w[c].map(lambda p: float(format_number(100 * p, 1))) for c in ("power_simulated", "power_fisher_exact")}
+    shown = {c: w[c].dropna().map(lambda p: float(format_number(100 * p, 1)))  # as Table P.3 shows them
+             for c in ("power_simulated", "power_fisher_exact")}
     gain = (shown["power_simulated"] - shown["power_fisher_exact"]).dropna()
     above = gain[gain > 0]
     if len(above):

@@ -107,7 +107,7 @@ RULES = MappingProxyType({
     "overlapping_exposure": ("error", "two exposure periods of a subject overlap (a period starts on or before the "
                                       "last dose of the one before)"),
     "dose_without_baricitinib": ("error", "a period of a treatment without baricitinib (an arm of DOSE 0 in the arms "
-                                          "form, without one dictionary.NO_BARICITINIB; the arm randomised where "
+                                          "form, without one the default arms' HCQ 400 mg; the arm randomised where "
                                           "EXTRT is blank) has a daily dose of baricitinib (EXDOSE above 0): the "
                                           "treatment or the dose mistyped?"),
     "dose_above_arm": ("query", "a daily dose of baricitinib (EXDOSE) is above the dose planned in the period's "
@@ -1777,8 +1777,8 @@ def _check_arms(typed: dict, text: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
                                    "export has no randomisation form: add it, or remove the arms form"))
         return pd.concat(parts, ignore_index=True)
     randomised = typed["randomisation"]["ARM"] if "ARM" in typed["randomisation"] else pd.Series(dtype=object)
-    usable = export_arms(typed)
-    usable = usable[usable["ARM"].isin(randomised)]  # the arms the analyses see: those with patients
+    every = export_arms(typed)  # with patients or not: a period may name an arm no patient is randomised to
+    usable = every[every["ARM"].isin(randomised)]  # the arms the analyses see: those with patients
     control = dictionary.without_baricitinib(usable)
     if control and usable["DOSE"].iloc[0] > 0:
         lowest = (arms["ARM"] == usable["ARM"].iloc[0]).to_numpy(dtype=bool) & ~alike
@@ -1788,7 +1788,6 @@ def _check_arms(typed: dict, text: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
                                "has none (the control): is the order of the codes meant?"))
     exposure = typed.get("exposure")
     if exposure is not None and {"SUBJID", "EXDOSE", "EXSTDT"} <= set(exposure):
-        every = export_arms(typed)  # with patients or not: a period may name an arm no patient is randomised to
         declared = arms["ARM"].map(dict(zip(every["ARM"], every["DOSE"])))
         periods = exposure.assign(_TRT=period_treatments(exposure, typed["randomisation"]))
         first = periods.sort_values(["SUBJID", "EXSTDT"], kind="stable").drop_duplicates("SUBJID")
