@@ -1,10 +1,11 @@
+import re
 import time
 import zipfile
 
 import openpyxl
 import pandas as pd
 
-from analysis_utils import appendix, report
+from analysis_utils import appendix, htmlreport, paths, report
 
 
 def test_tables_workbook_is_byte_reproducible_and_complete(tmp_path):
@@ -67,6 +68,26 @@ def test_write_report_renders_the_executed_notebooks_in_the_given_order(tmp_path
     assert html == appendix.render([nbformat.read(executed / n, as_version=4) for n in ("02_b.ipynb", "01_a.ipynb")],
                                    stage_reports=tmp_path, ard=None, data_dir=paths.DATA_RAW,
                                    data_cutoff="2022-01-31", synthetic=True, git=git, notebooks=["02_b.ipynb", "01_a.ipynb"])
+
+
+def test_the_abbreviations_are_those_the_report_shows(tmp_path):
+    """ICH E3's list of abbreviations: those of the shown cells and of the report's other pages, not those of a cell
+    the report leaves out, nor letters inside a longer word."""
+    import nbformat
+
+    shown = nbformat.v4.new_markdown_cell("ESSDAI fell; TEAEs by SOC")
+    hidden = nbformat.v4.new_code_cell("x", metadata={"tags": [htmlreport.EXCLUDE_TAG]}, outputs=[
+        nbformat.v4.new_output("display_data", data={"text/html": "<p>CMH p = 0.03</p>"})])
+    printed = nbformat.v4.new_code_cell("print()", outputs=[nbformat.v4.new_output("stream", name="stdout", text="HBsAg")])
+    part = appendix.abbreviations_part([nbformat.v4.new_notebook(cells=[shown, hidden, printed])], ["<td>LS mean</td>"])
+    rows = re.findall(r"<tr><td>([^<]+)</td><td>([^<]+)</td></tr>", part)
+    assert [a for a, _ in rows] == ["ESSDAI", "HBsAg", "LS mean", "SOC", "TEAE"]  # not CMH (left out); TEAEs, TEAE
+    assert dict(rows)["LS mean"] == "least-squares mean"
+    assert appendix.abbreviations_part([], ["no abbreviation"]) == ""
+    page = appendix.render([nbformat.v4.new_notebook(cells=[shown])], stage_reports=tmp_path, ard=None,
+                           data_dir=paths.DATA_RAW, data_cutoff="2022-01-31", synthetic=True,
+                           git={"commit": "0" * 40, "dirty": "no"}, notebooks=["01_a.ipynb"])
+    assert page.index('id="provenance"') < page.index('id="abbreviations"') < page.index("<td>ESSDAI</td><td>EULAR")
 
 
 def test_formula_and_link_like_text_stays_text(tmp_path):

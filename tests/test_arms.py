@@ -197,6 +197,11 @@ def test_week12_responders_missing_counted_as_non_responders_hand_worked():
     # n/N (%): the N differs between the rows (7 evaluable, 8 due), and a cell of none still gives it
     assert week12[[HCQ, BARI]].values.tolist() == [["0/3 (0.0)", "5/7 (71.4)"], ["0/4 (0.0)", "5/8 (62.5)"]]
     assert week12["Analysis"].iloc[1] == arms.ANALYSIS_LABELS[arms.NRI]
+    # the sentence names NRI's N as the table does: the patients whose visit was due, not those evaluable
+    text = arms.describe_comparison(ard, analysis_id="EFF-ESSDAI-MCII-NRI", avisit="Week 12", what="the ESSDAI MCII")
+    assert "by 5 of the 8 patients whose visit was due (62.5%) randomised to" in text and "evaluable" not in text
+    assert "5 of the 7 patients evaluable" in arms.describe_comparison(ard, analysis_id="EFF-ESSDAI-MCII",
+                                                                       avisit="Week 12", what="the ESSDAI MCII")
     not_due = _two_arm_adsl().assign(DUE12FL=lambda d: np.where(d["USUBJID"] == "S09", "N", "Y"), DUE24FL="Y")
     nri = _values(arms.summarize_arms(not_due, adeff), "EFF-ESSDAI-MCII-NRI", avisit="Week 12", group=HCQ)
     assert (nri["n_responders"], nri["n_evaluable"]) == (0, 3)

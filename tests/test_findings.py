@@ -276,7 +276,7 @@ def test_caveat_fits_the_number_of_arms_and_the_switch():
     assert text.startswith(f"This open-label trial randomised 9 patients to {HCQ} and {BARI}: ")
     assert "single-arm" not in text and "switched" not in text
     assert findings.caveat(_two_arm_ard(switch=True)).endswith(
-        " Patients who switched treatment after week 12 stay in the arm randomised: later comparisons are by that arm "
+        " Patients who switched treatment at week 12 stay in the arm randomised: later comparisons are by that arm "
         "(treatment policy), not of the treatments alone.")
     page = findings.to_html(_two_arm_ard(), "OPEN LABEL")
     assert findings.CAVEAT not in page and "randomised 9 patients" in page

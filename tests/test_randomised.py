@@ -1295,3 +1295,22 @@ def test_the_methods_count_the_arms_and_name_the_switched_patients_weeks_only_af
     text = appendix.methods_markdown(pd.concat([diff.assign(method="Newcombe hybrid score 95% CI"), disposition]),
                                      "OPEN LABEL")
     assert "trial of two arms" in text and appendix.SWITCHED_CHANGES not in text
+
+
+def test_the_key_findings_say_where_baricitinib_started_below_the_label_and_that_hbv_dna_was_not_measured(example):
+    """The example's neutrophils below the label's 1.0 x10^9/L when baricitinib started (found from the raw export):
+    03-025 (0.8), 06-063 (0.73) and 07-076 (0.69) at their first dose, 03-036 (0.67) at the switch; a fifth patient's
+    low count at baseline is a control patient's, not a start of baricitinib. The example has no HBV DNA result."""
+    from analysis_utils import ctcae, findings
+
+    _, ds, _ = example
+    adsl, adlb = ds["adsl"], ds["adlb"].assign(ATOXGR=lambda d: ctcae.grade_ctcae(d))
+    started = eligibility.derive_label_queries(adlb, adsl)
+    assert sorted(started["USUBJID"].str[-6:]) == ["03-025", "03-036", "06-063", "07-076"]
+    rows = safety.lab_alerts_to_ard(safety.list_lab_alerts(adlb, adsl=adsl), started_below=started, adlb=adlb)
+    text = findings.describe_lab_alerts(rows)
+    assert "neutrophils (10^9/L) in 5 patients (5 of them already at baseline, before the first dose; in 4 of them " \
+           "baricitinib was started below the label's threshold (a deviation, queried)" in text
+    assert text.endswith("; HBV DNA (IU/mL) not measured (no result in the export).")
+    assert "not measured" not in findings.describe_lab_alerts(safety.lab_alerts_to_ard(
+        safety.list_lab_alerts(adlb, adsl=adsl), adlb=adlb.assign(PARAMCD="HBVDNA")))

@@ -1,4 +1,5 @@
-"""The report's title page and appendix (data queries, data dictionary, methods, provenance), and the tables workbook.
+"""The report's title page and appendix (data queries, data dictionary, methods, provenance, abbreviations), and the
+tables workbook.
 
 ``write_report`` writes both from the executed notebooks (the runner calls it once every notebook ran):
 the HTML with nbconvert (``htmlreport``), the workbook with XlsxWriter.
@@ -317,6 +318,74 @@ def appendix_parts(executed: list, *, stage_reports: Path, ard: pd.DataFrame | N
     ]
 
 
+#: The abbreviations the report's pages may use and what they stand for (ICH E3, section 4: a list of abbreviations);
+#: the appendix lists those a report uses (``abbreviations_used``). Variable names of the datasets (``ADSL``,
+#: ``STRAT1R``) are the data dictionary's, not listed here.
+ABBREVIATIONS = {
+    "ACR": "American College of Rheumatology", "ALT": "alanine aminotransferase",
+    "ANCOVA": "analysis of covariance", "anti-HBc": "antibody to the hepatitis B core antigen",
+    "ARD": "analysis results dataset", "AESI": "adverse event of special interest",
+    "AST": "aspartate aminotransferase", "BMI": "body mass index", "BOCF": "baseline observation carried forward",
+    "CDISC": "Clinical Data Interchange Standards Consortium", "CI": "confidence interval", "CK": "creatine kinase",
+    "CMH": "Cochran-Mantel-Haenszel (test)", "CNS": "central nervous system",
+    "CONSORT": "Consolidated Standards of Reporting Trials", "CRF": "case report form", "CRP": "C-reactive protein",
+    "CTCAE": "Common Terminology Criteria for Adverse Events", "DNA": "deoxyribonucleic acid",
+    "eCRF": "electronic case report form", "ESR": "erythrocyte sedimentation rate",
+    "ESSDAI": "EULAR Sjögren's Syndrome Disease Activity Index",
+    "ESSPRI": "EULAR Sjögren's Syndrome Patient Reported Index",
+    "EULAR": "European Alliance of Associations for Rheumatology (until 2021 the European League Against Rheumatism)",
+    "FAS": "full analysis set", "GI": "gastrointestinal", "HBsAg": "hepatitis B surface antigen",
+    "HBV": "hepatitis B virus", "HCQ": "hydroxychloroquine", "HRCT": "high-resolution computed tomography",
+    "ICH": "International Council for Harmonisation", "IgG": "immunoglobulin G", "ILD": "interstitial lung disease",
+    "IU": "international units", "JAK": "Janus kinase", "LOCF": "last observation carried forward",
+    "LS mean": "least-squares mean", "MACE": "major adverse cardiovascular event",
+    "MCII": "minimal clinically important improvement", "MedDRA": "Medical Dictionary for Regulatory Activities",
+    "NRI": "non-responder imputation (missing counted as non-response)", "OLS": "ordinary least squares",
+    "PASS": "patient acceptable symptom state", "PGA": "physician global assessment",
+    "PNS": "peripheral nervous system", "PT": "preferred term (MedDRA)", "QD": "once daily",
+    "REML": "restricted maximum likelihood", "SD": "standard deviation", "SOC": "system organ class (MedDRA)",
+    "TEAE": "treatment-emergent adverse event", "ULN": "upper limit of normal", "WBC": "white blood cell count",
+    "WHODrug": "WHO Drug Dictionary",
+}
+
+
+def abbreviations_used(text: str, abbreviations: dict[str, str] = ABBREVIATIONS) -> pd.DataFrame:
+    """The ``abbreviations`` that ``text`` uses as words of their own, or their plurals (``TEAEs``; ``AE`` is not in
+    ``TEAE``; letter case as written), in alphabetical order: ``Abbreviation``, ``Meaning``. Images inlined as data (base64 text, whose letters
+    could spell one) are not read.
+
+    >>> abbreviations_used("<td>AESI: GI perforation</td> <p>LS mean (SD)</p> <img src='data:image/png;base64,+CI/'>",
+    ...                    {"GI": "gastrointestinal", "LS mean": "least-squares mean", "SD": "standard deviation",
+    ...                     "SI": "International System of Units", "CI": "confidence interval"}).values.tolist()
+    [['GI', 'gastrointestinal'], ['LS mean', 'least-squares mean'], ['SD', 'standard deviation']]
+    """
+    text = re.sub(r"data:[^\s\"')]+", "", text)
+    used = sorted((a for a in abbreviations if re.search(rf"(?<![\w-]){re.escape(a)}s?(?![\w-])", text)), key=str.lower)
+    return pd.DataFrame({"Abbreviation": used, "Meaning": [abbreviations[a] for a in used]})
+
+
+def _shown_text(executed: list) -> str:
+    """The text of the executed notebooks that the report shows: markdown, and the outputs' HTML, markdown and
+    printed text, of the cells it does not leave out (``htmlreport.EXCLUDE_TAG``, parameters)."""
+    hidden = {htmlreport.EXCLUDE_TAG, "parameters", "injected-parameters"}
+    texts = []
+    for cell in (c for nb in executed for c in nb.cells if not hidden & set(c.metadata.get("tags", []))):
+        if cell.cell_type == "markdown":
+            texts.append(cell.source)
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            texts += [data.get("text/html", ""), data.get("text/markdown", ""),
+                      output.get("text", "") if output.get("name") == "stdout" else ""]
+    return "\n".join(texts)
+
+
+def abbreviations_part(executed: list, pages: list[str]) -> str:
+    """The appendix's list of abbreviations: those the executed notebooks' shown text and the report's other
+    ``pages`` (title page, key findings, appendix parts) use; ``""`` when none is used."""
+    used = abbreviations_used("\n".join([_shown_text(executed), *pages]))
+    return tables.to_html(used, max_rows=None) if len(used) else ""
+
+
 def describe_software(git: dict) -> str:
     """The analysis software as the title page names it: the git commit (``runner.git_state``), shortened, and
     whether the checkout had uncommitted changes; a copy outside git says it has no commit to name.
@@ -344,9 +413,12 @@ def render(executed: list, *, stage_reports: Path, ard, data_dir: Path, data_cut
     parts = appendix_parts(executed, stage_reports=stage_reports, ard=ard, data_dir=data_dir, data_cutoff=data_cutoff,
                            git=git, notebooks=notebooks)
     safety = [("Interpretation of the safety data", f"<p>{html.escape(findings.describe_safety(ard))}</p>")]
+    summary = findings.to_html(ard, export.study_identity(data_dir).blinding)
+    pages = [*map(str, title_block.values()), summary, *(page for _, page in parts + safety)]
+    if used := abbreviations_part(executed, pages):
+        parts.append(("Abbreviations", used))
     return htmlreport.render_report(executed, title_block=title_block, synthetic=synthetic, appendix=parts,
-                                    parts={"safety": safety}, names=notebooks,
-                                    summary=findings.to_html(ard, export.study_identity(data_dir).blinding))
+                                    parts={"safety": safety}, names=notebooks, summary=summary)
 
 
 def write_report(*, stage_reports: Path, ard, data_dir: Path, data_cutoff: str, git: dict, notebooks: list[str]) -> Path:

@@ -50,7 +50,7 @@ import pandas as pd
 from analysis_utils import ard as ard_mod
 from analysis_utils import comparisons, dictionary, efficacy_tables, endpoints, tables, vocabulary
 from analysis_utils.listings import CENTRE, STRATUM, strata_variable  # the strata, in listings (no scipy)
-from analysis_utils.responders import CP_METHOD
+from analysis_utils.responders import CP_METHOD, REMISSION_METHOD
 from analysis_utils.summaries import ACTIVITY_CATEGORIES, CATEGORY_METHOD, SUMMARY_METHOD, summarize_categories
 from analysis_utils.visits import analysis_weeks, visit_weeks, visits_due
 
@@ -459,8 +459,6 @@ def format_activity_by_arm(ard: pd.DataFrame, *, arms: list[str]) -> pd.DataFram
     return pd.DataFrame(records)
 
 
-#: Method of the per-arm remission rates (``summarize_remission_by_arm``), as the pooled table's.
-REMISSION_METHOD = CP_METHOD + "; N = patients involved at baseline with an assessment at the visit"
 
 
 def summarize_remission_by_arm(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP",
@@ -810,7 +808,9 @@ ANALYSIS_LABELS = {
 #: What the arm and total columns of ``format_arms_table`` hold (first part of ``methods_note``).
 CELLS_NOTE = ("Arm and Total columns: responders n/N (%) of the patients evaluable (NRI: of the patients whose visit "
               "was due), or mean (SD) [n] of the observed change from baseline (hypothetical: without the records "
-              "after a switch, as its model), by randomised arm; Estimate: each arm minus the reference (a rate "
+              "after a switch, as its model; after the switch a control arm's columns then hold only the patients who "
+              "did not switch, its responders, while the model's estimate also draws on the switched patients' "
+              "visits before it), by randomised arm; Estimate: each arm minus the reference (a rate "
               "difference above 0, or an odds ratio above 1, favours the arm named first; so does a difference in "
               "change below 0, lower ESSDAI, ESSPRI and PGA being better)")
 
@@ -1063,7 +1063,7 @@ for 0 of 2 patients).'
         est, lo, hi, p = (_stat(diff, s) for s in ("estimate", "ci_lower", "ci_upper", "p_value"))
         p_text = endpoints._p_text(p)
         policy = (f" (treatment policy: each patient in the arm randomised, whatever was taken after the switch; the "
-                  f"patients who switched treatment after week {SWITCH_WEEK:g} stay in their arm"
+                  f"patients who switched treatment at week {SWITCH_WEEK:g} stay in their arm"
                   f"{_switched_text(ard, diff['paramcd'].iloc[0], avisit)})"
                   if diff["method"].str.contains("treatment policy").any() else "")
         if kind in ("MCII", NRI):
@@ -1073,10 +1073,10 @@ for 0 of 2 patients).'
             p_text += f", {test}" if test else ""
             rates = _rows(ard, analysis_id)
             rates = rates[rates["avisit"] == avisit]
-            cells = {}
+            cells, whose = {}, "whose visit was due" if kind == NRI else "evaluable"  # NRI: each one due, as the table
             for g in (arm, reference):
                 x, n = (_stat(rates[rates["group"] == g], s) for s in ("n_responders", "n_evaluable"))
-                cells[g] = f"{x:.0f} of the {n:.0f} patients evaluable ({tables.format_number(100 * x / n, 1)}%)"
+                cells[g] = f"{x:.0f} of the {n:.0f} patients {whose} ({tables.format_number(100 * x / n, 1)}%)"
             sentences.append(
                 f"At {avisit}{policy}, {what} was reached by {cells[arm]} randomised to {arm} and {cells[reference]} "
                 f"randomised to {reference}: a difference of {tables.format_number(100 * est, 1)} percentage points "

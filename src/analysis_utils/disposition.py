@@ -41,8 +41,9 @@ DISPOSITION_STAGES = MappingProxyType({
     "Completed week 12": "COMP12FL",
     "Completed week 24": ("EOSSTT", STATUS_COMPLETED),
 })
-#: Row of the patients who switched treatment (ADSL ``SWITCHFL``), after week 12 (``disposition_stages``).
-SWITCHED_LABEL = f"Switched treatment after week {dictionary.SWITCH_WEEK}"
+#: Row of the patients who switched treatment (ADSL ``SWITCHFL``), at the week-12 visit as the protocol plans (a switch
+#: at another time is a data query, ``early_switch``, ``unplanned_switch``; ``disposition_stages``).
+SWITCHED_LABEL = f"Switched treatment at week {dictionary.SWITCH_WEEK}"
 
 
 def disposition_stages(adsl: pd.DataFrame, stages=DISPOSITION_STAGES) -> dict:
@@ -51,7 +52,7 @@ def disposition_stages(adsl: pd.DataFrame, stages=DISPOSITION_STAGES) -> dict:
     randomised, 70 who took it) could be traced to no table.
 
     >>> list(disposition_stages(pd.DataFrame({"SWITCHFL": ["N", "Y"]})))
-    ['Enrolled', 'Treated', 'Completed week 12', 'Switched treatment after week 12', 'Completed week 24']
+    ['Enrolled', 'Treated', 'Completed week 12', 'Switched treatment at week 12', 'Completed week 24']
     >>> list(disposition_stages(pd.DataFrame({"SWITCHFL": ["N", "N"]}))) == list(DISPOSITION_STAGES)
     True
     """
@@ -110,8 +111,10 @@ TABLE1_LABELS = MappingProxyType({
     "ESSDAIBL": "ESSDAI", "ESSPRIBL": "ESSPRI", "PGABL": "Physician global assessment (0-10)",
     "IGGBL": "IgG (g/L)", "ESRBL": "ESR (mm/h)", "CRPBL": "CRP (mg/L)",
     "GCDOSEBL": "Glucocorticoid dose (mg/day prednisone equivalent)", "ANTISSA": "Anti-SSA/Ro",
-    "ANTISSB": "Anti-SSB/La", "GCFL": "Glucocorticoids at baseline", "HCQFL": "Hydroxychloroquine at baseline",
-    "ISFL": "Immunosuppressant at baseline", "HBVHXFL": "Past hepatitis B (anti-HBc positive, HBsAg negative)",
+    "ANTISSB": "Anti-SSB/La", "GCFL": "Glucocorticoids at baseline",
+    # a concomitant medication (ADCM), not the hydroxychloroquine of a randomised trial's study treatment (exposure)
+    "HCQFL": "Hydroxychloroquine at baseline, as concomitant medication", "ISFL": "Immunosuppressant at baseline",
+    "HBVHXFL": "Past hepatitis B (anti-HBc positive, HBsAg negative)",
     "HBSAGFL": "Current hepatitis B (HBsAg positive)",
     "ILDFL": "Interstitial lung disease", "TRTDURD": "Days on treatment",
     "CUMDOSE": "Cumulative baricitinib dose (mg)", "ADHERPCT": "Adherence (%)",
@@ -316,8 +319,9 @@ def plot_consort(counts: pd.DataFrame, *, ax=None):
 
 
 #: Box of the patients of the control arm (without baricitinib, ADSL ``DOSE01P`` 0; without that variable the lowest
-#: code) who switched treatment (ADSL ``SWITCHFL``): the protocol's switch of control non-responders at week 12.
-SWITCHED_BOX = "Switched treatment at week 12"
+#: code) who switched treatment (ADSL ``SWITCHFL``): the protocol's switch of control non-responders at the week-12
+#: visit. The words of the disposition table's row (``SWITCHED_LABEL``), so that the flow and the table agree.
+SWITCHED_BOX = SWITCHED_LABEL
 #: Box of the patients of another arm whose treatment changed (``SWITCHFL``; a patient who stopped baricitinib and
 #: stayed on study on hydroxychloroquine alone): not the protocol's switch. Its reasons: the treatment changed to.
 CHANGED_BOX = "Changed treatment"

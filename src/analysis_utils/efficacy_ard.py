@@ -41,7 +41,7 @@ from analysis_utils import ard as ard_mod
 from analysis_utils.imputation import _observed, impute_bocf, impute_locf
 from analysis_utils.mixed_model import MIXED_METHOD, fit_mixed_model_due
 from analysis_utils.paired_tests import compare_paired, compare_visits_friedman, friedman_method
-from analysis_utils.responders import CP_METHOD, summarize_responders
+from analysis_utils.responders import CP_METHOD, REMISSION_METHOD, summarize_responders
 from analysis_utils.summaries import CATEGORY_METHOD, SUMMARY_METHOD, summarize_by_visit, summarize_categories
 from analysis_utils.visits import analysis_weeks, post_baseline, visit_code, visit_weeks, visits_due
 from analysis_utils.vocabulary import (
@@ -253,7 +253,7 @@ def summarize_remission(data: pd.DataFrame, *, group: str = ARM) -> pd.DataFrame
     res = summarize_responders(rows, flag="AVALC")
     return _stack([_ard(res, analysis_id="EFF-REMISSION", variable="RESPONSE", group=group,
                         population=POPULATIONS["OC"],
-                        method=CP_METHOD + "; N = patients involved at baseline with an assessment at the visit",
+                        method=REMISSION_METHOD,
                         label="Remission (domain level 0) or ILD improvement among patients involved at baseline")])
 
 

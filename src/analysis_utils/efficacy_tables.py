@@ -325,6 +325,14 @@ def sensitivity_analysis_ids(ard: pd.DataFrame, paramcd: str) -> list[str]:
     return ids
 
 
+#: Footnote of the tables of ``format_sensitivity_table``.
+SENSITIVITY_NOTE = ("p: paired t-test for observed cases, BOCF and LOCF; for the mixed model, t-test of the visit "
+                    "coefficient with the within-subject (containment) degrees of freedom. FAS: full analysis set; "
+                    "BOCF: baseline observation carried forward; LOCF: last observation carried forward.")
+#: Footnote of the ESSDAI table, whose responder columns the mixed model leaves blank.
+SENSITIVITY_MCII_NOTE = "MCII: blank for the mixed model, which estimates the mean change only."
+
+
 def format_sensitivity_table(ard: pd.DataFrame, *, paramcd: str) -> pd.DataFrame:
     """Lay out the change at each post-baseline visit under observed cases, BOCF, LOCF and the mixed model.
 

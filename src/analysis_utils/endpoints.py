@@ -32,7 +32,7 @@ from analysis_utils.efficacy_tables import (  # noqa: F401
     describe_labs, describe_no_data, describe_population, describe_remission, describe_responders,
     describe_sensitivity, format_category_table, format_friedman_table, format_methods_note, format_paired_table,
     format_responder_table, format_sensitivity_table, format_summary_table, paired_analysis_ids,
-    sensitivity_analysis_ids,
+    SENSITIVITY_MCII_NOTE, SENSITIVITY_NOTE, sensitivity_analysis_ids,
 )
 from analysis_utils.imputation import CHANGE_CRITERIA, _observed, impute_bocf, impute_locf  # noqa: F401
 from analysis_utils.mixed_model import (  # noqa: F401

@@ -86,7 +86,7 @@ CAVEAT_RANDOMISED = MappingProxyType({
 CAVEAT_SEVERAL_ARMS = (" The primary endpoint is compared for each of the {k} other arms with the reference arm, each "
                        "at two-sided 5 %, without adjustment for the several comparisons.")
 #: Added to ``CAVEAT_RANDOMISED`` when the between-arm rows name the treatment-policy estimand (a switch).
-CAVEAT_SWITCH = (" Patients who switched treatment after {visit} stay in the arm randomised: later comparisons are by "
+CAVEAT_SWITCH = (" Patients who switched treatment at {visit} stay in the arm randomised: later comparisons are by "
                  "that arm (treatment policy), not of the treatments alone.")
 
 
@@ -519,12 +519,12 @@ def _lab_alerts_row(ard: pd.DataFrame | None) -> list[tuple[str, str]]:
     >>> _lab_alerts_row(ard.assign(stat_value=0.0))[0][1], _lab_alerts_row(None)
     ('none', [])
     """
-    parts = _lab_alert_parts(ard)
-    if parts is None:
+    if (parts := _lab_alert_parts(ard)) is None:
         return []
+    alerts, unmeasured = parts
     several = len(trial_arms(ard)) > 1
     return [(f"Laboratory values of {LAB_ALERTS_WHAT}" + (", by treatment taken after baseline" if several else ""),
-             "; ".join(parts) or "none")]
+             "; ".join([*(alerts or ["none"]), *unmeasured]))]
 
 
 def _aesi_by_treatment(ard: pd.DataFrame | None, *, with_none: bool = True) -> str:
@@ -642,12 +642,17 @@ neutrophils (10^9/L) in 2 patients (1 of them already at baseline, before the fi
     >>> describe_lab_alerts(ard.iloc[:1].assign(stat_value=0.0))
     "No laboratory value of CTCAE grade 3 or more, below the label's interruption thresholds, or HBV DNA detected \
 (Listing 14.3.4.5)."
+    >>> describe_lab_alerts(pd.concat([ard.iloc[:1].assign(stat_value=0.0),
+    ...                                ard.iloc[:1].assign(paramcd="HBVDNA", stat_name="n_measured", stat_value=0.0)]))
+    "No laboratory value of CTCAE grade 3 or more, below the label's interruption thresholds, or HBV DNA detected \
+(Listing 14.3.4.5); HBV DNA (IU/mL) not measured (no result in the export)."
     """
-    parts = _lab_alert_parts(ard)
-    if parts is None:
+    if (parts := _lab_alert_parts(ard)) is None:
         return ""
-    return f"Laboratory values of {LAB_ALERTS_WHAT}: {'; '.join(parts)}." if parts else \
-        f"No laboratory value of {LAB_ALERTS_WHAT}."
+    alerts, unmeasured = parts
+    if alerts:
+        return f"Laboratory values of {LAB_ALERTS_WHAT}: {'; '.join(alerts + unmeasured)}."
+    return f"No laboratory value of {LAB_ALERTS_WHAT}{''.join(f'; {u}' for u in unmeasured)}."
 
 
 #: What the laboratory alerts are (Listing 14.3.4.5), in the sentence and the key findings.
@@ -655,28 +660,47 @@ LAB_ALERTS_WHAT = f"{LAB_ALERTS_CRITERIA} (Listing 14.3.4.5)"
 
 
 def _lab_alert_parts(ard: pd.DataFrame | None) -> list[str] | None:
-    """By test, the patients with a laboratory alert (ARD ``safety.LAB_ALERTS_ID``), how many at baseline, and after
-    it by the treatment taken; ``[]`` without any, ``None`` without the ARD's rows."""
+    """By test, the patients with a laboratory alert (ARD ``safety.LAB_ALERTS_ID``), how many at baseline, in how
+    many baricitinib was started below the label's threshold (``n_started_below``: at the first dose or a switch), and
+    after baseline by the treatment taken; and the tests alerted on once detected that the export never measured
+    (``n_measured`` 0: HBV DNA); (alerts, not measured), each ``[]`` without any; ``None`` without the ARD's rows.
+
+    >>> ard = pd.DataFrame({"analysis_id": "SAF-LB-ALERTS", "group": "",
+    ...     "paramcd": ["", "NEUT", "NEUT", "NEUT", "NEUT"],
+    ...     "stat_name": ["n_subjects", "n_subjects", "n_baseline", "n_after", "n_started_below"],
+    ...     "stat_value": [2.0, 2, 2, 0, 1]})
+    >>> _lab_alert_parts(ard)[0]
+    ["neutrophils (10^9/L) in 2 patients (2 of them already at baseline, before the first dose; in 1 of them \
+baricitinib was started below the label's threshold (a deviation, queried))"]
+    >>> hbv = ard.head(1).assign(paramcd="HBVDNA", stat_name="n_measured", stat_value=0.0)
+    >>> _lab_alert_parts(pd.concat([ard, hbv]))[1]
+    ['HBV DNA (IU/mL) not measured (no result in the export)']
+    """
     from analysis_utils.vocabulary import param_label
 
     rows = pd.DataFrame() if ard is None else ard[ard["analysis_id"] == LAB_ALERTS_ID]
     if rows.empty:
         return None
     value = rows.set_index(["group", "paramcd", "stat_name"])["stat_value"]
+    unmeasured = [f"{param_label(code)} not measured (no result in the export)" for code in
+                  rows.loc[(rows["stat_name"] == "n_measured") & rows["stat_value"].eq(0), "paramcd"]]
     if not value.get(("", "", "n_subjects"), 0):
-        return []
+        return [], unmeasured
     parts = []
-    for paramcd in dict.fromkeys(p for p in rows["paramcd"] if p):
+    for paramcd in dict.fromkeys(p for p, s in zip(rows["paramcd"], rows["stat_name"]) if p and s != "n_measured"):
         n, at_start = value[("", paramcd, "n_subjects")], value[("", paramcd, "n_baseline")]
         groups = [g for g in dict.fromkeys(rows["group"]) if g and (g, paramcd, "n_after") in value.index]
         on = [f"on {g}: {value[(g, paramcd, 'n_after')]:.0f}" for g in groups]
         both = sum(value[(g, paramcd, "n_after")] for g in groups) > value.get(("", paramcd, "n_after"), 0)
+        started = value.get(("", paramcd, "n_started_below"), 0)
         details = ([f"{at_start:.0f} of them already at baseline, before the first dose"] if at_start else []) + (
+            [f"in {started:.0f} of them baricitinib was started below the label's threshold (a deviation, queried)"]
+            if started else []) + (
             [f"after baseline {'; '.join(on)}"
              + (", a patient who switched treatment counted under each" if both else "")] if on else [])
         parts.append(f"{in_sentence(param_label(paramcd))} in {_plural(n, 'patient')}"
                      + (f" ({'; '.join(details)})" if details else ""))
-    return parts
+    return parts, unmeasured
 
 
 def describe_safety(ard: pd.DataFrame | None) -> str:

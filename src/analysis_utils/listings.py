@@ -20,7 +20,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from analysis_utils import cleaning, tables, validation
+from analysis_utils import cleaning, dictionary, tables, validation
 from analysis_utils.disposition import NOT_RANDOMISED_LABEL
 from analysis_utils.safety import TOTAL, _arm_order, _require_columns, _spread_arms
 from analysis_utils.visits import visit_weeks
@@ -455,8 +455,10 @@ ARD_LAYOUTS = MappingProxyType({
 
 
 def describe_visit_windows(bds: pd.DataFrame) -> str:
-    """One sentence naming the window of each scheduled visit, from ``bds`` (``AWLO``/``AWHI``). Without a schedule
-    form the windows are no protocol's but the analysis's (``dictionary.VISIT_WINDOWS``), and the sentence says so.
+    """One sentence naming the window of each scheduled visit, from ``bds`` (``AWLO``/``AWHI``), and where they come
+    from: without a schedule form the windows are no protocol's but the analysis's (``dictionary.default_schedule``),
+    so windows that are all the default's are named so (a schedule of the same windows reads alike); any other, the
+    export's schedule.
 
     The windows are those of the export's schedule (its ``schedule`` form, else the pilot's, as
     ``cleaning.derive_vars_window`` put them on the records), so the sentence is right for any
@@ -468,8 +470,10 @@ def describe_visit_windows(bds: pd.DataFrame) -> str:
     >>> bds = pd.DataFrame({"AVISIT": ["Week 12", "Baseline", "Week 12", "Unscheduled"], "AVISITN": [12, 0, 12, None],
     ...                     "AWLO": [71.0, -28.0, 71.0, None], "AWHI": [99.0, 1.0, 99.0, None]})
     >>> describe_visit_windows(bds)
-    "Visit windows, in study days (day 1 is the first dose), from the export's visit schedule, else the analysis's \
-default for the pilot: Baseline, day -28 to 1; Week 12, day 71 to 99."
+    "Visit windows, in study days (day 1 is the first dose), the analysis's default for the pilot (the export has no \
+visit schedule, or one of the same windows): Baseline, day -28 to 1; Week 12, day 71 to 99."
+    >>> describe_visit_windows(bds.assign(AWHI=bds["AWHI"] - 7)).split(": ")[0]
+    "Visit windows, in study days (day 1 is the first dose), from the export's visit schedule"
     >>> describe_visit_windows(bds.iloc[3:])
     ''
     """
@@ -479,5 +483,8 @@ default for the pilot: Baseline, day -28 to 1; Week 12, day 71 to 99."
         return ""
     visits = visits.sort_values(["AVISITN", "AVISIT"], kind="stable")
     windows = "; ".join(f"{v}, day {lo:.0f} to {hi:.0f}" for v, lo, hi in zip(visits["AVISIT"], visits["AWLO"], visits["AWHI"]))
-    return (f"Visit windows, in study days (day 1 is the first dose), from the export's visit schedule, else the "
-            f"analysis's default for the pilot: {windows}.")
+    default = {(v, lo, hi) for _, v, _, lo, hi in dictionary.default_schedule().itertuples(index=False)}
+    shown = set(zip(visits["AVISIT"], visits["AWLO"], visits["AWHI"]))
+    source = ("the analysis's default for the pilot (the export has no visit schedule, or one of the same windows)"
+              if shown <= default else "from the export's visit schedule")
+    return f"Visit windows, in study days (day 1 is the first dose), {source}: {windows}."

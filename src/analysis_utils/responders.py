@@ -15,6 +15,9 @@ from analysis_utils.summaries import CONF_LEVEL, _reject
 
 #: Method statement of a responder rate (ARD ``method``).
 CP_METHOD = "n/N (%), N = patients evaluable at the visit; exact Clopper-Pearson 95% CI"
+#: Method statement of a remission rate, whose N is its own (one definition of N, not two).
+REMISSION_METHOD = ("n/N (%), N = patients involved at baseline with an assessment at the visit; exact Clopper-Pearson "
+                    "95% CI")
 #: ESSDAI minimal clinically important improvement as a change: -3 points or less (``scoring.ESSDAI_MCII_DECREASE``,
 #: Seror et al. Ann Rheum Dis 2016;75:382-9). Used for the waterfall line; the flag itself is CRIT1FL.
 ESSDAI_MCII_CHANGE = -float(ESSDAI_MCII_DECREASE)

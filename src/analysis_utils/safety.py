@@ -1444,16 +1444,21 @@ def list_lab_alerts(adlb: pd.DataFrame, *, grade_col: str | None = "ATOXGR",
 # ARD rows and display frames
 
 
-def lab_alerts_note(thresholds=LAB_INTERRUPTION_THRESHOLDS, detected=ctcae.LAB_DETECTION_ALERTS) -> str:
+def lab_alerts_note(thresholds=LAB_INTERRUPTION_THRESHOLDS, detected=ctcae.LAB_DETECTION_ALERTS, *,
+                    measured=None) -> str:
     """The note of the laboratory alerts' listing: the label's interruption thresholds and the tests it alerts on once
-    detected (``list_lab_alerts``).
+    detected (``list_lab_alerts``); with ``measured`` (the tests of ADLB), a test of ``detected`` it lacks is said to
+    have no result in the export (nothing to list, which is not "not detected").
 
     >>> lab_alerts_note({"NEUT": 1.0}, {"HBVDNA": 0.0})
     'Interruption thresholds: neutrophils (10^9/L) below 1.0. Detected: HBV DNA (IU/mL) above 0 (the label: consult a \
 hepatologist).'
+    >>> lab_alerts_note({"NEUT": 1.0}, {"HBVDNA": 0.0}, measured={"NEUT"}).split(". ")[1]
+    'Detected: HBV DNA (IU/mL) above 0, no result in the export (the label: consult a hepatologist).'
     """
     below = ", ".join(f"{in_sentence(param_label(p))} below {v}" for p, v in thresholds.items())
-    above = ", ".join(f"{param_label(p)} above {v:g}" for p, v in detected.items())
+    above = ", ".join(f"{param_label(p)} above {v:g}" + (", no result in the export" if measured is not None
+                                                           and p not in measured else "") for p, v in detected.items())
     return f"Interruption thresholds: {below}." + (f" Detected: {above} (the label: consult a hepatologist)."
                                                     if above else "")
 
@@ -1500,15 +1505,28 @@ on Bari: 01-001; on HCQ: 02-004).'
 LAB_ALERTS_ID = "SAF-LB-ALERTS"
 
 
-def lab_alerts_to_ard(alerts: pd.DataFrame, *, analysis_id: str = LAB_ALERTS_ID) -> pd.DataFrame:
+def lab_alerts_to_ard(alerts: pd.DataFrame, *, started_below: pd.DataFrame | None = None,
+                      adlb: pd.DataFrame | None = None, detected=ctcae.LAB_DETECTION_ALERTS,
+                      analysis_id: str = LAB_ALERTS_ID) -> pd.DataFrame:
     """ARD rows of ``list_lab_alerts``: by test (``paramcd``; ``""``: any test) the patients with such a value
     (``n_subjects``), with one at baseline (study day <= 1, ``n_baseline``) and after it (``n_after``); with the
-    treatment taken (``TRTA``), ``n_after`` of each treatment too (``group``; ``""``: all). No alert: one row,
-    ``n_subjects`` 0.
+    treatment taken (``TRTA``), ``n_after`` of each treatment too (``group``; ``""``: all). With ``started_below``
+    (``eligibility.derive_label_queries``: ``USUBJID``, the test in ``variable``), ``n_started_below``: the patients who
+    started baricitinib (first dose or switch) below the label's threshold of the test, whom "at baseline" alone would
+    not tell from a control patient's low value. With ``adlb``, ``n_measured`` of each test alerted on once detected
+    (``detected``, HBV DNA): the patients with a result, 0 when the export has none (the listing then cannot show a
+    reactivation, and the findings say so). No alert: one row, ``n_subjects`` 0.
 
     >>> alerts = pd.DataFrame({"USUBJID": ["1", "1", "2"], "PARAMCD": "NEUT", "ADY": [1, 29, 57]})
     >>> lab_alerts_to_ard(alerts)[["paramcd", "stat_name", "stat_value"]].values.tolist()[:3]
     [['', 'n_subjects', 2.0], ['', 'n_baseline', 1.0], ['', 'n_after', 2.0]]
+    >>> below = pd.DataFrame({"USUBJID": ["1"], "variable": ["NEUT"]})
+    >>> out = lab_alerts_to_ard(alerts, started_below=below)
+    >>> out.loc[out["stat_name"] == "n_started_below", ["paramcd", "stat_value"]].values.tolist()
+    [['', 1.0], ['NEUT', 1.0]]
+    >>> adlb = pd.DataFrame({"USUBJID": ["1"], "PARAMCD": ["NEUT"], "AVAL": [0.9]})
+    >>> lab_alerts_to_ard(alerts, adlb=adlb).tail(1)[["paramcd", "stat_name", "stat_value"]].values.tolist()
+    [['HBVDNA', 'n_measured', 0.0]]
     """
     day = alerts["ADY"] if "ADY" in alerts else pd.Series(np.nan, index=alerts.index)
     rows = []
@@ -1517,10 +1535,17 @@ def lab_alerts_to_ard(alerts: pd.DataFrame, *, analysis_id: str = LAB_ALERTS_ID)
         rows += [("", paramcd, "n_subjects", part["USUBJID"].nunique()),
                  ("", paramcd, "n_baseline", part.loc[d <= 1, "USUBJID"].nunique()),
                  ("", paramcd, "n_after", part.loc[d > 1, "USUBJID"].nunique())]
+        if started_below is not None:
+            below = started_below if paramcd == "" else started_below[started_below["variable"] == paramcd]
+            rows.append(("", paramcd, "n_started_below", below["USUBJID"].nunique()))
         if AS_TREATED in part:
             after = part[(d > 1) & part[AS_TREATED].fillna("").ne("")]
             rows += [(trt, paramcd, "n_after", r["USUBJID"].nunique())
                      for trt, r in after.groupby(AS_TREATED, sort=True)]
+    if adlb is not None:
+        measured = adlb[adlb["AVAL"].notna()]
+        rows += [("", code, "n_measured", measured.loc[measured["PARAMCD"] == code, "USUBJID"].nunique())
+                 for code in detected]
     frame = pd.DataFrame(rows, columns=["group", "paramcd", "stat_name", "stat_value"]).astype({"stat_value": float})
     return ard_mod.make_ard(frame, analysis_id=analysis_id, population=_AS_TREATED_POPULATION,
                             method=f"Patients with a value of {ctcae.LAB_ALERTS_CRITERIA} (Listing 14.3.4.5); "
