@@ -32,6 +32,16 @@ def _adcm():
     })
 
 
+def test_a_trial_of_two_arms_has_a_total_column_each_patient_once():
+    """S1 (prednisone, prior and concomitant) on Bari, S2 (no prednisone) on HCQ: Total 1 of 2 (50.0 %)."""
+    adsl = _adsl().assign(TRT01A=["Bari", "HCQ", "Bari"])
+    table = conmeds.format_conmeds(conmeds.summarize_conmeds(_adcm(), adsl, total=True))
+    assert [top for top, _ in table.columns[2::3]] == ["Bari (N = 1)", "HCQ (N = 1)", "Total (N = 2)"]
+    row = table[table[("", "Medication")] == "Prednisone"].iloc[0]
+    assert (row[("Bari (N = 1)", "Prior, n (%)")], row[("HCQ (N = 1)", "Prior, n (%)")],
+            row[("Total (N = 2)", "Prior, n (%)")]) == ("1 (100.0)", "0", "1 (50.0)")
+
+
 def test_medication_table_counts_patients_once_per_row_and_period():
     out = conmeds.summarize_conmeds(_adcm(), _adsl())
     got = {(p, c, d): n for p, c, d, n in out[["period", "cmclas", "cmdecod", "n_subjects"]].values}

@@ -360,7 +360,10 @@ def abbreviations_used(text: str, abbreviations: dict[str, str] = ABBREVIATIONS)
     [['GI', 'gastrointestinal'], ['LS mean', 'least-squares mean'], ['SD', 'standard deviation']]
     """
     text = re.sub(r"data:[^\s\"')]+", "", text)
-    used = sorted((a for a in abbreviations if re.search(rf"(?<![\w-]){re.escape(a)}s?(?![\w-])", text)), key=str.lower)
+    words = set(re.findall(r"[\w-]+", text))  # one pass over the page; an abbreviation of two words is looked for
+    used = sorted((a for a in abbreviations if ({a, f"{a}s"} & words if " " not in a else
+                                                 re.search(rf"(?<![\w-]){re.escape(a)}s?(?![\w-])", text))),
+                  key=str.lower)
     return pd.DataFrame({"Abbreviation": used, "Meaning": [abbreviations[a] for a in used]})
 
 

@@ -23,7 +23,7 @@ from analysis_utils import tables
 from analysis_utils.cleaning import NOT_CODED, changed_that_day, compute_prednisone_equivalent, visit_order
 from analysis_utils.disposition import FIRST_TREATMENT_POPULATION
 from analysis_utils.safety import (
-    _apply_rule, _arm_header, _complete_grid, _require_columns, _safety_population,
+    _apply_rule, _arm_header, _complete_grid, _require_columns, _safety_population, _with_total,
     compute_big_n, summarize_continuous,
 )
 
@@ -91,7 +91,7 @@ def _class_order(classes) -> list:
 
 
 def summarize_conmeds(adcm: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TRT01A",
-                      periods=CM_PERIODS) -> pd.DataFrame:
+                      periods=CM_PERIODS, total: bool = False) -> pd.DataFrame:
     """Count patients taking each medication before the first dose, during treatment and after it (CMT01).
 
     A patient is counted once per row and period, whatever the number of records. Rows: any
@@ -108,6 +108,8 @@ def summarize_conmeds(adcm: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TRT
     arm : str, default 'TRT01A'
     periods : mapping, default ``CM_PERIODS``
         Period label -> function of the ADCM records returning a boolean Series, in display order.
+    total : bool, default False
+        Add the arm ``TOTAL`` over every patient (a trial of several arms, as its other safety tables).
 
     Returns
     -------
@@ -129,6 +131,10 @@ def summarize_conmeds(adcm: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TRT
     >>> out[["period", "cmdecod", "n_subjects", "pct"]].values.tolist()[-3:]
     [['Prior', 'PREDNISONE', 1, 50.0], ['Concomitant', 'PREDNISONE', 1, 50.0], \
 ['After treatment', 'PREDNISONE', 0, 0.0]]
+    >>> two = summarize_conmeds(adcm, adsl.assign(TRT01A=["Bari", "HCQ"]), total=True)
+    >>> prior = two["cmdecod"].eq("PREDNISONE") & two["period"].eq("Prior")
+    >>> two.loc[prior, ["arm", "n_subjects", "big_n"]].values.tolist()
+    [['Bari', 1, 1], ['HCQ', 0, 1], ['Total', 1, 2]]
     """
     pop = _safety_population(adsl, arm)
     _require_columns(adcm, ["USUBJID", "CMCLAS", "CMDECOD"], "ADCM")
@@ -139,6 +145,8 @@ def summarize_conmeds(adcm: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TRT
             row = records[blank].iloc[0]
             raise ValueError(f"ADCM: subject {row['USUBJID']!r} has a medication record with blank {col} (a name not "
                              f"yet coded is {NOT_CODED!r}: cleaning.derive_adcm)")
+    if total:
+        pop, records = _with_total(pop, records)
     parts = []
     for label, rule in periods.items():
         mask = _apply_rule(rule, records, f"medication period {label!r}", "ADCM")
