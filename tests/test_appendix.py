@@ -79,11 +79,16 @@ def test_the_abbreviations_are_those_the_report_shows(tmp_path):
     hidden = nbformat.v4.new_code_cell("x", metadata={"tags": [htmlreport.EXCLUDE_TAG]}, outputs=[
         nbformat.v4.new_output("display_data", data={"text/html": "<p>CMH p = 0.03</p>"})])
     printed = nbformat.v4.new_code_cell("print()", outputs=[nbformat.v4.new_output("stream", name="stdout", text="HBsAg")])
-    part = appendix.abbreviations_part([nbformat.v4.new_notebook(cells=[shown, hidden, printed])], ["<td>LS mean</td>"])
+    # and not one after the output that ends a notebook (an analysis that does not apply to the export)
+    end = nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output(
+        "display_data", data={"text/markdown": "Not computed"}, metadata={htmlreport.END_METADATA: True})])
+    after = nbformat.v4.new_markdown_cell("sized by REML")
+    executed = [nbformat.v4.new_notebook(cells=[shown, hidden, printed]), nbformat.v4.new_notebook(cells=[end, after])]
+    part = appendix.abbreviations_part(executed, ["01_a.ipynb", "02_b.ipynb"], ["<td class='SD'>LS mean</td>"])
     rows = re.findall(r"<tr><td>([^<]+)</td><td>([^<]+)</td></tr>", part)
-    assert [a for a, _ in rows] == ["ESSDAI", "HBsAg", "LS mean", "SOC", "TEAE"]  # not CMH (left out); TEAEs, TEAE
+    assert [a for a, _ in rows] == ["ESSDAI", "HBsAg", "LS mean", "SOC", "TEAE"]  # not CMH, REML, SD; TEAEs, TEAE
     assert dict(rows)["LS mean"] == "least-squares mean"
-    assert appendix.abbreviations_part([], ["no abbreviation"]) == ""
+    assert appendix.abbreviations_part([], [], ["no abbreviation"]) == ""
     page = appendix.render([nbformat.v4.new_notebook(cells=[shown])], stage_reports=tmp_path, ard=None,
                            data_dir=paths.DATA_RAW, data_cutoff="2022-01-31", synthetic=True,
                            git={"commit": "0" * 40, "dirty": "no"}, notebooks=["01_a.ipynb"])

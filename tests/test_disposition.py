@@ -449,7 +449,7 @@ def test_disposition_counts_the_switched_patients_of_a_randomised_trial():
     out = disposition.summarize_disposition(adsl, stages=disposition.disposition_stages(adsl), total=True)
     switched = out[out["category"] == disposition.SWITCHED_LABEL].set_index("arm")["n_subjects"]
     assert switched.to_dict() == {"HCQ": 2, "Bari": 0, "Total": 2}
-    assert list(dict.fromkeys(out["category"]))[2:4] == ["Completed week 12", "Switched treatment at week 12"]
+    assert list(dict.fromkeys(out["category"]))[2:4] == ["Completed week 12", "Switched treatment"]
 
 
 def test_the_exposure_table_gives_the_patient_years_on_treatment_of_each_arm_and_the_total():

@@ -1307,10 +1307,15 @@ def test_the_key_findings_say_where_baricitinib_started_below_the_label_and_that
     adsl, adlb = ds["adsl"], ds["adlb"].assign(ATOXGR=lambda d: ctcae.grade_ctcae(d))
     started = eligibility.derive_label_queries(adlb, adsl)
     assert sorted(started["USUBJID"].str[-6:]) == ["03-025", "03-036", "06-063", "07-076"]
-    rows = safety.lab_alerts_to_ard(safety.list_lab_alerts(adlb, adsl=adsl), started_below=started, adlb=adlb)
-    text = findings.describe_lab_alerts(rows)
-    assert "neutrophils (10^9/L) in 5 patients (5 of them already at baseline, before the first dose; in 4 of them " \
-           "baricitinib was started below the label's threshold (a deviation, queried)" in text
-    assert text.endswith("; HBV DNA (IU/mL) not measured (no result in the export).")
-    assert "not measured" not in findings.describe_lab_alerts(safety.lab_alerts_to_ard(
-        safety.list_lab_alerts(adlb, adsl=adsl), adlb=adlb.assign(PARAMCD="HBVDNA")))
+    alerts, measured = safety.list_lab_alerts(adlb, adsl=adsl), safety.patients_with_result(adlb, adsl)
+    text = findings.describe_lab_alerts(safety.lab_alerts_to_ard(alerts, started_below=started, measured=measured))
+    assert "neutrophils (10^9/L) in 5 patients (5 of them already at baseline, before the first dose; 4 started " \
+           "baricitinib below the label's threshold, at the first dose or a switch (a deviation, queried)" in text
+    assert text.endswith("; HBV DNA (IU/mL) not measured (no result by the data cut).")
+    # one treated patient's HBV DNA result is one: a screen failure's, or a row without a value, is none
+    one = adlb.head(1).assign(USUBJID=adsl.loc[adsl["SAFFL"] == "Y", "USUBJID"].iloc[0], PARAMCD="HBVDNA", AVAL=0.0)
+    for extra, said in ((one, False), (one.assign(AVAL=None), True), (one.assign(USUBJID="not in ADSL"), True)):
+        measured = safety.patients_with_result(pd.concat([adlb, extra], ignore_index=True), adsl)
+        text = findings.describe_lab_alerts(safety.lab_alerts_to_ard(alerts, measured=measured))
+        assert ("HBV DNA (IU/mL) not measured" in text) is said
+        assert ("no result by the data cut" in safety.lab_alerts_note(measured=measured)) is said

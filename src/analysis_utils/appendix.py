@@ -325,10 +325,12 @@ ABBREVIATIONS = {
     "ACR": "American College of Rheumatology", "ALT": "alanine aminotransferase",
     "ANCOVA": "analysis of covariance", "anti-HBc": "antibody to the hepatitis B core antigen",
     "ARD": "analysis results dataset", "AESI": "adverse event of special interest",
-    "AST": "aspartate aminotransferase", "BMI": "body mass index", "BOCF": "baseline observation carried forward",
+    "AST": "aspartate aminotransferase", "BID": "twice daily", "BMI": "body mass index",
+    "BOCF": "baseline observation carried forward",
     "CDISC": "Clinical Data Interchange Standards Consortium", "CI": "confidence interval", "CK": "creatine kinase",
     "CMH": "Cochran-Mantel-Haenszel (test)", "CNS": "central nervous system",
     "CONSORT": "Consolidated Standards of Reporting Trials", "CRF": "case report form", "CRP": "C-reactive protein",
+    "CSV": "comma-separated values (a text file of a table)",
     "CTCAE": "Common Terminology Criteria for Adverse Events", "DNA": "deoxyribonucleic acid",
     "eCRF": "electronic case report form", "ESR": "erythrocyte sedimentation rate",
     "ESSDAI": "EULAR Sjögren's Syndrome Disease Activity Index",
@@ -339,11 +341,15 @@ ABBREVIATIONS = {
     "ICH": "International Council for Harmonisation", "IgG": "immunoglobulin G", "ILD": "interstitial lung disease",
     "IU": "international units", "JAK": "Janus kinase", "LOCF": "last observation carried forward",
     "LS mean": "least-squares mean", "MACE": "major adverse cardiovascular event",
-    "MCII": "minimal clinically important improvement", "MedDRA": "Medical Dictionary for Regulatory Activities",
+    "MC": "Monte Carlo (simulation)", "MCII": "minimal clinically important improvement",
+    "MedDRA": "Medical Dictionary for Regulatory Activities",
     "NRI": "non-responder imputation (missing counted as non-response)", "OLS": "ordinary least squares",
     "PASS": "patient acceptable symptom state", "PGA": "physician global assessment",
-    "PNS": "peripheral nervous system", "PT": "preferred term (MedDRA)", "QD": "once daily",
-    "REML": "restricted maximum likelihood", "SD": "standard deviation", "SOC": "system organ class (MedDRA)",
+    "PNS": "peripheral nervous system", "PRN": "as needed", "PT": "preferred term (MedDRA)",
+    "Q1": "first quartile", "Q3": "third quartile", "QD": "once daily", "QID": "four times daily",
+    "QOD": "every other day", "QW": "once weekly",
+    "REML": "restricted maximum likelihood", "SD": "standard deviation", "SE": "standard error",
+    "SI": "International System of Units", "SOC": "system organ class (MedDRA)", "TID": "three times daily",
     "TEAE": "treatment-emergent adverse event", "ULN": "upper limit of normal", "WBC": "white blood cell count",
     "WHODrug": "WHO Drug Dictionary",
 }
@@ -351,15 +357,16 @@ ABBREVIATIONS = {
 
 def abbreviations_used(text: str, abbreviations: dict[str, str] = ABBREVIATIONS) -> pd.DataFrame:
     """The ``abbreviations`` that ``text`` uses as words of their own, or their plurals (``TEAEs``; ``AE`` is not in
-    ``TEAE``; letter case as written), in alphabetical order: ``Abbreviation``, ``Meaning``. Images inlined as data (base64 text, whose letters
-    could spell one) are not read.
+    ``TEAE``; letter case as written), in alphabetical order: ``Abbreviation``, ``Meaning``. HTML tags (an attribute,
+    ``class="SD"``) and images inlined as data (base64 text, whose letters could spell one) are not read.
 
-    >>> abbreviations_used("<td>AESI: GI perforation</td> <p>LS mean (SD)</p> <img src='data:image/png;base64,+CI/'>",
+    >>> page = "<td class='SD'>AESI: GI perforation</td> <p>LS mean</p> <img src='data:image/png;base64,+CI/'>"
+    >>> abbreviations_used(page,
     ...                    {"GI": "gastrointestinal", "LS mean": "least-squares mean", "SD": "standard deviation",
     ...                     "SI": "International System of Units", "CI": "confidence interval"}).values.tolist()
-    [['GI', 'gastrointestinal'], ['LS mean', 'least-squares mean'], ['SD', 'standard deviation']]
+    [['GI', 'gastrointestinal'], ['LS mean', 'least-squares mean']]
     """
-    text = re.sub(r"data:[^\s\"')]+", "", text)
+    text = re.sub(r"data:[^\s\"')]+|</?[A-Za-z][^>]*>", " ", text)  # a "<" of text ("ESSDAI < 5") is no tag
     words = set(re.findall(r"[\w-]+", text))  # one pass over the page; an abbreviation of two words is looked for
     used = sorted((a for a in abbreviations if ({a, f"{a}s"} & words if " " not in a else
                                                  re.search(rf"(?<![\w-]){re.escape(a)}s?(?![\w-])", text))),
@@ -367,25 +374,24 @@ def abbreviations_used(text: str, abbreviations: dict[str, str] = ABBREVIATIONS)
     return pd.DataFrame({"Abbreviation": used, "Meaning": [abbreviations[a] for a in used]})
 
 
-def _shown_text(executed: list) -> str:
-    """The text of the executed notebooks that the report shows: markdown, and the outputs' HTML, markdown and
-    printed text, of the cells it does not leave out (``htmlreport.EXCLUDE_TAG``, parameters)."""
-    hidden = {htmlreport.EXCLUDE_TAG, "parameters", "injected-parameters"}
+def _shown_text(executed: list, names: list[str]) -> str:
+    """The text the report shows of the executed notebooks (file ``names``): the cells ``htmlreport.merge`` keeps
+    (not those left out by a tag, after a notebook's end, nor stderr), their markdown and their outputs' HTML,
+    markdown and printed text."""
     texts = []
-    for cell in (c for nb in executed for c in nb.cells if not hidden & set(c.metadata.get("tags", []))):
+    for cell in htmlreport.merge(executed, names, {}).cells:
         if cell.cell_type == "markdown":
             texts.append(cell.source)
         for output in cell.get("outputs", []):
             data = output.get("data", {})
-            texts += [data.get("text/html", ""), data.get("text/markdown", ""),
-                      output.get("text", "") if output.get("name") == "stdout" else ""]
+            texts += [data.get("text/html", ""), data.get("text/markdown", ""), output.get("text", "")]
     return "\n".join(texts)
 
 
-def abbreviations_part(executed: list, pages: list[str]) -> str:
-    """The appendix's list of abbreviations: those the executed notebooks' shown text and the report's other
-    ``pages`` (title page, key findings, appendix parts) use; ``""`` when none is used."""
-    used = abbreviations_used("\n".join([_shown_text(executed), *pages]))
+def abbreviations_part(executed: list, names: list[str], pages: list[str]) -> str:
+    """The appendix's list of abbreviations: those the executed notebooks' shown text (``_shown_text``) and the
+    report's other ``pages`` (title page, key findings, appendix parts) use; ``""`` when none is used."""
+    used = abbreviations_used("\n".join([_shown_text(executed, names), *pages]))
     return tables.to_html(used, max_rows=None) if len(used) else ""
 
 
@@ -418,7 +424,7 @@ def render(executed: list, *, stage_reports: Path, ard, data_dir: Path, data_cut
     safety = [("Interpretation of the safety data", f"<p>{html.escape(findings.describe_safety(ard))}</p>")]
     summary = findings.to_html(ard, export.study_identity(data_dir).blinding)
     pages = [*map(str, title_block.values()), summary, *(page for _, page in parts + safety)]
-    if used := abbreviations_part(executed, pages):
+    if used := abbreviations_part(executed, notebooks, pages):
         parts.append(("Abbreviations", used))
     return htmlreport.render_report(executed, title_block=title_block, synthetic=synthetic, appendix=parts,
                                     parts={"safety": safety}, names=notebooks, summary=summary)

@@ -459,8 +459,6 @@ def format_activity_by_arm(ard: pd.DataFrame, *, arms: list[str]) -> pd.DataFram
     return pd.DataFrame(records)
 
 
-
-
 def summarize_remission_by_arm(adsl: pd.DataFrame, adeff: pd.DataFrame, *, arm: str = "TRTP",
                                population: str = POPULATION,
                                paramcds=endpoints.REMISSION_PARAMCDS) -> pd.DataFrame:
@@ -809,10 +807,10 @@ ANALYSIS_LABELS = {
 CELLS_NOTE = ("Arm and Total columns: responders n/N (%) of the patients evaluable (NRI: of the patients whose visit "
               "was due), or mean (SD) [n] of the observed change from baseline (hypothetical: without the records "
               "after a switch, as its model; after the switch a control arm's columns then hold only the patients who "
-              "did not switch, its responders, while the model's estimate also draws on the switched patients' "
-              "visits before it), by randomised arm; Estimate: each arm minus the reference (a rate "
-              "difference above 0, or an odds ratio above 1, favours the arm named first; so does a difference in "
-              "change below 0, lower ESSDAI, ESSPRI and PGA being better)")
+              "did not switch (the protocol switches its non-responders), while the model's estimate also draws on "
+              "the switched patients' visits before it), by randomised arm; Estimate: each arm minus the reference "
+              "(a rate difference above 0, or an odds ratio above 1, favours the arm named first; so does a "
+              "difference in change below 0, lower ESSDAI, ESSPRI and PGA being better)")
 
 
 def _switched_text(ard: pd.DataFrame, paramcd: str, avisit: str) -> str:

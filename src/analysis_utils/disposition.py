@@ -41,9 +41,10 @@ DISPOSITION_STAGES = MappingProxyType({
     "Completed week 12": "COMP12FL",
     "Completed week 24": ("EOSSTT", STATUS_COMPLETED),
 })
-#: Row of the patients who switched treatment (ADSL ``SWITCHFL``), at the week-12 visit as the protocol plans (a switch
-#: at another time is a data query, ``early_switch``, ``unplanned_switch``; ``disposition_stages``).
-SWITCHED_LABEL = f"Switched treatment at week {dictionary.SWITCH_WEEK}"
+#: Row of the patients who switched treatment (ADSL ``SWITCHFL``; ``disposition_stages``): of any arm and at any time,
+#: so without the protocol's week (the flow diagram's ``SWITCHED_BOX`` is a control arm's switch, ``CHANGED_BOX``
+#: another arm's; a switch at another time is a data query, ``early_switch``, ``unplanned_switch``).
+SWITCHED_LABEL = "Switched treatment"
 
 
 def disposition_stages(adsl: pd.DataFrame, stages=DISPOSITION_STAGES) -> dict:
@@ -52,7 +53,7 @@ def disposition_stages(adsl: pd.DataFrame, stages=DISPOSITION_STAGES) -> dict:
     randomised, 70 who took it) could be traced to no table.
 
     >>> list(disposition_stages(pd.DataFrame({"SWITCHFL": ["N", "Y"]})))
-    ['Enrolled', 'Treated', 'Completed week 12', 'Switched treatment at week 12', 'Completed week 24']
+    ['Enrolled', 'Treated', 'Completed week 12', 'Switched treatment', 'Completed week 24']
     >>> list(disposition_stages(pd.DataFrame({"SWITCHFL": ["N", "N"]}))) == list(DISPOSITION_STAGES)
     True
     """
@@ -319,9 +320,8 @@ def plot_consort(counts: pd.DataFrame, *, ax=None):
 
 
 #: Box of the patients of the control arm (without baricitinib, ADSL ``DOSE01P`` 0; without that variable the lowest
-#: code) who switched treatment (ADSL ``SWITCHFL``): the protocol's switch of control non-responders at the week-12
-#: visit. The words of the disposition table's row (``SWITCHED_LABEL``), so that the flow and the table agree.
-SWITCHED_BOX = SWITCHED_LABEL
+#: code) who switched treatment (ADSL ``SWITCHFL``): the protocol's switch of control non-responders at week 12.
+SWITCHED_BOX = f"Switched treatment at week {dictionary.SWITCH_WEEK}"
 #: Box of the patients of another arm whose treatment changed (``SWITCHFL``; a patient who stopped baricitinib and
 #: stayed on study on hydroxychloroquine alone): not the protocol's switch. Its reasons: the treatment changed to.
 CHANGED_BOX = "Changed treatment"

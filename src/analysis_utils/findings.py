@@ -645,7 +645,7 @@ neutrophils (10^9/L) in 2 patients (1 of them already at baseline, before the fi
     >>> describe_lab_alerts(pd.concat([ard.iloc[:1].assign(stat_value=0.0),
     ...                                ard.iloc[:1].assign(paramcd="HBVDNA", stat_name="n_measured", stat_value=0.0)]))
     "No laboratory value of CTCAE grade 3 or more, below the label's interruption thresholds, or HBV DNA detected \
-(Listing 14.3.4.5); HBV DNA (IU/mL) not measured (no result in the export)."
+(Listing 14.3.4.5); HBV DNA (IU/mL) not measured (no result by the data cut)."
     """
     if (parts := _lab_alert_parts(ard)) is None:
         return ""
@@ -659,7 +659,7 @@ neutrophils (10^9/L) in 2 patients (1 of them already at baseline, before the fi
 LAB_ALERTS_WHAT = f"{LAB_ALERTS_CRITERIA} (Listing 14.3.4.5)"
 
 
-def _lab_alert_parts(ard: pd.DataFrame | None) -> list[str] | None:
+def _lab_alert_parts(ard: pd.DataFrame | None) -> tuple[list[str], list[str]] | None:
     """By test, the patients with a laboratory alert (ARD ``safety.LAB_ALERTS_ID``), how many at baseline, in how
     many baricitinib was started below the label's threshold (``n_started_below``: at the first dose or a switch), and
     after baseline by the treatment taken; and the tests alerted on once detected that the export never measured
@@ -670,11 +670,11 @@ def _lab_alert_parts(ard: pd.DataFrame | None) -> list[str] | None:
     ...     "stat_name": ["n_subjects", "n_subjects", "n_baseline", "n_after", "n_started_below"],
     ...     "stat_value": [2.0, 2, 2, 0, 1]})
     >>> _lab_alert_parts(ard)[0]
-    ["neutrophils (10^9/L) in 2 patients (2 of them already at baseline, before the first dose; in 1 of them \
-baricitinib was started below the label's threshold (a deviation, queried))"]
+    ["neutrophils (10^9/L) in 2 patients (2 of them already at baseline, before the first dose; 1 started \
+baricitinib below the label's threshold, at the first dose or a switch (a deviation, queried))"]
     >>> hbv = ard.head(1).assign(paramcd="HBVDNA", stat_name="n_measured", stat_value=0.0)
     >>> _lab_alert_parts(pd.concat([ard, hbv]))[1]
-    ['HBV DNA (IU/mL) not measured (no result in the export)']
+    ['HBV DNA (IU/mL) not measured (no result by the data cut)']
     """
     from analysis_utils.vocabulary import param_label
 
@@ -682,7 +682,7 @@ baricitinib was started below the label's threshold (a deviation, queried))"]
     if rows.empty:
         return None
     value = rows.set_index(["group", "paramcd", "stat_name"])["stat_value"]
-    unmeasured = [f"{param_label(code)} not measured (no result in the export)" for code in
+    unmeasured = [f"{param_label(code)} not measured (no result by the data cut)" for code in
                   rows.loc[(rows["stat_name"] == "n_measured") & rows["stat_value"].eq(0), "paramcd"]]
     if not value.get(("", "", "n_subjects"), 0):
         return [], unmeasured
@@ -694,7 +694,8 @@ baricitinib was started below the label's threshold (a deviation, queried))"]
         both = sum(value[(g, paramcd, "n_after")] for g in groups) > value.get(("", paramcd, "n_after"), 0)
         started = value.get(("", paramcd, "n_started_below"), 0)
         details = ([f"{at_start:.0f} of them already at baseline, before the first dose"] if at_start else []) + (
-            [f"in {started:.0f} of them baricitinib was started below the label's threshold (a deviation, queried)"]
+            [f"{started:.0f} started baricitinib below the label's threshold, at the first dose or a switch (a "
+             "deviation, queried)"]
             if started else []) + (
             [f"after baseline {'; '.join(on)}"
              + (", a patient who switched treatment counted under each" if both else "")] if on else [])

@@ -1447,17 +1447,17 @@ def list_lab_alerts(adlb: pd.DataFrame, *, grade_col: str | None = "ATOXGR",
 def lab_alerts_note(thresholds=LAB_INTERRUPTION_THRESHOLDS, detected=ctcae.LAB_DETECTION_ALERTS, *,
                     measured=None) -> str:
     """The note of the laboratory alerts' listing: the label's interruption thresholds and the tests it alerts on once
-    detected (``list_lab_alerts``); with ``measured`` (the tests of ADLB), a test of ``detected`` it lacks is said to
-    have no result in the export (nothing to list, which is not "not detected").
+    detected (``list_lab_alerts``); with ``measured`` (``patients_with_result``), a test of ``detected`` without a
+    result is said to have none by the data cut (nothing to list, which is not "not detected").
 
     >>> lab_alerts_note({"NEUT": 1.0}, {"HBVDNA": 0.0})
     'Interruption thresholds: neutrophils (10^9/L) below 1.0. Detected: HBV DNA (IU/mL) above 0 (the label: consult a \
 hepatologist).'
-    >>> lab_alerts_note({"NEUT": 1.0}, {"HBVDNA": 0.0}, measured={"NEUT"}).split(". ")[1]
-    'Detected: HBV DNA (IU/mL) above 0, no result in the export (the label: consult a hepatologist).'
+    >>> lab_alerts_note({"NEUT": 1.0}, {"HBVDNA": 0.0}, measured=pd.Series({"NEUT": 2})).split(". ")[1]
+    'Detected: HBV DNA (IU/mL) above 0, no result by the data cut (the label: consult a hepatologist).'
     """
     below = ", ".join(f"{in_sentence(param_label(p))} below {v}" for p, v in thresholds.items())
-    above = ", ".join(f"{param_label(p)} above {v:g}" + (", no result in the export" if measured is not None
+    above = ", ".join(f"{param_label(p)} above {v:g}" + (", no result by the data cut" if measured is not None
                                                            and p not in measured else "") for p, v in detected.items())
     return f"Interruption thresholds: {below}." + (f" Detected: {above} (the label: consult a hepatologist)."
                                                     if above else "")
@@ -1505,27 +1505,41 @@ on Bari: 01-001; on HCQ: 02-004).'
 LAB_ALERTS_ID = "SAF-LB-ALERTS"
 
 
+def patients_with_result(adlb: pd.DataFrame, adsl: pd.DataFrame) -> pd.Series:
+    """By test (``PARAMCD``), the patients of the safety set with a value (``AVAL``) in ADLB, the data cut's: what the
+    laboratory alerts could list (a screen failure's screening sample, or a row without a value, is not a result).
+
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2", "SF"], "SAFFL": ["Y", "Y", "N"]})
+    >>> adlb = pd.DataFrame({"USUBJID": ["1", "2", "SF", "1"], "PARAMCD": ["NEUT", "NEUT", "HBVDNA", "HBVDNA"],
+    ...                      "AVAL": [0.9, 1.5, 0.0, None]})
+    >>> patients_with_result(adlb, adsl).to_dict()
+    {'NEUT': 2}
+    """
+    rows = adlb[_of_safety_set(adlb, adsl) & adlb["AVAL"].notna()]
+    return rows.groupby("PARAMCD", sort=True)["USUBJID"].nunique()
+
+
 def lab_alerts_to_ard(alerts: pd.DataFrame, *, started_below: pd.DataFrame | None = None,
-                      adlb: pd.DataFrame | None = None, detected=ctcae.LAB_DETECTION_ALERTS,
+                      measured: pd.Series | None = None, detected=ctcae.LAB_DETECTION_ALERTS,
                       analysis_id: str = LAB_ALERTS_ID) -> pd.DataFrame:
     """ARD rows of ``list_lab_alerts``: by test (``paramcd``; ``""``: any test) the patients with such a value
     (``n_subjects``), with one at baseline (study day <= 1, ``n_baseline``) and after it (``n_after``); with the
     treatment taken (``TRTA``), ``n_after`` of each treatment too (``group``; ``""``: all). With ``started_below``
     (``eligibility.derive_label_queries``: ``USUBJID``, the test in ``variable``), ``n_started_below``: the patients who
     started baricitinib (first dose or switch) below the label's threshold of the test, whom "at baseline" alone would
-    not tell from a control patient's low value. With ``adlb``, ``n_measured`` of each test alerted on once detected
-    (``detected``, HBV DNA): the patients with a result, 0 when the export has none (the listing then cannot show a
-    reactivation, and the findings say so). No alert: one row, ``n_subjects`` 0.
+    not tell from a control patient's low value. With ``measured`` (``patients_with_result``), ``n_measured`` of each
+    test alerted on once detected (``detected``, HBV DNA): its patients with a result, 0 when there is none by the data
+    cut (the listing then cannot show a reactivation, and the findings say so). No alert: one row, ``n_subjects`` 0.
 
     >>> alerts = pd.DataFrame({"USUBJID": ["1", "1", "2"], "PARAMCD": "NEUT", "ADY": [1, 29, 57]})
     >>> lab_alerts_to_ard(alerts)[["paramcd", "stat_name", "stat_value"]].values.tolist()[:3]
     [['', 'n_subjects', 2.0], ['', 'n_baseline', 1.0], ['', 'n_after', 2.0]]
-    >>> below = pd.DataFrame({"USUBJID": ["1"], "variable": ["NEUT"]})
+    >>> below = pd.DataFrame({"USUBJID": ["1", "2"], "variable": ["NEUT", "LYM"]})  # each test its own patients
     >>> out = lab_alerts_to_ard(alerts, started_below=below)
     >>> out.loc[out["stat_name"] == "n_started_below", ["paramcd", "stat_value"]].values.tolist()
-    [['', 1.0], ['NEUT', 1.0]]
-    >>> adlb = pd.DataFrame({"USUBJID": ["1"], "PARAMCD": ["NEUT"], "AVAL": [0.9]})
-    >>> lab_alerts_to_ard(alerts, adlb=adlb).tail(1)[["paramcd", "stat_name", "stat_value"]].values.tolist()
+    [['', 2.0], ['NEUT', 1.0]]
+    >>> measured = pd.Series({"NEUT": 2})
+    >>> lab_alerts_to_ard(alerts, measured=measured).tail(1)[["paramcd", "stat_name", "stat_value"]].values.tolist()
     [['HBVDNA', 'n_measured', 0.0]]
     """
     day = alerts["ADY"] if "ADY" in alerts else pd.Series(np.nan, index=alerts.index)
@@ -1542,10 +1556,8 @@ def lab_alerts_to_ard(alerts: pd.DataFrame, *, started_below: pd.DataFrame | Non
             after = part[(d > 1) & part[AS_TREATED].fillna("").ne("")]
             rows += [(trt, paramcd, "n_after", r["USUBJID"].nunique())
                      for trt, r in after.groupby(AS_TREATED, sort=True)]
-    if adlb is not None:
-        measured = adlb[adlb["AVAL"].notna()]
-        rows += [("", code, "n_measured", measured.loc[measured["PARAMCD"] == code, "USUBJID"].nunique())
-                 for code in detected]
+    if measured is not None:
+        rows += [("", code, "n_measured", measured.get(code, 0)) for code in detected]
     frame = pd.DataFrame(rows, columns=["group", "paramcd", "stat_name", "stat_value"]).astype({"stat_value": float})
     return ard_mod.make_ard(frame, analysis_id=analysis_id, population=_AS_TREATED_POPULATION,
                             method=f"Patients with a value of {ctcae.LAB_ALERTS_CRITERIA} (Listing 14.3.4.5); "
