@@ -662,8 +662,9 @@ LAB_ALERTS_WHAT = f"{LAB_ALERTS_CRITERIA} (Listing 14.3.4.5)"
 def _lab_alert_parts(ard: pd.DataFrame | None) -> tuple[list[str], list[str]] | None:
     """By test, the patients with a laboratory alert (ARD ``safety.LAB_ALERTS_ID``), how many at baseline, in how
     many baricitinib was started below the label's threshold (``n_started_below``: at the first dose or a switch), and
-    after baseline by the treatment taken; and the tests alerted on once detected that the export never measured
-    (``n_measured`` 0: HBV DNA); (alerts, not measured), each ``[]`` without any; ``None`` without the ARD's rows.
+    after baseline by the treatment taken; and the tests alerted on once detected of which no patient of the safety set
+    has a result by the data cut (``n_measured`` 0: HBV DNA); (alerts, not measured), each ``[]`` without any; ``None``
+    without the ARD's rows.
 
     >>> ard = pd.DataFrame({"analysis_id": "SAF-LB-ALERTS", "group": "",
     ...     "paramcd": ["", "NEUT", "NEUT", "NEUT", "NEUT"],
