@@ -84,11 +84,13 @@ def test_the_abbreviations_are_those_the_report_shows(tmp_path):
         "display_data", data={"text/markdown": "Not computed"}, metadata={htmlreport.END_METADATA: True})])
     after = nbformat.v4.new_markdown_cell("sized by REML")
     executed = [nbformat.v4.new_notebook(cells=[shown, hidden, printed]), nbformat.v4.new_notebook(cells=[end, after])]
-    part = appendix.abbreviations_part(executed, ["01_a.ipynb", "02_b.ipynb"], ["<td class='SD'>LS mean</td>"])
+    part = appendix.abbreviations_part(executed, ["01_a.ipynb", "02_b.ipynb"], ["<td class='SD'>LS mean</td>"],
+                                       iter([7]))
+    assert "<caption>Table A.7 Abbreviations</caption>" in part and "Source: the text of this report" in part
     rows = re.findall(r"<tr><td>([^<]+)</td><td>([^<]+)</td></tr>", part)
     assert [a for a, _ in rows] == ["ESSDAI", "HBsAg", "LS mean", "SOC", "TEAE"]  # not CMH, REML, SD; TEAEs, TEAE
     assert dict(rows)["LS mean"] == "least-squares mean"
-    assert appendix.abbreviations_part([], [], ["no abbreviation"]) == ""
+    assert appendix.abbreviations_part([], [], ["no abbreviation"], iter([])) == ""  # and no number taken
     page = appendix.render([nbformat.v4.new_notebook(cells=[shown])], stage_reports=tmp_path, ard=None,
                            data_dir=paths.DATA_RAW, data_cutoff="2022-01-31", synthetic=True,
                            git={"commit": "0" * 40, "dirty": "no"}, notebooks=["01_a.ipynb"])
@@ -190,7 +192,8 @@ def test_the_appendix_tables_continue_the_notebooks_numbers_each_with_its_source
     captions = re.findall(r"<caption>(.*?)</caption>", page)
     assert captions == ["Table A.7 Data queries by step and rule", "Listing A.8 Data queries of every step",
                         "Table A.9 Data dictionary of the raw export", "Table A.10 Build parameters",
-                        "Table A.11 Input files and their checksums (SHA-256)", "Table A.12 Python and package versions"]
+                        "Table A.11 Input files and their checksums (SHA-256)",
+                        "Table A.12 Python and package versions", "Table A.13 Abbreviations"]
     # each table is followed by its footnotes, the first of which names the source
     assert all(re.match(r'\s*<p class="table-note">Source: ', after) for after in page.split("</table>")[1:] if after)
     assert "Source: the export&#x27;s files in data/raw." in parts["Provenance"]
@@ -202,8 +205,9 @@ def test_the_appendix_tables_continue_the_notebooks_numbers_each_with_its_source
     assert "NCT04916756-01-003" not in parts["Data queries"]
     # the input files shown by a notebook (01's Table A.1) are not shown again: the build parameters point to them
     executed.insert(0, _executed_with_caption("Table A.1 Input files and their checksums (SHA-256)"))
-    provenance = appendix.appendix_parts(executed, stage_reports=tmp_path, ard=None, data_dir=paths.DATA_RAW,
-                                         data_cutoff="2022-01-31", git=git, notebooks=["01_a.ipynb"])[-1][1]
+    parts = dict(appendix.appendix_parts(executed, stage_reports=tmp_path, ard=None, data_dir=paths.DATA_RAW,
+                                         data_cutoff="2022-01-31", git=git, notebooks=["01_a.ipynb"]))
+    provenance = parts["Provenance"]
     assert re.findall(r"<caption>(.*?)</caption>", provenance) == ["Table A.10 Build parameters",
                                                                    "Table A.11 Python and package versions"]
     assert "<td>Input files</td><td>Table A.1 (SHA-256 of each file)</td>" in provenance

@@ -301,21 +301,24 @@ def _provenance_part(data_dir: Path, data_cutoff: str, git: dict, notebooks: lis
 
 
 def appendix_parts(executed: list, *, stage_reports: Path, ard: pd.DataFrame | None, data_dir: Path, data_cutoff: str,
-                   git: dict, notebooks: list[str]) -> list[tuple[str, str]]:
+                   git: dict, notebooks: list[str], pages: list[str] = ()) -> list[tuple[str, str]]:
     """The appendix's parts after the notebooks' own: (heading, HTML) of the data queries, the data
     dictionary, the methods (``methods_markdown`` of ``ard``, the build's ARD as ``report.read_ard`` gives
-    it, and of the blinding of the export at ``data_dir``) and the provenance; their tables continue the
-    appendix's numbers after those the executed notebooks show (``next_table_number``)."""
+    it, and of the blinding of the export at ``data_dir``), the provenance and the abbreviations (``abbreviations_part``
+    of the shown notebooks, these parts and the report's other ``pages``: title page, key findings); their tables
+    continue the appendix's numbers after those the executed notebooks show (``next_table_number``)."""
     import mistune
 
     number = itertools.count(next_table_number(executed))
-    return [
+    parts = [
         ("Data queries", _queries_part(stage_reports, number)),
         ("Data dictionary", _dictionary_part(number)),
         ("Methods", mistune.create_markdown(escape=True)(
             methods_markdown(ard, export.study_identity(data_dir).blinding))),
         ("Provenance", _provenance_part(data_dir, data_cutoff, git, notebooks, number, executed)),
     ]
+    used = abbreviations_part(executed, notebooks, [*pages, *(page for _, page in parts)], number)
+    return parts + ([("Abbreviations", used)] if used else [])
 
 
 #: The abbreviations the report's pages may use and what they stand for (ICH E3, section 4: a list of abbreviations);
@@ -388,11 +391,22 @@ def _shown_text(executed: list, names: list[str]) -> str:
     return "\n".join(texts)
 
 
-def abbreviations_part(executed: list, names: list[str], pages: list[str]) -> str:
-    """The appendix's list of abbreviations: those the executed notebooks' shown text (``_shown_text``) and the
-    report's other ``pages`` (title page, key findings, appendix parts) use; ``""`` when none is used."""
+#: The source and method of the list of abbreviations (``abbreviations_part``).
+ABBREVIATIONS_SOURCE = ("the text of this report and the analysis software's list of abbreviations "
+                        "(appendix.ABBREVIATIONS)",)
+ABBREVIATIONS_METHOD = "Each abbreviation of the list that the report's pages use, in alphabetical order."
+
+
+def abbreviations_part(executed: list, names: list[str], pages: list[str], number) -> str:
+    """The appendix's list of abbreviations, a table numbered by the next of ``number`` (an iterator of the appendix's
+    numbers): those the executed notebooks' shown text (``_shown_text``) and the report's other ``pages`` (title page,
+    key findings, appendix parts) use; ``""``, no number taken, when none is used."""
     used = abbreviations_used("\n".join([_shown_text(executed, names), *pages]))
-    return tables.to_html(used, max_rows=None) if len(used) else ""
+    if not len(used):
+        return ""
+    info = tables.TableInfo(table_number("Table", next(number)), "Abbreviations", "", None, ABBREVIATIONS_SOURCE,
+                            ABBREVIATIONS_METHOD)
+    return tables.to_html(used, max_rows=None, info=info)
 
 
 def describe_software(git: dict) -> str:
@@ -419,13 +433,11 @@ def render(executed: list, *, stage_reports: Path, ard, data_dir: Path, data_cut
         "Input": describe_input(data_dir, synthetic=synthetic),
         "Software": f"{describe_software(git)}, Python {platform.python_version()}",
     }
-    parts = appendix_parts(executed, stage_reports=stage_reports, ard=ard, data_dir=data_dir, data_cutoff=data_cutoff,
-                           git=git, notebooks=notebooks)
     safety = [("Interpretation of the safety data", f"<p>{html.escape(findings.describe_safety(ard))}</p>")]
     summary = findings.to_html(ard, export.study_identity(data_dir).blinding)
-    pages = [*map(str, title_block.values()), summary, *(page for _, page in parts + safety)]
-    if used := abbreviations_part(executed, notebooks, pages):
-        parts.append(("Abbreviations", used))
+    parts = appendix_parts(executed, stage_reports=stage_reports, ard=ard, data_dir=data_dir, data_cutoff=data_cutoff,
+                           git=git, notebooks=notebooks, pages=[*map(str, title_block.values()), summary,
+                                                                 *(page for _, page in safety)])
     return htmlreport.render_report(executed, title_block=title_block, synthetic=synthetic, appendix=parts,
                                     parts={"safety": safety}, names=notebooks, summary=summary)
 
