@@ -10,9 +10,11 @@ import html
 import itertools
 import platform
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
+from types import MappingProxyType
 
 import pandas as pd
 
@@ -324,7 +326,7 @@ def appendix_parts(executed: list, *, stage_reports: Path, ard: pd.DataFrame | N
 #: The abbreviations the report's pages may use and what they stand for (ICH E3, section 4: a list of abbreviations);
 #: the appendix lists those a report uses (``abbreviations_used``). Variable names of the datasets (``ADSL``,
 #: ``STRAT1R``) are the data dictionary's, not listed here.
-ABBREVIATIONS = {
+ABBREVIATIONS = MappingProxyType({
     "ACR": "American College of Rheumatology", "ALT": "alanine aminotransferase",
     "ANCOVA": "analysis of covariance", "anti-HBc": "antibody to the hepatitis B core antigen",
     "ARD": "analysis results dataset", "AESI": "adverse event of special interest",
@@ -355,10 +357,10 @@ ABBREVIATIONS = {
     "SI": "International System of Units", "SOC": "system organ class (MedDRA)", "TID": "three times daily",
     "TEAE": "treatment-emergent adverse event", "ULN": "upper limit of normal", "WBC": "white blood cell count",
     "WHODrug": "WHO Drug Dictionary",
-}
+})
 
 
-def abbreviations_used(text: str, abbreviations: dict[str, str] = ABBREVIATIONS) -> pd.DataFrame:
+def abbreviations_used(text: str, abbreviations: Mapping[str, str] = ABBREVIATIONS) -> pd.DataFrame:
     """The ``abbreviations`` that ``text`` uses as words of their own, or their plurals (``TEAEs``; ``AE`` is not in
     ``TEAE``; letter case as written), in alphabetical order: ``Abbreviation``, ``Meaning``. HTML tags (an attribute,
     ``class="SD"``) and images inlined as data (base64 text, whose letters could spell one) are not read.

@@ -483,7 +483,8 @@ visit schedule, or one of the same windows): Baseline, day -28 to 1; Week 12, da
         return ""
     visits = visits.sort_values(["AVISITN", "AVISIT"], kind="stable")
     windows = "; ".join(f"{v}, day {lo:.0f} to {hi:.0f}" for v, lo, hi in zip(visits["AVISIT"], visits["AWLO"], visits["AWHI"]))
-    default = {(v, lo, hi) for _, v, _, lo, hi in dictionary.default_schedule().itertuples(index=False)}
+    default = dictionary.default_schedule()
+    default = set(zip(default["AVISIT"], default["WINLO"], default["WINHI"]))
     shown = set(zip(visits["AVISIT"], visits["AWLO"], visits["AWHI"]))
     source = ("the analysis's default for the pilot (the export has no visit schedule, or one of the same windows)"
               if shown <= default else "from the export's visit schedule")
