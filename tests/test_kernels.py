@@ -38,6 +38,30 @@ def test_kernel_environment_fixes_hashing_dates_and_threads():
     assert {kernels.KERNEL_ENV[k] for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")} == {"1"}
 
 
+def test_kernels_take_matplotlibs_own_font_and_no_users_configuration(tmp_path):
+    """A kernel's matplotlib reads the project's folder (``.build/matplotlib``), not the user's: a user-wide font cache
+    written by another environment, listing only a system copy of DejaVu Sans, or a user's ``matplotlibrc`` (here
+    another font and style), changes nothing."""
+    import matplotlib
+    from matplotlib.font_manager import FontManager
+
+    config = tmp_path / "config" / "matplotlib"
+    config.mkdir(parents=True)
+    (config / "matplotlibrc").write_text("font.family: serif\naxes.grid: True\n", encoding="utf-8")
+    (config / f"fontlist-v{FontManager.__version__}.json").write_text(  # no font: matplotlib's own missing
+        f'{{"_version": "{FontManager.__version__}", "ttflist": [], "afmlist": []}}', encoding="utf-8")
+    code = ("import matplotlib; from matplotlib import font_manager; "
+            "print(matplotlib.get_configdir()); print(font_manager.findfont('DejaVu Sans')); "
+            "print(matplotlib.rcParams['font.family'], matplotlib.rcParams['axes.grid'])")
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "XDG_CACHE_HOME": str(tmp_path / "config"), "MPLCONFIGDIR": str(config)}
+    configdir, font, style = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                                            env={**env, **kernels.KERNEL_ENV}).stdout.splitlines()
+    assert Path(configdir) == paths.PROJECT_ROOT / ".build" / "matplotlib"
+    assert Path(font).is_relative_to(Path(matplotlib.get_data_path()))  # matplotlib's own DejaVu Sans
+    assert style == "['sans-serif'] False"
+
+
 def test_the_template_imports_every_set_and_leaves_the_inline_backend_to_the_kernel():
     """The inline backend must be imported inside a kernel (it hooks into the kernel's shell then). A module
     that fails to import is skipped: every module of the sets must import here (a misspelt name would not)."""
