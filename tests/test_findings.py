@@ -198,6 +198,9 @@ def _two_arm_ard(*, switch=False):
         for group, (n, events, big_n) in zip((HCQ, BARI, "Total"), counts):
             rows += _rows("SAF-AET01", {"n_subjects": n, "n_events": events, "big_n": big_n}, category=category,
                           group=group)
+    for group, (n, events, big_n) in ((HCQ, (1, 1, 3)), (BARI, (3, 3, 6)), ("Total", (4, 4, 9))):  # to week 12
+        rows += _rows("SAF-AET01-CONTROLLED", {"n_subjects": n, "n_events": events, "big_n": big_n},
+                      category="Any TEAE", group=group)
     for category, counts in (("Herpes zoster", ((0, 1.0, 368.9), (1, 3.0, 185.7), (1, 4.0, 139.3))),
                              ("Venous thromboembolism", ((0, 1.0, 368.9), (0, 3.5, 105.4), (0, 4.5, 82.0)))):
         for group, (n, pyears, upper) in zip((HCQ, BARI, "Total"), counts):
@@ -234,6 +237,7 @@ def test_key_findings_of_two_arms_lead_with_the_primary_difference_and_each_arms
         findings.NOT_DUE, findings.NOT_DUE, findings.NOT_DUE, findings.NOT_DUE, findings.NOT_DUE,
         f"{HCQ}: 1 of 3 patients (33.3%), 1 event; {BARI}: 4 of 7 patients (57.1%), 5 events; "
         "all patients: 5 of 9 patients (55.6%), 6 events",
+        f"{HCQ}: 1 of 3 patients (33.3%), 1 event; {BARI}: 3 of 6 patients (50.0%), 3 events",  # as randomised
         f"{HCQ}: 0 of 3 patients (0.0%); {BARI}: 1 of 7 patients (14.3%), 1 event; "
         "all patients: 1 of 9 patients (11.1%), 1 event",
         f"{HCQ}: 0 of 3 patients (0.0%); {BARI}: 0 of 7 patients (0.0%); all patients: 0 of 9 patients (0.0%)",
@@ -244,6 +248,10 @@ def test_key_findings_of_two_arms_lead_with_the_primary_difference_and_each_arms
         "none of: venous thromboembolism",
     ]
     assert table["Finding"].iloc[1].endswith(f": {HCQ}") and table["Finding"].iloc[2].endswith(f": {BARI}")
+    assert table["Finding"].iloc[10] == ("Patients with a TEAE up to week 12, before any switch, by first treatment "
+                                         "(the randomised comparison)")
+    without = findings.key_findings(_two_arm_ard().query("analysis_id != 'SAF-AET01-CONTROLLED'"))
+    assert len(without) == len(table) - 1 and not without["Finding"].str.contains("randomised comparison").any()
 
 
 def test_key_findings_when_only_one_arm_has_been_assessed_at_the_primary_visit():

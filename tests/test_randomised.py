@@ -1319,3 +1319,20 @@ def test_the_key_findings_say_where_baricitinib_started_below_the_label_and_that
         text = findings.describe_lab_alerts(safety.lab_alerts_to_ard(alerts, measured=measured))
         assert ("HBV DNA (IU/mL) not measured" in text) is said
         assert ("no result by the data cut" in safety.lab_alerts_note(measured=measured)) is said
+
+
+def test_the_randomised_comparison_of_safety_counts_the_first_84_days_before_any_switch(example):
+    """Table 14.3.1.5 of the example, against a count from ADAE's study days (ASTDY 1 to 84) and the switch dates:
+    HCQ 5 of 29 patients (6 events), baricitinib + HCQ 18 of 58 (20); herpes zoster 0 and 4."""
+    _, ds, _ = example
+    adsl, adae = ds["adsl"], ds["adae"]
+    out = safety.summarize_ae_overview(adae[safety.started_in_controlled_period(adae, adsl)], adsl, arm="TRT01A",
+                                       total=True).set_index(["category", "arm"])
+    merged = adae.merge(adsl[["USUBJID", "TRT01A", "TR02SDT", "SAFFL"]], on="USUBJID")
+    kept = merged[merged["SAFFL"].eq("Y") & merged["TRTEMFL"].eq("Y") & merged["ASTDY"].between(1, 84)
+                  & (merged["TR02SDT"].isna() | (merged["ASTDT"] < merged["TR02SDT"]))]
+    counted = kept.groupby("TRT01A")["USUBJID"].agg(["nunique", "size"])
+    for arm, (n, events, big_n) in {"HCQ 400 mg": (5, 6, 29), "Baricitinib 4 mg + HCQ 400 mg": (18, 20, 58)}.items():
+        assert out.loc[("Any TEAE", arm), ["n_subjects", "n_events", "big_n"]].tolist() == [n, events, big_n]
+        assert counted.loc[arm].tolist() == [n, events]
+    assert out.loc["AESI: herpes zoster", "n_subjects"].tolist() == [0, 4, 4]

@@ -419,17 +419,20 @@ def test_every_ard_layout_gives_unique_keys():
         "lab_shift": safety.summarize_lab_shift(_adlb(), _adsl()),
         "aesi_eair": safety.summarize_aesi_eair(_eair_adae(), _eair_adsl()),
         "ae_not_assessed": safety.summarize_not_assessed(_adae().assign(AEREL="RELATED")),
+        "ae_overview_controlled": safety.summarize_ae_overview(_switch_adae(), _switch_adsl(), arm="TRT01A"),
     }
     assert set(results) == set(safety.ARD_LAYOUTS)
     parts = [safety.to_ard(res, analysis_id=kind, **safety.ARD_LAYOUTS[kind]) for kind, res in results.items()]
     stacked = ard.stack_ard(parts)
     # the safety set, and by which treatment: the tables by treatment taken say so (an arm's N differs from that of
     # the tables by first treatment once patients switch: 70 against 58 in the randomised example)
-    taken = stacked["analysis_id"] != "ae_not_assessed"
+    taken, first = ~stacked["analysis_id"].isin(["ae_not_assessed", "ae_overview_controlled"]), \
+        stacked["analysis_id"] == "ae_overview_controlled"
     assert stacked.loc[taken, "population"].eq("Safety population (SAFFL = Y), by treatment taken (TRTA: at an "
                                                "event's onset or a sample's date; a patient who switched counts under "
                                                "each treatment)").all()
-    assert stacked.loc[~taken, "population"].eq("Safety population (SAFFL = Y)").all()
+    assert stacked.loc[first, "population"].eq("Safety population (SAFFL = Y), by first treatment (TRT01A)").all()
+    assert stacked.loc[~taken & ~first, "population"].eq("Safety population (SAFFL = Y)").all()
     assert ard.get_stat(stacked, "n_subjects", analysis_id="lab_shift", paramcd="HGB",
                         category="NORMAL to LOW") == 1.0
 
@@ -723,6 +726,46 @@ def test_as_treated_overview_counts_each_event_in_the_treatment_taken_at_onset_w
     assert table.columns.tolist()[1:] == [(f"{HCQ} (N = 2)", "n (%) [events]"), (f"{BARI} (N = 3)", "n (%) [events]"),
                                           ("Total (N = 4)", "n (%) [events]")]
     assert table.iloc[0].tolist() == ["Any TEAE", "2 (100.0) [2]", "2 (66.7) [2]", "3 (75.0) [4]"]
+
+
+def test_controlled_period_is_the_first_84_days_before_any_switch_by_first_treatment():
+    """The randomised comparison: events of study days 1 to 84 (12 weeks), before a switch, by TRT01A."""
+    assert safety.CONTROLLED_PERIOD_DAYS == 84  # 12 weeks: the primary comparison, then the control's switch
+    adsl = _switch_adsl()
+    adae = pd.concat([_switch_adae(), pd.DataFrame({  # S3 on day 84 (in), S2 on day 85 (out)
+        "USUBJID": ["S3", "S2"], "TRTEMFL": "Y", "AEBODSYS": SKIN, "AEDECOD": "Rash",
+        "ASTDT": pd.to_datetime(["2021-03-25", "2021-03-26"]), "AETOXGR": 1, "AESER": ["Y", "N"], "RELFL": "N",
+        "AEACN": "DOSE NOT CHANGED", "AEOUT": "RECOVERED/RESOLVED"})], ignore_index=True)
+    # S1 zoster day 32, S3 zoster day 90, S3 cystitis at the switch, S4 cystitis day 32, S4 rash before the first
+    # dose, S3 rash day 84, S2 rash day 85
+    assert safety.started_in_controlled_period(adae, adsl).tolist() == [True, False, False, True, False, True, False]
+    out = safety.summarize_ae_overview(adae[safety.started_in_controlled_period(adae, adsl)], adsl, arm="TRT01A",
+                                       total=True)
+    cells = out.set_index(["category", "arm"])[["n_subjects", "n_events", "big_n"]]
+    # HCQ (S3, S4): S4's cystitis and S3's rash; baricitinib (S1, S2): S1's zoster; Total: 3 of 4
+    assert cells.loc["Any TEAE"].values.tolist() == [[2, 2, 2], [1, 1, 2], [3, 3, 4]]
+    assert cells.loc["Serious TEAE"]["n_subjects"].tolist() == [1, 0, 1]  # S3's rash; its serious cystitis is after
+    assert out["arm"].drop_duplicates().tolist() == [HCQ, BARI, safety.TOTAL]
+    # a switch on day 60 ends S3's period there: its rash of day 84 is after it
+    early = adsl.assign(TR02SDT=pd.to_datetime([None, None, "2021-03-01", None, None]))
+    assert safety.started_in_controlled_period(adae, early).tolist() == [True, False, False, True, False, False, False]
+    # no switch yet (an interim cut), or no second period at all: the first 84 days of everyone
+    for unswitched in (adsl.assign(TRT02A=adsl["TRT01A"], TR02SDT=pd.NaT), adsl.drop(columns=["TRT02A", "TR02SDT"])):
+        assert safety.started_in_controlled_period(adae, unswitched).tolist() == [True, False, False, True, False,
+                                                                                   True, False]
+    rows = safety.to_ard(out, analysis_id="SAF-AET01-CONTROLLED", **safety.ARD_LAYOUTS["ae_overview_controlled"])
+    assert set(rows["population"]) == {"Safety population (SAFFL = Y), by first treatment (TRT01A)"}
+    assert "first 12 weeks" in safety.CONTROLLED_NOTE and "study days 1 to 84" in safety.CONTROLLED_NOTE
+
+
+def test_controlled_period_refuses_a_treatment_emergent_event_without_a_start_date():
+    adae = _switch_adae().assign(AESEQ=[1, 1, 2, 1, 2])
+    adae.loc[2, "ASTDT"] = pd.NaT
+    with pytest.raises(ValueError, match="ADAE: subject 'S3' has a treatment-emergent event without a start date "
+                                         r"\(ASTDT; AESEQ 2, AEDECOD Cystitis\): its period is unknown"):
+        safety.started_in_controlled_period(adae, _switch_adsl())
+    adae.loc[2, "TRTEMFL"] = "N"  # not treatment-emergent: in no period
+    assert not safety.started_in_controlled_period(adae, _switch_adsl())[2]
 
 
 def test_as_treated_soc_pt_and_max_grade_by_treatment():

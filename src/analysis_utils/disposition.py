@@ -22,8 +22,8 @@ from analysis_utils import ard, dictionary, summaries, tables, validation
 from analysis_utils.cleaning import DAYS_PER_YEAR, compute_study_day
 from analysis_utils.vocabulary import VISITS, decode, patient_label, sentence_case
 from analysis_utils.safety import (
-    MISSING_LABEL, SAFETY_FLAG, TOTAL, _arm_levels, _arm_order, _require_columns, _safety_population,
-    summarize_continuous, to_ard,
+    FIRST_TREATMENT_POPULATION, MISSING_LABEL, SAFETY_FLAG, TOTAL, _arm_levels, _arm_order, _require_columns,
+    _safety_population, summarize_continuous, to_ard,
 )
 
 #: ADSL end-of-study status of a subject who completed the study (CDISC NCOMPLT codelist).
@@ -963,9 +963,6 @@ def disposition_to_ard(result: pd.DataFrame, *, analysis_id: str) -> pd.DataFram
                          "reasons as recorded (DCSREAS)", label="Disposition of patients")
 
 
-#: The population of the tables by first treatment (``summarize_table1``, ``summarize_exposure``; medications):
-#: a patient who switched counts under the first treatment only.
-FIRST_TREATMENT_POPULATION = "Safety population (SAFFL = Y), by first treatment (TRT01A)"
 #: Method of ``summarize_table1`` / ``summarize_exposure`` in the ARD.
 TABLE1_METHOD = (f"Continuous: {summaries.SUMMARY_METHOD}, missing; categorical: n (%) of the arm's N, missing as a "
                  "category")

@@ -40,6 +40,9 @@ AE_ANY, AE_SERIOUS, AE_GRADE3 = "Any TEAE", "Serious TEAE", "TEAE of CTCAE grade
 AE_WITHDRAWN, AE_FATAL = "TEAE leading to discontinuation of study drug", "TEAE with fatal outcome"
 #: Analysis ids of the ARD the findings read.
 OVERVIEW_ID, AESI_ID, DISPOSITION_ID, DATACUT_ID = "SAF-AET01", "SAF-AESI-EAIR", "DSP-DISPOSITION", "DISP-DATACUT"
+#: The overview of the randomised comparison's period (a trial of several arms: the first 12 weeks, before any switch,
+#: by first treatment; ``safety.started_in_controlled_period``).
+CONTROLLED_ID = "SAF-AET01-CONTROLLED"
 #: The laboratory alerts' rows (``safety.LAB_ALERTS_ID``; named here: findings imports no analysis module).
 LAB_ALERTS_ID = "SAF-LB-ALERTS"
 VISITS_DUE_ID = "EFF-VISITS-DUE"
@@ -436,7 +439,8 @@ def _switched_note(ard: pd.DataFrame | None) -> str:
 
 def _key_findings_of_arms(ard: pd.DataFrame, arms: list[str]) -> list[tuple[str, str]]:
     """The key findings of a trial of several arms: the between-arm differences (``ARM_FINDINGS``, the
-    primary first, each rate with the rate of every arm) and the safety counts per treatment."""
+    primary first, each rate with the rate of every arm) and the safety counts per treatment (and of the randomised
+    comparison's period, ``CONTROLLED_ID``, per first treatment)."""
     visit = PRIMARY_VISIT.lower()
     rows = []
     for finding, analysis_id, kind in ARM_FINDINGS:
@@ -453,9 +457,14 @@ def _key_findings_of_arms(ard: pd.DataFrame, arms: list[str]) -> list[tuple[str,
     def overview(category, events=True):
         return _by_group(ard, OVERVIEW_ID, lambda g: _n_of(_patients(ard, OVERVIEW_ID, category=category, group=g),
                                                             events=events))
+    controlled = [(f"Patients with a TEAE up to {visit}, before any switch, by first treatment (the randomised "
+                   "comparison)", _by_group(ard, CONTROLLED_ID, lambda g: _n_of(_patients(
+                       ard, CONTROLLED_ID, category=AE_ANY, group=g)), total=False))
+                  ] if ard["analysis_id"].eq(CONTROLLED_ID).any() else []  # patients who took several treatments
     rows += [
         ("Patients with a treatment-emergent adverse event (TEAE), by treatment taken" + _switched_note(ard),
          overview(AE_ANY)),
+        *controlled,
         ("Patients with a serious TEAE, by treatment taken", overview(AE_SERIOUS)),
         ("Deaths (a TEAE with fatal outcome), by treatment taken", overview(AE_FATAL, events=False)),
         ("Patients who stopped study drug because of a TEAE, by treatment taken", overview(AE_WITHDRAWN)),

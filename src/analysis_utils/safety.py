@@ -539,6 +539,62 @@ def summarize_ae_overview(adae: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = 
     return out[["arm", "category", "n_subjects", "n_events", "big_n", "pct"]]
 
 
+#: The population of the tables by first treatment (``disposition.summarize_table1``, ``summarize_exposure``;
+#: medications; the randomised comparison's period): a patient who switched counts under the first treatment only.
+FIRST_TREATMENT_POPULATION = "Safety population (SAFFL = Y), by first treatment (TRT01A)"
+#: The randomised comparison's period of a trial whose control patients may switch treatment: the first 12 weeks from
+#: the first dose (study days 1 to 84), up to the primary comparison at week 12, after which the control's
+#: non-responders add baricitinib (``dictionary.SWITCH_WEEK``; protocol, Trials 2023, doi 10.1186/s13063-023-07087-5).
+#: The same time in every arm: the week-12 visit itself falls on days 84 to 88, so a period to each patient's visit
+#: would give some patients days more than others.
+CONTROLLED_PERIOD_DAYS = dictionary.SWITCH_WEEK * 7
+#: Table note of the tables of the randomised comparison's period (``started_in_controlled_period``).
+CONTROLLED_NOTE = (f"Columns by the first treatment taken (TRT01A), the arm each patient started on: events that "
+                   f"started in the first {CONTROLLED_PERIOD_DAYS // 7} weeks (study days 1 to "
+                   f"{CONTROLLED_PERIOD_DAYS}, day 1 the first dose) and before any switch of treatment (TR02SDT). "
+                   "N: every patient of the safety set, however "
+                   "long they were followed in the period (a patient who left, or had not reached week "
+                   f"{CONTROLLED_PERIOD_DAYS // 7} at the data cut, with the events until then).")
+
+
+def started_in_controlled_period(adae: pd.DataFrame, adsl: pd.DataFrame, *,
+                                 days: int = CONTROLLED_PERIOD_DAYS) -> pd.Series:
+    """A mask of the ADAE records that started in the randomised comparison's period: from the first dose
+    (ADSL ``TRTSDT``, study day 1) to study day ``days`` (``CONTROLLED_PERIOD_DAYS``), and before the switch date
+    (``TR02SDT``) of a patient who switched treatment (``treatment_periods``).
+
+    A record without a start date (``ASTDT``) is in no period; a treatment-emergent one (``TRTEMFL``) cannot be, and
+    raises ``ValueError`` naming the subject and the event (the treatment-emergent flag needs the date).
+
+    Examples
+    --------
+    Day 84 is in the period, day 85 is not; a patient who switched on day 60 leaves it that day:
+
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "SAFFL": "Y", "TRT01A": ["A", "B"], "TRT02A": ["A", "A"],
+    ...                      "TRTSDT": pd.to_datetime(["2021-01-01"] * 2),
+    ...                      "TR02SDT": pd.to_datetime([None, "2021-03-01"])})
+    >>> adae = pd.DataFrame({"USUBJID": ["1", "1", "2", "2"],
+    ...                      "ASTDT": pd.to_datetime(["2021-03-25", "2021-03-26", "2021-02-28", "2021-03-01"])})
+    >>> started_in_controlled_period(adae, adsl).tolist()
+    [True, False, True, False]
+    """
+    _require_columns(adae, ["USUBJID", "ASTDT"], "ADAE")
+    _require_columns(adsl, ["USUBJID", "TRTSDT"], "ADSL")
+    if TEAE_FLAG in adae.columns and (undated := (adae[TEAE_FLAG] == "Y") & adae["ASTDT"].isna()).any():
+        row = adae.loc[undated].iloc[0]
+        which = ", ".join(f"{c} {row[c]}" for c in ("AESEQ", "AEDECOD") if c in adae.columns)
+        raise ValueError(f"ADAE: subject {row['USUBJID']!r} has a treatment-emergent event without a start date "
+                         f"(ASTDT{f'; {which}' if which else ''}): its period is unknown")
+    periods = treatment_periods(adsl)
+    switches = periods.loc[periods["_start"].notna()].set_index("USUBJID")["_start"]
+    first_doses = adsl.drop_duplicates("USUBJID").set_index("USUBJID")["TRTSDT"]
+    # dates by subject (``reindex``: with no switch yet, ``map`` would give floats)
+    switch, first_dose = (pd.Series(dates.reindex(adae["USUBJID"]).to_numpy(), index=adae.index)
+                          for dates in (switches, first_doses))
+    day = (adae["ASTDT"] - first_dose).dt.days
+    return ((day >= 0) & (day < days) & (switch.isna() | (adae["ASTDT"] < switch))).fillna(False).astype(bool)
+
+
 def _blank(column: str):
     def rule(ae: pd.DataFrame) -> pd.Series:
         return ae[column].isna() | (ae[column].astype(str).str.strip() == "")
@@ -1608,7 +1664,7 @@ def to_ard(result: pd.DataFrame, *, analysis_id: str, columns, stats, by_stat: s
 _AE_STATS = ("n_subjects", "n_events", "big_n", "pct")
 _SAFETY_POPULATION = "Safety population (SAFFL = Y)"
 #: The population of the tables by treatment taken (``table_arms``: ``AS_TREATED``): an arm's N differs from that of
-#: the tables by first treatment (``disposition.FIRST_TREATMENT_POPULATION``) once patients switch.
+#: the tables by first treatment (``FIRST_TREATMENT_POPULATION``) once patients switch.
 _AS_TREATED_POPULATION = (f"{_SAFETY_POPULATION}, by treatment taken (TRTA: at an event's onset or a sample's date; a "
                           "patient who switched counts under each treatment)")
 
@@ -1619,6 +1675,12 @@ ARD_LAYOUTS = MappingProxyType({
                     "method": "Subjects counted once per row; events counted. Related: related or possibly related to "
                               "study drug (RELFL = Y); AESI: adverse event of special interest",
                     "label": "Overview of treatment-emergent adverse events (AET01)"},
+    "ae_overview_controlled": {
+        "columns": {"group": "arm", "category": "category"}, "stats": _AE_STATS, "population": FIRST_TREATMENT_POPULATION,
+        "method": (f"As the overview (AET01), of the events that started in the first {CONTROLLED_PERIOD_DAYS} days "
+                   "from the first dose and before any switch (TR02SDT)"),
+        "label": (f"Overview of treatment-emergent adverse events in the first {CONTROLLED_PERIOD_DAYS // 7} weeks, "
+                  "before any switch, by first treatment (AET01)")},
     "ae_soc_pt": {"columns": {"group": "arm", "variable": "soc", "category": "pt"}, "stats": _AE_STATS,
                   "population": _AS_TREATED_POPULATION,
                   "method": "MedDRA SOC (variable) and PT (category); subjects once per SOC and per PT",

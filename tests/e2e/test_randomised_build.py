@@ -126,6 +126,22 @@ def test_randomised_report_gives_each_arms_values_by_visit_with_the_pooled_table
     assert "Table 14.2.21 ESSDAI activity category by arm and visit" in html
 
 
+def test_randomised_report_compares_the_arms_safety_in_the_first_12_weeks(randomised_build):
+    """Table 14.3.1.5, after the serious adverse events, its CSV and ARD rows, and the key finding."""
+    out_root, done = randomised_build
+    assert done.returncode == 0, done.stdout + done.stderr
+    html = (out_root / "reports" / "report.html").read_text(encoding="utf-8")
+    caption = "Table 14.3.1.5 Overview of treatment-emergent adverse events in the first 12 weeks, before any switch"
+    assert html.index("Table 14.3.1.4 Serious") < html.index(caption) < html.index("Listing 14.3.2.1")
+    table = pd.read_csv(out_root / "reports" / "tables" / "aet01_ae_overview_first_weeks.csv")
+    assert table.iloc[0].tolist()[-3:] == ["5 (17.2) [6]", "18 (31.0) [20]", "23 (26.4) [26]"]
+    ard = pd.read_csv(out_root / "reports" / "ard.csv")
+    rows = ard[ard["analysis_id"].eq("SAF-AET01-CONTROLLED") & ard["stat_name"].eq("big_n")]
+    assert set(rows["population"]) == {"Safety population (SAFFL = Y), by first treatment (TRT01A)"}
+    assert ("HCQ 400 mg: 5 of 29 patients (17.2%), 6 events; Baricitinib 4 mg + HCQ 400 mg: 18 of 58 patients "
+            "(31.0%), 20 events") in html
+
+
 def test_at_a_cut_before_every_arm_is_dosed_the_baseline_tables_count_every_patient_randomised(tmp_path):
     """Cut 2021-01-05: 01-001 randomised to baricitinib and dosed, 01-002 randomised to HCQ and not yet dosed. The
     baseline tables took the safety set (N = 1, one treatment taken) beside Table 14.1.8's 2 randomised patients; they
