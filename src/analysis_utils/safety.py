@@ -1676,7 +1676,8 @@ ARD_LAYOUTS = MappingProxyType({
                               "study drug (RELFL = Y); AESI: adverse event of special interest",
                     "label": "Overview of treatment-emergent adverse events (AET01)"},
     "ae_overview_controlled": {
-        "columns": {"group": "arm", "category": "category"}, "stats": _AE_STATS, "population": FIRST_TREATMENT_POPULATION,
+        "columns": {"group": "arm", "category": "category"}, "stats": _AE_STATS,
+        "population": FIRST_TREATMENT_POPULATION,
         "method": (f"As the overview (AET01), of the events that started in the first {CONTROLLED_PERIOD_DAYS} days "
                    "from the first dose and before any switch (TR02SDT)"),
         "label": (f"Overview of treatment-emergent adverse events in the first {CONTROLLED_PERIOD_DAYS // 7} weeks, "
