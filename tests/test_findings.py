@@ -291,7 +291,13 @@ def test_caveat_fits_the_number_of_arms_and_the_switch():
 
 
 def test_safety_interpretation_of_two_arms_gives_each_treatment_and_all_patients():
-    assert findings.describe_safety(_two_arm_ard()) == (
+    text = findings.describe_safety(_two_arm_ard())
+    first_weeks = (f" Up to week 12, before any switch, by the arm each patient started on (the randomised comparison, "
+                   f"Table 14.3.1.5): {HCQ}: 1 of 3 patients (33.3%); {BARI}: 3 of 6 patients (50.0%).")
+    assert first_weeks in text and text.endswith("(Table 14.3.5.1) and the comparison up to week 12 take into account.")
+    # without the rows of the first 12 weeks (one treatment taken yet): neither
+    assert findings.describe_safety(_two_arm_ard().query("analysis_id != 'SAF-AET01-CONTROLLED'")) == text.replace(
+        first_weeks, "").replace(" and the comparison up to week 12", "") == (
         f"5 of 9 patients (55.6%) had at least one treatment-emergent adverse event. By the treatment taken when the "
         f"event started: {HCQ}: 1 of 3 patients (33.3%); {BARI}: 4 of 7 patients (57.1%). Patients with a serious "
         "event: 1 of 9 patients (11.1%). No adverse event was of "

@@ -759,11 +759,17 @@ def describe_safety(ard: pd.DataFrame | None) -> str:
         per_arm = _by_group(ard, OVERVIEW_ID, lambda g: _n_of(_patients(ard, OVERVIEW_ID, category=AE_ANY, group=g),
                                                               events=False), total=False)
         text.insert(1, f"By the treatment taken when the event started: {per_arm}.")
+        controlled = ard["analysis_id"].eq(CONTROLLED_ID).any()
+        if controlled:
+            first_weeks = _by_group(ard, CONTROLLED_ID, lambda g: _n_of(
+                _patients(ard, CONTROLLED_ID, category=AE_ANY, group=g), events=False), total=False)
+            text.insert(2, f"Up to {PRIMARY_VISIT.lower()}, before any switch, by the arm each patient started on (the "
+                           f"randomised comparison, Table 14.3.1.5): {first_weeks}.")
         text.append(f"With {counts[AE_ANY][1]:.0f} patients in {len(arms)} arms, these counts compare the treatments "
                     "only roughly: they cannot show that a treatment is safe or rule out uncommon adverse events, and "
                     "the patients spent different times on each treatment (a switched patient on both), which the "
-                    "rates per 100 patient-years of the adverse events of special interest (Table 14.3.5.1) take "
-                    "into account.")
+                    "rates per 100 patient-years of the adverse events of special interest (Table 14.3.5.1)"
+                    f"{' and the comparison up to ' + PRIMARY_VISIT.lower() if controlled else ''} take into account.")
     else:
         text.append(f"With {counts[AE_ANY][1]:.0f} patients and no control group, these counts describe this pilot "
                     "only: they cannot show that baricitinib is safe or rule out uncommon adverse events.")
