@@ -615,3 +615,19 @@ def test_methods_text_names_every_between_arm_method_from_the_ard(two_arm_ard):
     assert text.index("- Responder rates (ESSDAI)") < text.index("- Change from baseline at a visit (ESSDAI)")
     single = two_arm_ard[~two_arm_ard["analysis_id"].str.endswith("-DIFF")]
     assert appendix.describe_between_arm_methods(single) == ""  # one arm: the methods text is unchanged
+
+
+def test_the_efficacy_section_opens_with_the_between_arm_tables_and_says_where_the_primary_one_is(two_arm_ard):
+    """Tables 14.2.1 to 14.2.9 are the between-arm ones; the pooled tables follow (the pilot's 14.2.1 is 14.2.10).
+    The note says the primary table is 14.2.1, or, before week 12 is due, that it will be."""
+    assert arms.ARMS_TABLES == 9 and arms.pooled_table(1, False) == "Table 14.2.1"
+    assert [arms.pooled_table(n, True) for n in (1, 14)] == ["Table 14.2.10", "Table 14.2.23"]
+    adsl = _two_arm_adsl()
+    text = arms.describe_efficacy_order(adsl, two_arm_ard)
+    assert "the ESSDAI MCII rate at week 12, is Table 14.2.1, the first of the between-arm comparisons" in text
+    assert "from Table 14.2.10 on, pool the arms" in text
+    assert "all 12 patients of the full analysis set (after week 12, the 3 who switched treatment on their new one)" in text
+    baseline_only = _two_arm_adeff().query("AVISIT == 'Baseline'")  # an interim cut before any week 12
+    early = arms.summarize_arms(adsl, baseline_only, visits=("Week 12",), change_paramcds=())
+    assert "will be Table 14.2.1, the first of the between-arm comparisons that open this section (not yet at this " \
+           "data cut: the comparisons below say why)" in arms.describe_efficacy_order(adsl, early)

@@ -267,6 +267,55 @@ def has_several_arms(adsl: pd.DataFrame, arm: str = "TRT01P") -> bool:
     return var in adsl.columns and adsl[var].dropna().nunique() > 1
 
 
+#: The between-arm tables, which open a randomised trial's efficacy section (ICH E3 14.2: the analyses the trial was
+#: designed for first): Table 14.2.1 the primary comparison (ESSDAI MCII at week 12), 14.2.2 to 14.2.4 the changes of
+#: ESSDAI, ESSPRI and PGA, 14.2.5 the ESSPRI MCII, 14.2.6 to 14.2.9 each arm by visit. The tables of all patients
+#: together follow them (``pooled_table``).
+ARMS_TABLES = 9
+
+
+def pooled_table(number: int, randomised: bool) -> str:
+    """The number of the efficacy table of all patients together that is Table 14.2.``number`` of a single-arm trial:
+    in a randomised trial it follows the between-arm tables (``ARMS_TABLES``).
+
+    >>> pooled_table(1, False), pooled_table(1, True), pooled_table(14, True)
+    ('Table 14.2.1', 'Table 14.2.10', 'Table 14.2.23')
+    """
+    return f"Table 14.2.{number + ARMS_TABLES * randomised}"
+
+
+#: The analyses of the primary between-arm table (Table 14.2.1): the ESSDAI MCII rates, with missing counted as
+#: non-response (NRI), and the logistic regression.
+PRIMARY_IDS = ("EFF-ESSDAI-MCII", "EFF-ESSDAI-MCII-NRI", "EFF-ESSDAI-MCII-LOGISTIC")
+
+
+def describe_efficacy_order(adsl: pd.DataFrame, ard: pd.DataFrame) -> str:
+    """The note that opens a randomised trial's efficacy section: where its primary analysis is (Table 14.2.1, the first
+    of the between-arm tables, ``ARMS_TABLES``; at an interim cut before week 12, not yet there), and that the tables
+    of all patients together follow them (``pooled_table``), of every patient of the full analysis set, the switched
+    ones (``SWITCHFL``) after the switch on their new treatment.
+
+    >>> adsl = pd.DataFrame({"FASFL": ["Y", "Y", "Y"], "SWITCHFL": ["N", "Y", "N"]})
+    >>> text = describe_efficacy_order(adsl, pd.DataFrame({"analysis_id": []}))
+    >>> switched = "all 3 patients of the full analysis set (after week 12, the 1 who switched treatment on their new one)"
+    >>> "at week 12, will be Table 14.2.1" in text, switched in text
+    (True, True)
+    """
+    primary = (f"is Table 14.2.1, the first of the between-arm comparisons that open this section"
+               if len(format_arms_table(ard, analysis_ids=PRIMARY_IDS)) else
+               "will be Table 14.2.1, the first of the between-arm comparisons that open this section (not yet at "
+               "this data cut: the comparisons below say why)")
+    switched = int(adsl["SWITCHFL"].eq("Y").sum()) if "SWITCHFL" in adsl else 0
+    after_switch = f" (after week 12, the {switched} who switched treatment on their new one)" if switched else ""
+    return (f"**A randomised trial.** Its primary analysis, the difference between the arms in the ESSDAI MCII rate at "
+            f"week 12, {primary}; each arm's values by visit, activity categories, remission and laboratory markers "
+            f"follow in Tables 14.2.6 to 14.2.{ARMS_TABLES}, and each arm's change by visit in Figure 14.2.1. The "
+            f"tables after them, from {pooled_table(1, True)} on, pool the arms (Figures 14.2.2 to 14.2.5 show each "
+            f"arm apart): they describe the course of all {int((adsl['FASFL'] == 'Y').sum())} patients of the full "
+            f"analysis set{after_switch}, and the primary endpoint they name is that of a single-arm trial (the "
+            "change in ESSDAI at week 12).")
+
+
 # --------------------------------------------------------------------------------------------
 # Analysis records
 # --------------------------------------------------------------------------------------------

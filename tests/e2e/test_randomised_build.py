@@ -1,6 +1,7 @@
 """End to end: the shipped randomised example builds its whole report, with the synthetic banner, its own study
 identity, its two arms and its seven visits."""
 
+import re
 import subprocess
 import sys
 
@@ -87,8 +88,8 @@ def test_randomised_report_draws_each_arms_change_from_the_ard(randomised_build)
 
 
 def test_randomised_report_gives_each_arms_values_by_visit_with_the_pooled_tables_totals(randomised_build):
-    """Tables 14.2.20 to 14.2.23: each arm's value and change by visit, activity categories, remission and laboratory
-    markers; their total columns are the pooled Tables 14.2.1, 14.2.4, 14.2.7, 14.2.8 and 14.2.13 (but for the %
+    """Tables 14.2.6 to 14.2.9: each arm's value and change by visit, activity categories, remission and laboratory
+    markers; their total columns are the pooled Tables 14.2.10, 14.2.13, 14.2.16, 14.2.17 and 14.2.22 (but for the %
     change, which they leave out), and the arms' n add up to the total's."""
     out_root, done = randomised_build
     assert done.returncode == 0, done.stdout + done.stderr
@@ -109,13 +110,13 @@ def test_randomised_report_gives_each_arms_values_by_visit_with_the_pooled_table
     assert labs[["Total: n", "Total: Mean (SD)", "Total: Median [Q1, Q3]"]].sort_index().values.tolist() == \
         pooled_labs[["n", "Mean (SD)", "Median [Q1, Q3]"]].sort_index().values.tolist()
     html = (out_root / "reports" / "report.html").read_text(encoding="utf-8")
-    assert "Table 14.2.20 ESSDAI, ESSPRI and PGA by arm and visit (observed cases)" in html
-    assert "Table 14.2.23 IgG, ESR, CRP, C3 and C4 by arm and visit (observed cases)" in html
+    assert "Table 14.2.6 ESSDAI, ESSPRI and PGA by arm and visit (observed cases)" in html
+    assert "Table 14.2.9 IgG, ESR, CRP, C3 and C4 by arm and visit (observed cases)" in html
     remission = pd.read_csv(tables / "efficacy_arms_remission.csv", dtype=str)
     pooled_remission = pd.read_csv(tables / "efficacy_remission.csv", dtype=str)
     assert sorted(zip(remission["Parameter"], remission["Visit"], remission["Total"])) == \
         sorted(zip(pooled_remission["Parameter"], pooled_remission["Visit"], pooled_remission["n/N (%)"]))
-    assert "Table 14.2.22 Remission of organ involvement and improvement of interstitial lung disease by arm" in html
+    assert "Table 14.2.8 Remission of organ involvement and improvement of interstitial lung disease by arm" in html
     activity = pd.read_csv(tables / "efficacy_arms_activity.csv", dtype=str)
     pooled_activity = pd.read_csv(tables / "efficacy_essdai_activity.csv", dtype=str).melt(
         id_vars=["Visit", "N"], var_name="Activity", value_name="n (%)")
@@ -123,7 +124,21 @@ def test_randomised_report_gives_each_arms_values_by_visit_with_the_pooled_table
     totals = {(visit, category): total.split("/")[0] + ("" if total.startswith("0/") else total[total.index(" "):])
               for visit, category, total in zip(activity["Visit"], activity["Activity"], activity["Total"])}
     assert totals == dict(zip(zip(pooled_activity["Visit"], pooled_activity["Activity"]), pooled_activity["n (%)"]))
-    assert "Table 14.2.21 ESSDAI activity category by arm and visit" in html
+    assert "Table 14.2.7 ESSDAI activity category by arm and visit" in html
+
+
+def test_randomised_report_opens_its_efficacy_section_with_the_between_arm_tables(randomised_build):
+    """Tables 14.2.1 to 14.2.9 (the primary comparison first), then Figure 14.2.1, then the tables of all patients
+    together from 14.2.10 on, in the order of their numbers."""
+    out_root, done = randomised_build
+    assert done.returncode == 0, done.stdout + done.stderr
+    html = (out_root / "reports" / "report.html").read_text(encoding="utf-8")
+    section = html[html.index('<h1 id="sec-efficacy"'):html.index('<h1 id="sec-safety"')]
+    numbers = [int(n) for n in re.findall(r"<caption>Table 14\.2\.(\d+) ", section)]
+    assert numbers == list(range(1, 24))
+    assert section.index("Table 14.2.1 ESSDAI MCII by arm and difference between arms (primary: week 12)") \
+        < section.index("Figure 14.2.1 Change from baseline by arm") < section.index("All patients together") \
+        < section.index("Table 14.2.10 ESSDAI by visit (observed cases)")
 
 
 def test_randomised_report_compares_the_arms_safety_in_the_first_12_weeks(randomised_build):
