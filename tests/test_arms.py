@@ -584,8 +584,11 @@ def test_notebook_04_between_arm_cells_run_only_for_several_arms_and_show_nothin
 
     nb = json.loads((paths.PROJECT_ROOT / "notebooks" / "04_efficacy.ipynb").read_text(encoding="utf-8"))
     ids = [c["id"] for c in nb["cells"]]
-    new = nb["cells"][ids.index("cell-37"):]
-    assert [c["id"] for c in new] == ["cell-37", "cell-38", "cell-39", "cell-40", "cell-40-by-visit", "cell-41"]
+    new = nb["cells"][ids.index("cell-05-arms-ard"):ids.index("cell-05-pooled") + 1]  # they open the section
+    assert [c["id"] for c in new] == ["cell-05-arms-ard", "cell-05-arms-intro", "cell-05-arms-primary",
+                                      "cell-05-arms-change", "cell-05-arms-esspri", "cell-05-arms-by-visit",
+                                      "cell-05-arms-figure", "cell-05-pooled"]
+    assert ids.index("cell-05-pooled") < ids.index("cell-06")  # before the first table of all patients together
     assert new[0]["metadata"]["tags"] == ["report-exclude"]
     assert "randomised = arms.has_several_arms(adsl)" in "".join(new[0]["source"])
     for cell in new:
