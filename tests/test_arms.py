@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from analysis_utils import ard as ard_mod
-from analysis_utils import arms, comparisons, paths, tables
+from analysis_utils import arms, comparisons, paths, tables, vocabulary
 from analysis_utils.io import read_adam
 
 BARI = "Baricitinib 4 mg + HCQ 400 mg"
@@ -607,7 +607,7 @@ def test_methods_text_names_every_between_arm_method_from_the_ard(two_arm_ard):
     methods = two_arm_ard.loc[two_arm_ard["analysis_id"].str.endswith("-DIFF"), "method"]
     before_estimand = (m.split("; treatment policy")[0].split("; hypothetical")[0] for m in methods)
     clauses = {c.strip() for m in before_estimand for c in m.split(";")}
-    assert all(appendix.method_in_words(c) in text for c in clauses)  # every clause of every method, from the ARD
+    assert all(vocabulary.method_in_words(c) in text for c in clauses)  # every clause of every method, from the ARD
     assert "SITEID" not in text and "CRIT1FL" not in text  # ADaM names in words
     for words in ("Newcombe hybrid score", "Logistic regression", "ANCOVA", "between-subject df",
                   "Estimands after the treatment switch", "Treatment policy: analysed in the randomised arm",
@@ -634,3 +634,14 @@ def test_the_efficacy_section_opens_with_the_between_arm_tables_and_says_where_t
     early = arms.summarize_arms(adsl, baseline_only, visits=("Week 12",), change_paramcds=())
     assert "will be Table 14.2.1, the first of the between-arm comparisons that open this section (not yet at this " \
            "data cut: the comparisons below say why)" in arms.describe_efficacy_order(adsl, early)
+
+
+def test_the_between_arm_table_notes_name_the_stratum_and_the_change_in_words():
+    """The notes read ADaM names in words, as the methods text (the ARD keeps the exact statement)."""
+    ard = pd.DataFrame({"analysis_id": "EFF-ESSDAI-MCII-DIFF", "avisit": ["Week 12", "Week 24"],
+                        "method": ["Newcombe; CMH test stratified by STRAT1R", "Newcombe; strata STRAT1R too sparse "
+                                   "for CMH; treatment policy: analysed in the randomised arm (TRTP)"]})
+    assert arms.methods_note(ard, analysis_ids=["EFF-ESSDAI-MCII"]).split(" | ")[1:] == [
+        "Response rate, difference in % points (Week 12): Newcombe; CMH test stratified by the randomisation stratum",
+        "Response rate, difference in % points (Week 24): Newcombe; the strata too sparse for CMH; treatment policy: "
+        "analysed in the randomised arm"]

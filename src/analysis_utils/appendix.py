@@ -576,26 +576,6 @@ BETWEEN_ARM_KINDS = {
     "MMRM": "Change from baseline over all visits (repeated measures)",
     "HYPO": "Repeated measures without the post-switch values",
 }
-#: ADaM names in the between-arm methods of the ARD and the words the methods text shows instead (regular
-#: expression -> words; the ARD keeps the exact statement).
-BETWEEN_ARM_WORDS = {
-    r"\bstrata SITEID\b": "the centres", r"\bCRIT\dFL\b": "response", r"\bCHG\b": "change",
-    r"\bBASE\b": "baseline", r"\bSITEID\b": "centre",
-    r" \(TRTP\)": "", r" \(SWITCHFL = 'Y', ADT > TR02SDT\)": "",
-}
-
-
-def method_in_words(method: str) -> str:
-    """A between-arm method statement with its ADaM names in words (``BETWEEN_ARM_WORDS``).
-
-    >>> method_in_words("ANCOVA CHG ~ arm + SITEID + BASE (OLS); LS means at mean BASE")
-    'ANCOVA change ~ arm + centre + baseline (OLS); LS means at mean baseline'
-    """
-    for pattern, words in BETWEEN_ARM_WORDS.items():
-        method = re.sub(pattern, words, method)
-    return method
-
-
 #: Words that start the estimand clause ending a between-arm method (``arms.SWITCH_ESTIMANDS``, ``"; <strategy>: "``).
 ESTIMAND_STRATEGIES = ("treatment policy", "hypothetical")
 
@@ -606,7 +586,7 @@ def describe_between_arm_methods(ard: pd.DataFrame | None) -> str:
     One bullet per kind of analysis (``BETWEEN_ARM_KINDS``) with the endpoints it covers and every distinct
     clause of its rows' methods (a CI, a test and why, a model with its degrees of freedom), then the
     estimands for a treatment switch (the clauses starting with ``ESTIMAND_STRATEGIES``); ADaM names in
-    words (``method_in_words``). Empty when the
+    words (``vocabulary.method_in_words``). Empty when the
     ARD has no between-arm row (``-DIFF``): the single-arm pilot's methods stay as they are.
 
     >>> ard = pd.DataFrame({"analysis_id": ["EFF-ESSDAI-MCII-DIFF", "EFF-ESSDAI-MCII-DIFF", "EFF-X-W12-TTEST"],
@@ -637,7 +617,7 @@ def describe_between_arm_methods(ard: pd.DataFrame | None) -> str:
         if not mask.any():
             continue
         clauses = {}
-        for method in diffs.loc[mask, "method"].astype(str).map(method_in_words):
+        for method in diffs.loc[mask, "method"].astype(str).map(vocabulary.method_in_words):
             starts = [method.find(f"; {s}:") for s in ESTIMAND_STRATEGIES if f"; {s}:" in method]
             cut = min(starts) if starts else len(method)  # the estimand ends the method, ";" and all
             if starts:

@@ -1024,7 +1024,7 @@ the Bari arm.'
 def methods_note(ard: pd.DataFrame, *, analysis_ids) -> str:
     """A table note: ``CELLS_NOTE``, then the method of each analysis of ``analysis_ids`` named as its rows are
     (``ANALYSIS_LABELS``), with the visits it holds for (the strata's test can differ by visit): the note joined the
-    methods alone, which a reader could not match to the rows.
+    methods alone, which a reader could not match to the rows. ADaM names in words (``vocabulary.method_in_words``).
 
     >>> ard = pd.DataFrame({"analysis_id": "EFF-ESSDAI-MCII-DIFF", "avisit": ["Week 12", "Week 24"],
     ...                     "method": ["Newcombe; CMH", "Newcombe; Fisher"]})
@@ -1050,7 +1050,8 @@ def methods_note(ard: pd.DataFrame, *, analysis_ids) -> str:
             if several:  # each comparison with its visits
                 where = "; ".join(f"{g}, {', '.join(dict.fromkeys(v['avisit']))}"
                                   for g, v in r.groupby("group", sort=False))
-            parts.append(f"{ANALYSIS_LABELS.get(_kind(analysis_id), analysis_id)} ({where}): {method}")
+            parts.append(f"{ANALYSIS_LABELS.get(_kind(analysis_id), analysis_id)} ({where}): "
+                         f"{vocabulary.method_in_words(method)}")
     return " | ".join(parts)
 
 

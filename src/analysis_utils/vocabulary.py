@@ -180,3 +180,28 @@ def patient_label(usubjid: str) -> str:
     """
     match = _USUBJID_PARTS.match(str(usubjid))
     return match["patient"] if match else str(usubjid)
+
+
+#: ADaM names in the between-arm methods of the ARD and the words the report shows instead, in the table notes and
+#: the methods text (regular expression -> words, in this order; the ARD keeps the exact statement): the
+#: randomisation stratum (``STRAT1R``) or the centre (``SITEID``) a model or test is stratified by, the response flag,
+#: the change and the baseline; the estimands' variables, which their words name.
+BETWEEN_ARM_WORDS = {
+    r"\bstrata SITEID\b": "the centres", r"\bstrata STRAT1R\b": "the strata",
+    r"\bstratified by STRAT1R\b": "stratified by the randomisation stratum", r"\bSTRAT1R\b": "stratum",
+    r"\bCRIT\dFL\b": "response", r"\bCHG\b": "change", r"\bBASE\b": "baseline", r"\bSITEID\b": "centre",
+    r" \(TRTP\)": "", r" \(SWITCHFL = 'Y', ADT > TR02SDT\)": "",
+}
+
+
+def method_in_words(method: str) -> str:
+    """A between-arm method statement with its ADaM names in words (``BETWEEN_ARM_WORDS``).
+
+    >>> method_in_words("ANCOVA CHG ~ arm + SITEID + BASE (OLS); LS means at mean BASE")
+    'ANCOVA change ~ arm + centre + baseline (OLS); LS means at mean baseline'
+    >>> method_in_words("CMH test stratified by STRAT1R; strata STRAT1R too sparse for CMH; ANCOVA CHG ~ arm + STRAT1R")
+    'CMH test stratified by the randomisation stratum; the strata too sparse for CMH; ANCOVA change ~ arm + stratum'
+    """
+    for pattern, words in BETWEEN_ARM_WORDS.items():
+        method = re.sub(pattern, words, method)
+    return method
