@@ -552,9 +552,9 @@ CONTROLLED_PERIOD_DAYS = dictionary.SWITCH_WEEK * 7
 CONTROLLED_NOTE = (f"Columns by the first treatment taken (TRT01A), the arm each patient started on: events that "
                    f"started in the first {CONTROLLED_PERIOD_DAYS // 7} weeks (study days 1 to "
                    f"{CONTROLLED_PERIOD_DAYS}, day 1 the first dose) and before any switch of treatment (TR02SDT). "
-                   "N: every patient of the safety set, however "
-                   "long they were followed in the period (a patient who left, or had not reached week "
-                   f"{CONTROLLED_PERIOD_DAYS // 7} at the data cut, with the events until then).")
+                   "N: every patient of the safety set, however long they were followed in the period (a patient "
+                   f"who left, or had not reached week {CONTROLLED_PERIOD_DAYS // 7} at the data cut, with the events "
+                   "until then).")
 
 
 def started_in_controlled_period(adae: pd.DataFrame, adsl: pd.DataFrame, *,
