@@ -629,11 +629,15 @@ def test_the_efficacy_section_opens_with_the_between_arm_tables_and_says_where_t
     text = arms.describe_efficacy_order(adsl, two_arm_ard)
     assert "the ESSDAI MCII rate at week 12, is Table 14.2.1, the first of the between-arm comparisons" in text
     assert "from Table 14.2.10 on, pool the arms" in text
-    assert "all 12 patients of the full analysis set (after week 12, the 3 who switched treatment on their new one)" in text
+    assert "all 12 patients of the full analysis set (after week 12, the 3 who switched treatment on their new " \
+           "one)" in text
     baseline_only = _two_arm_adeff().query("AVISIT == 'Baseline'")  # an interim cut before any week 12
     early = arms.summarize_arms(adsl, baseline_only, visits=("Week 12",), change_paramcds=())
-    assert "will be Table 14.2.1, the first of the between-arm comparisons that open this section (not yet at this " \
-           "data cut: the comparisons below say why)" in arms.describe_efficacy_order(adsl, early)
+    assert "left out" not in text
+    text = arms.describe_efficacy_order(adsl, early)
+    assert "at week 12, will be Table 14.2.1, the first of the between-arm comparisons" in text
+    assert "At this data cut a between-arm table or figure that cannot be estimated yet is left out, with its " \
+           "number (the comparisons below say why)." in text
 
 
 def test_the_between_arm_table_notes_name_the_stratum_and_the_change_in_words():

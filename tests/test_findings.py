@@ -248,8 +248,8 @@ def test_key_findings_of_two_arms_lead_with_the_primary_difference_and_each_arms
         "none of: venous thromboembolism",
     ]
     assert table["Finding"].iloc[1].endswith(f": {HCQ}") and table["Finding"].iloc[2].endswith(f": {BARI}")
-    assert table["Finding"].iloc[10] == ("Patients with a TEAE up to week 12, before any switch, by first treatment "
-                                         "(the randomised comparison)")
+    assert table["Finding"].iloc[10] == ("Patients with a TEAE in the first 12 weeks (study days 1 to 84), before any "
+                                         "switch, by first treatment (the randomised comparison)")
     without = findings.key_findings(_two_arm_ard().query("analysis_id != 'SAF-AET01-CONTROLLED'"))
     assert len(without) == len(table) - 1 and not without["Finding"].str.contains("randomised comparison").any()
 
@@ -292,12 +292,14 @@ def test_caveat_fits_the_number_of_arms_and_the_switch():
 
 def test_safety_interpretation_of_two_arms_gives_each_treatment_and_all_patients():
     text = findings.describe_safety(_two_arm_ard())
-    first_weeks = (f" Up to week 12, before any switch, by the arm each patient started on (the randomised comparison, "
-                   f"Table 14.3.1.5): {HCQ}: 1 of 3 patients (33.3%); {BARI}: 3 of 6 patients (50.0%).")
-    assert first_weeks in text and text.endswith("(Table 14.3.5.1) and the comparison up to week 12 take into account.")
+    first_weeks = (" In the first 12 weeks (study days 1 to 84), before any switch, by the arm each patient started on "
+                   f"(the randomised comparison, Table 14.3.1.5): {HCQ}: 1 of 3 patients (33.3%); {BARI}: 3 of 6 "
+                   "patients (50.0%).")
+    assert first_weeks in text and text.endswith(
+        "(Table 14.3.5.1) and the comparison of the first 12 weeks (study days 1 to 84) take into account.")
     # without the rows of the first 12 weeks (one treatment taken yet): neither
     assert findings.describe_safety(_two_arm_ard().query("analysis_id != 'SAF-AET01-CONTROLLED'")) == text.replace(
-        first_weeks, "").replace(" and the comparison up to week 12", "") == (
+        first_weeks, "").replace(" and the comparison of the first 12 weeks (study days 1 to 84)", "") == (
         f"5 of 9 patients (55.6%) had at least one treatment-emergent adverse event. By the treatment taken when the "
         f"event started: {HCQ}: 1 of 3 patients (33.3%); {BARI}: 4 of 7 patients (57.1%). Patients with a serious "
         "event: 1 of 9 patients (11.1%). No adverse event was of "
@@ -329,3 +331,18 @@ def test_the_laboratory_alerts_are_read_under_the_id_safety_writes_them():
         arms.SECTION, comparisons.DIFF_SUFFIX, arms.NOT_ESTIMABLE)
     rows = safety.lab_alerts_to_ard(pd.DataFrame({"USUBJID": ["1"], "PARAMCD": "NEUT", "ADY": [29]}))
     assert findings.describe_lab_alerts(rows).endswith(": neutrophils (10^9/L) in 1 patient.")
+
+
+def test_the_first_12_weeks_are_said_not_complete_while_week_12_is_not_due_for_every_patient():
+    """At an interim cut the comparison of the first 12 weeks holds the events so far: the finding says so."""
+    from analysis_utils import safety
+
+    assert findings.CONTROLLED_WEEKS == f"{safety.CONTROLLED_PERIOD_DAYS // 7} weeks (study days 1 to " \
+                                       f"{safety.CONTROLLED_PERIOD_DAYS})"
+    ard = pd.concat([_two_arm_ard(), ard_mod.make_ard(pd.DataFrame(_rows(
+        "DISP-DATACUT", {"n_not_due": 4, "n_due": 5}, avisit="Week 12", section="disposition")))], ignore_index=True)
+    row = findings.key_findings(ard).set_index("Finding")["Result"]
+    assert row.filter(like="first 12 weeks").iloc[0].endswith(
+        "3 of 6 patients (50.0%), 3 events (not complete at this data cut: week 12 was not yet due for every patient)")
+    assert "(50.0%) (not complete at this data cut: week 12 was not yet due for every patient)." in \
+        findings.describe_safety(ard)

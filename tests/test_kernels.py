@@ -39,9 +39,9 @@ def test_kernel_environment_fixes_hashing_dates_and_threads():
 
 
 def test_kernels_take_matplotlibs_own_font_and_no_users_configuration(tmp_path):
-    """A kernel's matplotlib reads the project's folder (``.build/matplotlib``), not the user's: a user-wide font cache
-    written by another environment, listing only a system copy of DejaVu Sans, or a user's ``matplotlibrc`` (here
-    another font and style), changes nothing."""
+    """A kernel's matplotlib reads the project's folder (``.build/matplotlib/<environment>``), not the user's: a
+    user-wide font cache written by another environment, listing only a system copy of DejaVu Sans, or a user's
+    ``matplotlibrc`` (here another font and style), changes nothing."""
     import matplotlib
     from matplotlib.font_manager import FontManager
 
@@ -57,7 +57,7 @@ def test_kernels_take_matplotlibs_own_font_and_no_users_configuration(tmp_path):
            "XDG_CACHE_HOME": str(tmp_path / "config"), "MPLCONFIGDIR": str(config)}
     configdir, font, style = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                                             env={**env, **kernels.KERNEL_ENV}).stdout.splitlines()
-    assert Path(configdir) == paths.PROJECT_ROOT / ".build" / "matplotlib"
+    assert Path(configdir).parent == paths.PROJECT_ROOT / ".build" / "matplotlib"  # a folder per environment
     assert Path(font).is_relative_to(Path(matplotlib.get_data_path()))  # matplotlib's own DejaVu Sans
     assert style == "['sans-serif'] False"
 

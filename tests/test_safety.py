@@ -736,8 +736,8 @@ def test_controlled_period_is_the_first_84_days_before_any_switch_by_first_treat
         "USUBJID": ["S3", "S2"], "TRTEMFL": "Y", "AEBODSYS": SKIN, "AEDECOD": "Rash",
         "ASTDT": pd.to_datetime(["2021-03-25", "2021-03-26"]), "AETOXGR": 1, "AESER": ["Y", "N"], "RELFL": "N",
         "AEACN": "DOSE NOT CHANGED", "AEOUT": "RECOVERED/RESOLVED"})], ignore_index=True)
-    # S1 zoster day 32, S3 zoster day 90, S3 cystitis at the switch, S4 cystitis day 32, S4 rash before the first
-    # dose, S3 rash day 84, S2 rash day 85
+    # S1 zoster day 32, S3 zoster day 90, S3 cystitis at the switch (day 91), S4 cystitis day 32, S4 rash before the
+    # first dose, S3 rash day 84, S2 rash day 85
     assert safety.started_in_controlled_period(adae, adsl).tolist() == [True, False, False, True, False, True, False]
     out = safety.summarize_ae_overview(adae[safety.started_in_controlled_period(adae, adsl)], adsl, arm="TRT01A",
                                        total=True)
@@ -749,6 +749,10 @@ def test_controlled_period_is_the_first_84_days_before_any_switch_by_first_treat
     # a switch on day 60 ends S3's period there: its rash of day 84 is after it
     early = adsl.assign(TR02SDT=pd.to_datetime([None, None, "2021-03-01", None, None]))
     assert safety.started_in_controlled_period(adae, early).tolist() == [True, False, False, True, False, False, False]
+    # the first dose's day (study day 1) is in; a switch on day 60 ends the period that day, an event on it is not in
+    edges = pd.DataFrame({"USUBJID": ["S1", "S3", "S3"], "TRTEMFL": "Y",
+                          "ASTDT": pd.to_datetime(["2021-01-01", "2021-02-28", "2021-03-01"])})
+    assert safety.started_in_controlled_period(edges, early).tolist() == [True, True, False]
     # no switch yet (an interim cut), or no second period at all: the first 84 days of everyone
     for unswitched in (adsl.assign(TRT02A=adsl["TRT01A"], TR02SDT=pd.NaT), adsl.drop(columns=["TRT02A", "TR02SDT"])):
         assert safety.started_in_controlled_period(adae, unswitched).tolist() == [True, False, False, True, False,

@@ -211,12 +211,12 @@ def describe_strata(adsl: pd.DataFrame, population: str = POPULATION) -> str:
 
     >>> adsl = pd.DataFrame({"SITEID": ["01", "01", "02"], "FASFL": "Y", "STRAT1R": ["CENTRE 01", "CENTRE 01", ""]})
     >>> describe_strata(adsl), describe_strata(adsl.assign(STRAT1R=["A", "B", "B"]))
-    ('centre (2 centres)', 'the randomisation stratum `STRAT1R` (2 strata, Table 14.1.8)')
+    ('centre (2 centres)', 'the randomisation stratum (2 strata, Table 14.1.8)')
     """
     variable = strata_variable(adsl, population)
     n = adsl.loc[adsl[population] == "Y", variable].nunique()
     if variable == STRATUM:
-        return f"the randomisation stratum `{STRATUM}` ({n} strata, Table 14.1.8)"
+        return f"the randomisation stratum ({n} strata, Table 14.1.8)"
     return f"centre ({n} centres)"
 
 
@@ -297,22 +297,24 @@ def describe_efficacy_order(adsl: pd.DataFrame, ard: pd.DataFrame) -> str:
 
     >>> adsl = pd.DataFrame({"FASFL": ["Y", "Y", "Y"], "SWITCHFL": ["N", "Y", "N"]})
     >>> text = describe_efficacy_order(adsl, pd.DataFrame({"analysis_id": []}))
-    >>> switched = "all 3 patients of the full analysis set (after week 12, the 1 who switched treatment on their new one)"
+    >>> switched = "all 3 patients of the full analysis set (after week 12, the 1 who switched treatment on their new"
     >>> "at week 12, will be Table 14.2.1" in text, switched in text
     (True, True)
     """
-    primary = (f"is Table 14.2.1, the first of the between-arm comparisons that open this section"
-               if len(format_arms_table(ard, analysis_ids=PRIMARY_IDS)) else
-               "will be Table 14.2.1, the first of the between-arm comparisons that open this section (not yet at "
-               "this data cut: the comparisons below say why)")
+    due = len(format_arms_table(ard, analysis_ids=PRIMARY_IDS)) > 0
+    primary = "is Table 14.2.1" if due else "will be Table 14.2.1"
     switched = int(adsl["SWITCHFL"].eq("Y").sum()) if "SWITCHFL" in adsl else 0
     after_switch = f" (after week 12, the {switched} who switched treatment on their new one)" if switched else ""
     return (f"**A randomised trial.** Its primary analysis, the difference between the arms in the ESSDAI MCII rate at "
-            f"week 12, {primary}; each arm's values by visit, activity categories, remission and laboratory markers "
-            f"follow in Tables 14.2.6 to 14.2.{ARMS_TABLES}, and each arm's change by visit in Figure 14.2.1. The "
-            f"tables after them, from {pooled_table(1, True)} on, pool the arms (Figures 14.2.2 to 14.2.5 show each "
-            f"arm apart): they describe the course of all {int((adsl['FASFL'] == 'Y').sum())} patients of the full "
-            f"analysis set{after_switch}, and the primary endpoint they name is that of a single-arm trial (the "
+            f"week 12, {primary}, the first of the between-arm comparisons that open this section; the changes in "
+            "ESSDAI, ESSPRI and PGA and the ESSPRI MCII by arm follow in Tables 14.2.2 to 14.2.5, each arm's values by "
+            f"visit, activity categories, remission and laboratory markers in Tables 14.2.6 to 14.2.{ARMS_TABLES}, "
+            "and each arm's change by visit in Figure 14.2.1."
+            + ("" if due else " At this data cut a between-arm table or figure that cannot be estimated yet is left "
+               "out, with its number (the comparisons below say why).")
+            + f" The tables after them, from {pooled_table(1, True)} on, pool the arms (Figures 14.2.2 to 14.2.5 show "
+            f"each arm apart): they describe the course of all {int((adsl['FASFL'] == 'Y').sum())} patients of the "
+            f"full analysis set{after_switch}, and the primary endpoint they name is that of a single-arm trial (the "
             "change in ESSDAI at week 12).")
 
 

@@ -43,6 +43,8 @@ OVERVIEW_ID, AESI_ID, DISPOSITION_ID, DATACUT_ID = "SAF-AET01", "SAF-AESI-EAIR",
 #: The overview of the randomised comparison's period (a trial of several arms: the first 12 weeks, before any switch,
 #: by first treatment; ``safety.started_in_controlled_period``).
 CONTROLLED_ID = "SAF-AET01-CONTROLLED"
+#: Its period in words (``safety.CONTROLLED_PERIOD_DAYS``: 84 days from the first dose).
+CONTROLLED_WEEKS = "12 weeks (study days 1 to 84)"
 #: The laboratory alerts' rows (``safety.LAB_ALERTS_ID``; named here: findings imports no analysis module).
 LAB_ALERTS_ID = "SAF-LB-ALERTS"
 VISITS_DUE_ID = "EFF-VISITS-DUE"
@@ -416,6 +418,21 @@ def _by_group(ard: pd.DataFrame | None, analysis_id: str, describe, *, total: bo
     return "; ".join(f"{'all patients' if g == TOTAL else g}: {describe(g)}" for g in order)
 
 
+def _controlled_incomplete(ard: pd.DataFrame) -> str:
+    """Words that say the first 12 weeks are not complete (``CONTROLLED_ID``): at an interim cut where week 12 was not
+    yet due for some patients (ARD ``DATACUT_ID``; its count is of the enrolled, not of the table's safety set, so the
+    words give none); else ``""``.
+
+    >>> ard = pd.DataFrame({"analysis_id": DATACUT_ID, "avisit": "Week 12", "stat_name": "n_not_due",
+    ...                     "stat_value": [18.0]})
+    >>> _controlled_incomplete(ard), _controlled_incomplete(ard.assign(stat_value=[0.0]))
+    (' (not complete at this data cut: week 12 was not yet due for every patient)', '')
+    """
+    rows = ard[ard["analysis_id"].eq(DATACUT_ID) & ard["avisit"].eq(PRIMARY_VISIT) & ard["stat_name"].eq("n_not_due")]
+    return (f" (not complete at this data cut: {PRIMARY_VISIT.lower()} was not yet due for every patient)"
+            if (rows["stat_value"] > 0).any() else "")
+
+
 def _switched_note(ard: pd.DataFrame | None) -> str:
     """Where the treatments' safety sets add up to more patients than the total (patients who switched treatment count
     under each treatment taken, as the safety tables' note says), the words that say so: without them the total's
@@ -457,9 +474,9 @@ def _key_findings_of_arms(ard: pd.DataFrame, arms: list[str]) -> list[tuple[str,
     def overview(category, events=True):
         return _by_group(ard, OVERVIEW_ID, lambda g: _n_of(_patients(ard, OVERVIEW_ID, category=category, group=g),
                                                             events=events))
-    controlled = [(f"Patients with a TEAE up to {visit}, before any switch, by first treatment (the randomised "
-                   "comparison)", _by_group(ard, CONTROLLED_ID, lambda g: _n_of(_patients(
-                       ard, CONTROLLED_ID, category=AE_ANY, group=g)), total=False))
+    controlled = [(f"Patients with a TEAE in the first {CONTROLLED_WEEKS}, before any switch, by first treatment "
+                   "(the randomised comparison)", _by_group(ard, CONTROLLED_ID, lambda g: _n_of(_patients(
+                       ard, CONTROLLED_ID, category=AE_ANY, group=g)), total=False) + _controlled_incomplete(ard))
                   ] if ard["analysis_id"].eq(CONTROLLED_ID).any() else []  # patients who took several treatments
     rows += [
         ("Patients with a treatment-emergent adverse event (TEAE), by treatment taken" + _switched_note(ard),
@@ -763,13 +780,14 @@ def describe_safety(ard: pd.DataFrame | None) -> str:
         if controlled:
             first_weeks = _by_group(ard, CONTROLLED_ID, lambda g: _n_of(
                 _patients(ard, CONTROLLED_ID, category=AE_ANY, group=g), events=False), total=False)
-            text.insert(2, f"Up to {PRIMARY_VISIT.lower()}, before any switch, by the arm each patient started on (the "
-                           f"randomised comparison, Table 14.3.1.5): {first_weeks}.")
+            text.insert(2, f"In the first {CONTROLLED_WEEKS}, before any switch, by the arm each patient started on "
+                           f"(the randomised comparison, Table 14.3.1.5): {first_weeks}{_controlled_incomplete(ard)}.")
         text.append(f"With {counts[AE_ANY][1]:.0f} patients in {len(arms)} arms, these counts compare the treatments "
                     "only roughly: they cannot show that a treatment is safe or rule out uncommon adverse events, and "
                     "the patients spent different times on each treatment (a switched patient on both), which the "
                     "rates per 100 patient-years of the adverse events of special interest (Table 14.3.5.1)"
-                    f"{' and the comparison up to ' + PRIMARY_VISIT.lower() if controlled else ''} take into account.")
+                    f"{' and the comparison of the first ' + CONTROLLED_WEEKS if controlled else ''} take into "
+                    "account.")
     else:
         text.append(f"With {counts[AE_ANY][1]:.0f} patients and no control group, these counts describe this pilot "
                     "only: they cannot show that baricitinib is safe or rule out uncommon adverse events.")

@@ -8,6 +8,7 @@ else warm. Same outputs on every path: a notebook imports what it uses; kernels 
 import contextlib
 import functools
 import gc
+import hashlib
 import importlib
 import os
 import shutil
@@ -18,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 from queue import Empty
+
+from analysis_utils import paths
 
 PATHS = ("fork", "warm", "plain")
 #: Imported by the fork template before it forks a notebook's kernel, up to the set its metadata ``report.kernel`` names:
@@ -45,13 +48,14 @@ IMPORTS = {
 TEMPLATE_IMPORTS = ("statsmodels.formula.api",)
 #: Environment of every kernel: outputs that do not vary by run (hash seed, source date), one BLAS/OpenMP thread
 #: each (the kernels share the cores; a process that forks must not have started thread pools), inline figures, and
-#: matplotlib's configuration folder of the project's own (``.build/matplotlib``): its font cache, written by the
-#: project's matplotlib, and no ``matplotlibrc`` (a user's own would restyle the figures). The user-wide cache is
-#: written by whichever environment ran matplotlib first; one that lists another copy of DejaVu Sans (a system font)
-#: instead of matplotlib's own gives the SVG figures other glyph ids.
+#: matplotlib's configuration folder of the project's own, one per environment (``.build/matplotlib/<hash of
+#: sys.prefix>``): its font cache, written by that environment's matplotlib, and no ``matplotlibrc`` (a user's own
+#: would restyle the figures). The user-wide cache is written by whichever environment ran matplotlib first; one that
+#: lists another copy of DejaVu Sans (a system font) instead of matplotlib's own gives the SVG figures other glyph ids.
 KERNEL_ENV = {
     "PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-    "MPLCONFIGDIR": str(Path(__file__).resolve().parents[2] / ".build" / "matplotlib"),
+    "MPLCONFIGDIR": str(paths.PROJECT_ROOT / ".build" / "matplotlib"
+                        / hashlib.sha256(sys.prefix.encode()).hexdigest()[:12]),
     "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
 }
 #: A kernel collects cyclic garbage after 100,000 new objects, not 700: else a warm kernel's collections walk the
