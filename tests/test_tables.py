@@ -215,14 +215,15 @@ def test_flatten_columns_joins_spanner_and_column_for_the_csv():
 
 def _table_numbers_in_reading_order():
     """(number, notebook, cell id) of every table and listing, in the order the report shows them
-    (notebooks merged by section as ``htmlreport.merge`` does)."""
+    (notebooks merged by section as ``htmlreport.merge`` does); a table of all patients together numbered by
+    ``arms.pooled_table``, with the number it has in a randomised trial (after the between-arm tables)."""
     import json
     import re
     from pathlib import Path
 
-    from analysis_utils import htmlreport, runner
+    from analysis_utils import arms, htmlreport, runner
 
-    number = re.compile(r'"((?:Table|Listing) (?:\d+(?:\.\d+)+|[A-Z]\.\d+))')
+    number = re.compile(r'"((?:Table|Listing) (?:\d+(?:\.\d+)+|[A-Z]\.\d+))|arms\.pooled_table\((\d+), randomised\)')
     grouped = {key: [] for key, _ in htmlreport.SECTIONS}
     shown_without_info = []
     for path in runner.list_notebooks(Path(__file__).parents[1] / "notebooks"):
@@ -235,7 +236,7 @@ def _table_numbers_in_reading_order():
             source = "".join(cell["source"])
             if cell["cell_type"] != "code" or {htmlreport.EXCLUDE_TAG, "parameters"} & set(tags):
                 continue
-            found = number.findall(source)
+            found = [literal or arms.pooled_table(int(pooled), True) for literal, pooled in number.findall(source)]
             grouped[section] += [(n, path.stem, cell["id"]) for n in found]
             if "tables.show(" in source and "TableInfo(" not in source and "_info(" not in source:
                 shown_without_info.append((path.stem, cell["id"]))
