@@ -433,6 +433,15 @@ def _controlled_incomplete(ard: pd.DataFrame) -> str:
             if (rows["stat_value"] > 0).any() else "")
 
 
+def _first_weeks(ard: pd.DataFrame, *, events: bool = True) -> str:
+    """The patients with a TEAE in the first 12 weeks, before any switch, per first treatment (``CONTROLLED_ID``: a trial
+    of several treatments), with ``_controlled_incomplete``'s words; ``""`` when the ARD has no such rows."""
+    if not ard["analysis_id"].eq(CONTROLLED_ID).any():
+        return ""
+    return _by_group(ard, CONTROLLED_ID, lambda g: _n_of(_patients(ard, CONTROLLED_ID, category=AE_ANY, group=g),
+                                                         events=events), total=False) + _controlled_incomplete(ard)
+
+
 def _switched_note(ard: pd.DataFrame | None) -> str:
     """Where the treatments' safety sets add up to more patients than the total (patients who switched treatment count
     under each treatment taken, as the safety tables' note says), the words that say so: without them the total's
@@ -474,10 +483,9 @@ def _key_findings_of_arms(ard: pd.DataFrame, arms: list[str]) -> list[tuple[str,
     def overview(category, events=True):
         return _by_group(ard, OVERVIEW_ID, lambda g: _n_of(_patients(ard, OVERVIEW_ID, category=category, group=g),
                                                             events=events))
+    first_weeks = _first_weeks(ard)
     controlled = [(f"Patients with a TEAE in the first {CONTROLLED_WEEKS}, before any switch, by first treatment "
-                   "(the randomised comparison)", _by_group(ard, CONTROLLED_ID, lambda g: _n_of(_patients(
-                       ard, CONTROLLED_ID, category=AE_ANY, group=g)), total=False) + _controlled_incomplete(ard))
-                  ] if ard["analysis_id"].eq(CONTROLLED_ID).any() else []  # patients who took several treatments
+                   "(the randomised comparison)", first_weeks)] if first_weeks else []
     rows += [
         ("Patients with a treatment-emergent adverse event (TEAE), by treatment taken" + _switched_note(ard),
          overview(AE_ANY)),
@@ -776,17 +784,14 @@ def describe_safety(ard: pd.DataFrame | None) -> str:
         per_arm = _by_group(ard, OVERVIEW_ID, lambda g: _n_of(_patients(ard, OVERVIEW_ID, category=AE_ANY, group=g),
                                                               events=False), total=False)
         text.insert(1, f"By the treatment taken when the event started: {per_arm}.")
-        controlled = ard["analysis_id"].eq(CONTROLLED_ID).any()
-        if controlled:
-            first_weeks = _by_group(ard, CONTROLLED_ID, lambda g: _n_of(
-                _patients(ard, CONTROLLED_ID, category=AE_ANY, group=g), events=False), total=False)
+        if first_weeks := _first_weeks(ard, events=False):
             text.insert(2, f"In the first {CONTROLLED_WEEKS}, before any switch, by the arm each patient started on "
-                           f"(the randomised comparison, Table 14.3.1.5): {first_weeks}{_controlled_incomplete(ard)}.")
+                           f"(the randomised comparison, Table 14.3.1.5): {first_weeks}.")
         text.append(f"With {counts[AE_ANY][1]:.0f} patients in {len(arms)} arms, these counts compare the treatments "
                     "only roughly: they cannot show that a treatment is safe or rule out uncommon adverse events, and "
                     "the patients spent different times on each treatment (a switched patient on both), which the "
                     "rates per 100 patient-years of the adverse events of special interest (Table 14.3.5.1)"
-                    f"{' and the comparison of the first ' + CONTROLLED_WEEKS if controlled else ''} take into "
+                    f"{' and the comparison of the first ' + CONTROLLED_WEEKS if first_weeks else ''} take into "
                     "account.")
     else:
         text.append(f"With {counts[AE_ANY][1]:.0f} patients and no control group, these counts describe this pilot "
