@@ -933,6 +933,21 @@ def test_the_example_queries_baricitinib_started_below_the_label_threshold(examp
         ["BARI-PSS-RCT-06-063", "Baseline", "0.73"], ["BARI-PSS-RCT-07-076", "Baseline", "0.69"]]
 
 
+def test_the_example_queries_baricitinib_continued_below_the_label_threshold_once_per_patient(example):
+    """After those starts, 03-025 (weeks 4 and 8), 06-063 and 07-076 (weeks 4 to 20: the week-24 sample is on the day of
+    the last dose) kept neutrophils below 1.0 x10^9/L on baricitinib, dosed on with no interruption in the exposure
+    form; 03-036 at week 16, after the switch (its week-12 sample, on the day of the switch, is the start's). One query
+    per patient, at the first sample after the start, none at a start's own sample; 03-044 (HCQ 400 mg, below 1.0
+    throughout) took no baricitinib."""
+    trial, _, _ = example
+    found = _only(_rules(trial), "continued_below_label")
+    assert found[["USUBJID", "AVISIT", "value"]].values.tolist() == [
+        ["BARI-PSS-RCT-03-025", "Week 4", "0.80"], ["BARI-PSS-RCT-03-036", "Week 16", "0.91"],
+        ["BARI-PSS-RCT-06-063", "Week 4", "0.72"], ["BARI-PSS-RCT-07-076", "Week 4", "0.78"]]
+    counted = found["message"].str.extract(r"the first of (\d+) such samples")[0].fillna("1").tolist()
+    assert counted == ["2", "1", "5", "5"]
+
+
 def test_a_switch_before_the_week_12_visit_is_queried(example):
     """Patient 085 (HCQ 400 mg, no MCII at week 12) switches on the day of the week-12 visit, 2021-08-19, as the
     protocol plans: no query. Switched at week 8 (2021-07-23), the week-12 values, the primary endpoint, are after

@@ -155,14 +155,17 @@ def test_missing_folder_raises_file_not_found(tmp_path):
         validation.check_export(tmp_path / "nowhere")
 
 
-def test_shipped_export_has_no_error_and_two_queries(tmp_export):
+def test_shipped_export_has_no_error_and_three_queries(tmp_export):
+    """007's hepatitis B reactivation, DRUG WITHDRAWN, starts the day after her last dose (adverse_events.csv comes
+    first in the files' order)."""
     result = validation.check_export(tmp_export)
     assert result.ok
     assert result.queries[["USUBJID", "AVISIT", "rule"]].values.tolist() == [
+        [SUBJ + "007", "", "withdrawn_after_last_dose"],
         [SUBJ + "008", "Week 12", "incomplete_biological"],
         [SUBJ + "009", "Week 12", "visit_window"],
     ]
-    assert "study day 101, outside the window day 71 to 99" in result.queries["message"].iloc[1]
+    assert "study day 101, outside the window day 71 to 99" in result.queries["message"].iloc[2]
 
 
 def test_missing_non_required_item_is_a_query_not_an_error(tmp_export):
@@ -240,7 +243,7 @@ def test_cli_exit_status_and_query_file(tmp_export, tmp_path, capsys):
     reports = tmp_path / "reports"
     assert validation.main([str(tmp_export), "--reports", str(reports)]) == 0
     written = pd.read_csv(reports / "data_queries.csv", dtype=str, keep_default_na=False)
-    assert written["source"].unique().tolist() == ["validation"] and len(written) == 2
+    assert written["source"].unique().tolist() == ["validation"] and len(written) == 3
     _break(tmp_export, "pga", _set(0, "PGA", "55"))
     assert validation.main([str(tmp_export), "--reports", str(reports)]) == 1
     assert "out_of_range" in capsys.readouterr().err
@@ -262,7 +265,8 @@ def test_every_rule_is_documented_with_its_kind():
             "stratum_missing",
             "stratum_other_site", "subject_other_site", "spelled_as_another",
             "sample_window", "fatal_not_serious", "randomisation_blank", "empty_record", "screening_visit",
-            "screening_after_first_dose", "discontinued_without_adverse_event", "adverse_event_before_consent"} == {
+            "screening_after_first_dose", "discontinued_without_adverse_event", "adverse_event_before_consent",
+            "continued_below_label", "withdrawn_after_last_dose"} == {
         r for r, (k, _) in validation.RULES.items() if k == "query"}
     assert set(validation.STRUCTURE_RULES) <= set(validation.RULES)
     assert set(export.READ_QUERIES) == {r for r in validation.STRUCTURE_RULES if validation.RULES[r][0] == "query"
@@ -744,3 +748,85 @@ def test_an_export_with_an_empty_disposition_form_queries_every_dosed_subject_wh
     assert result.errors.empty
     queried = result.queries.loc[result.queries["rule"] == "no_end_of_study", "USUBJID"].str[-3:].tolist()
     assert queried == [f"{i:03d}" for i in range(1, 11)]
+
+
+NEUT_W12, LYM_W12 = "001,W12,2021-09-20,NEUT,2.74,10^9/L,1.8,6.3\n", "001,W12,2021-09-20,LYM,1.30,"
+# 001: baricitinib 2 mg from 2021-06-28 to 2021-12-13 (one period); neutrophils 0.7 at baseline (the start's sample),
+# 0.9 at week 12 (line 37), 850/mm3 = 0.85 x10^9/L on an unscheduled sample of 2021-10-04, 0.8 at week 24 (last dose)
+LOW_NEUTROPHILS = (("001,BL,2021-06-28,NEUT,3.39,", "001,BL,2021-06-28,NEUT,0.70,"),
+                   (NEUT_W12, NEUT_W12.replace("2.74", "0.90") + "001,UNS,2021-10-04,NEUT,850,/mm3,1800.0,6300.0\n"),
+                   ("001,W24,2021-12-13,NEUT,3.60,", "001,W24,2021-12-13,NEUT,0.80,"))
+ONE_PERIOD = "001,2.0,2021-06-28,2021-12-13,2"
+
+
+def _continued(result) -> list:
+    found = result.queries[result.queries["rule"] == "continued_below_label"]
+    return [[row, message.split("continued_below_label: ")[1]] for row, message in found[["row", "message"]].values]
+
+
+def test_baricitinib_continued_below_the_labels_threshold_is_one_query_per_patient_and_test(edit_export):
+    """The label interrupts baricitinib below neutrophils 1.0 or lymphocytes 0.5 x10^9/L. 001's neutrophils of week 12
+    (0.9, 2021-09-20) and of 2021-10-04 (0.85) were followed by dosing to 2021-12-13, more than 7 days after each: one
+    query, on the first, counting 2. Her baseline 0.7 is the start's (eligibility's query, on or before the first
+    dose), her week-24 0.8 on the day of her last dose (an interruption could have followed): neither is counted.
+    Lymphocytes 0.45 at week 12 are a query of their own; 0.5 is not below the threshold."""
+    result = edit_export("labs", *LOW_NEUTROPHILS, (LYM_W12, LYM_W12.replace("1.30", "0.45")))
+    assert result.ok
+    tail = ("yet baricitinib (started on 2021-06-28) was dosed on to 2021-12-13, more than 7 days after that sample, "
+            "with no interruption in the exposure form: an interruption not entered, or a deviation to confirm? "
+            "Analysed as recorded")
+    assert _continued(result) == [
+        ["35", "value '0.45' is lymphocytes (10^9/L) 0.45, below the label's threshold of 0.5 at which baricitinib is "
+               "interrupted, sampled on 2021-09-20; " + tail],
+        ["37", "value '0.90' is neutrophils (10^9/L) 0.9, below the label's threshold of 1 at which baricitinib is "
+               "interrupted, sampled on 2021-09-20, the first of 2 such samples (the last on 2021-10-04); " + tail]]
+    assert result.queries["message"].str.startswith(
+        "labs.csv, line 37, subject NCT04916756-01-001, visit Week 12, column LBORRES: continued_below_label:").any()
+    assert _continued(edit_export("labs", ("001,W12,2021-09-20,LYM,0.45,", "001,W12,2021-09-20,LYM,0.50,")))[0][0] \
+        == "37"  # lymphocytes at the threshold: only the neutrophils' query
+
+
+@pytest.mark.parametrize(("periods", "expected"), [
+    # interrupted (a period of dose 0, or a gap) from 2021-09-28, 8 days after week 12: within the 7 days allowed
+    ("001,2.0,2021-06-28,2021-09-27,0\n001,0.0,2021-09-28,2021-10-10,0\n001,2.0,2021-10-11,2021-12-13,2", []),
+    ("001,2.0,2021-06-28,2021-09-27,0\n001,2.0,2021-10-11,2021-12-13,2", []),
+    # a day later: dosed on 2021-09-28, 8 days after the week-12 sample; the sample of 2021-10-04 is in the interruption
+    ("001,2.0,2021-06-28,2021-09-28,0\n001,0.0,2021-09-29,2021-10-10,0\n001,2.0,2021-10-11,2021-12-13,2",
+     [["37", "sampled on 2021-09-20; yet baricitinib (started on 2021-06-28) was dosed on to 2021-09-28, more"]]),
+    # the dose halved from 2021-09-28, no day undosed: no interruption
+    ("001,2.0,2021-06-28,2021-09-27,0\n001,1.0,2021-09-28,2021-12-13,2",
+     [["37", "sampled on 2021-09-20, the first of 2 such samples (the last on 2021-10-04); yet baricitinib (started "
+             "on 2021-06-28) was dosed on to 2021-12-13, more"]]),
+])
+def test_an_interruption_in_the_exposure_form_within_7_days_of_the_sample_is_no_query(edit_export, periods, expected):
+    edit_export("exposure", (ONE_PERIOD, periods))
+    found = _continued(edit_export("labs", *LOW_NEUTROPHILS))
+    assert [[row, message[message.index("sampled on"):][:len(said)]] for (row, message), (_, said)
+            in zip(found, expected)] == expected and len(found) == len(expected)
+
+
+AE_007 = ('007,1,"HBV reactivation, HBV DNA detectable",Hepatitis B reactivation,Infections and infestations,'
+          "2021-08-09,2021-10-07,N,2,RELATED,DRUG WITHDRAWN,RECOVERED/RESOLVED")
+
+
+@pytest.mark.parametrize(("form", "old", "new", "queried"), [
+    ("adverse_events", AE_007, AE_007, True),  # as shipped: onset 2021-08-09, the day after the last dose
+    ("adverse_events", "2021-08-09,2021-10-07", "2021-08-08,2021-10-07", False),  # on the day of the last dose
+    ("adverse_events", "2021-08-09,2021-10-07", "2021-08,2021-10-07", False),  # partial: may be before it
+    ("adverse_events", "DRUG WITHDRAWN", "DRUG INTERRUPTED", False),
+    # an interruption (dose 0) from 2021-08-09 to the end of study: the drug withdrawn during it
+    ("exposure", "007,2.0,2021-07-19,2021-08-08,0", "007,2.0,2021-07-19,2021-08-08,0\n007,0.0,2021-08-09,2021-08-15,0",
+     False),
+])
+def test_drug_withdrawn_for_an_event_that_started_after_the_last_dose_is_a_query(edit_export, form, old, new, queried):
+    """01-007's hepatitis B reactivation starts on 2021-08-09 with the action DRUG WITHDRAWN, but her last dose was on
+    2021-08-08 (exposure EXENDT): an event that began after the last dose cannot have led to withdrawing the drug."""
+    result = edit_export(form, (old, new))
+    assert result.ok
+    found = result.queries[result.queries["rule"] == "withdrawn_after_last_dose"]
+    assert found["message"].tolist() == [
+        "adverse_events.csv, line 6, subject NCT04916756-01-007, visit -, column AEACN: withdrawn_after_last_dose: "
+        "value 'DRUG WITHDRAWN' (Hepatitis B reactivation) but the event starts on 2021-08-09, after the last day of "
+        "study treatment on 2021-08-08 (exposure EXENDT): an event that began after the last dose cannot have led to "
+        "withdrawing the drug (CDISC AEACN NOT APPLICABLE), or the onset or the last dose is mistyped? Analysed as "
+        "recorded"][:int(queried)]

@@ -37,9 +37,8 @@ from analysis_utils.vocabulary import (
 TRTEM_WINDOW_DAYS = 30
 #: Days in a year, for the disease duration DURDIS (years).
 DAYS_PER_YEAR = 365.25
-#: Decimals kept after a unit conversion: removes binary floating-point noise of the product
-#: (e.g. 1.1 x 88.4 = 97.24000000000001) without changing any reported digit.
-CONVERSION_DECIMALS = 9
+#: Decimals kept after a unit conversion (``validation.CONVERSION_DECIMALS``: its queries read the values ADLB holds).
+CONVERSION_DECIMALS = validation.CONVERSION_DECIMALS
 #: Prednisone-equivalent factor per mg of each glucocorticoid (equivalent doses: prednisone 5 mg =
 #: prednisolone 5 = methylprednisolone 4 = triamcinolone 4 = hydrocortisone 20 = cortisone 25 =
 #: dexamethasone 0.75 = betamethasone 0.6; Liu D et al. Allergy Asthma Clin Immunol 2013;9:30, Table 1).
@@ -812,13 +811,8 @@ def standardize_labs(labs: pd.DataFrame) -> pd.DataFrame:
     result = labs["LBORRES"].fillna("").astype(str).str.strip()
     qualitative = labs["LBTESTCD"].isin(dictionary.QUALITATIVE_TESTS)
     convert = (lambda x: (x.astype(float) * factor).round(CONVERSION_DECIMALS))
-    numeric = validation.to_numbers(result.where(~qualitative & (result != "")))
-    text_only = ~qualitative & (result != "") & numeric.isna()
-    numeric = numeric.fillna(validation.read_flagged_results(result[text_only]))  # 45 H: 45, its flag left out
-    text_only &= numeric.isna()
-    beyond = validation.read_limit_results(result[text_only])  # the few results that are not numbers
-    not_detected = dictionary.read_not_detected(labs["LBTESTCD"][text_only], result[text_only])
-    aval = convert(numeric.fillna(beyond["value"]).fillna(pd.Series(0.0, index=not_detected.index[not_detected])))
+    value, beyond, not_detected = validation.read_result_values(labs["LBTESTCD"], result)
+    aval = convert(value)
     avalc = dictionary.read_qualitative(result[qualitative]).reindex(result.index).fillna(result).where(qualitative, "")
     stresc = aval.astype(str).where(aval.notna(), avalc)
     stresc[not_detected.index[not_detected]] = dictionary.NOT_DETECTED

@@ -35,11 +35,19 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis_utils import dictionary, export, partial_dates, scoring
+from analysis_utils import ctcae, dictionary, export, partial_dates, scoring
+from analysis_utils import vocabulary as voc
 from analysis_utils.vocabulary import ESSDAI_DOMAINS, ESSDAI_LEVEL_PARAMCD, ESSPRI_ITEM_PARAMCD
 
 #: Key of ``DataFrame.attrs`` marking a form already typed per the data dictionary (``cleaning`` parses others).
 TYPED_ATTR = "typed"
+
+#: Days after a sample below the baricitinib label's interruption threshold (``ctcae.LAB_INTERRUPTION_THRESHOLDS``) for
+#: its result to reach the site and the investigator to interrupt dosing: the label says to interrupt, with no delay; a
+#: week covers a laboratory's turnaround and a call to the patient (a project decision, docs/decisions.md,
+#: "Baricitinib continued below the label's threshold"). Dosing that ran on past it is ``continued_below_label``.
+LABEL_ACTION_DAYS = 7
+
 
 #: Every rule: name -> (kind, meaning). Kind "error" stops the run; "query" is listed for review.
 RULES = MappingProxyType({
@@ -113,6 +121,14 @@ RULES = MappingProxyType({
     "dose_above_arm": ("query", "a daily dose of baricitinib (EXDOSE) is above the dose planned in the period's "
                                 "treatment (the arms form's DOSE, without one dictionary.ARM_DOSES): a mistyped dose, "
                                 "a mistyped treatment, or a deviation?"),
+    "continued_below_label": ("query", "baricitinib continued below the label's threshold: a sample after the start of "
+                                       "baricitinib (its first dose, or the switch to it) below the threshold at which "
+                                       "the label interrupts it (neutrophils {NEUT:.1f}, lymphocytes {LYM:.1f} "
+                                       "x10^9/L, haemoglobin {HGB:g} g/L), while its dosing ran on more than {days} "
+                                       "days after the sample with no interruption in the exposure form: one query "
+                                       "per patient and test, at the first such sample (an interruption not recorded, "
+                                       "or a deviation?)".format(**ctcae.LAB_INTERRUPTION_THRESHOLDS,
+                                                                 days=LABEL_ACTION_DAYS)),
     "arm_code_repeated": ("error", "two arms of the arms form have the same code (ARMN)"),
     "arms_declared": ("error", "the arms form declares fewer than two arms, an arm twice (names that differ only in "
                                "letter case or spacing), or the export has no randomisation form for its arms"),
@@ -234,6 +250,10 @@ RULES = MappingProxyType({
     "discontinued_without_adverse_event": ("query", "a subject whose end of study is ADVERSE EVENT has no adverse event "
                                                     "whose action is DRUG WITHDRAWN: the disposition table and the "
                                                     "adverse events leading to discontinuation disagree"),
+    "withdrawn_after_last_dose": ("query", "an adverse event whose action is DRUG WITHDRAWN starts after the "
+                                           "subject's last day of study treatment in the exposure form: it cannot "
+                                           "have led to withdrawing the drug (CDISC AEACN NOT APPLICABLE), or a date "
+                                           "is mistyped; analysed as recorded"),
     "fatal_not_serious": ("query", "an adverse event with a fatal outcome or of grade 5 is recorded as not serious "
                                    "(AESER N): ICH E2A counts an event that results in death as serious"),
     "death_not_in_disposition": ("query", "a subject with a fatal adverse event has an end of study other than DEATH"),
@@ -639,6 +659,57 @@ def to_numbers(text: pd.Series) -> pd.Series:
     if other.any():
         numbers[other] = pd.to_numeric(text[other], errors="coerce").astype(float).to_numpy()
     return pd.Series(numbers + 0.0, index=text.index)  # -0.0 + 0.0 is 0.0
+
+
+#: Decimals kept after a unit conversion: removes binary floating-point noise of the product
+#: (e.g. 1.1 x 88.4 = 97.24000000000001) without changing any reported digit.
+CONVERSION_DECIMALS = 9
+
+
+def standard_values(labs: pd.DataFrame) -> pd.Series:
+    """Each numeric laboratory result of ``labs`` (the text of the export: ``LBTESTCD``, ``LBORRES``, ``LBORRESU``) in
+    its test's standard unit, as ``cleaning.standardize_labs`` reads ADLB's ``AVAL``: the number (a flag after it left
+    out, ``read_flagged_results``), a result beyond a limit of quantification as ``read_limit_results`` analyses it, one
+    not detected as 0 (``dictionary.read_not_detected``), times the factor of its unit (``dictionary.LAB_UNITS``;
+    another spelling of it, ``dictionary.unit_spelled``), rounded to ``CONVERSION_DECIMALS``. Missing for a
+    qualitative test, a unit not accepted or a result that is no number (their own rules query them).
+
+    >>> labs = pd.DataFrame({"LBTESTCD": ["NEUT", "NEUT", "HGB", "LYM", "MCOMP"],
+    ...     "LBORRES": ["720", "<0.2", "7.9 L", "0.4", "POSITIVE"], "LBORRESU": ["/mm3", "10^9/L", "g/dL", "x", ""]})
+    >>> standard_values(labs).tolist()
+    [0.72, 0.1, 79.0, nan, nan]
+    """
+    test, res = labs["LBTESTCD"].astype(str), labs["LBORRES"].fillna("").astype(str).str.strip()
+    unit = labs["LBORRESU"].fillna("").astype(str).str.strip()
+    factor = _unit_pairs(test, unit)[0]
+    if np.isnan(factor).any():  # another spelling of an accepted unit
+        spelled = np.isnan(factor)
+        unit = unit.where(~spelled, dictionary.unit_spelled(test[spelled], unit[spelled]))
+        factor = _unit_pairs(test, unit)[0]
+    return (read_result_values(test, res)[0] * factor).round(CONVERSION_DECIMALS)
+
+
+def read_result_values(test: pd.Series, result: pd.Series) -> tuple[pd.Series, pd.DataFrame, pd.Series]:
+    """The number of each laboratory result (``result``: ``LBORRES``, stripped), in its reported unit, as ADLB's
+    ``AVAL`` analyses it (``cleaning.standardize_labs`` and ``standard_values`` share it): the number, a flag after it
+    left out (``read_flagged_results``), a result beyond a limit of quantification as ``read_limit_results`` analyses
+    it, one not detected as 0 (``dictionary.read_not_detected``); missing for a qualitative test (``test``,
+    ``dictionary.QUALITATIVE_TESTS``) or a text that is no number. Also the rows read by ``read_limit_results`` and
+    the mask of those not detected (of the results that are not numbers), for the result as text (``LBSTRESC``).
+
+    >>> tests, results = pd.Series(["NEUT", "HGB", "NEUT", "MCOMP"]), pd.Series(["0.72", "79 L", "<0.2", "POS"])
+    >>> read_result_values(tests, results)[0].tolist()
+    [0.72, 79.0, 0.1, nan]
+    """
+    qualitative = test.isin(dictionary.QUALITATIVE_TESTS)
+    numeric = to_numbers(result.where(~qualitative & (result != "")))
+    text_only = ~qualitative & (result != "") & numeric.isna()
+    numeric = numeric.fillna(read_flagged_results(result[text_only]))  # 45 H: 45, its flag left out
+    text_only &= numeric.isna()
+    beyond = read_limit_results(result[text_only])  # the few results that are not numbers
+    not_detected = dictionary.read_not_detected(test[text_only], result[text_only])
+    value = numeric.fillna(beyond["value"]).fillna(pd.Series(0.0, index=not_detected.index[not_detected]))
+    return value, beyond, not_detected
 
 
 def _format_mask(var: dictionary.Variable, stripped: pd.Series) -> np.ndarray:
@@ -1549,6 +1620,82 @@ def _query_dose_above_arm(typed: dict, text: dict, ctxs: dict, arms: pd.DataFram
         + planned[m].map(lambda d: f"{d:g}") + " mg): a mistyped dose or treatment, or a deviation to confirm?"))
 
 
+def baricitinib_runs(exposure: pd.DataFrame, exported=pd.NaT) -> pd.DataFrame:
+    """The stretches of days dosed with baricitinib of each subject (typed ``exposure``): its periods of a daily dose
+    above 0 (``EXDOSE``; a period of dose 0 is of an arm without baricitinib, or an interruption:
+    ``cleaning.interrupted``), a period starting by the day after the last dose of the one before continuing its
+    stretch (a dose changed, with no day undosed); a gap of a day or more, or a period of dose 0, ends it
+    (docs/decisions.md, "A treatment interruption"). A period still running at the export (``EXENDT`` blank) runs to
+    ``exported``, the export's date (``NaT``: its end not known).
+
+    Returns ``SUBJID, START, END`` (``END`` ``NaT`` when not known), one row per stretch, by subject and start.
+
+    >>> ex = pd.DataFrame({"SUBJID": "1", "EXDOSE": [4.0, 2.0, 0.0, 4.0],
+    ...     "EXSTDT": pd.to_datetime(["2021-01-01", "2021-02-01", "2021-03-01", "2021-03-15"]),
+    ...     "EXENDT": pd.to_datetime(["2021-01-31", "2021-02-28", "2021-03-14", None])})
+    >>> baricitinib_runs(ex, pd.Timestamp("2021-06-30")).astype(str).values.tolist()
+    [['1', '2021-01-01', '2021-02-28'], ['1', '2021-03-15', '2021-06-30']]
+    """
+    dosed = ((exposure["EXDOSE"] > 0).fillna(False) & exposure["EXSTDT"].notna()).astype(bool)
+    ex = exposure[dosed].assign(_end=lambda d: d["EXENDT"].fillna(exported)).sort_values(["SUBJID", "EXSTDT"],
+                                                                                          kind="stable")
+    before = ex.groupby("SUBJID", sort=False)["_end"].shift()  # a subject's first period: NaT, a new stretch
+    run = (~(ex["EXSTDT"] <= before + pd.Timedelta(days=1)).fillna(False).astype(bool)).cumsum()
+    by = ex.groupby(run, sort=False)
+    return pd.DataFrame({"SUBJID": by["SUBJID"].first(), "START": by["EXSTDT"].min(),
+                         "END": by["_end"].max().mask(ex["_end"].isna().groupby(run, sort=False).any())}
+                        ).reset_index(drop=True)
+
+
+def _query_continued_below_label(typed: dict, text: dict, ctxs: dict, *, thresholds=ctcae.LAB_INTERRUPTION_THRESHOLDS,
+                                 allowance: int = LABEL_ACTION_DAYS) -> pd.DataFrame:
+    """Baricitinib continued below the label's threshold (Olumiant SmPC 4.2 and US label, "interrupt" at neutrophils
+    < 1.0, lymphocytes < 0.5 x10^9/L or haemoglobin < 80 g/L: ``thresholds``, in the standard unit,
+    ``standard_values``): a sample below it after the start of baricitinib (the first day of the subject's first
+    stretch dosed with it, ``baricitinib_runs``: the first dose, or the switch to it; a sample on or before that day is
+    the start's own, ``eligibility.derive_label_queries``), taken in a stretch dosed with it that ran on more than
+    ``allowance`` days after the sample (``LABEL_ACTION_DAYS``): no interruption recorded where the label asks for one.
+    One query per subject and test, on the first such sample, saying how many there were (a site gets one question,
+    not one a visit). An interruption not recorded, or a deviation for the site to confirm; the analyses take the
+    data as recorded. docs/decisions.md, "Baricitinib continued below the label's threshold"."""
+    exposure, labs = typed.get("exposure"), text.get("labs")
+    if exposure is None or labs is None or not {"SUBJID", "EXDOSE", "EXSTDT", "EXENDT"} <= set(exposure) \
+            or not {"SUBJID", "LBTESTCD", "LBORRES", "LBORRESU"} <= set(labs) or "LBDT" not in typed.get("labs", {}):
+        return _empty()
+    tested = labs["LBTESTCD"].isin(list(thresholds)).to_numpy()
+    runs = baricitinib_runs(exposure, export_timestamp(typed))
+    if runs.empty or not tested.any():
+        return _empty()
+    value = standard_values(labs[tested])
+    samples = pd.DataFrame({"_row": np.flatnonzero(tested), "SUBJID": labs["SUBJID"][tested],
+                            "TEST": labs["LBTESTCD"][tested], "DATE": typed["labs"]["LBDT"][tested], "AVAL": value})
+    samples = samples[(samples["AVAL"] < samples["TEST"].map(thresholds).astype(float)).to_numpy()]
+    started = runs.groupby("SUBJID")["START"].min()  # the first dose of baricitinib, or the switch to it
+    on = samples.merge(runs, on="SUBJID")
+    on = on[((on["START"] <= on["DATE"]) & (on["DATE"] > on["SUBJID"].map(started))
+             & (on["END"] > on["DATE"] + pd.Timedelta(days=allowance))).fillna(False).astype(bool)]
+    on = on.sort_values(["SUBJID", "TEST", "DATE", "_row"], kind="stable")
+    by = on.groupby(["SUBJID", "TEST"], sort=False)
+    first = on.drop_duplicates(["SUBJID", "TEST"]).assign(N=by["DATE"].transform("size"), LAST=by["DATE"].transform(
+        "max")).assign(BARI=lambda d: d["SUBJID"].map(started))
+    mask = np.zeros(len(labs), dtype=bool)
+    mask[first["_row"].to_numpy()] = True
+    first = first.set_index(labs.index[first["_row"].to_numpy()])
+
+    def said(m) -> pd.Series:
+        row, day = first.loc[labs.index[m]], "%Y-%m-%d"
+        more = np.where(row["N"] > 1, ", the first of " + row["N"].astype(str) + " such samples (the last on "
+                        + row["LAST"].dt.strftime(day) + ")", "")
+        return ("is " + row["TEST"].map(lambda code: voc.in_sentence(voc.param_label(code))) + " "
+                + row["AVAL"].map("{:g}".format) + ", below the label's threshold of "
+                + row["TEST"].map(thresholds).map("{:g}".format) + " at which baricitinib is interrupted, sampled on "
+                + row["DATE"].dt.strftime(day) + more + "; yet baricitinib (started on " + row["BARI"].dt.strftime(day)
+                + ") was dosed on to " + row["END"].dt.strftime(day)
+                + f", more than {allowance} days after that sample, with no interruption in the exposure form: an "
+                "interruption not entered, or a deviation to confirm? Analysed as recorded")
+    return _problems(ctxs["labs"], mask, "LBORRES", "continued_below_label", labs["LBORRES"], said)
+
+
 #: Letters of Chinese, Japanese and Korean (CJK ideographs and their extensions, kana, hangul), of which no English
 #: MedDRA term has any.
 CJK_LETTER = "[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]"
@@ -2245,6 +2392,9 @@ def _query_sample_windows(typed: dict, text: dict, ctxs: dict, schedule: pd.Data
 
 #: The CTCAE grade of a fatal adverse event (grade 5: death related to the adverse event, CTCAE v5.0).
 FATAL_GRADE = 5
+#: The action taken with the study treatment of an adverse event after which it was stopped for good (CDISC codelist
+#: ACN, C66767: DRUG WITHDRAWN); an event after the last dose has NOT APPLICABLE (``withdrawn_after_last_dose``).
+ACTION_WITHDRAWN = "DRUG WITHDRAWN"
 
 
 def _query_deaths(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
@@ -2271,7 +2421,7 @@ def _query_deaths(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
                                "but the end of study is " + status.fillna("not recorded").astype(str)
                                + f" (disposition), not {died}"))
     if ds is not None and {"SUBJID", "DSDECOD"} <= set(ds) and "AEACN" in ae:
-        withdrawn = ae.loc[(ae["AEACN"] == "DRUG WITHDRAWN").to_numpy(), "SUBJID"]
+        withdrawn = ae.loc[(ae["AEACN"] == ACTION_WITHDRAWN).to_numpy(), "SUBJID"]
         parts.append(_problems(ctxs["disposition"], ((ds["DSDECOD"] == "ADVERSE EVENT").to_numpy()
                                                      & ~ds["SUBJID"].isin(withdrawn).to_numpy()), "DSDECOD",
                                "discontinued_without_adverse_event", text["disposition"]["DSDECOD"],
@@ -2292,6 +2442,46 @@ def _query_deaths(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
                                "is after the end of the subject's fatal adverse event on "
                                + death.dt.strftime("%Y-%m-%d").fillna("")))
     return pd.concat(parts, ignore_index=True)
+
+
+def last_treatment_days(exposure: pd.DataFrame) -> pd.Series:
+    """Each dosed subject's last day of study treatment in the exposure form (typed), by SUBJID: the latest last dose
+    (``EXENDT``) of its periods, a period of daily dose 0 included (an arm without baricitinib, or an interruption,
+    during which the drug may still be withdrawn); none for a subject with a period still running at the export
+    (``EXENDT`` blank: on treatment).
+
+    >>> ex = pd.DataFrame({"SUBJID": ["1", "1", "2", "2"], "EXSTDT": pd.to_datetime(["2021-01-01", "2021-03-01",
+    ...     "2021-01-05", "2021-02-01"]), "EXENDT": pd.to_datetime(["2021-02-28", "2021-03-14", "2021-01-31", None])})
+    >>> last_treatment_days(ex).dt.strftime("%Y-%m-%d").to_dict()
+    {'1': '2021-03-14'}
+    """
+    dosed = exposure.dropna(subset=["EXSTDT"])
+    running = pd.Index(dosed.loc[dosed["EXENDT"].isna(), "SUBJID"].unique())
+    last = dosed.groupby("SUBJID", sort=True)["EXENDT"].max()
+    return last[~last.index.isin(running)]
+
+
+def _query_withdrawn_after_last_dose(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
+    """An adverse event whose action is ``ACTION_WITHDRAWN`` that starts (``AESTDT``; a partial date: the first day it
+    may be, so the event surely started after) after the subject's last day of study treatment
+    (``last_treatment_days``): an event that began once the drug was no longer taken cannot have led to withdrawing it
+    (its action is NOT APPLICABLE, CDISC codelist ACN, C66767), or the onset or the last dose
+    is mistyped. The pilot's hepatitis B reactivation of 01-007 starts on 2021-08-09, the day after the last dose:
+    a data query; the analysis keeps the data as recorded (the treatment-emergent window, the events leading to
+    discontinuation and every table unchanged)."""
+    ae, exposure = typed.get("adverse_events"), typed.get("exposure")
+    if ae is None or exposure is None or not {"SUBJID", "AESTDT", "AEACN"} <= set(ae) \
+            or not {"SUBJID", "EXSTDT", "EXENDT"} <= set(exposure):
+        return _empty()
+    last = lookup(ae["SUBJID"], last_treatment_days(exposure))
+    bad = ((ae["AEACN"] == ACTION_WITHDRAWN) & (ae["AESTDT"] > last)).fillna(False).to_numpy(bool)
+    term = ae["AEDECOD"] if "AEDECOD" in ae else pd.Series("", index=ae.index)
+    return _problems(ctxs["adverse_events"], bad, "AEACN", "withdrawn_after_last_dose", text["adverse_events"]["AEACN"],
+                     lambda m: "(" + term[m].fillna("").astype(str) + ") but the event starts on "
+                     + ae["AESTDT"][m].dt.strftime("%Y-%m-%d") + ", after the last day of study treatment on "
+                     + last[m].dt.strftime("%Y-%m-%d") + " (exposure EXENDT): an event that began after the last dose "
+                     "cannot have led to withdrawing the drug (CDISC AEACN NOT APPLICABLE), or the onset or the last "
+                     "dose is mistyped? Analysed as recorded")
 
 
 def _query_no_assessment(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
@@ -2713,7 +2903,7 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
                  _check_missed_doses(typed["exposure"], text["exposure"], ctxs["exposure"]),
                  _check_overlapping_exposure(typed["exposure"], text["exposure"], ctxs["exposure"]),
                  _check_dose_without_baricitinib(typed, text, ctxs, arms),
-                 _query_dose_above_arm(typed, text, ctxs, arms),
+                 _query_dose_above_arm(typed, text, ctxs, arms), _query_continued_below_label(typed, text, ctxs),
                  _check_open_exposure(typed, text, ctxs),
                  _check_randomisation(typed, text, ctxs), _check_screen_failures(typed, text, ctxs),
                  _query_windows(typed, text, ctxs, schedule), _query_sample_windows(typed, text, ctxs, schedule),
@@ -2728,7 +2918,7 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
                  _query_overlapping_medication(typed, text, ctxs),
                  _query_crf_totals(typed, text, ctxs),
                  _query_no_assessment(typed, text, ctxs), _query_missing_assessments(text, ctxs),
-                 _query_deaths(typed, text, ctxs)]
+                 _query_deaths(typed, text, ctxs), _query_withdrawn_after_last_dose(typed, text, ctxs)]
     if "schedule" in typed:
         problems.append(_check_schedule(typed["schedule"], text["schedule"], ctxs["schedule"]))
     if "arms" in typed:
