@@ -178,6 +178,46 @@ def test_an_output_that_ends_its_notebook_leaves_out_the_cells_after_it():
     assert "PILOT_ONLY_TABLE" in _render([planning])
 
 
+def _ended(text, monkeypatch, **kw):
+    """The output ``report.end_notebook(text, **kw)`` shows, as an executed notebook holds it."""
+    from analysis_utils import report
+
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, metadata=None: shown.append((obj, metadata)))
+    report.end_notebook(text, **kw)
+    (markdown, metadata), = shown
+    return nbformat.v4.new_output("display_data", data={"text/markdown": markdown.data}, metadata=metadata)
+
+
+def test_a_section_that_does_not_apply_to_the_export_is_left_out_heading_and_all(monkeypatch):
+    """``report.end_notebook(text, leave_out=True)`` (07's planning, for a randomised trial's export): merge leaves
+    out every cell of the notebook, those before the marked output and the output itself, so the section has no
+    heading and no contents entry; the other sections keep their numbers (by position: the appendix stays "A").
+    Without ``leave_out`` (07 at a data cut before week 12) the notebook is kept up to the marked output."""
+    def notebooks(end):
+        planning = _nb("planning", [_md("## BEFORE_THE_END"), _code([end], tags=["report-if-output"]),
+                                    _md("## PILOT_ONLY_TEXT")])
+        return [_nb("listings", [_md("## A listing")]), planning, _nb("appendix", [_md("## NEXT_NOTEBOOK")])]
+
+    left_out = _ended("NOT_FOR_THIS_EXPORT", monkeypatch, leave_out=True)
+    assert left_out.metadata == {htmlreport.END_METADATA: htmlreport.LEAVE_OUT}
+    merged = htmlreport.merge(notebooks(left_out), ["04", "07", "08"], {})
+    assert [c.id for c in merged.cells] == ["sec-listings", "nb04-cell-00", "sec-appendix", "nb08-cell-00"]
+    out = _render(notebooks(left_out))
+    for gone in ("NOT_FOR_THIS_EXPORT", "BEFORE_THE_END", "PILOT_ONLY_TEXT", 'id="sec-planning"', "Planning the"):
+        assert gone not in out, gone
+    toc = re.search(r'<nav id="toc">.*?</nav>', out, re.S).group(0)
+    assert '<a href="#sec-listings">4 Listings</a>' in toc and "sec-planning" not in toc
+    assert '<a href="#sec-appendix">A Appendix: data, methods and provenance</a>' in toc and "NEXT_NOTEBOOK" in out
+
+    ended = _ended("NOT_COMPUTED_AT_THIS_CUT", monkeypatch)
+    assert ended.metadata == {htmlreport.END_METADATA: True}
+    kept = _render(notebooks(ended))
+    assert "BEFORE_THE_END" in kept and "NOT_COMPUTED_AT_THIS_CUT" in kept and "PILOT_ONLY_TEXT" not in kept
+    toc = re.search(r'<nav id="toc">.*?</nav>', kept, re.S).group(0)
+    assert '<a href="#sec-planning">5 Planning the randomised trial</a>' in toc
+
+
 def test_listings_take_the_numbers_of_ich_e3_appendix_16_2_in_the_order_of_the_page():
     """ICH E3 16.2: 16.2.1 discontinued patients, 16.2.2 protocol deviations, 16.2.6 individual efficacy response
     data, 16.2.7 adverse event listings. The merged notebooks' Listings section shows them in that order."""

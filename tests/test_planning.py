@@ -28,7 +28,7 @@ from analysis_utils.planning import (  # noqa: E402
     sample_size_two_proportions, simulate_power_t_test, simulate_power_two_proportions, size_scenarios,
     summarize_power_grid,
 )
-from analysis_utils.planning_plots import OKABE_ITO, plot_power_curves  # noqa: E402
+from analysis_utils.planning_plots import OKABE_ITO, log_ticks, plot_power_curves  # noqa: E402
 
 
 def naive_n_control(pt, pc, k, alpha=0.05, power=0.8):
@@ -423,6 +423,23 @@ def test_plot_power_curves_draws_each_scenario():
     plt.close(ax.figure)
 
 
+def test_power_curves_reach_every_scenarios_size_on_a_log_axis():
+    """Table P.2's sizes run from 42 to 846 evaluable patients: the axis is logarithmic, from the power of ten below
+    the smallest size of the grid to that above the largest, labelled 10, 20, 50, ... as numbers; the legend is below
+    the axes (it hid the last curve's rise in the lower right)."""
+    g = pd.DataFrame({"scenario": "a", "n_total": [12, 480, 900], "power_exact": [0.02, 0.55, 0.83],
+                      "power_simulated": [0.02, 0.55, 0.83]})
+    ax = plot_power_curves(g, target=0.8)
+    ax.figure.canvas.draw()
+    assert ax.get_xscale() == "log" and ax.get_xlim() == (10, 1000)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["10", "20", "50", "100", "200", "500", "1000"]
+    legend, axes = ax.get_legend().get_window_extent(), ax.get_window_extent()
+    assert legend.y1 < axes.y0  # below the axes, not over a curve
+    plt.close(ax.figure)
+    assert log_ticks(42, 846) == [10, 20, 50, 100, 200, 500, 1000]
+    assert log_ticks(100, 100) == [100, 200, 500, 1000] and log_ticks(9, 11) == [1, 2, 5, 10, 20, 50, 100]
+
+
 # --- inputs, continuous sizes, display -----------------------------------------------------------
 
 PILOT = pd.DataFrame({
@@ -565,6 +582,11 @@ def test_notebook_runs_on_a_small_study(tmp_path):
     assert ard_get(ard, "n_trials", "PLAN-TRIAL-SIMULATION", "pilot posterior mean vs HCQ (JOQUER)") == 5.0
     assert ard_get(ard, "n_responders", "PLAN-INPUTS", "pilot_mcii") == 8.0
     assert (tmp_path / "figures" / "planning_power_curves.png").exists()
+    shown = tmp_path.joinpath("out.ipynb").read_text(encoding="utf-8")
+    # 80% lower limit of 8/10, 0.63, vs ETAP's 0.59: beyond the exact search, and beyond the figure's axis
+    assert "Beyond the figure's axis, which ends at 900 evaluable patients, lies Table P.2's size for pilot 80% " \
+           "lower limit vs placebo (ETAP), " in shown
+    assert "that of baricitinib 2 mg, with or without HCQ (the export does not record it)" in shown  # no HCQFL
 
 
 def ard_get(ard, stat_name, analysis_id, category):
@@ -589,6 +611,8 @@ def test_notebook_parameters_match_documented_defaults():
     assert values["N_CENTRES"] == planning.PLANNED_TRIAL["n_centres"]
     assert values["RATIO"] == 2.0 and values["SD_UPPER_LEVEL"] == planning.SD_UPPER_LEVEL
     assert values["POWER_TEST"] in planning.TESTS
+    # the power curves reach the largest size Table P.2 searches exactly (846 for the shipped pilot's last scenario)
+    assert max(values["N_TOTAL_GRID"]) == (1 + values["RATIO"]) * planning.EXACT_MAX_N_CONTROL == 900
 
 
 def test_planning_inputs_missing_at_an_early_data_cut():
@@ -620,6 +644,53 @@ def test_a_randomised_export_is_not_planned_from_and_says_why():
     assert planning.why_not_planned(ds["adsl"].drop(columns=["TRT01P", "TRT01PN"]), ard) == ""  # ADSL from elsewhere
     early = ard[ard["avisit"] != "Week 12"]
     assert planning.why_not_planned(ds["adsl"], early).startswith("Not computed at this data cut")
+
+
+def test_the_arms_of_a_randomised_export_leave_the_section_out_and_an_early_cut_keeps_it():
+    """randomised_arms: the test of why_not_planned, which notebook 07 also uses to leave the section out of a
+    randomised trial's report (report.end_notebook(..., leave_out=True)); a pilot's single arm, or an ADSL without
+    TRT01P, gives [] (an early data cut of the pilot keeps the section, with why_not_planned's explanation)."""
+    adsl = pd.DataFrame({"TRT01P": ["Baricitinib 4 mg + HCQ 400 mg", "HCQ 400 mg", None], "TRT01PN": [2, 1, None]})
+    assert planning.randomised_arms(adsl) == ["HCQ 400 mg", "Baricitinib 4 mg + HCQ 400 mg"]
+    assert planning.randomised_arms(adsl.assign(TRT01P=["", "HCQ 400 mg", None])) == ["HCQ 400 mg", ""]
+    assert planning.randomised_arms(adsl.assign(TRT01P="Baricitinib 2 mg")) == []
+    assert planning.randomised_arms(adsl.drop(columns=["TRT01PN"])) == ["Baricitinib 4 mg + HCQ 400 mg", "HCQ 400 mg"]
+    assert planning.randomised_arms(adsl.drop(columns=["TRT01P"])) == []
+    import json
+
+    from analysis_utils import paths
+    nb = json.loads((paths.NOTEBOOKS / "07_next_trial_planning.ipynb").read_text(encoding="utf-8"))
+    source = "".join(next(c for c in nb["cells"] if c["id"] == "cell-03")["source"])
+    assert "report.end_notebook(why_not, leave_out=bool(planning.randomised_arms(adsl)))" in source
+
+
+def test_the_conclusion_gives_the_pilots_treatment_as_the_export_records_it():
+    """The shipped pilot: 6 of its 11 patients took HCQ at baseline (conmeds.csv; Table 14.1.x "Hydroxychloroquine
+    at baseline" 6 (54.5)), so its rate is not of baricitinib 2 mg alone."""
+    from analysis_utils import cleaning
+    adsl = cleaning.derive_all(synthetic.generate_trial())["adsl"]
+    assert ((adsl["FASFL"] == "Y").sum(), (adsl["HCQFL"] == "Y").sum()) == (11, 6)
+    text = planning.describe_pilot_limits(adsl)
+    assert ("and its response rate is that of baricitinib 2 mg, with HCQ in only 6 of its 11 patients (at baseline), "
+            "where the follow-on trial gives 4 mg with HCQ to every patient.") in text
+    assert "alone" not in text
+    # the full analysis set counts: a patient outside it is not one of the pilot's rate
+    outside = adsl.assign(FASFL=["N"] + ["Y"] * 10, HCQFL=["Y"] + ["N"] * 10)
+    assert "that of baricitinib 2 mg without HCQ, where" in planning.describe_pilot_limits(outside)
+
+
+def test_a_size_beyond_the_power_curves_axis_is_named():
+    """Table P.2's sizes (evaluable patients) above the axis's last size, in the table's order; a scenario not sized
+    (no row) has no size to reach."""
+    rows = planning.melt_to_ard(pd.DataFrame({"scenario": ["a", "b", "c", "d"], "n_total": [42, 846, 2400, math.nan]}),
+                                category="scenario", analysis_id="PLAN-MCII-SCENARIOS")
+    assert planning.describe_sizes_beyond_axis(rows, n_max=900) == (
+        "Beyond the figure's axis, which ends at 900 evaluable patients, lies Table P.2's size for c, 2400 evaluable "
+        "patients: its curve does not reach the target power within the figure.")
+    assert planning.describe_sizes_beyond_axis(rows, n_max=480).startswith(
+        "Beyond the figure's axis, which ends at 480 evaluable patients, lie Table P.2's sizes for b, 846 evaluable "
+        "patients; c, 2400: their curves do not")
+    assert planning.describe_sizes_beyond_axis(rows, n_max=2400) == ""
 
 
 # --- exact sizes for Fisher's test; the planned trial simulated and analysed as planned -----------

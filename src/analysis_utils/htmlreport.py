@@ -3,7 +3,8 @@
 The notebooks are merged in ICH E3 section order (``SECTIONS``) by metadata ``report.section`` (a cell
 tagged ``section-<name>`` switches it), without cells tagged ``report-exclude``, parameters cells, stderr
 (warnings), cells tagged ``report-if-output`` that show nothing (analyses of some trials only), and a notebook's
-cells after an output that ends it (``END_METADATA``: an analysis that does not apply to the export, which says why).
+cells after an output that ends it (``END_METADATA``: an analysis that does not apply to the export, which says why),
+or all of them (``LEAVE_OUT``: a section that does not apply to this kind of export).
 nbconvert's ``HTMLExporter`` renders them with the package's template (``templates/report``), code hidden,
 raw HTML in markdown escaped, figures inlined, ids from the content; a page that would load anything
 from outside the file fails the build.
@@ -28,6 +29,9 @@ EXCLUDE_TAG = "report-exclude"
 IF_OUTPUT_TAG = "report-if-output"
 #: Metadata of a cell's output (``report.end_notebook``) after which the notebook's cells are left out.
 END_METADATA = "report_end"
+#: The value of ``END_METADATA`` that leaves out every cell of the notebook, the marked output too
+#: (``report.end_notebook(..., leave_out=True)``: a section that does not apply to this kind of export).
+LEAVE_OUT = "leave-out"
 SECTION_TAG_PREFIX = "section-"
 #: The banner of a report of invented data (``report.css`` prints it at the top of every page).
 SYNTHETIC_BANNER = "SYNTHETIC DATA: invented for testing the analysis; these are not the trial's results."
@@ -63,12 +67,14 @@ def _html_cell(fragment: str, cell_id: str) -> dict:
 
 def merge(notebooks: list, names: list[str], parts: dict[str, list[tuple[str, str]]]):
     """One notebook: a heading per section in ``SECTIONS`` order, each followed by its cells, then its
-    ``parts`` ((heading, HTML) pairs, by section key). Cell ids get the notebook's number as prefix (``nb04-cell-07``)."""
+    ``parts`` ((heading, HTML) pairs, by section key); a section without either has no heading, and the others keep
+    their numbers (by position in ``SECTIONS``). Cell ids get the notebook's number as prefix (``nb04-cell-07``).
+    A notebook's cells end at an output marked ``END_METADATA``; marked ``LEAVE_OUT``, none of them is kept."""
     import nbformat
 
     grouped = {key: [] for key, _ in SECTIONS}
     for nb, name in zip(notebooks, names):
-        section = section_of(name, nb.metadata)
+        section, kept = section_of(name, nb.metadata), []
         for cell in nb.cells:
             tags = cell.metadata.get("tags", [])
             section = section_of(name, nb.metadata, section, tags)
@@ -80,9 +86,14 @@ def merge(notebooks: list, names: list[str], parts: dict[str, list[tuple[str, st
                 cell.outputs = [o for o in cell.outputs if o.get("name") != "stderr"]
                 if IF_OUTPUT_TAG in tags and not cell.outputs:
                     continue
-            grouped[section].append(cell)
-            if any(output.get("metadata", {}).get(END_METADATA) for output in cell.get("outputs", ())):
+            kept.append((section, cell))
+            ends = [output.get("metadata", {}).get(END_METADATA) for output in cell.get("outputs", ())]
+            if LEAVE_OUT in ends:
+                kept = []
+            if any(ends):
                 break
+        for section, cell in kept:
+            grouped[section].append(cell)
     cells = []
     for number, (key, title) in enumerate(SECTIONS, start=1):
         extra = parts.get(key, [])

@@ -826,11 +826,29 @@ def describe_missing_inputs(missing, *, visit: str = "Week 12") -> str:
             "(the visit is not yet due, or too few patients were assessed).")
 
 
+def randomised_arms(adsl: pd.DataFrame) -> list:
+    """The planned arms (ADSL ``TRT01P``, in ``TRT01PN`` order) of an export of several of them, a randomised trial's;
+    ``[]`` for a single-arm pilot's. A blank arm, of patients not yet randomised, counts as one of a randomised export;
+    without ``TRT01P`` (a dataset from elsewhere) one arm, as ``efficacy_ard.pooled_group`` reads it.
+
+    >>> adsl = pd.DataFrame({"TRT01P": ["HCQ 400 mg", "Baricitinib 4 mg + HCQ 400 mg"], "TRT01PN": [2, 1]})
+    >>> randomised_arms(adsl)
+    ['Baricitinib 4 mg + HCQ 400 mg', 'HCQ 400 mg']
+    >>> randomised_arms(adsl.assign(TRT01P="Baricitinib 2 mg")), randomised_arms(adsl.drop(columns="TRT01P"))
+    ([], [])
+    """
+    if "TRT01P" not in adsl.columns:
+        return []
+    ordered = adsl.sort_values("TRT01PN", kind="stable") if "TRT01PN" in adsl.columns else adsl
+    arms = list(ordered["TRT01P"].dropna().drop_duplicates())
+    return arms if len(arms) > 1 else []
+
+
 def why_not_planned(adsl: pd.DataFrame, ard: pd.DataFrame, *, visit: str = "Week 12") -> str:
     """Why the planning section computes nothing for this export, or ``""`` when it plans.
 
-    The section sizes a randomised trial from a single-arm pilot. An export of several planned arms (ADSL
-    ``TRT01P``) is of a randomised trial, whose pooled response rate is no pilot's, and whose own between-arm
+    The section sizes a randomised trial from a single-arm pilot. An export of several planned arms
+    (``randomised_arms``) is of a randomised trial, whose pooled response rate is no pilot's, and whose own between-arm
     comparisons the efficacy section gives; at an early data cut the pilot's results are missing
     (``missing_pilot_inputs``, said by ``describe_missing_inputs``).
 
@@ -840,11 +858,8 @@ def why_not_planned(adsl: pd.DataFrame, ard: pd.DataFrame, *, visit: str = "Week
     >>> why_not_planned(adsl.assign(TRT01P=["", "Baricitinib 4 mg + HCQ 400 mg"]), pd.DataFrame())[:89]
     'Not computed for this export: it is of a randomised trial (Baricitinib 4 mg + HCQ 400 mg)'
     """
-    arms = []
-    if "TRT01P" in adsl.columns:  # without it (a dataset from elsewhere) one arm, as efficacy_ard.pooled_group reads it
-        ordered = adsl.sort_values("TRT01PN", kind="stable") if "TRT01PN" in adsl.columns else adsl
-        arms = list(ordered["TRT01P"].dropna().drop_duplicates())
-    if len(arms) > 1:  # a blank arm, of patients not yet randomised, is one of a randomised export too, never named
+    arms = randomised_arms(adsl)
+    if arms:  # a blank arm is never named
         named = ", ".join(a for a in arms if str(a).strip())
         return (f"Not computed for this export: it is of a randomised trial ({named}), not of a single-arm "
                 "pilot, from which this section would size a randomised trial. The between-arm comparisons of the "
@@ -1712,6 +1727,74 @@ error in both): Fisher's sizes are, if anything, larger than the planned analysi
                  + (": Fisher's sizes are, if anything, larger than the planned analysis needs."
                     if len(above) == len(gain) else "."))
     return text
+
+
+def describe_sizes_beyond_axis(rows: pd.DataFrame, *, n_max: float, table: str = "Table P.2",
+                               analysis_id: str = "PLAN-MCII-SCENARIOS") -> str:
+    """Name the scenarios whose size (``size_scenarios`` rows in the ARD: evaluable patients, ``n_total``) lies beyond
+    the power curves' axis, which ends at ``n_max`` evaluable patients: their curves do not reach the target power
+    within the figure. ``""`` when every curve reaches it (a scenario not sized has no size to reach).
+
+    >>> rows = pd.DataFrame({"analysis_id": "PLAN-MCII-SCENARIOS", "category": ["a", "b", "c"], "stat_name": "n_total",
+    ...                      "stat_value": [42.0, 846.0, 1236.0], "method": "", "label": ""})
+    >>> describe_sizes_beyond_axis(rows, n_max=900)
+    "Beyond the figure's axis, which ends at 900 evaluable patients, lies Table P.2's size for c, 1236 evaluable \
+patients: its curve does not reach the target power within the figure."
+    >>> print(describe_sizes_beyond_axis(rows, n_max=480))
+    Beyond the figure's axis, which ends at 480 evaluable patients, lie Table P.2's sizes for b, 846 evaluable \
+patients; c, 1236: their curves do not reach the target power within the figure.
+    >>> describe_sizes_beyond_axis(rows, n_max=2000)
+    ''
+    """
+    n_total = _wide(rows, analysis_id, ("n_total",))["n_total"]
+    beyond = n_total[n_total > n_max]
+    if beyond.empty:
+        return ""
+    one = len(beyond) == 1
+    sizes = "; ".join(f"{name}, {format_number(n, 0)}" + (" evaluable patients" if i == 0 else "")
+                      for i, (name, n) in enumerate(beyond.items()))
+    return (f"Beyond the figure's axis, which ends at {format_number(n_max, 0)} evaluable patients, "
+            f"{'lies' if one else 'lie'} {table}'s {'size' if one else 'sizes'} for {sizes}: "
+            f"{'its curve does' if one else 'their curves do'} not reach the target power within the figure.")
+
+
+def describe_pilot_limits(adsl: pd.DataFrame) -> str:
+    """What the pilot can and cannot tell the planning, in words: the sizes differ widely between scenarios it cannot
+    tell apart, and its rate is of another treatment than the follow-on trial's (``PLANNED_TRIAL``: baricitinib 4 mg
+    with HCQ for every patient), that of baricitinib 2 mg (Bai W et al. Ann Rheum Dis 2022;81:1050) with HCQ as the
+    patients' own concomitant medication: how many of the full analysis set (ADSL ``FASFL``, every patient without it)
+    took it at baseline (ADSL ``HCQFL``, "Y" or "N"; without it, or with none recorded, the text says so).
+
+    >>> adsl = pd.DataFrame({"FASFL": "Y", "HCQFL": ["Y", "N", "Y"]})
+    >>> print(describe_pilot_limits(adsl))
+    The pilot supports a randomised trial but cannot size it precisely: the number of patients needed differs widely \
+between assumptions that the pilot cannot tell apart, above all with the control arm's response rate, and its \
+response rate is that of baricitinib 2 mg, with HCQ in only 2 of its 3 patients (at baseline), where the follow-on \
+trial gives 4 mg with HCQ to every patient. Plan on a scenario that does not take the pilot's rate at face value, or \
+plan an interim sample-size re-estimation.
+    >>> [describe_pilot_limits(a).split("that of ")[1].split(", where")[0]
+    ...  for a in (adsl.assign(HCQFL="N"), adsl.assign(HCQFL="Y"), adsl.assign(HCQFL=""), adsl.drop(columns="HCQFL"))]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ['baricitinib 2 mg without HCQ', 'baricitinib 2 mg with HCQ in all 3 of its patients (at baseline)',
+     'baricitinib 2 mg, with or without HCQ (the export does not record it)',
+     'baricitinib 2 mg, with or without HCQ (the export does not record it)']
+    """
+    fas = adsl[adsl["FASFL"] == "Y"] if "FASFL" in adsl.columns else adsl
+    hcq = fas["HCQFL"] if "HCQFL" in fas.columns else pd.Series("", index=fas.index)
+    n, n_yes, n_known = len(fas), int((hcq == "Y").sum()), int(hcq.isin(["Y", "N"]).sum())
+    if n_yes == n_known == n:
+        treatment = f"baricitinib 2 mg with HCQ in all {n} of its patients (at baseline)"
+    elif n_yes:
+        treatment = f"baricitinib 2 mg, with HCQ in only {n_yes} of its {n} patients (at baseline)"
+    elif n_known == n:
+        treatment = "baricitinib 2 mg without HCQ"
+    else:
+        treatment = "baricitinib 2 mg, with or without HCQ (the export does not record it)"
+    return ("The pilot supports a randomised trial but cannot size it precisely: the number of patients needed differs "
+            "widely between assumptions that the pilot cannot tell apart, above all with the control arm's response "
+            f"rate, and its response rate is that of {treatment}, where the follow-on trial gives 4 mg with HCQ to "
+            "every patient. Plan on a scenario that does not take the pilot's rate at face value, or plan an interim "
+            "sample-size re-estimation.")
 
 
 def format_chg_table(rows: pd.DataFrame, *, analysis_id: str = "PLAN-CHG-N") -> pd.DataFrame:

@@ -246,15 +246,19 @@ def _save_binary(path: Path, fig, **kwargs) -> None:
         fig.savefig(handle, **kwargs)
 
 
-def end_notebook(text: str) -> None:
+def end_notebook(text: str, *, leave_out: bool = False) -> None:
     """Show ``text`` (markdown) and end the notebook's part of the report there (``htmlreport.END_METADATA``): what
     follows does not apply to the export, as ``text`` says. The notebook runs on in JupyterLab; its later cells should
-    compute nothing (guarded by the same condition)."""
+    compute nothing (guarded by the same condition).
+
+    ``leave_out``: the whole section does not apply to this kind of export (the planning of a randomised trial from a
+    single-arm pilot, for a randomised trial's export): the report leaves out every cell of the notebook, ``text``
+    too (``htmlreport.LEAVE_OUT``), so a section with nothing else has no heading; JupyterLab still shows ``text``."""
     from IPython.display import Markdown, display
 
     from analysis_utils import htmlreport
 
-    display(Markdown(text), metadata={htmlreport.END_METADATA: True})
+    display(Markdown(text), metadata={htmlreport.END_METADATA: htmlreport.LEAVE_OUT if leave_out else True})
 
 
 def show_figure(fig, name: str, *, alt: str = "", caption: str = "", figures_dir: str | Path = paths.FIGURES) -> None:

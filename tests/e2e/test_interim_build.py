@@ -47,3 +47,16 @@ def test_interim_report_builds_with_the_counts_of_the_cut(interim_build):
         expected["w24_bocf_n"]
     html = (out_root / "reports" / "report.html").read_text(encoding="utf-8")
     assert f"Interim data cut ({cutoff})" in html
+
+
+def test_an_interim_cut_keeps_the_planning_section_and_before_week_12_says_why_it_plans_nothing(interim_build):
+    """The planning section is the pilot's at every cut: at 2021-08-20, without week-12 results yet, it stays with the
+    explanation of planning.why_not_planned and nothing after it (a randomised trial's report leaves the section out);
+    at 2021-12-20 it plans."""
+    cutoff, out_root, done = interim_build
+    assert done.returncode == 0, done.stdout + done.stderr
+    html = (out_root / "reports" / "report.html").read_text(encoding="utf-8")
+    section = html[html.index('id="sec-planning"'):html.index('id="sec-appendix"')]
+    assert "5 Planning the randomised trial" in section
+    early = "Not computed at this data cut: the pilot has no Week 12 ESSDAI MCII rate" in section
+    assert (early, "Table P.1" in section) == ((True, False) if cutoff == "2021-08-20" else (False, True))

@@ -61,19 +61,28 @@ def test_randomised_datasets_carry_both_arms_the_switch_and_seven_visits(randomi
     assert {"Week 4", "Week 20"} <= set(listing["Visit"])
 
 
-def test_randomised_report_plans_no_trial_from_its_pooled_arms(randomised_build):
-    """The planning section sizes a randomised trial from a single-arm pilot: for a randomised export it says why it
-    computes nothing (planning.why_not_planned), with no table, figure or ARD row of its own."""
+def test_randomised_report_plans_no_trial_from_its_pooled_arms(randomised_build, built):
+    """The planning section sizes a randomised trial from a single-arm pilot: a randomised trial's report leaves it out
+    (planning.randomised_arms; report.end_notebook(..., leave_out=True)), heading, contents entry and all, with no
+    table, figure or ARD row of its own, and the other sections keep their numbers; the executed notebook still says
+    why (planning.why_not_planned), as JupyterLab shows it. The pilot's report has the section."""
     out_root, done = randomised_build
     assert done.returncode == 0, done.stdout + done.stderr
     html = (out_root / "reports" / "report.html").read_text(encoding="utf-8")
-    section = html[html.index('id="sec-planning"'):html.index('id="sec-appendix"')]
-    assert ("Not computed for this export: it is of a randomised trial (HCQ 400 mg, Baricitinib 4 mg + HCQ 400 mg)"
-            in section)
-    assert "Table P.1" not in section and "<img" not in section and "uncontrolled pilot" not in section
+    assert 'id="sec-planning"' not in html and "Planning the randomised trial" not in html
+    assert "Not computed for this export" not in html and "Table P.1" not in html and "uncontrolled pilot" not in html
+    toc = html[html.index('<nav id="toc">'):html.index("</nav>")]
+    assert '<a href="#sec-listings">4 Listings</a>' in toc
+    assert '<a href="#sec-appendix">A Appendix: data, methods and provenance</a>' in toc
+    executed = (out_root / "reports" / "executed" / "07_next_trial_planning.ipynb").read_text(encoding="utf-8")
+    assert "Not computed for this export: it is of a randomised trial (HCQ 400 mg, Baricitinib 4 mg + HCQ 400 mg)" \
+        in executed and '"report_end": "leave-out"' in executed
     ard = pd.read_csv(out_root / "reports" / "ard.csv", dtype=str, keep_default_na=False)
     assert not ard["analysis_id"].str.startswith("PLAN-").any()
     assert not list((out_root / "reports" / "tables").glob("planning_*"))
+    pilot = (built / "reports" / "report.html").read_text(encoding="utf-8")
+    toc = pilot[pilot.index('<nav id="toc">'):pilot.index("</nav>")]
+    assert '<a href="#sec-planning">5 Planning the randomised trial</a>' in toc and "Table P.1" in pilot
 
 
 def test_randomised_report_draws_each_arms_change_from_the_ard(randomised_build):
