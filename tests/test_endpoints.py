@@ -713,6 +713,16 @@ def test_format_responder_table_shows_remission_codes_in_words(small_ard):
     assert table[["Parameter", "Response", "Visit", "n/N (%)"]].values.tolist() == [
         ["Articular involvement", "Remission", "Week 12", "0/1 (0.0)"],
         ["Articular involvement", "Remission", "Week 24", "2/2 (100.0)"]]
+
+
+def test_format_responder_table_puts_ild_improvement_after_the_remissions(small_ard):
+    """The ARD holds ILDIMP before REMARTIC (alphabetical); the table follows its title and the table by arm:
+    the remissions of ``REMISSION_PARAMCDS`` first, the improvement of interstitial lung disease last."""
+    rows = small_ard[small_ard["analysis_id"] == "EFF-REMISSION"]
+    ard = pd.concat([rows.assign(paramcd="ILDIMP"), small_ard], ignore_index=True)
+    table = ep.format_responder_table(ard, analysis_ids=["EFF-REMISSION"])
+    assert table["Parameter"].drop_duplicates().tolist() == ["Articular involvement", "Interstitial lung disease"]
+    assert table["Response"].drop_duplicates().tolist() == ["Remission", "Improvement"]
 # Mixed model: t-based intervals on the within-subject degrees of freedom; p-value display
 # ------------------------------------------------------------------------------------------
 

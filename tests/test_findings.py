@@ -101,8 +101,8 @@ def test_safety_interpretation_quotes_the_ard():
         "3 of 6 patients (50.0%) had at least one treatment-emergent adverse event. No adverse event was serious, "
         "of CTCAE grade 3 or more or fatal. 1 of 6 patients (16.7%) stopped study drug because of an adverse event. "
         "Adverse events of special interest of JAK inhibitors: herpes zoster in 1 patient. No patient had venous "
-        "thromboembolism or major adverse cardiovascular event (MACE): with 2.8 patient-years at risk, a rate of up to "
-        "134.1 per 100 patient-years (upper 95% confidence limit) is still compatible with that. With 6 patients and no "
+        "thromboembolism or major adverse cardiovascular event (MACE); the data are still compatible with a rate of up "
+        "to 134.1 per 100 patient-years (2.8 patient-years at risk; upper 95% confidence limit). With 6 patients and no "
         "control group, these counts describe this pilot only: they cannot show that baricitinib is safe or rule out "
         "uncommon adverse events.")
     assert findings.describe_safety(None) == f"Adverse events: {findings.NOT_DUE}."
@@ -305,11 +305,11 @@ def test_safety_interpretation_of_two_arms_gives_each_treatment_and_all_patients
         "event: 1 of 9 patients (11.1%). No adverse event was of "
         "CTCAE grade 3 or more or fatal. No patient stopped study drug because of an adverse event. Adverse events of "
         f"special interest of JAK inhibitors, by the treatment taken: {HCQ}: none; {BARI}: herpes zoster in 1 "
-        "patient; all patients: herpes zoster in 1 patient. No patient had venous thromboembolism: "
+        "patient; all patients: herpes zoster in 1 patient. No patient had venous thromboembolism; the data are still "
         # each treatment's time at risk and limit (the control's says nothing of baricitinib), not all patients' 4.5
-        f"on {HCQ}, with 1.0 patient-years at risk, a rate of up to 368.9 per 100 patient-years (upper 95% confidence "
-        f"limit); on {BARI}, with 3.5 patient-years at risk, a rate of up to 105.4 per 100 patient-years (upper 95% "
-        "confidence limit) is still compatible with that. With 9 patients in 2 arms, these counts compare the "
+        f"compatible with a rate of up to 368.9 per 100 patient-years on {HCQ} (1.0 patient-years at risk) and of up "
+        f"to 105.4 on {BARI} (3.5 patient-years at risk; upper 95% confidence limits). With 9 patients in 2 arms, "
+        "these counts compare the "
         "treatments only roughly: they cannot show that a treatment is safe or rule out uncommon adverse events, and "
         "the patients spent different times on each treatment (a switched patient on both), which the rates per 100 "
         "patient-years of the adverse events of special interest (Table 14.3.5.1) take into account.")

@@ -276,3 +276,21 @@ def test_a_column_of_dates_is_kept_on_one_line():
     assert [row.count('<td class="date">') for row in rows] == [1, 1, 1]  # the first column, its empty cell too
     assert "<td>2021-07-02</td>" in rows[1]  # a column of dates and text
     assert "td.date{white-space:nowrap}" in (htmlreport.TEMPLATES / "report" / "report.css").read_text()
+
+
+def test_efficacy_figures_are_numbered_from_14_2_1_in_either_design():
+    """A randomised trial's Figure 14.2.1 is each arm's change (notebook 04, shown only then); the figures of all
+    patients together follow it (``arms.pooled_figure``), and the single-arm pilot's start at 14.2.1, with no gap."""
+    import json
+    import re
+    from pathlib import Path
+
+    from analysis_utils import arms
+
+    sources = ["".join(cell["source"]) for name in ("04_efficacy", "05_efficacy_figures")
+               for cell in json.loads((Path(__file__).parents[1] / "notebooks" / f"{name}.ipynb").read_text())["cells"]]
+    between = [n for s in sources for n in re.findall(r"## (Figure 14\.2\.\d+)", s)]
+    pooled = [int(n) for s in sources for n in re.findall(r"arms\.pooled_figure\((\d+), randomised\)", s)]
+    assert between == ["Figure 14.2.1"] and pooled == [1, 2, 3, 4]
+    assert [arms.pooled_figure(n, False) for n in pooled] == [f"Figure 14.2.{n}" for n in (1, 2, 3, 4)]
+    assert between + [arms.pooled_figure(n, True) for n in pooled] == [f"Figure 14.2.{n}" for n in (1, 2, 3, 4, 5)]

@@ -39,8 +39,12 @@ arm, each made at two-sided 5 %. The full analysis set and the safety set are al
 least one dose; patients are analysed in the arm they were randomised to, and the baseline characteristics describe
 every patient randomised, by that arm; adverse events and laboratory values by the treatment taken when they
 occurred (a patient who switched counts under each), exposure and medications by the first treatment (a
-switched patient's second period in that column).
+switched patient's second period in that column).{controlled}
 """
+#: Added to ``RANDOMISED_DESIGN_MARKDOWN`` when the ARD has the first weeks' safety table (``findings.CONTROLLED_ID``).
+CONTROLLED_DESIGN = (f" The adverse events of the first {findings.CONTROLLED_WEEKS}, before any switch, are also "
+                     "counted by the arm each patient started on: the randomised comparison of safety "
+                     "(Table 14.3.1.5).")
 
 #: The ESSDAI domains' weights as the methods give them (``scoring.ESSDAI_WEIGHTS``).
 _ESSDAI_WEIGHTS = ", ".join(f"{listings.ESSDAI_DOMAIN_LABELS[domain].lower()} {weight}"
@@ -655,6 +659,9 @@ def methods_markdown(ard: pd.DataFrame | None, blinding: str = dictionary.OPEN_L
     >>> text = methods_markdown(ard)
     >>> "Single-arm" in text, "Randomised, open-label" in text, "Newcombe" in text, SWITCHED_CHANGES in text
     (False, True, True, False)
+    >>> with_first_weeks = pd.concat([ard, ard.assign(analysis_id=findings.CONTROLLED_ID)])
+    >>> CONTROLLED_DESIGN in text, CONTROLLED_DESIGN in methods_markdown(with_first_weeks)
+    (False, True)
     >>> "Randomised, double-blind trial" in methods_markdown(ard, "DOUBLE BLIND")
     True
     """
@@ -667,6 +674,7 @@ def methods_markdown(ard: pd.DataFrame | None, blinding: str = dictionary.OPEN_L
     missing = RANDOMISED_MISSING_DATA.format(switched=SWITCHED_CHANGES if findings.has_switch(ard) else "")
     rest = rest.replace(POOLED_MISSING_DATA, POOLED_MISSING_DATA + missing)
     n_arms = len(findings.trial_arms(ard))
-    design = RANDOMISED_DESIGN_MARKDOWN.format(blinding=dictionary.BLINDING_WORDS[blinding],
+    controlled = CONTROLLED_DESIGN if ard["analysis_id"].eq(findings.CONTROLLED_ID).any() else ""
+    design = RANDOMISED_DESIGN_MARKDOWN.format(blinding=dictionary.BLINDING_WORDS[blinding], controlled=controlled,
                                                arms=tables.count_words(n_arms) if n_arms > 1 else "several")
     return design + "\n" + rest + between

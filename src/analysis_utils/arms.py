@@ -284,6 +284,20 @@ def pooled_table(number: int, randomised: bool) -> str:
     return f"Table 14.2.{number + ARMS_TABLES * randomised}"
 
 
+#: The efficacy figures of a randomised trial before those of all patients together: Figure 14.2.1, each arm's change.
+ARMS_FIGURES = 1
+
+
+def pooled_figure(number: int, randomised: bool) -> str:
+    """The number of the efficacy figure of all patients together that is Figure 14.2.``number`` of a single-arm trial:
+    in a randomised trial it follows the between-arm figure (``ARMS_FIGURES``), as ``pooled_table`` the tables.
+
+    >>> pooled_figure(1, False), pooled_figure(1, True), pooled_figure(4, True)
+    ('Figure 14.2.1', 'Figure 14.2.2', 'Figure 14.2.5')
+    """
+    return f"Figure 14.2.{number + ARMS_FIGURES * randomised}"
+
+
 #: The analyses of the primary between-arm table (Table 14.2.1): the ESSDAI MCII rates, with missing counted as
 #: non-response (NRI), and the logistic regression.
 PRIMARY_IDS = ("EFF-ESSDAI-MCII", "EFF-ESSDAI-MCII-NRI", "EFF-ESSDAI-MCII-LOGISTIC")
@@ -312,10 +326,9 @@ def describe_efficacy_order(adsl: pd.DataFrame, ard: pd.DataFrame) -> str:
             "and each arm's change by visit in Figure 14.2.1."
             + ("" if due else " At this data cut a between-arm table or figure that cannot be estimated yet is left "
                "out, with its number (the comparisons below say why).")
-            + f" The tables after them, from {pooled_table(1, True)} on, pool the arms (Figures 14.2.2 to 14.2.5 show "
-            f"each arm apart): they describe the course of all {int((adsl['FASFL'] == 'Y').sum())} patients of the "
-            f"full analysis set{after_switch}, and the primary endpoint they name is that of a single-arm trial (the "
-            "change in ESSDAI at week 12).")
+            + f" The tables after them, from {pooled_table(1, True)} on, pool the arms (Figures "
+            f"14.2.{1 + ARMS_FIGURES} to 14.2.{4 + ARMS_FIGURES} show each arm apart): they describe the "
+            f"course of all {int((adsl['FASFL'] == 'Y').sum())} patients of the full analysis set{after_switch}.")
 
 
 # --------------------------------------------------------------------------------------------

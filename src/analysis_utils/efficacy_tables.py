@@ -268,7 +268,8 @@ def format_responder_table(ard: pd.DataFrame, *, analysis_ids) -> pd.DataFrame:
     """Lay out responder analyses: one row per analysis x parameter x visit, n/N (%) and exact 95 % CI (%).
 
     Parameters and responses in words (``vocabulary.param_label``, ``vocabulary.RESPONSE_LABELS``:
-    ``REMARTIC``/``RESPONSE`` shows as ``Articular involvement``/``Remission``).
+    ``REMARTIC``/``RESPONSE`` shows as ``Articular involvement``/``Remission``); the remissions and ILD improvement
+    in the order of ``REMISSION_PARAMCDS`` (the title's, as the table by arm has them), other parameters after them.
     """
     out, cells = [], _Cells(ard)
     population = dict(zip(ard["analysis_id"], ard["population"]))
@@ -276,7 +277,8 @@ def format_responder_table(ard: pd.DataFrame, *, analysis_ids) -> pd.DataFrame:
         if analysis_id not in cells:  # no patient evaluable yet (an early data cut)
             continue
         w = cells(analysis_id)
-        w = w.assign(_a=cells.rank(w["avisit"])).sort_values(["paramcd", "_a"], kind="stable")
+        order = w["paramcd"].map({p: i for i, p in enumerate(REMISSION_PARAMCDS)}).fillna(len(REMISSION_PARAMCDS))
+        w = w.assign(_p=order, _a=cells.rank(w["avisit"])).sort_values(["_p", "paramcd", "_a"], kind="stable")
         pop = population[analysis_id]
         for _, r in w.iterrows():
             out.append({

@@ -291,7 +291,7 @@ def _aesi(ard: pd.DataFrame | None, group: str = TOTAL) -> pd.DataFrame:
 
 
 #: What ``_aesi_words`` adds where several categories have a patient.
-AESI_OVERLAP = " (a patient counts in each category an event of theirs falls in, and one event may fall in several)"
+AESI_OVERLAP = " (one event can count in several categories, and a patient once in each)"
 
 
 def _aesi_words(aesi: pd.DataFrame, *, sep: str = "; ", overlap: bool = True) -> tuple[str, str]:
@@ -302,8 +302,8 @@ def _aesi_words(aesi: pd.DataFrame, *, sep: str = "; ", overlap: bool = True) ->
 
     >>> _aesi_words(pd.DataFrame({"category": ["Opportunistic infection", "Herpes zoster"],
     ...                           "n_subjects": [1, 1]}))[0]
-    'opportunistic infection in 1 patient; herpes zoster in 1 patient (a patient counts in each category an event of \
-theirs falls in, and one event may fall in several)'
+    'opportunistic infection in 1 patient; herpes zoster in 1 patient (one event can count in several categories, and a \
+patient once in each)'
     """
     seen = [f"{in_sentence(c)} in {_plural(n, 'patient')}"
             for c, n in zip(aesi["category"], aesi["n_subjects"]) if n > 0]
@@ -572,8 +572,8 @@ def _aesi_by_treatment(ard: pd.DataFrame | None, *, with_none: bool = True) -> s
     ...                     "Serious infection"] * 3})
     >>> _aesi_by_treatment(ard)
     'HCQ: herpes zoster in 2 patients; Bari: herpes zoster in 1 patient, serious infection in 1 patient; all \
-patients: herpes zoster in 3 patients, serious infection in 1 patient (a patient counts in each category an event \
-of theirs falls in, and one event may fall in several); none of: VTE'
+patients: herpes zoster in 3 patients, serious infection in 1 patient (one event can count in several \
+categories, and a patient once in each); none of: VTE'
     """
     total = _aesi(ard)
     if not len(total):
@@ -639,22 +639,24 @@ def _zero_bounds(ard: pd.DataFrame, zero: pd.DataFrame) -> str:
     the control alone says nothing of baricitinib's risk (46.1 patient-years in all were 34.3 on it, and its limit
     10.7 per 100, not 8.0).
 
-    >>> ard = pd.DataFrame({"analysis_id": AESI_ID, "category": "VTE", "group": ["HCQ", "HCQ", TOTAL, TOTAL],
-    ...                     "stat_name": ["pyears", "ci_upper"] * 2, "stat_value": [11.78, 31.31, 11.78, 31.31]})
-    >>> _zero_bounds(ard, pd.DataFrame({"category": ["VTE"], "pyears": [11.78], "ci_upper": [31.31]}))
-    'on HCQ, with 11.8 patient-years at risk, a rate of up to 31.3 per 100 patient-years (upper 95% confidence limit)'
+    >>> ard = pd.DataFrame({"analysis_id": AESI_ID, "category": "VTE", "group": ["HCQ", "HCQ", "Bari", "Bari"],
+    ...                     "stat_name": ["pyears", "ci_upper"] * 2, "stat_value": [11.78, 31.31, 2.0, 184.4]})
+    >>> _zero_bounds(ard, pd.DataFrame({"category": ["VTE"], "pyears": [13.78], "ci_upper": [26.8]}))
+    'a rate of up to 31.3 per 100 patient-years on HCQ (11.8 patient-years at risk) and of up to 184.4 on Bari (2.0 \
+patient-years at risk; upper 95% confidence limits)'
     """
-    def words(pyears, upper):
-        return (f"with {tables.format_number(pyears, 1)} patient-years at risk, a rate of up to "
-                f"{tables.format_number(upper, 1)} per 100 patient-years (upper 95% confidence limit)")
+    def rate(pyears, upper, on=""):
+        return f"{tables.format_number(upper, 1)}{on} ({tables.format_number(pyears, 1)} patient-years at risk"
     category = zero["category"].iloc[0]
     rows = ard[(ard["analysis_id"] == AESI_ID) & (ard["category"] == category)] if "group" in ard else ard.iloc[:0]
     treatments = [g for g in dict.fromkeys(rows["group"].fillna("")) if g not in (TOTAL, "")]
     if not treatments:
-        return words(zero["pyears"].iloc[0], zero["ci_upper"].iloc[0])
-    return "; ".join(f"on {g}, " + words(stat(ard, AESI_ID, "pyears", category=category, group=g),
-                                           stat(ard, AESI_ID, "ci_upper", category=category, group=g))
-                     for g in treatments)
+        pyears, upper = zero["pyears"].iloc[0], zero["ci_upper"].iloc[0]
+        return f"a rate of up to {rate(pyears, upper, ' per 100 patient-years')}; upper 95% confidence limit)"
+    each = [rate(stat(ard, AESI_ID, "pyears", category=category, group=g),
+                 stat(ard, AESI_ID, "ci_upper", category=category, group=g), f" on {g}") for g in treatments]
+    each[0] = each[0].replace(" on ", " per 100 patient-years on ", 1)
+    return f"a rate of up to {') and of up to '.join(each)}; upper 95% confidence limit{'s' * (len(each) > 1)})"
 
 
 def describe_lab_alerts(ard: pd.DataFrame | None) -> str:
@@ -773,7 +775,8 @@ def describe_safety(ard: pd.DataFrame | None) -> str:
         text.append(f"Adverse events of special interest of JAK inhibitors: {seen}.")
     zero = aesi[aesi["n_subjects"] == 0]
     if len(zero):
-        text.append(f"No patient had {_or(none.split(', '))}: {_zero_bounds(ard, zero)} is still compatible with that.")
+        text.append(f"No patient had {_or(none.split(', '))}; the data are still compatible with "
+                    f"{_zero_bounds(ard, zero)}.")
     if labs := describe_lab_alerts(ard):
         text.append(labs)
     if ongoing := _still_on_study(ard):

@@ -54,6 +54,16 @@ def test_report_is_self_contained(built):
     assert 'id="synthetic-banner"' in text
 
 
+def test_a_single_arm_reports_efficacy_figures_are_numbered_from_14_2_1(built):
+    """Without a between-arm figure (a randomised trial's 14.2.1), the figures of the patients' course start at 14.2.1:
+    no number is missing (arms.pooled_figure)."""
+    html = (built / "reports" / "report.html").read_text(encoding="utf-8")
+    efficacy = html[html.index('<h1 id="sec-efficacy"'):html.index('<h1 id="sec-safety"')]
+    assert re.findall(r">(Figure 14\.2\.\d+) ", efficacy) == [f"Figure 14.2.{n}" for n in (1, 2, 3, 4)]
+    assert ">Figure 14.2.1 Each patient's course" in efficacy
+    assert "The primary endpoint of a single-arm trial such as this one is the change at week 12" in efficacy
+
+
 def test_no_direct_identifier_leaves_data_raw(built):
     from analysis_utils import dictionary, export
 

@@ -148,6 +148,11 @@ def test_randomised_report_opens_its_efficacy_section_with_the_between_arm_table
     assert section.index("Table 14.2.1 ESSDAI MCII by arm and difference between arms (primary: week 12)") \
         < section.index("Figure 14.2.1 Change from baseline by arm") < section.index("All patients together") \
         < section.index("Table 14.2.10 ESSDAI by visit (observed cases)")
+    # the tables of all patients together describe; the single-arm trial's primary endpoint and test are not this one's
+    assert "without a control, they estimate no treatment effect" in section
+    for single_arm in ("single-arm trial such as", "primary test", "as in a single-arm trial"):
+        assert single_arm not in section, single_arm
+    assert [int(n) for n in re.findall(r">Figure 14\.2\.(\d+) ", section)] == [1, 2, 3, 4, 5]
 
 
 def test_randomised_report_compares_the_arms_safety_in_the_first_12_weeks(randomised_build):
