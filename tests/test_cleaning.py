@@ -287,18 +287,15 @@ def test_a_drug_withdrawn_after_the_cut_is_not_yet_withdrawn_at_it(synthetic_exp
 
 
 def test_queries_on_records_dated_after_the_cut_are_left_out():
-    """The shipped export's three queries: 01-007's hepatitis B reactivation of 2021-08-09, DRUG WITHDRAWN after her
-    last dose (adverse_events.csv line 6), 01-008's week-12 ESSDAI (visit of 2021-10-12; essdai.csv line 22) and
-    01-009's week-12 visit of 2021-11-03 outside its window (visits.csv line 25). At a cut on 2021-11-01 the last is
-    after the cut; on 2021-08-01 all three; at the export's date none."""
+    """The shipped export's two queries: 01-008's week-12 ESSDAI (visit of 2021-10-12; essdai.csv line 22) and
+    01-009's week-12 visit of 2021-11-03 outside its window (visits.csv line 25). At a cut on 2021-11-01 the second is
+    after the cut; on 2021-08-01 both; at the export's date neither."""
     from analysis_utils import paths, validation
 
     result = validation.check_export(paths.resolve("data/raw"))
-    assert result.queries[["file", "row"]].astype(str).values.tolist() == [
-        ["adverse_events.csv", "6"], ["essdai.csv", "22"], ["visits.csv", "25"]]
-    every = ["adverse_events.csv", "essdai.csv", "visits.csv"]
-    for cutoff, kept, left_out in (("2021-11-01", every[:2], 1), ("2021-08-01", [], 3), ("2022-01-31", every, 0),
-                                   ("", every, 0)):
+    assert result.queries[["file", "row"]].astype(str).values.tolist() == [["essdai.csv", "22"], ["visits.csv", "25"]]
+    for cutoff, kept, left_out in (("2021-11-01", ["essdai.csv"], 1), ("2021-08-01", [], 2), ("2022-01-31", [
+            "essdai.csv", "visits.csv"], 0), ("", ["essdai.csv", "visits.csv"], 0)):
         queries, n = cleaning.queries_at_cut(result, cutoff)
         assert (queries["file"].tolist(), n) == (kept, left_out), cutoff
 

@@ -584,7 +584,7 @@ def test_notebook_runs_on_a_small_study(tmp_path):
     assert (tmp_path / "figures" / "planning_power_curves.png").exists()
     shown = tmp_path.joinpath("out.ipynb").read_text(encoding="utf-8")
     # 80% lower limit of 8/10, 0.63, vs ETAP's 0.59: beyond the exact search, and beyond the figure's axis
-    assert "Beyond the figure's axis, which ends at 900 evaluable patients, lies Table P.2's size for pilot 80% " \
+    assert "Beyond the figure's curves, which end at 900 evaluable patients, lies Table P.2's size for pilot 80% " \
            "lower limit vs placebo (ETAP), " in shown
     assert "that of baricitinib 2 mg, with or without HCQ (the export does not record it)" in shown  # no HCQFL
 
@@ -685,10 +685,10 @@ def test_a_size_beyond_the_power_curves_axis_is_named():
     rows = planning.melt_to_ard(pd.DataFrame({"scenario": ["a", "b", "c", "d"], "n_total": [42, 846, 2400, math.nan]}),
                                 category="scenario", analysis_id="PLAN-MCII-SCENARIOS")
     assert planning.describe_sizes_beyond_axis(rows, n_max=900) == (
-        "Beyond the figure's axis, which ends at 900 evaluable patients, lies Table P.2's size for c, 2400 evaluable "
+        "Beyond the figure's curves, which end at 900 evaluable patients, lies Table P.2's size for c, 2400 evaluable "
         "patients: its curve does not reach the target power within the figure.")
     assert planning.describe_sizes_beyond_axis(rows, n_max=480).startswith(
-        "Beyond the figure's axis, which ends at 480 evaluable patients, lie Table P.2's sizes for b, 846 evaluable "
+        "Beyond the figure's curves, which end at 480 evaluable patients, lie Table P.2's sizes for b, 846 evaluable "
         "patients; c, 2400: their curves do not")
     assert planning.describe_sizes_beyond_axis(rows, n_max=2400) == ""
 

@@ -919,14 +919,12 @@ def test_a_patient_assessed_at_baseline_and_not_yet_dosed_is_read(tmp_export):
 
 def test_actions_of_the_cdisc_codelist_are_read(edit_export):
     """A dose reduced for an adverse event, and an event at screening, before the first dose, with the action NOT
-    APPLICABLE (CDISC ACN): read, no query; neither leads to discontinuation, and the screening event is no TEAE. (The
-    shipped export's queries stand: 007's DRUG WITHDRAWN after her last dose among them.)"""
+    APPLICABLE (CDISC ACN): read, no query; neither leads to discontinuation, and the screening event is no TEAE."""
     result = edit_export("adverse_events",
                          (",N,1,POSSIBLY RELATED,DOSE NOT CHANGED,", ",N,1,POSSIBLY RELATED,DOSE REDUCED,"),
                          ("002,1,common cold,", "002,9,headache at screening,Headache,Nervous system disorders,2021-06-25,"
                           "2021-06-26,N,1,NOT RELATED,NOT APPLICABLE,RECOVERED/RESOLVED\n002,1,common cold,"))
-    assert result.ok and not set(result.queries["rule"]) - {"incomplete_biological", "visit_window",
-                                                             "withdrawn_after_last_dose"}
+    assert result.ok and not set(result.queries["rule"]) - {"incomplete_biological", "visit_window"}
     adae = cleaning.derive_all(result.typed)["adae"].set_index("AETERM")
     assert adae.loc["nausea after tablets", ["AEACN", "TRTEMFL"]].tolist() == ["DOSE REDUCED", "Y"]
     assert adae.loc["headache at screening", ["AEACN", "TRTEMFL"]].tolist() == ["NOT APPLICABLE", "N"]

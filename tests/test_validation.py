@@ -155,17 +155,14 @@ def test_missing_folder_raises_file_not_found(tmp_path):
         validation.check_export(tmp_path / "nowhere")
 
 
-def test_shipped_export_has_no_error_and_three_queries(tmp_export):
-    """007's hepatitis B reactivation, DRUG WITHDRAWN, starts the day after her last dose (adverse_events.csv comes
-    first in the files' order)."""
+def test_shipped_export_has_no_error_and_two_queries(tmp_export):
     result = validation.check_export(tmp_export)
     assert result.ok
     assert result.queries[["USUBJID", "AVISIT", "rule"]].values.tolist() == [
-        [SUBJ + "007", "", "withdrawn_after_last_dose"],
         [SUBJ + "008", "Week 12", "incomplete_biological"],
         [SUBJ + "009", "Week 12", "visit_window"],
     ]
-    assert "study day 101, outside the window day 71 to 99" in result.queries["message"].iloc[2]
+    assert "study day 101, outside the window day 71 to 99" in result.queries["message"].iloc[1]
 
 
 def test_missing_non_required_item_is_a_query_not_an_error(tmp_export):
@@ -243,7 +240,7 @@ def test_cli_exit_status_and_query_file(tmp_export, tmp_path, capsys):
     reports = tmp_path / "reports"
     assert validation.main([str(tmp_export), "--reports", str(reports)]) == 0
     written = pd.read_csv(reports / "data_queries.csv", dtype=str, keep_default_na=False)
-    assert written["source"].unique().tolist() == ["validation"] and len(written) == 3
+    assert written["source"].unique().tolist() == ["validation"] and len(written) == 2
     _break(tmp_export, "pga", _set(0, "PGA", "55"))
     assert validation.main([str(tmp_export), "--reports", str(reports)]) == 1
     assert "out_of_range" in capsys.readouterr().err
@@ -809,24 +806,51 @@ AE_007 = ('007,1,"HBV reactivation, HBV DNA detectable",Hepatitis B reactivation
           "2021-08-09,2021-10-07,N,2,RELATED,DRUG WITHDRAWN,RECOVERED/RESOLVED")
 
 
-@pytest.mark.parametrize(("form", "old", "new", "queried"), [
-    ("adverse_events", AE_007, AE_007, True),  # as shipped: onset 2021-08-09, the day after the last dose
-    ("adverse_events", "2021-08-09,2021-10-07", "2021-08-08,2021-10-07", False),  # on the day of the last dose
-    ("adverse_events", "2021-08-09,2021-10-07", "2021-08,2021-10-07", False),  # partial: may be before it
-    ("adverse_events", "DRUG WITHDRAWN", "DRUG INTERRUPTED", False),
+@pytest.mark.parametrize(("edits", "onset"), [
+    ([], ""),  # as shipped: onset 2021-08-09, the day after the last dose, the first day without one
+    ([("adverse_events", "2021-08-09,2021-10-07", "2021-08-08,2021-10-07")], ""),  # on the day of the last dose
+    ([("adverse_events", "2021-08-09,2021-10-07", "2021-08-10,2021-10-07")], "2021-08-10"),  # two days after it
+    ([("adverse_events", "2021-08-09,2021-10-07", "2021-08,2021-10-07")], ""),  # partial: may be before it
+    ([("adverse_events", "2021-08-09,2021-10-07", "2021-09,2021-10-07")], "2021-09"),  # partial, surely after it
+    ([("adverse_events", "2021-08-09,2021-10-07", "2021-08-10,2021-10-07"),
+      ("adverse_events", "DRUG WITHDRAWN", "DRUG INTERRUPTED")], ""),
     # an interruption (dose 0) from 2021-08-09 to the end of study: the drug withdrawn during it
-    ("exposure", "007,2.0,2021-07-19,2021-08-08,0", "007,2.0,2021-07-19,2021-08-08,0\n007,0.0,2021-08-09,2021-08-15,0",
-     False),
+    ([("adverse_events", "2021-08-09,2021-10-07", "2021-08-10,2021-10-07"), ("exposure",
+      "007,2.0,2021-07-19,2021-08-08,0", "007,2.0,2021-07-19,2021-08-08,0\n007,0.0,2021-08-09,2021-08-15,0")], ""),
 ])
-def test_drug_withdrawn_for_an_event_that_started_after_the_last_dose_is_a_query(edit_export, form, old, new, queried):
-    """01-007's hepatitis B reactivation starts on 2021-08-09 with the action DRUG WITHDRAWN, but her last dose was on
-    2021-08-08 (exposure EXENDT): an event that began after the last dose cannot have led to withdrawing the drug."""
-    result = edit_export(form, (old, new))
+def test_drug_withdrawn_for_an_event_that_started_after_the_last_dose_is_a_query(edit_export, edits, onset):
+    """An adverse event whose action is DRUG WITHDRAWN that started after the first day without a dose (the day after
+    the last, validation.WITHDRAWN_ONSET_DAYS: 01-007's hepatitis B reactivation of 2021-08-09, the last dose on
+    2021-08-08, as shipped) cannot have led to withdrawing the drug: a query, the onset as entered."""
+    assert validation.WITHDRAWN_ONSET_DAYS == 1
+    for form, old, new in edits or [("adverse_events", AE_007, AE_007)]:
+        result = edit_export(form, (old, new))
     assert result.ok
     found = result.queries[result.queries["rule"] == "withdrawn_after_last_dose"]
     assert found["message"].tolist() == [
         "adverse_events.csv, line 6, subject NCT04916756-01-007, visit -, column AEACN: withdrawn_after_last_dose: "
-        "value 'DRUG WITHDRAWN' (Hepatitis B reactivation) but the event starts on 2021-08-09, after the last day of "
+        f"value 'DRUG WITHDRAWN' (Hepatitis B reactivation) but the event starts on {onset}, after the last day of "
         "study treatment on 2021-08-08 (exposure EXENDT): an event that began after the last dose cannot have led to "
         "withdrawing the drug (CDISC AEACN NOT APPLICABLE), or the onset or the last dose is mistyped? Analysed as "
-        "recorded"][:int(queried)]
+        "recorded"][:int(bool(onset))]
+
+
+@pytest.mark.parametrize(("reported", "queried"), [
+    ("<1.0", "is neutrophils (10^9/L) <1, below"),  # below a limit at the threshold: surely below it
+    ("<1.5", None),  # analysed as 0.75, but it may be 1.2: not surely below the threshold
+    (">0.5", None),  # above a limit: may be any value above it
+])
+def test_a_result_beyond_a_limit_of_quantification_is_queried_only_when_surely_below_the_threshold(
+        edit_export, reported, queried):
+    """001's neutrophils of week 12 reported beyond a limit of quantification, dosing running on after them."""
+    found = _continued(edit_export("labs", (NEUT_W12, NEUT_W12.replace("2.74", reported))))
+    assert [message[len(f"value '{reported}' "):][:len(queried)] for _, message in found] == ([queried] if queried
+                                                                                               else [])
+
+
+def test_a_period_still_running_at_the_export_is_said_so(edit_export):
+    """001's period without a last dose (on treatment at the export): dosed on to the export's date, which the query
+    names as such, not as a last dose."""
+    edit_export("exposure", (ONE_PERIOD, "001,2.0,2021-06-28,,"))
+    found = _continued(edit_export("labs", (NEUT_W12, NEUT_W12.replace("2.74", "0.90"))))
+    assert len(found) == 1 and "yet baricitinib (started on 2021-06-28) was still dosed at the export (" in found[0][1]

@@ -644,6 +644,10 @@ def _zero_bounds(ard: pd.DataFrame, zero: pd.DataFrame) -> str:
     >>> _zero_bounds(ard, pd.DataFrame({"category": ["VTE"], "pyears": [13.78], "ci_upper": [26.8]}))
     'a rate of up to 31.3 per 100 patient-years on HCQ (11.8 patient-years at risk) and of up to 184.4 on Bari (2.0 \
 patient-years at risk; upper 95% confidence limits)'
+    >>> three = pd.concat([ard, ard[ard["group"] == "Bari"].assign(group="Bari 2 mg", stat_value=[4.0, 92.2])])
+    >>> _zero_bounds(three, pd.DataFrame({"category": ["VTE"], "pyears": [17.78], "ci_upper": [20.7]}))[43:]
+    'on HCQ (11.8 patient-years at risk), of up to 184.4 on Bari (2.0 patient-years at risk) and of up to 92.2 on Bari \
+2 mg (4.0 patient-years at risk; upper 95% confidence limits)'
     """
     def rate(pyears, upper, on=""):
         return f"{tables.format_number(upper, 1)}{on} ({tables.format_number(pyears, 1)} patient-years at risk"
@@ -656,7 +660,8 @@ patient-years at risk; upper 95% confidence limits)'
     each = [rate(stat(ard, AESI_ID, "pyears", category=category, group=g),
                  stat(ard, AESI_ID, "ci_upper", category=category, group=g), f" on {g}") for g in treatments]
     each[0] = each[0].replace(" on ", " per 100 patient-years on ", 1)
-    return f"a rate of up to {') and of up to '.join(each)}; upper 95% confidence limit{'s' * (len(each) > 1)})"
+    listed = "), of up to ".join(each[:-1]) + ") and of up to " + each[-1] if len(each) > 1 else each[0]
+    return f"a rate of up to {listed}; upper 95% confidence limit{'s' * (len(each) > 1)})"
 
 
 def describe_lab_alerts(ard: pd.DataFrame | None) -> str:

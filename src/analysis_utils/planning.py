@@ -1732,16 +1732,16 @@ error in both): Fisher's sizes are, if anything, larger than the planned analysi
 def describe_sizes_beyond_axis(rows: pd.DataFrame, *, n_max: float, table: str = "Table P.2",
                                analysis_id: str = "PLAN-MCII-SCENARIOS") -> str:
     """Name the scenarios whose size (``size_scenarios`` rows in the ARD: evaluable patients, ``n_total``) lies beyond
-    the power curves' axis, which ends at ``n_max`` evaluable patients: their curves do not reach the target power
-    within the figure. ``""`` when every curve reaches it (a scenario not sized has no size to reach).
+    the power curves, which end at ``n_max`` evaluable patients: their curves do not reach the target power within the
+    figure. ``""`` when every curve reaches it (a scenario not sized has no size to reach).
 
     >>> rows = pd.DataFrame({"analysis_id": "PLAN-MCII-SCENARIOS", "category": ["a", "b", "c"], "stat_name": "n_total",
     ...                      "stat_value": [42.0, 846.0, 1236.0], "method": "", "label": ""})
     >>> describe_sizes_beyond_axis(rows, n_max=900)
-    "Beyond the figure's axis, which ends at 900 evaluable patients, lies Table P.2's size for c, 1236 evaluable \
+    "Beyond the figure's curves, which end at 900 evaluable patients, lies Table P.2's size for c, 1236 evaluable \
 patients: its curve does not reach the target power within the figure."
     >>> print(describe_sizes_beyond_axis(rows, n_max=480))
-    Beyond the figure's axis, which ends at 480 evaluable patients, lie Table P.2's sizes for b, 846 evaluable \
+    Beyond the figure's curves, which end at 480 evaluable patients, lie Table P.2's sizes for b, 846 evaluable \
 patients; c, 1236: their curves do not reach the target power within the figure.
     >>> describe_sizes_beyond_axis(rows, n_max=2000)
     ''
@@ -1753,7 +1753,7 @@ patients; c, 1236: their curves do not reach the target power within the figure.
     one = len(beyond) == 1
     sizes = "; ".join(f"{name}, {format_number(n, 0)}" + (" evaluable patients" if i == 0 else "")
                       for i, (name, n) in enumerate(beyond.items()))
-    return (f"Beyond the figure's axis, which ends at {format_number(n_max, 0)} evaluable patients, "
+    return (f"Beyond the figure's curves, which end at {format_number(n_max, 0)} evaluable patients, "
             f"{'lies' if one else 'lie'} {table}'s {'size' if one else 'sizes'} for {sizes}: "
             f"{'its curve does' if one else 'their curves do'} not reach the target power within the figure.")
 

@@ -269,7 +269,7 @@ def show_figure(fig, name: str, *, alt: str = "", caption: str = "", figures_dir
     to trim its margins). The PNG's alt text is ``alt`` (what the figure shows, for a reader who
     cannot see it), by default ``name`` in words. ``caption`` (``"Figure 14.1.1 Flow of patients"``), shown in bold
     above the figure, numbers a figure that has no heading of its own: a figure that is a section of the report
-    takes its number in its heading (``## Figure 14.2.2 Each patient's course``).
+    takes its number in its heading (``## Figure 14.2.1 Each patient's course``).
     """
     import matplotlib.pyplot as plt
     from IPython.display import Image, Markdown, display

@@ -250,10 +250,11 @@ RULES = MappingProxyType({
     "discontinued_without_adverse_event": ("query", "a subject whose end of study is ADVERSE EVENT has no adverse event "
                                                     "whose action is DRUG WITHDRAWN: the disposition table and the "
                                                     "adverse events leading to discontinuation disagree"),
-    "withdrawn_after_last_dose": ("query", "an adverse event whose action is DRUG WITHDRAWN starts after the "
-                                           "subject's last day of study treatment in the exposure form: it cannot "
-                                           "have led to withdrawing the drug (CDISC AEACN NOT APPLICABLE), or a date "
-                                           "is mistyped; analysed as recorded"),
+    "withdrawn_after_last_dose": ("query", "an adverse event whose action is DRUG WITHDRAWN starts later than the "
+                                           "day after the subject's last day of study treatment in the exposure form "
+                                           "(the first day without a dose): it cannot have led to withdrawing the "
+                                           "drug (CDISC AEACN NOT APPLICABLE), or a date is mistyped; analysed as "
+                                           "recorded"),
     "fatal_not_serious": ("query", "an adverse event with a fatal outcome or of grade 5 is recorded as not serious "
                                    "(AESER N): ICH E2A counts an event that results in death as serious"),
     "death_not_in_disposition": ("query", "a subject with a fatal adverse event has an end of study other than DEATH"),
@@ -1628,13 +1629,14 @@ def baricitinib_runs(exposure: pd.DataFrame, exported=pd.NaT) -> pd.DataFrame:
     (docs/decisions.md, "A treatment interruption"). A period still running at the export (``EXENDT`` blank) runs to
     ``exported``, the export's date (``NaT``: its end not known).
 
-    Returns ``SUBJID, START, END`` (``END`` ``NaT`` when not known), one row per stretch, by subject and start.
+    Returns ``SUBJID, START, END, RUNNING`` (``END`` ``NaT`` when not known; ``RUNNING``: a period of the stretch still
+    running at the export, ``END`` its date), one row per stretch, by subject and start.
 
     >>> ex = pd.DataFrame({"SUBJID": "1", "EXDOSE": [4.0, 2.0, 0.0, 4.0],
     ...     "EXSTDT": pd.to_datetime(["2021-01-01", "2021-02-01", "2021-03-01", "2021-03-15"]),
     ...     "EXENDT": pd.to_datetime(["2021-01-31", "2021-02-28", "2021-03-14", None])})
     >>> baricitinib_runs(ex, pd.Timestamp("2021-06-30")).astype(str).values.tolist()
-    [['1', '2021-01-01', '2021-02-28'], ['1', '2021-03-15', '2021-06-30']]
+    [['1', '2021-01-01', '2021-02-28', 'False'], ['1', '2021-03-15', '2021-06-30', 'True']]
     """
     dosed = ((exposure["EXDOSE"] > 0).fillna(False) & exposure["EXSTDT"].notna()).astype(bool)
     ex = exposure[dosed].assign(_end=lambda d: d["EXENDT"].fillna(exported)).sort_values(["SUBJID", "EXSTDT"],
@@ -1643,8 +1645,8 @@ def baricitinib_runs(exposure: pd.DataFrame, exported=pd.NaT) -> pd.DataFrame:
     run = (~(ex["EXSTDT"] <= before + pd.Timedelta(days=1)).fillna(False).astype(bool)).cumsum()
     by = ex.groupby(run, sort=False)
     return pd.DataFrame({"SUBJID": by["SUBJID"].first(), "START": by["EXSTDT"].min(),
-                         "END": by["_end"].max().mask(ex["_end"].isna().groupby(run, sort=False).any())}
-                        ).reset_index(drop=True)
+                         "END": by["_end"].max().mask(ex["_end"].isna().groupby(run, sort=False).any()),
+                         "RUNNING": ex["EXENDT"].isna().groupby(run, sort=False).any()}).reset_index(drop=True)
 
 
 def _query_continued_below_label(typed: dict, text: dict, ctxs: dict, *, thresholds=ctcae.LAB_INTERRUPTION_THRESHOLDS,
@@ -1667,9 +1669,14 @@ def _query_continued_below_label(typed: dict, text: dict, ctxs: dict, *, thresho
     if runs.empty or not tested.any():
         return _empty()
     value = standard_values(labs[tested])
-    samples = pd.DataFrame({"_row": np.flatnonzero(tested), "SUBJID": labs["SUBJID"][tested],
-                            "TEST": labs["LBTESTCD"][tested], "DATE": typed["labs"]["LBDT"][tested], "AVAL": value})
-    samples = samples[(samples["AVAL"] < samples["TEST"].map(thresholds).astype(float)).to_numpy()]
+    # a result beyond a limit of quantification is surely below the threshold only when reported below a limit at or
+    # under it ("<1.0", analysed as half of it; "<1.5" may be 1.2); one above a limit (">0.5") never is
+    sign = read_limit_results(labs["LBORRES"][tested].fillna("").astype(str).str.strip())["sign"]
+    samples = pd.DataFrame({"_row": np.flatnonzero(tested), "SUBJID": labs["SUBJID"][tested], "SIGN": sign,
+                            "TEST": labs["LBTESTCD"][tested], "DATE": typed["labs"]["LBDT"][tested],
+                            "AVAL": value.where(sign != "<", value / BELOW_LIMIT_FRACTION).where(sign != ">")})
+    threshold = samples["TEST"].map(thresholds).astype(float)
+    samples = samples[np.where(samples["SIGN"] == "<", samples["AVAL"] <= threshold, samples["AVAL"] < threshold)]
     started = runs.groupby("SUBJID")["START"].min()  # the first dose of baricitinib, or the switch to it
     on = samples.merge(runs, on="SUBJID")
     on = on[((on["START"] <= on["DATE"]) & (on["DATE"] > on["SUBJID"].map(started))
@@ -1686,11 +1693,12 @@ def _query_continued_below_label(typed: dict, text: dict, ctxs: dict, *, thresho
         row, day = first.loc[labs.index[m]], "%Y-%m-%d"
         more = np.where(row["N"] > 1, ", the first of " + row["N"].astype(str) + " such samples (the last on "
                         + row["LAST"].dt.strftime(day) + ")", "")
+        dosed = np.where(row["RUNNING"], "was still dosed at the export (", "was dosed on to ")
         return ("is " + row["TEST"].map(lambda code: voc.in_sentence(voc.param_label(code))) + " "
-                + row["AVAL"].map("{:g}".format) + ", below the label's threshold of "
+                + row["SIGN"] + row["AVAL"].map("{:g}".format) + ", below the label's threshold of "
                 + row["TEST"].map(thresholds).map("{:g}".format) + " at which baricitinib is interrupted, sampled on "
                 + row["DATE"].dt.strftime(day) + more + "; yet baricitinib (started on " + row["BARI"].dt.strftime(day)
-                + ") was dosed on to " + row["END"].dt.strftime(day)
+                + ") " + dosed + row["END"].dt.strftime(day) + np.where(row["RUNNING"], ")", "")
                 + f", more than {allowance} days after that sample, with no interruption in the exposure form: an "
                 "interruption not entered, or a deviation to confirm? Analysed as recorded")
     return _problems(ctxs["labs"], mask, "LBORRES", "continued_below_label", labs["LBORRES"], said)
@@ -2461,24 +2469,32 @@ def last_treatment_days(exposure: pd.DataFrame) -> pd.Series:
     return last[~last.index.isin(running)]
 
 
+#: Days after the last dose on which an adverse event whose action is DRUG WITHDRAWN may start: a daily drug stopped
+#: because of an event leaves the event's onset on the first day without a dose, the day after the last (the pilot's
+#: hepatitis B reactivation of 01-007, found on 2021-08-09, the last dose on 2021-08-08). A later onset is
+#: ``withdrawn_after_last_dose``.
+WITHDRAWN_ONSET_DAYS = 1
+
+
 def _query_withdrawn_after_last_dose(typed: dict, text: dict, ctxs: dict) -> pd.DataFrame:
     """An adverse event whose action is ``ACTION_WITHDRAWN`` that starts (``AESTDT``; a partial date: the first day it
-    may be, so the event surely started after) after the subject's last day of study treatment
-    (``last_treatment_days``): an event that began once the drug was no longer taken cannot have led to withdrawing it
-    (its action is NOT APPLICABLE, CDISC codelist ACN, C66767), or the onset or the last dose
-    is mistyped. The pilot's hepatitis B reactivation of 01-007 starts on 2021-08-09, the day after the last dose:
-    a data query; the analysis keeps the data as recorded (the treatment-emergent window, the events leading to
-    discontinuation and every table unchanged)."""
+    may be, so the event surely started after) more than ``WITHDRAWN_ONSET_DAYS`` after the subject's last day of study
+    treatment (``last_treatment_days``): an event that began once the drug was no longer taken cannot have led to
+    withdrawing it (its action is NOT APPLICABLE, CDISC codelist ACN, C66767), or the onset or the last dose is
+    mistyped. A data query; the analysis keeps the data as recorded (the treatment-emergent window, the events leading
+    to discontinuation and every table unchanged)."""
     ae, exposure = typed.get("adverse_events"), typed.get("exposure")
     if ae is None or exposure is None or not {"SUBJID", "AESTDT", "AEACN"} <= set(ae) \
             or not {"SUBJID", "EXSTDT", "EXENDT"} <= set(exposure):
         return _empty()
     last = lookup(ae["SUBJID"], last_treatment_days(exposure))
-    bad = ((ae["AEACN"] == ACTION_WITHDRAWN) & (ae["AESTDT"] > last)).fillna(False).to_numpy(bool)
+    late = ae["AESTDT"] > last + pd.Timedelta(days=WITHDRAWN_ONSET_DAYS)
+    bad = ((ae["AEACN"] == ACTION_WITHDRAWN) & late).fillna(False).to_numpy(bool)
     term = ae["AEDECOD"] if "AEDECOD" in ae else pd.Series("", index=ae.index)
+    onset = text["adverse_events"]["AESTDT"].fillna("").astype(str).str.strip()  # a partial date as entered
     return _problems(ctxs["adverse_events"], bad, "AEACN", "withdrawn_after_last_dose", text["adverse_events"]["AEACN"],
                      lambda m: "(" + term[m].fillna("").astype(str) + ") but the event starts on "
-                     + ae["AESTDT"][m].dt.strftime("%Y-%m-%d") + ", after the last day of study treatment on "
+                     + onset[m] + ", after the last day of study treatment on "
                      + last[m].dt.strftime("%Y-%m-%d") + " (exposure EXENDT): an event that began after the last dose "
                      "cannot have led to withdrawing the drug (CDISC AEACN NOT APPLICABLE), or the onset or the last "
                      "dose is mistyped? Analysed as recorded")
