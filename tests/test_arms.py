@@ -282,6 +282,9 @@ def test_hypothetical_rows_show_the_records_their_model_reads(two_arm_ard):
     assert week24.loc[arms.ANALYSIS_LABELS["HYPO"], HCQ] == f"-3.0 ({tables.MISSING}) [1]"
     assert week24.loc[arms.ANALYSIS_LABELS["HYPO"], BARI] == week24.loc[arms.ANALYSIS_LABELS["MMRM"], BARI]
     assert "hypothetical: without the records after a switch" in arms.CELLS_NOTE
+    # the row label says what the columns then hold (``post_switch``: the switched patients' later records left out)
+    assert arms.ANALYSIS_LABELS["HYPO"] == ("Repeated measures: difference in mean change (hypothetical: records "
+                                            "after a switch left out)")
     assert "a rate difference above 0, or an odds ratio above 1, favours the arm named first" in arms.CELLS_NOTE
 
 

@@ -42,6 +42,11 @@ def test_a_trial_of_two_arms_has_a_total_column_each_patient_once():
             row[("Total (N = 2)", "Prior, n (%)")]) == ("1 (100.0)", "0", "1 (50.0)")
 
 
+def test_the_note_of_a_trial_of_several_arms_names_the_first_treatment_in_words():
+    assert conmeds.FIRST_TREATMENT_NOTE == ("Columns by the first treatment taken, as in Table 14.1.4: a patient who "
+                                            "switched treatment counts there, before and after the switch.")
+
+
 def test_medication_table_counts_patients_once_per_row_and_period():
     out = conmeds.summarize_conmeds(_adcm(), _adsl())
     got = {(p, c, d): n for p, c, d, n in out[["period", "cmclas", "cmdecod", "n_subjects"]].values}

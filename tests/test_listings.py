@@ -179,6 +179,10 @@ def test_analysis_sets_by_arm_randomised_with_the_total():
                                                                          ["category", "n_subjects"]].values.tolist()
 
 
+def test_the_note_of_the_arm_column_names_the_arm_randomised_in_words():
+    assert listings.ARM_NOTE == "Arm: the arm randomised; a patient who switched treatment stays in it."
+
+
 def test_patients_by_centre_where_the_strata_are_not_the_centres():
     """Strata of baseline activity within two centres: Table 14.1.8 shows HIGH and LOW, and no table the patients of
     each centre (ICH E3 10.1), which ``summarize_strata(by=CENTRE)`` counts: centre 01 T, C, T (2 and 1), centre 02 C

@@ -948,6 +948,18 @@ def test_the_example_queries_baricitinib_continued_below_the_label_threshold_onc
     assert counted == ["2", "1", "5", "5"]
 
 
+def test_the_example_queries_past_hepatitis_b_without_hbv_dna_on_baricitinib(example):
+    """16 patients of the example are anti-HBc positive and HBsAg negative, and the example has no HBV DNA result. Of
+    the 10 randomised to baricitinib 4 mg + HCQ 400 mg, the 8 who completed (165-171 days dosed) are queried; 058 and
+    067 stopped for an adverse event after 71 and 75 days. Of the 6 randomised to HCQ 400 mg, 036 and 081 switched to
+    baricitinib at week 12 (79 and 84 days dosed to the end), 010 switched and was lost to follow-up 41 days later,
+    and 016, 061 and 069 took none: not due."""
+    trial, _, _ = example
+    found = _only(_rules(trial), "hbv_dna_not_monitored")
+    assert found["USUBJID"].str[-6:].tolist() == ["01-001", "02-017", "02-023", "03-035", "04-037", "04-043",
+                                                  "07-071", "07-075"]
+
+
 def test_a_switch_before_the_week_12_visit_is_queried(example):
     """Patient 085 (HCQ 400 mg, no MCII at week 12) switches on the day of the week-12 visit, 2021-08-19, as the
     protocol plans: no query. Switched at week 8 (2021-07-23), the week-12 values, the primary endpoint, are after

@@ -762,6 +762,23 @@ def test_controlled_period_is_the_first_84_days_before_any_switch_by_first_treat
     assert "first 12 weeks" in safety.CONTROLLED_NOTE and "study days 1 to 84" in safety.CONTROLLED_NOTE
 
 
+def test_the_notes_of_the_adverse_event_tables_say_in_words_what_the_adam_names_mean():
+    """Investigators read the table notes: the first treatment taken (TRT01A), the day of a switch (TR02SDT: an event
+    on it is left out, ``started_in_controlled_period``) and the related flag (RELFL, a relationship not yet assessed
+    included) in words; the ARD's populations keep the ADaM names."""
+    assert safety.CONTROLLED_NOTE.startswith(
+        "Columns by the first treatment taken, the arm each patient started on: events that started in the first 12 "
+        "weeks (study days 1 to 84, day 1 the first dose) and before the day of a switch (the first dose of the "
+        "treatment switched to). N: ")
+    assert safety.ARD_LAYOUTS["ae_overview"]["method"] == (
+        "Subjects counted once per row; events counted. Related: related or possibly related to study drug, or not "
+        "yet assessed; AESI: adverse event of special interest")
+    assert safety.ARD_LAYOUTS["ae_overview_controlled"]["method"] == (
+        "As the overview of treatment-emergent adverse events, of the events that started in the first 84 days from "
+        "the first dose and before the day of a switch (the first dose of the treatment switched to)")
+    assert safety.FIRST_TREATMENT_POPULATION == "Safety population (SAFFL = Y), by first treatment (TRT01A)"
+
+
 def test_controlled_period_refuses_a_treatment_emergent_event_without_a_start_date():
     adae = _switch_adae().assign(AESEQ=[1, 1, 2, 1, 2])
     adae.loc[2, "ASTDT"] = pd.NaT

@@ -263,7 +263,7 @@ def test_every_rule_is_documented_with_its_kind():
             "stratum_other_site", "subject_other_site", "spelled_as_another",
             "sample_window", "fatal_not_serious", "randomisation_blank", "empty_record", "screening_visit",
             "screening_after_first_dose", "discontinued_without_adverse_event", "adverse_event_before_consent",
-            "continued_below_label", "withdrawn_after_last_dose"} == {
+            "continued_below_label", "withdrawn_after_last_dose", "hbv_dna_not_monitored"} == {
         r for r, (k, _) in validation.RULES.items() if k == "query"}
     assert set(validation.STRUCTURE_RULES) <= set(validation.RULES)
     assert set(export.READ_QUERIES) == {r for r in validation.STRUCTURE_RULES if validation.RULES[r][0] == "query"
@@ -800,6 +800,69 @@ def test_an_interruption_in_the_exposure_form_within_7_days_of_the_sample_is_no_
     found = _continued(edit_export("labs", *LOW_NEUTROPHILS))
     assert [[row, message[message.index("sampled on"):][:len(said)]] for (row, message), (_, said)
             in zip(found, expected)] == expected and len(found) == len(expected)
+
+
+# 001: baricitinib 2 mg from 2021-06-28 to 2021-12-13 (168 days); anti-HBc NEGATIVE as shipped, no HBV DNA result
+PAST_HBV_001 = ("001,01,ZZAA,SYN-HR-000001,2021-06-19,45,F,ASIAN,NOT HISPANIC OR LATINO,158.0,55.0,2018-04-16,POSITIVE,"
+                "POSITIVE,NEGATIVE,NEGATIVE,N")
+HBV_DNA_001 = "001,{visit},{date},HBVDNA,{result},IU/mL,0.0,20.0\n001,{visit},{date},ALT,"
+
+
+@pytest.mark.parametrize(("hbsag", "samples", "period", "said"), [
+    # past hepatitis B, dosed 168 days, no HBV DNA at all
+    ("NEGATIVE", [], "", ("2021-06-28", "2021-12-13", "none since", "none before")),
+    # only the baseline's, on the day of the first dose (taken before it): no monitoring since
+    ("NEGATIVE", [("BL", "2021-06-28")], "", ("2021-06-28", "2021-12-13", "none since",
+                                              "the last on or before it on 2021-06-28")),
+    ("NEGATIVE", [("BL", "2021-06-28"), ("W12", "2021-09-20")], "", None),  # day 84: in time
+    # the first result at week 24, day 168: later than 105 days after the start
+    ("NEGATIVE", [("W24", "2021-12-13")], "", ("2021-06-28", "2021-12-13", "the first on 2021-12-13", "none before")),
+    # a week-12 row with a date and no result: nothing measured
+    ("NEGATIVE", [("W12", "2021-09-20", "")], "", ("2021-06-28", "2021-12-13", "none since", "none before")),
+    ("POSITIVE", [], "", None),  # HBsAg positive: a current infection, not the label's monitored group
+    ("", [], "", ("2021-06-28", "2021-12-13", "none since", "none before")),  # HBsAg not recorded: still anti-HBc+
+    # the last day dosed 105 days after the first (106 days on treatment): not yet due; 106 days after it: due
+    ("NEGATIVE", [], "001,2.0,2021-06-28,2021-10-11,2", None),
+    ("NEGATIVE", [], "001,2.0,2021-06-28,2021-10-12,2", ("2021-06-28", "2021-10-12", "none since", "none before")),
+    # an interruption (dose 0) or a gap: first and last day dosed, whatever lies between
+    ("NEGATIVE", [], "001,2.0,2021-06-28,2021-07-31,0\n001,0.0,2021-08-01,2021-11-30,0\n001,2.0,2021-12-01,2021-12-13,2",
+     ("2021-06-28", "2021-12-13", "none since", "none before")),
+    ("NEGATIVE", [("W12", "2021-09-20")], "001,2.0,2021-06-28,2021-07-31,0\n001,2.0,2021-08-10,2021-12-13,2", None),
+    ("NEGATIVE", [], "001,2.0,2021-06-28,2021-07-31,0\n001,2.0,2021-08-10,2021-12-13,2",
+     ("2021-06-28", "2021-12-13", "none since", "none before")),
+    # baricitinib started after a period without it (dose 0), as a switch: counted from its own first dose
+    ("NEGATIVE", [("BL", "2021-06-28")], "001,0.0,2021-06-28,2021-08-01,0\n001,2.0,2021-08-02,2021-12-13,2",
+     ("2021-08-02", "2021-12-13", "none since", "the last on or before it on 2021-06-28")),
+])
+def test_past_hepatitis_b_without_hbv_dna_on_baricitinib_is_a_query(edit_export, hbsag, samples, period, said):
+    """The label asks to monitor HBV DNA in a patient with past hepatitis B (anti-HBc positive, HBsAg negative);
+    the guidelines every 1 to 3 months. 001 made anti-HBc POSITIVE: still dosed with baricitinib more than 105 days
+    after its start (validation.HBV_DNA_DUE_DAYS, 3 months and a visit window) without an HBV DNA result sampled in
+    those days is one query, on her demographics row. 01-007, anti-HBc positive as shipped, was dosed 20 days."""
+    assert validation.HBV_DNA_DUE_DAYS == 105
+    edit_export("demographics", (PAST_HBV_001, PAST_HBV_001.replace("POSITIVE,POSITIVE,NEGATIVE,NEGATIVE,N",
+                                                                    f"POSITIVE,POSITIVE,POSITIVE,{hbsag},N")))
+    if period:
+        edit_export("exposure", (ONE_PERIOD, period))
+    result = edit_export("labs", *((f"001,{visit},{date},ALT,", HBV_DNA_001.format(visit=visit, date=date,
+                                                                                   result=value[0] if value else "<20"))
+                                   for visit, date, *value in samples))
+    found = result.queries[result.queries["rule"] == "hbv_dna_not_monitored"]
+    expected = [] if said is None else [
+        "demographics.csv, line 2, subject NCT04916756-01-001, visit -, column ANTIHBC: hbv_dna_not_monitored: value "
+        f"'POSITIVE' with HBsAg {hbsag or 'not recorded'} (past hepatitis B), and baricitinib was first dosed on "
+        f"{said[0]}, last on {said[1]}, yet no HBV DNA result was sampled in the 105 days after its start ({said[2]}; "
+        f"{said[3]}): the label asks to monitor HBV DNA in such a patient (guidelines: every 1 to 3 months); a result "
+        "not entered, or not measured? Analysed as recorded"]
+    assert found["message"].tolist() == expected
+
+
+def test_past_hepatitis_b_still_dosed_at_the_export_is_said_so(edit_export):
+    edit_export("exposure", (ONE_PERIOD, "001,2.0,2021-06-28,,"))
+    result = edit_export("demographics", (PAST_HBV_001, PAST_HBV_001.replace(
+        "POSITIVE,POSITIVE,NEGATIVE,NEGATIVE,N", "POSITIVE,POSITIVE,POSITIVE,NEGATIVE,N")))
+    found = result.queries.loc[result.queries["rule"] == "hbv_dna_not_monitored", "message"].tolist()
+    assert len(found) == 1 and "first dosed on 2021-06-28 and still at the export on 2022-01-31, yet" in found[0]
 
 
 AE_007 = ('007,1,"HBV reactivation, HBV DNA detectable",Hepatitis B reactivation,Infections and infestations,'

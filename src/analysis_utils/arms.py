@@ -863,7 +863,7 @@ ANALYSIS_LABELS = {
     "LOGISTIC": "Odds ratio of response, adjusted for baseline",
     "CHG": "ANCOVA: difference in LS mean change",
     "MMRM": "Repeated measures: difference in mean change (treatment policy)",
-    "HYPO": "Repeated measures: difference in mean change (hypothetical, no switch)",
+    "HYPO": "Repeated measures: difference in mean change (hypothetical: records after a switch left out)",
 }
 
 

@@ -797,12 +797,7 @@ def standardize_labs(labs: pd.DataFrame) -> pd.DataFrame:
     >>> standardize_labs(hbv)[["AVAL", "LBSTRESC"]].values.tolist()
     [[0.0, 'NOT DETECTED']]
     """
-    unit = labs["LBORRESU"].fillna("").astype(str).str.strip()
-    factors = {f"{t}|{u}": f for t, units in dictionary.LAB_UNITS.items() for u, f in units.items()}
-    factor = lookup(labs["LBTESTCD"].astype(str) + "|" + unit, factors).astype(float)
-    if factor.isna().any():  # another spelling of an accepted unit (dictionary.unit_spelled)
-        unit = unit.where(factor.notna(), dictionary.unit_spelled(labs["LBTESTCD"][factor.isna()], unit[factor.isna()]))
-        factor = lookup(labs["LBTESTCD"].astype(str) + "|" + unit, factors).astype(float)
+    factor, unit = dictionary.unit_factors(labs["LBTESTCD"], labs["LBORRESU"])
     unknown = factor.isna()
     if unknown.any():
         i = unknown.to_numpy().nonzero()[0][0]

@@ -370,7 +370,7 @@ def summarize_gc_dose(doses: pd.DataFrame, adsl: pd.DataFrame, *, arm: str = "TR
 
 #: Note of the medication tables of a trial of several arms: their columns are by the first treatment, as the exposure
 #: table's (Table 14.1.4), not by the treatment taken, as the safety tables' (``safety.AS_TREATED_NOTE``).
-FIRST_TREATMENT_NOTE = ("Columns by the first treatment taken (TRT01A), as in Table 14.1.4: a patient who switched "
+FIRST_TREATMENT_NOTE = ("Columns by the first treatment taken, as in Table 14.1.4: a patient who switched "
                         "treatment counts there, before and after the switch.")
 
 

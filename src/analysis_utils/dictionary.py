@@ -16,6 +16,7 @@ import sys
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
+import numpy as np
 import pandas as pd
 
 from analysis_utils import scoring
@@ -363,6 +364,32 @@ def unit_spelled(test: pd.Series, unit: pd.Series) -> pd.Series:
                  for u, key in zip(units, _unit_key(pd.Series(list(units))))}
     found = (test.astype(str) + "|" + _unit_key(unit)).map(spellings)
     return found.fillna(unit.fillna("").astype(str).str.strip())
+
+
+def unit_factors(test: pd.Series, unit: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Each laboratory result's factor to its test's standard unit (``LAB_UNITS``) and its unit as read: stripped,
+    another spelling of an accepted unit read as that unit (``unit_spelled``). The factor is missing for a test or a
+    unit not accepted (validation's rule ``unknown_unit`` names it). ADLB (``cleaning.standardize_labs``) and
+    validation read units with it.
+
+    >>> factor, read = unit_factors(pd.Series(["HGB", "CREAT", "HGB", None]),
+    ...                             pd.Series(["g/dL", " µmol/L", "mg", "umol/L"]))
+    >>> factor.tolist(), read.tolist()
+    ([10.0, 1.0, nan, nan], ['g/dL', 'umol/L', 'mg', 'umol/L'])
+    """
+    unit = unit.fillna("").astype(str).str.strip()
+
+    def factors(unit: pd.Series) -> pd.Series:  # by the few distinct tests and units, not row by row
+        tests, test_names = pd.factorize(test, use_na_sentinel=False)  # a blank test: a name of its own, no factor
+        units, unit_names = pd.factorize(unit)
+        table = np.array([[LAB_UNITS.get(t, {}).get(u, np.nan) for u in unit_names] for t in test_names], dtype=float)
+        return pd.Series(table.reshape(len(test_names), len(unit_names))[tests, units], index=test.index)
+
+    factor = factors(unit)
+    if factor.isna().any():
+        unit = unit.where(factor.notna(), unit_spelled(test[factor.isna()], unit[factor.isna()]))
+        factor = factors(unit)
+    return factor, unit
 
 
 @dataclass(frozen=True)

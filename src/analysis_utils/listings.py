@@ -57,7 +57,7 @@ DEFAULT_DECIMALS = 1
 #: Headers of the key columns of every listing.
 KEY_LABELS = MappingProxyType({"USUBJID": "Patient", "TRTP": "Arm", "AVISIT": "Visit", "ADY": "Study day"})
 #: Listing note of the ``Arm`` column (a randomised trial: ``_wide``).
-ARM_NOTE = "Arm: the arm randomised (TRTP); a patient who switched treatment stays in it."
+ARM_NOTE = "Arm: the arm randomised; a patient who switched treatment stays in it."
 
 
 def _visit_rank(visits: pd.Series, order=AVISIT_ORDER) -> pd.Series:

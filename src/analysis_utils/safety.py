@@ -549,12 +549,12 @@ FIRST_TREATMENT_POPULATION = "Safety population (SAFFL = Y), by first treatment 
 #: would give some patients days more than others.
 CONTROLLED_PERIOD_DAYS = dictionary.SWITCH_WEEK * 7
 #: Table note of the tables of the randomised comparison's period (``started_in_controlled_period``).
-CONTROLLED_NOTE = (f"Columns by the first treatment taken (TRT01A), the arm each patient started on: events that "
+CONTROLLED_NOTE = (f"Columns by the first treatment taken, the arm each patient started on: events that "
                    f"started in the first {CONTROLLED_PERIOD_DAYS // 7} weeks (study days 1 to "
-                   f"{CONTROLLED_PERIOD_DAYS}, day 1 the first dose) and before any switch of treatment (TR02SDT). "
-                   "N: every patient of the safety set, however long they were followed in the period (a patient "
-                   f"who left, or had not reached week {CONTROLLED_PERIOD_DAYS // 7} at the data cut, with the events "
-                   "until then).")
+                   f"{CONTROLLED_PERIOD_DAYS}, day 1 the first dose) and before the day of a switch (the first dose "
+                   "of the treatment switched to). N: every patient of the safety set, however long they were followed in the period (a "
+                   f"patient who left, or had not reached week {CONTROLLED_PERIOD_DAYS // 7} at the data cut, with the "
+                   "events until then).")
 
 
 def started_in_controlled_period(adae: pd.DataFrame, adsl: pd.DataFrame, *,
@@ -1673,13 +1673,14 @@ ARD_LAYOUTS = MappingProxyType({
     "ae_overview": {"columns": {"group": "arm", "category": "category"}, "stats": _AE_STATS,
                     "population": _AS_TREATED_POPULATION,
                     "method": "Subjects counted once per row; events counted. Related: related or possibly related to "
-                              "study drug (RELFL = Y); AESI: adverse event of special interest",
+                              "study drug, or not yet assessed; AESI: adverse event of special interest",
                     "label": "Overview of treatment-emergent adverse events (AET01)"},
     "ae_overview_controlled": {
         "columns": {"group": "arm", "category": "category"}, "stats": _AE_STATS,
         "population": FIRST_TREATMENT_POPULATION,
-        "method": (f"As the overview (AET01), of the events that started in the first {CONTROLLED_PERIOD_DAYS} days "
-                   "from the first dose and before any switch (TR02SDT)"),
+        "method": ("As the overview of treatment-emergent adverse events, of the events that started in the first "
+                   f"{CONTROLLED_PERIOD_DAYS} days from the first dose and before the day of a switch (the first dose "
+                   "of the treatment switched to)"),
         "label": (f"Overview of treatment-emergent adverse events in the first {CONTROLLED_PERIOD_DAYS // 7} weeks, "
                   "before any switch, by first treatment (AET01)")},
     "ae_soc_pt": {"columns": {"group": "arm", "variable": "soc", "category": "pt"}, "stats": _AE_STATS,

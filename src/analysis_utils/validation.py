@@ -47,6 +47,13 @@ TYPED_ATTR = "typed"
 #: week covers a laboratory's turnaround and a call to the patient (a project decision, docs/decisions.md,
 #: "Baricitinib continued below the label's threshold"). Dosing that ran on past it is ``continued_below_label``.
 LABEL_ACTION_DAYS = 7
+#: Days after the start of baricitinib within which a patient with past hepatitis B (anti-HBc positive, HBsAg negative)
+#: dosed beyond them has an HBV DNA result: the label asks to monitor HBV DNA in such a patient, without an interval
+#: (Olumiant HCP treatment considerations; Lilly Medical UK, laboratory monitoring); AASLD 2018 and APASL 2016 monitor
+#: it every 1 to 3 months in resolved hepatitis B under immunosuppression without prophylaxis (J Pers Med 2021;11:267,
+#: Table 4). Three months (91 days), the longest interval, and the 14 days of a visit window (``dictionary.VISIT_WINDOWS``:
+#: a sample taken at the next visit, late in its window). A project decision, docs/decisions.md, "HBV DNA not monitored".
+HBV_DNA_DUE_DAYS = 105
 
 
 #: Every rule: name -> (kind, meaning). Kind "error" stops the run; "query" is listed for review.
@@ -250,6 +257,11 @@ RULES = MappingProxyType({
     "discontinued_without_adverse_event": ("query", "a subject whose end of study is ADVERSE EVENT has no adverse event "
                                                     "whose action is DRUG WITHDRAWN: the disposition table and the "
                                                     "adverse events leading to discontinuation disagree"),
+    "hbv_dna_not_monitored": ("query", "a patient with past hepatitis B (anti-HBc POSITIVE, HBsAg not POSITIVE) still "
+                                       "dosed with baricitinib more than {days} days after its start (its first "
+                                       "dose, or the switch to it) has no HBV DNA result sampled in those {days} days: "
+                                       "the label asks to monitor HBV DNA in such a patient; a result not entered, or "
+                                       "not measured? Analysed as recorded".format(days=HBV_DNA_DUE_DAYS)),
     "withdrawn_after_last_dose": ("query", "an adverse event whose action is DRUG WITHDRAWN starts later than the "
                                            "day after the subject's last day of study treatment in the exposure form "
                                            "(the first day without a dose): it cannot have led to withdrawing the "
@@ -681,12 +693,7 @@ def standard_values(labs: pd.DataFrame) -> pd.Series:
     [0.72, 0.1, 79.0, nan, nan]
     """
     test, res = labs["LBTESTCD"].astype(str), labs["LBORRES"].fillna("").astype(str).str.strip()
-    unit = labs["LBORRESU"].fillna("").astype(str).str.strip()
-    factor = _unit_pairs(test, unit)[0]
-    if np.isnan(factor).any():  # another spelling of an accepted unit
-        spelled = np.isnan(factor)
-        unit = unit.where(~spelled, dictionary.unit_spelled(test[spelled], unit[spelled]))
-        factor = _unit_pairs(test, unit)[0]
+    factor = dictionary.unit_factors(test, labs["LBORRESU"])[0]
     return (read_result_values(test, res)[0] * factor).round(CONVERSION_DECIMALS)
 
 
@@ -1420,15 +1427,11 @@ def _check_reference_range(labs: pd.DataFrame, text: pd.DataFrame, ctx: _Context
 def _check_labs(labs: pd.DataFrame, ctx: _Context, typed: pd.DataFrame) -> pd.DataFrame:
     if not {"LBTESTCD", "LBORRES", "LBORRESU"} <= set(labs.columns):
         return _empty()
-    test, unit, res = labs["LBTESTCD"], labs["LBORRESU"].str.strip(), labs["LBORRES"].str.strip()
+    test, res = labs["LBTESTCD"], labs["LBORRES"].str.strip()
     known_test = test.isin(list(dictionary.LAB_UNITS))
-    pairs = _unit_pairs(test, unit)  # factor to the standard unit: none for a unit not accepted
+    unit = dictionary.unit_factors(test, labs["LBORRESU"])[1]  # another spelling (µmol/L, ×10⁹/L, u/l): that unit
+    pairs = _unit_pairs(test, unit)  # factor to the standard unit (none for a unit not accepted), impossible limits
     bad_unit = known_test & np.isnan(pairs[0])
-    if bad_unit.any():  # another spelling of an accepted unit (µmol/L, ×10⁹/L, u/l) is that unit
-        unit = unit.copy()
-        unit[bad_unit] = dictionary.unit_spelled(test[bad_unit], unit[bad_unit])
-        pairs = _unit_pairs(test, unit)
-        bad_unit = known_test & np.isnan(pairs[0])
     units_text = {t: ", ".join(u or '""' for u in units) for t, units in dictionary.LAB_UNITS.items()}
     qualitative = test.isin(dictionary.QUALITATIVE_TESTS)
     numeric = to_numbers(res.where(res != ""))
@@ -1702,6 +1705,56 @@ def _query_continued_below_label(typed: dict, text: dict, ctxs: dict, *, thresho
                 + f", more than {allowance} days after that sample, with no interruption in the exposure form: an "
                 "interruption not entered, or a deviation to confirm? Analysed as recorded")
     return _problems(ctxs["labs"], mask, "LBORRES", "continued_below_label", labs["LBORRES"], said)
+
+
+#: The laboratory test monitored in a patient with past hepatitis B (``hbv_dna_not_monitored``).
+HBV_DNA_TEST = "HBVDNA"
+
+
+def _query_hbv_dna_not_monitored(typed: dict, text: dict, ctxs: dict, *, due: int = HBV_DNA_DUE_DAYS) -> pd.DataFrame:
+    """A patient with past hepatitis B (anti-HBc ``POSITIVE``, HBsAg not ``POSITIVE``: ADSL's ``HBVHXFL``, the label's
+    group whose HBV DNA is monitored) whose last day dosed with baricitinib (``baricitinib_runs``; a stretch still
+    running at the export: the export's date) is more than ``due`` days (``HBV_DNA_DUE_DAYS``) after the first (the
+    first dose, or the switch to it), without an HBV DNA result (``HBV_DNA_TEST``, a result entered, detected or not)
+    sampled in the ``due`` days after that first day (a sample on the first day is the start's own, taken before the
+    dose). One query per patient, on its demographics row (column ``ANTIHBC``), naming the first result after those
+    days and the last on or before the start, if any. A subject with a stretch whose end is not known (no export date)
+    is not queried. A result not entered, or monitoring not done, for the site to answer; the analyses take the data
+    as recorded (the key findings say when HBV DNA was never measured)."""
+    demog, exposure, labs = typed.get("demographics"), typed.get("exposure"), typed.get("labs")
+    if demog is None or exposure is None or labs is None or not {"SUBJID", "ANTIHBC", "HBSAG"} <= set(demog) \
+            or not {"SUBJID", "EXDOSE", "EXSTDT", "EXENDT"} <= set(exposure) \
+            or not {"SUBJID", "LBTESTCD", "LBDT", "LBORRES"} <= set(labs):
+        return _empty()
+    past = ((demog["ANTIHBC"] == "POSITIVE") & (demog["HBSAG"] != "POSITIVE")).fillna(False).to_numpy(bool)
+    runs = baricitinib_runs(exposure, export_timestamp(typed))
+    if not past.any() or runs.empty:
+        return _empty()
+    by = runs.groupby("SUBJID")
+    start, running = by["START"].min(), by["RUNNING"].any()
+    end = by["END"].max().mask(runs["END"].isna().groupby(runs["SUBJID"]).any())  # an end not known: none
+    entered = labs["LBORRES"].fillna("").astype(str).str.strip() != ""
+    hbv = labs[((labs["LBTESTCD"] == HBV_DNA_TEST) & entered).fillna(False).astype(bool)]
+    day = (hbv["LBDT"] - lookup(hbv["SUBJID"], start)).dt.days  # 0: the start's own sample
+    in_time = hbv[(day > 0) & (day <= due)]
+    later = hbv[day > due].groupby("SUBJID")["LBDT"].min()
+    before = hbv[day <= 0].groupby("SUBJID")["LBDT"].max()
+    subject = demog["SUBJID"]
+    first, last = lookup(subject, start), lookup(subject, end)
+    bad = past & ((last - first).dt.days > due).fillna(False).to_numpy(bool) & ~isin_text(subject, in_time["SUBJID"].unique())
+
+    def said(m) -> pd.Series:
+        fmt, still = "%Y-%m-%d", lookup(subject[m], running).fillna(False).astype(bool)
+        since = ("the first on " + lookup(subject[m], later).dt.strftime(fmt)).fillna("none since")
+        earlier = ("the last on or before it on " + lookup(subject[m], before).dt.strftime(fmt)).fillna("none before")
+        return (np.where(demog["HBSAG"][m] == "NEGATIVE", "with HBsAg NEGATIVE", "with HBsAg not recorded")
+                + " (past hepatitis B), and baricitinib was first dosed on " + first[m].dt.strftime(fmt)
+                + np.where(still, " and still at the export on ", ", last on ") + last[m].dt.strftime(fmt)
+                + f", yet no HBV DNA result was sampled in the {due} days after its start (" + since + "; " + earlier
+                + "): the label asks to monitor HBV DNA in such a patient (guidelines: every 1 to 3 months); a result "
+                "not entered, or not measured? Analysed as recorded")
+    return _problems(ctxs["demographics"], bad, "ANTIHBC", "hbv_dna_not_monitored", text["demographics"]["ANTIHBC"],
+                     said)
 
 
 #: Letters of Chinese, Japanese and Korean (CJK ideographs and their extensions, kana, hangul), of which no English
@@ -2920,6 +2973,7 @@ def validate_export(tables: dict, read_problems=()) -> ValidationResult:
                  _check_overlapping_exposure(typed["exposure"], text["exposure"], ctxs["exposure"]),
                  _check_dose_without_baricitinib(typed, text, ctxs, arms),
                  _query_dose_above_arm(typed, text, ctxs, arms), _query_continued_below_label(typed, text, ctxs),
+                 _query_hbv_dna_not_monitored(typed, text, ctxs),
                  _check_open_exposure(typed, text, ctxs),
                  _check_randomisation(typed, text, ctxs), _check_screen_failures(typed, text, ctxs),
                  _query_windows(typed, text, ctxs, schedule), _query_sample_windows(typed, text, ctxs, schedule),

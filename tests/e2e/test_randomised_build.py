@@ -8,7 +8,7 @@ import sys
 import pandas as pd
 import pytest
 
-from analysis_utils import export, paths
+from analysis_utils import export, paths, report
 
 pytestmark = pytest.mark.slow
 
@@ -169,6 +169,26 @@ def test_randomised_report_compares_the_arms_safety_in_the_first_12_weeks(random
     assert set(rows["population"]) == {"Safety population (SAFFL = Y), by first treatment (TRT01A)"}
     assert ("HCQ 400 mg: 5 of 29 patients (17.2%), 6 events; Baricitinib 4 mg + HCQ 400 mg: 18 of 58 patients "
             "(31.0%), 20 events") in html
+
+
+def test_the_table_notes_investigators_read_name_no_adam_variable(randomised_build, built):
+    """Captions, populations, methods and notes of every table of both reports say in words what the ADaM names meant
+    (the first treatment, the arm randomised, the switch's first dose, the strata), the notebooks' notes too; the
+    note of a CSV's column names (``report.ADAM_NAMES_NOTE``) and the ARD keep the names."""
+    out_root, done = randomised_build
+    assert done.returncode == 0, done.stdout + done.stderr
+    adam = re.compile(r"\b(TRT0\d[AP]N?|TRTP|TRTA|TR0\dSDT|SWITCHFL|RELFL|SAFFL|FASFL|ANL0\dFL|PARAMCD|AVALC|STRAT1R|"
+                      r"SITEID|EOSSTT|DCSREAS|ADT)\b")
+    named = [(notes.name, line) for root in (out_root, built)
+             for notes in sorted((root / "reports" / "tables").glob("*.txt"))
+             for line in notes.read_text(encoding="utf-8").splitlines()
+             if line != report.ADAM_NAMES_NOTE and adam.search(line)]
+    assert named == []
+    tables = out_root / "reports" / "tables"
+    assert ("Method: Count of the patients randomised to each arm in each stratum of the randomisation (if any patient "
+            "randomised has no stratum, by centre instead).") in (tables / "dsp03_randomisation_strata.txt").read_text()
+    assert ("Treatment after the switch: blank for a patient who did not switch (ADSL repeats the first treatment "
+            "there).") in (tables / "dsl01_discontinuations_deaths.txt").read_text()
 
 
 def test_at_a_cut_before_every_arm_is_dosed_the_baseline_tables_count_every_patient_randomised(tmp_path):
