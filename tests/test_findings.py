@@ -346,3 +346,20 @@ def test_the_first_12_weeks_are_said_not_complete_while_week_12_is_not_due_for_e
         "3 of 6 patients (50.0%), 3 events (not complete at this data cut: week 12 was not yet due for every patient)")
     assert "(50.0%) (not complete at this data cut: week 12 was not yet due for every patient)." in \
         findings.describe_safety(ard)
+
+
+@pytest.mark.parametrize(("past", "measured", "said"), [
+    # 16 patients with past hepatitis B (Table 14.1.6's Total) and no HBV DNA result: the label's monitoring missing
+    ((6.0, 10.0, 16.0), 0.0, "; HBV DNA (IU/mL) not measured (no result by the data cut), though 16 patients had past "
+                             "hepatitis B, in whom the label asks to monitor it (data queries)."),
+    ((0.0, 0.0, 0.0), 0.0, "; HBV DNA (IU/mL) not measured (no result by the data cut)."),  # no one to monitor
+    ((6.0, 10.0, 16.0), 3.0, " (Listing 14.3.4.5)."),  # measured: nothing said
+])
+def test_hbv_dna_not_measured_says_how_many_patients_the_label_asks_to_monitor_it_in(past, measured, said):
+    rows = _rows(safety.LAB_ALERTS_ID, {"n_subjects": 0.0}, group="", paramcd="")
+    rows += _rows(safety.LAB_ALERTS_ID, {"n_measured": measured}, group="", paramcd="HBVDNA")
+    rows += [{"analysis_id": findings.DISEASE_ID, "group": group, "paramcd": "", "variable": "HBVHXFL",
+              "category": "Y", "stat_name": "n", "stat_value": n}
+             for group, n in zip(("HCQ 400 mg", "Baricitinib 4 mg + HCQ 400 mg", "Total"), past)]
+    text = findings.describe_lab_alerts(pd.DataFrame(rows))
+    assert text.endswith(said), text

@@ -700,12 +700,49 @@ neutrophils (10^9/L) in 2 patients (1 of them already at baseline, before the fi
 LAB_ALERTS_WHAT = f"{LAB_ALERTS_CRITERIA} (Listing 14.3.4.5)"
 
 
+#: ARD analysis of the baseline disease characteristics (Table 14.1.6; notebook 06), by arm and Total.
+DISEASE_ID = "DEM-DISEASE"
+#: Tests the baricitinib label asks to monitor in a group of patients: test -> (ADSL flag of the group, the group in
+#: words): HBV DNA in past hepatitis B (anti-HBc positive, HBsAg negative: ``HBVHXFL``; Olumiant HCP treatment
+#: considerations). A test of them not measured by the data cut says how many patients of the group Table 14.1.6
+#: counts; validation's query ``hbv_dna_not_monitored`` names those dosed long enough to be due, one by one.
+MONITORED_IN = MappingProxyType({"HBVDNA": ("HBVHXFL", "past hepatitis B")})
+
+
+def _in_group(ard: pd.DataFrame, flag: str) -> float:
+    """Patients of ADSL ``flag`` = Y in the baseline table's ARD (``DISEASE_ID``): its Total, or its one group."""
+    rows = ard[(ard["analysis_id"] == DISEASE_ID) & (ard["variable"] == flag) & (ard["category"] == "Y")
+               & (ard["stat_name"] == "n")]
+    total = rows[rows["group"] == "Total"]
+    return float((total if len(total) else rows)["stat_value"].sum())
+
+
+def _not_measured(ard: pd.DataFrame, code: str) -> str:
+    """A test of ``MONITORED_IN`` (or any other) with no result by the data cut, in words, with the patients the label
+    asks to monitor it in.
+
+    >>> ard = pd.DataFrame({"analysis_id": DISEASE_ID, "group": ["A", "B", "Total"], "paramcd": "",
+    ...                     "variable": "HBVHXFL", "category": "Y", "stat_name": "n", "stat_value": [6.0, 10, 16]})
+    >>> _not_measured(ard, "HBVDNA")
+    'HBV DNA (IU/mL) not measured (no result by the data cut), though 16 patients had past hepatitis B, in whom the \
+label asks to monitor it (data queries)'
+    >>> _not_measured(ard.iloc[:0], "HBVDNA")
+    'HBV DNA (IU/mL) not measured (no result by the data cut)'
+    """
+    from analysis_utils.vocabulary import param_label
+
+    flag, group = MONITORED_IN.get(code, ("", ""))
+    n = _in_group(ard, flag) if flag and {"variable", "category"} <= set(ard.columns) else 0
+    return f"{param_label(code)} not measured (no result by the data cut)" + (
+        f", though {_plural(n, 'patient')} had {group}, in whom the label asks to monitor it (data queries)" if n else "")
+
+
 def _lab_alert_parts(ard: pd.DataFrame | None) -> tuple[list[str], list[str]] | None:
     """By test, the patients with a laboratory alert (ARD ``safety.LAB_ALERTS_ID``), how many at baseline, in how
     many baricitinib was started below the label's threshold (``n_started_below``: at the first dose or a switch), and
     after baseline by the treatment taken; and the tests alerted on once detected of which no patient of the safety set
-    has a result by the data cut (``n_measured`` 0: HBV DNA); (alerts, not measured), each ``[]`` without any; ``None``
-    without the ARD's rows.
+    has a result by the data cut (``n_measured`` 0: HBV DNA, ``_not_measured``); (alerts, not measured), each ``[]``
+    without any; ``None`` without the ARD's rows.
 
     >>> ard = pd.DataFrame({"analysis_id": "SAF-LB-ALERTS", "group": "",
     ...     "paramcd": ["", "NEUT", "NEUT", "NEUT", "NEUT"],
@@ -724,7 +761,7 @@ baricitinib below the label's threshold, at the first dose or a switch (a deviat
     if rows.empty:
         return None
     value = rows.set_index(["group", "paramcd", "stat_name"])["stat_value"]
-    unmeasured = [f"{param_label(code)} not measured (no result by the data cut)" for code in
+    unmeasured = [_not_measured(ard, code) for code in
                   rows.loc[(rows["stat_name"] == "n_measured") & rows["stat_value"].eq(0), "paramcd"]]
     if not value.get(("", "", "n_subjects"), 0):
         return [], unmeasured
