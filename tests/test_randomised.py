@@ -756,6 +756,28 @@ def test_adae_trta_is_the_treatment_taken_at_onset_as_the_safety_tables_count_it
     assert mine["TRTA"].tolist() == listing["TRTA"].tolist()
 
 
+@pytest.mark.parametrize(("onset", "end", "astdt", "trta"), [
+    ("2021-07", "2021-10-02", "2021-07-13", TREATED),  # the switch's month: the switch's day, the new treatment
+    ("2021-07", "2021-07-10", "2021-07-01", CONTROL),  # ended before the switch: the month's first day
+    ("2021-06", "2021-10-02", "2021-06-01", CONTROL),  # a month before the switch
+    ("2021-07-20", "2021-10-02", "2021-07-20", TREATED),  # complete: as entered
+])
+def test_a_partial_onset_in_the_switch_month_counts_under_the_new_treatment(example, onset, end, astdt, trta):
+    """06-066 (HCQ 400 mg) switched to baricitinib on 2021-07-13; her common cold entered with a partial onset. A start
+    whose range holds the switch, not ended before it, is imputed to the switch's day, as one holding the first dose is
+    to the first dose (admiral's min_dates: the latest date in range): the event counts under the new treatment."""
+    trial, _, _ = example
+    trial = {name: frame.copy() for name, frame in trial.items()}
+    ae = trial["adverse_events"]
+    ae["AESTDT"], ae["AEENDT"] = (ae[c].dt.strftime("%Y-%m-%d").astype(object) for c in ("AESTDT", "AEENDT"))
+    row = (ae["SUBJID"] == "066") & (ae["AESPID"] == 3)
+    ae.loc[row, ["AESTDT", "AEENDT"]] = [onset, end]
+    adae = cleaning.derive_all(trial)["adae"]
+    cold = adae[adae["USUBJID"].str.endswith("06-066") & (adae["AEDECOD"] == "Upper respiratory tract infection")]
+    assert cold[["ASTDT", "ASTDTF", "TRTA"]].astype(str).values.tolist() == [
+        [astdt, "D" if len(onset) == 7 else "", trta]]
+
+
 # ---------------------------------------------------------------------------------------------
 # The generator of the randomised example
 # ---------------------------------------------------------------------------------------------

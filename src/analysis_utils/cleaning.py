@@ -918,21 +918,26 @@ def derive_adae(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
     subject's events by start date, then CRF number. ``TRTP`` is the arm randomised (``TRT01P``); ``TRTA`` the
     treatment taken when a treatment-emergent event started, as the safety tables count it
     (``safety.AS_TREATED``): ``TRT02A`` of a patient who switched from the switch date ``TR02SDT`` on, ``TRT01A``
-    before; blank for an event that is not treatment-emergent.
+    before; blank for an event that is not treatment-emergent. A partial start imputed to the first dose
+    (``impute_dates``) is imputed to the switch date in the same way when its range holds it (admiral's ``min_dates``
+    with both dates: the latest in range), so that an event of the switch's month counts under the new treatment.
     """
     t = _typed(tables)
     ae = _with_subject(t["adverse_events"], t, adsl)
     start, end, start_flag, end_flag = impute_dates(ae, "AESTDT", "AEENDT", first_dose=ae["TRTSDT"],
                                                     limits=(ae["EOSDT"], ae["DCUTDT"]))
-    ae = ae.assign(ASTDT=_date(start), AENDT=_date(end), ASTDTF=start_flag, AENDTF=end_flag)
-    ae = ae.sort_values(["USUBJID", "ASTDT", "AESPID"], kind="stable")
-    last = ae["TRTEDT"] + pd.Timedelta(days=TRTEM_WINDOW_DAYS)
-    emergent = ((ae["ASTDT"] >= ae["TRTSDT"]) & (last.isna() | (ae["ASTDT"] <= last))).fillna(False).astype(bool)
     subject, key = adsl.drop_duplicates("USUBJID").set_index("USUBJID"), ae["USUBJID"]
     first, second = (lookup(key, subject[c]).fillna("").astype(str).str.strip() for c in ("TRT01A", "TRT02A"))
     switched = (second != "") & (second != first)  # as safety.treatment_periods reads a switch (ADSL dates it)
-    after = switched & (ae["ASTDT"] >= lookup(key, subject["TR02SDT"])).fillna(False).astype(bool)
-    taken = second.where(after, first)
+    switch = lookup(key, subject["TR02SDT"]).where(switched)
+    # a start whose month (or year) holds the switch, and that did not end before it, is the switch's day, as one
+    # holding the first dose is the first dose's: the event may be the new treatment's (docs/decisions.md, "Partial dates")
+    start = partial_dates.impute_start(start, ae["AESTDT" + validation.LAST_SUFFIX], first_dose=switch, end=end)
+    ae = ae.assign(ASTDT=_date(start), AENDT=_date(end), ASTDTF=start_flag, AENDTF=end_flag, _FIRST=first,
+                   _SECOND=second, _SWITCH=switch).sort_values(["USUBJID", "ASTDT", "AESPID"], kind="stable")
+    key, last = ae["USUBJID"], ae["TRTEDT"] + pd.Timedelta(days=TRTEM_WINDOW_DAYS)
+    emergent = ((ae["ASTDT"] >= ae["TRTSDT"]) & (last.isna() | (ae["ASTDT"] <= last))).fillna(False).astype(bool)
+    taken = ae["_SECOND"].where((ae["ASTDT"] >= ae["_SWITCH"]).fillna(False).astype(bool), ae["_FIRST"])
     out = ae.assign(
         STUDYID=study_id(t), AESEQ=ae.groupby("USUBJID").cumcount().astype("int64") + 1,
         TRTP=lookup(key, subject["TRT01P"]).fillna("").astype(object), TRTA=taken.where(emergent, "").astype(object),

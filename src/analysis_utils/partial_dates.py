@@ -3,12 +3,15 @@ does not give (``2021-08``, ``2019``, ``2021-08-UN``).
 
 A patient often cannot say on which day a symptom began, or when a medication taken for years was started, and an
 EDC then exports the date as far as it is known. The rules are those of admiral's ADAE and ADCM templates
-(pharmaverse; ``derive_vars_dt`` with ``highest_imputation = "M"``, ``min_dates = TRTSDT`` for a start,
+(pharmaverse; ``derive_vars_dt`` with ``highest_imputation = "M"``, ``min_dates = TRTSDT`` for a start, and
+``TR02SDT`` too for an adverse event of a patient who switched treatment,
 ``date_imputation = "last"`` and ``max_dates`` for an end), the rules a statistical analysis plan usually states:
 
 - **a start** takes the first day of its month (a month unknown too: 1 January), but the first dose's date when that
   lies in the partial date's range and the record did not end before it (``impute_start``): an adverse event of the
-  month of the first dose counts as treatment-emergent, a medication of that month as taken on treatment;
+  month of the first dose counts as treatment-emergent, a medication of that month as taken on treatment; an adverse
+  event's start takes the switch's date in the same way (``cleaning.derive_adae``): one of the switch's month counts
+  under the new treatment;
 - **an end** takes the last day of its month (a month unknown too: 31 December), but the end of study or the data cut
   when one lies in its range, never a day before the start (``impute_end``);
 - **the date of diagnosis** takes the first day of its month or year (admiral's default, ``date_imputation =
