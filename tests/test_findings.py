@@ -102,8 +102,8 @@ def test_safety_interpretation_quotes_the_ard():
         "of CTCAE grade 3 or more or fatal. 1 of 6 patients (16.7%) stopped study drug because of an adverse event. "
         "Adverse events of special interest of JAK inhibitors: herpes zoster in 1 patient. No patient had venous "
         "thromboembolism or major adverse cardiovascular event (MACE); the data are still compatible with a rate of up "
-        "to 134.1 per 100 patient-years (2.8 patient-years at risk; upper 95% confidence limit). With 6 patients and no "
-        "control group, these counts describe this pilot only: they cannot show that baricitinib is safe or rule out "
+        "to 134.1 per 100 patient-years (2.8 patient-years at risk; upper 95% confidence limit). With 6 patients and "
+        "no control group, these counts describe this pilot only: they cannot show that baricitinib is safe or rule out "
         "uncommon adverse events.")
     assert findings.describe_safety(None) == f"Adverse events: {findings.NOT_DUE}."
 

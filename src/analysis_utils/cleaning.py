@@ -696,10 +696,10 @@ def derive_adsl(tables: dict, *, data_cutoff: str | None = None) -> pd.DataFrame
     baseline = out["TRTSDT"].fillna(_date(out["RANDDT"]))  # a patient randomised, never dosed: the randomisation
     out["DURDIS"] = (baseline - dm["DIAGDT"]).dt.days / DAYS_PER_YEAR
     out["ANTISSA"], out["ANTISSB"] = dm["ANTISSA"], dm["ANTISSB"]
-    # past hepatitis B: anti-HBc positive, HBsAg negative (the label's group whose HBV DNA is monitored); HBsAg
-    # positive: a current infection, which HBVHXFL counted as past and no table showed
+    # past hepatitis B (the label's group whose HBV DNA is monitored); HBsAg positive: a current infection, which
+    # HBVHXFL counted as past and no table showed
     out["HBSAGFL"] = _flag(dm["HBSAG"] == "POSITIVE").to_numpy()
-    out["HBVHXFL"] = _flag((dm["ANTIHBC"] == "POSITIVE") & (dm["HBSAG"] != "POSITIVE")).to_numpy()
+    out["HBVHXFL"] = _flag(dictionary.past_hepatitis_b(dm)).to_numpy()
     out["ILDFL"] = _flag(dm["ILD"] == "Y").to_numpy()
     out = out.join(_baseline_conmeds(t["conmeds"], baseline)).join(_baseline_labs(t, _date(out["TRTSDT"])))
     for col in ("TRTSDT", "TRTEDT", "EOSDT", "DIAGDT", "DCUTDT", "RANDDT", "TR02SDT"):
@@ -931,7 +931,7 @@ def derive_adae(tables: dict, adsl: pd.DataFrame) -> pd.DataFrame:
     switched = (second != "") & (second != first)  # as safety.treatment_periods reads a switch (ADSL dates it)
     switch = lookup(key, subject["TR02SDT"]).where(switched)
     # a start whose month (or year) holds the switch, and that did not end before it, is the switch's day, as one
-    # holding the first dose is the first dose's: the event may be the new treatment's (docs/decisions.md, "Partial dates")
+    # holding the first dose is the first dose's: the event may be the new treatment's (decisions.md, "Partial dates")
     start = partial_dates.impute_start(start, ae["AESTDT" + validation.LAST_SUFFIX], first_dose=switch, end=end)
     ae = ae.assign(ASTDT=_date(start), AENDT=_date(end), ASTDTF=start_flag, AENDTF=end_flag, _FIRST=first,
                    _SECOND=second, _SWITCH=switch).sort_values(["USUBJID", "ASTDT", "AESPID"], kind="stable")

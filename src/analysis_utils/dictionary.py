@@ -366,6 +366,19 @@ def unit_spelled(test: pd.Series, unit: pd.Series) -> pd.Series:
     return found.fillna(unit.fillna("").astype(str).str.strip())
 
 
+def past_hepatitis_b(demographics: pd.DataFrame) -> pd.Series:
+    """Past (resolved) hepatitis B of each patient of the typed ``demographics`` form: anti-HBc ``POSITIVE`` and HBsAg
+    not ``POSITIVE`` (negative, or not recorded). The baricitinib label's group whose HBV DNA is monitored (anti-HBc
+    positive, HBsAg negative; Olumiant HCP treatment considerations); HBsAg positive is a current infection. ADSL's
+    ``HBVHXFL`` and validation's query ``hbv_dna_not_monitored`` read it.
+
+    >>> past_hepatitis_b(pd.DataFrame({"ANTIHBC": ["POSITIVE", "POSITIVE", "POSITIVE", "NEGATIVE"],
+    ...                                "HBSAG": ["NEGATIVE", None, "POSITIVE", "NEGATIVE"]})).tolist()
+    [True, True, False, False]
+    """
+    return ((demographics["ANTIHBC"] == "POSITIVE") & (demographics["HBSAG"] != "POSITIVE")).fillna(False).astype(bool)
+
+
 def unit_factors(test: pd.Series, unit: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Each laboratory result's factor to its test's standard unit (``LAB_UNITS``) and its unit as read: stripped,
     another spelling of an accepted unit read as that unit (``unit_spelled``). The factor is missing for a test or a

@@ -733,8 +733,8 @@ label asks to monitor it (data queries)'
 
     flag, group = MONITORED_IN.get(code, ("", ""))
     n = _in_group(ard, flag) if flag and {"variable", "category"} <= set(ard.columns) else 0
-    return f"{param_label(code)} not measured (no result by the data cut)" + (
-        f", though {_plural(n, 'patient')} had {group}, in whom the label asks to monitor it (data queries)" if n else "")
+    monitored = f", though {_plural(n, 'patient')} had {group}, in whom the label asks to monitor it (data queries)"
+    return f"{param_label(code)} not measured (no result by the data cut)" + (monitored if n else "")
 
 
 def _lab_alert_parts(ard: pd.DataFrame | None) -> tuple[list[str], list[str]] | None:

@@ -549,12 +549,12 @@ FIRST_TREATMENT_POPULATION = "Safety population (SAFFL = Y), by first treatment 
 #: would give some patients days more than others.
 CONTROLLED_PERIOD_DAYS = dictionary.SWITCH_WEEK * 7
 #: Table note of the tables of the randomised comparison's period (``started_in_controlled_period``).
-CONTROLLED_NOTE = (f"Columns by the first treatment taken, the arm each patient started on: events that "
-                   f"started in the first {CONTROLLED_PERIOD_DAYS // 7} weeks (study days 1 to "
-                   f"{CONTROLLED_PERIOD_DAYS}, day 1 the first dose) and before the day of a switch (the first dose "
-                   "of the treatment switched to). N: every patient of the safety set, however long they were followed in the period (a "
-                   f"patient who left, or had not reached week {CONTROLLED_PERIOD_DAYS // 7} at the data cut, with the "
-                   "events until then).")
+CONTROLLED_NOTE = (f"Columns by the first treatment taken, the arm each patient started on: events that started in "
+                   f"the first {CONTROLLED_PERIOD_DAYS // 7} weeks (study days 1 to {CONTROLLED_PERIOD_DAYS}, day 1 "
+                   "the first dose) and before the day of a switch (the first dose of the treatment switched to). N: "
+                   "every patient of the safety set, however long they were followed in the period (a patient who "
+                   f"left, or had not reached week {CONTROLLED_PERIOD_DAYS // 7} at the data cut, with the events "
+                   "until then).")
 
 
 def started_in_controlled_period(adae: pd.DataFrame, adsl: pd.DataFrame, *,

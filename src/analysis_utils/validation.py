@@ -51,8 +51,9 @@ LABEL_ACTION_DAYS = 7
 #: dosed beyond them has an HBV DNA result: the label asks to monitor HBV DNA in such a patient, without an interval
 #: (Olumiant HCP treatment considerations; Lilly Medical UK, laboratory monitoring); AASLD 2018 and APASL 2016 monitor
 #: it every 1 to 3 months in resolved hepatitis B under immunosuppression without prophylaxis (J Pers Med 2021;11:267,
-#: Table 4). Three months (91 days), the longest interval, and the 14 days of a visit window (``dictionary.VISIT_WINDOWS``:
-#: a sample taken at the next visit, late in its window). A project decision, docs/decisions.md, "HBV DNA not monitored".
+#: Table 4). Three months (91 days), the longest interval, and the 14 days of a visit window
+#: (``dictionary.VISIT_WINDOWS``: a sample taken at the next visit, late in its window). A project decision,
+#: docs/decisions.md, "HBV DNA not monitored".
 HBV_DNA_DUE_DAYS = 105
 
 
@@ -1712,21 +1713,22 @@ HBV_DNA_TEST = "HBVDNA"
 
 
 def _query_hbv_dna_not_monitored(typed: dict, text: dict, ctxs: dict, *, due: int = HBV_DNA_DUE_DAYS) -> pd.DataFrame:
-    """A patient with past hepatitis B (anti-HBc ``POSITIVE``, HBsAg not ``POSITIVE``: ADSL's ``HBVHXFL``, the label's
-    group whose HBV DNA is monitored) whose last day dosed with baricitinib (``baricitinib_runs``; a stretch still
-    running at the export: the export's date) is more than ``due`` days (``HBV_DNA_DUE_DAYS``) after the first (the
-    first dose, or the switch to it), without an HBV DNA result (``HBV_DNA_TEST``, a result entered, detected or not)
-    sampled in the ``due`` days after that first day (a sample on the first day is the start's own, taken before the
-    dose). One query per patient, on its demographics row (column ``ANTIHBC``), naming the first result after those
-    days and the last on or before the start, if any. A subject with a stretch whose end is not known (no export date)
-    is not queried. A result not entered, or monitoring not done, for the site to answer; the analyses take the data
-    as recorded (the key findings say when HBV DNA was never measured)."""
+    """A patient with past hepatitis B (``dictionary.past_hepatitis_b``: anti-HBc ``POSITIVE``, HBsAg not ``POSITIVE``,
+    ADSL's ``HBVHXFL``, the label's group whose HBV DNA is monitored) whose last day dosed with baricitinib
+    (``baricitinib_runs``; a stretch still running at the export: the export's date) is more than ``due`` days
+    (``HBV_DNA_DUE_DAYS``) after the first (the first dose, or the switch to it), without an HBV DNA result
+    (``HBV_DNA_TEST``, a result entered, detected or not) sampled in the ``due`` days after that first day (a sample on
+    the first day is the start's own, taken before the dose). One query per patient, on its demographics row (column
+    ``ANTIHBC``), naming the first result after those days and the last on or before the start, if any. A subject with
+    a stretch whose end is not known (no export date) is not queried. A result not entered, or monitoring not done, for
+    the site to answer; the analyses take the data as recorded (the key findings say when HBV DNA was never
+    measured)."""
     demog, exposure, labs = typed.get("demographics"), typed.get("exposure"), typed.get("labs")
     if demog is None or exposure is None or labs is None or not {"SUBJID", "ANTIHBC", "HBSAG"} <= set(demog) \
             or not {"SUBJID", "EXDOSE", "EXSTDT", "EXENDT"} <= set(exposure) \
             or not {"SUBJID", "LBTESTCD", "LBDT", "LBORRES"} <= set(labs):
         return _empty()
-    past = ((demog["ANTIHBC"] == "POSITIVE") & (demog["HBSAG"] != "POSITIVE")).fillna(False).to_numpy(bool)
+    past = dictionary.past_hepatitis_b(demog).to_numpy(bool)
     runs = baricitinib_runs(exposure, export_timestamp(typed))
     if not past.any() or runs.empty:
         return _empty()
@@ -1741,7 +1743,8 @@ def _query_hbv_dna_not_monitored(typed: dict, text: dict, ctxs: dict, *, due: in
     before = hbv[day <= 0].groupby("SUBJID")["LBDT"].max()
     subject = demog["SUBJID"]
     first, last = lookup(subject, start), lookup(subject, end)
-    bad = past & ((last - first).dt.days > due).fillna(False).to_numpy(bool) & ~isin_text(subject, in_time["SUBJID"].unique())
+    monitored = isin_text(subject, in_time["SUBJID"].unique())
+    bad = past & ((last - first).dt.days > due).fillna(False).to_numpy(bool) & ~monitored
 
     def said(m) -> pd.Series:
         fmt, still = "%Y-%m-%d", lookup(subject[m], running).fillna(False).astype(bool)
